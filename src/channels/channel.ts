@@ -1,0 +1,101 @@
+import type { z } from "zod";
+import type { FetchLike } from "../core/fetch.js";
+
+/**
+ * The contract every channel adapter fulfils. Adapters know nothing about flows, storage or
+ * HTTP servers: they turn a provider's raw request into normalized events and send messages.
+ */
+
+/** A raw webhook request as the server received it. `rawBody` is the exact bytes (signatures). */
+export interface WebhookRequest {
+  method: "GET" | "POST";
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export type InboundContent =
+  | { type: "text"; text: string }
+  | { type: "choice"; id: string; title: string; text: string }
+  | {
+      type: "media";
+      mediaType: "image" | "video" | "audio" | "document" | "sticker";
+      mediaId: string;
+      mimeType?: string;
+      caption?: string;
+      text: string;
+    }
+  | { type: "location"; latitude: number; longitude: number; name?: string; address?: string; text: string }
+  | { type: "unsupported"; providerType: string; text: string };
+
+/** One customer message, normalized. `text` on every content kind is what a flow sees as the reply. */
+export interface InboundMessage {
+  kind: "message";
+  /** Provider's message id: the dedupe key together with the channel id. */
+  providerMessageId: string;
+  /** Stable id of the customer on this channel (WhatsApp: wa_id or the business-scoped user id). */
+  from: string;
+  /** E.164 phone number when the channel reveals one, e.g. "+16315551181". */
+  phone?: string;
+  profileName?: string;
+  /** Provider timestamp, ms since epoch. */
+  timestamp: number;
+  content: InboundContent;
+  /** Provider message this one replies to, if any. */
+  replyTo?: string;
+}
+
+/** Delivery status of a message Tern sent. */
+export interface StatusEvent {
+  kind: "status";
+  providerMessageId: string;
+  status: "sent" | "delivered" | "read" | "failed";
+  timestamp: number;
+  recipient: string;
+  /** Echo of the correlation data Tern attached when sending (WhatsApp: biz_opaque_callback_data). */
+  correlationId?: string;
+  errors?: Array<{ code: number | string; title: string; message?: string }>;
+}
+
+export type ChannelEvent = InboundMessage | StatusEvent;
+
+export interface OutboundMessage {
+  to: string;
+  text: string;
+  /** Optional reply buttons (adapters degrade to text where unsupported). */
+  choices?: Array<{ id: string; title: string }>;
+  /** Echoed back in status events so an ambiguous send can be reconciled. */
+  correlationId?: string;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+}
+
+export interface HandshakeResult {
+  status: number;
+  body: string;
+}
+
+export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
+  /** Persisted identifier, e.g. "whatsapp". Never changes. */
+  type: string;
+  title: string;
+  /** Provider config; secrets listed in `secretFields` are encrypted at rest and never returned. */
+  config: Config;
+  secretFields: ReadonlyArray<string>;
+  /** GET verification handshake (e.g. Meta's hub.challenge). Returns null when not a handshake. */
+  handshake?(req: WebhookRequest, config: z.infer<Config>): HandshakeResult | null;
+  /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
+  verify(req: WebhookRequest, config: z.infer<Config>): void;
+  /** Throws AppError CHANNEL_PAYLOAD_INVALID on malformed input. Pure. */
+  parse(req: WebhookRequest, config: z.infer<Config>): ChannelEvent[];
+  /** Sends one message; throws AppError CHANNEL_SEND_FAILED with a retry hint on failure. */
+  send(message: OutboundMessage, config: z.infer<Config>, deps: { fetch: FetchLike }): Promise<SendResult>;
+}
+
+export function defineChannel<Config extends z.ZodType>(
+  spec: ChannelDefinition<Config>,
+): ChannelDefinition<Config> {
+  return spec;
+}

@@ -1,0 +1,62 @@
+import type { z } from "zod";
+import type { Clock } from "../core/clock.js";
+import type { FetchLike } from "../core/fetch.js";
+
+/** Cached OAuth tokens of a connection. Persisted encrypted by the store. */
+export interface StoredToken {
+  accessToken: string;
+  instanceUrl: string;
+  issuedAt: number;
+  /** Set when the provider rotated the refresh token. */
+  refreshToken?: string;
+}
+
+export interface TokenStore {
+  get(connectionId: string): Promise<StoredToken | null>;
+  set(connectionId: string, token: StoredToken): Promise<void>;
+}
+
+export interface ConnectorDeps {
+  fetch: FetchLike;
+  clock: Clock;
+  tokens: TokenStore;
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface ActionContext {
+  connectionId: string;
+  /** When the effect was first attempted (ms): reconcilers look for records created since. */
+  intentAt: number;
+  /** Effect key, unique per run + step visit + call. */
+  key: string;
+}
+
+export interface ConnectorAction<Config> {
+  run(input: Record<string, unknown>, config: Config, ctx: ActionContext): Promise<unknown>;
+  /**
+   * Called instead of `run` when an earlier attempt was in flight when the process died and
+   * the far side has no idempotency key. Returns the earlier result if it took effect, else null.
+   */
+  reconcile?(input: Record<string, unknown>, config: Config, ctx: ActionContext): Promise<unknown | null>;
+}
+
+export interface ConnectorRuntime<Config> {
+  test(config: Config): Promise<Record<string, unknown>>;
+  actions: Record<string, ConnectorAction<Config>>;
+}
+
+export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {
+  type: string;
+  title: string;
+  config: Config;
+  /** Config keys holding secrets: encrypted at rest, never returned by the API or logged. */
+  secretFields: ReadonlyArray<string>;
+  /** Builds the runtime for one connection (token cache and single-flight refresh live here). */
+  create(connectionId: string, deps: ConnectorDeps): ConnectorRuntime<z.infer<Config>>;
+}
+
+export function defineConnector<Config extends z.ZodType>(
+  spec: ConnectorDefinition<Config>,
+): ConnectorDefinition<Config> {
+  return spec;
+}

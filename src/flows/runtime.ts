@@ -1,0 +1,94 @@
+import type { InboundMessage } from "../channels/channel.js";
+import type { AppError } from "../core/app-error.js";
+
+/**
+ * The contract between the engine (pure, in `flows/`) and the worker that hosts it
+ * (storage, queue, channels, connectors). The engine knows nothing about HTTP or SQL:
+ * every side effect goes through `Effects`, every state change through `persist`.
+ */
+
+/** What wakes a run. `inboxId` identifies the stored inbound message that caused it. */
+export type RunEvent =
+  | { type: "start"; message?: InboundMessage; inboxId?: number }
+  | { type: "continue" }
+  | { type: "reply"; message: InboundMessage; inboxId: number }
+  | { type: "timeout" };
+
+export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended";
+
+/** A waitpoint is data: what the run waits for and until when. */
+export interface Waitpoint {
+  stepId: string;
+  visit: number;
+  for: "reply";
+  /** ms since epoch, or null for "wait forever". */
+  timeoutAt: number | null;
+  /** Step-private state kept across the wait (e.g. how many re-asks were sent). */
+  state?: unknown;
+}
+
+/** Everything needed to continue a run after a crash. Serialized as JSON. */
+export interface RunState {
+  runId: string;
+  flowId: string;
+  flowVersion: number;
+  status: RunStatus;
+  /** The step being executed and its visit number (unique per entry into a step). */
+  cursor: { stepId: string; visit: number } | null;
+  /** Counter that numbers step visits; effect keys derive from it. */
+  visits: number;
+  vars: Record<string, unknown>;
+  /** Outputs of finished steps, by step id (`steps.<id>` in templates). */
+  steps: Record<string, unknown>;
+  wait: Waitpoint | null;
+  error: { code: string; message: string; stepId: string } | null;
+}
+
+/** One executed step, as shown in run history. */
+export interface StepRecord {
+  runId: string;
+  visit: number;
+  stepId: string;
+  stepType: string;
+  status: "completed" | "failed" | "waiting";
+  input: unknown;
+  output: unknown;
+  error: { code: string; message: string } | null;
+  /** Transition taken: next step id, or null when the run ends/waits. */
+  next: string | null;
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface ContactView {
+  id: string;
+  channel: string;
+  /** Channel-specific address (WhatsApp wa_id). */
+  address: string;
+  phone: string | null;
+  name: string | null;
+}
+
+/**
+ * Side effects, each idempotent by `key`. Executing the same key twice (after a crash or a
+ * retry) returns the first result without repeating the effect.
+ */
+export interface Effects {
+  send(key: string, message: { text: string; choices?: Array<{ id: string; title: string }> }): Promise<{
+    providerMessageId: string;
+  }>;
+  /** Runs a connector action on the named connection, e.g. ("salesforce", "create", {...}). */
+  call(key: string, connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface EngineHost {
+  effects: Effects;
+  contact: ContactView;
+  /** Current transcript of the conversation ("Customer: hi\nBot: Hello"). */
+  transcript(): string;
+  now(): number;
+  /** Durably stores the state after a step; the engine awaits it before the next step. */
+  persist(state: RunState, record: StepRecord): Promise<void>;
+}
+
+export type StepErrorLike = AppError;
