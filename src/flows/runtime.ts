@@ -25,6 +25,21 @@ export interface Waitpoint {
   timeoutAt: number | null;
   /** Step-private state kept across the wait (e.g. how many re-asks were sent). */
   state?: unknown;
+  /**
+   * Effects already keyed in this visit. A resume continues numbering from here, so a re-ask
+   * sent after a reply gets a fresh key, and retrying the same reply reuses it. Absent = 0.
+   */
+  effectCount?: number;
+}
+
+/** The last inbound message as flows see it (`message` in templates). */
+export interface MessageView {
+  id: string;
+  type: InboundMessage["content"]["type"];
+  text: string;
+  /** Set when the customer tapped a button or list row. */
+  choice?: { id: string; title: string };
+  timestamp: number;
 }
 
 /** Everything needed to continue a run after a crash. Serialized as JSON. */
@@ -42,6 +57,11 @@ export interface RunState {
   steps: Record<string, unknown>;
   wait: Waitpoint | null;
   error: { code: string; message: string; stepId: string } | null;
+  /**
+   * Last inbound message of the run (`message` in templates). Kept in the state so that a
+   * `continue` after a crash renders the same text. Optional for states written before it existed.
+   */
+  message?: MessageView | null;
 }
 
 /** One executed step, as shown in run history. */

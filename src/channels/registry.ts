@@ -1,0 +1,13 @@
+import type { ChannelDefinition } from "./channel.js";
+import { whatsappChannel } from "./whatsapp/index.js";
+
+/** Every channel type Tern knows. The server and the worker look channels up only here. */
+export const channelTypes = {
+  whatsapp: whatsappChannel,
+} as const;
+
+export type ChannelType = keyof typeof channelTypes;
+
+export function getChannelDefinition(type: string): ChannelDefinition | undefined {
+  return Object.hasOwn(channelTypes, type) ? (channelTypes[type as ChannelType] as ChannelDefinition) : undefined;
+}

@@ -1,0 +1,23 @@
+import { defineChannel } from "../channel.js";
+import { WhatsAppConfig, whatsappSecretFields } from "./config.js";
+import { parse } from "./parse.js";
+import { send } from "./send.js";
+import { handshake, verify } from "./verify.js";
+
+/** WhatsApp Business Cloud API (Meta Graph API). Setup: ./README.md. */
+export const whatsappChannel = defineChannel({
+  type: "whatsapp",
+  title: "WhatsApp",
+  config: WhatsAppConfig,
+  secretFields: whatsappSecretFields,
+  handshake,
+  verify,
+  parse: (req) => parse(req),
+  send,
+});
+
+export { WhatsAppConfig } from "./config.js";
+export { type GraphError, graphErrorToAppError } from "./errors.js";
+export { WhatsAppLimits } from "./limits.js";
+export { buildSendBody, messagesUrl } from "./send.js";
+export { computeSignature } from "./verify.js";

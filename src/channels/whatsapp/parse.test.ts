@@ -1,0 +1,197 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import type { ChannelEvent, WebhookRequest } from "../channel.js";
+import { AppError } from "../../core/app-error.js";
+import { parse } from "./parse.js";
+
+function fixture(name: string): WebhookRequest {
+  const rawBody = readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  return { method: "POST", headers: {}, query: {}, rawBody };
+}
+
+function raw(body: string): WebhookRequest {
+  return { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(body) };
+}
+
+function only(events: ChannelEvent[]): ChannelEvent {
+  expect(events).toHaveLength(1);
+  return events[0] as ChannelEvent;
+}
+
+function parseError(req: WebhookRequest): AppError {
+  try {
+    parse(req);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected parse to throw");
+}
+
+describe("parse messages", () => {
+  it("normalizes a text message with phone, profile name and ms timestamp", () => {
+    expect(only(parse(fixture("text.json")))).toEqual({
+      kind: "message",
+      providerMessageId: "ABGGFlA5Fpa",
+      from: "16315551181",
+      phone: "+16315551181",
+      profileName: "test user name",
+      timestamp: 1504902988000,
+      content: { type: "text", text: "this is a text message" },
+    });
+  });
+
+  it("keys a username user without a phone on the business-scoped user id", () => {
+    const event = only(parse(fixture("bsuid-no-phone.json")));
+    expect(event).toMatchObject({ kind: "message", from: "US.13491208655302741918", profileName: "Sam" });
+    expect(event).not.toHaveProperty("phone");
+  });
+
+  it("turns a reply-button tap into a choice and keeps the replied-to message id", () => {
+    expect(only(parse(fixture("interactive-button-reply.json")))).toMatchObject({
+      content: { type: "choice", id: "plan_pro", title: "Pro plan", text: "Pro plan" },
+      replyTo: "wamid.HBgLMTY1MDU1NTExMTEVAgARGBI3QkFCRjNBQjE0QjRENzYwNDgA",
+    });
+  });
+
+  it("turns a list selection into a choice", () => {
+    expect(only(parse(fixture("interactive-list-reply.json")))).toMatchObject({
+      content: { type: "choice", id: "size_10_50", title: "10-50 employees", text: "10-50 employees" },
+    });
+  });
+
+  it("turns a template quick-reply button into a choice with the payload as id", () => {
+    expect(only(parse(fixture("template-quick-reply.json")))).toMatchObject({
+      content: { type: "choice", id: "talk_to_sales", title: "Talk to sales", text: "Talk to sales" },
+    });
+  });
+
+  it("turns media into media content with the caption as text", () => {
+    expect(only(parse(fixture("image.json")))).toMatchObject({
+      content: {
+        type: "media",
+        mediaType: "image",
+        mediaId: "1003383421387256",
+        mimeType: "image/jpeg",
+        caption: "Our current setup",
+        text: "Our current setup",
+      },
+    });
+    expect(only(parse(fixture("document.json")))).toMatchObject({
+      content: { type: "media", mediaType: "document", mediaId: "1376223850470843", text: "" },
+    });
+    expect(only(parse(fixture("audio.json")))).toMatchObject({
+      content: { type: "media", mediaType: "audio", mimeType: "audio/ogg; codecs=opus" },
+    });
+  });
+
+  it("turns a shared location into location content", () => {
+    expect(only(parse(fixture("location.json")))).toMatchObject({
+      content: {
+        type: "location",
+        latitude: 37.483307,
+        longitude: -122.148981,
+        name: "Meta Headquarters",
+        address: "1 Hacker Way, Menlo Park, CA 94025",
+        text: "Meta Headquarters, 1 Hacker Way, Menlo Park, CA 94025",
+      },
+    });
+  });
+
+  it("marks reactions and unknown types as unsupported instead of failing", () => {
+    expect(only(parse(fixture("reaction-unsupported.json")))).toMatchObject({
+      content: { type: "unsupported", providerType: "reaction" },
+    });
+    expect(only(parse(fixture("unknown-type.json")))).toMatchObject({
+      content: { type: "unsupported", providerType: "unsupported" },
+    });
+  });
+
+  it("reads every entry and every change of a batched webhook", () => {
+    const events = parse(fixture("multi-entry.json"));
+    expect(events.map((e) => e.providerMessageId)).toEqual([
+      "wamid.MULTI1",
+      "wamid.MULTI2",
+      "wamid.HBgLMTYzMTU1NTExODEVAgARGBJBQjEyQ0QzNEVGNTZBQjc4OTAA",
+      "wamid.MULTI3",
+    ]);
+    expect(events[3]).toMatchObject({ from: "5511987654321", phone: "+5511987654321", profileName: "Ana Souza" });
+  });
+
+  it("leaves phone out when the wa_id is not a possible phone number", () => {
+    const body = readFileSync(new URL("./fixtures/text.json", import.meta.url), "utf8").replaceAll(
+      "16315551181",
+      "12",
+    );
+    const event = only(parse(raw(body)));
+    expect(event).toMatchObject({ from: "12" });
+    expect(event).not.toHaveProperty("phone");
+  });
+});
+
+describe("parse statuses", () => {
+  it("echoes biz_opaque_callback_data as correlationId", () => {
+    expect(only(parse(fixture("status-sent.json")))).toEqual({
+      kind: "status",
+      providerMessageId: "wamid.HBgLMTYzMTU1NTExODEVAgARGBJBQjEyQ0QzNEVGNTZBQjc4OTAA",
+      status: "sent",
+      timestamp: 1749416600000,
+      recipient: "16315551181",
+      correlationId: "run_01J9Z6Q2:step_ask_email:1",
+    });
+    expect(only(parse(fixture("status-delivered.json")))).toMatchObject({ status: "delivered" });
+    expect(only(parse(fixture("status-read.json")))).toMatchObject({ status: "read" });
+  });
+
+  it("carries the errors of a failed message", () => {
+    expect(only(parse(fixture("status-failed.json")))).toMatchObject({
+      status: "failed",
+      correlationId: "run_01J9Z6Q2:step_followup:1",
+      errors: [{ code: 131047, title: "Re-engagement message", message: "Re-engagement message" }],
+    });
+  });
+});
+
+describe("parse rejects malformed payloads", () => {
+  it("rejects a body that is not JSON", () => {
+    const error = parseError(raw("{not json"));
+    expect(error.code).toBe("CHANNEL_PAYLOAD_INVALID");
+    expect(error.httpStatus).toBe(400);
+    expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it("rejects a webhook for another object", () => {
+    const error = parseError(raw(JSON.stringify({ object: "page", entry: [] })));
+    expect(error.code).toBe("CHANNEL_PAYLOAD_INVALID");
+    expect(error.message).toMatch(/whatsapp_business_account/);
+  });
+
+  it("rejects missing entry or changes arrays", () => {
+    expect(parseError(raw(JSON.stringify({ object: "whatsapp_business_account" }))).code).toBe(
+      "CHANNEL_PAYLOAD_INVALID",
+    );
+    expect(
+      parseError(raw(JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "1" }] }))).code,
+    ).toBe("CHANNEL_PAYLOAD_INVALID");
+  });
+
+  it("rejects a message without an id, naming where it is", () => {
+    const body = {
+      object: "whatsapp_business_account",
+      entry: [
+        { id: "1", changes: [{ field: "messages", value: { messages: [{ from: "1", timestamp: "1", type: "text" }] } }] },
+      ],
+    };
+    const error = parseError(raw(JSON.stringify(body)));
+    expect(error.code).toBe("CHANNEL_PAYLOAD_INVALID");
+    expect(error.message).toContain("entry[0].changes[0].value.messages[0]");
+  });
+
+  it("returns no events for a change of another field", () => {
+    const body = {
+      object: "whatsapp_business_account",
+      entry: [{ id: "1", changes: [{ field: "account_update", value: { event: "VERIFIED_ACCOUNT" } }] }],
+    };
+    expect(parse(raw(JSON.stringify(body)))).toEqual([]);
+  });
+});

@@ -1,0 +1,209 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+import type { z } from "zod";
+import type {
+  ChannelEvent,
+  InboundContent,
+  InboundMessage,
+  StatusEvent,
+  WebhookRequest,
+} from "../channel.js";
+import { AppError } from "../../core/app-error.js";
+import {
+  WaChangeValue,
+  type WaContact,
+  WaInteractive,
+  WaLocation,
+  WaMedia,
+  WaMessage,
+  WaStatus,
+  WaTemplateButton,
+  WaText,
+  WaWebhook,
+} from "./schema.js";
+
+const MEDIA_TYPES = ["image", "video", "audio", "document", "sticker"] as const;
+type MediaType = (typeof MEDIA_TYPES)[number];
+const STATUS_VALUES = ["sent", "delivered", "read", "failed"] as const;
+type StatusValue = (typeof STATUS_VALUES)[number];
+
+function payloadInvalid(message: string, cause?: unknown): AppError {
+  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
+    .join("; ");
+}
+
+/**
+ * Turns a `whatsapp_business_account` webhook into normalized events. Meta batches: both `entry`
+ * and `changes` are arrays, and one change can carry several messages and statuses.
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components
+ */
+export function parse(req: WebhookRequest): ChannelEvent[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(req.rawBody.toString("utf8"));
+  } catch (error) {
+    throw payloadInvalid("Webhook body is not valid JSON.", error);
+  }
+  const envelope = WaWebhook.safeParse(json);
+  if (!envelope.success) {
+    throw payloadInvalid(
+      `Not a WhatsApp Business Account webhook (expected {"object":"whatsapp_business_account","entry":[{"changes":[…]}]}): ${describeIssues(envelope.error)}`,
+      envelope.error,
+    );
+  }
+  const events: ChannelEvent[] = [];
+  envelope.data.entry.forEach((entry, entryIndex) => {
+    entry.changes.forEach((change, changeIndex) => {
+      // Other fields (account_update, message_template_status_update, …) are not conversations.
+      if (change.field !== "messages") return;
+      const where = `entry[${entryIndex}].changes[${changeIndex}].value`;
+      const value = WaChangeValue.safeParse(change.value);
+      if (!value.success) throw payloadInvalid(`${where}: ${describeIssues(value.error)}`, value.error);
+      const contacts = value.data.contacts ?? [];
+      (value.data.messages ?? []).forEach((raw, i) => {
+        events.push(toInboundMessage(raw, contacts, `${where}.messages[${i}]`));
+      });
+      (value.data.statuses ?? []).forEach((raw, i) => {
+        const status = toStatusEvent(raw, `${where}.statuses[${i}]`);
+        if (status) events.push(status);
+      });
+    });
+  });
+  return events;
+}
+
+function toInboundMessage(raw: Record<string, unknown>, contacts: WaContact[], where: string): InboundMessage {
+  const parsed = WaMessage.safeParse(raw);
+  if (!parsed.success) throw payloadInvalid(`${where}: ${describeIssues(parsed.error)}`, parsed.error);
+  const message = parsed.data;
+  const contact = findContact(contacts, message.from, message.from_user_id);
+  const waId = message.from ?? contact?.wa_id;
+  const userId = message.from_user_id ?? contact?.user_id;
+  // Key identity on the phone-based wa_id when Meta gives it; users with a username may hide it,
+  // and then the business-scoped user id is the only stable handle.
+  // https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
+  const from = waId ?? userId;
+  if (!from) throw payloadInvalid(`${where}: message has neither "from" nor "from_user_id".`);
+  const phone = waId ? toE164(waId) : undefined;
+  const profileName = contact?.profile?.name;
+  return {
+    kind: "message",
+    providerMessageId: message.id,
+    from,
+    ...(phone ? { phone } : {}),
+    ...(profileName ? { profileName } : {}),
+    timestamp: message.timestamp * 1000,
+    content: toContent(message.type, raw),
+    ...(message.context?.id ? { replyTo: message.context.id } : {}),
+  };
+}
+
+function findContact(contacts: WaContact[], waId?: string, userId?: string): WaContact | undefined {
+  const match = contacts.find(
+    (c) => (waId !== undefined && c.wa_id === waId) || (userId !== undefined && c.user_id === userId),
+  );
+  return match ?? (contacts.length === 1 ? contacts[0] : undefined);
+}
+
+/**
+ * wa_id is the phone number in international format without "+". WhatsApp verified the number, so
+ * we only check that it is a possible number: strict validity would drop numbers from ranges newer
+ * than libphonenumber's metadata.
+ */
+export function toE164(waId: string): string | undefined {
+  if (!/^\d{6,15}$/.test(waId)) return undefined;
+  const parsed = parsePhoneNumberFromString(`+${waId}`);
+  return parsed?.isPossible() ? parsed.number : undefined;
+}
+
+function toContent(type: string, raw: Record<string, unknown>): InboundContent {
+  const unsupported: InboundContent = { type: "unsupported", providerType: type, text: "" };
+  switch (type) {
+    case "text": {
+      const text = WaText.safeParse(raw.text);
+      return text.success ? { type: "text", text: text.data.body } : unsupported;
+    }
+    case "interactive": {
+      const interactive = WaInteractive.safeParse(raw.interactive);
+      const reply = interactive.success
+        ? (interactive.data.button_reply ?? interactive.data.list_reply)
+        : undefined;
+      if (!reply) return { ...unsupported, providerType: interactiveType(raw) };
+      return { type: "choice", id: reply.id, title: reply.title, text: reply.title };
+    }
+    case "button": {
+      // A tapped quick-reply button on a template: payload is the id we set, text its label.
+      const button = WaTemplateButton.safeParse(raw.button);
+      if (!button.success) return unsupported;
+      const { payload, text } = button.data;
+      return { type: "choice", id: payload ?? text, title: text, text };
+    }
+    case "location": {
+      const location = WaLocation.safeParse(raw.location);
+      if (!location.success) return unsupported;
+      const { latitude, longitude, name, address } = location.data;
+      const label = [name, address].filter(Boolean).join(", ");
+      return {
+        type: "location",
+        latitude,
+        longitude,
+        ...(name ? { name } : {}),
+        ...(address ? { address } : {}),
+        text: label || `${latitude},${longitude}`,
+      };
+    }
+    default:
+      return isMediaType(type) ? toMedia(type, raw[type]) : unsupported;
+  }
+}
+
+function interactiveType(raw: Record<string, unknown>): string {
+  const inner = raw.interactive;
+  const subtype =
+    inner && typeof inner === "object" && "type" in inner && typeof inner.type === "string" ? inner.type : "";
+  return subtype ? `interactive.${subtype}` : "interactive";
+}
+
+function isMediaType(type: string): type is MediaType {
+  return (MEDIA_TYPES as readonly string[]).includes(type);
+}
+
+function toMedia(mediaType: MediaType, raw: unknown): InboundContent {
+  const media = WaMedia.safeParse(raw);
+  if (!media.success) return { type: "unsupported", providerType: mediaType, text: "" };
+  const { id, mime_type: mimeType, caption } = media.data;
+  return {
+    type: "media",
+    mediaType,
+    mediaId: id,
+    ...(mimeType ? { mimeType } : {}),
+    ...(caption ? { caption } : {}),
+    text: caption ?? "",
+  };
+}
+
+function toStatusEvent(raw: Record<string, unknown>, where: string): StatusEvent | null {
+  const parsed = WaStatus.safeParse(raw);
+  if (!parsed.success) throw payloadInvalid(`${where}: ${describeIssues(parsed.error)}`, parsed.error);
+  const status = parsed.data;
+  // Meta also sends e.g. "deleted"/"warning"; Tern tracks only the delivery lifecycle.
+  if (!(STATUS_VALUES as readonly string[]).includes(status.status)) return null;
+  const errors = status.errors?.map((e) => {
+    const message = e.message ?? e.error_data?.details;
+    return { code: e.code, title: e.title ?? String(e.code), ...(message ? { message } : {}) };
+  });
+  return {
+    kind: "status",
+    providerMessageId: status.id,
+    status: status.status as StatusValue,
+    timestamp: status.timestamp * 1000,
+    recipient: status.recipient_id ?? status.recipient_user_id ?? "",
+    ...(status.biz_opaque_callback_data ? { correlationId: status.biz_opaque_callback_data } : {}),
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}

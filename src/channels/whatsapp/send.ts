@@ -1,0 +1,165 @@
+import type { OutboundMessage, SendResult } from "../channel.js";
+import { AppError } from "../../core/app-error.js";
+import type { FetchLike } from "../../core/fetch.js";
+import type { WhatsAppConfig } from "./config.js";
+import { type GraphError, graphErrorToAppError } from "./errors.js";
+import { BSUID_PATTERN, WhatsAppLimits as L, charLength } from "./limits.js";
+
+/** Label of the button that opens a list message (≤ 20 characters). */
+export const LIST_BUTTON_LABEL = "Choose";
+const SEND_TIMEOUT_MS = 30_000;
+
+type Choice = { id: string; title: string };
+
+function sendFailed(message: string): AppError {
+  return new AppError("CHANNEL_SEND_FAILED", message, { retry: "never" });
+}
+
+function isUnique(values: string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+function fitsButtons(text: string, choices: Choice[]): boolean {
+  return (
+    choices.length <= L.maxButtons &&
+    charLength(text) <= L.interactiveBodyChars &&
+    choices.every((c) => c.id.length > 0 && charLength(c.id) <= L.buttonIdChars) &&
+    choices.every((c) => c.title.trim().length > 0 && charLength(c.title) <= L.buttonTitleChars) &&
+    isUnique(choices.map((c) => c.id)) &&
+    isUnique(choices.map((c) => c.title))
+  );
+}
+
+function fitsList(text: string, choices: Choice[]): boolean {
+  return (
+    choices.length <= L.maxListRows &&
+    charLength(text) <= L.interactiveBodyChars &&
+    choices.every((c) => c.id.length > 0 && charLength(c.id) <= L.rowIdChars) &&
+    choices.every((c) => c.title.trim().length > 0 && charLength(c.title) <= L.rowTitleChars) &&
+    isUnique(choices.map((c) => c.id))
+  );
+}
+
+/** The recipient: a wa_id goes in `to`; a business-scoped user id goes in `recipient` (2026). */
+function recipientFields(to: string): Record<string, string> {
+  if (BSUID_PATTERN.test(to)) return { recipient: to };
+  const digits = to.replace(/[\s()+-]/g, "");
+  if (!/^\d{6,15}$/.test(digits)) {
+    throw sendFailed(`"${to}" is neither a WhatsApp id (phone digits) nor a business-scoped user id.`);
+  }
+  return { to: digits };
+}
+
+function content(text: string, choices: Choice[]): Record<string, unknown> {
+  if (choices.length > 0 && text.trim().length > 0 && fitsButtons(text, choices)) {
+    return {
+      type: "interactive",
+      interactive: {
+        type: "button",
+        body: { text },
+        action: { buttons: choices.map((c) => ({ type: "reply", reply: { id: c.id, title: c.title } })) },
+      },
+    };
+  }
+  if (choices.length > 0 && text.trim().length > 0 && fitsList(text, choices)) {
+    return {
+      type: "interactive",
+      interactive: {
+        type: "list",
+        body: { text },
+        action: { button: LIST_BUTTON_LABEL, sections: [{ rows: choices.map((c) => ({ id: c.id, title: c.title })) }] },
+      },
+    };
+  }
+  // Too many or too long choices: numbered text; the customer answers with the number or the title.
+  const body = choices.length > 0 ? `${text}\n\n${choices.map((c, i) => `${i + 1}. ${c.title}`).join("\n")}` : text;
+  if (body.trim().length === 0) throw sendFailed("Cannot send an empty WhatsApp message.");
+  if (charLength(body) > L.textBodyChars) {
+    throw sendFailed(`The message is ${charLength(body)} characters; WhatsApp allows ${L.textBodyChars}. Shorten it.`);
+  }
+  return { type: "text", text: { preview_url: false, body } };
+}
+
+/**
+ * The JSON body for `POST /{version}/{phone-number-id}/messages`.
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+ */
+export function buildSendBody(message: OutboundMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    ...recipientFields(message.to),
+    ...content(message.text, message.choices ?? []),
+  };
+  if (message.correlationId !== undefined) {
+    // Not processed by WhatsApp: echoed in the statuses[] webhooks for this message.
+    if (Buffer.byteLength(message.correlationId, "utf8") > L.callbackDataBytes) {
+      throw sendFailed(`correlationId is longer than ${L.callbackDataBytes} bytes (biz_opaque_callback_data limit).`);
+    }
+    body.biz_opaque_callback_data = message.correlationId;
+  }
+  return body;
+}
+
+export function messagesUrl(config: WhatsAppConfig): string {
+  return `${config.apiBaseUrl.replace(/\/+$/, "")}/${config.apiVersion}/${encodeURIComponent(config.phoneNumberId)}/messages`;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => "");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const seconds = Number(response.headers.get("retry-after"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+export async function send(
+  message: OutboundMessage,
+  config: WhatsAppConfig,
+  deps: { fetch: FetchLike },
+): Promise<SendResult> {
+  const body = buildSendBody(message);
+  let response: Response;
+  try {
+    response = await deps.fetch(messagesUrl(config), {
+      method: "POST",
+      headers: { authorization: `Bearer ${config.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+  } catch (error) {
+    // The request may or may not have reached Meta: the correlationId lets status webhooks settle it.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError(
+      "CHANNEL_SEND_FAILED",
+      `Could not reach the WhatsApp API at ${config.apiBaseUrl} (${reason}). The message may not have been sent.`,
+      { retry: "default", cause: error },
+    );
+  }
+  const json = await readJson(response);
+  if (!response.ok) {
+    const graphError =
+      json && typeof json === "object" && "error" in json ? (json.error as GraphError | undefined) : undefined;
+    throw graphErrorToAppError(response.status, graphError, config.accessToken, retryAfterMs(response));
+  }
+  const id = extractMessageId(json);
+  if (!id) {
+    throw new AppError("CHANNEL_SEND_FAILED", "WhatsApp accepted the request but returned no message id.", {
+      retry: "never",
+      details: { httpStatus: response.status },
+    });
+  }
+  return { providerMessageId: id };
+}
+
+function extractMessageId(json: unknown): string | undefined {
+  if (!json || typeof json !== "object" || !("messages" in json) || !Array.isArray(json.messages)) return undefined;
+  const first: unknown = json.messages[0];
+  return first && typeof first === "object" && "id" in first && typeof first.id === "string" ? first.id : undefined;
+}

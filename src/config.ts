@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+/** Environment, parsed once by a schema; a bad value fails fast with a message naming the variable. */
+export const Config = z.object({
+  TERN_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TERN_HOST: z.string().min(1).default("0.0.0.0"),
+  TERN_DATA_DIR: z.string().min(1).default("./.tern"),
+  /** 32 bytes, base64 or hex. Generated into the data dir on first start when absent. */
+  TERN_SECRET_KEY: z.string().min(1).optional(),
+  /** Admin API bearer token. Generated into the data dir on first start when absent. */
+  TERN_ADMIN_TOKEN: z.string().min(16, "TERN_ADMIN_TOKEN must be at least 16 characters").optional(),
+  /** Origin providers use to reach this server; webhook URLs are built from it. */
+  TERN_PUBLIC_URL: z.url().optional(),
+  TERN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** "auto": start the built-in Salesforce emulator and WhatsApp simulator when nothing is configured. */
+  TERN_SANDBOX: z.enum(["auto", "off"]).default("auto"),
+  /** SQLite synchronous mode; FULL makes every acknowledged webhook survive power loss. */
+  TERN_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+});
+export type Config = z.infer<typeof Config>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Config.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,25 @@
+/**
+ * ISO-8601 durations without years and months (their length depends on the calendar):
+ * PnW, PnD, PTnH, PTnM, PTnS and combinations such as P1DT12H. Returns null when invalid.
+ * https://en.wikipedia.org/wiki/ISO_8601#Durations
+ */
+const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export function parseDurationMs(value: string): number | null {
+  if (value.length > 64) return null;
+  const match = DURATION.exec(value);
+  if (!match || value === "P" || value.endsWith("T")) return null;
+  const [, weeks, days, hours, minutes, seconds] = match;
+  const ms =
+    Number(weeks ?? 0) * 7 * DAY +
+    Number(days ?? 0) * DAY +
+    Number(hours ?? 0) * HOUR +
+    Number(minutes ?? 0) * MINUTE +
+    Math.round(Number(seconds ?? 0) * SECOND);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
+}

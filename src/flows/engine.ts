@@ -1,0 +1,229 @@
+import { AppError, toAppError } from "../core/app-error.js";
+import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
+import type { Flow } from "./schema.js";
+import type { ResumeEvent, StepDefinition, StepResult } from "./step.js";
+import { createStepContext, toMessageView } from "./step-context.js";
+import { defaultStepRegistry, type StepRegistry } from "./step-registry.js";
+
+/**
+ * The flow engine: pure state transitions. It executes steps until the run waits or ends and
+ * persists after every step through the host. README.md explains how visits, waitpoints and
+ * effect keys make a run safe to resume after a crash.
+ */
+
+export interface EngineOptions {
+  steps?: StepRegistry;
+  /** Steps executed in one advance without waiting before the run fails as a loop. */
+  maxStepsPerAdvance?: number;
+}
+
+export interface Engine {
+  /** A run positioned on the start step (visit 1), not yet executed. */
+  newRun(runId: string, flow: Flow, flowVersion: number, flowId?: string): RunState;
+  /** Applies one event; returns the new state (the input unchanged when the event does not apply). */
+  advance(flow: Flow, state: RunState, event: RunEvent, host: EngineHost): Promise<RunState>;
+}
+
+type StepConfig = { id: string; type: string; onError?: string } & Record<string, unknown>;
+type Position = { stepId: string; visit: number };
+type RecordBase = Pick<StepRecord, "runId" | "visit" | "stepId" | "stepType" | "startedAt" | "endedAt">;
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const registry = options.steps ?? defaultStepRegistry;
+  const maxSteps = options.maxStepsPerAdvance ?? 100;
+
+  function newRun(runId: string, flow: Flow, flowVersion: number, flowId = ""): RunState {
+    const startId = flow.start ?? flow.steps[0]?.id;
+    if (!startId) throw new AppError("FLOW_INVALID", "The flow has no steps; add at least one step.");
+    const cursor = { stepId: startId, visit: 1 };
+    const base = { runId, flowId, flowVersion, status: "running" as const, cursor, visits: 1 };
+    return { ...base, vars: {}, steps: {}, wait: null, error: null, message: null };
+  }
+
+  async function advance(flow: Flow, input: RunState, event: RunEvent, host: EngineHost): Promise<RunState> {
+    const state = structuredClone(input);
+    switch (event.type) {
+      case "start":
+      case "continue":
+        if (state.status !== "running" || !state.cursor) return input;
+        if (event.type === "start" && event.message) state.message = toMessageView(event.message);
+        return run(flow, state, host, undefined);
+      case "reply": {
+        if (state.status !== "waiting" || state.wait?.for !== "reply") return input;
+        const message = toMessageView(event.message);
+        state.message = message;
+        return run(flow, state, host, { type: "reply", message, raw: event.message });
+      }
+      case "timeout": {
+        const timeoutAt = state.wait?.timeoutAt;
+        if (state.status !== "waiting" || timeoutAt == null || timeoutAt > host.now()) return input;
+        return run(flow, state, host, { type: "timeout" });
+      }
+    }
+  }
+
+  /** Resumes the waitpoint or executes the cursor, then following steps until a wait or the end. */
+  async function run(flow: Flow, state: RunState, host: EngineHost, resume: ResumeEvent | undefined) {
+    const steps = indexSteps(flow);
+    const trail: string[] = [];
+    let pending = resume;
+    for (;;) {
+      const at: Position | null = pending ? state.wait : state.status === "running" ? state.cursor : null;
+      if (!at) return state;
+      const step = steps.get(at.stepId);
+      if (trail.length >= maxSteps) {
+        await failUnexecuted(state, host, at, step?.type ?? "unknown", loopError(maxSteps, trail));
+        return state;
+      }
+      const def = step && registry.get(step.type);
+      if (!step || !def) {
+        await failUnexecuted(state, host, at, step?.type ?? "unknown", missingStep(at.stepId, step?.type, registry));
+        return state;
+      }
+      await executeVisit(state, host, step, def, at.visit, pending);
+      pending = undefined;
+      trail.push(step.id);
+    }
+  }
+
+  return { newRun, advance };
+}
+
+const stepIndexes = new WeakMap<Flow, Map<string, StepConfig>>();
+
+function indexSteps(flow: Flow): Map<string, StepConfig> {
+  let index = stepIndexes.get(flow);
+  if (!index) {
+    index = new Map(flow.steps.map((step) => [step.id, step as StepConfig]));
+    stepIndexes.set(flow, index);
+  }
+  return index;
+}
+
+async function executeVisit(
+  state: RunState,
+  host: EngineHost,
+  step: StepConfig,
+  def: StepDefinition,
+  visit: number,
+  resume: ResumeEvent | undefined,
+): Promise<void> {
+  const startedAt = host.now();
+  const { ctx, effectCount } = createStepContext(state, host, {
+    config: step as never,
+    visit,
+    waitState: resume ? state.wait?.state : undefined,
+    effectsBefore: resume ? (state.wait?.effectCount ?? 0) : 0,
+  });
+  let result: StepResult;
+  try {
+    if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
+    result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
+  } catch (thrown) {
+    const base = { runId: state.runId, visit, stepId: step.id, stepType: step.type, startedAt, endedAt: host.now() };
+    await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), base));
+    return;
+  }
+  const base = { runId: state.runId, visit, stepId: step.id, stepType: step.type, startedAt, endedAt: host.now() };
+  const record = applyResult(state, step, visit, result, effectCount(), base);
+  await host.persist(structuredClone(state), record);
+}
+
+function applyResult(
+  state: RunState,
+  step: StepConfig,
+  visit: number,
+  result: StepResult,
+  effectCount: number,
+  base: RecordBase,
+): StepRecord {
+  const input = result.input ?? step;
+  const output = result.output ?? null;
+  if (result.kind === "wait") {
+    const { timeoutAt } = result;
+    state.status = "waiting";
+    state.cursor = { stepId: step.id, visit };
+    state.wait = { stepId: step.id, visit, for: "reply", timeoutAt, state: result.state, effectCount };
+    return { ...base, status: "waiting", input, output, error: null, next: null };
+  }
+  state.steps[step.id] = output;
+  state.wait = null;
+  if (result.kind === "end") {
+    state.status = result.status;
+    state.cursor = null;
+    return { ...base, status: "completed", input, output, error: null, next: null };
+  }
+  Object.assign(state.vars, result.vars ?? {});
+  moveTo(state, result.next);
+  return { ...base, status: "completed", input, output, error: null, next: result.next };
+}
+
+/** A failed step continues at `onError` with `{ error }` as its output, or fails the run. */
+function applyError(state: RunState, step: StepConfig, error: AppError, base: RecordBase): StepRecord {
+  const summary = { code: error.code, message: error.message };
+  const record = { ...base, status: "failed" as const, input: step, output: null, error: summary, next: null };
+  state.wait = null;
+  if (typeof step.onError === "string") {
+    state.steps[step.id] = { error: summary };
+    moveTo(state, step.onError);
+    return { ...record, output: { error: summary }, next: step.onError };
+  }
+  fail(state, step.id, error);
+  return record;
+}
+
+/** Enters the next step with a new visit number, or completes the run. */
+function moveTo(state: RunState, next: string | null): void {
+  if (next === null) {
+    state.status = "completed";
+    state.cursor = null;
+    return;
+  }
+  state.visits += 1;
+  state.status = "running";
+  state.cursor = { stepId: next, visit: state.visits };
+}
+
+function fail(state: RunState, stepId: string, error: AppError): void {
+  state.status = "failed";
+  state.cursor = null;
+  state.wait = null;
+  state.error = { code: error.code, message: error.message, stepId };
+}
+
+/** Fails the run at a step that could not be executed, recording why. */
+async function failUnexecuted(state: RunState, host: EngineHost, at: Position, stepType: string, error: AppError) {
+  const now = host.now();
+  fail(state, at.stepId, error);
+  await host.persist(structuredClone(state), {
+    runId: state.runId,
+    visit: at.visit,
+    stepId: at.stepId,
+    stepType,
+    status: "failed",
+    input: null,
+    output: null,
+    error: { code: error.code, message: error.message },
+    next: null,
+    startedAt: now,
+    endedAt: now,
+  });
+}
+
+function loopError(maxSteps: number, trail: string[]): AppError {
+  const recent = trail.slice(-6).join(" → ");
+  return new AppError(
+    "FLOW_INVALID",
+    `The run executed ${maxSteps} steps without waiting for the contact, so the flow probably loops ` +
+      `(last steps: ${recent}). Put an ask step in the loop or change its transitions.`,
+    { details: { maxSteps, recentSteps: trail.slice(-20) } },
+  );
+}
+
+function missingStep(stepId: string, type: string | undefined, registry: StepRegistry): AppError {
+  const message =
+    type === undefined
+      ? `The flow has no step "${stepId}". Validate the flow (POST /api/v1/flows/validate) and publish it again.`
+      : `Step "${stepId}" has type "${type}", which this server does not know; known types: ${[...registry.keys()].join(", ")}.`;
+  return new AppError("FLOW_INVALID", message, { details: { stepId, type } });
+}

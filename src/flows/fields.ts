@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { parseDurationMs } from "./duration.js";
+
+/**
+ * Building blocks shared by the flow schema and every step type. Step ids and variable names
+ * are restricted to identifiers so that templates can reach them with dots
+ * (`{{ steps.create_lead.id }}`, `{{ vars.name }}`).
+ */
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const StepId = z
+  .string()
+  .max(64, { error: "a step id is at most 64 characters" })
+  .regex(IDENTIFIER, {
+    error: "a step id starts with a letter or _ and contains only letters, digits and _ (e.g. ask_name)",
+  })
+  .describe("Step id, unique in the flow; referenced by next/onError and as steps.<id> in templates");
+export type StepId = z.infer<typeof StepId>;
+
+export const VarName = z
+  .string()
+  .max(64, { error: "a variable name is at most 64 characters" })
+  .regex(IDENTIFIER, {
+    error: "a variable name starts with a letter or _ and contains only letters, digits and _ (e.g. name)",
+  })
+  .describe("Variable name, available as vars.<name> in templates");
+
+/** Liquid template text; syntax is checked by validateFlow. */
+export const Template = z
+  .string()
+  .max(20_000, { error: "text is at most 20,000 characters" })
+  .describe("Liquid template, e.g. 'Thanks {{ vars.name }}'");
+
+export const Choice = z.strictObject({
+  id: z.string().min(1, { error: "a choice id must not be empty" }).max(256),
+  title: z.string().min(1, { error: "a choice title must not be empty" }).max(100),
+});
+export type Choice = z.infer<typeof Choice>;
+
+export const Choices = z
+  .array(Choice)
+  .min(1, { error: "give at least one choice" })
+  .max(10, { error: "at most 10 choices (WhatsApp shows up to 10 list rows)" })
+  .check((ctx) => {
+    const seen = new Set<string>();
+    ctx.value.forEach((choice, i) => {
+      if (seen.has(choice.id)) {
+        ctx.issues.push({
+          code: "custom",
+          input: choice.id,
+          path: [i, "id"],
+          message: `choice id "${choice.id}" is used twice; each choice needs its own id`,
+        });
+      }
+      seen.add(choice.id);
+    });
+  });
+
+export const Duration = z
+  .string()
+  .refine((value) => parseDurationMs(value) !== null, {
+    error:
+      "use an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. PT30S, PT15M, PT24H, P1D, P1DT12H",
+  })
+  .describe("ISO-8601 duration, e.g. PT24H");
+
+/** Fields every step has. `onError` catches any error the step throws. */
+export const stepBase = {
+  id: StepId,
+  title: z.string().max(200).optional().describe("Display name in the editor"),
+  onError: StepId.optional().describe("Step to continue at when this step fails"),
+};
+
+/** Transition field names the engine and validator know for every step type. */
+export const TRANSITION_FIELDS = ["next", "onError", "onTimeout", "onInvalid"] as const;

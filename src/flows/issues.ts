@@ -1,0 +1,85 @@
+import type { z } from "zod";
+
+/** Turns zod issues into `{ path, message }` a person can act on, with JSONPath paths. */
+
+export interface ValidationIssue {
+  /** JSONPath into the flow file, e.g. `$.steps[2].next`. */
+  path: string;
+  message: string;
+}
+
+export type PathSegment = PropertyKey;
+
+export function jsonPath(segments: ReadonlyArray<PathSegment>): string {
+  let out = "$";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) out += `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+export function fromZodIssues(
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+  prefix: ReadonlyArray<PathSegment> = [],
+): ValidationIssue[] {
+  return issues.flatMap((issue) => fromZodIssue(issue, prefix));
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue, prefix: ReadonlyArray<PathSegment>): ValidationIssue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    // Report the alternative the author most likely meant: the one that got furthest.
+    const best = [...issue.errors].sort((a, b) => score(a) - score(b))[0] ?? [];
+    if (best.length > 0) return fromZodIssues(best, path);
+  }
+  return [{ path: jsonPath(path), message: describe(issue, path) }];
+}
+
+/** Fewer and deeper issues mean a closer match; an unknown key at the top means a different shape. */
+function score(issues: ReadonlyArray<z.core.$ZodIssue>): number {
+  const misfit = issues.some((i) => i.code === "unrecognized_keys" && i.path.length === 0) ? 1000 : 0;
+  const depth = Math.max(0, ...issues.map((i) => i.path.length));
+  return misfit + issues.length * 10 - depth;
+}
+
+function describe(issue: z.core.$ZodIssue, path: ReadonlyArray<PathSegment>): string {
+  const last = path[path.length - 1];
+  const name = typeof last === "string" ? `"${last}"` : "this value";
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return `${name} is required (${issue.expected})`;
+      return `${name} must be ${article(issue.expected)}, not ${kindOf(issue.input)}`;
+    case "unrecognized_keys":
+      return `unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys
+        .map((k) => `"${k}"`)
+        .join(", ")}; check the spelling`;
+    case "invalid_value":
+      if (isCustom(issue)) return issue.message;
+      return `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return issue.message;
+  }
+}
+
+function isCustom(issue: z.core.$ZodIssue): boolean {
+  return !issue.message.startsWith("Invalid");
+}
+
+function article(expected: string): string {
+  if (expected === "object" || expected === "array" || expected === "int" || expected === "integer") {
+    return `an ${expected === "int" ? "integer" : expected}`;
+  }
+  return `a ${expected}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "a boolean";
+  return typeof value;
+}

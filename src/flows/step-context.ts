@@ -1,0 +1,64 @@
+import type { InboundMessage } from "../channels/channel.js";
+import type { EngineHost, MessageView, RunState } from "./runtime.js";
+import type { StepContext } from "./step.js";
+import { renderTemplate, renderValue, type TemplateScope } from "./template.js";
+
+/** Builds what a step sees during one visit, and numbers its effects. */
+
+export function createStepContext<Config>(
+  state: RunState,
+  host: EngineHost,
+  visit: { config: Config; visit: number; waitState: unknown; effectsBefore: number },
+): { ctx: StepContext<Config>; effectCount(): number } {
+  let n = visit.effectsBefore;
+  // Keys are deterministic per run, visit and position, so re-executing a visit after a crash
+  // (or re-delivering the same reply) reuses them and the host returns the first result.
+  const nextKey = () => `${state.runId}:${visit.visit}:${n++}`;
+  const scope = buildScope(state, host);
+  const ctx: StepContext<Config> = {
+    config: visit.config,
+    runId: state.runId,
+    visit: visit.visit,
+    contact: host.contact,
+    scope,
+    waitState: visit.waitState,
+    now: () => host.now(),
+    render: (template) => renderTemplate(template, scope),
+    renderValue: (value) => renderValue(value, scope),
+    effects: {
+      send: (message) => host.effects.send(nextKey(), message),
+      call: (connection, action, input) => host.effects.call(nextKey(), connection, action, input),
+    },
+  };
+  return { ctx, effectCount: () => n };
+}
+
+/** The template scope. `vars` and `steps` are live views of the state being advanced. */
+export function buildScope(state: RunState, host: EngineHost): TemplateScope {
+  let transcript: string | undefined;
+  return {
+    vars: state.vars,
+    contact: host.contact,
+    message: state.message ?? null,
+    steps: state.steps,
+    conversation: {
+      get transcript() {
+        transcript ??= host.transcript();
+        return transcript;
+      },
+    },
+    run: { id: state.runId },
+  };
+}
+
+export function toMessageView(message: InboundMessage): MessageView {
+  const { content } = message;
+  const view: MessageView = {
+    id: message.providerMessageId,
+    type: content.type,
+    text: content.text,
+    timestamp: message.timestamp,
+  };
+  if (content.type === "choice") view.choice = { id: content.id, title: content.title };
+  return view;
+}

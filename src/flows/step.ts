@@ -1,0 +1,90 @@
+import type { z } from "zod";
+import type { InboundMessage } from "../channels/channel.js";
+import type { ContactView, MessageView } from "./runtime.js";
+import type { TemplateScope } from "./template.js";
+
+/**
+ * A step type is a declarative object: a zod schema of the whole step as written in the flow
+ * file, and `start`/`resume` functions that return what happens next. A step never sleeps:
+ * waiting is a `wait` result (a waitpoint), and the engine calls `resume` when a reply or
+ * a timeout arrives, possibly in another process.
+ */
+
+/** Side effects available to a step. Keys are assigned by the engine (`runId:visit:n`). */
+export interface StepEffects {
+  send(message: { text: string; choices?: Array<{ id: string; title: string }> }): Promise<{
+    providerMessageId: string;
+  }>;
+  call(connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface StepContext<Config> {
+  /** The step as written in the flow (parsed, defaults applied, not rendered). */
+  readonly config: Config;
+  readonly runId: string;
+  readonly visit: number;
+  readonly contact: ContactView;
+  readonly scope: TemplateScope;
+  /** Step-private state returned with the last `wait` result (undefined in `start`). */
+  readonly waitState: unknown;
+  readonly effects: StepEffects;
+  now(): number;
+  /** Renders a Liquid template against `scope`; throws AppError TEMPLATE_ERROR. */
+  render(template: string): string;
+  /** Renders every string inside a JSON value. */
+  renderValue(value: unknown): unknown;
+}
+
+export type ResumeEvent =
+  | { type: "reply"; message: MessageView; raw: InboundMessage }
+  | { type: "timeout" };
+
+/** What a step asks the engine to do next. `input` is the rendered config shown in run history. */
+export type StepResult =
+  | {
+      kind: "next";
+      /** Next step id; null completes the run. */
+      next: string | null;
+      output?: unknown;
+      /** Variables to set (merged into `vars`). */
+      vars?: Record<string, unknown>;
+      input?: unknown;
+    }
+  | {
+      kind: "wait";
+      /** ms since epoch, or null to wait forever. */
+      timeoutAt: number | null;
+      state?: unknown;
+      input?: unknown;
+      output?: unknown;
+    }
+  | { kind: "end"; status: "completed" | "ended"; output?: unknown; input?: unknown };
+
+/** An edge of the flow graph declared by a step beyond the common transition fields. */
+export interface StepExit {
+  /** Path inside the step object, e.g. ["conditions", 0, "next"]. */
+  path: Array<string | number>;
+  target: string;
+}
+
+type StepConfigSchema = z.ZodObject<{ id: z.ZodType<string>; type: z.ZodLiteral<string> }>;
+
+export interface StepDefinition<Schema extends StepConfigSchema = StepConfigSchema> {
+  /** Persisted identifier, e.g. "send" or "salesforce.create". Never changes. */
+  type: string;
+  title: string;
+  /** Behaviour version; saved flows keep the behaviour they were built with. */
+  version?: number;
+  /** Schema of the whole step object, `type` included. */
+  config: Schema;
+  /** Extra graph edges (branch targets). next/onError/onTimeout/onInvalid are found generically. */
+  exits?(config: z.output<Schema>): StepExit[];
+  start(ctx: StepContext<z.output<Schema>>): Promise<StepResult> | StepResult;
+  resume?(ctx: StepContext<z.output<Schema>>, event: ResumeEvent): Promise<StepResult> | StepResult;
+}
+
+export function defineStep<Schema extends StepConfigSchema>(
+  spec: StepDefinition<Schema>,
+): StepDefinition<Schema> {
+  return spec;
+}

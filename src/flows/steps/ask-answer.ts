@@ -1,0 +1,86 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import type { Choice } from "../fields.js";
+import type { MessageView } from "../runtime.js";
+
+/** Pure parsing of a customer's answer to an `ask` step. */
+
+export type Expect = "text" | "number" | "email" | "phone" | "choice";
+
+export type Answer = { ok: true; value: unknown; choice?: Choice } | { ok: false };
+
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+export function parseAnswer(
+  expect: Expect,
+  message: MessageView,
+  options: { choices?: Choice[]; contactPhone?: string | null },
+): Answer {
+  const text = message.text.trim();
+  switch (expect) {
+    case "text":
+      return text ? { ok: true, value: text } : { ok: false };
+    case "number":
+      return parseNumber(text);
+    case "email": {
+      const email = text.toLowerCase();
+      return email.length <= 254 && EMAIL.test(email) ? { ok: true, value: email } : { ok: false };
+    }
+    case "phone":
+      return parsePhone(text, options.contactPhone ?? null);
+    case "choice":
+      return matchChoice(message, options.choices ?? []);
+  }
+}
+
+/** Accepts "42", "-3.5", "3,5" (decimal comma) and "1,234.5" / "1 234" (grouped thousands). */
+function parseNumber(text: string): Answer {
+  let s = text.replace(/[\s\u00a0\u202f]/g, "");
+  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
+  else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return { ok: false };
+  const value = Number(s);
+  return Number.isFinite(value) ? { ok: true, value } : { ok: false };
+}
+
+/** The region of the contact's own number is the default for numbers written without +CC. */
+function parsePhone(text: string, contactPhone: string | null): Answer {
+  if (text.length > 64) return { ok: false };
+  const region: CountryCode | undefined = contactPhone
+    ? parsePhoneNumberFromString(contactPhone)?.country
+    : undefined;
+  const phone = parsePhoneNumberFromString(text, region ? { defaultCountry: region } : undefined);
+  return phone?.isValid() ? { ok: true, value: phone.number } : { ok: false };
+}
+
+/** Matches a tapped button by id, else the text by id, title (case-insensitive) or 1-based number. */
+function matchChoice(message: MessageView, choices: Choice[]): Answer {
+  const found =
+    (message.choice && choices.find((c) => c.id === message.choice?.id)) ||
+    findByText(message.text.trim(), choices);
+  return found ? { ok: true, value: found.id, choice: found } : { ok: false };
+}
+
+function findByText(text: string, choices: Choice[]): Choice | undefined {
+  const lower = text.toLowerCase();
+  const byId = choices.find((c) => c.id === text);
+  if (byId) return byId;
+  const byTitle = choices.find((c) => c.title.trim().toLowerCase() === lower);
+  if (byTitle) return byTitle;
+  if (/^\d{1,3}\.?$/.test(text)) return choices[Number.parseInt(text, 10) - 1];
+  return undefined;
+}
+
+export function defaultRetryText(expect: Expect, choices: Choice[] = []): string {
+  switch (expect) {
+    case "text":
+      return "Sorry, I need a text answer. Could you type it, please?";
+    case "number":
+      return "Please answer with a number, for example 42.";
+    case "email":
+      return "That doesn't look like an email address. Please send it like name@example.com.";
+    case "phone":
+      return "That doesn't look like a phone number. Please send it with the country code, like +44 20 7946 0958.";
+    case "choice":
+      return `Please choose one of: ${choices.map((c, i) => `${i + 1}. ${c.title}`).join(", ")}`;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * One lane per conversation: tasks of a conversation run one at a time, in the order they
+ * were queued; different conversations run concurrently. `drain` is called whenever a lane has
+ * no queued task left, so the owner can pull more work (e.g. the next inbox row) for it.
+ */
+export interface Lanes {
+  /** Queues a task on the lane and starts the lane if idle. */
+  push(key: string, task: () => Promise<void>): void;
+  /** Starts the lane if idle so that `drain` is asked for work. */
+  poke(key: string): void;
+  /** Resolves when every lane is idle. */
+  idle(): Promise<void>;
+  active(): number;
+}
+
+export function createLanes(options: {
+  drain: (key: string) => (() => Promise<void>) | null;
+  onError: (key: string, error: unknown) => void;
+}): Lanes {
+  const queues = new Map<string, Array<() => Promise<void>>>();
+  const running = new Set<string>();
+  const pokedWhileRunning = new Set<string>();
+  let idleWaiters: Array<() => void> = [];
+
+  const run = async (key: string): Promise<void> => {
+    running.add(key);
+    try {
+      for (;;) {
+        const queue = queues.get(key);
+        let task = queue?.shift();
+        if (queue && queue.length === 0) queues.delete(key);
+        if (!task) {
+          pokedWhileRunning.delete(key);
+          task = options.drain(key) ?? undefined;
+        }
+        if (!task) break;
+        try {
+          await task();
+        } catch (error) {
+          options.onError(key, error);
+          // A failing task must not spin: stop this lane until it is poked again.
+          break;
+        }
+      }
+    } finally {
+      running.delete(key);
+      if (pokedWhileRunning.delete(key) || queues.has(key)) start(key);
+      else if (running.size === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  };
+
+  const start = (key: string): void => {
+    if (running.has(key)) {
+      pokedWhileRunning.add(key);
+      return;
+    }
+    void run(key);
+  };
+
+  return {
+    push(key, task) {
+      const queue = queues.get(key) ?? [];
+      queue.push(task);
+      queues.set(key, queue);
+      start(key);
+    },
+    poke: start,
+    idle: () => (running.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    active: () => running.size,
+  };
+}

@@ -1,0 +1,267 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Clock, systemClock } from "../../core/clock.js";
+import { handleData } from "./data-routes.js";
+import { sendText } from "./http.js";
+import { findObject } from "./metadata.js";
+import { handleIdentity, handleToken, handleUserinfo, issueRefreshToken } from "./oauth-routes.js";
+import { commitRecord, formatDatetime, validateCreate } from "./records.js";
+import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
+
+/**
+ * A Salesforce org on loopback for tests, `tern demo` and benchmarks: OAuth token endpoint,
+ * identity URL, and the REST data API subset Tern uses, with fault controls. See README.md.
+ */
+export interface SalesforceEmulatorOptions {
+  port?: number;
+  host?: string;
+  clock?: Clock;
+  /** How long a token grant is "processed"; concurrent refreshes of one token in this window fail. */
+  tokenLatencyMs?: number;
+  /** Daily API allocation reported in `Sforce-Limit-Info` (Developer Edition: 15,000). */
+  apiLimit?: number;
+  /** Whether the default connected app rotates refresh tokens. */
+  rotatesRefreshTokens?: boolean;
+}
+
+export interface EmulatorCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  loginUrl: string;
+}
+
+/** A record as a GET would show it: every field, `CreatedDate` in Salesforce's wire format. */
+export type EmulatorRecord = { Id: string; CreatedDate: string } & Record<string, unknown>;
+
+export interface FailNextOptions {
+  /** Which requests the fault applies to; `any` = any data call (not the token endpoint). */
+  on?: FaultTarget;
+  times?: number;
+  contentType?: string;
+}
+
+export interface SalesforceEmulator {
+  /** Origin of the login host (also the instance until `moveInstance()`). */
+  readonly url: string;
+  readonly instanceUrl: string;
+  readonly credentials: EmulatorCredentials;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly tokenRequests: number;
+  readonly grantTypes: ReadonlyArray<string>;
+  readonly createRequests: number;
+  readonly apiUsage: number;
+  addConnectedApp(app?: { clientId?: string; clientSecret?: string; rotatesRefreshTokens?: boolean }): {
+    clientId: string;
+    clientSecret: string;
+  };
+  issueRefreshToken(clientId?: string): string;
+  records(objectName: string): EmulatorRecord[];
+  seedRecord(
+    objectName: string,
+    fields: Record<string, unknown>,
+    options?: { createdAt?: number },
+  ): EmulatorRecord;
+  expireAccessTokens(): void;
+  setApiDisabled(isDisabled: boolean): void;
+  /** Revokes one refresh token, by default the one in `credentials`. */
+  revokeRefreshToken(token?: string): void;
+  holdCreates(): void;
+  /** Resolves when the n-th create since `holdCreates()` has been committed (its answer withheld). */
+  waitForCreate(n?: number): Promise<EmulatorRecord>;
+  /** Answers withheld creates, or with `drop` cuts their connections so the answer is lost. */
+  releaseCreates(options?: { drop?: boolean }): void;
+  failNext(status: number, body: unknown, options?: FailNextOptions): void;
+  /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
+  moveInstance(): Promise<string>;
+  close(): Promise<void>;
+}
+
+function toEmulatorRecord(record: StoredRecord): EmulatorRecord {
+  const out: Record<string, unknown> = {};
+  for (const def of record.object.fields) {
+    const value = record.fields[def.name];
+    out[def.name] =
+      def.type === "datetime" && typeof value === "number" ? formatDatetime(value) : (value ?? null);
+  }
+  return out as EmulatorRecord;
+}
+
+async function route(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", origin);
+  const path = url.pathname;
+  if (path === "/services/oauth2/token" && req.method === "POST") return handleToken(state, req, res, origin);
+  if (path === "/services/oauth2/userinfo") return handleUserinfo(state, req, res, url);
+  if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path) && req.method === "GET")
+    return handleIdentity(state, req, res, url);
+  if (path === "/services/data" || path.startsWith("/services/data/")) {
+    return handleData(state, req, res, url, origin);
+  }
+  // Wrong paths on a Salesforce host answer with an HTML page, which clients must not parse as JSON.
+  sendText(res, 404, "<html><body><h1>URL No Longer Exists</h1></body></html>", "text/html;charset=UTF-8");
+}
+
+async function listen(
+  state: EmulatorState,
+  host: string,
+  port: number,
+): Promise<{ server: Server; origin: string }> {
+  let origin = "";
+  const server = createServer((req, res) => {
+    route(state, req, res, origin).catch((error: unknown) => {
+      if (!res.headersSent) sendText(res, 500, `emulator error: ${String(error)}`, "text/plain");
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  origin = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  return { server, origin };
+}
+
+export async function startSalesforceEmulator(
+  options: SalesforceEmulatorOptions = {},
+): Promise<SalesforceEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  const state = createState({
+    clock: options.clock ?? systemClock,
+    tokenLatencyMs: options.tokenLatencyMs ?? 20,
+    apiLimit: options.apiLimit ?? 15_000,
+  });
+  const first = await listen(state, host, options.port ?? 0);
+  const servers = [first.server];
+  state.instanceOrigin = first.origin;
+
+  const addConnectedApp: SalesforceEmulator["addConnectedApp"] = (app = {}) => {
+    const clientId = app.clientId ?? state.secret("3MVG9", 48);
+    const clientSecret = app.clientSecret ?? state.secret("", 24).toUpperCase();
+    state.apps.set(clientId, {
+      clientId,
+      clientSecret,
+      rotatesRefreshTokens: app.rotatesRefreshTokens ?? false,
+    });
+    return { clientId, clientSecret };
+  };
+  const app = addConnectedApp({ rotatesRefreshTokens: options.rotatesRefreshTokens });
+  const credentials = {
+    ...app,
+    refreshToken: issueRefreshToken(state, app.clientId),
+    loginUrl: first.origin,
+  };
+
+  return {
+    url: first.origin,
+    get instanceUrl() {
+      return state.instanceOrigin;
+    },
+    credentials,
+    orgId: state.org.id,
+    userId: state.user.id,
+    get tokenRequests() {
+      return state.grantTypes.length;
+    },
+    get grantTypes() {
+      return [...state.grantTypes];
+    },
+    get createRequests() {
+      return state.createRequests;
+    },
+    get apiUsage() {
+      return state.apiUsage;
+    },
+    addConnectedApp,
+    issueRefreshToken: (clientId = app.clientId) => issueRefreshToken(state, clientId),
+    records(objectName) {
+      const object = findObject(objectName);
+      return state.records.filter((r) => r.object === object).map(toEmulatorRecord);
+    },
+    seedRecord(objectName, fields, seedOptions = {}) {
+      const object = findObject(objectName);
+      if (!object) throw new Error(`The emulator has no object ${objectName}`);
+      const record = commitRecord(state, object, validateCreate(object, fields));
+      if (seedOptions.createdAt !== undefined) {
+        record.createdAt = seedOptions.createdAt;
+        Object.assign(record.fields, {
+          CreatedDate: seedOptions.createdAt,
+          LastModifiedDate: seedOptions.createdAt,
+          SystemModstamp: seedOptions.createdAt,
+        });
+      }
+      return toEmulatorRecord(record);
+    },
+    expireAccessTokens() {
+      for (const grant of state.accessTokens.values()) grant.isExpired = true;
+    },
+    setApiDisabled(isDisabled) {
+      state.isApiDisabled = isDisabled;
+    },
+    revokeRefreshToken(token = credentials.refreshToken) {
+      const grant = state.refreshTokens.get(token);
+      if (!grant) return;
+      for (const other of state.refreshTokens.values())
+        if (other.family === grant.family) other.isRevoked = true;
+      for (const access of state.accessTokens.values())
+        if (access.family === grant.family) access.isExpired = true;
+    },
+    holdCreates() {
+      state.hold.isActive = true;
+      state.hold.committed = [];
+    },
+    waitForCreate(n = 1) {
+      const { hold } = state;
+      return new Promise((resolve) => {
+        const check = () => {
+          const record = hold.committed[n - 1];
+          if (record) resolve(toEmulatorRecord(record));
+          else hold.waiters.push(check);
+        };
+        check();
+      });
+    },
+    releaseCreates(releaseOptions = {}) {
+      state.hold.isActive = false;
+      for (const held of state.hold.held.splice(0)) {
+        if (releaseOptions.drop) held.res.destroy();
+        else held.send();
+      }
+    },
+    failNext(status, body, failOptions = {}) {
+      state.faults.push({
+        status,
+        body,
+        contentType: failOptions.contentType,
+        on: failOptions.on ?? "any",
+        remaining: failOptions.times ?? 1,
+      });
+    },
+    async moveInstance() {
+      const next = await listen(state, host, 0);
+      servers.push(next.server);
+      state.instanceOrigin = next.origin;
+      for (const grant of state.accessTokens.values()) grant.isExpired = true;
+      return next.origin;
+    },
+    async close() {
+      for (const held of state.hold.held.splice(0)) held.res.destroy();
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
+  };
+}
+
+export { canonicalId, toCaseSafeId } from "./ids.js";

@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import type { Clock } from "../../core/clock.js";
+import { createIdFactory } from "./ids.js";
+import type { ObjectDef } from "./metadata.js";
+
+/** Everything the emulated org knows. Plain data mutated by the route handlers. */
+export interface ConnectedApp {
+  clientId: string;
+  clientSecret: string;
+  /** Refresh-token rotation: every refresh returns a new refresh token, reuse revokes the family. */
+  rotatesRefreshTokens: boolean;
+}
+
+export interface RefreshGrant {
+  token: string;
+  clientId: string;
+  family: string;
+  isRevoked: boolean;
+  /** Set when rotation replaced this token; reusing it revokes the whole family. */
+  isRotatedOut: boolean;
+}
+
+export interface AccessGrant {
+  clientId: string;
+  family: string | null;
+  isExpired: boolean;
+}
+
+export interface StoredRecord {
+  object: ObjectDef;
+  id: string;
+  createdAt: number;
+  fields: Record<string, unknown>;
+}
+
+export type FaultTarget = "any" | "token" | "create" | "get" | "query" | "describe" | "identity";
+
+export interface Fault {
+  status: number;
+  body: unknown;
+  contentType: string | undefined;
+  on: FaultTarget;
+  remaining: number;
+}
+
+export interface HeldCreate {
+  res: ServerResponse;
+  record: StoredRecord;
+  send: () => void;
+}
+
+export interface EmulatorState {
+  clock: Clock;
+  tokenLatencyMs: number;
+  apiLimit: number;
+  org: { id: string; name: string };
+  user: {
+    id: string;
+    username: string;
+    displayName: string;
+    email: string;
+    firstName: string;
+    lastName: string;
+  };
+  apps: Map<string, ConnectedApp>;
+  refreshTokens: Map<string, RefreshGrant>;
+  accessTokens: Map<string, AccessGrant>;
+  /** Refresh tokens whose grant is being processed right now (Winter '25 concurrency rule). */
+  refreshesInFlight: Set<string>;
+  records: StoredRecord[];
+  grantTypes: string[];
+  createRequests: number;
+  apiUsage: number;
+  isApiDisabled: boolean;
+  faults: Fault[];
+  /** Origin data calls must use; tokens from another instance are rejected. */
+  instanceOrigin: string;
+  /** Creates committed while held since `holdCreates()`, and the ones still waiting for an answer. */
+  hold: { isActive: boolean; committed: StoredRecord[]; held: HeldCreate[]; waiters: Array<() => void> };
+  newId(prefix: string): string;
+  secret(prefix: string, bytes: number): string;
+}
+
+export function createState(options: {
+  clock: Clock;
+  tokenLatencyMs: number;
+  apiLimit: number;
+}): EmulatorState {
+  const newId = createIdFactory();
+  return {
+    ...options,
+    org: { id: newId("00D"), name: "Tern Emulated Org" },
+    user: {
+      id: newId("005"),
+      username: "integration@tern.example",
+      displayName: "Tern Integration",
+      email: "integration@tern.example",
+      firstName: "Tern",
+      lastName: "Integration",
+    },
+    apps: new Map(),
+    refreshTokens: new Map(),
+    accessTokens: new Map(),
+    refreshesInFlight: new Set(),
+    records: [],
+    grantTypes: [],
+    createRequests: 0,
+    apiUsage: 0,
+    isApiDisabled: false,
+    faults: [],
+    instanceOrigin: "",
+    hold: { isActive: false, committed: [], held: [], waiters: [] },
+    newId,
+    // Real tokens use base64-ish chars incl. '.'; keep them URL- and header-safe.
+    secret: (prefix, bytes) => prefix + randomBytes(bytes).toString("base64url").replaceAll("-", "."),
+  };
+}
+
+/** Takes the first matching fault off the queue, if any. */
+export function takeFault(state: EmulatorState, target: Exclude<FaultTarget, "any">): Fault | undefined {
+  const index = state.faults.findIndex((f) => f.on === target || (f.on === "any" && target !== "token"));
+  if (index < 0) return undefined;
+  const fault = state.faults[index];
+  if (!fault) return undefined;
+  fault.remaining -= 1;
+  if (fault.remaining <= 0) state.faults.splice(index, 1);
+  return fault;
+}

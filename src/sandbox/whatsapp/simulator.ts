@@ -1,0 +1,275 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WhatsAppConfig } from "../../channels/whatsapp/config.js";
+import type { GraphError } from "../../channels/whatsapp/errors.js";
+import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
+import { buildStatusWebhook, DEFAULT_PHONE_NUMBER_ID, newWamid, postWebhook } from "./webhooks.js";
+
+/**
+ * A loopback stand-in for Meta's Graph API messages endpoint, for tests, `tern demo` and benchmarks.
+ * Wire format: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+ */
+
+export interface SimulatorOptions {
+  port?: number;
+  accessToken?: string;
+  appSecret?: string;
+  phoneNumberId?: string;
+  /** Delay before each answer. */
+  latencyMs?: number;
+}
+
+export interface SentMessage extends ParsedSend {
+  wamid: string;
+  /** The request body exactly as parsed. */
+  body: Record<string, unknown>;
+  receivedAt: number;
+}
+
+export interface StatusDelivery {
+  messageId: string;
+  status: "sent" | "delivered";
+  httpStatus?: number;
+  error?: string;
+}
+
+export interface WhatsAppSimulator {
+  /** Base URL, use as apiBaseUrl. */
+  url: string;
+  /** A complete channel config pointing at this simulator, with generated secrets. */
+  config: WhatsAppConfig;
+  /** Every accepted message, in order. */
+  sent: SentMessage[];
+  /** Outcome of each status webhook posted by deliverStatusesTo. */
+  statusDeliveries: StatusDelivery[];
+  waitForSent(count: number, timeoutMs?: number): Promise<SentMessage[]>;
+  waitForSent(predicate: (message: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
+  /** POST signed `sent` and `delivered` status webhooks for each accepted message; null stops. */
+  deliverStatusesTo(webhookUrl: string | null): void;
+  /** The next n send requests (after the token check) fail with this Graph error and HTTP status. */
+  failNext(n: number, graphError?: GraphError, status?: number): void;
+  /** Accept and record messages but hold the answers until releaseResponses(). */
+  holdResponses(): void;
+  releaseResponses(): void;
+  clearSent(): void;
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/messages\/?$/;
+
+function graphError(code: number, message: string, extra: Partial<GraphError> = {}): { error: GraphError } {
+  return {
+    error: {
+      message,
+      type: "OAuthException",
+      code,
+      ...extra,
+      fbtrace_id: extra.fbtrace_id ?? randomBytes(9).toString("base64url"),
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, payload: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(payload));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function bearerToken(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
+  return match?.[1] ?? url.searchParams.get("access_token") ?? undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Promise<WhatsAppSimulator> {
+  const accessToken = options.accessToken ?? `EAAG${randomBytes(24).toString("base64url")}`;
+  const appSecret = options.appSecret ?? randomBytes(16).toString("hex");
+  const phoneNumberId = options.phoneNumberId ?? DEFAULT_PHONE_NUMBER_ID;
+  const latencyMs = options.latencyMs ?? 0;
+
+  const sent: SentMessage[] = [];
+  const statusDeliveries: StatusDelivery[] = [];
+  const waiters = new Set<() => void>();
+  const faults: Array<{ status: number; error: GraphError }> = [];
+  const held: Array<() => void> = [];
+  const inFlight = new Set<Promise<void>>();
+  let isHolding = false;
+  let statusUrl: string | null = null;
+
+  function record(parsed: ParsedSend, body: Record<string, unknown>): SentMessage {
+    const message: SentMessage = { ...parsed, wamid: newWamid(), body, receivedAt: Date.now() };
+    sent.push(message);
+    for (const wake of waiters) wake();
+    return message;
+  }
+
+  function scheduleStatuses(message: SentMessage): void {
+    const url = statusUrl;
+    if (!url) return;
+    const run = (async () => {
+      for (const status of ["sent", "delivered"] as const) {
+        const webhook = buildStatusWebhook({
+          messageId: message.wamid,
+          status,
+          recipient: message.to,
+          phoneNumberId,
+          ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
+        });
+        try {
+          const response = await postWebhook(url, webhook, appSecret);
+          await response.arrayBuffer();
+          statusDeliveries.push({ messageId: message.wamid, status, httpStatus: response.status });
+        } catch (error) {
+          statusDeliveries.push({ messageId: message.wamid, status, error: String(error) });
+        }
+      }
+    })();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+  }
+
+  async function handleSend(req: IncomingMessage, res: ServerResponse, url: URL, pathPhoneId: string) {
+    const raw = await readBody(req);
+    const token = bearerToken(req, url);
+    if (!token) return reply(res, 400, graphError(104, "An access token is required to request this resource."));
+    if (token !== accessToken) {
+      return reply(res, 401, graphError(190, "Invalid OAuth access token - Cannot parse access token"));
+    }
+    if (pathPhoneId !== phoneNumberId) {
+      return reply(
+        res,
+        400,
+        graphError(
+          100,
+          `Unsupported post request. Object with ID '${pathPhoneId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+          { type: "GraphMethodException", error_subcode: 33 },
+        ),
+      );
+    }
+    const fault = faults.shift();
+    if (fault) return reply(res, fault.status, { error: fault.error });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return reply(res, 400, graphError(100, "(#100) The request body is not valid JSON."));
+    }
+    let parsed: ParsedSend;
+    try {
+      parsed = validateSend(body);
+    } catch (error) {
+      if (!(error instanceof SendValidationError)) throw error;
+      return reply(
+        res,
+        400,
+        graphError(100, `(#100) ${error.message}`, { error_data: { messaging_product: "whatsapp", details: error.message } }),
+      );
+    }
+    const message = record(parsed, body as Record<string, unknown>);
+    if (isHolding) await new Promise<void>((resolve) => held.push(resolve));
+    const isBsuid = (body as Record<string, unknown>).to === undefined;
+    reply(res, 200, {
+      messaging_product: "whatsapp",
+      contacts: [isBsuid ? { input: message.to, user_id: message.to } : { input: message.to, wa_id: message.to.replace(/^\+/, "") }],
+      messages: [{ id: message.wamid }],
+    });
+    scheduleStatuses(message);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (latencyMs > 0) await sleep(latencyMs);
+    const match = MESSAGES_PATH.exec(url.pathname);
+    if (!match?.[2] || req.method !== "POST") {
+      return reply(res, 400, graphError(2500, `Unknown path components: ${url.pathname}`));
+    }
+    await handleSend(req, res, url, decodeURIComponent(match[2]));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, graphError(1, `Simulator error: ${String(error)}`));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  function waitForSent(
+    target: number | ((message: SentMessage) => boolean),
+    timeoutMs = 5_000,
+  ): Promise<SentMessage[] | SentMessage> {
+    const check = (): SentMessage[] | SentMessage | undefined =>
+      typeof target === "number" ? (sent.length >= target ? sent.slice() : undefined) : sent.find(target);
+    return new Promise((resolve, reject) => {
+      const done = check();
+      if (done) return resolve(done);
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        const wanted = typeof target === "number" ? `${target} messages` : "a matching message";
+        reject(new Error(`WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received.`));
+      }, timeoutMs);
+      const wake = () => {
+        const result = check();
+        if (!result) return;
+        clearTimeout(timer);
+        waiters.delete(wake);
+        resolve(result);
+      };
+      waiters.add(wake);
+    });
+  }
+
+  function releaseResponses(): void {
+    isHolding = false;
+    for (const release of held.splice(0)) release();
+  }
+
+  return {
+    url: baseUrl,
+    config: {
+      phoneNumberId,
+      accessToken,
+      appSecret,
+      verifyToken: randomBytes(12).toString("hex"),
+      apiBaseUrl: baseUrl,
+      apiVersion: "v23.0",
+    },
+    sent,
+    statusDeliveries,
+    waitForSent: waitForSent as WhatsAppSimulator["waitForSent"],
+    deliverStatusesTo(webhookUrl) {
+      statusUrl = webhookUrl;
+    },
+    failNext(n, error = {}, status = 500) {
+      const full = graphError(error.code ?? 1, error.message ?? "An unknown error has occurred.", error).error;
+      for (let i = 0; i < n; i++) faults.push({ status, error: full });
+    },
+    holdResponses() {
+      isHolding = true;
+    },
+    releaseResponses,
+    clearSent() {
+      sent.length = 0;
+    },
+    async close() {
+      statusUrl = null;
+      releaseResponses();
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

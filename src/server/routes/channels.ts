@@ -1,0 +1,49 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { getChannelDefinition } from "../../channels/registry.js";
+import { createIntegrationAdmin } from "../../services/integration-admin.js";
+import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
+import type { AppDeps } from "../app.js";
+
+const IdParams = z.object({ id: z.string() });
+const CreateBody = z.object({
+  type: z.string().describe('Channel type, e.g. "whatsapp"'),
+  name: z.string().min(1).max(100),
+  config: z.record(z.string(), z.unknown()).describe("Provider config; secret fields are write-only"),
+});
+const PatchBody = z.object({ name: z.string().min(1).max(100).optional(), config: z.record(z.string(), z.unknown()).optional() });
+
+/** Messaging channels. Each answers with the webhook URL to paste into the provider's console. */
+export const channelRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const admin = createIntegrationAdmin({
+      store: deps.store,
+      repo: deps.store.channels,
+      integrations: deps.integrations,
+      clock: deps.clock,
+      kind: "channel",
+      definition: getChannelDefinition,
+      idPrefix: "ch",
+    });
+    const view = (r: IntegrationRecord) => ({
+      ...admin.toPublic(r),
+      webhookUrl: `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${r.id}`,
+    });
+    const tags = ["channels"];
+
+    app.get("/channels", { schema: { tags } }, async () => ({ items: deps.store.channels.list().map(view) }));
+    app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) =>
+      reply.status(201).send(view(await admin.create(req.body))),
+    );
+    app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) => view(admin.get(req.params.id)));
+    app.patch("/channels/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
+      view(await admin.update(req.params.id, req.body)),
+    );
+    app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
+      await admin.remove(req.params.id);
+      return reply.status(204).send();
+    });
+  };

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { getConnectorDefinition } from "../../connectors/registry.js";
+import { createIntegrationAdmin } from "../../services/integration-admin.js";
+import type { AppDeps } from "../app.js";
+
+const IdParams = z.object({ id: z.string() });
+const CreateBody = z.object({
+  type: z.string().describe('Connector type, e.g. "salesforce"'),
+  name: z.string().min(1).max(100).describe("Name flows use in a step's `connection`"),
+  config: z.record(z.string(), z.unknown()).describe("Connector config; secret fields are write-only"),
+});
+const PatchBody = z.object({ name: z.string().min(1).max(100).optional(), config: z.record(z.string(), z.unknown()).optional() });
+
+/** Connections to business systems (Salesforce). Secrets are write-only. */
+export const connectionRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const admin = createIntegrationAdmin({
+      store: deps.store,
+      repo: deps.store.connections,
+      integrations: deps.integrations,
+      clock: deps.clock,
+      kind: "connection",
+      definition: getConnectorDefinition,
+      idPrefix: "conn",
+    });
+    const tags = ["connections"];
+
+    app.get("/connections", { schema: { tags } }, async () => ({
+      items: deps.store.connections.list().map((r) => admin.toPublic(r)),
+    }));
+    app.post("/connections", { schema: { tags, body: CreateBody } }, async (req, reply) => {
+      const record = await admin.create(req.body);
+      return reply.status(201).send(admin.toPublic(record));
+    });
+    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) => admin.toPublic(admin.get(req.params.id)));
+    app.patch("/connections/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
+      admin.toPublic(await admin.update(req.params.id, req.body)),
+    );
+    app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
+      await admin.remove(req.params.id);
+      return reply.status(204).send();
+    });
+    app.post("/connections/:id/test", { schema: { tags, params: IdParams } }, async (req) => {
+      const record = admin.get(req.params.id);
+      const resolved = deps.integrations.connection(record.name);
+      const info = await resolved.runtime.test(resolved.config);
+      return { ok: true, ...info };
+    });
+  };

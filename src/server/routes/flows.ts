@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { flowJsonSchema } from "../../flows/json-schema.js";
+import type { AppDeps } from "../app.js";
+
+const IdParams = z.object({ id: z.string() });
+const FlowFile = z.unknown().describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/flows/schema");
+const PublishBody = z.object({ version: z.number().int().positive().optional() }).optional();
+
+/** Flow files: validate, import (new version), publish, export. */
+export const flowRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const tags = ["flows"];
+    app.get("/flows/schema", { schema: { tags } }, async () => flowJsonSchema());
+    app.post("/flows/validate", { schema: { tags, body: FlowFile } }, async (req) => {
+      const { valid, errors, warnings } = deps.flows.validate(req.body);
+      return { valid, errors, warnings };
+    });
+    app.get("/flows", { schema: { tags } }, async () => ({ items: deps.store.flows.list() }));
+    app.post("/flows", { schema: { tags, body: FlowFile } }, async (req, reply) =>
+      reply.status(201).send(await deps.flows.create(req.body)),
+    );
+    app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) => deps.flows.get(req.params.id));
+    app.put("/flows/:id", { schema: { tags, params: IdParams, body: FlowFile } }, async (req, reply) =>
+      reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
+    );
+    app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
+      deps.flows.publish(req.params.id, req.body?.version),
+    );
+    app.get("/flows/:id/versions", { schema: { tags, params: IdParams } }, async (req) => {
+      deps.flows.get(req.params.id);
+      return { items: deps.store.flows.versions(req.params.id) };
+    });
+    app.get(
+      "/flows/:id/export",
+      { schema: { tags, params: IdParams, querystring: z.object({ version: z.coerce.number().int().positive().optional() }) } },
+      async (req) => deps.flows.definition(req.params.id, req.query.version),
+    );
+  };

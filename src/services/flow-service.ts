@@ -1,0 +1,82 @@
+import { AppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import { newId } from "../core/ids.js";
+import type { Flow } from "../flows/schema.js";
+import { validateFlow } from "../flows/validate.js";
+import type { Store } from "../store/store.js";
+
+/**
+ * Flows as versioned files: every import stores a new immutable version; publishing points
+ * the flow at one of them. Parsed versions are cached because the router reads them per message.
+ */
+export function createFlowService(store: Store, clock: Clock) {
+  const cache = new Map<string, Flow>();
+
+  const validOrThrow = (input: unknown): Flow => {
+    const result = validateFlow(input);
+    if (!result.valid || !result.flow) {
+      throw new AppError(
+        "FLOW_INVALID",
+        `The flow file has ${result.errors.length} problem(s): ${result.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+        { details: { errors: result.errors, warnings: result.warnings } },
+      );
+    }
+    return result.flow;
+  };
+
+  const summary = (id: string) => {
+    const flow = store.flows.get(id);
+    if (!flow) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
+    return flow;
+  };
+
+  return {
+    validate: validateFlow,
+    /** Stores a new flow (version 1). */
+    async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
+      const flow = validOrThrow(input);
+      const id = newId("flow", clock.now());
+      await store.write(() => store.flows.create(id, flow.name, input, clock.now()));
+      return { id, version: 1, name: flow.name };
+    },
+    /** Stores a new version of an existing flow. */
+    async addVersion(id: string, input: unknown): Promise<{ id: string; version: number; name: string }> {
+      summary(id);
+      const flow = validOrThrow(input);
+      const version = await store.write(() => store.flows.addVersion(id, flow.name, input, clock.now()));
+      return { id, version, name: flow.name };
+    },
+    async publish(id: string, version?: number): Promise<{ id: string; publishedVersion: number }> {
+      const current = summary(id);
+      const target = version ?? current.latestVersion;
+      if (!store.flows.version(id, target)) {
+        throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${target} (latest is ${current.latestVersion})`);
+      }
+      await store.write(() => store.flows.publish(id, target, clock.now()));
+      return { id, publishedVersion: target };
+    },
+    get(id: string) {
+      const s = summary(id);
+      const latest = store.flows.version(id, s.latestVersion);
+      return { ...s, definition: latest?.definition };
+    },
+    definition(id: string, version?: number): unknown {
+      const s = summary(id);
+      const v = store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
+      if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
+      return v.definition;
+    },
+    /** A stored version, parsed; versions are immutable so the cache never goes stale. */
+    load(id: string, version: number): Flow {
+      const key = `${id}@${version}`;
+      const cached = cache.get(key);
+      if (cached) return cached;
+      const v = store.flows.version(id, version);
+      if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
+      const flow = validOrThrow(v.definition);
+      cache.set(key, flow);
+      return flow;
+    },
+  };
+}
+export type FlowService = ReturnType<typeof createFlowService>;

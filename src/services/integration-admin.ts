@@ -1,0 +1,98 @@
+import type { z } from "zod";
+import { AppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import { newId } from "../core/ids.js";
+import type { IntegrationRecord, IntegrationRepo, PublicIntegration } from "../store/repos/integration-repo.js";
+import type { Store } from "../store/store.js";
+import type { Integrations } from "./integrations.js";
+
+/**
+ * Create/update/delete for connections and channels: the config is validated by the
+ * integration's own schema (422 with a path per problem), secrets are sealed by the repo and
+ * never returned, and every change invalidates the resolved-integration cache.
+ */
+interface Definition {
+  type: string;
+  config: z.ZodType;
+  secretFields: ReadonlyArray<string>;
+}
+
+export function createIntegrationAdmin(options: {
+  store: Store;
+  repo: IntegrationRepo;
+  integrations: Integrations;
+  clock: Clock;
+  kind: "connection" | "channel";
+  definition(type: string): Definition | undefined;
+  idPrefix: string;
+}) {
+  const { store, repo, clock, kind } = options;
+  const notFoundCode = kind === "connection" ? "CONNECTION_NOT_FOUND" : "CHANNEL_NOT_FOUND";
+
+  const definitionOf = (type: string): Definition => {
+    const def = options.definition(type);
+    if (!def) {
+      throw new AppError("VALIDATION_FAILED", `Unknown ${kind} type "${type}"`, {
+        details: { errors: [{ path: "$.type", message: `unknown ${kind} type "${type}"` }] },
+      });
+    }
+    return def;
+  };
+
+  const parseConfig = (def: Definition, config: unknown): Record<string, unknown> => {
+    const parsed = def.config.safeParse(config);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => ({
+        path: `$.config${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`,
+        message: i.message,
+      }));
+      throw new AppError("VALIDATION_FAILED", `Invalid ${def.type} config: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, {
+        details: { errors },
+      });
+    }
+    return parsed.data as Record<string, unknown>;
+  };
+
+  const assertNameFree = (name: string, exceptId?: string) => {
+    const clash = repo.list().find((r) => r.name === name && r.id !== exceptId);
+    if (clash) throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
+  };
+
+  return {
+    toPublic(record: IntegrationRecord): PublicIntegration {
+      return repo.toPublic(record, definitionOf(record.type).secretFields);
+    },
+    get(id: string): IntegrationRecord {
+      const record = repo.get(id);
+      if (!record) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
+      return record;
+    },
+    async create(input: { type: string; name: string; config: unknown }): Promise<IntegrationRecord> {
+      const def = definitionOf(input.type);
+      const config = parseConfig(def, input.config);
+      assertNameFree(input.name);
+      const now = clock.now();
+      const record: IntegrationRecord = { id: newId(options.idPrefix, now), type: def.type, name: input.name, config, createdAt: now, updatedAt: now };
+      await store.write(() => repo.insert(record, def.secretFields));
+      options.integrations.invalidate();
+      return record;
+    },
+    /** Merges the given config over the stored one, so secrets can be left out to keep them. */
+    async update(id: string, patch: { name?: string; config?: Record<string, unknown> }): Promise<IntegrationRecord> {
+      const current = this.get(id);
+      const def = definitionOf(current.type);
+      const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
+      if (patch.name) assertNameFree(patch.name, id);
+      const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
+      await store.write(() => repo.update(record, def.secretFields));
+      options.integrations.invalidate();
+      return record;
+    },
+    async remove(id: string): Promise<void> {
+      this.get(id);
+      await store.write(() => repo.remove(id));
+      options.integrations.invalidate();
+    },
+  };
+}
+export type IntegrationAdmin = ReturnType<typeof createIntegrationAdmin>;

@@ -1,0 +1,112 @@
+import type { Generated } from "kysely";
+
+/**
+ * Every table of Tern, as Kysely types. Columns ending in `_json` hold JSON text;
+ * `*_sealed` hold secrets encrypted with the SecretBox. Times are ms since epoch.
+ */
+export interface Database {
+  schema_migrations: { version: number; name: string; applied_at: number };
+  connections: {
+    id: string;
+    type: string;
+    name: string;
+    config_json: string;
+    secrets_sealed: string;
+    created_at: number;
+    updated_at: number;
+  };
+  connection_tokens: { connection_id: string; token_sealed: string; updated_at: number };
+  channels: {
+    id: string;
+    type: string;
+    name: string;
+    config_json: string;
+    secrets_sealed: string;
+    created_at: number;
+    updated_at: number;
+  };
+  flows: {
+    id: string;
+    name: string;
+    latest_version: number;
+    published_version: number | null;
+    created_at: number;
+    updated_at: number;
+  };
+  flow_versions: {
+    flow_id: string;
+    version: number;
+    definition_json: string;
+    created_at: number;
+    published_at: number | null;
+  };
+  contacts: {
+    id: string;
+    channel_id: string;
+    address: string;
+    phone: string | null;
+    name: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  inbox: {
+    /** Arrival order within the whole inbox. */
+    id: Generated<number>;
+    channel_id: string;
+    provider_message_id: string;
+    conversation_key: string;
+    event_json: string;
+    received_at: number;
+    processed_at: number | null;
+  };
+  messages: {
+    id: string;
+    channel_id: string;
+    contact_id: string;
+    direction: "in" | "out";
+    text: string;
+    provider_message_id: string | null;
+    effect_key: string | null;
+    run_id: string | null;
+    status: string;
+    status_at: number | null;
+    error_json: string | null;
+    created_at: number;
+  };
+  runs: {
+    id: string;
+    flow_id: string;
+    flow_version: number;
+    channel_id: string;
+    contact_id: string;
+    conversation_key: string;
+    status: string;
+    state_json: string;
+    timeout_at: number | null;
+    created_at: number;
+    updated_at: number;
+  };
+  run_steps: {
+    run_id: string;
+    visit: number;
+    step_id: string;
+    step_type: string;
+    status: string;
+    input_json: string | null;
+    output_json: string | null;
+    error_json: string | null;
+    next: string | null;
+    started_at: number;
+    ended_at: number;
+  };
+  effects: {
+    key: string;
+    kind: string;
+    status: "in_flight" | "done" | "failed";
+    result_json: string | null;
+    error_json: string | null;
+    attempts: number;
+    intent_at: number;
+    done_at: number | null;
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Schema migrations, applied in order inside one transaction each. Never edit a shipped
+ * migration: add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL UNIQUE,
+        config_json TEXT NOT NULL, secrets_sealed TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE connection_tokens (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        token_sealed TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL,
+        config_json TEXT NOT NULL, secrets_sealed TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE flows (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, latest_version INTEGER NOT NULL,
+        published_version INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE flow_versions (
+        flow_id TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE, version INTEGER NOT NULL,
+        definition_json TEXT NOT NULL, created_at INTEGER NOT NULL, published_at INTEGER,
+        PRIMARY KEY (flow_id, version));
+      CREATE TABLE contacts (
+        id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, address TEXT NOT NULL,
+        phone TEXT, name TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        UNIQUE (channel_id, address));
+      CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id TEXT NOT NULL,
+        provider_message_id TEXT NOT NULL, conversation_key TEXT NOT NULL,
+        event_json TEXT NOT NULL, received_at INTEGER NOT NULL, processed_at INTEGER,
+        UNIQUE (channel_id, provider_message_id));
+      CREATE INDEX inbox_pending ON inbox (conversation_key, id) WHERE processed_at IS NULL;
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY, channel_id TEXT NOT NULL, contact_id TEXT NOT NULL,
+        direction TEXT NOT NULL, text TEXT NOT NULL, provider_message_id TEXT,
+        effect_key TEXT UNIQUE, run_id TEXT, status TEXT NOT NULL, status_at INTEGER,
+        error_json TEXT, created_at INTEGER NOT NULL);
+      CREATE INDEX messages_contact ON messages (contact_id, created_at);
+      CREATE INDEX messages_provider ON messages (channel_id, provider_message_id);
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, flow_version INTEGER NOT NULL,
+        channel_id TEXT NOT NULL, contact_id TEXT NOT NULL, conversation_key TEXT NOT NULL,
+        status TEXT NOT NULL, state_json TEXT NOT NULL, timeout_at INTEGER,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX runs_conversation ON runs (conversation_key, status);
+      CREATE INDEX runs_flow ON runs (flow_id, status, created_at);
+      CREATE INDEX runs_timeout ON runs (timeout_at) WHERE status = 'waiting' AND timeout_at IS NOT NULL;
+      CREATE TABLE run_steps (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, visit INTEGER NOT NULL,
+        step_id TEXT NOT NULL, step_type TEXT NOT NULL, status TEXT NOT NULL,
+        input_json TEXT, output_json TEXT, error_json TEXT, next TEXT,
+        started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, visit));
+      CREATE TABLE effects (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
+        result_json TEXT, error_json TEXT, attempts INTEGER NOT NULL,
+        intent_at INTEGER NOT NULL, done_at INTEGER);
+    `,
+  },
+];

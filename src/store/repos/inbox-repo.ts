@@ -1,0 +1,122 @@
+import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
+import type { SqliteStore } from "../sqlite.js";
+
+/**
+ * The inbox is the durable queue of inbound messages: unique per channel + provider message id
+ * (provider redeliveries are no-ops), processed per conversation in id order.
+ */
+export interface InboxItem {
+  id: number;
+  channelId: string;
+  conversationKey: string;
+  message: InboundMessage;
+  receivedAt: number;
+}
+
+export function conversationKey(channelId: string, from: string): string {
+  return `${channelId}:${from}`;
+}
+
+export function createInboxRepo(store: SqliteStore) {
+  const { q } = store;
+  return {
+    /** Inside `store.write`: stores messages, applies statuses. Returns the keys of conversations with new messages. */
+    ingest(channelId: string, events: ChannelEvent[], now: number): string[] {
+      const touched = new Set<string>();
+      for (const event of events) {
+        if (event.kind === "status") {
+          applyStatus(store, channelId, event, now);
+          continue;
+        }
+        const key = conversationKey(channelId, event.from);
+        const result = store.run(
+          q
+            .insertInto("inbox")
+            .values({
+              channel_id: channelId,
+              provider_message_id: event.providerMessageId,
+              conversation_key: key,
+              event_json: JSON.stringify(event),
+              received_at: now,
+              processed_at: null,
+            })
+            .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
+        );
+        if (result.changes > 0) touched.add(key);
+      }
+      return [...touched];
+    },
+    nextPending(conversationKey: string): InboxItem | undefined {
+      const row = store.get(
+        q
+          .selectFrom("inbox")
+          .selectAll()
+          .where("conversation_key", "=", conversationKey)
+          .where("processed_at", "is", null)
+          .orderBy("id")
+          .limit(1),
+      );
+      return row
+        ? {
+            id: row.id,
+            channelId: row.channel_id,
+            conversationKey: row.conversation_key,
+            message: JSON.parse(row.event_json) as InboundMessage,
+            receivedAt: row.received_at,
+          }
+        : undefined;
+    },
+    pendingConversations(): string[] {
+      return store
+        .all(q.selectFrom("inbox").select("conversation_key").where("processed_at", "is", null).distinct())
+        .map((r) => r.conversation_key);
+    },
+    /** Inside `store.write`. */
+    markProcessed(id: number, now: number): void {
+      store.run(q.updateTable("inbox").set({ processed_at: now }).where("id", "=", id).where("processed_at", "is", null));
+    },
+    count(channelId?: string): number {
+      let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));
+      if (channelId) query = query.where("channel_id", "=", channelId);
+      return store.get(query)?.n ?? 0;
+    },
+  };
+}
+export type InboxRepo = ReturnType<typeof createInboxRepo>;
+
+/** Delivery statuses only move forward (a late "delivered" never overwrites "read"). */
+const statusRank: Record<string, number> = { pending: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
+
+function applyStatus(store: SqliteStore, channelId: string, event: StatusEvent, now: number): void {
+  const { q } = store;
+  const byProvider = store.get(
+    q
+      .selectFrom("messages")
+      .select(["id", "status", "provider_message_id"])
+      .where("channel_id", "=", channelId)
+      .where("provider_message_id", "=", event.providerMessageId),
+  );
+  const target =
+    byProvider ??
+    (event.correlationId
+      ? store.get(
+          q
+            .selectFrom("messages")
+            .select(["id", "status", "provider_message_id"])
+            .where("effect_key", "=", event.correlationId),
+        )
+      : undefined);
+  if (!target) return;
+  if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return;
+  store.run(
+    q
+      .updateTable("messages")
+      .set({
+        status: event.status,
+        status_at: event.timestamp || now,
+        provider_message_id: target.provider_message_id ?? event.providerMessageId,
+        error_json: event.errors ? JSON.stringify(event.errors) : null,
+      })
+      .where("id", "=", target.id),
+  );
+}

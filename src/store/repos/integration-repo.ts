@@ -1,0 +1,112 @@
+import type { SecretBox } from "../../core/secrets.js";
+import type { SqliteStore } from "../sqlite.js";
+
+/**
+ * Connections and channels share one shape: a type, a name, a config whose secret fields are
+ * sealed at rest. This repo splits config into public and sealed parts and joins them back.
+ */
+export interface IntegrationRecord {
+  id: string;
+  type: string;
+  name: string;
+  /** Full config including secrets: only for the worker, never for API responses. */
+  config: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PublicIntegration {
+  id: string;
+  type: string;
+  name: string;
+  /** Config without secrets; secret fields are listed as set/unset instead. */
+  config: Record<string, unknown>;
+  secrets: Record<string, "set">;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Table = "connections" | "channels";
+
+export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table: Table) {
+  const { q } = store;
+
+  const toRecord = (row: {
+    id: string;
+    type: string;
+    name: string;
+    config_json: string;
+    secrets_sealed: string;
+    created_at: number;
+    updated_at: number;
+  }): IntegrationRecord => ({
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    config: { ...JSON.parse(row.config_json), ...JSON.parse(box.open(row.secrets_sealed)) },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
+  const split = (config: Record<string, unknown>, secretFields: ReadonlyArray<string>) => {
+    const open: Record<string, unknown> = {};
+    const secret: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) (secretFields.includes(k) ? secret : open)[k] = v;
+    return { open, secret };
+  };
+
+  return {
+    get(id: string): IntegrationRecord | undefined {
+      const row = store.get(q.selectFrom(table).selectAll().where("id", "=", id));
+      return row ? toRecord(row) : undefined;
+    },
+    getByName(name: string): IntegrationRecord | undefined {
+      const row = store.get(q.selectFrom(table).selectAll().where("name", "=", name));
+      return row ? toRecord(row) : undefined;
+    },
+    list(): IntegrationRecord[] {
+      return store.all(q.selectFrom(table).selectAll().orderBy("created_at")).map(toRecord);
+    },
+    toPublic(record: IntegrationRecord, secretFields: ReadonlyArray<string>): PublicIntegration {
+      const { open, secret } = split(record.config, secretFields);
+      const secrets: Record<string, "set"> = {};
+      for (const [k, v] of Object.entries(secret)) if (v !== undefined && v !== "") secrets[k] = "set";
+      return { ...record, config: open, secrets };
+    },
+    /** Inside a `store.write` callback. */
+    insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): void {
+      const { open, secret } = split(record.config, secretFields);
+      store.run(
+        q.insertInto(table).values({
+          id: record.id,
+          type: record.type,
+          name: record.name,
+          config_json: JSON.stringify(open),
+          secrets_sealed: box.seal(JSON.stringify(secret)),
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        }),
+      );
+    },
+    /** Inside a `store.write` callback. */
+    update(record: IntegrationRecord, secretFields: ReadonlyArray<string>): void {
+      const { open, secret } = split(record.config, secretFields);
+      store.run(
+        q
+          .updateTable(table)
+          .set({
+            name: record.name,
+            config_json: JSON.stringify(open),
+            secrets_sealed: box.seal(JSON.stringify(secret)),
+            updated_at: record.updatedAt,
+          })
+          .where("id", "=", record.id),
+      );
+    },
+    /** Inside a `store.write` callback. */
+    remove(id: string): boolean {
+      return store.run(q.deleteFrom(table).where("id", "=", id)).changes > 0;
+    },
+  };
+}
+export type IntegrationRepo = ReturnType<typeof createIntegrationRepo>;
