@@ -84,7 +84,10 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
   /** Provider config; secrets listed in `secretFields` are encrypted at rest and never returned. */
   config: Config;
   secretFields: ReadonlyArray<string>;
-  /** GET verification handshake (e.g. Meta's hub.challenge). Returns null when not a handshake. */
+  /**
+   * GET verification handshake (e.g. Meta's hub.challenge). Returns null when not a handshake;
+   * throws AppError CHANNEL_VERIFY_TOKEN_INVALID (403) when it is one with the wrong token.
+   */
   handshake?(req: WebhookRequest, config: z.infer<Config>): HandshakeResult | null;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;

@@ -4,7 +4,11 @@ import { channelTypes, getChannelDefinition } from "./registry.js";
 describe("channel registry", () => {
   it("finds WhatsApp by its persisted type", () => {
     expect(getChannelDefinition("whatsapp")).toBe(channelTypes.whatsapp);
-    expect(getChannelDefinition("whatsapp")?.secretFields).toEqual(["accessToken", "appSecret", "verifyToken"]);
+    expect(getChannelDefinition("whatsapp")?.secretFields).toEqual([
+      "accessToken",
+      "appSecret",
+      "verifyToken",
+    ]);
   });
 
   it("returns undefined for unknown types and inherited keys", () => {

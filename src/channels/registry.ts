@@ -9,5 +9,7 @@ export const channelTypes = {
 export type ChannelType = keyof typeof channelTypes;
 
 export function getChannelDefinition(type: string): ChannelDefinition | undefined {
-  return Object.hasOwn(channelTypes, type) ? (channelTypes[type as ChannelType] as ChannelDefinition) : undefined;
+  return Object.hasOwn(channelTypes, type)
+    ? (channelTypes[type as ChannelType] as ChannelDefinition)
+    : undefined;
 }

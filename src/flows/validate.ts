@@ -43,6 +43,11 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
     const message = 'a flow is a JSON object with "schema", "name", "trigger" and "steps"';
     return { valid: false, errors: [{ path: "$", message }], warnings: [] };
   }
+  const deepAt = findTooDeep(input, MAX_DEPTH);
+  if (deepAt) {
+    const message = `nested more than ${MAX_DEPTH} levels deep here; simplify the conditions`;
+    return { valid: false, errors: [{ path: jsonPath(deepAt), message }], warnings: [] };
+  }
   const errors: ValidationIssue[] = [];
   const envelope = FlowEnvelope.safeParse(input);
   if (!envelope.success) errors.push(...fromZodIssues(envelope.error.issues).filter((e) => !isStepItemIssue(e)));
@@ -65,8 +70,11 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
         });
       }
     }
-    checkTemplates(step.config, ["steps", step.index], errors);
   }
+  // Raw steps, so template errors show up together with schema errors of the same step.
+  rawSteps.forEach((step, index) => {
+    if (isObject(step)) checkTemplates(step, ["steps", index], errors);
+  });
 
   if (errors.length > 0 || !envelope.success) return { valid: false, errors, warnings: [] };
   const flow = { ...envelope.data, steps: parsed.map((s) => s.config) } as Flow;
@@ -169,6 +177,21 @@ function unreachable(flow: Flow, parsed: ParsedStep[]): ValidationIssue[] {
       path: jsonPath(["steps", s.index]),
       message: `step "${s.config.id}" is never reached from the start step "${startId}"; point a next/onError at it or remove it`,
     }));
+}
+
+const MAX_DEPTH = 64;
+
+/** Iterative, so any nesting is measured without exhausting the stack. */
+function findTooDeep(input: unknown, max: number): PathSegment[] | null {
+  const stack: Array<{ value: unknown; path: PathSegment[] }> = [{ value: input, path: [] }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (item.value === null || typeof item.value !== "object") continue;
+    if (item.path.length > max) return item.path;
+    for (const [key, value] of Object.entries(item.value)) {
+      stack.push({ value, path: [...item.path, Array.isArray(item.value) ? Number(key) : key] });
+    }
+  }
+  return null;
 }
 
 function describeIds(ids: string[]): string {

@@ -178,13 +178,16 @@ export function createWorker(deps: WorkerDeps) {
     },
   });
 
+  let started = false;
   return {
     /** New inbox rows were committed for these conversations. */
     notify(keys: string[]): void {
+      if (!started) return;
       for (const key of keys) lanes.poke(key);
     },
     /** After a restart: finish runs left mid-step, then process everything still pending. */
     recover(): void {
+      started = true;
       for (const run of store.runs.running()) {
         lanes.push(run.conversationKey, async () => {
           const fresh = store.runs.get(run.id);

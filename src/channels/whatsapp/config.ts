@@ -8,7 +8,10 @@ export const WhatsAppConfig = z.object({
   /** The business phone number's id (not the phone number itself): WhatsApp → API Setup. */
   phoneNumberId: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, "phoneNumberId is the numeric id shown under WhatsApp → API Setup, not the phone number"),
+    .regex(
+      /^[A-Za-z0-9_-]+$/,
+      "phoneNumberId is the numeric id shown under WhatsApp → API Setup, not the phone number",
+    ),
   /** System-user access token with whatsapp_business_messaging permission. */
   accessToken: z.string().min(1),
   /** Meta App Secret (App settings → Basic). Keys the X-Hub-Signature-256 HMAC. */

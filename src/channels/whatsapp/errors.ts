@@ -41,7 +41,10 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
         retry: "never",
       };
     case 130429:
-      return { message: "WhatsApp throughput limit reached for this phone number.", retry: { afterMs: 1_000 } };
+      return {
+        message: "WhatsApp throughput limit reached for this phone number.",
+        retry: { afterMs: 1_000 },
+      };
     case 131056:
       return {
         message: "Too many messages to the same customer in a short time (WhatsApp pair rate limit).",
@@ -70,17 +73,20 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
       };
     case 133010:
       return {
-        message: "The business phone number is not registered with the Cloud API. Register it in Meta's console.",
+        message:
+          "The business phone number is not registered with the Cloud API. Register it in Meta's console.",
         retry: "never",
       };
     case 368:
       return {
-        message: "The WhatsApp account is temporarily blocked for policy violations. Check the account in Meta's console.",
+        message:
+          "The WhatsApp account is temporarily blocked for policy violations. Check the account in Meta's console.",
         retry: "never",
       };
     case 100:
       return {
-        message: "WhatsApp rejected a parameter of the message. Check the channel configuration and the message content.",
+        message:
+          "WhatsApp rejected a parameter of the message. Check the channel configuration and the message content.",
         retry: "never",
       };
     case 1:
@@ -89,7 +95,9 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
     case 131016:
       return { message: "WhatsApp is temporarily unavailable.", retry: "default" };
     default:
-      return httpStatus === 429 ? { message: "WhatsApp rate limit reached.", retry: { afterMs: 60_000 } } : undefined;
+      return httpStatus === 429
+        ? { message: "WhatsApp rate limit reached.", retry: { afterMs: 60_000 } }
+        : undefined;
   }
 }
 

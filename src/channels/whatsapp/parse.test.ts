@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ChannelEvent, WebhookRequest } from "../channel.js";
 import { AppError } from "../../core/app-error.js";
+import type { ChannelEvent, WebhookRequest } from "../channel.js";
 import { parse } from "./parse.js";
 
 function fixture(name: string): WebhookRequest {
@@ -115,7 +115,11 @@ describe("parse messages", () => {
       "wamid.HBgLMTYzMTU1NTExODEVAgARGBJBQjEyQ0QzNEVGNTZBQjc4OTAA",
       "wamid.MULTI3",
     ]);
-    expect(events[3]).toMatchObject({ from: "5511987654321", phone: "+5511987654321", profileName: "Ana Souza" });
+    expect(events[3]).toMatchObject({
+      from: "5511987654321",
+      phone: "+5511987654321",
+      profileName: "Ana Souza",
+    });
   });
 
   it("leaves phone out when the wa_id is not a possible phone number", () => {
@@ -179,7 +183,12 @@ describe("parse rejects malformed payloads", () => {
     const body = {
       object: "whatsapp_business_account",
       entry: [
-        { id: "1", changes: [{ field: "messages", value: { messages: [{ from: "1", timestamp: "1", type: "text" }] } }] },
+        {
+          id: "1",
+          changes: [
+            { field: "messages", value: { messages: [{ from: "1", timestamp: "1", type: "text" }] } },
+          ],
+        },
       ],
     };
     const error = parseError(raw(JSON.stringify(body)));

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { z } from "zod";
+import { AppError } from "../../core/app-error.js";
 import type {
   ChannelEvent,
   InboundContent,
@@ -7,7 +8,6 @@ import type {
   StatusEvent,
   WebhookRequest,
 } from "../channel.js";
-import { AppError } from "../../core/app-error.js";
 import {
   WaChangeValue,
   type WaContact,
@@ -77,7 +77,11 @@ export function parse(req: WebhookRequest): ChannelEvent[] {
   return events;
 }
 
-function toInboundMessage(raw: Record<string, unknown>, contacts: WaContact[], where: string): InboundMessage {
+function toInboundMessage(
+  raw: Record<string, unknown>,
+  contacts: WaContact[],
+  where: string,
+): InboundMessage {
   const parsed = WaMessage.safeParse(raw);
   if (!parsed.success) throw payloadInvalid(`${where}: ${describeIssues(parsed.error)}`, parsed.error);
   const message = parsed.data;

@@ -54,7 +54,11 @@ describe("send", () => {
       { id: "mid", title: "11-50" },
       { id: "large", title: "More than 50" },
     ];
-    await whatsappChannel.send({ to: "16315551181", text: "How big is your team?", choices }, sim.config, deps);
+    await whatsappChannel.send(
+      { to: "16315551181", text: "How big is your team?", choices },
+      sim.config,
+      deps,
+    );
     const [sent] = await sim.waitForSent(1);
     expect(sent?.type).toBe("interactive");
     expect(sent?.choices).toEqual(choices);
@@ -161,7 +165,10 @@ describe("send errors", () => {
   });
 
   it("retries network errors with the default policy", async () => {
-    const error = await sendError({ to: "16315551181", text: "Hi" }, { ...sim.config, apiBaseUrl: "http://127.0.0.1:1" });
+    const error = await sendError(
+      { to: "16315551181", text: "Hi" },
+      { ...sim.config, apiBaseUrl: "http://127.0.0.1:1" },
+    );
     expect(error).toMatchObject({ code: "CHANNEL_SEND_FAILED", retry: "default" });
   });
 });

@@ -1,9 +1,9 @@
-import type { OutboundMessage, SendResult } from "../channel.js";
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
+import type { OutboundMessage, SendResult } from "../channel.js";
 import type { WhatsAppConfig } from "./config.js";
 import { type GraphError, graphErrorToAppError } from "./errors.js";
-import { BSUID_PATTERN, WhatsAppLimits as L, charLength } from "./limits.js";
+import { BSUID_PATTERN, charLength, WhatsAppLimits as L } from "./limits.js";
 
 /** Label of the button that opens a list message (≤ 20 characters). */
 export const LIST_BUTTON_LABEL = "Choose";
@@ -67,15 +67,21 @@ function content(text: string, choices: Choice[]): Record<string, unknown> {
       interactive: {
         type: "list",
         body: { text },
-        action: { button: LIST_BUTTON_LABEL, sections: [{ rows: choices.map((c) => ({ id: c.id, title: c.title })) }] },
+        action: {
+          button: LIST_BUTTON_LABEL,
+          sections: [{ rows: choices.map((c) => ({ id: c.id, title: c.title })) }],
+        },
       },
     };
   }
   // Too many or too long choices: numbered text; the customer answers with the number or the title.
-  const body = choices.length > 0 ? `${text}\n\n${choices.map((c, i) => `${i + 1}. ${c.title}`).join("\n")}` : text;
+  const body =
+    choices.length > 0 ? `${text}\n\n${choices.map((c, i) => `${i + 1}. ${c.title}`).join("\n")}` : text;
   if (body.trim().length === 0) throw sendFailed("Cannot send an empty WhatsApp message.");
   if (charLength(body) > L.textBodyChars) {
-    throw sendFailed(`The message is ${charLength(body)} characters; WhatsApp allows ${L.textBodyChars}. Shorten it.`);
+    throw sendFailed(
+      `The message is ${charLength(body)} characters; WhatsApp allows ${L.textBodyChars}. Shorten it.`,
+    );
   }
   return { type: "text", text: { preview_url: false, body } };
 }
@@ -94,7 +100,9 @@ export function buildSendBody(message: OutboundMessage): Record<string, unknown>
   if (message.correlationId !== undefined) {
     // Not processed by WhatsApp: echoed in the statuses[] webhooks for this message.
     if (Buffer.byteLength(message.correlationId, "utf8") > L.callbackDataBytes) {
-      throw sendFailed(`correlationId is longer than ${L.callbackDataBytes} bytes (biz_opaque_callback_data limit).`);
+      throw sendFailed(
+        `correlationId is longer than ${L.callbackDataBytes} bytes (biz_opaque_callback_data limit).`,
+      );
     }
     body.biz_opaque_callback_data = message.correlationId;
   }
@@ -145,7 +153,9 @@ export async function send(
   const json = await readJson(response);
   if (!response.ok) {
     const graphError =
-      json && typeof json === "object" && "error" in json ? (json.error as GraphError | undefined) : undefined;
+      json && typeof json === "object" && "error" in json
+        ? (json.error as GraphError | undefined)
+        : undefined;
     throw graphErrorToAppError(response.status, graphError, config.accessToken, retryAfterMs(response));
   }
   const id = extractMessageId(json);
@@ -159,7 +169,10 @@ export async function send(
 }
 
 function extractMessageId(json: unknown): string | undefined {
-  if (!json || typeof json !== "object" || !("messages" in json) || !Array.isArray(json.messages)) return undefined;
+  if (!json || typeof json !== "object" || !("messages" in json) || !Array.isArray(json.messages))
+    return undefined;
   const first: unknown = json.messages[0];
-  return first && typeof first === "object" && "id" in first && typeof first.id === "string" ? first.id : undefined;
+  return first && typeof first === "object" && "id" in first && typeof first.id === "string"
+    ? first.id
+    : undefined;
 }

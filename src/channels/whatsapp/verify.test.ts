@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { WebhookRequest } from "../channel.js";
 import { AppError } from "../../core/app-error.js";
+import type { WebhookRequest } from "../channel.js";
 import type { WhatsAppConfig } from "./config.js";
 import { computeSignature, handshake, verify } from "./verify.js";
 
@@ -64,7 +64,14 @@ describe("verify", () => {
   });
 
   it("rejects signatures of the wrong length or format without throwing a RangeError", () => {
-    for (const header of [VECTOR.slice(0, -2), `${VECTOR}00`, VECTOR.slice(7), "sha1=abc", "sha256=", "sha256=zz"]) {
+    for (const header of [
+      VECTOR.slice(0, -2),
+      `${VECTOR}00`,
+      VECTOR.slice(7),
+      "sha1=abc",
+      "sha256=",
+      "sha256=zz",
+    ]) {
       const error = errorOf(() => verify(post("test", { "x-hub-signature-256": header }), config));
       expect(error.code).toBe("CHANNEL_SIGNATURE_INVALID");
     }
@@ -97,13 +104,18 @@ describe("handshake", () => {
 
   it("refuses a verify token that is a prefix of the real one", () => {
     const error = errorOf(() =>
-      handshake(get({ "hub.mode": "subscribe", "hub.verify_token": "my-verify", "hub.challenge": "1" }), config),
+      handshake(
+        get({ "hub.mode": "subscribe", "hub.verify_token": "my-verify", "hub.challenge": "1" }),
+        config,
+      ),
     );
     expect(error.code).toBe("CHANNEL_VERIFY_TOKEN_INVALID");
   });
 
   it("returns null for a GET that is not a handshake", () => {
     expect(handshake(get({}), config)).toBeNull();
-    expect(handshake(get({ "hub.mode": "unsubscribe", "hub.verify_token": "my-verify-token" }), config)).toBeNull();
+    expect(
+      handshake(get({ "hub.mode": "unsubscribe", "hub.verify_token": "my-verify-token" }), config),
+    ).toBeNull();
   });
 });

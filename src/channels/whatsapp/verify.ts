@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { HandshakeResult, WebhookRequest } from "../channel.js";
 import { AppError } from "../../core/app-error.js";
+import type { HandshakeResult, WebhookRequest } from "../channel.js";
 import type { WhatsAppConfig } from "./config.js";
 
 /** Header names arrive lowercased from Node, but adapters must not depend on the server doing that. */

@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Choice } from "../fields.js";
 import type { MessageView } from "../runtime.js";
 
@@ -42,13 +42,19 @@ function parseNumber(text: string): Answer {
   return Number.isFinite(value) ? { ok: true, value } : { ok: false };
 }
 
-/** The region of the contact's own number is the default for numbers written without +CC. */
+/**
+ * Numbers written without +CC take the contact's own country (or calling code, when the
+ * contact's number is not in libphonenumber's metadata as a valid number).
+ */
 function parsePhone(text: string, contactPhone: string | null): Answer {
   if (text.length > 64) return { ok: false };
-  const region: CountryCode | undefined = contactPhone
-    ? parsePhoneNumberFromString(contactPhone)?.country
-    : undefined;
-  const phone = parsePhoneNumberFromString(text, region ? { defaultCountry: region } : undefined);
+  const own = contactPhone ? parsePhoneNumberFromString(contactPhone) : undefined;
+  const defaults = own?.country
+    ? { defaultCountry: own.country }
+    : own
+      ? { defaultCallingCode: own.countryCallingCode }
+      : undefined;
+  const phone = parsePhoneNumberFromString(text, defaults);
   return phone?.isValid() ? { ok: true, value: phone.number } : { ok: false };
 }
 

@@ -50,9 +50,18 @@ describe("simulator: Graph messages endpoint", () => {
     const response = await postRaw(text({ biz_opaque_callback_data: "c1" }));
     expect(response.status).toBe(200);
     const json = (await response.json()) as { contacts: unknown[]; messages: Array<{ id: string }> };
-    expect(json).toMatchObject({ messaging_product: "whatsapp", contacts: [{ input: "16315551181", wa_id: "16315551181" }] });
+    expect(json).toMatchObject({
+      messaging_product: "whatsapp",
+      contacts: [{ input: "16315551181", wa_id: "16315551181" }],
+    });
     expect(json.messages[0]?.id).toMatch(/^wamid\.[A-Za-z0-9_-]+$/);
-    expect(sim.sent[0]).toMatchObject({ to: "16315551181", type: "text", text: "hi", correlationId: "c1", choices: [] });
+    expect(sim.sent[0]).toMatchObject({
+      to: "16315551181",
+      type: "text",
+      text: "hi",
+      correlationId: "c1",
+      choices: [],
+    });
   });
 
   it("rejects a wrong token with 401 OAuthException 190", async () => {
@@ -69,7 +78,11 @@ describe("simulator: Graph messages endpoint", () => {
   });
 
   it.each([
-    ["missing messaging_product", { to: "1631555118", type: "text", text: { body: "x" } }, /messaging_product/],
+    [
+      "missing messaging_product",
+      { to: "1631555118", type: "text", text: { body: "x" } },
+      /messaging_product/,
+    ],
     ["missing to", { messaging_product: "whatsapp", type: "text", text: { body: "x" } }, /to is required/],
     ["empty text", text({ text: { body: "" } }), /text.body/],
     ["text over 4096", text({ text: { body: "x".repeat(4097) } }), /4096/],
@@ -80,7 +93,9 @@ describe("simulator: Graph messages endpoint", () => {
         interactive: {
           type: "button",
           body: { text: "?" },
-          action: { buttons: [1, 2, 3, 4].map((i) => ({ type: "reply", reply: { id: `${i}`, title: `${i}` } })) },
+          action: {
+            buttons: [1, 2, 3, 4].map((i) => ({ type: "reply", reply: { id: `${i}`, title: `${i}` } })),
+          },
         },
       }),
       /at most 3/,
@@ -196,8 +211,18 @@ describe("simulator: status webhooks", () => {
     await expect.poll(() => received.length, { timeout: 3_000 }).toBe(2);
     sim.deliverStatusesTo(null);
     expect(received).toMatchObject([
-      { kind: "status", status: "sent", providerMessageId: result.providerMessageId, correlationId: "run_9:step_1" },
-      { kind: "status", status: "delivered", providerMessageId: result.providerMessageId, recipient: "16315551181" },
+      {
+        kind: "status",
+        status: "sent",
+        providerMessageId: result.providerMessageId,
+        correlationId: "run_9:step_1",
+      },
+      {
+        kind: "status",
+        status: "delivered",
+        providerMessageId: result.providerMessageId,
+        recipient: "16315551181",
+      },
     ]);
     expect(sim.statusDeliveries.map((d) => d.httpStatus)).toEqual([200, 200]);
   });
@@ -212,31 +237,56 @@ describe("customer-side builders", () => {
     );
 
   it("build webhooks the adapter parses", () => {
-    expect(parseBody(buildTextWebhook({ from: "+16315551181", text: "hello", name: "Jane", timestamp: 1_700_000_000_123 }))).toMatchObject([
-      { from: "16315551181", phone: "+16315551181", profileName: "Jane", timestamp: 1_700_000_000_000, content: { type: "text", text: "hello" } },
+    expect(
+      parseBody(
+        buildTextWebhook({ from: "+16315551181", text: "hello", name: "Jane", timestamp: 1_700_000_000_123 }),
+      ),
+    ).toMatchObject([
+      {
+        from: "16315551181",
+        phone: "+16315551181",
+        profileName: "Jane",
+        timestamp: 1_700_000_000_000,
+        content: { type: "text", text: "hello" },
+      },
     ]);
     expect(parseBody(buildTextWebhook({ from: "US.13491208655302741918", text: "hi" }))[0]).toMatchObject({
       from: "US.13491208655302741918",
     });
-    expect(parseBody(buildInteractiveReplyWebhook({ from: "16315551181", choiceId: "a", title: "A", kind: "list" }))).toMatchObject([
-      { content: { type: "choice", id: "a", title: "A" } },
-    ]);
-    expect(parseBody(buildTemplateButtonWebhook({ from: "16315551181", payload: "p", text: "Yes" }))).toMatchObject([
-      { content: { type: "choice", id: "p", text: "Yes" } },
-    ]);
-    expect(parseBody(buildMediaWebhook({ from: "16315551181", mediaType: "video", caption: "look" }))).toMatchObject([
+    expect(
+      parseBody(
+        buildInteractiveReplyWebhook({ from: "16315551181", choiceId: "a", title: "A", kind: "list" }),
+      ),
+    ).toMatchObject([{ content: { type: "choice", id: "a", title: "A" } }]);
+    expect(
+      parseBody(buildTemplateButtonWebhook({ from: "16315551181", payload: "p", text: "Yes" })),
+    ).toMatchObject([{ content: { type: "choice", id: "p", text: "Yes" } }]);
+    expect(
+      parseBody(buildMediaWebhook({ from: "16315551181", mediaType: "video", caption: "look" })),
+    ).toMatchObject([
       { content: { type: "media", mediaType: "video", mimeType: "video/mp4", text: "look" } },
     ]);
-    expect(parseBody(buildLocationWebhook({ from: "16315551181", latitude: 1.5, longitude: 2.5 }))).toMatchObject([
-      { content: { type: "location", text: "1.5,2.5" } },
-    ]);
     expect(
-      parseBody(buildStatusWebhook({ messageId: "wamid.X", status: "failed", recipient: "16315551181", errors: [{ code: 131026, title: "Undeliverable" }] })),
-    ).toMatchObject([{ kind: "status", status: "failed", errors: [{ code: 131026, title: "Undeliverable" }] }]);
+      parseBody(buildLocationWebhook({ from: "16315551181", latitude: 1.5, longitude: 2.5 })),
+    ).toMatchObject([{ content: { type: "location", text: "1.5,2.5" } }]);
+    expect(
+      parseBody(
+        buildStatusWebhook({
+          messageId: "wamid.X",
+          status: "failed",
+          recipient: "16315551181",
+          errors: [{ code: 131026, title: "Undeliverable" }],
+        }),
+      ),
+    ).toMatchObject([
+      { kind: "status", status: "failed", errors: [{ code: 131026, title: "Undeliverable" }] },
+    ]);
   });
 
   it("signs like Meta (test vector) and posts with the signature header", async () => {
-    expect(signWebhook("test", "secret")).toBe("sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914");
+    expect(signWebhook("test", "secret")).toBe(
+      "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914",
+    );
     let seen: string | undefined;
     const server = createServer((req, res) => {
       seen = req.headers["x-hub-signature-256"] as string;

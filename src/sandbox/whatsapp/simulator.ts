@@ -43,6 +43,7 @@ export interface WhatsAppSimulator {
   sent: SentMessage[];
   /** Outcome of each status webhook posted by deliverStatusesTo. */
   statusDeliveries: StatusDelivery[];
+  /** Resolves with all sent messages once at least `count` arrived, or with the first match; rejects after timeoutMs (5 s). */
   waitForSent(count: number, timeoutMs?: number): Promise<SentMessage[]>;
   waitForSent(predicate: (message: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
   /** POST signed `sent` and `delivered` status webhooks for each accepted message; null stops. */
@@ -139,7 +140,8 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   async function handleSend(req: IncomingMessage, res: ServerResponse, url: URL, pathPhoneId: string) {
     const raw = await readBody(req);
     const token = bearerToken(req, url);
-    if (!token) return reply(res, 400, graphError(104, "An access token is required to request this resource."));
+    if (!token)
+      return reply(res, 400, graphError(104, "An access token is required to request this resource."));
     if (token !== accessToken) {
       return reply(res, 401, graphError(190, "Invalid OAuth access token - Cannot parse access token"));
     }
@@ -171,7 +173,9 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       return reply(
         res,
         400,
-        graphError(100, `(#100) ${error.message}`, { error_data: { messaging_product: "whatsapp", details: error.message } }),
+        graphError(100, `(#100) ${error.message}`, {
+          error_data: { messaging_product: "whatsapp", details: error.message },
+        }),
       );
     }
     const message = record(parsed, body as Record<string, unknown>);
@@ -179,7 +183,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     const isBsuid = (body as Record<string, unknown>).to === undefined;
     reply(res, 200, {
       messaging_product: "whatsapp",
-      contacts: [isBsuid ? { input: message.to, user_id: message.to } : { input: message.to, wa_id: message.to.replace(/^\+/, "") }],
+      contacts: [
+        isBsuid
+          ? { input: message.to, user_id: message.to }
+          : { input: message.to, wa_id: message.to.replace(/^\+/, "") },
+      ],
       messages: [{ id: message.wamid }],
     });
     scheduleStatuses(message);
@@ -219,7 +227,9 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       const timer = setTimeout(() => {
         waiters.delete(wake);
         const wanted = typeof target === "number" ? `${target} messages` : "a matching message";
-        reject(new Error(`WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received.`));
+        reject(
+          new Error(`WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received.`),
+        );
       }, timeoutMs);
       const wake = () => {
         const result = check();
@@ -254,7 +264,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       statusUrl = webhookUrl;
     },
     failNext(n, error = {}, status = 500) {
-      const full = graphError(error.code ?? 1, error.message ?? "An unknown error has occurred.", error).error;
+      const full = graphError(
+        error.code ?? 1,
+        error.message ?? "An unknown error has occurred.",
+        error,
+      ).error;
       for (let i = 0; i < n; i++) faults.push({ status, error: full });
     },
     holdResponses() {

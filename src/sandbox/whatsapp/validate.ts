@@ -1,4 +1,4 @@
-import { WhatsAppLimits as L, charLength } from "../../channels/whatsapp/limits.js";
+import { charLength, WhatsAppLimits as L } from "../../channels/whatsapp/limits.js";
 
 /**
  * Request validation of the simulated `POST /{version}/{phone-number-id}/messages`, following the
@@ -46,10 +46,13 @@ function checkUnique(values: string[], field: string): void {
 
 function parseButtons(action: Json): ParsedSend["choices"] {
   const buttons = action.buttons;
-  if (!Array.isArray(buttons) || buttons.length === 0) fail("The parameter interactive.action.buttons is required.");
-  if (buttons.length > L.maxButtons) fail(`Param interactive.action.buttons must have at most ${L.maxButtons} items.`);
+  if (!Array.isArray(buttons) || buttons.length === 0)
+    fail("The parameter interactive.action.buttons is required.");
+  if (buttons.length > L.maxButtons)
+    fail(`Param interactive.action.buttons must have at most ${L.maxButtons} items.`);
   const choices = buttons.map((button: unknown, i) => {
-    const reply = isObject(button) && button.type === "reply" && isObject(button.reply) ? button.reply : undefined;
+    const reply =
+      isObject(button) && button.type === "reply" && isObject(button.reply) ? button.reply : undefined;
     if (!reply) fail(`Param interactive.action.buttons[${i}] must be {"type":"reply","reply":{id,title}}.`);
     return {
       id: checkText(reply.id, `interactive.action.buttons[${i}].reply.id`, L.buttonIdChars),
@@ -70,14 +73,21 @@ function parseButtons(action: Json): ParsedSend["choices"] {
 function parseList(action: Json): ParsedSend["choices"] {
   checkText(action.button, "interactive.action.button", L.listButtonChars);
   const sections = action.sections;
-  if (!Array.isArray(sections) || sections.length === 0) fail("The parameter interactive.action.sections is required.");
-  if (sections.length > L.maxListSections) fail(`Param interactive.action.sections must have at most ${L.maxListSections} items.`);
+  if (!Array.isArray(sections) || sections.length === 0)
+    fail("The parameter interactive.action.sections is required.");
+  if (sections.length > L.maxListSections)
+    fail(`Param interactive.action.sections must have at most ${L.maxListSections} items.`);
   const choices: ParsedSend["choices"] = [];
   sections.forEach((section: unknown, s) => {
     if (!isObject(section) || !Array.isArray(section.rows) || section.rows.length === 0) {
       fail(`Param interactive.action.sections[${s}].rows is required.`);
     }
-    checkText(section.title, `interactive.action.sections[${s}].title`, L.sectionTitleChars, sections.length > 1);
+    checkText(
+      section.title,
+      `interactive.action.sections[${s}].title`,
+      L.sectionTitleChars,
+      sections.length > 1,
+    );
     section.rows.forEach((row: unknown, r) => {
       const where = `interactive.action.sections[${s}].rows[${r}]`;
       if (!isObject(row)) fail(`Param ${where} must be an object.`);
@@ -139,7 +149,8 @@ export function validateSend(body: unknown): ParsedSend {
   }
   if (MEDIA_TYPES.includes(type)) {
     const media = body[type];
-    if (!isObject(media) || (!str(media.id) && !str(media.link))) fail(`The parameter ${type}.id or ${type}.link is required.`);
+    if (!isObject(media) || (!str(media.id) && !str(media.link)))
+      fail(`The parameter ${type}.id or ${type}.link is required.`);
     return { ...base, text: str(media.caption) ?? "", choices: [] };
   }
   return fail(`Param type "${type}" is not supported by the simulator.`);

@@ -64,7 +64,11 @@ function envelope(value: Record<string, unknown>, phoneNumberId?: string): Webho
   };
 }
 
-function messageWebhook(options: CustomerOptions, type: string, content: Record<string, unknown>): WebhookBody {
+function messageWebhook(
+  options: CustomerOptions,
+  type: string,
+  content: Record<string, unknown>,
+): WebhookBody {
   const isBsuid = BSUID.test(options.from);
   const waId = isBsuid ? undefined : options.from.replace(/^\+/, "");
   const contact = {
@@ -88,20 +92,34 @@ export function buildTextWebhook(options: CustomerOptions & { text: string }): W
 
 /** Tap on a reply button (`kind: "button"`, default) or a list row (`kind: "list"`). */
 export function buildInteractiveReplyWebhook(
-  options: CustomerOptions & { choiceId: string; title: string; kind?: "button" | "list"; description?: string },
+  options: CustomerOptions & {
+    choiceId: string;
+    title: string;
+    kind?: "button" | "list";
+    description?: string;
+  },
 ): WebhookBody {
   const kind = options.kind ?? "button";
   const reply =
     kind === "list"
-      ? { id: options.choiceId, title: options.title, ...(options.description ? { description: options.description } : {}) }
+      ? {
+          id: options.choiceId,
+          title: options.title,
+          ...(options.description ? { description: options.description } : {}),
+        }
       : { id: options.choiceId, title: options.title };
   return messageWebhook(options, "interactive", {
-    interactive: kind === "list" ? { type: "list_reply", list_reply: reply } : { type: "button_reply", button_reply: reply },
+    interactive:
+      kind === "list"
+        ? { type: "list_reply", list_reply: reply }
+        : { type: "button_reply", button_reply: reply },
   });
 }
 
 /** Quick-reply button on a template message: arrives as `type:"button"`. */
-export function buildTemplateButtonWebhook(options: CustomerOptions & { payload: string; text: string }): WebhookBody {
+export function buildTemplateButtonWebhook(
+  options: CustomerOptions & { payload: string; text: string },
+): WebhookBody {
   return messageWebhook(options, "button", { button: { payload: options.payload, text: options.text } });
 }
 
@@ -164,10 +182,17 @@ export function buildStatusWebhook(options: StatusOptions): WebhookBody {
     id: options.messageId,
     status: options.status,
     timestamp: toSeconds(options.timestamp),
-    ...(isBsuid ? { recipient_user_id: options.recipient } : { recipient_id: options.recipient.replace(/^\+/, "") }),
+    ...(isBsuid
+      ? { recipient_user_id: options.recipient }
+      : { recipient_id: options.recipient.replace(/^\+/, "") }),
     ...(options.status === "sent" || options.status === "delivered"
       ? {
-          pricing: { billable: false, pricing_model: "PMP", category: "service", type: "free_customer_service" },
+          pricing: {
+            billable: false,
+            pricing_model: "PMP",
+            category: "service",
+            type: "free_customer_service",
+          },
         }
       : {}),
     ...(options.correlationId !== undefined ? { biz_opaque_callback_data: options.correlationId } : {}),

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { registerFlowCommands } from "./cli/flows.js";
+import { registerServeCommands } from "./cli/serve.js";
+
+/** `tern` command line. Admin commands talk to a running server through the admin API only. */
+const program = new Command()
+  .name("tern")
+  .description("Tern: conversations on messaging channels become Salesforce Leads and Cases")
+  .showHelpAfterError();
+
+registerServeCommands(program);
+registerFlowCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * The CLI's admin API client. Server from TERN_URL (default http://localhost:3000); token from
+ * TERN_ADMIN_TOKEN or the token file in TERN_DATA_DIR.
+ */
+export function createApiClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
+  const base = env.TERN_URL ?? `http://localhost:${env.TERN_PORT ?? 3000}`;
+  const tokenFile = path.join(env.TERN_DATA_DIR ?? "./.tern", "admin-token");
+  const token = env.TERN_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
+  if (!token) throw new Error(`No admin token: set TERN_ADMIN_TOKEN or start the server once to create ${tokenFile}`);
+  return createAdminClient(base, token);
+}
+
+export interface ApiClient {
+  request(method: string, apiPath: string, body?: unknown): Promise<unknown>;
+}
+
+/** Admin API client for a server at `baseUrl`; errors carry the API's code and message. */
+export function createAdminClient(baseUrl: string, token: string): ApiClient {
+  const base = baseUrl.replace(/\/$/, "");
+  return {
+    async request(method: string, apiPath: string, body?: unknown): Promise<unknown> {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/api/v1${apiPath}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (error) {
+        throw new Error(`Cannot reach Tern at ${base}: ${(error as Error).message}. Is \`tern serve\` running?`);
+      }
+      const text = await response.text();
+      const json = text ? JSON.parse(text) : null;
+      if (!response.ok) {
+        const err = json?.error ?? {};
+        const details = Array.isArray(err.details?.errors)
+          ? `\n${err.details.errors.map((e: { path: string; message: string }) => `  ${e.path}: ${e.message}`).join("\n")}`
+          : "";
+        throw new Error(`${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${err.message ?? text}${details}`);
+      }
+      return json;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { validateFlow } from "../flows/validate.js";
+import { createApiClient } from "./api-client.js";
+
+function readJson(file: string): unknown {
+  const text = readFileSync(file, "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `tern flows …`: validate offline; import, publish and export through the admin API. */
+export function registerFlowCommands(program: Command): void {
+  const flows = program.command("flows").description("Flow files: validate, import, publish, export");
+
+  flows
+    .command("validate <files...>")
+    .description("Check flow files without a server; exits 1 when any is invalid")
+    .action((files: string[]) => {
+      let failed = false;
+      for (const file of files) {
+        const result = validateFlow(readJson(file));
+        if (result.valid) process.stdout.write(`${file}: valid\n`);
+        else {
+          failed = true;
+          for (const e of result.errors) process.stdout.write(`${file}: ${e.path}: ${e.message}\n`);
+        }
+        for (const w of result.warnings) process.stdout.write(`${file}: warning: ${w.path}: ${w.message}\n`);
+      }
+      if (failed) process.exitCode = 1;
+    });
+
+  flows
+    .command("import <file>")
+    .description("Store a flow file as a new flow (or a new version with --id)")
+    .option("--id <flowId>", "add a version to this flow instead of creating one")
+    .option("--publish", "publish the imported version")
+    .action(async (file: string, opts: { id?: string; publish?: boolean }) => {
+      const api = createApiClient();
+      const body = readJson(file);
+      const created = (await api.request(opts.id ? "PUT" : "POST", opts.id ? `/flows/${opts.id}` : "/flows", body)) as {
+        id: string;
+        version: number;
+      };
+      process.stdout.write(`Imported ${file} as flow ${created.id} version ${created.version}\n`);
+      if (opts.publish) {
+        await api.request("POST", `/flows/${created.id}/publish`, { version: created.version });
+        process.stdout.write(`Published flow ${created.id} version ${created.version}\n`);
+      }
+    });
+
+  flows
+    .command("publish <flowId>")
+    .option("--version <n>", "version to publish (default: latest)")
+    .action(async (flowId: string, opts: { version?: string }) => {
+      const result = await createApiClient().request("POST", `/flows/${flowId}/publish`, {
+        version: opts.version ? Number(opts.version) : undefined,
+      });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  flows
+    .command("export <flowId>")
+    .option("--version <n>", "version to export (default: published, else latest)")
+    .option("-o, --out <file>", "write to a file instead of stdout")
+    .action(async (flowId: string, opts: { version?: string; out?: string }) => {
+      const query = opts.version ? `?version=${Number(opts.version)}` : "";
+      const flow = await createApiClient().request("GET", `/flows/${flowId}/export${query}`);
+      const text = `${JSON.stringify(flow, null, 2)}\n`;
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,56 @@
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { startTern } from "../main.js";
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("Serve webhooks, the admin API and run flows (SQLite under TERN_DATA_DIR)")
+    .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
+    .action(async (opts: { worker: boolean }) => {
+      const config = loadConfig();
+      const tern = await startTern({ config, runWorker: opts.worker });
+      const { dataDir } = tern;
+      const tokenWhere =
+        dataDir.adminTokenSource === "env" ? "from TERN_ADMIN_TOKEN" : `in ${dataDir.adminTokenPath}`;
+      process.stdout.write(
+        [
+          `Tern is listening on ${tern.url}`,
+          `  admin API:   ${tern.url}/api/v1   (docs: ${tern.url}/api/docs)`,
+          `  admin token: ${tokenWhere}${dataDir.adminTokenSource === "generated" ? " (generated now)" : ""}`,
+          `  data:        ${dataDir.databasePath}`,
+          ...(tern.sandbox ? tern.sandbox.describe() : []),
+          "",
+        ].join("\n"),
+      );
+      const stop = async (signal: string) => {
+        tern.logger.info({ signal }, "shutting down");
+        await tern.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+
+  program
+    .command("migrate")
+    .description("Create or upgrade the database schema, then exit")
+    .action(async () => {
+      const { openStore } = await import("../store/store.js");
+      const { prepareDataDir } = await import("../core/data-dir.js");
+      const { createSecretBox, parseSecretKey } = await import("../core/secrets.js");
+      const config = loadConfig();
+      const dir = prepareDataDir(config.TERN_DATA_DIR, { secretKey: config.TERN_SECRET_KEY, adminToken: config.TERN_ADMIN_TOKEN });
+      openStore({ path: dir.databasePath, box: createSecretBox(parseSecretKey(dir.secretKey)) }).close();
+      process.stdout.write(`Database is up to date: ${dir.databasePath}\n`);
+    });
+
+  program
+    .command("demo")
+    .description("Run the lead-capture template against the built-in Salesforce and WhatsApp sandbox")
+    .action(async () => {
+      const { runDemo } = await import("../sandbox/demo.js");
+      const code = await runDemo((line) => process.stdout.write(`${line}\n`));
+      process.exit(code);
+    });
+}

@@ -1,0 +1,149 @@
+import { AppError } from "../../core/app-error.js";
+import type { StoredToken } from "../connector.js";
+import type { SalesforceConfig } from "./config.js";
+import { dataError, parseJson } from "./errors.js";
+import type { SalesforceSession } from "./session.js";
+
+/**
+ * REST calls Tern makes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):
+ * create, query, describe and identity. URLs are built from the token's instance_url on every attempt.
+ */
+export interface LimitInfo {
+  used: number;
+  max: number;
+}
+
+export interface DescribeField {
+  name: string;
+  label: string;
+  type: string;
+  length: number;
+  nillable: boolean;
+  createable: boolean;
+  defaultedOnCreate: boolean;
+  filterable: boolean;
+  picklistValues?: Array<{ value: string; label: string; active: boolean; defaultValue: boolean }>;
+}
+
+export interface DescribeResult {
+  name: string;
+  label: string;
+  keyPrefix: string | null;
+  fields: DescribeField[];
+}
+
+export interface QueryResult<R = Record<string, unknown>> {
+  totalSize: number;
+  done: boolean;
+  records: Array<R & { attributes: { type: string; url: string } }>;
+}
+
+export interface Identity {
+  organizationId: string;
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+export interface SalesforceClient {
+  create(object: string, fields: Record<string, unknown>): Promise<{ id: string }>;
+  query<R = Record<string, unknown>>(soql: string): Promise<QueryResult<R>>;
+  describe(object: string): Promise<DescribeResult>;
+  identity(): Promise<Identity>;
+  /** From the latest `Sforce-Limit-Info: api-usage=N/M` header (reference §2.1). */
+  limitInfo(): LimitInfo | null;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Object and field API names go into URLs and SOQL: only plain identifiers are allowed. */
+export function assertApiName(name: string, what: "object" | "field"): void {
+  if (!NAME.test(name)) {
+    throw new AppError(
+      "SALESFORCE_FIELD_INVALID",
+      `"${name.slice(0, 80)}" is not a valid Salesforce ${what} API name (letters, digits and underscores, starting with a letter, e.g. Lead or Source__c).`,
+      { details: { [what]: name.slice(0, 80) } },
+    );
+  }
+}
+
+export function parseLimitInfo(header: string | null): LimitInfo | null {
+  const match = /api-usage=(\d+)\/(\d+)/.exec(header ?? "");
+  return match ? { used: Number(match[1]), max: Number(match[2]) } : null;
+}
+
+export interface ClientOptions {
+  requestTimeoutMs?: number;
+  onLimitInfo?: (info: LimitInfo) => void;
+}
+
+export function createSalesforceClient(
+  session: SalesforceSession,
+  config: SalesforceConfig,
+  options: ClientOptions = {},
+): SalesforceClient {
+  let limits: LimitInfo | null = null;
+  const timeoutMs = options.requestTimeoutMs ?? 120_000;
+  const base = (token: StoredToken) => `${token.instanceUrl}/services/data/v${config.apiVersion}`;
+
+  async function call(
+    path: (token: StoredToken) => string,
+    init: RequestInit,
+    object?: string,
+  ): Promise<unknown> {
+    const { response, text } = await session.send(config, (token) => ({
+      url: path(token),
+      init: {
+        ...init,
+        headers: { Accept: "application/json", ...init.headers, Authorization: `Bearer ${token.accessToken}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+    }));
+    const info = parseLimitInfo(response.headers.get("sforce-limit-info"));
+    if (info) {
+      limits = info;
+      options.onLimitInfo?.(info);
+    }
+    if (!response.ok) throw dataError(response.status, response.headers.get("content-type"), text, object);
+    const body = parseJson(text);
+    if (body === undefined) throw dataError(502, response.headers.get("content-type"), text, object);
+    return body;
+  }
+
+  return {
+    async create(object, fields) {
+      assertApiName(object, "object");
+      for (const name of Object.keys(fields)) assertApiName(name, "field");
+      const body = (await call(
+        (t) => `${base(t)}/sobjects/${object}/`,
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fields) },
+        object,
+      )) as { id?: unknown };
+      if (typeof body.id !== "string") throw dataError(502, "application/json", "[]", object);
+      return { id: body.id };
+    },
+    async query<R>(soql: string) {
+      const body = await call((t) => `${base(t)}/query?q=${encodeURIComponent(soql)}`, { method: "GET" });
+      return body as QueryResult<R>;
+    },
+    async describe(object) {
+      assertApiName(object, "object");
+      return (await call((t) => `${base(t)}/sobjects/${object}/describe`, { method: "GET" }, object)) as DescribeResult;
+    },
+    async identity() {
+      // The identity URL comes from the token response; without one (token loaded from the store)
+      // userinfo on the instance answers the same questions.
+      const body = (await call(
+        (t) => session.identityUrl() ?? `${t.instanceUrl}/services/oauth2/userinfo`,
+        { method: "GET" },
+      )) as Record<string, unknown>;
+      return {
+        organizationId: String(body.organization_id ?? ""),
+        userId: String(body.user_id ?? ""),
+        username: String(body.username ?? body.preferred_username ?? ""),
+        displayName: String(body.display_name ?? body.name ?? ""),
+      };
+    },
+    limitInfo: () => limits,
+  };
+}

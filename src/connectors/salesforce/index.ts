@@ -1,0 +1,67 @@
+import { AppError } from "../../core/app-error.js";
+import { type ConnectorDeps, defineConnector } from "../connector.js";
+import { createSalesforceClient, type SalesforceClient } from "./client.js";
+import { SalesforceConfig } from "./config.js";
+import { createAction } from "./create-action.js";
+import { createDescribeCache } from "./describe.js";
+import { parseJson } from "./errors.js";
+import { createSession } from "./session.js";
+
+/**
+ * Salesforce connector: refresh-token OAuth with a single-flight token cache per connection,
+ * the REST client, actionable errors and the `create` action (with crash reconciliation).
+ * See README.md for setting up the Connected App / External Client App.
+ */
+export { SalesforceConfig } from "./config.js";
+
+/** Versions the org serves (`GET /services/data/`, no auth — reference §2.2). */
+async function availableVersions(deps: ConnectorDeps, instanceUrl: string): Promise<string[] | null> {
+  try {
+    const response = await deps.fetch(`${instanceUrl}/services/data/`, { headers: { Accept: "application/json" } });
+    const body = parseJson(await response.text());
+    return Array.isArray(body) ? body.map((v) => String((v as { version?: unknown }).version)) : null;
+  } catch {
+    return null;
+  }
+}
+
+function createRuntime(connectionId: string, deps: ConnectorDeps) {
+  const session = createSession(connectionId, deps);
+  const describes = createDescribeCache(deps.clock);
+  let warnedAt = 0;
+  const clientFor = (config: SalesforceConfig): SalesforceClient =>
+    createSalesforceClient(session, config, {
+      onLimitInfo: (info) => {
+        if (info.used / info.max >= 0.9 && deps.clock.now() - warnedAt > 3_600_000) {
+          warnedAt = deps.clock.now();
+          deps.log.warn({ connectionId, ...info }, "salesforce: org has used 90% of its daily API requests");
+        }
+      },
+    });
+
+  return {
+    /** Refreshes a token and asks who we are: proves app credentials, refresh token and API access. */
+    async test(config: SalesforceConfig): Promise<Record<string, unknown>> {
+      const token = await session.refresh(config, null);
+      const identity = await clientFor(config).identity();
+      const versions = await availableVersions(deps, token.instanceUrl);
+      if (versions && !versions.includes(config.apiVersion)) {
+        throw new AppError(
+          "CONNECTION_INVALID",
+          `This org doesn't serve API version ${config.apiVersion}; set apiVersion to one of its versions (newest: ${versions.at(-1)}).`,
+          { details: { apiVersion: config.apiVersion, latestApiVersion: versions.at(-1) } },
+        );
+      }
+      return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
+    },
+    actions: { create: createAction(clientFor, describes, deps) },
+  };
+}
+
+export const salesforceConnector = defineConnector({
+  type: "salesforce",
+  title: "Salesforce",
+  config: SalesforceConfig,
+  secretFields: ["clientSecret", "refreshToken"],
+  create: createRuntime,
+});

@@ -1,0 +1,167 @@
+import { isAppError } from "../../core/app-error.js";
+import type { ConnectorDeps, StoredToken } from "../connector.js";
+import { refreshAccessToken } from "./auth.js";
+import type { SalesforceConfig } from "./config.js";
+import { isConcurrentRefresh, networkError } from "./errors.js";
+
+/**
+ * The access token of one connection. Refreshes are single-flight: every caller that finds the
+ * token expired awaits the same refresh (jsforce's session-refresh-delegate does the same, and
+ * Salesforce rejects concurrent refreshes of one refresh token since Winter '25 with
+ * `token request is already being processed` — reference/salesforce.md §5, segmentio PR #2300).
+ */
+export interface SessionOptions {
+  /** Back-off between retries after `token request is already being processed`. */
+  sleep?: (ms: number) => Promise<void>;
+  maxBusyRetries?: number;
+}
+
+export interface SentRequest {
+  response: Response;
+  text: string;
+}
+
+export type BuildRequest = (token: StoredToken) => { url: string; init: RequestInit };
+
+export interface SalesforceSession {
+  token(config: SalesforceConfig): Promise<StoredToken>;
+  /** Refreshes unless a refresh newer than `stale` already happened; concurrent callers share one. */
+  refresh(config: SalesforceConfig, stale: StoredToken | null): Promise<StoredToken>;
+  /** Sends with the current token; on an expired session refreshes once and rebuilds the request. */
+  send(config: SalesforceConfig, build: BuildRequest): Promise<SentRequest>;
+  /** Identity URL from the latest token response in this process, if any. */
+  identityUrl(): string | undefined;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * 401 INVALID_SESSION_ID from the REST API; the identity URL answers 403 `Bad_OAuth_Token`
+ * instead (jsforce PR #736).
+ */
+function isSessionExpired(status: number, text: string): boolean {
+  return (status === 401 && text.includes("INVALID_SESSION_ID")) || (status === 403 && text.trim() === "Bad_OAuth_Token");
+}
+
+export function createSession(connectionId: string, deps: ConnectorDeps, options: SessionOptions = {}): SalesforceSession {
+  const sleep = options.sleep ?? defaultSleep;
+  const maxBusyRetries = options.maxBusyRetries ?? 4;
+  let current: StoredToken | null = null;
+  let loaded: Promise<StoredToken | null> | null = null;
+  let inflight: Promise<StoredToken> | null = null;
+  let identityUrl: string | undefined;
+  let configKey: string | null = null;
+
+  async function readStore(): Promise<StoredToken | null> {
+    try {
+      return await deps.tokens.get(connectionId);
+    } catch (error) {
+      deps.log.warn({ connectionId, err: String(error) }, "salesforce: token store read failed");
+      return null;
+    }
+  }
+
+  /** Another login URL, app or refresh token means another org or user: forget the cached token. */
+  function useConfig(config: SalesforceConfig): void {
+    const key = `${config.loginUrl}\n${config.clientId}\n${config.refreshToken}`;
+    if (configKey !== null && configKey !== key) {
+      current = null;
+      loaded = Promise.resolve(null);
+      identityUrl = undefined;
+    }
+    configKey = key;
+  }
+
+  async function grant(config: SalesforceConfig, stale: StoredToken | null): Promise<StoredToken> {
+    let isRetryingWithConfigToken = false;
+    for (let attempt = 0; ; attempt++) {
+      const refreshToken = (!isRetryingWithConfigToken && current?.refreshToken) || config.refreshToken;
+      try {
+        const result = await refreshAccessToken(deps.fetch, config, refreshToken, deps.clock.now());
+        const rotated = result.token.refreshToken ?? (refreshToken === config.refreshToken ? undefined : refreshToken);
+        const token: StoredToken = { ...result.token, ...(rotated ? { refreshToken: rotated } : {}) };
+        if (!rotated) delete token.refreshToken;
+        current = token;
+        identityUrl = result.identityUrl;
+        try {
+          await deps.tokens.set(connectionId, token);
+        } catch (error) {
+          deps.log.warn({ connectionId, err: String(error) }, "salesforce: token store write failed");
+        }
+        deps.log.info({ connectionId, instanceUrl: token.instanceUrl }, "salesforce: access token refreshed");
+        return token;
+      } catch (error) {
+        if (isConcurrentRefresh(error) && attempt < maxBusyRetries) {
+          // Another process is refreshing the same token: wait, then adopt its result if it stored one.
+          await sleep(100 * 2 ** attempt + Math.floor(Math.random() * 50));
+          const stored = await readStore();
+          if (stored && stored.accessToken !== stale?.accessToken && stored.accessToken !== current?.accessToken) {
+            current = stored;
+            return stored;
+          }
+          continue;
+        }
+        // A rotated refresh token from an older grant is dead; the configured one may be newer (reconnect).
+        if (
+          isAppError(error) &&
+          error.code === "SALESFORCE_RECONNECT_REQUIRED" &&
+          refreshToken !== config.refreshToken &&
+          !isRetryingWithConfigToken
+        ) {
+          isRetryingWithConfigToken = true;
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  function refresh(config: SalesforceConfig, stale: StoredToken | null): Promise<StoredToken> {
+    useConfig(config);
+    if (inflight) return inflight;
+    // The request failed with an older token and someone refreshed meanwhile: just replay.
+    if (stale && current && current.accessToken !== stale.accessToken) return Promise.resolve(current);
+    const started = grant(config, stale).finally(() => {
+      inflight = null;
+    });
+    inflight = started;
+    return started;
+  }
+
+  async function token(config: SalesforceConfig): Promise<StoredToken> {
+    useConfig(config);
+    if (current) return current;
+    if (inflight) return inflight;
+    loaded ??= readStore();
+    const stored = await loaded;
+    if (current) return current;
+    if (stored) {
+      current = stored;
+      return stored;
+    }
+    return refresh(config, null);
+  }
+
+  async function send(config: SalesforceConfig, build: BuildRequest): Promise<SentRequest> {
+    let used = await token(config);
+    for (let attempt = 0; ; attempt++) {
+      // Rebuilt from the token each time: a refresh may move the instance (jsforce #196).
+      const { url, init } = build(used);
+      let response: Response;
+      let text: string;
+      try {
+        response = await deps.fetch(url, init);
+        text = await response.text();
+      } catch (cause) {
+        throw networkError(cause, new URL(url).origin, (init.method ?? "GET") !== "GET");
+      }
+      if (attempt === 0 && isSessionExpired(response.status, text)) {
+        used = await refresh(config, used);
+        continue;
+      }
+      return { response, text };
+    }
+  }
+
+  return { token, refresh, send, identityUrl: () => identityUrl };
+}

@@ -1,0 +1,18 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The directory holding Tern's package.json, from source (tsx) or from dist/ alike. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("Cannot find Tern's package.json");
+    dir = parent;
+  }
+  return dir;
+}
+
+export function templatePath(name: string): string {
+  return path.join(packageRoot(), "templates", name);
+}

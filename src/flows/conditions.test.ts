@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { type Condition, evaluateCondition } from "./conditions.js";
+import { renderTemplate, type TemplateScope } from "./template.js";
+
+const scope: TemplateScope = {
+  vars: { age: 42, name: "Ada", tags: ["vip", "beta"], empty: "  ", none: null, when: "2026-03-01", list: [] },
+  contact: { id: "c", channel: "whatsapp", address: "1", phone: "+16315551181", name: "Ada" },
+  message: { id: "m", type: "text", text: "Hello there", timestamp: 0 },
+  steps: { lead: { id: "00Q1" } },
+  conversation: { transcript: "Customer: hi" },
+  run: { id: "r" },
+};
+const env = { scope, render: (t: string) => renderTemplate(t, scope) };
+const holds = (cond: Condition) => evaluateCondition(cond, env);
+
+describe("branch conditions", () => {
+  it.each<[Condition, boolean]>([
+    [{ left: "vars.age", op: "eq", right: 42 }, true],
+    [{ left: "vars.age", op: "eq", right: "42" }, true],
+    [{ left: "vars.name", op: "eq", right: "ada" }, false],
+    [{ left: "vars.name", op: "eq", right: "ada", ignoreCase: true }, true],
+    [{ left: "vars.name", op: "ne", right: "Bob" }, true],
+    [{ left: "vars.age", op: "gt", right: 41 }, true],
+    [{ left: "vars.age", op: "gte", right: 42 }, true],
+    [{ left: "vars.age", op: "lt", right: 42 }, false],
+    [{ left: "vars.age", op: "lte", right: "42" }, true],
+    [{ left: "vars.name", op: "gt", right: 1 }, false],
+    [{ left: "vars.when", op: "lt", right: "2026-04-01" }, true],
+    [{ left: "message.text", op: "contains", right: "there" }, true],
+    [{ left: "message.text", op: "contains", right: "THERE", ignoreCase: true }, true],
+    [{ left: "vars.tags", op: "contains", right: "vip" }, true],
+    [{ left: "message.text", op: "startsWith", right: "Hello" }, true],
+    [{ left: "vars.name", op: "in", right: ["Ada", "Bob"] }, true],
+    [{ left: "vars.age", op: "in", right: [1, 2] }, false],
+    [{ left: "steps.lead.id", op: "exists" }, true],
+    [{ left: "vars.none", op: "exists" }, false],
+    [{ left: "vars.missing.deep", op: "exists" }, false],
+    [{ left: "vars.empty", op: "empty" }, true],
+    [{ left: "vars.list", op: "empty" }, true],
+    [{ left: "vars.name", op: "empty" }, false],
+    [{ left: "vars.tags[1]", op: "eq", right: "beta" }, true],
+    [{ left: "{{ vars.name | downcase }}", op: "eq", right: "ada" }, true],
+    [{ left: "contact.phone", op: "startsWith", right: "{{ '+1' }}" }, true],
+    [{ left: "vars.__proto__", op: "exists" }, false],
+    [{ all: [{ left: "vars.age", op: "gt", right: 18 }, { left: "vars.name", op: "eq", right: "Ada" }] }, true],
+    [{ any: [{ left: "vars.age", op: "lt", right: 18 }, { left: "vars.name", op: "eq", right: "Ada" }] }, true],
+    [{ not: { left: "vars.age", op: "lt", right: 18 } }, true],
+  ])("%j → %s", (cond, expected) => {
+    expect(holds(cond)).toBe(expected);
+  });
+});

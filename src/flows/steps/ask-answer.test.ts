@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { MessageView } from "../runtime.js";
+import { defaultRetryText, parseAnswer } from "./ask-answer.js";
+
+const text = (t: string): MessageView => ({ id: "m", type: "text", text: t, timestamp: 0 });
+
+describe("parseAnswer", () => {
+  it.each([
+    ["42", 42],
+    [" -3.5 ", -3.5],
+    ["3,5", 3.5],
+    ["1,234.5", 1234.5],
+    ["1 234", 1234],
+  ])("reads %j as the number %d", (input, value) => {
+    expect(parseAnswer("number", text(input), {})).toEqual({ ok: true, value });
+  });
+
+  it.each(["forty", "", "1e400", "12abc", "1.2.3"])("rejects %j as a number", (input) => {
+    expect(parseAnswer("number", text(input), {}).ok).toBe(false);
+  });
+
+  it("lowercases and trims emails and rejects non-emails", () => {
+    expect(parseAnswer("email", text("  Ada@Example.COM "), {})).toEqual({ ok: true, value: "ada@example.com" });
+    expect(parseAnswer("email", text("ada@example"), {}).ok).toBe(false);
+    expect(parseAnswer("email", text("not an email"), {}).ok).toBe(false);
+  });
+
+  it("normalizes phones to E.164 using the contact's own region for national numbers", () => {
+    expect(parseAnswer("phone", text("+44 20 7946 0958"), {})).toEqual({ ok: true, value: "+442079460958" });
+    expect(parseAnswer("phone", text("(631) 555-1182"), { contactPhone: "+16315551181" })).toEqual({
+      ok: true,
+      value: "+16315551182",
+    });
+    expect(parseAnswer("phone", text("020 7946 0958"), { contactPhone: "+447700900123" })).toEqual({
+      ok: true,
+      value: "+442079460958",
+    });
+    expect(parseAnswer("phone", text("12"), { contactPhone: "+16315551181" }).ok).toBe(false);
+  });
+
+  it("matches choices by tapped id, title case-insensitively, or 1-based number", () => {
+    const choices = [
+      { id: "y", title: "Yes please" },
+      { id: "n", title: "No" },
+    ];
+    const tapped: MessageView = { ...text("whatever"), type: "choice", choice: { id: "n", title: "No" } };
+    expect(parseAnswer("choice", tapped, { choices })).toMatchObject({ ok: true, value: "n" });
+    expect(parseAnswer("choice", text("yes PLEASE"), { choices })).toMatchObject({ ok: true, value: "y" });
+    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({ ok: true, value: "n", choice: choices[1] });
+    expect(parseAnswer("choice", text("3"), { choices }).ok).toBe(false);
+    expect(parseAnswer("choice", text("maybe"), { choices }).ok).toBe(false);
+  });
+
+  it("rejects an empty text answer (e.g. a sticker without caption)", () => {
+    expect(parseAnswer("text", text("   "), {}).ok).toBe(false);
+  });
+
+  it("lists the choices in the default retry text", () => {
+    expect(defaultRetryText("choice", [{ id: "a", title: "A" }, { id: "b", title: "B" }])).toBe(
+      "Please choose one of: 1. A, 2. B",
+    );
+  });
+});

@@ -1,0 +1,190 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { validateFlow } from "./validate.js";
+
+const template = () =>
+  JSON.parse(readFileSync(new URL("../../templates/whatsapp-lead.json", import.meta.url), "utf8")) as {
+    steps: Array<Record<string, unknown>>;
+    [key: string]: unknown;
+  };
+
+function minimal(steps: unknown[], extra: Record<string, unknown> = {}) {
+  return { schema: "tern.flow/v1", name: "t", trigger: { type: "message", channels: ["whatsapp"] }, steps, ...extra };
+}
+
+function errorsOf(input: unknown) {
+  const result = validateFlow(input);
+  expect(result.valid).toBe(false);
+  return result.errors;
+}
+
+describe("validateFlow", () => {
+  it("accepts the WhatsApp lead template and applies defaults", () => {
+    const result = validateFlow(template());
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.valid).toBe(true);
+    const ask = result.flow?.steps[0];
+    expect(ask).toMatchObject({ type: "ask", expect: "text", maxRetries: 2 });
+  });
+
+  it("reports a transition to a step that does not exist, with its path and the known steps", () => {
+    const flow = template();
+    (flow.steps[1] as Record<string, unknown>).next = "create_leed";
+    expect(errorsOf(flow)).toEqual([
+      {
+        path: "$.steps[1].next",
+        message: 'step "create_leed" does not exist; known steps: ask_name, ask_company, create_lead, confirm, sorry, bye',
+      },
+    ]);
+  });
+
+  it("checks onError, onTimeout, onInvalid, branch targets, else and start", () => {
+    const steps = [
+      { id: "a", type: "ask", text: "?", save: "x", timeout: "PT1M", onTimeout: "t1", onInvalid: "i1", onError: "e1" },
+      {
+        id: "b",
+        type: "branch",
+        conditions: [{ when: { left: "vars.x", op: "exists" }, next: "c1" }],
+        else: "z1",
+      },
+    ];
+    const paths = errorsOf(minimal(steps, { start: "nope" })).map((e) => e.path);
+    expect(paths.sort()).toEqual(
+      [
+        "$.start",
+        "$.steps[0].onError",
+        "$.steps[0].onTimeout",
+        "$.steps[0].onInvalid",
+        "$.steps[1].conditions[0].next",
+        "$.steps[1].else",
+      ].sort(),
+    );
+  });
+
+  it("reports duplicate step ids at the second occurrence", () => {
+    const errors = errorsOf(
+      minimal([
+        { id: "a", type: "send", text: "1", next: "a2" },
+        { id: "a2", type: "send", text: "2" },
+        { id: "a", type: "send", text: "3" },
+      ]),
+    );
+    expect(errors).toEqual([
+      { path: "$.steps[2].id", message: 'duplicate step id "a" (also used by $.steps[0]); step ids must be unique' },
+    ]);
+  });
+
+  it("reports template syntax errors and unknown filters at the field", () => {
+    const errors = errorsOf(
+      minimal([
+        { id: "a", type: "send", text: "Hi {{ vars.name ", next: "b" },
+        {
+          id: "b",
+          type: "salesforce.create",
+          connection: "salesforce",
+          object: "Lead",
+          fields: { LastName: "{{ vars.name | shout }}", "First Name": "x" },
+        },
+      ]),
+    );
+    expect(errors.map((e) => e.path)).toEqual([
+      '$.steps[1].fields["First Name"]',
+      "$.steps[0].text",
+      "$.steps[1].fields.LastName",
+    ]);
+    expect(errors[1]?.message).toMatch(/^template error: .*not closed/);
+    expect(errors[2]?.message).toMatch(/undefined filter: shout/);
+  });
+
+  it("reports schema problems with paths and actionable messages", () => {
+    const errors = errorsOf({
+      schema: "tern.flow/v2",
+      name: "",
+      trigger: { type: "message", channels: [] },
+      steps: [
+        { id: "ask name", type: "ask", text: "?", save: "name" },
+        { id: "b", type: "ask", text: "?", save: "n", expect: "choice", nxt: "a" },
+        { id: "c", type: "teleport" },
+        { id: "d", type: "ask", text: "?", save: "n", timeout: "1 day" },
+        { id: "e", type: "send" },
+        "junk",
+      ],
+    });
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+    expect(byPath["$.schema"]).toBe('schema must be "tern.flow/v1"');
+    expect(byPath["$.name"]).toBe("give the flow a name");
+    expect(byPath["$.trigger.channels"]).toMatch(/at least one channel/);
+    expect(byPath["$.steps[0].id"]).toMatch(/starts with a letter or _/);
+    expect(byPath["$.steps[1]"]).toBe(
+      'unknown property "nxt"; check the spelling; a ask step has: id, title, onError, type, text, save, expect, choices, retryText, maxRetries, timeout, next, onTimeout, onInvalid',
+    );
+    expect(byPath["$.steps[1].choices"]).toMatch(/expect "choice" needs choices/);
+    expect(byPath["$.steps[2].type"]).toBe(
+      'unknown step type "teleport"; known types: ask, branch, end, salesforce.create, send, set',
+    );
+    expect(byPath["$.steps[3].timeout"]).toMatch(/ISO-8601 duration/);
+    expect(byPath["$.steps[4].text"]).toBe('"text" is required (string)');
+    expect(byPath["$.steps[5]"]).toMatch(/a step is an object/);
+  });
+
+  it("reports a malformed branch condition at the condition, not as a vague union error", () => {
+    const errors = errorsOf(
+      minimal([
+        { id: "b", type: "branch", conditions: [{ when: { left: "vars.x", op: "equals", right: 1 }, next: "b" }] },
+        { id: "c", type: "branch", conditions: [{ when: { all: [{ left: "age", op: "gt", right: 1 }] }, next: "c" }] },
+        { id: "d", type: "branch", conditions: [{ when: { left: "vars.x", op: "in", right: "a" }, next: "d" }] },
+      ]),
+    );
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+    expect(byPath["$.steps[0].conditions[0].when.op"]).toMatch(/must be one of: "eq", "ne"/);
+    expect(byPath["$.steps[1].conditions[0].when.all[0].left"]).toMatch(/left must be a path such as vars.age/);
+    expect(byPath["$.steps[2].conditions[0].when.right"]).toMatch(/needs a list/);
+  });
+
+  it("warns about unreachable steps without making the flow invalid", () => {
+    const result = validateFlow(
+      minimal([
+        { id: "a", type: "send", text: "1" },
+        { id: "orphan", type: "send", text: "2" },
+      ]),
+    );
+    expect(result.valid).toBe(true);
+    expect(result.warnings).toEqual([
+      {
+        path: "$.steps[1]",
+        message:
+          'step "orphan" is never reached from the start step "a"; point a next/onError at it or remove it',
+      },
+    ]);
+  });
+
+  it("never throws on junk input", () => {
+    let deep: unknown = { left: "vars.x", op: "exists" };
+    for (let i = 0; i < 20_000; i++) deep = { not: deep };
+    const junk: unknown[] = [
+      null,
+      undefined,
+      0,
+      "flow",
+      [],
+      [1, 2],
+      {},
+      { steps: null },
+      { steps: {} },
+      { steps: [null, 1, "x", [], { id: 5 }, { type: 7 }] },
+      { schema: "tern.flow/v1", name: "x".repeat(1_000_000), trigger: {}, steps: [{ id: "a", type: "send", text: "{{".repeat(100_000) }] },
+      minimal(Array.from({ length: 5_000 }, (_, i) => ({ id: `s${i}`, type: "send", text: "x" }))),
+      minimal([{ id: "a", type: "branch", conditions: [{ when: deep, next: "a" }] }]),
+      Object.create(null),
+      { ["__proto__"]: { polluted: true }, steps: [{ id: "__proto__", type: "send", text: "x" }] },
+    ];
+    for (const input of junk) {
+      const result = validateFlow(input);
+      expect(result.valid).toBe(false);
+      expect(result.errors.length).toBeGreaterThan(0);
+      for (const error of result.errors) expect(error.path).toMatch(/^\$/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { type DataDir, prepareDataDir } from "./core/data-dir.js";
+import type { FetchLike } from "./core/fetch.js";
+import { createLogger } from "./core/logger.js";
+import { createSecretBox, parseSecretKey } from "./core/secrets.js";
+import { createEngine } from "./flows/engine.js";
+import { createWorker, type Worker } from "./queue/worker.js";
+import { type App, buildApp } from "./server/app.js";
+import { createFlowService, type FlowService } from "./services/flow-service.js";
+import { createIntegrations } from "./services/integrations.js";
+import { openStore, type Store } from "./store/store.js";
+
+/** Composition root: config → data dir → store → integrations → engine → worker → server. */
+export interface Tern {
+  app: App;
+  url: string;
+  store: Store;
+  worker: Worker;
+  flows: FlowService;
+  dataDir: DataDir;
+  logger: Logger;
+  sandbox?: { describe(): string[] };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  clock?: Clock;
+  fetch?: FetchLike;
+  logger?: Logger;
+  /** false: accept and store webhooks only (`tern serve --no-worker`). */
+  runWorker?: boolean;
+}
+
+export async function startTern(options: StartOptions): Promise<Tern> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
+  const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
+    secretKey: config.TERN_SECRET_KEY,
+    adminToken: config.TERN_ADMIN_TOKEN,
+  });
+  const box = createSecretBox(parseSecretKey(dataDir.secretKey));
+  const store = openStore({ path: dataDir.databasePath, box, synchronous: config.TERN_SQLITE_SYNCHRONOUS });
+  const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
+  const flows = createFlowService(store, clock);
+  const worker = createWorker({
+    store,
+    clock,
+    engine: createEngine(),
+    flow: (id, version) => flows.load(id, version),
+    integrations,
+    fetch: fetchImpl,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: logger,
+  });
+
+  // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.
+  let publicUrl = config.TERN_PUBLIC_URL ?? "";
+  const app = await buildApp({
+    store,
+    integrations,
+    worker,
+    flows,
+    clock,
+    logger,
+    adminToken: dataDir.adminToken,
+    get publicUrl() {
+      return publicUrl;
+    },
+  });
+  await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.TERN_PORT;
+  const localHost = config.TERN_HOST === "0.0.0.0" || config.TERN_HOST === "::" ? "localhost" : config.TERN_HOST;
+  const url = `http://${localHost}:${port}`;
+  if (!publicUrl) publicUrl = url;
+
+  if (options.runWorker !== false) worker.recover();
+
+  return {
+    app,
+    url,
+    store,
+    worker,
+    flows,
+    dataDir,
+    logger,
+    async close() {
+      worker.stop();
+      await app.close();
+      await worker.idle();
+      store.close();
+    },
+  };
+}
