@@ -3,7 +3,15 @@ import { type Condition, evaluateCondition } from "./conditions.js";
 import { renderTemplate, type TemplateScope } from "./template.js";
 
 const scope: TemplateScope = {
-  vars: { age: 42, name: "Ada", tags: ["vip", "beta"], empty: "  ", none: null, when: "2026-03-01", list: [] },
+  vars: {
+    age: 42,
+    name: "Ada",
+    tags: ["vip", "beta"],
+    empty: "  ",
+    none: null,
+    when: "2026-03-01",
+    list: [],
+  },
   contact: { id: "c", channel: "whatsapp", address: "1", phone: "+16315551181", name: "Ada" },
   message: { id: "m", type: "text", text: "Hello there", timestamp: 0 },
   steps: { lead: { id: "00Q1" } },
@@ -42,8 +50,24 @@ describe("branch conditions", () => {
     [{ left: "{{ vars.name | downcase }}", op: "eq", right: "ada" }, true],
     [{ left: "contact.phone", op: "startsWith", right: "{{ '+1' }}" }, true],
     [{ left: "vars.__proto__", op: "exists" }, false],
-    [{ all: [{ left: "vars.age", op: "gt", right: 18 }, { left: "vars.name", op: "eq", right: "Ada" }] }, true],
-    [{ any: [{ left: "vars.age", op: "lt", right: 18 }, { left: "vars.name", op: "eq", right: "Ada" }] }, true],
+    [
+      {
+        all: [
+          { left: "vars.age", op: "gt", right: 18 },
+          { left: "vars.name", op: "eq", right: "Ada" },
+        ],
+      },
+      true,
+    ],
+    [
+      {
+        any: [
+          { left: "vars.age", op: "lt", right: 18 },
+          { left: "vars.name", op: "eq", right: "Ada" },
+        ],
+      },
+      true,
+    ],
     [{ not: { left: "vars.age", op: "lt", right: 18 } }, true],
   ])("%j → %s", (cond, expected) => {
     expect(holds(cond)).toBe(expected);

@@ -42,7 +42,12 @@ export const Comparison = z
   .check((ctx) => {
     const { op, right } = ctx.value;
     if (!UNARY.has(op) && right === undefined) {
-      ctx.issues.push({ code: "custom", input: ctx.value, path: ["right"], message: `op "${op}" needs a right value` });
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        path: ["right"],
+        message: `op "${op}" needs a right value`,
+      });
     }
     if (op === "in" && right !== undefined && !Array.isArray(right)) {
       ctx.issues.push({
@@ -112,9 +117,17 @@ function compare(op: Operator, left: unknown, right: unknown, ignoreCase: boolea
       return order(op, left, right);
     case "contains":
       if (Array.isArray(left)) return left.some((item) => equals(item, right, ignoreCase));
-      return typeof left === "string" && typeof right !== "object" && fold(left, ignoreCase).includes(fold(String(right), ignoreCase));
+      return (
+        typeof left === "string" &&
+        typeof right !== "object" &&
+        fold(left, ignoreCase).includes(fold(String(right), ignoreCase))
+      );
     case "startsWith":
-      return typeof left === "string" && typeof right !== "object" && fold(left, ignoreCase).startsWith(fold(String(right), ignoreCase));
+      return (
+        typeof left === "string" &&
+        typeof right !== "object" &&
+        fold(left, ignoreCase).startsWith(fold(String(right), ignoreCase))
+      );
     case "in":
       return Array.isArray(right) && right.some((item) => equals(left, item, ignoreCase));
     case "exists":
@@ -130,7 +143,8 @@ function fold(value: string, ignoreCase: boolean): string {
 
 function asNumber(value: unknown): number | null {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
+    return Number(value);
   return null;
 }
 
@@ -141,7 +155,8 @@ function equals(left: unknown, right: unknown, ignoreCase: boolean): boolean {
     const r = asNumber(right);
     return l !== null && r !== null && l === r;
   }
-  if (typeof left === "string" && typeof right === "string") return fold(left, ignoreCase) === fold(right, ignoreCase);
+  if (typeof left === "string" && typeof right === "string")
+    return fold(left, ignoreCase) === fold(right, ignoreCase);
   if (left === undefined || right === undefined) return left === right || (left ?? null) === (right ?? null);
   return JSON.stringify(left) === JSON.stringify(right);
 }
@@ -152,7 +167,8 @@ function order(op: "gt" | "gte" | "lt" | "lte", left: unknown, right: unknown): 
   const r = asNumber(right);
   let diff: number;
   if (l !== null && r !== null) diff = l - r;
-  else if (typeof left === "string" && typeof right === "string") diff = left < right ? -1 : left > right ? 1 : 0;
+  else if (typeof left === "string" && typeof right === "string")
+    diff = left < right ? -1 : left > right ? 1 : 0;
   else return false;
   if (op === "gt") return diff > 0;
   if (op === "gte") return diff >= 0;

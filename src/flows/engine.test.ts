@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { AppError } from "../core/app-error.js";
 import { createEngine } from "./engine.js";
 import type { RunState } from "./runtime.js";
@@ -8,12 +9,13 @@ import { defineStep } from "./step.js";
 import { builtinSteps, createStepRegistry } from "./step-registry.js";
 import { createFakeHost, type FakeHost } from "./testing/fake-host.js";
 import { validateFlow } from "./validate.js";
-import { z } from "zod";
 
 const HOUR = 3_600_000;
 
 function loadTemplate(): Flow {
-  const raw = JSON.parse(readFileSync(new URL("../../templates/whatsapp-lead.json", import.meta.url), "utf8"));
+  const raw = JSON.parse(
+    readFileSync(new URL("../../templates/whatsapp-lead.json", import.meta.url), "utf8"),
+  );
   return parse(raw);
 }
 
@@ -24,16 +26,33 @@ function parse(raw: unknown): Flow {
 }
 
 function flowOf(steps: unknown[], extra: Record<string, unknown> = {}): Flow {
-  return parse({ schema: "tern.flow/v1", name: "t", trigger: { type: "message", channels: ["whatsapp"] }, steps, ...extra });
+  return parse({
+    schema: "tern.flow/v1",
+    name: "t",
+    trigger: { type: "message", channels: ["whatsapp"] },
+    steps,
+    ...extra,
+  });
 }
 
 const engine = createEngine();
 
 async function startRun(flow: Flow, host: FakeHost, runId = "run_1"): Promise<RunState> {
-  return engine.advance(flow, engine.newRun(runId, flow, 1, "flow_1"), { type: "start", message: host.inbound("hi") }, host);
+  return engine.advance(
+    flow,
+    engine.newRun(runId, flow, 1, "flow_1"),
+    { type: "start", message: host.inbound("hi") },
+    host,
+  );
 }
 
-async function reply(flow: Flow, state: RunState, host: FakeHost, text: string, inboxId = 1): Promise<RunState> {
+async function reply(
+  flow: Flow,
+  state: RunState,
+  host: FakeHost,
+  text: string,
+  inboxId = 1,
+): Promise<RunState> {
   return engine.advance(flow, state, { type: "reply", message: host.inbound(text), inboxId }, host);
 }
 
@@ -45,7 +64,12 @@ describe("engine: WhatsApp lead template", () => {
 
     let state = await startRun(flow, host);
     expect(state.status).toBe("waiting");
-    expect(state.wait).toMatchObject({ stepId: "ask_name", visit: 1, for: "reply", timeoutAt: host.clock.now + 24 * HOUR });
+    expect(state.wait).toMatchObject({
+      stepId: "ask_name",
+      visit: 1,
+      for: "reply",
+      timeoutAt: host.clock.now + 24 * HOUR,
+    });
     expect(host.sent.map((s) => s.text)).toEqual(["Hi! Thanks for getting in touch. What's your name?"]);
 
     state = await reply(flow, state, host, "  Ada Lovelace ");
@@ -107,7 +131,11 @@ describe("engine: WhatsApp lead template", () => {
       startedAt: host.clock.now,
       endedAt: host.clock.now,
     });
-    expect(create?.state).toMatchObject({ status: "running", cursor: { stepId: "confirm", visit: 4 }, visits: 4 });
+    expect(create?.state).toMatchObject({
+      status: "running",
+      cursor: { stepId: "confirm", visit: 4 },
+      visits: 4,
+    });
   });
 
   it("takes onError with the error as the step output when Salesforce fails", async () => {
@@ -121,11 +149,18 @@ describe("engine: WhatsApp lead template", () => {
     state = await reply(flow, state, host, "ACME", 2);
     expect(state.status).toBe("completed");
     expect(state.steps.create_lead).toEqual({
-      error: { code: "SALESFORCE_REQUIRED_FIELD_MISSING", message: "Required fields are missing: [LastName]" },
+      error: {
+        code: "SALESFORCE_REQUIRED_FIELD_MISSING",
+        message: "Required fields are missing: [LastName]",
+      },
     });
     expect(host.sent.at(-1)?.text).toMatch(/^Sorry, something went wrong/);
     const failed = host.persisted.find((p) => p.record.stepId === "create_lead")?.record;
-    expect(failed).toMatchObject({ status: "failed", next: "sorry", error: { code: "SALESFORCE_REQUIRED_FIELD_MISSING" } });
+    expect(failed).toMatchObject({
+      status: "failed",
+      next: "sorry",
+      error: { code: "SALESFORCE_REQUIRED_FIELD_MISSING" },
+    });
   });
 
   it("takes onTimeout once the clock passes the deadline, and not before", async () => {
@@ -161,7 +196,10 @@ describe("engine: events that do not apply", () => {
   });
 
   it("ends the run at a timeout without onTimeout", async () => {
-    const flow = flowOf([{ id: "a", type: "ask", text: "?", save: "x", timeout: "PT30S", next: "b" }, { id: "b", type: "send", text: "b" }]);
+    const flow = flowOf([
+      { id: "a", type: "ask", text: "?", save: "x", timeout: "PT30S", next: "b" },
+      { id: "b", type: "send", text: "b" },
+    ]);
     const host = createFakeHost();
     const waiting = await startRun(flow, host);
     host.clock.now += 30_000;
@@ -174,7 +212,15 @@ describe("engine: events that do not apply", () => {
 describe("engine: ask validation", () => {
   const askAge = (extra: Record<string, unknown> = {}) =>
     flowOf([
-      { id: "age", type: "ask", text: "How old are you?", save: "age", expect: "number", next: "ok", ...extra },
+      {
+        id: "age",
+        type: "ask",
+        text: "How old are you?",
+        save: "age",
+        expect: "number",
+        next: "ok",
+        ...extra,
+      },
       { id: "ok", type: "send", text: "Age {{ vars.age }}" },
       { id: "human", type: "send", text: "A person will help you." },
     ]);
@@ -189,7 +235,9 @@ describe("engine: ask validation", () => {
     state = await reply(flow, state, host, "42", 2);
     expect(state.vars.age).toBe(42);
     expect(host.sent.at(-1)?.text).toBe("Age 42");
-    expect(host.sent.map((s) => s.key)).toEqual(["r:1:0", "r:1:1", "r:2:0"].map((k) => k.replace("r:", "run_1:")));
+    expect(host.sent.map((s) => s.key)).toEqual(
+      ["r:1:0", "r:1:1", "r:2:0"].map((k) => k.replace("r:", "run_1:")),
+    );
   });
 
   it("takes onInvalid after maxRetries re-asks", async () => {
@@ -245,7 +293,10 @@ describe("engine: ask validation", () => {
       },
       { id: "echo", type: "send", text: "{{ vars.topic }}/{{ steps.pick.choice.title }}" },
     ]);
-    for (const [answer, expected] of [["SUPPORT", "support/Support"], ["1", "sales/Sales"]] as const) {
+    for (const [answer, expected] of [
+      ["SUPPORT", "support/Support"],
+      ["1", "sales/Sales"],
+    ] as const) {
       const host = createFakeHost();
       const state = await reply(flow, await startRun(flow, host), host, answer);
       expect(state.vars.topic).toBe(expected.split("/")[0]);
@@ -257,7 +308,9 @@ describe("engine: ask validation", () => {
     }
     const host = createFakeHost();
     const waiting = await startRun(flow, host);
-    const tapped = host.inbound("Support", { content: { type: "choice", id: "support", title: "Support", text: "Support" } });
+    const tapped = host.inbound("Support", {
+      content: { type: "choice", id: "support", title: "Support", text: "Support" },
+    });
     const state = await engine.advance(flow, waiting, { type: "reply", message: tapped, inboxId: 9 }, host);
     expect(state.vars.topic).toBe("support");
     expect(state.message).toMatchObject({ type: "choice", choice: { id: "support", title: "Support" } });
@@ -272,7 +325,15 @@ describe("engine: branch, set and end", () => {
         id: "b",
         type: "branch",
         conditions: [
-          { when: { all: [{ left: "vars.age", op: "gte", right: 18 }, { left: "vars.tags", op: "contains", right: "vip" }] }, next: "vip" },
+          {
+            when: {
+              all: [
+                { left: "vars.age", op: "gte", right: 18 },
+                { left: "vars.tags", op: "contains", right: "vip" },
+              ],
+            },
+            next: "vip",
+          },
           { when: { left: "vars.age", op: "gte", right: 18 }, next: "adult" },
         ],
         else: "minor",
@@ -307,7 +368,14 @@ describe("engine: branch, set and end", () => {
 describe("engine: failures", () => {
   it("fails the run with state.error when a step without onError throws", async () => {
     const flow = flowOf([
-      { id: "lead", type: "salesforce.create", connection: "sf", object: "Lead", fields: { LastName: "x" }, next: "ok" },
+      {
+        id: "lead",
+        type: "salesforce.create",
+        connection: "sf",
+        object: "Lead",
+        fields: { LastName: "x" },
+        next: "ok",
+      },
       { id: "ok", type: "send", text: "ok" },
     ]);
     const host = createFakeHost();
@@ -318,7 +386,11 @@ describe("engine: failures", () => {
     expect(state).toMatchObject({
       status: "failed",
       cursor: null,
-      error: { code: "SALESFORCE_API_DISABLED", message: "Tick API Enabled on the user's profile.", stepId: "lead" },
+      error: {
+        code: "SALESFORCE_API_DISABLED",
+        message: "Tick API Enabled on the user's profile.",
+        stepId: "lead",
+      },
     });
     expect(host.sent).toEqual([]);
   });
@@ -328,8 +400,13 @@ describe("engine: failures", () => {
     host.onCall = () => {
       throw new TypeError("boom");
     };
-    const flow = flowOf([{ id: "lead", type: "salesforce.create", connection: "sf", object: "Lead", fields: { LastName: "x" } }]);
-    expect((await startRun(flow, host)).error).toMatchObject({ code: "INTERNAL", message: "Unexpected error: boom" });
+    const flow = flowOf([
+      { id: "lead", type: "salesforce.create", connection: "sf", object: "Lead", fields: { LastName: "x" } },
+    ]);
+    expect((await startRun(flow, host)).error).toMatchObject({
+      code: "INTERNAL",
+      message: "Unexpected error: boom",
+    });
 
     const bad = flowOf([{ id: "s", type: "send", text: "{{ vars.n | divided_by: 0 | round: 'x' }}" }]);
     const failing = createEngine({
@@ -392,7 +469,14 @@ describe("engine: crash recovery", () => {
   it("continue on a running run executes the persisted cursor with its visit number", async () => {
     const flow = flowOf([
       { id: "hello", type: "send", text: "hello", next: "lead" },
-      { id: "lead", type: "salesforce.create", connection: "sf", object: "Lead", fields: { LastName: "x" }, next: "bye" },
+      {
+        id: "lead",
+        type: "salesforce.create",
+        connection: "sf",
+        object: "Lead",
+        fields: { LastName: "x" },
+        next: "bye",
+      },
       { id: "bye", type: "send", text: "bye {{ steps.lead.id }}" },
     ]);
     const host = createFakeHost();
@@ -427,6 +511,13 @@ describe("engine: crash recovery", () => {
 
 describe("engine: registry", () => {
   it("knows every built-in step type including salesforce.create", () => {
-    expect(builtinSteps.map((s) => s.type)).toEqual(["send", "ask", "branch", "set", "end", "salesforce.create"]);
+    expect(builtinSteps.map((s) => s.type)).toEqual([
+      "send",
+      "ask",
+      "branch",
+      "set",
+      "end",
+      "salesforce.create",
+    ]);
   });
 });

@@ -77,7 +77,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       const def = step && registry.get(step.type);
       if (!step || !def) {
-        await failUnexecuted(state, host, at, step?.type ?? "unknown", missingStep(at.stepId, step?.type, registry));
+        await failUnexecuted(
+          state,
+          host,
+          at,
+          step?.type ?? "unknown",
+          missingStep(at.stepId, step?.type, registry),
+        );
         return state;
       }
       await executeVisit(state, host, step, def, at.visit, pending);
@@ -120,11 +126,25 @@ async function executeVisit(
     if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
     result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
   } catch (thrown) {
-    const base = { runId: state.runId, visit, stepId: step.id, stepType: step.type, startedAt, endedAt: host.now() };
+    const base = {
+      runId: state.runId,
+      visit,
+      stepId: step.id,
+      stepType: step.type,
+      startedAt,
+      endedAt: host.now(),
+    };
     await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), base));
     return;
   }
-  const base = { runId: state.runId, visit, stepId: step.id, stepType: step.type, startedAt, endedAt: host.now() };
+  const base = {
+    runId: state.runId,
+    visit,
+    stepId: step.id,
+    stepType: step.type,
+    startedAt,
+    endedAt: host.now(),
+  };
   const record = applyResult(state, step, visit, result, effectCount(), base);
   await host.persist(structuredClone(state), record);
 }
@@ -161,7 +181,14 @@ function applyResult(
 /** A failed step continues at `onError` with `{ error }` as its output, or fails the run. */
 function applyError(state: RunState, step: StepConfig, error: AppError, base: RecordBase): StepRecord {
   const summary = { code: error.code, message: error.message };
-  const record = { ...base, status: "failed" as const, input: step, output: null, error: summary, next: null };
+  const record = {
+    ...base,
+    status: "failed" as const,
+    input: step,
+    output: null,
+    error: summary,
+    next: null,
+  };
   state.wait = null;
   if (typeof step.onError === "string") {
     state.steps[step.id] = { error: summary };
@@ -192,7 +219,13 @@ function fail(state: RunState, stepId: string, error: AppError): void {
 }
 
 /** Fails the run at a step that could not be executed, recording why. */
-async function failUnexecuted(state: RunState, host: EngineHost, at: Position, stepType: string, error: AppError) {
+async function failUnexecuted(
+  state: RunState,
+  host: EngineHost,
+  at: Position,
+  stepType: string,
+  error: AppError,
+) {
   const now = host.now();
   fail(state, at.stepId, error);
   await host.persist(structuredClone(state), {

@@ -55,6 +55,9 @@ function describe(issue: z.core.$ZodIssue, path: ReadonlyArray<PathSegment>): st
       return `unknown ${issue.keys.length > 1 ? "properties" : "property"} ${issue.keys
         .map((k) => `"${k}"`)
         .join(", ")}; check the spelling`;
+    case "invalid_key":
+      // A record key failed its own schema (e.g. a field name that is not an API name).
+      return issue.issues.map((inner) => inner.message).join("; ") || issue.message;
     case "invalid_value":
       if (isCustom(issue)) return issue.message;
       return `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

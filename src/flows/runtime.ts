@@ -94,7 +94,10 @@ export interface ContactView {
  * retry) returns the first result without repeating the effect.
  */
 export interface Effects {
-  send(key: string, message: { text: string; choices?: Array<{ id: string; title: string }> }): Promise<{
+  send(
+    key: string,
+    message: { text: string; choices?: Array<{ id: string; title: string }> },
+  ): Promise<{
     providerMessageId: string;
   }>;
   /** Runs a connector action on the named connection, e.g. ("salesforce", "create", {...}). */

@@ -35,9 +35,7 @@ export interface StepContext<Config> {
   renderValue(value: unknown): unknown;
 }
 
-export type ResumeEvent =
-  | { type: "reply"; message: MessageView; raw: InboundMessage }
-  | { type: "timeout" };
+export type ResumeEvent = { type: "reply"; message: MessageView; raw: InboundMessage } | { type: "timeout" };
 
 /** What a step asks the engine to do next. `input` is the rendered config shown in run history. */
 export type StepResult =

@@ -25,7 +25,9 @@ describe("templates", () => {
     expect(checkTemplate("{{ vars.name | shout }}")).toMatch(/undefined filter: shout/);
     expect(checkTemplate("{% include 'secrets.txt' %}")).toMatch(/not supported/);
     expect(checkTemplate("{% render '/etc/passwd' %}")).toMatch(/not supported/);
-    expect(() => renderTemplate("{% include 'x' %}", scope)).toThrow(expect.objectContaining({ code: "TEMPLATE_ERROR" }));
+    expect(() => renderTemplate("{% include 'x' %}", scope)).toThrow(
+      expect.objectContaining({ code: "TEMPLATE_ERROR" }),
+    );
   });
 
   it("leaves text without Liquid markup untouched", () => {

@@ -4,7 +4,10 @@ import type { Flow } from "./schema.js";
  * Whether an inbound message on a channel type starts this flow. Keywords match the whole
  * message or its first word(s), case-insensitively ("Hi" matches "hi there", not "this").
  */
-export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: { channel: string; text: string }): boolean {
+export function flowMatchesMessage(
+  flow: Pick<Flow, "trigger">,
+  message: { channel: string; text: string },
+): boolean {
   const { trigger } = flow;
   if (trigger.type !== "message" || !trigger.channels.includes(message.channel)) return false;
   if (!trigger.keywords || trigger.keywords.length === 0) return true;

@@ -9,7 +9,13 @@ const template = () =>
   };
 
 function minimal(steps: unknown[], extra: Record<string, unknown> = {}) {
-  return { schema: "tern.flow/v1", name: "t", trigger: { type: "message", channels: ["whatsapp"] }, steps, ...extra };
+  return {
+    schema: "tern.flow/v1",
+    name: "t",
+    trigger: { type: "message", channels: ["whatsapp"] },
+    steps,
+    ...extra,
+  };
 }
 
 function errorsOf(input: unknown) {
@@ -34,14 +40,24 @@ describe("validateFlow", () => {
     expect(errorsOf(flow)).toEqual([
       {
         path: "$.steps[1].next",
-        message: 'step "create_leed" does not exist; known steps: ask_name, ask_company, create_lead, confirm, sorry, bye',
+        message:
+          'step "create_leed" does not exist; known steps: ask_name, ask_company, create_lead, confirm, sorry, bye',
       },
     ]);
   });
 
   it("checks onError, onTimeout, onInvalid, branch targets, else and start", () => {
     const steps = [
-      { id: "a", type: "ask", text: "?", save: "x", timeout: "PT1M", onTimeout: "t1", onInvalid: "i1", onError: "e1" },
+      {
+        id: "a",
+        type: "ask",
+        text: "?",
+        save: "x",
+        timeout: "PT1M",
+        onTimeout: "t1",
+        onInvalid: "i1",
+        onError: "e1",
+      },
       {
         id: "b",
         type: "branch",
@@ -71,7 +87,10 @@ describe("validateFlow", () => {
       ]),
     );
     expect(errors).toEqual([
-      { path: "$.steps[2].id", message: 'duplicate step id "a" (also used by $.steps[0]); step ids must be unique' },
+      {
+        path: "$.steps[2].id",
+        message: 'duplicate step id "a" (also used by $.steps[0]); step ids must be unique',
+      },
     ]);
   });
 
@@ -131,14 +150,28 @@ describe("validateFlow", () => {
   it("reports a malformed branch condition at the condition, not as a vague union error", () => {
     const errors = errorsOf(
       minimal([
-        { id: "b", type: "branch", conditions: [{ when: { left: "vars.x", op: "equals", right: 1 }, next: "b" }] },
-        { id: "c", type: "branch", conditions: [{ when: { all: [{ left: "age", op: "gt", right: 1 }] }, next: "c" }] },
-        { id: "d", type: "branch", conditions: [{ when: { left: "vars.x", op: "in", right: "a" }, next: "d" }] },
+        {
+          id: "b",
+          type: "branch",
+          conditions: [{ when: { left: "vars.x", op: "equals", right: 1 }, next: "b" }],
+        },
+        {
+          id: "c",
+          type: "branch",
+          conditions: [{ when: { all: [{ left: "age", op: "gt", right: 1 }] }, next: "c" }],
+        },
+        {
+          id: "d",
+          type: "branch",
+          conditions: [{ when: { left: "vars.x", op: "in", right: "a" }, next: "d" }],
+        },
       ]),
     );
     const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
     expect(byPath["$.steps[0].conditions[0].when.op"]).toMatch(/must be one of: "eq", "ne"/);
-    expect(byPath["$.steps[1].conditions[0].when.all[0].left"]).toMatch(/left must be a path such as vars.age/);
+    expect(byPath["$.steps[1].conditions[0].when.all[0].left"]).toMatch(
+      /left must be a path such as vars.age/,
+    );
     expect(byPath["$.steps[2].conditions[0].when.right"]).toMatch(/needs a list/);
   });
 
@@ -173,7 +206,12 @@ describe("validateFlow", () => {
       { steps: null },
       { steps: {} },
       { steps: [null, 1, "x", [], { id: 5 }, { type: 7 }] },
-      { schema: "tern.flow/v1", name: "x".repeat(1_000_000), trigger: {}, steps: [{ id: "a", type: "send", text: "{{".repeat(100_000) }] },
+      {
+        schema: "tern.flow/v1",
+        name: "x".repeat(1_000_000),
+        trigger: {},
+        steps: [{ id: "a", type: "send", text: "{{".repeat(100_000) }],
+      },
       minimal(Array.from({ length: 5_000 }, (_, i) => ({ id: `s${i}`, type: "send", text: "x" }))),
       minimal([{ id: "a", type: "branch", conditions: [{ when: deep, next: "a" }] }]),
       Object.create(null),

@@ -34,7 +34,11 @@ export function validateFlow(input: unknown, options: { steps?: StepRegistry } =
   } catch (error) {
     // Pathological input (e.g. nesting deep enough to exhaust the stack) must not crash a request.
     const reason = error instanceof Error ? error.message : String(error);
-    return { valid: false, errors: [{ path: "$", message: `the flow could not be checked: ${reason}` }], warnings: [] };
+    return {
+      valid: false,
+      errors: [{ path: "$", message: `the flow could not be checked: ${reason}` }],
+      warnings: [],
+    };
   }
 }
 
@@ -50,7 +54,8 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
   }
   const errors: ValidationIssue[] = [];
   const envelope = FlowEnvelope.safeParse(input);
-  if (!envelope.success) errors.push(...fromZodIssues(envelope.error.issues).filter((e) => !isStepItemIssue(e)));
+  if (!envelope.success)
+    errors.push(...fromZodIssues(envelope.error.issues).filter((e) => !isStepItemIssue(e)));
 
   const raw = input as Record<string, unknown>;
   const rawSteps = Array.isArray(raw.steps) ? raw.steps.slice(0, 500) : [];
@@ -124,7 +129,11 @@ function parseSteps(rawSteps: unknown[], registry: StepRegistry, errors: Validat
       const allowed = Object.keys(def.config.shape).join(", ");
       for (const issue of fromZodIssues(result.error.issues, ["steps", index])) {
         const isTopLevelKey = issue.path === at() && issue.message.startsWith("unknown propert");
-        errors.push(isTopLevelKey ? { ...issue, message: `${issue.message}; a ${def.type} step has: ${allowed}` } : issue);
+        errors.push(
+          isTopLevelKey
+            ? { ...issue, message: `${issue.message}; a ${def.type} step has: ${allowed}` }
+            : issue,
+        );
       }
       return;
     }
@@ -151,7 +160,9 @@ function checkTemplates(value: unknown, path: PathSegment[], errors: ValidationI
     const problem = checkTemplate(value);
     if (problem) errors.push({ path: jsonPath(path), message: `template error: ${problem}` });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkTemplates(item, [...path, i], errors));
+    value.forEach((item, i) => {
+      checkTemplates(item, [...path, i], errors);
+    });
   } else if (isObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (path.length === 2 && NOT_TEMPLATES.has(key)) continue;

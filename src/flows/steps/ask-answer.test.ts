@@ -20,7 +20,10 @@ describe("parseAnswer", () => {
   });
 
   it("lowercases and trims emails and rejects non-emails", () => {
-    expect(parseAnswer("email", text("  Ada@Example.COM "), {})).toEqual({ ok: true, value: "ada@example.com" });
+    expect(parseAnswer("email", text("  Ada@Example.COM "), {})).toEqual({
+      ok: true,
+      value: "ada@example.com",
+    });
     expect(parseAnswer("email", text("ada@example"), {}).ok).toBe(false);
     expect(parseAnswer("email", text("not an email"), {}).ok).toBe(false);
   });
@@ -46,7 +49,11 @@ describe("parseAnswer", () => {
     const tapped: MessageView = { ...text("whatever"), type: "choice", choice: { id: "n", title: "No" } };
     expect(parseAnswer("choice", tapped, { choices })).toMatchObject({ ok: true, value: "n" });
     expect(parseAnswer("choice", text("yes PLEASE"), { choices })).toMatchObject({ ok: true, value: "y" });
-    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({ ok: true, value: "n", choice: choices[1] });
+    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({
+      ok: true,
+      value: "n",
+      choice: choices[1],
+    });
     expect(parseAnswer("choice", text("3"), { choices }).ok).toBe(false);
     expect(parseAnswer("choice", text("maybe"), { choices }).ok).toBe(false);
   });
@@ -56,8 +63,11 @@ describe("parseAnswer", () => {
   });
 
   it("lists the choices in the default retry text", () => {
-    expect(defaultRetryText("choice", [{ id: "a", title: "A" }, { id: "b", title: "B" }])).toBe(
-      "Please choose one of: 1. A, 2. B",
-    );
+    expect(
+      defaultRetryText("choice", [
+        { id: "a", title: "A" },
+        { id: "b", title: "B" },
+      ]),
+    ).toBe("Please choose one of: 1. A, 2. B");
   });
 });

@@ -80,17 +80,40 @@ export const askStep = defineStep({
       contactPhone: ctx.contact.phone,
     });
     if (answer.ok) {
-      const output = { text: event.message.text, value: answer.value, ...(answer.choice && { choice: answer.choice }) };
-      return { kind: "next", next: config.next ?? null, vars: { [config.save]: answer.value }, input, output };
+      const output = {
+        text: event.message.text,
+        value: answer.value,
+        ...(answer.choice && { choice: answer.choice }),
+      };
+      return {
+        kind: "next",
+        next: config.next ?? null,
+        vars: { [config.save]: answer.value },
+        input,
+        output,
+      };
     }
     if (state.retries < config.maxRetries) {
-      const retryText = config.retryText ? ctx.render(config.retryText) : defaultRetryText(config.expect, config.choices);
+      const retryText = config.retryText
+        ? ctx.render(config.retryText)
+        : defaultRetryText(config.expect, config.choices);
       await ctx.effects.send(withChoices(ctx, retryText));
       const next: AskWaitState = { ...state, retries: state.retries + 1 };
-      return { kind: "wait", timeoutAt: state.timeoutAt, state: next, input, output: { invalid: event.message.text } };
+      return {
+        kind: "wait",
+        timeoutAt: state.timeoutAt,
+        state: next,
+        input,
+        output: { invalid: event.message.text },
+      };
     }
     if (config.onInvalid) {
-      return { kind: "next", next: config.onInvalid, input, output: { invalid: true, text: event.message.text } };
+      return {
+        kind: "next",
+        next: config.onInvalid,
+        input,
+        output: { invalid: true, text: event.message.text },
+      };
     }
     throw new AppError(
       "VALIDATION_FAILED",

@@ -27,7 +27,10 @@ export const SalesforceCreateStep = z
       .describe("sObject API name, e.g. Lead"),
     fields: z
       .record(
-        z.string().max(80).regex(API_NAME, { error: "field names are API names such as LastName or Score__c" }),
+        z
+          .string()
+          .max(80)
+          .regex(API_NAME, { error: "field names are API names such as LastName or Score__c" }),
         z.union([Template, z.number(), z.boolean(), z.null()]),
       )
       .refine((fields) => Object.keys(fields).length > 0, { error: "set at least one field, e.g. LastName" })

@@ -1,0 +1,249 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AppError } from "../../core/app-error.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "./index.js";
+import { memoryTokenStore, testDeps } from "./test-helpers.js";
+
+let sf: SalesforceEmulator;
+beforeEach(async () => {
+  sf = await startSalesforceEmulator();
+});
+afterEach(async () => {
+  await sf.close();
+});
+
+const config = () => SalesforceConfig.parse({ ...sf.credentials, loginUrl: `${sf.credentials.loginUrl}/` });
+const ctx = (over: Partial<{ intentAt: number }> = {}) => ({ connectionId: "c1", intentAt: Date.now(), key: "k1", ...over });
+
+function runtime(deps = testDeps()) {
+  return { rt: salesforceConnector.create("c1", deps), deps };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+const lead = (i = 0) => ({ object: "Lead", fields: { LastName: `Lovelace ${i}`, Company: "Analytical Engines", LeadSource: "WhatsApp" } });
+
+describe("salesforce connector", () => {
+  it("tests a connection: refreshes a token and reads the identity", async () => {
+    const { rt, deps } = runtime();
+    const result = await rt.test(config());
+    expect(result).toEqual({
+      organizationId: sf.orgId,
+      userId: sf.userId,
+      username: "integration@tern.example",
+      displayName: "Tern Integration",
+      instanceUrl: sf.url,
+      apiVersion: "62.0",
+    });
+    expect(await deps.tokens.get("c1")).toMatchObject({ instanceUrl: sf.url });
+  });
+
+  it("creates a record and persists the token it refreshed", async () => {
+    const { rt, deps } = runtime();
+    const out = await rt.actions.create?.run(lead(), config(), ctx());
+    expect(out).toEqual({ id: expect.stringMatching(/^00Q/), object: "Lead", success: true });
+    expect(sf.records("Lead")).toHaveLength(1);
+    const stored = await deps.tokens.get("c1");
+    expect(stored?.accessToken).toMatch(/!/);
+    expect(stored).not.toHaveProperty("refreshToken");
+  });
+
+  it("sends exactly one token request for 50 concurrent creates after the session expired", async () => {
+    const { rt } = runtime();
+    await rt.actions.create?.run(lead(), config(), ctx());
+    sf.expireAccessTokens();
+    const before = sf.tokenRequests;
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => rt.actions.create?.run(lead(i + 1), config(), ctx())),
+    );
+    expect(sf.tokenRequests - before).toBe(1);
+    expect(new Set(results.map((r) => (r as { id: string }).id)).size).toBe(50);
+    expect(sf.records("Lead")).toHaveLength(51);
+  });
+
+  it("uses a token from the store and refreshes it once on 401 INVALID_SESSION_ID, creating one record", async () => {
+    const tokens = memoryTokenStore();
+    tokens.data.set("c1", { accessToken: `${sf.orgId.slice(0, 15)}!stale`, instanceUrl: sf.url, issuedAt: 1 });
+    const { rt } = runtime(testDeps({ tokens }));
+    await rt.actions.create?.run(lead(), config(), ctx());
+    expect(sf.tokenRequests).toBe(1);
+    expect(sf.createRequests).toBe(2);
+    expect(sf.records("Lead")).toHaveLength(1);
+    expect(tokens.writes).toHaveLength(1);
+  });
+
+  it("follows a new instance_url after a refresh instead of replaying to the old host", async () => {
+    const { rt, deps } = runtime();
+    await rt.actions.create?.run(lead(), config(), ctx());
+    const moved = await sf.moveInstance();
+    await rt.actions.create?.run(lead(2), config(), ctx());
+    expect(sf.records("Lead")).toHaveLength(2);
+    expect((await deps.tokens.get("c1"))?.instanceUrl).toBe(moved);
+  });
+
+  it("keeps a rotated refresh token and refreshes with the newest one", async () => {
+    const app = sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const cfg = SalesforceConfig.parse({ ...app, refreshToken: sf.issueRefreshToken(app.clientId), loginUrl: sf.url });
+    const { rt, deps } = runtime();
+    await rt.actions.create?.run(lead(), cfg, ctx());
+    const first = (await deps.tokens.get("c1"))?.refreshToken;
+    expect(first).toMatch(/^5Aep861/);
+    sf.expireAccessTokens();
+    await rt.actions.create?.run(lead(2), cfg, ctx());
+    const second = (await deps.tokens.get("c1"))?.refreshToken;
+    expect(second).toMatch(/^5Aep861/);
+    expect(second).not.toBe(first);
+    expect(sf.records("Lead")).toHaveLength(2);
+  });
+
+  it("says to tick API Enabled when the org answers API_DISABLED_FOR_ORG", async () => {
+    sf.setApiDisabled(true);
+    const { rt } = runtime();
+    const error = await rejection(rt.actions.create?.run(lead(), config(), ctx()) as Promise<unknown>);
+    expect(error.code).toBe("SALESFORCE_API_DISABLED");
+    expect(error.message).toContain('"API Enabled"');
+    expect(error.message).toContain("Setup → Profiles");
+    expect(error.details).toMatchObject({ errorCode: "API_DISABLED_FOR_ORG" });
+    expect(error.retry).toBe("never");
+  });
+
+  it("asks to reconnect when the refresh token was revoked, without leaking secrets", async () => {
+    sf.revokeRefreshToken();
+    const { rt } = runtime();
+    const error = await rejection(rt.test(config()));
+    expect(error.code).toBe("SALESFORCE_RECONNECT_REQUIRED");
+    expect(error.message).toContain("expired access/refresh token");
+    expect(error.message).toMatch(/Reconnect/);
+    const shown = JSON.stringify({ m: error.message, d: error.details });
+    expect(shown).not.toContain(sf.credentials.refreshToken);
+    expect(shown).not.toContain(sf.credentials.clientSecret);
+  });
+
+  it.each([
+    [{ clientId: "unknown-app" }, "SALESFORCE_AUTH_FAILED", "consumer key"],
+    [{ clientSecret: "wrong-secret" }, "SALESFORCE_AUTH_FAILED", "consumer secret"],
+  ])("maps bad app credentials %o to %s", async (override, code, text) => {
+    const { rt } = runtime();
+    const error = await rejection(rt.test({ ...config(), ...override }));
+    expect(error.code).toBe(code);
+    expect(error.message).toContain(text);
+  });
+
+  it("names the missing required fields", async () => {
+    const { rt } = runtime();
+    const error = await rejection(rt.actions.create?.run({ object: "Lead", fields: { Company: "X" } }, config(), ctx()) as Promise<unknown>);
+    expect(error.code).toBe("SALESFORCE_REQUIRED_FIELD_MISSING");
+    expect(error.message).toContain("LastName");
+    expect(error.details).toMatchObject({ errorCode: "REQUIRED_FIELD_MISSING", fields: ["LastName"], object: "Lead" });
+  });
+
+  it.each([
+    [503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }], "SALESFORCE_UNAVAILABLE", "default"],
+    [400, [{ errorCode: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access to this record or 1 records: 001x", fields: [] }], "SALESFORCE_UNAVAILABLE", "default"],
+    [403, [{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }], "SALESFORCE_LIMIT_EXCEEDED", { afterMs: 3_600_000 }],
+    [400, [{ errorCode: "DUPLICATES_DETECTED", message: "Use one of these records?", duplicateResult: { allowSave: false, matchResults: [{ matchRecords: [{ record: { Id: "00Q000000000001AAA" } }] }] } }], "SALESFORCE_DUPLICATE", "never"],
+    [403, [{ errorCode: "INSUFFICIENT_ACCESS", message: "insufficient access rights on object id" }], "SALESFORCE_ACCESS_DENIED", "never"],
+    [404, "<html><body>Not here</body></html>", "SALESFORCE_REQUEST_FAILED", "never"],
+  ])("maps HTTP %i %j to %s", async (status, body, code, retry) => {
+    sf.failNext(status, body, { on: "create" });
+    const { rt } = runtime();
+    const error = await rejection(rt.actions.create?.run(lead(), config(), ctx()) as Promise<unknown>);
+    expect(error.code).toBe(code);
+    expect(error.retry).toEqual(retry);
+    if (code === "SALESFORCE_DUPLICATE") expect(error.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
+  });
+
+  it("reports a refused connection as a retryable network error", async () => {
+    const { rt } = runtime();
+    const cfg = config();
+    await sf.close();
+    const error = await rejection(rt.test(cfg));
+    expect(error.code).toBe("NETWORK_ERROR");
+    expect(error.retry).toBe("default");
+  });
+
+  it("rejects object and field names that could inject SOQL or URL paths", async () => {
+    const { rt } = runtime();
+    for (const input of [
+      { object: "Lead WHERE Id != null", fields: { LastName: "x" } },
+      { object: "../query", fields: {} },
+      { object: "Lead", fields: { "LastName = 'x' OR Id": "y" } },
+    ]) {
+      const run = await rejection(rt.actions.create?.run(input, config(), ctx()) as Promise<unknown>);
+      expect(run.code).toBe("SALESFORCE_FIELD_INVALID");
+      const reconcile = await rejection(rt.actions.create?.reconcile?.(input, config(), ctx()) as Promise<unknown>);
+      expect(reconcile.code).toBe("SALESFORCE_FIELD_INVALID");
+    }
+    expect(sf.createRequests).toBe(0);
+  });
+});
+
+describe("create reconciliation", () => {
+  it("finds the record a create committed before its answer was lost", async () => {
+    const intentAt = Date.now();
+    const { rt: crashed } = runtime();
+    sf.holdCreates();
+    const input = {
+      object: "Lead",
+      fields: { LastName: "O'Hara \\ ' OR Name != '", Company: " Tara ", Email: null, Description: "long transcript\n".repeat(50), LeadSource: "WhatsApp" },
+    };
+    void crashed.actions.create?.run(input, config(), ctx({ intentAt })).catch(() => undefined);
+    const committed = await sf.waitForCreate();
+    sf.seedRecord("Lead", { LastName: "O'Hara", Company: "Tara", LeadSource: "WhatsApp" });
+    // A fresh process (new runtime, empty cache) reconciles instead of creating again.
+    const { rt } = runtime();
+    const found = await rt.actions.create?.reconcile?.(input, config(), ctx({ intentAt }));
+    expect(found).toEqual({ id: committed.Id, object: "Lead", success: true, reconciled: true });
+    sf.releaseCreates({ drop: true });
+  });
+
+  it("returns null when the earlier attempt never reached Salesforce", async () => {
+    const now = Date.now();
+    sf.seedRecord("Lead", { LastName: "Old", Company: "Co" }, { createdAt: now - 6 * 60_000 });
+    const { rt } = runtime();
+    const found = await rt.actions.create?.reconcile?.(
+      { object: "Lead", fields: { LastName: "Old", Company: "Co" } },
+      config(),
+      ctx({ intentAt: now }),
+    );
+    expect(found).toBeNull();
+    expect(sf.records("Lead")).toHaveLength(1);
+  });
+
+  it("still reconciles when describe fails, skipping long text by name", async () => {
+    const { rt } = runtime();
+    const created = (await rt.actions.create?.run(
+      { object: "Lead", fields: { LastName: "Fallback", Company: "Co", Description: "x" } },
+      config(),
+      ctx(),
+    )) as { id: string };
+    sf.failNext(500, [{ errorCode: "UNKNOWN_EXCEPTION", message: "boom" }], { on: "describe" });
+    const found = await rt.actions.create?.reconcile?.(
+      { object: "Lead", fields: { LastName: "Fallback", Company: "Co", Description: "x" } },
+      config(),
+      ctx(),
+    );
+    expect(found).toMatchObject({ id: created.id, reconciled: true });
+  });
+});
+
+describe("config", () => {
+  it("normalizes the login URL and requires https except on loopback", () => {
+    const base = { clientId: "a", clientSecret: "b", refreshToken: "c" };
+    expect(SalesforceConfig.parse(base)).toMatchObject({ loginUrl: "https://login.salesforce.com", apiVersion: "62.0" });
+    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://acme.my.salesforce.com/" }).loginUrl).toBe("https://acme.my.salesforce.com");
+    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://test.salesforce.com" }).loginUrl).toBe("https://test.salesforce.com");
+    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "http://login.salesforce.com" }).success).toBe(false);
+    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "https://acme.lightning.force.com" }).success).toBe(false);
+    expect(SalesforceConfig.safeParse({ ...base, apiVersion: "62" }).success).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseDurationMs } from "./duration.js";
+import { flowJsonSchema } from "./json-schema.js";
+import { flowMatchesMessage } from "./trigger.js";
+import { validateFlow } from "./validate.js";
+
+describe("flowJsonSchema", () => {
+  it("describes every step type, recursive conditions and optional defaults", () => {
+    const schema = flowJsonSchema();
+    const text = JSON.stringify(schema);
+    for (const type of ["send", "ask", "branch", "set", "end", "salesforce.create"]) {
+      expect(text).toContain(`"const":"${type}"`);
+    }
+    expect(text).toContain('"$ref"');
+    const props = schema.properties as Record<string, unknown>;
+    expect(Object.keys(props)).toEqual(["schema", "name", "description", "trigger", "start", "steps"]);
+    expect(schema.required).toEqual(["schema", "name", "trigger", "steps"]);
+  });
+});
+
+describe("durations", () => {
+  it.each([
+    ["PT30S", 30_000],
+    ["PT24H", 86_400_000],
+    ["P1D", 86_400_000],
+    ["P1DT12H", 129_600_000],
+    ["P1W", 604_800_000],
+    ["PT0.5S", 500],
+  ])("%s is %d ms", (value, ms) => {
+    expect(parseDurationMs(value)).toBe(ms);
+  });
+
+  it.each(["P", "PT", "P1M", "P1Y", "PT0S", "1 day", "P1DT", ""])("rejects %j", (value) => {
+    expect(parseDurationMs(value)).toBeNull();
+  });
+});
+
+describe("flowMatchesMessage", () => {
+  const flow = (keywords?: string[]) => {
+    const result = validateFlow({
+      schema: "tern.flow/v1",
+      name: "k",
+      trigger: { type: "message", channels: ["whatsapp"], ...(keywords && { keywords }) },
+      steps: [{ id: "a", type: "send", text: "x" }],
+    });
+    if (!result.flow) throw new Error(JSON.stringify(result.errors));
+    return result.flow;
+  };
+
+  it("matches any message on a listed channel when there are no keywords", () => {
+    expect(flowMatchesMessage(flow(), { channel: "whatsapp", text: "anything" })).toBe(true);
+    expect(flowMatchesMessage(flow(), { channel: "viber", text: "anything" })).toBe(false);
+  });
+
+  it("matches keywords as the whole message or its first word, case-insensitively", () => {
+    const f = flow(["demo", "price list"]);
+    expect(flowMatchesMessage(f, { channel: "whatsapp", text: " DEMO " })).toBe(true);
+    expect(flowMatchesMessage(f, { channel: "whatsapp", text: "price list please" })).toBe(true);
+    expect(flowMatchesMessage(f, { channel: "whatsapp", text: "demolition" })).toBe(false);
+  });
+});

@@ -1,0 +1,139 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templatePath } from "../../src/core/paths.js";
+import { buildTextWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+describe("bad input gets a clear error and changes nothing", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(stack.setup.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+  it("rejects a webhook whose signature was made with another secret, storing nothing", async () => {
+    const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
+    const res = await post(body, { "x-hub-signature-256": signWebhook(body, "not-the-app-secret") });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CHANNEL_SIGNATURE_INVALID");
+    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(stack.tern.store.contacts.list()).toHaveLength(0);
+  });
+
+  it("rejects a webhook without a signature, storing nothing", async () => {
+    const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
+    expect((await post(body, {})).status).toBe(401);
+    expect(stack.tern.store.inbox.count()).toBe(0);
+  });
+
+  it("rejects a body tampered with after signing", async () => {
+    const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
+    const signature = signWebhook(body, stack.sandbox.wa.config.appSecret);
+    expect((await post(body.replace("hi", "yo"), { "x-hub-signature-256": signature })).status).toBe(401);
+    expect(stack.tern.store.inbox.count()).toBe(0);
+  });
+
+  it("answers malformed JSON (correctly signed) with 400", async () => {
+    const body = '{"object":"whatsapp_business_account","entry":[';
+    const res = await post(body, { "x-hub-signature-256": signWebhook(body, stack.sandbox.wa.config.appSecret) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CHANNEL_PAYLOAD_INVALID");
+    expect(stack.tern.store.inbox.count()).toBe(0);
+  });
+
+  it("answers an unknown channel id with 404", async () => {
+    const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
+    const res = await fetch(`${stack.tern.url}/webhooks/ch_doesnotexist`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": signWebhook(body, "x") },
+      body,
+    });
+    expect(res.status).toBe(404);
+    expect(stack.tern.store.inbox.count()).toBe(0);
+  });
+
+  it("answers Meta's verification handshake only with the right verify token", async () => {
+    const ok = await fetch(
+      `${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(stack.sandbox.wa.config.verifyToken)}&hub.challenge=1158201444`,
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe("1158201444");
+    const wrong = await fetch(`${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    expect(wrong.status).toBe(403);
+  });
+
+  it("rejects an invalid flow file with 422 and the JSON path of each problem, storing nothing", async () => {
+    const flow = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
+    flow.steps[0].next = "no_such_step";
+    flow.steps[2].type = "salesforce.create";
+    delete flow.steps[2].object;
+    flow.steps[3].text = "{{ vars.name ";
+    const before = stack.tern.store.flows.list().length;
+    const res = await stack.http("POST", "/api/v1/flows", flow);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; details: { errors: Array<{ path: string; message: string }> } } };
+    expect(body.error.code).toBe("FLOW_INVALID");
+    const paths = body.error.details.errors.map((e) => e.path);
+    expect(paths).toContain("$.steps[0].next");
+    expect(paths).toContain("$.steps[2].object");
+    expect(paths).toContain("$.steps[3].text");
+    expect(stack.tern.store.flows.list().length).toBe(before);
+
+    const validate = await stack.http("POST", "/api/v1/flows/validate", flow);
+    expect(validate.status).toBe(200);
+    const result = (await validate.json()) as { valid: boolean; errors: Array<{ path: string }> };
+    expect(result.valid).toBe(false);
+    expect(result.errors.map((e) => e.path)).toEqual(expect.arrayContaining(paths));
+  });
+
+  it("answers malformed JSON on the admin API with 400 and unknown ids with 404", async () => {
+    const res = await stack.http("POST", "/api/v1/flows", "{nope");
+    expect(res.status).toBe(400);
+    expect((await stack.http("GET", "/api/v1/runs/run_missing")).status).toBe(404);
+    expect((await stack.http("GET", "/api/v1/flows/flow_missing")).status).toBe(404);
+    expect((await stack.http("POST", "/api/v1/connections/conn_missing/test")).status).toBe(404);
+  });
+
+  it("refuses the admin API without the bearer token", async () => {
+    const res = await fetch(`${stack.tern.url}/api/v1/flows`);
+    expect(res.status).toBe(401);
+    const wrong = await fetch(`${stack.tern.url}/api/v1/flows`, { headers: { authorization: "Bearer wrong-token" } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("rejects a connection config that misses fields with 422 and paths, and never returns secrets", async () => {
+    const res = await stack.http("POST", "/api/v1/connections", { type: "salesforce", name: "bad", config: { clientId: "x" } });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { details: { errors: Array<{ path: string }> } } };
+    expect(body.error.details.errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(["$.config.clientSecret", "$.config.refreshToken"]),
+    );
+    const list = await (await stack.http("GET", "/api/v1/connections")).text();
+    expect(list).not.toContain(stack.sandbox.sf.credentials.clientSecret);
+    expect(list).not.toContain(stack.sandbox.sf.credentials.refreshToken);
+    const channels = await (await stack.http("GET", "/api/v1/channels")).text();
+    expect(channels).not.toContain(stack.sandbox.wa.config.appSecret);
+    expect(channels).not.toContain(stack.sandbox.wa.config.accessToken);
+    expect(JSON.parse(list).items[0].secrets).toEqual({ clientSecret: "set", refreshToken: "set" });
+  });
+
+  it("keeps secrets encrypted at rest in the SQLite file", async () => {
+    const raw = readFileSync(stack.tern.dataDir.databasePath);
+    const wal = (() => {
+      try {
+        return readFileSync(`${stack.tern.dataDir.databasePath}-wal`);
+      } catch {
+        return Buffer.alloc(0);
+      }
+    })();
+    for (const secret of [stack.sandbox.sf.credentials.clientSecret, stack.sandbox.sf.credentials.refreshToken, stack.sandbox.wa.config.appSecret]) {
+      expect(raw.includes(secret)).toBe(false);
+      expect(wal.includes(secret)).toBe(false);
+    }
+  });
+});
