@@ -14,6 +14,11 @@ export const Config = z.object({
   TERN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** "auto": start the built-in Salesforce emulator and WhatsApp simulator when nothing is configured. */
   TERN_SANDBOX: z.enum(["auto", "off"]).default("auto"),
+  /**
+   * A message whose send was interrupted by a crash is resent only if no delivery status for it
+   * arrives within this time (WhatsApp has no idempotency key; its statuses echo ours).
+   */
+  TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   /** SQLite synchronous mode; FULL makes every acknowledged webhook survive power loss. */
   TERN_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
 });

@@ -56,6 +56,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     integrations,
     fetch: fetchImpl,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
     log: logger,
   });
 

@@ -521,3 +521,31 @@ describe("engine: registry", () => {
     ]);
   });
 });
+
+describe("engine: unparsed flows", () => {
+  it("applies step defaults itself when handed a flow that skipped validateFlow", async () => {
+    const raw = {
+      schema: "tern.flow/v1",
+      name: "raw",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [{ id: "n", type: "ask", text: "Number?", save: "n", expect: "number" }],
+    } as unknown as Flow;
+    const host = createFakeHost();
+    let state = await startRun(raw, host);
+    state = await reply(raw, state, host, "x");
+    expect(state.status).toBe("waiting");
+    expect(host.sent).toHaveLength(2);
+  });
+
+  it("fails with FLOW_INVALID on a step that does not match its schema", async () => {
+    const raw = {
+      schema: "tern.flow/v1",
+      name: "raw",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [{ id: "s", type: "send" }],
+    } as unknown as Flow;
+    const state = await startRun(raw, createFakeHost());
+    expect(state.error).toMatchObject({ code: "FLOW_INVALID", stepId: "s" });
+    expect(state.error?.message).toMatch(/does not match the send schema \(text:/);
+  });
+});

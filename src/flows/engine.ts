@@ -86,7 +86,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
         );
         return state;
       }
-      await executeVisit(state, host, step, def, at.visit, pending);
+      const config = parseConfig(step, def);
+      if (config instanceof AppError) {
+        await failUnexecuted(state, host, at, step.type, config);
+        return state;
+      }
+      await executeVisit(state, host, config, def, at.visit, pending);
       pending = undefined;
       trail.push(step.id);
     }
@@ -104,6 +109,28 @@ function indexSteps(flow: Flow): Map<string, StepConfig> {
     stepIndexes.set(flow, index);
   }
   return index;
+}
+
+const parsedConfigs = new WeakMap<StepConfig, StepConfig>();
+
+/**
+ * Steps are parsed with their type's schema (once per step object), so defaults apply even
+ * when the host hands in a flow that did not go through validateFlow.
+ */
+function parseConfig(step: StepConfig, def: StepDefinition): StepConfig | AppError {
+  const cached = parsedConfigs.get(step);
+  if (cached) return cached;
+  const result = def.config.safeParse(step);
+  if (!result.success) {
+    const problem = result.error.issues[0];
+    const where = problem?.path.join(".") || "(step)";
+    return new AppError(
+      "FLOW_INVALID",
+      `Step "${step.id}" does not match the ${def.type} schema (${where}: ${problem?.message}). Validate the flow and publish it again.`,
+    );
+  }
+  parsedConfigs.set(step, result.data as StepConfig);
+  return result.data as StepConfig;
 }
 
 async function executeVisit(

@@ -55,12 +55,3 @@ export type Flow = z.infer<typeof Flow>;
 
 /** Everything but the steps; validateFlow checks steps one by one against the registry. */
 export const FlowEnvelope = Flow.extend({ steps: stepsLimits(z.unknown()) });
-
-/** A step as the engine sees it: any registered type, with the common fields. */
-export interface FlowStepBase {
-  id: string;
-  type: string;
-  onError?: string;
-  next?: string;
-  [key: string]: unknown;
-}

@@ -192,6 +192,15 @@ describe("validateFlow", () => {
     ]);
   });
 
+  it("reports absurdly deep nesting at the point where it gets too deep", () => {
+    let deep: unknown = { left: "vars.x", op: "exists" };
+    for (let i = 0; i < 100; i++) deep = { not: deep };
+    const errors = errorsOf(minimal([{ id: "a", type: "branch", conditions: [{ when: deep, next: "a" }] }]));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.path).toMatch(/^\$\.steps\[0\]\.conditions\[0\]\.when(\.not)+$/);
+    expect(errors[0]?.message).toMatch(/nested more than 64 levels/);
+  });
+
   it("never throws on junk input", () => {
     let deep: unknown = { left: "vars.x", op: "exists" };
     for (let i = 0; i < 20_000; i++) deep = { not: deep };

@@ -19,6 +19,8 @@ export interface EffectsDeps {
   fetch: FetchLike;
   sleep: (ms: number) => Promise<void>;
   connector(connectionName: string): { runtime: ConnectorRuntime<unknown>; id: string; config: unknown };
+  /** How long a send left in flight by a crash waits for a provider status before it is resent. */
+  sendReconcileMs?: number;
   /** Attempts per effect for errors whose retry hint is not "never". */
   maxAttempts?: number;
 }
@@ -45,6 +47,16 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     }
   };
 
+  const waitForStatus = async (key: string): Promise<string | null> => {
+    const deadline = Date.now() + (deps.sendReconcileMs ?? 30_000);
+    for (;;) {
+      const row = store.contacts.messageByEffectKey(key);
+      if (row?.providerMessageId) return row.providerMessageId;
+      if (Date.now() >= deadline) return null;
+      await deps.sleep(100);
+    }
+  };
+
   const failDefinitively = async (key: string, error: AppError): Promise<never> => {
     await store.write(() => {
       store.effects.fail(key, { code: error.code, message: error.message }, clock.now());
@@ -57,10 +69,12 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       const existing = store.effects.get(key);
       if (existing?.status === "done") return existing.result as { providerMessageId: string };
       if (existing?.status === "in_flight") {
-        // The process died mid-send. A status webhook echoing the key proves it went out.
-        const row = store.contacts.messageByEffectKey(key);
-        if (row?.providerMessageId) {
-          const result = { providerMessageId: row.providerMessageId };
+        // The process died mid-send and WhatsApp has no idempotency key. The provider echoes
+        // the key (biz_opaque_callback_data) in its status webhooks: wait for one to prove the
+        // message went out before sending it again.
+        const providerMessageId = await waitForStatus(key);
+        if (providerMessageId) {
+          const result = { providerMessageId };
           await store.write(() => store.effects.finish(key, result, clock.now()));
           return result;
         }

@@ -1,8 +1,8 @@
-import type { StoredToken } from "../connector.js";
+import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
+import type { StoredToken } from "../connector.js";
 import type { SalesforceConfig } from "./config.js";
 import { networkError, parseJson, tokenError } from "./errors.js";
-import { AppError } from "../../core/app-error.js";
 
 /**
  * OAuth 2.0 refresh-token grant: `POST {loginUrl}/services/oauth2/token`, form-encoded
@@ -14,6 +14,8 @@ export interface TokenGrant {
   /** Identity URL `…/id/{orgId}/{userId}` from the response. */
   identityUrl: string | undefined;
 }
+
+const TOKEN_TIMEOUT_MS = 30_000;
 
 interface TokenResponse {
   access_token?: unknown;
@@ -43,6 +45,7 @@ export async function refreshAccessToken(
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: form.toString(),
+      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
     text = await response.text();
   } catch (cause) {
@@ -63,11 +66,16 @@ export async function refreshAccessToken(
     issuedAt: Number.isFinite(issuedAt) ? issuedAt : now,
   };
   // With refresh-token rotation the old token is now invalid: later refreshes must use this one.
-  if (typeof body.refresh_token === "string" && body.refresh_token !== "") token.refreshToken = body.refresh_token;
+  if (typeof body.refresh_token === "string" && body.refresh_token !== "")
+    token.refreshToken = body.refresh_token;
   if (!/^https?:\/\//.test(token.instanceUrl)) {
-    throw new AppError("SALESFORCE_AUTH_FAILED", "Salesforce returned a token without a usable instance_url.", {
-      details: { instanceUrl: token.instanceUrl },
-    });
+    throw new AppError(
+      "SALESFORCE_AUTH_FAILED",
+      "Salesforce returned a token without a usable instance_url.",
+      {
+        details: { instanceUrl: token.instanceUrl },
+      },
+    );
   }
   return { token, identityUrl: typeof body.id === "string" ? body.id : undefined };
 }

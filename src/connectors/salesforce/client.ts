@@ -95,7 +95,11 @@ export function createSalesforceClient(
       url: path(token),
       init: {
         ...init,
-        headers: { Accept: "application/json", ...init.headers, Authorization: `Bearer ${token.accessToken}` },
+        headers: {
+          Accept: "application/json",
+          ...init.headers,
+          Authorization: `Bearer ${token.accessToken}`,
+        },
         signal: AbortSignal.timeout(timeoutMs),
       },
     }));
@@ -128,15 +132,18 @@ export function createSalesforceClient(
     },
     async describe(object) {
       assertApiName(object, "object");
-      return (await call((t) => `${base(t)}/sobjects/${object}/describe`, { method: "GET" }, object)) as DescribeResult;
+      return (await call(
+        (t) => `${base(t)}/sobjects/${object}/describe`,
+        { method: "GET" },
+        object,
+      )) as DescribeResult;
     },
     async identity() {
       // The identity URL comes from the token response; without one (token loaded from the store)
       // userinfo on the instance answers the same questions.
-      const body = (await call(
-        (t) => session.identityUrl() ?? `${t.instanceUrl}/services/oauth2/userinfo`,
-        { method: "GET" },
-      )) as Record<string, unknown>;
+      const body = (await call((t) => session.identityUrl() ?? `${t.instanceUrl}/services/oauth2/userinfo`, {
+        method: "GET",
+      })) as Record<string, unknown>;
       return {
         organizationId: String(body.organization_id ?? ""),
         userId: String(body.user_id ?? ""),

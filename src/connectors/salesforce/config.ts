@@ -18,11 +18,17 @@ function parseUrl(value: string): URL | null {
 export const LoginUrl = z
   .string()
   .trim()
-  .refine((v) => parseUrl(v) !== null, { message: "loginUrl must be a URL such as https://login.salesforce.com" })
+  .refine((v) => parseUrl(v) !== null, {
+    message: "loginUrl must be a URL such as https://login.salesforce.com",
+  })
   .refine(
     (v) => {
       const url = parseUrl(v);
-      return url === null || url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
+      return (
+        url === null ||
+        url.protocol === "https:" ||
+        (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname))
+      );
     },
     { message: "loginUrl must use https:// (plain http is only allowed for localhost)" },
   )

@@ -13,7 +13,12 @@ afterEach(async () => {
 });
 
 const config = () => SalesforceConfig.parse({ ...sf.credentials, loginUrl: `${sf.credentials.loginUrl}/` });
-const ctx = (over: Partial<{ intentAt: number }> = {}) => ({ connectionId: "c1", intentAt: Date.now(), key: "k1", ...over });
+const ctx = (over: Partial<{ intentAt: number }> = {}) => ({
+  connectionId: "c1",
+  intentAt: Date.now(),
+  key: "k1",
+  ...over,
+});
 
 function runtime(deps = testDeps()) {
   return { rt: salesforceConnector.create("c1", deps), deps };
@@ -30,7 +35,10 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   return error as AppError;
 }
 
-const lead = (i = 0) => ({ object: "Lead", fields: { LastName: `Lovelace ${i}`, Company: "Analytical Engines", LeadSource: "WhatsApp" } });
+const lead = (i = 0) => ({
+  object: "Lead",
+  fields: { LastName: `Lovelace ${i}`, Company: "Analytical Engines", LeadSource: "WhatsApp" },
+});
 
 describe("salesforce connector", () => {
   it("tests a connection: refreshes a token and reads the identity", async () => {
@@ -72,13 +80,30 @@ describe("salesforce connector", () => {
 
   it("uses a token from the store and refreshes it once on 401 INVALID_SESSION_ID, creating one record", async () => {
     const tokens = memoryTokenStore();
-    tokens.data.set("c1", { accessToken: `${sf.orgId.slice(0, 15)}!stale`, instanceUrl: sf.url, issuedAt: 1 });
+    tokens.data.set("c1", {
+      accessToken: `${sf.orgId.slice(0, 15)}!stale`,
+      instanceUrl: sf.url,
+      issuedAt: 1,
+    });
     const { rt } = runtime(testDeps({ tokens }));
     await rt.actions.create?.run(lead(), config(), ctx());
     expect(sf.tokenRequests).toBe(1);
     expect(sf.createRequests).toBe(2);
     expect(sf.records("Lead")).toHaveLength(1);
     expect(tokens.writes).toHaveLength(1);
+  });
+
+  it("backs off when another worker is refreshing the same token, then uses that worker's token", async () => {
+    const tokens = memoryTokenStore();
+    const workerA = salesforceConnector.create("c1", testDeps({ tokens }));
+    const workerB = salesforceConnector.create("c1", testDeps({ tokens }));
+    const results = await Promise.all([
+      workerA.actions.create?.run(lead(1), config(), ctx()),
+      workerB.actions.create?.run(lead(2), config(), ctx()),
+    ]);
+    expect(results).toHaveLength(2);
+    expect(sf.records("Lead")).toHaveLength(2);
+    expect(sf.tokenRequests).toBe(2);
   });
 
   it("follows a new instance_url after a refresh instead of replaying to the old host", async () => {
@@ -92,7 +117,11 @@ describe("salesforce connector", () => {
 
   it("keeps a rotated refresh token and refreshes with the newest one", async () => {
     const app = sf.addConnectedApp({ rotatesRefreshTokens: true });
-    const cfg = SalesforceConfig.parse({ ...app, refreshToken: sf.issueRefreshToken(app.clientId), loginUrl: sf.url });
+    const cfg = SalesforceConfig.parse({
+      ...app,
+      refreshToken: sf.issueRefreshToken(app.clientId),
+      loginUrl: sf.url,
+    });
     const { rt, deps } = runtime();
     await rt.actions.create?.run(lead(), cfg, ctx());
     const first = (await deps.tokens.get("c1"))?.refreshToken;
@@ -140,18 +169,68 @@ describe("salesforce connector", () => {
 
   it("names the missing required fields", async () => {
     const { rt } = runtime();
-    const error = await rejection(rt.actions.create?.run({ object: "Lead", fields: { Company: "X" } }, config(), ctx()) as Promise<unknown>);
+    const error = await rejection(
+      rt.actions.create?.run(
+        { object: "Lead", fields: { Company: "X" } },
+        config(),
+        ctx(),
+      ) as Promise<unknown>,
+    );
     expect(error.code).toBe("SALESFORCE_REQUIRED_FIELD_MISSING");
     expect(error.message).toContain("LastName");
-    expect(error.details).toMatchObject({ errorCode: "REQUIRED_FIELD_MISSING", fields: ["LastName"], object: "Lead" });
+    expect(error.details).toMatchObject({
+      errorCode: "REQUIRED_FIELD_MISSING",
+      fields: ["LastName"],
+      object: "Lead",
+    });
   });
 
   it.each([
-    [503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }], "SALESFORCE_UNAVAILABLE", "default"],
-    [400, [{ errorCode: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access to this record or 1 records: 001x", fields: [] }], "SALESFORCE_UNAVAILABLE", "default"],
-    [403, [{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }], "SALESFORCE_LIMIT_EXCEEDED", { afterMs: 3_600_000 }],
-    [400, [{ errorCode: "DUPLICATES_DETECTED", message: "Use one of these records?", duplicateResult: { allowSave: false, matchResults: [{ matchRecords: [{ record: { Id: "00Q000000000001AAA" } }] }] } }], "SALESFORCE_DUPLICATE", "never"],
-    [403, [{ errorCode: "INSUFFICIENT_ACCESS", message: "insufficient access rights on object id" }], "SALESFORCE_ACCESS_DENIED", "never"],
+    [
+      503,
+      [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }],
+      "SALESFORCE_UNAVAILABLE",
+      "default",
+    ],
+    [
+      400,
+      [
+        {
+          errorCode: "UNABLE_TO_LOCK_ROW",
+          message: "unable to obtain exclusive access to this record or 1 records: 001x",
+          fields: [],
+        },
+      ],
+      "SALESFORCE_UNAVAILABLE",
+      "default",
+    ],
+    [
+      403,
+      [{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }],
+      "SALESFORCE_LIMIT_EXCEEDED",
+      { afterMs: 3_600_000 },
+    ],
+    [
+      400,
+      [
+        {
+          errorCode: "DUPLICATES_DETECTED",
+          message: "Use one of these records?",
+          duplicateResult: {
+            allowSave: false,
+            matchResults: [{ matchRecords: [{ record: { Id: "00Q000000000001AAA" } }] }],
+          },
+        },
+      ],
+      "SALESFORCE_DUPLICATE",
+      "never",
+    ],
+    [
+      403,
+      [{ errorCode: "INSUFFICIENT_ACCESS", message: "insufficient access rights on object id" }],
+      "SALESFORCE_ACCESS_DENIED",
+      "never",
+    ],
     [404, "<html><body>Not here</body></html>", "SALESFORCE_REQUEST_FAILED", "never"],
   ])("maps HTTP %i %j to %s", async (status, body, code, retry) => {
     sf.failNext(status, body, { on: "create" });
@@ -159,7 +238,16 @@ describe("salesforce connector", () => {
     const error = await rejection(rt.actions.create?.run(lead(), config(), ctx()) as Promise<unknown>);
     expect(error.code).toBe(code);
     expect(error.retry).toEqual(retry);
-    if (code === "SALESFORCE_DUPLICATE") expect(error.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
+    if (code === "SALESFORCE_DUPLICATE")
+      expect(error.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
+  });
+
+  it("explains a login URL that answers with a web page instead of a token", async () => {
+    sf.failNext(200, "<!DOCTYPE html><html><body>Login</body></html>", { on: "token" });
+    const { rt } = runtime();
+    const error = await rejection(rt.test(config()));
+    expect(error.code).toBe("SALESFORCE_REQUEST_FAILED");
+    expect(error.message).toContain("Check the login URL");
   });
 
   it("reports a refused connection as a retryable network error", async () => {
@@ -180,7 +268,9 @@ describe("salesforce connector", () => {
     ]) {
       const run = await rejection(rt.actions.create?.run(input, config(), ctx()) as Promise<unknown>);
       expect(run.code).toBe("SALESFORCE_FIELD_INVALID");
-      const reconcile = await rejection(rt.actions.create?.reconcile?.(input, config(), ctx()) as Promise<unknown>);
+      const reconcile = await rejection(
+        rt.actions.create?.reconcile?.(input, config(), ctx()) as Promise<unknown>,
+      );
       expect(reconcile.code).toBe("SALESFORCE_FIELD_INVALID");
     }
     expect(sf.createRequests).toBe(0);
@@ -194,7 +284,13 @@ describe("create reconciliation", () => {
     sf.holdCreates();
     const input = {
       object: "Lead",
-      fields: { LastName: "O'Hara \\ ' OR Name != '", Company: " Tara ", Email: null, Description: "long transcript\n".repeat(50), LeadSource: "WhatsApp" },
+      fields: {
+        LastName: "O'Hara \\ ' OR Name != '",
+        Company: " Tara ",
+        Email: null,
+        Description: "long transcript\n".repeat(50),
+        LeadSource: "WhatsApp",
+      },
     };
     void crashed.actions.create?.run(input, config(), ctx({ intentAt })).catch(() => undefined);
     const committed = await sf.waitForCreate();
@@ -239,11 +335,22 @@ describe("create reconciliation", () => {
 describe("config", () => {
   it("normalizes the login URL and requires https except on loopback", () => {
     const base = { clientId: "a", clientSecret: "b", refreshToken: "c" };
-    expect(SalesforceConfig.parse(base)).toMatchObject({ loginUrl: "https://login.salesforce.com", apiVersion: "62.0" });
-    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://acme.my.salesforce.com/" }).loginUrl).toBe("https://acme.my.salesforce.com");
-    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://test.salesforce.com" }).loginUrl).toBe("https://test.salesforce.com");
-    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "http://login.salesforce.com" }).success).toBe(false);
-    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "https://acme.lightning.force.com" }).success).toBe(false);
+    expect(SalesforceConfig.parse(base)).toMatchObject({
+      loginUrl: "https://login.salesforce.com",
+      apiVersion: "62.0",
+    });
+    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://acme.my.salesforce.com/" }).loginUrl).toBe(
+      "https://acme.my.salesforce.com",
+    );
+    expect(SalesforceConfig.parse({ ...base, loginUrl: "https://test.salesforce.com" }).loginUrl).toBe(
+      "https://test.salesforce.com",
+    );
+    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "http://login.salesforce.com" }).success).toBe(
+      false,
+    );
+    expect(
+      SalesforceConfig.safeParse({ ...base, loginUrl: "https://acme.lightning.force.com" }).success,
+    ).toBe(false);
     expect(SalesforceConfig.safeParse({ ...base, apiVersion: "62" }).success).toBe(false);
   });
 });

@@ -26,9 +26,13 @@ const RECONCILE_WINDOW_MS = 5 * 60_000;
 function parseInput(input: Record<string, unknown>): CreateInput {
   const parsed = CreateInput.safeParse(input);
   if (!parsed.success) {
-    throw new AppError("VALIDATION_FAILED", "The create action needs { object: string, fields: { FieldName: value } }.", {
-      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
-    });
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "The create action needs { object: string, fields: { FieldName: value } }.",
+      {
+        details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
+      },
+    );
   }
   assertApiName(parsed.data.object, "object");
   for (const name of Object.keys(parsed.data.fields)) assertApiName(name, "field");
@@ -58,11 +62,17 @@ export function createAction(
       try {
         describe = await describes.get(client, object);
       } catch (error) {
-        deps.log.warn({ connectionId: ctx.connectionId, object, err: String(error) }, "salesforce: describe failed; reconciling without it");
+        deps.log.warn(
+          { connectionId: ctx.connectionId, object, err: String(error) },
+          "salesforce: describe failed; reconciling without it",
+        );
       }
       const soql = reconcileQuery(object, fields, describe, ctx.intentAt - RECONCILE_WINDOW_MS);
       if (soql === null) {
-        deps.log.warn({ connectionId: ctx.connectionId, object }, "salesforce: no filterable field to reconcile a create with");
+        deps.log.warn(
+          { connectionId: ctx.connectionId, object },
+          "salesforce: no filterable field to reconcile a create with",
+        );
         return null;
       }
       const result = await client.query<{ Id: string }>(soql);

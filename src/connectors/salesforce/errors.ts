@@ -10,7 +10,10 @@ export interface SalesforceApiError {
   errorCode: string;
   message: string;
   fields?: string[];
-  duplicateResult?: { allowSave?: boolean; matchResults?: Array<{ matchRecords?: Array<{ record?: { Id?: string } }> }> };
+  duplicateResult?: {
+    allowSave?: boolean;
+    matchResults?: Array<{ matchRecords?: Array<{ record?: { Id?: string } }> }>;
+  };
 }
 
 const ACCESS_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]+/g;
@@ -43,7 +46,12 @@ function wrongHost(status: number, where: string): AppError {
 }
 
 /** Maps a failed `POST /services/oauth2/token`. `secrets` are removed from the description. */
-export function tokenError(status: number, contentType: string | null, text: string, secrets: string[]): AppError {
+export function tokenError(
+  status: number,
+  contentType: string | null,
+  text: string,
+  secrets: string[],
+): AppError {
   const body = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (!body || typeof body.error !== "string") {
     if (looksLikeHtml(contentType, text)) return wrongHost(status, "login host");
@@ -77,13 +85,20 @@ export function tokenError(status: number, contentType: string | null, text: str
       { details },
     );
   }
-  return new AppError("SALESFORCE_AUTH_FAILED", `Salesforce token request failed: ${error}${description ? ` (${description})` : ""}.`, {
-    details,
-  });
+  return new AppError(
+    "SALESFORCE_AUTH_FAILED",
+    `Salesforce token request failed: ${error}${description ? ` (${description})` : ""}.`,
+    {
+      details,
+    },
+  );
 }
 
 export function isConcurrentRefresh(error: unknown): boolean {
-  return error instanceof AppError && error.details?.error_description === "token request is already being processed";
+  return (
+    error instanceof AppError &&
+    error.details?.error_description === "token request is already being processed"
+  );
 }
 
 interface Mapping {
@@ -98,7 +113,7 @@ const MAPPINGS: Record<string, Mapping> = {
   API_DISABLED_FOR_ORG: {
     code: "SALESFORCE_API_DISABLED",
     say: () =>
-      'The Salesforce REST API is disabled for this connection\'s user. Tick "API Enabled" on the integration user\'s profile (Setup → Profiles → <profile> → Administrative Permissions) or in a permission set; if the org\'s edition has no API access (e.g. Professional Edition without the API add-on), ask Salesforce to enable it.',
+      "The Salesforce REST API is disabled for this connection's user. Tick \"API Enabled\" on the integration user's profile (Setup → Profiles → <profile> → Administrative Permissions) or in a permission set; if the org's edition has no API access (e.g. Professional Edition without the API add-on), ask Salesforce to enable it.",
   },
   REQUIRED_FIELD_MISSING: {
     code: "SALESFORCE_REQUIRED_FIELD_MISSING",
@@ -116,15 +131,18 @@ const MAPPINGS: Record<string, Mapping> = {
   },
   STRING_TOO_LONG: {
     code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `A value is longer than its Salesforce field allows (${fieldList(e)}): shorten it in the flow (e.g. truncate the template). ${e.message}`,
+    say: (e) =>
+      `A value is longer than its Salesforce field allows (${fieldList(e)}): shorten it in the flow (e.g. truncate the template). ${e.message}`,
   },
   INVALID_EMAIL_ADDRESS: {
     code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `Salesforce rejected an email address (${fieldList(e)}): validate it in the flow before creating the record. ${e.message}`,
+    say: (e) =>
+      `Salesforce rejected an email address (${fieldList(e)}): validate it in the flow before creating the record. ${e.message}`,
   },
   INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: {
     code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `A value isn't allowed by a restricted picklist (${fieldList(e)}): use one of the picklist values shown in Salesforce. ${e.message}`,
+    say: (e) =>
+      `A value isn't allowed by a restricted picklist (${fieldList(e)}): use one of the picklist values shown in Salesforce. ${e.message}`,
   },
   FIELD_CUSTOM_VALIDATION_EXCEPTION: {
     code: "SALESFORCE_FIELD_INVALID",
@@ -132,9 +150,13 @@ const MAPPINGS: Record<string, Mapping> = {
   },
   JSON_PARSER_ERROR: {
     code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `Salesforce couldn't read a field value (wrong type, e.g. text for a number or checkbox): ${e.message}`,
+    say: (e) =>
+      `Salesforce couldn't read a field value (wrong type, e.g. text for a number or checkbox): ${e.message}`,
   },
-  MALFORMED_QUERY: { code: "SALESFORCE_REQUEST_FAILED", say: (e) => `Salesforce rejected the query: ${e.message.trim()}` },
+  MALFORMED_QUERY: {
+    code: "SALESFORCE_REQUEST_FAILED",
+    say: (e) => `Salesforce rejected the query: ${e.message.trim()}`,
+  },
   INVALID_TYPE: {
     code: "SALESFORCE_FIELD_INVALID",
     say: (e) => `Salesforce doesn't know this object: ${e.message.trim()}`,
@@ -146,16 +168,19 @@ const MAPPINGS: Record<string, Mapping> = {
   },
   REQUEST_LIMIT_EXCEEDED: {
     code: "SALESFORCE_LIMIT_EXCEEDED",
-    say: (e) => `The org's Salesforce API limit is exhausted (${e.message}). Requests resume when the rolling 24-hour allowance frees up, or raise the limit with Salesforce.`,
+    say: (e) =>
+      `The org's Salesforce API limit is exhausted (${e.message}). Requests resume when the rolling 24-hour allowance frees up, or raise the limit with Salesforce.`,
   },
   INSUFFICIENT_ACCESS: {
     code: "SALESFORCE_ACCESS_DENIED",
-    say: (e, o) => `The integration user lacks permission for ${o ?? "this operation"}: grant Create/Read on the object and field access in its profile or a permission set. (${e.message})`,
+    say: (e, o) =>
+      `The integration user lacks permission for ${o ?? "this operation"}: grant Create/Read on the object and field access in its profile or a permission set. (${e.message})`,
   },
   UNABLE_TO_LOCK_ROW: {
     code: "SALESFORCE_UNAVAILABLE",
     retry: "default",
-    say: (e) => `Salesforce couldn't lock a related record (another process is updating it); retrying. (${e.message})`,
+    say: (e) =>
+      `Salesforce couldn't lock a related record (another process is updating it); retrying. (${e.message})`,
   },
   SERVER_UNAVAILABLE: {
     code: "SALESFORCE_UNAVAILABLE",
@@ -169,7 +194,8 @@ const MAPPINGS: Record<string, Mapping> = {
   },
   NOT_FOUND: {
     code: "SALESFORCE_REQUEST_FAILED",
-    say: (_e, o) => `Salesforce says the resource doesn't exist${o ? `: check that the object "${o}" exists and the integration user can access it` : ""}.`,
+    say: (_e, o) =>
+      `Salesforce says the resource doesn't exist${o ? `: check that the object "${o}" exists and the integration user can access it` : ""}.`,
   },
 };
 MAPPINGS.INSUFFICIENT_ACCESS_OR_READONLY = MAPPINGS.INSUFFICIENT_ACCESS as Mapping;
@@ -187,7 +213,12 @@ function duplicateIds(e: SalesforceApiError): string[] {
 }
 
 /** Maps a failed REST data call. `object` names the sObject involved, for the message. */
-export function dataError(status: number, contentType: string | null, text: string, object?: string): AppError {
+export function dataError(
+  status: number,
+  contentType: string | null,
+  text: string,
+  object?: string,
+): AppError {
   const body = parseJson(text);
   const errors = (Array.isArray(body) ? body : []).filter(
     (e): e is SalesforceApiError => typeof e === "object" && e !== null && typeof e.errorCode === "string",
@@ -196,9 +227,13 @@ export function dataError(status: number, contentType: string | null, text: stri
   if (!first) {
     if (looksLikeHtml(contentType, text)) return wrongHost(status, "instance");
     if (status === 410) {
-      return new AppError("SALESFORCE_REQUEST_FAILED", "This Salesforce API version is retired: set apiVersion to 62.0 or newer.", {
-        details: { httpStatus: status },
-      });
+      return new AppError(
+        "SALESFORCE_REQUEST_FAILED",
+        "This Salesforce API version is retired: set apiVersion to 62.0 or newer.",
+        {
+          details: { httpStatus: status },
+        },
+      );
     }
     const isTransient = status >= 500;
     return new AppError(
@@ -215,7 +250,15 @@ export function dataError(status: number, contentType: string | null, text: stri
     salesforceMessage: message,
     fields: first.fields ?? [],
     ...(object ? { object } : {}),
-    ...(errors.length > 1 ? { errors: errors.map((e) => ({ errorCode: e.errorCode, message: scrub(e.message), fields: e.fields ?? [] })) } : {}),
+    ...(errors.length > 1
+      ? {
+          errors: errors.map((e) => ({
+            errorCode: e.errorCode,
+            message: scrub(e.message),
+            fields: e.fields ?? [],
+          })),
+        }
+      : {}),
   };
   if (first.errorCode === "DUPLICATES_DETECTED") {
     details.duplicateIds = duplicateIds(first);
@@ -235,10 +278,19 @@ export function dataError(status: number, contentType: string | null, text: stri
 
 /** fetch rejected: DNS, refused connection, TLS, reset or timeout. */
 export function networkError(cause: unknown, where: string, isOutcomeUnknown: boolean): AppError {
-  const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+  const reason =
+    cause instanceof Error
+      ? cause.cause instanceof Error
+        ? cause.cause.message
+        : cause.message
+      : String(cause);
   return new AppError(
     "NETWORK_ERROR",
     `Couldn't reach Salesforce at ${where} (${scrub(reason)}). Check the URL and the network; retrying.`,
-    { cause, retry: "default", details: { host: where, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) } },
+    {
+      cause,
+      retry: "default",
+      details: { host: where, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) },
+    },
   );
 }

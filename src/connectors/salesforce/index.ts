@@ -17,7 +17,9 @@ export { SalesforceConfig } from "./config.js";
 /** Versions the org serves (`GET /services/data/`, no auth — reference §2.2). */
 async function availableVersions(deps: ConnectorDeps, instanceUrl: string): Promise<string[] | null> {
   try {
-    const response = await deps.fetch(`${instanceUrl}/services/data/`, { headers: { Accept: "application/json" } });
+    const response = await deps.fetch(`${instanceUrl}/services/data/`, {
+      headers: { Accept: "application/json" },
+    });
     const body = parseJson(await response.text());
     return Array.isArray(body) ? body.map((v) => String((v as { version?: unknown }).version)) : null;
   } catch {

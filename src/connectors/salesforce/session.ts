@@ -40,10 +40,17 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * instead (jsforce PR #736).
  */
 function isSessionExpired(status: number, text: string): boolean {
-  return (status === 401 && text.includes("INVALID_SESSION_ID")) || (status === 403 && text.trim() === "Bad_OAuth_Token");
+  return (
+    (status === 401 && text.includes("INVALID_SESSION_ID")) ||
+    (status === 403 && text.trim() === "Bad_OAuth_Token")
+  );
 }
 
-export function createSession(connectionId: string, deps: ConnectorDeps, options: SessionOptions = {}): SalesforceSession {
+export function createSession(
+  connectionId: string,
+  deps: ConnectorDeps,
+  options: SessionOptions = {},
+): SalesforceSession {
   const sleep = options.sleep ?? defaultSleep;
   const maxBusyRetries = options.maxBusyRetries ?? 4;
   let current: StoredToken | null = null;
@@ -78,7 +85,8 @@ export function createSession(connectionId: string, deps: ConnectorDeps, options
       const refreshToken = (!isRetryingWithConfigToken && current?.refreshToken) || config.refreshToken;
       try {
         const result = await refreshAccessToken(deps.fetch, config, refreshToken, deps.clock.now());
-        const rotated = result.token.refreshToken ?? (refreshToken === config.refreshToken ? undefined : refreshToken);
+        const rotated =
+          result.token.refreshToken ?? (refreshToken === config.refreshToken ? undefined : refreshToken);
         const token: StoredToken = { ...result.token, ...(rotated ? { refreshToken: rotated } : {}) };
         if (!rotated) delete token.refreshToken;
         current = token;
@@ -95,7 +103,11 @@ export function createSession(connectionId: string, deps: ConnectorDeps, options
           // Another process is refreshing the same token: wait, then adopt its result if it stored one.
           await sleep(100 * 2 ** attempt + Math.floor(Math.random() * 50));
           const stored = await readStore();
-          if (stored && stored.accessToken !== stale?.accessToken && stored.accessToken !== current?.accessToken) {
+          if (
+            stored &&
+            stored.accessToken !== stale?.accessToken &&
+            stored.accessToken !== current?.accessToken
+          ) {
             current = stored;
             return stored;
           }

@@ -7,16 +7,52 @@ const describeLead: DescribeResult = {
   label: "Lead",
   keyPrefix: "00Q",
   fields: [
-    { name: "LastName", label: "Last Name", type: "string", length: 80, nillable: false, createable: true, defaultedOnCreate: false, filterable: true },
-    { name: "Description", label: "Description", type: "textarea", length: 32000, nillable: true, createable: true, defaultedOnCreate: false, filterable: false },
-    { name: "NumberOfEmployees", label: "Employees", type: "int", length: 0, nillable: true, createable: true, defaultedOnCreate: false, filterable: true },
-    { name: "HasOptedOutOfEmail", label: "Opt out", type: "boolean", length: 0, nillable: false, createable: true, defaultedOnCreate: true, filterable: true },
+    {
+      name: "LastName",
+      label: "Last Name",
+      type: "string",
+      length: 80,
+      nillable: false,
+      createable: true,
+      defaultedOnCreate: false,
+      filterable: true,
+    },
+    {
+      name: "Description",
+      label: "Description",
+      type: "textarea",
+      length: 32000,
+      nillable: true,
+      createable: true,
+      defaultedOnCreate: false,
+      filterable: false,
+    },
+    {
+      name: "NumberOfEmployees",
+      label: "Employees",
+      type: "int",
+      length: 0,
+      nillable: true,
+      createable: true,
+      defaultedOnCreate: false,
+      filterable: true,
+    },
+    {
+      name: "HasOptedOutOfEmail",
+      label: "Opt out",
+      type: "boolean",
+      length: 0,
+      nillable: false,
+      createable: true,
+      defaultedOnCreate: true,
+      filterable: true,
+    },
   ],
 };
 
 describe("soql building", () => {
   it("escapes quotes, backslashes and control characters in string literals", () => {
-    expect(soqlString("O'Brien \\ \"x\"\n")).toBe("'O\\'Brien \\\\ \\\"x\\\"\\n'");
+    expect(soqlString('O\'Brien \\ "x"\n')).toBe("'O\\'Brien \\\\ \\\"x\\\"\\n'");
     expect(soqlString("' OR Name != '")).toBe("'\\' OR Name != \\''");
   });
 
@@ -27,7 +63,14 @@ describe("soql building", () => {
   it("uses each filterable value that was sent, typed by describe", () => {
     const q = reconcileQuery(
       "Lead",
-      { lastname: " Ada ", Description: "long", NumberOfEmployees: 5, HasOptedOutOfEmail: false, Unknown: "x", Email: "" },
+      {
+        lastname: " Ada ",
+        Description: "long",
+        NumberOfEmployees: 5,
+        HasOptedOutOfEmail: false,
+        Unknown: "x",
+        Email: "",
+      },
       describeLead,
       Date.parse("2026-01-01T00:00:00Z"),
     );

@@ -26,7 +26,17 @@ export function soqlDatetime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-const TEXT_TYPES = new Set(["string", "email", "phone", "url", "picklist", "combobox", "textarea", "id", "reference"]);
+const TEXT_TYPES = new Set([
+  "string",
+  "email",
+  "phone",
+  "url",
+  "picklist",
+  "combobox",
+  "textarea",
+  "id",
+  "reference",
+]);
 const NUMBER_TYPES = new Set(["int", "double", "currency", "percent", "long"]);
 /** Used when describe failed: fields that are long text areas on standard objects. */
 const LONG_TEXT_NAMES = new Set(["description", "comments", "body"]);

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type SalesforceEmulator, startSalesforceEmulator } from "./index.js";
 
@@ -50,7 +50,7 @@ describe("token endpoint", () => {
     expect(body).not.toHaveProperty("expires_in");
     expect(body).not.toHaveProperty("refresh_token");
     const expected = createHmac("sha256", sf.credentials.clientSecret)
-      .update(body.id + body.issued_at)
+      .update(`${body.id}${body.issued_at}`)
       .digest("base64");
     expect(body.signature).toBe(expected);
     expect(sf.grantTypes).toEqual(["refresh_token"]);
@@ -70,7 +70,10 @@ describe("token endpoint", () => {
 
   it("rejects a revoked refresh token with invalid_grant", async () => {
     sf.revokeRefreshToken();
-    expect((await token()).body).toEqual({ error: "invalid_grant", error_description: "expired access/refresh token" });
+    expect((await token()).body).toEqual({
+      error: "invalid_grant",
+      error_description: "expired access/refresh token",
+    });
   });
 
   it("rejects a second refresh of the same token while the first is processed", async () => {
@@ -85,18 +88,33 @@ describe("token endpoint", () => {
   it("rotates refresh tokens when the app asks for it, and reuse of an old one revokes the family", async () => {
     const app = sf.addConnectedApp({ rotatesRefreshTokens: true });
     const first = sf.issueRefreshToken(app.clientId);
-    const rotated = await token({ ...app, client_id: app.clientId, client_secret: app.clientSecret, refresh_token: first });
+    const rotated = await token({
+      ...app,
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      refresh_token: first,
+    });
     expect(rotated.body.refresh_token).toMatch(/^5Aep861/);
-    const reuse = await token({ client_id: app.clientId, client_secret: app.clientSecret, refresh_token: first });
+    const reuse = await token({
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      refresh_token: first,
+    });
     expect(reuse.body.error).toBe("invalid_grant");
     const next = rotated.body.refresh_token as string;
-    const afterReuse = await token({ client_id: app.clientId, client_secret: app.clientSecret, refresh_token: next });
+    const afterReuse = await token({
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      refresh_token: next,
+    });
     expect(afterReuse.body.error).toBe("invalid_grant");
   });
 
   it("serves the identity URL for a valid token and 403 Bad_OAuth_Token for an expired one", async () => {
     const { body } = await token();
-    const identity = await fetch(body.id as string, { headers: { Authorization: `Bearer ${body.access_token}` } });
+    const identity = await fetch(body.id as string, {
+      headers: { Authorization: `Bearer ${body.access_token}` },
+    });
     expect(identity.status).toBe(200);
     expect(await identity.json()).toMatchObject({
       user_id: sf.userId,
@@ -106,9 +124,58 @@ describe("token endpoint", () => {
       urls: { rest: `${sf.url}/services/data/v{version}/` },
     });
     sf.expireAccessTokens();
-    const expired = await fetch(body.id as string, { headers: { Authorization: `Bearer ${body.access_token}` } });
+    const expired = await fetch(body.id as string, {
+      headers: { Authorization: `Bearer ${body.access_token}` },
+    });
     expect(expired.status).toBe(403);
     expect(await expired.text()).toBe("Bad_OAuth_Token");
+  });
+});
+
+describe("authorization-code flow", () => {
+  it("redirects with a single-use code and exchanges it with the PKCE verifier for a refresh token", async () => {
+    const { clientId, clientSecret } = sf.credentials;
+    const verifier = "v".repeat(64);
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const redirectUri = "http://127.0.0.1:9/oauth/callback";
+    const authorize = new URL(`${sf.url}/services/oauth2/authorize`);
+    for (const [k, v] of Object.entries({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      state: "s1",
+      code_challenge: challenge,
+      scope: "api refresh_token",
+    })) {
+      authorize.searchParams.set(k, v);
+    }
+    const redirect = await fetch(authorize, { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    const location = new URL(redirect.headers.get("location") as string);
+    expect(location.searchParams.get("state")).toBe("s1");
+    const code = location.searchParams.get("code") as string;
+    const exchange = { grant_type: "authorization_code", code, redirect_uri: redirectUri };
+    expect((await token({ ...exchange, code_verifier: "wrong" })).body).toEqual({
+      error: "invalid_grant",
+      error_description: "invalid code verifier",
+    });
+
+    const again = await fetch(authorize, { redirect: "manual" });
+    const code2 = new URL(again.headers.get("location") as string).searchParams.get("code") as string;
+    const ok = await token({
+      ...exchange,
+      code: code2,
+      code_verifier: verifier,
+      client_id: clientId,
+      client_secret: clientSecret,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.refresh_token).toMatch(/^5Aep861/);
+    expect(ok.body.scope).toBe("api refresh_token");
+    const reused = await token({ ...exchange, code: code2, code_verifier: verifier });
+    expect(reused.body).toEqual({ error: "invalid_grant", error_description: "expired authorization code" });
+    const refreshed = await token({ refresh_token: ok.body.refresh_token as string });
+    expect(refreshed.status).toBe(200);
   });
 });
 
@@ -137,14 +204,55 @@ describe("data API", () => {
   });
 
   it.each([
-    [{ Company: "X" }, 400, [{ errorCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [LastName]", fields: ["LastName"] }]],
-    [{}, 400, [{ errorCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [LastName, Company]", fields: ["LastName", "Company"] }]],
-    [{ LastName: "A", Company: "B", Foo: 1 }, 400, [{ errorCode: "INVALID_FIELD", message: "No such column 'Foo' on sobject of type Lead" }]],
-    [{ LastName: "x".repeat(81), Company: "B" }, 400, [{ errorCode: "STRING_TOO_LONG", message: `Last Name: data value too large: ${"x".repeat(81)} (max length=80)`, fields: ["LastName"] }]],
-    [{ Id: "00Q000000000000AAA", LastName: "A", Company: "B" }, 400, [{ errorCode: "INVALID_FIELD", message: "The Id field should not be specified in the sobject data." }]],
+    [
+      { Company: "X" },
+      400,
+      [
+        {
+          errorCode: "REQUIRED_FIELD_MISSING",
+          message: "Required fields are missing: [LastName]",
+          fields: ["LastName"],
+        },
+      ],
+    ],
+    [
+      {},
+      400,
+      [
+        {
+          errorCode: "REQUIRED_FIELD_MISSING",
+          message: "Required fields are missing: [LastName, Company]",
+          fields: ["LastName", "Company"],
+        },
+      ],
+    ],
+    [
+      { LastName: "A", Company: "B", Foo: 1 },
+      400,
+      [{ errorCode: "INVALID_FIELD", message: "No such column 'Foo' on sobject of type Lead" }],
+    ],
+    [
+      { LastName: "x".repeat(81), Company: "B" },
+      400,
+      [
+        {
+          errorCode: "STRING_TOO_LONG",
+          message: `Last Name: data value too large: ${"x".repeat(81)} (max length=80)`,
+          fields: ["LastName"],
+        },
+      ],
+    ],
+    [
+      { Id: "00Q000000000000AAA", LastName: "A", Company: "B" },
+      400,
+      [{ errorCode: "INVALID_FIELD", message: "The Id field should not be specified in the sobject data." }],
+    ],
   ])("rejects create body %o", async (body, status, errors) => {
     const { body: t } = await token();
-    const res = await api("/sobjects/Lead/", t.access_token as string, { method: "POST", body: JSON.stringify(body) });
+    const res = await api("/sobjects/Lead/", t.access_token as string, {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(status);
     expect(res.body).toEqual(errors);
   });
@@ -155,7 +263,9 @@ describe("data API", () => {
     expect((await api("/sobjects/Foo/", at, { method: "POST", body: "{}" })).body).toEqual([
       { errorCode: "NOT_FOUND", message: "The requested resource does not exist" },
     ]);
-    expect((await api("/sobjects/Lead/", at, { method: "POST", body: "{nope" })).body[0].errorCode).toBe("JSON_PARSER_ERROR");
+    expect((await api("/sobjects/Lead/", at, { method: "POST", body: "{nope" })).body[0].errorCode).toBe(
+      "JSON_PARSER_ERROR",
+    );
     expect(await api("/query?q=SELECT+Id+FROM+Lead", null)).toMatchObject({
       status: 401,
       body: [{ message: "INVALID_HEADER_TYPE", errorCode: "INVALID_AUTH_HEADER" }],
@@ -163,7 +273,9 @@ describe("data API", () => {
     sf.setApiDisabled(true);
     expect(await api("/query?q=SELECT+Id+FROM+Lead", at)).toMatchObject({
       status: 403,
-      body: [{ errorCode: "API_DISABLED_FOR_ORG", message: "The REST API is not enabled for this Organization." }],
+      body: [
+        { errorCode: "API_DISABLED_FOR_ORG", message: "The REST API is not enabled for this Organization." },
+      ],
     });
     sf.setApiDisabled(false);
     sf.expireAccessTokens();
@@ -178,34 +290,68 @@ describe("data API", () => {
     const { body } = await api("/sobjects/Lead/describe", t.access_token as string);
     expect(body.keyPrefix).toBe("00Q");
     const required = body.fields
-      .filter((f: { createable: boolean; nillable: boolean; defaultedOnCreate: boolean }) => f.createable && !f.nillable && !f.defaultedOnCreate)
+      .filter(
+        (f: { createable: boolean; nillable: boolean; defaultedOnCreate: boolean }) =>
+          f.createable && !f.nillable && !f.defaultedOnCreate,
+      )
       .map((f: { name: string }) => f.name)
       .sort();
     expect(required).toEqual(["Company", "LastName"]);
-    expect(body.fields.find((f: { name: string }) => f.name === "Description")).toMatchObject({ type: "textarea", length: 32000, filterable: false });
+    expect(body.fields.find((f: { name: string }) => f.name === "Description")).toMatchObject({
+      type: "textarea",
+      length: 32000,
+      filterable: false,
+    });
   });
 
   it("queries with WHERE, CreatedDate, ORDER BY and LIMIT", async () => {
-    sf.seedRecord("Lead", { LastName: "O'Brien", Company: "Acme" }, { createdAt: Date.parse("2025-12-01T00:00:00Z") });
+    sf.seedRecord(
+      "Lead",
+      { LastName: "O'Brien", Company: "Acme" },
+      { createdAt: Date.parse("2025-12-01T00:00:00Z") },
+    );
     const newer = sf.seedRecord("Lead", { LastName: "O'Brien", Company: "Acme" });
     sf.seedRecord("Lead", { LastName: "Other", Company: "Acme" });
     const { body: t } = await token();
-    const q = "SELECT Id, LastName FROM Lead WHERE LastName = 'o\\'brien' AND Company = 'ACME' AND CreatedDate >= 2026-01-01T00:00:00Z ORDER BY CreatedDate DESC LIMIT 5";
+    const q =
+      "SELECT Id, LastName FROM Lead WHERE LastName = 'o\\'brien' AND Company = 'ACME' AND CreatedDate >= 2026-01-01T00:00:00Z ORDER BY CreatedDate DESC LIMIT 5";
     const { body } = await api(`/query?q=${encodeURIComponent(q)}`, t.access_token as string);
     expect(body).toEqual({
       totalSize: 1,
       done: true,
-      records: [{ attributes: { type: "Lead", url: `/services/data/v62.0/sobjects/Lead/${newer.Id}` }, Id: newer.Id, LastName: "O'Brien" }],
+      records: [
+        {
+          attributes: { type: "Lead", url: `/services/data/v62.0/sobjects/Lead/${newer.Id}` },
+          Id: newer.Id,
+          LastName: "O'Brien",
+        },
+      ],
     });
   });
 
   it.each([
     ["SELECT Id FRM Lead", "MALFORMED_QUERY", "unexpected token: 'FRM'"],
-    ["SELECT Foo FROM Lead", "INVALID_FIELD", "\nSELECT Foo FROM Lead\n       ^\nERROR at Row:1:Column:8\nNo such column 'Foo' on entity 'Lead'."],
+    [
+      "SELECT Foo FROM Lead",
+      "INVALID_FIELD",
+      "\nSELECT Foo FROM Lead\n       ^\nERROR at Row:1:Column:8\nNo such column 'Foo' on entity 'Lead'.",
+    ],
     ["SELECT Id FROM Foo", "INVALID_TYPE", "sObject type 'Foo' is not supported."],
-    ["SELECT Id FROM Lead WHERE Description = 'x'", "INVALID_FIELD", "field 'Description' can not be filtered in query call"],
-    ["SELECT Id FROM Lead WHERE CreatedDate >= '2026-01-01'", "INVALID_FIELD", "must be of type dateTime and should not be enclosed in quotes"],
-    ["SELECT Id FROM Lead WHERE LastName = 'a' OR Company = 'b' AND City = 'c'", "MALFORMED_QUERY", "unexpected token: 'AND'"],
+    [
+      "SELECT Id FROM Lead WHERE Description = 'x'",
+      "INVALID_FIELD",
+      "field 'Description' can not be filtered in query call",
+    ],
+    [
+      "SELECT Id FROM Lead WHERE CreatedDate >= '2026-01-01'",
+      "INVALID_FIELD",
+      "must be of type dateTime and should not be enclosed in quotes",
+    ],
+    [
+      "SELECT Id FROM Lead WHERE LastName = 'a' OR Company = 'b' AND City = 'c'",
+      "MALFORMED_QUERY",
+      "unexpected token: 'AND'",
+    ],
   ])("rejects %s with %s", async (q, errorCode, text) => {
     const { body: t } = await token();
     const { status, body } = await api(`/query?q=${encodeURIComponent(q)}`, t.access_token as string);
@@ -230,9 +376,15 @@ describe("data API", () => {
   it("injects faults on the next matching request", async () => {
     const { body: t } = await token();
     sf.failNext(503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }], { on: "create" });
-    const failed = await api("/sobjects/Lead/", t.access_token as string, { method: "POST", body: JSON.stringify({ LastName: "A", Company: "B" }) });
+    const failed = await api("/sobjects/Lead/", t.access_token as string, {
+      method: "POST",
+      body: JSON.stringify({ LastName: "A", Company: "B" }),
+    });
     expect(failed.status).toBe(503);
-    const ok = await api("/sobjects/Lead/", t.access_token as string, { method: "POST", body: JSON.stringify({ LastName: "A", Company: "B" }) });
+    const ok = await api("/sobjects/Lead/", t.access_token as string, {
+      method: "POST",
+      body: JSON.stringify({ LastName: "A", Company: "B" }),
+    });
     expect(ok.status).toBe(201);
     expect(sf.createRequests).toBe(2);
     expect(sf.records("Lead")).toHaveLength(1);

@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../../core/clock.js";
+import { handleAuthorize } from "./authorize.js";
 import { handleData } from "./data-routes.js";
 import { sendText } from "./http.js";
 import { findObject } from "./metadata.js";
-import { handleIdentity, handleToken, handleUserinfo, issueRefreshToken } from "./oauth-routes.js";
+import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
 import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
+import { issueRefreshToken } from "./tokens.js";
 
 /**
  * A Salesforce org on loopback for tests, `tern demo` and benchmarks: OAuth token endpoint,
@@ -52,7 +54,12 @@ export interface SalesforceEmulator {
   readonly grantTypes: ReadonlyArray<string>;
   readonly createRequests: number;
   readonly apiUsage: number;
-  addConnectedApp(app?: { clientId?: string; clientSecret?: string; rotatesRefreshTokens?: boolean }): {
+  addConnectedApp(app?: {
+    clientId?: string;
+    clientSecret?: string;
+    rotatesRefreshTokens?: boolean;
+    callbackUrl?: string;
+  }): {
     clientId: string;
     clientSecret: string;
   };
@@ -97,6 +104,7 @@ async function route(
   const url = new URL(req.url ?? "/", origin);
   const path = url.pathname;
   if (path === "/services/oauth2/token" && req.method === "POST") return handleToken(state, req, res, origin);
+  if (path === "/services/oauth2/authorize" && req.method === "GET") return handleAuthorize(state, res, url);
   if (path === "/services/oauth2/userinfo") return handleUserinfo(state, req, res, url);
   if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path) && req.method === "GET")
     return handleIdentity(state, req, res, url);
@@ -147,6 +155,7 @@ export async function startSalesforceEmulator(
       clientId,
       clientSecret,
       rotatesRefreshTokens: app.rotatesRefreshTokens ?? false,
+      ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
     });
     return { clientId, clientSecret };
   };

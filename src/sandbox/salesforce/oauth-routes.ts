@@ -1,29 +1,21 @@
-import { createHmac } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { authorizationCodeGrant } from "./authorize.js";
 import { bearerToken, delay, readBody, sendJson, sendRaw, sendText } from "./http.js";
 import type { ConnectedApp, EmulatorState, RefreshGrant } from "./state.js";
 import { takeFault } from "./state.js";
+import {
+  ERR,
+  issueAccessToken,
+  issueRefreshToken,
+  revokeFamily,
+  sendTokenError,
+  tokenBody,
+} from "./tokens.js";
 
 /**
  * OAuth endpoints: token (refresh_token, client_credentials), identity URL and userinfo.
  * Wire facts: reference/salesforce.md §1.2–1.5, §1.7.
  */
-type TokenError = { status: 400; error: string; description: string };
-
-const ERR = {
-  unknownClient: { status: 400, error: "invalid_client_id", description: "client identifier invalid" },
-  badSecret: { status: 400, error: "invalid_client", description: "invalid client credentials" },
-  badRefreshToken: { status: 400, error: "invalid_grant", description: "expired access/refresh token" },
-  // Winter '25+: a second refresh of the same token while one is processed (segmentio PR #2300).
-  busy: { status: 400, error: "invalid_grant", description: "token request is already being processed" },
-  unsupportedGrant: { status: 400, error: "unsupported_grant_type", description: "grant type not supported" },
-  missingGrant: { status: 400, error: "invalid_request", description: "grant type is missing" },
-} as const satisfies Record<string, TokenError>;
-
-function sendTokenError(res: ServerResponse, e: TokenError): void {
-  sendJson(res, e.status, { error: e.error, error_description: e.description });
-}
-
 /** Basic auth or form fields carry the client credentials. */
 function clientCredentials(
   req: IncomingMessage,
@@ -35,48 +27,6 @@ function clientCredentials(
     return { id: id ?? null, secret: secret ?? null };
   }
   return { id: form.get("client_id"), secret: form.get("client_secret") };
-}
-
-function issueAccessToken(state: EmulatorState, app: ConnectedApp, family: string | null): string {
-  const token = `${state.org.id.slice(0, 15)}!${state.secret("AR", 72)}`;
-  state.accessTokens.set(token, { clientId: app.clientId, family, isExpired: false });
-  return token;
-}
-
-/** §1.3 success body; `signature` per §1.4 = base64(HMAC-SHA256(secret, id + issued_at)). No `expires_in`. */
-function tokenBody(state: EmulatorState, app: ConnectedApp, loginOrigin: string, accessToken: string) {
-  const id = `${loginOrigin}/id/${state.org.id}/${state.user.id}`;
-  const issuedAt = String(state.clock.now());
-  const signature = createHmac("sha256", app.clientSecret)
-    .update(id + issuedAt)
-    .digest("base64");
-  return {
-    access_token: accessToken,
-    signature,
-    scope: "api refresh_token",
-    instance_url: state.instanceOrigin,
-    id,
-    token_type: "Bearer",
-    issued_at: issuedAt,
-  };
-}
-
-/** Reusing a rotated-out refresh token revokes the current one and all its access tokens (§5). */
-function revokeFamily(state: EmulatorState, family: string): void {
-  for (const grant of state.refreshTokens.values()) if (grant.family === family) grant.isRevoked = true;
-  for (const access of state.accessTokens.values()) if (access.family === family) access.isExpired = true;
-}
-
-export function issueRefreshToken(state: EmulatorState, clientId: string, family?: string): string {
-  const token = state.secret("5Aep861", 60);
-  state.refreshTokens.set(token, {
-    token,
-    clientId,
-    family: family ?? token,
-    isRevoked: false,
-    isRotatedOut: false,
-  });
-  return token;
 }
 
 async function refreshGrant(
@@ -127,7 +77,7 @@ export async function handleToken(
   const fault = takeFault(state, "token");
   if (fault) return sendRaw(res, fault.status, fault.body, fault.contentType);
   if (!grantType) return sendTokenError(res, ERR.missingGrant);
-  if (grantType !== "refresh_token" && grantType !== "client_credentials") {
+  if (!["refresh_token", "client_credentials", "authorization_code"].includes(grantType)) {
     return sendTokenError(res, ERR.unsupportedGrant);
   }
   const client = clientCredentials(req, form);
@@ -136,6 +86,7 @@ export async function handleToken(
   // A wrong or missing secret gives the same answer (verified on a real DE org, §1.5).
   if (client.secret !== app.clientSecret) return sendTokenError(res, ERR.badSecret);
   if (grantType === "refresh_token") return refreshGrant(state, res, app, form, loginOrigin);
+  if (grantType === "authorization_code") return authorizationCodeGrant(state, res, app, form, loginOrigin);
   // client_credentials: never returns a refresh token (§1.2). The My-Domain-only rule is not emulated.
   await delay(state.tokenLatencyMs);
   sendJson(res, 200, tokenBody(state, app, loginOrigin, issueAccessToken(state, app, null)));
@@ -169,12 +120,7 @@ function apiUrls(instance: string, orgId15: string, userId: string, version: str
  * https://developer.salesforce.com/docs/platform/mobile-sdk/guide/oauth-using-identity-urls.html).
  * An expired token gets 403 `Bad_OAuth_Token`, not the REST API's 401 (jsforce PR #736).
  */
-export function handleIdentity(
-  state: EmulatorState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-) {
+export function handleIdentity(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL) {
   const fault = takeFault(state, "identity");
   if (fault) return sendRaw(res, fault.status, fault.body, fault.contentType);
   if (!validAccess(state, req, url)) return sendText(res, 403, "Bad_OAuth_Token", "text/plain;charset=UTF-8");
@@ -227,12 +173,7 @@ export function handleIdentity(
 }
 
 /** `GET /services/oauth2/userinfo` — OpenID Connect shaped variant of the identity data. */
-export function handleUserinfo(
-  state: EmulatorState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-) {
+export function handleUserinfo(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL) {
   if (!validAccess(state, req, url)) return sendText(res, 403, "Bad_OAuth_Token", "text/plain;charset=UTF-8");
   const { user, org, instanceOrigin } = state;
   sendJson(res, 200, {

@@ -10,6 +10,16 @@ export interface ConnectedApp {
   clientSecret: string;
   /** Refresh-token rotation: every refresh returns a new refresh token, reuse revokes the family. */
   rotatesRefreshTokens: boolean;
+  /** When set, `authorize` only redirects here. */
+  callbackUrl?: string;
+}
+
+export interface AuthCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string | null;
+  scope: string;
+  expiresAt: number;
 }
 
 export interface RefreshGrant {
@@ -65,6 +75,7 @@ export interface EmulatorState {
   };
   apps: Map<string, ConnectedApp>;
   refreshTokens: Map<string, RefreshGrant>;
+  authCodes: Map<string, AuthCode>;
   accessTokens: Map<string, AccessGrant>;
   /** Refresh tokens whose grant is being processed right now (Winter '25 concurrency rule). */
   refreshesInFlight: Set<string>;
@@ -101,6 +112,7 @@ export function createState(options: {
     },
     apps: new Map(),
     refreshTokens: new Map(),
+    authCodes: new Map(),
     accessTokens: new Map(),
     refreshesInFlight: new Set(),
     records: [],

@@ -57,6 +57,9 @@ export interface WhatsAppSimulator {
   close(): Promise<void>;
 }
 
+/** Deliveries of one status webhook before giving up (about 30 s of retries). */
+const STATUS_ATTEMPTS = 40;
+
 const MESSAGES_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/messages\/?$/;
 
 function graphError(code: number, message: string, extra: Partial<GraphError> = {}): { error: GraphError } {
@@ -104,6 +107,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   const inFlight = new Set<Promise<void>>();
   let isHolding = false;
   let statusUrl: string | null = null;
+  let isClosed = false;
 
   function record(parsed: ParsedSend, body: Record<string, unknown>): SentMessage {
     const message: SentMessage = { ...parsed, wamid: newWamid(), body, receivedAt: Date.now() };
@@ -124,12 +128,18 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
           phoneNumberId,
           ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
         });
-        try {
-          const response = await postWebhook(url, webhook, appSecret);
-          await response.arrayBuffer();
-          statusDeliveries.push({ messageId: message.wamid, status, httpStatus: response.status });
-        } catch (error) {
-          statusDeliveries.push({ messageId: message.wamid, status, error: String(error) });
+        // Meta retries a webhook that was not answered 200, with growing pauses, for up to 7 days
+        // (https://developers.facebook.com/docs/graph-api/webhooks/getting-started). Scaled down here.
+        for (let attempt = 0, pauseMs = 50; attempt < STATUS_ATTEMPTS && !isClosed; attempt++, pauseMs = Math.min(pauseMs * 2, 1_000)) {
+          try {
+            const response = await postWebhook(url, webhook, appSecret);
+            await response.arrayBuffer();
+            statusDeliveries.push({ messageId: message.wamid, status, httpStatus: response.status });
+            if (response.status === 200) break;
+          } catch (error) {
+            statusDeliveries.push({ messageId: message.wamid, status, error: String(error) });
+          }
+          await sleep(pauseMs);
         }
       }
     })();
@@ -280,6 +290,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     },
     async close() {
       statusUrl = null;
+      isClosed = true;
       releaseResponses();
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();

@@ -1,0 +1,67 @@
+import { createHmac } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { sendJson } from "./http.js";
+import type { ConnectedApp, EmulatorState } from "./state.js";
+
+/** Token issuing shared by the grants. Wire facts: reference/salesforce.md §1.3–1.5. */
+type TokenError = { status: 400; error: string; description: string };
+
+export const ERR = {
+  unknownClient: { status: 400, error: "invalid_client_id", description: "client identifier invalid" },
+  badSecret: { status: 400, error: "invalid_client", description: "invalid client credentials" },
+  badRefreshToken: { status: 400, error: "invalid_grant", description: "expired access/refresh token" },
+  // Winter '25+: a second refresh of the same token while one is processed (segmentio PR #2300).
+  busy: { status: 400, error: "invalid_grant", description: "token request is already being processed" },
+  unsupportedGrant: { status: 400, error: "unsupported_grant_type", description: "grant type not supported" },
+  missingGrant: { status: 400, error: "invalid_request", description: "grant type is missing" },
+  badCode: { status: 400, error: "invalid_grant", description: "expired authorization code" },
+  // Observed wording for a PKCE mismatch (n8n #18913); the docs also mention invalid_request.
+  badVerifier: { status: 400, error: "invalid_grant", description: "invalid code verifier" },
+  badRedirect: { status: 400, error: "invalid_grant", description: "redirect_uri must match configuration" },
+} as const satisfies Record<string, TokenError>;
+
+export function sendTokenError(res: ServerResponse, e: TokenError): void {
+  sendJson(res, e.status, { error: e.error, error_description: e.description });
+}
+
+export function issueAccessToken(state: EmulatorState, app: ConnectedApp, family: string | null): string {
+  const token = `${state.org.id.slice(0, 15)}!${state.secret("AR", 72)}`;
+  state.accessTokens.set(token, { clientId: app.clientId, family, isExpired: false });
+  return token;
+}
+
+/** §1.3 success body; `signature` per §1.4 = base64(HMAC-SHA256(secret, id + issued_at)). No `expires_in`. */
+export function tokenBody(state: EmulatorState, app: ConnectedApp, loginOrigin: string, accessToken: string) {
+  const id = `${loginOrigin}/id/${state.org.id}/${state.user.id}`;
+  const issuedAt = String(state.clock.now());
+  const signature = createHmac("sha256", app.clientSecret)
+    .update(id + issuedAt)
+    .digest("base64");
+  return {
+    access_token: accessToken,
+    signature,
+    scope: "api refresh_token",
+    instance_url: state.instanceOrigin,
+    id,
+    token_type: "Bearer",
+    issued_at: issuedAt,
+  };
+}
+
+/** Reusing a rotated-out refresh token revokes the current one and all its access tokens (§5). */
+export function revokeFamily(state: EmulatorState, family: string): void {
+  for (const grant of state.refreshTokens.values()) if (grant.family === family) grant.isRevoked = true;
+  for (const access of state.accessTokens.values()) if (access.family === family) access.isExpired = true;
+}
+
+export function issueRefreshToken(state: EmulatorState, clientId: string, family?: string): string {
+  const token = state.secret("5Aep861", 60);
+  state.refreshTokens.set(token, {
+    token,
+    clientId,
+    family: family ?? token,
+    isRevoked: false,
+    isRotatedOut: false,
+  });
+  return token;
+}

@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { packageRoot } from "../../src/core/paths.js";
+
+/**
+ * Tern as a separate OS process (`node dist/src/cli.js serve`), so tests can SIGKILL it at any
+ * moment and start it again on the same data directory. Requires `npm run build` (npm test runs it).
+ */
+export interface TernProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TernProcessOptions {
+  dataDir: string;
+  adminToken: string;
+  secretKey: string;
+  noWorker?: boolean;
+  /** Fixed port, so that a restarted process is reachable at the same webhook URL. */
+  port?: number;
+  env?: Record<string, string>;
+}
+
+export function processSecrets() {
+  return { adminToken: `test_${randomBytes(16).toString("hex")}`, secretKey: randomBytes(32).toString("hex") };
+}
+
+export async function spawnTern(options: TernProcessOptions): Promise<TernProcess> {
+  const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+  const args = [cli, "serve", ...(options.noWorker ? ["--no-worker"] : [])];
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      TERN_PORT: String(options.port ?? 0),
+      TERN_HOST: "127.0.0.1",
+      TERN_DATA_DIR: options.dataDir,
+      TERN_ADMIN_TOKEN: options.adminToken,
+      TERN_SECRET_KEY: options.secretKey,
+      TERN_LOG_LEVEL: "warn",
+      TERN_SANDBOX: "off",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Tern did not start within 15 s:\n${out}`)), 15_000);
+    const check = () => {
+      const match = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Tern exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** A port that is free right now (the OS picks it), for a process that must keep its port across restarts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
