@@ -77,7 +77,8 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.TERN_PORT;
-  const localHost = config.TERN_HOST === "0.0.0.0" || config.TERN_HOST === "::" ? "localhost" : config.TERN_HOST;
+  const localHost =
+    config.TERN_HOST === "0.0.0.0" || config.TERN_HOST === "::" ? "localhost" : config.TERN_HOST;
   const url = `http://${localHost}:${port}`;
   if (!publicUrl) publicUrl = url;
 
@@ -95,7 +96,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
       worker.stop();
       await app.close();
       await worker.idle();
-      store.close();
+      await store.close();
     },
   };
 }

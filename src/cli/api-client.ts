@@ -8,8 +8,10 @@ import path from "node:path";
 export function createApiClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
   const base = env.TERN_URL ?? `http://localhost:${env.TERN_PORT ?? 3000}`;
   const tokenFile = path.join(env.TERN_DATA_DIR ?? "./.tern", "admin-token");
-  const token = env.TERN_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
-  if (!token) throw new Error(`No admin token: set TERN_ADMIN_TOKEN or start the server once to create ${tokenFile}`);
+  const token =
+    env.TERN_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
+  if (!token)
+    throw new Error(`No admin token: set TERN_ADMIN_TOKEN or start the server once to create ${tokenFile}`);
   return createAdminClient(base, token);
 }
 
@@ -26,11 +28,16 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
       try {
         response = await fetch(`${base}/api/v1${apiPath}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (error) {
-        throw new Error(`Cannot reach Tern at ${base}: ${(error as Error).message}. Is \`tern serve\` running?`);
+        throw new Error(
+          `Cannot reach Tern at ${base}: ${(error as Error).message}. Is \`tern serve\` running?`,
+        );
       }
       const text = await response.text();
       const json = text ? JSON.parse(text) : null;
@@ -39,7 +46,9 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
         const details = Array.isArray(err.details?.errors)
           ? `\n${err.details.errors.map((e: { path: string; message: string }) => `  ${e.path}: ${e.message}`).join("\n")}`
           : "";
-        throw new Error(`${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${err.message ?? text}${details}`);
+        throw new Error(
+          `${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${err.message ?? text}${details}`,
+        );
       }
       return json;
     },

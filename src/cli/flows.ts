@@ -41,7 +41,11 @@ export function registerFlowCommands(program: Command): void {
     .action(async (file: string, opts: { id?: string; publish?: boolean }) => {
       const api = createApiClient();
       const body = readJson(file);
-      const created = (await api.request(opts.id ? "PUT" : "POST", opts.id ? `/flows/${opts.id}` : "/flows", body)) as {
+      const created = (await api.request(
+        opts.id ? "PUT" : "POST",
+        opts.id ? `/flows/${opts.id}` : "/flows",
+        body,
+      )) as {
         id: string;
         version: number;
       };

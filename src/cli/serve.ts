@@ -40,8 +40,14 @@ export function registerServeCommands(program: Command): void {
       const { prepareDataDir } = await import("../core/data-dir.js");
       const { createSecretBox, parseSecretKey } = await import("../core/secrets.js");
       const config = loadConfig();
-      const dir = prepareDataDir(config.TERN_DATA_DIR, { secretKey: config.TERN_SECRET_KEY, adminToken: config.TERN_ADMIN_TOKEN });
-      openStore({ path: dir.databasePath, box: createSecretBox(parseSecretKey(dir.secretKey)) }).close();
+      const dir = prepareDataDir(config.TERN_DATA_DIR, {
+        secretKey: config.TERN_SECRET_KEY,
+        adminToken: config.TERN_ADMIN_TOKEN,
+      });
+      await openStore({
+        path: dir.databasePath,
+        box: createSecretBox(parseSecretKey(dir.secretKey)),
+      }).close();
       process.stdout.write(`Database is up to date: ${dir.databasePath}\n`);
     });
 

@@ -27,7 +27,9 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const keyPath = path.join(root, "secret.key");
   const tokenPath = path.join(root, "admin-token");
-  const key = env.secretKey ? { value: env.secretKey, created: false } : readOrCreate(keyPath, () => randomBytes(32).toString("hex"));
+  const key = env.secretKey
+    ? { value: env.secretKey, created: false }
+    : readOrCreate(keyPath, () => randomBytes(32).toString("hex"));
   const token = env.adminToken
     ? { value: env.adminToken, created: false }
     : readOrCreate(tokenPath, () => `tern_${randomBytes(24).toString("base64url")}`);

@@ -116,14 +116,18 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       const { runtime, id, config } = deps.connector(connectionName);
       const action = runtime.actions[actionName];
       if (!action) {
-        throw new AppError("CONNECTION_INVALID", `Connection "${connectionName}" has no action "${actionName}"`);
+        throw new AppError(
+          "CONNECTION_INVALID",
+          `Connection "${connectionName}" has no action "${actionName}"`,
+        );
       }
       const existing = store.effects.get(key);
       if (existing?.status === "done") return existing.result;
       if (existing?.status === "in_flight" && action.reconcile) {
-        const found = await withRetries(() =>
-          action.reconcile?.(input, config, { connectionId: id, intentAt: existing.intentAt, key }) ??
-          Promise.resolve(null),
+        const found = await withRetries(
+          () =>
+            action.reconcile?.(input, config, { connectionId: id, intentAt: existing.intentAt, key }) ??
+            Promise.resolve(null),
         );
         if (found !== null && found !== undefined) {
           await store.write(() => store.effects.finish(key, found, clock.now()));
@@ -132,16 +136,39 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       }
       const intentAt = existing?.intentAt ?? clock.now();
       await store.write(() => store.effects.begin(key, `${connectionName}.${actionName}`, clock.now()));
+      const actionCtx = { connectionId: id, intentAt, key };
+      // A timeout or a cut connection leaves the outcome unknown: the record may exist. Look it
+      // up before trying again, so a retry never creates a second one.
+      const attempt = async (): Promise<unknown> => {
+        try {
+          return await action.run(input, config, actionCtx);
+        } catch (error) {
+          const appError = toAppError(error);
+          if (isOutcomeUnknown(appError) && action.reconcile) {
+            const found = await action.reconcile(input, config, actionCtx).catch(() => null);
+            if (found !== null && found !== undefined) return found;
+          }
+          throw appError;
+        }
+      };
       let result: unknown;
       try {
-        result = await withRetries(() => action.run(input, config, { connectionId: id, intentAt, key }));
+        result = await withRetries(attempt);
       } catch (error) {
-        return failDefinitively(key, toAppError(error));
+        const appError = toAppError(error);
+        // Still unknown after every attempt: leave the intent in flight so a later run of this
+        // step reconciles instead of assuming nothing happened.
+        if (isOutcomeUnknown(appError)) throw appError;
+        return failDefinitively(key, appError);
       }
       await store.write(() => store.effects.finish(key, result, clock.now()));
       return result;
     },
   };
+}
+
+function isOutcomeUnknown(error: AppError): boolean {
+  return error.details?.outcome === "unknown";
 }
 
 function backoffMs(hint: RetryHint, attempt: number): number {

@@ -3,13 +3,13 @@ import { AppError, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import type { Engine } from "../flows/engine.js";
-import type { Flow } from "../flows/schema.js";
 import type { EngineHost, MessageView, RunEvent, RunState } from "../flows/runtime.js";
+import type { Flow } from "../flows/schema.js";
 import type { Integrations } from "../services/integrations.js";
-import type { Store } from "../store/store.js";
 import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
+import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
@@ -27,7 +27,11 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   engine: Engine;
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
   flow(flowId: string, version: number): Flow;
-  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  log: {
+    info(o: object, m?: string): void;
+    warn(o: object, m?: string): void;
+    error(o: object, m?: string): void;
+  };
 }
 
 export function createWorker(deps: WorkerDeps) {
@@ -36,7 +40,10 @@ export function createWorker(deps: WorkerDeps) {
   const channel = (id: string) => deps.integrations.channel(id);
   const effectsDeps: EffectsDeps = { ...deps, connector: (name) => deps.integrations.connection(name) };
 
-  const hostFor = (run: RunRow | { id: string; channelId: string; contactId: string }, contact: Contact): EngineHost => {
+  const hostFor = (
+    run: RunRow | { id: string; channelId: string; contactId: string },
+    contact: Contact,
+  ): EngineHost => {
     const ch = channel(run.channelId);
     let markInbox: number | null = null;
     const host: EngineHost & { consume(inboxId: number): void } = {
@@ -91,7 +98,13 @@ export function createWorker(deps: WorkerDeps) {
     const msg = item.message;
     const active = store.runs.activeFor(item.conversationKey);
     const contact = await store.write(() => {
-      const c = store.contacts.upsert(item.channelId, msg.from, msg.phone ?? null, msg.profileName ?? null, now);
+      const c = store.contacts.upsert(
+        item.channelId,
+        msg.from,
+        msg.phone ?? null,
+        msg.profileName ?? null,
+        now,
+      );
       store.contacts.addMessage({
         channelId: item.channelId,
         contactId: c.id,
@@ -132,7 +145,10 @@ export function createWorker(deps: WorkerDeps) {
       return;
     }
     const runId = newId("run", now);
-    const state: RunState = { ...engine.newRun(runId, route.flow, route.version), message: toMessageView(msg) };
+    const state: RunState = {
+      ...engine.newRun(runId, route.flow, route.version),
+      message: toMessageView(msg),
+    };
     const row: Omit<RunRow, "updatedAt"> = {
       id: runId,
       flowId: route.flowId,
@@ -162,7 +178,8 @@ export function createWorker(deps: WorkerDeps) {
       const item = store.inbox.nextPending(key);
       return item ? () => processItem(item) : null;
     },
-    onError: (key, error) => log.error({ conversation: key, err: toAppError(error).toJSON() }, "conversation lane failed"),
+    onError: (key, error) =>
+      log.error({ conversation: key, err: toAppError(error).toJSON() }, "conversation lane failed"),
   });
 
   const timer = createTimer({
@@ -204,7 +221,12 @@ export function createWorker(deps: WorkerDeps) {
 export type Worker = ReturnType<typeof createWorker>;
 
 function toMessageView(msg: InboundMessage): MessageView {
-  const view: MessageView = { id: msg.providerMessageId, type: msg.content.type, text: msg.content.text, timestamp: msg.timestamp };
+  const view: MessageView = {
+    id: msg.providerMessageId,
+    type: msg.content.type,
+    text: msg.content.text,
+    timestamp: msg.timestamp,
+  };
   if (msg.content.type === "choice") view.choice = { id: msg.content.id, title: msg.content.title };
   return view;
 }

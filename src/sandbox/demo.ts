@@ -15,7 +15,12 @@ export async function runDemo(print: (line: string) => void): Promise<number> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-demo-"));
   const sandbox = await startSandbox();
   const tern = await startTern({
-    config: loadConfig({ TERN_PORT: "0", TERN_HOST: "127.0.0.1", TERN_DATA_DIR: dataDir, TERN_LOG_LEVEL: "warn" }),
+    config: loadConfig({
+      TERN_PORT: "0",
+      TERN_HOST: "127.0.0.1",
+      TERN_DATA_DIR: dataDir,
+      TERN_LOG_LEVEL: "warn",
+    }),
   });
   try {
     const api = createAdminClient(tern.url, tern.dataDir.adminToken);
@@ -46,7 +51,11 @@ export async function runDemo(print: (line: string) => void): Promise<number> {
     }
     print(`  Description ${String(lead.Description).split("\n").join("\n              ")}`);
     const confirmed = customer.received().some((m) => m.text.includes(lead.Id));
-    print(confirmed ? `\nThe customer received the Lead id ${lead.Id}.` : "\nThe confirmation did not carry the Lead id.");
+    print(
+      confirmed
+        ? `\nThe customer received the Lead id ${lead.Id}.`
+        : "\nThe confirmation did not carry the Lead id.",
+    );
     return confirmed ? 0 : 1;
   } catch (error) {
     print(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);

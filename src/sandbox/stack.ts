@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import type { ApiClient } from "../cli/api-client.js";
 import { templatePath } from "../core/paths.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "./salesforce/index.js";
-import { buildTextWebhook, postWebhook, type WhatsAppSimulator, startWhatsAppSimulator } from "./whatsapp/index.js";
+import {
+  buildTextWebhook,
+  postWebhook,
+  startWhatsAppSimulator,
+  type WhatsAppSimulator,
+} from "./whatsapp/index.js";
 
 /**
  * The built-in sandbox: a Salesforce emulator and a WhatsApp Graph API simulator on loopback,
@@ -74,7 +79,8 @@ export function createCustomer(sandbox: Sandbox, webhookUrl: string, from: strin
     from,
     async say(text: string, id?: string): Promise<{ status: number; id: string }> {
       const body = buildTextWebhook({ from, text, name, id });
-      const messageId = (body.entry[0]?.changes[0]?.value.messages as Array<{ id: string }>)[0]?.id ?? "";
+      const messages = body.entry[0]?.changes[0]?.value.messages as Array<{ id: string }> | undefined;
+      const messageId = messages?.[0]?.id ?? "";
       const response = await postWebhook(webhookUrl, body, sandbox.wa.config.appSecret);
       await response.arrayBuffer();
       return { status: response.status, id: messageId };
@@ -85,7 +91,10 @@ export function createCustomer(sandbox: Sandbox, webhookUrl: string, from: strin
     },
     /** Resolves when this customer has received `count` messages in total. */
     async waitForReplies(count: number, timeoutMs = 10_000) {
-      await sandbox.wa.waitForSent((m) => m.to === from && sandbox.wa.sent.filter((s) => s.to === from).length >= count, timeoutMs);
+      await sandbox.wa.waitForSent(
+        (m) => m.to === from && sandbox.wa.sent.filter((s) => s.to === from).length >= count,
+        timeoutMs,
+      );
       return sandbox.wa.sent.filter((m) => m.to === from);
     },
   };

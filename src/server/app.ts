@@ -37,7 +37,6 @@ export interface AppDeps {
 
 export type App = FastifyInstance;
 
-
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -53,7 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       info: {
         title: "Tern admin API",
         version: "1.0.0",
-        description: "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`.",
+        description:
+          "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`.",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],

@@ -8,9 +8,14 @@ export function createAdminAuth(adminToken: string) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = createHash("sha256").update(match?.[1]?.trim() ?? "").digest();
+    const given = createHash("sha256")
+      .update(match?.[1]?.trim() ?? "")
+      .digest();
     if (!match || !timingSafeEqual(given, expected)) {
-      throw new AppError("UNAUTHORIZED", "Missing or wrong admin token: send `Authorization: Bearer <token>`");
+      throw new AppError(
+        "UNAUTHORIZED",
+        "Missing or wrong admin token: send `Authorization: Bearer <token>`",
+      );
     }
   };
 }

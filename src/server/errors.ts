@@ -17,19 +17,38 @@ export function errorHandler(
       message: v.message ?? "invalid",
     }));
     return reply.status(400).send({
-      error: { code: "BAD_REQUEST", message: `Invalid request: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { problems } },
+      error: {
+        code: "BAD_REQUEST",
+        message: `Invalid request: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+        details: { problems },
+      },
     });
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = fe.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : fe.statusCode === 404 ? "NOT_FOUND" : "BAD_REQUEST";
-    const message = fe.code === "FST_ERR_CTP_INVALID_JSON" || error instanceof SyntaxError ? `Malformed JSON body: ${error.message}` : error.message;
+    const code =
+      fe.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : fe.statusCode === 404 ? "NOT_FOUND" : "BAD_REQUEST";
+    const message =
+      fe.code === "FST_ERR_CTP_INVALID_JSON" || error instanceof SyntaxError
+        ? `Malformed JSON body: ${error.message}`
+        : error.message;
     return reply.status(fe.statusCode).send({ error: { code, message } });
   }
   request.log.error({ err: error }, "unhandled error");
-  return reply.status(500).send({ error: { code: "INTERNAL", message: "Internal error; see the server log" } });
+  return reply
+    .status(500)
+    .send({ error: { code: "INTERNAL", message: "Internal error; see the server log" } });
 }
 
 export function notFound(what: string, id: string): AppError {
-  const code = what === "flow" ? "FLOW_NOT_FOUND" : what === "run" ? "RUN_NOT_FOUND" : what === "connection" ? "CONNECTION_NOT_FOUND" : what === "channel" ? "CHANNEL_NOT_FOUND" : "NOT_FOUND";
+  const code =
+    what === "flow"
+      ? "FLOW_NOT_FOUND"
+      : what === "run"
+        ? "RUN_NOT_FOUND"
+        : what === "connection"
+          ? "CONNECTION_NOT_FOUND"
+          : what === "channel"
+            ? "CHANNEL_NOT_FOUND"
+            : "NOT_FOUND";
   return new AppError(code, `No ${what} with id "${id}"`);
 }

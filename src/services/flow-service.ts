@@ -50,7 +50,10 @@ export function createFlowService(store: Store, clock: Clock) {
       const current = summary(id);
       const target = version ?? current.latestVersion;
       if (!store.flows.version(id, target)) {
-        throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${target} (latest is ${current.latestVersion})`);
+        throw new AppError(
+          "NOT_FOUND",
+          `Flow "${id}" has no version ${target} (latest is ${current.latestVersion})`,
+        );
       }
       await store.write(() => store.flows.publish(id, target, clock.now()));
       return { id, publishedVersion: target };

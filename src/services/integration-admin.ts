@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
-import type { IntegrationRecord, IntegrationRepo, PublicIntegration } from "../store/repos/integration-repo.js";
+import type {
+  IntegrationRecord,
+  IntegrationRepo,
+  PublicIntegration,
+} from "../store/repos/integration-repo.js";
 import type { Store } from "../store/store.js";
 import type { Integrations } from "./integrations.js";
 
@@ -46,9 +50,13 @@ export function createIntegrationAdmin(options: {
         path: `$.config${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`,
         message: i.message,
       }));
-      throw new AppError("VALIDATION_FAILED", `Invalid ${def.type} config: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, {
-        details: { errors },
-      });
+      throw new AppError(
+        "VALIDATION_FAILED",
+        `Invalid ${def.type} config: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+        {
+          details: { errors },
+        },
+      );
     }
     return parsed.data as Record<string, unknown>;
   };
@@ -72,19 +80,33 @@ export function createIntegrationAdmin(options: {
       const config = parseConfig(def, input.config);
       assertNameFree(input.name);
       const now = clock.now();
-      const record: IntegrationRecord = { id: newId(options.idPrefix, now), type: def.type, name: input.name, config, createdAt: now, updatedAt: now };
+      const record: IntegrationRecord = {
+        id: newId(options.idPrefix, now),
+        type: def.type,
+        name: input.name,
+        config,
+        createdAt: now,
+        updatedAt: now,
+      };
       await store.write(() => repo.insert(record, def.secretFields));
       options.integrations.invalidate();
       return record;
     },
     /** Merges the given config over the stored one, so secrets can be left out to keep them. */
-    async update(id: string, patch: { name?: string; config?: Record<string, unknown> }): Promise<IntegrationRecord> {
+    async update(
+      id: string,
+      patch: { name?: string; config?: Record<string, unknown> },
+    ): Promise<IntegrationRecord> {
       const current = this.get(id);
       const def = definitionOf(current.type);
       const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
       if (patch.name) assertNameFree(patch.name, id);
       const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
-      await store.write(() => repo.update(record, def.secretFields));
+      await store.write(() => {
+        repo.update(record, def.secretFields);
+        // Tokens were issued for the old credentials (maybe another org): fetch new ones.
+        if (kind === "connection" && patch.config) store.tokens.clear(id);
+      });
       options.integrations.invalidate();
       return record;
     },

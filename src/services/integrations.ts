@@ -36,7 +36,8 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       const record = store.channels.get(id);
       if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
       const definition = getChannelDefinition(record.type);
-      if (!definition) throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
+      if (!definition)
+        throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
       const resolved = { id, name: record.name, definition, config: definition.config.parse(record.config) };
       channels.set(id, resolved);
       return resolved;
@@ -52,9 +53,13 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
         );
       }
       const definition = getConnectorDefinition(record.type);
-      if (!definition) throw new AppError("CONNECTION_INVALID", `Connector type "${record.type}" is not supported`);
+      if (!definition)
+        throw new AppError("CONNECTION_INVALID", `Connector type "${record.type}" is not supported`);
       const config = definition.config.parse(record.config);
-      const runtime = definition.create(record.id, { ...connectorDeps, tokens: store.tokens }) as ConnectorRuntime<unknown>;
+      const runtime = definition.create(record.id, {
+        ...connectorDeps,
+        tokens: store.tokens,
+      }) as ConnectorRuntime<unknown>;
       const resolved = { id: record.id, name: record.name, config, runtime };
       connections.set(name, resolved);
       return resolved;

@@ -7,6 +7,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
+import { startCheckpointer } from "./checkpointer.js";
 import type { Database } from "./database.js";
 import { migrations } from "./migrations.js";
 
@@ -30,7 +31,9 @@ export interface SqliteStore {
    * the COMMIT is durable. If `fn` throws, only its own changes roll back (savepoint).
    */
   write<T>(fn: () => T): Promise<T>;
-  close(): void;
+  /** A statement compiled once from a Kysely query (see above); bind values in query order. */
+  prepared(key: string, build: () => { compile(): CompiledQuery<unknown> }): BetterSqlite3.Statement;
+  close(): Promise<void>;
   readonly db: Sql;
 }
 
@@ -45,7 +48,9 @@ export function openSqlite(options: OpenOptions): SqliteStore {
   db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  db.pragma("wal_autocheckpoint = 0");
   migrate(db);
+  const checkpointer = startCheckpointer(options.path);
 
   const q = new Kysely<Database>({
     dialect: {
@@ -66,6 +71,11 @@ export function openSqlite(options: OpenOptions): SqliteStore {
     return stmt;
   };
   const params = (c: CompiledQuery<unknown>) => c.parameters as unknown[];
+  /**
+   * Hot-path queries can skip Kysely's per-call compile: `prepared(key, build)` compiles once
+   * (built with placeholder values) and then binds the real values in the same order.
+   */
+  const preparedByKey = new Map<string, BetterSqlite3.Statement>();
 
   const batcher = createWriteBatcher(db);
 
@@ -86,8 +96,17 @@ export function openSqlite(options: OpenOptions): SqliteStore {
       return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
     },
     write: batcher.write,
-    close() {
+    prepared(key, build) {
+      let stmt = preparedByKey.get(key);
+      if (!stmt) {
+        stmt = prepare(build().compile().sql);
+        preparedByKey.set(key, stmt);
+      }
+      return stmt;
+    },
+    async close() {
       batcher.flushNow();
+      await checkpointer.stop();
       db.close();
     },
   };
@@ -97,7 +116,9 @@ function migrate(db: Sql): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version),
+    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
+      (r) => r.version,
+    ),
   );
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
@@ -121,6 +142,12 @@ interface PendingWrite {
 function createWriteBatcher(db: Sql) {
   let queue: PendingWrite[] = [];
   let scheduled = false;
+  // Prepared once: db.exec() would re-parse these for every write in every batch.
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const savepoint = db.prepare("SAVEPOINT w");
+  const release = db.prepare("RELEASE w");
+  const rollbackTo = db.prepare("ROLLBACK TO w");
 
   const flushNow = (): void => {
     scheduled = false;
@@ -129,19 +156,19 @@ function createWriteBatcher(db: Sql) {
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
-      db.exec("BEGIN IMMEDIATE");
+      begin.run();
       for (const item of batch) {
-        db.exec("SAVEPOINT w");
+        savepoint.run();
         try {
           outcomes.push({ ok: true, value: item.fn() });
-          db.exec("RELEASE w");
+          release.run();
         } catch (error) {
-          db.exec("ROLLBACK TO w");
-          db.exec("RELEASE w");
+          rollbackTo.run();
+          release.run();
           outcomes.push({ ok: false, value: error });
         }
       }
-      db.exec("COMMIT");
+      commit.run();
     } catch (error) {
       if (db.inTransaction) db.exec("ROLLBACK");
       for (const item of batch) item.reject(error);

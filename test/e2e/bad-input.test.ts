@@ -14,7 +14,11 @@ describe("bad input gets a clear error and changes nothing", () => {
   });
 
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(stack.setup.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    fetch(stack.setup.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
 
   it("rejects a webhook whose signature was made with another secret, storing nothing", async () => {
     const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
@@ -40,7 +44,9 @@ describe("bad input gets a clear error and changes nothing", () => {
 
   it("answers malformed JSON (correctly signed) with 400", async () => {
     const body = '{"object":"whatsapp_business_account","entry":[';
-    const res = await post(body, { "x-hub-signature-256": signWebhook(body, stack.sandbox.wa.config.appSecret) });
+    const res = await post(body, {
+      "x-hub-signature-256": signWebhook(body, stack.sandbox.wa.config.appSecret),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CHANNEL_PAYLOAD_INVALID");
     expect(stack.tern.store.inbox.count()).toBe(0);
@@ -63,7 +69,9 @@ describe("bad input gets a clear error and changes nothing", () => {
     );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe("1158201444");
-    const wrong = await fetch(`${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    const wrong = await fetch(
+      `${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
+    );
     expect(wrong.status).toBe(403);
   });
 
@@ -76,7 +84,9 @@ describe("bad input gets a clear error and changes nothing", () => {
     const before = stack.tern.store.flows.list().length;
     const res = await stack.http("POST", "/api/v1/flows", flow);
     expect(res.status).toBe(422);
-    const body = (await res.json()) as { error: { code: string; details: { errors: Array<{ path: string; message: string }> } } };
+    const body = (await res.json()) as {
+      error: { code: string; details: { errors: Array<{ path: string; message: string }> } };
+    };
     expect(body.error.code).toBe("FLOW_INVALID");
     const paths = body.error.details.errors.map((e) => e.path);
     expect(paths).toContain("$.steps[0].next");
@@ -102,12 +112,18 @@ describe("bad input gets a clear error and changes nothing", () => {
   it("refuses the admin API without the bearer token", async () => {
     const res = await fetch(`${stack.tern.url}/api/v1/flows`);
     expect(res.status).toBe(401);
-    const wrong = await fetch(`${stack.tern.url}/api/v1/flows`, { headers: { authorization: "Bearer wrong-token" } });
+    const wrong = await fetch(`${stack.tern.url}/api/v1/flows`, {
+      headers: { authorization: "Bearer wrong-token" },
+    });
     expect(wrong.status).toBe(401);
   });
 
   it("rejects a connection config that misses fields with 422 and paths, and never returns secrets", async () => {
-    const res = await stack.http("POST", "/api/v1/connections", { type: "salesforce", name: "bad", config: { clientId: "x" } });
+    const res = await stack.http("POST", "/api/v1/connections", {
+      type: "salesforce",
+      name: "bad",
+      config: { clientId: "x" },
+    });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { details: { errors: Array<{ path: string }> } } };
     expect(body.error.details.errors.map((e) => e.path)).toEqual(
@@ -131,7 +147,11 @@ describe("bad input gets a clear error and changes nothing", () => {
         return Buffer.alloc(0);
       }
     })();
-    for (const secret of [stack.sandbox.sf.credentials.clientSecret, stack.sandbox.sf.credentials.refreshToken, stack.sandbox.wa.config.appSecret]) {
+    for (const secret of [
+      stack.sandbox.sf.credentials.clientSecret,
+      stack.sandbox.sf.credentials.refreshToken,
+      stack.sandbox.wa.config.appSecret,
+    ]) {
       expect(raw.includes(secret)).toBe(false);
       expect(wal.includes(secret)).toBe(false);
     }

@@ -3,8 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAdminClient } from "../../src/cli/api-client.js";
-import { createCustomer, type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
-import { freePort, processSecrets, spawnTern, type TernProcess } from "../helpers/child-process.js";
+import {
+  createCustomer,
+  type Provisioned,
+  provisionSandbox,
+  type Sandbox,
+  startSandbox,
+} from "../../src/sandbox/stack.js";
+import { freePort, processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { eventually } from "../helpers/in-process.js";
 
 /**
@@ -36,7 +42,11 @@ describe("a killed server loses nothing and duplicates nothing", () => {
       };
     });
   const repliesReach = (list: Array<{ received(): unknown[] }>, n: number, timeoutMs = 20_000) =>
-    eventually(() => list.every((c) => c.received().length >= n), timeoutMs, `every customer to have ${n} replies`);
+    eventually(
+      () => list.every((c) => c.received().length >= n),
+      timeoutMs,
+      `every customer to have ${n} replies`,
+    );
 
   const assertCompleted = async (list: Array<{ from: string; received(): Array<{ text: string }> }>) => {
     await repliesReach(list, 3);

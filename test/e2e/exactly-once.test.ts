@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
+import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 describe("provider redeliveries never duplicate anything", () => {

@@ -61,7 +61,9 @@ describe("a WhatsApp conversation becomes a Salesforce Lead", () => {
     await customer.waitForReplies(1);
     const contactId = await eventually(() => stack.tern.store.contacts.list()[0]?.id);
     const delivered = await eventually(() =>
-      stack.tern.store.contacts.messages(contactId).find((m) => m.direction === "out" && m.status === "delivered"),
+      stack.tern.store.contacts
+        .messages(contactId)
+        .find((m) => m.direction === "out" && m.status === "delivered"),
     );
     expect(delivered.providerMessageId).toBe(stack.sandbox.wa.sent[0]!.wamid);
   });

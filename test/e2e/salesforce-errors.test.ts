@@ -5,12 +5,19 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 type RunView = {
   id: string;
   status: string;
-  steps: Array<{ stepId: string; status: string; error: { code: string; message: string } | null; next: string | null }>;
+  steps: Array<{
+    stepId: string;
+    status: string;
+    error: { code: string; message: string } | null;
+    next: string | null;
+  }>;
 };
 
 async function runOf(stack: Stack, status: string): Promise<RunView> {
   const list = await eventually(async () => {
-    const body = (await (await stack.http("GET", `/api/v1/runs?status=${status}`)).json()) as { items: Array<{ id: string }> };
+    const body = (await (await stack.http("GET", `/api/v1/runs?status=${status}`)).json()) as {
+      items: Array<{ id: string }>;
+    };
     return body.items.length > 0 ? body.items : null;
   });
   return (await (await stack.http("GET", `/api/v1/runs/${list[0]!.id}`)).json()) as RunView;
@@ -55,7 +62,9 @@ describe("Salesforce sessions and errors", () => {
     const warm = await reachCompanyQuestion("15551110000");
     await warm.say("Warm Co");
     await warm.waitForReplies(3);
-    const customers = await Promise.all(Array.from({ length: 50 }, (_, i) => reachCompanyQuestion(`1555222${String(1000 + i)}`)));
+    const customers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => reachCompanyQuestion(`1555222${String(1000 + i)}`)),
+    );
     stack.sandbox.sf.expireAccessTokens();
     const tokensBefore = stack.sandbox.sf.tokenRequests;
     await Promise.all(customers.map((c, i) => c.say(`Company ${i}`)));

@@ -21,7 +21,12 @@ export async function startStack(options: { flow?: unknown; tokenLatencyMs?: num
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-test-"));
   const sandbox = await startSandbox({ tokenLatencyMs: options.tokenLatencyMs });
   const tern = await startTern({
-    config: loadConfig({ TERN_PORT: "0", TERN_HOST: "127.0.0.1", TERN_DATA_DIR: dataDir, TERN_LOG_LEVEL: "silent" }),
+    config: loadConfig({
+      TERN_PORT: "0",
+      TERN_HOST: "127.0.0.1",
+      TERN_DATA_DIR: dataDir,
+      TERN_LOG_LEVEL: "silent",
+    }),
   });
   const api = createAdminClient(tern.url, tern.dataDir.adminToken);
   const setup = await provisionSandbox(api, sandbox, { flow: options.flow });
@@ -50,7 +55,11 @@ export async function startStack(options: { flow?: unknown; tokenLatencyMs?: num
 }
 
 /** Polls a condition that another process or the worker makes true (no fixed sleeps). */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -48,6 +48,8 @@ export interface WhatsAppSimulator {
   waitForSent(predicate: (message: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
   /** POST signed `sent` and `delivered` status webhooks for each accepted message; null stops. */
   deliverStatusesTo(webhookUrl: string | null): void;
+  /** Calls `listener` for every accepted message (benchmarks time replies with it); returns an unsubscribe. */
+  onSent(listener: (message: SentMessage) => void): () => void;
   /** The next n send requests (after the token check) fail with this Graph error and HTTP status. */
   failNext(n: number, graphError?: GraphError, status?: number): void;
   /** Accept and record messages but hold the answers until releaseResponses(). */
@@ -108,11 +110,13 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   let isHolding = false;
   let statusUrl: string | null = null;
   let isClosed = false;
+  const sentListeners = new Set<(message: SentMessage) => void>();
 
   function record(parsed: ParsedSend, body: Record<string, unknown>): SentMessage {
     const message: SentMessage = { ...parsed, wamid: newWamid(), body, receivedAt: Date.now() };
     sent.push(message);
     for (const wake of waiters) wake();
+    for (const listener of sentListeners) listener(message);
     return message;
   }
 
@@ -130,7 +134,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
         });
         // Meta retries a webhook that was not answered 200, with growing pauses, for up to 7 days
         // (https://developers.facebook.com/docs/graph-api/webhooks/getting-started). Scaled down here.
-        for (let attempt = 0, pauseMs = 50; attempt < STATUS_ATTEMPTS && !isClosed; attempt++, pauseMs = Math.min(pauseMs * 2, 1_000)) {
+        for (
+          let attempt = 0, pauseMs = 50;
+          attempt < STATUS_ATTEMPTS && !isClosed;
+          attempt++, pauseMs = Math.min(pauseMs * 2, 1_000)
+        ) {
           try {
             const response = await postWebhook(url, webhook, appSecret);
             await response.arrayBuffer();
@@ -270,6 +278,10 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     sent,
     statusDeliveries,
     waitForSent: waitForSent as WhatsAppSimulator["waitForSent"],
+    onSent(listener) {
+      sentListeners.add(listener);
+      return () => sentListeners.delete(listener);
+    },
     deliverStatusesTo(webhookUrl) {
       statusUrl = webhookUrl;
     },

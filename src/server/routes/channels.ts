@@ -12,7 +12,10 @@ const CreateBody = z.object({
   name: z.string().min(1).max(100),
   config: z.record(z.string(), z.unknown()).describe("Provider config; secret fields are write-only"),
 });
-const PatchBody = z.object({ name: z.string().min(1).max(100).optional(), config: z.record(z.string(), z.unknown()).optional() });
+const PatchBody = z.object({
+  name: z.string().min(1).max(100).optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** Messaging channels. Each answers with the webhook URL to paste into the provider's console. */
 export const channelRoutes =
@@ -38,7 +41,9 @@ export const channelRoutes =
     app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) =>
       reply.status(201).send(view(await admin.create(req.body))),
     );
-    app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) => view(admin.get(req.params.id)));
+    app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) =>
+      view(admin.get(req.params.id)),
+    );
     app.patch("/channels/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
       view(await admin.update(req.params.id, req.body)),
     );

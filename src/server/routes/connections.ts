@@ -11,7 +11,10 @@ const CreateBody = z.object({
   name: z.string().min(1).max(100).describe("Name flows use in a step's `connection`"),
   config: z.record(z.string(), z.unknown()).describe("Connector config; secret fields are write-only"),
 });
-const PatchBody = z.object({ name: z.string().min(1).max(100).optional(), config: z.record(z.string(), z.unknown()).optional() });
+const PatchBody = z.object({
+  name: z.string().min(1).max(100).optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** Connections to business systems (Salesforce). Secrets are write-only. */
 export const connectionRoutes =
@@ -36,7 +39,9 @@ export const connectionRoutes =
       const record = await admin.create(req.body);
       return reply.status(201).send(admin.toPublic(record));
     });
-    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) => admin.toPublic(admin.get(req.params.id)));
+    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) =>
+      admin.toPublic(admin.get(req.params.id)),
+    );
     app.patch("/connections/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
       admin.toPublic(await admin.update(req.params.id, req.body)),
     );

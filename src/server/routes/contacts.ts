@@ -12,7 +12,12 @@ export const contactRoutes =
     const tags = ["contacts"];
     app.get(
       "/contacts",
-      { schema: { tags, querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) } },
+      {
+        schema: {
+          tags,
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        },
+      },
       async (req) => ({ items: deps.store.contacts.list(req.query.limit) }),
     );
     app.get("/contacts/:id", { schema: { tags, params: z.object({ id: z.string() }) } }, async (req) => {

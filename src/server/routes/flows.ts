@@ -5,7 +5,9 @@ import { flowJsonSchema } from "../../flows/json-schema.js";
 import type { AppDeps } from "../app.js";
 
 const IdParams = z.object({ id: z.string() });
-const FlowFile = z.unknown().describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/flows/schema");
+const FlowFile = z
+  .unknown()
+  .describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/flows/schema");
 const PublishBody = z.object({ version: z.number().int().positive().optional() }).optional();
 
 /** Flow files: validate, import (new version), publish, export. */
@@ -23,7 +25,9 @@ export const flowRoutes =
     app.post("/flows", { schema: { tags, body: FlowFile } }, async (req, reply) =>
       reply.status(201).send(await deps.flows.create(req.body)),
     );
-    app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) => deps.flows.get(req.params.id));
+    app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) =>
+      deps.flows.get(req.params.id),
+    );
     app.put("/flows/:id", { schema: { tags, params: IdParams, body: FlowFile } }, async (req, reply) =>
       reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
     );
@@ -36,7 +40,13 @@ export const flowRoutes =
     });
     app.get(
       "/flows/:id/export",
-      { schema: { tags, params: IdParams, querystring: z.object({ version: z.coerce.number().int().positive().optional() }) } },
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          querystring: z.object({ version: z.coerce.number().int().positive().optional() }),
+        },
+      },
       async (req) => deps.flows.definition(req.params.id, req.query.version),
     );
   };

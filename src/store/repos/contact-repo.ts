@@ -53,9 +53,19 @@ export function createContactRepo(store: SqliteStore) {
         .map(toContact);
     },
     /** Inside `store.write`: finds or creates the contact, refreshing phone and name. */
-    upsert(channelId: string, address: string, phone: string | null, name: string | null, now: number): Contact {
+    upsert(
+      channelId: string,
+      address: string,
+      phone: string | null,
+      name: string | null,
+      now: number,
+    ): Contact {
       const existing = store.get(
-        q.selectFrom("contacts").selectAll().where("channel_id", "=", channelId).where("address", "=", address),
+        q
+          .selectFrom("contacts")
+          .selectAll()
+          .where("channel_id", "=", channelId)
+          .where("address", "=", address),
       );
       if (existing) {
         if ((phone && phone !== existing.phone) || (name && name !== existing.name)) {

@@ -46,7 +46,11 @@ export function createFlowRepo(store: SqliteStore) {
     },
     version(flowId: string, version: number): FlowVersionRow | undefined {
       const r = store.get(
-        q.selectFrom("flow_versions").selectAll().where("flow_id", "=", flowId).where("version", "=", version),
+        q
+          .selectFrom("flow_versions")
+          .selectAll()
+          .where("flow_id", "=", flowId)
+          .where("version", "=", version),
       );
       return r
         ? {
@@ -67,7 +71,12 @@ export function createFlowRepo(store: SqliteStore) {
             .where("flow_id", "=", flowId)
             .orderBy("version"),
         )
-        .map((r) => ({ flowId: r.flow_id, version: r.version, createdAt: r.created_at, publishedAt: r.published_at }));
+        .map((r) => ({
+          flowId: r.flow_id,
+          version: r.version,
+          createdAt: r.created_at,
+          publishedAt: r.published_at,
+        }));
     },
     /** Published flows with their definitions, for the router. */
     published(): Array<{ id: string; version: number; definition: unknown }> {
@@ -76,7 +85,9 @@ export function createFlowRepo(store: SqliteStore) {
           q
             .selectFrom("flows")
             .innerJoin("flow_versions", (j) =>
-              j.onRef("flow_versions.flow_id", "=", "flows.id").onRef("flow_versions.version", "=", "flows.published_version"),
+              j
+                .onRef("flow_versions.flow_id", "=", "flows.id")
+                .onRef("flow_versions.version", "=", "flows.published_version"),
             )
             .select(["flows.id", "flow_versions.version", "flow_versions.definition_json"])
             .orderBy("flows.updated_at", "desc"),
@@ -119,7 +130,9 @@ export function createFlowRepo(store: SqliteStore) {
           published_at: null,
         }),
       );
-      store.run(q.updateTable("flows").set({ latest_version: version, name, updated_at: now }).where("id", "=", id));
+      store.run(
+        q.updateTable("flows").set({ latest_version: version, name, updated_at: now }).where("id", "=", id),
+      );
       return version;
     },
     /** Inside `store.write`. */
@@ -131,7 +144,9 @@ export function createFlowRepo(store: SqliteStore) {
           .where("flow_id", "=", id)
           .where("version", "=", version),
       );
-      store.run(q.updateTable("flows").set({ published_version: version, updated_at: now }).where("id", "=", id));
+      store.run(
+        q.updateTable("flows").set({ published_version: version, updated_at: now }).where("id", "=", id),
+      );
     },
   };
 }

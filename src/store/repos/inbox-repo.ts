@@ -29,19 +29,21 @@ export function createInboxRepo(store: SqliteStore) {
           continue;
         }
         const key = conversationKey(channelId, event.from);
-        const result = store.run(
+        // The webhook hot path: compiled once, bound per message (values in column order).
+        const insert = store.prepared("inbox.insert", () =>
           q
             .insertInto("inbox")
             .values({
-              channel_id: channelId,
-              provider_message_id: event.providerMessageId,
-              conversation_key: key,
-              event_json: JSON.stringify(event),
-              received_at: now,
+              channel_id: "",
+              provider_message_id: "",
+              conversation_key: "",
+              event_json: "",
+              received_at: 0,
               processed_at: null,
             })
             .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
         );
+        const result = insert.run(channelId, event.providerMessageId, key, JSON.stringify(event), now, null);
         if (result.changes > 0) touched.add(key);
       }
       return [...touched];
@@ -73,7 +75,13 @@ export function createInboxRepo(store: SqliteStore) {
     },
     /** Inside `store.write`. */
     markProcessed(id: number, now: number): void {
-      store.run(q.updateTable("inbox").set({ processed_at: now }).where("id", "=", id).where("processed_at", "is", null));
+      store.run(
+        q
+          .updateTable("inbox")
+          .set({ processed_at: now })
+          .where("id", "=", id)
+          .where("processed_at", "is", null),
+      );
     },
     count(channelId?: string): number {
       let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));
@@ -85,7 +93,14 @@ export function createInboxRepo(store: SqliteStore) {
 export type InboxRepo = ReturnType<typeof createInboxRepo>;
 
 /** Delivery statuses only move forward (a late "delivered" never overwrites "read"). */
-const statusRank: Record<string, number> = { pending: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
+const statusRank: Record<string, number> = {
+  pending: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+};
 
 function applyStatus(store: SqliteStore, channelId: string, event: StatusEvent, now: number): void {
   const { q } = store;

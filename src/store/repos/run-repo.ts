@@ -63,7 +63,14 @@ export function createRunRepo(store: SqliteStore) {
       if (filter.flowId) query = query.where("flow_id", "=", filter.flowId);
       if (filter.status) query = query.where("status", "=", filter.status);
       if (filter.contactId) query = query.where("contact_id", "=", filter.contactId);
-      return store.all(query.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit ?? 100)).map(toRun);
+      return store
+        .all(
+          query
+            .orderBy("created_at", "desc")
+            .orderBy("id", "desc")
+            .limit(filter.limit ?? 100),
+        )
+        .map(toRun);
     },
     /** The run that is waiting for (or working on) this conversation, if any. */
     activeFor(conversationKey: string): RunRow | undefined {

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { packageRoot } from "../../src/core/paths.js";
+import { packageRoot } from "../core/paths.js";
 
 /**
  * Tern as a separate OS process (`node dist/src/cli.js serve`), so tests can SIGKILL it at any
- * moment and start it again on the same data directory. Requires `npm run build` (npm test runs it).
+ * moment and start it again on the same data directory; benchmarks measure it from outside.
+ * Requires `npm run build` (npm test and npm run bench run it).
  */
 export interface TernProcess {
   url: string;
@@ -26,12 +27,20 @@ export interface TernProcessOptions {
 }
 
 export function processSecrets() {
-  return { adminToken: `test_${randomBytes(16).toString("hex")}`, secretKey: randomBytes(32).toString("hex") };
+  return {
+    adminToken: `test_${randomBytes(16).toString("hex")}`,
+    secretKey: randomBytes(32).toString("hex"),
+  };
 }
 
 export async function spawnTern(options: TernProcessOptions): Promise<TernProcess> {
   const cli = path.join(packageRoot(), "dist", "src", "cli.js");
-  const args = [cli, "serve", ...(options.noWorker ? ["--no-worker"] : [])];
+  const args = [
+    ...(process.env.TERN_NODE_ARGS ? process.env.TERN_NODE_ARGS.split(" ") : []),
+    cli,
+    "serve",
+    ...(options.noWorker ? ["--no-worker"] : []),
+  ];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,

@@ -1,0 +1,126 @@
+import http from "node:http";
+
+/**
+ * Open-loop load: requests are issued on a fixed schedule whatever the server does, and each
+ * latency is measured from the moment the request was *due*, so a stalled server shows up in
+ * the percentiles instead of silently slowing the generator (no coordinated omission).
+ */
+export interface LoadResult {
+  offeredPerSec: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  achievedPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface PreparedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export function createClient(baseUrl: string, maxSockets = 256) {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  return {
+    post(req: PreparedRequest): Promise<number> {
+      return new Promise((resolve) => {
+        const r = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: "POST",
+            path: req.path,
+            agent,
+            headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        r.on("error", () => resolve(0));
+        r.end(req.body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** Issues `make(i)` at `ratePerSec` for `durationMs`; waits for every answer. */
+export async function openLoop(
+  ratePerSec: number,
+  durationMs: number,
+  fire: (i: number) => Promise<boolean>,
+): Promise<LoadResult> {
+  const total = Math.round((ratePerSec * durationMs) / 1000);
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  let issued = 0;
+  const pending: Array<Promise<void>> = [];
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) * ratePerSec) / 1000) + 1);
+      while (issued < due) {
+        const i = issued++;
+        const dueAt = start + (i * 1000) / ratePerSec;
+        pending.push(
+          fire(i).then((isOk) => {
+            latencies.push(performance.now() - dueAt);
+            if (isOk) ok++;
+            else errors++;
+          }),
+        );
+      }
+      if (issued >= total) resolve();
+      else setImmediate(tick);
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  const elapsed = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  return {
+    offeredPerSec: ratePerSec,
+    sent: total,
+    ok,
+    errors,
+    achievedPerSec: (ok * 1000) / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+  };
+}
+
+/** Keeps `concurrency` requests in flight for `durationMs`: the most the server can take. */
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  fire: (i: number) => Promise<boolean>,
+): Promise<{ perSec: number; ok: number; errors: number }> {
+  let i = 0;
+  let ok = 0;
+  let errors = 0;
+  const end = performance.now() + durationMs;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        if (await fire(i++)) ok++;
+        else errors++;
+      }
+    }),
+  );
+  return { perSec: (ok * 1000) / (performance.now() - start), ok, errors };
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import { templatePath } from "../src/core/paths.js";
+import type { SentMessage } from "../src/sandbox/whatsapp/index.js";
+import { closedLoop, createClient, openLoop, type PreparedRequest, percentile } from "./load.js";
+import { startBenchStack } from "./stack.js";
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  isMet: boolean;
+  note?: string;
+}
+
+const leadFlow = () => JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
+const echoFlow = {
+  schema: "tern.flow/v1",
+  name: "Echo",
+  trigger: { type: "message", channels: ["whatsapp"] },
+  steps: [{ id: "echo", type: "send", text: "Got it: {{ message.text }}" }],
+};
+
+const phone = (prefix: number, i: number) => `${prefix}${String(i).padStart(7, "0")}`;
+
+/** Resolves per recipient when the simulator accepts the n-th message to it. */
+function replyWatcher(onSent: (l: (m: SentMessage) => void) => () => void) {
+  const counts = new Map<string, number>();
+  const waiters = new Map<string, Array<{ n: number; resolve: (t: number) => void }>>();
+  const off = onSent((m) => {
+    const n = (counts.get(m.to) ?? 0) + 1;
+    counts.set(m.to, n);
+    const list = waiters.get(m.to);
+    if (!list) return;
+    for (const w of list.filter((x) => x.n <= n)) w.resolve(performance.now());
+    waiters.set(
+      m.to,
+      list.filter((x) => x.n > n),
+    );
+  });
+  return {
+    count: (to: string) => counts.get(to) ?? 0,
+    total: () => [...counts.values()].reduce((a, b) => a + b, 0),
+    wait(to: string, n: number): Promise<number> {
+      if ((counts.get(to) ?? 0) >= n) return Promise.resolve(performance.now());
+      return new Promise((resolve) => {
+        const list = waiters.get(to) ?? [];
+        list.push({ n, resolve });
+        waiters.set(to, list);
+      });
+    },
+    off,
+  };
+}
+
+export async function durableAck(): Promise<Figure[]> {
+  const stack = await startBenchStack({ noWorker: true });
+  const client = createClient(stack.tern.url);
+  try {
+    // Signed bodies are built before the clock starts, so the generator spends its CPU on sending.
+    const prebuilt = (base: number, n: number) =>
+      Array.from({ length: n }, (_, i) => stack.webhook(phone(base, i), "hello"));
+    const fire = (requests: PreparedRequest[]) => async (i: number) =>
+      (await client.post(requests[i % requests.length]!)) === 200;
+    await closedLoop(32, 1_000, fire(prebuilt(3100, 5_000))); // warm-up
+    const max = await closedLoop(64, 5_000, fire(prebuilt(3200, 60_000)));
+    const sustained = await openLoop(5_000, 5_000, fire(prebuilt(3300, 25_000)));
+    const at1k = await openLoop(1_000, 5_000, fire(prebuilt(3400, 5_000)));
+    return [
+      {
+        name: "durable ack, max (64 in flight, 5 s)",
+        value: max.perSec,
+        unit: "webhooks/s",
+        target: "≥ 5,000",
+        isMet: max.perSec >= 5_000,
+        note: `${max.errors} errors`,
+      },
+      {
+        name: "durable ack, 5,000/s offered for 5 s",
+        value: sustained.achievedPerSec,
+        unit: "webhooks/s",
+        target: "≥ 5,000",
+        isMet: sustained.achievedPerSec >= 4_900 && sustained.errors === 0,
+        note: `p50 ${sustained.p50.toFixed(1)} ms, p99 ${sustained.p99.toFixed(1)} ms, ${sustained.errors} errors`,
+      },
+      {
+        name: "durable ack p99 at 1,000/s offered",
+        value: at1k.p99,
+        unit: "ms",
+        target: "≤ 10",
+        isMet: at1k.p99 <= 10,
+        note: `p50 ${at1k.p50.toFixed(2)} ms, max ${at1k.max.toFixed(1)} ms`,
+      },
+    ];
+  } finally {
+    client.close();
+    await stack.close();
+  }
+}
+
+export async function pipeline(): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: echoFlow });
+  const client = createClient(stack.tern.url);
+  const replies = replyWatcher(stack.sandbox.wa.onSent);
+  try {
+    const figures: Figure[] = [];
+    for (const rate of [1_000, 1_500]) {
+      const base = 4000 + rate;
+      const before = replies.total();
+      const start = performance.now();
+      const load = await openLoop(
+        rate,
+        5_000,
+        async (i) => (await client.post(stack.webhook(phone(base, i), "ping"))) === 200,
+      );
+      const expected = load.ok;
+      const deadline = performance.now() + 30_000;
+      while (replies.total() - before < expected && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      const elapsedS = (performance.now() - start) / 1000;
+      const done = replies.total() - before;
+      const perSec = done / elapsedS;
+      figures.push({
+        name: `full pipeline, ${rate.toLocaleString("en")}/s offered for 5 s`,
+        value: perSec,
+        unit: "messages/s",
+        target: "≥ 1,000",
+        isMet: perSec >= 1_000 && done === expected,
+        note: `${done}/${expected} replies, ingest p99 ${load.p99.toFixed(1)} ms`,
+      });
+    }
+    return figures;
+  } finally {
+    replies.off();
+    client.close();
+    await stack.close();
+  }
+}
+
+export async function leadLatency(): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: leadFlow() });
+  const client = createClient(stack.tern.url);
+  const replies = replyWatcher(stack.sandbox.wa.onSent);
+  const latencies: number[] = [];
+  try {
+    const conversation = async (i: number) => {
+      const from = phone(5500, i);
+      const say = async (text: string) => (await client.post(stack.webhook(from, text))) === 200;
+      if (!(await say("hi"))) return false;
+      await replies.wait(from, 1);
+      if (!(await say(`Person ${i}`))) return false;
+      await replies.wait(from, 2);
+      const sentAt = performance.now();
+      if (!(await say(`Company ${i}`))) return false;
+      const confirmedAt = await replies.wait(from, 3);
+      latencies.push(confirmedAt - sentAt);
+      return true;
+    };
+    const load = await openLoop(100, 10_000, conversation);
+    latencies.sort((a, b) => a - b);
+    const leads = stack.sandbox.sf.records("Lead").length;
+    const p99 = percentile(latencies, 99);
+    return [
+      {
+        name: "last message → Lead created and confirmed, p99 at 100 conversations/s",
+        value: p99,
+        unit: "ms",
+        target: "≤ 50",
+        isMet: p99 <= 50 && leads === load.ok,
+        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads} leads for ${load.ok} conversations`,
+      },
+    ];
+  } finally {
+    replies.off();
+    client.close();
+    await stack.close();
+  }
+}
+
+export async function memory(): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: leadFlow() });
+  const client = createClient(stack.tern.url, 64);
+  const replies = replyWatcher(stack.sandbox.wa.onSent);
+  try {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const idle = stack.rssMb();
+    const n = 10_000;
+    await openLoop(
+      2_000,
+      (n / 2_000) * 1000,
+      async (i) => (await client.post(stack.webhook(phone(6600, i), "hi"))) === 200,
+    );
+    const deadline = performance.now() + 60_000;
+    while (replies.total() < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 3_000));
+    const waiting = stack.rssMb();
+    return [
+      { name: "idle RSS", value: idle, unit: "MB", target: "≤ 80", isMet: idle <= 80 },
+      {
+        name: "RSS added by 10,000 conversations waiting for a reply",
+        value: waiting - idle,
+        unit: "MB",
+        target: "≤ 10",
+        isMet: waiting - idle <= 10,
+        note: `${replies.total()} questions sent; RSS ${waiting.toFixed(1)} MB after`,
+      },
+    ];
+  } finally {
+    replies.off();
+    client.close();
+    await stack.close();
+  }
+}
