@@ -19,7 +19,10 @@ export const Config = z.object({
    * arrives within this time (WhatsApp has no idempotency key; its statuses echo ours).
    */
   TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
-  /** SQLite synchronous mode; FULL makes every acknowledged webhook survive power loss. */
+  /**
+   * FULL: a webhook is acknowledged only after its commit is fsynced (survives power loss).
+   * NORMAL: after it is written to the WAL (survives a process crash, not a power cut).
+   */
   TERN_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
 });
 export type Config = z.infer<typeof Config>;

@@ -1,6 +1,7 @@
 /**
  * One lane per conversation: tasks of a conversation run one at a time, in the order they
- * were queued; different conversations run concurrently. `drain` is called whenever a lane has
+ * were queued; different conversations run concurrently, up to `maxActive` at once (the rest
+ * wait their turn in arrival order). `drain` is called whenever a lane has
  * no queued task left, so the owner can pull more work (e.g. the next inbox row) for it.
  */
 export interface Lanes {
@@ -16,10 +17,18 @@ export interface Lanes {
 export function createLanes(options: {
   drain: (key: string) => (() => Promise<void>) | null;
   onError: (key: string, error: unknown) => void;
+  /**
+   * Lanes running at once. Unbounded concurrency would let a burst of 10,000 conversations
+   * start 10,000 provider calls together: memory balloons and everything gets slower.
+   */
+  maxActive?: number;
 }): Lanes {
   const queues = new Map<string, Array<() => Promise<void>>>();
   const running = new Set<string>();
   const pokedWhileRunning = new Set<string>();
+  /** Lanes with work that wait for a free slot, oldest first (Sets keep insertion order). */
+  const waiting = new Set<string>();
+  const maxActive = options.maxActive ?? 64;
   let idleWaiters: Array<() => void> = [];
 
   const run = async (key: string): Promise<void> => {
@@ -44,8 +53,9 @@ export function createLanes(options: {
       }
     } finally {
       running.delete(key);
-      if (pokedWhileRunning.delete(key) || queues.has(key)) start(key);
-      else if (running.size === 0) {
+      if (pokedWhileRunning.delete(key) || queues.has(key)) waiting.add(key);
+      startWaiting();
+      if (running.size === 0 && waiting.size === 0) {
         const waiters = idleWaiters;
         idleWaiters = [];
         for (const w of waiters) w();
@@ -58,7 +68,19 @@ export function createLanes(options: {
       pokedWhileRunning.add(key);
       return;
     }
+    if (running.size >= maxActive) {
+      waiting.add(key);
+      return;
+    }
     void run(key);
+  };
+
+  const startWaiting = (): void => {
+    for (const key of waiting) {
+      if (running.size >= maxActive) return;
+      waiting.delete(key);
+      start(key);
+    }
   };
 
   return {
@@ -69,7 +91,8 @@ export function createLanes(options: {
       start(key);
     },
     poke: start,
-    idle: () => (running.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    idle: () =>
+      running.size === 0 && waiting.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)),
     active: () => running.size,
   };
 }

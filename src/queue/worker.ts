@@ -57,8 +57,7 @@ export function createWorker(deps: WorkerDeps) {
       },
       transcript: () =>
         store.contacts
-          .messages(contact.id, 500)
-          .filter((m) => m.runId === run.id)
+          .messagesOfRun(run.id)
           .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
           .join("\n"),
       now: () => clock.now(),
@@ -116,15 +115,7 @@ export function createWorker(deps: WorkerDeps) {
         status: "received",
         now,
       });
-      if (active?.status === "waiting") {
-        store.db.run(
-          store.db.q
-            .updateTable("messages")
-            .set({ run_id: active.id })
-            .where("effect_key", "=", `in:${item.id}`)
-            .where("run_id", "is", null),
-        );
-      }
+      if (active?.status === "waiting") store.contacts.assignRun(`in:${item.id}`, active.id);
       return c;
     });
 
@@ -165,9 +156,8 @@ export function createWorker(deps: WorkerDeps) {
     // never a message that would start a second run.
     await store.write(() => {
       store.runs.insert(row);
-      store.db.run(
-        store.db.q.updateTable("messages").set({ run_id: runId }).where("effect_key", "=", `in:${item.id}`),
-      );
+      store.contacts.assignRun(`in:${item.id}`, runId);
+
       store.inbox.markProcessed(item.id, now);
     });
     await advance({ ...row, updatedAt: now }, { type: "start", message: msg, inboxId: item.id });

@@ -48,6 +48,7 @@ export const migrations: Migration[] = [
         error_json TEXT, created_at INTEGER NOT NULL);
       CREATE INDEX messages_contact ON messages (contact_id, created_at);
       CREATE INDEX messages_provider ON messages (channel_id, provider_message_id);
+      CREATE INDEX messages_run ON messages (run_id, created_at);
       CREATE TABLE runs (
         id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, flow_version INTEGER NOT NULL,
         channel_id TEXT NOT NULL, contact_id TEXT NOT NULL, conversation_key TEXT NOT NULL,

@@ -1,4 +1,5 @@
 import { newId } from "../../core/ids.js";
+import type { Database } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /** Contacts (one per channel address) and the messages exchanged with them. */
@@ -22,29 +23,102 @@ export interface MessageRow {
   createdAt: number;
 }
 
+const toContact = (r: Database["contacts"]): Contact => ({
+  id: r.id,
+  channelId: r.channel_id,
+  address: r.address,
+  phone: r.phone,
+  name: r.name,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toMessage = (r: Database["messages"]): MessageRow => ({
+  id: r.id,
+  direction: r.direction,
+  text: r.text,
+  status: r.status,
+  providerMessageId: r.provider_message_id,
+  runId: r.run_id,
+  createdAt: r.created_at,
+});
+
 export function createContactRepo(store: SqliteStore) {
   const { q } = store;
-  const toContact = (r: {
-    id: string;
-    channel_id: string;
-    address: string;
-    phone: string | null;
-    name: string | null;
-    created_at: number;
-    updated_at: number;
-  }): Contact => ({
-    id: r.id,
-    channelId: r.channel_id,
-    address: r.address,
-    phone: r.phone,
-    name: r.name,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
+  const s = {
+    byId: () => store.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
+    byAddress: () =>
+      store.statement("contacts.byAddress", (p) =>
+        q.selectFrom("contacts").selectAll().where("channel_id", "=", p("channelId")).where("address", "=", p("address")),
+      ),
+    insert: () =>
+      store.statement("contacts.insert", (p) =>
+        q.insertInto("contacts").values({
+          id: p("id"),
+          channel_id: p("channelId"),
+          address: p("address"),
+          phone: p("phone"),
+          name: p("name"),
+          created_at: p("now"),
+          updated_at: p("now"),
+        }),
+      ),
+    update: () =>
+      store.statement("contacts.update", (p) =>
+        q
+          .updateTable("contacts")
+          .set({ phone: p("phone"), name: p("name"), updated_at: p("now") })
+          .where("id", "=", p("id")),
+      ),
+    addMessage: () =>
+      store.statement("messages.insert", (p) =>
+        q
+          .insertInto("messages")
+          .values({
+            id: p("id"),
+            channel_id: p("channelId"),
+            contact_id: p("contactId"),
+            direction: p("direction"),
+            text: p("text"),
+            provider_message_id: p("providerMessageId"),
+            effect_key: p("effectKey"),
+            run_id: p("runId"),
+            status: p("status"),
+            status_at: null,
+            error_json: null,
+            created_at: p("now"),
+          })
+          .onConflict((oc) => oc.column("effect_key").doNothing()),
+      ),
+    markSent: () =>
+      store.statement("messages.markSent", (p) =>
+        q
+          .updateTable("messages")
+          .set({ provider_message_id: p("providerMessageId"), status: "sent", status_at: p("now") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("status", "in", ["pending", "sending"]),
+      ),
+    assignRun: () =>
+      store.statement("messages.assignRun", (p) =>
+        q
+          .updateTable("messages")
+          .set({ run_id: p("runId") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("run_id", "is", null),
+      ),
+    byEffectKey: () =>
+      store.statement("messages.byEffectKey", (p) =>
+        q.selectFrom("messages").selectAll().where("effect_key", "=", p("effectKey")),
+      ),
+    ofRun: () =>
+      store.statement("messages.ofRun", (p) =>
+        q.selectFrom("messages").selectAll().where("run_id", "=", p("runId")).orderBy("created_at").orderBy("id"),
+      ),
+  };
 
   return {
     get(id: string): Contact | undefined {
-      const r = store.get(q.selectFrom("contacts").selectAll().where("id", "=", id));
+      const r = s.byId().get({ id });
       return r ? toContact(r) : undefined;
     },
     list(limit = 100, offset = 0): Contact[] {
@@ -53,44 +127,20 @@ export function createContactRepo(store: SqliteStore) {
         .map(toContact);
     },
     /** Inside `store.write`: finds or creates the contact, refreshing phone and name. */
-    upsert(
-      channelId: string,
-      address: string,
-      phone: string | null,
-      name: string | null,
-      now: number,
-    ): Contact {
-      const existing = store.get(
-        q
-          .selectFrom("contacts")
-          .selectAll()
-          .where("channel_id", "=", channelId)
-          .where("address", "=", address),
-      );
+    upsert(channelId: string, address: string, phone: string | null, name: string | null, now: number): Contact {
+      const existing = s.byAddress().get({ channelId, address });
       if (existing) {
-        if ((phone && phone !== existing.phone) || (name && name !== existing.name)) {
-          store.run(
-            q
-              .updateTable("contacts")
-              .set({ phone: phone ?? existing.phone, name: name ?? existing.name, updated_at: now })
-              .where("id", "=", existing.id),
-          );
+        const next = { ...existing, phone: phone ?? existing.phone, name: name ?? existing.name };
+        if (next.phone !== existing.phone || next.name !== existing.name) {
+          s.update().run({ id: existing.id, phone: next.phone, name: next.name, now });
         }
-        return toContact({ ...existing, phone: phone ?? existing.phone, name: name ?? existing.name });
+        return toContact(next);
       }
-      const row = {
-        id: newId("ct", now),
-        channel_id: channelId,
-        address,
-        phone,
-        name,
-        created_at: now,
-        updated_at: now,
-      };
-      store.run(q.insertInto("contacts").values(row));
-      return toContact(row);
+      const id = newId("ct", now);
+      s.insert().run({ id, channelId, address, phone, name, now });
+      return { id, channelId, address, phone, name, createdAt: now, updatedAt: now };
     },
-    /** Inside `store.write`. */
+    /** Inside `store.write`. Idempotent per effect key. */
     addMessage(m: {
       channelId: string;
       contactId: string;
@@ -102,35 +152,15 @@ export function createContactRepo(store: SqliteStore) {
       status: string;
       now: number;
     }): void {
-      store.run(
-        q
-          .insertInto("messages")
-          .values({
-            id: newId("msg", m.now),
-            channel_id: m.channelId,
-            contact_id: m.contactId,
-            direction: m.direction,
-            text: m.text,
-            provider_message_id: m.providerMessageId,
-            effect_key: m.effectKey,
-            run_id: m.runId,
-            status: m.status,
-            status_at: null,
-            error_json: null,
-            created_at: m.now,
-          })
-          .onConflict((oc) => oc.column("effect_key").doNothing()),
-      );
+      s.addMessage().run({ id: newId("msg", m.now), ...m });
+    },
+    /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
+    assignRun(effectKey: string, runId: string): void {
+      s.assignRun().run({ effectKey, runId });
     },
     /** Inside `store.write`: an outbound message was accepted by the provider. */
     markSent(effectKey: string, providerMessageId: string, now: number): void {
-      store.run(
-        q
-          .updateTable("messages")
-          .set({ provider_message_id: providerMessageId, status: "sent", status_at: now })
-          .where("effect_key", "=", effectKey)
-          .where("status", "in", ["pending", "sending"]),
-      );
+      s.markSent().run({ effectKey, providerMessageId, now });
     },
     messages(contactId: string, limit = 200): MessageRow[] {
       return store
@@ -143,29 +173,15 @@ export function createContactRepo(store: SqliteStore) {
             .orderBy("id")
             .limit(limit),
         )
-        .map((r) => ({
-          id: r.id,
-          direction: r.direction,
-          text: r.text,
-          status: r.status,
-          providerMessageId: r.provider_message_id,
-          runId: r.run_id,
-          createdAt: r.created_at,
-        }));
+        .map(toMessage);
+    },
+    /** The messages of one run, in order (the transcript). */
+    messagesOfRun(runId: string): MessageRow[] {
+      return s.ofRun().all({ runId }).map(toMessage);
     },
     messageByEffectKey(effectKey: string): MessageRow | undefined {
-      const r = store.get(q.selectFrom("messages").selectAll().where("effect_key", "=", effectKey));
-      return r
-        ? {
-            id: r.id,
-            direction: r.direction,
-            text: r.text,
-            status: r.status,
-            providerMessageId: r.provider_message_id,
-            runId: r.run_id,
-            createdAt: r.created_at,
-          }
-        : undefined;
+      const r = s.byEffectKey().get({ effectKey });
+      return r ? toMessage(r) : undefined;
     },
   };
 }

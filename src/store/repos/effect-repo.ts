@@ -17,9 +17,37 @@ export interface EffectRow {
 
 export function createEffectRepo(store: SqliteStore) {
   const { q } = store;
+  const byKey = () =>
+    store.statement("effects.get", (p) => q.selectFrom("effects").selectAll().where("key", "=", p("key")));
+  const begin = () =>
+    store.statement("effects.begin", (p) =>
+      q
+        .insertInto("effects")
+        .values({
+          key: p("key"),
+          kind: p("kind"),
+          status: "in_flight",
+          result_json: null,
+          error_json: null,
+          attempts: 1,
+          intent_at: p("now"),
+          done_at: null,
+        })
+        .onConflict((oc) =>
+          oc.column("key").doUpdateSet((eb) => ({ attempts: eb("effects.attempts", "+", 1), status: "in_flight" })),
+        ),
+    );
+  const settle = () =>
+    store.statement("effects.settle", (p) =>
+      q
+        .updateTable("effects")
+        .set({ status: p("status"), result_json: p("result"), error_json: p("error"), done_at: p("now") })
+        .where("key", "=", p("key")),
+    );
+
   return {
     get(key: string): EffectRow | undefined {
-      const r = store.get(q.selectFrom("effects").selectAll().where("key", "=", key));
+      const r = byKey().get({ key });
       return r
         ? {
             key: r.key,
@@ -34,43 +62,15 @@ export function createEffectRepo(store: SqliteStore) {
     },
     /** Inside `store.write`: records the intent (or a new attempt) before the call. */
     begin(key: string, kind: string, now: number): void {
-      store.run(
-        q
-          .insertInto("effects")
-          .values({
-            key,
-            kind,
-            status: "in_flight",
-            result_json: null,
-            error_json: null,
-            attempts: 1,
-            intent_at: now,
-            done_at: null,
-          })
-          .onConflict((oc) =>
-            oc
-              .column("key")
-              .doUpdateSet((eb) => ({ attempts: eb("effects.attempts", "+", 1), status: "in_flight" })),
-          ),
-      );
+      begin().run({ key, kind, now });
     },
     /** Inside `store.write`. */
     finish(key: string, result: unknown, now: number): void {
-      store.run(
-        q
-          .updateTable("effects")
-          .set({ status: "done", result_json: JSON.stringify(result ?? null), done_at: now })
-          .where("key", "=", key),
-      );
+      settle().run({ key, status: "done", result: JSON.stringify(result ?? null), error: null, now });
     },
     /** Inside `store.write`: a definitive failure (the effect did not happen). */
     fail(key: string, error: { code: string; message: string }, now: number): void {
-      store.run(
-        q
-          .updateTable("effects")
-          .set({ status: "failed", error_json: JSON.stringify(error), done_at: now })
-          .where("key", "=", key),
-      );
+      settle().run({ key, status: "failed", result: null, error: JSON.stringify(error), now });
     },
   };
 }

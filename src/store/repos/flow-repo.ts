@@ -78,22 +78,20 @@ export function createFlowRepo(store: SqliteStore) {
           publishedAt: r.published_at,
         }));
     },
-    /** Published flows with their definitions, for the router. */
-    published(): Array<{ id: string; version: number; definition: unknown }> {
+    /** Published flow versions, for the router (definitions come from the flow cache). */
+    published(): Array<{ id: string; version: number }> {
       return store
-        .all(
+        .statement("flows.published", () =>
           q
             .selectFrom("flows")
-            .innerJoin("flow_versions", (j) =>
-              j
-                .onRef("flow_versions.flow_id", "=", "flows.id")
-                .onRef("flow_versions.version", "=", "flows.published_version"),
-            )
-            .select(["flows.id", "flow_versions.version", "flow_versions.definition_json"])
-            .orderBy("flows.updated_at", "desc"),
+            .select(["id", "published_version"])
+            .where("published_version", "is not", null)
+            .orderBy("updated_at", "desc"),
         )
-        .map((r) => ({ id: r.id, version: r.version, definition: JSON.parse(r.definition_json) }));
+        .all()
+        .map((r) => ({ id: r.id, version: r.published_version ?? 0 }));
     },
+
     /** Inside `store.write`. */
     create(id: string, name: string, definition: unknown, now: number): void {
       store.run(

@@ -29,35 +29,37 @@ export function createInboxRepo(store: SqliteStore) {
           continue;
         }
         const key = conversationKey(channelId, event.from);
-        // The webhook hot path: compiled once, bound per message (values in column order).
-        const insert = store.prepared("inbox.insert", () =>
-          q
-            .insertInto("inbox")
-            .values({
-              channel_id: "",
-              provider_message_id: "",
-              conversation_key: "",
-              event_json: "",
-              received_at: 0,
-              processed_at: null,
-            })
-            .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
-        );
-        const result = insert.run(channelId, event.providerMessageId, key, JSON.stringify(event), now, null);
+        const result = store
+          .statement("inbox.insert", (p) =>
+            q
+              .insertInto("inbox")
+              .values({
+                channel_id: p("channelId"),
+                provider_message_id: p("providerMessageId"),
+                conversation_key: p("key"),
+                event_json: p("json"),
+                received_at: p("now"),
+                processed_at: null,
+              })
+              .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
+          )
+          .run({ channelId, providerMessageId: event.providerMessageId, key, json: JSON.stringify(event), now });
         if (result.changes > 0) touched.add(key);
       }
       return [...touched];
     },
     nextPending(conversationKey: string): InboxItem | undefined {
-      const row = store.get(
-        q
-          .selectFrom("inbox")
-          .selectAll()
-          .where("conversation_key", "=", conversationKey)
-          .where("processed_at", "is", null)
-          .orderBy("id")
-          .limit(1),
-      );
+      const row = store
+        .statement("inbox.nextPending", (p) =>
+          q
+            .selectFrom("inbox")
+            .selectAll()
+            .where("conversation_key", "=", p("key"))
+            .where("processed_at", "is", null)
+            .orderBy("id")
+            .limit(1),
+        )
+        .get({ key: conversationKey });
       return row
         ? {
             id: row.id,
@@ -75,13 +77,15 @@ export function createInboxRepo(store: SqliteStore) {
     },
     /** Inside `store.write`. */
     markProcessed(id: number, now: number): void {
-      store.run(
-        q
-          .updateTable("inbox")
-          .set({ processed_at: now })
-          .where("id", "=", id)
-          .where("processed_at", "is", null),
-      );
+      store
+        .statement("inbox.markProcessed", (p) =>
+          q
+            .updateTable("inbox")
+            .set({ processed_at: p("now") })
+            .where("id", "=", p("id"))
+            .where("processed_at", "is", null),
+        )
+        .run({ id, now });
     },
     count(channelId?: string): number {
       let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));

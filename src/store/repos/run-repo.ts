@@ -53,11 +53,76 @@ const toRun = (r: Row): RunRow => ({
 
 export function createRunRepo(store: SqliteStore) {
   const { q } = store;
+  const st = {
+    byId: () => store.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
+    activeFor: () =>
+      store.statement("runs.activeFor", (p) =>
+        q
+          .selectFrom("runs")
+          .selectAll()
+          .where("conversation_key", "=", p("key"))
+          .where("status", "in", ["waiting", "running"])
+          .orderBy("created_at", "desc")
+          .limit(1),
+      ),
+    insert: () =>
+      store.statement("runs.insert", (p) =>
+        q.insertInto("runs").values({
+          id: p("id"),
+          flow_id: p("flowId"),
+          flow_version: p("flowVersion"),
+          channel_id: p("channelId"),
+          contact_id: p("contactId"),
+          conversation_key: p("conversationKey"),
+          status: p("status"),
+          state_json: p("state"),
+          timeout_at: p("timeoutAt"),
+          created_at: p("createdAt"),
+          updated_at: p("createdAt"),
+        }),
+      ),
+    update: () =>
+      store.statement("runs.update", (p) =>
+        q
+          .updateTable("runs")
+          .set({ status: p("status"), state_json: p("state"), timeout_at: p("timeoutAt"), updated_at: p("now") })
+          .where("id", "=", p("id")),
+      ),
+    saveStep: () =>
+      store.statement("runSteps.save", (p) =>
+        q
+          .insertInto("run_steps")
+          .values({
+            run_id: p("runId"),
+            visit: p("visit"),
+            step_id: p("stepId"),
+            step_type: p("stepType"),
+            status: p("status"),
+            input_json: p("input"),
+            output_json: p("output"),
+            error_json: p("error"),
+            next: p("next"),
+            started_at: p("startedAt"),
+            ended_at: p("endedAt"),
+          })
+          .onConflict((oc) =>
+            oc.columns(["run_id", "visit"]).doUpdateSet((eb) => ({
+              status: eb.ref("excluded.status"),
+              input_json: eb.ref("excluded.input_json"),
+              output_json: eb.ref("excluded.output_json"),
+              error_json: eb.ref("excluded.error_json"),
+              next: eb.ref("excluded.next"),
+              ended_at: eb.ref("excluded.ended_at"),
+            })),
+          ),
+      ),
+  };
   return {
     get(id: string): RunRow | undefined {
-      const r = store.get(q.selectFrom("runs").selectAll().where("id", "=", id));
+      const r = st.byId().get({ id });
       return r ? toRun(r) : undefined;
     },
+
     list(filter: RunFilter): RunRow[] {
       let query = q.selectFrom("runs").selectAll();
       if (filter.flowId) query = query.where("flow_id", "=", filter.flowId);
@@ -74,17 +139,10 @@ export function createRunRepo(store: SqliteStore) {
     },
     /** The run that is waiting for (or working on) this conversation, if any. */
     activeFor(conversationKey: string): RunRow | undefined {
-      const r = store.get(
-        q
-          .selectFrom("runs")
-          .selectAll()
-          .where("conversation_key", "=", conversationKey)
-          .where("status", "in", ["waiting", "running"])
-          .orderBy("created_at", "desc")
-          .limit(1),
-      );
+      const r = st.activeFor().get({ key: conversationKey });
       return r ? toRun(r) : undefined;
     },
+
     running(): RunRow[] {
       return store.all(q.selectFrom("runs").selectAll().where("status", "=", "running")).map(toRun);
     },
@@ -114,65 +172,34 @@ export function createRunRepo(store: SqliteStore) {
     },
     /** Inside `store.write`. */
     insert(row: Omit<RunRow, "updatedAt">): void {
-      store.run(
-        q.insertInto("runs").values({
-          id: row.id,
-          flow_id: row.flowId,
-          flow_version: row.flowVersion,
-          channel_id: row.channelId,
-          contact_id: row.contactId,
-          conversation_key: row.conversationKey,
-          status: row.status,
-          state_json: JSON.stringify(row.state),
-          timeout_at: row.timeoutAt,
-          created_at: row.createdAt,
-          updated_at: row.createdAt,
-        }),
-      );
+      st.insert().run({ ...row, state: JSON.stringify(row.state) });
     },
+
     /** Inside `store.write`: the state after a step, and that step's history record. */
     saveStep(state: RunState, record: StepRecord | null, now: number): void {
-      store.run(
-        q
-          .updateTable("runs")
-          .set({
-            status: state.status,
-            state_json: JSON.stringify(state),
-            timeout_at: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
-            updated_at: now,
-          })
-          .where("id", "=", state.runId),
-      );
+      st.update().run({
+        id: state.runId,
+        status: state.status,
+        state: JSON.stringify(state),
+        timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
+        now,
+      });
       if (!record) return;
-      const values = {
-        run_id: record.runId,
+      st.saveStep().run({
+        runId: record.runId,
         visit: record.visit,
-        step_id: record.stepId,
-        step_type: record.stepType,
+        stepId: record.stepId,
+        stepType: record.stepType,
         status: record.status,
-        input_json: JSON.stringify(record.input ?? null),
-        output_json: JSON.stringify(record.output ?? null),
-        error_json: record.error ? JSON.stringify(record.error) : null,
+        input: JSON.stringify(record.input ?? null),
+        output: JSON.stringify(record.output ?? null),
+        error: record.error ? JSON.stringify(record.error) : null,
         next: record.next,
-        started_at: record.startedAt,
-        ended_at: record.endedAt,
-      };
-      store.run(
-        q
-          .insertInto("run_steps")
-          .values(values)
-          .onConflict((oc) =>
-            oc.columns(["run_id", "visit"]).doUpdateSet({
-              status: values.status,
-              input_json: values.input_json,
-              output_json: values.output_json,
-              error_json: values.error_json,
-              next: values.next,
-              ended_at: values.ended_at,
-            }),
-          ),
-      );
+        startedAt: record.startedAt,
+        endedAt: record.endedAt,
+      });
     },
+
     steps(runId: string) {
       return store
         .all(q.selectFrom("run_steps").selectAll().where("run_id", "=", runId).orderBy("visit"))
