@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DataDir, prepareDataDir } from "./core/data-dir.js";
 import type { FetchLike } from "./core/fetch.js";
+import { createHttpFetch } from "./core/http-fetch.js";
 import { createLogger } from "./core/logger.js";
 import { createSecretBox, parseSecretKey } from "./core/secrets.js";
 import { createEngine } from "./flows/engine.js";
@@ -38,7 +39,7 @@ export interface StartOptions {
 export async function startTern(options: StartOptions): Promise<Tern> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
   const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
   const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
     secretKey: config.TERN_SECRET_KEY,
@@ -94,7 +95,12 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     logger,
     async close() {
       worker.stop();
+      // Keep-alive connections that turn idle after close() began would hold it open for
+      // Fastify's 72 s keep-alive timeout; requests still running after a grace period are cut
+      // (never acknowledged, so providers retry them).
+      const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
       await app.close();
+      clearTimeout(force);
       await worker.idle();
       await store.close();
     },

@@ -21,6 +21,8 @@ export interface EffectsDeps {
   connector(connectionName: string): { runtime: ConnectorRuntime<unknown>; id: string; config: unknown };
   /** How long a send left in flight by a crash waits for a provider status before it is resent. */
   sendReconcileMs?: number;
+  /** Told when recording a finished effect failed (the effect itself succeeded). */
+  onSettleError?: (error: unknown) => void;
   /** Attempts per effect for errors whose retry hint is not "never". */
   maxAttempts?: number;
 }
@@ -45,6 +47,10 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         await deps.sleep(backoffMs(appError.retry, attempt));
       }
     }
+  };
+
+  const settleLater = (fn: () => void): void => {
+    store.write(fn).catch((error: unknown) => deps.onSettleError?.(error));
   };
 
   const waitForStatus = async (key: string): Promise<string | null> => {
@@ -105,7 +111,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       } catch (error) {
         return failDefinitively(key, toAppError(error));
       }
-      await store.write(() => {
+      // Not awaited: the step's own persist commits after it (writes commit in order), and if
+      // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
+      settleLater(() => {
         store.effects.finish(key, result, clock.now());
         store.contacts.markSent(key, result.providerMessageId, clock.now());
       });
@@ -161,7 +169,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         if (isOutcomeUnknown(appError)) throw appError;
         return failDefinitively(key, appError);
       }
-      await store.write(() => store.effects.finish(key, result, clock.now()));
+      settleLater(() => store.effects.finish(key, result, clock.now()));
       return result;
     },
   };

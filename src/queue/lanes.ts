@@ -92,7 +92,9 @@ export function createLanes(options: {
     },
     poke: start,
     idle: () =>
-      running.size === 0 && waiting.size === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)),
+      running.size === 0 && waiting.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => idleWaiters.push(r)),
     active: () => running.size,
   };
 }

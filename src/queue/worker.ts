@@ -38,12 +38,17 @@ export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
 
   const channel = (id: string) => deps.integrations.channel(id);
-  const effectsDeps: EffectsDeps = { ...deps, connector: (name) => deps.integrations.connection(name) };
+  const effectsDeps: EffectsDeps = {
+    ...deps,
+    connector: (name) => deps.integrations.connection(name),
+    onSettleError: (error) =>
+      log.error({ err: toAppError(error).toJSON() }, "recording a finished effect failed"),
+  };
 
   const hostFor = (
     run: RunRow | { id: string; channelId: string; contactId: string },
     contact: Contact,
-  ): EngineHost => {
+  ): EngineHost & { consume(inboxId: number): void } => {
     const ch = channel(run.channelId);
     let markInbox: number | null = null;
     const host: EngineHost & { consume(inboxId: number): void } = {
@@ -77,14 +82,20 @@ export function createWorker(deps: WorkerDeps) {
     return host;
   };
 
-  const advance = async (run: RunRow, event: RunEvent, inboxId?: number): Promise<void> => {
-    const contact = store.contacts.get(run.contactId);
+  /** Runs the engine on an event; false when the event did not apply (nothing persisted). */
+  const advance = async (
+    run: RunRow,
+    event: RunEvent,
+    inboxId?: number,
+    knownContact?: Contact,
+  ): Promise<boolean> => {
+    const contact = knownContact ?? store.contacts.get(run.contactId);
     if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
     const host = hostFor(run, contact);
-    if (inboxId !== undefined) (host as unknown as { consume(id: number): void }).consume(inboxId);
+    if (inboxId !== undefined) host.consume(inboxId);
     const flow = deps.flow(run.flowId, run.flowVersion);
     try {
-      await engine.advance(flow, run.state, event, host);
+      return (await engine.advance(flow, run.state, event, host)) !== run.state;
     } catch (error) {
       // The engine records step errors itself; reaching here means storage or a bug failed.
       log.error({ runId: run.id, err: toAppError(error).toJSON() }, "run advance failed");
@@ -96,7 +107,19 @@ export function createWorker(deps: WorkerDeps) {
     const now = clock.now();
     const msg = item.message;
     const active = store.runs.activeFor(item.conversationKey);
-    const contact = await store.write(() => {
+    if (active?.status === "running") {
+      // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
+      await advance(active, { type: "continue" });
+      return;
+    }
+    const route = active
+      ? null
+      : routeMessage(store, deps.flow, channel(item.channelId).definition.type, msg);
+    const runId = route ? newId("run", now) : null;
+    // One commit records the contact, the message, and either hands it to the waiting run or
+    // starts a new run with it consumed: a crash leaves a run to continue, never a message
+    // that could start a second run.
+    const { contact, started } = await store.write(() => {
       const c = store.contacts.upsert(
         item.channelId,
         msg.from,
@@ -104,6 +127,7 @@ export function createWorker(deps: WorkerDeps) {
         msg.profileName ?? null,
         now,
       );
+      const owner = active?.id ?? runId;
       store.contacts.addMessage({
         channelId: item.channelId,
         contactId: c.id,
@@ -111,56 +135,43 @@ export function createWorker(deps: WorkerDeps) {
         text: msg.content.text,
         providerMessageId: msg.providerMessageId,
         effectKey: `in:${item.id}`,
-        runId: active?.status === "waiting" ? active.id : null,
+        runId: owner,
         status: "received",
         now,
       });
-      if (active?.status === "waiting") store.contacts.assignRun(`in:${item.id}`, active.id);
-      return c;
+      if (owner) store.contacts.assignRun(`in:${item.id}`, owner);
+      let row: RunRow | null = null;
+      if (route && runId) {
+        row = {
+          id: runId,
+          flowId: route.flowId,
+          flowVersion: route.version,
+          channelId: item.channelId,
+          contactId: c.id,
+          conversationKey: item.conversationKey,
+          status: "running",
+          state: {
+            ...engine.newRun(runId, route.flow, route.version, route.flowId),
+            message: toMessageView(msg),
+          },
+          timeoutAt: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        store.runs.insert(row);
+      }
+      if (!active) store.inbox.markProcessed(item.id, now);
+      return { contact: c, started: row };
     });
 
-    if (active?.status === "running") {
-      // Left mid-step by a crash: finish it before this message is considered.
-      await advance(active, { type: "continue" });
+    if (active) {
+      // The first persist of the run marks the message processed in the same commit.
+      const isConsumed = await advance(active, { type: "reply", message: msg, inboxId: item.id }, item.id);
+      if (!isConsumed) await store.write(() => store.inbox.markProcessed(item.id, clock.now()));
       return;
     }
-    if (active?.status === "waiting") {
-      await advance(active, { type: "reply", message: msg, inboxId: item.id }, item.id);
-      await store.write(() => store.inbox.markProcessed(item.id, clock.now()));
-      return;
-    }
-
-    const route = routeMessage(store, deps.flow, channel(item.channelId).definition.type, msg);
-    if (!route) {
-      await store.write(() => store.inbox.markProcessed(item.id, clock.now()));
-      return;
-    }
-    const runId = newId("run", now);
-    const state: RunState = {
-      ...engine.newRun(runId, route.flow, route.version),
-      message: toMessageView(msg),
-    };
-    const row: Omit<RunRow, "updatedAt"> = {
-      id: runId,
-      flowId: route.flowId,
-      flowVersion: route.version,
-      channelId: item.channelId,
-      contactId: contact.id,
-      conversationKey: item.conversationKey,
-      status: "running",
-      state,
-      timeoutAt: null,
-      createdAt: now,
-    };
-    // The run and the consumed message commit together: a crash now leaves a run to continue,
-    // never a message that would start a second run.
-    await store.write(() => {
-      store.runs.insert(row);
-      store.contacts.assignRun(`in:${item.id}`, runId);
-
-      store.inbox.markProcessed(item.id, now);
-    });
-    await advance({ ...row, updatedAt: now }, { type: "start", message: msg, inboxId: item.id });
+    if (started)
+      await advance(started, { type: "start", message: msg, inboxId: item.id }, undefined, contact);
   };
 
   const lanes = createLanes({

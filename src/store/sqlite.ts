@@ -56,10 +56,7 @@ export interface Statement<R> {
 
 const PARAM_PREFIX = "\u0000tern-param:";
 
-function compileStatement<R>(
-  db: Sql,
-  build: (p: Param) => { compile(): CompiledQuery<R> },
-): Statement<R> {
+function compileStatement<R>(db: Sql, build: (p: Param) => { compile(): CompiledQuery<R> }): Statement<R> {
   const compiled = build(((name: string) => `${PARAM_PREFIX}${name}`) as Param).compile();
   type Slot = { kind: "arg"; name: string } | { kind: "const"; value: unknown };
   const slots = (compiled.parameters as unknown[]).map(

@@ -47,6 +47,7 @@ export async function startStack(options: { flow?: unknown; tokenLatencyMs?: num
       });
     },
     async close() {
+      sandbox.wa.deliverStatusesTo(null);
       await tern.close();
       await sandbox.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -136,7 +136,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
         // (https://developers.facebook.com/docs/graph-api/webhooks/getting-started). Scaled down here.
         for (
           let attempt = 0, pauseMs = 50;
-          attempt < STATUS_ATTEMPTS && !isClosed;
+          attempt < STATUS_ATTEMPTS && !isClosed && statusUrl !== null;
           attempt++, pauseMs = Math.min(pauseMs * 2, 1_000)
         ) {
           try {

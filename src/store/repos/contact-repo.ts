@@ -46,10 +46,15 @@ const toMessage = (r: Database["messages"]): MessageRow => ({
 export function createContactRepo(store: SqliteStore) {
   const { q } = store;
   const s = {
-    byId: () => store.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
+    byId: () =>
+      store.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
     byAddress: () =>
       store.statement("contacts.byAddress", (p) =>
-        q.selectFrom("contacts").selectAll().where("channel_id", "=", p("channelId")).where("address", "=", p("address")),
+        q
+          .selectFrom("contacts")
+          .selectAll()
+          .where("channel_id", "=", p("channelId"))
+          .where("address", "=", p("address")),
       ),
     insert: () =>
       store.statement("contacts.insert", (p) =>
@@ -112,7 +117,12 @@ export function createContactRepo(store: SqliteStore) {
       ),
     ofRun: () =>
       store.statement("messages.ofRun", (p) =>
-        q.selectFrom("messages").selectAll().where("run_id", "=", p("runId")).orderBy("created_at").orderBy("id"),
+        q
+          .selectFrom("messages")
+          .selectAll()
+          .where("run_id", "=", p("runId"))
+          .orderBy("created_at")
+          .orderBy("id"),
       ),
   };
 
@@ -127,7 +137,13 @@ export function createContactRepo(store: SqliteStore) {
         .map(toContact);
     },
     /** Inside `store.write`: finds or creates the contact, refreshing phone and name. */
-    upsert(channelId: string, address: string, phone: string | null, name: string | null, now: number): Contact {
+    upsert(
+      channelId: string,
+      address: string,
+      phone: string | null,
+      name: string | null,
+      now: number,
+    ): Contact {
       const existing = s.byAddress().get({ channelId, address });
       if (existing) {
         const next = { ...existing, phone: phone ?? existing.phone, name: name ?? existing.name };

@@ -34,7 +34,9 @@ export function createEffectRepo(store: SqliteStore) {
           done_at: null,
         })
         .onConflict((oc) =>
-          oc.column("key").doUpdateSet((eb) => ({ attempts: eb("effects.attempts", "+", 1), status: "in_flight" })),
+          oc
+            .column("key")
+            .doUpdateSet((eb) => ({ attempts: eb("effects.attempts", "+", 1), status: "in_flight" })),
         ),
     );
   const settle = () =>

@@ -43,7 +43,13 @@ export function createInboxRepo(store: SqliteStore) {
               })
               .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
           )
-          .run({ channelId, providerMessageId: event.providerMessageId, key, json: JSON.stringify(event), now });
+          .run({
+            channelId,
+            providerMessageId: event.providerMessageId,
+            key,
+            json: JSON.stringify(event),
+            now,
+          });
         if (result.changes > 0) touched.add(key);
       }
       return [...touched];

@@ -54,7 +54,8 @@ const toRun = (r: Row): RunRow => ({
 export function createRunRepo(store: SqliteStore) {
   const { q } = store;
   const st = {
-    byId: () => store.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
+    byId: () =>
+      store.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
     activeFor: () =>
       store.statement("runs.activeFor", (p) =>
         q
@@ -85,7 +86,12 @@ export function createRunRepo(store: SqliteStore) {
       store.statement("runs.update", (p) =>
         q
           .updateTable("runs")
-          .set({ status: p("status"), state_json: p("state"), timeout_at: p("timeoutAt"), updated_at: p("now") })
+          .set({
+            status: p("status"),
+            state_json: p("state"),
+            timeout_at: p("timeoutAt"),
+            updated_at: p("now"),
+          })
           .where("id", "=", p("id")),
       ),
     saveStep: () =>
