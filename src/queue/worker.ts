@@ -3,7 +3,7 @@ import { AppError, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import type { Engine } from "../flows/engine.js";
-import type { EngineHost, MessageView, RunEvent, RunState } from "../flows/runtime.js";
+import type { EngineHost, MessageView, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";

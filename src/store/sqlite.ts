@@ -189,7 +189,10 @@ interface PendingWrite {
 function createWriteBatcher(db: Sql, walPath: string | null) {
   let walFd: number | null = null;
   const syncWal = (done: (error: Error | null) => void): void => {
-    if (walPath === null) return done(null);
+    if (walPath === null) {
+      done(null);
+      return;
+    }
     walFd ??= openSync(walPath, "r");
     fdatasync(walFd, done);
   };
