@@ -8,6 +8,7 @@ import { createHttpFetch } from "./core/http-fetch.js";
 import { createLogger } from "./core/logger.js";
 import { createSecretBox, parseSecretKey } from "./core/secrets.js";
 import { createEngine } from "./flows/engine.js";
+import { type BuiltInSandbox, startBuiltInSandbox } from "./sandbox/bootstrap.js";
 import { createWorker, type Worker } from "./queue/worker.js";
 import { type App, buildApp } from "./server/app.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
@@ -23,7 +24,7 @@ export interface Tern {
   flows: FlowService;
   dataDir: DataDir;
   logger: Logger;
-  sandbox?: { describe(): string[] };
+  sandbox: BuiltInSandbox | null;
   close(): Promise<void>;
 }
 
@@ -61,6 +62,11 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     log: logger,
   });
 
+  const sandbox =
+    config.TERN_SANDBOX === "auto"
+      ? await startBuiltInSandbox({ store, integrations, flows, clock, dataDir: dataDir.root, logger })
+      : null;
+
   // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.
   let publicUrl = config.TERN_PUBLIC_URL ?? "";
   const app = await buildApp({
@@ -74,6 +80,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     get publicUrl() {
       return publicUrl;
     },
+    sandbox: () => sandbox,
   });
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();
@@ -82,6 +89,8 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     config.TERN_HOST === "0.0.0.0" || config.TERN_HOST === "::" ? "localhost" : config.TERN_HOST;
   const url = `http://${localHost}:${port}`;
   if (!publicUrl) publicUrl = url;
+  // Like Meta, the simulator reports delivery statuses back to the channel's webhook.
+  sandbox?.sandbox.wa.deliverStatusesTo(`${url}/webhooks/${sandbox.channelId}`);
 
   if (options.runWorker !== false) worker.recover();
 
@@ -93,6 +102,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     flows,
     dataDir,
     logger,
+    sandbox,
     async close() {
       worker.stop();
       // Keep-alive connections that turn idle after close() began would hold it open for
@@ -102,6 +112,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
       await app.close();
       clearTimeout(force);
       await worker.idle();
+      await sandbox?.close();
       await store.close();
     },
   };

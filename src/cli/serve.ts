@@ -19,7 +19,7 @@ export function registerServeCommands(program: Command): void {
           `  admin API:   ${tern.url}/api/v1   (docs: ${tern.url}/api/docs)`,
           `  admin token: ${tokenWhere}${dataDir.adminTokenSource === "generated" ? " (generated now)" : ""}`,
           `  data:        ${dataDir.databasePath}`,
-          ...(tern.sandbox ? tern.sandbox.describe() : []),
+          ...(tern.sandbox ? tern.sandbox.describe(tern.url) : []),
           "",
         ].join("\n"),
       );

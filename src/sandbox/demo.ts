@@ -20,6 +20,7 @@ export async function runDemo(print: (line: string) => void): Promise<number> {
       TERN_HOST: "127.0.0.1",
       TERN_DATA_DIR: dataDir,
       TERN_LOG_LEVEL: "warn",
+      TERN_SANDBOX: "off",
     }),
   });
   try {

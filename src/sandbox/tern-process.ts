@@ -16,6 +16,10 @@ export interface TernProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Node flags as `npm start` uses them: a 2 MB young generation keeps RSS ~20 MB lower at no
+ * measurable throughput cost. TERN_NODE_ARGS adds more (e.g. --cpu-prof for profiling).
+ */
 export interface TernProcessOptions {
   dataDir: string;
   adminToken: string;
@@ -36,7 +40,8 @@ export function processSecrets() {
 export async function spawnTern(options: TernProcessOptions): Promise<TernProcess> {
   const cli = path.join(packageRoot(), "dist", "src", "cli.js");
   const args = [
-    ...(process.env.TERN_NODE_ARGS ? process.env.TERN_NODE_ARGS.split(" ") : []),
+    "--max-semi-space-size=2",
+    ...(process.env.TERN_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     cli,
     "serve",
     ...(options.noWorker ? ["--no-worker"] : []),

@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -9,6 +9,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
+import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { Worker } from "../queue/worker.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
@@ -21,6 +22,7 @@ import { contactRoutes } from "./routes/contacts.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
 import { runRoutes } from "./routes/runs.js";
+import { sandboxRoutes } from "./routes/sandbox.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 
 export interface AppDeps {
@@ -33,6 +35,8 @@ export interface AppDeps {
   adminToken: string;
   /** Origin used to build webhook URLs shown to the user. */
   publicUrl: string;
+  /** The built-in sandbox, when it runs (zero-config start). */
+  sandbox?: () => BuiltInSandbox | null;
 }
 
 export type App = FastifyInstance;
@@ -40,6 +44,8 @@ export type App = FastifyInstance;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
+    // Per-request log lines would cost more than the webhook itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
@@ -73,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       await api.register(flowRoutes(deps));
       await api.register(runRoutes(deps));
       await api.register(contactRoutes(deps));
+      await api.register(sandboxRoutes(deps));
     },
     { prefix: "/api/v1" },
   );

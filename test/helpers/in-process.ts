@@ -26,6 +26,7 @@ export async function startStack(options: { flow?: unknown; tokenLatencyMs?: num
       TERN_HOST: "127.0.0.1",
       TERN_DATA_DIR: dataDir,
       TERN_LOG_LEVEL: "silent",
+      TERN_SANDBOX: "off",
     }),
   });
   const api = createAdminClient(tern.url, tern.dataDir.adminToken);

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { eventually } from "../helpers/in-process.js";
+
+/** `npm start` with nothing configured: Tern wires itself to its built-in sandbox. */
+describe("zero-config start", () => {
+  let dataDir: string;
+  let tern: TernProcess | null = null;
+  const secrets = processSecrets();
+  const api = (method: string, apiPath: string, body?: unknown) =>
+    fetch(`${tern!.url}/api/v1${apiPath}`, {
+      method,
+      headers: { authorization: `Bearer ${secrets.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-zero-"));
+  });
+  afterEach(async () => {
+    await tern?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves the lead template against the built-in sandbox, also after a restart", async () => {
+    for (const round of [1, 2]) {
+      tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+      expect(tern.output()).toContain("Sandbox:");
+      const from = `1555000000${round}`;
+      for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
+        expect((await api("POST", "/sandbox/messages", { from, text })).status).toBe(202);
+        await eventually(async () => {
+          const c = (await (await api("GET", `/sandbox/conversations/${from}`)).json()) as { received: unknown[] };
+          return c.received.length >= i + 1;
+        });
+      }
+      const conversation = (await (await api("GET", `/sandbox/conversations/${from}`)).json()) as {
+        received: Array<{ text: string }>;
+        leads: Array<{ Id: string; LastName: string }>;
+      };
+      expect(conversation.leads).toHaveLength(1);
+      expect(conversation.leads[0]!.LastName).toBe("Ada Lovelace");
+      expect(conversation.received[2]!.text).toContain(conversation.leads[0]!.Id);
+      const flows = (await (await api("GET", "/flows")).json()) as { items: unknown[] };
+      expect(flows.items).toHaveLength(1);
+      await tern.stop();
+    }
+    tern = null;
+  });
+
+  it("stays off once a real channel is configured instead", async () => {
+    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "off" } });
+    const res = await api("POST", "/channels", {
+      type: "whatsapp",
+      name: "prod",
+      config: { phoneNumberId: "1", accessToken: "EAAx", appSecret: "s", verifyToken: "v" },
+    });
+    expect(res.status).toBe(201);
+    await tern.stop();
+    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+    expect(tern.output()).not.toContain("Sandbox:");
+    expect((await api("POST", "/sandbox/messages", { from: "15550000009", text: "Hi" })).status).toBe(404);
+  });
+});
