@@ -69,10 +69,15 @@ export function createWorker(deps: WorkerDeps) {
       persist: async (state, record) => {
         const inboxId = markInbox;
         markInbox = null;
-        await store.write(() => {
-          store.runs.saveStep(state, record, clock.now());
-          if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
-        });
+        // Run progress is replayable from durable data (the inbox and effect intents, which are
+        // fsynced before any call leaves), so it need not wait for the disk.
+        await store.write(
+          () => {
+            store.runs.saveStep(state, record, clock.now());
+            if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
+          },
+          { durable: false },
+        );
         if (state.status === "waiting" && state.wait?.timeoutAt) timer.schedule(state.wait.timeoutAt);
       },
       consume(inboxId) {
@@ -119,50 +124,53 @@ export function createWorker(deps: WorkerDeps) {
     // One commit records the contact, the message, and either hands it to the waiting run or
     // starts a new run with it consumed: a crash leaves a run to continue, never a message
     // that could start a second run.
-    const { contact, started } = await store.write(() => {
-      const c = store.contacts.upsert(
-        item.channelId,
-        msg.from,
-        msg.phone ?? null,
-        msg.profileName ?? null,
-        now,
-      );
-      const owner = active?.id ?? runId;
-      store.contacts.addMessage({
-        channelId: item.channelId,
-        contactId: c.id,
-        direction: "in",
-        text: msg.content.text,
-        providerMessageId: msg.providerMessageId,
-        effectKey: `in:${item.id}`,
-        runId: owner,
-        status: "received",
-        now,
-      });
-      if (owner) store.contacts.assignRun(`in:${item.id}`, owner);
-      let row: RunRow | null = null;
-      if (route && runId) {
-        row = {
-          id: runId,
-          flowId: route.flowId,
-          flowVersion: route.version,
+    const { contact, started } = await store.write(
+      () => {
+        const c = store.contacts.upsert(
+          item.channelId,
+          msg.from,
+          msg.phone ?? null,
+          msg.profileName ?? null,
+          now,
+        );
+        const owner = active?.id ?? runId;
+        store.contacts.addMessage({
           channelId: item.channelId,
           contactId: c.id,
-          conversationKey: item.conversationKey,
-          status: "running",
-          state: {
-            ...engine.newRun(runId, route.flow, route.version, route.flowId),
-            message: toMessageView(msg),
-          },
-          timeoutAt: null,
-          createdAt: now,
-          updatedAt: now,
-        };
-        store.runs.insert(row);
-      }
-      if (!active) store.inbox.markProcessed(item.id, now);
-      return { contact: c, started: row };
-    });
+          direction: "in",
+          text: msg.content.text,
+          providerMessageId: msg.providerMessageId,
+          effectKey: `in:${item.id}`,
+          runId: owner,
+          status: "received",
+          now,
+        });
+        if (owner) store.contacts.assignRun(`in:${item.id}`, owner);
+        let row: RunRow | null = null;
+        if (route && runId) {
+          row = {
+            id: runId,
+            flowId: route.flowId,
+            flowVersion: route.version,
+            channelId: item.channelId,
+            contactId: c.id,
+            conversationKey: item.conversationKey,
+            status: "running",
+            state: {
+              ...engine.newRun(runId, route.flow, route.version, route.flowId),
+              message: toMessageView(msg),
+            },
+            timeoutAt: null,
+            createdAt: now,
+            updatedAt: now,
+          };
+          store.runs.insert(row);
+        }
+        if (!active) store.inbox.markProcessed(item.id, now);
+        return { contact: c, started: row };
+      },
+      { durable: false },
+    );
 
     if (active) {
       // The first persist of the run marks the message processed in the same commit.

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import { whatsappChannel } from "../channels/whatsapp/index.js";
+import { salesforceConnector } from "../connectors/salesforce/index.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { templatePath } from "../core/paths.js";
-import { salesforceConnector } from "../connectors/salesforce/index.js";
-import { whatsappChannel } from "../channels/whatsapp/index.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
@@ -33,7 +33,8 @@ interface Marker {
   flowId: string;
 }
 
-const isLoopback = (url: unknown) => typeof url === "string" && /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
+const isLoopback = (url: unknown) =>
+  typeof url === "string" && /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
 
 export async function startBuiltInSandbox(deps: {
   store: Store;
@@ -45,37 +46,67 @@ export async function startBuiltInSandbox(deps: {
 }): Promise<BuiltInSandbox | null> {
   const { store, clock } = deps;
   const markerPath = path.join(deps.dataDir, "sandbox.json");
-  let marker: Marker | null = existsSync(markerPath) ? (JSON.parse(readFileSync(markerPath, "utf8")) as Marker) : null;
+  let marker: Marker | null = existsSync(markerPath)
+    ? (JSON.parse(readFileSync(markerPath, "utf8")) as Marker)
+    : null;
   const connection = marker ? store.connections.get(marker.connectionId) : undefined;
   const channel = marker ? store.channels.get(marker.channelId) : undefined;
-  const isStillSandbox = connection && channel && isLoopback(connection.config.loginUrl) && isLoopback(channel.config.apiBaseUrl);
+  const isStillSandbox =
+    connection && channel && isLoopback(connection.config.loginUrl) && isLoopback(channel.config.apiBaseUrl);
   const isEmpty = store.connections.list().length === 0 && store.channels.list().length === 0;
   if (!isStillSandbox && !isEmpty) return null;
 
   const sandbox = await startSandbox();
   const creds = sandbox.sf.credentials;
-  const connectionConfig = { loginUrl: creds.loginUrl, clientId: creds.clientId, clientSecret: creds.clientSecret, refreshToken: creds.refreshToken };
+  const connectionConfig = {
+    loginUrl: creds.loginUrl,
+    clientId: creds.clientId,
+    clientSecret: creds.clientSecret,
+    refreshToken: creds.refreshToken,
+  };
   const now = clock.now();
   if (isStillSandbox && marker && connection && channel) {
     // New emulator ports and credentials on every start; cached tokens belong to the old org.
     await store.write(() => {
-      store.connections.update({ ...connection, config: { ...connection.config, ...connectionConfig }, updatedAt: now }, salesforceConnector.secretFields);
-      store.channels.update({ ...channel, config: { ...sandbox.wa.config }, updatedAt: now }, whatsappChannel.secretFields);
+      store.connections.update(
+        { ...connection, config: { ...connection.config, ...connectionConfig }, updatedAt: now },
+        salesforceConnector.secretFields,
+      );
+      store.channels.update(
+        { ...channel, config: { ...sandbox.wa.config }, updatedAt: now },
+        whatsappChannel.secretFields,
+      );
       store.tokens.clear(connection.id);
     });
   } else {
     const created: Marker = { connectionId: newId("conn", now), channelId: newId("ch", now), flowId: "" };
     await store.write(() => {
       store.connections.insert(
-        { id: created.connectionId, type: "salesforce", name: "salesforce", config: connectionConfig, createdAt: now, updatedAt: now },
+        {
+          id: created.connectionId,
+          type: "salesforce",
+          name: "salesforce",
+          config: connectionConfig,
+          createdAt: now,
+          updatedAt: now,
+        },
         salesforceConnector.secretFields,
       );
       store.channels.insert(
-        { id: created.channelId, type: "whatsapp", name: "WhatsApp sandbox", config: { ...sandbox.wa.config }, createdAt: now, updatedAt: now },
+        {
+          id: created.channelId,
+          type: "whatsapp",
+          name: "WhatsApp sandbox",
+          config: { ...sandbox.wa.config },
+          createdAt: now,
+          updatedAt: now,
+        },
         whatsappChannel.secretFields,
       );
     });
-    const flow = await deps.flows.create(JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")));
+    const flow = await deps.flows.create(
+      JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")),
+    );
     await deps.flows.publish(flow.id, flow.version);
     created.flowId = flow.id;
     marker = created;

@@ -9,8 +9,8 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { Worker } from "../queue/worker.js";
+import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";

@@ -31,7 +31,7 @@ export interface SqliteStore {
    * Runs `fn` inside a transaction shared with other writes of this turn and resolves after
    * the COMMIT is durable. If `fn` throws, only its own changes roll back (savepoint).
    */
-  write<T>(fn: () => T): Promise<T>;
+  write<T>(fn: () => T, options?: WriteOptions): Promise<T>;
   /**
    * A typed query built and compiled once, then run many times with named arguments:
    * `statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id")))`
@@ -41,6 +41,15 @@ export interface SqliteStore {
   statement<R>(key: string, build: (p: Param) => { compile(): CompiledQuery<R> }): Statement<R>;
   close(): Promise<void>;
   readonly db: Sql;
+}
+
+export interface WriteOptions {
+  /**
+   * false: resolve once committed (visible, and safe from a process crash) without waiting for
+   * the fsync. Only for writes that can be replayed from durable data after a power cut, such
+   * as run progress between two effects.
+   */
+  durable?: boolean;
 }
 
 /** Marks a named argument inside a query built for `statement()`. */
@@ -181,6 +190,7 @@ function migrate(db: Sql): void {
 }
 
 interface PendingWrite {
+  isDurable: boolean;
   fn: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -230,20 +240,34 @@ function createWriteBatcher(db: Sql, walPath: string | null) {
       for (const item of batch) item.reject(error);
       return;
     }
-    // The commit is in the WAL (safe from a process crash); acknowledge once it is on disk.
-    syncWal((error) => {
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i];
-        if (error) item.reject(error);
-        else if (outcome?.ok) item.resolve(outcome.value);
-        else item.reject(outcome?.value);
-      });
+    // The commit is in the WAL (safe from a process crash). Writes that must survive a power
+    // cut are answered once it is on disk; replayable ones right away.
+    const settle = (item: PendingWrite, i: number, error: Error | null) => {
+      const outcome = outcomes[i];
+      if (error) item.reject(error);
+      else if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.value);
+    };
+    batch.forEach((item, i) => {
+      if (!item.isDurable) settle(item, i, null);
     });
+    if (batch.some((item) => item.isDurable)) {
+      syncWal((error) => {
+        batch.forEach((item, i) => {
+          if (item.isDurable) settle(item, i, error);
+        });
+      });
+    }
   };
 
-  const write = <T>(fn: () => T): Promise<T> =>
+  const write = <T>(fn: () => T, options: WriteOptions = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({
+        fn,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        isDurable: options.durable !== false,
+      });
       if (!scheduled) {
         scheduled = true;
         // setImmediate runs after pending I/O callbacks: requests that arrived together commit together.

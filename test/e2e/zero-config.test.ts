@@ -13,7 +13,10 @@ describe("zero-config start", () => {
   const api = (method: string, apiPath: string, body?: unknown) =>
     fetch(`${tern!.url}/api/v1${apiPath}`, {
       method,
-      headers: { authorization: `Bearer ${secrets.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${secrets.adminToken}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
 
@@ -33,7 +36,9 @@ describe("zero-config start", () => {
       for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
         expect((await api("POST", "/sandbox/messages", { from, text })).status).toBe(202);
         await eventually(async () => {
-          const c = (await (await api("GET", `/sandbox/conversations/${from}`)).json()) as { received: unknown[] };
+          const c = (await (await api("GET", `/sandbox/conversations/${from}`)).json()) as {
+            received: unknown[];
+          };
           return c.received.length >= i + 1;
         });
       }
