@@ -56,7 +56,8 @@ export async function startBenchStack(
     async close() {
       await tern.stop();
       await sandbox.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env.TERN_BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
+      else process.stderr.write(`kept ${dataDir}\n`);
     },
   };
 }

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+
+/** Waits as data: an unanswered question times out on the real timer, also across restarts of the lane. */
+const quickFlow = {
+  schema: "tern.flow/v1",
+  name: "Quick question",
+  trigger: { type: "message", channels: ["whatsapp"] },
+  steps: [
+    {
+      id: "ask_email",
+      type: "ask",
+      text: "What's your email?",
+      save: "email",
+      expect: "email",
+      retryText: "That doesn't look like an email address. Try again?",
+      maxRetries: 1,
+      timeout: "PT1S",
+      next: "thanks",
+      onTimeout: "bye",
+      onInvalid: "give_up",
+    },
+    { id: "thanks", type: "send", text: "Thanks, we'll write to {{ vars.email }}." },
+    { id: "bye", type: "send", text: "No answer, no problem. Bye!" },
+    { id: "give_up", type: "send", text: "Let's talk on the phone instead." },
+  ],
+};
+
+describe("questions that wait, time out and validate", () => {
+  let stack: Stack;
+  afterEach(async () => {
+    await stack.close();
+  });
+
+  it("takes onTimeout when the customer does not answer in time", async () => {
+    stack = await startStack({ flow: quickFlow });
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33612345678");
+    await customer.say("hello");
+    await customer.waitForReplies(1);
+    const replies = await customer.waitForReplies(2, 5_000);
+    expect(replies[1]!.text).toBe("No answer, no problem. Bye!");
+    const run = await eventually(() => stack.tern.store.runs.list({}).find((r) => r.status === "completed"));
+    expect(run.state.steps.ask_email).toMatchObject({ timedOut: true });
+  });
+
+  it("re-asks on an invalid answer, then saves the valid one normalized", async () => {
+    stack = await startStack({ flow: quickFlow });
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33612345679");
+    await customer.say("hello");
+    await customer.waitForReplies(1);
+    await customer.say("not an email");
+    const retry = await customer.waitForReplies(2);
+    expect(retry[1]!.text).toBe("That doesn't look like an email address. Try again?");
+    await customer.say("  Ada@Example.COM ");
+    const replies = await customer.waitForReplies(3);
+    expect(replies[2]!.text).toBe("Thanks, we'll write to ada@example.com.");
+  });
+
+  it("takes onInvalid after maxRetries invalid answers", async () => {
+    stack = await startStack({ flow: quickFlow });
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33612345670");
+    await customer.say("hello");
+    await customer.waitForReplies(1);
+    await customer.say("nope");
+    await customer.waitForReplies(2);
+    await customer.say("still nope");
+    const replies = await customer.waitForReplies(3);
+    expect(replies[2]!.text).toBe("Let's talk on the phone instead.");
+  });
+});
