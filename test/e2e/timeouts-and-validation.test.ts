@@ -69,3 +69,47 @@ describe("questions that wait, time out and validate", () => {
     expect(replies[2]!.text).toBe("Let's talk on the phone instead.");
   });
 });
+
+describe("a timeout survives a crash", () => {
+  it("fires after a SIGKILL and restart, because waits live in the database", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { createAdminClient } = await import("../../src/cli/api-client.js");
+    const { provisionSandbox, startSandbox } = await import("../../src/sandbox/stack.js");
+    const { freePort, processSecrets, spawnTern } = await import("../../src/sandbox/tern-process.js");
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-timeout-"));
+    const sandbox = await startSandbox();
+    const secrets = processSecrets();
+    const port = await freePort();
+    let tern = await spawnTern({ dataDir, ...secrets, port });
+    try {
+      const flow = {
+        ...quickFlow,
+        steps: [{ ...quickFlow.steps[0], timeout: "PT2S" }, ...quickFlow.steps.slice(1)],
+      };
+      const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, {
+        flow,
+      });
+      const customer = createCustomer(sandbox, setup.webhookUrl, "33699999999");
+      await customer.say("hello");
+      await customer.waitForReplies(1);
+      // Kill once the run is stored as waiting (its question went out and its deadline is set).
+      const api = createAdminClient(tern.url, secrets.adminToken);
+      await eventually(async () => {
+        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
+        return runs.items.length === 1;
+      });
+      await tern.kill();
+      tern = await spawnTern({ dataDir, ...secrets, port });
+      const replies = await customer.waitForReplies(2, 10_000);
+      expect(replies[1]!.text).toBe("No answer, no problem. Bye!");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(customer.received()).toHaveLength(2);
+    } finally {
+      await tern.stop();
+      await sandbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,181 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createHttpFetch } from "./http-fetch.js";
+
+interface Received {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  remotePort: number | undefined;
+}
+
+describe("createHttpFetch", () => {
+  let server: http.Server;
+  let base: string;
+  let received: Received[] = [];
+  let connections = 0;
+  /** Resolves each time a request to /hang arrives (which is never answered). */
+  let hangArrived: () => void = () => {};
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+          remotePort: req.socket.remotePort,
+        });
+        switch (req.url) {
+          case "/json":
+            res.writeHead(200, { "Content-Type": "application/json", "X-Request-Id": "req-42" });
+            res.end(JSON.stringify({ hello: "wörld", n: 1 }));
+            return;
+          case "/missing":
+            res.writeHead(404, { "content-type": "application/json" });
+            res.end(JSON.stringify({ error: { message: "no such thing" } }));
+            return;
+          case "/hang":
+            hangArrived();
+            return; // never answers
+          default:
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.end("ok");
+        }
+      });
+    });
+    server.on("connection", () => {
+      connections++;
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(() => {
+    received = [];
+  });
+
+  it("returns the status, ok, headers by any case, text and json of a GET", async () => {
+    const fetch = createHttpFetch();
+    const res = await fetch(`${base}/json`);
+    expect(res.status).toBe(200);
+    expect(res.ok).toBe(true);
+    expect(res.headers.get("x-request-id")).toBe("req-42");
+    expect(res.headers.get("X-REQUEST-ID")).toBe("req-42");
+    expect(res.headers.get("Content-Type")).toBe("application/json");
+    expect(res.headers.get("x-not-sent")).toBeNull();
+    expect(await res.text()).toBe('{"hello":"wörld","n":1}');
+    expect(await res.json()).toEqual({ hello: "wörld", n: 1 });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.method).toBe("GET");
+    expect(received[0]!.body).toBe("");
+  });
+
+  it("accepts a URL object as well as a string", async () => {
+    const fetch = createHttpFetch();
+    const res = await fetch(new URL(`${base}/json?x=1`));
+    expect(res.status).toBe(200);
+    expect(received[0]!.url).toBe("/json?x=1");
+  });
+
+  it("sends a POST's string body, method, byte content-length and custom headers exactly", async () => {
+    const fetch = createHttpFetch();
+    const body = JSON.stringify({ text: "héllo ✓" });
+    const res = await fetch(`${base}/echo`, {
+      method: "POST",
+      headers: { Authorization: "Bearer t0k3n", "Content-Type": "application/json", "X-Trace": "abc" },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(received).toHaveLength(1);
+    const got = received[0]!;
+    expect(got.method).toBe("POST");
+    expect(got.url).toBe("/echo");
+    expect(got.body).toBe(body);
+    expect(got.headers["content-length"]).toBe(String(Buffer.byteLength(body)));
+    expect(Number(got.headers["content-length"])).toBeGreaterThan(body.length); // bytes, not characters
+    expect(got.headers.authorization).toBe("Bearer t0k3n");
+    expect(got.headers["content-type"]).toBe("application/json");
+    expect(got.headers["x-trace"]).toBe("abc");
+  });
+
+  it("sends a URLSearchParams body form-encoded", async () => {
+    const fetch = createHttpFetch();
+    await fetch(`${base}/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "password", username: "a@b.c", password: "p&ss w=rd" }),
+    });
+    const got = received[0]!;
+    expect(got.headers["content-type"]).toBe("application/x-www-form-urlencoded;charset=UTF-8");
+    expect(got.body).toBe("grant_type=password&username=a%40b.c&password=p%26ss+w%3Drd");
+    expect(got.headers["content-length"]).toBe(String(Buffer.byteLength(got.body)));
+    expect(Object.fromEntries(new URLSearchParams(got.body))).toEqual({
+      grant_type: "password",
+      username: "a@b.c",
+      password: "p&ss w=rd",
+    });
+  });
+
+  it("gives ok false for a non-2xx status and still reads the body", async () => {
+    const fetch = createHttpFetch();
+    const res = await fetch(`${base}/missing`);
+    expect(res.status).toBe(404);
+    expect(res.ok).toBe(false);
+    expect(await res.json()).toEqual({ error: { message: "no such thing" } });
+  });
+
+  it("rejects when the signal times out before the server answers", async () => {
+    const fetch = createHttpFetch();
+    const arrived = new Promise<void>((resolve) => {
+      hangArrived = resolve;
+    });
+    const request = fetch(`${base}/hang`, { signal: AbortSignal.timeout(50) });
+    await arrived;
+    const error = await request.then(
+      () => {
+        throw new Error("expected the request to be aborted");
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const names = [(error as Error).name, ((error as Error).cause as Error | undefined)?.name];
+    expect(names).toContain("AbortError");
+  });
+
+  it("rejects a refused connection with a TypeError whose cause is the socket error", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const fetch = createHttpFetch();
+    const error = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => {
+        throw new Error("expected the connection to be refused");
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).cause).toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("reuses one kept-alive connection for sequential requests", async () => {
+    const fetch = createHttpFetch();
+    const before = connections;
+    const first = await fetch(`${base}/one`);
+    await first.text();
+    const second = await fetch(`${base}/two`, { method: "POST", body: "x" });
+    await second.text();
+    expect(received.map((r) => r.url)).toEqual(["/one", "/two"]);
+    expect(connections - before).toBe(1);
+    expect(received[1]!.remotePort).toBe(received[0]!.remotePort);
+  });
+});

@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+
+/** The `tern` command line as a user runs it: the built CLI in its own process. */
+const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const template = path.join(packageRoot(), "templates", "whatsapp-lead.json");
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { ...process.env, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") {
+          reject(new Error(`tern ${args.join(" ")} did not finish: ${error.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A flow whose only step points at a step that does not exist, and which lacks `start`. */
+const invalidFlow = {
+  schema: "tern.flow/v1",
+  name: "Broken",
+  trigger: { type: "message", channels: ["whatsapp"] },
+  steps: [{ id: "hello", type: "send", text: "Hi", next: "nowhere" }],
+};
+
+describe("tern flows (offline)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-cli-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("validates the shipped lead template and says it is valid", async () => {
+    const result = await runCli(["flows", "validate", template]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${template}: valid`);
+    expect(result.stderr).toBe("");
+  });
+
+  it("exits 1 for an invalid flow and prints each problem with its JSONPath", async () => {
+    const file = path.join(dir, "broken.json");
+    writeFileSync(file, JSON.stringify({ ...invalidFlow, start: "hello" }));
+    const result = await runCli(["flows", "validate", file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${file}: $.steps[0].next: `);
+    expect(result.stdout).toContain('"nowhere"');
+    expect(result.stdout).not.toContain(": valid");
+  });
+
+  it("prints every problem of a flow with several, one per line", async () => {
+    const file = path.join(dir, "broken.json");
+    writeFileSync(file, JSON.stringify(invalidFlow));
+    const result = await runCli(["flows", "validate", file]);
+    expect(result.code).toBe(1);
+    const problems = result.stdout.split("\n").filter((l) => l.startsWith(`${file}: $`));
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    expect(problems.some((l) => l.includes("$.steps[0].next"))).toBe(true);
+    expect(problems.some((l) => l.includes("start"))).toBe(true);
+  });
+
+  it("rejects a file that is not JSON with a clear message and no stack trace", async () => {
+    const file = path.join(dir, "notes.json");
+    writeFileSync(file, "name: not json at all\n");
+    const result = await runCli(["flows", "validate", file]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${file} is not valid JSON`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("tern flows against a running server", () => {
+  let dataDir: string;
+  let workDir: string;
+  let tern: TernProcess | null = null;
+  const secrets = processSecrets();
+  const cliEnv = () => ({ TERN_URL: tern!.url, TERN_ADMIN_TOKEN: secrets.adminToken });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-cli-data-"));
+    workDir = mkdtempSync(path.join(tmpdir(), "tern-cli-files-"));
+    tern = await spawnTern({ dataDir, ...secrets, noWorker: true });
+  });
+  afterAll(async () => {
+    await tern?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("imports and publishes a flow file, then exports it unchanged", async () => {
+    const imported = await runCli(["flows", "import", template, "--publish"], cliEnv());
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    const match = /Imported .* as flow (\S+) version (\d+)/.exec(imported.stdout);
+    expect(match).not.toBeNull();
+    const [, flowId, version] = match!;
+    expect(version).toBe("1");
+    expect(imported.stdout).toContain(`Published flow ${flowId} version 1`);
+
+    const res = await fetch(`${tern!.url}/api/v1/flows/${flowId}`, {
+      headers: { authorization: `Bearer ${secrets.adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: flowId, latestVersion: 1, publishedVersion: 1 });
+
+    const exported = await runCli(["flows", "export", flowId!], cliEnv());
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(JSON.parse(readFileSync(template, "utf8")));
+  });
+
+  it("prints the API's problems with their paths and exits non-zero when importing an invalid flow", async () => {
+    const file = path.join(workDir, "broken.json");
+    writeFileSync(file, JSON.stringify({ ...invalidFlow, start: "hello" }));
+    const result = await runCli(["flows", "import", file, "--publish"], cliEnv());
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).not.toContain("Imported");
+    expect(result.stderr).toContain("FLOW_INVALID");
+    expect(result.stderr).toMatch(/^ {2}\$\.steps\[0\]\.next: .*nowhere/m);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("says Tern cannot be reached when the server is stopped", async () => {
+    const url = tern!.url;
+    await tern!.stop();
+    tern = null;
+    const result = await runCli(["flows", "import", template], {
+      TERN_URL: url,
+      TERN_ADMIN_TOKEN: secrets.adminToken,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`Cannot reach Tern at ${url}`);
+    expect(result.stdout).toBe("");
+  });
+});
