@@ -40,7 +40,13 @@ export function createLanes(options: {
         if (queue && queue.length === 0) queues.delete(key);
         if (!task) {
           pokedWhileRunning.delete(key);
-          task = options.drain(key) ?? undefined;
+          try {
+            task = options.drain(key) ?? undefined;
+          } catch (error) {
+            // E.g. the database is unreadable: report, and leave the work for the next poke.
+            options.onError(key, error);
+            break;
+          }
         }
         if (!task) break;
         try {

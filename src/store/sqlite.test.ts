@@ -48,7 +48,8 @@ describe("openSqlite", () => {
     // A second connection sees only committed data: if any write of the batch committed on
     // its own, the writes after it would already see its row from here.
     const reader = new BetterSqlite3(file, { readonly: true });
-    const committedCount = () => (reader.prepare("SELECT count(*) AS n FROM contacts").get() as { n: number }).n;
+    const committedCount = () =>
+      (reader.prepare("SELECT count(*) AS n FROM contacts").get() as { n: number }).n;
     const seen: Array<{ inTransaction: boolean; committedBefore: number }> = [];
     try {
       const writes = ["c1", "c2", "c3"].map((id) =>
@@ -92,10 +93,12 @@ describe("openSqlite", () => {
     const store = open();
     const changes = await store.write(() => insertContact(store, "fast", "Ada").changes, { durable: false });
     expect(changes).toBe(1);
-    expect(store.get(store.q.selectFrom("contacts").select(["id", "name"]).where("id", "=", "fast"))).toEqual({
-      id: "fast",
-      name: "Ada",
-    });
+    expect(store.get(store.q.selectFrom("contacts").select(["id", "name"]).where("id", "=", "fast"))).toEqual(
+      {
+        id: "fast",
+        name: "Ada",
+      },
+    );
   });
 
   it("keeps written data after the file is closed and opened again", async () => {
@@ -105,9 +108,7 @@ describe("openSqlite", () => {
     await close(first);
 
     const second = open();
-    expect(
-      second.all(second.q.selectFrom("contacts").select(["id", "name"]).orderBy("id")),
-    ).toEqual([
+    expect(second.all(second.q.selectFrom("contacts").select(["id", "name"]).orderBy("id"))).toEqual([
       { id: "durable-1", name: "Grace" },
       { id: "replayable", name: "Linus" },
     ]);
