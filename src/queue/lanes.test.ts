@@ -288,4 +288,21 @@ describe("createLanes", () => {
     expect(idle).toBe(true);
     expect(log).toEqual(["start a", "end a", "start b", "end b"]);
   });
+
+  it("reports a drain that throws (an unreadable database) to onError instead of crashing", async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const lanes = createLanes({
+      drain: () => {
+        calls++;
+        throw new Error("disk I/O error");
+      },
+      onError: (_key, error) => errors.push(error),
+    });
+    lanes.poke("a");
+    await lanes.idle();
+    expect(calls).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toBe("disk I/O error");
+  });
 });
