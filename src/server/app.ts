@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
@@ -23,7 +24,7 @@ import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
-import { webhookRoutes } from "./routes/webhooks.js";
+import { createWebhookHandler } from "./webhook-handler.js";
 
 export interface AppDeps {
   store: Store;
@@ -42,7 +43,12 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const webhooks = createWebhookHandler(deps);
   const app = Fastify({
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!webhooks(req, res)) handler(req, res);
+      }),
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the webhook itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -69,7 +75,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
   await app.register(healthRoutes(deps));
-  await app.register(webhookRoutes(deps));
   const auth = createAdminAuth(deps.adminToken);
   await app.register(
     async (api) => {
