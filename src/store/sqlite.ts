@@ -198,13 +198,30 @@ interface PendingWrite {
 
 function createWriteBatcher(db: Sql, walPath: string | null) {
   let walFd: number | null = null;
+  // At most one fdatasync in flight. Commits that land while it runs wait for the next one,
+  // which covers all of them: under load one fsync acknowledges hundreds of commits instead of
+  // each batch queueing its own behind the others in libuv's thread pool.
+  let isSyncing = false;
+  let nextRound: Array<(error: Error | null) => void> = [];
+  const startRound = (): void => {
+    if (walPath === null || isSyncing || nextRound.length === 0) return;
+    const round = nextRound;
+    nextRound = [];
+    isSyncing = true;
+    walFd ??= openSync(walPath, "r");
+    fdatasync(walFd, (error) => {
+      isSyncing = false;
+      for (const done of round) done(error);
+      startRound();
+    });
+  };
   const syncWal = (done: (error: Error | null) => void): void => {
     if (walPath === null) {
       done(null);
       return;
     }
-    walFd ??= openSync(walPath, "r");
-    fdatasync(walFd, done);
+    nextRound.push(done);
+    startRound();
   };
   let queue: PendingWrite[] = [];
   let scheduled = false;
