@@ -67,4 +67,17 @@ describe("a WhatsApp conversation becomes a Salesforce Lead", () => {
     );
     expect(delivered.providerMessageId).toBe(stack.sandbox.wa.sent[0]!.wamid);
   });
+
+  it("exposes Prometheus metrics: backlog, runs by status, event-loop delay, memory", async () => {
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "447700900124");
+    await customer.say("hello");
+    await customer.waitForReplies(1);
+    const text = await eventually(async () => {
+      const body = await (await fetch(`${stack.tern.url}/metrics`)).text();
+      return body.includes('tern_runs{status="waiting"} 1') ? body : null;
+    });
+    expect(text).toContain("tern_inbox_backlog 0");
+    expect(text).toMatch(/tern_event_loop_delay_seconds\{quantile="0.99"\} \d/);
+    expect(text).toMatch(/process_resident_memory_bytes \d+/);
+  });
 });
