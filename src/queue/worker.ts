@@ -48,10 +48,12 @@ export function createWorker(deps: WorkerDeps) {
   const hostFor = (
     run: RunRow | { id: string; channelId: string; contactId: string },
     contact: Contact,
-  ): EngineHost & { consume(inboxId: number): void } => {
+  ): EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } => {
     const ch = channel(run.channelId);
     let markInbox: number | null = null;
-    const host: EngineHost & { consume(inboxId: number): void } = {
+    let lastPersist: Promise<void> = Promise.resolve();
+    let persistError: unknown;
+    const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
       effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact }),
       contact: {
         id: contact.id,
@@ -70,15 +72,25 @@ export function createWorker(deps: WorkerDeps) {
         const inboxId = markInbox;
         markInbox = null;
         // Run progress is replayable from durable data (the inbox and effect intents, which are
-        // fsynced before any call leaves), so it need not wait for the disk.
-        await store.write(
-          () => {
-            store.runs.saveStep(state, record, clock.now());
-            if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
-          },
-          { durable: false },
-        );
+        // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
+        // writes commit in request order, so an effect's intent always commits after the state
+        // that led to it. `settled()` awaits the last one before the lane moves on.
+        lastPersist = store
+          .write(
+            () => {
+              store.runs.saveStep(state, record, clock.now());
+              if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
+            },
+            { durable: false },
+          )
+          .catch((error: unknown) => {
+            persistError ??= error;
+          });
         if (state.status === "waiting" && state.wait?.timeoutAt) timer.schedule(state.wait.timeoutAt);
+      },
+      settled: async () => {
+        await lastPersist;
+        if (persistError !== undefined) throw persistError;
       },
       consume(inboxId) {
         markInbox = inboxId;
@@ -100,7 +112,9 @@ export function createWorker(deps: WorkerDeps) {
     if (inboxId !== undefined) host.consume(inboxId);
     const flow = deps.flow(run.flowId, run.flowVersion);
     try {
-      return (await engine.advance(flow, run.state, event, host)) !== run.state;
+      const next = await engine.advance(flow, run.state, event, host);
+      await host.settled();
+      return next !== run.state;
     } catch (error) {
       // The engine records step errors itself; reaching here means storage or a bug failed.
       log.error({ runId: run.id, err: toAppError(error).toJSON() }, "run advance failed");
