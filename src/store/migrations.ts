@@ -54,7 +54,7 @@ export const migrations: Migration[] = [
         channel_id TEXT NOT NULL, contact_id TEXT NOT NULL, conversation_key TEXT NOT NULL,
         status TEXT NOT NULL, state_json TEXT NOT NULL, timeout_at INTEGER,
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE INDEX runs_conversation ON runs (conversation_key, status);
+      CREATE INDEX runs_conversation ON runs (conversation_key, created_at) WHERE status IN ('waiting', 'running');
       CREATE INDEX runs_flow ON runs (flow_id, status, created_at);
       CREATE INDEX runs_timeout ON runs (timeout_at) WHERE status = 'waiting' AND timeout_at IS NOT NULL;
       CREATE TABLE run_steps (

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { SqliteStore } from "../sqlite.js";
 
@@ -62,7 +63,8 @@ export function createRunRepo(store: SqliteStore) {
           .selectFrom("runs")
           .selectAll()
           .where("conversation_key", "=", p("key"))
-          .where("status", "in", ["waiting", "running"])
+          // Literal values, not parameters: only then can SQLite use the partial index.
+          .where(sql<boolean>`status in ('waiting', 'running')`)
           .orderBy("created_at", "desc")
           .limit(1),
       ),
@@ -158,8 +160,7 @@ export function createRunRepo(store: SqliteStore) {
           q
             .selectFrom("runs")
             .selectAll()
-            .where("status", "=", "waiting")
-            .where("timeout_at", "is not", null)
+            .where(sql<boolean>`status = 'waiting' and timeout_at is not null`)
             .where("timeout_at", "<=", now)
             .orderBy("timeout_at")
             .limit(limit),
@@ -171,8 +172,7 @@ export function createRunRepo(store: SqliteStore) {
         q
           .selectFrom("runs")
           .select((eb) => eb.fn.min<number | null>("timeout_at").as("t"))
-          .where("status", "=", "waiting")
-          .where("timeout_at", "is not", null),
+          .where(sql<boolean>`status = 'waiting' and timeout_at is not null`),
       );
       return r?.t ?? null;
     },
