@@ -211,7 +211,9 @@ export async function memory(): Promise<Figure[]> {
       await new Promise((r) => setTimeout(r, 1_000));
       samples.push(stack.rssMb());
     }
-    process.stderr.write(`  RSS after the burst, 1 s apart: ${samples.map((x) => x.toFixed(0)).join(" ")} MB\n`);
+    process.stderr.write(
+      `  RSS after the burst, 1 s apart: ${samples.map((x) => x.toFixed(0)).join(" ")} MB\n`,
+    );
     const waiting = samples.at(-1) ?? Number.NaN;
     return [
       { name: "idle RSS", value: idle, unit: "MB", target: "≤ 80", isMet: idle <= 80 },

@@ -19,6 +19,8 @@ export const Config = z.object({
    * arrives within this time (WhatsApp has no idempotency key; its statuses echo ours).
    */
   TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /** Conversations the worker processes at once; the rest wait their turn in arrival order. */
+  TERN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   /**
    * FULL: a webhook is acknowledged only after its commit is fsynced (survives power loss).
    * NORMAL: after it is written to the WAL (survives a process crash, not a power cut).

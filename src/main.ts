@@ -59,6 +59,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     fetch: fetchImpl,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
+    concurrency: config.TERN_WORKER_CONCURRENCY,
     log: logger,
   });
 

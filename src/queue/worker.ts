@@ -25,6 +25,8 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   integrations: Integrations;
   clock: Clock;
   engine: Engine;
+  /** Conversations processed at once (default 64). */
+  concurrency?: number;
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
   flow(flowId: string, version: number): Flow;
   log: {
@@ -197,6 +199,7 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   const lanes = createLanes({
+    maxActive: deps.concurrency,
     drain: (key) => {
       const item = store.inbox.nextPending(key);
       return item ? () => processItem(item) : null;
