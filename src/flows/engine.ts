@@ -148,31 +148,23 @@ async function executeVisit(
     waitState: resume ? state.wait?.state : undefined,
     effectsBefore: resume ? (state.wait?.effectCount ?? 0) : 0,
   });
-  let result: StepResult;
-  try {
-    if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
-    result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
-  } catch (thrown) {
-    const base = {
-      runId: state.runId,
-      visit,
-      stepId: step.id,
-      stepType: step.type,
-      startedAt,
-      endedAt: host.now(),
-    };
-    await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), base));
-    return;
-  }
-  const base = {
+  const recordBase = () => ({
     runId: state.runId,
     visit,
     stepId: step.id,
     stepType: step.type,
     startedAt,
     endedAt: host.now(),
-  };
-  const record = applyResult(state, step, visit, result, effectCount(), base);
+  });
+  let result: StepResult;
+  try {
+    if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
+    result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
+  } catch (thrown) {
+    await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), recordBase()));
+    return;
+  }
+  const record = applyResult(state, step, visit, result, effectCount(), recordBase());
   await host.persist(structuredClone(state), record);
 }
 
