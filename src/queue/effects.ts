@@ -131,11 +131,10 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       }
       const existing = store.effects.get(key);
       if (existing?.status === "done") return existing.result;
-      if (existing?.status === "in_flight" && action.reconcile) {
-        const found = await withRetries(
-          () =>
-            action.reconcile?.(input, config, { connectionId: id, intentAt: existing.intentAt, key }) ??
-            Promise.resolve(null),
+      const { reconcile } = action;
+      if (existing?.status === "in_flight" && reconcile) {
+        const found = await withRetries(() =>
+          reconcile(input, config, { connectionId: id, intentAt: existing.intentAt, key }),
         );
         if (found !== null && found !== undefined) {
           await store.write(() => store.effects.finish(key, found, clock.now()));

@@ -1,5 +1,6 @@
 import type { InboundMessage } from "../channels/channel.js";
 import type { Flow } from "../flows/schema.js";
+import { flowMatchesMessage } from "../flows/trigger.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -12,21 +13,14 @@ export function routeMessage(
   channelType: string,
   message: InboundMessage,
 ): { flowId: string; version: number; flow: Flow } | null {
-  const text = message.content.text.trim().toLowerCase();
+  const candidate = { channel: channelType, text: message.content.text };
   let fallback: { flowId: string; version: number; flow: Flow } | null = null;
   for (const published of store.flows.published()) {
     const flow = loadFlow(published.id, published.version);
-    const trigger = flow.trigger;
-    if (trigger.type !== "message") continue;
-    if (trigger.channels.length > 0 && !trigger.channels.includes(channelType)) continue;
-    const keywords = trigger.keywords ?? [];
-    if (keywords.length === 0) {
-      fallback ??= { flowId: published.id, version: published.version, flow };
-      continue;
-    }
-    if (keywords.some((k) => text === k.toLowerCase() || text.startsWith(`${k.toLowerCase()} `))) {
-      return { flowId: published.id, version: published.version, flow };
-    }
+    if (!flowMatchesMessage(flow, candidate)) continue;
+    const route = { flowId: published.id, version: published.version, flow };
+    if (flow.trigger.keywords?.length) return route;
+    fallback ??= route;
   }
   return fallback;
 }

@@ -1,10 +1,10 @@
-import type { InboundMessage } from "../channels/channel.js";
 import { AppError, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import type { Engine } from "../flows/engine.js";
-import type { EngineHost, MessageView, RunEvent } from "../flows/runtime.js";
+import type { EngineHost, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
+import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
@@ -39,7 +39,6 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
 
-  const channel = (id: string) => deps.integrations.channel(id);
   const effectsDeps: EffectsDeps = {
     ...deps,
     connector: (name) => deps.integrations.connection(name),
@@ -48,10 +47,10 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   const hostFor = (
-    run: RunRow | { id: string; channelId: string; contactId: string },
+    run: RunRow,
     contact: Contact,
   ): EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } => {
-    const ch = channel(run.channelId);
+    const ch = deps.integrations.channel(run.channelId);
     let markInbox: number | null = null;
     let lastPersist: Promise<void> = Promise.resolve();
     let persistError: unknown;
@@ -135,7 +134,7 @@ export function createWorker(deps: WorkerDeps) {
     }
     const route = active
       ? null
-      : routeMessage(store, deps.flow, channel(item.channelId).definition.type, msg);
+      : routeMessage(store, deps.flow, deps.integrations.channel(item.channelId).definition.type, msg);
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the message, and either hands it to the waiting run or
     // starts a new run with it consumed: a crash leaves a run to continue, never a message
@@ -245,14 +244,3 @@ export function createWorker(deps: WorkerDeps) {
   };
 }
 export type Worker = ReturnType<typeof createWorker>;
-
-function toMessageView(msg: InboundMessage): MessageView {
-  const view: MessageView = {
-    id: msg.providerMessageId,
-    type: msg.content.type,
-    text: msg.content.text,
-    timestamp: msg.timestamp,
-  };
-  if (msg.content.type === "choice") view.choice = { id: msg.content.id, title: msg.content.title };
-  return view;
-}

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, isAppError } from "../core/app-error.js";
+import { type AppError, isAppError } from "../core/app-error.js";
 
 /** The one place where errors become HTTP responses: `{ error: { code, message, details? } }`. */
 export function errorHandler(
@@ -37,18 +37,4 @@ export function errorHandler(
   return reply
     .status(500)
     .send({ error: { code: "INTERNAL", message: "Internal error; see the server log" } });
-}
-
-export function notFound(what: string, id: string): AppError {
-  const code =
-    what === "flow"
-      ? "FLOW_NOT_FOUND"
-      : what === "run"
-        ? "RUN_NOT_FOUND"
-        : what === "connection"
-          ? "CONNECTION_NOT_FOUND"
-          : what === "channel"
-            ? "CHANNEL_NOT_FOUND"
-            : "NOT_FOUND";
-  return new AppError(code, `No ${what} with id "${id}"`);
 }

@@ -63,17 +63,6 @@ export function createWebhookHandler(deps: Deps) {
   };
 }
 
-function channelFor(deps: Deps, id: string) {
-  try {
-    return deps.integrations.channel(id);
-  } catch (error) {
-    if (isAppError(error) && error.code === "CHANNEL_NOT_FOUND") {
-      throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
-    }
-    throw error;
-  }
-}
-
 function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody: Buffer) {
   return {
     method: req.method as "GET" | "POST",
@@ -85,7 +74,7 @@ function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody:
 }
 
 async function handshake(deps: Deps, channelId: string, req: IncomingMessage, query: Record<string, string>) {
-  const channel = channelFor(deps, channelId);
+  const channel = deps.integrations.channel(channelId);
   const result = channel.definition.handshake?.(toRequest(req, query, Buffer.alloc(0)), channel.config);
   if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
   return result;
@@ -98,7 +87,7 @@ async function ingest(
   query: Record<string, string>,
   body: Buffer,
 ) {
-  const channel = channelFor(deps, channelId);
+  const channel = deps.integrations.channel(channelId);
   const raw = toRequest(req, query, body);
   channel.definition.verify(raw, channel.config);
   const events = channel.definition.parse(raw, channel.config);

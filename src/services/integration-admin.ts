@@ -62,8 +62,10 @@ export function createIntegrationAdmin(options: {
   };
 
   const assertNameFree = (name: string, exceptId?: string) => {
-    const clash = repo.list().find((r) => r.name === name && r.id !== exceptId);
-    if (clash) throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
+    // Names are unique per kind: one indexed lookup, not a scan that decrypts every record.
+    const clash = repo.getByName(name);
+    if (clash && clash.id !== exceptId)
+      throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
   };
 
   return {

@@ -1,30 +1,25 @@
 import type { Generated } from "kysely";
 
+/** Connections and channels: a typed config whose secret fields are sealed apart. */
+export interface IntegrationTable {
+  id: string;
+  type: string;
+  name: string;
+  config_json: string;
+  secrets_sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /**
  * Every table of Tern, as Kysely types. Columns ending in `_json` hold JSON text;
  * `*_sealed` hold secrets encrypted with the SecretBox. Times are ms since epoch.
  */
 export interface Database {
   schema_migrations: { version: number; name: string; applied_at: number };
-  connections: {
-    id: string;
-    type: string;
-    name: string;
-    config_json: string;
-    secrets_sealed: string;
-    created_at: number;
-    updated_at: number;
-  };
+  connections: IntegrationTable;
   connection_tokens: { connection_id: string; token_sealed: string; updated_at: number };
-  channels: {
-    id: string;
-    type: string;
-    name: string;
-    config_json: string;
-    secrets_sealed: string;
-    created_at: number;
-    updated_at: number;
-  };
+  channels: IntegrationTable;
   flows: {
     id: string;
     name: string;

@@ -1,3 +1,4 @@
+import type { Database } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /** Flows and their immutable versions. A run keeps the version it started on. */
@@ -20,14 +21,7 @@ export interface FlowVersionRow {
 
 export function createFlowRepo(store: SqliteStore) {
   const { q } = store;
-  const toSummary = (r: {
-    id: string;
-    name: string;
-    latest_version: number;
-    published_version: number | null;
-    created_at: number;
-    updated_at: number;
-  }): FlowSummary => ({
+  const toSummary = (r: Database["flows"]): FlowSummary => ({
     id: r.id,
     name: r.name,
     latestVersion: r.latest_version,

@@ -1,4 +1,5 @@
 import type { SecretBox } from "../../core/secrets.js";
+import type { IntegrationTable } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /**
@@ -31,15 +32,7 @@ type Table = "connections" | "channels";
 export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table: Table) {
   const { q } = store;
 
-  const toRecord = (row: {
-    id: string;
-    type: string;
-    name: string;
-    config_json: string;
-    secrets_sealed: string;
-    created_at: number;
-    updated_at: number;
-  }): IntegrationRecord => ({
+  const toRecord = (row: IntegrationTable): IntegrationRecord => ({
     id: row.id,
     type: row.type,
     name: row.name,

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
+import type { Database } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /** Runs (their resumable state) and the history of every executed step. */
@@ -24,19 +25,7 @@ export interface RunFilter {
   limit?: number;
 }
 
-type Row = {
-  id: string;
-  flow_id: string;
-  flow_version: number;
-  channel_id: string;
-  contact_id: string;
-  conversation_key: string;
-  status: string;
-  state_json: string;
-  timeout_at: number | null;
-  created_at: number;
-  updated_at: number;
-};
+type Row = Database["runs"];
 
 const toRun = (r: Row): RunRow => ({
   id: r.id,
