@@ -37,17 +37,23 @@ export interface StartOptions {
   runWorker?: boolean;
 }
 
-export async function startTern(options: StartOptions): Promise<Tern> {
-  const { config } = options;
-  const clock = options.clock ?? systemClock;
-  const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
-  const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
+/** The data directory (key, token) and the database in it, migrated: `tern migrate` stops here. */
+export function openDataStore(config: Config): { dataDir: DataDir; store: Store } {
   const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
     secretKey: config.TERN_SECRET_KEY,
     adminToken: config.TERN_ADMIN_TOKEN,
   });
   const box = createSecretBox(parseSecretKey(dataDir.secretKey));
   const store = openStore({ path: dataDir.databasePath, box, synchronous: config.TERN_SQLITE_SYNCHRONOUS });
+  return { dataDir, store };
+}
+
+export async function startTern(options: StartOptions): Promise<Tern> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
+  const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
+  const { dataDir, store } = openDataStore(config);
   const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
   const flows = createFlowService(store, clock);
   const worker = createWorker({

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { startTern } from "../main.js";
+import { openDataStore, startTern } from "../main.js";
 
 export function registerServeCommands(program: Command): void {
   program
@@ -36,19 +36,9 @@ export function registerServeCommands(program: Command): void {
     .command("migrate")
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
-      const { openStore } = await import("../store/store.js");
-      const { prepareDataDir } = await import("../core/data-dir.js");
-      const { createSecretBox, parseSecretKey } = await import("../core/secrets.js");
-      const config = loadConfig();
-      const dir = prepareDataDir(config.TERN_DATA_DIR, {
-        secretKey: config.TERN_SECRET_KEY,
-        adminToken: config.TERN_ADMIN_TOKEN,
-      });
-      await openStore({
-        path: dir.databasePath,
-        box: createSecretBox(parseSecretKey(dir.secretKey)),
-      }).close();
-      process.stdout.write(`Database is up to date: ${dir.databasePath}\n`);
+      const { dataDir, store } = openDataStore(loadConfig());
+      await store.close();
+      process.stdout.write(`Database is up to date: ${dataDir.databasePath}\n`);
     });
 
   program

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createAdminClient } from "../cli/api-client.js";
-import { loadConfig } from "../config.js";
-import { startTern } from "../main.js";
-import { createCustomer, provisionSandbox, startSandbox } from "./stack.js";
+import { startSandboxedTern } from "./sandboxed-tern.js";
+import { createCustomer } from "./stack.js";
 
 /**
  * `tern demo`: Tern on a throwaway data directory, wired to the sandbox through the admin API,
@@ -12,20 +7,8 @@ import { createCustomer, provisionSandbox, startSandbox } from "./stack.js";
  * non-zero if the Lead was not created and confirmed.
  */
 export async function runDemo(print: (line: string) => void): Promise<number> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tern-demo-"));
-  const sandbox = await startSandbox();
-  const tern = await startTern({
-    config: loadConfig({
-      TERN_PORT: "0",
-      TERN_HOST: "127.0.0.1",
-      TERN_DATA_DIR: dataDir,
-      TERN_LOG_LEVEL: "warn",
-      TERN_SANDBOX: "off",
-    }),
-  });
+  const { tern, sandbox, setup, close } = await startSandboxedTern();
   try {
-    const api = createAdminClient(tern.url, tern.dataDir.adminToken);
-    const setup = await provisionSandbox(api, sandbox);
     print(`Tern ${tern.url} — Salesforce emulator ${sandbox.sf.url} — WhatsApp simulator ${sandbox.wa.url}`);
     print(`Flow "WhatsApp lead capture" published (${setup.flowId}); channel webhook ${setup.webhookUrl}\n`);
 
@@ -62,8 +45,6 @@ export async function runDemo(print: (line: string) => void): Promise<number> {
     print(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await tern.close();
-    await sandbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }

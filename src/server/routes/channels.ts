@@ -1,21 +1,12 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { getChannelDefinition } from "../../channels/registry.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
+import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 
-const IdParams = z.object({ id: z.string() });
-const CreateBody = z.object({
-  type: z.string().describe('Channel type, e.g. "whatsapp"'),
-  name: z.string().min(1).max(100),
-  config: z.record(z.string(), z.unknown()).describe("Provider config; secret fields are write-only"),
-});
-const PatchBody = z.object({
-  name: z.string().min(1).max(100).optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-});
+const CreateBody = integrationCreateBody("whatsapp", "Provider config");
 
 /** Messaging channels. Each answers with the webhook URL to paste into the provider's console. */
 export const channelRoutes =
@@ -44,8 +35,10 @@ export const channelRoutes =
     app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) =>
       view(admin.get(req.params.id)),
     );
-    app.patch("/channels/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
-      view(await admin.update(req.params.id, req.body)),
+    app.patch(
+      "/channels/:id",
+      { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
+      async (req) => view(await admin.update(req.params.id, req.body)),
     );
     app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
       await admin.remove(req.params.id);

@@ -1,20 +1,11 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { getConnectorDefinition } from "../../connectors/registry.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
 import type { AppDeps } from "../app.js";
+import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 
-const IdParams = z.object({ id: z.string() });
-const CreateBody = z.object({
-  type: z.string().describe('Connector type, e.g. "salesforce"'),
-  name: z.string().min(1).max(100).describe("Name flows use in a step's `connection`"),
-  config: z.record(z.string(), z.unknown()).describe("Connector config; secret fields are write-only"),
-});
-const PatchBody = z.object({
-  name: z.string().min(1).max(100).optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-});
+const CreateBody = integrationCreateBody("salesforce", "Connector config");
 
 /** Connections to business systems (Salesforce). Secrets are write-only. */
 export const connectionRoutes =
@@ -42,8 +33,10 @@ export const connectionRoutes =
     app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) =>
       admin.toPublic(admin.get(req.params.id)),
     );
-    app.patch("/connections/:id", { schema: { tags, params: IdParams, body: PatchBody } }, async (req) =>
-      admin.toPublic(await admin.update(req.params.id, req.body)),
+    app.patch(
+      "/connections/:id",
+      { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
+      async (req) => admin.toPublic(await admin.update(req.params.id, req.body)),
     );
     app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
       await admin.remove(req.params.id);

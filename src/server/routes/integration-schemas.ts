@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+/** Request schemas shared by the two config-plus-secrets resources: connections and channels. */
+export const IdParams = z.object({ id: z.string() });
+
+const Config = z.record(z.string(), z.unknown());
+
+export function integrationCreateBody(typeExample: string, configNote: string) {
+  return z.object({
+    type: z.string().describe(`Type, e.g. "${typeExample}"`),
+    name: z.string().min(1).max(100).describe("Unique name; flows refer to connections by it"),
+    config: Config.describe(`${configNote}; secret fields are write-only`),
+  });
+}
+
+export const IntegrationPatchBody = z.object({
+  name: z.string().min(1).max(100).optional(),
+  config: Config.optional().describe("Merged over the stored config; leave secrets out to keep them"),
+});
