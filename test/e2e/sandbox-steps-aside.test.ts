@@ -59,9 +59,11 @@ describe("the built-in sandbox steps aside for the real thing", () => {
     const port = await freePort();
     tern = await spawnTern({ dataDir, ...secrets, port, env: { TERN_SANDBOX: "auto" } });
     let api = adminApi(tern.url, secrets.adminToken);
-    const status = await api("GET", "/sandbox");
-    expect(status.body).toMatchObject({ isOn: true });
-    const builtIn = { sf: String(status.body.salesforceUrl), wa: String(status.body.whatsappUrl) };
+    // The start banner names the built-in emulators (GET /api/v1/sandbox reports them too).
+    const banner = /emulator\s+\((http:\/\/[^)]+)\) and WhatsApp simulator \((http:\/\/[^)]+)\)/.exec(
+      tern.output(),
+    );
+    const builtIn = { sf: banner![1]!, wa: banner![2]! };
     expect(await answers(builtIn.sf)).toBe(true);
     expect(await answers(builtIn.wa)).toBe(true);
     // A sandbox conversation left waiting for its second answer.
@@ -75,6 +77,7 @@ describe("the built-in sandbox steps aside for the real thing", () => {
     const connection = await createConnection(api, org, "salesforce");
     expect(connection.status).toBe(201);
     expect(connection.body).toMatchObject({ name: "salesforce", owner: "user" });
+    expect(connection.body.config).toMatchObject({ loginUrl: org.sf.credentials.loginUrl });
     // Stepped aside within that request: emulators stopped, routes refused, run ended.
     expect(await answers(builtIn.sf)).toBe(false);
     expect(await answers(builtIn.wa)).toBe(false);
