@@ -94,6 +94,9 @@ describe("sandbox ownership", () => {
     expect(stranger.received()).toEqual([]);
     expect(builtIn.sf.records("Lead")).toEqual([]);
     expect(builtIn.wa.sent).toEqual([]);
+    // The sandbox's channel is gone: its webhook URL takes nothing in any more.
+    const oldWebhook = `${tern.url}/webhooks/${tern.sandbox!.channelId}`;
+    expect((await createCustomer(builtIn, oldWebhook, "15550000009").say("Hi")).status).toBe(404);
     const flows = (await api("GET", "/flows")).body.items as Array<Record<string, unknown>>;
     expect(flows.map((f) => [f.owner, f.publishedVersion])).toEqual([
       ["sandbox", null],
@@ -138,6 +141,17 @@ describe("sandbox ownership", () => {
     const leads = org.sf.records("Lead");
     expect(leads).toHaveLength(1);
     expect(customer.received()[2]!.text).toContain(String(leads[0]!.Id));
+  });
+
+  it("a connection created while Tern runs with TERN_SANDBOX=off still retires what an earlier zero-config start left", async () => {
+    const first = await start("auto");
+    const left = first.tern.sandbox!;
+    await stop(first.tern);
+    const { api } = await start("off");
+    expect((await createConnection(api, org, "salesforce")).status).toBe(201);
+    expect((await api("GET", `/connections/${left.connectionId}`)).status).toBe(404);
+    expect((await api("GET", `/channels/${left.channelId}`)).status).toBe(404);
+    expect((await api("GET", `/flows/${left.flowId}`)).body).toMatchObject({ publishedVersion: null });
   });
 
   it("a refused connection (invalid config) leaves the sandbox running and its rows in place", async () => {
