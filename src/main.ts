@@ -87,7 +87,8 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     get publicUrl() {
       return publicUrl;
     },
-    sandbox: () => sandbox,
+    // Null once it stepped aside (a real integration was created while it ran).
+    sandbox: () => (sandbox?.isOn() ? sandbox : null),
   });
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { whatsappChannel } from "../channels/whatsapp/index.js";
@@ -8,33 +8,71 @@ import { newId } from "../core/ids.js";
 import { templatePath } from "../core/paths.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
+import { createSandboxRepo, type SandboxRepo } from "../store/repos/sandbox-repo.js";
 import type { Store } from "../store/store.js";
 import { type Sandbox, startSandbox } from "./stack.js";
 
 /**
  * Zero-config start: when nothing is configured, Tern wires itself to its built-in Salesforce
  * emulator and WhatsApp simulator (both on loopback, in this process) and publishes the lead
- * template, so `npm start` does its main job at once. The rows it creates are remembered in
- * `sandbox.json`; on later starts they are re-pointed at the new emulator ports. Once a user
- * points them elsewhere or configures their own, the sandbox stays off.
+ * template, so `npm start` does its main job at once.
+ *
+ * The sandbox owns what it creates (`owner = 'sandbox'` on the rows) and re-points those rows at
+ * the new emulator ports on every start. The moment a user creates a connection or channel, the
+ * same write retires everything the sandbox owns (see `createSandboxRepo().retire`), then
+ * `stepAside()` stops the emulators; while any user-owned integration exists it never starts again.
  */
 export interface BuiltInSandbox {
   sandbox: Sandbox;
   channelId: string;
   connectionId: string;
-  flowId: string;
+  flowId: string | null;
+  /** False once it has stepped aside. */
+  isOn(): boolean;
   describe(baseUrl: string): string[];
+  /** Stops the emulators (after the rows were retired); idempotent. */
+  stepAside(): Promise<void>;
   close(): Promise<void>;
 }
 
-interface Marker {
+/** `sandbox.json` written by versions before the `owner` column: the ids the sandbox created. */
+interface LegacyMarker {
   connectionId: string;
   channelId: string;
-  flowId: string;
+  flowId?: string;
 }
 
 const isLoopback = (url: unknown) =>
   typeof url === "string" && /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
+
+/**
+ * Marks the rows an old `sandbox.json` names as sandbox-owned, then removes the file (the column
+ * is the record from now on). The old bootstrap let the user take those rows over by pointing
+ * them elsewhere, so rows that no longer point at loopback stay the user's.
+ */
+async function adoptLegacyMarker(store: Store, repo: SandboxRepo, dataDir: string, log: Logger) {
+  const markerPath = path.join(dataDir, "sandbox.json");
+  if (!existsSync(markerPath)) return;
+  let marker: LegacyMarker | null = null;
+  try {
+    marker = JSON.parse(readFileSync(markerPath, "utf8")) as LegacyMarker;
+  } catch (error) {
+    log.warn({ err: error, markerPath }, "sandbox.json is unreadable; leaving its rows to the user");
+  }
+  const connection = marker ? store.connections.get(marker.connectionId) : undefined;
+  const channel = marker ? store.channels.get(marker.channelId) : undefined;
+  if (
+    marker &&
+    connection &&
+    channel &&
+    isLoopback(connection.config.loginUrl) &&
+    isLoopback(channel.config.apiBaseUrl)
+  ) {
+    const ids = marker;
+    await store.write(() => repo.adopt(ids));
+  }
+  rmSync(markerPath, { force: true });
+}
 
 export async function startBuiltInSandbox(deps: {
   store: Store;
@@ -45,16 +83,18 @@ export async function startBuiltInSandbox(deps: {
   logger: Logger;
 }): Promise<BuiltInSandbox | null> {
   const { store, clock } = deps;
-  const markerPath = path.join(deps.dataDir, "sandbox.json");
-  let marker: Marker | null = existsSync(markerPath)
-    ? (JSON.parse(readFileSync(markerPath, "utf8")) as Marker)
-    : null;
-  const connection = marker ? store.connections.get(marker.connectionId) : undefined;
-  const channel = marker ? store.channels.get(marker.channelId) : undefined;
-  const isStillSandbox =
-    connection && channel && isLoopback(connection.config.loginUrl) && isLoopback(channel.config.apiBaseUrl);
-  const isEmpty = store.connections.list().length === 0 && store.channels.list().length === 0;
-  if (!isStillSandbox && !isEmpty) return null;
+  const repo = createSandboxRepo(store.db);
+  await adoptLegacyMarker(store, repo, deps.dataDir, deps.logger);
+
+  if (repo.hasUserIntegrations()) {
+    // A data dir from before the step-aside could hold both; retire the sandbox's rows now.
+    const left = repo.owned();
+    if (left.connectionIds.length + left.channelIds.length + left.flowIds.length > 0) {
+      await store.write(() => repo.retire(clock.now()));
+      deps.integrations.invalidate();
+    }
+    return null;
+  }
 
   const sandbox = await startSandbox();
   const creds = sandbox.sf.credentials;
@@ -65,7 +105,11 @@ export async function startBuiltInSandbox(deps: {
     refreshToken: creds.refreshToken,
   };
   const now = clock.now();
-  if (isStillSandbox && marker && connection && channel) {
+  const owned = repo.owned();
+  const connection = owned.connectionIds[0] ? store.connections.get(owned.connectionIds[0]) : undefined;
+  const channel = owned.channelIds[0] ? store.channels.get(owned.channelIds[0]) : undefined;
+  let ids: { connectionId: string; channelId: string; flowId: string | null };
+  if (connection && channel) {
     // New emulator ports and credentials on every start; cached tokens belong to the old org.
     await store.write(() => {
       store.connections.update(
@@ -78,47 +122,23 @@ export async function startBuiltInSandbox(deps: {
       );
       store.tokens.clear(connection.id);
     });
+    ids = { connectionId: connection.id, channelId: channel.id, flowId: owned.flowIds[0] ?? null };
   } else {
-    const created: Marker = { connectionId: newId("conn", now), channelId: newId("ch", now), flowId: "" };
-    await store.write(() => {
-      store.connections.insert(
-        {
-          id: created.connectionId,
-          type: "salesforce",
-          name: "salesforce",
-          config: connectionConfig,
-          createdAt: now,
-          updatedAt: now,
-        },
-        salesforceConnector.secretFields,
-      );
-      store.channels.insert(
-        {
-          id: created.channelId,
-          type: "whatsapp",
-          name: "WhatsApp sandbox",
-          config: { ...sandbox.wa.config },
-          createdAt: now,
-          updatedAt: now,
-        },
-        whatsappChannel.secretFields,
-      );
-    });
-    const flow = await deps.flows.create(
-      JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")),
-    );
-    await deps.flows.publish(flow.id, flow.version);
-    created.flowId = flow.id;
-    marker = created;
-    writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
+    ids = await createSandboxRows(deps, repo, sandbox, connectionConfig);
   }
   deps.integrations.invalidate();
-  const { channelId, connectionId, flowId } = marker;
+
+  let isOn = true;
+  const stop = async () => {
+    if (!isOn) return;
+    isOn = false;
+    sandbox.wa.deliverStatusesTo(null);
+    await sandbox.close();
+  };
   return {
     sandbox,
-    channelId,
-    connectionId,
-    flowId,
+    ...ids,
+    isOn: () => isOn,
     describe: (baseUrl) => [
       "",
       "Sandbox: nothing else is configured, so Tern is wired to its built-in Salesforce emulator",
@@ -127,8 +147,59 @@ export async function startBuiltInSandbox(deps: {
       `    curl -X POST ${baseUrl}/api/v1/sandbox/messages -H "authorization: Bearer $TOKEN" \\`,
       `         -H "content-type: application/json" -d '{"from":"15551234567","text":"Hi"}'`,
       `  See what the customer got and the Leads: GET ${baseUrl}/api/v1/sandbox/conversations/15551234567`,
-      "  Configure a real channel and connection and the sandbox stays off (TERN_SANDBOX=off forces it).",
+      "  Creating your own connection or channel retires the sandbox for good (TERN_SANDBOX=off forces it off).",
     ],
-    close: () => sandbox.close(),
+    async stepAside() {
+      if (!isOn) return;
+      await stop();
+      deps.logger.info("a real integration was created: the built-in sandbox stepped aside for good");
+    },
+    close: stop,
   };
+}
+
+/** First start: the sandbox's connection, channel and published lead flow, in one write. */
+async function createSandboxRows(
+  deps: { store: Store; flows: FlowService; clock: Clock },
+  repo: SandboxRepo,
+  sandbox: Sandbox,
+  connectionConfig: Record<string, unknown>,
+) {
+  const { store, clock } = deps;
+  const now = clock.now();
+  const definition: unknown = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
+  const flow = deps.flows.validate(definition).flow;
+  if (!flow) throw new Error("The shipped lead template is invalid");
+  const ids = { connectionId: newId("conn", now), channelId: newId("ch", now), flowId: newId("flow", now) };
+  await store.write(() => {
+    // Leftovers of a half-removed sandbox (a user deleted one of its rows) go first.
+    repo.retire(now);
+    store.connections.insert(
+      {
+        id: ids.connectionId,
+        type: "salesforce",
+        name: "salesforce",
+        config: connectionConfig,
+        owner: "sandbox",
+        createdAt: now,
+        updatedAt: now,
+      },
+      salesforceConnector.secretFields,
+    );
+    store.channels.insert(
+      {
+        id: ids.channelId,
+        type: "whatsapp",
+        name: "WhatsApp sandbox",
+        config: { ...sandbox.wa.config },
+        owner: "sandbox",
+        createdAt: now,
+        updatedAt: now,
+      },
+      whatsappChannel.secretFields,
+    );
+    store.flows.create(ids.flowId, flow.name, definition, now, "sandbox");
+    store.flows.publish(ids.flowId, 1, now);
+  });
+  return ids;
 }

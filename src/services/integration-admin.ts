@@ -2,11 +2,13 @@ import type { z } from "zod";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type {
   IntegrationRecord,
   IntegrationRepo,
   PublicIntegration,
 } from "../store/repos/integration-repo.js";
+import { createSandboxRepo } from "../store/repos/sandbox-repo.js";
 import type { Store } from "../store/store.js";
 import type { Integrations } from "./integrations.js";
 
@@ -14,6 +16,9 @@ import type { Integrations } from "./integrations.js";
  * Create/update/delete for connections and channels: the config is validated by the
  * integration's own schema (422 with a path per problem), secrets are sealed by the repo and
  * never returned, and every change invalidates the resolved-integration cache.
+ *
+ * Creating one is also how the built-in sandbox steps aside: the same write retires every row it
+ * owns (so its `salesforce` name is free and its flow can answer no one), then its emulators stop.
  */
 interface Definition {
   type: string;
@@ -29,8 +34,11 @@ export function createIntegrationAdmin(options: {
   kind: "connection" | "channel";
   definition(type: string): Definition | undefined;
   idPrefix: string;
+  /** The built-in sandbox, while it runs in this process. */
+  sandbox?: () => BuiltInSandbox | null;
 }) {
   const { store, repo, clock, kind } = options;
+  const sandboxRows = createSandboxRepo(store.db);
   const notFoundCode = kind === "connection" ? "CONNECTION_NOT_FOUND" : "CHANNEL_NOT_FOUND";
 
   const definitionOf = (type: string): Definition => {
@@ -68,6 +76,16 @@ export function createIntegrationAdmin(options: {
       throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
   };
 
+  const assertUserOwned = (record: IntegrationRecord) => {
+    // The sandbox re-points its rows at its emulators on every start: edits would not last.
+    if (record.owner === "sandbox") {
+      throw new AppError(
+        "CONFLICT",
+        `The ${kind} "${record.name}" belongs to the built-in sandbox; create your own with POST /api/v1/${kind}s and the sandbox steps aside (its name is then free)`,
+      );
+    }
+  };
+
   return {
     toPublic(record: IntegrationRecord): PublicIntegration {
       return repo.toPublic(record, definitionOf(record.type).secretFields);
@@ -80,18 +98,24 @@ export function createIntegrationAdmin(options: {
     async create(input: { type: string; name: string; config: unknown }): Promise<IntegrationRecord> {
       const def = definitionOf(input.type);
       const config = parseConfig(def, input.config);
-      assertNameFree(input.name);
       const now = clock.now();
       const record: IntegrationRecord = {
         id: newId(options.idPrefix, now),
         type: def.type,
         name: input.name,
         config,
+        owner: "user",
         createdAt: now,
         updatedAt: now,
       };
-      await store.write(() => repo.insert(record, def.secretFields));
+      await store.write(() => {
+        // Inside the write: no other write can slip between the check, the retirement and the insert.
+        sandboxRows.retire(now);
+        assertNameFree(input.name);
+        repo.insert(record, def.secretFields);
+      });
       options.integrations.invalidate();
+      await options.sandbox?.()?.stepAside();
       return record;
     },
     /** Merges the given config over the stored one, so secrets can be left out to keep them. */
@@ -100,6 +124,7 @@ export function createIntegrationAdmin(options: {
       patch: { name?: string; config?: Record<string, unknown> },
     ): Promise<IntegrationRecord> {
       const current = this.get(id);
+      assertUserOwned(current);
       const def = definitionOf(current.type);
       const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
       if (patch.name) assertNameFree(patch.name, id);

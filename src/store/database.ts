@@ -1,5 +1,8 @@
 import type { Generated } from "kysely";
 
+/** Who created a row: the user (through the API) or the built-in sandbox (zero-config start). */
+export type Owner = "user" | "sandbox";
+
 /** Connections and channels: a typed config whose secret fields are sealed apart. */
 export interface IntegrationTable {
   id: string;
@@ -7,6 +10,7 @@ export interface IntegrationTable {
   name: string;
   config_json: string;
   secrets_sealed: string;
+  owner: Owner;
   created_at: number;
   updated_at: number;
 }
@@ -25,6 +29,7 @@ export interface Database {
     name: string;
     latest_version: number;
     published_version: number | null;
+    owner: Owner;
     created_at: number;
     updated_at: number;
   };

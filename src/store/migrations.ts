@@ -69,4 +69,16 @@ export const migrations: Migration[] = [
         intent_at INTEGER NOT NULL, done_at INTEGER);
     `,
   },
+  {
+    // Who created a connection, channel or flow: the built-in sandbox owns what it creates and
+    // retires it when the first real integration is created (src/sandbox/bootstrap.ts). Rows that
+    // existed before are the user's; the bootstrap adopts its own from the old sandbox.json.
+    version: 2,
+    name: "integration_owner",
+    sql: `
+      ALTER TABLE connections ADD COLUMN owner TEXT NOT NULL DEFAULT 'user';
+      ALTER TABLE channels ADD COLUMN owner TEXT NOT NULL DEFAULT 'user';
+      ALTER TABLE flows ADD COLUMN owner TEXT NOT NULL DEFAULT 'user';
+    `,
+  },
 ];

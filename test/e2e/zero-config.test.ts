@@ -67,6 +67,6 @@ describe("zero-config start", () => {
     await tern.stop();
     tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
     expect(tern.output()).not.toContain("Sandbox:");
-    expect((await api("POST", "/sandbox/messages", { from: "15550000009", text: "Hi" })).status).toBe(404);
+    expect((await api("POST", "/sandbox/messages", { from: "15550000009", text: "Hi" })).status).toBe(409);
   });
 });

@@ -21,6 +21,7 @@ export const channelRoutes =
       kind: "channel",
       definition: getChannelDefinition,
       idPrefix: "ch",
+      sandbox: deps.sandbox,
     });
     const view = (r: IntegrationRecord) => ({
       ...admin.toPublic(r),

@@ -20,6 +20,7 @@ export const connectionRoutes =
       kind: "connection",
       definition: getConnectorDefinition,
       idPrefix: "conn",
+      sandbox: deps.sandbox,
     });
     const tags = ["connections"];
 

@@ -4,30 +4,46 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
 import { buildTextWebhook, postWebhook } from "../../sandbox/whatsapp/index.js";
+import { createSandboxRepo } from "../../store/repos/sandbox-repo.js";
 import type { AppDeps } from "../app.js";
 
 /**
  * Try Tern without a phone or an org: play a WhatsApp customer against the built-in sandbox
  * (a signed webhook to the sandbox channel, the same path Meta's would take) and read what the
- * customer received and which Salesforce records the flow created.
+ * customer received and which Salesforce records the flow created. `GET /sandbox` says whether it
+ * runs; once it has stepped aside every other route answers 409 SANDBOX_OFF.
  */
 export const sandboxRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["sandbox"];
+    const sandboxRows = createSandboxRepo(deps.store.db);
+    // Why it is off, for the status route and the 409: stored ownership says whether it stepped aside.
+    const offReason = () =>
+      sandboxRows.hasUserIntegrations()
+        ? "a real channel or connection is configured, so the built-in sandbox stepped aside for good"
+        : "the built-in sandbox is not running (TERN_SANDBOX=off, or configured integrations were removed)";
     const active = (): BuiltInSandbox => {
       const sandbox = deps.sandbox?.() ?? null;
-      if (!sandbox) {
-        throw new AppError(
-          "NOT_FOUND",
-          "The built-in sandbox is not running (a real channel or connection is configured, or TERN_SANDBOX=off)",
-        );
-      }
+      // 409, not 404: the route exists; the sandbox is in a state where it cannot serve it.
+      if (!sandbox) throw new AppError("SANDBOX_OFF", `Sandbox is off: ${offReason()}`);
       return sandbox;
     };
     const Customer = z.string().regex(/^\d{6,15}$/, "a WhatsApp number in international format, digits only");
 
+    app.get("/sandbox", { schema: { tags } }, async () => {
+      const sandbox = deps.sandbox?.() ?? null;
+      if (!sandbox) return { isOn: false, reason: offReason() };
+      return {
+        isOn: true,
+        channelId: sandbox.channelId,
+        connectionId: sandbox.connectionId,
+        flowId: sandbox.flowId,
+        salesforceUrl: sandbox.sandbox.sf.url,
+        whatsappUrl: sandbox.sandbox.wa.url,
+      };
+    });
     app.post(
       "/sandbox/messages",
       {

@@ -1,4 +1,4 @@
-import type { Database } from "../database.js";
+import type { Database, Owner } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /** Flows and their immutable versions. A run keeps the version it started on. */
@@ -7,6 +7,7 @@ export interface FlowSummary {
   name: string;
   latestVersion: number;
   publishedVersion: number | null;
+  owner: Owner;
   createdAt: number;
   updatedAt: number;
 }
@@ -26,6 +27,7 @@ export function createFlowRepo(store: SqliteStore) {
     name: r.name,
     latestVersion: r.latest_version,
     publishedVersion: r.published_version,
+    owner: r.owner,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
@@ -87,13 +89,14 @@ export function createFlowRepo(store: SqliteStore) {
     },
 
     /** Inside `store.write`. */
-    create(id: string, name: string, definition: unknown, now: number): void {
+    create(id: string, name: string, definition: unknown, now: number, owner: Owner = "user"): void {
       store.run(
         q.insertInto("flows").values({
           id,
           name,
           latest_version: 1,
           published_version: null,
+          owner,
           created_at: now,
           updated_at: now,
         }),

@@ -1,5 +1,5 @@
 import type { SecretBox } from "../../core/secrets.js";
-import type { IntegrationTable } from "../database.js";
+import type { IntegrationTable, Owner } from "../database.js";
 import type { SqliteStore } from "../sqlite.js";
 
 /**
@@ -12,6 +12,8 @@ export interface IntegrationRecord {
   name: string;
   /** Full config including secrets: only for the worker, never for API responses. */
   config: Record<string, unknown>;
+  /** Set at creation and never changed: the sandbox retires only what it created. */
+  owner: Owner;
   createdAt: number;
   updatedAt: number;
 }
@@ -23,6 +25,7 @@ export interface PublicIntegration {
   /** Config without secrets; secret fields are listed as set/unset instead. */
   config: Record<string, unknown>;
   secrets: Record<string, "set">;
+  owner: Owner;
   createdAt: number;
   updatedAt: number;
 }
@@ -37,6 +40,7 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
     type: row.type,
     name: row.name,
     config: { ...JSON.parse(row.config_json), ...JSON.parse(box.open(row.secrets_sealed)) },
+    owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -60,6 +64,10 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
     list(): IntegrationRecord[] {
       return store.all(q.selectFrom(table).selectAll().orderBy("created_at")).map(toRecord);
     },
+    /** Ids of the rows this owner created (no decryption). */
+    idsOwnedBy(owner: Owner): string[] {
+      return store.all(q.selectFrom(table).select("id").where("owner", "=", owner)).map((r) => r.id);
+    },
     toPublic(record: IntegrationRecord, secretFields: ReadonlyArray<string>): PublicIntegration {
       const { open, secret } = split(record.config, secretFields);
       const secrets: Record<string, "set"> = {};
@@ -76,6 +84,7 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
           name: record.name,
           config_json: JSON.stringify(open),
           secrets_sealed: box.seal(JSON.stringify(secret)),
+          owner: record.owner,
           created_at: record.createdAt,
           updated_at: record.updatedAt,
         }),

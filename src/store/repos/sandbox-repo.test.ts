@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSecretBox } from "../../core/secrets.js";
+import type { RunState } from "../../flows/runtime.js";
+import type { Owner } from "../database.js";
+import { openStore, type Store } from "../store.js";
+import { createSandboxRepo } from "./sandbox-repo.js";
+
+describe("sandbox-owned rows", () => {
+  let dir: string;
+  let store: Store;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-sandbox-repo-"));
+    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const integration = (id: string, name: string, owner: Owner) => ({
+    id,
+    type: id.startsWith("conn") ? "salesforce" : "whatsapp",
+    name,
+    config: { url: "http://127.0.0.1:1", secret: "s3cret" },
+    owner,
+    createdAt: 1,
+    updatedAt: 1,
+  });
+  const waitingRun = (id: string, flowId: string, channelId: string) => {
+    const state = {
+      runId: id,
+      flowId,
+      flowVersion: 1,
+      status: "waiting",
+      cursor: { stepId: "ask_name", visit: 1 },
+      visits: 1,
+      vars: {},
+      steps: {},
+      wait: { stepId: "ask_name", visit: 1, for: "reply", timeoutAt: 99 },
+      error: null,
+    } as unknown as RunState;
+    store.runs.insert({
+      id,
+      flowId,
+      flowVersion: 1,
+      channelId,
+      contactId: "ct_1",
+      conversationKey: `${channelId}:1555`,
+      status: "waiting",
+      state,
+      timeoutAt: 99,
+      createdAt: 1,
+    });
+  };
+
+  const seed = () =>
+    store.write(() => {
+      store.connections.insert(integration("conn_sb", "salesforce", "sandbox"), ["secret"]);
+      store.channels.insert(integration("ch_sb", "WhatsApp sandbox", "sandbox"), ["secret"]);
+      store.connections.insert(integration("conn_user", "my-org", "user"), ["secret"]);
+      store.channels.insert(integration("ch_user", "whatsapp", "user"), ["secret"]);
+      store.flows.create("flow_sb", "Lead", {}, 1, "sandbox");
+      store.flows.publish("flow_sb", 1, 1);
+      store.flows.create("flow_user", "Mine", {}, 1);
+      store.flows.publish("flow_user", 1, 1);
+      waitingRun("run_sb", "flow_sb", "ch_sb");
+      waitingRun("run_user", "flow_user", "ch_user");
+      store.inbox.ingest(
+        "ch_sb",
+        [
+          {
+            kind: "message",
+            providerMessageId: "wamid.1",
+            from: "1555",
+            timestamp: 1,
+            content: { type: "text", text: "Hi" },
+          },
+        ],
+        1,
+      );
+    });
+
+  it("retires only what the sandbox owns: its integrations and tokens deleted, its flow a draft, its runs ended, its pending messages closed", async () => {
+    await seed();
+    await store.tokens.set("conn_sb", { accessToken: "a", instanceUrl: "http://127.0.0.1:1", issuedAt: 1 });
+    const repo = createSandboxRepo(store.db);
+    expect(repo.owned()).toEqual({ connectionIds: ["conn_sb"], channelIds: ["ch_sb"], flowIds: ["flow_sb"] });
+
+    const retired = await store.write(() => repo.retire(5));
+    expect(retired.endedRuns).toBe(1);
+    expect(store.connections.list().map((c) => c.id)).toEqual(["conn_user"]);
+    expect(store.channels.list().map((c) => c.id)).toEqual(["ch_user"]);
+    expect(await store.tokens.get("conn_sb")).toBeNull();
+    expect(store.flows.get("flow_sb")).toMatchObject({ owner: "sandbox", publishedVersion: null });
+    expect(store.flows.get("flow_user")).toMatchObject({ owner: "user", publishedVersion: 1 });
+    const ended = store.runs.get("run_sb")!;
+    expect(ended).toMatchObject({ status: "ended", timeoutAt: null });
+    expect(ended.state).toMatchObject({ status: "ended", wait: null });
+    expect(store.runs.get("run_user")).toMatchObject({ status: "waiting", timeoutAt: 99 });
+    expect(store.inbox.pendingConversations()).toEqual([]);
+    expect(repo.owned()).toEqual({ connectionIds: [], channelIds: [], flowIds: ["flow_sb"] });
+    expect(repo.hasUserIntegrations()).toBe(true);
+  });
+
+  it("retiring with nothing owned changes nothing", async () => {
+    const repo = createSandboxRepo(store.db);
+    expect(repo.hasUserIntegrations()).toBe(false);
+    expect(await store.write(() => repo.retire(5))).toEqual({
+      connectionIds: [],
+      channelIds: [],
+      flowIds: [],
+      endedRuns: 0,
+    });
+  });
+});

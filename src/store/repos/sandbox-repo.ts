@@ -1,0 +1,105 @@
+import { sql } from "kysely";
+import type { SqliteStore } from "../sqlite.js";
+
+/**
+ * What the built-in sandbox owns, by the stored `owner` column (never inferred from URLs):
+ * whether real integrations exist, adopting rows from a data dir of before that column, and
+ * retiring everything it owns in the caller's write.
+ */
+export interface SandboxOwned {
+  connectionIds: string[];
+  channelIds: string[];
+  flowIds: string[];
+}
+
+export interface Retired extends SandboxOwned {
+  endedRuns: number;
+}
+
+export function createSandboxRepo(store: SqliteStore) {
+  const { q } = store;
+
+  const owned = (): SandboxOwned => ({
+    connectionIds: store
+      .all(q.selectFrom("connections").select("id").where("owner", "=", "sandbox"))
+      .map((r) => r.id),
+    channelIds: store
+      .all(q.selectFrom("channels").select("id").where("owner", "=", "sandbox"))
+      .map((r) => r.id),
+    flowIds: store.all(q.selectFrom("flows").select("id").where("owner", "=", "sandbox")).map((r) => r.id),
+  });
+
+  return {
+    owned,
+    /** A connection or channel the user created exists: the sandbox must stay off. */
+    hasUserIntegrations(): boolean {
+      const connection = store.get(
+        q.selectFrom("connections").select("id").where("owner", "=", "user").limit(1),
+      );
+      return (
+        connection !== undefined ||
+        store.get(q.selectFrom("channels").select("id").where("owner", "=", "user").limit(1)) !== undefined
+      );
+    },
+    /** Inside `store.write`: marks rows the sandbox created before ownership was stored. */
+    adopt(ids: { connectionId: string; channelId: string; flowId?: string }): void {
+      store.run(q.updateTable("connections").set({ owner: "sandbox" }).where("id", "=", ids.connectionId));
+      store.run(q.updateTable("channels").set({ owner: "sandbox" }).where("id", "=", ids.channelId));
+      if (ids.flowId)
+        store.run(q.updateTable("flows").set({ owner: "sandbox" }).where("id", "=", ids.flowId));
+    },
+    /**
+     * Inside `store.write`, the same one that creates the first real integration: deletes the
+     * sandbox's connections (and their tokens) and channels, unpublishes its flows (they stay as
+     * drafts), ends its waiting or running runs and drops its channels' unprocessed messages.
+     */
+    retire(now: number): Retired {
+      const ids = owned();
+      let endedRuns = 0;
+      if (ids.flowIds.length > 0 || ids.channelIds.length > 0) {
+        const ofSandbox = (query: ReturnType<typeof q.updateTable<"runs">>) =>
+          query.where((eb) =>
+            eb.or([
+              ...(ids.flowIds.length > 0 ? [eb("flow_id", "in", ids.flowIds)] : []),
+              ...(ids.channelIds.length > 0 ? [eb("channel_id", "in", ids.channelIds)] : []),
+            ]),
+          );
+        endedRuns = store.run(
+          ofSandbox(
+            q.updateTable("runs").set({
+              status: "ended",
+              state_json: sql<string>`json_set(state_json, '$.status', 'ended', '$.wait', json('null'))`,
+              timeout_at: null,
+              updated_at: now,
+            }),
+          ).where(sql<boolean>`status in ('waiting', 'running')`),
+        ).changes;
+      }
+      if (ids.channelIds.length > 0) {
+        store.run(
+          q
+            .updateTable("inbox")
+            .set({ processed_at: now })
+            .where("channel_id", "in", ids.channelIds)
+            .where("processed_at", "is", null),
+        );
+        store.run(q.deleteFrom("channels").where("id", "in", ids.channelIds));
+      }
+      if (ids.connectionIds.length > 0) {
+        store.run(q.deleteFrom("connection_tokens").where("connection_id", "in", ids.connectionIds));
+        store.run(q.deleteFrom("connections").where("id", "in", ids.connectionIds));
+      }
+      if (ids.flowIds.length > 0) {
+        store.run(
+          q
+            .updateTable("flows")
+            .set({ published_version: null, updated_at: now })
+            .where("id", "in", ids.flowIds)
+            .where("published_version", "is not", null),
+        );
+      }
+      return { ...ids, endedRuns };
+    },
+  };
+}
+export type SandboxRepo = ReturnType<typeof createSandboxRepo>;

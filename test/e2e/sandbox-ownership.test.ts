@@ -1,0 +1,232 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { templatePath } from "../../src/core/paths.js";
+import { startTern, type Tern } from "../../src/main.js";
+import { createCustomer, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
+import { eventually } from "../helpers/in-process.js";
+import { type AdminApi, adminApi, createChannel, createConnection } from "../helpers/real-thing.js";
+
+/**
+ * The built-in sandbox owns what it creates and steps aside for the user's own integrations
+ * (finding 3 of issue 5). Tern runs in this process so the tests can look into the sandbox's
+ * emulators after they stopped answering.
+ */
+describe("sandbox ownership", () => {
+  let dataDir: string;
+  let org: Sandbox;
+  const running: Tern[] = [];
+
+  const start = async (mode: "auto" | "off") => {
+    const tern = await startTern({
+      config: loadConfig({
+        TERN_PORT: "0",
+        TERN_HOST: "127.0.0.1",
+        TERN_DATA_DIR: dataDir,
+        TERN_LOG_LEVEL: "silent",
+        TERN_SANDBOX: mode,
+      }),
+    });
+    running.push(tern);
+    return { tern, api: adminApi(tern.url, tern.dataDir.adminToken) };
+  };
+  const stop = async (tern: Tern) => {
+    running.splice(running.indexOf(tern), 1);
+    await tern.close();
+  };
+  const template = () => JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
+  /** What `tern flows import <file> --publish` sends. */
+  const importFlow = async (api: AdminApi, flow: unknown) => {
+    const created = await api("POST", "/flows", flow);
+    expect(created.status).toBe(201);
+    const published = await api("POST", `/flows/${created.body.id}/publish`, {
+      version: created.body.version,
+    });
+    expect(published.status).toBe(200);
+    return created.body.id!;
+  };
+  /** The template with its Salesforce step pointed at another connection name. */
+  const templateUsing = (connection: string, keywords?: string[]) => {
+    const flow = template();
+    for (const step of flow.steps) if (step.type === "salesforce.create") step.connection = connection;
+    if (keywords) flow.trigger.keywords = keywords;
+    return flow;
+  };
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-owner-"));
+    org = await startSandbox();
+  });
+  afterEach(async () => {
+    org.wa.deliverStatusesTo(null);
+    for (const tern of running.splice(0)) await tern.close();
+    await org.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("after the user names their connection my-org and imports a flow using it, the sandbox's published flow no longer answers anyone", async () => {
+    const { tern, api } = await start("auto");
+    const builtIn = tern.sandbox!.sandbox;
+    expect((await createConnection(api, org, "my-org")).status).toBe(201);
+    const channel = await createChannel(api, org, "whatsapp");
+    expect(channel.status).toBe(201);
+    // The user's flow starts only on "quote": before, anything else fell through to the
+    // sandbox's catch-all flow, which answered on the user's channel and sent its Lead nowhere.
+    await importFlow(api, templateUsing("my-org", ["quote"]));
+
+    const stranger = createCustomer(org, channel.body.webhookUrl!, "16315550001");
+    expect((await stranger.say("Hello there")).status).toBe(200);
+    const contact = await eventually(async () => {
+      const contacts = (await api("GET", "/contacts")).body.items as Array<{ id: string }>;
+      return contacts[0];
+    });
+    // The contact and the routing decision are committed together: no run means no flow answered.
+    expect((await api("GET", `/runs?contactId=${contact.id}`)).body.items).toEqual([]);
+
+    const customer = createCustomer(org, channel.body.webhookUrl!, "16315550002");
+    for (const [i, text] of ["quote", "Ada Lovelace", "Analytical Engines"].entries()) {
+      await customer.say(text);
+      await customer.waitForReplies(i + 1);
+    }
+    expect(org.sf.records("Lead")).toHaveLength(1);
+    expect(stranger.received()).toEqual([]);
+    expect(builtIn.sf.records("Lead")).toEqual([]);
+    expect(builtIn.wa.sent).toEqual([]);
+    // The sandbox's channel is gone: its webhook URL takes nothing in any more.
+    const oldWebhook = `${tern.url}/webhooks/${tern.sandbox!.channelId}`;
+    expect((await createCustomer(builtIn, oldWebhook, "15550000009").say("Hi")).status).toBe(404);
+    const flows = (await api("GET", "/flows")).body.items as Array<Record<string, unknown>>;
+    expect(flows.map((f) => [f.owner, f.publishedVersion])).toEqual([
+      ["sandbox", null],
+      ["user", 1],
+    ]);
+  });
+
+  it("a template that still names the sandbox's salesforce connection fails visibly instead of creating its Lead in the sandbox", async () => {
+    const { tern, api } = await start("auto");
+    const builtIn = tern.sandbox!.sandbox;
+    expect((await createConnection(api, org, "my-org")).status).toBe(201);
+    const channel = await createChannel(api, org);
+    await importFlow(api, template());
+
+    const customer = createCustomer(org, channel.body.webhookUrl!, "16315550003");
+    for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
+      await customer.say(text);
+      await customer.waitForReplies(i + 1);
+    }
+    expect(customer.received()[2]!.text).toContain("Sorry");
+    const [run] = (await api("GET", "/runs")).body.items as Array<{ id: string }>;
+    const steps = (await api("GET", `/runs/${run!.id}`)).body.steps as Array<Record<string, unknown>>;
+    expect(steps.find((s) => s.stepId === "create_lead")?.error).toMatchObject({
+      code: "CONNECTION_NOT_FOUND",
+    });
+    expect(builtIn.sf.records("Lead")).toEqual([]);
+    expect(org.sf.records("Lead")).toEqual([]);
+  });
+
+  it("with TERN_SANDBOX=off the README's steps 1-3 put the Lead in the user's org", async () => {
+    const { tern, api } = await start("off");
+    expect(tern.sandbox).toBeNull();
+    expect((await api("GET", "/sandbox")).body).toMatchObject({ isOn: false });
+    expect((await createConnection(api, org, "salesforce")).status).toBe(201);
+    const channel = await createChannel(api, org);
+    await importFlow(api, template());
+    const customer = createCustomer(org, channel.body.webhookUrl!, "16315550004");
+    for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
+      await customer.say(text);
+      await customer.waitForReplies(i + 1);
+    }
+    const leads = org.sf.records("Lead");
+    expect(leads).toHaveLength(1);
+    expect(customer.received()[2]!.text).toContain(String(leads[0]!.Id));
+  });
+
+  it("a connection created while Tern runs with TERN_SANDBOX=off still retires what an earlier zero-config start left", async () => {
+    const first = await start("auto");
+    const left = first.tern.sandbox!;
+    await stop(first.tern);
+    const { api } = await start("off");
+    expect((await createConnection(api, org, "salesforce")).status).toBe(201);
+    expect((await api("GET", `/connections/${left.connectionId}`)).status).toBe(404);
+    expect((await api("GET", `/channels/${left.channelId}`)).status).toBe(404);
+    expect((await api("GET", `/flows/${left.flowId}`)).body).toMatchObject({ publishedVersion: null });
+  });
+
+  it("a refused connection (invalid config) leaves the sandbox running and its rows in place", async () => {
+    const { api } = await start("auto");
+    const before = (await api("GET", "/connections")).body.items;
+    const refused = await api("POST", "/connections", {
+      type: "salesforce",
+      name: "salesforce",
+      config: { loginUrl: "not a url" },
+    });
+    expect(refused.status).toBe(422);
+    expect((await api("GET", "/sandbox")).body).toMatchObject({ isOn: true });
+    expect((await api("GET", "/connections")).body.items).toEqual(before);
+    expect((await api("POST", "/sandbox/messages", { from: "15550000003", text: "Hi" })).status).toBe(202);
+  });
+
+  it("editing the sandbox's own connection answers 409 saying to create one's own, since the sandbox re-points it on every start", async () => {
+    const { tern, api } = await start("auto");
+    const patched = await api("PATCH", `/connections/${tern.sandbox!.connectionId}`, {
+      config: { loginUrl: "https://login.salesforce.com" },
+    });
+    expect(patched.status).toBe(409);
+    expect(patched.body.error?.message).toContain("POST /api/v1/connections");
+    expect((await api("GET", `/connections/${tern.sandbox!.connectionId}`)).body.config).toMatchObject({
+      loginUrl: tern.sandbox!.sandbox.sf.credentials.loginUrl,
+    });
+  });
+
+  it("a data dir whose sandbox.json names rows from before ownership was stored has them marked as the sandbox's, and they step aside", async () => {
+    // What an older Tern left: rows it made (stored as the user's by migration 2) and the marker.
+    const old = await startSandbox();
+    const first = await start("off");
+    const connection = await createConnection(first.api, old, "salesforce");
+    const channel = await createChannel(first.api, old, "WhatsApp sandbox");
+    const flowId = await importFlow(first.api, template());
+    await stop(first.tern);
+    await old.close();
+    const markerPath = path.join(dataDir, "sandbox.json");
+    writeFileSync(
+      markerPath,
+      JSON.stringify({ connectionId: connection.body.id, channelId: channel.body.id, flowId }),
+    );
+
+    const { tern, api } = await start("auto");
+    expect(tern.sandbox).not.toBeNull();
+    expect(tern.sandbox!.connectionId).toBe(connection.body.id);
+    expect(existsSync(markerPath)).toBe(false);
+    const connections = (await api("GET", "/connections")).body.items as Array<Record<string, unknown>>;
+    expect(connections.map((c) => [c.id, c.owner])).toEqual([[connection.body.id, "sandbox"]]);
+
+    expect((await createConnection(api, org, "salesforce")).status).toBe(201);
+    expect((await api("GET", "/sandbox")).body).toMatchObject({ isOn: false });
+    expect((await api("GET", `/channels/${channel.body.id}`)).status).toBe(404);
+    expect((await api("GET", `/flows/${flowId}`)).body).toMatchObject({
+      owner: "sandbox",
+      publishedVersion: null,
+    });
+  });
+
+  it("a sandbox.json whose rows the user re-pointed at their real org leaves them the user's", async () => {
+    const first = await start("off");
+    const connection = await createConnection(first.api, org, "salesforce");
+    const channel = await createChannel(first.api, org);
+    // The old bootstrap treated rows as still the sandbox's only while they pointed at loopback.
+    await first.api("PATCH", `/connections/${connection.body.id}`, {
+      config: { loginUrl: "https://login.salesforce.com" },
+    });
+    await stop(first.tern);
+    writeFileSync(
+      path.join(dataDir, "sandbox.json"),
+      JSON.stringify({ connectionId: connection.body.id, channelId: channel.body.id, flowId: "" }),
+    );
+    const { tern, api } = await start("auto");
+    expect(tern.sandbox).toBeNull();
+    const connections = (await api("GET", "/connections")).body.items as Array<Record<string, unknown>>;
+    expect(connections.map((c) => c.owner)).toEqual(["user"]);
+  });
+});
