@@ -209,6 +209,8 @@ describe("simulator: status webhooks", () => {
       { fetch },
     );
     await expect.poll(() => received.length, { timeout: 3_000 }).toBe(2);
+    // A delivery is recorded once the receiver's answer is read, after the receiver saw the body.
+    await expect.poll(() => sim.statusDeliveries.length, { timeout: 3_000 }).toBe(2);
     sim.deliverStatusesTo(null);
     expect(received).toMatchObject([
       {
