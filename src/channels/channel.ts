@@ -93,7 +93,17 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
   verify(req: WebhookRequest, config: z.infer<Config>): void;
   /** Throws AppError CHANNEL_PAYLOAD_INVALID on malformed input. Pure. */
   parse(req: WebhookRequest, config: z.infer<Config>): ChannelEvent[];
-  /** Sends one message; throws AppError CHANNEL_SEND_FAILED with a retry hint on failure. */
+  /**
+   * What the provider does that the core relies on. `echoesCorrelation`: status webhooks carry
+   * the OutboundMessage's correlationId back (WhatsApp: biz_opaque_callback_data), so a send
+   * whose outcome is unknown can be settled; without it such a send is not repeated
+   * (at-most-once, src/queue/README.md). Absent: echoes nothing.
+   */
+  capabilities?: { echoesCorrelation: boolean };
+  /**
+   * Sends one message; throws AppError CHANNEL_SEND_FAILED with a retry hint on failure, and
+   * `details.outcome: "unknown"` when the provider may have accepted it (timeout, cut connection).
+   */
   send(message: OutboundMessage, config: z.infer<Config>, deps: { fetch: FetchLike }): Promise<SendResult>;
 }
 

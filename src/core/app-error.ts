@@ -77,9 +77,15 @@ export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
 
-/** Wraps anything thrown into an AppError without leaking internals into the message. */
+/**
+ * Wraps anything thrown into an AppError without leaking internals into the message. Anything
+ * that is not already an AppError is a bug on our side (a TypeError in our code), not a flaky
+ * network: retrying it only repeats it, so it is never retried. Adapters turn genuine network
+ * failures into AppErrors with their own retry hint. The original error stays as `cause`, with
+ * its stack, for the log.
+ */
 export function toAppError(value: unknown): AppError {
   if (value instanceof AppError) return value;
   const message = value instanceof Error ? value.message : String(value);
-  return new AppError("INTERNAL", `Unexpected error: ${message}`, { cause: value, retry: "default" });
+  return new AppError("INTERNAL", `Unexpected error: ${message}`, { cause: value, retry: "never" });
 }

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FetchError, requestOutcome } from "./fetch.js";
 import { createHttpFetch } from "./http-fetch.js";
 
 interface Received {
@@ -18,6 +19,8 @@ describe("createHttpFetch", () => {
   let connections = 0;
   /** Resolves each time a request to /hang arrives (which is never answered). */
   let hangArrived: () => void = () => {};
+  /** Resolves when the server sees the client close an endless answer. */
+  let endlessClosed: () => void = () => {};
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -43,6 +46,24 @@ describe("createHttpFetch", () => {
           case "/hang":
             hangArrived();
             return; // never answers
+          case "/cut":
+            req.socket.destroy(); // read the request, then the connection is gone
+            return;
+          case "/declared-huge":
+            res.writeHead(200, { "content-length": String(64 * 1024 * 1024) });
+            res.write("x");
+            return;
+          case "/endless": {
+            res.writeHead(200, { "content-type": "application/octet-stream" });
+            const chunk = Buffer.alloc(64 * 1024, 120);
+            const pump = () => {
+              while (!res.destroyed && res.write(chunk)) {}
+            };
+            res.on("drain", pump);
+            res.on("close", () => endlessClosed());
+            pump();
+            return;
+          }
           default:
             res.writeHead(200, { "content-type": "text/plain" });
             res.end("ok");
@@ -178,4 +199,73 @@ describe("createHttpFetch", () => {
     expect(connections - before).toBe(1);
     expect(received[1]!.remotePort).toBe(received[0]!.remotePort);
   });
+
+  it("gives up on a server that never answers after the default time limit when the caller passes no signal", async () => {
+    const fetch = createHttpFetch({ timeoutMs: 100 });
+    const error = await rejection(fetch(`${base}/hang`));
+    expect(error).toBeInstanceOf(FetchError);
+    expect(error).toMatchObject({ reason: "timeout", isRequestSent: true });
+    expect(error.message).toContain("within 100 ms");
+    // The request was written: the far side may have acted on it.
+    expect(requestOutcome(error)).toBe("unknown");
+  });
+
+  it("takes a time limit per call", async () => {
+    const fetch = createHttpFetch();
+    const startedAt = Date.now();
+    const error = await rejection(fetch(`${base}/hang`, { timeoutMs: 80 }));
+    expect(error).toMatchObject({ reason: "timeout" });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
+  it("aborts an endless answer at the size cap with a clear error, and closes the connection", async () => {
+    const fetch = createHttpFetch({ maxResponseBytes: 1024 * 1024 });
+    const closed = new Promise<void>((resolve) => {
+      endlessClosed = resolve;
+    });
+    const error = await rejection(fetch(`${base}/endless`));
+    expect(error).toMatchObject({ reason: "too_large", isRequestSent: true });
+    expect(error.message).toContain("larger than 1048576 bytes");
+    await closed;
+  });
+
+  it("takes a size cap per call", async () => {
+    const fetch = createHttpFetch();
+    const closed = new Promise<void>((resolve) => {
+      endlessClosed = resolve;
+    });
+    const error = await rejection(fetch(`${base}/endless`, { maxResponseBytes: 100_000 }));
+    expect(error.message).toContain("larger than 100000 bytes");
+    await closed;
+  });
+
+  it("refuses an answer whose declared length is over the cap before reading it", async () => {
+    const fetch = createHttpFetch({ maxResponseBytes: 1024 });
+    const error = await rejection(fetch(`${base}/declared-huge`));
+    expect(error).toMatchObject({ reason: "too_large" });
+  });
+
+  it("tells a connection cut after the request was written (outcome unknown) from a refused one (not sent)", async () => {
+    const fetch = createHttpFetch();
+    const cut = await rejection(fetch(`${base}/cut`, { method: "POST", body: "{}" }));
+    expect(cut).toMatchObject({ isRequestSent: true, reason: "network" });
+    expect(requestOutcome(cut)).toBe("unknown");
+
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await rejection(fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "{}" }));
+    expect(refused).toMatchObject({ isRequestSent: false });
+    expect(requestOutcome(refused)).toBe("not_sent");
+  });
 });
+
+async function rejection(request: Promise<unknown>): Promise<Error> {
+  return request.then(
+    () => {
+      throw new Error("expected the request to fail");
+    },
+    (e: unknown) => e as Error,
+  );
+}

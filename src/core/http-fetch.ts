@@ -1,17 +1,36 @@
 import http from "node:http";
 import https from "node:https";
-import type { FetchLike } from "./fetch.js";
+import type { Socket } from "node:net";
+import { FetchError, type FetchLike } from "./fetch.js";
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+export interface HttpFetchOptions {
+  maxSockets?: number;
+  /** Time limit of a request whose caller passes neither `signal` nor `timeoutMs`. */
+  timeoutMs?: number;
+  /** Response body cap when the caller passes no `maxResponseBytes`. */
+  maxResponseBytes?: number;
+}
 
 /**
  * A small fetch for provider calls, on node:http with keep-alive agents. Node's built-in fetch
  * (undici behind WHATWG streams) cost ~0.5 ms of CPU per call in the pipeline benchmark, a
  * quarter of the whole per-message budget; this does the same request for a fraction. It
- * implements what adapters use: method, headers, string/URLSearchParams body, signal; and on
- * the answer `status`, `ok`, `headers.get`, `text()`, `json()`.
+ * implements what adapters use: method, headers, string/URLSearchParams body, signal,
+ * `timeoutMs`, `maxResponseBytes`; and on the answer `status`, `ok`, `headers.get`, `text()`,
+ * `json()`. A provider that never answers or streams without end cannot hold a worker: every
+ * request has a time limit and a body cap.
+ *
+ * Rejections are FetchError, whose `isRequestSent` tells "certainly not delivered" (no
+ * connection, DNS, TLS) from "may have reached the provider" (see `requestOutcome`).
  */
-export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLike {
+export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 128 };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   return (input, init = {}) =>
     new Promise((resolve, reject) => {
@@ -29,6 +48,17 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLik
           headers["content-type"] = "application/x-www-form-urlencoded;charset=UTF-8";
         }
       }
+      const timeoutMs = init.timeoutMs ?? (init.signal ? undefined : defaultTimeoutMs);
+      const maxBytes = init.maxResponseBytes ?? defaultMaxBytes;
+      // Until the socket is connected (and TLS established) not a byte of the request is out.
+      let isSent = false;
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (error: FetchError) => {
+        clearTimeout(timer);
+        reject(error);
+        request.destroy();
+      };
+
       const request = (isHttps ? https : http).request(
         url,
         {
@@ -38,15 +68,54 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLik
           signal: init.signal ?? undefined,
         },
         (res) => {
+          const declared = Number(res.headers["content-length"]);
+          if (declared > maxBytes) return fail(tooLarge(url, maxBytes));
           const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () => resolve(liteResponse(res, Buffer.concat(chunks))));
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBytes) return fail(tooLarge(url, maxBytes));
+            chunks.push(chunk);
+          });
+          res.on("error", (cause) => fail(networkError(cause, true)));
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve(liteResponse(res, Buffer.concat(chunks)));
+          });
         },
       );
-      request.on("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
+      request.once("socket", (socket: Socket) => {
+        const markSent = () => {
+          isSent = true;
+        };
+        if (!socket.connecting) markSent();
+        else socket.once(isHttps ? "secureConnect" : "connect", markSent);
+      });
+      request.on("error", (cause) => fail(networkError(cause, isSent)));
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          fail(
+            new FetchError(`no complete answer from ${url.host} within ${timeoutMs} ms`, {
+              isRequestSent: isSent,
+              reason: "timeout",
+            }),
+          );
+        }, timeoutMs);
+      }
       request.end(body);
     });
+}
+
+function networkError(cause: Error, isRequestSent: boolean): FetchError {
+  const reason = cause.name === "AbortError" ? "aborted" : "network";
+  return new FetchError(`fetch failed (${cause.message})`, { cause, isRequestSent, reason });
+}
+
+function tooLarge(url: URL, maxBytes: number): FetchError {
+  return new FetchError(`the answer from ${url.host} is larger than ${maxBytes} bytes; request aborted`, {
+    isRequestSent: true,
+    reason: "too_large",
+  });
 }
 
 function liteResponse(res: http.IncomingMessage, body: Buffer): Response {

@@ -11,7 +11,9 @@ import type { Store } from "../store/store.js";
  * call and `done` after, so a re-executed step gets the recorded result instead of a second
  * message or a second Salesforce record. A key still `in_flight` after a crash is ambiguous:
  * connector actions reconcile (look the record up); sends are checked against delivery
- * statuses that echo the key, and only resent when none arrived.
+ * statuses that echo the key, and only resent when none arrived. A call that fails in a way
+ * that leaves its outcome unknown (details.outcome === "unknown") is reconciled the same way
+ * before any retry.
  */
 export interface EffectsDeps {
   store: Store;
@@ -19,7 +21,10 @@ export interface EffectsDeps {
   fetch: FetchLike;
   sleep: (ms: number) => Promise<void>;
   connector(connectionName: string): { runtime: ConnectorRuntime<unknown>; id: string; config: unknown };
-  /** How long a send left in flight by a crash waits for a provider status before it is resent. */
+  /**
+   * How long a send with an unknown outcome (left in flight by a crash, or timed out / cut after
+   * it was written) waits for a provider status that echoes its key before it is sent again.
+   */
   sendReconcileMs?: number;
   /** Told when recording a finished effect failed (the effect itself succeeded). */
   onSettleError?: (error: unknown) => void;
@@ -27,11 +32,16 @@ export interface EffectsDeps {
   maxAttempts?: number;
 }
 
+type OutboundText = Parameters<Effects["send"]>[1];
+
 export interface RunContext {
   runId: string;
   channel: { id: string; definition: ChannelDefinition; config: unknown };
   contact: { id: string; address: string };
 }
+
+/** What a send settles to. `outcome: "unknown"` only on a channel that echoes nothing (at-most-once). */
+type SendOutcome = { providerMessageId: string; outcome?: "unknown" };
 
 export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   const { store, clock } = deps;
@@ -53,13 +63,62 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     store.write(fn).catch((error: unknown) => deps.onSettleError?.(error));
   };
 
+  /** Polls for a status webhook that echoed `key` (it sets the message row's provider id). */
   const waitForStatus = async (key: string): Promise<string | null> => {
-    const deadline = Date.now() + (deps.sendReconcileMs ?? 30_000);
-    for (;;) {
+    const windowMs = deps.sendReconcileMs ?? 30_000;
+    const pollMs = Math.max(1, Math.min(100, windowMs));
+    for (let waitedMs = 0; ; waitedMs += pollMs) {
       const row = store.contacts.messageByEffectKey(key);
       if (row?.providerMessageId) return row.providerMessageId;
-      if (Date.now() >= deadline) return null;
-      await deps.sleep(100);
+      if (waitedMs >= windowMs) return null;
+      await deps.sleep(pollMs);
+    }
+  };
+
+  /**
+   * A send whose outcome is unknown: the process died mid-send, or the request timed out or was
+   * cut after it was written. WhatsApp has no idempotency key, but it echoes the effect key
+   * (biz_opaque_callback_data) in its status webhooks: a status that arrives within
+   * TERN_SEND_RECONCILE_MS proves the message went out, with its provider id. None → null: the
+   * caller sends again. A channel that echoes nothing cannot be asked, so the send is taken as
+   * done and marked unknown rather than risk a duplicate (at-most-once; queue/README.md).
+   */
+  const reconcileSend = async (key: string): Promise<SendOutcome | null> => {
+    if (!ctx.channel.definition.capabilities?.echoesCorrelation) {
+      return { providerMessageId: "", outcome: "unknown" };
+    }
+    const providerMessageId = await waitForStatus(key);
+    return providerMessageId ? { providerMessageId } : null;
+  };
+
+  /** Inside `store.write`: records a finished send on the effect and on the message row. */
+  const recordSent = (key: string, result: SendOutcome): void => {
+    store.effects.finish(key, result, clock.now());
+    if (result.outcome === "unknown") store.contacts.markUnknown(key, clock.now());
+    else store.contacts.markSent(key, result.providerMessageId, clock.now());
+  };
+
+  /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
+  const deliver = async (key: string, message: OutboundText): Promise<SendOutcome> => {
+    for (let attempt = 1; ; attempt++) {
+      let error: AppError;
+      try {
+        return await ctx.channel.definition.send(
+          { to: ctx.contact.address, text: message.text, choices: message.choices, correlationId: key },
+          ctx.channel.config,
+          { fetch: deps.fetch },
+        );
+      } catch (thrown) {
+        error = toAppError(thrown);
+      }
+      const isUnknown = isOutcomeUnknown(error);
+      if (isUnknown) {
+        const settled = await reconcileSend(key);
+        if (settled) return settled;
+      }
+      if (error.retry === "never" || attempt >= maxAttempts) throw error;
+      // After a reconcile window the provider has had its time; a certain failure backs off.
+      if (!isUnknown) await deps.sleep(backoffMs(error.retry, attempt));
     }
   };
 
@@ -73,16 +132,13 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   return {
     async send(key, message) {
       const existing = store.effects.get(key);
-      if (existing?.status === "done") return existing.result as { providerMessageId: string };
+      if (existing?.status === "done") return existing.result as SendOutcome;
       if (existing?.status === "in_flight") {
-        // The process died mid-send and WhatsApp has no idempotency key. The provider echoes
-        // the key (biz_opaque_callback_data) in its status webhooks: wait for one to prove the
-        // message went out before sending it again.
-        const providerMessageId = await waitForStatus(key);
-        if (providerMessageId) {
-          const result = { providerMessageId };
-          await store.write(() => store.effects.finish(key, result, clock.now()));
-          return result;
+        // The process died mid-send: the same reconciliation as a send cut off in flight.
+        const settled = await reconcileSend(key);
+        if (settled) {
+          await store.write(() => recordSent(key, settled));
+          return settled;
         }
       }
       await store.write(() => {
@@ -99,24 +155,19 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
           now: clock.now(),
         });
       });
-      let result: { providerMessageId: string };
+      let result: SendOutcome;
       try {
-        result = await withRetries(() =>
-          ctx.channel.definition.send(
-            { to: ctx.contact.address, text: message.text, choices: message.choices, correlationId: key },
-            ctx.channel.config,
-            { fetch: deps.fetch },
-          ),
-        );
+        result = await deliver(key, message);
       } catch (error) {
-        return failDefinitively(key, toAppError(error));
+        const appError = toAppError(error);
+        // Still unknown after every attempt and reconcile: leave the intent in flight, so a
+        // later run of this step reconciles again instead of assuming nothing happened.
+        if (isOutcomeUnknown(appError)) throw appError;
+        return failDefinitively(key, appError);
       }
       // Not awaited: the step's own persist commits after it (writes commit in order), and if
       // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
-      settleLater(() => {
-        store.effects.finish(key, result, clock.now());
-        store.contacts.markSent(key, result.providerMessageId, clock.now());
-      });
+      settleLater(() => recordSent(key, result));
       return result;
     },
 

@@ -1,4 +1,5 @@
 import { AppError, type RetryHint } from "../../core/app-error.js";
+import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
 
 /** Graph API error envelope: https://developers.facebook.com/docs/graph-api/guides/error-handling */
 export interface GraphError {
@@ -131,4 +132,22 @@ export function graphErrorToAppError(
       ...(error?.fbtrace_id ? { fbtraceId: error.fbtrace_id } : {}),
     },
   });
+}
+
+/**
+ * The request failed without an answer. Refused, DNS or TLS: Meta never saw it; send again.
+ * A timeout or a connection cut after the request was written: Meta may have accepted it, and
+ * sending again could give the customer the message twice. That is marked `outcome: "unknown"`
+ * for the caller to reconcile through the status webhooks that echo biz_opaque_callback_data.
+ */
+export function networkErrorToAppError(error: unknown, apiBaseUrl: string, accessToken: string): AppError {
+  const isUnknown = requestOutcome(error) === "unknown";
+  const reason = redact(fetchFailureReason(error), accessToken);
+  return new AppError(
+    "CHANNEL_SEND_FAILED",
+    isUnknown
+      ? `No answer from the WhatsApp API at ${apiBaseUrl} (${reason}); the message may have been sent.`
+      : `Could not reach the WhatsApp API at ${apiBaseUrl} (${reason}); the message was not sent.`,
+    { retry: "default", cause: error, details: { outcome: isUnknown ? "unknown" : "not_sent" } },
+  );
 }

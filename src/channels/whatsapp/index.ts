@@ -10,6 +10,9 @@ export const whatsappChannel = defineChannel({
   title: "WhatsApp",
   config: WhatsAppConfig,
   secretFields: whatsappSecretFields,
+  // Status webhooks echo biz_opaque_callback_data:
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+  capabilities: { echoesCorrelation: true },
   handshake,
   verify,
   parse: (req) => parse(req),

@@ -1,5 +1,9 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
+import type { FetchLike } from "../../core/fetch.js";
+import { createHttpFetch } from "../../core/http-fetch.js";
 import { startWhatsAppSimulator, type WhatsAppSimulator } from "../../sandbox/whatsapp/index.js";
 import type { OutboundMessage } from "../channel.js";
 import { whatsappChannel } from "./index.js";
@@ -18,9 +22,22 @@ beforeEach(() => {
   sim.clearSent();
 });
 
-async function sendError(message: OutboundMessage, config = sim.config): Promise<AppError> {
+/** A loopback port nothing listens on (connecting to it is refused). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function sendError(message: OutboundMessage, config = sim.config): Promise<AppError> {
+  return sendWith(deps.fetch, message, config);
+}
+
+async function sendWith(fetch: FetchLike, message: OutboundMessage, config = sim.config): Promise<AppError> {
   try {
-    await whatsappChannel.send(message, config, deps);
+    await whatsappChannel.send(message, config, { fetch });
   } catch (error) {
     if (error instanceof AppError) return error;
     throw error;
@@ -164,11 +181,36 @@ describe("send errors", () => {
     expect(error.message).toContain("Something specific");
   });
 
-  it("retries network errors with the default policy", async () => {
+  it("retries a refused connection with the default policy, as certainly not sent", async () => {
     const error = await sendError(
       { to: "16315551181", text: "Hi" },
-      { ...sim.config, apiBaseUrl: "http://127.0.0.1:1" },
+      { ...sim.config, apiBaseUrl: `http://127.0.0.1:${await closedPort()}` },
     );
     expect(error).toMatchObject({ code: "CHANNEL_SEND_FAILED", retry: "default" });
+    expect(error.details).toMatchObject({ outcome: "not_sent" });
+    expect(error.message).toContain("ECONNREFUSED");
+  });
+
+  it("marks the outcome unknown when the connection is cut after the request was written", async () => {
+    sim.dropNext(1, { afterAccept: true });
+    const error = await sendWith(createHttpFetch(), { to: "16315551181", text: "Hi", correlationId: "k" });
+    expect(error).toMatchObject({ code: "CHANNEL_SEND_FAILED", retry: "default" });
+    expect(error.details).toMatchObject({ outcome: "unknown" });
+    expect(error.message).toContain("may have been sent");
+  });
+
+  it("marks the outcome unknown when the API does not answer in time", async () => {
+    sim.holdResponses();
+    const fetch = createHttpFetch({ timeoutMs: 100 });
+    const error = await sendWith(fetch, { to: "16315551181", text: "Hi" });
+    sim.releaseResponses();
+    expect(error.details).toMatchObject({ outcome: "unknown" });
+    expect(error.message).toContain("within 100 ms");
+  });
+
+  it("never puts the access token in a network error", async () => {
+    const config = { ...sim.config, apiBaseUrl: "http://127.0.0.1:1" };
+    const error = await sendError({ to: "16315551181", text: "Hi" }, config);
+    expect(JSON.stringify({ m: error.message, d: error.details })).not.toContain(config.accessToken);
   });
 });

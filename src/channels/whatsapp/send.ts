@@ -2,12 +2,11 @@ import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import type { OutboundMessage, SendResult } from "../channel.js";
 import type { WhatsAppConfig } from "./config.js";
-import { type GraphError, graphErrorToAppError } from "./errors.js";
+import { type GraphError, graphErrorToAppError, networkErrorToAppError } from "./errors.js";
 import { BSUID_PATTERN, charLength, WhatsAppLimits as L } from "./limits.js";
 
 /** Label of the button that opens a list message (≤ 20 characters). */
 export const LIST_BUTTON_LABEL = "Choose";
-const SEND_TIMEOUT_MS = 30_000;
 
 type Choice = { id: string; title: string };
 
@@ -135,20 +134,14 @@ export async function send(
   const body = buildSendBody(message);
   let response: Response;
   try {
+    // No timeout of its own: the outbound client's default (30 s) bounds it.
     response = await deps.fetch(messagesUrl(config), {
       method: "POST",
       headers: { authorization: `Bearer ${config.accessToken}`, "content-type": "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
   } catch (error) {
-    // The request may or may not have reached Meta: the correlationId lets status webhooks settle it.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError(
-      "CHANNEL_SEND_FAILED",
-      `Could not reach the WhatsApp API at ${config.apiBaseUrl} (${reason}). The message may not have been sent.`,
-      { retry: "default", cause: error },
-    );
+    throw networkErrorToAppError(error, config.apiBaseUrl, config.accessToken);
   }
   const json = await readJson(response);
   if (!response.ok) {

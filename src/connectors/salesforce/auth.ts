@@ -1,5 +1,6 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
+import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceConfig } from "./config.js";
 import { networkError, parseJson, tokenError } from "./errors.js";
@@ -68,13 +69,13 @@ export async function refreshAccessToken(
   // With refresh-token rotation the old token is now invalid: later refreshes must use this one.
   if (typeof body.refresh_token === "string" && body.refresh_token !== "")
     token.refreshToken = body.refresh_token;
-  if (!/^https?:\/\//.test(token.instanceUrl)) {
+  // The access token is sent to instance_url on every call: refuse (and never store) a token
+  // whose instance is not https, whatever the login host said.
+  if (!/^https?:\/\//.test(token.instanceUrl) || !isSecureUrl(token.instanceUrl)) {
     throw new AppError(
       "SALESFORCE_AUTH_FAILED",
-      "Salesforce returned a token without a usable instance_url.",
-      {
-        details: { instanceUrl: token.instanceUrl },
-      },
+      `Salesforce returned a token whose instance_url is not usable: the instance URL ${SECURE_URL_RULE}. Check that the login URL is a real Salesforce login host.`,
+      { details: { instanceUrl: token.instanceUrl.slice(0, 200) } },
     );
   }
   return { token, identityUrl: typeof body.id === "string" ? body.id : undefined };

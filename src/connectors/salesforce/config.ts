@@ -1,12 +1,11 @@
 import { z } from "zod";
+import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
 
 /**
  * Connection settings. `loginUrl` is the host tokens are requested from: login.salesforce.com
  * (production, Developer Edition), test.salesforce.com (sandboxes) or the org's My Domain
  * (https://developer.salesforce.com/docs/platform/mobile-sdk/guide/oauth-revoking-tokens.html).
  */
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 function parseUrl(value: string): URL | null {
   try {
     return new URL(value);
@@ -21,17 +20,7 @@ export const LoginUrl = z
   .refine((v) => parseUrl(v) !== null, {
     message: "loginUrl must be a URL such as https://login.salesforce.com",
   })
-  .refine(
-    (v) => {
-      const url = parseUrl(v);
-      return (
-        url === null ||
-        url.protocol === "https:" ||
-        (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname))
-      );
-    },
-    { message: "loginUrl must use https:// (plain http is only allowed for localhost)" },
-  )
+  .refine((v) => parseUrl(v) === null || isSecureUrl(v), { message: `loginUrl ${SECURE_URL_RULE}` })
   .refine((v) => !parseUrl(v)?.hostname.endsWith(".lightning.force.com"), {
     message:
       "loginUrl is a Lightning UI address; use the org's My Domain login host instead (https://<domain>.my.salesforce.com)",

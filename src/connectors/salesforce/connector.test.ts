@@ -1,6 +1,10 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
+import { FetchError } from "../../core/fetch.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { networkError } from "./errors.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { memoryTokenStore, testDeps } from "./test-helpers.js";
 
@@ -259,6 +263,64 @@ describe("salesforce connector", () => {
     expect(error.retry).toBe("default");
   });
 
+  it("refuses, and does not store, a token whose instance_url is plain http on a public host", async () => {
+    sf.failNext(
+      200,
+      {
+        access_token: `${sf.orgId}!AQ4AQFakeTokenForTheTest`,
+        instance_url: "http://eu42.salesforce.com",
+        id: `${sf.url}/id/${sf.orgId}/${sf.userId}`,
+        issued_at: String(Date.now()),
+        token_type: "Bearer",
+      },
+      { on: "token" },
+    );
+    const { rt, deps } = runtime();
+    const error = await rejection(rt.test(config()));
+    expect(error.code).toBe("SALESFORCE_AUTH_FAILED");
+    expect(error.message).toContain("must use https://");
+    expect(error.retry).toBe("never");
+    expect(await deps.tokens.get("c1")).toBeNull();
+    expect(JSON.stringify({ m: error.message, d: error.details })).not.toContain("FakeTokenForTheTest");
+  });
+
+  it("does not trust a stored token whose instance is plain http on a public host: it refreshes instead", async () => {
+    const tokens = memoryTokenStore();
+    await tokens.set("c1", {
+      accessToken: "00Dxx0000001gPL!stale",
+      instanceUrl: "http://eu42.salesforce.com",
+      issuedAt: 1,
+    });
+    const { rt } = runtime(testDeps({ tokens }));
+    await rt.actions.create?.run(lead(), config(), ctx());
+    expect(sf.records("Lead")).toHaveLength(1);
+    expect((await tokens.get("c1"))?.instanceUrl).toBe(sf.url);
+  });
+
+  it("marks a refused create as certainly not sent (retried without a reconcile query), a cut write as unknown", async () => {
+    // A token for an instance where nothing listens: the create's connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const tokens = memoryTokenStore();
+    await tokens.set("c1", {
+      accessToken: "00Dxx0000001gPL!t",
+      instanceUrl: `http://127.0.0.1:${port}`,
+      issuedAt: 1,
+    });
+    const { rt } = runtime(testDeps({ tokens }));
+    const refused = await rejection(rt.actions.create!.run(lead(), config(), ctx()));
+    expect(refused.code).toBe("NETWORK_ERROR");
+    expect(refused.retry).toBe("default");
+    expect(refused.details?.outcome).toBeUndefined();
+
+    const cut = new FetchError("fetch failed (socket hang up)", { isRequestSent: true, reason: "network" });
+    expect(networkError(cut, sf.url, true).details).toMatchObject({ outcome: "unknown" });
+    // A read can always be repeated: its outcome does not matter.
+    expect(networkError(cut, sf.url, false).details?.outcome).toBeUndefined();
+  });
+
   it("rejects object and field names that could inject SOQL or URL paths", async () => {
     const { rt } = runtime();
     for (const input of [
@@ -351,6 +413,10 @@ describe("config", () => {
     expect(
       SalesforceConfig.safeParse({ ...base, loginUrl: "https://acme.lightning.force.com" }).success,
     ).toBe(false);
+    for (const loopback of ["http://localhost:8080", "http://127.0.0.2:9", "http://[::1]:9"]) {
+      expect(SalesforceConfig.safeParse({ ...base, loginUrl: loopback }).success, loopback).toBe(true);
+    }
+    expect(SalesforceConfig.safeParse({ ...base, loginUrl: "http://10.0.0.5" }).success).toBe(false);
     expect(SalesforceConfig.safeParse({ ...base, apiVersion: "62" }).success).toBe(false);
   });
 });

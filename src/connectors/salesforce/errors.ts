@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode, type RetryHint } from "../../core/app-error.js";
+import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
 
 /**
  * Salesforce answers → one AppError that says what to do next. Wire shapes: token errors are
@@ -276,17 +277,16 @@ export function dataError(
   return new AppError(mapping.code, mapping.say({ ...first, message }, object), { details, retry });
 }
 
-/** fetch rejected: DNS, refused connection, TLS, reset or timeout. */
-export function networkError(cause: unknown, where: string, isOutcomeUnknown: boolean): AppError {
-  const reason =
-    cause instanceof Error
-      ? cause.cause instanceof Error
-        ? cause.cause.message
-        : cause.message
-      : String(cause);
+/**
+ * fetch rejected: DNS, refused connection, TLS, reset or timeout. A write whose request may have
+ * reached Salesforce (timeout, reset after sending) has an unknown outcome: the caller reconciles
+ * before retrying. One that certainly never left (refused, DNS, TLS) is simply retried.
+ */
+export function networkError(cause: unknown, where: string, isWrite: boolean): AppError {
+  const isOutcomeUnknown = isWrite && requestOutcome(cause) === "unknown";
   return new AppError(
     "NETWORK_ERROR",
-    `Couldn't reach Salesforce at ${where} (${scrub(reason)}). Check the URL and the network; retrying.`,
+    `Couldn't reach Salesforce at ${where} (${scrub(fetchFailureReason(cause))}). Check the URL and the network; retrying.`,
     {
       cause,
       retry: "default",

@@ -1,4 +1,5 @@
 import { isAppError } from "../../core/app-error.js";
+import { isSecureUrl } from "../../core/secure-url.js";
 import type { ConnectorDeps, StoredToken } from "../connector.js";
 import { refreshAccessToken } from "./auth.js";
 import type { SalesforceConfig } from "./config.js";
@@ -147,7 +148,8 @@ export function createSession(
     loaded ??= readStore();
     const stored = await loaded;
     if (current) return current;
-    if (stored) {
+    // A token stored before instance URLs were checked is not trusted with the access token.
+    if (stored && isSecureUrl(stored.instanceUrl)) {
       current = stored;
       return stored;
     }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChannelEvent, WebhookRequest } from "../../channels/channel.js";
 import { whatsappChannel } from "../../channels/whatsapp/index.js";
+import { createHttpFetch } from "../../core/http-fetch.js";
 import {
   buildInteractiveReplyWebhook,
   buildLocationWebhook,
@@ -162,6 +163,35 @@ describe("simulator: Graph messages endpoint", () => {
     sim.releaseResponses();
     const json = (await (await pending).json()) as { messages: Array<{ id: string }> };
     expect(json.messages[0]?.id).toBe(held?.wamid);
+  });
+
+  it("drops the connection without answering and without recording the message", async () => {
+    sim.dropNext(1);
+    await expect(postRaw(text())).rejects.toThrow();
+    expect(sim.sent).toHaveLength(0);
+    expect(sim.dropped.at(-1)).toMatchObject({ isAccepted: false });
+    expect((await postRaw(text())).status).toBe(200);
+  });
+
+  it("accepts a message, then drops the connection without answering", async () => {
+    sim.dropNext(1, { afterAccept: true });
+    await expect(postRaw(text({ biz_opaque_callback_data: "k1" }))).rejects.toThrow();
+    expect(sim.sent).toHaveLength(1);
+    expect(sim.sent[0]).toMatchObject({ correlationId: "k1" });
+    expect(sim.dropped.at(-1)).toMatchObject({ isAccepted: true });
+  });
+
+  it("refuses connections until told to accept them again, on the same port", async () => {
+    await sim.refuseConnections();
+    // A fresh client: a pooled keep-alive socket would see "other side closed", not a refusal.
+    const error = await createHttpFetch()(`${sim.url}/v23.0/${sim.config.phoneNumberId}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sim.config.accessToken}` },
+      body: JSON.stringify(text()),
+    }).catch((e: unknown) => e);
+    expect((error as Error).cause).toMatchObject({ code: "ECONNREFUSED" });
+    await sim.acceptConnections();
+    expect((await postRaw(text())).status).toBe(200);
   });
 
   it("rejects waitForSent when nothing matching arrives in time", async () => {

@@ -52,6 +52,17 @@ export interface WhatsAppSimulator {
   onSent(listener: (message: SentMessage) => void): () => void;
   /** The next n send requests (after the token check) fail with this Graph error and HTTP status. */
   failNext(n: number, graphError?: GraphError, status?: number): void;
+  /**
+   * The next n send requests are read and then the connection is destroyed without an answer,
+   * like a proxy or a network cut. `afterAccept`: the message is first accepted as Meta would
+   * (recorded, its signed status webhooks posted); otherwise it is dropped unseen.
+   */
+  dropNext(n: number, options?: { afterAccept?: boolean }): void;
+  /** Each dropped request: when, and whether its message had been accepted. */
+  dropped: Array<{ at: number; isAccepted: boolean }>;
+  /** Stop listening and close idle connections: new requests get ECONNREFUSED until acceptConnections(). */
+  refuseConnections(): Promise<void>;
+  acceptConnections(): Promise<void>;
   /** Accept and record messages but hold the answers until releaseResponses(). */
   holdResponses(): void;
   releaseResponses(): void;
@@ -105,6 +116,8 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   const statusDeliveries: StatusDelivery[] = [];
   const waiters = new Set<() => void>();
   const faults: Array<{ status: number; error: GraphError }> = [];
+  const drops: Array<{ afterAccept: boolean }> = [];
+  const dropped: Array<{ at: number; isAccepted: boolean }> = [];
   const held: Array<() => void> = [];
   const inFlight = new Set<Promise<void>>();
   let isHolding = false;
@@ -176,6 +189,12 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     }
     const fault = faults.shift();
     if (fault) return reply(res, fault.status, { error: fault.error });
+    const drop = drops.shift();
+    if (drop && !drop.afterAccept) {
+      dropped.push({ at: Date.now(), isAccepted: false });
+      req.socket.destroy();
+      return;
+    }
 
     let body: unknown;
     try {
@@ -197,6 +216,12 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       );
     }
     const message = record(parsed, body as Record<string, unknown>);
+    if (drop) {
+      scheduleStatuses(message);
+      dropped.push({ at: Date.now(), isAccepted: true });
+      req.socket.destroy();
+      return;
+    }
     if (isHolding) await new Promise<void>((resolve) => held.push(resolve));
     const isBsuid = (body as Record<string, unknown>).to === undefined;
     reply(res, 200, {
@@ -231,6 +256,14 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
   const baseUrl = `http://127.0.0.1:${port}`;
 
   function waitForSent(
@@ -293,6 +326,19 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       ).error;
       for (let i = 0; i < n; i++) faults.push({ status, error: full });
     },
+    dropNext(n, dropOptions = {}) {
+      for (let i = 0; i < n; i++) drops.push({ afterAccept: dropOptions.afterAccept === true });
+    },
+    dropped,
+    async refuseConnections() {
+      if (!server.listening) return;
+      // The listening socket closes at once; requests still running finish on their connections.
+      server.close();
+      server.closeIdleConnections();
+    },
+    async acceptConnections() {
+      if (!server.listening) await listen();
+    },
     holdResponses() {
       isHolding = true;
     },
@@ -306,7 +352,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       releaseResponses();
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -103,6 +103,14 @@ export function createContactRepo(store: SqliteStore) {
           .where("effect_key", "=", p("effectKey"))
           .where("status", "in", ["pending", "sending"]),
       ),
+    markUnknown: () =>
+      store.statement("messages.markUnknown", (p) =>
+        q
+          .updateTable("messages")
+          .set({ status: "unknown", status_at: p("now") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("status", "in", ["pending", "sending"]),
+      ),
     assignRun: () =>
       store.statement("messages.assignRun", (p) =>
         q
@@ -177,6 +185,13 @@ export function createContactRepo(store: SqliteStore) {
     /** Inside `store.write`: an outbound message was accepted by the provider. */
     markSent(effectKey: string, providerMessageId: string, now: number): void {
       s.markSent().run({ effectKey, providerMessageId, now });
+    },
+    /**
+     * Inside `store.write`: the provider may or may not have the message and no status can tell
+     * (a channel that echoes nothing); it is not sent again (queue/README.md).
+     */
+    markUnknown(effectKey: string, now: number): void {
+      s.markUnknown().run({ effectKey, now });
     },
     messages(contactId: string, limit = 200): MessageRow[] {
       return store

@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
+import { AppError } from "../core/app-error.js";
+import { createSecretBox } from "../core/secrets.js";
+import { openStore, type Store } from "../store/store.js";
+import { createEffects } from "./effects.js";
+
+/**
+ * The outbox policy for sends, on a real SQLite store. The channel is a stand-in whose `send`
+ * fails the way an adapter reports it (the WhatsApp path runs end to end in
+ * test/e2e/unknown-send-outcome.test.ts).
+ */
+let dir: string;
+let store: Store;
+let sleeps: number[];
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "tern-effects-"));
+  store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  sleeps = [];
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function channel(
+  send: (message: OutboundMessage) => Promise<{ providerMessageId: string }>,
+  echoesCorrelation: boolean,
+): ChannelDefinition {
+  return defineChannel({
+    type: "test",
+    title: "Test",
+    config: z.object({}),
+    secretFields: [],
+    capabilities: { echoesCorrelation },
+    verify: () => {},
+    parse: () => [],
+    send: (message) => send(message),
+  });
+}
+
+function effectsFor(definition: ChannelDefinition) {
+  const contact = store.contacts.upsert("ch_1", "4915100000009", null, null, Date.now());
+  return createEffects(
+    {
+      store,
+      clock: { now: () => Date.now() },
+      fetch: () => Promise.reject(new Error("no network in this test")),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      connector: () => {
+        throw new Error("no connectors in this test");
+      },
+      sendReconcileMs: 300,
+    },
+    {
+      runId: "run_1",
+      channel: { id: "ch_1", definition, config: {} },
+      contact: { id: contact.id, address: contact.address },
+    },
+  );
+}
+
+const unknownOutcome = () =>
+  new AppError("CHANNEL_SEND_FAILED", "No answer; the message may have been sent.", {
+    retry: "default",
+    details: { outcome: "unknown" },
+  });
+
+describe("sends through the outbox", () => {
+  it("a bug in an adapter (a TypeError) is tried once, not retried with back-off as if transient", async () => {
+    let calls = 0;
+    const effects = effectsFor(
+      channel(async () => {
+        calls++;
+        throw new TypeError("Cannot read properties of undefined (reading 'id')");
+      }, true),
+    );
+    const error = await effects.send("run_1:1:1", { text: "Hi" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INTERNAL", retry: "never" });
+    expect((error as AppError).cause).toBeInstanceOf(TypeError);
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(store.effects.get("run_1:1:1")?.status).toBe("failed");
+  });
+
+  it("a certain failure (not sent) is retried with back-off and no reconcile wait", async () => {
+    let calls = 0;
+    const effects = effectsFor(
+      channel(async () => {
+        calls++;
+        if (calls === 1) {
+          throw new AppError("CHANNEL_SEND_FAILED", "refused", {
+            retry: "default",
+            details: { outcome: "not_sent" },
+          });
+        }
+        return { providerMessageId: "wamid.2" };
+      }, true),
+    );
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "wamid.2" });
+    expect(calls).toBe(2);
+    expect(sleeps).toEqual([200]);
+  });
+
+  it("a channel that echoes nothing: an unknown outcome is not sent again, and the message is marked unknown", async () => {
+    let calls = 0;
+    const effects = effectsFor(
+      channel(async () => {
+        calls++;
+        throw unknownOutcome();
+      }, false),
+    );
+    const result = await effects.send("run_1:1:1", { text: "Hi" });
+    expect(result).toEqual({ providerMessageId: "", outcome: "unknown" });
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    await store.write(() => {}); // the settle is not awaited by send; commits apply in order
+    expect(store.effects.get("run_1:1:1")).toMatchObject({ status: "done" });
+    expect(store.contacts.messageByEffectKey("run_1:1:1")?.status).toBe("unknown");
+  });
+
+  it("a channel that echoes nothing: a send left in flight by a crash is not sent again", async () => {
+    let calls = 0;
+    const definition = channel(async () => {
+      calls++;
+      return { providerMessageId: "x" };
+    }, false);
+    await store.write(() => store.effects.begin("run_1:1:1", "send", Date.now()));
+    const result = await effectsFor(definition).send("run_1:1:1", { text: "Hi" });
+    expect(result).toMatchObject({ outcome: "unknown" });
+    expect(calls).toBe(0);
+  });
+
+  it("a channel that echoes: with no status in the window, an unknown outcome is sent again once", async () => {
+    let calls = 0;
+    const effects = effectsFor(
+      channel(async () => {
+        calls++;
+        if (calls === 1) throw unknownOutcome();
+        return { providerMessageId: "wamid.2" };
+      }, true),
+    );
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "wamid.2" });
+    expect(calls).toBe(2);
+    // The whole window was waited (polled), and no back-off was added on top of it.
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(300);
+  });
+
+  it("still unknown after every attempt: the intent stays in flight so a later run reconciles", async () => {
+    const effects = effectsFor(
+      channel(async () => {
+        throw unknownOutcome();
+      }, true),
+    );
+    const error = await effects.send("run_1:1:1", { text: "Hi" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ details: { outcome: "unknown" } });
+    expect(store.effects.get("run_1:1:1")?.status).toBe("in_flight");
+  });
+});
