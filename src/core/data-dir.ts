@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -17,7 +17,11 @@ export interface DataDir {
 }
 
 function readOrCreate(file: string, make: () => string): { value: string; created: boolean } {
-  if (existsSync(file)) return { value: readFileSync(file, "utf8").trim(), created: false };
+  if (existsSync(file)) {
+    // Tighten a file copied in or created by hand with the default 0644.
+    chmodSync(file, 0o600);
+    return { value: readFileSync(file, "utf8").trim(), created: false };
+  }
   const value = make();
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
   return { value, created: true };
