@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkTemplate, renderTemplate, renderValue, type TemplateScope } from "./template.js";
-import { TEMPLATE_LIMITS } from "./template-limits.js";
+import { createRenderBudget, TEMPLATE_LIMITS } from "./template-limits.js";
 
 const scope: TemplateScope = {
   vars: { name: "Ada <3 & co" },
@@ -130,6 +130,17 @@ describe("template limits", () => {
       Array.from({ length: 50 }, (_, i) => [`F${i}`, `${spin}{{ vars.name }}`]),
     );
     expectFastTemplateError(spin, /took longer than 20 ms/, fields);
+  });
+
+  it("does not fail an ordinary template because a GC pause or a busy machine stretched its wall time", () => {
+    // Each reading of this clock is a second later than the one before.
+    let t = 0;
+    const pausing = () => (t += 1_000);
+    const text = "Thanks {{ vars.name }}! {% for i in (1..3) %}{{ i }}{% endfor %} {{ steps.lead.id }}";
+    expect(renderTemplate(text, scope, createRenderBudget(pausing))).toBe("Thanks Ada <3 & co! 123 00Q1");
+    expect(() =>
+      renderTemplate("{% for i in (1..5000) %}{% endfor %}", scope, createRenderBudget(pausing)),
+    ).toThrow(expect.objectContaining({ code: "TEMPLATE_ERROR", message: expect.stringMatching(/20 ms/) }));
   });
 
   it("still renders ordinary templates, loops and long text under the limits", () => {
