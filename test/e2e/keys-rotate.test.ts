@@ -127,6 +127,10 @@ describe("tern keys rotate", () => {
 
     const tern = await start();
     try {
+      // The database Tern writes to, and its WAL and SHM files, are the owner's alone.
+      for (const suffix of ["", "-wal", "-shm"]) {
+        expect(statSync(path.join(dir, `tern.db${suffix}`)).mode & 0o777).toBe(0o600);
+      }
       // The sealed client secret and refresh token still reach Salesforce...
       expect((await testConnection(tern, setup.connectionId)).ok).toBe(true);
       // ...and the sealed app secret still verifies Meta's signature.
