@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerFlowCommands } from "./cli/flows.js";
+import { registerKeyCommands } from "./cli/keys.js";
 import { registerServeCommands } from "./cli/serve.js";
 
 /** `tern` command line. Admin commands talk to a running server through the admin API only. */
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerServeCommands(program);
 registerFlowCommands(program);
+registerKeyCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

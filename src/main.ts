@@ -13,6 +13,7 @@ import { type BuiltInSandbox, startBuiltInSandbox } from "./sandbox/bootstrap.js
 import { type App, buildApp } from "./server/app.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
+import { finishKeyRotation } from "./store/key-rotation.js";
 import { openStore, type Store } from "./store/store.js";
 
 /** Composition root: config → data dir → store → integrations → engine → worker → server. */
@@ -39,6 +40,8 @@ export interface StartOptions {
 
 /** The data directory (key, token) and the database in it, migrated: `tern migrate` stops here. */
 export function openDataStore(config: Config): { dataDir: DataDir; store: Store } {
+  // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
+  finishKeyRotation(path.resolve(config.TERN_DATA_DIR));
   const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
     secretKey: config.TERN_SECRET_KEY,
     adminToken: config.TERN_ADMIN_TOKEN,

@@ -1,5 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 
 /**
@@ -17,7 +29,11 @@ export interface DataDir {
 }
 
 function readOrCreate(file: string, make: () => string): { value: string; created: boolean } {
-  if (existsSync(file)) return { value: readFileSync(file, "utf8").trim(), created: false };
+  if (existsSync(file)) {
+    // Tighten a file copied in or created by hand with the default 0644.
+    chmodSync(file, 0o600);
+    return { value: readFileSync(file, "utf8").trim(), created: false };
+  }
   const value = make();
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
   return { value, created: true };
@@ -42,4 +58,52 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
     adminTokenSource: env.adminToken ? "env" : token.created ? "generated" : "file",
     adminTokenPath: tokenPath,
   };
+}
+
+/**
+ * The key file and the next key during `tern keys rotate`. The next key is written durably
+ * before the database is re-sealed under it and renamed over the current one after the commit,
+ * so at every moment one of the two files opens the database (see store/key-rotation.ts).
+ */
+export function secretKeyFiles(root: string): { current: string; next: string } {
+  return { current: path.join(root, "secret.key"), next: path.join(root, "secret.key.new") };
+}
+
+/** Writes `secret.key.new` (owner-only), fsyncing the file and its directory entry. */
+export function writeNextSecretKey(root: string, key: string): void {
+  const { next } = secretKeyFiles(root);
+  const fd = openSync(next, "w", 0o600);
+  try {
+    writeSync(fd, `${key}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(next, 0o600);
+  fsyncDirectory(root);
+}
+
+/** Makes `secret.key.new` the key (an atomic rename), durably. */
+export function promoteNextSecretKey(root: string): void {
+  const { current, next } = secretKeyFiles(root);
+  renameSync(next, current);
+  fsyncDirectory(root);
+}
+
+export function discardNextSecretKey(root: string): void {
+  rmSync(secretKeyFiles(root).next, { force: true });
+  fsyncDirectory(root);
+}
+
+export function readSecretKeyFile(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkTemplate, renderTemplate, type TemplateScope } from "./template.js";
+import { checkTemplate, renderTemplate, renderValue, type TemplateScope } from "./template.js";
+import { createRenderBudget, TEMPLATE_LIMITS } from "./template-limits.js";
 
 const scope: TemplateScope = {
   vars: { name: "Ada <3 & co" },
@@ -32,5 +33,128 @@ describe("templates", () => {
 
   it("leaves text without Liquid markup untouched", () => {
     expect(renderTemplate("50% off {not a tag}", scope)).toBe("50% off {not a tag}");
+  });
+});
+
+describe("template limits", () => {
+  // Well above the 20 ms render budget (a loaded CI machine overshoots it by one node), far
+  // below what these templates took without limits (seconds, or hundreds of megabytes).
+  const FAST_MS = 250;
+
+  const expectFastTemplateError = (source: string, reason: RegExp, value: unknown = source) => {
+    const started = performance.now();
+    let caught: unknown;
+    try {
+      renderValue(value, scope);
+    } catch (error) {
+      caught = error;
+    }
+    const elapsedMs = performance.now() - started;
+    expect(caught).toMatchObject({ code: "TEMPLATE_ERROR", message: expect.stringMatching(reason) });
+    expect(elapsedMs).toBeLessThan(FAST_MS);
+  };
+
+  it("stops nested huge loops that print", () => {
+    expectFastTemplateError(
+      "{% for a in (1..1000) %}{% for b in (1..1000) %}{% for c in (1..1000) %}x{% endfor %}{% endfor %}{% endfor %}",
+      /longer than (20 ms|65536 characters)/,
+    );
+  });
+
+  it("stops nested huge loops that print nothing", () => {
+    expectFastTemplateError(
+      "{% for a in (1..1000) %}{% for b in (1..1000) %}{% for c in (1..1000) %}{% endfor %}{% endfor %}{% endfor %}",
+      /took longer than 20 ms/,
+    );
+  });
+
+  it("stops a string doubled with append", () => {
+    expectFastTemplateError(
+      "{% assign s = 'xxxxxxxxxx' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}",
+      /builds more than 131072/,
+    );
+  });
+
+  it("stops a number blown up with times before it becomes a range", () => {
+    expectFastTemplateError(
+      "{% assign n = 2 %}{% for i in (1..8) %}{% assign n = n | times: n %}{% endfor %}{% for i in (1..n) %}{% endfor %}",
+      /builds more than 131072/,
+    );
+  });
+
+  it("stops a captured string doubled until a search would flatten hundreds of megabytes", () => {
+    expectFastTemplateError(
+      "{% assign s = 'xxxxxxxxxx' %}{% for i in (1..24) %}{% capture s %}{{s}}{{s}}{% endcapture %}{% endfor %}" +
+        "{% for i in (1..100) %}{% if s contains 'y' %}y{% endif %}{% endfor %}",
+      /capture is longer than 65536|builds more than 131072/,
+    );
+  });
+
+  it("stops a big array sorted and de-duplicated over and over", () => {
+    expectFastTemplateError(
+      "{% for i in (1..1000) %}{% assign a = (1..100000) | sort | uniq %}{% endfor %}",
+      /builds more than 131072|took longer than 20 ms/,
+    );
+  });
+
+  it("refuses deep recursion in an expression with a clear error", () => {
+    const source = `{{ ${"(".repeat(3000)}1${")".repeat(3000)} }}`;
+    expect(checkTemplate(source)).toMatch(/call stack|range/i);
+    expectFastTemplateError(source, /call stack|range/i);
+  });
+
+  it("stops deeply nested loops", () => {
+    const depth = 60;
+    expectFastTemplateError(
+      `${"{% for a in (1..2) %}".repeat(depth)}x${"{% endfor %}".repeat(depth)}`,
+      /longer than (20 ms|65536 characters)/,
+    );
+  });
+
+  it("refuses output longer than 64 KiB", () => {
+    expectFastTemplateError(
+      `{% for i in (1..100) %}${"0123456789".repeat(100)}{% endfor %}`,
+      /output is longer than 65536 characters/,
+    );
+  });
+
+  it("refuses a template source longer than the limit, at validation and at render", () => {
+    const source = `{{ vars.name }}${"x".repeat(TEMPLATE_LIMITS.sourceChars)}`;
+    expect(checkTemplate(source)).toMatch(/limited to 16384 characters/);
+    expectFastTemplateError(source, /limited to 16384 characters/);
+  });
+
+  it("bounds all the fields of one step together, not each on its own", () => {
+    const spin = "{% for a in (1..1000) %}{% for b in (1..1000) %}{% endfor %}{% endfor %}";
+    const fields = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`F${i}`, `${spin}{{ vars.name }}`]),
+    );
+    expectFastTemplateError(spin, /took longer than 20 ms/, fields);
+  });
+
+  it("does not fail an ordinary template because a GC pause or a busy machine stretched its wall time", () => {
+    // Each reading of this clock is a second later than the one before.
+    let t = 0;
+    const pausing = () => (t += 1_000);
+    const text = "Thanks {{ vars.name }}! {% for i in (1..3) %}{{ i }}{% endfor %} {{ steps.lead.id }}";
+    expect(renderTemplate(text, scope, createRenderBudget(pausing))).toBe("Thanks Ada <3 & co! 123 00Q1");
+    expect(() =>
+      renderTemplate("{% for i in (1..5000) %}{% endfor %}", scope, createRenderBudget(pausing)),
+    ).toThrow(expect.objectContaining({ code: "TEMPLATE_ERROR", message: expect.stringMatching(/20 ms/) }));
+  });
+
+  it("still renders ordinary templates, loops and long text under the limits", () => {
+    const long = { ...scope, conversation: { transcript: "Customer: hello\n".repeat(3_000) } };
+    expect(renderTemplate("{{ conversation.transcript }}", long)).toHaveLength(48_000);
+    expect(
+      renderTemplate(
+        "{% capture who %}{{ vars.name | upcase }}{% endcapture %}{% for i in (1..3) %}{{ i }}{% endfor %} {{ who }} {{ 'a,b' | split: ',' | join: '+' }}",
+        scope,
+      ),
+    ).toBe("123 ADA <3 & CO a+b");
+    expect(renderValue({ a: "{{ run.id }}", b: ["{{ steps.lead.id }}"] }, scope)).toEqual({
+      a: "run_9",
+      b: ["00Q1"],
+    });
   });
 });

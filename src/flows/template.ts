@@ -1,10 +1,18 @@
-import { Liquid, type Template as LiquidTemplate } from "liquidjs";
+import { Context, Liquid, type Template as LiquidTemplate, toValueSync } from "liquidjs";
 import { AppError } from "../core/app-error.js";
 import type { ContactView, MessageView } from "./runtime.js";
+import {
+  CappedCaptureTag,
+  createCappedEmitter,
+  createRenderBudget,
+  type RenderBudget,
+  TEMPLATE_LIMITS,
+} from "./template-limits.js";
 
 /**
  * Liquid templating for flow text. Plain text out (no HTML escaping: messages are not HTML),
  * unknown filters are errors, and nothing can read files: include/render/layout are refused.
+ * Every render is bounded in time, allocation and output (see template-limits.ts).
  * https://liquidjs.com/tutorials/options.html
  */
 
@@ -27,11 +35,12 @@ const liquid = new Liquid({
   ownPropertyOnly: true,
   // An empty in-memory file map: templates can never reach the file system.
   templates: {},
-  // Guards against pathological templates from flow authors.
-  parseLimit: 1_000_000,
-  renderLimit: 1_000,
-  memoryLimit: 10_000_000,
+  // Guards against pathological templates; renders pass a tighter shared budget of their own.
+  parseLimit: TEMPLATE_LIMITS.sourceChars,
+  renderLimit: TEMPLATE_LIMITS.renderMs,
+  memoryLimit: TEMPLATE_LIMITS.memoryUnits,
 });
+liquid.registerTag("capture", CappedCaptureTag);
 
 for (const tag of ["include", "render", "layout", "block"]) {
   liquid.registerTag(tag, {
@@ -48,6 +57,11 @@ const cache = new Map<string, LiquidTemplate[]>();
 function parseCached(source: string): LiquidTemplate[] {
   const hit = cache.get(source);
   if (hit) return hit;
+  if (source.length > TEMPLATE_LIMITS.sourceChars) {
+    throw new Error(
+      `a template is limited to ${TEMPLATE_LIMITS.sourceChars} characters (this one has ${source.length})`,
+    );
+  }
   const parsed = liquid.parse(source);
   // Simple bound: flows have few distinct templates, so clearing is rare and cheap.
   if (cache.size >= MAX_CACHED) cache.clear();
@@ -71,11 +85,21 @@ export function checkTemplate(source: string): string | null {
   }
 }
 
-/** Renders a template to plain text. Throws AppError TEMPLATE_ERROR on syntax or render errors. */
-export function renderTemplate(source: string, scope: TemplateScope): string {
+/**
+ * Renders a template to plain text. Throws AppError TEMPLATE_ERROR on syntax or render errors,
+ * and when the render exceeds its time, allocation or output limit (`budget` is shared when
+ * several templates render as one unit, like the fields of a step).
+ */
+export function renderTemplate(
+  source: string,
+  scope: TemplateScope,
+  budget: RenderBudget = createRenderBudget(),
+): string {
   if (!isTemplate(source)) return source;
   try {
-    return liquid.renderSync(parseCached(source), scope);
+    const templates = parseCached(source);
+    const ctx = new Context(scope, liquid.options, { sync: true }, { ...budget, liquid });
+    return toValueSync(liquid.renderer.renderTemplates(templates, ctx, createCappedEmitter())) as string;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new AppError("TEMPLATE_ERROR", `Template ${preview(source)} failed: ${reason}`, {
@@ -85,13 +109,20 @@ export function renderTemplate(source: string, scope: TemplateScope): string {
   }
 }
 
-/** Renders every string inside a JSON value (objects and arrays are copied). */
-export function renderValue(value: unknown, scope: TemplateScope): unknown {
-  if (typeof value === "string") return renderTemplate(value, scope);
-  if (Array.isArray(value)) return value.map((item) => renderValue(item, scope));
+/**
+ * Renders every string inside a JSON value (objects and arrays are copied). All of them share
+ * one time and allocation budget: a step with a hundred fields is bounded like one template.
+ */
+export function renderValue(
+  value: unknown,
+  scope: TemplateScope,
+  budget: RenderBudget = createRenderBudget(),
+): unknown {
+  if (typeof value === "string") return renderTemplate(value, scope, budget);
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, scope, budget));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = renderValue(item, scope);
+    for (const [key, item] of Object.entries(value)) out[key] = renderValue(item, scope, budget);
     return out;
   }
   return value;

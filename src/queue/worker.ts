@@ -1,6 +1,7 @@
-import { AppError, toAppError } from "../core/app-error.js";
+import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import { maskConversationKey } from "../core/logger.js";
 import type { Engine } from "../flows/engine.js";
 import type { EngineHost, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
@@ -42,8 +43,8 @@ export function createWorker(deps: WorkerDeps) {
   const effectsDeps: EffectsDeps = {
     ...deps,
     connector: (name) => deps.integrations.connection(name),
-    onSettleError: (error) =>
-      log.error({ err: toAppError(error).toJSON() }, "recording a finished effect failed"),
+    // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).
+    onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
   };
 
   const hostFor = (
@@ -118,7 +119,7 @@ export function createWorker(deps: WorkerDeps) {
       return next !== run.state;
     } catch (error) {
       // The engine records step errors itself; reaching here means storage or a bug failed.
-      log.error({ runId: run.id, err: toAppError(error).toJSON() }, "run advance failed");
+      log.error({ runId: run.id, err: error }, "run advance failed");
       throw error;
     }
   };
@@ -203,8 +204,9 @@ export function createWorker(deps: WorkerDeps) {
       const item = store.inbox.nextPending(key);
       return item ? () => processItem(item) : null;
     },
+    // The key holds the customer's phone number: logs get it masked.
     onError: (key, error) =>
-      log.error({ conversation: key, err: toAppError(error).toJSON() }, "conversation lane failed"),
+      log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed"),
   });
 
   const timer = createTimer({

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import {
   type CompiledQuery,
@@ -91,7 +92,23 @@ export interface OpenOptions {
   synchronous?: "FULL" | "NORMAL";
 }
 
+/**
+ * The database holds every conversation, so it is readable by its owner only, like the key and
+ * token files. SQLite creates a new database with 0644 (less the umask) and gives the -wal and
+ * -shm files the database file's mode (unix VFS `findCreateFileMode`), so creating the file
+ * ourselves with 0600 covers all three; files left looser by an older version are tightened.
+ * https://www.sqlite.org/compile.html#default_file_permissions
+ */
+function ensureOwnerOnly(file: string): void {
+  if (file === ":memory:" || file === "") return;
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
+}
+
 export function openSqlite(options: OpenOptions): SqliteStore {
+  ensureOwnerOnly(options.path);
   const db = new BetterSqlite3(options.path);
   db.pragma("journal_mode = WAL");
   // Durability is ours, not SQLite's: NORMAL skips SQLite's fsync inside COMMIT (which would

@@ -1,0 +1,34 @@
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prepareDataDir } from "./data-dir.js";
+
+const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+describe("prepareDataDir", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), "tern-dd-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("creates the secret key and admin token readable by the owner only", () => {
+    const dir = prepareDataDir(path.join(root, "data"), {});
+    expect(dir.secretKeySource).toBe("generated");
+    expect(modeOf(path.join(root, "data", "secret.key"))).toBe("600");
+    expect(modeOf(dir.adminTokenPath)).toBe("600");
+    expect(modeOf(path.join(root, "data"))).toBe("700");
+  });
+
+  it("tightens a key and token file written world-readable by hand", () => {
+    writeFileSync(path.join(root, "secret.key"), `${"ab".repeat(32)}\n`);
+    writeFileSync(path.join(root, "admin-token"), "tern_handwritten_token_123\n");
+    chmodSync(path.join(root, "secret.key"), 0o644);
+    chmodSync(path.join(root, "admin-token"), 0o644);
+    const dir = prepareDataDir(root, {});
+    expect(dir.secretKey).toBe("ab".repeat(32));
+    expect(modeOf(path.join(root, "secret.key"))).toBe("600");
+    expect(modeOf(path.join(root, "admin-token"))).toBe("600");
+  });
+});
