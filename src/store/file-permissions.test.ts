@@ -24,6 +24,7 @@ describe("database file permissions", () => {
           name: "x",
           latest_version: 1,
           published_version: null,
+          owner: "user",
           created_at: 1,
           updated_at: 1,
         }),
