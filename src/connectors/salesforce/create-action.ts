@@ -63,7 +63,7 @@ export function createAction(
         describe = await describes.get(client, object);
       } catch (error) {
         deps.log.warn(
-          { connectionId: ctx.connectionId, object, err: String(error) },
+          { connectionId: ctx.connectionId, object, err: error },
           "salesforce: describe failed; reconciling without it",
         );
       }

@@ -64,7 +64,7 @@ export function createSession(
     try {
       return await deps.tokens.get(connectionId);
     } catch (error) {
-      deps.log.warn({ connectionId, err: String(error) }, "salesforce: token store read failed");
+      deps.log.warn({ connectionId, err: error }, "salesforce: token store read failed");
       return null;
     }
   }
@@ -95,7 +95,7 @@ export function createSession(
         try {
           await deps.tokens.set(connectionId, token);
         } catch (error) {
-          deps.log.warn({ connectionId, err: String(error) }, "salesforce: token store write failed");
+          deps.log.warn({ connectionId, err: error }, "salesforce: token store write failed");
         }
         deps.log.info({ connectionId, instanceUrl: token.instanceUrl }, "salesforce: access token refreshed");
         return token;
