@@ -11,6 +11,13 @@ import {
 import { eventually } from "../helpers/in-process.js";
 import { type LoggedStack, startLoggedStack } from "../helpers/logged-stack.js";
 
+/** The first item of `field` in a built webhook, to break it on purpose. */
+function firstItem(body: WebhookBody, field: "messages" | "statuses"): Record<string, unknown> {
+  const items = body.entry[0]?.changes[0]?.value[field] as Array<Record<string, unknown>> | undefined;
+  if (!items?.[0]) throw new Error(`no ${field} in the webhook`);
+  return items[0];
+}
+
 /** One delivery carrying the changes of several webhooks, as Meta batches them. */
 function batch(...bodies: WebhookBody[]): WebhookBody {
   return {
@@ -47,16 +54,14 @@ describe("a signed Meta delivery with one bad item", () => {
     const good1 = buildTextWebhook({ from: "15550002001", text: "first good" });
     const good2 = buildTextWebhook({ from: "15550002002", text: "second good" });
     const bad = buildTextWebhook({ from: "15550002003", text: "private words" });
-    const badMessage = (bad.entry[0]?.changes[0]?.value.messages as Array<Record<string, unknown>>)[0]!;
+    const badMessage = firstItem(bad, "messages");
     delete badMessage.id;
     const badStatus = buildStatusWebhook({
       messageId: "wamid.X",
       status: "delivered",
       recipient: "15550002004",
     });
-    const badStatusItem = (
-      badStatus.entry[0]?.changes[0]?.value.statuses as Array<Record<string, unknown>>
-    )[0]!;
+    const badStatusItem = firstItem(badStatus, "statuses");
     badStatusItem.timestamp = "yesterday";
 
     const res = await postWebhook(
