@@ -60,7 +60,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serverFactory: (handler) =>
       createServer((req, res) => {
         // Last resort: a synchronous throw on any request path answers that request 500 (logged
-        // with its stack) instead of ending the process for every other request.
+        // with its stack) instead of ending the process for every other request. Bytes that are
+        // not HTTP (broken chunked encoding, oversized headers) never get here: Fastify's
+        // `clientError` handler answers them 400/408/431 and destroys the socket.
         try {
           if (!webhooks(req, res)) handler(req, res);
         } catch (error) {
