@@ -217,6 +217,12 @@ const text = (id: string, body: string) => ({
 });
 
 describe("one bad item does not reject a batched delivery", () => {
+  it("keeps both good messages of a batch whose second message has no id", () => {
+    const parsed = parse(fixture("batch-with-bad-message.json"));
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.GOOD1", "wamid.GOOD2"]);
+    expect(parsed.batches[0]?.rejected.map((r) => r.path)).toEqual(["entry[0].changes[0].value.messages[1]"]);
+  });
+
   it("keeps the good messages of a batch and returns the bad one as rejected, with its path", () => {
     const bad = {
       from: "16315551181",
