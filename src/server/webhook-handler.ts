@@ -26,8 +26,13 @@ type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logge
 type Context = ReturnType<typeof createContext>;
 
 function createContext(deps: Deps) {
+  const { integrations, store, worker, clock, logger } = deps;
   return {
-    ...deps,
+    integrations,
+    store,
+    worker,
+    clock,
+    logger,
     itemsRejected: deps.metrics.counter(
       "tern_webhook_items_rejected_total",
       "Webhook items acknowledged but not processed, by reason (invalid: did not parse; unroutable: addressed to an account no channel owns).",
