@@ -26,6 +26,19 @@ export const Config = z.object({
    * NORMAL: after it is written to the WAL (survives a process crash, not a power cut).
    */
   TERN_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  /**
+   * Who may read `GET /metrics`: "public", "token" (the admin bearer token, which Prometheus
+   * sends with `authorization: { credentials_file: … }`) or "off" (404). Default "token": Tern's
+   * port faces the internet to receive webhooks, and traffic volumes, backlog and run counts are
+   * business information a stranger should not read.
+   */
+  TERN_METRICS: z.enum(["public", "token", "off"]).default("token"),
+  /**
+   * Who may read the OpenAPI document and its UI at `/api/docs`: "public", "token" or "off" (404).
+   * Default "public": it describes the open-source API only (no data, no configuration), and
+   * every call it describes still needs the admin token.
+   */
+  TERN_API_DOCS: z.enum(["public", "token", "off"]).default("public"),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -6,6 +6,7 @@ import { type DataDir, prepareDataDir } from "./core/data-dir.js";
 import type { FetchLike } from "./core/fetch.js";
 import { createHttpFetch } from "./core/http-fetch.js";
 import { createLogger } from "./core/logger.js";
+import { createMetrics, type Metrics } from "./core/metrics.js";
 import { createSecretBox, parseSecretKey } from "./core/secrets.js";
 import { createEngine } from "./flows/engine.js";
 import { createWorker, type Worker } from "./queue/worker.js";
@@ -25,6 +26,7 @@ export interface Tern {
   flows: FlowService;
   dataDir: DataDir;
   logger: Logger;
+  metrics: Metrics;
   sandbox: BuiltInSandbox | null;
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
   const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
   const { dataDir, store } = openDataStore(config);
+  const metrics = createMetrics();
   const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
   const flows = createFlowService(store, clock);
   const worker = createWorker({
@@ -92,6 +95,8 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     },
     // Null once it stepped aside (a real integration was created while it ran).
     sandbox: () => (sandbox?.isOn() ? sandbox : null),
+    metrics,
+    exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
   });
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();
@@ -113,6 +118,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     flows,
     dataDir,
     logger,
+    metrics,
     sandbox,
     async close() {
       worker.stop();

@@ -77,6 +77,42 @@ export interface HandshakeResult {
   body: string;
 }
 
+/** An item of a delivery that could not be read; kept for inspection, never processed. */
+export interface RejectedItem {
+  /** JSON path of the item inside the delivery, e.g. `entry[0].changes[1].value.messages[2]`. */
+  path: string;
+  /** Why it was rejected, for a person. Never contains message text or phone numbers. */
+  reason: string;
+  /** The item exactly as received. */
+  item: unknown;
+}
+
+/**
+ * The events of a delivery that were addressed to one provider account (WhatsApp: one
+ * `metadata.phone_number_id`). One app can post every account's events to one URL, so the
+ * server routes each batch to the channel that owns its account.
+ */
+export interface WebhookBatch {
+  /** The account the provider addressed these events to; undefined when the payload does not say. */
+  account: string | undefined;
+  /** Where the batch sits in the delivery, and the raw part, to record it when no channel owns it. */
+  path: string;
+  raw: unknown;
+  events: ChannelEvent[];
+  /** Items of this batch that did not parse. */
+  rejected: RejectedItem[];
+}
+
+/**
+ * A parsed delivery. Providers batch many items in one request and redeliver the whole request
+ * when it is refused, so one bad item must not refuse the others: it is returned in `rejected`.
+ */
+export interface ParsedWebhook {
+  batches: WebhookBatch[];
+  /** Items that did not parse at a level where no account is known (e.g. a malformed entry). */
+  rejected: RejectedItem[];
+}
+
 export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
   /** Persisted identifier, e.g. "whatsapp". Never changes. */
   type: string;
@@ -91,8 +127,17 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
   handshake?(req: WebhookRequest, config: z.infer<Config>): HandshakeResult | null;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;
-  /** Throws AppError CHANNEL_PAYLOAD_INVALID on malformed input. Pure. */
-  parse(req: WebhookRequest, config: z.infer<Config>): ChannelEvent[];
+  /**
+   * Throws AppError CHANNEL_PAYLOAD_INVALID only when the body as a whole is not a delivery of
+   * this provider (not JSON, wrong envelope); an item that does not parse is returned in
+   * `rejected` and the rest of the delivery is kept. Pure.
+   */
+  parse(req: WebhookRequest, config: z.infer<Config>): ParsedWebhook;
+  /**
+   * The provider account a config owns (WhatsApp: `phoneNumberId`), matched against
+   * `WebhookBatch.account`. Absent when the provider posts each account to its own URL.
+   */
+  account?(config: z.infer<Config>): string;
   /**
    * What the provider does that the core relies on. `echoesCorrelation`: status webhooks carry
    * the OutboundMessage's correlationId back (WhatsApp: biz_opaque_callback_data), so a send
@@ -111,4 +156,9 @@ export function defineChannel<Config extends z.ZodType>(
   spec: ChannelDefinition<Config>,
 ): ChannelDefinition<Config> {
   return spec;
+}
+
+/** Every event of a delivery, whatever account it was addressed to (tests and tools). */
+export function allEvents(parsed: ParsedWebhook): ChannelEvent[] {
+  return parsed.batches.flatMap((batch) => batch.events);
 }

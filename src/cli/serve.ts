@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { openDataStore, startTern } from "../main.js";
+import { installProcessGuard } from "../server/process-guard.js";
 
 export function registerServeCommands(program: Command): void {
   program
@@ -10,6 +11,7 @@ export function registerServeCommands(program: Command): void {
     .action(async (opts: { worker: boolean }) => {
       const config = loadConfig();
       const tern = await startTern({ config, runWorker: opts.worker });
+      installProcessGuard(tern);
       const { dataDir } = tern;
       const tokenWhere =
         dataDir.adminTokenSource === "env" ? "from TERN_ADMIN_TOKEN" : `in ${dataDir.adminTokenPath}`;

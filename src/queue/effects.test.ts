@@ -40,7 +40,7 @@ function channel(
     secretFields: [],
     capabilities: { echoesCorrelation },
     verify: () => {},
-    parse: () => [],
+    parse: () => ({ batches: [], rejected: [] }),
     send: (message) => send(message),
   });
 }

@@ -9,7 +9,10 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { ZodType } from "zod";
+import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import type { Metrics } from "../core/metrics.js";
 import type { Worker } from "../queue/worker.js";
 import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { FlowService } from "../services/flow-service.js";
@@ -17,11 +20,13 @@ import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
+import { failRequest } from "./last-resort.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
+import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
 import { createWebhookHandler } from "./webhook-handler.js";
@@ -38,7 +43,14 @@ export interface AppDeps {
   publicUrl: string;
   /** The built-in sandbox, when it runs (zero-config start). */
   sandbox?: () => BuiltInSandbox | null;
+  /** Counters shown by `/metrics`. */
+  metrics: Metrics;
+  /** Who may read `/metrics` and `/api/docs` (TERN_METRICS, TERN_API_DOCS); both "public" when absent. */
+  exposure?: { metrics: Exposure; apiDocs: Exposure };
 }
+
+/** "token": only with the admin bearer token; "off": 404. */
+export type Exposure = "public" | "token" | "off";
 
 export type App = FastifyInstance;
 
@@ -47,7 +59,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     serverFactory: (handler) =>
       createServer((req, res) => {
-        if (!webhooks(req, res)) handler(req, res);
+        // Last resort: a synchronous throw on any request path answers that request 500 (logged
+        // with its stack) instead of ending the process for every other request. Bytes that are
+        // not HTTP (broken chunked encoding, oversized headers) never get here: Fastify's
+        // `clientError` handler answers them 400/408/431 and destroys the socket.
+        try {
+          if (!webhooks(req, res)) handler(req, res);
+        } catch (error) {
+          failRequest(deps.logger, res, error, "request failed");
+        }
       }),
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the webhook itself; errors are still logged.
@@ -58,6 +78,31 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // An empty body sent as `application/json` means "no body" (what `curl -X POST` and many
+  // clients send), not a syntax error: routes whose body is optional then see `undefined`, and
+  // routes that need one still answer 400 from their schema. Other bodies keep Fastify's parser
+  // with its `__proto__`/`constructor` poisoning checks.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (/^\s*$/.test(text)) done(null, undefined);
+    else void parseJson(req, text, done);
+  });
+  // Fastify validates a missing body as null. A route whose schema does not accept that says
+  // so plainly instead of "expected object, received null"; optional bodies use `.nullish()`.
+  app.addHook("preValidation", async (request) => {
+    if (request.body !== undefined && request.body !== null) return;
+    const schema = request.routeOptions.schema?.body;
+    if (schema instanceof ZodType && !schema.safeParse(null).success) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `A JSON body is required for ${request.method} ${request.routeOptions.url}; none was sent.`,
+      );
+    }
+  });
+  const auth = createAdminAuth(deps.adminToken);
+  const exposure = deps.exposure ?? { metrics: "public", apiDocs: "public" };
 
   await app.register(swagger, {
     openapi: {
@@ -72,15 +117,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  if (exposure.apiDocs !== "off") {
+    await app.register(swaggerUi, {
+      routePrefix: "/api/docs",
+      // uiHooks apply to every route of the plugin (UI, /json, /yaml, static files).
+      ...(exposure.apiDocs === "token" ? { uiHooks: { onRequest: auth } } : {}),
+    });
+  }
 
-  await app.register(healthRoutes(deps));
-  const auth = createAdminAuth(deps.adminToken);
+  await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
   await app.register(
     async (api) => {
       api.addHook("onRequest", auth);
       await api.register(connectionRoutes(deps));
       await api.register(channelRoutes(deps));
+      await api.register(rejectedEventRoutes(deps));
       await api.register(flowRoutes(deps));
       await api.register(runRoutes(deps));
       await api.register(contactRoutes(deps));

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ParsedWebhook, RejectedItem, WebhookBatch, WebhookRequest } from "../channels/channel.js";
 import { AppError, isAppError } from "../core/app-error.js";
+import { createLogThrottle } from "../core/log-throttle.js";
+import type { ResolvedChannel } from "../services/integrations.js";
+import type { RejectedEvent } from "../store/repos/rejected-event-repo.js";
 import type { AppDeps } from "./app.js";
+import { failRequest } from "./last-resort.js";
 
 /**
  * Provider webhooks, served ahead of Fastify on the raw Node request: this is the hot path
@@ -10,24 +15,57 @@ import type { AppDeps } from "./app.js";
  *
  * The body is verified, parsed and committed to the inbox, and only then is the provider
  * answered 200: durable before acknowledged. Processing happens in the worker, after the response.
+ *
+ * Nothing a request carries may end the process: every callback below is guarded, and anything
+ * unexpected becomes a 500 for that request alone (see ./last-resort.ts).
  */
 const PREFIX = "/webhooks/";
 const MAX_BODY_BYTES = 4 * 1024 * 1024; // Meta's payloads reach 3 MB
 
-type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logger">;
+type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logger" | "metrics">;
+type Context = ReturnType<typeof createContext>;
+
+function createContext(deps: Deps) {
+  const { integrations, store, worker, clock, logger } = deps;
+  return {
+    integrations,
+    store,
+    worker,
+    clock,
+    logger,
+    itemsRejected: deps.metrics.counter(
+      "tern_webhook_items_rejected_total",
+      "Webhook items acknowledged but not processed, by reason (invalid: did not parse; unroutable: addressed to an account no channel owns).",
+    ),
+    signaturesRejected: deps.metrics.counter(
+      "tern_webhook_signature_rejected_total",
+      "Webhook deliveries refused because their signature did not verify, by channel.",
+    ),
+    // A stranger decides how often a bad signature arrives: one log line per channel per minute.
+    signatureLog: createLogThrottle(deps.clock),
+  };
+}
 
 export function createWebhookHandler(deps: Deps) {
+  const ctx = createContext(deps);
   /** Returns false when the request is not a webhook (Fastify handles it). */
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? "";
     if (!url.startsWith(PREFIX)) return false;
     const queryAt = url.indexOf("?");
-    const channelId = decodeURIComponent(url.slice(PREFIX.length, queryAt === -1 ? undefined : queryAt));
+    const channelId = decodeSegment(url.slice(PREFIX.length, queryAt === -1 ? undefined : queryAt));
+    if (channelId === null) {
+      req.resume();
+      send(res, 400, {
+        error: { code: "BAD_REQUEST", message: "Malformed percent-encoding in the webhook URL" },
+      });
+      return true;
+    }
     if (channelId === "" || channelId.includes("/")) return false;
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)));
 
     if (req.method === "GET") {
-      respondWith(res, () => handshake(deps, channelId, req, query), deps);
+      respondWith(ctx, res, () => handshake(ctx, channelId, req, query));
       req.resume();
       return true;
     }
@@ -40,30 +78,61 @@ export function createWebhookHandler(deps: Deps) {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // Each listener catches what it throws: an exception escaping an event listener would end
+    // the process. (Plain try/catch rather than a wrapper: no extra closures per request.)
+    const fail = (error: unknown) => {
+      failRequest(ctx.logger, res, error, "webhook request failed");
+      req.destroy();
+    };
     req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        send(res, 413, {
-          error: {
-            code: "PAYLOAD_TOO_LARGE",
-            message: `Webhook bodies are limited to ${MAX_BODY_BYTES} bytes`,
-          },
-        });
-        req.destroy();
-        return;
+      try {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          send(res, 413, {
+            error: {
+              code: "PAYLOAD_TOO_LARGE",
+              message: `Webhook bodies are limited to ${MAX_BODY_BYTES} bytes`,
+            },
+          });
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      } catch (error) {
+        fail(error);
       }
-      chunks.push(chunk);
     });
     req.on("end", () => {
-      if (res.headersSent) return;
-      respondWith(res, () => ingest(deps, channelId, req, query, Buffer.concat(chunks)), deps);
+      try {
+        if (res.headersSent) return;
+        respondWith(ctx, res, () => ingest(ctx, channelId, req, query, Buffer.concat(chunks)));
+      } catch (error) {
+        fail(error);
+      }
     });
-    req.on("error", () => req.destroy());
+    // An aborted or malformed upload: nothing was acknowledged, the provider will retry.
+    req.on("error", () => {
+      try {
+        req.destroy();
+      } catch (error) {
+        fail(error);
+      }
+    });
     return true;
   };
 }
 
-function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody: Buffer) {
+/** `decodeURIComponent`, but null instead of a throw on malformed percent-encoding (`%E0%A4%A`). */
+function decodeSegment(segment: string): string | null {
+  if (!segment.includes("%")) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody: Buffer): WebhookRequest {
   return {
     method: req.method as "GET" | "POST",
     // Node lower-cases header names and joins repeated ones.
@@ -73,46 +142,167 @@ function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody:
   };
 }
 
-async function handshake(deps: Deps, channelId: string, req: IncomingMessage, query: Record<string, string>) {
-  const channel = deps.integrations.channel(channelId);
+async function handshake(
+  ctx: Context,
+  channelId: string,
+  req: IncomingMessage,
+  query: Record<string, string>,
+) {
+  const channel = ctx.integrations.channel(channelId);
   const result = channel.definition.handshake?.(toRequest(req, query, Buffer.alloc(0)), channel.config);
   if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
   return result;
 }
 
 async function ingest(
-  deps: Deps,
+  ctx: Context,
   channelId: string,
   req: IncomingMessage,
   query: Record<string, string>,
   body: Buffer,
 ) {
-  const channel = deps.integrations.channel(channelId);
+  const channel = ctx.integrations.channel(channelId);
   const raw = toRequest(req, query, body);
-  channel.definition.verify(raw, channel.config);
-  const events = channel.definition.parse(raw, channel.config);
-  const now = deps.clock.now();
-  const touched = await deps.store.write(() => deps.store.inbox.ingest(channel.id, events, now));
-  deps.worker.notify(touched);
+  verifySignature(ctx, channel, raw);
+  const plan = route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
+  const now = ctx.clock.now();
+  const touched = await ctx.store.write(() => {
+    let keys: string[] = [];
+    for (const [id, events] of plan.deliveries) {
+      const added = ctx.store.inbox.ingest(id, events, now);
+      keys = keys.length === 0 ? added : keys.concat(added);
+    }
+    for (const item of plan.rejected) ctx.store.rejectedEvents.insert({ ...item, receivedAt: now });
+    return keys;
+  });
+  for (const item of plan.rejected) {
+    ctx.itemsRejected.inc({ reason: item.reason });
+    // Path and reason only: the item itself may hold message text and phone numbers.
+    ctx.logger.warn(
+      { channelId: item.channelId, path: item.path, reason: item.reason, detail: item.detail },
+      "webhook item rejected; kept in rejected_events",
+    );
+  }
+  ctx.worker.notify(touched);
   return { status: 200, body: "OK" };
 }
 
+function verifySignature(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest): void {
+  try {
+    channel.definition.verify(raw, channel.config);
+  } catch (error) {
+    if (isAppError(error) && error.code === "CHANNEL_SIGNATURE_INVALID") {
+      ctx.signaturesRejected.inc({ channel: channel.id });
+      const suppressed = ctx.signatureLog.allow(channel.id);
+      if (suppressed !== null) {
+        ctx.logger.warn(
+          { channelId: channel.id, reason: error.message, suppressed },
+          "webhook signature rejected (at most one line per channel per minute; suppressed = lines skipped since the last)",
+        );
+      }
+    }
+    throw error;
+  }
+}
+
+type Rejected = Omit<RejectedEvent, "id" | "receivedAt">;
+
+interface Plan {
+  /** Channel id → its events, in delivery order. */
+  deliveries: Map<string, WebhookBatch["events"]>;
+  rejected: Rejected[];
+}
+
+/**
+ * Sends each batch to the channel that owns the account it was addressed to. One Meta app posts
+ * every number's events to the same URL, signed with the same secret: an event for another
+ * number must never be processed, or answered, as the receiving channel's. It goes to the
+ * channel owning that account if that channel's own secret verifies the delivery too, and is
+ * otherwise acknowledged and recorded as unroutable (refusing it would only make the provider
+ * redeliver it for days). A batch that names no account is the receiving channel's: the
+ * signature says it came from this channel's app.
+ */
+function route(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest, parsed: ParsedWebhook): Plan {
+  const plan: Plan = { deliveries: new Map(), rejected: [] };
+  const own = channel.definition.account?.(channel.config);
+  reject(plan, channel.id, parsed.rejected);
+  for (const batch of parsed.batches) {
+    const owner =
+      own === undefined || batch.account === undefined || batch.account === own
+        ? channel
+        : findOwner(ctx, channel, batch.account, raw);
+    if (!owner) {
+      plan.rejected.push({
+        channelId: channel.id,
+        path: batch.path,
+        reason: "unroutable",
+        detail: `addressed to account ${JSON.stringify((batch.account ?? "").slice(0, 64))}, which no channel of type "${channel.definition.type}" owns with this delivery's signing secret`,
+        item: batch.raw,
+      });
+      continue;
+    }
+    reject(plan, owner.id, batch.rejected);
+    if (batch.events.length === 0) continue;
+    const events = plan.deliveries.get(owner.id);
+    if (events) events.push(...batch.events);
+    else plan.deliveries.set(owner.id, batch.events);
+  }
+  return plan;
+}
+
+function reject(plan: Plan, channelId: string, items: RejectedItem[]): void {
+  for (const item of items) {
+    plan.rejected.push({
+      channelId,
+      path: item.path,
+      reason: "invalid",
+      detail: item.reason,
+      item: item.item,
+    });
+  }
+}
+
+function findOwner(
+  ctx: Context,
+  receiver: ResolvedChannel,
+  account: string,
+  raw: WebhookRequest,
+): ResolvedChannel | null {
+  for (const candidate of ctx.integrations.channelsForAccount(receiver.definition.type, account)) {
+    try {
+      candidate.definition.verify(raw, candidate.config);
+      return candidate;
+    } catch {
+      // Signed by another app than this channel's: not its event.
+    }
+  }
+  return null;
+}
+
 function respondWith(
+  ctx: Context,
   res: ServerResponse,
   work: () => Promise<{ status: number; body: string }>,
-  deps: Deps,
 ): void {
-  work().then(
-    (result) => {
-      res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8" });
-      res.end(result.body);
-    },
-    (error: unknown) => {
-      if (isAppError(error)) return send(res, error.httpStatus, { error: error.toJSON() });
-      deps.logger.error({ err: error }, "webhook failed");
-      send(res, 500, { error: { code: "INTERNAL", message: "Internal error; see the server log" } });
-    },
-  );
+  let pending: Promise<{ status: number; body: string }>;
+  try {
+    pending = work();
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  pending
+    .then(
+      (result) => {
+        if (res.headersSent) return;
+        res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8" });
+        res.end(result.body);
+      },
+      (error: unknown) => {
+        if (isAppError(error)) return send(res, error.httpStatus, { error: error.toJSON() });
+        failRequest(ctx.logger, res, error, "webhook failed");
+      },
+    )
+    .catch((error: unknown) => failRequest(ctx.logger, res, error, "webhook answer failed"));
 }
 
 function send(res: ServerResponse, status: number, payload: unknown): void {

@@ -28,20 +28,24 @@ export interface ResolvedConnection {
 export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDeps, "tokens">) {
   const channels = new Map<string, ResolvedChannel>();
   const connections = new Map<string, ResolvedConnection>();
+  // "type\0account" → ids of the channels owning that provider account; built on first use.
+  let byAccount: Map<string, string[]> | null = null;
+
+  const resolveChannel = (id: string): ResolvedChannel => {
+    const cached = channels.get(id);
+    if (cached) return cached;
+    const record = store.channels.get(id);
+    if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
+    const definition = getChannelDefinition(record.type);
+    if (!definition)
+      throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
+    const resolved = { id, name: record.name, definition, config: definition.config.parse(record.config) };
+    channels.set(id, resolved);
+    return resolved;
+  };
 
   return {
-    channel(id: string): ResolvedChannel {
-      const cached = channels.get(id);
-      if (cached) return cached;
-      const record = store.channels.get(id);
-      if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
-      const definition = getChannelDefinition(record.type);
-      if (!definition)
-        throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
-      const resolved = { id, name: record.name, definition, config: definition.config.parse(record.config) };
-      channels.set(id, resolved);
-      return resolved;
-    },
+    channel: resolveChannel,
     connection(name: string): ResolvedConnection {
       const cached = connections.get(name);
       if (cached) return cached;
@@ -64,7 +68,26 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       connections.set(name, resolved);
       return resolved;
     },
+    /**
+     * Channels of this type that own a provider account (WhatsApp: a phone number id), for a
+     * webhook addressed to an account other than the receiving channel's. Usually one; several
+     * only when two channels were configured with the same account.
+     */
+    channelsForAccount(type: string, account: string): ResolvedChannel[] {
+      if (!byAccount) {
+        byAccount = new Map();
+        for (const record of store.channels.list()) {
+          const definition = getChannelDefinition(record.type);
+          const parsed = definition?.config.safeParse(record.config);
+          if (!definition?.account || !parsed?.success) continue;
+          const key = `${record.type}\u0000${definition.account(parsed.data)}`;
+          byAccount.set(key, [...(byAccount.get(key) ?? []), record.id]);
+        }
+      }
+      return (byAccount.get(`${type}\u0000${account}`) ?? []).map((id) => resolveChannel(id));
+    },
     invalidate(): void {
+      byAccount = null;
       channels.clear();
       connections.clear();
     },

@@ -99,6 +99,19 @@ export interface Database {
     started_at: number;
     ended_at: number;
   };
+  /** Webhook items that were acknowledged but could not be processed, kept for inspection. */
+  rejected_events: {
+    id: Generated<number>;
+    /** The channel whose webhook URL received the item. */
+    channel_id: string;
+    /** JSON path of the item in the delivery. */
+    path: string;
+    reason: "invalid" | "unroutable";
+    /** What was wrong, for a person; never message text or a phone number. */
+    detail: string;
+    item_json: string;
+    received_at: number;
+  };
   effects: {
     key: string;
     kind: string;

@@ -81,4 +81,15 @@ export const migrations: Migration[] = [
       ALTER TABLE flows ADD COLUMN owner TEXT NOT NULL DEFAULT 'user';
     `,
   },
+  {
+    version: 3,
+    name: "rejected webhook items",
+    sql: `
+      CREATE TABLE rejected_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, channel_id TEXT NOT NULL,
+        path TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+        item_json TEXT NOT NULL, received_at INTEGER NOT NULL);
+      CREATE INDEX rejected_events_channel ON rejected_events (channel_id, id);
+    `,
+  },
 ];

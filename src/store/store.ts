@@ -4,6 +4,7 @@ import { createEffectRepo } from "./repos/effect-repo.js";
 import { createFlowRepo } from "./repos/flow-repo.js";
 import { createInboxRepo } from "./repos/inbox-repo.js";
 import { createIntegrationRepo } from "./repos/integration-repo.js";
+import { createRejectedEventRepo } from "./repos/rejected-event-repo.js";
 import { createRunRepo } from "./repos/run-repo.js";
 import { createTokenRepo } from "./repos/token-repo.js";
 import { openSqlite } from "./sqlite.js";
@@ -19,6 +20,7 @@ export function openStore(options: { path: string; box: SecretBox; synchronous?:
     tokens: createTokenRepo(db, options.box),
     flows: createFlowRepo(db),
     inbox: createInboxRepo(db),
+    rejectedEvents: createRejectedEventRepo(db),
     contacts: createContactRepo(db),
     runs: createRunRepo(db),
     effects: createEffectRepo(db),

@@ -73,7 +73,8 @@ describe("a WhatsApp conversation becomes a Salesforce Lead", () => {
     await customer.say("hello");
     await customer.waitForReplies(1);
     const text = await eventually(async () => {
-      const body = await (await fetch(`${stack.tern.url}/metrics`)).text();
+      // TERN_METRICS defaults to "token".
+      const body = await (await stack.http("GET", "/metrics")).text();
       return body.includes('tern_runs{status="waiting"} 1') ? body : null;
     });
     expect(text).toContain("tern_inbox_backlog 0");

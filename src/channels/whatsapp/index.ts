@@ -16,6 +16,9 @@ export const whatsappChannel = defineChannel({
   handshake,
   verify,
   parse: (req) => parse(req),
+  // One Meta app posts the events of all its numbers to one callback URL.
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components (metadata)
+  account: (config) => config.phoneNumberId,
   send,
 });
 

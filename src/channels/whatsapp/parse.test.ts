@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
-import type { ChannelEvent, WebhookRequest } from "../channel.js";
+import { allEvents, type ChannelEvent, type ParsedWebhook, type WebhookRequest } from "../channel.js";
 import { parse } from "./parse.js";
 
 function fixture(name: string): WebhookRequest {
@@ -13,7 +13,10 @@ function raw(body: string): WebhookRequest {
   return { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(body) };
 }
 
-function only(events: ChannelEvent[]): ChannelEvent {
+function only(parsed: ParsedWebhook): ChannelEvent {
+  expect(parsed.rejected).toEqual([]);
+  expect(parsed.batches.flatMap((b) => b.rejected)).toEqual([]);
+  const events = allEvents(parsed);
   expect(events).toHaveLength(1);
   return events[0] as ChannelEvent;
 }
@@ -108,7 +111,7 @@ describe("parse messages", () => {
   });
 
   it("reads every entry and every change of a batched webhook", () => {
-    const events = parse(fixture("multi-entry.json"));
+    const events = allEvents(parse(fixture("multi-entry.json")));
     expect(events.map((e) => e.providerMessageId)).toEqual([
       "wamid.MULTI1",
       "wamid.MULTI2",
@@ -170,30 +173,10 @@ describe("parse rejects malformed payloads", () => {
     expect(error.message).toMatch(/whatsapp_business_account/);
   });
 
-  it("rejects missing entry or changes arrays", () => {
+  it("rejects a body without an entry array", () => {
     expect(parseError(raw(JSON.stringify({ object: "whatsapp_business_account" }))).code).toBe(
       "CHANNEL_PAYLOAD_INVALID",
     );
-    expect(
-      parseError(raw(JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "1" }] }))).code,
-    ).toBe("CHANNEL_PAYLOAD_INVALID");
-  });
-
-  it("rejects a message without an id, naming where it is", () => {
-    const body = {
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "1",
-          changes: [
-            { field: "messages", value: { messages: [{ from: "1", timestamp: "1", type: "text" }] } },
-          ],
-        },
-      ],
-    };
-    const error = parseError(raw(JSON.stringify(body)));
-    expect(error.code).toBe("CHANNEL_PAYLOAD_INVALID");
-    expect(error.message).toContain("entry[0].changes[0].value.messages[0]");
   });
 
   it("returns no events for a change of another field", () => {
@@ -201,6 +184,135 @@ describe("parse rejects malformed payloads", () => {
       object: "whatsapp_business_account",
       entry: [{ id: "1", changes: [{ field: "account_update", value: { event: "VERIFIED_ACCOUNT" } }] }],
     };
-    expect(parse(raw(JSON.stringify(body)))).toEqual([]);
+    expect(parse(raw(JSON.stringify(body)))).toEqual({ batches: [], rejected: [] });
+  });
+});
+
+/** A delivery shaped like Meta's (payload examples), with the given values in its changes. */
+function delivery(...values: Array<Record<string, unknown>>) {
+  return {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: values.map((value) => ({
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "16505551111", phone_number_id: "123456123" },
+            ...value,
+          },
+        })),
+      },
+    ],
+  };
+}
+
+const text = (id: string, body: string) => ({
+  from: "16315551181",
+  id,
+  timestamp: "1749416800",
+  type: "text",
+  text: { body },
+});
+
+describe("one bad item does not reject a batched delivery", () => {
+  it("keeps both good messages of a batch whose second message has no id", () => {
+    const parsed = parse(fixture("batch-with-bad-message.json"));
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.GOOD1", "wamid.GOOD2"]);
+    expect(parsed.batches[0]?.rejected.map((r) => r.path)).toEqual(["entry[0].changes[0].value.messages[1]"]);
+  });
+
+  it("keeps the good messages of a batch and returns the bad one as rejected, with its path", () => {
+    const bad = {
+      from: "16315551181",
+      timestamp: "1749416801",
+      type: "text",
+      text: { body: "secret words" },
+    };
+    const parsed = parse(
+      raw(
+        JSON.stringify(delivery({ messages: [text("wamid.OK1", "first"), bad, text("wamid.OK2", "third")] })),
+      ),
+    );
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.OK1", "wamid.OK2"]);
+    const [batch] = parsed.batches;
+    expect(batch?.rejected).toHaveLength(1);
+    expect(batch?.rejected[0]).toMatchObject({ path: "entry[0].changes[0].value.messages[1]", item: bad });
+    expect(batch?.rejected[0]?.reason).toMatch(/^id: /);
+    // The reason is for the log: no message text, no phone number.
+    expect(batch?.rejected[0]?.reason).not.toContain("secret words");
+    expect(batch?.rejected[0]?.reason).not.toContain("16315551181");
+  });
+
+  it("returns a message without a sender as rejected", () => {
+    const parsed = parse(
+      raw(JSON.stringify(delivery({ messages: [{ id: "wamid.X", timestamp: "1", type: "text" }] }))),
+    );
+    expect(allEvents(parsed)).toEqual([]);
+    expect(parsed.batches[0]?.rejected[0]).toMatchObject({
+      path: "entry[0].changes[0].value.messages[0]",
+      reason: 'message has neither "from" nor "from_user_id"',
+    });
+  });
+
+  it("keeps the messages when a status of the same change is malformed, and the reverse", () => {
+    const parsed = parse(
+      raw(
+        JSON.stringify(
+          delivery(
+            { messages: [text("wamid.M1", "hi")], statuses: [{ id: "wamid.S1", status: "read" }] },
+            {
+              messages: ["not a message"],
+              statuses: [{ id: "wamid.S2", status: "delivered", timestamp: "1749416802", recipient_id: "1" }],
+            },
+          ),
+        ),
+      ),
+    );
+    expect(allEvents(parsed).map((e) => [e.kind, e.providerMessageId])).toEqual([
+      ["message", "wamid.M1"],
+      ["status", "wamid.S2"],
+    ]);
+    expect(parsed.batches.flatMap((b) => b.rejected.map((r) => r.path))).toEqual([
+      "entry[0].changes[0].value.statuses[0]",
+      "entry[0].changes[1].value.messages[0]",
+    ]);
+  });
+
+  it("rejects a malformed entry or change alone and reads the others", () => {
+    const body = delivery({ messages: [text("wamid.GOOD", "hi")] });
+    const entries: unknown[] = [{ id: "1" }, ...body.entry, { id: "2", changes: [{ value: {} }] }];
+    const parsed = parse(raw(JSON.stringify({ ...body, entry: entries })));
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.GOOD"]);
+    expect(parsed.rejected.map((r) => r.path)).toEqual(["entry[0]", "entry[2].changes[0]"]);
+  });
+
+  it("rejects a change whose value is not an object, keeping its siblings", () => {
+    const body = delivery({ messages: [text("wamid.GOOD", "hi")] });
+    body.entry[0]?.changes.unshift({ field: "messages", value: "nonsense" as never });
+    const parsed = parse(raw(JSON.stringify(body)));
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.GOOD"]);
+    expect(parsed.rejected).toMatchObject([{ path: "entry[0].changes[0].value", item: "nonsense" }]);
+  });
+
+  it("ignores a malformed contact instead of dropping its message", () => {
+    const parsed = parse(
+      raw(JSON.stringify(delivery({ contacts: [{ wa_id: 5 }], messages: [text("wamid.M", "hi")] }))),
+    );
+    expect(only(parsed)).toMatchObject({ providerMessageId: "wamid.M" });
+  });
+});
+
+describe("parse says which business number each batch was addressed to", () => {
+  it("reads metadata.phone_number_id per change", () => {
+    const body = delivery({ messages: [text("wamid.A", "a")] }, { messages: [text("wamid.B", "b")] });
+    const second = body.entry[0]?.changes[1]?.value as { metadata: { phone_number_id: string } };
+    second.metadata.phone_number_id = "999000999";
+    const parsed = parse(raw(JSON.stringify(body)));
+    expect(parsed.batches.map((b) => [b.account, b.path, b.events.map((e) => e.providerMessageId)])).toEqual([
+      ["123456123", "entry[0].changes[0].value", ["wamid.A"]],
+      ["999000999", "entry[0].changes[1].value", ["wamid.B"]],
+    ]);
   });
 });

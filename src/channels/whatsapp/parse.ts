@@ -1,15 +1,19 @@
 import type { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type {
-  ChannelEvent,
   InboundContent,
   InboundMessage,
+  ParsedWebhook,
+  RejectedItem,
   StatusEvent,
+  WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
 import {
+  WaChange,
   WaChangeValue,
-  type WaContact,
+  WaContact,
+  WaEntry,
   WaInteractive,
   WaLocation,
   WaMedia,
@@ -29,6 +33,7 @@ function payloadInvalid(message: string, cause?: unknown): AppError {
   return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
 }
 
+/** Zod's messages name the path and the expected type, never the value received (no message text). */
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
@@ -36,12 +41,21 @@ function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+function rejectItem(path: string, reason: string, item: unknown): RejectedItem {
+  return { path, reason, item };
+}
+
 /**
  * Turns a `whatsapp_business_account` webhook into normalized events. Meta batches: both `entry`
- * and `changes` are arrays, and one change can carry several messages and statuses.
+ * and `changes` are arrays, and one change can carry several messages and statuses, for one
+ * business phone number each (`metadata.phone_number_id`).
  * https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components
+ *
+ * Meta redelivers a refused POST, whole, for up to 7 days, so only a body that is not such a
+ * webhook at all is refused; an item that does not parse is returned as rejected and its
+ * siblings are kept.
  */
-export function parse(req: WebhookRequest): ChannelEvent[] {
+export function parse(req: WebhookRequest): ParsedWebhook {
   let json: unknown;
   try {
     json = JSON.parse(req.rawBody.toString("utf8"));
@@ -55,34 +69,70 @@ export function parse(req: WebhookRequest): ChannelEvent[] {
       envelope.error,
     );
   }
-  const events: ChannelEvent[] = [];
-  envelope.data.entry.forEach((entry, entryIndex) => {
-    entry.changes.forEach((change, changeIndex) => {
+  const result: ParsedWebhook = { batches: [], rejected: [] };
+  envelope.data.entry.forEach((rawEntry, entryIndex) => {
+    const entryPath = `entry[${entryIndex}]`;
+    const entry = WaEntry.safeParse(rawEntry);
+    if (!entry.success) {
+      result.rejected.push(rejectItem(entryPath, describeIssues(entry.error), rawEntry));
+      return;
+    }
+    entry.data.changes.forEach((rawChange, changeIndex) => {
+      const changePath = `${entryPath}.changes[${changeIndex}]`;
+      const change = WaChange.safeParse(rawChange);
+      if (!change.success) {
+        result.rejected.push(rejectItem(changePath, describeIssues(change.error), rawChange));
+        return;
+      }
       // Other fields (account_update, message_template_status_update, …) are not conversations.
-      if (change.field !== "messages") return;
-      const where = `entry[${entryIndex}].changes[${changeIndex}].value`;
-      const value = WaChangeValue.safeParse(change.value);
-      if (!value.success) throw payloadInvalid(`${where}: ${describeIssues(value.error)}`, value.error);
-      const contacts = value.data.contacts ?? [];
-      (value.data.messages ?? []).forEach((raw, i) => {
-        events.push(toInboundMessage(raw, contacts, `${where}.messages[${i}]`));
-      });
-      (value.data.statuses ?? []).forEach((raw, i) => {
-        const status = toStatusEvent(raw, `${where}.statuses[${i}]`);
-        if (status) events.push(status);
-      });
+      if (change.data.field !== "messages") return;
+      const batch = toBatch(change.data.value, `${changePath}.value`);
+      if ("reason" in batch) result.rejected.push(batch);
+      else result.batches.push(batch);
     });
   });
-  return events;
+  return result;
 }
 
-function toInboundMessage(
-  raw: Record<string, unknown>,
-  contacts: WaContact[],
-  where: string,
-): InboundMessage {
+function toBatch(raw: unknown, where: string): WebhookBatch | RejectedItem {
+  const value = WaChangeValue.safeParse(raw);
+  if (!value.success) return rejectItem(where, describeIssues(value.error), raw);
+  const batch: WebhookBatch = {
+    account: value.data.metadata?.phone_number_id,
+    path: where,
+    raw,
+    events: [],
+    rejected: [],
+  };
+  const contacts = toContacts(value.data.contacts);
+  value.data.messages?.forEach((item, i) => {
+    const message = toInboundMessage(item, contacts, `${where}.messages[${i}]`);
+    if ("reason" in message) batch.rejected.push(message);
+    else batch.events.push(message);
+  });
+  value.data.statuses?.forEach((item, i) => {
+    const status = toStatusEvent(item, `${where}.statuses[${i}]`);
+    if (status === null) return;
+    if ("reason" in status) batch.rejected.push(status);
+    else batch.events.push(status);
+  });
+  return batch;
+}
+
+/** Contacts only add a profile name; one that does not parse is ignored, not a reason to drop a message. */
+function toContacts(raw: unknown[] | undefined): WaContact[] {
+  if (!raw) return [];
+  const contacts: WaContact[] = [];
+  for (const item of raw) {
+    const contact = WaContact.safeParse(item);
+    if (contact.success) contacts.push(contact.data);
+  }
+  return contacts;
+}
+
+function toInboundMessage(raw: unknown, contacts: WaContact[], where: string): InboundMessage | RejectedItem {
   const parsed = WaMessage.safeParse(raw);
-  if (!parsed.success) throw payloadInvalid(`${where}: ${describeIssues(parsed.error)}`, parsed.error);
+  if (!parsed.success) return rejectItem(where, describeIssues(parsed.error), raw);
   const message = parsed.data;
   const contact = findContact(contacts, message.from, message.from_user_id);
   const waId = message.from ?? contact?.wa_id;
@@ -91,7 +141,7 @@ function toInboundMessage(
   // and then the business-scoped user id is the only stable handle.
   // https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
   const from = waId ?? userId;
-  if (!from) throw payloadInvalid(`${where}: message has neither "from" nor "from_user_id".`);
+  if (!from) return rejectItem(where, 'message has neither "from" nor "from_user_id"', raw);
   const phone = waId ? toE164(waId) : undefined;
   const profileName = contact?.profile?.name;
   return {
@@ -101,7 +151,7 @@ function toInboundMessage(
     ...(phone ? { phone } : {}),
     ...(profileName ? { profileName } : {}),
     timestamp: message.timestamp * 1000,
-    content: toContent(message.type, raw),
+    content: toContent(message.type, raw as Record<string, unknown>),
     ...(message.context?.id ? { replyTo: message.context.id } : {}),
   };
 }
@@ -189,9 +239,9 @@ function toMedia(mediaType: MediaType, raw: unknown): InboundContent {
   };
 }
 
-function toStatusEvent(raw: Record<string, unknown>, where: string): StatusEvent | null {
+function toStatusEvent(raw: unknown, where: string): StatusEvent | RejectedItem | null {
   const parsed = WaStatus.safeParse(raw);
-  if (!parsed.success) throw payloadInvalid(`${where}: ${describeIssues(parsed.error)}`, parsed.error);
+  if (!parsed.success) return rejectItem(where, describeIssues(parsed.error), raw);
   const status = parsed.data;
   // Meta also sends e.g. "deleted"/"warning"; Tern tracks only the delivery lifecycle.
   if (!(STATUS_VALUES as readonly string[]).includes(status.status)) return null;

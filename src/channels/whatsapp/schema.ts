@@ -49,21 +49,21 @@ export type WaStatus = z.infer<typeof WaStatus>;
 
 export const WaChangeValue = z.object({
   messaging_product: z.string().optional(),
+  /** The business phone number the events are addressed to: the server routes on it. */
   metadata: z.object({ phone_number_id: z.string().optional() }).optional(),
-  contacts: z.array(WaContact).optional(),
-  // Each message is validated on its own below, so one odd message type cannot hide the others.
-  messages: z.array(z.record(z.string(), z.unknown())).optional(),
-  statuses: z.array(z.record(z.string(), z.unknown())).optional(),
+  // Items are validated one by one in parse.ts, so one odd item cannot drop its siblings.
+  contacts: z.array(z.unknown()).optional(),
+  messages: z.array(z.unknown()).optional(),
+  statuses: z.array(z.unknown()).optional(),
 });
 
+export const WaChange = z.object({ field: z.string(), value: z.unknown() });
+export const WaEntry = z.object({ id: z.string().optional(), changes: z.array(z.unknown()) });
+
+/** Only this much must hold for the delivery to be read at all; entries are checked one by one. */
 export const WaWebhook = z.object({
   object: z.literal("whatsapp_business_account"),
-  entry: z.array(
-    z.object({
-      id: z.string().optional(),
-      changes: z.array(z.object({ field: z.string(), value: z.unknown() })),
-    }),
-  ),
+  entry: z.array(z.unknown()),
 });
 
 // Content of the message types Tern understands.

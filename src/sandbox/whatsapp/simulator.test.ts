@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ChannelEvent, WebhookRequest } from "../../channels/channel.js";
+import { allEvents, type ChannelEvent, type WebhookRequest } from "../../channels/channel.js";
 import { whatsappChannel } from "../../channels/whatsapp/index.js";
 import { createHttpFetch } from "../../core/http-fetch.js";
 import {
@@ -217,7 +217,7 @@ describe("simulator: status webhooks", () => {
         };
         try {
           whatsappChannel.verify(webhook, sim.config);
-          received.push(...whatsappChannel.parse(webhook, sim.config));
+          received.push(...allEvents(whatsappChannel.parse(webhook, sim.config)));
           res.writeHead(200).end();
         } catch {
           res.writeHead(401).end();
@@ -263,9 +263,11 @@ describe("simulator: status webhooks", () => {
 describe("customer-side builders", () => {
   const config = () => sim.config;
   const parseBody = (body: unknown) =>
-    whatsappChannel.parse(
-      { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(JSON.stringify(body)) },
-      config(),
+    allEvents(
+      whatsappChannel.parse(
+        { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(JSON.stringify(body)) },
+        config(),
+      ),
     );
 
   it("build webhooks the adapter parses", () => {

@@ -7,8 +7,10 @@ import type { AppDeps } from "../app.js";
 const IdParams = z.object({ id: z.string() });
 const FlowFile = z
   .unknown()
+  .refine((value) => value !== undefined && value !== null, "a flow file is required")
   .describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/flows/schema");
-const PublishBody = z.object({ version: z.number().int().positive().optional() }).optional();
+/** Optional: `curl -X POST …/publish` (no body, which Fastify validates as null) publishes the latest version. */
+const PublishBody = z.object({ version: z.number().int().positive().optional() }).nullish();
 
 /** Flow files: validate, import (new version), publish, export. */
 export const flowRoutes =

@@ -1,48 +1,11 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { FastifyPluginAsync } from "fastify";
-import type { AppDeps } from "../app.js";
+import type { FastifyPluginAsync, onRequestAsyncHookHandler } from "fastify";
+import type { AppDeps, Exposure } from "../app.js";
 
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
 export const healthRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppDeps, options: { metrics: Exposure; auth: onRequestAsyncHookHandler }): FastifyPluginAsync =>
   async (app) => {
-    // Event-loop delay is the first thing to look at when acks or replies get slow.
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    app.addHook("onClose", async () => loopDelay.disable());
-    app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
-      const memory = process.memoryUsage();
-      const counts = deps.store.db.db
-        .prepare("SELECT status, count(*) AS n FROM runs GROUP BY status")
-        .all() as Array<{ status: string; n: number }>;
-      const backlog = (
-        deps.store.db.db.prepare("SELECT count(*) AS n FROM inbox WHERE processed_at IS NULL").get() as {
-          n: number;
-        }
-      ).n;
-      const lines = [
-        "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
-        "# TYPE tern_inbox_backlog gauge",
-        `tern_inbox_backlog ${backlog}`,
-        "# HELP tern_runs Runs by status.",
-        "# TYPE tern_runs gauge",
-        ...counts.map((c) => `tern_runs{status="${c.status}"} ${c.n}`),
-        "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
-        "# TYPE tern_event_loop_delay_seconds gauge",
-        `tern_event_loop_delay_seconds{quantile="0.5"} ${loopDelay.percentile(50) / 1e9}`,
-        `tern_event_loop_delay_seconds{quantile="0.99"} ${loopDelay.percentile(99) / 1e9}`,
-        `tern_event_loop_delay_seconds{quantile="1"} ${loopDelay.max / 1e9}`,
-        "# HELP process_resident_memory_bytes Resident set size.",
-        "# TYPE process_resident_memory_bytes gauge",
-        `process_resident_memory_bytes ${memory.rss}`,
-        "# HELP nodejs_heap_used_bytes V8 heap in use.",
-        "# TYPE nodejs_heap_used_bytes gauge",
-        `nodejs_heap_used_bytes ${memory.heapUsed}`,
-        "",
-      ];
-      loopDelay.reset();
-      return reply.type("text/plain; version=0.0.4").send(lines.join("\n"));
-    });
     app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
     app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
       try {
@@ -52,4 +15,48 @@ export const healthRoutes =
         return reply.status(503).send({ status: "unavailable" });
       }
     });
+    if (options.metrics === "off") return;
+    // Event-loop delay is the first thing to look at when acks or replies get slow.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    app.addHook("onClose", async () => loopDelay.disable());
+    const onRequest = options.metrics === "token" ? options.auth : undefined;
+    app.get(
+      "/metrics",
+      { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) },
+      async (_req, reply) => {
+        const memory = process.memoryUsage();
+        const counts = deps.store.db.db
+          .prepare("SELECT status, count(*) AS n FROM runs GROUP BY status")
+          .all() as Array<{ status: string; n: number }>;
+        const backlog = (
+          deps.store.db.db.prepare("SELECT count(*) AS n FROM inbox WHERE processed_at IS NULL").get() as {
+            n: number;
+          }
+        ).n;
+        const lines = [
+          "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
+          "# TYPE tern_inbox_backlog gauge",
+          `tern_inbox_backlog ${backlog}`,
+          "# HELP tern_runs Runs by status.",
+          "# TYPE tern_runs gauge",
+          ...counts.map((c) => `tern_runs{status="${c.status}"} ${c.n}`),
+          "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
+          "# TYPE tern_event_loop_delay_seconds gauge",
+          `tern_event_loop_delay_seconds{quantile="0.5"} ${loopDelay.percentile(50) / 1e9}`,
+          `tern_event_loop_delay_seconds{quantile="0.99"} ${loopDelay.percentile(99) / 1e9}`,
+          `tern_event_loop_delay_seconds{quantile="1"} ${loopDelay.max / 1e9}`,
+          "# HELP process_resident_memory_bytes Resident set size.",
+          "# TYPE process_resident_memory_bytes gauge",
+          `process_resident_memory_bytes ${memory.rss}`,
+          "# HELP nodejs_heap_used_bytes V8 heap in use.",
+          "# TYPE nodejs_heap_used_bytes gauge",
+          `nodejs_heap_used_bytes ${memory.heapUsed}`,
+          ...deps.metrics.render(),
+          "",
+        ];
+        loopDelay.reset();
+        return reply.type("text/plain; version=0.0.4").send(lines.join("\n"));
+      },
+    );
   };

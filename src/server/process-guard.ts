@@ -1,0 +1,28 @@
+import type { Logger } from "pino";
+import type { Metrics } from "../core/metrics.js";
+
+/**
+ * Installed by `tern serve`. A promise rejected with nobody listening would, since Node 15, end
+ * the process and every request in flight with it. Here it is logged with its stack and counted
+ * instead, which is safe because nothing durable depends on the promise that was dropped: every
+ * write goes through a transaction that commits or rolls back on its own, a webhook is
+ * acknowledged only after its commit, and the worker re-reads its state from the database. An
+ * uncaught *exception* is not caught here: on request paths it is contained per request (the
+ * guarded listener in app.ts and webhook-handler.ts answers 500), and anywhere else it means
+ * state in memory may be broken, so the process ends and restarts from durable state.
+ */
+export function installProcessGuard(deps: { logger: Logger; metrics: Metrics }): () => void {
+  const rejections = deps.metrics.counter(
+    "tern_unhandled_rejections_total",
+    "Promises rejected without a handler (logged with their stack; the process keeps running).",
+  );
+  const listener = (reason: unknown): void => {
+    rejections.inc();
+    deps.logger.error(
+      { err: reason },
+      "unhandled promise rejection (kept running; this is a bug, please report it)",
+    );
+  };
+  process.on("unhandledRejection", listener);
+  return () => process.off("unhandledRejection", listener);
+}

@@ -1,0 +1,66 @@
+import type { SqliteStore } from "../sqlite.js";
+
+/**
+ * Webhook items Tern acknowledged but could not process: an item that does not parse, or one
+ * addressed to an account no channel owns. Kept so a person can see what was dropped and why;
+ * the provider is not asked to redeliver (it would redeliver the whole batch for days).
+ */
+export interface RejectedEvent {
+  id: number;
+  channelId: string;
+  path: string;
+  reason: "invalid" | "unroutable";
+  detail: string;
+  item: unknown;
+  receivedAt: number;
+}
+
+export function createRejectedEventRepo(store: SqliteStore) {
+  const { q } = store;
+  return {
+    /** Inside `store.write`, in the same commit as the delivery's good items. */
+    insert(event: Omit<RejectedEvent, "id">): void {
+      store
+        .statement("rejected.insert", (p) =>
+          q.insertInto("rejected_events").values({
+            channel_id: p("channelId"),
+            path: p("path"),
+            reason: p("reason"),
+            detail: p("detail"),
+            item_json: p("json"),
+            received_at: p("receivedAt"),
+          }),
+        )
+        .run({
+          channelId: event.channelId,
+          path: event.path,
+          reason: event.reason,
+          detail: event.detail,
+          json: JSON.stringify(event.item) ?? "null",
+          receivedAt: event.receivedAt,
+        });
+    },
+    /** Newest first. */
+    list(channelId: string, limit: number): RejectedEvent[] {
+      return store
+        .all(
+          q
+            .selectFrom("rejected_events")
+            .selectAll()
+            .where("channel_id", "=", channelId)
+            .orderBy("id", "desc")
+            .limit(limit),
+        )
+        .map((row) => ({
+          id: row.id,
+          channelId: row.channel_id,
+          path: row.path,
+          reason: row.reason,
+          detail: row.detail,
+          item: JSON.parse(row.item_json) as unknown,
+          receivedAt: row.received_at,
+        }));
+    },
+  };
+}
+export type RejectedEventRepo = ReturnType<typeof createRejectedEventRepo>;

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startTern, type Tern } from "../../src/main.js";
+
+/** TERN_METRICS and TERN_API_DOCS: public, token (admin bearer token) or off (404). */
+const modes = [
+  { metrics: "public", docs: "token" },
+  { metrics: "token", docs: "off" },
+  { metrics: "off", docs: "public" },
+] as const;
+
+describe.each(modes)("TERN_METRICS=$metrics TERN_API_DOCS=$docs", ({ metrics, docs }) => {
+  let tern: Tern;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
+    tern = await startTern({
+      config: loadConfig({
+        TERN_PORT: "0",
+        TERN_HOST: "127.0.0.1",
+        TERN_DATA_DIR: dataDir,
+        TERN_LOG_LEVEL: "silent",
+        TERN_SANDBOX: "off",
+        TERN_METRICS: metrics,
+        TERN_API_DOCS: docs,
+      }),
+    });
+  });
+  afterAll(async () => {
+    await tern.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const get = (p: string, token?: string) =>
+    fetch(`${tern.url}${p}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  /** Status without a token, with a wrong one, and with the admin token. */
+  const statuses = async (p: string) => [
+    (await get(p)).status,
+    (await get(p, "not-the-admin-token")).status,
+    (await get(p, tern.dataDir.adminToken)).status,
+  ];
+  const expected = { public: [200, 200, 200], token: [401, 401, 200], off: [404, 404, 404] };
+
+  it(`serves /metrics as configured (${metrics})`, async () => {
+    expect(await statuses("/metrics")).toEqual(expected[metrics]);
+    if (metrics !== "off") {
+      const body = await (await get("/metrics", tern.dataDir.adminToken)).text();
+      expect(body).toContain("# TYPE tern_webhook_signature_rejected_total counter");
+    }
+  });
+
+  it(`serves /api/docs and its OpenAPI document as configured (${docs})`, async () => {
+    expect(await statuses("/api/docs/json")).toEqual(expected[docs]);
+    expect(await statuses("/api/docs/static/index.html")).toEqual(expected[docs]);
+    if (docs !== "off") {
+      const spec = (await (await get("/api/docs/json", tern.dataDir.adminToken)).json()) as {
+        paths: Record<string, unknown>;
+      };
+      expect(Object.keys(spec.paths)).toContain("/api/v1/channels/{id}/rejected-events");
+    }
+  });
+
+  it("keeps /healthz and /readyz public", async () => {
+    expect((await get("/healthz")).status).toBe(200);
+    expect((await get("/readyz")).status).toBe(200);
+  });
+});
+
+describe("defaults", () => {
+  it("puts /metrics behind the admin token and leaves /api/docs public", () => {
+    const config = loadConfig({});
+    expect(config.TERN_METRICS).toBe("token");
+    expect(config.TERN_API_DOCS).toBe("public");
+  });
+
+  it("refuses an unknown mode with a message naming the variable", () => {
+    expect(() => loadConfig({ TERN_METRICS: "private" })).toThrow(/TERN_METRICS/);
+  });
+});

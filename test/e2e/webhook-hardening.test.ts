@@ -1,0 +1,176 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { buildTextWebhook, postWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+import { rawRequest, rawSocket } from "../helpers/raw-http.js";
+
+const MALFORMED: Array<[method: string, path: string]> = [
+  ["POST", "/webhooks/%E0%A4%A"],
+  ["GET", "/webhooks/%E0%A4%A"],
+  ["POST", "/webhooks/%"],
+  ["GET", "/webhooks/%"],
+  ["GET", "/webhooks/%?hub.mode=subscribe"],
+  ["PUT", "/webhooks/%ZZ"],
+];
+
+describe("no request, however malformed, ends the server", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const isUp = async () => (await rawRequest(stack.tern.url, "GET", "/healthz")).status === 200;
+
+  for (const [method, path] of MALFORMED) {
+    it(`answers ${method} ${path} (malformed percent-encoding) with 400 and keeps serving`, async () => {
+      const res = await rawRequest(stack.tern.url, method, path, {
+        headers: { "content-type": "application/json" },
+        ...(method === "GET" ? {} : { body: '{"object":"whatsapp_business_account","entry":[]}' }),
+      });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: "BAD_REQUEST" } });
+      expect(await isUp()).toBe(true);
+    });
+  }
+
+  it("answers a webhook with broken chunked encoding with 400, storing nothing, and keeps serving", async () => {
+    const webhookPath = new URL(stack.setup.webhookUrl).pathname;
+    const answer = await rawSocket(
+      stack.tern.url,
+      `POST ${webhookPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"obj\r\nZZ\r\nnot hex\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await isUp()).toBe(true);
+  });
+
+  it("answers a webhook whose body stops before its Content-Length by closing, and keeps serving", async () => {
+    const webhookPath = new URL(stack.setup.webhookUrl).pathname;
+    await rawSocket(
+      stack.tern.url,
+      `POST ${webhookPath} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 500\r\n\r\n{"object":`,
+      300,
+    );
+    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await isUp()).toBe(true);
+  });
+
+  it("answers 500 to a request whose handling throws synchronously, logs it, and keeps serving", async () => {
+    // Stands in for a future bug on the request path: reading the URL throws inside the listener.
+    const server = stack.tern.app.server;
+    const breakUrl = (req: { url?: string }) => {
+      if (req.url !== "/webhooks/boom") return;
+      Object.defineProperty(req, "url", {
+        get() {
+          throw new TypeError("a bug on the request path");
+        },
+      });
+    };
+    server.prependListener("request", breakUrl);
+    try {
+      const res = await rawRequest(stack.tern.url, "POST", "/webhooks/boom", { body: "{}" });
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.body)).toEqual({
+        error: { code: "INTERNAL", message: "Internal error; see the server log" },
+      });
+    } finally {
+      server.off("request", breakUrl);
+    }
+    expect(await isUp()).toBe(true);
+  });
+
+  it("answers 500 to a webhook whose storage throws unexpectedly, for that request alone", async () => {
+    const inbox = stack.tern.store.inbox;
+    const ingest = inbox.ingest;
+    inbox.ingest = () => {
+      throw new TypeError("a bug while storing");
+    };
+    try {
+      const res = await postWebhook(
+        stack.setup.webhookUrl,
+        buildTextWebhook({ from: "15550001111", text: "hi" }),
+        stack.sandbox.wa.config.appSecret,
+      );
+      expect(res.status).toBe(500);
+    } finally {
+      inbox.ingest = ingest;
+    }
+    const ok = await postWebhook(
+      stack.setup.webhookUrl,
+      buildTextWebhook({ from: "15550001111", text: "hi again" }),
+      stack.sandbox.wa.config.appSecret,
+    );
+    expect(ok.status).toBe(200);
+    expect(stack.tern.store.inbox.count()).toBe(1);
+  });
+
+  it("answers an unsigned webhook to a malformed-but-decodable channel id with 404", async () => {
+    const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
+    const res = await rawRequest(stack.tern.url, "POST", "/webhooks/%E2%82%AC", {
+      headers: { "x-hub-signature-256": signWebhook(body, "x") },
+      body,
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("the tern serve process survives what a stranger sends", () => {
+  let tern: TernProcess;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
+    tern = await spawnTern({ dataDir, ...processSecrets() });
+  });
+  afterAll(async () => {
+    await tern.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers every malformed webhook path with 400 and is still running after them", async () => {
+    for (const [method, path] of MALFORMED) {
+      const res = await rawRequest(tern.url, method, path, method === "GET" ? {} : { body: "{}" });
+      expect(res.status, `${method} ${path}`).toBe(400);
+    }
+    expect((await rawRequest(tern.url, "GET", "/healthz")).status).toBe(200);
+    expect(tern.child.exitCode).toBeNull();
+  });
+});
+
+describe("an unhandled promise rejection in the server process", () => {
+  it("is logged with its stack and counted, and the process keeps running", async () => {
+    // The guard `tern serve` installs, in a process of its own (a rejection would end it otherwise).
+    const script = `
+      import { createLogger } from "./dist/src/core/logger.js";
+      import { createMetrics } from "./dist/src/core/metrics.js";
+      import { installProcessGuard } from "./dist/src/server/process-guard.js";
+      const metrics = createMetrics();
+      installProcessGuard({ logger: createLogger("info"), metrics });
+      Promise.reject(new Error("nobody awaited me"));
+      setTimeout(() => {
+        process.stdout.write("still running; " + metrics.render().join(" | ") + "\\n");
+      }, 50);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: packageRoot() });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain("unhandled promise rejection");
+    expect(out).toMatch(/"stack":"Error: nobody awaited me\\n\s+at /);
+    expect(out).toContain("still running; ");
+    expect(out).toContain("tern_unhandled_rejections_total 1");
+  });
+});
