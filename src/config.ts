@@ -15,8 +15,9 @@ export const Config = z.object({
   /** "auto": start the built-in Salesforce emulator and WhatsApp simulator when nothing is configured. */
   TERN_SANDBOX: z.enum(["auto", "off"]).default("auto"),
   /**
-   * A message whose send was interrupted by a crash is resent only if no delivery status for it
-   * arrives within this time (WhatsApp has no idempotency key; its statuses echo ours).
+   * A send whose outcome is unknown (interrupted by a crash, timed out, or cut after the request
+   * was written) is resent only if no delivery status echoing it arrives within this time
+   * (WhatsApp has no idempotency key; its statuses echo ours). src/queue/README.md.
    */
   TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   /** Conversations the worker processes at once; the rest wait their turn in arrival order. */
