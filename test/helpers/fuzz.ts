@@ -199,11 +199,11 @@ export function mutatedJson(valid: unknown): fc.Arbitrary<string> {
             configurable: true,
             writable: true,
           });
-          return JSON.stringify(copy).replace(JSON.stringify(marker), value);
+          return JSON.stringify(copy).replace(JSON.stringify(marker), () => value);
         }
       }
       target[last] = marker;
-      return JSON.stringify(copy).replace(JSON.stringify(marker), value);
+      return JSON.stringify(copy).replace(JSON.stringify(marker), () => value);
     });
 }
 
@@ -213,8 +213,9 @@ function collectPaths(
   out: Array<Array<string | number>> = [],
 ) {
   out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => collectPaths(v, [...at, i], out));
-  else if (value && typeof value === "object")
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) collectPaths(v, [...at, i], out);
+  } else if (value && typeof value === "object")
     for (const [k, v] of Object.entries(value)) collectPaths(v, [...at, k], out);
   return out;
 }
