@@ -1,0 +1,36 @@
+import { expect } from "vitest";
+import { type RawAnswer, type RawPart, rawExchange, rawRequest } from "./raw-http.js";
+import type { SpawnedStack } from "./spawned-stack.js";
+
+/**
+ * Assertions shared by the HTTP fuzz properties: the process is alive and `/healthz` answers
+ * after every input, and a malformed request got a 4xx (a response, not a 5xx or a silent close).
+ */
+export async function expectUp(stack: SpawnedStack, after: string): Promise<void> {
+  expect(
+    stack.isAlive(),
+    `the Tern process exited after ${after}:\n${stack.tern().output().slice(-3_000)}`,
+  ).toBe(true);
+  const health = await rawExchange(stack.port, [rawRequest("GET", "/healthz")], 5_000);
+  expect(health.status, `/healthz after ${after}`).toBe(200);
+}
+
+export function expect4xx(answer: RawAnswer, what: string): void {
+  expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).not.toBeNull();
+  expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeGreaterThanOrEqual(400);
+  expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeLessThan(500);
+}
+
+export function expectNo5xx(answer: RawAnswer, what: string): void {
+  expect(answer.status, `${what} got no answer:\n${answer.text.slice(0, 500)}`).not.toBeNull();
+  expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeLessThan(500);
+}
+
+/** Short printable description of a request for failure messages (bodies can be 300 KB). */
+export function describeRequest(parts: RawPart[]): string {
+  const bytes = Buffer.concat(
+    parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.isBuffer(p) ? p : Buffer.alloc(0))),
+  );
+  const text = JSON.stringify(bytes.subarray(0, 400).toString("latin1"));
+  return bytes.length > 400 ? `${text}… (${bytes.length} bytes)` : text;
+}
