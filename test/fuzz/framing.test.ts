@@ -26,21 +26,23 @@ describe("fuzz: HTTP framing on raw sockets", () => {
 
   /** The three kinds of handler behind the socket: raw webhook, Fastify admin route, health. */
   const target = fc.constantFrom("webhook", "admin", "health");
-  const head = (kind: string, headers: Record<string, string | number>) => {
+  const head = (kind: string, headers: Record<string, string | number | undefined>) => {
     const path =
       kind === "webhook"
         ? `/webhooks/${stack.setup.channelId}`
         : kind === "admin"
           ? "/api/v1/flows/validate"
           : "/healthz";
-    const all: Record<string, string | number> = {
+    const all: Record<string, string | number | undefined> = {
       host: "127.0.0.1",
       connection: "close",
       "content-type": "application/json",
       ...(kind === "admin" ? { authorization: `Bearer ${stack.adminToken}` } : {}),
       ...headers,
     };
-    const lines = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`);
+    const lines = Object.entries(all)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${v}\r\n`);
     return Buffer.from(`POST ${path} HTTP/1.1\r\n${lines.join("")}\r\n`);
   };
   /** A signed, valid webhook: the framing alone decides whether it may be stored. */

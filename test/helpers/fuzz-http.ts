@@ -31,6 +31,10 @@ export function describeRequest(parts: RawPart[]): string {
   const bytes = Buffer.concat(
     parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.isBuffer(p) ? p : Buffer.alloc(0))),
   );
-  const text = JSON.stringify(bytes.subarray(0, 400).toString("latin1"));
+  // The admin token is a secret even in a test log.
+  const text = JSON.stringify(bytes.subarray(0, 400).toString("latin1")).replace(
+    /(authorization: Bearer )\S+?(\\r)/i,
+    "$1<token>$2",
+  );
   return bytes.length > 400 ? `${text}… (${bytes.length} bytes)` : text;
 }
