@@ -74,7 +74,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
           await expectUp(stack, describeRequest(parts));
         },
       ),
-      fuzzRuns(100),
+      fuzzRuns(100, { shrink: false }),
     );
     // A truncated signed webhook fails its signature; an incomplete one is never read to the end.
     expect(stack.counts()).toEqual(before);
@@ -111,7 +111,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
         if (!answer.timedOut) expectNo5xx(answer, describeRequest(parts));
         await expectUp(stack, describeRequest(parts));
       }),
-      fuzzRuns(100),
+      fuzzRuns(100, { shrink: false }),
     );
     expect(stack.counts()).toEqual(before);
   });
@@ -164,7 +164,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
         // Exactly the finished, signed ones were stored; abandoned halves never are.
         expect(stack.counts().inbox).toBe(before + stored);
       }),
-      fuzzRuns(15),
+      fuzzRuns(15, { shrink: false }),
     );
   });
 });
