@@ -13,7 +13,8 @@ import { seededRandom } from "../helpers/seeded-random.js";
  * Many conversations while `tern serve` is SIGKILLed at random moments, with Meta's delivery
  * behaviour: every customer message is POSTed again until it is acknowledged with a 2xx, and
  * some already-acknowledged ones are redelivered later. The sandbox lives in this process and
- * outlives every crash, so it sees any lost or duplicated Lead or message.
+ * outlives every crash, so it sees any lost or duplicated Lead or message. Each customer gives
+ * the last answer only after a given kill, so every kill finds conversations in progress.
  * TERN_CRASH_SEED=<seed> replays a failing schedule (the seed is in the failure message).
  */
 const CONVERSATIONS = 50;
@@ -114,6 +115,10 @@ describe("random crashes under provider redelivery", () => {
       await sleep(random() * 1_000); // customers arrive spread out, across the first kills
       const texts = ["hi", c.name, c.company];
       for (const [i, text] of texts.entries()) {
+        // Customers take their time: the last answer of customer n comes only after the
+        // (n mod KILLS + 1)-th kill, so every kill finds conversations in progress.
+        if (i === 2) await killsReach(1 + (index % KILLS));
+        await sleep(random() * 500);
         // A fixed message id: redeliveries carry the same id, as Meta's do.
         const body = buildTextWebhook({ from: c.from, text, name: c.name, id: `wamid.crash.${c.from}.${i}` });
         deliveries += await deliverUntilAcknowledged(body, random);
@@ -127,6 +132,17 @@ describe("random crashes under provider redelivery", () => {
     };
 
     const kills: number[] = [];
+    const killWaiters = new Set<() => void>();
+    const killsReach = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (kills.length < n) return;
+          killWaiters.delete(check);
+          resolve();
+        };
+        killWaiters.add(check);
+        check();
+      });
     const unfinishedAtKill: number[] = [];
     const killer = async () => {
       for (let k = 0; k < KILLS; k++) {
@@ -135,6 +151,7 @@ describe("random crashes under provider redelivery", () => {
         kills.push(delayMs);
         unfinishedAtKill.push(customers.filter((c) => received(c.from).length < 3).length);
         await tern.kill();
+        for (const wake of [...killWaiters]) wake();
         await start();
       }
     };
