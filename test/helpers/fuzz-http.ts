@@ -15,13 +15,23 @@ export async function expectUp(stack: SpawnedStack, after: string): Promise<void
   expect(health.status, `/healthz after ${after}`).toBe(200);
 }
 
+/**
+ * Over the body limit (1 MiB for the admin API, 4 MiB for webhooks) the server answers 413 and
+ * closes without reading the rest; the client, still writing, may see the reset before the answer.
+ */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const isRefusedOversize = (answer: RawAnswer) =>
+  answer.status === null && answer.reset && answer.sentBytes > BODY_LIMIT_BYTES;
+
 export function expect4xx(answer: RawAnswer, what: string): void {
+  if (isRefusedOversize(answer)) return;
   expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).not.toBeNull();
   expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeGreaterThanOrEqual(400);
   expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeLessThan(500);
 }
 
 export function expectNo5xx(answer: RawAnswer, what: string): void {
+  if (isRefusedOversize(answer)) return;
   expect(answer.status, `${what} got no answer:\n${answer.text.slice(0, 500)}`).not.toBeNull();
   expect(answer.status, `${what} answered:\n${answer.text.slice(0, 500)}`).toBeLessThan(500);
 }

@@ -12,6 +12,10 @@ export interface RawAnswer {
   /** The first response's head and whatever followed, as latin1 (for messages in assertions). */
   text: string;
   timedOut: boolean;
+  /** The server reset the connection (it stopped reading a body it refused, e.g. over its size limit). */
+  reset: boolean;
+  /** Bytes the client wrote or meant to write. */
+  sentBytes: number;
 }
 
 /** A request in parts: bytes to write, or a pause (a slow client) between writes. */
@@ -22,6 +26,11 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
     const socket = connect({ port, host: "127.0.0.1" });
     const received: Buffer[] = [];
     let isDone = false;
+    let reset = false;
+    const sentBytes = parts.reduce(
+      (n, p) => n + (typeof p === "object" && !Buffer.isBuffer(p) ? 0 : p.length),
+      0,
+    );
     const finish = (timedOut: boolean) => {
       if (isDone) return;
       isDone = true;
@@ -29,7 +38,13 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
       socket.destroy();
       const text = Buffer.concat(received).toString("latin1");
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: match ? Number(match[1]) : null, text: text.slice(0, 2_000), timedOut });
+      resolve({
+        status: match ? Number(match[1]) : null,
+        text: text.slice(0, 2_000),
+        timedOut,
+        reset,
+        sentBytes,
+      });
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
     socket.on("data", (chunk: Buffer) => {
@@ -39,7 +54,10 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
     socket.on("end", () => finish(false));
     socket.on("close", () => finish(false));
     // A reset after the server answered and closed is normal for a client that kept writing.
-    socket.on("error", () => finish(false));
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      reset = error.code === "ECONNRESET" || error.code === "EPIPE";
+      finish(false);
+    });
     socket.on("connect", async () => {
       for (const part of parts) {
         if (isDone) return;
