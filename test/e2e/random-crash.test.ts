@@ -34,7 +34,14 @@ describe("random crashes under provider redelivery", () => {
 
   const start = async () => {
     // A send cut off by a kill waits this long for the provider's status before being resent.
-    tern = await spawnTern({ dataDir, ...secrets, port, env: { TERN_SEND_RECONCILE_MS: "3000" } });
+    tern = await spawnTern({
+      dataDir,
+      ...secrets,
+      port,
+      env: { TERN_SEND_RECONCILE_MS: "3000" },
+      // Restarting under a storm of redeliveries on a shared 2-core machine has taken over 15 s.
+      startTimeoutMs: 45_000,
+    });
   };
   const webhookUrl = () => `http://127.0.0.1:${port}/webhooks/${setup.channelId}`;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,7 +53,7 @@ describe("random crashes under provider redelivery", () => {
     await start();
     setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox);
     sandbox.wa.deliverStatusesTo(webhookUrl());
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     sandbox?.wa.deliverStatusesTo(null);
     await tern?.stop();

@@ -21,7 +21,7 @@ describe("fuzz: every admin route from the OpenAPI document", () => {
     stack = await startSpawnedStack();
     const doc = await (await fetch(`${stack.url}/api/docs/json`)).json();
     operations = operationsOf(doc as Parameters<typeof operationsOf>[0]);
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await stack?.close();
   });

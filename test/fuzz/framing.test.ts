@@ -16,7 +16,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
   let stack: SpawnedStack;
   beforeAll(async () => {
     stack = await startSpawnedStack();
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await stack?.close();
   });

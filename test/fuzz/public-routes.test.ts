@@ -25,7 +25,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
   let stack: SpawnedStack;
   beforeAll(async () => {
     stack = await startSpawnedStack();
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await stack?.close();
   });

@@ -32,7 +32,7 @@ export async function startSpawnedStack(env: Record<string, string> = {}): Promi
   const secrets = processSecrets();
   const sandbox = await startSandbox();
   const port = await freePort();
-  let tern = await spawnTern({ dataDir, ...secrets, port, env });
+  let tern = await spawnTern({ dataDir, ...secrets, port, env, startTimeoutMs: 45_000 });
   const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox);
   const reader = new Database(path.join(dataDir, "tern.db"), { readonly: true, fileMustExist: true });
   const count = (table: string) =>
@@ -48,7 +48,7 @@ export async function startSpawnedStack(env: Record<string, string> = {}): Promi
     isAlive: () => tern.child.exitCode === null && tern.child.signalCode === null,
     async ensureUp() {
       if (tern.child.exitCode === null && tern.child.signalCode === null) return;
-      tern = await spawnTern({ dataDir, ...secrets, port, env });
+      tern = await spawnTern({ dataDir, ...secrets, port, env, startTimeoutMs: 45_000 });
     },
     counts: () => ({
       inbox: count("inbox"),
