@@ -27,7 +27,7 @@ describe("fuzz: every admin route from the OpenAPI document", () => {
   });
   beforeEach(async () => {
     await stack.ensureUp();
-  });
+  }, 60_000);
 
   const send = (
     op: Operation,

@@ -22,7 +22,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
   });
   beforeEach(async () => {
     await stack.ensureUp();
-  });
+  }, 60_000);
 
   /** The three kinds of handler behind the socket: raw webhook, Fastify admin route, health. */
   const target = fc.constantFrom("webhook", "admin", "health");

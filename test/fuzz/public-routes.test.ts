@@ -32,7 +32,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
   // One property that kills the process must not take the following ones down with it.
   beforeEach(async () => {
     await stack.ensureUp();
-  });
+  }, 60_000);
 
   const channelPath = () => `/webhooks/${stack.setup.channelId}`;
   const appSecret = () => stack.sandbox.wa.config.appSecret;
