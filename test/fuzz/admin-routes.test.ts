@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anyContentType, fuzzRuns } from "../helpers/fuzz.js";
 import { describeRequest, expectUp } from "../helpers/fuzz-http.js";
 import { bodyFor, type Operation, operationsOf, targetFor } from "../helpers/openapi-fuzz.js";
-import { type RawAnswer, rawExchange, rawRequest } from "../helpers/raw-http.js";
+import { type RawAnswer, rawExchange, requestBytes } from "../helpers/raw-exchange.js";
 import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.js";
 
 /**
@@ -41,7 +41,7 @@ describe("fuzz: every admin route from the OpenAPI document", () => {
       ...(ct === undefined ? {} : { "content-type": ct }),
       ...(body === undefined ? {} : { "content-length": body.length }),
     };
-    const request = rawRequest(op.method, target, headers, body ?? "");
+    const request = requestBytes(op.method, target, headers, body ?? "");
     return { request, answer: rawExchange(stack.port, [request], 5_000) };
   };
 

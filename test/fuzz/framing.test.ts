@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildTextWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { fuzzRuns, hostileBody } from "../helpers/fuzz.js";
 import { describeRequest, expect4xx, expectNo5xx, expectUp } from "../helpers/fuzz-http.js";
-import { type RawPart, rawExchange } from "../helpers/raw-http.js";
+import { type RawPart, rawExchange } from "../helpers/raw-exchange.js";
 import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.js";
 
 /**

@@ -12,7 +12,7 @@ import {
   mutatedJson,
 } from "../helpers/fuzz.js";
 import { describeRequest, expect4xx, expectNo5xx, expectUp } from "../helpers/fuzz-http.js";
-import { rawExchange, rawRequest } from "../helpers/raw-http.js";
+import { rawExchange, requestBytes } from "../helpers/raw-exchange.js";
 import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.js";
 
 /**
@@ -69,7 +69,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
         async (method, seg, q, body, ct) => {
           const target = Buffer.concat([Buffer.from("/webhooks/"), seg, Buffer.from(q)]);
           const withBody = method !== "GET" && method !== "HEAD";
-          const request = rawRequest(
+          const request = requestBytes(
             method,
             target,
             withBody ? bodyHeaders(body, ct) : {},
@@ -112,7 +112,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
             : signed === "garbage"
               ? { "x-hub-signature-256": "sha256=zz" }
               : { "x-hub-signature-256": signWebhook(raw, signed === "right-secret" ? appSecret() : "nope") };
-        const request = rawRequest("POST", `${channelPath()}${q}`, bodyHeaders(raw, ct, headers), raw);
+        const request = requestBytes("POST", `${channelPath()}${q}`, bodyHeaders(raw, ct, headers), raw);
         const answer = await rawExchange(stack.port, [request]);
         await expectUp(stack, describeRequest([request]));
         expect4xx(answer, describeRequest([request]));
@@ -135,7 +135,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
         const isRight =
           m === "subscribe" && tokenValue === encodeURIComponent(stack.sandbox.wa.config.verifyToken);
         const q = `?hub.mode=${m}&hub.verify_token=${tokenValue}&hub.challenge=${c}${extra.replace("?", "&")}`;
-        const request = rawRequest("GET", `${channelPath()}${q}`);
+        const request = requestBytes("GET", `${channelPath()}${q}`);
         const answer = await rawExchange(stack.port, [request]);
         await expectUp(stack, describeRequest([request]));
         expectNo5xx(answer, describeRequest([request]));
@@ -168,7 +168,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
         anyContentType,
         async (method, path, q, body, ct) => {
           const withBody = method !== "GET" && method !== "HEAD";
-          const request = rawRequest(
+          const request = requestBytes(
             method,
             `${path}${q}`,
             withBody ? bodyHeaders(body, ct) : {},

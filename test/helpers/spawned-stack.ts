@@ -47,7 +47,12 @@ export async function startSpawnedStack(env: Record<string, string> = {}): Promi
     tern: () => tern,
     isAlive: () => tern.child.exitCode === null && tern.child.signalCode === null,
     async ensureUp() {
-      if (tern.child.exitCode === null && tern.child.signalCode === null) return;
+      // The exit event of a process that just crashed may not have arrived yet: ask it.
+      const health = await fetch(`${tern.url}/healthz`, { signal: AbortSignal.timeout(5_000) }).catch(
+        () => null,
+      );
+      if (health?.ok) return;
+      await tern.kill();
       tern = await spawnTern({ dataDir, ...secrets, port, env, startTimeoutMs: 45_000 });
     },
     counts: () => ({

@@ -12,10 +12,12 @@ export interface RawAnswer {
   /** The first response's head and whatever followed, as latin1 (for messages in assertions). */
   text: string;
   timedOut: boolean;
-  /** The server reset the connection (it stopped reading a body it refused, e.g. over its size limit). */
-  reset: boolean;
-  /** Bytes the client wrote or meant to write. */
-  sentBytes: number;
+  /**
+   * The server reset the connection before the client could hand it the whole request: it
+   * stopped reading (a body it refused: too large, unsupported type) and a fast close discarded
+   * its answer. Whether the process survived is for the caller to check.
+   */
+  refusedMidRequest: boolean;
 }
 
 /** A request in parts: bytes to write, or a pause (a slow client) between writes. */
@@ -26,11 +28,8 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
     const socket = connect({ port, host: "127.0.0.1" });
     const received: Buffer[] = [];
     let isDone = false;
-    let reset = false;
-    const sentBytes = parts.reduce(
-      (n, p) => n + (typeof p === "object" && !Buffer.isBuffer(p) ? 0 : p.length),
-      0,
-    );
+    let isReset = false;
+    let isAllWritten = false;
     const finish = (timedOut: boolean) => {
       if (isDone) return;
       isDone = true;
@@ -42,8 +41,7 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
         status: match ? Number(match[1]) : null,
         text: text.slice(0, 2_000),
         timedOut,
-        reset,
-        sentBytes,
+        refusedMidRequest: isReset && !isAllWritten,
       });
     };
     const timer = setTimeout(() => finish(true), timeoutMs);
@@ -55,7 +53,7 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
     socket.on("close", () => finish(false));
     // A reset after the server answered and closed is normal for a client that kept writing.
     socket.on("error", (error: NodeJS.ErrnoException) => {
-      reset = error.code === "ECONNRESET" || error.code === "EPIPE";
+      isReset = error.code === "ECONNRESET" || error.code === "EPIPE";
       finish(false);
     });
     socket.on("connect", async () => {
@@ -64,9 +62,11 @@ export function rawExchange(port: number, parts: RawPart[], timeoutMs = 3_000): 
         if (typeof part === "object" && !Buffer.isBuffer(part)) {
           await new Promise((r) => setTimeout(r, part.pauseMs));
         } else if (!socket.destroyed) {
-          socket.write(part);
+          // Resolves once the kernel took the bytes; a peer that stopped reading never lets it.
+          await new Promise<void>((r) => socket.write(part, () => r()));
         }
       }
+      isAllWritten = true;
     });
   });
 }
@@ -84,7 +84,7 @@ function isCompleteResponse(data: Buffer): boolean {
 }
 
 /** A complete request: request line, headers (Host and Connection: close added), body. */
-export function rawRequest(
+export function requestBytes(
   method: string,
   target: string | Buffer,
   headers: Record<string, string | number> = {},
