@@ -28,6 +28,8 @@ export interface TernProcessOptions {
   /** Fixed port, so that a restarted process is reachable at the same webhook URL. */
   port?: number;
   env?: Record<string, string>;
+  /** How long to wait for "listening" (default 15 s); a loaded CI machine restarting under traffic needs more. */
+  startTimeoutMs?: number;
 }
 
 export function processSecrets() {
@@ -69,7 +71,12 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Tern did not start within 15 s:\n${out}`)), 15_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+    const timer = setTimeout(() => {
+      // Not left running: it would hold the port the next attempt needs.
+      child.kill("SIGKILL");
+      reject(new Error(`Tern did not start within ${startTimeoutMs} ms:\n${out}`));
+    }, startTimeoutMs);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (match?.[1]) {

@@ -1,5 +1,19 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type AppError, isAppError } from "../core/app-error.js";
+import { jsonPath } from "../flows/issues.js";
+
+/**
+ * A schema validator's instancePath (`/config/0/name`, or `/` for the whole value) as the JSON
+ * path the rest of the API uses (`$.config[0].name`, `$`).
+ */
+export function toJsonPath(instancePath: string | undefined): string {
+  const segments = (instancePath ?? "")
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+  return jsonPath(segments);
+}
 
 /** The one place where errors become HTTP responses: `{ error: { code, message, details? } }`. */
 export function errorHandler(
@@ -10,16 +24,22 @@ export function errorHandler(
   if (isAppError(error)) {
     return reply.status(error.httpStatus).send({ error: error.toJSON() });
   }
-  const fe = error as FastifyError & { validation?: Array<{ instancePath?: string; message?: string }> };
+  const fe = error as FastifyError & {
+    validation?: Array<{ instancePath?: string; message?: string }>;
+    validationContext?: string;
+  };
   if (fe.validation) {
-    const problems = fe.validation.map((v) => ({
-      path: `$${(v.instancePath ?? "").replace(/\//g, ".")}`,
+    // Which part of the request is wrong (body, querystring, params, headers) matters as much as where.
+    const part = fe.validationContext ?? "request";
+    const problems = fe.validation.slice(0, 20).map((v) => ({
+      in: part,
+      path: toJsonPath(v.instancePath),
       message: v.message ?? "invalid",
     }));
     return reply.status(400).send({
       error: {
         code: "BAD_REQUEST",
-        message: `Invalid request: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+        message: `Invalid ${part}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
         details: { problems },
       },
     });

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toJsonPath } from "../../src/server/errors.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/** Schema errors on admin requests say which part of the request is wrong, and where, as a JSON path. */
+describe("admin request validation errors", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  type Problem = { in: string; path: string; message: string };
+  const problemsOf = async (res: Response) => {
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      error: { code: string; message: string; details: { problems: Problem[] } };
+    };
+    expect(body.error.code).toBe("BAD_REQUEST");
+    return body.error;
+  };
+
+  it("names the root of an invalid body '$', not '$.' (found by the admin fuzz)", async () => {
+    const error = await problemsOf(
+      await stack.http("PATCH", `/api/v1/channels/${stack.setup.channelId}`, []),
+    );
+    expect(error.details.problems).toEqual([{ in: "body", path: "$", message: expect.any(String) }]);
+    expect(error.message).toMatch(/^Invalid body: \$: /);
+  });
+
+  it("points into the body with the same JSON paths as flow validation", async () => {
+    const error = await problemsOf(
+      await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/publish`, { version: "one" }),
+    );
+    expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["body", "$.version"]]);
+  });
+
+  it("says when the query string is what is wrong", async () => {
+    const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
+    expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);
+  });
+
+  it("converts validator instance paths to JSON paths", () => {
+    expect(toJsonPath("/")).toBe("$");
+    expect(toJsonPath("")).toBe("$");
+    expect(toJsonPath(undefined)).toBe("$");
+    expect(toJsonPath("/config/0/name")).toBe("$.config[0].name");
+    expect(toJsonPath("/a~1b/weird key")).toBe('$["a/b"]["weird key"]');
+  });
+});

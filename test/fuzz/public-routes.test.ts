@@ -1,0 +1,186 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildTextWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
+import {
+  anyContentType,
+  anyMethod,
+  fuzzRuns,
+  hostileBody,
+  hostileQuery,
+  hostileSegment,
+  invalidUtf8,
+  mutatedJson,
+} from "../helpers/fuzz.js";
+import { describeRequest, expect4xx, expectNo5xx, expectUp } from "../helpers/fuzz-http.js";
+import { rawExchange, requestBytes } from "../helpers/raw-exchange.js";
+import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.js";
+
+/**
+ * Everything a stranger can reach without the admin token, against a real `tern serve` process:
+ * the provider webhooks (POST and the GET handshake), health, readiness, metrics and the API
+ * docs. After every generated request the process is alive and /healthz answers; malformed input
+ * gets a 4xx; and an unsigned or malformed webhook stores nothing (inbox, contacts, messages, runs).
+ */
+describe("fuzz: the public surface of a running Tern process", () => {
+  let stack: SpawnedStack;
+  beforeAll(async () => {
+    stack = await startSpawnedStack();
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+  // One property that kills the process must not take the following ones down with it.
+  beforeEach(async () => {
+    await stack.ensureUp();
+  }, 60_000);
+
+  const channelPath = () => `/webhooks/${stack.setup.channelId}`;
+  const appSecret = () => stack.sandbox.wa.config.appSecret;
+  const validWebhook = buildTextWebhook({ from: "15550001234", text: "hello", id: "wamid.fuzz" });
+
+  const bodyHeaders = (
+    body: Buffer,
+    contentType: string | undefined,
+    extra: Record<string, string> = {},
+  ) => ({
+    ...(contentType === undefined ? {} : { "content-type": contentType }),
+    "content-length": body.length,
+    ...extra,
+  });
+
+  it("answers any method on a malformed /webhooks/ path with a 4xx and stays up (150 generated inputs)", async () => {
+    const segment = fc.oneof(
+      { weight: 4, arbitrary: hostileSegment.map((s) => Buffer.from(s, "latin1")) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.string({ maxLength: 6 }), invalidUtf8)
+          .map(([a, bad]) => Buffer.concat([Buffer.from(encodeURIComponent(a)), bad])),
+      },
+    );
+    const before = stack.counts();
+    await fc.assert(
+      fc.asyncProperty(
+        anyMethod,
+        segment,
+        hostileQuery,
+        hostileBody,
+        anyContentType,
+        async (method, seg, q, body, ct) => {
+          const target = Buffer.concat([Buffer.from("/webhooks/"), seg, Buffer.from(q)]);
+          const withBody = method !== "GET" && method !== "HEAD";
+          const request = requestBytes(
+            method,
+            target,
+            withBody ? bodyHeaders(body, ct) : {},
+            withBody ? body : "",
+          );
+          const answer = await rawExchange(stack.port, [request]);
+          await expectUp(stack, describeRequest([request]));
+          expect4xx(answer, describeRequest([request]));
+        },
+      ),
+      fuzzRuns(150, { shrink: false }),
+    );
+    expect(stack.counts()).toEqual(before);
+  });
+
+  it("refuses unsigned, wrongly signed and malformed webhooks with a 4xx, storing nothing (250 generated inputs)", async () => {
+    const body = fc.oneof(
+      { weight: 3, arbitrary: hostileBody },
+      { weight: 2, arbitrary: mutatedJson(validWebhook).map((t) => Buffer.from(t)) },
+      { weight: 1, arbitrary: fc.constant(Buffer.from(JSON.stringify(validWebhook))) },
+    );
+    const signature = fc.constantFrom("none", "wrong-secret", "garbage", "right-secret");
+    const isEnvelope = (b: Buffer) => {
+      try {
+        return (
+          (JSON.parse(b.toString("utf8")) as { object?: unknown })?.object === "whatsapp_business_account"
+        );
+      } catch {
+        return false;
+      }
+    };
+    const before = stack.counts();
+    await fc.assert(
+      fc.asyncProperty(body, signature, hostileQuery, anyContentType, async (raw, mode, q, ct) => {
+        // A correctly signed envelope may be valid (and then stored): only malformed ones are signed.
+        const signed = mode === "right-secret" && isEnvelope(raw) ? "wrong-secret" : mode;
+        const headers: Record<string, string> =
+          signed === "none"
+            ? {}
+            : signed === "garbage"
+              ? { "x-hub-signature-256": "sha256=zz" }
+              : { "x-hub-signature-256": signWebhook(raw, signed === "right-secret" ? appSecret() : "nope") };
+        const request = requestBytes("POST", `${channelPath()}${q}`, bodyHeaders(raw, ct, headers), raw);
+        const answer = await rawExchange(stack.port, [request]);
+        await expectUp(stack, describeRequest([request]));
+        expect4xx(answer, describeRequest([request]));
+      }),
+      fuzzRuns(250, { shrink: false }),
+    );
+    expect(stack.counts()).toEqual(before);
+  });
+
+  it("answers the verification handshake with the challenge only for the right token, never a 5xx (150 generated inputs)", async () => {
+    const token = fc.oneof(
+      fc.constant(() => encodeURIComponent(stack.sandbox.wa.config.verifyToken)),
+      hostileSegment.map((s) => () => s),
+    );
+    const mode = fc.oneof(fc.constant("subscribe"), hostileSegment);
+    const challenge = fc.oneof(fc.integer({ min: 0 }).map(String), hostileSegment);
+    await fc.assert(
+      fc.asyncProperty(mode, token, challenge, hostileQuery, async (m, t, c, extra) => {
+        const tokenValue = t();
+        const isRight =
+          m === "subscribe" && tokenValue === encodeURIComponent(stack.sandbox.wa.config.verifyToken);
+        const q = `?hub.mode=${m}&hub.verify_token=${tokenValue}&hub.challenge=${c}${extra.replace("?", "&")}`;
+        const request = requestBytes("GET", `${channelPath()}${q}`);
+        const answer = await rawExchange(stack.port, [request]);
+        await expectUp(stack, describeRequest([request]));
+        expectNo5xx(answer, describeRequest([request]));
+        if (!isRight) expect4xx(answer, describeRequest([request]));
+      }),
+      fuzzRuns(150, { shrink: false }),
+    );
+  });
+
+  it("never answers /healthz, /readyz, /metrics or the docs with a 5xx, whatever the method, query or body (150 generated inputs)", async () => {
+    const route = fc.oneof(
+      fc.constantFrom(
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/docs",
+        "/api/docs/",
+        "/api/docs/json",
+        "/api/docs/yaml",
+      ),
+      hostileSegment.map((s) => `/api/docs/static/${s}`),
+      fc.tuple(hostileSegment, hostileSegment).map(([a, b]) => `/${a}/${b}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        anyMethod,
+        route,
+        hostileQuery,
+        hostileBody,
+        anyContentType,
+        async (method, path, q, body, ct) => {
+          const withBody = method !== "GET" && method !== "HEAD";
+          const request = requestBytes(
+            method,
+            `${path}${q}`,
+            withBody ? bodyHeaders(body, ct) : {},
+            withBody ? body : "",
+          );
+          const answer = await rawExchange(stack.port, [request]);
+          await expectUp(stack, describeRequest([request]));
+          expectNo5xx(answer, describeRequest([request]));
+          if (method === "GET" && path === "/healthz") expect(answer.status).toBe(200);
+        },
+      ),
+      fuzzRuns(150, { shrink: false }),
+    );
+  });
+});
