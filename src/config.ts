@@ -40,6 +40,12 @@ export const Config = z.object({
    * every call it describes still needs the admin token.
    */
   TERN_API_DOCS: z.enum(["public", "token", "off"]).default("public"),
+  /**
+   * A request's headers and body must arrive within this time, or it is answered 408 and its
+   * connection closed: a stranger trickling bytes cannot hold a socket for Node's default five
+   * minutes. Meta's largest webhook (a few MB) arrives in well under a second.
+   */
+  TERN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -97,6 +97,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     sandbox: () => (sandbox?.isOn() ? sandbox : null),
     metrics,
     exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
+    requestTimeoutMs: config.TERN_REQUEST_TIMEOUT_MS,
   });
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();

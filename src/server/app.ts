@@ -47,6 +47,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Who may read `/metrics` and `/api/docs` (TERN_METRICS, TERN_API_DOCS); both "public" when absent. */
   exposure?: { metrics: Exposure; apiDocs: Exposure };
+  /** TERN_REQUEST_TIMEOUT_MS: headers and body must arrive within it (408 otherwise). */
+  requestTimeoutMs?: number;
 }
 
 /** "token": only with the admin bearer token; "off": 404. */
@@ -56,9 +58,10 @@ export type App = FastifyInstance;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const webhooks = createWebhookHandler(deps);
+  const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     serverFactory: (handler) =>
-      createServer((req, res) => {
+      createServer(slowClientLimits(requestTimeout), (req, res) => {
         // Last resort: a synchronous throw on any request path answers that request 500 (logged
         // with its stack) instead of ending the process for every other request. Bytes that are
         // not HTTP (broken chunked encoding, oversized headers) never get here: Fastify's
@@ -140,4 +143,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     { prefix: "/api/v1" },
   );
   return app as unknown as App;
+}
+
+/**
+ * Node's defaults let one request take 300 s and its headers 60 s, checked only every 30 s, so a
+ * client trickling bytes holds a socket for minutes. Here headers must arrive within 10 s and the
+ * whole request within `requestTimeout`, checked every second; Node answers 408 and closes.
+ * https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
+ */
+function slowClientLimits(requestTimeout: number) {
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(10_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout / 2),
+  };
 }
