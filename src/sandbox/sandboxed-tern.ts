@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ApiClient, createAdminClient } from "../cli/api-client.js";
 import { loadConfig } from "../config.js";
-import { startTern, type Tern } from "../main.js";
+import { type StartOptions, startTern, type Tern } from "../main.js";
 import { type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "./stack.js";
 
 /**
@@ -19,9 +19,15 @@ export interface SandboxedTern {
   close(): Promise<void>;
 }
 
-export async function startSandboxedTern(
-  options: { flow?: unknown; tokenLatencyMs?: number; logLevel?: "warn" | "silent" } = {},
-): Promise<SandboxedTern> {
+export interface SandboxedTernOptions extends Pick<StartOptions, "fetch" | "logger" | "clock"> {
+  flow?: unknown;
+  tokenLatencyMs?: number;
+  logLevel?: "warn" | "silent";
+  /** More configuration, as environment variables (e.g. TERN_SEND_RECONCILE_MS). */
+  env?: Record<string, string>;
+}
+
+export async function startSandboxedTern(options: SandboxedTernOptions = {}): Promise<SandboxedTern> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
   const sandbox = await startSandbox({ tokenLatencyMs: options.tokenLatencyMs });
   const tern = await startTern({
@@ -31,7 +37,11 @@ export async function startSandboxedTern(
       TERN_DATA_DIR: dataDir,
       TERN_LOG_LEVEL: options.logLevel ?? "warn",
       TERN_SANDBOX: "off",
+      ...options.env,
     }),
+    fetch: options.fetch,
+    logger: options.logger,
+    clock: options.clock,
   });
   const api = createAdminClient(tern.url, tern.dataDir.adminToken);
   const close = async () => {

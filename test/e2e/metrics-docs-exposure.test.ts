@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { startTern, type Tern } from "../../src/main.js";
+import type { Tern } from "../../src/main.js";
+import { startBareTern } from "../helpers/in-process.js";
 
 /** TERN_METRICS and TERN_API_DOCS: public, token (admin bearer token) or off (404). */
 const modes = [
@@ -14,24 +12,12 @@ const modes = [
 
 describe.each(modes)("TERN_METRICS=$metrics TERN_API_DOCS=$docs", ({ metrics, docs }) => {
   let tern: Tern;
-  let dataDir: string;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-    tern = await startTern({
-      config: loadConfig({
-        TERN_PORT: "0",
-        TERN_HOST: "127.0.0.1",
-        TERN_DATA_DIR: dataDir,
-        TERN_LOG_LEVEL: "silent",
-        TERN_SANDBOX: "off",
-        TERN_METRICS: metrics,
-        TERN_API_DOCS: docs,
-      }),
-    });
+    ({ tern, close } = await startBareTern({ TERN_METRICS: metrics, TERN_API_DOCS: docs }));
   });
   afterAll(async () => {
-    await tern.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   });
 
   const get = (p: string, token?: string) =>

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { startTern, type Tern } from "../../src/main.js";
+import type { Tern } from "../../src/main.js";
+import { startBareTern } from "../helpers/in-process.js";
 
 /** Opens a socket, writes `bytes`, then sends nothing more; resolves with what came back and how long the server kept it. */
 function stall(url: string, bytes: string): Promise<{ answer: string; heldMs: number }> {
@@ -27,23 +24,12 @@ function stall(url: string, bytes: string): Promise<{ answer: string; heldMs: nu
 
 describe("a client that trickles bytes cannot hold a connection", () => {
   let tern: Tern;
-  let dataDir: string;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), "tern-slow-"));
-    tern = await startTern({
-      config: loadConfig({
-        TERN_PORT: "0",
-        TERN_HOST: "127.0.0.1",
-        TERN_DATA_DIR: dataDir,
-        TERN_LOG_LEVEL: "silent",
-        TERN_SANDBOX: "off",
-        TERN_REQUEST_TIMEOUT_MS: "1000",
-      }),
-    });
+    ({ tern, close } = await startBareTern({ TERN_REQUEST_TIMEOUT_MS: "1000" }));
   });
   afterAll(async () => {
-    await tern.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   });
 
   it("answers 408 and closes a webhook whose body stalls, instead of waiting minutes", async () => {

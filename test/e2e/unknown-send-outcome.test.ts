@@ -1,20 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminClient } from "../../src/cli/api-client.js";
-import { loadConfig } from "../../src/config.js";
 import { type FetchLike, requestOutcome } from "../../src/core/fetch.js";
 import { createHttpFetch } from "../../src/core/http-fetch.js";
-import { startTern, type Tern } from "../../src/main.js";
-import {
-  createCustomer,
-  type Provisioned,
-  provisionSandbox,
-  type Sandbox,
-  startSandbox,
-} from "../../src/sandbox/stack.js";
-import { eventually } from "../helpers/in-process.js";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * A send whose request may have reached the provider (the connection was cut after it was
@@ -23,18 +11,12 @@ import { eventually } from "../helpers/in-process.js";
  * Tern runs in this process against the WhatsApp simulator, whose fault controls play the
  * provider; Tern's own outbound client is wrapped only to record the failures it saw.
  */
-interface Harness {
-  tern: Tern;
-  sandbox: Sandbox;
-  setup: Provisioned;
+interface Harness extends Stack {
   /** Every rejection of Tern's outbound client, in order. */
   failures: unknown[];
-  close(): Promise<void>;
 }
 
 async function startHarness(reconcileMs: number): Promise<Harness> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-  const sandbox = await startSandbox();
   const failures: unknown[] = [];
   const client = createHttpFetch();
   const fetch: FetchLike = (input, init) =>
@@ -42,32 +24,10 @@ async function startHarness(reconcileMs: number): Promise<Harness> {
       failures.push(error);
       throw error;
     });
-  const tern = await startTern({
-    config: loadConfig({
-      TERN_PORT: "0",
-      TERN_HOST: "127.0.0.1",
-      TERN_DATA_DIR: dataDir,
-      TERN_LOG_LEVEL: "silent",
-      TERN_SANDBOX: "off",
-      TERN_SEND_RECONCILE_MS: String(reconcileMs),
-    }),
-    fetch,
-  });
-  const setup = await provisionSandbox(createAdminClient(tern.url, tern.dataDir.adminToken), sandbox);
+  const stack = await startStack({ env: { TERN_SEND_RECONCILE_MS: String(reconcileMs) }, fetch });
   // Like Meta, the simulator posts signed delivery statuses to the channel's webhook.
-  sandbox.wa.deliverStatusesTo(setup.webhookUrl);
-  return {
-    tern,
-    sandbox,
-    setup,
-    failures,
-    async close() {
-      sandbox.wa.deliverStatusesTo(null);
-      await tern.close();
-      await sandbox.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  stack.sandbox.wa.deliverStatusesTo(stack.setup.webhookUrl);
+  return { ...stack, failures };
 }
 
 const GREETING = "Hi! Thanks for getting in touch. What's your name?";

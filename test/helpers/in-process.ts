@@ -1,4 +1,13 @@
-import { type SandboxedTern, startSandboxedTern } from "../../src/sandbox/sandboxed-tern.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../src/config.js";
+import { startTern, type Tern } from "../../src/main.js";
+import {
+  type SandboxedTern,
+  type SandboxedTernOptions,
+  startSandboxedTern,
+} from "../../src/sandbox/sandboxed-tern.js";
 
 /** Tern in this process on a fresh data directory, wired to a fresh sandbox through the admin API. */
 export interface Stack extends SandboxedTern {
@@ -6,8 +15,8 @@ export interface Stack extends SandboxedTern {
   http(method: string, apiPath: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
-export async function startStack(options: { flow?: unknown; tokenLatencyMs?: number } = {}): Promise<Stack> {
-  const started = await startSandboxedTern({ ...options, logLevel: "silent" });
+export async function startStack(options: SandboxedTernOptions = {}): Promise<Stack> {
+  const started = await startSandboxedTern({ logLevel: "silent", ...options });
   const { tern } = started;
   return {
     ...started,
@@ -38,4 +47,28 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Tern alone (no sandbox, nothing configured) on a fresh data directory, with more configuration as environment variables. */
+export async function startBareTern(
+  env: Record<string, string> = {},
+): Promise<{ tern: Tern; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
+  const tern = await startTern({
+    config: loadConfig({
+      TERN_PORT: "0",
+      TERN_HOST: "127.0.0.1",
+      TERN_DATA_DIR: dataDir,
+      TERN_LOG_LEVEL: "silent",
+      TERN_SANDBOX: "off",
+      ...env,
+    }),
+  });
+  return {
+    tern,
+    async close() {
+      await tern.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createAdminClient } from "../../src/cli/api-client.js";
-import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/core/logger.js";
-import { startTern, type Tern } from "../../src/main.js";
-import { type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
+import { type Stack, startStack } from "./in-process.js";
 
 /**
  * Tern in this process wired to a fresh sandbox, like `startStack`, but with its log lines
- * captured (parsed JSON) and a clock the test can move forward.
+ * captured (parsed JSON, level info) and a clock the test can move forward.
  */
-export interface LoggedStack {
-  tern: Tern;
-  sandbox: Sandbox;
-  setup: Provisioned;
+export interface LoggedStack extends Stack {
   logs: Array<Record<string, unknown> & { msg: string; level: number }>;
   advanceClock(ms: number): void;
-  http(method: string, apiPath: string, body?: unknown): Promise<Response>;
-  close(): Promise<void>;
 }
 
 export async function startLoggedStack(env: Record<string, string> = {}): Promise<LoggedStack> {
@@ -29,49 +18,12 @@ export async function startLoggedStack(env: Record<string, string> = {}): Promis
     },
   });
   let offsetMs = 0;
-  const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-  const sandbox = await startSandbox();
-  const tern = await startTern({
-    config: loadConfig({
-      TERN_PORT: "0",
-      TERN_HOST: "127.0.0.1",
-      TERN_DATA_DIR: dataDir,
-      TERN_SANDBOX: "off",
-      ...env,
-    }),
-    logger,
-    clock: { now: () => Date.now() + offsetMs },
-  });
-  const close = async () => {
-    sandbox.wa.deliverStatusesTo(null);
-    await tern.close();
-    await sandbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
+  const stack = await startStack({ env, logger, clock: { now: () => Date.now() + offsetMs } });
+  return {
+    ...stack,
+    logs,
+    advanceClock(ms) {
+      offsetMs += ms;
+    },
   };
-  try {
-    const setup = await provisionSandbox(createAdminClient(tern.url, tern.dataDir.adminToken), sandbox);
-    return {
-      tern,
-      sandbox,
-      setup,
-      logs,
-      advanceClock(ms) {
-        offsetMs += ms;
-      },
-      http(method, apiPath, body) {
-        return fetch(`${tern.url}${apiPath}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${tern.dataDir.adminToken}`,
-            ...(body === undefined ? {} : { "content-type": "application/json" }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
 }
