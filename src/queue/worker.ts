@@ -1,7 +1,8 @@
-import { AppError } from "../core/app-error.js";
+import { AppError, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
+import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Engine } from "../flows/engine.js";
 import type { EngineHost, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
@@ -12,6 +13,13 @@ import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
+import {
+  isTransient,
+  MAX_PROCESSING_ATTEMPTS,
+  RetryLater,
+  RunNotActiveError,
+  retryDelayMs,
+} from "./failures.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createTimer } from "./timer.js";
@@ -28,6 +36,10 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   engine: Engine;
   /** Conversations processed at once (default 64). */
   concurrency?: number;
+  /** Counts dead-lettered messages in `/metrics` (a private registry when absent). */
+  metrics?: Metrics;
+  /** Delay before the n-th retry of a message whose processing failed transiently. */
+  retryDelayMs?: (attempt: number) => number;
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
   flow(flowId: string, version: number): Flow;
   log: {
@@ -39,6 +51,14 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
 
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
+  const deadLettered = (deps.metrics ?? createMetrics()).counter(
+    "tern_inbox_dead_lettered_total",
+    "Inbound messages whose processing failed permanently (or transiently too often), marked processed and kept in rejected_events, by error code.",
+  );
+  /** Failed attempts per inbox row in this process (a restart grants a fresh, still bounded, set). */
+  const attempts = new Map<number, number>();
+  const retryTimers = new Set<NodeJS.Timeout>();
+  let isStopped = false;
 
   const effectsDeps: EffectsDeps = {
     ...deps,
@@ -52,11 +72,16 @@ export function createWorker(deps: WorkerDeps) {
     contact: Contact,
   ): EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } => {
     const ch = deps.integrations.channel(run.channelId);
+    // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
+    // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
+    const assertActive = (): void => {
+      if (!store.runs.isActive(run.id)) throw new RunNotActiveError(run.id);
+    };
     let markInbox: number | null = null;
     let lastPersist: Promise<void> = Promise.resolve();
     let persistError: unknown;
     const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
-      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact }),
+      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact, assertActive }),
       contact: {
         id: contact.id,
         channel: ch.definition.type,
@@ -71,6 +96,7 @@ export function createWorker(deps: WorkerDeps) {
           .join("\n"),
       now: () => clock.now(),
       persist: async (state, record) => {
+        assertActive();
         const inboxId = markInbox;
         markInbox = null;
         // Run progress is replayable from durable data (the inbox and effect intents, which are
@@ -80,6 +106,7 @@ export function createWorker(deps: WorkerDeps) {
         lastPersist = store
           .write(
             () => {
+              // Compare-and-set: if the run was ended after the check above, it stays ended.
               store.runs.saveStep(state, record, clock.now());
               if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
             },
@@ -108,31 +135,105 @@ export function createWorker(deps: WorkerDeps) {
     inboxId?: number,
     knownContact?: Contact,
   ): Promise<boolean> => {
-    const contact = knownContact ?? store.contacts.get(run.contactId);
-    if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-    const host = hostFor(run, contact);
-    if (inboxId !== undefined) host.consume(inboxId);
-    const flow = deps.flow(run.flowId, run.flowVersion);
+    let host: ReturnType<typeof hostFor> | undefined;
     try {
+      const contact = knownContact ?? store.contacts.get(run.contactId);
+      if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
+      host = hostFor(run, contact);
+      if (inboxId !== undefined) host.consume(inboxId);
+      const flow = deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
     } catch (error) {
+      if (error instanceof RunNotActiveError) {
+        // Not a failure: the run stays as it was ended; a message handed to it is consumed.
+        await host?.settled().catch(() => undefined);
+        if (inboxId !== undefined) await store.write(() => store.inbox.markProcessed(inboxId, clock.now()));
+        log.info({ runId: run.id }, "run was ended elsewhere; stopped advancing it");
+        return true;
+      }
       // The engine records step errors itself; reaching here means storage or a bug failed.
       log.error({ runId: run.id, err: error }, "run advance failed");
+      // Advancing it again would fail the same way and hold up its conversation: fail the run.
+      if (!isTransient(error)) {
+        const { code, message } = toAppError(error);
+        await store.write(() => store.runs.fail(run.id, { code, message }, clock.now()));
+      }
       throw error;
     }
   };
 
-  const processItem = async (item: InboxItem): Promise<void> => {
+  /**
+   * A message that cannot be processed: retried with back-off while the failure is transient
+   * (at most MAX_PROCESSING_ATTEMPTS times in this process), otherwise marked processed and kept
+   * in `rejected_events` (reason `processing_failed`), so the conversation's next message is not
+   * stuck behind it.
+   */
+  const onItemFailed = async (item: InboxItem, error: unknown): Promise<void> => {
+    const attempt = (attempts.get(item.id) ?? 0) + 1;
+    const conversation = maskConversationKey(item.conversationKey);
+    if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) {
+      attempts.set(item.id, attempt);
+      const delayMs = (deps.retryDelayMs ?? retryDelayMs)(attempt);
+      log.warn(
+        { conversation, inboxId: item.id, attempt, delayMs, err: error },
+        "message processing failed; retrying",
+      );
+      const timer = setTimeout(() => {
+        retryTimers.delete(timer);
+        if (!isStopped) lanes.poke(item.conversationKey);
+      }, delayMs);
+      timer.unref();
+      retryTimers.add(timer);
+      throw new RetryLater(error);
+    }
+    attempts.delete(item.id);
+    const { code, message } = toAppError(error);
     const now = clock.now();
-    const msg = item.message;
+    await store.write(() => {
+      // A message a run already took is part of that (now failed) run; only a pending one is kept.
+      if (!store.inbox.markProcessed(item.id, now)) return;
+      store.rejectedEvents.insert({
+        channelId: item.channelId,
+        path: `inbox/${item.id}`,
+        reason: "processing_failed",
+        detail: `${code}: ${message}`.slice(0, 500),
+        item: item.message,
+        receivedAt: now,
+      });
+    });
+    deadLettered.inc({ code });
+    log.error(
+      { conversation, inboxId: item.id, attempt, err: error },
+      "message dead-lettered: processing failed",
+    );
+  };
+
+  const processItem = async (item: InboxItem): Promise<void> => {
     const active = store.runs.activeFor(item.conversationKey);
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
-      await advance(active, { type: "continue" });
+      try {
+        await advance(active, { type: "continue" });
+      } catch (error) {
+        // A run that cannot continue was failed (advance): the message is next, on its own.
+        if (!isTransient(error) && !store.runs.isActive(active.id)) return;
+        await onItemFailed(item, error);
+      }
       return;
     }
+    try {
+      await handleItem(item, active);
+      attempts.delete(item.id);
+    } catch (error) {
+      await onItemFailed(item, error);
+    }
+  };
+
+  const handleItem = async (item: InboxItem, active: RunRow | undefined): Promise<void> => {
+    const now = clock.now();
+    const msg = item.message;
     const route = active
       ? null
       : routeMessage(store, deps.flow, deps.integrations.channel(item.channelId).definition.type, msg);
@@ -205,8 +306,10 @@ export function createWorker(deps: WorkerDeps) {
       return item ? () => processItem(item) : null;
     },
     // The key holds the customer's phone number: logs get it masked.
-    onError: (key, error) =>
-      log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed"),
+    onError: (key, error) => {
+      if (error instanceof RetryLater) return; // logged, and poked again after its back-off
+      log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed");
+    },
   });
 
   const timer = createTimer({
@@ -242,7 +345,12 @@ export function createWorker(deps: WorkerDeps) {
       timer.start();
     },
     idle: () => lanes.idle(),
-    stop: () => timer.stop(),
+    stop: () => {
+      isStopped = true;
+      for (const t of retryTimers) clearTimeout(t);
+      retryTimers.clear();
+      timer.stop();
+    },
   };
 }
 export type Worker = ReturnType<typeof createWorker>;
