@@ -12,14 +12,9 @@ import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
+import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
-import {
-  isTransient,
-  MAX_PROCESSING_ATTEMPTS,
-  RetryLater,
-  RunNotActiveError,
-  retryDelayMs,
-} from "./failures.js";
+import { isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createTimer } from "./timer.js";
@@ -51,14 +46,14 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
 
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
-  const deadLettered = (deps.metrics ?? createMetrics()).counter(
-    "tern_inbox_dead_lettered_total",
-    "Inbound messages whose processing failed permanently (or transiently too often), marked processed and kept in rejected_events, by error code.",
-  );
-  /** Failed attempts per inbox row in this process (a restart grants a fresh, still bounded, set). */
-  const attempts = new Map<number, number>();
-  const retryTimers = new Set<NodeJS.Timeout>();
-  let isStopped = false;
+  const failures = createItemFailures({
+    store,
+    clock,
+    log,
+    metrics: deps.metrics ?? createMetrics(),
+    retryDelayMs: deps.retryDelayMs,
+    retry: (key) => lanes.poke(key),
+  });
 
   const effectsDeps: EffectsDeps = {
     ...deps,
@@ -165,49 +160,16 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   /**
-   * A message that cannot be processed: retried with back-off while the failure is transient
-   * (at most MAX_PROCESSING_ATTEMPTS times in this process), otherwise marked processed and kept
-   * in `rejected_events` (reason `processing_failed`), so the conversation's next message is not
-   * stuck behind it.
+   * For tasks that are not about a message (a timeout, recovery): a run that could not be
+   * advanced and was failed for it must not stop its lane (the conversation's pending messages
+   * come next); a transient failure does, until the lane is poked again.
    */
-  const onItemFailed = async (item: InboxItem, error: unknown): Promise<void> => {
-    const attempt = (attempts.get(item.id) ?? 0) + 1;
-    const conversation = maskConversationKey(item.conversationKey);
-    if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) {
-      attempts.set(item.id, attempt);
-      const delayMs = (deps.retryDelayMs ?? retryDelayMs)(attempt);
-      log.warn(
-        { conversation, inboxId: item.id, attempt, delayMs, err: error },
-        "message processing failed; retrying",
-      );
-      const timer = setTimeout(() => {
-        retryTimers.delete(timer);
-        if (!isStopped) lanes.poke(item.conversationKey);
-      }, delayMs);
-      timer.unref();
-      retryTimers.add(timer);
-      throw new RetryLater(error);
+  const advanceOrFail = async (run: RunRow, event: RunEvent): Promise<void> => {
+    try {
+      await advance(run, event);
+    } catch (error) {
+      if (isTransient(error) || store.runs.isActive(run.id)) throw error;
     }
-    attempts.delete(item.id);
-    const { code, message } = toAppError(error);
-    const now = clock.now();
-    await store.write(() => {
-      // A message a run already took is part of that (now failed) run; only a pending one is kept.
-      if (!store.inbox.markProcessed(item.id, now)) return;
-      store.rejectedEvents.insert({
-        channelId: item.channelId,
-        path: `inbox/${item.id}`,
-        reason: "processing_failed",
-        detail: `${code}: ${message}`.slice(0, 500),
-        item: item.message,
-        receivedAt: now,
-      });
-    });
-    deadLettered.inc({ code });
-    log.error(
-      { conversation, inboxId: item.id, attempt, err: error },
-      "message dead-lettered: processing failed",
-    );
   };
 
   const processItem = async (item: InboxItem): Promise<void> => {
@@ -219,15 +181,15 @@ export function createWorker(deps: WorkerDeps) {
       } catch (error) {
         // A run that cannot continue was failed (advance): the message is next, on its own.
         if (!isTransient(error) && !store.runs.isActive(active.id)) return;
-        await onItemFailed(item, error);
+        await failures.failed(item, error);
       }
       return;
     }
     try {
       await handleItem(item, active);
-      attempts.delete(item.id);
+      failures.succeeded(item);
     } catch (error) {
-      await onItemFailed(item, error);
+      await failures.failed(item, error);
     }
   };
 
@@ -319,7 +281,7 @@ export function createWorker(deps: WorkerDeps) {
       for (const run of store.runs.dueTimeouts(clock.now())) {
         lanes.push(run.conversationKey, async () => {
           const fresh = store.runs.get(run.id);
-          if (fresh?.status === "waiting") await advance(fresh, { type: "timeout" });
+          if (fresh?.status === "waiting") await advanceOrFail(fresh, { type: "timeout" });
         });
       }
     },
@@ -338,7 +300,7 @@ export function createWorker(deps: WorkerDeps) {
       for (const run of store.runs.running()) {
         lanes.push(run.conversationKey, async () => {
           const fresh = store.runs.get(run.id);
-          if (fresh?.status === "running") await advance(fresh, { type: "continue" });
+          if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
         });
       }
       for (const key of store.inbox.pendingConversations()) lanes.poke(key);
@@ -346,9 +308,7 @@ export function createWorker(deps: WorkerDeps) {
     },
     idle: () => lanes.idle(),
     stop: () => {
-      isStopped = true;
-      for (const t of retryTimers) clearTimeout(t);
-      retryTimers.clear();
+      failures.stop();
       timer.stop();
     },
   };
