@@ -63,9 +63,9 @@ export function createItemFailures(deps: {
       attempts.delete(item.id);
       const { code, message } = toAppError(error);
       const now = clock.now();
-      await store.write(() => {
+      const isDeadLettered = await store.write(() => {
         // A message a run already took is part of that (now failed) run; only a pending one is kept.
-        if (!store.inbox.markProcessed(item.id, now)) return;
+        if (!store.inbox.markProcessed(item.id, now)) return false;
         store.rejectedEvents.insert({
           channelId: item.channelId,
           path: `inbox/${item.id}`,
@@ -74,12 +74,20 @@ export function createItemFailures(deps: {
           item: item.message,
           receivedAt: now,
         });
+        return true;
       });
+      const fields = {
+        conversation: maskConversationKey(item.conversationKey),
+        inboxId: item.id,
+        attempt,
+        err: error,
+      };
+      if (!isDeadLettered) {
+        log.error(fields, "message processing failed: the run that took it was failed");
+        return;
+      }
       deadLettered.inc({ code });
-      log.error(
-        { conversation: maskConversationKey(item.conversationKey), inboxId: item.id, attempt, err: error },
-        "message dead-lettered: processing failed",
-      );
+      log.error(fields, "message dead-lettered: processing failed");
     },
     succeeded(item: InboxItem): void {
       attempts.delete(item.id);
