@@ -1,8 +1,13 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createCustomer } from "../../src/sandbox/stack.js";
+import { loadConfig } from "../../src/config.js";
+import { startTern } from "../../src/main.js";
+import { createCustomer, startSandbox } from "../../src/sandbox/stack.js";
 import { conversationKey } from "../../src/store/repos/inbox-repo.js";
-import { type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { adminApi, createConnection } from "../helpers/real-thing.js";
 
 /**
  * Brief F item 1: a run that is mid-step in memory when it is ended elsewhere (the sandbox
@@ -97,5 +102,44 @@ describe("a run ended while a step is in memory", () => {
     expect(
       tern.store.inbox.nextPending(conversationKey(stack.setup.channelId, customer.from)),
     ).toBeUndefined();
+  });
+
+  it("a sandbox run whose send was in flight when the user connected their own org stays ended (the sandbox stepped aside under it)", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-aside-"));
+    const org = await startSandbox();
+    const tern = await startTern({
+      config: loadConfig({
+        TERN_PORT: "0",
+        TERN_HOST: "127.0.0.1",
+        TERN_DATA_DIR: dataDir,
+        TERN_LOG_LEVEL: "silent",
+        TERN_SANDBOX: "auto",
+      }),
+    });
+    try {
+      const api = adminApi(tern.url, tern.dataDir.adminToken);
+      const builtIn = tern.sandbox!.sandbox;
+      // The greeting is accepted by the built-in simulator, its answer withheld: the run is mid-step.
+      builtIn.wa.holdResponses();
+      expect((await api("POST", "/sandbox/messages", { from: "15550000002", text: "Hi" })).status).toBe(202);
+      await builtIn.wa.waitForSent((m) => m.to === "15550000002");
+      const run = await eventually(() => tern.store.runs.list({ status: "running" })[0]);
+
+      // Step 1 of "Connect the real thing": the sandbox retires its rows and ends its runs in
+      // the same write, then stops its simulator, which answers the held send.
+      expect((await createConnection(api, org, "salesforce")).status).toBe(201);
+      await tern.worker.idle();
+
+      const after = tern.store.runs.get(run.id)!;
+      expect(after.status).toBe("ended");
+      expect(after.state.status).toBe("ended");
+      expect(after.timeoutAt).toBeNull();
+      expect(tern.store.runs.steps(run.id)).toEqual([]);
+      expect(org.sf.records("Lead")).toHaveLength(0);
+    } finally {
+      await tern.close();
+      await org.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
