@@ -72,6 +72,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
     concurrency: config.TERN_WORKER_CONCURRENCY,
+    metrics,
     log: logger,
   });
 

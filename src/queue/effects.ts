@@ -38,6 +38,11 @@ export interface RunContext {
   runId: string;
   channel: { id: string; definition: ChannelDefinition; config: unknown };
   contact: { id: string; address: string };
+  /**
+   * Throws when the run was ended elsewhere while its step was in memory. Checked before every
+   * attempt leaves, so an ended run sends nothing and creates nothing more.
+   */
+  assertActive?: () => void;
 }
 
 /** What a send settles to. `outcome: "unknown"` only on a channel that echoes nothing (at-most-once). */
@@ -101,6 +106,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
   const deliver = async (key: string, message: OutboundText): Promise<SendOutcome> => {
     for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) ctx.assertActive?.();
       let error: AppError;
       try {
         return await ctx.channel.definition.send(
@@ -141,6 +147,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
           return settled;
         }
       }
+      ctx.assertActive?.();
       await store.write(() => {
         store.effects.begin(key, "send", clock.now());
         store.contacts.addMessage({
@@ -193,11 +200,14 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         }
       }
       const intentAt = existing?.intentAt ?? clock.now();
+      ctx.assertActive?.();
       await store.write(() => store.effects.begin(key, `${connectionName}.${actionName}`, clock.now()));
       const actionCtx = { connectionId: id, intentAt, key };
       // A timeout or a cut connection leaves the outcome unknown: the record may exist. Look it
       // up before trying again, so a retry never creates a second one.
+      let attempts = 0;
       const attempt = async (): Promise<unknown> => {
+        if (++attempts > 1) ctx.assertActive?.();
         try {
           return await action.run(input, config, actionCtx);
         } catch (error) {

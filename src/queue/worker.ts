@@ -1,7 +1,8 @@
-import { AppError } from "../core/app-error.js";
+import { AppError, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
+import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Engine } from "../flows/engine.js";
 import type { EngineHost, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
@@ -11,7 +12,9 @@ import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
+import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
+import { isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createTimer } from "./timer.js";
@@ -28,6 +31,10 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   engine: Engine;
   /** Conversations processed at once (default 64). */
   concurrency?: number;
+  /** Counts dead-lettered messages in `/metrics` (a private registry when absent). */
+  metrics?: Metrics;
+  /** Delay before the n-th retry of a message whose processing failed transiently. */
+  retryDelayMs?: (attempt: number) => number;
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
   flow(flowId: string, version: number): Flow;
   log: {
@@ -39,6 +46,14 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
 
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
+  const failures = createItemFailures({
+    store,
+    clock,
+    log,
+    metrics: deps.metrics ?? createMetrics(),
+    retryDelayMs: deps.retryDelayMs,
+    retry: (key) => lanes.poke(key),
+  });
 
   const effectsDeps: EffectsDeps = {
     ...deps,
@@ -52,11 +67,16 @@ export function createWorker(deps: WorkerDeps) {
     contact: Contact,
   ): EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } => {
     const ch = deps.integrations.channel(run.channelId);
+    // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
+    // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
+    const assertActive = (): void => {
+      if (!store.runs.isActive(run.id)) throw new RunNotActiveError(run.id);
+    };
     let markInbox: number | null = null;
     let lastPersist: Promise<void> = Promise.resolve();
     let persistError: unknown;
     const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
-      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact }),
+      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact, assertActive }),
       contact: {
         id: contact.id,
         channel: ch.definition.type,
@@ -71,6 +91,7 @@ export function createWorker(deps: WorkerDeps) {
           .join("\n"),
       now: () => clock.now(),
       persist: async (state, record) => {
+        assertActive();
         const inboxId = markInbox;
         markInbox = null;
         // Run progress is replayable from durable data (the inbox and effect intents, which are
@@ -80,6 +101,7 @@ export function createWorker(deps: WorkerDeps) {
         lastPersist = store
           .write(
             () => {
+              // Compare-and-set: if the run was ended after the check above, it stays ended.
               store.runs.saveStep(state, record, clock.now());
               if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
             },
@@ -108,31 +130,72 @@ export function createWorker(deps: WorkerDeps) {
     inboxId?: number,
     knownContact?: Contact,
   ): Promise<boolean> => {
-    const contact = knownContact ?? store.contacts.get(run.contactId);
-    if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-    const host = hostFor(run, contact);
-    if (inboxId !== undefined) host.consume(inboxId);
-    const flow = deps.flow(run.flowId, run.flowVersion);
+    let host: ReturnType<typeof hostFor> | undefined;
     try {
+      const contact = knownContact ?? store.contacts.get(run.contactId);
+      if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
+      host = hostFor(run, contact);
+      if (inboxId !== undefined) host.consume(inboxId);
+      const flow = deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
     } catch (error) {
+      if (error instanceof RunNotActiveError) {
+        // Not a failure: the run stays as it was ended; a message handed to it is consumed.
+        await host?.settled().catch(() => undefined);
+        if (inboxId !== undefined) await store.write(() => store.inbox.markProcessed(inboxId, clock.now()));
+        log.info({ runId: run.id }, "run was ended elsewhere; stopped advancing it");
+        return true;
+      }
       // The engine records step errors itself; reaching here means storage or a bug failed.
       log.error({ runId: run.id, err: error }, "run advance failed");
+      // Advancing it again would fail the same way and hold up its conversation: fail the run.
+      if (!isTransient(error)) {
+        const { code, message } = toAppError(error);
+        await store.write(() => store.runs.fail(run.id, { code, message }, clock.now()));
+      }
       throw error;
     }
   };
 
+  /**
+   * For tasks that are not about a message (a timeout, recovery): a run that could not be
+   * advanced and was failed for it must not stop its lane (the conversation's pending messages
+   * come next); a transient failure does, until the lane is poked again.
+   */
+  const advanceOrFail = async (run: RunRow, event: RunEvent): Promise<void> => {
+    try {
+      await advance(run, event);
+    } catch (error) {
+      if (isTransient(error) || store.runs.isActive(run.id)) throw error;
+    }
+  };
+
   const processItem = async (item: InboxItem): Promise<void> => {
-    const now = clock.now();
-    const msg = item.message;
     const active = store.runs.activeFor(item.conversationKey);
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
-      await advance(active, { type: "continue" });
+      try {
+        await advance(active, { type: "continue" });
+      } catch (error) {
+        // A run that cannot continue was failed (advance): the message is next, on its own.
+        if (!isTransient(error) && !store.runs.isActive(active.id)) return;
+        await failures.failed(item, error);
+      }
       return;
     }
+    try {
+      await handleItem(item, active);
+      failures.succeeded(item);
+    } catch (error) {
+      await failures.failed(item, error);
+    }
+  };
+
+  const handleItem = async (item: InboxItem, active: RunRow | undefined): Promise<void> => {
+    const now = clock.now();
+    const msg = item.message;
     const route = active
       ? null
       : routeMessage(store, deps.flow, deps.integrations.channel(item.channelId).definition.type, msg);
@@ -205,8 +268,10 @@ export function createWorker(deps: WorkerDeps) {
       return item ? () => processItem(item) : null;
     },
     // The key holds the customer's phone number: logs get it masked.
-    onError: (key, error) =>
-      log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed"),
+    onError: (key, error) => {
+      if (error instanceof RetryLater) return; // logged, and poked again after its back-off
+      log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed");
+    },
   });
 
   const timer = createTimer({
@@ -216,7 +281,7 @@ export function createWorker(deps: WorkerDeps) {
       for (const run of store.runs.dueTimeouts(clock.now())) {
         lanes.push(run.conversationKey, async () => {
           const fresh = store.runs.get(run.id);
-          if (fresh?.status === "waiting") await advance(fresh, { type: "timeout" });
+          if (fresh?.status === "waiting") await advanceOrFail(fresh, { type: "timeout" });
         });
       }
     },
@@ -235,14 +300,17 @@ export function createWorker(deps: WorkerDeps) {
       for (const run of store.runs.running()) {
         lanes.push(run.conversationKey, async () => {
           const fresh = store.runs.get(run.id);
-          if (fresh?.status === "running") await advance(fresh, { type: "continue" });
+          if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
         });
       }
       for (const key of store.inbox.pendingConversations()) lanes.poke(key);
       timer.start();
     },
     idle: () => lanes.idle(),
-    stop: () => timer.stop(),
+    stop: () => {
+      failures.stop();
+      timer.stop();
+    },
   };
 }
 export type Worker = ReturnType<typeof createWorker>;

@@ -21,6 +21,9 @@ import { failRequest } from "./last-resort.js";
  */
 const PREFIX = "/webhooks/";
 const MAX_BODY_BYTES = 4 * 1024 * 1024; // Meta's payloads reach 3 MB
+/** What is read and dropped after a 413, at most, so the client can read it (see rejectTooLarge). */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 5_000;
 
 type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logger" | "metrics">;
 type Context = ReturnType<typeof createContext>;
@@ -78,6 +81,36 @@ export function createWebhookHandler(deps: Deps) {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let isTooLarge = false;
+    let endAnswer = (): void => undefined;
+    /**
+     * 413 with `connection: close`, then stop buffering. Destroying the request at once made the
+     * kernel answer the unread body with a reset, and a client still writing its body saw that
+     * reset instead of the 413. So the answer is written (flushed) at once but only ended —
+     * and the connection closed by Node — once the body has been read and dropped, or after a
+     * bound in bytes or time.
+     */
+    const rejectTooLarge = (): void => {
+      isTooLarge = true;
+      chunks.length = 0;
+      if (res.headersSent) return;
+      endAnswer = writeClosing(res, 413, {
+        error: {
+          code: "PAYLOAD_TOO_LARGE",
+          message: `Webhook bodies are limited to ${MAX_BODY_BYTES} bytes`,
+        },
+      });
+      const timer = setTimeout(() => endAnswer(), DRAIN_MS);
+      timer.unref();
+      const whenRead = () => {
+        clearTimeout(timer);
+        endAnswer();
+      };
+      // The whole body was read, or the client gave up sending it.
+      req.once("end", whenRead);
+      req.once("close", whenRead);
+    };
+    if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) rejectTooLarge();
     // Each listener catches what it throws: an exception escaping an event listener would end
     // the process. (Plain try/catch rather than a wrapper: no extra closures per request.)
     const fail = (error: unknown) => {
@@ -87,14 +120,13 @@ export function createWebhookHandler(deps: Deps) {
     req.on("data", (chunk: Buffer) => {
       try {
         size += chunk.length;
+        if (isTooLarge) {
+          // Draining for the answer's sake only: a client that keeps sending is cut off.
+          if (size > MAX_BODY_BYTES + MAX_DRAIN_BYTES) endAnswer();
+          return;
+        }
         if (size > MAX_BODY_BYTES) {
-          send(res, 413, {
-            error: {
-              code: "PAYLOAD_TOO_LARGE",
-              message: `Webhook bodies are limited to ${MAX_BODY_BYTES} bytes`,
-            },
-          });
-          req.destroy();
+          rejectTooLarge();
           return;
         }
         chunks.push(chunk);
@@ -104,7 +136,7 @@ export function createWebhookHandler(deps: Deps) {
     });
     req.on("end", () => {
       try {
-        if (res.headersSent) return;
+        if (res.headersSent || isTooLarge) return;
         respondWith(ctx, res, () => ingest(ctx, channelId, req, query, Buffer.concat(chunks)));
       } catch (error) {
         fail(error);
@@ -303,6 +335,23 @@ function respondWith(
       },
     )
     .catch((error: unknown) => failRequest(ctx.logger, res, error, "webhook answer failed"));
+}
+
+/**
+ * Writes a complete answer that announces `connection: close`, without ending it: the returned
+ * function ends it, after which Node closes the connection once the response is flushed.
+ */
+function writeClosing(res: ServerResponse, status: number, payload: unknown): () => void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
+  res.write(body);
+  return () => {
+    if (!res.writableEnded) res.end();
+  };
 }
 
 function send(res: ServerResponse, status: number, payload: unknown): void {

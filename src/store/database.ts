@@ -106,7 +106,7 @@ export interface Database {
     channel_id: string;
     /** JSON path of the item in the delivery. */
     path: string;
-    reason: "invalid" | "unroutable";
+    reason: "invalid" | "unroutable" | "processing_failed";
     /** What was wrong, for a person; never message text or a phone number. */
     detail: string;
     item_json: string;

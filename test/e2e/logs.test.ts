@@ -71,7 +71,10 @@ describe("logs at info", () => {
     const unlucky = createCustomer(sandbox, setup.webhookUrl, "447700900461", "Alan");
     const failing = "My secret plans for the weekend";
     expect((await unlucky.say(failing)).status).toBe(200);
-    const laneFailed = await eventually(() => lines.find((l) => l.includes("conversation lane failed")));
+    // The run that took the message is failed for it (queue/README.md, "Poison messages").
+    const laneFailed = await eventually(() =>
+      lines.find((l) => l.includes("message processing failed: the run that took it was failed")),
+    );
 
     const all = lines.join("\n");
     for (const text of [...said, failing]) expect(all).not.toContain(text);

@@ -81,17 +81,19 @@ export function createInboxRepo(store: SqliteStore) {
         .all(q.selectFrom("inbox").select("conversation_key").where("processed_at", "is", null).distinct())
         .map((r) => r.conversation_key);
     },
-    /** Inside `store.write`. */
-    markProcessed(id: number, now: number): void {
-      store
-        .statement("inbox.markProcessed", (p) =>
-          q
-            .updateTable("inbox")
-            .set({ processed_at: p("now") })
-            .where("id", "=", p("id"))
-            .where("processed_at", "is", null),
-        )
-        .run({ id, now });
+    /** Inside `store.write`. False when it was already processed. */
+    markProcessed(id: number, now: number): boolean {
+      return (
+        store
+          .statement("inbox.markProcessed", (p) =>
+            q
+              .updateTable("inbox")
+              .set({ processed_at: p("now") })
+              .where("id", "=", p("id"))
+              .where("processed_at", "is", null),
+          )
+          .run({ id, now }).changes > 0
+      );
     },
     count(channelId?: string): number {
       let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));

@@ -9,7 +9,7 @@ export interface RejectedEvent {
   id: number;
   channelId: string;
   path: string;
-  reason: "invalid" | "unroutable";
+  reason: "invalid" | "unroutable" | "processing_failed";
   detail: string;
   item: unknown;
   receivedAt: number;

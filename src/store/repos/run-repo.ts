@@ -43,6 +43,25 @@ const toRun = (r: Row): RunRow => ({
 
 export function createRunRepo(store: SqliteStore) {
   const { q } = store;
+  /** Moves a still-active run to a final status outside the engine (compare-and-set). */
+  const endActive = (
+    id: string,
+    status: "ended" | "failed",
+    error: { code: string; message: string } | null,
+    now: number,
+  ): boolean =>
+    store.run(
+      q
+        .updateTable("runs")
+        .set({
+          status,
+          state_json: sql<string>`json_set(state_json, '$.status', ${status}, '$.cursor', json('null'), '$.wait', json('null'), '$.error', json(${error ? JSON.stringify(error) : "null"}))`,
+          timeout_at: null,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .where(sql<boolean>`status in ('waiting', 'running')`),
+    ).changes > 0;
   const st = {
     byId: () =>
       store.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
@@ -83,8 +102,12 @@ export function createRunRepo(store: SqliteStore) {
             timeout_at: p("timeoutAt"),
             updated_at: p("now"),
           })
-          .where("id", "=", p("id")),
+          .where("id", "=", p("id"))
+          // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so.
+          .where(sql<boolean>`status in ('waiting', 'running')`),
       ),
+    status: () =>
+      store.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
     saveStep: () =>
       store.statement("runSteps.save", (p) =>
         q
@@ -170,16 +193,27 @@ export function createRunRepo(store: SqliteStore) {
       st.insert().run({ ...row, state: JSON.stringify(row.state) });
     },
 
-    /** Inside `store.write`: the state after a step, and that step's history record. */
-    saveStep(state: RunState, record: StepRecord | null, now: number): void {
-      st.update().run({
+    /** Whether the run is still `running` or `waiting` (a primary-key read: on the hot path). */
+    isActive(id: string): boolean {
+      const status = st.status().get({ id })?.status;
+      return status === "running" || status === "waiting";
+    },
+
+    /**
+     * Inside `store.write`: the state after a step, and that step's history record, only while
+     * the run is still active. False when it was ended or failed elsewhere in the meantime:
+     * nothing is written, the run stays as that other write left it.
+     */
+    saveStep(state: RunState, record: StepRecord | null, now: number): boolean {
+      const { changes } = st.update().run({
         id: state.runId,
         status: state.status,
         state: JSON.stringify(state),
         timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
         now,
       });
-      if (!record) return;
+      if (changes === 0) return false;
+      if (!record) return true;
       st.saveStep().run({
         runId: record.runId,
         visit: record.visit,
@@ -193,6 +227,20 @@ export function createRunRepo(store: SqliteStore) {
         startedAt: record.startedAt,
         endedAt: record.endedAt,
       });
+      return true;
+    },
+
+    /** Inside `store.write`: ends an active run (`POST /runs/:id/end`); false when it was not active. */
+    end(id: string, now: number): boolean {
+      return endActive(id, "ended", null, now);
+    },
+
+    /**
+     * Inside `store.write`: fails an active run that cannot be advanced at all (its channel is
+     * gone, or advancing it throws a bug), so the conversation's next message starts afresh.
+     */
+    fail(id: string, error: { code: string; message: string }, now: number): boolean {
+      return endActive(id, "failed", error, now);
     },
 
     steps(runId: string) {

@@ -1,0 +1,101 @@
+import { toAppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import { maskConversationKey } from "../core/logger.js";
+import type { Metrics } from "../core/metrics.js";
+import type { InboxItem } from "../store/repos/inbox-repo.js";
+import type { Store } from "../store/store.js";
+import { isTransient, MAX_PROCESSING_ATTEMPTS, RetryLater, retryDelayMs } from "./failures.js";
+
+/**
+ * What happens to an inbox row whose processing failed (queue/README.md, "Poison messages"):
+ * retried with back-off while the failure is transient, at most MAX_PROCESSING_ATTEMPTS times in
+ * this process; otherwise marked processed and kept in `rejected_events` (reason
+ * `processing_failed`), logged with its stack and counted, so the conversation's next message
+ * is not stuck behind it.
+ */
+export function createItemFailures(deps: {
+  store: Store;
+  clock: Clock;
+  metrics: Metrics;
+  log: { warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  retryDelayMs?: (attempt: number) => number;
+  /** Pokes the conversation's lane again once a retry is due. */
+  retry(conversationKey: string): void;
+}) {
+  const { store, clock, log } = deps;
+  const deadLettered = deps.metrics.counter(
+    "tern_inbox_dead_lettered_total",
+    "Inbound messages whose processing failed permanently (or transiently too often), marked processed and kept in rejected_events, by error code.",
+  );
+  /** Failed attempts per inbox row in this process (a restart grants a fresh, still bounded, set). */
+  const attempts = new Map<number, number>();
+  const timers = new Set<NodeJS.Timeout>();
+  let isStopped = false;
+
+  const scheduleRetry = (item: InboxItem, attempt: number, error: unknown): never => {
+    attempts.set(item.id, attempt);
+    const delayMs = (deps.retryDelayMs ?? retryDelayMs)(attempt);
+    log.warn(
+      {
+        conversation: maskConversationKey(item.conversationKey),
+        inboxId: item.id,
+        attempt,
+        delayMs,
+        err: error,
+      },
+      "message processing failed; retrying",
+    );
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!isStopped) deps.retry(item.conversationKey);
+    }, delayMs);
+    timer.unref();
+    timers.add(timer);
+    // Stops the lane (the row stays pending) until the retry pokes it.
+    throw new RetryLater(error);
+  };
+
+  return {
+    /** Throws RetryLater when the row will be retried; resolves once it is dead-lettered. */
+    async failed(item: InboxItem, error: unknown): Promise<void> {
+      const attempt = (attempts.get(item.id) ?? 0) + 1;
+      if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) scheduleRetry(item, attempt, error);
+      attempts.delete(item.id);
+      const { code, message } = toAppError(error);
+      const now = clock.now();
+      const isDeadLettered = await store.write(() => {
+        // A message a run already took is part of that (now failed) run; only a pending one is kept.
+        if (!store.inbox.markProcessed(item.id, now)) return false;
+        store.rejectedEvents.insert({
+          channelId: item.channelId,
+          path: `inbox/${item.id}`,
+          reason: "processing_failed",
+          detail: `${code}: ${message}`.slice(0, 500),
+          item: item.message,
+          receivedAt: now,
+        });
+        return true;
+      });
+      const fields = {
+        conversation: maskConversationKey(item.conversationKey),
+        inboxId: item.id,
+        attempt,
+        err: error,
+      };
+      if (!isDeadLettered) {
+        log.error(fields, "message processing failed: the run that took it was failed");
+        return;
+      }
+      deadLettered.inc({ code });
+      log.error(fields, "message dead-lettered: processing failed");
+    },
+    succeeded(item: InboxItem): void {
+      attempts.delete(item.id);
+    },
+    stop(): void {
+      isStopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}

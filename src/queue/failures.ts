@@ -1,0 +1,40 @@
+import { isAppError } from "../core/app-error.js";
+
+/**
+ * How the worker tells failures apart. A failure that says nothing about the message (storage
+ * busy or full, an error whose retry hint allows another try) is retried with back-off a bounded
+ * number of times; anything else — a channel that no longer exists, a bug (a TypeError is not an
+ * AppError) — will fail the same way every time, so the message is dead-lettered at once and the
+ * conversation moves on (queue/README.md, "Poison messages").
+ */
+
+/** Thrown by the run's host when the run was ended or failed elsewhere while a step was in memory. */
+export class RunNotActiveError extends Error {
+  constructor(readonly runId: string) {
+    super(`Run ${runId} is no longer active: it was ended elsewhere`);
+    this.name = "RunNotActiveError";
+  }
+}
+
+/** Thrown into a lane to stop it after a transient failure; the worker pokes it again later. */
+export class RetryLater extends Error {
+  constructor(override readonly cause: unknown) {
+    super("processing deferred after a transient failure");
+    this.name = "RetryLater";
+  }
+}
+
+/** Attempts at one inbox row in this process before it is dead-lettered anyway. */
+export const MAX_PROCESSING_ATTEMPTS = 5;
+
+export function isTransient(error: unknown): boolean {
+  if (isAppError(error)) return error.retry !== "never";
+  // better-sqlite3's SqliteError: SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR… concern the disk, not the message.
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_");
+}
+
+/** 1 s, 4 s, 16 s, 60 s… after the n-th failed attempt. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(1_000 * 4 ** (attempt - 1), 60_000);
+}

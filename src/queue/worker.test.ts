@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { InboundMessage } from "../channels/channel.js";
+import { AppError } from "../core/app-error.js";
+import { createMetrics } from "../core/metrics.js";
+import { createSecretBox } from "../core/secrets.js";
+import { createEngine } from "../flows/engine.js";
+import type { Integrations } from "../services/integrations.js";
+import { openStore, type Store } from "../store/store.js";
+import { MAX_PROCESSING_ATTEMPTS } from "./failures.js";
+import { createWorker } from "./worker.js";
+
+/**
+ * The retry side of the poison-message policy (the permanent side is end to end in
+ * test/e2e/poison-messages.test.ts): a failure that may pass is retried with back-off, a
+ * bounded number of times, then the message is dead-lettered like a permanent failure.
+ */
+describe("a message whose processing fails transiently", () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-worker-"));
+    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const message: InboundMessage = {
+    kind: "message",
+    providerMessageId: "wamid.1",
+    from: "16315551181",
+    timestamp: 0,
+    content: { type: "text", text: "Hi" },
+  };
+
+  it("is retried with back-off and dead-lettered once its attempts are used up, not retried forever", async () => {
+    let calls = 0;
+    const delays: number[] = [];
+    const warnings: object[] = [];
+    const errors: Array<{ o: object; m?: string }> = [];
+    const metrics = createMetrics();
+    const worker = createWorker({
+      store,
+      clock: { now: () => Date.now() },
+      engine: createEngine(),
+      integrations: {
+        channel() {
+          calls++;
+          throw new AppError("NETWORK_ERROR", "the channel's configuration could not be read", {
+            retry: "default",
+          });
+        },
+      } as unknown as Integrations,
+      flow: () => {
+        throw new Error("no flow is needed before the channel");
+      },
+      fetch: () => Promise.reject(new Error("no network in this test")),
+      sleep: async () => undefined,
+      metrics,
+      retryDelayMs: (attempt) => {
+        delays.push(attempt);
+        return 1;
+      },
+      log: {
+        info: () => undefined,
+        warn: (o) => warnings.push(o),
+        error: (o, m) => errors.push({ o, m }),
+      },
+    });
+    const [key] = await store.write(() => store.inbox.ingest("ch_1", [message], Date.now()));
+    worker.recover();
+
+    const deadline = Date.now() + 5_000;
+    while (store.inbox.nextPending(key!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await worker.idle();
+    worker.stop();
+
+    expect(calls).toBe(MAX_PROCESSING_ATTEMPTS);
+    expect(delays).toEqual([1, 2, 3, 4]);
+    expect(warnings).toHaveLength(MAX_PROCESSING_ATTEMPTS - 1);
+    expect(store.inbox.nextPending(key!)).toBeUndefined();
+    expect(store.rejectedEvents.list("ch_1", 10)).toMatchObject([
+      { reason: "processing_failed", detail: "NETWORK_ERROR: the channel's configuration could not be read" },
+    ]);
+    expect(errors.map((e) => e.m)).toEqual(["message dead-lettered: processing failed"]);
+    expect(metrics.counter("tern_inbox_dead_lettered_total", "").value({ code: "NETWORK_ERROR" })).toBe(1);
+  });
+});

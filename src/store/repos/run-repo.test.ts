@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSecretBox } from "../../core/secrets.js";
+import { createEngine } from "../../flows/engine.js";
+import type { Flow } from "../../flows/schema.js";
+import { openStore, type Store } from "../store.js";
+
+/** A run's progress is a compare-and-set: a run ended or failed elsewhere stays so. */
+describe("run repository", () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-runs-"));
+    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const flow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as unknown as Flow;
+  const insertRun = async (id: string) => {
+    const state = createEngine().newRun(id, flow, 1, "flow_1");
+    await store.write(() =>
+      store.runs.insert({
+        id,
+        flowId: "flow_1",
+        flowVersion: 1,
+        channelId: "ch_1",
+        contactId: "ct_1",
+        conversationKey: "ch_1:1555",
+        status: "running",
+        state,
+        timeoutAt: null,
+        createdAt: 1,
+      }),
+    );
+    return state;
+  };
+
+  it("does not save a step over a run that was ended in the meantime, nor its history record", async () => {
+    const state = await insertRun("run_1");
+    expect(store.runs.isActive("run_1")).toBe(true);
+    expect(await store.write(() => store.runs.end("run_1", 2))).toBe(true);
+    expect(store.runs.isActive("run_1")).toBe(false);
+
+    const waiting = { ...state, status: "waiting" as const, wait: null };
+    const record = {
+      runId: "run_1",
+      visit: 1,
+      stepId: "hello",
+      stepType: "send",
+      status: "completed" as const,
+      input: null,
+      output: null,
+      error: null,
+      next: null,
+      startedAt: 2,
+      endedAt: 3,
+    };
+    expect(await store.write(() => store.runs.saveStep(waiting, record, 3))).toBe(false);
+    expect(store.runs.get("run_1")).toMatchObject({
+      status: "ended",
+      state: { status: "ended", cursor: null },
+    });
+    expect(store.runs.steps("run_1")).toEqual([]);
+    // Ending or failing it again changes nothing.
+    expect(await store.write(() => store.runs.end("run_1", 4))).toBe(false);
+    expect(await store.write(() => store.runs.fail("run_1", { code: "INTERNAL", message: "x" }, 4))).toBe(
+      false,
+    );
+  });
+
+  it("fails an active run with its error in the state", async () => {
+    await insertRun("run_2");
+    const error = { code: "CHANNEL_NOT_FOUND", message: 'No channel with id "ch_1"' };
+    expect(await store.write(() => store.runs.fail("run_2", error, 5))).toBe(true);
+    expect(store.runs.get("run_2")).toMatchObject({
+      status: "failed",
+      updatedAt: 5,
+      state: { status: "failed", cursor: null, wait: null, error },
+    });
+  });
+});
