@@ -5,6 +5,12 @@ import type { Clock } from "../core/clock.js";
  * (`runs.timeout_at`), so the timer is only an optimisation: after a restart it re-reads them.
  */
 const MAX_SLEEP_MS = 60_000;
+/**
+ * A timeout still due right after firing is being handled by its lane (or failed transiently
+ * there): look again this much later instead of re-arming at 0 ms, which spun the event loop and
+ * queued the same timeout again on every turn until the lane got to it.
+ */
+const STILL_DUE_RETRY_MS = 1_000;
 
 export function createTimer(options: { clock: Clock; next(): number | null; fire(): void }) {
   let handle: NodeJS.Timeout | null = null;
@@ -25,7 +31,9 @@ export function createTimer(options: { clock: Clock; next(): number | null; fire
     handle = null;
     armedFor = null;
     options.fire();
-    arm(options.next() ?? options.clock.now() + MAX_SLEEP_MS);
+    const now = options.clock.now();
+    const next = options.next();
+    arm(next === null ? now + MAX_SLEEP_MS : Math.max(next, next <= now ? now + STILL_DUE_RETRY_MS : next));
   };
 
   return {
