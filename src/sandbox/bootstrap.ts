@@ -147,12 +147,12 @@ export async function startBuiltInSandbox(deps: {
       `    curl -X POST ${baseUrl}/api/v1/sandbox/messages -H "authorization: Bearer $TOKEN" \\`,
       `         -H "content-type: application/json" -d '{"from":"15551234567","text":"Hi"}'`,
       `  See what the customer got and the Leads: GET ${baseUrl}/api/v1/sandbox/conversations/15551234567`,
-      "  Creating your own connection or channel retires the sandbox for good (TERN_SANDBOX=off forces it off).",
+      "  Creating your own connection or channel retires the sandbox while it exists (TERN_SANDBOX=off keeps it off).",
     ],
     async stepAside() {
       if (!isOn) return;
       await stop();
-      deps.logger.info("a real integration was created: the built-in sandbox stepped aside for good");
+      deps.logger.info("a real integration was created: the built-in sandbox stepped aside");
     },
     close: stop,
   };

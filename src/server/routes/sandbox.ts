@@ -22,7 +22,7 @@ export const sandboxRoutes =
     // Why it is off, for the status route and the 409: stored ownership says whether it stepped aside.
     const offReason = () =>
       sandboxRows.hasUserIntegrations()
-        ? "a real channel or connection is configured, so the built-in sandbox stepped aside for good"
+        ? "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)"
         : "the built-in sandbox is not running (TERN_SANDBOX=off, or configured integrations were removed)";
     const active = (): BuiltInSandbox => {
       const sandbox = deps.sandbox?.() ?? null;
