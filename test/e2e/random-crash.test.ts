@@ -128,7 +128,10 @@ describe("random crashes under provider redelivery", () => {
         await sleep(random() * 500);
         // A fixed message id: redeliveries carry the same id, as Meta's do.
         const body = buildTextWebhook({ from: c.from, text, name: c.name, id: `wamid.crash.${c.from}.${i}` });
-        deliveries += await deliverUntilAcknowledged(body, random);
+        // Not `deliveries += await …`: that reads `deliveries` before the await and loses the
+        // other conversations' counts made meanwhile.
+        const attempts = await deliverUntilAcknowledged(body, random);
+        deliveries += attempts;
         if (random() < 0.3) {
           // Meta sometimes redelivers what was already acknowledged, a little later.
           const delayMs = random() * 2_000;
@@ -188,7 +191,8 @@ describe("random crashes under provider redelivery", () => {
 
     try {
       await conversationsFinish(Promise.all(customers.map((c, i) => converse(c, i))));
-      deliveries += (await Promise.all(redeliveries)).reduce((a, b) => a + b, 0);
+      const redelivered = (await Promise.all(redeliveries)).reduce((a, b) => a + b, 0);
+      deliveries += redelivered;
       // Give a late duplicate the chance to show up before counting.
       await sleep(500);
 
