@@ -1,0 +1,26 @@
+import type BetterSqlite3 from "better-sqlite3";
+
+/**
+ * SQLite keeps the pages freed by DELETE in the file for reuse; without auto-vacuum the file
+ * never shrinks. INCREMENTAL mode lets the pruner hand free pages back in small steps
+ * (`reclaimFreePages`). The mode can only be chosen before the first table exists; an existing
+ * file needs one full VACUUM to switch, done here once, at the first start of a version that has
+ * it (a 700 MB file takes seconds; the mode is stored in the file, so it never runs again).
+ * https://www.sqlite.org/pragma.html#pragma_auto_vacuum
+ * This file is the SQLite-only part of retention; PostgreSQL reclaims space with autovacuum.
+ */
+const INCREMENTAL = 2;
+
+export function enableIncrementalAutoVacuum(db: BetterSqlite3.Database): void {
+  if (db.pragma("auto_vacuum", { simple: true }) === INCREMENTAL) return;
+  db.pragma("auto_vacuum = INCREMENTAL");
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
+  // An empty file takes the mode as it is; a file with tables only after a VACUUM rewrites it.
+  if (tables.n > 0) db.exec("VACUUM");
+}
+
+/** Gives up to `maxPages` free pages back to the file system; returns how many are left. */
+export function reclaimFreePages(db: BetterSqlite3.Database, maxPages: number): number {
+  db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+  return db.pragma("freelist_count", { simple: true }) as number;
+}
