@@ -54,9 +54,10 @@ export const Config = z.object({
    * the database bounded (about 2.7 KB per message) and personal data no longer than needed.
    */
   TERN_RETENTION_DAYS: z
-    .union([z.literal("off"), z.coerce.number().int().min(0).max(36_500)])
-    .default(30)
-    .transform((v) => (v === "off" || v === 0 ? null : v)),
+    .string()
+    .regex(/^(off|\d{1,5})$/, 'a whole number of days, or "off"')
+    .default("30")
+    .transform((v) => (v === "off" || Number(v) === 0 ? null : Number(v))),
 });
 export type Config = z.infer<typeof Config>;
 

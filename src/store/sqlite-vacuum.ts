@@ -14,13 +14,27 @@ const INCREMENTAL = 2;
 export function enableIncrementalAutoVacuum(db: BetterSqlite3.Database): void {
   if (db.pragma("auto_vacuum", { simple: true }) === INCREMENTAL) return;
   db.pragma("auto_vacuum = INCREMENTAL");
-  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
-  // An empty file takes the mode as it is; a file with tables only after a VACUUM rewrites it.
-  if (tables.n > 0) db.exec("VACUUM");
+  // A file without pages yet takes the mode as it is; any other (even an empty one whose header
+  // the WAL switch wrote) only after a VACUUM rewrites it, instant while it holds nothing.
+  if (db.pragma("auto_vacuum", { simple: true }) !== INCREMENTAL) db.exec("VACUUM");
 }
 
 /** Gives up to `maxPages` free pages back to the file system; returns how many are left. */
 export function reclaimFreePages(db: BetterSqlite3.Database, maxPages: number): number {
   db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
   return db.pragma("freelist_count", { simple: true }) as number;
+}
+
+/**
+ * Runs `fn` with SQLite overwriting what it deletes with zeros, so an erased person's bytes do
+ * not linger in free pages of the file (https://www.sqlite.org/pragma.html#pragma_secure_delete).
+ * Only around erasures: on every delete it would cost I/O the pruner does not need.
+ */
+export function withSecureDelete<T>(db: BetterSqlite3.Database, fn: () => T): T {
+  db.pragma("secure_delete = ON");
+  try {
+    return fn();
+  } finally {
+    db.pragma("secure_delete = OFF");
+  }
 }

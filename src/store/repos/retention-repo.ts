@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { SqliteStore } from "../sqlite.js";
+import { withSecureDelete } from "../sqlite-vacuum.js";
 import { conversationKey } from "./inbox-repo.js";
 
 /**
@@ -60,6 +61,44 @@ export function createRetentionRepo(store: SqliteStore) {
     return counts;
   };
 
+  const erase = (contactId: string, now: number): boolean => {
+    const contact = store.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
+    if (!contact) return false;
+    const runIds = store
+      .all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
+      .map((r) => r.id);
+    if (runIds.length) {
+      store.run(
+        q
+          .updateTable("runs")
+          .set({ status: "ended", timeout_at: null, updated_at: now })
+          .where("id", "in", runIds)
+          .where("status", "in", ["waiting", "running"]),
+      );
+    }
+    deleteRuns(runIds, { withInFlight: true });
+    store.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
+    // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
+    // processing). The dedupe keys go with them: see README "Retention and erasure".
+    store.run(
+      q
+        .deleteFrom("inbox")
+        .where("conversation_key", "=", conversationKey(contact.channel_id, contact.address)),
+    );
+    const needles = [contact.address, contact.phone, contact.phone?.replace(/^\+/, "")].filter(
+      (n): n is string => !!n && n.length >= 3,
+    );
+    for (const needle of new Set(needles)) {
+      store.run(
+        q
+          .deleteFrom("rejected_events")
+          .where(sql<boolean>`item_json like ${likeContaining(needle)} escape '\\'`),
+      );
+    }
+    store.run(q.deleteFrom("contacts").where("id", "=", contactId));
+    return true;
+  };
+
   return {
     /**
      * Inside `store.write`, one commit: erases a contact and everything that names them (the
@@ -67,41 +106,7 @@ export function createRetentionRepo(store: SqliteStore) {
      * at its next step (`worker.ts` assertActive) instead of writing on. False: no such contact.
      */
     eraseContact(contactId: string, now: number): boolean {
-      const contact = store.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
-      if (!contact) return false;
-      const runIds = store
-        .all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
-        .map((r) => r.id);
-      if (runIds.length) {
-        store.run(
-          q
-            .updateTable("runs")
-            .set({ status: "ended", timeout_at: null, updated_at: now })
-            .where("id", "in", runIds)
-            .where("status", "in", ["waiting", "running"]),
-        );
-      }
-      deleteRuns(runIds, { withInFlight: true });
-      store.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
-      // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
-      // processing). The dedupe keys go with them: see README "Retention and erasure".
-      store.run(
-        q
-          .deleteFrom("inbox")
-          .where("conversation_key", "=", conversationKey(contact.channel_id, contact.address)),
-      );
-      const needles = [contact.address, contact.phone, contact.phone?.replace(/^\+/, "")].filter(
-        (n): n is string => !!n && n.length >= 3,
-      );
-      for (const needle of new Set(needles)) {
-        store.run(
-          q
-            .deleteFrom("rejected_events")
-            .where(sql<boolean>`item_json like ${likeContaining(needle)} escape '\\'`),
-        );
-      }
-      store.run(q.deleteFrom("contacts").where("id", "=", contactId));
-      return true;
+      return withSecureDelete(store.db, () => erase(contactId, now));
     },
 
     /** Contact ids with this phone number (E.164), on any channel. */
