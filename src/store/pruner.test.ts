@@ -187,6 +187,34 @@ describe("pruner", () => {
   });
 });
 
+describe("pruner timer", () => {
+  it("prunes on its own once started, logs one summary line per pass and counts in the metrics", async () => {
+    const old = insertRun(T0, "completed");
+    const lines: Array<{ o: object; m?: string }> = [];
+    const metrics = createMetrics();
+    const timed = createPruner({
+      store,
+      clock: { now: () => T0 + 31 * DAY_MS },
+      retentionDays: 30,
+      metrics,
+      log: { ...silent, info: (o, m) => lines.push({ o, m }) },
+      intervalMs: 20,
+    });
+    timed.start();
+    try {
+      for (let i = 0; i < 500 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await timed.stop();
+    }
+    expect(count("runs", `id = '${old.id}'`)).toBe(0);
+    expect(lines[0]?.m).toMatch(/^retention: pruned/);
+    expect(lines[0]?.o).toMatchObject({ runs: 1, runSteps: 3, messages: 2, effects: 1, retentionDays: 30 });
+    expect(metrics.render()).toContain('tern_retention_pruned_rows_total{table="runs"} 1');
+    // Nothing new to prune: later passes log nothing at info.
+    expect(lines).toHaveLength(1);
+  });
+});
+
 describe("incremental auto-vacuum", () => {
   it("is on for a new database file", () => {
     expect(raw().pragma("auto_vacuum", { simple: true })).toBe(2);

@@ -104,13 +104,11 @@ export function createPruner(deps: PrunerDeps) {
       return { next: done.isDone ? null : true };
     });
     await walk("", (after) => tap(r.pruneContacts(historyBefore, after, batchSize), add));
-    // Give the freed pages back in steps of 4 MB (at 4 KB pages), a turn of the loop apart.
-    for (let left = 1; left > 0 && !isStopped; await nextTurn()) {
-      const before = store.db.db.pragma("freelist_count", { simple: true }) as number;
-      left = reclaimFreePages(store.db.db, 1_024);
-      total.reclaimedPages += before - left;
-      if (before === left) break;
-    }
+    // Give the freed pages back in steps of 4 MB (at 4 KB pages).
+    total.reclaimedPages = await reclaimFreePages(store.db.db, {
+      pagesPerStep: 1_024,
+      shouldStop: () => isStopped,
+    });
     for (const [table, n] of Object.entries(total))
       if (n > 0 && table !== "reclaimedPages") pruned.inc({ table }, n);
     const ms = Math.round(performance.now() - started);

@@ -19,10 +19,25 @@ export function enableIncrementalAutoVacuum(db: BetterSqlite3.Database): void {
   if (db.pragma("auto_vacuum", { simple: true }) !== INCREMENTAL) db.exec("VACUUM");
 }
 
-/** Gives up to `maxPages` free pages back to the file system; returns how many are left. */
-export function reclaimFreePages(db: BetterSqlite3.Database, maxPages: number): number {
-  db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
-  return db.pragma("freelist_count", { simple: true }) as number;
+/**
+ * Gives free pages back to the file system, `pagesPerStep` at a time with a turn of the event
+ * loop in between (each step is a short write); returns how many it gave back.
+ */
+export async function reclaimFreePages(
+  db: BetterSqlite3.Database,
+  options: { pagesPerStep: number; shouldStop(): boolean },
+): Promise<number> {
+  const freePages = () => db.pragma("freelist_count", { simple: true }) as number;
+  const start = freePages();
+  let left = start;
+  while (left > 0 && !options.shouldStop()) {
+    db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(options.pagesPerStep))})`);
+    const now = freePages();
+    if (now >= left) break;
+    left = now;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return start - left;
 }
 
 /**
