@@ -209,7 +209,7 @@ describe("pruner timer", () => {
     expect(count("runs", `id = '${old.id}'`)).toBe(0);
     expect(lines[0]?.m).toMatch(/^retention: pruned/);
     expect(lines[0]?.o).toMatchObject({ runs: 1, runSteps: 3, messages: 2, effects: 1, retentionDays: 30 });
-    expect(metrics.render()).toContain('tern_retention_pruned_rows_total{table="runs"} 1');
+    expect(metrics.render()).toContain('tern_retention_pruned_rows_total{action="deleted",table="runs"} 1');
     // Nothing new to prune: later passes log nothing at info.
     expect(lines).toHaveLength(1);
   });

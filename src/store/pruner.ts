@@ -59,6 +59,18 @@ const emptySummary = (): PruneSummary => ({
   reclaimedPages: 0,
 });
 
+/** `/metrics` series of each summary figure: the table, and whether rows went or only their body. */
+const METRIC_LABELS = {
+  runs: { table: "runs", action: "deleted" },
+  runSteps: { table: "run_steps", action: "deleted" },
+  messages: { table: "messages", action: "deleted" },
+  effects: { table: "effects", action: "deleted" },
+  inboxDeleted: { table: "inbox", action: "deleted" },
+  inboxBlanked: { table: "inbox", action: "blanked" },
+  rejected: { table: "rejected_events", action: "deleted" },
+  contacts: { table: "contacts", action: "deleted" },
+} as const satisfies Record<Exclude<keyof PruneSummary, "reclaimedPages">, object>;
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createPruner(deps: PrunerDeps) {
@@ -109,8 +121,10 @@ export function createPruner(deps: PrunerDeps) {
       pagesPerStep: 1_024,
       shouldStop: () => isStopped,
     });
-    for (const [table, n] of Object.entries(total))
-      if (n > 0 && table !== "reclaimedPages") pruned.inc({ table }, n);
+    for (const [key, labels] of Object.entries(METRIC_LABELS)) {
+      const n = total[key as keyof typeof METRIC_LABELS];
+      if (n > 0) pruned.inc(labels, n);
+    }
     const ms = Math.round(performance.now() - started);
     const isAny = Object.values(total).some((n) => n > 0);
     (isAny ? deps.log.info : deps.log.debug).call(

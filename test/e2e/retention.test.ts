@@ -91,8 +91,8 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     expect(after.inbox).toBe(1);
 
     const metrics = await (await stack.http("GET", "/metrics")).text();
-    expect(metrics).toContain('tern_retention_pruned_rows_total{table="runs"} 1');
-    expect(metrics).toContain('tern_retention_pruned_rows_total{table="messages"} 6');
+    expect(metrics).toContain('tern_retention_pruned_rows_total{action="deleted",table="runs"} 1');
+    expect(metrics).toContain('tern_retention_pruned_rows_total{action="deleted",table="messages"} 6');
 
     // The old waiting conversation carries on to its Lead after the pruning.
     await waiting.say("Katherine");
