@@ -168,6 +168,8 @@ export function createRetentionRepo(store: SqliteStore) {
           .selectFrom("effects")
           .select(["key", "status", "intent_at"])
           .where("key", ">", after)
+          // Only keys of runs ("run_<time>…:visit:n"), whatever else might share the table.
+          .where("key", ">=", "run_")
           .where("key", "<", idBound("run", before))
           .orderBy("key")
           .limit(limit),
