@@ -11,8 +11,8 @@ import type { Store } from "./store.js";
  */
 const DAY_MS = 86_400_000;
 /**
- * Meta redelivers an unacknowledged webhook for up to 7 days (reference: channels.md, WhatsApp
- * "(d) Dedupe/retry"; https://developers.facebook.com/docs/graph-api/webhooks/getting-started):
+ * Meta redelivers an unacknowledged webhook for up to 7 days
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks; RBM also retries for 7 days):
  * an inbox row's unique (channel, provider message id) is kept at least this long, whatever the
  * retention, so a redelivery stays a no-op.
  */
