@@ -76,7 +76,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function createPruner(deps: PrunerDeps) {
   const { store, clock } = deps;
   // 100 finished runs (with steps, messages, effects) took ~45 ms in one transaction on the
-  // 2-core CI machine: 50 keeps each batch near 20 ms, short next to webhook latency targets.
+  // shared 2-core development machine: 50 keeps each batch near 20 ms.
   const batchSize = deps.batchSize ?? 50;
   const pruned = deps.metrics.counter(
     "tern_retention_pruned_rows_total",
