@@ -46,6 +46,18 @@ export const Config = z.object({
    * minutes. Meta's largest webhook (a few MB) arrives in well under a second.
    */
   TERN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  /**
+   * Days after which finished runs, their step history, message bodies, processed inbox rows
+   * and rejected webhook items are pruned; "0" or "off" keeps everything. Default 30: a month
+   * of history answers "what happened with this lead?" (the Lead itself lives in Salesforce),
+   * it is past the providers' 7-day redelivery window that deduplication needs, and it keeps
+   * the database bounded (about 2.7 KB per message) and personal data no longer than needed.
+   */
+  TERN_RETENTION_DAYS: z
+    .string()
+    .regex(/^(off|\d{1,5})$/, 'a whole number of days, or "off"')
+    .default("30")
+    .transform((v) => (v === "off" || Number(v) === 0 ? null : Number(v))),
 });
 export type Config = z.infer<typeof Config>;
 

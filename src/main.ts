@@ -15,6 +15,7 @@ import { type App, buildApp } from "./server/app.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
+import { createPruner, type Pruner } from "./store/pruner.js";
 import { openStore, type Store } from "./store/store.js";
 
 /** Composition root: config → data dir → store → integrations → engine → worker → server. */
@@ -28,6 +29,8 @@ export interface Tern {
   logger: Logger;
   metrics: Metrics;
   sandbox: BuiltInSandbox | null;
+  /** Retention: prunes old history on a timer (`TERN_RETENTION_DAYS`). */
+  pruner: Pruner;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,14 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   sandbox?.sandbox.wa.deliverStatusesTo(`${url}/webhooks/${sandbox.channelId}`);
 
   if (options.runWorker !== false) worker.recover();
+  const pruner = createPruner({
+    store,
+    clock,
+    retentionDays: config.TERN_RETENTION_DAYS,
+    metrics,
+    log: logger,
+  });
+  pruner.start();
 
   return {
     app,
@@ -122,8 +133,10 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     logger,
     metrics,
     sandbox,
+    pruner,
     async close() {
       worker.stop();
+      await pruner.stop();
       // Keep-alive connections that turn idle after close() began would hold it open for
       // Fastify's 72 s keep-alive timeout; requests still running after a grace period are cut
       // (never acknowledged, so providers retry them).

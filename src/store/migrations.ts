@@ -92,4 +92,12 @@ export const migrations: Migration[] = [
       CREATE INDEX rejected_events_channel ON rejected_events (channel_id, id);
     `,
   },
+  {
+    // Retention and erasure find a contact's runs (src/store/repos/retention-repo.ts); one
+    // entry per run, off the per-message hot path. Incremental auto-vacuum is switched on
+    // outside migrations (it needs a VACUUM, which cannot run in a transaction): sqlite-vacuum.ts.
+    version: 4,
+    name: "runs by contact",
+    sql: `CREATE INDEX runs_contact ON runs (contact_id);`,
+  },
 ];

@@ -11,6 +11,7 @@ import {
 import { startCheckpointer } from "./checkpointer.js";
 import type { Database } from "./database.js";
 import { migrations } from "./migrations.js";
+import { enableIncrementalAutoVacuum } from "./sqlite-vacuum.js";
 import { createWriteBatcher, type WriteOptions } from "./write-batcher.js";
 
 export type { WriteOptions } from "./write-batcher.js";
@@ -118,6 +119,7 @@ export function openSqlite(options: OpenOptions): SqliteStore {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   db.pragma("wal_autocheckpoint = 0");
+  enableIncrementalAutoVacuum(db);
   migrate(db);
   const checkpointer = startCheckpointer(options.path);
 

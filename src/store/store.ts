@@ -5,6 +5,7 @@ import { createFlowRepo } from "./repos/flow-repo.js";
 import { createInboxRepo } from "./repos/inbox-repo.js";
 import { createIntegrationRepo } from "./repos/integration-repo.js";
 import { createRejectedEventRepo } from "./repos/rejected-event-repo.js";
+import { createRetentionRepo } from "./repos/retention-repo.js";
 import { createRunRepo } from "./repos/run-repo.js";
 import { createTokenRepo } from "./repos/token-repo.js";
 import { openSqlite } from "./sqlite.js";
@@ -24,6 +25,7 @@ export function openStore(options: { path: string; box: SecretBox; synchronous?:
     contacts: createContactRepo(db),
     runs: createRunRepo(db),
     effects: createEffectRepo(db),
+    retention: createRetentionRepo(db),
     close: () => db.close(),
   };
 }

@@ -1,8 +1,24 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { AppDeps } from "../app.js";
+
+/** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
+const ContactId = z.string().regex(/^ct_[0-9A-Za-z_-]{9,40}$/, "not a contact id (ct_…)");
+/** E.164, as contacts store it (`channels/whatsapp/parse.ts` toE164). */
+const Phone = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an E.164 phone number such as +15551234567");
+
+/**
+ * DELETE takes its target from the URL: a body is refused rather than ignored, so a client that
+ * meant to send a filter there learns it was not applied. An empty body counts as none.
+ */
+const refuseBody = async (req: FastifyRequest) => {
+  const body = req.body as unknown;
+  if (body === undefined || body === null || body === "") return;
+  if (typeof body === "object" && Object.keys(body).length === 0) return;
+  throw new AppError("BAD_REQUEST", "DELETE takes no request body");
+};
 
 /** Contacts and the messages exchanged with them (with delivery status). */
 export const contactRoutes =
@@ -25,4 +41,31 @@ export const contactRoutes =
       if (!contact) throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
       return { ...contact, messages: deps.store.contacts.messages(contact.id) };
     });
+
+    // The right to erasure: the contact, its messages, runs, step history, inbox rows, effects
+    // and identifiable rejected items, in one commit (store/repos/retention-repo.ts).
+    /** How many of them were erased (a concurrent erasure may have got there first). */
+    const erase = async (ids: string[]): Promise<number> => {
+      const now = deps.clock.now();
+      return deps.store.write(() => ids.filter((id) => deps.store.retention.eraseContact(id, now)).length);
+    };
+    app.delete(
+      "/contacts/:id",
+      { schema: { tags, params: z.object({ id: ContactId }) }, preHandler: refuseBody },
+      async (req, reply) => {
+        if ((await erase([req.params.id])) === 0) {
+          throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
+        }
+        return reply.status(204).send();
+      },
+    );
+    app.delete(
+      "/contacts",
+      { schema: { tags, querystring: z.object({ phone: Phone }) }, preHandler: refuseBody },
+      async (req, reply) => {
+        const ids = deps.store.retention.contactsByPhone(req.query.phone);
+        if ((await erase(ids)) === 0) throw new AppError("NOT_FOUND", "No contact with that phone number");
+        return reply.status(204).send();
+      },
+    );
   };

@@ -1,0 +1,287 @@
+import { sql } from "kysely";
+import type { SqliteStore } from "../sqlite.js";
+import { withSecureDelete } from "../sqlite-vacuum.js";
+import { conversationKey } from "./inbox-repo.js";
+
+/**
+ * Pruning of old history, one bounded batch per call (each call runs inside one `store.write`,
+ * so a batch is one short transaction shared with the hot path's group commit). Plain Kysely
+ * queries: a PostgreSQL dialect can run them as they are.
+ *
+ * Old rows are found without new indexes: run, message and effect ids start with their creation
+ * time (`core/ids.ts`, "run_<time36>…", effect keys "<runId>:<visit>:<n>"), so "created before the
+ * cutoff" is a range on the primary key. Inbox and rejected rows have increasing integer ids and
+ * are walked from the oldest with a cursor.
+ */
+export interface PruneCutoffs {
+  /** Run history, messages, bodies and rejected items received/finished before this are pruned. */
+  historyBefore: number;
+  /** Processed inbox rows received before this are deleted (their dedupe key with them). */
+  dedupeBefore: number;
+}
+
+/** The smallest id `newId(prefix, t)` can produce for any time ≥ t: ids below it are older. */
+export const idBound = (prefix: string, t: number): string => `${prefix}_${t.toString(36).padStart(9, "0")}`;
+
+/** Effect keys of one run: "<runId>:…". A range, not LIKE: run ids contain `_`, a LIKE wildcard. */
+const effectKeyRange = (runId: string) => ({ from: `${runId}:`, to: `${runId};` });
+
+/** A LIKE pattern matching text that contains `needle` literally (a backslash escapes). */
+const likeContaining = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const FINAL = ["completed", "failed", "ended"] as const;
+
+/** A full page means more may follow: continue after its last key. */
+const nextOf = <K>(page: Array<{ id: K }>, limit: number): K | null =>
+  page.length < limit ? null : (page.at(-1)?.id ?? null);
+
+export function createRetentionRepo(store: SqliteStore) {
+  const { q } = store;
+  const existingRuns = (ids: string[]): Set<string> =>
+    new Set(
+      ids.length ? store.all(q.selectFrom("runs").select("id").where("id", "in", ids)).map((r) => r.id) : [],
+    );
+
+  /** Deletes runs with their steps, messages and settled effects; never an in-flight effect. */
+  const deleteRuns = (
+    runIds: string[],
+    options: { withInFlight?: boolean } = {},
+  ): { runs: number; runSteps: number; messages: number; effects: number } => {
+    const counts = { runs: 0, runSteps: 0, messages: 0, effects: 0 };
+    if (runIds.length === 0) return counts;
+    for (const runId of runIds) {
+      const { from, to } = effectKeyRange(runId);
+      let query = q.deleteFrom("effects").where("key", ">=", from).where("key", "<", to);
+      if (!options.withInFlight) query = query.where("status", "!=", "in_flight");
+      counts.effects += store.run(query).changes;
+    }
+    counts.runSteps = store.run(q.deleteFrom("run_steps").where("run_id", "in", runIds)).changes;
+    counts.messages = store.run(q.deleteFrom("messages").where("run_id", "in", runIds)).changes;
+    counts.runs = store.run(q.deleteFrom("runs").where("id", "in", runIds)).changes;
+    return counts;
+  };
+
+  const erase = (contactId: string, now: number): boolean => {
+    const contact = store.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
+    if (!contact) return false;
+    const runIds = store
+      .all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
+      .map((r) => r.id);
+    if (runIds.length) {
+      store.run(
+        q
+          .updateTable("runs")
+          .set({ status: "ended", timeout_at: null, updated_at: now })
+          .where("id", "in", runIds)
+          .where("status", "in", ["waiting", "running"]),
+      );
+    }
+    deleteRuns(runIds, { withInFlight: true });
+    store.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
+    // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
+    // processing). The dedupe keys go with them: see README "Retention and erasure".
+    store.run(
+      q
+        .deleteFrom("inbox")
+        .where("conversation_key", "=", conversationKey(contact.channel_id, contact.address)),
+    );
+    const needles = [contact.address, contact.phone, contact.phone?.replace(/^\+/, "")].filter(
+      (n): n is string => !!n && n.length >= 3,
+    );
+    for (const needle of new Set(needles)) {
+      store.run(
+        q
+          .deleteFrom("rejected_events")
+          .where(sql<boolean>`item_json like ${likeContaining(needle)} escape '\\'`),
+      );
+    }
+    store.run(q.deleteFrom("contacts").where("id", "=", contactId));
+    return true;
+  };
+
+  return {
+    /**
+     * Inside `store.write`, one commit: erases a contact and everything that names them (the
+     * right to erasure). Their waiting run is ended first, so a lane holding it in memory stops
+     * at its next step (`worker.ts` assertActive) instead of writing on. False: no such contact.
+     */
+    eraseContact(contactId: string, now: number): boolean {
+      return withSecureDelete(store.db, () => erase(contactId, now));
+    },
+
+    /** Contact ids with this phone number (E.164), on any channel. */
+    contactsByPhone(phone: string): string[] {
+      return store.all(q.selectFrom("contacts").select("id").where("phone", "=", phone)).map((r) => r.id);
+    },
+
+    /**
+     * Inside `store.write`: one page of runs created before the cutoff, from `after` on; those
+     * finished before the cutoff are deleted. Returns where the next page starts (null: done).
+     */
+    pruneRuns(before: number, after: string, limit: number) {
+      const page = store.all(
+        q
+          .selectFrom("runs")
+          .select(["id", "status", "updated_at"])
+          .where("id", ">", after)
+          .where("id", "<", idBound("run", before))
+          .orderBy("id")
+          .limit(limit),
+      );
+      const ids = page
+        .filter((r) => (FINAL as readonly string[]).includes(r.status) && r.updated_at < before)
+        .map((r) => r.id);
+      return { ...deleteRuns(ids), next: nextOf(page, limit) };
+    },
+
+    /**
+     * Inside `store.write`: one page of messages older than the cutoff; those that belong to no
+     * stored run go (inbound messages no flow took, or whose run is gone). A run's own messages
+     * go with it, so a long conversation's transcript stays whole while its run is kept.
+     */
+    pruneLooseMessages(before: number, after: string, limit: number) {
+      const page = store.all(
+        q
+          .selectFrom("messages")
+          .select(["id", "run_id", "created_at"])
+          .where("id", ">", after)
+          .where("id", "<", idBound("msg", before))
+          .orderBy("id")
+          .limit(limit),
+      );
+      const runIds = [...new Set(page.flatMap((r) => (r.run_id ? [r.run_id] : [])))];
+      const kept = existingRuns(runIds);
+      const ids = page
+        .filter((r) => r.created_at < before && (r.run_id === null || !kept.has(r.run_id)))
+        .map((r) => r.id);
+      const messages = ids.length ? store.run(q.deleteFrom("messages").where("id", "in", ids)).changes : 0;
+      return { messages, next: nextOf(page, limit) };
+    },
+
+    /**
+     * Inside `store.write`: settled effects older than the cutoff whose run is gone. Walks keys in
+     * order from `after`; returns where to continue (null when past the cutoff).
+     */
+    pruneOrphanEffects(before: number, after: string, limit: number) {
+      const rows = store.all(
+        q
+          .selectFrom("effects")
+          .select(["key", "status", "intent_at"])
+          .where("key", ">", after)
+          // Only keys of runs ("run_<time>…:visit:n"), whatever else might share the table.
+          .where("key", ">=", "run_")
+          .where("key", "<", idBound("run", before))
+          .orderBy("key")
+          .limit(limit),
+      );
+      const runOf = (key: string) => key.slice(0, key.indexOf(":"));
+      const kept = existingRuns([...new Set(rows.map((r) => runOf(r.key)))]);
+      const doomed = rows
+        .filter((r) => r.status !== "in_flight" && r.intent_at < before && !kept.has(runOf(r.key)))
+        .map((r) => r.key);
+      const effects = doomed.length
+        ? store.run(q.deleteFrom("effects").where("key", "in", doomed)).changes
+        : 0;
+      return {
+        effects,
+        next: nextOf(
+          rows.map((r) => ({ id: r.key })),
+          limit,
+        ),
+      };
+    },
+
+    /**
+     * Inside `store.write`: processed inbox rows. Past `dedupeBefore` the row goes; between the
+     * two cutoffs (a retention shorter than the providers' redelivery window) only its body is
+     * blanked, so a redelivery still hits the unique key. Unprocessed rows are never touched.
+     */
+    pruneInbox(cutoffs: PruneCutoffs, afterId: number, limit: number) {
+      const latest = Math.max(cutoffs.historyBefore, cutoffs.dedupeBefore);
+      const rows = store.all(
+        q
+          .selectFrom("inbox")
+          .select(["id", "received_at", "processed_at", sql<number>`length(event_json)`.as("size")])
+          .where("id", ">", afterId)
+          .orderBy("id")
+          .limit(limit),
+      );
+      const old = rows.filter((r) => r.received_at < latest);
+      const done = old.filter((r) => r.processed_at !== null);
+      const del = done.filter((r) => r.received_at < cutoffs.dedupeBefore).map((r) => r.id);
+      const blank = done
+        .filter(
+          (r) => r.received_at >= cutoffs.dedupeBefore && r.received_at < cutoffs.historyBefore && r.size > 2,
+        )
+        .map((r) => r.id);
+      const deleted = del.length ? store.run(q.deleteFrom("inbox").where("id", "in", del)).changes : 0;
+      const blanked = blank.length
+        ? store.run(q.updateTable("inbox").set({ event_json: "{}" }).where("id", "in", blank)).changes
+        : 0;
+      // Ids grow with arrival: the first row newer than both cutoffs ends the walk.
+      const isPast = rows.length < limit || old.length < rows.length;
+      return {
+        inboxDeleted: deleted,
+        inboxBlanked: blanked,
+        next: isPast ? null : (rows.at(-1)?.id ?? null),
+      };
+    },
+
+    /** Inside `store.write`: rejected webhook items received before the cutoff (oldest first). */
+    pruneRejected(before: number, limit: number) {
+      const ids = store
+        .all(q.selectFrom("rejected_events").select(["id", "received_at"]).orderBy("id").limit(limit))
+        .filter((r) => r.received_at < before)
+        .map((r) => r.id);
+      const rejected = ids.length
+        ? store.run(q.deleteFrom("rejected_events").where("id", "in", ids)).changes
+        : 0;
+      return { rejected, isDone: ids.length < limit };
+    },
+
+    /**
+     * Inside `store.write`: one page of contacts created before the cutoff; those nobody wrote to
+     * since and that nothing refers to any more (their runs and messages were pruned) go: the
+     * last of a person's identity.
+     */
+    pruneContacts(before: number, after: string, limit: number) {
+      const page = store.all(
+        q
+          .selectFrom("contacts")
+          .select("id")
+          .where("id", ">", after)
+          .where("id", "<", idBound("ct", before))
+          .orderBy("id")
+          .limit(limit),
+      );
+      const ids = page.map((r) => r.id);
+      const contacts = ids.length
+        ? store.run(
+            q
+              .deleteFrom("contacts")
+              .where("id", "in", ids)
+              .where("updated_at", "<", before)
+              .where((eb) =>
+                eb.and([
+                  eb.not(
+                    eb.exists(
+                      eb.selectFrom("runs").select("runs.id").whereRef("runs.contact_id", "=", "contacts.id"),
+                    ),
+                  ),
+                  eb.not(
+                    eb.exists(
+                      eb
+                        .selectFrom("messages")
+                        .select("messages.id")
+                        .whereRef("messages.contact_id", "=", "contacts.id"),
+                    ),
+                  ),
+                ]),
+              ),
+          ).changes
+        : 0;
+      return { contacts, next: nextOf(page, limit) };
+    },
+  };
+}
+export type RetentionRepo = ReturnType<typeof createRetentionRepo>;

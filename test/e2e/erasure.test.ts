@@ -1,0 +1,134 @@
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+
+/** Every row of every table of the database file whose text contains one of the needles. */
+function rowsMentioning(stack: Stack, needles: string[]): Array<{ table: string; row: string }> {
+  const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{
+      name: string;
+    }>;
+    return tables.flatMap(({ name }) =>
+      (db.prepare(`SELECT * FROM "${name}"`).all() as unknown[])
+        .map((row) => JSON.stringify(row))
+        .filter((row) => needles.some((n) => row.includes(n)))
+        .map((row) => ({ table: name, row })),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe("DELETE /api/v1/contacts/:id erases a person and their conversations", () => {
+  let stack: Stack;
+  beforeEach(async () => {
+    stack = await startStack();
+  });
+  afterEach(async () => {
+    await stack.close();
+  });
+
+  const contactNamed = (name: string) => stack.tern.store.contacts.list().find((c) => c.name === name);
+
+  /** A finished conversation (with a Lead), then a second one left waiting, then a rejected item. */
+  async function personWithHistory(from: string, name: string) {
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, from, name);
+    await customer.say("hi");
+    await customer.waitForReplies(1);
+    await customer.say(name);
+    await customer.waitForReplies(2);
+    await customer.say("Analytical Engines Ltd");
+    await customer.waitForReplies(3);
+    await customer.say("hello again");
+    await customer.waitForReplies(4);
+    const bad = buildTextWebhook({ from, text: "unreadable", name });
+    const [item] = (bad.entry[0]?.changes[0]?.value.messages ?? []) as Array<{ id?: string }>;
+    delete item?.id;
+    expect((await postWebhook(stack.setup.webhookUrl, bad, stack.sandbox.wa.config.appSecret)).status).toBe(
+      200,
+    );
+    await stack.tern.worker.idle();
+    return customer;
+  }
+
+  it("leaves no message, run, inbox row, rejected item or identity of that person, and keeps everyone else's", async () => {
+    const ada = await personWithHistory("4915123450001", "Ada Erasable");
+    await personWithHistory("4915123450002", "Grace Staying");
+    const adaContact = contactNamed("Ada Erasable");
+    expect(adaContact).toBeDefined();
+    const needles = ["4915123450001", "Ada Erasable"];
+    expect(rowsMentioning(stack, needles).map((r) => r.table)).toEqual(
+      expect.arrayContaining(["contacts", "messages", "runs", "run_steps", "inbox", "rejected_events"]),
+    );
+    const runs = stack.tern.store.runs.list({ contactId: adaContact!.id });
+    expect(runs.map((r) => r.status).sort()).toEqual(["completed", "waiting"]);
+    const graceBefore = rowsMentioning(stack, ["4915123450002"]).length;
+
+    const res = await stack.http("DELETE", `/api/v1/contacts/${adaContact!.id}`);
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(await res.text()).toBe("");
+
+    expect(rowsMentioning(stack, needles)).toEqual([]);
+    for (const run of runs) {
+      expect(stack.tern.store.runs.get(run.id)).toBeUndefined();
+      expect(stack.tern.store.runs.steps(run.id)).toEqual([]);
+    }
+    const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
+    const effectsLeft = runs.flatMap((run) =>
+      db.prepare("SELECT key FROM effects WHERE key >= ? AND key < ?").all(`${run.id}:`, `${run.id};`),
+    );
+    db.close();
+    expect(effectsLeft).toEqual([]);
+    expect(rowsMentioning(stack, ["4915123450002"])).toHaveLength(graceBefore);
+
+    // Gone: a second DELETE and a GET answer 404.
+    expect((await stack.http("DELETE", `/api/v1/contacts/${adaContact!.id}`)).status).toBe(404);
+    expect((await stack.http("GET", `/api/v1/contacts/${adaContact!.id}`)).status).toBe(404);
+
+    // The ended waiting run does not come back: the next message starts afresh as a new contact.
+    await ada.say("hi, it's me again");
+    await eventually(() => ada.received().length === 5, 10_000, "a fresh greeting");
+    expect(ada.received().at(-1)?.text).toContain("What's your name?");
+  });
+
+  it("erases every contact with a phone number through DELETE /api/v1/contacts?phone=", async () => {
+    await personWithHistory("4915123450003", "Phone Erasable");
+    const res = await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003");
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(rowsMentioning(stack, ["4915123450003", "Phone Erasable"])).toEqual([]);
+    expect((await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003")).status).toBe(404);
+  });
+
+  it("answers malformed erasure requests with a clear error and changes nothing", async () => {
+    await personWithHistory("4915123450004", "Kept Safe");
+    const contact = contactNamed("Kept Safe")!;
+    const before = rowsMentioning(stack, ["4915123450004"]).length;
+    const cases: Array<[string, string, unknown, number, string?]> = [
+      ["DELETE", "/api/v1/contacts/ct_unknown0000000000", undefined, 404, "NOT_FOUND"],
+      ["DELETE", "/api/v1/contacts/not-a-contact", undefined, 400],
+      ["DELETE", `/api/v1/contacts/${contact.id}%27%20OR%201=1`, undefined, 400],
+      ["DELETE", `/api/v1/contacts/${contact.id}`, { phone: "+4915123450004" }, 400, "BAD_REQUEST"],
+      ["DELETE", `/api/v1/contacts/${contact.id}`, "[1]", 400, "BAD_REQUEST"],
+      ["DELETE", "/api/v1/contacts", undefined, 400],
+      ["DELETE", "/api/v1/contacts?phone=4915123450004", undefined, 400],
+      ["DELETE", "/api/v1/contacts?phone=%2B49151234%25", undefined, 400],
+      ["POST", `/api/v1/contacts/${contact.id}`, undefined, 404],
+      ["PUT", `/api/v1/contacts/${contact.id}`, {}, 404],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const res = await stack.http(method, path, body);
+      expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBe(status);
+      const json = (await res.json()) as { error?: { code: string; message: string } };
+      if (code) expect(json.error?.code).toBe(code);
+      expect(JSON.stringify(json)).not.toContain("4915123450004");
+    }
+    // Without the admin token: 401, nothing erased.
+    const anonymous = await fetch(`${stack.tern.url}/api/v1/contacts/${contact.id}`, { method: "DELETE" });
+    expect(anonymous.status).toBe(401);
+    expect(rowsMentioning(stack, ["4915123450004"])).toHaveLength(before);
+    expect(stack.tern.store.contacts.get(contact.id)).toBeDefined();
+  });
+});
