@@ -306,6 +306,17 @@ export function createWorker(deps: WorkerDeps) {
       for (const key of store.inbox.pendingConversations()) lanes.poke(key);
       timer.start();
     },
+    /**
+     * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
+     * an erasure must not interleave with a message being handled, whose next write would
+     * otherwise bring the contact back. Without a worker in this process, nothing interleaves.
+     */
+    exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      if (!started) return fn();
+      return new Promise<T>((resolve, reject) => {
+        lanes.push(key, () => fn().then(resolve, reject));
+      });
+    },
     idle: () => lanes.idle(),
     stop: () => {
       failures.stop();

@@ -94,6 +94,28 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     expect(ada.received().at(-1)?.text).toContain("What's your name?");
   });
 
+  it("waits for the step the worker is in the middle of, then leaves nothing of that person behind", async () => {
+    const from = "4915123450003";
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, from, "Mid Conversation");
+    stack.sandbox.wa.holdResponses();
+    await customer.say("hi");
+    // The greeting reached the provider, whose answer is held: the worker is mid-step.
+    await customer.waitForReplies(1);
+    await customer.say("Mid Conversation");
+    const contact = await eventually(() => contactNamed("Mid Conversation"));
+    let isAnswered = false;
+    const erasing = stack.http("DELETE", `/api/v1/contacts/${contact.id}`).then((res) => {
+      isAnswered = true;
+      return res;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isAnswered).toBe(false);
+    stack.sandbox.wa.releaseResponses();
+    expect((await erasing).status).toBe(204);
+    await stack.tern.worker.idle();
+    expect(rowsMentioning(stack, [from, "Mid Conversation"])).toEqual([]);
+  });
+
   it("erases every contact with a phone number through DELETE /api/v1/contacts?phone=", async () => {
     await personWithHistory("4915123450003", "Phone Erasable");
     const res = await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003");

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { conversationKey } from "../../store/repos/inbox-repo.js";
 import type { AppDeps } from "../app.js";
 
 /** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
@@ -46,8 +47,18 @@ export const contactRoutes =
     // and identifiable rejected items, in one commit (store/repos/retention-repo.ts).
     /** How many of them were erased (a concurrent erasure may have got there first). */
     const erase = async (ids: string[]): Promise<number> => {
-      const now = deps.clock.now();
-      return deps.store.write(() => ids.filter((id) => deps.store.retention.eraseContact(id, now)).length);
+      let erased = 0;
+      for (const id of ids) {
+        const contact = deps.store.contacts.get(id);
+        if (!contact) continue;
+        // In the conversation's lane, so a message being handled cannot write the person back.
+        const isErased = await deps.worker.exclusive(
+          conversationKey(contact.channelId, contact.address),
+          () => deps.store.write(() => deps.store.retention.eraseContact(id, deps.clock.now())),
+        );
+        if (isErased) erased++;
+      }
+      return erased;
     };
     app.delete(
       "/contacts/:id",
