@@ -26,6 +26,10 @@ export function openStore(options: { path: string; box: SecretBox; synchronous?:
     runs: createRunRepo(db),
     effects: createEffectRepo(db),
     retention: createRetentionRepo(db),
+    /** Throws when the database does not answer (`/readyz`). */
+    ping: (): void => {
+      db.db.prepare("SELECT 1").get();
+    },
     close: () => db.close(),
   };
 }

@@ -9,7 +9,7 @@ export const healthRoutes =
     app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
     app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
       try {
-        deps.store.db.db.prepare("SELECT 1").get();
+        deps.store.ping();
         return { status: "ready" };
       } catch {
         return reply.status(503).send({ status: "unavailable" });
@@ -26,14 +26,8 @@ export const healthRoutes =
       { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) },
       async (_req, reply) => {
         const memory = process.memoryUsage();
-        const counts = deps.store.db.db
-          .prepare("SELECT status, count(*) AS n FROM runs GROUP BY status")
-          .all() as Array<{ status: string; n: number }>;
-        const backlog = (
-          deps.store.db.db.prepare("SELECT count(*) AS n FROM inbox WHERE processed_at IS NULL").get() as {
-            n: number;
-          }
-        ).n;
+        const counts = deps.store.runs.countByStatus();
+        const backlog = deps.store.inbox.backlog();
         const lines = [
           "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
           "# TYPE tern_inbox_backlog gauge",

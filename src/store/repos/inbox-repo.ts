@@ -95,6 +95,17 @@ export function createInboxRepo(store: SqliteStore) {
           .run({ id, now }).changes > 0
       );
     },
+    /** Stored but not processed yet (`/metrics`). */
+    backlog(): number {
+      return (
+        store.get(
+          q
+            .selectFrom("inbox")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("processed_at", "is", null),
+        )?.n ?? 0
+      );
+    },
     count(channelId?: string): number {
       let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));
       if (channelId) query = query.where("channel_id", "=", channelId);

@@ -194,6 +194,15 @@ export function createRunRepo(store: SqliteStore) {
     },
 
     /** Whether the run is still `running` or `waiting` (a primary-key read: on the hot path). */
+    /** Runs per status (`/metrics`). */
+    countByStatus(): Array<{ status: string; n: number }> {
+      return store.all(
+        q
+          .selectFrom("runs")
+          .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+          .groupBy("status"),
+      );
+    },
     isActive(id: string): boolean {
       const status = st.status().get({ id })?.status;
       return status === "running" || status === "waiting";
