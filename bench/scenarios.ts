@@ -208,7 +208,9 @@ export async function memory(ctx: BenchContext): Promise<Figure[]> {
   const client = createClient(stack.tern.url, 64);
   const replies = replyWatcher(stack.sandbox.wa.onSent);
   try {
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Idle: 10 s after the last write (provisioning), as a server between bursts is; the WAL
+    // checkpointer's thread ends ~5 s after the last write.
+    await new Promise((r) => setTimeout(r, 10_000));
     const idle = stack.rssMb();
     const n = 10_000;
     await openLoop(
