@@ -1,17 +1,23 @@
 import { readFileSync } from "node:fs";
 import { templatePath } from "../src/core/paths.js";
 import type { SentMessage } from "../src/sandbox/whatsapp/index.js";
+import { type Figure, isRateMet } from "./figures.js";
 import { closedLoop, createClient, openLoop, type PreparedRequest, percentile } from "./load.js";
 import { startBenchStack } from "./stack.js";
 
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  isMet: boolean;
-  note?: string;
+/** How a scenario runs: `cpus` pins Tern (see pinning.ts). */
+export interface BenchContext {
+  cpus?: string;
 }
+
+const peakRssFigure = (load: string, peakMb: number): Figure => ({
+  name: `peak RSS during the ${load} loads`,
+  value: peakMb,
+  unit: "MB",
+  target: "≤ 150",
+  isMet: peakMb <= 150,
+  note: "sampled every 100 ms",
+});
 
 const leadFlow = () => JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
 const echoFlow = {
@@ -53,8 +59,8 @@ function replyWatcher(onSent: (l: (m: SentMessage) => void) => () => void) {
   };
 }
 
-export async function durableAck(): Promise<Figure[]> {
-  const stack = await startBenchStack({ noWorker: true });
+export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
+  const stack = await startBenchStack({ noWorker: true, cpus: ctx.cpus });
   const client = createClient(stack.tern.url);
   try {
     // Signed bodies are built before the clock starts, so the generator spends its CPU on sending.
@@ -62,25 +68,30 @@ export async function durableAck(): Promise<Figure[]> {
       Array.from({ length: n }, (_, i) => stack.webhook(phone(base, i), "hello"));
     const fire = (requests: PreparedRequest[]) => async (i: number) =>
       (await client.post(requests[i % requests.length]!)) === 200;
+    const maxRequests = prebuilt(3200, 60_000);
+    const sustained5k = prebuilt(3300, 25_000);
+    const at1kRequests = prebuilt(3400, 5_000);
     await closedLoop(32, 1_000, fire(prebuilt(3100, 5_000))); // warm-up
-    const max = await closedLoop(64, 5_000, fire(prebuilt(3200, 60_000)));
-    const sustained = await openLoop(5_000, 5_000, fire(prebuilt(3300, 25_000)));
-    const at1k = await openLoop(1_000, 5_000, fire(prebuilt(3400, 5_000)));
+    const peakRss = stack.sampleRss();
+    const max = await closedLoop(64, 5_000, fire(maxRequests));
+    const sustained = await openLoop(5_000, 5_000, fire(sustained5k));
+    const at1k = await openLoop(1_000, 5_000, fire(at1kRequests));
+    const peakMb = peakRss();
     return [
       {
         name: "durable ack, max (64 in flight, 5 s)",
         value: max.perSec,
         unit: "webhooks/s",
-        target: "≥ 5,000",
-        isMet: max.perSec >= 5_000,
+        target: "≥ 10,000",
+        isMet: max.perSec >= 10_000 && max.errors === 0,
         note: `${max.errors} errors`,
       },
       {
         name: "durable ack, 5,000/s offered for 5 s",
         value: sustained.achievedPerSec,
         unit: "webhooks/s",
-        target: "≥ 5,000",
-        isMet: sustained.achievedPerSec >= 4_900 && sustained.errors === 0,
+        target: "≥ 99 % of offered",
+        isMet: isRateMet(sustained.achievedPerSec, 5_000, 10_000) && sustained.errors === 0,
         note: `p50 ${sustained.p50.toFixed(1)} ms, p99 ${sustained.p99.toFixed(1)} ms, ${sustained.errors} errors`,
       },
       {
@@ -91,6 +102,7 @@ export async function durableAck(): Promise<Figure[]> {
         isMet: at1k.p99 <= 10,
         note: `p50 ${at1k.p50.toFixed(2)} ms, max ${at1k.max.toFixed(1)} ms`,
       },
+      peakRssFigure("ack", peakMb),
     ];
   } finally {
     client.close();
@@ -98,8 +110,8 @@ export async function durableAck(): Promise<Figure[]> {
   }
 }
 
-export async function pipeline(): Promise<Figure[]> {
-  const stack = await startBenchStack({ flow: echoFlow });
+export async function pipeline(ctx: BenchContext): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: echoFlow, cpus: ctx.cpus });
   const client = createClient(stack.tern.url);
   const replies = replyWatcher(stack.sandbox.wa.onSent);
   try {
@@ -113,6 +125,7 @@ export async function pipeline(): Promise<Figure[]> {
     const warmDeadline = performance.now() + 10_000;
     while (replies.total() < 600 && performance.now() < warmDeadline)
       await new Promise((r) => setTimeout(r, 5));
+    const peakRss = stack.sampleRss();
     for (const rate of [1_000, 1_500]) {
       const base = 4000 + rate;
       const before = replies.total();
@@ -133,11 +146,12 @@ export async function pipeline(): Promise<Figure[]> {
         name: `full pipeline, ${rate.toLocaleString("en")}/s offered for 5 s`,
         value: perSec,
         unit: "messages/s",
-        target: "≥ 1,000",
-        isMet: perSec >= 1_000 && done === expected,
+        target: rate <= 1_000 ? "≥ 99 % of offered" : "≥ 1,000",
+        isMet: isRateMet(perSec, rate, 1_000) && done === expected && load.errors === 0,
         note: `${done}/${expected} replies, ingest p99 ${load.p99.toFixed(1)} ms`,
       });
     }
+    figures.push(peakRssFigure("pipeline", peakRss()));
     return figures;
   } finally {
     replies.off();
@@ -146,8 +160,8 @@ export async function pipeline(): Promise<Figure[]> {
   }
 }
 
-export async function leadLatency(): Promise<Figure[]> {
-  const stack = await startBenchStack({ flow: leadFlow() });
+export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: leadFlow(), cpus: ctx.cpus });
   const client = createClient(stack.tern.url);
   const replies = replyWatcher(stack.sandbox.wa.onSent);
   const latencies: number[] = [];
@@ -177,8 +191,8 @@ export async function leadLatency(): Promise<Figure[]> {
         name: "last message → Lead created and confirmed, p99 at 100 conversations/s",
         value: p99,
         unit: "ms",
-        target: "≤ 50",
-        isMet: p99 <= 50 && leads === load.ok + 40,
+        target: "≤ 20",
+        isMet: p99 <= 20 && leads === load.ok + 40,
         note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - 40} leads for ${load.ok} conversations`,
       },
     ];
@@ -189,12 +203,14 @@ export async function leadLatency(): Promise<Figure[]> {
   }
 }
 
-export async function memory(): Promise<Figure[]> {
-  const stack = await startBenchStack({ flow: leadFlow() });
+export async function memory(ctx: BenchContext): Promise<Figure[]> {
+  const stack = await startBenchStack({ flow: leadFlow(), cpus: ctx.cpus });
   const client = createClient(stack.tern.url, 64);
   const replies = replyWatcher(stack.sandbox.wa.onSent);
   try {
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Idle: 10 s after the last write (provisioning), as a server between bursts is; the WAL
+    // checkpointer's thread ends ~5 s after the last write.
+    await new Promise((r) => setTimeout(r, 10_000));
     const idle = stack.rssMb();
     const n = 10_000;
     await openLoop(

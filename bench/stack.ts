@@ -15,27 +15,34 @@ export interface BenchStack {
   /** A signed webhook carrying one text message from `from`. */
   webhook(from: string, text: string): PreparedRequest;
   rssMb(): number;
+  /** Samples Tern's RSS every `intervalMs` until the returned function is called; it returns the peak. */
+  sampleRss(intervalMs?: number): () => number;
   close(): Promise<void>;
 }
 
 export async function startBenchStack(
-  options: { flow?: unknown; noWorker?: boolean } = {},
+  options: { flow?: unknown; noWorker?: boolean; cpus?: string } = {},
 ): Promise<BenchStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-bench-"));
   const sandbox = await startSandbox();
   const secrets = processSecrets();
   const port = await freePort();
   // Provision with the worker running, then restart as asked (e.g. ingest only).
-  let tern = await spawnTern({ dataDir, ...secrets, port });
+  let tern = await spawnTern({ dataDir, ...secrets, port, cpus: options.cpus });
   const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, {
     flow: options.flow,
   });
   if (options.noWorker) {
     await tern.stop();
-    tern = await spawnTern({ dataDir, ...secrets, port, noWorker: true });
+    tern = await spawnTern({ dataDir, ...secrets, port, noWorker: true, cpus: options.cpus });
   }
   const webhookPath = new URL(setup.webhookUrl).pathname;
   const appSecret = sandbox.wa.config.appSecret;
+  const rssMb = () => {
+    const status = readFileSync(`/proc/${tern.child.pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return kb / 1024;
+  };
   return {
     tern,
     sandbox,
@@ -48,10 +55,16 @@ export async function startBenchStack(
         headers: { "content-type": "application/json", "x-hub-signature-256": signWebhook(body, appSecret) },
       };
     },
-    rssMb() {
-      const status = readFileSync(`/proc/${tern.child.pid}/status`, "utf8");
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-      return kb / 1024;
+    rssMb,
+    sampleRss(intervalMs = 100) {
+      let peak = rssMb();
+      const timer = setInterval(() => {
+        peak = Math.max(peak, rssMb());
+      }, intervalMs);
+      return () => {
+        clearInterval(timer);
+        return Math.max(peak, rssMb());
+      };
     },
     async close() {
       await tern.stop();

@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from "./core/metrics.js";
 import { createSecretBox, parseSecretKey } from "./core/secrets.js";
 import { createEngine } from "./flows/engine.js";
 import { createWorker, type Worker } from "./queue/worker.js";
-import { type BuiltInSandbox, startBuiltInSandbox } from "./sandbox/bootstrap.js";
+import type { BuiltInSandbox } from "./sandbox/bootstrap.js";
 import { type App, buildApp } from "./server/app.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
@@ -79,9 +79,17 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     log: logger,
   });
 
+  // Loaded only when it runs: the emulators are ~50 modules a production process never uses.
   const sandbox =
     config.TERN_SANDBOX === "auto"
-      ? await startBuiltInSandbox({ store, integrations, flows, clock, dataDir: dataDir.root, logger })
+      ? await (await import("./sandbox/bootstrap.js")).startBuiltInSandbox({
+          store,
+          integrations,
+          flows,
+          clock,
+          dataDir: dataDir.root,
+          logger,
+        })
       : null;
 
   // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.

@@ -30,6 +30,11 @@ export interface TernProcessOptions {
   env?: Record<string, string>;
   /** How long to wait for "listening" (default 15 s); a loaded CI machine restarting under traffic needs more. */
   startTimeoutMs?: number;
+  /**
+   * CPU list for `taskset -c` (util-linux), e.g. "1": the bench keeps Tern off the core its load
+   * generator and emulators use. taskset execs Node, so the child's pid is Node's.
+   */
+  cpus?: string;
 }
 
 export function processSecrets() {
@@ -48,7 +53,10 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
     "serve",
     ...(options.noWorker ? ["--no-worker"] : []),
   ];
-  const child = spawn(process.execPath, args, {
+  const [command, argv] = options.cpus
+    ? ["taskset", ["-c", options.cpus, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
     env: {
       ...process.env,
       TERN_PORT: String(options.port ?? 0),

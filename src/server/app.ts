@@ -1,7 +1,5 @@
 import { createServer } from "node:http";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyInstance, LogController, type onRequestAsyncHookHandler } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -18,6 +16,7 @@ import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
+import { lazyApiDocs } from "./api-docs.js";
 import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
 import { failRequest } from "./last-resort.js";
@@ -107,28 +106,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const auth = createAdminAuth(deps.adminToken);
   const exposure = deps.exposure ?? { metrics: "public", apiDocs: "public" };
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Tern admin API",
-        version: "1.0.0",
-        description:
-          "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`.",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
   if (exposure.apiDocs !== "off") {
-    await app.register(swaggerUi, {
-      routePrefix: "/api/docs",
-      // uiHooks apply to every route of the plugin (UI, /json, /yaml, static files).
-      ...(exposure.apiDocs === "token" ? { uiHooks: { onRequest: auth } } : {}),
-    });
+    await app.register(
+      lazyApiDocs(() => buildDocsApp(deps, auth), exposure.apiDocs === "token" ? auth : undefined),
+    );
   }
-
   await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
+  await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
+  return app as unknown as App;
+}
+
+async function registerAdminApi(
+  app: FastifyInstance,
+  deps: AppDeps,
+  auth: onRequestAsyncHookHandler,
+): Promise<void> {
   await app.register(
     async (api) => {
       api.addHook("onRequest", auth);
@@ -142,7 +134,34 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     { prefix: "/api/v1" },
   );
-  return app as unknown as App;
+}
+
+/** The OpenAPI document and its UI over the same admin routes (see api-docs.ts: built on first use). */
+async function buildDocsApp(deps: AppDeps, auth: onRequestAsyncHookHandler): Promise<FastifyInstance> {
+  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
+    import("@fastify/swagger"),
+    import("@fastify/swagger-ui"),
+  ]);
+  const docs = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  docs.setValidatorCompiler(validatorCompiler);
+  docs.setSerializerCompiler(serializerCompiler);
+  await docs.register(swagger, {
+    openapi: {
+      info: {
+        title: "Tern admin API",
+        version: "1.0.0",
+        description:
+          "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await docs.register(swaggerUi, { routePrefix: "/api/docs" });
+  await registerAdminApi(docs as unknown as FastifyInstance, deps, auth);
+  await docs.ready();
+  return docs as unknown as FastifyInstance;
 }
 
 /**

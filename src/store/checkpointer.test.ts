@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually } from "../../test/helpers/in-process.js";
+import { startCheckpointer } from "./checkpointer.js";
+
+describe("checkpointer", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  const openDb = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tern-checkpointer-"));
+    dirs.push(dir);
+    const file = path.join(dir, "t.db");
+    const db = new BetterSqlite3(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (x TEXT)");
+    return { db, file };
+  };
+  const walFrames = (db: BetterSqlite3.Database) =>
+    (db.pragma("wal_checkpoint(NOOP)") as Array<{ log: number; checkpointed: number }>)[0]!;
+
+  it("ends its thread once the WAL is checkpointed and quiet, and starts it again on the next write", async () => {
+    const { db, file } = openDb();
+    const checkpointer = startCheckpointer(file, 20, 3);
+    try {
+      expect(checkpointer.isRunning()).toBe(true);
+      await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
+      for (let i = 0; i < 50; i++) db.prepare("INSERT INTO t VALUES (?)").run("x".repeat(1_000));
+      const written = walFrames(db);
+      expect(written.checkpointed).toBeLessThan(written.log);
+      await eventually(() => checkpointer.isRunning(), 5_000, "the thread to start again");
+      await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
+      const after = walFrames(db);
+      expect(after.checkpointed).toBe(after.log);
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+});
