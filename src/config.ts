@@ -28,6 +28,12 @@ export const Config = z.object({
    */
   TERN_SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
   /**
+   * "incremental": the file gives pruned space back to the disk (src/store/sqlite-vacuum.ts), at
+   * a cost on every commit (pointer-map pages: the lead bench's p99 doubled). "none" (default):
+   * freed pages are reused, so the file stops growing once retention keeps up, but never shrinks.
+   */
+  TERN_SQLITE_AUTO_VACUUM: z.enum(["incremental", "none"]).default("none"),
+  /**
    * Who may read `GET /metrics`: "public", "token" (the admin bearer token, which Prometheus
    * sends with `authorization: { credentials_file: … }`) or "off" (404). Default "token": Tern's
    * port faces the internet to receive webhooks, and traffic volumes, backlog and run counts are

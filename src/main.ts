@@ -52,7 +52,12 @@ export function openDataStore(config: Config): { dataDir: DataDir; store: Store 
     adminToken: config.TERN_ADMIN_TOKEN,
   });
   const box = createSecretBox(parseSecretKey(dataDir.secretKey));
-  const store = openStore({ path: dataDir.databasePath, box, synchronous: config.TERN_SQLITE_SYNCHRONOUS });
+  const store = openStore({
+    path: dataDir.databasePath,
+    box,
+    synchronous: config.TERN_SQLITE_SYNCHRONOUS,
+    autoVacuum: config.TERN_SQLITE_AUTO_VACUUM,
+  });
   return { dataDir, store };
 }
 

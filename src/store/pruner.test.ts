@@ -27,7 +27,7 @@ beforeEach(() => {
   isClosed = false;
   dir = mkdtempSync(path.join(tmpdir(), "tern-pruner-"));
   file = path.join(dir, "tern.db");
-  store = openStore({ path: file, box, synchronous: "NORMAL" });
+  store = openStore({ path: file, box, synchronous: "NORMAL", autoVacuum: "incremental" });
 });
 afterEach(async () => {
   await closeStore();
@@ -215,8 +215,15 @@ describe("pruner timer", () => {
   });
 });
 
-describe("incremental auto-vacuum", () => {
-  it("is on for a new database file", () => {
+describe("incremental auto-vacuum (TERN_SQLITE_AUTO_VACUUM=incremental)", () => {
+  it("is off unless asked for: it costs every commit", async () => {
+    await closeStore();
+    store = openStore({ path: path.join(dir, "default.db"), box, synchronous: "NORMAL" });
+    isClosed = false;
+    expect(raw().pragma("auto_vacuum", { simple: true })).toBe(0);
+  });
+
+  it("is on for a new database file when asked for", () => {
     expect(raw().pragma("auto_vacuum", { simple: true })).toBe(2);
   });
 
@@ -228,7 +235,7 @@ describe("incremental auto-vacuum", () => {
     db.exec("CREATE TABLE keep (v TEXT); INSERT INTO keep VALUES ('still here')");
     expect(db.pragma("auto_vacuum", { simple: true })).toBe(0);
     db.close();
-    store = openStore({ path: old, box, synchronous: "NORMAL" });
+    store = openStore({ path: old, box, synchronous: "NORMAL", autoVacuum: "incremental" });
     isClosed = false;
     expect(raw().pragma("auto_vacuum", { simple: true })).toBe(2);
     expect(raw().prepare("SELECT v FROM keep").get()).toEqual({ v: "still here" });

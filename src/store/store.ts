@@ -11,8 +11,17 @@ import { createTokenRepo } from "./repos/token-repo.js";
 import { openSqlite } from "./sqlite.js";
 
 /** Opens the embedded database and wires every repository to it. */
-export function openStore(options: { path: string; box: SecretBox; synchronous?: "FULL" | "NORMAL" }) {
-  const db = openSqlite({ path: options.path, synchronous: options.synchronous });
+export function openStore(options: {
+  path: string;
+  box: SecretBox;
+  synchronous?: "FULL" | "NORMAL";
+  autoVacuum?: "incremental" | "none";
+}) {
+  const db = openSqlite({
+    path: options.path,
+    synchronous: options.synchronous,
+    autoVacuum: options.autoVacuum,
+  });
   return {
     db,
     write: db.write,
