@@ -34,6 +34,16 @@ const GREETING = "Hi! Thanks for getting in touch. What's your name?";
 
 describe("a send whose outcome is unknown", () => {
   let h: Harness | undefined;
+  /** The conversation goes on: the next answer gets its reply, and every message arrived once. */
+  async function answersOnceEach(customer: ReturnType<typeof createCustomer>): Promise<void> {
+    await customer.say("Grace Hopper");
+    await customer.waitForReplies(2);
+    await h?.tern.worker.idle();
+    expect(customer.received().map((m) => m.text)).toEqual([
+      GREETING,
+      "Thanks Grace Hopper! Which company are you with?",
+    ]);
+  }
   afterEach(async () => {
     await h?.close();
     h = undefined;
@@ -61,13 +71,7 @@ describe("a send whose outcome is unknown", () => {
     expect(wa.dropped).toEqual([expect.objectContaining({ isAccepted: true })]);
     expect(h.failures.map(requestOutcome)).toEqual(["unknown"]);
 
-    await customer.say("Grace Hopper");
-    await customer.waitForReplies(2);
-    await h.tern.worker.idle();
-    expect(customer.received().map((m) => m.text)).toEqual([
-      GREETING,
-      "Thanks Grace Hopper! Which company are you with?",
-    ]);
+    await answersOnceEach(customer);
     const state = h.tern.store.runs.get(run.id);
     expect(state?.status).toBe("waiting");
   });
@@ -87,13 +91,7 @@ describe("a send whose outcome is unknown", () => {
     expect(sent!.receivedAt - drop!.at).toBeGreaterThanOrEqual(reconcileMs - 20);
     expect(h.failures.map(requestOutcome)).toEqual(["unknown"]);
 
-    await customer.say("Grace Hopper");
-    await customer.waitForReplies(2);
-    await h.tern.worker.idle();
-    expect(customer.received().map((m) => m.text)).toEqual([
-      GREETING,
-      "Thanks Grace Hopper! Which company are you with?",
-    ]);
+    await answersOnceEach(customer);
     const run = h.tern.store.runs.list({})[0]!;
     const [greeting] = h.tern.store.contacts.messagesOfRun(run.id).filter((m) => m.direction === "out");
     expect(greeting?.providerMessageId).toBe(sent?.wamid);
