@@ -1,0 +1,103 @@
+import type { CompiledQuery, Kysely } from "kysely";
+import type { Database } from "./database.js";
+
+/**
+ * The one query seam of Tern: repositories build queries with Kysely (typed, compiled by the
+ * dialect's compiler) and run them through an `Executor`. Two implementations: SQLite
+ * (`sqlite.ts`, embedded default, group commit) and PostgreSQL (`postgres/`, `DATABASE_URL`).
+ * Everything is asynchronous so that one interface serves both; nothing outside `store/` sees SQL.
+ */
+export type Dialect = "sqlite" | "postgres";
+
+/** Anything Kysely can compile: a query builder, or `sql\`...\`` compiled against `q`. */
+export interface Compilable<R> {
+  compile(): CompiledQuery<R>;
+}
+
+/** Marks a named argument inside a query built for `statement()`. */
+export type Param = (name: string) => never;
+export type Args = Record<string, unknown>;
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+/**
+ * A typed query built and compiled once, then run many times with named arguments:
+ * `statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id")))`
+ * then `.get({ id })`. Building and compiling a Kysely query costs ~20 µs and the hot path runs a
+ * dozen queries per message, so the repositories on it use this.
+ */
+export interface Statement<R> {
+  get(args?: Args): Promise<R | undefined>;
+  all(args?: Args): Promise<R[]>;
+  run(args?: Args): Promise<RunResult>;
+}
+
+/** Runs queries: on the database outside a transaction, or inside one (a `write` callback's handle). */
+export interface Executor {
+  readonly dialect: Dialect;
+  /** Typed query builder of this dialect; build with it, then run with `all/get/run`. */
+  readonly q: Kysely<Database>;
+  all<R>(query: Compilable<R>): Promise<R[]>;
+  get<R>(query: Compilable<R>): Promise<R | undefined>;
+  run(query: Compilable<unknown>): Promise<RunResult>;
+  statement<R>(key: string, build: (p: Param) => Compilable<R>): Statement<R>;
+}
+
+export interface WriteOptions {
+  /**
+   * false: resolve once committed (visible, and safe from a process crash) without waiting for
+   * the disk. Only for writes that can be replayed from durable data after a power cut, such as
+   * run progress between two effects. SQLite: no fdatasync wait; PostgreSQL:
+   * `SET LOCAL synchronous_commit = off`.
+   */
+  durable?: boolean;
+}
+
+export interface Db extends Executor {
+  /**
+   * Runs `fn` in a transaction and resolves after its COMMIT (durable unless `durable: false`).
+   * `fn` must run its queries through `tx` only and await nothing but them (no network): on
+   * SQLite the transaction is shared with the other writes of the same turn (group commit) and
+   * a callback that throws rolls back only its own changes (savepoint).
+   */
+  write<T>(fn: (tx: Executor) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /** Throws when the database does not answer (`/readyz`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PARAM_PREFIX = "\u0000tern-param:";
+
+/** The placeholder function handed to `statement()` builders. */
+export const paramMarker = ((name: string) => `${PARAM_PREFIX}${name}`) as Param;
+
+type Slot = { kind: "arg"; name: string } | { kind: "const"; value: unknown };
+
+/**
+ * Compiles a `statement()` builder once and returns its SQL and a binder that turns named
+ * arguments into the positional parameters of that SQL. Shared by both dialects.
+ */
+export function compileStatement<R>(build: (p: Param) => Compilable<R>): {
+  sql: string;
+  bind(args?: Args): unknown[];
+} {
+  const compiled = build(paramMarker).compile();
+  const slots = (compiled.parameters as unknown[]).map(
+    (value): Slot =>
+      typeof value === "string" && value.startsWith(PARAM_PREFIX)
+        ? { kind: "arg", name: value.slice(PARAM_PREFIX.length) }
+        : { kind: "const", value },
+  );
+  return {
+    sql: compiled.sql,
+    bind: (args: Args = {}) =>
+      slots.map((slot) => {
+        if (slot.kind === "const") return slot.value;
+        if (!(slot.name in args)) throw new Error(`statement argument "${slot.name}" is missing`);
+        return args[slot.name];
+      }),
+  };
+}
