@@ -14,6 +14,17 @@ export interface StoredToken {
 export interface TokenStore {
   get(connectionId: string): Promise<StoredToken | null>;
   set(connectionId: string, token: StoredToken): Promise<void>;
+  /**
+   * Runs `refresh` holding a lock on this connection's token that every Tern process sharing the
+   * database respects (PostgreSQL: an advisory lock), handing it the token stored at that moment:
+   * a process that waited finds the one another process just stored and uses it instead of asking
+   * the provider again. Absent where one process owns the database (SQLite): the session's
+   * in-process single flight is then enough.
+   */
+  refreshExclusively?(
+    connectionId: string,
+    refresh: (stored: StoredToken | null) => Promise<StoredToken>,
+  ): Promise<StoredToken>;
 }
 
 export interface ConnectorDeps {

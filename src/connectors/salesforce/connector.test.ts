@@ -110,6 +110,22 @@ describe("salesforce connector", () => {
     expect(sf.tokenRequests).toBe(2);
   });
 
+  it("sends one token request when ten processes sharing one token store find the session expired at once", async () => {
+    const tokens = memoryTokenStore({ exclusive: true });
+    // A runtime per process: each has its own in-memory single flight, only the store is shared.
+    const processes = Array.from({ length: 10 }, () => salesforceConnector.create("c1", testDeps({ tokens })));
+    await processes[0]?.actions.create?.run(lead(0), config(), ctx());
+    await Promise.all(processes.slice(1).map((p, i) => p.actions.create?.run(lead(i + 1), config(), ctx())));
+    sf.expireAccessTokens();
+    const before = sf.tokenRequests;
+    const results = await Promise.all(
+      processes.map((p, i) => p.actions.create?.run(lead(100 + i), config(), ctx())),
+    );
+    expect(sf.tokenRequests - before).toBe(1);
+    expect(results.every((r) => (r as { success: boolean }).success)).toBe(true);
+    expect(sf.records("Lead")).toHaveLength(20);
+  });
+
   it("follows a new instance_url after a refresh instead of replaying to the old host", async () => {
     const { rt, deps } = runtime();
     await rt.actions.create?.run(lead(), config(), ctx());

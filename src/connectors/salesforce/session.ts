@@ -34,6 +34,11 @@ export interface SalesforceSession {
   identityUrl(): string | undefined;
 }
 
+/** A stored token other than the one that just failed (or any, when none failed yet). */
+function isNewer(stored: StoredToken | null, stale: StoredToken | null): boolean {
+  return stored !== null && stored.accessToken !== stale?.accessToken;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -134,7 +139,18 @@ export function createSession(
     if (inflight) return inflight;
     // The request failed with an older token and someone refreshed meanwhile: just replay.
     if (stale && current && current.accessToken !== stale.accessToken) return Promise.resolve(current);
-    const started = grant(config, stale).finally(() => {
+    const exclusive = deps.tokens.refreshExclusively;
+    const granted = exclusive
+      ? exclusive.call(deps.tokens, connectionId, async (stored) => {
+          // Another process refreshed while this one waited for the lock: use its token.
+          if (isNewer(stored, stale) && stored && isSecureUrl(stored.instanceUrl)) {
+            current = stored;
+            return stored;
+          }
+          return grant(config, stale);
+        })
+      : grant(config, stale);
+    const started = granted.finally(() => {
       inflight = null;
     });
     inflight = started;

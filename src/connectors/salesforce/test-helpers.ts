@@ -1,11 +1,17 @@
 import type { Clock } from "../../core/clock.js";
 import type { ConnectorDeps, StoredToken, TokenStore } from "../connector.js";
 
-/** In-memory TokenStore that records writes, for tests. */
-export function memoryTokenStore(): TokenStore & { writes: StoredToken[]; data: Map<string, StoredToken> } {
+/**
+ * In-memory TokenStore that records writes, for tests. `exclusive`: it also serializes refreshes
+ * the way a database lock shared by several processes does (one queue per connection).
+ */
+export function memoryTokenStore(
+  options: { exclusive?: boolean } = {},
+): TokenStore & { writes: StoredToken[]; data: Map<string, StoredToken> } {
   const data = new Map<string, StoredToken>();
   const writes: StoredToken[] = [];
-  return {
+  const locks = new Map<string, Promise<unknown>>();
+  const store: TokenStore & { writes: StoredToken[]; data: Map<string, StoredToken> } = {
     data,
     writes,
     get: async (id) => data.get(id) ?? null,
@@ -14,6 +20,17 @@ export function memoryTokenStore(): TokenStore & { writes: StoredToken[]; data: 
       writes.push(token);
     },
   };
+  if (options.exclusive) {
+    store.refreshExclusively = (id, refresh) => {
+      const run = (locks.get(id) ?? Promise.resolve()).then(
+        () => refresh(data.get(id) ?? null),
+        () => refresh(data.get(id) ?? null),
+      );
+      locks.set(id, run);
+      return run;
+    };
+  }
+  return store;
 }
 
 export function testDeps(overrides: Partial<ConnectorDeps> = {}): ConnectorDeps & { logs: string[] } {
