@@ -5,6 +5,17 @@ export const Config = z.object({
   TERN_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TERN_HOST: z.string().min(1).default("0.0.0.0"),
   TERN_DATA_DIR: z.string().min(1).default("./.tern"),
+  /**
+   * postgres://… puts the store and the job queue on PostgreSQL, so that any number of
+   * `tern serve` and `tern worker` processes on any number of machines share them
+   * (docs/deployment.md). Absent: SQLite under TERN_DATA_DIR, one process.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** PostgreSQL connections per process (the job runner holds a few more of its own). */
+  TERN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** 32 bytes, base64 or hex. Generated into the data dir on first start when absent. */
   TERN_SECRET_KEY: z.string().min(1).optional(),
   /** Admin API bearer token. Generated into the data dir on first start when absent. */
