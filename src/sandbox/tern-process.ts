@@ -25,6 +25,13 @@ export interface TernProcessOptions {
   adminToken: string;
   secretKey: string;
   noWorker?: boolean;
+  /**
+   * `worker`: a `tern worker` process (PostgreSQL only; it serves no HTTP, so `url` is empty and
+   * the process counts as started once it says so). Default `serve`.
+   */
+  command?: "serve" | "worker";
+  /** More arguments after the command, e.g. `["--concurrency", "8"]`. */
+  args?: string[];
   /** Fixed port, so that a restarted process is reachable at the same webhook URL. */
   port?: number;
   env?: Record<string, string>;
@@ -50,8 +57,9 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
     "--max-semi-space-size=2",
     ...(process.env.TERN_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     cli,
-    "serve",
+    options.command ?? "serve",
     ...(options.noWorker ? ["--no-worker"] : []),
+    ...(options.args ?? []),
   ];
   const [command, argv] = options.cpus
     ? ["taskset", ["-c", options.cpus, process.execPath, ...args]]
@@ -86,6 +94,12 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
       reject(new Error(`Tern did not start within ${startTimeoutMs} ms:\n${out}`));
     }, startTimeoutMs);
     const check = () => {
+      if (options.command === "worker") {
+        if (!/worker is running/.test(out)) return;
+        clearTimeout(timer);
+        resolve("");
+        return;
+      }
       const match = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
