@@ -9,10 +9,16 @@ export class SchemaTooNewError extends Error {
   constructor(
     readonly databaseVersion: number,
     readonly knownVersion: number,
+    /** Applied versions this code does not know. */
+    readonly unknownVersions: readonly number[],
   ) {
     super(
-      `database schema is at version ${databaseVersion}, this Tern knows up to ${knownVersion}: ` +
-        "upgrade Tern, or point it at another database",
+      databaseVersion > knownVersion
+        ? `database schema is at version ${databaseVersion}, this Tern knows up to ${knownVersion}: ` +
+            "upgrade Tern, or point it at another database"
+        : `database schema has migration ${unknownVersions.join(", ")}, which this Tern (up to version ` +
+            `${knownVersion}) does not know: it was migrated by another build of Tern; use that build, ` +
+            "or point this one at another database",
     );
     this.name = "SchemaTooNewError";
   }
@@ -24,7 +30,7 @@ export class SchemaTooNewError extends Error {
  */
 export function checkSchemaVersion(applied: readonly number[], known: readonly number[]): void {
   const knownSet = new Set(known);
-  const unknown = applied.filter((v) => !knownSet.has(v));
+  const unknown = applied.filter((v) => !knownSet.has(v)).sort((a, b) => a - b);
   if (unknown.length === 0) return;
-  throw new SchemaTooNewError(Math.max(...applied), Math.max(0, ...known));
+  throw new SchemaTooNewError(Math.max(...applied), Math.max(0, ...known), unknown);
 }
