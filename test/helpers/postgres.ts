@@ -98,10 +98,15 @@ export function freshName(now = Date.now()): string {
   return `${PREFIX}${now.toString(36)}_${randomBytes(4).toString("hex")}`;
 }
 
+/**
+ * Creation time of a database named by `freshName`, or undefined for any other name: other
+ * tools may use the prefix too, and a database whose age we cannot tell is never dropped.
+ */
 function createdAtOf(name: string): number | undefined {
-  const stamp = name.slice(PREFIX.length).split("_")[0];
-  const ms = stamp ? Number.parseInt(stamp, 36) : Number.NaN;
-  return Number.isFinite(ms) ? ms : undefined;
+  const match = /^tern_t_([0-9a-z]{8,9})_[0-9a-f]{8}$/.exec(name);
+  if (!match) return undefined;
+  const ms = Number.parseInt(match[1]!, 36);
+  return ms > Date.UTC(2024, 0, 1) && ms < Date.now() + STALE_MS ? ms : undefined;
 }
 
 /** Named after the migrations it holds, so a change to them builds a new one. */
