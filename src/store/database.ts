@@ -122,4 +122,12 @@ export interface Database {
     intent_at: number;
     done_at: number | null;
   };
+  /** Worker processes of the job engine and their last heartbeat (liveness of their leases). */
+  job_workers: {
+    worker_id: string;
+    /** Which process, for a person: host and pid. */
+    process: string;
+    started_at: number;
+    heartbeat_at: number;
+  };
 }

@@ -1,0 +1,47 @@
+import type { Kysely } from "kysely";
+import type { QueryResult } from "pg";
+import type { Database } from "../database.js";
+import type { Compilable, Executor, Statement } from "../db.js";
+import type { createStatementCache } from "./statements.js";
+
+/** What runs a query: the pool (one connection per query) or a transaction's client. */
+export type RunQuery = (config: { name?: string; text: string; values?: unknown[] }) => Promise<QueryResult>;
+
+/** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
+export function createExecutor(
+  q: Kysely<Database>,
+  query: RunQuery,
+  statements: ReturnType<typeof createStatementCache>,
+): Executor {
+  const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
+    const c = compilable.compile();
+    return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];
+  };
+  const bound = new Map<string, Statement<unknown>>();
+  return {
+    dialect: "postgres",
+    q,
+    all: rows,
+    get: async (compilable) => (await rows(compilable))[0],
+    run: async (compilable) => {
+      const c = compilable.compile();
+      const result = await query({ text: c.sql, values: c.parameters as unknown[] });
+      return { changes: result.rowCount ?? 0 };
+    },
+    statement<R>(key: string, build: Parameters<Executor["statement"]>[1]): Statement<R> {
+      let statement = bound.get(key) as Statement<R> | undefined;
+      if (!statement) {
+        const prepared = statements.get(key, build);
+        const exec = (args?: Record<string, unknown>) =>
+          query({ name: prepared.name, text: prepared.text, values: prepared.bind(args) });
+        statement = {
+          get: async (args) => (await exec(args)).rows[0] as R | undefined,
+          all: async (args) => (await exec(args)).rows as R[],
+          run: async (args) => ({ changes: (await exec(args)).rowCount ?? 0 }),
+        };
+        bound.set(key, statement as Statement<unknown>);
+      }
+      return statement;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import pg from "pg";
+import type { Db, Executor, WriteOptions } from "../db.js";
+import { createPostgresBuilder } from "./builder.js";
+import { createExecutor, type RunQuery } from "./executor.js";
+import { migratePostgres } from "./migrate.js";
+import { createStatementCache } from "./statements.js";
+import { runWrite } from "./transaction.js";
+import { numberTypes } from "./types.js";
+
+/** Where connection errors of idle clients go (a pino logger fits). */
+export interface PostgresLog {
+  error(obj: object, msg?: string): void;
+}
+
+export interface PostgresOptions {
+  /** `postgres://user:password@host:port/database` (DATABASE_URL). */
+  url: string;
+  /** Connections in the pool; each `write` holds one for its transaction. Default 10. */
+  poolSize?: number;
+  /** Shown in `pg_stat_activity`. Default "tern". */
+  applicationName?: string;
+  /** Apply pending migrations before resolving (default true, as SQLite does on open). */
+  migrate?: boolean;
+  log?: PostgresLog;
+}
+
+/** The PostgreSQL `Db`; `pool` is exposed for what shares it (the job engine) and for tests. */
+export interface PostgresDb extends Db {
+  readonly pool: pg.Pool;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+
+const stderrLog: PostgresLog = {
+  error: (obj, msg) => {
+    const err = (obj as { err?: unknown }).err;
+    console.error(`[tern postgres] ${msg ?? ""}`, err instanceof Error ? err.message : obj);
+  },
+};
+
+export async function openPostgres(options: PostgresOptions): Promise<PostgresDb> {
+  const log = options.log ?? stderrLog;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    application_name: options.applicationName ?? "tern",
+    types: numberTypes,
+    // Never wait forever for a connection (a server that is down must fail /readyz, not hang it),
+    // and notice a peer that vanished without closing the socket.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
+  // An idle client whose connection breaks (server restart, failover, idle timeout) is dropped
+  // from the pool and reported here; without a listener the 'error' event would end the process.
+  pool.on("error", (err) => log.error({ err }, "PostgreSQL connection lost while idle; the pool reconnects"));
+
+  if (options.migrate !== false) {
+    try {
+      await migratePostgres(pool);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  const q = createPostgresBuilder();
+  const statements = createStatementCache();
+  const executorFor = (query: RunQuery): Executor => createExecutor(q, query, statements);
+  const root = executorFor((config) => pool.query(config));
+
+  const inFlight = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
+
+  return {
+    ...root,
+    pool,
+    write<T>(fn: (tx: Executor) => Promise<T>, writeOptions?: WriteOptions): Promise<T> {
+      if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
+      const done = runWrite(pool, executorFor, fn, writeOptions);
+      const tracked = done.catch(() => {}).finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      return done;
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    close() {
+      // Writes already requested finish (commit or fail) before the pool ends.
+      closing ??= (async () => {
+        while (inFlight.size > 0) await Promise.all(inFlight);
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}
