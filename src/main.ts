@@ -126,7 +126,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   // Like Meta, the simulator reports delivery statuses back to the channel's webhook.
   sandbox?.sandbox.wa.deliverStatusesTo(`${url}/webhooks/${sandbox.channelId}`);
 
-  if (options.runWorker !== false) worker.recover();
+  if (options.runWorker !== false) await worker.recover();
   const pruner = createPruner({
     store,
     clock,

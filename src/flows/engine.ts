@@ -112,6 +112,17 @@ function indexSteps(flow: Flow): Map<string, StepConfig> {
 }
 
 const parsedConfigs = new WeakMap<StepConfig, StepConfig>();
+const conversationMentions = new WeakMap<StepConfig, boolean>();
+
+/** Whether a step's templates or conditions can read `conversation` (once per step object). */
+function mentionsConversation(step: StepConfig): boolean {
+  let mentions = conversationMentions.get(step);
+  if (mentions === undefined) {
+    mentions = JSON.stringify(step).includes("conversation");
+    conversationMentions.set(step, mentions);
+  }
+  return mentions;
+}
 
 /**
  * Steps are parsed with their type's schema (once per step object), so defaults apply even
@@ -142,11 +153,13 @@ async function executeVisit(
   resume: ResumeEvent | undefined,
 ): Promise<void> {
   const startedAt = host.now();
+  let transcript = "";
   const { ctx, effectCount } = createStepContext(state, host, {
     config: step as never,
     visit,
     waitState: resume ? state.wait?.state : undefined,
     effectsBefore: resume ? (state.wait?.effectCount ?? 0) : 0,
+    transcript: () => transcript,
   });
   const recordBase = () => ({
     runId: state.runId,
@@ -159,6 +172,9 @@ async function executeVisit(
   let result: StepResult;
   try {
     if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
+    // Templates render synchronously, and the transcript is a database read: fetched up front,
+    // only for a step that can show it (it is the conversation so far when the step starts).
+    if (mentionsConversation(step)) transcript = await host.transcript();
     result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
   } catch (thrown) {
     await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), recordBase()));

@@ -107,8 +107,11 @@ export interface Effects {
 export interface EngineHost {
   effects: Effects;
   contact: ContactView;
-  /** Current transcript of the conversation ("Customer: hi\nBot: Hello"). */
-  transcript(): string;
+  /**
+   * Current transcript of the conversation ("Customer: hi\nBot: Hello"). Read from storage, so
+   * asynchronous: the engine fetches it before a step whose config mentions `conversation`.
+   */
+  transcript(): Promise<string>;
   now(): number;
   /** Durably stores the state after a step; the engine awaits it before the next step. */
   persist(state: RunState, record: StepRecord): Promise<void>;

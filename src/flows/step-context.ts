@@ -8,13 +8,20 @@ import { renderTemplate, renderValue, type TemplateScope } from "./template.js";
 export function createStepContext<Config>(
   state: RunState,
   host: EngineHost,
-  visit: { config: Config; visit: number; waitState: unknown; effectsBefore: number },
+  visit: {
+    config: Config;
+    visit: number;
+    waitState: unknown;
+    effectsBefore: number;
+    /** The conversation's transcript, fetched before the step when it mentions it ("" otherwise). */
+    transcript: () => string;
+  },
 ): { ctx: StepContext<Config>; effectCount(): number } {
   let n = visit.effectsBefore;
   // Keys are deterministic per run, visit and position, so re-executing a visit after a crash
   // (or re-delivering the same reply) reuses them and the host returns the first result.
   const nextKey = () => `${state.runId}:${visit.visit}:${n++}`;
-  const scope = buildScope(state, host);
+  const scope = buildScope(state, host, visit.transcript);
   const ctx: StepContext<Config> = {
     config: visit.config,
     runId: state.runId,
@@ -34,8 +41,7 @@ export function createStepContext<Config>(
 }
 
 /** The template scope. `vars` and `steps` are live views of the state being advanced. */
-export function buildScope(state: RunState, host: EngineHost): TemplateScope {
-  let transcript: string | undefined;
+export function buildScope(state: RunState, host: EngineHost, transcript: () => string): TemplateScope {
   return {
     vars: state.vars,
     contact: host.contact,
@@ -43,8 +49,7 @@ export function buildScope(state: RunState, host: EngineHost): TemplateScope {
     steps: state.steps,
     conversation: {
       get transcript() {
-        transcript ??= host.transcript();
-        return transcript;
+        return transcript();
       },
     },
     run: { id: state.runId },

@@ -63,10 +63,10 @@ export function createItemFailures(deps: {
       attempts.delete(item.id);
       const { code, message } = toAppError(error);
       const now = clock.now();
-      const isDeadLettered = await store.write(() => {
+      const isDeadLettered = await store.write(async (tx) => {
         // A message a run already took is part of that (now failed) run; only a pending one is kept.
-        if (!store.inbox.markProcessed(item.id, now)) return false;
-        store.rejectedEvents.insert({
+        if (!(await tx.inbox.markProcessed(item.id, now))) return false;
+        await tx.rejectedEvents.insert({
           channelId: item.channelId,
           path: `inbox/${item.id}`,
           reason: "processing_failed",

@@ -45,8 +45,8 @@ function channel(
   });
 }
 
-function effectsFor(definition: ChannelDefinition) {
-  const contact = store.contacts.upsert("ch_1", "4915100000009", null, null, Date.now());
+async function effectsFor(definition: ChannelDefinition) {
+  const contact = await store.contacts.upsert("ch_1", "4915100000009", null, null, Date.now());
   return createEffects(
     {
       store,
@@ -77,7 +77,7 @@ const unknownOutcome = () =>
 describe("sends through the outbox", () => {
   it("a bug in an adapter (a TypeError) is tried once, not retried with back-off as if transient", async () => {
     let calls = 0;
-    const effects = effectsFor(
+    const effects = await effectsFor(
       channel(async () => {
         calls++;
         throw new TypeError("Cannot read properties of undefined (reading 'id')");
@@ -88,12 +88,12 @@ describe("sends through the outbox", () => {
     expect((error as AppError).cause).toBeInstanceOf(TypeError);
     expect(calls).toBe(1);
     expect(sleeps).toEqual([]);
-    expect(store.effects.get("run_1:1:1")?.status).toBe("failed");
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("failed");
   });
 
   it("a certain failure (not sent) is retried with back-off and no reconcile wait", async () => {
     let calls = 0;
-    const effects = effectsFor(
+    const effects = await effectsFor(
       channel(async () => {
         calls++;
         if (calls === 1) {
@@ -112,7 +112,7 @@ describe("sends through the outbox", () => {
 
   it("a channel that echoes nothing: an unknown outcome is not sent again, and the message is marked unknown", async () => {
     let calls = 0;
-    const effects = effectsFor(
+    const effects = await effectsFor(
       channel(async () => {
         calls++;
         throw unknownOutcome();
@@ -122,9 +122,9 @@ describe("sends through the outbox", () => {
     expect(result).toEqual({ providerMessageId: "", outcome: "unknown" });
     expect(calls).toBe(1);
     expect(sleeps).toEqual([]);
-    await store.write(() => {}); // the settle is not awaited by send; commits apply in order
-    expect(store.effects.get("run_1:1:1")).toMatchObject({ status: "done" });
-    expect(store.contacts.messageByEffectKey("run_1:1:1")?.status).toBe("unknown");
+    await store.write(async () => {}); // the settle is not awaited by send; commits apply in order
+    expect(await store.effects.get("run_1:1:1")).toMatchObject({ status: "done" });
+    expect((await store.contacts.messageByEffectKey("run_1:1:1"))?.status).toBe("unknown");
   });
 
   it("a channel that echoes nothing: a send left in flight by a crash is not sent again", async () => {
@@ -133,15 +133,15 @@ describe("sends through the outbox", () => {
       calls++;
       return { providerMessageId: "x" };
     }, false);
-    await store.write(() => store.effects.begin("run_1:1:1", "send", Date.now()));
-    const result = await effectsFor(definition).send("run_1:1:1", { text: "Hi" });
+    await store.write((tx) => tx.effects.begin("run_1:1:1", "send", Date.now()));
+    const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
     expect(result).toMatchObject({ outcome: "unknown" });
     expect(calls).toBe(0);
   });
 
   it("a channel that echoes: with no status in the window, an unknown outcome is sent again once", async () => {
     let calls = 0;
-    const effects = effectsFor(
+    const effects = await effectsFor(
       channel(async () => {
         calls++;
         if (calls === 1) throw unknownOutcome();
@@ -155,13 +155,13 @@ describe("sends through the outbox", () => {
   });
 
   it("still unknown after every attempt: the intent stays in flight so a later run reconciles", async () => {
-    const effects = effectsFor(
+    const effects = await effectsFor(
       channel(async () => {
         throw unknownOutcome();
       }, true),
     );
     const error = await effects.send("run_1:1:1", { text: "Hi" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ details: { outcome: "unknown" } });
-    expect(store.effects.get("run_1:1:1")?.status).toBe("in_flight");
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("in_flight");
   });
 });

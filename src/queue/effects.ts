@@ -4,7 +4,7 @@ import { AppError, type RetryHint, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { Effects } from "../flows/runtime.js";
-import type { Store } from "../store/store.js";
+import type { Repos, Store } from "../store/store.js";
 
 /**
  * Effects through the outbox: each effect key is recorded `in_flight` (committed) before the
@@ -20,7 +20,9 @@ export interface EffectsDeps {
   clock: Clock;
   fetch: FetchLike;
   sleep: (ms: number) => Promise<void>;
-  connector(connectionName: string): { runtime: ConnectorRuntime<unknown>; id: string; config: unknown };
+  connector(
+    connectionName: string,
+  ): Promise<{ runtime: ConnectorRuntime<unknown>; id: string; config: unknown }>;
   /**
    * How long a send with an unknown outcome (left in flight by a crash, or timed out / cut after
    * it was written) waits for a provider status that echoes its key before it is sent again.
@@ -42,7 +44,13 @@ export interface RunContext {
    * Throws when the run was ended elsewhere while its step was in memory. Checked before every
    * attempt leaves, so an ended run sends nothing and creates nothing more.
    */
-  assertActive?: () => void;
+  assertActive?: () => Promise<void>;
+  /**
+   * The run's writes, one after the other (the worker's per-run chain): an intent starts only
+   * once the run's last persist resolved, so the state that led to an effect is committed before
+   * the effect's intent, on any store. `store.write` when absent.
+   */
+  write?: Store["write"];
 }
 
 /** What a send settles to. `outcome: "unknown"` only on a channel that echoes nothing (at-most-once). */
@@ -51,6 +59,7 @@ type SendOutcome = { providerMessageId: string; outcome?: "unknown" };
 export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 3;
+  const write: Store["write"] = ctx.write ?? ((fn, options) => store.write(fn, options));
 
   const withRetries = async <T>(fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
@@ -64,8 +73,13 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     }
   };
 
-  const settleLater = (fn: () => void): void => {
-    store.write(fn).catch((error: unknown) => deps.onSettleError?.(error));
+  /**
+   * Records a finished effect without waiting. Replayable (`durable: false`): lost in a power cut,
+   * the step's persist after it is lost too (commits reach the WAL in order), so the step runs
+   * again and finds its intent in flight, which reconciles instead of repeating the effect.
+   */
+  const settleLater = (fn: (tx: Repos) => Promise<void>): void => {
+    write(fn, { durable: false }).catch((error: unknown) => deps.onSettleError?.(error));
   };
 
   /** Polls for a status webhook that echoed `key` (it sets the message row's provider id). */
@@ -73,7 +87,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     const windowMs = deps.sendReconcileMs ?? 30_000;
     const pollMs = Math.max(1, Math.min(100, windowMs));
     for (let waitedMs = 0; ; waitedMs += pollMs) {
-      const row = store.contacts.messageByEffectKey(key);
+      const row = await store.contacts.messageByEffectKey(key);
       if (row?.providerMessageId) return row.providerMessageId;
       if (waitedMs >= windowMs) return null;
       await deps.sleep(pollMs);
@@ -96,17 +110,17 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     return providerMessageId ? { providerMessageId } : null;
   };
 
-  /** Inside `store.write`: records a finished send on the effect and on the message row. */
-  const recordSent = (key: string, result: SendOutcome): void => {
-    store.effects.finish(key, result, clock.now());
-    if (result.outcome === "unknown") store.contacts.markUnknown(key, clock.now());
-    else store.contacts.markSent(key, result.providerMessageId, clock.now());
+  /** Inside a write: records a finished send on the effect and on the message row. */
+  const recordSent = async (tx: Repos, key: string, result: SendOutcome): Promise<void> => {
+    await tx.effects.finish(key, result, clock.now());
+    if (result.outcome === "unknown") await tx.contacts.markUnknown(key, clock.now());
+    else await tx.contacts.markSent(key, result.providerMessageId, clock.now());
   };
 
   /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
   const deliver = async (key: string, message: OutboundText): Promise<SendOutcome> => {
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) ctx.assertActive?.();
+      if (attempt > 1) await ctx.assertActive?.();
       let error: AppError;
       try {
         return await ctx.channel.definition.send(
@@ -129,28 +143,26 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   };
 
   const failDefinitively = async (key: string, error: AppError): Promise<never> => {
-    await store.write(() => {
-      store.effects.fail(key, { code: error.code, message: error.message }, clock.now());
-    });
+    await write((tx) => tx.effects.fail(key, { code: error.code, message: error.message }, clock.now()));
     throw error;
   };
 
   return {
     async send(key, message) {
-      const existing = store.effects.get(key);
+      const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result as SendOutcome;
       if (existing?.status === "in_flight") {
         // The process died mid-send: the same reconciliation as a send cut off in flight.
         const settled = await reconcileSend(key);
         if (settled) {
-          await store.write(() => recordSent(key, settled));
+          await write((tx) => recordSent(tx, key, settled));
           return settled;
         }
       }
-      ctx.assertActive?.();
-      await store.write(() => {
-        store.effects.begin(key, "send", clock.now());
-        store.contacts.addMessage({
+      await ctx.assertActive?.();
+      await write(async (tx) => {
+        await tx.effects.begin(key, "send", clock.now());
+        await tx.contacts.addMessage({
           channelId: ctx.channel.id,
           contactId: ctx.contact.id,
           direction: "out",
@@ -174,12 +186,12 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
       }
       // Not awaited: the step's own persist commits after it (writes commit in order), and if
       // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
-      settleLater(() => recordSent(key, result));
+      settleLater((tx) => recordSent(tx, key, result));
       return result;
     },
 
     async call(key, connectionName, actionName, input) {
-      const { runtime, id, config } = deps.connector(connectionName);
+      const { runtime, id, config } = await deps.connector(connectionName);
       const action = runtime.actions[actionName];
       if (!action) {
         throw new AppError(
@@ -187,7 +199,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
           `Connection "${connectionName}" has no action "${actionName}"`,
         );
       }
-      const existing = store.effects.get(key);
+      const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result;
       const { reconcile } = action;
       if (existing?.status === "in_flight" && reconcile) {
@@ -195,19 +207,19 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
           reconcile(input, config, { connectionId: id, intentAt: existing.intentAt, key }),
         );
         if (found !== null && found !== undefined) {
-          await store.write(() => store.effects.finish(key, found, clock.now()));
+          await write((tx) => tx.effects.finish(key, found, clock.now()));
           return found;
         }
       }
       const intentAt = existing?.intentAt ?? clock.now();
-      ctx.assertActive?.();
-      await store.write(() => store.effects.begin(key, `${connectionName}.${actionName}`, clock.now()));
+      await ctx.assertActive?.();
+      await write((tx) => tx.effects.begin(key, `${connectionName}.${actionName}`, clock.now()));
       const actionCtx = { connectionId: id, intentAt, key };
       // A timeout or a cut connection leaves the outcome unknown: the record may exist. Look it
       // up before trying again, so a retry never creates a second one.
       let attempts = 0;
       const attempt = async (): Promise<unknown> => {
-        if (++attempts > 1) ctx.assertActive?.();
+        if (++attempts > 1) await ctx.assertActive?.();
         try {
           return await action.run(input, config, actionCtx);
         } catch (error) {
@@ -229,7 +241,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         if (isOutcomeUnknown(appError)) throw appError;
         return failDefinitively(key, appError);
       }
-      settleLater(() => store.effects.finish(key, result, clock.now()));
+      settleLater((tx) => tx.effects.finish(key, result, clock.now()));
       return result;
     },
   };

@@ -15,7 +15,7 @@ export interface Lanes {
 }
 
 export function createLanes(options: {
-  drain: (key: string) => (() => Promise<void>) | null;
+  drain: (key: string) => Promise<(() => Promise<void>) | null> | (() => Promise<void>) | null;
   onError: (key: string, error: unknown) => void;
   /**
    * Lanes running at once. Unbounded concurrency would let a burst of 10,000 conversations
@@ -41,7 +41,7 @@ export function createLanes(options: {
         if (!task) {
           pokedWhileRunning.delete(key);
           try {
-            task = options.drain(key) ?? undefined;
+            task = (await options.drain(key)) ?? undefined;
           } catch (error) {
             // E.g. the database is unreadable: report, and leave the work for the next poke.
             options.onError(key, error);

@@ -7,16 +7,16 @@ import type { Store } from "../store/store.js";
  * Picks the published flow a new conversation starts: a flow whose keywords match the message
  * wins over a catch-all flow for the same channel type; otherwise the most recently updated.
  */
-export function routeMessage(
+export async function routeMessage(
   store: Store,
-  loadFlow: (flowId: string, version: number) => Flow,
+  loadFlow: (flowId: string, version: number) => Promise<Flow>,
   channelType: string,
   message: InboundMessage,
-): { flowId: string; version: number; flow: Flow } | null {
+): Promise<{ flowId: string; version: number; flow: Flow } | null> {
   const candidate = { channel: channelType, text: message.content.text };
   let fallback: { flowId: string; version: number; flow: Flow } | null = null;
-  for (const published of store.flows.published()) {
-    const flow = loadFlow(published.id, published.version);
+  for (const published of await store.flows.published()) {
+    const flow = await loadFlow(published.id, published.version);
     if (!flowMatchesMessage(flow, candidate)) continue;
     const route = { flowId: published.id, version: published.version, flow };
     if (flow.trigger.keywords?.length) return route;

@@ -9,22 +9,28 @@ describe("timeout timer", () => {
     vi.useRealTimers();
   });
 
-  it("does not spin re-firing a timeout that is still due after it fired (its lane has not handled it yet)", () => {
+  it("does not spin re-firing a timeout that is still due after it fired (its lane has not handled it yet)", async () => {
     const clock = { now: () => Date.now() };
     const dueAt = clock.now() + 100;
     let fired = 0;
-    const timer = createTimer({ clock, next: () => dueAt, fire: () => fired++ });
-    timer.start();
-    vi.advanceTimersByTime(150);
+    const timer = createTimer({
+      clock,
+      next: () => dueAt,
+      fire: () => {
+        fired++;
+      },
+    });
+    await timer.start();
+    await vi.advanceTimersByTimeAsync(150);
     expect(fired).toBe(1);
-    vi.advanceTimersByTime(500);
+    await vi.advanceTimersByTimeAsync(500);
     expect(fired).toBe(1);
-    vi.advanceTimersByTime(600);
+    await vi.advanceTimersByTimeAsync(600);
     expect(fired).toBe(2);
     timer.stop();
   });
 
-  it("fires the next timeout on time once the earlier one was handled", () => {
+  it("fires the next timeout on time once the earlier one was handled", async () => {
     const clock = { now: () => Date.now() };
     const timeouts = [clock.now() + 100, clock.now() + 130];
     const firedAt: number[] = [];
@@ -37,8 +43,8 @@ describe("timeout timer", () => {
       },
     });
     const start = clock.now();
-    timer.start();
-    vi.advanceTimersByTime(200);
+    await timer.start();
+    await vi.advanceTimersByTimeAsync(200);
     expect(firedAt.map((t) => t - start)).toEqual([100, 130]);
     timer.stop();
   });

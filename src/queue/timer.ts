@@ -12,7 +12,13 @@ const MAX_SLEEP_MS = 60_000;
  */
 const STILL_DUE_RETRY_MS = 1_000;
 
-export function createTimer(options: { clock: Clock; next(): number | null; fire(): void }) {
+export function createTimer(options: {
+  clock: Clock;
+  next(): Promise<number | null> | number | null;
+  fire(): Promise<void> | void;
+  /** A read or `fire` failed (the database): the timer looks again after STILL_DUE_RETRY_MS. */
+  onError?(error: unknown): void;
+}) {
   let handle: NodeJS.Timeout | null = null;
   let armedFor: number | null = null;
   let stopped = false;
@@ -23,23 +29,29 @@ export function createTimer(options: { clock: Clock; next(): number | null; fire
     if (handle) clearTimeout(handle);
     armedFor = at;
     const delay = Math.max(0, Math.min(at - options.clock.now(), MAX_SLEEP_MS));
-    handle = setTimeout(tick, delay);
+    handle = setTimeout(() => void tick(), delay);
     handle.unref();
   };
 
-  const tick = (): void => {
+  const tick = async (): Promise<void> => {
     handle = null;
     armedFor = null;
-    options.fire();
+    let next: number | null;
+    try {
+      await options.fire();
+      next = await options.next();
+    } catch (error) {
+      options.onError?.(error);
+      next = options.clock.now();
+    }
     const now = options.clock.now();
-    const next = options.next();
     arm(next === null ? now + MAX_SLEEP_MS : Math.max(next, next <= now ? now + STILL_DUE_RETRY_MS : next));
   };
 
   return {
-    start(): void {
+    async start(): Promise<void> {
       stopped = false;
-      arm(options.next() ?? options.clock.now() + MAX_SLEEP_MS);
+      arm((await options.next()) ?? options.clock.now() + MAX_SLEEP_MS);
     },
     schedule(at: number): void {
       arm(at);

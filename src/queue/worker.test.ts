@@ -56,7 +56,7 @@ describe("a message whose processing fails transiently", () => {
           });
         },
       } as unknown as Integrations,
-      flow: () => {
+      flow: async () => {
         throw new Error("no flow is needed before the channel");
       },
       fetch: () => Promise.reject(new Error("no network in this test")),
@@ -72,19 +72,20 @@ describe("a message whose processing fails transiently", () => {
         error: (o, m) => errors.push({ o, m }),
       },
     });
-    const [key] = await store.write(() => store.inbox.ingest("ch_1", [message], Date.now()));
-    worker.recover();
+    const [key] = await store.write((tx) => tx.inbox.ingest("ch_1", [message], Date.now()));
+    await worker.recover();
 
     const deadline = Date.now() + 5_000;
-    while (store.inbox.nextPending(key!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while ((await store.inbox.nextPending(key!)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     await worker.idle();
     worker.stop();
 
     expect(calls).toBe(MAX_PROCESSING_ATTEMPTS);
     expect(delays).toEqual([1, 2, 3, 4]);
     expect(warnings).toHaveLength(MAX_PROCESSING_ATTEMPTS - 1);
-    expect(store.inbox.nextPending(key!)).toBeUndefined();
-    expect(store.rejectedEvents.list("ch_1", 10)).toMatchObject([
+    expect(await store.inbox.nextPending(key!)).toBeUndefined();
+    expect(await store.rejectedEvents.list("ch_1", 10)).toMatchObject([
       { reason: "processing_failed", detail: "NETWORK_ERROR: the channel's configuration could not be read" },
     ]);
     expect(errors.map((e) => e.m)).toEqual(["message dead-lettered: processing failed"]);

@@ -11,7 +11,7 @@ import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
-import type { Store } from "../store/store.js";
+import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { isTransient, RetryLater, RunNotActiveError } from "./failures.js";
@@ -36,7 +36,7 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   /** Delay before the n-th retry of a message whose processing failed transiently. */
   retryDelayMs?: (attempt: number) => number;
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
-  flow(flowId: string, version: number): Flow;
+  flow(flowId: string, version: number): Promise<Flow>;
   log: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;
@@ -62,21 +62,29 @@ export function createWorker(deps: WorkerDeps) {
     onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
   };
 
-  const hostFor = (
+  const hostFor = async (
     run: RunRow,
     contact: Contact,
-  ): EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } => {
-    const ch = deps.integrations.channel(run.channelId);
+  ): Promise<EngineHost & { consume(inboxId: number): void; settled(): Promise<void> }> => {
+    const ch = await deps.integrations.channel(run.channelId);
     // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
     // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
-    const assertActive = (): void => {
-      if (!store.runs.isActive(run.id)) throw new RunNotActiveError(run.id);
+    const assertActive = async (): Promise<void> => {
+      if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
+    };
+    // The run's writes (step persists, effect intents and settles) run one after the other: each
+    // starts once the one before resolved. SQLite's single writer used to give this order; on a
+    // pool of connections (PostgreSQL) only the code can. See queue/README.md.
+    let tail: Promise<unknown> = Promise.resolve();
+    const write: Store["write"] = (fn, options) => {
+      const result = tail.then(() => store.write(fn, options));
+      tail = result.catch(() => undefined);
+      return result;
     };
     let markInbox: number | null = null;
-    let lastPersist: Promise<void> = Promise.resolve();
     let persistError: unknown;
     const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
-      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact, assertActive }),
+      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact, assertActive, write }),
       contact: {
         id: contact.id,
         channel: ch.definition.type,
@@ -84,36 +92,33 @@ export function createWorker(deps: WorkerDeps) {
         phone: contact.phone,
         name: contact.name,
       },
-      transcript: () =>
-        store.contacts
-          .messagesOfRun(run.id)
+      transcript: async () =>
+        (await store.contacts.messagesOfRun(run.id))
           .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
           .join("\n"),
       now: () => clock.now(),
       persist: async (state, record) => {
-        assertActive();
+        await assertActive();
         const inboxId = markInbox;
         markInbox = null;
         // Run progress is replayable from durable data (the inbox and effect intents, which are
         // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
-        // writes commit in request order, so an effect's intent always commits after the state
+        // the run's writes are chained, so an effect's intent always commits after the state
         // that led to it. `settled()` awaits the last one before the lane moves on.
-        lastPersist = store
-          .write(
-            () => {
-              // Compare-and-set: if the run was ended after the check above, it stays ended.
-              store.runs.saveStep(state, record, clock.now());
-              if (inboxId !== null) store.inbox.markProcessed(inboxId, clock.now());
-            },
-            { durable: false },
-          )
-          .catch((error: unknown) => {
-            persistError ??= error;
-          });
+        write(
+          async (tx) => {
+            // Compare-and-set: if the run was ended after the check above, it stays ended.
+            await tx.runs.saveStep(state, record, clock.now());
+            if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
+          },
+          { durable: false },
+        ).catch((error: unknown) => {
+          persistError ??= error;
+        });
         if (state.status === "waiting" && state.wait?.timeoutAt) timer.schedule(state.wait.timeoutAt);
       },
       settled: async () => {
-        await lastPersist;
+        await tail;
         if (persistError !== undefined) throw persistError;
       },
       consume(inboxId) {
@@ -130,13 +135,13 @@ export function createWorker(deps: WorkerDeps) {
     inboxId?: number,
     knownContact?: Contact,
   ): Promise<boolean> => {
-    let host: ReturnType<typeof hostFor> | undefined;
+    let host: Awaited<ReturnType<typeof hostFor>> | undefined;
     try {
-      const contact = knownContact ?? store.contacts.get(run.contactId);
+      const contact = knownContact ?? (await store.contacts.get(run.contactId));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-      host = hostFor(run, contact);
+      host = await hostFor(run, contact);
       if (inboxId !== undefined) host.consume(inboxId);
-      const flow = deps.flow(run.flowId, run.flowVersion);
+      const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
@@ -144,7 +149,7 @@ export function createWorker(deps: WorkerDeps) {
       if (error instanceof RunNotActiveError) {
         // Not a failure: the run stays as it was ended; a message handed to it is consumed.
         await host?.settled().catch(() => undefined);
-        if (inboxId !== undefined) await store.write(() => store.inbox.markProcessed(inboxId, clock.now()));
+        if (inboxId !== undefined) await store.write((tx) => tx.inbox.markProcessed(inboxId, clock.now()));
         log.info({ runId: run.id }, "run was ended elsewhere; stopped advancing it");
         return true;
       }
@@ -153,7 +158,7 @@ export function createWorker(deps: WorkerDeps) {
       // Advancing it again would fail the same way and hold up its conversation: fail the run.
       if (!isTransient(error)) {
         const { code, message } = toAppError(error);
-        await store.write(() => store.runs.fail(run.id, { code, message }, clock.now()));
+        await store.write((tx) => tx.runs.fail(run.id, { code, message }, clock.now()));
       }
       throw error;
     }
@@ -168,19 +173,19 @@ export function createWorker(deps: WorkerDeps) {
     try {
       await advance(run, event);
     } catch (error) {
-      if (isTransient(error) || store.runs.isActive(run.id)) throw error;
+      if (isTransient(error) || (await store.runs.isActive(run.id))) throw error;
     }
   };
 
   const processItem = async (item: InboxItem): Promise<void> => {
-    const active = store.runs.activeFor(item.conversationKey);
+    const active = await store.runs.activeFor(item.conversationKey);
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
       try {
         await advance(active, { type: "continue" });
       } catch (error) {
         // A run that cannot continue was failed (advance): the message is next, on its own.
-        if (!isTransient(error) && !store.runs.isActive(active.id)) return;
+        if (!isTransient(error) && !(await store.runs.isActive(active.id))) return;
         await failures.failed(item, error);
       }
       return;
@@ -198,14 +203,19 @@ export function createWorker(deps: WorkerDeps) {
     const msg = item.message;
     const route = active
       ? null
-      : routeMessage(store, deps.flow, deps.integrations.channel(item.channelId).definition.type, msg);
+      : await routeMessage(
+          store,
+          deps.flow,
+          (await deps.integrations.channel(item.channelId)).definition.type,
+          msg,
+        );
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the message, and either hands it to the waiting run or
     // starts a new run with it consumed: a crash leaves a run to continue, never a message
     // that could start a second run.
     const { contact, started } = await store.write(
-      () => {
-        const c = store.contacts.upsert(
+      async (tx: Repos) => {
+        const c = await tx.contacts.upsert(
           item.channelId,
           msg.from,
           msg.phone ?? null,
@@ -213,7 +223,7 @@ export function createWorker(deps: WorkerDeps) {
           now,
         );
         const owner = active?.id ?? runId;
-        store.contacts.addMessage({
+        await tx.contacts.addMessage({
           channelId: item.channelId,
           contactId: c.id,
           direction: "in",
@@ -224,7 +234,7 @@ export function createWorker(deps: WorkerDeps) {
           status: "received",
           now,
         });
-        if (owner) store.contacts.assignRun(`in:${item.id}`, owner);
+        if (owner) await tx.contacts.assignRun(`in:${item.id}`, owner);
         let row: RunRow | null = null;
         if (route && runId) {
           row = {
@@ -243,9 +253,9 @@ export function createWorker(deps: WorkerDeps) {
             createdAt: now,
             updatedAt: now,
           };
-          store.runs.insert(row);
+          await tx.runs.insert(row);
         }
-        if (!active) store.inbox.markProcessed(item.id, now);
+        if (!active) await tx.inbox.markProcessed(item.id, now);
         return { contact: c, started: row };
       },
       { durable: false },
@@ -254,7 +264,7 @@ export function createWorker(deps: WorkerDeps) {
     if (active) {
       // The first persist of the run marks the message processed in the same commit.
       const isConsumed = await advance(active, { type: "reply", message: msg, inboxId: item.id }, item.id);
-      if (!isConsumed) await store.write(() => store.inbox.markProcessed(item.id, clock.now()));
+      if (!isConsumed) await store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
       return;
     }
     if (started)
@@ -263,8 +273,8 @@ export function createWorker(deps: WorkerDeps) {
 
   const lanes = createLanes({
     maxActive: deps.concurrency,
-    drain: (key) => {
-      const item = store.inbox.nextPending(key);
+    drain: async (key) => {
+      const item = await store.inbox.nextPending(key);
       return item ? () => processItem(item) : null;
     },
     // The key holds the customer's phone number: logs get it masked.
@@ -277,14 +287,15 @@ export function createWorker(deps: WorkerDeps) {
   const timer = createTimer({
     clock,
     next: () => store.runs.nextTimeoutAt(),
-    fire: () => {
-      for (const run of store.runs.dueTimeouts(clock.now())) {
+    fire: async () => {
+      for (const run of await store.runs.dueTimeouts(clock.now())) {
         lanes.push(run.conversationKey, async () => {
-          const fresh = store.runs.get(run.id);
+          const fresh = await store.runs.get(run.id);
           if (fresh?.status === "waiting") await advanceOrFail(fresh, { type: "timeout" });
         });
       }
     },
+    onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
   });
 
   let started = false;
@@ -295,16 +306,16 @@ export function createWorker(deps: WorkerDeps) {
       for (const key of keys) lanes.poke(key);
     },
     /** After a restart: finish runs left mid-step, then process everything still pending. */
-    recover(): void {
+    async recover(): Promise<void> {
       started = true;
-      for (const run of store.runs.running()) {
+      for (const run of await store.runs.running()) {
         lanes.push(run.conversationKey, async () => {
-          const fresh = store.runs.get(run.id);
+          const fresh = await store.runs.get(run.id);
           if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
         });
       }
-      for (const key of store.inbox.pendingConversations()) lanes.poke(key);
-      timer.start();
+      for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
+      await timer.start();
     },
     /**
      * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:

@@ -8,7 +8,6 @@ import { newId } from "../core/ids.js";
 import { templatePath } from "../core/paths.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
-import { createSandboxRepo, type SandboxRepo } from "../store/repos/sandbox-repo.js";
 import type { Store } from "../store/store.js";
 import { type Sandbox, startSandbox } from "./stack.js";
 
@@ -19,7 +18,7 @@ import { type Sandbox, startSandbox } from "./stack.js";
  *
  * The sandbox owns what it creates (`owner = 'sandbox'` on the rows) and re-points those rows at
  * the new emulator ports on every start. The moment a user creates a connection or channel, the
- * same write retires everything the sandbox owns (see `createSandboxRepo().retire`), then
+ * same write retires everything the sandbox owns (see `store.sandbox.retire`), then
  * `stepAside()` stops the emulators; while any user-owned integration exists it never starts again.
  */
 export interface BuiltInSandbox {
@@ -50,7 +49,7 @@ const isLoopback = (url: unknown) =>
  * is the record from now on). The old bootstrap let the user take those rows over by pointing
  * them elsewhere, so rows that no longer point at loopback stay the user's.
  */
-async function adoptLegacyMarker(store: Store, repo: SandboxRepo, dataDir: string, log: Logger) {
+async function adoptLegacyMarker(store: Store, dataDir: string, log: Logger) {
   const markerPath = path.join(dataDir, "sandbox.json");
   if (!existsSync(markerPath)) return;
   let marker: LegacyMarker | null = null;
@@ -59,8 +58,8 @@ async function adoptLegacyMarker(store: Store, repo: SandboxRepo, dataDir: strin
   } catch (error) {
     log.warn({ err: error, markerPath }, "sandbox.json is unreadable; leaving its rows to the user");
   }
-  const connection = marker ? store.connections.get(marker.connectionId) : undefined;
-  const channel = marker ? store.channels.get(marker.channelId) : undefined;
+  const connection = marker ? await store.connections.get(marker.connectionId) : undefined;
+  const channel = marker ? await store.channels.get(marker.channelId) : undefined;
   if (
     marker &&
     connection &&
@@ -69,7 +68,7 @@ async function adoptLegacyMarker(store: Store, repo: SandboxRepo, dataDir: strin
     isLoopback(channel.config.apiBaseUrl)
   ) {
     const ids = marker;
-    await store.write(() => repo.adopt(ids));
+    await store.write((tx) => tx.sandbox.adopt(ids));
   }
   rmSync(markerPath, { force: true });
 }
@@ -83,14 +82,13 @@ export async function startBuiltInSandbox(deps: {
   logger: Logger;
 }): Promise<BuiltInSandbox | null> {
   const { store, clock } = deps;
-  const repo = createSandboxRepo(store.db);
-  await adoptLegacyMarker(store, repo, deps.dataDir, deps.logger);
+  await adoptLegacyMarker(store, deps.dataDir, deps.logger);
 
-  if (repo.hasUserIntegrations()) {
+  if (await store.sandbox.hasUserIntegrations()) {
     // A data dir from before the step-aside could hold both; retire the sandbox's rows now.
-    const left = repo.owned();
+    const left = await store.sandbox.owned();
     if (left.connectionIds.length + left.channelIds.length + left.flowIds.length > 0) {
-      await store.write(() => repo.retire(clock.now()));
+      await store.write((tx) => tx.sandbox.retire(clock.now()));
       deps.integrations.invalidate();
     }
     return null;
@@ -105,26 +103,26 @@ export async function startBuiltInSandbox(deps: {
     refreshToken: creds.refreshToken,
   };
   const now = clock.now();
-  const owned = repo.owned();
-  const connection = owned.connectionIds[0] ? store.connections.get(owned.connectionIds[0]) : undefined;
-  const channel = owned.channelIds[0] ? store.channels.get(owned.channelIds[0]) : undefined;
+  const owned = await store.sandbox.owned();
+  const connection = owned.connectionIds[0] ? await store.connections.get(owned.connectionIds[0]) : undefined;
+  const channel = owned.channelIds[0] ? await store.channels.get(owned.channelIds[0]) : undefined;
   let ids: { connectionId: string; channelId: string; flowId: string | null };
   if (connection && channel) {
     // New emulator ports and credentials on every start; cached tokens belong to the old org.
-    await store.write(() => {
-      store.connections.update(
+    await store.write(async (tx) => {
+      await tx.connections.update(
         { ...connection, config: { ...connection.config, ...connectionConfig }, updatedAt: now },
         salesforceConnector.secretFields,
       );
-      store.channels.update(
+      await tx.channels.update(
         { ...channel, config: { ...sandbox.wa.config }, updatedAt: now },
         whatsappChannel.secretFields,
       );
-      store.tokens.clear(connection.id);
+      await tx.tokens.clear(connection.id);
     });
     ids = { connectionId: connection.id, channelId: channel.id, flowId: owned.flowIds[0] ?? null };
   } else {
-    ids = await createSandboxRows(deps, repo, sandbox, connectionConfig);
+    ids = await createSandboxRows(deps, sandbox, connectionConfig);
   }
   deps.integrations.invalidate();
 
@@ -161,7 +159,6 @@ export async function startBuiltInSandbox(deps: {
 /** First start: the sandbox's connection, channel and published lead flow, in one write. */
 async function createSandboxRows(
   deps: { store: Store; flows: FlowService; clock: Clock },
-  repo: SandboxRepo,
   sandbox: Sandbox,
   connectionConfig: Record<string, unknown>,
 ) {
@@ -171,10 +168,10 @@ async function createSandboxRows(
   const flow = deps.flows.validate(definition).flow;
   if (!flow) throw new Error("The shipped lead template is invalid");
   const ids = { connectionId: newId("conn", now), channelId: newId("ch", now), flowId: newId("flow", now) };
-  await store.write(() => {
+  await store.write(async (tx) => {
     // Leftovers of a half-removed sandbox (a user deleted one of its rows) go first.
-    repo.retire(now);
-    store.connections.insert(
+    await tx.sandbox.retire(now);
+    await tx.connections.insert(
       {
         id: ids.connectionId,
         type: "salesforce",
@@ -186,7 +183,7 @@ async function createSandboxRows(
       },
       salesforceConnector.secretFields,
     );
-    store.channels.insert(
+    await tx.channels.insert(
       {
         id: ids.channelId,
         type: "whatsapp",
@@ -198,8 +195,8 @@ async function createSandboxRows(
       },
       whatsappChannel.secretFields,
     );
-    store.flows.create(ids.flowId, flow.name, definition, now, "sandbox");
-    store.flows.publish(ids.flowId, 1, now);
+    await tx.flows.create(ids.flowId, flow.name, definition, now, "sandbox");
+    await tx.flows.publish(ids.flowId, 1, now);
   });
   return ids;
 }

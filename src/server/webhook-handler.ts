@@ -180,7 +180,7 @@ async function handshake(
   req: IncomingMessage,
   query: Record<string, string>,
 ) {
-  const channel = ctx.integrations.channel(channelId);
+  const channel = await ctx.integrations.channel(channelId);
   const result = channel.definition.handshake?.(toRequest(req, query, Buffer.alloc(0)), channel.config);
   if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
   return result;
@@ -193,18 +193,18 @@ async function ingest(
   query: Record<string, string>,
   body: Buffer,
 ) {
-  const channel = ctx.integrations.channel(channelId);
+  const channel = await ctx.integrations.channel(channelId);
   const raw = toRequest(req, query, body);
   verifySignature(ctx, channel, raw);
-  const plan = route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
+  const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
-  const touched = await ctx.store.write(() => {
+  const touched = await ctx.store.write(async (tx) => {
     let keys: string[] = [];
     for (const [id, events] of plan.deliveries) {
-      const added = ctx.store.inbox.ingest(id, events, now);
+      const added = await tx.inbox.ingest(id, events, now);
       keys = keys.length === 0 ? added : keys.concat(added);
     }
-    for (const item of plan.rejected) ctx.store.rejectedEvents.insert({ ...item, receivedAt: now });
+    for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });
     return keys;
   });
   for (const item of plan.rejected) {
@@ -254,7 +254,12 @@ interface Plan {
  * redeliver it for days). A batch that names no account is the receiving channel's: the
  * signature says it came from this channel's app.
  */
-function route(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest, parsed: ParsedWebhook): Plan {
+async function route(
+  ctx: Context,
+  channel: ResolvedChannel,
+  raw: WebhookRequest,
+  parsed: ParsedWebhook,
+): Promise<Plan> {
   const plan: Plan = { deliveries: new Map(), rejected: [] };
   const own = channel.definition.account?.(channel.config);
   reject(plan, channel.id, parsed.rejected);
@@ -262,7 +267,7 @@ function route(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest, pars
     const owner =
       own === undefined || batch.account === undefined || batch.account === own
         ? channel
-        : findOwner(ctx, channel, batch.account, raw);
+        : await findOwner(ctx, channel, batch.account, raw);
     if (!owner) {
       plan.rejected.push({
         channelId: channel.id,
@@ -294,13 +299,13 @@ function reject(plan: Plan, channelId: string, items: RejectedItem[]): void {
   }
 }
 
-function findOwner(
+async function findOwner(
   ctx: Context,
   receiver: ResolvedChannel,
   account: string,
   raw: WebhookRequest,
-): ResolvedChannel | null {
-  for (const candidate of ctx.integrations.channelsForAccount(receiver.definition.type, account)) {
+): Promise<ResolvedChannel | null> {
+  for (const candidate of await ctx.integrations.channelsForAccount(receiver.definition.type, account)) {
     try {
       candidate.definition.verify(raw, candidate.config);
       return candidate;

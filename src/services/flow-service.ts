@@ -24,8 +24,8 @@ export function createFlowService(store: Store, clock: Clock) {
     return result.flow;
   };
 
-  const summary = (id: string) => {
-    const flow = store.flows.get(id);
+  const summary = async (id: string) => {
+    const flow = await store.flows.get(id);
     if (!flow) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
     return flow;
   };
@@ -36,45 +36,45 @@ export function createFlowService(store: Store, clock: Clock) {
     async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
       const flow = validOrThrow(input);
       const id = newId("flow", clock.now());
-      await store.write(() => store.flows.create(id, flow.name, input, clock.now()));
+      await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
       return { id, version: 1, name: flow.name };
     },
     /** Stores a new version of an existing flow. */
     async addVersion(id: string, input: unknown): Promise<{ id: string; version: number; name: string }> {
-      summary(id);
+      await summary(id);
       const flow = validOrThrow(input);
-      const version = await store.write(() => store.flows.addVersion(id, flow.name, input, clock.now()));
+      const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
       return { id, version, name: flow.name };
     },
     async publish(id: string, version?: number): Promise<{ id: string; publishedVersion: number }> {
-      const current = summary(id);
+      const current = await summary(id);
       const target = version ?? current.latestVersion;
-      if (!store.flows.version(id, target)) {
+      if (!(await store.flows.version(id, target))) {
         throw new AppError(
           "NOT_FOUND",
           `Flow "${id}" has no version ${target} (latest is ${current.latestVersion})`,
         );
       }
-      await store.write(() => store.flows.publish(id, target, clock.now()));
+      await store.write((tx) => tx.flows.publish(id, target, clock.now()));
       return { id, publishedVersion: target };
     },
-    get(id: string) {
-      const s = summary(id);
-      const latest = store.flows.version(id, s.latestVersion);
+    async get(id: string) {
+      const s = await summary(id);
+      const latest = await store.flows.version(id, s.latestVersion);
       return { ...s, definition: latest?.definition };
     },
-    definition(id: string, version?: number): unknown {
-      const s = summary(id);
-      const v = store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
+    async definition(id: string, version?: number): Promise<unknown> {
+      const s = await summary(id);
+      const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
       if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
       return v.definition;
     },
     /** A stored version, parsed; versions are immutable so the cache never goes stale. */
-    load(id: string, version: number): Flow {
+    async load(id: string, version: number): Promise<Flow> {
       const key = `${id}@${version}`;
       const cached = cache.get(key);
       if (cached) return cached;
-      const v = store.flows.version(id, version);
+      const v = await store.flows.version(id, version);
       if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
       const flow = validOrThrow(v.definition);
       cache.set(key, flow);

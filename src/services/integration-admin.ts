@@ -8,8 +8,7 @@ import type {
   IntegrationRepo,
   PublicIntegration,
 } from "../store/repos/integration-repo.js";
-import { createSandboxRepo } from "../store/repos/sandbox-repo.js";
-import type { Store } from "../store/store.js";
+import type { Repos, Store } from "../store/store.js";
 import type { Integrations } from "./integrations.js";
 
 /**
@@ -28,7 +27,6 @@ interface Definition {
 
 export function createIntegrationAdmin(options: {
   store: Store;
-  repo: IntegrationRepo;
   integrations: Integrations;
   clock: Clock;
   kind: "connection" | "channel";
@@ -37,8 +35,11 @@ export function createIntegrationAdmin(options: {
   /** The built-in sandbox, while it runs in this process. */
   sandbox?: () => BuiltInSandbox | null;
 }) {
-  const { store, repo, clock, kind } = options;
-  const sandboxRows = createSandboxRepo(store.db);
+  const { store, clock, kind } = options;
+  /** This kind's repository in a set: the store's, or a write's. */
+  const repoOf = (repos: Repos): IntegrationRepo =>
+    kind === "connection" ? repos.connections : repos.channels;
+  const repo = repoOf(store);
   const notFoundCode = kind === "connection" ? "CONNECTION_NOT_FOUND" : "CHANNEL_NOT_FOUND";
 
   const definitionOf = (type: string): Definition => {
@@ -69,9 +70,10 @@ export function createIntegrationAdmin(options: {
     return parsed.data as Record<string, unknown>;
   };
 
-  const assertNameFree = (name: string, exceptId?: string) => {
+  /** `repos`: the write's own set when checked inside one. */
+  const assertNameFree = async (name: string, exceptId?: string, repos: IntegrationRepo = repo) => {
     // Names are unique per kind: one indexed lookup, not a scan that decrypts every record.
-    const clash = repo.getByName(name);
+    const clash = await repos.getByName(name);
     if (clash && clash.id !== exceptId)
       throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
   };
@@ -90,8 +92,8 @@ export function createIntegrationAdmin(options: {
     toPublic(record: IntegrationRecord): PublicIntegration {
       return repo.toPublic(record, definitionOf(record.type).secretFields);
     },
-    get(id: string): IntegrationRecord {
-      const record = repo.get(id);
+    async get(id: string): Promise<IntegrationRecord> {
+      const record = await repo.get(id);
       if (!record) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
       return record;
     },
@@ -108,11 +110,12 @@ export function createIntegrationAdmin(options: {
         createdAt: now,
         updatedAt: now,
       };
-      await store.write(() => {
+      await store.write(async (tx) => {
         // Inside the write: no other write can slip between the check, the retirement and the insert.
-        sandboxRows.retire(now);
-        assertNameFree(input.name);
-        repo.insert(record, def.secretFields);
+        const txRepo = repoOf(tx);
+        await tx.sandbox.retire(now);
+        await assertNameFree(input.name, undefined, txRepo);
+        await txRepo.insert(record, def.secretFields);
       });
       options.integrations.invalidate();
       await options.sandbox?.()?.stepAside();
@@ -123,23 +126,23 @@ export function createIntegrationAdmin(options: {
       id: string,
       patch: { name?: string; config?: Record<string, unknown> },
     ): Promise<IntegrationRecord> {
-      const current = this.get(id);
+      const current = await this.get(id);
       assertUserOwned(current);
       const def = definitionOf(current.type);
       const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
-      if (patch.name) assertNameFree(patch.name, id);
+      if (patch.name) await assertNameFree(patch.name, id);
       const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
-      await store.write(() => {
-        repo.update(record, def.secretFields);
+      await store.write(async (tx) => {
+        await repoOf(tx).update(record, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones.
-        if (kind === "connection" && patch.config) store.tokens.clear(id);
+        if (kind === "connection" && patch.config) await tx.tokens.clear(id);
       });
       options.integrations.invalidate();
       return record;
     },
     async remove(id: string): Promise<void> {
-      this.get(id);
-      await store.write(() => repo.remove(id));
+      await this.get(id);
+      await store.write((tx) => repoOf(tx).remove(id));
       options.integrations.invalidate();
     },
   };

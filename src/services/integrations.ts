@@ -26,65 +26,83 @@ export interface ResolvedConnection {
 }
 
 export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDeps, "tokens">) {
-  const channels = new Map<string, ResolvedChannel>();
-  const connections = new Map<string, ResolvedConnection>();
+  // Promises, not values: two lookups racing on a miss share one load, so a connection never
+  // gets two runtimes (with two token caches and two "single-flight" refreshes).
+  const channels = new Map<string, Promise<ResolvedChannel>>();
+  const connections = new Map<string, Promise<ResolvedConnection>>();
   // "type\0account" → ids of the channels owning that provider account; built on first use.
-  let byAccount: Map<string, string[]> | null = null;
+  let byAccount: Promise<Map<string, string[]>> | null = null;
 
-  const resolveChannel = (id: string): ResolvedChannel => {
-    const cached = channels.get(id);
-    if (cached) return cached;
-    const record = store.channels.get(id);
-    if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
-    const definition = getChannelDefinition(record.type);
-    if (!definition)
-      throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
-    const resolved = { id, name: record.name, definition, config: definition.config.parse(record.config) };
-    channels.set(id, resolved);
-    return resolved;
+  /** The cached load of `key`, started once; a failed load is forgotten so the next call retries. */
+  const cached = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+    let hit = map.get(key);
+    if (!hit) {
+      hit = load();
+      map.set(key, hit);
+      hit.catch(() => {
+        if (map.get(key) === hit) map.delete(key);
+      });
+    }
+    return hit;
+  };
+
+  const resolveChannel = (id: string): Promise<ResolvedChannel> =>
+    cached(channels, id, async () => {
+      const record = await store.channels.get(id);
+      if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
+      const definition = getChannelDefinition(record.type);
+      if (!definition)
+        throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);
+      return { id, name: record.name, definition, config: definition.config.parse(record.config) };
+    });
+
+  const loadAccounts = async (): Promise<Map<string, string[]>> => {
+    const accounts = new Map<string, string[]>();
+    for (const record of await store.channels.list()) {
+      const definition = getChannelDefinition(record.type);
+      const parsed = definition?.config.safeParse(record.config);
+      if (!definition?.account || !parsed?.success) continue;
+      const key = `${record.type}\u0000${definition.account(parsed.data)}`;
+      accounts.set(key, [...(accounts.get(key) ?? []), record.id]);
+    }
+    return accounts;
   };
 
   return {
     channel: resolveChannel,
-    connection(name: string): ResolvedConnection {
-      const cached = connections.get(name);
-      if (cached) return cached;
-      const record = store.connections.getByName(name);
-      if (!record) {
-        throw new AppError(
-          "CONNECTION_NOT_FOUND",
-          `No connection named "${name}". Create it with POST /api/v1/connections or fix the step's "connection".`,
-        );
-      }
-      const definition = getConnectorDefinition(record.type);
-      if (!definition)
-        throw new AppError("CONNECTION_INVALID", `Connector type "${record.type}" is not supported`);
-      const config = definition.config.parse(record.config);
-      const runtime = definition.create(record.id, {
-        ...connectorDeps,
-        tokens: store.tokens,
-      }) as ConnectorRuntime<unknown>;
-      const resolved = { id: record.id, name: record.name, config, runtime };
-      connections.set(name, resolved);
-      return resolved;
+    connection(name: string): Promise<ResolvedConnection> {
+      return cached(connections, name, async () => {
+        const record = await store.connections.getByName(name);
+        if (!record) {
+          throw new AppError(
+            "CONNECTION_NOT_FOUND",
+            `No connection named "${name}". Create it with POST /api/v1/connections or fix the step's "connection".`,
+          );
+        }
+        const definition = getConnectorDefinition(record.type);
+        if (!definition)
+          throw new AppError("CONNECTION_INVALID", `Connector type "${record.type}" is not supported`);
+        const config = definition.config.parse(record.config);
+        const runtime = definition.create(record.id, {
+          ...connectorDeps,
+          tokens: store.tokens,
+        }) as ConnectorRuntime<unknown>;
+        return { id: record.id, name: record.name, config, runtime };
+      });
     },
     /**
      * Channels of this type that own a provider account (WhatsApp: a phone number id), for a
      * webhook addressed to an account other than the receiving channel's. Usually one; several
      * only when two channels were configured with the same account.
      */
-    channelsForAccount(type: string, account: string): ResolvedChannel[] {
-      if (!byAccount) {
-        byAccount = new Map();
-        for (const record of store.channels.list()) {
-          const definition = getChannelDefinition(record.type);
-          const parsed = definition?.config.safeParse(record.config);
-          if (!definition?.account || !parsed?.success) continue;
-          const key = `${record.type}\u0000${definition.account(parsed.data)}`;
-          byAccount.set(key, [...(byAccount.get(key) ?? []), record.id]);
-        }
-      }
-      return (byAccount.get(`${type}\u0000${account}`) ?? []).map((id) => resolveChannel(id));
+    async channelsForAccount(type: string, account: string): Promise<ResolvedChannel[]> {
+      const current = byAccount ?? loadAccounts();
+      byAccount = current;
+      current.catch(() => {
+        if (byAccount === current) byAccount = null;
+      });
+      const ids = (await current).get(`${type}\u0000${account}`) ?? [];
+      return Promise.all(ids.map((id) => resolveChannel(id)));
     },
     invalidate(): void {
       byAccount = null;

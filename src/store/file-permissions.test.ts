@@ -17,9 +17,9 @@ describe("database file permissions", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const writeOnce = async (store: ReturnType<typeof openSqlite>) =>
-    store.write(() =>
-      store.run(
-        store.q.insertInto("flows").values({
+    store.write((tx) =>
+      tx.run(
+        tx.q.insertInto("flows").values({
           id: "f1",
           name: "x",
           latest_version: 1,
@@ -65,7 +65,7 @@ describe("database file permissions", () => {
     chmodSync(file, 0o666);
     const store = openSqlite({ path: file });
     await writeOnce(store);
-    expect(store.get(store.q.selectFrom("flows").select("id"))).toEqual({ id: "f1" });
+    expect(await store.get(store.q.selectFrom("flows").select("id"))).toEqual({ id: "f1" });
     expect(modeOf(file).toString(8)).toBe("600");
     await store.close();
   });

@@ -8,6 +8,7 @@ import { newId } from "../core/ids.js";
 import { createMetrics } from "../core/metrics.js";
 import { createSecretBox } from "../core/secrets.js";
 import { createPruner } from "./pruner.js";
+import type { SqliteDb } from "./sqlite.js";
 import { openStore, type Store } from "./store.js";
 
 const DAY_MS = 86_400_000;
@@ -34,7 +35,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const raw = () => store.db.db;
+// SQLite-only checks (file size, pages) on the store's own connection.
+const raw = () => (store.db as SqliteDb).raw;
 
 /** A run with `steps` step records, `messages` messages and one done effect, all at `at`. */
 function insertRun(
@@ -162,10 +164,10 @@ describe("pruner", () => {
     let writes = 0;
     let longestMs = 0;
     store.write = ((fn, options) =>
-      write(() => {
+      write(async (tx) => {
         const started = performance.now();
         try {
-          return fn();
+          return await fn(tx);
         } finally {
           writes += 1;
           longestMs = Math.max(longestMs, performance.now() - started);

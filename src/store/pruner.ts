@@ -1,6 +1,5 @@
 import type { Clock } from "../core/clock.js";
 import type { Metrics } from "../core/metrics.js";
-import { reclaimFreePages } from "./sqlite-vacuum.js";
 import type { Store } from "./store.js";
 
 /**
@@ -87,11 +86,14 @@ export function createPruner(deps: PrunerDeps) {
   let isStopped = false;
 
   /** Runs `step` batch after batch from `start` until it reports no next page. */
-  async function walk<C>(start: C, step: (cursor: C) => { next: C | null }): Promise<void> {
+  async function walk<C>(
+    start: C,
+    step: (r: Store["retention"], cursor: C) => Promise<{ next: C | null }>,
+  ): Promise<void> {
     let cursor: C | null = start;
     while (cursor !== null && !isStopped) {
       const at: C = cursor;
-      cursor = (await store.write(() => step(at), { durable: false })).next;
+      cursor = (await store.write((tx) => step(tx.retention, at), { durable: false })).next;
       await nextTurn();
     }
   }
@@ -108,21 +110,18 @@ export function createPruner(deps: PrunerDeps) {
         if (typeof v === "number" && k in total) total[k as keyof PruneSummary] += v;
       }
     };
-    const r = store.retention;
-    await walk("", (after) => tap(r.pruneRuns(historyBefore, after, batchSize), add));
-    await walk("", (after) => tap(r.pruneLooseMessages(historyBefore, after, batchSize), add));
-    await walk("", (after) => tap(r.pruneOrphanEffects(historyBefore, after, batchSize), add));
-    await walk(0, (after) => tap(r.pruneInbox(cutoffs, after, batchSize), add));
-    await walk(true, () => {
-      const done = tap(r.pruneRejected(historyBefore, batchSize), add);
+    await walk("", async (r, after) => tap(await r.pruneRuns(historyBefore, after, batchSize), add));
+    await walk("", async (r, after) => tap(await r.pruneLooseMessages(historyBefore, after, batchSize), add));
+    await walk("", async (r, after) => tap(await r.pruneOrphanEffects(historyBefore, after, batchSize), add));
+    await walk(0, async (r, after) => tap(await r.pruneInbox(cutoffs, after, batchSize), add));
+    await walk(true, async (r) => {
+      const done = tap(await r.pruneRejected(historyBefore, batchSize), add);
       return { next: done.isDone ? null : true };
     });
-    await walk("", (after) => tap(r.pruneContacts(historyBefore, after, batchSize), add));
-    // Give the freed pages back in steps of 4 MB (at 4 KB pages).
-    total.reclaimedPages = await reclaimFreePages(store.db.db, {
-      pagesPerStep: 1_024,
-      shouldStop: () => isStopped,
-    });
+    await walk("", async (r, after) => tap(await r.pruneContacts(historyBefore, after, batchSize), add));
+    // Give the freed pages back in steps of 4 MB (at 4 KB pages); only SQLite keeps them.
+    total.reclaimedPages =
+      (await store.db.reclaimSpace?.({ pagesPerStep: 1_024, shouldStop: () => isStopped })) ?? 0;
     for (const [key, labels] of Object.entries(METRIC_LABELS)) {
       const n = total[key as keyof typeof METRIC_LABELS];
       if (n > 0) pruned.inc(labels, n);

@@ -1,4 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { sql } from "kysely";
+import type { Executor } from "./db.js";
 
 /**
  * SQLite keeps the pages freed by DELETE in the file for reuse; without auto-vacuum the file
@@ -43,13 +45,19 @@ export async function reclaimFreePages(
 /**
  * Runs `fn` with SQLite overwriting what it deletes with zeros, so an erased person's bytes do
  * not linger in free pages of the file (https://www.sqlite.org/pragma.html#pragma_secure_delete).
- * Only around erasures: on every delete it would cost I/O the pruner does not need.
+ * Only around erasures: on every delete it would cost I/O the pruner does not need. A connection
+ * setting, so on SQLite's one connection it holds for the whole callback; other dialects run `fn`
+ * as it is.
  */
-export function withSecureDelete<T>(db: BetterSqlite3.Database, fn: () => T): T {
-  db.pragma("secure_delete = ON");
+export async function withSecureDelete<T>(exec: Executor, fn: () => Promise<T>): Promise<T> {
+  if (exec.dialect !== "sqlite") return fn();
+  const secureDelete = (on: boolean) => ({
+    compile: () => (on ? sql`PRAGMA secure_delete = ON` : sql`PRAGMA secure_delete = OFF`).compile(exec.q),
+  });
+  await exec.all(secureDelete(true));
   try {
-    return fn();
+    return await fn();
   } finally {
-    db.pragma("secure_delete = OFF");
+    await exec.all(secureDelete(false));
   }
 }

@@ -3,19 +3,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Executor } from "./db.js";
 import { migrations } from "./migrations.js";
-import { openSqlite, type SqliteStore } from "./sqlite.js";
+import { openSqlite, type SqliteDb } from "./sqlite.js";
 
 describe("openSqlite", () => {
   let dir: string;
   let file: string;
-  const opened: SqliteStore[] = [];
-  const open = (): SqliteStore => {
+  const opened: SqliteDb[] = [];
+  const open = (): SqliteDb => {
     const store = openSqlite({ path: file });
     opened.push(store);
     return store;
   };
-  const close = async (store: SqliteStore): Promise<void> => {
+  const close = async (store: SqliteDb): Promise<void> => {
     opened.splice(opened.indexOf(store), 1);
     await store.close();
   };
@@ -38,10 +39,10 @@ describe("openSqlite", () => {
     created_at: 1,
     updated_at: 1,
   });
-  const insertContact = (store: SqliteStore, id: string, name: string | null = null) =>
-    store.run(store.q.insertInto("contacts").values(contact(id, name)));
-  const contactIds = (store: SqliteStore): string[] =>
-    store.all(store.q.selectFrom("contacts").select("id").orderBy("id")).map((r) => r.id);
+  const insertContact = (exec: Executor, id: string, name: string | null = null) =>
+    exec.run(exec.q.insertInto("contacts").values(contact(id, name)));
+  const contactIds = async (store: SqliteDb): Promise<string[]> =>
+    (await store.all(store.q.selectFrom("contacts").select("id").orderBy("id"))).map((r) => r.id);
 
   it("commits the writes requested in one event-loop turn together, in one transaction, and resolves them all", async () => {
     const store = open();
@@ -53,9 +54,9 @@ describe("openSqlite", () => {
     const seen: Array<{ inTransaction: boolean; committedBefore: number }> = [];
     try {
       const writes = ["c1", "c2", "c3"].map((id) =>
-        store.write(() => {
-          seen.push({ inTransaction: store.db.inTransaction, committedBefore: committedCount() });
-          insertContact(store, id);
+        store.write(async (tx) => {
+          seen.push({ inTransaction: store.raw.inTransaction, committedBefore: committedCount() });
+          await insertContact(tx, id);
           return id;
         }),
       );
@@ -72,43 +73,85 @@ describe("openSqlite", () => {
     }
   });
 
+  it("runs the callbacks of a batch one after the other, each to its end before the next starts", async () => {
+    const store = open();
+    const events: string[] = [];
+    await Promise.all(
+      ["a", "b"].map((id) =>
+        store.write(async (tx) => {
+          events.push(`${id} starts`);
+          await insertContact(tx, `${id}-1`);
+          await insertContact(tx, `${id}-2`);
+          events.push(`${id} ends`);
+        }),
+      ),
+    );
+    expect(events).toEqual(["a starts", "a ends", "b starts", "b ends"]);
+    expect(await contactIds(store)).toEqual(["a-1", "a-2", "b-1", "b-2"]);
+  });
+
+  it("makes a flush that fires while a batch is still awaiting a callback wait for that batch's commit", async () => {
+    const store = open();
+    const reader = new BetterSqlite3(file, { readonly: true });
+    const committed = () =>
+      (reader.prepare("SELECT id FROM contacts ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+    try {
+      // Against the contract (a callback should await only its queries), but it must not open a
+      // second transaction on the connection: the next turn's batch waits for this one.
+      const slow = store.write(async (tx) => {
+        await insertContact(tx, "slow");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      let seenByNext: string[] = [];
+      const next = store.write(async (tx) => {
+        seenByNext = committed();
+        await insertContact(tx, "next");
+      });
+      await Promise.all([slow, next]);
+      expect(seenByNext).toEqual(["slow"]);
+      expect(committed()).toEqual(["next", "slow"]);
+    } finally {
+      reader.close();
+    }
+  });
+
   it("rejects a write whose callback throws with that error and rolls back only its own changes", async () => {
     const store = open();
     const boom = new Error("boom");
     const results = await Promise.allSettled([
-      store.write(() => insertContact(store, "kept-1")),
-      store.write(() => {
-        insertContact(store, "rolled-back-1");
-        insertContact(store, "rolled-back-2");
+      store.write((tx) => insertContact(tx, "kept-1")),
+      store.write(async (tx) => {
+        await insertContact(tx, "rolled-back-1");
+        await insertContact(tx, "rolled-back-2");
         throw boom;
       }),
-      store.write(() => insertContact(store, "kept-2")),
+      store.write((tx) => insertContact(tx, "kept-2")),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason).toBe(boom);
-    expect(contactIds(store)).toEqual(["kept-1", "kept-2"]);
+    expect(await contactIds(store)).toEqual(["kept-1", "kept-2"]);
   });
 
   it("resolves a non-durable write once committed, with its rows visible to the next read", async () => {
     const store = open();
-    const changes = await store.write(() => insertContact(store, "fast", "Ada").changes, { durable: false });
+    const changes = await store.write(async (tx) => (await insertContact(tx, "fast", "Ada")).changes, {
+      durable: false,
+    });
     expect(changes).toBe(1);
-    expect(store.get(store.q.selectFrom("contacts").select(["id", "name"]).where("id", "=", "fast"))).toEqual(
-      {
-        id: "fast",
-        name: "Ada",
-      },
-    );
+    expect(
+      await store.get(store.q.selectFrom("contacts").select(["id", "name"]).where("id", "=", "fast")),
+    ).toEqual({ id: "fast", name: "Ada" });
   });
 
   it("keeps written data after the file is closed and opened again", async () => {
     const first = open();
-    await first.write(() => insertContact(first, "durable-1", "Grace"));
-    await first.write(() => insertContact(first, "replayable", "Linus"), { durable: false });
+    await first.write((tx) => insertContact(tx, "durable-1", "Grace"));
+    await first.write((tx) => insertContact(tx, "replayable", "Linus"), { durable: false });
     await close(first);
 
     const second = open();
-    expect(second.all(second.q.selectFrom("contacts").select(["id", "name"]).orderBy("id"))).toEqual([
+    expect(await second.all(second.q.selectFrom("contacts").select(["id", "name"]).orderBy("id"))).toEqual([
       { id: "durable-1", name: "Grace" },
       { id: "replayable", name: "Linus" },
     ]);
@@ -116,12 +159,12 @@ describe("openSqlite", () => {
 
   it("commits a write requested just before close", async () => {
     const first = open();
-    const pending = first.write(() => insertContact(first, "last-moment"));
+    const pending = first.write((tx) => insertContact(tx, "last-moment"));
     await close(first);
     await expect(pending).resolves.toMatchObject({ changes: 1 });
 
     const second = open();
-    expect(contactIds(second)).toEqual(["last-moment"]);
+    expect(await contactIds(second)).toEqual(["last-moment"]);
   });
 
   it("binds a statement's named arguments to the right placeholders, whatever the order they are given in", async () => {
@@ -146,12 +189,12 @@ describe("openSqlite", () => {
         .where("channel_id", "=", p("channel")),
     );
 
-    await store.write(() => {
-      insert.run({ at: 7, name: "Ada", address: "a-1", channel: "ch_1", id: "ct_1" });
-      insert.run({ name: "Bob", id: "ct_2", at: 8, channel: "ch_2", address: "a-1" });
+    await store.write(async () => {
+      await insert.run({ at: 7, name: "Ada", address: "a-1", channel: "ch_1", id: "ct_1" });
+      await insert.run({ name: "Bob", id: "ct_2", at: 8, channel: "ch_2", address: "a-1" });
     });
 
-    expect(byAddress.get({ channel: "ch_2", address: "a-1" })).toEqual({
+    expect(await byAddress.get({ channel: "ch_2", address: "a-1" })).toEqual({
       id: "ct_2",
       channel_id: "ch_2",
       address: "a-1",
@@ -160,7 +203,7 @@ describe("openSqlite", () => {
       created_at: 8,
       updated_at: 8,
     });
-    expect(byAddress.all({ address: "a-1", channel: "ch_1" })).toEqual([
+    expect(await byAddress.all({ address: "a-1", channel: "ch_1" })).toEqual([
       {
         id: "ct_1",
         channel_id: "ch_1",
@@ -171,7 +214,7 @@ describe("openSqlite", () => {
         updated_at: 7,
       },
     ]);
-    expect(byAddress.get({ address: "a-1", channel: "ch_3" })).toBeUndefined();
+    expect(await byAddress.get({ address: "a-1", channel: "ch_3" })).toBeUndefined();
   });
 
   it("returns the statement built first for a key without building it again", () => {
@@ -187,7 +230,7 @@ describe("openSqlite", () => {
     expect(built).toEqual(["first"]);
   });
 
-  it("throws a clear error naming a statement argument that is missing", () => {
+  it("rejects with a clear error naming a statement argument that is missing", async () => {
     const store = open();
     const byAddress = store.statement("test.contacts.byAddress", (p) =>
       store.q
@@ -196,28 +239,30 @@ describe("openSqlite", () => {
         .where("channel_id", "=", p("channel"))
         .where("address", "=", p("address")),
     );
-    expect(() => byAddress.get({ channel: "ch_1" })).toThrow('statement argument "address" is missing');
-    expect(() => byAddress.all()).toThrow('statement argument "channel" is missing');
+    await expect(byAddress.get({ channel: "ch_1" })).rejects.toThrow(
+      'statement argument "address" is missing',
+    );
+    await expect(byAddress.all()).rejects.toThrow('statement argument "channel" is missing');
   });
 
-  it("refuses run() on a statement that returns rows", () => {
+  it("refuses run() on a statement that returns rows", async () => {
     const store = open();
     const select = store.statement("test.contacts.byId", (p) =>
       store.q.selectFrom("contacts").selectAll().where("id", "=", p("id")),
     );
-    expect(() => select.run({ id: "ct_1" })).toThrow("run() on a query that returns rows");
+    await expect(select.run({ id: "ct_1" })).rejects.toThrow("run() on a query that returns rows");
   });
 
   it("applies each migration once, also when the same file is opened again", async () => {
     const first = open();
     await close(first);
     const second = open();
-    const rows = second.all(
+    const rows = await second.all(
       second.q.selectFrom("schema_migrations").select(["version", "name"]).orderBy("version"),
     );
     expect(rows).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
     expect(rows.length).toBeGreaterThan(0);
     // The schema is really there: a table from the first migration accepts rows.
-    expect(insertContact(second, "after-reopen").changes).toBe(1);
+    expect((await insertContact(second, "after-reopen")).changes).toBe(1);
   });
 });

@@ -10,82 +10,40 @@ import {
 } from "kysely";
 import { startCheckpointer } from "./checkpointer.js";
 import type { Database } from "./database.js";
+import {
+  type Compilable,
+  compileStatement,
+  type Db,
+  type Executor,
+  type Param,
+  type Statement,
+} from "./db.js";
 import { migrations } from "./migrations.js";
-import { enableIncrementalAutoVacuum } from "./sqlite-vacuum.js";
-import { createWriteBatcher, type WriteOptions } from "./write-batcher.js";
-
-export type { WriteOptions } from "./write-batcher.js";
+import { enableIncrementalAutoVacuum, reclaimFreePages } from "./sqlite-vacuum.js";
+import { createWriteBatcher } from "./write-batcher.js";
 
 /**
- * The embedded store: one SQLite file in WAL mode. Queries are built with Kysely (typed) and
- * executed synchronously by better-sqlite3, so a group of writes can run inside one
- * transaction without yielding. Writes go through `write()`, which batches every write
- * requested in the same event-loop turn into a single commit ("group commit"): one fsync
- * acknowledges many webhooks. This is what lets durable acks reach thousands per second.
+ * The embedded store: one SQLite file in WAL mode, behind the `Db` interface of `db.ts`. Queries
+ * are built with Kysely (typed) and run by better-sqlite3, whose calls are synchronous: the
+ * promises this returns are already settled, so a write's callback holds the connection for
+ * microtasks only. Writes go through `write()`, which batches every write requested in the same
+ * event-loop turn into a single commit ("group commit"): one fsync acknowledges many webhooks.
+ * This is what lets durable acks reach thousands per second.
  */
 export type Sql = BetterSqlite3.Database;
 
-export interface SqliteStore {
-  /** Typed query builder; build with it, then run with `all/get/run`. */
-  q: Kysely<Database>;
-  all<R>(query: { compile(): CompiledQuery<R> }): R[];
-  get<R>(query: { compile(): CompiledQuery<R> }): R | undefined;
-  run(query: { compile(): CompiledQuery<unknown> }): { changes: number; lastInsertRowid: number | bigint };
+export interface SqliteDb extends Db {
+  readonly dialect: "sqlite";
   /**
-   * Runs `fn` inside a transaction shared with other writes of this turn and resolves after
-   * the COMMIT is durable. If `fn` throws, only its own changes roll back (savepoint).
+   * The connection itself, for SQLite-only maintenance and tests inside `store/` (never outside:
+   * callers get what they need as a method here).
    */
-  write<T>(fn: () => T, options?: WriteOptions): Promise<T>;
+  readonly raw: Sql;
   /**
-   * A typed query built and compiled once, then run many times with named arguments:
-   * `statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id")))`
-   * then `.get({ id })`. Building and compiling a Kysely query costs ~20 µs; the hot path runs
-   * a dozen queries per message, so the repositories on it use this.
+   * Gives free pages back to the file system (incremental auto-vacuum), `pagesPerStep` at a time
+   * with a turn of the event loop in between; returns how many it gave back.
    */
-  statement<R>(key: string, build: (p: Param) => { compile(): CompiledQuery<R> }): Statement<R>;
-  close(): Promise<void>;
-  readonly db: Sql;
-}
-
-/** Marks a named argument inside a query built for `statement()`. */
-export type Param = (name: string) => never;
-
-export type Args = Record<string, unknown>;
-
-export interface Statement<R> {
-  get(args?: Args): R | undefined;
-  all(args?: Args): R[];
-  run(args?: Args): { changes: number; lastInsertRowid: number | bigint };
-}
-
-const PARAM_PREFIX = "\u0000tern-param:";
-
-function compileStatement<R>(db: Sql, build: (p: Param) => { compile(): CompiledQuery<R> }): Statement<R> {
-  const compiled = build(((name: string) => `${PARAM_PREFIX}${name}`) as Param).compile();
-  type Slot = { kind: "arg"; name: string } | { kind: "const"; value: unknown };
-  const slots = (compiled.parameters as unknown[]).map(
-    (value): Slot =>
-      typeof value === "string" && value.startsWith(PARAM_PREFIX)
-        ? { kind: "arg", name: value.slice(PARAM_PREFIX.length) }
-        : { kind: "const", value },
-  );
-  const stmt = db.prepare(compiled.sql);
-  const bind = (args: Args = {}) =>
-    slots.map((slot) => {
-      if (slot.kind === "const") return slot.value;
-      if (!(slot.name in args)) throw new Error(`statement argument "${slot.name}" is missing`);
-      return args[slot.name];
-    });
-  const returnsRows = stmt.reader;
-  return {
-    get: (args) => stmt.get(...bind(args)) as R | undefined,
-    all: (args) => stmt.all(...bind(args)) as R[],
-    run: (args) => {
-      if (returnsRows) throw new Error("run() on a query that returns rows");
-      const r = stmt.run(...bind(args));
-      return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
-    },
-  };
+  reclaimSpace(options: { pagesPerStep: number; shouldStop(): boolean }): Promise<number>;
 }
 
 export interface OpenOptions {
@@ -110,7 +68,7 @@ function ensureOwnerOnly(file: string): void {
   }
 }
 
-export function openSqlite(options: OpenOptions): SqliteStore {
+export function openSqlite(options: OpenOptions): SqliteDb {
   ensureOwnerOnly(options.path);
   const db = new BetterSqlite3(options.path);
   db.pragma("journal_mode = WAL");
@@ -137,52 +95,76 @@ export function openSqlite(options: OpenOptions): SqliteStore {
     },
   });
 
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepared = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string): BetterSqlite3.Statement => {
-    let stmt = statements.get(sql);
+    let stmt = prepared.get(sql);
     if (!stmt) {
       stmt = db.prepare(sql);
-      statements.set(sql, stmt);
+      prepared.set(sql, stmt);
     }
     return stmt;
   };
   const params = (c: CompiledQuery<unknown>) => c.parameters as unknown[];
   const statementsByKey = new Map<string, Statement<unknown>>();
 
-  const batcher = createWriteBatcher(db, options.synchronous === "NORMAL" ? null : `${options.path}-wal`);
+  const toStatement = <R>(build: (p: Param) => Compilable<R>): Statement<R> => {
+    const { sql, bind } = compileStatement(build);
+    const stmt = prepare(sql);
+    const returnsRows = stmt.reader;
+    // async: a bind or SQLite error becomes a rejection, as it would be on PostgreSQL.
+    return {
+      get: async (args) => stmt.get(...bind(args)) as R | undefined,
+      all: async (args) => stmt.all(...bind(args)) as R[],
+      run: async (args) => {
+        if (returnsRows) throw new Error("run() on a query that returns rows");
+        return { changes: stmt.run(...bind(args)).changes };
+      },
+    };
+  };
 
-  return {
+  // The transaction handle of a write is this object itself: one connection, one transaction.
+  const self: SqliteDb = {
+    dialect: "sqlite",
     q,
-    db,
-    all<R>(query: { compile(): CompiledQuery<R> }) {
+    raw: db,
+    async all<R>(query: Compilable<R>) {
       const c = query.compile();
       return prepare(c.sql).all(...params(c)) as R[];
     },
-    get<R>(query: { compile(): CompiledQuery<R> }) {
+    async get<R>(query: Compilable<R>) {
       const c = query.compile();
       return prepare(c.sql).get(...params(c)) as R | undefined;
     },
-    run(query) {
+    async run(query) {
       const c = query.compile();
-      const r = prepare(c.sql).run(...params(c));
-      return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+      return { changes: prepare(c.sql).run(...params(c)).changes };
     },
-    write: batcher.write,
-    statement<R>(key: string, build: (p: Param) => { compile(): CompiledQuery<R> }): Statement<R> {
+    statement<R>(key: string, build: (p: Param) => Compilable<R>): Statement<R> {
       let stmt = statementsByKey.get(key) as Statement<R> | undefined;
       if (!stmt) {
-        stmt = compileStatement(db, build);
+        stmt = toStatement(build);
         statementsByKey.set(key, stmt as Statement<unknown>);
       }
       return stmt;
     },
+    write: (fn, writeOptions) => batcher.write(fn, writeOptions),
+    async ping() {
+      prepare("SELECT 1").get();
+    },
+    reclaimSpace: (reclaim) => reclaimFreePages(db, reclaim),
     async close() {
-      batcher.flushNow();
+      await batcher.flushNow();
       await checkpointer.stop();
       batcher.close();
       db.close();
     },
   };
+  const batcher = createWriteBatcher<Executor>(
+    db,
+    self,
+    options.synchronous === "NORMAL" ? null : `${options.path}-wal`,
+  );
+  return self;
 }
 
 function migrate(db: Sql): void {

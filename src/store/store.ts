@@ -1,14 +1,30 @@
 import type { SecretBox } from "../core/secrets.js";
-import { createContactRepo } from "./repos/contact-repo.js";
-import { createEffectRepo } from "./repos/effect-repo.js";
-import { createFlowRepo } from "./repos/flow-repo.js";
-import { createInboxRepo } from "./repos/inbox-repo.js";
-import { createIntegrationRepo } from "./repos/integration-repo.js";
-import { createRejectedEventRepo } from "./repos/rejected-event-repo.js";
-import { createRetentionRepo } from "./repos/retention-repo.js";
-import { createRunRepo } from "./repos/run-repo.js";
-import { createTokenRepo } from "./repos/token-repo.js";
+import type { Db, Dialect, WriteOptions } from "./db.js";
+import { createRepos, type Repos } from "./repos/index.js";
 import { openSqlite } from "./sqlite.js";
+
+export type { Repos } from "./repos/index.js";
+
+/** What a store's database offers beyond `Db`: maintenance only one dialect needs. */
+export interface StoreDb extends Db {
+  /** SQLite: gives pages freed by pruning back to the file system (incremental auto-vacuum). */
+  reclaimSpace?(options: { pagesPerStep: number; shouldStop(): boolean }): Promise<number>;
+}
+
+/** The database and every repository on it. Callers never see SQL nor the driver. */
+export interface Store extends Repos {
+  readonly dialect: Dialect;
+  readonly db: StoreDb;
+  /**
+   * Runs `fn` in one transaction with the repositories bound to it (`tx.runs.saveStep(...)`) and
+   * resolves after its COMMIT (durable unless `durable: false`). `fn` awaits only `tx`'s queries:
+   * no network, no other store (see `Db.write`).
+   */
+  write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /** Throws when the database does not answer (`/readyz`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Opens the embedded database and wires every repository to it. */
 export function openStore(options: {
@@ -16,30 +32,20 @@ export function openStore(options: {
   box: SecretBox;
   synchronous?: "FULL" | "NORMAL";
   autoVacuum?: "incremental" | "none";
-}) {
+}): Store {
   const db = openSqlite({
     path: options.path,
     synchronous: options.synchronous,
     autoVacuum: options.autoVacuum,
   });
+  // One connection: a write's transaction is the database itself, so it gets the same set.
+  const repos = createRepos(db, options.box, db);
   return {
+    ...repos,
+    dialect: db.dialect,
     db,
-    write: db.write,
-    connections: createIntegrationRepo(db, options.box, "connections"),
-    channels: createIntegrationRepo(db, options.box, "channels"),
-    tokens: createTokenRepo(db, options.box),
-    flows: createFlowRepo(db),
-    inbox: createInboxRepo(db),
-    rejectedEvents: createRejectedEventRepo(db),
-    contacts: createContactRepo(db),
-    runs: createRunRepo(db),
-    effects: createEffectRepo(db),
-    retention: createRetentionRepo(db),
-    /** Throws when the database does not answer (`/readyz`). */
-    ping: (): void => {
-      db.db.prepare("SELECT 1").get();
-    },
+    write: (fn, writeOptions) => db.write(() => fn(repos), writeOptions),
+    ping: () => db.ping(),
     close: () => db.close(),
   };
 }
-export type Store = ReturnType<typeof openStore>;

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, openSync } from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
+import type { WriteOptions } from "./db.js";
 
 /**
  * Group commit: every write requested in the same event-loop turn runs in one transaction
@@ -7,24 +8,19 @@ import type BetterSqlite3 from "better-sqlite3";
  * COMMIT. Durable writes are answered after an fdatasync of the WAL on libuv's thread pool
  * (at most one in flight; commits landing meanwhile ride on the next one), replayable ones
  * right after the COMMIT. See README.md in this folder.
+ *
+ * Callbacks are async (one interface with PostgreSQL) but on SQLite they await only queries that
+ * resolve at once, so a batch holds the connection for microtasks only. Each callback is awaited
+ * before the next one starts: savepoints nest on one connection and must not interleave.
  */
-export interface WriteOptions {
-  /**
-   * false: resolve once committed (visible, and safe from a process crash) without waiting for
-   * the fsync. Only for writes that can be replayed from durable data after a power cut, such
-   * as run progress between two effects.
-   */
-  durable?: boolean;
-}
-
-interface PendingWrite {
+interface PendingWrite<X> {
   isDurable: boolean;
-  fn: () => unknown;
+  fn: (tx: X) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string | null) {
+export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath: string | null) {
   let walFd: number | null = null;
   // At most one fdatasync in flight. Commits that land while it runs wait for the next one,
   // which covers all of them: under load one fsync acknowledges hundreds of commits instead of
@@ -51,8 +47,11 @@ export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string |
     nextRound.push(done);
     startRound();
   };
-  let queue: PendingWrite[] = [];
+  let queue: PendingWrite<X>[] = [];
   let scheduled = false;
+  // The batch being run, if any: a flush fired meanwhile (a callback awaiting more than SQLite,
+  // or close()) waits for it instead of opening a second transaction on the same connection.
+  let running: Promise<void> | null = null;
   // Prepared once: db.exec() would re-parse these for every write in every batch.
   const begin = db.prepare("BEGIN IMMEDIATE");
   const commit = db.prepare("COMMIT");
@@ -60,18 +59,14 @@ export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string |
   const release = db.prepare("RELEASE w");
   const rollbackTo = db.prepare("ROLLBACK TO w");
 
-  const flushNow = (): void => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
+  const runBatch = async (batch: PendingWrite<X>[]): Promise<void> => {
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
       begin.run();
       for (const item of batch) {
         savepoint.run();
         try {
-          outcomes.push({ ok: true, value: item.fn() });
+          outcomes.push({ ok: true, value: await item.fn(tx) });
           release.run();
         } catch (error) {
           rollbackTo.run();
@@ -87,7 +82,7 @@ export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string |
     }
     // The commit is in the WAL (safe from a process crash). Writes that must survive a power
     // cut are answered once it is on disk; replayable ones right away.
-    const settle = (item: PendingWrite, i: number, error: Error | null) => {
+    const settle = (item: PendingWrite<X>, i: number, error: Error | null) => {
       const outcome = outcomes[i];
       if (error) item.reject(error);
       else if (outcome?.ok) item.resolve(outcome.value);
@@ -105,7 +100,20 @@ export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string |
     }
   };
 
-  const write = <T>(fn: () => T, options: WriteOptions = {}): Promise<T> =>
+  /** Runs what is queued now, after the batch in progress (if any). Resolves once committed. */
+  const flushNow = async (): Promise<void> => {
+    scheduled = false;
+    while (running) await running;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    running = runBatch(batch).finally(() => {
+      running = null;
+    });
+    await running;
+  };
+
+  const write = <T>(fn: (tx: X) => Promise<T>, options: WriteOptions = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({
         fn,
@@ -116,7 +124,7 @@ export function createWriteBatcher(db: BetterSqlite3.Database, walPath: string |
       if (!scheduled) {
         scheduled = true;
         // setImmediate runs after pending I/O callbacks: requests that arrived together commit together.
-        setImmediate(flushNow);
+        setImmediate(() => void flushNow());
       }
     });
 

@@ -25,21 +25,21 @@ describe("bad input gets a clear error and changes nothing", () => {
     const res = await post(body, { "x-hub-signature-256": signWebhook(body, "not-the-app-secret") });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CHANNEL_SIGNATURE_INVALID");
-    expect(stack.tern.store.inbox.count()).toBe(0);
-    expect(stack.tern.store.contacts.list()).toHaveLength(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.contacts.list()).toHaveLength(0);
   });
 
   it("rejects a webhook without a signature, storing nothing", async () => {
     const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
     expect((await post(body, {})).status).toBe(401);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
   it("rejects a body tampered with after signing", async () => {
     const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
     const signature = signWebhook(body, stack.sandbox.wa.config.appSecret);
     expect((await post(body.replace("hi", "yo"), { "x-hub-signature-256": signature })).status).toBe(401);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
   it("answers malformed JSON (correctly signed) with 400", async () => {
@@ -49,7 +49,7 @@ describe("bad input gets a clear error and changes nothing", () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CHANNEL_PAYLOAD_INVALID");
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
   it("answers an unknown channel id with 404", async () => {
@@ -60,7 +60,7 @@ describe("bad input gets a clear error and changes nothing", () => {
       body,
     });
     expect(res.status).toBe(404);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
   it("answers Meta's verification handshake only with the right verify token", async () => {
@@ -81,7 +81,7 @@ describe("bad input gets a clear error and changes nothing", () => {
     flow.steps[2].type = "salesforce.create";
     delete flow.steps[2].object;
     flow.steps[3].text = "{{ vars.name ";
-    const before = stack.tern.store.flows.list().length;
+    const before = (await stack.tern.store.flows.list()).length;
     const res = await stack.http("POST", "/api/v1/flows", flow);
     expect(res.status).toBe(422);
     const body = (await res.json()) as {
@@ -92,7 +92,7 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(paths).toContain("$.steps[0].next");
     expect(paths).toContain("$.steps[2].object");
     expect(paths).toContain("$.steps[3].text");
-    expect(stack.tern.store.flows.list().length).toBe(before);
+    expect((await stack.tern.store.flows.list()).length).toBe(before);
 
     const validate = await stack.http("POST", "/api/v1/flows/validate", flow);
     expect(validate.status).toBe(200);

@@ -31,7 +31,8 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     await stack.close();
   });
 
-  const contactNamed = (name: string) => stack.tern.store.contacts.list().find((c) => c.name === name);
+  const contactNamed = async (name: string) =>
+    (await stack.tern.store.contacts.list()).find((c) => c.name === name);
 
   /** A finished conversation (with a Lead), then a second one left waiting, then a rejected item. */
   async function personWithHistory(from: string, name: string) {
@@ -57,13 +58,13 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
   it("leaves no message, run, inbox row, rejected item or identity of that person, and keeps everyone else's", async () => {
     const ada = await personWithHistory("4915123450001", "Ada Erasable");
     await personWithHistory("4915123450002", "Grace Staying");
-    const adaContact = contactNamed("Ada Erasable");
+    const adaContact = await contactNamed("Ada Erasable");
     expect(adaContact).toBeDefined();
     const needles = ["4915123450001", "Ada Erasable"];
     expect(rowsMentioning(stack, needles).map((r) => r.table)).toEqual(
       expect.arrayContaining(["contacts", "messages", "runs", "run_steps", "inbox", "rejected_events"]),
     );
-    const runs = stack.tern.store.runs.list({ contactId: adaContact!.id });
+    const runs = await stack.tern.store.runs.list({ contactId: adaContact!.id });
     expect(runs.map((r) => r.status).sort()).toEqual(["completed", "waiting"]);
     const graceBefore = rowsMentioning(stack, ["4915123450002"]).length;
 
@@ -73,8 +74,8 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
 
     expect(rowsMentioning(stack, needles)).toEqual([]);
     for (const run of runs) {
-      expect(stack.tern.store.runs.get(run.id)).toBeUndefined();
-      expect(stack.tern.store.runs.steps(run.id)).toEqual([]);
+      expect(await stack.tern.store.runs.get(run.id)).toBeUndefined();
+      expect(await stack.tern.store.runs.steps(run.id)).toEqual([]);
     }
     const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
     const effectsLeft = runs.flatMap((run) =>
@@ -126,7 +127,7 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
 
   it("answers malformed erasure requests with a clear error and changes nothing", async () => {
     await personWithHistory("4915123450004", "Kept Safe");
-    const contact = contactNamed("Kept Safe")!;
+    const contact = (await contactNamed("Kept Safe"))!;
     const before = rowsMentioning(stack, ["4915123450004"]).length;
     const cases: Array<[string, string, unknown, number, string?]> = [
       ["DELETE", "/api/v1/contacts/ct_unknown0000000000", undefined, 404, "NOT_FOUND"],
@@ -151,6 +152,6 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     const anonymous = await fetch(`${stack.tern.url}/api/v1/contacts/${contact.id}`, { method: "DELETE" });
     expect(anonymous.status).toBe(401);
     expect(rowsMentioning(stack, ["4915123450004"])).toHaveLength(before);
-    expect(stack.tern.store.contacts.get(contact.id)).toBeDefined();
+    expect(await stack.tern.store.contacts.get(contact.id)).toBeDefined();
   });
 });

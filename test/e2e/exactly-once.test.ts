@@ -38,10 +38,10 @@ describe("provider redeliveries never duplicate anything", () => {
     expect(stack.sandbox.sf.createRequests).toBe(1);
     expect(customer.received().map((m) => m.text)).toHaveLength(3);
     expect(stack.sandbox.wa.sent).toHaveLength(3);
-    const runs = stack.tern.store.runs.list({});
+    const runs = await stack.tern.store.runs.list({});
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe("completed");
-    expect(stack.tern.store.inbox.count()).toBe(3);
+    expect(await stack.tern.store.inbox.count()).toBe(3);
   });
 
   it("keeps each conversation's messages in order while many conversations run at once", async () => {

@@ -59,11 +59,11 @@ describe("a WhatsApp conversation becomes a Salesforce Lead", () => {
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "447700900123");
     await customer.say("hello");
     await customer.waitForReplies(1);
-    const contactId = await eventually(() => stack.tern.store.contacts.list()[0]?.id);
-    const delivered = await eventually(() =>
-      stack.tern.store.contacts
-        .messages(contactId)
-        .find((m) => m.direction === "out" && m.status === "delivered"),
+    const contactId = await eventually(async () => (await stack.tern.store.contacts.list())[0]?.id);
+    const delivered = await eventually(async () =>
+      (await stack.tern.store.contacts.messages(contactId)).find(
+        (m) => m.direction === "out" && m.status === "delivered",
+      ),
     );
     expect(delivered.providerMessageId).toBe(stack.sandbox.wa.sent[0]!.wamid);
   });

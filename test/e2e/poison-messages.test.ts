@@ -93,7 +93,7 @@ async function store(h: Harness, events: InboundMessage[]): Promise<string> {
   const { store: s } = h.tern;
   // A lane that is still running would drain the new rows itself.
   await h.tern.worker.idle();
-  const [key] = await s.write(() => s.inbox.ingest(h.setup.channelId, events, Date.now()));
+  const [key] = await s.write((tx) => tx.inbox.ingest(h.setup.channelId, events, Date.now()));
   return key!;
 }
 
@@ -121,14 +121,14 @@ describe("a message whose processing fails permanently", () => {
     h.tern.worker.notify([key]);
     await h.tern.worker.idle();
 
-    const [rejected, ...more] = h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
+    const [rejected, ...more] = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
     expect(more).toEqual([]);
     expect(rejected).toMatchObject({
       reason: "processing_failed",
       path: expect.stringMatching(/^inbox\/\d+$/),
     });
     expect(rejected!.detail).toMatch(/^INTERNAL: Unexpected error: /);
-    expect(h.tern.store.inbox.nextPending(key)).toBeUndefined();
+    expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
     // Logged once, at error, with the stack of what threw.
     const logged = h.logs.filter((l) => l.msg === "message dead-lettered: processing failed");
     expect(logged).toHaveLength(1);
@@ -147,7 +147,7 @@ describe("a message whose processing fails permanently", () => {
     const customer = createCustomer(h.sandbox, h.setup.webhookUrl, "16315551182");
     await customer.say("Hi");
     await customer.waitForReplies(1);
-    const run = h.tern.store.runs.activeFor(conversationKey(h.setup.channelId, customer.from))!;
+    const run = (await h.tern.store.runs.activeFor(conversationKey(h.setup.channelId, customer.from)))!;
 
     // Stored, then the channel is deleted before the worker got to them.
     const key = await store(h, [textMessage(customer.from, "Ada"), textMessage(customer.from, "Again")]);
@@ -159,15 +159,15 @@ describe("a message whose processing fails permanently", () => {
     h.tern.worker.notify([key]);
     await h.tern.worker.idle();
 
-    expect(h.tern.store.inbox.nextPending(key)).toBeUndefined();
-    const rejected = h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
+    expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
+    const rejected = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
     expect(rejected.map((r) => [r.reason, r.detail.split(":")[0]])).toEqual([
       ["processing_failed", "CHANNEL_NOT_FOUND"],
       ["processing_failed", "CHANNEL_NOT_FOUND"],
     ]);
     // The run that waited on the channel cannot go on: it is failed, not left to block its conversation.
-    expect(h.tern.store.runs.get(run.id)).toMatchObject({ status: "failed" });
-    expect(h.tern.store.runs.get(run.id)!.state.error).toMatchObject({ code: "CHANNEL_NOT_FOUND" });
+    expect(await h.tern.store.runs.get(run.id)).toMatchObject({ status: "failed" });
+    expect((await h.tern.store.runs.get(run.id))!.state.error).toMatchObject({ code: "CHANNEL_NOT_FOUND" });
     expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="CHANNEL_NOT_FOUND"} 2');
     expect(h.logs.filter((l) => l.msg === "conversation lane failed")).toEqual([]);
   });
@@ -182,13 +182,13 @@ describe("a message whose processing fails permanently", () => {
     await h.restart();
     const replies = await customer.waitForReplies(2);
     expect(replies[1]!.text).toContain("Thanks Ada Lovelace! Which company");
-    await eventually(() => h!.tern.store.inbox.nextPending(key) === undefined);
-    expect(h.tern.store.rejectedEvents.list(h.setup.channelId, 10)).toHaveLength(1);
+    await eventually(async () => (await h!.tern.store.inbox.nextPending(key)) === undefined);
+    expect(await h.tern.store.rejectedEvents.list(h.setup.channelId, 10)).toHaveLength(1);
 
     // And it stays so: another restart has nothing left to fail on.
     await h.restart();
     await h.tern.worker.idle();
-    expect(h.tern.store.rejectedEvents.list(h.setup.channelId, 10)).toHaveLength(1);
+    expect(await h.tern.store.rejectedEvents.list(h.setup.channelId, 10)).toHaveLength(1);
     expect(customer.received()).toHaveLength(2);
   });
 });

@@ -80,12 +80,12 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     expect(summary.inboxDeleted).toBe(4);
 
     // Left: the old waiting run and the recent one.
-    expect(stack.tern.store.runs.list({}).map((r) => r.status)).toEqual(["waiting", "waiting"]);
-    const doneContact = stack.tern.store.contacts.list().find((c) => c.name === "Old Finished");
+    expect((await stack.tern.store.runs.list({})).map((r) => r.status)).toEqual(["waiting", "waiting"]);
+    const doneContact = (await stack.tern.store.contacts.list()).find((c) => c.name === "Old Finished");
     expect(doneContact).toBeUndefined();
-    const waitingContact = stack.tern.store.contacts.list().find((c) => c.name === "Old Waiting");
+    const waitingContact = (await stack.tern.store.contacts.list()).find((c) => c.name === "Old Waiting");
     // The waiting run's transcript is intact: its messages belong to a run that is kept.
-    expect(stack.tern.store.contacts.messages(waitingContact!.id).map((m) => m.text)).toHaveLength(2);
+    expect((await stack.tern.store.contacts.messages(waitingContact!.id)).map((m) => m.text)).toHaveLength(2);
     const after = rowCounts(stack);
     expect(after.rejected_events).toBe(0);
     expect(after.inbox).toBe(1);
@@ -125,13 +125,13 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     // Meta redelivers the first message days later: still a duplicate, nothing runs again.
     expect((await customer.say("hi", first.id)).status).toBe(200);
     await stack.tern.worker.idle();
-    expect(stack.tern.store.runs.list({})).toHaveLength(0);
+    expect(await stack.tern.store.runs.list({})).toHaveLength(0);
     expect(customer.received()).toHaveLength(3);
     expect(stack.sandbox.sf.records("Lead")).toHaveLength(1);
 
     clock.advance(6 * DAY_MS);
     expect((await stack.tern.pruner.runOnce()).inboxDeleted).toBe(3);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
   it("keeps everything with TERN_RETENTION_DAYS=off", async () => {

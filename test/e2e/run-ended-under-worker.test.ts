@@ -46,9 +46,9 @@ describe("a run ended while a step is in memory", () => {
 
   const endRun = async (s: Stack, from: string): Promise<string> => {
     const { store } = s.tern;
-    const run = store.runs.activeFor(conversationKey(s.setup.channelId, from));
+    const run = await store.runs.activeFor(conversationKey(s.setup.channelId, from));
     expect(run).toBeDefined();
-    expect(await store.write(() => store.runs.end(run!.id, Date.now()))).toBe(true);
+    expect(await store.write((tx) => tx.runs.end(run!.id, Date.now()))).toBe(true);
     return run!.id;
   };
 
@@ -69,10 +69,10 @@ describe("a run ended while a step is in memory", () => {
 
     expect(sandbox.sf.records("Lead")).toHaveLength(0);
     expect(customer.received()).toHaveLength(2);
-    const run = tern.store.runs.get(runId)!;
+    const run = (await tern.store.runs.get(runId))!;
     expect(run.status).toBe("ended");
     expect(run.state.status).toBe("ended");
-    expect(tern.store.runs.steps(runId).map((s) => s.stepId)).not.toContain("create_lead");
+    expect((await tern.store.runs.steps(runId)).map((s) => s.stepId)).not.toContain("create_lead");
   });
 
   it("sends no confirmation after the run was ended while its Lead was being created, and the run stays ended", async () => {
@@ -94,13 +94,13 @@ describe("a run ended while a step is in memory", () => {
     // The create had left before the end (it cannot be called back); nothing after it happens.
     expect(sandbox.sf.records("Lead")).toHaveLength(1);
     expect(customer.received()).toHaveLength(2);
-    const run = tern.store.runs.get(runId)!;
+    const run = (await tern.store.runs.get(runId))!;
     expect(run.status).toBe("ended");
     expect(run.state.status).toBe("ended");
-    expect(tern.store.runs.steps(runId).map((s) => s.stepId)).not.toContain("confirm");
+    expect((await tern.store.runs.steps(runId)).map((s) => s.stepId)).not.toContain("confirm");
     // The message that the ended run took is not left pending to start another run.
     expect(
-      tern.store.inbox.nextPending(conversationKey(stack.setup.channelId, customer.from)),
+      await tern.store.inbox.nextPending(conversationKey(stack.setup.channelId, customer.from)),
     ).toBeUndefined();
   });
 
@@ -123,18 +123,18 @@ describe("a run ended while a step is in memory", () => {
       builtIn.wa.holdResponses();
       expect((await api("POST", "/sandbox/messages", { from: "15550000002", text: "Hi" })).status).toBe(202);
       await builtIn.wa.waitForSent((m) => m.to === "15550000002");
-      const run = await eventually(() => tern.store.runs.list({ status: "running" })[0]);
+      const run = await eventually(async () => (await tern.store.runs.list({ status: "running" }))[0]);
 
       // Step 1 of "Connect the real thing": the sandbox retires its rows and ends its runs in
       // the same write, then stops its simulator, which answers the held send.
       expect((await createConnection(api, org, "salesforce")).status).toBe(201);
       await tern.worker.idle();
 
-      const after = tern.store.runs.get(run.id)!;
+      const after = (await tern.store.runs.get(run.id))!;
       expect(after.status).toBe("ended");
       expect(after.state.status).toBe("ended");
       expect(after.timeoutAt).toBeNull();
-      expect(tern.store.runs.steps(run.id)).toEqual([]);
+      expect(await tern.store.runs.steps(run.id)).toEqual([]);
       expect(org.sf.records("Lead")).toHaveLength(0);
     } finally {
       await tern.close();

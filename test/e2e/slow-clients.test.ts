@@ -38,7 +38,7 @@ describe("a client that trickles bytes cannot hold a connection", () => {
     const { answer, heldMs } = await stall(tern.url, `${head}{"object":`);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(heldMs).toBeLessThan(5_000);
-    expect(tern.store.inbox.count()).toBe(0);
+    expect(await tern.store.inbox.count()).toBe(0);
   });
 
   it("closes a request whose headers never finish", async () => {

@@ -40,7 +40,9 @@ describe("questions that wait, time out and validate", () => {
     await customer.waitForReplies(1);
     const replies = await customer.waitForReplies(2, 5_000);
     expect(replies[1]!.text).toBe("No answer, no problem. Bye!");
-    const run = await eventually(() => stack.tern.store.runs.list({}).find((r) => r.status === "completed"));
+    const run = await eventually(async () =>
+      (await stack.tern.store.runs.list({})).find((r) => r.status === "completed"),
+    );
     expect(run.state.steps.ask_email).toMatchObject({ timedOut: true });
   });
 

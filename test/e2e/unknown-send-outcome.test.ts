@@ -57,13 +57,13 @@ describe("a send whose outcome is unknown", () => {
 
     await customer.say("hi");
     const [accepted] = await customer.waitForReplies(1);
-    const run = await eventually(() => h?.tern.store.runs.list({})[0], 5_000, "the run");
+    const run = await eventually(async () => (await h?.tern.store.runs.list({}))?.[0], 5_000, "the run");
     // The status webhook for the accepted message settles the send; the flow then waits for the name.
     const greeting = await eventually(
-      () =>
-        h?.tern.store.contacts
-          .messagesOfRun(run.id)
-          .find((m) => m.direction === "out" && m.providerMessageId),
+      async () =>
+        (await h?.tern.store.contacts.messagesOfRun(run.id))?.find(
+          (m) => m.direction === "out" && m.providerMessageId,
+        ),
       5_000,
       "the greeting's provider id",
     );
@@ -72,7 +72,7 @@ describe("a send whose outcome is unknown", () => {
     expect(h.failures.map(requestOutcome)).toEqual(["unknown"]);
 
     await answersOnceEach(customer);
-    const state = h.tern.store.runs.get(run.id);
+    const state = await h.tern.store.runs.get(run.id);
     expect(state?.status).toBe("waiting");
   });
 
@@ -92,8 +92,10 @@ describe("a send whose outcome is unknown", () => {
     expect(h.failures.map(requestOutcome)).toEqual(["unknown"]);
 
     await answersOnceEach(customer);
-    const run = h.tern.store.runs.list({})[0]!;
-    const [greeting] = h.tern.store.contacts.messagesOfRun(run.id).filter((m) => m.direction === "out");
+    const run = (await h.tern.store.runs.list({}))[0]!;
+    const [greeting] = (await h.tern.store.contacts.messagesOfRun(run.id)).filter(
+      (m) => m.direction === "out",
+    );
     expect(greeting?.providerMessageId).toBe(sent?.wamid);
   });
 

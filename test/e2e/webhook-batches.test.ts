@@ -70,7 +70,7 @@ describe("a signed Meta delivery with one bad item", () => {
       stack.sandbox.wa.config.appSecret,
     );
     expect(res.status).toBe(200);
-    expect(stack.tern.store.inbox.count(stack.setup.channelId)).toBe(2);
+    expect(await stack.tern.store.inbox.count(stack.setup.channelId)).toBe(2);
 
     const items = await rejected();
     expect(items.map((i) => [i.path, i.reason])).toEqual([
@@ -112,12 +112,12 @@ describe("a signed Meta delivery with one bad item", () => {
 
   it("still refuses, with 400 and nothing stored, a body that is not JSON or not a WhatsApp envelope", async () => {
     const before = (await rejected()).length;
-    const inbox = stack.tern.store.inbox.count();
+    const inbox = await stack.tern.store.inbox.count();
     for (const body of ["{not json", JSON.stringify({ object: "page", entry: [] }), "[]", "null"]) {
       const res = await postWebhook(stack.setup.webhookUrl, body, stack.sandbox.wa.config.appSecret);
       expect(res.status, body).toBe(400);
     }
-    expect(stack.tern.store.inbox.count()).toBe(inbox);
+    expect(await stack.tern.store.inbox.count()).toBe(inbox);
     expect(await rejected()).toHaveLength(before);
   });
 });
@@ -165,10 +165,10 @@ describe("events addressed to another phone_number_id", () => {
     );
     expect(res.status).toBe(200);
 
-    expect(stack.tern.store.inbox.count(stack.setup.channelId)).toBe(1);
-    expect(stack.tern.store.inbox.count(siblingChannelId)).toBe(1);
-    expect(stack.tern.store.inbox.count(foreignChannelId)).toBe(0);
-    expect(stack.tern.store.inbox.count()).toBe(2);
+    expect(await stack.tern.store.inbox.count(stack.setup.channelId)).toBe(1);
+    expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(1);
+    expect(await stack.tern.store.inbox.count(foreignChannelId)).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(2);
 
     // Each customer is answered from the number they wrote to, and only from it.
     await stack.sandbox.wa.waitForSent((m) => m.to === "15550003001");
@@ -204,14 +204,14 @@ describe("events addressed to another phone_number_id", () => {
     // Posted to the first channel's URL, as one Meta app does for all its numbers.
     const res = await postWebhook(stack.setup.webhookUrl, status, stack.sandbox.wa.config.appSecret);
     expect(res.status).toBe(200);
-    const contact = await eventually(() =>
-      stack.tern.store.contacts.list().find((c) => c.channelId === siblingChannelId),
+    const contact = await eventually(async () =>
+      (await stack.tern.store.contacts.list()).find((c) => c.channelId === siblingChannelId),
     );
     await eventually(
-      () =>
-        stack.tern.store.contacts
-          .messages(contact.id)
-          .find((m) => m.direction === "out" && m.status === "read"),
+      async () =>
+        (await stack.tern.store.contacts.messages(contact.id)).find(
+          (m) => m.direction === "out" && m.status === "read",
+        ),
       5_000,
       "the read status on the second number's message",
     );
@@ -227,7 +227,7 @@ describe("events addressed to another phone_number_id", () => {
       body,
     });
     expect(res.status).toBe(401);
-    expect(stack.tern.store.inbox.count(siblingChannelId)).toBe(1);
+    expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(1);
   });
 });
 
@@ -260,7 +260,7 @@ describe("rejected webhook signatures", () => {
     expect(lines()[1]).toMatchObject({ suppressed: 4 });
     const metrics = await (await stack.http("GET", "/metrics")).text();
     expect(metrics).toContain(`tern_webhook_signature_rejected_total{channel="${stack.setup.channelId}"} 6`);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
     expect(JSON.stringify(stack.logs)).not.toContain(stack.sandbox.wa.config.appSecret);
   });
 });

@@ -74,7 +74,7 @@ describe("a webhook body over the limit", () => {
       expect(answer.toLowerCase()).toContain("connection: close");
       expect(answer).toContain('"PAYLOAD_TOO_LARGE"');
     }
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
     expect((await rawRequest(stack.tern.url, "GET", "/healthz")).status).toBe(200);
   });
 

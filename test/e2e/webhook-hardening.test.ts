@@ -48,7 +48,7 @@ describe("no request, however malformed, ends the server", () => {
       `POST ${webhookPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"obj\r\nZZ\r\nnot hex\r\n`,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
     expect(await isUp()).toBe(true);
   });
 
@@ -59,7 +59,7 @@ describe("no request, however malformed, ends the server", () => {
       `POST ${webhookPath} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 500\r\n\r\n{"object":`,
       300,
     );
-    expect(stack.tern.store.inbox.count()).toBe(0);
+    expect(await stack.tern.store.inbox.count()).toBe(0);
     expect(await isUp()).toBe(true);
   });
 
@@ -109,7 +109,7 @@ describe("no request, however malformed, ends the server", () => {
       stack.sandbox.wa.config.appSecret,
     );
     expect(ok.status).toBe(200);
-    expect(stack.tern.store.inbox.count()).toBe(1);
+    expect(await stack.tern.store.inbox.count()).toBe(1);
   });
 
   it("answers an unsigned webhook to a malformed-but-decodable channel id with 404", async () => {

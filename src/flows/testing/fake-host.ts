@@ -40,7 +40,7 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
     },
     onCall: () => ({ id: "00Q000000000001AAA", success: true }),
     now: () => host.clock.now,
-    transcript: () => lines.join("\n"),
+    transcript: async () => lines.join("\n"),
     async persist(state, record) {
       host.persisted.push({ state: structuredClone(state), record: structuredClone(record) });
     },

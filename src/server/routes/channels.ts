@@ -15,7 +15,6 @@ export const channelRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const admin = createIntegrationAdmin({
       store: deps.store,
-      repo: deps.store.channels,
       integrations: deps.integrations,
       clock: deps.clock,
       kind: "channel",
@@ -29,12 +28,14 @@ export const channelRoutes =
     });
     const tags = ["channels"];
 
-    app.get("/channels", { schema: { tags } }, async () => ({ items: deps.store.channels.list().map(view) }));
+    app.get("/channels", { schema: { tags } }, async () => ({
+      items: (await deps.store.channels.list()).map(view),
+    }));
     app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) =>
       reply.status(201).send(view(await admin.create(req.body))),
     );
     app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      view(admin.get(req.params.id)),
+      view(await admin.get(req.params.id)),
     );
     app.patch(
       "/channels/:id",

@@ -14,7 +14,6 @@ export const connectionRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const admin = createIntegrationAdmin({
       store: deps.store,
-      repo: deps.store.connections,
       integrations: deps.integrations,
       clock: deps.clock,
       kind: "connection",
@@ -25,14 +24,14 @@ export const connectionRoutes =
     const tags = ["connections"];
 
     app.get("/connections", { schema: { tags } }, async () => ({
-      items: deps.store.connections.list().map((r) => admin.toPublic(r)),
+      items: (await deps.store.connections.list()).map((r) => admin.toPublic(r)),
     }));
     app.post("/connections", { schema: { tags, body: CreateBody } }, async (req, reply) => {
       const record = await admin.create(req.body);
       return reply.status(201).send(admin.toPublic(record));
     });
     app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      admin.toPublic(admin.get(req.params.id)),
+      admin.toPublic(await admin.get(req.params.id)),
     );
     app.patch(
       "/connections/:id",
@@ -44,8 +43,8 @@ export const connectionRoutes =
       return reply.status(204).send();
     });
     app.post("/connections/:id/test", { schema: { tags, params: IdParams } }, async (req) => {
-      const record = admin.get(req.params.id);
-      const resolved = deps.integrations.connection(record.name);
+      const record = await admin.get(req.params.id);
+      const resolved = await deps.integrations.connection(record.name);
       const info = await resolved.runtime.test(resolved.config);
       return { ok: true, ...info };
     });

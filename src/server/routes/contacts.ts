@@ -35,12 +35,12 @@ export const contactRoutes =
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
         },
       },
-      async (req) => ({ items: deps.store.contacts.list(req.query.limit) }),
+      async (req) => ({ items: await deps.store.contacts.list(req.query.limit) }),
     );
     app.get("/contacts/:id", { schema: { tags, params: z.object({ id: z.string() }) } }, async (req) => {
-      const contact = deps.store.contacts.get(req.params.id);
+      const contact = await deps.store.contacts.get(req.params.id);
       if (!contact) throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
-      return { ...contact, messages: deps.store.contacts.messages(contact.id) };
+      return { ...contact, messages: await deps.store.contacts.messages(contact.id) };
     });
 
     // The right to erasure: the contact, its messages, runs, step history, inbox rows, effects
@@ -49,12 +49,12 @@ export const contactRoutes =
     const erase = async (ids: string[]): Promise<number> => {
       let erased = 0;
       for (const id of ids) {
-        const contact = deps.store.contacts.get(id);
+        const contact = await deps.store.contacts.get(id);
         if (!contact) continue;
         // In the conversation's lane, so a message being handled cannot write the person back.
         const isErased = await deps.worker.exclusive(
           conversationKey(contact.channelId, contact.address),
-          () => deps.store.write(() => deps.store.retention.eraseContact(id, deps.clock.now())),
+          () => deps.store.write((tx) => tx.retention.eraseContact(id, deps.clock.now())),
         );
         if (isErased) erased++;
       }
@@ -74,7 +74,7 @@ export const contactRoutes =
       "/contacts",
       { schema: { tags, querystring: z.object({ phone: Phone }) }, preHandler: refuseBody },
       async (req, reply) => {
-        const ids = deps.store.retention.contactsByPhone(req.query.phone);
+        const ids = await deps.store.retention.contactsByPhone(req.query.phone);
         if ((await erase(ids)) === 0) throw new AppError("NOT_FOUND", "No contact with that phone number");
         return reply.status(204).send();
       },

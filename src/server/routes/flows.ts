@@ -23,7 +23,7 @@ export const flowRoutes =
       const { valid, errors, warnings } = deps.flows.validate(req.body);
       return { valid, errors, warnings };
     });
-    app.get("/flows", { schema: { tags } }, async () => ({ items: deps.store.flows.list() }));
+    app.get("/flows", { schema: { tags } }, async () => ({ items: await deps.store.flows.list() }));
     app.post("/flows", { schema: { tags, body: FlowFile } }, async (req, reply) =>
       reply.status(201).send(await deps.flows.create(req.body)),
     );
@@ -37,8 +37,8 @@ export const flowRoutes =
       deps.flows.publish(req.params.id, req.body?.version),
     );
     app.get("/flows/:id/versions", { schema: { tags, params: IdParams } }, async (req) => {
-      deps.flows.get(req.params.id);
-      return { items: deps.store.flows.versions(req.params.id) };
+      await deps.flows.get(req.params.id);
+      return { items: await deps.store.flows.versions(req.params.id) };
     });
     app.get(
       "/flows/:id/export",

@@ -9,7 +9,7 @@ export const healthRoutes =
     app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
     app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
       try {
-        deps.store.ping();
+        await deps.store.ping();
         return { status: "ready" };
       } catch {
         return reply.status(503).send({ status: "unavailable" });
@@ -26,8 +26,8 @@ export const healthRoutes =
       { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) },
       async (_req, reply) => {
         const memory = process.memoryUsage();
-        const counts = deps.store.runs.countByStatus();
-        const backlog = deps.store.inbox.backlog();
+        const counts = await deps.store.runs.countByStatus();
+        const backlog = await deps.store.inbox.backlog();
         const lines = [
           "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
           "# TYPE tern_inbox_backlog gauge",

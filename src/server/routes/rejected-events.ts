@@ -18,11 +18,11 @@ export const rejectedEventRoutes =
       "/channels/:id/rejected-events",
       { schema: { tags: ["channels"], params: z.object({ id: z.string() }), querystring: Query } },
       async (req) => {
-        if (!deps.store.channels.get(req.params.id)) {
+        if (!(await deps.store.channels.get(req.params.id))) {
           throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${req.params.id}"`);
         }
         return {
-          items: deps.store.rejectedEvents.list(req.params.id, req.query.limit).map((r) => ({
+          items: (await deps.store.rejectedEvents.list(req.params.id, req.query.limit)).map((r) => ({
             ...r,
             receivedAt: new Date(r.receivedAt).toISOString(),
           })),

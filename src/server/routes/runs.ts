@@ -33,11 +33,11 @@ export const runRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["runs"];
     app.get("/runs", { schema: { tags, querystring: RunQuery } }, async (req) => ({
-      items: deps.store.runs.list(req.query).map(summary),
+      items: (await deps.store.runs.list(req.query)).map(summary),
     }));
     app.get("/runs/:id", { schema: { tags, params: z.object({ id: z.string() }) } }, async (req) => {
-      const run = deps.store.runs.get(req.params.id);
+      const run = await deps.store.runs.get(req.params.id);
       if (!run) throw new AppError("RUN_NOT_FOUND", `No run with id "${req.params.id}"`);
-      return { ...summary(run), vars: run.state.vars, steps: deps.store.runs.steps(run.id) };
+      return { ...summary(run), vars: run.state.vars, steps: await deps.store.runs.steps(run.id) };
     });
   };

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
 import { buildTextWebhook, postWebhook } from "../../sandbox/whatsapp/index.js";
-import { createSandboxRepo } from "../../store/repos/sandbox-repo.js";
 import type { AppDeps } from "../app.js";
 
 /**
@@ -18,23 +17,22 @@ export const sandboxRoutes =
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["sandbox"];
-    const sandboxRows = createSandboxRepo(deps.store.db);
     // Why it is off, for the status route and the 409: stored ownership says whether it stepped aside.
-    const offReason = () =>
-      sandboxRows.hasUserIntegrations()
+    const offReason = async () =>
+      (await deps.store.sandbox.hasUserIntegrations())
         ? "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)"
         : "the built-in sandbox is not running (TERN_SANDBOX=off, or configured integrations were removed)";
-    const active = (): BuiltInSandbox => {
+    const active = async (): Promise<BuiltInSandbox> => {
       const sandbox = deps.sandbox?.() ?? null;
       // 409, not 404: the route exists; the sandbox is in a state where it cannot serve it.
-      if (!sandbox) throw new AppError("SANDBOX_OFF", `Sandbox is off: ${offReason()}`);
+      if (!sandbox) throw new AppError("SANDBOX_OFF", `Sandbox is off: ${await offReason()}`);
       return sandbox;
     };
     const Customer = z.string().regex(/^\d{6,15}$/, "a WhatsApp number in international format, digits only");
 
     app.get("/sandbox", { schema: { tags } }, async () => {
       const sandbox = deps.sandbox?.() ?? null;
-      if (!sandbox) return { isOn: false, reason: offReason() };
+      if (!sandbox) return { isOn: false, reason: await offReason() };
       return {
         isOn: true,
         channelId: sandbox.channelId,
@@ -57,7 +55,7 @@ export const sandboxRoutes =
         },
       },
       async (req, reply) => {
-        const sandbox = active();
+        const sandbox = await active();
         const body = buildTextWebhook({
           from: req.body.from,
           text: req.body.text,
@@ -78,7 +76,7 @@ export const sandboxRoutes =
       "/sandbox/conversations/:from",
       { schema: { tags, params: z.object({ from: Customer }) } },
       async (req) => {
-        const sandbox = active();
+        const sandbox = await active();
         return {
           received: sandbox.sandbox.wa.sent
             .filter((m) => m.to === req.params.from)

@@ -1,6 +1,6 @@
 import { newId } from "../../core/ids.js";
 import type { Database } from "../database.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /** Contacts (one per channel address) and the messages exchanged with them. */
 export interface Contact {
@@ -43,13 +43,13 @@ const toMessage = (r: Database["messages"]): MessageRow => ({
   createdAt: r.created_at,
 });
 
-export function createContactRepo(store: SqliteStore) {
-  const { q } = store;
+export function createContactRepo(exec: Executor) {
+  const { q } = exec;
   const s = {
     byId: () =>
-      store.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
+      exec.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
     byAddress: () =>
-      store.statement("contacts.byAddress", (p) =>
+      exec.statement("contacts.byAddress", (p) =>
         q
           .selectFrom("contacts")
           .selectAll()
@@ -57,7 +57,7 @@ export function createContactRepo(store: SqliteStore) {
           .where("address", "=", p("address")),
       ),
     insert: () =>
-      store.statement("contacts.insert", (p) =>
+      exec.statement("contacts.insert", (p) =>
         q.insertInto("contacts").values({
           id: p("id"),
           channel_id: p("channelId"),
@@ -69,14 +69,14 @@ export function createContactRepo(store: SqliteStore) {
         }),
       ),
     update: () =>
-      store.statement("contacts.update", (p) =>
+      exec.statement("contacts.update", (p) =>
         q
           .updateTable("contacts")
           .set({ phone: p("phone"), name: p("name"), updated_at: p("now") })
           .where("id", "=", p("id")),
       ),
     addMessage: () =>
-      store.statement("messages.insert", (p) =>
+      exec.statement("messages.insert", (p) =>
         q
           .insertInto("messages")
           .values({
@@ -96,7 +96,7 @@ export function createContactRepo(store: SqliteStore) {
           .onConflict((oc) => oc.column("effect_key").doNothing()),
       ),
     markSent: () =>
-      store.statement("messages.markSent", (p) =>
+      exec.statement("messages.markSent", (p) =>
         q
           .updateTable("messages")
           .set({ provider_message_id: p("providerMessageId"), status: "sent", status_at: p("now") })
@@ -104,7 +104,7 @@ export function createContactRepo(store: SqliteStore) {
           .where("status", "in", ["pending", "sending"]),
       ),
     markUnknown: () =>
-      store.statement("messages.markUnknown", (p) =>
+      exec.statement("messages.markUnknown", (p) =>
         q
           .updateTable("messages")
           .set({ status: "unknown", status_at: p("now") })
@@ -112,7 +112,7 @@ export function createContactRepo(store: SqliteStore) {
           .where("status", "in", ["pending", "sending"]),
       ),
     assignRun: () =>
-      store.statement("messages.assignRun", (p) =>
+      exec.statement("messages.assignRun", (p) =>
         q
           .updateTable("messages")
           .set({ run_id: p("runId") })
@@ -120,11 +120,11 @@ export function createContactRepo(store: SqliteStore) {
           .where("run_id", "is", null),
       ),
     byEffectKey: () =>
-      store.statement("messages.byEffectKey", (p) =>
+      exec.statement("messages.byEffectKey", (p) =>
         q.selectFrom("messages").selectAll().where("effect_key", "=", p("effectKey")),
       ),
     ofRun: () =>
-      store.statement("messages.ofRun", (p) =>
+      exec.statement("messages.ofRun", (p) =>
         q
           .selectFrom("messages")
           .selectAll()
@@ -135,37 +135,38 @@ export function createContactRepo(store: SqliteStore) {
   };
 
   return {
-    get(id: string): Contact | undefined {
-      const r = s.byId().get({ id });
+    async get(id: string): Promise<Contact | undefined> {
+      const r = await s.byId().get({ id });
       return r ? toContact(r) : undefined;
     },
-    list(limit = 100, offset = 0): Contact[] {
-      return store
-        .all(q.selectFrom("contacts").selectAll().orderBy("created_at", "desc").limit(limit).offset(offset))
-        .map(toContact);
+    async list(limit = 100, offset = 0): Promise<Contact[]> {
+      const rows = await exec.all(
+        q.selectFrom("contacts").selectAll().orderBy("created_at", "desc").limit(limit).offset(offset),
+      );
+      return rows.map(toContact);
     },
     /** Inside `store.write`: finds or creates the contact, refreshing phone and name. */
-    upsert(
+    async upsert(
       channelId: string,
       address: string,
       phone: string | null,
       name: string | null,
       now: number,
-    ): Contact {
-      const existing = s.byAddress().get({ channelId, address });
+    ): Promise<Contact> {
+      const existing = await s.byAddress().get({ channelId, address });
       if (existing) {
         const next = { ...existing, phone: phone ?? existing.phone, name: name ?? existing.name };
         if (next.phone !== existing.phone || next.name !== existing.name) {
-          s.update().run({ id: existing.id, phone: next.phone, name: next.name, now });
+          await s.update().run({ id: existing.id, phone: next.phone, name: next.name, now });
         }
         return toContact(next);
       }
       const id = newId("ct", now);
-      s.insert().run({ id, channelId, address, phone, name, now });
+      await s.insert().run({ id, channelId, address, phone, name, now });
       return { id, channelId, address, phone, name, createdAt: now, updatedAt: now };
     },
     /** Inside `store.write`. Idempotent per effect key. */
-    addMessage(m: {
+    async addMessage(m: {
       channelId: string;
       contactId: string;
       direction: "in" | "out";
@@ -175,43 +176,42 @@ export function createContactRepo(store: SqliteStore) {
       runId: string | null;
       status: string;
       now: number;
-    }): void {
-      s.addMessage().run({ id: newId("msg", m.now), ...m });
+    }): Promise<void> {
+      await s.addMessage().run({ id: newId("msg", m.now), ...m });
     },
     /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
-    assignRun(effectKey: string, runId: string): void {
-      s.assignRun().run({ effectKey, runId });
+    async assignRun(effectKey: string, runId: string): Promise<void> {
+      await s.assignRun().run({ effectKey, runId });
     },
     /** Inside `store.write`: an outbound message was accepted by the provider. */
-    markSent(effectKey: string, providerMessageId: string, now: number): void {
-      s.markSent().run({ effectKey, providerMessageId, now });
+    async markSent(effectKey: string, providerMessageId: string, now: number): Promise<void> {
+      await s.markSent().run({ effectKey, providerMessageId, now });
     },
     /**
      * Inside `store.write`: the provider may or may not have the message and no status can tell
      * (a channel that echoes nothing); it is not sent again (queue/README.md).
      */
-    markUnknown(effectKey: string, now: number): void {
-      s.markUnknown().run({ effectKey, now });
+    async markUnknown(effectKey: string, now: number): Promise<void> {
+      await s.markUnknown().run({ effectKey, now });
     },
-    messages(contactId: string, limit = 200): MessageRow[] {
-      return store
-        .all(
-          q
-            .selectFrom("messages")
-            .selectAll()
-            .where("contact_id", "=", contactId)
-            .orderBy("created_at")
-            .orderBy("id")
-            .limit(limit),
-        )
-        .map(toMessage);
+    async messages(contactId: string, limit = 200): Promise<MessageRow[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("messages")
+          .selectAll()
+          .where("contact_id", "=", contactId)
+          .orderBy("created_at")
+          .orderBy("id")
+          .limit(limit),
+      );
+      return rows.map(toMessage);
     },
     /** The messages of one run, in order (the transcript). */
-    messagesOfRun(runId: string): MessageRow[] {
-      return s.ofRun().all({ runId }).map(toMessage);
+    async messagesOfRun(runId: string): Promise<MessageRow[]> {
+      return (await s.ofRun().all({ runId })).map(toMessage);
     },
-    messageByEffectKey(effectKey: string): MessageRow | undefined {
-      const r = s.byEffectKey().get({ effectKey });
+    async messageByEffectKey(effectKey: string): Promise<MessageRow | undefined> {
+      const r = await s.byEffectKey().get({ effectKey });
       return r ? toMessage(r) : undefined;
     },
   };

@@ -1,4 +1,4 @@
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /**
  * The outbox of side effects, keyed by run + step visit + call. `in_flight` is written (and
@@ -15,12 +15,12 @@ export interface EffectRow {
   intentAt: number;
 }
 
-export function createEffectRepo(store: SqliteStore) {
-  const { q } = store;
+export function createEffectRepo(exec: Executor) {
+  const { q } = exec;
   const byKey = () =>
-    store.statement("effects.get", (p) => q.selectFrom("effects").selectAll().where("key", "=", p("key")));
+    exec.statement("effects.get", (p) => q.selectFrom("effects").selectAll().where("key", "=", p("key")));
   const begin = () =>
-    store.statement("effects.begin", (p) =>
+    exec.statement("effects.begin", (p) =>
       q
         .insertInto("effects")
         .values({
@@ -40,7 +40,7 @@ export function createEffectRepo(store: SqliteStore) {
         ),
     );
   const settle = () =>
-    store.statement("effects.settle", (p) =>
+    exec.statement("effects.settle", (p) =>
       q
         .updateTable("effects")
         .set({ status: p("status"), result_json: p("result"), error_json: p("error"), done_at: p("now") })
@@ -48,8 +48,8 @@ export function createEffectRepo(store: SqliteStore) {
     );
 
   return {
-    get(key: string): EffectRow | undefined {
-      const r = byKey().get({ key });
+    async get(key: string): Promise<EffectRow | undefined> {
+      const r = await byKey().get({ key });
       return r
         ? {
             key: r.key,
@@ -63,16 +63,16 @@ export function createEffectRepo(store: SqliteStore) {
         : undefined;
     },
     /** Inside `store.write`: records the intent (or a new attempt) before the call. */
-    begin(key: string, kind: string, now: number): void {
-      begin().run({ key, kind, now });
+    async begin(key: string, kind: string, now: number): Promise<void> {
+      await begin().run({ key, kind, now });
     },
     /** Inside `store.write`. */
-    finish(key: string, result: unknown, now: number): void {
-      settle().run({ key, status: "done", result: JSON.stringify(result ?? null), error: null, now });
+    async finish(key: string, result: unknown, now: number): Promise<void> {
+      await settle().run({ key, status: "done", result: JSON.stringify(result ?? null), error: null, now });
     },
     /** Inside `store.write`: a definitive failure (the effect did not happen). */
-    fail(key: string, error: { code: string; message: string }, now: number): void {
-      settle().run({ key, status: "failed", result: null, error: JSON.stringify(error), now });
+    async fail(key: string, error: { code: string; message: string }, now: number): Promise<void> {
+      await settle().run({ key, status: "failed", result: null, error: JSON.stringify(error), now });
     },
   };
 }

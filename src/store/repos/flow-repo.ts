@@ -1,5 +1,5 @@
 import type { Database, Owner } from "../database.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /** Flows and their immutable versions. A run keeps the version it started on. */
 export interface FlowSummary {
@@ -20,8 +20,8 @@ export interface FlowVersionRow {
   publishedAt: number | null;
 }
 
-export function createFlowRepo(store: SqliteStore) {
-  const { q } = store;
+export function createFlowRepo(exec: Executor) {
+  const { q } = exec;
   const toSummary = (r: Database["flows"]): FlowSummary => ({
     id: r.id,
     name: r.name,
@@ -33,15 +33,15 @@ export function createFlowRepo(store: SqliteStore) {
   });
 
   return {
-    get(id: string): FlowSummary | undefined {
-      const r = store.get(q.selectFrom("flows").selectAll().where("id", "=", id));
+    async get(id: string): Promise<FlowSummary | undefined> {
+      const r = await exec.get(q.selectFrom("flows").selectAll().where("id", "=", id));
       return r ? toSummary(r) : undefined;
     },
-    list(): FlowSummary[] {
-      return store.all(q.selectFrom("flows").selectAll().orderBy("created_at")).map(toSummary);
+    async list(): Promise<FlowSummary[]> {
+      return (await exec.all(q.selectFrom("flows").selectAll().orderBy("created_at"))).map(toSummary);
     },
-    version(flowId: string, version: number): FlowVersionRow | undefined {
-      const r = store.get(
+    async version(flowId: string, version: number): Promise<FlowVersionRow | undefined> {
+      const r = await exec.get(
         q
           .selectFrom("flow_versions")
           .selectAll()
@@ -58,25 +58,24 @@ export function createFlowRepo(store: SqliteStore) {
           }
         : undefined;
     },
-    versions(flowId: string): Array<Omit<FlowVersionRow, "definition">> {
-      return store
-        .all(
-          q
-            .selectFrom("flow_versions")
-            .select(["flow_id", "version", "created_at", "published_at"])
-            .where("flow_id", "=", flowId)
-            .orderBy("version"),
-        )
-        .map((r) => ({
-          flowId: r.flow_id,
-          version: r.version,
-          createdAt: r.created_at,
-          publishedAt: r.published_at,
-        }));
+    async versions(flowId: string): Promise<Array<Omit<FlowVersionRow, "definition">>> {
+      const rows = await exec.all(
+        q
+          .selectFrom("flow_versions")
+          .select(["flow_id", "version", "created_at", "published_at"])
+          .where("flow_id", "=", flowId)
+          .orderBy("version"),
+      );
+      return rows.map((r) => ({
+        flowId: r.flow_id,
+        version: r.version,
+        createdAt: r.created_at,
+        publishedAt: r.published_at,
+      }));
     },
     /** Published flow versions, for the router (definitions come from the flow cache). */
-    published(): Array<{ id: string; version: number }> {
-      return store
+    async published(): Promise<Array<{ id: string; version: number }>> {
+      const rows = await exec
         .statement("flows.published", () =>
           q
             .selectFrom("flows")
@@ -84,13 +83,19 @@ export function createFlowRepo(store: SqliteStore) {
             .where("published_version", "is not", null)
             .orderBy("updated_at", "desc"),
         )
-        .all()
-        .map((r) => ({ id: r.id, version: r.published_version ?? 0 }));
+        .all();
+      return rows.map((r) => ({ id: r.id, version: r.published_version ?? 0 }));
     },
 
     /** Inside `store.write`. */
-    create(id: string, name: string, definition: unknown, now: number, owner: Owner = "user"): void {
-      store.run(
+    async create(
+      id: string,
+      name: string,
+      definition: unknown,
+      now: number,
+      owner: Owner = "user",
+    ): Promise<void> {
+      await exec.run(
         q.insertInto("flows").values({
           id,
           name,
@@ -101,7 +106,7 @@ export function createFlowRepo(store: SqliteStore) {
           updated_at: now,
         }),
       );
-      store.run(
+      await exec.run(
         q.insertInto("flow_versions").values({
           flow_id: id,
           version: 1,
@@ -112,11 +117,19 @@ export function createFlowRepo(store: SqliteStore) {
       );
     },
     /** Inside `store.write`: stores a new draft version and returns its number. */
-    addVersion(id: string, name: string, definition: unknown, now: number): number {
-      const current = store.get(q.selectFrom("flows").select("latest_version").where("id", "=", id));
-      if (!current) throw new Error(`flow ${id} vanished`);
-      const version = current.latest_version + 1;
-      store.run(
+    async addVersion(id: string, name: string, definition: unknown, now: number): Promise<number> {
+      // Takes the flow's next version number in the same statement that claims it, so two
+      // writers on a pool cannot both read the same latest version.
+      const claimed = await exec.get(
+        q
+          .updateTable("flows")
+          .set((eb) => ({ latest_version: eb("latest_version", "+", 1), name, updated_at: now }))
+          .where("id", "=", id)
+          .returning("latest_version"),
+      );
+      if (!claimed) throw new Error(`flow ${id} vanished`);
+      const version = claimed.latest_version;
+      await exec.run(
         q.insertInto("flow_versions").values({
           flow_id: id,
           version,
@@ -125,21 +138,18 @@ export function createFlowRepo(store: SqliteStore) {
           published_at: null,
         }),
       );
-      store.run(
-        q.updateTable("flows").set({ latest_version: version, name, updated_at: now }).where("id", "=", id),
-      );
       return version;
     },
     /** Inside `store.write`. */
-    publish(id: string, version: number, now: number): void {
-      store.run(
+    async publish(id: string, version: number, now: number): Promise<void> {
+      await exec.run(
         q
           .updateTable("flow_versions")
           .set({ published_at: now })
           .where("flow_id", "=", id)
           .where("version", "=", version),
       );
-      store.run(
+      await exec.run(
         q.updateTable("flows").set({ published_version: version, updated_at: now }).where("id", "=", id),
       );
     },

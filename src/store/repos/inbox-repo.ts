@@ -1,5 +1,5 @@
 import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /**
  * The inbox is the durable queue of inbound messages: unique per channel + provider message id
@@ -17,19 +17,19 @@ export function conversationKey(channelId: string, from: string): string {
   return `${channelId}:${from}`;
 }
 
-export function createInboxRepo(store: SqliteStore) {
-  const { q } = store;
+export function createInboxRepo(exec: Executor) {
+  const { q } = exec;
   return {
     /** Inside `store.write`: stores messages, applies statuses. Returns the keys of conversations with new messages. */
-    ingest(channelId: string, events: ChannelEvent[], now: number): string[] {
+    async ingest(channelId: string, events: ChannelEvent[], now: number): Promise<string[]> {
       const touched = new Set<string>();
       for (const event of events) {
         if (event.kind === "status") {
-          applyStatus(store, channelId, event, now);
+          await applyStatus(exec, channelId, event, now);
           continue;
         }
         const key = conversationKey(channelId, event.from);
-        const result = store
+        const result = await exec
           .statement("inbox.insert", (p) =>
             q
               .insertInto("inbox")
@@ -54,8 +54,8 @@ export function createInboxRepo(store: SqliteStore) {
       }
       return [...touched];
     },
-    nextPending(conversationKey: string): InboxItem | undefined {
-      const row = store
+    async nextPending(conversationKey: string): Promise<InboxItem | undefined> {
+      const row = await exec
         .statement("inbox.nextPending", (p) =>
           q
             .selectFrom("inbox")
@@ -76,40 +76,43 @@ export function createInboxRepo(store: SqliteStore) {
           }
         : undefined;
     },
-    pendingConversations(): string[] {
-      return store
-        .all(q.selectFrom("inbox").select("conversation_key").where("processed_at", "is", null).distinct())
-        .map((r) => r.conversation_key);
+    async pendingConversations(): Promise<string[]> {
+      const rows = await exec.all(
+        q.selectFrom("inbox").select("conversation_key").where("processed_at", "is", null).distinct(),
+      );
+      return rows.map((r) => r.conversation_key);
     },
     /** Inside `store.write`. False when it was already processed. */
-    markProcessed(id: number, now: number): boolean {
+    async markProcessed(id: number, now: number): Promise<boolean> {
       return (
-        store
-          .statement("inbox.markProcessed", (p) =>
-            q
-              .updateTable("inbox")
-              .set({ processed_at: p("now") })
-              .where("id", "=", p("id"))
-              .where("processed_at", "is", null),
-          )
-          .run({ id, now }).changes > 0
+        (
+          await exec
+            .statement("inbox.markProcessed", (p) =>
+              q
+                .updateTable("inbox")
+                .set({ processed_at: p("now") })
+                .where("id", "=", p("id"))
+                .where("processed_at", "is", null),
+            )
+            .run({ id, now })
+        ).changes > 0
       );
     },
     /** Stored but not processed yet (`/metrics`). */
-    backlog(): number {
-      return (
-        store.get(
-          q
-            .selectFrom("inbox")
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .where("processed_at", "is", null),
-        )?.n ?? 0
+    async backlog(): Promise<number> {
+      const row = await exec.get(
+        q
+          .selectFrom("inbox")
+          .select((eb) => eb.fn.countAll<number | string>().as("n"))
+          .where("processed_at", "is", null),
       );
+      // PostgreSQL returns a bigint count as a string.
+      return Number(row?.n ?? 0);
     },
-    count(channelId?: string): number {
-      let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number>().as("n"));
+    async count(channelId?: string): Promise<number> {
+      let query = q.selectFrom("inbox").select((eb) => eb.fn.countAll<number | string>().as("n"));
       if (channelId) query = query.where("channel_id", "=", channelId);
-      return store.get(query)?.n ?? 0;
+      return Number((await exec.get(query))?.n ?? 0);
     },
   };
 }
@@ -125,9 +128,14 @@ const statusRank: Record<string, number> = {
   failed: 5,
 };
 
-function applyStatus(store: SqliteStore, channelId: string, event: StatusEvent, now: number): void {
-  const { q } = store;
-  const byProvider = store.get(
+async function applyStatus(
+  exec: Executor,
+  channelId: string,
+  event: StatusEvent,
+  now: number,
+): Promise<void> {
+  const { q } = exec;
+  const byProvider = await exec.get(
     q
       .selectFrom("messages")
       .select(["id", "status", "provider_message_id"])
@@ -137,7 +145,7 @@ function applyStatus(store: SqliteStore, channelId: string, event: StatusEvent, 
   const target =
     byProvider ??
     (event.correlationId
-      ? store.get(
+      ? await exec.get(
           q
             .selectFrom("messages")
             .select(["id", "status", "provider_message_id"])
@@ -146,7 +154,7 @@ function applyStatus(store: SqliteStore, channelId: string, event: StatusEvent, 
       : undefined);
   if (!target) return;
   if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return;
-  store.run(
+  await exec.run(
     q
       .updateTable("messages")
       .set({

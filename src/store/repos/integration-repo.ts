@@ -1,6 +1,6 @@
 import type { SecretBox } from "../../core/secrets.js";
 import type { IntegrationTable, Owner } from "../database.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /**
  * Connections and channels share one shape: a type, a name, a config whose secret fields are
@@ -32,8 +32,8 @@ export interface PublicIntegration {
 
 type Table = "connections" | "channels";
 
-export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table: Table) {
-  const { q } = store;
+export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Table) {
+  const { q } = exec;
 
   const toRecord = (row: IntegrationTable): IntegrationRecord => ({
     id: row.id,
@@ -53,20 +53,20 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
   };
 
   return {
-    get(id: string): IntegrationRecord | undefined {
-      const row = store.get(q.selectFrom(table).selectAll().where("id", "=", id));
+    async get(id: string): Promise<IntegrationRecord | undefined> {
+      const row = await exec.get(q.selectFrom(table).selectAll().where("id", "=", id));
       return row ? toRecord(row) : undefined;
     },
-    getByName(name: string): IntegrationRecord | undefined {
-      const row = store.get(q.selectFrom(table).selectAll().where("name", "=", name));
+    async getByName(name: string): Promise<IntegrationRecord | undefined> {
+      const row = await exec.get(q.selectFrom(table).selectAll().where("name", "=", name));
       return row ? toRecord(row) : undefined;
     },
-    list(): IntegrationRecord[] {
-      return store.all(q.selectFrom(table).selectAll().orderBy("created_at")).map(toRecord);
+    async list(): Promise<IntegrationRecord[]> {
+      return (await exec.all(q.selectFrom(table).selectAll().orderBy("created_at"))).map(toRecord);
     },
     /** Ids of the rows this owner created (no decryption). */
-    idsOwnedBy(owner: Owner): string[] {
-      return store.all(q.selectFrom(table).select("id").where("owner", "=", owner)).map((r) => r.id);
+    async idsOwnedBy(owner: Owner): Promise<string[]> {
+      return (await exec.all(q.selectFrom(table).select("id").where("owner", "=", owner))).map((r) => r.id);
     },
     toPublic(record: IntegrationRecord, secretFields: ReadonlyArray<string>): PublicIntegration {
       const { open, secret } = split(record.config, secretFields);
@@ -75,9 +75,9 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
       return { ...record, config: open, secrets };
     },
     /** Inside a `store.write` callback. */
-    insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): void {
+    async insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
       const { open, secret } = split(record.config, secretFields);
-      store.run(
+      await exec.run(
         q.insertInto(table).values({
           id: record.id,
           type: record.type,
@@ -91,9 +91,9 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
       );
     },
     /** Inside a `store.write` callback. */
-    update(record: IntegrationRecord, secretFields: ReadonlyArray<string>): void {
+    async update(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
       const { open, secret } = split(record.config, secretFields);
-      store.run(
+      await exec.run(
         q
           .updateTable(table)
           .set({
@@ -106,8 +106,8 @@ export function createIntegrationRepo(store: SqliteStore, box: SecretBox, table:
       );
     },
     /** Inside a `store.write` callback. */
-    remove(id: string): boolean {
-      return store.run(q.deleteFrom(table).where("id", "=", id)).changes > 0;
+    async remove(id: string): Promise<boolean> {
+      return (await exec.run(q.deleteFrom(table).where("id", "=", id))).changes > 0;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 
 /**
  * Webhook items Tern acknowledged but could not process: an item that does not parse, or one
@@ -15,12 +15,12 @@ export interface RejectedEvent {
   receivedAt: number;
 }
 
-export function createRejectedEventRepo(store: SqliteStore) {
-  const { q } = store;
+export function createRejectedEventRepo(exec: Executor) {
+  const { q } = exec;
   return {
     /** Inside `store.write`, in the same commit as the delivery's good items. */
-    insert(event: Omit<RejectedEvent, "id">): void {
-      store
+    async insert(event: Omit<RejectedEvent, "id">): Promise<void> {
+      await exec
         .statement("rejected.insert", (p) =>
           q.insertInto("rejected_events").values({
             channel_id: p("channelId"),
@@ -41,25 +41,24 @@ export function createRejectedEventRepo(store: SqliteStore) {
         });
     },
     /** Newest first. */
-    list(channelId: string, limit: number): RejectedEvent[] {
-      return store
-        .all(
-          q
-            .selectFrom("rejected_events")
-            .selectAll()
-            .where("channel_id", "=", channelId)
-            .orderBy("id", "desc")
-            .limit(limit),
-        )
-        .map((row) => ({
-          id: row.id,
-          channelId: row.channel_id,
-          path: row.path,
-          reason: row.reason,
-          detail: row.detail,
-          item: JSON.parse(row.item_json) as unknown,
-          receivedAt: row.received_at,
-        }));
+    async list(channelId: string, limit: number): Promise<RejectedEvent[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("rejected_events")
+          .selectAll()
+          .where("channel_id", "=", channelId)
+          .orderBy("id", "desc")
+          .limit(limit),
+      );
+      return rows.map((row) => ({
+        id: row.id,
+        channelId: row.channel_id,
+        path: row.path,
+        reason: row.reason,
+        detail: row.detail,
+        item: JSON.parse(row.item_json) as unknown,
+        receivedAt: row.received_at,
+      }));
     },
   };
 }

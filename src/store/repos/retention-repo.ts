@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
 import { withSecureDelete } from "../sqlite-vacuum.js";
 import { conversationKey } from "./inbox-repo.js";
 
@@ -35,40 +35,44 @@ const FINAL = ["completed", "failed", "ended"] as const;
 const nextOf = <K>(page: Array<{ id: K }>, limit: number): K | null =>
   page.length < limit ? null : (page.at(-1)?.id ?? null);
 
-export function createRetentionRepo(store: SqliteStore) {
-  const { q } = store;
-  const existingRuns = (ids: string[]): Set<string> =>
+export function createRetentionRepo(exec: Executor) {
+  const { q } = exec;
+  const existingRuns = async (ids: string[]): Promise<Set<string>> =>
     new Set(
-      ids.length ? store.all(q.selectFrom("runs").select("id").where("id", "in", ids)).map((r) => r.id) : [],
+      ids.length
+        ? (await exec.all(q.selectFrom("runs").select("id").where("id", "in", ids))).map((r) => r.id)
+        : [],
     );
+  const changes = async (query: Parameters<Executor["run"]>[0]): Promise<number> =>
+    (await exec.run(query)).changes;
 
   /** Deletes runs with their steps, messages and settled effects; never an in-flight effect. */
-  const deleteRuns = (
+  const deleteRuns = async (
     runIds: string[],
     options: { withInFlight?: boolean } = {},
-  ): { runs: number; runSteps: number; messages: number; effects: number } => {
+  ): Promise<{ runs: number; runSteps: number; messages: number; effects: number }> => {
     const counts = { runs: 0, runSteps: 0, messages: 0, effects: 0 };
     if (runIds.length === 0) return counts;
     for (const runId of runIds) {
       const { from, to } = effectKeyRange(runId);
       let query = q.deleteFrom("effects").where("key", ">=", from).where("key", "<", to);
       if (!options.withInFlight) query = query.where("status", "!=", "in_flight");
-      counts.effects += store.run(query).changes;
+      counts.effects += await changes(query);
     }
-    counts.runSteps = store.run(q.deleteFrom("run_steps").where("run_id", "in", runIds)).changes;
-    counts.messages = store.run(q.deleteFrom("messages").where("run_id", "in", runIds)).changes;
-    counts.runs = store.run(q.deleteFrom("runs").where("id", "in", runIds)).changes;
+    counts.runSteps = await changes(q.deleteFrom("run_steps").where("run_id", "in", runIds));
+    counts.messages = await changes(q.deleteFrom("messages").where("run_id", "in", runIds));
+    counts.runs = await changes(q.deleteFrom("runs").where("id", "in", runIds));
     return counts;
   };
 
-  const erase = (contactId: string, now: number): boolean => {
-    const contact = store.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
+  const erase = async (contactId: string, now: number): Promise<boolean> => {
+    const contact = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
     if (!contact) return false;
-    const runIds = store
-      .all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
-      .map((r) => r.id);
+    const runIds = (
+      await exec.all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
+    ).map((r) => r.id);
     if (runIds.length) {
-      store.run(
+      await exec.run(
         q
           .updateTable("runs")
           .set({ status: "ended", timeout_at: null, updated_at: now })
@@ -76,11 +80,11 @@ export function createRetentionRepo(store: SqliteStore) {
           .where("status", "in", ["waiting", "running"]),
       );
     }
-    deleteRuns(runIds, { withInFlight: true });
-    store.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
+    await deleteRuns(runIds, { withInFlight: true });
+    await exec.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
     // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
     // processing). The dedupe keys go with them: see README "Retention and erasure".
-    store.run(
+    await exec.run(
       q
         .deleteFrom("inbox")
         .where("conversation_key", "=", conversationKey(contact.channel_id, contact.address)),
@@ -89,13 +93,13 @@ export function createRetentionRepo(store: SqliteStore) {
       (n): n is string => !!n && n.length >= 3,
     );
     for (const needle of new Set(needles)) {
-      store.run(
+      await exec.run(
         q
           .deleteFrom("rejected_events")
           .where(sql<boolean>`item_json like ${likeContaining(needle)} escape '\\'`),
       );
     }
-    store.run(q.deleteFrom("contacts").where("id", "=", contactId));
+    await exec.run(q.deleteFrom("contacts").where("id", "=", contactId));
     return true;
   };
 
@@ -105,21 +109,23 @@ export function createRetentionRepo(store: SqliteStore) {
      * right to erasure). Their waiting run is ended first, so a lane holding it in memory stops
      * at its next step (`worker.ts` assertActive) instead of writing on. False: no such contact.
      */
-    eraseContact(contactId: string, now: number): boolean {
-      return withSecureDelete(store.db, () => erase(contactId, now));
+    eraseContact(contactId: string, now: number): Promise<boolean> {
+      return withSecureDelete(exec, () => erase(contactId, now));
     },
 
     /** Contact ids with this phone number (E.164), on any channel. */
-    contactsByPhone(phone: string): string[] {
-      return store.all(q.selectFrom("contacts").select("id").where("phone", "=", phone)).map((r) => r.id);
+    async contactsByPhone(phone: string): Promise<string[]> {
+      return (await exec.all(q.selectFrom("contacts").select("id").where("phone", "=", phone))).map(
+        (r) => r.id,
+      );
     },
 
     /**
      * Inside `store.write`: one page of runs created before the cutoff, from `after` on; those
      * finished before the cutoff are deleted. Returns where the next page starts (null: done).
      */
-    pruneRuns(before: number, after: string, limit: number) {
-      const page = store.all(
+    async pruneRuns(before: number, after: string, limit: number) {
+      const page = await exec.all(
         q
           .selectFrom("runs")
           .select(["id", "status", "updated_at"])
@@ -131,7 +137,7 @@ export function createRetentionRepo(store: SqliteStore) {
       const ids = page
         .filter((r) => (FINAL as readonly string[]).includes(r.status) && r.updated_at < before)
         .map((r) => r.id);
-      return { ...deleteRuns(ids), next: nextOf(page, limit) };
+      return { ...(await deleteRuns(ids)), next: nextOf(page, limit) };
     },
 
     /**
@@ -139,8 +145,8 @@ export function createRetentionRepo(store: SqliteStore) {
      * stored run go (inbound messages no flow took, or whose run is gone). A run's own messages
      * go with it, so a long conversation's transcript stays whole while its run is kept.
      */
-    pruneLooseMessages(before: number, after: string, limit: number) {
-      const page = store.all(
+    async pruneLooseMessages(before: number, after: string, limit: number) {
+      const page = await exec.all(
         q
           .selectFrom("messages")
           .select(["id", "run_id", "created_at"])
@@ -150,11 +156,11 @@ export function createRetentionRepo(store: SqliteStore) {
           .limit(limit),
       );
       const runIds = [...new Set(page.flatMap((r) => (r.run_id ? [r.run_id] : [])))];
-      const kept = existingRuns(runIds);
+      const kept = await existingRuns(runIds);
       const ids = page
         .filter((r) => r.created_at < before && (r.run_id === null || !kept.has(r.run_id)))
         .map((r) => r.id);
-      const messages = ids.length ? store.run(q.deleteFrom("messages").where("id", "in", ids)).changes : 0;
+      const messages = ids.length ? await changes(q.deleteFrom("messages").where("id", "in", ids)) : 0;
       return { messages, next: nextOf(page, limit) };
     },
 
@@ -162,8 +168,8 @@ export function createRetentionRepo(store: SqliteStore) {
      * Inside `store.write`: settled effects older than the cutoff whose run is gone. Walks keys in
      * order from `after`; returns where to continue (null when past the cutoff).
      */
-    pruneOrphanEffects(before: number, after: string, limit: number) {
-      const rows = store.all(
+    async pruneOrphanEffects(before: number, after: string, limit: number) {
+      const rows = await exec.all(
         q
           .selectFrom("effects")
           .select(["key", "status", "intent_at"])
@@ -175,13 +181,11 @@ export function createRetentionRepo(store: SqliteStore) {
           .limit(limit),
       );
       const runOf = (key: string) => key.slice(0, key.indexOf(":"));
-      const kept = existingRuns([...new Set(rows.map((r) => runOf(r.key)))]);
+      const kept = await existingRuns([...new Set(rows.map((r) => runOf(r.key)))]);
       const doomed = rows
         .filter((r) => r.status !== "in_flight" && r.intent_at < before && !kept.has(runOf(r.key)))
         .map((r) => r.key);
-      const effects = doomed.length
-        ? store.run(q.deleteFrom("effects").where("key", "in", doomed)).changes
-        : 0;
+      const effects = doomed.length ? await changes(q.deleteFrom("effects").where("key", "in", doomed)) : 0;
       return {
         effects,
         next: nextOf(
@@ -196,9 +200,9 @@ export function createRetentionRepo(store: SqliteStore) {
      * two cutoffs (a retention shorter than the providers' redelivery window) only its body is
      * blanked, so a redelivery still hits the unique key. Unprocessed rows are never touched.
      */
-    pruneInbox(cutoffs: PruneCutoffs, afterId: number, limit: number) {
+    async pruneInbox(cutoffs: PruneCutoffs, afterId: number, limit: number) {
       const latest = Math.max(cutoffs.historyBefore, cutoffs.dedupeBefore);
-      const rows = store.all(
+      const rows = await exec.all(
         q
           .selectFrom("inbox")
           .select(["id", "received_at", "processed_at", sql<number>`length(event_json)`.as("size")])
@@ -214,9 +218,9 @@ export function createRetentionRepo(store: SqliteStore) {
           (r) => r.received_at >= cutoffs.dedupeBefore && r.received_at < cutoffs.historyBefore && r.size > 2,
         )
         .map((r) => r.id);
-      const deleted = del.length ? store.run(q.deleteFrom("inbox").where("id", "in", del)).changes : 0;
+      const deleted = del.length ? await changes(q.deleteFrom("inbox").where("id", "in", del)) : 0;
       const blanked = blank.length
-        ? store.run(q.updateTable("inbox").set({ event_json: "{}" }).where("id", "in", blank)).changes
+        ? await changes(q.updateTable("inbox").set({ event_json: "{}" }).where("id", "in", blank))
         : 0;
       // Ids grow with arrival: the first row newer than both cutoffs ends the walk.
       const isPast = rows.length < limit || old.length < rows.length;
@@ -228,14 +232,15 @@ export function createRetentionRepo(store: SqliteStore) {
     },
 
     /** Inside `store.write`: rejected webhook items received before the cutoff (oldest first). */
-    pruneRejected(before: number, limit: number) {
-      const ids = store
-        .all(q.selectFrom("rejected_events").select(["id", "received_at"]).orderBy("id").limit(limit))
+    async pruneRejected(before: number, limit: number) {
+      const ids = (
+        await exec.all(
+          q.selectFrom("rejected_events").select(["id", "received_at"]).orderBy("id").limit(limit),
+        )
+      )
         .filter((r) => r.received_at < before)
         .map((r) => r.id);
-      const rejected = ids.length
-        ? store.run(q.deleteFrom("rejected_events").where("id", "in", ids)).changes
-        : 0;
+      const rejected = ids.length ? await changes(q.deleteFrom("rejected_events").where("id", "in", ids)) : 0;
       return { rejected, isDone: ids.length < limit };
     },
 
@@ -244,8 +249,8 @@ export function createRetentionRepo(store: SqliteStore) {
      * since and that nothing refers to any more (their runs and messages were pruned) go: the
      * last of a person's identity.
      */
-    pruneContacts(before: number, after: string, limit: number) {
-      const page = store.all(
+    async pruneContacts(before: number, after: string, limit: number) {
+      const page = await exec.all(
         q
           .selectFrom("contacts")
           .select("id")
@@ -256,7 +261,7 @@ export function createRetentionRepo(store: SqliteStore) {
       );
       const ids = page.map((r) => r.id);
       const contacts = ids.length
-        ? store.run(
+        ? await changes(
             q
               .deleteFrom("contacts")
               .where("id", "in", ids)
@@ -278,7 +283,7 @@ export function createRetentionRepo(store: SqliteStore) {
                   ),
                 ]),
               ),
-          ).changes
+          )
         : 0;
       return { contacts, next: nextOf(page, limit) };
     },

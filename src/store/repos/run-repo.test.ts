@@ -24,8 +24,8 @@ describe("run repository", () => {
   const flow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as unknown as Flow;
   const insertRun = async (id: string) => {
     const state = createEngine().newRun(id, flow, 1, "flow_1");
-    await store.write(() =>
-      store.runs.insert({
+    await store.write((tx) =>
+      tx.runs.insert({
         id,
         flowId: "flow_1",
         flowVersion: 1,
@@ -43,9 +43,9 @@ describe("run repository", () => {
 
   it("does not save a step over a run that was ended in the meantime, nor its history record", async () => {
     const state = await insertRun("run_1");
-    expect(store.runs.isActive("run_1")).toBe(true);
-    expect(await store.write(() => store.runs.end("run_1", 2))).toBe(true);
-    expect(store.runs.isActive("run_1")).toBe(false);
+    expect(await store.runs.isActive("run_1")).toBe(true);
+    expect(await store.write((tx) => tx.runs.end("run_1", 2))).toBe(true);
+    expect(await store.runs.isActive("run_1")).toBe(false);
 
     const waiting = { ...state, status: "waiting" as const, wait: null };
     const record = {
@@ -61,15 +61,15 @@ describe("run repository", () => {
       startedAt: 2,
       endedAt: 3,
     };
-    expect(await store.write(() => store.runs.saveStep(waiting, record, 3))).toBe(false);
-    expect(store.runs.get("run_1")).toMatchObject({
+    expect(await store.write((tx) => tx.runs.saveStep(waiting, record, 3))).toBe(false);
+    expect(await store.runs.get("run_1")).toMatchObject({
       status: "ended",
       state: { status: "ended", cursor: null },
     });
-    expect(store.runs.steps("run_1")).toEqual([]);
+    expect(await store.runs.steps("run_1")).toEqual([]);
     // Ending or failing it again changes nothing.
-    expect(await store.write(() => store.runs.end("run_1", 4))).toBe(false);
-    expect(await store.write(() => store.runs.fail("run_1", { code: "INTERNAL", message: "x" }, 4))).toBe(
+    expect(await store.write((tx) => tx.runs.end("run_1", 4))).toBe(false);
+    expect(await store.write((tx) => tx.runs.fail("run_1", { code: "INTERNAL", message: "x" }, 4))).toBe(
       false,
     );
   });
@@ -77,8 +77,8 @@ describe("run repository", () => {
   it("fails an active run with its error in the state", async () => {
     await insertRun("run_2");
     const error = { code: "CHANNEL_NOT_FOUND", message: 'No channel with id "ch_1"' };
-    expect(await store.write(() => store.runs.fail("run_2", error, 5))).toBe(true);
-    expect(store.runs.get("run_2")).toMatchObject({
+    expect(await store.write((tx) => tx.runs.fail("run_2", error, 5))).toBe(true);
+    expect(await store.runs.get("run_2")).toMatchObject({
       status: "failed",
       updatedAt: 5,
       state: { status: "failed", cursor: null, wait: null, error },

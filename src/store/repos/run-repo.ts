@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
+import { setJsonFields } from "./json-fields.js";
 
 /** Runs (their resumable state) and the history of every executed step. */
 export interface RunRow {
@@ -41,32 +42,34 @@ const toRun = (r: Row): RunRow => ({
   updatedAt: r.updated_at,
 });
 
-export function createRunRepo(store: SqliteStore) {
-  const { q } = store;
+export function createRunRepo(exec: Executor) {
+  const { q } = exec;
   /** Moves a still-active run to a final status outside the engine (compare-and-set). */
-  const endActive = (
+  const endActive = async (
     id: string,
     status: "ended" | "failed",
     error: { code: string; message: string } | null,
     now: number,
-  ): boolean =>
-    store.run(
+  ): Promise<boolean> => {
+    const { changes } = await exec.run(
       q
         .updateTable("runs")
         .set({
           status,
-          state_json: sql<string>`json_set(state_json, '$.status', ${status}, '$.cursor', json('null'), '$.wait', json('null'), '$.error', json(${error ? JSON.stringify(error) : "null"}))`,
+          state_json: setJsonFields(exec.dialect, "state_json", { status, cursor: null, wait: null, error }),
           timeout_at: null,
           updated_at: now,
         })
         .where("id", "=", id)
         .where(sql<boolean>`status in ('waiting', 'running')`),
-    ).changes > 0;
+    );
+    return changes > 0;
+  };
   const st = {
     byId: () =>
-      store.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
+      exec.statement("runs.byId", (p) => q.selectFrom("runs").selectAll().where("id", "=", p("id"))),
     activeFor: () =>
-      store.statement("runs.activeFor", (p) =>
+      exec.statement("runs.activeFor", (p) =>
         q
           .selectFrom("runs")
           .selectAll()
@@ -77,7 +80,7 @@ export function createRunRepo(store: SqliteStore) {
           .limit(1),
       ),
     insert: () =>
-      store.statement("runs.insert", (p) =>
+      exec.statement("runs.insert", (p) =>
         q.insertInto("runs").values({
           id: p("id"),
           flow_id: p("flowId"),
@@ -93,7 +96,7 @@ export function createRunRepo(store: SqliteStore) {
         }),
       ),
     update: () =>
-      store.statement("runs.update", (p) =>
+      exec.statement("runs.update", (p) =>
         q
           .updateTable("runs")
           .set({
@@ -107,9 +110,9 @@ export function createRunRepo(store: SqliteStore) {
           .where(sql<boolean>`status in ('waiting', 'running')`),
       ),
     status: () =>
-      store.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
+      exec.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
     saveStep: () =>
-      store.statement("runSteps.save", (p) =>
+      exec.statement("runSteps.save", (p) =>
         q
           .insertInto("run_steps")
           .values({
@@ -138,73 +141,73 @@ export function createRunRepo(store: SqliteStore) {
       ),
   };
   return {
-    get(id: string): RunRow | undefined {
-      const r = st.byId().get({ id });
+    async get(id: string): Promise<RunRow | undefined> {
+      const r = await st.byId().get({ id });
       return r ? toRun(r) : undefined;
     },
 
-    list(filter: RunFilter): RunRow[] {
+    async list(filter: RunFilter): Promise<RunRow[]> {
       let query = q.selectFrom("runs").selectAll();
       if (filter.flowId) query = query.where("flow_id", "=", filter.flowId);
       if (filter.status) query = query.where("status", "=", filter.status);
       if (filter.contactId) query = query.where("contact_id", "=", filter.contactId);
-      return store
-        .all(
-          query
-            .orderBy("created_at", "desc")
-            .orderBy("id", "desc")
-            .limit(filter.limit ?? 100),
-        )
-        .map(toRun);
+      const rows = await exec.all(
+        query
+          .orderBy("created_at", "desc")
+          .orderBy("id", "desc")
+          .limit(filter.limit ?? 100),
+      );
+      return rows.map(toRun);
     },
     /** The run that is waiting for (or working on) this conversation, if any. */
-    activeFor(conversationKey: string): RunRow | undefined {
-      const r = st.activeFor().get({ key: conversationKey });
+    async activeFor(conversationKey: string): Promise<RunRow | undefined> {
+      const r = await st.activeFor().get({ key: conversationKey });
       return r ? toRun(r) : undefined;
     },
 
-    running(): RunRow[] {
-      return store.all(q.selectFrom("runs").selectAll().where("status", "=", "running")).map(toRun);
+    async running(): Promise<RunRow[]> {
+      return (await exec.all(q.selectFrom("runs").selectAll().where("status", "=", "running"))).map(toRun);
     },
-    dueTimeouts(now: number, limit = 500): RunRow[] {
-      return store
-        .all(
-          q
-            .selectFrom("runs")
-            .selectAll()
-            .where(sql<boolean>`status = 'waiting' and timeout_at is not null`)
-            .where("timeout_at", "<=", now)
-            .orderBy("timeout_at")
-            .limit(limit),
-        )
-        .map(toRun);
+    async dueTimeouts(now: number, limit = 500): Promise<RunRow[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("runs")
+          .selectAll()
+          .where(sql<boolean>`status = 'waiting' and timeout_at is not null`)
+          .where("timeout_at", "<=", now)
+          .orderBy("timeout_at")
+          .limit(limit),
+      );
+      return rows.map(toRun);
     },
-    nextTimeoutAt(): number | null {
-      const r = store.get(
+    async nextTimeoutAt(): Promise<number | null> {
+      const r = await exec.get(
         q
           .selectFrom("runs")
           .select((eb) => eb.fn.min<number | null>("timeout_at").as("t"))
           .where(sql<boolean>`status = 'waiting' and timeout_at is not null`),
       );
-      return r?.t ?? null;
+      return r?.t == null ? null : Number(r.t);
     },
     /** Inside `store.write`. */
-    insert(row: Omit<RunRow, "updatedAt">): void {
-      st.insert().run({ ...row, state: JSON.stringify(row.state) });
+    async insert(row: Omit<RunRow, "updatedAt">): Promise<void> {
+      await st.insert().run({ ...row, state: JSON.stringify(row.state) });
     },
 
-    /** Whether the run is still `running` or `waiting` (a primary-key read: on the hot path). */
     /** Runs per status (`/metrics`). */
-    countByStatus(): Array<{ status: string; n: number }> {
-      return store.all(
+    async countByStatus(): Promise<Array<{ status: string; n: number }>> {
+      const rows = await exec.all(
         q
           .selectFrom("runs")
-          .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+          .select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
           .groupBy("status"),
       );
+      // PostgreSQL returns a bigint count as a string.
+      return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
     },
-    isActive(id: string): boolean {
-      const status = st.status().get({ id })?.status;
+    /** Whether the run is still `running` or `waiting` (a primary-key read: on the hot path). */
+    async isActive(id: string): Promise<boolean> {
+      const status = (await st.status().get({ id }))?.status;
       return status === "running" || status === "waiting";
     },
 
@@ -213,8 +216,8 @@ export function createRunRepo(store: SqliteStore) {
      * the run is still active. False when it was ended or failed elsewhere in the meantime:
      * nothing is written, the run stays as that other write left it.
      */
-    saveStep(state: RunState, record: StepRecord | null, now: number): boolean {
-      const { changes } = st.update().run({
+    async saveStep(state: RunState, record: StepRecord | null, now: number): Promise<boolean> {
+      const { changes } = await st.update().run({
         id: state.runId,
         status: state.status,
         state: JSON.stringify(state),
@@ -223,7 +226,7 @@ export function createRunRepo(store: SqliteStore) {
       });
       if (changes === 0) return false;
       if (!record) return true;
-      st.saveStep().run({
+      await st.saveStep().run({
         runId: record.runId,
         visit: record.visit,
         stepId: record.stepId,
@@ -240,7 +243,7 @@ export function createRunRepo(store: SqliteStore) {
     },
 
     /** Inside `store.write`: ends an active run (`POST /runs/:id/end`); false when it was not active. */
-    end(id: string, now: number): boolean {
+    end(id: string, now: number): Promise<boolean> {
       return endActive(id, "ended", null, now);
     },
 
@@ -248,26 +251,27 @@ export function createRunRepo(store: SqliteStore) {
      * Inside `store.write`: fails an active run that cannot be advanced at all (its channel is
      * gone, or advancing it throws a bug), so the conversation's next message starts afresh.
      */
-    fail(id: string, error: { code: string; message: string }, now: number): boolean {
+    fail(id: string, error: { code: string; message: string }, now: number): Promise<boolean> {
       return endActive(id, "failed", error, now);
     },
 
-    steps(runId: string) {
-      return store
-        .all(q.selectFrom("run_steps").selectAll().where("run_id", "=", runId).orderBy("visit"))
-        .map((s) => ({
-          visit: s.visit,
-          stepId: s.step_id,
-          type: s.step_type,
-          status: s.status,
-          input: s.input_json ? JSON.parse(s.input_json) : null,
-          output: s.output_json ? JSON.parse(s.output_json) : null,
-          error: s.error_json ? JSON.parse(s.error_json) : null,
-          next: s.next,
-          startedAt: new Date(s.started_at).toISOString(),
-          endedAt: new Date(s.ended_at).toISOString(),
-          durationMs: s.ended_at - s.started_at,
-        }));
+    async steps(runId: string) {
+      const rows = await exec.all(
+        q.selectFrom("run_steps").selectAll().where("run_id", "=", runId).orderBy("visit"),
+      );
+      return rows.map((s) => ({
+        visit: s.visit,
+        stepId: s.step_id,
+        type: s.step_type,
+        status: s.status,
+        input: s.input_json ? JSON.parse(s.input_json) : null,
+        output: s.output_json ? JSON.parse(s.output_json) : null,
+        error: s.error_json ? JSON.parse(s.error_json) : null,
+        next: s.next,
+        startedAt: new Date(s.started_at).toISOString(),
+        endedAt: new Date(s.ended_at).toISOString(),
+        durationMs: s.ended_at - s.started_at,
+      }));
     },
   };
 }

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSecretBox } from "../../core/secrets.js";
 import type { RunState } from "../../flows/runtime.js";
 import type { Owner } from "../database.js";
-import { openStore, type Store } from "../store.js";
-import { createSandboxRepo } from "./sandbox-repo.js";
+import { openStore, type Repos, type Store } from "../store.js";
 
 describe("sandbox-owned rows", () => {
   let dir: string;
@@ -31,7 +30,7 @@ describe("sandbox-owned rows", () => {
     createdAt: 1,
     updatedAt: 1,
   });
-  const waitingRun = (id: string, flowId: string, channelId: string) => {
+  const waitingRun = (tx: Repos, id: string, flowId: string, channelId: string) => {
     const state = {
       runId: id,
       flowId,
@@ -44,7 +43,7 @@ describe("sandbox-owned rows", () => {
       wait: { stepId: "ask_name", visit: 1, for: "reply", timeoutAt: 99 },
       error: null,
     } as unknown as RunState;
-    store.runs.insert({
+    return tx.runs.insert({
       id,
       flowId,
       flowVersion: 1,
@@ -59,18 +58,18 @@ describe("sandbox-owned rows", () => {
   };
 
   const seed = () =>
-    store.write(() => {
-      store.connections.insert(integration("conn_sb", "salesforce", "sandbox"), ["secret"]);
-      store.channels.insert(integration("ch_sb", "WhatsApp sandbox", "sandbox"), ["secret"]);
-      store.connections.insert(integration("conn_user", "my-org", "user"), ["secret"]);
-      store.channels.insert(integration("ch_user", "whatsapp", "user"), ["secret"]);
-      store.flows.create("flow_sb", "Lead", {}, 1, "sandbox");
-      store.flows.publish("flow_sb", 1, 1);
-      store.flows.create("flow_user", "Mine", {}, 1);
-      store.flows.publish("flow_user", 1, 1);
-      waitingRun("run_sb", "flow_sb", "ch_sb");
-      waitingRun("run_user", "flow_user", "ch_user");
-      store.inbox.ingest(
+    store.write(async (tx) => {
+      await tx.connections.insert(integration("conn_sb", "salesforce", "sandbox"), ["secret"]);
+      await tx.channels.insert(integration("ch_sb", "WhatsApp sandbox", "sandbox"), ["secret"]);
+      await tx.connections.insert(integration("conn_user", "my-org", "user"), ["secret"]);
+      await tx.channels.insert(integration("ch_user", "whatsapp", "user"), ["secret"]);
+      await tx.flows.create("flow_sb", "Lead", {}, 1, "sandbox");
+      await tx.flows.publish("flow_sb", 1, 1);
+      await tx.flows.create("flow_user", "Mine", {}, 1);
+      await tx.flows.publish("flow_user", 1, 1);
+      await waitingRun(tx, "run_sb", "flow_sb", "ch_sb");
+      await waitingRun(tx, "run_user", "flow_user", "ch_user");
+      await tx.inbox.ingest(
         "ch_sb",
         [
           {
@@ -88,29 +87,31 @@ describe("sandbox-owned rows", () => {
   it("retires only what the sandbox owns: its integrations and tokens deleted, its flow a draft, its runs ended, its pending messages closed", async () => {
     await seed();
     await store.tokens.set("conn_sb", { accessToken: "a", instanceUrl: "http://127.0.0.1:1", issuedAt: 1 });
-    const repo = createSandboxRepo(store.db);
-    expect(repo.owned()).toEqual({ connectionIds: ["conn_sb"], channelIds: ["ch_sb"], flowIds: ["flow_sb"] });
+    expect(await store.sandbox.owned()).toEqual({
+      connectionIds: ["conn_sb"],
+      channelIds: ["ch_sb"],
+      flowIds: ["flow_sb"],
+    });
 
-    const retired = await store.write(() => repo.retire(5));
+    const retired = await store.write((tx) => tx.sandbox.retire(5));
     expect(retired.endedRuns).toBe(1);
-    expect(store.connections.list().map((c) => c.id)).toEqual(["conn_user"]);
-    expect(store.channels.list().map((c) => c.id)).toEqual(["ch_user"]);
+    expect((await store.connections.list()).map((c) => c.id)).toEqual(["conn_user"]);
+    expect((await store.channels.list()).map((c) => c.id)).toEqual(["ch_user"]);
     expect(await store.tokens.get("conn_sb")).toBeNull();
-    expect(store.flows.get("flow_sb")).toMatchObject({ owner: "sandbox", publishedVersion: null });
-    expect(store.flows.get("flow_user")).toMatchObject({ owner: "user", publishedVersion: 1 });
-    const ended = store.runs.get("run_sb")!;
+    expect(await store.flows.get("flow_sb")).toMatchObject({ owner: "sandbox", publishedVersion: null });
+    expect(await store.flows.get("flow_user")).toMatchObject({ owner: "user", publishedVersion: 1 });
+    const ended = (await store.runs.get("run_sb"))!;
     expect(ended).toMatchObject({ status: "ended", timeoutAt: null });
     expect(ended.state).toMatchObject({ status: "ended", wait: null });
-    expect(store.runs.get("run_user")).toMatchObject({ status: "waiting", timeoutAt: 99 });
-    expect(store.inbox.pendingConversations()).toEqual([]);
-    expect(repo.owned()).toEqual({ connectionIds: [], channelIds: [], flowIds: ["flow_sb"] });
-    expect(repo.hasUserIntegrations()).toBe(true);
+    expect(await store.runs.get("run_user")).toMatchObject({ status: "waiting", timeoutAt: 99 });
+    expect(await store.inbox.pendingConversations()).toEqual([]);
+    expect(await store.sandbox.owned()).toEqual({ connectionIds: [], channelIds: [], flowIds: ["flow_sb"] });
+    expect(await store.sandbox.hasUserIntegrations()).toBe(true);
   });
 
   it("retiring with nothing owned changes nothing", async () => {
-    const repo = createSandboxRepo(store.db);
-    expect(repo.hasUserIntegrations()).toBe(false);
-    expect(await store.write(() => repo.retire(5))).toEqual({
+    expect(await store.sandbox.hasUserIntegrations()).toBe(false);
+    expect(await store.write((tx) => tx.sandbox.retire(5))).toEqual({
       connectionIds: [],
       channelIds: [],
       flowIds: [],

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import type { SqliteStore } from "../sqlite.js";
+import type { Executor } from "../db.js";
+import { setJsonFields } from "./json-fields.js";
 
 /**
  * What the built-in sandbox owns, by the stored `owner` column (never inferred from URLs):
@@ -16,45 +17,46 @@ export interface Retired extends SandboxOwned {
   endedRuns: number;
 }
 
-export function createSandboxRepo(store: SqliteStore) {
-  const { q } = store;
+export function createSandboxRepo(exec: Executor) {
+  const { q } = exec;
+  const idsOf = async (table: "connections" | "channels" | "flows"): Promise<string[]> =>
+    (await exec.all(q.selectFrom(table).select("id").where("owner", "=", "sandbox"))).map((r) => r.id);
 
-  const owned = (): SandboxOwned => ({
-    connectionIds: store
-      .all(q.selectFrom("connections").select("id").where("owner", "=", "sandbox"))
-      .map((r) => r.id),
-    channelIds: store
-      .all(q.selectFrom("channels").select("id").where("owner", "=", "sandbox"))
-      .map((r) => r.id),
-    flowIds: store.all(q.selectFrom("flows").select("id").where("owner", "=", "sandbox")).map((r) => r.id),
+  const owned = async (): Promise<SandboxOwned> => ({
+    connectionIds: await idsOf("connections"),
+    channelIds: await idsOf("channels"),
+    flowIds: await idsOf("flows"),
   });
 
   return {
     owned,
     /** A connection or channel the user created exists: the sandbox must stay off. */
-    hasUserIntegrations(): boolean {
-      const connection = store.get(
+    async hasUserIntegrations(): Promise<boolean> {
+      const connection = await exec.get(
         q.selectFrom("connections").select("id").where("owner", "=", "user").limit(1),
       );
       return (
         connection !== undefined ||
-        store.get(q.selectFrom("channels").select("id").where("owner", "=", "user").limit(1)) !== undefined
+        (await exec.get(q.selectFrom("channels").select("id").where("owner", "=", "user").limit(1))) !==
+          undefined
       );
     },
     /** Inside `store.write`: marks rows the sandbox created before ownership was stored. */
-    adopt(ids: { connectionId: string; channelId: string; flowId?: string }): void {
-      store.run(q.updateTable("connections").set({ owner: "sandbox" }).where("id", "=", ids.connectionId));
-      store.run(q.updateTable("channels").set({ owner: "sandbox" }).where("id", "=", ids.channelId));
+    async adopt(ids: { connectionId: string; channelId: string; flowId?: string }): Promise<void> {
+      await exec.run(
+        q.updateTable("connections").set({ owner: "sandbox" }).where("id", "=", ids.connectionId),
+      );
+      await exec.run(q.updateTable("channels").set({ owner: "sandbox" }).where("id", "=", ids.channelId));
       if (ids.flowId)
-        store.run(q.updateTable("flows").set({ owner: "sandbox" }).where("id", "=", ids.flowId));
+        await exec.run(q.updateTable("flows").set({ owner: "sandbox" }).where("id", "=", ids.flowId));
     },
     /**
      * Inside `store.write`, the same one that creates the first real integration: deletes the
      * sandbox's connections (and their tokens) and channels, unpublishes its flows (they stay as
      * drafts), ends its waiting or running runs and drops its channels' unprocessed messages.
      */
-    retire(now: number): Retired {
-      const ids = owned();
+    async retire(now: number): Promise<Retired> {
+      const ids = await owned();
       let endedRuns = 0;
       if (ids.flowIds.length > 0 || ids.channelIds.length > 0) {
         const ofSandbox = (query: ReturnType<typeof q.updateTable<"runs">>) =>
@@ -64,33 +66,34 @@ export function createSandboxRepo(store: SqliteStore) {
               ...(ids.channelIds.length > 0 ? [eb("channel_id", "in", ids.channelIds)] : []),
             ]),
           );
-        endedRuns = store.run(
+        const { changes } = await exec.run(
           ofSandbox(
             q.updateTable("runs").set({
               status: "ended",
-              state_json: sql<string>`json_set(state_json, '$.status', 'ended', '$.wait', json('null'))`,
+              state_json: setJsonFields(exec.dialect, "state_json", { status: "ended", wait: null }),
               timeout_at: null,
               updated_at: now,
             }),
           ).where(sql<boolean>`status in ('waiting', 'running')`),
-        ).changes;
+        );
+        endedRuns = changes;
       }
       if (ids.channelIds.length > 0) {
-        store.run(
+        await exec.run(
           q
             .updateTable("inbox")
             .set({ processed_at: now })
             .where("channel_id", "in", ids.channelIds)
             .where("processed_at", "is", null),
         );
-        store.run(q.deleteFrom("channels").where("id", "in", ids.channelIds));
+        await exec.run(q.deleteFrom("channels").where("id", "in", ids.channelIds));
       }
       if (ids.connectionIds.length > 0) {
-        store.run(q.deleteFrom("connection_tokens").where("connection_id", "in", ids.connectionIds));
-        store.run(q.deleteFrom("connections").where("id", "in", ids.connectionIds));
+        await exec.run(q.deleteFrom("connection_tokens").where("connection_id", "in", ids.connectionIds));
+        await exec.run(q.deleteFrom("connections").where("id", "in", ids.connectionIds));
       }
       if (ids.flowIds.length > 0) {
-        store.run(
+        await exec.run(
           q
             .updateTable("flows")
             .set({ published_version: null, updated_at: now })

@@ -1,33 +1,38 @@
 import type { StoredToken, TokenStore } from "../../connectors/connector.js";
 import type { SecretBox } from "../../core/secrets.js";
-import type { SqliteStore } from "../sqlite.js";
+import type { Db, Executor } from "../db.js";
 
-/** OAuth tokens per connection, sealed at rest; implements the connectors' TokenStore. */
+/**
+ * OAuth tokens per connection, sealed at rest; implements the connectors' TokenStore. `set` is
+ * called from a connector between network calls, so it opens its own write on `db`.
+ */
 export function createTokenRepo(
-  store: SqliteStore,
+  exec: Executor,
   box: SecretBox,
-): TokenStore & { clear(connectionId: string): void } {
-  const { q } = store;
+  db: Db,
+): TokenStore & { clear(connectionId: string): Promise<void> } {
+  const { q } = exec;
   return {
     /** Inside `store.write`: forget cached tokens (the connection's credentials changed). */
-    clear(connectionId) {
-      store.run(q.deleteFrom("connection_tokens").where("connection_id", "=", connectionId));
+    async clear(connectionId) {
+      await exec.run(q.deleteFrom("connection_tokens").where("connection_id", "=", connectionId));
     },
     async get(connectionId) {
-      const row = store.get(
+      const row = await exec.get(
         q.selectFrom("connection_tokens").select("token_sealed").where("connection_id", "=", connectionId),
       );
       return row ? (JSON.parse(box.open(row.token_sealed)) as StoredToken) : null;
     },
     async set(connectionId, token) {
       const sealed = box.seal(JSON.stringify(token));
-      await store.write(() =>
-        store.run(
-          q
+      const now = Date.now();
+      await db.write((tx) =>
+        tx.run(
+          tx.q
             .insertInto("connection_tokens")
-            .values({ connection_id: connectionId, token_sealed: sealed, updated_at: Date.now() })
+            .values({ connection_id: connectionId, token_sealed: sealed, updated_at: now })
             .onConflict((oc) =>
-              oc.column("connection_id").doUpdateSet({ token_sealed: sealed, updated_at: Date.now() }),
+              oc.column("connection_id").doUpdateSet({ token_sealed: sealed, updated_at: now }),
             ),
         ),
       );
