@@ -16,7 +16,7 @@ import { createFlowService, type FlowService } from "./services/flow-service.js"
 import { createIntegrations } from "./services/integrations.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
-import { openStore, type Store } from "./store/store.js";
+import { openPostgresStore, openStore, type Store } from "./store/store.js";
 
 /** Composition root: config → data dir → store → integrations → engine → worker → server. */
 export interface Tern {
@@ -43,8 +43,22 @@ export interface StartOptions {
   runWorker?: boolean;
 }
 
-/** The data directory (key, token) and the database in it, migrated: `tern migrate` stops here. */
-export function openDataStore(config: Config): { dataDir: DataDir; store: Store } {
+/**
+ * The data directory (key, token) and the database, migrated: `tern migrate` stops here. The
+ * database is PostgreSQL when DATABASE_URL is set, else the SQLite file in the data directory.
+ */
+export async function openDataStore(
+  config: Config,
+  log?: { error(obj: object, msg?: string): void },
+): Promise<{ dataDir: DataDir; store: Store }> {
+  if (config.DATABASE_URL && (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN)) {
+    // Processes on other machines would each generate their own: one could not open the secrets
+    // another sealed, and each serve would accept a different admin token.
+    throw new Error(
+      "DATABASE_URL is set: also set TERN_SECRET_KEY and TERN_ADMIN_TOKEN, the same for every Tern process " +
+        "(docs/deployment.md). Generate them with: openssl rand -hex 32; openssl rand -hex 24",
+    );
+  }
   // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
   finishKeyRotation(path.resolve(config.TERN_DATA_DIR));
   const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
@@ -52,6 +66,15 @@ export function openDataStore(config: Config): { dataDir: DataDir; store: Store 
     adminToken: config.TERN_ADMIN_TOKEN,
   });
   const box = createSecretBox(parseSecretKey(dataDir.secretKey));
+  if (config.DATABASE_URL) {
+    const store = await openPostgresStore({
+      url: config.DATABASE_URL,
+      box,
+      poolSize: config.TERN_DB_POOL_SIZE,
+      log,
+    });
+    return { dataDir, store };
+  }
   const store = openStore({
     path: dataDir.databasePath,
     box,
@@ -66,7 +89,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   const clock = options.clock ?? systemClock;
   const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
   const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
-  const { dataDir, store } = openDataStore(config);
+  const { dataDir, store } = await openDataStore(config, logger);
   const metrics = createMetrics();
   const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
   const flows = createFlowService(store, clock);

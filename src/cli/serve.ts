@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { openDataStore, startTern } from "../main.js";
+import { redactUrl } from "../core/redact-url.js";
 import { installProcessGuard } from "../server/process-guard.js";
 
 export function registerServeCommands(program: Command): void {
@@ -38,9 +39,12 @@ export function registerServeCommands(program: Command): void {
     .command("migrate")
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
-      const { dataDir, store } = openDataStore(loadConfig());
+      const config = loadConfig();
+      const { dataDir, store } = await openDataStore(config);
       await store.close();
-      process.stdout.write(`Database is up to date: ${dataDir.databasePath}\n`);
+      process.stdout.write(
+        `Database is up to date: ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : dataDir.databasePath}\n`,
+      );
     });
 
   program

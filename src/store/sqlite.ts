@@ -19,6 +19,7 @@ import {
   type Statement,
 } from "./db.js";
 import { migrations } from "./migrations.js";
+import { checkSchemaVersion } from "./schema-version.js";
 import { enableIncrementalAutoVacuum, reclaimFreePages } from "./sqlite-vacuum.js";
 import { createWriteBatcher } from "./write-batcher.js";
 
@@ -170,11 +171,15 @@ export function openSqlite(options: OpenOptions): SqliteDb {
 function migrate(db: Sql): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
-      (r) => r.version,
-    ),
+  const versions = (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
+    (r) => r.version,
   );
+  // A file migrated by a newer Tern is refused before anything is applied (schema-version.ts).
+  checkSchemaVersion(
+    versions,
+    migrations.map((m) => m.version),
+  );
+  const applied = new Set(versions);
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

@@ -1,6 +1,7 @@
 import type { SecretBox } from "../core/secrets.js";
 import type { Db, Dialect, WriteOptions } from "./db.js";
 import { createRepos, type Repos } from "./repos/index.js";
+import { openPostgres, type PostgresDb, type PostgresLog } from "./postgres/open.js";
 import { openSqlite } from "./sqlite.js";
 
 export type { Repos } from "./repos/index.js";
@@ -24,6 +25,39 @@ export interface Store extends Repos {
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Opens the embedded database and wires every repository to it. */
+export function openSqliteStore(options: Parameters<typeof openStore>[0]): Store {
+  return openStore(options);
+}
+
+/**
+ * Opens PostgreSQL (`DATABASE_URL`), applying pending migrations, and wires every repository
+ * to it. Each write gets the repositories bound to its own transaction.
+ */
+export async function openPostgresStore(options: {
+  url: string;
+  box: SecretBox;
+  poolSize?: number;
+  applicationName?: string;
+  log?: PostgresLog;
+}): Promise<Store & { readonly db: PostgresDb }> {
+  const db = await openPostgres({
+    url: options.url,
+    poolSize: options.poolSize,
+    applicationName: options.applicationName,
+    log: options.log,
+  });
+  const repos = createRepos(db, options.box, db);
+  return {
+    ...repos,
+    dialect: db.dialect,
+    db,
+    write: (fn, writeOptions) => db.write((tx) => fn(createRepos(tx, options.box, db)), writeOptions),
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
 }
 
 /** Opens the embedded database and wires every repository to it. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config.js";
 import { startTern, type Tern } from "../../src/main.js";
+import { testDatabaseEnv } from "./dialect.js";
 import {
   type SandboxedTern,
   type SandboxedTernOptions,
@@ -16,10 +17,25 @@ export interface Stack extends SandboxedTern {
 }
 
 export async function startStack(options: SandboxedTernOptions = {}): Promise<Stack> {
-  const started = await startSandboxedTern({ logLevel: "silent", ...options });
+  const database = await testDatabaseEnv();
+  let started: SandboxedTern;
+  try {
+    started = await startSandboxedTern({
+      logLevel: "silent",
+      ...options,
+      env: { ...database.env, ...options.env },
+    });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
   const { tern } = started;
   return {
     ...started,
+    async close() {
+      await started.close();
+      await database.drop();
+    },
     http(method, apiPath, body, headers = {}) {
       return fetch(`${tern.url}${apiPath}`, {
         method,
@@ -54,6 +70,7 @@ export async function startBareTern(
   env: Record<string, string> = {},
 ): Promise<{ tern: Tern; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
+  const database = await testDatabaseEnv();
   const tern = await startTern({
     config: loadConfig({
       TERN_PORT: "0",
@@ -61,13 +78,18 @@ export async function startBareTern(
       TERN_DATA_DIR: dataDir,
       TERN_LOG_LEVEL: "silent",
       TERN_SANDBOX: "off",
+      ...database.env,
       ...env,
     }),
+  }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
   });
   return {
     tern,
     async close() {
       await tern.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
