@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { openDataStore, startTern } from "../main.js";
 import { redactUrl } from "../core/redact-url.js";
+import { openDataStore, startTern } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
 
 export function registerServeCommands(program: Command): void {

@@ -171,9 +171,9 @@ export function openSqlite(options: OpenOptions): SqliteDb {
 function migrate(db: Sql): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const versions = (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
-    (r) => r.version,
-  );
+  const versions = (
+    db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>
+  ).map((r) => r.version);
   // A file migrated by a newer Tern is refused before anything is applied (schema-version.ts).
   checkSchemaVersion(
     versions,

@@ -1,7 +1,7 @@
 import type { SecretBox } from "../core/secrets.js";
 import type { Db, Dialect, WriteOptions } from "./db.js";
-import { createRepos, type Repos } from "./repos/index.js";
 import { openPostgres, type PostgresDb, type PostgresLog } from "./postgres/open.js";
+import { createRepos, type Repos } from "./repos/index.js";
 import { openSqlite } from "./sqlite.js";
 
 export type { Repos } from "./repos/index.js";

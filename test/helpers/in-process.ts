@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config.js";
 import { startTern, type Tern } from "../../src/main.js";
-import { testDatabaseEnv } from "./dialect.js";
 import {
   type SandboxedTern,
   type SandboxedTernOptions,
   startSandboxedTern,
 } from "../../src/sandbox/sandboxed-tern.js";
+import { testDatabaseEnv } from "./dialect.js";
 
 /** Tern in this process on a fresh data directory, wired to a fresh sandbox through the admin API. */
 export interface Stack extends SandboxedTern {

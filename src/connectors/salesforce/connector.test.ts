@@ -113,7 +113,9 @@ describe("salesforce connector", () => {
   it("sends one token request when ten processes sharing one token store find the session expired at once", async () => {
     const tokens = memoryTokenStore({ exclusive: true });
     // A runtime per process: each has its own in-memory single flight, only the store is shared.
-    const processes = Array.from({ length: 10 }, () => salesforceConnector.create("c1", testDeps({ tokens })));
+    const processes = Array.from({ length: 10 }, () =>
+      salesforceConnector.create("c1", testDeps({ tokens })),
+    );
     await processes[0]?.actions.create?.run(lead(0), config(), ctx());
     await Promise.all(processes.slice(1).map((p, i) => p.actions.create?.run(lead(i + 1), config(), ctx())));
     sf.expireAccessTokens();
