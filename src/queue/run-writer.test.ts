@@ -25,13 +25,18 @@ describe("run writer", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The store's writes, recorded, the first one held back `delayMs` before it begins. */
+  /**
+   * The store's writes, recorded; the first one's answer is held back `delayMs` after its commit,
+   * as a pooled connection's can be while the next write already has a connection of its own.
+   */
   const recording = (delayMs = 0) => {
     const calls: WriteOptions[] = [];
     const write: Store["write"] = async (fn, options = {}) => {
       calls.push(options);
-      if (calls.length === 1 && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      return store.write(fn, options);
+      const isFirst = calls.length === 1;
+      const value = await store.write(fn, options);
+      if (isFirst && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return value;
     };
     return { calls, store: { write } };
   };
@@ -73,27 +78,28 @@ describe("run writer", () => {
     expect(await texts()).toEqual(["a", "b", "c"]);
   });
 
-  it("starts a write only once the one before it resolved, even when that one is slow to begin", async () => {
+  it("starts a write only once the one before it resolved, even when that one is slow to answer", async () => {
     const { store: recorded } = recording(50);
     const writer = createRunWriter(recorded);
     const events: string[] = [];
+    let second: Promise<void> | undefined;
     const first = writer
       .write(async (tx) => {
+        // Requested while the first runs: too late to join it, so a transaction of its own.
+        second = writer.write(async (tx2) => {
+          events.push("intent runs");
+          await tx2.contacts.addMessage(contact("intent"));
+        });
         await tx.contacts.addMessage(contact("progress"));
       })
       .then(() => events.push("progress resolved"));
-    // Requested once the first has started: a transaction of its own, after the first.
-    await new Promise((r) => setTimeout(r, 60));
-    const second = writer.write(async (tx) => {
-      events.push("intent runs");
-      await tx.contacts.addMessage(contact("intent"));
-    });
-    await Promise.all([first, second]);
+    await first;
+    await second;
     expect(events).toEqual(["progress resolved", "intent runs"]);
   });
 
   it("keeps a durable write out of a replayable group, and after it", async () => {
-    const { calls, store: recorded } = recording(30);
+    const { calls, store: recorded } = recording(50);
     const writer = createRunWriter(recorded);
     const events: string[] = [];
     const persist = writer
