@@ -17,6 +17,7 @@ import { createEffects, type EffectsDeps } from "./effects.js";
 import { isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
+import { createRunWriter } from "./run-writer.js";
 import { createTimer } from "./timer.js";
 
 /**
@@ -72,19 +73,20 @@ export function createWorker(deps: WorkerDeps) {
     const assertActive = async (): Promise<void> => {
       if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
     };
-    // The run's writes (step persists, effect intents and settles) run one after the other: each
-    // starts once the one before resolved. SQLite's single writer used to give this order; on a
-    // pool of connections (PostgreSQL) only the code can. See queue/README.md.
-    let tail: Promise<unknown> = Promise.resolve();
-    const write: Store["write"] = (fn, options) => {
-      const result = tail.then(() => store.write(fn, options));
-      tail = result.catch(() => undefined);
-      return result;
-    };
-    let markInbox: number | null = null;
+    // The run's writes (step persists, effect intents and settles) in request order: each starts
+    // once the one before resolved (run-writer.ts). SQLite's single writer used to give this
+    // order; on a pool of connections (PostgreSQL) only the code can. See queue/README.md.
+    const writer = createRunWriter(store);
     let persistError: unknown;
+    let markInbox: number | null = null;
     const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
-      effects: createEffects(effectsDeps, { runId: run.id, channel: ch, contact, assertActive, write }),
+      effects: createEffects(effectsDeps, {
+        runId: run.id,
+        channel: ch,
+        contact,
+        assertActive,
+        write: writer.write,
+      }),
       contact: {
         id: contact.id,
         channel: ch.definition.type,
@@ -105,20 +107,22 @@ export function createWorker(deps: WorkerDeps) {
         // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
         // the run's writes are chained, so an effect's intent always commits after the state
         // that led to it. `settled()` awaits the last one before the lane moves on.
-        write(
-          async (tx) => {
-            // Compare-and-set: if the run was ended after the check above, it stays ended.
-            await tx.runs.saveStep(state, record, clock.now());
-            if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
-          },
-          { durable: false },
-        ).catch((error: unknown) => {
-          persistError ??= error;
-        });
+        writer
+          .write(
+            async (tx) => {
+              // Compare-and-set: if the run was ended after the check above, it stays ended.
+              await tx.runs.saveStep(state, record, clock.now());
+              if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
+            },
+            { durable: false },
+          )
+          .catch((error: unknown) => {
+            persistError ??= error;
+          });
         if (state.status === "waiting" && state.wait?.timeoutAt) timer.schedule(state.wait.timeoutAt);
       },
       settled: async () => {
-        await tail;
+        await writer.idle();
         if (persistError !== undefined) throw persistError;
       },
       consume(inboxId) {

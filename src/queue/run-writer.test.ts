@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSecretBox } from "../core/secrets.js";
+import type { WriteOptions } from "../store/db.js";
+import { openStore, type Store } from "../store/store.js";
+import { createRunWriter } from "./run-writer.js";
+
+/**
+ * A run's writes keep their order on any store. The store here is real SQLite; where the order
+ * must come from the writer and not from SQLite's single writer, a wrapper makes one transaction
+ * slow, as a pooled connection can be.
+ */
+describe("run writer", () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-run-writer-"));
+    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * The store's writes, recorded; the first one's answer is held back `delayMs` after its commit,
+   * as a pooled connection's can be while the next write already has a connection of its own.
+   */
+  const recording = (delayMs = 0) => {
+    const calls: WriteOptions[] = [];
+    const write: Store["write"] = async (fn, options = {}) => {
+      calls.push(options);
+      const isFirst = calls.length === 1;
+      const value = await store.write(fn, options);
+      if (isFirst && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return value;
+    };
+    return { calls, store: { write } };
+  };
+  let now = 0;
+  /** An outbound message row named `id`; rows list in the order they were built. */
+  const contact = (id: string) => ({
+    id,
+    channelId: "ch_1",
+    contactId: "ct_1",
+    direction: "out" as const,
+    text: id,
+    providerMessageId: null,
+    effectKey: id,
+    runId: "run_1",
+    status: "sending",
+    now: ++now,
+  });
+  const texts = async () => (await store.contacts.messages("ct_1")).map((m) => m.text);
+
+  it("runs writes requested together in one transaction, in request order", async () => {
+    const { calls, store: recorded } = recording();
+    const writer = createRunWriter(recorded);
+    const order: string[] = [];
+    const results = await Promise.all(
+      ["a", "b", "c"].map((id) =>
+        writer.write(
+          async (tx) => {
+            order.push(id);
+            await tx.contacts.addMessage(contact(id));
+            return id;
+          },
+          { durable: false },
+        ),
+      ),
+    );
+    expect(results).toEqual(["a", "b", "c"]);
+    expect(order).toEqual(["a", "b", "c"]);
+    expect(calls).toEqual([{ durable: false }]);
+    expect(await texts()).toEqual(["a", "b", "c"]);
+  });
+
+  it("starts a write only once the one before it resolved, even when that one is slow to answer", async () => {
+    const { store: recorded } = recording(50);
+    const writer = createRunWriter(recorded);
+    const events: string[] = [];
+    let second: Promise<void> | undefined;
+    const first = writer
+      .write(async (tx) => {
+        // Requested while the first runs: too late to join it, so a transaction of its own.
+        second = writer.write(async (tx2) => {
+          events.push("intent runs");
+          await tx2.contacts.addMessage(contact("intent"));
+        });
+        await tx.contacts.addMessage(contact("progress"));
+      })
+      .then(() => events.push("progress resolved"));
+    await first;
+    await second;
+    expect(events).toEqual(["progress resolved", "intent runs"]);
+  });
+
+  it("keeps a durable write out of a replayable group, and after it", async () => {
+    const { calls, store: recorded } = recording(50);
+    const writer = createRunWriter(recorded);
+    const events: string[] = [];
+    const persist = writer
+      .write((tx) => tx.contacts.addMessage(contact("persist")), { durable: false })
+      .then(() => events.push("persist resolved"));
+    const intent = writer.write(async (tx) => {
+      events.push("intent runs");
+      await tx.contacts.addMessage(contact("intent"));
+    });
+    await Promise.all([persist, intent]);
+    expect(calls).toEqual([{ durable: false }, { durable: true }]);
+    expect(events).toEqual(["persist resolved", "intent runs"]);
+    expect(await texts()).toEqual(["persist", "intent"]);
+  });
+
+  it("rolls back a group whose write throws, rejects each of its writes, and goes on with the next", async () => {
+    const writer = createRunWriter(store);
+    const boom = new Error("boom");
+    const failed = [
+      writer.write((tx) => tx.contacts.addMessage(contact("rolled-back")), { durable: false }),
+      writer.write(
+        async () => {
+          throw boom;
+        },
+        { durable: false },
+      ),
+    ].map((p) => p.catch((error: unknown) => error));
+    const next = writer.write((tx) => tx.contacts.addMessage(contact("next")));
+    expect(await Promise.all(failed)).toEqual([boom, boom]);
+    await next;
+    await writer.idle();
+    expect(await texts()).toEqual(["next"]);
+  });
+});

@@ -1,0 +1,78 @@
+import type { WriteOptions } from "../store/db.js";
+import type { Repos, Store } from "../store/store.js";
+
+/**
+ * One run's writes (step persists, effect intents, settles) in the order they were requested, on
+ * any store: a write's transaction starts only after the one before it resolved. SQLite's single
+ * writer used to give this order for free; on a pool of connections (PostgreSQL) two writes in
+ * flight could commit in either order, so an effect's intent could commit before the state that
+ * led to it.
+ *
+ * Writes requested while the previous one is still pending, or before its transaction has begun,
+ * join one transaction and run in request order in it (a "group"): a persist and the settle before
+ * it commit together, as they did in SQLite's group commit, instead of paying a commit (and an
+ * event-loop turn) each. A group holds writes of one durability only: a durable intent never waits
+ * for, nor is made durable by, replayable progress, and run progress stays `durable: false`. The
+ * writes of a group share its fate: if one throws, the group rolls back and each of them rejects.
+ */
+export interface RunWriter {
+  write: Store["write"];
+  /** Resolves once every write requested so far has settled (never rejects). */
+  idle(): Promise<void>;
+}
+
+export function createRunWriter(store: Pick<Store, "write">): RunWriter {
+  interface Item {
+    fn(tx: Repos): Promise<unknown>;
+    resolve(value: unknown): void;
+    reject(error: unknown): void;
+  }
+  interface Group {
+    isDurable: boolean;
+    items: Item[];
+    /** Accepts more writes until its transaction starts running them. */
+    isOpen: boolean;
+  }
+  let open: Group | null = null;
+  let tail: Promise<void> = Promise.resolve();
+
+  const start = (group: Group): void => {
+    tail = tail
+      .then(() =>
+        store.write(
+          async (tx) => {
+            group.isOpen = false;
+            const values: unknown[] = [];
+            for (const item of group.items) values.push(await item.fn(tx));
+            return values;
+          },
+          { durable: group.isDurable },
+        ),
+      )
+      .then(
+        (values) => {
+          group.isOpen = false;
+          group.items.forEach((item, i) => {
+            item.resolve(values[i]);
+          });
+        },
+        (error: unknown) => {
+          group.isOpen = false;
+          for (const item of group.items) item.reject(error);
+        },
+      );
+  };
+
+  const write = <T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions) =>
+    new Promise<T>((resolve, reject) => {
+      const isDurable = options?.durable !== false;
+      const item: Item = { fn, resolve: resolve as (value: unknown) => void, reject };
+      if (open?.isOpen && open.isDurable === isDurable) {
+        open.items.push(item);
+        return;
+      }
+      open = { isDurable, items: [item], isOpen: true };
+      start(open);
+    });
+  return { write, idle: () => tail };
+}
