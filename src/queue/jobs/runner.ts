@@ -6,6 +6,7 @@ import { graphileLogger, type JobLog } from "../../store/postgres/job-log.js";
 import { guardPool } from "../../store/postgres/job-pool.js";
 import { installJobSchema, JOB_SCHEMA } from "../../store/postgres/jobs-sql.js";
 import { startLiveness } from "./liveness.js";
+import { startQueueGc } from "./queue-gc.js";
 import { createQueueNames } from "./queue-names.js";
 
 export type { JobLog } from "../../store/postgres/job-log.js";
@@ -43,6 +44,11 @@ export interface JobRunnerOptions {
    * Idle cost: about concurrency / pollInterval cheap queries per second.
    */
   pollIntervalMs?: number;
+  /**
+   * How often this runner deletes empty named queues (default 60 s, jittered; 0: never). Fetch
+   * cost grows with the number of queue rows; see store/postgres/job-queue-gc.ts.
+   */
+  queueGcIntervalMs?: number;
 }
 
 export interface JobRunner {
@@ -63,6 +69,14 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
   const { log, concurrency } = options;
   if (!(options.pool ? !options.connectionString : options.connectionString)) {
     throw new Error("startJobRunner: give exactly one of pool or connectionString");
+  }
+  const heartbeatMs = options.heartbeatMs ?? 5_000;
+  const staleAfterMs = options.staleAfterMs ?? 15_000;
+  // Every runner judges the others by its own staleAfterMs: the fleet must share these settings.
+  if (staleAfterMs < 2 * heartbeatMs) {
+    throw new Error(
+      `startJobRunner: staleAfterMs (${staleAfterMs}) must be at least twice heartbeatMs (${heartbeatMs})`,
+    );
   }
   const ownPool = options.pool === undefined;
   const pool =
@@ -111,8 +125,8 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       pool,
       workerId: workerPool.id,
       process: options.processName,
-      heartbeatMs: options.heartbeatMs ?? 5_000,
-      staleAfterMs: options.staleAfterMs ?? 15_000,
+      heartbeatMs,
+      staleAfterMs,
       log,
       onLost: () => abortRunning("this job runner was presumed dead; its jobs were handed to others"),
     });
@@ -140,9 +154,21 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
   workerPool.promise.catch(() => {});
   if (!liveness) throw new Error("graphile-worker did not announce its pool");
   const live = liveness;
+  try {
+    // Started means registered: a missing job_workers table fails here, not in a retry loop.
+    await live.registered();
+  } catch (error) {
+    await Promise.resolve(workerPool.gracefulShutdown("job runner could not register")).catch(() => {});
+    await live.stop().catch(() => {});
+    if (ownPool) await pool.end();
+    throw error;
+  }
+
+  const gc = startQueueGc(pool, options.queueGcIntervalMs ?? 60_000, log);
 
   let stopping: Promise<void> | undefined;
   const stop = async (graceMs: number) => {
+    await gc.stop();
     const graceful = Promise.resolve(workerPool.gracefulShutdown("tern job runner stopping")).then(
       () => true,
       () => true,
@@ -150,10 +176,11 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
     const finished = await Promise.race([graceful, sleep(graceMs, false)]);
     if (!finished) {
       handingBack = true;
-      abortRunning("the job runner stopped; this job was handed to another runner");
-      // Unlock before graphile's forceful shutdown: that one "fails" running jobs, which pushes
-      // their run_at exp(attempts) seconds away. Unlocked, they are fetched at once elsewhere.
+      // Unlock first, then abort: a task that ends, and graphile's forceful shutdown, both "fail"
+      // the job, which pushes its run_at exp(attempts) seconds away — unless it is no longer
+      // locked by this runner. Unlocked, it is fetched at once elsewhere (the release notifies).
       const { unlockedJobs } = await live.handBack();
+      abortRunning("the job runner stopped; this job was handed to another runner");
       log.warn({ unlockedJobs, graceMs }, "job runner stopped with jobs still running; handed them back");
       await Promise.resolve(workerPool.forcefulShutdown("tern job runner handed its jobs back")).catch(
         () => {},

@@ -49,6 +49,17 @@ export interface AddedJob {
   key: string | null;
 }
 
+/**
+ * Enqueuers hold this advisory lock shared until their transaction ends; the queue GC
+ * (`job-queue-gc.ts`) takes it exclusive. Without it the GC could delete an empty queue between
+ * `add_job`'s "ensure the queue exists" and its insert (the job would lose its queue and run in
+ * parallel), or delete a queue whose first job is not committed yet (the job would never run).
+ */
+export const JOB_QUEUE_GC_LOCK = 0x7465726e; // "tern"
+
+/** `from` clause that takes the lock before the function it is laterally joined to runs. */
+const gcGate = sql`from (select pg_advisory_xact_lock_shared(${sql.lit(JOB_QUEUE_GC_LOCK)}::bigint), ''::text as after_lock) as gc`;
+
 const isoOrNull = (at: number | Date | undefined): string | null =>
   at === undefined ? null : new Date(at).toISOString();
 
@@ -58,8 +69,9 @@ const isoOrNull = (at: number | Date | undefined): string | null =>
  * queue by (priority, run_at) with no tie-break, so equal run_ats could run out of enqueue order.
  */
 export function addJob(spec: JobSpec): RawBuilder<AddedJob> {
-  return sql<AddedJob>`select j.id::text as id, j.key from graphile_worker.add_job(
-    identifier => ${spec.identifier}::text,
+  return sql<AddedJob>`select j.id::text as id, j.key ${gcGate}
+  cross join lateral graphile_worker.add_job(
+    identifier => ${spec.identifier}::text || gc.after_lock,
     payload => ${JSON.stringify(spec.payload ?? {})}::json,
     queue_name => ${spec.queueName ?? null}::text,
     run_at => coalesce(${isoOrNull(spec.runAt)}::timestamptz, clock_timestamp()),
@@ -90,10 +102,11 @@ export function addJobs(specs: readonly JobSpec[]): RawBuilder<AddedJob> {
     job_key: spec.jobKey ?? null,
     priority: spec.priority ?? null,
   }));
-  return sql<AddedJob>`select j.id::text as id, j.key from graphile_worker.add_jobs(
+  return sql<AddedJob>`select j.id::text as id, j.key ${gcGate}
+  cross join lateral graphile_worker.add_jobs(
     array(
       select row(
-        s.el->>'identifier',
+        (s.el->>'identifier') || gc.after_lock,
         s.el->'payload',
         s.el->>'queue_name',
         coalesce((s.el->>'run_at')::timestamptz, clock_timestamp() + s.n * interval '1 microsecond'),
