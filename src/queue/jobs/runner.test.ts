@@ -1,0 +1,315 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  dbNow,
+  JOB_LOG_DDL,
+  JOB_WORKERS_DDL,
+  type LogRow,
+  type RunnerChild,
+  readJobLog,
+  recordTask,
+  spawnRunnerChild,
+  waitFor,
+} from "../../../test/helpers/job-log.js";
+import { jobQuery } from "../../store/postgres/job-pool.js";
+import { listJobWorkers } from "../../store/postgres/job-workers.js";
+import { addJob, addJobs, countPendingJobs, installJobSchema } from "../../store/postgres/jobs-sql.js";
+import { type JobRunner, type JobRunnerOptions, startJobRunner } from "./runner.js";
+
+// Local until the shared PostgreSQL harness lands: one fresh database for this file.
+const BASE_URL = process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tern_t_${randomBytes(6).toString("hex")}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: BASE_URL });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+const log = pino({ level: "warn" });
+let database: { url: string; drop(): Promise<void> };
+let db: pg.Pool;
+const children: RunnerChild[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = new pg.Pool({ connectionString: database.url, max: 8 });
+  await installJobSchema(database.url);
+  await db.query(JOB_WORKERS_DDL);
+  await db.query(JOB_LOG_DDL);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await db.query("delete from job_log");
+});
+
+// A failed test must not leave runners that take the next test's jobs.
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.kill()));
+  await Promise.all(runners.splice(0).map((r) => r.stop(500)));
+  await db.query("delete from job_workers");
+  await db.query("delete from graphile_worker._private_jobs");
+});
+
+// Every runner of a fleet judges the others by its own staleAfterMs: one setting for all here.
+const HEARTBEAT_MS = 500;
+const STALE_AFTER_MS = 2_000;
+const runners: JobRunner[] = [];
+
+async function runner(processName: string, options: Partial<JobRunnerOptions> = {}) {
+  const started = await startJobRunner({
+    connectionString: database.url,
+    concurrency: 4,
+    processName,
+    log,
+    heartbeatMs: HEARTBEAT_MS,
+    staleAfterMs: STALE_AFTER_MS,
+    tasks: { record: recordTask(db, processName) },
+    ...options,
+  });
+  runners.push(started);
+  return started;
+}
+
+async function child(processName: string, options: { concurrency?: number } = {}) {
+  const started = await spawnRunnerChild({
+    url: database.url,
+    processName,
+    concurrency: options.concurrency ?? 4,
+    heartbeatMs: HEARTBEAT_MS,
+    staleAfterMs: STALE_AFTER_MS,
+  });
+  children.push(started);
+  return started;
+}
+
+async function lockedJobs(): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select (select count(*) from graphile_worker._private_jobs where locked_by is not null)
+          + (select count(*) from graphile_worker._private_job_queues where locked_by is not null) as n`,
+  );
+  return Number(rows[0]!.n);
+}
+const pendingJobs = async () => (await jobQuery(db, countPendingJobs()))[0]!.n;
+
+const doneLog = (count: number) => async () => {
+  const rows = await readJobLog(db);
+  return rows.filter((r) => r.endedAt !== null).length >= count ? rows : undefined;
+};
+
+describe("job runner", () => {
+  it("two runner processes × 8 workers keep each of 50 queues one at a time, in enqueue order, and run queues in parallel", async () => {
+    const [a, b] = await Promise.all([
+      child("proc-a", { concurrency: 8 }),
+      child("proc-b", { concurrency: 8 }),
+    ]);
+    // 20 rounds; each round enqueues one job for each of 50 queues, interleaved, while the runners
+    // already work: even rounds as one addJobs batch, odd rounds as 50 addJob calls in one transaction.
+    for (let seq = 0; seq < 20; seq++) {
+      const specs = Array.from({ length: 50 }, (_, q) => ({
+        identifier: "record",
+        payload: { queue: `conv-${q}`, seq, sleepMs: 1 + ((q * 7 + seq * 3) % 9) },
+        queueName: `conv-${q}`,
+      }));
+      if (seq % 2 === 0) {
+        await jobQuery(db, addJobs(specs));
+      } else {
+        const tx = await db.connect();
+        await tx.query("BEGIN");
+        for (const spec of specs) await jobQuery(tx, addJob(spec));
+        await tx.query("COMMIT");
+        tx.release();
+      }
+    }
+    const rows = await waitFor("1000 jobs", doneLog(1000), 60_000);
+
+    expect(rows).toHaveLength(1000); // each job ran once, none failed
+    const byQueue = new Map<string, LogRow[]>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    expect(byQueue.size).toBe(50);
+    for (const [, runs] of byQueue) {
+      expect(runs.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      for (let i = 1; i < runs.length; i++)
+        expect(runs[i]!.startedAt).toBeGreaterThanOrEqual(runs[i - 1]!.endedAt!);
+    }
+    // Parallelism: the most runs in flight at one moment, across queues and processes.
+    const edges = rows.flatMap((r) => [
+      { t: r.startedAt, d: 1 },
+      { t: r.endedAt!, d: -1 },
+    ]);
+    edges.sort((x, y) => x.t - y.t || x.d - y.d);
+    let inFlight = 0;
+    let most = 0;
+    for (const edge of edges) {
+      inFlight += edge.d;
+      most = Math.max(most, inFlight);
+    }
+    const perProcess = new Map<string, number>();
+    for (const row of rows) perProcess.set(row.process, (perProcess.get(row.process) ?? 0) + 1);
+    const span = Math.max(...rows.map((r) => r.endedAt!)) - Math.min(...rows.map((r) => r.startedAt));
+    console.log(
+      `1000 jobs in ${span.toFixed(0)} ms; at most ${most} at once; per process ${JSON.stringify(Object.fromEntries(perProcess))}`,
+    );
+    expect(most).toBeGreaterThanOrEqual(8);
+    expect(perProcess.get("proc-a")).toBeGreaterThan(100);
+    expect(perProcess.get("proc-b")).toBeGreaterThan(100);
+    expect(await pendingJobs()).toBe(0);
+    expect(await lockedJobs()).toBe(0);
+
+    await Promise.all([a.stop(), b.stop()]);
+    expect(await listJobWorkers(db)).toEqual([]);
+  }, 120_000);
+
+  it("a runner SIGKILLed holding a job: another runner unlocks it and runs it and the rest of its queue within staleAfterMs + a few s", async () => {
+    const staleAfterMs = STALE_AFTER_MS;
+    const doomed = await child("doomed");
+    expect((await listJobWorkers(db)).map((w) => w.workerId)).toEqual(doomed.workerIds);
+    await jobQuery(
+      db,
+      addJobs(
+        [0, 1, 2].map((seq) => ({
+          identifier: "record",
+          payload: { queue: "conv-k", seq, hangIn: "doomed" },
+          queueName: "conv-k",
+        })),
+      ),
+    );
+    await waitFor("the doomed runner to take the job", async () =>
+      (await readJobLog(db)).length > 0 ? true : undefined,
+    );
+
+    const survivor = await runner("survivor", { pollIntervalMs: 500 });
+    await sleep(1_000);
+    expect((await readJobLog(db)).map((r) => r.process)).toEqual(["doomed"]); // the queue is locked
+    await doomed.kill();
+    const killedAt = await dbNow(db);
+
+    const rows = await waitFor("the survivor to finish the queue", doneLog(3), 20_000);
+    const survivorRuns = rows.filter((r) => r.process === "survivor");
+    expect(survivorRuns.map((r) => [r.seq, r.attempt])).toEqual([
+      [0, 2], // the killed attempt counted
+      [1, 1],
+      [2, 1],
+    ]);
+    const recoveredAfter = survivorRuns[0]!.startedAt - killedAt;
+    console.log(
+      `SIGKILLed runner's job resumed ${recoveredAfter.toFixed(0)} ms after the kill (staleAfterMs ${staleAfterMs})`,
+    );
+    expect(recoveredAfter).toBeLessThan(staleAfterMs + 3_000);
+    expect((await listJobWorkers(db)).map((w) => w.workerId)).toEqual(survivor.workerIds());
+    await waitFor(
+      "the last job's completion",
+      async () => ((await lockedJobs()) === 0 ? true : undefined),
+      2_000,
+    );
+    await survivor.stop();
+  }, 60_000);
+
+  it("stop() lets a running job finish, then leaves nothing locked and forgets the runner", async () => {
+    const r = await runner("finisher");
+    await jobQuery(
+      db,
+      addJob({
+        identifier: "record",
+        payload: { queue: "conv-s", seq: 0, sleepMs: 800 },
+        queueName: "conv-s",
+      }),
+    );
+    await waitFor("the job to start", async () => ((await readJobLog(db)).length > 0 ? true : undefined));
+    const stopping = Date.now();
+    await r.stop(5_000);
+    const stoppedAfter = Date.now() - stopping;
+    const [run] = await readJobLog(db);
+    expect(run!.endedAt).not.toBeNull();
+    expect(stoppedAfter).toBeGreaterThan(300); // it waited for the job
+    expect(stoppedAfter).toBeLessThan(3_000);
+    expect(await pendingJobs()).toBe(0);
+    expect(await lockedJobs()).toBe(0);
+    expect(await listJobWorkers(db)).toEqual([]);
+  });
+
+  it("stop() past its grace period hands the job back: the task is told to abort and another runner takes the job at once", async () => {
+    let aborted: unknown;
+    const holder = await runner("holder", {
+      tasks: {
+        record: async (_payload, { signal }) => {
+          await db.query(
+            `insert into job_log (queue, seq, process, attempt, started_at) values ('conv-h', 0, 'holder', 1, now())`,
+          );
+          await new Promise((resolve) => signal.addEventListener("abort", resolve));
+          aborted = signal.reason;
+          // Returning normally after the abort must not complete the job under the next runner.
+        },
+      },
+    });
+    await jobQuery(
+      db,
+      addJob({ identifier: "record", payload: { queue: "conv-h", seq: 0 }, queueName: "conv-h" }),
+    );
+    await waitFor("the holder to take the job", async () =>
+      (await readJobLog(db)).length > 0 ? true : undefined,
+    );
+    // Polls once a minute: only the hand-back's notification can bring it the job in time.
+    const taker = await runner("taker", { pollIntervalMs: 60_000 });
+    await sleep(300);
+
+    const stopping = Date.now();
+    await holder.stop(300);
+    const stoppedAfter = Date.now() - stopping;
+    expect(stoppedAfter).toBeLessThan(1_500);
+    expect(String(aborted)).toMatch(/handed to another runner/);
+
+    const rows = await waitFor("the taker to run the job", doneLog(1), 5_000);
+    const taken = rows.find((r) => r.process === "taker")!;
+    expect(taken.startedAt - stopping).toBeLessThan(1_500);
+    expect(taken.attempt).toBe(2);
+    await sleep(300);
+    expect(await pendingJobs()).toBe(0);
+    expect(await lockedJobs()).toBe(0);
+    expect((await listJobWorkers(db)).map((w) => w.workerId)).toEqual(taker.workerIds());
+    await taker.stop();
+  });
+
+  it("a task that throws is retried with back-off; meanwhile its queue's next job runs (graphile orders a queue only among runnable jobs)", async () => {
+    const r = await runner("retrier", { pollIntervalMs: 200 });
+    await jobQuery(
+      db,
+      addJobs([
+        {
+          identifier: "record",
+          payload: { queue: "conv-r", seq: 0, failAttempts: [1] },
+          queueName: "conv-r",
+        },
+        { identifier: "record", payload: { queue: "conv-r", seq: 1 }, queueName: "conv-r" },
+      ]),
+    );
+    const rows = await waitFor("the retry", doneLog(2), 15_000);
+    expect(rows.map((r) => [r.seq, r.attempt, r.endedAt !== null])).toEqual([
+      [0, 1, false],
+      [1, 1, true],
+      [0, 2, true],
+    ]);
+    const backoff = rows[2]!.startedAt - rows[0]!.startedAt;
+    expect(backoff).toBeGreaterThan(Math.exp(1) * 1_000 - 100); // exp(1) s after the first attempt
+    expect(backoff).toBeLessThan(Math.exp(1) * 1_000 + 1_500);
+    await r.stop();
+    expect(await lockedJobs()).toBe(0);
+  });
+});

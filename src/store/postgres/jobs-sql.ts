@@ -1,0 +1,199 @@
+import { runMigrations } from "graphile-worker";
+import { type RawBuilder, sql } from "kysely";
+import pg from "pg";
+import { graphileLogger, type JobLog, quietGraphileLogger } from "./job-log.js";
+import { guardPool, jobQuery, jobTransaction } from "./job-pool.js";
+
+/**
+ * The SQL Tern needs from graphile-worker 0.17.3 (its functions and views, never its private
+ * tables), as Kysely raw builders. A caller compiles them against its executor's `q`, so a job is
+ * enqueued in the same transaction as the row it is about:
+ *
+ *   await tx.run({ compile: () => addJob({ identifier: "conversation", payload, queueName: key }).compile(tx.q) });
+ *
+ * Nothing runs until COMMIT: a rolled-back transaction leaves no job, and the workers' LISTEN
+ * (`jobs:insert`, sent by `add_job(s)`) fires at commit.
+ */
+
+/** graphile-worker's schema, passed explicitly everywhere (its env/config defaults are ignored). */
+export const JOB_SCHEMA = "graphile_worker";
+
+/**
+ * `replace` (default): a job with the same key that has not started is replaced (payload, run_at,
+ * attempts reset); one that is running keeps running and a new job is added.
+ * `preserve_run_at`: as replace, but a waiting job keeps its run_at. `unsafe_dedupe`: the existing
+ * job, running or not, wins and nothing is added (single `addJob` only: `add_jobs` lacks it).
+ */
+export type JobKeyMode = "replace" | "preserve_run_at" | "unsafe_dedupe";
+
+export interface JobSpec {
+  /** Task name (`tasks` key of the runner). */
+  identifier: string;
+  payload: unknown;
+  /** Jobs of one queue run one at a time, in run_at order (Tern: the conversation key). */
+  queueName?: string;
+  /** Not before this time (ms since epoch, or a Date). Default: now, in enqueue order. */
+  runAt?: number | Date;
+  /** Replaces or dedupes jobs with the same key (an `ask` timeout per run, say). */
+  jobKey?: string;
+  jobKeyMode?: JobKeyMode;
+  /** Attempts before the job is given up (graphile default 25, back-off exp(min(attempt,10)) s). */
+  maxAttempts?: number;
+  /** Lower runs first (default 0). */
+  priority?: number;
+}
+
+export interface AddedJob {
+  /** bigint as text, whatever the pool's int8 parser. */
+  id: string;
+  key: string | null;
+}
+
+/**
+ * Enqueuers hold this advisory lock shared until their transaction ends; the queue GC
+ * (`job-queue-gc.ts`) takes it exclusive. Without it the GC could delete an empty queue between
+ * `add_job`'s "ensure the queue exists" and its insert (the job would lose its queue and run in
+ * parallel), or delete a queue whose first job is not committed yet (the job would never run).
+ */
+export const JOB_QUEUE_GC_LOCK = 0x7465726e; // "tern"
+
+/** `from` clause that takes the lock before the function it is laterally joined to runs. */
+const gcGate = sql`from (select pg_advisory_xact_lock_shared(${sql.lit(JOB_QUEUE_GC_LOCK)}::bigint), ''::text as after_lock) as gc`;
+
+const isoOrNull = (at: number | Date | undefined): string | null =>
+  at === undefined ? null : new Date(at).toISOString();
+
+/**
+ * One job. Without `runAt` the job's run_at is `clock_timestamp()` rather than add_job's `now()`:
+ * now() is the transaction's start, equal for every job of a transaction, and graphile orders a
+ * queue by (priority, run_at) with no tie-break, so equal run_ats could run out of enqueue order.
+ */
+export function addJob(spec: JobSpec): RawBuilder<AddedJob> {
+  return sql<AddedJob>`select j.id::text as id, j.key ${gcGate}
+  cross join lateral graphile_worker.add_job(
+    identifier => ${spec.identifier}::text || gc.after_lock,
+    payload => ${JSON.stringify(spec.payload ?? {})}::json,
+    queue_name => ${spec.queueName ?? null}::text,
+    run_at => coalesce(${isoOrNull(spec.runAt)}::timestamptz, clock_timestamp()),
+    max_attempts => ${spec.maxAttempts ?? null}::int,
+    job_key => ${spec.jobKey ?? null}::text,
+    priority => ${spec.priority ?? null}::int,
+    job_key_mode => ${spec.jobKeyMode ?? null}::text
+  ) as j`;
+}
+
+/**
+ * Many jobs in one round trip (`add_jobs`). Jobs without `runAt` get strictly increasing run_ats
+ * in array order (clock_timestamp() + i µs), so a queue's jobs of one batch run in array order.
+ * `add_jobs` takes one key mode for the whole call: specs with a key must agree on `replace` or
+ * `preserve_run_at`. Rows come back for inserted or replaced jobs, in no promised order.
+ */
+export function addJobs(specs: readonly JobSpec[]): RawBuilder<AddedJob> {
+  if (specs.length === 0) return sql<AddedJob>`select null::text as id, null::text as key where false`;
+  const modes = new Set(specs.filter((s) => s.jobKey !== undefined).map((s) => s.jobKeyMode ?? "replace"));
+  if (modes.has("unsafe_dedupe")) throw new Error("addJobs: unsafe_dedupe is only available on addJob");
+  if (modes.size > 1) throw new Error("addJobs: every keyed job of one batch must use the same jobKeyMode");
+  const rows = specs.map((spec) => ({
+    identifier: spec.identifier,
+    payload: spec.payload ?? {},
+    queue_name: spec.queueName ?? null,
+    run_at: isoOrNull(spec.runAt),
+    max_attempts: spec.maxAttempts ?? null,
+    job_key: spec.jobKey ?? null,
+    priority: spec.priority ?? null,
+  }));
+  return sql<AddedJob>`select j.id::text as id, j.key ${gcGate}
+  cross join lateral graphile_worker.add_jobs(
+    array(
+      select row(
+        (s.el->>'identifier') || gc.after_lock,
+        s.el->'payload',
+        s.el->>'queue_name',
+        coalesce((s.el->>'run_at')::timestamptz, clock_timestamp() + s.n * interval '1 microsecond'),
+        (s.el->>'max_attempts')::smallint,
+        s.el->>'job_key',
+        (s.el->>'priority')::smallint,
+        null::text[]
+      )::graphile_worker.job_spec
+      from json_array_elements(${JSON.stringify(rows)}::json) with ordinality as s(el, n)
+      order by s.n
+    ),
+    ${modes.has("preserve_run_at")}::boolean
+  ) as j`;
+}
+
+/** The queue a job belongs to (through the public `jobs` view). */
+export function queueNameOfJob(jobId: string): RawBuilder<{ queue_name: string | null }> {
+  return sql<{
+    queue_name: string | null;
+  }>`select queue_name from graphile_worker.jobs where id = ${jobId}::bigint`;
+}
+
+/** Jobs not yet finished nor given up: waiting, scheduled, retrying or running (backlog gauge). */
+export function countPendingJobs(): RawBuilder<{ n: number }> {
+  return sql<{
+    n: number;
+  }>`select count(*)::int as n from graphile_worker.jobs where attempts < max_attempts`;
+}
+
+/** Jobs (and queues) locked by these graphile lock owners (`locked_by`). */
+export function countLockedJobs(lockOwners: readonly string[]): RawBuilder<{ n: number }> {
+  return sql<{
+    n: number;
+  }>`select count(*)::int as n from graphile_worker.jobs where locked_by = any(${lockOwners}::text[])`;
+}
+
+/**
+ * Unlocks every job and queue these owners hold, for another runner to take now. Their attempt
+ * counts stay (the attempt started). Without a notify, idle runners would only see the jobs at
+ * their next poll: `wakeRunners` after it.
+ */
+export function forceUnlockWorkers(lockOwners: readonly string[]): RawBuilder<unknown> {
+  return sql`select graphile_worker.force_unlock_workers(${lockOwners}::text[])`;
+}
+
+/** The notification `add_jobs` sends: idle runners fetch at once (delivered at commit). */
+export function wakeRunners(count: number): RawBuilder<unknown> {
+  return sql`select pg_notify('jobs:insert', json_build_object('r', random(), 'count', ${count}::int)::text)`;
+}
+
+/**
+ * Wakes the runners when a named queue is unlocked (its job completed, failed or was handed
+ * back). graphile 0.17 notifies only on insert: the next job of a busy queue (a conversation's
+ * next message) would otherwise wait for some idle worker's poll, up to `pollInterval`. The
+ * notify is sent at COMMIT, once the queue is free. Identical payloads of one transaction are
+ * delivered once.
+ */
+const queueUnlockedTrigger = sql`
+  create or replace function graphile_worker.tern_tg_queue_unlocked() returns trigger
+  language plpgsql as $$
+  begin
+    perform pg_notify('jobs:insert', '{"count":1}');
+    return null;
+  end;
+  $$;
+  create or replace trigger tern_queue_unlocked
+    after update of locked_by on graphile_worker._private_job_queues
+    for each row when (old.locked_by is not null and new.locked_by is null)
+    execute function graphile_worker.tern_tg_queue_unlocked();`;
+
+/**
+ * Installs or upgrades graphile-worker's schema (its own migrations, safe when several processes
+ * start together), then Tern's queue-unlocked trigger. A pool given here is used, not ended.
+ */
+export async function installJobSchema(target: string | pg.Pool, log?: JobLog): Promise<void> {
+  const logger = log ? graphileLogger(log) : quietGraphileLogger();
+  const pool = typeof target === "string" ? new pg.Pool({ connectionString: target, max: 2 }) : target;
+  const report = (err: object) => log?.warn({ err }, "PostgreSQL connection error (job engine)");
+  guardPool(pool, report);
+  try {
+    await runMigrations({ pgPool: pool, schema: JOB_SCHEMA, logger });
+    await jobTransaction(pool, async (tx) => {
+      // Concurrent CREATE OR REPLACE of one function fails ("tuple concurrently updated").
+      await jobQuery(tx, sql`select pg_advisory_xact_lock(hashtext('tern.installJobSchema'))`);
+      await jobQuery(tx, queueUnlockedTrigger);
+    });
+  } finally {
+    if (pool !== target) await pool.end();
+  }
+}
