@@ -1,6 +1,6 @@
 import type { SecretBox } from "../core/secrets.js";
 import type { Db, Dialect, WriteOptions } from "./db.js";
-import { openPostgres, type PostgresDb, type PostgresLog } from "./postgres/open.js";
+import type { PostgresDb, PostgresLog } from "./postgres/open.js";
 import { createRepos, type Repos } from "./repos/index.js";
 import { openSqlite } from "./sqlite.js";
 
@@ -43,6 +43,8 @@ export async function openPostgresStore(options: {
   applicationName?: string;
   log?: PostgresLog;
 }): Promise<Store & { readonly db: PostgresDb }> {
+  // Loaded only here: the embedded mode never pays for the PostgreSQL driver.
+  const { openPostgres } = await import("./postgres/open.js");
   const db = await openPostgres({
     url: options.url,
     poolSize: options.poolSize,

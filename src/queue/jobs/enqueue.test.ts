@@ -13,7 +13,8 @@ import {
   waitFor,
 } from "../../../test/helpers/job-log.js";
 import { jobQuery } from "../../store/postgres/job-pool.js";
-import { addJob, addJobs, countPendingJobs, installJobSchema } from "../../store/postgres/jobs-sql.js";
+import { installJobSchema } from "../../store/postgres/jobs-schema.js";
+import { addJob, addJobs, countPendingJobs } from "../../store/postgres/jobs-sql.js";
 import { type JobRunner, startJobRunner } from "./runner.js";
 
 // Local until the shared PostgreSQL harness lands: one fresh database for this file.

@@ -16,7 +16,8 @@ import {
 } from "../../../test/helpers/job-log.js";
 import { jobQuery } from "../../store/postgres/job-pool.js";
 import { listJobWorkers } from "../../store/postgres/job-workers.js";
-import { addJob, addJobs, countPendingJobs, installJobSchema } from "../../store/postgres/jobs-sql.js";
+import { installJobSchema } from "../../store/postgres/jobs-schema.js";
+import { addJob, addJobs, countPendingJobs } from "../../store/postgres/jobs-sql.js";
 import { type JobRunner, type JobRunnerOptions, startJobRunner } from "./runner.js";
 
 // Local until the shared PostgreSQL harness lands: one fresh database for this file.

@@ -4,7 +4,8 @@ import { type Job, runTaskList, type TaskList, type WorkerEvents, type WorkerPoo
 import pg from "pg";
 import { graphileLogger, type JobLog } from "../../store/postgres/job-log.js";
 import { guardPool } from "../../store/postgres/job-pool.js";
-import { installJobSchema, JOB_SCHEMA } from "../../store/postgres/jobs-sql.js";
+import { installJobSchema } from "../../store/postgres/jobs-schema.js";
+import { JOB_SCHEMA } from "../../store/postgres/jobs-sql.js";
 import { startLiveness } from "./liveness.js";
 import { startQueueGc } from "./queue-gc.js";
 import { createQueueNames } from "./queue-names.js";

@@ -4,7 +4,8 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { jobQuery } from "./job-pool.js";
 import { collectEmptyJobQueues } from "./job-queue-gc.js";
-import { addJob, installJobSchema } from "./jobs-sql.js";
+import { installJobSchema } from "./jobs-schema.js";
+import { addJob } from "./jobs-sql.js";
 
 // Local until the shared PostgreSQL harness lands: one fresh database for this file.
 const BASE_URL = process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

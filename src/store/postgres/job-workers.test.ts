@@ -11,7 +11,8 @@ import {
   registerJobWorker,
   releaseJobWorker,
 } from "./job-workers.js";
-import { addJob, installJobSchema } from "./jobs-sql.js";
+import { installJobSchema } from "./jobs-schema.js";
+import { addJob } from "./jobs-sql.js";
 
 // Local until the shared PostgreSQL harness lands: one fresh database for this file.
 const BASE_URL = process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

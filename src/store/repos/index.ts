@@ -5,6 +5,7 @@ import { createEffectRepo } from "./effect-repo.js";
 import { createFlowRepo } from "./flow-repo.js";
 import { createInboxRepo } from "./inbox-repo.js";
 import { createIntegrationRepo } from "./integration-repo.js";
+import { createJobRepo } from "./job-repo.js";
 import { createRejectedEventRepo } from "./rejected-event-repo.js";
 import { createRetentionRepo } from "./retention-repo.js";
 import { createRunRepo } from "./run-repo.js";
@@ -29,6 +30,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     effects: createEffectRepo(exec),
     retention: createRetentionRepo(exec),
     sandbox: createSandboxRepo(exec),
+    jobs: createJobRepo(exec),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;
