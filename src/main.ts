@@ -84,7 +84,8 @@ export async function openDataStore(
   return { dataDir, store };
 }
 
-export async function startTern(options: StartOptions): Promise<Tern> {
+/** What every Tern process runs on: the store, integrations, flows and the worker's logic. */
+async function createRuntime(options: StartOptions) {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
@@ -105,7 +106,37 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     concurrency: config.TERN_WORKER_CONCURRENCY,
     metrics,
     log: logger,
+    scheduling: store.dialect === "postgres" ? "jobs" : "lanes",
   });
+  return { config, clock, logger, dataDir, store, metrics, integrations, flows, worker };
+}
+type Runtime = Awaited<ReturnType<typeof createRuntime>>;
+
+/**
+ * Starts running flows in this process. SQLite: the in-process lanes, after recovering what a
+ * previous process left. PostgreSQL: a graphile-worker runner taking conversation jobs (and, once,
+ * jobs for whatever the rows say is unfinished). Returns how to stop taking work.
+ */
+async function runWorker(
+  rt: Runtime,
+  concurrency: number,
+): Promise<{ stop(graceMs?: number): Promise<void> }> {
+  if (rt.worker.scheduling === "lanes") {
+    await rt.worker.recover();
+    return { stop: async () => rt.worker.stop() };
+  }
+  const { startWorkerRunner } = await import("./queue/jobs/worker-runner.js");
+  return startWorkerRunner({
+    url: rt.config.DATABASE_URL as string,
+    worker: rt.worker,
+    concurrency,
+    log: rt.logger,
+  });
+}
+
+export async function startTern(options: StartOptions): Promise<Tern> {
+  const rt = await createRuntime(options);
+  const { config, clock, logger, dataDir, store, metrics, integrations, flows, worker } = rt;
 
   // Loaded only when it runs: the emulators are ~50 modules a production process never uses.
   const sandbox =
@@ -149,7 +180,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
   // Like Meta, the simulator reports delivery statuses back to the channel's webhook.
   sandbox?.sandbox.wa.deliverStatusesTo(`${url}/webhooks/${sandbox.channelId}`);
 
-  if (options.runWorker !== false) await worker.recover();
+  const running = options.runWorker !== false ? await runWorker(rt, config.TERN_WORKER_CONCURRENCY) : null;
   const pruner = createPruner({
     store,
     clock,
@@ -171,6 +202,8 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     sandbox,
     pruner,
     async close() {
+      // First hand back the work in hand (PostgreSQL: other processes take it at once).
+      await running?.stop();
       worker.stop();
       await pruner.stop();
       // Keep-alive connections that turn idle after close() began would hold it open for
@@ -179,9 +212,45 @@ export async function startTern(options: StartOptions): Promise<Tern> {
       const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
       await app.close();
       clearTimeout(force);
-      await worker.idle();
+      // Lanes finish what they hold; jobs were finished or handed back by `running.stop()`.
+      if (worker.scheduling === "lanes") await worker.idle();
       await sandbox?.close();
       await store.close();
+    },
+  };
+}
+
+/** A `tern worker` process (PostgreSQL): runs flows from the job queue; serves no HTTP. */
+export interface TernWorker {
+  logger: Logger;
+  metrics: Metrics;
+  store: Store;
+  /** Stops taking jobs, finishes or hands back what it holds within `graceMs`, closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startTernWorker(options: StartOptions & { concurrency?: number }): Promise<TernWorker> {
+  if (!options.config.DATABASE_URL) {
+    throw new Error(
+      "tern worker needs DATABASE_URL (PostgreSQL): with the embedded SQLite store, `tern serve` runs the flows itself",
+    );
+  }
+  const rt = await createRuntime(options);
+  let running: { stop(graceMs?: number): Promise<void> };
+  try {
+    running = await runWorker(rt, options.concurrency ?? rt.config.TERN_WORKER_CONCURRENCY);
+  } catch (error) {
+    await rt.store.close();
+    throw error;
+  }
+  return {
+    logger: rt.logger,
+    metrics: rt.metrics,
+    store: rt.store,
+    async close(graceMs) {
+      await running.stop(graceMs);
+      rt.worker.stop();
+      await rt.store.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { redactUrl } from "../core/redact-url.js";
-import { openDataStore, startTern } from "../main.js";
+import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
 
 export function registerServeCommands(program: Command): void {
@@ -29,6 +29,38 @@ export function registerServeCommands(program: Command): void {
       const stop = async (signal: string) => {
         tern.logger.info({ signal }, "shutting down");
         await tern.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+
+  program
+    .command("worker")
+    .description(
+      "Run flows from the job queue (PostgreSQL: DATABASE_URL); serves no HTTP. Run as many as you need",
+    )
+    .option(
+      "--concurrency <n>",
+      "conversations this process advances at once (default TERN_WORKER_CONCURRENCY)",
+    )
+    .action(async (opts: { concurrency?: string }) => {
+      const config = loadConfig();
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (
+        concurrency !== undefined &&
+        !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000)
+      ) {
+        throw new Error("--concurrency must be a whole number from 1 to 10000");
+      }
+      const worker = await startTernWorker({ config, concurrency });
+      installProcessGuard(worker);
+      process.stdout.write(
+        `Tern worker is running (concurrency ${concurrency ?? config.TERN_WORKER_CONCURRENCY}) on ${redactUrl(config.DATABASE_URL as string)}\n`,
+      );
+      const stop = async (signal: string) => {
+        worker.logger.info({ signal }, "shutting down: finishing or handing back jobs");
+        await worker.close();
         process.exit(0);
       };
       process.once("SIGINT", () => void stop("SIGINT"));

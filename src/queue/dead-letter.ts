@@ -21,6 +21,11 @@ export function createItemFailures(deps: {
   retryDelayMs?: (attempt: number) => number;
   /** Pokes the conversation's lane again once a retry is due. */
   retry(conversationKey: string): void;
+  /**
+   * Instead of an in-process timer and `retry`: records the retry durably (PostgreSQL: a
+   * conversation job due after the delay). Awaited before RetryLater is thrown.
+   */
+  scheduleRetry?(conversationKey: string, delayMs: number): Promise<void>;
 }) {
   const { store, clock, log } = deps;
   const deadLettered = deps.metrics.counter(
@@ -32,7 +37,7 @@ export function createItemFailures(deps: {
   const timers = new Set<NodeJS.Timeout>();
   let isStopped = false;
 
-  const scheduleRetry = (item: InboxItem, attempt: number, error: unknown): never => {
+  const scheduleRetry = async (item: InboxItem, attempt: number, error: unknown): Promise<never> => {
     attempts.set(item.id, attempt);
     const delayMs = (deps.retryDelayMs ?? retryDelayMs)(attempt);
     log.warn(
@@ -45,12 +50,16 @@ export function createItemFailures(deps: {
       },
       "message processing failed; retrying",
     );
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!isStopped) deps.retry(item.conversationKey);
-    }, delayMs);
-    timer.unref();
-    timers.add(timer);
+    if (deps.scheduleRetry) {
+      await deps.scheduleRetry(item.conversationKey, delayMs);
+    } else {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!isStopped) deps.retry(item.conversationKey);
+      }, delayMs);
+      timer.unref();
+      timers.add(timer);
+    }
     // Stops the lane (the row stays pending) until the retry pokes it.
     throw new RetryLater(error);
   };
@@ -59,7 +68,7 @@ export function createItemFailures(deps: {
     /** Throws RetryLater when the row will be retried; resolves once it is dead-lettered. */
     async failed(item: InboxItem, error: unknown): Promise<void> {
       const attempt = (attempts.get(item.id) ?? 0) + 1;
-      if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) scheduleRetry(item, attempt, error);
+      if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) await scheduleRetry(item, attempt, error);
       attempts.delete(item.id);
       const { code, message } = toAppError(error);
       const now = clock.now();

@@ -29,9 +29,18 @@ export const MAX_PROCESSING_ATTEMPTS = 5;
 
 export function isTransient(error: unknown): boolean {
   if (isAppError(error)) return error.retry !== "never";
-  // better-sqlite3's SqliteError: SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR… concern the disk, not the message.
+  // better-sqlite3's SqliteError: SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR… concern the disk, not the
+  // message. PostgreSQL's SQLSTATE classes 08 (connection), 40 (serialization, deadlock), 53
+  // (resources) and 57P (server shutting down), and a refused or reset socket, likewise.
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_");
+  if (typeof code !== "string") return false;
+  return (
+    code.startsWith("SQLITE_") ||
+    /^(08|40|53)[0-9A-Z]{3}$/.test(code) ||
+    /^57P0[1-3]$/.test(code) ||
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET"
+  );
 }
 
 /** 1 s, 4 s, 16 s, 60 s… after the n-th failed attempt. */

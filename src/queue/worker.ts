@@ -10,6 +10,7 @@ import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
+import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
@@ -36,6 +37,12 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   metrics?: Metrics;
   /** Delay before the n-th retry of a message whose processing failed transiently. */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * Who schedules the work. "lanes" (SQLite, one process): in-process lanes and a timer read from
+   * the rows. "jobs" (PostgreSQL, any number of processes): graphile-worker jobs enqueued in the
+   * transactions that create the work (`store.jobs`), run by `jobTasks()` (queue/jobs/).
+   */
+  scheduling?: "lanes" | "jobs";
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
   flow(flowId: string, version: number): Promise<Flow>;
   log: {
@@ -47,6 +54,7 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
 
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
+  const isJobs = deps.scheduling === "jobs";
   const failures = createItemFailures({
     store,
     clock,
@@ -54,6 +62,13 @@ export function createWorker(deps: WorkerDeps) {
     metrics: deps.metrics ?? createMetrics(),
     retryDelayMs: deps.retryDelayMs,
     retry: (key) => lanes.poke(key),
+    // A durable timer: the retry survives this process.
+    ...(isJobs
+      ? {
+          scheduleRetry: (key: string, delayMs: number) =>
+            store.write((tx) => tx.jobs.conversations([key], clock.now() + delayMs)),
+        }
+      : {}),
   });
 
   const effectsDeps: EffectsDeps = {
@@ -113,13 +128,18 @@ export function createWorker(deps: WorkerDeps) {
               // Compare-and-set: if the run was ended after the check above, it stays ended.
               await tx.runs.saveStep(state, record, clock.now());
               if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
+              // PostgreSQL: the deadline as a job, committed with the wait itself.
+              if (isJobs && state.status === "waiting" && state.wait?.timeoutAt) {
+                await tx.jobs.timeout(run.id, run.conversationKey, state.wait.timeoutAt);
+              }
             },
             { durable: false },
           )
           .catch((error: unknown) => {
             persistError ??= error;
           });
-        if (state.status === "waiting" && state.wait?.timeoutAt) timer.schedule(state.wait.timeoutAt);
+        if (!isJobs && state.status === "waiting" && state.wait?.timeoutAt)
+          timer.schedule(state.wait.timeoutAt);
       },
       settled: async () => {
         await writer.idle();
@@ -302,11 +322,96 @@ export function createWorker(deps: WorkerDeps) {
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
   });
 
+  /**
+   * A conversation's job (PostgreSQL): continue a run left mid-step by a process that died, then
+   * every pending message in arrival order. The job engine runs one job per conversation at a
+   * time, across every process; a duplicate or late job finds nothing to do.
+   */
+  const drainConversation = async (key: string, signal?: AbortSignal): Promise<void> => {
+    const active = await store.runs.activeFor(key);
+    if (active?.status === "running") await advanceOrFail(active, { type: "continue" });
+    let previous: number | null = null;
+    for (let handled = 0; !signal?.aborted; handled++) {
+      const item = await store.inbox.nextPending(key);
+      if (!item) return;
+      // A row still pending after its turn (its run was continued first) gets one more; a row
+      // that stays pending twice, or a very long backlog, goes to a fresh job rather than spin.
+      if ((item.id === previous && handled > 1) || handled >= 1_000) {
+        await store.write((tx) => tx.jobs.conversations([key]));
+        return;
+      }
+      previous = item.id;
+      try {
+        await processItem(item);
+      } catch (error) {
+        if (error instanceof RetryLater) return; // its retry is a job already
+        throw error;
+      }
+    }
+  };
+
+  /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */
+  const fireTimeout = async (runId: string): Promise<void> => {
+    const run = await store.runs.get(runId);
+    if (run?.status !== "waiting" || run.timeoutAt === null) return;
+    if (run.timeoutAt > clock.now()) {
+      // The job ran early (another machine's clock) or the deadline moved: keep it.
+      await store.write((tx) => tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt as number));
+      return;
+    }
+    await advanceOrFail(run, { type: "timeout" });
+  };
+
+  /**
+   * Jobs for everything the rows say is unfinished: runs left mid-step, conversations with
+   * pending messages, waits past their deadline. Enqueue is deduplicated per conversation, so
+   * every process may do this at start.
+   */
+  const enqueueUnfinished = async (): Promise<void> => {
+    const keys = new Set<string>();
+    for (const run of await store.runs.running()) keys.add(run.conversationKey);
+    for (const key of await store.inbox.pendingConversations()) keys.add(key);
+    const due = await store.runs.dueTimeouts(clock.now());
+    await store.write(async (tx) => {
+      await tx.jobs.conversations([...keys]);
+      for (const run of due) await tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt ?? clock.now());
+    });
+  };
+
+  /** Jobs running in this process (jobs mode), for `idle()`. */
+  let runningJobs = 0;
+  const tracked = async (task: () => Promise<void>): Promise<void> => {
+    runningJobs++;
+    try {
+      await task();
+    } finally {
+      runningJobs--;
+    }
+  };
+  /** Jobs mode: nothing running here and nothing due in the queue (tests and shutdown wait on it). */
+  const jobsIdle = async (): Promise<void> => {
+    for (;;) {
+      if (runningJobs === 0 && (await store.jobs.due()) === 0 && runningJobs === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   let started = false;
   return {
+    /** The job engine's tasks (PostgreSQL); payloads as `store/repos/job-repo.ts` enqueues them. */
+    jobTasks: () => ({
+      [JobTasks.conversation]: (payload: unknown, helpers: { signal: AbortSignal }) =>
+        tracked(() => drainConversation((payload as ConversationJob).key, helpers.signal)),
+      [JobTasks.timeout]: (payload: unknown) => tracked(() => fireTimeout((payload as TimeoutJob).runId)),
+      [JobTasks.erase]: (payload: unknown) =>
+        tracked(async () => {
+          await store.write((tx) => tx.retention.eraseContact((payload as EraseJob).contactId, clock.now()));
+        }),
+    }),
+    enqueueUnfinished,
     /** New inbox rows were committed for these conversations. */
     notify(keys: string[]): void {
-      if (!started) return;
+      if (!started || isJobs) return;
       for (const key of keys) lanes.poke(key);
     },
     /** After a restart: finish runs left mid-step, then process everything still pending. */
@@ -332,11 +437,32 @@ export function createWorker(deps: WorkerDeps) {
         lanes.push(key, () => fn().then(resolve, reject));
       });
     },
-    idle: () => lanes.idle(),
+    /**
+     * Erases a contact in its conversation's turn (the right to erasure). Lanes: in the lane.
+     * Jobs: as a job in the conversation's queue, awaited for up to `waitMs`; "queued" when no
+     * worker ran it by then (it runs when one does).
+     */
+    async erase(contactId: string, key: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
+      if (!isJobs) {
+        const isErased = await this.exclusive(key, () =>
+          store.write((tx) => tx.retention.eraseContact(contactId, clock.now())),
+        );
+        return isErased ? "erased" : "missing";
+      }
+      await store.write((tx) => tx.jobs.erase(contactId, key));
+      const deadline = Date.now() + waitMs;
+      while (Date.now() < deadline) {
+        if (!(await store.contacts.get(contactId))) return "erased";
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return "queued";
+    },
+    idle: () => (isJobs ? jobsIdle() : lanes.idle()),
     stop: () => {
       failures.stop();
       timer.stop();
     },
+    scheduling: isJobs ? ("jobs" as const) : ("lanes" as const),
   };
 }
 export type Worker = ReturnType<typeof createWorker>;

@@ -205,6 +205,8 @@ async function ingest(
       keys = keys.length === 0 ? added : keys.concat(added);
     }
     for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });
+    // PostgreSQL: each conversation's job, in the same commit as its rows (no-op on SQLite).
+    await tx.jobs.conversations(keys);
     return keys;
   });
   for (const item of plan.rejected) {

@@ -51,6 +51,14 @@ export async function openPostgresStore(options: {
     applicationName: options.applicationName,
     log: options.log,
   });
+  try {
+    // graphile-worker's schema with Tern's: an ingest-only process enqueues jobs from its first webhook.
+    const { installJobSchema } = await import("./postgres/jobs-schema.js");
+    await installJobSchema(db.pool, options.log ? jobLogOf(options.log) : undefined);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const repos = createRepos(db, options.box, db);
   return {
     ...repos,
@@ -59,6 +67,17 @@ export async function openPostgresStore(options: {
     write: (fn, writeOptions) => db.write((tx) => fn(createRepos(tx, options.box, db)), writeOptions),
     ping: () => db.ping(),
     close: () => db.close(),
+  };
+}
+
+/** graphile-worker's migrations log through the store's log (errors only). */
+function jobLogOf(log: PostgresLog) {
+  const quiet = () => {};
+  return {
+    debug: quiet,
+    info: quiet,
+    warn: (obj: object, msg?: string) => log.error(obj, msg),
+    error: log.error.bind(log),
   };
 }
 

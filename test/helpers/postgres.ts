@@ -2,7 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { migrations } from "../../src/store/migrations.js";
 import { connectAdmin, databaseUrl, type PostgresAdmin } from "../../src/store/postgres/admin.js";
 import { sqlState } from "../../src/store/postgres/errors.js";
+import { installJobSchema } from "../../src/store/postgres/jobs-schema.js";
 import { openPostgres } from "../../src/store/postgres/open.js";
+
+/** Part of the template's name: a change to the job engine's schema builds a new template. */
+const JOB_ENGINE = "graphile-worker 0.17.3 + tern_queue_unlocked";
 
 /**
  * A fresh PostgreSQL database per call, for tests against a real server. Each is a copy of a
@@ -112,7 +116,7 @@ function createdAtOf(name: string): number | undefined {
 /** Named after the migrations it holds, so a change to them builds a new one. */
 function templateName(): string {
   const hash = createHash("sha1")
-    .update(JSON.stringify(migrations.map((m) => [m.version, m.postgres])))
+    .update(JSON.stringify([JOB_ENGINE, ...migrations.map((m) => [m.version, m.postgres])]))
     .digest("hex");
   return `${TEMPLATE_PREFIX}${hash.slice(0, 16)}`;
 }
@@ -129,7 +133,12 @@ async function ensureTemplate(admin: PostgresAdmin, base: string, rebuild = fals
     await admin.create(building);
     try {
       const db = await openPostgres({ url: databaseUrl(base, building), poolSize: 1 });
-      await db.close();
+      try {
+        // graphile-worker's schema too, as every Tern on PostgreSQL installs it at start.
+        await installJobSchema(db.pool);
+      } finally {
+        await db.close();
+      }
       await admin.seal(building, name, `${TEMPLATE_COMMENT}${Date.now()}`);
     } catch (err) {
       await admin.drop(building).catch(() => {});

@@ -46,28 +46,39 @@ export const contactRoutes =
     // The right to erasure: the contact, its messages, runs, step history, inbox rows, effects
     // and identifiable rejected items, in one commit (store/repos/retention-repo.ts).
     /** How many of them were erased (a concurrent erasure may have got there first). */
-    const erase = async (ids: string[]): Promise<number> => {
+    const erase = async (ids: string[]): Promise<{ erased: number; queued: number }> => {
       let erased = 0;
+      let queued = 0;
       for (const id of ids) {
         const contact = await deps.store.contacts.get(id);
         if (!contact) continue;
-        // In the conversation's lane, so a message being handled cannot write the person back.
-        const isErased = await deps.worker.exclusive(
-          conversationKey(contact.channelId, contact.address),
-          () => deps.store.write((tx) => tx.retention.eraseContact(id, deps.clock.now())),
-        );
-        if (isErased) erased++;
+        // In the conversation's turn, so a message being handled cannot write the person back.
+        const outcome = await deps.worker.erase(id, conversationKey(contact.channelId, contact.address));
+        if (outcome === "erased") erased++;
+        if (outcome === "queued") queued++;
       }
-      return erased;
+      return { erased, queued };
     };
+    /** 204 once erased; 202 when the erasure waits for a worker (PostgreSQL, none running now). */
+    const answer = (
+      reply: { status(code: number): { send(body?: unknown): unknown } },
+      outcome: { erased: number; queued: number },
+    ) =>
+      outcome.queued > 0
+        ? reply.status(202).send({
+            status: "queued",
+            message: "The erasure is queued in the conversation's turn and completes when a worker runs it.",
+          })
+        : reply.status(204).send();
     app.delete(
       "/contacts/:id",
       { schema: { tags, params: z.object({ id: ContactId }) }, preHandler: refuseBody },
       async (req, reply) => {
-        if ((await erase([req.params.id])) === 0) {
+        const outcome = await erase([req.params.id]);
+        if (outcome.erased + outcome.queued === 0) {
           throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
         }
-        return reply.status(204).send();
+        return answer(reply, outcome);
       },
     );
     app.delete(
@@ -75,8 +86,11 @@ export const contactRoutes =
       { schema: { tags, querystring: z.object({ phone: Phone }) }, preHandler: refuseBody },
       async (req, reply) => {
         const ids = await deps.store.retention.contactsByPhone(req.query.phone);
-        if ((await erase(ids)) === 0) throw new AppError("NOT_FOUND", "No contact with that phone number");
-        return reply.status(204).send();
+        const outcome = await erase(ids);
+        if (outcome.erased + outcome.queued === 0) {
+          throw new AppError("NOT_FOUND", "No contact with that phone number");
+        }
+        return answer(reply, outcome);
       },
     );
   };

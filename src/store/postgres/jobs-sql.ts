@@ -132,6 +132,13 @@ export function countPendingJobs(): RawBuilder<{ n: number }> {
   }>`select count(*)::int as n from graphile_worker.jobs where attempts < max_attempts`;
 }
 
+/** Jobs due now: waiting to be taken or running (what `worker.idle()` waits for). */
+export function countDueJobs(): RawBuilder<{ n: number }> {
+  return sql<{
+    n: number;
+  }>`select count(*)::int as n from graphile_worker.jobs where attempts < max_attempts and run_at <= now()`;
+}
+
 /** Jobs (and queues) locked by these graphile lock owners (`locked_by`). */
 export function countLockedJobs(lockOwners: readonly string[]): RawBuilder<{ n: number }> {
   return sql<{

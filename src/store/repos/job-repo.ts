@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Executor } from "../db.js";
-import { addJob, addJobs, type JobSpec } from "../postgres/jobs-sql.js";
+import { addJob, addJobs, countDueJobs, type JobSpec } from "../postgres/jobs-sql.js";
 
 /**
  * The work a committed write asks for, enqueued in that same transaction (PostgreSQL: as
@@ -71,6 +71,12 @@ export function createJobRepo(exec: Executor) {
         jobKeyMode: "replace",
         runAt: at,
       });
+    },
+    /** Jobs due now, waiting or running, in every process (0 on SQLite). */
+    async due(): Promise<number> {
+      if (!isPostgres) return 0;
+      const row = await exec.get({ compile: () => countDueJobs().compile(exec.q) });
+      return Number(row?.n ?? 0);
     },
     /** Inside `store.write`: erase a contact in its conversation's queue. */
     async erase(contactId: string, key: string): Promise<void> {

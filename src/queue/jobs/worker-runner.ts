@@ -1,0 +1,43 @@
+import { hostname } from "node:os";
+import pg from "pg";
+import type { Worker } from "../worker.js";
+import { type JobLog, startJobRunner } from "./runner.js";
+
+/**
+ * The worker on PostgreSQL: a graphile-worker runner (runner.ts) whose tasks are the worker's
+ * (`worker.jobTasks()`), on a pool of its own. At start it enqueues jobs for whatever the rows
+ * say is unfinished, deduplicated per conversation, so work whose job was lost (or that predates
+ * jobs) is picked up too.
+ */
+export async function startWorkerRunner(options: {
+  url: string;
+  worker: Worker;
+  concurrency: number;
+  log: JobLog;
+}): Promise<{ stop(graceMs?: number): Promise<void> }> {
+  // graphile holds a connection only to fetch and to complete a job (a task's queries go through
+  // the store's pool), so a few connections serve many concurrent jobs; capped so that several
+  // worker processes stay well under the server's max_connections.
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: Math.min(options.concurrency, 8) + 3,
+    application_name: "tern worker (jobs)",
+  });
+  const runner = await startJobRunner({
+    pool,
+    concurrency: options.concurrency,
+    tasks: options.worker.jobTasks(),
+    log: options.log,
+    processName: `tern worker @${hostname()} pid ${process.pid}`,
+  }).catch(async (error: unknown) => {
+    await pool.end();
+    throw error;
+  });
+  await options.worker.enqueueUnfinished();
+  return {
+    async stop(graceMs) {
+      await runner.stop(graceMs);
+      await pool.end();
+    },
+  };
+}
