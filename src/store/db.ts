@@ -64,6 +64,12 @@ export interface Db extends Executor {
    * a callback that throws rolls back only its own changes (savepoint).
    */
   write<T>(fn: (tx: Executor) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * Runs `fn` holding a lock named `name` that every process using this database respects; `fn`
+   * may make network calls (a token refresh). Only where several processes share the database
+   * (PostgreSQL); absent on SQLite, whose file belongs to one process.
+   */
+  exclusive?<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;

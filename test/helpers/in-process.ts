@@ -68,7 +68,7 @@ export async function eventually<T>(
 /** Tern alone (no sandbox, nothing configured) on a fresh data directory, with more configuration as environment variables. */
 export async function startBareTern(
   env: Record<string, string> = {},
-): Promise<{ tern: Tern; close(): Promise<void> }> {
+): Promise<{ tern: Tern; env: Record<string, string>; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
   const database = await testDatabaseEnv();
   const tern = await startTern({
@@ -87,6 +87,8 @@ export async function startBareTern(
   });
   return {
     tern,
+    /** The database's environment (PostgreSQL: DATABASE_URL and the shared secrets), for other processes. */
+    env: database.env,
     async close() {
       await tern.close();
       await database.drop();

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db, Executor, WriteOptions } from "../db.js";
+import { withAdvisoryLock } from "./advisory-lock.js";
 import { createPostgresBuilder } from "./builder.js";
 import { createExecutor, type RunQuery } from "./executor.js";
 import { migratePostgres } from "./migrate.js";
@@ -81,6 +82,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
       inFlight.add(tracked);
       return done;
     },
+    exclusive: (name, fn) => withAdvisoryLock(pool, name, fn),
     async ping() {
       await pool.query("SELECT 1");
     },

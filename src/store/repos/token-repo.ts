@@ -12,17 +12,29 @@ export function createTokenRepo(
   db: Db,
 ): TokenStore & { clear(connectionId: string): Promise<void> } {
   const { q } = exec;
+  const exclusive = db.exclusive?.bind(db);
+  const get = async (connectionId: string): Promise<StoredToken | null> => {
+    const row = await exec.get(
+      q.selectFrom("connection_tokens").select("token_sealed").where("connection_id", "=", connectionId),
+    );
+    return row ? (JSON.parse(box.open(row.token_sealed)) as StoredToken) : null;
+  };
   return {
+    // Several processes (PostgreSQL): one refresh at a time per connection, and the ones that
+    // waited see the token it stored (connectors/connector.ts TokenStore).
+    ...(exclusive
+      ? {
+          refreshExclusively: (
+            connectionId: string,
+            refresh: (stored: StoredToken | null) => Promise<StoredToken>,
+          ) => exclusive(`tern.token:${connectionId}`, async () => refresh(await get(connectionId))),
+        }
+      : {}),
     /** Inside `store.write`: forget cached tokens (the connection's credentials changed). */
     async clear(connectionId) {
       await exec.run(q.deleteFrom("connection_tokens").where("connection_id", "=", connectionId));
     },
-    async get(connectionId) {
-      const row = await exec.get(
-        q.selectFrom("connection_tokens").select("token_sealed").where("connection_id", "=", connectionId),
-      );
-      return row ? (JSON.parse(box.open(row.token_sealed)) as StoredToken) : null;
-    },
+    get,
     async set(connectionId, token) {
       const sealed = box.seal(JSON.stringify(token));
       const now = Date.now();
