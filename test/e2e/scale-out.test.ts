@@ -63,6 +63,7 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
     setup = await provisionSandbox(createAdminClient(serve.url, secrets().adminToken), sandbox);
     // Like Meta, the simulator reports delivery statuses to the webhook (unknown sends reconcile on them).
     sandbox.wa.deliverStatusesTo(webhookUrl());
+    unsubscribe = countSends();
     rows = new pg.Client({ connectionString: database.env.DATABASE_URL });
     await rows.connect();
   }, 120_000);
@@ -104,8 +105,8 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
   const received = new Map<string, number>();
   const waiters = new Map<string, Array<{ n: number; wake(): void }>>();
   let unsubscribe: (() => void) | undefined;
-  function repliesReach(from: string, n: number): Promise<void> {
-    unsubscribe ??= sandbox.wa.onSent((m) => {
+  const countSends = () =>
+    sandbox.wa.onSent((m) => {
       received.set(m.to, (received.get(m.to) ?? 0) + 1);
       const list = waiters.get(m.to) ?? [];
       const still = list.filter((w) => {
@@ -115,6 +116,7 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
       });
       waiters.set(m.to, still);
     });
+  function repliesReach(from: string, n: number): Promise<void> {
     if ((received.get(from) ?? 0) >= n) return Promise.resolve();
     return new Promise<void>((wake) => waiters.set(from, [...(waiters.get(from) ?? []), { n, wake }]));
   }
