@@ -16,6 +16,18 @@ export class RunNotActiveError extends Error {
   }
 }
 
+/**
+ * Thrown by a run's host when this process gave the conversation's job back (PostgreSQL: it was
+ * presumed dead, or stopped past its grace period): another process may be running the
+ * conversation, so nothing more leaves or is written from here, and nothing is counted as failed.
+ */
+export class HandedBackError extends Error {
+  constructor() {
+    super("this process handed the conversation's job back; another process continues it");
+    this.name = "HandedBackError";
+  }
+}
+
 /** Thrown into a lane to stop it after a transient failure; the worker pokes it again later. */
 export class RetryLater extends Error {
   constructor(override readonly cause: unknown) {

@@ -15,7 +15,7 @@ import type { RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
-import { isTransient, RetryLater, RunNotActiveError } from "./failures.js";
+import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createRunWriter } from "./run-writer.js";
@@ -81,11 +81,15 @@ export function createWorker(deps: WorkerDeps) {
   const hostFor = async (
     run: RunRow,
     contact: Contact,
+    signal?: AbortSignal,
   ): Promise<EngineHost & { consume(inboxId: number): void; settled(): Promise<void> }> => {
     const ch = await deps.integrations.channel(run.channelId);
     // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
     // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
     const assertActive = async (): Promise<void> => {
+      // Jobs: this process gave the conversation up (presumed dead, or stopped past its grace);
+      // another process may be running it now, so nothing more may leave from here.
+      if (signal?.aborted) throw new HandedBackError();
       if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
     };
     // The run's writes (step persists, effect intents and settles) in request order: each starts
@@ -158,18 +162,21 @@ export function createWorker(deps: WorkerDeps) {
     event: RunEvent,
     inboxId?: number,
     knownContact?: Contact,
+    signal?: AbortSignal,
   ): Promise<boolean> => {
     let host: Awaited<ReturnType<typeof hostFor>> | undefined;
     try {
       const contact = knownContact ?? (await store.contacts.get(run.contactId));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-      host = await hostFor(run, contact);
+      host = await hostFor(run, contact, signal);
       if (inboxId !== undefined) host.consume(inboxId);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
     } catch (error) {
+      // Handed back: the run is someone else's now; leave it exactly as it is.
+      if (error instanceof HandedBackError) throw error;
       if (error instanceof RunNotActiveError) {
         // Not a failure: the run stays as it was ended; a message handed to it is consumed.
         await host?.settled().catch(() => undefined);
@@ -193,21 +200,23 @@ export function createWorker(deps: WorkerDeps) {
    * advanced and was failed for it must not stop its lane (the conversation's pending messages
    * come next); a transient failure does, until the lane is poked again.
    */
-  const advanceOrFail = async (run: RunRow, event: RunEvent): Promise<void> => {
+  const advanceOrFail = async (run: RunRow, event: RunEvent, signal?: AbortSignal): Promise<void> => {
     try {
-      await advance(run, event);
+      await advance(run, event, undefined, undefined, signal);
     } catch (error) {
-      if (isTransient(error) || (await store.runs.isActive(run.id))) throw error;
+      if (error instanceof HandedBackError || isTransient(error) || (await store.runs.isActive(run.id)))
+        throw error;
     }
   };
 
-  const processItem = async (item: InboxItem): Promise<void> => {
+  const processItem = async (item: InboxItem, signal?: AbortSignal): Promise<void> => {
     const active = await store.runs.activeFor(item.conversationKey);
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
       try {
-        await advance(active, { type: "continue" });
+        await advance(active, { type: "continue" }, undefined, undefined, signal);
       } catch (error) {
+        if (error instanceof HandedBackError) throw error;
         // A run that cannot continue was failed (advance): the message is next, on its own.
         if (!isTransient(error) && !(await store.runs.isActive(active.id))) return;
         await failures.failed(item, error);
@@ -215,14 +224,19 @@ export function createWorker(deps: WorkerDeps) {
       return;
     }
     try {
-      await handleItem(item, active);
+      await handleItem(item, active, signal);
       failures.succeeded(item);
     } catch (error) {
+      if (error instanceof HandedBackError) throw error;
       await failures.failed(item, error);
     }
   };
 
-  const handleItem = async (item: InboxItem, active: RunRow | undefined): Promise<void> => {
+  const handleItem = async (
+    item: InboxItem,
+    active: RunRow | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> => {
     const now = clock.now();
     const msg = item.message;
     const route = active
@@ -287,12 +301,18 @@ export function createWorker(deps: WorkerDeps) {
 
     if (active) {
       // The first persist of the run marks the message processed in the same commit.
-      const isConsumed = await advance(active, { type: "reply", message: msg, inboxId: item.id }, item.id);
+      const isConsumed = await advance(
+        active,
+        { type: "reply", message: msg, inboxId: item.id },
+        item.id,
+        undefined,
+        signal,
+      );
       if (!isConsumed) await store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
       return;
     }
     if (started)
-      await advance(started, { type: "start", message: msg, inboxId: item.id }, undefined, contact);
+      await advance(started, { type: "start", message: msg, inboxId: item.id }, undefined, contact, signal);
   };
 
   const lanes = createLanes({
@@ -329,7 +349,7 @@ export function createWorker(deps: WorkerDeps) {
    */
   const drainConversation = async (key: string, signal?: AbortSignal): Promise<void> => {
     const active = await store.runs.activeFor(key);
-    if (active?.status === "running") await advanceOrFail(active, { type: "continue" });
+    if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       const item = await store.inbox.nextPending(key);
@@ -342,7 +362,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       previous = item.id;
       try {
-        await processItem(item);
+        await processItem(item, signal);
       } catch (error) {
         if (error instanceof RetryLater) return; // its retry is a job already
         throw error;
