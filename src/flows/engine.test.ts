@@ -129,6 +129,26 @@ describe("engine: WhatsApp lead template", () => {
   });
 });
 
+describe("engine: the transcript", () => {
+  it("is read from the host before a step that mentions the conversation, as it is then, and only then", async () => {
+    const flow = flowOf([
+      { id: "hello", type: "send", text: "Hello", next: "echo" },
+      { id: "echo", type: "send", text: "So far: {{ conversation.transcript }}", next: "bye" },
+      { id: "bye", type: "send", text: "Bye" },
+    ]);
+    const host = createFakeHost();
+    const read = host.transcript;
+    let reads = 0;
+    host.transcript = () => {
+      reads++;
+      return read();
+    };
+    await startRun(flow, host);
+    expect(reads).toBe(1);
+    expect(host.sent.map((s) => s.text)).toEqual(["Hello", "So far: Customer: hi\nBot: Hello", "Bye"]);
+  });
+});
+
 describe("engine: events that do not apply", () => {
   it("ignores a reply when the run is not waiting, and a timeout on a wait without deadline", async () => {
     const flow = flowOf([{ id: "a", type: "ask", text: "?", save: "x" }]);
