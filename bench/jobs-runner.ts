@@ -1,0 +1,45 @@
+import pino from "pino";
+import { startJobRunner } from "../src/queue/jobs/runner.js";
+
+/**
+ * One job runner process for `bench/jobs.ts` (forked with `--import tsx`). Tasks: `latency`
+ * records now − payload.t0 (wall clock ms, both processes' `performance.timeOrigin + now()`), and
+ * `noop`. Messages: "report" → { latencies, done }, "stop" → graceful stop and exit.
+ */
+interface Config {
+  url: string;
+  processName: string;
+  concurrency: number;
+  queueGcIntervalMs: number;
+}
+
+const config = JSON.parse(process.argv[2]!) as Config;
+const wallNow = () => performance.timeOrigin + performance.now();
+let latencies: number[] = [];
+let done = 0;
+
+const runner = await startJobRunner({
+  connectionString: config.url,
+  concurrency: config.concurrency,
+  processName: config.processName,
+  queueGcIntervalMs: config.queueGcIntervalMs,
+  log: pino({ level: "warn" }, pino.destination(2)),
+  tasks: {
+    latency: async (payload) => {
+      latencies.push(wallNow() - (payload as { t0: number }).t0);
+      done++;
+    },
+    noop: async () => {
+      done++;
+    },
+  },
+});
+process.send?.({ ready: true });
+process.on("message", (message) => {
+  if (message === "report") {
+    process.send?.({ latencies, done });
+    latencies = [];
+  } else if (message === "stop") {
+    void runner.stop(5_000).then(() => process.exit(0));
+  }
+});
