@@ -4,7 +4,8 @@ import { startJobRunner } from "../src/queue/jobs/runner.js";
 /**
  * One job runner process for `bench/jobs.ts` (forked with `--import tsx`). Tasks: `latency`
  * records now − payload.t0 (wall clock ms, both processes' `performance.timeOrigin + now()`), and
- * `noop`. Messages: "report" → { latencies, done }, "stop" → graceful stop and exit.
+ * `noop`. Messages: "report" → { latencies, starts: [payload.i, start][], done }, "stop" →
+ * graceful stop and exit.
  */
 interface Config {
   url: string;
@@ -16,6 +17,7 @@ interface Config {
 const config = JSON.parse(process.argv[2]!) as Config;
 const wallNow = () => performance.timeOrigin + performance.now();
 let latencies: number[] = [];
+let starts: [number, number][] = [];
 let done = 0;
 
 const runner = await startJobRunner({
@@ -26,7 +28,10 @@ const runner = await startJobRunner({
   log: pino({ level: "warn" }, pino.destination(2)),
   tasks: {
     latency: async (payload) => {
-      latencies.push(wallNow() - (payload as { t0: number }).t0);
+      const { t0, i } = payload as { t0: number; i: number };
+      const now = wallNow();
+      latencies.push(now - t0);
+      starts.push([i, now]);
       done++;
     },
     noop: async () => {
@@ -37,8 +42,9 @@ const runner = await startJobRunner({
 process.send?.({ ready: true });
 process.on("message", (message) => {
   if (message === "report") {
-    process.send?.({ latencies, done });
+    process.send?.({ latencies, starts, done });
     latencies = [];
+    starts = [];
   } else if (message === "stop") {
     void runner.stop(5_000).then(() => process.exit(0));
   }
