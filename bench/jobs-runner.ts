@@ -40,6 +40,8 @@ const runner = await startJobRunner({
   },
 });
 process.send?.({ ready: true });
+// The bench process died: do not linger holding jobs and connections.
+process.on("disconnect", () => process.exit(1));
 process.on("message", (message) => {
   if (message === "report") {
     process.send?.({ latencies, starts, done });

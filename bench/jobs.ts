@@ -60,8 +60,9 @@ async function withScenario<T>(fn: (s: Scenario) => Promise<T>): Promise<T> {
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(BASE_URL);
   url.pathname = `/${name}`;
-  // Enough connections that the enqueuer's commits (fsync each) are not what is measured.
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 32 });
+  // Enough connections that the enqueuer's commits (an fsync each) are rarely what is measured,
+  // few enough to leave a shared server's max_connections (100) to the runners and others.
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 16 });
   const runners: ChildProcess[] = [];
   try {
     await installJobSchema(pool);
