@@ -156,7 +156,10 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
     expect(leadByName.size).toBe(CONVERSATIONS);
     for (const c of customers) {
       const texts = sandbox.wa.sent.filter((m) => m.to === c.from).map((m) => m.text);
-      expect(texts, `${c.from}; worker output:\n${workers.map((w) => w.output().slice(-3_000)).join("\n---\n")}`).toEqual([
+      expect(
+        texts,
+        `${c.from}; worker output:\n${workers.map((w) => w.output().slice(-3_000)).join("\n---\n")}`,
+      ).toEqual([
         "Hi! Thanks for getting in touch. What's your name?",
         `Thanks ${c.name}! Which company are you with?`,
         `Done, ${c.name} — a colleague will be in touch soon. Your reference is ${leadByName.get(c.name)}.`,

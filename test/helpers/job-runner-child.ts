@@ -21,6 +21,8 @@ const runner = await startJobRunner({
   tasks: { record: recordTask(db, config.processName) },
 });
 process.send?.({ ready: true, workerIds: runner.workerIds() });
+// The test process died: do not linger holding jobs and connections.
+process.on("disconnect", () => process.exit(1));
 process.on("message", (message) => {
   if (message !== "stop") return;
   void runner

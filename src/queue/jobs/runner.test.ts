@@ -274,12 +274,13 @@ describe("job runner", () => {
     const stopping = Date.now();
     await holder.stop(300);
     const stoppedAfter = Date.now() - stopping;
-    expect(stoppedAfter).toBeLessThan(1_500);
+    expect(stoppedAfter).toBeLessThan(3_000);
     expect(String(aborted)).toMatch(/handed to another runner/);
 
     const rows = await waitFor("the taker to run the job", doneLog(1), 5_000);
     const taken = rows.find((r) => r.process === "taker")!;
-    expect(taken.startedAt - stopping).toBeLessThan(1_500);
+    // 300 ms of grace, then the notification: well under the taker's one-minute poll.
+    expect(taken.startedAt - stopping).toBeLessThan(3_000);
     expect(taken.attempt).toBe(2);
     await sleep(300);
     expect(await pendingJobs()).toBe(0);
@@ -309,7 +310,7 @@ describe("job runner", () => {
     ]);
     const backoff = rows[2]!.startedAt - rows[0]!.startedAt;
     expect(backoff).toBeGreaterThan(Math.exp(1) * 1_000 - 100); // exp(1) s after the first attempt
-    expect(backoff).toBeLessThan(Math.exp(1) * 1_000 + 1_500);
+    expect(backoff).toBeLessThan(Math.exp(1) * 1_000 + 3_000);
     await r.stop();
     expect(await lockedJobs()).toBe(0);
   });

@@ -1,14 +1,15 @@
 import { type RawBuilder, sql } from "kysely";
 
 /**
- * The SQL Tern needs from graphile-worker 0.17.3 (its functions and views, never its private
- * tables), as Kysely raw builders. A caller compiles them against its executor's `q`, so a job is
- * enqueued in the same transaction as the row it is about:
+ * The SQL Tern needs from graphile-worker 0.17.3, as Kysely raw builders. A caller compiles them
+ * against its executor's `q`, so a job is enqueued in the same transaction as the row it is about:
  *
  *   await tx.run({ compile: () => addJob({ identifier: "conversation", payload, queueName: key }).compile(tx.q) });
  *
  * Nothing runs until COMMIT: a rolled-back transaction leaves no job, and the workers' LISTEN
- * (`jobs:insert`, sent by `add_job(s)`) fires at commit.
+ * (`jobs:insert`, sent by `add_job(s)`) fires at commit. Every enqueue must go through
+ * `addJob`/`addJobs` (they take the queue-GC lock). graphile's functions and views are used
+ * throughout; its private tables only by the queue-unlocked trigger and the queue GC.
  */
 
 /** graphile-worker's schema, passed explicitly everywhere (its env/config defaults are ignored). */
