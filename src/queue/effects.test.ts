@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { openTestStore } from "../../test/helpers/test-store.js";
 import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
 import { AppError } from "../core/app-error.js";
-import { openTestStore } from "../../test/helpers/test-store.js";
 import type { Store } from "../store/store.js";
 import { createEffects } from "./effects.js";
 

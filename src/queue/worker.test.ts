@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore } from "../../test/helpers/test-store.js";
 import type { InboundMessage } from "../channels/channel.js";
 import { AppError } from "../core/app-error.js";
 import { createMetrics } from "../core/metrics.js";
 import { createEngine } from "../flows/engine.js";
 import type { Integrations } from "../services/integrations.js";
-import { openTestStore } from "../../test/helpers/test-store.js";
 import type { Store } from "../store/store.js";
 import { MAX_PROCESSING_ATTEMPTS } from "./failures.js";
 import { createWorker } from "./worker.js";

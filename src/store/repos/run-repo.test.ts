@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore } from "../../../test/helpers/test-store.js";
 import { createEngine } from "../../flows/engine.js";
 import type { Flow } from "../../flows/schema.js";
-import { openTestStore } from "../../../test/helpers/test-store.js";
 import type { Store } from "../store.js";
 
 /** A run's progress is a compare-and-set: a run ended or failed elsewhere stays so. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore } from "../../../test/helpers/test-store.js";
 import type { RunState } from "../../flows/runtime.js";
 import type { Owner } from "../database.js";
-import { openTestStore } from "../../../test/helpers/test-store.js";
 import type { Repos, Store } from "../store.js";
 
 describe("sandbox-owned rows", () => {
