@@ -88,11 +88,26 @@ describe("no request, however malformed, ends the server", () => {
   });
 
   it("answers 500 to a webhook whose storage throws unexpectedly, for that request alone", async () => {
-    const inbox = stack.tern.store.inbox;
-    const ingest = inbox.ingest;
-    inbox.ingest = () => {
-      throw new TypeError("a bug while storing");
-    };
+    // The fault is in the repository the webhook's write is handed, whichever dialect: SQLite
+    // hands the store's own repositories, PostgreSQL a set bound to the write's transaction.
+    const store = stack.tern.store;
+    const write = store.write;
+    let faults = 0;
+    store.write = ((fn, options) =>
+      write(
+        (tx) =>
+          fn({
+            ...tx,
+            inbox: {
+              ...tx.inbox,
+              ingest: () => {
+                faults++;
+                throw new TypeError("a bug while storing");
+              },
+            },
+          }),
+        options,
+      )) as typeof store.write;
     try {
       const res = await postWebhook(
         stack.setup.webhookUrl,
@@ -100,8 +115,9 @@ describe("no request, however malformed, ends the server", () => {
         stack.sandbox.wa.config.appSecret,
       );
       expect(res.status).toBe(500);
+      expect(faults).toBe(1);
     } finally {
-      inbox.ingest = ingest;
+      store.write = write;
     }
     const ok = await postWebhook(
       stack.setup.webhookUrl,
