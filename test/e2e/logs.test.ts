@@ -13,6 +13,7 @@ import {
   type Sandbox,
   startSandbox,
 } from "../../src/sandbox/stack.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
 /** Every line Tern logs at `info`, captured from pino as the process would write it. */
@@ -22,10 +23,12 @@ describe("logs at info", () => {
   let tern: Tern;
   let setup: Provisioned;
   let lines: string[];
+  let database: TestDatabaseEnv;
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "tern-logs-"));
     lines = [];
+    database = await testDatabaseEnv();
     sandbox = await startSandbox();
     tern = await startTern({
       config: loadConfig({
@@ -33,6 +36,7 @@ describe("logs at info", () => {
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dir,
         TERN_SANDBOX: "off",
+        ...database.env,
       }),
       logger: createLogger("info", { write: (line: string) => void lines.push(line) }),
     });
@@ -42,6 +46,7 @@ describe("logs at info", () => {
     sandbox.wa.deliverStatusesTo(null);
     await tern.close();
     await sandbox.close();
+    await database.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { buildTextWebhook, postWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 import { rawRequest, rawSocket } from "../helpers/raw-http.js";
 
@@ -141,12 +142,16 @@ describe("no request, however malformed, ends the server", () => {
 describe("the tern serve process survives what a stranger sends", () => {
   let tern: TernProcess;
   let dataDir: string;
+  let database: TestDatabaseEnv;
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-    tern = await spawnTern({ dataDir, ...processSecrets() });
+    const secrets = processSecrets();
+    database = await testDatabaseEnv(secrets);
+    tern = await spawnTern({ dataDir, ...secrets, env: database.env });
   });
   afterAll(async () => {
     await tern.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
