@@ -15,6 +15,7 @@ import {
 } from "../../src/sandbox/stack.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
+import { faultInWrites } from "../helpers/store-faults.js";
 
 /** Every line Tern logs at `info`, captured from pino as the process would write it. */
 describe("logs at info", () => {
@@ -68,11 +69,13 @@ describe("logs at info", () => {
     });
 
     // An unexpected failure in the middle of a conversation: the store refuses a run's progress.
-    const saveStep = tern.store.runs.saveStep;
-    tern.store.runs.saveStep = () => {
-      tern.store.runs.saveStep = saveStep;
-      throw new Error("disk full while saving run progress");
-    };
+    const fault = faultInWrites(
+      tern.store,
+      "runs",
+      "saveStep",
+      () => new Error("disk full while saving run progress"),
+      { once: true },
+    );
     const unlucky = createCustomer(sandbox, setup.webhookUrl, "447700900461", "Alan");
     const failing = "My secret plans for the weekend";
     expect((await unlucky.say(failing)).status).toBe(200);
@@ -80,6 +83,8 @@ describe("logs at info", () => {
     const laneFailed = await eventually(() =>
       lines.find((l) => l.includes("message processing failed: the run that took it was failed")),
     );
+    fault.restore();
+    expect(fault.calls()).toBe(1);
 
     const all = lines.join("\n");
     for (const text of [...said, failing]) expect(all).not.toContain(text);

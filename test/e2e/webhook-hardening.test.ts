@@ -9,6 +9,7 @@ import { buildTextWebhook, postWebhook, signWebhook } from "../../src/sandbox/wh
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 import { rawRequest, rawSocket } from "../helpers/raw-http.js";
+import { faultInWrites } from "../helpers/store-faults.js";
 
 const MALFORMED: Array<[method: string, path: string]> = [
   ["POST", "/webhooks/%E0%A4%A"],
@@ -89,26 +90,12 @@ describe("no request, however malformed, ends the server", () => {
   });
 
   it("answers 500 to a webhook whose storage throws unexpectedly, for that request alone", async () => {
-    // The fault is in the repository the webhook's write is handed, whichever dialect: SQLite
-    // hands the store's own repositories, PostgreSQL a set bound to the write's transaction.
-    const store = stack.tern.store;
-    const write = store.write;
-    let faults = 0;
-    store.write = ((fn, options) =>
-      write(
-        (tx) =>
-          fn({
-            ...tx,
-            inbox: {
-              ...tx.inbox,
-              ingest: () => {
-                faults++;
-                throw new TypeError("a bug while storing");
-              },
-            },
-          }),
-        options,
-      )) as typeof store.write;
+    const fault = faultInWrites(
+      stack.tern.store,
+      "inbox",
+      "ingest",
+      () => new TypeError("a bug while storing"),
+    );
     try {
       const res = await postWebhook(
         stack.setup.webhookUrl,
@@ -116,9 +103,9 @@ describe("no request, however malformed, ends the server", () => {
         stack.sandbox.wa.config.appSecret,
       );
       expect(res.status).toBe(500);
-      expect(faults).toBe(1);
+      expect(fault.calls()).toBe(1);
     } finally {
-      store.write = write;
+      fault.restore();
     }
     const ok = await postWebhook(
       stack.setup.webhookUrl,
