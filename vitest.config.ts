@@ -1,10 +1,43 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects, one `npm test`: everything on SQLite (the embedded default), then the suites
+ * whose behaviour must hold on both dialects again on PostgreSQL (TERN_TEST_DIALECT, read by
+ * test/helpers/dialect.ts; each test gets a database of its own, test/helpers/postgres.ts).
+ * Tests of one dialect's internals (file permissions, WAL, vacuum, key rotation) skip
+ * themselves on the other, visibly. `vitest run --project postgres` runs one project.
+ */
+const onBothDialects = [
+  "test/e2e/**/*.test.ts",
+  "test/fuzz/public-routes.test.ts",
+  "src/store/repos/*.test.ts",
+  "src/store/pruner.test.ts",
+  "src/queue/*.test.ts",
+  "src/flows/engine*.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "sqlite",
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          env: { TERN_TEST_DIALECT: "sqlite" },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: onBothDialects,
+          env: { TERN_TEST_DIALECT: "postgres" },
+        },
+      },
+    ],
   },
 });

@@ -1,32 +1,25 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { openTestStore } from "../../test/helpers/test-store.js";
 import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
 import { AppError } from "../core/app-error.js";
-import { createSecretBox } from "../core/secrets.js";
-import { openStore, type Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { createEffects } from "./effects.js";
 
 /**
- * The outbox policy for sends, on a real SQLite store. The channel is a stand-in whose `send`
+ * The outbox policy for sends, on a real store (SQLite or PostgreSQL, as the suite runs). The channel is a stand-in whose `send`
  * fails the way an adapter reports it (the WhatsApp path runs end to end in
  * test/e2e/unknown-send-outcome.test.ts).
  */
-let dir: string;
 let store: Store;
 let sleeps: number[];
 
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "tern-effects-"));
-  store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+beforeEach(async () => {
+  store = await openTestStore();
   sleeps = [];
 });
 afterEach(async () => {
   await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function channel(

@@ -1,15 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore } from "../../test/helpers/test-store.js";
 import type { InboundMessage } from "../channels/channel.js";
 import { AppError } from "../core/app-error.js";
 import { createMetrics } from "../core/metrics.js";
-import { createSecretBox } from "../core/secrets.js";
 import { createEngine } from "../flows/engine.js";
 import type { Integrations } from "../services/integrations.js";
-import { openStore, type Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { MAX_PROCESSING_ATTEMPTS } from "./failures.js";
 import { createWorker } from "./worker.js";
 
@@ -19,15 +15,12 @@ import { createWorker } from "./worker.js";
  * bounded number of times, then the message is dead-lettered like a permanent failure.
  */
 describe("a message whose processing fails transiently", () => {
-  let dir: string;
   let store: Store;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "tern-worker-"));
-    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  beforeEach(async () => {
+    store = await openTestStore();
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const message: InboundMessage = {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 
 /** The `tern` command line as a user runs it: the built CLI in its own process. */
 const cli = path.join(packageRoot(), "dist", "src", "cli.js");
@@ -92,16 +93,19 @@ describe("tern flows against a running server", () => {
   let dataDir: string;
   let workDir: string;
   let tern: TernProcess | null = null;
+  let database: TestDatabaseEnv;
   const secrets = processSecrets();
   const cliEnv = () => ({ TERN_URL: tern!.url, TERN_ADMIN_TOKEN: secrets.adminToken });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-cli-data-"));
     workDir = mkdtempSync(path.join(tmpdir(), "tern-cli-files-"));
-    tern = await spawnTern({ dataDir, ...secrets, noWorker: true });
+    database = await testDatabaseEnv(secrets);
+    tern = await spawnTern({ dataDir, ...secrets, noWorker: true, env: database.env });
   });
   afterAll(async () => {
     await tern?.stop();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   });

@@ -11,23 +11,32 @@ import {
   startSandbox,
 } from "../../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
 /**
- * SIGKILL at the worst moments. Tern runs as a real child process on a real SQLite file; the
- * sandbox lives in the test process and outlives every crash, so it sees any duplicate.
+ * SIGKILL at the worst moments. Tern runs as a real child process on a real database (the
+ * suite's dialect: a SQLite file or PostgreSQL); the sandbox lives in the test process and
+ * outlives every crash, so it sees any duplicate.
  */
 describe("a killed server loses nothing and duplicates nothing", () => {
   let dataDir: string;
   let sandbox: Sandbox;
   let tern: TernProcess | null;
   let setup: Provisioned;
+  let database: TestDatabaseEnv;
   const secrets = processSecrets();
 
   let port = 0;
   const start = async (noWorker = false) => {
     // Sends cut off by a kill wait this long for the provider's status before being resent.
-    tern = await spawnTern({ dataDir, ...secrets, noWorker, port, env: { TERN_SEND_RECONCILE_MS: "3000" } });
+    tern = await spawnTern({
+      dataDir,
+      ...secrets,
+      noWorker,
+      port,
+      env: { ...database.env, TERN_SEND_RECONCILE_MS: "3000" },
+    });
     return tern;
   };
   const webhookUrl = () => `${tern!.url}/webhooks/${setup.channelId}`;
@@ -65,6 +74,7 @@ describe("a killed server loses nothing and duplicates nothing", () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-crash-"));
+    database = await testDatabaseEnv(secrets);
     sandbox = await startSandbox();
     port = await freePort();
     await start();
@@ -76,6 +86,7 @@ describe("a killed server loses nothing and duplicates nothing", () => {
   afterEach(async () => {
     await tern?.stop();
     await sandbox.close();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

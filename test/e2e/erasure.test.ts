@@ -1,26 +1,14 @@
-import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { rowsMentioning as rowsIn, selectRows } from "../helpers/db-inspect.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
-/** Every row of every table of the database file whose text contains one of the needles. */
-function rowsMentioning(stack: Stack, needles: string[]): Array<{ table: string; row: string }> {
-  const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{
-      name: string;
-    }>;
-    return tables.flatMap(({ name }) =>
-      (db.prepare(`SELECT * FROM "${name}"`).all() as unknown[])
-        .map((row) => JSON.stringify(row))
-        .filter((row) => needles.some((n) => row.includes(n)))
-        .map((row) => ({ table: name, row })),
-    );
-  } finally {
-    db.close();
-  }
-}
+/**
+ * Every row of every table of Tern's database whose text contains one of the needles, read on
+ * a connection of its own (PostgreSQL: the job engine's tables too).
+ */
+const rowsMentioning = (stack: Stack, needles: string[]) => rowsIn(stack.database, needles);
 
 describe("DELETE /api/v1/contacts/:id erases a person and their conversations", () => {
   let stack: Stack;
@@ -61,29 +49,30 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     const adaContact = await contactNamed("Ada Erasable");
     expect(adaContact).toBeDefined();
     const needles = ["4915123450001", "Ada Erasable"];
-    expect(rowsMentioning(stack, needles).map((r) => r.table)).toEqual(
+    expect((await rowsMentioning(stack, needles)).map((r) => r.table)).toEqual(
       expect.arrayContaining(["contacts", "messages", "runs", "run_steps", "inbox", "rejected_events"]),
     );
     const runs = await stack.tern.store.runs.list({ contactId: adaContact!.id });
     expect(runs.map((r) => r.status).sort()).toEqual(["completed", "waiting"]);
-    const graceBefore = rowsMentioning(stack, ["4915123450002"]).length;
+    const graceBefore = (await rowsMentioning(stack, ["4915123450002"])).length;
+    // Effect keys name the run, not the person: looked up by run id ("<runId>:<visit>:<n>").
+    const effectsOfRuns = async () =>
+      (await selectRows(stack.database, "SELECT key FROM effects"))
+        .map((r) => String(r.key))
+        .filter((key) => runs.some((run) => key.startsWith(`${run.id}:`)));
+    expect(await effectsOfRuns()).not.toEqual([]);
 
     const res = await stack.http("DELETE", `/api/v1/contacts/${adaContact!.id}`);
     expect(res.status, await res.clone().text()).toBe(204);
     expect(await res.text()).toBe("");
 
-    expect(rowsMentioning(stack, needles)).toEqual([]);
+    expect(await rowsMentioning(stack, needles)).toEqual([]);
     for (const run of runs) {
       expect(await stack.tern.store.runs.get(run.id)).toBeUndefined();
       expect(await stack.tern.store.runs.steps(run.id)).toEqual([]);
     }
-    const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
-    const effectsLeft = runs.flatMap((run) =>
-      db.prepare("SELECT key FROM effects WHERE key >= ? AND key < ?").all(`${run.id}:`, `${run.id};`),
-    );
-    db.close();
-    expect(effectsLeft).toEqual([]);
-    expect(rowsMentioning(stack, ["4915123450002"])).toHaveLength(graceBefore);
+    expect(await effectsOfRuns()).toEqual([]);
+    expect(await rowsMentioning(stack, ["4915123450002"])).toHaveLength(graceBefore);
 
     // Gone: a second DELETE and a GET answer 404.
     expect((await stack.http("DELETE", `/api/v1/contacts/${adaContact!.id}`)).status).toBe(404);
@@ -114,21 +103,21 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     stack.sandbox.wa.releaseResponses();
     expect((await erasing).status).toBe(204);
     await stack.tern.worker.idle();
-    expect(rowsMentioning(stack, [from, "Mid Conversation"])).toEqual([]);
+    expect(await rowsMentioning(stack, [from, "Mid Conversation"])).toEqual([]);
   });
 
   it("erases every contact with a phone number through DELETE /api/v1/contacts?phone=", async () => {
     await personWithHistory("4915123450003", "Phone Erasable");
     const res = await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003");
     expect(res.status, await res.clone().text()).toBe(204);
-    expect(rowsMentioning(stack, ["4915123450003", "Phone Erasable"])).toEqual([]);
+    expect(await rowsMentioning(stack, ["4915123450003", "Phone Erasable"])).toEqual([]);
     expect((await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003")).status).toBe(404);
   });
 
   it("answers malformed erasure requests with a clear error and changes nothing", async () => {
     await personWithHistory("4915123450004", "Kept Safe");
     const contact = (await contactNamed("Kept Safe"))!;
-    const before = rowsMentioning(stack, ["4915123450004"]).length;
+    const before = (await rowsMentioning(stack, ["4915123450004"])).length;
     const cases: Array<[string, string, unknown, number, string?]> = [
       ["DELETE", "/api/v1/contacts/ct_unknown0000000000", undefined, 404, "NOT_FOUND"],
       ["DELETE", "/api/v1/contacts/not-a-contact", undefined, 400],
@@ -151,7 +140,7 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     // Without the admin token: 401, nothing erased.
     const anonymous = await fetch(`${stack.tern.url}/api/v1/contacts/${contact.id}`, { method: "DELETE" });
     expect(anonymous.status).toBe(401);
-    expect(rowsMentioning(stack, ["4915123450004"])).toHaveLength(before);
+    expect(await rowsMentioning(stack, ["4915123450004"])).toHaveLength(before);
     expect(await stack.tern.store.contacts.get(contact.id)).toBeDefined();
   });
 });

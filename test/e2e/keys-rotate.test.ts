@@ -13,6 +13,7 @@ import { createCustomer, provisionSandbox, type Sandbox, startSandbox } from "..
 import { processSecrets, spawnTern } from "../../src/sandbox/tern-process.js";
 import { finishKeyRotation, rotateSecretKey } from "../../src/store/key-rotation.js";
 import { readSealedValues } from "../../src/store/sealed-values.js";
+import { testDialect } from "../helpers/dialect.js";
 
 /**
  * `tern keys rotate` on a data directory holding a Salesforce connection (with its cached
@@ -56,7 +57,9 @@ const opensAll = (dir: string, key: string) => {
 const keyFile = (dir: string) => path.join(dir, "secret.key");
 const readKey = (dir: string) => readFileSync(keyFile(dir), "utf8").trim();
 
-describe("tern keys rotate", () => {
+// Rotation rewrites the SQLite file in the data directory (`src/store/key-rotation.ts`); it does
+// not reach a PostgreSQL database yet, so on the postgres project these tests are reported skipped.
+describe.skipIf(testDialect !== "sqlite")("tern keys rotate", () => {
   let sandbox: Sandbox;
   let dir: string;
 

@@ -13,7 +13,9 @@ import {
   type Sandbox,
   startSandbox,
 } from "../../src/sandbox/stack.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
+import { faultInWrites } from "../helpers/store-faults.js";
 
 /** Every line Tern logs at `info`, captured from pino as the process would write it. */
 describe("logs at info", () => {
@@ -22,10 +24,12 @@ describe("logs at info", () => {
   let tern: Tern;
   let setup: Provisioned;
   let lines: string[];
+  let database: TestDatabaseEnv;
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "tern-logs-"));
     lines = [];
+    database = await testDatabaseEnv();
     sandbox = await startSandbox();
     tern = await startTern({
       config: loadConfig({
@@ -33,6 +37,7 @@ describe("logs at info", () => {
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dir,
         TERN_SANDBOX: "off",
+        ...database.env,
       }),
       logger: createLogger("info", { write: (line: string) => void lines.push(line) }),
     });
@@ -42,6 +47,7 @@ describe("logs at info", () => {
     sandbox.wa.deliverStatusesTo(null);
     await tern.close();
     await sandbox.close();
+    await database.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,11 +69,13 @@ describe("logs at info", () => {
     });
 
     // An unexpected failure in the middle of a conversation: the store refuses a run's progress.
-    const saveStep = tern.store.runs.saveStep;
-    tern.store.runs.saveStep = () => {
-      tern.store.runs.saveStep = saveStep;
-      throw new Error("disk full while saving run progress");
-    };
+    const fault = faultInWrites(
+      tern.store,
+      "runs",
+      "saveStep",
+      () => new Error("disk full while saving run progress"),
+      { once: true },
+    );
     const unlucky = createCustomer(sandbox, setup.webhookUrl, "447700900461", "Alan");
     const failing = "My secret plans for the weekend";
     expect((await unlucky.say(failing)).status).toBe(200);
@@ -75,6 +83,8 @@ describe("logs at info", () => {
     const laneFailed = await eventually(() =>
       lines.find((l) => l.includes("message processing failed: the run that took it was failed")),
     );
+    fault.restore();
+    expect(fault.calls()).toBe(1);
 
     const all = lines.join("\n");
     for (const text of [...said, failing]) expect(all).not.toContain(text);

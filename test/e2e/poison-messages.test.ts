@@ -15,6 +15,7 @@ import {
   startSandbox,
 } from "../../src/sandbox/stack.js";
 import { conversationKey } from "../../src/store/repos/inbox-repo.js";
+import { testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
 /**
@@ -38,6 +39,7 @@ interface Harness {
 
 async function startHarness(): Promise<Harness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
+  const database = await testDatabaseEnv();
   const sandbox = await startSandbox();
   const logs: Harness["logs"] = [];
   const start = () =>
@@ -47,6 +49,7 @@ async function startHarness(): Promise<Harness> {
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dataDir,
         TERN_SANDBOX: "off",
+        ...database.env,
       }),
       logger: createLogger("info", { write: (line: string) => logs.push(JSON.parse(line)) }),
     });
@@ -62,6 +65,7 @@ async function startHarness(): Promise<Harness> {
     async close() {
       await h.tern.close();
       await sandbox.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

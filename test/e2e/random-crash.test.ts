@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminClient } from "../../src/cli/api-client.js";
 import { type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { buildTextWebhook, postWebhook, type WebhookBody } from "../../src/sandbox/whatsapp/index.js";
+import { selectRows } from "../helpers/db-inspect.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { seededRandom } from "../helpers/seeded-random.js";
 
 /**
@@ -27,6 +28,7 @@ describe("random crashes under provider redelivery", () => {
   const killerRandom = seededRandom(seed);
   const secrets = processSecrets();
   let dataDir: string;
+  let database: TestDatabaseEnv;
   let sandbox: Sandbox;
   let tern: TernProcess;
   let setup: Provisioned;
@@ -38,7 +40,7 @@ describe("random crashes under provider redelivery", () => {
       dataDir,
       ...secrets,
       port,
-      env: { TERN_SEND_RECONCILE_MS: "3000" },
+      env: { ...database.env, TERN_SEND_RECONCILE_MS: "3000" },
       // Restarting under a storm of redeliveries on a shared 2-core machine has taken over 15 s.
       startTimeoutMs: 45_000,
     });
@@ -48,6 +50,7 @@ describe("random crashes under provider redelivery", () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-random-crash-"));
+    database = await testDatabaseEnv(secrets);
     sandbox = await startSandbox();
     port = await freePort();
     await start();
@@ -58,23 +61,20 @@ describe("random crashes under provider redelivery", () => {
     sandbox?.wa.deliverStatusesTo(null);
     await tern?.stop();
     await sandbox?.close();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** What the database says about conversations that did not finish, for the failure message. */
-  function diagnose(): string {
-    const db = new Database(path.join(dataDir, "tern.db"), { readonly: true });
-    try {
-      const q = (sql: string) => JSON.stringify(db.prepare(sql).all());
-      return [
-        `unprocessed inbox: ${q("SELECT conversation_key, provider_message_id, received_at FROM inbox WHERE processed_at IS NULL")}`,
-        `unfinished runs: ${q("SELECT conversation_key, status, state_json FROM runs WHERE status NOT IN ('completed','ended')").slice(0, 3_000)}`,
-        `open effects: ${q("SELECT key, kind, status, attempts FROM effects WHERE status <> 'done'")}`,
-        `tern output: ${tern.output().slice(-2_000)}`,
-      ].join("\n");
-    } finally {
-      db.close();
-    }
+  async function diagnose(): Promise<string> {
+    const q = async (sql: string) =>
+      JSON.stringify(await selectRows(database.location(dataDir), sql).catch((e: Error) => e.message));
+    return [
+      `unprocessed inbox: ${await q("SELECT conversation_key, provider_message_id, received_at FROM inbox WHERE processed_at IS NULL")}`,
+      `unfinished runs: ${(await q("SELECT conversation_key, status, state_json FROM runs WHERE status NOT IN ('completed','ended')")).slice(0, 3_000)}`,
+      `open effects: ${await q("SELECT key, kind, status, attempts FROM effects WHERE status <> 'done'")}`,
+      `tern output: ${tern.output().slice(-2_000)}`,
+    ].join("\n");
   }
 
   /** Meta's side: POST the same bytes until a 2xx comes back (a killed server refuses or resets). */
@@ -216,7 +216,7 @@ describe("random crashes under provider redelivery", () => {
       expect(deliveries).toBeGreaterThan(CONVERSATIONS * 3);
     } catch (error) {
       const detail = `seed ${seed} (TERN_CRASH_SEED=${seed} replays it); kills after ${kills.join(", ")} ms`;
-      if (error instanceof Error) error.message = `[${detail}] ${error.message}\n${diagnose()}`;
+      if (error instanceof Error) error.message = `[${detail}] ${error.message}\n${await diagnose()}`;
       throw error;
     } finally {
       unsubscribe();

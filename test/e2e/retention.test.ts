@@ -1,7 +1,7 @@
-import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { rowCounts as countsIn, selectRows } from "../helpers/db-inspect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 const DAY_MS = 86_400_000;
@@ -12,23 +12,8 @@ const movableClock = () => {
   return { now: () => Date.now() + offsetMs, advance: (ms: number) => (offsetMs += ms) };
 };
 
-/** Counts rows in every table of the database file (a second, read-only connection). */
-function rowCounts(stack: Stack): Record<string, number> {
-  const db = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
-  try {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as Array<{ name: string }>;
-    return Object.fromEntries(
-      tables.map((t) => [
-        t.name,
-        (db.prepare(`SELECT count(*) AS n FROM "${t.name}"`).get() as { n: number }).n,
-      ]),
-    );
-  } finally {
-    db.close();
-  }
-}
+/** Counts rows in every table of Tern's database (a second, read-only connection). */
+const rowCounts = (stack: Stack) => countsIn(stack.database);
 
 describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
   let stack: Stack;
@@ -56,7 +41,7 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     delete item?.id;
     expect((await postWebhook(url, bad, stack.sandbox.wa.config.appSecret)).status).toBe(200);
     await stack.tern.worker.idle();
-    const before = rowCounts(stack);
+    const before = await rowCounts(stack);
     expect(before.rejected_events).toBe(1);
     expect(before.runs).toBe(2);
 
@@ -64,7 +49,7 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     clock.advance(29 * DAY_MS);
     const early = await stack.tern.pruner.runOnce();
     expect(early.runs + early.messages + early.inboxDeleted + early.rejected).toBe(0);
-    expect(rowCounts(stack)).toEqual(before);
+    expect(await rowCounts(stack)).toEqual(before);
 
     clock.advance(2 * DAY_MS);
     const recent = createCustomer(stack.sandbox, url, "4915100000003", "New Person");
@@ -86,7 +71,7 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     const waitingContact = (await stack.tern.store.contacts.list()).find((c) => c.name === "Old Waiting");
     // The waiting run's transcript is intact: its messages belong to a run that is kept.
     expect((await stack.tern.store.contacts.messages(waitingContact!.id)).map((m) => m.text)).toHaveLength(2);
-    const after = rowCounts(stack);
+    const after = await rowCounts(stack);
     expect(after.rejected_events).toBe(0);
     expect(after.inbox).toBe(1);
 
@@ -117,9 +102,7 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     clock.advance(2 * DAY_MS);
     const summary = await stack.tern.pruner.runOnce();
     expect(summary).toMatchObject({ runs: 1, inboxDeleted: 0, inboxBlanked: 3 });
-    const bodies = new BetterSqlite3(stack.tern.dataDir.databasePath, { readonly: true });
-    const rows = bodies.prepare("SELECT event_json FROM inbox").all() as Array<{ event_json: string }>;
-    bodies.close();
+    const rows = await selectRows(stack.database, "SELECT event_json FROM inbox");
     expect(rows.map((r) => r.event_json)).toEqual(["{}", "{}", "{}"]);
 
     // Meta redelivers the first message days later: still a duplicate, nothing runs again.
@@ -141,10 +124,10 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     await customer.say("hi");
     await customer.waitForReplies(1);
     await stack.tern.worker.idle();
-    const before = rowCounts(stack);
+    const before = await rowCounts(stack);
     clock.advance(3650 * DAY_MS);
     const summary = await stack.tern.pruner.runOnce();
     expect(Object.values(summary).every((n) => n === 0)).toBe(true);
-    expect(rowCounts(stack)).toEqual(before);
+    expect(await rowCounts(stack)).toEqual(before);
   });
 });

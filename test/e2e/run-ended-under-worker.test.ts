@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import { startTern } from "../../src/main.js";
 import { createCustomer, startSandbox } from "../../src/sandbox/stack.js";
 import { conversationKey } from "../../src/store/repos/inbox-repo.js";
+import { testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 import { adminApi, createConnection } from "../helpers/real-thing.js";
 
@@ -106,6 +107,7 @@ describe("a run ended while a step is in memory", () => {
 
   it("a sandbox run whose send was in flight when the user connected their own org stays ended (the sandbox stepped aside under it)", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "tern-aside-"));
+    const database = await testDatabaseEnv();
     const org = await startSandbox();
     const tern = await startTern({
       config: loadConfig({
@@ -114,6 +116,7 @@ describe("a run ended while a step is in memory", () => {
         TERN_DATA_DIR: dataDir,
         TERN_LOG_LEVEL: "silent",
         TERN_SANDBOX: "auto",
+        ...database.env,
       }),
     });
     try {
@@ -139,6 +142,7 @@ describe("a run ended while a step is in memory", () => {
     } finally {
       await tern.close();
       await org.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import { templatePath } from "../../src/core/paths.js";
 import { startTern, type Tern } from "../../src/main.js";
 import { createCustomer, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 import { type AdminApi, adminApi, createChannel, createConnection } from "../helpers/real-thing.js";
 
@@ -16,6 +17,7 @@ import { type AdminApi, adminApi, createChannel, createConnection } from "../hel
  */
 describe("sandbox ownership", () => {
   let dataDir: string;
+  let database: TestDatabaseEnv;
   let org: Sandbox;
   const running: Tern[] = [];
 
@@ -27,6 +29,7 @@ describe("sandbox ownership", () => {
         TERN_DATA_DIR: dataDir,
         TERN_LOG_LEVEL: "silent",
         TERN_SANDBOX: mode,
+        ...database.env,
       }),
     });
     running.push(tern);
@@ -57,12 +60,14 @@ describe("sandbox ownership", () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-owner-"));
+    database = await testDatabaseEnv();
     org = await startSandbox();
   });
   afterEach(async () => {
     org.wa.deliverStatusesTo(null);
     for (const tern of running.splice(0)) await tern.close();
     await org.close();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

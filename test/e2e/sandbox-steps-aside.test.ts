@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCustomer, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 import {
   type AdminApi,
@@ -23,10 +24,12 @@ describe("the built-in sandbox steps aside for the real thing", () => {
   let dataDir: string;
   let tern: TernProcess | null = null;
   let org: Sandbox;
+  let database: TestDatabaseEnv;
   const secrets = processSecrets();
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-aside-"));
+    database = await testDatabaseEnv(secrets);
     org = await startSandbox();
   });
   afterEach(async () => {
@@ -34,6 +37,7 @@ describe("the built-in sandbox steps aside for the real thing", () => {
     await tern?.stop();
     tern = null;
     await org.close();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -57,7 +61,7 @@ describe("the built-in sandbox steps aside for the real thing", () => {
 
   it("after a zero-config start, creating the connection named salesforce is not refused with 409 and the README's steps 1-3 put the Lead in the user's org, also after a restart", async () => {
     const port = await freePort();
-    tern = await spawnTern({ dataDir, ...secrets, port, env: { TERN_SANDBOX: "auto" } });
+    tern = await spawnTern({ dataDir, ...secrets, port, env: { ...database.env, TERN_SANDBOX: "auto" } });
     let api = adminApi(tern.url, secrets.adminToken);
     // The start banner names the built-in emulators (GET /api/v1/sandbox reports them too).
     const banner = /emulator\s+\((http:\/\/[^)]+)\) and WhatsApp simulator \((http:\/\/[^)]+)\)/.exec(
@@ -107,7 +111,7 @@ describe("the built-in sandbox steps aside for the real thing", () => {
 
     // A restart on the same data dir: the sandbox stays off, the user's setup keeps working.
     await tern.stop();
-    tern = await spawnTern({ dataDir, ...secrets, port, env: { TERN_SANDBOX: "auto" } });
+    tern = await spawnTern({ dataDir, ...secrets, port, env: { ...database.env, TERN_SANDBOX: "auto" } });
     api = adminApi(tern.url, secrets.adminToken);
     expect(tern.output()).not.toContain("Sandbox:");
     await sandboxIsOff(api);

@@ -80,11 +80,13 @@ describe("a timeout survives a crash", () => {
     const { createAdminClient } = await import("../../src/cli/api-client.js");
     const { provisionSandbox, startSandbox } = await import("../../src/sandbox/stack.js");
     const { freePort, processSecrets, spawnTern } = await import("../../src/sandbox/tern-process.js");
+    const { testDatabaseEnv } = await import("../helpers/dialect.js");
     const dataDir = mkdtempSync(path.join(tmpdir(), "tern-timeout-"));
     const sandbox = await startSandbox();
     const secrets = processSecrets();
+    const database = await testDatabaseEnv(secrets);
     const port = await freePort();
-    let tern = await spawnTern({ dataDir, ...secrets, port });
+    let tern = await spawnTern({ dataDir, ...secrets, port, env: database.env });
     try {
       const flow = {
         ...quickFlow,
@@ -103,7 +105,7 @@ describe("a timeout survives a crash", () => {
         return runs.items.length === 1;
       });
       await tern.kill();
-      tern = await spawnTern({ dataDir, ...secrets, port });
+      tern = await spawnTern({ dataDir, ...secrets, port, env: database.env });
       const replies = await customer.waitForReplies(2, 10_000);
       expect(replies[1]!.text).toBe("No answer, no problem. Bye!");
       await new Promise((r) => setTimeout(r, 300));
@@ -111,6 +113,7 @@ describe("a timeout survives a crash", () => {
     } finally {
       await tern.stop();
       await sandbox.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { buildTextWebhook, postWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 import { rawRequest, rawSocket } from "../helpers/raw-http.js";
+import { faultInWrites } from "../helpers/store-faults.js";
 
 const MALFORMED: Array<[method: string, path: string]> = [
   ["POST", "/webhooks/%E0%A4%A"],
@@ -88,11 +90,12 @@ describe("no request, however malformed, ends the server", () => {
   });
 
   it("answers 500 to a webhook whose storage throws unexpectedly, for that request alone", async () => {
-    const inbox = stack.tern.store.inbox;
-    const ingest = inbox.ingest;
-    inbox.ingest = () => {
-      throw new TypeError("a bug while storing");
-    };
+    const fault = faultInWrites(
+      stack.tern.store,
+      "inbox",
+      "ingest",
+      () => new TypeError("a bug while storing"),
+    );
     try {
       const res = await postWebhook(
         stack.setup.webhookUrl,
@@ -100,8 +103,9 @@ describe("no request, however malformed, ends the server", () => {
         stack.sandbox.wa.config.appSecret,
       );
       expect(res.status).toBe(500);
+      expect(fault.calls()).toBe(1);
     } finally {
-      inbox.ingest = ingest;
+      fault.restore();
     }
     const ok = await postWebhook(
       stack.setup.webhookUrl,
@@ -125,12 +129,16 @@ describe("no request, however malformed, ends the server", () => {
 describe("the tern serve process survives what a stranger sends", () => {
   let tern: TernProcess;
   let dataDir: string;
+  let database: TestDatabaseEnv;
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-    tern = await spawnTern({ dataDir, ...processSecrets() });
+    const secrets = processSecrets();
+    database = await testDatabaseEnv(secrets);
+    tern = await spawnTern({ dataDir, ...secrets, env: database.env });
   });
   afterAll(async () => {
     await tern.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -3,12 +3,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
-/** `npm start` with nothing configured: Tern wires itself to its built-in sandbox. */
+/**
+ * `npm start` with nothing configured: Tern wires itself to its built-in sandbox. On the
+ * postgres project "nothing" is everything but DATABASE_URL and the secrets it requires.
+ */
 describe("zero-config start", () => {
   let dataDir: string;
   let tern: TernProcess | null = null;
+  let database: TestDatabaseEnv;
   const secrets = processSecrets();
   const api = (method: string, apiPath: string, body?: unknown) =>
     fetch(`${tern!.url}/api/v1${apiPath}`, {
@@ -20,17 +25,19 @@ describe("zero-config start", () => {
       body: body ? JSON.stringify(body) : undefined,
     });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-zero-"));
+    database = await testDatabaseEnv(secrets);
   });
   afterEach(async () => {
     await tern?.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("serves the lead template against the built-in sandbox, also after a restart", async () => {
     for (const round of [1, 2]) {
-      tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+      tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "auto" } });
       expect(tern.output()).toContain("Sandbox:");
       const from = `1555000000${round}`;
       for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
@@ -57,7 +64,7 @@ describe("zero-config start", () => {
   });
 
   it("stays off once a real channel is configured instead", async () => {
-    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "off" } });
+    tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "off" } });
     const res = await api("POST", "/channels", {
       type: "whatsapp",
       name: "prod",
@@ -65,7 +72,7 @@ describe("zero-config start", () => {
     });
     expect(res.status).toBe(201);
     await tern.stop();
-    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+    tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "auto" } });
     expect(tern.output()).not.toContain("Sandbox:");
     expect((await api("POST", "/sandbox/messages", { from: "15550000009", text: "Hi" })).status).toBe(409);
   });

@@ -53,7 +53,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
   let seq = 0;
 
   it("survives a Content-Length shorter or longer than the body (100 generated inputs)", async () => {
-    const before = stack.counts();
+    const before = await stack.counts();
     await fc.assert(
       fc.asyncProperty(
         target,
@@ -77,7 +77,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
       fuzzRuns(100, { shrink: false }),
     );
     // A truncated signed webhook fails its signature; an incomplete one is never read to the end.
-    expect(stack.counts()).toEqual(before);
+    expect(await stack.counts()).toEqual(before);
   });
 
   it("answers broken chunked encoding with a 4xx or waits for the rest, never a 5xx (100 generated inputs)", async () => {
@@ -103,7 +103,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
       { "transfer-encoding": " chunked" },
       { "transfer-encoding": "identity" },
     );
-    const before = stack.counts();
+    const before = await stack.counts();
     await fc.assert(
       fc.asyncProperty(target, chunkedBody, framing, async (kind, body, headers) => {
         const parts: RawPart[] = [head(kind, headers), Buffer.from(body, "latin1")];
@@ -113,7 +113,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
       }),
       fuzzRuns(100, { shrink: false }),
     );
-    expect(stack.counts()).toEqual(before);
+    expect(await stack.counts()).toEqual(before);
   });
 
   it("keeps answering others while bodies trickle in, and answers each finished slow body (15 generated inputs, 1-4 slow clients each)", async () => {
@@ -125,7 +125,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
     });
     await fc.assert(
       fc.asyncProperty(fc.array(slowClient, { minLength: 1, maxLength: 4 }), async (clients) => {
-        const before = stack.counts().inbox;
+        const before = (await stack.counts()).inbox;
         const exchanges = clients.map((c) => {
           const signed = signedWebhook(`wamid.slow${seq++}`);
           const headers = {
@@ -162,7 +162,7 @@ describe("fuzz: HTTP framing on raw sockets", () => {
         }
         await expectUp(stack, "slow bodies");
         // Exactly the finished, signed ones were stored; abandoned halves never are.
-        expect(stack.counts().inbox).toBe(before + stored);
+        expect((await stack.counts()).inbox).toBe(before + stored);
       }),
       fuzzRuns(15, { shrink: false }),
     );

@@ -58,7 +58,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
           .map(([a, bad]) => Buffer.concat([Buffer.from(encodeURIComponent(a)), bad])),
       },
     );
-    const before = stack.counts();
+    const before = await stack.counts();
     await fc.assert(
       fc.asyncProperty(
         anyMethod,
@@ -82,7 +82,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
       ),
       fuzzRuns(150, { shrink: false }),
     );
-    expect(stack.counts()).toEqual(before);
+    expect(await stack.counts()).toEqual(before);
   });
 
   it("refuses unsigned, wrongly signed and malformed webhooks with a 4xx, storing nothing (250 generated inputs)", async () => {
@@ -101,7 +101,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
         return false;
       }
     };
-    const before = stack.counts();
+    const before = await stack.counts();
     await fc.assert(
       fc.asyncProperty(body, signature, hostileQuery, anyContentType, async (raw, mode, q, ct) => {
         // A correctly signed envelope may be valid (and then stored): only malformed ones are signed.
@@ -119,7 +119,7 @@ describe("fuzz: the public surface of a running Tern process", () => {
       }),
       fuzzRuns(250, { shrink: false }),
     );
-    expect(stack.counts()).toEqual(before);
+    expect(await stack.counts()).toEqual(before);
   });
 
   it("answers the verification handshake with the challenge only for the right token, never a 5xx (150 generated inputs)", async () => {

@@ -8,10 +8,12 @@ import {
   type SandboxedTernOptions,
   startSandboxedTern,
 } from "../../src/sandbox/sandboxed-tern.js";
-import { testDatabaseEnv } from "./dialect.js";
+import { type DatabaseLocation, testDatabaseEnv } from "./dialect.js";
 
 /** Tern in this process on a fresh data directory, wired to a fresh sandbox through the admin API. */
 export interface Stack extends SandboxedTern {
+  /** Tern's database, for reading it from outside (`db-inspect.ts`). */
+  database: DatabaseLocation;
   /** Raw fetch against Tern with the admin token. */
   http(method: string, apiPath: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
 }
@@ -32,6 +34,7 @@ export async function startStack(options: SandboxedTernOptions = {}): Promise<St
   const { tern } = started;
   return {
     ...started,
+    database: database.location(tern.dataDir.root),
     async close() {
       await started.close();
       await database.drop();
@@ -68,7 +71,7 @@ export async function eventually<T>(
 /** Tern alone (no sandbox, nothing configured) on a fresh data directory, with more configuration as environment variables. */
 export async function startBareTern(
   env: Record<string, string> = {},
-): Promise<{ tern: Tern; env: Record<string, string>; close(): Promise<void> }> {
+): Promise<{ tern: Tern; env: Record<string, string>; database: DatabaseLocation; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
   const database = await testDatabaseEnv();
   const tern = await startTern({
@@ -89,6 +92,7 @@ export async function startBareTern(
     tern,
     /** The database's environment (PostgreSQL: DATABASE_URL and the shared secrets), for other processes. */
     env: database.env,
+    database: database.location(dataDir),
     async close() {
       await tern.close();
       await database.drop();

@@ -1,24 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSecretBox } from "../../core/secrets.js";
+import { openTestStore } from "../../../test/helpers/test-store.js";
 import { createEngine } from "../../flows/engine.js";
 import type { Flow } from "../../flows/schema.js";
-import { openStore, type Store } from "../store.js";
+import type { Store } from "../store.js";
 
 /** A run's progress is a compare-and-set: a run ended or failed elsewhere stays so. */
 describe("run repository", () => {
-  let dir: string;
   let store: Store;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "tern-runs-"));
-    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  beforeEach(async () => {
+    store = await openTestStore();
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const flow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as unknown as Flow;

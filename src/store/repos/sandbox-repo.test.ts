@@ -1,24 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSecretBox } from "../../core/secrets.js";
+import { openTestStore } from "../../../test/helpers/test-store.js";
 import type { RunState } from "../../flows/runtime.js";
 import type { Owner } from "../database.js";
-import { openStore, type Repos, type Store } from "../store.js";
+import type { Repos, Store } from "../store.js";
 
 describe("sandbox-owned rows", () => {
-  let dir: string;
   let store: Store;
 
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), "tern-sandbox-repo-"));
-    store = openStore({ path: path.join(dir, "tern.db"), box: createSecretBox(randomBytes(32)) });
+  beforeEach(async () => {
+    store = await openTestStore();
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const integration = (id: string, name: string, owner: Owner) => ({
