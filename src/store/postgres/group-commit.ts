@@ -17,8 +17,11 @@ interface Entry {
  * Group commit for `write(fn, { group: true })`: one COMMIT (one WAL flush, two round trips)
  * shared by many small writes, where each alone would pay its own (~1,400 commits/s on a small
  * machine). Writes requested in the same event-loop turn run one after the other in one
- * transaction, up to MAX_GROUP_SIZE; up to `maxGroups` groups are in flight at once, and writes
- * requested while all of them are busy wait for the next free one, so groups grow with the load.
+ * transaction, up to MAX_GROUP_SIZE, spread over the free ones of `maxGroups` group slots;
+ * writes requested while every slot is busy wait for the next free one, so groups grow with
+ * the load. (On PostgreSQL a transaction that enqueued a job NOTIFYs, and such commits are
+ * serialized server-wide until their WAL flush: one commit per webhook would cap ingest at the
+ * disk's flush rate.)
  *
  * A callback that throws rolls its whole group back; each callback of the group then runs again
  * in its own transaction (`runWrite`), so only the failing one rejects. A COMMIT whose outcome is
@@ -39,7 +42,10 @@ export function createGroupCommitter(
     while (inFlight < maxGroups && (queues.durable.length > 0 || queues.lazy.length > 0)) {
       const durable = queues.durable.length > 0;
       const queue = durable ? queues.durable : queues.lazy;
-      const group = queue.splice(0, MAX_GROUP_SIZE);
+      // Spread what waits over the free slots: a group's statements run one after the other on
+      // its connection, so several mid-sized groups finish sooner than one large group.
+      const size = Math.ceil(queue.length / (maxGroups - inFlight));
+      const group = queue.splice(0, Math.min(MAX_GROUP_SIZE, size));
       inFlight++;
       void runGroup(group, durable).finally(() => {
         inFlight--;
