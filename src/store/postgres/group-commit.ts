@@ -6,6 +6,8 @@ import { runTransaction, runWrite, TransactionFailure, type WriteFn } from "./tr
 
 /** Most callbacks in one grouped transaction: bounds how long one group holds its connection. */
 export const MAX_GROUP_SIZE = 200;
+/** Below this, the writes of one turn stay in one group rather than being spread over slots. */
+export const MIN_SPREAD_SIZE = 16;
 
 interface Entry {
   fn: WriteFn<unknown>;
@@ -44,7 +46,7 @@ export function createGroupCommitter(
       const queue = durable ? queues.durable : queues.lazy;
       // Spread what waits over the free slots: a group's statements run one after the other on
       // its connection, so several mid-sized groups finish sooner than one large group.
-      const size = Math.ceil(queue.length / (maxGroups - inFlight));
+      const size = Math.max(MIN_SPREAD_SIZE, Math.ceil(queue.length / (maxGroups - inFlight)));
       const group = queue.splice(0, Math.min(MAX_GROUP_SIZE, size));
       inFlight++;
       void runGroup(group, durable).finally(() => {
