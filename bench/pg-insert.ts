@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Db } from "../src/store/db.js";
 import { connectAdmin, databaseUrl } from "../src/store/postgres/admin.js";
-import { openPostgres } from "../src/store/postgres/open.js";
+import { installJobSchema } from "../src/store/postgres/jobs-schema.js";
+import { openPostgres, type PostgresDb } from "../src/store/postgres/open.js";
+import { createJobRepo } from "../src/store/repos/job-repo.js";
 
 /**
  * `npx tsx bench/pg-insert.ts`: how many commits per second PostgreSQL takes for inbox rows on
@@ -47,13 +49,26 @@ async function main(): Promise<void> {
   let db: Db | undefined;
   try {
     db = await openPostgres({ url: databaseUrl(base, name), poolSize: 16, applicationName: "tern-bench" });
+    await installJobSchema((db as PostgresDb).pool);
     const d = db;
     const single = () => d.run(d.q.insertInto("inbox").values(row()));
     const singleTx = (durable: boolean) => () =>
       d.write((tx) => tx.run(tx.q.insertInto("inbox").values(row())), { durable });
     const hundred = () =>
       d.write((tx) => tx.run(tx.q.insertInto("inbox").values(Array.from({ length: 100 }, row))));
+    // What a webhook's ingest writes: its inbox row and its conversation's job, in one transaction.
+    const ingest = (group: boolean) => () =>
+      d.write(
+        async (tx) => {
+          const r = row();
+          await tx.run(tx.q.insertInto("inbox").values(r));
+          await createJobRepo(tx).conversations([r.conversation_key]);
+        },
+        { group },
+      );
     const cases: Array<[string, number, number, () => Promise<unknown>]> = [
+      ["ingest (row + job), write(), 64 callers", 64, 1, ingest(false)],
+      ["ingest (row + job), write({ group: true }), 64 callers", 64, 1, ingest(true)],
       ["1 row, autocommit INSERT, 1 caller", 1, 1, single],
       ["1 row, write() (BEGIN/INSERT/COMMIT), 1 caller", 1, 1, singleTx(true)],
       ["1 row, write(), 16 callers", 16, 1, singleTx(true)],
@@ -67,7 +82,7 @@ async function main(): Promise<void> {
     for (const [label, callers, rows, once] of cases) {
       const commits = await measure(callers, once);
       process.stdout.write(
-        `${label.padEnd(48)} ${Math.round(commits).toLocaleString("en").padStart(7)} commits/s  ${Math.round(
+        `${label.padEnd(56)} ${Math.round(commits).toLocaleString("en").padStart(7)} commits/s  ${Math.round(
           commits * rows,
         )
           .toLocaleString("en")

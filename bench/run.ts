@@ -1,50 +1,114 @@
 import os from "node:os";
+import { connectAdmin } from "../src/store/postgres/admin.js";
 import { type Figure, medianRun } from "./figures.js";
 import { pinBenchProcess } from "./pinning.js";
-import { type BenchContext, durableAck, leadLatency, memory, pipeline } from "./scenarios.js";
+import {
+  type BenchContext,
+  durableAck,
+  leadLatency,
+  memory,
+  PG_PIPELINE_RATES,
+  pgPipeline,
+  pgPipelineFigureName,
+  pipeline,
+} from "./scenarios.js";
 
 /**
- * `npm run bench`: each scenario starts a fresh Tern process on a fresh SQLite file and drives
- * it over loopback with signed WhatsApp webhooks, three times (TERN_BENCH_RUNS); each figure is
- * the median of the runs, printed with all of them, against the targets.
- * Pass scenario names to run a subset: `npm run bench -- ack lead`.
+ * `npm run bench`: each scenario starts fresh Tern processes on a fresh database and drives them
+ * over loopback with signed WhatsApp webhooks, three times (TERN_BENCH_RUNS); each figure is the
+ * median of the runs, printed with all of them, against the targets. SQLite first, then
+ * PostgreSQL (a fresh database per run on TERN_BENCH_DATABASE_URL's server).
+ * `npm run bench -- sqlite` or `-- pg` runs one mode; scenario names run a subset (`-- ack pg-lead`).
  */
-const scenarios: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
-  ack: durableAck,
-  pipeline,
-  lead: leadLatency,
-  memory,
+type Scenario = (ctx: BenchContext) => Promise<Figure[]>;
+const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
+  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory },
+  pg: {
+    "pg-ack": durableAck,
+    "pg-pipeline-1": pgPipeline(1),
+    "pg-pipeline-2": pgPipeline(2),
+    "pg-lead": leadLatency,
+  },
 };
+
+/** The server the PostgreSQL scenarios create their databases on (any database of it). */
+const PG_URL =
+  process.env.TERN_BENCH_DATABASE_URL ||
+  process.env.TERN_TEST_DATABASE_URL ||
+  "postgres://postgres@127.0.0.1:5432/test";
 
 const format = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(1));
 
+/** Why PostgreSQL cannot be used, or undefined when it answers and lets us create databases. */
+async function postgresUnavailable(url: string): Promise<string | undefined> {
+  const timeout = new Promise<string>((resolve) =>
+    setTimeout(() => resolve("no answer within 5 s"), 5_000).unref(),
+  );
+  const attempt = connectAdmin(url).then(
+    async (admin) => {
+      await admin.close();
+      return undefined;
+    },
+    (err: unknown) => (err instanceof Error ? err.message : String(err)) || "connection failed",
+  );
+  return Promise.race([attempt, timeout]);
+}
+
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => a in scenarios);
-  const names = wanted.length > 0 ? wanted : Object.keys(scenarios);
+  const args = process.argv.slice(2);
+  const all = { ...modes.sqlite, ...modes.pg };
+  const picked = args.flatMap((a) =>
+    a === "sqlite" || a === "pg" ? Object.keys(modes[a]) : a in all ? [a] : [],
+  );
+  const names = picked.length > 0 ? [...new Set(picked)] : Object.keys(all);
   const runs = Math.max(1, Number(process.env.TERN_BENCH_RUNS ?? 3) || 3);
   const pinning = pinBenchProcess();
   process.stdout.write(
     `Tern benchmarks — ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}; ${pinning.describe}; median of ${runs} runs\n\n`,
   );
-  const all: Figure[] = [];
+  let postgres: string | undefined;
+  if (names.some((n) => n in modes.pg)) {
+    const reason = await postgresUnavailable(PG_URL);
+    if (reason === undefined) postgres = PG_URL;
+    else {
+      process.stdout.write(
+        `SKIP  PostgreSQL scenarios: ${new URL(PG_URL).host} not usable (${reason}); set TERN_BENCH_DATABASE_URL\n`,
+      );
+    }
+  }
+  const medians: Figure[] = [];
   for (const name of names) {
+    const isPg = name in modes.pg;
+    if (isPg && postgres === undefined) continue;
     const byName = new Map<string, Figure[]>();
     for (let r = 0; r < runs; r++) {
-      for (const f of await scenarios[name]!({ cpus: pinning.ternCpus })) {
+      for (const f of await all[name]!({ cpus: pinning.ternCpus, postgres: isPg ? postgres : undefined })) {
         byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
       }
     }
     for (const figures of byName.values()) {
       const f = medianRun(figures);
-      all.push(f);
+      medians.push(f);
       const each = runs > 1 ? `  [${figures.map((x) => format(x.value)).join(", ")}]` : "";
       process.stdout.write(
         `${f.isMet ? "PASS" : "MISS"}  ${f.name.padEnd(72)} ${`${format(f.value)} ${f.unit}`.padStart(18)}  (target ${f.target})${each}${f.note ? `  ${f.note}` : ""}\n`,
       );
     }
   }
-  const missed = all.filter((f) => !f.isMet).length;
-  process.stdout.write(`\n${all.length - missed}/${all.length} targets met\n`);
+  printWorkerGrowth(medians);
+  const missed = medians.filter((f) => !f.isMet).length;
+  process.stdout.write(`\n${medians.length - missed}/${medians.length} targets met\n`);
+}
+
+/** How the pipeline's throughput grows from 1 to 2 workers, at the load above the target. */
+function printWorkerGrowth(medians: Figure[]): void {
+  const rate = PG_PIPELINE_RATES.at(-1) as number;
+  const one = medians.find((f) => f.name === pgPipelineFigureName(1, rate));
+  const two = medians.find((f) => f.name === pgPipelineFigureName(2, rate));
+  if (!one || !two) return;
+  process.stdout.write(
+    `INFO  ${`PostgreSQL pipeline, 1 → 2 workers at ${rate.toLocaleString("en")}/s offered`.padEnd(72)} ${`× ${(two.value / one.value).toFixed(2)}`.padStart(18)}  (${format(one.value)} → ${format(two.value)} messages/s, medians)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

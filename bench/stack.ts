@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,11 +6,15 @@ import { createAdminClient } from "../src/cli/api-client.js";
 import { type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../src/sandbox/tern-process.js";
 import { buildTextWebhook, signWebhook } from "../src/sandbox/whatsapp/index.js";
+import { connectAdmin, databaseUrl } from "../src/store/postgres/admin.js";
 import type { PreparedRequest } from "./load.js";
 
 /** Tern in its own process (measured from outside), the sandbox in the benchmark process. */
 export interface BenchStack {
+  /** The process serving webhooks (its RSS is the one measured). */
   tern: TernProcess;
+  /** PostgreSQL: the `tern worker` processes. */
+  workers: TernProcess[];
   sandbox: Sandbox;
   setup: Provisioned;
   /** A signed webhook carrying one text message from `from`. */
@@ -20,9 +25,22 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(
-  options: { flow?: unknown; noWorker?: boolean; cpus?: string } = {},
-): Promise<BenchStack> {
+export interface BenchStackOptions {
+  flow?: unknown;
+  /** Ingest only (`serve --no-worker`); on PostgreSQL the `workers` processes run the flows. */
+  noWorker?: boolean;
+  cpus?: string;
+  /**
+   * A PostgreSQL server (any database of it, for maintenance): Tern runs on a fresh database
+   * created there for this stack and dropped at close, as `serve --no-worker` + `workers`.
+   */
+  postgres?: string;
+  /** PostgreSQL: `tern worker` processes to start after provisioning (default 0). */
+  workers?: number;
+}
+
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
+  if (options.postgres) return startPostgresStack(options, options.postgres);
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-bench-"));
   const sandbox = await startSandbox();
   const secrets = processSecrets();
@@ -36,6 +54,69 @@ export async function startBenchStack(
     await tern.stop();
     tern = await spawnTern({ dataDir, ...secrets, port, noWorker: true, cpus: options.cpus });
   }
+  return benchStack(tern, [], sandbox, setup, async () => {
+    if (!process.env.TERN_BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${dataDir}\n`);
+  });
+}
+
+/** `serve --no-worker` and N `tern worker` processes on a database of their own. */
+async function startPostgresStack(options: BenchStackOptions, serverUrl: string): Promise<BenchStack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tern-bench-"));
+  // Named like the test databases, so a crashed run's leftover is swept by the test harness.
+  const name = `tern_t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const admin = await connectAdmin(serverUrl);
+  await admin.create(name, { comment: "tern bench" });
+  const env = { DATABASE_URL: databaseUrl(serverUrl, name) };
+  const secrets = processSecrets();
+  const sandbox = await startSandbox();
+  const started: TernProcess[] = [];
+  const dispose = async () => {
+    for (const p of started.reverse()) await p.stop();
+    await admin.drop(name);
+    await admin.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const spawn = async (command: "serve" | "worker") => {
+      const p = await spawnTern({
+        dataDir,
+        ...secrets,
+        noWorker: command === "serve",
+        command,
+        cpus: options.cpus,
+        env,
+      });
+      started.push(p);
+      return p;
+    };
+    const tern = await spawn("serve");
+    const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, {
+      flow: options.flow,
+    });
+    // Workers after provisioning: they find the published flow from their first job.
+    const workers: TernProcess[] = [];
+    for (let i = 0; i < (options.workers ?? 0); i++) workers.push(await spawn("worker"));
+    return benchStack(tern, workers, sandbox, setup, async () => {
+      for (const w of workers) await w.stop();
+      await admin.drop(name);
+      await admin.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+  } catch (error) {
+    await sandbox.close();
+    await dispose();
+    throw error;
+  }
+}
+
+function benchStack(
+  tern: TernProcess,
+  workers: TernProcess[],
+  sandbox: Sandbox,
+  setup: Provisioned,
+  cleanup: () => Promise<void>,
+): BenchStack {
   const webhookPath = new URL(setup.webhookUrl).pathname;
   const appSecret = sandbox.wa.config.appSecret;
   const rssMb = () => {
@@ -45,6 +126,7 @@ export async function startBenchStack(
   };
   return {
     tern,
+    workers,
     sandbox,
     setup,
     webhook(from, text) {
@@ -69,8 +151,7 @@ export async function startBenchStack(
     async close() {
       await tern.stop();
       await sandbox.close();
-      if (!process.env.TERN_BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
-      else process.stderr.write(`kept ${dataDir}\n`);
+      await cleanup();
     },
   };
 }

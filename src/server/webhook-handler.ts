@@ -198,17 +198,21 @@ async function ingest(
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
-  const touched = await ctx.store.write(async (tx) => {
-    let keys: string[] = [];
-    for (const [id, events] of plan.deliveries) {
-      const added = await tx.inbox.ingest(id, events, now);
-      keys = keys.length === 0 ? added : keys.concat(added);
-    }
-    for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });
-    // PostgreSQL: each conversation's job, in the same commit as its rows (no-op on SQLite).
-    await tx.jobs.conversations(keys);
-    return keys;
-  });
+  // group: many webhooks share one commit (PostgreSQL; SQLite groups every write anyway).
+  const touched = await ctx.store.write(
+    async (tx) => {
+      let keys: string[] = [];
+      for (const [id, events] of plan.deliveries) {
+        const added = await tx.inbox.ingest(id, events, now);
+        keys = keys.length === 0 ? added : keys.concat(added);
+      }
+      for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });
+      // PostgreSQL: each conversation's job, in the same commit as its rows (no-op on SQLite).
+      await tx.jobs.conversations(keys);
+      return keys;
+    },
+    { group: true },
+  );
   for (const item of plan.rejected) {
     ctx.itemsRejected.inc({ reason: item.reason });
     // Path and reason only: the item itself may hold message text and phone numbers.

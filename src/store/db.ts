@@ -54,6 +54,13 @@ export interface WriteOptions {
    * `SET LOCAL synchronous_commit = off`.
    */
   durable?: boolean;
+  /**
+   * true: may share its transaction with other grouped writes of the same moment (one COMMIT for
+   * many small writes, e.g. webhook ingest). A callback that throws still rejects alone: its
+   * group is rolled back and the others run again, each in its own transaction. SQLite ignores
+   * it: it always groups.
+   */
+  group?: boolean;
 }
 
 export interface Db extends Executor {

@@ -3,6 +3,7 @@ import type { Db, Executor, WriteOptions } from "../db.js";
 import { withAdvisoryLock } from "./advisory-lock.js";
 import { createPostgresBuilder } from "./builder.js";
 import { createExecutor, type RunQuery } from "./executor.js";
+import { createGroupCommitter } from "./group-commit.js";
 import { migratePostgres } from "./migrate.js";
 import { createStatementCache } from "./statements.js";
 import { runWrite } from "./transaction.js";
@@ -41,9 +42,10 @@ const stderrLog: PostgresLog = {
 
 export async function openPostgres(options: PostgresOptions): Promise<PostgresDb> {
   const log = options.log ?? stderrLog;
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    max: poolSize,
     application_name: options.applicationName ?? "tern",
     types: numberTypes,
     // Never wait forever for a connection (a server that is down must fail /readyz, not hang it),
@@ -69,6 +71,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
   const executorFor = (query: RunQuery): Executor => createExecutor(q, query, statements);
   const root = executorFor((config) => pool.query(config));
 
+  // Half the pool at most for grouped writes: reads and the other writes keep connections.
+  const grouped = createGroupCommitter(pool, executorFor, Math.max(1, Math.floor(poolSize / 2)));
   const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
@@ -77,7 +81,9 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
     pool,
     write<T>(fn: (tx: Executor) => Promise<T>, writeOptions?: WriteOptions): Promise<T> {
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
-      const done = runWrite(pool, executorFor, fn, writeOptions);
+      const done = writeOptions?.group
+        ? grouped.write(fn, writeOptions.durable !== false)
+        : runWrite(pool, executorFor, fn, writeOptions);
       const tracked = done.catch(() => {}).finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       return done;

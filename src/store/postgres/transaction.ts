@@ -10,6 +10,24 @@ export const MAX_WRITE_ATTEMPTS = 5;
 // One round trip: the simple-query protocol runs both statements of the string.
 const BEGIN_NOT_DURABLE = "BEGIN; SET LOCAL synchronous_commit = off";
 
+export type WriteFn<T> = (tx: Executor) => Promise<T>;
+
+/**
+ * Why a transaction of several callbacks did not commit. `callback`: one of them threw (the
+ * transaction was rolled back, nothing of it committed). `control`: BEGIN or COMMIT failed;
+ * `committed` says whether the outcome is unknown (the connection broke at COMMIT).
+ */
+export class TransactionFailure extends Error {
+  constructor(
+    readonly stage: "callback" | "control",
+    readonly error: unknown,
+    readonly outcomeUnknown: boolean,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+    this.name = "TransactionFailure";
+  }
+}
+
 /**
  * `Db.write` on PostgreSQL: the callback runs in its own transaction on one pool client. A
  * serialization failure or deadlock (the server rolled the transaction back) runs the whole
@@ -18,13 +36,15 @@ const BEGIN_NOT_DURABLE = "BEGIN; SET LOCAL synchronous_commit = off";
 export async function runWrite<T>(
   pool: Pool,
   executorFor: (query: RunQuery) => Executor,
-  fn: (tx: Executor) => Promise<T>,
+  fn: WriteFn<T>,
   options: WriteOptions | undefined,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptWrite(pool, executorFor, fn, options?.durable !== false);
-    } catch (err) {
+      const [result] = await runTransaction(pool, executorFor, [fn], options?.durable !== false);
+      return result as T;
+    } catch (failure) {
+      const err = failure instanceof TransactionFailure ? failure.error : failure;
       if (attempt >= MAX_WRITE_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
       // Jittered back-off so the transactions that collided do not collide again.
       await sleep(Math.random() * 10 * attempt);
@@ -32,13 +52,20 @@ export async function runWrite<T>(
   }
 }
 
-async function attemptWrite<T>(
+/**
+ * Runs `fns` one after the other in ONE transaction on one pool client and commits; resolves
+ * with their results after the COMMIT. Rejects with a `TransactionFailure` saying where it failed.
+ * Each callback gets its own handle, closed when it returns.
+ */
+export async function runTransaction(
   pool: Pool,
   executorFor: (query: RunQuery) => Executor,
-  fn: (tx: Executor) => Promise<T>,
+  fns: ReadonlyArray<WriteFn<unknown>>,
   durable: boolean,
-): Promise<T> {
-  const client = await pool.connect();
+): Promise<unknown[]> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw new TransactionFailure("control", err, false);
+  });
   // A checked-out client has no pool listener: without ours, a connection that breaks mid-write
   // would emit an unhandled 'error' and end the process. The query in flight rejects by itself.
   let broken: unknown;
@@ -46,36 +73,48 @@ async function attemptWrite<T>(
     broken ??= err;
   };
   client.on("error", onError);
-  let open = true;
-  const query: RunQuery = (config) =>
-    open
-      ? client.query(config)
-      : Promise.reject(new Error("a write() transaction handle was used after its callback returned"));
   // BEGIN and COMMIT are ours: an error without a SQLSTATE (or a connection failure) there means
-  // the session is gone. The callback's errors are judged by whether the ROLLBACK goes through.
+  // the session is gone. The callbacks' errors are judged by whether the ROLLBACK goes through.
   const control = (text: string) =>
     client.query(text).catch((err: unknown) => {
       if (!leavesConnectionUsable(err)) broken ??= err;
       throw err;
     });
+  const closed: RunQuery = () =>
+    Promise.reject(new Error("a write() transaction handle was used after its callback returned"));
   try {
-    await control(durable ? "BEGIN" : BEGIN_NOT_DURABLE);
-    let result: T;
     try {
-      result = await fn(executorFor(query));
+      await control(durable ? "BEGIN" : BEGIN_NOT_DURABLE);
     } catch (err) {
-      await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
-        broken ??= rollbackErr;
-      });
-      throw err;
+      throw new TransactionFailure("control", err, false);
     }
-    open = false;
-    const commit = await control("COMMIT");
+    const results: unknown[] = [];
+    for (const fn of fns) {
+      let query: RunQuery = (config) => client.query(config);
+      try {
+        results.push(await fn(executorFor((config) => query(config))));
+      } catch (err) {
+        await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
+          broken ??= rollbackErr;
+        });
+        throw new TransactionFailure("callback", err, false);
+      } finally {
+        query = closed;
+      }
+    }
+    let commit: Awaited<ReturnType<typeof control>>;
+    try {
+      commit = await control("COMMIT");
+    } catch (err) {
+      // A server answer (SQLSTATE) means it rolled back; no answer means we cannot know.
+      throw new TransactionFailure("control", err, !leavesConnectionUsable(err));
+    }
     // COMMIT of an aborted transaction answers ROLLBACK instead of failing.
-    if (commit.command === "ROLLBACK") throw new TransactionAbortedError();
-    return result;
+    if (commit.command === "ROLLBACK") {
+      throw new TransactionFailure("callback", new TransactionAbortedError(), false);
+    }
+    return results;
   } finally {
-    open = false;
     client.removeListener("error", onError);
     // release(err) destroys the connection instead of returning it to the pool.
     client.release(broken === undefined ? undefined : toError(broken));
