@@ -12,7 +12,7 @@ import { type TestDatabaseEnv, testDatabaseEnv, testDialect } from "../helpers/d
  * (Salesforce emulator, WhatsApp simulator) lives in this process and outlives every kill, so it
  * sees any lost, duplicated or reordered message and any second Lead.
  */
-const CONVERSATIONS = 1_000;
+const CONVERSATIONS = Number(process.env.TERN_SCALE_CONVERSATIONS ?? 1_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
