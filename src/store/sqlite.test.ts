@@ -116,6 +116,32 @@ describe("openSqlite", () => {
     }
   });
 
+  it("commits a write requested on a replayable write's resolution in the same event-loop turn, a bounded number of times", async () => {
+    const store = open();
+    // Counts event-loop turns while the chain runs.
+    let turns = 0;
+    let isTicking = true;
+    const tick = () => {
+      turns++;
+      if (isTicking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await new Promise((resolve) => setImmediate(resolve));
+    const start = turns;
+    // A run's next write waits for its last one (queue/run-writer.ts): each link is one commit.
+    const links: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await store.write((tx) => insertContact(tx, `chain-${String(i).padStart(2, "0")}`), { durable: false });
+      links.push(turns - start);
+    }
+    isTicking = false;
+    expect(await contactIds(store)).toHaveLength(20);
+    // The first link waits for its turn; the next 8 follow in it; then the next turn takes over.
+    expect(links.slice(0, 9).every((t) => t === links[0])).toBe(true);
+    expect(links[19]).toBeGreaterThan(links[0]!);
+    expect(links[19]! - links[0]!).toBeLessThan(10);
+  });
+
   it("rejects a write whose callback throws with that error and rolls back only its own changes", async () => {
     const store = open();
     const boom = new Error("boom");

@@ -111,6 +111,20 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
       running = null;
     });
     await running;
+    // Writes that waited for one of this batch's replayable writes (a run's next write, chained
+    // on its last: queue/run-writer.ts) are requested while the commit's resolutions run as
+    // microtasks. A tick runs after all of them: commit those in a follow-up transaction now
+    // instead of an event-loop turn later (setImmediate from here is the next iteration).
+    if (followUps < MAX_FOLLOW_UPS) process.nextTick(followUp);
+  };
+  // Follow-ups chain only as deep as writes wait on writes; bounded all the same, so that one
+  // turn never keeps the event loop from I/O for long (then the next turn takes the rest).
+  const MAX_FOLLOW_UPS = 8;
+  let followUps = 0;
+  const followUp = (): void => {
+    if (queue.length === 0 || running) return;
+    followUps += 1;
+    void flushNow();
   };
 
   const write = <T>(fn: (tx: X) => Promise<T>, options: WriteOptions = {}): Promise<T> =>
@@ -124,7 +138,10 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
       if (!scheduled) {
         scheduled = true;
         // setImmediate runs after pending I/O callbacks: requests that arrived together commit together.
-        setImmediate(() => void flushNow());
+        setImmediate(() => {
+          followUps = 0;
+          void flushNow();
+        });
       }
     });
 
