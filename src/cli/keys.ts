@@ -24,6 +24,12 @@ export function registerKeyCommands(program: Command): void {
     )
     .action((opts: { key?: string }) => {
       const config = loadConfig();
+      if (config.DATABASE_URL) {
+        // The rotation rewrites the SQLite file offline; on PostgreSQL every process shares the key.
+        throw new Error(
+          "tern keys rotate works on the embedded SQLite store only; with DATABASE_URL it is not supported yet (nothing was changed)",
+        );
+      }
       rotateSecretKey({
         root: path.resolve(config.TERN_DATA_DIR),
         envKey: config.TERN_SECRET_KEY,
