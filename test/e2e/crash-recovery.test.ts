@@ -121,7 +121,9 @@ describe("a killed server loses nothing and duplicates nothing", () => {
     await tern!.kill();
     await start();
     await assertCompleted(list);
-  });
+    // Two kills: on PostgreSQL each killed process's jobs are taken over once its heartbeat is
+    // stale (15 s), on top of the restarts.
+  }, 90_000);
 
   it("(b) killed while runs wait for a reply: the conversations continue after restart", async () => {
     const list = customers(10, "1555030");
