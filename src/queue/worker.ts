@@ -350,6 +350,10 @@ export function createWorker(deps: WorkerDeps) {
   const drainConversation = async (key: string, signal?: AbortSignal): Promise<void> => {
     const active = await store.runs.activeFor(key);
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
+    // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
+    else if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now()) {
+      await advanceOrFail(active, { type: "timeout" }, signal);
+    }
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       const item = await store.inbox.nextPending(key);
@@ -379,7 +383,8 @@ export function createWorker(deps: WorkerDeps) {
       await store.write((tx) => tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt as number));
       return;
     }
-    await advanceOrFail(run, { type: "timeout" });
+    // Fired in the conversation's own turn, so it never interleaves with a message being handled.
+    await store.write((tx) => tx.jobs.conversations([run.conversationKey]));
   };
 
   /**

@@ -62,11 +62,13 @@ export function createJobRepo(exec: Executor) {
       );
     },
     /** Inside `store.write`: wake this waiting run at its deadline (replaces an earlier one). */
-    async timeout(runId: string, key: string, at: number): Promise<void> {
+    async timeout(runId: string, _key: string, at: number): Promise<void> {
       await run({
         identifier: JobTasks.timeout,
         payload: { runId } satisfies TimeoutJob,
-        queueName: conversationQueue(key),
+        // No queue: every waiting conversation would otherwise keep a queue row that each job
+        // fetch pays for (queue/jobs/README.md). The timeout job only enqueues the
+        // conversation's job, which advances the run in the conversation's turn.
         jobKey: `t:${runId}`,
         jobKeyMode: "replace",
         runAt: at,
