@@ -210,7 +210,13 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   const processItem = async (item: InboxItem, signal?: AbortSignal): Promise<void> => {
-    const active = await store.runs.activeFor(item.conversationKey);
+    let active = await store.runs.activeFor(item.conversationKey);
+    if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= item.receivedAt) {
+      // The message came after the deadline: the deadline fires first, as it would have had its
+      // timer not been late (a process down, a backlog); the same on both dialects.
+      await advanceOrFail(active, { type: "timeout" }, signal);
+      active = await store.runs.activeFor(item.conversationKey);
+    }
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
       try {

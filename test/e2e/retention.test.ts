@@ -79,11 +79,18 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     expect(metrics).toContain('tern_retention_pruned_rows_total{action="deleted",table="runs"} 1');
     expect(metrics).toContain('tern_retention_pruned_rows_total{action="deleted",table="messages"} 6');
 
-    // The old waiting conversation carries on to its Lead after the pruning.
-    await waiting.say("Katherine");
-    await waiting.waitForReplies(2);
-    await waiting.say("NASA");
+    // The kept run still answers for itself: its 24-hour deadline passed long ago, so the next
+    // message first fires it (the goodbye), then starts a new conversation that reaches a Lead.
+    await waiting.say("hello again");
     await waiting.waitForReplies(3);
+    expect(waiting.received().slice(1).map((m) => m.text)).toEqual([
+      expect.stringContaining("No worries"),
+      expect.stringContaining("What's your name?"),
+    ]);
+    await waiting.say("Katherine");
+    await waiting.waitForReplies(4);
+    await waiting.say("NASA");
+    await waiting.waitForReplies(5);
     expect(stack.sandbox.sf.records("Lead").map((l) => l.Company)).toContain("NASA");
   });
 
