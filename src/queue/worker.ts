@@ -9,10 +9,11 @@ import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
-import type { InboxItem } from "../store/repos/inbox-repo.js";
+import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
 import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { inConversationTurn, type RenewTurn, TURN_BUSY_RETRY_MS } from "./conversation-turn.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
@@ -353,7 +354,32 @@ export function createWorker(deps: WorkerDeps) {
    * every pending message in arrival order. The job engine runs one job per conversation at a
    * time, across every process; a duplicate or late job finds nothing to do.
    */
-  const drainConversation = async (key: string, signal?: AbortSignal): Promise<void> => {
+  const drainConversation = async (key: string, runnerId: string, signal?: AbortSignal): Promise<void> => {
+    for (let round = 0; round < 3; round++) {
+      let drained = false;
+      const isHeld = await inConversationTurn(store, key, runnerId, async (renew) => {
+        drained = await drainHeld(key, renew, signal);
+      });
+      // Taken by another job: it looks for work again after its turn. A holder that dies or
+      // stalls has its own job handed to another runner, which takes the turn from it.
+      if (!isHeld) return;
+      // A job that found the turn taken while we held it returned at once: look again.
+      if (!drained || signal?.aborted || !(await hasWork(key))) return;
+    }
+    await store.write((tx) => tx.jobs.conversations([key]));
+  };
+
+  /** A run to continue, a deadline that passed, or a pending message. */
+  const hasWork = async (key: string): Promise<boolean> => {
+    const active = await store.runs.activeFor(key);
+    if (active?.status === "running") return true;
+    if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now())
+      return true;
+    return (await store.inbox.nextPending(key)) !== undefined;
+  };
+
+  /** `drainConversation` holding the turn; true when it ended because nothing was pending. */
+  const drainHeld = async (key: string, renew: RenewTurn, signal?: AbortSignal): Promise<boolean> => {
     const active = await store.runs.activeFor(key);
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
     // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
@@ -362,22 +388,42 @@ export function createWorker(deps: WorkerDeps) {
     }
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
+      await renew();
       const item = await store.inbox.nextPending(key);
-      if (!item) return;
+      if (!item) return true;
       // A row still pending after its turn (its run was continued first) gets one more; a row
       // that stays pending twice, or a very long backlog, goes to a fresh job rather than spin.
       if ((item.id === previous && handled > 1) || handled >= 1_000) {
         await store.write((tx) => tx.jobs.conversations([key]));
-        return;
+        return false;
       }
       previous = item.id;
       try {
         await processItem(item, signal);
       } catch (error) {
-        if (error instanceof RetryLater) return; // its retry is a job already
+        if (error instanceof RetryLater) return false; // its retry is a job already
         throw error;
       }
     }
+    return false;
+  };
+
+  /** The erasure job: in the conversation's turn, so it never interleaves with its messages. */
+  const eraseInTurn = async (contactId: string, runnerId: string): Promise<void> => {
+    const contact = await store.contacts.get(contactId);
+    if (!contact) return;
+    const key = conversationKey(contact.channelId, contact.address);
+    const isHeld = await inConversationTurn(store, key, runnerId, async () => {
+      await store.write(async (tx) => {
+        await tx.retention.eraseContact(contactId, clock.now());
+        // A job waiting for this conversation names the person in its payload.
+        await tx.jobs.forgetConversation(key);
+      });
+    });
+    // The conversation is busy: the erasure waits for its turn, as a later job.
+    if (!isHeld) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
+    // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
+    if (await hasWork(key)) await store.write((tx) => tx.jobs.conversations([key]));
   };
 
   /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */
@@ -431,13 +477,11 @@ export function createWorker(deps: WorkerDeps) {
   return {
     /** The job engine's tasks (PostgreSQL); payloads as `store/repos/job-repo.ts` enqueues them. */
     jobTasks: () => ({
-      [JobTasks.conversation]: (payload: unknown, helpers: { signal: AbortSignal }) =>
-        tracked(() => drainConversation((payload as ConversationJob).key, helpers.signal)),
+      [JobTasks.conversation]: (payload: unknown, helpers: { runnerId: string; signal: AbortSignal }) =>
+        tracked(() => drainConversation((payload as ConversationJob).key, helpers.runnerId, helpers.signal)),
       [JobTasks.timeout]: (payload: unknown) => tracked(() => fireTimeout((payload as TimeoutJob).runId)),
-      [JobTasks.erase]: (payload: unknown) =>
-        tracked(async () => {
-          await store.write((tx) => tx.retention.eraseContact((payload as EraseJob).contactId, clock.now()));
-        }),
+      [JobTasks.erase]: (payload: unknown, helpers: { runnerId: string }) =>
+        tracked(() => eraseInTurn((payload as EraseJob).contactId, helpers.runnerId)),
     }),
     enqueueUnfinished,
     /** New inbox rows were committed for these conversations. */
@@ -470,8 +514,8 @@ export function createWorker(deps: WorkerDeps) {
     },
     /**
      * Erases a contact in its conversation's turn (the right to erasure). Lanes: in the lane.
-     * Jobs: as a job in the conversation's queue, awaited for up to `waitMs`; "queued" when no
-     * worker ran it by then (it runs when one does).
+     * Jobs: as a job that takes the conversation's turn, awaited for up to `waitMs`; "queued"
+     * when no worker ran it by then (it runs when one does).
      */
     async erase(contactId: string, key: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
       if (!isJobs) {
@@ -480,7 +524,7 @@ export function createWorker(deps: WorkerDeps) {
         );
         return isErased ? "erased" : "missing";
       }
-      await store.write((tx) => tx.jobs.erase(contactId, key));
+      await store.write((tx) => tx.jobs.erase(contactId));
       const deadline = Date.now() + waitMs;
       while (Date.now() < deadline) {
         if (!(await store.contacts.get(contactId))) return "erased";

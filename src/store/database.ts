@@ -130,4 +130,14 @@ export interface Database {
     started_at: number;
     heartbeat_at: number;
   };
+  /**
+   * Which job holds a conversation's turn (PostgreSQL): one job at a time per conversation
+   * across every process. `holder` is `<job_workers.worker_id>/<token>`.
+   */
+  conversation_turns: {
+    conversation_key: string;
+    holder: string;
+    /** Database clock, ms. */
+    taken_at: number;
+  };
 }

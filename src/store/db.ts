@@ -44,7 +44,15 @@ export interface Executor {
   get<R>(query: Compilable<R>): Promise<R | undefined>;
   run(query: Compilable<unknown>): Promise<RunResult>;
   statement<R>(key: string, build: (p: Param) => Compilable<R>): Statement<R>;
+  /**
+   * Inside a PostgreSQL `write`: adds `values` to the set named `name`; `flush` runs once, just
+   * before COMMIT, with every value the transaction's callbacks added (a group commit of 200
+   * webhooks enqueues their conversations' jobs in one call, not 200). Absent elsewhere.
+   */
+  beforeCommit?(name: string, values: readonly string[], flush: PreCommitFlush): void;
 }
+
+export type PreCommitFlush = (tx: Executor, values: string[]) => Promise<void>;
 
 export interface WriteOptions {
   /**

@@ -191,4 +191,16 @@ export const migrations: Migration[] = [
         started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL);
     `,
   },
+  {
+    version: 6,
+    name: "conversation turns",
+    sql: `
+      CREATE TABLE conversation_turns (
+        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at INTEGER NOT NULL);
+    `,
+    postgres: `
+      CREATE TABLE conversation_turns (
+        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at BIGINT NOT NULL);
+    `,
+  },
 ];

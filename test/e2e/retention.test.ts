@@ -83,10 +83,12 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     // message first fires it (the goodbye), then starts a new conversation that reaches a Lead.
     await waiting.say("hello again");
     await waiting.waitForReplies(3);
-    expect(waiting.received().slice(1).map((m) => m.text)).toEqual([
-      expect.stringContaining("No worries"),
-      expect.stringContaining("What's your name?"),
-    ]);
+    expect(
+      waiting
+        .received()
+        .slice(1)
+        .map((m) => m.text),
+    ).toEqual([expect.stringContaining("No worries"), expect.stringContaining("What's your name?")]);
     await waiting.say("Katherine");
     await waiting.waitForReplies(4);
     await waiting.say("NASA");

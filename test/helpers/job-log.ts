@@ -3,14 +3,18 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { migrations } from "../../src/store/migrations.js";
 
 /**
- * Shared by the job engine's tests: the `job_workers` table exactly as migration 5 creates it, and
+ * Shared by the job engine's tests: the `job_workers` and `conversation_turns` tables exactly as
+ * migrations 5 and 6 create them (a runner that reaps frees the turns of the runners it reaps), and
  * `job_log`, where the `record` task writes each run with the database's clock (one clock for
  * every process, so start/end times of different processes compare).
  */
-export const JOB_WORKERS_DDL = `CREATE TABLE job_workers (worker_id TEXT PRIMARY KEY, process TEXT NOT NULL,
-  started_at BIGINT NOT NULL, heartbeat_at BIGINT NOT NULL)`;
+export const JOB_WORKERS_DDL = migrations
+  .filter((m) => m.name === "job workers" || m.name === "conversation turns")
+  .map((m) => m.postgres)
+  .join(";\n");
 
 export const JOB_LOG_DDL = `create table job_log (
   id bigserial primary key, queue text not null, seq int not null, process text not null,

@@ -2,10 +2,12 @@ import type pg from "pg";
 import type { JobLog } from "../../store/postgres/job-log.js";
 import {
   heartbeatJobWorker,
+  listJobWorkers,
   reapStaleJobWorkers,
   registerJobWorker,
   releaseJobWorker,
 } from "../../store/postgres/job-workers.js";
+import { isDeadHere } from "./local-process.js";
 
 export interface LivenessOptions {
   pool: pg.Pool;
@@ -65,6 +67,16 @@ export function startLiveness(options: LivenessOptions) {
         );
         options.onLost();
         await registerJobWorker(pool, workerId, options.process);
+      }
+      // A runner of this machine whose process is gone (killed, then this one started): its
+      // work is taken over now rather than once its heartbeat is stale.
+      const deadHere = (await listJobWorkers(pool))
+        .filter((w) => w.workerId !== workerId && isDeadHere(w.process))
+        .map((w) => w.workerId);
+      if (deadHere.length > 0) {
+        const reaped = await reapStaleJobWorkers(pool, { staleAfterMs: 0, onlyIds: deadHere });
+        if (reaped.workerIds.length > 0)
+          log.warn(reaped, "unlocked the jobs of job runners of this machine that exited");
       }
       const reaped = await reapStaleJobWorkers(pool, {
         staleAfterMs: options.staleAfterMs,

@@ -14,6 +14,8 @@ export type { JobLog } from "../../store/postgres/job-log.js";
 
 export interface JobTaskHelpers {
   job: { id: string; attempts: number; queueName: string | null };
+  /** This runner's lock owner id, as recorded in `job_workers` while it lives. */
+  runnerId: string;
   /**
    * Aborted when this process gives the job up while the task still runs: `stop()` past its
    * grace period, or this runner presumed dead by the others. The job may then run elsewhere;
@@ -114,7 +116,11 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
         const job = helpers.job;
         const queueName = await queueNames.of(job);
         const signal = controller.signal;
-        await task(payload, { job: { id: String(job.id), attempts: job.attempts, queueName }, signal });
+        await task(payload, {
+          job: { id: String(job.id), attempts: job.attempts, queueName },
+          runnerId: workerPool.id,
+          signal,
+        });
         // Handed back meanwhile: the job may be running elsewhere. Completing it here would
         // delete it under the other runner (graphile's complete checks no lock); failing it is a
         // no-op once unlocked.

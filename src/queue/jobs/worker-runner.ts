@@ -1,6 +1,6 @@
-import { hostname } from "node:os";
 import pg from "pg";
 import type { Worker } from "../worker.js";
+import { runnerProcessName } from "./local-process.js";
 import { type JobLog, startJobRunner } from "./runner.js";
 
 /**
@@ -28,7 +28,7 @@ export async function startWorkerRunner(options: {
     concurrency: options.concurrency,
     tasks: options.worker.jobTasks(),
     log: options.log,
-    processName: `tern worker @${hostname()} pid ${process.pid}`,
+    processName: runnerProcessName("tern worker"),
   }).catch(async (error: unknown) => {
     await pool.end();
     throw error;

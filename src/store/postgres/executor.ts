@@ -1,26 +1,38 @@
 import type { Kysely } from "kysely";
 import type { QueryResult } from "pg";
 import type { Database } from "../database.js";
-import type { Compilable, Executor, Statement } from "../db.js";
+import type { Compilable, Executor, PreCommitFlush, Statement } from "../db.js";
 import type { createStatementCache } from "./statements.js";
 
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
 export type RunQuery = (config: { name?: string; text: string; values?: unknown[] }) => Promise<QueryResult>;
+
+/** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
+export type PreCommitWork = Map<string, { values: Set<string>; flush: PreCommitFlush }>;
 
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(
   q: Kysely<Database>,
   query: RunQuery,
   statements: ReturnType<typeof createStatementCache>,
+  preCommit?: PreCommitWork,
 ): Executor {
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];
   };
   const bound = new Map<string, Statement<unknown>>();
+  const beforeCommit = preCommit
+    ? (name: string, values: readonly string[], flush: PreCommitFlush) => {
+        const work = preCommit.get(name) ?? { values: new Set<string>(), flush };
+        preCommit.set(name, work);
+        for (const value of values) work.values.add(value);
+      }
+    : undefined;
   return {
     dialect: "postgres",
     q,
+    ...(beforeCommit ? { beforeCommit } : {}),
     all: rows,
     get: async (compilable) => (await rows(compilable))[0],
     run: async (compilable) => {

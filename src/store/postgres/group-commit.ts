@@ -1,8 +1,12 @@
 import type { Pool } from "pg";
-import type { Executor } from "../db.js";
 import { isRetryableTransactionError } from "./errors.js";
-import type { RunQuery } from "./executor.js";
-import { runTransaction, runWrite, TransactionFailure, type WriteFn } from "./transaction.js";
+import {
+  type ExecutorFor,
+  runTransaction,
+  runWrite,
+  TransactionFailure,
+  type WriteFn,
+} from "./transaction.js";
 
 /** Most callbacks in one grouped transaction: bounds how long one group holds its connection. */
 export const MAX_GROUP_SIZE = 200;
@@ -29,11 +33,7 @@ interface Entry {
  * in its own transaction (`runWrite`), so only the failing one rejects. A COMMIT whose outcome is
  * unknown (the connection broke) rejects the whole group: running them again could commit twice.
  */
-export function createGroupCommitter(
-  pool: Pool,
-  executorFor: (query: RunQuery) => Executor,
-  maxGroups: number,
-) {
+export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGroups: number) {
   // One queue per durability: a non-durable write must not make a durable one skip the flush.
   const queues = { durable: [] as Entry[], lazy: [] as Entry[] };
   let inFlight = 0;

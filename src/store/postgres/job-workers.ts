@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import type pg from "pg";
+import { conversationJobSpec } from "../repos/job-repo.js";
 import { jobQuery, jobTransaction, type Queryable } from "./job-pool.js";
-import { countLockedJobs, forceUnlockWorkers, wakeRunners } from "./jobs-sql.js";
+import { addJobs, countLockedJobs, forceUnlockWorkers, wakeRunners } from "./jobs-sql.js";
 
 /**
  * Liveness of job runners. graphile-worker 0.17 frees a job (and its named queue) locked by a
@@ -49,10 +50,13 @@ export interface Reaped {
   unlockedJobs: number;
 }
 
-/** Finds runners whose heartbeat is older than `staleAfterMs`, unlocks their jobs, forgets them. */
+/**
+ * Finds runners whose heartbeat is older than `staleAfterMs` (or, with `onlyIds`, those runners
+ * whatever their heartbeat: known dead), unlocks their jobs, forgets them.
+ */
 export async function reapStaleJobWorkers(
   pool: pg.Pool,
-  options: { staleAfterMs: number; exceptIds?: readonly string[] },
+  options: { staleAfterMs: number; exceptIds?: readonly string[]; onlyIds?: readonly string[] },
 ): Promise<Reaped> {
   return jobTransaction(pool, async (tx) => {
     const dead = await jobQuery<{ worker_id: string; process: string }>(
@@ -60,6 +64,7 @@ export async function reapStaleJobWorkers(
       sql`delete from job_workers
           where heartbeat_at < ${DB_NOW_MS} - ${options.staleAfterMs}::bigint
             and not (worker_id = any(${options.exceptIds ?? []}::text[]))
+            and (${options.onlyIds === undefined}::boolean or worker_id = any(${options.onlyIds ?? []}::text[]))
           returning worker_id, process`,
     );
     if (dead.length === 0) return { workerIds: [], processes: [], unlockedJobs: 0 };
@@ -110,6 +115,15 @@ async function unlock(tx: Queryable, workerIds: string[]): Promise<number> {
   const [held] = await jobQuery(tx, countLockedJobs(workerIds));
   const n = held?.n ?? 0;
   await jobQuery(tx, forceUnlockWorkers(workerIds));
+  // Conversation turns they held (`repos/turn-repo.ts`) are free, and each conversation gets a
+  // job: the job that found the turn taken returned at once, counting on the holder.
+  const freed = await jobQuery<{ conversation_key: string }>(
+    tx,
+    sql`delete from conversation_turns where split_part(holder, '/', 1) = any(${workerIds}::text[])
+        returning conversation_key`,
+  );
+  if (freed.length > 0)
+    await jobQuery(tx, addJobs(freed.map((row) => conversationJobSpec(row.conversation_key))));
   // Idle runners sleep until their next poll; the notify (sent at COMMIT) has them fetch now.
   if (n > 0) await jobQuery(tx, wakeRunners(n));
   return n;

@@ -119,6 +119,14 @@ export function addJobs(specs: readonly JobSpec[]): RawBuilder<AddedJob> {
   ) as j`;
 }
 
+/**
+ * Removes the job with this key if it waits; one that runs loses its key and is not retried
+ * (graphile's `remove_job`). Returns the job's row if there was one.
+ */
+export function removeJob(jobKey: string): RawBuilder<{ id: string | null }> {
+  return sql<{ id: string | null }>`select (graphile_worker.remove_job(${jobKey}::text)).id::text as id`;
+}
+
 /** The queue a job belongs to (through the public `jobs` view). */
 export function queueNameOfJob(jobId: string): RawBuilder<{ queue_name: string | null }> {
   return sql<{

@@ -2,11 +2,11 @@ import pg from "pg";
 import type { Db, Executor, WriteOptions } from "../db.js";
 import { withAdvisoryLock } from "./advisory-lock.js";
 import { createPostgresBuilder } from "./builder.js";
-import { createExecutor, type RunQuery } from "./executor.js";
+import { createExecutor } from "./executor.js";
 import { createGroupCommitter } from "./group-commit.js";
 import { migratePostgres } from "./migrate.js";
 import { createStatementCache } from "./statements.js";
-import { runWrite } from "./transaction.js";
+import { type ExecutorFor, runWrite } from "./transaction.js";
 import { numberTypes } from "./types.js";
 
 /** Where connection errors of idle clients go (a pino logger fits). */
@@ -68,7 +68,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
 
   const q = createPostgresBuilder();
   const statements = createStatementCache();
-  const executorFor = (query: RunQuery): Executor => createExecutor(q, query, statements);
+  const executorFor: ExecutorFor = (query, preCommit) => createExecutor(q, query, statements, preCommit);
   const root = executorFor((config) => pool.query(config));
 
   // Half the pool at most for grouped writes: reads and the other writes keep connections.

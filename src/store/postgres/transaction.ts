@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
 import type { Executor, WriteOptions } from "../db.js";
 import { isRetryableTransactionError, leavesConnectionUsable, TransactionAbortedError } from "./errors.js";
-import type { RunQuery } from "./executor.js";
+import type { PreCommitWork, RunQuery } from "./executor.js";
 
 /** Attempts of one `write` when the server reports a serialization failure or a deadlock. */
 export const MAX_WRITE_ATTEMPTS = 5;
@@ -11,6 +11,8 @@ export const MAX_WRITE_ATTEMPTS = 5;
 const BEGIN_NOT_DURABLE = "BEGIN; SET LOCAL synchronous_commit = off";
 
 export type WriteFn<T> = (tx: Executor) => Promise<T>;
+/** Builds a handle; a transaction's handles share the transaction's pre-commit work. */
+export type ExecutorFor = (query: RunQuery, preCommit?: PreCommitWork) => Executor;
 
 /**
  * Why a transaction of several callbacks did not commit. `callback`: one of them threw (the
@@ -35,7 +37,7 @@ export class TransactionFailure extends Error {
  */
 export async function runWrite<T>(
   pool: Pool,
-  executorFor: (query: RunQuery) => Executor,
+  executorFor: ExecutorFor,
   fn: WriteFn<T>,
   options: WriteOptions | undefined,
 ): Promise<T> {
@@ -59,7 +61,7 @@ export async function runWrite<T>(
  */
 export async function runTransaction(
   pool: Pool,
-  executorFor: (query: RunQuery) => Executor,
+  executorFor: ExecutorFor,
   fns: ReadonlyArray<WriteFn<unknown>>,
   durable: boolean,
 ): Promise<unknown[]> {
@@ -89,10 +91,19 @@ export async function runTransaction(
       throw new TransactionFailure("control", err, false);
     }
     const results: unknown[] = [];
-    for (const fn of fns) {
+    const preCommit: PreCommitWork = new Map();
+    const steps = [
+      ...fns,
+      // Last, on the same transaction: what the callbacks deferred to just before COMMIT.
+      async (tx: Executor) => {
+        for (const work of preCommit.values()) await work.flush(tx, [...work.values]);
+      },
+    ];
+    for (const [i, fn] of steps.entries()) {
       let query: RunQuery = (config) => client.query(config);
       try {
-        results.push(await fn(executorFor((config) => query(config))));
+        const result = await fn(executorFor((config) => query(config), preCommit));
+        if (i < fns.length) results.push(result);
       } catch (err) {
         await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
           broken ??= rollbackErr;

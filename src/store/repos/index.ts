@@ -11,6 +11,7 @@ import { createRetentionRepo } from "./retention-repo.js";
 import { createRunRepo } from "./run-repo.js";
 import { createSandboxRepo } from "./sandbox-repo.js";
 import { createTokenRepo } from "./token-repo.js";
+import { createTurnRepo } from "./turn-repo.js";
 
 /**
  * Every repository, bound to one executor: the database (the store's own set) or a write's
@@ -31,6 +32,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     retention: createRetentionRepo(exec),
     sandbox: createSandboxRepo(exec),
     jobs: createJobRepo(exec),
+    turns: createTurnRepo(exec),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

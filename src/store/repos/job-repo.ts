@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Executor } from "../db.js";
-import { addJob, addJobs, countDueJobs, type JobSpec } from "../postgres/jobs-sql.js";
+import type { Executor, PreCommitFlush } from "../db.js";
+import { addJob, addJobs, countDueJobs, type JobSpec, removeJob } from "../postgres/jobs-sql.js";
 
 /**
  * The work a committed write asks for, enqueued in that same transaction (PostgreSQL: as
@@ -12,7 +12,7 @@ export const JobTasks = {
   conversation: "tern.conversation",
   /** An `ask` or `wait` deadline of a waiting run. */
   timeout: "tern.timeout",
-  /** The right to erasure, in the conversation's queue so it never interleaves with its messages. */
+  /** The right to erasure, under the conversation's lock so it never interleaves with its messages. */
   erase: "tern.erase",
 } as const;
 
@@ -27,12 +27,24 @@ export interface EraseJob {
 }
 
 /**
- * A conversation's queue name: one queue per conversation makes graphile run its jobs one at a
- * time. Hashed: the key holds the customer's phone number, and queue rows outlive the jobs.
+ * A conversation's job key: one waiting job per conversation is enough, it drains every pending
+ * row. Hashed: the key holds the customer's phone number.
  */
-export function conversationQueue(key: string): string {
+export function conversationJobKey(key: string): string {
   return `c:${createHash("sha256").update(key).digest("base64url").slice(0, 24)}`;
 }
+
+// No named queue: graphile 0.17 row-locks every queue row on each fetch, so a queue per
+// conversation made every job slower (queue/jobs/README.md). One at a time per conversation is
+// the conversation's turn the task takes; the key keeps one waiting job per conversation (a
+// running one keeps running, and this one, replacing any waiting one, looks for work after it).
+export const conversationJobSpec = (key: string, runAt?: number): JobSpec => ({
+  identifier: JobTasks.conversation,
+  payload: { key } satisfies ConversationJob,
+  jobKey: conversationJobKey(key),
+  jobKeyMode: "replace",
+  runAt,
+});
 
 export function createJobRepo(exec: Executor) {
   const isPostgres = exec.dialect === "postgres";
@@ -41,24 +53,27 @@ export function createJobRepo(exec: Executor) {
     const query = Array.isArray(spec) ? addJobs(spec) : addJob(spec);
     await exec.all({ compile: () => query.compile(exec.q) });
   };
-  const conversationSpec = (key: string, runAt?: number): JobSpec => ({
-    identifier: JobTasks.conversation,
-    payload: { key } satisfies ConversationJob,
-    queueName: conversationQueue(key),
-    // One waiting job per conversation is enough: it drains every pending row. A job that is
-    // already running keeps running, and this one (replacing any waiting one) runs after it.
-    jobKey: `c:${conversationQueue(key)}`,
-    jobKeyMode: "replace",
-    runAt,
-  });
+  const enqueueConversations: PreCommitFlush = (tx, keys) =>
+    tx
+      .all({
+        compile: () =>
+          (keys.length === 1
+            ? addJob(conversationJobSpec(keys[0] as string))
+            : addJobs(keys.map((k) => conversationJobSpec(k)))
+          ).compile(tx.q),
+      })
+      .then(() => undefined);
   return {
     /** Inside `store.write`: these conversations have new work (rows committed with this write). */
     async conversations(keys: readonly string[], runAt?: number): Promise<void> {
-      if (keys.length === 0) return;
+      if (keys.length === 0 || !isPostgres) return;
+      // Now-jobs wait for COMMIT: a group commit of many webhooks enqueues them in one call.
+      if (runAt === undefined && exec.beforeCommit)
+        return exec.beforeCommit("jobs.conversations", keys, enqueueConversations);
       await run(
         keys.length === 1
-          ? conversationSpec(keys[0] as string, runAt)
-          : keys.map((k) => conversationSpec(k, runAt)),
+          ? conversationJobSpec(keys[0] as string, runAt)
+          : keys.map((k) => conversationJobSpec(k, runAt)),
       );
     },
     /** Inside `store.write`: wake this waiting run at its deadline (replaces an earlier one). */
@@ -80,13 +95,14 @@ export function createJobRepo(exec: Executor) {
       const row = await exec.get({ compile: () => countDueJobs().compile(exec.q) });
       return Number(row?.n ?? 0);
     },
-    /** Inside `store.write`: erase a contact in its conversation's queue. */
-    async erase(contactId: string, key: string): Promise<void> {
-      await run({
-        identifier: JobTasks.erase,
-        payload: { contactId } satisfies EraseJob,
-        queueName: conversationQueue(key),
-      });
+    /** Inside `store.write`: erase a contact, under its conversation's lock. */
+    async erase(contactId: string, runAt?: number): Promise<void> {
+      await run({ identifier: JobTasks.erase, payload: { contactId } satisfies EraseJob, runAt });
+    },
+    /** Inside `store.write`: drop the conversation's waiting job (its payload holds the key). */
+    async forgetConversation(key: string): Promise<void> {
+      if (!isPostgres) return;
+      await exec.all({ compile: () => removeJob(conversationJobKey(key)).compile(exec.q) });
     },
   };
 }

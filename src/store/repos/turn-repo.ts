@@ -1,0 +1,74 @@
+import { sql } from "kysely";
+import type { Executor } from "../db.js";
+
+/** A turn not renewed for this long is free whoever holds it (a release lost in a database crash). */
+export const TURN_STALE_MS = 5 * 60_000;
+
+// Database clock: worker hosts' clocks may differ.
+const DB_NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
+ * A conversation's turn (PostgreSQL): the job holding it is the only one handling the
+ * conversation, in any process. A row rather than a session advisory lock: a held lock would pin
+ * a connection per running job (a few workers exhausted `max_connections`) and does not survive
+ * a pooler. A turn is free when nobody holds it, when its holder's runner is gone from
+ * `job_workers` (dead, reaped), or when it went unrenewed for `TURN_STALE_MS`. On SQLite
+ * (one process, lanes) every call succeeds and stores nothing.
+ */
+export function createTurnRepo(exec: Executor) {
+  const isPostgres = exec.dialect === "postgres";
+  const { q } = exec;
+  return {
+    /** Takes or renews the turn for `holder` (`<runner id>/<token>`); false while another holds it. */
+    async take(key: string, holder: string): Promise<boolean> {
+      if (!isPostgres) return true;
+      const row = await exec
+        .statement("turns.take", (p) =>
+          q
+            .insertInto("conversation_turns")
+            .values({ conversation_key: p("key"), holder: p("holder"), taken_at: DB_NOW_MS })
+            .onConflict((oc) =>
+              oc
+                .column("conversation_key")
+                .doUpdateSet({
+                  holder: (eb) => eb.ref("excluded.holder"),
+                  taken_at: (eb) => eb.ref("excluded.taken_at"),
+                })
+                .where((eb) =>
+                  eb.or([
+                    eb("conversation_turns.holder", "=", eb.ref("excluded.holder")),
+                    eb("conversation_turns.taken_at", "<", sql<number>`${DB_NOW_MS} - ${TURN_STALE_MS}`),
+                    eb.not(
+                      eb.exists(
+                        eb
+                          .selectFrom("job_workers")
+                          .select("worker_id")
+                          .whereRef(
+                            "job_workers.worker_id",
+                            "=",
+                            sql<string>`split_part(conversation_turns.holder, '/', 1)`,
+                          ),
+                      ),
+                    ),
+                  ]),
+                ),
+            )
+            .returning("holder"),
+        )
+        .get({ key, holder });
+      return row !== undefined;
+    },
+    async release(key: string, holder: string): Promise<void> {
+      if (!isPostgres) return;
+      await exec
+        .statement("turns.release", (p) =>
+          q
+            .deleteFrom("conversation_turns")
+            .where("conversation_key", "=", p("key"))
+            .where("holder", "=", p("holder")),
+        )
+        .run({ key, holder });
+    },
+  };
+}
+export type TurnRepo = ReturnType<typeof createTurnRepo>;
