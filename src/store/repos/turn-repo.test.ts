@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testDialect } from "../../../test/helpers/dialect.js";
+import { openTestStore } from "../../../test/helpers/test-store.js";
+import type { Store } from "../store.js";
+import { TURN_STALE_MS } from "./turn-repo.js";
+
+/** A conversation's turn: one job at a time per conversation, across every process. */
+describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const take = (key: string, holder: string) => store.write((tx) => tx.turns.take(key, holder));
+  const release = (key: string, holder: string) => store.write((tx) => tx.turns.release(key, holder));
+  const runner = (id: string) =>
+    store.db.write((x) =>
+      x.run(
+        x.q
+          .insertInto("job_workers")
+          .values({ worker_id: id, process: "test", started_at: Date.now(), heartbeat_at: Date.now() }),
+      ),
+    );
+
+  it("gives a turn to one holder at a time, again to the same holder, and to the next once released", async () => {
+    await runner("pool-a");
+    await runner("pool-b");
+    expect(await take("ch:1", "pool-a/1")).toBe(true);
+    expect(await take("ch:1", "pool-b/1")).toBe(false);
+    expect(await take("ch:1", "pool-a/2")).toBe(false); // another job of the same runner
+    expect(await take("ch:2", "pool-b/1")).toBe(true); // other conversations are free
+    expect(await take("ch:1", "pool-a/1")).toBe(true); // renewal
+    await release("ch:1", "pool-b/1"); // not the holder: changes nothing
+    expect(await take("ch:1", "pool-b/1")).toBe(false);
+    await release("ch:1", "pool-a/1");
+    expect(await take("ch:1", "pool-b/1")).toBe(true);
+  });
+
+  it("many holders racing for one turn: exactly one gets it", async () => {
+    await runner("pool-a");
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => take("ch:race", `pool-a/${i}`)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("frees the turn of a holder whose runner is gone from job_workers, or that went unrenewed too long", async () => {
+    await runner("pool-live");
+    expect(await take("ch:dead", "pool-gone/1")).toBe(true); // its runner never registered, or was reaped
+    expect(await take("ch:dead", "pool-live/1")).toBe(true);
+
+    expect(await take("ch:stale", "pool-live/2")).toBe(true);
+    await runner("pool-other");
+    expect(await take("ch:stale", "pool-other/1")).toBe(false);
+    await store.db.write((x) =>
+      x.run(
+        x.q
+          .updateTable("conversation_turns")
+          .set({ taken_at: Date.now() - TURN_STALE_MS - 60_000 })
+          .where("conversation_key", "=", "ch:stale"),
+      ),
+    );
+    expect(await take("ch:stale", "pool-other/1")).toBe(true);
+    const rows = await store.db.all(
+      store.db.q
+        .selectFrom("conversation_turns")
+        .select(["conversation_key", "holder"])
+        .orderBy("conversation_key"),
+    );
+    expect(rows).toEqual([
+      { conversation_key: "ch:dead", holder: "pool-live/1" },
+      { conversation_key: "ch:stale", holder: "pool-other/1" },
+    ]);
+  });
+});
