@@ -14,9 +14,7 @@ import { startBareTern } from "../helpers/in-process.js";
  */
 const PROCESSES = 20;
 
-// Twenty tsx processes did not start within budget on the loaded 2-core VM (issue 6 note): opt in
-// with TERN_TEST_TOKEN_PROCESSES=1 until they start from built JavaScript.
-describe.skipIf(testDialect !== "postgres" || process.env.TERN_TEST_TOKEN_PROCESSES !== "1")(
+describe.skipIf(testDialect !== "postgres")(
   "one Salesforce token shared by many processes (PostgreSQL)",
   () => {
     let sf: SalesforceEmulator;
@@ -43,11 +41,11 @@ describe.skipIf(testDialect !== "postgres" || process.env.TERN_TEST_TOKEN_PROCES
 
     it(`${PROCESSES} processes hitting one expired token at once send one token request`, async () => {
       const env = { ...process.env, ...tern.env };
-      const script = path.join(packageRoot(), "test", "helpers", "token-process.ts");
+      const script = path.join(packageRoot(), "test", "helpers", "token-process.mjs");
       const outputs: Array<Promise<string>> = [];
       const ready: Array<Promise<void>> = [];
       for (let i = 0; i < PROCESSES; i++) {
-        const child = spawn(process.execPath, ["--import", "tsx", script], {
+        const child = spawn(process.execPath, [script], {
           env,
           stdio: ["pipe", "pipe", "pipe"],
         });
