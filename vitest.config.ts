@@ -9,8 +9,7 @@ import { defineConfig } from "vitest/config";
  */
 const onBothDialects = [
   "test/e2e/**/*.test.ts",
-  // test/fuzz/public-routes.test.ts fails on PostgreSQL (two properties; not diagnosed yet, see
-  // the issue 6 note) and runs on SQLite only for now.
+  "test/fuzz/public-routes.test.ts",
   "src/store/repos/*.test.ts",
   "src/store/pruner.test.ts",
   "src/queue/*.test.ts",

@@ -15,7 +15,7 @@ import {
   startSandbox,
 } from "../../src/sandbox/stack.js";
 import { conversationKey } from "../../src/store/repos/inbox-repo.js";
-import { testDatabaseEnv, testDialect } from "../helpers/dialect.js";
+import { testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
 /**
@@ -122,72 +122,66 @@ describe("a message whose processing fails permanently", () => {
     h = undefined;
   });
 
-  it(
-    "a message that makes processing throw is dead-lettered and the next message of the conversation is answered",
-    async () => {
-      h = await startHarness();
-      const customer = createCustomer(h.sandbox, h.setup.webhookUrl, "16315551181");
-      await customer.say("Hi");
-      await customer.waitForReplies(1);
+  it("a message that makes processing throw is dead-lettered and the next message of the conversation is answered", async () => {
+    h = await startHarness();
+    const customer = createCustomer(h.sandbox, h.setup.webhookUrl, "16315551181");
+    await customer.say("Hi");
+    await customer.waitForReplies(1);
 
-      const key = await store(h, [malformedMessage(customer.from)]);
-      h.tern.worker.notify([key]);
-      await h.tern.worker.idle();
+    const key = await store(h, [malformedMessage(customer.from)]);
+    h.tern.worker.notify([key]);
+    await h.tern.worker.idle();
 
-      const [rejected, ...more] = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
-      expect(more).toEqual([]);
-      expect(rejected).toMatchObject({
-        reason: "processing_failed",
-        path: expect.stringMatching(/^inbox\/\d+$/),
-      });
-      expect(rejected!.detail).toMatch(/^INTERNAL: Unexpected error: /);
-      expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
-      // Logged once, at error, with the stack of what threw.
-      const logged = h.logs.filter((l) => l.msg === "message dead-lettered: processing failed");
-      expect(logged).toHaveLength(1);
-      expect((logged[0]!.err as { stack?: string }).stack).toContain("TypeError");
-      expect(JSON.stringify(logged[0])).not.toContain(customer.from);
-      expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="INTERNAL"} 1');
+    const [rejected, ...more] = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
+    expect(more).toEqual([]);
+    expect(rejected).toMatchObject({
+      reason: "processing_failed",
+      path: expect.stringMatching(/^inbox\/\d+$/),
+    });
+    expect(rejected!.detail).toMatch(/^INTERNAL: Unexpected error: /);
+    expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
+    // Logged once, at error, with the stack of what threw.
+    const logged = h.logs.filter((l) => l.msg === "message dead-lettered: processing failed");
+    expect(logged).toHaveLength(1);
+    expect((logged[0]!.err as { stack?: string }).stack).toContain("TypeError");
+    expect(JSON.stringify(logged[0])).not.toContain(customer.from);
+    expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="INTERNAL"} 1');
 
-      // The waiting run was not touched: the customer's answer continues the conversation.
-      await customer.say("Ada Lovelace");
-      const replies = await customer.waitForReplies(2);
-      expect(replies[1]!.text).toContain("Thanks Ada Lovelace! Which company");
-    },
-  );
+    // The waiting run was not touched: the customer's answer continues the conversation.
+    await customer.say("Ada Lovelace");
+    const replies = await customer.waitForReplies(2);
+    expect(replies[1]!.text).toContain("Thanks Ada Lovelace! Which company");
+  });
 
-  it(
-    "messages for a deleted channel are dead-lettered, one after the other, instead of failing their lane on every turn",
-    async () => {
-      h = await startHarness();
-      const customer = createCustomer(h.sandbox, h.setup.webhookUrl, "16315551182");
-      await customer.say("Hi");
-      await customer.waitForReplies(1);
-      const run = (await h.tern.store.runs.activeFor(conversationKey(h.setup.channelId, customer.from)))!;
+  it("messages for a deleted channel are dead-lettered, one after the other, instead of failing their lane on every turn", async () => {
+    h = await startHarness();
+    const customer = createCustomer(h.sandbox, h.setup.webhookUrl, "16315551182");
+    await customer.say("Hi");
+    await customer.waitForReplies(1);
+    const run = (await h.tern.store.runs.activeFor(conversationKey(h.setup.channelId, customer.from)))!;
 
-      // Stored, then the channel is deleted before the worker got to them.
-      const key = await store(h, [textMessage(customer.from, "Ada"), textMessage(customer.from, "Again")]);
-      const deleted = await fetch(`${h.tern.url}/api/v1/channels/${h.setup.channelId}`, {
-        method: "DELETE",
-        headers: { authorization: `Bearer ${h.tern.dataDir.adminToken}` },
-      });
-      expect(deleted.status).toBeLessThan(300);
-      h.tern.worker.notify([key]);
-      await h.tern.worker.idle();
+    // Stored, then the channel is deleted before the worker got to them.
+    const key = await store(h, [textMessage(customer.from, "Ada"), textMessage(customer.from, "Again")]);
+    const deleted = await fetch(`${h.tern.url}/api/v1/channels/${h.setup.channelId}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${h.tern.dataDir.adminToken}` },
+    });
+    expect(deleted.status).toBeLessThan(300);
+    h.tern.worker.notify([key]);
+    await h.tern.worker.idle();
 
-      expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
-      const rejected = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
-      expect(rejected.map((r) => [r.reason, r.detail.split(":")[0]])).toEqual([
-        ["processing_failed", "CHANNEL_NOT_FOUND"],
-        ["processing_failed", "CHANNEL_NOT_FOUND"],
-      ]);
-      // The run that waited on the channel cannot go on: it is failed, not left to block its conversation.
-      expect(await h.tern.store.runs.get(run.id)).toMatchObject({ status: "failed" });
-      expect((await h.tern.store.runs.get(run.id))!.state.error).toMatchObject({ code: "CHANNEL_NOT_FOUND" });
-      expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="CHANNEL_NOT_FOUND"} 2');
-      expect(h.logs.filter((l) => l.msg === "conversation lane failed")).toEqual([]);
-    },
-  );
+    expect(await h.tern.store.inbox.nextPending(key)).toBeUndefined();
+    const rejected = await h.tern.store.rejectedEvents.list(h.setup.channelId, 10);
+    expect(rejected.map((r) => [r.reason, r.detail.split(":")[0]])).toEqual([
+      ["processing_failed", "CHANNEL_NOT_FOUND"],
+      ["processing_failed", "CHANNEL_NOT_FOUND"],
+    ]);
+    // The run that waited on the channel cannot go on: it is failed, not left to block its conversation.
+    expect(await h.tern.store.runs.get(run.id)).toMatchObject({ status: "failed" });
+    expect((await h.tern.store.runs.get(run.id))!.state.error).toMatchObject({ code: "CHANNEL_NOT_FOUND" });
+    expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="CHANNEL_NOT_FOUND"} 2');
+    expect(h.logs.filter((l) => l.msg === "conversation lane failed")).toEqual([]);
+  });
 
   it("after a restart, a pending poison message is dead-lettered and the message behind it is answered", async () => {
     h = await startHarness();

@@ -177,7 +177,10 @@ describe("fuzz: the public surface of a running Tern process", () => {
           const answer = await rawExchange(stack.port, [request]);
           await expectUp(stack, describeRequest([request]));
           expectNo5xx(answer, describeRequest([request]));
-          if (method === "GET" && path === "/healthz") expect(answer.status).toBe(200);
+          // Node refuses a request head over its 16 KiB limit with 431, before any route runs.
+          if (method === "GET" && path === "/healthz") {
+            expect(answer.status).toBe(request.length > 16 * 1024 ? 431 : 200);
+          }
         },
       ),
       fuzzRuns(150, { shrink: false }),

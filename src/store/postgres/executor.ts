@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { QueryResult } from "pg";
 import type { Database } from "../database.js";
 import type { Compilable, Executor, PreCommitFlush, Statement } from "../db.js";
+import { asInputError } from "./errors.js";
 import type { createStatementCache } from "./statements.js";
 
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
@@ -13,10 +14,14 @@ export type PreCommitWork = Map<string, { values: Set<string>; flush: PreCommitF
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(
   q: Kysely<Database>,
-  query: RunQuery,
+  runQuery: RunQuery,
   statements: ReturnType<typeof createStatementCache>,
   preCommit?: PreCommitWork,
 ): Executor {
+  const query: RunQuery = (config) =>
+    runQuery(config).catch((err: unknown) => {
+      throw asInputError(err);
+    });
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];
