@@ -10,23 +10,29 @@ const RENEW_AFTER_MS = 60_000;
 /** Proves the turn is still this job's before the next item; throws HandedBackError if not. */
 export type RenewTurn = () => Promise<void>;
 
+/** What became of a turn: not taken (another job holds it), or held and whether anyone knocked. */
+export type TurnOutcome = { held: false } | { held: true; wanted: boolean };
+
 /**
  * Runs `fn` holding the conversation's turn (PostgreSQL: one job per conversation at a time,
  * across every process; see `store/repos/turn-repo.ts`). Jobs carry no named queue (graphile
  * 0.17 pays for every queue row on each fetch), so two jobs of one conversation may start
- * together; the second finds the turn taken and returns false at once. The holder looks for
- * work again after releasing it, so nothing that arrived meanwhile is left behind.
+ * together; the second finds the turn taken, knocks and returns at once. `wanted` tells the
+ * holder a job knocked: it looks for work again, so nothing that arrived meanwhile is left.
+ * Take, knock and release are single statements (autocommit): a turn is not worth a transaction.
  */
 export async function inConversationTurn(
   store: Store,
   key: string,
   runnerId: string,
   fn: (renew: RenewTurn) => Promise<void>,
-): Promise<boolean> {
+): Promise<TurnOutcome> {
   const holder = `${runnerId}/${randomBytes(6).toString("base64url")}`;
-  // Not durable: a turn lost in a database crash is only a turn (free again at restart or stale).
-  const take = () => store.write((tx) => tx.turns.take(key, holder), { durable: false });
-  if (!(await take())) return false;
+  const take = () => store.turns.take(key, holder);
+  for (let attempt = 0; !(await take()); attempt++) {
+    // Held by another: knock, and it looks again after its turn. Released in between: take it.
+    if ((await store.turns.knock(key)) || attempt >= 5) return { held: false };
+  }
   let takenAt = Date.now();
   const renew: RenewTurn = async () => {
     if (Date.now() - takenAt < RENEW_AFTER_MS) return;
@@ -35,8 +41,9 @@ export async function inConversationTurn(
   };
   try {
     await fn(renew);
-  } finally {
-    await store.write((tx) => tx.turns.release(key, holder), { durable: false });
+  } catch (error) {
+    await store.turns.release(key, holder);
+    throw error;
   }
-  return true;
+  return { held: true, wanted: await store.turns.release(key, holder) };
 }

@@ -357,14 +357,14 @@ export function createWorker(deps: WorkerDeps) {
   const drainConversation = async (key: string, runnerId: string, signal?: AbortSignal): Promise<void> => {
     for (let round = 0; round < 3; round++) {
       let drained = false;
-      const isHeld = await inConversationTurn(store, key, runnerId, async (renew) => {
+      const turn = await inConversationTurn(store, key, runnerId, async (renew) => {
         drained = await drainHeld(key, renew, signal);
       });
       // Taken by another job: it looks for work again after its turn. A holder that dies or
       // stalls has its own job handed to another runner, which takes the turn from it.
-      if (!isHeld) return;
-      // A job that found the turn taken while we held it returned at once: look again.
-      if (!drained || signal?.aborted || !(await hasWork(key))) return;
+      if (!turn.held) return;
+      // A job knocked while we held the turn and returned at once: look again.
+      if (!turn.wanted || !drained || signal?.aborted || !(await hasWork(key))) return;
     }
     await store.write((tx) => tx.jobs.conversations([key]));
   };
@@ -413,7 +413,7 @@ export function createWorker(deps: WorkerDeps) {
     const contact = await store.contacts.get(contactId);
     if (!contact) return;
     const key = conversationKey(contact.channelId, contact.address);
-    const isHeld = await inConversationTurn(store, key, runnerId, async () => {
+    const turn = await inConversationTurn(store, key, runnerId, async () => {
       await store.write(async (tx) => {
         await tx.retention.eraseContact(contactId, clock.now());
         // A job waiting for this conversation names the person in its payload.
@@ -421,9 +421,9 @@ export function createWorker(deps: WorkerDeps) {
       });
     });
     // The conversation is busy: the erasure waits for its turn, as a later job.
-    if (!isHeld) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
+    if (!turn.held) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
     // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
-    if (await hasWork(key)) await store.write((tx) => tx.jobs.conversations([key]));
+    if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
   };
 
   /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */

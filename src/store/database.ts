@@ -139,5 +139,7 @@ export interface Database {
     holder: string;
     /** Database clock, ms. */
     taken_at: number;
+    /** A job found the turn taken meanwhile: the holder looks for work again after releasing. */
+    wanted: Generated<boolean>;
   };
 }

@@ -196,11 +196,13 @@ export const migrations: Migration[] = [
     name: "conversation turns",
     sql: `
       CREATE TABLE conversation_turns (
-        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at INTEGER NOT NULL);
+        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at INTEGER NOT NULL,
+        wanted INTEGER NOT NULL DEFAULT 0);
     `,
     postgres: `
       CREATE TABLE conversation_turns (
-        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at BIGINT NOT NULL);
+        conversation_key TEXT PRIMARY KEY, holder TEXT NOT NULL, taken_at BIGINT NOT NULL,
+        wanted BOOLEAN NOT NULL DEFAULT false);
     `,
   },
 ];

@@ -14,8 +14,8 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     await store.close();
   });
 
-  const take = (key: string, holder: string) => store.write((tx) => tx.turns.take(key, holder));
-  const release = (key: string, holder: string) => store.write((tx) => tx.turns.release(key, holder));
+  const take = (key: string, holder: string) => store.turns.take(key, holder);
+  const release = (key: string, holder: string) => store.turns.release(key, holder);
   const runner = (id: string) =>
     store.db.write((x) =>
       x.run(
@@ -33,10 +33,23 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     expect(await take("ch:1", "pool-a/2")).toBe(false); // another job of the same runner
     expect(await take("ch:2", "pool-b/1")).toBe(true); // other conversations are free
     expect(await take("ch:1", "pool-a/1")).toBe(true); // renewal
-    await release("ch:1", "pool-b/1"); // not the holder: changes nothing
+    expect(await release("ch:1", "pool-b/1")).toBe(false); // not the holder: changes nothing
     expect(await take("ch:1", "pool-b/1")).toBe(false);
-    await release("ch:1", "pool-a/1");
+    expect(await release("ch:1", "pool-a/1")).toBe(false); // nobody knocked
     expect(await take("ch:1", "pool-b/1")).toBe(true);
+  });
+
+  it("tells the holder, as it releases, that a job knocked meanwhile; a renewal keeps the knock", async () => {
+    await runner("pool-a");
+    expect(await store.turns.knock("ch:k")).toBe(false); // nobody holds it: take it instead
+    expect(await take("ch:k", "pool-a/1")).toBe(true);
+    expect(await take("ch:k", "pool-a/2")).toBe(false);
+    expect(await store.turns.knock("ch:k")).toBe(true);
+    expect(await take("ch:k", "pool-a/1")).toBe(true); // renewal
+    expect(await release("ch:k", "pool-a/1")).toBe(true);
+    // The next holder starts without the knock.
+    expect(await take("ch:k", "pool-a/2")).toBe(true);
+    expect(await release("ch:k", "pool-a/2")).toBe(false);
   });
 
   it("many holders racing for one turn: exactly one gets it", async () => {

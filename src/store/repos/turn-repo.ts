@@ -33,6 +33,8 @@ export function createTurnRepo(exec: Executor) {
                 .doUpdateSet({
                   holder: (eb) => eb.ref("excluded.holder"),
                   taken_at: (eb) => eb.ref("excluded.taken_at"),
+                  // A renewal keeps a knock; a new holder starts without one.
+                  wanted: sql<boolean>`conversation_turns.holder = excluded.holder and conversation_turns.wanted`,
                 })
                 .where((eb) =>
                   eb.or([
@@ -58,16 +60,32 @@ export function createTurnRepo(exec: Executor) {
         .get({ key, holder });
       return row !== undefined;
     },
-    async release(key: string, holder: string): Promise<void> {
-      if (!isPostgres) return;
-      await exec
+    /**
+     * A job found the turn taken: asks the holder to look for work again after releasing it.
+     * False when nobody holds the turn any more (it was released in between: take it instead).
+     */
+    async knock(key: string): Promise<boolean> {
+      if (!isPostgres) return false;
+      const result = await exec
+        .statement("turns.knock", (p) =>
+          q.updateTable("conversation_turns").set({ wanted: true }).where("conversation_key", "=", p("key")),
+        )
+        .run({ key });
+      return result.changes > 0;
+    },
+    /** Gives the turn up; true when a job knocked while it was held (`knock`). */
+    async release(key: string, holder: string): Promise<boolean> {
+      if (!isPostgres) return false;
+      const row = await exec
         .statement("turns.release", (p) =>
           q
             .deleteFrom("conversation_turns")
             .where("conversation_key", "=", p("key"))
-            .where("holder", "=", p("holder")),
+            .where("holder", "=", p("holder"))
+            .returning("wanted"),
         )
-        .run({ key, holder });
+        .get({ key, holder });
+      return row?.wanted === true;
     },
   };
 }
