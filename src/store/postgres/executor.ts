@@ -8,6 +8,15 @@ import type { createStatementCache } from "./statements.js";
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
 export type RunQuery = (config: { name?: string; text: string; values?: unknown[] }) => Promise<QueryResult>;
 
+/**
+ * PostgreSQL's `text` cannot hold U+0000 (SQLite's can): a customer's message or profile name
+ * with one is stored with U+FFFD in its place rather than refused after the webhook was
+ * acknowledged. Keys with one then simply match nothing.
+ */
+function withoutNul(value: unknown): unknown {
+  return typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+}
+
 /** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
 export type PreCommitWork = Map<string, { values: Set<string>; flush: PreCommitFlush }>;
 
@@ -19,9 +28,11 @@ export function createExecutor(
   preCommit?: PreCommitWork,
 ): Executor {
   const query: RunQuery = (config) =>
-    runQuery(config).catch((err: unknown) => {
-      throw asInputError(err);
-    });
+    runQuery(config.values ? { ...config, values: config.values.map(withoutNul) } : config).catch(
+      (err: unknown) => {
+        throw asInputError(err);
+      },
+    );
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { testDialect } from "../helpers/dialect.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * A customer can send U+0000 (JSON allows "\u0000" in a string). SQLite stores it; PostgreSQL's
+ * text cannot, and refusing it after the webhook was acknowledged would lose the message. On
+ * PostgreSQL a text column gets U+FFFD in its place; the conversation goes on either way.
+ */
+describe("a NUL character in what a customer sends", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const stored = (text: string) => (testDialect === "postgres" ? text.replaceAll("\u0000", "\uFFFD") : text);
+
+  it("is answered like any message, in the name and the text, and the Lead carries them", async () => {
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "15550009999", "Nul\u0000Name");
+    expect((await customer.say("hi\u0000")).status).toBe(200);
+    await customer.waitForReplies(1);
+    await customer.say("Ada\u0000Lovelace");
+    await customer.waitForReplies(2);
+    await customer.say("Analytical\u0000Engines");
+    const replies = await customer.waitForReplies(3);
+    expect(replies[2]!.text).toContain("Your reference is");
+
+    const [lead] = stack.sandbox.sf.records("Lead");
+    // The answers travel in the run's state (JSON, where U+0000 is an escape): unchanged.
+    expect(lead).toMatchObject({ LastName: "Ada\u0000Lovelace", Company: "Analytical\u0000Engines" });
+    const [contact] = await stack.tern.store.contacts.list();
+    expect(contact!.name).toBe(stored("Nul\u0000Name"));
+    const texts = (await stack.tern.store.contacts.messages(contact!.id)).map((m) => m.text);
+    expect(texts).toContain(stored("hi\u0000"));
+    expect(await stack.tern.store.inbox.nextPending(`${stack.setup.channelId}:15550009999`)).toBeUndefined();
+    expect(await stack.tern.store.rejectedEvents.list(stack.setup.channelId, 10)).toEqual([]);
+  });
+});
