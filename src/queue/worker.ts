@@ -9,14 +9,13 @@ import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
-import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
-import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
+import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
-import { inConversationTurn, type RenewTurn, TURN_BUSY_RETRY_MS } from "./conversation-turn.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
+import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createRunWriter } from "./run-writer.js";
@@ -349,141 +348,13 @@ export function createWorker(deps: WorkerDeps) {
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
   });
 
-  /**
-   * A conversation's job (PostgreSQL): continue a run left mid-step by a process that died, then
-   * every pending message in arrival order. The job engine runs one job per conversation at a
-   * time, across every process; a duplicate or late job finds nothing to do.
-   */
-  const drainConversation = async (key: string, runnerId: string, signal?: AbortSignal): Promise<void> => {
-    for (let round = 0; round < 3; round++) {
-      let drained = false;
-      const turn = await inConversationTurn(store, key, runnerId, async (renew) => {
-        drained = await drainHeld(key, renew, signal);
-      });
-      // Taken by another job: it looks for work again after its turn. A holder that dies or
-      // stalls has its own job handed to another runner, which takes the turn from it.
-      if (!turn.held) return;
-      // A job knocked while we held the turn and returned at once: look again.
-      if (!turn.wanted || !drained || signal?.aborted || !(await hasWork(key))) return;
-    }
-    await store.write((tx) => tx.jobs.conversations([key]));
-  };
-
-  /** A run to continue, a deadline that passed, or a pending message. */
-  const hasWork = async (key: string): Promise<boolean> => {
-    const active = await store.runs.activeFor(key);
-    if (active?.status === "running") return true;
-    if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now())
-      return true;
-    return (await store.inbox.nextPending(key)) !== undefined;
-  };
-
-  /** `drainConversation` holding the turn; true when it ended because nothing was pending. */
-  const drainHeld = async (key: string, renew: RenewTurn, signal?: AbortSignal): Promise<boolean> => {
-    const active = await store.runs.activeFor(key);
-    if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
-    // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
-    else if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now()) {
-      await advanceOrFail(active, { type: "timeout" }, signal);
-    }
-    let previous: number | null = null;
-    for (let handled = 0; !signal?.aborted; handled++) {
-      await renew();
-      const item = await store.inbox.nextPending(key);
-      if (!item) return true;
-      // A row still pending after its turn (its run was continued first) gets one more; a row
-      // that stays pending twice, or a very long backlog, goes to a fresh job rather than spin.
-      if ((item.id === previous && handled > 1) || handled >= 1_000) {
-        await store.write((tx) => tx.jobs.conversations([key]));
-        return false;
-      }
-      previous = item.id;
-      try {
-        await processItem(item, signal);
-      } catch (error) {
-        if (error instanceof RetryLater) return false; // its retry is a job already
-        throw error;
-      }
-    }
-    return false;
-  };
-
-  /** The erasure job: in the conversation's turn, so it never interleaves with its messages. */
-  const eraseInTurn = async (contactId: string, runnerId: string): Promise<void> => {
-    const contact = await store.contacts.get(contactId);
-    if (!contact) return;
-    const key = conversationKey(contact.channelId, contact.address);
-    const turn = await inConversationTurn(store, key, runnerId, async () => {
-      await store.write(async (tx) => {
-        await tx.retention.eraseContact(contactId, clock.now());
-        // A job waiting for this conversation names the person in its payload.
-        await tx.jobs.forgetConversation(key);
-      });
-    });
-    // The conversation is busy: the erasure waits for its turn, as a later job.
-    if (!turn.held) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
-    // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
-    if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
-  };
-
-  /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */
-  const fireTimeout = async (runId: string): Promise<void> => {
-    const run = await store.runs.get(runId);
-    if (run?.status !== "waiting" || run.timeoutAt === null) return;
-    if (run.timeoutAt > clock.now()) {
-      // The job ran early (another machine's clock) or the deadline moved: keep it.
-      await store.write((tx) => tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt as number));
-      return;
-    }
-    // Fired in the conversation's own turn, so it never interleaves with a message being handled.
-    await store.write((tx) => tx.jobs.conversations([run.conversationKey]));
-  };
-
-  /**
-   * Jobs for everything the rows say is unfinished: runs left mid-step, conversations with
-   * pending messages, waits past their deadline. Enqueue is deduplicated per conversation, so
-   * every process may do this at start.
-   */
-  const enqueueUnfinished = async (): Promise<void> => {
-    const keys = new Set<string>();
-    for (const run of await store.runs.running()) keys.add(run.conversationKey);
-    for (const key of await store.inbox.pendingConversations()) keys.add(key);
-    const due = await store.runs.dueTimeouts(clock.now());
-    await store.write(async (tx) => {
-      await tx.jobs.conversations([...keys]);
-      for (const run of due) await tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt ?? clock.now());
-    });
-  };
-
-  /** Jobs running in this process (jobs mode), for `idle()`. */
-  let runningJobs = 0;
-  const tracked = async (task: () => Promise<void>): Promise<void> => {
-    runningJobs++;
-    try {
-      await task();
-    } finally {
-      runningJobs--;
-    }
-  };
-  /** Jobs mode: nothing running here and nothing due in the queue (tests and shutdown wait on it). */
-  const jobsIdle = async (): Promise<void> => {
-    for (;;) {
-      if (runningJobs === 0 && (await store.jobs.due()) === 0 && runningJobs === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
 
   let started = false;
   return {
-    /** The job engine's tasks (PostgreSQL); payloads as `store/repos/job-repo.ts` enqueues them. */
-    jobTasks: () => ({
-      [JobTasks.conversation]: (payload: unknown, helpers: { runnerId: string; signal: AbortSignal }) =>
-        tracked(() => drainConversation((payload as ConversationJob).key, helpers.runnerId, helpers.signal)),
-      [JobTasks.timeout]: (payload: unknown) => tracked(() => fireTimeout((payload as TimeoutJob).runId)),
-      [JobTasks.erase]: (payload: unknown, helpers: { runnerId: string }) =>
-        tracked(() => eraseInTurn((payload as EraseJob).contactId, helpers.runnerId)),
-    }),
-    enqueueUnfinished,
+    /** The job engine's tasks (PostgreSQL): `job-tasks.ts`. */
+    jobTasks: jobs.tasks,
+    enqueueUnfinished: jobs.enqueueUnfinished,
     /** New inbox rows were committed for these conversations. */
     notify(keys: string[]): void {
       if (!started || isJobs) return;
@@ -532,7 +403,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       return "queued";
     },
-    idle: () => (isJobs ? jobsIdle() : lanes.idle()),
+    idle: () => (isJobs ? jobs.idle() : lanes.idle()),
     stop: () => {
       failures.stop();
       timer.stop();
