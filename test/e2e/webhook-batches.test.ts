@@ -195,11 +195,14 @@ describe("events addressed to another phone_number_id", () => {
 
   it("applies a delivery status addressed to another number to that channel's messages only", async () => {
     const reply = await sibling.waitForSent((m) => m.to === "15550003002");
+    // Meta echoes the send's biz_opaque_callback_data in its statuses: a status that overtakes
+    // Tern's record of the wamid (it can, right after the send) still finds its message.
     const status = buildStatusWebhook({
       messageId: reply.wamid,
       status: "read",
       recipient: "15550003002",
       phoneNumberId: "222000222",
+      ...(reply.correlationId !== undefined ? { correlationId: reply.correlationId } : {}),
     });
     // Posted to the first channel's URL, as one Meta app does for all its numbers.
     const res = await postWebhook(stack.setup.webhookUrl, status, stack.sandbox.wa.config.appSecret);
