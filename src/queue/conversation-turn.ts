@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Store } from "../store/store.js";
 import { HandedBackError } from "./failures.js";
 
-/** After finding the turn taken, the conversation's next job runs this much later. */
+/** An erasure that found its conversation's turn taken runs again this much later. */
 export const TURN_BUSY_RETRY_MS = 1_000;
 /** A holder renews its turn when it is older than this (`TURN_STALE_MS` frees it at 5 min). */
 const RENEW_AFTER_MS = 60_000;
@@ -39,11 +39,11 @@ export async function inConversationTurn(
     if (!(await take())) throw new HandedBackError();
     takenAt = Date.now();
   };
+  let wanted = false;
   try {
     await fn(renew);
-  } catch (error) {
-    await store.turns.release(key, holder);
-    throw error;
+  } finally {
+    wanted = await store.turns.release(key, holder);
   }
-  return { held: true, wanted: await store.turns.release(key, holder) };
+  return { held: true, wanted };
 }

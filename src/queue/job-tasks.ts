@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { RunEvent } from "../flows/runtime.js";
 import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
 import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
-import type { RunRow } from "../store/repos/run-repo.js";
+import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import { inConversationTurn, type RenewTurn, TURN_BUSY_RETRY_MS } from "./conversation-turn.js";
 import { RetryLater } from "./failures.js";
@@ -47,9 +47,7 @@ export function createJobTasks(deps: JobTaskDeps) {
   /** A run to continue, a deadline that passed, or a pending message. */
   const hasWork = async (key: string): Promise<boolean> => {
     const active = await store.runs.activeFor(key);
-    if (active?.status === "running") return true;
-    if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now())
-      return true;
+    if (active?.status === "running" || isPastDeadline(active, clock.now())) return true;
     return (await store.inbox.nextPending(key)) !== undefined;
   };
 
@@ -58,9 +56,7 @@ export function createJobTasks(deps: JobTaskDeps) {
     const active = await store.runs.activeFor(key);
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
     // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
-    else if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= clock.now()) {
-      await advanceOrFail(active, { type: "timeout" }, signal);
-    }
+    else if (isPastDeadline(active, clock.now())) await advanceOrFail(active, { type: "timeout" }, signal);
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();

@@ -10,7 +10,7 @@ import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
-import type { RunRow } from "../store/repos/run-repo.js";
+import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
@@ -211,7 +211,7 @@ export function createWorker(deps: WorkerDeps) {
 
   const processItem = async (item: InboxItem, signal?: AbortSignal): Promise<void> => {
     let active = await store.runs.activeFor(item.conversationKey);
-    if (active?.status === "waiting" && active.timeoutAt !== null && active.timeoutAt <= item.receivedAt) {
+    if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
       // timer not been late (a process down, a backlog); the same on both dialects.
       await advanceOrFail(active, { type: "timeout" }, signal);

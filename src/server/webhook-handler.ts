@@ -65,12 +65,6 @@ export function createWebhookHandler(deps: Deps) {
       return true;
     }
     if (channelId === "" || channelId.includes("/")) return false;
-    // No channel id holds a control character (and PostgreSQL text cannot hold a NUL).
-    if (hasControlCharacter(channelId)) {
-      req.resume();
-      send(res, 404, { error: { code: "CHANNEL_NOT_FOUND", message: "No such channel" } });
-      return true;
-    }
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)));
 
     if (req.method === "GET") {
@@ -161,14 +155,6 @@ export function createWebhookHandler(deps: Deps) {
 }
 
 /** `decodeURIComponent`, but null instead of a throw on malformed percent-encoding (`%E0%A4%A`). */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
 function decodeSegment(segment: string): string | null {
   if (!segment.includes("%")) return segment;
   try {

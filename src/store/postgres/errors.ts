@@ -1,5 +1,3 @@
-import { AppError } from "../../core/app-error.js";
-
 /** SQLSTATE of a server error, or undefined for anything else (a socket error, a bug). */
 export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -37,15 +35,4 @@ export class TransactionAbortedError extends Error {
     );
     this.name = "TransactionAbortedError";
   }
-}
-
-/**
- * PostgreSQL's `text` cannot hold a NUL character (22021 invalid byte sequence, 22P05
- * untranslatable character); SQLite stores it. Such input is the caller's mistake: a 400 with
- * the reason, not a 500.
- */
-export function asInputError(err: unknown): unknown {
-  const state = sqlState(err);
-  if (state !== "22021" && state !== "22P05") return err;
-  return new AppError("BAD_REQUEST", "Text containing a NUL character (\\u0000) cannot be stored");
 }

@@ -2,7 +2,6 @@ import type { Kysely } from "kysely";
 import type { QueryResult } from "pg";
 import type { Database } from "../database.js";
 import type { Compilable, Executor, PreCommitFlush, Statement } from "../db.js";
-import { asInputError } from "./errors.js";
 import type { createStatementCache } from "./statements.js";
 
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
@@ -13,9 +12,9 @@ export type RunQuery = (config: { name?: string; text: string; values?: unknown[
  * with one is stored with U+FFFD in its place rather than refused after the webhook was
  * acknowledged. Keys with one then simply match nothing.
  */
-function withoutNul(value: unknown): unknown {
-  return typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
-}
+const hasNul = (value: unknown): value is string => typeof value === "string" && value.includes("\u0000");
+const withoutNul = (value: unknown): unknown =>
+  hasNul(value) ? value.replaceAll("\u0000", "\uFFFD") : value;
 
 /** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
 export type PreCommitWork = Map<string, { values: Set<string>; flush: PreCommitFlush }>;
@@ -27,12 +26,9 @@ export function createExecutor(
   statements: ReturnType<typeof createStatementCache>,
   preCommit?: PreCommitWork,
 ): Executor {
+  // Copies the values only in the rare query that has a NUL: this runs for every query.
   const query: RunQuery = (config) =>
-    runQuery(config.values ? { ...config, values: config.values.map(withoutNul) } : config).catch(
-      (err: unknown) => {
-        throw asInputError(err);
-      },
-    );
+    runQuery(config.values?.some(hasNul) ? { ...config, values: config.values.map(withoutNul) } : config);
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];

@@ -12,7 +12,7 @@ export const JobTasks = {
   conversation: "tern.conversation",
   /** An `ask` or `wait` deadline of a waiting run. */
   timeout: "tern.timeout",
-  /** The right to erasure, under the conversation's lock so it never interleaves with its messages. */
+  /** The right to erasure, in the conversation's turn so it never interleaves with its messages. */
   erase: "tern.erase",
 } as const;
 
@@ -46,23 +46,23 @@ export const conversationJobSpec = (key: string, runAt?: number): JobSpec => ({
   runAt,
 });
 
+/** Enqueues on `x` (inside its transaction): one spec with `add_job`, several with `add_jobs`. */
+async function addOn(x: Executor, spec: JobSpec | JobSpec[]): Promise<void> {
+  const specs = Array.isArray(spec) ? spec : [spec];
+  const query = specs.length === 1 ? addJob(specs[0] as JobSpec) : addJobs(specs);
+  await x.all({ compile: () => query.compile(x.q) });
+}
+
 export function createJobRepo(exec: Executor) {
   const isPostgres = exec.dialect === "postgres";
   const run = async (spec: JobSpec | JobSpec[]): Promise<void> => {
-    if (!isPostgres) return;
-    const query = Array.isArray(spec) ? addJobs(spec) : addJob(spec);
-    await exec.all({ compile: () => query.compile(exec.q) });
+    if (isPostgres) await addOn(exec, spec);
   };
   const enqueueConversations: PreCommitFlush = (tx, keys) =>
-    tx
-      .all({
-        compile: () =>
-          (keys.length === 1
-            ? addJob(conversationJobSpec(keys[0] as string))
-            : addJobs(keys.map((k) => conversationJobSpec(k)))
-          ).compile(tx.q),
-      })
-      .then(() => undefined);
+    addOn(
+      tx,
+      keys.map((k) => conversationJobSpec(k)),
+    );
   return {
     /** Inside `store.write`: these conversations have new work (rows committed with this write). */
     async conversations(keys: readonly string[], runAt?: number): Promise<void> {
@@ -70,11 +70,7 @@ export function createJobRepo(exec: Executor) {
       // Now-jobs wait for COMMIT: a group commit of many webhooks enqueues them in one call.
       if (runAt === undefined && exec.beforeCommit)
         return exec.beforeCommit("jobs.conversations", keys, enqueueConversations);
-      await run(
-        keys.length === 1
-          ? conversationJobSpec(keys[0] as string, runAt)
-          : keys.map((k) => conversationJobSpec(k, runAt)),
-      );
+      await run(keys.map((k) => conversationJobSpec(k, runAt)));
     },
     /** Inside `store.write`: wake this waiting run at its deadline (replaces an earlier one). */
     async timeout(runId: string, _key: string, at: number): Promise<void> {
@@ -95,7 +91,7 @@ export function createJobRepo(exec: Executor) {
       const row = await exec.get({ compile: () => countDueJobs().compile(exec.q) });
       return Number(row?.n ?? 0);
     },
-    /** Inside `store.write`: erase a contact, under its conversation's lock. */
+    /** Inside `store.write`: erase a contact, in its conversation's turn. */
     async erase(contactId: string, runAt?: number): Promise<void> {
       await run({ identifier: JobTasks.erase, payload: { contactId } satisfies EraseJob, runAt });
     },

@@ -19,6 +19,11 @@ export interface RunRow {
   updatedAt: number;
 }
 
+/** A run that waits for a deadline that had passed by `at` (ms): its timeout fires first. */
+export function isPastDeadline(run: RunRow | undefined, at: number): run is RunRow {
+  return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
+}
+
 export interface RunFilter {
   flowId?: string;
   status?: string;
