@@ -5,6 +5,7 @@ import { SalesforceConfig } from "./config.js";
 import { createAction } from "./create-action.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
+import { describeFact } from "./mapping-check.js";
 import { createSession } from "./session.js";
 
 /**
@@ -57,6 +58,11 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
     },
     actions: { create: createAction(clientFor, describes, deps) },
+    /** Design-time checks read the same describe cache the actions use (mapping-check.ts). */
+    facts: {
+      describe: (input: Record<string, unknown>, config: SalesforceConfig) =>
+        describeFact(describes, clientFor(config), input),
+    },
   };
 }
 
