@@ -77,7 +77,7 @@ describe("flow publish checks Salesforce mappings", () => {
     ]);
   });
 
-  it("validate reports the same problems, and validating twice costs no Salesforce API call", async () => {
+  it("validate reports the same problems; validating twice costs no Salesforce API call until the connection changes", async () => {
     const flow = leadFlow((fields) => ({ ...fields, Rating: "Lukewarm" }));
     const used = stack.sandbox.sf.apiUsage;
     const first = await stack.http("POST", "/api/v1/flows/validate", flow);
@@ -87,6 +87,16 @@ describe("flow publish checks Salesforce mappings", () => {
     expect(await second.json()).toEqual(body);
     expect(body).toMatchObject({ valid: false, errors: [{ field: "Rating", stepId: "create_lead" }] });
     expect(body.errors[0]?.message).toContain('Use one of: "Hot", "Warm", "Cold"');
+
+    // A changed connection gets a new runtime: its describe is fetched afresh, once.
+    const patched = await stack.http("PATCH", `/api/v1/connections/${stack.setup.connectionId}`, {
+      config: { apiVersion: "62.0" },
+    });
+    expect(patched.status).toBe(200);
+    const before = stack.sandbox.sf.apiUsage;
+    await stack.http("POST", "/api/v1/flows/validate", flow);
+    await stack.http("POST", "/api/v1/flows/validate", flow);
+    expect(stack.sandbox.sf.apiUsage - before).toBe(1);
   });
 
   it("publishes with a warning when the connection cannot be reached", async () => {
