@@ -90,7 +90,8 @@ describe("salesforce connector", () => {
       issuedAt: 1,
     });
     const { rt } = runtime(testDeps({ tokens }));
-    await rt.actions.create?.run(lead(), config(), ctx());
+    // "lookup": no describe first, so the create itself meets the expired session.
+    await rt.actions.create?.run(lead(), { ...config(), exactlyOnce: "lookup" }, ctx());
     expect(sf.tokenRequests).toBe(1);
     expect(sf.createRequests).toBe(2);
     expect(sf.records("Lead")).toHaveLength(1);
