@@ -2,6 +2,7 @@ import os from "node:os";
 import { connectAdmin } from "../src/store/postgres/admin.js";
 import { type Figure, medianRun } from "./figures.js";
 import { pinBenchProcess } from "./pinning.js";
+import { salesforceCalls } from "./salesforce-calls.js";
 import {
   type BenchContext,
   durableAck,
@@ -22,7 +23,7 @@ import {
  */
 type Scenario = (ctx: BenchContext) => Promise<Figure[]>;
 const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
-  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory },
+  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory, "sf-calls": salesforceCalls },
   pg: {
     "pg-ack": durableAck,
     "pg-pipeline-1": pgPipeline(1),
