@@ -38,7 +38,8 @@ const PG_URL =
   process.env.TERN_TEST_DATABASE_URL ||
   "postgres://postgres@127.0.0.1:5432/test";
 
-const format = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(1));
+const format = (v: number) =>
+  v >= 100 ? Math.round(v).toLocaleString("en") : v < 1 && v > 0 ? v.toFixed(3) : v.toFixed(1);
 
 /** Why PostgreSQL cannot be used, or undefined when it answers and lets us create databases. */
 async function postgresUnavailable(url: string): Promise<string | undefined> {
