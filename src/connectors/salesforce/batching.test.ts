@@ -102,6 +102,22 @@ describe("coalescing creates into sObject Collections", () => {
     expect(sf.apiCalls["collection-create"]).toBeUndefined();
   });
 
+  it("lets what arrives while a request is in flight form the next batch", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
+    await new Promise((r) => setTimeout(r, 20));
+    sf.holdCreates();
+    const lone = rt.actions.create!.run(lead(1), cfg, ctx("lone"));
+    await sf.waitForCreate(1);
+    const next = Array.from({ length: 3 }, (_, i) => rt.actions.create!.run(lead(i + 2), cfg, ctx(`k${i}`)));
+    // The lone request is slow (held): after MAX_WAIT_MS the next batch goes without it.
+    await sf.waitForCreate(4);
+    sf.releaseCreates();
+    await Promise.all([lone, ...next]);
+    expect(sf.apiCalls).toMatchObject({ create: 2, "collection-create": 1 });
+  });
+
   it("never batches with batchWindowMs 0", async () => {
     const rt = await start();
     const cfg = config({ exactlyOnce: "lookup", batchWindowMs: 0 });
