@@ -2,6 +2,7 @@ import os from "node:os";
 import { connectAdmin } from "../src/store/postgres/admin.js";
 import { type Figure, medianRun } from "./figures.js";
 import { pinBenchProcess } from "./pinning.js";
+import { salesforceCalls } from "./salesforce-calls.js";
 import {
   type BenchContext,
   durableAck,
@@ -22,7 +23,7 @@ import {
  */
 type Scenario = (ctx: BenchContext) => Promise<Figure[]>;
 const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
-  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory },
+  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory, "sf-calls": salesforceCalls },
   pg: {
     "pg-ack": durableAck,
     "pg-pipeline-1": pgPipeline(1),
@@ -37,7 +38,8 @@ const PG_URL =
   process.env.TERN_TEST_DATABASE_URL ||
   "postgres://postgres@127.0.0.1:5432/test";
 
-const format = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(1));
+const format = (v: number) =>
+  v >= 100 ? Math.round(v).toLocaleString("en") : v < 1 && v > 0 ? v.toFixed(3) : v.toFixed(1);
 
 /** Why PostgreSQL cannot be used, or undefined when it answers and lets us create databases. */
 async function postgresUnavailable(url: string): Promise<string | undefined> {

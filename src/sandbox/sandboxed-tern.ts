@@ -25,11 +25,18 @@ export interface SandboxedTernOptions extends Pick<StartOptions, "fetch" | "logg
   logLevel?: "warn" | "silent";
   /** More configuration, as environment variables (e.g. TERN_SEND_RECONCILE_MS). */
   env?: Record<string, string>;
+  /** Emulator options, e.g. `{ ternKeyField: true }` for an org set up for exact creates. */
+  salesforce?: { ternKeyField?: boolean };
+  /** More settings of the Salesforce connection (e.g. `{ exactlyOnce: "lookup" }`). */
+  connectionConfig?: Record<string, unknown>;
 }
 
 export async function startSandboxedTern(options: SandboxedTernOptions = {}): Promise<SandboxedTern> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
-  const sandbox = await startSandbox({ tokenLatencyMs: options.tokenLatencyMs });
+  const sandbox = await startSandbox({
+    tokenLatencyMs: options.tokenLatencyMs,
+    salesforce: options.salesforce,
+  });
   const tern = await startTern({
     config: loadConfig({
       TERN_PORT: "0",
@@ -51,7 +58,10 @@ export async function startSandboxedTern(options: SandboxedTernOptions = {}): Pr
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const setup = await provisionSandbox(api, sandbox, { flow: options.flow });
+    const setup = await provisionSandbox(api, sandbox, {
+      flow: options.flow,
+      connectionConfig: options.connectionConfig,
+    });
     return { tern, sandbox, api, setup, close };
   } catch (error) {
     await close();

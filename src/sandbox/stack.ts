@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { ApiClient } from "../cli/api-client.js";
 import { templatePath } from "../core/paths.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "./salesforce/index.js";
+import {
+  type SalesforceEmulator,
+  type SalesforceEmulatorOptions,
+  startSalesforceEmulator,
+} from "./salesforce/index.js";
 import {
   buildTextWebhook,
   postWebhook,
@@ -19,8 +23,10 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(options: { tokenLatencyMs?: number } = {}): Promise<Sandbox> {
-  const sf = await startSalesforceEmulator({ tokenLatencyMs: options.tokenLatencyMs });
+export async function startSandbox(
+  options: { tokenLatencyMs?: number; salesforce?: Pick<SalesforceEmulatorOptions, "ternKeyField"> } = {},
+): Promise<Sandbox> {
+  const sf = await startSalesforceEmulator({ ...options.salesforce, tokenLatencyMs: options.tokenLatencyMs });
   const wa = await startWhatsAppSimulator();
   return {
     sf,
@@ -43,7 +49,13 @@ export interface Provisioned {
 export async function provisionSandbox(
   api: ApiClient,
   sandbox: Sandbox,
-  options: { flow?: unknown; connectionName?: string; channelName?: string } = {},
+  options: {
+    flow?: unknown;
+    connectionName?: string;
+    channelName?: string;
+    /** More Salesforce connection settings (e.g. `exactlyOnce`, `batchWindowMs`). */
+    connectionConfig?: Record<string, unknown>;
+  } = {},
 ): Promise<Provisioned> {
   const creds = sandbox.sf.credentials;
   const connection = (await api.request("POST", "/connections", {
@@ -54,6 +66,7 @@ export async function provisionSandbox(
       clientId: creds.clientId,
       clientSecret: creds.clientSecret,
       refreshToken: creds.refreshToken,
+      ...options.connectionConfig,
     },
   })) as { id: string };
   const channel = (await api.request("POST", "/channels", {

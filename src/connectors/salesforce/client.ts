@@ -22,6 +22,9 @@ export interface DescribeField {
   createable: boolean;
   defaultedOnCreate: boolean;
   filterable: boolean;
+  /** An External ID field: it can key an upsert (exactly-once.ts). */
+  externalId?: boolean;
+  unique?: boolean;
   picklistValues?: Array<{ value: string; label: string; active: boolean; defaultValue: boolean }>;
 }
 
@@ -45,8 +48,27 @@ export interface Identity {
   displayName: string;
 }
 
+/** One record's outcome in an sObject Collections answer (reference §2.7): errors carry `statusCode`. */
+export interface SaveResult {
+  id?: string;
+  success: boolean;
+  /** Upsert only (v46+): false when an existing record was updated. */
+  created?: boolean;
+  errors: Array<{ statusCode: string; message: string; fields?: string[] }>;
+}
+
 export interface SalesforceClient {
   create(object: string, fields: Record<string, unknown>): Promise<{ id: string }>;
+  /** `POST /composite/sobjects`, `allOrNone: false`, ≤ 200 records: one SaveResult per record, in order. */
+  createMany(
+    records: ReadonlyArray<{ object: string; fields: Record<string, unknown> }>,
+  ): Promise<SaveResult[]>;
+  /** `PATCH /composite/sobjects/{object}/{keyField}` (v46+): each record carries its key in `keyField`. */
+  upsertMany(
+    object: string,
+    keyField: string,
+    records: ReadonlyArray<Record<string, unknown>>,
+  ): Promise<SaveResult[]>;
   query<R = Record<string, unknown>>(soql: string): Promise<QueryResult<R>>;
   describe(object: string): Promise<DescribeResult>;
   identity(): Promise<Identity>;
@@ -65,6 +87,16 @@ export function assertApiName(name: string, what: "object" | "field"): void {
       { details: { [what]: name.slice(0, 80) } },
     );
   }
+}
+
+/** A collection answer must be one SaveResult per record sent; anything else is not Salesforce's. */
+function saveResults(body: unknown, count: number, object: string | undefined): SaveResult[] {
+  const isValid =
+    Array.isArray(body) &&
+    body.length === count &&
+    body.every((r) => typeof r === "object" && r !== null && typeof (r as SaveResult).success === "boolean");
+  if (!isValid) throw dataError(502, "application/json", "[]", object);
+  return body as SaveResult[];
 }
 
 export function parseLimitInfo(header: string | null): LimitInfo | null {
@@ -125,6 +157,44 @@ export function createSalesforceClient(
       )) as { id?: unknown };
       if (typeof body.id !== "string") throw dataError(502, "application/json", "[]", object);
       return { id: body.id };
+    },
+    async createMany(records) {
+      for (const r of records) {
+        assertApiName(r.object, "object");
+        for (const name of Object.keys(r.fields)) assertApiName(name, "field");
+      }
+      const body = {
+        allOrNone: false,
+        records: records.map((r) => ({ attributes: { type: r.object }, ...r.fields })),
+      };
+      const object = records[0]?.object;
+      return saveResults(
+        await call(
+          (t) => `${base(t)}/composite/sobjects`,
+          { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
+          object,
+        ),
+        records.length,
+        object,
+      );
+    },
+    async upsertMany(object, keyField, records) {
+      assertApiName(object, "object");
+      assertApiName(keyField, "field");
+      for (const r of records) for (const name of Object.keys(r)) assertApiName(name, "field");
+      const body = {
+        allOrNone: false,
+        records: records.map((r) => ({ attributes: { type: object }, ...r })),
+      };
+      return saveResults(
+        await call(
+          (t) => `${base(t)}/composite/sobjects/${object}/${keyField}`,
+          { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) },
+          object,
+        ),
+        records.length,
+        object,
+      );
     },
     async query<R>(soql: string) {
       const body = await call((t) => `${base(t)}/query?q=${encodeURIComponent(soql)}`, { method: "GET" });

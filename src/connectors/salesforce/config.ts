@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { ExactlyOnceSettings } from "./exactly-once.js";
 
 /**
  * Connection settings. `loginUrl` is the host tokens are requested from: login.salesforce.com
@@ -42,5 +43,7 @@ export const SalesforceConfig = z.object({
     .overwrite((v) => v.replace(/^v/i, ""))
     .regex(/^\d+\.\d$/, 'apiVersion looks like "62.0"')
     .default("62.0"),
+  /** exactlyOnce, externalIdField, batchWindowMs: exactly-once.ts. */
+  ...ExactlyOnceSettings.shape,
 });
 export type SalesforceConfig = z.infer<typeof SalesforceConfig>;

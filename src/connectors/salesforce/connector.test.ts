@@ -90,7 +90,8 @@ describe("salesforce connector", () => {
       issuedAt: 1,
     });
     const { rt } = runtime(testDeps({ tokens }));
-    await rt.actions.create?.run(lead(), config(), ctx());
+    // "lookup": no describe first, so the create itself meets the expired session.
+    await rt.actions.create?.run(lead(), { ...config(), exactlyOnce: "lookup" }, ctx());
     expect(sf.tokenRequests).toBe(1);
     // The stale token meets its 401 on the describe that shapes the values (field-values.ts).
     expect(sf.createRequests).toBe(1);

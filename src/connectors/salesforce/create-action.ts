@@ -1,11 +1,17 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AppError } from "../../core/app-error.js";
+import { AppError, toAppError } from "../../core/app-error.js";
 import type { ConnectorAction, ConnectorDeps } from "../connector.js";
 import { assertApiName, type DescribeResult, type SalesforceClient } from "./client.js";
+import type { Coalescer } from "./coalescer.js";
 import type { SalesforceConfig } from "./config.js";
+import { type CreateOutput, type PendingCreate, sendCreates } from "./create-batch.js";
 import type { DescribeCache } from "./describe.js";
+import { type CreateMode, createMode, DEFAULT_BATCH_WINDOW_MS, missingKeyField } from "./exactly-once.js";
 import { prepareFields, prepareFieldValues } from "./field-values.js";
-import { reconcileQuery } from "./soql.js";
+import { reconcileQuery, soqlString } from "./soql.js";
+
+export type { CreateOutput } from "./create-batch.js";
 
 /** `create`: one record of any object. Output `{ id, object, success: true }`. */
 export const CreateInput = z.object({
@@ -13,15 +19,6 @@ export const CreateInput = z.object({
   fields: z.record(z.string(), z.unknown()),
 });
 export type CreateInput = z.infer<typeof CreateInput>;
-
-export interface CreateOutput {
-  id: string;
-  object: string;
-  success: true;
-  reconciled?: true;
-  /** What Tern changed in the values before sending them (text cut to the field's length). */
-  notes?: string[];
-}
 
 /** How far before the first attempt a matching record may have been created (clock skew). */
 const RECONCILE_WINDOW_MS = 5 * 60_000;
@@ -42,27 +39,61 @@ function parseInput(input: Record<string, unknown>): CreateInput {
   return parsed.data;
 }
 
+/** Creates batch only with creates for the same org, user, API version, object and mode. */
+function groupKey(config: SalesforceConfig, object: string, mode: CreateMode): string {
+  const { loginUrl, clientId, refreshToken, apiVersion } = config;
+  const who = createHash("sha256")
+    .update(JSON.stringify([loginUrl, clientId, refreshToken, apiVersion]))
+    .digest("hex");
+  return `${who}:${object.toLowerCase()}:${mode.kind === "externalId" ? mode.field.toLowerCase() : ""}`;
+}
+
 export function createAction(
   clientFor: (config: SalesforceConfig) => SalesforceClient,
   describes: DescribeCache,
   deps: ConnectorDeps,
+  batches: Coalescer<PendingCreate, CreateOutput>,
 ): ConnectorAction<SalesforceConfig> {
   return {
-    async run(input, config): Promise<CreateOutput> {
+    /**
+     * Upserts by the effect key where the object has Tern's External ID field (exact), else
+     * creates (reconciled by lookup). Creates waiting together go as one collection request.
+     */
+    async run(input, config, ctx): Promise<CreateOutput> {
       const { object, fields: rendered } = parseInput(input);
       const client = clientFor(config);
       const { fields, notes } = await prepareFields(describes, client, object, rendered, deps.log);
-      const { id } = await client.create(object, fields);
-      return { id, object, success: true, ...(notes.length > 0 ? { notes } : {}) };
+      const mode = await createMode(config, client, describes, object);
+      try {
+        const output = await batches.submit(
+          groupKey(config, object, mode),
+          { fields, key: ctx.key },
+          (pending) => sendCreates(client, object, mode, pending),
+          config.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
+        );
+        return notes.length > 0 ? { ...output, notes } : output;
+      } catch (error) {
+        throw mode.kind === "externalId" ? missingKeyField(toAppError(error), object, mode.field) : error;
+      }
     },
 
     /**
-     * Salesforce has no idempotency key for a create, so after a crash mid-request we look for the
-     * record: same filterable values, created since shortly before the first attempt.
+     * After a crash mid-request or an unknown outcome. External ID mode: the record carrying this
+     * effect key. Lookup mode (Salesforce has no idempotency key for a create): same filterable
+     * values, created since shortly before the first attempt.
      */
     async reconcile(input, config, ctx): Promise<CreateOutput | null> {
       const { object, fields } = parseInput(input);
       const client = clientFor(config);
+      const mode = await createMode(config, client, describes, object).catch(() => null);
+      if (mode?.kind === "externalId") {
+        // Exact: the field is unique, and an earlier attempt carried this key.
+        const found = await client.query<{ Id: string }>(
+          `SELECT Id FROM ${object} WHERE ${mode.field} = ${soqlString(ctx.key)} LIMIT 1`,
+        );
+        const id = found.records[0]?.Id;
+        return id ? { id, object, success: true, reconciled: true } : null;
+      }
       let describe: DescribeResult | null = null;
       try {
         describe = await describes.get(client, object);

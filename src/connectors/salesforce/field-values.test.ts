@@ -44,7 +44,8 @@ describe("salesforce field values at run time", () => {
 
   it("uses the cached describe: one API call per record once cached, and no notes when nothing changed", async () => {
     const runtime = salesforceConnector.create("c2", testDeps());
-    const config = SalesforceConfig.parse(sf.credentials);
+    // Batching off: this counts describe calls, not how creates share a request (batching.test.ts).
+    const config = SalesforceConfig.parse({ ...sf.credentials, batchWindowMs: 0 });
     const create = (i: number) =>
       runtime.actions.create?.run(
         { object: "Lead", fields: { LastName: `L${i}`, Company: "Co", Phone: "+1 631 555 1181" } },

@@ -1,8 +1,10 @@
 import { AppError } from "../../core/app-error.js";
 import { type ConnectorDeps, defineConnector } from "../connector.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
+import { createCoalescer } from "./coalescer.js";
 import { SalesforceConfig } from "./config.js";
 import { createAction } from "./create-action.js";
+import type { CreateOutput, PendingCreate } from "./create-batch.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
 import { describeFact } from "./mapping-check.js";
@@ -42,6 +44,9 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       },
     });
 
+  // sObject Collections take up to 200 records per request (reference §2.7).
+  const batches = createCoalescer<PendingCreate, CreateOutput>({ maxBatch: 200 });
+
   return {
     /** Refreshes a token and asks who we are: proves app credentials, refresh token and API access. */
     async test(config: SalesforceConfig): Promise<Record<string, unknown>> {
@@ -57,7 +62,7 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       }
       return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
     },
-    actions: { create: createAction(clientFor, describes, deps) },
+    actions: { create: createAction(clientFor, describes, deps, batches) },
     /** Design-time checks read the same describe cache the actions use (mapping-check.ts). */
     facts: {
       describe: (input: Record<string, unknown>, config: SalesforceConfig) =>

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { handleCollection } from "./collection-routes.js";
 import { describeGlobalEntry, describeObject } from "./describe.js";
 import { bearerToken, readBody, sendJson, sendRaw } from "./http.js";
 import { canonicalId } from "./ids.js";
-import { findObject, OBJECTS } from "./metadata.js";
+import { findObject } from "./metadata.js";
 import { ApiFailure, commitRecord, recordJson, validateCreate } from "./records.js";
 import { runSoql } from "./soql-eval.js";
 import { SoqlError } from "./soql-parser.js";
@@ -58,7 +59,7 @@ async function createRecord(
   route: Route,
   headers: Record<string, string>,
 ): Promise<void> {
-  const object = findObject(route.rest[1] ?? "");
+  const object = findObject(route.rest[1] ?? "", state.objects);
   if (!object) throw NOT_FOUND();
   const text = await readBody(req);
   let body: unknown;
@@ -85,7 +86,7 @@ function getRecord(
   route: Route,
   headers: Record<string, string>,
 ): void {
-  const object = findObject(route.rest[1] ?? "");
+  const object = findObject(route.rest[1] ?? "", state.objects);
   const id = canonicalId(route.rest[2] ?? "");
   const record = state.records.find((r: StoredRecord) => r.object === object && r.id === id);
   if (!object || !record) throw NOT_FOUND();
@@ -114,7 +115,7 @@ function query(
   const q = route.url.searchParams.get("q");
   if (q === null) throw err(400, "MALFORMED_QUERY", "A query string has to be specified");
   try {
-    const result = runSoql(q, state.records);
+    const result = runSoql(q, state.records, state.objects);
     const records = result.records.map((r) => recordJson(r, route.version, result.fields));
     sendJson(res, 200, { totalSize: records.length, done: true, records }, headers);
   } catch (e) {
@@ -123,11 +124,16 @@ function query(
   }
 }
 
-type Target = "create" | "get" | "query" | "describe";
+type Target = "create" | "get" | "query" | "describe" | "collection-create" | "collection-upsert";
 
 function classify(method: string, rest: string[]): Target | "global" | "limits" | "resources" | null {
   const [resource, object, third] = rest;
   if (resource === undefined) return method === "GET" ? "resources" : null;
+  if (resource === "composite" && object === "sobjects") {
+    if (rest.length === 2 && method === "POST") return "collection-create";
+    if (rest.length === 4 && method === "PATCH") return "collection-upsert";
+    return null;
+  }
   if (resource === "query" && rest.length === 1 && method === "GET") return "query";
   if (resource === "limits" && rest.length === 1 && method === "GET") return "limits";
   if (resource !== "sobjects") return null;
@@ -148,6 +154,8 @@ async function dispatch(
   const target = classify(method, route.rest);
   if (target === "create") state.createRequests += 1;
   authenticate(state, req, serverOrigin);
+  const endpoint = target ?? "other";
+  state.apiCalls[endpoint] = (state.apiCalls[endpoint] ?? 0) + 1;
   if (state.isApiDisabled) {
     throw err(403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization.");
   }
@@ -158,21 +166,33 @@ async function dispatch(
       { message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" },
     ]);
   }
+  // A collection request creates records: `create` faults (and holds) apply to it too.
+  const faultTarget = target === "collection-create" || target === "collection-upsert" ? "create" : target;
   const fault =
-    target && target !== "global" && target !== "limits" && target !== "resources"
-      ? takeFault(state, target)
+    faultTarget && faultTarget !== "global" && faultTarget !== "limits" && faultTarget !== "resources"
+      ? takeFault(state, faultTarget)
       : undefined;
   if (fault) return sendRaw(res, fault.status, fault.body, fault.contentType, headers);
   const base = `/services/data/v${route.version}`;
   switch (target) {
     case "create":
       return createRecord(state, req, res, route, headers);
+    case "collection-create":
+      return handleCollection(state, req, res, null, headers);
+    case "collection-upsert":
+      return handleCollection(
+        state,
+        req,
+        res,
+        { type: route.rest[2] ?? "", keyField: route.rest[3] ?? "" },
+        headers,
+      );
     case "get":
       return getRecord(state, res, route, headers);
     case "query":
       return query(state, res, route, headers);
     case "describe": {
-      const object = findObject(route.rest[1] ?? "");
+      const object = findObject(route.rest[1] ?? "", state.objects);
       if (!object) throw NOT_FOUND();
       return sendJson(res, 200, describeObject(object, route.version), headers);
     }
@@ -183,7 +203,7 @@ async function dispatch(
         {
           encoding: "UTF-8",
           maxBatchSize: 200,
-          sobjects: OBJECTS.map((o) => describeGlobalEntry(o, route.version)),
+          sobjects: state.objects.map((o) => describeGlobalEntry(o, route.version)),
         },
         headers,
       );

@@ -8,6 +8,7 @@ import { findObject } from "./metadata.js";
 import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
 import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
+import { orgObjects } from "./tern-key.js";
 import { issueRefreshToken } from "./tokens.js";
 
 /**
@@ -24,6 +25,11 @@ export interface SalesforceEmulatorOptions {
   apiLimit?: number;
   /** Whether the default connected app rotates refresh tokens. */
   rotatesRefreshTokens?: boolean;
+  /**
+   * Adds the optional `Tern_Key__c` field (Text(255), External ID, Unique) to Lead and Case, as an
+   * admin following Tern's exact-once setup would (tern-key.ts).
+   */
+  ternKeyField?: boolean;
 }
 
 export interface EmulatorCredentials {
@@ -52,8 +58,11 @@ export interface SalesforceEmulator {
   readonly userId: string;
   readonly tokenRequests: number;
   readonly grantTypes: ReadonlyArray<string>;
+  /** Records sent to be created: a single create counts 1, a collection of n counts n. */
   readonly createRequests: number;
   readonly apiUsage: number;
+  /** Authenticated data API calls per endpoint: `create`, `collection-create`, `collection-upsert`, `query`, `describe`, ... */
+  readonly apiCalls: Readonly<Record<string, number>>;
   addConnectedApp(app?: {
     clientId?: string;
     clientSecret?: string;
@@ -143,6 +152,7 @@ export async function startSalesforceEmulator(
     clock: options.clock ?? systemClock,
     tokenLatencyMs: options.tokenLatencyMs ?? 20,
     apiLimit: options.apiLimit ?? 15_000,
+    objects: orgObjects(options.ternKeyField ?? false),
   });
   const first = await listen(state, host, options.port ?? 0);
   const servers = [first.server];
@@ -186,14 +196,17 @@ export async function startSalesforceEmulator(
     get apiUsage() {
       return state.apiUsage;
     },
+    get apiCalls() {
+      return { ...state.apiCalls };
+    },
     addConnectedApp,
     issueRefreshToken: (clientId = app.clientId) => issueRefreshToken(state, clientId),
     records(objectName) {
-      const object = findObject(objectName);
-      return state.records.filter((r) => r.object === object).map(toEmulatorRecord);
+      const object = findObject(objectName, state.objects);
+      return state.records.filter((r) => r.object.name === object?.name).map(toEmulatorRecord);
     },
     seedRecord(objectName, fields, seedOptions = {}) {
-      const object = findObject(objectName);
+      const object = findObject(objectName, state.objects);
       if (!object) throw new Error(`The emulator has no object ${objectName}`);
       const record = commitRecord(state, object, validateCreate(object, fields));
       if (seedOptions.createdAt !== undefined) {

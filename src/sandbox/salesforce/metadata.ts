@@ -34,6 +34,10 @@ export interface FieldDef {
   defaultValue: string | boolean | null;
   picklistValues: ReadonlyArray<string>;
   referenceTo: ReadonlyArray<string>;
+  /** Custom field (`__c`) marked External ID (upsert key) and Unique: see tern-key.ts. */
+  externalId?: boolean;
+  unique?: boolean;
+  custom?: boolean;
 }
 
 export interface ObjectDef {
@@ -334,10 +338,13 @@ const account: ObjectDef = {
 
 export const OBJECTS: ReadonlyArray<ObjectDef> = [lead, caseObject, contact, account];
 
-/** sObject and field names are case-insensitive in the API. */
-export function findObject(name: string): ObjectDef | undefined {
+/**
+ * sObject and field names are case-insensitive in the API. `objects`: the org's own schema
+ * (`state.objects`, which may carry optional fields such as Tern_Key__c).
+ */
+export function findObject(name: string, objects: ReadonlyArray<ObjectDef> = OBJECTS): ObjectDef | undefined {
   const wanted = name.toLowerCase();
-  return OBJECTS.find((o) => o.name.toLowerCase() === wanted);
+  return objects.find((o) => o.name.toLowerCase() === wanted);
 }
 
 export function findField(object: ObjectDef, name: string): FieldDef | undefined {

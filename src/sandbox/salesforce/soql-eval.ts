@@ -130,9 +130,13 @@ function compileCondition(text: string, object: ObjectDef, cond: Condition): (r:
   }
 }
 
-export function runSoql(text: string, records: ReadonlyArray<StoredRecord>): QueryResult {
+export function runSoql(
+  text: string,
+  records: ReadonlyArray<StoredRecord>,
+  objects?: ReadonlyArray<ObjectDef>,
+): QueryResult {
   const query = parseSoql(text);
-  const object = findObject(query.object.name);
+  const object = findObject(query.object.name, objects);
   if (!object) {
     throw new SoqlError(
       "INVALID_TYPE",

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Clock } from "../../core/clock.js";
 import { createIdFactory } from "./ids.js";
-import type { ObjectDef } from "./metadata.js";
+import { OBJECTS, type ObjectDef } from "./metadata.js";
 
 /** Everything the emulated org knows. Plain data mutated by the route handlers. */
 export interface ConnectedApp {
@@ -44,6 +44,7 @@ export interface StoredRecord {
   fields: Record<string, unknown>;
 }
 
+/** `create` also matches sObject Collections requests (they create records too). */
 export type FaultTarget = "any" | "token" | "create" | "get" | "query" | "describe" | "identity";
 
 export interface Fault {
@@ -79,9 +80,14 @@ export interface EmulatorState {
   accessTokens: Map<string, AccessGrant>;
   /** Refresh tokens whose grant is being processed right now (Winter '25 concurrency rule). */
   refreshesInFlight: Set<string>;
+  /** The org's schema (the standard objects, optionally with Tern_Key__c: tern-key.ts). */
+  objects: ReadonlyArray<ObjectDef>;
   records: StoredRecord[];
   grantTypes: string[];
+  /** Records sent to be created: a single create counts 1, a collection of n counts n. */
   createRequests: number;
+  /** Authenticated data API calls per endpoint (`create`, `collection-create`, `query`, ...). */
+  apiCalls: Record<string, number>;
   apiUsage: number;
   isApiDisabled: boolean;
   faults: Fault[];
@@ -97,10 +103,13 @@ export function createState(options: {
   clock: Clock;
   tokenLatencyMs: number;
   apiLimit: number;
+  objects?: ReadonlyArray<ObjectDef>;
 }): EmulatorState {
   const newId = createIdFactory();
   return {
     ...options,
+    objects: options.objects ?? OBJECTS,
+    apiCalls: {},
     org: { id: newId("00D"), name: "Tern Emulated Org" },
     user: {
       id: newId("005"),

@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AppError } from "../../core/app-error.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "./index.js";
+import { testDeps } from "./test-helpers.js";
+
+/**
+ * Creates of one object and connection that wait together go as one sObject Collections
+ * request, each caller getting what a single create gives it; a lone create goes at once.
+ * Against the emulator (reference/salesforce.md §2.7).
+ */
+let sf: SalesforceEmulator;
+afterEach(async () => {
+  await sf?.close();
+});
+
+async function start(options: { ternKeyField?: boolean } = {}) {
+  sf = await startSalesforceEmulator(options);
+  return salesforceConnector.create("c1", testDeps());
+}
+
+const config = (over: Record<string, unknown> = {}) => SalesforceConfig.parse({ ...sf.credentials, ...over });
+const ctx = (key: string) => ({ connectionId: "c1", intentAt: Date.now(), key });
+const lead = (i: number, fields: Record<string, unknown> = {}) => ({
+  object: "Lead",
+  fields: { LastName: `Person ${i}`, Company: `Company ${i}`, ...fields },
+});
+
+async function settleAll(promises: Array<Promise<unknown>>) {
+  return Promise.all(
+    promises.map((p) =>
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+    ),
+  );
+}
+
+describe("coalescing creates into sObject Collections", () => {
+  it("sends 450 concurrent creates in ceil(450/200) + 1 requests, each caller getting its own record", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm")); // token, and the lone path
+    const results = (await Promise.all(
+      Array.from({ length: 450 }, (_, i) => rt.actions.create?.run(lead(i + 1), cfg, ctx(`k${i}`))),
+    )) as Array<{ id: string; object: string; success: true }>;
+    const byId = new Map(sf.records("Lead").map((r) => [r.Id, r]));
+    expect(byId.size).toBe(451);
+    results.forEach((result, i) => {
+      expect(result).toEqual({ id: expect.any(String), object: "Lead", success: true });
+      expect(byId.get(result.id)?.LastName).toBe(`Person ${i + 1}`);
+    });
+    const calls = (sf.apiCalls.create ?? 0) - 1 + (sf.apiCalls["collection-create"] ?? 0);
+    expect(calls).toBeLessThanOrEqual(Math.ceil(450 / 200) + 1);
+  });
+
+  it("gives a record's failure to its caller only, as the same error a single create gives", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    const single = await settleAll([rt.actions.create!.run(lead(0, { Company: null }), cfg, ctx("s"))]);
+    const batch = await settleAll(
+      Array.from({ length: 6 }, (_, i) =>
+        rt.actions.create!.run(lead(i, i === 3 ? { Company: null } : {}), cfg, ctx(`k${i}`)),
+      ),
+    );
+    expect(sf.apiCalls["collection-create"]).toBe(1);
+    const failed = batch.filter((r) => "error" in r);
+    expect(failed).toHaveLength(1);
+    expect(batch[3]).toHaveProperty("error");
+    const fromBatch = (batch[3] as { error: AppError }).error;
+    const fromSingle = (single[0] as { error: AppError }).error;
+    expect(fromBatch).toBeInstanceOf(AppError);
+    expect(fromBatch.code).toBe("SALESFORCE_REQUIRED_FIELD_MISSING");
+    expect(fromBatch.message).toBe(fromSingle.message);
+    expect(fromBatch.details).toEqual(fromSingle.details);
+    expect(sf.records("Lead")).toHaveLength(5);
+  });
+
+  it("gives a failure of the whole request to every caller in it", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
+    sf.setApiDisabled(true);
+    const results = await settleAll(
+      Array.from({ length: 5 }, (_, i) => rt.actions.create!.run(lead(i), cfg, ctx(`k${i}`))),
+    );
+    expect(results.map((r) => ("error" in r ? (r.error as AppError).code : "ok"))).toEqual(
+      Array(5).fill("SALESFORCE_API_DISABLED"),
+    );
+  });
+
+  it("sends a lone create at once, alone, however long the window", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup", batchWindowMs: 1_000 });
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
+    await new Promise((r) => setTimeout(r, 20));
+    const startedAt = performance.now();
+    await rt.actions.create?.run(lead(1), cfg, ctx("lone"));
+    expect(performance.now() - startedAt).toBeLessThan(500);
+    expect(sf.apiCalls).toMatchObject({ create: 2 });
+    expect(sf.apiCalls["collection-create"]).toBeUndefined();
+  });
+
+  it("lets what arrives while a request is in flight form the next batch", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
+    await new Promise((r) => setTimeout(r, 20));
+    sf.holdCreates();
+    const lone = rt.actions.create!.run(lead(1), cfg, ctx("lone"));
+    await sf.waitForCreate(1);
+    const next = Array.from({ length: 3 }, (_, i) => rt.actions.create!.run(lead(i + 2), cfg, ctx(`k${i}`)));
+    // The lone request is slow (held): after MAX_WAIT_MS the next batch goes without it.
+    await sf.waitForCreate(4);
+    sf.releaseCreates();
+    await Promise.all([lone, ...next]);
+    expect(sf.apiCalls).toMatchObject({ create: 2, "collection-create": 1 });
+  });
+
+  it("never batches with batchWindowMs 0", async () => {
+    const rt = await start();
+    const cfg = config({ exactlyOnce: "lookup", batchWindowMs: 0 });
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => rt.actions.create?.run(lead(i), cfg, ctx(`k${i}`))),
+    );
+    expect(sf.apiCalls.create).toBe(5);
+  });
+
+  it("reconciles a record that was sent inside a batch whose answer was lost", async () => {
+    const crashed = await start();
+    const cfg = config({ exactlyOnce: "lookup" });
+    await crashed.actions.create?.run(lead(0), cfg, ctx("warm"));
+    sf.holdCreates();
+    const inputs = [lead(1), lead(2), lead(3)];
+    const lost = inputs.map((input, i) =>
+      crashed.actions.create!.run(input, cfg, ctx(`k${i}`)).catch((e: unknown) => e),
+    );
+    await sf.waitForCreate(3);
+    sf.releaseCreates({ drop: true });
+    const errors = (await Promise.all(lost)) as AppError[];
+    expect(errors.map((e) => e.details?.outcome)).toEqual(["unknown", "unknown", "unknown"]);
+    // A fresh process finds each one by its values.
+    const fresh = salesforceConnector.create("c1", testDeps());
+    const found = await Promise.all(
+      inputs.map((input, i) => fresh.actions.create?.reconcile?.(input, cfg, ctx(`k${i}`))),
+    );
+    const names = new Map(sf.records("Lead").map((r) => [r.Id, r.LastName]));
+    expect(found.map((f) => names.get((f as { id: string }).id))).toEqual([
+      "Person 1",
+      "Person 2",
+      "Person 3",
+    ]);
+    expect(sf.records("Lead")).toHaveLength(4);
+  });
+});
+
+describe("exact mode: upsert by Tern_Key__c", () => {
+  it("is chosen from describe, keys each record by its effect key, and a retry returns the same record", async () => {
+    const rt = await start({ ternKeyField: true });
+    const cfg = config(); // exactlyOnce "auto"
+    const first = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => rt.actions.create?.run(lead(i), cfg, ctx(`run-1:${i}:0`))),
+    );
+    const again = (await rt.actions.create?.run(lead(1), cfg, ctx("run-1:1:0"))) as Record<string, unknown>;
+    expect(again).toEqual({ ...(first[1] as object), reconciled: true });
+    expect(sf.records("Lead").map((r) => r.Tern_Key__c)).toEqual(["run-1:0:0", "run-1:1:0", "run-1:2:0"]);
+    expect(sf.apiCalls.create).toBeUndefined();
+    expect(sf.apiCalls.describe).toBe(1);
+    const found = await rt.actions.create?.reconcile?.(lead(2), cfg, ctx("run-1:2:0"));
+    expect(found).toEqual({ ...(first[2] as object), reconciled: true });
+    expect(await rt.actions.create?.reconcile?.(lead(9), cfg, ctx("never-sent"))).toBeNull();
+  });
+
+  it('says how to create the field when exactlyOnce is "externalId" and the object lacks it', async () => {
+    const rt = await start();
+    const error = await rt.actions
+      .create!.run(lead(1), config({ exactlyOnce: "externalId" }), ctx("k"))
+      .catch((e: unknown) => e as AppError);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("SALESFORCE_FIELD_INVALID");
+    expect((error as AppError).message).toContain("Text(255), External ID, Unique");
+    expect(sf.records("Lead")).toHaveLength(0);
+  });
+
+  it("rejects settings that are not a mode or not a custom field name", () => {
+    const base = { clientId: "a", clientSecret: "b", refreshToken: "c" };
+    expect(SalesforceConfig.parse(base)).toMatchObject({
+      exactlyOnce: "auto",
+      externalIdField: "Tern_Key__c",
+      batchWindowMs: 50,
+    });
+    expect(SalesforceConfig.safeParse({ ...base, exactlyOnce: "always" }).success).toBe(false);
+    expect(SalesforceConfig.safeParse({ ...base, externalIdField: "Name" }).success).toBe(false);
+    expect(SalesforceConfig.safeParse({ ...base, externalIdField: "X__c' OR" }).success).toBe(false);
+    expect(SalesforceConfig.safeParse({ ...base, batchWindowMs: -1 }).success).toBe(false);
+  });
+});

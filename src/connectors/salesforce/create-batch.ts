@@ -1,0 +1,96 @@
+import { type AppError, toAppError } from "../../core/app-error.js";
+import type { SalesforceClient, SaveResult } from "./client.js";
+import type { ItemResult } from "./coalescer.js";
+import { dataError } from "./errors.js";
+import type { CreateMode } from "./exactly-once.js";
+
+/**
+ * Sends the creates of one object that waited together, in one request, and gives each caller
+ * what a single create would have given it. Wire shapes: reference/salesforce.md §2.3, §2.7.
+ */
+export interface PendingCreate {
+  fields: Record<string, unknown>;
+  /** The effect key: the External ID value in `externalId` mode. */
+  key: string;
+}
+
+export interface CreateOutput {
+  id: string;
+  object: string;
+  success: true;
+  /** The record already existed: an earlier attempt created it (lookup found it, or the upsert updated it). */
+  reconciled?: true;
+  /** What Tern changed in the values before sending them (text cut to the field's length). */
+  notes?: string[];
+}
+
+/** A collection's per-record error (`statusCode`) as the AppError the single create gives (`errorCode`). */
+export function saveResultError(result: SaveResult, object: string): AppError {
+  const errors = result.errors.map((e) => ({
+    errorCode: e.statusCode,
+    message: e.message,
+    fields: e.fields ?? [],
+  }));
+  return dataError(400, "application/json", JSON.stringify(errors), object);
+}
+
+async function settle(run: () => Promise<CreateOutput>): Promise<ItemResult<CreateOutput>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    return { ok: false, error: toAppError(error) };
+  }
+}
+
+export async function sendCreates(
+  client: SalesforceClient,
+  object: string,
+  mode: CreateMode,
+  pending: PendingCreate[],
+): Promise<Array<ItemResult<CreateOutput>>> {
+  if (mode.kind === "externalId") {
+    const results = await client.upsertMany(
+      object,
+      mode.field,
+      pending.map((p) => ({ ...withoutField(p.fields, mode.field), [mode.field]: p.key })),
+    );
+    return results.map((r) => {
+      if (!r.success || typeof r.id !== "string") return { ok: false, error: saveResultError(r, object) };
+      const value: CreateOutput = { id: r.id, object, success: true };
+      return { ok: true, value: r.created === false ? { ...value, reconciled: true } : value };
+    });
+  }
+  // Alone: the single create, whose errors carry the most detail (duplicateResult).
+  if (pending.length === 1) {
+    const [only] = pending as [PendingCreate];
+    return [
+      await settle(async () => ({
+        id: (await client.create(object, only.fields)).id,
+        object,
+        success: true,
+      })),
+    ];
+  }
+  const results = await client.createMany(pending.map((p) => ({ object, fields: p.fields })));
+  return Promise.all(
+    results.map(async (r, i): Promise<ItemResult<CreateOutput>> => {
+      if (r.success && typeof r.id === "string")
+        return { ok: true, value: { id: r.id, object, success: true } };
+      // Collections drop duplicateResult (§3): a record a duplicate rule refused (so nothing was
+      // saved) is sent again alone, so its caller gets the matching ids as a single create gives.
+      const fields = (pending[i] as PendingCreate).fields;
+      if (r.errors.some((e) => e.statusCode === "DUPLICATES_DETECTED")) {
+        return settle(async () => ({ id: (await client.create(object, fields)).id, object, success: true }));
+      }
+      return { ok: false, error: saveResultError(r, object) };
+    }),
+  );
+}
+
+/** The key is Tern's: a mapped value for the same field is replaced, never sent twice. */
+function withoutField(fields: Record<string, unknown>, field: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields))
+    if (name.toLowerCase() !== field.toLowerCase()) out[name] = value;
+  return out;
+}
