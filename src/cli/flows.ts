@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { validateFlow } from "../flows/validate.js";
+import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
 
 function readJson(file: string): unknown {
@@ -22,7 +23,7 @@ export function registerFlowCommands(program: Command): void {
     .action((files: string[]) => {
       let failed = false;
       for (const file of files) {
-        const result = validateFlow(readJson(file));
+        const result = validateFlow(readJson(file), { steps: stepRegistry });
         if (result.valid) process.stdout.write(`${file}: valid\n`);
         else {
           failed = true;

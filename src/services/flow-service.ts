@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import type { Flow } from "../flows/schema.js";
 import { validateFlow } from "../flows/validate.js";
+import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -13,7 +14,7 @@ export function createFlowService(store: Store, clock: Clock) {
   const cache = new Map<string, Flow>();
 
   const validOrThrow = (input: unknown): Flow => {
-    const result = validateFlow(input);
+    const result = validateFlow(input, { steps: stepRegistry });
     if (!result.valid || !result.flow) {
       throw new AppError(
         "FLOW_INVALID",

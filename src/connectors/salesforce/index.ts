@@ -1,11 +1,17 @@
 import { AppError } from "../../core/app-error.js";
 import { type ConnectorDeps, defineConnector } from "../connector.js";
+import { withRecordOutputs } from "./actions/create.action.js";
+import { findAction } from "./actions/find.action.js";
+import { getAction } from "./actions/get.action.js";
+import { updateAction } from "./actions/update.action.js";
+import { upsertAction } from "./actions/upsert.action.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
 import { SalesforceConfig } from "./config.js";
 import { createAction } from "./create-action.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
 import { createSession } from "./session.js";
+import { salesforceSteps } from "./steps/index.js";
 
 /**
  * Salesforce connector: refresh-token OAuth with a single-flight token cache per connection,
@@ -56,7 +62,13 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       }
       return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
     },
-    actions: { create: createAction(clientFor, describes, deps) },
+    actions: {
+      create: withRecordOutputs(createAction(clientFor, describes, deps), clientFor),
+      update: updateAction(clientFor),
+      upsert: upsertAction(clientFor),
+      find: findAction(clientFor, describes),
+      get: getAction(clientFor),
+    },
   };
 }
 
@@ -65,5 +77,6 @@ export const salesforceConnector = defineConnector({
   title: "Salesforce",
   config: SalesforceConfig,
   secretFields: ["clientSecret", "refreshToken"],
+  steps: salesforceSteps,
   create: createRuntime,
 });
