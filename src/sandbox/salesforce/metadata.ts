@@ -30,6 +30,10 @@ export interface FieldDef {
   defaultValue: string | boolean | null;
   picklistValues: ReadonlyArray<string>;
   referenceTo: ReadonlyArray<string>;
+  /** Default: same as createable. Case's Supplied* fields can't be changed after create (reference §4.2). */
+  updateable?: boolean;
+  /** Marked External ID (custom fields only): usable as the key of an upsert (reference §2.3). */
+  externalId?: boolean;
 }
 
 export interface ObjectDef {
@@ -184,6 +188,8 @@ const lead: ObjectDef = {
     field({ name: "Industry", label: "Industry", type: "picklist", picklistValues: INDUSTRY }),
     field({ name: "Rating", label: "Rating", type: "picklist", picklistValues: ["Hot", "Warm", "Cold"] }),
     field({ name: "NumberOfEmployees", label: "Employees", type: "int", length: 0 }),
+    // A custom External ID field an admin might add, so upserts can be exercised (reference §2.3).
+    field({ name: "WhatsApp_Id__c", label: "WhatsApp Id", type: "string", length: 40, externalId: true }),
     field({ name: "AnnualRevenue", label: "Annual Revenue", type: "currency", length: 0 }),
     field({
       name: "HasOptedOutOfEmail",
@@ -257,10 +263,10 @@ const caseObject: ObjectDef = {
       picklistValues: ["Question", "Problem", "Feature Request"],
     }),
     // SuppliedName/SuppliedPhone lengths are unverified (reference §4.2): 80/40 assumed.
-    field({ name: "SuppliedName", label: "Web Name", type: "string", length: 80 }),
-    field({ name: "SuppliedEmail", label: "Web Email", type: "email" }),
-    field({ name: "SuppliedPhone", label: "Web Phone", type: "string", length: 40 }),
-    field({ name: "SuppliedCompany", label: "Web Company", type: "string", length: 80 }),
+    field({ name: "SuppliedName", label: "Web Name", type: "string", length: 80, updateable: false }),
+    field({ name: "SuppliedEmail", label: "Web Email", type: "email", updateable: false }),
+    field({ name: "SuppliedPhone", label: "Web Phone", type: "string", length: 40, updateable: false }),
+    field({ name: "SuppliedCompany", label: "Web Company", type: "string", length: 80, updateable: false }),
     field({ name: "ContactId", label: "Contact ID", type: "reference", referenceTo: ["Contact"] }),
     field({ name: "AccountId", label: "Account ID", type: "reference", referenceTo: ["Account"] }),
     field({ name: "Comments", label: "Internal Comments", type: "textarea", length: 4000 }),
@@ -291,6 +297,7 @@ const contact: ObjectDef = {
     field({ name: "MobilePhone", label: "Mobile Phone", type: "phone" }),
     field({ name: "LeadSource", label: "Lead Source", type: "picklist", picklistValues: LEAD_SOURCE }),
     field({ name: "Description", label: "Contact Description", type: "textarea", length: 32000 }),
+    field({ name: "WhatsApp_Id__c", label: "WhatsApp Id", type: "string", length: 40, externalId: true }),
   ],
 };
 

@@ -44,7 +44,25 @@ export interface StoredRecord {
   fields: Record<string, unknown>;
 }
 
-export type FaultTarget = "any" | "token" | "create" | "get" | "query" | "describe" | "identity";
+export type FaultTarget =
+  | "any"
+  | "token"
+  | "create"
+  | "get"
+  | "query"
+  | "describe"
+  | "identity"
+  | "update"
+  | "upsert";
+
+/** A duplicate rule configured by a test (`addDuplicateRule`); see duplicate-rules.ts. */
+export interface DuplicateRule {
+  object: string;
+  matchFields: ReadonlyArray<string>;
+  /** true = an alert rule, bypassed by `Sforce-Duplicate-Rule-Header: allowSave=true`; false = block. */
+  allowSave: boolean;
+  name: string;
+}
 
 export interface Fault {
   status: number;
@@ -85,6 +103,7 @@ export interface EmulatorState {
   apiUsage: number;
   isApiDisabled: boolean;
   faults: Fault[];
+  duplicateRules: DuplicateRule[];
   /** Origin data calls must use; tokens from another instance are rejected. */
   instanceOrigin: string;
   /** Creates committed while held since `holdCreates()`, and the ones still waiting for an answer. */
@@ -121,6 +140,7 @@ export function createState(options: {
     apiUsage: 0,
     isApiDisabled: false,
     faults: [],
+    duplicateRules: [],
     instanceOrigin: "",
     hold: { isActive: false, committed: [], held: [], waiters: [] },
     newId,
