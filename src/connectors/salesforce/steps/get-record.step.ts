@@ -13,7 +13,8 @@ export const SalesforceGetStep = z
     type: z.literal("salesforce.get"),
     connection: Connection,
     object: ObjectName,
-    id: Template.describe("Record id, e.g. {{ steps.create_case.id }}"),
+    // Not `id`: that is the step's own id.
+    recordId: Template.describe("Record id, e.g. {{ steps.create_case.id }}"),
     fields: FieldList.optional().describe("Fields to read (default: all)"),
     next: StepId.optional(),
   })
@@ -27,7 +28,7 @@ export const salesforceGetStep = defineStep({
   config: SalesforceGetStep,
   async start(ctx) {
     const { connection, object } = ctx.config;
-    const input = { object, id: ctx.render(ctx.config.id), ...optionalKeys(ctx.config, ["fields"]) };
+    const input = { object, id: ctx.render(ctx.config.recordId), ...optionalKeys(ctx.config, ["fields"]) };
     const output = await ctx.effects.call(connection, "get", input);
     return { kind: "next", next: ctx.config.next ?? null, input: { connection, ...input }, output };
   },

@@ -13,7 +13,8 @@ export const SalesforceUpdateStep = z
     type: z.literal("salesforce.update"),
     connection: Connection,
     object: ObjectName,
-    id: Template.describe("Record id, e.g. {{ steps.find_lead.first.Id }}"),
+    // Not `id`: that is the step's own id.
+    recordId: Template.describe("Record id, e.g. {{ steps.find_lead.first.Id }}"),
     fields: FieldMap,
     readBack: ReadBack.optional(),
     onDuplicate: StepOnDuplicate,
@@ -31,7 +32,7 @@ export const salesforceUpdateStep = defineStep({
     const { connection, object } = ctx.config;
     const input = {
       object,
-      id: ctx.render(ctx.config.id),
+      id: ctx.render(ctx.config.recordId),
       fields: ctx.renderValue(ctx.config.fields) as Record<string, unknown>,
       ...optionalKeys(ctx.config, ["readBack", "onDuplicate"]),
     };
