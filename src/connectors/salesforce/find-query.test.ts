@@ -80,6 +80,7 @@ describe("buildFindQuery", () => {
     [{ field: "CreatedDate", op: ">", value: "2026-01-01 OR Id != null" }, "write the value like"],
     [{ field: "NumberOfEmployees", op: "LIKE", value: "1%" }, "LIKE works on text fields"],
     [{ field: "LastName", op: "<", value: null }, "only = and != compare with null"],
+    [{ field: "Phone", op: "=", value: "  " }, "Use null to find records without a Phone"],
     [{ field: "Description", op: "=", value: "x" }, "can't be searched"],
   ])("refuses %j before any query: %s", (condition, message) => {
     expect(thrown(() => build([condition])).message).toContain(message);

@@ -80,6 +80,14 @@ function scalar(def: DescribeField, op: string, value: unknown): string {
     }
     return text;
   }
+  // SOQL compares '' like null, so an empty rendered value would match every record without a
+  // value (e.g. a customer without a phone would "find" all Leads without one): refuse it.
+  if (text === "") {
+    throw invalid(
+      `The value for ${def.name} ${op} is empty (did its template render nothing?). Use null to find records without a ${def.name}.`,
+      where,
+    );
+  }
   // Text, ids, picklists and types Tern doesn't know: one quoted, escaped string literal.
   return soqlString(String(value));
 }
