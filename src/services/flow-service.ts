@@ -32,7 +32,7 @@ export function createFlowService(store: Store, clock: Clock) {
   };
 
   return {
-    validate: validateFlow,
+    validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     /** Stores a new flow (version 1). */
     async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
       const flow = validOrThrow(input);
