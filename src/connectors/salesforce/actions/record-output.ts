@@ -1,4 +1,4 @@
-import { AppError } from "../../../core/app-error.js";
+import { AppError, toAppError } from "../../../core/app-error.js";
 import { assertApiName, type SalesforceClient } from "../client.js";
 
 /**
@@ -40,6 +40,32 @@ export function plainRecord(record: Record<string, unknown>): Record<string, unk
   return fields;
 }
 
+const READ_BACK_ATTEMPTS = 2;
+
+/**
+ * The read-back GET runs after the write succeeded: failing the action then would make the
+ * effect retry the write (a second record). So it is tried twice and, if it still fails, the
+ * output says why in `readBackError` instead of carrying the fields.
+ */
+async function readFields(
+  client: SalesforceClient,
+  object: string,
+  id: string,
+  readBack: ReadonlyArray<string>,
+): Promise<Record<string, unknown>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return plainRecord(await client.get(object, id, readBack));
+    } catch (error) {
+      const appError = toAppError(error);
+      if (attempt < READ_BACK_ATTEMPTS && appError.retry !== "never") continue;
+      return {
+        readBackError: `${object} ${id} was saved, but reading ${readBack.join(", ")} back failed: ${appError.message}`,
+      };
+    }
+  }
+}
+
 /** `{ id, object, url, ...read-back fields }`: one GET with `?fields=` when fields were asked for. */
 export async function recordOutput(
   client: SalesforceClient,
@@ -48,6 +74,6 @@ export async function recordOutput(
   readBack: ReadonlyArray<string>,
 ): Promise<Record<string, unknown>> {
   const url = recordUrl(await client.instanceUrl(), object, id);
-  const fields = readBack.length > 0 ? plainRecord(await client.get(object, id, readBack)) : {};
+  const fields = readBack.length > 0 ? await readFields(client, object, id, readBack) : {};
   return { ...fields, id, object, url };
 }

@@ -23,6 +23,24 @@ describe("salesforce.create outputs", () => {
     expect(stored?.CaseNumber).toBe("00001001");
     expect(env.sf.apiUsage - before).toBe(2); // the create and one GET
   });
+
+  it("keeps the created record when reading back fails: no retry of the create, the reason in readBackError", async () => {
+    env.sf.failNext(503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }], {
+      on: "get",
+      times: 2,
+    });
+    const out = await run("create", {
+      object: "Case",
+      fields: { Subject: "Still here" },
+      readBack: ["CaseNumber"],
+    });
+    expect(env.sf.records("Case")).toHaveLength(1);
+    expect(out).toMatchObject({ id: env.sf.records("Case")[0]?.Id, success: true });
+    expect(out).not.toHaveProperty("CaseNumber");
+    expect(out.readBackError).toMatch(
+      /^Case 500\w+ was saved, but reading CaseNumber back failed: Salesforce is temporarily unavailable/,
+    );
+  });
 });
 
 describe("salesforce.update", () => {
