@@ -55,4 +55,35 @@ describe("templates acting on any object, over signed WhatsApp webhooks", () => 
     expect(leads[0]).toMatchObject({ Id: known.Id, Company: "Engines" });
     expect(leads[0]!.Description).toContain("Customer: It's me again; about that quote");
   });
+
+  it("SOQL injection typed by a customer into salesforce.find finds nothing and changes nothing", async () => {
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "lookup",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [
+        {
+          id: "find",
+          type: "salesforce.find",
+          connection: "salesforce",
+          object: "Lead",
+          where: [{ field: "LastName", op: "=", value: "{{ message.text }}" }],
+          fields: ["LastName"],
+          next: "answer",
+          onError: "failed",
+        },
+        { id: "answer", type: "send", text: "found {{ steps.find.count }}" },
+        { id: "failed", type: "send", text: "lookup failed" },
+      ],
+    };
+    stack = await startStack({ flow });
+    stack.sandbox.sf.seedRecord("Lead", { LastName: "Lovelace", Company: "Engines" });
+    stack.sandbox.sf.seedRecord("Lead", { LastName: "Hopper", Company: "Navy" });
+    const before = stack.sandbox.sf.records("Lead");
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "447700900124");
+    expect((await customer.say("' OR Name != '")).status).toBe(200);
+    const [reply] = await customer.waitForReplies(1);
+    expect(reply!.text).toBe("found 0");
+    expect(stack.sandbox.sf.records("Lead")).toEqual(before);
+  });
 });
