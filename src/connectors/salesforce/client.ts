@@ -7,7 +7,8 @@ import type { SalesforceSession } from "./session.js";
 
 /**
  * REST calls Tern makes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):
- * create, query, describe and identity. URLs are built from the token's instance_url on every attempt.
+ * create, query, describe and identity here; update, upsert and get in record-calls.ts. URLs are
+ * built from the token's instance_url on every attempt.
  */
 export interface LimitInfo {
   used: number;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ConnectorAction } from "../../connector.js";
 import type { SalesforceClient } from "../client.js";
 import type { SalesforceConfig } from "../config.js";
-import { withDuplicatePolicy } from "./duplicates.js";
+import { OnDuplicate, withDuplicatePolicy } from "./duplicates.js";
 import { Fields, parseInput } from "./input.js";
 import { readBackFields, recordOutput } from "./record-output.js";
 
@@ -15,7 +15,7 @@ const Input = z.object({
   object: z.string().min(1),
   fields: Fields,
   readBack: z.array(z.string()).optional(),
-  onDuplicate: z.enum(["fail", "useExisting", "allowSave"]).optional(),
+  onDuplicate: OnDuplicate.optional(),
 });
 
 export function withRecordOutputs(

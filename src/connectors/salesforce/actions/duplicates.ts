@@ -17,12 +17,6 @@ export type OnDuplicate = z.infer<typeof OnDuplicate>;
 
 export type DuplicateOutcome<T> = { kind: "saved"; result: T } | { kind: "existing"; id: string };
 
-export function parseOnDuplicate(value: unknown): OnDuplicate {
-  const parsed = OnDuplicate.safeParse(value ?? "fail");
-  if (parsed.success) return parsed.data;
-  throw new AppError("VALIDATION_FAILED", 'onDuplicate is "fail", "useExisting" or "allowSave".');
-}
-
 export async function withDuplicatePolicy<T>(
   policy: OnDuplicate,
   write: (options: WriteOptions) => Promise<T>,
