@@ -15,6 +15,7 @@ import { type App, buildApp } from "./server/app.js";
 import { createDesignEnv } from "./services/design-env.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
+import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
 import { openPostgresStore, openStore, type Store } from "./store/store.js";
@@ -98,7 +99,7 @@ async function createRuntime(options: StartOptions) {
   const worker = createWorker({
     store,
     clock,
-    engine: createEngine(),
+    engine: createEngine({ steps: stepRegistry }),
     flow: (id, version) => flows.load(id, version),
     integrations,
     fetch: fetchImpl,

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
 import { offlineDesignEnv } from "../services/design-env.js";
+import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
 
 function readJson(file: string): unknown {
@@ -34,7 +35,7 @@ export function registerFlowCommands(program: Command): void {
         const flow = readJson(file);
         const result = api
           ? ((await api.request("POST", "/flows/validate", flow)) as FlowValidationResult)
-          : await validateFlowDesign(flow, offlineDesignEnv);
+          : await validateFlowDesign(flow, offlineDesignEnv, { steps: stepRegistry });
         if (result.valid) process.stdout.write(`${file}: valid\n`);
         else {
           failed = true;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
+import type { StepDefinition } from "../flows/step.js";
 
 /** Cached OAuth tokens of a connection. Persisted encrypted by the store. */
 export interface StoredToken {
@@ -67,6 +68,8 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {
   config: Config;
   /** Config keys holding secrets: encrypted at rest, never returned by the API or logged. */
   secretFields: ReadonlyArray<string>;
+  /** Flow step types this connector contributes (e.g. `salesforce.create`); composed in src/steps.ts. */
+  steps: ReadonlyArray<StepDefinition>;
   /** Builds the runtime for one connection (token cache and single-flight refresh live here). */
   create(connectionId: string, deps: ConnectorDeps): ConnectorRuntime<z.infer<Config>>;
 }

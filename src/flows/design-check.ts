@@ -1,7 +1,7 @@
 import { jsonPath, type ValidationIssue } from "./issues.js";
 import type { Flow } from "./schema.js";
 import type { DesignEnv, DesignIssue, StepDefinition } from "./step.js";
-import { defaultStepRegistry, type StepRegistry } from "./step-registry.js";
+import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 import { type FlowValidationResult, validateFlow } from "./validate.js";
 
 /**
@@ -23,7 +23,7 @@ export async function validateFlowDesign(
   env: DesignEnv,
   options: DesignCheckOptions = {},
 ): Promise<FlowValidationResult> {
-  const registry = options.steps ?? defaultStepRegistry;
+  const registry = options.steps ?? coreStepRegistry;
   const result = validateFlow(input, { steps: registry });
   if (!result.valid || !result.flow) return result;
   const found = await checkSteps(result.flow, registry, env, options.timeoutMs ?? DESIGN_CHECK_TIMEOUT_MS);

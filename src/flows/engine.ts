@@ -3,7 +3,7 @@ import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
 import type { ResumeEvent, StepDefinition, StepResult } from "./step.js";
 import { createStepContext, toMessageView } from "./step-context.js";
-import { defaultStepRegistry, type StepRegistry } from "./step-registry.js";
+import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 
 /**
  * The flow engine: pure state transitions. It executes steps until the run waits or ends and
@@ -29,7 +29,7 @@ type Position = { stepId: string; visit: number };
 type RecordBase = Pick<StepRecord, "runId" | "visit" | "stepId" | "stepType" | "startedAt" | "endedAt">;
 
 export function createEngine(options: EngineOptions = {}): Engine {
-  const registry = options.steps ?? defaultStepRegistry;
+  const registry = options.steps ?? coreStepRegistry;
   const maxSteps = options.maxStepsPerAdvance ?? 100;
 
   function newRun(runId: string, flow: Flow, flowVersion: number, flowId = ""): RunState {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { stepRegistry } from "../steps.js";
 import { parseDurationMs } from "./duration.js";
 import { flowJsonSchema } from "./json-schema.js";
 import { flowMatchesMessage } from "./trigger.js";
@@ -6,9 +7,20 @@ import { validateFlow } from "./validate.js";
 
 describe("flowJsonSchema", () => {
   it("describes every step type, recursive conditions and optional defaults", () => {
-    const schema = flowJsonSchema();
+    const schema = flowJsonSchema(stepRegistry);
     const text = JSON.stringify(schema);
-    for (const type of ["send", "ask", "branch", "set", "end", "salesforce.create"]) {
+    for (const type of [
+      "send",
+      "ask",
+      "branch",
+      "set",
+      "end",
+      "salesforce.create",
+      "salesforce.update",
+      "salesforce.upsert",
+      "salesforce.find",
+      "salesforce.get",
+    ]) {
       expect(text).toContain(`"const":"${type}"`);
     }
     expect(text).toContain('"$ref"');

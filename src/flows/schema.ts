@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { StepId } from "./fields.js";
-import { builtinSteps } from "./step-registry.js";
+import type { StepDefinition } from "./step.js";
 
 /**
  * The flow file format, `tern.flow/v1`. Types come from these schemas (z.infer) and the JSON
- * Schema for docs and editors from `flowJsonSchema()`. Step schemas live beside each step type
- * and are collected from the registry.
+ * Schema for docs and editors from `flowJsonSchema(steps)`. Step schemas live beside each step type
+ * (core steps here, connector steps in their connector) and are collected from the registry the
+ * composition root hands in: `src/flows` knows no connector.
  */
 
 export const FLOW_SCHEMA_VERSION = "tern.flow/v1";
@@ -28,12 +29,14 @@ export const MessageTrigger = z
 export const Trigger = z.discriminatedUnion("type", [MessageTrigger]);
 export type Trigger = z.infer<typeof Trigger>;
 
-type ConfigsOf<T extends ReadonlyArray<{ config: unknown }>> = { -readonly [K in keyof T]: T[K]["config"] };
-
-const stepConfigs = builtinSteps.map((step) => step.config) as unknown as ConfigsOf<typeof builtinSteps>;
-
-export const FlowStep = z.discriminatedUnion("type", stepConfigs);
-export type FlowStep = z.infer<typeof FlowStep>;
+/**
+ * A step as the engine sees it once its own schema parsed it (defaults applied). Each step type
+ * narrows its own config; the flow only knows the fields every step shares.
+ */
+export type FlowStep = { id: string; type: string; next?: string; onError?: string } & Record<
+  string,
+  unknown
+>;
 
 const stepsLimits = <T extends z.ZodType>(item: T) =>
   z
@@ -41,17 +44,27 @@ const stepsLimits = <T extends z.ZodType>(item: T) =>
     .min(1, { error: "a flow needs at least one step" })
     .max(500, { error: "a flow has at most 500 steps" });
 
-export const Flow = z
-  .strictObject({
-    schema: z.literal(FLOW_SCHEMA_VERSION, { error: `schema must be "${FLOW_SCHEMA_VERSION}"` }),
-    name: z.string().min(1, { error: "give the flow a name" }).max(200),
-    description: z.string().max(5_000).optional(),
-    trigger: Trigger,
-    start: StepId.optional().describe("Id of the first step; default the first in the list"),
-    steps: stepsLimits(FlowStep),
-  })
-  .describe("A Tern flow file");
-export type Flow = z.infer<typeof Flow>;
+const flowShape = <T extends z.ZodType>(step: T) =>
+  z
+    .strictObject({
+      schema: z.literal(FLOW_SCHEMA_VERSION, { error: `schema must be "${FLOW_SCHEMA_VERSION}"` }),
+      name: z.string().min(1, { error: "give the flow a name" }).max(200),
+      description: z.string().max(5_000).optional(),
+      trigger: Trigger,
+      start: StepId.optional().describe("Id of the first step; default the first in the list"),
+      steps: stepsLimits(step),
+    })
+    .describe("A Tern flow file");
+
+/** The whole flow file with one schema per registered step type (for the JSON Schema). */
+export function flowSchema(steps: ReadonlyArray<StepDefinition>) {
+  const configs = steps.map((step) => step.config);
+  const [first, ...rest] = configs;
+  if (!first) throw new Error("flowSchema needs at least one step type");
+  return flowShape(z.discriminatedUnion("type", [first, ...rest]));
+}
+
+export type Flow = Omit<z.infer<ReturnType<typeof flowShape>>, "steps"> & { steps: FlowStep[] };
 
 /** Everything but the steps; validateFlow checks steps one by one against the registry. */
-export const FlowEnvelope = Flow.extend({ steps: stepsLimits(z.unknown()) });
+export const FlowEnvelope = flowShape(z.unknown());

@@ -1,4 +1,3 @@
-import { salesforceCreateStep } from "../connectors/salesforce/steps/create-record.step.js";
 import type { StepDefinition } from "./step.js";
 import { askStep } from "./steps/ask.step.js";
 import { branchStep } from "./steps/branch.step.js";
@@ -7,10 +6,11 @@ import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
 
 /**
- * The one place step types are listed. The engine, the validator and the JSON Schema look
- * types up here and never import a step (or a connector) directly.
+ * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole
+ * registry is composed outside `src/flows` (src/steps.ts), so the engine never imports a connector.
+ * The engine, the validator and the JSON Schema take the registry they are handed.
  */
-export const builtinSteps = [sendStep, askStep, branchStep, setStep, endStep, salesforceCreateStep] as const;
+export const coreSteps = [sendStep, askStep, branchStep, setStep, endStep] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;
 
@@ -23,4 +23,5 @@ export function createStepRegistry(steps: ReadonlyArray<StepDefinition>): StepRe
   return registry;
 }
 
-export const defaultStepRegistry: StepRegistry = createStepRegistry(builtinSteps);
+/** Core steps only: what the engine and validator use when no registry is handed in. */
+export const coreStepRegistry: StepRegistry = createStepRegistry(coreSteps);

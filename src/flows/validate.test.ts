@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateFlow } from "./validate.js";
+import { stepRegistry } from "../steps.js";
+import { validateFlow as validateWith } from "./validate.js";
+
+// The lead template uses connector steps: validate against the composed registry.
+const validateFlow = (input: unknown) => validateWith(input, { steps: stepRegistry });
 
 const template = () =>
   JSON.parse(readFileSync(new URL("../../templates/whatsapp-lead.json", import.meta.url), "utf8")) as {
@@ -140,7 +144,7 @@ describe("validateFlow", () => {
     );
     expect(byPath["$.steps[1].choices"]).toMatch(/expect "choice" needs choices/);
     expect(byPath["$.steps[2].type"]).toBe(
-      'unknown step type "teleport"; known types: ask, branch, end, salesforce.create, send, set',
+      'unknown step type "teleport"; known types: ask, branch, end, salesforce.create, salesforce.find, salesforce.get, salesforce.update, salesforce.upsert, send, set',
     );
     expect(byPath["$.steps[3].timeout"]).toMatch(/ISO-8601 duration/);
     expect(byPath["$.steps[4].text"]).toBe('"text" is required (string)');

@@ -2,7 +2,7 @@ import { TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
-import { defaultStepRegistry, type StepRegistry } from "./step-registry.js";
+import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 import { checkTemplate } from "./template.js";
 
 export type { ValidationIssue } from "./issues.js";
@@ -30,7 +30,7 @@ interface ParsedStep {
  */
 export function validateFlow(input: unknown, options: { steps?: StepRegistry } = {}): FlowValidationResult {
   try {
-    return check(input, options.steps ?? defaultStepRegistry);
+    return check(input, options.steps ?? coreStepRegistry);
   } catch (error) {
     // Pathological input (e.g. nesting deep enough to exhaust the stack) must not crash a request.
     const reason = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import { validateFlowDesign } from "../flows/design-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
+import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -24,11 +25,11 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   /** Structure, then every step's design-time check against its connection. */
   const check = (input: unknown): Promise<FlowValidationResult> =>
     design
-      ? validateFlowDesign(input, design, { timeoutMs: options.designTimeoutMs })
-      : Promise.resolve(validateFlow(input));
+      ? validateFlowDesign(input, design, { steps: stepRegistry, timeoutMs: options.designTimeoutMs })
+      : Promise.resolve(validateFlow(input, { steps: stepRegistry }));
 
   const validOrThrow = (input: unknown): Flow => {
-    const result = validateFlow(input);
+    const result = validateFlow(input, { steps: stepRegistry });
     if (!result.valid || !result.flow) {
       throw new AppError(
         "FLOW_INVALID",
@@ -47,7 +48,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
 
   return {
     /** Structural validation only (synchronous, no I/O). */
-    validate: validateFlow,
+    validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     check,
     /** Stores a new flow (version 1). */
     async create(input: unknown): Promise<{ id: string; version: number; name: string }> {

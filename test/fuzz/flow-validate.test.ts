@@ -2,8 +2,12 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
-import { type FlowValidationResult, validateFlow } from "../../src/flows/validate.js";
+import { type FlowValidationResult, validateFlow as validateWith } from "../../src/flows/validate.js";
+import { stepRegistry } from "../../src/steps.js";
 import { fuzzRuns, jsonishText, mutatedJson } from "../helpers/fuzz.js";
+
+/** The template uses connector steps: validate against the composed registry, as the server does. */
+const validateFlow = (input: unknown): FlowValidationResult => validateWith(input, { steps: stepRegistry });
 
 /**
  * validateFlow answers `POST /api/v1/flows/validate` and guards every import: whatever a flow

@@ -48,7 +48,12 @@ describe("coalescing creates into sObject Collections", () => {
     const byId = new Map(sf.records("Lead").map((r) => [r.Id, r]));
     expect(byId.size).toBe(451);
     results.forEach((result, i) => {
-      expect(result).toEqual({ id: expect.any(String), object: "Lead", success: true });
+      expect(result).toEqual({
+        id: expect.any(String),
+        object: "Lead",
+        success: true,
+        url: expect.any(String),
+      });
       expect(byId.get(result.id)?.LastName).toBe(`Person ${i + 1}`);
     });
     const calls = (sf.apiCalls.create ?? 0) - 1 + (sf.apiCalls["collection-create"] ?? 0);

@@ -2,11 +2,13 @@ import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceConfig } from "./config.js";
 import { dataError, parseJson } from "./errors.js";
+import { createRecordCalls, duplicateHeader } from "./record-calls.js";
 import type { SalesforceSession } from "./session.js";
 
 /**
  * REST calls Tern makes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):
- * create, query, describe and identity. URLs are built from the token's instance_url on every attempt.
+ * create, query, describe and identity here; update, upsert and get in record-calls.ts. URLs are
+ * built from the token's instance_url on every attempt.
  */
 export interface LimitInfo {
   used: number;
@@ -57,8 +59,27 @@ export interface SaveResult {
   errors: Array<{ statusCode: string; message: string; fields?: string[] }>;
 }
 
+/** Per-request DML options. `allowSave` bypasses alert-type duplicate rules (reference §2.1). */
+export interface WriteOptions {
+  allowSave?: boolean;
+}
+
 export interface SalesforceClient {
-  create(object: string, fields: Record<string, unknown>): Promise<{ id: string }>;
+  create(object: string, fields: Record<string, unknown>, options?: WriteOptions): Promise<{ id: string }>;
+  /** `PATCH /sobjects/{object}/{id}` → 204 (reference §2.3). */
+  update(object: string, id: string, fields: Record<string, unknown>, options?: WriteOptions): Promise<void>;
+  /** `PATCH /sobjects/{object}/{field}/{value}` → 201 created / 200 updated (reference §2.3). */
+  upsert(
+    object: string,
+    externalIdField: string,
+    value: string,
+    fields: Record<string, unknown>,
+    options?: WriteOptions,
+  ): Promise<{ id: string; created: boolean }>;
+  /** `GET /sobjects/{object}/{id}?fields=…` (reference §2.3). */
+  get(object: string, id: string, fields?: ReadonlyArray<string>): Promise<Record<string, unknown>>;
+  /** The instance the connection's token points at (no API call once a token is cached). */
+  instanceUrl(): Promise<string>;
   /** `POST /composite/sobjects`, `allOrNone: false`, ≤ 200 records: one SaveResult per record, in order. */
   createMany(
     records: ReadonlyArray<{ object: string; fields: Record<string, unknown> }>,
@@ -146,13 +167,23 @@ export function createSalesforceClient(
     return body;
   }
 
+  const records = createRecordCalls(session, config, timeoutMs, (info) => {
+    limits = info;
+    options.onLimitInfo?.(info);
+  });
+
   return {
-    async create(object, fields) {
+    ...records,
+    async create(object, fields, writeOptions) {
       assertApiName(object, "object");
       for (const name of Object.keys(fields)) assertApiName(name, "field");
       const body = (await call(
         (t) => `${base(t)}/sobjects/${object}/`,
-        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fields) },
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json", ...duplicateHeader(writeOptions) },
+          body: JSON.stringify(fields),
+        },
         object,
       )) as { id?: unknown };
       if (typeof body.id !== "string") throw dataError(502, "application/json", "[]", object);

@@ -62,7 +62,12 @@ describe("salesforce connector", () => {
   it("creates a record and persists the token it refreshed", async () => {
     const { rt, deps } = runtime();
     const out = await rt.actions.create?.run(lead(), config(), ctx());
-    expect(out).toEqual({ id: expect.stringMatching(/^00Q/), object: "Lead", success: true });
+    expect(out).toEqual({
+      id: expect.stringMatching(/^00Q/),
+      object: "Lead",
+      success: true,
+      url: `${sf.instanceUrl}/${(out as { id: string }).id}`,
+    });
     expect(sf.records("Lead")).toHaveLength(1);
     const stored = await deps.tokens.get("c1");
     expect(stored?.accessToken).toMatch(/!/);
@@ -380,7 +385,13 @@ describe("create reconciliation", () => {
     // A fresh process (new runtime, empty cache) reconciles instead of creating again.
     const { rt } = runtime();
     const found = await rt.actions.create?.reconcile?.(input, config(), ctx({ intentAt }));
-    expect(found).toEqual({ id: committed.Id, object: "Lead", success: true, reconciled: true });
+    expect(found).toEqual({
+      id: committed.Id,
+      object: "Lead",
+      success: true,
+      reconciled: true,
+      url: `${sf.instanceUrl}/${committed.Id}`,
+    });
     sf.releaseCreates({ drop: true });
   });
 

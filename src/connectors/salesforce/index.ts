@@ -1,5 +1,10 @@
 import { AppError } from "../../core/app-error.js";
 import { type ConnectorDeps, defineConnector } from "../connector.js";
+import { withRecordOutputs } from "./actions/create.action.js";
+import { findAction } from "./actions/find.action.js";
+import { getAction } from "./actions/get.action.js";
+import { updateAction } from "./actions/update.action.js";
+import { upsertAction } from "./actions/upsert.action.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
 import { createCoalescer } from "./coalescer.js";
 import { SalesforceConfig } from "./config.js";
@@ -9,6 +14,7 @@ import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
 import { describeFact } from "./mapping-check.js";
 import { createSession } from "./session.js";
+import { salesforceSteps } from "./steps/index.js";
 
 /**
  * Salesforce connector: refresh-token OAuth with a single-flight token cache per connection,
@@ -62,7 +68,13 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       }
       return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
     },
-    actions: { create: createAction(clientFor, describes, deps, batches) },
+    actions: {
+      create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),
+      update: updateAction(clientFor, describes, deps.log),
+      upsert: upsertAction(clientFor, describes, deps.log),
+      find: findAction(clientFor, describes),
+      get: getAction(clientFor),
+    },
     /** Design-time checks read the same describe cache the actions use (mapping-check.ts). */
     facts: {
       describe: (input: Record<string, unknown>, config: SalesforceConfig) =>
@@ -76,5 +88,6 @@ export const salesforceConnector = defineConnector({
   title: "Salesforce",
   config: SalesforceConfig,
   secretFields: ["clientSecret", "refreshToken"],
+  steps: salesforceSteps,
   create: createRuntime,
 });

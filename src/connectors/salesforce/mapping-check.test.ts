@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateFlowDesign } from "../../flows/design-check.js";
 import type { DesignEnv } from "../../flows/step.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { stepRegistry } from "../../steps.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { checkSalesforceMapping, type MappingSpec } from "./mapping-check.js";
 import { testDeps } from "./test-helpers.js";
@@ -173,7 +174,7 @@ describe("flow validation with design-time checks", () => {
   });
 
   it("reports each problem with the step id, the path and the field", async () => {
-    const result = await validateFlowDesign(flow({ LastName: "x" }), env);
+    const result = await validateFlowDesign(flow({ LastName: "x" }), env, { steps: stepRegistry });
     expect(result.valid).toBe(false);
     expect(result.errors).toEqual([
       {
@@ -186,7 +187,9 @@ describe("flow validation with design-time checks", () => {
   });
 
   it("does not block a flow whose connection cannot answer: it warns that the step was not checked", async () => {
-    const result = await validateFlowDesign(flow({ LastName: "x" }, "elsewhere"), env);
+    const result = await validateFlowDesign(flow({ LastName: "x" }, "elsewhere"), env, {
+      steps: stepRegistry,
+    });
     expect(result.valid).toBe(true);
     expect(result.warnings).toEqual([
       {
@@ -201,7 +204,10 @@ describe("flow validation with design-time checks", () => {
 
   it("gives up on a connection that does not answer in time, with a warning", async () => {
     const silent: DesignEnv = { fact: () => new Promise(() => {}) };
-    const result = await validateFlowDesign(flow({ LastName: "x" }), silent, { timeoutMs: 20 });
+    const result = await validateFlowDesign(flow({ LastName: "x" }), silent, {
+      steps: stepRegistry,
+      timeoutMs: 20,
+    });
     expect(result.valid).toBe(true);
     expect(result.warnings[0]?.message).toContain("no answer within 20 ms");
   });

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+// Test fixtures run real templates, which use connector steps: the composed registry.
+import { stepRegistry } from "../../steps.js";
 import { createEngine } from "../engine.js";
 import type { RunState } from "../runtime.js";
 import type { Flow } from "../schema.js";
@@ -16,7 +18,7 @@ export function loadTemplate(): Flow {
 }
 
 export function parse(raw: unknown): Flow {
-  const result = validateFlow(raw);
+  const result = validateFlow(raw, { steps: stepRegistry });
   if (!result.flow) throw new Error(JSON.stringify(result.errors));
   return result.flow;
 }
@@ -31,7 +33,7 @@ export function flowOf(steps: unknown[], extra: Record<string, unknown> = {}): F
   });
 }
 
-export const engine = createEngine();
+export const engine = createEngine({ steps: stepRegistry });
 
 export async function startRun(flow: Flow, host: FakeHost, runId = "run_1"): Promise<RunState> {
   return engine.advance(

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleCollection } from "./collection-routes.js";
 import { describeGlobalEntry, describeObject } from "./describe.js";
+import { checkDuplicates, headerAllowsSave } from "./duplicate-rules.js";
 import { bearerToken, readBody, sendJson, sendRaw } from "./http.js";
 import { canonicalId } from "./ids.js";
 import { findObject } from "./metadata.js";
+import { updateRecord, upsertRecord } from "./record-writes.js";
 import { ApiFailure, commitRecord, recordJson, validateCreate } from "./records.js";
 import { runSoql } from "./soql-eval.js";
 import { SoqlError } from "./soql-parser.js";
@@ -68,7 +70,9 @@ async function createRecord(
   } catch (e) {
     throw err(400, "JSON_PARSER_ERROR", `Unexpected character in request body: ${(e as Error).message}`);
   }
-  const record = commitRecord(state, object, validateCreate(object, body));
+  const values = validateCreate(object, body);
+  checkDuplicates(state, object, values, { isAllowSave: headerAllowsSave(req), version: route.version });
+  const record = commitRecord(state, object, values);
   const location = `/services/data/v${route.version}/sobjects/${object.name}/${record.id}`;
   const send = () =>
     sendJson(res, 201, { id: record.id, success: true, errors: [] }, { ...headers, Location: location });
@@ -124,7 +128,15 @@ function query(
   }
 }
 
-type Target = "create" | "get" | "query" | "describe" | "collection-create" | "collection-upsert";
+type Target =
+  | "create"
+  | "get"
+  | "query"
+  | "describe"
+  | "update"
+  | "upsert"
+  | "collection-create"
+  | "collection-upsert";
 
 function classify(method: string, rest: string[]): Target | "global" | "limits" | "resources" | null {
   const [resource, object, third] = rest;
@@ -140,6 +152,8 @@ function classify(method: string, rest: string[]): Target | "global" | "limits" 
   if (object === undefined) return method === "GET" ? "global" : null;
   if (third === undefined) return method === "POST" ? "create" : null;
   if (rest.length === 3 && method === "GET") return third === "describe" ? "describe" : "get";
+  if (rest.length === 3 && method === "PATCH" && third !== "describe") return "update";
+  if (rest.length === 4 && method === "PATCH") return "upsert";
   return null;
 }
 
@@ -189,6 +203,10 @@ async function dispatch(
       );
     case "get":
       return getRecord(state, res, route, headers);
+    case "update":
+      return updateRecord(state, req, res, route.rest, route.version, headers);
+    case "upsert":
+      return upsertRecord(state, req, res, route.rest, route.version, headers);
     case "query":
       return query(state, res, route, headers);
     case "describe": {

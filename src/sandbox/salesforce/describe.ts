@@ -30,7 +30,7 @@ function describeField(def: FieldDef) {
     filterable: def.filterable,
     sortable: def.filterable,
     groupable: def.filterable && def.type !== "datetime",
-    custom: def.custom ?? false,
+    custom: def.custom ?? def.name.endsWith("__c"),
     externalId: def.externalId ?? false,
     idLookup: def.type === "id" || def.name === "Email" || def.externalId === true,
     unique: def.unique ?? false,

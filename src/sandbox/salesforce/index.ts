@@ -4,7 +4,7 @@ import { type Clock, systemClock } from "../../core/clock.js";
 import { handleAuthorize } from "./authorize.js";
 import { handleData } from "./data-routes.js";
 import { sendText } from "./http.js";
-import { findObject } from "./metadata.js";
+import { findField, findObject } from "./metadata.js";
 import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
 import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
@@ -89,6 +89,12 @@ export interface SalesforceEmulator {
   /** Answers withheld creates, or with `drop` cuts their connections so the answer is lost. */
   releaseCreates(options?: { drop?: boolean }): void;
   failNext(status: number, body: unknown, options?: FailNextOptions): void;
+  /**
+   * A duplicate rule: creates/updates/upserts of `object` whose `matchFields` all equal an existing
+   * record's answer DUPLICATES_DETECTED. `allowSave: true` = alert rule (bypassed by
+   * `Sforce-Duplicate-Rule-Header: allowSave=true`), false = blocking rule.
+   */
+  addDuplicateRule(rule: { object: string; matchFields: string[]; allowSave: boolean; name?: string }): void;
   /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
   moveInstance(): Promise<string>;
   close(): Promise<void>;
@@ -262,6 +268,21 @@ export async function startSalesforceEmulator(
         contentType: failOptions.contentType,
         on: failOptions.on ?? "any",
         remaining: failOptions.times ?? 1,
+      });
+    },
+    addDuplicateRule(rule) {
+      const object = findObject(rule.object, state.objects);
+      if (!object) throw new Error(`The emulator has no object ${rule.object}`);
+      const matchFields = rule.matchFields.map((name) => {
+        const def = findField(object, name);
+        if (!def) throw new Error(`${object.name} has no field ${name}`);
+        return def.name;
+      });
+      state.duplicateRules.push({
+        object: object.name,
+        matchFields,
+        allowSave: rule.allowSave,
+        name: rule.name ?? `Tern_${object.name}_Duplicate_Rule`,
       });
     },
     async moveInstance() {

@@ -201,6 +201,8 @@ const lead: ObjectDef = {
       restrictedPicklist: true,
     }),
     field({ name: "NumberOfEmployees", label: "Employees", type: "int", length: 0 }),
+    // A custom External ID field an admin might add, so upserts can be exercised (reference §2.3).
+    field({ name: "WhatsApp_Id__c", label: "WhatsApp Id", type: "string", length: 40, externalId: true }),
     field({ name: "AnnualRevenue", label: "Annual Revenue", type: "currency", length: 0 }),
     field({
       name: "HasOptedOutOfEmail",
@@ -311,6 +313,7 @@ const contact: ObjectDef = {
     field({ name: "MobilePhone", label: "Mobile Phone", type: "phone" }),
     field({ name: "LeadSource", label: "Lead Source", type: "picklist", picklistValues: LEAD_SOURCE }),
     field({ name: "Description", label: "Contact Description", type: "textarea", length: 32000 }),
+    field({ name: "WhatsApp_Id__c", label: "WhatsApp Id", type: "string", length: 40, externalId: true }),
   ],
 };
 

@@ -10,6 +10,8 @@ export interface ApiError {
   errorCode: string;
   message: string;
   fields?: string[];
+  /** DUPLICATES_DETECTED carries the matching records (duplicate-rules.ts). */
+  duplicateResult?: unknown;
 }
 
 export class ApiFailure extends Error {
@@ -21,12 +23,12 @@ export class ApiFailure extends Error {
   }
 }
 
-const fail = (errorCode: string, message: string, fields?: string[]) =>
+export const fail = (errorCode: string, message: string, fields?: string[]) =>
   new ApiFailure(400, [fields ? { message, errorCode, fields } : { message, errorCode }]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function coerce(def: FieldDef, value: unknown): unknown {
+export function coerce(def: FieldDef, value: unknown): unknown {
   if (value === null) return null;
   if (typeof value === "object") {
     throw fail(
@@ -61,7 +63,7 @@ function coerce(def: FieldDef, value: unknown): unknown {
   }
 }
 
-function checkValue(def: FieldDef, value: unknown): void {
+export function checkValue(def: FieldDef, value: unknown): void {
   if (typeof value !== "string") return;
   if (def.type === "email" && !EMAIL.test(value)) {
     throw fail("INVALID_EMAIL_ADDRESS", `${def.label}: invalid email address: ${value}`, [def.name]);

@@ -45,7 +45,25 @@ export interface StoredRecord {
 }
 
 /** `create` also matches sObject Collections requests (they create records too). */
-export type FaultTarget = "any" | "token" | "create" | "get" | "query" | "describe" | "identity";
+export type FaultTarget =
+  | "any"
+  | "token"
+  | "create"
+  | "get"
+  | "query"
+  | "describe"
+  | "identity"
+  | "update"
+  | "upsert";
+
+/** A duplicate rule configured by a test (`addDuplicateRule`); see duplicate-rules.ts. */
+export interface DuplicateRule {
+  object: string;
+  matchFields: ReadonlyArray<string>;
+  /** true = an alert rule, bypassed by `Sforce-Duplicate-Rule-Header: allowSave=true`; false = block. */
+  allowSave: boolean;
+  name: string;
+}
 
 export interface Fault {
   status: number;
@@ -91,6 +109,7 @@ export interface EmulatorState {
   apiUsage: number;
   isApiDisabled: boolean;
   faults: Fault[];
+  duplicateRules: DuplicateRule[];
   /** Origin data calls must use; tokens from another instance are rejected. */
   instanceOrigin: string;
   /** Creates committed while held since `holdCreates()`, and the ones still waiting for an answer. */
@@ -130,6 +149,7 @@ export function createState(options: {
     apiUsage: 0,
     isApiDisabled: false,
     faults: [],
+    duplicateRules: [],
     instanceOrigin: "",
     hold: { isActive: false, committed: [], held: [], waiters: [] },
     newId,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { flowJsonSchema } from "../../flows/json-schema.js";
+import { stepRegistry } from "../../steps.js";
 import type { AppDeps } from "../app.js";
 
 const IdParams = z.object({ id: z.string() });
@@ -18,7 +19,7 @@ export const flowRoutes =
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["flows"];
-    app.get("/flows/schema", { schema: { tags } }, async () => flowJsonSchema());
+    app.get("/flows/schema", { schema: { tags } }, async () => flowJsonSchema(stepRegistry));
     app.post("/flows/validate", { schema: { tags, body: FlowFile } }, async (req) => {
       // Also checks each step against its connection (Salesforce mappings against the org's describe).
       const { valid, errors, warnings } = await deps.flows.check(req.body);

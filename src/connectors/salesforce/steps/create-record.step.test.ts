@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createEngine } from "../../../flows/engine.js";
 import { createFakeHost } from "../../../flows/testing/fake-host.js";
-import { validateFlow } from "../../../flows/validate.js";
+import { validateFlow as validateWith } from "../../../flows/validate.js";
+import { stepRegistry } from "../../../steps.js";
 import { SalesforceCreateStep } from "./create-record.step.js";
+
+const validateFlow = (input: unknown) => validateWith(input, { steps: stepRegistry });
 
 function flowWith(step: Record<string, unknown>) {
   return {
@@ -38,7 +41,7 @@ describe("salesforce.create step", () => {
     if (!flow) throw new Error("invalid flow");
     const host = createFakeHost();
     host.onCall = () => ({ id: "500Hs00001abcDEF", success: true });
-    const engine = createEngine();
+    const engine = createEngine({ steps: stepRegistry });
     const state = await engine.advance(
       flow,
       engine.newRun("r", flow, 1),

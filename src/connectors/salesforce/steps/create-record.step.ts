@@ -2,11 +2,13 @@ import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
 import { checkSalesforceMapping } from "../mapping-check.js";
+import { optionalKeys, ReadBack, StepOnDuplicate } from "./step-fields.js";
 
 /**
  * Creates one Salesforce record (Lead, Case, any sObject) on a named connection. The output is
- * what the connector returns (it contains `id`), so later steps can say
- * `{{ steps.<this step id>.id }}`.
+ * what the connector returns: `id`, `url`, the `readBack` fields (a Case's `CaseNumber`), and
+ * `duplicate: true` when `onDuplicate: "useExisting"` picked a matching record — so later steps
+ * can say `{{ steps.<this step id>.id }}`.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_create.htm
  */
 
@@ -36,6 +38,8 @@ export const SalesforceCreateStep = z
       )
       .refine((fields) => Object.keys(fields).length > 0, { error: "set at least one field, e.g. LastName" })
       .describe("Field API name → Liquid template or literal"),
+    readBack: ReadBack.optional(),
+    onDuplicate: StepOnDuplicate,
     next: StepId.optional(),
   })
   .describe("Creates a Salesforce record");
@@ -50,7 +54,7 @@ export const salesforceCreateStep = defineStep({
   async start(ctx) {
     const { connection, object } = ctx.config;
     const fields = ctx.renderValue(ctx.config.fields) as Record<string, unknown>;
-    const input = { object, fields };
+    const input = { object, fields, ...optionalKeys(ctx.config, ["readBack", "onDuplicate"]) };
     const output = await ctx.effects.call(connection, "create", input);
     return { kind: "next", next: ctx.config.next ?? null, input: { connection, ...input }, output };
   },

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { StepId, stepBase, Template } from "../../../flows/fields.js";
+import { defineStep } from "../../../flows/step.js";
+import { Connection, FieldList, ObjectName, optionalKeys } from "./step-fields.js";
+
+/**
+ * Reads one record by id (`GET /sobjects/{object}/{id}?fields=…`). Output: its fields plus `id`,
+ * `object` and `url`. https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_get_field_values.htm
+ */
+export const SalesforceGetStep = z
+  .strictObject({
+    ...stepBase,
+    type: z.literal("salesforce.get"),
+    connection: Connection,
+    object: ObjectName,
+    // Not `id`: that is the step's own id.
+    recordId: Template.describe("Record id, e.g. {{ steps.create_case.id }}"),
+    fields: FieldList.optional().describe("Fields to read (default: all)"),
+    next: StepId.optional(),
+  })
+  .describe("Reads a Salesforce record by id");
+export type SalesforceGetStep = z.infer<typeof SalesforceGetStep>;
+
+export const salesforceGetStep = defineStep({
+  type: "salesforce.get",
+  title: "Get Salesforce record",
+  version: 1,
+  config: SalesforceGetStep,
+  async start(ctx) {
+    const { connection, object } = ctx.config;
+    const input = { object, id: ctx.render(ctx.config.recordId), ...optionalKeys(ctx.config, ["fields"]) };
+    const output = await ctx.effects.call(connection, "get", input);
+    return { kind: "next", next: ctx.config.next ?? null, input: { connection, ...input }, output };
+  },
+});
