@@ -1,14 +1,16 @@
 import { AppError } from "../../core/app-error.js";
 import { type ConnectorDeps, defineConnector } from "../connector.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
-import { SalesforceConfig } from "./config.js";
+import { SalesforceConfig, SECRET_FIELDS } from "./config.js";
+import { connectionReport } from "./connection-report.js";
 import { createAction } from "./create-action.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
+import { salesforceOAuth } from "./oauth.js";
 import { createSession } from "./session.js";
 
 /**
- * Salesforce connector: refresh-token OAuth with a single-flight token cache per connection,
+ * Salesforce connector: OAuth (web server + PKCE, refresh, password, client credentials, JWT) with a single-flight token cache per connection,
  * the REST client, actionable errors and the `create` action (with crash reconciliation).
  * See README.md for setting up the Connected App / External Client App.
  */
@@ -54,7 +56,15 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
           { details: { apiVersion: config.apiVersion, latestApiVersion: versions.at(-1) } },
         );
       }
-      return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
+      const report = await connectionReport(session, config);
+      return {
+        ...identity,
+        instanceUrl: token.instanceUrl,
+        apiVersion: config.apiVersion,
+        grant: config.grant,
+        ...(versions ? { latestApiVersion: versions.at(-1) } : {}),
+        ...report,
+      };
     },
     actions: { create: createAction(clientFor, describes, deps) },
   };
@@ -64,6 +74,7 @@ export const salesforceConnector = defineConnector({
   type: "salesforce",
   title: "Salesforce",
   config: SalesforceConfig,
-  secretFields: ["clientSecret", "refreshToken"],
+  secretFields: SECRET_FIELDS,
+  oauth: salesforceOAuth,
   create: createRuntime,
 });

@@ -3,11 +3,18 @@ import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../../core/clock.js";
 import { handleAuthorize } from "./authorize.js";
 import { handleData } from "./data-routes.js";
-import { sendText } from "./http.js";
+import { handleRevoke } from "./grants.js";
+import { readBody, sendText } from "./http.js";
 import { findObject } from "./metadata.js";
 import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
-import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
+import {
+  createState,
+  type EmulatorState,
+  type FaultTarget,
+  type HostKind,
+  type StoredRecord,
+} from "./state.js";
 import { issueRefreshToken } from "./tokens.js";
 
 /**
@@ -24,6 +31,10 @@ export interface SalesforceEmulatorOptions {
   apiLimit?: number;
   /** Whether the default connected app rotates refresh tokens. */
   rotatesRefreshTokens?: boolean;
+  /** Which host this acts as (default `mydomain`): client credentials work only on a My Domain. */
+  hostKind?: HostKind;
+  /** Summer '23+ orgs block the username-password flow (`invalid_grant` `authentication failure`). */
+  isPasswordFlowBlocked?: boolean;
 }
 
 export interface EmulatorCredentials {
@@ -31,6 +42,10 @@ export interface EmulatorCredentials {
   clientSecret: string;
   refreshToken: string;
   loginUrl: string;
+  /** The integration user, for the password and JWT bearer grants. */
+  username: string;
+  password: string;
+  securityToken: string;
 }
 
 /** A record as a GET would show it: every field, `CreatedDate` in Salesforce's wire format. */
@@ -54,11 +69,19 @@ export interface SalesforceEmulator {
   readonly grantTypes: ReadonlyArray<string>;
   readonly createRequests: number;
   readonly apiUsage: number;
+  /** `POST /services/oauth2/revoke` requests so far. */
+  readonly revokeRequests: number;
+  /** Whether a refresh or access token is still usable. */
+  isTokenActive(token: string): boolean;
   addConnectedApp(app?: {
     clientId?: string;
     clientSecret?: string;
     rotatesRefreshTokens?: boolean;
     callbackUrl?: string;
+    /** PEM certificate or public key for the JWT bearer flow. */
+    certificate?: string;
+    isUserPreAuthorized?: boolean;
+    hasRunAsUser?: boolean;
   }): {
     clientId: string;
     clientSecret: string;
@@ -106,6 +129,12 @@ async function route(
   if (path === "/services/oauth2/token" && req.method === "POST") return handleToken(state, req, res, origin);
   if (path === "/services/oauth2/authorize" && req.method === "GET") return handleAuthorize(state, res, url);
   if (path === "/services/oauth2/userinfo") return handleUserinfo(state, req, res, url);
+  if (path === "/services/oauth2/revoke" && req.method === "POST") {
+    return handleRevoke(state, res, new URLSearchParams(await readBody(req)).get("token"));
+  }
+  if (path === "/services/oauth2/revoke" && req.method === "GET") {
+    return handleRevoke(state, res, url.searchParams.get("token"));
+  }
   if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path) && req.method === "GET")
     return handleIdentity(state, req, res, url);
   if (path === "/services/data" || path.startsWith("/services/data/")) {
@@ -143,6 +172,8 @@ export async function startSalesforceEmulator(
     clock: options.clock ?? systemClock,
     tokenLatencyMs: options.tokenLatencyMs ?? 20,
     apiLimit: options.apiLimit ?? 15_000,
+    hostKind: options.hostKind ?? "mydomain",
+    isPasswordFlowBlocked: options.isPasswordFlowBlocked ?? false,
   });
   const first = await listen(state, host, options.port ?? 0);
   const servers = [first.server];
@@ -156,6 +187,9 @@ export async function startSalesforceEmulator(
       clientSecret,
       rotatesRefreshTokens: app.rotatesRefreshTokens ?? false,
       ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
+      ...(app.certificate ? { certificate: app.certificate } : {}),
+      isUserPreAuthorized: app.isUserPreAuthorized ?? true,
+      hasRunAsUser: app.hasRunAsUser ?? true,
     });
     return { clientId, clientSecret };
   };
@@ -164,6 +198,9 @@ export async function startSalesforceEmulator(
     ...app,
     refreshToken: issueRefreshToken(state, app.clientId),
     loginUrl: first.origin,
+    username: state.user.username,
+    password: state.user.password,
+    securityToken: state.user.securityToken,
   };
 
   return {
@@ -185,6 +222,15 @@ export async function startSalesforceEmulator(
     },
     get apiUsage() {
       return state.apiUsage;
+    },
+    get revokeRequests() {
+      return state.revokeRequests;
+    },
+    isTokenActive(token) {
+      const refresh = state.refreshTokens.get(token);
+      if (refresh) return !refresh.isRevoked && !refresh.isRotatedOut;
+      const access = state.accessTokens.get(token);
+      return access !== undefined && !access.isExpired;
     },
     addConnectedApp,
     issueRefreshToken: (clientId = app.clientId) => issueRefreshToken(state, clientId),
