@@ -88,12 +88,25 @@ export const SalesforceConfig = z
     if (c.grant !== "jwt_bearer" && !c.clientSecret)
       need(ctx, "clientSecret", "clientSecret (the app's consumer secret) is required");
     if ((c.grant === "password" || c.grant === "jwt_bearer") && !c.username)
-      need(ctx, "username", `username (the integration user's Salesforce username) is required for ${c.grant}`);
-    if (c.grant === "password" && !c.password) need(ctx, "password", "password is required for the password grant");
+      need(
+        ctx,
+        "username",
+        `username (the integration user's Salesforce username) is required for ${c.grant}`,
+      );
+    if (c.grant === "password" && !c.password)
+      need(ctx, "password", "password is required for the password grant");
     if (c.grant === "jwt_bearer" && !c.privateKey)
-      need(ctx, "privateKey", "privateKey (PEM) is required for jwt_bearer: the key of the certificate uploaded to the app");
+      need(
+        ctx,
+        "privateKey",
+        "privateKey (PEM) is required for jwt_bearer: the key of the certificate uploaded to the app",
+      );
     if (c.grant === "jwt_bearer" && c.privateKey && !isRsaPrivateKey(c.privateKey))
-      need(ctx, "privateKey", "privateKey must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
+      need(
+        ctx,
+        "privateKey",
+        "privateKey must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
+      );
     // Salesforce answers `request not supported on this domain` on the shared hosts (§0, §1.5).
     if (c.grant === "client_credentials" && isSharedLoginHost(c.loginUrl))
       need(
@@ -110,4 +123,10 @@ export function isConnected(config: SalesforceConfig): boolean {
 }
 
 /** Config keys holding secrets: encrypted at rest, never returned. */
-export const SECRET_FIELDS = ["clientSecret", "refreshToken", "password", "securityToken", "privateKey"] as const;
+export const SECRET_FIELDS = [
+  "clientSecret",
+  "refreshToken",
+  "password",
+  "securityToken",
+  "privateKey",
+] as const;

@@ -38,7 +38,8 @@ export async function connectionReport(
   const report: ConnectionReport = { dailyApiRequests: null, createable: null };
   const global = await getJson(session, config, "/sobjects/").catch(() => null);
   if (global?.ok) {
-    const sobjects = (global.body as { sobjects?: Array<{ name?: unknown; createable?: unknown }> })?.sobjects;
+    const sobjects = (global.body as { sobjects?: Array<{ name?: unknown; createable?: unknown }> })
+      ?.sobjects;
     const createable = (name: string) =>
       Array.isArray(sobjects) && sobjects.some((o) => o.name === name && o.createable === true);
     report.createable = { Lead: createable("Lead"), Case: createable("Case") };

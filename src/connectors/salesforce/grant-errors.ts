@@ -9,7 +9,7 @@ type Grant = "password" | "client_credentials" | "jwt_bearer" | "authorization_c
 const ADVICE: Record<Grant, Record<string, string>> = {
   password: {
     "authentication failure":
-      "Salesforce refused the username-password login (authentication failure). Check the username, the password and the security token (appended to the password; reset it under Settings → Reset My Security Token). Orgs created since Summer '23 block this flow: Setup → OAuth and OpenID Connect Settings → \"Allow OAuth Username-Password Flows\". The JWT bearer grant is the recommended replacement.",
+      'Salesforce refused the username-password login (authentication failure). Check the username, the password and the security token (appended to the password; reset it under Settings → Reset My Security Token). Orgs created since Summer \'23 block this flow: Setup → OAuth and OpenID Connect Settings → "Allow OAuth Username-Password Flows". The JWT bearer grant is the recommended replacement.',
   },
   client_credentials: {
     "request not supported on this domain":
@@ -28,7 +28,8 @@ const ADVICE: Record<Grant, Record<string, string>> = {
       "Salesforce could not verify the JWT: upload to the app the certificate that matches privateKey, and check that the server clock is right.",
   },
   authorization_code: {
-    "invalid code verifier": "Salesforce refused the PKCE verifier for this code. Start the connection again.",
+    "invalid code verifier":
+      "Salesforce refused the PKCE verifier for this code. Start the connection again.",
     "expired authorization code":
       "The authorization code expired or was already used. Start the connection again (codes last 15 minutes and work once).",
   },

@@ -76,7 +76,9 @@ export function createSession(
 
   /** Another login URL, app or refresh token means another org or user: forget the cached token. */
   function useConfig(config: SalesforceConfig): void {
-    const key = [config.loginUrl, config.clientId, config.grant, config.username, config.refreshToken].join("\n");
+    const key = [config.loginUrl, config.clientId, config.grant, config.username, config.refreshToken].join(
+      "\n",
+    );
     if (configKey !== null && configKey !== key) {
       current = null;
       loaded = Promise.resolve(null);
@@ -114,7 +116,10 @@ export function createSession(
     current = result.token;
     identityUrl = result.identityUrl;
     await persist(result.token);
-    deps.log.info({ connectionId, grant: config.grant, instanceUrl: result.token.instanceUrl }, "salesforce: logged in");
+    deps.log.info(
+      { connectionId, grant: config.grant, instanceUrl: result.token.instanceUrl },
+      "salesforce: logged in",
+    );
     return result.token;
   }
 

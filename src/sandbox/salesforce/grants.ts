@@ -18,7 +18,8 @@ export async function passwordGrant(
   const { user } = state;
   // The security token is appended to the password (§1.2); blocked orgs answer like a bad password.
   const isRight =
-    form.get("username") === user.username && form.get("password") === `${user.password}${user.securityToken}`;
+    form.get("username") === user.username &&
+    form.get("password") === `${user.password}${user.securityToken}`;
   if (state.isPasswordFlowBlocked || !isRight) return sendTokenError(res, ERR.authFailure);
   await delay(state.tokenLatencyMs);
   const body: Record<string, string> = tokenBody(state, app, loginOrigin, issueAccessToken(state, app, null));

@@ -26,7 +26,11 @@ export const ERR = {
   badAudience: { status: 400, error: "invalid_grant", description: "audience is invalid" },
   notApproved: { status: 400, error: "invalid_grant", description: "user hasn't approved this consumer" },
   // Revoke errors (§1.6).
-  unsupportedTokenType: { status: 400, error: "unsupported_token_type", description: "unsupported token type" },
+  unsupportedTokenType: {
+    status: 400,
+    error: "unsupported_token_type",
+    description: "unsupported token type",
+  },
   invalidToken: { status: 400, error: "invalid_token", description: "invalid token" },
 } as const satisfies Record<string, TokenError>;
 
