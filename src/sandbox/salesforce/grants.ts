@@ -95,7 +95,10 @@ export async function jwtBearerGrant(
  */
 export function handleRevoke(state: EmulatorState, res: ServerResponse, token: string | null): void {
   state.revokeRequests += 1;
-  if (!token) return sendTokenError(res, ERR.unsupportedTokenType);
+  if (!token) {
+    sendTokenError(res, ERR.unsupportedTokenType);
+    return;
+  }
   const refresh = state.refreshTokens.get(token);
   const access = state.accessTokens.get(token);
   if (refresh && !refresh.isRevoked) {
@@ -106,7 +109,8 @@ export function handleRevoke(state: EmulatorState, res: ServerResponse, token: s
   } else if (access && !access.isExpired) {
     access.isExpired = true;
   } else {
-    return sendTokenError(res, ERR.invalidToken);
+    sendTokenError(res, ERR.invalidToken);
+    return;
   }
   res.writeHead(200, { "Content-Length": "0" });
   res.end();
