@@ -90,3 +90,24 @@ describe("OAuth connect state", () => {
     await expect(service.callback("hubspot", back)).rejects.toMatchObject({ code: "OAUTH_STATE_INVALID" });
   });
 });
+
+describe("stored tokens across config edits", () => {
+  it("keeps a rotated refresh token when only apiVersion changes, forgets it when credentials change", async () => {
+    const { record } = await setup();
+    const integrations = createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
+    const admin = createIntegrationAdmin({
+      store,
+      integrations,
+      clock,
+      kind: "connection",
+      definition: getConnectorDefinition,
+      idPrefix: "conn",
+    });
+    const token = { accessToken: "00Dx!a", instanceUrl: sf.url, issuedAt: now, refreshToken: "rotated" };
+    await store.tokens.set(record.id, token);
+    await admin.update(record.id, { config: { apiVersion: "61.0" } });
+    expect(await store.tokens.get(record.id)).toEqual(token);
+    await admin.update(record.id, { config: { clientSecret: "another" } });
+    expect(await store.tokens.get(record.id)).toBeNull();
+  });
+});

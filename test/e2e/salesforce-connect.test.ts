@@ -163,4 +163,34 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     expect(await deleted.json()).toEqual({ id: conn.id, deleted: true, revocation: { revoked: true } });
     expect((await api("GET", `/connections/${conn.id}`)).status).toBe(404);
   });
+
+  it("saves each grant with its secrets write-only, and refuses client credentials on a shared login host", async () => {
+    const password = await api("POST", "/connections", {
+      type: "salesforce",
+      name: "sf-password",
+      config: {
+        loginUrl: sf.url,
+        grant: "password",
+        ...app,
+        username: "u@x",
+        password: "pw",
+        securityToken: "tok",
+      },
+    });
+    expect(password.status).toBe(201);
+    const body = (await password.json()) as Connection;
+    expect(body).toMatchObject({ grant: "password", isConnected: true });
+    expect(body.secrets).toEqual({ clientSecret: "set", password: "set", securityToken: "set" });
+    expect(JSON.stringify(body)).not.toMatch(/"pw"|"tok"/);
+    const start = await api("GET", `/connections/${body.id}/oauth/start`);
+    expect(start.status).toBe(409);
+
+    const cc = await api("POST", "/connections", {
+      type: "salesforce",
+      name: "sf-cc",
+      config: { loginUrl: "https://login.salesforce.com", grant: "client_credentials", ...app },
+    });
+    expect(cc.status).toBe(422);
+    expect(JSON.stringify(await cc.json())).toMatch(/only on the org's My Domain/);
+  });
 });
