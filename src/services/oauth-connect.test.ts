@@ -111,3 +111,27 @@ describe("stored tokens across config edits", () => {
     expect(await store.tokens.get(record.id)).toBeNull();
   });
 });
+
+describe("revocation", () => {
+  it("does not revoke a refresh token another connection also uses, and says so", async () => {
+    const { service } = await setup();
+    const integrations = createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
+    const admin = createIntegrationAdmin({
+      store,
+      integrations,
+      clock,
+      kind: "connection",
+      definition: getConnectorDefinition,
+      idPrefix: "conn",
+    });
+    const config = { ...sf.credentials };
+    const a = await admin.create({ type: "salesforce", name: "a", config });
+    await admin.create({ type: "salesforce", name: "b", config });
+    expect(await service.revoke(a)).toEqual({
+      revoked: false,
+      reason: 'not revoked: the connection "b" uses the same refresh token',
+    });
+    expect(sf.revokeRequests).toBe(0);
+    expect(sf.isTokenActive(sf.credentials.refreshToken)).toBe(true);
+  });
+});

@@ -149,6 +149,20 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     const def = getConnectorDefinition(record.type);
     const parsed = def?.config.safeParse(record.config);
     if (!def?.oauth || !parsed?.success) return { revoked: false, reason: "nothing to revoke" };
+    // Revoking a refresh token ends every session made from it: another connection pasted with
+    // the same one would stop working too.
+    const shared = (await store.connections.list()).find(
+      (other) =>
+        other.id !== record.id &&
+        other.type === record.type &&
+        record.config.refreshToken !== undefined &&
+        other.config.refreshToken === record.config.refreshToken,
+    );
+    if (shared) {
+      const reason = `not revoked: the connection "${shared.name}" uses the same refresh token`;
+      deps.log.info({ connectionId: record.id, revoked: false, reason }, "oauth: token revocation");
+      return { revoked: false, reason };
+    }
     const stored = await store.tokens.get(record.id).catch(() => null);
     const outcome = await (def.oauth as Oauth).revoke(parsed.data, stored, deps);
     deps.log.info({ connectionId: record.id, ...outcome }, "oauth: token revocation");

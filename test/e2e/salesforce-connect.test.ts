@@ -160,7 +160,8 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     await fetch(await consent(conn.id));
     expect((await get(conn.id)).isConnected).toBe(true);
     const deleted = await api("DELETE", `/connections/${conn.id}`);
-    expect(await deleted.json()).toEqual({ id: conn.id, deleted: true, revocation: { revoked: true } });
+    expect(deleted.status).toBe(204);
+    expect(deleted.headers.get("tern-revocation")).toBe("revoked");
     expect((await api("GET", `/connections/${conn.id}`)).status).toBe(404);
   });
 

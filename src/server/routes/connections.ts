@@ -43,12 +43,17 @@ export const connectionRoutes =
       { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
       async (req) => toPublic(await admin.update(req.params.id, req.body)),
     );
-    // Revokes the refresh token first (best-effort) and says whether that worked.
-    app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req) => {
+    // Revokes the refresh token first (best-effort); 204 as before, and the `Tern-Revocation`
+    // header (and the log) says whether Salesforce confirmed: `revoked` or `not-revoked; <why>`.
+    app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
       const record = await admin.get(req.params.id);
       const revocation = await oauth.revoke(record);
       await admin.remove(req.params.id);
-      return { id: record.id, deleted: true, revocation };
+      const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
+      return reply
+        .status(204)
+        .header("tern-revocation", header.replace(/[^\x20-\x7e]/g, "?"))
+        .send();
     });
     /**
      * The OAuth web server flow's first leg: 302 to the provider's authorize page, or
