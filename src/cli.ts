@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerFlowCommands } from "./cli/flows.js";
 import { registerKeyCommands } from "./cli/keys.js";
+import { registerSalesforceCommands } from "./cli/salesforce.js";
 import { registerServeCommands } from "./cli/serve.js";
 
 /** `tern` command line. Admin commands talk to a running server through the admin API only. */
@@ -13,6 +14,7 @@ const program = new Command()
 registerServeCommands(program);
 registerFlowCommands(program);
 registerKeyCommands(program);
+registerSalesforceCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -110,7 +110,7 @@ async function createRuntime(options: StartOptions) {
     log: logger,
     scheduling: store.dialect === "postgres" ? "jobs" : "lanes",
   });
-  return { config, clock, logger, dataDir, store, metrics, integrations, flows, worker };
+  return { config, clock, logger, dataDir, store, metrics, integrations, flows, worker, fetch: fetchImpl };
 }
 type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 
@@ -138,7 +138,7 @@ async function runWorker(
 
 export async function startTern(options: StartOptions): Promise<Tern> {
   const rt = await createRuntime(options);
-  const { config, clock, logger, dataDir, store, metrics, integrations, flows, worker } = rt;
+  const { config, clock, logger, dataDir, store, metrics, integrations, flows, worker, fetch } = rt;
 
   // Loaded only when it runs: the emulators are ~50 modules a production process never uses.
   const sandbox =
@@ -169,6 +169,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     // Null once it stepped aside (a real integration was created while it ran).
     sandbox: () => (sandbox?.isOn() ? sandbox : null),
     metrics,
+    fetch,
     exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
     requestTimeoutMs: config.TERN_REQUEST_TIMEOUT_MS,
   });

@@ -16,19 +16,33 @@ export function createApiClient(env: NodeJS.ProcessEnv = process.env): ApiClient
 }
 
 export interface ApiClient {
-  request(method: string, apiPath: string, body?: unknown): Promise<unknown>;
+  /** Tern's origin, e.g. http://localhost:3000. */
+  readonly baseUrl: string;
+  request(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<unknown>;
 }
 
 /** Admin API client for a server at `baseUrl`; errors carry the API's code and message. */
 export function createAdminClient(baseUrl: string, token: string): ApiClient {
   const base = baseUrl.replace(/\/$/, "");
   return {
-    async request(method: string, apiPath: string, body?: unknown): Promise<unknown> {
+    baseUrl: base,
+    async request(
+      method: string,
+      apiPath: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<unknown> {
       let response: Response;
       try {
         response = await fetch(`${base}/api/v1${apiPath}`, {
           method,
           headers: {
+            ...headers,
             authorization: `Bearer ${token}`,
             ...(body === undefined ? {} : { "content-type": "application/json" }),
           },

@@ -62,6 +62,33 @@ export interface ConnectorRuntime<Config> {
   facts?: Record<string, (input: Record<string, unknown>, config: Config) => Promise<unknown>>;
 }
 
+/**
+ * A connector that people connect in a browser (OAuth web server flow with PKCE) and whose tokens
+ * can be revoked. The server composes these; it never imports a connector.
+ */
+export interface ConnectorOAuth<Config> {
+  /** The grant this config uses, shown in the API (`web_server`, `jwt_bearer`, ...). */
+  grant(config: Config): string;
+  /** Whether Tern can get tokens for this config without a person. */
+  isConnected(config: Config): boolean;
+  /** The provider's authorize URL, or an AppError when this config's grant has no browser step. */
+  authorizeUrl(config: Config, params: { redirectUri: string; state: string; codeChallenge: string }): string;
+  /** Trades the callback's code: the config keys to store (sealed) and the first token. */
+  exchangeCode(
+    config: Config,
+    params: { code: string; redirectUri: string; codeVerifier: string },
+    deps: Pick<ConnectorDeps, "fetch" | "clock">,
+  ): Promise<{ configPatch: Record<string, unknown>; token: StoredToken }>;
+  /** Config keys to drop when disconnecting (the refresh token). */
+  disconnectKeys: ReadonlyArray<string>;
+  /** Revokes the connection's long-lived token, best-effort (never throws). */
+  revoke(
+    config: Config,
+    stored: StoredToken | null,
+    deps: Pick<ConnectorDeps, "fetch">,
+  ): Promise<{ revoked: boolean; reason?: string }>;
+}
+
 export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {
   type: string;
   title: string;
@@ -70,6 +97,8 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {
   secretFields: ReadonlyArray<string>;
   /** Flow step types this connector contributes (e.g. `salesforce.create`); composed in src/steps.ts. */
   steps: ReadonlyArray<StepDefinition>;
+  /** Browser connect and revocation, for connectors that have them. */
+  oauth?: ConnectorOAuth<z.infer<Config>>;
   /** Builds the runtime for one connection (token cache and single-flight refresh live here). */
   create(connectionId: string, deps: ConnectorDeps): ConnectorRuntime<z.infer<Config>>;
 }

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodType } from "zod";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import type { FetchLike } from "../core/fetch.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Worker } from "../queue/worker.js";
 import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
@@ -25,6 +26,7 @@ import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
+import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
@@ -42,6 +44,8 @@ export interface AppDeps {
   publicUrl: string;
   /** The built-in sandbox, when it runs (zero-config start). */
   sandbox?: () => BuiltInSandbox | null;
+  /** Outbound HTTP (OAuth code exchange, revocation); global fetch when absent. */
+  fetch?: FetchLike;
   /** Counters shown by `/metrics`. */
   metrics: Metrics;
   /** Who may read `/metrics` and `/api/docs` (TERN_METRICS, TERN_API_DOCS); both "public" when absent. */
@@ -112,6 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   }
   await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
+  // Public: a person's browser comes back here from the provider's consent page.
+  await app.register(oauthCallbackRoutes(deps));
   await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
   return app as unknown as App;
 }

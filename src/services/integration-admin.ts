@@ -25,6 +25,13 @@ interface Definition {
   secretFields: ReadonlyArray<string>;
 }
 
+/** Any config key but the API version differs: the stored tokens may belong to someone else. */
+function changesCredentials(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  keys.delete("apiVersion");
+  return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
 export function createIntegrationAdmin(options: {
   store: Store;
   integrations: Integrations;
@@ -134,8 +141,10 @@ export function createIntegrationAdmin(options: {
       const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
       await store.write(async (tx) => {
         await repoOf(tx).update(record, def.secretFields);
-        // Tokens were issued for the old credentials (maybe another org): fetch new ones.
-        if (kind === "connection" && patch.config) await tx.tokens.clear(id);
+        // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
+        // then: the token row may hold a rotated refresh token, the only live one (its
+        // predecessor in the config is dead, and reusing it revokes the family).
+        if (kind === "connection" && changesCredentials(current.config, config)) await tx.tokens.clear(id);
       });
       options.integrations.invalidate();
       return record;

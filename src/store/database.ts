@@ -23,6 +23,14 @@ export interface Database {
   schema_migrations: { version: number; name: string; applied_at: number };
   connections: IntegrationTable;
   connection_tokens: { connection_id: string; token_sealed: string; updated_at: number };
+  oauth_states: {
+    state_hash: string;
+    connection_id: string;
+    redirect_uri: string;
+    verifier_sealed: string;
+    created_at: number;
+    expires_at: number;
+  };
   channels: IntegrationTable;
   flows: {
     id: string;

@@ -205,4 +205,24 @@ export const migrations: Migration[] = [
         wanted BOOLEAN NOT NULL DEFAULT false);
     `,
   },
+  {
+    // The OAuth web server flow (src/services/oauth-connect.ts): one row per authorize request,
+    // keyed by the SHA-256 of its `state` (the state itself is never stored), bound to one
+    // connection, single-use (deleted when the callback takes it) and short-lived. The PKCE
+    // verifier is sealed with the secret key like every other secret.
+    version: 7,
+    name: "oauth states",
+    sql: `
+      CREATE TABLE oauth_states (
+        state_hash TEXT PRIMARY KEY, connection_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+        verifier_sealed TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
+    `,
+    postgres: `
+      CREATE TABLE oauth_states (
+        state_hash TEXT PRIMARY KEY, connection_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+        verifier_sealed TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+      CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
+    `,
+  },
 ];

@@ -15,6 +15,14 @@ const SEALED_COLUMNS = [
     column: "token_sealed",
     kind: "token",
   },
+  // PKCE verifiers of pending OAuth connects (short-lived); counted with the tokens.
+  {
+    table: "oauth_states",
+    key: "state_hash",
+    label: "connection_id",
+    column: "verifier_sealed",
+    kind: "token",
+  },
 ] as const;
 
 export type SealedKind = (typeof SEALED_COLUMNS)[number]["kind"];

@@ -17,8 +17,8 @@ import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.j
 
 /**
  * Everything a stranger can reach without the admin token, against a real `tern serve` process:
- * the provider webhooks (POST and the GET handshake), health, readiness, metrics and the API
- * docs. After every generated request the process is alive and /healthz answers; malformed input
+ * the provider webhooks (POST and the GET handshake), the OAuth callback, health, readiness,
+ * metrics and the API docs. After every generated request the process is alive and /healthz answers; malformed input
  * gets a 4xx; and an unsigned or malformed webhook stores nothing (inbox, contacts, messages, runs).
  */
 describe("fuzz: the public surface of a running Tern process", () => {
@@ -143,6 +143,44 @@ describe("fuzz: the public surface of a running Tern process", () => {
       }),
       fuzzRuns(150, { shrink: false }),
     );
+  });
+
+  it("answers the OAuth callback with a 4xx for any forged, malformed or oversized request, stores nothing (150 generated inputs)", async () => {
+    const route = fc.oneof(
+      { weight: 3, arbitrary: fc.constant("/oauth/salesforce/callback") },
+      { weight: 1, arbitrary: hostileSegment.map((s) => `/oauth/${s}/callback`) },
+    );
+    const query = fc.oneof(
+      hostileQuery,
+      fc.tuple(hostileSegment, hostileSegment).map(([code, state]) => `?code=${code}&state=${state}`),
+      fc
+        .tuple(hostileSegment, hostileSegment)
+        .map(([d, state]) => `?error=access_denied&error_description=${d}&state=${state}&state=${state}`),
+    );
+    const before = await stack.counts();
+    await fc.assert(
+      fc.asyncProperty(
+        anyMethod,
+        route,
+        query,
+        hostileBody,
+        anyContentType,
+        async (method, path, q, body, ct) => {
+          const withBody = method !== "GET" && method !== "HEAD";
+          const request = requestBytes(
+            method,
+            `${path}${q}`,
+            withBody ? bodyHeaders(body, ct) : {},
+            withBody ? body : "",
+          );
+          const answer = await rawExchange(stack.port, [request]);
+          await expectUp(stack, describeRequest([request]));
+          expect4xx(answer, describeRequest([request]));
+        },
+      ),
+      fuzzRuns(150, { shrink: false }),
+    );
+    expect(await stack.counts()).toEqual(before);
   });
 
   it("never answers /healthz, /readyz, /metrics or the docs with a 5xx, whatever the method, query or body (150 generated inputs)", async () => {

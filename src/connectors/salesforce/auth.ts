@@ -4,10 +4,12 @@ import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceConfig } from "./config.js";
 import { networkError, parseJson, tokenError } from "./errors.js";
+import { grantError } from "./grant-errors.js";
+import { signJwtAssertion } from "./jwt.js";
 
 /**
- * OAuth 2.0 refresh-token grant: `POST {loginUrl}/services/oauth2/token`, form-encoded
- * (reference/salesforce.md §1.2; https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_understanding_refresh_token_oauth.htm).
+ * OAuth 2.0 token requests: `POST {loginUrl}/services/oauth2/token`, form-encoded, one function
+ * per grant (reference/salesforce.md §1.2; https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_understanding_refresh_token_oauth.htm).
  * The answer has no `expires_in` (§1.3): a token is used until the API says INVALID_SESSION_ID.
  */
 export interface TokenGrant {
@@ -26,33 +28,28 @@ interface TokenResponse {
   refresh_token?: unknown;
 }
 
-export async function refreshAccessToken(
+/** Sends one token request; `secrets` never appear in an error. */
+async function postToken(
   fetch: FetchLike,
   config: SalesforceConfig,
-  refreshToken: string,
+  fields: Record<string, string>,
+  secrets: string[],
   now: number,
 ): Promise<TokenGrant> {
   const url = `${config.loginUrl}/services/oauth2/token`;
-  const form = new URLSearchParams({
-    grant_type: "refresh_token",
-    client_id: config.clientId,
-    client_secret: config.clientSecret,
-    refresh_token: refreshToken,
-  });
   let response: Response;
   let text: string;
   try {
     response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-      body: form.toString(),
+      body: new URLSearchParams(fields).toString(),
       signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
     text = await response.text();
   } catch (cause) {
     throw networkError(cause, config.loginUrl, false);
   }
-  const secrets = [config.clientSecret, refreshToken];
   if (!response.ok) throw tokenError(response.status, response.headers.get("content-type"), text, secrets);
   const body = parseJson(text) as TokenResponse | undefined;
   if (typeof body?.access_token !== "string" || typeof body.instance_url !== "string") {
@@ -79,4 +76,110 @@ export async function refreshAccessToken(
     );
   }
   return { token, identityUrl: typeof body.id === "string" ? body.id : undefined };
+}
+
+const secretsOf = (config: SalesforceConfig, ...more: Array<string | undefined>): string[] =>
+  [config.clientSecret, config.refreshToken, config.password, config.securityToken, ...more].filter(
+    (s): s is string => typeof s === "string",
+  );
+
+export function refreshAccessToken(
+  fetch: FetchLike,
+  config: SalesforceConfig,
+  refreshToken: string,
+  now: number,
+): Promise<TokenGrant> {
+  return postToken(
+    fetch,
+    config,
+    {
+      grant_type: "refresh_token",
+      client_id: config.clientId,
+      client_secret: config.clientSecret ?? "",
+      refresh_token: refreshToken,
+    },
+    secretsOf(config, refreshToken),
+    now,
+  );
+}
+
+/**
+ * A new session for the grants that need no refresh token: password (password + security token
+ * appended, §1.2), client credentials (My Domain only) and JWT bearer (RS256 assertion, §1.2).
+ * None returns a refresh token: Tern logs in again when the session expires.
+ */
+export async function loginWithoutRefreshToken(
+  fetch: FetchLike,
+  config: SalesforceConfig,
+  now: number,
+): Promise<TokenGrant> {
+  let fields: Record<string, string>;
+  if (config.grant === "password") {
+    fields = {
+      grant_type: "password",
+      client_id: config.clientId,
+      client_secret: config.clientSecret ?? "",
+      username: config.username ?? "",
+      password: `${config.password ?? ""}${config.securityToken ?? ""}`,
+    };
+  } else if (config.grant === "client_credentials") {
+    fields = {
+      grant_type: "client_credentials",
+      client_id: config.clientId,
+      client_secret: config.clientSecret ?? "",
+    };
+  } else if (config.grant === "jwt_bearer") {
+    fields = {
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      assertion: signJwtAssertion(config, now),
+    };
+  } else {
+    throw new AppError("SALESFORCE_RECONNECT_REQUIRED", "This connection has no refresh token yet.");
+  }
+  try {
+    return await postToken(fetch, config, fields, secretsOf(config), now);
+  } catch (error) {
+    throw grantError(error, config.grant);
+  }
+}
+
+/**
+ * Web server flow, second leg: trades the authorization code (single-use, 15 min) for tokens,
+ * proving the PKCE verifier (§1.1). `redirectUri` must be the one the authorize request used.
+ */
+export async function exchangeAuthorizationCode(
+  fetch: FetchLike,
+  config: SalesforceConfig,
+  params: { code: string; redirectUri: string; codeVerifier: string },
+  now: number,
+): Promise<TokenGrant & { refreshToken: string }> {
+  let grant: TokenGrant;
+  try {
+    grant = await postToken(
+      fetch,
+      config,
+      {
+        grant_type: "authorization_code",
+        code: params.code,
+        client_id: config.clientId,
+        client_secret: config.clientSecret ?? "",
+        redirect_uri: params.redirectUri,
+        code_verifier: params.codeVerifier,
+      },
+      secretsOf(config, params.code, params.codeVerifier),
+      now,
+    );
+  } catch (error) {
+    throw grantError(error, "authorization_code");
+  }
+  const refreshToken = grant.token.refreshToken;
+  if (!refreshToken) {
+    throw new AppError(
+      "SALESFORCE_AUTH_FAILED",
+      'Salesforce connected but gave no refresh token. Add the "Perform requests at any time (refresh_token, offline_access)" scope to the app\'s OAuth scopes, then connect again.',
+    );
+  }
+  const token = { ...grant.token };
+  delete token.refreshToken;
+  return { ...grant, token, refreshToken };
 }

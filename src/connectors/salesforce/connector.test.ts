@@ -45,7 +45,7 @@ const lead = (i = 0) => ({
 });
 
 describe("salesforce connector", () => {
-  it("tests a connection: refreshes a token and reads the identity", async () => {
+  it("tests a connection: refreshes a token, reads the identity, the API usage and whether Leads and Cases are createable", async () => {
     const { rt, deps } = runtime();
     const result = await rt.test(config());
     expect(result).toEqual({
@@ -55,6 +55,10 @@ describe("salesforce connector", () => {
       displayName: "Tern Integration",
       instanceUrl: sf.url,
       apiVersion: "62.0",
+      grant: "web_server",
+      latestApiVersion: expect.stringMatching(/^\d+\.0$/),
+      dailyApiRequests: { used: expect.any(Number), max: 15_000, source: "limits" },
+      createable: { Lead: true, Case: true },
     });
     expect(await deps.tokens.get("c1")).toMatchObject({ instanceUrl: sf.url });
   });

@@ -7,17 +7,19 @@ import { updateAction } from "./actions/update.action.js";
 import { upsertAction } from "./actions/upsert.action.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
 import { createCoalescer } from "./coalescer.js";
-import { SalesforceConfig } from "./config.js";
+import { SalesforceConfig, SECRET_FIELDS } from "./config.js";
+import { connectionReport } from "./connection-report.js";
 import { createAction } from "./create-action.js";
 import type { CreateOutput, PendingCreate } from "./create-batch.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
 import { describeFact } from "./mapping-check.js";
+import { salesforceOAuth } from "./oauth.js";
 import { createSession } from "./session.js";
 import { salesforceSteps } from "./steps/index.js";
 
 /**
- * Salesforce connector: refresh-token OAuth with a single-flight token cache per connection,
+ * Salesforce connector: OAuth (web server + PKCE, refresh, password, client credentials, JWT) with a single-flight token cache per connection,
  * the REST client, actionable errors and the `create` action (with crash reconciliation).
  * See README.md for setting up the Connected App / External Client App.
  */
@@ -66,7 +68,15 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
           { details: { apiVersion: config.apiVersion, latestApiVersion: versions.at(-1) } },
         );
       }
-      return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
+      const report = await connectionReport(session, config);
+      return {
+        ...identity,
+        instanceUrl: token.instanceUrl,
+        apiVersion: config.apiVersion,
+        grant: config.grant,
+        ...(versions ? { latestApiVersion: versions.at(-1) } : {}),
+        ...report,
+      };
     },
     actions: {
       create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),
@@ -87,7 +97,8 @@ export const salesforceConnector = defineConnector({
   type: "salesforce",
   title: "Salesforce",
   config: SalesforceConfig,
-  secretFields: ["clientSecret", "refreshToken"],
+  secretFields: SECRET_FIELDS,
   steps: salesforceSteps,
+  oauth: salesforceOAuth,
   create: createRuntime,
 });

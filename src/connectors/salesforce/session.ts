@@ -1,7 +1,7 @@
-import { isAppError } from "../../core/app-error.js";
+import { AppError, isAppError } from "../../core/app-error.js";
 import { isSecureUrl } from "../../core/secure-url.js";
 import type { ConnectorDeps, StoredToken } from "../connector.js";
-import { refreshAccessToken } from "./auth.js";
+import { loginWithoutRefreshToken, refreshAccessToken } from "./auth.js";
 import type { SalesforceConfig } from "./config.js";
 import { isConcurrentRefresh, networkError } from "./errors.js";
 
@@ -76,7 +76,9 @@ export function createSession(
 
   /** Another login URL, app or refresh token means another org or user: forget the cached token. */
   function useConfig(config: SalesforceConfig): void {
-    const key = `${config.loginUrl}\n${config.clientId}\n${config.refreshToken}`;
+    const key = [config.loginUrl, config.clientId, config.grant, config.username, config.refreshToken].join(
+      "\n",
+    );
     if (configKey !== null && configKey !== key) {
       current = null;
       loaded = Promise.resolve(null);
@@ -85,23 +87,63 @@ export function createSession(
     configKey = key;
   }
 
+  /**
+   * Persists a new token. A rotated refresh token exists nowhere else (the old one is now dead and
+   * reusing it revokes the family, §5): a failed write is retried before giving up with a warning.
+   */
+  async function persist(token: StoredToken): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deps.tokens.set(connectionId, token);
+        return;
+      } catch (error) {
+        if (token.refreshToken && attempt < 2) {
+          await sleep(50 * (attempt + 1));
+          continue;
+        }
+        deps.log.warn(
+          { connectionId, err: error, isRotated: token.refreshToken !== undefined },
+          "salesforce: token store write failed",
+        );
+        return;
+      }
+    }
+  }
+
+  /** Password, client credentials, JWT: a new login, no refresh token (§1.2). */
+  async function login(config: SalesforceConfig): Promise<StoredToken> {
+    const result = await loginWithoutRefreshToken(deps.fetch, config, deps.clock.now());
+    current = result.token;
+    identityUrl = result.identityUrl;
+    await persist(result.token);
+    deps.log.info(
+      { connectionId, grant: config.grant, instanceUrl: result.token.instanceUrl },
+      "salesforce: logged in",
+    );
+    return result.token;
+  }
+
   async function grant(config: SalesforceConfig, stale: StoredToken | null): Promise<StoredToken> {
+    if (config.grant !== "web_server") return login(config);
+    const configured = config.refreshToken;
     let isRetryingWithConfigToken = false;
     for (let attempt = 0; ; attempt++) {
-      const refreshToken = (!isRetryingWithConfigToken && current?.refreshToken) || config.refreshToken;
+      const refreshToken = (!isRetryingWithConfigToken && current?.refreshToken) || configured;
+      if (!refreshToken) {
+        throw new AppError(
+          "SALESFORCE_RECONNECT_REQUIRED",
+          "This Salesforce connection is not connected yet: open GET /api/v1/connections/<id>/oauth/start (or run `tern salesforce connect <name>`) and approve access, or set a refreshToken.",
+          { retry: "never" },
+        );
+      }
       try {
         const result = await refreshAccessToken(deps.fetch, config, refreshToken, deps.clock.now());
-        const rotated =
-          result.token.refreshToken ?? (refreshToken === config.refreshToken ? undefined : refreshToken);
+        const rotated = result.token.refreshToken ?? (refreshToken === configured ? undefined : refreshToken);
         const token: StoredToken = { ...result.token, ...(rotated ? { refreshToken: rotated } : {}) };
         if (!rotated) delete token.refreshToken;
         current = token;
         identityUrl = result.identityUrl;
-        try {
-          await deps.tokens.set(connectionId, token);
-        } catch (error) {
-          deps.log.warn({ connectionId, err: error }, "salesforce: token store write failed");
-        }
+        await persist(token);
         deps.log.info({ connectionId, instanceUrl: token.instanceUrl }, "salesforce: access token refreshed");
         return token;
       } catch (error) {
@@ -123,7 +165,8 @@ export function createSession(
         if (
           isAppError(error) &&
           error.code === "SALESFORCE_RECONNECT_REQUIRED" &&
-          refreshToken !== config.refreshToken &&
+          refreshToken !== configured &&
+          configured !== undefined &&
           !isRetryingWithConfigToken
         ) {
           isRetryingWithConfigToken = true;

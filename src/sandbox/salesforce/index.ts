@@ -3,11 +3,18 @@ import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../../core/clock.js";
 import { handleAuthorize } from "./authorize.js";
 import { handleData } from "./data-routes.js";
-import { sendText } from "./http.js";
+import { handleRevoke } from "./grants.js";
+import { readBody, sendText } from "./http.js";
 import { findField, findObject } from "./metadata.js";
 import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
-import { createState, type EmulatorState, type FaultTarget, type StoredRecord } from "./state.js";
+import {
+  createState,
+  type EmulatorState,
+  type FaultTarget,
+  type HostKind,
+  type StoredRecord,
+} from "./state.js";
 import { orgObjects } from "./tern-key.js";
 import { issueRefreshToken } from "./tokens.js";
 
@@ -30,6 +37,10 @@ export interface SalesforceEmulatorOptions {
    * admin following Tern's exact-once setup would (tern-key.ts).
    */
   ternKeyField?: boolean;
+  /** Which host this acts as (default `mydomain`): client credentials work only on a My Domain. */
+  hostKind?: HostKind;
+  /** Summer '23+ orgs block the username-password flow (`invalid_grant` `authentication failure`). */
+  isPasswordFlowBlocked?: boolean;
 }
 
 export interface EmulatorCredentials {
@@ -37,6 +48,10 @@ export interface EmulatorCredentials {
   clientSecret: string;
   refreshToken: string;
   loginUrl: string;
+  /** The integration user, for the password and JWT bearer grants. */
+  username: string;
+  password: string;
+  securityToken: string;
 }
 
 /** A record as a GET would show it: every field, `CreatedDate` in Salesforce's wire format. */
@@ -63,11 +78,19 @@ export interface SalesforceEmulator {
   readonly apiUsage: number;
   /** Authenticated data API calls per endpoint: `create`, `collection-create`, `collection-upsert`, `query`, `describe`, ... */
   readonly apiCalls: Readonly<Record<string, number>>;
+  /** `POST /services/oauth2/revoke` requests so far. */
+  readonly revokeRequests: number;
+  /** Whether a refresh or access token is still usable. */
+  isTokenActive(token: string): boolean;
   addConnectedApp(app?: {
     clientId?: string;
     clientSecret?: string;
     rotatesRefreshTokens?: boolean;
     callbackUrl?: string;
+    /** PEM certificate or public key for the JWT bearer flow. */
+    certificate?: string;
+    isUserPreAuthorized?: boolean;
+    hasRunAsUser?: boolean;
   }): {
     clientId: string;
     clientSecret: string;
@@ -121,6 +144,12 @@ async function route(
   if (path === "/services/oauth2/token" && req.method === "POST") return handleToken(state, req, res, origin);
   if (path === "/services/oauth2/authorize" && req.method === "GET") return handleAuthorize(state, res, url);
   if (path === "/services/oauth2/userinfo") return handleUserinfo(state, req, res, url);
+  if (path === "/services/oauth2/revoke" && req.method === "POST") {
+    return handleRevoke(state, res, new URLSearchParams(await readBody(req)).get("token"));
+  }
+  if (path === "/services/oauth2/revoke" && req.method === "GET") {
+    return handleRevoke(state, res, url.searchParams.get("token"));
+  }
   if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path) && req.method === "GET")
     return handleIdentity(state, req, res, url);
   if (path === "/services/data" || path.startsWith("/services/data/")) {
@@ -159,6 +188,8 @@ export async function startSalesforceEmulator(
     tokenLatencyMs: options.tokenLatencyMs ?? 20,
     apiLimit: options.apiLimit ?? 15_000,
     objects: orgObjects(options.ternKeyField ?? false),
+    hostKind: options.hostKind ?? "mydomain",
+    isPasswordFlowBlocked: options.isPasswordFlowBlocked ?? false,
   });
   const first = await listen(state, host, options.port ?? 0);
   const servers = [first.server];
@@ -172,6 +203,9 @@ export async function startSalesforceEmulator(
       clientSecret,
       rotatesRefreshTokens: app.rotatesRefreshTokens ?? false,
       ...(app.callbackUrl ? { callbackUrl: app.callbackUrl } : {}),
+      ...(app.certificate ? { certificate: app.certificate } : {}),
+      isUserPreAuthorized: app.isUserPreAuthorized ?? true,
+      hasRunAsUser: app.hasRunAsUser ?? true,
     });
     return { clientId, clientSecret };
   };
@@ -180,6 +214,9 @@ export async function startSalesforceEmulator(
     ...app,
     refreshToken: issueRefreshToken(state, app.clientId),
     loginUrl: first.origin,
+    username: state.user.username,
+    password: state.user.password,
+    securityToken: state.user.securityToken,
   };
 
   return {
@@ -204,6 +241,15 @@ export async function startSalesforceEmulator(
     },
     get apiCalls() {
       return { ...state.apiCalls };
+    },
+    get revokeRequests() {
+      return state.revokeRequests;
+    },
+    isTokenActive(token) {
+      const refresh = state.refreshTokens.get(token);
+      if (refresh) return !refresh.isRevoked && !refresh.isRotatedOut;
+      const access = state.accessTokens.get(token);
+      return access !== undefined && !access.isExpired;
     },
     addConnectedApp,
     issueRefreshToken: (clientId = app.clientId) => issueRefreshToken(state, clientId),

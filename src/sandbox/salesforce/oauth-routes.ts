@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authorizationCodeGrant } from "./authorize.js";
+import { clientCredentialsGrant, jwtBearerGrant, passwordGrant } from "./grants.js";
 import { bearerToken, delay, readBody, sendJson, sendRaw, sendText } from "./http.js";
 import type { ConnectedApp, EmulatorState, RefreshGrant } from "./state.js";
 import { takeFault } from "./state.js";
@@ -13,7 +14,8 @@ import {
 } from "./tokens.js";
 
 /**
- * OAuth endpoints: token (refresh_token, client_credentials), identity URL and userinfo.
+ * OAuth endpoints: token (every grant; the ones without refresh token live in grants.ts),
+ * identity URL and userinfo.
  * Wire facts: reference/salesforce.md §1.2–1.5, §1.7.
  */
 /** Basic auth or form fields carry the client credentials. */
@@ -77,9 +79,10 @@ export async function handleToken(
   const fault = takeFault(state, "token");
   if (fault) return sendRaw(res, fault.status, fault.body, fault.contentType);
   if (!grantType) return sendTokenError(res, ERR.missingGrant);
-  if (!["refresh_token", "client_credentials", "authorization_code"].includes(grantType)) {
-    return sendTokenError(res, ERR.unsupportedGrant);
-  }
+  const known = ["refresh_token", "client_credentials", "authorization_code", "password", JWT_BEARER];
+  if (!known.includes(grantType)) return sendTokenError(res, ERR.unsupportedGrant);
+  // The assertion names the app (`iss`): no client_id or secret in this grant (§1.2).
+  if (grantType === JWT_BEARER) return jwtBearerGrant(state, res, form, loginOrigin);
   const client = clientCredentials(req, form);
   const app = client.id ? state.apps.get(client.id) : undefined;
   if (!app) return sendTokenError(res, ERR.unknownClient);
@@ -87,10 +90,11 @@ export async function handleToken(
   if (client.secret !== app.clientSecret) return sendTokenError(res, ERR.badSecret);
   if (grantType === "refresh_token") return refreshGrant(state, res, app, form, loginOrigin);
   if (grantType === "authorization_code") return authorizationCodeGrant(state, res, app, form, loginOrigin);
-  // client_credentials: never returns a refresh token (§1.2). The My-Domain-only rule is not emulated.
-  await delay(state.tokenLatencyMs);
-  sendJson(res, 200, tokenBody(state, app, loginOrigin, issueAccessToken(state, app, null)));
+  if (grantType === "password") return passwordGrant(state, res, app, form, loginOrigin);
+  return clientCredentialsGrant(state, res, app, loginOrigin);
 }
+
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 function validAccess(state: EmulatorState, req: IncomingMessage, url: URL): boolean {
   const token = bearerToken(req) ?? url.searchParams.get("oauth_token");

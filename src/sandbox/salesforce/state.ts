@@ -12,7 +12,16 @@ export interface ConnectedApp {
   rotatesRefreshTokens: boolean;
   /** When set, `authorize` only redirects here. */
   callbackUrl?: string;
+  /** PEM certificate or public key uploaded for the JWT bearer flow. */
+  certificate?: string;
+  /** JWT bearer: "Admin approved users are pre-authorized" and the user is in the list. */
+  isUserPreAuthorized: boolean;
+  /** Client credentials: a "Run As" user is set. */
+  hasRunAsUser: boolean;
 }
+
+/** Which host the emulator acts as: client credentials work only on a My Domain (reference §0). */
+export type HostKind = "login" | "test" | "mydomain";
 
 export interface AuthCode {
   clientId: string;
@@ -91,7 +100,13 @@ export interface EmulatorState {
     email: string;
     firstName: string;
     lastName: string;
+    password: string;
+    securityToken: string;
   };
+  hostKind: HostKind;
+  /** Summer '23+ orgs: "Allow OAuth Username-Password Flows" is off. */
+  isPasswordFlowBlocked: boolean;
+  revokeRequests: number;
   apps: Map<string, ConnectedApp>;
   refreshTokens: Map<string, RefreshGrant>;
   authCodes: Map<string, AuthCode>;
@@ -123,6 +138,8 @@ export function createState(options: {
   tokenLatencyMs: number;
   apiLimit: number;
   objects?: ReadonlyArray<ObjectDef>;
+  hostKind: HostKind;
+  isPasswordFlowBlocked: boolean;
 }): EmulatorState {
   const newId = createIdFactory();
   return {
@@ -137,7 +154,10 @@ export function createState(options: {
       email: "integration@tern.example",
       firstName: "Tern",
       lastName: "Integration",
+      password: "tern-emulator-password",
+      securityToken: "EMULATORSECURITYTOKEN1",
     },
+    revokeRequests: 0,
     apps: new Map(),
     refreshTokens: new Map(),
     authCodes: new Map(),

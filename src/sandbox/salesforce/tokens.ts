@@ -18,6 +18,20 @@ export const ERR = {
   // Observed wording for a PKCE mismatch (n8n #18913); the docs also mention invalid_request.
   badVerifier: { status: 400, error: "invalid_grant", description: "invalid code verifier" },
   badRedirect: { status: 400, error: "invalid_grant", description: "redirect_uri must match configuration" },
+  // Bad credentials, or the username-password flow blocked (orgs created since Summer '23).
+  authFailure: { status: 400, error: "invalid_grant", description: "authentication failure" },
+  notThisDomain: { status: 400, error: "invalid_grant", description: "request not supported on this domain" },
+  noRunAsUser: { status: 400, error: "invalid_grant", description: "no client credentials user enabled" },
+  badAssertion: { status: 400, error: "invalid_grant", description: "invalid assertion" },
+  badAudience: { status: 400, error: "invalid_grant", description: "audience is invalid" },
+  notApproved: { status: 400, error: "invalid_grant", description: "user hasn't approved this consumer" },
+  // Revoke errors (§1.6).
+  unsupportedTokenType: {
+    status: 400,
+    error: "unsupported_token_type",
+    description: "unsupported token type",
+  },
+  invalidToken: { status: 400, error: "invalid_token", description: "invalid token" },
 } as const satisfies Record<string, TokenError>;
 
 export function sendTokenError(res: ServerResponse, e: TokenError): void {

@@ -2,8 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { getConnectorDefinition } from "../../connectors/registry.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
+import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
+import { oauthConnectOf } from "./oauth-callback.js";
 
 const CreateBody = integrationCreateBody("salesforce", "Connector config");
 
@@ -22,25 +24,50 @@ export const connectionRoutes =
       sandbox: deps.sandbox,
     });
     const tags = ["connections"];
+    const oauth = oauthConnectOf(deps);
+    // The public view also says how it connects: grant, whether connected, the callback URL.
+    const toPublic = (r: IntegrationRecord) => ({ ...admin.toPublic(r), ...oauth.describe(r) });
 
     app.get("/connections", { schema: { tags } }, async () => ({
-      items: (await deps.store.connections.list()).map((r) => admin.toPublic(r)),
+      items: (await deps.store.connections.list()).map(toPublic),
     }));
     app.post("/connections", { schema: { tags, body: CreateBody } }, async (req, reply) => {
       const record = await admin.create(req.body);
-      return reply.status(201).send(admin.toPublic(record));
+      return reply.status(201).send(toPublic(record));
     });
     app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      admin.toPublic(await admin.get(req.params.id)),
+      toPublic(await admin.get(req.params.id)),
     );
     app.patch(
       "/connections/:id",
       { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
-      async (req) => admin.toPublic(await admin.update(req.params.id, req.body)),
+      async (req) => toPublic(await admin.update(req.params.id, req.body)),
     );
+    // Revokes the refresh token first (best-effort); 204 as before, and the `Tern-Revocation`
+    // header (and the log) says whether Salesforce confirmed: `revoked` or `not-revoked; <why>`.
     app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
+      const record = await admin.get(req.params.id);
+      const revocation = await oauth.revoke(record);
       await admin.remove(req.params.id);
-      return reply.status(204).send();
+      const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
+      return reply
+        .status(204)
+        .header("tern-revocation", header.replace(/[^\x20-\x7e]/g, "?"))
+        .send();
+    });
+    /**
+     * The OAuth web server flow's first leg: 302 to the provider's authorize page, or
+     * `{ authorizeUrl }` for a CLI or UI that asks for JSON.
+     */
+    app.get("/connections/:id/oauth/start", { schema: { tags, params: IdParams } }, async (req, reply) => {
+      const started = await oauth.start(req.params.id);
+      if ((req.headers.accept ?? "").includes("application/json")) return started;
+      return reply.redirect(started.authorizeUrl, 302);
+    });
+    /** Revokes, forgets the tokens, keeps the connection (not connected until connected again). */
+    app.post("/connections/:id/disconnect", { schema: { tags, params: IdParams } }, async (req) => {
+      const { record, ...revocation } = await oauth.disconnect(req.params.id);
+      return { ...toPublic(record), revocation };
     });
     app.post("/connections/:id/test", { schema: { tags, params: IdParams } }, async (req) => {
       const record = await admin.get(req.params.id);

@@ -70,8 +70,7 @@ describe("migratePostgres", () => {
     await expect(refused).rejects.toBeInstanceOf(SchemaTooNewError);
     await expect(refused).rejects.toMatchObject({
       code: "SCHEMA_TOO_NEW",
-      message:
-        "database schema is at version 9, this Tern knows up to 6: upgrade Tern, or point it at another database",
+      message: `database schema is at version 9, this Tern knows up to ${Math.max(...ALL)}: upgrade Tern, or point it at another database`,
     });
     // Migration 5 (pending here) was not applied either.
     expect(await tableExists(pool, "job_workers")).toBe(false);
@@ -83,13 +82,13 @@ describe("migratePostgres", () => {
   it("rolls a failing migration back whole, keeps the ones before it, and says which one failed", async () => {
     const pool = poolOn(await emptyDatabase());
     const broken = {
-      version: 6,
+      version: Math.max(...ALL) + 1,
       name: "broken",
       sql: "",
       postgres: "CREATE TABLE half_done (x INTEGER); SELECT no_such_function();",
     };
     await expect(migratePostgres(pool, [...migrations, broken])).rejects.toThrow(
-      /migration 6 \(broken\) failed/,
+      new RegExp(`migration ${Math.max(...ALL) + 1} \\(broken\\) failed`),
     );
     expect((await applied(pool)).map((r) => r.version)).toEqual(ALL);
     expect(await tableExists(pool, "half_done")).toBe(false);

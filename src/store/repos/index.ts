@@ -6,6 +6,7 @@ import { createFlowRepo } from "./flow-repo.js";
 import { createInboxRepo } from "./inbox-repo.js";
 import { createIntegrationRepo } from "./integration-repo.js";
 import { createJobRepo } from "./job-repo.js";
+import { createOAuthStateRepo } from "./oauth-state-repo.js";
 import { createRejectedEventRepo } from "./rejected-event-repo.js";
 import { createRetentionRepo } from "./retention-repo.js";
 import { createRunRepo } from "./run-repo.js";
@@ -23,6 +24,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     connections: createIntegrationRepo(exec, box, "connections"),
     channels: createIntegrationRepo(exec, box, "channels"),
     tokens: createTokenRepo(exec, box, db),
+    oauthStates: createOAuthStateRepo(exec, box),
     flows: createFlowRepo(exec),
     inbox: createInboxRepo(exec),
     rejectedEvents: createRejectedEventRepo(exec),

@@ -10,7 +10,10 @@ export function createTokenRepo(
   exec: Executor,
   box: SecretBox,
   db: Db,
-): TokenStore & { clear(connectionId: string): Promise<void> } {
+): TokenStore & {
+  clear(connectionId: string): Promise<void>;
+  put(connectionId: string, token: StoredToken): Promise<void>;
+} {
   const { q } = exec;
   const exclusive = db.exclusive?.bind(db);
   const get = async (connectionId: string): Promise<StoredToken | null> => {
@@ -35,6 +38,19 @@ export function createTokenRepo(
       await exec.run(q.deleteFrom("connection_tokens").where("connection_id", "=", connectionId));
     },
     get,
+    /** Inside `store.write`: stores a token in the caller's transaction (the OAuth callback). */
+    async put(connectionId, token) {
+      const sealed = box.seal(JSON.stringify(token));
+      const now = Date.now();
+      await exec.run(
+        q
+          .insertInto("connection_tokens")
+          .values({ connection_id: connectionId, token_sealed: sealed, updated_at: now })
+          .onConflict((oc) =>
+            oc.column("connection_id").doUpdateSet({ token_sealed: sealed, updated_at: now }),
+          ),
+      );
+    },
     async set(connectionId, token) {
       const sealed = box.seal(JSON.stringify(token));
       const now = Date.now();

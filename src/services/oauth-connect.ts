@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { ConnectorDefinition, ConnectorOAuth } from "../connectors/connector.js";
+import { getConnectorDefinition } from "../connectors/registry.js";
+import { AppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import type { FetchLike } from "../core/fetch.js";
+import type { IntegrationRecord } from "../store/repos/integration-repo.js";
+import type { Store } from "../store/store.js";
+import type { Integrations } from "./integrations.js";
+
+/**
+ * Connecting a connection in a browser (OAuth 2.0 web server flow with PKCE, RFC 7636) and
+ * disconnecting it. `start` binds a random, single-use, short-lived `state` to one connection
+ * (stored hashed, the PKCE verifier sealed); the public callback takes that state back exactly
+ * once, trades the code, and stores the refresh token (sealed config) and the first access token
+ * in one transaction. A forged, replayed or expired state changes nothing.
+ */
+const STATE_TTL_MS = 10 * 60_000;
+/** Values longer than this are not a state or a code Tern or Salesforce made. */
+const MAX_PARAM = 2048;
+
+export interface OAuthConnectDeps {
+  store: Store;
+  integrations: Integrations;
+  clock: Clock;
+  fetch: FetchLike;
+  /** Origin people reach Tern on (TERN_PUBLIC_URL); read on each call (known after listen). */
+  publicUrl: () => string;
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface RevocationReport {
+  revoked: boolean;
+  reason?: string;
+}
+
+type Oauth = ConnectorOAuth<unknown>;
+
+const invalidState = () =>
+  new AppError(
+    "OAUTH_STATE_INVALID",
+    "This sign-in link is not valid: it was already used, has expired (after 10 minutes) or was not made by this Tern. Nothing was changed. Start again from Tern (GET /api/v1/connections/<id>/oauth/start or `tern salesforce connect <name>`).",
+  );
+
+/** One query value, present once and of sane length; anything else is not a callback we made. */
+function single(query: URLSearchParams, key: string): string | null {
+  const values = query.getAll(key);
+  if (values.length !== 1 || !values[0] || values[0].length > MAX_PARAM) return null;
+  return values[0];
+}
+
+export function createOAuthConnect(deps: OAuthConnectDeps) {
+  const { store, clock } = deps;
+
+  function oauthOf(record: IntegrationRecord): { def: ConnectorDefinition; oauth: Oauth } {
+    const def = getConnectorDefinition(record.type);
+    if (!def?.oauth) {
+      throw new AppError("CONFLICT", `Connections of type "${record.type}" are not connected in a browser.`);
+    }
+    return { def, oauth: def.oauth as Oauth };
+  }
+
+  async function load(id: string): Promise<IntegrationRecord> {
+    const record = await store.connections.get(id);
+    if (!record) throw new AppError("CONNECTION_NOT_FOUND", `No connection with id "${id}"`);
+    return record;
+  }
+
+  const callbackUrl = (type: string) => `${deps.publicUrl().replace(/\/+$/, "")}/oauth/${type}/callback`;
+
+  /** What the public view adds: the grant, whether it is connected, the URL for the app's settings. */
+  function describe(record: IntegrationRecord): Record<string, unknown> {
+    const def = getConnectorDefinition(record.type);
+    if (!def?.oauth) return {};
+    const parsed = def.config.safeParse(record.config);
+    const oauth = def.oauth as Oauth;
+    return {
+      grant: parsed.success ? oauth.grant(parsed.data) : undefined,
+      isConnected: parsed.success ? oauth.isConnected(parsed.data) : false,
+      callbackUrl: callbackUrl(record.type),
+    };
+  }
+
+  async function start(id: string): Promise<{ authorizeUrl: string; callbackUrl: string }> {
+    const record = await load(id);
+    const { def, oauth } = oauthOf(record);
+    const config = def.config.parse(record.config);
+    const state = randomBytes(32).toString("base64url");
+    // RFC 7636 §4.1: 43–128 characters; 64 random bytes → 86.
+    const codeVerifier = randomBytes(64).toString("base64url");
+    const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+    const redirectUri = callbackUrl(record.type);
+    const authorizeUrl = oauth.authorizeUrl(config, { redirectUri, state, codeChallenge });
+    const now = clock.now();
+    await store.write((tx) =>
+      tx.oauthStates.insert(
+        state,
+        { connectionId: id, redirectUri, codeVerifier, expiresAt: now + STATE_TTL_MS },
+        now,
+      ),
+    );
+    return { authorizeUrl, callbackUrl: redirectUri };
+  }
+
+  /** The public callback. Resolves with the connected connection's name; throws AppErrors. */
+  async function callback(type: string, query: URLSearchParams): Promise<{ name: string }> {
+    const state = single(query, "state");
+    if (!state) throw invalidState();
+    const taken = await store.write((tx) => tx.oauthStates.take(state));
+    if (!taken || taken.expiresAt < clock.now()) throw invalidState();
+    const record = await store.connections.get(taken.connectionId);
+    if (!record || record.type !== type) throw invalidState();
+    const error = query.get("error");
+    if (error !== null) {
+      const description = query.get("error_description") ?? "";
+      throw new AppError(
+        "OAUTH_DENIED",
+        `Salesforce did not grant access (${error.slice(0, 100)}${description ? `: ${description.slice(0, 300)}` : ""}). Nothing was changed. If you meant to allow it, start again; if the app is not allowed for you, ask the admin to check the app's "Permitted Users" policy.`,
+      );
+    }
+    const code = single(query, "code");
+    if (!code)
+      throw new AppError("BAD_REQUEST", "The callback has no authorization code. Start again from Tern.");
+    const { def, oauth } = oauthOf(record);
+    const config = def.config.parse(record.config);
+    const result = await oauth.exchangeCode(
+      config,
+      { code, redirectUri: taken.redirectUri, codeVerifier: taken.codeVerifier },
+      deps,
+    );
+    await store.write(async (tx) => {
+      const current = await tx.connections.get(record.id);
+      if (!current) throw invalidState();
+      const next = {
+        ...current,
+        config: { ...current.config, ...result.configPatch },
+        updatedAt: clock.now(),
+      };
+      await tx.connections.update(next, def.secretFields);
+      await tx.tokens.put(record.id, result.token);
+    });
+    deps.integrations.invalidate();
+    deps.log.info({ connectionId: record.id }, "oauth: connection connected");
+    return { name: record.name };
+  }
+
+  /** Best-effort revocation of the connection's long-lived token. */
+  async function revoke(record: IntegrationRecord): Promise<RevocationReport> {
+    const def = getConnectorDefinition(record.type);
+    const parsed = def?.config.safeParse(record.config);
+    if (!def?.oauth || !parsed?.success) return { revoked: false, reason: "nothing to revoke" };
+    // Revoking a refresh token ends every session made from it: another connection pasted with
+    // the same one would stop working too.
+    const shared = (await store.connections.list()).find(
+      (other) =>
+        other.id !== record.id &&
+        other.type === record.type &&
+        record.config.refreshToken !== undefined &&
+        other.config.refreshToken === record.config.refreshToken,
+    );
+    if (shared) {
+      const reason = `not revoked: the connection "${shared.name}" uses the same refresh token`;
+      deps.log.info({ connectionId: record.id, revoked: false, reason }, "oauth: token revocation");
+      return { revoked: false, reason };
+    }
+    const stored = await store.tokens.get(record.id).catch(() => null);
+    const outcome = await (def.oauth as Oauth).revoke(parsed.data, stored, deps);
+    deps.log.info({ connectionId: record.id, ...outcome }, "oauth: token revocation");
+    return outcome;
+  }
+
+  /** Revokes, forgets tokens and the refresh token; the connection stays, not connected. */
+  async function disconnect(id: string): Promise<RevocationReport & { record: IntegrationRecord }> {
+    const record = await load(id);
+    const { def, oauth } = oauthOf(record);
+    const revocation = await revoke(record);
+    const config = { ...record.config };
+    for (const key of oauth.disconnectKeys) delete config[key];
+    const next = { ...record, config, updatedAt: clock.now() };
+    await store.write(async (tx) => {
+      await tx.connections.update(next, def.secretFields);
+      await tx.tokens.clear(id);
+      await tx.oauthStates.removeFor(id);
+    });
+    deps.integrations.invalidate();
+    return { ...revocation, record: next };
+  }
+
+  return { describe, start, callback, revoke, disconnect, callbackUrl };
+}
+export type OAuthConnect = ReturnType<typeof createOAuthConnect>;
