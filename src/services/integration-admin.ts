@@ -136,6 +136,8 @@ export function createIntegrationAdmin(options: {
         await repoOf(tx).update(record, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones.
         if (kind === "connection" && patch.config) await tx.tokens.clear(id);
+        // New credentials: a "reconnect required" or a pause was about the old ones.
+        if (kind === "connection" && patch.config) await tx.connectionHealth.clear(id);
       });
       options.integrations.invalidate();
       return record;

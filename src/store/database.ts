@@ -23,6 +23,15 @@ export interface Database {
   schema_migrations: { version: number; name: string; applied_at: number };
   connections: IntegrationTable;
   connection_tokens: { connection_id: string; token_sealed: string; updated_at: number };
+  connection_health: {
+    connection_id: string;
+    state: string;
+    code: string | null;
+    reason: string | null;
+    paused_until: number | null;
+    since: number;
+    updated_at: number;
+  };
   channels: IntegrationTable;
   flows: {
     id: string;

@@ -42,5 +42,11 @@ export const SalesforceConfig = z.object({
     .overwrite((v) => v.replace(/^v/i, ""))
     .regex(/^\d+\.\d$/, 'apiVersion looks like "62.0"')
     .default("62.0"),
+  /**
+   * REQUEST_LIMIT_EXCEEDED pauses the connection (its runs wait, nothing is dropped): first for
+   * this long, doubling while the limit holds, up to `limitPauseMaxMs` (docs/salesforce-errors.md).
+   */
+  limitPauseMs: z.number().int().min(100).max(86_400_000).default(300_000),
+  limitPauseMaxMs: z.number().int().min(100).max(86_400_000).default(3_600_000),
 });
 export type SalesforceConfig = z.infer<typeof SalesforceConfig>;

@@ -3,6 +3,7 @@ import { type ConnectorDeps, defineConnector } from "../connector.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
 import { SalesforceConfig } from "./config.js";
 import { createAction } from "./create-action.js";
+import { createConnectionGuard } from "./connection-guard.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
 import { createSession } from "./session.js";
@@ -30,6 +31,7 @@ async function availableVersions(deps: ConnectorDeps, instanceUrl: string): Prom
 function createRuntime(connectionId: string, deps: ConnectorDeps) {
   const session = createSession(connectionId, deps);
   const describes = createDescribeCache(deps.clock);
+  const guard = createConnectionGuard(connectionId, deps);
   let warnedAt = 0;
   const clientFor = (config: SalesforceConfig): SalesforceClient =>
     createSalesforceClient(session, config, {
@@ -56,7 +58,8 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
       }
       return { ...identity, instanceUrl: token.instanceUrl, apiVersion: config.apiVersion };
     },
-    actions: { create: createAction(clientFor, describes, deps) },
+    // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
+    actions: guard.actions({ create: createAction(clientFor, describes, deps) }),
   };
 }
 
