@@ -348,7 +348,8 @@ const HTTP_ROWS: ErrorRow[] = [
     code: "SALESFORCE_REQUEST_FAILED",
     isTransient: false,
     run: "fail_step",
-    say: () => "This Salesforce API version is retired: set apiVersion to 62.0 or newer.",
+    say: (e) =>
+      `This Salesforce API version is retired${e.message ? ` (${e.message})` : ""}: set the connection's apiVersion to 62.0 or newer.`,
     example: restExample(410, "API_VERSION_RETIRED", "API version 30.0 has been retired."),
   },
   {
@@ -370,7 +371,7 @@ const HTTP_ROWS: ErrorRow[] = [
     code: "SALESFORCE_UNAVAILABLE",
     isTransient: true,
     run: "retry",
-    say: () => "Salesforce answered with a server error; retrying.",
+    say: (e) => `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}; retrying.`,
     example: { status: 502, on: "data", body: "Bad Gateway", contentType: "text/plain" },
   },
   {

@@ -158,13 +158,11 @@ export function dataError(
     flowFields.duplicateIds = details.duplicateIds;
   }
   const row = restRow(first.errorCode, message) ?? statusRow(status);
-  if (!row || row.match.kind !== "rest") {
-    const isTransient = row?.isTransient ?? false;
-    return new AppError(
-      isTransient ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_REQUEST_FAILED",
-      `Salesforce error ${first.errorCode}: ${message}${isTransient ? " Retrying." : ""}`,
-      { details: { ...details, run: isTransient ? "retry" : "fail_step" }, retry: isTransient ? "default" : "never", flowFields },
-    );
+  if (!row) {
+    return new AppError("SALESFORCE_REQUEST_FAILED", `Salesforce error ${first.errorCode}: ${message}`, {
+      details: { ...details, run: "fail_step" },
+      flowFields,
+    });
   }
   return fromRow(row, { message, fields, object }, details, flowFields);
 }
@@ -176,13 +174,14 @@ export function dataError(
  */
 export function networkError(cause: unknown, where: string, isWrite: boolean): AppError {
   const isOutcomeUnknown = isWrite && requestOutcome(cause) === "unknown";
+  const row = kindRow("network");
   return new AppError(
     "NETWORK_ERROR",
-    `Couldn't reach Salesforce at ${where} (${scrub(fetchFailureReason(cause))}). Check the URL and the network; retrying.`,
+    `${row.say({ message: "", fields: [] })} (${where}: ${scrub(fetchFailureReason(cause))})`,
     {
       cause,
       retry: "default",
-      details: { host: where, run: kindRow("network").run, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) },
+      details: { host: where, run: row.run, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) },
       flowFields: { salesforceCode: null },
     },
   );

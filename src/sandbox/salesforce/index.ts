@@ -80,6 +80,13 @@ export interface SalesforceEmulator {
   /** Answers withheld creates, or with `drop` cuts their connections so the answer is lost. */
   releaseCreates(options?: { drop?: boolean }): void;
   failNext(status: number, body: unknown, options?: FailNextOptions): void;
+  /**
+   * The daily API allocation (reference §5): past it every data call answers 403
+   * REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.` until usage is reset.
+   */
+  setApiLimit(limit: number): void;
+  /** Sets the rolling 24-hour usage, e.g. 0 when the allowance "frees up". */
+  setApiUsage(used: number): void;
   /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
   moveInstance(): Promise<string>;
   close(): Promise<void>;
@@ -241,6 +248,12 @@ export async function startSalesforceEmulator(
         if (releaseOptions.drop) held.res.destroy();
         else held.send();
       }
+    },
+    setApiLimit(limit) {
+      state.apiLimit = limit;
+    },
+    setApiUsage(used) {
+      state.apiUsage = used;
     },
     failNext(status, body, failOptions = {}) {
       state.faults.push({
