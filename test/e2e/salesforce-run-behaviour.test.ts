@@ -100,7 +100,7 @@ describe("Salesforce errors: what the run does", () => {
     expect(rejected.items).toHaveLength(0);
   });
 
-  it("UNABLE_TO_LOCK_ROW then 503 are retried with back-off and the Lead is created once", async () => {
+  it("UNABLE_TO_LOCK_ROW then 503 are retried with back-off and the Lead is created once; past the retries the step fails", async () => {
     const customer = await reachCompanyQuestion("15557770002");
     const sf = stack.sandbox.sf;
     const before = sf.createRequests;
@@ -122,19 +122,21 @@ describe("Salesforce errors: what the run does", () => {
     expect(leads).toHaveLength(1);
     expect(replies[2]?.text).toContain(leads[0]?.Id);
     expect(sf.createRequests - before).toBe(3);
-  });
 
-  it("503 past the retries fails the step with the sentence, and onError runs", async () => {
-    const customer = await reachCompanyQuestion("15557770003");
+    // Past the retries, the step fails with the sentence and onError runs.
+    const down = await reachCompanyQuestion("15557770003");
     stack.sandbox.sf.failNext(503, [{ errorCode: "SERVER_UNAVAILABLE", message: "Server unavailable" }], {
       on: "create",
       times: 3,
     });
-    await customer.say("Down Co");
-    const replies = await customer.waitForReplies(3);
-    expect(replies[2]?.text).toMatch(/Sorry, something went wrong/);
-    const [run] = await runs("completed");
-    expect(run?.steps.find((s) => s.stepId === "create_lead")?.error).toMatchObject({
+    await down.say("Down Co");
+    expect((await down.waitForReplies(3))[2]?.text).toMatch(/Sorry, something went wrong/);
+    const failedStep = await eventually(async () =>
+      (await listRuns("completed"))
+        .flatMap((r) => r.steps)
+        .find((s) => s.stepId === "create_lead" && s.status === "failed"),
+    );
+    expect(failedStep.error).toMatchObject({
       code: "SALESFORCE_UNAVAILABLE",
       message: expect.stringMatching(/temporarily unavailable/),
     });

@@ -62,7 +62,13 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
     }
     if (run === "reconnect" && state !== "reconnect_required") {
       deps.log.warn({ connectionId, code: error.code }, "salesforce: connection needs to be reconnected");
-      report({ state: "reconnect_required", code: error.code, reason: error.message, pausedUntil: null, since: now });
+      report({
+        state: "reconnect_required",
+        code: error.code,
+        reason: error.message,
+        pausedUntil: null,
+        since: now,
+      });
     }
     return error;
   };
@@ -77,7 +83,8 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
       throw isAppError(error) ? onFailure(error, config) : error;
     }
     if (state !== "ok") {
-      if (state === "paused") deps.log.info({ connectionId }, "salesforce: API quota is back; connection resumed");
+      if (state === "paused")
+        deps.log.info({ connectionId }, "salesforce: API quota is back; connection resumed");
       pauses = 0;
       pauseError = null;
       report({ state: "ok", code: null, reason: null, pausedUntil: null, since: null });

@@ -5,7 +5,8 @@ import { ERROR_TABLE, type ErrorMatch, type ErrorRow, type RunBehaviour } from "
  * connector README. `errors-docs.test.ts` fails when a document's table differs from this output
  * (run it with UPDATE_DOCS=1 to rewrite them).
  */
-export const TABLE_START = "<!-- salesforce-errors-table:start (generated from src/connectors/salesforce/errors-table.ts) -->";
+export const TABLE_START =
+  "<!-- salesforce-errors-table:start (generated from src/connectors/salesforce/errors-table.ts) -->";
 export const TABLE_END = "<!-- salesforce-errors-table:end -->";
 
 const RUN_TEXT: Record<RunBehaviour, string> = {
@@ -36,7 +37,8 @@ export function exampleSentence(row: ErrorRow): string {
   const first = Array.isArray(body) ? (body[0] as { message?: string; fields?: string[] }) : undefined;
   const tokenBody = !Array.isArray(body) && typeof body === "object" && body !== null ? body : undefined;
   const message =
-    first?.message ?? String((tokenBody as { error_description?: unknown } | undefined)?.error_description ?? "");
+    first?.message ??
+    String((tokenBody as { error_description?: unknown } | undefined)?.error_description ?? "");
   return row.say({
     message: row.match.kind === "html" || row.match.kind === "network" ? "" : message,
     fields: first?.fields ?? [],

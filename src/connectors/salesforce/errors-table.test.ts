@@ -49,7 +49,9 @@ async function failure(row: ErrorRow): Promise<{ error: AppError; health: Connec
   return { error: error as AppError, health };
 }
 
-const rows = ERROR_TABLE.filter((r) => r.match.kind !== "network").map((r) => [JSON.stringify(r.match), r] as const);
+const rows = ERROR_TABLE.filter((r) => r.match.kind !== "network").map(
+  (r) => [JSON.stringify(r.match), r] as const,
+);
 
 describe("salesforce errors table", () => {
   it.each(rows)("%s → the documented code, run behaviour and sentence", async (_name, row) => {
@@ -70,7 +72,9 @@ describe("salesforce errors table", () => {
         break;
       case "reconnect":
         expect(error.retry).toBe("never");
-        expect(health).toMatchObject([{ state: "reconnect_required", code: row.code, reason: error.message }]);
+        expect(health).toMatchObject([
+          { state: "reconnect_required", code: row.code, reason: error.message },
+        ]);
         break;
       case "pause_connection": {
         const until = pausedUntil(error.retry);
@@ -79,8 +83,10 @@ describe("salesforce errors table", () => {
         break;
       }
     }
-    if (row.match.kind === "rest") expect(error.flowFields).toMatchObject({ salesforceCode: row.match.errorCode });
-    if (row.match.kind === "token") expect(error.flowFields).toMatchObject({ salesforceCode: row.match.error });
+    if (row.match.kind === "rest")
+      expect(error.flowFields).toMatchObject({ salesforceCode: row.match.errorCode });
+    if (row.match.kind === "token")
+      expect(error.flowFields).toMatchObject({ salesforceCode: row.match.error });
     expect(JSON.stringify([error.message, error.details, error.flowFields])).not.toContain(
       sf.credentials.refreshToken,
     );
@@ -95,7 +101,9 @@ describe("salesforce errors table", () => {
   });
 
   it("gives a flow the duplicate's id to branch on", async () => {
-    const row = ERROR_TABLE.find((r) => r.match.kind === "rest" && r.match.errorCode === "DUPLICATES_DETECTED");
+    const row = ERROR_TABLE.find(
+      (r) => r.match.kind === "rest" && r.match.errorCode === "DUPLICATES_DETECTED",
+    );
     const { error } = await failure(row as ErrorRow);
     expect(error.flowFields).toEqual({
       salesforceCode: "DUPLICATES_DETECTED",
@@ -138,7 +146,10 @@ describe("salesforce errors table", () => {
   it("backs off: each failed probe doubles the pause, up to the maximum; quota back resumes", async () => {
     let now = Date.now();
     const health: ConnectionHealth[] = [];
-    const deps = testDeps({ clock: { now: () => now }, health: { set: async (_id, h) => void health.push(h) } });
+    const deps = testDeps({
+      clock: { now: () => now },
+      health: { set: async (_id, h) => void health.push(h) },
+    });
     const rt = salesforceConnector.create("c1", deps);
     const cfg = SalesforceConfig.parse({ ...sf.credentials, limitPauseMs: 1_000, limitPauseMaxMs: 3_000 });
     sf.setApiUsage(1_000_000);

@@ -77,7 +77,7 @@ const REST_ROWS: ErrorRow[] = [
     isTransient: false,
     run: "fail_step",
     say: () =>
-      'The Salesforce REST API is disabled for this connection\'s user. Tick "API Enabled" on the integration user\'s profile (Setup → Profiles → <profile> → Administrative Permissions) or in a permission set; if the org\'s edition has no API access (e.g. Professional Edition without the API add-on), ask Salesforce to enable it.',
+      "The Salesforce REST API is disabled for this connection's user. Tick \"API Enabled\" on the integration user's profile (Setup → Profiles → <profile> → Administrative Permissions) or in a permission set; if the org's edition has no API access (e.g. Professional Edition without the API add-on), ask Salesforce to enable it.",
     example: restExample(403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization."),
   },
   {
@@ -207,7 +207,10 @@ const REST_ROWS: ErrorRow[] = [
                     fieldDiffs: [],
                     matchConfidence: 100.0,
                     record: {
-                      attributes: { type: "Lead", url: "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA" },
+                      attributes: {
+                        type: "Lead",
+                        url: "/services/data/v62.0/sobjects/Lead/00Q000000000001AAA",
+                      },
                       Id: "00Q000000000001AAA",
                     },
                   },
@@ -260,7 +263,11 @@ const REST_ROWS: ErrorRow[] = [
     say: (e) => `Salesforce is temporarily unavailable (maintenance or overload); retrying. (${e.message})`,
     example: restExample(503, "SERVER_UNAVAILABLE", "Server unavailable"),
   },
-  ...["INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY"].map(
+  ...[
+    "INSUFFICIENT_ACCESS",
+    "INSUFFICIENT_ACCESS_OR_READONLY",
+    "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
+  ].map(
     (errorCode): ErrorRow => ({
       match: rest(errorCode),
       code: "SALESFORCE_ACCESS_DENIED",
@@ -306,7 +313,8 @@ const REST_ROWS: ErrorRow[] = [
     code: "SALESFORCE_NOT_FOUND",
     isTransient: false,
     run: "fail_step",
-    say: () => "The Salesforce record was deleted (it may be in the Recycle Bin): restore it or use another record.",
+    say: () =>
+      "The Salesforce record was deleted (it may be in the Recycle Bin): restore it or use another record.",
     example: restExample(404, "ENTITY_IS_DELETED", "entity is deleted", []),
   },
   {
@@ -535,6 +543,7 @@ export function kindRow(kind: "html" | "network"): ErrorRow {
 
 export function statusRow(status: number): ErrorRow | undefined {
   return ERROR_TABLE.find(
-    (r) => r.match.kind === "status" && (r.match.status === status || (r.match.status === "5xx" && status >= 500)),
+    (r) =>
+      r.match.kind === "status" && (r.match.status === status || (r.match.status === "5xx" && status >= 500)),
   );
 }

@@ -63,7 +63,13 @@ function fromRow(
 /** Error returned by a host that isn't a Salesforce API (HTML login page, proxy, Lightning UI). */
 function wrongHost(status: number): AppError {
   const row = kindRow("html");
-  return fromRow(row, { message: "", fields: [] }, { httpStatus: status }, {}, status >= 500 ? "default" : "never");
+  return fromRow(
+    row,
+    { message: "", fields: [] },
+    { httpStatus: status },
+    {},
+    status >= 500 ? "default" : "never",
+  );
 }
 
 /** Maps a failed `POST /services/oauth2/token`. `secrets` are removed from the description. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFakeHost, type FakeHost } from "../../flows/testing/fake-host.js";
 import { engine, flowOf, startRun } from "../../flows/testing/engine-fixtures.js";
+import { createFakeHost, type FakeHost } from "../../flows/testing/fake-host.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { testDeps } from "./test-helpers.js";
@@ -86,7 +86,10 @@ describe("a flow and Salesforce errors", () => {
     });
     expect(host.sent.map((s) => s.text)).toEqual(["We already know you: 00Q000000000042AAA"]);
     const record = host.persisted.find((p) => p.record.stepId === "create_lead")?.record;
-    expect(record?.error).toMatchObject({ code: "SALESFORCE_DUPLICATE", salesforceCode: "DUPLICATES_DETECTED" });
+    expect(record?.error).toMatchObject({
+      code: "SALESFORCE_DUPLICATE",
+      salesforceCode: "DUPLICATES_DETECTED",
+    });
   });
 
   it("any other error takes the else branch with its Tern code", async () => {
@@ -105,7 +108,11 @@ describe("a flow and Salesforce errors", () => {
     sf.setApiUsage(1_000_000);
     const parked = await startRun(flow, host);
     expect(parked.status).toBe("waiting");
-    expect(parked.wait).toMatchObject({ stepId: "create_lead", for: "retry", timeoutAt: host.clock.now + 60_000 });
+    expect(parked.wait).toMatchObject({
+      stepId: "create_lead",
+      for: "retry",
+      timeoutAt: host.clock.now + 60_000,
+    });
     expect(host.persisted.at(-1)?.record).toMatchObject({
       status: "waiting",
       error: { code: "SALESFORCE_LIMIT_EXCEEDED", salesforceCode: "REQUEST_LIMIT_EXCEEDED" },
@@ -121,6 +128,8 @@ describe("a flow and Salesforce errors", () => {
     expect(done.status).toBe("completed");
     expect(host.sent.map((s) => s.text)).toEqual([`Done: ${(done.steps.create_lead as { id: string }).id}`]);
     expect(new Set(host.calls.map((c) => c.key)).size).toBe(1);
-    expect(sf.records("Lead").filter((l) => l.Id === (done.steps.create_lead as { id: string }).id)).toHaveLength(1);
+    expect(
+      sf.records("Lead").filter((l) => l.Id === (done.steps.create_lead as { id: string }).id),
+    ).toHaveLength(1);
   });
 });

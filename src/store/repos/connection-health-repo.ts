@@ -40,7 +40,9 @@ export function createConnectionHealthRepo(
           return;
         }
         // The connection may have been deleted meanwhile: then there is nothing to report on.
-        const exists = await tx.get(tx.q.selectFrom("connections").select("id").where("id", "=", connectionId));
+        const exists = await tx.get(
+          tx.q.selectFrom("connections").select("id").where("id", "=", connectionId),
+        );
         if (!exists) return;
         const values = {
           state: health.state,
