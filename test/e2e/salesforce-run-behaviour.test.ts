@@ -158,5 +158,11 @@ describe("Salesforce errors: what the run does", () => {
     });
     expect(h).toMatchObject({ code: "SALESFORCE_RECONNECT_REQUIRED", reason: error?.message });
     expect(JSON.stringify(h)).not.toContain(stack.sandbox.sf.credentials.refreshToken);
+    // Reconnecting (a new refresh token in the connection's config) clears the mark.
+    const patched = await stack.http("PATCH", `/api/v1/connections/${stack.setup.connectionId}`, {
+      config: { refreshToken: stack.sandbox.sf.issueRefreshToken() },
+    });
+    expect(patched.status).toBe(200);
+    expect(await health()).toMatchObject({ state: "ok" });
   });
 });

@@ -16,7 +16,8 @@ const RUN_TEXT: Record<RunBehaviour, string> = {
   reconnect: 'connection marked "reconnect required"; the step fails → `onError`',
 };
 
-function answer(match: ErrorMatch): string {
+/** How the docs name the answer a row matches. */
+export function answerText(match: ErrorMatch): string {
   switch (match.kind) {
     case "rest":
       return `\`${match.errorCode}\`${match.message ? ` (message ${match.message.source.replace(/\\/g, "")})` : ""}`;
@@ -56,7 +57,7 @@ export function renderErrorsTable(): string {
   for (const row of ERROR_TABLE) {
     const status = row.example.status === 0 ? "—" : String(row.example.status);
     lines.push(
-      `| ${cell(answer(row.match))} | ${status} | \`${row.code}\` | ${row.isTransient ? "yes" : "no"} | ${cell(RUN_TEXT[row.run])} | ${cell(exampleSentence(row))} |`,
+      `| ${cell(answerText(row.match))} | ${status} | \`${row.code}\` | ${row.isTransient ? "yes" : "no"} | ${cell(RUN_TEXT[row.run])} | ${cell(exampleSentence(row))} |`,
     );
   }
   return [TABLE_START, ...lines, TABLE_END].join("\n");

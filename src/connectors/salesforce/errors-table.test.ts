@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError, httpStatusOf, pausedUntil } from "../../core/app-error.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
 import type { ConnectionHealth } from "../connector.js";
-import { exampleSentence } from "./errors-docs.js";
+import { answerText, exampleSentence } from "./errors-docs.js";
 import { ERROR_TABLE, type ErrorRow } from "./errors-table.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { testDeps } from "./test-helpers.js";
@@ -50,7 +50,7 @@ async function failure(row: ErrorRow): Promise<{ error: AppError; health: Connec
 }
 
 const rows = ERROR_TABLE.filter((r) => r.match.kind !== "network").map(
-  (r) => [JSON.stringify(r.match), r] as const,
+  (r) => [answerText(r.match), r] as const,
 );
 
 describe("salesforce errors table", () => {
