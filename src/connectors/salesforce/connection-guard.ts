@@ -20,7 +20,9 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
   let pausedUntil = 0;
   let pauses = 0;
   let pauseError: AppError | null = null;
-  let state: ConnectionHealth["state"] = "ok";
+  // "unknown" until the first call: its success clears a mark another process, or this process
+  // before the connection's runtime was rebuilt, left in the store.
+  let state: ConnectionHealth["state"] | "unknown" = "unknown";
 
   const report = (health: ConnectionHealth): void => {
     state = health.state;

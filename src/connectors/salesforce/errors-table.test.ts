@@ -143,6 +143,14 @@ describe("salesforce errors table", () => {
     sf.setApiLimit(15_000);
   });
 
+  it("the first call that succeeds clears a mark another process (or an earlier runtime) left in the store", async () => {
+    const { rt, health } = runtime();
+    await rt.actions.create?.run(lead, config(), ctx);
+    expect(health).toEqual([{ state: "ok", code: null, reason: null, pausedUntil: null, since: null }]);
+    await rt.actions.create?.run(lead, config(), ctx);
+    expect(health).toHaveLength(1); // only on a change
+  });
+
   it("backs off: each failed probe doubles the pause, up to the maximum; quota back resumes", async () => {
     let now = Date.now();
     const health: ConnectionHealth[] = [];
