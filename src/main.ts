@@ -12,6 +12,7 @@ import { createEngine } from "./flows/engine.js";
 import { createWorker, type Worker } from "./queue/worker.js";
 import type { BuiltInSandbox } from "./sandbox/bootstrap.js";
 import { type App, buildApp } from "./server/app.js";
+import { createDesignEnv } from "./services/design-env.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
@@ -93,7 +94,7 @@ async function createRuntime(options: StartOptions) {
   const { dataDir, store } = await openDataStore(config, logger);
   const metrics = createMetrics();
   const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
-  const flows = createFlowService(store, clock);
+  const flows = createFlowService(store, clock, { design: createDesignEnv(integrations) });
   const worker = createWorker({
     store,
     clock,

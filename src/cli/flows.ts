@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { validateFlow } from "../flows/validate.js";
+import { validateFlowDesign } from "../flows/design-check.js";
+import type { FlowValidationResult } from "../flows/validate.js";
+import { offlineDesignEnv } from "../services/design-env.js";
 import { createApiClient } from "./api-client.js";
 
 function readJson(file: string): unknown {
@@ -18,11 +20,21 @@ export function registerFlowCommands(program: Command): void {
 
   flows
     .command("validate <files...>")
-    .description("Check flow files without a server; exits 1 when any is invalid")
-    .action((files: string[]) => {
+    .description(
+      "Check flow files; exits 1 when any is invalid. --server also checks each Salesforce mapping against its connection",
+    )
+    .option(
+      "--server",
+      "validate through the running server (TERN_URL), which checks mappings against the org",
+    )
+    .action(async (files: string[], opts: { server?: boolean }) => {
+      const api = opts.server ? createApiClient() : null;
       let failed = false;
       for (const file of files) {
-        const result = validateFlow(readJson(file));
+        const flow = readJson(file);
+        const result = api
+          ? ((await api.request("POST", "/flows/validate", flow)) as FlowValidationResult)
+          : await validateFlowDesign(flow, offlineDesignEnv);
         if (result.valid) process.stdout.write(`${file}: valid\n`);
         else {
           failed = true;
@@ -51,8 +63,11 @@ export function registerFlowCommands(program: Command): void {
       };
       process.stdout.write(`Imported ${file} as flow ${created.id} version ${created.version}\n`);
       if (opts.publish) {
-        await api.request("POST", `/flows/${created.id}/publish`, { version: created.version });
+        const published = (await api.request("POST", `/flows/${created.id}/publish`, {
+          version: created.version,
+        })) as { warnings?: Array<{ path: string; message: string }> };
         process.stdout.write(`Published flow ${created.id} version ${created.version}\n`);
+        for (const w of published.warnings ?? []) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
       }
     });
 

@@ -75,6 +75,11 @@ export interface ConnectorAction<Config> {
 export interface ConnectorRuntime<Config> {
   test(config: Config): Promise<Record<string, unknown>>;
   actions: Record<string, ConnectorAction<Config>>;
+  /**
+   * Read-only answers for design-time checks (flow validate/publish), e.g. Salesforce's
+   * `describe` of an object, served from the runtime's caches where possible.
+   */
+  facts?: Record<string, (input: Record<string, unknown>, config: Config) => Promise<unknown>>;
 }
 
 export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {

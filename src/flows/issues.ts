@@ -6,6 +6,9 @@ export interface ValidationIssue {
   /** JSONPath into the flow file, e.g. `$.steps[2].next`. */
   path: string;
   message: string;
+  /** Set by design-time checks: the step and the external field the problem is about. */
+  stepId?: string;
+  field?: string;
 }
 
 export type PathSegment = PropertyKey;

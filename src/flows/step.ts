@@ -65,6 +65,26 @@ export interface StepExit {
   target: string;
 }
 
+/**
+ * What a design-time check may ask: facts about a named connection, answered by that connection's
+ * runtime (e.g. "describe" an object), preferably from its caches. The flow core never imports a
+ * connector; the server passes this in. Throws when the connection cannot answer (not found, not
+ * connected, unreachable): the validator then reports a warning that the step was not checked.
+ */
+export interface DesignEnv {
+  fact(connection: string, name: string, input: Record<string, unknown>): Promise<unknown>;
+}
+
+/** A problem a design-time check found, with a path relative to the step object. */
+export interface DesignIssue {
+  level: "error" | "warning";
+  /** Inside the step, e.g. ["fields", "Company"]; [] for the step itself. */
+  path: Array<string | number>;
+  message: string;
+  /** The external field the problem is about (e.g. a Salesforce field API name). */
+  field?: string;
+}
+
 type StepConfigSchema = z.ZodObject<{ id: z.ZodType<string>; type: z.ZodLiteral<string> }>;
 
 export interface StepDefinition<Schema extends StepConfigSchema = StepConfigSchema> {
@@ -77,6 +97,11 @@ export interface StepDefinition<Schema extends StepConfigSchema = StepConfigSche
   config: Schema;
   /** Extra graph edges (branch targets). next/onError/onTimeout/onInvalid are found generically. */
   exits?(config: z.output<Schema>): StepExit[];
+  /**
+   * Design-time check against the outside world (validate and publish): e.g. a Salesforce
+   * mapping against the org's describe. Runs only on a structurally valid flow.
+   */
+  check?(config: z.output<Schema>, env: DesignEnv): Promise<DesignIssue[]>;
   start(ctx: StepContext<z.output<Schema>>): Promise<StepResult> | StepResult;
   resume?(ctx: StepContext<z.output<Schema>>, event: ResumeEvent): Promise<StepResult> | StepResult;
 }

@@ -1,16 +1,31 @@
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import { validateFlowDesign } from "../flows/design-check.js";
 import type { Flow } from "../flows/schema.js";
-import { validateFlow } from "../flows/validate.js";
+import type { DesignEnv } from "../flows/step.js";
+import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
 import type { Store } from "../store/store.js";
 
 /**
  * Flows as versioned files: every import stores a new immutable version; publishing points
  * the flow at one of them. Parsed versions are cached because the router reads them per message.
  */
-export function createFlowService(store: Store, clock: Clock) {
+export interface FlowServiceOptions {
+  /** Answers design-time checks (Salesforce mappings against the org); structural checks only without. */
+  design?: DesignEnv;
+  designTimeoutMs?: number;
+}
+
+export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
   const cache = new Map<string, Flow>();
+  const { design } = options;
+
+  /** Structure, then every step's design-time check against its connection. */
+  const check = (input: unknown): Promise<FlowValidationResult> =>
+    design
+      ? validateFlowDesign(input, design, { timeoutMs: options.designTimeoutMs })
+      : Promise.resolve(validateFlow(input));
 
   const validOrThrow = (input: unknown): Flow => {
     const result = validateFlow(input);
@@ -31,7 +46,9 @@ export function createFlowService(store: Store, clock: Clock) {
   };
 
   return {
+    /** Structural validation only (synchronous, no I/O). */
     validate: validateFlow,
+    check,
     /** Stores a new flow (version 1). */
     async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
       const flow = validOrThrow(input);
@@ -46,17 +63,24 @@ export function createFlowService(store: Store, clock: Clock) {
       const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
       return { id, version, name: flow.name };
     },
-    async publish(id: string, version?: number): Promise<{ id: string; publishedVersion: number }> {
+    async publish(
+      id: string,
+      version?: number,
+    ): Promise<{ id: string; publishedVersion: number; warnings: ValidationIssue[] }> {
       const current = await summary(id);
       const target = version ?? current.latestVersion;
-      if (!(await store.flows.version(id, target))) {
+      const stored = await store.flows.version(id, target);
+      if (!stored) {
         throw new AppError(
           "NOT_FOUND",
           `Flow "${id}" has no version ${target} (latest is ${current.latestVersion})`,
         );
       }
+      // A mapping the org would refuse is caught now, not at 2 a.m.; an unreachable org only warns.
+      const result = await check(stored.definition);
+      if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
       await store.write((tx) => tx.flows.publish(id, target, clock.now()));
-      return { id, publishedVersion: target };
+      return { id, publishedVersion: target, warnings: result.warnings };
     },
     async get(id: string) {
       const s = await summary(id);
@@ -83,3 +107,23 @@ export function createFlowService(store: Store, clock: Clock) {
   };
 }
 export type FlowService = ReturnType<typeof createFlowService>;
+
+function publishRefused(
+  id: string,
+  version: number,
+  errors: ValidationIssue[],
+  warnings: ValidationIssue[],
+): AppError {
+  const listed = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+  return new AppError(
+    "FLOW_INVALID",
+    `Flow "${id}" version ${version} cannot be published; fix ${errors.length} problem(s) and import it again: ${listed}`,
+    {
+      details: {
+        errors,
+        warnings,
+        fields: [...new Set(errors.flatMap((e) => (e.field ? [e.field] : [])))],
+      },
+    },
+  );
+}

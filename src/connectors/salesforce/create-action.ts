@@ -4,6 +4,7 @@ import type { ConnectorAction, ConnectorDeps } from "../connector.js";
 import { assertApiName, type DescribeResult, type SalesforceClient } from "./client.js";
 import type { SalesforceConfig } from "./config.js";
 import type { DescribeCache } from "./describe.js";
+import { prepareFields, prepareFieldValues } from "./field-values.js";
 import { reconcileQuery } from "./soql.js";
 
 /** `create`: one record of any object. Output `{ id, object, success: true }`. */
@@ -18,6 +19,8 @@ export interface CreateOutput {
   object: string;
   success: true;
   reconciled?: true;
+  /** What Tern changed in the values before sending them (text cut to the field's length). */
+  notes?: string[];
 }
 
 /** How far before the first attempt a matching record may have been created (clock skew). */
@@ -46,9 +49,11 @@ export function createAction(
 ): ConnectorAction<SalesforceConfig> {
   return {
     async run(input, config): Promise<CreateOutput> {
-      const { object, fields } = parseInput(input);
-      const { id } = await clientFor(config).create(object, fields);
-      return { id, object, success: true };
+      const { object, fields: rendered } = parseInput(input);
+      const client = clientFor(config);
+      const { fields, notes } = await prepareFields(describes, client, object, rendered, deps.log);
+      const { id } = await client.create(object, fields);
+      return { id, object, success: true, ...(notes.length > 0 ? { notes } : {}) };
     },
 
     /**
@@ -67,7 +72,9 @@ export function createAction(
           "salesforce: describe failed; reconciling without it",
         );
       }
-      const soql = reconcileQuery(object, fields, describe, ctx.intentAt - RECONCILE_WINDOW_MS);
+      // Look for the values as `run` sent them (phones in E.164, text cut to length).
+      const sent = describe ? prepareFieldValues(describe, fields).fields : fields;
+      const soql = reconcileQuery(object, sent, describe, ctx.intentAt - RECONCILE_WINDOW_MS);
       if (soql === null) {
         deps.log.warn(
           { connectionId: ctx.connectionId, object },

@@ -6,6 +6,7 @@ import { createConnectionGuard } from "./connection-guard.js";
 import { createAction } from "./create-action.js";
 import { createDescribeCache } from "./describe.js";
 import { parseJson } from "./errors.js";
+import { describeFact } from "./mapping-check.js";
 import { createSession } from "./session.js";
 
 /**
@@ -60,6 +61,11 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
     },
     // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
     actions: guard.actions({ create: createAction(clientFor, describes, deps) }),
+    /** Design-time checks read the same describe cache the actions use (mapping-check.ts). */
+    facts: {
+      describe: (input: Record<string, unknown>, config: SalesforceConfig) =>
+        describeFact(describes, clientFor(config), input),
+    },
   };
 }
 

@@ -25,8 +25,12 @@ export interface FieldDef {
   length: number;
   nillable: boolean;
   createable: boolean;
+  /** Editable on an existing record; defaults to `createable` (Case Supplied* are create-only). */
+  updateable: boolean;
   defaultedOnCreate: boolean;
   filterable: boolean;
+  /** Only the listed values are accepted (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST otherwise). */
+  restrictedPicklist: boolean;
   defaultValue: string | boolean | null;
   picklistValues: ReadonlyArray<string>;
   referenceTo: ReadonlyArray<string>;
@@ -65,7 +69,9 @@ function field(spec: FieldSpec): FieldDef {
     defaultValue: null,
     picklistValues: [],
     referenceTo: [],
+    restrictedPicklist: false,
     ...spec,
+    updateable: spec.updateable ?? spec.createable ?? true,
   };
 }
 
@@ -180,9 +186,16 @@ const lead: ObjectDef = {
       defaultedOnCreate: true,
       defaultValue: "Open - Not Contacted",
       picklistValues: LEAD_STATUS,
+      restrictedPicklist: true,
     }),
     field({ name: "Industry", label: "Industry", type: "picklist", picklistValues: INDUSTRY }),
-    field({ name: "Rating", label: "Rating", type: "picklist", picklistValues: ["Hot", "Warm", "Cold"] }),
+    field({
+      name: "Rating",
+      label: "Rating",
+      type: "picklist",
+      picklistValues: ["Hot", "Warm", "Cold"],
+      restrictedPicklist: true,
+    }),
     field({ name: "NumberOfEmployees", label: "Employees", type: "int", length: 0 }),
     field({ name: "AnnualRevenue", label: "Annual Revenue", type: "currency", length: 0 }),
     field({
@@ -235,6 +248,7 @@ const caseObject: ObjectDef = {
       defaultedOnCreate: true,
       defaultValue: "New",
       picklistValues: ["New", "Working", "Escalated", "Closed"],
+      restrictedPicklist: true,
     }),
     field({
       name: "Priority",
@@ -243,6 +257,7 @@ const caseObject: ObjectDef = {
       defaultedOnCreate: true,
       defaultValue: "Medium",
       picklistValues: ["High", "Medium", "Low"],
+      restrictedPicklist: true,
     }),
     field({
       name: "Reason",
@@ -257,10 +272,11 @@ const caseObject: ObjectDef = {
       picklistValues: ["Question", "Problem", "Feature Request"],
     }),
     // SuppliedName/SuppliedPhone lengths are unverified (reference §4.2): 80/40 assumed.
-    field({ name: "SuppliedName", label: "Web Name", type: "string", length: 80 }),
-    field({ name: "SuppliedEmail", label: "Web Email", type: "email" }),
-    field({ name: "SuppliedPhone", label: "Web Phone", type: "string", length: 40 }),
-    field({ name: "SuppliedCompany", label: "Web Company", type: "string", length: 80 }),
+    // Supplied* can't be updated after create (reference §4.2).
+    field({ name: "SuppliedName", label: "Web Name", type: "string", length: 80, updateable: false }),
+    field({ name: "SuppliedEmail", label: "Web Email", type: "email", updateable: false }),
+    field({ name: "SuppliedPhone", label: "Web Phone", type: "string", length: 40, updateable: false }),
+    field({ name: "SuppliedCompany", label: "Web Company", type: "string", length: 80, updateable: false }),
     field({ name: "ContactId", label: "Contact ID", type: "reference", referenceTo: ["Contact"] }),
     field({ name: "AccountId", label: "Account ID", type: "reference", referenceTo: ["Account"] }),
     field({ name: "Comments", label: "Internal Comments", type: "textarea", length: 4000 }),

@@ -20,7 +20,8 @@ export const flowRoutes =
     const tags = ["flows"];
     app.get("/flows/schema", { schema: { tags } }, async () => flowJsonSchema());
     app.post("/flows/validate", { schema: { tags, body: FlowFile } }, async (req) => {
-      const { valid, errors, warnings } = deps.flows.validate(req.body);
+      // Also checks each step against its connection (Salesforce mappings against the org's describe).
+      const { valid, errors, warnings } = await deps.flows.check(req.body);
       return { valid, errors, warnings };
     });
     app.get("/flows", { schema: { tags } }, async () => ({ items: await deps.store.flows.list() }));

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
+import { checkSalesforceMapping } from "../mapping-check.js";
 
 /**
  * Creates one Salesforce record (Lead, Case, any sObject) on a named connection. The output is
@@ -45,6 +46,7 @@ export const salesforceCreateStep = defineStep({
   title: "Create Salesforce record",
   version: 1,
   config: SalesforceCreateStep,
+  check: (config, env) => checkSalesforceMapping(env, { ...config, operation: "create" }),
   async start(ctx) {
     const { connection, object } = ctx.config;
     const fields = ctx.renderValue(ctx.config.fields) as Record<string, unknown>;

@@ -1,0 +1,76 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../src/sandbox/salesforce/index.js";
+import { startBareTern } from "../helpers/in-process.js";
+
+/** `tern flows validate`: offline it says the mappings were not checked; --server checks them against the org. */
+const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const template = path.join(packageRoot(), "templates", "whatsapp-lead.json");
+
+function runCli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { ...process.env, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe("tern flows validate and Salesforce mappings", () => {
+  let sf: SalesforceEmulator;
+  let tern: Awaited<ReturnType<typeof startBareTern>>;
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "tern-cli-validate-"));
+    sf = await startSalesforceEmulator();
+    tern = await startBareTern();
+    env = { TERN_URL: tern.tern.url, TERN_ADMIN_TOKEN: tern.tern.dataDir.adminToken };
+    const res = await fetch(`${tern.tern.url}/api/v1/connections`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.TERN_ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "salesforce", name: "salesforce", config: sf.credentials }),
+    });
+    expect(res.status).toBe(201);
+  });
+  afterAll(async () => {
+    await tern?.close();
+    await sf?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("offline: the template is valid and the Salesforce step is reported as not checked", async () => {
+    const result = await runCli(["flows", "validate", template]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${template}: valid`);
+    expect(result.stdout).toContain(
+      `${template}: warning: $.steps[2]: step "create_lead": not checked against its connection (offline: run \`tern flows validate --server\``,
+    );
+  });
+
+  it("--server: names the missing Company and exits 1; the template passes", async () => {
+    const flow = JSON.parse(readFileSync(template, "utf8")) as {
+      steps: Array<{ fields?: Record<string, unknown> }>;
+    };
+    delete flow.steps[2]?.fields?.Company;
+    const file = path.join(dir, "no-company.json");
+    writeFileSync(file, JSON.stringify(flow));
+    const result = await runCli(["flows", "validate", "--server", file, template], env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `${file}: $.steps[2].fields: step "create_lead": Lead requires Company (Company)`,
+    );
+    expect(result.stdout).toContain(`${template}: valid`);
+    expect(result.stdout).not.toContain("warning");
+  });
+});

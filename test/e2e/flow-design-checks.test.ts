@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templatePath } from "../../src/core/paths.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * Publishing checks every Salesforce mapping against the org's describe (the emulator here):
+ * a mapping the org would refuse at 2 a.m. is refused now, with the field named. The stack's own
+ * setup already published the shipped lead template through the same check.
+ */
+type Issue = { path: string; message: string; stepId?: string; field?: string };
+type ErrorBody = {
+  error: { code: string; message: string; details: { errors: Issue[]; warnings: Issue[]; fields: string[] } };
+};
+
+const template = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")) as {
+  steps: Array<{ id: string; type: string; fields?: Record<string, unknown>; connection?: string }>;
+};
+
+/** The lead template with the Salesforce step's fields (and connection) changed. */
+function leadFlow(change: (fields: Record<string, unknown>) => Record<string, unknown>, connection?: string) {
+  const flow = structuredClone(template);
+  for (const step of flow.steps) {
+    if (step.type !== "salesforce.create" || !step.fields) continue;
+    step.fields = change({ ...step.fields });
+    if (connection) step.connection = connection;
+  }
+  return flow;
+}
+
+describe("flow publish checks Salesforce mappings", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  async function importFlow(flow: unknown): Promise<string> {
+    const res = await stack.http("POST", "/api/v1/flows", flow);
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  it("refuses to publish a Lead step that does not map Company, naming Company", async () => {
+    const id = await importFlow(leadFlow(({ Company: _company, ...rest }) => rest));
+    const res = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(res.status).toBe(422);
+    const { error } = (await res.json()) as ErrorBody;
+    expect(error.code).toBe("FLOW_INVALID");
+    expect(error.message).toContain(
+      'Lead requires Company (Company) and the mapping does not set it: add "Company"',
+    );
+    expect(error.details.fields).toEqual(["Company"]);
+    expect(error.details.errors).toEqual([
+      expect.objectContaining({ path: "$.steps[2].fields", stepId: "create_lead", field: "Company" }),
+    ]);
+    const flow = (await (await stack.http("GET", `/api/v1/flows/${id}`)).json()) as {
+      publishedVersion: unknown;
+    };
+    expect(flow.publishedVersion ?? null).toBeNull();
+  });
+
+  it("refuses to publish a mapping to a field the org does not have, naming it and the likely one", async () => {
+    const id = await importFlow(
+      leadFlow(({ Company, ...rest }) => ({ ...rest, Company, Compnay_Size: "{{ vars.size }}" })),
+    );
+    const res = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(res.status).toBe(422);
+    const { error } = (await res.json()) as ErrorBody;
+    expect(error.message).toContain('Lead has no field "Compnay_Size"');
+    expect(error.message).toContain("Custom fields end in __c");
+    expect(error.details.errors.map((e) => [e.path, e.field])).toEqual([
+      ["$.steps[2].fields.Compnay_Size", "Compnay_Size"],
+    ]);
+  });
+
+  it("validate reports the same problems; validating twice costs no Salesforce API call until the connection changes", async () => {
+    const flow = leadFlow((fields) => ({ ...fields, Rating: "Lukewarm" }));
+    const used = stack.sandbox.sf.apiUsage;
+    const first = await stack.http("POST", "/api/v1/flows/validate", flow);
+    const second = await stack.http("POST", "/api/v1/flows/validate", flow);
+    expect(stack.sandbox.sf.apiUsage).toBe(used);
+    const body = (await first.json()) as { valid: boolean; errors: Issue[] };
+    expect(await second.json()).toEqual(body);
+    expect(body).toMatchObject({ valid: false, errors: [{ field: "Rating", stepId: "create_lead" }] });
+    expect(body.errors[0]?.message).toContain('Use one of: "Hot", "Warm", "Cold"');
+
+    // A changed connection gets a new runtime: its describe is fetched afresh, once.
+    const patched = await stack.http("PATCH", `/api/v1/connections/${stack.setup.connectionId}`, {
+      config: { apiVersion: "62.0" },
+    });
+    expect(patched.status).toBe(200);
+    const before = stack.sandbox.sf.apiUsage;
+    await stack.http("POST", "/api/v1/flows/validate", flow);
+    await stack.http("POST", "/api/v1/flows/validate", flow);
+    expect(stack.sandbox.sf.apiUsage - before).toBe(1);
+  });
+
+  it("publishes with a warning when the connection cannot be reached", async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const creds = stack.sandbox.sf.credentials;
+    const created = await stack.http("POST", "/api/v1/connections", {
+      type: "salesforce",
+      name: "unreachable",
+      config: { ...creds, loginUrl: `http://127.0.0.1:${closedPort}` },
+    });
+    expect(created.status).toBe(201);
+    const id = await importFlow(leadFlow(({ Company: _c, ...rest }) => rest, "unreachable"));
+    const res = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { publishedVersion: number; warnings: Issue[] };
+    expect(body.publishedVersion).toBe(1);
+    expect(body.warnings).toEqual([
+      expect.objectContaining({
+        path: "$.steps[2]",
+        stepId: "create_lead",
+        message: expect.stringContaining("not checked against its connection (Couldn't reach Salesforce"),
+      }),
+    ]);
+    expect(JSON.stringify(body)).not.toContain(creds.clientSecret);
+    expect(JSON.stringify(body)).not.toContain(creds.refreshToken);
+  });
+});
