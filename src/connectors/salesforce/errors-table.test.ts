@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError, httpStatusOf, pausedUntil } from "../../core/app-error.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
 import type { ConnectionHealth } from "../connector.js";
@@ -22,6 +22,9 @@ afterAll(async () => {
 beforeEach(() => {
   sf.setApiUsage(0);
 });
+afterEach(() => {
+  sf.clearFaults();
+});
 
 const config = () => SalesforceConfig.parse({ ...sf.credentials });
 const ctx = { connectionId: "c1", intentAt: Date.now(), key: "k1" };
@@ -36,10 +39,11 @@ function runtime() {
 async function failure(row: ErrorRow): Promise<{ error: AppError; health: ConnectionHealth[] }> {
   const { rt, health } = runtime();
   const { status, body, contentType, on } = row.example;
-  // A concurrent refresh is retried by the session 4 times before it gives up; an expired
-  // session is refreshed once and replayed, so only a second 401 is the error.
+  // Token answers repeat until the test ends: the action may ask for a token more than once (a
+  // describe whose failure it tolerates, then the create; a concurrent refresh is retried 4
+  // times); an expired session is refreshed once and replayed, so only a second 401 is the error.
   const isSession = row.match.kind === "rest" && row.match.errorCode === "INVALID_SESSION_ID";
-  const times = row.run === "retry" && on === "token" ? 5 : isSession ? 2 : 1;
+  const times = on === "token" ? 100 : isSession ? 2 : 1;
   sf.failNext(status, body, { on: on === "token" ? "token" : "create", times, contentType });
   const error = await rt.actions.create?.run(lead, config(), ctx).then(
     () => new Error("expected a rejection"),

@@ -85,6 +85,8 @@ export interface SalesforceEmulator {
    * REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.` until usage is reset.
    */
   setApiLimit(limit: number): void;
+  /** Forgets every fault `failNext` queued that has not fired yet. */
+  clearFaults(): void;
   /** Sets the rolling 24-hour usage, e.g. 0 when the allowance "frees up". */
   setApiUsage(used: number): void;
   /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
@@ -248,6 +250,9 @@ export async function startSalesforceEmulator(
         if (releaseOptions.drop) held.res.destroy();
         else held.send();
       }
+    },
+    clearFaults() {
+      state.faults.length = 0;
     },
     setApiLimit(limit) {
       state.apiLimit = limit;
