@@ -28,10 +28,31 @@ export interface TokenStore {
   ): Promise<StoredToken>;
 }
 
+/**
+ * How a connection is doing, as its connector last saw it: `paused` until a time (e.g. the org's
+ * API allowance ran out; runs wait), or `reconnect_required` (the grant was refused; steps fail
+ * until a person reconnects). Shown by `GET /api/v1/connections/:id`.
+ */
+export interface ConnectionHealth {
+  state: "ok" | "paused" | "reconnect_required";
+  /** The error code that caused it, e.g. SALESFORCE_LIMIT_EXCEEDED. */
+  code: string | null;
+  /** The sentence for a person (secret-free). */
+  reason: string | null;
+  pausedUntil: number | null;
+  since: number | null;
+}
+
+export interface ConnectionHealthStore {
+  set(connectionId: string, health: ConnectionHealth): Promise<void>;
+}
+
 export interface ConnectorDeps {
   fetch: FetchLike;
   clock: Clock;
   tokens: TokenStore;
+  /** Where the connector reports a connection's health (the store); absent in unit tests. */
+  health?: ConnectionHealthStore;
   log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 

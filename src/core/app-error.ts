@@ -3,9 +3,19 @@
  * say what happened; `message` says what a person should do next; `retry` tells the
  * worker whether trying again can help.
  */
-export type RetryHint = "never" | "default" | { afterMs: number };
+export type RetryHint =
+  | "never"
+  | "default"
+  | { afterMs: number }
+  /**
+   * The far side is paused until this time (ms since epoch), e.g. an API allowance that ran
+   * out. Not a failure to count: the run waits at its step and tries again then, however long
+   * that takes (flows/README.md, "Paused connections").
+   */
+  | { pausedUntil: number };
 
-export const ErrorCodes = {
+/** The core's own codes with their HTTP status. Integrations register theirs (below). */
+export const CoreErrorCodes = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 422,
   UNAUTHORIZED: 401,
@@ -28,33 +38,59 @@ export const ErrorCodes = {
   OAUTH_STATE_INVALID: 400,
   OAUTH_DENIED: 400,
   TEMPLATE_ERROR: 422,
-  SALESFORCE_API_DISABLED: 502,
-  SALESFORCE_AUTH_FAILED: 502,
-  SALESFORCE_RECONNECT_REQUIRED: 502,
-  SALESFORCE_SESSION_EXPIRED: 502,
-  SALESFORCE_REQUEST_FAILED: 502,
-  SALESFORCE_FIELD_INVALID: 502,
-  SALESFORCE_REQUIRED_FIELD_MISSING: 502,
-  SALESFORCE_DUPLICATE: 502,
-  SALESFORCE_LIMIT_EXCEEDED: 502,
-  SALESFORCE_UNAVAILABLE: 502,
-  SALESFORCE_ACCESS_DENIED: 502,
   NETWORK_ERROR: 502,
 } as const;
 
-export type ErrorCode = keyof typeof ErrorCodes;
+/**
+ * Codes contributed by integrations. A connector declares its codes by augmenting this
+ * interface (`declare module ".../core/app-error.js" { interface RegisteredErrorCodes { X: true } }`)
+ * and registers their HTTP statuses at import with `registerErrorCodes`, so the core list holds
+ * only core codes and `AppError.code` stays a closed union.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in integrations
+export interface RegisteredErrorCodes {}
+
+export type CoreErrorCode = keyof typeof CoreErrorCodes;
+export type ErrorCode = CoreErrorCode | (keyof RegisteredErrorCodes & string);
+
+const registered = new Map<string, number>();
+
+/** Registers an integration's codes and their HTTP status; a core code cannot be redefined. */
+export function registerErrorCodes(codes: Partial<Record<ErrorCode, number>>): void {
+  for (const [code, status] of Object.entries(codes)) {
+    if (Object.hasOwn(CoreErrorCodes, code)) throw new Error(`error code ${code} belongs to the core`);
+    if (typeof status === "number") registered.set(code, status);
+  }
+}
+
+/** HTTP status of a code: the core's, a registered one, or 502 (an integration's far side failed). */
+export function httpStatusOf(code: ErrorCode): number {
+  if (Object.hasOwn(CoreErrorCodes, code)) return CoreErrorCodes[code as CoreErrorCode];
+  return registered.get(code) ?? 502;
+}
+
+/** Every known code with its status: the core's and those registered so far (docs, tests). */
+export function knownErrorCodes(): Record<string, number> {
+  return { ...CoreErrorCodes, ...Object.fromEntries(registered) };
+}
 
 export interface AppErrorOptions {
   retry?: RetryHint;
   cause?: unknown;
   /** Structured, secret-free details shown in API responses and run history. */
   details?: Record<string, unknown>;
+  /**
+   * Secret-free fields a flow can branch on: a failed step's output is
+   * `{ error: { code, message, ...flowFields } }` (`steps.<id>.error`).
+   */
+  flowFields?: Record<string, unknown>;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retry: RetryHint;
   readonly details: Record<string, unknown> | undefined;
+  readonly flowFields: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -62,10 +98,11 @@ export class AppError extends Error {
     this.code = code;
     this.retry = options.retry ?? "never";
     this.details = options.details;
+    this.flowFields = options.flowFields;
   }
 
   get httpStatus(): number {
-    return ErrorCodes[this.code];
+    return httpStatusOf(this.code);
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
@@ -73,6 +110,11 @@ export class AppError extends Error {
       ? { code: this.code, message: this.message, details: this.details }
       : { code: this.code, message: this.message };
   }
+}
+
+/** The pause a retry hint asks for, if it is one (see RetryHint). */
+export function pausedUntil(hint: RetryHint): number | null {
+  return typeof hint === "object" && "pausedUntil" in hint ? hint.pausedUntil : null;
 }
 
 export function isAppError(value: unknown): value is AppError {

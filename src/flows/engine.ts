@@ -1,4 +1,4 @@
-import { AppError, toAppError } from "../core/app-error.js";
+import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
 import type { ResumeEvent, StepDefinition, StepResult } from "./step.js";
@@ -57,6 +57,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
       case "timeout": {
         const timeoutAt = state.wait?.timeoutAt;
         if (state.status !== "waiting" || timeoutAt == null || timeoutAt > host.now()) return input;
+        if (state.wait?.for === "retry") {
+          // The pause is over: the step runs again with its visit (and so its effect keys).
+          state.status = "running";
+          state.cursor = { stepId: state.wait.stepId, visit: state.wait.visit };
+          state.wait = null;
+          return run(flow, state, host, undefined);
+        }
         return run(flow, state, host, { type: "timeout" });
       }
     }
@@ -177,7 +184,13 @@ async function executeVisit(
     if (mentionsConversation(step)) transcript = await host.transcript();
     result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
   } catch (thrown) {
-    await host.persist(structuredClone(state), applyError(state, step, toAppError(thrown), recordBase()));
+    const error = toAppError(thrown);
+    const until = pausedUntil(error.retry);
+    const record =
+      until === null || resume
+        ? applyError(state, step, error, recordBase())
+        : applyPause(state, step, visit, error, until, recordBase());
+    await host.persist(structuredClone(state), record);
     return;
   }
   const record = applyResult(state, step, visit, result, effectCount(), recordBase());
@@ -213,9 +226,33 @@ function applyResult(
   return { ...base, status: "completed", input, output, error: null, next: result.next };
 }
 
+/**
+ * The step's connection is paused (its API allowance ran out): not a failure. The run waits at
+ * the step until the pause ends, then executes it again; no retry cap applies, so the work is
+ * never dropped however long the pause lasts.
+ */
+function applyPause(
+  state: RunState,
+  step: StepConfig,
+  visit: number,
+  error: AppError,
+  until: number,
+  base: RecordBase,
+): StepRecord {
+  state.status = "waiting";
+  state.cursor = { stepId: step.id, visit };
+  state.wait = { stepId: step.id, visit, for: "retry", timeoutAt: until, effectCount: 0 };
+  return { ...base, status: "waiting", input: step, output: null, error: errorSummary(error), next: null };
+}
+
+/** What a flow sees of a failed step: code, message and the integration's fields to branch on. */
+function errorSummary(error: AppError): { code: string; message: string } & Record<string, unknown> {
+  return { ...error.flowFields, code: error.code, message: error.message };
+}
+
 /** A failed step continues at `onError` with `{ error }` as its output, or fails the run. */
 function applyError(state: RunState, step: StepConfig, error: AppError, base: RecordBase): StepRecord {
-  const summary = { code: error.code, message: error.message };
+  const summary = errorSummary(error);
   const record = {
     ...base,
     status: "failed" as const,

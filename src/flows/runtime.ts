@@ -20,7 +20,12 @@ export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended"
 export interface Waitpoint {
   stepId: string;
   visit: number;
-  for: "reply";
+  /**
+   * `reply`: the step waits for the contact. `retry`: the step's connection is paused (e.g. its
+   * API allowance ran out); at `timeoutAt` the step is executed again with the same visit (same
+   * effect keys), and the contact's messages wait until the run moves on.
+   */
+  for: "reply" | "retry";
   /** ms since epoch, or null for "wait forever". */
   timeoutAt: number | null;
   /** Step-private state kept across the wait (e.g. how many re-asks were sent). */

@@ -158,3 +158,52 @@ describe("sends through the outbox", () => {
     expect((await store.effects.get("run_1:1:1"))?.status).toBe("in_flight");
   });
 });
+
+describe("connector calls on a paused connection", () => {
+  it("are not retried or slept on; the effect is recorded failed and the same key runs again after the pause", async () => {
+    const contact = await store.contacts.upsert("ch_1", "4915100000010", null, null, Date.now());
+    let calls = 0;
+    let isPaused = true;
+    const until = Date.now() + 60_000;
+    const runtime = {
+      test: async () => ({}),
+      actions: {
+        create: {
+          run: async () => {
+            calls++;
+            if (isPaused) throw new AppError("CONFLICT", "quota used up", { retry: { pausedUntil: until } });
+            return { id: "rec_1" };
+          },
+        },
+      },
+    };
+    const effects = createEffects(
+      {
+        store,
+        clock: { now: () => Date.now() },
+        fetch: () => Promise.reject(new Error("no network in this test")),
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+        connector: async () => ({ runtime, id: "conn_1", config: {} }),
+      },
+      {
+        runId: "run_1",
+        channel: {
+          id: "ch_1",
+          definition: channel(async () => ({ providerMessageId: "x" }), true),
+          config: {},
+        },
+        contact: { id: contact.id, address: contact.address },
+      },
+    );
+    const error = await effects.call("run_1:1:1", "sf", "create", {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retry: { pausedUntil: until } });
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("failed");
+    isPaused = false;
+    await expect(effects.call("run_1:1:1", "sf", "create", {})).resolves.toEqual({ id: "rec_1" });
+    expect(calls).toBe(2);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ChannelDefinition } from "../channels/channel.js";
 import type { ConnectorRuntime } from "../connectors/connector.js";
-import { AppError, type RetryHint, toAppError } from "../core/app-error.js";
+import { AppError, pausedUntil, type RetryHint, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { Effects } from "../flows/runtime.js";
@@ -67,7 +67,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         return await fn();
       } catch (error) {
         const appError = toAppError(error);
-        if (appError.retry === "never" || attempt >= maxAttempts) throw appError;
+        // A paused connection is not retried here: the engine parks the run until the pause ends.
+        if (appError.retry === "never" || pausedUntil(appError.retry) !== null || attempt >= maxAttempts)
+          throw appError;
         await deps.sleep(backoffMs(appError.retry, attempt));
       }
     }
@@ -252,6 +254,6 @@ function isOutcomeUnknown(error: AppError): boolean {
 }
 
 function backoffMs(hint: RetryHint, attempt: number): number {
-  if (typeof hint === "object") return Math.min(hint.afterMs, 30_000);
+  if (typeof hint === "object") return "afterMs" in hint ? Math.min(hint.afterMs, 30_000) : 0;
   return Math.min(200 * 4 ** (attempt - 1), 5_000);
 }

@@ -217,6 +217,11 @@ export function createWorker(deps: WorkerDeps) {
       await advanceOrFail(active, { type: "timeout" }, signal);
       active = await store.runs.activeFor(item.conversationKey);
     }
+    if (active?.status === "waiting" && active.state.wait?.for === "retry") {
+      // The run is parked on a paused connection (flows/README.md): the message stays pending,
+      // in order, and the pause's deadline (timer or job) wakes the conversation to take it.
+      throw new RetryLater(new AppError("CONFLICT", "the conversation's run waits for a paused connection"));
+    }
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
       try {

@@ -145,6 +145,8 @@ export function createIntegrationAdmin(options: {
         // then: the token row may hold a rotated refresh token, the only live one (its
         // predecessor in the config is dead, and reusing it revokes the family).
         if (kind === "connection" && changesCredentials(current.config, config)) await tx.tokens.clear(id);
+        // New credentials: a "reconnect required" or a pause was about the old ones.
+        if (kind === "connection" && patch.config) await tx.connectionHealth.clear(id);
       });
       options.integrations.invalidate();
       return record;

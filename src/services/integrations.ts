@@ -86,6 +86,7 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
         const runtime = definition.create(record.id, {
           ...connectorDeps,
           tokens: store.tokens,
+          health: store.connectionHealth,
         }) as ConnectorRuntime<unknown>;
         return { id: record.id, name: record.name, config, runtime };
       });

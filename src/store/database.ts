@@ -31,6 +31,15 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  connection_health: {
+    connection_id: string;
+    state: string;
+    code: string | null;
+    reason: string | null;
+    paused_until: number | null;
+    since: number;
+    updated_at: number;
+  };
   channels: IntegrationTable;
   flows: {
     id: string;

@@ -225,4 +225,22 @@ export const migrations: Migration[] = [
       CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
     `,
   },
+  {
+    // A connection's health as its connector last saw it: paused (API allowance used up) until a
+    // time, or waiting for a reconnect. Written by the worker, read by the admin API (any process).
+    version: 8,
+    name: "connection health",
+    sql: `
+      CREATE TABLE connection_health (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        state TEXT NOT NULL, code TEXT, reason TEXT, paused_until INTEGER, since INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL);
+    `,
+    postgres: `
+      CREATE TABLE connection_health (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        state TEXT NOT NULL, code TEXT, reason TEXT, paused_until BIGINT, since BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL);
+    `,
+  },
 ];

@@ -86,6 +86,12 @@ export const SalesforceConfig = z
       .default("62.0"),
     /** exactlyOnce, externalIdField, batchWindowMs: exactly-once.ts. */
     ...ExactlyOnceSettings.shape,
+    /**
+     * REQUEST_LIMIT_EXCEEDED pauses the connection (its runs wait, nothing is dropped): first for
+     * this long, doubling while the limit holds, up to `limitPauseMaxMs` (docs/salesforce-errors.md).
+     */
+    limitPauseMs: z.number().int().min(100).max(86_400_000).default(300_000),
+    limitPauseMaxMs: z.number().int().min(100).max(86_400_000).default(3_600_000),
   })
   .superRefine((c, ctx) => {
     if (c.grant !== "jwt_bearer" && !c.clientSecret)

@@ -241,7 +241,8 @@ describe("salesforce connector", () => {
       403,
       [{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }],
       "SALESFORCE_LIMIT_EXCEEDED",
-      { afterMs: 3_600_000 },
+      // The connection pauses: the run waits at its step until then (connection-guard.ts).
+      { pausedUntil: expect.any(Number) },
     ],
     [
       400,

@@ -1,10 +1,13 @@
-import { AppError, type ErrorCode, type RetryHint } from "../../core/app-error.js";
+import { AppError, type RetryHint } from "../../core/app-error.js";
 import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
+import "./error-codes.js";
+import { type ErrorRow, kindRow, restRow, statusRow, tokenRow } from "./errors-table.js";
 
 /**
  * Salesforce answers → one AppError that says what to do next. Wire shapes: token errors are
  * `{error, error_description}` (reference/salesforce.md §1.5); REST errors are an array of
  * `{errorCode, message, fields?}` (§3, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm).
+ * What each error means for the run and the sentence shown come from errors-table.ts.
  * Messages and details never contain tokens or secrets: bodies are scrubbed of token-shaped strings.
  */
 export interface SalesforceApiError {
@@ -37,12 +40,35 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** What the table's run behaviour means for the worker's retry hint. */
+export function retryOf(row: ErrorRow, message = ""): RetryHint {
+  if (row.run === "pause_connection")
+    // Concurrent long-running requests clear in seconds; the daily allowance only over hours.
+    return { afterMs: /ConcurrentPerOrgLongTxn/i.test(message) ? 10_000 : 300_000 };
+  return row.isTransient ? "default" : "never";
+}
+
+/** Builds the AppError of a table row; `run` in details says what the run does (API, history). */
+function fromRow(
+  row: ErrorRow,
+  say: Parameters<ErrorRow["say"]>[0],
+  details: Record<string, unknown>,
+  flowFields: Record<string, unknown>,
+  retry: RetryHint = retryOf(row, say.message),
+): AppError {
+  if (row.code === "NETWORK_ERROR") throw new Error("network rows are built by networkError");
+  return new AppError(row.code, row.say(say), { details: { ...details, run: row.run }, retry, flowFields });
+}
+
 /** Error returned by a host that isn't a Salesforce API (HTML login page, proxy, Lightning UI). */
-function wrongHost(status: number, where: string): AppError {
-  return new AppError(
-    "SALESFORCE_REQUEST_FAILED",
-    `Salesforce ${where} answered HTTP ${status} with a web page instead of JSON. Check the login URL: use https://login.salesforce.com, https://test.salesforce.com for sandboxes, or the org's My Domain (https://<domain>.my.salesforce.com) — not a Lightning or Setup page address.`,
-    { details: { httpStatus: status }, retry: status >= 500 ? "default" : "never" },
+function wrongHost(status: number): AppError {
+  const row = kindRow("html");
+  return fromRow(
+    row,
+    { message: "", fields: [] },
+    { httpStatus: status },
+    {},
+    status >= 500 ? "default" : "never",
   );
 }
 
@@ -55,44 +81,28 @@ export function tokenError(
 ): AppError {
   const body = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (!body || typeof body.error !== "string") {
-    if (looksLikeHtml(contentType, text)) return wrongHost(status, "login host");
+    if (looksLikeHtml(contentType, text)) return wrongHost(status);
     return new AppError(
       status >= 500 ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_AUTH_FAILED",
       `Salesforce token endpoint answered HTTP ${status} without an OAuth error.${status >= 500 ? " Will retry." : ""}`,
       { details: { httpStatus: status }, retry: status >= 500 ? "default" : "never" },
     );
   }
-  const error = body.error;
-  const description = scrub(String(body.error_description ?? ""), secrets);
+  const error = scrub(body.error, secrets).slice(0, 100);
+  const description = scrub(String(body.error_description ?? ""), secrets).slice(0, 500);
   const details = { httpStatus: status, error, error_description: description };
-  if (error === "invalid_grant" && description === "token request is already being processed") {
+  const row = tokenRow(error, description);
+  const flowFields = { salesforceCode: error, salesforceMessage: description };
+  if (!row) {
     return new AppError(
       "SALESFORCE_AUTH_FAILED",
-      "Salesforce is already refreshing this connection's token (another worker or app uses the same refresh token). Retrying shortly.",
-      { details, retry: { afterMs: 1_000 } },
+      `Salesforce token request failed: ${error}${description ? ` (${description})` : ""}.`,
+      { details, flowFields },
     );
   }
-  if (error === "invalid_grant") {
-    return new AppError(
-      "SALESFORCE_RECONNECT_REQUIRED",
-      `Salesforce refused the refresh token (${description || error}). Reconnect the connection to get a new refresh token; if it keeps expiring, check the app's refresh token policy ("Refresh token is valid until revoked") and that the integration user is active.`,
-      { details },
-    );
-  }
-  if (error === "invalid_client_id" || error === "invalid_client") {
-    return new AppError(
-      "SALESFORCE_AUTH_FAILED",
-      `Salesforce rejected the app credentials (${description || error}). Check the consumer key and consumer secret of the Connected App / External Client App, and that the login URL points at the org where the app lives.`,
-      { details },
-    );
-  }
-  return new AppError(
-    "SALESFORCE_AUTH_FAILED",
-    `Salesforce token request failed: ${error}${description ? ` (${description})` : ""}.`,
-    {
-      details,
-    },
-  );
+  // The concurrent-refresh row is retried by the session after a short pause.
+  const retry = row.isTransient ? { afterMs: 1_000 } : "never";
+  return fromRow(row, { message: description, fields: [] }, details, flowFields, retry);
 }
 
 export function isConcurrentRefresh(error: unknown): boolean {
@@ -100,111 +110,6 @@ export function isConcurrentRefresh(error: unknown): boolean {
     error instanceof AppError &&
     error.details?.error_description === "token request is already being processed"
   );
-}
-
-interface Mapping {
-  code: ErrorCode;
-  retry?: RetryHint;
-  say: (e: SalesforceApiError, object: string | undefined) => string;
-}
-
-const fieldList = (e: SalesforceApiError) => (e.fields?.length ? e.fields.join(", ") : "");
-
-const MAPPINGS: Record<string, Mapping> = {
-  API_DISABLED_FOR_ORG: {
-    code: "SALESFORCE_API_DISABLED",
-    say: () =>
-      "The Salesforce REST API is disabled for this connection's user. Tick \"API Enabled\" on the integration user's profile (Setup → Profiles → <profile> → Administrative Permissions) or in a permission set; if the org's edition has no API access (e.g. Professional Edition without the API add-on), ask Salesforce to enable it.",
-  },
-  REQUIRED_FIELD_MISSING: {
-    code: "SALESFORCE_REQUIRED_FIELD_MISSING",
-    say: (e, o) =>
-      `Salesforce requires ${fieldList(e) || "more fields"} on ${o ?? "this object"}: map a non-empty value to ${e.fields && e.fields.length > 1 ? "each of them" : "it"} in the step's fields. (${e.message})`,
-  },
-  INVALID_FIELD: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e, o) =>
-      `Salesforce rejected a field on ${o ?? "the object"}: ${e.message.trim()} Check the field's API name (custom fields end in __c) and that the integration user can see it.`,
-  },
-  INVALID_FIELD_FOR_INSERT_UPDATE: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `${e.message} Remove read-only fields from the mapping or grant edit access to them.`,
-  },
-  STRING_TOO_LONG: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) =>
-      `A value is longer than its Salesforce field allows (${fieldList(e)}): shorten it in the flow (e.g. truncate the template). ${e.message}`,
-  },
-  INVALID_EMAIL_ADDRESS: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) =>
-      `Salesforce rejected an email address (${fieldList(e)}): validate it in the flow before creating the record. ${e.message}`,
-  },
-  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) =>
-      `A value isn't allowed by a restricted picklist (${fieldList(e)}): use one of the picklist values shown in Salesforce. ${e.message}`,
-  },
-  FIELD_CUSTOM_VALIDATION_EXCEPTION: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `A Salesforce validation rule rejected the record: ${e.message}`,
-  },
-  JSON_PARSER_ERROR: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) =>
-      `Salesforce couldn't read a field value (wrong type, e.g. text for a number or checkbox): ${e.message}`,
-  },
-  MALFORMED_QUERY: {
-    code: "SALESFORCE_REQUEST_FAILED",
-    say: (e) => `Salesforce rejected the query: ${e.message.trim()}`,
-  },
-  INVALID_TYPE: {
-    code: "SALESFORCE_FIELD_INVALID",
-    say: (e) => `Salesforce doesn't know this object: ${e.message.trim()}`,
-  },
-  DUPLICATES_DETECTED: {
-    code: "SALESFORCE_DUPLICATE",
-    say: (e) =>
-      `A Salesforce duplicate rule blocked the record ("${e.message}"). Update the existing record instead, or ask the admin to change the duplicate rule to allow saving with an alert.`,
-  },
-  REQUEST_LIMIT_EXCEEDED: {
-    code: "SALESFORCE_LIMIT_EXCEEDED",
-    say: (e) =>
-      `The org's Salesforce API limit is exhausted (${e.message}). Requests resume when the rolling 24-hour allowance frees up, or raise the limit with Salesforce.`,
-  },
-  INSUFFICIENT_ACCESS: {
-    code: "SALESFORCE_ACCESS_DENIED",
-    say: (e, o) =>
-      `The integration user lacks permission for ${o ?? "this operation"}: grant Create/Read on the object and field access in its profile or a permission set. (${e.message})`,
-  },
-  UNABLE_TO_LOCK_ROW: {
-    code: "SALESFORCE_UNAVAILABLE",
-    retry: "default",
-    say: (e) =>
-      `Salesforce couldn't lock a related record (another process is updating it); retrying. (${e.message})`,
-  },
-  SERVER_UNAVAILABLE: {
-    code: "SALESFORCE_UNAVAILABLE",
-    retry: "default",
-    say: (e) => `Salesforce is temporarily unavailable (maintenance or overload); retrying. (${e.message})`,
-  },
-  INVALID_SESSION_ID: {
-    code: "SALESFORCE_SESSION_EXPIRED",
-    say: (e) =>
-      `Salesforce rejected a freshly refreshed session (${e.message}). Make sure the app's OAuth scopes include "api" and "refresh_token", then reconnect.`,
-  },
-  NOT_FOUND: {
-    code: "SALESFORCE_REQUEST_FAILED",
-    say: (_e, o) =>
-      `Salesforce says the resource doesn't exist${o ? `: check that the object "${o}" exists and the integration user can access it` : ""}.`,
-  },
-};
-MAPPINGS.INSUFFICIENT_ACCESS_OR_READONLY = MAPPINGS.INSUFFICIENT_ACCESS as Mapping;
-MAPPINGS.INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY = MAPPINGS.INSUFFICIENT_ACCESS as Mapping;
-
-function limitRetry(e: SalesforceApiError): RetryHint {
-  // Concurrent long-running requests clear in seconds; the daily allocation only over hours.
-  return /ConcurrentPerOrgLongTxn/i.test(e.message) ? { afterMs: 30_000 } : { afterMs: 3_600_000 };
 }
 
 function duplicateIds(e: SalesforceApiError): string[] {
@@ -226,30 +131,20 @@ export function dataError(
   );
   const first = errors[0];
   if (!first) {
-    if (looksLikeHtml(contentType, text)) return wrongHost(status, "instance");
-    if (status === 410) {
-      return new AppError(
-        "SALESFORCE_REQUEST_FAILED",
-        "This Salesforce API version is retired: set apiVersion to 62.0 or newer.",
-        {
-          details: { httpStatus: status },
-        },
-      );
-    }
-    const isTransient = status >= 500;
-    return new AppError(
-      isTransient ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_REQUEST_FAILED",
-      `Salesforce answered HTTP ${status}${isTransient ? "; retrying" : ""}.`,
-      { details: { httpStatus: status }, retry: isTransient ? "default" : "never" },
-    );
+    if (looksLikeHtml(contentType, text)) return wrongHost(status);
+    const row = statusRow(status);
+    if (row) return fromRow(row, { message: "", fields: [], object }, { httpStatus: status }, {});
+    return new AppError("SALESFORCE_REQUEST_FAILED", `Salesforce answered HTTP ${status}.`, {
+      details: { httpStatus: status },
+    });
   }
-  const mapping = MAPPINGS[first.errorCode];
   const message = scrub(first.message);
+  const fields = Array.isArray(first.fields) ? first.fields.map(String) : [];
   const details: Record<string, unknown> = {
     httpStatus: status,
     errorCode: first.errorCode,
     salesforceMessage: message,
-    fields: first.fields ?? [],
+    fields,
     ...(object ? { object } : {}),
     ...(errors.length > 1
       ? {
@@ -261,20 +156,21 @@ export function dataError(
         }
       : {}),
   };
+  // What a flow can branch on (steps.<id>.error): the Salesforce code, its fields, matches.
+  const flowFields: Record<string, unknown> = { salesforceCode: first.errorCode, fields };
   if (first.errorCode === "DUPLICATES_DETECTED") {
     details.duplicateIds = duplicateIds(first);
     details.allowSave = first.duplicateResult?.allowSave ?? false;
+    flowFields.duplicateIds = details.duplicateIds;
   }
-  if (!mapping) {
-    const isTransient = status >= 500;
-    return new AppError(
-      isTransient ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_REQUEST_FAILED",
-      `Salesforce error ${first.errorCode}: ${message}`,
-      { details, retry: isTransient ? "default" : "never" },
-    );
+  const row = restRow(first.errorCode, message) ?? statusRow(status);
+  if (!row) {
+    return new AppError("SALESFORCE_REQUEST_FAILED", `Salesforce error ${first.errorCode}: ${message}`, {
+      details: { ...details, run: "fail_step" },
+      flowFields,
+    });
   }
-  const retry = first.errorCode === "REQUEST_LIMIT_EXCEEDED" ? limitRetry(first) : (mapping.retry ?? "never");
-  return new AppError(mapping.code, mapping.say({ ...first, message }, object), { details, retry });
+  return fromRow(row, { message, fields, object }, details, flowFields);
 }
 
 /**
@@ -284,13 +180,15 @@ export function dataError(
  */
 export function networkError(cause: unknown, where: string, isWrite: boolean): AppError {
   const isOutcomeUnknown = isWrite && requestOutcome(cause) === "unknown";
+  const row = kindRow("network");
   return new AppError(
     "NETWORK_ERROR",
-    `Couldn't reach Salesforce at ${where} (${scrub(fetchFailureReason(cause))}). Check the URL and the network; retrying.`,
+    `${row.say({ message: "", fields: [] })} (${where}: ${scrub(fetchFailureReason(cause))})`,
     {
       cause,
       retry: "default",
-      details: { host: where, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) },
+      details: { host: where, run: row.run, ...(isOutcomeUnknown ? { outcome: "unknown" } : {}) },
+      flowFields: { salesforceCode: null },
     },
   );
 }

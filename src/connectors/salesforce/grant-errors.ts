@@ -41,5 +41,11 @@ export function grantError(error: unknown, grant: Grant): unknown {
   const advice =
     ADVICE[grant][description] ??
     `Salesforce refused the ${grant} grant (${description || "invalid_grant"}). Check the connection's settings and the app's policies (docs/salesforce.md).`;
-  return new AppError("SALESFORCE_AUTH_FAILED", advice, { details: error.details, cause: error });
+  // Keep what a flow branches on (`steps.<id>.error.salesforceCode`) and the retry hint.
+  return new AppError("SALESFORCE_AUTH_FAILED", advice, {
+    details: error.details,
+    cause: error,
+    retry: error.retry,
+    ...(error.flowFields ? { flowFields: error.flowFields } : {}),
+  });
 }

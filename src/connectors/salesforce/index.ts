@@ -8,6 +8,7 @@ import { upsertAction } from "./actions/upsert.action.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
 import { createCoalescer } from "./coalescer.js";
 import { SalesforceConfig, SECRET_FIELDS } from "./config.js";
+import { createConnectionGuard } from "./connection-guard.js";
 import { connectionReport } from "./connection-report.js";
 import { createAction } from "./create-action.js";
 import type { CreateOutput, PendingCreate } from "./create-batch.js";
@@ -41,6 +42,7 @@ async function availableVersions(deps: ConnectorDeps, instanceUrl: string): Prom
 function createRuntime(connectionId: string, deps: ConnectorDeps) {
   const session = createSession(connectionId, deps);
   const describes = createDescribeCache(deps.clock);
+  const guard = createConnectionGuard(connectionId, deps);
   let warnedAt = 0;
   const clientFor = (config: SalesforceConfig): SalesforceClient =>
     createSalesforceClient(session, config, {
@@ -78,13 +80,14 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
         ...report,
       };
     },
-    actions: {
+    // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
+    actions: guard.actions({
       create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),
       update: updateAction(clientFor, describes, deps.log),
       upsert: upsertAction(clientFor, describes, deps.log),
       find: findAction(clientFor, describes),
       get: getAction(clientFor),
-    },
+    }),
     /** Design-time checks read the same describe cache the actions use (mapping-check.ts). */
     facts: {
       describe: (input: Record<string, unknown>, config: SalesforceConfig) =>

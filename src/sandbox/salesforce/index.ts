@@ -118,6 +118,15 @@ export interface SalesforceEmulator {
    * `Sforce-Duplicate-Rule-Header: allowSave=true`), false = blocking rule.
    */
   addDuplicateRule(rule: { object: string; matchFields: string[]; allowSave: boolean; name?: string }): void;
+  /**
+   * The daily API allocation (reference §5): past it every data call answers 403
+   * REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.` until usage is reset.
+   */
+  setApiLimit(limit: number): void;
+  /** Forgets every fault `failNext` queued that has not fired yet. */
+  clearFaults(): void;
+  /** Sets the rolling 24-hour usage, e.g. 0 when the allowance "frees up". */
+  setApiUsage(used: number): void;
   /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
   moveInstance(): Promise<string>;
   close(): Promise<void>;
@@ -306,6 +315,15 @@ export async function startSalesforceEmulator(
         if (releaseOptions.drop) held.res.destroy();
         else held.send();
       }
+    },
+    clearFaults() {
+      state.faults.length = 0;
+    },
+    setApiLimit(limit) {
+      state.apiLimit = limit;
+    },
+    setApiUsage(used) {
+      state.apiUsage = used;
     },
     failNext(status, body, failOptions = {}) {
       state.faults.push({

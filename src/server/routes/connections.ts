@@ -35,9 +35,11 @@ export const connectionRoutes =
       const record = await admin.create(req.body);
       return reply.status(201).send(toPublic(record));
     });
-    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      toPublic(await admin.get(req.params.id)),
-    );
+    // `health`: paused until a time (API limit), or reconnect required (connectors/connector.ts).
+    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) => ({
+      ...toPublic(await admin.get(req.params.id)),
+      health: await deps.store.connectionHealth.get(req.params.id),
+    }));
     app.patch(
       "/connections/:id",
       { schema: { tags, params: IdParams, body: IntegrationPatchBody } },

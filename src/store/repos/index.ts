@@ -1,5 +1,6 @@
 import type { SecretBox } from "../../core/secrets.js";
 import type { Db, Executor } from "../db.js";
+import { createConnectionHealthRepo } from "./connection-health-repo.js";
 import { createContactRepo } from "./contact-repo.js";
 import { createEffectRepo } from "./effect-repo.js";
 import { createFlowRepo } from "./flow-repo.js";
@@ -25,6 +26,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     channels: createIntegrationRepo(exec, box, "channels"),
     tokens: createTokenRepo(exec, box, db),
     oauthStates: createOAuthStateRepo(exec, box),
+    connectionHealth: createConnectionHealthRepo(exec, db),
     flows: createFlowRepo(exec),
     inbox: createInboxRepo(exec),
     rejectedEvents: createRejectedEventRepo(exec),

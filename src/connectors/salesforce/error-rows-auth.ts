@@ -1,0 +1,171 @@
+import { type ErrorRow, grant, RECONNECT, restExample, tokenExample } from "./error-row.js";
+
+/**
+ * Answers without an error code (HTTP status, an HTML page, no answer) and the token endpoint's
+ * `{error, error_description}` (reference §1.5,
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm).
+ */
+export const HTTP_ROWS: ErrorRow[] = [
+  {
+    match: { kind: "status", status: 410 },
+    code: "SALESFORCE_REQUEST_FAILED",
+    isTransient: false,
+    run: "fail_step",
+    say: (e) =>
+      `This Salesforce API version is retired${e.message ? ` (${e.message})` : ""}: set the connection's apiVersion to 62.0 or newer.`,
+    example: restExample(410, "API_VERSION_RETIRED", "API version 30.0 has been retired."),
+  },
+  {
+    match: { kind: "html" },
+    code: "SALESFORCE_REQUEST_FAILED",
+    isTransient: false,
+    run: "fail_step",
+    say: () =>
+      "Salesforce answered with a web page instead of JSON. Check the login URL: use https://login.salesforce.com, https://test.salesforce.com for sandboxes, or the org's My Domain (https://<domain>.my.salesforce.com) — not a Lightning or Setup page address.",
+    example: {
+      status: 404,
+      on: "data",
+      body: "<html><body><h1>URL No Longer Exists</h1></body></html>",
+      contentType: "text/html;charset=UTF-8",
+    },
+  },
+  {
+    match: { kind: "status", status: "5xx" },
+    code: "SALESFORCE_UNAVAILABLE",
+    isTransient: true,
+    run: "retry",
+    say: (e) => `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}; retrying.`,
+    example: { status: 502, on: "data", body: "Bad Gateway", contentType: "text/plain" },
+  },
+  {
+    match: { kind: "network" },
+    code: "NETWORK_ERROR",
+    isTransient: true,
+    run: "retry",
+    say: () =>
+      "Couldn't reach Salesforce (timeout, refused or cut connection). Check the URL and the network; retrying. A create whose answer was lost is looked up before it is retried, so it is never made twice.",
+    example: { status: 0, on: "data", body: null },
+  },
+];
+
+export const TOKEN_ROWS: ErrorRow[] = [
+  {
+    // Winter '25+: a concurrent refresh of the same token (segmentio/action-destinations PR #2300).
+    match: grant(/^token request is already being processed$/i),
+    code: "SALESFORCE_AUTH_FAILED",
+    isTransient: true,
+    run: "retry",
+    say: () =>
+      "Salesforce is already refreshing this connection's token (another worker or app uses the same refresh token). Retrying shortly.",
+    example: tokenExample("invalid_grant", "token request is already being processed"),
+  },
+  {
+    match: grant(/^expired access\/refresh token$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `Salesforce refused the refresh token (expired access/refresh token): it was revoked, expired by the app's refresh token policy, or replaced (a 6th approval of the same app revokes the oldest). ${RECONNECT} If it keeps expiring, set the app's refresh token policy to "Refresh token is valid until revoked".`,
+    example: tokenExample("invalid_grant", "expired access/refresh token"),
+  },
+  {
+    match: grant(/^authentication failure$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `Salesforce refused the sign-in (authentication failure): wrong username, password or security token, the flow is blocked for the org, or the user's IP is outside the allowed ranges (relax IP restrictions for the app). ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "authentication failure"),
+  },
+  {
+    match: grant(/^inactive user$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `The Salesforce integration user is inactive (inactive user): reactivate it or connect with another user. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "inactive user"),
+  },
+  {
+    match: grant(/^user hasn't approved this consumer$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `The user hasn't approved this app (user hasn't approved this consumer): in the app's policies set "Permitted Users" to "Admin approved users are pre-authorized" and add the user's profile or permission set, or approve it once through the web flow. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "user hasn't approved this consumer"),
+  },
+  {
+    match: grant(/^(audience is invalid|audience validation failed)$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `Salesforce refused the JWT's audience (audience is invalid): set the login URL to the org's My Domain (https://<domain>.my.salesforce.com; since Spring '26 External Client Apps refuse login/test audiences), or https://test.salesforce.com for a sandbox. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "audience is invalid"),
+  },
+  {
+    match: grant(/^request not supported on this domain$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `The client credentials flow only works on the org's My Domain (request not supported on this domain): set the login URL to https://<domain>.my.salesforce.com. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "request not supported on this domain"),
+  },
+  {
+    match: grant(/^invalid code verifier$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `Salesforce refused the authorization (invalid code verifier): the sign-in was started on another host or twice. Start "Connect" again from Tern and finish it in the same browser, with the login URL the org uses. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "invalid code verifier"),
+  },
+  {
+    match: grant(/^expired authorization code$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `The authorization code expired or was already used (expired authorization code): codes live 15 minutes and work once. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "expired authorization code"),
+  },
+  {
+    match: grant(/^no client credentials user enabled$/i),
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `The app has no "Run As" user for the client credentials flow (no client credentials user enabled): set one in the app's policies. ${RECONNECT}`,
+    example: tokenExample("invalid_grant", "no client credentials user enabled"),
+  },
+  {
+    // Any other invalid_grant: user locked, inactive org, redirect mismatch…
+    match: { kind: "token", error: "invalid_grant" },
+    code: "SALESFORCE_RECONNECT_REQUIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: (e) =>
+      `Salesforce refused the grant (${e.message || "invalid_grant"}). ${RECONNECT} If it keeps happening, check that the integration user is active and not locked and the app's policies.`,
+    example: tokenExample("invalid_grant", "user is locked"),
+  },
+  {
+    match: { kind: "token", error: "invalid_client_id" },
+    code: "SALESFORCE_AUTH_FAILED",
+    isTransient: false,
+    run: "reconnect",
+    say: (e) =>
+      `Salesforce doesn't know the app (${e.message || "invalid_client_id"}). Check the consumer key of the Connected App / External Client App, and that the login URL points at the org where the app lives (new apps take up to 10 minutes to work).`,
+    example: tokenExample("invalid_client_id", "client identifier invalid"),
+  },
+  {
+    match: { kind: "token", error: "invalid_client" },
+    code: "SALESFORCE_AUTH_FAILED",
+    isTransient: false,
+    run: "reconnect",
+    say: (e) =>
+      `Salesforce rejected the app credentials (${e.message || "invalid_client"}). Check the consumer key and consumer secret of the Connected App / External Client App.`,
+    example: tokenExample("invalid_client", "invalid client credentials"),
+  },
+];
