@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(tolerantValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   // An empty body sent as `application/json` means "no body" (what `curl -X POST` and many
@@ -142,6 +142,22 @@ async function registerAdminApi(
   );
 }
 
+/**
+ * The zod validator, except that a value zod itself throws on (core/tolerant-parse.ts) is a 400
+ * naming the request part, never a 500.
+ */
+const tolerantValidatorCompiler: typeof validatorCompiler = (route) => {
+  const validate = validatorCompiler(route);
+  return (data) => {
+    try {
+      return validate(data);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : "unknown error";
+      return { error: [{ instancePath: "", message: `a value could not be read (${reason})` }] } as never;
+    }
+  };
+};
+
 /** The OpenAPI document and its UI over the same admin routes (see api-docs.ts: built on first use). */
 async function buildDocsApp(deps: AppDeps, auth: onRequestAsyncHookHandler): Promise<FastifyInstance> {
   const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
@@ -149,7 +165,7 @@ async function buildDocsApp(deps: AppDeps, auth: onRequestAsyncHookHandler): Pro
     import("@fastify/swagger-ui"),
   ]);
   const docs = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
-  docs.setValidatorCompiler(validatorCompiler);
+  docs.setValidatorCompiler(tolerantValidatorCompiler);
   docs.setSerializerCompiler(serializerCompiler);
   await docs.register(swagger, {
     openapi: {

@@ -42,6 +42,17 @@ describe("admin request validation errors", () => {
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);
   });
 
+  it("answers 400, not 500, for a value zod itself throws on (found by the WhatsApp parser fuzz)", async () => {
+    const hostile = JSON.parse('{"length":[{"toString":null}]}');
+    const error = await problemsOf(
+      await stack.http("POST", "/api/v1/connections", { type: "salesforce", name: hostile, config: {} }),
+    );
+    expect(error.details.problems[0]).toMatchObject({
+      in: "body",
+      message: expect.stringMatching(/could not be read/),
+    });
+  });
+
   it("converts validator instance paths to JSON paths", () => {
     expect(toJsonPath("/")).toBe("$");
     expect(toJsonPath("")).toBe("$");

@@ -245,6 +245,16 @@ describe("one bad item does not reject a batched delivery", () => {
     expect(batch?.rejected[0]?.reason).not.toContain("16315551181");
   });
 
+  it("rejects a message whose id zod itself throws on, and keeps the others (fuzz counterexample)", () => {
+    const hostile = {
+      ...text("wamid.X", "hi"),
+      id: JSON.parse('{"length":[{"toString":null}]}'),
+    };
+    const parsed = parse(raw(JSON.stringify(delivery({ messages: [text("wamid.OK1", "first"), hostile] }))));
+    expect(allEvents(parsed).map((e) => e.providerMessageId)).toEqual(["wamid.OK1"]);
+    expect(parsed.batches[0]?.rejected[0]).toMatchObject({ path: "entry[0].changes[0].value.messages[1]" });
+  });
+
   it("returns a message without a sender as rejected", () => {
     const parsed = parse(
       raw(JSON.stringify(delivery({ messages: [{ id: "wamid.X", timestamp: "1", type: "text" }] }))),

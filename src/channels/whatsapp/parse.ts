@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { tolerantParse } from "../../core/tolerant-parse.js";
 import type {
   InboundContent,
   InboundMessage,
@@ -62,7 +63,7 @@ export function parse(req: WebhookRequest): ParsedWebhook {
   } catch (error) {
     throw payloadInvalid("Webhook body is not valid JSON.", error);
   }
-  const envelope = WaWebhook.safeParse(json);
+  const envelope = tolerantParse(WaWebhook, json);
   if (!envelope.success) {
     throw payloadInvalid(
       `Not a WhatsApp Business Account webhook (expected {"object":"whatsapp_business_account","entry":[{"changes":[…]}]}): ${describeIssues(envelope.error)}`,
@@ -72,14 +73,14 @@ export function parse(req: WebhookRequest): ParsedWebhook {
   const result: ParsedWebhook = { batches: [], rejected: [] };
   envelope.data.entry.forEach((rawEntry, entryIndex) => {
     const entryPath = `entry[${entryIndex}]`;
-    const entry = WaEntry.safeParse(rawEntry);
+    const entry = tolerantParse(WaEntry, rawEntry);
     if (!entry.success) {
       result.rejected.push(rejectItem(entryPath, describeIssues(entry.error), rawEntry));
       return;
     }
     entry.data.changes.forEach((rawChange, changeIndex) => {
       const changePath = `${entryPath}.changes[${changeIndex}]`;
-      const change = WaChange.safeParse(rawChange);
+      const change = tolerantParse(WaChange, rawChange);
       if (!change.success) {
         result.rejected.push(rejectItem(changePath, describeIssues(change.error), rawChange));
         return;
@@ -95,7 +96,7 @@ export function parse(req: WebhookRequest): ParsedWebhook {
 }
 
 function toBatch(raw: unknown, where: string): WebhookBatch | RejectedItem {
-  const value = WaChangeValue.safeParse(raw);
+  const value = tolerantParse(WaChangeValue, raw);
   if (!value.success) return rejectItem(where, describeIssues(value.error), raw);
   const batch: WebhookBatch = {
     account: value.data.metadata?.phone_number_id,
@@ -124,14 +125,14 @@ function toContacts(raw: unknown[] | undefined): WaContact[] {
   if (!raw) return [];
   const contacts: WaContact[] = [];
   for (const item of raw) {
-    const contact = WaContact.safeParse(item);
+    const contact = tolerantParse(WaContact, item);
     if (contact.success) contacts.push(contact.data);
   }
   return contacts;
 }
 
 function toInboundMessage(raw: unknown, contacts: WaContact[], where: string): InboundMessage | RejectedItem {
-  const parsed = WaMessage.safeParse(raw);
+  const parsed = tolerantParse(WaMessage, raw);
   if (!parsed.success) return rejectItem(where, describeIssues(parsed.error), raw);
   const message = parsed.data;
   const contact = findContact(contacts, message.from, message.from_user_id);
@@ -177,11 +178,11 @@ function toContent(type: string, raw: Record<string, unknown>): InboundContent {
   const unsupported: InboundContent = { type: "unsupported", providerType: type, text: "" };
   switch (type) {
     case "text": {
-      const text = WaText.safeParse(raw.text);
+      const text = tolerantParse(WaText, raw.text);
       return text.success ? { type: "text", text: text.data.body } : unsupported;
     }
     case "interactive": {
-      const interactive = WaInteractive.safeParse(raw.interactive);
+      const interactive = tolerantParse(WaInteractive, raw.interactive);
       const reply = interactive.success
         ? (interactive.data.button_reply ?? interactive.data.list_reply)
         : undefined;
@@ -190,13 +191,13 @@ function toContent(type: string, raw: Record<string, unknown>): InboundContent {
     }
     case "button": {
       // A tapped quick-reply button on a template: payload is the id we set, text its label.
-      const button = WaTemplateButton.safeParse(raw.button);
+      const button = tolerantParse(WaTemplateButton, raw.button);
       if (!button.success) return unsupported;
       const { payload, text } = button.data;
       return { type: "choice", id: payload ?? text, title: text, text };
     }
     case "location": {
-      const location = WaLocation.safeParse(raw.location);
+      const location = tolerantParse(WaLocation, raw.location);
       if (!location.success) return unsupported;
       const { latitude, longitude, name, address } = location.data;
       const label = [name, address].filter(Boolean).join(", ");
@@ -226,7 +227,7 @@ function isMediaType(type: string): type is MediaType {
 }
 
 function toMedia(mediaType: MediaType, raw: unknown): InboundContent {
-  const media = WaMedia.safeParse(raw);
+  const media = tolerantParse(WaMedia, raw);
   if (!media.success) return { type: "unsupported", providerType: mediaType, text: "" };
   const { id, mime_type: mimeType, caption } = media.data;
   return {
@@ -240,7 +241,7 @@ function toMedia(mediaType: MediaType, raw: unknown): InboundContent {
 }
 
 function toStatusEvent(raw: unknown, where: string): StatusEvent | RejectedItem | null {
-  const parsed = WaStatus.safeParse(raw);
+  const parsed = tolerantParse(WaStatus, raw);
   if (!parsed.success) return rejectItem(where, describeIssues(parsed.error), raw);
   const status = parsed.data;
   // Meta also sends e.g. "deleted"/"warning"; Tern tracks only the delivery lifecycle.
