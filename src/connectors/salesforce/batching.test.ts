@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { DEFAULT_BATCH_WINDOW_MS } from "./exactly-once.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { testDeps } from "./test-helpers.js";
 
@@ -193,7 +194,7 @@ describe("exact mode: upsert by Tern_Key__c", () => {
     expect(SalesforceConfig.parse(base)).toMatchObject({
       exactlyOnce: "auto",
       externalIdField: "Tern_Key__c",
-      batchWindowMs: 50,
+      batchWindowMs: DEFAULT_BATCH_WINDOW_MS,
     });
     expect(SalesforceConfig.safeParse({ ...base, exactlyOnce: "always" }).success).toBe(false);
     expect(SalesforceConfig.safeParse({ ...base, externalIdField: "Name" }).success).toBe(false);

@@ -21,7 +21,7 @@ export interface CoalescerOptions {
 }
 
 /** Calls closer together than this are "under load": they wait (≤ windowMs) to share a request. */
-export const GAP_MS = 5;
+export const GAP_MS = 20;
 /** The longest a batch waits for its group's request in flight (a slow or hung one) before going anyway. */
 export const MAX_WAIT_MS = 250;
 

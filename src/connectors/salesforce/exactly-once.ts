@@ -16,7 +16,7 @@ import type { DescribeCache } from "./describe.js";
  * - `auto` (default): `externalId` for each object whose describe shows `externalIdField` as an
  *   External ID field, `lookup` for the others.
  */
-export const DEFAULT_BATCH_WINDOW_MS = 50;
+export const DEFAULT_BATCH_WINDOW_MS = 100;
 
 export const ExactlyOnceSettings = z.object({
   exactlyOnce: z
