@@ -243,6 +243,17 @@ describe("data API", () => {
       ],
     ],
     [
+      { LastName: "A", Company: "B", Status: "Hot lead" },
+      400,
+      [
+        {
+          errorCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+          message: "Status: bad value for restricted picklist field: Hot lead",
+          fields: ["Status"],
+        },
+      ],
+    ],
+    [
       { Id: "00Q000000000000AAA", LastName: "A", Company: "B" },
       400,
       [{ errorCode: "INVALID_FIELD", message: "The Id field should not be specified in the sobject data." }],

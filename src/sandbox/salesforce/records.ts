@@ -68,6 +68,14 @@ export function checkValue(def: FieldDef, value: unknown): void {
   if (def.type === "email" && !EMAIL.test(value)) {
     throw fail("INVALID_EMAIL_ADDRESS", `${def.label}: invalid email address: ${value}`, [def.name]);
   }
+  // A restricted picklist takes only its values (reference §3; the Lead Status the org defines).
+  if (def.restrictedPicklist && !def.picklistValues.includes(value)) {
+    throw fail(
+      "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+      `${def.label}: bad value for restricted picklist field: ${value}`,
+      [def.name],
+    );
+  }
   if (def.length > 0 && [...value].length > def.length) {
     throw fail("STRING_TOO_LONG", `${def.label}: data value too large: ${value} (max length=${def.length})`, [
       def.name,
