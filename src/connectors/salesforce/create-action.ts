@@ -17,6 +17,8 @@ export type { CreateOutput } from "./create-batch.js";
 export const CreateInput = z.object({
   object: z.string().min(1),
   fields: z.record(z.string(), z.unknown()),
+  /** Resend past an alert-type duplicate rule (`Sforce-Duplicate-Rule-Header`), alone, not batched. */
+  allowSave: z.boolean().optional(),
 });
 export type CreateInput = z.infer<typeof CreateInput>;
 
@@ -60,11 +62,20 @@ export function createAction(
      * creates (reconciled by lookup). Creates waiting together go as one collection request.
      */
     async run(input, config, ctx): Promise<CreateOutput> {
-      const { object, fields: rendered } = parseInput(input);
+      const { object, fields: rendered, allowSave } = parseInput(input);
       const client = clientFor(config);
       const { fields, notes } = await prepareFields(describes, client, object, rendered, deps.log);
       const mode = await createMode(config, client, describes, object);
       try {
+        if (allowSave) {
+          // Still keyed in external id mode, so a lost answer to this resend is reconciled exactly.
+          const saved =
+            mode.kind === "externalId"
+              ? await client.upsert(object, mode.field, ctx.key, fields, { allowSave })
+              : await client.create(object, fields, { allowSave });
+          const output: CreateOutput = { id: saved.id, object, success: true };
+          return notes.length > 0 ? { ...output, notes } : output;
+        }
         const output = await batches.submit(
           groupKey(config, object, mode),
           { fields, key: ctx.key },

@@ -36,12 +36,9 @@ export function withRecordOutputs(
   return {
     async run(raw, config, ctx) {
       const input = parseInput(Input, raw, usage);
+      // The base create shapes the values and keys the record (external id mode) on both paths.
       const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", (options) =>
-        options.allowSave
-          ? clientFor(config)
-              .create(input.object, input.fields, options)
-              .then(({ id }) => ({ id, object: input.object, success: true }))
-          : base.run(raw, config, ctx),
+        base.run(options.allowSave ? { ...raw, allowSave: true } : raw, config, ctx),
       );
       if (outcome.kind === "existing") {
         return finish(config, input, {

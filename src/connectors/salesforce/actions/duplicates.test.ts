@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 import { rejection, useEmulator } from "./test-runtime.js";
 
 /** DUPLICATES_DETECTED per step: fail, useExisting or allowSave (reference §2.1, §3). */
@@ -78,5 +81,29 @@ describe("duplicate rules", () => {
     };
     expect(await run("upsert", { ...upsert, onDuplicate: "allowSave" })).toMatchObject({ created: true });
     expect(env.sf.records("Contact")).toHaveLength(3);
+  });
+});
+
+describe("allowSave in external id mode (Tern_Key__c)", () => {
+  it("resends as an upsert on the effect key, so the saved record carries it and a retry cannot add a second", async () => {
+    const sf = await startSalesforceEmulator({ ternKeyField: true });
+    try {
+      sf.addDuplicateRule({ object: "Lead", matchFields: ["Email"], allowSave: true });
+      sf.seedRecord("Lead", { LastName: "Ada", Company: "Engines", Email: "ada@example.com" });
+      const rt = salesforceConnector.create("c1", testDeps());
+      const config = SalesforceConfig.parse({ ...sf.credentials });
+      const ctx = { connectionId: "c1", intentAt: Date.now(), key: "run_1:1:0" };
+      const out = (await rt.actions.create?.run(newLead("allowSave"), config, ctx)) as { id: string };
+      const again = (await rt.actions.create?.run(newLead("allowSave"), config, ctx)) as { id: string };
+      expect(again.id).toBe(out.id);
+      const leads = sf.records("Lead");
+      expect(leads).toHaveLength(2);
+      expect(leads.find((l) => l.Id === out.id)).toMatchObject({
+        LastName: "Ada Again",
+        Tern_Key__c: "run_1:1:0",
+      });
+    } finally {
+      await sf.close();
+    }
   });
 });
