@@ -10,7 +10,7 @@ import { startBenchStack } from "./stack.js";
  * `sf-calls` (issue 7): Salesforce API calls per created Lead when 1, 50 and 500 conversations
  * answer their last question at the same moment (the lead template, the emulator at 0 ms), and a
  * lone conversation's last message → Lead confirmed. Creates that wait together go as one sObject
- * Collections request (src/connectors/salesforce/coalescer.ts); a lone one goes at once.
+ * Collections request (src/connectors/salesforce/create/coalescer.ts); a lone one goes at once.
  * Calls are the emulator's data API count (what the org's daily allocation counts).
  */
 const LONE_CONVERSATIONS = 20;

@@ -26,7 +26,7 @@ describe("toAppError", () => {
 describe("error code registry", () => {
   it("holds only core codes until an integration registers its own", async () => {
     expect(Object.keys(CoreErrorCodes).some((code) => code.startsWith("SALESFORCE_"))).toBe(false);
-    await import("../connectors/salesforce/error-codes.js");
+    await import("../connectors/salesforce/errors/error-codes.js");
     expect(knownErrorCodes()).toMatchObject({ SALESFORCE_DUPLICATE: 502, FLOW_INVALID: 422 });
     expect(new AppError("SALESFORCE_DUPLICATE", "dup").httpStatus).toBe(502);
   });

@@ -1,9 +1,9 @@
 import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
+import type { SalesforceSession } from "./auth/session.js";
 import type { SalesforceConfig } from "./config.js";
-import { dataError, parseJson } from "./errors.js";
+import { dataError, parseJson } from "./errors/errors.js";
 import { createRecordCalls, duplicateHeader } from "./record-calls.js";
-import type { SalesforceSession } from "./session.js";
 
 /**
  * REST calls Tern makes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):

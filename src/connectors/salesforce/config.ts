@@ -1,7 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
-import { ExactlyOnceSettings } from "./exactly-once.js";
+import { ExactlyOnceSettings } from "./create/exactly-once.js";
 
 /**
  * Connection settings. `loginUrl` is the host tokens are requested from: login.salesforce.com

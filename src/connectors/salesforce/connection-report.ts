@@ -1,7 +1,7 @@
+import type { SalesforceSession } from "./auth/session.js";
 import { parseLimitInfo } from "./client.js";
 import type { SalesforceConfig } from "./config.js";
-import { parseJson } from "./errors.js";
-import type { SalesforceSession } from "./session.js";
+import { parseJson } from "./errors/errors.js";
 
 /**
  * What a connection test reports beyond "who am I": the daily API allocation (`GET /limits/`,

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
 import { FetchError } from "../../core/fetch.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
-import { networkError } from "./errors.js";
+import { networkError } from "./errors/errors.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { memoryTokenStore, testDeps } from "./test-helpers.js";
 

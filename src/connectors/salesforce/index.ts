@@ -5,18 +5,18 @@ import { findAction } from "./actions/find.action.js";
 import { getAction } from "./actions/get.action.js";
 import { updateAction } from "./actions/update.action.js";
 import { upsertAction } from "./actions/upsert.action.js";
+import { salesforceOAuth } from "./auth/oauth.js";
+import { createSession } from "./auth/session.js";
 import { createSalesforceClient, type SalesforceClient } from "./client.js";
-import { createCoalescer } from "./coalescer.js";
 import { SalesforceConfig, SECRET_FIELDS } from "./config.js";
-import { createConnectionGuard } from "./connection-guard.js";
 import { connectionReport } from "./connection-report.js";
-import { createAction } from "./create-action.js";
-import type { CreateOutput, PendingCreate } from "./create-batch.js";
+import { createCoalescer } from "./create/coalescer.js";
+import { createAction } from "./create/create-action.js";
+import type { CreateOutput, PendingCreate } from "./create/create-batch.js";
 import { createDescribeCache } from "./describe.js";
-import { parseJson } from "./errors.js";
-import { describeFact } from "./mapping-check.js";
-import { salesforceOAuth } from "./oauth.js";
-import { createSession } from "./session.js";
+import { describeFact } from "./design/mapping-check.js";
+import { createConnectionGuard } from "./errors/connection-guard.js";
+import { parseJson } from "./errors/errors.js";
 import { salesforceSteps } from "./steps/index.js";
 
 /**

@@ -1,10 +1,10 @@
 import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
+import type { SalesforceSession } from "./auth/session.js";
 import type { LimitInfo, SalesforceClient, WriteOptions } from "./client.js";
 import { assertApiName, parseLimitInfo } from "./client.js";
 import type { SalesforceConfig } from "./config.js";
-import { dataError, parseJson } from "./errors.js";
-import type { SalesforceSession } from "./session.js";
+import { dataError, parseJson } from "./errors/errors.js";
 
 /**
  * Single-record calls beyond create: update, upsert by external id, get with `?fields=`

@@ -3,7 +3,7 @@ import type { ConnectorAction, ConnectorDeps } from "../../connector.js";
 import type { SalesforceClient } from "../client.js";
 import type { SalesforceConfig } from "../config.js";
 import type { DescribeCache } from "../describe.js";
-import { prepareFields } from "../field-values.js";
+import { prepareFields } from "../design/field-values.js";
 import { OnDuplicate, withDuplicatePolicy } from "./duplicates.js";
 import { checkNames, Fields, parseInput } from "./input.js";
 import { readBackFields, recordOutput } from "./record-output.js";

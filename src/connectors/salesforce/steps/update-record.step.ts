@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
-import { checkSalesforceMapping } from "../mapping-check.js";
+import { checkSalesforceMapping } from "../design/mapping-check.js";
 import { Connection, FieldMap, ObjectName, optionalKeys, ReadBack, StepOnDuplicate } from "./step-fields.js";
 
 /**

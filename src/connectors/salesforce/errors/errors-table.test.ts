@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AppError, httpStatusOf, pausedUntil } from "../../core/app-error.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
-import type { ConnectionHealth } from "../connector.js";
+import { AppError, httpStatusOf, pausedUntil } from "../../../core/app-error.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import type { ConnectionHealth } from "../../connector.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 import { answerText, exampleSentence } from "./errors-docs.js";
 import { ERROR_TABLE, type ErrorRow } from "./errors-table.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
-import { testDeps } from "./test-helpers.js";
 
 /**
  * Each row of the errors table, replayed as its documented wire answer by the emulator, gives

@@ -1,7 +1,7 @@
-import { type AppError, toAppError } from "../../core/app-error.js";
-import type { SalesforceClient, SaveResult } from "./client.js";
+import { type AppError, toAppError } from "../../../core/app-error.js";
+import type { SalesforceClient, SaveResult } from "../client.js";
+import { dataError } from "../errors/errors.js";
 import type { ItemResult } from "./coalescer.js";
-import { dataError } from "./errors.js";
 import type { CreateMode } from "./exactly-once.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { DesignIssue } from "../../flows/step.js";
-import { isTemplate } from "../../flows/template.js";
+import type { DesignIssue } from "../../../flows/step.js";
+import { isTemplate } from "../../../flows/template.js";
 import type { CheckedField, MappingOperation } from "./mapping-check.js";
 
 /**

@@ -1,5 +1,5 @@
-import { AppError, type RetryHint } from "../../core/app-error.js";
-import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
+import { AppError, type RetryHint } from "../../../core/app-error.js";
+import { fetchFailureReason, requestOutcome } from "../../../core/fetch.js";
 import "./error-codes.js";
 import { type ErrorRow, kindRow, restRow, statusRow, tokenRow } from "./errors-table.js";
 

@@ -5,7 +5,7 @@ import { renderErrorsTable, TABLE_END, TABLE_START } from "./errors-docs.js";
 import { ERROR_TABLE } from "./errors-table.js";
 
 /** The documents that carry the generated table. `UPDATE_DOCS=1` rewrites them. */
-const DOCUMENTS = ["../../../docs/salesforce-errors.md", "./README.md"].map((p) =>
+const DOCUMENTS = ["../../../../docs/salesforce-errors.md", "../README.md"].map((p) =>
   fileURLToPath(new URL(p, import.meta.url)),
 );
 

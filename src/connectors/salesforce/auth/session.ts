@@ -1,9 +1,9 @@
-import { AppError, isAppError } from "../../core/app-error.js";
-import { isSecureUrl } from "../../core/secure-url.js";
-import type { ConnectorDeps, StoredToken } from "../connector.js";
+import { AppError, isAppError } from "../../../core/app-error.js";
+import { isSecureUrl } from "../../../core/secure-url.js";
+import type { ConnectorDeps, StoredToken } from "../../connector.js";
+import type { SalesforceConfig } from "../config.js";
+import { isConcurrentRefresh, networkError } from "../errors/errors.js";
 import { loginWithoutRefreshToken, refreshAccessToken } from "./auth.js";
-import type { SalesforceConfig } from "./config.js";
-import { isConcurrentRefresh, networkError } from "./errors.js";
 
 /**
  * The access token of one connection. Refreshes are single-flight: every caller that finds the

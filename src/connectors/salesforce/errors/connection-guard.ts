@@ -1,6 +1,6 @@
-import { AppError, isAppError } from "../../core/app-error.js";
-import type { ConnectionHealth, ConnectorAction, ConnectorDeps } from "../connector.js";
-import type { SalesforceConfig } from "./config.js";
+import { AppError, isAppError } from "../../../core/app-error.js";
+import type { ConnectionHealth, ConnectorAction, ConnectorDeps } from "../../connector.js";
+import type { SalesforceConfig } from "../config.js";
 import type { RunBehaviour } from "./errors-table.js";
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from "../../core/app-error.js";
+import { AppError, isAppError } from "../../../core/app-error.js";
 
 /**
  * Token errors of the grants other than refresh_token, said for the person who configured that

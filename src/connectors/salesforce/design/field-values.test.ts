@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 import { toE164 } from "./field-values.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
-import { testDeps } from "./test-helpers.js";
 
 /** Run-time shaping of values in the create action, against the emulator (which enforces lengths). */
 let sf: SalesforceEmulator;

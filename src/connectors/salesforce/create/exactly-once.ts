@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AppError } from "../../core/app-error.js";
-import type { DescribeResult, SalesforceClient } from "./client.js";
-import type { DescribeCache } from "./describe.js";
+import { AppError } from "../../../core/app-error.js";
+import type { DescribeResult, SalesforceClient } from "../client.js";
+import type { DescribeCache } from "../describe.js";
 
 /**
  * How a create is made exactly once. Salesforce has no idempotency key for a create, but an

@@ -1,8 +1,8 @@
-import { AppError } from "../../core/app-error.js";
-import type { DesignEnv, DesignIssue } from "../../flows/step.js";
-import { assertApiName, type DescribeField, type DescribeResult, type SalesforceClient } from "./client.js";
+import { AppError } from "../../../core/app-error.js";
+import type { DesignEnv, DesignIssue } from "../../../flows/step.js";
+import { assertApiName, type DescribeField, type DescribeResult, type SalesforceClient } from "../client.js";
+import type { DescribeCache } from "../describe.js";
 import { closestName } from "./closest-name.js";
-import type { DescribeCache } from "./describe.js";
 import { literalProblems } from "./literal-check.js";
 
 /**

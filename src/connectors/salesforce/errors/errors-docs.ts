@@ -6,7 +6,7 @@ import { ERROR_TABLE, type ErrorMatch, type ErrorRow, type RunBehaviour } from "
  * (run it with UPDATE_DOCS=1 to rewrite them).
  */
 export const TABLE_START =
-  "<!-- salesforce-errors-table:start (generated from src/connectors/salesforce/errors-table.ts) -->";
+  "<!-- salesforce-errors-table:start (generated from src/connectors/salesforce/errors/errors-table.ts) -->";
 export const TABLE_END = "<!-- salesforce-errors-table:end -->";
 
 const RUN_TEXT: Record<RunBehaviour, string> = {

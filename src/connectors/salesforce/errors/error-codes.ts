@@ -1,4 +1,4 @@
-import { registerErrorCodes } from "../../core/app-error.js";
+import { registerErrorCodes } from "../../../core/app-error.js";
 
 /**
  * The Salesforce connector's error codes: declared here, not in the core list, and registered
@@ -22,7 +22,7 @@ export const SalesforceErrorCodes = {
 
 export type SalesforceErrorCode = keyof typeof SalesforceErrorCodes;
 
-declare module "../../core/app-error.js" {
+declare module "../../../core/app-error.js" {
   interface RegisteredErrorCodes extends Record<SalesforceErrorCode, true> {}
 }
 

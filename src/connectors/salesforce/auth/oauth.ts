@@ -1,7 +1,7 @@
-import { AppError } from "../../core/app-error.js";
-import type { ConnectorOAuth } from "../connector.js";
+import { AppError } from "../../../core/app-error.js";
+import type { ConnectorOAuth } from "../../connector.js";
+import { isConnected, type SalesforceConfig } from "../config.js";
 import { exchangeAuthorizationCode } from "./auth.js";
-import { isConnected, type SalesforceConfig } from "./config.js";
 import { revokeToken } from "./revoke.js";
 
 /**

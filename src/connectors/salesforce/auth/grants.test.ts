@@ -1,11 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../core/app-error.js";
-import type { FetchLike } from "../../core/fetch.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
+import { AppError } from "../../../core/app-error.js";
+import type { FetchLike } from "../../../core/fetch.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { memoryTokenStore, testDeps } from "../test-helpers.js";
 import { salesforceOAuth } from "./oauth.js";
-import { memoryTokenStore, testDeps } from "./test-helpers.js";
 
 /** One test per grant type against the emulator (issue 7, "Must show" 1). */
 let sf: SalesforceEmulator | undefined;

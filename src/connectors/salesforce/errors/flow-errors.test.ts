@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { engine, flowOf, startRun } from "../../flows/testing/engine-fixtures.js";
-import { createFakeHost, type FakeHost } from "../../flows/testing/fake-host.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
-import { testDeps } from "./test-helpers.js";
+import { engine, flowOf, startRun } from "../../../flows/testing/engine-fixtures.js";
+import { createFakeHost, type FakeHost } from "../../../flows/testing/fake-host.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 
 /**
  * The engine running a Salesforce step whose call reaches the emulator: a flow branches on the

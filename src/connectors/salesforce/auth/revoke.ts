@@ -1,6 +1,6 @@
-import type { FetchLike } from "../../core/fetch.js";
-import type { SalesforceConfig } from "./config.js";
-import { parseJson, scrub } from "./errors.js";
+import type { FetchLike } from "../../../core/fetch.js";
+import type { SalesforceConfig } from "../config.js";
+import { parseJson, scrub } from "../errors/errors.js";
 
 /**
  * `POST {loginUrl}/services/oauth2/revoke` with `token=` (reference/salesforce.md §1.6;

@@ -1,9 +1,9 @@
-import { AppError } from "../../core/app-error.js";
-import type { FetchLike } from "../../core/fetch.js";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
-import type { StoredToken } from "../connector.js";
-import type { SalesforceConfig } from "./config.js";
-import { networkError, parseJson, tokenError } from "./errors.js";
+import { AppError } from "../../../core/app-error.js";
+import type { FetchLike } from "../../../core/fetch.js";
+import { isSecureUrl, SECURE_URL_RULE } from "../../../core/secure-url.js";
+import type { StoredToken } from "../../connector.js";
+import type { SalesforceConfig } from "../config.js";
+import { networkError, parseJson, tokenError } from "../errors/errors.js";
 import { grantError } from "./grant-errors.js";
 import { signJwtAssertion } from "./jwt.js";
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../core/app-error.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { AppError } from "../../../core/app-error.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 import { DEFAULT_BATCH_WINDOW_MS } from "./exactly-once.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
-import { testDeps } from "./test-helpers.js";
 
 /**
  * Creates of one object and connection that wait together go as one sObject Collections

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { AppError, toAppError } from "../../core/app-error.js";
-import type { ConnectorAction, ConnectorDeps } from "../connector.js";
-import { assertApiName, type DescribeResult, type SalesforceClient } from "./client.js";
+import { AppError, toAppError } from "../../../core/app-error.js";
+import type { ConnectorAction, ConnectorDeps } from "../../connector.js";
+import { assertApiName, type DescribeResult, type SalesforceClient } from "../client.js";
+import type { SalesforceConfig } from "../config.js";
+import type { DescribeCache } from "../describe.js";
+import { prepareFields, prepareFieldValues } from "../design/field-values.js";
+import { reconcileQuery, soqlString } from "../soql.js";
 import type { Coalescer } from "./coalescer.js";
-import type { SalesforceConfig } from "./config.js";
 import { type CreateOutput, type PendingCreate, sendCreates } from "./create-batch.js";
-import type { DescribeCache } from "./describe.js";
 import { type CreateMode, createMode, DEFAULT_BATCH_WINDOW_MS, missingKeyField } from "./exactly-once.js";
-import { prepareFields, prepareFieldValues } from "./field-values.js";
-import { reconcileQuery, soqlString } from "./soql.js";
 
 export type { CreateOutput } from "./create-batch.js";
 

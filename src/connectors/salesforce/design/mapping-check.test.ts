@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateFlowDesign } from "../../flows/design-check.js";
-import type { DesignEnv } from "../../flows/step.js";
-import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
-import { stepRegistry } from "../../steps.js";
-import { SalesforceConfig, salesforceConnector } from "./index.js";
+import { validateFlowDesign } from "../../../flows/design-check.js";
+import type { DesignEnv } from "../../../flows/step.js";
+import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
+import { stepRegistry } from "../../../steps.js";
+import { SalesforceConfig, salesforceConnector } from "../index.js";
+import { testDeps } from "../test-helpers.js";
 import { checkSalesforceMapping, type MappingSpec } from "./mapping-check.js";
-import { testDeps } from "./test-helpers.js";
 
 /** The mapping check against the emulator's describe, fetched over loopback through a real runtime. */
 let sf: SalesforceEmulator;

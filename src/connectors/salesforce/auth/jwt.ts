@@ -1,5 +1,5 @@
 import { createSign } from "node:crypto";
-import type { SalesforceConfig } from "./config.js";
+import type { SalesforceConfig } from "../config.js";
 
 /**
  * The OAuth 2.0 JWT bearer assertion (reference/salesforce.md §1.2;

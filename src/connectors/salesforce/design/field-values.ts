@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import type { ConnectorDeps } from "../connector.js";
-import type { DescribeResult, SalesforceClient } from "./client.js";
-import type { DescribeCache } from "./describe.js";
+import type { ConnectorDeps } from "../../connector.js";
+import type { DescribeResult, SalesforceClient } from "../client.js";
+import type { DescribeCache } from "../describe.js";
 
 /**
  * Run-time shaping of rendered values before a create/update, from the object's cached describe
