@@ -3,7 +3,7 @@ import type { StoredToken } from "../connector.js";
 import type { SalesforceSession } from "./auth/session.js";
 import type { SalesforceConfig } from "./config.js";
 import { dataError, parseJson } from "./errors/errors.js";
-import { createRecordCalls, duplicateHeader } from "./record-calls.js";
+import { createRecordCalls, duplicateHeader, type RawAnswer } from "./record-calls.js";
 
 /**
  * REST calls Tern makes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):
@@ -139,11 +139,8 @@ export function createSalesforceClient(
   const timeoutMs = options.requestTimeoutMs ?? 120_000;
   const base = (token: StoredToken) => `${token.instanceUrl}/services/data/v${config.apiVersion}`;
 
-  async function call(
-    path: (token: StoredToken) => string,
-    init: RequestInit,
-    object?: string,
-  ): Promise<unknown> {
+  /** Sends with the session's token and returns status + text; every REST call goes through here. */
+  async function send(path: (token: StoredToken) => string, init: RequestInit): Promise<RawAnswer> {
     const { response, text } = await session.send(config, (token) => ({
       url: path(token),
       init: {
@@ -161,19 +158,29 @@ export function createSalesforceClient(
       limits = info;
       options.onLimitInfo?.(info);
     }
-    if (!response.ok) throw dataError(response.status, response.headers.get("content-type"), text, object);
+    return { status: response.status, contentType: response.headers.get("content-type"), text };
+  }
+
+  /** `send`, then a 2xx with a JSON body or the mapped error. */
+  async function call(
+    path: (token: StoredToken) => string,
+    init: RequestInit,
+    object?: string,
+  ): Promise<unknown> {
+    const { status, contentType, text } = await send(path, init);
+    if (status < 200 || status > 299) throw dataError(status, contentType, text, object);
     const body = parseJson(text);
-    if (body === undefined) throw dataError(502, response.headers.get("content-type"), text, object);
+    if (body === undefined) throw dataError(502, contentType, text, object);
     return body;
   }
 
-  const records = createRecordCalls(session, config, timeoutMs, (info) => {
-    limits = info;
-    options.onLimitInfo?.(info);
-  });
+  const records = createRecordCalls(send, config);
 
   return {
     ...records,
+    async instanceUrl() {
+      return (await session.token(config)).instanceUrl;
+    },
     async create(object, fields, writeOptions) {
       assertApiName(object, "object");
       for (const name of Object.keys(fields)) assertApiName(name, "field");

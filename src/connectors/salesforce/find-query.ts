@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import { assertApiName, type DescribeField, type DescribeResult } from "./client.js";
-import { soqlString } from "./soql.js";
+import { NUMBER_TYPES, soqlString, TEXT_TYPES } from "./soql.js";
 
 /**
  * The SOQL of `salesforce.find`, built by Tern from data — never from text a person typed.
@@ -30,19 +30,8 @@ export interface FindQuery {
   limit: number;
 }
 
-const TEXT = new Set([
-  "string",
-  "email",
-  "phone",
-  "url",
-  "picklist",
-  "combobox",
-  "textarea",
-  "id",
-  "reference",
-  "multipicklist",
-]);
-const NUMBER = new Set(["int", "double", "currency", "percent", "long"]);
+/** Text for LIKE: the quoted-string types, and multi-select picklists (`;`-joined text). */
+const TEXT = new Set([...TEXT_TYPES, "multipicklist"]);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -61,7 +50,7 @@ function scalar(def: DescribeField, op: string, value: unknown): string {
   if (op === "LIKE" && !TEXT.has(def.type)) {
     throw invalid(`LIKE works on text fields; ${def.name} is a ${def.type} field.`, where);
   }
-  if (NUMBER.has(def.type)) {
+  if (NUMBER_TYPES.has(def.type)) {
     const n = typeof value === "number" ? value : Number(text);
     if (text === "" || !Number.isFinite(n))
       throw invalid(`${def.name} is a number field; "${text.slice(0, 40)}" is not a number.`, where);

@@ -1,8 +1,7 @@
 import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
-import type { SalesforceSession } from "./auth/session.js";
-import type { LimitInfo, SalesforceClient, WriteOptions } from "./client.js";
-import { assertApiName, parseLimitInfo } from "./client.js";
+import type { SalesforceClient, WriteOptions } from "./client.js";
+import { assertApiName } from "./client.js";
 import type { SalesforceConfig } from "./config.js";
 import { dataError, parseJson } from "./errors/errors.js";
 
@@ -17,7 +16,7 @@ export function duplicateHeader(options: WriteOptions | undefined): Record<strin
   return options?.allowSave ? { "Sforce-Duplicate-Rule-Header": "allowSave=true" } : {};
 }
 
-type RecordCalls = Pick<SalesforceClient, "update" | "upsert" | "get" | "instanceUrl">;
+type RecordCalls = Pick<SalesforceClient, "update" | "upsert" | "get">;
 
 /** Record ids are 15 or 18 base-62 characters (reference §4.3); anything else never reaches a URL. */
 const RECORD_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
@@ -32,32 +31,18 @@ export function assertRecordId(id: string): void {
   }
 }
 
-export function createRecordCalls(
-  session: SalesforceSession,
-  config: SalesforceConfig,
-  timeoutMs: number,
-  onLimitInfo: (info: LimitInfo) => void,
-): RecordCalls {
-  const base = (token: StoredToken) => `${token.instanceUrl}/services/data/v${config.apiVersion}`;
+/** One REST answer before any mapping: the caller decides which statuses are success. */
+export interface RawAnswer {
+  status: number;
+  contentType: string | null;
+  text: string;
+}
 
-  /** Sends and returns status + parsed body; the caller decides which statuses are success. */
-  async function request(path: (token: StoredToken) => string, init: RequestInit) {
-    const { response, text } = await session.send(config, (token) => ({
-      url: path(token),
-      init: {
-        ...init,
-        headers: {
-          Accept: "application/json",
-          ...init.headers,
-          Authorization: `Bearer ${token.accessToken}`,
-        },
-        signal: AbortSignal.timeout(timeoutMs),
-      },
-    }));
-    const info = parseLimitInfo(response.headers.get("sforce-limit-info"));
-    if (info) onLimitInfo(info);
-    return { status: response.status, contentType: response.headers.get("content-type"), text };
-  }
+/** Sends a request built from the current token (the client's, with limits and timeouts). */
+export type SendRequest = (path: (token: StoredToken) => string, init: RequestInit) => Promise<RawAnswer>;
+
+export function createRecordCalls(request: SendRequest, config: SalesforceConfig): RecordCalls {
+  const base = (token: StoredToken) => `${token.instanceUrl}/services/data/v${config.apiVersion}`;
 
   const jsonBody = (fields: Record<string, unknown>, options?: WriteOptions): RequestInit => ({
     method: "PATCH",
@@ -114,19 +99,11 @@ export function createRecordCalls(
       }
       return body as Record<string, unknown>;
     },
-
-    async instanceUrl() {
-      return (await session.token(config)).instanceUrl;
-    },
   };
 }
 
 /** 404 keeps Salesforce's code (NOT_FOUND, ENTITY_IS_DELETED) and names what was missing. */
-function notFound(
-  r: { status: number; contentType: string | null; text: string },
-  object: string,
-  what: string,
-): AppError {
+function notFound(r: RawAnswer, object: string, what: string): AppError {
   const mapped = dataError(r.status, r.contentType, r.text, object);
   const code = String(mapped.details?.errorCode ?? "NOT_FOUND");
   const message =

@@ -26,7 +26,8 @@ export function soqlDatetime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-const TEXT_TYPES = new Set([
+/** Describe types whose SOQL literal is a quoted string. */
+export const TEXT_TYPES: ReadonlySet<string> = new Set([
   "string",
   "email",
   "phone",
@@ -37,7 +38,8 @@ const TEXT_TYPES = new Set([
   "id",
   "reference",
 ]);
-const NUMBER_TYPES = new Set(["int", "double", "currency", "percent", "long"]);
+/** Describe types whose SOQL literal is a bare number. */
+export const NUMBER_TYPES: ReadonlySet<string> = new Set(["int", "double", "currency", "percent", "long"]);
 /** Used when describe failed: fields that are long text areas on standard objects. */
 const LONG_TEXT_NAMES = new Set(["description", "comments", "body"]);
 const MAX_FILTER_TEXT = 255;

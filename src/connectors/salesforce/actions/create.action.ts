@@ -1,9 +1,9 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConnectorAction } from "../../connector.js";
 import type { SalesforceClient } from "../client.js";
 import type { SalesforceConfig } from "../config.js";
-import { OnDuplicate, withDuplicatePolicy } from "./duplicates.js";
-import { Fields, parseInput } from "./input.js";
+import { withDuplicatePolicy } from "./duplicates.js";
+import { parseInput, RecordWrite } from "./input.js";
 import { readBackFields, recordOutput } from "./record-output.js";
 
 /**
@@ -11,12 +11,7 @@ import { readBackFields, recordOutput } from "./record-output.js";
  * the base create action's; this adds `url`, read-back fields and what happens on
  * DUPLICATES_DETECTED. Output: `{ id, object, url, success, duplicate?, ...readBack }`.
  */
-const Input = z.object({
-  object: z.string().min(1),
-  fields: Fields,
-  readBack: z.array(z.string()).optional(),
-  onDuplicate: OnDuplicate.optional(),
-});
+const Input = RecordWrite;
 
 export function withRecordOutputs(
   base: ConnectorAction<SalesforceConfig>,

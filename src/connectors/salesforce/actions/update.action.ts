@@ -5,20 +5,16 @@ import type { SalesforceConfig } from "../config.js";
 import type { DescribeCache } from "../describe.js";
 import { prepareFields } from "../design/field-values.js";
 import { assertRecordId } from "../record-calls.js";
-import { OnDuplicate, withDuplicatePolicy } from "./duplicates.js";
-import { checkNames, Fields, parseInput } from "./input.js";
+import { withDuplicatePolicy } from "./duplicates.js";
+import { checkNames, parseInput, RecordWrite } from "./input.js";
 import { readBackFields, recordOutput } from "./record-output.js";
 
 /**
  * `update`: `PATCH /sobjects/{object}/{id}` → 204 (reference §2.3). Idempotent, so a retry after a
  * lost answer simply writes the same values again. Output `{ id, object, url, duplicate?, ...readBack }`.
  */
-const Input = z.object({
-  object: z.string().min(1),
+const Input = RecordWrite.extend({
   id: z.string().min(1, { error: "the record id rendered empty" }),
-  fields: Fields,
-  readBack: z.array(z.string()).optional(),
-  onDuplicate: OnDuplicate.optional(),
 });
 
 export function updateAction(

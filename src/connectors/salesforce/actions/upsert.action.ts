@@ -4,8 +4,8 @@ import type { SalesforceClient } from "../client.js";
 import type { SalesforceConfig } from "../config.js";
 import type { DescribeCache } from "../describe.js";
 import { prepareFields } from "../design/field-values.js";
-import { OnDuplicate, withDuplicatePolicy } from "./duplicates.js";
-import { checkNames, Fields, parseInput } from "./input.js";
+import { withDuplicatePolicy } from "./duplicates.js";
+import { checkNames, parseInput, RecordWrite } from "./input.js";
 import { readBackFields, recordOutput } from "./record-output.js";
 
 /**
@@ -15,13 +15,9 @@ import { readBackFields, recordOutput } from "./record-output.js";
  * (not an external id field) become errors that say what to fix.
  * Output `{ id, created, object, url, duplicate?, ...readBack }`.
  */
-const Input = z.object({
-  object: z.string().min(1),
+const Input = RecordWrite.extend({
   externalIdField: z.string().min(1),
   externalId: z.union([z.string(), z.number()]).transform((v) => String(v).trim()),
-  fields: Fields,
-  readBack: z.array(z.string()).optional(),
-  onDuplicate: OnDuplicate.optional(),
 });
 
 export function upsertAction(
