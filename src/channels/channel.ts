@@ -9,9 +9,24 @@ import type { FetchLike } from "../core/fetch.js";
 /** A raw webhook request as the server received it. `rawBody` is the exact bytes (signatures). */
 export interface WebhookRequest {
   method: "GET" | "POST";
+  /** Lower-case names; repeated headers joined by Node. */
   headers: Record<string, string | undefined>;
+  /** The query string, decoded (WeChat signs `timestamp` + `nonce`; Meta's handshake uses it). */
   query: Record<string, string | undefined>;
+  /**
+   * The full URL the provider called, as configured in its console: Tern's public URL (TERN_PUBLIC_URL)
+   * + path + query string exactly as received. Twilio and others sign it.
+   */
+  url: string;
   rawBody: Buffer;
+}
+
+/** What the server answers the provider: status, body and its content type (default text/plain). */
+export interface WebhookAnswer {
+  status: number;
+  body: string;
+  /** Default `text/plain; charset=utf-8`. WeChat wants `success` or XML, Twilio empty TwiML. */
+  contentType?: string;
 }
 
 export type InboundContent =
@@ -62,8 +77,14 @@ export type ChannelEvent = InboundMessage | StatusEvent;
 export interface OutboundMessage {
   to: string;
   text: string;
-  /** Optional reply buttons (adapters degrade to text where unsupported). */
+  /**
+   * Optional choices. The adapter renders them as its channel can (quick-reply buttons, a list,
+   * a keyboard) within `capabilities`; a channel without any gets numbered options in the text
+   * (`numberedChoices`), and the core maps a reply of `1` or the title back to the choice.
+   */
   choices?: Array<{ id: string; title: string }>;
+  /** Optional media by public URL (kinds in `capabilities.media`); the text goes as its caption. */
+  media?: { kind: "image" | "video" | "audio" | "document"; url: string; filename?: string };
   /** Echoed back in status events so an ambiguous send can be reconciled. */
   correlationId?: string;
 }
@@ -72,9 +93,51 @@ export interface SendResult {
   providerMessageId: string;
 }
 
-export interface HandshakeResult {
-  status: number;
-  body: string;
+/** The answer to a verification handshake (Meta's hub.challenge, WeChat's echostr). */
+export type HandshakeResult = WebhookAnswer;
+
+/**
+ * What a channel can do; the core and the editor read these instead of assuming WhatsApp.
+ * Sources for each value are cited next to each adapter's definition.
+ */
+export interface ChannelCapabilities {
+  /**
+   * Status webhooks carry the OutboundMessage's correlationId back (WhatsApp:
+   * biz_opaque_callback_data), so a send whose outcome is unknown can be settled; without it such
+   * a send is not repeated (at-most-once, src/queue/README.md).
+   */
+  echoesCorrelation: boolean;
+  /** Longest text one message may carry (characters). */
+  maxTextLength: number;
+  /** Quick-reply buttons: how many and how long a title; absent = none (numbered text instead). */
+  buttons?: { max: number; titleMax: number };
+  /** A list / keyboard with more options than buttons allow; absent = none. */
+  lists?: { max: number; titleMax: number };
+  /** Media kinds `send` accepts by URL. */
+  media: ReadonlyArray<"image" | "video" | "audio" | "document">;
+  /** Pre-approved templates exist (needed outside the reply window). */
+  templates: boolean;
+  /** Free-form replies only within this many hours of the customer's last message; absent = no window. */
+  replyWindowHours?: number;
+  /** The provider posts delivery statuses (sent / delivered / read / failed) for what Tern sent. */
+  statuses: boolean;
+  /** The provider's documented send rate for one account, messages per second. */
+  sendRatePerSecond?: number;
+  /**
+   * How long the provider waits for the webhook answer before it counts a failure and retries
+   * (LINE 2 s? WeChat 5 s). Tern always answers once the delivery is durable and replies later
+   * through the send API, so this is documentation and a test bound, not a code path.
+   */
+  ackDeadlineMs?: number;
+}
+
+/** What `setup` did at the provider (Telegram setWebhook, Viber set_webhook), shown to the user. */
+export interface SetupReport {
+  ok: boolean;
+  /** For a person: what was registered, or what went wrong and how to fix it. No secrets. */
+  message: string;
+  /** Provider's answer, secrets removed (e.g. Viber's event_types). */
+  details?: Record<string, unknown>;
 }
 
 /** An item of a delivery that could not be read; kept for inspection, never processed. */
@@ -138,13 +201,21 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * `WebhookBatch.account`. Absent when the provider posts each account to its own URL.
    */
   account?(config: z.infer<Config>): string;
+  /** What the channel can do (buttons, lengths, media, windows, statuses). */
+  capabilities: ChannelCapabilities;
   /**
-   * What the provider does that the core relies on. `echoesCorrelation`: status webhooks carry
-   * the OutboundMessage's correlationId back (WhatsApp: biz_opaque_callback_data), so a send
-   * whose outcome is unknown can be settled; without it such a send is not repeated
-   * (at-most-once, src/queue/README.md). Absent: echoes nothing.
+   * The answer once a verified delivery is durable (default 200 `OK` text/plain). WeChat answers
+   * `success`, Twilio an empty TwiML document. Pure; never a reply to the customer (those go
+   * through `send`, after the flow ran).
    */
-  capabilities?: { echoesCorrelation: boolean };
+  acknowledge?(req: WebhookRequest, config: z.infer<Config>): WebhookAnswer;
+  /**
+   * Registers the webhook at the provider for channels that do it by API (Telegram setWebhook with
+   * secret_token, Viber set_webhook). Called when the channel is created or its config changes,
+   * and by `POST /api/v1/channels/:id/setup`; the report is returned to the user. Must not throw
+   * for a provider refusal (report `ok: false` with the reason); may throw AppError for a bug.
+   */
+  setup?(input: { config: z.infer<Config>; webhookUrl: string; fetch: FetchLike }): Promise<SetupReport>;
   /**
    * Sends one message; throws AppError CHANNEL_SEND_FAILED with a retry hint on failure, and
    * `details.outcome: "unknown"` when the provider may have accepted it (timeout, cut connection).
@@ -156,6 +227,15 @@ export function defineChannel<Config extends z.ZodType>(
   spec: ChannelDefinition<Config>,
 ): ChannelDefinition<Config> {
   return spec;
+}
+
+/**
+ * The text a channel without buttons sends for choices: the question, then one numbered line per
+ * option ("1. Yes"). The ask step already maps a reply of `1`, the id or the title back.
+ */
+export function numberedChoices(text: string, choices: ReadonlyArray<{ title: string }>): string {
+  if (choices.length === 0) return text;
+  return `${text}\n\n${choices.map((c, i) => `${i + 1}. ${c.title}`).join("\n")}`;
 }
 
 /** Every event of a delivery, whatever account it was addressed to (tests and tools). */

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ParsedWebhook, RejectedItem, WebhookBatch, WebhookRequest } from "../channels/channel.js";
+import type {
+  ParsedWebhook,
+  RejectedItem,
+  WebhookAnswer,
+  WebhookBatch,
+  WebhookRequest,
+} from "../channels/channel.js";
 import { AppError, isAppError } from "../core/app-error.js";
 import { createLogThrottle } from "../core/log-throttle.js";
 import type { ResolvedChannel } from "../services/integrations.js";
@@ -25,12 +31,14 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024; // Meta's payloads reach 3 MB
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 const DRAIN_MS = 5_000;
 
-type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logger" | "metrics">;
+type Deps = Pick<AppDeps, "integrations" | "store" | "worker" | "clock" | "logger" | "metrics" | "publicUrl">;
 type Context = ReturnType<typeof createContext>;
 
 function createContext(deps: Deps) {
   const { integrations, store, worker, clock, logger } = deps;
   return {
+    // The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by some.
+    origin: deps.publicUrl.replace(/\/+$/, ""),
     integrations,
     store,
     worker,
@@ -164,12 +172,18 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-function toRequest(req: IncomingMessage, query: Record<string, string>, rawBody: Buffer): WebhookRequest {
+function toRequest(
+  ctx: Context,
+  req: IncomingMessage,
+  query: Record<string, string>,
+  rawBody: Buffer,
+): WebhookRequest {
   return {
     method: req.method as "GET" | "POST",
     // Node lower-cases header names and joins repeated ones.
     headers: req.headers as Record<string, string | undefined>,
     query,
+    url: ctx.origin + (req.url ?? ""),
     rawBody,
   };
 }
@@ -181,7 +195,7 @@ async function handshake(
   query: Record<string, string>,
 ) {
   const channel = await ctx.integrations.channel(channelId);
-  const result = channel.definition.handshake?.(toRequest(req, query, Buffer.alloc(0)), channel.config);
+  const result = channel.definition.handshake?.(toRequest(ctx, req, query, Buffer.alloc(0)), channel.config);
   if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
   return result;
 }
@@ -194,7 +208,7 @@ async function ingest(
   body: Buffer,
 ) {
   const channel = await ctx.integrations.channel(channelId);
-  const raw = toRequest(req, query, body);
+  const raw = toRequest(ctx, req, query, body);
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
@@ -222,8 +236,10 @@ async function ingest(
     );
   }
   ctx.worker.notify(touched);
-  return { status: 200, body: "OK" };
+  return channel.definition.acknowledge?.(raw, channel.config) ?? OK;
 }
+
+const OK: WebhookAnswer = { status: 200, body: "OK" };
 
 function verifySignature(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest): void {
   try {
@@ -322,12 +338,8 @@ async function findOwner(
   return null;
 }
 
-function respondWith(
-  ctx: Context,
-  res: ServerResponse,
-  work: () => Promise<{ status: number; body: string }>,
-): void {
-  let pending: Promise<{ status: number; body: string }>;
+function respondWith(ctx: Context, res: ServerResponse, work: () => Promise<WebhookAnswer>): void {
+  let pending: Promise<WebhookAnswer>;
   try {
     pending = work();
   } catch (error) {
@@ -337,7 +349,9 @@ function respondWith(
     .then(
       (result) => {
         if (res.headersSent) return;
-        res.writeHead(result.status, { "content-type": "text/plain; charset=utf-8" });
+        res.writeHead(result.status, {
+          "content-type": result.contentType ?? "text/plain; charset=utf-8",
+        });
         res.end(result.body);
       },
       (error: unknown) => {

@@ -17,7 +17,7 @@ const fixtures = readdirSync(fixturesDir)
   .map((f) => JSON.parse(readFileSync(new URL(f, fixturesDir), "utf8")) as unknown);
 
 function request(rawBody: Buffer): WebhookRequest {
-  return { method: "POST", headers: {}, query: {}, rawBody };
+  return { method: "POST", headers: {}, query: {}, url: "https://tern.example/webhooks/ch_1", rawBody };
 }
 
 /** Events, or the one expected error; any other exception fails the property. */

@@ -1,5 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { WhatsAppConfig, whatsappSecretFields } from "./config.js";
+import { WhatsAppLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { handshake, verify } from "./verify.js";
@@ -10,9 +11,22 @@ export const whatsappChannel = defineChannel({
   title: "WhatsApp",
   config: WhatsAppConfig,
   secretFields: whatsappSecretFields,
-  // Status webhooks echo biz_opaque_callback_data:
-  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
-  capabilities: { echoesCorrelation: true },
+  capabilities: {
+    // Status webhooks echo biz_opaque_callback_data:
+    // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+    echoesCorrelation: true,
+    maxTextLength: WhatsAppLimits.textBodyChars,
+    buttons: { max: WhatsAppLimits.maxButtons, titleMax: WhatsAppLimits.buttonTitleChars },
+    lists: { max: WhatsAppLimits.maxListRows, titleMax: WhatsAppLimits.rowTitleChars },
+    // Media by link is not sent yet (send.ts sends text and interactive messages only).
+    media: [],
+    templates: true,
+    // The customer service window: https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows
+    replyWindowHours: 24,
+    statuses: true,
+    // 80 messages per second per business phone number by default (Cloud API throughput).
+    sendRatePerSecond: 80,
+  },
   handshake,
   verify,
   parse: (req) => parse(req),

@@ -6,11 +6,17 @@ import { parse } from "./parse.js";
 
 function fixture(name: string): WebhookRequest {
   const rawBody = readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-  return { method: "POST", headers: {}, query: {}, rawBody };
+  return { method: "POST", headers: {}, query: {}, url: "https://tern.example/webhooks/ch_1", rawBody };
 }
 
 function raw(body: string): WebhookRequest {
-  return { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(body) };
+  return {
+    method: "POST",
+    headers: {},
+    query: {},
+    url: "https://tern.example/webhooks/ch_1",
+    rawBody: Buffer.from(body),
+  };
 }
 
 function only(parsed: ParsedWebhook): ChannelEvent {

@@ -15,11 +15,23 @@ const config: WhatsAppConfig = {
 const VECTOR = "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914";
 
 function post(body: string, headers: Record<string, string | undefined>): WebhookRequest {
-  return { method: "POST", headers, query: {}, rawBody: Buffer.from(body, "utf8") };
+  return {
+    method: "POST",
+    headers,
+    query: {},
+    url: "https://tern.example/webhooks/ch_1",
+    rawBody: Buffer.from(body, "utf8"),
+  };
 }
 
 function get(query: Record<string, string | undefined>): WebhookRequest {
-  return { method: "GET", headers: {}, query, rawBody: Buffer.alloc(0) };
+  return {
+    method: "GET",
+    headers: {},
+    query,
+    url: "https://tern.example/webhooks/ch_1",
+    rawBody: Buffer.alloc(0),
+  };
 }
 
 function errorOf(fn: () => unknown): AppError {

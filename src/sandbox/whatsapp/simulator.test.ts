@@ -213,6 +213,7 @@ describe("simulator: status webhooks", () => {
           method: "POST",
           headers: req.headers as Record<string, string | undefined>,
           query: {},
+          url: "https://tern.example/webhooks/ch_1",
           rawBody: Buffer.concat(chunks),
         };
         try {
@@ -265,7 +266,13 @@ describe("customer-side builders", () => {
   const parseBody = (body: unknown) =>
     allEvents(
       whatsappChannel.parse(
-        { method: "POST", headers: {}, query: {}, rawBody: Buffer.from(JSON.stringify(body)) },
+        {
+          method: "POST",
+          headers: {},
+          query: {},
+          url: "https://tern.example/webhooks/ch_1",
+          rawBody: Buffer.from(JSON.stringify(body)),
+        },
         config(),
       ),
     );

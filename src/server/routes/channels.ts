@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { SetupReport } from "../../channels/channel.js";
 import { getChannelDefinition } from "../../channels/registry.js";
+import { AppError } from "../../core/app-error.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
@@ -22,25 +24,59 @@ export const channelRoutes =
       idPrefix: "ch",
       sandbox: deps.sandbox,
     });
-    const view = (r: IntegrationRecord) => ({
-      ...admin.toPublic(r),
-      webhookUrl: `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${r.id}`,
-    });
+    const webhookUrl = (id: string) => `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${id}`;
+    const view = (r: IntegrationRecord) => ({ ...admin.toPublic(r), webhookUrl: webhookUrl(r.id) });
+    /**
+     * Registers the webhook at providers that take it by API (Telegram, Viber). A refusal is
+     * reported, not thrown: the channel is saved either way, and PATCH or POST /setup runs it again.
+     */
+    const setup = async (record: IntegrationRecord): Promise<{ setup?: SetupReport }> => {
+      const definition = getChannelDefinition(record.type);
+      if (!definition?.setup) return {};
+      const resolved = await deps.integrations.channel(record.id);
+      try {
+        const report = await definition.setup({
+          config: resolved.config,
+          webhookUrl: webhookUrl(record.id),
+          fetch: deps.fetch ?? fetch,
+        });
+        return { setup: report };
+      } catch (error) {
+        deps.logger.warn({ err: error, channelId: record.id }, "channel setup failed");
+        const message = error instanceof AppError ? error.message : "unexpected error; see the server log";
+        return { setup: { ok: false, message: `Setup at the provider failed: ${message}` } };
+      }
+    };
     const tags = ["channels"];
 
     app.get("/channels", { schema: { tags } }, async () => ({
       items: (await deps.store.channels.list()).map(view),
     }));
-    app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) =>
-      reply.status(201).send(view(await admin.create(req.body))),
-    );
+    app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) => {
+      const record = await admin.create(req.body);
+      return reply.status(201).send({ ...view(record), ...(await setup(record)) });
+    });
+    app.post("/channels/:id/setup", { schema: { tags, params: IdParams } }, async (req) => {
+      const record = await admin.get(req.params.id);
+      const result = await setup(record);
+      if (!result.setup) {
+        throw new AppError(
+          "BAD_REQUEST",
+          `Channels of type "${record.type}" are registered in the provider's console, not by API: paste the webhookUrl there`,
+        );
+      }
+      return { ...view(record), ...result };
+    });
     app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) =>
       view(await admin.get(req.params.id)),
     );
     app.patch(
       "/channels/:id",
       { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
-      async (req) => view(await admin.update(req.params.id, req.body)),
+      async (req) => {
+        const record = await admin.update(req.params.id, req.body);
+        return { ...view(record), ...(req.body.config ? await setup(record) : {}) };
+      },
     );
     app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
       await admin.remove(req.params.id);

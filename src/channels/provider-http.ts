@@ -1,0 +1,116 @@
+import { AppError, type RetryHint } from "../core/app-error.js";
+import { type FetchInit, type FetchLike, fetchFailureReason, requestOutcome } from "../core/fetch.js";
+
+/**
+ * The HTTP call every adapter's `send` and `setup` makes to its provider, with the error mapping
+ * the outbound queue relies on (src/queue/effects.ts):
+ * - no connection, DNS or TLS failure: `outcome: "not_sent"`, retried;
+ * - a timeout or a cut after the request was written: `outcome: "unknown"` (the provider may have
+ *   accepted it; the queue reconciles or, without status echoes, does not resend);
+ * - 429 and 5xx: retried, after `Retry-After` when the provider sends one;
+ * - other 4xx: `retry: "never"`, with the provider's own words in the message.
+ * Secrets (tokens in URLs or headers) are cut out of every message.
+ */
+export interface ProviderCall {
+  /** Provider name for messages, e.g. "Telegram". */
+  provider: string;
+  fetch: FetchLike;
+  url: string;
+  init: FetchInit;
+  /** Values that must never appear in an error message (bot token, access token). */
+  secrets: ReadonlyArray<string>;
+}
+
+export interface ProviderAnswer {
+  status: number;
+  headers: Headers;
+  /** The body as text (XML and form answers exist) and, when it is JSON, parsed. */
+  text: string;
+  json: unknown;
+}
+
+/** Makes the call; throws CHANNEL_SEND_FAILED only for a failure without an answer. */
+export async function callProvider(call: ProviderCall): Promise<ProviderAnswer> {
+  let response: Response;
+  try {
+    response = await call.fetch(call.url, call.init);
+  } catch (error) {
+    throw networkFailure(call, error);
+  }
+  const text = await response.text().catch(() => "");
+  let json: unknown;
+  try {
+    json = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** `Retry-After` in seconds (the form providers use), as milliseconds. */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const seconds = Number(headers.get("retry-after"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * A refusal the provider answered: CHANNEL_SEND_FAILED with its words and a retry hint.
+ * `retry` overrides the status-based hint (e.g. a provider error code known to be permanent).
+ */
+export function providerRefusal(
+  call: Pick<ProviderCall, "provider" | "secrets">,
+  answer: Pick<ProviderAnswer, "status" | "headers">,
+  detail: string | undefined,
+  options: { retry?: RetryHint; details?: Record<string, unknown> } = {},
+): AppError {
+  const isTransient = answer.status === 429 || answer.status >= 500;
+  const after = retryAfterMs(answer.headers);
+  const retry: RetryHint =
+    options.retry ?? (isTransient ? (after !== undefined ? { afterMs: after } : "default") : "never");
+  const what =
+    answer.status === 429 ? "rate limit reached" : isTransient ? "server error" : "refused the message";
+  const message = redact(
+    `${call.provider} ${what} (HTTP ${answer.status}${detail ? `: ${detail}` : ""})`,
+    call.secrets,
+  );
+  return new AppError("CHANNEL_SEND_FAILED", message, {
+    retry,
+    details: { httpStatus: answer.status, ...options.details },
+  });
+}
+
+/** The provider accepted the call but its answer lacks what Tern needs (a message id). */
+export function unreadableAnswer(provider: string, answer: Pick<ProviderAnswer, "status">, what: string) {
+  return new AppError("CHANNEL_SEND_FAILED", `${provider} accepted the request but returned no ${what}.`, {
+    retry: "never",
+    details: { httpStatus: answer.status },
+  });
+}
+
+function networkFailure(call: ProviderCall, error: unknown): AppError {
+  const isUnknown = requestOutcome(error) === "unknown";
+  const host = safeOrigin(call.url);
+  const reason = redact(fetchFailureReason(error), call.secrets);
+  return new AppError(
+    "CHANNEL_SEND_FAILED",
+    isUnknown
+      ? `No answer from the ${call.provider} API at ${host} (${reason}); the message may have been sent.`
+      : `Could not reach the ${call.provider} API at ${host} (${reason}); the message was not sent.`,
+    { retry: "default", cause: error, details: { outcome: isUnknown ? "unknown" : "not_sent" } },
+  );
+}
+
+/** Origin only: Telegram puts the bot token in the path. */
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+export function redact(text: string, secrets: ReadonlyArray<string>): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join("[redacted]");
+  return out;
+}

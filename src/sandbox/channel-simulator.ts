@@ -1,0 +1,52 @@
+/**
+ * What every channel's sandbox simulator offers, so a flow can be tried on any channel without a
+ * phone: a fake provider API on loopback that answers sends as the provider does (path, auth,
+ * body checked against its documentation) and a customer who posts signed webhooks to Tern.
+ * Each channel's simulator lives in src/sandbox/<type>/ and is listed in ./simulators.ts.
+ */
+export interface SimulatedSend {
+  /** The recipient as the provider's API names it (chat id, user id, phone, openid). */
+  to: string;
+  /** The text the customer sees (a caption for media; the question for buttons). */
+  text: string;
+  /** Button / keyboard / quick-reply titles as the customer sees them, in order; empty when none. */
+  choices: string[];
+  /** The provider message id the simulator answered. */
+  providerMessageId: string;
+  /** Request as received: path (with query), headers (lower-case), parsed body (JSON, XML text, form). */
+  request: { method: string; path: string; headers: Record<string, string | undefined>; body: unknown };
+  receivedAt: number;
+}
+
+export interface CustomerMessage {
+  /** The customer's id on this channel (chat id, user id, phone, openid). */
+  from: string;
+  text: string;
+  /** Display name, where the provider sends one. */
+  name?: string;
+  /** The provider's message id / dedupe id; generated when absent. */
+  id?: string;
+  /** A tapped button / quick reply: its payload (the choice id) and its title. */
+  choice?: { id: string; title: string };
+}
+
+export interface ChannelSimulator {
+  type: string;
+  /** Base URL of the fake provider API (the channel's `apiBaseUrl`). */
+  url: string;
+  /** A complete channel config pointing at this simulator, with generated secrets. */
+  config: Record<string, unknown>;
+  /** Every accepted send, in order. */
+  sent: SimulatedSend[];
+  /** Resolves with the first accepted send matching `predicate` (now or later); rejects after timeoutMs (5 s). */
+  waitForSent(predicate: (send: SimulatedSend) => boolean, timeoutMs?: number): Promise<SimulatedSend>;
+  /**
+   * Plays the customer: posts the provider's signed webhook for this message to Tern's webhook
+   * URL, exactly as the provider would. Returns the answer Tern gave and the dedupe id used.
+   */
+  say(
+    webhookUrl: string,
+    message: CustomerMessage,
+  ): Promise<{ status: number; body: string; contentType: string | null; id: string }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+import type { ChannelSimulator } from "./channel-simulator.js";
+import { startWhatsAppChannelSimulator } from "./whatsapp/channel-simulator.js";
+
+/** Every channel type's sandbox simulator (src/sandbox/<type>/), by channel type. */
+export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> = {
+  whatsapp: startWhatsAppChannelSimulator,
+};

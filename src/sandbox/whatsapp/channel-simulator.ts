@@ -1,0 +1,46 @@
+import type { ChannelSimulator } from "../channel-simulator.js";
+import { startWhatsAppSimulator } from "./simulator.js";
+import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, postWebhook } from "./webhooks.js";
+
+/** The WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e tests). */
+export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator> {
+  const sim = await startWhatsAppSimulator();
+  const toSend = (m: (typeof sim.sent)[number]) => ({
+    to: m.to,
+    text: m.text,
+    choices: m.choices.map((c) => c.title),
+    providerMessageId: m.wamid,
+    request: { method: "POST", path: "/messages", headers: {}, body: m.body },
+    receivedAt: m.receivedAt,
+  });
+  return {
+    type: "whatsapp",
+    url: sim.url,
+    config: { ...sim.config },
+    get sent() {
+      return sim.sent.map(toSend);
+    },
+    async waitForSent(predicate, timeoutMs) {
+      return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
+    },
+    async say(webhookUrl, message) {
+      const id = message.id ?? newWamid();
+      const options = { from: message.from, name: message.name, id };
+      const body = message.choice
+        ? buildInteractiveReplyWebhook({
+            ...options,
+            choiceId: message.choice.id,
+            title: message.choice.title,
+          })
+        : buildTextWebhook({ ...options, text: message.text });
+      const response = await postWebhook(webhookUrl, body, sim.config.appSecret);
+      return {
+        status: response.status,
+        body: await response.text(),
+        contentType: response.headers.get("content-type"),
+        id,
+      };
+    },
+    close: () => sim.close(),
+  };
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { templatePath } from "../../src/core/paths.js";
+import type { ChannelSimulator } from "../../src/sandbox/channel-simulator.js";
+import type { SandboxedTernOptions } from "../../src/sandbox/sandboxed-tern.js";
+import { channelSimulators } from "../../src/sandbox/simulators.js";
+import { type Stack, startStack } from "./in-process.js";
+
+/**
+ * Tern in this process with the Salesforce emulator and one channel of `type` wired to that
+ * channel's simulator through the admin API (POST /channels, as a user would), and `flow`
+ * published. For the end-to-end test of each channel.
+ */
+export interface ChannelStack {
+  stack: Stack;
+  sim: ChannelSimulator;
+  channelId: string;
+  webhookUrl: string;
+  /** The POST /channels answer (webhookUrl, setup report, public config). */
+  created: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startChannelStack(
+  type: string,
+  options: SandboxedTernOptions & { flow?: unknown; config?: Record<string, unknown> } = {},
+): Promise<ChannelStack> {
+  const start = channelSimulators[type];
+  if (!start) throw new Error(`no simulator for channel type "${type}" in src/sandbox/simulators.ts`);
+  const sim = await start();
+  const stack = await startStack({ ...options, flow: options.flow ?? leadFlowFor(type) }).catch(
+    async (error: unknown) => {
+      await sim.close();
+      throw error;
+    },
+  );
+  const close = async () => {
+    await stack.close();
+    await sim.close();
+  };
+  try {
+    const response = await stack.http("POST", "/api/v1/channels", {
+      type,
+      name: `${type}-e2e`,
+      config: { ...sim.config, ...options.config },
+    });
+    const created = (await response.json()) as Record<string, unknown>;
+    if (response.status !== 201)
+      throw new Error(`POST /channels ${response.status}: ${JSON.stringify(created)}`);
+    return {
+      stack,
+      sim,
+      channelId: String(created.id),
+      webhookUrl: String(created.webhookUrl),
+      created,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The shipped lead template, triggered by `type` instead of WhatsApp. */
+export function leadFlowFor(type: string): Record<string, unknown> {
+  const flow = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  return { ...flow, name: `Lead capture (${type})`, trigger: { type: "message", channels: [type] } };
+}
