@@ -41,6 +41,14 @@ export interface ChannelSimulator {
   /** Resolves with the first accepted send matching `predicate` (now or later); rejects after timeoutMs (5 s). */
   waitForSent(predicate: (send: SimulatedSend) => boolean, timeoutMs?: number): Promise<SimulatedSend>;
   /**
+   * The signed webhook request the provider would send for this message, not sent (the benchmark
+   * posts these at a fixed rate). `url` is `webhookUrl` plus any query string the provider adds.
+   */
+  webhook(
+    webhookUrl: string,
+    message: CustomerMessage,
+  ): { url: string; headers: Record<string, string>; body: string; id: string };
+  /**
    * Plays the customer: posts the provider's signed webhook for this message to Tern's webhook
    * URL, exactly as the provider would. Returns the answer Tern gave and the dedupe id used.
    */

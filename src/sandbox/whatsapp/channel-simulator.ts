@@ -1,6 +1,6 @@
-import type { ChannelSimulator } from "../channel-simulator.js";
+import type { ChannelSimulator, CustomerMessage } from "../channel-simulator.js";
 import { startWhatsAppSimulator } from "./simulator.js";
-import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, postWebhook } from "./webhooks.js";
+import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, signWebhook } from "./webhooks.js";
 
 /** The WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e tests). */
 export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator> {
@@ -13,6 +13,24 @@ export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator>
     request: { method: "POST", path: "/messages", headers: {}, body: m.body },
     receivedAt: m.receivedAt,
   });
+  const webhook = (webhookUrl: string, message: CustomerMessage) => {
+    const id = message.id ?? newWamid();
+    const options = { from: message.from, name: message.name, id };
+    const body = JSON.stringify(
+      message.choice
+        ? buildInteractiveReplyWebhook({
+            ...options,
+            choiceId: message.choice.id,
+            title: message.choice.title,
+          })
+        : buildTextWebhook({ ...options, text: message.text }),
+    );
+    const headers = {
+      "content-type": "application/json",
+      "x-hub-signature-256": signWebhook(body, sim.config.appSecret),
+    };
+    return { url: webhookUrl, headers, body, id };
+  };
   return {
     type: "whatsapp",
     url: sim.url,
@@ -23,17 +41,10 @@ export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator>
     async waitForSent(predicate, timeoutMs) {
       return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
     },
+    webhook,
     async say(webhookUrl, message) {
-      const id = message.id ?? newWamid();
-      const options = { from: message.from, name: message.name, id };
-      const body = message.choice
-        ? buildInteractiveReplyWebhook({
-            ...options,
-            choiceId: message.choice.id,
-            title: message.choice.title,
-          })
-        : buildTextWebhook({ ...options, text: message.text });
-      const response = await postWebhook(webhookUrl, body, sim.config.appSecret);
+      const { url, headers, body, id } = webhook(webhookUrl, message);
+      const response = await fetch(url, { method: "POST", headers, body });
       return {
         status: response.status,
         body: await response.text(),
