@@ -5,6 +5,7 @@ import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../
 import { AppError } from "../core/app-error.js";
 import type { Store } from "../store/store.js";
 import { createEffects } from "./effects.js";
+import { createSendPacer } from "./send-pacer.js";
 
 /**
  * The outbox policy for sends, on a real store (SQLite or PostgreSQL, as the suite runs). The channel is a stand-in whose `send`
@@ -162,6 +163,59 @@ describe("sends through the outbox", () => {
     const error = await effects.send("run_1:1:1", { text: "Hi" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ details: { outcome: "unknown" } });
     expect((await store.effects.get("run_1:1:1"))?.status).toBe("in_flight");
+  });
+});
+
+describe("the per-channel send queue", () => {
+  it("a 429 with Retry-After holds the channel's other conversations too, then both go out", async () => {
+    const time = { t: Date.now() };
+    const clock = { now: () => time.t };
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      time.t += ms;
+    };
+    const pacer = createSendPacer(clock, sleep);
+    let calls = 0;
+    const definition = channel(async () => {
+      calls++;
+      if (calls === 1) {
+        throw new AppError("CHANNEL_SEND_FAILED", "rate limit reached (HTTP 429)", {
+          retry: { afterMs: 7_000 },
+          details: { httpStatus: 429 },
+        });
+      }
+      return { providerMessageId: `m.${calls}` };
+    }, false);
+    const make = async (runId: string, address: string) => {
+      const contact = await store.contacts.upsert("ch_1", address, null, null, clock.now());
+      return createEffects(
+        {
+          store,
+          clock,
+          fetch: () => Promise.reject(new Error("no network in this test")),
+          sleep,
+          pacer,
+          connector: () => {
+            throw new Error("no connectors in this test");
+          },
+        },
+        { runId, channel: { id: "ch_1", definition, config: {} }, contact },
+      );
+    };
+    const first = await make("run_1", "4915100000001");
+    const second = await make("run_2", "4915100000002");
+    const start = time.t;
+    expect(await first.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.2" });
+    // The retry waited out the Retry-After, and so does a send of another conversation.
+    expect(time.t - start).toBeGreaterThanOrEqual(7_000);
+    const pausedAt = time.t;
+    expect(await second.send("run_2:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.3" });
+    expect(time.t).toBe(pausedAt);
+    pacer.pause("ch_1", 5_000);
+    const third = await make("run_3", "4915100000003");
+    await third.send("run_3:1:1", { text: "Hi" });
+    expect(time.t - pausedAt).toBe(5_000);
   });
 });
 

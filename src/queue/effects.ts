@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { Effects } from "../flows/runtime.js";
 import type { Repos, Store } from "../store/store.js";
+import type { SendPacer } from "./send-pacer.js";
 
 /**
  * Effects through the outbox: each effect key is recorded `in_flight` (committed) before the
@@ -32,6 +33,8 @@ export interface EffectsDeps {
   onSettleError?: (error: unknown) => void;
   /** Attempts per effect for errors whose retry hint is not "never". */
   maxAttempts?: number;
+  /** Per-channel pacing to the provider's rate, and the hold after a 429 (send-pacer.ts). */
+  pacer?: SendPacer;
 }
 
 type OutboundText = Parameters<Effects["send"]>[1];
@@ -124,6 +127,8 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await ctx.assertActive?.();
       let error: AppError;
+      const channel = ctx.channel;
+      await deps.pacer?.wait(channel.id, channel.definition.capabilities.sendRatePerSecond);
       try {
         return await ctx.channel.definition.send(
           { to: ctx.contact.address, text: message.text, choices: message.choices, correlationId: key },
@@ -134,6 +139,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         error = toAppError(thrown);
       }
       const isUnknown = isOutcomeUnknown(error);
+      if (error.details?.httpStatus === 429 && typeof error.retry === "object" && "afterMs" in error.retry) {
+        deps.pacer?.pause(channel.id, error.retry.afterMs);
+      }
       if (isUnknown) {
         const settled = await reconcileSend(key);
         if (settled) return settled;

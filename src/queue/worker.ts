@@ -19,6 +19,7 @@ import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { createRunWriter } from "./run-writer.js";
+import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
 
 /**
@@ -74,6 +75,7 @@ export function createWorker(deps: WorkerDeps) {
   const effectsDeps: EffectsDeps = {
     ...deps,
     connector: (name) => deps.integrations.connection(name),
+    pacer: createSendPacer(clock, deps.sleep),
     // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).
     onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
   };

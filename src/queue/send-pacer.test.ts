@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { createSendPacer } from "./send-pacer.js";
+
+function fakeTime() {
+  const clock = { t: 1_000_000, now: () => clock.t };
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    clock.t += ms;
+  };
+  return { clock, sleeps, sleep };
+}
+
+describe("send pacer", () => {
+  it("spaces the sends of one channel to its documented rate, and leaves other channels alone", async () => {
+    const { clock, sleeps, sleep } = fakeTime();
+    const pacer = createSendPacer(clock, sleep);
+    const start = clock.t;
+    const leftAt: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await pacer.wait("ch_a", 10);
+      leftAt.push(clock.t - start);
+    }
+    expect(leftAt).toEqual([0, 100, 200, 300, 400]);
+    sleeps.length = 0;
+    await pacer.wait("ch_b", 10);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("holds every send of a channel until the Retry-After of a 429 has passed", async () => {
+    const { clock, sleep } = fakeTime();
+    const pacer = createSendPacer(clock, sleep);
+    const start = clock.t;
+    pacer.pause("ch_a", 7_000);
+    await pacer.wait("ch_a", undefined);
+    expect(clock.t - start).toBe(7_000);
+    // Once the pause is over, no more waiting.
+    const after = clock.t;
+    await pacer.wait("ch_a", undefined);
+    expect(clock.t).toBe(after);
+  });
+
+  it("does not wait for a channel without a documented rate", async () => {
+    const { clock, sleeps, sleep } = fakeTime();
+    const pacer = createSendPacer(clock, sleep);
+    for (let i = 0; i < 100; i++) await pacer.wait("ch_a", undefined);
+    expect(sleeps).toEqual([]);
+  });
+});
