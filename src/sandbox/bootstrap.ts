@@ -1,15 +1,20 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import { channelTypes, getChannelDefinition } from "../channels/registry.js";
 import { whatsappChannel } from "../channels/whatsapp/index.js";
 import { salesforceConnector } from "../connectors/salesforce/index.js";
+import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { templatePath } from "../core/paths.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
+import type { ChannelSimulator } from "./channel-simulator.js";
+import { channelSimulators } from "./simulators.js";
 import { type Sandbox, startSandbox } from "./stack.js";
+import { asChannelSimulator } from "./whatsapp/channel-simulator.js";
 
 /**
  * Zero-config start: when nothing is configured, Tern wires itself to its built-in Salesforce
@@ -28,6 +33,12 @@ export interface BuiltInSandbox {
   flowId: string | null;
   /** False once it has stepped aside. */
   isOn(): boolean;
+  /**
+   * The sandbox channel of `type` and its simulator, started on first use (WhatsApp's runs from
+   * the start): any flow can be tried on any channel without a phone. Throws SANDBOX_OFF once the
+   * sandbox stepped aside, BAD_REQUEST for a type without a simulator.
+   */
+  channelFor(type: string): Promise<{ channelId: string; sim: ChannelSimulator }>;
   describe(baseUrl: string): string[];
   /** Stops the emulators (after the rows were retired); idempotent. */
   stepAside(): Promise<void>;
@@ -105,7 +116,8 @@ export async function startBuiltInSandbox(deps: {
   const now = clock.now();
   const owned = await store.sandbox.owned();
   const connection = owned.connectionIds[0] ? await store.connections.get(owned.connectionIds[0]) : undefined;
-  const channel = owned.channelIds[0] ? await store.channels.get(owned.channelIds[0]) : undefined;
+  const ownedChannels = await Promise.all(owned.channelIds.map((id) => store.channels.get(id)));
+  const channel = ownedChannels.find((c) => c?.type === "whatsapp");
   let ids: { connectionId: string; channelId: string; flowId: string | null };
   if (connection && channel) {
     // New emulator ports and credentials on every start; cached tokens belong to the old org.
@@ -127,16 +139,83 @@ export async function startBuiltInSandbox(deps: {
   deps.integrations.invalidate();
 
   let isOn = true;
+  const channels = new Map<string, Promise<{ channelId: string; sim: ChannelSimulator }>>([
+    ["whatsapp", Promise.resolve({ channelId: ids.channelId, sim: asChannelSimulator(sandbox.wa) })],
+  ]);
   const stop = async () => {
     if (!isOn) return;
     isOn = false;
     sandbox.wa.deliverStatusesTo(null);
+    const others = [...channels.entries()].filter(([type]) => type !== "whatsapp");
+    await Promise.all(
+      others.map(([, started]) => started.then(({ sim }) => sim.close()).catch(() => undefined)),
+    );
     await sandbox.close();
+  };
+  const startChannel = async (type: string) => {
+    const start = channelSimulators[type];
+    const definition = getChannelDefinition(type);
+    if (!start || !definition) {
+      throw new AppError(
+        "BAD_REQUEST",
+        `No sandbox simulator for channel type "${type}"; available: ${Object.keys(channelSimulators).join(", ")}`,
+      );
+    }
+    const sim = await start();
+    try {
+      const now = clock.now();
+      const channelId = await store.write(async (tx) => {
+        if (!isOn || (await tx.sandbox.hasUserIntegrations())) {
+          throw new AppError("SANDBOX_OFF", "Sandbox is off: a real channel or connection is configured");
+        }
+        const mine = (await tx.sandbox.owned()).channelIds;
+        for (const id of mine) {
+          const row = await tx.channels.get(id);
+          if (row?.type !== type) continue;
+          // New simulator port and secrets on every start.
+          await tx.channels.update(
+            { ...row, config: { ...sim.config }, updatedAt: now },
+            definition.secretFields,
+          );
+          return row.id;
+        }
+        const id = newId("ch", now);
+        await tx.channels.insert(
+          {
+            id,
+            type,
+            name: `${definition.title} sandbox`,
+            config: { ...sim.config },
+            owner: "sandbox",
+            createdAt: now,
+            updatedAt: now,
+          },
+          definition.secretFields,
+        );
+        return id;
+      });
+      deps.integrations.invalidate();
+      return { channelId, sim };
+    } catch (error) {
+      await sim.close();
+      throw error;
+    }
   };
   return {
     sandbox,
     ...ids,
     isOn: () => isOn,
+    channelFor(type) {
+      if (!isOn) return Promise.reject(new AppError("SANDBOX_OFF", "Sandbox is off"));
+      let started = channels.get(type);
+      if (!started) {
+        started = startChannel(type);
+        channels.set(type, started);
+        // A failed start is not cached: the next call tries again.
+        started.catch(() => channels.delete(type));
+      }
+      return started;
+    },
     describe: (baseUrl) => [
       "",
       "Sandbox: nothing else is configured, so Tern is wired to its built-in Salesforce emulator",
@@ -164,7 +243,15 @@ async function createSandboxRows(
 ) {
   const { store, clock } = deps;
   const now = clock.now();
-  const definition: unknown = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
+  const template = JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  // The sandbox's copy answers on every channel type, so each can be tried at once.
+  const definition: unknown = {
+    ...template,
+    trigger: { type: "message", channels: Object.keys(channelTypes) },
+  };
   const flow = deps.flows.validate(definition).flow;
   if (!flow) throw new Error("The shipped lead template is invalid");
   const ids = { connectionId: newId("conn", now), channelId: newId("ch", now), flowId: newId("flow", now) };

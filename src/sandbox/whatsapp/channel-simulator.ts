@@ -1,10 +1,14 @@
 import type { ChannelSimulator, CustomerMessage } from "../channel-simulator.js";
-import { startWhatsAppSimulator } from "./simulator.js";
+import { startWhatsAppSimulator, type WhatsAppSimulator } from "./simulator.js";
 import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, signWebhook } from "./webhooks.js";
 
-/** The WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e tests). */
+/** A new WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e tests). */
 export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator> {
-  const sim = await startWhatsAppSimulator();
+  return asChannelSimulator(await startWhatsAppSimulator());
+}
+
+/** The common view of a running WhatsApp simulator (the built-in sandbox's own). */
+export function asChannelSimulator(sim: WhatsAppSimulator): ChannelSimulator {
   const toSend = (m: (typeof sim.sent)[number]) => ({
     to: m.to,
     text: m.text,

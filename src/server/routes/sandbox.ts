@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
-import { buildTextWebhook, postWebhook } from "../../sandbox/whatsapp/index.js";
+import { channelSimulators } from "../../sandbox/simulators.js";
 import type { AppDeps } from "../app.js";
 
 /**
@@ -28,7 +28,17 @@ export const sandboxRoutes =
       if (!sandbox) throw new AppError("SANDBOX_OFF", `Sandbox is off: ${await offReason()}`);
       return sandbox;
     };
-    const Customer = z.string().regex(/^\d{6,15}$/, "a WhatsApp number in international format, digits only");
+    const Customer = z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.:@+=-]+$/, "a customer id on the channel: letters, digits and _ . : @ + = -");
+    const ChannelType = z
+      .string()
+      .default("whatsapp")
+      .describe(`Channel type to play the customer on: ${Object.keys(channelSimulators).join(", ")}`);
+    /** WhatsApp's customer is a phone number; the Lead's Phone says whose it is. */
+    const isWhatsAppNumber = (type: string, from: string) => type !== "whatsapp" || /^\d{6,15}$/.test(from);
 
     app.get("/sandbox", { schema: { tags } }, async () => {
       const sandbox = deps.sandbox?.() ?? null;
@@ -40,6 +50,7 @@ export const sandboxRoutes =
         flowId: sandbox.flowId,
         salesforceUrl: sandbox.sandbox.sf.url,
         whatsappUrl: sandbox.sandbox.wa.url,
+        channelTypes: Object.keys(channelSimulators),
       };
     });
     app.post(
@@ -48,6 +59,7 @@ export const sandboxRoutes =
         schema: {
           tags,
           body: z.object({
+            channel: ChannelType,
             from: Customer,
             text: z.string().min(1).max(4096),
             name: z.string().max(100).optional(),
@@ -56,32 +68,48 @@ export const sandboxRoutes =
       },
       async (req, reply) => {
         const sandbox = await active();
-        const body = buildTextWebhook({
-          from: req.body.from,
-          text: req.body.text,
-          name: req.body.name ?? "Sandbox customer",
+        const { channel: type, from, text, name } = req.body;
+        if (!isWhatsAppNumber(type, from)) {
+          throw new AppError("BAD_REQUEST", "from: a WhatsApp number in international format, digits only");
+        }
+        const { channelId, sim } = await sandbox.channelFor(type);
+        const answer = await sim.say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
+          from,
+          text,
+          name: name ?? "Sandbox customer",
         });
-        const response = await postWebhook(
-          `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${sandbox.channelId}`,
-          body,
-          sandbox.sandbox.wa.config.appSecret,
-        );
-        const text = await response.text();
-        if (!response.ok)
-          throw new AppError("BAD_REQUEST", `The webhook was refused (${response.status}): ${text}`);
-        return reply.status(202).send({ accepted: true });
+        if (answer.status < 200 || answer.status > 299)
+          throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
+        return reply.status(202).send({ accepted: true, channel: type, channelId });
       },
     );
     app.get(
       "/sandbox/conversations/:from",
-      { schema: { tags, params: z.object({ from: Customer }) } },
+      {
+        schema: {
+          tags,
+          params: z.object({ from: Customer }),
+          querystring: z.object({ channel: ChannelType }),
+        },
+      },
       async (req) => {
         const sandbox = await active();
+        const type = req.query.channel;
+        const { sim } = await sandbox.channelFor(type);
+        const from = req.params.from;
         return {
-          received: sandbox.sandbox.wa.sent
-            .filter((m) => m.to === req.params.from)
-            .map((m) => ({ text: m.text, at: new Date(m.receivedAt).toISOString() })),
-          leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${req.params.from}`),
+          channel: type,
+          received: sim.sent
+            .filter((m) => m.to === from)
+            .map((m) => ({
+              text: m.text,
+              ...(m.choices.length > 0 ? { choices: m.choices } : {}),
+              at: new Date(m.receivedAt).toISOString(),
+            })),
+          // The lead template puts the customer's phone on the Lead; channels without one show none.
+          leads: sandbox.sandbox.sf
+            .records("Lead")
+            .filter((l) => type === "whatsapp" && l.Phone === `+${from}`),
         };
       },
     );
