@@ -1,5 +1,6 @@
 import os from "node:os";
 import { connectAdmin } from "../src/store/postgres/admin.js";
+import { channelAck } from "./channel-ack.js";
 import { type Figure, medianRun } from "./figures.js";
 import { pinBenchProcess } from "./pinning.js";
 import { salesforceCalls } from "./salesforce-calls.js";
@@ -23,7 +24,14 @@ import {
  */
 type Scenario = (ctx: BenchContext) => Promise<Figure[]>;
 const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
-  sqlite: { ack: durableAck, pipeline, lead: leadLatency, memory, "sf-calls": salesforceCalls },
+  sqlite: {
+    ack: durableAck,
+    pipeline,
+    lead: leadLatency,
+    memory,
+    "sf-calls": salesforceCalls,
+    "channel-ack": channelAck,
+  },
   pg: {
     "pg-ack": durableAck,
     "pg-pipeline-1": pgPipeline(1),

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createAdminClient } from "../src/cli/api-client.js";
+import { type ApiClient, createAdminClient } from "../src/cli/api-client.js";
 import { type Provisioned, provisionSandbox, type Sandbox, startSandbox } from "../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../src/sandbox/tern-process.js";
 import { buildTextWebhook, signWebhook } from "../src/sandbox/whatsapp/index.js";
@@ -17,6 +17,8 @@ export interface BenchStack {
   workers: TernProcess[];
   sandbox: Sandbox;
   setup: Provisioned;
+  /** The admin API of the serving process. */
+  api: ApiClient;
   /** A signed webhook carrying one text message from `from`. */
   webhook(from: string, text: string): PreparedRequest;
   rssMb(): number;
@@ -54,7 +56,8 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     await tern.stop();
     tern = await spawnTern({ dataDir, ...secrets, port, noWorker: true, cpus: options.cpus });
   }
-  return benchStack(tern, [], sandbox, setup, async () => {
+  const api = createAdminClient(tern.url, secrets.adminToken);
+  return benchStack(tern, [], sandbox, setup, api, async () => {
     if (!process.env.TERN_BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
     else process.stderr.write(`kept ${dataDir}\n`);
   });
@@ -97,7 +100,8 @@ async function startPostgresStack(options: BenchStackOptions, serverUrl: string)
     // Workers after provisioning: they find the published flow from their first job.
     const workers: TernProcess[] = [];
     for (let i = 0; i < (options.workers ?? 0); i++) workers.push(await spawn("worker"));
-    return benchStack(tern, workers, sandbox, setup, async () => {
+    const api = createAdminClient(tern.url, secrets.adminToken);
+    return benchStack(tern, workers, sandbox, setup, api, async () => {
       for (const w of workers) await w.stop();
       await admin.drop(name);
       await admin.close();
@@ -115,6 +119,7 @@ function benchStack(
   workers: TernProcess[],
   sandbox: Sandbox,
   setup: Provisioned,
+  api: ApiClient,
   cleanup: () => Promise<void>,
 ): BenchStack {
   const webhookPath = new URL(setup.webhookUrl).pathname;
@@ -129,6 +134,7 @@ function benchStack(
     workers,
     sandbox,
     setup,
+    api,
     webhook(from, text) {
       const body = JSON.stringify(buildTextWebhook({ from, text }));
       return {
