@@ -41,7 +41,9 @@ export type Choice = z.infer<typeof Choice>;
 export const Choices = z
   .array(Choice)
   .min(1, { error: "give at least one choice" })
-  .max(10, { error: "at most 10 choices (WhatsApp shows up to 10 list rows)" })
+  // A sanity bound; what each channel can show as buttons or a list comes from its capabilities
+  // (channel-fit.ts warns, the adapter sends numbered text beyond them).
+  .max(100, { error: "at most 100 choices" })
   .check((ctx) => {
     const seen = new Set<string>();
     ctx.value.forEach((choice, i) => {

@@ -29,6 +29,25 @@ function errorsOf(input: unknown) {
 }
 
 describe("validateFlow", () => {
+  it("takes choice limits from the triggering channel: 12 choices are a warning on WhatsApp, not an error", () => {
+    const choices = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, title: `Option ${i + 1}` }));
+    const result = validateFlow(
+      minimal([{ id: "pick", type: "ask", text: "Which?", save: "pick", expect: "choice", choices }]),
+    );
+    expect(result.valid).toBe(true);
+    expect(result.warnings).toEqual([
+      {
+        path: "$.steps[0].choices",
+        message: expect.stringContaining("on WhatsApp, these 12 choices are sent as numbered text"),
+      },
+    ]);
+    const three = choices.slice(0, 3);
+    const fits = validateFlow(
+      minimal([{ id: "pick", type: "ask", text: "Which?", save: "pick", expect: "choice", choices: three }]),
+    );
+    expect(fits.warnings).toEqual([]);
+  });
+
   it("accepts the WhatsApp lead template and applies defaults", () => {
     const result = validateFlow(template());
     expect(result.errors).toEqual([]);

@@ -1,3 +1,4 @@
+import { channelFitWarnings } from "./channel-fit.js";
 import { TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
@@ -83,7 +84,7 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
 
   if (errors.length > 0 || !envelope.success) return { valid: false, errors, warnings: [] };
   const flow = { ...envelope.data, steps: parsed.map((s) => s.config) } as Flow;
-  return { valid: true, errors, warnings: unreachable(flow, parsed), flow };
+  return { valid: true, errors, warnings: [...unreachable(flow, parsed), ...channelFitWarnings(flow)], flow };
 }
 
 /** Step items are checked against their own type below, with better messages. */
