@@ -1,5 +1,3 @@
-import http from "node:http";
-
 /**
  * Open-loop load: requests are issued on a fixed schedule whatever the server does (no request
  * waits for an earlier answer, so a stalled server cannot slow the generator down and hide in
@@ -29,33 +27,8 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-export function createClient(baseUrl: string, maxSockets = 256) {
-  const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  return {
-    post(req: PreparedRequest): Promise<number> {
-      return new Promise((resolve) => {
-        const r = http.request(
-          {
-            host: url.hostname,
-            port: url.port,
-            method: "POST",
-            path: req.path,
-            agent,
-            headers: { ...req.headers, "content-length": Buffer.byteLength(req.body) },
-          },
-          (res) => {
-            res.resume();
-            res.on("end", () => resolve(res.statusCode ?? 0));
-          },
-        );
-        r.on("error", () => resolve(0));
-        r.end(req.body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
+/** The generator's HTTP client (raw-client.ts: a prepared buffer per request, keep-alive). */
+export { createRawClient as createClient } from "./raw-client.js";
 
 /** Issues `make(i)` at `ratePerSec` for `durationMs`; waits for every answer. */
 export async function openLoop(
