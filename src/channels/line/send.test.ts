@@ -33,6 +33,14 @@ describe("LINE push against the simulator", () => {
     expect(sim.requests).toBe(2);
   });
 
+  it("a 409 without a body still counts as sent when Tern sent a retry key, and is a refusal without one", async () => {
+    sim.failNext(2, 409, { message: "The retry key is already accepted" });
+    const result = await send({ to: user, text: "Hi", correlationId: "run_1:b:1" });
+    expect(result.providerMessageId).toBe(`retry-key:${lineRetryKey("run_1:b:1")}`);
+    const error = await send({ to: user, text: "Hi" }).catch((e: unknown) => e);
+    expect(isAppError(error) && error.retry).toBe("never");
+  });
+
   it("sends choices that do not fit quick replies as numbered lines", async () => {
     const choices = Array.from({ length: 14 }, (_, i) => ({ id: `c${i}`, title: `Option ${i}` }));
     await send({ to: user, text: "Pick one", choices });

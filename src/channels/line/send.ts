@@ -79,7 +79,8 @@ export async function send(
     authorization: `Bearer ${config.channelAccessToken}`,
     "content-type": "application/json",
   };
-  if (message.correlationId !== undefined) headers["x-line-retry-key"] = lineRetryKey(message.correlationId);
+  const retryKey = message.correlationId === undefined ? undefined : lineRetryKey(message.correlationId);
+  if (retryKey) headers["x-line-retry-key"] = retryKey;
   const call = {
     provider: "LINE",
     fetch: deps.fetch,
@@ -88,12 +89,17 @@ export async function send(
     secrets: [config.channelAccessToken, config.channelSecret],
   };
   const answer = await callProvider(call);
-  if (answer.status === 200 || answer.status === 409) {
-    // 409 with our retry key: LINE accepted this very push before (a lost answer); it says which
-    // request in `x-line-accepted-request-id` and, per the OpenAPI ErrorResponse, `sentMessages`.
-    const id = sentMessageId(answer.json) ?? acceptedRequestId(answer);
-    if (id) return { providerMessageId: id };
-    if (answer.status === 200) throw unreadableAnswer("LINE", answer, "sentMessages id");
+  if (answer.status === 200) {
+    const id = sentMessageId(answer.json);
+    if (!id) throw unreadableAnswer("LINE", answer, "sentMessages id");
+    return { providerMessageId: id };
+  }
+  if (answer.status === 409 && retryKey) {
+    // Only a repeated retry key answers 409: LINE accepted this very push before and its answer
+    // was lost. It names that request in `x-line-accepted-request-id` and, per the OpenAPI
+    // ErrorResponse, may list `sentMessages`. Either way the message went out once.
+    const id = sentMessageId(answer.json) ?? acceptedRequestId(answer) ?? `retry-key:${retryKey}`;
+    return { providerMessageId: id };
   }
   throw refusal(call, answer);
 }
@@ -110,7 +116,7 @@ function sentMessageId(json: unknown): string | undefined {
 
 function acceptedRequestId(answer: ProviderAnswer): string | undefined {
   const id = answer.headers.get("x-line-accepted-request-id");
-  return answer.status === 409 && id ? `request:${id}` : undefined;
+  return id ? `request:${id}` : undefined;
 }
 
 /** LINE's error body: `{message, details:[{message, property}]}`. */
