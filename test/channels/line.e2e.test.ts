@@ -66,12 +66,19 @@ describe("LINE end to end through the simulator", () => {
   it("a redelivered webhook (same webhookEventId, isRedelivery) makes no second run", async () => {
     const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
     await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    const inbox = async () => Object.entries(await deliveryRows(env)).filter(([t]) => t.includes("inbox"));
+    const before = await inbox();
+    expect(before.map(([table]) => table)).toEqual(["inbox"]);
     const again = await env.sim.say(env.webhookUrl, { from, text: "Hi", id: first.id });
     expect(again.status).toBe(200);
-    // The redelivery is acknowledged; give the worker time to (wrongly) act on it.
-    await new Promise((r) => setTimeout(r, 300));
+    // Acknowledged, and nothing stored: the inbox is unique per channel and provider id.
+    expect(await inbox()).toEqual(before);
+    // Had the copy been processed, "Hi" would have answered the name question.
+    await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+    const next = await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+    expect(next.text).toContain("Grace Hopper");
     expect(await runsOf(env)).toHaveLength(1);
-    expect(env.sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
+    expect(env.sim.sent).toHaveLength(2);
   });
 
   it("a push whose answer was lost is sent again with the same retry key, and LINE's 409 counts as sent", async () => {

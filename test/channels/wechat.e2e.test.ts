@@ -96,11 +96,19 @@ for (const mode of ["safe", "plain"] as const) {
       await start();
       const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
       await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+      const inbox = async () => Object.entries(await deliveryRows(env)).filter(([t]) => t.includes("inbox"));
+      const before = await inbox();
+      expect(before.map(([table]) => table)).toEqual(["inbox"]);
       const again = await env.sim.say(env.webhookUrl, { from, text: "Hi", id: first.id });
       expect(again).toMatchObject({ status: 200, body: "success" });
-      await new Promise((r) => setTimeout(r, 300));
+      // Acknowledged, and nothing stored: the inbox is unique per channel and provider id.
+      expect(await inbox()).toEqual(before);
+      // Had the copy been processed, "Hi" would have answered the name question.
+      await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+      const next = await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+      expect(next.text).toContain("Grace Hopper");
       expect(await runsOf(env)).toHaveLength(1);
-      expect(env.sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
+      expect(env.sim.sent).toHaveLength(2);
     });
   });
 }
