@@ -107,6 +107,8 @@ export interface ChannelCapabilities {
    * a send is not repeated (at-most-once, src/queue/README.md).
    */
   echoesCorrelation: boolean;
+  /** The provider executes a repeated send with the same correlationId once (LINE X-Line-Retry-Key): an unknown outcome is sent again. */
+  idempotentSends?: boolean;
   /** Longest text one message may carry (characters). */
   maxTextLength: number;
   /** Quick-reply buttons: how many and how long a title; absent = none (numbered text instead). */

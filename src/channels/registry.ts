@@ -1,9 +1,13 @@
 import type { ChannelDefinition } from "./channel.js";
+import { lineChannel } from "./line/index.js";
+import { wechatChannel } from "./wechat/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
 /** Every channel type Tern knows. The server and the worker look channels up only here. */
 export const channelTypes = {
   whatsapp: whatsappChannel,
+  line: lineChannel,
+  wechat: wechatChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

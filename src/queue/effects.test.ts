@@ -154,6 +154,34 @@ describe("sends through the outbox", () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBe(300);
   });
 
+  it("a channel with idempotent sends (LINE retry key): an unknown outcome is sent again at once, with the same correlation id", async () => {
+    const keys: Array<string | undefined> = [];
+    const base = channel(async (message) => {
+      keys.push(message.correlationId);
+      if (keys.length === 1) throw unknownOutcome();
+      return { providerMessageId: "line.2" };
+    }, false);
+    const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
+    expect(await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "line.2",
+    });
+    expect(keys).toEqual(["run_1:1:1", "run_1:1:1"]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("a channel with idempotent sends: a send left in flight by a crash is sent again with its key", async () => {
+    const keys: Array<string | undefined> = [];
+    const base = channel(async (message) => {
+      keys.push(message.correlationId);
+      return { providerMessageId: "line.1" };
+    }, false);
+    const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
+    await store.write((tx) => tx.effects.begin("run_1:1:1", "send", Date.now()));
+    const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
+    expect(result).toEqual({ providerMessageId: "line.1" });
+    expect(keys).toEqual(["run_1:1:1"]);
+  });
+
   it("still unknown after every attempt: the intent stays in flight so a later run reconciles", async () => {
     const effects = await effectsFor(
       channel(async () => {

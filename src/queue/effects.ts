@@ -108,6 +108,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
    * done and marked unknown rather than risk a duplicate (at-most-once; queue/README.md).
    */
   const reconcileSend = async (key: string): Promise<SendOutcome | null> => {
+    if (ctx.channel.definition.capabilities?.idempotentSends) return null; // a repeat is dropped by the provider
     if (!ctx.channel.definition.capabilities?.echoesCorrelation) {
       return { providerMessageId: "", outcome: "unknown" };
     }

@@ -61,12 +61,27 @@ export interface ContractFixtures {
   }>;
   /** A documented refusal (e.g. 403 "bot was blocked by the user") → CHANNEL_SEND_FAILED, not retried. */
   permanentError: { status: number; body: string };
+  /**
+   * Answers for calls a send makes before the send itself (WeChat's access token), by URL;
+   * undefined for the send. The send tests below see only the send.
+   */
+  preflight?: (url: string) => { status: number; body: string } | undefined;
 }
 
 const URL_DEFAULT = "https://tern.example/webhooks/ch_1";
 
 export function runChannelContract(fx: ContractFixtures): void {
   const def = fx.definition;
+  const withPreflight =
+    (fetch: FetchLike): FetchLike =>
+    async (url, init) => {
+      const answer = fx.preflight?.(String(url));
+      if (!answer) return fetch(url, init);
+      return new Response(answer.body, {
+        status: answer.status,
+        headers: { "content-type": "application/json" },
+      });
+    };
   const config = def.config.parse(fx.config);
   const first = fx.examples[0];
   if (!first) throw new Error("a contract needs at least one example");
@@ -178,7 +193,7 @@ export function runChannelContract(fx: ContractFixtures): void {
           headers: { "content-type": "application/json" },
         });
       };
-      const result = await def.send(send.message, config, { fetch });
+      const result = await def.send(send.message, config, { fetch: withPreflight(fetch) });
       expect(result.providerMessageId).toBe(send.providerMessageId);
       const call = calls.at(-1);
       expect(call?.url).toBe(send.request.url);
@@ -196,11 +211,13 @@ export function runChannelContract(fx: ContractFixtures): void {
   it("maps a documented refusal to CHANNEL_SEND_FAILED that is not retried", async () => {
     const send = fx.sends[0];
     if (!send) throw new Error("a contract needs at least one send");
-    const fetch: FetchLike = async () =>
-      new Response(fx.permanentError.body, {
-        status: fx.permanentError.status,
-        headers: { "content-type": "application/json" },
-      });
+    const fetch: FetchLike = withPreflight(
+      async () =>
+        new Response(fx.permanentError.body, {
+          status: fx.permanentError.status,
+          headers: { "content-type": "application/json" },
+        }),
+    );
     const error = await def.send(send.message, config, { fetch }).catch((e: unknown) => e);
     expect(isAppError(error) && error.code).toBe("CHANNEL_SEND_FAILED");
     expect(isAppError(error) && error.retry).toBe("never");
@@ -209,10 +226,11 @@ export function runChannelContract(fx: ContractFixtures): void {
   it("backs off on 429 with the provider's Retry-After, and retries 5xx", async () => {
     const send = fx.sends[0];
     if (!send) throw new Error("a contract needs at least one send");
-    const answer =
-      (status: number, headers: Record<string, string>): FetchLike =>
-      async () =>
-        new Response("{}", { status, headers: { "content-type": "application/json", ...headers } });
+    const answer = (status: number, headers: Record<string, string>): FetchLike =>
+      withPreflight(
+        async () =>
+          new Response("{}", { status, headers: { "content-type": "application/json", ...headers } }),
+      );
     const limited = await def
       .send(send.message, config, { fetch: answer(429, { "retry-after": "7" }) })
       .catch((e: unknown) => e);

@@ -22,9 +22,14 @@ export interface ChannelStack {
 
 export async function startChannelStack(
   type: string,
-  options: SandboxedTernOptions & { flow?: unknown; config?: Record<string, unknown> } = {},
+  options: SandboxedTernOptions & {
+    flow?: unknown;
+    config?: Record<string, unknown>;
+    /** Another simulator for `type` than the registered one (e.g. WeChat in plain mode). */
+    simulator?: () => Promise<ChannelSimulator>;
+  } = {},
 ): Promise<ChannelStack> {
-  const start = channelSimulators[type];
+  const start = options.simulator ?? channelSimulators[type];
   if (!start) throw new Error(`no simulator for channel type "${type}" in src/sandbox/simulators.ts`);
   const sim = await start();
   const stack = await startStack({ ...options, flow: options.flow ?? leadFlowFor(type) }).catch(

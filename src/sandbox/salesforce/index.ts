@@ -4,7 +4,7 @@ import { type Clock, systemClock } from "../../core/clock.js";
 import { handleAuthorize } from "./authorize.js";
 import { handleData } from "./data-routes.js";
 import { handleRevoke } from "./grants.js";
-import { readBody, sendText } from "./http.js";
+import { delay, readBody, sendText } from "./http.js";
 import { findField, findObject } from "./metadata.js";
 import { handleIdentity, handleToken, handleUserinfo } from "./oauth-routes.js";
 import { commitRecord, formatDatetime, validateCreate } from "./records.js";
@@ -123,6 +123,8 @@ export interface SalesforceEmulator {
    * REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.` until usage is reset.
    */
   setApiLimit(limit: number): void;
+  /** Every data API call answers this much later from now on (a slow org; the deadline tests). */
+  setDataLatency(ms: number): void;
   /** Forgets every fault `failNext` queued that has not fired yet. */
   clearFaults(): void;
   /** Sets the rolling 24-hour usage, e.g. 0 when the allowance "frees up". */
@@ -162,6 +164,7 @@ async function route(
   if (/^\/id\/[^/]+\/[^/]+\/?$/.test(path) && req.method === "GET")
     return handleIdentity(state, req, res, url);
   if (path === "/services/data" || path.startsWith("/services/data/")) {
+    if (state.dataLatencyMs > 0) await delay(state.dataLatencyMs);
     return handleData(state, req, res, url, origin);
   }
   // Wrong paths on a Salesforce host answer with an HTML page, which clients must not parse as JSON.
@@ -318,6 +321,9 @@ export async function startSalesforceEmulator(
     },
     clearFaults() {
       state.faults.length = 0;
+    },
+    setDataLatency(ms) {
+      state.dataLatencyMs = ms;
     },
     setApiLimit(limit) {
       state.apiLimit = limit;

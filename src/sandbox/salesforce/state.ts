@@ -91,6 +91,8 @@ export interface HeldCreate {
 export interface EmulatorState {
   clock: Clock;
   tokenLatencyMs: number;
+  /** Added before every data API answer (a slow org); 0 = none. */
+  dataLatencyMs: number;
   apiLimit: number;
   org: { id: string; name: string };
   user: {
@@ -144,6 +146,7 @@ export function createState(options: {
   const newId = createIdFactory();
   return {
     ...options,
+    dataLatencyMs: 0,
     objects: options.objects ?? OBJECTS,
     apiCalls: {},
     org: { id: newId("00D"), name: "Tern Emulated Org" },

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+
+/**
+ * Configuration of one LINE Messaging API channel (one LINE Official Account).
+ * Where to find each value in the LINE Developers Console: docs/channels/line.md.
+ */
+export const LineConfig = z.object({
+  /** Basic settings → Channel secret. Keys the x-line-signature HMAC. */
+  channelSecret: z.string().min(1),
+  /** Messaging API → Channel access token (long-lived, or one issued by the token API). */
+  channelAccessToken: z.string().min(1),
+  /** Messaging API host. The access token goes there, so https (loopback excepted: the simulator). */
+  apiBaseUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
+    .default("https://api.line.me"),
+});
+export type LineConfig = z.infer<typeof LineConfig>;
+
+/** Fields encrypted at rest and never returned by the API. */
+export const lineSecretFields = ["channelSecret", "channelAccessToken"] as const;

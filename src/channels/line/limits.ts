@@ -1,0 +1,26 @@
+/**
+ * Documented limits of the Messaging API, shared by the adapter and the simulator.
+ * Text message: max 5,000 characters — https://developers.line.biz/en/reference/messaging-api/#text-message
+ * Quick reply: max 13 items, action label max 20 characters —
+ * https://developers.line.biz/en/reference/messaging-api/#quick-reply and #postback-action
+ * Postback data: max 300 characters; displayText max 300 characters (same page, postback action).
+ * Push: 1–5 message objects per request — https://developers.line.biz/en/reference/messaging-api/#send-push-message
+ * Rate limit: 2,000 requests per second for push — https://developers.line.biz/en/reference/messaging-api/#rate-limits
+ */
+export const LineLimits = {
+  textChars: 5000,
+  quickReplyItems: 13,
+  actionLabelChars: 20,
+  postbackDataChars: 300,
+  displayTextChars: 300,
+  messagesPerRequest: 5,
+  pushPerSecond: 2000,
+} as const;
+
+/** LINE counts characters as UTF-16 code units ("Character counting in a text", LINE docs). */
+export function lineLength(value: string): number {
+  return value.length;
+}
+
+/** A user, group or room id: U/C/R followed by 32 hex digits (webhook `source`). */
+export const LINE_ID_PATTERN = /^[UCR][0-9a-f]{32}$/;
