@@ -1,9 +1,13 @@
 import type { ChannelDefinition } from "./channel.js";
+import { instagramChannel } from "./instagram/index.js";
+import { messengerChannel } from "./messenger/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
 /** Every channel type Tern knows. The server and the worker look channels up only here. */
 export const channelTypes = {
   whatsapp: whatsappChannel,
+  messenger: messengerChannel,
+  instagram: instagramChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;
