@@ -1,7 +1,11 @@
 import type { ChannelSimulator } from "./channel-simulator.js";
+import { startInstagramChannelSimulator } from "./instagram/index.js";
+import { startMessengerChannelSimulator } from "./messenger/index.js";
 import { startWhatsAppChannelSimulator } from "./whatsapp/channel-simulator.js";
 
 /** Every channel type's sandbox simulator (src/sandbox/<type>/), by channel type. */
 export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> = {
   whatsapp: startWhatsAppChannelSimulator,
+  messenger: startMessengerChannelSimulator,
+  instagram: startInstagramChannelSimulator,
 };

@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MetaMessagingSimulator } from "../../src/sandbox/meta-messaging/simulator.js";
+import { echoEvent, envelope, newMid } from "../../src/sandbox/meta-messaging/webhooks.js";
+import { type ChannelStack, startChannelStack } from "./channel-stack.js";
+
+/**
+ * The end-to-end behaviour Messenger and Instagram share (one webhook envelope, one Send API):
+ * run by test/channels/messenger.e2e.test.ts and instagram.e2e.test.ts, each on its own
+ * simulator and a fresh Tern.
+ */
+export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", customer: string): void {
+  describe(`${type} end to end through its simulator`, () => {
+    let env: ChannelStack;
+    let sim: MetaMessagingSimulator;
+    beforeEach(async () => {
+      env = await startChannelStack(type);
+      sim = env.sim as MetaMessagingSimulator;
+    });
+    afterEach(async () => {
+      await env.close();
+    });
+
+    const runs = async () =>
+      ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
+
+    it("a signed webhook in → the lead template → a Lead, and the replies as the Send API expects them", async () => {
+      expect((await sim.say(env.webhookUrl, { from: customer, text: "Hi" })).status).toBe(200);
+      const question = await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+      // Exactly the request Meta documents: path with the account id, bearer token, JSON body.
+      const token = String(sim.config[sim.product.tokenKey]);
+      expect(question.request.path).toBe(`/v23.0/${sim.accountId}/messages`);
+      expect(question.request.headers.authorization).toBe(`Bearer ${token}`);
+      expect(question.request.headers["content-type"]).toBe("application/json");
+      expect(question.request.body).toEqual({
+        recipient: { id: customer },
+        ...(type === "messenger" ? { messaging_type: "RESPONSE" } : {}),
+        message: { text: question.text },
+      });
+      await sim.say(env.webhookUrl, { from: customer, text: "Grace Hopper" });
+      await sim.waitForSent((s) => s.to === customer && s.text.includes("company"));
+      await sim.say(env.webhookUrl, { from: customer, text: "Navy" });
+      const confirmation = await sim.waitForSent((s) => s.to === customer && s.text.includes("reference"));
+      const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Navy");
+      expect(leads).toHaveLength(1);
+      expect(leads[0]?.LastName).toBe("Grace Hopper");
+      expect(confirmation.text).toContain(leads[0]?.Id);
+    });
+
+    it("answers a webhook changed by one byte with 401 and stores nothing", async () => {
+      const request = sim.webhook(env.webhookUrl, { from: customer, text: "Hi" });
+      const tampered = request.body.replace('"Hi"', '"Hj"');
+      expect(tampered).not.toBe(request.body);
+      const refused = await fetch(request.url, { method: "POST", headers: request.headers, body: tampered });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain(sim.appSecret);
+      expect(await runs()).toEqual([]);
+      // Nothing was stored under its message id: the authentic delivery of the same mid starts the flow.
+      const accepted = await fetch(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+      });
+      expect(accepted.status).toBe(200);
+      await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+      expect(await runs()).toHaveLength(1);
+      expect(env.stack.sandbox.sf.records("Lead")).toHaveLength(0);
+    });
+
+    it("a redelivered webhook (same mid) makes no second run and is not taken as the next answer", async () => {
+      const first = sim.webhook(env.webhookUrl, { from: customer, text: "Hi" });
+      const post = () => fetch(first.url, { method: "POST", headers: first.headers, body: first.body });
+      expect((await post()).status).toBe(200);
+      await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+      expect((await post()).status).toBe(200);
+      await sim.say(env.webhookUrl, { from: customer, text: "Ada" });
+      const next = await sim.waitForSent((s) => s.to === customer && s.text.includes("company"));
+      expect(next.text).toContain("Ada");
+      expect(await runs()).toHaveLength(1);
+      expect(sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
+    });
+
+    it("an echo of the account's own message starts nothing", async () => {
+      const echo = echoEvent({
+        from: customer,
+        accountId: sim.accountId,
+        mid: newMid(sim.product),
+        text: "Hi",
+      });
+      expect((await sim.post(env.webhookUrl, envelope(sim.product, sim.accountId, echo))).status).toBe(200);
+      // A real message from someone else afterwards is served; the echo never was.
+      const other = `9${customer.slice(1)}`;
+      expect(other).not.toBe(customer);
+      await sim.say(env.webhookUrl, { from: other, text: "Hi" });
+      await sim.waitForSent((s) => s.to === other && s.text.includes("name"));
+      expect(await runs()).toHaveLength(1);
+      expect(sim.sent.filter((s) => s.to === customer || s.to === sim.accountId)).toEqual([]);
+    });
+  });
+}
