@@ -80,6 +80,12 @@ describe("Messenger Platform webhook parsing", () => {
                 },
               }),
               event("111", "9", { message: { mid: "m_4", attachments: [{ type: "fallback" }] } }),
+              event("111", "9", {
+                message: {
+                  mid: "m_5",
+                  attachments: [{ type: "constructor", payload: { url: "https://x" } }],
+                },
+              }),
             ],
           },
         ],
@@ -91,6 +97,7 @@ describe("Messenger Platform webhook parsing", () => {
       { type: "media", mediaType: "audio", mediaId: "https://x/a.mp4", text: "" },
       { type: "text", text: "look https://example.com" },
       { type: "unsupported", providerType: "attachment.fallback", text: "" },
+      { type: "unsupported", providerType: "attachment.constructor", text: "" },
     ]);
   });
 

@@ -149,7 +149,8 @@ function toContent(message: MetaMessage, attachments: MetaAttachment[]): Inbound
     return { type: "choice", id: message.quick_reply.payload, title: text, text };
   }
   const first = attachments[0];
-  const mediaType = first ? MEDIA[first.type] : undefined;
+  // hasOwn: an attachment type such as "constructor" must not find Object.prototype's.
+  const mediaType = first && Object.hasOwn(MEDIA, first.type) ? MEDIA[first.type] : undefined;
   if (first && mediaType && first.payload?.url) {
     return {
       type: "media",
