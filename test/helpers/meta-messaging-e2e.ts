@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MetaMessagingSimulator } from "../../src/sandbox/meta-messaging/simulator.js";
-import { echoEvent, envelope, newMid } from "../../src/sandbox/meta-messaging/webhooks.js";
+import { deliveryEvent, echoEvent, envelope, newMid } from "../../src/sandbox/meta-messaging/webhooks.js";
 import { type ChannelStack, startChannelStack } from "./channel-stack.js";
+import { eventually } from "./in-process.js";
 
 /**
  * The end-to-end behaviour Messenger and Instagram share (one webhook envelope, one Send API):
@@ -77,6 +78,41 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       expect(next.text).toContain("Ada");
       expect(await runs()).toHaveLength(1);
       expect(sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
+    });
+
+    it(`a ${type === "messenger" ? "delivery" : "seen"} webhook for Tern's reply updates that message's status`, async () => {
+      await sim.say(env.webhookUrl, { from: customer, text: "Hi" });
+      const question = await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+      const who = { from: customer, accountId: sim.accountId };
+      // Messenger reports deliveries by mid; Instagram only `messaging_seen` with the read mid.
+      const event =
+        type === "messenger"
+          ? deliveryEvent({ ...who, mids: [question.providerMessageId] })
+          : {
+              sender: { id: customer },
+              recipient: { id: sim.accountId },
+              timestamp: Date.now(),
+              read: { mid: question.providerMessageId },
+            };
+      expect((await sim.post(env.webhookUrl, envelope(sim.product, sim.accountId, event))).status).toBe(200);
+      const expected = type === "messenger" ? "delivered" : "read";
+      await eventually(
+        async () => {
+          const contacts = (await (await env.stack.http("GET", "/api/v1/contacts")).json()) as {
+            items: Array<{ id: string }>;
+          };
+          const contact = contacts.items[0];
+          if (!contact) return false;
+          const view = (await (await env.stack.http("GET", `/api/v1/contacts/${contact.id}`)).json()) as {
+            messages: Array<{ providerMessageId: string | null; status: string }>;
+          };
+          return (
+            view.messages.find((m) => m.providerMessageId === question.providerMessageId)?.status === expected
+          );
+        },
+        5_000,
+        `the reply marked ${expected}`,
+      );
     });
 
     it("an echo of the account's own message starts nothing", async () => {
