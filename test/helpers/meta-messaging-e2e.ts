@@ -35,7 +35,8 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       expect(question.request.body).toEqual({
         recipient: { id: customer },
         ...(type === "messenger" ? { messaging_type: "RESPONSE" } : {}),
-        message: { text: question.text },
+        // Messenger: the effect key rides along as metadata, to come back on the echo.
+        message: { text: question.text, ...(type === "messenger" ? { metadata: expect.any(String) } : {}) },
       });
       await sim.say(env.webhookUrl, { from: customer, text: "Grace Hopper" });
       await sim.waitForSent((s) => s.to === customer && s.text.includes("company"));

@@ -14,6 +14,8 @@ export const instagramSendApi: SendApiProduct = {
   provider: "Instagram",
   textLimit: { max: 1000, unit: "bytes" },
   sendsMessagingType: false,
+  // Instagram's messaging docs list no `metadata` on sends: nothing comes back to correlate.
+  echoesMetadata: false,
   attachmentTypes: { image: "image", video: "video", audio: "audio", document: "file" },
   tokenHint:
     "Generate a new long-lived Instagram User access token with instagram_business_manage_messages (Instagram → API setup with Instagram login) and update the channel.",
@@ -28,6 +30,7 @@ export const instagramChannel = defineChannel({
   config: InstagramConfig,
   secretFields: instagramSecretFields,
   capabilities: {
+    // No documented metadata echo: a send whose answer was lost is not repeated (at-most-once).
     echoesCorrelation: false,
     // 1000 bytes; a limit in characters must hold for any text, so the byte count is the bound.
     maxTextLength: instagramSendApi.textLimit.max,

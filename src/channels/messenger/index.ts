@@ -14,6 +14,7 @@ export const messengerSendApi: SendApiProduct = {
   provider: "Messenger",
   textLimit: { max: 2000, unit: "characters" },
   sendsMessagingType: true,
+  echoesMetadata: true,
   attachmentTypes: { image: "image", video: "video", audio: "audio", document: "file" },
   tokenHint:
     "Generate a Page access token with pages_messaging (a system user's token in Business settings does not expire) and update the channel.",
@@ -28,9 +29,10 @@ export const messengerChannel = defineChannel({
   config: MessengerConfig,
   secretFields: messengerSecretFields,
   capabilities: {
-    // Delivery webhooks carry mids only; nothing Tern sends comes back (metadata is echoed only
-    // on message_echoes, which Tern ignores).
-    echoesCorrelation: false,
+    // Tern sends the effect key as message.metadata; the `message_echoes` webhook brings it back
+    // (subscribe that field: docs/channels/messenger.md), so a send whose answer was lost is settled.
+    // https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes
+    echoesCorrelation: true,
     maxTextLength: messengerSendApi.textLimit.max,
     buttons: { max: QuickReplyLimits.max, titleMax: QuickReplyLimits.titleChars },
     media: ["image", "video", "audio", "document"],

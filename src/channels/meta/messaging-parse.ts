@@ -108,7 +108,7 @@ function toEvents(event: Event, account: string, where: string): ChannelEvent[] 
   // The account's own messages come back as echoes (Messenger `message_echoes`, Instagram
   // `is_echo` inside `messages`): the sender is then the account itself. Never a customer.
   // https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes
-  if (event.sender.id === account) return [];
+  if (event.sender.id === account) return toEcho(event, `${where}.message`);
   if (event.message !== undefined) return toMessage(event, `${where}.message`);
   if (event.postback !== undefined) return toPostback(event, `${where}.postback`);
   if (event.delivery !== undefined) return toDeliveries(event, `${where}.delivery`);
@@ -121,11 +121,12 @@ function base(event: Event, providerMessageId: string): Omit<InboundMessage, "co
   return { kind: "message", providerMessageId, from: event.sender.id, timestamp: event.timestamp };
 }
 
-function toMessage(event: Event, where: string): InboundMessage[] | RejectedItem {
+function toMessage(event: Event, where: string): ChannelEvent[] | RejectedItem {
   const parsed = tolerantParse(MetaMessage, event.message);
   if (!parsed.success) return reject(where, describeIssues(parsed.error), event.message);
   const message = parsed.data;
-  if (message.is_echo === true || message.is_deleted === true) return [];
+  if (message.is_echo === true) return toEcho(event, where);
+  if (message.is_deleted === true) return [];
   const attachments = (message.attachments ?? []).flatMap((raw) => {
     const attachment = tolerantParse(MetaAttachment, raw);
     return attachment.success ? [attachment.data] : [];
@@ -137,6 +138,30 @@ function toMessage(event: Event, where: string): InboundMessage[] | RejectedItem
       ...base(event, message.mid),
       content,
       ...(message.reply_to?.mid ? { replyTo: message.reply_to.mid } : {}),
+    },
+  ];
+}
+
+/**
+ * An echo is never a customer message. One that carries the `metadata` Tern set on a send (the
+ * effect key) proves that send went out: a `sent` status with that correlation id, which settles a
+ * send whose answer was lost (src/queue/README.md). Echoes without metadata (a person answering
+ * in the Page inbox, another app) give nothing.
+ */
+function toEcho(event: Event, where: string): StatusEvent[] | RejectedItem {
+  if (event.message === undefined) return [];
+  const parsed = tolerantParse(MetaMessage, event.message);
+  if (!parsed.success) return reject(where, describeIssues(parsed.error), event.message);
+  const { mid, metadata } = parsed.data;
+  if (!metadata) return [];
+  return [
+    {
+      kind: "status",
+      providerMessageId: mid,
+      status: "sent",
+      timestamp: event.timestamp,
+      recipient: event.recipient.id,
+      correlationId: metadata,
     },
   ];
 }

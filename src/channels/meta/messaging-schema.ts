@@ -22,6 +22,8 @@ export const MetaMessage = z.object({
   text: z.string().optional(),
   /** The Page's / account's own message, echoed back: never a customer message. */
   is_echo: z.boolean().optional(),
+  /** On echoes: the `message.metadata` the sender set (Tern: the send's effect key). */
+  metadata: z.string().optional(),
   /** Instagram: the customer unsent the message. */
   is_deleted: z.boolean().optional(),
   is_unsupported: z.boolean().optional(),

@@ -32,7 +32,14 @@ export interface SendApiProduct {
   attachmentTypes: Partial<Record<MediaKind, string>>;
   /** Where a person gets a new token, for error messages. */
   tokenHint: string;
+  /**
+   * Sends `correlationId` as `message.metadata`, which Meta delivers back on the echo of the
+   * message (Messenger: "Custom string that is delivered as a message echo. 1000 character limit").
+   */
+  echoesMetadata: boolean;
 }
+
+const METADATA_MAX_CHARS = 1000;
 
 /** Messenger counts characters (code points), not UTF-16 units: an emoji is one. */
 export function charLength(value: string): number {
@@ -100,7 +107,11 @@ export function buildSendBodies(
     ...messagingType(product, options),
     message: content,
   });
-  const replies = useQuickReplies ? { quick_replies: quickReplies(choices) } : {};
+  // On the last body only: its id is the message's id, and its echo settles the whole send.
+  const replies = {
+    ...(useQuickReplies ? { quick_replies: quickReplies(choices) } : {}),
+    ...metadata(message, product),
+  };
   if (!message.media) {
     if (text.trim().length === 0) throw sendFailed(`Cannot send an empty ${product.provider} message.`);
     return [envelope({ text, ...replies })];
@@ -112,6 +123,16 @@ export function buildSendBodies(
     ...replies,
   });
   return text.trim().length > 0 ? [envelope({ text }), attachment] : [attachment];
+}
+
+function metadata(message: OutboundMessage, product: SendApiProduct): { metadata?: string } {
+  if (!product.echoesMetadata || message.correlationId === undefined) return {};
+  if (charLength(message.correlationId) > METADATA_MAX_CHARS) {
+    throw sendFailed(
+      `correlationId is longer than ${METADATA_MAX_CHARS} characters (message.metadata limit).`,
+    );
+  }
+  return { metadata: message.correlationId };
 }
 
 function messagingType(product: SendApiProduct, options: SendOptions): Record<string, string> {

@@ -24,6 +24,18 @@ export interface MetaMessagingSimulator extends ChannelSimulator {
   closeWindow(userId: string): void;
   /** Signs and posts any envelope (echoes, deliveries, batches) as Meta would. */
   post(webhookUrl: string, body: unknown): Promise<{ status: number; body: string }>;
+  /**
+   * After each accepted send, POST its signed echo (`message_echoes`: `is_echo`, the `metadata`
+   * that was sent) to this URL, retried until answered 200, as Meta does when the field is
+   * subscribed; null stops.
+   */
+  deliverEchoesTo(webhookUrl: string | null): void;
+  /**
+   * The next n sends are read and then the connection is cut without an answer. `afterAccept`:
+   * first accepted as Meta would (recorded, echoed); otherwise dropped unseen.
+   */
+  dropNext(n: number, options?: { afterAccept?: boolean }): void;
+  dropped: Array<{ at: number; isAccepted: boolean }>;
 }
 
 const MESSAGES_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/messages\/?$/;
@@ -74,6 +86,49 @@ export async function startMetaMessagingSimulator(
   const waiters = new Set<() => void>();
   const faults: Array<{ status: number; error: GraphError }> = [];
   const closedWindows = new Set<string>();
+  const drops: Array<{ afterAccept: boolean }> = [];
+  const dropped: Array<{ at: number; isAccepted: boolean }> = [];
+  const inFlight = new Set<Promise<void>>();
+  let echoUrl: string | null = null;
+  let isClosed = false;
+
+  /** The echo Meta posts for a message the account sent (sender and recipient swapped). */
+  function scheduleEcho(body: Record<string, unknown>, to: string, mid: string): void {
+    const url = echoUrl;
+    if (!url) return;
+    const message = (body.message ?? {}) as Record<string, unknown>;
+    const attachment = message.attachment as Record<string, unknown> | undefined;
+    const echo = {
+      sender: { id: accountId },
+      recipient: { id: to },
+      timestamp: Date.now(),
+      message: {
+        mid,
+        is_echo: true,
+        app_id: 1517776481860111,
+        ...(typeof message.metadata === "string" ? { metadata: message.metadata } : {}),
+        ...(typeof message.text === "string" ? { text: message.text } : {}),
+        ...(attachment ? { attachments: [attachment] } : {}),
+      },
+    };
+    const request = signedWebhook(envelope(product, accountId, echo), appSecret);
+    const run = (async () => {
+      // Meta retries an unanswered webhook with growing pauses; scaled down here.
+      for (let attempt = 0, pauseMs = 50; attempt < 20 && !isClosed && echoUrl !== null; attempt++) {
+        try {
+          const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
+          await response.arrayBuffer();
+          if (response.status === 200) return;
+        } catch {
+          // Tern not reachable yet: try again.
+        }
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        pauseMs = Math.min(pauseMs * 2, 1_000);
+      }
+    })();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -102,6 +157,12 @@ export async function startMetaMessagingSimulator(
     }
     const fault = faults.shift();
     if (fault) return reply(res, fault.status, { error: fault.error });
+    const drop = drops.shift();
+    if (drop && !drop.afterAccept) {
+      dropped.push({ at: Date.now(), isAccepted: false });
+      req.socket.destroy();
+      return;
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -134,6 +195,12 @@ export async function startMetaMessagingSimulator(
       receivedAt: Date.now(),
     });
     for (const wake of waiters) wake();
+    scheduleEcho(body as Record<string, unknown>, parsed.to, messageId);
+    if (drop) {
+      dropped.push({ at: Date.now(), isAccepted: true });
+      req.socket.destroy();
+      return;
+    }
     reply(res, 200, { recipient_id: parsed.to, message_id: messageId });
   }
 
@@ -224,7 +291,17 @@ export async function startMetaMessagingSimulator(
     closeWindow(userId) {
       closedWindows.add(userId);
     },
+    deliverEchoesTo(webhookUrl) {
+      echoUrl = webhookUrl;
+    },
+    dropNext(n, dropOptions = {}) {
+      for (let i = 0; i < n; i++) drops.push({ afterAccept: dropOptions.afterAccept === true });
+    },
+    dropped,
     async close() {
+      echoUrl = null;
+      isClosed = true;
+      await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
