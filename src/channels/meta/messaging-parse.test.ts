@@ -185,6 +185,26 @@ describe("Messenger Platform webhook parsing", () => {
     expect(JSON.stringify(parsed.batches[0]?.rejected[0]?.reason)).not.toContain("no mid");
   });
 
+  it("ignores event kinds Tern does not handle, even without a sender id (checkbox optin)", () => {
+    const parsed = parseMessagingWebhook(
+      req({
+        object: "page",
+        entry: [
+          {
+            id: "111",
+            messaging: [
+              { recipient: { id: "111" }, timestamp: 1, optin: { ref: "x", user_ref: "ur_1" } },
+              event("111", "9", { referral: { ref: "ad", source: "ADS", type: "OPEN_THREAD" } }),
+            ],
+          },
+        ],
+      }),
+      page,
+    );
+    expect(allEvents(parsed)).toEqual([]);
+    expect(parsed.batches[0]?.rejected).toEqual([]);
+  });
+
   it("reads entries of other fields (no messaging array) as empty batches, not errors", () => {
     const parsed = parseMessagingWebhook(
       req({ object: "page", entry: [{ id: "111", time: 1, changes: [{ field: "feed", value: {} }] }] }),

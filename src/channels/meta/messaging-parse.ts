@@ -45,6 +45,13 @@ const MEDIA: Record<string, "image" | "video" | "audio" | "document"> = {
  */
 const NOT_A_MESSAGE = new Set(["story_mention"]);
 
+/** The event kinds that can become a message or a status. */
+const HANDLED = ["message", "postback", "delivery", "read"] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
@@ -90,6 +97,9 @@ export function parseMessagingWebhook(req: WebhookRequest, product: MessagingPro
     const batch: WebhookBatch = { account: entry.data.id, path, raw: rawEntry, events: [], rejected: [] };
     entry.data.messaging?.forEach((rawEvent, j) => {
       const where = `${path}.messaging[${j}]`;
+      // Event kinds Tern does not handle (optin with a user_ref instead of a sender, referral,
+      // reaction, handover…) are acknowledged and ignored, not read and rejected.
+      if (isObject(rawEvent) && !HANDLED.some((key) => Object.hasOwn(rawEvent, key))) return;
       const event = tolerantParse(MetaMessagingEvent, rawEvent);
       if (!event.success) {
         batch.rejected.push(reject(where, describeIssues(event.error), rawEvent));
@@ -113,7 +123,6 @@ function toEvents(event: Event, account: string, where: string): ChannelEvent[] 
   if (event.postback !== undefined) return toPostback(event, `${where}.postback`);
   if (event.delivery !== undefined) return toDeliveries(event, `${where}.delivery`);
   if (event.read !== undefined) return toRead(event, `${where}.read`);
-  // reaction, optin, referral, handover, message_edit…: not a conversation turn.
   return [];
 }
 
