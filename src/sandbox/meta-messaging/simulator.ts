@@ -5,7 +5,15 @@ import type { GraphError } from "../../channels/meta/send-errors.js";
 import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
 import type { MetaMessagingProduct } from "./product.js";
 import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
-import { envelope, newMid, quickReplyEvent, signedWebhook, textEvent } from "./webhooks.js";
+import {
+  envelope,
+  newMid,
+  postUntilAccepted,
+  quickReplyEvent,
+  sentMessageEcho,
+  signedWebhook,
+  textEvent,
+} from "./webhooks.js";
 
 /**
  * A loopback stand-in for the Messenger Platform Send API (Messenger on graph.facebook.com,
@@ -92,40 +100,13 @@ export async function startMetaMessagingSimulator(
   let echoUrl: string | null = null;
   let isClosed = false;
 
-  /** The echo Meta posts for a message the account sent (sender and recipient swapped). */
+  /** After an accepted send: its echo, posted until Tern answers 200 (Meta retries too). */
   function scheduleEcho(body: Record<string, unknown>, to: string, mid: string): void {
     const url = echoUrl;
     if (!url) return;
-    const message = (body.message ?? {}) as Record<string, unknown>;
-    const attachment = message.attachment as Record<string, unknown> | undefined;
-    const echo = {
-      sender: { id: accountId },
-      recipient: { id: to },
-      timestamp: Date.now(),
-      message: {
-        mid,
-        is_echo: true,
-        app_id: 1517776481860111,
-        ...(typeof message.metadata === "string" ? { metadata: message.metadata } : {}),
-        ...(typeof message.text === "string" ? { text: message.text } : {}),
-        ...(attachment ? { attachments: [attachment] } : {}),
-      },
-    };
+    const echo = sentMessageEcho({ accountId, to, mid, sendBody: body });
     const request = signedWebhook(envelope(product, accountId, echo), appSecret);
-    const run = (async () => {
-      // Meta retries an unanswered webhook with growing pauses; scaled down here.
-      for (let attempt = 0, pauseMs = 50; attempt < 20 && !isClosed && echoUrl !== null; attempt++) {
-        try {
-          const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
-          await response.arrayBuffer();
-          if (response.status === 200) return;
-        } catch {
-          // Tern not reachable yet: try again.
-        }
-        await new Promise((resolve) => setTimeout(resolve, pauseMs));
-        pauseMs = Math.min(pauseMs * 2, 1_000);
-      }
-    })();
+    const run = postUntilAccepted(url, request, () => isClosed || echoUrl === null);
     inFlight.add(run);
     void run.finally(() => inFlight.delete(run));
   }

@@ -80,3 +80,50 @@ export function signedWebhook(
     body: raw,
   };
 }
+
+/**
+ * The `message_echoes` event Meta posts for a message the account sent through the Send API:
+ * sender and recipient swapped, `is_echo`, the app id, and the `metadata` the send carried.
+ * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes
+ */
+export function sentMessageEcho(o: {
+  accountId: string;
+  to: string;
+  mid: string;
+  sendBody: Record<string, unknown>;
+}): MessagingEvent {
+  const message = (o.sendBody.message ?? {}) as Record<string, unknown>;
+  const attachment = message.attachment as Record<string, unknown> | undefined;
+  return {
+    sender: { id: o.accountId },
+    recipient: { id: o.to },
+    timestamp: Date.now(),
+    message: {
+      mid: o.mid,
+      is_echo: true,
+      app_id: 1517776481860111,
+      ...(typeof message.metadata === "string" ? { metadata: message.metadata } : {}),
+      ...(typeof message.text === "string" ? { text: message.text } : {}),
+      ...(attachment ? { attachments: [attachment] } : {}),
+    },
+  };
+}
+
+/** POSTs until answered 200, with growing pauses (Meta retries for hours; scaled down), or until `stop()`. */
+export async function postUntilAccepted(
+  url: string,
+  request: { headers: Record<string, string>; body: string },
+  stop: () => boolean,
+): Promise<void> {
+  for (let attempt = 0, pauseMs = 50; attempt < 20 && !stop(); attempt++) {
+    try {
+      const response = await fetch(url, { method: "POST", headers: request.headers, body: request.body });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Tern not reachable yet: try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 1_000);
+  }
+}
