@@ -133,4 +133,59 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       expect(sim.sent.filter((s) => s.to === customer || s.to === sim.accountId)).toEqual([]);
     });
   });
+  describe(`${type}: choices go out as quick replies and a tap comes back as the choice`, () => {
+    let env: ChannelStack;
+    let sim: MetaMessagingSimulator;
+    beforeEach(async () => {
+      env = await startChannelStack(type, { flow: choiceFlow(type) });
+      sim = env.sim as MetaMessagingSimulator;
+    });
+    afterEach(async () => {
+      await env.close();
+    });
+
+    it("asks with quick replies, and routes on the tapped payload", async () => {
+      await sim.say(env.webhookUrl, { from: customer, text: "Hello" });
+      const question = await sim.waitForSent((s) => s.to === customer && s.text === "What is it about?");
+      expect(question.choices).toEqual(["Sales", "Customer support"]);
+      expect((question.request.body as { message: unknown }).message).toMatchObject({
+        quick_replies: [
+          { content_type: "text", title: "Sales", payload: "sales_team" },
+          { content_type: "text", title: "Customer support", payload: "support_team" },
+        ],
+      });
+      // The title Meta posts with a tap can differ from ours (truncated, translated): the payload decides.
+      await sim.say(env.webhookUrl, {
+        from: customer,
+        text: "",
+        choice: { id: "support_team", title: "Support…" },
+      });
+      const routed = await sim.waitForSent((s) => s.to === customer && s.text.startsWith("Routing"));
+      expect(routed.text).toBe("Routing you to support_team.");
+    });
+  });
+}
+
+function choiceFlow(type: string): Record<string, unknown> {
+  return {
+    schema: "tern.flow/v1",
+    name: `Routing (${type})`,
+    trigger: { type: "message", channels: [type] },
+    start: "topic",
+    steps: [
+      {
+        id: "topic",
+        type: "ask",
+        text: "What is it about?",
+        save: "topic",
+        expect: "choice",
+        choices: [
+          { id: "sales_team", title: "Sales" },
+          { id: "support_team", title: "Customer support" },
+        ],
+        next: "done",
+      },
+      { id: "done", type: "send", text: "Routing you to {{ vars.topic }}." },
+    ],
+  };
 }
