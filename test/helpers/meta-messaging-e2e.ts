@@ -48,6 +48,21 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       expect(confirmation.text).toContain(leads[0]?.Id);
     });
 
+    it("answers Meta's hub.challenge with the verify token (403 otherwise), and a signed foreign body with 400", async () => {
+      const handshake = (token: string) =>
+        fetch(
+          `${env.webhookUrl}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=1158201444`,
+        );
+      const ok = await handshake(String(sim.config.verifyToken));
+      expect([ok.status, await ok.text()]).toEqual([200, "1158201444"]);
+      expect((await handshake("not-the-token")).status).toBe(403);
+      // Signed with the right secret but another product's envelope, or a bare JSON string: 400, never a 500.
+      const other = sim.product.object === "page" ? "instagram" : "page";
+      expect((await sim.post(env.webhookUrl, { object: other, entry: [] })).status).toBe(400);
+      expect((await sim.post(env.webhookUrl, "not json")).status).toBe(400);
+      expect(await runs()).toEqual([]);
+    });
+
     it("answers a webhook changed by one byte with 401 and stores nothing", async () => {
       const request = sim.webhook(env.webhookUrl, { from: customer, text: "Hi" });
       const tampered = request.body.replace('"Hi"', '"Hj"');
