@@ -1,5 +1,7 @@
 import type { ChannelDefinition } from "./channel.js";
+import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
+import { messengerChannel } from "./messenger/index.js";
 import { wechatChannel } from "./wechat/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
@@ -8,6 +10,8 @@ export const channelTypes = {
   whatsapp: whatsappChannel,
   line: lineChannel,
   wechat: wechatChannel,
+  messenger: messengerChannel,
+  instagram: instagramChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

@@ -1,5 +1,7 @@
 import type { ChannelSimulator } from "./channel-simulator.js";
+import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
+import { startMessengerChannelSimulator } from "./messenger/index.js";
 import { startWeChatChannelSimulator } from "./wechat/channel-simulator.js";
 import { startWhatsAppChannelSimulator } from "./whatsapp/channel-simulator.js";
 
@@ -8,4 +10,6 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   whatsapp: startWhatsAppChannelSimulator,
   line: startLineChannelSimulator,
   wechat: () => startWeChatChannelSimulator(),
+  messenger: startMessengerChannelSimulator,
+  instagram: startInstagramChannelSimulator,
 };

@@ -1,13 +1,9 @@
 import { AppError, type RetryHint } from "../../core/app-error.js";
 import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
+import type { GraphError as MetaGraphError } from "../meta/send-errors.js";
 
-/** Graph API error envelope: https://developers.facebook.com/docs/graph-api/guides/error-handling */
-export interface GraphError {
-  message?: string;
-  type?: string;
-  code?: number;
-  error_subcode?: number;
-  fbtrace_id?: string;
+/** Graph's error envelope (../meta/send-errors.ts) with WhatsApp's `error_data`. */
+export interface GraphError extends MetaGraphError {
   error_data?: { messaging_product?: string; details?: string };
 }
 
