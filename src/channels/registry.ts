@@ -1,9 +1,13 @@
 import type { ChannelDefinition } from "./channel.js";
+import { telegramChannel } from "./telegram/index.js";
+import { viberChannel } from "./viber/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
 /** Every channel type Tern knows. The server and the worker look channels up only here. */
 export const channelTypes = {
   whatsapp: whatsappChannel,
+  telegram: telegramChannel,
+  viber: viberChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;
