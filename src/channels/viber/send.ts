@@ -38,7 +38,8 @@ export function buildSendBody(message: OutboundMessage, config: ViberConfig): Re
     receiver: message.to,
     min_api_version: 1,
     sender: { name: config.senderName },
-    ...(message.correlationId !== undefined ? { tracking_data: message.correlationId } : {}),
+    // No tracking_data: Viber echoes it only in the customer's next message, not in statuses,
+    // so it cannot settle a send whose outcome is unknown (capabilities.echoesCorrelation).
   };
   const withKeyboard = choices.length > 0 ? { keyboard: keyboard(choices) } : {};
   if (message.media) {
