@@ -14,7 +14,7 @@ function sendFailed(message: string): AppError {
 
 /**
  * Choices as a keyboard of reply buttons: a tap sends the button's ActionBody (the choice id)
- * back as a text message. https://developers.viber.com/docs/tools/keyboards/
+ * back as a text message. Shape: Viber/creators-hub docs/bots-api/resources/messaging/keyboards (= creators.viber.com/docs/bots-api/resources/messaging/keyboards)
  */
 function keyboard(choices: ReadonlyArray<{ id: string; title: string }>): Record<string, unknown> {
   if (choices.length > L.maxButtons)

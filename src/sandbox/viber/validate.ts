@@ -25,7 +25,7 @@ export interface ParsedViberSend {
  * The send_message body as the message data model documents it: receiver, sender.name ≤ 28,
  * type text (text ≤ 7000) or picture (media URL, text ≤ 768), optional keyboard of Buttons.
  * https://github.com/Viber/creators-hub docs/bots-api/data-models/message.md; keyboards:
- * https://developers.viber.com/docs/tools/keyboards/
+ * Viber/creators-hub docs/bots-api/resources/messaging/keyboards
  */
 export function validateSend(body: Record<string, unknown>): ParsedViberSend {
   if (typeof body.receiver !== "string" || body.receiver === "")
