@@ -113,4 +113,58 @@ describe("Viber end to end through the REST Bot API simulator", () => {
     expect(await runs()).toEqual([]);
     expect(env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Hi")).toEqual([]);
   });
+
+  it("a tapped keyboard button comes back as the choice, and delivered/seen callbacks mark the sent message read by its exact token", async () => {
+    const from = "keyboard-user==";
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "Viber menu",
+      trigger: { type: "message", channels: ["viber"] },
+      start: "menu",
+      steps: [
+        {
+          id: "menu",
+          type: "ask",
+          text: "Sales or support?",
+          save: "topic",
+          expect: "choice",
+          choices: [
+            { id: "sales", title: "Sales" },
+            { id: "support", title: "Support" },
+          ],
+          next: "done",
+        },
+        { id: "done", type: "send", text: "You chose {{ vars.topic }}" },
+      ],
+    };
+    await env.close();
+    env = await startChannelStack("viber", { flow });
+    sim = env.sim as ViberChannelSimulator;
+    sim.provider.deliverStatuses(true);
+    await sim.say(env.webhookUrl, { from, text: "Hi" });
+    const menu = await sim.waitForSent((s) => s.to === from && s.choices.length === 2);
+    expect((menu.request.body as { keyboard: unknown }).keyboard).toEqual({
+      Type: "keyboard",
+      DefaultHeight: false,
+      Buttons: [
+        { ActionType: "reply", ActionBody: "sales", Text: "Sales", TextSize: "regular" },
+        { ActionType: "reply", ActionBody: "support", Text: "Support", TextSize: "regular" },
+      ],
+    });
+    await sim.say(env.webhookUrl, { from, text: "Support", choice: { id: "support", title: "Support" } });
+    await sim.waitForSent((s) => s.to === from && s.text === "You chose support");
+    const status = async () =>
+      (
+        await selectRows(
+          env.stack.database,
+          `SELECT status FROM messages WHERE provider_message_id = '${menu.providerMessageId}'`,
+        )
+      )[0]?.status;
+    await eventually(async () => (await status()) === "read");
+    await eventually(() => sim.provider.statusDeliveries.length >= 2 * sim.sent.length);
+    expect(sim.provider.statusDeliveries.filter((d) => d.messageToken === menu.providerMessageId)).toEqual([
+      { event: "delivered", messageToken: menu.providerMessageId, status: 200 },
+      { event: "seen", messageToken: menu.providerMessageId, status: 200 },
+    ]);
+  });
 });

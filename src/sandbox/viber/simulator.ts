@@ -39,6 +39,13 @@ export interface ViberSimulator {
   subscribe(userId: string): void;
   nextToken(): bigint;
   waitForSent(predicate: (m: ViberSentMessage) => boolean, timeoutMs?: number): Promise<ViberSentMessage>;
+  /**
+   * Post signed `delivered` then `seen` callbacks for each accepted message to the registered
+   * webhook, as Viber does for the event types set_webhook asked for. Off by default.
+   */
+  deliverStatuses(isOn: boolean): void;
+  /** Outcome of each status callback posted (HTTP status or the network error). */
+  statusDeliveries: Array<{ event: string; messageToken: string; status?: number; error?: string }>;
   /** The next n API calls answer this status (e.g. 12 Too many requests). */
   failNext(n: number, status: number, statusMessage: string): void;
   close(): Promise<void>;
@@ -67,6 +74,39 @@ export async function startViberSimulator(
   const waiters = new Set<() => void>();
   const nextToken = createTokens();
   let webhook: ViberWebhook | null = null;
+  let isDeliveringStatuses = false;
+  const statusDeliveries: ViberSimulator["statusDeliveries"] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  /** delivered / seen callbacks (docs/bots-api/events/message-delivered.md, message-seen.md). */
+  function scheduleStatuses(message: ViberSentMessage): void {
+    const target = webhook;
+    if (!isDeliveringStatuses || !target) return;
+    const wanted = (event: string) => target.eventTypes === undefined || target.eventTypes.includes(event);
+    const run = (async () => {
+      // A device takes a moment to receive and show a message; Viber reports after that.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const event of ["delivered", "seen"].filter(wanted)) {
+        const body = jsonWithToken(
+          { event, timestamp: Date.now(), chat_hostname: "SN-CHAT-01_", user_id: message.receiver },
+          message.messageToken,
+        );
+        try {
+          const response = await fetch(target.url, {
+            method: "POST",
+            headers: callbackHeaders(body, authToken),
+            body,
+          });
+          await response.arrayBuffer();
+          statusDeliveries.push({ event, messageToken: message.messageToken, status: response.status });
+        } catch (error) {
+          statusDeliveries.push({ event, messageToken: message.messageToken, error: String(error) });
+        }
+      }
+    })();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+  }
 
   async function setWebhook(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
     const url = typeof body.url === "string" ? body.url : undefined;
@@ -136,6 +176,7 @@ export async function startViberSimulator(
     sent.push(message);
     for (const wake of waiters) wake();
     reply(res, { status: 0, status_message: "ok", chat_hostname: "SN-CHAT-01_", billing_status: 1 }, token);
+    scheduleStatuses(message);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -217,10 +258,16 @@ export async function startViberSimulator(
         waiters.add(wake);
       });
     },
+    deliverStatuses(isOn) {
+      isDeliveringStatuses = isOn;
+    },
+    statusDeliveries,
     failNext(n, status, statusMessage) {
       for (let i = 0; i < n; i++) faults.push({ status, statusMessage });
     },
     async close() {
+      isDeliveringStatuses = false;
+      await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
