@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
+import type { ViberChannelSimulator } from "../../src/sandbox/viber/index.js";
 import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
 
 const template = JSON.parse(readFileSync(templatePath("viber-case.json"), "utf8")) as unknown;
@@ -40,11 +41,15 @@ describe("the Viber → Case template end to end", () => {
     expect(String(kase?.CaseNumber)).toMatch(/^\d{8}$/);
     expect(confirmation.text).toContain(`We've opened case ${String(kase?.CaseNumber)} for you.`);
     // The confirmation went out through send_message, as Viber takes it.
-    expect(confirmation.request).toMatchObject({
+    const exact = (sim as ViberChannelSimulator).provider.sent.find(
+      (m) => m.messageToken === confirmation.providerMessageId,
+    );
+    expect(exact).toMatchObject({
       path: "/pa/send_message",
       headers: { "x-viber-auth-token": sim.config.authToken },
       body: {
         receiver: from,
+        min_api_version: 1,
         type: "text",
         sender: { name: sim.config.senderName },
         text: confirmation.text,

@@ -48,9 +48,12 @@ describe("Viber end to end through the REST Bot API simulator", () => {
     const from = "jc9HsWTZ2Yf2NkRZ8KcNug==";
     expect((await sim.say(env.webhookUrl, { from, text: "Hi", name: "Grace" })).status).toBe(200);
     const ask = await sim.waitForSent((s) => s.to === from && s.text.includes("name"));
-    expect(ask.request.path).toBe("/pa/send_message");
-    expect(ask.request.headers["x-viber-auth-token"]).toBe(sim.config.authToken);
-    expect(ask.request.body).toEqual({
+    const exact = sim.provider.sent.find((m) => m.messageToken === ask.providerMessageId);
+    expect(exact?.path).toBe("/pa/send_message");
+    expect(exact?.headers["x-viber-auth-token"]).toBe(sim.config.authToken);
+    expect(exact?.headers["content-type"]).toContain("application/json");
+    expect(JSON.stringify(ask)).not.toContain(String(sim.config.authToken));
+    expect(exact?.body).toEqual({
       receiver: from,
       min_api_version: 1,
       sender: { name: sim.config.senderName },

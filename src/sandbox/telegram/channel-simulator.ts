@@ -24,7 +24,14 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
     text: m.text,
     choices: m.buttons.map((b) => b.text),
     providerMessageId: `${m.chatId}:${m.messageId}`,
-    request: { method: "POST", path: m.path, headers: m.headers, body: m.body },
+    // The bot token is part of the path: the common view (shown by the sandbox API) never carries
+    // it; `provider.sent` keeps the exact request for tests.
+    request: {
+      method: "POST",
+      path: m.path.replace(/^\/bot[^/]+/, "/bot[redacted]"),
+      headers: m.headers,
+      body: m.body,
+    },
     receivedAt: m.receivedAt,
   });
 

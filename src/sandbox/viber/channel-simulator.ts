@@ -15,7 +15,17 @@ export async function startViberChannelSimulator(): Promise<ViberChannelSimulato
     text: m.text,
     choices: m.buttons.map((b) => b.text),
     providerMessageId: m.messageToken,
-    request: { method: "POST", path: m.path, headers: m.headers, body: m.body },
+    // The auth token is a header: the common view (shown by the sandbox API) never carries it;
+    // `provider.sent` keeps the exact request for tests.
+    request: {
+      method: "POST",
+      path: m.path,
+      headers: {
+        ...m.headers,
+        "x-viber-auth-token": m.headers["x-viber-auth-token"] ? "[redacted]" : undefined,
+      },
+      body: m.body,
+    },
     receivedAt: m.receivedAt,
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
