@@ -8,10 +8,7 @@ export const TelegramLimits = {
   textChars: 4096,
   captionChars: 1024,
   callbackDataBytes: 64,
-  /**
-   * Not documented by Telegram; Tern sends one button per row and stays at or under 100 buttons,
-   * the ceiling client libraries report ("reply markup is too long" beyond it).
-   */
+  /** Tern's own cap: the Bot API documents no limit on the number of inline buttons. */
   maxButtons: 100,
 } as const;
 

@@ -10,7 +10,7 @@ export const ViberLimits = {
   senderNameChars: 28,
   trackingDataChars: 4000,
   requestBytes: 30 * 1024,
-  /** Keyboard: up to 24 buttons (6 columns × 4 rows visible; more scroll). Undocumented ceiling kept conservative. */
+  /** Tern's own cap on keyboard buttons (the message size limit, 30 KB, is the documented bound). */
   maxButtons: 24,
 } as const;
 

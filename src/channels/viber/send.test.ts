@@ -53,6 +53,29 @@ describe("Viber send", () => {
     }
   });
 
+  it("refuses a request over 30 KB without calling Viber", async () => {
+    const calls: Array<{ url: string; body: string }> = [];
+    const error = await failure(
+      send(
+        {
+          to: "u1",
+          text: "😀".repeat(6900),
+          choices: Array.from({ length: 20 }, (_, i) => ({
+            id: `${i}`.padEnd(100, "x"),
+            title: "y".repeat(100),
+          })),
+        },
+        config,
+        { fetch: answering("{}", calls) },
+      ),
+    );
+    expect(isAppError(error) && [error.retry, error.message]).toEqual([
+      "never",
+      expect.stringContaining("30 KB"),
+    ]);
+    expect(calls).toEqual([]);
+  });
+
   it("refuses what Viber would refuse before calling it", () => {
     expect(() => buildSendBody({ to: "u1", text: "x".repeat(7001) }, config)).toThrow(/7000/);
     expect(() => buildSendBody({ to: "u1", text: " " }, config)).toThrow(/empty/);

@@ -70,6 +70,10 @@ export async function send(
   deps: { fetch: FetchLike },
 ): Promise<SendResult> {
   const body = buildSendBody(message, config);
+  const request = JSON.stringify(body);
+  if (Buffer.byteLength(request, "utf8") > L.requestBytes) {
+    throw sendFailed("The message with its keyboard is larger than Viber's 30 KB limit. Shorten it.");
+  }
   const secrets = [config.authToken];
   const answer = await callProvider({
     provider: "Viber",
@@ -78,7 +82,7 @@ export async function send(
     init: {
       method: "POST",
       headers: { "x-viber-auth-token": config.authToken, "content-type": "application/json" },
-      body: JSON.stringify(body),
+      body: request,
     },
     secrets,
   });

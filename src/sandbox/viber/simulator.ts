@@ -186,6 +186,9 @@ export async function startViberSimulator(
     if (token === undefined || token === "")
       return reply(res, { status: 2, status_message: "missing_auth_token" });
     if (token !== authToken) return reply(res, { status: 2, status_message: "invalidAuthToken" });
+    // "Maximum message size is 30KB" (send-message.md).
+    if (Buffer.byteLength(raw, "utf8") > 30 * 1024)
+      return reply(res, { status: 3, status_message: "badData" });
     let body: Record<string, unknown>;
     try {
       const json: unknown = JSON.parse(raw);
