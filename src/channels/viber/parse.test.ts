@@ -37,7 +37,14 @@ describe("Viber parse", () => {
   });
 
   it("acknowledges the callback check and subscription events with no events", () => {
-    for (const event of ["webhook", "subscribed", "unsubscribed", "conversation_started", "client_status"]) {
+    for (const event of [
+      "webhook",
+      "subscribed",
+      "unsubscribed",
+      "conversation_started",
+      "client_status",
+      "constructor",
+    ]) {
       expect(
         allEvents(parse(req(`{"event":"${event}","timestamp":1,"message_token":4912661846655238145}`))),
       ).toEqual([]);

@@ -57,7 +57,7 @@ export function parse(req: WebhookRequest): ParsedWebhook {
     const message = tolerantParse(ViberInboundSchema, json);
     if (message.success) events.push(toInbound(message.data));
     else rejected.push({ path: "", reason: describeIssues(message.error), item: json });
-  } else if (event in STATUS) {
+  } else if (Object.hasOwn(STATUS, event)) {
     const status = tolerantParse(ViberStatus, json);
     if (status.success) events.push(toStatus(status.data));
     else rejected.push({ path: "", reason: describeIssues(status.error), item: json });
