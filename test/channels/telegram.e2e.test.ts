@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { TelegramChannelSimulator } from "../../src/sandbox/telegram/index.js";
+import {
+  contactUpdate,
+  type TelegramChannelSimulator,
+  textUpdate,
+  webhookHeaders,
+} from "../../src/sandbox/telegram/index.js";
 import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
 import { selectRows } from "../helpers/db-inspect.js";
 import { eventually } from "../helpers/in-process.js";
@@ -145,5 +150,26 @@ describe("Telegram end to end through the Bot API simulator", () => {
     expect(sim.provider.answeredCallbacks).toHaveLength(1);
     const done = await sim.waitForSent((s) => s.to === from && s.text.startsWith("You chose"));
     expect(done.text).toBe("You chose support-x...");
+  });
+
+  it("a contact the customer shares about themselves becomes the contact's phone in E.164, and the Lead's Phone", async () => {
+    const chatId = 333444555;
+    const customer = { chatId, firstName: "Ada" };
+    const post = (update: unknown) =>
+      fetch(env.webhookUrl, {
+        method: "POST",
+        headers: webhookHeaders(String(sim.config.secretToken)),
+        body: JSON.stringify(update),
+      });
+    // The request_contact keyboard button sends the user's own card, number without "+".
+    expect((await post(contactUpdate(900000001, customer, "447911123456", 1))).status).toBe(200);
+    await sim.waitForSent((s) => s.to === String(chatId) && s.text.includes("name"));
+    expect((await post(textUpdate(900000002, customer, "Ada Lovelace", 2))).status).toBe(200);
+    await sim.waitForSent((s) => s.to === String(chatId) && s.text.includes("company"));
+    expect((await post(textUpdate(900000003, customer, "Engines", 3))).status).toBe(200);
+    await sim.waitForSent((s) => s.to === String(chatId) && s.text.includes("reference"));
+    const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Engines");
+    expect(leads).toHaveLength(1);
+    expect(leads[0]?.Phone).toBe("+447911123456");
   });
 });
