@@ -12,7 +12,7 @@ describe("channel registry", () => {
   });
 
   it("returns undefined for unknown types and inherited keys", () => {
-    expect(getChannelDefinition("telegram")).toBeUndefined();
+    expect(getChannelDefinition("no-such-channel")).toBeUndefined();
     expect(getChannelDefinition("toString")).toBeUndefined();
   });
 

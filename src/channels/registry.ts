@@ -2,6 +2,8 @@ import type { ChannelDefinition } from "./channel.js";
 import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
 import { messengerChannel } from "./messenger/index.js";
+import { telegramChannel } from "./telegram/index.js";
+import { viberChannel } from "./viber/index.js";
 import { wechatChannel } from "./wechat/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
@@ -12,6 +14,8 @@ export const channelTypes = {
   wechat: wechatChannel,
   messenger: messengerChannel,
   instagram: instagramChannel,
+  telegram: telegramChannel,
+  viber: viberChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

@@ -2,6 +2,8 @@ import type { ChannelSimulator } from "./channel-simulator.js";
 import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
 import { startMessengerChannelSimulator } from "./messenger/index.js";
+import { startTelegramChannelSimulator } from "./telegram/channel-simulator.js";
+import { startViberChannelSimulator } from "./viber/channel-simulator.js";
 import { startWeChatChannelSimulator } from "./wechat/channel-simulator.js";
 import { startWhatsAppChannelSimulator } from "./whatsapp/channel-simulator.js";
 
@@ -12,4 +14,6 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   wechat: () => startWeChatChannelSimulator(),
   messenger: startMessengerChannelSimulator,
   instagram: startInstagramChannelSimulator,
+  telegram: startTelegramChannelSimulator,
+  viber: startViberChannelSimulator,
 };

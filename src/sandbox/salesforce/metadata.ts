@@ -245,7 +245,7 @@ const caseObject: ObjectDef = {
       name: "Origin",
       label: "Case Origin",
       type: "picklist",
-      picklistValues: ["Phone", "Email", "Web", "WhatsApp"],
+      picklistValues: ["Phone", "Email", "Web", "WhatsApp", "Viber"],
     }),
     field({
       name: "Status",

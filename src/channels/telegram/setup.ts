@@ -1,0 +1,69 @@
+import { isAppError } from "../../core/app-error.js";
+import type { FetchLike } from "../../core/fetch.js";
+import { isLoopbackHost } from "../../core/secure-url.js";
+import type { SetupReport } from "../channel.js";
+import { callProvider, redact } from "../provider-http.js";
+import { methodUrl, type TelegramConfig } from "./config.js";
+import { TgAnswer } from "./schema.js";
+
+/** Only what flows act on; others (edited messages, polls, chat members) are not even sent. */
+export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
+
+/**
+ * Registers Tern's webhook URL for the bot with `setWebhook`, with the channel's `secret_token`,
+ * and reports Telegram's answer. Telegram delivers only to https on ports 443, 80, 88 or 8443;
+ * a plain-http URL (a localhost TERN_PUBLIC_URL) is reported before calling, except against a
+ * loopback API (the simulator), which accepts loopback URLs so tests run.
+ * https://core.telegram.org/bots/api#setwebhook
+ */
+export async function setup(input: {
+  config: TelegramConfig;
+  webhookUrl: string;
+  fetch: FetchLike;
+}): Promise<SetupReport> {
+  const { config, webhookUrl } = input;
+  const secrets = [config.botToken, config.secretToken];
+  const isApiLocal = isLoopbackHost(new URL(config.apiBaseUrl).hostname);
+  if (new URL(webhookUrl).protocol !== "https:" && !isApiLocal) {
+    return {
+      ok: false,
+      message: `Telegram only delivers to https URLs, and this channel's webhook URL is ${webhookUrl}. Set TERN_PUBLIC_URL to Tern's public https address (for a test, a tunnel such as ngrok), then run setup again (POST /api/v1/channels/:id/setup).`,
+    };
+  }
+  const body = {
+    url: webhookUrl,
+    secret_token: config.secretToken,
+    allowed_updates: ALLOWED_UPDATES,
+  };
+  try {
+    const answer = await callProvider({
+      provider: "Telegram",
+      fetch: input.fetch,
+      url: methodUrl(config, "setWebhook"),
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+      secrets,
+    });
+    const parsed = TgAnswer.safeParse(answer.json);
+    const description = redact(
+      parsed.success ? (parsed.data.description ?? "") : answer.text.slice(0, 200),
+      secrets,
+    );
+    if (parsed.success && parsed.data.ok && parsed.data.result === true) {
+      return {
+        ok: true,
+        message: `Telegram will post this bot's updates (${ALLOWED_UPDATES.join(", ")}) to ${webhookUrl} with the channel's secret token.`,
+        details: { description, allowedUpdates: [...ALLOWED_UPDATES] },
+      };
+    }
+    return {
+      ok: false,
+      message: `Telegram refused setWebhook (HTTP ${answer.status}${description ? `: ${description}` : ""}).${
+        answer.status === 401 || answer.status === 404 ? " Check the bot token (@BotFather → /token)." : ""
+      }`,
+      details: { httpStatus: answer.status, description },
+    };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { ok: false, message: `setWebhook failed: ${error.message}` };
+  }
+}

@@ -1,0 +1,35 @@
+import { defineChannel } from "../channel.js";
+import { ViberConfig, viberSecretFields } from "./config.js";
+import { ViberLimits } from "./limits.js";
+import { parse } from "./parse.js";
+import { send } from "./send.js";
+import { setup } from "./setup.js";
+import { verify } from "./verify.js";
+
+/** Viber REST Bot API. Setup: docs/channels/viber.md; wire notes: ./README.md. */
+export const viberChannel = defineChannel({
+  type: "viber",
+  title: "Viber",
+  config: ViberConfig,
+  secretFields: viberSecretFields,
+  capabilities: {
+    // delivered/seen/failed name the message_token only; tracking_data is not echoed in them.
+    echoesCorrelation: false,
+    maxTextLength: ViberLimits.textChars,
+    buttons: { max: ViberLimits.maxButtons, titleMax: 250 },
+    media: ["image"],
+    templates: false,
+    // No hard window, but messages outside a 24 h session may be billed (billing_status, send-message.md).
+    statuses: true,
+  },
+  verify,
+  parse: (req) => parse(req),
+  setup,
+  send,
+});
+
+export { ViberConfig } from "./config.js";
+export { ViberLimits } from "./limits.js";
+export { parseJsonLossless } from "./lossless.js";
+export { buildSendBody } from "./send.js";
+export { computeSignature } from "./verify.js";
