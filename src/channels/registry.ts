@@ -10,12 +10,12 @@ import { whatsappChannel } from "./whatsapp/index.js";
 /** Every channel type Tern knows. The server and the worker look channels up only here. */
 export const channelTypes = {
   whatsapp: whatsappChannel,
-  line: lineChannel,
-  wechat: wechatChannel,
   messenger: messengerChannel,
   instagram: instagramChannel,
   telegram: telegramChannel,
   viber: viberChannel,
+  line: lineChannel,
+  wechat: wechatChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;
