@@ -58,3 +58,19 @@ export interface ChannelSimulator {
   ): Promise<{ status: number; body: string; contentType: string | null; id: string }>;
   close(): Promise<void>;
 }
+
+/** Posts a request built by `ChannelSimulator.webhook` and reads Tern's answer (`say`'s common half). */
+export async function postWebhookRequest(request: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  id: string;
+}): Promise<{ status: number; body: string; contentType: string | null; id: string }> {
+  const response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+  return {
+    status: response.status,
+    body: await response.text(),
+    contentType: response.headers.get("content-type"),
+    id: request.id,
+  };
+}

@@ -9,6 +9,7 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
 import {
   LineCallback,
   LineEvent,
@@ -21,18 +22,6 @@ import {
   LineText,
 } from "./schema.js";
 
-function payloadInvalid(message: string, cause?: unknown): AppError {
-  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
-}
-
-/** Zod's messages name the path and the expected type, never the value (no message text). */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
-
 /**
  * Turns a LINE webhook `{destination, events:[…]}` into normalized events. LINE batches events in
  * one request; an event that does not parse is rejected alone. An empty `events` array is the
@@ -44,12 +33,7 @@ function describeIssues(error: z.ZodError): string {
  * any event in `standby` mode (another channel of a module answers it).
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
-  let json: unknown;
-  try {
-    json = JSON.parse(req.rawBody.toString("utf8"));
-  } catch (error) {
-    throw payloadInvalid("Webhook body is not valid JSON.", error);
-  }
+  const json = jsonBody(req);
   const envelope = tolerantParse(LineCallback, json);
   if (!envelope.success) {
     throw payloadInvalid(

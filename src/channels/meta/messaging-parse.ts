@@ -11,6 +11,7 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, jsonBody } from "../payload.js";
 import {
   MetaAttachment,
   MetaDelivery,
@@ -52,13 +53,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
-
 function reject(path: string, reason: string, item: unknown): RejectedItem {
   return { path, reason, item };
 }
@@ -72,12 +66,7 @@ function reject(path: string, reason: string, item: unknown): RejectedItem {
  * kinds Tern does not handle are acknowledged and ignored.
  */
 export function parseMessagingWebhook(req: WebhookRequest, product: MessagingProduct): ParsedWebhook {
-  let json: unknown;
-  try {
-    json = JSON.parse(req.rawBody.toString("utf8"));
-  } catch (cause) {
-    throw new AppError("CHANNEL_PAYLOAD_INVALID", "Webhook body is not valid JSON.", { cause });
-  }
+  const json = jsonBody(req);
   const envelope = tolerantParse(metaWebhook(product.object), json);
   if (!envelope.success) {
     throw new AppError(

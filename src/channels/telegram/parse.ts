@@ -8,21 +8,11 @@ import type {
   RejectedItem,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
 import { TgCallbackQuery, TgInlineKeyboard, TgMessage, TgUpdate } from "./schema.js";
 
 /** callback_data Tern uses when a choice id does not fit in 64 bytes: `#` and the 1-based position. */
 export const INDEX_DATA = /^#(\d{1,3})$/;
-
-function payloadInvalid(message: string, cause?: unknown): AppError {
-  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
 
 /**
  * One webhook request carries exactly one `Update` with one optional field set
@@ -31,12 +21,7 @@ function describeIssues(error: z.ZodError): string {
  * my_chat_member, …) are acknowledged with no events.
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
-  let json: unknown;
-  try {
-    json = JSON.parse(req.rawBody.toString("utf8"));
-  } catch (error) {
-    throw payloadInvalid("Webhook body is not valid JSON.", error);
-  }
+  const json = jsonBody(req);
   const update = tolerantParse(TgUpdate, json);
   if (!update.success) {
     throw payloadInvalid(

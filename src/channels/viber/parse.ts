@@ -9,6 +9,7 @@ import type {
   StatusEvent,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, payloadInvalid } from "../payload.js";
 import { parseJsonLossless, tokenString } from "./lossless.js";
 import {
   ViberEnvelope,
@@ -16,17 +17,6 @@ import {
   ViberInbound as ViberInboundSchema,
   ViberStatus,
 } from "./schema.js";
-
-function payloadInvalid(message: string, cause?: unknown): AppError {
-  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
 
 const STATUS = { delivered: "delivered", seen: "read", failed: "failed" } as const;
 

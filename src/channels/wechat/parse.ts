@@ -8,6 +8,7 @@ import type {
   RejectedItem,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, payloadInvalid } from "../payload.js";
 import type { WeChatConfig } from "./config.js";
 import { decryptMessage, WeChatDecryptError } from "./crypto.js";
 import {
@@ -21,17 +22,6 @@ import {
 } from "./schema.js";
 import { isSafeMode } from "./verify.js";
 import { readWeChatXml } from "./xml.js";
-
-function payloadInvalid(message: string, cause?: unknown): AppError {
-  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
 
 /** The delivery's XML in the clear: the body itself (plain), or its decrypted `<Encrypt>` (safe, compatible). */
 function plaintextOf(req: WebhookRequest, config: WeChatConfig): string {

@@ -10,6 +10,7 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
+import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
 import {
   WaChange,
   WaChangeValue,
@@ -30,18 +31,6 @@ type MediaType = (typeof MEDIA_TYPES)[number];
 const STATUS_VALUES = ["sent", "delivered", "read", "failed"] as const;
 type StatusValue = (typeof STATUS_VALUES)[number];
 
-function payloadInvalid(message: string, cause?: unknown): AppError {
-  return new AppError("CHANNEL_PAYLOAD_INVALID", message, { cause });
-}
-
-/** Zod's messages name the path and the expected type, never the value received (no message text). */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
-
 function rejectItem(path: string, reason: string, item: unknown): RejectedItem {
   return { path, reason, item };
 }
@@ -57,12 +46,7 @@ function rejectItem(path: string, reason: string, item: unknown): RejectedItem {
  * siblings are kept.
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
-  let json: unknown;
-  try {
-    json = JSON.parse(req.rawBody.toString("utf8"));
-  } catch (error) {
-    throw payloadInvalid("Webhook body is not valid JSON.", error);
-  }
+  const json = jsonBody(req);
   const envelope = tolerantParse(WaWebhook, json);
   if (!envelope.success) {
     throw payloadInvalid(

@@ -1,4 +1,9 @@
-import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  postWebhookRequest,
+  type SimulatedSend,
+} from "../channel-simulator.js";
 import { type LinePush, startLineSimulator } from "./simulator.js";
 import {
   callbackBody,
@@ -47,15 +52,8 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
       return toSend(await sim.waitForPush((p) => predicate(toSend(p)), timeoutMs));
     },
     webhook,
-    async say(webhookUrl, message) {
-      const { url, headers, body, id } = webhook(webhookUrl, message);
-      const response = await fetch(url, { method: "POST", headers, body });
-      return {
-        status: response.status,
-        body: await response.text(),
-        contentType: response.headers.get("content-type"),
-        id,
-      };
+    say(webhookUrl, message) {
+      return postWebhookRequest(webhook(webhookUrl, message));
     },
     close: () => sim.close(),
   };

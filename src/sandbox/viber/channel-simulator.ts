@@ -1,4 +1,9 @@
-import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  postWebhookRequest,
+  type SimulatedSend,
+} from "../channel-simulator.js";
 import { startViberSimulator, type ViberSentMessage, type ViberSimulator } from "./simulator.js";
 import { callbackHeaders, messageCallback } from "./webhooks.js";
 
@@ -50,14 +55,7 @@ export async function startViberChannelSimulator(): Promise<ViberChannelSimulato
     async say(webhookUrl, message) {
       // Writing to a bot subscribes the user (send-message.md: only subscribers can be messaged).
       sim.subscribe(message.from);
-      const { url, headers, body, id } = webhook(webhookUrl, message);
-      const response = await fetch(url, { method: "POST", headers, body });
-      return {
-        status: response.status,
-        body: await response.text(),
-        contentType: response.headers.get("content-type"),
-        id,
-      };
+      return postWebhookRequest(webhook(webhookUrl, message));
     },
     close: () => sim.close(),
   };

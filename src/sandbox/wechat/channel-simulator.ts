@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  postWebhookRequest,
+  type SimulatedSend,
+} from "../channel-simulator.js";
 import { startWeChatSimulator, type WeChatCustomSend } from "./simulator.js";
 import { newMsgId, signCallback, textXml } from "./webhooks.js";
 
@@ -52,15 +57,8 @@ export async function startWeChatChannelSimulator(
       return toSend(match, sim.sends.indexOf(match));
     },
     webhook,
-    async say(webhookUrl, message) {
-      const { url, headers, body, id } = webhook(webhookUrl, message);
-      const response = await fetch(url, { method: "POST", headers, body });
-      return {
-        status: response.status,
-        body: await response.text(),
-        contentType: response.headers.get("content-type"),
-        id,
-      };
+    say(webhookUrl, message) {
+      return postWebhookRequest(webhook(webhookUrl, message));
     },
     close: () => sim.close(),
   };

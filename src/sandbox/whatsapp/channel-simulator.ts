@@ -1,4 +1,4 @@
-import type { ChannelSimulator, CustomerMessage } from "../channel-simulator.js";
+import { type ChannelSimulator, type CustomerMessage, postWebhookRequest } from "../channel-simulator.js";
 import { startWhatsAppSimulator, type WhatsAppSimulator } from "./simulator.js";
 import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, signWebhook } from "./webhooks.js";
 
@@ -46,15 +46,8 @@ export function asChannelSimulator(sim: WhatsAppSimulator): ChannelSimulator {
       return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
     },
     webhook,
-    async say(webhookUrl, message) {
-      const { url, headers, body, id } = webhook(webhookUrl, message);
-      const response = await fetch(url, { method: "POST", headers, body });
-      return {
-        status: response.status,
-        body: await response.text(),
-        contentType: response.headers.get("content-type"),
-        id,
-      };
+    say(webhookUrl, message) {
+      return postWebhookRequest(webhook(webhookUrl, message));
     },
     close: () => sim.close(),
   };
