@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LineConfig } from "../../channels/line/config.js";
+import { waitForMatch } from "../wait-for-match.js";
 import { isUuid, type ParsedPush, validatePush } from "./validate.js";
 
 /**
@@ -147,21 +148,7 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
       return requests;
     },
     waitForPush(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = pushes.find(predicate);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`No matching LINE push within ${timeoutMs} ms (${pushes.length} received)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waitForMatch(pushes, waiters, predicate, timeoutMs, "LINE simulator");
     },
     failNext(n, status, body) {
       for (let i = 0; i < n; i++) faults.push({ status, body });

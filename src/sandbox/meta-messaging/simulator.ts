@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { GraphError } from "../../channels/meta/send-errors.js";
 import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import { waitForMatch } from "../wait-for-match.js";
 import type { MetaMessagingProduct } from "./product.js";
 import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
 import {
@@ -230,26 +231,7 @@ export async function startMetaMessagingSimulator(
     },
     sent,
     waitForSent(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const found = sent.find(predicate);
-        if (found) return resolve(found);
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          reject(
-            new Error(
-              `${product.name} simulator: waited ${timeoutMs} ms for a matching send; ${sent.length} received.`,
-            ),
-          );
-        }, timeoutMs);
-        const wake = () => {
-          const match = sent.find(predicate);
-          if (!match) return;
-          clearTimeout(timer);
-          waiters.delete(wake);
-          resolve(match);
-        };
-        waiters.add(wake);
-      });
+      return waitForMatch(sent, waiters, predicate, timeoutMs, "Meta Send API simulator");
     },
     webhook,
     async say(webhookUrl, message) {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { TelegramConfig } from "../../channels/telegram/config.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
+import { waitForMatch } from "../wait-for-match.js";
 import { BadRequest, buttonsOf, captionOf, chatIdOf, fileUrlOf, textOf } from "./validate.js";
 
 /**
@@ -250,26 +251,7 @@ export async function startTelegramSimulator(
     },
     answeredCallbacks,
     waitForSent(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const found = sent.find(predicate);
-        if (found) return resolve(found);
-        const wake = () => {
-          const match = sent.find(predicate);
-          if (!match) return;
-          clearTimeout(timer);
-          waiters.delete(wake);
-          resolve(match);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          reject(
-            new Error(
-              `Telegram simulator: waited ${timeoutMs} ms for a matching message; ${sent.length} received.`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(wake);
-      });
+      return waitForMatch(sent, waiters, predicate, timeoutMs, "Telegram simulator");
     },
     block(chatId) {
       blocked.add(chatId);

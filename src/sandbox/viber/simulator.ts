@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { ViberConfig } from "../../channels/viber/config.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
+import { waitForMatch } from "../wait-for-match.js";
 import { type ParsedViberSend, ViberRefusal, validateSend } from "./validate.js";
 import { callbackHeaders, createTokens, jsonWithToken, webhookCheckCallback } from "./webhooks.js";
 
@@ -240,26 +241,7 @@ export async function startViberSimulator(
     },
     nextToken,
     waitForSent(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const found = sent.find(predicate);
-        if (found) return resolve(found);
-        const wake = () => {
-          const match = sent.find(predicate);
-          if (!match) return;
-          clearTimeout(timer);
-          waiters.delete(wake);
-          resolve(match);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          reject(
-            new Error(
-              `Viber simulator: waited ${timeoutMs} ms for a matching message; ${sent.length} received.`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(wake);
-      });
+      return waitForMatch(sent, waiters, predicate, timeoutMs, "Viber simulator");
     },
     deliverStatuses(isOn) {
       isDeliveringStatuses = isOn;

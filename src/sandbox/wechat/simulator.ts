@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WeChatConfig } from "../../channels/wechat/config.js";
+import { waitForMatch } from "../wait-for-match.js";
 
 /**
  * A loopback stand-in for the WeChat Official Account API, for tests, `tern demo` and benchmarks:
@@ -193,21 +194,7 @@ export async function startWeChatSimulator(
       lastWrote.set(openid, Date.now());
     },
     waitForSend(predicate, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = sends.find(predicate);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`No matching WeChat send within ${timeoutMs} ms (${sends.length} received)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waitForMatch(sends, waiters, predicate, timeoutMs, "WeChat simulator");
     },
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 0);
