@@ -1,5 +1,5 @@
 import type { ChannelCapabilities } from "../channels/channel.js";
-import { channelTypes } from "../channels/registry.js";
+import { getChannelDefinition } from "../channels/registry.js";
 import type { Flow } from "./schema.js";
 
 /**
@@ -14,9 +14,7 @@ export function channelFitWarnings(flow: Flow): Array<{ path: string; message: s
     const choices = "choices" in step && Array.isArray(step.choices) ? step.choices : [];
     if (choices.length === 0) return;
     for (const type of types) {
-      const definition = Object.hasOwn(channelTypes, type)
-        ? channelTypes[type as keyof typeof channelTypes]
-        : undefined;
+      const definition = getChannelDefinition(type);
       if (!definition) continue;
       const shown = howShown(definition.capabilities, choices);
       if (shown === null) continue;
