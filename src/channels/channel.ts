@@ -190,6 +190,11 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * throws AppError CHANNEL_VERIFY_TOKEN_INVALID (403) when it is one with the wrong token.
    */
   handshake?(req: WebhookRequest, config: z.infer<Config>): HandshakeResult | null;
+  /**
+   * The address to send to for a phone number in E.164, when this channel reaches people by phone
+   * (SMS): used by a send step's fallback. Absent = the E.164 number itself.
+   */
+  addressForPhone?(e164: string): string;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;
   /**

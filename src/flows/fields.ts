@@ -76,3 +76,23 @@ export const stepBase = {
 
 /** Transition field names the engine and validator know for every step type. */
 export const TRANSITION_FIELDS = ["next", "onError", "onTimeout", "onInvalid"] as const;
+
+/**
+ * Where a message goes when its channel cannot deliver it (queue/fallback.ts): a send error that
+ * means "not reachable here" (WhatsApp 131047 outside the 24-hour window, 131026 not a WhatsApp
+ * user), or a `failed` delivery status within `onFailedStatusWithin`. The same text goes to the
+ * contact's phone through `channel`, once, and the run history records why.
+ */
+export const Fallback = z
+  .strictObject({
+    channel: z
+      .string()
+      .min(1, { error: 'name the fallback channel (its name, id or type), e.g. "sms"' })
+      .max(200)
+      .describe("The channel to fall back to: its name, its id, or its type when only one channel has it"),
+    onFailedStatusWithin: Duration.optional().describe(
+      "Also fall back when a `failed` delivery status arrives within this time of the send (e.g. PT10M); default PT10M",
+    ),
+  })
+  .describe("Send the same text through another channel (e.g. SMS) when this channel cannot deliver it");
+export type Fallback = z.infer<typeof Fallback>;

@@ -98,13 +98,21 @@ export interface ContactView {
  * Side effects, each idempotent by `key`. Executing the same key twice (after a crash or a
  * retry) returns the first result without repeating the effect.
  */
+/** A message a step sends, with where it falls back to when its channel cannot deliver it. */
+export interface OutboundMessageSpec {
+  text: string;
+  choices?: Array<{ id: string; title: string }>;
+  fallback?: { channel: string; onFailedStatusWithinMs: number };
+}
+
+/** What a send returns; `fallback` when the message went through the fallback channel instead. */
+export interface SendReceipt {
+  providerMessageId: string;
+  fallback?: { channelId: string; channelType: string; reason: string };
+}
+
 export interface Effects {
-  send(
-    key: string,
-    message: { text: string; choices?: Array<{ id: string; title: string }> },
-  ): Promise<{
-    providerMessageId: string;
-  }>;
+  send(key: string, message: OutboundMessageSpec): Promise<SendReceipt>;
   /** Runs a connector action on the named connection, e.g. ("salesforce", "create", {...}). */
   call(key: string, connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
 }

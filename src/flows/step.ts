@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { InboundMessage } from "../channels/channel.js";
-import type { ContactView, MessageView } from "./runtime.js";
+import type { ContactView, MessageView, OutboundMessageSpec, SendReceipt } from "./runtime.js";
 import type { TemplateScope } from "./template.js";
 
 /**
@@ -12,9 +12,7 @@ import type { TemplateScope } from "./template.js";
 
 /** Side effects available to a step. Keys are assigned by the engine (`runId:visit:n`). */
 export interface StepEffects {
-  send(message: { text: string; choices?: Array<{ id: string; title: string }> }): Promise<{
-    providerMessageId: string;
-  }>;
+  send(message: OutboundMessageSpec): Promise<SendReceipt>;
   call(connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
 }
 

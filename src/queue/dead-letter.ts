@@ -80,7 +80,7 @@ export function createItemFailures(deps: {
           path: `inbox/${item.id}`,
           reason: "processing_failed",
           detail: `${code}: ${message}`.slice(0, 500),
-          item: item.message,
+          item: "message" in item ? item.message : item.fallback,
           receivedAt: now,
         });
         return true;

@@ -3,7 +3,8 @@ import type { ConnectorRuntime } from "../connectors/connector.js";
 import { AppError, pausedUntil, type RetryHint, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
-import type { Effects } from "../flows/runtime.js";
+import type { Effects, SendReceipt } from "../flows/runtime.js";
+import type { MessageFallback } from "../store/repos/contact-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import type { SendPacer } from "./send-pacer.js";
 
@@ -35,14 +36,27 @@ export interface EffectsDeps {
   maxAttempts?: number;
   /** Per-channel pacing to the provider's rate, and the hold after a 429 (send-pacer.ts). */
   pacer?: SendPacer;
+  /** Finds a send step's fallback channel by name, id or type, among the run channel's owner's (fallback.ts). */
+  fallbackChannel?(ref: string, from: string): Promise<SendChannel>;
 }
+
+/** A channel a message can leave through. */
+export type SendChannel = { id: string; definition: ChannelDefinition; config: unknown };
 
 type OutboundText = Parameters<Effects["send"]>[1];
 
+/** Where one send goes: the run's own channel and address, or the fallback channel and the phone. */
+interface SendTarget {
+  channel: SendChannel;
+  address: string;
+}
+
 export interface RunContext {
   runId: string;
-  channel: { id: string; definition: ChannelDefinition; config: unknown };
-  contact: { id: string; address: string };
+  channel: SendChannel;
+  contact: { id: string; address: string; phone?: string | null };
+  /** The run's conversation: a late `failed` status queues the fallback there. */
+  conversationKey?: string;
   /**
    * Throws when the run was ended elsewhere while its step was in memory. Checked before every
    * attempt leaves, so an ended run sends nothing and creates nothing more.
@@ -59,7 +73,21 @@ export interface RunContext {
 /** What a send settles to. `outcome: "unknown"` only on a channel that echoes nothing (at-most-once). */
 type SendOutcome = { providerMessageId: string; outcome?: "unknown" };
 
-export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
+/** The channel said it cannot reach this person (WhatsApp 131047, 131026): a fallback may. */
+const isUndeliverable = (error: { details?: Record<string, unknown> } | null | undefined): boolean =>
+  error?.details?.undeliverable === true;
+
+/** The run's effects, and the fallback send on its own (a late `failed` status, fallback.ts). */
+export type RunEffects = Effects & {
+  fallBack(
+    key: string,
+    message: OutboundText,
+    fallback: NonNullable<OutboundText["fallback"]>,
+    reason: string,
+  ): Promise<SendReceipt>;
+};
+
+export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 3;
   const write: Store["write"] = ctx.write ?? ((fn, options) => store.write(fn, options));
@@ -107,9 +135,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
    * caller sends again. A channel that echoes nothing cannot be asked, so the send is taken as
    * done and marked unknown rather than risk a duplicate (at-most-once; queue/README.md).
    */
-  const reconcileSend = async (key: string): Promise<SendOutcome | null> => {
-    if (ctx.channel.definition.capabilities?.idempotentSends) return null; // a repeat is dropped by the provider
-    if (!ctx.channel.definition.capabilities?.echoesCorrelation) {
+  const reconcileSend = async (key: string, channel: SendChannel): Promise<SendOutcome | null> => {
+    if (channel.definition.capabilities?.idempotentSends) return null; // a repeat is dropped by the provider
+    if (!channel.definition.capabilities?.echoesCorrelation) {
       return { providerMessageId: "", outcome: "unknown" };
     }
     const providerMessageId = await waitForStatus(key);
@@ -124,16 +152,16 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   };
 
   /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
-  const deliver = async (key: string, message: OutboundText): Promise<SendOutcome> => {
+  const deliver = async (key: string, message: OutboundText, target: SendTarget): Promise<SendOutcome> => {
+    const { channel } = target;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await ctx.assertActive?.();
       let error: AppError;
-      const channel = ctx.channel;
       await deps.pacer?.wait(channel.id, channel.definition.capabilities.sendRatePerSecond);
       try {
-        return await ctx.channel.definition.send(
-          { to: ctx.contact.address, text: message.text, choices: message.choices, correlationId: key },
-          ctx.channel.config,
+        return await channel.definition.send(
+          { to: target.address, text: message.text, choices: message.choices, correlationId: key },
+          channel.config,
           { fetch: deps.fetch },
         );
       } catch (thrown) {
@@ -144,7 +172,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
         deps.pacer?.pause(channel.id, error.retry.afterMs);
       }
       if (isUnknown) {
-        const settled = await reconcileSend(key);
+        const settled = await reconcileSend(key, channel);
         if (settled) return settled;
       }
       if (error.retry === "never" || attempt >= maxAttempts) throw error;
@@ -154,51 +182,126 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): Effects {
   };
 
   const failDefinitively = async (key: string, error: AppError): Promise<never> => {
-    await write((tx) => tx.effects.fail(key, { code: error.code, message: error.message }, clock.now()));
+    // `undeliverable` is kept so a replay of the step falls back instead of failing again.
+    const record = {
+      code: error.code,
+      message: error.message,
+      ...(isUndeliverable(error) && { undeliverable: true }),
+    };
+    await write((tx) => tx.effects.fail(key, record, clock.now()));
     throw error;
   };
 
-  return {
-    async send(key, message) {
-      const existing = await store.effects.get(key);
-      if (existing?.status === "done") return existing.result as SendOutcome;
-      if (existing?.status === "in_flight") {
-        // The process died mid-send: the same reconciliation as a send cut off in flight.
-        const settled = await reconcileSend(key);
-        if (settled) {
-          await write((tx) => recordSent(tx, key, settled));
-          return settled;
-        }
-      }
-      await ctx.assertActive?.();
-      await write(async (tx) => {
-        await tx.effects.begin(key, "send", clock.now());
-        await tx.contacts.addMessage({
-          channelId: ctx.channel.id,
-          contactId: ctx.contact.id,
-          direction: "out",
-          text: message.text,
-          providerMessageId: null,
-          effectKey: key,
-          runId: ctx.runId,
-          status: "sending",
-          now: clock.now(),
-        });
+  /** One send through the outbox: intent, delivery (retried, reconciled), settle. */
+  const sendThrough = async (
+    key: string,
+    message: OutboundText,
+    target: SendTarget,
+    fallbackAfterFailure?: MessageFallback,
+  ): Promise<SendOutcome> => {
+    const existing = await store.effects.get(key);
+    if (existing?.status === "done") return existing.result as SendOutcome;
+    if (existing?.status === "failed" && existing.error) {
+      // Failed for good before (a replay): the same error, and whether a fallback may carry it.
+      const wasUndeliverable = (existing.error as { undeliverable?: boolean }).undeliverable === true;
+      throw new AppError("CHANNEL_SEND_FAILED", existing.error.message, {
+        retry: "never",
+        details: wasUndeliverable ? { undeliverable: true } : {},
       });
-      let result: SendOutcome;
+    }
+    if (existing?.status === "in_flight") {
+      // The process died mid-send: the same reconciliation as a send cut off in flight.
+      const settled = await reconcileSend(key, target.channel);
+      if (settled) {
+        await write((tx) => recordSent(tx, key, settled));
+        return settled;
+      }
+    }
+    await ctx.assertActive?.();
+    await write(async (tx) => {
+      await tx.effects.begin(key, "send", clock.now());
+      await tx.contacts.addMessage({
+        channelId: target.channel.id,
+        contactId: ctx.contact.id,
+        direction: "out",
+        text: message.text,
+        providerMessageId: null,
+        effectKey: key,
+        runId: ctx.runId,
+        status: "sending",
+        now: clock.now(),
+        ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
+      });
+    });
+    let result: SendOutcome;
+    try {
+      result = await deliver(key, message, target);
+    } catch (error) {
+      const appError = toAppError(error);
+      // Still unknown after every attempt and reconcile: leave the intent in flight, so a
+      // later run of this step reconciles again instead of assuming nothing happened.
+      if (isOutcomeUnknown(appError)) throw appError;
+      return failDefinitively(key, appError);
+    }
+    // Not awaited: the step's own persist commits after it (writes commit in order), and if
+    // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
+    settleLater((tx) => recordSent(tx, key, result));
+    return result;
+  };
+
+  /**
+   * The message could not reach the person on the run's channel: the same text through the
+   * fallback channel to their phone, as its own effect (`<key>:fallback`), so a replay sends it
+   * once. The primary effect stays `failed`; the receipt says which channel carried it and why.
+   */
+  const fallBack = async (
+    key: string,
+    message: OutboundText,
+    fallback: NonNullable<OutboundText["fallback"]>,
+    reason: string,
+  ): Promise<SendReceipt> => {
+    const phone = ctx.contact.phone;
+    if (!phone) {
+      throw new AppError(
+        "CHANNEL_SEND_FAILED",
+        `${reason} No fallback through "${fallback.channel}": the contact's phone number is not known on this channel.`,
+        { retry: "never" },
+      );
+    }
+    if (!deps.fallbackChannel) throw new AppError("INTERNAL", "no fallback channel resolver configured");
+    const channel = await deps.fallbackChannel(fallback.channel, ctx.channel.id);
+    const address = channel.definition.addressForPhone?.(phone) ?? phone;
+    const { text, choices } = message;
+    const sent = await sendThrough(
+      fallbackKey(key),
+      { text, ...(choices && { choices }) },
+      { channel, address },
+    );
+    return {
+      providerMessageId: sent.providerMessageId,
+      fallback: { channelId: channel.id, channelType: channel.definition.type, reason },
+    };
+  };
+
+  return {
+    fallBack,
+    async send(key, message) {
+      const { fallback, ...content } = message;
+      const primary: SendTarget = { channel: ctx.channel, address: ctx.contact.address };
+      // Recorded on the message row: a `failed` status before `until` sends it again by fallback.
+      const watch = fallback &&
+        ctx.conversationKey && {
+          channel: fallback.channel,
+          until: clock.now() + fallback.onFailedStatusWithinMs,
+          conversationKey: ctx.conversationKey,
+        };
       try {
-        result = await deliver(key, message);
+        return await sendThrough(key, content, primary, watch || undefined);
       } catch (error) {
         const appError = toAppError(error);
-        // Still unknown after every attempt and reconcile: leave the intent in flight, so a
-        // later run of this step reconciles again instead of assuming nothing happened.
-        if (isOutcomeUnknown(appError)) throw appError;
-        return failDefinitively(key, appError);
+        if (fallback && isUndeliverable(appError)) return fallBack(key, content, fallback, appError.message);
+        throw appError;
       }
-      // Not awaited: the step's own persist commits after it (writes commit in order), and if
-      // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
-      settleLater((tx) => recordSent(tx, key, result));
-      return result;
     },
 
     async call(key, connectionName, actionName, input) {
@@ -265,4 +368,9 @@ function isOutcomeUnknown(error: AppError): boolean {
 function backoffMs(hint: RetryHint, attempt: number): number {
   if (typeof hint === "object") return "afterMs" in hint ? Math.min(hint.afterMs, 30_000) : 0;
   return Math.min(200 * 4 ** (attempt - 1), 5_000);
+}
+
+/** The effect key of a send's fallback: its own outbox record, so it goes out once. */
+export function fallbackKey(key: string): string {
+  return `${key}:fallback`;
 }

@@ -9,12 +9,13 @@ import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Contact } from "../store/repos/contact-repo.js";
-import type { InboxItem } from "../store/repos/inbox-repo.js";
+import type { InboxItem, MessageItem } from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
+import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
@@ -76,9 +77,18 @@ export function createWorker(deps: WorkerDeps) {
     ...deps,
     connector: (name) => deps.integrations.connection(name),
     pacer: createSendPacer(clock, deps.sleep),
+    fallbackChannel: createFallbackChannels(store, deps.integrations),
     // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).
     onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
   };
+
+  const sendFallback = createFallbackItems({
+    store,
+    clock,
+    integrations: deps.integrations,
+    effectsDeps,
+    log,
+  });
 
   const hostFor = async (
     run: RunRow,
@@ -105,6 +115,7 @@ export function createWorker(deps: WorkerDeps) {
         runId: run.id,
         channel: ch,
         contact,
+        conversationKey: run.conversationKey,
         assertActive,
         write: writer.write,
       }),
@@ -212,6 +223,16 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   const processItem = async (item: InboxItem, signal?: AbortSignal): Promise<void> => {
+    // Not a customer's message: a sent message failed and goes out again by its fallback.
+    if ("fallback" in item) {
+      try {
+        await sendFallback(item);
+        failures.succeeded(item);
+      } catch (error) {
+        await failures.failed(item, error);
+      }
+      return;
+    }
     let active = await store.runs.activeFor(item.conversationKey);
     if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
@@ -246,7 +267,7 @@ export function createWorker(deps: WorkerDeps) {
   };
 
   const handleItem = async (
-    item: InboxItem,
+    item: MessageItem,
     active: RunRow | undefined,
     signal?: AbortSignal,
   ): Promise<void> => {

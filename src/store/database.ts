@@ -89,6 +89,8 @@ export interface Database {
     status_at: number | null;
     error_json: string | null;
     created_at: number;
+    /** JSON MessageFallback (contact-repo.ts), or null. */
+    fallback_json: string | null;
   };
   runs: {
     id: string;

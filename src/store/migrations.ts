@@ -243,4 +243,12 @@ export const migrations: Migration[] = [
         updated_at BIGINT NOT NULL);
     `,
   },
+  {
+    // A send step's fallback (queue/fallback.ts) on the message it sent: where to send it again
+    // and until when, should a `failed` delivery status arrive. Cleared once it fell back.
+    version: 9,
+    name: "message fallback",
+    sql: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,
+    postgres: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,
+  },
 ];

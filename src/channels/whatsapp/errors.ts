@@ -10,6 +10,8 @@ export interface GraphError extends MetaGraphError {
 interface Advice {
   message: string;
   retry: RetryHint;
+  /** WhatsApp cannot reach this person now: a send step's fallback channel may (queue/fallback.ts). */
+  undeliverable?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
         message:
           "More than 24 hours have passed since the customer's last message, so WhatsApp only allows approved template messages. Wait for the customer to write again or send a template.",
         retry: "never",
+        undeliverable: true,
       };
     case 130429:
       return {
@@ -55,6 +58,14 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
         message:
           "WhatsApp could not deliver to this customer: the number may not be on WhatsApp, may not have accepted the latest terms, or uses an outdated app.",
         retry: "never",
+        undeliverable: true,
+      };
+    case 131049:
+      return {
+        message:
+          "WhatsApp chose not to deliver this message (to keep engagement with the business healthy); it may be sent again later or through another channel.",
+        retry: "never",
+        undeliverable: true,
       };
     case 131030:
       return {
@@ -126,6 +137,7 @@ export function graphErrorToAppError(
       ...(error?.error_subcode !== undefined ? { graphSubcode: error.error_subcode } : {}),
       ...(error?.type ? { graphType: error.type } : {}),
       ...(error?.fbtrace_id ? { fbtraceId: error.fbtrace_id } : {}),
+      ...(advice.undeliverable ? { undeliverable: true } : {}),
     },
   });
 }

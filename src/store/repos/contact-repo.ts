@@ -13,8 +13,22 @@ export interface Contact {
   updatedAt: number;
 }
 
+/**
+ * Kept on an outbound message whose send step has a fallback: a `failed` status for it before
+ * `until` queues the fallback in its conversation (inbox-repo.ts applyStatus).
+ */
+export interface MessageFallback {
+  /** The fallback channel as the step names it (name, id or type). */
+  channel: string;
+  until: number;
+  conversationKey: string;
+}
+
 export interface MessageRow {
   id: string;
+  channelId: string;
+  contactId: string;
+  effectKey: string | null;
   direction: "in" | "out";
   text: string;
   status: string;
@@ -35,6 +49,9 @@ const toContact = (r: Database["contacts"]): Contact => ({
 
 const toMessage = (r: Database["messages"]): MessageRow => ({
   id: r.id,
+  channelId: r.channel_id,
+  contactId: r.contact_id,
+  effectKey: r.effect_key,
   direction: r.direction,
   text: r.text,
   status: r.status,
@@ -92,6 +109,7 @@ export function createContactRepo(exec: Executor) {
             status_at: null,
             error_json: null,
             created_at: p("now"),
+            fallback_json: p("fallbackJson"),
           })
           .onConflict((oc) => oc.column("effect_key").doNothing()),
       ),
@@ -176,8 +194,15 @@ export function createContactRepo(exec: Executor) {
       runId: string | null;
       status: string;
       now: number;
+      /** An outbound message with a send step's fallback, should it fail later. */
+      fallback?: MessageFallback;
     }): Promise<void> {
-      await s.addMessage().run({ id: newId("msg", m.now), ...m });
+      const { fallback, ...row } = m;
+      await s.addMessage().run({
+        id: newId("msg", m.now),
+        ...row,
+        fallbackJson: fallback ? JSON.stringify(fallback) : null,
+      });
     },
     /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
     async assignRun(effectKey: string, runId: string): Promise<void> {

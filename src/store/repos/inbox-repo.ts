@@ -1,17 +1,20 @@
 import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
 import type { Executor } from "../db.js";
+import type { MessageFallback } from "./contact-repo.js";
 
 /**
  * The inbox is the durable queue of inbound messages: unique per channel + provider message id
  * (provider redeliveries are no-ops), processed per conversation in id order.
  */
-export interface InboxItem {
+interface InboxRow {
   id: number;
   channelId: string;
   conversationKey: string;
-  message: InboundMessage;
   receivedAt: number;
 }
+/** A customer's message, or a request to send a failed message again by its fallback. */
+export type InboxItem = (InboxRow & { message: InboundMessage }) | (InboxRow & { fallback: FallbackRequest });
+export type MessageItem = Extract<InboxItem, { message: InboundMessage }>;
 
 export function conversationKey(channelId: string, from: string): string {
   return `${channelId}:${from}`;
@@ -25,7 +28,8 @@ export function createInboxRepo(exec: Executor) {
       const touched = new Set<string>();
       for (const event of events) {
         if (event.kind === "status") {
-          await applyStatus(exec, channelId, event, now);
+          const fallbackIn = await applyStatus(exec, channelId, event, now);
+          if (fallbackIn) touched.add(fallbackIn);
           continue;
         }
         const key = conversationKey(channelId, event.from);
@@ -66,15 +70,15 @@ export function createInboxRepo(exec: Executor) {
             .limit(1),
         )
         .get({ key: conversationKey });
-      return row
-        ? {
-            id: row.id,
-            channelId: row.channel_id,
-            conversationKey: row.conversation_key,
-            message: JSON.parse(row.event_json) as InboundMessage,
-            receivedAt: row.received_at,
-          }
-        : undefined;
+      if (!row) return undefined;
+      const base = {
+        id: row.id,
+        channelId: row.channel_id,
+        conversationKey: row.conversation_key,
+        receivedAt: row.received_at,
+      };
+      const event = JSON.parse(row.event_json) as InboundMessage | FallbackRequest;
+      return event.kind === "fallback" ? { ...base, fallback: event } : { ...base, message: event };
     },
     async pendingConversations(): Promise<string[]> {
       const rows = await exec.all(
@@ -128,32 +132,38 @@ const statusRank: Record<string, number> = {
   failed: 5,
 };
 
+/**
+ * Applies a delivery status to the message it is about. A `failed` status for a message whose
+ * send step has a fallback, before the fallback's deadline and before any `delivered`, queues
+ * the fallback as an inbox item of the message's conversation (same commit; the worker sends
+ * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key.
+ */
 async function applyStatus(
   exec: Executor,
   channelId: string,
   event: StatusEvent,
   now: number,
-): Promise<void> {
+): Promise<string | undefined> {
   const { q } = exec;
+  const columns = ["id", "status", "provider_message_id", "effect_key", "fallback_json"] as const;
   const byProvider = await exec.get(
     q
       .selectFrom("messages")
-      .select(["id", "status", "provider_message_id"])
+      .select(columns)
       .where("channel_id", "=", channelId)
       .where("provider_message_id", "=", event.providerMessageId),
   );
   const target =
     byProvider ??
     (event.correlationId
-      ? await exec.get(
-          q
-            .selectFrom("messages")
-            .select(["id", "status", "provider_message_id"])
-            .where("effect_key", "=", event.correlationId),
-        )
+      ? await exec.get(q.selectFrom("messages").select(columns).where("effect_key", "=", event.correlationId))
       : undefined);
-  if (!target) return;
-  if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return;
+  if (!target) return undefined;
+  if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return undefined;
+  const fallbackIn =
+    event.status === "failed" && (statusRank[target.status] ?? 0) < (statusRank.delivered ?? 3)
+      ? await queueFallback(exec, channelId, target, event, now)
+      : undefined;
   await exec.run(
     q
       .updateTable("messages")
@@ -162,7 +172,56 @@ async function applyStatus(
         status_at: event.timestamp || now,
         provider_message_id: target.provider_message_id ?? event.providerMessageId,
         error_json: event.errors ? JSON.stringify(event.errors) : null,
+        // Delivered or failed, the fallback's question is answered: it never fires (again).
+        ...(event.status === "delivered" || event.status === "read" || fallbackIn
+          ? { fallback_json: null }
+          : {}),
       })
       .where("id", "=", target.id),
   );
+  return fallbackIn;
+}
+
+/** The inbox item that asks the worker to send a failed message again through its fallback. */
+export interface FallbackRequest {
+  kind: "fallback";
+  /** The effect key of the send that failed. */
+  effectKey: string;
+  /** The fallback channel as the send step named it. */
+  channel: string;
+  reason: string;
+}
+
+async function queueFallback(
+  exec: Executor,
+  channelId: string,
+  target: { id: string; effect_key: string | null; fallback_json: string | null },
+  event: StatusEvent,
+  now: number,
+): Promise<string | undefined> {
+  if (!target.fallback_json || !target.effect_key) return undefined;
+  const fallback = JSON.parse(target.fallback_json) as MessageFallback;
+  if (fallback.until < now) return undefined;
+  const codes = (event.errors ?? []).map((e) => `${e.code}${e.title ? ` ${e.title}` : ""}`).join("; ");
+  const request: FallbackRequest = {
+    kind: "fallback",
+    effectKey: target.effect_key,
+    channel: fallback.channel,
+    reason: `The channel reported the message as failed${codes ? ` (${codes})` : ""}.`,
+  };
+  await exec.run(
+    exec.q
+      .insertInto("inbox")
+      .values({
+        channel_id: channelId,
+        // One fallback per message, whatever the provider redelivers.
+        provider_message_id: `fallback:${target.id}`,
+        conversation_key: fallback.conversationKey,
+        event_json: JSON.stringify(request),
+        received_at: now,
+        processed_at: null,
+      })
+      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
+  );
+  return fallback.conversationKey;
 }

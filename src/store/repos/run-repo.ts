@@ -247,6 +247,31 @@ export function createRunRepo(exec: Executor) {
       return true;
     },
 
+    /**
+     * Inside `store.write`: the message a step sent went out again through its fallback channel
+     * after the step had finished (a late `failed` status): the step's history says so.
+     */
+    async noteFallback(runId: string, visit: number, fallback: Record<string, unknown>): Promise<void> {
+      const row = await exec.get(
+        q
+          .selectFrom("run_steps")
+          .select("output_json")
+          .where("run_id", "=", runId)
+          .where("visit", "=", visit),
+      );
+      if (!row) return;
+      const output = (row.output_json ? JSON.parse(row.output_json) : null) ?? {};
+      const merged =
+        typeof output === "object" && !Array.isArray(output) ? { ...output, fallback } : { fallback };
+      await exec.run(
+        q
+          .updateTable("run_steps")
+          .set({ output_json: JSON.stringify(merged) })
+          .where("run_id", "=", runId)
+          .where("visit", "=", visit),
+      );
+    },
+
     /** Inside `store.write`: ends an active run (`POST /runs/:id/end`); false when it was not active. */
     end(id: string, now: number): Promise<boolean> {
       return endActive(id, "ended", null, now);
