@@ -56,6 +56,57 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
   const webhookUrl = () => `http://127.0.0.1:${port}/webhooks/${setup.channelId}`;
   const count = async (query: string): Promise<number> => Number((await rows.query(query)).rows[0]?.n ?? -1);
 
+  /**
+   * What the database and the processes say, for a run that stopped making progress: a hang then
+   * fails within minutes with its cause on record instead of running into the test timeout.
+   */
+  const diagnose = async (): Promise<string> => {
+    const queries = {
+      pendingInbox:
+        "select count(*) as n, min(conversation_key) as sample from inbox where processed_at is null",
+      runs: "select status, count(*) as n from runs group by status",
+      jobs: "select task_identifier, locked_by, attempts, max_attempts, count(*) as n, min(run_at) as first_run_at, max(last_error) as last_error from graphile_worker.jobs group by 1, 2, 3, 4",
+      jobWorkers: "select * from job_workers",
+      turns: "select count(*) as n, min(holder) as holder from conversation_turns",
+      effects: "select status, count(*) as n from effects group by status",
+    };
+    const lines: string[] = [];
+    for (const [name, query] of Object.entries(queries)) {
+      const result = await rows.query(query).catch((error: Error) => ({ rows: [`(${error.message})`] }));
+      lines.push(`${name}: ${JSON.stringify(result.rows)}`);
+    }
+    const tail = (p: TernProcess) => p.output().slice(-4_000);
+    return [
+      ...lines,
+      `sent so far: ${sandbox.wa.sent.length}`,
+      `serve output:\n${tail(serve)}`,
+      ...workers.map((w, i) => `worker ${i} output:\n${tail(w)}`),
+    ].join("\n");
+  };
+  /** Rejects with `diagnose()` once the simulator has received nothing for `quietMs`. */
+  const stallGuard = (quietMs = Number(process.env.TERN_SCALE_STALL_MS ?? 120_000)) => {
+    let last = Date.now();
+    const off = sandbox.wa.onSent(() => {
+      last = Date.now();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        if (Date.now() - last < quietMs) return;
+        clearInterval(timer);
+        void diagnose().then((report) => reject(new Error(`no reply for ${quietMs} ms:\n${report}`)));
+      }, 1_000);
+    });
+    stalled.catch(() => undefined);
+    return {
+      stalled,
+      stop() {
+        off();
+        clearInterval(timer);
+      },
+    };
+  };
+
   beforeAll(async () => {
     sandbox = await startSandbox();
     database = await testDatabaseEnv();
@@ -136,7 +187,8 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
       unfinishedAtKill = CONVERSATIONS - sandbox.sf.records("Lead").length;
       await victim?.kill();
     })();
-    await Promise.all(
+    const guard = stallGuard();
+    const conversations = Promise.all(
       customers.map(async (c, i) => {
         await sleep((i % 100) * 10); // arrivals spread over the first second
         for (const [turn, text] of ["hi", c.name, c.company].entries()) {
@@ -147,6 +199,11 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
         }
       }),
     );
+    try {
+      await Promise.race([conversations, guard.stalled]);
+    } finally {
+      guard.stop();
+    }
     await killer;
     await sleep(500); // a late duplicate would show up now
 
@@ -217,7 +274,12 @@ describe.skipIf(testDialect !== "postgres")("many Tern processes on one PostgreS
     );
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     const answered = burst.filter((b) => acknowledged.includes(b.id));
-    await Promise.all(answered.map((b) => repliesReach(b.from, 1)));
+    const guard = stallGuard();
+    try {
+      await Promise.race([Promise.all(answered.map((b) => repliesReach(b.from, 1))), guard.stalled]);
+    } finally {
+      guard.stop();
+    }
     await sleep(500);
     for (const b of answered) expect(sandbox.wa.sent.filter((m) => m.to === b.from)).toHaveLength(1);
   }, 300_000);
