@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "./load.js";
+import { startBenchStack } from "./stack.js";
+
+/**
+ * `node dist/bench/pg-queries.js [messages]`: how many PostgreSQL queries and transactions each
+ * Tern process sends per echo message (ingest in `serve --no-worker`, the run in one `tern
+ * worker`), counted by `pg-query-hook.ts`. Messages go one conversation each at 20/s, so nothing
+ * batches by accident: the figure is the per-message cost the engine pays.
+ */
+const MESSAGES = Number(process.argv[2] ?? 200);
+const PG_URL = process.env.TERN_BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "tern-queries-"));
+  const hook = path.join(path.dirname(fileURLToPath(import.meta.url)), "pg-query-hook.js");
+  process.env.TERN_NODE_ARGS = `--import ${hook}`;
+  process.env.TERN_QUERY_COUNT_DIR = dir;
+  const stack = await startBenchStack({
+    flow: {
+      schema: "tern.flow/v1",
+      name: "Echo",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [{ id: "echo", type: "send", text: "Got it: {{ message.text }}" }],
+    },
+    postgres: PG_URL,
+    noWorker: true,
+    workers: 1,
+  });
+  const client = createClient(stack.tern.url);
+  let replies = 0;
+  const off = stack.sandbox.wa.onSent(() => {
+    replies++;
+  });
+  try {
+    const snapshot = () =>
+      new Map(
+        readdirSync(dir).map((f) => {
+          const c = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as {
+            argv: string[];
+            queries: number;
+            transactions: number;
+            top: Array<[string, number]>;
+          };
+          return [f, c] as const;
+        }),
+      );
+    await new Promise((r) => setTimeout(r, 1_500));
+    const before = snapshot();
+    for (let i = 0; i < MESSAGES; i++) {
+      await client.post(stack.webhook(`1555300${String(i).padStart(4, "0")}`, `ping ${i}`));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    while (replies < MESSAGES) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = snapshot();
+    for (const [file, c] of after) {
+      const b = before.get(file);
+      const role = c.argv.includes("worker") ? "worker" : "serve --no-worker";
+      const q = (c.queries - (b?.queries ?? 0)) / MESSAGES;
+      const t = (c.transactions - (b?.transactions ?? 0)) / MESSAGES;
+      process.stdout.write(`${role}: ${q.toFixed(1)} queries and ${t.toFixed(2)} transactions per message\n`);
+      const baseTop = new Map(b?.top ?? []);
+      for (const [text, n] of c.top) {
+        const per = (n - (baseTop.get(text) ?? 0)) / MESSAGES;
+        if (per >= 0.05) process.stdout.write(`  ${per.toFixed(2)}  ${text}\n`);
+      }
+    }
+  } finally {
+    off();
+    client.close();
+    await stack.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

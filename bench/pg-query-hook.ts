@@ -1,0 +1,35 @@
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+/**
+ * Preloaded into Tern's processes by `pg-queries.ts` (`--import`): counts every query sent through
+ * `pg.Client` and the transactions among them, by statement, and writes the counts to
+ * `$TERN_QUERY_COUNT_DIR/<pid>.json` every 200 ms. Measurement only; never loaded by Tern itself.
+ */
+const dir = process.env.TERN_QUERY_COUNT_DIR;
+if (dir) {
+  const pg = createRequire(import.meta.url)("pg") as {
+    Client: { prototype: { query: (...args: unknown[]) => unknown } };
+  };
+  const counts = new Map<string, number>();
+  let queries = 0;
+  let transactions = 0;
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = (typeof first === "string" ? first : (first?.text ?? "?")).replace(/\s+/g, " ").trim();
+    queries++;
+    if (/^begin/i.test(text)) transactions++;
+    const key = text.slice(0, 90);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return original.apply(this, args);
+  };
+  const write = () => {
+    const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
+    writeFileSync(
+      `${dir}/${process.pid}.json`,
+      JSON.stringify({ argv: process.argv.slice(2), queries, transactions, top }),
+    );
+  };
+  setInterval(write, 200).unref();
+}
