@@ -12,8 +12,8 @@ export interface JobTaskDeps {
   clock: Clock;
   /** The worker's: advance a run outside a message (continue, timeout); a run that cannot is failed. */
   advanceOrFail(run: RunRow, event: RunEvent, signal?: AbortSignal): Promise<void>;
-  /** The worker's: handle one inbox row in its conversation's turn. */
-  processItem(item: InboxItem, signal?: AbortSignal): Promise<void>;
+  /** The worker's: handle one inbox row in its conversation's turn (`active`: the run just read, if any). */
+  processItem(item: InboxItem, signal?: AbortSignal, active?: { run: RunRow | undefined }): Promise<void>;
 }
 
 /**
@@ -54,9 +54,12 @@ export function createJobTasks(deps: JobTaskDeps) {
   /** `drainConversation` holding the turn; true when it ended because nothing was pending. */
   const drainHeld = async (key: string, renew: RenewTurn, signal?: AbortSignal): Promise<boolean> => {
     const active = await store.runs.activeFor(key);
+    // The run as read here, for the first message when nothing advanced it since (one read less).
+    let known: { run: RunRow | undefined } | undefined;
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
     // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
     else if (isPastDeadline(active, clock.now())) await advanceOrFail(active, { type: "timeout" }, signal);
+    else known = { run: active };
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();
@@ -70,7 +73,8 @@ export function createJobTasks(deps: JobTaskDeps) {
       }
       previous = item.id;
       try {
-        await processItem(item, signal);
+        await processItem(item, signal, known);
+        known = undefined;
       } catch (error) {
         if (error instanceof RetryLater) return false; // its retry is a job already
         throw error;

@@ -132,7 +132,9 @@ export function createWorker(deps: WorkerDeps) {
           .join("\n"),
       now: () => clock.now(),
       persist: async (state, record) => {
-        await assertActive();
+        // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
+        // no step record), and every effect reads the status before it leaves (assertActive).
+        if (signal?.aborted) throw new HandedBackError();
         const inboxId = markInbox;
         markInbox = null;
         // Run progress is replayable from durable data (the inbox and effect intents, which are
@@ -222,7 +224,11 @@ export function createWorker(deps: WorkerDeps) {
     }
   };
 
-  const processItem = async (item: InboxItem, signal?: AbortSignal): Promise<void> => {
+  const processItem = async (
+    item: InboxItem,
+    signal?: AbortSignal,
+    known?: { run: RunRow | undefined },
+  ): Promise<void> => {
     // Not a customer's message: a sent message failed and goes out again by its fallback.
     if ("fallback" in item) {
       try {
@@ -233,7 +239,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       return;
     }
-    let active = await store.runs.activeFor(item.conversationKey);
+    let active = known ? known.run : await store.runs.activeFor(item.conversationKey);
     if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
       // timer not been late (a process down, a backlog); the same on both dialects.
