@@ -57,6 +57,8 @@ export interface RunContext {
   contact: { id: string; address: string; phone?: string | null };
   /** The run's conversation: a late `failed` status queues the fallback there. */
   conversationKey?: string;
+  /** When the customer last wrote in this conversation (ms): a channel's reply window starts there. */
+  lastInboundAt?: number;
   /**
    * Throws when the run was ended elsewhere while its step was in memory. Checked before every
    * attempt leaves, so an ended run sends nothing and creates nothing more.
@@ -288,6 +290,12 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
     async send(key, message) {
       const { fallback, ...content } = message;
       const primary: SendTarget = { channel: ctx.channel, address: ctx.contact.address };
+      const closed = windowClosed(ctx.channel, ctx.lastInboundAt, clock.now());
+      if (closed) {
+        // Known before asking the provider: no request that can only be refused.
+        if (fallback) return fallBack(key, content, fallback, closed.message);
+        throw closed;
+      }
       // Recorded on the message row: a `failed` status before `until` sends it again by fallback.
       const watch = fallback &&
         ctx.conversationKey && {
@@ -373,4 +381,18 @@ function backoffMs(hint: RetryHint, attempt: number): number {
 /** The effect key of a send's fallback: its own outbox record, so it goes out once. */
 export function fallbackKey(key: string): string {
   return `${key}:fallback`;
+}
+
+/**
+ * The channel's reply window (WhatsApp, Messenger, Instagram: 24 h; WeChat 48 h) has closed
+ * since the customer last wrote: a free-form message would be refused (WhatsApp 131047).
+ */
+function windowClosed(channel: SendChannel, lastInboundAt: number | undefined, now: number): AppError | null {
+  const hours = channel.definition.capabilities.replyWindowHours;
+  if (hours === undefined || lastInboundAt === undefined || now - lastInboundAt <= hours * 3_600_000) return null;
+  return new AppError(
+    "CHANNEL_SEND_FAILED",
+    `More than ${hours} hours have passed since the customer's last message on ${channel.definition.title}, which then only allows approved templates; the message was not sent.`,
+    { retry: "never", details: { undeliverable: true, windowHours: hours, lastInboundAt } },
+  );
 }

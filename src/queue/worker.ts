@@ -94,6 +94,7 @@ export function createWorker(deps: WorkerDeps) {
     run: RunRow,
     contact: Contact,
     signal?: AbortSignal,
+    lastInboundAt?: number,
   ): Promise<EngineHost & { consume(inboxId: number): void; settled(): Promise<void> }> => {
     const ch = await deps.integrations.channel(run.channelId);
     // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
@@ -116,6 +117,7 @@ export function createWorker(deps: WorkerDeps) {
         channel: ch,
         contact,
         conversationKey: run.conversationKey,
+        lastInboundAt,
         assertActive,
         write: writer.write,
       }),
@@ -183,7 +185,9 @@ export function createWorker(deps: WorkerDeps) {
     try {
       const contact = knownContact ?? (await store.contacts.get(run.contactId));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-      host = await hostFor(run, contact, signal);
+      // The customer's last message in this conversation (provider time): the reply window's start.
+      const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
+      host = await hostFor(run, contact, signal, inbound?.timestamp ?? run.state.message?.timestamp);
       if (inboxId !== undefined) host.consume(inboxId);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);

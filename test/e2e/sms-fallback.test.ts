@@ -104,6 +104,20 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
     expect(smsTexts()).toHaveLength(1);
   });
 
+  it("a reply outside the 24-hour window (a webhook delivered a day late) goes by SMS without asking WhatsApp", async () => {
+    const dayAndAnHourAgo = Date.now() - 25 * 3_600_000;
+    expect(await post(buildTextWebhook({ from: CUSTOMER, text: "Hi", timestamp: dayAndAnHourAgo }))).toBe(
+      200,
+    );
+    await sms.waitForSent((m) => m.text.includes(REFERENCE));
+    const { step } = await eventually(async () => {
+      const found = await confirmStep();
+      return found.run.status === "completed" ? found : undefined;
+    });
+    expect(step?.output?.fallback).toMatchObject({ reason: expect.stringMatching(/24 hours/) });
+    expect(wa.sent).toHaveLength(0);
+  });
+
   it("a failed status after the send triggers the fallback once, however often it is redelivered", async () => {
     expect(await say("Hi")).toBe(200);
     const delivered = await wa.waitForSent((m) => m.text.includes(REFERENCE));
