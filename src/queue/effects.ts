@@ -389,7 +389,8 @@ export function fallbackKey(key: string): string {
  */
 function windowClosed(channel: SendChannel, lastInboundAt: number | undefined, now: number): AppError | null {
   const hours = channel.definition.capabilities.replyWindowHours;
-  if (hours === undefined || lastInboundAt === undefined || now - lastInboundAt <= hours * 3_600_000) return null;
+  if (hours === undefined || lastInboundAt === undefined || now - lastInboundAt <= hours * 3_600_000)
+    return null;
   return new AppError(
     "CHANNEL_SEND_FAILED",
     `More than ${hours} hours have passed since the customer's last message on ${channel.definition.title}, which then only allows approved templates; the message was not sent.`,

@@ -57,8 +57,11 @@ export function createJobTasks(deps: JobTaskDeps) {
     // The run as read here, for the first message when nothing advanced it since (one read less).
     let known: { run: RunRow | undefined } | undefined;
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
-    // A deadline that passed (its timeout job only enqueued this one): fire it in this turn.
-    else if (isPastDeadline(active, clock.now())) await advanceOrFail(active, { type: "timeout" }, signal);
+    // A deadline that passed (its timeout job only enqueued this one): fire it in this turn — unless
+    // a message is pending, which then decides (processItem): a reply when it came before the
+    // deadline, else the deadline fires first with the reply window the message reopened.
+    else if (isPastDeadline(active, clock.now()) && !(await store.inbox.nextPending(key)))
+      await advanceOrFail(active, { type: "timeout" }, signal);
     else known = { run: active };
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {

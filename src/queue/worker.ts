@@ -180,6 +180,8 @@ export function createWorker(deps: WorkerDeps) {
     inboxId?: number,
     knownContact?: Contact,
     signal?: AbortSignal,
+    /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
+    arrivedAt?: number,
   ): Promise<boolean> => {
     let host: Awaited<ReturnType<typeof hostFor>> | undefined;
     try {
@@ -187,7 +189,10 @@ export function createWorker(deps: WorkerDeps) {
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
       // The customer's last message in this conversation (provider time): the reply window's start.
       const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
-      host = await hostFor(run, contact, signal, inbound?.timestamp ?? run.state.message?.timestamp);
+      const times = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
+        (t) => t !== undefined,
+      );
+      host = await hostFor(run, contact, signal, times.length > 0 ? Math.max(...times) : undefined);
       if (inboxId !== undefined) host.consume(inboxId);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
@@ -219,9 +224,14 @@ export function createWorker(deps: WorkerDeps) {
    * advanced and was failed for it must not stop its lane (the conversation's pending messages
    * come next); a transient failure does, until the lane is poked again.
    */
-  const advanceOrFail = async (run: RunRow, event: RunEvent, signal?: AbortSignal): Promise<void> => {
+  const advanceOrFail = async (
+    run: RunRow,
+    event: RunEvent,
+    signal?: AbortSignal,
+    arrivedAt?: number,
+  ): Promise<void> => {
     try {
-      await advance(run, event, undefined, undefined, signal);
+      await advance(run, event, undefined, undefined, signal, arrivedAt);
     } catch (error) {
       if (error instanceof HandedBackError || isTransient(error) || (await store.runs.isActive(run.id)))
         throw error;
@@ -247,7 +257,13 @@ export function createWorker(deps: WorkerDeps) {
     if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
       // timer not been late (a process down, a backlog); the same on both dialects.
-      await advanceOrFail(active, { type: "timeout" }, signal);
+      // The message that came late reopened the reply window: the deadline's message may go.
+      await advanceOrFail(
+        active,
+        { type: "timeout" },
+        signal,
+        "message" in item ? item.message.timestamp : undefined,
+      );
       active = await store.runs.activeFor(item.conversationKey);
     }
     if (active?.status === "waiting" && active.state.wait?.for === "retry") {

@@ -87,11 +87,18 @@ export async function provisionSandbox(
 }
 
 /** Plays a WhatsApp customer: each `say` is a signed webhook exactly as Meta would post it. */
-export function createCustomer(sandbox: Sandbox, webhookUrl: string, from: string, name = "Ada Lovelace") {
+export function createCustomer(
+  sandbox: Sandbox,
+  webhookUrl: string,
+  from: string,
+  name = "Ada Lovelace",
+  /** The customer's clock, for the message timestamps (a test that moves Tern's clock moves this one). */
+  now: () => number = Date.now,
+) {
   return {
     from,
     async say(text: string, id?: string): Promise<{ status: number; id: string }> {
-      const body = buildTextWebhook({ from, text, name, id });
+      const body = buildTextWebhook({ from, text, name, id, timestamp: now() });
       const messages = body.entry[0]?.changes[0]?.value.messages as Array<{ id: string }> | undefined;
       const messageId = messages?.[0]?.id ?? "";
       const response = await postWebhook(webhookUrl, body, sandbox.wa.config.appSecret);

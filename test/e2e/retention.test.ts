@@ -25,8 +25,9 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     const clock = movableClock();
     stack = await startStack({ clock, env: { TERN_RETENTION_DAYS: "30" } });
     const url = stack.setup.webhookUrl;
-    const done = createCustomer(stack.sandbox, url, "4915100000001", "Old Finished");
-    const waiting = createCustomer(stack.sandbox, url, "4915100000002", "Old Waiting");
+    // Meta stamps each message with the time it was sent, on the same clock as Tern's here.
+    const done = createCustomer(stack.sandbox, url, "4915100000001", "Old Finished", clock.now);
+    const waiting = createCustomer(stack.sandbox, url, "4915100000002", "Old Waiting", clock.now);
     await done.say("hi");
     await done.waitForReplies(1);
     await done.say("Grace");
@@ -52,7 +53,7 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     expect(await rowCounts(stack)).toEqual(before);
 
     clock.advance(2 * DAY_MS);
-    const recent = createCustomer(stack.sandbox, url, "4915100000003", "New Person");
+    const recent = createCustomer(stack.sandbox, url, "4915100000003", "New Person", clock.now);
     await recent.say("hi");
     await recent.waitForReplies(1);
     await stack.tern.worker.idle();
