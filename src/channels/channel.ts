@@ -190,6 +190,12 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * throws AppError CHANNEL_VERIFY_TOKEN_INVALID (403) when it is one with the wrong token.
    */
   handshake?(req: WebhookRequest, config: z.infer<Config>): HandshakeResult | null;
+  /**
+   * The provider may deliver events by GET with the parameters in the query string (Vonage's SMS
+   * API, when its Dashboard is set to GET): a GET that is not a handshake is then verified and
+   * parsed like a POST, with an empty body.
+   */
+  acceptsGetDeliveries?: boolean;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;
   /**

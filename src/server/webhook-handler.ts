@@ -196,8 +196,10 @@ async function handshake(
 ) {
   const channel = await ctx.integrations.channel(channelId);
   const result = channel.definition.handshake?.(toRequest(ctx, req, query, Buffer.alloc(0)), channel.config);
-  if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
-  return result;
+  if (result) return result;
+  // Vonage can be set to deliver by GET: the query string is the delivery.
+  if (channel.definition.acceptsGetDeliveries) return ingest(ctx, channelId, req, query, Buffer.alloc(0));
+  throw new AppError("BAD_REQUEST", "Not a verification request");
 }
 
 async function ingest(
