@@ -1,0 +1,210 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { firstValues, readForm } from "../../channels/form-body.js";
+import type { VonageConfig } from "../../channels/vonage/config.js";
+import { waitForMatch } from "../wait-for-match.js";
+import { newMessageId, receiptParams, signedWebhook, type VonageWebhookMethod } from "./webhooks.js";
+
+/**
+ * A loopback stand-in for the Vonage SMS API send endpoint, for tests, `tern demo` and
+ * benchmarks: `POST /sms/json` with api_key/api_secret in a form or JSON body, answered 200
+ * `{"message-count", messages:[{to, message-id, status:"0", …}]}` — or, as Vonage does, 200 with a
+ * non-zero `status` and `error-text` for what it refuses (sms.yml `x-errors`).
+ * https://developer.vonage.com/en/api/sms#send-an-sms
+ */
+export interface VonageSms {
+  messageId: string;
+  to: string;
+  from: string;
+  text: string;
+  type: string;
+  clientRef: string | undefined;
+  callback: string | undefined;
+  path: string;
+  headers: Record<string, string | undefined>;
+  params: Record<string, string>;
+  receivedAt: number;
+}
+
+export interface VonageSimulator {
+  url: string;
+  config: VonageConfig & { signatureMethod: NonNullable<VonageConfig["signatureMethod"]> };
+  sent: VonageSms[];
+  requests: number;
+  waitForSms(predicate: (sms: VonageSms) => boolean, timeoutMs?: number): Promise<VonageSms>;
+  /** The next n sends are refused with this SMS API status ("1" throttled, "7" barred, …). */
+  failNext(n: number, status: string, errorText?: string): void;
+  /** Posts a signed delivery receipt for an accepted message to `url` (or its `callback`). Returns Tern's HTTP status. */
+  postReceipt(
+    messageId: string,
+    status: string,
+    options?: { errCode?: string; url?: string; method?: VonageWebhookMethod },
+  ): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ERROR_TEXT: Record<string, string> = {
+  "1": "Throttled",
+  "2": "Missing to param",
+  "3": "Invalid to param",
+  "4": "Bad Credentials",
+  "7": "Number barred.",
+  "12": "Message too long",
+  "15": "Illegal Sender Address - rejected",
+};
+
+function reply(res: ServerResponse, status: number, payload: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(payload));
+}
+
+function refused(res: ServerResponse, status: string, errorText?: string): void {
+  reply(res, 200, {
+    "message-count": "1",
+    messages: [{ status, "error-text": errorText ?? ERROR_TEXT[status] ?? "Error" }],
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function paramsOf(req: IncomingMessage, raw: string): Record<string, string> | null {
+  if (String(req.headers["content-type"] ?? "").includes("json")) {
+    try {
+      const json: unknown = JSON.parse(raw);
+      if (!json || typeof json !== "object" || Array.isArray(json)) return null;
+      return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, String(v)]));
+    } catch {
+      return null;
+    }
+  }
+  return firstValues(readForm(raw));
+}
+
+export async function startVonageSimulator(options: { port?: number } = {}): Promise<VonageSimulator> {
+  const config: VonageSimulator["config"] = {
+    apiKey: randomBytes(4).toString("hex"),
+    apiSecret: randomBytes(8).toString("hex"),
+    signatureSecret: randomBytes(24).toString("base64url"),
+    signatureMethod: "sha256",
+    from: "447700900000",
+    apiBaseUrl: "",
+  };
+  const sent: VonageSms[] = [];
+  const faults: Array<{ status: string; errorText?: string }> = [];
+  const waiters = new Set<() => void>();
+  let requests = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (req.method !== "POST" || path !== "/sms/json") {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("Not Found");
+      return;
+    }
+    const raw = await readBody(req);
+    requests++;
+    const params = paramsOf(req, raw);
+    if (!params?.api_key || !(params.api_secret || params.sig))
+      return refused(res, "2", "Missing api_key or api_secret");
+    if (params.api_key !== config.apiKey || params.api_secret !== config.apiSecret) return refused(res, "4");
+    const fault = faults.shift();
+    if (fault) return refused(res, fault.status, fault.errorText);
+    if (!params.from) return refused(res, "2", "Missing from param");
+    if (!params.to) return refused(res, "2", "Missing to param");
+    if (!/^\d{7,15}$/.test(params.to)) return refused(res, "3", "Invalid to param");
+    if (!params.text) return refused(res, "2", "Missing text param");
+    if (params["client-ref"] && params["client-ref"].length > 40)
+      return refused(res, "3", "Invalid client-ref param");
+    const messageId = newMessageId();
+    const sms: VonageSms = {
+      messageId,
+      to: params.to,
+      from: params.from,
+      text: params.text,
+      type: params.type ?? "text",
+      clientRef: params["client-ref"],
+      callback: params.callback,
+      path,
+      headers: { ...req.headers } as Record<string, string | undefined>,
+      params: { ...params, api_secret: "[redacted]" },
+      receivedAt: Date.now(),
+    };
+    sent.push(sms);
+    for (const wake of waiters) wake();
+    reply(res, 200, {
+      "message-count": "1",
+      messages: [
+        {
+          to: sms.to,
+          "message-id": messageId,
+          status: "0",
+          "remaining-balance": "15.53590000",
+          "message-price": "0.03330000",
+          network: "23410",
+          ...(sms.clientRef ? { "client-ref": sms.clientRef } : {}),
+        },
+      ],
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) refused(res, "5", "Internal Error");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  config.apiBaseUrl = url;
+
+  return {
+    url,
+    config,
+    sent,
+    get requests() {
+      return requests;
+    },
+    waitForSms(predicate, timeoutMs = 5_000) {
+      return waitForMatch(sent, waiters, predicate, timeoutMs, "Vonage simulator");
+    },
+    failNext(n, status, errorText) {
+      for (let i = 0; i < n; i++) faults.push({ status, ...(errorText ? { errorText } : {}) });
+    },
+    async postReceipt(messageId, status, opts = {}) {
+      const sms = sent.find((s) => s.messageId === messageId);
+      const target = opts.url ?? sms?.callback;
+      if (!sms || !target) throw new Error(`Vonage simulator: no message ${messageId} with a receipt URL`);
+      const params = receiptParams({
+        apiKey: config.apiKey,
+        messageId,
+        msisdn: sms.to,
+        to: sms.from,
+        status,
+        ...(opts.errCode ? { errCode: opts.errCode } : {}),
+        ...(sms.clientRef ? { clientRef: sms.clientRef } : {}),
+      });
+      const request = signedWebhook(
+        target,
+        params,
+        config.signatureSecret,
+        config.signatureMethod,
+        opts.method,
+      );
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.method === "POST" ? { body: request.body } : {}),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
