@@ -32,19 +32,15 @@ const SIGNATURE_PATTERN = /^[A-Za-z0-9+/]{27}=$/;
  * (twilio-node's validateRequest tries both: some proxies add `:443`, some strip it).
  */
 export function urlCandidates(url: string): string[] {
-  const candidates = [url];
-  try {
-    const parsed = new URL(url);
-    const defaultPort = parsed.protocol === "https:" ? "443" : "80";
-    if (parsed.port === "") {
-      candidates.push(url.replace(parsed.host, `${parsed.host}:${defaultPort}`));
-    } else if (parsed.port === defaultPort) {
-      candidates.push(url.replace(`:${defaultPort}`, ""));
-    }
-  } catch {
-    // An unparsable URL is tried as it is.
-  }
-  return candidates;
+  // On the string: WHATWG URL drops a default port, so it cannot tell `:443` was there.
+  const match = /^(https?):\/\/([^/?#]+)(.*)$/is.exec(url);
+  if (!match) return [url];
+  const [, scheme = "", authority = "", rest = ""] = match;
+  const defaultPort = scheme.toLowerCase() === "https" ? "443" : "80";
+  const port = /:(\d+)$/.exec(authority)?.[1];
+  if (port === undefined) return [url, `${scheme}://${authority}:${defaultPort}${rest}`];
+  if (port === defaultPort) return [url, `${scheme}://${authority.slice(0, -port.length - 1)}${rest}`];
+  return [url];
 }
 
 /**
