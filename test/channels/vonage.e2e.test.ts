@@ -146,3 +146,33 @@ describe("Vonage end to end through the simulator", () => {
       .toEqual([{ status: "failed", error_json: expect.stringContaining('"code":6') }]);
   });
 });
+
+describe("Vonage: a send whose answer was lost", () => {
+  let env: ChannelStack;
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it("is settled by its delivery receipt (client-ref = the effect key), sent once, and the flow goes on", async () => {
+    env = await startChannelStack("vonage", { flow: smsLead(), env: { TERN_SEND_RECONCILE_MS: "10000" } });
+    const provider = (env.sim as VonageChannelSimulator).provider;
+    provider.deliverReceiptsTo(env.webhookUrl);
+    provider.dropNextAfterAccept(1);
+    const from = "447700900002";
+    await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+    const question = await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    await expect
+      .poll(
+        async () =>
+          await selectRows(
+            env.stack.database,
+            "SELECT provider_message_id, status FROM messages WHERE direction = 'out'",
+          ),
+        { timeout: 8_000 },
+      )
+      .toEqual([{ provider_message_id: question.providerMessageId, status: "delivered" }]);
+    await env.sim.say(env.webhookUrl, { from, text: "Ada" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+    expect(env.sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
+  });
+});

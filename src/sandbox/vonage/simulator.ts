@@ -35,6 +35,13 @@ export interface VonageSimulator {
   waitForSms(predicate: (sms: VonageSms) => boolean, timeoutMs?: number): Promise<VonageSms>;
   /** The next n sends are refused with this SMS API status ("1" throttled, "7" barred, …). */
   failNext(n: number, status: string, errorText?: string): void;
+  /**
+   * The account's delivery-receipt webhook (Dashboard → API settings): every accepted message gets
+   * a signed `delivered` receipt there, echoing its client-ref, as Vonage posts them.
+   */
+  deliverReceiptsTo(url: string | null): void;
+  /** The next n sends are accepted, then their connection is cut without an answer (a lost reply). */
+  dropNextAfterAccept(n: number): void;
   /** Posts a signed delivery receipt for an accepted message to `url` (or its `callback`). Returns Tern's HTTP status. */
   postReceipt(
     messageId: string,
@@ -98,6 +105,8 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
   const faults: Array<{ status: string; errorText?: string }> = [];
   const waiters = new Set<() => void>();
   let requests = 0;
+  let drops = 0;
+  let receiptsUrl: string | null = null;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -136,6 +145,16 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
     };
     sent.push(sms);
     for (const wake of waiters) wake();
+    if (receiptsUrl) {
+      const url = receiptsUrl;
+      // Vonage posts the receipt once the carrier reports; shortly after the answer here.
+      setTimeout(() => void postReceipt(messageId, "delivered", { url }).catch(() => undefined), 20);
+    }
+    if (drops > 0) {
+      drops--;
+      req.socket.destroy();
+      return;
+    }
     reply(res, 200, {
       "message-count": "1",
       messages: [
@@ -150,6 +169,39 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
         },
       ],
     });
+  }
+
+  async function postReceipt(
+    messageId: string,
+    status: string,
+    opts: { errCode?: string; url?: string; method?: VonageWebhookMethod } = {},
+  ): Promise<number> {
+    const sms = sent.find((s) => s.messageId === messageId);
+    const target = opts.url ?? sms?.callback;
+    if (!sms || !target) throw new Error(`Vonage simulator: no message ${messageId} with a receipt URL`);
+    const params = receiptParams({
+      apiKey: config.apiKey,
+      messageId,
+      msisdn: sms.to,
+      to: sms.from,
+      status,
+      ...(opts.errCode ? { errCode: opts.errCode } : {}),
+      ...(sms.clientRef ? { clientRef: sms.clientRef } : {}),
+    });
+    const request = signedWebhook(
+      target,
+      params,
+      config.signatureSecret,
+      config.signatureMethod,
+      opts.method,
+    );
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.method === "POST" ? { body: request.body } : {}),
+    });
+    await response.arrayBuffer();
+    return response.status;
   }
 
   const server = createServer((req, res) => {
@@ -174,33 +226,12 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
     failNext(n, status, errorText) {
       for (let i = 0; i < n; i++) faults.push({ status, ...(errorText ? { errorText } : {}) });
     },
-    async postReceipt(messageId, status, opts = {}) {
-      const sms = sent.find((s) => s.messageId === messageId);
-      const target = opts.url ?? sms?.callback;
-      if (!sms || !target) throw new Error(`Vonage simulator: no message ${messageId} with a receipt URL`);
-      const params = receiptParams({
-        apiKey: config.apiKey,
-        messageId,
-        msisdn: sms.to,
-        to: sms.from,
-        status,
-        ...(opts.errCode ? { errCode: opts.errCode } : {}),
-        ...(sms.clientRef ? { clientRef: sms.clientRef } : {}),
-      });
-      const request = signedWebhook(
-        target,
-        params,
-        config.signatureSecret,
-        config.signatureMethod,
-        opts.method,
-      );
-      const response = await fetch(request.url, {
-        method: request.method,
-        headers: request.headers,
-        ...(request.method === "POST" ? { body: request.body } : {}),
-      });
-      await response.arrayBuffer();
-      return response.status;
+    postReceipt,
+    deliverReceiptsTo(url) {
+      receiptsUrl = url;
+    },
+    dropNextAfterAccept(n) {
+      drops += n;
     },
     async close() {
       server.closeAllConnections();
