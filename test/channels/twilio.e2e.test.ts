@@ -33,6 +33,9 @@ describe("Twilio end to end through the simulator", () => {
     });
 
     it("a signed SMS in → a Lead with the phone, and the reply created by the Messages API as Twilio expects", async () => {
+      // Creating the channel pointed the number's "A message comes in" webhook at Tern.
+      expect(env.created.setup).toMatchObject({ ok: true });
+      expect(twilio().provider.smsUrl).toBe(env.webhookUrl);
       const answer = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
       expect(answer).toMatchObject({ status: 200, body: EMPTY_TWIML });
       expect(answer.contentType).toMatch(/^text\/xml/);

@@ -3,6 +3,7 @@ import { TwilioConfig, twilioSecretFields } from "./config.js";
 import { TwilioLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
+import { setup } from "./setup.js";
 import { verify } from "./verify.js";
 
 /** Twilio Programmable Messaging: SMS, MMS and WhatsApp through Twilio. Setup: docs/channels/twilio.md. */
@@ -36,6 +37,7 @@ export const twilioChannel = defineChannel({
     body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
     contentType: "text/xml",
   }),
+  setup,
   send,
 });
 

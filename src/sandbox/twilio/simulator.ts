@@ -32,6 +32,8 @@ export interface TwilioSimulator {
   url: string;
   config: TwilioConfig;
   messages: TwilioMessage[];
+  /** The number's "A message comes in" webhook as last set through the API (setup). */
+  readonly smsUrl: string | undefined;
   /** Every request that reached the Messages endpoint, accepted or not. */
   requests: number;
   waitForMessage(predicate: (m: TwilioMessage) => boolean, timeoutMs?: number): Promise<TwilioMessage>;
@@ -74,6 +76,9 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
   const faults: Array<{ status: number; code: number; message: string }> = [];
   const waiters = new Set<() => void>();
   let requests = 0;
+  const phoneNumberSid = `PN${randomBytes(16).toString("hex")}`;
+  /** The number's messaging webhook, as set through IncomingPhoneNumbers. */
+  const number: { smsUrl?: string; smsMethod?: string } = {};
 
   function authorized(req: IncomingMessage): boolean {
     const expected = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString("base64")}`;
@@ -82,6 +87,7 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path.includes("/IncomingPhoneNumbers")) return handleNumbers(req, res);
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
     if (!match || req.method !== "POST") {
       return reply(res, 404, errorBody(404, 20404, `The requested resource ${path} was not found`));
@@ -141,6 +147,42 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     });
   }
 
+  /**
+   * The account's one number (`config.from`, sid `phoneNumberSid`): listed by
+   * `GET …/IncomingPhoneNumbers.json?PhoneNumber=`, its SmsUrl set by `POST …/IncomingPhoneNumbers/{sid}.json`.
+   * https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource
+   */
+  async function handleNumbers(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const raw = await readBody(req);
+    const base = `/2010-04-01/Accounts/${config.accountSid}/IncomingPhoneNumbers`;
+    if (!authorized(req) || !url.pathname.startsWith(base)) {
+      return reply(res, 401, errorBody(401, 20003, "Authenticate"));
+    }
+    const resource = () => ({
+      sid: phoneNumberSid,
+      account_sid: config.accountSid,
+      phone_number: config.from,
+      sms_url: number.smsUrl ?? "",
+      sms_method: number.smsMethod ?? "POST",
+      capabilities: { sms: true, mms: true, voice: true },
+    });
+    if (req.method === "GET" && url.pathname === `${base}.json`) {
+      const wanted = url.searchParams.get("PhoneNumber");
+      const matches = wanted === null || wanted === config.from;
+      return reply(res, 200, { incoming_phone_numbers: matches ? [resource()] : [], page: 0, page_size: 50 });
+    }
+    if (req.method === "POST" && url.pathname === `${base}/${phoneNumberSid}.json`) {
+      const form = readForm(raw);
+      const smsUrl = form.get("SmsUrl")?.[0];
+      if (smsUrl !== undefined) number.smsUrl = smsUrl;
+      const smsMethod = form.get("SmsMethod")?.[0];
+      if (smsMethod !== undefined) number.smsMethod = smsMethod;
+      return reply(res, 200, resource());
+    }
+    return reply(res, 404, errorBody(404, 20404, `The requested resource ${url.pathname} was not found`));
+  }
+
   /** Twilio's checks, in its order, with its codes: https://www.twilio.com/docs/api/errors */
   function validate(form: Record<string, string>): { code: number; message: string } | null {
     if (!form.To) return { code: 21604, message: "A 'To' phone number is required." };
@@ -183,6 +225,9 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     messages,
     get requests() {
       return requests;
+    },
+    get smsUrl() {
+      return number.smsUrl;
     },
     waitForMessage(predicate, timeoutMs = 5_000) {
       return waitForMatch(messages, waiters, predicate, timeoutMs, "Twilio simulator");
