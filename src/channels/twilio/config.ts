@@ -11,14 +11,16 @@ export const TwilioConfig = z.object({
   /** Console → Account info → Auth Token. Keys X-Twilio-Signature and is the Basic auth password. */
   authToken: z.string().min(1),
   /**
-   * Who sends: an E.164 number (`+14155550100`), a WhatsApp sender (`whatsapp:+14155550100`) or a
-   * Messaging Service SID (`MG` + 32 hex digits, sent as `MessagingServiceSid`).
+   * Who sends: an E.164 number (`+14155550100`), a WhatsApp sender (`whatsapp:+14155550100`), a
+   * Messaging Service SID (`MG` + 32 hex digits, sent as `MessagingServiceSid`) or an alphanumeric
+   * sender id (one-way: customers cannot answer it).
+   * https://help.twilio.com/articles/223133767-International-support-for-Alphanumeric-Sender-ID
    */
   from: z
     .string()
     .regex(
-      /^(?:(?:whatsapp:)?\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/,
-      "from is an E.164 number (+14155550100), whatsapp:+… or a Messaging Service SID (MG…)",
+      /^(?:(?:whatsapp:)?\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+      "from is an E.164 number (+14155550100), whatsapp:+…, a Messaging Service SID (MG…) or an alphanumeric sender id (up to 11 letters, digits and spaces)",
     ),
   /** REST API host. Credentials go there, so https (loopback excepted: the simulator). */
   apiBaseUrl: z

@@ -47,6 +47,10 @@ describe("Twilio setup", () => {
       ok: false,
       message: expect.stringMatching(/WhatsApp senders/),
     });
+    expect(await setup({ from: "Acme Ltd" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/alphanumeric/),
+    });
     expect(sim.smsUrl).toBeUndefined();
   });
 });

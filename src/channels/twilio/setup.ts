@@ -31,6 +31,12 @@ export async function setup(input: {
       message: `Tern does not change WhatsApp senders: in the Twilio Console open Messaging → Senders → WhatsApp senders → ${config.from.slice(9)} and paste ${url} as the webhook URL for incoming messages.`,
     };
   }
+  if (!config.from.startsWith("+")) {
+    return {
+      ok: false,
+      message: `${config.from} is an alphanumeric sender id: customers cannot answer it, so there is no incoming webhook to set. Use a phone number to receive messages.`,
+    };
+  }
   const isApiLocal = isLoopbackHost(new URL(config.apiBaseUrl).hostname);
   if (isLoopbackHost(new URL(url).hostname) && !isApiLocal) {
     return {

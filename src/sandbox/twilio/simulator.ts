@@ -195,7 +195,9 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
         message: "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
       };
     }
-    if (form.From && !TWILIO_ADDRESS.test(form.From)) {
+    // An alphanumeric sender id is accepted for SMS where the country allows it.
+    const isAlphanumeric = /^(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(form.From ?? "");
+    if (form.From && !TWILIO_ADDRESS.test(form.From) && !isAlphanumeric) {
       return { code: 21212, message: `Invalid From Number (caller ID): ${form.From.slice(0, 20)}` };
     }
     if (form.From?.startsWith("whatsapp:") !== form.To.startsWith("whatsapp:") && form.From) {
