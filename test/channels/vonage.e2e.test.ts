@@ -35,6 +35,12 @@ describe("Vonage end to end through the simulator", () => {
   });
 
   it("a signed inbound SMS → a Lead with the phone, and the reply sent to /sms/json as Vonage expects", async () => {
+    // Creating the channel set the number's inbound webhook (after Vonage's GET probe got 200).
+    expect(env.created.setup).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/Delivery receipts/),
+    });
+    expect(vonage().provider.moHttpUrl).toBe(env.webhookUrl);
     const answer = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
     expect(answer).toMatchObject({ status: 200, body: "" });
     await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));

@@ -2,7 +2,8 @@ import { defineChannel } from "../channel.js";
 import { VonageConfig, vonageSecretFields } from "./config.js";
 import { parse } from "./parse.js";
 import { send, VONAGE_TEXT_CHARS } from "./send.js";
-import { verify } from "./verify.js";
+import { setup } from "./setup.js";
+import { handshake, verify } from "./verify.js";
 
 /** Vonage SMS API (legacy SMS API, formerly Nexmo). Setup: docs/channels/vonage.md. */
 export const vonageChannel = defineChannel({
@@ -25,10 +26,12 @@ export const vonageChannel = defineChannel({
     // https://api.support.vonage.com/hc/en-us/articles/203993598
     sendRatePerSecond: 30,
   },
+  handshake,
   verify,
   parse: (req) => parse(req),
   // "you must send a 2xx response"; Vonage ignores the body (sms.yml inbound-sms).
   acknowledge: () => ({ status: 200, body: "" }),
+  setup,
   send,
 });
 

@@ -1,5 +1,5 @@
 import { AppError } from "../../core/app-error.js";
-import type { WebhookRequest } from "../channel.js";
+import type { HandshakeResult, WebhookRequest } from "../channel.js";
 import type { VonageConfig } from "./config.js";
 import { webhookParams } from "./params.js";
 import { signatureMatches } from "./signature.js";
@@ -26,4 +26,16 @@ export function verify(req: WebhookRequest, config: VonageConfig): void {
       "Webhook signature does not match. Check signatureSecret (Dashboard → API settings) and that signatureMethod matches the signature method chosen there.",
     );
   }
+}
+
+/**
+ * Vonage checks a webhook URL before it saves it on a number: "Vonage makes a GET request to the
+ * endpoint and checks that it returns a 200 OK response"
+ * (https://developer.vonage.com/en/numbers/code-snippets/update). Such a probe carries no message:
+ * answered 200 with nothing stored. A GET that carries one (`messageId`: the Dashboard's GET method)
+ * is a delivery, verified and parsed like a POST.
+ */
+export function handshake(req: WebhookRequest): HandshakeResult | null {
+  if (req.method !== "GET" || req.query.messageId !== undefined) return null;
+  return { status: 200, body: "" };
 }

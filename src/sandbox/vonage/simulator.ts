@@ -32,6 +32,8 @@ export interface VonageSimulator {
   config: VonageConfig & { signatureMethod: NonNullable<VonageConfig["signatureMethod"]> };
   sent: VonageSms[];
   requests: number;
+  /** The number's inbound SMS webhook as last set through `POST /number/update`. */
+  readonly moHttpUrl: string | undefined;
   waitForSms(predicate: (sms: VonageSms) => boolean, timeoutMs?: number): Promise<VonageSms>;
   /** The next n sends are refused with this SMS API status ("1" throttled, "7" barred, …). */
   failNext(n: number, status: string, errorText?: string): void;
@@ -107,9 +109,12 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
   let requests = 0;
   let drops = 0;
   let receiptsUrl: string | null = null;
+  /** The number's inbound webhook, as set through the Numbers API (setup). */
+  let moHttpUrl: string | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/account/numbers" || path === "/number/update") return handleNumbers(req, res);
     if (req.method !== "POST" || path !== "/sms/json") {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("Not Found");
@@ -204,6 +209,57 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
     return response.status;
   }
 
+  /**
+   * The account's one number (`config.from`, country GB): `GET /account/numbers` lists it,
+   * `POST /number/update` sets its `moHttpUrl` after checking, as Vonage does, that a GET to the
+   * URL answers 200. api_key / api_secret in the query string.
+   * https://developer.vonage.com/en/api/numbers
+   */
+  async function handleNumbers(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const raw = await readBody(req);
+    if (
+      url.searchParams.get("api_key") !== config.apiKey ||
+      url.searchParams.get("api_secret") !== config.apiSecret
+    ) {
+      return reply(res, 401, { "error-code": "401", "error-code-label": "authentication failed" });
+    }
+    const number = {
+      country: "GB",
+      msisdn: config.from,
+      type: "mobile-lvn",
+      features: ["VOICE", "SMS"],
+      moHttpUrl: moHttpUrl ?? "",
+    };
+    if (req.method === "GET" && url.pathname === "/account/numbers") {
+      const pattern = url.searchParams.get("pattern") ?? "";
+      const numbers = config.from.startsWith(pattern) ? [number] : [];
+      return reply(res, 200, { count: numbers.length, numbers });
+    }
+    if (req.method === "POST" && url.pathname === "/number/update") {
+      const form = firstValues(readForm(raw));
+      if (form.msisdn !== config.from || form.country !== "GB") {
+        return reply(res, 420, {
+          "error-code": "420",
+          "error-code-label": "Numbers from this country can not be updated",
+        });
+      }
+      if (form.moHttpUrl) {
+        const probe = await fetch(form.moHttpUrl, { method: "GET" }).catch(() => null);
+        await probe?.arrayBuffer();
+        if (probe?.status !== 200) {
+          return reply(res, 420, {
+            "error-code": "420",
+            "error-code-label": "moHttpUrl did not answer 200 OK",
+          });
+        }
+      }
+      moHttpUrl = form.moHttpUrl;
+      return reply(res, 200, { "error-code": "200", "error-code-label": "success" });
+    }
+    return reply(res, 404, { "error-code": "404", "error-code-label": "not found" });
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) refused(res, "5", "Internal Error");
@@ -219,6 +275,9 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
     sent,
     get requests() {
       return requests;
+    },
+    get moHttpUrl() {
+      return moHttpUrl;
     },
     waitForSms(predicate, timeoutMs = 5_000) {
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Vonage simulator");
