@@ -15,10 +15,10 @@ export function twilioRefusal(answer: ProviderAnswer, secrets: ReadonlyArray<str
     [body?.code !== undefined ? `error ${body.code}` : undefined, body?.message, hint]
       .filter(Boolean)
       .join(": ") || undefined;
-  // 20429 "Too Many Requests" can arrive with a non-429 status behind some proxies.
-  const retry: RetryHint | undefined = body?.code === 20429 && answer.status < 500 ? "default" : undefined;
+  // 20429 "Too Many Requests" is a rate limit: retried even if it came with another status than 429.
+  const isRateLimit = body?.code === 20429 && answer.status !== 429 && answer.status < 500;
   return providerRefusal({ provider: "Twilio", secrets }, answer, detail, {
-    ...(retry !== undefined && answer.status !== 429 ? { retry } : {}),
+    ...(isRateLimit ? { retry: "default" as RetryHint } : {}),
     details: body?.code !== undefined ? { providerCode: body.code } : {},
   });
 }
