@@ -8,9 +8,9 @@ import type { VonageConfig } from "./config.js";
 /**
  * Points the number's inbound SMS webhook (`moHttpUrl`) at Tern with the Numbers API: finds the
  * number's country in `GET /account/numbers?pattern=`, then `POST /number/update`. Vonage first
- * checks the URL with a GET (answered 200 by `handshake`). Delivery receipts have only the
- * account-level URL (Dashboard → API settings), which Tern does not change: it would move every
- * number's receipts; the report says to paste it there.
+ * checks the URL with a GET (answered 200 by `handshake`). Delivery receipts go to the
+ * account-level URL (Dashboard → API settings; send.ts sets no per-message `callback`), which Tern
+ * does not change: it would move every number's receipts; the report says to paste it there.
  * https://developer.vonage.com/en/api/numbers#getOwnedNumbers, …#updateANumber
  */
 export async function setup(input: {
