@@ -57,6 +57,11 @@ describe("Twilio end to end through the simulator", () => {
       );
       expect(request.headers["content-type"]).toBe("application/x-www-form-urlencoded");
       expect(request.body).toEqual({ To: from, From: config.from, Body: confirmation.text });
+      // Twilio's webhook carries no time: each message is dated when Tern received it.
+      const stored = await selectRows(env.stack.database, "SELECT event_json, received_at FROM inbox");
+      for (const row of stored) {
+        expect(JSON.parse(String(row.event_json))).toMatchObject({ timestamp: Number(row.received_at) });
+      }
     });
 
     it("answers a webhook changed by one byte 401 and stores nothing", async () => {
