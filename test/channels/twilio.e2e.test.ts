@@ -124,3 +124,31 @@ describe("Twilio end to end through the simulator", () => {
       .toEqual([{ status: "failed", error_json: expect.stringContaining("30003") }]);
   });
 });
+
+describe("Twilio status callbacks as Twilio reports progress", () => {
+  let env: ChannelStack;
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it("sent then delivered, posted to each message's StatusCallback, leave the message delivered", async () => {
+    env = await startChannelStack("twilio", { flow: smsLead() });
+    const patched = await env.stack.http("PATCH", `/api/v1/channels/${env.channelId}`, {
+      config: { ...env.sim.config, publicUrl: env.webhookUrl },
+    });
+    expect(patched.status).toBe(200);
+    (env.sim as TwilioChannelSimulator).provider.deliverStatuses(["sent", "delivered"]);
+    await env.sim.say(env.webhookUrl, { from: "+14155550123", text: "Hi" });
+    const question = await env.sim.waitForSent((s) => s.to === "+14155550123");
+    await expect
+      .poll(
+        async () =>
+          await selectRows(
+            env.stack.database,
+            "SELECT provider_message_id, status FROM messages WHERE direction = 'out'",
+          ),
+        { timeout: 5_000 },
+      )
+      .toEqual([{ provider_message_id: question.providerMessageId, status: "delivered" }]);
+  });
+});

@@ -44,6 +44,11 @@ export interface TwilioSimulator {
    * message's StatusCallback. Returns Tern's HTTP status.
    */
   postStatus(sid: string, status: string, options?: { errorCode?: string; url?: string }): Promise<number>;
+  /**
+   * After each accepted message that has a StatusCallback, post these statuses there in order, as
+   * Twilio reports a message's progress (e.g. `["sent", "delivered"]`); null stops it.
+   */
+  deliverStatuses(statuses: ReadonlyArray<string> | null): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,7 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
   const faults: Array<{ status: number; code: number; message: string }> = [];
   const waiters = new Set<() => void>();
   let requests = 0;
+  let autoStatuses: ReadonlyArray<string> | null = null;
   const phoneNumberSid = `PN${randomBytes(16).toString("hex")}`;
   /** The number's messaging webhook, as set through IncomingPhoneNumbers. */
   const number: { smsUrl?: string; smsMethod?: string } = {};
@@ -122,6 +128,15 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     };
     messages.push(message);
     for (const wake of waiters) wake();
+    if (autoStatuses && message.statusCallback) {
+      const statuses = autoStatuses;
+      // Twilio reports progress after it answered the create call.
+      setTimeout(() => {
+        void (async () => {
+          for (const status of statuses) await postStatus(sid, status).catch(() => undefined);
+        })();
+      }, 20);
+    }
     const now = new Date().toUTCString().replace("GMT", "+0000");
     reply(res, 201, {
       account_sid: config.accountSid,
@@ -212,6 +227,32 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     return null;
   }
 
+  async function postStatus(
+    sid: string,
+    status: string,
+    opts: { errorCode?: string; url?: string } = {},
+  ): Promise<number> {
+    const message = messages.find((m) => m.sid === sid);
+    const target = opts.url ?? message?.statusCallback;
+    if (!message || !target) throw new Error(`Twilio simulator: no message ${sid} with a StatusCallback`);
+    const fields = statusForm({
+      accountSid: config.accountSid,
+      messageSid: sid,
+      from: message.from ?? message.messagingServiceSid ?? "",
+      to: message.to,
+      status,
+      ...(opts.errorCode ? { errorCode: opts.errorCode } : {}),
+    });
+    const request = signedRequest(target, fields, config.authToken);
+    const response = await fetch(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) reply(res, 500, errorBody(500, 20500, "Internal Server Error"));
@@ -237,26 +278,9 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     failNext(n, status, code, message = "Simulated failure") {
       for (let i = 0; i < n; i++) faults.push({ status, code, message });
     },
-    async postStatus(sid, status, opts = {}) {
-      const message = messages.find((m) => m.sid === sid);
-      const target = opts.url ?? message?.statusCallback;
-      if (!message || !target) throw new Error(`Twilio simulator: no message ${sid} with a StatusCallback`);
-      const fields = statusForm({
-        accountSid: config.accountSid,
-        messageSid: sid,
-        from: message.from ?? message.messagingServiceSid ?? "",
-        to: message.to,
-        status,
-        ...(opts.errorCode ? { errorCode: opts.errorCode } : {}),
-      });
-      const request = signedRequest(target, fields, config.authToken);
-      const response = await fetch(request.url, {
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-      });
-      await response.arrayBuffer();
-      return response.status;
+    postStatus,
+    deliverStatuses(statuses) {
+      autoStatuses = statuses;
     },
     async close() {
       server.closeAllConnections();
