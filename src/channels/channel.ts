@@ -195,6 +195,12 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * (SMS): used by a send step's fallback. Absent = the E.164 number itself.
    */
   addressForPhone?(e164: string): string;
+  /**
+   * The provider may deliver events by GET with the parameters in the query string (Vonage's SMS
+   * API, when its Dashboard is set to GET): a GET that is not a handshake is then verified and
+   * parsed like a POST, with an empty body.
+   */
+  acceptsGetDeliveries?: boolean;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;
   /**

@@ -3,7 +3,9 @@ import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
 import { messengerChannel } from "./messenger/index.js";
 import { telegramChannel } from "./telegram/index.js";
+import { twilioChannel } from "./twilio/index.js";
 import { viberChannel } from "./viber/index.js";
+import { vonageChannel } from "./vonage/index.js";
 import { wechatChannel } from "./wechat/index.js";
 import { whatsappChannel } from "./whatsapp/index.js";
 
@@ -16,6 +18,8 @@ export const channelTypes = {
   viber: viberChannel,
   line: lineChannel,
   wechat: wechatChannel,
+  twilio: twilioChannel,
+  vonage: vonageChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

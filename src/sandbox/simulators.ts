@@ -3,7 +3,9 @@ import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
 import { startMessengerChannelSimulator } from "./messenger/index.js";
 import { startTelegramChannelSimulator } from "./telegram/channel-simulator.js";
+import { startTwilioChannelSimulator } from "./twilio/channel-simulator.js";
 import { startViberChannelSimulator } from "./viber/channel-simulator.js";
+import { startVonageChannelSimulator } from "./vonage/channel-simulator.js";
 import { startWeChatChannelSimulator } from "./wechat/channel-simulator.js";
 import { startWhatsAppChannelSimulator } from "./whatsapp/channel-simulator.js";
 
@@ -16,4 +18,6 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   instagram: startInstagramChannelSimulator,
   telegram: startTelegramChannelSimulator,
   viber: startViberChannelSimulator,
+  twilio: startTwilioChannelSimulator,
+  vonage: startVonageChannelSimulator,
 };

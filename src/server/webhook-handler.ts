@@ -37,8 +37,14 @@ type Context = ReturnType<typeof createContext>;
 function createContext(deps: Deps) {
   const { integrations, store, worker, clock, logger } = deps;
   return {
-    // The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by some.
-    origin: deps.publicUrl.replace(/\/+$/, ""),
+    /**
+     * The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by
+     * some (Twilio). Read per request: without TERN_PUBLIC_URL it is known only once the server
+     * listens (main.ts), after this context was made.
+     */
+    get origin(): string {
+      return deps.publicUrl.replace(/\/+$/, "");
+    },
     integrations,
     store,
     worker,
@@ -196,8 +202,10 @@ async function handshake(
 ) {
   const channel = await ctx.integrations.channel(channelId);
   const result = channel.definition.handshake?.(toRequest(ctx, req, query, Buffer.alloc(0)), channel.config);
-  if (!result) throw new AppError("BAD_REQUEST", "Not a verification request");
-  return result;
+  if (result) return result;
+  // Vonage can be set to deliver by GET: the query string is the delivery.
+  if (channel.definition.acceptsGetDeliveries) return ingest(ctx, channelId, req, query, Buffer.alloc(0));
+  throw new AppError("BAD_REQUEST", "Not a verification request");
 }
 
 async function ingest(

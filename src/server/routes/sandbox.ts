@@ -106,10 +106,9 @@ export const sandboxRoutes =
               ...(m.choices.length > 0 ? { choices: m.choices } : {}),
               at: new Date(m.receivedAt).toISOString(),
             })),
-          // The lead template puts the customer's phone on the Lead; channels without one show none.
-          leads: sandbox.sandbox.sf
-            .records("Lead")
-            .filter((l) => type === "whatsapp" && l.Phone === `+${from}`),
+          // The lead template puts the customer's phone on the Lead (WhatsApp, SMS: `+${from}`);
+          // channels without one (Telegram, LINE, …) leave it empty, so show none.
+          leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${from}`),
         };
       },
     );

@@ -51,7 +51,8 @@ export function createInboxRepo(exec: Executor) {
             channelId,
             providerMessageId: event.providerMessageId,
             key,
-            json: JSON.stringify(event),
+            // A provider that sends no time (Twilio) gives 0: dated when received, as statuses are.
+            json: JSON.stringify(event.timestamp ? event : { ...event, timestamp: now }),
             now,
           });
         if (result.changes > 0) touched.add(key);

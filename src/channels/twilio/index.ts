@@ -1,0 +1,47 @@
+import { defineChannel } from "../channel.js";
+import { TwilioConfig, twilioSecretFields } from "./config.js";
+import { TwilioLimits } from "./limits.js";
+import { parse } from "./parse.js";
+import { send } from "./send.js";
+import { setup } from "./setup.js";
+import { verify } from "./verify.js";
+
+/** Twilio Programmable Messaging: SMS, MMS and WhatsApp through Twilio. Setup: docs/channels/twilio.md. */
+export const twilioChannel = defineChannel({
+  type: "twilio",
+  title: "Twilio (SMS)",
+  config: TwilioConfig,
+  secretFields: twilioSecretFields,
+  capabilities: {
+    // Status callbacks carry the MessageSid only, and Twilio takes no idempotency key: a send
+    // whose answer was lost is not repeated (at most once).
+    echoesCorrelation: false,
+    maxTextLength: TwilioLimits.bodyChars,
+    // SMS has no buttons: choices go as numbered lines (numberedChoices).
+    media: [],
+    // WhatsApp templates (ContentSid) are not sent yet.
+    templates: false,
+    // No window for SMS. (WhatsApp through Twilio has 24 h; error 63016 outside it.)
+    // StatusCallback: https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
+    statuses: true,
+    sendRatePerSecond: TwilioLimits.longCodePerSecond,
+    // Read timeout 15 s by default: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides
+    ackDeadlineMs: 15_000,
+  },
+  verify,
+  parse: (req) => parse(req),
+  // An empty TwiML document: Twilio sends no reply of its own (Tern answers through the API later).
+  // https://www.twilio.com/docs/messaging/twiml#an-empty-response
+  acknowledge: () => ({
+    status: 200,
+    body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+    contentType: "text/xml",
+  }),
+  setup,
+  send,
+});
+
+export { TwilioConfig } from "./config.js";
+export { TWILIO_ADDRESS, TwilioLimits } from "./limits.js";
+export { buildMessageForm, messagesUrl } from "./send.js";
+export { twilioSignature } from "./verify.js";

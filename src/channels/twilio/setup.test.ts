@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTwilioSimulator, type TwilioSimulator } from "../../sandbox/twilio/simulator.js";
+import { twilioChannel } from "./index.js";
+
+describe("Twilio setup", () => {
+  let sim: TwilioSimulator;
+  beforeEach(async () => {
+    sim = await startTwilioSimulator();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+  const setup = (extra: Record<string, unknown> = {}, webhookUrl = "https://tern.example/webhooks/ch_1") =>
+    twilioChannel.setup?.({
+      config: twilioChannel.config.parse({ ...sim.config, ...extra }),
+      webhookUrl,
+      fetch: globalThis.fetch,
+    });
+
+  it("sets the number's SmsUrl to publicUrl when given, else to the webhook URL", async () => {
+    expect(await setup()).toMatchObject({
+      ok: true,
+      details: { smsUrl: "https://tern.example/webhooks/ch_1" },
+    });
+    expect(sim.smsUrl).toBe("https://tern.example/webhooks/ch_1");
+    await setup({ publicUrl: "https://sms.example.com/in" });
+    expect(sim.smsUrl).toBe("https://sms.example.com/in");
+  });
+
+  it("reports a number the account does not have, and wrong credentials, without throwing or leaking", async () => {
+    expect(await setup({ from: "+14155550111" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not among/),
+    });
+    const wrong = await setup({ authToken: "wrong-token-0123456789" });
+    expect(wrong).toMatchObject({ ok: false, message: expect.stringMatching(/accountSid and authToken/) });
+    expect(JSON.stringify(wrong)).not.toContain("wrong-token-0123456789");
+    expect(sim.smsUrl).toBeUndefined();
+  });
+
+  it("says what to paste for a Messaging Service or a WhatsApp sender, and changes nothing", async () => {
+    expect(await setup({ from: `MG${"d".repeat(32)}` })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Integration/),
+    });
+    expect(await setup({ from: "whatsapp:+15005550006" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/WhatsApp senders/),
+    });
+    expect(await setup({ from: "Acme Ltd" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/alphanumeric/),
+    });
+    expect(sim.smsUrl).toBeUndefined();
+  });
+});

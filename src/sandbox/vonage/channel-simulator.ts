@@ -1,0 +1,68 @@
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  postWebhookRequest,
+  type SimulatedSend,
+} from "../channel-simulator.js";
+import { startVonageSimulator, type VonageSimulator, type VonageSms } from "./simulator.js";
+import { inboundParams, newMessageId, signedWebhook } from "./webhooks.js";
+
+export interface VonageChannelSimulator extends ChannelSimulator {
+  /** The SMS API stand-in itself (exact requests, refusals, delivery receipts). */
+  provider: VonageSimulator;
+}
+
+/** An msisdn is digits only; a customer id with anything else gets its digits (or a test number). */
+function msisdnFor(from: string): string {
+  const digits = from.replace(/\D/g, "");
+  return digits.length >= 7 ? digits : "447700900001";
+}
+
+/**
+ * The Vonage simulator behind the common ChannelSimulator interface (sandbox API, e2e tests).
+ * Webhooks go out as POST-JSON (the common interface posts); `signedWebhook` builds GET and form ones.
+ */
+export async function startVonageChannelSimulator(): Promise<VonageChannelSimulator> {
+  const sim = await startVonageSimulator();
+  const customers = new Map<string, string>();
+  const toSend = (sms: VonageSms): SimulatedSend => ({
+    to: customers.get(sms.to) ?? sms.to,
+    text: sms.text,
+    // SMS has no buttons: choices arrive as numbered lines in the text.
+    choices: [],
+    providerMessageId: sms.messageId,
+    request: { method: "POST", path: sms.path, headers: sms.headers, body: sms.params },
+    receivedAt: sms.receivedAt,
+  });
+  const webhook = (webhookUrl: string, message: CustomerMessage) => {
+    const msisdn = msisdnFor(message.from);
+    if (msisdn !== message.from) customers.set(msisdn, message.from);
+    const id = message.id ?? newMessageId();
+    const params = inboundParams({
+      apiKey: sim.config.apiKey,
+      messageId: id,
+      msisdn,
+      to: sim.config.from,
+      text: message.choice ? message.choice.title : message.text,
+    });
+    const request = signedWebhook(webhookUrl, params, sim.config.signatureSecret, sim.config.signatureMethod);
+    return { url: request.url, headers: request.headers, body: request.body, id };
+  };
+  return {
+    type: "vonage",
+    provider: sim,
+    url: sim.url,
+    config: { ...sim.config },
+    get sent() {
+      return sim.sent.map(toSend);
+    },
+    async waitForSent(predicate, timeoutMs) {
+      return toSend(await sim.waitForSms((s) => predicate(toSend(s)), timeoutMs));
+    },
+    webhook,
+    say(webhookUrl, message) {
+      return postWebhookRequest(webhook(webhookUrl, message));
+    },
+    close: () => sim.close(),
+  };
+}
