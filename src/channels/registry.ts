@@ -1,3 +1,4 @@
+import { birdChannel } from "./bird/index.js";
 import type { ChannelDefinition } from "./channel.js";
 import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
@@ -16,6 +17,7 @@ export const channelTypes = {
   viber: viberChannel,
   line: lineChannel,
   wechat: wechatChannel,
+  bird: birdChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

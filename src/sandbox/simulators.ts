@@ -1,3 +1,4 @@
+import { startBirdChannelSimulator } from "./bird/channel-simulator.js";
 import type { ChannelSimulator } from "./channel-simulator.js";
 import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
@@ -16,4 +17,5 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   instagram: startInstagramChannelSimulator,
   telegram: startTelegramChannelSimulator,
   viber: startViberChannelSimulator,
+  bird: startBirdChannelSimulator,
 };

@@ -37,8 +37,14 @@ type Context = ReturnType<typeof createContext>;
 function createContext(deps: Deps) {
   const { integrations, store, worker, clock, logger } = deps;
   return {
-    // The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by some.
-    origin: deps.publicUrl.replace(/\/+$/, ""),
+    /**
+     * The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by
+     * some (Bird, Twilio). Read per request: without TERN_PUBLIC_URL it is learnt only once the
+     * server listens, after this context was made.
+     */
+    get origin(): string {
+      return deps.publicUrl.replace(/\/+$/, "");
+    },
     integrations,
     store,
     worker,
