@@ -3,6 +3,7 @@ import type { ChannelDefinition } from "./channel.js";
 import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
 import { messengerChannel } from "./messenger/index.js";
+import { rcsChannel } from "./rcs/index.js";
 import { telegramChannel } from "./telegram/index.js";
 import { viberChannel } from "./viber/index.js";
 import { wechatChannel } from "./wechat/index.js";
@@ -18,6 +19,7 @@ export const channelTypes = {
   line: lineChannel,
   wechat: wechatChannel,
   bird: birdChannel,
+  rcs: rcsChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

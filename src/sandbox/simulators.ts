@@ -3,6 +3,7 @@ import type { ChannelSimulator } from "./channel-simulator.js";
 import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
 import { startMessengerChannelSimulator } from "./messenger/index.js";
+import { startRcsChannelSimulator } from "./rcs/channel-simulator.js";
 import { startTelegramChannelSimulator } from "./telegram/channel-simulator.js";
 import { startViberChannelSimulator } from "./viber/channel-simulator.js";
 import { startWeChatChannelSimulator } from "./wechat/channel-simulator.js";
@@ -18,4 +19,5 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   telegram: startTelegramChannelSimulator,
   viber: startViberChannelSimulator,
   bird: startBirdChannelSimulator,
+  rcs: startRcsChannelSimulator,
 };

@@ -96,11 +96,4 @@ export function signMessageBirdJwt(input: {
   };
 }
 
-/** A phone in E.164 for a simulated customer: `+` and digits as given, or digits derived from the id. */
-export function phoneOf(from: string): string {
-  if (/^\+[1-9]\d{6,14}$/.test(from)) return from;
-  const digits = from.replace(/\D/g, "");
-  if (/^[1-9]\d{6,14}$/.test(digits) && digits === from) return `+${digits}`;
-  const hash = createHash("sha256").update(from).digest();
-  return `+1555${String(hash.readUInt32BE(0) % 10_000_000).padStart(7, "0")}`;
-}
+export { phoneOf } from "../phone.js";
