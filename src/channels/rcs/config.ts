@@ -30,11 +30,9 @@ export const ServiceAccountKey = z.preprocess(
   z
     .object({
       client_email: z.string().min(1),
-      private_key: z
-        .string()
-        .refine(isPrivateKey, {
-          message: "private_key is not an RSA private key in PEM (copy it from the JSON key file)",
-        }),
+      private_key: z.string().refine(isPrivateKey, {
+        message: "private_key is not an RSA private key in PEM (copy it from the JSON key file)",
+      }),
       token_uri: secureUrl("token_uri").default("https://oauth2.googleapis.com/token"),
       private_key_id: z.string().optional(),
     })
