@@ -1,4 +1,4 @@
-import { createPublicKey, createVerify, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { createVerify, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RcsConfig } from "../../channels/rcs/config.js";
@@ -147,7 +147,7 @@ export function validateAgentMessage(
 export async function startRcsSimulator(options: { port?: number } = {}): Promise<RcsSimulator> {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  const verifyKey = createPublicKey(publicKey);
+  const verifyKey = publicKey;
   const agentId = `tern-sim-${randomBytes(4).toString("hex")}_agent`;
   const config: RcsConfig = {
     agentId,
