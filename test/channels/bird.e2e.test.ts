@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { signMessageBirdJwt, smsInboundBody } from "../../src/sandbox/bird/webhooks.js";
+import {
+  signBirdRequest,
+  signMessageBirdJwt,
+  smsInboundBody,
+  smsOutboundBody,
+} from "../../src/sandbox/bird/webhooks.js";
 import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
 import { rowCounts } from "../helpers/db-inspect.js";
+import { eventually } from "../helpers/in-process.js";
 
 /** Tern's rows that a delivery would add (inbox, runs, contacts, messages, rejected items). */
 async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
@@ -68,6 +74,31 @@ describe("Bird end to end through the simulator", () => {
     const answer = await fetch(env.webhookUrl, { method: "POST", headers, body });
     expect(answer.status).toBe(200);
     await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+  });
+
+  it("an sms.outbound delivery_failed is recorded against the message Tern sent", async () => {
+    await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+    const reply = await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    const message = { ...(reply.request.body as Record<string, unknown>), id: reply.providerMessageId };
+    const body = smsOutboundBody({
+      message: { ...message, channelId: env.sim.config.channelId, direction: "outgoing" },
+      status: "delivery_failed",
+      failure: { code: 1, description: "Unknown subscriber" },
+    });
+    const headers = signBirdRequest({
+      signingKey: String(env.sim.config.signingKey),
+      url: env.webhookUrl,
+      body,
+    });
+    expect((await fetch(env.webhookUrl, { method: "POST", headers, body })).status).toBe(200);
+    const { tern } = env.stack;
+    const contactId = await eventually(async () => (await tern.store.contacts.list())[0]?.id);
+    const failed = await eventually(async () =>
+      (await tern.store.contacts.messages(contactId)).find(
+        (m) => m.direction === "out" && m.status === "failed",
+      ),
+    );
+    expect(failed.providerMessageId).toBe(reply.providerMessageId);
   });
 
   it("answers a webhook changed by one byte 401 and stores nothing", async () => {

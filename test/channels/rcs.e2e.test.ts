@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startRcsSimulator } from "../../src/sandbox/rcs/simulator.js";
 import { rcsEventRequest, userTextMessage, webhookCheckBody } from "../../src/sandbox/rcs/webhooks.js";
 import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
 import { rowCounts } from "../helpers/db-inspect.js";
+import { eventually } from "../helpers/in-process.js";
 
 /** Tern's rows that a delivery would add (inbox, runs, contacts, messages, rejected items). */
 async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
@@ -94,5 +96,35 @@ describe("RCS end to end through the simulator", () => {
     expect(next.text).toContain("Grace Hopper");
     expect(await runsOf(env)).toHaveLength(1);
     expect(env.sim.sent).toHaveLength(2);
+  });
+
+  it("a phone without RCS: the reply fails for good with NOT_RCS_CAPABLE in the run history", async () => {
+    // A second simulator, driven directly to mark the phone, behind a second RCS channel.
+    const sim = await startRcsSimulator();
+    try {
+      sim.markNotRcsCapable(from);
+      const response = await env.stack.http("POST", "/api/v1/channels", {
+        type: "rcs",
+        name: "rcs-no-rcs",
+        config: sim.config,
+      });
+      const created = (await response.json()) as { webhookUrl: string };
+      const { headers, body } = rcsEventRequest(
+        userTextMessage({ agentId: sim.config.agentId, from, text: "Hi" }),
+        sim.config.clientToken,
+      );
+      expect((await fetch(created.webhookUrl, { method: "POST", headers, body })).status).toBe(200);
+      await expect.poll(() => sim.requests, { timeout: 10_000 }).toBeGreaterThan(0);
+      const run = await eventually(async () => {
+        const runs = (await runsOf(env)) as Array<{ id: string; status: string }>;
+        return runs.find((r) => r.status === "failed");
+      });
+      const detail = JSON.stringify(await (await env.stack.http("GET", `/api/v1/runs/${run.id}`)).json());
+      expect(detail).toContain("NOT_RCS_CAPABLE");
+      expect(sim.requests).toBe(1);
+      expect(sim.sends).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 });

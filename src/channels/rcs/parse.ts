@@ -11,14 +11,14 @@ import type {
 } from "../channel.js";
 import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
 import { E164_PATTERN } from "./limits.js";
-import { RcsEnvelope, RcsUserEvent, RcsUserMessage } from "./schema.js";
+import { RcsEnvelope, RcsServerEvent, RcsUserEvent, RcsUserMessage } from "./schema.js";
 import { webhookCheck } from "./verify.js";
 
 /**
  * One RBM webhook (one Pub/Sub push message per request) → events. `data` decodes to a
  * UserMessage (text, a tapped suggestion, a location, a file; dedupe id: `messageId`), a
  * UserEvent (`DELIVERED` / `READ` of an agent message become statuses; `IS_TYPING`,
- * `SUBSCRIBE`, `UNSUBSCRIBE` are ignored) or a ServerEvent (ignored). The setup check yields nothing.
+ * `SUBSCRIBE`, `UNSUBSCRIBE` are ignored) or a ServerEvent (`TTL_EXPIRATION_REVOKED` → failed). The setup check yields nothing.
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
   if (webhookCheck(req.rawBody)) return { batches: [], rejected: [] };
@@ -67,8 +67,8 @@ function timeOf(value: string | undefined): number {
 
 function toEvent(data: unknown): InboundMessage | StatusEvent | RejectedItem | null {
   if (!data || typeof data !== "object") return reject("message.data is not a JSON object", data);
-  if ("eventType" in data) return userEvent(data);
-  if (!("senderPhoneNumber" in data)) return null; // a ServerEvent (TTL expiry, …)
+  if ("eventType" in data) return "senderPhoneNumber" in data ? userEvent(data) : serverEvent(data);
+  if (!("senderPhoneNumber" in data)) return null; // neither a message nor an event Tern knows
   const parsed = tolerantParse(RcsUserMessage, data);
   if (!parsed.success) return reject(describeIssues(parsed.error), data);
   const message = parsed.data;
@@ -113,6 +113,28 @@ function contentOf(message: ReturnType<typeof RcsUserMessage.parse>): InboundCon
 }
 
 const STATUS: Record<string, StatusEvent["status"]> = { DELIVERED: "delivered", READ: "read" };
+
+/**
+ * A ServerEvent. `TTL_EXPIRATION_REVOKED` — the message expired undelivered and Google revoked it,
+ * "a good trigger for your fallback messaging strategy" — is a failed status with that code.
+ * `TTL_EXPIRATION_REVOKE_FAILED` (expired, but perhaps delivered anyway) is ignored: falling back
+ * then could give the customer both. Tern sets no TTL today, so neither should arrive.
+ * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/ServerEvent
+ */
+function serverEvent(data: object): StatusEvent | RejectedItem | null {
+  const parsed = tolerantParse(RcsServerEvent, data);
+  if (!parsed.success) return reject(describeIssues(parsed.error), data);
+  const event = parsed.data;
+  if (event.eventType !== "TTL_EXPIRATION_REVOKED") return null;
+  return {
+    kind: "status",
+    providerMessageId: event.messageId,
+    status: "failed",
+    timestamp: timeOf(event.sendTime),
+    recipient: event.phoneNumber,
+    errors: [{ code: event.eventType, title: "The message expired undelivered and was revoked" }],
+  };
+}
 
 function userEvent(data: object): StatusEvent | RejectedItem | null {
   const parsed = tolerantParse(RcsUserEvent, data);

@@ -49,3 +49,12 @@ export const RcsUserEvent = z.object({
   sendTime: z.string().optional(),
   agentId: z.string().optional(),
 });
+
+export const RcsServerEvent = z.object({
+  phoneNumber: z.string().min(1),
+  messageId: z.string().min(1),
+  eventType: z.string(),
+  eventId: z.string().optional(),
+  sendTime: z.string().optional(),
+  agentId: z.string().optional(),
+});

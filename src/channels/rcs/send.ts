@@ -114,15 +114,21 @@ function googleError(json: unknown): { status?: string; text?: string } {
 function refusal(call: { provider: string; secrets: ReadonlyArray<string> }, answer: ProviderAnswer) {
   const { status, text } = googleError(answer.json);
   if (answer.status === 404) {
-    return providerRefusal(
+    const refused = providerRefusal(
       call,
       answer,
-      `${text ?? "NOT_FOUND"}. The phone is not RCS-capable or not reachable by RBM (send by SMS instead)`,
+      `${(text ?? "NOT_FOUND").replace(/\.$/, "")}; the phone is not RCS-capable or not reachable by RBM (send by SMS instead)`,
       {
         retry: "never",
         details: { providerCode: NOT_RCS_CAPABLE, ...(status ? { providerStatus: status } : {}) },
       },
     );
+    // Also a flow field: the run history and a flow's `onError` branch see `error.providerCode`.
+    return new AppError(refused.code, refused.message, {
+      retry: refused.retry,
+      ...(refused.details ? { details: refused.details } : {}),
+      flowFields: { providerCode: NOT_RCS_CAPABLE },
+    });
   }
   if (answer.status === 401) {
     // The token was refused (revoked, expired early): forgotten above, the next attempt gets a new one.
