@@ -1,11 +1,6 @@
 export { startRcsChannelSimulator } from "./channel-simulator.js";
-export {
-  checkAssertion,
-  type RcsSend,
-  type RcsSimulator,
-  startRcsSimulator,
-  validateAgentMessage,
-} from "./simulator.js";
+export { type RcsSend, type RcsSimulator, startRcsSimulator } from "./simulator.js";
+export { checkAssertion, type Suggestion, validateAgentMessage } from "./validate.js";
 export {
   rcsEventRequest,
   userEvent,

@@ -1,9 +1,10 @@
-import { createVerify, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RcsConfig } from "../../channels/rcs/config.js";
-import { E164_PATTERN, RcsLimits as L, RBM_SCOPE } from "../../channels/rcs/limits.js";
+import { E164_PATTERN } from "../../channels/rcs/limits.js";
 import { waitForMatch } from "../wait-for-match.js";
+import { checkAssertion, type Suggestion, validateAgentMessage } from "./validate.js";
 
 /**
  * A loopback stand-in for RCS Business Messaging and Google's OAuth token endpoint, for tests,
@@ -23,7 +24,7 @@ export interface RcsSend {
   messageId: string;
   text: string;
   /** Suggested replies in order: chip text and postback data. */
-  suggestions: Array<{ text: string; postbackData: string }>;
+  suggestions: Suggestion[];
   path: string;
   headers: Record<string, string | undefined>;
   body: unknown;
@@ -46,7 +47,6 @@ export interface RcsSimulator {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function reply(
@@ -67,81 +67,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Checks a JWT bearer assertion; returns the reason it is refused, or null. */
-export function checkAssertion(
-  assertion: string,
-  publicKey: KeyObject,
-  expected: { iss: string; aud: string },
-  nowSeconds: number,
-): string | null {
-  const parts = assertion.split(".");
-  if (parts.length !== 3)
-    return "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.";
-  const [h = "", c = "", s = ""] = parts;
-  let header: Json;
-  let claims: Json;
-  try {
-    header = JSON.parse(Buffer.from(h, "base64url").toString("utf8")) as Json;
-    claims = JSON.parse(Buffer.from(c, "base64url").toString("utf8")) as Json;
-  } catch {
-    return "Invalid JWT.";
-  }
-  if (header.alg !== "RS256") return "Invalid JWT: alg must be RS256.";
-  if (!createVerify("RSA-SHA256").update(`${h}.${c}`).verify(publicKey, Buffer.from(s, "base64url"))) {
-    return "Invalid JWT Signature.";
-  }
-  if (claims.iss !== expected.iss) return "Invalid JWT: iss is not the service account.";
-  if (claims.aud !== expected.aud) return "Invalid JWT: aud is not the token URI.";
-  const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
-  if (!scopes.includes(RBM_SCOPE)) return "Invalid JWT: the rcsbusinessmessaging scope is missing.";
-  const iat = Number(claims.iat);
-  const exp = Number(claims.exp);
-  if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp <= iat || exp - iat > 3600) {
-    return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.";
-  }
-  if (exp < nowSeconds || iat > nowSeconds + 300) {
-    return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values.";
-  }
-  return null;
-}
-
-/** Checks an AgentMessage body as the API does; returns the text and chips, or Google's message. */
-export function validateAgentMessage(
-  body: unknown,
-): { text: string; suggestions: RcsSend["suggestions"] } | { error: string } {
-  if (!isObject(body) || !isObject(body.contentMessage)) return { error: "contentMessage is required" };
-  const content = body.contentMessage;
-  if (typeof content.text !== "string" || content.text.length === 0) {
-    return { error: "contentMessage.text is required (only text messages are simulated)" };
-  }
-  if (content.text.length > L.textChars)
-    return { error: `contentMessage.text exceeds ${L.textChars} characters` };
-  const suggestions: RcsSend["suggestions"] = [];
-  if (content.suggestions !== undefined) {
-    if (!Array.isArray(content.suggestions) || content.suggestions.length > L.suggestions) {
-      return { error: `contentMessage.suggestions: at most ${L.suggestions}` };
-    }
-    for (const [i, s] of content.suggestions.entries()) {
-      const r = isObject(s) ? s.reply : undefined;
-      if (!isObject(r) || typeof r.text !== "string" || typeof r.postbackData !== "string") {
-        return { error: `contentMessage.suggestions[${i}].reply must have text and postbackData` };
-      }
-      if (r.text.length === 0 || r.text.length > L.suggestionTextChars) {
-        return {
-          error: `contentMessage.suggestions[${i}].reply.text must be 1-${L.suggestionTextChars} characters`,
-        };
-      }
-      if (r.postbackData.length > L.postbackDataChars) {
-        return {
-          error: `contentMessage.suggestions[${i}].reply.postbackData exceeds ${L.postbackDataChars}`,
-        };
-      }
-      suggestions.push({ text: r.text, postbackData: r.postbackData });
-    }
-  }
-  return { text: content.text, suggestions };
 }
 
 export async function startRcsSimulator(options: { port?: number } = {}): Promise<RcsSimulator> {
