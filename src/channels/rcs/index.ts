@@ -20,8 +20,8 @@ export const rcsChannel = defineChannel({
     // Suggested replies: at most 11 chips of 25 characters.
     // https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
     buttons: { max: RcsLimits.suggestions, titleMax: RcsLimits.suggestionTextChars },
-    // Rich cards and files by URL are not sent yet.
-    media: [],
+    // A standalone rich card with the image or video by URL and the text as its description.
+    media: ["image", "video"],
     templates: false,
     // No reply window: an agent may message a reachable RCS user at any time (launch rules apply).
     statuses: true,

@@ -2,11 +2,14 @@
  * Documented limits of the RBM API, shared by the adapter and the simulator.
  * AgentContentMessage.text: at most 3,072 characters; `suggestions`: at most 11;
  * SuggestedReply.text: at most 25 characters, postbackData: at most 2,048 characters.
+ * Rich card description: at most 2,000 characters (#cardcontent).
  * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
  * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#suggestedreply
  */
 export const RcsLimits = {
   textChars: 3072,
+  /** CardContent.description: at most 2,000 characters (the text of a rich card). */
+  cardDescriptionChars: 2000,
   suggestions: 11,
   suggestionTextChars: 25,
   postbackDataChars: 2048,

@@ -80,6 +80,26 @@ describe("RCS sends against the simulator (OAuth token endpoint included)", () =
     expect(sim.sends[1]?.text).toContain("12. Option 11");
   });
 
+  it("sends media as a standalone rich card with the text as its description, choices as chips", async () => {
+    await send({
+      to: phone,
+      text: "Our new model",
+      media: { kind: "image", url: "https://cdn.example.com/model.jpg" },
+      choices: [{ id: "buy", title: "Buy" }],
+    });
+    expect(sim.sends[0]).toMatchObject({
+      text: "Our new model",
+      mediaUrl: "https://cdn.example.com/model.jpg",
+      suggestions: [{ text: "Buy", postbackData: "buy" }],
+    });
+    const audio = await send({
+      to: phone,
+      text: "x",
+      media: { kind: "audio", url: "https://cdn.example.com/a.mp3" },
+    }).catch((e: unknown) => e);
+    expect(isAppError(audio) && audio.retry).toBe("never");
+  });
+
   it("refuses what RBM would refuse before calling it", async () => {
     for (const message of [
       { to: "12223334444", text: "Hi" },

@@ -25,24 +25,47 @@ function fitsSuggestions(choices: Choice[]): boolean {
 /**
  * An AgentMessage with a text `contentMessage`; choices become suggested replies (a tap posts a
  * UserMessage with `suggestionResponse.postbackData` = the choice id and `text` = its title), or
- * numbered lines when they do not fit (more than 11, a title over 25 characters).
+ * numbered lines when they do not fit (more than 11, a title over 25 characters). With media the
+ * message is a standalone rich card: the image or video by URL, the text as its description.
  * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
+ * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#standalonecard
  */
-export function buildAgentMessage(text: string, choices: Choice[] = []): Record<string, unknown> {
+export function buildAgentMessage(
+  text: string,
+  choices: Choice[] = [],
+  media?: OutboundMessage["media"],
+): Record<string, unknown> {
   const asSuggestions = choices.length > 0 && fitsSuggestions(choices);
   const body = asSuggestions ? text : numberedChoices(text, choices);
+  const suggestions = asSuggestions
+    ? { suggestions: choices.map((c) => ({ reply: { text: c.title, postbackData: c.id } })) }
+    : {};
+  if (media) return { contentMessage: { richCard: richCard(body, media), ...suggestions } };
   if (body.trim().length === 0) throw sendFailed("Cannot send an empty RCS message.");
   if (body.length > L.textChars) {
     throw sendFailed(`The message is ${body.length} characters; RCS allows ${L.textChars}. Shorten it.`);
   }
-  return {
-    contentMessage: {
-      text: body,
-      ...(asSuggestions
-        ? { suggestions: choices.map((c) => ({ reply: { text: c.title, postbackData: c.id } })) }
-        : {}),
-    },
+  return { contentMessage: { text: body, ...suggestions } };
+}
+
+function richCard(
+  description: string,
+  media: NonNullable<OutboundMessage["media"]>,
+): Record<string, unknown> {
+  if (media.kind !== "image" && media.kind !== "video") {
+    throw sendFailed(`RCS rich cards carry images and videos (not ${media.kind}).`);
+  }
+  if (!/^https:\/\//.test(media.url)) throw sendFailed("RCS fetches media by a public https URL.");
+  if (description.length > L.cardDescriptionChars) {
+    throw sendFailed(
+      `The text of a media message is ${description.length} characters; an RCS rich card allows ${L.cardDescriptionChars}. Shorten it.`,
+    );
+  }
+  const cardContent: Record<string, unknown> = {
+    ...(description.trim().length > 0 ? { description } : {}),
+    media: { height: "MEDIUM", contentInfo: { fileUrl: media.url } },
   };
+  return { standaloneCard: { cardOrientation: "VERTICAL", cardContent } };
 }
 
 /** `POST /v1/phones/{E.164}/agentMessages?messageId=…&agentId=…` */
@@ -67,7 +90,7 @@ export async function send(
   if (!E164_PATTERN.test(message.to)) {
     throw sendFailed(`"${message.to}" is not a phone number in E.164 (e.g. +12223334444).`);
   }
-  const body = buildAgentMessage(message.text, message.choices ?? []);
+  const body = buildAgentMessage(message.text, message.choices ?? [], message.media);
   const messageId = rcsMessageId(message.correlationId);
   const token = await accessToken(config, deps);
   const call = {

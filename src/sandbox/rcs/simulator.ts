@@ -25,6 +25,8 @@ export interface RcsSend {
   text: string;
   /** Suggested replies in order: chip text and postback data. */
   suggestions: Suggestion[];
+  /** The rich card's media URL, when the message was one. */
+  mediaUrl?: string;
   path: string;
   headers: Record<string, string | undefined>;
   body: unknown;
@@ -169,6 +171,7 @@ export async function startRcsSimulator(options: { port?: number } = {}): Promis
       messageId,
       text: checked.text,
       suggestions: checked.suggestions,
+      ...(checked.mediaUrl ? { mediaUrl: checked.mediaUrl } : {}),
       path: `${url.pathname}${url.search}`,
       headers: { ...req.headers } as Record<string, string | undefined>,
       body,

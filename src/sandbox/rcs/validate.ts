@@ -53,39 +53,92 @@ export function checkAssertion(
   return null;
 }
 
-/** Checks an AgentMessage body as the API does; returns the text and chips, or Google's message. */
-export function validateAgentMessage(
-  body: unknown,
-): { text: string; suggestions: Suggestion[] } | { error: string } {
+/** What a valid AgentMessage shows: its text (a card's description), chips and card media. */
+export interface CheckedMessage {
+  text: string;
+  suggestions: Suggestion[];
+  /** The rich card's media URL, when the message is one. */
+  mediaUrl?: string;
+}
+
+/** Checks an AgentMessage body as the API does; returns what it shows, or Google's message. */
+export function validateAgentMessage(body: unknown): CheckedMessage | { error: string } {
   if (!isObject(body) || !isObject(body.contentMessage)) return { error: "contentMessage is required" };
   const content = body.contentMessage;
+  const shown = content.richCard !== undefined ? checkCard(content.richCard) : checkText(content);
+  if ("error" in shown) return shown;
+  const suggestions = checkSuggestions(content.suggestions);
+  if ("error" in suggestions) return suggestions;
+  return { ...shown, suggestions };
+}
+
+function checkText(content: Json): { text: string } | { error: string } {
   if (typeof content.text !== "string" || content.text.length === 0) {
-    return { error: "contentMessage.text is required (only text messages are simulated)" };
+    return { error: "contentMessage must have text or richCard (the simulated kinds)" };
   }
   if (content.text.length > L.textChars)
     return { error: `contentMessage.text exceeds ${L.textChars} characters` };
-  const suggestions: Suggestion[] = [];
-  if (content.suggestions !== undefined) {
-    if (!Array.isArray(content.suggestions) || content.suggestions.length > L.suggestions) {
-      return { error: `contentMessage.suggestions: at most ${L.suggestions}` };
-    }
-    for (const [i, s] of content.suggestions.entries()) {
-      const r = isObject(s) ? s.reply : undefined;
-      if (!isObject(r) || typeof r.text !== "string" || typeof r.postbackData !== "string") {
-        return { error: `contentMessage.suggestions[${i}].reply must have text and postbackData` };
-      }
-      if (r.text.length === 0 || r.text.length > L.suggestionTextChars) {
-        return {
-          error: `contentMessage.suggestions[${i}].reply.text must be 1-${L.suggestionTextChars} characters`,
-        };
-      }
-      if (r.postbackData.length > L.postbackDataChars) {
-        return {
-          error: `contentMessage.suggestions[${i}].reply.postbackData exceeds ${L.postbackDataChars}`,
-        };
-      }
-      suggestions.push({ text: r.text, postbackData: r.postbackData });
-    }
+  return { text: content.text };
+}
+
+/** A standalone card (carousels are not simulated): description ≤ 2,000, media by https URL. */
+function checkCard(card: unknown): { text: string; mediaUrl?: string } | { error: string } {
+  const standalone = isObject(card) ? card.standaloneCard : undefined;
+  const cardContent = isObject(standalone) ? standalone.cardContent : undefined;
+  if (!isObject(standalone) || !isObject(cardContent)) {
+    return { error: "richCard.standaloneCard.cardContent is required (carousels are not simulated)" };
   }
-  return { text: content.text, suggestions };
+  if (!["VERTICAL", "HORIZONTAL"].includes(String(standalone.cardOrientation))) {
+    return { error: "richCard.standaloneCard.cardOrientation must be VERTICAL or HORIZONTAL" };
+  }
+  const { title, description, media } = cardContent;
+  if (title !== undefined && (typeof title !== "string" || title.length > 200)) {
+    return { error: "cardContent.title must be at most 200 characters" };
+  }
+  if (
+    description !== undefined &&
+    (typeof description !== "string" || description.length > L.cardDescriptionChars)
+  ) {
+    return { error: `cardContent.description must be at most ${L.cardDescriptionChars} characters` };
+  }
+  let mediaUrl: string | undefined;
+  if (media !== undefined) {
+    const info = isObject(media) ? media.contentInfo : undefined;
+    const url = isObject(info) ? info.fileUrl : undefined;
+    if (!isObject(media) || !["SHORT", "MEDIUM", "TALL"].includes(String(media.height))) {
+      return { error: "cardContent.media.height must be SHORT, MEDIUM or TALL" };
+    }
+    if (typeof url !== "string" || !/^https:\/\/\S+$/.test(url)) {
+      return { error: "cardContent.media.contentInfo.fileUrl must be a public https URL" };
+    }
+    mediaUrl = url;
+  }
+  if (title === undefined && description === undefined && mediaUrl === undefined) {
+    return { error: "cardContent needs a title, a description or media" };
+  }
+  return { text: typeof description === "string" ? description : "", ...(mediaUrl ? { mediaUrl } : {}) };
+}
+
+function checkSuggestions(value: unknown): Suggestion[] | { error: string } {
+  const suggestions: Suggestion[] = [];
+  if (value === undefined) return suggestions;
+  if (!Array.isArray(value) || value.length > L.suggestions) {
+    return { error: `contentMessage.suggestions: at most ${L.suggestions}` };
+  }
+  for (const [i, s] of value.entries()) {
+    const r = isObject(s) ? s.reply : undefined;
+    if (!isObject(r) || typeof r.text !== "string" || typeof r.postbackData !== "string") {
+      return { error: `contentMessage.suggestions[${i}].reply must have text and postbackData` };
+    }
+    if (r.text.length === 0 || r.text.length > L.suggestionTextChars) {
+      return {
+        error: `contentMessage.suggestions[${i}].reply.text must be 1-${L.suggestionTextChars} characters`,
+      };
+    }
+    if (r.postbackData.length > L.postbackDataChars) {
+      return { error: `contentMessage.suggestions[${i}].reply.postbackData exceeds ${L.postbackDataChars}` };
+    }
+    suggestions.push({ text: r.text, postbackData: r.postbackData });
+  }
+  return suggestions;
 }
