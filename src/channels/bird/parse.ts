@@ -105,8 +105,9 @@ function outbound(raw: unknown): StatusEvent | RejectedItem | null {
     ...(message.reference ? { correlationId: message.reference } : {}),
   };
   if (status === "failed") {
-    const code = message.failure?.code ?? message.status;
-    const title = message.failure?.description ?? message.reason ?? message.status;
+    // `failure` (…/message-failure-codes) when Bird names the cause, else `reason` / `details`.
+    const code = message.failure?.code ?? message.reason ?? message.status;
+    const title = message.failure?.description ?? message.details ?? message.reason ?? message.status;
     event.errors = [{ code, title, ...(message.reason ? { message: message.reason } : {}) }];
   }
   return event;

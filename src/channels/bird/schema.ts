@@ -32,6 +32,7 @@ export const BirdOutbound = z.object({
   status: z.string(),
   reference: z.string().optional(),
   reason: z.string().optional(),
+  details: z.string().optional(),
   failure: z
     .object({
       code: z.union([z.number(), z.string()]).optional(),
