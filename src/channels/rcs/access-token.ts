@@ -1,7 +1,8 @@
 import { createHash, createSign } from "node:crypto";
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
-import { callProvider, providerRefusal } from "../provider-http.js";
+import { fetchFailureReason } from "../../core/fetch.js";
+import { callProvider, providerRefusal, redact } from "../provider-http.js";
 import type { RcsConfig } from "./config.js";
 import { RBM_SCOPE } from "./limits.js";
 
@@ -107,11 +108,16 @@ async function requestToken(config: RcsConfig, fetch: FetchLike, now: () => numb
   } catch (error) {
     // Whatever happened to the token request, the message itself was not sent.
     if (error instanceof AppError) {
-      throw new AppError("CHANNEL_SEND_FAILED", error.message, {
-        retry: "default",
-        cause: error,
-        details: { outcome: "not_sent" },
-      });
+      const reason = redact(fetchFailureReason(error.cause ?? error), call.secrets);
+      throw new AppError(
+        "CHANNEL_SEND_FAILED",
+        `Could not get an access token from ${originOf(call.url)} (${reason}); the message was not sent.`,
+        {
+          retry: "default",
+          cause: error,
+          details: { outcome: "not_sent" },
+        },
+      );
     }
     throw error;
   }
@@ -133,4 +139,12 @@ async function requestToken(config: RcsConfig, fetch: FetchLike, now: () => numb
       { details: { outcome: "not_sent" } },
     ),
   );
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "the token URL";
+  }
 }

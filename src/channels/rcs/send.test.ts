@@ -51,6 +51,15 @@ describe("RCS sends against the simulator (OAuth token endpoint included)", () =
     }
   });
 
+  it("an unreachable token endpoint: retried later, and the message was not sent", async () => {
+    const cfg = rcsChannel.config.parse({ ...sim.config, tokenUrl: "http://127.0.0.1:9/token" });
+    const error = await send({ to: phone, text: "Hi" }, cfg).catch((e: unknown) => e);
+    expect(isAppError(error) && error.retry).toBe("default");
+    expect(isAppError(error) && error.details).toMatchObject({ outcome: "not_sent" });
+    expect(isAppError(error) && error.message).toMatch(/access token.*not sent/);
+    expect(sim.requests).toBe(0);
+  });
+
   it("the same correlation id gives the same messageId, and Google delivers it once", async () => {
     const first = await send({ to: phone, text: "Hi", correlationId: "run_1:a:1" });
     const again = await send({ to: phone, text: "Hi", correlationId: "run_1:a:1" });
