@@ -1,7 +1,9 @@
+import { birdChannel } from "./bird/index.js";
 import type { ChannelDefinition } from "./channel.js";
 import { instagramChannel } from "./instagram/index.js";
 import { lineChannel } from "./line/index.js";
 import { messengerChannel } from "./messenger/index.js";
+import { rcsChannel } from "./rcs/index.js";
 import { telegramChannel } from "./telegram/index.js";
 import { twilioChannel } from "./twilio/index.js";
 import { viberChannel } from "./viber/index.js";
@@ -20,6 +22,8 @@ export const channelTypes = {
   wechat: wechatChannel,
   twilio: twilioChannel,
   vonage: vonageChannel,
+  bird: birdChannel,
+  rcs: rcsChannel,
 } as const;
 
 export type ChannelType = keyof typeof channelTypes;

@@ -1,7 +1,9 @@
+import { startBirdChannelSimulator } from "./bird/channel-simulator.js";
 import type { ChannelSimulator } from "./channel-simulator.js";
 import { startInstagramChannelSimulator } from "./instagram/index.js";
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
 import { startMessengerChannelSimulator } from "./messenger/index.js";
+import { startRcsChannelSimulator } from "./rcs/channel-simulator.js";
 import { startTelegramChannelSimulator } from "./telegram/channel-simulator.js";
 import { startTwilioChannelSimulator } from "./twilio/channel-simulator.js";
 import { startViberChannelSimulator } from "./viber/channel-simulator.js";
@@ -20,4 +22,6 @@ export const channelSimulators: Record<string, () => Promise<ChannelSimulator>> 
   viber: startViberChannelSimulator,
   twilio: startTwilioChannelSimulator,
   vonage: startVonageChannelSimulator,
+  bird: startBirdChannelSimulator,
+  rcs: startRcsChannelSimulator,
 };

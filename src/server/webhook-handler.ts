@@ -39,8 +39,8 @@ function createContext(deps: Deps) {
   return {
     /**
      * The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by
-     * some (Twilio). Read per request: without TERN_PUBLIC_URL it is known only once the server
-     * listens (main.ts), after this context was made.
+     * some (Bird, Twilio). Read per request: without TERN_PUBLIC_URL it is learnt only once the
+     * server listens, after this context was made.
      */
     get origin(): string {
       return deps.publicUrl.replace(/\/+$/, "");

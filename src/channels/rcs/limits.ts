@@ -1,0 +1,24 @@
+/**
+ * Documented limits of the RBM API, shared by the adapter and the simulator.
+ * AgentContentMessage.text: at most 3,072 characters; `suggestions`: at most 11;
+ * SuggestedReply.text: at most 25 characters, postbackData: at most 2,048 characters.
+ * Rich card description: at most 2,000 characters (#cardcontent).
+ * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
+ * https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#suggestedreply
+ */
+export const RcsLimits = {
+  textChars: 3072,
+  /** CardContent.description: at most 2,000 characters (the text of a rich card). */
+  cardDescriptionChars: 2000,
+  suggestions: 11,
+  suggestionTextChars: 25,
+  postbackDataChars: 2048,
+} as const;
+
+/** The OAuth scope of the RBM API. */
+export const RBM_SCOPE = "https://www.googleapis.com/auth/rcsbusinessmessaging";
+
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+
+/** Returned in `AppError.details.providerCode` when the phone cannot receive RCS (send 404). */
+export const NOT_RCS_CAPABLE = "NOT_RCS_CAPABLE";

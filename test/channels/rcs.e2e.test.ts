@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startRcsSimulator } from "../../src/sandbox/rcs/simulator.js";
+import { rcsEventRequest, userTextMessage, webhookCheckBody } from "../../src/sandbox/rcs/webhooks.js";
+import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
+import { rowCounts } from "../helpers/db-inspect.js";
+import { eventually } from "../helpers/in-process.js";
+
+/** Tern's rows that a delivery would add (inbox, runs, contacts, messages, rejected items). */
+async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
+  const counts = await rowCounts(env.stack.database);
+  return Object.fromEntries(
+    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
+  );
+}
+
+async function runsOf(env: ChannelStack): Promise<unknown[]> {
+  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("RCS end to end through the simulator", () => {
+  let env: ChannelStack;
+  const from = "+12223334444";
+  beforeEach(async () => {
+    env = await startChannelStack("rcs");
+  });
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it("answers Google's webhook setup check with the secret, and a wrong client token 401", async () => {
+    const clientToken = String(env.sim.config.clientToken);
+    const ok = await fetch(env.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: webhookCheckBody(clientToken, "1234567890"),
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe("1234567890");
+    const wrong = await fetch(env.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: webhookCheckBody("NOTTHETOKEN", "1234567890"),
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain(clientToken);
+  });
+
+  it("a signed user message → the lead template → a Lead, and the reply sent with a bearer token and a derived messageId", async () => {
+    expect((await env.sim.say(env.webhookUrl, { from, text: "Hi" })).status).toBe(200);
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+    await env.sim.say(env.webhookUrl, { from, text: "Navy" });
+    const confirmation = await env.sim.waitForSent((s) => s.to === from && s.text.includes("reference"));
+    const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Navy");
+    expect(leads).toHaveLength(1);
+    expect(confirmation.text).toContain(leads[0]?.Id);
+    const { request } = confirmation;
+    const url = new URL(request.path, "http://x");
+    expect(request.method).toBe("POST");
+    expect(url.pathname).toBe(`/v1/phones/${from}/agentMessages`);
+    expect(url.searchParams.get("agentId")).toBe(env.sim.config.agentId);
+    expect(url.searchParams.get("messageId")).toMatch(UUID);
+    expect(request.headers.authorization).toMatch(/^Bearer ya29\.sim-/);
+    expect(request.body).toEqual({ contentMessage: { text: confirmation.text } });
+    // One messageId per send (one per effect).
+    const ids = env.sim.sent.map((s) => s.providerMessageId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("answers an event whose data changed by one byte 401 and stores nothing", async () => {
+    const before = await deliveryRows(env);
+    const data = userTextMessage({ agentId: String(env.sim.config.agentId), from, text: "Hi" });
+    const signed = rcsEventRequest(data, String(env.sim.config.clientToken));
+    const forged = rcsEventRequest({ ...data, text: "Ii" }, "guess");
+    const response = await fetch(env.webhookUrl, {
+      method: "POST",
+      headers: signed.headers,
+      body: forged.body,
+    });
+    expect(response.status).toBe(401);
+    expect(await deliveryRows(env)).toEqual(before);
+    expect(await runsOf(env)).toEqual([]);
+    expect(env.sim.sent).toEqual([]);
+  });
+
+  it("a redelivered event (same messageId) makes no second run", async () => {
+    const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    const again = await env.sim.say(env.webhookUrl, { from, text: "Hi", id: first.id });
+    expect(again.status).toBe(200);
+    await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+    const next = await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+    expect(next.text).toContain("Grace Hopper");
+    expect(await runsOf(env)).toHaveLength(1);
+    expect(env.sim.sent).toHaveLength(2);
+  });
+
+  it("a phone without RCS: the reply fails for good with NOT_RCS_CAPABLE in the run history", async () => {
+    // A second simulator, driven directly to mark the phone, behind a second RCS channel.
+    const sim = await startRcsSimulator();
+    try {
+      sim.markNotRcsCapable(from);
+      const response = await env.stack.http("POST", "/api/v1/channels", {
+        type: "rcs",
+        name: "rcs-no-rcs",
+        config: sim.config,
+      });
+      const created = (await response.json()) as { webhookUrl: string };
+      const { headers, body } = rcsEventRequest(
+        userTextMessage({ agentId: sim.config.agentId, from, text: "Hi" }),
+        sim.config.clientToken,
+      );
+      expect((await fetch(created.webhookUrl, { method: "POST", headers, body })).status).toBe(200);
+      await expect.poll(() => sim.requests, { timeout: 10_000 }).toBeGreaterThan(0);
+      const run = await eventually(async () => {
+        const runs = (await runsOf(env)) as Array<{ id: string; status: string }>;
+        return runs.find((r) => r.status === "failed");
+      });
+      const detail = JSON.stringify(await (await env.stack.http("GET", `/api/v1/runs/${run.id}`)).json());
+      expect(detail).toContain("NOT_RCS_CAPABLE");
+      expect(sim.requests).toBe(1);
+      expect(sim.sends).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
