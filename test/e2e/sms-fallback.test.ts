@@ -6,7 +6,7 @@ import { buildStatusWebhook, buildTextWebhook, signWebhook } from "../../src/san
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /** The channel type the fallback goes through: an SMS provider. */
-const FALLBACK_TYPE = "whatsapp";
+const FALLBACK_TYPE = "twilio";
 
 const CUSTOMER = "447700900321";
 const REFERENCE = "Your reference is R-1001";
@@ -91,6 +91,13 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
     expect(await say("Hi")).toBe(200);
     const sent = await sms.waitForSent((m) => m.text.includes(REFERENCE));
     expect(sent.to.replace(/\D/g, "")).toBe(CUSTOMER);
+    // Exactly what Twilio's Messages resource takes: a form POST to the account, To in E.164.
+    const config = sms.config as { accountSid: string; from: string };
+    expect(sent.request).toMatchObject({
+      method: "POST",
+      path: `/2010-04-01/Accounts/${config.accountSid}/Messages.json`,
+      body: { To: `+${CUSTOMER}`, From: config.from, Body: REFERENCE },
+    });
     expect(wa.sent.filter((m) => m.text.includes(REFERENCE))).toHaveLength(0);
     const { run, step } = await eventually(async () => {
       const found = await confirmStep();
