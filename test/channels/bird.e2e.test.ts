@@ -5,21 +5,14 @@ import {
   smsInboundBody,
   smsOutboundBody,
 } from "../../src/sandbox/bird/webhooks.js";
-import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
-import { rowCounts } from "../helpers/db-inspect.js";
+import {
+  type ChannelStack,
+  deliveryRows,
+  playLeadConversation,
+  runsOf,
+  startChannelStack,
+} from "../helpers/channel-stack.js";
 import { eventually } from "../helpers/in-process.js";
-
-/** Tern's rows that a delivery would add (inbox, runs, contacts, messages, rejected items). */
-async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
-  const counts = await rowCounts(env.stack.database);
-  return Object.fromEntries(
-    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
-  );
-}
-
-async function runsOf(env: ChannelStack): Promise<unknown[]> {
-  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
-}
 
 describe("Bird end to end through the simulator", () => {
   let env: ChannelStack;
@@ -32,13 +25,7 @@ describe("Bird end to end through the simulator", () => {
   });
 
   it("a signed sms.inbound → the lead template → a Lead, and the reply sent with the access key", async () => {
-    expect((await env.sim.say(env.webhookUrl, { from, text: "Hi" })).status).toBe(200);
-    await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
-    await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
-    await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
-    await env.sim.say(env.webhookUrl, { from, text: "Navy" });
-    const confirmation = await env.sim.waitForSent((s) => s.to === from && s.text.includes("reference"));
-    const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Navy");
+    const { confirmation, leads } = await playLeadConversation(env, from);
     expect(leads).toHaveLength(1);
     expect(confirmation.text).toContain(leads[0]?.Id);
     const { request } = confirmation;

@@ -2,22 +2,11 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
 import type { TwilioChannelSimulator } from "../../src/sandbox/twilio/index.js";
-import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
+import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
 import { rowCounts, selectRows } from "../helpers/db-inspect.js";
 
 const smsLead = () => JSON.parse(readFileSync(templatePath("sms-lead.json"), "utf8")) as unknown;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-
-async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
-  const counts = await rowCounts(env.stack.database);
-  return Object.fromEntries(
-    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
-  );
-}
-
-async function runsOf(env: ChannelStack): Promise<unknown[]> {
-  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
-}
 
 describe("Twilio end to end through the simulator", () => {
   let env: ChannelStack;

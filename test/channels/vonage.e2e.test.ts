@@ -7,21 +7,10 @@ import {
   type VonageChannelSimulator,
   type VonageWebhookMethod,
 } from "../../src/sandbox/vonage/index.js";
-import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
+import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
 import { rowCounts, selectRows } from "../helpers/db-inspect.js";
 
 const smsLead = () => JSON.parse(readFileSync(templatePath("sms-lead.json"), "utf8")) as unknown;
-
-async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
-  const counts = await rowCounts(env.stack.database);
-  return Object.fromEntries(
-    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
-  );
-}
-
-async function runsOf(env: ChannelStack): Promise<unknown[]> {
-  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
-}
 
 describe("Vonage end to end through the simulator", () => {
   let env: ChannelStack;

@@ -1,19 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { wechatSignature } from "../../src/channels/wechat/crypto.js";
 import { startWeChatChannelSimulator } from "../../src/sandbox/wechat/channel-simulator.js";
-import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
-import { rowCounts } from "../helpers/db-inspect.js";
-
-async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
-  const counts = await rowCounts(env.stack.database);
-  return Object.fromEntries(
-    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
-  );
-}
-
-async function runsOf(env: ChannelStack): Promise<unknown[]> {
-  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
-}
+import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
 
 const from = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 

@@ -3,6 +3,7 @@ import { templatePath } from "../../src/core/paths.js";
 import type { ChannelSimulator } from "../../src/sandbox/channel-simulator.js";
 import type { SandboxedTernOptions } from "../../src/sandbox/sandboxed-tern.js";
 import { channelSimulators } from "../../src/sandbox/simulators.js";
+import { rowCounts } from "./db-inspect.js";
 import { type Stack, startStack } from "./in-process.js";
 
 /**
@@ -72,4 +73,33 @@ export function leadFlowFor(type: string): Record<string, unknown> {
     unknown
   >;
   return { ...flow, name: `Lead capture (${type})`, trigger: { type: "message", channels: [type] } };
+}
+
+/** Tern's rows that a delivery would add (inbox, runs, contacts, messages, rejected items). */
+export async function deliveryRows(env: ChannelStack): Promise<Record<string, number>> {
+  const counts = await rowCounts(env.stack.database);
+  return Object.fromEntries(
+    Object.entries(counts).filter(([t]) => /inbox|run|contact|message|rejected/.test(t)),
+  );
+}
+
+/** The runs the admin API lists. */
+export async function runsOf(env: ChannelStack): Promise<unknown[]> {
+  return ((await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] }).items;
+}
+
+/**
+ * The lead template played by customer `from` through the channel's simulator: "Hi", a name, a
+ * company. Resolves with the confirmation the simulator captured and the one Lead it names.
+ */
+export async function playLeadConversation(env: ChannelStack, from: string, company = "Navy") {
+  const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+  if (first.status !== 200) throw new Error(`the first webhook got ${first.status}: ${first.body}`);
+  await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+  await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+  await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+  await env.sim.say(env.webhookUrl, { from, text: company });
+  const confirmation = await env.sim.waitForSent((s) => s.to === from && s.text.includes("reference"));
+  const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === company);
+  return { confirmation, leads };
 }
