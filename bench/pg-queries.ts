@@ -17,7 +17,7 @@ const PG_URL = process.env.TERN_BENCH_DATABASE_URL || "postgres://postgres@127.0
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "tern-queries-"));
   const hook = path.join(path.dirname(fileURLToPath(import.meta.url)), "pg-query-hook.js");
-  process.env.TERN_NODE_ARGS = `--import ${hook}`;
+  process.env.TERN_NODE_ARGS = `--import ${hook} ${process.env.TERN_NODE_ARGS ?? ""}`.trim();
   process.env.TERN_QUERY_COUNT_DIR = dir;
   const stack = await startBenchStack({
     flow: {
