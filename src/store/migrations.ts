@@ -261,8 +261,8 @@ export const migrations: Migration[] = [
             WHERE m.contact_id = c.id AND m.channel_id = c.channel_id AND m.direction = 'in')
         FROM contacts c;
       CREATE TABLE contacts_v9 (
-        id TEXT PRIMARY KEY, phone TEXT, name TEXT, attributes_json TEXT NOT NULL DEFAULT '{}',
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        id TEXT PRIMARY KEY, phone TEXT, name TEXT, created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL, attributes_json TEXT NOT NULL DEFAULT '{}');
       INSERT INTO contacts_v9 (id, phone, name, created_at, updated_at)
         SELECT id, phone, name, created_at, updated_at FROM contacts;
       DROP TABLE contacts;

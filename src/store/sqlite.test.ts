@@ -32,8 +32,6 @@ describe("openSqlite", () => {
 
   const contact = (id: string, name: string | null = null) => ({
     id,
-    channel_id: "ch_1",
-    address: `addr-${id}`,
     phone: null,
     name,
     created_at: 1,
