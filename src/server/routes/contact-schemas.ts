@@ -27,11 +27,9 @@ export const ContactTagsBody = z
   });
 
 /** An attribute value: JSON of modest size; null deletes the attribute. */
-const AttributeValue = z
-  .json()
-  .refine((v) => JSON.stringify(v).length <= 4_000, {
-    error: "an attribute value is at most 4,000 characters of JSON",
-  });
+const AttributeValue = z.json().refine((v) => JSON.stringify(v).length <= 4_000, {
+  error: "an attribute value is at most 4,000 characters of JSON",
+});
 
 export const ContactPatchBody = z
   .strictObject({
