@@ -418,8 +418,8 @@ export function createWorker(deps: WorkerDeps) {
      * runs when one does).
      */
     async erase(contactId: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
+      if (!(await store.contacts.get(contactId))) return "missing";
       if (!isJobs) {
-        if (!(await store.contacts.get(contactId))) return "missing";
         for (const identity of await store.contacts.identities(contactId)) {
           await this.exclusive(conversationKey(identity.channelId, identity.address), () =>
             store.write((tx) =>
