@@ -5,6 +5,7 @@ import {
   startWhatsAppSimulator,
   type WhatsAppSimulator,
 } from "../../src/sandbox/whatsapp/index.js";
+import { rowsMentioning } from "../helpers/db-inspect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -140,6 +141,13 @@ describe("one contact across channels", () => {
     const messages = (view as { messages: Array<{ channelId: string }> }).messages;
     expect(new Set(messages.map((m) => m.channelId))).toEqual(new Set([second.id, stack.setup.channelId]));
     await stack.tern.worker.idle();
+
+    // Erasing the person takes both conversations: nothing in any table names them any more.
+    expect((await rowsMentioning(stack.database, [phone.slice(1), contact.id])).map((r) => r.table)).toEqual(
+      expect.arrayContaining(["contacts", "contact_identities", "inbox", "messages", "runs"]),
+    );
+    expect((await stack.http("DELETE", `/api/v1/contacts/${contact.id}`)).status).toBe(204);
+    expect(await rowsMentioning(stack.database, [phone.slice(1), contact.id])).toEqual([]);
   });
 
   it("tags, patches and merges contacts over the admin API; bad input is a 400 that changes nothing", async () => {
