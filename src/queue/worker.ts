@@ -122,9 +122,14 @@ export function createWorker(deps: WorkerDeps) {
       // apply it again. The view is updated in place: later templates in this run see it.
       updateContact: async (change) => {
         await assertActive();
-        const updated = await writer.write((tx) => tx.contacts.change(contact.id, change, clock.now()), {
-          durable: false,
-        });
+        const updated = await writer.write(
+          async (tx) => {
+            // Whoever owns the conversation's identity now (a merge may have moved it meanwhile).
+            const owner = await tx.contacts.owner(run.channelId, contact.address);
+            return tx.contacts.change(owner ?? contact.id, change, clock.now());
+          },
+          { durable: false },
+        );
         if (updated)
           Object.assign(view, { name: updated.name, tags: updated.tags, attributes: updated.attributes });
       },

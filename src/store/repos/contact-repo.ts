@@ -171,6 +171,10 @@ export function createContactRepo(exec: Executor) {
       const { identity, contact } = await find(channelId, address, null);
       return identity && contact ? { ...contact, channelId, address } : undefined;
     },
+    /** The id of the contact that owns this identity, if any (one primary-key read). */
+    async owner(channelId: string, address: string): Promise<string | undefined> {
+      return (await s.identity().get({ channelId, address }))?.contact_id;
+    },
     /** Tags of the contact a message from (channel, address, phone) belongs or would belong to. */
     async tagsFor(channelId: string, address: string, phone: string | null): Promise<string[]> {
       return (await find(channelId, address, phone)).contact?.tags ?? [];
