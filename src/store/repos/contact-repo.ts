@@ -256,8 +256,9 @@ export function createContactRepo(exec: Executor) {
       name: string | null,
       now: number,
     ): Promise<ContactOnChannel> {
-      const e164 = toE164(phone);
       let known = await byIdentity(channelId, address);
+      // A libphonenumber parse costs tens of µs: a known person whose phone is set needs none.
+      const e164 = known?.phone ? null : toE164(phone);
       if (!known && e164) {
         await lockPhone(e164);
         // Another transaction may have added this identity while we waited for the lock.
