@@ -19,6 +19,8 @@ describe("step registry composition", () => {
       "ask",
       "branch",
       "set",
+      "contact.tag",
+      "contact.set",
       "end",
       "salesforce.create",
       "salesforce.update",

@@ -180,7 +180,15 @@ describe("engine: events that do not apply", () => {
 
 describe("engine: registry", () => {
   it("has the core step types; connector steps are composed outside src/flows (src/steps.test.ts)", () => {
-    expect(coreSteps.map((s) => s.type)).toEqual(["send", "ask", "branch", "set", "end"]);
+    expect(coreSteps.map((s) => s.type)).toEqual([
+      "send",
+      "ask",
+      "branch",
+      "set",
+      "contact.tag",
+      "contact.set",
+      "end",
+    ]);
   });
 });
 

@@ -96,3 +96,22 @@ export const Fallback = z
   })
   .describe("Send the same text through another channel (e.g. SMS) when this channel cannot deliver it");
 export type Fallback = z.infer<typeof Fallback>;
+
+/** A contact tag: a short word without spaces, as filters and triggers name it ("vip", "lead:hot"). */
+export const ContactTag = z
+  .string()
+  .min(1, { error: "a tag must not be empty" })
+  .max(64, { error: "a tag is at most 64 characters" })
+  .regex(/^[\p{L}\p{N}_.:\-/]+$/u, {
+    error: "a tag contains only letters, digits and _ . : - / (no spaces), e.g. vip or lead:hot",
+  })
+  .describe("Contact tag");
+
+/** A contact attribute name: an identifier, so templates reach it as contact.attributes.<name>. */
+export const AttributeName = z
+  .string()
+  .max(64, { error: "an attribute name is at most 64 characters" })
+  .regex(IDENTIFIER, {
+    error: "an attribute name starts with a letter or _ and contains only letters, digits and _ (e.g. plan)",
+  })
+  .describe("Contact attribute name, available as contact.attributes.<name> in templates");

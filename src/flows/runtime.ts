@@ -92,6 +92,18 @@ export interface ContactView {
   address: string;
   phone: string | null;
   name: string | null;
+  /** The person's tags, across all their channels (`contact.tags`). */
+  tags?: string[];
+  /** The person's attributes (`contact.attributes.x`). */
+  attributes?: Record<string, unknown>;
+}
+
+/** A change a step makes to the run's contact (`contact.tag`, `contact.set`); idempotent. */
+export interface ContactUpdate {
+  addTags?: string[];
+  removeTags?: string[];
+  /** Attribute name → value; null deletes the attribute. */
+  attributes?: Record<string, unknown>;
 }
 
 /**
@@ -120,6 +132,12 @@ export interface Effects {
 export interface EngineHost {
   effects: Effects;
   contact: ContactView;
+  /**
+   * Stores a change to the contact with the run's writes and updates `contact` in place. Setting
+   * is idempotent, so a step replayed after a crash may apply it again. Absent: hosts without
+   * a contact store (the step fails with a clear error).
+   */
+  updateContact?(change: ContactUpdate): Promise<void>;
   /**
    * Current transcript of the conversation ("Customer: hi\nBot: Hello"). Read from storage, so
    * asynchronous: the engine fetches it before a step whose config mentions `conversation`.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { StepId } from "./fields.js";
+import { ContactTag, StepId } from "./fields.js";
 import type { StepDefinition } from "./step.js";
 
 /**
@@ -23,6 +23,12 @@ export const MessageTrigger = z
       .max(100)
       .optional()
       .describe("Start only when the message is one of these words (case-insensitive) or starts with one"),
+    tags: z
+      .array(ContactTag)
+      .min(1, { error: "name at least one tag, or leave tags out" })
+      .max(50)
+      .optional()
+      .describe("Start only when the contact has at least one of these tags"),
   })
   .describe("Starts a run when a contact without an active run writes");
 

@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../channels/channel.js";
+import { AppError } from "../core/app-error.js";
 import type { EngineHost, MessageView, RunState } from "./runtime.js";
 import type { StepContext } from "./step.js";
 import { renderTemplate, renderValue, type TemplateScope } from "./template.js";
@@ -32,6 +33,12 @@ export function createStepContext<Config>(
     now: () => host.now(),
     render: (template) => renderTemplate(template, scope),
     renderValue: (value) => renderValue(value, scope),
+    updateContact: async (change) => {
+      if (!host.updateContact) {
+        throw new AppError("INTERNAL", "this run has no contact store to change the contact in");
+      }
+      await host.updateContact(change);
+    },
     effects: {
       send: (message) => host.effects.send(nextKey(), message),
       call: (connection, action, input) => host.effects.call(nextKey(), connection, action, input),

@@ -1,6 +1,8 @@
 import type { StepDefinition } from "./step.js";
 import { askStep } from "./steps/ask.step.js";
 import { branchStep } from "./steps/branch.step.js";
+import { contactSetStep } from "./steps/contact-set.step.js";
+import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
@@ -10,7 +12,15 @@ import { setStep } from "./steps/set.step.js";
  * registry is composed outside `src/flows` (src/steps.ts), so the engine never imports a connector.
  * The engine, the validator and the JSON Schema take the registry they are handed.
  */
-export const coreSteps = [sendStep, askStep, branchStep, setStep, endStep] as const;
+export const coreSteps = [
+  sendStep,
+  askStep,
+  branchStep,
+  setStep,
+  contactTagStep,
+  contactSetStep,
+  endStep,
+] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;
 

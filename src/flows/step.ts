@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { InboundMessage } from "../channels/channel.js";
-import type { ContactView, MessageView, OutboundMessageSpec, SendReceipt } from "./runtime.js";
+import type { ContactUpdate, ContactView, MessageView, OutboundMessageSpec, SendReceipt } from "./runtime.js";
 import type { TemplateScope } from "./template.js";
 
 /**
@@ -31,6 +31,8 @@ export interface StepContext<Config> {
   render(template: string): string;
   /** Renders every string inside a JSON value. */
   renderValue(value: unknown): unknown;
+  /** Changes the run's contact (tags, attributes); `contact` shows the result afterwards. */
+  updateContact(change: ContactUpdate): Promise<void>;
 }
 
 export type ResumeEvent = { type: "reply"; message: MessageView; raw: InboundMessage } | { type: "timeout" };

@@ -73,7 +73,13 @@ export function createFallbackItems(deps: FallbackItemDeps) {
     }
     const runId = original.runId;
     const channel = await deps.integrations.channel(original.channelId);
-    const effects = createEffects(deps.effectsDeps, { runId, channel, contact });
+    // The address on the failed channel (unused by the fallback, which goes to the phone).
+    const identity = (await store.contacts.identities(contact.id)).find((i) => i.channelId === channel.id);
+    const effects = createEffects(deps.effectsDeps, {
+      runId,
+      channel,
+      contact: { ...contact, address: identity?.address ?? "" },
+    });
     let note: Record<string, unknown>;
     try {
       const receipt = await effects.fallBack(

@@ -86,22 +86,28 @@ export function createJobTasks(deps: JobTaskDeps) {
     return false;
   };
 
-  /** The erasure job: in the conversation's turn, so it never interleaves with its messages. */
+  /**
+   * The erasure job: each identity's conversation in its own turn, so it never interleaves with
+   * that conversation's messages; then the rest of the person. A busy conversation puts the
+   * whole job off; identities already erased are gone, so the next attempt continues.
+   */
   const eraseInTurn = async (contactId: string, runnerId: string): Promise<void> => {
-    const contact = await store.contacts.get(contactId);
-    if (!contact) return;
-    const key = conversationKey(contact.channelId, contact.address);
-    const turn = await inConversationTurn(store, key, runnerId, async () => {
-      await store.write(async (tx) => {
-        await tx.retention.eraseContact(contactId, clock.now());
-        // A job waiting for this conversation names the person in its payload.
-        await tx.jobs.forgetConversation(key);
+    if (!(await store.contacts.get(contactId))) return;
+    for (const identity of await store.contacts.identities(contactId)) {
+      const key = conversationKey(identity.channelId, identity.address);
+      const turn = await inConversationTurn(store, key, runnerId, async () => {
+        await store.write(async (tx) => {
+          await tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now());
+          // A job waiting for this conversation names the person in its payload.
+          await tx.jobs.forgetConversation(key);
+        });
       });
-    });
-    // The conversation is busy: the erasure waits for its turn, as a later job.
-    if (!turn.held) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
-    // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
-    if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
+      // The conversation is busy: the erasure waits for its turn, as a later job.
+      if (!turn.held) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
+      // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
+      if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
+    }
+    await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
   };
 
   /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */

@@ -12,11 +12,17 @@ export async function routeMessage(
   loadFlow: (flowId: string, version: number) => Promise<Flow>,
   channelType: string,
   message: InboundMessage,
+  /** The contact's tags, for flows whose trigger requires one; read at most once. */
+  contactTags: () => Promise<string[]> = async () => [],
 ): Promise<{ flowId: string; version: number; flow: Flow } | null> {
-  const candidate = { channel: channelType, text: message.content.text };
+  const candidate: { channel: string; text: string; tags?: string[] } = {
+    channel: channelType,
+    text: message.content.text,
+  };
   let fallback: { flowId: string; version: number; flow: Flow } | null = null;
   for (const published of await store.flows.published()) {
     const flow = await loadFlow(published.id, published.version);
+    if (flow.trigger.tags?.length) candidate.tags ??= await contactTags();
     if (!flowMatchesMessage(flow, candidate)) continue;
     const route = { flowId: published.id, version: published.version, flow };
     if (flow.trigger.keywords?.length) return route;

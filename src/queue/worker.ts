@@ -8,8 +8,13 @@ import type { EngineHost, RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
-import type { Contact } from "../store/repos/contact-repo.js";
-import type { InboxItem, MessageItem } from "../store/repos/inbox-repo.js";
+import type { ContactOnChannel } from "../store/repos/contact-repo.js";
+import {
+  conversationAddress,
+  conversationKey,
+  type InboxItem,
+  type MessageItem,
+} from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
@@ -92,7 +97,7 @@ export function createWorker(deps: WorkerDeps) {
 
   const hostFor = async (
     run: RunRow,
-    contact: Contact,
+    contact: ContactOnChannel,
     signal?: AbortSignal,
     lastInboundAt?: number,
   ): Promise<EngineHost & { consume(inboxId: number): void; settled(): Promise<void> }> => {
@@ -111,6 +116,15 @@ export function createWorker(deps: WorkerDeps) {
     const writer = createRunWriter(store);
     let persistError: unknown;
     let markInbox: number | null = null;
+    const view = {
+      id: contact.id,
+      channel: ch.definition.type,
+      address: contact.address,
+      phone: contact.phone,
+      name: contact.name,
+      tags: contact.tags,
+      attributes: contact.attributes,
+    };
     const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
       effects: createEffects(effectsDeps, {
         runId: run.id,
@@ -121,12 +135,21 @@ export function createWorker(deps: WorkerDeps) {
         assertActive,
         write: writer.write,
       }),
-      contact: {
-        id: contact.id,
-        channel: ch.definition.type,
-        address: contact.address,
-        phone: contact.phone,
-        name: contact.name,
+      contact: view,
+      // Through the run's writes, after the step before it; idempotent, so a replayed step may
+      // apply it again. The view is updated in place: later templates in this run see it.
+      updateContact: async (change) => {
+        await assertActive();
+        const updated = await writer.write(
+          async (tx) => {
+            // Whoever owns the conversation's identity now (a merge may have moved it meanwhile).
+            const owner = await tx.contacts.owner(run.channelId, contact.address);
+            return tx.contacts.change(owner ?? contact.id, change, clock.now());
+          },
+          { durable: false },
+        );
+        if (updated)
+          Object.assign(view, { name: updated.name, tags: updated.tags, attributes: updated.attributes });
       },
       transcript: async () =>
         (await store.contacts.messagesOfRun(run.id))
@@ -178,14 +201,20 @@ export function createWorker(deps: WorkerDeps) {
     run: RunRow,
     event: RunEvent,
     inboxId?: number,
-    knownContact?: Contact,
+    knownContact?: ContactOnChannel,
     signal?: AbortSignal,
     /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
     arrivedAt?: number,
   ): Promise<boolean> => {
     let host: Awaited<ReturnType<typeof hostFor>> | undefined;
     try {
-      const contact = knownContact ?? (await store.contacts.get(run.contactId));
+      // The identity of the run's conversation: that is where its sends go.
+      const contact =
+        knownContact ??
+        (await store.contacts.onChannel(
+          run.channelId,
+          conversationAddress(run.channelId, run.conversationKey),
+        ));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
       // The customer's last message in this conversation (provider time): the reply window's start.
       const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
@@ -306,6 +335,8 @@ export function createWorker(deps: WorkerDeps) {
           deps.flow,
           (await deps.integrations.channel(item.channelId)).definition.type,
           msg,
+          // Read only when a flow's trigger asks for tags.
+          () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
         );
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the message, and either hands it to the waiting run or
@@ -438,15 +469,22 @@ export function createWorker(deps: WorkerDeps) {
       });
     },
     /**
-     * Erases a contact in its conversation's turn (the right to erasure). Lanes: in the lane.
-     * Jobs: as a job that takes the conversation's turn, awaited for up to `waitMs`; "queued"
-     * when no worker ran it by then (it runs when one does).
+     * Erases a contact (the right to erasure): each identity's conversation in that
+     * conversation's turn, then the rest of the person. Lanes: in the lanes. Jobs: as a job that
+     * takes each turn, awaited for up to `waitMs`; "queued" when no worker ran it by then (it
+     * runs when one does).
      */
-    async erase(contactId: string, key: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
+    async erase(contactId: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
+      if (!(await store.contacts.get(contactId))) return "missing";
       if (!isJobs) {
-        const isErased = await this.exclusive(key, () =>
-          store.write((tx) => tx.retention.eraseContact(contactId, clock.now())),
-        );
+        for (const identity of await store.contacts.identities(contactId)) {
+          await this.exclusive(conversationKey(identity.channelId, identity.address), () =>
+            store.write((tx) =>
+              tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now()),
+            ),
+          );
+        }
+        const isErased = await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
         return isErased ? "erased" : "missing";
       }
       await store.write((tx) => tx.jobs.erase(contactId));

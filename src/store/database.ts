@@ -57,15 +57,28 @@ export interface Database {
     created_at: number;
     published_at: number | null;
   };
+  /** One person; their addresses on channels are `contact_identities`. */
   contacts: {
     id: string;
-    channel_id: string;
-    address: string;
+    /** E.164, when a channel revealed it. */
     phone: string | null;
     name: string | null;
+    /** JSON object of attribute name → value (`contact.attributes.x` in templates). */
+    attributes_json: Generated<string>;
     created_at: number;
     updated_at: number;
   };
+  /** A contact's address on one channel; unique per (channel, address). */
+  contact_identities: {
+    id: string;
+    contact_id: string;
+    channel_id: string;
+    address: string;
+    created_at: number;
+    /** When this identity last wrote (a channel's window rules are checked against it). */
+    last_inbound_at: number | null;
+  };
+  contact_tags: { contact_id: string; tag: string };
   inbox: {
     /** Arrival order within the whole inbox. */
     id: Generated<number>;

@@ -244,9 +244,56 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    // One contact is one person (issue 9): the (channel, address) pairs move to identities, one per
+    // existing contact row with the contact's id (so existing ids keep working); tags and
+    // attributes join the contact. SQLite cannot drop a column that is part of a UNIQUE
+    // constraint, so its contacts table is rebuilt; nothing references it by foreign key.
+    version: 9,
+    name: "contact identities",
+    sql: `
+      CREATE TABLE contact_identities (
+        id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, channel_id TEXT NOT NULL, address TEXT NOT NULL,
+        created_at INTEGER NOT NULL, last_inbound_at INTEGER, UNIQUE (channel_id, address));
+      CREATE INDEX contact_identities_contact ON contact_identities (contact_id);
+      INSERT INTO contact_identities (id, contact_id, channel_id, address, created_at, last_inbound_at)
+        SELECT 'ci_' || substr(c.id, 4), c.id, c.channel_id, c.address, c.created_at,
+          (SELECT max(m.created_at) FROM messages m
+            WHERE m.contact_id = c.id AND m.channel_id = c.channel_id AND m.direction = 'in')
+        FROM contacts c;
+      CREATE TABLE contacts_v9 (
+        id TEXT PRIMARY KEY, phone TEXT, name TEXT, created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL, attributes_json TEXT NOT NULL DEFAULT '{}');
+      INSERT INTO contacts_v9 (id, phone, name, created_at, updated_at)
+        SELECT id, phone, name, created_at, updated_at FROM contacts;
+      DROP TABLE contacts;
+      ALTER TABLE contacts_v9 RENAME TO contacts;
+      CREATE INDEX contacts_phone ON contacts (phone);
+      CREATE TABLE contact_tags (
+        contact_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (contact_id, tag));
+      CREATE INDEX contact_tags_tag ON contact_tags (tag, contact_id);
+    `,
+    postgres: `
+      CREATE TABLE contact_identities (
+        id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, channel_id TEXT NOT NULL, address TEXT NOT NULL,
+        created_at BIGINT NOT NULL, last_inbound_at BIGINT, UNIQUE (channel_id, address));
+      CREATE INDEX contact_identities_contact ON contact_identities (contact_id);
+      INSERT INTO contact_identities (id, contact_id, channel_id, address, created_at, last_inbound_at)
+        SELECT 'ci_' || substr(c.id, 4), c.id, c.channel_id, c.address, c.created_at,
+          (SELECT max(m.created_at) FROM messages m
+            WHERE m.contact_id = c.id AND m.channel_id = c.channel_id AND m.direction = 'in')
+        FROM contacts c;
+      ALTER TABLE contacts DROP COLUMN channel_id, DROP COLUMN address,
+        ADD COLUMN attributes_json TEXT NOT NULL DEFAULT '{}';
+      CREATE INDEX contacts_phone ON contacts (phone);
+      CREATE TABLE contact_tags (
+        contact_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (contact_id, tag));
+      CREATE INDEX contact_tags_tag ON contact_tags (tag, contact_id);
+    `,
+  },
+  {
     // A send step's fallback (queue/fallback.ts) on the message it sent: where to send it again
     // and until when, should a `failed` delivery status arrive. Cleared once it fell back.
-    version: 9,
+    version: 10,
     name: "message fallback",
     sql: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,
     postgres: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,

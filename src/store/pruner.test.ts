@@ -36,8 +36,6 @@ async function insertRun(
   await db.run(
     q.insertInto("contacts").values({
       id: contactId,
-      channel_id: "ch_1",
-      address: `addr-${id}`,
       phone: "+15550001",
       name: "Someone",
       created_at: at,

@@ -32,8 +32,6 @@ describe("openSqlite", () => {
 
   const contact = (id: string, name: string | null = null) => ({
     id,
-    channel_id: "ch_1",
-    address: `addr-${id}`,
     phone: null,
     name,
     created_at: 1,
@@ -195,49 +193,46 @@ describe("openSqlite", () => {
 
   it("binds a statement's named arguments to the right placeholders, whatever the order they are given in", async () => {
     const store = open();
-    const insert = store.statement("test.contacts.insert", (p) =>
-      store.q.insertInto("contacts").values({
+    const insert = store.statement("test.identities.insert", (p) =>
+      store.q.insertInto("contact_identities").values({
         id: p("id"),
         channel_id: p("channel"),
         address: p("address"),
         // A constant between named arguments must keep its own slot.
-        phone: "+15550000000",
-        name: p("name"),
+        contact_id: "ct_same",
+        last_inbound_at: p("seen"),
         created_at: p("at"),
-        updated_at: p("at"),
       }),
     );
-    const byAddress = store.statement("test.contacts.byAddress", (p) =>
+    const byAddress = store.statement("test.identities.byAddress", (p) =>
       store.q
-        .selectFrom("contacts")
+        .selectFrom("contact_identities")
         .selectAll()
         .where("address", "=", p("address"))
         .where("channel_id", "=", p("channel")),
     );
 
     await store.write(async () => {
-      await insert.run({ at: 7, name: "Ada", address: "a-1", channel: "ch_1", id: "ct_1" });
-      await insert.run({ name: "Bob", id: "ct_2", at: 8, channel: "ch_2", address: "a-1" });
+      await insert.run({ at: 7, seen: 70, address: "a-1", channel: "ch_1", id: "ci_1" });
+      await insert.run({ seen: 80, id: "ci_2", at: 8, channel: "ch_2", address: "a-1" });
     });
 
     expect(await byAddress.get({ channel: "ch_2", address: "a-1" })).toEqual({
-      id: "ct_2",
+      id: "ci_2",
+      contact_id: "ct_same",
       channel_id: "ch_2",
       address: "a-1",
-      phone: "+15550000000",
-      name: "Bob",
       created_at: 8,
-      updated_at: 8,
+      last_inbound_at: 80,
     });
     expect(await byAddress.all({ address: "a-1", channel: "ch_1" })).toEqual([
       {
-        id: "ct_1",
+        id: "ci_1",
+        contact_id: "ct_same",
         channel_id: "ch_1",
         address: "a-1",
-        phone: "+15550000000",
-        name: "Ada",
         created_at: 7,
-        updated_at: 7,
+        last_inbound_at: 70,
       },
     ]);
     expect(await byAddress.get({ address: "a-1", channel: "ch_3" })).toBeUndefined();
@@ -258,9 +253,9 @@ describe("openSqlite", () => {
 
   it("rejects with a clear error naming a statement argument that is missing", async () => {
     const store = open();
-    const byAddress = store.statement("test.contacts.byAddress", (p) =>
+    const byAddress = store.statement("test.identities.byAddress", (p) =>
       store.q
-        .selectFrom("contacts")
+        .selectFrom("contact_identities")
         .selectAll()
         .where("channel_id", "=", p("channel"))
         .where("address", "=", p("address")),

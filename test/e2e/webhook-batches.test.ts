@@ -207,8 +207,8 @@ describe("events addressed to another phone_number_id", () => {
     // Posted to the first channel's URL, as one Meta app does for all its numbers.
     const res = await postWebhook(stack.setup.webhookUrl, status, stack.sandbox.wa.config.appSecret);
     expect(res.status).toBe(200);
-    const contact = await eventually(async () =>
-      (await stack.tern.store.contacts.list()).find((c) => c.channelId === siblingChannelId),
+    const contact = await eventually(
+      async () => (await stack.tern.store.contacts.list({ channelId: siblingChannelId }))[0],
     );
     await eventually(
       async () =>

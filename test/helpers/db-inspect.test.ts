@@ -45,8 +45,8 @@ describe("db-inspect", () => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS graphile_worker;
       CREATE TABLE graphile_worker.inspect_jobs (id bigint, payload json);
       INSERT INTO graphile_worker.inspect_jobs VALUES (7, '{"from":"4915100000002"}');
-      INSERT INTO contacts (id, channel_id, address, phone, name, created_at, updated_at)
-        VALUES ('ct_1', 'ch_1', '4915100000003', '+4915100000003', 'Ada', 1, 1);`);
+      INSERT INTO contacts (id, phone, name, created_at, updated_at)
+        VALUES ('ct_1', '+4915100000003', 'Ada', 1, 1);`);
     const at: DatabaseLocation = { dialect: "postgres", url: database.url };
     expect(await rowsMentioning(at, ["4915100000002"])).toEqual([
       { table: "graphile_worker.inspect_jobs", row: expect.stringContaining("4915100000002") },

@@ -36,7 +36,21 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
       address: "16315551181",
       phone: "+16315551181",
       name: "Ada",
+      tags: [],
+      attributes: {},
       ...options.contact,
+    },
+    async updateContact(change) {
+      const tags = new Set(host.contact.tags ?? []);
+      for (const tag of change.addTags ?? []) tags.add(tag);
+      for (const tag of change.removeTags ?? []) tags.delete(tag);
+      const attributes = { ...host.contact.attributes };
+      for (const [name, value] of Object.entries(change.attributes ?? {})) {
+        if (value === null) delete attributes[name];
+        else attributes[name] = value;
+      }
+      host.contact.tags = [...tags].sort();
+      host.contact.attributes = attributes;
     },
     onCall: () => ({ id: "00Q000000000001AAA", success: true }),
     now: () => host.clock.now,

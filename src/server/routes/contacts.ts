@@ -2,13 +2,16 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
-import { conversationKey } from "../../store/repos/inbox-repo.js";
+import type { Contact } from "../../store/repos/contact-repo.js";
 import type { AppDeps } from "../app.js";
-
-/** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
-const ContactId = z.string().regex(/^ct_[0-9A-Za-z_-]{9,40}$/, "not a contact id (ct_…)");
-/** E.164, as contacts store it (`channels/whatsapp/parse.ts` toE164). */
-const Phone = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an E.164 phone number such as +15551234567");
+import {
+  ContactId,
+  ContactListQuery,
+  ContactMergeBody,
+  ContactPatchBody,
+  ContactTagsBody,
+  Phone,
+} from "./contact-schemas.js";
 
 /**
  * DELETE takes its target from the URL: a body is refused rather than ignored, so a client that
@@ -21,39 +24,79 @@ const refuseBody = async (req: FastifyRequest) => {
   throw new AppError("BAD_REQUEST", "DELETE takes no request body");
 };
 
-/** Contacts and the messages exchanged with them (with delivery status). */
+const notFound = (id: string) => new AppError("NOT_FOUND", `No contact with id "${id}"`);
+
+/** Contacts (one per person, with an identity per channel address) and their messages. */
 export const contactRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["contacts"];
-    app.get(
-      "/contacts",
-      {
-        schema: {
-          tags,
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
-        },
-      },
-      async (req) => ({ items: await deps.store.contacts.list(req.query.limit) }),
-    );
+    const { store } = deps;
+    const withIdentities = async (contact: Contact) => ({
+      ...contact,
+      identities: (await store.contacts.identities(contact.id)).map((i) => ({
+        id: i.id,
+        channelId: i.channelId,
+        address: i.address,
+        createdAt: i.createdAt,
+        lastInboundAt: i.lastInboundAt,
+      })),
+    });
+    const found = async (id: string): Promise<Contact> => {
+      const contact = await store.contacts.get(id);
+      if (!contact) throw notFound(id);
+      return contact;
+    };
+    const params = z.object({ id: ContactId });
+
+    app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => ({
+      items: await Promise.all((await store.contacts.list(req.query)).map(withIdentities)),
+    }));
     app.get("/contacts/:id", { schema: { tags, params: z.object({ id: z.string() }) } }, async (req) => {
-      const contact = await deps.store.contacts.get(req.params.id);
-      if (!contact) throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
-      return { ...contact, messages: await deps.store.contacts.messages(contact.id) };
+      const contact = await found(req.params.id);
+      return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };
+    });
+    app.post("/contacts/:id/tags", { schema: { tags, params, body: ContactTagsBody } }, async (req) => {
+      const { add, remove } = req.body;
+      const contact = await store.write((tx) =>
+        tx.contacts.change(req.params.id, { addTags: add, removeTags: remove }, Date.now()),
+      );
+      if (!contact) throw notFound(req.params.id);
+      return withIdentities(contact);
+    });
+    app.patch("/contacts/:id", { schema: { tags, params, body: ContactPatchBody } }, async (req) => {
+      const { name, attributes } = req.body;
+      const contact = await store.write((tx) =>
+        tx.contacts.change(
+          req.params.id,
+          { ...(name !== undefined ? { name } : {}), ...(attributes ? { attributes } : {}) },
+          Date.now(),
+        ),
+      );
+      if (!contact) throw notFound(req.params.id);
+      return withIdentities(contact);
+    });
+    // Two contacts found to be one person: identities, messages, runs, tags (union) and
+    // attributes (this contact's win) move here in one commit; `from` then answers 404.
+    app.post("/contacts/:id/merge", { schema: { tags, params, body: ContactMergeBody } }, async (req) => {
+      if (req.body.from === req.params.id) {
+        throw new AppError("BAD_REQUEST", "a contact cannot be merged into itself: from names this contact");
+      }
+      const outcome = await store.write((tx) => tx.contacts.merge(req.params.id, req.body.from, Date.now()));
+      if (outcome.status === "missing") throw notFound(outcome.id);
+      return withIdentities(await found(req.params.id));
     });
 
-    // The right to erasure: the contact, its messages, runs, step history, inbox rows, effects
-    // and identifiable rejected items, in one commit (store/repos/retention-repo.ts).
+    // The right to erasure: the person with every identity, their messages, runs, step history,
+    // inbox rows, effects and identifiable rejected items (store/repos/retention-repo.ts).
     /** How many of them were erased (a concurrent erasure may have got there first). */
     const erase = async (ids: string[]): Promise<{ erased: number; queued: number }> => {
       let erased = 0;
       let queued = 0;
       for (const id of ids) {
-        const contact = await deps.store.contacts.get(id);
-        if (!contact) continue;
-        // In the conversation's turn, so a message being handled cannot write the person back.
-        const outcome = await deps.worker.erase(id, conversationKey(contact.channelId, contact.address));
+        // Each conversation in its turn, so a message being handled cannot write the person back.
+        const outcome = await deps.worker.erase(id);
         if (outcome === "erased") erased++;
         if (outcome === "queued") queued++;
       }
@@ -70,22 +113,16 @@ export const contactRoutes =
             message: "The erasure is queued in the conversation's turn and completes when a worker runs it.",
           })
         : reply.status(204).send();
-    app.delete(
-      "/contacts/:id",
-      { schema: { tags, params: z.object({ id: ContactId }) }, preHandler: refuseBody },
-      async (req, reply) => {
-        const outcome = await erase([req.params.id]);
-        if (outcome.erased + outcome.queued === 0) {
-          throw new AppError("NOT_FOUND", `No contact with id "${req.params.id}"`);
-        }
-        return answer(reply, outcome);
-      },
-    );
+    app.delete("/contacts/:id", { schema: { tags, params }, preHandler: refuseBody }, async (req, reply) => {
+      const outcome = await erase([req.params.id]);
+      if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
+      return answer(reply, outcome);
+    });
     app.delete(
       "/contacts",
       { schema: { tags, querystring: z.object({ phone: Phone }) }, preHandler: refuseBody },
       async (req, reply) => {
-        const ids = await deps.store.retention.contactsByPhone(req.query.phone);
+        const ids = await store.retention.contactsByPhone(req.query.phone);
         const outcome = await erase(ids);
         if (outcome.erased + outcome.queued === 0) {
           throw new AppError("NOT_FOUND", "No contact with that phone number");

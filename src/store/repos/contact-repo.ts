@@ -1,243 +1,326 @@
+import { sql } from "kysely";
 import { newId } from "../../core/ids.js";
+import { toE164 } from "../../core/phone.js";
 import type { Database } from "../database.js";
 import type { Executor } from "../db.js";
+import { createContactMerge } from "./contact-merge.js";
+import { createContactMessages } from "./contact-messages.js";
+import { applyAttributes, type ContactChange, normalizeTags, parseAttributes } from "./contact-values.js";
 
-/** Contacts (one per channel address) and the messages exchanged with them. */
+export type { MessageFallback, MessageRow } from "./contact-messages.js";
+export type { ContactChange } from "./contact-values.js";
+
+/** One person, whatever channels they write on (docs/contacts.md). */
 export interface Contact {
   id: string;
-  channelId: string;
-  address: string;
+  /** E.164; the key that joins a person's identities on channels that reveal it. */
   phone: string | null;
   name: string | null;
+  tags: string[];
+  attributes: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
 }
 
-/**
- * Kept on an outbound message whose send step has a fallback: a `failed` status for it before
- * `until` queues the fallback in its conversation (inbox-repo.ts applyStatus).
- */
-export interface MessageFallback {
-  /** The fallback channel as the step names it (name, id or type). */
-  channel: string;
-  until: number;
-  conversationKey: string;
-}
-
-export interface MessageRow {
+/** A contact's address on one channel. */
+export interface ContactIdentity {
   id: string;
-  channelId: string;
   contactId: string;
-  effectKey: string | null;
-  direction: "in" | "out";
-  text: string;
-  status: string;
-  providerMessageId: string | null;
-  runId: string | null;
+  channelId: string;
+  address: string;
   createdAt: number;
+  lastInboundAt: number | null;
 }
 
-const toContact = (r: Database["contacts"]): Contact => ({
+/** A contact as a run on one channel sees it: sends go to this identity's address. */
+export interface ContactOnChannel extends Contact {
+  channelId: string;
+  address: string;
+}
+
+export interface ContactFilter {
+  tag?: string;
+  phone?: string;
+  channelId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+const toIdentity = (r: Database["contact_identities"]): ContactIdentity => ({
   id: r.id,
+  contactId: r.contact_id,
   channelId: r.channel_id,
   address: r.address,
+  createdAt: r.created_at,
+  lastInboundAt: r.last_inbound_at,
+});
+
+type ContactRow = Omit<Database["contacts"], "attributes_json"> & { attributes_json: string };
+
+/** A contact's tags as a JSON array, in the same query as the contact (one round trip, not two). */
+const tagsJson = (dialect: Executor["dialect"]) =>
+  dialect === "postgres"
+    ? sql<string>`(SELECT coalesce(json_agg(t.tag)::text, '[]') FROM contact_tags t WHERE t.contact_id = contacts.id)`
+    : sql<string>`(SELECT json_group_array(t.tag) FROM contact_tags t WHERE t.contact_id = contacts.id)`;
+
+type ContactWithTags = ContactRow & { tags_json: string };
+
+const toContact = (r: ContactWithTags): Contact => ({
+  id: r.id,
   phone: r.phone,
   name: r.name,
+  tags: (JSON.parse(r.tags_json) as string[]).sort(),
+  attributes: parseAttributes(r.attributes_json),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
-const toMessage = (r: Database["messages"]): MessageRow => ({
-  id: r.id,
-  channelId: r.channel_id,
-  contactId: r.contact_id,
-  effectKey: r.effect_key,
-  direction: r.direction,
-  text: r.text,
-  status: r.status,
-  providerMessageId: r.provider_message_id,
-  runId: r.run_id,
-  createdAt: r.created_at,
-});
-
 export function createContactRepo(exec: Executor) {
   const { q } = exec;
+  const tags = tagsJson(exec.dialect).as("tags_json");
   const s = {
     byId: () =>
-      exec.statement("contacts.byId", (p) => q.selectFrom("contacts").selectAll().where("id", "=", p("id"))),
-    byAddress: () =>
-      exec.statement("contacts.byAddress", (p) =>
+      exec.statement("contacts.byId", (p) =>
+        q.selectFrom("contacts").selectAll().select(tags).where("id", "=", p("id")),
+      ),
+    /** The contact of an identity with the identity's id: the hot path's one read per message. */
+    byIdentity: () =>
+      exec.statement("contacts.byIdentity", (p) =>
         q
-          .selectFrom("contacts")
+          .selectFrom("contact_identities")
+          .innerJoin("contacts", "contacts.id", "contact_identities.contact_id")
+          .selectAll("contacts")
+          .select(tags)
+          .select("contact_identities.id as identity_id")
+          .where("contact_identities.channel_id", "=", p("channelId"))
+          .where("contact_identities.address", "=", p("address")),
+      ),
+    identity: () =>
+      exec.statement("contacts.identity", (p) =>
+        q
+          .selectFrom("contact_identities")
           .selectAll()
           .where("channel_id", "=", p("channelId"))
           .where("address", "=", p("address")),
       ),
-    insert: () =>
+    oldestByPhone: () =>
+      exec.statement("contacts.oldestByPhone", (p) =>
+        q
+          .selectFrom("contacts")
+          .selectAll()
+          .select(tags)
+          .where("phone", "=", p("phone"))
+          .orderBy("id")
+          .limit(1),
+      ),
+    inbound: () =>
+      exec.statement("contacts.inbound", (p) =>
+        q
+          .updateTable("contact_identities")
+          .set({ last_inbound_at: p("now") })
+          .where("id", "=", p("id")),
+      ),
+    insertContact: () =>
       exec.statement("contacts.insert", (p) =>
         q.insertInto("contacts").values({
           id: p("id"),
-          channel_id: p("channelId"),
-          address: p("address"),
           phone: p("phone"),
           name: p("name"),
           created_at: p("now"),
           updated_at: p("now"),
         }),
       ),
-    update: () =>
-      exec.statement("contacts.update", (p) =>
+    insertIdentity: () =>
+      exec.statement("contacts.insertIdentity", (p) =>
+        q.insertInto("contact_identities").values({
+          id: p("id"),
+          contact_id: p("contactId"),
+          channel_id: p("channelId"),
+          address: p("address"),
+          created_at: p("now"),
+          last_inbound_at: p("now"),
+        }),
+      ),
+    refresh: () =>
+      exec.statement("contacts.refresh", (p) =>
         q
           .updateTable("contacts")
           .set({ phone: p("phone"), name: p("name"), updated_at: p("now") })
           .where("id", "=", p("id")),
       ),
-    addMessage: () =>
-      exec.statement("messages.insert", (p) =>
-        q
-          .insertInto("messages")
-          .values({
-            id: p("id"),
-            channel_id: p("channelId"),
-            contact_id: p("contactId"),
-            direction: p("direction"),
-            text: p("text"),
-            provider_message_id: p("providerMessageId"),
-            effect_key: p("effectKey"),
-            run_id: p("runId"),
-            status: p("status"),
-            status_at: null,
-            error_json: null,
-            created_at: p("now"),
-            fallback_json: p("fallbackJson"),
-          })
-          .onConflict((oc) => oc.column("effect_key").doNothing()),
-      ),
-    markSent: () =>
-      exec.statement("messages.markSent", (p) =>
-        q
-          .updateTable("messages")
-          .set({ provider_message_id: p("providerMessageId"), status: "sent", status_at: p("now") })
-          .where("effect_key", "=", p("effectKey"))
-          .where("status", "in", ["pending", "sending"]),
-      ),
-    markUnknown: () =>
-      exec.statement("messages.markUnknown", (p) =>
-        q
-          .updateTable("messages")
-          .set({ status: "unknown", status_at: p("now") })
-          .where("effect_key", "=", p("effectKey"))
-          .where("status", "in", ["pending", "sending"]),
-      ),
-    assignRun: () =>
-      exec.statement("messages.assignRun", (p) =>
-        q
-          .updateTable("messages")
-          .set({ run_id: p("runId") })
-          .where("effect_key", "=", p("effectKey"))
-          .where("run_id", "is", null),
-      ),
-    byEffectKey: () =>
-      exec.statement("messages.byEffectKey", (p) =>
-        q.selectFrom("messages").selectAll().where("effect_key", "=", p("effectKey")),
-      ),
-    ofRun: () =>
-      exec.statement("messages.ofRun", (p) =>
-        q
-          .selectFrom("messages")
-          .selectAll()
-          .where("run_id", "=", p("runId"))
-          .orderBy("created_at")
-          .orderBy("id"),
-      ),
+  };
+
+  const get = async (id: string): Promise<Contact | undefined> => {
+    const r = (await s.byId().get({ id })) as ContactWithTags | undefined;
+    return r ? toContact(r) : undefined;
+  };
+  const byIdentity = async (channelId: string, address: string) =>
+    (await s.byIdentity().get({ channelId, address })) as
+      | (ContactWithTags & { identity_id: string })
+      | undefined;
+  const byPhone = async (phone: string) =>
+    (await s.oldestByPhone().get({ phone })) as ContactWithTags | undefined;
+
+  /**
+   * PostgreSQL: first messages from one phone on two channels arrive in two conversations, hence
+   * two transactions at once; both would find no contact with that phone and create one each.
+   * A transaction-scoped advisory lock per phone makes the second wait for the first's commit.
+   * SQLite runs one write callback at a time (write-batcher.ts), so it needs none.
+   */
+  const lockPhone = async (phone: string): Promise<void> => {
+    if (exec.dialect !== "postgres") return;
+    const key = `tern.contact.phone:${phone}`;
+    await exec.get({
+      compile: () => sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.compile(q),
+    });
   };
 
   return {
-    async get(id: string): Promise<Contact | undefined> {
-      const r = await s.byId().get({ id });
-      return r ? toContact(r) : undefined;
-    },
-    async list(limit = 100, offset = 0): Promise<Contact[]> {
+    ...createContactMessages(exec),
+    ...createContactMerge(exec),
+    get,
+    async identities(contactId: string): Promise<ContactIdentity[]> {
       const rows = await exec.all(
-        q.selectFrom("contacts").selectAll().orderBy("created_at", "desc").limit(limit).offset(offset),
+        q
+          .selectFrom("contact_identities")
+          .selectAll()
+          .where("contact_id", "=", contactId)
+          .orderBy("created_at"),
       );
-      return rows.map(toContact);
+      return rows.map(toIdentity);
     },
-    /** Inside `store.write`: finds or creates the contact, refreshing phone and name. */
+    /** The contact of a conversation (its identity on the run's channel), or undefined if erased. */
+    async onChannel(channelId: string, address: string): Promise<ContactOnChannel | undefined> {
+      const row = await byIdentity(channelId, address);
+      return row ? { ...toContact(row), channelId, address } : undefined;
+    },
+    /** The id of the contact that owns this identity, if any (one primary-key read). */
+    async owner(channelId: string, address: string): Promise<string | undefined> {
+      return (await s.identity().get({ channelId, address }))?.contact_id;
+    },
+    /** Tags of the contact a message from (channel, address, phone) belongs or would belong to. */
+    async tagsFor(channelId: string, address: string, phone: string | null): Promise<string[]> {
+      const e164 = toE164(phone);
+      const row = (await byIdentity(channelId, address)) ?? (e164 ? await byPhone(e164) : undefined);
+      return row ? toContact(row).tags : [];
+    },
+    /** When this identity last wrote, or null (never, or unknown). For a channel's window rules. */
+    async lastInboundAt(channelId: string, address: string): Promise<number | null> {
+      return (await s.identity().get({ channelId, address }))?.last_inbound_at ?? null;
+    },
+    async list(filter: ContactFilter = {}): Promise<Contact[]> {
+      let query = q.selectFrom("contacts").selectAll("contacts").select(tags);
+      if (filter.phone) query = query.where("contacts.phone", "=", filter.phone);
+      if (filter.tag) {
+        const tag = filter.tag;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("contact_tags")
+              .select("contact_tags.tag")
+              .whereRef("contact_tags.contact_id", "=", "contacts.id")
+              .where("contact_tags.tag", "=", tag),
+          ),
+        );
+      }
+      if (filter.channelId) {
+        const channelId = filter.channelId;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("contact_identities")
+              .select("contact_identities.id")
+              .whereRef("contact_identities.contact_id", "=", "contacts.id")
+              .where("contact_identities.channel_id", "=", channelId),
+          ),
+        );
+      }
+      const rows = await exec.all(
+        query
+          .orderBy("contacts.created_at", "desc")
+          .orderBy("contacts.id", "desc")
+          .limit(filter.limit ?? 100)
+          .offset(filter.offset ?? 0),
+      );
+      return rows.map((r) => toContact(r as ContactWithTags));
+    },
+    /**
+     * Inside `store.write`, with the inbound message: the contact of (channel, address), by its
+     * identity; else the contact with the same E.164 phone, which gains this identity; else a new
+     * contact. Records the identity's `last_inbound_at` and refreshes phone and name.
+     */
     async upsert(
       channelId: string,
       address: string,
       phone: string | null,
       name: string | null,
       now: number,
-    ): Promise<Contact> {
-      const existing = await s.byAddress().get({ channelId, address });
-      if (existing) {
-        const next = { ...existing, phone: phone ?? existing.phone, name: name ?? existing.name };
-        if (next.phone !== existing.phone || next.name !== existing.name) {
-          await s.update().run({ id: existing.id, phone: next.phone, name: next.name, now });
-        }
-        return toContact(next);
+    ): Promise<ContactOnChannel> {
+      let known = await byIdentity(channelId, address);
+      // A libphonenumber parse costs tens of µs: a known person whose phone is set needs none.
+      const e164 = known?.phone ? null : toE164(phone);
+      if (!known && e164) {
+        await lockPhone(e164);
+        // Another transaction may have added this identity while we waited for the lock.
+        known = await byIdentity(channelId, address);
       }
-      const id = newId("ct", now);
-      await s.insert().run({ id, channelId, address, phone, name, now });
-      return { id, channelId, address, phone, name, createdAt: now, updatedAt: now };
-    },
-    /** Inside `store.write`. Idempotent per effect key. */
-    async addMessage(m: {
-      channelId: string;
-      contactId: string;
-      direction: "in" | "out";
-      text: string;
-      providerMessageId: string | null;
-      effectKey: string | null;
-      runId: string | null;
-      status: string;
-      now: number;
-      /** An outbound message with a send step's fallback, should it fail later. */
-      fallback?: MessageFallback;
-    }): Promise<void> {
-      const { fallback, ...row } = m;
-      await s.addMessage().run({
-        id: newId("msg", m.now),
-        ...row,
-        fallbackJson: fallback ? JSON.stringify(fallback) : null,
-      });
-    },
-    /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
-    async assignRun(effectKey: string, runId: string): Promise<void> {
-      await s.assignRun().run({ effectKey, runId });
-    },
-    /** Inside `store.write`: an outbound message was accepted by the provider. */
-    async markSent(effectKey: string, providerMessageId: string, now: number): Promise<void> {
-      await s.markSent().run({ effectKey, providerMessageId, now });
+      let contact: Contact | undefined;
+      if (known) {
+        await s.inbound().run({ id: known.identity_id, now });
+        contact = toContact(known);
+      } else {
+        const row = e164 ? await byPhone(e164) : undefined;
+        if (row) contact = toContact(row);
+        else {
+          const id = newId("ct", now);
+          await s.insertContact().run({ id, phone: e164, name, now });
+          contact = { id, phone: e164, name, tags: [], attributes: {}, createdAt: now, updatedAt: now };
+        }
+        await s
+          .insertIdentity()
+          .run({ id: newId("ci", now), contactId: contact.id, channelId, address, now });
+      }
+      const next = { ...contact, phone: contact.phone ?? e164, name: name ?? contact.name };
+      if (next.phone !== contact.phone || next.name !== contact.name) {
+        await s.refresh().run({ id: contact.id, phone: next.phone, name: next.name, now });
+        next.updatedAt = now;
+      }
+      return { ...next, channelId, address };
     },
     /**
-     * Inside `store.write`: the provider may or may not have the message and no status can tell
-     * (a channel that echoes nothing); it is not sent again (queue/README.md).
+     * Inside `store.write`: adds and removes tags, sets attributes (null deletes one) and the name.
+     * Idempotent: applying the same change twice leaves the same contact (a replayed step does).
+     * Undefined when there is no such contact.
      */
-    async markUnknown(effectKey: string, now: number): Promise<void> {
-      await s.markUnknown().run({ effectKey, now });
-    },
-    async messages(contactId: string, limit = 200): Promise<MessageRow[]> {
-      const rows = await exec.all(
+    async change(contactId: string, change: ContactChange, now: number): Promise<Contact | undefined> {
+      const row = (await s.byId().get({ id: contactId })) as ContactWithTags | undefined;
+      if (!row) return undefined;
+      const add = normalizeTags(change.addTags);
+      const remove = normalizeTags(change.removeTags);
+      if (add.length) {
+        await exec.run(
+          q
+            .insertInto("contact_tags")
+            .values(add.map((tag) => ({ contact_id: contactId, tag })))
+            .onConflict((oc) => oc.columns(["contact_id", "tag"]).doNothing()),
+        );
+      }
+      if (remove.length) {
+        await exec.run(
+          q.deleteFrom("contact_tags").where("contact_id", "=", contactId).where("tag", "in", remove),
+        );
+      }
+      const attributes = change.attributes
+        ? JSON.stringify(applyAttributes(parseAttributes(row.attributes_json), change.attributes))
+        : row.attributes_json;
+      const name = change.name === undefined ? row.name : change.name;
+      await exec.run(
         q
-          .selectFrom("messages")
-          .selectAll()
-          .where("contact_id", "=", contactId)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit),
+          .updateTable("contacts")
+          .set({ attributes_json: attributes, name, updated_at: now })
+          .where("id", "=", contactId),
       );
-      return rows.map(toMessage);
-    },
-    /** The messages of one run, in order (the transcript). */
-    async messagesOfRun(runId: string): Promise<MessageRow[]> {
-      return (await s.ofRun().all({ runId })).map(toMessage);
-    },
-    async messageByEffectKey(effectKey: string): Promise<MessageRow | undefined> {
-      const r = await s.byEffectKey().get({ effectKey });
-      return r ? toMessage(r) : undefined;
+      return get(contactId);
     },
   };
 }

@@ -20,6 +20,11 @@ export function conversationKey(channelId: string, from: string): string {
   return `${channelId}:${from}`;
 }
 
+/** The address part of a conversation key of this channel (`conversationKey`'s inverse). */
+export function conversationAddress(channelId: string, key: string): string {
+  return key.slice(channelId.length + 1);
+}
+
 export function createInboxRepo(exec: Executor) {
   const { q } = exec;
   return {

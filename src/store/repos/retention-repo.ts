@@ -65,12 +65,8 @@ export function createRetentionRepo(exec: Executor) {
     return counts;
   };
 
-  const erase = async (contactId: string, now: number): Promise<boolean> => {
-    const contact = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
-    if (!contact) return false;
-    const runIds = (
-      await exec.all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
-    ).map((r) => r.id);
+  /** Ends the runs (so a lane holding one in memory stops at its next step), then deletes them. */
+  const endAndDeleteRuns = async (runIds: string[], now: number): Promise<void> => {
     if (runIds.length) {
       await exec.run(
         q
@@ -81,24 +77,64 @@ export function createRetentionRepo(exec: Executor) {
       );
     }
     await deleteRuns(runIds, { withInFlight: true });
-    await exec.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
-    // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
-    // processing). The dedupe keys go with them: see README "Retention and erasure".
-    await exec.run(
-      q
-        .deleteFrom("inbox")
-        .where("conversation_key", "=", conversationKey(contact.channel_id, contact.address)),
-    );
-    const needles = [contact.address, contact.phone, contact.phone?.replace(/^\+/, "")].filter(
-      (n): n is string => !!n && n.length >= 3,
-    );
-    for (const needle of new Set(needles)) {
+  };
+
+  /** Rejected webhook items whose text contains one of these (an address, a phone number). */
+  const deleteRejectedNaming = async (needles: Array<string | null | undefined>): Promise<void> => {
+    for (const needle of new Set(needles.filter((n): n is string => !!n && n.length >= 3))) {
       await exec.run(
         q
           .deleteFrom("rejected_events")
           .where(sql<boolean>`item_json like ${likeContaining(needle)} escape '\\'`),
       );
     }
+  };
+
+  /** One identity's conversation: its runs and their history, inbox rows, rejected items, the identity. */
+  const eraseIdentity = async (
+    identity: { id: string; contact_id: string; channel_id: string; address: string },
+    now: number,
+  ): Promise<void> => {
+    const key = conversationKey(identity.channel_id, identity.address);
+    const runIds = (
+      await exec.all(
+        q
+          .selectFrom("runs")
+          .select("id")
+          .where("contact_id", "=", identity.contact_id)
+          .where("conversation_key", "=", key),
+      )
+    ).map((r) => r.id);
+    await endAndDeleteRuns(runIds, now);
+    // Messages that belong to no run are on the channel only (messages carry no address).
+    await exec.run(
+      q
+        .deleteFrom("messages")
+        .where("contact_id", "=", identity.contact_id)
+        .where("channel_id", "=", identity.channel_id),
+    );
+    // Inbox bodies hold their text and phone number; pending ones too (erasure wins over
+    // processing). The dedupe keys go with them: see README "Retention and erasure".
+    await exec.run(q.deleteFrom("inbox").where("conversation_key", "=", key));
+    await deleteRejectedNaming([identity.address]);
+    await exec.run(q.deleteFrom("contact_identities").where("id", "=", identity.id));
+  };
+
+  const identitiesOf = (contactId: string) =>
+    exec.all(q.selectFrom("contact_identities").selectAll().where("contact_id", "=", contactId));
+
+  const erase = async (contactId: string, now: number): Promise<boolean> => {
+    const contact = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
+    if (!contact) return false;
+    for (const identity of await identitiesOf(contactId)) await eraseIdentity(identity, now);
+    // Whatever no identity's conversation held (runs started through the API, say).
+    const runIds = (
+      await exec.all(q.selectFrom("runs").select("id").where("contact_id", "=", contactId))
+    ).map((r) => r.id);
+    await endAndDeleteRuns(runIds, now);
+    await exec.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
+    await deleteRejectedNaming([contact.phone, contact.phone?.replace(/^\+/, "")]);
+    await exec.run(q.deleteFrom("contact_tags").where("contact_id", "=", contactId));
     await exec.run(q.deleteFrom("contacts").where("id", "=", contactId));
     return true;
   };
@@ -111,6 +147,27 @@ export function createRetentionRepo(exec: Executor) {
      */
     eraseContact(contactId: string, now: number): Promise<boolean> {
       return withSecureDelete(exec, () => erase(contactId, now));
+    },
+
+    /**
+     * Inside `store.write`, in the conversation's turn: erases one identity of a contact and its
+     * conversation, so erasing a person on several channels never interleaves with a message
+     * being handled in any of them. False: the contact has no identity there (any more).
+     */
+    eraseIdentity(contactId: string, channelId: string, address: string, now: number): Promise<boolean> {
+      return withSecureDelete(exec, async () => {
+        const identity = await exec.get(
+          q
+            .selectFrom("contact_identities")
+            .selectAll()
+            .where("channel_id", "=", channelId)
+            .where("address", "=", address)
+            .where("contact_id", "=", contactId),
+        );
+        if (!identity) return false;
+        await eraseIdentity(identity, now);
+        return true;
+      });
     },
 
     /** Contact ids with this phone number (E.164), on any channel. */
@@ -260,31 +317,52 @@ export function createRetentionRepo(exec: Executor) {
           .limit(limit),
       );
       const ids = page.map((r) => r.id);
-      const contacts = ids.length
-        ? await changes(
-            q
-              .deleteFrom("contacts")
-              .where("id", "in", ids)
-              .where("updated_at", "<", before)
-              .where((eb) =>
-                eb.and([
-                  eb.not(
-                    eb.exists(
-                      eb.selectFrom("runs").select("runs.id").whereRef("runs.contact_id", "=", "contacts.id"),
+      const doomed = ids.length
+        ? (
+            await exec.all(
+              q
+                .selectFrom("contacts")
+                .select("id")
+                .where("id", "in", ids)
+                .where("updated_at", "<", before)
+                .where((eb) =>
+                  eb.and([
+                    eb.not(
+                      eb.exists(
+                        eb
+                          .selectFrom("runs")
+                          .select("runs.id")
+                          .whereRef("runs.contact_id", "=", "contacts.id"),
+                      ),
                     ),
-                  ),
-                  eb.not(
-                    eb.exists(
-                      eb
-                        .selectFrom("messages")
-                        .select("messages.id")
-                        .whereRef("messages.contact_id", "=", "contacts.id"),
+                    eb.not(
+                      eb.exists(
+                        eb
+                          .selectFrom("messages")
+                          .select("messages.id")
+                          .whereRef("messages.contact_id", "=", "contacts.id"),
+                      ),
                     ),
-                  ),
-                ]),
-              ),
-          )
-        : 0;
+                    // An identity that wrote since the cutoff keeps the person.
+                    eb.not(
+                      eb.exists(
+                        eb
+                          .selectFrom("contact_identities")
+                          .select("contact_identities.id")
+                          .whereRef("contact_identities.contact_id", "=", "contacts.id")
+                          .where("contact_identities.last_inbound_at", ">=", before),
+                      ),
+                    ),
+                  ]),
+                ),
+            )
+          ).map((r) => r.id)
+        : [];
+      if (doomed.length) {
+        await exec.run(q.deleteFrom("contact_identities").where("contact_id", "in", doomed));
+        await exec.run(q.deleteFrom("contact_tags").where("contact_id", "in", doomed));
+      }
+      const contacts = doomed.length ? await changes(q.deleteFrom("contacts").where("id", "in", doomed)) : 0;
       return { contacts, next: nextOf(page, limit) };
     },
   };

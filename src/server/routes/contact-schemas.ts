@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { AttributeName, ContactTag } from "../../flows/fields.js";
+
+/** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
+export const ContactId = z.string().regex(/^ct_[0-9A-Za-z_-]{9,40}$/, "not a contact id (ct_…)");
+/** E.164, as contacts store it (core/phone.ts). */
+export const Phone = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an E.164 phone number such as +15551234567");
+
+export const ContactListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  tag: ContactTag.optional().describe("Only contacts with this tag"),
+  phone: Phone.optional().describe("Only contacts with this phone number (E.164)"),
+  channelId: z.string().min(1).max(100).optional().describe("Only contacts with an identity on this channel"),
+});
+
+export const ContactTagsBody = z
+  .strictObject({
+    add: z.array(ContactTag).max(100).optional(),
+    remove: z.array(ContactTag).max(100).optional(),
+  })
+  .refine((b) => (b.add?.length ?? 0) + (b.remove?.length ?? 0) > 0, {
+    error: 'give tags to add or remove, e.g. { "add": ["vip"] }',
+  })
+  .refine((b) => !b.add?.some((tag) => b.remove?.includes(tag)), {
+    error: "a tag cannot be both added and removed",
+  });
+
+/** An attribute value: JSON of modest size; null deletes the attribute. */
+const AttributeValue = z.json().refine((v) => JSON.stringify(v).length <= 4_000, {
+  error: "an attribute value is at most 4,000 characters of JSON",
+});
+
+export const ContactPatchBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    attributes: z
+      .record(AttributeName, AttributeValue)
+      .refine((a) => Object.keys(a).length <= 50, { error: "at most 50 attributes per request" })
+      .optional()
+      .describe("Attributes to set; null deletes one"),
+  })
+  .refine((b) => b.name !== undefined || b.attributes !== undefined, {
+    error: "give a name or attributes to change",
+  });
+
+export const ContactMergeBody = z.strictObject({
+  from: ContactId.describe("The contact merged into this one; it is gone afterwards"),
+});

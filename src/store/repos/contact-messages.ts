@@ -1,0 +1,166 @@
+import { newId } from "../../core/ids.js";
+import type { Database } from "../database.js";
+import type { Executor } from "../db.js";
+
+/**
+ * Kept on an outbound message whose send step has a fallback: a `failed` status for it before
+ * `until` queues the fallback in its conversation (inbox-repo.ts applyStatus).
+ */
+export interface MessageFallback {
+  /** The fallback channel as the step names it (name, id or type). */
+  channel: string;
+  until: number;
+  conversationKey: string;
+}
+
+/** A message exchanged with a contact, with its delivery status. */
+export interface MessageRow {
+  id: string;
+  channelId: string;
+  contactId: string;
+  effectKey: string | null;
+  direction: "in" | "out";
+  text: string;
+  status: string;
+  providerMessageId: string | null;
+  runId: string | null;
+  createdAt: number;
+}
+
+const toMessage = (r: Database["messages"]): MessageRow => ({
+  id: r.id,
+  channelId: r.channel_id,
+  contactId: r.contact_id,
+  effectKey: r.effect_key,
+  direction: r.direction,
+  text: r.text,
+  status: r.status,
+  providerMessageId: r.provider_message_id,
+  runId: r.run_id,
+  createdAt: r.created_at,
+});
+
+/** The messages of contacts: written by the worker and the effects, read by the API and runs. */
+export function createContactMessages(exec: Executor) {
+  const { q } = exec;
+  const s = {
+    addMessage: () =>
+      exec.statement("messages.insert", (p) =>
+        q
+          .insertInto("messages")
+          .values({
+            id: p("id"),
+            channel_id: p("channelId"),
+            contact_id: p("contactId"),
+            direction: p("direction"),
+            text: p("text"),
+            provider_message_id: p("providerMessageId"),
+            effect_key: p("effectKey"),
+            run_id: p("runId"),
+            status: p("status"),
+            status_at: null,
+            error_json: null,
+            created_at: p("now"),
+            fallback_json: p("fallbackJson"),
+          })
+          .onConflict((oc) => oc.column("effect_key").doNothing()),
+      ),
+    markSent: () =>
+      exec.statement("messages.markSent", (p) =>
+        q
+          .updateTable("messages")
+          .set({ provider_message_id: p("providerMessageId"), status: "sent", status_at: p("now") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("status", "in", ["pending", "sending"]),
+      ),
+    markUnknown: () =>
+      exec.statement("messages.markUnknown", (p) =>
+        q
+          .updateTable("messages")
+          .set({ status: "unknown", status_at: p("now") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("status", "in", ["pending", "sending"]),
+      ),
+    assignRun: () =>
+      exec.statement("messages.assignRun", (p) =>
+        q
+          .updateTable("messages")
+          .set({ run_id: p("runId") })
+          .where("effect_key", "=", p("effectKey"))
+          .where("run_id", "is", null),
+      ),
+    byEffectKey: () =>
+      exec.statement("messages.byEffectKey", (p) =>
+        q.selectFrom("messages").selectAll().where("effect_key", "=", p("effectKey")),
+      ),
+    ofRun: () =>
+      exec.statement("messages.ofRun", (p) =>
+        q
+          .selectFrom("messages")
+          .selectAll()
+          .where("run_id", "=", p("runId"))
+          .orderBy("created_at")
+          .orderBy("id"),
+      ),
+  };
+
+  return {
+    /** Inside `store.write`. Idempotent per effect key. */
+    async addMessage(m: {
+      channelId: string;
+      contactId: string;
+      direction: "in" | "out";
+      text: string;
+      providerMessageId: string | null;
+      effectKey: string | null;
+      runId: string | null;
+      status: string;
+      now: number;
+      /** An outbound message with a send step's fallback, should it fail later. */
+      fallback?: MessageFallback;
+    }): Promise<void> {
+      const { fallback, ...row } = m;
+      await s.addMessage().run({
+        id: newId("msg", m.now),
+        ...row,
+        fallbackJson: fallback ? JSON.stringify(fallback) : null,
+      });
+    },
+    /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
+    async assignRun(effectKey: string, runId: string): Promise<void> {
+      await s.assignRun().run({ effectKey, runId });
+    },
+    /** Inside `store.write`: an outbound message was accepted by the provider. */
+    async markSent(effectKey: string, providerMessageId: string, now: number): Promise<void> {
+      await s.markSent().run({ effectKey, providerMessageId, now });
+    },
+    /**
+     * Inside `store.write`: the provider may or may not have the message and no status can tell
+     * (a channel that echoes nothing); it is not sent again (queue/README.md).
+     */
+    async markUnknown(effectKey: string, now: number): Promise<void> {
+      await s.markUnknown().run({ effectKey, now });
+    },
+    /** A contact's messages on every channel, oldest first. */
+    async messages(contactId: string, limit = 200): Promise<MessageRow[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("messages")
+          .selectAll()
+          .where("contact_id", "=", contactId)
+          .orderBy("created_at")
+          .orderBy("id")
+          .limit(limit),
+      );
+      return rows.map(toMessage);
+    },
+    /** The messages of one run, in order (the transcript). */
+    async messagesOfRun(runId: string): Promise<MessageRow[]> {
+      return (await s.ofRun().all({ runId })).map(toMessage);
+    },
+    async messageByEffectKey(effectKey: string): Promise<MessageRow | undefined> {
+      const r = await s.byEffectKey().get({ effectKey });
+      return r ? toMessage(r) : undefined;
+    },
+  };
+}
