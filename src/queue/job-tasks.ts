@@ -58,9 +58,13 @@ export function createJobTasks(deps: JobTaskDeps) {
     let known: { run: RunRow | undefined } | undefined;
     if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
     // A deadline that passed (its timeout job only enqueued this one): fire it in this turn — unless
-    // a message is pending, which then decides (processItem): a reply when it came before the
-    // deadline, else the deadline fires first with the reply window the message reopened.
-    else if (isPastDeadline(active, clock.now()) && !(await store.inbox.nextPending(key)))
+    // the run waits for a reply and a message is pending, which then decides (processItem): a reply
+    // when it came before the deadline, else the deadline fires first with the reply window the
+    // message reopened. A paused connection's retry always fires (its messages wait behind it).
+    else if (
+      isPastDeadline(active, clock.now()) &&
+      (active?.state.wait?.for === "retry" || !(await store.inbox.nextPending(key)))
+    )
       await advanceOrFail(active, { type: "timeout" }, signal);
     else known = { run: active };
     let previous: number | null = null;
