@@ -4,7 +4,7 @@ import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
 import { createMetrics, type Metrics } from "../core/metrics.js";
 import type { Engine } from "../flows/engine.js";
-import type { EngineHost, RunEvent } from "../flows/runtime.js";
+import type { RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { Integrations } from "../services/integrations.js";
@@ -18,13 +18,13 @@ import {
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
-import { createEffects, type EffectsDeps } from "./effects.js";
+import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
-import { createRunWriter } from "./run-writer.js";
+import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
 
@@ -87,6 +87,15 @@ export function createWorker(deps: WorkerDeps) {
     onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
   };
 
+  const hostDeps: RunHostDeps = {
+    store,
+    clock,
+    integrations: deps.integrations,
+    effectsDeps,
+    isJobs,
+    scheduleTimeout: (at) => timer.schedule(at),
+  };
+
   const sendFallback = createFallbackItems({
     store,
     clock,
@@ -94,107 +103,6 @@ export function createWorker(deps: WorkerDeps) {
     effectsDeps,
     log,
   });
-
-  const hostFor = async (
-    run: RunRow,
-    contact: ContactOnChannel,
-    signal?: AbortSignal,
-    lastInboundAt?: number,
-  ): Promise<EngineHost & { consume(inboxId: number): void; settled(): Promise<void> }> => {
-    const ch = await deps.integrations.channel(run.channelId);
-    // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
-    // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
-    const assertActive = async (): Promise<void> => {
-      // Jobs: this process gave the conversation up (presumed dead, or stopped past its grace);
-      // another process may be running it now, so nothing more may leave from here.
-      if (signal?.aborted) throw new HandedBackError();
-      if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
-    };
-    // The run's writes (step persists, effect intents and settles) in request order: each starts
-    // once the one before resolved (run-writer.ts). SQLite's single writer used to give this
-    // order; on a pool of connections (PostgreSQL) only the code can. See queue/README.md.
-    const writer = createRunWriter(store);
-    let persistError: unknown;
-    let markInbox: number | null = null;
-    const view = {
-      id: contact.id,
-      channel: ch.definition.type,
-      address: contact.address,
-      phone: contact.phone,
-      name: contact.name,
-      tags: contact.tags,
-      attributes: contact.attributes,
-    };
-    const host: EngineHost & { consume(inboxId: number): void; settled(): Promise<void> } = {
-      effects: createEffects(effectsDeps, {
-        runId: run.id,
-        channel: ch,
-        contact,
-        conversationKey: run.conversationKey,
-        lastInboundAt,
-        assertActive,
-        write: writer.write,
-      }),
-      contact: view,
-      // Through the run's writes, after the step before it; idempotent, so a replayed step may
-      // apply it again. The view is updated in place: later templates in this run see it.
-      updateContact: async (change) => {
-        await assertActive();
-        const updated = await writer.write(
-          async (tx) => {
-            // Whoever owns the conversation's identity now (a merge may have moved it meanwhile).
-            const owner = await tx.contacts.owner(run.channelId, contact.address);
-            return tx.contacts.change(owner ?? contact.id, change, clock.now());
-          },
-          { durable: false },
-        );
-        if (updated)
-          Object.assign(view, { name: updated.name, tags: updated.tags, attributes: updated.attributes });
-      },
-      transcript: async () =>
-        (await store.contacts.messagesOfRun(run.id))
-          .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
-          .join("\n"),
-      now: () => clock.now(),
-      persist: async (state, record) => {
-        // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
-        // no step record), and every effect reads the status before it leaves (assertActive).
-        if (signal?.aborted) throw new HandedBackError();
-        const inboxId = markInbox;
-        markInbox = null;
-        // Run progress is replayable from durable data (the inbox and effect intents, which are
-        // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
-        // the run's writes are chained, so an effect's intent always commits after the state
-        // that led to it. `settled()` awaits the last one before the lane moves on.
-        writer
-          .write(
-            async (tx) => {
-              // Compare-and-set: if the run was ended after the check above, it stays ended.
-              await tx.runs.saveStep(state, record, clock.now());
-              if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
-              // PostgreSQL: the deadline as a job, committed with the wait itself.
-              if (isJobs && state.status === "waiting" && state.wait?.timeoutAt) {
-                await tx.jobs.timeout(run.id, run.conversationKey, state.wait.timeoutAt);
-              }
-            },
-            { durable: false },
-          )
-          .catch((error: unknown) => {
-            persistError ??= error;
-          });
-        if (!isJobs && state.status === "waiting" && state.wait?.timeoutAt)
-          timer.schedule(state.wait.timeoutAt);
-      },
-      settled: async () => {
-        await writer.idle();
-        if (persistError !== undefined) throw persistError;
-      },
-      consume(inboxId) {
-        markInbox = inboxId;
-      },
-    };
-    return host;
-  };
 
   /** Runs the engine on an event; false when the event did not apply (nothing persisted). */
   const advance = async (
@@ -206,7 +114,7 @@ export function createWorker(deps: WorkerDeps) {
     /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
     arrivedAt?: number,
   ): Promise<boolean> => {
-    let host: Awaited<ReturnType<typeof hostFor>> | undefined;
+    let host: RunHost | undefined;
     try {
       // The identity of the run's conversation: that is where its sends go.
       const contact =
@@ -221,7 +129,7 @@ export function createWorker(deps: WorkerDeps) {
       const times = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
         (t) => t !== undefined,
       );
-      host = await hostFor(run, contact, signal, times.length > 0 ? Math.max(...times) : undefined);
+      host = await hostFor(hostDeps, run, contact, signal, times.length > 0 ? Math.max(...times) : undefined);
       if (inboxId !== undefined) host.consume(inboxId);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);

@@ -1,0 +1,134 @@
+import type { Clock } from "../core/clock.js";
+import type { EngineHost } from "../flows/runtime.js";
+import type { Integrations } from "../services/integrations.js";
+import type { ContactOnChannel } from "../store/repos/contact-repo.js";
+import type { RunRow } from "../store/repos/run-repo.js";
+import type { Store } from "../store/store.js";
+import { createEffects, type EffectsDeps } from "./effects.js";
+import { HandedBackError, RunNotActiveError } from "./failures.js";
+import { createRunWriter } from "./run-writer.js";
+
+/**
+ * What the engine runs a step against (EngineHost), for one run in one conversation: its effects
+ * through the outbox, the contact's view and changes, the transcript, and the persist of each
+ * step, all through the run's ordered writes (run-writer.ts).
+ */
+export interface RunHost extends EngineHost {
+  /** The inbound message this advance consumes: marked processed with the first persist. */
+  consume(inboxId: number): void;
+  /** Resolves once every write of the run settled; rejects with the first that failed. */
+  settled(): Promise<void>;
+}
+
+export interface RunHostDeps {
+  store: Store;
+  clock: Clock;
+  integrations: Integrations;
+  effectsDeps: EffectsDeps;
+  /** PostgreSQL: deadlines are jobs written with the wait; SQLite: the in-process timer. */
+  isJobs: boolean;
+  scheduleTimeout(at: number): void;
+}
+
+export async function hostFor(
+  deps: RunHostDeps,
+  run: RunRow,
+  contact: ContactOnChannel,
+  signal?: AbortSignal,
+  lastInboundAt?: number,
+): Promise<RunHost> {
+  const { store, clock, isJobs } = deps;
+  const ch = await deps.integrations.channel(run.channelId);
+  // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
+  // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
+  const assertActive = async (): Promise<void> => {
+    // Jobs: this process gave the conversation up (presumed dead, or stopped past its grace);
+    // another process may be running it now, so nothing more may leave from here.
+    if (signal?.aborted) throw new HandedBackError();
+    if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
+  };
+  // The run's writes (step persists, effect intents and settles) in request order: each starts
+  // once the one before resolved (run-writer.ts). SQLite's single writer used to give this
+  // order; on a pool of connections (PostgreSQL) only the code can. See queue/README.md.
+  const writer = createRunWriter(store);
+  let persistError: unknown;
+  let markInbox: number | null = null;
+  const view = {
+    id: contact.id,
+    channel: ch.definition.type,
+    address: contact.address,
+    phone: contact.phone,
+    name: contact.name,
+    tags: contact.tags,
+    attributes: contact.attributes,
+  };
+  const host: RunHost = {
+    effects: createEffects(deps.effectsDeps, {
+      runId: run.id,
+      channel: ch,
+      contact,
+      conversationKey: run.conversationKey,
+      lastInboundAt,
+      assertActive,
+      write: writer.write,
+    }),
+    contact: view,
+    // Through the run's writes, after the step before it; idempotent, so a replayed step may
+    // apply it again. The view is updated in place: later templates in this run see it.
+    updateContact: async (change) => {
+      await assertActive();
+      const updated = await writer.write(
+        async (tx) => {
+          // Whoever owns the conversation's identity now (a merge may have moved it meanwhile).
+          const owner = await tx.contacts.owner(run.channelId, contact.address);
+          return tx.contacts.change(owner ?? contact.id, change, clock.now());
+        },
+        { durable: false },
+      );
+      if (updated)
+        Object.assign(view, { name: updated.name, tags: updated.tags, attributes: updated.attributes });
+    },
+    transcript: async () =>
+      (await store.contacts.messagesOfRun(run.id))
+        .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
+        .join("\n"),
+    now: () => clock.now(),
+    persist: async (state, record) => {
+      // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
+      // no step record), and every effect reads the status before it leaves (assertActive).
+      if (signal?.aborted) throw new HandedBackError();
+      const inboxId = markInbox;
+      markInbox = null;
+      // Run progress is replayable from durable data (the inbox and effect intents, which are
+      // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
+      // the run's writes are chained, so an effect's intent always commits after the state
+      // that led to it. `settled()` awaits the last one before the lane moves on.
+      writer
+        .write(
+          async (tx) => {
+            // Compare-and-set: if the run was ended after the check above, it stays ended.
+            await tx.runs.saveStep(state, record, clock.now());
+            if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
+            // PostgreSQL: the deadline as a job, committed with the wait itself.
+            if (isJobs && state.status === "waiting" && state.wait?.timeoutAt) {
+              await tx.jobs.timeout(run.id, run.conversationKey, state.wait.timeoutAt);
+            }
+          },
+          { durable: false },
+        )
+        .catch((error: unknown) => {
+          persistError ??= error;
+        });
+      if (!isJobs && state.status === "waiting" && state.wait?.timeoutAt)
+        deps.scheduleTimeout(state.wait.timeoutAt);
+    },
+    settled: async () => {
+      await writer.idle();
+      if (persistError !== undefined) throw persistError;
+    },
+    consume(inboxId) {
+      markInbox = inboxId;
+    },
+  };
+  return host;
+}
