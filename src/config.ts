@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowList } from "./core/address-policy.js";
 
 /** Environment, parsed once by a schema; a bad value fails fast with a message naming the variable. */
 export const Config = z.object({
@@ -75,6 +76,32 @@ export const Config = z.object({
     .regex(/^(off|\d{1,5})$/, 'a whole number of days, or "off"')
     .default("30")
     .transform((v) => (v === "off" || Number(v) === 0 ? null : Number(v))),
+  /**
+   * "true": the `http` flow step may reach private (RFC 1918, fc00::/7), loopback, link-local,
+   * CGNAT and other non-public addresses — for an API on the same network. Cloud metadata
+   * addresses (169.254.169.254, fd00:ec2::254, ...) stay refused unless TERN_HTTP_ALLOW lists
+   * them. Default "false": public addresses only, checked after DNS and on every redirect.
+   */
+  TERN_HTTP_ALLOW_PRIVATE: z
+    .enum(["true", "false"], { error: 'use "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
+  /**
+   * What the `http` step may reach beyond public addresses, comma-separated: addresses
+   * (10.0.0.7), CIDR ranges (10.20.0.0/16, fd00::/8) and host names (api.internal, and
+   * *.corp.example for its subdomains; a listed host may resolve to any address).
+   */
+  TERN_HTTP_ALLOW: z
+    .string()
+    .default("")
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      try {
+        parseAllowList(entries);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
 });
 export type Config = z.infer<typeof Config>;
 

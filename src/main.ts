@@ -1,9 +1,11 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import { createAddressPolicy } from "./core/address-policy.js";
 import { type Clock, systemClock } from "./core/clock.js";
 import { type DataDir, prepareDataDir } from "./core/data-dir.js";
 import type { FetchLike } from "./core/fetch.js";
+import { createGuardedHttp, type ResolveHost } from "./core/guarded-http.js";
 import { createHttpFetch } from "./core/http-fetch.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
@@ -43,6 +45,8 @@ export interface StartOptions {
   logger?: Logger;
   /** false: accept and store webhooks only (`tern serve --no-worker`). */
   runWorker?: boolean;
+  /** DNS for the `http` step's address checks (tests: a fixed table). Default: the system resolver. */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -105,6 +109,13 @@ async function createRuntime(options: StartOptions) {
     fetch: fetchImpl,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
+    http: createGuardedHttp({
+      policy: createAddressPolicy({
+        allowPrivate: config.TERN_HTTP_ALLOW_PRIVATE,
+        allow: config.TERN_HTTP_ALLOW,
+      }),
+      resolve: options.resolveHost,
+    }),
     concurrency: config.TERN_WORKER_CONCURRENCY,
     metrics,
     log: logger,

@@ -81,6 +81,12 @@ export interface ConnectorRuntime<Config> {
    * `describe` of an object, served from the runtime's caches where possible.
    */
   facts?: Record<string, (input: Record<string, unknown>, config: Config) => Promise<unknown>>;
+  /**
+   * For an `http` flow step that names this connection: the URL to call (a relative step URL is
+   * resolved against the connection's base URL) and the headers that authenticate it. Throws
+   * when the connection must not send its credentials there (another host, plain http).
+   */
+  authorizeHttp?(config: Config, url: string): Promise<{ url: string; headers: Record<string, string> }>;
 }
 
 /**

@@ -127,6 +127,37 @@ export interface Effects {
   send(key: string, message: OutboundMessageSpec): Promise<SendReceipt>;
   /** Runs a connector action on the named connection, e.g. ("salesforce", "create", {...}). */
   call(key: string, connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
+  /**
+   * An outbound HTTP request (the `http` step), guarded against private addresses, retried on
+   * 429/5xx/network errors, sent with `Idempotency-Key: <key>`; the answer is recorded, so a
+   * replay returns it instead of calling again. Absent: hosts that cannot make requests.
+   */
+  http?(key: string, request: HttpRequestSpec): Promise<HttpAnswer>;
+}
+
+/** A request as the `http` step renders it. Secrets never appear here: `connection` adds them. */
+export interface HttpRequestSpec {
+  method: string;
+  /** Absolute, or relative to the connection's base URL. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** A stored connection whose credentials authenticate the request. */
+  connection?: string;
+  timeoutMs: number;
+  /** Further attempts after the first, on network errors, timeouts, 429 and 5xx. */
+  retries: number;
+}
+
+/** The far side's answer, whatever its status (the step decides what a status means). */
+export interface HttpAnswer {
+  status: number;
+  /** Lowercase header names. */
+  headers: Record<string, string>;
+  /** The body as text (the step parses JSON). */
+  body: string;
+  /** The URL that answered, after redirects. */
+  url: string;
 }
 
 export interface EngineHost {

@@ -42,6 +42,10 @@ export function createStepContext<Config>(
     effects: {
       send: (message) => host.effects.send(nextKey(), message),
       call: (connection, action, input) => host.effects.call(nextKey(), connection, action, input),
+      http: (request) => {
+        if (!host.effects.http) throw new AppError("INTERNAL", "this run's host cannot make HTTP requests");
+        return host.effects.http(nextKey(), request);
+      },
     },
   };
   return { ctx, effectCount: () => n };

@@ -1,6 +1,14 @@
 import type { z } from "zod";
 import type { InboundMessage } from "../channels/channel.js";
-import type { ContactUpdate, ContactView, MessageView, OutboundMessageSpec, SendReceipt } from "./runtime.js";
+import type {
+  ContactUpdate,
+  ContactView,
+  HttpAnswer,
+  HttpRequestSpec,
+  MessageView,
+  OutboundMessageSpec,
+  SendReceipt,
+} from "./runtime.js";
 import type { TemplateScope } from "./template.js";
 
 /**
@@ -14,6 +22,8 @@ import type { TemplateScope } from "./template.js";
 export interface StepEffects {
   send(message: OutboundMessageSpec): Promise<SendReceipt>;
   call(connection: string, action: string, input: Record<string, unknown>): Promise<unknown>;
+  /** An outbound HTTP request, exactly once where its answer was recorded (runtime.ts `Effects.http`). */
+  http(request: HttpRequestSpec): Promise<HttpAnswer>;
 }
 
 export interface StepContext<Config> {

@@ -3,8 +3,10 @@ import type { ConnectorRuntime } from "../connectors/connector.js";
 import { AppError, pausedUntil, type RetryHint, toAppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
+import type { GuardedHttp } from "../core/guarded-http.js";
 import type { Effects, SendReceipt } from "../flows/runtime.js";
 import type { Repos, Store } from "../store/store.js";
+import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
 import type { SendPacer } from "./send-pacer.js";
 
@@ -38,6 +40,11 @@ export interface EffectsDeps {
   pacer?: SendPacer;
   /** Finds a send step's fallback channel by name, id or type, among the run channel's owner's (fallback.ts). */
   fallbackChannel?(ref: string, from: string): Promise<SendChannel>;
+  /**
+   * The `http` step's client, guarded against private addresses by the configured policy
+   * (TERN_HTTP_ALLOW_PRIVATE, TERN_HTTP_ALLOW). Default: public addresses only.
+   */
+  http?: GuardedHttp;
 }
 
 /** A channel a message can leave through. */
@@ -120,6 +127,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
   return {
     fallBack: sends.fallBack,
     send: sends.send,
+    http: createHttpEffect(deps, ctx, { write, settleLater, failDefinitively }),
 
     async call(key, connectionName, actionName, input) {
       const { runtime, id, config } = await deps.connector(connectionName);

@@ -19,7 +19,7 @@ export interface SandboxedTern {
   close(): Promise<void>;
 }
 
-export interface SandboxedTernOptions extends Pick<StartOptions, "fetch" | "logger" | "clock"> {
+export interface SandboxedTernOptions extends Pick<StartOptions, "fetch" | "logger" | "clock" | "resolveHost"> {
   flow?: unknown;
   tokenLatencyMs?: number;
   logLevel?: "warn" | "silent";
@@ -49,6 +49,7 @@ export async function startSandboxedTern(options: SandboxedTernOptions = {}): Pr
     fetch: options.fetch,
     logger: options.logger,
     clock: options.clock,
+    resolveHost: options.resolveHost,
   });
   const api = createAdminClient(tern.url, tern.dataDir.adminToken);
   const close = async () => {

@@ -1,5 +1,12 @@
 import type { InboundMessage } from "../../channels/channel.js";
-import type { ContactView, EngineHost, RunState, StepRecord } from "../runtime.js";
+import type {
+  ContactView,
+  EngineHost,
+  HttpAnswer,
+  HttpRequestSpec,
+  RunState,
+  StepRecord,
+} from "../runtime.js";
 
 /**
  * An in-memory EngineHost for tests: idempotent effects by key, a movable clock, a transcript
@@ -18,6 +25,10 @@ export interface FakeHost extends EngineHost {
   inbound(text: string, extra?: Partial<InboundMessage>): InboundMessage;
   /** What the connector returns (or throws) for a call. */
   onCall: (connection: string, action: string, input: Record<string, unknown>) => unknown;
+  /** HTTP requests actually made (`http` steps). */
+  requests: Array<{ key: string } & HttpRequestSpec>;
+  /** What the far side answers (or throws) for a request. Default: 200 with `{}`. */
+  onHttp: (request: HttpRequestSpec) => HttpAnswer | Promise<HttpAnswer>;
 }
 
 export function createFakeHost(options: { contact?: Partial<ContactView>; now?: number } = {}): FakeHost {
@@ -27,6 +38,7 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
   const host: FakeHost = {
     sent: [],
     calls: [],
+    requests: [],
     requestedKeys: [],
     persisted: [],
     clock: { now: options.now ?? Date.UTC(2026, 0, 1) },
@@ -53,6 +65,12 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
       host.contact.attributes = attributes;
     },
     onCall: () => ({ id: "00Q000000000001AAA", success: true }),
+    onHttp: (request) => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      url: request.url,
+    }),
     now: () => host.clock.now,
     transcript: async () => lines.join("\n"),
     async persist(state, record) {
@@ -75,6 +93,14 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
         const result = await host.onCall(connection, action, input);
         results.set(key, result);
         return result;
+      },
+      async http(key, request) {
+        host.requestedKeys.push(key);
+        if (results.has(key)) return results.get(key) as HttpAnswer;
+        host.requests.push({ key, ...request });
+        const answer = await host.onHttp(request);
+        results.set(key, answer);
+        return answer;
       },
     },
     inbound(text, extra = {}) {

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { AppError } from "../../core/app-error.js";
+import { parseDurationMs } from "../duration.js";
+import { Duration, StepId, stepBase, Template, VarName } from "../fields.js";
+import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
+import { defineStep } from "../step.js";
+import { mapResponse, ResponsePath, readBody, redactHeaders, renderJsonBody } from "./http-response.js";
+
+const MAX_TIMEOUT_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
+  error: "a header name is letters, digits and - (e.g. Accept or X-Request-Id)",
+});
+
+export const HttpStep = z
+  .strictObject({
+    ...stepBase,
+    type: z.literal("http"),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
+    url: Template.min(1, { error: "give the URL to call" }).describe(
+      "Liquid template; absolute, or relative to the connection's baseUrl. Escape values with | url_encode",
+    ),
+    headers: z.record(HeaderName, Template).optional().describe("Request headers (Liquid templates)"),
+    json: z
+      .unknown()
+      .optional()
+      .describe(
+        'JSON body: strings are Liquid templates; a string that is only "{{ vars.x }}" keeps its type',
+      ),
+    form: z
+      .record(z.string().min(1).max(200), Template)
+      .optional()
+      .describe("Form body (application/x-www-form-urlencoded): Liquid templates"),
+    connection: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('A connection of type "http" whose credentials authenticate the request'),
+    timeout: Duration.optional().describe("Time limit of each attempt, at most PT1M; default PT10S"),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(2)
+      .describe("Further attempts on network errors, timeouts, 429 and 5xx (never on other 4xx)"),
+    save: VarName.optional().describe("Variable that receives { status, headers, body }"),
+    map: z
+      .record(VarName, ResponsePath)
+      .optional()
+      .describe('Variables from the answer by path, e.g. { "orderStatus": "body.order.status" }'),
+    next: StepId.optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.json !== undefined && step.form !== undefined)
+      ctx.addIssue({ code: "custom", path: ["form"], message: "give either json or form, not both" });
+    if ((step.method === "GET" || step.method === "HEAD") && (step.json !== undefined || step.form))
+      ctx.addIssue({ code: "custom", path: ["method"], message: `a ${step.method} request has no body` });
+    const timeoutMs = step.timeout ? parseDurationMs(step.timeout) : null;
+    if (timeoutMs !== null && timeoutMs > MAX_TIMEOUT_MS)
+      ctx.addIssue({ code: "custom", path: ["timeout"], message: "the timeout is at most PT1M" });
+  })
+  .describe("Calls an HTTP API and maps its answer into variables");
+export type HttpStep = z.infer<typeof HttpStep>;
+
+export const httpStep = defineStep({
+  type: "http",
+  title: "HTTP request",
+  version: 1,
+  config: HttpStep,
+  async start(ctx) {
+    const { config } = ctx;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(config.headers ?? {})) {
+      headers[name.toLowerCase()] = ctx.render(value);
+    }
+    let body: string | undefined;
+    if (config.json !== undefined) {
+      body = JSON.stringify(renderJsonBody(config.json, ctx.scope, ctx.renderValue));
+      headers["content-type"] ??= "application/json";
+    } else if (config.form) {
+      const form = new URLSearchParams();
+      for (const [name, value] of Object.entries(config.form)) form.append(name, ctx.render(value));
+      body = form.toString();
+      headers["content-type"] ??= "application/x-www-form-urlencoded";
+    }
+    const request: HttpRequestSpec = {
+      method: config.method,
+      url: ctx.render(config.url).trim(),
+      headers,
+      ...(body !== undefined && { body }),
+      ...(config.connection && { connection: config.connection }),
+      timeoutMs: config.timeout
+        ? (parseDurationMs(config.timeout) ?? DEFAULT_TIMEOUT_MS)
+        : DEFAULT_TIMEOUT_MS,
+      retries: config.retries,
+    };
+    // Run history shows what was sent; a secret a flow put in a header is not repeated there.
+    const input = { ...request, headers: redactHeaders(headers), body: body?.slice(0, 10_000) };
+    const answer = await ctx.effects.http(request);
+    const output = { status: answer.status, headers: answer.headers, body: readBody(answer) };
+    if (answer.status < 200 || answer.status > 299) throw statusError(request, answer, output.body);
+    const vars = { ...(config.save && { [config.save]: output }), ...mapResponse(config.map, output) };
+    return { kind: "next", next: config.next ?? null, input, output, vars };
+  },
+});
+
+function statusError(request: HttpRequestSpec, answer: HttpAnswer, body: unknown): AppError {
+  let host = "the server";
+  try {
+    host = new URL(answer.url).host;
+  } catch {}
+  return new AppError("HTTP_STATUS", `${request.method} ${host} answered ${answer.status}`, {
+    flowFields: { status: answer.status, body },
+  });
+}

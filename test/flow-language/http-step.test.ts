@@ -1,0 +1,423 @@
+import { promises as dns } from "node:dns";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorizeHttp, HttpConnectionConfig } from "../../src/connectors/http/index.js";
+import { createAddressPolicy } from "../../src/core/address-policy.js";
+import { createGuardedHttp } from "../../src/core/guarded-http.js";
+import { createEffects } from "../../src/queue/effects.js";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * The `http` step through the real engine, worker and store, against a real HTTP server on
+ * loopback. DNS is a fixed table (`resolveHost`), so names resolve the same everywhere:
+ * `api.test` → 127.0.0.1 (the server), `internal.test` → 127.0.0.2 (a loopback address that is
+ * not allowed). Nothing here connects anywhere but 127.0.0.1.
+ */
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+const TOKEN = "s3cret-bearer-token-123";
+let server: http.Server;
+let port: number;
+const seen: Seen[] = [];
+const submitAttempts = new Map<string, number>();
+
+function startServer(): Promise<void> {
+  server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString("utf8");
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at: Date.now() });
+      const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "content-type": "application/json", ...headers });
+        res.end(JSON.stringify(value));
+      };
+      const path = (req.url ?? "").split("?")[0];
+      if (path === "/v1/orders/A-17") {
+        return json(200, { order: { id: "A-17", status: "shipped", items: [{ sku: "SKU-9" }] } });
+      }
+      if (path === "/submit") {
+        const key = String(req.headers["idempotency-key"]);
+        const n = (submitAttempts.get(key) ?? 0) + 1;
+        submitAttempts.set(key, n);
+        if (n === 1) return json(503, { error: "busy" });
+        if (n === 2) return json(503, { error: "still busy" }, { "retry-after": "1" });
+        return json(201, { ticket: "T-1001" });
+      }
+      if (path === "/missing") return json(404, { error: "no such order" });
+      if (path === "/slow") {
+        const timer = setTimeout(() => json(200, { late: true }), 3_000);
+        res.on("close", () => clearTimeout(timer));
+        return;
+      }
+      if (path === "/to-internal") {
+        res.writeHead(302, { location: `http://internal.test:${port}/v1/orders/A-17` });
+        return res.end();
+      }
+      if (path === "/to-metadata") {
+        res.writeHead(307, { location: "http://169.254.169.254/latest/meta-data/" });
+        return res.end();
+      }
+      json(200, { ok: true });
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      port = (server.address() as AddressInfo).port;
+      resolve();
+    });
+  });
+}
+
+/** The fixed table, and the system resolver for names not in it (`localhost`). */
+const resolveOrSystem = async (hostname: string): Promise<string[]> => {
+  if (hostname === "private.test") return ["10.1.2.3"];
+  return hostname.endsWith(".test")
+    ? resolveHost(hostname)
+    : (await dns.lookup(hostname, { all: true })).map((a) => a.address);
+};
+
+function effectsOn(stack: Stack) {
+  return createEffects(
+    {
+      store: stack.tern.store,
+      clock: { now: () => Date.now() },
+      fetch: () => Promise.reject(new Error("not used")),
+      sleep: async () => {},
+      connector: async () => {
+        throw new Error("a recorded answer needs no connection");
+      },
+      http: createGuardedHttp({
+        policy: createAddressPolicy({ allow: ["127.0.0.1"] }),
+        resolve: resolveHost,
+      }),
+    },
+    {
+      runId: "run_replay",
+      channel: { id: "ch_none", definition: {} as never, config: {} },
+      contact: { id: "ct_none", address: "0" },
+    },
+  );
+}
+
+const resolveHost = async (hostname: string): Promise<string[]> => {
+  const table: Record<string, string[]> = { "api.test": ["127.0.0.1"], "internal.test": ["127.0.0.2"] };
+  const found = table[hostname];
+  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+  return found;
+};
+
+/** Whatever the customer says is the URL the flow calls; the answer or the error comes back. */
+const probeSteps = [
+  {
+    id: "probe",
+    type: "http",
+    url: "{{ message.text }}",
+    retries: 0,
+    next: "probe_ok",
+    onError: "probe_failed",
+  },
+  { id: "probe_ok", type: "send", text: "OK {{ steps.probe.status }}" },
+  { id: "probe_failed", type: "send", text: "{{ steps.probe.error.code }}: {{ steps.probe.error.message }}" },
+];
+
+function flowFor(port: number) {
+  const is = (text: string, next: string) => ({
+    when: { left: "message.text", op: "eq", right: text },
+    next,
+  });
+  return {
+    schema: "tern.flow/v1",
+    name: "HTTP step",
+    trigger: { type: "message", channels: ["whatsapp"] },
+    steps: [
+      {
+        id: "route",
+        type: "branch",
+        conditions: [
+          is("order", "lookup"),
+          is("submit", "submit"),
+          is("missing", "missing"),
+          is("slow", "slow"),
+        ],
+        else: "probe",
+      },
+      {
+        id: "lookup",
+        type: "http",
+        connection: "orders_api",
+        url: "orders/A-17?name={{ contact.name | url_encode }}",
+        headers: { Accept: "application/json" },
+        save: "order",
+        map: { orderStatus: "body.order.status", firstSku: "body.order.items[0].sku", code: "status" },
+        next: "tell",
+      },
+      {
+        id: "tell",
+        type: "send",
+        text: "Your order is {{ vars.orderStatus }} ({{ vars.firstSku }}, HTTP {{ vars.code }}, {{ vars.order.body.order.id }})",
+      },
+      {
+        id: "submit",
+        type: "http",
+        method: "POST",
+        url: `http://api.test:${port}/submit`,
+        json: { name: "{{ contact.name }}", quantity: 3, text: "{{ message.text }}" },
+        retries: 3,
+        map: { ticket: "body.ticket" },
+        next: "submitted",
+      },
+      { id: "submitted", type: "send", text: "Ticket {{ vars.ticket }}" },
+      {
+        id: "missing",
+        type: "http",
+        url: `http://api.test:${port}/missing`,
+        retries: 3,
+        onError: "missing_failed",
+      },
+      {
+        id: "missing_failed",
+        type: "send",
+        text: "{{ steps.missing.error.code }} {{ steps.missing.error.status }} {{ steps.missing.error.body.error }}",
+      },
+      {
+        id: "slow",
+        type: "http",
+        url: `http://api.test:${port}/slow`,
+        timeout: "PT0.3S",
+        retries: 0,
+        onError: "slow_failed",
+      },
+      {
+        id: "slow_failed",
+        type: "send",
+        text: "{{ steps.slow.error.code }}: {{ steps.slow.error.message }}",
+      },
+      ...probeSteps,
+    ],
+  };
+}
+
+let phone = 33700000000;
+async function ask(stack: Stack, text: string): Promise<string> {
+  const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, String(++phone));
+  await customer.say(text);
+  const replies = await customer.waitForReplies(1);
+  return replies[0]?.text ?? "";
+}
+
+beforeAll(startServer);
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe("the http step where configuration allows the loopback server (TERN_HTTP_ALLOW=127.0.0.1)", () => {
+  let stack: Stack;
+  let connectionId: string;
+  beforeAll(async () => {
+    stack = await startStack({ flow: flowFor(port), env: { TERN_HTTP_ALLOW: "127.0.0.1" }, resolveHost });
+    const created = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "orders_api",
+      config: { auth: "bearer", baseUrl: `http://127.0.0.1:${port}/v1`, token: TOKEN },
+    });
+    expect(created.status).toBe(201);
+    connectionId = ((await created.json()) as { id: string }).id;
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it("calls the API with the connection's token and maps the answer into variables a later send uses", async () => {
+    expect(await ask(stack, "order")).toBe("Your order is shipped (SKU-9, HTTP 200, A-17)");
+    const request = seen.find((r) => r.url.startsWith("/v1/orders/A-17"));
+    expect(request?.url).toBe("/v1/orders/A-17?name=Ada+Lovelace");
+    expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(request?.headers.accept).toBe("application/json");
+    // The effect key travels as the idempotency key: run id, visit, effect number.
+    expect(request?.headers["idempotency-key"]).toMatch(/^run_.+:\d+:0$/);
+
+    // The secret is in neither the run history nor the API.
+    const runs = await stack.tern.store.runs.list({});
+    const run = runs.find((r) => (r.state.steps as Record<string, unknown>).lookup !== undefined);
+    expect(JSON.stringify(run?.state)).not.toContain(TOKEN);
+    const history = await stack.http("GET", `/api/v1/runs/${run?.id}`);
+    const historyText = await history.text();
+    expect(historyText).toContain("orders/A-17");
+    expect(historyText).not.toContain(TOKEN);
+    const connection = await (await stack.http("GET", `/api/v1/connections/${connectionId}`)).text();
+    expect(connection).not.toContain(TOKEN);
+    expect(connection).toContain(`http://127.0.0.1:${port}/v1`);
+  });
+
+  it("retries a 503 with back-off, honours Retry-After, then succeeds with the same idempotency key", async () => {
+    expect(await ask(stack, "submit")).toBe("Ticket T-1001");
+    const attempts = seen.filter((r) => r.url === "/submit");
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((r) => r.headers["idempotency-key"])).size).toBe(1);
+    expect(JSON.parse(attempts[0]?.body ?? "")).toEqual({
+      name: "Ada Lovelace",
+      quantity: 3,
+      text: "submit",
+    });
+    expect(attempts[0]?.headers["content-type"]).toBe("application/json");
+    // The second 503 said Retry-After: 1.
+    expect((attempts[2]?.at ?? 0) - (attempts[1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("does not retry a 404: the step fails with the status, which onError can use", async () => {
+    expect(await ask(stack, "missing")).toBe("HTTP_STATUS 404 no such order");
+    expect(seen.filter((r) => r.url === "/missing")).toHaveLength(1);
+  });
+
+  it("fails with HTTP_TIMEOUT when the answer does not come within the step's timeout", async () => {
+    const startedAt = Date.now();
+    expect(await ask(stack, "slow")).toBe(`HTTP_TIMEOUT: No complete answer from api.test:${port} in time`);
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+  });
+
+  it("refuses a host that resolves to a loopback address that is not allowed", async () => {
+    const reply = await ask(stack, `http://internal.test:${port}/v1/orders/A-17`);
+    expect(reply).toMatch(
+      /^HTTP_ADDRESS_REFUSED: Refused to connect to internal\.test:\d+: 127\.0\.0\.2 is a loopback/,
+    );
+  });
+
+  it("checks every redirect: an allowed host redirecting to a private or metadata address is refused", async () => {
+    const before = seen.length;
+    expect(await ask(stack, `http://api.test:${port}/to-internal`)).toMatch(
+      /^HTTP_ADDRESS_REFUSED: .*internal\.test.*127\.0\.0\.2 is a loopback address/,
+    );
+    expect(await ask(stack, `http://api.test:${port}/to-metadata`)).toMatch(
+      /^HTTP_ADDRESS_REFUSED: .*169\.254\.169\.254 is a cloud metadata address/,
+    );
+    // Only the two redirecting requests reached the server.
+    expect(seen.slice(before).map((r) => r.url)).toEqual(["/to-internal", "/to-metadata"]);
+  });
+
+  it("a replayed step reuses the recorded answer; an answer lost in flight is asked for again with the same key", async () => {
+    const effects = effectsOn(stack);
+    // The order lookup above finished: its answer is in the outbox under the key it was sent with.
+    const key = String(seen.find((r) => r.url.startsWith("/v1/orders/A-17"))?.headers["idempotency-key"]);
+    const before = seen.length;
+    const replayed = await effects.http?.(key, {
+      method: "GET",
+      url: "orders/A-17",
+      headers: {},
+      connection: "orders_api",
+      timeoutMs: 1_000,
+      retries: 0,
+    });
+    expect(replayed?.status).toBe(200);
+    expect(JSON.parse(replayed?.body ?? "").order.status).toBe("shipped");
+    expect(seen.length).toBe(before);
+
+    // A crash with the request in flight: the intent is recorded, the answer is not.
+    const lost = "run_crashed:4:0";
+    await stack.tern.store.write((tx) => tx.effects.begin(lost, "http", Date.now()));
+    const request = {
+      method: "POST",
+      url: `http://api.test:${port}/echo`,
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      timeoutMs: 1_000,
+      retries: 0,
+    };
+    expect((await effects.http?.(lost, request))?.status).toBe(200);
+    expect(seen.slice(before).map((r) => [r.url, r.headers["idempotency-key"]])).toEqual([["/echo", lost]]);
+    await eventually(async () => (await stack.tern.store.effects.get(lost))?.status === "done");
+    await effects.http?.(lost, request);
+    expect(seen.length).toBe(before + 1);
+  });
+});
+
+describe("the http step by default (no TERN_HTTP_ALLOW*)", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "Probe",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: probeSteps,
+    };
+    stack = await startStack({ flow, resolveHost: resolveOrSystem });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it.each([
+    ["loopback", () => `http://127.0.0.1:${port}/`, "127.0.0.1 is a loopback address"],
+    [
+      "cloud metadata",
+      () => "http://169.254.169.254/latest/meta-data/",
+      "169.254.169.254 is a cloud metadata address",
+    ],
+    [
+      "a name that resolves to a private address",
+      () => `http://private.test:${port}/`,
+      "10.1.2.3 is a private (RFC 1918) address",
+    ],
+    ["localhost, through the system resolver", () => `http://localhost:${port}/`, "is a loopback address"],
+    [
+      "IPv4-mapped IPv6 loopback",
+      () => `http://[::ffff:127.0.0.1]:${port}/`,
+      "127.0.0.1 is a loopback address",
+    ],
+    ["decimal loopback", () => `http://2130706433:${port}/`, "127.0.0.1 is a loopback address"],
+    ["octal and hex loopback", () => `http://0177.0.0.0x1:${port}/`, "127.0.0.1 is a loopback address"],
+    ["the unspecified address", () => `http://0.0.0.0:${port}/`, "0.0.0.0 is an unspecified address"],
+    ["carrier-grade NAT", () => "http://100.64.0.1/", "100.64.0.1 is a carrier-grade NAT"],
+    ["IPv6 link-local", () => "http://[fe80::1]/", "fe80::1 is a link-local address"],
+  ])("refuses %s", async (_what, url, why) => {
+    const before = seen.length;
+    const reply = await ask(stack, url());
+    expect(reply).toMatch(/^HTTP_ADDRESS_REFUSED: Refused to connect to /);
+    expect(reply).toContain(why);
+    expect(reply).toContain("TERN_HTTP_ALLOW_PRIVATE=true");
+    expect(seen.length).toBe(before);
+  });
+});
+
+describe("an http connection", () => {
+  it("sends its credentials only to URLs under its baseUrl", () => {
+    const config = {
+      auth: "header" as const,
+      baseUrl: "https://api.example.com/v2",
+      header: "X-API-Key",
+      value: "k",
+    };
+    expect(authorizeHttp(config, "orders/1")).toEqual({
+      url: "https://api.example.com/v2/orders/1",
+      headers: { "x-api-key": "k" },
+    });
+    expect(authorizeHttp(config, "https://api.example.com/v2").url).toBe("https://api.example.com/v2");
+    for (const url of [
+      "https://evil.example/v2/orders",
+      "https://api.example.com/v1/x",
+      "/admin",
+      "http://api.example.com/v2/x",
+    ]) {
+      expect(() => authorizeHttp(config, url)).toThrow(
+        /only to URLs under https:\/\/api\.example\.com\/v2\//,
+      );
+    }
+  });
+
+  it("is refused over plain http to a host that is not loopback, and keeps its secrets out of the API", async () => {
+    const parsed = HttpConnectionConfig.safeParse({
+      auth: "bearer",
+      baseUrl: "http://api.example.com",
+      token: "t",
+    });
+    expect(parsed.success).toBe(false);
+  });
+});
