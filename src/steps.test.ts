@@ -22,6 +22,7 @@ describe("step registry composition", () => {
       "contact.tag",
       "contact.set",
       "end",
+      "http",
       "salesforce.create",
       "salesforce.update",
       "salesforce.upsert",

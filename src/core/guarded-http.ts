@@ -1,7 +1,7 @@
 import { promises as dns, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
-import type { Socket } from "node:net";
+import { isIP, type Socket } from "node:net";
 import ipaddr from "ipaddr.js";
 import { type AddressPolicy, createAddressPolicy } from "./address-policy.js";
 import { AppError, registerErrorCodes } from "./app-error.js";
@@ -74,10 +74,11 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
   const resolve = options.resolve ?? systemResolve;
 
   /** The checked addresses of a URL's host; throws HTTP_ADDRESS_REFUSED naming the host. */
-  const addressesOf = async (url: URL): Promise<string[]> => {
+  const addressesOf = async (url: URL, from: URL | null): Promise<string[]> => {
     const host = url.hostname.replace(/^\[|\]$/g, "");
     let addresses: string[];
-    if (ipaddr.isValid(host)) addresses = [host];
+    // A literal is connected to as written (node skips `lookup` for it): check it as it is.
+    if (isIP(host) !== 0 || ipaddr.isValid(host)) addresses = [host];
     else {
       try {
         addresses = await resolve(host);
@@ -99,7 +100,7 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
       if (why) {
         throw new AppError(
           "HTTP_ADDRESS_REFUSED",
-          `Refused to connect to ${url.host}: ${why}. Private, loopback, link-local and metadata addresses ` +
+          `Refused to connect to ${url.host}${from ? ` (redirected from ${from.host})` : ""}: ${why}. Private, loopback, link-local and metadata addresses ` +
             "are refused unless TERN_HTTP_ALLOW_PRIVATE=true or TERN_HTTP_ALLOW lists them",
           { retry: "never", details: { host: url.host, address, outcome: "not_sent" } },
         );
@@ -116,8 +117,9 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
     let method = request.method.toUpperCase();
     let body = request.body;
     let headers = { ...request.headers };
+    let from: URL | null = null;
     for (let hop = 0; ; hop++) {
-      const addresses = await withDeadline(addressesOf(url), deadline, url);
+      const addresses = await withDeadline(addressesOf(url, from), deadline, url);
       const sameOrigin = url.origin === origin;
       const answer = await send(url, addresses, {
         method,
@@ -142,6 +144,7 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
         body = undefined;
         headers = withoutHeaders(headers, ["content-type", "content-length"]);
       }
+      from = url;
       url = next;
     }
   };

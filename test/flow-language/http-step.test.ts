@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizeHttp, HttpConnectionConfig } from "../../src/connectors/http/index.js";
 import { createAddressPolicy } from "../../src/core/address-policy.js";
 import { createGuardedHttp } from "../../src/core/guarded-http.js";
+import { validateFlow } from "../../src/flows/validate.js";
 import { createEffects } from "../../src/queue/effects.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
@@ -55,6 +56,8 @@ function startServer(): Promise<void> {
         return json(201, { ticket: "T-1001" });
       }
       if (path === "/missing") return json(404, { error: "no such order" });
+      if (path === "/big") return json(200, { blob: "x".repeat(1_100_000) });
+      if (path === "/subscribe") return json(200, { received: body, type: req.headers["content-type"] });
       if (path === "/slow") {
         const timer = setTimeout(() => json(200, { late: true }), 3_000);
         res.on("close", () => clearTimeout(timer));
@@ -149,6 +152,8 @@ function flowFor(port: number) {
           is("submit", "submit"),
           is("missing", "missing"),
           is("slow", "slow"),
+          is("subscribe", "subscribe"),
+          is("sf", "wrong_connection"),
         ],
         else: "probe",
       },
@@ -202,6 +207,31 @@ function flowFor(port: number) {
         id: "slow_failed",
         type: "send",
         text: "{{ steps.slow.error.code }}: {{ steps.slow.error.message }}",
+      },
+      {
+        id: "subscribe",
+        type: "http",
+        method: "POST",
+        url: `http://api.test:${port}/subscribe`,
+        form: { email: "ada@example.com", name: "{{ contact.name }}" },
+        next: "subscribed",
+      },
+      {
+        id: "subscribed",
+        type: "send",
+        text: "{{ steps.subscribe.body.type }} {{ steps.subscribe.body.received }}",
+      },
+      {
+        id: "wrong_connection",
+        type: "http",
+        connection: "salesforce",
+        url: `http://api.test:${port}/anything`,
+        onError: "wrong_connection_failed",
+      },
+      {
+        id: "wrong_connection_failed",
+        type: "send",
+        text: "{{ steps.wrong_connection.error.code }}: {{ steps.wrong_connection.error.message }}",
       },
       ...probeSteps,
     ],
@@ -294,13 +324,31 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
   it("checks every redirect: an allowed host redirecting to a private or metadata address is refused", async () => {
     const before = seen.length;
     expect(await ask(stack, `http://api.test:${port}/to-internal`)).toMatch(
-      /^HTTP_ADDRESS_REFUSED: .*internal\.test.*127\.0\.0\.2 is a loopback address/,
+      /^HTTP_ADDRESS_REFUSED: Refused to connect to internal\.test:\d+ \(redirected from api\.test:\d+\): 127\.0\.0\.2 is a loopback address/,
     );
     expect(await ask(stack, `http://api.test:${port}/to-metadata`)).toMatch(
       /^HTTP_ADDRESS_REFUSED: .*169\.254\.169\.254 is a cloud metadata address/,
     );
     // Only the two redirecting requests reached the server.
     expect(seen.slice(before).map((r) => r.url)).toEqual(["/to-internal", "/to-metadata"]);
+  });
+
+  it("sends a form body", async () => {
+    expect(await ask(stack, "subscribe")).toBe(
+      "application/x-www-form-urlencoded email=ada%40example.com&name=Ada+Lovelace",
+    );
+  });
+
+  it("refuses an answer larger than 1 MB", async () => {
+    expect(await ask(stack, `http://api.test:${port}/big`)).toBe(
+      `HTTP_RESPONSE_TOO_LARGE: The answer from api.test:${port} is larger than 1048576 bytes`,
+    );
+  });
+
+  it("a connection that is not an http connection cannot authenticate a request", async () => {
+    expect(await ask(stack, "sf")).toMatch(
+      /^CONNECTION_INVALID: Connection "salesforce" cannot authenticate HTTP/,
+    );
   });
 
   it("a replayed step reuses the recorded answer; an answer lost in flight is asked for again with the same key", async () => {
@@ -384,6 +432,35 @@ describe("the http step by default (no TERN_HTTP_ALLOW*)", () => {
     expect(reply).toContain(why);
     expect(reply).toContain("TERN_HTTP_ALLOW_PRIVATE=true");
     expect(seen.length).toBe(before);
+  });
+});
+
+describe("an http step in a flow file", () => {
+  const withStep = (step: Record<string, unknown>) =>
+    validateFlow({
+      schema: "tern.flow/v1",
+      name: "x",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [{ id: "call", type: "http", url: "https://api.example.com/x", ...step }],
+    });
+
+  it("is valid with defaults applied: GET, 2 retries", () => {
+    const result = withStep({});
+    expect(result.errors).toEqual([]);
+    expect(result.flow?.steps[0]).toMatchObject({ method: "GET", retries: 2 });
+  });
+
+  it.each([
+    [{ method: "POST", json: {}, form: {} }, "$.steps[0].form", "either json or form"],
+    [{ json: { a: 1 } }, "$.steps[0].method", "a GET request has no body"],
+    [{ timeout: "PT2M" }, "$.steps[0].timeout", "at most PT1M"],
+    [{ retries: 9 }, "$.steps[0].retries", ""],
+    [{ map: { x: "body..y" } }, "$.steps[0].map.x", "a path into the answer"],
+    [{ method: "TRACE" }, "$.steps[0].method", ""],
+  ])("reports %j", (step, path, message) => {
+    const result = withStep(step);
+    expect(result.valid).toBe(false);
+    expect(result.errors.find((e) => e.path === path)?.message).toContain(message);
   });
 });
 
