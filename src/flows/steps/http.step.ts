@@ -70,6 +70,24 @@ export const httpStep = defineStep({
   title: "HTTP request",
   version: 1,
   config: HttpStep,
+  /** With a connection: a URL whose origin is written out must be the connection's. */
+  async check(config, env) {
+    if (!config.connection) return [];
+    const origin = /^(https?:\/\/[^/{}?#]+)[/?#]/i.exec(config.url.split(/\{[{%]/)[0] ?? "")?.[1];
+    if (!origin) return [];
+    const answer = (await env.fact(config.connection, "http.origin", { origin })) as {
+      allowed: boolean;
+      baseUrl: string;
+    };
+    if (answer.allowed) return [];
+    return [
+      {
+        level: "error",
+        path: ["url"],
+        message: `connection "${config.connection}" sends its credentials only to URLs under ${answer.baseUrl}; use a URL there, or a relative one`,
+      },
+    ];
+  },
   async start(ctx) {
     const { config } = ctx;
     const headers: Record<string, string> = {};
