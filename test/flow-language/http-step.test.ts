@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizeHttp, HttpConnectionConfig } from "../../src/connectors/http/index.js";
 import { createAddressPolicy } from "../../src/core/address-policy.js";
 import { createGuardedHttp } from "../../src/core/guarded-http.js";
+import { engine, flowOf } from "../../src/flows/testing/engine-fixtures.js";
+import { createFakeHost, type FakeHost } from "../../src/flows/testing/fake-host.js";
 import { validateFlow } from "../../src/flows/validate.js";
 import { createEffects } from "../../src/queue/effects.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
@@ -71,6 +73,11 @@ function startServer(): Promise<void> {
         res.writeHead(303, { location: `http://api.test:${port}/landed` });
         return res.end();
       }
+      if (path === "/loop") {
+        res.writeHead(302, { location: "/loop" });
+        return res.end();
+      }
+      if (path === "/rate-limited") return json(429, { error: "slow down" }, { "retry-after": "120" });
       if (path === "/to-metadata") {
         res.writeHead(307, { location: "http://169.254.169.254/latest/meta-data/" });
         return res.end();
@@ -384,6 +391,48 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     ]);
   });
 
+  it("a step re-executed after a crash takes the recorded answer from the outbox instead of calling again", async () => {
+    const flow = flowOf([
+      {
+        id: "lookup",
+        type: "http",
+        url: `http://api.test:${port}/v1/orders/A-17`,
+        map: { orderStatus: "body.order.status" },
+        next: "tell",
+      },
+      { id: "tell", type: "send", text: "Order {{ vars.orderStatus }}" },
+    ]);
+    const host = createFakeHost();
+    host.effects = { ...host.effects, http: effectsOn(stack).http };
+    const initial = engine.newRun("run_crash_replay", flow, 1, "flow_1");
+    const before = seen.length;
+    // The process dies after the request, before the step's state is stored.
+    const dying: FakeHost = { ...host, persist: () => Promise.reject(new Error("process died")) };
+    await expect(engine.advance(flow, initial, { type: "continue" }, dying)).rejects.toThrow("process died");
+    expect(seen.length).toBe(before + 1);
+    await eventually(
+      async () => (await stack.tern.store.effects.get("run_crash_replay:1:0"))?.status === "done",
+    );
+
+    const state = await engine.advance(flow, initial, { type: "continue" }, host);
+    expect(state.status).toBe("completed");
+    expect(host.sent.map((m) => m.text)).toEqual(["Order shipped"]);
+    expect(seen.length).toBe(before + 1);
+  });
+
+  it("does not wait out a Retry-After longer than 30 s: the 429 is the answer", async () => {
+    const before = seen.length;
+    const answer = await effectsOn(stack).http?.("run_rate:1:0", {
+      method: "GET",
+      url: `http://api.test:${port}/rate-limited`,
+      headers: {},
+      timeoutMs: 1_000,
+      retries: 3,
+    });
+    expect(answer?.status).toBe(429);
+    expect(seen.length).toBe(before + 1);
+  });
+
   it("a replayed step reuses the recorded answer; an answer lost in flight is asked for again with the same key", async () => {
     const effects = effectsOn(stack);
     // The order lookup above finished: its answer is in the outbox under the key it was sent with.
@@ -490,6 +539,22 @@ describe("the guarded client", () => {
     expect(second?.headers.authorization).toBeUndefined();
     expect(second?.headers.cookie).toBeUndefined();
     expect(second?.headers["x-keep"]).toBe("yes");
+  });
+});
+
+describe("retries and redirects, bounded", () => {
+  const client = () =>
+    createGuardedHttp({ policy: createAddressPolicy({ allow: ["127.0.0.1"] }), resolve: resolveHost });
+
+  it("stops after 5 redirects", async () => {
+    const before = seen.length;
+    await expect(
+      client()({ method: "GET", url: `http://api.test:${port}/loop`, headers: {}, timeoutMs: 2_000 }),
+    ).rejects.toMatchObject({
+      code: "HTTP_REDIRECT_INVALID",
+      message: expect.stringContaining("more than 5 times"),
+    });
+    expect(seen.length - before).toBe(6);
   });
 });
 
