@@ -19,7 +19,8 @@ export interface SandboxedTern {
   close(): Promise<void>;
 }
 
-export interface SandboxedTernOptions extends Pick<StartOptions, "fetch" | "logger" | "clock" | "resolveHost"> {
+export interface SandboxedTernOptions
+  extends Pick<StartOptions, "fetch" | "logger" | "clock" | "resolveHost"> {
   flow?: unknown;
   tokenLatencyMs?: number;
   logLevel?: "warn" | "silent";
