@@ -17,8 +17,8 @@ import { AppError, registerErrorCodes } from "./app-error.js";
 export const HttpErrorCodes = {
   /** The URL resolves to an address the policy refuses (private, loopback, metadata...). */
   HTTP_ADDRESS_REFUSED: 422,
-  /** Not an absolute http(s) URL, or it carries credentials. */
-  HTTP_URL_INVALID: 422,
+  /** Cannot be sent: not an absolute http(s) URL, credentials in it, a header with a line break. */
+  HTTP_REQUEST_INVALID: 422,
   HTTP_TIMEOUT: 504,
   HTTP_RESPONSE_TOO_LARGE: 502,
   HTTP_REDIRECT_INVALID: 502,
@@ -110,6 +110,15 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
   };
 
   return async (request) => {
+    for (const [name, value] of Object.entries(request.headers)) {
+      // Node refuses these; a customer's words templated into a header must not split it.
+      if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+        throw new AppError(
+          "HTTP_REQUEST_INVALID",
+          `The value of header "${name}" has a line break or a character a header cannot carry`,
+          { retry: "never" },
+        );
+    }
     const deadline = Date.now() + request.timeoutMs;
     const maxRedirects = request.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     const origin = parseUrl(request.url).origin;
@@ -153,7 +162,7 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
   };
 }
 
-function parseUrl(value: string, base?: URL, code: HttpErrorCode = "HTTP_URL_INVALID"): URL {
+function parseUrl(value: string, base?: URL, code: HttpErrorCode = "HTTP_REQUEST_INVALID"): URL {
   let url: URL;
   try {
     url = new URL(value, base);

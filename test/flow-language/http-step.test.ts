@@ -546,6 +546,19 @@ describe("retries and redirects, bounded", () => {
   const client = () =>
     createGuardedHttp({ policy: createAddressPolicy({ allow: ["127.0.0.1"] }), resolve: resolveHost });
 
+  it("refuses a header value that would split the header (a customer's words templated into it)", async () => {
+    const before = seen.length;
+    await expect(
+      client()({
+        method: "GET",
+        url: `http://api.test:${port}/`,
+        headers: { "x-said": "hello\r\nx-admin: true" },
+        timeoutMs: 2_000,
+      }),
+    ).rejects.toMatchObject({ code: "HTTP_REQUEST_INVALID", message: expect.stringContaining('"x-said"') });
+    expect(seen.length).toBe(before);
+  });
+
   it("stops after 5 redirects", async () => {
     const before = seen.length;
     await expect(

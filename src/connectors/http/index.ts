@@ -55,14 +55,14 @@ export function authorizeHttp(
   try {
     target = new URL(url, base);
   } catch {
-    throw new AppError("HTTP_URL_INVALID", `"${url.slice(0, 200)}" is not a valid URL`);
+    throw new AppError("HTTP_REQUEST_INVALID", `"${url.slice(0, 200)}" is not a valid URL`);
   }
   const isUnder =
     target.origin === base.origin &&
     (target.pathname.startsWith(base.pathname) || `${target.pathname}/` === base.pathname);
   if (!isUnder) {
     throw new AppError(
-      "HTTP_URL_INVALID",
+      "HTTP_REQUEST_INVALID",
       `This connection sends its credentials only to URLs under ${base.href}; the step's URL is on ${target.host}${target.pathname}`,
     );
   }
