@@ -145,7 +145,7 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
       if (hop >= maxRedirects) {
         throw new AppError(
           "HTTP_REDIRECT_INVALID",
-          `${request.url.slice(0, 200)} redirected more than ${maxRedirects} times (last: ${url.host})`,
+          `${url.host} redirected more than ${maxRedirects} times in a row`,
           { retry: "never", details: { host: url.host, outcome: "unknown" } },
         );
       }

@@ -7,9 +7,13 @@ import type { AppDeps } from "../app.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 import { oauthConnectOf } from "./oauth-callback.js";
 
-const CreateBody = integrationCreateBody("salesforce", "Connector config");
+// "http": an HTTP API's baseUrl and credentials for the http flow step (connectors/http/index.ts).
+const CreateBody = integrationCreateBody(
+  "salesforce",
+  'Connector config; type "http": { baseUrl, auth: "bearer", token } | { baseUrl, auth: "basic", username, password } | { baseUrl, auth: "header", header, value }',
+);
 
-/** Connections to business systems (Salesforce). Secrets are write-only. */
+/** Connections to business systems (Salesforce, HTTP APIs). Secrets are write-only. */
 export const connectionRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (base) => {
