@@ -299,6 +299,25 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     expect(connection).toContain(`http://127.0.0.1:${port}/v1`);
   });
 
+  it("an http connection is validated by the API: https only (http on loopback), a known auth", async () => {
+    const bad = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "leaky",
+      config: { auth: "bearer", baseUrl: "http://api.example.com", token: "t" },
+    });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(await bad.json())).toContain("$.config.baseUrl");
+    const unknownAuth = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "odd",
+      config: { auth: "digest", baseUrl: "https://api.example.com" },
+    });
+    expect(unknownAuth.status).toBe(422);
+    const list = await (await stack.http("GET", "/api/v1/connections")).text();
+    expect(list).toContain("orders_api");
+    expect(list).not.toContain(TOKEN);
+  });
+
   it("retries a 503 with back-off, honours Retry-After, then succeeds with the same idempotency key", async () => {
     expect(await ask(stack, "submit")).toBe("Ticket T-1001");
     const attempts = seen.filter((r) => r.url === "/submit");
