@@ -85,7 +85,8 @@ function loadSuite(file: string, cwd: string): FlowSuite | LoadProblem {
   if (!result.flow) return problem(result.errors.map((e) => `${e.path}: ${e.message}`));
   const tests = [...(result.flow.tests ?? [])];
   const testFile = `${file.slice(0, -".json".length)}${TEST_SUFFIX}`;
-  if (!file.endsWith(".json") || !existsSync(path.resolve(cwd, testFile))) return { file, flow: result.flow, tests };
+  if (!file.endsWith(".json") || !existsSync(path.resolve(cwd, testFile)))
+    return { file, flow: result.flow, tests };
   let rawTests: unknown;
   try {
     rawTests = readJson(testFile, cwd);

@@ -42,7 +42,9 @@ export function describeMessage(expected: MessageExpectation): string {
 
 /** How a sent message reads in a diff. */
 export function showMessage(actual: SentMessage): string {
-  const choices = actual.choices?.length ? ` with buttons [${actual.choices.map((c) => c.id).join(", ")}]` : "";
+  const choices = actual.choices?.length
+    ? ` with buttons [${actual.choices.map((c) => c.id).join(", ")}]`
+    : "";
   return `${JSON.stringify(actual.text)}${choices}`;
 }
 

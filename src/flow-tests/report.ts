@@ -26,10 +26,17 @@ export function problemLines(problem: LoadProblem): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function summaryLine(counts: { flows: number; passed: number; failed: number; unreadable: number; ms: number }): string {
+export function summaryLine(counts: {
+  flows: number;
+  passed: number;
+  failed: number;
+  unreadable: number;
+  ms: number;
+}): string {
   const parts = [`${counts.passed} passed`];
   if (counts.failed > 0) parts.push(`${counts.failed} failed`);
-  if (counts.unreadable > 0) parts.push(`${counts.unreadable} file${counts.unreadable === 1 ? "" : "s"} unreadable`);
+  if (counts.unreadable > 0)
+    parts.push(`${counts.unreadable} file${counts.unreadable === 1 ? "" : "s"} unreadable`);
   const cases = counts.passed + counts.failed;
   return `\n${counts.flows} flow${counts.flows === 1 ? "" : "s"}, ${cases} case${cases === 1 ? "" : "s"}: ${parts.join(", ")} (${(counts.ms / 1000).toFixed(1)} s)\n`;
 }

@@ -6,7 +6,14 @@ import type { RunState } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage } from "../flows/trigger.js";
 import { stepRegistry } from "../steps.js";
-import { describeMessage, type Mismatch, messageMatches, show, showMessage, subsetMismatches } from "./match.js";
+import {
+  describeMessage,
+  type Mismatch,
+  messageMatches,
+  show,
+  showMessage,
+  subsetMismatches,
+} from "./match.js";
 import { type SandboxOrg, startSandboxOrg } from "./sandbox-org.js";
 import { createTestHost, type TestHost, testContact } from "./test-host.js";
 
@@ -67,7 +74,10 @@ export async function runCase(flow: Flow, testCase: FlowTestCase): Promise<CaseR
     const failure =
       error instanceof Divergence
         ? error.failure
-        : { where: "running the case", mismatches: [{ path: "error", expected: "none", actual: String(error) }] };
+        : {
+            where: "running the case",
+            mismatches: [{ path: "error", expected: "none", actual: String(error) }],
+          };
     return { name: testCase.name, passed: false, ms: Math.round(performance.now() - startedAt), failure };
   } finally {
     await org?.close();
@@ -80,7 +90,8 @@ async function play(
   org: SandboxOrg,
   clock: { now: number },
 ): Promise<CaseFailure | undefined> {
-  const channel = testCase.channel ?? (flow.trigger.type === "message" ? flow.trigger.channels[0] : undefined);
+  const channel =
+    testCase.channel ?? (flow.trigger.type === "message" ? flow.trigger.channels[0] : undefined);
   if (!channel) return setupFailure("channel", 'name the channel type, e.g. "channel": "whatsapp"', "(none)");
   try {
     if (testCase.salesforce) org.apply(testCase.salesforce);
@@ -122,7 +133,10 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
     const message = host.inbound(text);
     if (!isStarted) {
       const tags = host.contact.tags ?? [];
-      if (flow.trigger.type === "message" && !flowMatchesMessage(flow, { channel, text: message.content.text, tags }))
+      if (
+        flow.trigger.type === "message" &&
+        !flowMatchesMessage(flow, { channel, text: message.content.text, tags })
+      )
         diverge(where, {
           path: "trigger",
           expected: `a message on ${channel} that starts the flow`,
@@ -144,9 +158,17 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
   const expectMessage = (expected: Extract<ScriptEvent, { expect: unknown }>["expect"], where: string) => {
     const actual = host.sent[checked];
     if (!actual)
-      diverge(where, { path: `messages[${checked}]`, expected: describeMessage(expected), actual: "nothing more was sent" });
+      diverge(where, {
+        path: `messages[${checked}]`,
+        expected: describeMessage(expected),
+        actual: "nothing more was sent",
+      });
     else if (!messageMatches(expected, actual))
-      diverge(where, { path: `messages[${checked}]`, expected: describeMessage(expected), actual: showMessage(actual) });
+      diverge(where, {
+        path: `messages[${checked}]`,
+        expected: describeMessage(expected),
+        actual: showMessage(actual),
+      });
     checked += 1;
   };
 
@@ -172,7 +194,11 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
       try {
         org.apply(event.salesforce);
       } catch (error) {
-        diverge(where, { path: "salesforce", expected: "the sandbox set up", actual: (error as Error).message });
+        diverge(where, {
+          path: "salesforce",
+          expected: "the sandbox set up",
+          actual: (error as Error).message,
+        });
       }
       return;
     }
@@ -198,7 +224,9 @@ function checkOutcome(
     ["expect.records", () => recordMismatches(expected.records, org)],
     ["expect.messages", () => messageMismatches(expected.messages, host)],
   ];
-  const failed = checks.map(([where, check]) => ({ where, mismatches: check() })).filter((c) => c.mismatches.length);
+  const failed = checks
+    .map(([where, check]) => ({ where, mismatches: check() }))
+    .filter((c) => c.mismatches.length);
   if (failed.length === 0) return undefined;
   return {
     where: failed.map((f) => f.where).join(", "),

@@ -26,7 +26,13 @@ export async function startSandboxOrg(clock: Clock): Promise<SandboxOrg> {
   if (!definition) throw new Error("the Salesforce connector is not registered");
   const { loginUrl, clientId, clientSecret, refreshToken } = emulator.credentials;
   // A lone create goes out at once anyway; no window keeps a case's timing independent of load.
-  const config = definition.config.parse({ loginUrl, clientId, clientSecret, refreshToken, batchWindowMs: 0 });
+  const config = definition.config.parse({
+    loginUrl,
+    clientId,
+    clientSecret,
+    refreshToken,
+    batchWindowMs: 0,
+  });
   const tokens = new Map<string, StoredToken>();
   const runtime = definition.create("sandbox", {
     fetch: (input, init) => fetch(input, init),

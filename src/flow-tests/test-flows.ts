@@ -29,7 +29,8 @@ export async function testFlowFiles(
   let failed = 0;
   for (const suite of suites) {
     write(`${suite.file}\n`);
-    if (suite.tests.length === 0) write("  (no test cases: add \"tests\" to the flow or a .test.json beside it)\n");
+    if (suite.tests.length === 0)
+      write('  (no test cases: add "tests" to the flow or a .test.json beside it)\n');
     for (const testCase of suite.tests) {
       const result = await runCase(suite.flow, testCase);
       if (result.passed) passed += 1;

@@ -1,16 +1,18 @@
 import type { InboundMessage } from "../channels/channel.js";
-import { AppError } from "../core/app-error.js";
+import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { toE164 } from "../core/phone.js";
 import type { FlowTestCase } from "../flows/flow-test.js";
 import type { ContactView, EngineHost } from "../flows/runtime.js";
+import { backoffMs } from "../queue/effects.js";
 import type { SentMessage } from "./match.js";
 import type { SandboxOrg } from "./sandbox-org.js";
 
 /**
  * The EngineHost a test case runs on: what the worker's run host does (queue/run-host.ts),
  * in memory. Sends are recorded as the conversation's messages; connector calls go to the
- * sandbox org through the real connector; effects are idempotent by key; the clock is simulated.
- * Not simulated: the outbox, channel delivery and its fallback, retries of transient errors.
+ * sandbox org through the real connector, retried like the worker retries them (3 attempts; the
+ * back-off moves the simulated clock); effects are idempotent by key.
+ * Not simulated: the outbox, channel delivery and its fallback.
  */
 export interface TestHost extends EngineHost {
   sent: SentMessage[];
@@ -18,6 +20,9 @@ export interface TestHost extends EngineHost {
   /** An inbound message from the contact, added to the transcript. */
   inbound(say: string | { choice: string }): InboundMessage;
 }
+
+/** Attempts per connector call, as the worker makes them (queue/effects.ts). */
+const MAX_ATTEMPTS = 3;
 
 /** Channels that reach people by phone number: the contact's phone defaults to the address. */
 const PHONE_CHANNELS = new Set(["whatsapp", "twilio", "vonage", "bird", "rcs"]);
@@ -83,9 +88,20 @@ export function createTestHost(options: {
             `In tests every connection is the Salesforce sandbox; connection "${connection}" has no action "${action}"`,
           );
         }
-        const result = await run.run(input, org.config, { connectionId: "sandbox", intentAt: host.clock.now, key });
-        results.set(key, result);
-        return result;
+        const ctx = { connectionId: "sandbox", intentAt: host.clock.now, key };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await run.run(input, org.config, ctx);
+            results.set(key, result);
+            return result;
+          } catch (error) {
+            const appError = toAppError(error);
+            // A paused connection is not retried: the engine parks the run until the pause ends.
+            if (appError.retry === "never" || pausedUntil(appError.retry) !== null || attempt >= MAX_ATTEMPTS)
+              throw appError;
+            host.clock.now += backoffMs(appError.retry, attempt);
+          }
+        }
       },
     },
     inbound(say) {

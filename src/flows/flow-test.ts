@@ -120,10 +120,7 @@ export const FlowTestOutcome = z
       .describe(
         'Records the run created, by object, in order: { "Lead": [{ "LastName": "Ada" }] } (fields named are compared)',
       ),
-    messages: z
-      .array(MessageExpectation)
-      .optional()
-      .describe("Every message the flow sent, in order"),
+    messages: z.array(MessageExpectation).optional().describe("Every message the flow sent, in order"),
   })
   .describe("The outcome expected after the script");
 export type FlowTestOutcome = z.infer<typeof FlowTestOutcome>;
@@ -141,7 +138,12 @@ export const FlowTestCase = z
       .strictObject({
         address: z.string().min(1).max(200).optional().describe("Address on the channel (WhatsApp: wa_id)"),
         name: z.string().max(200).nullable().optional(),
-        phone: z.string().max(40).nullable().optional().describe("E.164; default from the address on phone channels"),
+        phone: z
+          .string()
+          .max(40)
+          .nullable()
+          .optional()
+          .describe("E.164; default from the address on phone channels"),
         tags: z.array(z.string()).optional(),
         attributes: z.record(z.string(), z.unknown()).optional(),
       })
