@@ -229,7 +229,7 @@ function checkOutcome(
     .filter((c) => c.mismatches.length);
   if (failed.length === 0) return undefined;
   return {
-    where: failed.map((f) => f.where).join(", "),
+    where: `the end: ${failed.map((f) => f.where).join(", ")}`,
     mismatches: failed.flatMap((f) => f.mismatches),
     run: runSummary(state),
   };
