@@ -44,9 +44,9 @@ function tern(args: string[], cwd = root): Promise<{ code: number; stdout: strin
 }
 
 async function testInProcess(files: string[], cwd: string): Promise<{ code: number; out: string }> {
-  let out = "";
-  const code = await testFlowFiles(files, { cwd, write: (text) => void (out += text) });
-  return { code, out };
+  const chunks: string[] = [];
+  const code = await testFlowFiles(files, { cwd, write: (text) => void chunks.push(text) });
+  return { code, out: chunks.join("") };
 }
 
 describe("tern flows test (the built CLI)", () => {
