@@ -14,6 +14,7 @@ import {
   showMessage,
   subsetMismatches,
 } from "./match.js";
+import type { EmulatorRecord } from "../sandbox/salesforce/index.js";
 import { type SandboxOrg, startSandboxOrg } from "./sandbox-org.js";
 import { createTestHost, type TestHost, testContact } from "./test-host.js";
 
@@ -221,7 +222,8 @@ function checkOutcome(
   const checks: Array<[string, () => Mismatch[]]> = [
     ["expect.status", () => statusMismatches(expected.status, state)],
     ["expect.vars", () => (expected.vars ? subsetMismatches(expected.vars, state.vars, "vars") : [])],
-    ["expect.records", () => recordMismatches(expected.records, org)],
+    ["expect.records", () => recordMismatches(expected.records, org.created, "created")],
+    ["expect.updated", () => recordMismatches(expected.updated, org.updated, "updated")],
     ["expect.messages", () => messageMismatches(expected.messages, host)],
   ];
   const failed = checks
@@ -240,14 +242,19 @@ function statusMismatches(expected: FlowTestOutcome["status"], state: RunState):
   return [{ path: "status", expected: show(expected), actual: `"${runSummary(state)}"` }];
 }
 
-function recordMismatches(expected: FlowTestOutcome["records"], org: SandboxOrg): Mismatch[] {
+function recordMismatches(
+  expected: FlowTestOutcome["records"],
+  actualOf: (object: string) => EmulatorRecord[],
+  verb: "created" | "updated",
+): Mismatch[] {
+  const key = verb === "created" ? "records" : "updated";
   return Object.entries(expected ?? {}).flatMap(([object, records]) => {
-    const created = org.created(object);
-    if (created.length !== records.length) {
-      const actual = created.length === 0 ? "none created" : `${created.length} created: ${show(created)}`;
-      return [{ path: `records.${object}`, expected: `${records.length} created`, actual }];
+    const actual = actualOf(object);
+    if (actual.length !== records.length) {
+      const got = actual.length === 0 ? `none ${verb}` : `${actual.length} ${verb}: ${show(actual)}`;
+      return [{ path: `${key}.${object}`, expected: `${records.length} ${verb}`, actual: got }];
     }
-    return records.flatMap((fields, i) => subsetMismatches(fields, created[i], `records.${object}[${i}]`));
+    return records.flatMap((fields, i) => subsetMismatches(fields, actual[i], `${key}.${object}[${i}]`));
   });
 }
 

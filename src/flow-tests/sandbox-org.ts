@@ -17,6 +17,8 @@ export interface SandboxOrg {
   apply(change: SalesforceSandbox): void;
   /** Records of `object` the run created (not seeded), in creation order. */
   created(object: string): EmulatorRecord[];
+  /** Seeded records of `object` the run changed, in seeding order. */
+  updated(object: string): EmulatorRecord[];
   close(): Promise<void>;
 }
 
@@ -43,13 +45,22 @@ export async function startSandboxOrg(clock: Clock): Promise<SandboxOrg> {
     },
     log: { info: () => {}, warn: () => {} },
   });
-  const seeded = new Set<string>();
+  /** Seeded records by id, as they were when seeded (JSON), to tell which the run changed. */
+  const seeded = new Map<string, string>();
+  const records = (object: string): EmulatorRecord[] => {
+    try {
+      return emulator.records(object);
+    } catch {
+      return [];
+    }
+  };
 
   const apply = (change: SalesforceSandbox): void => {
     for (const [object, records] of Object.entries(change.records ?? {})) {
       for (const fields of records) {
         try {
-          seeded.add(emulator.seedRecord(object, fields).Id);
+          const record = emulator.seedRecord(object, fields);
+          seeded.set(record.Id, JSON.stringify(record));
         } catch (error) {
           throw new Error(`cannot add a ${object} record to the sandbox: ${(error as Error).message}`);
         }
@@ -74,13 +85,12 @@ export async function startSandboxOrg(clock: Clock): Promise<SandboxOrg> {
     runtime,
     config,
     apply,
-    created: (object) => {
-      try {
-        return emulator.records(object).filter((record) => !seeded.has(record.Id));
-      } catch {
-        return [];
-      }
-    },
+    created: (object) => records(object).filter((record) => !seeded.has(record.Id)),
+    updated: (object) =>
+      records(object).filter((record) => {
+        const before = seeded.get(record.Id);
+        return before !== undefined && before !== JSON.stringify(record);
+      }),
     close: () => emulator.close(),
   };
 }

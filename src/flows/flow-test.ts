@@ -120,6 +120,12 @@ export const FlowTestOutcome = z
       .describe(
         'Records the run created, by object, in order: { "Lead": [{ "LastName": "Ada" }] } (fields named are compared)',
       ),
+    updated: z
+      .record(z.string().min(1), z.array(SalesforceFields))
+      .optional()
+      .describe(
+        'Records of `salesforce.records` the run changed, by object, in the order given: { "Lead": [{ "Status": "Working" }] }',
+      ),
     messages: z.array(MessageExpectation).optional().describe("Every message the flow sent, in order"),
   })
   .describe("The outcome expected after the script");
