@@ -5,6 +5,7 @@ import type { FlowTestCase, FlowTestOutcome, ScriptEvent } from "../flows/flow-t
 import type { RunState } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage } from "../flows/trigger.js";
+import type { EmulatorRecord } from "../sandbox/salesforce/index.js";
 import { stepRegistry } from "../steps.js";
 import {
   describeMessage,
@@ -14,7 +15,6 @@ import {
   showMessage,
   subsetMismatches,
 } from "./match.js";
-import type { EmulatorRecord } from "../sandbox/salesforce/index.js";
 import { type SandboxOrg, startSandboxOrg } from "./sandbox-org.js";
 import { createTestHost, type TestHost, testContact } from "./test-host.js";
 
