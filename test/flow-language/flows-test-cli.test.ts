@@ -127,7 +127,7 @@ function writeFlow(dir: string, extra: Record<string, unknown> = {}, name = "ord
 }
 
 describe("tern flows test (the runner)", () => {
-  it("runs the cases of <name>.test.json beside the flow: a tapped button, a regex, a created record", async () => {
+  it("runs the cases of <name>.test.json beside the flow: a tap, a regex, a record, deadlines, a paused org", async () => {
     const dir = tempDir();
     writeFlow(dir);
     const tests = {
@@ -164,6 +164,36 @@ describe("tern flows test (the runner)", () => {
             messages: [{ contains: "Track" }, "Write 'order' again when you're ready."],
           },
         },
+        {
+          name: "a script that begins without a message starts the run as an API call would",
+          channel: "telegram",
+          vars: { first: "Lin" },
+          script: [{ expect: { contains: "Hi Lin!" } }],
+          expect: { status: "waiting" },
+        },
+        {
+          name: "the org's API allowance runs out: the run waits out the pause, then creates the Case",
+          contact: { name: "Ada" },
+          script: [
+            { say: "order" },
+            {
+              salesforce: {
+                failNext: {
+                  on: "create",
+                  status: 403,
+                  errorCode: "REQUEST_LIMIT_EXCEEDED",
+                  message: "TotalRequests Limit exceeded.",
+                },
+              },
+            },
+            { say: "cancel" },
+            { expect: { contains: "Track" } },
+            { wait: "PT4M" },
+            { wait: "PT2M" },
+            { expect: { matches: "^Case \\d{8} opened to cancel\\.$" } },
+          ],
+          expect: { status: "completed", records: { Case: [{ Subject: "cancel by Ada" }] } },
+        },
       ],
     };
     writeFileSync(path.join(dir, "order.test.json"), JSON.stringify(tests));
@@ -171,7 +201,11 @@ describe("tern flows test (the runner)", () => {
     const { code, out } = await testInProcess(["order.json", "order.test.json"], dir);
     expect(out, out).toContain("✓ a tap on Track opens a Case");
     expect(out).toContain("✓ silence for an hour: the deadline fires at its time");
-    expect(out).toMatch(/1 flow, 2 cases: 2 passed/);
+    expect(out).toContain("✓ a script that begins without a message starts the run as an API call would");
+    expect(out).toContain(
+      "✓ the org's API allowance runs out: the run waits out the pause, then creates the Case",
+    );
+    expect(out).toMatch(/1 flow, 4 cases: 4 passed/);
     expect(code).toBe(0);
   });
 
