@@ -50,7 +50,7 @@ export function registerFlowCommands(program: Command): void {
   flows
     .command("test [files...]")
     .description(
-      'Run the test cases of flow files (their "tests" and <name>.test.json) against the sandbox with a simulated clock; default templates/*.json and flows/*.json. Exits 1 when a case fails, 2 when a file cannot be read',
+      'Run the test cases of flow files or directories (their "tests" and <name>.test.json) against the sandbox with a simulated clock; default templates/*.json and flows/*.json. Exits 1 when a case fails, 2 when a file cannot be read',
     )
     .action(async (files: string[]) => {
       process.exitCode = await testFlowFiles(files);

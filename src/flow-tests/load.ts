@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { type FlowTestCase, FlowTestFile } from "../flows/flow-test.js";
 import { fromZodIssues } from "../flows/issues.js";
@@ -25,16 +25,32 @@ export interface LoadProblem {
 
 const TEST_SUFFIX = ".test.json";
 
+/** The flow files (`*.json`, not `*.test.json`) directly in `dir`, sorted. */
+function flowFilesIn(dir: string, cwd: string): string[] {
+  return readdirSync(path.resolve(cwd, dir))
+    .filter((name) => name.endsWith(".json") && !name.endsWith(TEST_SUFFIX))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+const isDirectory = (file: string, cwd: string): boolean => {
+  try {
+    return statSync(path.resolve(cwd, file)).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /** templates/*.json and flows/*.json under `cwd`, when those folders exist. */
 export function defaultFlowFiles(cwd: string): string[] {
-  return ["templates", "flows"].flatMap((dir) => {
-    const full = path.join(cwd, dir);
-    if (!existsSync(full)) return [];
-    return readdirSync(full)
-      .filter((name) => name.endsWith(".json") && !name.endsWith(TEST_SUFFIX))
-      .sort()
-      .map((name) => path.join(dir, name));
-  });
+  return ["templates", "flows"]
+    .filter((dir) => isDirectory(dir, cwd))
+    .flatMap((dir) => flowFilesIn(dir, cwd));
+}
+
+/** The files as given, a directory standing for the flow files in it. */
+export function expandFlowFiles(files: string[], cwd: string): string[] {
+  return files.flatMap((file) => (isDirectory(file, cwd) ? flowFilesIn(file, cwd) : [file]));
 }
 
 function readJson(file: string, cwd: string): unknown {

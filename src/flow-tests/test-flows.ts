@@ -1,11 +1,11 @@
 import { performance } from "node:perf_hooks";
-import { defaultFlowFiles, loadSuites } from "./load.js";
+import { defaultFlowFiles, expandFlowFiles, loadSuites } from "./load.js";
 import { caseLine, problemLines, summaryLine } from "./report.js";
 import { runCase } from "./run-case.js";
 
 /**
- * `tern flows test [files...]`: runs every test case of the given flow files (default:
- * templates/*.json and flows/*.json under `cwd`) and prints a report. Returns the exit code:
+ * `tern flows test [files...]`: runs every test case of the given flow files or directories
+ * (default: templates/*.json and flows/*.json under `cwd`) and prints a report. Returns the exit code:
  * 0 all passed, 1 a case failed, 2 an input could not be read (missing, not JSON, invalid).
  */
 export const EXIT_FAILED = 1;
@@ -18,7 +18,7 @@ export async function testFlowFiles(
   const cwd = options.cwd ?? process.cwd();
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const startedAt = performance.now();
-  const given = files.length > 0 ? files : defaultFlowFiles(cwd);
+  const given = files.length > 0 ? expandFlowFiles(files, cwd) : defaultFlowFiles(cwd);
   if (given.length === 0) {
     write("No flow files: name them (tern flows test flows/*.json), or run where templates/ or flows/ is.\n");
     return EXIT_UNREADABLE;

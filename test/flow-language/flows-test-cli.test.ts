@@ -287,7 +287,7 @@ describe("tern flows test (the runner)", () => {
     expect(out).toMatch(/cases\.json: cannot be tested\n {2}cases\.test\.json: \$\.tests\[0\]\.script\[0\]/);
   });
 
-  it("with no files tests templates/ and flows/ under the current directory, and exits 2 when there are none", async () => {
+  it("with no files tests templates/ and flows/ under the current directory (exit 2 when there are none); a directory stands for its flows", async () => {
     const dir = tempDir();
     expect((await testInProcess([], dir)).code).toBe(2);
     mkdirSync(path.join(dir, "flows"));
@@ -297,5 +297,7 @@ describe("tern flows test (the runner)", () => {
     const { code, out } = await testInProcess([], dir);
     expect(out).toContain(`${path.join("flows", "order.json")}\n  ✓ starts`);
     expect(code).toBe(0);
+    // A directory stands for the flow files in it.
+    expect((await testInProcess(["flows"], dir)).out).toContain("✓ starts");
   });
 });
