@@ -1,20 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { parseDurationMs } from "../flows/duration.js";
 import { createEngine, type Engine } from "../flows/engine.js";
-import type { FlowTestCase, FlowTestOutcome, ScriptEvent } from "../flows/flow-test.js";
-import type { RunState } from "../flows/runtime.js";
+import type { FlowTestCase, ScriptEvent } from "../flows/flow-test.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage } from "../flows/trigger.js";
-import type { EmulatorRecord } from "../sandbox/salesforce/index.js";
 import { stepRegistry } from "../steps.js";
-import {
-  describeMessage,
-  type Mismatch,
-  messageMatches,
-  show,
-  showMessage,
-  subsetMismatches,
-} from "./match.js";
+import { describeMessage, type Mismatch, messageMatches, show, showMessage } from "./match.js";
+import { checkOutcome, runSummary } from "./outcome.js";
 import { type SandboxOrg, startSandboxOrg } from "./sandbox-org.js";
 import { createTestHost, type TestHost, testContact } from "./test-host.js";
 
@@ -50,16 +42,6 @@ class Divergence extends Error {
   constructor(readonly failure: CaseFailure) {
     super(failure.where);
   }
-}
-
-function runSummary(state: RunState): string {
-  if (state.status === "waiting" && state.wait)
-    return state.wait.for === "retry"
-      ? `waiting to retry ${state.wait.stepId} (its connection is paused)`
-      : `waiting at ${state.wait.stepId}`;
-  if (state.status === "failed" && state.error)
-    return `failed at ${state.error.stepId}: ${state.error.code}: ${state.error.message}`;
-  return state.status;
 }
 
 export async function runCase(flow: Flow, testCase: FlowTestCase): Promise<CaseResult> {
@@ -210,67 +192,4 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
   };
 
   return { play, ensureStarted, state: () => state };
-}
-
-function checkOutcome(
-  expected: FlowTestOutcome | undefined,
-  state: RunState,
-  host: TestHost,
-  org: SandboxOrg,
-): CaseFailure | undefined {
-  if (!expected) return undefined;
-  const checks: Array<[string, () => Mismatch[]]> = [
-    ["expect.status", () => statusMismatches(expected.status, state)],
-    ["expect.vars", () => (expected.vars ? subsetMismatches(expected.vars, state.vars, "vars") : [])],
-    ["expect.records", () => recordMismatches(expected.records, org.created, "created")],
-    ["expect.updated", () => recordMismatches(expected.updated, org.updated, "updated")],
-    ["expect.messages", () => messageMismatches(expected.messages, host)],
-  ];
-  const failed = checks
-    .map(([where, check]) => ({ where, mismatches: check() }))
-    .filter((c) => c.mismatches.length);
-  if (failed.length === 0) return undefined;
-  return {
-    where: `the end: ${failed.map((f) => f.where).join(", ")}`,
-    mismatches: failed.flatMap((f) => f.mismatches),
-    run: runSummary(state),
-  };
-}
-
-function statusMismatches(expected: FlowTestOutcome["status"], state: RunState): Mismatch[] {
-  if (!expected || expected === state.status) return [];
-  return [{ path: "status", expected: show(expected), actual: `"${runSummary(state)}"` }];
-}
-
-function recordMismatches(
-  expected: FlowTestOutcome["records"],
-  actualOf: (object: string) => EmulatorRecord[],
-  verb: "created" | "updated",
-): Mismatch[] {
-  const key = verb === "created" ? "records" : "updated";
-  return Object.entries(expected ?? {}).flatMap(([object, records]) => {
-    const actual = actualOf(object);
-    if (actual.length !== records.length) {
-      const got = actual.length === 0 ? `none ${verb}` : `${actual.length} ${verb}: ${show(actual)}`;
-      return [{ path: `${key}.${object}`, expected: `${records.length} ${verb}`, actual: got }];
-    }
-    return records.flatMap((fields, i) => subsetMismatches(fields, actual[i], `${key}.${object}[${i}]`));
-  });
-}
-
-function messageMismatches(expected: FlowTestOutcome["messages"], host: TestHost): Mismatch[] {
-  if (!expected) return [];
-  const length = Math.max(expected.length, host.sent.length);
-  const mismatches: Mismatch[] = [];
-  for (let i = 0; i < length; i++) {
-    const want = expected[i];
-    const got = host.sent[i];
-    if (want !== undefined && got !== undefined && messageMatches(want, got)) continue;
-    mismatches.push({
-      path: `messages[${i}]`,
-      expected: want === undefined ? "no more messages" : describeMessage(want),
-      actual: got === undefined ? "nothing more was sent" : showMessage(got),
-    });
-  }
-  return mismatches;
 }
