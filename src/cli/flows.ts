@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { testFlowFiles } from "../flow-tests/test-flows.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
 import { offlineDesignEnv } from "../services/design-env.js";
@@ -17,7 +18,7 @@ function readJson(file: string): unknown {
 
 /** `tern flows …`: validate offline; import, publish and export through the admin API. */
 export function registerFlowCommands(program: Command): void {
-  const flows = program.command("flows").description("Flow files: validate, import, publish, export");
+  const flows = program.command("flows").description("Flow files: validate, test, import, publish, export");
 
   flows
     .command("validate <files...>")
@@ -44,6 +45,15 @@ export function registerFlowCommands(program: Command): void {
         for (const w of result.warnings) process.stdout.write(`${file}: warning: ${w.path}: ${w.message}\n`);
       }
       if (failed) process.exitCode = 1;
+    });
+
+  flows
+    .command("test [files...]")
+    .description(
+      'Run the test cases of flow files or directories (their "tests" and <name>.test.json) against the sandbox with a simulated clock; default templates/*.json and flows/*.json. Exits 1 when a case fails, 2 when a file cannot be read',
+    )
+    .action(async (files: string[]) => {
+      process.exitCode = await testFlowFiles(files);
     });
 
   flows

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ContactTag, StepId } from "./fields.js";
+import { FlowTests } from "./flow-test.js";
 import type { StepDefinition } from "./step.js";
 
 /**
@@ -59,6 +60,8 @@ const flowShape = <T extends z.ZodType>(step: T) =>
       trigger: Trigger,
       start: StepId.optional().describe("Id of the first step; default the first in the list"),
       steps: stepsLimits(step),
+      // Test cases for `tern flows test`; data only, the engine never reads them (flow-test.ts).
+      tests: FlowTests.optional(),
     })
     .describe("A Tern flow file");
 

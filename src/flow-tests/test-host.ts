@@ -1,0 +1,129 @@
+import type { InboundMessage } from "../channels/channel.js";
+import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
+import { toE164 } from "../core/phone.js";
+import type { FlowTestCase } from "../flows/flow-test.js";
+import type { ContactView, EngineHost } from "../flows/runtime.js";
+import { backoffMs } from "../queue/effects.js";
+import type { SentMessage } from "./match.js";
+import type { SandboxOrg } from "./sandbox-org.js";
+
+/**
+ * The EngineHost a test case runs on: what the worker's run host does (queue/run-host.ts),
+ * in memory. Sends are recorded as the conversation's messages; connector calls go to the
+ * sandbox org through the real connector, retried like the worker retries them (3 attempts; the
+ * back-off moves the simulated clock); effects are idempotent by key.
+ * Not simulated: the outbox, channel delivery and its fallback.
+ */
+export interface TestHost extends EngineHost {
+  sent: SentMessage[];
+  clock: { now: number };
+  /** An inbound message from the contact, added to the transcript. */
+  inbound(say: string | { choice: string }): InboundMessage;
+}
+
+/** Attempts per connector call, as the worker makes them (queue/effects.ts). */
+const MAX_ATTEMPTS = 3;
+
+/** Channels that reach people by phone number: the contact's phone defaults to the address. */
+const PHONE_CHANNELS = new Set(["whatsapp", "twilio", "vonage", "bird", "rcs"]);
+
+export function testContact(channel: string, contact: FlowTestCase["contact"] = {}): ContactView {
+  const isPhone = PHONE_CHANNELS.has(channel);
+  const address = contact.address ?? (isPhone ? "16315551181" : "test-user-1");
+  return {
+    id: "contact_test",
+    channel,
+    address,
+    phone: contact.phone !== undefined ? toE164(contact.phone) : isPhone ? toE164(address) : null,
+    name: contact.name ?? null,
+    tags: [...(contact.tags ?? [])].sort(),
+    attributes: { ...contact.attributes },
+  };
+}
+
+export function createTestHost(options: {
+  contact: ContactView;
+  /** Shared with the sandbox org: moving it moves both. */
+  clock: { now: number };
+  org: SandboxOrg;
+}): TestHost {
+  const { org } = options;
+  const results = new Map<string, unknown>();
+  const lines: string[] = [];
+  let inboundCount = 0;
+  const host: TestHost = {
+    sent: [],
+    clock: options.clock,
+    contact: options.contact,
+    now: () => host.clock.now,
+    transcript: async () => lines.join("\n"),
+    persist: async () => {},
+    async updateContact(change) {
+      const tags = new Set(host.contact.tags ?? []);
+      for (const tag of change.addTags ?? []) tags.add(tag);
+      for (const tag of change.removeTags ?? []) tags.delete(tag);
+      const attributes = { ...host.contact.attributes };
+      for (const [name, value] of Object.entries(change.attributes ?? {})) {
+        if (value === null) delete attributes[name];
+        else attributes[name] = value;
+      }
+      host.contact.tags = [...tags].sort();
+      host.contact.attributes = attributes;
+    },
+    effects: {
+      async send(key, message) {
+        if (results.has(key)) return results.get(key) as { providerMessageId: string };
+        host.sent.push({ text: message.text, ...(message.choices ? { choices: message.choices } : {}) });
+        lines.push(`Bot: ${message.text}`);
+        const receipt = { providerMessageId: `test.out.${host.sent.length}` };
+        results.set(key, receipt);
+        return receipt;
+      },
+      async call(key, connection, action, input) {
+        if (results.has(key)) return results.get(key);
+        const run = org.runtime.actions[action];
+        if (!run) {
+          throw new AppError(
+            "CONNECTION_INVALID",
+            `In tests every connection is the Salesforce sandbox; connection "${connection}" has no action "${action}"`,
+          );
+        }
+        const ctx = { connectionId: "sandbox", intentAt: host.clock.now, key };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await run.run(input, org.config, ctx);
+            results.set(key, result);
+            return result;
+          } catch (error) {
+            const appError = toAppError(error);
+            // A paused connection is not retried: the engine parks the run until the pause ends.
+            if (appError.retry === "never" || pausedUntil(appError.retry) !== null || attempt >= MAX_ATTEMPTS)
+              throw appError;
+            host.clock.now += backoffMs(appError.retry, attempt);
+          }
+        }
+      },
+    },
+    inbound(say) {
+      inboundCount += 1;
+      const base = {
+        kind: "message" as const,
+        providerMessageId: `test.in.${inboundCount}`,
+        from: host.contact.address,
+        ...(host.contact.phone ? { phone: host.contact.phone } : {}),
+        ...(host.contact.name ? { profileName: host.contact.name } : {}),
+        timestamp: host.clock.now,
+      };
+      if (typeof say === "string") {
+        lines.push(`Customer: ${say}`);
+        return { ...base, content: { type: "text", text: say } };
+      }
+      // A tap shows the button's title, as channels report it; the last message offering it names it.
+      const offered = host.sent.findLast((m) => m.choices?.some((c) => c.id === say.choice));
+      const title = offered?.choices?.find((c) => c.id === say.choice)?.title ?? say.choice;
+      lines.push(`Customer: ${title}`);
+      return { ...base, content: { type: "choice", id: say.choice, title, text: title } };
+    },
+  };
+  return host;
+}
