@@ -188,6 +188,10 @@ describe("engine: registry", () => {
       "contact.tag",
       "contact.set",
       "end",
+      "menu",
+      "goto",
+      "split",
+      "wait",
     ]);
   });
 });

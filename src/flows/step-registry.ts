@@ -4,8 +4,12 @@ import { branchStep } from "./steps/branch.step.js";
 import { contactSetStep } from "./steps/contact-set.step.js";
 import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
+import { gotoStep } from "./steps/goto.step.js";
+import { menuStep } from "./steps/menu.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
+import { splitStep } from "./steps/split.step.js";
+import { waitStep } from "./steps/wait.step.js";
 
 /**
  * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole
@@ -20,6 +24,10 @@ export const coreSteps = [
   contactTagStep,
   contactSetStep,
   endStep,
+  menuStep,
+  gotoStep,
+  splitStep,
+  waitStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;
