@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Choice, StepId, stepBase, Template, uniqueChoiceIds, VarName } from "../fields.js";
 import type { StepContext } from "../step.js";
 import { defineStep } from "../step.js";
-import { defaultRetryText, parseAnswer } from "./ask-answer.js";
+import { parseAnswer } from "./ask-answer.js";
 import {
   type QuestionHooks,
   questionExits,
@@ -69,7 +69,8 @@ function hooks(ctx: StepContext<MenuStep>): QuestionHooks {
   const shown = () => config.choices.map((c) => ({ id: c.id, title: ctx.render(c.title) }));
   return {
     outbound: (text) => ({ text, choices: shown() }),
-    defaultRetryText: () => defaultRetryText("choice", shown()),
+    // The options go with the retry (buttons, a list or numbered lines): no need to repeat them.
+    defaultRetryText: () => "Please choose one of the options.",
     expected: "choice",
     answer: (message) => {
       const answer = parseAnswer("choice", message, { choices: shown() });
