@@ -2,6 +2,7 @@ import type { ChannelSimulator, SimulatedSend } from "../../src/sandbox/channel-
 import type { SandboxedTernOptions } from "../../src/sandbox/sandboxed-tern.js";
 import { channelSimulators } from "../../src/sandbox/simulators.js";
 import { asChannelSimulator } from "../../src/sandbox/whatsapp/channel-simulator.js";
+import type { RunRow } from "../../src/store/repos/run-repo.js";
 import { type Stack, startStack } from "./in-process.js";
 
 /**
@@ -24,6 +25,8 @@ export interface FlowCustomer {
   /** Resolves once this customer has received `count` messages; returns all of them. */
   replies(count: number, timeoutMs?: number): Promise<SimulatedSend[]>;
   received(): SimulatedSend[];
+  /** This customer's runs, newest first. */
+  runs(): Promise<RunRow[]>;
 }
 
 export async function startFlowStack(
@@ -82,6 +85,10 @@ export async function startFlowStack(
           return received();
         },
         received,
+        async runs() {
+          const all = await stack.tern.store.runs.list({ limit: 1_000 });
+          return all.filter((r) => r.conversationKey.endsWith(`:${from}`));
+        },
       };
     },
     close,
