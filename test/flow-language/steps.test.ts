@@ -66,13 +66,20 @@ describe("goto, split and wait steps", () => {
   });
 
   it("goto to a step that does not exist is reported by validation", async () => {
-    const bad = keywordFlow("bad", [{ id: "jump", type: "goto", target: "nowhere" }]);
+    const bad = keywordFlow("bad", [
+      { id: "jump", type: "goto", target: "nowhere" },
+      { id: "spin", type: "goto", target: "spin" },
+    ]);
     const result = (await (await env.stack.http("POST", "/api/v1/flows/validate", bad)).json()) as {
       errors: Array<{ path: string; message: string }>;
     };
     expect(result.errors).toContainEqual({
       path: "$.steps[0].target",
       message: expect.stringMatching(/step "nowhere" does not exist/),
+    });
+    expect(result.errors).toContainEqual({
+      path: "$.steps[1].target",
+      message: "a goto to itself loops forever; point it at another step",
     });
   });
 

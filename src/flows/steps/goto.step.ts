@@ -12,6 +12,16 @@ export const GotoStep = z
     type: z.literal("goto"),
     target: StepId.describe("The step to continue at"),
   })
+  .check((ctx) => {
+    if (ctx.value.target === ctx.value.id) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value.target,
+        path: ["target"],
+        message: "a goto to itself loops forever; point it at another step",
+      });
+    }
+  })
   .describe("Continues at another step");
 export type GotoStep = z.infer<typeof GotoStep>;
 
