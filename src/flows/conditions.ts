@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { BusinessHours, isWithinBusinessHours } from "./business-hours.js";
+import { matchesPattern, patternProblem } from "./safe-regex.js";
 import { isTemplate, SCOPE_ROOTS, type TemplateScope } from "./template.js";
 
 /**
@@ -19,6 +21,7 @@ export const Operators = [
   "lte",
   "contains",
   "startsWith",
+  "matches",
   "in",
   "exists",
   "empty",
@@ -49,6 +52,15 @@ export const Comparison = z
         message: `op "${op}" needs a right value`,
       });
     }
+    if (op === "matches" && right !== undefined) {
+      const problem =
+        typeof right !== "string"
+          ? 'op "matches" needs a pattern as right value, e.g. "^[0-9]{5}$"'
+          : isTemplate(right)
+            ? 'op "matches" takes a literal pattern, not a template'
+            : patternProblem(right);
+      if (problem) ctx.issues.push({ code: "custom", input: right, path: ["right"], message: problem });
+    }
     if (op === "in" && right !== undefined && !Array.isArray(right)) {
       ctx.issues.push({
         code: "custom",
@@ -60,7 +72,12 @@ export const Comparison = z
   });
 export type Comparison = z.infer<typeof Comparison>;
 
-export type Condition = Comparison | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+export type Condition =
+  | Comparison
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { businessHours: z.input<typeof BusinessHours> };
 
 export const Condition: z.ZodType<Condition> = z.lazy(() =>
   z.union([
@@ -68,12 +85,15 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ all: z.array(Condition).min(1, { error: "all needs at least one condition" }) }),
     z.strictObject({ any: z.array(Condition).min(1, { error: "any needs at least one condition" }) }),
     z.strictObject({ not: Condition }),
+    z.strictObject({ businessHours: BusinessHours }),
   ]),
 );
 
 export interface ConditionEnv {
   scope: TemplateScope;
   render(template: string): string;
+  /** The run's clock (business hours); default the system clock. */
+  now?(): number;
 }
 
 export function evaluateCondition(cond: Condition, env: ConditionEnv, depth = 0): boolean {
@@ -81,6 +101,7 @@ export function evaluateCondition(cond: Condition, env: ConditionEnv, depth = 0)
   if ("all" in cond) return cond.all.every((c) => evaluateCondition(c, env, depth + 1));
   if ("any" in cond) return cond.any.some((c) => evaluateCondition(c, env, depth + 1));
   if ("not" in cond) return !evaluateCondition(cond.not, env, depth + 1);
+  if ("businessHours" in cond) return isWithinBusinessHours(cond.businessHours, env.now?.() ?? Date.now());
   const left = isTemplate(cond.left) ? env.render(cond.left) : resolvePath(env.scope, cond.left);
   const right = renderRight(cond.right, env);
   return compare(cond.op, left, right, cond.ignoreCase ?? false);
@@ -127,6 +148,12 @@ function compare(op: Operator, left: unknown, right: unknown, ignoreCase: boolea
         typeof left === "string" &&
         typeof right !== "object" &&
         fold(left, ignoreCase).startsWith(fold(String(right), ignoreCase))
+      );
+    case "matches":
+      return (
+        typeof right === "string" &&
+        (typeof left === "string" || typeof left === "number") &&
+        matchesPattern(right, String(left), ignoreCase)
       );
     case "in":
       return Array.isArray(right) && right.some((item) => equals(left, item, ignoreCase));

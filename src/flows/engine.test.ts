@@ -189,6 +189,10 @@ describe("engine: registry", () => {
       "contact.set",
       "end",
       "http",
+      "menu",
+      "goto",
+      "split",
+      "wait",
     ]);
   });
 });

@@ -44,20 +44,23 @@ export const Choices = z
   // A sanity bound; what each channel can show as buttons or a list comes from its capabilities
   // (channel-fit.ts warns, the adapter sends numbered text beyond them).
   .max(100, { error: "at most 100 choices" })
-  .check((ctx) => {
-    const seen = new Set<string>();
-    ctx.value.forEach((choice, i) => {
-      if (seen.has(choice.id)) {
-        ctx.issues.push({
-          code: "custom",
-          input: choice.id,
-          path: [i, "id"],
-          message: `choice id "${choice.id}" is used twice; each choice needs its own id`,
-        });
-      }
-      seen.add(choice.id);
-    });
+  .check(uniqueChoiceIds);
+
+/** A list of choices (a `.check` of any choice array): each id once. */
+export function uniqueChoiceIds(ctx: z.core.ParsePayload<ReadonlyArray<{ id: string }>>): void {
+  const seen = new Set<string>();
+  ctx.value.forEach((choice, i) => {
+    if (seen.has(choice.id)) {
+      ctx.issues.push({
+        code: "custom",
+        input: choice.id,
+        path: [i, "id"],
+        message: `choice id "${choice.id}" is used twice; each choice needs its own id`,
+      });
+    }
+    seen.add(choice.id);
   });
+}
 
 export const Duration = z
   .string()

@@ -26,6 +26,7 @@ export function createStepContext<Config>(
   const ctx: StepContext<Config> = {
     config: visit.config,
     runId: state.runId,
+    flowId: state.flowId,
     visit: visit.visit,
     contact: host.contact,
     scope,

@@ -5,8 +5,12 @@ import { contactSetStep } from "./steps/contact-set.step.js";
 import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
 import { httpStep } from "./steps/http.step.js";
+import { gotoStep } from "./steps/goto.step.js";
+import { menuStep } from "./steps/menu.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
+import { splitStep } from "./steps/split.step.js";
+import { waitStep } from "./steps/wait.step.js";
 
 /**
  * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole
@@ -22,6 +26,10 @@ export const coreSteps = [
   contactSetStep,
   endStep,
   httpStep,
+  menuStep,
+  gotoStep,
+  splitStep,
+  waitStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;

@@ -30,6 +30,8 @@ export interface StepContext<Config> {
   /** The step as written in the flow (parsed, defaults applied, not rendered). */
   readonly config: Config;
   readonly runId: string;
+  /** The run's flow ("" for runs made without one, e.g. in unit tests). */
+  readonly flowId: string;
   readonly visit: number;
   readonly contact: ContactView;
   readonly scope: TemplateScope;

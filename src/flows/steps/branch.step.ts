@@ -27,7 +27,7 @@ export const branchStep = defineStep({
     return config.else ? [...exits, { path: ["else"], target: config.else }] : exits;
   },
   start(ctx) {
-    const env = { scope: ctx.scope, render: ctx.render };
+    const env = { scope: ctx.scope, render: ctx.render, now: ctx.now };
     const matched = ctx.config.conditions.findIndex((c) => evaluateCondition(c.when, env));
     const next = matched >= 0 ? (ctx.config.conditions[matched]?.next ?? null) : (ctx.config.else ?? null);
     return { kind: "next", next, output: { matched: matched >= 0 ? matched : null, next } };

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { engine, flowOf, reply, startRun } from "../testing/engine-fixtures.js";
+import { createFakeHost } from "../testing/fake-host.js";
+import { validateFlow } from "../validate.js";
+
+describe("wait", () => {
+  const untilFlow = flowOf([
+    { id: "at", type: "set", vars: { when: "2026-01-02T09:00:00+01:00" }, next: "pause" },
+    { id: "pause", type: "wait", until: "{{ vars.when }}", next: "go" },
+    { id: "go", type: "send", text: "Good morning." },
+  ]);
+
+  it("waits until a templated moment, keeps waiting through replies, then goes on", async () => {
+    const host = createFakeHost({ now: Date.UTC(2026, 0, 1, 12) });
+    let state = await startRun(untilFlow, host);
+    const at = Date.parse("2026-01-02T08:00:00Z");
+    expect(state.wait).toMatchObject({ stepId: "pause", timeoutAt: at });
+    state = await reply(untilFlow, state, host, "hello?");
+    expect(state).toMatchObject({ status: "waiting", wait: { timeoutAt: at } });
+    expect(state.message?.text).toBe("hello?");
+    // Early: the timeout does not apply.
+    expect(await engine.advance(untilFlow, state, { type: "timeout" }, host)).toBe(state);
+    host.clock.now = at;
+    state = await engine.advance(untilFlow, state, { type: "timeout" }, host);
+    expect(state.status).toBe("completed");
+    expect(state.steps.pause).toEqual({ until: "2026-01-02T08:00:00.000Z", messages: 1 });
+    expect(host.sent.map((s) => s.text)).toEqual(["Good morning."]);
+  });
+
+  it("needs exactly one of duration and until", () => {
+    const check = (step: Record<string, unknown>) =>
+      validateFlow({
+        schema: "tern.flow/v1",
+        name: "t",
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [{ id: "w", type: "wait", ...step }],
+      }).errors.map((e) => e.path);
+    expect(check({})).toEqual(["$.steps[0].duration"]);
+    expect(check({ duration: "PT1M", until: "2026-01-01" })).toEqual(["$.steps[0].until"]);
+    expect(check({ duration: "PT1M" })).toEqual([]);
+    expect(check({ duration: "P1M" })).toEqual(["$.steps[0].duration"]);
+  });
+});
