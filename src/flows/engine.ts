@@ -195,7 +195,7 @@ async function executeVisit(
     const until = pausedUntil(error.retry);
     const record =
       until === null || resume
-        ? applyError(state, step, error, recordBase())
+        ? applyError(state, step, error, recordBase(), resume !== undefined)
         : applyPause(state, step, visit, error, until, recordBase());
     await host.persist(structuredClone(state), record);
     return;
@@ -297,7 +297,13 @@ function errorSummary(error: AppError): { code: string; message: string } & Reco
 }
 
 /** A failed step continues at `onError` with `{ error }` as its output, or fails the run. */
-function applyError(state: RunState, step: StepConfig, error: AppError, base: RecordBase): StepRecord {
+function applyError(
+  state: RunState,
+  step: StepConfig,
+  error: AppError,
+  base: RecordBase,
+  resumed: boolean,
+): StepRecord {
   const summary = errorSummary(error);
   const record = {
     ...base,
@@ -314,6 +320,7 @@ function applyError(state: RunState, step: StepConfig, error: AppError, base: Re
     return { ...record, output: { error: summary }, next: step.onError };
   }
   fail(state, step.id, error);
+  if (state.error) Object.assign(state.error, { visit: base.visit, resumed });
   return record;
 }
 

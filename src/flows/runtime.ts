@@ -66,7 +66,16 @@ export interface RunState {
   /** Outputs of finished steps, by step id (`steps.<id>` in templates). */
   steps: Record<string, unknown>;
   wait: Waitpoint | null;
-  error: { code: string; message: string; stepId: string } | null;
+  /**
+   * Why the run failed. `visit` and `resumed` (whether the step failed while resuming a wait)
+   * let a retry decide which of the failed visit's effects it reuses (`effectVisits`).
+   */
+  error: { code: string; message: string; stepId: string; visit?: number; resumed?: boolean } | null;
+  /**
+   * A retried step's new visit → the failed visit whose effect keys it reuses, so an effect that
+   * happened before the failure (a message sent) is not repeated (`POST /runs/:id/retry`).
+   */
+  effectVisits?: Record<string, number>;
   /** Why a run was ended before its flow finished (expired wait, an operator); absent otherwise. */
   endReason?: EndReason | null;
   /**

@@ -17,10 +17,10 @@ import {
 } from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
-import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
@@ -389,6 +389,17 @@ export function createWorker(deps: WorkerDeps) {
       }
       for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
       await timer.start();
+    },
+    /**
+     * A run set back to `running` outside the worker (`POST /runs/:id/retry`): continue it in its
+     * conversation's turn. Jobs: the write that set it enqueued the conversation's job.
+     */
+    resume(run: { id: string; conversationKey: string }): void {
+      if (!started || isJobs) return; // without a worker here, the next start continues it
+      lanes.push(run.conversationKey, async () => {
+        const fresh = await store.runs.get(run.id);
+        if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
+      });
     },
     /**
      * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:

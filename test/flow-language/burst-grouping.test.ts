@@ -44,7 +44,9 @@ describe("burst grouping", () => {
     // One answer, one resume: nothing was re-asked, and the three messages stay in the history.
     await new Promise((r) => setTimeout(r, 300));
     expect(customer.received()).toHaveLength(2);
-    const inbound = (await stack.tern.store.contacts.messagesOfRun(run.id)).filter((m) => m.direction === "in");
+    const inbound = (await stack.tern.store.contacts.messagesOfRun(run.id)).filter(
+      (m) => m.direction === "in",
+    );
     expect(inbound.map((m) => m.text)).toEqual(["hello", "Hi", "I want a quote", "for 3 cars"]);
   });
 
@@ -67,7 +69,9 @@ describe("burst grouping", () => {
         { id: "echo", type: "send", text: "{{ vars.need }} / {{ vars.more }}" },
       ],
     };
-    const imported = (await (await stack.http("PUT", `/api/v1/flows/${stack.setup.flowId}`, loop)).json()) as {
+    const imported = (await (
+      await stack.http("PUT", `/api/v1/flows/${stack.setup.flowId}`, loop)
+    ).json()) as {
       version: number;
     };
     const published = await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/publish`, {

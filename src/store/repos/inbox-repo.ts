@@ -1,5 +1,5 @@
-import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
 import type { Selectable } from "kysely";
+import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
