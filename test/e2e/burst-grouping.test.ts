@@ -41,3 +41,46 @@ describe("burst grouping through the job path", () => {
     expect(await stack.tern.store.inbox.backlog()).toBe(0);
   });
 });
+
+describe("a held burst survives a crash", () => {
+  it("answers once with all three messages after a SIGKILL during the window", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { createAdminClient } = await import("../../src/cli/api-client.js");
+    const { provisionSandbox, startSandbox } = await import("../../src/sandbox/stack.js");
+    const { freePort, processSecrets, spawnTern } = await import("../../src/sandbox/tern-process.js");
+    const { testDatabaseEnv } = await import("../helpers/dialect.js");
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-burst-"));
+    const sandbox = await startSandbox();
+    const secrets = processSecrets();
+    const database = await testDatabaseEnv(secrets);
+    const port = await freePort();
+    const env = { ...database.env, TERN_BURST_WINDOW_MS: "1500" };
+    let tern = await spawnTern({ dataDir, ...secrets, port, env });
+    try {
+      const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, { flow });
+      const customer = createCustomer(sandbox, setup.webhookUrl, "33622220002");
+      await customer.say("hello");
+      await customer.waitForReplies(1);
+      const api = createAdminClient(tern.url, secrets.adminToken);
+      await eventually(async () => {
+        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
+        return runs.items.length === 1;
+      });
+      for (const text of ["Hi", "I want a quote", "for 3 cars"]) await customer.say(text);
+      // Acknowledged (stored) and held: the process dies before the window ends.
+      await tern.kill();
+      tern = await spawnTern({ dataDir, ...secrets, port, env });
+      const replies = await customer.waitForReplies(2, 10_000);
+      expect(replies[1]?.text).toBe("You said: Hi\nI want a quote\nfor 3 cars");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(customer.received()).toHaveLength(2);
+    } finally {
+      await tern.stop();
+      await sandbox.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
