@@ -106,6 +106,7 @@ async function createRuntime(options: StartOptions) {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
     burstWindowMs: config.TERN_BURST_WINDOW_MS,
+    maxWaitMs: config.TERN_MAX_WAIT,
     concurrency: config.TERN_WORKER_CONCURRENCY,
     metrics,
     log: logger,

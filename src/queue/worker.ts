@@ -49,6 +49,11 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
    * a server) takes every message at once.
    */
   burstWindowMs?: number;
+  /**
+   * TERN_MAX_WAIT: the engine caps every new wait with it (`EngineOptions.maxWaitMs`); here it ends
+   * a run stored before that, waiting without a deadline for longer, when its contact writes again.
+   */
+  maxWaitMs?: number;
   /** Delay before the n-th retry of a message whose processing failed transiently. */
   retryDelayMs?: (attempt: number) => number;
   /**
@@ -64,6 +69,20 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
     warn(o: object, m?: string): void;
     error(o: object, m?: string): void;
   };
+}
+
+/** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
+function abandonedRun(
+  run: RunRow | undefined,
+  at: number,
+  maxWaitMs: number | undefined,
+): RunRow | undefined {
+  const isAbandoned =
+    maxWaitMs !== undefined &&
+    run?.status === "waiting" &&
+    run.timeoutAt === null &&
+    at - run.updatedAt >= maxWaitMs;
+  return isAbandoned ? run : undefined;
 }
 
 export function createWorker(deps: WorkerDeps) {
@@ -197,7 +216,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       return;
     }
-    let active = known ? known.run : await store.runs.activeFor(item.conversationKey);
+    let active: RunRow | undefined = known ? known.run : await store.runs.activeFor(item.conversationKey);
     if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
       // timer not been late (a process down, a backlog); the same on both dialects.
@@ -209,6 +228,15 @@ export function createWorker(deps: WorkerDeps) {
         "message" in item ? item.message.timestamp : undefined,
       );
       active = await store.runs.activeFor(item.conversationKey);
+    }
+    const abandoned = abandonedRun(active, item.receivedAt, deps.maxWaitMs);
+    if (abandoned) {
+      // Waited without a deadline (stored before waits had a maximum) longer than the maximum.
+      const stepId = abandoned.state.wait?.stepId ?? null;
+      const message = "The run waited longer than the maximum wait (TERN_MAX_WAIT) and was ended.";
+      const reason = { code: "WAIT_EXPIRED", message, stepId, at: clock.now() };
+      await store.write((tx) => tx.runOps.end(abandoned.id, reason, clock.now()));
+      active = undefined;
     }
     if (active?.status === "waiting" && active.state.wait?.for === "retry") {
       // The run is parked on a paused connection (flows/README.md): the message stays pending,

@@ -230,6 +230,19 @@ describe("runs, operated", () => {
     expect(fresh[0]?.id).not.toBe(run.id);
   });
 
+  it("ends a run stored waiting without a deadline once the contact writes after the maximum", async () => {
+    const { c, run } = await waitingCustomer();
+    // As stored before waits had a maximum: no deadline at all.
+    const wait = { ...run.state.wait, timeoutAt: null, expires: undefined } as NonNullable<RunState["wait"]>;
+    await stack.tern.store.write((tx) => tx.runs.saveStep({ ...run.state, wait }, null, clock.now()));
+    expect((await stack.tern.store.runs.get(run.id))?.timeoutAt).toBeNull();
+    offset += 31 * DAY;
+    await c.say("hello?");
+    expect((await c.waitForReplies(2))[1]?.text).toBe("Your name?");
+    const ended = await json<RunSummary>(await stack.http("GET", `/api/v1/runs/${run.id}`));
+    expect(ended).toMatchObject({ status: "ended", endReason: { code: "WAIT_EXPIRED", stepId: "ask_name" } });
+  });
+
   it("counts each step's visits: entered, completed, dropped, errored", async () => {
     const stats = await json<{
       steps: Array<{
@@ -251,7 +264,7 @@ describe("runs, operated", () => {
     expect(by.create_lead).toMatchObject({ entered: 2, completed: 1, errored: 1 });
     expect(by.ask_email?.errored).toBe(1);
     expect(by.ask_email?.dropped).toBeGreaterThanOrEqual(3); // the bulk end
-    expect(by.ask_name?.dropped).toBeGreaterThanOrEqual(2); // ended one by one, expired
+    expect(by.ask_name?.dropped).toBeGreaterThanOrEqual(3); // ended one by one, expired twice
     expect((await stack.http("GET", "/api/v1/flows/flow_nope/stats")).status).toBe(404);
   });
 });
