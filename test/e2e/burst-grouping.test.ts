@@ -59,7 +59,9 @@ describe("a held burst survives a crash", () => {
     const env = { ...database.env, TERN_BURST_WINDOW_MS: "1500" };
     let tern = await spawnTern({ dataDir, ...secrets, port, env });
     try {
-      const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, { flow });
+      const setup = await provisionSandbox(createAdminClient(tern.url, secrets.adminToken), sandbox, {
+        flow,
+      });
       const customer = createCustomer(sandbox, setup.webhookUrl, "33622220002");
       await customer.say("hello");
       await customer.waitForReplies(1);
