@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseAllowList } from "./core/address-policy.js";
+import { parseDurationMs } from "./flows/duration.js";
 
 /** Environment, parsed once by a schema; a bad value fails fast with a message naming the variable. */
 export const Config = z.object({
@@ -32,6 +33,23 @@ export const Config = z.object({
    * (WhatsApp has no idempotency key; its statuses echo ours). src/queue/README.md.
    */
   TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /**
+   * Burst grouping: while a run waits for a reply (an `ask`), the text messages its contact sends
+   * less than this apart are one answer, joined by newlines ("Hi" / "I want a quote" / "for 3
+   * cars"). The answer is taken once this long passed since the last of them (at most 5 windows
+   * after the first). 0 takes each message at once. Other conversations are never held.
+   */
+  TERN_BURST_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * How long a run may wait (an `ask` without a timeout, or one longer than this) before it
+   * expires: the run ends (status `ended`, reason `WAIT_EXPIRED`) and the contact's next message
+   * starts the triggered flow afresh. An ISO-8601 duration, e.g. P30D, PT12H.
+   */
+  TERN_MAX_WAIT: z
+    .string()
+    .refine((v) => parseDurationMs(v) !== null, "an ISO-8601 duration such as P30D or PT12H")
+    .default("P30D")
+    .transform((v) => parseDurationMs(v) as number),
   /** Conversations the worker processes at once; the rest wait their turn in arrival order. */
   TERN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   /**

@@ -103,7 +103,7 @@ async function createRuntime(options: StartOptions) {
   const worker = createWorker({
     store,
     clock,
-    engine: createEngine({ steps: stepRegistry }),
+    engine: createEngine({ steps: stepRegistry, maxWaitMs: config.TERN_MAX_WAIT }),
     flow: (id, version) => flows.load(id, version),
     integrations,
     fetch: fetchImpl,
@@ -116,6 +116,8 @@ async function createRuntime(options: StartOptions) {
       }),
       resolve: options.resolveHost,
     }),
+    burstWindowMs: config.TERN_BURST_WINDOW_MS,
+    maxWaitMs: config.TERN_MAX_WAIT,
     concurrency: config.TERN_WORKER_CONCURRENCY,
     metrics,
     log: logger,

@@ -15,6 +15,11 @@ export interface EngineOptions {
   steps?: StepRegistry;
   /** Steps executed in one advance without waiting before the run fails as a loop. */
   maxStepsPerAdvance?: number;
+  /**
+   * The longest a run waits (an `ask` without a timeout, or a longer one): the wait's deadline
+   * becomes this, and reaching it ends the run with `endReason` WAIT_EXPIRED. Absent: no limit.
+   */
+  maxWaitMs?: number;
 }
 
 export interface Engine {
@@ -57,6 +62,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       case "timeout": {
         const timeoutAt = state.wait?.timeoutAt;
         if (state.status !== "waiting" || timeoutAt == null || timeoutAt > host.now()) return input;
+        if (state.wait?.expires) return expire(flow, state, host);
         if (state.wait?.for === "retry") {
           // The pause is over: the step runs again with its visit (and so its effect keys).
           state.status = "running";
@@ -98,7 +104,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         await failUnexecuted(state, host, at, step.type, config);
         return state;
       }
-      await executeVisit(state, host, config, def, at.visit, pending);
+      await executeVisit(state, host, config, def, at.visit, pending, options.maxWaitMs);
       pending = undefined;
       trail.push(step.id);
     }
@@ -158,6 +164,7 @@ async function executeVisit(
   def: StepDefinition,
   visit: number,
   resume: ResumeEvent | undefined,
+  maxWaitMs: number | undefined,
 ): Promise<void> {
   const startedAt = host.now();
   let transcript = "";
@@ -188,11 +195,12 @@ async function executeVisit(
     const until = pausedUntil(error.retry);
     const record =
       until === null || resume
-        ? applyError(state, step, error, recordBase())
+        ? applyError(state, step, error, recordBase(), resume !== undefined)
         : applyPause(state, step, visit, error, until, recordBase());
     await host.persist(structuredClone(state), record);
     return;
   }
+  if (result.kind === "wait") result = capWait(result, host.now(), maxWaitMs);
   const record = applyResult(state, step, visit, result, effectCount(), recordBase());
   await host.persist(structuredClone(state), record);
 }
@@ -212,6 +220,7 @@ function applyResult(
     state.status = "waiting";
     state.cursor = { stepId: step.id, visit };
     state.wait = { stepId: step.id, visit, for: "reply", timeoutAt, state: result.state, effectCount };
+    if ((result as { expires?: boolean }).expires) state.wait.expires = true;
     return { ...base, status: "waiting", input, output, error: null, next: null };
   }
   state.steps[step.id] = output;
@@ -224,6 +233,43 @@ function applyResult(
   Object.assign(state.vars, result.vars ?? {});
   moveTo(state, result.next);
   return { ...base, status: "completed", input, output, error: null, next: result.next };
+}
+
+/** A wait longer than the maximum (or without deadline) gets the maximum, and expires there. */
+function capWait(result: StepResult, now: number, maxWaitMs: number | undefined): StepResult {
+  if (result.kind !== "wait" || maxWaitMs === undefined) return result;
+  const limit = now + maxWaitMs;
+  if (result.timeoutAt !== null && result.timeoutAt <= limit) return result;
+  return { ...result, timeoutAt: limit, expires: true } as StepResult;
+}
+
+/** The run waited longer than the maximum: it ends, and its step is recorded as dropped. */
+async function expire(flow: Flow, state: RunState, host: EngineHost): Promise<RunState> {
+  const wait = state.wait as NonNullable<RunState["wait"]>;
+  const now = host.now();
+  const reason = {
+    code: "WAIT_EXPIRED",
+    message: `The run waited at step "${wait.stepId}" longer than the maximum wait (TERN_MAX_WAIT) and was ended.`,
+  };
+  state.status = "ended";
+  state.cursor = null;
+  state.wait = null;
+  state.endReason = { ...reason, stepId: wait.stepId, at: now };
+  const stepType = indexSteps(flow).get(wait.stepId)?.type ?? "unknown";
+  await host.persist(structuredClone(state), {
+    runId: state.runId,
+    visit: wait.visit,
+    stepId: wait.stepId,
+    stepType,
+    status: "dropped",
+    input: null,
+    output: null,
+    error: reason,
+    next: null,
+    startedAt: now,
+    endedAt: now,
+  });
+  return state;
 }
 
 /**
@@ -251,7 +297,13 @@ function errorSummary(error: AppError): { code: string; message: string } & Reco
 }
 
 /** A failed step continues at `onError` with `{ error }` as its output, or fails the run. */
-function applyError(state: RunState, step: StepConfig, error: AppError, base: RecordBase): StepRecord {
+function applyError(
+  state: RunState,
+  step: StepConfig,
+  error: AppError,
+  base: RecordBase,
+  resumed: boolean,
+): StepRecord {
   const summary = errorSummary(error);
   const record = {
     ...base,
@@ -268,6 +320,7 @@ function applyError(state: RunState, step: StepConfig, error: AppError, base: Re
     return { ...record, output: { error: summary }, next: step.onError };
   }
   fail(state, step.id, error);
+  if (state.error) Object.assign(state.error, { visit: base.visit, resumed });
   return record;
 }
 

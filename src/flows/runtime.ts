@@ -31,6 +31,11 @@ export interface Waitpoint {
   /** Step-private state kept across the wait (e.g. how many re-asks were sent). */
   state?: unknown;
   /**
+   * The deadline is the maximum wait (`EngineOptions.maxWaitMs`), not the step's own: at
+   * `timeoutAt` the run expires (ends with `endReason` WAIT_EXPIRED) instead of resuming the step.
+   */
+  expires?: boolean;
+  /**
    * Effects already keyed in this visit. A resume continues numbering from here, so a re-ask
    * sent after a reply gets a fresh key, and retrying the same reply reuses it. Absent = 0.
    */
@@ -61,12 +66,32 @@ export interface RunState {
   /** Outputs of finished steps, by step id (`steps.<id>` in templates). */
   steps: Record<string, unknown>;
   wait: Waitpoint | null;
-  error: { code: string; message: string; stepId: string } | null;
+  /**
+   * Why the run failed. `visit` and `resumed` (whether the step failed while resuming a wait)
+   * let a retry decide which of the failed visit's effects it reuses (`effectVisits`).
+   */
+  error: { code: string; message: string; stepId: string; visit?: number; resumed?: boolean } | null;
+  /**
+   * A retried step's new visit → the failed visit whose effect keys it reuses, so an effect that
+   * happened before the failure (a message sent) is not repeated (`POST /runs/:id/retry`).
+   */
+  effectVisits?: Record<string, number>;
+  /** Why a run was ended before its flow finished (expired wait, an operator); absent otherwise. */
+  endReason?: EndReason | null;
   /**
    * Last inbound message of the run (`message` in templates). Kept in the state so that a
    * `continue` after a crash renders the same text. Optional for states written before it existed.
    */
   message?: MessageView | null;
+}
+
+/** Why a run ended early: `WAIT_EXPIRED` (waited longer than the maximum), `ENDED_BY_API`. */
+export interface EndReason {
+  code: string;
+  message: string;
+  /** The step the run was on. */
+  stepId: string | null;
+  at: number;
 }
 
 /** One executed step, as shown in run history. */
@@ -75,7 +100,8 @@ export interface StepRecord {
   visit: number;
   stepId: string;
   stepType: string;
-  status: "completed" | "failed" | "waiting";
+  /** `dropped`: the run was ended (expired, or by an operator) while waiting on this step. */
+  status: "completed" | "failed" | "waiting" | "dropped";
   input: unknown;
   output: unknown;
   error: { code: string; message: string } | null;

@@ -21,7 +21,9 @@ export function createStepContext<Config>(
   let n = visit.effectsBefore;
   // Keys are deterministic per run, visit and position, so re-executing a visit after a crash
   // (or re-delivering the same reply) reuses them and the host returns the first result.
-  const nextKey = () => `${state.runId}:${visit.visit}:${n++}`;
+  // A retried visit keys its effects as the failed visit did (RunState.effectVisits).
+  const keyVisit = state.effectVisits?.[String(visit.visit)] ?? visit.visit;
+  const nextKey = () => `${state.runId}:${keyVisit}:${n++}`;
   const scope = buildScope(state, host, visit.transcript);
   const ctx: StepContext<Config> = {
     config: visit.config,

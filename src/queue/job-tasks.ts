@@ -4,6 +4,7 @@ import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
 import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
+import { HoldUntil } from "./burst.js";
 import { inConversationTurn, type RenewTurn, TURN_BUSY_RETRY_MS } from "./conversation-turn.js";
 import { RetryLater } from "./failures.js";
 
@@ -84,6 +85,12 @@ export function createJobTasks(deps: JobTaskDeps) {
         known = undefined;
       } catch (error) {
         if (error instanceof RetryLater) return false; // its retry is a job already
+        // A burst may still grow: the conversation's job comes back when its window passed (a
+        // message arriving meanwhile replaces it with a job now, which holds again).
+        if (error instanceof HoldUntil) {
+          await store.write((tx) => tx.jobs.conversations([key], error.at));
+          return false;
+        }
         throw error;
       }
     }

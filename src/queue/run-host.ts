@@ -14,8 +14,8 @@ import { createRunWriter } from "./run-writer.js";
  * step, all through the run's ordered writes (run-writer.ts).
  */
 export interface RunHost extends EngineHost {
-  /** The inbound message this advance consumes: marked processed with the first persist. */
-  consume(inboxId: number): void;
+  /** The inbound messages this advance consumes (one, or a burst): marked processed with the first persist. */
+  consume(inboxIds: readonly number[]): void;
   /** Resolves once every write of the run settled; rejects with the first that failed. */
   settled(): Promise<void>;
 }
@@ -52,7 +52,7 @@ export async function hostFor(
   // order; on a pool of connections (PostgreSQL) only the code can. See queue/README.md.
   const writer = createRunWriter(store);
   let persistError: unknown;
-  let markInbox: number | null = null;
+  let markInbox: readonly number[] = [];
   const view = {
     id: contact.id,
     channel: ch.definition.type,
@@ -97,8 +97,8 @@ export async function hostFor(
       // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
       // no step record), and every effect reads the status before it leaves (assertActive).
       if (signal?.aborted) throw new HandedBackError();
-      const inboxId = markInbox;
-      markInbox = null;
+      const inboxIds = markInbox;
+      markInbox = [];
       // Run progress is replayable from durable data (the inbox and effect intents, which are
       // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
       // the run's writes are chained, so an effect's intent always commits after the state
@@ -108,7 +108,7 @@ export async function hostFor(
           async (tx) => {
             // Compare-and-set: if the run was ended after the check above, it stays ended.
             await tx.runs.saveStep(state, record, clock.now());
-            if (inboxId !== null) await tx.inbox.markProcessed(inboxId, clock.now());
+            for (const id of inboxIds) await tx.inbox.markProcessed(id, clock.now());
             // PostgreSQL: the deadline as a job, committed with the wait itself.
             if (isJobs && state.status === "waiting" && state.wait?.timeoutAt) {
               await tx.jobs.timeout(run.id, run.conversationKey, state.wait.timeoutAt);
@@ -126,8 +126,8 @@ export async function hostFor(
       await writer.idle();
       if (persistError !== undefined) throw persistError;
     },
-    consume(inboxId) {
-      markInbox = inboxId;
+    consume(inboxIds) {
+      markInbox = inboxIds;
     },
   };
   return host;

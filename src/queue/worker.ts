@@ -17,6 +17,7 @@ import {
 } from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
@@ -42,6 +43,17 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
   concurrency?: number;
   /** Counts dead-lettered messages in `/metrics` (a private registry when absent). */
   metrics?: Metrics;
+  /**
+   * Burst grouping: a run waiting for a reply takes the messages its contact sends within this
+   * window of each other as one answer (burst.ts). 0 (the default here; TERN_BURST_WINDOW_MS in
+   * a server) takes every message at once.
+   */
+  burstWindowMs?: number;
+  /**
+   * TERN_MAX_WAIT: the engine caps every new wait with it (`EngineOptions.maxWaitMs`); here it ends
+   * a run stored before that, waiting without a deadline for longer, when its contact writes again.
+   */
+  maxWaitMs?: number;
   /** Delay before the n-th retry of a message whose processing failed transiently. */
   retryDelayMs?: (attempt: number) => number;
   /**
@@ -57,6 +69,20 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
     warn(o: object, m?: string): void;
     error(o: object, m?: string): void;
   };
+}
+
+/** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
+function abandonedRun(
+  run: RunRow | undefined,
+  at: number,
+  maxWaitMs: number | undefined,
+): RunRow | undefined {
+  const isAbandoned =
+    maxWaitMs !== undefined &&
+    run?.status === "waiting" &&
+    run.timeoutAt === null &&
+    at - run.updatedAt >= maxWaitMs;
+  return isAbandoned ? run : undefined;
 }
 
 export function createWorker(deps: WorkerDeps) {
@@ -108,7 +134,7 @@ export function createWorker(deps: WorkerDeps) {
   const advance = async (
     run: RunRow,
     event: RunEvent,
-    inboxId?: number,
+    inboxIds?: readonly number[],
     knownContact?: ContactOnChannel,
     signal?: AbortSignal,
     /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
@@ -130,7 +156,7 @@ export function createWorker(deps: WorkerDeps) {
         (t) => t !== undefined,
       );
       host = await hostFor(hostDeps, run, contact, signal, times.length > 0 ? Math.max(...times) : undefined);
-      if (inboxId !== undefined) host.consume(inboxId);
+      if (inboxIds) host.consume(inboxIds);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
@@ -141,7 +167,7 @@ export function createWorker(deps: WorkerDeps) {
       if (error instanceof RunNotActiveError) {
         // Not a failure: the run stays as it was ended; a message handed to it is consumed.
         await host?.settled().catch(() => undefined);
-        if (inboxId !== undefined) await store.write((tx) => tx.inbox.markProcessed(inboxId, clock.now()));
+        if (inboxIds) await markProcessed(inboxIds);
         log.info({ runId: run.id }, "run was ended elsewhere; stopped advancing it");
         return true;
       }
@@ -190,7 +216,7 @@ export function createWorker(deps: WorkerDeps) {
       }
       return;
     }
-    let active = known ? known.run : await store.runs.activeFor(item.conversationKey);
+    let active: RunRow | undefined = known ? known.run : await store.runs.activeFor(item.conversationKey);
     if (isPastDeadline(active, item.receivedAt)) {
       // The message came after the deadline: the deadline fires first, as it would have had its
       // timer not been late (a process down, a backlog); the same on both dialects.
@@ -202,6 +228,15 @@ export function createWorker(deps: WorkerDeps) {
         "message" in item ? item.message.timestamp : undefined,
       );
       active = await store.runs.activeFor(item.conversationKey);
+    }
+    const abandoned = abandonedRun(active, item.receivedAt, deps.maxWaitMs);
+    if (abandoned) {
+      // Waited without a deadline (stored before waits had a maximum) longer than the maximum.
+      const stepId = abandoned.state.wait?.stepId ?? null;
+      const message = "The run waited longer than the maximum wait (TERN_MAX_WAIT) and was ended.";
+      const reason = { code: "WAIT_EXPIRED", message, stepId, at: clock.now() };
+      await store.write((tx) => tx.runOps.end(abandoned.id, reason, clock.now()));
+      active = undefined;
     }
     if (active?.status === "waiting" && active.state.wait?.for === "retry") {
       // The run is parked on a paused connection (flows/README.md): the message stays pending,
@@ -221,21 +256,30 @@ export function createWorker(deps: WorkerDeps) {
       return;
     }
     try {
-      await handleItem(item, active, signal);
+      // Only a run waiting for a reply may hold the message back or take several (burst.ts).
+      const burst = await takeBurst({ store, clock, windowMs: deps.burstWindowMs ?? 0 }, item, active);
+      await handleItem(burst, active, signal);
       failures.succeeded(item);
     } catch (error) {
-      if (error instanceof HandedBackError) throw error;
+      if (error instanceof HandedBackError || error instanceof HoldUntil) throw error;
       await failures.failed(item, error);
     }
   };
 
+  const markProcessed = (ids: readonly number[]) =>
+    store.write(async (tx) => {
+      for (const id of ids) await tx.inbox.markProcessed(id, clock.now());
+    });
+
+  /** `burst`: the message, or (a run waiting for a reply) the messages that are one answer. */
   const handleItem = async (
-    item: MessageItem,
+    burst: MessageItem[],
     active: RunRow | undefined,
     signal?: AbortSignal,
   ): Promise<void> => {
     const now = clock.now();
-    const msg = item.message;
+    const item = burst[0] as MessageItem;
+    const msg = joinBurst(burst);
     const route = active
       ? null
       : await routeMessage(
@@ -247,9 +291,9 @@ export function createWorker(deps: WorkerDeps) {
           () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
         );
     const runId = route ? newId("run", now) : null;
-    // One commit records the contact, the message, and either hands it to the waiting run or
-    // starts a new run with it consumed: a crash leaves a run to continue, never a message
-    // that could start a second run.
+    // One commit records the contact, the messages, and either hands them to the waiting run or
+    // starts a new run with the message consumed: a crash leaves a run to continue, never a
+    // message that could start a second run.
     const { contact, started } = await store.write(
       async (tx: Repos) => {
         const c = await tx.contacts.upsert(
@@ -260,18 +304,22 @@ export function createWorker(deps: WorkerDeps) {
           now,
         );
         const owner = active?.id ?? runId;
-        await tx.contacts.addMessage({
-          channelId: item.channelId,
-          contactId: c.id,
-          direction: "in",
-          text: msg.content.text,
-          providerMessageId: msg.providerMessageId,
-          effectKey: `in:${item.id}`,
-          runId: owner,
-          status: "received",
-          now,
-        });
-        if (owner) await tx.contacts.assignRun(`in:${item.id}`, owner);
+        // Each message of a burst stays its own row in the conversation's history.
+        for (const part of burst) {
+          await tx.contacts.addMessage({
+            channelId: part.channelId,
+            contactId: c.id,
+            direction: "in",
+            text: part.message.content.text,
+            providerMessageId: part.message.providerMessageId,
+            effectKey: `in:${part.id}`,
+            runId: owner,
+            status: "received",
+            // A burst's messages keep their arrival order in the history.
+            now: burst.length > 1 ? Math.min(part.receivedAt, now) : now,
+          });
+          if (owner) await tx.contacts.assignRun(`in:${part.id}`, owner);
+        }
         let row: RunRow | null = null;
         if (route && runId) {
           row = {
@@ -299,15 +347,16 @@ export function createWorker(deps: WorkerDeps) {
     );
 
     if (active) {
-      // The first persist of the run marks the message processed in the same commit.
+      const ids = burst.map((b) => b.id);
+      // The first persist of the run marks the messages processed in the same commit.
       const isConsumed = await advance(
         active,
-        { type: "reply", message: msg, inboxId: item.id },
-        item.id,
+        { type: "reply", message: msg, inboxId: (burst.at(-1) as MessageItem).id },
+        ids,
         undefined,
         signal,
       );
-      if (!isConsumed) await store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
+      if (!isConsumed) await markProcessed(ids);
       return;
     }
     if (started)
@@ -323,6 +372,7 @@ export function createWorker(deps: WorkerDeps) {
     // The key holds the customer's phone number: logs get it masked.
     onError: (key, error) => {
       if (error instanceof RetryLater) return; // logged, and poked again after its back-off
+      if (error instanceof HoldUntil) return holds.wakeAt(key, error.at);
       log.error({ conversation: maskConversationKey(key), err: error }, "conversation lane failed");
     },
   });
@@ -340,6 +390,9 @@ export function createWorker(deps: WorkerDeps) {
     },
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
   });
+
+  /** Lanes: the conversations whose messages are held for a burst, poked when the window passed. */
+  const holds = createHoldTimers(clock, (key) => lanes.poke(key));
 
   const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
 
@@ -364,6 +417,17 @@ export function createWorker(deps: WorkerDeps) {
       }
       for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
       await timer.start();
+    },
+    /**
+     * A run set back to `running` outside the worker (`POST /runs/:id/retry`): continue it in its
+     * conversation's turn. Jobs: the write that set it enqueued the conversation's job.
+     */
+    resume(run: { id: string; conversationKey: string }): void {
+      if (!started || isJobs) return; // without a worker here, the next start continues it
+      lanes.push(run.conversationKey, async () => {
+        const fresh = await store.runs.get(run.id);
+        if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
+      });
     },
     /**
      * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
@@ -407,6 +471,7 @@ export function createWorker(deps: WorkerDeps) {
     stop: () => {
       failures.stop();
       timer.stop();
+      holds.stop();
     },
     scheduling: isJobs ? ("jobs" as const) : ("lanes" as const),
   };

@@ -68,6 +68,7 @@ describe.skipIf(testDialect !== "sqlite")("tern keys rotate", () => {
     startTern({
       config: loadConfig({
         TERN_PORT: "0",
+        TERN_BURST_WINDOW_MS: "0",
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dir,
         TERN_LOG_LEVEL: "silent",

@@ -34,6 +34,7 @@ describe("logs at info", () => {
     tern = await startTern({
       config: loadConfig({
         TERN_PORT: "0",
+        TERN_BURST_WINDOW_MS: "0",
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dir,
         TERN_SANDBOX: "off",

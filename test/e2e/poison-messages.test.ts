@@ -46,6 +46,7 @@ async function startHarness(): Promise<Harness> {
     startTern({
       config: loadConfig({
         TERN_PORT: "0",
+        TERN_BURST_WINDOW_MS: "0",
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dataDir,
         TERN_SANDBOX: "off",

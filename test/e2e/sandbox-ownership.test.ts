@@ -25,6 +25,7 @@ describe("sandbox ownership", () => {
     const tern = await startTern({
       config: loadConfig({
         TERN_PORT: "0",
+        TERN_BURST_WINDOW_MS: "0",
         TERN_HOST: "127.0.0.1",
         TERN_DATA_DIR: dataDir,
         TERN_LOG_LEVEL: "silent",

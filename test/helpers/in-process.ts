@@ -25,7 +25,8 @@ export async function startStack(options: SandboxedTernOptions = {}): Promise<St
     started = await startSandboxedTern({
       logLevel: "silent",
       ...options,
-      env: { ...database.env, ...options.env },
+      // Tests answer questions at once; burst grouping's own tests set a window.
+      env: { TERN_BURST_WINDOW_MS: "0", ...database.env, ...options.env },
     });
   } catch (error) {
     await database.drop();
@@ -77,6 +78,7 @@ export async function startBareTern(
   const tern = await startTern({
     config: loadConfig({
       TERN_PORT: "0",
+      TERN_BURST_WINDOW_MS: "0",
       TERN_HOST: "127.0.0.1",
       TERN_DATA_DIR: dataDir,
       TERN_LOG_LEVEL: "silent",

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
+import type { Database } from "../database.js";
 import type { Executor } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
 
@@ -23,6 +25,17 @@ export function conversationKey(channelId: string, from: string): string {
 /** The address part of a conversation key of this channel (`conversationKey`'s inverse). */
 export function conversationAddress(channelId: string, key: string): string {
   return key.slice(channelId.length + 1);
+}
+
+function toItem(row: Selectable<Database["inbox"]>): InboxItem {
+  const base = {
+    id: row.id,
+    channelId: row.channel_id,
+    conversationKey: row.conversation_key,
+    receivedAt: row.received_at,
+  };
+  const event = JSON.parse(row.event_json) as InboundMessage | FallbackRequest;
+  return event.kind === "fallback" ? { ...base, fallback: event } : { ...base, message: event };
 }
 
 export function createInboxRepo(exec: Executor) {
@@ -76,15 +89,20 @@ export function createInboxRepo(exec: Executor) {
             .limit(1),
         )
         .get({ key: conversationKey });
-      if (!row) return undefined;
-      const base = {
-        id: row.id,
-        channelId: row.channel_id,
-        conversationKey: row.conversation_key,
-        receivedAt: row.received_at,
-      };
-      const event = JSON.parse(row.event_json) as InboundMessage | FallbackRequest;
-      return event.kind === "fallback" ? { ...base, fallback: event } : { ...base, message: event };
+      return row ? toItem(row) : undefined;
+    },
+    /** The conversation's oldest pending rows in arrival order (a burst of messages, queue/burst.ts). */
+    async pendingItems(conversationKey: string, limit: number): Promise<InboxItem[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("inbox")
+          .selectAll()
+          .where("conversation_key", "=", conversationKey)
+          .where("processed_at", "is", null)
+          .orderBy("id")
+          .limit(limit),
+      );
+      return rows.map(toItem);
     },
     async pendingConversations(): Promise<string[]> {
       const rows = await exec.all(

@@ -10,6 +10,7 @@ import { createJobRepo } from "./job-repo.js";
 import { createOAuthStateRepo } from "./oauth-state-repo.js";
 import { createRejectedEventRepo } from "./rejected-event-repo.js";
 import { createRetentionRepo } from "./retention-repo.js";
+import { createRunOperations } from "./run-operations.js";
 import { createRunRepo } from "./run-repo.js";
 import { createSandboxRepo } from "./sandbox-repo.js";
 import { createTokenRepo } from "./token-repo.js";
@@ -32,6 +33,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     rejectedEvents: createRejectedEventRepo(exec),
     contacts: createContactRepo(exec),
     runs: createRunRepo(exec),
+    runOps: createRunOperations(exec),
     effects: createEffectRepo(exec),
     retention: createRetentionRepo(exec),
     sandbox: createSandboxRepo(exec),

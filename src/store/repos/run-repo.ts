@@ -33,7 +33,7 @@ export interface RunFilter {
 
 type Row = Database["runs"];
 
-const toRun = (r: Row): RunRow => ({
+export const toRun = (r: Row): RunRow => ({
   id: r.id,
   flowId: r.flow_id,
   flowVersion: r.flow_version,
@@ -231,6 +231,17 @@ export function createRunRepo(exec: Executor) {
       });
       if (changes === 0) return false;
       if (!record) return true;
+      if (record.status === "dropped") {
+        // The run expired at a wait: the waiting record keeps its input and output.
+        await exec.run(
+          q
+            .updateTable("run_steps")
+            .set({ status: "dropped", error_json: JSON.stringify(record.error), ended_at: record.endedAt })
+            .where("run_id", "=", record.runId)
+            .where("visit", "=", record.visit),
+        );
+        return true;
+      }
       await st.saveStep().run({
         runId: record.runId,
         visit: record.visit,

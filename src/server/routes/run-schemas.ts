@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { parseDurationMs } from "../../flows/duration.js";
+
+/** Query and body schemas of the runs routes; the OpenAPI document is generated from them. */
+
+const Age = z
+  .string()
+  .refine((v) => parseDurationMs(v) !== null, "an ISO-8601 duration such as PT1H, P1D or P7D")
+  .describe(
+    "Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it",
+  );
+
+const RunFilter = {
+  flowId: z.string().optional().describe("Runs of this flow"),
+  flowVersion: z.coerce.number().int().min(1).optional().describe("Runs on this version of the flow"),
+  stepId: z
+    .string()
+    .optional()
+    .describe("Runs on this step: waiting at it, running it, or (failed runs) failed at it"),
+  contactId: z.string().optional().describe("Runs of this contact"),
+  olderThan: Age.optional(),
+};
+
+export const RunListQuery = z.object({
+  ...RunFilter,
+  status: z.enum(["running", "waiting", "completed", "failed", "ended"]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
+  cursor: z
+    .string()
+    .regex(/^\d+:[\w-]+$/, "the nextCursor of the previous page")
+    .optional()
+    .describe("The previous page's nextCursor: continues after its last run"),
+});
+
+export const MAX_BULK_END = 1_000;
+
+export const RunEndManyBody = z
+  .strictObject({
+    ...RunFilter,
+    flowVersion: z.int().min(1).optional().describe("Runs on this version of the flow"),
+    status: z
+      .enum(["waiting", "running"])
+      .optional()
+      .describe("Only waiting, or only running runs (default: both; other runs are already final)"),
+    limit: z
+      .int()
+      .min(1)
+      .max(MAX_BULK_END)
+      .default(MAX_BULK_END)
+      .describe("Ends at most this many (oldest first); call again for more"),
+  })
+  .refine((b) => b.flowId || b.stepId || b.contactId || b.olderThan || b.flowVersion, {
+    message: "name at least one filter (flowId, flowVersion, stepId, contactId or olderThan)",
+  })
+  .describe("Ends the active runs matching every given filter, at most `limit`; returns how many");
+
+export const FlowStatsQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Count runs of this version only (default: all)"),
+});
+
+export const RunId = z.object({ id: z.string().min(1) });
