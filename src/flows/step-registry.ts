@@ -4,6 +4,7 @@ import { branchStep } from "./steps/branch.step.js";
 import { contactSetStep } from "./steps/contact-set.step.js";
 import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
+import { handoffStep } from "./steps/handoff.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
 
@@ -20,6 +21,7 @@ export const coreSteps = [
   contactTagStep,
   contactSetStep,
   endStep,
+  handoffStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;

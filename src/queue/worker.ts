@@ -20,13 +20,17 @@ import type { Repos, Store } from "../store/store.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
+import { createControlItems } from "./control-items.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
+import { actOnKeyword, createKeywords } from "./global-keywords.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
+import { createScheduler } from "./scheduler.js";
+import { publishedWithTrigger } from "./triggers.js";
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -78,6 +82,7 @@ export function createWorker(deps: WorkerDeps) {
       : {}),
   });
 
+  const keywords = createKeywords(store, clock);
   const effectsDeps: EffectsDeps = {
     ...deps,
     connector: (name) => deps.integrations.connection(name),
@@ -94,6 +99,8 @@ export function createWorker(deps: WorkerDeps) {
     effectsDeps,
     isJobs,
     scheduleTimeout: (at) => timer.schedule(at),
+    notify: (keys) => notify(keys),
+    tagFlows: async () => await publishedWithTrigger(store, deps.flow, "tag"),
   };
 
   const sendFallback = createFallbackItems({
@@ -221,7 +228,9 @@ export function createWorker(deps: WorkerDeps) {
       return;
     }
     try {
-      await handleItem(item, active, signal);
+      // A trigger's request (start a run, release a handoff): control-items.ts.
+      if ("control" in item) await control.handle(item, active, signal);
+      else await handleItem(item, active, signal);
       failures.succeeded(item);
     } catch (error) {
       if (error instanceof HandedBackError) throw error;
@@ -229,23 +238,41 @@ export function createWorker(deps: WorkerDeps) {
     }
   };
 
+  /** RESTART: the flow's published version, started afresh with the keyword message. */
+  const restartRoute = async (flowId: string) => {
+    const version = (await store.flows.get(flowId))?.publishedVersion;
+    return version ? { flowId, version, flow: await deps.flow(flowId, version) } : null;
+  };
+
   const handleItem = async (
     item: MessageItem,
     active: RunRow | undefined,
     signal?: AbortSignal,
   ): Promise<void> => {
-    const now = clock.now();
     const msg = item.message;
+    // Global keywords (STOP, START, AGENT, RESTART) act before any flow: global-keywords.ts.
+    const keyword = await keywords.match(msg.content.text);
+    let restart: Awaited<ReturnType<typeof actOnKeyword>> = null;
+    if (keyword) {
+      restart = await actOnKeyword({ store, clock }, keyword, item, active);
+      if (!restart) return;
+      active = undefined;
+    }
+    const now = clock.now();
     const route = active
       ? null
-      : await routeMessage(
+      : ((restart && (await restartRoute(restart.restartFlowId))) ??
+        (await routeMessage(
           store,
           deps.flow,
           (await deps.integrations.channel(item.channelId)).definition.type,
           msg,
-          // Read only when a flow's trigger asks for tags.
-          () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
-        );
+          // Read only when a flow's trigger asks for them.
+          {
+            tags: () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
+            isFirst: async () => (await store.contacts.lastInboundAt(item.channelId, msg.from)) === null,
+          },
+        )));
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the message, and either hands it to the waiting run or
     // starts a new run with it consumed: a crash leaves a run to continue, never a message
@@ -342,17 +369,33 @@ export function createWorker(deps: WorkerDeps) {
   });
 
   const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
+  const control = createControlItems({
+    store,
+    clock,
+    engine,
+    isJobs,
+    flow: deps.flow,
+    advance: (run, event, inboxId, contact, signal) => advance(run, event, inboxId, contact, signal),
+    scheduleTimeout: (at) => timer.schedule(at),
+    log,
+  });
 
   let started = false;
+  /** New inbox rows were committed for these conversations (lanes; jobs were enqueued with them). */
+  const notify = (keys: string[]): void => {
+    if (!started || isJobs) return;
+    for (const key of keys) lanes.poke(key);
+  };
+
   return {
     /** The job engine's tasks (PostgreSQL): `job-tasks.ts`. */
     jobTasks: jobs.tasks,
     enqueueUnfinished: jobs.enqueueUnfinished,
-    /** New inbox rows were committed for these conversations. */
-    notify(keys: string[]): void {
-      if (!started || isJobs) return;
-      for (const key of keys) lanes.poke(key);
-    },
+    notify,
+    /** The global keywords' settings (`/api/v1/settings/keywords`). */
+    keywords,
+    /** Schedule triggers (scheduler.ts): started with the worker, `tick()` for tests. */
+    schedules: createScheduler({ store, clock, flow: deps.flow, notify, log }),
     /** After a restart: finish runs left mid-step, then process everything still pending. */
     async recover(): Promise<void> {
       started = true;
