@@ -12,14 +12,41 @@ export const PATTERN_MAX_LENGTH = 200;
 export const PATTERN_INPUT_MAX = 1_000;
 
 /**
- * Backtracking blow-ups come from a quantified group that itself repeats (`(a+)+`, `(a|aa)*`) and
- * from back-references; both are refused, so a customer's message cannot stall the worker.
+ * Backtracking blow-ups come from a repeated group that itself holds a repeat or alternatives
+ * (`(a+)+`, `(a|aa)*`, `((a+))+`) and from back-references; both are refused, so a customer's
+ * message cannot stall the worker. Conservative: `(yes|no)+` is refused too.
  */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/;
+function hasRepeatedAmbiguousGroup(pattern: string): boolean {
+  const groups: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") groups.push(false);
+    else if (c === "|" || c === "*" || c === "+" || c === "{") {
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    } else if (c === ")") {
+      const isAmbiguous = groups.pop() ?? false;
+      const after = pattern[i + 1];
+      if (isAmbiguous && (after === "*" || after === "+" || after === "{")) return true;
+      if (isAmbiguous && groups.length > 0) groups[groups.length - 1] = true;
+    }
+  }
+  return false;
+}
 const BACKREFERENCE = /\\[1-9]|\\k</;
 
 export function patternProblem(pattern: string): string | null {
-  if (NESTED_QUANTIFIER.test(pattern)) return "a repeated group that itself repeats (like (a+)+) is refused";
+  if (hasRepeatedAmbiguousGroup(pattern))
+    return "a repeated group that itself repeats or has alternatives (like (a+)+ or (a|aa)*) is refused";
   if (BACKREFERENCE.test(pattern)) return "back-references are refused";
   try {
     new RegExp(pattern, "iu");
