@@ -34,11 +34,18 @@ export const MessageTrigger = z
     on: z
       .enum(["any", "first"])
       .optional()
-      .describe('"first": only the first message of a conversation; "any" (default): any message without an active run'),
+      .describe(
+        '"first": only the first message of a conversation; "any" (default): any message without an active run',
+      ),
   })
   .describe("Starts a run when a contact without an active run writes");
 
-export const Trigger = z.discriminatedUnion("type", [MessageTrigger, ApiTrigger, ScheduleTrigger, TagTrigger]);
+export const Trigger = z.discriminatedUnion("type", [
+  MessageTrigger,
+  ApiTrigger,
+  ScheduleTrigger,
+  TagTrigger,
+]);
 export type Trigger = z.infer<typeof Trigger>;
 
 /**

@@ -47,12 +47,18 @@ export function createControlItems(deps: ControlItemDeps) {
     const summary = await store.flows.get(req.flowId);
     const version = summary?.publishedVersion;
     if (!version) {
-      log.warn({ flowId: req.flowId, runId: req.runId }, "triggered flow is no longer published; no run started");
+      log.warn(
+        { flowId: req.flowId, runId: req.runId },
+        "triggered flow is no longer published; no run started",
+      );
       await done(item);
       return;
     }
     if (active && req.ifBusy === "skip") {
-      log.info({ flowId: req.flowId, activeRunId: active.id }, "contact is in another run; triggered run skipped");
+      log.info(
+        { flowId: req.flowId, activeRunId: active.id },
+        "contact is in another run; triggered run skipped",
+      );
       await done(item);
       return;
     }
@@ -126,7 +132,8 @@ export function createControlItems(deps: ControlItemDeps) {
     }
     // The step's persist marks the row processed in its commit; a release that did not apply, here.
     const event: RunEvent = { type: "release", ...(req.note ? { note: req.note } : {}) };
-    const isApplied = run.state.wait?.for === "handoff" && (await deps.advance(run, event, item.id, undefined, signal));
+    const isApplied =
+      run.state.wait?.for === "handoff" && (await deps.advance(run, event, item.id, undefined, signal));
     if (!isApplied) await done(item);
   };
 

@@ -17,7 +17,9 @@ const Words = z
 export const KeywordSettings = z.strictObject({
   stop: Words.default(["STOP"]).describe("Opt out: the run ends; every later send to the contact is refused"),
   start: Words.default(["START"]).describe("Opt back in after STOP"),
-  agent: Words.default(["AGENT"]).describe("Hand the conversation to a person: the run pauses until released"),
+  agent: Words.default(["AGENT"]).describe(
+    "Hand the conversation to a person: the run pauses until released",
+  ),
   restart: Words.default(["RESTART"]).describe("End the current run and start its flow afresh"),
 });
 export type KeywordSettings = z.infer<typeof KeywordSettings>;

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { EngineHost } from "../flows/runtime.js";
+import type { TagTrigger } from "../flows/trigger-schema.js";
 import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
@@ -7,7 +8,6 @@ import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, RunNotActiveError } from "./failures.js";
 import { createRunWriter } from "./run-writer.js";
-import type { TagTrigger } from "../flows/trigger-schema.js";
 import { enqueueTagRuns } from "./triggers.js";
 
 /**
@@ -92,7 +92,9 @@ export async function hostFor(
           const changed = await tx.contacts.change(id, change, clock.now());
           // A tag gained starts the flows triggered by it (queue/triggers.ts).
           const queued =
-            changed && before ? await enqueueTagRuns(tx, tagFlows, id, before, changed.tags, clock.now()) : [];
+            changed && before
+              ? await enqueueTagRuns(tx, tagFlows, id, before, changed.tags, clock.now())
+              : [];
           return { updated: changed, keys: queued };
         },
         { durable: false },

@@ -40,10 +40,13 @@ export function createScheduler(deps: SchedulerDeps) {
   let timer: NodeJS.Timeout | null = null;
 
   /** Where each audience member's run goes: (channel id, address). */
-  const audienceOf = async (trigger: ScheduleTrigger): Promise<Array<{ channelId: string; address: string }>> => {
+  const audienceOf = async (
+    trigger: ScheduleTrigger,
+  ): Promise<Array<{ channelId: string; address: string }>> => {
     const members = new Map<string, { channelId: string; address: string }>();
     for (const ref of trigger.audience.contacts ?? []) {
-      const channel = (await store.channels.get(ref.channel)) ?? (await store.channels.getByName(ref.channel));
+      const channel =
+        (await store.channels.get(ref.channel)) ?? (await store.channels.getByName(ref.channel));
       if (!channel) {
         log.warn({ channel: ref.channel }, "schedule audience names a channel that does not exist; skipped");
         continue;
@@ -59,7 +62,12 @@ export function createScheduler(deps: SchedulerDeps) {
     return [...members.values()];
   };
 
-  const fire = async (flowId: string, version: number, trigger: ScheduleTrigger, now: number): Promise<void> => {
+  const fire = async (
+    flowId: string,
+    version: number,
+    trigger: ScheduleTrigger,
+    now: number,
+  ): Promise<void> => {
     const at = previousFiring(trigger, now);
     if (now - at > SCHEDULE_MAX_LATE_MS) return;
     const publishedAt = (await store.flows.version(flowId, version))?.publishedAt ?? now;

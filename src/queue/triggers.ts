@@ -17,7 +17,9 @@ export async function publishedWithTrigger<T extends Flow["trigger"]["type"]>(
   store: Store,
   loadFlow: LoadFlow,
   type: T,
-): Promise<Array<{ flowId: string; version: number; flow: Flow; trigger: Extract<Flow["trigger"], { type: T }> }>> {
+): Promise<
+  Array<{ flowId: string; version: number; flow: Flow; trigger: Extract<Flow["trigger"], { type: T }> }>
+> {
   const found = [];
   for (const published of await store.flows.published()) {
     const flow = await loadFlow(published.id, published.version);

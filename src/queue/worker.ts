@@ -17,19 +17,19 @@ import {
 } from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
-import { createControlItems } from "./control-items.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
+import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
-import { createScheduler } from "./scheduler.js";
 import { publishedWithTrigger } from "./triggers.js";
 
 /**
@@ -265,7 +265,9 @@ export function createWorker(deps: WorkerDeps) {
         (await routeMessage(
           store,
           deps.flow,
-          (await deps.integrations.channel(item.channelId)).definition.type,
+          (
+            await deps.integrations.channel(item.channelId)
+          ).definition.type,
           msg,
           // Read only when a flow's trigger asks for them.
           {

@@ -24,7 +24,12 @@ export const StartRunBody = z
           .max(200)
           .optional()
           .describe("The contact's address on that channel (WhatsApp: the wa_id digits); default from phone"),
-        phone: z.string().min(3).max(40).optional().describe("E.164 phone number (joins the contact by phone)"),
+        phone: z
+          .string()
+          .min(3)
+          .max(40)
+          .optional()
+          .describe("E.164 phone number (joins the contact by phone)"),
         name: z.string().max(200).optional(),
       })
       .refine((c) => c.address !== undefined || c.phone !== undefined, {
@@ -65,15 +70,22 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
       const flow = await store.flows.get(flowId);
       if (!flow) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${flowId}"`);
       if (!flow.publishedVersion) {
-        throw new AppError("FLOW_NOT_PUBLISHED", `Flow "${flow.name}" has no published version; publish it first.`);
+        throw new AppError(
+          "FLOW_NOT_PUBLISHED",
+          `Flow "${flow.name}" has no published version; publish it first.`,
+        );
       }
       const channel = await channelOf(body.contact.channel);
       const phone = body.contact.phone === undefined ? null : toE164(body.contact.phone);
       if (body.contact.phone !== undefined && !phone) {
-        throw new AppError("BAD_REQUEST", `contact.phone "${body.contact.phone}" is not a phone number in E.164 (+4915…)`);
+        throw new AppError(
+          "BAD_REQUEST",
+          `contact.phone "${body.contact.phone}" is not a phone number in E.164 (+4915…)`,
+        );
       }
       const address =
-        body.contact.address ?? (phone ? (getChannelDefinition(channel.type)?.addressForPhone?.(phone) ?? phone) : "");
+        body.contact.address ??
+        (phone ? (getChannelDefinition(channel.type)?.addressForPhone?.(phone) ?? phone) : "");
       const now = clock.now();
       const runId = newId("run", now);
       const result = await store.write(async (tx) => {
@@ -104,7 +116,8 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
     },
     /** A new webhook token for the flow (the previous one stops working); shown only here. */
     async rotateHook(flowId: string): Promise<string> {
-      if (!(await store.flows.get(flowId))) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${flowId}"`);
+      if (!(await store.flows.get(flowId)))
+        throw new AppError("FLOW_NOT_FOUND", `No flow with id "${flowId}"`);
       const token = randomBytes(24).toString("base64url");
       await store.write((tx) => tx.triggers.setHook(flowId, hashToken(token).toString("hex"), clock.now()));
       return token;
@@ -122,7 +135,10 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
       const run = await store.runs.get(runId);
       if (!run) throw new AppError("RUN_NOT_FOUND", `No run with id "${runId}"`);
       if (run.status !== "waiting" || run.state.wait?.for !== "handoff") {
-        throw new AppError("CONFLICT", `Run "${runId}" is ${run.status}, not paused for a person; nothing to release.`);
+        throw new AppError(
+          "CONFLICT",
+          `Run "${runId}" is ${run.status}, not paused for a person; nothing to release.`,
+        );
       }
       const now = clock.now();
       const address = run.conversationKey.slice(run.channelId.length + 1);

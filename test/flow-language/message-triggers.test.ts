@@ -32,7 +32,11 @@ describe("message triggers: pattern, first vs any", () => {
     stack = await startStack({ flow: sendOnly("any message", {}, "catch-all") });
     await publish(sendOnly("first message", { on: "first" }, "Welcome, first-timer!"));
     await publish(
-      sendOnly("order status", { pattern: "^order\\s*#?\\d{4,8}$" }, "Looking up {{ message.text | upcase }}"),
+      sendOnly(
+        "order status",
+        { pattern: "^order\\s*#?\\d{4,8}$" },
+        "Looking up {{ message.text | upcase }}",
+      ),
     );
   });
   afterAll(async () => {

@@ -6,7 +6,9 @@ export const HandoffStep = z
   .strictObject({
     ...stepBase,
     type: z.literal("handoff"),
-    text: Template.optional().describe("Sent to the customer before the bot pauses, e.g. 'A colleague will reply here'"),
+    text: Template.optional().describe(
+      "Sent to the customer before the bot pauses, e.g. 'A colleague will reply here'",
+    ),
     case: z
       .strictObject({
         connection: z.string().min(1).max(200).describe("Name of the Salesforce connection"),
@@ -38,7 +40,10 @@ export const handoffStep = defineStep({
     let caseId: string | undefined;
     if (config.case) {
       const fields = ctx.renderValue(config.case.fields) as Record<string, unknown>;
-      const created = (await ctx.effects.call(config.case.connection, "create", { object: "Case", fields })) as {
+      const created = (await ctx.effects.call(config.case.connection, "create", {
+        object: "Case",
+        fields,
+      })) as {
         id?: string;
       };
       caseId = created?.id;

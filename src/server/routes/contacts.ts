@@ -64,9 +64,15 @@ export const contactRoutes =
       const tagFlows = add?.length ? await publishedWithTrigger(store, deps.flows.load, "tag") : [];
       const { contact, keys } = await store.write(async (tx) => {
         const before = tagFlows.length ? (await tx.contacts.get(req.params.id))?.tags : undefined;
-        const changed = await tx.contacts.change(req.params.id, { addTags: add, removeTags: remove }, Date.now());
+        const changed = await tx.contacts.change(
+          req.params.id,
+          { addTags: add, removeTags: remove },
+          Date.now(),
+        );
         const queued =
-          changed && before ? await enqueueTagRuns(tx, tagFlows, changed.id, before, changed.tags, Date.now()) : [];
+          changed && before
+            ? await enqueueTagRuns(tx, tagFlows, changed.id, before, changed.tags, Date.now())
+            : [];
         return { contact: changed, keys: queued };
       });
       if (!contact) throw notFound(req.params.id);

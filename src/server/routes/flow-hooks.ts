@@ -26,7 +26,10 @@ export const flowHookRoutes =
         },
         // Checked before the body is validated: a stranger learns nothing about the body's shape.
         preValidation: async (req) => {
-          const type = String(req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+          const type = String(req.headers["content-type"] ?? "")
+            .split(";")[0]
+            ?.trim()
+            .toLowerCase();
           if (type !== "application/json") {
             throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
           }
@@ -39,10 +42,17 @@ export const flowHookRoutes =
       async (req, reply) => {
         const body = StartRunBody.safeParse(req.body ?? null);
         if (!body.success) {
-          const problems = body.error.issues.slice(0, 20).map((i) => `${i.path.join(".") || "$"}: ${i.message}`);
+          const problems = body.error.issues
+            .slice(0, 20)
+            .map((i) => `${i.path.join(".") || "$"}: ${i.message}`);
           throw new AppError("BAD_REQUEST", `Invalid body: ${problems.join("; ")}`);
         }
-        const started = await triggers.start(req.params.id, body.data, "webhook", req.headers["idempotency-key"]);
+        const started = await triggers.start(
+          req.params.id,
+          body.data,
+          "webhook",
+          req.headers["idempotency-key"],
+        );
         return reply.status(202).send({ ...started, status: "queued" });
       },
     );

@@ -2,7 +2,12 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { KeywordSettings } from "../../queue/global-keywords.js";
-import { createFlowTriggers, type FlowTriggers, IdempotencyKey, StartRunBody } from "../../services/flow-triggers.js";
+import {
+  createFlowTriggers,
+  type FlowTriggers,
+  IdempotencyKey,
+  StartRunBody,
+} from "../../services/flow-triggers.js";
 import type { AppDeps } from "../app.js";
 
 const services = new WeakMap<AppDeps, FlowTriggers>();
@@ -11,7 +16,11 @@ const services = new WeakMap<AppDeps, FlowTriggers>();
 export function flowTriggersOf(deps: AppDeps): FlowTriggers {
   let service = services.get(deps);
   if (!service) {
-    service = createFlowTriggers({ store: deps.store, clock: deps.clock, notify: (keys) => deps.worker.notify(keys) });
+    service = createFlowTriggers({
+      store: deps.store,
+      clock: deps.clock,
+      notify: (keys) => deps.worker.notify(keys),
+    });
     services.set(deps, service);
   }
   return service;
@@ -76,7 +85,10 @@ export const triggerRoutes =
         const token = await triggers.rotateHook(req.params.id);
         return reply
           .status(201)
-          .send({ url: `${deps.publicUrl}/hooks/flows/${encodeURIComponent(req.params.id)}/${token}`, token });
+          .send({
+            url: `${deps.publicUrl}/hooks/flows/${encodeURIComponent(req.params.id)}/${token}`,
+            token,
+          });
       },
     );
     app.post(
@@ -106,7 +118,8 @@ export const triggerRoutes =
         schema: {
           tags: ["settings"],
           summary: "Set the global keywords (STOP, START, AGENT, RESTART)",
-          description: "Each is a list of whole messages (case-insensitive); [] turns it off; omitted ones take the default.",
+          description:
+            "Each is a list of whole messages (case-insensitive); [] turns it off; omitted ones take the default.",
           body: KeywordSettings,
         },
       },

@@ -106,7 +106,9 @@ export function createTriggerRepo(exec: Executor) {
       );
       return changes > 0;
     },
-    async firings(flowId: string): Promise<Array<{ scheduledAt: number; firedAt: number; audience: number }>> {
+    async firings(
+      flowId: string,
+    ): Promise<Array<{ scheduledAt: number; firedAt: number; audience: number }>> {
       const rows = await exec.all(
         q.selectFrom("schedule_firings").selectAll().where("flow_id", "=", flowId).orderBy("scheduled_at"),
       );
@@ -126,7 +128,9 @@ export function createTriggerRepo(exec: Executor) {
       );
     },
     async hookHash(flowId: string): Promise<string | undefined> {
-      const row = await exec.get(q.selectFrom("flow_hooks").select("token_hash").where("flow_id", "=", flowId));
+      const row = await exec.get(
+        q.selectFrom("flow_hooks").select("token_hash").where("flow_id", "=", flowId),
+      );
       return row?.token_hash;
     },
     /**
@@ -151,12 +155,16 @@ export function createTriggerRepo(exec: Executor) {
       if (known) return known.contact_id;
       const e164 = toE164(phone);
       const byPhone = e164
-        ? await exec.get(q.selectFrom("contacts").select("id").where("phone", "=", e164).orderBy("created_at"))
+        ? await exec.get(
+            q.selectFrom("contacts").select("id").where("phone", "=", e164).orderBy("created_at"),
+          )
         : undefined;
       const contactId = byPhone?.id ?? newId("ct", now);
       if (!byPhone) {
         await exec.run(
-          q.insertInto("contacts").values({ id: contactId, phone: e164, name, created_at: now, updated_at: now }),
+          q
+            .insertInto("contacts")
+            .values({ id: contactId, phone: e164, name, created_at: now, updated_at: now }),
         );
       }
       await exec.run(
@@ -186,7 +194,12 @@ export function createTriggerRepo(exec: Executor) {
     },
     async contactsWithTag(tag: string, limit = 10_000): Promise<string[]> {
       const rows = await exec.all(
-        q.selectFrom("contact_tags").select("contact_id").where("tag", "=", tag).orderBy("contact_id").limit(limit),
+        q
+          .selectFrom("contact_tags")
+          .select("contact_id")
+          .where("tag", "=", tag)
+          .orderBy("contact_id")
+          .limit(limit),
       );
       return rows.map((r) => r.contact_id);
     },
@@ -206,7 +219,13 @@ export function createTriggerRepo(exec: Executor) {
      * Inside `store.write`: queues a control request in the conversation of (channel, address);
      * `uniqueId` makes a repeat a no-op. Returns the conversation key, or null when it was a repeat.
      */
-    async enqueue(channelId: string, address: string, request: ControlRequest, uniqueId: string, now: number) {
+    async enqueue(
+      channelId: string,
+      address: string,
+      request: ControlRequest,
+      uniqueId: string,
+      now: number,
+    ) {
       const key = conversationKey(channelId, address);
       const { changes } = await exec.run(
         q
