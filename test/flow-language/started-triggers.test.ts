@@ -220,7 +220,7 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, tagged, "Tia", clock.now);
     await customer.say("hi there"); // becomes a contact (no flow answers "hi there")
     const contact = await eventually(async () => {
-      const list = await api("GET", "/contacts?channelId=" + stack.setup.channelId);
+      const list = await api("GET", `/contacts?channelId=${stack.setup.channelId}`);
       return (list.body.items as Array<{ id: string; identities: Array<{ address: string }> }>).find((c) =>
         c.identities.some((i) => i.address === tagged),
       );

@@ -83,12 +83,10 @@ export const triggerRoutes =
       },
       async (req, reply) => {
         const token = await triggers.rotateHook(req.params.id);
-        return reply
-          .status(201)
-          .send({
-            url: `${deps.publicUrl}/hooks/flows/${encodeURIComponent(req.params.id)}/${token}`,
-            token,
-          });
+        return reply.status(201).send({
+          url: `${deps.publicUrl}/hooks/flows/${encodeURIComponent(req.params.id)}/${token}`,
+          token,
+        });
       },
     );
     app.post(
