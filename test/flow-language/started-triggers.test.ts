@@ -21,7 +21,7 @@ describe("API, webhook, schedule and tag-added triggers", () => {
   // 2026-12-03 07:30 UTC = 08:30 in Berlin; the test moves it.
   let now = Date.parse("2026-12-03T07:30:00Z");
   const clock = { now: () => now };
-  const flows: Record<string, string> = {};
+  const flows = { caseUpdate: "", draft: "", morning: "", vip: "", join: "" };
   const api = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
     const res = await stack.http(method, `/api/v1${path}`, body, headers);
     const text = await res.text();
