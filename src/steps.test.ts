@@ -22,6 +22,7 @@ describe("step registry composition", () => {
       "contact.tag",
       "contact.set",
       "end",
+      "handoff",
       "salesforce.create",
       "salesforce.update",
       "salesforce.upsert",
