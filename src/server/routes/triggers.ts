@@ -78,7 +78,7 @@ export const triggerRoutes =
             "For systems that cannot send a bearer token: POST the same JSON body as /flows/:id/runs to the " +
             "returned URL. The token is stored hashed and shown only in this answer; calling again replaces it.",
           params: IdParams,
-          body: z.null().optional(),
+          body: z.strictObject({}).nullish(),
         },
       },
       async (req, reply) => {
