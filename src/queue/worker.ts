@@ -23,6 +23,7 @@ import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
+import { HANDOFF_WEBHOOK, handoffWebhookConnection } from "./handoff-notify.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
@@ -83,9 +84,12 @@ export function createWorker(deps: WorkerDeps) {
   });
 
   const keywords = createKeywords(store, clock);
+  const handoffNotify = handoffWebhookConnection(deps.fetch);
   const effectsDeps: EffectsDeps = {
     ...deps,
-    connector: (name) => deps.integrations.connection(name),
+    // A handoff step's notify goes through a built-in connection (handoff-notify.ts).
+    connector: async (name) =>
+      name === HANDOFF_WEBHOOK ? handoffNotify : deps.integrations.connection(name),
     pacer: createSendPacer(clock, deps.sleep),
     fallbackChannel: createFallbackChannels(store, deps.integrations),
     // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).

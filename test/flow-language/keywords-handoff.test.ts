@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
@@ -29,6 +31,9 @@ type Run = {
 describe("global keywords and handoff", () => {
   let stack: Stack;
   let notifyFlow = "";
+  // The agents' inbox the handoff step notifies: records each JSON POST.
+  let inbox: Server;
+  const notified: Array<{ contentType: string | undefined; body: Record<string, unknown> }> = [];
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await stack.http(method, `/api/v1${path}`, body);
     const text = await res.text();
@@ -58,6 +63,18 @@ describe("global keywords and handoff", () => {
   };
 
   beforeAll(async () => {
+    inbox = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on("end", () => {
+        notified.push({ contentType: req.headers["content-type"], body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => inbox.listen(0, "127.0.0.1", resolve));
+    const inboxUrl = `http://127.0.0.1:${(inbox.address() as AddressInfo).port}/agents`;
     // The stack's catch-all: the lead template (asks name, then company, then creates a Lead).
     stack = await startStack();
     await create(
@@ -70,6 +87,7 @@ describe("global keywords and handoff", () => {
             connection: "salesforce",
             fields: { Subject: "Help for {{ contact.address }}", Origin: "WhatsApp" },
           },
+          notify: { url: inboxUrl },
           next: "back",
         },
         { id: "back", type: "send", text: "The bot is back. Case {{ steps.agent.caseId }}." },
@@ -81,6 +99,7 @@ describe("global keywords and handoff", () => {
   });
   afterAll(async () => {
     await stack?.close();
+    inbox?.close();
   });
 
   it("STOP in the middle of a flow ends the run; later sends to the contact are refused and recorded; START opts back in", async () => {
@@ -186,6 +205,16 @@ describe("global keywords and handoff", () => {
     });
     const cases = stack.sandbox.sf.records("Case").filter((c) => c.Subject === `Help for ${from}`);
     expect(cases).toHaveLength(1);
+    // The agents' inbox heard of it, once, with the run, the contact and the Case.
+    expect(notified).toHaveLength(1);
+    expect(notified[0]?.contentType).toBe("application/json");
+    expect(notified[0]?.body).toMatchObject({
+      event: "handoff",
+      runId: run?.id,
+      contact: { channel: "whatsapp", address: from },
+      caseId: cases[0]?.Id,
+      text: "A colleague will reply here.",
+    });
     await di.say("hello? I need a refund");
     await stack.tern.worker.idle();
     expect(texts(from)).toEqual(["A colleague will reply here."]);

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { StepId, stepBase, Template } from "../fields.js";
 import { defineStep } from "../step.js";
 
+/** The built-in connection a notify goes through (queue/handoff-notify.ts). */
+export const HANDOFF_WEBHOOK = "@handoff-webhook";
+
 export const HandoffStep = z
   .strictObject({
     ...stepBase,
@@ -18,6 +21,16 @@ export const HandoffStep = z
       })
       .optional()
       .describe("Creates a Salesforce Case for an agent (its id is steps.<id>.caseId)"),
+    notify: z
+      .strictObject({
+        url: Template.describe("https URL (http only on loopback) that gets a JSON POST"),
+        payload: z
+          .unknown()
+          .optional()
+          .describe("JSON to post; strings are Liquid templates. Default: run, contact, caseId, text"),
+      })
+      .optional()
+      .describe("Notifies a webhook (an agents' inbox, a chat channel) that a person is needed"),
     next: StepId.optional().describe("Where the run continues once a person releases it"),
   })
   .describe("Hands the conversation to a person: the bot pauses until released through the API");
@@ -48,13 +61,34 @@ export const handoffStep = defineStep({
       };
       caseId = created?.id;
     }
-    const output = { since: new Date(ctx.now()).toISOString(), ...(caseId ? { caseId } : {}) };
+    const since = new Date(ctx.now()).toISOString();
+    if (config.notify) {
+      const { id, channel, address, name, phone } = ctx.contact;
+      const payload =
+        config.notify.payload === undefined
+          ? {
+              event: "handoff",
+              runId: ctx.runId,
+              since,
+              contact: { id, channel, address, name, phone },
+              caseId,
+              text,
+            }
+          : ctx.renderValue(config.notify.payload);
+      // The built-in webhook connection (queue/handoff-notify.ts): an outbox effect like any call.
+      await ctx.effects.call(HANDOFF_WEBHOOK, "post", { url: ctx.render(config.notify.url), payload });
+    }
+    const output = { since, ...(caseId ? { caseId } : {}), ...(config.notify ? { notified: true } : {}) };
     return {
       kind: "wait",
       for: "handoff",
       timeoutAt: null,
       state: output,
-      input: { ...(text ? { text } : {}), ...(config.case ? { case: config.case } : {}) },
+      input: {
+        ...(text ? { text } : {}),
+        ...(config.case ? { case: config.case } : {}),
+        ...(config.notify ? { notify: config.notify } : {}),
+      },
       output,
     };
   },
