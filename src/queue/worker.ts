@@ -242,10 +242,18 @@ export function createWorker(deps: WorkerDeps) {
     }
   };
 
-  /** RESTART: the flow's published version, started afresh with the keyword message. */
-  const restartRoute = async (flowId: string) => {
-    const version = (await store.flows.get(flowId))?.publishedVersion;
-    return version ? { flowId, version, flow: await deps.flow(flowId, version) } : null;
+  /** The flow a message without an active run starts: RESTART's flow afresh, else the router's pick. */
+  const routeFor = async (item: MessageItem, restartFlowId?: string) => {
+    const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
+    if (restartFlowId && version)
+      return { flowId: restartFlowId, version, flow: await deps.flow(restartFlowId, version) };
+    const msg = item.message;
+    const channelType = (await deps.integrations.channel(item.channelId)).definition.type;
+    // The sender's tags and whether this is the conversation's first message: read only when a flow asks.
+    return routeMessage(store, deps.flow, channelType, msg, {
+      tags: () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
+      isFirst: async () => (await store.contacts.lastInboundAt(item.channelId, msg.from)) === null,
+    });
   };
 
   const handleItem = async (
@@ -263,22 +271,7 @@ export function createWorker(deps: WorkerDeps) {
       active = undefined;
     }
     const now = clock.now();
-    const route = active
-      ? null
-      : ((restart && (await restartRoute(restart.restartFlowId))) ??
-        (await routeMessage(
-          store,
-          deps.flow,
-          (
-            await deps.integrations.channel(item.channelId)
-          ).definition.type,
-          msg,
-          // Read only when a flow's trigger asks for them.
-          {
-            tags: () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
-            isFirst: async () => (await store.contacts.lastInboundAt(item.channelId, msg.from)) === null,
-          },
-        )));
+    const route = active ? null : await routeFor(item, restart?.restartFlowId);
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the message, and either hands it to the waiting run or
     // starts a new run with it consumed: a crash leaves a run to continue, never a message
