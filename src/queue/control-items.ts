@@ -54,16 +54,45 @@ export function createControlItems(deps: ControlItemDeps) {
       await done(item);
       return;
     }
-    if (active && req.ifBusy === "skip") {
+    const flow = await deps.flow(req.flowId, version);
+    const now = clock.now();
+    // A person has the conversation (handoff): no trigger takes it from them. Schedule and tag
+    // triggers never interrupt a run either. An API caller holds the run id: it finds the run
+    // `ended` with the reason.
+    const isHandedOff = active?.state.wait?.for === "handoff";
+    if (active && (req.ifBusy === "skip" || isHandedOff)) {
       log.info(
         { flowId: req.flowId, activeRunId: active.id },
         "contact is in another run; triggered run skipped",
       );
-      await done(item);
+      const reason = isHandedOff
+        ? `Not started: a person has this conversation (run ${active.id} is handed off).`
+        : `Not started: the contact is in run ${active.id} of this conversation.`;
+      const skipped: RunRow = {
+        id: req.runId,
+        flowId: req.flowId,
+        flowVersion: version,
+        channelId: item.channelId,
+        contactId: active.contactId,
+        conversationKey: item.conversationKey,
+        status: "ended",
+        state: {
+          ...deps.engine.newRun(req.runId, flow, version, req.flowId),
+          status: "ended",
+          cursor: null,
+          vars: { ...req.input },
+          error: { code: "RUN_SKIPPED", message: reason, stepId: "" },
+        },
+        timeoutAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.write(async (tx) => {
+        if (req.source === "api" || req.source === "webhook") await tx.runs.insert(skipped);
+        await tx.inbox.markProcessed(item.id, now);
+      });
       return;
     }
-    const flow = await deps.flow(req.flowId, version);
-    const now = clock.now();
     const row = await store.write(
       async (tx) => {
         if (active) {

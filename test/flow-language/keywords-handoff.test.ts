@@ -216,6 +216,15 @@ describe("global keywords and handoff", () => {
       text: "A colleague will reply here.",
     });
     await di.say("hello? I need a refund");
+    // No trigger takes the conversation from the person: an API run is recorded as skipped.
+    const api2 = await api("POST", `/flows/${notifyFlow}/runs`, {
+      contact: { channel: "whatsapp", address: from },
+    });
+    const skipped = await eventually(async () => {
+      const r = await api("GET", `/runs/${api2.body.runId}`);
+      return r.status === 200 ? (r.body as Run) : null;
+    });
+    expect(skipped).toMatchObject({ status: "ended", error: { code: "RUN_SKIPPED" } });
     await stack.tern.worker.idle();
     expect(texts(from)).toEqual(["A colleague will reply here."]);
 
