@@ -93,6 +93,11 @@ describe("global keywords and handoff", () => {
         { id: "back", type: "send", text: "The bot is back. Case {{ steps.agent.caseId }}." },
       ]),
     );
+    await create(
+      flowFile("menu", { type: "message", channels: ["whatsapp"], keywords: ["menu"] }, [
+        { id: "show", type: "send", text: "Menu: 1 prices, 2 hours" },
+      ]),
+    );
     notifyFlow = await create(
       flowFile("notify", { type: "api" }, [{ id: "tell", type: "send", text: "Your order shipped." }]),
     );
@@ -163,6 +168,17 @@ describe("global keywords and handoff", () => {
     const runs = await runsOf(from);
     expect(runs.map((r) => r.status).sort()).toEqual(["ended", "waiting"]);
     expect(runs.find((r) => r.status === "ended")?.error?.code).toBe("RUN_RESTARTED");
+  });
+
+  it("RESTART after a run completed starts the conversation's last flow again", async () => {
+    const from = "4915300000006";
+    const fa = customer(from);
+    await fa.say("menu");
+    await fa.waitForReplies(1);
+    await eventually(async () => (await runsOf(from))[0]?.status === "completed");
+    await fa.say("RESTART");
+    const replies = await fa.waitForReplies(2);
+    expect(replies.map((m) => m.text)).toEqual(["Menu: 1 prices, 2 hours", "Menu: 1 prices, 2 hours"]);
   });
 
   it("AGENT pauses the run for a person: messages are recorded, nothing answers; a release resumes where it was", async () => {
