@@ -136,17 +136,30 @@ async function runWorker(
   rt: Runtime,
   concurrency: number,
 ): Promise<{ stop(graceMs?: number): Promise<void> }> {
+  // Schedule triggers fire from every worker process; each firing is claimed once in the store.
+  rt.worker.schedules.start();
   if (rt.worker.scheduling === "lanes") {
     await rt.worker.recover();
-    return { stop: async () => rt.worker.stop() };
+    return {
+      stop: async () => {
+        rt.worker.schedules.stop();
+        rt.worker.stop();
+      },
+    };
   }
   const { startWorkerRunner } = await import("./queue/jobs/worker-runner.js");
-  return startWorkerRunner({
+  const runner = await startWorkerRunner({
     url: rt.config.DATABASE_URL as string,
     worker: rt.worker,
     concurrency,
     log: rt.logger,
   });
+  return {
+    stop: async (graceMs?: number) => {
+      rt.worker.schedules.stop();
+      await runner.stop(graceMs);
+    },
+  };
 }
 
 export async function startTern(options: StartOptions): Promise<Tern> {

@@ -27,6 +27,7 @@ describe("step registry composition", () => {
       "goto",
       "split",
       "wait",
+      "handoff",
       "salesforce.create",
       "salesforce.update",
       "salesforce.upsert",

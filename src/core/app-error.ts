@@ -39,6 +39,8 @@ export const CoreErrorCodes = {
   OAUTH_DENIED: 400,
   TEMPLATE_ERROR: 422,
   NETWORK_ERROR: 502,
+  CONTACT_OPTED_OUT: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 } as const;
 
 /**

@@ -193,6 +193,7 @@ describe("engine: registry", () => {
       "goto",
       "split",
       "wait",
+      "handoff",
     ]);
   });
 });

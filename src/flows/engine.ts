@@ -1,7 +1,7 @@
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
-import type { ResumeEvent, StepDefinition, StepResult } from "./step.js";
+import type { ReleaseEvent, ResumeEvent, StepDefinition, StepResult } from "./step.js";
 import { createStepContext, toMessageView } from "./step-context.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 
@@ -29,6 +29,8 @@ export interface Engine {
   advance(flow: Flow, state: RunState, event: RunEvent, host: EngineHost): Promise<RunState>;
 }
 
+/** What resumes a waiting step: a reply or timeout (`resume`), or a person's release (`release`). */
+type Wake = ResumeEvent | ReleaseEvent;
 type StepConfig = { id: string; type: string; onError?: string } & Record<string, unknown>;
 type Position = { stepId: string; visit: number };
 type RecordBase = Pick<StepRecord, "runId" | "visit" | "stepId" | "stepType" | "startedAt" | "endedAt">;
@@ -72,11 +74,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
         return run(flow, state, host, { type: "timeout" });
       }
+      case "release":
+        if (state.status !== "waiting" || state.wait?.for !== "handoff") return input;
+        return run(flow, state, host, { type: "release", ...(event.note ? { note: event.note } : {}) });
     }
   }
 
   /** Resumes the waitpoint or executes the cursor, then following steps until a wait or the end. */
-  async function run(flow: Flow, state: RunState, host: EngineHost, resume: ResumeEvent | undefined) {
+  async function run(flow: Flow, state: RunState, host: EngineHost, resume: Wake | undefined) {
     const steps = indexSteps(flow);
     const trail: string[] = [];
     let pending = resume;
@@ -163,7 +168,7 @@ async function executeVisit(
   step: StepConfig,
   def: StepDefinition,
   visit: number,
-  resume: ResumeEvent | undefined,
+  resume: Wake | undefined,
   maxWaitMs: number | undefined,
 ): Promise<void> {
   const startedAt = host.now();
@@ -185,11 +190,17 @@ async function executeVisit(
   });
   let result: StepResult;
   try {
-    if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
+    const handler = resume?.type === "release" ? def.release : def.resume;
+    if (resume && !handler) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
     // Templates render synchronously, and the transcript is a database read: fetched up front,
     // only for a step that can show it (it is the conversation so far when the step starts).
     if (mentionsConversation(step)) transcript = await host.transcript();
-    result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
+    result =
+      resume?.type === "release" && def.release
+        ? await def.release(ctx, resume)
+        : resume && resume.type !== "release" && def.resume
+          ? await def.resume(ctx, resume)
+          : await def.start(ctx);
   } catch (thrown) {
     const error = toAppError(thrown);
     const until = pausedUntil(error.retry);
@@ -219,7 +230,8 @@ function applyResult(
     const { timeoutAt } = result;
     state.status = "waiting";
     state.cursor = { stepId: step.id, visit };
-    state.wait = { stepId: step.id, visit, for: "reply", timeoutAt, state: result.state, effectCount };
+    const waitFor = result.for ?? "reply";
+    state.wait = { stepId: step.id, visit, for: waitFor, timeoutAt, state: result.state, effectCount };
     if ((result as { expires?: boolean }).expires) state.wait.expires = true;
     return { ...base, status: "waiting", input, output, error: null, next: null };
   }
@@ -235,9 +247,12 @@ function applyResult(
   return { ...base, status: "completed", input, output, error: null, next: result.next };
 }
 
-/** A wait longer than the maximum (or without deadline) gets the maximum, and expires there. */
+/**
+ * A wait longer than the maximum (or without deadline) gets the maximum, and expires there. A
+ * handoff is exempt: it waits for a person, who releases it through the API.
+ */
 function capWait(result: StepResult, now: number, maxWaitMs: number | undefined): StepResult {
-  if (result.kind !== "wait" || maxWaitMs === undefined) return result;
+  if (result.kind !== "wait" || maxWaitMs === undefined || result.for === "handoff") return result;
   const limit = now + maxWaitMs;
   if (result.timeoutAt !== null && result.timeoutAt <= limit) return result;
   return { ...result, timeoutAt: limit, expires: true } as StepResult;

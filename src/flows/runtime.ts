@@ -12,7 +12,9 @@ export type RunEvent =
   | { type: "start"; message?: InboundMessage; inboxId?: number }
   | { type: "continue" }
   | { type: "reply"; message: InboundMessage; inboxId: number }
-  | { type: "timeout" };
+  | { type: "timeout" }
+  /** A person released a run paused by a `handoff` step (`POST /api/v1/runs/:id/release`). */
+  | { type: "release"; note?: string };
 
 export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended";
 
@@ -21,11 +23,12 @@ export interface Waitpoint {
   stepId: string;
   visit: number;
   /**
-   * `reply`: the step waits for the contact. `retry`: the step's connection is paused (e.g. its
+   * `reply`: the step waits for the contact. `handoff`: a person has the conversation (a `handoff`
+   * step or the AGENT keyword); only a release moves the run on. `retry`: the step's connection is paused (e.g. its
    * API allowance ran out); at `timeoutAt` the step is executed again with the same visit (same
    * effect keys), and the contact's messages wait until the run moves on.
    */
-  for: "reply" | "retry";
+  for: "reply" | "retry" | "handoff";
   /** ms since epoch, or null for "wait forever". */
   timeoutAt: number | null;
   /** Step-private state kept across the wait (e.g. how many re-asks were sent). */
@@ -83,6 +86,11 @@ export interface RunState {
    * `continue` after a crash renders the same text. Optional for states written before it existed.
    */
   message?: MessageView | null;
+  /**
+   * Set while the AGENT keyword has handed the conversation to a person: the wait the run had
+   * (restored on release). A `handoff` step needs none: its own wait is `for: "handoff"`.
+   */
+  handoff?: { since: number; via: "keyword"; wait: Waitpoint } | null;
 }
 
 /** Why a run ended early: `WAIT_EXPIRED` (waited longer than the maximum), `ENDED_BY_API`. */

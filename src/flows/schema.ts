@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ContactTag, StepId } from "./fields.js";
 import { FlowTests } from "./flow-test.js";
 import type { StepDefinition } from "./step.js";
+import { ApiTrigger, ScheduleTrigger, TagTrigger, TriggerPattern } from "./trigger-schema.js";
 
 /**
  * The flow file format, `tern.flow/v1`. Types come from these schemas (z.infer) and the JSON
@@ -30,10 +31,22 @@ export const MessageTrigger = z
       .max(50)
       .optional()
       .describe("Start only when the contact has at least one of these tags"),
+    pattern: TriggerPattern.optional(),
+    on: z
+      .enum(["any", "first"])
+      .optional()
+      .describe(
+        '"first": only the first message of a conversation; "any" (default): any message without an active run',
+      ),
   })
   .describe("Starts a run when a contact without an active run writes");
 
-export const Trigger = z.discriminatedUnion("type", [MessageTrigger]);
+export const Trigger = z.discriminatedUnion("type", [
+  MessageTrigger,
+  ApiTrigger,
+  ScheduleTrigger,
+  TagTrigger,
+]);
 export type Trigger = z.infer<typeof Trigger>;
 
 /**

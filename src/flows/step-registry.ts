@@ -7,6 +7,7 @@ import { endStep } from "./steps/end.step.js";
 import { httpStep } from "./steps/http.step.js";
 import { gotoStep } from "./steps/goto.step.js";
 import { menuStep } from "./steps/menu.step.js";
+import { handoffStep } from "./steps/handoff.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
 import { splitStep } from "./steps/split.step.js";
@@ -30,6 +31,7 @@ export const coreSteps = [
   gotoStep,
   splitStep,
   waitStep,
+  handoffStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;

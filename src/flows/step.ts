@@ -49,6 +49,12 @@ export interface StepContext<Config> {
 
 export type ResumeEvent = { type: "reply"; message: MessageView; raw: InboundMessage } | { type: "timeout" };
 
+/** A person released a run that waits `for: "handoff"` (a `handoff` step's `release`). */
+export interface ReleaseEvent {
+  type: "release";
+  note?: string;
+}
+
 /** What a step asks the engine to do next. `input` is the rendered config shown in run history. */
 export type StepResult =
   | {
@@ -64,6 +70,8 @@ export type StepResult =
       kind: "wait";
       /** ms since epoch, or null to wait forever. */
       timeoutAt: number | null;
+      /** What wakes it: the contact's reply (default), or a release by a person (`handoff`). */
+      for?: "reply" | "handoff";
       state?: unknown;
       input?: unknown;
       output?: unknown;
@@ -116,6 +124,8 @@ export interface StepDefinition<Schema extends StepConfigSchema = StepConfigSche
   check?(config: z.output<Schema>, env: DesignEnv): Promise<DesignIssue[]>;
   start(ctx: StepContext<z.output<Schema>>): Promise<StepResult> | StepResult;
   resume?(ctx: StepContext<z.output<Schema>>, event: ResumeEvent): Promise<StepResult> | StepResult;
+  /** A step that waits `for: "handoff"`: what happens when a person releases the run. */
+  release?(ctx: StepContext<z.output<Schema>>, event: ReleaseEvent): Promise<StepResult> | StepResult;
 }
 
 export function defineStep<Schema extends StepConfigSchema>(

@@ -1,21 +1,55 @@
 import type { Flow } from "./schema.js";
+import { PATTERN_INPUT_MAX } from "./trigger-schema.js";
+
+/** What the router knows about an inbound message when it looks for a flow to start. */
+export interface TriggerCandidate {
+  /** The channel type the message arrived on. */
+  channel: string;
+  text: string;
+  /** The contact's tags (none if absent). */
+  tags?: readonly string[];
+  /** Whether it is the first message of its conversation (absent: not known, so not first). */
+  isFirst?: boolean;
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** Compiled once per pattern; validation refused the patterns that could backtrack badly. */
+function compiled(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, "iu");
+    if (patterns.size > 1_000) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  return re;
+}
 
 /**
  * Whether an inbound message on a channel type starts this flow. Keywords match the whole
- * message or its first word(s), case-insensitively ("Hi" matches "hi there", not "this").
- * Trigger tags: the contact must have at least one of them (`tags`: the contact's, none if absent).
+ * message or its first word(s), case-insensitively ("Hi" matches "hi there", not "this"); a
+ * pattern is a regular expression tried on the message's first 1,000 characters. With both,
+ * either may match. Trigger tags: the contact must have at least one of them. `on: "first"`:
+ * only the conversation's first message.
  */
-export function flowMatchesMessage(
-  flow: Pick<Flow, "trigger">,
-  message: { channel: string; text: string; tags?: readonly string[] },
-): boolean {
+export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: TriggerCandidate): boolean {
   const { trigger } = flow;
   if (trigger.type !== "message" || !trigger.channels.includes(message.channel)) return false;
+  if (trigger.on === "first" && !message.isFirst) return false;
   if (trigger.tags?.length && !trigger.tags.some((tag) => message.tags?.includes(tag))) return false;
-  if (!trigger.keywords || trigger.keywords.length === 0) return true;
+  const hasKeywords = (trigger.keywords?.length ?? 0) > 0;
+  if (!hasKeywords && !trigger.pattern) return true;
   const text = message.text.trim().toLowerCase();
-  return trigger.keywords.some((keyword) => {
+  const byKeyword = (trigger.keywords ?? []).some((keyword) => {
     const k = keyword.trim().toLowerCase();
     return text === k || text.startsWith(`${k} `);
   });
+  if (byKeyword) return true;
+  return trigger.pattern ? compiled(trigger.pattern).test(message.text.slice(0, PATTERN_INPUT_MAX)) : false;
+}
+
+/** Whether a flow's trigger is selective (keywords or pattern): it wins over a catch-all. */
+export function isSelective(flow: Pick<Flow, "trigger">): boolean {
+  const { trigger } = flow;
+  return trigger.type === "message" && ((trigger.keywords?.length ?? 0) > 0 || trigger.pattern !== undefined);
 }

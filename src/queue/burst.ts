@@ -33,18 +33,25 @@ const isGroupable = (item: InboxItem): item is MessageItem =>
  * burst may still grow. Nothing is written: a crash leaves every row pending, taken again.
  */
 export async function takeBurst(
-  deps: { store: Store; clock: Clock; windowMs: number },
+  deps: {
+    store: Store;
+    clock: Clock;
+    windowMs: number;
+    /** A message that must be handled on its own (a global keyword such as STOP). */
+    standsAlone?: (item: MessageItem) => Promise<boolean>;
+  },
   item: MessageItem,
   active: RunRow | undefined,
 ): Promise<MessageItem[]> {
   const { windowMs } = deps;
+  const standsAlone = deps.standsAlone ?? (async () => false);
   if (windowMs <= 0 || active?.status !== "waiting" || active.state.wait?.for !== "reply") return [item];
-  if (!isGroupable(item)) return [item];
+  if (!isGroupable(item) || (await standsAlone(item))) return [item];
   const pending = await deps.store.inbox.pendingItems(item.conversationKey, MAX_BURST_MESSAGES + 1);
   const burst: MessageItem[] = [];
   let isClosed = false;
   for (const next of pending) {
-    if (!isGroupable(next) || burst.length === MAX_BURST_MESSAGES) {
+    if (!isGroupable(next) || burst.length === MAX_BURST_MESSAGES || (await standsAlone(next))) {
       // A message the burst does not take came after it: the burst is complete.
       isClosed = burst.length > 0;
       break;

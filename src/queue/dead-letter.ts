@@ -80,7 +80,7 @@ export function createItemFailures(deps: {
           path: `inbox/${item.id}`,
           reason: "processing_failed",
           detail: `${code}: ${message}`.slice(0, 500),
-          item: "message" in item ? item.message : item.fallback,
+          item: "message" in item ? item.message : "fallback" in item ? item.fallback : item.control,
           receivedAt: now,
         });
         return true;

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { EngineHost } from "../flows/runtime.js";
+import type { TagTrigger } from "../flows/trigger-schema.js";
 import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
@@ -7,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, RunNotActiveError } from "./failures.js";
 import { createRunWriter } from "./run-writer.js";
+import { enqueueTagRuns } from "./triggers.js";
 
 /**
  * What the engine runs a step against (EngineHost), for one run in one conversation: its effects
@@ -28,6 +30,10 @@ export interface RunHostDeps {
   /** PostgreSQL: deadlines are jobs written with the wait; SQLite: the in-process timer. */
   isJobs: boolean;
   scheduleTimeout(at: number): void;
+  /** Published flows started by a tag being added (read before a tag change). */
+  tagFlows(): Promise<Array<{ flowId: string; trigger: TagTrigger }>>;
+  /** Conversations that got new inbox rows (a tag trigger's run). */
+  notify(keys: string[]): void;
 }
 
 export async function hostFor(
@@ -77,14 +83,23 @@ export async function hostFor(
     // apply it again. The view is updated in place: later templates in this run see it.
     updateContact: async (change) => {
       await assertActive();
-      const updated = await writer.write(
+      const tagFlows = change.addTags?.length ? await deps.tagFlows() : [];
+      const { updated, keys } = await writer.write(
         async (tx) => {
           // Whoever owns the conversation's identity now (a merge may have moved it meanwhile).
-          const owner = await tx.contacts.owner(run.channelId, contact.address);
-          return tx.contacts.change(owner ?? contact.id, change, clock.now());
+          const id = (await tx.contacts.owner(run.channelId, contact.address)) ?? contact.id;
+          const before = tagFlows.length ? (await tx.contacts.get(id))?.tags : undefined;
+          const changed = await tx.contacts.change(id, change, clock.now());
+          // A tag gained starts the flows triggered by it (queue/triggers.ts).
+          const queued =
+            changed && before
+              ? await enqueueTagRuns(tx, tagFlows, id, before, changed.tags, clock.now())
+              : [];
+          return { updated: changed, keys: queued };
         },
         { durable: false },
       );
+      deps.notify(keys);
       if (updated)
         Object.assign(view, { name: updated.name, tags: updated.tags, attributes: updated.attributes });
     },

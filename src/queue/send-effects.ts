@@ -202,6 +202,15 @@ export function createSendEffects(
   return {
     fallBack,
     async send(key, message) {
+      // The contact opted out (STOP): nothing goes to them, by any channel, until START.
+      const optOut = await store.triggers.optedOut(ctx.contact.id);
+      if (optOut) {
+        throw new AppError(
+          "CONTACT_OPTED_OUT",
+          `The contact opted out (sent ${optOut.keyword} on ${new Date(optOut.at).toISOString()}); the message was not sent. They opt back in by sending START.`,
+          { retry: "never", details: { optedOutAt: optOut.at } },
+        );
+      }
       const { fallback, ...content } = message;
       const primary: SendTarget = { channel: ctx.channel, address: ctx.contact.address };
       const closed = windowClosed(ctx.channel, ctx.lastInboundAt, clock.now());

@@ -18,16 +18,21 @@ import {
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
+import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
+import { actOnKeyword, createKeywords } from "./global-keywords.js";
+import { HANDOFF_WEBHOOK, handoffWebhookConnection } from "./handoff-notify.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { routeMessage } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
+import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
+import { publishedWithTrigger } from "./triggers.js";
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -104,9 +109,13 @@ export function createWorker(deps: WorkerDeps) {
       : {}),
   });
 
+  const keywords = createKeywords(store, clock);
+  const handoffNotify = handoffWebhookConnection(deps.fetch);
   const effectsDeps: EffectsDeps = {
     ...deps,
-    connector: (name) => deps.integrations.connection(name),
+    // A handoff step's notify goes through a built-in connection (handoff-notify.ts).
+    connector: async (name) =>
+      name === HANDOFF_WEBHOOK ? handoffNotify : deps.integrations.connection(name),
     pacer: createSendPacer(clock, deps.sleep),
     fallbackChannel: createFallbackChannels(store, deps.integrations),
     // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).
@@ -120,6 +129,8 @@ export function createWorker(deps: WorkerDeps) {
     effectsDeps,
     isJobs,
     scheduleTimeout: (at) => timer.schedule(at),
+    notify: (keys) => notify(keys),
+    tagFlows: async () => await publishedWithTrigger(store, deps.flow, "tag"),
   };
 
   const sendFallback = createFallbackItems({
@@ -256,9 +267,15 @@ export function createWorker(deps: WorkerDeps) {
       return;
     }
     try {
-      // Only a run waiting for a reply may hold the message back or take several (burst.ts).
-      const burst = await takeBurst({ store, clock, windowMs: deps.burstWindowMs ?? 0 }, item, active);
-      await handleItem(burst, active, signal);
+      // A trigger's request (start a run, release a handoff): control-items.ts.
+      if ("control" in item) await control.handle(item, active, signal);
+      else {
+        // Only a run waiting for a reply may hold the message back or take several (burst.ts);
+        // a global keyword is never part of a burst.
+        const standsAlone = async (m: MessageItem) => (await keywords.match(m.message.content.text)) !== null;
+        const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
+        await handleItem(await takeBurst(burstDeps, item, active), active, signal);
+      }
       failures.succeeded(item);
     } catch (error) {
       if (error instanceof HandedBackError || error instanceof HoldUntil) throw error;
@@ -271,25 +288,37 @@ export function createWorker(deps: WorkerDeps) {
       for (const id of ids) await tx.inbox.markProcessed(id, clock.now());
     });
 
+  /** The flow a message without an active run starts: RESTART's flow afresh, else the router's pick. */
+  const routeFor = async (item: MessageItem, msg: MessageItem["message"], restartFlowId?: string) => {
+    const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
+    if (restartFlowId && version)
+      return { flowId: restartFlowId, version, flow: await deps.flow(restartFlowId, version) };
+    const channelType = (await deps.integrations.channel(item.channelId)).definition.type;
+    // The sender's tags and whether this is the conversation's first message: read only when a flow asks.
+    return routeMessage(store, deps.flow, channelType, msg, {
+      tags: () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
+      isFirst: async () => (await store.contacts.lastInboundAt(item.channelId, msg.from)) === null,
+    });
+  };
+
   /** `burst`: the message, or (a run waiting for a reply) the messages that are one answer. */
   const handleItem = async (
     burst: MessageItem[],
     active: RunRow | undefined,
     signal?: AbortSignal,
   ): Promise<void> => {
-    const now = clock.now();
     const item = burst[0] as MessageItem;
     const msg = joinBurst(burst);
-    const route = active
-      ? null
-      : await routeMessage(
-          store,
-          deps.flow,
-          (await deps.integrations.channel(item.channelId)).definition.type,
-          msg,
-          // Read only when a flow's trigger asks for tags.
-          () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
-        );
+    // Global keywords (STOP, START, AGENT, RESTART) act before any flow: global-keywords.ts.
+    const keyword = await keywords.match(msg.content.text);
+    let restart: Awaited<ReturnType<typeof actOnKeyword>> = null;
+    if (keyword) {
+      restart = await actOnKeyword({ store, clock }, keyword, item, active);
+      if (!restart) return;
+      active = undefined;
+    }
+    const now = clock.now();
+    const route = active ? null : await routeFor(item, msg, restart?.restartFlowId);
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the messages, and either hands them to the waiting run or
     // starts a new run with the message consumed: a crash leaves a run to continue, never a
@@ -395,17 +424,34 @@ export function createWorker(deps: WorkerDeps) {
   const holds = createHoldTimers(clock, (key) => lanes.poke(key));
 
   const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
+  const control = createControlItems({
+    store,
+    clock,
+    engine,
+    isJobs,
+    flow: deps.flow,
+    advance: (run, event, inboxId, contact, signal) =>
+      advance(run, event, inboxId === undefined ? undefined : [inboxId], contact, signal),
+    scheduleTimeout: (at) => timer.schedule(at),
+    log,
+  });
 
   let started = false;
+  /** New inbox rows were committed for these conversations (lanes; jobs were enqueued with them). */
+  const notify = (keys: string[]): void => {
+    if (!started || isJobs) return;
+    for (const key of keys) lanes.poke(key);
+  };
+
   return {
     /** The job engine's tasks (PostgreSQL): `job-tasks.ts`. */
     jobTasks: jobs.tasks,
     enqueueUnfinished: jobs.enqueueUnfinished,
-    /** New inbox rows were committed for these conversations. */
-    notify(keys: string[]): void {
-      if (!started || isJobs) return;
-      for (const key of keys) lanes.poke(key);
-    },
+    notify,
+    /** The global keywords' settings (`/api/v1/settings/keywords`). */
+    keywords,
+    /** Schedule triggers (scheduler.ts): started with the worker, `tick()` for tests. */
+    schedules: createScheduler({ store, clock, flow: deps.flow, notify, log }),
     /** After a restart: finish runs left mid-step, then process everything still pending. */
     async recover(): Promise<void> {
       started = true;

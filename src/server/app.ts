@@ -24,12 +24,14 @@ import { failRequest } from "./last-resort.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
+import { flowHookRoutes } from "./routes/flow-hooks.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
 import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
+import { triggerRoutes } from "./routes/triggers.js";
 import { createWebhookHandler } from "./webhook-handler.js";
 
 export interface AppDeps {
@@ -118,6 +120,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
   // Public: a person's browser comes back here from the provider's consent page.
   await app.register(oauthCallbackRoutes(deps));
+  // Public: a flow's webhook, authenticated by the token in its URL.
+  await app.register(flowHookRoutes(deps));
   await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
   return app as unknown as App;
 }
@@ -137,6 +141,7 @@ async function registerAdminApi(
       await api.register(runRoutes(deps));
       await api.register(contactRoutes(deps));
       await api.register(sandboxRoutes(deps));
+      await api.register(triggerRoutes(deps));
     },
     { prefix: "/api/v1" },
   );

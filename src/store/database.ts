@@ -79,6 +79,16 @@ export interface Database {
     last_inbound_at: number | null;
   };
   contact_tags: { contact_id: string; tag: string };
+  /** Installation settings by key (`keywords`: the global keywords), JSON values. */
+  settings: { key: string; value_json: string; updated_at: number };
+  /** Contacts who opted out (the STOP keyword): every send to them is refused. */
+  contact_opt_outs: { contact_id: string; keyword: string; opted_out_at: number };
+  /** API trigger `Idempotency-Key`s: the run each one started. */
+  trigger_requests: { flow_id: string; idempotency_key: string; run_id: string; created_at: number };
+  /** Each schedule firing (flow, scheduled time), claimed once by whichever process fires it. */
+  schedule_firings: { flow_id: string; scheduled_at: number; fired_at: number; audience: number };
+  /** A flow's signed webhook: the SHA-256 of its token (the token is shown once). */
+  flow_hooks: { flow_id: string; token_hash: string; created_at: number };
   inbox: {
     /** Arrival order within the whole inbox. */
     id: Generated<number>;

@@ -298,4 +298,35 @@ export const migrations: Migration[] = [
     sql: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,
     postgres: `ALTER TABLE messages ADD COLUMN fallback_json TEXT;`,
   },
+  {
+    // The flow language's triggers (src/flows/README.md, "Triggers"): settings (global keywords),
+    // opt-outs (STOP), API trigger idempotency keys, schedule firings (one per flow and scheduled
+    // time, whichever process fires it) and each flow's signed webhook token (its hash).
+    version: 11,
+    name: "triggers",
+    sql: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE contact_opt_outs (
+        contact_id TEXT PRIMARY KEY, keyword TEXT NOT NULL, opted_out_at INTEGER NOT NULL);
+      CREATE TABLE trigger_requests (
+        flow_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, run_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL, PRIMARY KEY (flow_id, idempotency_key));
+      CREATE TABLE schedule_firings (
+        flow_id TEXT NOT NULL, scheduled_at INTEGER NOT NULL, fired_at INTEGER NOT NULL,
+        audience INTEGER NOT NULL, PRIMARY KEY (flow_id, scheduled_at));
+      CREATE TABLE flow_hooks (flow_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+    `,
+    postgres: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL, updated_at BIGINT NOT NULL);
+      CREATE TABLE contact_opt_outs (
+        contact_id TEXT PRIMARY KEY, keyword TEXT NOT NULL, opted_out_at BIGINT NOT NULL);
+      CREATE TABLE trigger_requests (
+        flow_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, run_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL, PRIMARY KEY (flow_id, idempotency_key));
+      CREATE TABLE schedule_firings (
+        flow_id TEXT NOT NULL, scheduled_at BIGINT NOT NULL, fired_at BIGINT NOT NULL,
+        audience INTEGER NOT NULL, PRIMARY KEY (flow_id, scheduled_at));
+      CREATE TABLE flow_hooks (flow_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
+    `,
+  },
 ];

@@ -17,7 +17,7 @@ import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.j
 
 /**
  * Everything a stranger can reach without the admin token, against a real `tern serve` process:
- * the provider webhooks (POST and the GET handshake), the OAuth callback, health, readiness,
+ * the provider webhooks (POST and the GET handshake), a flow's webhook, the OAuth callback, health, readiness,
  * metrics and the API docs. After every generated request the process is alive and /healthz answers; malformed input
  * gets a 4xx; and an unsigned or malformed webhook stores nothing (inbox, contacts, messages, runs).
  */
@@ -173,6 +173,55 @@ describe("fuzz: the public surface of a running Tern process", () => {
             withBody ? bodyHeaders(body, ct) : {},
             withBody ? body : "",
           );
+          const answer = await rawExchange(stack.port, [request]);
+          await expectUp(stack, describeRequest([request]));
+          expect4xx(answer, describeRequest([request]));
+        },
+      ),
+      fuzzRuns(150, { shrink: false }),
+    );
+    expect(await stack.counts()).toEqual(before);
+  });
+
+  it("refuses a flow webhook with a wrong token, content type, body or length with a 4xx, starting nothing (150 generated inputs)", async () => {
+    const admin = (path: string, body: unknown) =>
+      fetch(`${stack.url}/api/v1${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const flow = await admin("/flows", {
+      schema: "tern.flow/v1",
+      name: "fuzzed webhook",
+      trigger: { type: "api" },
+      steps: [{ id: "s", type: "send", text: "x" }],
+    });
+    await admin(`/flows/${flow.id}/publish`, { version: 1 });
+    const hook = await admin(`/flows/${flow.id}/webhook`, {});
+    const good = String(hook.token);
+    const valid = { contact: { channel: "whatsapp", address: "15550001234" }, input: {} };
+    const token = fc.oneof(
+      fc.constantFrom("", "x", good.slice(1), `${good}x`, good.toUpperCase()),
+      hostileSegment,
+    );
+    const body = fc.oneof(
+      { weight: 3, arbitrary: hostileBody },
+      { weight: 2, arbitrary: mutatedJson(valid).map((t) => Buffer.from(t)) },
+    );
+    const before = await stack.counts();
+    await fc.assert(
+      fc.asyncProperty(
+        token,
+        body,
+        hostileBody,
+        hostileQuery,
+        anyContentType,
+        async (t, raw, hostile, q, ct) => {
+          // Every other input with the right token: hostile bytes reach the body's parsing and checks.
+          const isRight = hostile.length % 2 === 0;
+          const path = `/hooks/flows/${flow.id}/${isRight ? good : t}${q}`;
+          if (isRight) raw = hostile;
+          const request = requestBytes("POST", path, bodyHeaders(raw, ct), raw);
           const answer = await rawExchange(stack.port, [request]);
           await expectUp(stack, describeRequest([request]));
           expect4xx(answer, describeRequest([request]));

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { enqueueTagRuns, publishedWithTrigger } from "../../queue/triggers.js";
 import type { Contact } from "../../store/repos/contact-repo.js";
 import type { AppDeps } from "../app.js";
 import {
@@ -59,10 +60,23 @@ export const contactRoutes =
     });
     app.post("/contacts/:id/tags", { schema: { tags, params, body: ContactTagsBody } }, async (req) => {
       const { add, remove } = req.body;
-      const contact = await store.write((tx) =>
-        tx.contacts.change(req.params.id, { addTags: add, removeTags: remove }, Date.now()),
-      );
+      // A tag gained starts the flows triggered by it, queued with the change (queue/triggers.ts).
+      const tagFlows = add?.length ? await publishedWithTrigger(store, deps.flows.load, "tag") : [];
+      const { contact, keys } = await store.write(async (tx) => {
+        const before = tagFlows.length ? (await tx.contacts.get(req.params.id))?.tags : undefined;
+        const changed = await tx.contacts.change(
+          req.params.id,
+          { addTags: add, removeTags: remove },
+          Date.now(),
+        );
+        const queued =
+          changed && before
+            ? await enqueueTagRuns(tx, tagFlows, changed.id, before, changed.tags, Date.now())
+            : [];
+        return { contact: changed, keys: queued };
+      });
       if (!contact) throw notFound(req.params.id);
+      deps.worker.notify(keys);
       return withIdentities(contact);
     });
     app.patch("/contacts/:id", { schema: { tags, params, body: ContactPatchBody } }, async (req) => {

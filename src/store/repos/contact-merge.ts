@@ -31,6 +31,19 @@ export function createContactMerge(exec: Executor) {
         );
       }
       await exec.run(q.deleteFrom("contact_tags").where("contact_id", "=", fromId));
+      // An opt-out (STOP) of either is the person's: it stays.
+      const optOut = await exec.get(
+        q.selectFrom("contact_opt_outs").selectAll().where("contact_id", "=", fromId),
+      );
+      if (optOut) {
+        await exec.run(
+          q
+            .insertInto("contact_opt_outs")
+            .values({ ...optOut, contact_id: intoId })
+            .onConflict((oc) => oc.column("contact_id").doNothing()),
+        );
+        await exec.run(q.deleteFrom("contact_opt_outs").where("contact_id", "=", fromId));
+      }
       // The target's attributes, name and phone win; the other contact's fill what it lacks.
       const attributes = {
         ...parseAttributes(String(from.attributes_json)),

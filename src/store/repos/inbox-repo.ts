@@ -3,6 +3,7 @@ import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/c
 import type { Database } from "../database.js";
 import type { Executor } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
+import type { ControlRequest } from "./trigger-repo.js";
 
 /**
  * The inbox is the durable queue of inbound messages: unique per channel + provider message id
@@ -14,8 +15,11 @@ interface InboxRow {
   conversationKey: string;
   receivedAt: number;
 }
-/** A customer's message, or a request to send a failed message again by its fallback. */
-export type InboxItem = (InboxRow & { message: InboundMessage }) | (InboxRow & { fallback: FallbackRequest });
+/** A customer's message, a request to send a failed message again by its fallback, or a trigger's request. */
+export type InboxItem =
+  | (InboxRow & { message: InboundMessage })
+  | (InboxRow & { fallback: FallbackRequest })
+  | (InboxRow & { control: ControlRequest });
 export type MessageItem = Extract<InboxItem, { message: InboundMessage }>;
 
 export function conversationKey(channelId: string, from: string): string {
@@ -34,8 +38,10 @@ function toItem(row: Selectable<Database["inbox"]>): InboxItem {
     conversationKey: row.conversation_key,
     receivedAt: row.received_at,
   };
-  const event = JSON.parse(row.event_json) as InboundMessage | FallbackRequest;
-  return event.kind === "fallback" ? { ...base, fallback: event } : { ...base, message: event };
+  const event = JSON.parse(row.event_json) as InboundMessage | FallbackRequest | ControlRequest;
+  if (event.kind === "fallback") return { ...base, fallback: event };
+  if (event.kind === "trigger" || event.kind === "release") return { ...base, control: event };
+  return { ...base, message: event };
 }
 
 export function createInboxRepo(exec: Executor) {

@@ -14,6 +14,7 @@ import { createRunOperations } from "./run-operations.js";
 import { createRunRepo } from "./run-repo.js";
 import { createSandboxRepo } from "./sandbox-repo.js";
 import { createTokenRepo } from "./token-repo.js";
+import { createTriggerRepo } from "./trigger-repo.js";
 import { createTurnRepo } from "./turn-repo.js";
 
 /**
@@ -39,6 +40,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     sandbox: createSandboxRepo(exec),
     jobs: createJobRepo(exec),
     turns: createTurnRepo(exec),
+    triggers: createTriggerRepo(exec),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

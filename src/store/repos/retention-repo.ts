@@ -135,6 +135,7 @@ export function createRetentionRepo(exec: Executor) {
     await exec.run(q.deleteFrom("messages").where("contact_id", "=", contactId));
     await deleteRejectedNaming([contact.phone, contact.phone?.replace(/^\+/, "")]);
     await exec.run(q.deleteFrom("contact_tags").where("contact_id", "=", contactId));
+    await exec.run(q.deleteFrom("contact_opt_outs").where("contact_id", "=", contactId));
     await exec.run(q.deleteFrom("contacts").where("id", "=", contactId));
     return true;
   };

@@ -1,0 +1,176 @@
+import type { Clock } from "../core/clock.js";
+import type { Engine } from "../flows/engine.js";
+import type { RunEvent } from "../flows/runtime.js";
+import type { Flow } from "../flows/schema.js";
+import type { ContactOnChannel } from "../store/repos/contact-repo.js";
+import type { InboxItem } from "../store/repos/inbox-repo.js";
+import type { RunRow } from "../store/repos/run-repo.js";
+import type { ControlRequest } from "../store/repos/trigger-repo.js";
+import type { Store } from "../store/store.js";
+
+type ControlItem = Extract<InboxItem, { control: ControlRequest }>;
+
+export interface ControlItemDeps {
+  store: Store;
+  clock: Clock;
+  engine: Engine;
+  isJobs: boolean;
+  flow(flowId: string, version: number): Promise<Flow>;
+  /** The worker's: runs the engine on an event for a run of this conversation. */
+  advance(
+    run: RunRow,
+    event: RunEvent,
+    inboxId?: number,
+    contact?: ContactOnChannel,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
+  /** Lanes: arm the in-process timer for a restored deadline. */
+  scheduleTimeout(at: number): void;
+  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+}
+
+/**
+ * What a trigger asked for, in the conversation's turn (queued as inbox rows by
+ * `queue/triggers.ts`): start a run of a flow for the conversation's contact, or release a run a
+ * person had. Each marks its row processed in the commit that acts on it.
+ */
+export function createControlItems(deps: ControlItemDeps) {
+  const { store, clock, log } = deps;
+  const done = (item: ControlItem) => store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
+
+  const start = async (
+    item: ControlItem,
+    req: Extract<ControlRequest, { kind: "trigger" }>,
+    active: RunRow | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> => {
+    const summary = await store.flows.get(req.flowId);
+    const version = summary?.publishedVersion;
+    if (!version) {
+      log.warn(
+        { flowId: req.flowId, runId: req.runId },
+        "triggered flow is no longer published; no run started",
+      );
+      await done(item);
+      return;
+    }
+    const flow = await deps.flow(req.flowId, version);
+    const now = clock.now();
+    // A person has the conversation (handoff): no trigger takes it from them. Schedule and tag
+    // triggers never interrupt a run either. An API caller holds the run id: it finds the run
+    // `ended` with the reason.
+    const isHandedOff = active?.state.wait?.for === "handoff";
+    if (active && (req.ifBusy === "skip" || isHandedOff)) {
+      log.info(
+        { flowId: req.flowId, activeRunId: active.id },
+        "contact is in another run; triggered run skipped",
+      );
+      const reason = isHandedOff
+        ? `Not started: a person has this conversation (run ${active.id} is handed off).`
+        : `Not started: the contact is in run ${active.id} of this conversation.`;
+      const skipped: RunRow = {
+        id: req.runId,
+        flowId: req.flowId,
+        flowVersion: version,
+        channelId: item.channelId,
+        contactId: active.contactId,
+        conversationKey: item.conversationKey,
+        status: "ended",
+        state: {
+          ...deps.engine.newRun(req.runId, flow, version, req.flowId),
+          status: "ended",
+          cursor: null,
+          vars: { ...req.input },
+          error: { code: "RUN_SKIPPED", message: reason, stepId: "" },
+        },
+        timeoutAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.write(async (tx) => {
+        if (req.source === "api" || req.source === "webhook") await tx.runs.insert(skipped);
+        await tx.inbox.markProcessed(item.id, now);
+      });
+      return;
+    }
+    const row = await store.write(
+      async (tx) => {
+        if (active) {
+          await tx.triggers.endRun(
+            active.id,
+            {
+              code: "RUN_REPLACED",
+              message: `Ended: run ${req.runId} of flow "${flow.name}" was started for this conversation (${req.source} trigger).`,
+            },
+            now,
+          );
+        }
+        const contactId = await tx.triggers.ensureIdentity(
+          item.channelId,
+          req.address,
+          req.phone ?? null,
+          req.name ?? null,
+          now,
+        );
+        const run: RunRow = {
+          id: req.runId,
+          flowId: req.flowId,
+          flowVersion: version,
+          channelId: item.channelId,
+          contactId,
+          conversationKey: item.conversationKey,
+          status: "running",
+          state: { ...deps.engine.newRun(req.runId, flow, version, req.flowId), vars: { ...req.input } },
+          timeoutAt: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await tx.runs.insert(run);
+        await tx.inbox.markProcessed(item.id, now);
+        return run;
+      },
+      { durable: false },
+    );
+    const contact = await store.contacts.onChannel(item.channelId, req.address);
+    await deps.advance(row, { type: "start" }, undefined, contact, signal);
+  };
+
+  const release = async (
+    item: ControlItem,
+    req: Extract<ControlRequest, { kind: "release" }>,
+    signal?: AbortSignal,
+  ): Promise<void> => {
+    const run = await store.runs.get(req.runId);
+    if (run?.status !== "waiting") {
+      await done(item);
+      return;
+    }
+    const paused = run.state.handoff;
+    if (paused) {
+      // The AGENT keyword paused the run where it was: it waits as before (a deadline that
+      // passed meanwhile fires now).
+      const state = { ...run.state, wait: paused.wait, handoff: null };
+      const at = paused.wait.timeoutAt;
+      await store.write(async (tx) => {
+        await tx.triggers.replaceWait(state, clock.now());
+        if (deps.isJobs && at !== null) await tx.jobs.timeout(run.id, run.conversationKey, at);
+        await tx.inbox.markProcessed(item.id, clock.now());
+      });
+      if (!deps.isJobs && at !== null) deps.scheduleTimeout(at);
+      return;
+    }
+    // The step's persist marks the row processed in its commit; a release that did not apply, here.
+    const event: RunEvent = { type: "release", ...(req.note ? { note: req.note } : {}) };
+    const isApplied =
+      run.state.wait?.for === "handoff" && (await deps.advance(run, event, item.id, undefined, signal));
+    if (!isApplied) await done(item);
+  };
+
+  return {
+    async handle(item: ControlItem, active: RunRow | undefined, signal?: AbortSignal): Promise<void> {
+      const req = item.control;
+      if (req.kind === "trigger") return start(item, req, active, signal);
+      return release(item, req, signal);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { CronExpressionParser } from "cron-parser";
+import type { Clock } from "../core/clock.js";
+import type { ScheduleTrigger } from "../flows/trigger-schema.js";
+import type { Store } from "../store/store.js";
+import { enqueueRun, type LoadFlow, publishedWithTrigger } from "./triggers.js";
+
+/** How often published schedules are looked at (a firing is at most this late). */
+export const SCHEDULE_TICK_MS = 15_000;
+/** A scheduled time missed by more than this (the process was down) is skipped, not fired late. */
+export const SCHEDULE_MAX_LATE_MS = 60 * 60_000;
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  flow: LoadFlow;
+  notify(keys: string[]): void;
+  log: { warn(o: object, m?: string): void; error(o: object, m?: string): void };
+  tickMs?: number;
+}
+
+/** The most recent time the cron expression names at or before `now`, in its time zone. */
+export function previousFiring(trigger: Pick<ScheduleTrigger, "cron" | "timezone">, now: number): number {
+  const it = CronExpressionParser.parse(trigger.cron, {
+    tz: trigger.timezone ?? "UTC",
+    // +1 ms: a firing exactly at `now` counts as due.
+    currentDate: new Date(now + 1),
+  });
+  return it.prev().getTime();
+}
+
+/**
+ * Schedule triggers (`trigger: { type: "schedule", cron, timezone, audience }`). Every tick, each
+ * published schedule's most recent scheduled time is claimed in `schedule_firings` (primary key:
+ * flow, scheduled time) in the same commit that queues a run per audience member, so a time
+ * fires once across restarts and any number of processes. A time before the version was
+ * published, or missed by more than an hour, does not fire. A member busy in another run is skipped.
+ */
+export function createScheduler(deps: SchedulerDeps) {
+  const { store, clock, log } = deps;
+  let timer: NodeJS.Timeout | null = null;
+
+  /** Where each audience member's run goes: (channel id, address). */
+  const audienceOf = async (
+    trigger: ScheduleTrigger,
+  ): Promise<Array<{ channelId: string; address: string }>> => {
+    const members = new Map<string, { channelId: string; address: string }>();
+    for (const ref of trigger.audience.contacts ?? []) {
+      const channel =
+        (await store.channels.get(ref.channel)) ?? (await store.channels.getByName(ref.channel));
+      if (!channel) {
+        log.warn({ channel: ref.channel }, "schedule audience names a channel that does not exist; skipped");
+        continue;
+      }
+      members.set(`${channel.id}:${ref.address}`, { channelId: channel.id, address: ref.address });
+    }
+    if (trigger.audience.tag) {
+      for (const contactId of await store.triggers.contactsWithTag(trigger.audience.tag)) {
+        const identity = await store.triggers.latestIdentity(contactId);
+        if (identity) members.set(`${identity.channelId}:${identity.address}`, identity);
+      }
+    }
+    return [...members.values()];
+  };
+
+  const fire = async (
+    flowId: string,
+    version: number,
+    trigger: ScheduleTrigger,
+    now: number,
+  ): Promise<void> => {
+    const at = previousFiring(trigger, now);
+    if (now - at > SCHEDULE_MAX_LATE_MS) return;
+    const publishedAt = (await store.flows.version(flowId, version))?.publishedAt ?? now;
+    if (at < publishedAt) return;
+    const audience = await audienceOf(trigger);
+    const keys = await store.write(async (tx) => {
+      if (!(await tx.triggers.claimFiring(flowId, at, audience.length, now))) return [];
+      const queued: string[] = [];
+      for (const member of audience) {
+        const { key } = await enqueueRun(
+          tx,
+          member.channelId,
+          {
+            flowId,
+            source: "schedule",
+            address: member.address,
+            input: { scheduledAt: new Date(at).toISOString() },
+            ifBusy: "skip",
+          },
+          `${flowId}:${at}:${member.address}`,
+          now,
+        );
+        if (key) queued.push(key);
+      }
+      return queued;
+    });
+    deps.notify(keys);
+  };
+
+  const tick = async (): Promise<void> => {
+    const now = clock.now();
+    for (const { flowId, version, trigger } of await publishedWithTrigger(store, deps.flow, "schedule")) {
+      try {
+        await fire(flowId, version, trigger, now);
+      } catch (error) {
+        log.error({ flowId, err: error }, "schedule trigger failed; tried again at the next tick");
+      }
+    }
+  };
+
+  return {
+    /** Looks at every published schedule once (tests call it after moving the clock). */
+    tick,
+    start(): void {
+      if (timer) return;
+      timer = setInterval(() => {
+        tick().catch((error: unknown) => log.error({ err: error }, "schedule tick failed"));
+      }, deps.tickMs ?? SCHEDULE_TICK_MS);
+      timer.unref();
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}

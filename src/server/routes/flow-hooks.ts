@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { AppError } from "../../core/app-error.js";
+import { StartRunBody } from "../../services/flow-triggers.js";
+import type { AppDeps } from "../app.js";
+import { flowTriggersOf } from "./triggers.js";
+
+/**
+ * Public: `POST /hooks/flows/:id/:token`, a flow's webhook for systems that cannot send a bearer
+ * token (the token in the URL is the secret: `POST /api/v1/flows/:id/webhook` makes or rotates
+ * it). Same body as the API trigger; an `Idempotency-Key` header works the same. A wrong token or
+ * flow is 401 (which of the two is not said); only `application/json` is accepted.
+ */
+export const flowHookRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const triggers = flowTriggersOf(deps);
+    app.post(
+      "/hooks/flows/:id/:token",
+      {
+        schema: {
+          params: z.object({ id: z.string().max(200), token: z.string().max(200) }),
+          headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
+        },
+        // Checked before the body is validated: a stranger learns nothing about the body's shape.
+        preValidation: async (req) => {
+          const type = String(req.headers["content-type"] ?? "")
+            .split(";")[0]
+            ?.trim()
+            .toLowerCase();
+          if (type !== "application/json") {
+            throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+          }
+          const { id, token } = req.params as { id: string; token: string };
+          if (!(await triggers.isHookToken(id, token))) {
+            throw new AppError("UNAUTHORIZED", "This flow webhook URL is not valid (unknown flow or token).");
+          }
+        },
+      },
+      async (req, reply) => {
+        const body = StartRunBody.safeParse(req.body ?? null);
+        if (!body.success) {
+          const problems = body.error.issues
+            .slice(0, 20)
+            .map((i) => `${i.path.join(".") || "$"}: ${i.message}`);
+          throw new AppError("BAD_REQUEST", `Invalid body: ${problems.join("; ")}`);
+        }
+        const started = await triggers.start(
+          req.params.id,
+          body.data,
+          "webhook",
+          req.headers["idempotency-key"],
+        );
+        return reply.status(202).send({ ...started, status: "queued" });
+      },
+    );
+  };

@@ -1,0 +1,160 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { getChannelDefinition } from "../channels/registry.js";
+import { AppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import { newId } from "../core/ids.js";
+import { toE164 } from "../core/phone.js";
+import { enqueueRun } from "../queue/triggers.js";
+import type { Store } from "../store/store.js";
+
+/**
+ * The API trigger (`POST /api/v1/flows/:id/runs`) and each flow's signed webhook
+ * (`POST /hooks/flows/:id/:token`): both start a run of the flow's published version for one
+ * contact, queued in the contact's conversation (queue/triggers.ts).
+ */
+export const StartRunBody = z
+  .strictObject({
+    contact: z
+      .strictObject({
+        channel: z.string().min(1).max(200).describe("Channel id or name the conversation is on"),
+        address: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("The contact's address on that channel (WhatsApp: the wa_id digits); default from phone"),
+        phone: z
+          .string()
+          .min(3)
+          .max(40)
+          .optional()
+          .describe("E.164 phone number (joins the contact by phone)"),
+        name: z.string().max(200).optional(),
+      })
+      .refine((c) => c.address !== undefined || c.phone !== undefined, {
+        error: "give the contact's address on the channel, or its phone",
+      }),
+    input: z
+      .record(z.string().min(1).max(64), z.unknown())
+      .default({})
+      .refine((input) => Object.keys(input).length <= 100 && JSON.stringify(input).length <= 64_000, {
+        error: "input is at most 100 variables and 64 KB of JSON",
+      })
+      .describe("Becomes the run's variables (vars.<name>)"),
+  })
+  .describe("Who the run is for and its input");
+export type StartRunBody = z.infer<typeof StartRunBody>;
+
+export const IdempotencyKey = z.string().min(1).max(200);
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest();
+
+export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(keys: string[]): void }) {
+  const { store, clock } = deps;
+
+  const channelOf = async (ref: string) => {
+    const channel = (await store.channels.get(ref)) ?? (await store.channels.getByName(ref));
+    if (!channel) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id or name "${ref}"`);
+    return channel;
+  };
+
+  return {
+    /** Queues a run; the same Idempotency-Key for the flow gives the same run and queues nothing. */
+    async start(
+      flowId: string,
+      body: StartRunBody,
+      source: "api" | "webhook",
+      idempotencyKey?: string,
+    ): Promise<{ runId: string; flowId: string; flowVersion: number; replayed: boolean }> {
+      const flow = await store.flows.get(flowId);
+      if (!flow) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${flowId}"`);
+      if (!flow.publishedVersion) {
+        throw new AppError(
+          "FLOW_NOT_PUBLISHED",
+          `Flow "${flow.name}" has no published version; publish it first.`,
+        );
+      }
+      const channel = await channelOf(body.contact.channel);
+      const phone = body.contact.phone === undefined ? null : toE164(body.contact.phone);
+      if (body.contact.phone !== undefined && !phone) {
+        throw new AppError(
+          "BAD_REQUEST",
+          `contact.phone "${body.contact.phone}" is not a phone number in E.164 (+4915…)`,
+        );
+      }
+      const address =
+        body.contact.address ??
+        (phone ? (getChannelDefinition(channel.type)?.addressForPhone?.(phone) ?? phone) : "");
+      const now = clock.now();
+      const runId = newId("run", now);
+      const result = await store.write(async (tx) => {
+        if (idempotencyKey) {
+          const claim = await tx.triggers.claimIdempotencyKey(flowId, idempotencyKey, runId, now);
+          if (!claim.isNew) return { runId: claim.runId, key: null, replayed: true };
+        }
+        const queued = await enqueueRun(
+          tx,
+          channel.id,
+          {
+            runId,
+            flowId,
+            source,
+            address,
+            phone,
+            name: body.contact.name ?? null,
+            input: body.input,
+            ifBusy: "replace",
+          },
+          runId,
+          now,
+        );
+        return { ...queued, replayed: false };
+      });
+      if (result.key) deps.notify([result.key]);
+      return { runId: result.runId, flowId, flowVersion: flow.publishedVersion, replayed: result.replayed };
+    },
+    /** A new webhook token for the flow (the previous one stops working); shown only here. */
+    async rotateHook(flowId: string): Promise<string> {
+      if (!(await store.flows.get(flowId)))
+        throw new AppError("FLOW_NOT_FOUND", `No flow with id "${flowId}"`);
+      const token = randomBytes(24).toString("base64url");
+      await store.write((tx) => tx.triggers.setHook(flowId, hashToken(token).toString("hex"), clock.now()));
+      return token;
+    },
+    /** Whether the token is the flow's current webhook token (constant time). */
+    async isHookToken(flowId: string, token: string): Promise<boolean> {
+      const stored = await store.triggers.hookHash(flowId);
+      if (!stored || token.length === 0 || token.length > 200) return false;
+      const expected = Buffer.from(stored, "hex");
+      const given = hashToken(token);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+    /** A `release` for a run a person had (handoff step or AGENT), in its conversation's turn. */
+    async release(runId: string, note?: string): Promise<void> {
+      const run = await store.runs.get(runId);
+      if (!run) throw new AppError("RUN_NOT_FOUND", `No run with id "${runId}"`);
+      if (run.status !== "waiting" || run.state.wait?.for !== "handoff") {
+        throw new AppError(
+          "CONFLICT",
+          `Run "${runId}" is ${run.status}, not paused for a person; nothing to release.`,
+        );
+      }
+      const now = clock.now();
+      const address = run.conversationKey.slice(run.channelId.length + 1);
+      const key = await store.write(async (tx) => {
+        const queued = await tx.triggers.enqueue(
+          run.channelId,
+          address,
+          { kind: "release", runId, ...(note ? { note } : {}) },
+          `${runId}:${run.state.wait?.visit ?? 0}:${now}`,
+          now,
+        );
+        if (queued) await tx.jobs.conversations([queued]);
+        return queued;
+      });
+      if (key) deps.notify([key]);
+    },
+  };
+}
+export type FlowTriggers = ReturnType<typeof createFlowTriggers>;

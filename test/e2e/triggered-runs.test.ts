@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScheduler } from "../../src/queue/scheduler.js";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * Runs started without an inbound message go through the conversation's queue — in-process lanes
+ * on SQLite, conversation jobs on PostgreSQL — so this runs on both dialects: an API-triggered
+ * run (once per Idempotency-Key), a schedule claimed once by two schedulers at the same time, and
+ * a handoff released through the API. test/flow-language/ covers each trigger in depth.
+ */
+describe("triggered runs on the conversation's queue", () => {
+  let stack: Stack;
+  let now = Date.parse("2026-12-03T07:59:00Z");
+  const clock = { now: () => now };
+  const ids = { api: "", schedule: "", handoff: "" };
+  const api = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await stack.http(method, `/api/v1${path}`, body, headers);
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+  };
+  const create = async (name: string, trigger: unknown, steps: unknown[]) => {
+    const created = await api("POST", "/flows", { schema: "tern.flow/v1", name, trigger, steps });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = String(created.body.id);
+    expect((await api("POST", `/flows/${id}/publish`, { version: 1 })).status).toBe(200);
+    return id;
+  };
+  const statusOf = async (runId: unknown) => (await api("GET", `/runs/${runId}`)).body?.status;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      clock,
+      flow: {
+        schema: "tern.flow/v1",
+        name: "help",
+        trigger: { type: "message", channels: ["whatsapp"], keywords: ["help"] },
+        steps: [
+          { id: "agent", type: "handoff", text: "A colleague will reply.", next: "back" },
+          { id: "back", type: "send", text: "Bot again." },
+        ],
+      },
+    });
+    ids.api = await create("api", { type: "api" }, [
+      { id: "s", type: "send", text: "Order {{ vars.order }} shipped." },
+    ]);
+    ids.schedule = await create(
+      "nightly",
+      {
+        type: "schedule",
+        cron: "0 8 * * *",
+        audience: { contacts: [{ channel: "whatsapp", address: "4915400000002" }] },
+      },
+      [{ id: "s", type: "send", text: "Nightly report." }],
+    );
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("starts an API-triggered run once per Idempotency-Key and sends its message", async () => {
+    const body = { contact: { channel: "whatsapp", address: "4915400000001" }, input: { order: "A-1" } };
+    const headers = { "idempotency-key": "order-A-1" };
+    const first = await api("POST", `/flows/${ids.api}/runs`, body, headers);
+    const again = await api("POST", `/flows/${ids.api}/runs`, body, headers);
+    expect(first.status).toBe(202);
+    expect(again.body).toMatchObject({ runId: first.body.runId, replayed: true });
+    await stack.sandbox.wa.waitForSent((m) => m.to === "4915400000001" && m.text === "Order A-1 shipped.");
+    await eventually(async () => (await statusOf(first.body.runId)) === "completed");
+    expect(stack.sandbox.wa.sent.filter((m) => m.to === "4915400000001")).toHaveLength(1);
+  });
+
+  it("fires a scheduled time once when two schedulers tick at the same moment", async () => {
+    now = Date.parse("2026-12-03T08:00:10Z");
+    const scheduler = () =>
+      createScheduler({
+        store: stack.tern.store,
+        clock,
+        flow: (id, v) => stack.tern.flows.load(id, v),
+        notify: (keys) => stack.tern.worker.notify(keys),
+        log: { warn: () => undefined, error: () => undefined },
+      });
+    await Promise.all([scheduler().tick(), scheduler().tick(), stack.tern.worker.schedules.tick()]);
+    await stack.sandbox.wa.waitForSent((m) => m.to === "4915400000002" && m.text === "Nightly report.");
+    expect(await stack.tern.store.triggers.firings(ids.schedule)).toHaveLength(1);
+    await stack.tern.worker.idle();
+    expect(stack.sandbox.wa.sent.filter((m) => m.to === "4915400000002")).toHaveLength(1);
+  });
+
+  it("releases a handed-off run through the API: it continues at next", async () => {
+    const from = "4915400000003";
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, from, "Ann", clock.now);
+    await customer.say("help");
+    await customer.waitForReplies(1);
+    const contact = await eventually(async () => {
+      const list = await api("GET", `/contacts?channelId=${stack.setup.channelId}`);
+      return (list.body.items as Array<{ id: string; identities: Array<{ address: string }> }>).find((c) =>
+        c.identities.some((i) => i.address === from),
+      );
+    });
+    const runs = await eventually(async () => {
+      const list = (await api("GET", `/runs?contactId=${contact.id}`)).body.items as Array<{
+        id: string;
+        status: string;
+      }>;
+      return list[0]?.status === "waiting" ? list : null;
+    });
+    expect((await api("POST", `/runs/${runs[0]?.id}/release`, { note: "done" })).status).toBe(202);
+    await stack.sandbox.wa.waitForSent((m) => m.to === from && m.text === "Bot again.");
+    await eventually(async () => (await statusOf(runs[0]?.id)) === "completed");
+  });
+});
