@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
+import { canonicalFlowText } from "../flows/versions/canonical.js";
 import { offlineDesignEnv } from "../services/design-env.js";
 import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
@@ -89,7 +90,8 @@ export function registerFlowCommands(program: Command): void {
     .action(async (flowId: string, opts: { version?: string; out?: string }) => {
       const query = opts.version ? `?version=${Number(opts.version)}` : "";
       const flow = await createApiClient().request("GET", `/flows/${flowId}/export${query}`);
-      const text = `${JSON.stringify(flow, null, 2)}\n`;
+      // The server's canonical bytes, kept as they are: the same flow exports to the same file.
+      const text = canonicalFlowText(flow, stepRegistry);
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });

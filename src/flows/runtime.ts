@@ -67,6 +67,24 @@ export interface RunState {
    * `continue` after a crash renders the same text. Optional for states written before it existed.
    */
   message?: MessageView | null;
+  /**
+   * Subflows the run is inside, outermost first (README.md, "Subflows"). Absent or empty: the run
+   * executes its own flow (`flowId`/`flowVersion`); otherwise the last frame's flow.
+   */
+  frames?: SubflowFrame[];
+}
+
+/** A child flow the run executes for a `subflow` step, and what to restore when it completes. */
+export interface SubflowFrame {
+  /** The child flow and its version, pinned when the subflow started. */
+  flowId: string;
+  flowVersion: number;
+  /** The `subflow` step in the caller and its visit (recorded again when the child completes). */
+  callerStepId: string;
+  callerVisit: number;
+  /** The caller's variables and step outputs, restored when the child returns. */
+  callerVars: Record<string, unknown>;
+  callerSteps: Record<string, unknown>;
 }
 
 /** One executed step, as shown in run history. */

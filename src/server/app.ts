@@ -25,6 +25,7 @@ import { channelRoutes } from "./routes/channels.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { flowRoutes } from "./routes/flows.js";
+import { flowSchemaRoute } from "./routes/flow-schema.js";
 import { healthRoutes } from "./routes/health.js";
 import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
@@ -118,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
   // Public: a person's browser comes back here from the provider's consent page.
   await app.register(oauthCallbackRoutes(deps));
+  // Public: an editor fetches the schema a flow file names in "$schema" without a token.
+  await app.register(flowSchemaRoute());
   await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
   return app as unknown as App;
 }

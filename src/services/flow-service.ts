@@ -5,8 +5,11 @@ import { validateFlowDesign } from "../flows/design-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
+import { canonicalFlowText } from "../flows/versions/canonical.js";
+import { diffFlows } from "../flows/versions/diff.js";
 import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
+import { type MoveOutcome, moveWaitingRuns, type WaitingRunsPolicy } from "./publish-policy.js";
 
 /**
  * Flows as versioned files: every import stores a new immutable version; publishing points
@@ -46,6 +49,14 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return flow;
   };
 
+  /** A stored version as written (default: the published one, else the latest). */
+  const definition = async (id: string, version?: number): Promise<unknown> => {
+    const s = await summary(id);
+    const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
+    if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
+    return v.definition;
+  };
+
   return {
     /** Structural validation only (synchronous, no I/O). */
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
@@ -64,10 +75,22 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
       return { id, version, name: flow.name };
     },
+    /**
+     * Points the flow at a stored version (an older one: a rollback). `waitingRuns` says what
+     * happens to runs waiting on other versions (publish-policy.ts); the pointer and any moved
+     * runs commit in one transaction.
+     */
     async publish(
       id: string,
       version?: number,
-    ): Promise<{ id: string; publishedVersion: number; warnings: ValidationIssue[] }> {
+      waitingRuns: WaitingRunsPolicy = "stay",
+    ): Promise<{
+      id: string;
+      publishedVersion: number;
+      previousVersion: number | null;
+      waitingRuns: { policy: WaitingRunsPolicy } & MoveOutcome;
+      warnings: ValidationIssue[];
+    }> {
       const current = await summary(id);
       const target = version ?? current.latestVersion;
       const stored = await store.flows.version(id, target);
@@ -80,20 +103,56 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       // A mapping the org would refuse is caught now, not at 2 a.m.; an unreachable org only warns.
       const result = await check(stored.definition);
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
-      await store.write((tx) => tx.flows.publish(id, target, clock.now()));
-      return { id, publishedVersion: target, warnings: result.warnings };
+      const outcome = await store.write(async (tx) => {
+        await tx.flows.publish(id, target, clock.now());
+        if (waitingRuns === "move")
+          return moveWaitingRuns(tx, id, { version: target, definition: stored.definition }, clock.now());
+        return { moved: 0, stayed: (await tx.runs.waitingOnOtherVersions(id, target)).length };
+      });
+      return {
+        id,
+        publishedVersion: target,
+        previousVersion: current.publishedVersion,
+        waitingRuns: { policy: waitingRuns, ...outcome },
+        warnings: result.warnings,
+      };
+    },
+    /** Every stored version, newest first, marking the published one. */
+    async versions(id: string) {
+      const s = await summary(id);
+      const rows = await store.flows.versions(id);
+      return rows
+        .map((v) => ({
+          version: v.version,
+          isPublished: v.version === s.publishedVersion,
+          isLatest: v.version === s.latestVersion,
+          createdAt: new Date(v.createdAt).toISOString(),
+          lastPublishedAt: v.publishedAt === null ? null : new Date(v.publishedAt).toISOString(),
+        }))
+        .reverse();
+    },
+    /** What changed from one stored version to another (flows/versions/diff.ts). */
+    async diff(id: string, from: number, to: number) {
+      const s = await summary(id);
+      const [a, b] = await Promise.all([store.flows.version(id, from), store.flows.version(id, to)]);
+      const missing = !a ? from : !b ? to : null;
+      if (missing !== null || !a || !b)
+        throw new AppError(
+          "NOT_FOUND",
+          `Flow "${id}" has no version ${missing} (versions 1 to ${s.latestVersion})`,
+        );
+      return { id, from, to, ...diffFlows(a.definition, b.definition) };
+    },
+    /** The flow file as exported: canonical bytes (same flow → same text). */
+    async exportText(id: string, version?: number): Promise<string> {
+      return canonicalFlowText(await definition(id, version), stepRegistry);
     },
     async get(id: string) {
       const s = await summary(id);
       const latest = await store.flows.version(id, s.latestVersion);
       return { ...s, definition: latest?.definition };
     },
-    async definition(id: string, version?: number): Promise<unknown> {
-      const s = await summary(id);
-      const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
-      if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
-      return v.definition;
-    },
+    definition,
     /** A stored version, parsed; versions are immutable so the cache never goes stale. */
     async load(id: string, version: number): Promise<Flow> {
       const key = `${id}@${version}`;
