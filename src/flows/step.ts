@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { InboundMessage } from "../channels/channel.js";
+import type { Installation } from "./installation-check.js";
 import type { ContactUpdate, ContactView, MessageView, OutboundMessageSpec, SendReceipt } from "./runtime.js";
 import type { TemplateScope } from "./template.js";
 
@@ -73,6 +74,11 @@ export interface StepExit {
  */
 export interface DesignEnv {
   fact(connection: string, name: string, input: Record<string, unknown>): Promise<unknown>;
+  /**
+   * What the installation has (channels, connections, flows), so a flow naming something that
+   * does not exist is an error at publish (installation-check.ts). Absent offline: not checked.
+   */
+  installation?(): Promise<Installation>;
 }
 
 /** A problem a design-time check found, with a path relative to the step object. */

@@ -1,7 +1,9 @@
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import { channelTypes } from "../channels/registry.js";
 import { validateFlowDesign } from "../flows/design-check.js";
+import { checkInstallation, type Installation } from "../flows/installation-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
@@ -23,13 +25,24 @@ export interface FlowServiceOptions {
 
 export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
   const cache = new Map<string, Flow>();
-  const { design } = options;
+  const installation = () => readInstallation(store);
+  const design = options.design ? { ...options.design, installation } : undefined;
 
-  /** Structure, then every step's design-time check against its connection. */
+  /** Structure, names against the installation, then every step's check against its connection. */
   const check = (input: unknown): Promise<FlowValidationResult> =>
     design
       ? validateFlowDesign(input, design, { steps: stepRegistry, timeoutMs: options.designTimeoutMs })
       : Promise.resolve(validateFlow(input, { steps: stepRegistry }));
+
+  /**
+   * On import a name that does not exist here is only a warning: a draft may be saved before its
+   * channel or connection is set up. Publishing the version makes it an error.
+   */
+  const importWarnings = async (flow: Flow): Promise<ValidationIssue[]> => {
+    const structural = validateFlow(flow, { steps: stepRegistry }).warnings;
+    const { problems, notes } = checkInstallation(flow, await installation());
+    return [...structural, ...problems, ...notes];
+  };
 
   const validOrThrow = (input: unknown): Flow => {
     const result = validateFlow(input, { steps: stepRegistry });
@@ -62,18 +75,23 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     check,
     /** Stores a new flow (version 1). */
-    async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
+    async create(
+      input: unknown,
+    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
       const flow = validOrThrow(input);
       const id = newId("flow", clock.now());
       await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
-      return { id, version: 1, name: flow.name };
+      return { id, version: 1, name: flow.name, warnings: await importWarnings(flow) };
     },
     /** Stores a new version of an existing flow. */
-    async addVersion(id: string, input: unknown): Promise<{ id: string; version: number; name: string }> {
+    async addVersion(
+      id: string,
+      input: unknown,
+    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
       await summary(id);
       const flow = validOrThrow(input);
       const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
-      return { id, version, name: flow.name };
+      return { id, version, name: flow.name, warnings: await importWarnings(flow) };
     },
     /**
      * Points the flow at a stored version (an older one: a rollback). `waitingRuns` says what
@@ -186,4 +204,19 @@ function publishRefused(
       },
     },
   );
+}
+
+/** What this installation has, for the checks that a flow names things that exist. */
+async function readInstallation(store: Store): Promise<Installation> {
+  const [channels, connections, flows] = await Promise.all([
+    store.channels.list(),
+    store.connections.list(),
+    store.flows.list(),
+  ]);
+  return {
+    knownChannelTypes: Object.keys(channelTypes),
+    channelTypes: [...new Set(channels.map((c) => c.type))],
+    connections: connections.map((c) => c.name),
+    flows: flows.map((f) => ({ id: f.id, isPublished: f.publishedVersion !== null })),
+  };
 }

@@ -111,6 +111,25 @@ describe("tern flows against a running server", () => {
   });
 
   it("imports and publishes a flow file, then exports it unchanged", async () => {
+    // Publishing checks that the flow's channel type and connection exist in this installation.
+    const admin = (apiPath: string, body: unknown) =>
+      fetch(`${tern!.url}/api/v1${apiPath}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${secrets.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const channel = await admin("/channels", {
+      type: "whatsapp",
+      name: "whatsapp",
+      config: { phoneNumberId: "100", accessToken: "t", appSecret: "s", verifyToken: "v" },
+    });
+    expect(channel.status).toBe(201);
+    const connection = await admin("/connections", {
+      type: "salesforce",
+      name: "salesforce",
+      config: { loginUrl: "http://127.0.0.1:9", clientId: "id", clientSecret: "s", refreshToken: "r" },
+    });
+    expect(connection.status).toBe(201);
     const imported = await runCli(["flows", "import", template, "--publish"], cliEnv());
     expect(imported.stderr).toBe("");
     expect(imported.code).toBe(0);
