@@ -1,9 +1,18 @@
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
+import { moveTo } from "./cursor.js";
 import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
 import type { ResumeEvent, StepDefinition, StepResult } from "./step.js";
 import { createStepContext, toMessageView } from "./step-context.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
+import {
+  assertDepth,
+  createFlowStack,
+  enterSubflow,
+  type FlowStack,
+  recordStepId,
+  returnFromSubflows,
+} from "./subflow-frames.js";
 
 /**
  * The flow engine: pure state transitions. It executes steps until the run waits or ends and
@@ -70,16 +79,24 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
   /** Resumes the waitpoint or executes the cursor, then following steps until a wait or the end. */
-  async function run(flow: Flow, state: RunState, host: EngineHost, resume: ResumeEvent | undefined) {
-    const steps = indexSteps(flow);
+  async function run(root: Flow, state: RunState, host: EngineHost, resume: ResumeEvent | undefined) {
+    const stack = createFlowStack(root, host);
     const trail: string[] = [];
     let pending = resume;
     for (;;) {
       const at: Position | null = pending ? state.wait : state.status === "running" ? state.cursor : null;
       if (!at) return state;
-      const step = steps.get(at.stepId);
+      // Inside a subflow the cursor is in the child flow (the top frame's pinned version).
+      let flow: Flow;
+      try {
+        flow = await stack.current(state);
+      } catch (error) {
+        await failUnexecuted(state, host, at, "unknown", toAppError(error), stack);
+        return state;
+      }
+      const step = indexSteps(flow).get(at.stepId);
       if (trail.length >= maxSteps) {
-        await failUnexecuted(state, host, at, step?.type ?? "unknown", loopError(maxSteps, trail));
+        await failUnexecuted(state, host, at, step?.type ?? "unknown", loopError(maxSteps, trail), stack);
         return state;
       }
       const def = step && registry.get(step.type);
@@ -90,15 +107,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
           at,
           step?.type ?? "unknown",
           missingStep(at.stepId, step?.type, registry),
+          stack,
         );
         return state;
       }
       const config = parseConfig(step, def);
       if (config instanceof AppError) {
-        await failUnexecuted(state, host, at, step.type, config);
+        await failUnexecuted(state, host, at, step.type, config, stack);
         return state;
       }
-      await executeVisit(state, host, config, def, at.visit, pending);
+      await executeVisit(state, host, config, def, at.visit, pending, stack);
       pending = undefined;
       trail.push(step.id);
     }
@@ -158,8 +176,10 @@ async function executeVisit(
   def: StepDefinition,
   visit: number,
   resume: ResumeEvent | undefined,
+  stack: FlowStack,
 ): Promise<void> {
   const startedAt = host.now();
+  const recordId = recordStepId(state, step.id);
   let transcript = "";
   const { ctx, effectCount } = createStepContext(state, host, {
     config: step as never,
@@ -171,18 +191,23 @@ async function executeVisit(
   const recordBase = () => ({
     runId: state.runId,
     visit,
-    stepId: step.id,
+    stepId: recordId,
     stepType: step.type,
     startedAt,
     endedAt: host.now(),
   });
   let result: StepResult;
+  let child: { flow: Flow; version: number } | undefined;
   try {
     if (resume && !def.resume) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
     // Templates render synchronously, and the transcript is a database read: fetched up front,
     // only for a step that can show it (it is the conversation so far when the step starts).
     if (mentionsConversation(step)) transcript = await host.transcript();
     result = resume && def.resume ? await def.resume(ctx, resume) : await def.start(ctx);
+    if (result.kind === "subflow") {
+      assertDepth(state, result.flowId);
+      child = await stack.enter(result.flowId);
+    }
   } catch (thrown) {
     const error = toAppError(thrown);
     const until = pausedUntil(error.retry);
@@ -190,11 +215,25 @@ async function executeVisit(
       until === null || resume
         ? applyError(state, step, error, recordBase())
         : applyPause(state, step, visit, error, until, recordBase());
-    await host.persist(structuredClone(state), record);
+    await persistStep(state, host, record, stack);
     return;
   }
-  const record = applyResult(state, step, visit, result, effectCount(), recordBase());
+  const record =
+    result.kind === "subflow" && child
+      ? enterSubflow(state, step, visit, result, child, recordBase())
+      : applyResult(state, step, visit, result, effectCount(), recordBase());
+  await persistStep(state, host, record, stack);
+}
+
+/**
+ * Persists a finished visit. A child flow that completed or failed returns to its caller first,
+ * so the state stored never shows a finished run that still has a caller to continue; the
+ * caller's subflow step is recorded again (completed or failed) after the child's last step.
+ */
+async function persistStep(state: RunState, host: EngineHost, record: StepRecord, stack: FlowStack) {
+  const callers = state.frames?.length ? await returnFromSubflows(state, stack, host.now()) : [];
   await host.persist(structuredClone(state), record);
+  for (const caller of callers) await host.persist(structuredClone(state), caller);
 }
 
 function applyResult(
@@ -205,6 +244,7 @@ function applyResult(
   effectCount: number,
   base: RecordBase,
 ): StepRecord {
+  if (result.kind === "subflow") throw new AppError("INTERNAL", "a subflow result is entered, not applied");
   const input = result.input ?? step;
   const output = result.output ?? null;
   if (result.kind === "wait") {
@@ -271,18 +311,6 @@ function applyError(state: RunState, step: StepConfig, error: AppError, base: Re
   return record;
 }
 
-/** Enters the next step with a new visit number, or completes the run. */
-function moveTo(state: RunState, next: string | null): void {
-  if (next === null) {
-    state.status = "completed";
-    state.cursor = null;
-    return;
-  }
-  state.visits += 1;
-  state.status = "running";
-  state.cursor = { stepId: next, visit: state.visits };
-}
-
 function fail(state: RunState, stepId: string, error: AppError): void {
   state.status = "failed";
   state.cursor = null;
@@ -297,22 +325,29 @@ async function failUnexecuted(
   at: Position,
   stepType: string,
   error: AppError,
+  stack: FlowStack,
 ) {
   const now = host.now();
+  const stepId = recordStepId(state, at.stepId);
   fail(state, at.stepId, error);
-  await host.persist(structuredClone(state), {
-    runId: state.runId,
-    visit: at.visit,
-    stepId: at.stepId,
-    stepType,
-    status: "failed",
-    input: null,
-    output: null,
-    error: { code: error.code, message: error.message },
-    next: null,
-    startedAt: now,
-    endedAt: now,
-  });
+  await persistStep(
+    state,
+    host,
+    {
+      runId: state.runId,
+      visit: at.visit,
+      stepId,
+      stepType,
+      status: "failed",
+      input: null,
+      output: null,
+      error: { code: error.code, message: error.message },
+      next: null,
+      startedAt: now,
+      endedAt: now,
+    },
+    stack,
+  );
 }
 
 function loopError(maxSteps: number, trail: string[]): AppError {

@@ -53,7 +53,7 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
     }
     if (step.type === "subflow" && typeof step.flow === "string") {
       const target = flows.get(step.flow);
-      if (!target || !target.isPublished)
+      if (!target?.isPublished)
         problems.push({
           path: jsonPath(["steps", index, "flow"]),
           message: target
@@ -93,7 +93,9 @@ function checkTriggerChannels(
     const issue = {
       path: path(type),
       message: `no "${type}" channel is set up in this installation (POST /api/v1/channels adds one)${
-        isNoneConfigured ? ", and none of the trigger's channel types has one: the flow could never start" : ""
+        isNoneConfigured
+          ? ", and none of the trigger's channel types has one: the flow could never start"
+          : ""
       }`,
     };
     (isNoneConfigured ? problems : notes).push(issue);

@@ -25,7 +25,15 @@ describe("flowJsonSchema", () => {
     }
     expect(text).toContain('"$ref"');
     const props = schema.properties as Record<string, unknown>;
-    expect(Object.keys(props)).toEqual(["$schema", "schema", "name", "description", "trigger", "start", "steps"]);
+    expect(Object.keys(props)).toEqual([
+      "$schema",
+      "schema",
+      "name",
+      "description",
+      "trigger",
+      "start",
+      "steps",
+    ]);
     expect(schema.required).toEqual(["schema", "name", "trigger", "steps"]);
   });
 });

@@ -1,5 +1,6 @@
 import type { InboundMessage } from "../channels/channel.js";
 import type { AppError } from "../core/app-error.js";
+import type { Flow } from "./schema.js";
 
 /**
  * The contract between the engine (pure, in `flows/`) and the worker that hosts it
@@ -85,6 +86,8 @@ export interface SubflowFrame {
   /** The caller's variables and step outputs, restored when the child returns. */
   callerVars: Record<string, unknown>;
   callerSteps: Record<string, unknown>;
+  /** The subflow step's rendered input, shown again in its history record when the child returns. */
+  input: unknown;
 }
 
 /** One executed step, as shown in run history. */
@@ -162,6 +165,12 @@ export interface EngineHost {
    */
   transcript(): Promise<string>;
   now(): number;
+  /**
+   * A flow for a `subflow` step: the given version, or the published one when absent (the engine
+   * pins it in the run state). Throws AppError FLOW_NOT_FOUND when there is none. Absent: hosts
+   * that cannot run subflows (the step fails with a clear error).
+   */
+  loadFlow?(flowId: string, version?: number): Promise<{ flow: Flow; version: number }>;
   /** Durably stores the state after a step; the engine awaits it before the next step. */
   persist(state: RunState, record: StepRecord): Promise<void>;
 }

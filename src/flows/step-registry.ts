@@ -6,6 +6,7 @@ import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
+import { subflowStep } from "./steps/subflow.step.js";
 
 /**
  * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole
@@ -20,6 +21,7 @@ export const coreSteps = [
   contactTagStep,
   contactSetStep,
   endStep,
+  subflowStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;

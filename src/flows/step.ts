@@ -57,7 +57,15 @@ export type StepResult =
       input?: unknown;
       output?: unknown;
     }
-  | { kind: "end"; status: "completed" | "ended"; output?: unknown; input?: unknown };
+  | { kind: "end"; status: "completed" | "ended"; output?: unknown; input?: unknown }
+  | {
+      /** Runs another flow's published version in this run (the `subflow` step), then continues. */
+      kind: "subflow";
+      flowId: string;
+      /** The child's starting vars. */
+      vars: Record<string, unknown>;
+      input?: unknown;
+    };
 
 /** An edge of the flow graph declared by a step beyond the common transition fields. */
 export interface StepExit {

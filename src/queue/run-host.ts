@@ -28,6 +28,8 @@ export interface RunHostDeps {
   /** PostgreSQL: deadlines are jobs written with the wait; SQLite: the in-process timer. */
   isJobs: boolean;
   scheduleTimeout(at: number): void;
+  /** A flow for a `subflow` step (the published version when none is given). */
+  loadFlow?: EngineHost["loadFlow"];
 }
 
 export async function hostFor(
@@ -93,6 +95,7 @@ export async function hostFor(
         .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
         .join("\n"),
     now: () => clock.now(),
+    loadFlow: deps.loadFlow,
     persist: async (state, record) => {
       // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
       // no step record), and every effect reads the status before it leaves (assertActive).

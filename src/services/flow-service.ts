@@ -1,7 +1,7 @@
+import { channelTypes } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
-import { channelTypes } from "../channels/registry.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import { checkInstallation, type Installation } from "../flows/installation-check.js";
 import type { Flow } from "../flows/schema.js";

@@ -290,7 +290,10 @@ export function createRunRepo(exec: Executor) {
     },
 
     /** Waiting runs of a flow on any version but `version`, with their state as stored (publish policy). */
-    async waitingOnOtherVersions(flowId: string, version: number): Promise<Array<RunRow & { stateJson: string }>> {
+    async waitingOnOtherVersions(
+      flowId: string,
+      version: number,
+    ): Promise<Array<RunRow & { stateJson: string }>> {
       const rows = await exec.all(
         q
           .selectFrom("runs")
