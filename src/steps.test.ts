@@ -22,6 +22,7 @@ describe("step registry composition", () => {
       "contact.tag",
       "contact.set",
       "end",
+      "subflow",
       "salesforce.create",
       "salesforce.update",
       "salesforce.upsert",

@@ -188,6 +188,7 @@ describe("engine: registry", () => {
       "contact.tag",
       "contact.set",
       "end",
+      "subflow",
     ]);
   });
 });

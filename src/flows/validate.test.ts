@@ -163,7 +163,7 @@ describe("validateFlow", () => {
     );
     expect(byPath["$.steps[1].choices"]).toMatch(/expect "choice" needs choices/);
     expect(byPath["$.steps[2].type"]).toBe(
-      'unknown step type "teleport"; known types: ask, branch, contact.set, contact.tag, end, salesforce.create, salesforce.find, salesforce.get, salesforce.update, salesforce.upsert, send, set',
+      'unknown step type "teleport"; known types: ask, branch, contact.set, contact.tag, end, salesforce.create, salesforce.find, salesforce.get, salesforce.update, salesforce.upsert, send, set, subflow',
     );
     expect(byPath["$.steps[3].timeout"]).toMatch(/ISO-8601 duration/);
     expect(byPath["$.steps[4].text"]).toBe('"text" is required (string)');
