@@ -75,10 +75,15 @@ export function registerFlowCommands(program: Command): void {
 
   flows
     .command("publish <flowId>")
-    .option("--version <n>", "version to publish (default: latest)")
-    .action(async (flowId: string, opts: { version?: string }) => {
+    .option("--version <n>", "version to publish (default: latest); an older one rolls back to it")
+    .option(
+      "--waiting-runs <policy>",
+      "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
+    )
+    .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
       const result = await createApiClient().request("POST", `/flows/${flowId}/publish`, {
         version: opts.version ? Number(opts.version) : undefined,
+        waitingRuns: opts.waitingRuns,
       });
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
