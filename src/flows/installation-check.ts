@@ -20,16 +20,16 @@ export interface Installation {
 export interface InstallationIssues {
   /** Would break the flow: an error at publish, a warning on import. */
   problems: ValidationIssue[];
-  /** Worth knowing, never blocking (a channel type not set up yet beside ones that are). */
+  /** Worth knowing, never blocking (a trigger channel type with no channel set up yet). */
   notes: ValidationIssue[];
   /** Steps whose connection is missing: their design-time check has nothing to ask. */
   stepsWithoutConnection: ReadonlySet<string>;
 }
 
 /**
- * A trigger channel type the server does not support, a trigger none of whose channel types has a
- * channel here (the flow could never start), a step naming a connection that does not exist, and
- * a subflow naming a flow that does not exist or was never published.
+ * Problems: a trigger channel type the server does not support, a step naming a connection that
+ * does not exist, a subflow naming a flow that does not exist or was never published. Notes: a
+ * trigger channel type with no channel set up here yet.
  */
 export function checkInstallation(flow: Flow, installation: Installation): InstallationIssues {
   const problems: ValidationIssue[] = [];
@@ -94,10 +94,12 @@ function checkTriggerChannels(
       path: path(type),
       message: `no "${type}" channel is set up in this installation (POST /api/v1/channels adds one)${
         isNoneConfigured
-          ? ", and none of the trigger's channel types has one: the flow could never start"
+          ? ", and none of the trigger's channel types has one: the flow cannot start until one is added"
           : ""
       }`,
     };
-    (isNoneConfigured ? problems : notes).push(issue);
+    // A warning even when none has a channel: setting up the flow before its channel is a normal
+    // order of work (the channel tests and the docs do it), and the flow simply does not start yet.
+    notes.push(issue);
   }
 }
