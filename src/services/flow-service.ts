@@ -135,19 +135,20 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         warnings: result.warnings,
       };
     },
-    /** Every stored version, newest first, marking the published one. */
+    /** Every stored version, newest first, marking the published one (rows as before, plus the marks). */
     async versions(id: string) {
       const s = await summary(id);
       const rows = await store.flows.versions(id);
-      return rows
-        .map((v) => ({
-          version: v.version,
-          isPublished: v.version === s.publishedVersion,
-          isLatest: v.version === s.latestVersion,
-          createdAt: new Date(v.createdAt).toISOString(),
-          lastPublishedAt: v.publishedAt === null ? null : new Date(v.publishedAt).toISOString(),
-        }))
-        .reverse();
+      return (
+        rows
+          // Times in ms since epoch, like GET /flows; `publishedAt` is when it was last published.
+          .map((v) => ({
+            ...v,
+            isPublished: v.version === s.publishedVersion,
+            isLatest: v.version === s.latestVersion,
+          }))
+          .reverse()
+      );
     },
     /** What changed from one stored version to another (flows/versions/diff.ts). */
     async diff(id: string, from: number, to: number) {

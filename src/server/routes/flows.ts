@@ -61,7 +61,7 @@ export const flowRoutes =
           tags,
           params: IdParams,
           description:
-            "Every stored version, newest first: `isPublished` marks the one new runs start on, `lastPublishedAt` when each was last published (a rollback publishes an older one again)",
+            "Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch",
         },
       },
       async (req) => ({ items: await deps.flows.versions(req.params.id) }),
