@@ -148,6 +148,17 @@ describe("tern flows against a running server", () => {
     const exported = await runCli(["flows", "export", flowId!], cliEnv());
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual(JSON.parse(readFileSync(template, "utf8")));
+    // Deterministic: the CLI writes the server's canonical bytes, and importing them and exporting
+    // again gives the same bytes.
+    const served = await fetch(`${tern!.url}/api/v1/flows/${flowId}/export`, {
+      headers: { authorization: `Bearer ${secrets.adminToken}` },
+    });
+    expect(exported.stdout).toBe(await served.text());
+    const file = path.join(workDir, "exported.json");
+    writeFileSync(file, exported.stdout);
+    const again = await runCli(["flows", "import", file], cliEnv());
+    const againId = /as flow (\S+) version/.exec(again.stdout)![1]!;
+    expect((await runCli(["flows", "export", againId], cliEnv())).stdout).toBe(exported.stdout);
   });
 
   it("prints the API's problems with their paths and exits non-zero when importing an invalid flow", async () => {
