@@ -65,19 +65,23 @@ describe("publishing while 100 runs wait", () => {
     expect(res.status).toBe(200);
     return (await res.json()) as Publish;
   }
-  /** The group's runs once all completed (the last step's record commits just after its send). */
-  const completedRuns = (group: Customer[]) =>
+  /** The group's runs once all have `status` (a step's state commits just after its send). */
+  const runsIn = (group: Customer[], status: "waiting" | "completed", atStep?: string) =>
     eventually(async () => {
       const runs = await stack.tern.store.runs.list({ flowId, limit: 1000 });
       const keys = new Set(group.map((c) => c.from));
       const mine = runs.filter((r) => keys.has(r.conversationKey.split(":").at(-1) ?? ""));
-      return mine.length === group.length && mine.every((r) => r.status === "completed") ? mine : null;
+      const isThere = (r: (typeof mine)[number]) =>
+        r.status === status && (atStep === undefined || r.state.wait?.stepId === atStep);
+      return mine.length === group.length && mine.every(isThere) ? mine : null;
     });
+  const completedRuns = (group: Customer[]) => runsIn(group, "completed");
 
   it("by default they finish on v1 while new conversations start on v2", async () => {
     const waiting = customers(100);
     await say(waiting, "hi", 1);
     expect(new Set(waiting.map(lastText))).toEqual(new Set(["v1: your name?"]));
+    await runsIn(waiting, "waiting", "ask_name");
 
     const published = await publish({ version: 2 });
     expect(published).toMatchObject({
@@ -128,6 +132,8 @@ describe("publishing while 100 runs wait", () => {
     const atCity = customers(10);
     await say([...atName, ...atCity], "hi", 1);
     await say(atCity, "Dee", 2); // now waiting at ask_city, which v2 does not have
+    await runsIn(atName, "waiting", "ask_name");
+    await runsIn(atCity, "waiting", "ask_city");
 
     const published = await publish({ version: 2, waitingRuns: "move" });
     // The newcomer of the first test still waits at ask_town on v2: not counted, already there.
