@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
 import { canonicalFlowText } from "../flows/versions/canonical.js";
+import type { FlowDiff, ValueChange } from "../flows/versions/diff.js";
 import { offlineDesignEnv } from "../services/design-env.js";
 import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
@@ -89,6 +90,38 @@ export function registerFlowCommands(program: Command): void {
     });
 
   flows
+    .command("versions <flowId>")
+    .description("List a flow's versions, newest first, marking the published one")
+    .action(async (flowId: string) => {
+      const { items } = (await createApiClient().request("GET", `/flows/${flowId}/versions`)) as {
+        items: Array<{
+          version: number;
+          isPublished: boolean;
+          createdAt: number;
+          publishedAt: number | null;
+        }>;
+      };
+      for (const v of items) {
+        const published = v.publishedAt ? `, last published ${new Date(v.publishedAt).toISOString()}` : "";
+        process.stdout.write(
+          `${v.isPublished ? "*" : " "} v${v.version}  created ${new Date(v.createdAt).toISOString()}${published}\n`,
+        );
+      }
+    });
+
+  flows
+    .command("diff <flowId> <from> <to>")
+    .description("What changed between two versions of a flow (--json for the API's structured answer)")
+    .option("--json", "print the structured diff as JSON")
+    .action(async (flowId: string, from: string, to: string, opts: { json?: boolean }) => {
+      const diff = (await createApiClient().request(
+        "GET",
+        `/flows/${flowId}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      )) as FlowDiff;
+      process.stdout.write(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff));
+    });
+
+  flows
     .command("export <flowId>")
     .option("--version <n>", "version to export (default: published, else latest)")
     .option("-o, --out <file>", "write to a file instead of stdout")
@@ -100,4 +133,27 @@ export function registerFlowCommands(program: Command): void {
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
+}
+
+/** The diff as lines a person reads in a terminal: + added, - removed, ~ changed. */
+export function formatDiff(diff: FlowDiff): string {
+  if (diff.identical) return "No differences.\n";
+  const show = (value: unknown) => JSON.stringify(value);
+  const change = (c: ValueChange) =>
+    c.change === "added"
+      ? `  + ${c.path}: ${show(c.new)}`
+      : c.change === "removed"
+        ? `  - ${c.path}: ${show(c.old)}`
+        : `  ~ ${c.path}: ${show(c.old)} → ${show(c.new)}`;
+  const lines = [
+    ...diff.topLevel.map(change),
+    ...diff.trigger.map(change),
+    ...diff.steps.added.map((s) => `+ step ${s.id} (${s.type})`),
+    ...diff.steps.removed.map((s) => `- step ${s.id} (${s.type})`),
+    ...diff.steps.changed.flatMap((s) => [`~ step ${s.id} (${s.type})`, ...s.changes.map(change)]),
+    ...diff.steps.moved.map(
+      (m) => `  step ${m.id} moved from position ${m.fromIndex + 1} to ${m.toIndex + 1}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
 }

@@ -172,6 +172,27 @@ describe("tern flows against a running server", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("lists versions and prints a readable diff between two of them", async () => {
+    const first = await runCli(["flows", "import", template], cliEnv());
+    const flowId = /as flow (\S+) version/.exec(first.stdout)![1]!;
+    const changed = JSON.parse(readFileSync(template, "utf8")) as {
+      name: string;
+      steps: Array<{ id: string; text?: string }>;
+    };
+    changed.name = "Lead capture v2";
+    changed.steps[0]!.text = "Hello! Your name?";
+    const file = path.join(workDir, "v2.json");
+    writeFileSync(file, JSON.stringify(changed));
+    expect((await runCli(["flows", "import", file, "--id", flowId, "--publish"], cliEnv())).code).toBe(0);
+
+    const versions = await runCli(["flows", "versions", flowId], cliEnv());
+    expect(versions.stdout).toMatch(/^\* v2 {2}created \S+, last published \S+\n {2}v1 {2}created \S+\n$/);
+    const diff = await runCli(["flows", "diff", flowId, "1", "2"], cliEnv());
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('  ~ $.name: "WhatsApp lead capture" → "Lead capture v2"\n');
+    expect(diff.stdout).toContain(`~ step ${changed.steps[0]!.id} (ask)\n  ~ $.steps[0].text: `);
+  });
+
   it("says Tern cannot be reached when the server is stopped", async () => {
     const url = tern!.url;
     await tern!.stop();
