@@ -38,8 +38,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
    * On import a name that does not exist here is only a warning: a draft may be saved before its
    * channel or connection is set up. Publishing the version makes it an error.
    */
-  const importWarnings = async (flow: Flow): Promise<ValidationIssue[]> => {
-    const structural = validateFlow(flow, { steps: stepRegistry }).warnings;
+  const importWarnings = async (input: unknown, flow: Flow): Promise<ValidationIssue[]> => {
+    const structural = validateFlow(input, { steps: stepRegistry }).warnings;
     const { problems, notes } = checkInstallation(flow, await installation());
     return [...structural, ...problems, ...notes];
   };
@@ -81,7 +81,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       const flow = validOrThrow(input);
       const id = newId("flow", clock.now());
       await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
-      return { id, version: 1, name: flow.name, warnings: await importWarnings(flow) };
+      return { id, version: 1, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /** Stores a new version of an existing flow. */
     async addVersion(
@@ -91,7 +91,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       await summary(id);
       const flow = validOrThrow(input);
       const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
-      return { id, version, name: flow.name, warnings: await importWarnings(flow) };
+      return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /**
      * Points the flow at a stored version (an older one: a rollback). `waitingRuns` says what
