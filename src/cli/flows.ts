@@ -51,7 +51,10 @@ export function registerFlowCommands(program: Command): void {
   flows
     .command("import <file>")
     .description("Store a flow file as a new flow (or a new version with --id)")
-    .option("--id <flowId>", "add a version to this flow instead of creating one")
+    .option(
+      "--id <flowId>",
+      "add a version to this flow (created with this id if it does not exist: stable ids across installations)",
+    )
     .option("--publish", "publish the imported version")
     .action(async (file: string, opts: { id?: string; publish?: boolean }) => {
       const api = createApiClient();

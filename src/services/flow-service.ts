@@ -84,13 +84,27 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       return { id, version: 1, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /** Stores a new version of an existing flow. */
+    /**
+     * Stores a new version of a flow; a flow id not seen here yet creates the flow with that id, so
+     * importing the same files by id gives every installation the same flow ids (subflows name them).
+     */
     async addVersion(
       id: string,
       input: unknown,
     ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
-      await summary(id);
       const flow = validOrThrow(input);
-      const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
+      const isNew = !(await store.flows.get(id));
+      if (isNew && !FLOW_ID.test(id))
+        throw new AppError(
+          "BAD_REQUEST",
+          `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-"`,
+        );
+      const now = clock.now();
+      const version = await store.write(async (tx) => {
+        if (!isNew) return tx.flows.addVersion(id, flow.name, input, now);
+        await tx.flows.create(id, flow.name, input, now);
+        return 1;
+      });
       return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /**
@@ -186,6 +200,9 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   };
 }
 export type FlowService = ReturnType<typeof createFlowService>;
+
+/** What a flow id chosen on import may look like (generated ids are `flow_…`). */
+const FLOW_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 function publishRefused(
   id: string,

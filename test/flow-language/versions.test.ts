@@ -144,6 +144,18 @@ describe("flow versions over the API", () => {
     expect(canonicalFlowText(JSON.parse(exportA.text), stepRegistry)).toBe(exportA.text);
   });
 
+  it("imports by id: a new id creates the flow with that id, the next import adds a version, a bad id is a 400", async () => {
+    const first = await api<{ id: string; version: number }>("PUT", "/flows/support_desk", v1);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ id: "support_desk", version: 1 });
+    const second = await api<{ id: string; version: number }>("PUT", "/flows/support_desk", v2);
+    expect(second.body).toMatchObject({ id: "support_desk", version: 2 });
+    const bad = await api<{ error: { code: string; message: string } }>("PUT", "/flows/has%20space", v1);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('use 1-100 letters, digits, "_" or "-"');
+    expect((await api("GET", "/flows/has%20space")).status).toBe(404);
+  });
+
   it("serves the flow JSON Schema at /api/v1/schema/flow.json without a token, and at the old path with one", async () => {
     const res = await fetch(`${stack.tern.url}/api/v1/schema/flow.json`);
     expect(res.status).toBe(200);

@@ -48,8 +48,18 @@ export const flowRoutes =
     app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) =>
       deps.flows.get(req.params.id),
     );
-    app.put("/flows/:id", { schema: { tags, params: IdParams, body: FlowFile } }, async (req, reply) =>
-      reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
+    app.put(
+      "/flows/:id",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          body: FlowFile,
+          description:
+            "Stores the file as the flow's next version; an id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations",
+        },
+      },
+      async (req, reply) => reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
     );
     app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
       deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
