@@ -100,11 +100,19 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
           `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-"`,
         );
       const now = clock.now();
-      const version = await store.write(async (tx) => {
-        if (!isNew) return tx.flows.addVersion(id, flow.name, input, now);
-        await tx.flows.create(id, flow.name, input, now);
-        return 1;
-      });
+      const addTo = () => store.write((tx) => tx.flows.addVersion(id, flow.name, input, now));
+      const version = isNew
+        ? await store
+            .write(async (tx) => {
+              await tx.flows.create(id, flow.name, input, now);
+              return 1;
+            })
+            // Another import created it meanwhile (the id's primary key refused ours): add to it.
+            .catch(async (error: unknown) => {
+              if (await store.flows.get(id)) return addTo();
+              throw error;
+            })
+        : await addTo();
       return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /**
