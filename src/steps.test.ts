@@ -28,6 +28,7 @@ describe("step registry composition", () => {
       "split",
       "wait",
       "handoff",
+      "subflow",
       "salesforce.create",
       "salesforce.update",
       "salesforce.upsert",

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { testFlowFiles } from "../flow-tests/test-flows.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
+import { canonicalFlowText } from "../flows/versions/canonical.js";
+import type { FlowDiff, ValueChange } from "../flows/versions/diff.js";
 import { offlineDesignEnv } from "../services/design-env.js";
 import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
@@ -59,7 +61,10 @@ export function registerFlowCommands(program: Command): void {
   flows
     .command("import <file>")
     .description("Store a flow file as a new flow (or a new version with --id)")
-    .option("--id <flowId>", "add a version to this flow instead of creating one")
+    .option(
+      "--id <flowId>",
+      "add a version to this flow (created with this id if it does not exist: stable ids across installations)",
+    )
     .option("--publish", "publish the imported version")
     .action(async (file: string, opts: { id?: string; publish?: boolean }) => {
       const api = createApiClient();
@@ -84,12 +89,49 @@ export function registerFlowCommands(program: Command): void {
 
   flows
     .command("publish <flowId>")
-    .option("--version <n>", "version to publish (default: latest)")
-    .action(async (flowId: string, opts: { version?: string }) => {
+    .option("--version <n>", "version to publish (default: latest); an older one rolls back to it")
+    .option(
+      "--waiting-runs <policy>",
+      "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
+    )
+    .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
       const result = await createApiClient().request("POST", `/flows/${flowId}/publish`, {
         version: opts.version ? Number(opts.version) : undefined,
+        waitingRuns: opts.waitingRuns,
       });
       process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  flows
+    .command("versions <flowId>")
+    .description("List a flow's versions, newest first, marking the published one")
+    .action(async (flowId: string) => {
+      const { items } = (await createApiClient().request("GET", `/flows/${flowId}/versions`)) as {
+        items: Array<{
+          version: number;
+          isPublished: boolean;
+          createdAt: number;
+          publishedAt: number | null;
+        }>;
+      };
+      for (const v of items) {
+        const published = v.publishedAt ? `, last published ${new Date(v.publishedAt).toISOString()}` : "";
+        process.stdout.write(
+          `${v.isPublished ? "*" : " "} v${v.version}  created ${new Date(v.createdAt).toISOString()}${published}\n`,
+        );
+      }
+    });
+
+  flows
+    .command("diff <flowId> <from> <to>")
+    .description("What changed between two versions of a flow (--json for the API's structured answer)")
+    .option("--json", "print the structured diff as JSON")
+    .action(async (flowId: string, from: string, to: string, opts: { json?: boolean }) => {
+      const diff = (await createApiClient().request(
+        "GET",
+        `/flows/${flowId}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      )) as FlowDiff;
+      process.stdout.write(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff));
     });
 
   flows
@@ -99,8 +141,32 @@ export function registerFlowCommands(program: Command): void {
     .action(async (flowId: string, opts: { version?: string; out?: string }) => {
       const query = opts.version ? `?version=${Number(opts.version)}` : "";
       const flow = await createApiClient().request("GET", `/flows/${flowId}/export${query}`);
-      const text = `${JSON.stringify(flow, null, 2)}\n`;
+      // The server's canonical bytes, kept as they are: the same flow exports to the same file.
+      const text = canonicalFlowText(flow, stepRegistry);
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
+}
+
+/** The diff as lines a person reads in a terminal: + added, - removed, ~ changed. */
+export function formatDiff(diff: FlowDiff): string {
+  if (diff.identical) return "No differences.\n";
+  const show = (value: unknown) => JSON.stringify(value);
+  const change = (c: ValueChange) =>
+    c.change === "added"
+      ? `  + ${c.path}: ${show(c.new)}`
+      : c.change === "removed"
+        ? `  - ${c.path}: ${show(c.old)}`
+        : `  ~ ${c.path}: ${show(c.old)} → ${show(c.new)}`;
+  const lines = [
+    ...diff.topLevel.map(change),
+    ...diff.trigger.map(change),
+    ...diff.steps.added.map((s) => `+ step ${s.id} (${s.type})`),
+    ...diff.steps.removed.map((s) => `- step ${s.id} (${s.type})`),
+    ...diff.steps.changed.flatMap((s) => [`~ step ${s.id} (${s.type})`, ...s.changes.map(change)]),
+    ...diff.steps.moved.map(
+      (m) => `  step ${m.id} moved from position ${m.fromIndex + 1} to ${m.toIndex + 1}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
 }

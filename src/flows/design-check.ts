@@ -1,3 +1,4 @@
+import { checkInstallation } from "./installation-check.js";
 import { jsonPath, type ValidationIssue } from "./issues.js";
 import type { Flow } from "./schema.js";
 import type { DesignEnv, DesignIssue, StepDefinition } from "./step.js";
@@ -26,9 +27,19 @@ export async function validateFlowDesign(
   const registry = options.steps ?? coreStepRegistry;
   const result = validateFlow(input, { steps: registry });
   if (!result.valid || !result.flow) return result;
-  const found = await checkSteps(result.flow, registry, env, options.timeoutMs ?? DESIGN_CHECK_TIMEOUT_MS);
-  const errors = [...result.errors, ...found.errors];
-  return { ...result, valid: errors.length === 0, errors, warnings: [...result.warnings, ...found.warnings] };
+  // Names that do not exist here (a channel type, a connection, a subflow's flow) are errors now.
+  const installed = env.installation ? checkInstallation(result.flow, await env.installation()) : undefined;
+  const skip = installed?.stepsWithoutConnection ?? new Set<string>();
+  const found = await checkSteps(
+    result.flow,
+    registry,
+    env,
+    options.timeoutMs ?? DESIGN_CHECK_TIMEOUT_MS,
+    skip,
+  );
+  const errors = [...result.errors, ...(installed?.problems ?? []), ...found.errors];
+  const warnings = [...result.warnings, ...(installed?.notes ?? []), ...found.warnings];
+  return { ...result, valid: errors.length === 0, errors, warnings };
 }
 
 async function checkSteps(
@@ -36,6 +47,8 @@ async function checkSteps(
   registry: StepRegistry,
   env: DesignEnv,
   timeoutMs: number,
+  /** Steps whose connection does not exist: already an error, nothing to ask. */
+  skip: ReadonlySet<string>,
 ): Promise<{ errors: ValidationIssue[]; warnings: ValidationIssue[] }> {
   const errors: ValidationIssue[] = [];
   const warnings: ValidationIssue[] = [];
@@ -43,7 +56,7 @@ async function checkSteps(
   const checked = await Promise.all(
     flow.steps.map(async (step) => {
       const def: StepDefinition | undefined = registry.get(step.type);
-      if (!def?.check) return [];
+      if (!def?.check || skip.has(step.id)) return [];
       const check = def.check;
       return runCheck(() => check(step as never, env), timeoutMs);
     }),

@@ -194,6 +194,7 @@ describe("engine: registry", () => {
       "split",
       "wait",
       "handoff",
+      "subflow",
     ]);
   });
 });

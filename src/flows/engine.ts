@@ -1,9 +1,18 @@
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
+import { moveTo } from "./cursor.js";
 import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
 import type { ReleaseEvent, ResumeEvent, StepDefinition, StepResult } from "./step.js";
 import { createStepContext, toMessageView } from "./step-context.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
+import {
+  assertDepth,
+  createFlowStack,
+  enterSubflow,
+  type FlowStack,
+  recordStepId,
+  returnFromSubflows,
+} from "./subflow-frames.js";
 
 /**
  * The flow engine: pure state transitions. It executes steps until the run waits or ends and
@@ -81,16 +90,24 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
 
   /** Resumes the waitpoint or executes the cursor, then following steps until a wait or the end. */
-  async function run(flow: Flow, state: RunState, host: EngineHost, resume: Wake | undefined) {
-    const steps = indexSteps(flow);
+  async function run(root: Flow, state: RunState, host: EngineHost, resume: Wake | undefined) {
+    const stack = createFlowStack(root, host);
     const trail: string[] = [];
     let pending = resume;
     for (;;) {
       const at: Position | null = pending ? state.wait : state.status === "running" ? state.cursor : null;
       if (!at) return state;
-      const step = steps.get(at.stepId);
+      // Inside a subflow the cursor is in the child flow (the top frame's pinned version).
+      let flow: Flow;
+      try {
+        flow = await stack.current(state);
+      } catch (error) {
+        await failUnexecuted(state, host, at, "unknown", toAppError(error), stack);
+        return state;
+      }
+      const step = indexSteps(flow).get(at.stepId);
       if (trail.length >= maxSteps) {
-        await failUnexecuted(state, host, at, step?.type ?? "unknown", loopError(maxSteps, trail));
+        await failUnexecuted(state, host, at, step?.type ?? "unknown", loopError(maxSteps, trail), stack);
         return state;
       }
       const def = step && registry.get(step.type);
@@ -101,15 +118,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
           at,
           step?.type ?? "unknown",
           missingStep(at.stepId, step?.type, registry),
+          stack,
         );
         return state;
       }
       const config = parseConfig(step, def);
       if (config instanceof AppError) {
-        await failUnexecuted(state, host, at, step.type, config);
+        await failUnexecuted(state, host, at, step.type, config, stack);
         return state;
       }
-      await executeVisit(state, host, config, def, at.visit, pending, options.maxWaitMs);
+      await executeVisit(state, host, config, def, at.visit, pending, stack, options.maxWaitMs);
       pending = undefined;
       trail.push(step.id);
     }
@@ -169,9 +187,11 @@ async function executeVisit(
   def: StepDefinition,
   visit: number,
   resume: Wake | undefined,
+  stack: FlowStack,
   maxWaitMs: number | undefined,
 ): Promise<void> {
   const startedAt = host.now();
+  const recordId = recordStepId(state, step.id);
   let transcript = "";
   const { ctx, effectCount } = createStepContext(state, host, {
     config: step as never,
@@ -183,12 +203,13 @@ async function executeVisit(
   const recordBase = () => ({
     runId: state.runId,
     visit,
-    stepId: step.id,
+    stepId: recordId,
     stepType: step.type,
     startedAt,
     endedAt: host.now(),
   });
   let result: StepResult;
+  let child: { flow: Flow; version: number } | undefined;
   try {
     const handler = resume?.type === "release" ? def.release : def.resume;
     if (resume && !handler) throw new AppError("INTERNAL", `Step type "${def.type}" cannot be resumed.`);
@@ -201,6 +222,10 @@ async function executeVisit(
         : resume && resume.type !== "release" && def.resume
           ? await def.resume(ctx, resume)
           : await def.start(ctx);
+    if (result.kind === "subflow") {
+      assertDepth(state, result.flowId);
+      child = await stack.enter(result.flowId);
+    }
   } catch (thrown) {
     const error = toAppError(thrown);
     const until = pausedUntil(error.retry);
@@ -208,12 +233,26 @@ async function executeVisit(
       until === null || resume
         ? applyError(state, step, error, recordBase(), resume !== undefined)
         : applyPause(state, step, visit, error, until, recordBase());
-    await host.persist(structuredClone(state), record);
+    await persistStep(state, host, record, stack);
     return;
   }
   if (result.kind === "wait") result = capWait(result, host.now(), maxWaitMs);
-  const record = applyResult(state, step, visit, result, effectCount(), recordBase());
+  const record =
+    result.kind === "subflow" && child
+      ? enterSubflow(state, step, visit, result, child, recordBase())
+      : applyResult(state, step, visit, result, effectCount(), recordBase());
+  await persistStep(state, host, record, stack);
+}
+
+/**
+ * Persists a finished visit. A child flow that completed or failed returns to its caller first,
+ * so the state stored never shows a finished run that still has a caller to continue; the
+ * caller's subflow step is recorded again (completed or failed) after the child's last step.
+ */
+async function persistStep(state: RunState, host: EngineHost, record: StepRecord, stack: FlowStack) {
+  const callers = state.frames?.length ? await returnFromSubflows(state, stack, host.now()) : [];
   await host.persist(structuredClone(state), record);
+  for (const caller of callers) await host.persist(structuredClone(state), caller);
 }
 
 function applyResult(
@@ -224,6 +263,7 @@ function applyResult(
   effectCount: number,
   base: RecordBase,
 ): StepRecord {
+  if (result.kind === "subflow") throw new AppError("INTERNAL", "a subflow result is entered, not applied");
   const input = result.input ?? step;
   const output = result.output ?? null;
   if (result.kind === "wait") {
@@ -339,18 +379,6 @@ function applyError(
   return record;
 }
 
-/** Enters the next step with a new visit number, or completes the run. */
-function moveTo(state: RunState, next: string | null): void {
-  if (next === null) {
-    state.status = "completed";
-    state.cursor = null;
-    return;
-  }
-  state.visits += 1;
-  state.status = "running";
-  state.cursor = { stepId: next, visit: state.visits };
-}
-
 function fail(state: RunState, stepId: string, error: AppError): void {
   state.status = "failed";
   state.cursor = null;
@@ -365,22 +393,29 @@ async function failUnexecuted(
   at: Position,
   stepType: string,
   error: AppError,
+  stack: FlowStack,
 ) {
   const now = host.now();
+  const stepId = recordStepId(state, at.stepId);
   fail(state, at.stepId, error);
-  await host.persist(structuredClone(state), {
-    runId: state.runId,
-    visit: at.visit,
-    stepId: at.stepId,
-    stepType,
-    status: "failed",
-    input: null,
-    output: null,
-    error: { code: error.code, message: error.message },
-    next: null,
-    startedAt: now,
-    endedAt: now,
-  });
+  await persistStep(
+    state,
+    host,
+    {
+      runId: state.runId,
+      visit: at.visit,
+      stepId,
+      stepType,
+      status: "failed",
+      input: null,
+      output: null,
+      error: { code: error.code, message: error.message },
+      next: null,
+      startedAt: now,
+      endedAt: now,
+    },
+    stack,
+  );
 }
 
 function loopError(maxSteps: number, trail: string[]): AppError {

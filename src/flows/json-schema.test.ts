@@ -26,6 +26,7 @@ describe("flowJsonSchema", () => {
     expect(text).toContain('"$ref"');
     const props = schema.properties as Record<string, unknown>;
     expect(Object.keys(props)).toEqual([
+      "$schema",
       "schema",
       "name",
       "description",

@@ -1,5 +1,6 @@
 import type { InboundMessage } from "../channels/channel.js";
 import type { AppError } from "../core/app-error.js";
+import type { Flow } from "./schema.js";
 
 /**
  * The contract between the engine (pure, in `flows/`) and the worker that hosts it
@@ -91,6 +92,11 @@ export interface RunState {
    * (restored on release). A `handoff` step needs none: its own wait is `for: "handoff"`.
    */
   handoff?: { since: number; via: "keyword"; wait: Waitpoint } | null;
+  /**
+   * Subflows the run is inside, outermost first (README.md, "Subflows"). Absent or empty: the run
+   * executes its own flow (`flowId`/`flowVersion`); otherwise the last frame's flow.
+   */
+  frames?: SubflowFrame[];
 }
 
 /** Why a run ended early: `WAIT_EXPIRED` (waited longer than the maximum), `ENDED_BY_API`. */
@@ -100,6 +106,21 @@ export interface EndReason {
   /** The step the run was on. */
   stepId: string | null;
   at: number;
+}
+
+/** A child flow the run executes for a `subflow` step, and what to restore when it completes. */
+export interface SubflowFrame {
+  /** The child flow and its version, pinned when the subflow started. */
+  flowId: string;
+  flowVersion: number;
+  /** The `subflow` step in the caller and its visit (recorded again when the child completes). */
+  callerStepId: string;
+  callerVisit: number;
+  /** The caller's variables and step outputs, restored when the child returns. */
+  callerVars: Record<string, unknown>;
+  callerSteps: Record<string, unknown>;
+  /** The subflow step's rendered input, shown again in its history record when the child returns. */
+  input: unknown;
 }
 
 /** One executed step, as shown in run history. */
@@ -209,6 +230,12 @@ export interface EngineHost {
    */
   transcript(): Promise<string>;
   now(): number;
+  /**
+   * A flow for a `subflow` step: the given version, or the published one when absent (the engine
+   * pins it in the run state). Throws AppError FLOW_NOT_FOUND when there is none. Absent: hosts
+   * that cannot run subflows (the step fails with a clear error).
+   */
+  loadFlow?(flowId: string, version?: number): Promise<{ flow: Flow; version: number }>;
   /** Durably stores the state after a step; the engine awaits it before the next step. */
   persist(state: RunState, record: StepRecord): Promise<void>;
 }

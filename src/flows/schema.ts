@@ -12,6 +12,8 @@ import { ApiTrigger, ScheduleTrigger, TagTrigger, TriggerPattern } from "./trigg
  */
 
 export const FLOW_SCHEMA_VERSION = "tern.flow/v1";
+/** What shipped templates name in `"$schema"`: the schema a local server serves (public). */
+export const FLOW_JSON_SCHEMA_URL = "http://localhost:3000/api/v1/schema/flow.json";
 
 export const MessageTrigger = z
   .strictObject({
@@ -67,6 +69,11 @@ const stepsLimits = <T extends z.ZodType>(item: T) =>
 const flowShape = <T extends z.ZodType>(step: T) =>
   z
     .strictObject({
+      $schema: z
+        .string()
+        .max(2_000)
+        .optional()
+        .describe(`Where editors find this file's JSON Schema, e.g. "${FLOW_JSON_SCHEMA_URL}"`),
       schema: z.literal(FLOW_SCHEMA_VERSION, { error: `schema must be "${FLOW_SCHEMA_VERSION}"` }),
       name: z.string().min(1, { error: "give the flow a name" }).max(200),
       description: z.string().max(5_000).optional(),

@@ -12,6 +12,7 @@ import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
 import { splitStep } from "./steps/split.step.js";
 import { waitStep } from "./steps/wait.step.js";
+import { subflowStep } from "./steps/subflow.step.js";
 
 /**
  * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole
@@ -32,6 +33,7 @@ export const coreSteps = [
   splitStep,
   waitStep,
   handoffStep,
+  subflowStep,
 ] as const;
 
 export type StepRegistry = ReadonlyMap<string, StepDefinition>;

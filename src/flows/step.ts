@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { InboundMessage } from "../channels/channel.js";
+import type { Installation } from "./installation-check.js";
 import type {
   ContactUpdate,
   ContactView,
@@ -76,7 +77,15 @@ export type StepResult =
       input?: unknown;
       output?: unknown;
     }
-  | { kind: "end"; status: "completed" | "ended"; output?: unknown; input?: unknown };
+  | { kind: "end"; status: "completed" | "ended"; output?: unknown; input?: unknown }
+  | {
+      /** Runs another flow's published version in this run (the `subflow` step), then continues. */
+      kind: "subflow";
+      flowId: string;
+      /** The child's starting vars. */
+      vars: Record<string, unknown>;
+      input?: unknown;
+    };
 
 /** An edge of the flow graph declared by a step beyond the common transition fields. */
 export interface StepExit {
@@ -93,6 +102,11 @@ export interface StepExit {
  */
 export interface DesignEnv {
   fact(connection: string, name: string, input: Record<string, unknown>): Promise<unknown>;
+  /**
+   * What the installation has (channels, connections, flows), so a flow naming something that
+   * does not exist is an error at publish (installation-check.ts). Absent offline: not checked.
+   */
+  installation?(): Promise<Installation>;
 }
 
 /** A problem a design-time check found, with a path relative to the step object. */

@@ -34,6 +34,8 @@ export interface RunHostDeps {
   tagFlows(): Promise<Array<{ flowId: string; trigger: TagTrigger }>>;
   /** Conversations that got new inbox rows (a tag trigger's run). */
   notify(keys: string[]): void;
+  /** A flow for a `subflow` step (the published version when none is given). */
+  loadFlow?: EngineHost["loadFlow"];
 }
 
 export async function hostFor(
@@ -108,6 +110,7 @@ export async function hostFor(
         .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
         .join("\n"),
     now: () => clock.now(),
+    loadFlow: deps.loadFlow,
     persist: async (state, record) => {
       // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
       // no step record), and every effect reads the status before it leaves (assertActive).

@@ -131,6 +131,16 @@ export function createWorker(deps: WorkerDeps) {
     scheduleTimeout: (at) => timer.schedule(at),
     notify: (keys) => notify(keys),
     tagFlows: async () => await publishedWithTrigger(store, deps.flow, "tag"),
+    // A subflow runs its flow's published version, pinned in the run state when it starts.
+    loadFlow: async (flowId, version) => {
+      const pinned = version ?? (await store.flows.get(flowId))?.publishedVersion ?? null;
+      if (pinned === null)
+        throw new AppError(
+          "FLOW_NOT_FOUND",
+          `No published flow with id "${flowId}" to run as a subflow; publish it, or fix the step's "flow".`,
+        );
+      return { flow: await deps.flow(flowId, pinned), version: pinned };
+    },
   };
 
   const sendFallback = createFallbackItems({

@@ -25,6 +25,7 @@ import { channelRoutes } from "./routes/channels.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { flowHookRoutes } from "./routes/flow-hooks.js";
+import { flowSchemaRoute } from "./routes/flow-schema.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
 import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
@@ -122,6 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(oauthCallbackRoutes(deps));
   // Public: a flow's webhook, authenticated by the token in its URL.
   await app.register(flowHookRoutes(deps));
+  // Public: an editor fetches the schema a flow file names in "$schema" without a token.
+  await app.register(flowSchemaRoute());
   await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
   return app as unknown as App;
 }

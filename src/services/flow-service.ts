@@ -1,12 +1,17 @@
+import { channelTypes } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { validateFlowDesign } from "../flows/design-check.js";
+import { checkInstallation, type Installation } from "../flows/installation-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
+import { canonicalFlowText } from "../flows/versions/canonical.js";
+import { diffFlows } from "../flows/versions/diff.js";
 import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
+import { type MoveOutcome, moveWaitingRuns, type WaitingRunsPolicy } from "./publish-policy.js";
 
 /**
  * Flows as versioned files: every import stores a new immutable version; publishing points
@@ -20,13 +25,24 @@ export interface FlowServiceOptions {
 
 export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
   const cache = new Map<string, Flow>();
-  const { design } = options;
+  const installation = () => readInstallation(store);
+  const design = options.design ? { ...options.design, installation } : undefined;
 
-  /** Structure, then every step's design-time check against its connection. */
+  /** Structure, names against the installation, then every step's check against its connection. */
   const check = (input: unknown): Promise<FlowValidationResult> =>
     design
       ? validateFlowDesign(input, design, { steps: stepRegistry, timeoutMs: options.designTimeoutMs })
       : Promise.resolve(validateFlow(input, { steps: stepRegistry }));
+
+  /**
+   * On import a name that does not exist here is only a warning: a draft may be saved before its
+   * channel or connection is set up. Publishing the version makes it an error.
+   */
+  const importWarnings = async (input: unknown, flow: Flow): Promise<ValidationIssue[]> => {
+    const structural = validateFlow(input, { steps: stepRegistry }).warnings;
+    const { problems, notes } = checkInstallation(flow, await installation());
+    return [...structural, ...problems, ...notes];
+  };
 
   const validOrThrow = (input: unknown): Flow => {
     const result = validateFlow(input, { steps: stepRegistry });
@@ -46,28 +62,75 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return flow;
   };
 
+  /** A stored version as written (default: the published one, else the latest). */
+  const definition = async (id: string, version?: number): Promise<unknown> => {
+    const s = await summary(id);
+    const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
+    if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
+    return v.definition;
+  };
+
   return {
     /** Structural validation only (synchronous, no I/O). */
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     check,
     /** Stores a new flow (version 1). */
-    async create(input: unknown): Promise<{ id: string; version: number; name: string }> {
+    async create(
+      input: unknown,
+    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
       const flow = validOrThrow(input);
       const id = newId("flow", clock.now());
       await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
-      return { id, version: 1, name: flow.name };
+      return { id, version: 1, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /** Stores a new version of an existing flow. */
-    async addVersion(id: string, input: unknown): Promise<{ id: string; version: number; name: string }> {
-      await summary(id);
+    /**
+     * Stores a new version of a flow; a flow id not seen here yet creates the flow with that id, so
+     * importing the same files by id gives every installation the same flow ids (subflows name them).
+     */
+    async addVersion(
+      id: string,
+      input: unknown,
+    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
       const flow = validOrThrow(input);
-      const version = await store.write((tx) => tx.flows.addVersion(id, flow.name, input, clock.now()));
-      return { id, version, name: flow.name };
+      const isNew = !(await store.flows.get(id));
+      if (isNew && !FLOW_ID.test(id))
+        throw new AppError(
+          "BAD_REQUEST",
+          `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-"`,
+        );
+      const now = clock.now();
+      const addTo = () => store.write((tx) => tx.flows.addVersion(id, flow.name, input, now));
+      const version = isNew
+        ? await store
+            .write(async (tx) => {
+              await tx.flows.create(id, flow.name, input, now);
+              return 1;
+            })
+            // Another import created it meanwhile (the id's primary key refused ours): add to it.
+            .catch(async (error: unknown) => {
+              if (await store.flows.get(id)) return addTo();
+              throw error;
+            })
+        : await addTo();
+      return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
     },
+    /**
+     * Points the flow at a stored version (an older one: a rollback). `waitingRuns` says what
+     * happens to runs waiting on other versions (publish-policy.ts); the pointer and any moved
+     * runs commit in one transaction.
+     */
     async publish(
       id: string,
       version?: number,
-    ): Promise<{ id: string; publishedVersion: number; warnings: ValidationIssue[] }> {
+      waitingRuns: WaitingRunsPolicy = "stay",
+    ): Promise<{
+      id: string;
+      publishedVersion: number;
+      previousVersion: number | null;
+      waitingRuns: { policy: WaitingRunsPolicy } & MoveOutcome;
+      warnings: ValidationIssue[];
+    }> {
       const current = await summary(id);
       const target = version ?? current.latestVersion;
       const stored = await store.flows.version(id, target);
@@ -80,20 +143,57 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       // A mapping the org would refuse is caught now, not at 2 a.m.; an unreachable org only warns.
       const result = await check(stored.definition);
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
-      await store.write((tx) => tx.flows.publish(id, target, clock.now()));
-      return { id, publishedVersion: target, warnings: result.warnings };
+      const outcome = await store.write(async (tx) => {
+        await tx.flows.publish(id, target, clock.now());
+        if (waitingRuns === "move")
+          return moveWaitingRuns(tx, id, { version: target, definition: stored.definition }, clock.now());
+        return { moved: 0, stayed: (await tx.runs.waitingOnOtherVersions(id, target)).length };
+      });
+      return {
+        id,
+        publishedVersion: target,
+        previousVersion: current.publishedVersion,
+        waitingRuns: { policy: waitingRuns, ...outcome },
+        warnings: result.warnings,
+      };
+    },
+    /** Every stored version, newest first, marking the published one (rows as before, plus the marks). */
+    async versions(id: string) {
+      const s = await summary(id);
+      const rows = await store.flows.versions(id);
+      return (
+        rows
+          // Times in ms since epoch, like GET /flows; `publishedAt` is when it was last published.
+          .map((v) => ({
+            ...v,
+            isPublished: v.version === s.publishedVersion,
+            isLatest: v.version === s.latestVersion,
+          }))
+          .reverse()
+      );
+    },
+    /** What changed from one stored version to another (flows/versions/diff.ts). */
+    async diff(id: string, from: number, to: number) {
+      const s = await summary(id);
+      const [a, b] = await Promise.all([store.flows.version(id, from), store.flows.version(id, to)]);
+      const missing = !a ? from : !b ? to : null;
+      if (missing !== null || !a || !b)
+        throw new AppError(
+          "NOT_FOUND",
+          `Flow "${id}" has no version ${missing} (versions 1 to ${s.latestVersion})`,
+        );
+      return { id, from, to, ...diffFlows(a.definition, b.definition) };
+    },
+    /** The flow file as exported: canonical bytes (same flow → same text). */
+    async exportText(id: string, version?: number): Promise<string> {
+      return canonicalFlowText(await definition(id, version), stepRegistry);
     },
     async get(id: string) {
       const s = await summary(id);
       const latest = await store.flows.version(id, s.latestVersion);
       return { ...s, definition: latest?.definition };
     },
-    async definition(id: string, version?: number): Promise<unknown> {
-      const s = await summary(id);
-      const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
-      if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
-      return v.definition;
-    },
+    definition,
     /** A stored version, parsed; versions are immutable so the cache never goes stale. */
     async load(id: string, version: number): Promise<Flow> {
       const key = `${id}@${version}`;
@@ -108,6 +208,9 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   };
 }
 export type FlowService = ReturnType<typeof createFlowService>;
+
+/** What a flow id chosen on import may look like (generated ids are `flow_…`). */
+const FLOW_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 function publishRefused(
   id: string,
@@ -127,4 +230,19 @@ function publishRefused(
       },
     },
   );
+}
+
+/** What this installation has, for the checks that a flow names things that exist. */
+async function readInstallation(store: Store): Promise<Installation> {
+  const [channels, connections, flows] = await Promise.all([
+    store.channels.list(),
+    store.connections.list(),
+    store.flows.list(),
+  ]);
+  return {
+    knownChannelTypes: Object.keys(channelTypes),
+    channelTypes: [...new Set(channels.map((c) => c.type))],
+    connections: connections.map((c) => c.name),
+    flows: flows.map((f) => ({ id: f.id, isPublished: f.publishedVersion !== null })),
+  };
 }

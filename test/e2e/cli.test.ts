@@ -111,6 +111,25 @@ describe("tern flows against a running server", () => {
   });
 
   it("imports and publishes a flow file, then exports it unchanged", async () => {
+    // Publishing checks that the flow's channel type and connection exist in this installation.
+    const admin = (apiPath: string, body: unknown) =>
+      fetch(`${tern!.url}/api/v1${apiPath}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${secrets.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const channel = await admin("/channels", {
+      type: "whatsapp",
+      name: "whatsapp",
+      config: { phoneNumberId: "100", accessToken: "t", appSecret: "s", verifyToken: "v" },
+    });
+    expect(channel.status).toBe(201);
+    const connection = await admin("/connections", {
+      type: "salesforce",
+      name: "salesforce",
+      config: { loginUrl: "http://127.0.0.1:9", clientId: "id", clientSecret: "s", refreshToken: "r" },
+    });
+    expect(connection.status).toBe(201);
     const imported = await runCli(["flows", "import", template, "--publish"], cliEnv());
     expect(imported.stderr).toBe("");
     expect(imported.code).toBe(0);
@@ -129,6 +148,17 @@ describe("tern flows against a running server", () => {
     const exported = await runCli(["flows", "export", flowId!], cliEnv());
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual(JSON.parse(readFileSync(template, "utf8")));
+    // Deterministic: the CLI writes the server's canonical bytes, and importing them and exporting
+    // again gives the same bytes.
+    const served = await fetch(`${tern!.url}/api/v1/flows/${flowId}/export`, {
+      headers: { authorization: `Bearer ${secrets.adminToken}` },
+    });
+    expect(exported.stdout).toBe(await served.text());
+    const file = path.join(workDir, "exported.json");
+    writeFileSync(file, exported.stdout);
+    const again = await runCli(["flows", "import", file], cliEnv());
+    const againId = /as flow (\S+) version/.exec(again.stdout)![1]!;
+    expect((await runCli(["flows", "export", againId], cliEnv())).stdout).toBe(exported.stdout);
   });
 
   it("prints the API's problems with their paths and exits non-zero when importing an invalid flow", async () => {
@@ -140,6 +170,27 @@ describe("tern flows against a running server", () => {
     expect(result.stderr).toContain("FLOW_INVALID");
     expect(result.stderr).toMatch(/^ {2}\$\.steps\[0\]\.next: .*nowhere/m);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("lists versions and prints a readable diff between two of them", async () => {
+    const first = await runCli(["flows", "import", template], cliEnv());
+    const flowId = /as flow (\S+) version/.exec(first.stdout)![1]!;
+    const changed = JSON.parse(readFileSync(template, "utf8")) as {
+      name: string;
+      steps: Array<{ id: string; text?: string }>;
+    };
+    changed.name = "Lead capture v2";
+    changed.steps[0]!.text = "Hello! Your name?";
+    const file = path.join(workDir, "v2.json");
+    writeFileSync(file, JSON.stringify(changed));
+    expect((await runCli(["flows", "import", file, "--id", flowId, "--publish"], cliEnv())).code).toBe(0);
+
+    const versions = await runCli(["flows", "versions", flowId], cliEnv());
+    expect(versions.stdout).toMatch(/^\* v2 {2}created \S+, last published \S+\n {2}v1 {2}created \S+\n$/);
+    const diff = await runCli(["flows", "diff", flowId, "1", "2"], cliEnv());
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('  ~ $.name: "WhatsApp lead capture" → "Lead capture v2"\n');
+    expect(diff.stdout).toContain(`~ step ${changed.steps[0]!.id} (ask)\n  ~ $.steps[0].text: `);
   });
 
   it("says Tern cannot be reached when the server is stopped", async () => {

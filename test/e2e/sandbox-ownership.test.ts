@@ -110,24 +110,20 @@ describe("sandbox ownership", () => {
     ]);
   });
 
-  it("a template that still names the sandbox's salesforce connection fails visibly instead of creating its Lead in the sandbox", async () => {
+  it("a template that still names the sandbox's salesforce connection is refused at publish instead of creating its Lead in the sandbox", async () => {
     const { tern, api } = await start("auto");
     const builtIn = tern.sandbox!.sandbox;
     expect((await createConnection(api, org, "my-org")).status).toBe(201);
-    const channel = await createChannel(api, org);
-    await importFlow(api, template());
-
-    const customer = createCustomer(org, channel.body.webhookUrl!, "16315550003");
-    for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines"].entries()) {
-      await customer.say(text);
-      await customer.waitForReplies(i + 1);
-    }
-    expect(customer.received()[2]!.text).toContain("Sorry");
-    const [run] = (await api("GET", "/runs")).body.items as Array<{ id: string }>;
-    const steps = (await api("GET", `/runs/${run!.id}`)).body.steps as Array<Record<string, unknown>>;
-    expect(steps.find((s) => s.stepId === "create_lead")?.error).toMatchObject({
-      code: "CONNECTION_NOT_FOUND",
+    await createChannel(api, org);
+    const created = await api("POST", "/flows", template());
+    expect(created.status).toBe(201);
+    // Importing only warns (a draft may come before its connection); publishing refuses it.
+    expect(JSON.stringify(created.body)).toContain('no connection named \\"salesforce\\" exists');
+    const published = await api("POST", `/flows/${created.body.id}/publish`, {
+      version: created.body.version,
     });
+    expect(published.status).toBe(422);
+    expect(JSON.stringify(published.body)).toContain('connections here: \\"my-org\\"');
     expect(builtIn.sf.records("Lead")).toEqual([]);
     expect(org.sf.records("Lead")).toEqual([]);
   });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { flowJsonSchema } from "../../flows/json-schema.js";
+import { WaitingRunsPolicy } from "../../services/publish-policy.js";
 import { stepRegistry } from "../../steps.js";
 import type { AppDeps } from "../app.js";
 
@@ -9,9 +10,24 @@ const IdParams = z.object({ id: z.string() });
 const FlowFile = z
   .unknown()
   .refine((value) => value !== undefined && value !== null, "a flow file is required")
-  .describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/flows/schema");
+  .describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/schema/flow.json");
 /** Optional: `curl -X POST …/publish` (no body, which Fastify validates as null) publishes the latest version. */
-const PublishBody = z.object({ version: z.number().int().positive().optional() }).nullish();
+const PublishBody = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Version to publish (default: the latest); an older one rolls back to it"),
+    waitingRuns: WaitingRunsPolicy.optional(),
+  })
+  .nullish();
+const VersionNumber = z.coerce.number().int().positive();
+const DiffQuery = z.object({
+  from: VersionNumber.describe("Version to compare from"),
+  to: VersionNumber.describe("Version to compare to"),
+});
 
 /** Flow files: validate, import (new version), publish, export. */
 export const flowRoutes =
@@ -32,16 +48,47 @@ export const flowRoutes =
     app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) =>
       deps.flows.get(req.params.id),
     );
-    app.put("/flows/:id", { schema: { tags, params: IdParams, body: FlowFile } }, async (req, reply) =>
-      reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
+    app.put(
+      "/flows/:id",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          body: FlowFile,
+          description:
+            "Stores the file as the flow's next version; an id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations",
+        },
+      },
+      async (req, reply) => reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
     );
     app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
-      deps.flows.publish(req.params.id, req.body?.version),
+      deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
     );
-    app.get("/flows/:id/versions", { schema: { tags, params: IdParams } }, async (req) => {
-      await deps.flows.get(req.params.id);
-      return { items: await deps.store.flows.versions(req.params.id) };
-    });
+    app.get(
+      "/flows/:id/versions",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          description:
+            "Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch",
+        },
+      },
+      async (req) => ({ items: await deps.flows.versions(req.params.id) }),
+    );
+    app.get(
+      "/flows/:id/diff",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          querystring: DiffQuery,
+          description:
+            "What changed between two versions: steps added, removed, changed (JSON paths with old and new values) and moved, then trigger and top-level changes",
+        },
+      },
+      async (req) => deps.flows.diff(req.params.id, req.query.from, req.query.to),
+    );
     app.get(
       "/flows/:id/export",
       {
@@ -51,6 +98,10 @@ export const flowRoutes =
           querystring: z.object({ version: z.coerce.number().int().positive().optional() }),
         },
       },
-      async (req) => deps.flows.definition(req.params.id, req.query.version),
+      // Canonical bytes (stable key order, 2-space JSON, trailing newline): same flow, same file.
+      async (req, reply) =>
+        reply
+          .type("application/json; charset=utf-8")
+          .send(await deps.flows.exportText(req.params.id, req.query.version)),
     );
   };

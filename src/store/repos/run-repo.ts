@@ -107,6 +107,9 @@ export function createRunRepo(exec: Executor) {
           .set({
             status: p("status"),
             state_json: p("state"),
+            // The state says which version it runs on: a run moved to a new version at publish
+            // that a worker then advanced from its old state goes back to that old version.
+            flow_version: p("flowVersion"),
             timeout_at: p("timeoutAt"),
             updated_at: p("now"),
           })
@@ -226,6 +229,7 @@ export function createRunRepo(exec: Executor) {
         id: state.runId,
         status: state.status,
         state: JSON.stringify(state),
+        flowVersion: state.flowVersion,
         timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
         now,
       });
@@ -294,6 +298,39 @@ export function createRunRepo(exec: Executor) {
      */
     fail(id: string, error: { code: string; message: string }, now: number): Promise<boolean> {
       return endActive(id, "failed", error, now);
+    },
+
+    /** Waiting runs of a flow on any version but `version`, with their state as stored (publish policy). */
+    async waitingOnOtherVersions(
+      flowId: string,
+      version: number,
+    ): Promise<Array<RunRow & { stateJson: string }>> {
+      const rows = await exec.all(
+        q
+          .selectFrom("runs")
+          .selectAll()
+          .where("flow_id", "=", flowId)
+          .where("status", "=", "waiting")
+          .where("flow_version", "<>", version)
+          .orderBy("created_at"),
+      );
+      return rows.map((r) => ({ ...toRun(r), stateJson: r.state_json }));
+    },
+
+    /**
+     * Inside `store.write`: puts a waiting run on another version of its flow, only if its state
+     * is still `stateJson` (compare-and-set: a worker that advanced it meanwhile wins).
+     */
+    async moveToVersion(id: string, stateJson: string, state: RunState, now: number): Promise<boolean> {
+      const { changes } = await exec.run(
+        q
+          .updateTable("runs")
+          .set({ flow_version: state.flowVersion, state_json: JSON.stringify(state), updated_at: now })
+          .where("id", "=", id)
+          .where("status", "=", "waiting")
+          .where("state_json", "=", stateJson),
+      );
+      return changes > 0;
     },
 
     async steps(runId: string) {

@@ -1,0 +1,105 @@
+import { jsonPath, type ValidationIssue } from "./issues.js";
+import type { Flow } from "./schema.js";
+
+/**
+ * What this installation has, for checking that a flow names things that exist: the channel
+ * types this server supports and those it has a channel of, the connections by name, and the
+ * flows (for `subflow`). Read by the server (services/flow-service.ts); `flows/` knows no store.
+ */
+export interface Installation {
+  /** Channel types the server supports (its channel registry). */
+  knownChannelTypes: ReadonlyArray<string>;
+  /** Channel types with at least one configured channel. */
+  channelTypes: ReadonlyArray<string>;
+  /** Connection names (what a step's `connection` names). */
+  connections: ReadonlyArray<string>;
+  /** Flows by id, and whether each has a published version (what a `subflow` step runs). */
+  flows: ReadonlyArray<{ id: string; isPublished: boolean }>;
+}
+
+export interface InstallationIssues {
+  /** Would break the flow: an error at publish, a warning on import. */
+  problems: ValidationIssue[];
+  /** Worth knowing, never blocking (a trigger channel type with no channel set up yet). */
+  notes: ValidationIssue[];
+  /** Steps whose connection is missing: their design-time check has nothing to ask. */
+  stepsWithoutConnection: ReadonlySet<string>;
+}
+
+/**
+ * Problems: a trigger channel type the server does not support, a step naming a connection that
+ * does not exist, a subflow naming a flow that does not exist or was never published. Notes: a
+ * trigger channel type with no channel set up here yet.
+ */
+export function checkInstallation(flow: Flow, installation: Installation): InstallationIssues {
+  const problems: ValidationIssue[] = [];
+  const notes: ValidationIssue[] = [];
+  checkTriggerChannels(flow, installation, problems, notes);
+  const connections = new Set(installation.connections);
+  const flows = new Map(installation.flows.map((f) => [f.id, f]));
+  const stepsWithoutConnection = new Set<string>();
+  flow.steps.forEach((step, index) => {
+    const { connection } = step;
+    if (typeof connection === "string" && !connections.has(connection)) {
+      stepsWithoutConnection.add(step.id);
+      const known = installation.connections.length
+        ? `; connections here: ${installation.connections.map((c) => `"${c}"`).join(", ")}`
+        : "; there are none yet";
+      problems.push({
+        path: jsonPath(["steps", index, "connection"]),
+        message: `step "${step.id}": no connection named "${connection}" exists${known}. Create it (POST /api/v1/connections) or fix the name`,
+        stepId: step.id,
+      });
+    }
+    if (step.type === "subflow" && typeof step.flow === "string") {
+      const target = flows.get(step.flow);
+      if (!target?.isPublished)
+        problems.push({
+          path: jsonPath(["steps", index, "flow"]),
+          message: target
+            ? `step "${step.id}": flow "${step.flow}" has no published version; publish it first (a subflow runs the published version)`
+            : `step "${step.id}": no flow with id "${step.flow}" exists (GET /api/v1/flows lists them)`,
+          stepId: step.id,
+        });
+    }
+  });
+  return { problems, notes, stepsWithoutConnection };
+}
+
+function checkTriggerChannels(
+  flow: Flow,
+  installation: Installation,
+  problems: ValidationIssue[],
+  notes: ValidationIssue[],
+): void {
+  // Only triggers that name channel types (message triggers); other kinds have none.
+  const channels = (flow.trigger as { channels?: unknown }).channels;
+  if (!Array.isArray(channels)) return;
+  const known = new Set(installation.knownChannelTypes);
+  const configured = new Set(installation.channelTypes);
+  const named = channels.filter((c): c is string => typeof c === "string");
+  named.forEach((type, index) => {
+    if (known.has(type)) return;
+    problems.push({
+      path: jsonPath(["trigger", "channels", index]),
+      message: `channel type "${type}" does not exist; known types: ${[...known].join(", ")}`,
+    });
+  });
+  const missing = named.filter((type) => known.has(type) && !configured.has(type));
+  if (missing.length === 0) return;
+  const path = (type: string) => jsonPath(["trigger", "channels", named.indexOf(type)]);
+  const isNoneConfigured = named.every((type) => !configured.has(type));
+  for (const type of missing) {
+    const issue = {
+      path: path(type),
+      message: `no "${type}" channel is set up in this installation (POST /api/v1/channels adds one)${
+        isNoneConfigured
+          ? ", and none of the trigger's channel types has one: the flow cannot start until one is added"
+          : ""
+      }`,
+    };
+    // A warning even when none has a channel: setting up the flow before its channel is a normal
+    // order of work (the channel tests and the docs do it), and the flow simply does not start yet.
+    notes.push(issue);
+  }
+}

@@ -1,0 +1,239 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templatePath } from "../../src/core/paths.js";
+import { FLOW_JSON_SCHEMA_URL } from "../../src/flows/schema.js";
+import { validateFlow } from "../../src/flows/validate.js";
+import { canonicalFlowText } from "../../src/flows/versions/canonical.js";
+import { stepRegistry } from "../../src/steps.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * Versions through the admin API: a readable diff between two versions, exports that are the same
+ * bytes for the same flow, the flow file's JSON Schema where editors find it, and validation that
+ * knows what this installation has. (Publishing while runs wait: test/e2e/flow-versions.test.ts.)
+ */
+const v1 = {
+  schema: "tern.flow/v1",
+  name: "Support",
+  trigger: { type: "message", channels: ["whatsapp"], keywords: ["help"] },
+  steps: [
+    { id: "ask_problem", type: "ask", text: "What's wrong?", save: "problem", next: "thanks" },
+    { id: "thanks", type: "send", text: "Thanks!" },
+    { id: "old_step", type: "send", text: "Unused" },
+  ],
+};
+const v2 = {
+  schema: "tern.flow/v1",
+  name: "Support desk",
+  trigger: { type: "message", channels: ["whatsapp"], keywords: ["help", "support"] },
+  steps: [
+    { id: "ask_problem", type: "ask", text: "What went wrong?", save: "problem", next: "tag" },
+    { id: "tag", type: "contact.tag", add: ["support"], next: "thanks" },
+    { id: "thanks", type: "send", text: "Thanks!" },
+  ],
+};
+
+type Issue = { path: string; message: string };
+
+describe("flow versions over the API", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
+    const res = await stack.http(method, `/api/v1${path}`, body);
+    const text = await res.text();
+    return { status: res.status, text, body: (text ? JSON.parse(text) : null) as T };
+  }
+  async function twoVersions(): Promise<string> {
+    const created = await api<{ id: string }>("POST", "/flows", v1);
+    expect(created.status).toBe(201);
+    expect((await api("PUT", `/flows/${created.body.id}`, v2)).status).toBe(201);
+    return created.body.id;
+  }
+
+  it("diffs two versions: steps added, removed and changed with JSON paths and old/new values, trigger and top-level changes", async () => {
+    const id = await twoVersions();
+    const { status, body } = await api("GET", `/flows/${id}/diff?from=1&to=2`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      id,
+      from: 1,
+      to: 2,
+      identical: false,
+      steps: {
+        added: [{ id: "tag", type: "contact.tag", index: 1 }],
+        removed: [{ id: "old_step", type: "send", index: 2 }],
+        changed: [
+          {
+            id: "ask_problem",
+            type: "ask",
+            index: 0,
+            changes: [
+              { path: "$.steps[0].text", change: "changed", old: "What's wrong?", new: "What went wrong?" },
+              { path: "$.steps[0].next", change: "changed", old: "thanks", new: "tag" },
+            ],
+          },
+        ],
+        moved: [{ id: "thanks", fromIndex: 1, toIndex: 2 }],
+      },
+      trigger: [{ path: "$.trigger.keywords[1]", change: "added", new: "support" }],
+      topLevel: [{ path: "$.name", change: "changed", old: "Support", new: "Support desk" }],
+    });
+    const same = await api<{ identical: boolean }>("GET", `/flows/${id}/diff?from=2&to=2`);
+    expect(same.body.identical).toBe(true);
+  });
+
+  it("answers a diff of a version that does not exist with 404 and a bad query with 400", async () => {
+    const id = await twoVersions();
+    const missing = await api<{ error: { code: string; message: string } }>(
+      "GET",
+      `/flows/${id}/diff?from=1&to=9`,
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain("has no version 9");
+    expect((await api("GET", `/flows/${id}/diff?from=one&to=2`)).status).toBe(400);
+    expect((await api("GET", `/flows/${id}/diff?to=2`)).status).toBe(400);
+    expect((await api("GET", "/flows/flow_nope/diff?from=1&to=2")).status).toBe(404);
+  });
+
+  it("refuses an unknown waiting-runs policy and publishes nothing", async () => {
+    const id = await twoVersions();
+    const res = await api("POST", `/flows/${id}/publish`, { version: 2, waitingRuns: "teleport" });
+    expect(res.status).toBe(400);
+    const flow = await api<{ publishedVersion: number | null }>("GET", `/flows/${id}`);
+    expect(flow.body.publishedVersion ?? null).toBeNull();
+  });
+
+  it("exports the same bytes for the same flow: stable key order, 2-space JSON, trailing newline; export → import → export is byte-equal", async () => {
+    // The same flow written with its keys in another order.
+    const scrambled = {
+      steps: v2.steps.map((step) => Object.fromEntries(Object.entries(step).reverse())),
+      trigger: { keywords: v2.trigger.keywords, channels: v2.trigger.channels, type: "message" },
+      name: v2.name,
+      schema: v2.schema,
+      $schema: FLOW_JSON_SCHEMA_URL,
+    };
+    const a = await api<{ id: string }>("POST", "/flows", { $schema: FLOW_JSON_SCHEMA_URL, ...v2 });
+    const b = await api<{ id: string }>("POST", "/flows", scrambled);
+    const exportA = await api("GET", `/flows/${a.body.id}/export`);
+    const exportB = await api("GET", `/flows/${b.body.id}/export`);
+    expect(exportA.status).toBe(200);
+    expect(exportA.text).toBe(exportB.text);
+    expect(exportA.text.endsWith("}\n")).toBe(true);
+    expect(
+      exportA.text.startsWith(
+        `{\n  "$schema": "${FLOW_JSON_SCHEMA_URL}",\n  "schema": "tern.flow/v1",\n  "name"`,
+      ),
+    ).toBe(true);
+    expect(exportA.text).toContain('\n    {\n      "id": "ask_problem",\n      "type": "ask",\n      "text"');
+
+    const reimported = await api<{ id: string }>("POST", "/flows", JSON.parse(exportA.text));
+    const again = await api("GET", `/flows/${reimported.body.id}/export`);
+    expect(again.text).toBe(exportA.text);
+    // Ids are kept as written; the CLI writes the same bytes the server sends.
+    expect(JSON.parse(again.text).steps.map((s: { id: string }) => s.id)).toEqual([
+      "ask_problem",
+      "tag",
+      "thanks",
+    ]);
+    expect(canonicalFlowText(JSON.parse(exportA.text), stepRegistry)).toBe(exportA.text);
+  });
+
+  it("imports by id: a new id creates the flow with that id, the next import adds a version, a bad id is a 400", async () => {
+    const first = await api<{ id: string; version: number }>("PUT", "/flows/support_desk", v1);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ id: "support_desk", version: 1 });
+    const second = await api<{ id: string; version: number }>("PUT", "/flows/support_desk", v2);
+    expect(second.body).toMatchObject({ id: "support_desk", version: 2 });
+    const bad = await api<{ error: { code: string; message: string } }>("PUT", "/flows/has%20space", v1);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('use 1-100 letters, digits, "_" or "-"');
+    expect((await api("GET", "/flows/has%20space")).status).toBe(404);
+  });
+
+  it("serves the flow JSON Schema at /api/v1/schema/flow.json without a token, and at the old path with one", async () => {
+    const res = await fetch(`${stack.tern.url}/api/v1/schema/flow.json`);
+    expect(res.status).toBe(200);
+    const schema = (await res.json()) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toContain("$schema");
+    const old = await api("GET", "/flows/schema");
+    expect(old.status).toBe(200);
+    expect(old.body).toEqual(schema);
+    expect((await fetch(`${stack.tern.url}/api/v1/flows/schema`)).status).toBe(401);
+  });
+
+  it("every shipped template names the schema in $schema and still validates", () => {
+    const dir = templatePath("");
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".json") && !n.endsWith(".test.json"))) {
+      const flow = JSON.parse(readFileSync(templatePath(name), "utf8")) as Record<string, unknown>;
+      expect(flow.$schema, name).toBe(FLOW_JSON_SCHEMA_URL);
+      expect(validateFlow(flow, { steps: stepRegistry }).errors, name).toEqual([]);
+    }
+  });
+
+  it("a channel type that does not exist or a connection that does not exist warns on import and is refused at publish", async () => {
+    const flow = {
+      ...v1,
+      trigger: { type: "message", channels: ["whatsapp", "carrier_pigeon"] },
+      steps: [
+        {
+          id: "create",
+          type: "salesforce.create",
+          connection: "nope",
+          object: "Lead",
+          fields: { LastName: "x", Company: "y" },
+          next: "thanks",
+        },
+        { id: "thanks", type: "send", text: "Thanks!" },
+      ],
+    };
+    const created = await api<{ id: string; warnings: Issue[] }>("POST", "/flows", flow);
+    expect(created.status).toBe(201);
+    const paths = created.body.warnings.map((w) => w.path);
+    expect(paths).toEqual(expect.arrayContaining(["$.trigger.channels[1]", "$.steps[0].connection"]));
+    const published = await api<{ error: { code: string; details: { errors: Issue[] } } }>(
+      "POST",
+      `/flows/${created.body.id}/publish`,
+      {},
+    );
+    expect(published.status).toBe(422);
+    expect(published.body.error.details.errors).toEqual([
+      expect.objectContaining({
+        path: "$.trigger.channels[1]",
+        message: expect.stringContaining('channel type "carrier_pigeon" does not exist'),
+      }),
+      expect.objectContaining({
+        path: "$.steps[0].connection",
+        message: expect.stringContaining('no connection named "nope" exists; connections here: "salesforce"'),
+      }),
+    ]);
+  });
+
+  it("a trigger channel type with no channel set up yet publishes with a warning", async () => {
+    const created = await api<{ id: string }>("POST", "/flows", {
+      ...v1,
+      trigger: { type: "message", channels: ["whatsapp", "viber"], keywords: ["hello"] },
+    });
+    const published = await api<{ warnings: Issue[] }>("POST", `/flows/${created.body.id}/publish`, {});
+    expect(published.status).toBe(200);
+    expect(published.body.warnings).toContainEqual(
+      expect.objectContaining({
+        path: "$.trigger.channels[1]",
+        message: expect.stringContaining('no "viber" channel'),
+      }),
+    );
+    // None of its channel types set up yet: still a warning (the channel may come next).
+    const onlyViber = await api<{ id: string }>("POST", "/flows", {
+      ...v1,
+      trigger: { type: "message", channels: ["viber"] },
+    });
+    const early = await api<{ warnings: Issue[] }>("POST", `/flows/${onlyViber.body.id}/publish`, {});
+    expect(early.status).toBe(200);
+    expect(JSON.stringify(early.body.warnings)).toContain("the flow cannot start until one is added");
+  });
+});
