@@ -4,15 +4,15 @@ import { branchStep } from "./steps/branch.step.js";
 import { contactSetStep } from "./steps/contact-set.step.js";
 import { contactTagStep } from "./steps/contact-tag.step.js";
 import { endStep } from "./steps/end.step.js";
-import { httpStep } from "./steps/http.step.js";
 import { gotoStep } from "./steps/goto.step.js";
-import { menuStep } from "./steps/menu.step.js";
 import { handoffStep } from "./steps/handoff.step.js";
+import { httpStep } from "./steps/http.step.js";
+import { menuStep } from "./steps/menu.step.js";
 import { sendStep } from "./steps/send.step.js";
 import { setStep } from "./steps/set.step.js";
 import { splitStep } from "./steps/split.step.js";
-import { waitStep } from "./steps/wait.step.js";
 import { subflowStep } from "./steps/subflow.step.js";
+import { waitStep } from "./steps/wait.step.js";
 
 /**
  * The core step types. Connectors contribute their own (`ConnectorDefinition.steps`); the whole

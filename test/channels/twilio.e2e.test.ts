@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
 import type { TwilioChannelSimulator } from "../../src/sandbox/twilio/index.js";
 import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
-import { rowCounts, selectRows } from "../helpers/db-inspect.js";
+import { selectRows } from "../helpers/db-inspect.js";
 
 const smsLead = () => JSON.parse(readFileSync(templatePath("sms-lead.json"), "utf8")) as unknown;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';

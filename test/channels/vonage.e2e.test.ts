@@ -8,7 +8,7 @@ import {
   type VonageWebhookMethod,
 } from "../../src/sandbox/vonage/index.js";
 import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
-import { rowCounts, selectRows } from "../helpers/db-inspect.js";
+import { selectRows } from "../helpers/db-inspect.js";
 
 const smsLead = () => JSON.parse(readFileSync(templatePath("sms-lead.json"), "utf8")) as unknown;
 

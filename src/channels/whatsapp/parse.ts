@@ -1,5 +1,3 @@
-import type { z } from "zod";
-import { AppError } from "../../core/app-error.js";
 import { tolerantParse } from "../../core/tolerant-parse.js";
 import type {
   InboundContent,
