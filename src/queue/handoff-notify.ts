@@ -1,5 +1,6 @@
 import { AppError } from "../core/app-error.js";
 import { type FetchLike, fetchFailureReason, requestOutcome } from "../core/fetch.js";
+import type { GuardedHttp } from "../core/guarded-http.js";
 import { isSecureUrl, SECURE_URL_RULE } from "../core/secure-url.js";
 import { HANDOFF_WEBHOOK } from "../flows/steps/handoff.step.js";
 import type { ResolvedConnection } from "../services/integrations.js";
@@ -13,7 +14,13 @@ import type { ResolvedConnection } from "../services/integrations.js";
  */
 export { HANDOFF_WEBHOOK };
 
-export function handoffWebhookConnection(fetchImpl: FetchLike): ResolvedConnection {
+/**
+ * `http`: the `http` step's guarded client. When the worker has one, a notify URL is held to the
+ * same address policy (no private, loopback or metadata addresses unless TERN_HTTP_ALLOW* allows
+ * them, checked after DNS and on every redirect): a flow author must not reach inside the network
+ * through a handoff either.
+ */
+export function handoffWebhookConnection(fetchImpl: FetchLike, http?: GuardedHttp): ResolvedConnection {
   return {
     id: HANDOFF_WEBHOOK,
     name: HANDOFF_WEBHOOK,
@@ -30,12 +37,24 @@ export function handoffWebhookConnection(fetchImpl: FetchLike): ResolvedConnecti
                 retry: "never",
               });
             }
+            const body = JSON.stringify(input.payload ?? null);
+            if (http) {
+              const answer = await http({
+                method: "POST",
+                url,
+                headers: { "content-type": "application/json" },
+                body,
+                timeoutMs: 10_000,
+                maxResponseBytes: 64 * 1024,
+              });
+              return checkStatus(answer.status);
+            }
             let response: Response;
             try {
               response = await fetchImpl(url, {
                 method: "POST",
                 headers: { "content-type": "application/json" },
-                body: JSON.stringify(input.payload ?? null),
+                body,
                 timeoutMs: 10_000,
                 maxResponseBytes: 64 * 1024,
               });
@@ -50,16 +69,20 @@ export function handoffWebhookConnection(fetchImpl: FetchLike): ResolvedConnecti
               );
             }
             await response.arrayBuffer().catch(() => undefined);
-            if (!response.ok) {
-              throw new AppError("NETWORK_ERROR", `The handoff webhook answered HTTP ${response.status}.`, {
-                retry: response.status >= 500 || response.status === 429 ? "default" : "never",
-                details: { status: response.status },
-              });
-            }
-            return { status: response.status };
+            return checkStatus(response.status);
           },
         },
       },
     },
   };
+}
+
+function checkStatus(status: number): { status: number } {
+  if (status < 200 || status > 299) {
+    throw new AppError("NETWORK_ERROR", `The handoff webhook answered HTTP ${status}.`, {
+      retry: status >= 500 || status === 429 ? "default" : "never",
+      details: { status },
+    });
+  }
+  return { status };
 }

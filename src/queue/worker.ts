@@ -110,7 +110,7 @@ export function createWorker(deps: WorkerDeps) {
   });
 
   const keywords = createKeywords(store, clock);
-  const handoffNotify = handoffWebhookConnection(deps.fetch);
+  const handoffNotify = handoffWebhookConnection(deps.fetch, deps.http);
   const effectsDeps: EffectsDeps = {
     ...deps,
     // A handoff step's notify goes through a built-in connection (handoff-notify.ts).

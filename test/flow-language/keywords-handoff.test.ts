@@ -76,7 +76,8 @@ describe("global keywords and handoff", () => {
     await new Promise<void>((resolve) => inbox.listen(0, "127.0.0.1", resolve));
     const inboxUrl = `http://127.0.0.1:${(inbox.address() as AddressInfo).port}/agents`;
     // The stack's catch-all: the lead template (asks name, then company, then creates a Lead).
-    stack = await startStack();
+    // The notify receiver is on loopback, which the address policy refuses unless allowed.
+    stack = await startStack({ env: { TERN_HTTP_ALLOW: "127.0.0.1" } });
     await create(
       flowFile("help desk", { type: "message", channels: ["whatsapp"], keywords: ["help"] }, [
         {
@@ -96,6 +97,11 @@ describe("global keywords and handoff", () => {
     await create(
       flowFile("menu", { type: "message", channels: ["whatsapp"], keywords: ["menu"] }, [
         { id: "show", type: "send", text: "Menu: 1 prices, 2 hours" },
+      ]),
+    );
+    await create(
+      flowFile("metadata", { type: "message", channels: ["whatsapp"], keywords: ["meta"] }, [
+        { id: "agent", type: "handoff", notify: { url: "https://169.254.169.254/latest/meta-data/" } },
       ]),
     );
     notifyFlow = await create(
@@ -257,6 +263,17 @@ describe("global keywords and handoff", () => {
       note: "refund done",
     });
     expect((await api("POST", "/runs/run_nope/release")).status).toBe(404);
+  });
+
+  it("a handoff notify URL on a cloud metadata address is refused like the http step's, and nothing is sent there", async () => {
+    const from = "4915300000009";
+    await customer(from).say("meta");
+    const [failed] = await eventually(async () => {
+      const runs = await runsOf(from);
+      return runs[0]?.status === "failed" ? runs : null;
+    });
+    expect(failed?.error?.code).toBe("HTTP_ADDRESS_REFUSED");
+    expect(failed?.error?.message).toContain("169.254.169.254");
   });
 
   it("keywords are configured once: GET and PUT /settings/keywords, with bad input refused", async () => {
