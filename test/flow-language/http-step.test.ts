@@ -264,7 +264,7 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
   let stack: Stack;
   let connectionId: string;
   beforeAll(async () => {
-    stack = await startStack({ flow: flowFor(port), env: { TERN_HTTP_ALLOW: "127.0.0.1" }, resolveHost });
+    stack = await startStack({ env: { TERN_HTTP_ALLOW: "127.0.0.1" }, resolveHost });
     const created = await stack.http("POST", "/api/v1/connections", {
       type: "http",
       name: "orders_api",
@@ -272,6 +272,12 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     });
     expect(created.status).toBe(201);
     connectionId = ((await created.json()) as { id: string }).id;
+    // Publishing checks the installation: the flow is published once its connection exists.
+    const { flowId } = stack.setup;
+    const imported = await stack.http("PUT", `/api/v1/flows/${flowId}`, flowFor(port));
+    expect(imported.status).toBe(201);
+    const { version } = (await imported.json()) as { version: number };
+    expect((await stack.http("POST", `/api/v1/flows/${flowId}/publish`, { version })).status).toBe(200);
   });
   afterAll(async () => {
     await stack.close();
