@@ -311,6 +311,11 @@ export function createWorker(deps: WorkerDeps) {
     });
   };
 
+  const isOptedOut = async (item: MessageItem): Promise<boolean> => {
+    const contactId = await store.contacts.owner(item.channelId, item.message.from);
+    return contactId !== undefined && (await store.triggers.optedOut(contactId)) !== undefined;
+  };
+
   /** `burst`: the message, or (a run waiting for a reply) the messages that are one answer. */
   const handleItem = async (
     burst: MessageItem[],
@@ -320,7 +325,12 @@ export function createWorker(deps: WorkerDeps) {
     const item = burst[0] as MessageItem;
     const msg = joinBurst(burst);
     // Global keywords (STOP, START, AGENT, RESTART) act before any flow: global-keywords.ts.
-    const keyword = await keywords.match(msg.content.text);
+    let keyword = await keywords.match(msg.content.text);
+    if (keyword?.action === "start" && !(await isOptedOut(item))) {
+      // START only opts a contact back in; from anyone else it is an ordinary message (a flow's
+      // keyword, an answer), so a flow triggered by "start" still works.
+      keyword = null;
+    }
     let restart: Awaited<ReturnType<typeof actOnKeyword>> = null;
     if (keyword) {
       restart = await actOnKeyword({ store, clock }, keyword, item, active);
