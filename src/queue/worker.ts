@@ -86,6 +86,8 @@ function abandonedRun(
     maxWaitMs !== undefined &&
     run?.status === "waiting" &&
     run.timeoutAt === null &&
+    // A person has the conversation (handoff step or AGENT): no deadline on purpose.
+    run.state.wait?.for !== "handoff" &&
     at - run.updatedAt >= maxWaitMs;
   return isAbandoned ? run : undefined;
 }

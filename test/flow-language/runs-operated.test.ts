@@ -267,6 +267,20 @@ describe("runs, operated", () => {
     expect(by.ask_name?.dropped).toBeGreaterThanOrEqual(3); // ended one by one, expired twice
     expect((await stack.http("GET", "/api/v1/flows/flow_nope/stats")).status).toBe(404);
   });
+
+  it("never expires a run a person has (AGENT): a message 31 days later is recorded and the run stays with the person", async () => {
+    const { c, run } = await waitingCustomer();
+    await c.say("AGENT");
+    await eventually(async () => (await stack.tern.store.runs.get(run.id))?.state.wait?.for === "handoff");
+    offset += 31 * DAY;
+    await c.say("still there?");
+    await stack.tern.worker.idle();
+    const current = await stack.tern.store.runs.get(run.id);
+    expect(current?.status).toBe("waiting");
+    expect(current?.state.wait?.for).toBe("handoff");
+    // Nothing answered: only the first question went out.
+    expect(c.received()).toHaveLength(1);
+  });
 });
 
 describe("retry and effects that happened before the failure", () => {
