@@ -40,6 +40,18 @@ export function createKeywords(store: Store, clock: Clock) {
     return value;
   };
 
+  /** The keyword a whole message is, if any (with the word as configured). */
+  const match = async (text: string): Promise<{ action: KeywordAction; word: string } | null> => {
+    const said = text.trim().toLowerCase();
+    if (said.length === 0 || said.length > 50) return null;
+    const all = await settings();
+    for (const action of ["stop", "start", "agent", "restart"] as const) {
+      const word = all[action].find((w) => w.toLowerCase() === said);
+      if (word) return { action, word };
+    }
+    return null;
+  };
+
   return {
     settings,
     async put(value: KeywordSettings): Promise<KeywordSettings> {
@@ -47,17 +59,19 @@ export function createKeywords(store: Store, clock: Clock) {
       cached = { settings: value, at: Date.now() };
       return value;
     },
-    /** The keyword a whole message is, if any (with the word as configured). */
-    async match(text: string): Promise<{ action: KeywordAction; word: string } | null> {
-      const said = text.trim().toLowerCase();
-      if (said.length === 0 || said.length > 50) return null;
-      const all = await settings();
-      for (const action of ["stop", "start", "agent", "restart"] as const) {
-        const word = all[action].find((w) => w.toLowerCase() === said);
-        if (word) return { action, word };
-      }
-      return null;
+    /**
+     * The keyword a message acts as in its conversation: as `match`, except that START acts only
+     * for an opted-out contact; from anyone else it is an ordinary message (a flow's keyword, an
+     * answer), so a flow triggered by "start" still works.
+     */
+    async forMessage(item: MessageItem): Promise<{ action: KeywordAction; word: string } | null> {
+      const keyword = await match(item.message.content.text);
+      if (keyword?.action !== "start") return keyword;
+      const contactId = await store.contacts.owner(item.channelId, item.message.from);
+      const isOptedOut = contactId !== undefined && (await store.triggers.optedOut(contactId)) !== undefined;
+      return isOptedOut ? keyword : null;
     },
+    match,
   };
 }
 export type Keywords = ReturnType<typeof createKeywords>;

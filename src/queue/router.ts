@@ -1,6 +1,7 @@
 import type { InboundMessage } from "../channels/channel.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage, isSelective, type TriggerCandidate } from "../flows/trigger.js";
+import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 
 /** What the router may read about the sender, each at most once and only when a flow asks. */
@@ -36,4 +37,30 @@ export async function routeMessage(
     fallback ??= route;
   }
   return fallback;
+}
+
+/**
+ * The flow a message without an active run starts: the flow RESTART asked for (its published
+ * version, afresh), else `routeMessage`'s pick. The sender's tags and whether this is the
+ * conversation's first message are read only when a flow's trigger asks.
+ */
+export async function routeInbound(
+  deps: {
+    store: Store;
+    flow: (flowId: string, version: number) => Promise<Flow>;
+    integrations: Integrations;
+  },
+  channelId: string,
+  message: InboundMessage,
+  restartFlowId?: string,
+): Promise<{ flowId: string; version: number; flow: Flow } | null> {
+  const { store } = deps;
+  const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
+  if (restartFlowId && version)
+    return { flowId: restartFlowId, version, flow: await deps.flow(restartFlowId, version) };
+  const channelType = (await deps.integrations.channel(channelId)).definition.type;
+  return routeMessage(store, deps.flow, channelType, message, {
+    tags: () => store.contacts.tagsFor(channelId, message.from, message.phone ?? null),
+    isFirst: async () => (await store.contacts.lastInboundAt(channelId, message.from)) === null,
+  });
 }

@@ -27,7 +27,7 @@ import { actOnKeyword, createKeywords } from "./global-keywords.js";
 import { HANDOFF_WEBHOOK, handoffWebhookConnection } from "./handoff-notify.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
-import { routeMessage } from "./router.js";
+import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
@@ -112,6 +112,7 @@ export function createWorker(deps: WorkerDeps) {
   });
 
   const keywords = createKeywords(store, clock);
+  const routing = { store, flow: deps.flow, integrations: deps.integrations };
   const handoffNotify = handoffWebhookConnection(deps.fetch, deps.http);
   const effectsDeps: EffectsDeps = {
     ...deps,
@@ -284,7 +285,7 @@ export function createWorker(deps: WorkerDeps) {
       else {
         // Only a run waiting for a reply may hold the message back or take several (burst.ts);
         // a global keyword is never part of a burst.
-        const standsAlone = async (m: MessageItem) => (await keywords.match(m.message.content.text)) !== null;
+        const standsAlone = async (m: MessageItem) => (await keywords.forMessage(m)) !== null;
         const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
         await handleItem(await takeBurst(burstDeps, item, active), active, signal);
       }
@@ -300,24 +301,6 @@ export function createWorker(deps: WorkerDeps) {
       for (const id of ids) await tx.inbox.markProcessed(id, clock.now());
     });
 
-  /** The flow a message without an active run starts: RESTART's flow afresh, else the router's pick. */
-  const routeFor = async (item: MessageItem, msg: MessageItem["message"], restartFlowId?: string) => {
-    const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
-    if (restartFlowId && version)
-      return { flowId: restartFlowId, version, flow: await deps.flow(restartFlowId, version) };
-    const channelType = (await deps.integrations.channel(item.channelId)).definition.type;
-    // The sender's tags and whether this is the conversation's first message: read only when a flow asks.
-    return routeMessage(store, deps.flow, channelType, msg, {
-      tags: () => store.contacts.tagsFor(item.channelId, msg.from, msg.phone ?? null),
-      isFirst: async () => (await store.contacts.lastInboundAt(item.channelId, msg.from)) === null,
-    });
-  };
-
-  const isOptedOut = async (item: MessageItem): Promise<boolean> => {
-    const contactId = await store.contacts.owner(item.channelId, item.message.from);
-    return contactId !== undefined && (await store.triggers.optedOut(contactId)) !== undefined;
-  };
-
   /** `burst`: the message, or (a run waiting for a reply) the messages that are one answer. */
   const handleItem = async (
     burst: MessageItem[],
@@ -327,12 +310,7 @@ export function createWorker(deps: WorkerDeps) {
     const item = burst[0] as MessageItem;
     const msg = joinBurst(burst);
     // Global keywords (STOP, START, AGENT, RESTART) act before any flow: global-keywords.ts.
-    let keyword = await keywords.match(msg.content.text);
-    if (keyword?.action === "start" && !(await isOptedOut(item))) {
-      // START only opts a contact back in; from anyone else it is an ordinary message (a flow's
-      // keyword, an answer), so a flow triggered by "start" still works.
-      keyword = null;
-    }
+    const keyword = burst.length === 1 ? await keywords.forMessage(item) : null;
     let restart: Awaited<ReturnType<typeof actOnKeyword>> = null;
     if (keyword) {
       restart = await actOnKeyword({ store, clock }, keyword, item, active);
@@ -340,7 +318,7 @@ export function createWorker(deps: WorkerDeps) {
       active = undefined;
     }
     const now = clock.now();
-    const route = active ? null : await routeFor(item, msg, restart?.restartFlowId);
+    const route = active ? null : await routeInbound(routing, item.channelId, msg, restart?.restartFlowId);
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the messages, and either hands them to the waiting run or
     // starts a new run with the message consumed: a crash leaves a run to continue, never a
