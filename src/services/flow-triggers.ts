@@ -53,10 +53,25 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest()
 export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(keys: string[]): void }) {
   const { store, clock } = deps;
 
+  /**
+   * A channel by id, name, or type when that names one channel: a user's own channel of the type
+   * before the sandbox's, so a user's run never goes to the sandbox once they have the real thing.
+   */
   const channelOf = async (ref: string) => {
     const channel = (await store.channels.get(ref)) ?? (await store.channels.getByName(ref));
-    if (!channel) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id or name "${ref}"`);
-    return channel;
+    if (channel) return channel;
+    const ofType = (await store.channels.list()).filter((c) => c.type === ref);
+    const own = ofType.filter((c) => c.owner !== "sandbox");
+    const candidates = own.length > 0 ? own : ofType;
+    if (candidates.length === 1 && candidates[0]) return candidates[0];
+    if (candidates.length > 1) {
+      const names = candidates.map((c) => `"${c.name}"`).join(", ");
+      throw new AppError(
+        "CHANNEL_NOT_FOUND",
+        `Several ${ref} channels exist (${names}); name one by its id or name`,
+      );
+    }
+    throw new AppError("CHANNEL_NOT_FOUND", `No channel with id, name or type "${ref}"`);
   };
 
   return {

@@ -141,6 +141,22 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     expect(sentTo(to).filter((t) => t.startsWith("Hi Bo"))).toHaveLength(1);
   });
 
+  it('API trigger: a channel may be named by its type when one channel has that type (zero-config names it "WhatsApp sandbox")', async () => {
+    const channel = `/channels/${stack.setup.channelId}`;
+    expect((await api("PATCH", channel, { name: "WhatsApp sandbox" })).status).toBe(200);
+    try {
+      const to = "4915200000009";
+      const res = await api("POST", `/flows/${flows.caseUpdate}/runs`, {
+        contact: { channel: "whatsapp", address: to },
+        input: { name: "Cy", caseNumber: "9", status: "Open" },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      await stack.sandbox.wa.waitForSent((m) => m.to === to && m.text === "Hi Cy, case 9 is now Open.");
+    } finally {
+      expect((await api("PATCH", channel, { name: "whatsapp" })).status).toBe(200);
+    }
+  });
+
   it("API trigger: clear 4xx for an unknown flow, an unpublished flow, an unknown channel and a bad body", async () => {
     const contact = { channel: "whatsapp", address: "4915200000003" };
     const cases: Array<[string, unknown, number, string]> = [
