@@ -35,7 +35,10 @@ export const Config = z.object({
   /** How long a browser session lasts after sign-in (ISO-8601 duration). */
   TERN_SESSION_TTL: z
     .string()
-    .refine((v) => (parseDurationMs(v) ?? 0) >= 60_000, "an ISO-8601 duration of a minute or more, such as PT12H")
+    .refine(
+      (v) => (parseDurationMs(v) ?? 0) >= 60_000,
+      "an ISO-8601 duration of a minute or more, such as PT12H",
+    )
     .default("PT12H")
     .transform((v) => parseDurationMs(v) as number),
   /** Origin providers use to reach this server; webhook URLs are built from it. */

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import Fastify, { type FastifyInstance, LogController, type onRequestAsyncHookHandler } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -143,11 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app as unknown as App;
 }
 
-async function registerAdminApi(
-  app: FastifyInstance,
-  deps: AppDeps,
-  sessions: Sessions,
-): Promise<void> {
+async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: Sessions): Promise<void> {
   // Public: how a browser gets its session cookie (and reads or ends it).
   await app.register(sessionRoutes(sessions), { prefix: "/api/v1" });
   await app.register(

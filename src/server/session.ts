@@ -65,7 +65,11 @@ export function createSessions(deps: SessionDeps) {
 
   const cookie = (request: FastifyRequest, name: string) => parseCookies(request.headers.cookie).get(name);
 
-  function setCookies(request: FastifyRequest, reply: FastifyReply, values: { session: string; csrf: string } | null) {
+  function setCookies(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: { session: string; csrf: string } | null,
+  ) {
     const maxAge = values ? Math.floor(deps.ttlMs / 1000) : 0;
     const secure = isSecure(request) ? "; Secure" : "";
     const common = `Path=/; Max-Age=${maxAge}; SameSite=Strict${secure}`;

@@ -50,7 +50,10 @@ function cookiesOf(response: Response): Map<string, { value: string; attributes:
   for (const line of response.headers.getSetCookie()) {
     const [pair = "", ...attributes] = line.split(";").map((s) => s.trim());
     const at = pair.indexOf("=");
-    cookies.set(pair.slice(0, at), { value: pair.slice(at + 1), attributes: attributes.map((a) => a.toLowerCase()) });
+    cookies.set(pair.slice(0, at), {
+      value: pair.slice(at + 1),
+      attributes: attributes.map((a) => a.toLowerCase()),
+    });
   }
   return cookies;
 }
@@ -107,22 +110,31 @@ describe("browser sign-in (session cookie)", () => {
   }
 
   const flowCount = async () =>
-    ((await (await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer ${adminToken}` } })).json()) as {
-      items: unknown[];
-    }).items.length;
+    (
+      (await (
+        await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer ${adminToken}` } })
+      ).json()) as {
+        items: unknown[];
+      }
+    ).items.length;
 
   it("signs in with the admin token: an opaque HttpOnly SameSite=Strict session cookie and a readable CSRF cookie", async () => {
     const { cookies, cookie } = await signIn(main.tern);
     const session = cookies.get("tern_session")?.attributes ?? [];
     const csrf = cookies.get("tern_csrf")?.attributes ?? [];
-    expect(session).toEqual(expect.arrayContaining(["httponly", "samesite=strict", "path=/", "max-age=43200"]));
+    expect(session).toEqual(
+      expect.arrayContaining(["httponly", "samesite=strict", "path=/", "max-age=43200"]),
+    );
     expect(session).not.toContain("secure");
     expect(csrf).toEqual(expect.arrayContaining(["samesite=strict", "path=/", "max-age=43200"]));
     expect(csrf).not.toContain("httponly");
 
     const current = await call(main.tern, "GET", "/session", { headers: { cookie } });
     expect(current.status).toBe(200);
-    expect(await current.json()).toEqual({ signedIn: true, expiresAt: new Date(now + 12 * HOUR_MS).toISOString() });
+    expect(await current.json()).toEqual({
+      signedIn: true,
+      expiresAt: new Date(now + 12 * HOUR_MS).toISOString(),
+    });
     const flows = await call(main.tern, "GET", "/flows", { headers: { cookie } });
     expect(flows.status).toBe(200);
   });
@@ -137,7 +149,9 @@ describe("browser sign-in (session cookie)", () => {
       expect(error.message).toMatch(/admin token|not configured/);
     }
     expect((await call(main.tern, "GET", "/session")).status).toBe(401);
-    expect((await call(main.tern, "GET", "/flows", { headers: { cookie: "tern_session=forged" } })).status).toBe(401);
+    expect(
+      (await call(main.tern, "GET", "/flows", { headers: { cookie: "tern_session=forged" } })).status,
+    ).toBe(401);
   });
 
   it("refuses a signed-in POST without or with a wrong CSRF header, or from another origin (403, nothing changes), and accepts it with the header", async () => {
@@ -151,7 +165,10 @@ describe("browser sign-in (session cookie)", () => {
       { "x-tern-csrf": csrf, origin: "null" },
     ];
     for (const headers of attempts) {
-      const response = await call(main.tern, "POST", "/flows", { body: flow, headers: { cookie, ...headers } });
+      const response = await call(main.tern, "POST", "/flows", {
+        body: flow,
+        headers: { cookie, ...headers },
+      });
       expect(response.status, JSON.stringify(headers)).toBe(403);
       const { error } = (await response.json()) as { error: { code: string; message: string } };
       expect(error.code).toBe("CSRF_FAILED");
@@ -170,10 +187,16 @@ describe("browser sign-in (session cookie)", () => {
       headers: { cookie, "x-tern-csrf": csrf, origin },
     });
     expect(created.status).toBe(201);
-    const withoutOrigin = await call(main.tern, "POST", "/flows", { body: flow, headers: { cookie, "x-tern-csrf": csrf } });
+    const withoutOrigin = await call(main.tern, "POST", "/flows", {
+      body: flow,
+      headers: { cookie, "x-tern-csrf": csrf },
+    });
     expect(withoutOrigin.status).toBe(201);
     // Bearer requests are unaffected: no CSRF header needed.
-    const bearer = await call(main.tern, "POST", "/flows", { body: flow, headers: { authorization: `Bearer ${adminToken}` } });
+    const bearer = await call(main.tern, "POST", "/flows", {
+      body: flow,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(bearer.status).toBe(201);
     expect(await flowCount()).toBe(before + 3);
   });
@@ -225,7 +248,10 @@ describe("browser sign-in (session cookie)", () => {
       extra.push(second);
       const { cookie, csrf } = await signIn(main.tern);
       expect((await call(second.tern, "GET", "/session", { headers: { cookie } })).status).toBe(200);
-      const created = await call(second.tern, "POST", "/flows", { body: flow, headers: { cookie, "x-tern-csrf": csrf } });
+      const created = await call(second.tern, "POST", "/flows", {
+        body: flow,
+        headers: { cookie, "x-tern-csrf": csrf },
+      });
       expect(created.status).toBe(201);
       expect((await call(main.tern, "DELETE", "/session", { headers: { cookie } })).status).toBe(204);
       expect((await call(second.tern, "GET", "/flows", { headers: { cookie } })).status).toBe(401);
@@ -246,9 +272,13 @@ describe("browser sign-in (session cookie)", () => {
         clock,
       );
       extra.push(other);
-      const wrong = await call(other.tern, "POST", "/session", { body: { user: "ops", password: `${password}!` } });
+      const wrong = await call(other.tern, "POST", "/session", {
+        body: { user: "ops", password: `${password}!` },
+      });
       expect(wrong.status).toBe(401);
-      expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(/user or password/);
+      expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(
+        /user or password/,
+      );
       const { cookies, cookie, session, csrf } = await signIn(other.tern, { user: "ops", password });
       expect(cookies.get("tern_session")?.attributes).toEqual(
         expect.arrayContaining(["secure", "httponly", "samesite=strict"]),

@@ -237,8 +237,16 @@ describe("fuzz: the public surface of a running Tern process", () => {
     const body = fc.oneof(
       { weight: 3, arbitrary: hostileBody },
       { weight: 1, arbitrary: mutatedJson({ token: "x".repeat(20) }).map((t) => Buffer.from(t)) },
-      { weight: 1, arbitrary: mutatedJson({ user: "ops", password: "y".repeat(12) }).map((t) => Buffer.from(t)) },
-      { weight: 1, arbitrary: fc.constantFrom("", "{}", "null", "[]", '{"token":1}', '{"token":""}').map((t) => Buffer.from(t)) },
+      {
+        weight: 1,
+        arbitrary: mutatedJson({ user: "ops", password: "y".repeat(12) }).map((t) => Buffer.from(t)),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom("", "{}", "null", "[]", '{"token":1}', '{"token":""}')
+          .map((t) => Buffer.from(t)),
+      },
     );
     const route = fc.oneof(
       { weight: 4, arbitrary: fc.constant("/api/v1/session") },

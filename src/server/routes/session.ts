@@ -6,7 +6,11 @@ import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, type Sessions } from "../sess
 
 export const SignInBody = z.union([
   z.strictObject({
-    token: z.string().min(1).max(1_024).describe("The admin token (TERN_ADMIN_TOKEN or the data directory's file)"),
+    token: z
+      .string()
+      .min(1)
+      .max(1_024)
+      .describe("The admin token (TERN_ADMIN_TOKEN or the data directory's file)"),
   }),
   z.strictObject({
     user: z.string().min(1).max(256).describe("TERN_ADMIN_USER"),
@@ -64,7 +68,8 @@ export const sessionRoutes =
       },
       async (req) => {
         const session = await sessions.current(req);
-        if (!session) throw new AppError("UNAUTHORIZED", "Not signed in (or the session expired): sign in again.");
+        if (!session)
+          throw new AppError("UNAUTHORIZED", "Not signed in (or the session expired): sign in again.");
         return { signedIn: true as const, expiresAt: new Date(session.expiresAt).toISOString() };
       },
     );

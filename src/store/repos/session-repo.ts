@@ -15,7 +15,9 @@ export function createSessionRepo(exec: Executor) {
     async create(sessionId: string, now: number, expiresAt: number): Promise<void> {
       await exec.run(q.deleteFrom("admin_sessions").where("expires_at", "<=", now));
       await exec.run(
-        q.insertInto("admin_sessions").values({ id_hash: hashOf(sessionId), created_at: now, expires_at: expiresAt }),
+        q
+          .insertInto("admin_sessions")
+          .values({ id_hash: hashOf(sessionId), created_at: now, expires_at: expiresAt }),
       );
     },
     /** The session's expiry when it exists and has not expired yet, else null. */
