@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import ipaddr from "ipaddr.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { Store } from "../store/store.js";
@@ -12,8 +13,9 @@ import { createThrottle } from "./throttle.js";
  * - `tern_session`: a random id, HttpOnly, SameSite=Strict; only its SHA-256 is stored
  *   (store/repos/session-repo.ts), so every process on the database accepts it and signing out
  *   ends it everywhere;
- * - `tern_csrf`: a random value scripts can read and must echo in `x-tern-csrf` on every unsafe
- *   request (double submit), which a page on another site cannot read.
+ * - `tern_csrf`: a value scripts can read and must echo in `x-tern-csrf` on every unsafe request
+ *   (double submit), which a page on another site cannot read. It is derived from the session
+ *   id (one-way), so a CSRF cookie planted by a sibling subdomain does not match the session.
  * Bearer-token requests are unaffected. Unsafe requests with the cookie also need an `Origin`,
  * when sent, naming this server.
  * https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
@@ -40,6 +42,24 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const digest = (value: string) => createHash("sha256").update(value).digest();
 /** Equal strings, in time that depends on neither (digests have one length). */
 const isSame = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+/** The CSRF value of a session: one-way from its id, so knowing it tells nothing about the id. */
+export const csrfOf = (sessionId: string) =>
+  createHash("sha256").update(`tern_csrf:${sessionId}`).digest("base64url");
+
+/**
+ * Whose failed sign-ins count together: an IPv4 address, or an IPv6 /64 (one subscriber usually
+ * holds a whole /64, so counting single IPv6 addresses would let one client rotate through them).
+ */
+export function throttleKeyOf(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address.kind() === "ipv4") return address.toString();
+  return `${(address as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(":")}::/64`;
+}
 
 /** `name=value` pairs of a Cookie header; the first of a repeated name wins. Values are not decoded. */
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -104,9 +124,14 @@ export function createSessions(deps: SessionDeps) {
   }
 
   function checkCsrf(request: FastifyRequest): void {
-    const expected = cookie(request, CSRF_COOKIE) ?? "";
+    const cookies = parseCookies(request.headers.cookie);
+    const inCookie = cookies.get(CSRF_COOKIE) ?? "";
+    const ofSession = csrfOf(cookies.get(SESSION_COOKIE) ?? "");
     const given = request.headers[CSRF_HEADER];
-    if (!expected || typeof given !== "string" || !isSame(given, expected)) {
+    // Both compared always; the header must equal the cookie (the contract) and the session's value.
+    const isCookie = typeof given === "string" && isSame(given, inCookie);
+    const isSession = typeof given === "string" && isSame(given, ofSession);
+    if (!inCookie || !isCookie || !isSession) {
       throw new AppError(
         "CSRF_FAILED",
         `A signed-in ${request.method} needs the header ${CSRF_HEADER} equal to the ${CSRF_COOKIE} cookie.`,
@@ -128,7 +153,8 @@ export function createSessions(deps: SessionDeps) {
     /** POST /api/v1/session: checks the credentials (throttled per address) and sets both cookies. */
     async signIn(request: FastifyRequest, reply: FastifyReply, credentials: Credentials): Promise<void> {
       checkOrigin(request);
-      const waitMs = throttle.waitMs(request.ip);
+      const client = throttleKeyOf(request.ip);
+      const waitMs = throttle.waitMs(client);
       if (waitMs > 0) {
         reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
         throw new AppError(
@@ -138,7 +164,7 @@ export function createSessions(deps: SessionDeps) {
         );
       }
       if (!isValid(credentials)) {
-        throttle.spend(request.ip);
+        throttle.spend(client);
         throw new AppError(
           "UNAUTHORIZED",
           "token" in credentials
@@ -149,9 +175,14 @@ export function createSessions(deps: SessionDeps) {
         );
       }
       const session = randomBytes(32).toString("base64url");
-      const csrf = randomBytes(32).toString("base64url");
+      const csrf = csrfOf(session);
       const now = deps.clock.now();
-      await deps.store.write((tx) => tx.sessions.create(session, now, now + deps.ttlMs));
+      // Signing in again from a signed-in browser replaces its session rather than adding one.
+      const previous = cookie(request, SESSION_COOKIE);
+      await deps.store.write(async (tx) => {
+        if (previous) await tx.sessions.remove(previous);
+        await tx.sessions.create(session, now, now + deps.ttlMs);
+      });
       setCookies(request, reply, { session, csrf });
     },
 

@@ -179,6 +179,12 @@ describe("browser sign-in (session cookie)", () => {
       headers: { cookie: cookie.split(";")[0] ?? "", "x-tern-csrf": csrf },
     });
     expect(noCsrfCookie.status).toBe(403);
+    // A CSRF cookie planted by someone else (a sibling subdomain) does not belong to this session.
+    const planted = await call(main.tern, "POST", "/flows", {
+      body: flow,
+      headers: { cookie: `${cookie.split(";")[0]}; tern_csrf=planted`, "x-tern-csrf": "planted" },
+    });
+    expect(planted.status).toBe(403);
     expect(await flowCount()).toBe(before);
 
     const origin = new URL(main.tern.url).origin;
@@ -211,6 +217,20 @@ describe("browser sign-in (session cookie)", () => {
     expect(cleared.get("tern_csrf")?.attributes).toContain("max-age=0");
     expect((await call(main.tern, "GET", "/session", { headers: { cookie } })).status).toBe(401);
     expect((await call(main.tern, "GET", "/flows", { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("replaces the session of a browser that signs in again", async () => {
+    const first = await signIn(main.tern);
+    const again = await call(main.tern, "POST", "/session", {
+      body: { token: adminToken },
+      headers: { cookie: first.cookie },
+    });
+    expect(again.status).toBe(200);
+    const second = cookiesOf(again).get("tern_session")?.value ?? "";
+    expect(second).not.toBe(first.session);
+    expect((await call(main.tern, "GET", "/session", { headers: { cookie: first.cookie } })).status).toBe(401);
+    const cookie = `tern_session=${second}`;
+    expect((await call(main.tern, "GET", "/session", { headers: { cookie } })).status).toBe(200);
   });
 
   it("ends a session after its lifetime (12 h)", async () => {
