@@ -228,7 +228,9 @@ describe("browser sign-in (session cookie)", () => {
     expect(again.status).toBe(200);
     const second = cookiesOf(again).get("tern_session")?.value ?? "";
     expect(second).not.toBe(first.session);
-    expect((await call(main.tern, "GET", "/session", { headers: { cookie: first.cookie } })).status).toBe(401);
+    expect((await call(main.tern, "GET", "/session", { headers: { cookie: first.cookie } })).status).toBe(
+      401,
+    );
     const cookie = `tern_session=${second}`;
     expect((await call(main.tern, "GET", "/session", { headers: { cookie } })).status).toBe(200);
   });
