@@ -22,6 +22,25 @@ export const Config = z.object({
   TERN_SECRET_KEY: z.string().min(1).optional(),
   /** Admin API bearer token. Generated into the data dir on first start when absent. */
   TERN_ADMIN_TOKEN: z.string().min(16, "TERN_ADMIN_TOKEN must be at least 16 characters").optional(),
+  /**
+   * Browser sign-in (the Flow Builder) with a user and password instead of the admin token: set
+   * both or neither. Compared in constant time, never logged. The admin token always works too.
+   */
+  TERN_ADMIN_USER: z.string().min(1).max(256).optional(),
+  TERN_ADMIN_PASSWORD: z
+    .string()
+    .min(12, "TERN_ADMIN_PASSWORD must be at least 12 characters")
+    .max(1_024)
+    .optional(),
+  /** How long a browser session lasts after sign-in (ISO-8601 duration). */
+  TERN_SESSION_TTL: z
+    .string()
+    .refine(
+      (v) => (parseDurationMs(v) ?? 0) >= 60_000,
+      "an ISO-8601 duration of a minute or more, such as PT12H",
+    )
+    .default("PT12H")
+    .transform((v) => parseDurationMs(v) as number),
   /** Origin providers use to reach this server; webhook URLs are built from it. */
   TERN_PUBLIC_URL: z.url().optional(),
   TERN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -128,6 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  if ((parsed.data.TERN_ADMIN_USER === undefined) !== (parsed.data.TERN_ADMIN_PASSWORD === undefined)) {
+    throw new Error(
+      "Invalid configuration:\n  TERN_ADMIN_USER, TERN_ADMIN_PASSWORD: set both (sign-in with a user and password) or neither",
+    );
   }
   return parsed.data;
 }

@@ -198,6 +198,13 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     fetch,
     exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
     requestTimeoutMs: config.TERN_REQUEST_TIMEOUT_MS,
+    signIn: {
+      login:
+        config.TERN_ADMIN_USER !== undefined && config.TERN_ADMIN_PASSWORD !== undefined
+          ? { user: config.TERN_ADMIN_USER, password: config.TERN_ADMIN_PASSWORD }
+          : undefined,
+      ttlMs: config.TERN_SESSION_TTL,
+    },
   });
   await app.listen({ port: config.TERN_PORT, host: config.TERN_HOST });
   const address = app.server.address();

@@ -19,6 +19,10 @@ export const CoreErrorCodes = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 422,
   UNAUTHORIZED: 401,
+  /** A signed-in browser's unsafe request without the CSRF header, or from another origin. */
+  CSRF_FAILED: 403,
+  /** Too many failed sign-ins from one address; the answer's Retry-After says when to try again. */
+  TOO_MANY_ATTEMPTS: 429,
   NOT_FOUND: 404,
   CONFLICT: 409,
   SANDBOX_OFF: 409,

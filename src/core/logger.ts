@@ -17,6 +17,10 @@ const REDACT = [
   "*.client_secret",
   "*.authorization",
   "req.headers.authorization",
+  "*.cookie",
+  "*.password",
+  "req.headers.cookie",
+  "config.TERN_ADMIN_PASSWORD",
   "config.*Secret",
   "config.*Token",
   // Customer content, should a message or contact ever be logged whole.

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import Fastify, { type FastifyInstance, LogController, type onRequestAsyncHookHandler } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -32,7 +32,9 @@ import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
+import { sessionRoutes } from "./routes/session.js";
 import { triggerRoutes } from "./routes/triggers.js";
+import { createSessions, type Sessions } from "./session.js";
 import { createWebhookHandler } from "./webhook-handler.js";
 
 export interface AppDeps {
@@ -55,7 +57,11 @@ export interface AppDeps {
   exposure?: { metrics: Exposure; apiDocs: Exposure };
   /** TERN_REQUEST_TIMEOUT_MS: headers and body must arrive within it (408 otherwise). */
   requestTimeoutMs?: number;
+  /** Browser sign-in (session.ts): TERN_ADMIN_USER/TERN_ADMIN_PASSWORD and TERN_SESSION_TTL (12 h when absent). */
+  signIn?: { login?: { user: string; password: string }; ttlMs?: number };
 }
+
+const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
 
 /** "token": only with the admin bearer token; "off": 404. */
 export type Exposure = "public" | "token" | "off";
@@ -111,11 +117,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   });
   const auth = createAdminAuth(deps.adminToken);
+  const sessions = createSessions({
+    store: deps.store,
+    clock: deps.clock,
+    adminToken: deps.adminToken,
+    login: deps.signIn?.login,
+    publicUrl: () => deps.publicUrl,
+    ttlMs: deps.signIn?.ttlMs ?? DEFAULT_SESSION_TTL_MS,
+  });
   const exposure = deps.exposure ?? { metrics: "public", apiDocs: "public" };
 
   if (exposure.apiDocs !== "off") {
     await app.register(
-      lazyApiDocs(() => buildDocsApp(deps, auth), exposure.apiDocs === "token" ? auth : undefined),
+      lazyApiDocs(() => buildDocsApp(deps, sessions), exposure.apiDocs === "token" ? auth : undefined),
     );
   }
   await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
@@ -125,18 +139,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(flowHookRoutes(deps));
   // Public: an editor fetches the schema a flow file names in "$schema" without a token.
   await app.register(flowSchemaRoute());
-  await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
+  await registerAdminApi(app as unknown as FastifyInstance, deps, sessions);
   return app as unknown as App;
 }
 
-async function registerAdminApi(
-  app: FastifyInstance,
-  deps: AppDeps,
-  auth: onRequestAsyncHookHandler,
-): Promise<void> {
+async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: Sessions): Promise<void> {
+  // Public: how a browser gets its session cookie (and reads or ends it).
+  await app.register(sessionRoutes(sessions), { prefix: "/api/v1" });
   await app.register(
     async (api) => {
-      api.addHook("onRequest", auth);
+      // The bearer token, or a session cookie with the CSRF header on unsafe methods.
+      api.addHook("onRequest", sessions.authenticate);
       await api.register(connectionRoutes(deps));
       await api.register(channelRoutes(deps));
       await api.register(rejectedEventRoutes(deps));
@@ -167,7 +180,7 @@ const tolerantValidatorCompiler: typeof validatorCompiler = (route) => {
 };
 
 /** The OpenAPI document and its UI over the same admin routes (see api-docs.ts: built on first use). */
-async function buildDocsApp(deps: AppDeps, auth: onRequestAsyncHookHandler): Promise<FastifyInstance> {
+async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyInstance> {
   const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
     import("@fastify/swagger"),
     import("@fastify/swagger-ui"),
@@ -181,15 +194,22 @@ async function buildDocsApp(deps: AppDeps, auth: onRequestAsyncHookHandler): Pro
         title: "Tern admin API",
         version: "1.0.0",
         description:
-          "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`.",
+          "Connections, channels, flows, runs and contacts. Authenticate with `Authorization: Bearer <admin token>`, " +
+          "or (browsers) with the `tern_session` cookie from `POST /api/v1/session` plus the `x-tern-csrf` header " +
+          "on POST, PUT, PATCH and DELETE.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          cookie: { type: "apiKey", in: "cookie", name: "tern_session" },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await docs.register(swaggerUi, { routePrefix: "/api/docs" });
-  await registerAdminApi(docs as unknown as FastifyInstance, deps, auth);
+  await registerAdminApi(docs as unknown as FastifyInstance, deps, sessions);
   await docs.ready();
   return docs as unknown as FastifyInstance;
 }

@@ -31,6 +31,8 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  /** Browser sign-in sessions: the SHA-256 of the cookie's id (never the id), and when it ends. */
+  admin_sessions: { id_hash: string; created_at: number; expires_at: number };
   connection_health: {
     connection_id: string;
     state: string;

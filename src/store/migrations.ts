@@ -329,4 +329,20 @@ export const migrations: Migration[] = [
       CREATE TABLE flow_hooks (flow_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
     `,
   },
+  {
+    // Browser sign-in (src/server/session.ts): the SHA-256 of each session id with its expiry, so
+    // every process on the database accepts the session and signing out ends it everywhere.
+    version: 12,
+    name: "admin sessions",
+    sql: `
+      CREATE TABLE admin_sessions (
+        id_hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+    `,
+    postgres: `
+      CREATE TABLE admin_sessions (
+        id_hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+      CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+    `,
+  },
 ];

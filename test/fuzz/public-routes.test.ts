@@ -17,7 +17,8 @@ import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.j
 
 /**
  * Everything a stranger can reach without the admin token, against a real `tern serve` process:
- * the provider webhooks (POST and the GET handshake), a flow's webhook, the OAuth callback, health, readiness,
+ * the provider webhooks (POST and the GET handshake), a flow's webhook, the OAuth callback, the browser
+ * sign-in (`/api/v1/session`), health, readiness,
  * metrics and the API docs. After every generated request the process is alive and /healthz answers; malformed input
  * gets a 4xx; and an unsigned or malformed webhook stores nothing (inbox, contacts, messages, runs).
  */
@@ -230,6 +231,67 @@ describe("fuzz: the public surface of a running Tern process", () => {
       fuzzRuns(150, { shrink: false }),
     );
     expect(await stack.counts()).toEqual(before);
+  });
+
+  it("refuses malformed, mistyped, oversized or wrongly framed sign-ins (/api/v1/session) with a 4xx, never a 5xx, and signs nobody in (150 generated inputs)", async () => {
+    const body = fc.oneof(
+      { weight: 3, arbitrary: hostileBody },
+      { weight: 1, arbitrary: mutatedJson({ token: "x".repeat(20) }).map((t) => Buffer.from(t)) },
+      {
+        weight: 1,
+        arbitrary: mutatedJson({ user: "ops", password: "y".repeat(12) }).map((t) => Buffer.from(t)),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom("", "{}", "null", "[]", '{"token":1}', '{"token":""}')
+          .map((t) => Buffer.from(t)),
+      },
+    );
+    const route = fc.oneof(
+      { weight: 4, arbitrary: fc.constant("/api/v1/session") },
+      { weight: 1, arbitrary: hostileSegment.map((s) => `/api/v1/session/${s}`) },
+      { weight: 1, arbitrary: hostileSegment.map((s) => `/api/v1/${s}session`) },
+    );
+    // Declared length: the truth, shorter, or longer (the server then waits for bytes that never come).
+    const framing = fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: -64, max: 64 }).filter((n) => n !== 0) },
+    );
+    const cookie = fc.oneof(
+      fc.constant(undefined),
+      hostileSegment.map((s) => `tern_session=${s}; tern_csrf=${s}`),
+      fc.constantFrom("tern_session", "=", ";;", 'tern_session=""', "tern_session=%E0%A4%A"),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("POST", "POST", "POST", "GET", "DELETE", "PUT", "HEAD"),
+        route,
+        hostileQuery,
+        body,
+        anyContentType,
+        framing,
+        cookie,
+        async (method, path, q, raw, ct, lie, c) => {
+          const declared = Math.max(0, raw.length + lie);
+          const headers = {
+            ...bodyHeaders(raw, ct, c === undefined ? {} : { cookie: c }),
+            "content-length": declared,
+          };
+          const request = requestBytes(method, `${path}${q}`, headers, raw);
+          const isLonger = declared > raw.length;
+          const answer = await rawExchange(stack.port, [request], isLonger ? 60 : 3_000);
+          await expectUp(stack, describeRequest([request]));
+          if (isLonger && answer.timedOut) return;
+          expectNo5xx(answer, describeRequest([request]));
+          // Only a sign-out of no session answers 2xx (204, clearing cookies); nothing signs in.
+          if (method === "DELETE" && path === "/api/v1/session") return;
+          expect4xx(answer, describeRequest([request]));
+          expect(answer.text).not.toMatch(/set-cookie: tern_session=[^;\s]/i);
+        },
+      ),
+      fuzzRuns(150, { shrink: false }),
+    );
   });
 
   it("never answers /healthz, /readyz, /metrics or the docs with a 5xx, whatever the method, query or body (150 generated inputs)", async () => {

@@ -13,6 +13,7 @@ import { createRetentionRepo } from "./retention-repo.js";
 import { createRunOperations } from "./run-operations.js";
 import { createRunRepo } from "./run-repo.js";
 import { createSandboxRepo } from "./sandbox-repo.js";
+import { createSessionRepo } from "./session-repo.js";
 import { createTokenRepo } from "./token-repo.js";
 import { createTriggerRepo } from "./trigger-repo.js";
 import { createTurnRepo } from "./turn-repo.js";
@@ -41,6 +42,7 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db) {
     jobs: createJobRepo(exec),
     turns: createTurnRepo(exec),
     triggers: createTriggerRepo(exec),
+    sessions: createSessionRepo(exec),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -1,0 +1,222 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import ipaddr from "ipaddr.js";
+import { AppError } from "../core/app-error.js";
+import type { Clock } from "../core/clock.js";
+import type { Store } from "../store/store.js";
+import { createAdminAuth } from "./auth.js";
+import { createThrottle } from "./throttle.js";
+
+/**
+ * Browser sign-in for the admin API (the Flow Builder). `POST /api/v1/session` trades the admin
+ * token (or TERN_ADMIN_USER / TERN_ADMIN_PASSWORD) for two cookies:
+ * - `tern_session`: a random id, HttpOnly, SameSite=Strict; only its SHA-256 is stored
+ *   (store/repos/session-repo.ts), so every process on the database accepts it and signing out
+ *   ends it everywhere;
+ * - `tern_csrf`: a value scripts can read and must echo in `x-tern-csrf` on every unsafe request
+ *   (double submit), which a page on another site cannot read. It is derived from the session
+ *   id (one-way), so a CSRF cookie planted by a sibling subdomain does not match the session.
+ * Bearer-token requests are unaffected. Unsafe requests with the cookie also need an `Origin`,
+ * when sent, naming this server.
+ * https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
+ */
+export const SESSION_COOKIE = "tern_session";
+export const CSRF_COOKIE = "tern_csrf";
+export const CSRF_HEADER = "x-tern-csrf";
+
+export interface SessionDeps {
+  store: Store;
+  clock: Clock;
+  adminToken: string;
+  /** TERN_ADMIN_USER and TERN_ADMIN_PASSWORD, when both are set. */
+  login?: { user: string; password: string };
+  /** TERN_PUBLIC_URL (or the listening URL): https there makes the cookies `Secure`. */
+  publicUrl: () => string;
+  /** Session lifetime (TERN_SESSION_TTL). */
+  ttlMs: number;
+}
+
+export type Credentials = { token: string } | { user: string; password: string };
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const digest = (value: string) => createHash("sha256").update(value).digest();
+/** Equal strings, in time that depends on neither (digests have one length). */
+const isSame = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+/** The CSRF value of a session: one-way from its id, so knowing it tells nothing about the id. */
+export const csrfOf = (sessionId: string) =>
+  createHash("sha256").update(`tern_csrf:${sessionId}`).digest("base64url");
+
+/**
+ * Whose failed sign-ins count together: an IPv4 address, or an IPv6 /64 (one subscriber usually
+ * holds a whole /64, so counting single IPv6 addresses would let one client rotate through them).
+ */
+export function throttleKeyOf(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address.kind() === "ipv4") return address.toString();
+  return `${(address as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(":")}::/64`;
+}
+
+/** `name=value` pairs of a Cookie header; the first of a repeated name wins. Values are not decoded. */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at <= 0) continue;
+    const name = part.slice(0, at).trim();
+    let value = part.slice(at + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (name && !cookies.has(name)) cookies.set(name, value);
+  }
+  return cookies;
+}
+
+export function createSessions(deps: SessionDeps) {
+  const bearer = createAdminAuth(deps.adminToken);
+  // 5 failed sign-ins at once per address, then one every 12 s (300 an hour).
+  const throttle = createThrottle({ clock: deps.clock, capacity: 5, refillMs: 12_000 });
+
+  const isSecure = (request: FastifyRequest) =>
+    request.protocol === "https" || deps.publicUrl().startsWith("https:");
+
+  const cookie = (request: FastifyRequest, name: string) => parseCookies(request.headers.cookie).get(name);
+
+  function setCookies(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: { session: string; csrf: string } | null,
+  ) {
+    const maxAge = values ? Math.floor(deps.ttlMs / 1000) : 0;
+    const secure = isSecure(request) ? "; Secure" : "";
+    const common = `Path=/; Max-Age=${maxAge}; SameSite=Strict${secure}`;
+    reply.header("set-cookie", [
+      `${SESSION_COOKIE}=${values?.session ?? ""}; ${common}; HttpOnly`,
+      `${CSRF_COOKIE}=${values?.csrf ?? ""}; ${common}`,
+    ]);
+  }
+
+  /** An `Origin` header, when present, must name this server (its Host, or TERN_PUBLIC_URL). */
+  function checkOrigin(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host.toLowerCase();
+    } catch {
+      host = null;
+    }
+    let publicHost: string | null = null;
+    try {
+      publicHost = new URL(deps.publicUrl()).host.toLowerCase();
+    } catch {
+      publicHost = null;
+    }
+    const requestHost = (request.headers.host ?? "").toLowerCase();
+    if (host !== null && (host === requestHost || host === publicHost)) return;
+    throw new AppError(
+      "CSRF_FAILED",
+      "The request's Origin is not this server: signed-in requests are accepted only from Tern's own pages.",
+    );
+  }
+
+  function checkCsrf(request: FastifyRequest): void {
+    const cookies = parseCookies(request.headers.cookie);
+    const inCookie = cookies.get(CSRF_COOKIE) ?? "";
+    const ofSession = csrfOf(cookies.get(SESSION_COOKIE) ?? "");
+    const given = request.headers[CSRF_HEADER];
+    // Both compared always; the header must equal the cookie (the contract) and the session's value.
+    const isCookie = typeof given === "string" && isSame(given, inCookie);
+    const isSession = typeof given === "string" && isSame(given, ofSession);
+    if (!inCookie || !isCookie || !isSession) {
+      throw new AppError(
+        "CSRF_FAILED",
+        `A signed-in ${request.method} needs the header ${CSRF_HEADER} equal to the ${CSRF_COOKIE} cookie.`,
+      );
+    }
+    checkOrigin(request);
+  }
+
+  function isValid(credentials: Credentials): boolean {
+    if ("token" in credentials) return isSame(credentials.token, deps.adminToken);
+    if (!deps.login) return false;
+    // Both compared always: which one was wrong takes the same time.
+    const isUser = isSame(credentials.user, deps.login.user);
+    const isPassword = isSame(credentials.password, deps.login.password);
+    return isUser && isPassword;
+  }
+
+  return {
+    /** POST /api/v1/session: checks the credentials (throttled per address) and sets both cookies. */
+    async signIn(request: FastifyRequest, reply: FastifyReply, credentials: Credentials): Promise<void> {
+      checkOrigin(request);
+      const client = throttleKeyOf(request.ip);
+      const waitMs = throttle.waitMs(client);
+      if (waitMs > 0) {
+        reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
+        throw new AppError(
+          "TOO_MANY_ATTEMPTS",
+          `Too many failed sign-ins from this address; try again in ${Math.ceil(waitMs / 1000)} s.`,
+          { retry: { afterMs: waitMs } },
+        );
+      }
+      if (!isValid(credentials)) {
+        throttle.spend(client);
+        throw new AppError(
+          "UNAUTHORIZED",
+          "token" in credentials
+            ? "Wrong admin token (TERN_ADMIN_TOKEN, or the admin-token file in the data directory)."
+            : deps.login
+              ? "Wrong user or password."
+              : "Sign-in with a user and password is not configured (TERN_ADMIN_USER, TERN_ADMIN_PASSWORD); use the admin token.",
+        );
+      }
+      const session = randomBytes(32).toString("base64url");
+      const csrf = csrfOf(session);
+      const now = deps.clock.now();
+      // Signing in again from a signed-in browser replaces its session rather than adding one.
+      const previous = cookie(request, SESSION_COOKIE);
+      await deps.store.write(async (tx) => {
+        if (previous) await tx.sessions.remove(previous);
+        await tx.sessions.create(session, now, now + deps.ttlMs);
+      });
+      setCookies(request, reply, { session, csrf });
+    },
+
+    /** The signed-in session of this request, or null. */
+    async current(request: FastifyRequest): Promise<{ expiresAt: number } | null> {
+      const id = cookie(request, SESSION_COOKIE);
+      if (!id) return null;
+      return deps.store.sessions.find(id, deps.clock.now());
+    },
+
+    /** DELETE /api/v1/session: ends the session (everywhere) and clears both cookies. */
+    async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      checkOrigin(request);
+      const id = cookie(request, SESSION_COOKIE);
+      if (id) await deps.store.write((tx) => tx.sessions.remove(id));
+      setCookies(request, reply, null);
+    },
+
+    /** onRequest hook of /api/v1/*: the bearer token, or a session cookie (+ CSRF for unsafe methods). */
+    async authenticate(request: FastifyRequest): Promise<void> {
+      if (request.headers.authorization !== undefined) return bearer(request);
+      const id = cookie(request, SESSION_COOKIE);
+      if (!id) {
+        throw new AppError(
+          "UNAUTHORIZED",
+          "Not signed in: send `Authorization: Bearer <admin token>`, or sign in with POST /api/v1/session.",
+        );
+      }
+      const session = await deps.store.sessions.find(id, deps.clock.now());
+      if (!session) {
+        throw new AppError("UNAUTHORIZED", "The session has expired or was signed out: sign in again.");
+      }
+      if (!SAFE_METHODS.has(request.method)) checkCsrf(request);
+    },
+  };
+}
+export type Sessions = ReturnType<typeof createSessions>;
