@@ -32,7 +32,9 @@ import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
+import { templateRoutes } from "./routes/templates.js";
 import { triggerRoutes } from "./routes/triggers.js";
+import { defaultWebRoot, registerWebUi } from "./web-ui.js";
 import { createWebhookHandler } from "./webhook-handler.js";
 
 export interface AppDeps {
@@ -55,6 +57,8 @@ export interface AppDeps {
   exposure?: { metrics: Exposure; apiDocs: Exposure };
   /** TERN_REQUEST_TIMEOUT_MS: headers and body must arrive within it (408 otherwise). */
   requestTimeoutMs?: number;
+  /** The built browser UI served at `/` (default: dist/web; absent: the API alone). */
+  webRoot?: string;
 }
 
 /** "token": only with the admin bearer token; "off": 404. */
@@ -126,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Public: an editor fetches the schema a flow file names in "$schema" without a token.
   await app.register(flowSchemaRoute());
   await registerAdminApi(app as unknown as FastifyInstance, deps, auth);
+  // Last: the UI at `/`, and the 404 for every path no route above claims.
+  await registerWebUi(app as unknown as FastifyInstance, deps.webRoot ?? defaultWebRoot());
   return app as unknown as App;
 }
 
@@ -145,6 +151,7 @@ async function registerAdminApi(
       await api.register(contactRoutes(deps));
       await api.register(sandboxRoutes(deps));
       await api.register(triggerRoutes(deps));
+      await api.register(templateRoutes());
     },
     { prefix: "/api/v1" },
   );
