@@ -51,6 +51,8 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
       prefix: "/",
       wildcard: false,
       index: false,
+      // Set below per file; @fastify/send's own header would say max-age=0 for everything.
+      cacheControl: false,
       setHeaders(res, filePath) {
         // Vite names assets by content hash: a new build has new names.
         if (filePath.includes(`${path.sep}assets${path.sep}`)) {
@@ -61,7 +63,7 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
       },
     });
   }
-  const sendIndex = (reply: FastifyReply) => reply.headers(HTML_HEADERS).sendFile("index.html", webRoot);
+  const sendIndex = (reply: FastifyReply) => reply.headers(HTML_HEADERS).sendFile("index.html", webRoot, { cacheControl: false });
   if (hasUi) app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const urlPath = request.url.split("?")[0] ?? "";
