@@ -13,7 +13,16 @@ export function defaultWebRoot(): string {
  * Paths that belong to the server. The UI's client-side routes never start with these, so an
  * unknown `/api/...` stays a JSON 404 instead of becoming the UI's index page.
  */
-const SERVER_PREFIXES = ["/api", "/webhooks", "/hooks", "/oauth", "/metrics", "/healthz", "/readyz", "/health"];
+const SERVER_PREFIXES = [
+  "/api",
+  "/webhooks",
+  "/hooks",
+  "/oauth",
+  "/metrics",
+  "/healthz",
+  "/readyz",
+  "/health",
+];
 
 /**
  * A client-side route: letters, digits, `-`, `_` and `/` only. No dots and no percent escapes, so
@@ -63,7 +72,8 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
       },
     });
   }
-  const sendIndex = (reply: FastifyReply) => reply.headers(HTML_HEADERS).sendFile("index.html", webRoot, { cacheControl: false });
+  const sendIndex = (reply: FastifyReply) =>
+    reply.headers(HTML_HEADERS).sendFile("index.html", webRoot, { cacheControl: false });
   if (hasUi) app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const urlPath = request.url.split("?")[0] ?? "";

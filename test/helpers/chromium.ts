@@ -12,7 +12,10 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM_PATH)) return;
   const apt = (args: string[]) =>
-    execFileSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", args, {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   try {
     try {
       apt(["install", "-y", "chromium"]);

@@ -13,7 +13,8 @@ let url: string;
 let token: string;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webRoot, "index.html"))) throw new Error("dist/web is missing: run `npm run build`");
+  if (!existsSync(path.join(webRoot, "index.html")))
+    throw new Error("dist/web is missing: run `npm run build`");
   tern = await startBareTern();
   url = tern.tern.url;
   token = tern.tern.dataDir.adminToken;
@@ -57,7 +58,15 @@ describe("the browser UI served by Tern", () => {
     const api = await rawRequest(url, "GET", "/api/v1/no-such-thing", { headers: auth });
     expect(isJson404(api)).toBe(true);
     expect(JSON.parse(api.body)).toMatchObject({ error: { code: "NOT_FOUND" } });
-    for (const p of ["/api/nope", "/api", "/hooks/nope", "/oauth/nope", "/metrics/x", "/healthz/x", "/health"]) {
+    for (const p of [
+      "/api/nope",
+      "/api",
+      "/hooks/nope",
+      "/oauth/nope",
+      "/metrics/x",
+      "/healthz/x",
+      "/health",
+    ]) {
       expect(isJson404(await rawRequest(url, "GET", p)), p).toBe(true);
     }
     const webhook = await rawRequest(url, "GET", "/webhooks/nope");
@@ -102,7 +111,9 @@ describe("GET /api/v1/templates", () => {
   it("lists the shipped templates with their descriptions and flow files", async () => {
     const res = await fetch(`${url}/api/v1/templates`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: Array<{ id: string; name: string; description: string }> };
+    const { items } = (await res.json()) as {
+      items: Array<{ id: string; name: string; description: string }>;
+    };
     const shipped = readdirSync(path.join(packageRoot(), "templates")).filter((f) => f.endsWith(".json"));
     expect(items.map((t) => `${t.id}.json`).sort()).toEqual(shipped.sort());
     expect(items.find((t) => t.id === "whatsapp-lead")).toMatchObject({

@@ -23,7 +23,11 @@ export function usePath(): string {
   return path;
 }
 
-export type Route = { page: "sign-in" } | { page: "flows" } | { page: "flow"; id: string } | { page: "missing" };
+export type Route =
+  | { page: "sign-in" }
+  | { page: "flows" }
+  | { page: "flow"; id: string }
+  | { page: "missing" };
 
 export function matchRoute(path: string): Route {
   if (path === "/sign-in") return { page: "sign-in" };

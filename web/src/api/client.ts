@@ -1,5 +1,12 @@
-import type { ApiErrorBody, CreatedFlow, FlowSummary, FlowTemplate, FlowVersion, PublishResult } from "./types";
 import { bearerFallback } from "./bearer-fallback";
+import type {
+  ApiErrorBody,
+  CreatedFlow,
+  FlowSummary,
+  FlowTemplate,
+  FlowVersion,
+  PublishResult,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -74,9 +81,12 @@ export const api = {
   listFlows: () => request<{ items: FlowSummary[] }>("GET", "/flows").then((r) => r.items),
   listTemplates: () => request<{ items: FlowTemplate[] }>("GET", "/templates").then((r) => r.items),
   createFlow: (definition: unknown) => request<CreatedFlow>("POST", "/flows", definition),
-  getFlow: (id: string) => request<FlowSummary & { definition: unknown }>("GET", `/flows/${encodeURIComponent(id)}`),
+  getFlow: (id: string) =>
+    request<FlowSummary & { definition: unknown }>("GET", `/flows/${encodeURIComponent(id)}`),
   versions: (id: string) =>
-    request<{ items: FlowVersion[] }>("GET", `/flows/${encodeURIComponent(id)}/versions`).then((r) => r.items),
+    request<{ items: FlowVersion[] }>("GET", `/flows/${encodeURIComponent(id)}/versions`).then(
+      (r) => r.items,
+    ),
   publish: (id: string, version: number) =>
     request<PublishResult>("POST", `/flows/${encodeURIComponent(id)}/publish`, { version }),
   /** Fetched (not a plain link) so the bearer fallback's header goes along; saved as a file by the page. */

@@ -44,7 +44,12 @@ export function FlowsPage() {
           </button>
           <label className="button secondary">
             Import file
-            <input type="file" accept="application/json,.json" onChange={importFile} className="visually-hidden" />
+            <input
+              type="file"
+              accept="application/json,.json"
+              onChange={importFile}
+              className="visually-hidden"
+            />
           </label>
         </div>
       </div>
@@ -89,7 +94,9 @@ function FlowTable({ flows, onError }: { flows: FlowSummary[]; onError: (e: unkn
             <td data-label="State">
               <StateBadge isPublished={flow.publishedVersion !== null} />
             </td>
-            <td data-label="Published">{flow.publishedVersion === null ? "–" : `v${flow.publishedVersion}`}</td>
+            <td data-label="Published">
+              {flow.publishedVersion === null ? "–" : `v${flow.publishedVersion}`}
+            </td>
             <td data-label="Latest">v{flow.latestVersion}</td>
             <td>
               <button type="button" className="link" onClick={() => void exportFlow(flow)}>
@@ -104,5 +111,9 @@ function FlowTable({ flows, onError }: { flows: FlowSummary[]; onError: (e: unkn
 }
 
 export function StateBadge({ isPublished }: { isPublished: boolean }) {
-  return <span className={`badge ${isPublished ? "published" : "draft"}`}>{isPublished ? "Published" : "Draft"}</span>;
+  return (
+    <span className={`badge ${isPublished ? "published" : "draft"}`}>
+      {isPublished ? "Published" : "Draft"}
+    </span>
+  );
 }
