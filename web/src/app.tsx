@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { api } from "./api/client";
+import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
 import { FlowDetailPage } from "./pages/flow-detail-page";
 import { FlowsPage } from "./pages/flows-page";
@@ -17,6 +17,12 @@ export function App() {
       (isIn) => setAuth(isIn ? "signed-in" : "signed-out"),
       () => setAuth("signed-out"),
     );
+  }, []);
+
+  useEffect(() => {
+    const signedOut = () => setAuth("signed-out");
+    window.addEventListener(SIGNED_OUT_EVENT, signedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
   }, []);
 
   // Every page but sign-in needs a session; a 401 later (expired session) also lands here.
