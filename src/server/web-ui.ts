@@ -62,6 +62,8 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
       index: false,
       // Set below per file; @fastify/send's own header would say max-age=0 for everything.
       cacheControl: false,
+      // The build writes .br and .gz beside each asset (web/vite.config.ts).
+      preCompressed: true,
       setHeaders(res, filePath) {
         // Vite names assets by content hash: a new build has new names.
         if (filePath.includes(`${path.sep}assets${path.sep}`)) {

@@ -53,6 +53,15 @@ describe("the browser UI served by Tern", () => {
     expect(isJson404(await rawRequest(url, "GET", "/assets/missing-123.js"))).toBe(true);
   });
 
+  it("sends the precompressed asset to a browser that accepts it", async () => {
+    const [js] = readdirSync(path.join(webRoot, "assets")).filter((f) => f.endsWith(".js"));
+    const res = await fetch(`${url}/assets/${js}`, { headers: { "accept-encoding": "br, gzip" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBe("br");
+    expect(res.headers.get("content-type")).toMatch(/javascript/);
+    expect(await res.text()).toContain("createRoot");
+  });
+
   it("leaves unknown server paths a JSON 404, never the index page", async () => {
     const auth = { authorization: `Bearer ${token}` };
     const api = await rawRequest(url, "GET", "/api/v1/no-such-thing", { headers: auth });
