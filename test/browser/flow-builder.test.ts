@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +78,32 @@ describe("Flow Builder in the browser", () => {
 
     const flows = (await (await stack.http("GET", "/api/v1/flows")).json()) as { items: { name: string }[] };
     expect(flows.items.map((f) => f.name)).toContain("SMS lead capture");
+  });
+
+  it("imports a flow file, says what is wrong with one that is not, and exports a flow", async () => {
+    await page.goto(`${stack.tern.url}/flows`);
+    const input = page.locator('input[type="file"]');
+    await input.setInputFiles({
+      name: "notes.json",
+      mimeType: "application/json",
+      buffer: Buffer.from("{ nope"),
+    });
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("notes.json is not a flow file");
+
+    const file = readFileSync(path.join(packageRoot(), "templates", "whatsapp-case.json"));
+    await input.setInputFiles({ name: "whatsapp-case.json", mimeType: "application/json", buffer: file });
+    await page.getByRole("heading", { name: "WhatsApp support case" }).waitFor();
+
+    await page.goto(`${stack.tern.url}/flows`);
+    const row = page.locator(`tr[data-flow-id="${stack.setup.flowId}"]`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      row.getByRole("button", { name: /Export/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${stack.setup.flowId}.json`);
+    const saved = readFileSync((await download.path()) ?? "", "utf8");
+    const exported = await (await stack.http("GET", `/api/v1/flows/${stack.setup.flowId}/export`)).text();
+    expect(saved).toBe(exported);
   });
 
   it("rolls back to an older version from the detail page and the published marker moves", async () => {
