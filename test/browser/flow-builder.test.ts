@@ -34,17 +34,26 @@ afterAll(async () => {
 
 describe("Flow Builder in the browser", () => {
   it("loads the sign-in page in under a second and signs in with the admin token", async () => {
+    const started = performance.now();
     await page.goto(stack.tern.url);
     await page.getByRole("heading", { name: "Sign in to Tern" }).waitFor();
+    const readyMs = performance.now() - started;
     // Page-side code as a string: the test project's types have no DOM.
     const loadMs = await page.evaluate<number>(
       `(() => { const [nav] = performance.getEntriesByType("navigation"); return nav ? nav.loadEventEnd - nav.startTime : NaN; })()`,
     );
-    console.info(`first page load (navigation timing, load event): ${loadMs.toFixed(0)} ms`);
+    console.info(
+      `first page load: ${loadMs.toFixed(0)} ms to the load event (navigation timing), ` +
+        `${readyMs.toFixed(0)} ms until the sign-in form shows (session check included)`,
+    );
     expect(loadMs).toBeLessThan(1000);
+    expect(readyMs).toBeLessThan(1000);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
 
-    await page.getByLabel("Admin token").fill("not-the-token-at-all");
+    // Keyboard: the token field is a few Tab presses from the top (skip link, home link, field).
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate<string>("document.activeElement?.id")).toBe("admin-token");
+    await page.keyboard.type("not-the-token-at-all");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/token|auth/i);
 
