@@ -59,10 +59,17 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 /** Signs in with the admin token: a session cookie (POST /session), or the bearer fallback. */
 async function signIn(token: string): Promise<void> {
-  const res = await send("POST", "/session", { token });
-  if (res.ok) return;
-  if (res.status !== 404) throw await toError(res);
-  await bearerFallback.signIn(token, () => send("GET", "/flows"), toError);
+  try {
+    const res = await send("POST", "/session", { token });
+    if (res.ok) return;
+    if (res.status !== 404) throw await toError(res);
+    await bearerFallback.signIn(token, () => send("GET", "/flows"), toError);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw new ApiError(401, error.code, "That is not this server's admin token.");
+    }
+    throw error;
+  }
 }
 
 async function signOut(): Promise<void> {

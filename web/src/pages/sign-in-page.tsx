@@ -33,7 +33,10 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           autoComplete="current-password"
           required
           value={token}
-          onChange={(e) => setToken(e.target.value)}
+          onChange={(e) => {
+            setToken(e.target.value);
+            setError(null);
+          }}
           aria-describedby="admin-token-help"
         />
         <p id="admin-token-help" className="hint">
