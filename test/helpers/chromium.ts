@@ -9,17 +9,23 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
  * Installs Chromium through apt when it is missing (the project's own setup, so `npm test` works
  * on a fresh Debian or Ubuntu machine run as root), and says plainly what to do when it cannot.
  */
-export function ensureChromium(): void {
-  if (existsSync(CHROMIUM_PATH)) return;
-  const apt = (args: string[]) =>
-    execFileSync("apt-get", args, {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
+export function ensureChromium(
+  deps: { exists?: (path: string) => boolean; aptGet?: (args: string[]) => void } = {},
+): void {
+  const exists = deps.exists ?? existsSync;
+  const apt =
+    deps.aptGet ??
+    ((args: string[]) =>
+      execFileSync("apt-get", args, {
+        stdio: "inherit",
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      }));
+  if (exists(CHROMIUM_PATH)) return;
   try {
     try {
       apt(["install", "-y", "chromium"]);
     } catch {
+      // A fresh image has no package lists yet.
       apt(["update"]);
       apt(["install", "-y", "chromium"]);
     }
@@ -31,7 +37,7 @@ export function ensureChromium(): void {
       { cause },
     );
   }
-  if (!existsSync(CHROMIUM_PATH)) {
+  if (!exists(CHROMIUM_PATH)) {
     throw new Error(`apt-get installed chromium but ${CHROMIUM_PATH} is still missing`);
   }
 }
