@@ -16,7 +16,8 @@ export function ensureChromium(
   const apt =
     deps.aptGet ??
     ((args: string[]) =>
-      execFileSync("apt-get", args, {
+      // Two browser test files may start at once: the second waits for dpkg's lock, then finds it installed.
+      execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
         stdio: "inherit",
         env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
       }));
@@ -25,6 +26,7 @@ export function ensureChromium(
     try {
       apt(["install", "-y", "chromium"]);
     } catch {
+      if (exists(CHROMIUM_PATH)) return;
       // A fresh image has no package lists yet.
       apt(["update"]);
       apt(["install", "-y", "chromium"]);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FastifyPluginAsync } from "fastify";
-import { templatePath } from "../../core/paths.js";
+import { templatesDir } from "../../core/paths.js";
 
 export interface FlowTemplate {
   /** The file name without `.json` (`whatsapp-lead`). */
@@ -38,7 +38,7 @@ export const templateRoutes = (): FastifyPluginAsync => async (app) => {
 };
 
 async function loadTemplates(): Promise<FlowTemplate[]> {
-  const dir = path.dirname(templatePath("x.json"));
+  const dir = templatesDir();
   const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
   return Promise.all(
     files.map(async (file) => {
