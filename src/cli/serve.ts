@@ -19,6 +19,7 @@ export function registerServeCommands(program: Command): void {
       process.stdout.write(
         [
           `Tern is listening on ${tern.url}`,
+          `  browser UI:  ${tern.url}/   (sign in with the admin token)`,
           `  admin API:   ${tern.url}/api/v1   (docs: ${tern.url}/api/docs)`,
           `  admin token: ${tokenWhere}${dataDir.adminTokenSource === "generated" ? " (generated now)" : ""}`,
           `  data:        ${dataDir.databasePath}`,

@@ -14,5 +14,10 @@ export function packageRoot(): string {
 }
 
 export function templatePath(name: string): string {
-  return path.join(packageRoot(), "templates", name);
+  return path.join(templatesDir(), name);
+}
+
+/** The shipped flow templates (`templates/*.json`). */
+export function templatesDir(): string {
+  return path.join(packageRoot(), "templates");
 }

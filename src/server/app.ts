@@ -33,8 +33,10 @@ import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
 import { sessionRoutes } from "./routes/session.js";
+import { templateRoutes } from "./routes/templates.js";
 import { triggerRoutes } from "./routes/triggers.js";
 import { createSessions, type Sessions } from "./session.js";
+import { defaultWebRoot, registerWebUi } from "./web-ui.js";
 import { createWebhookHandler } from "./webhook-handler.js";
 
 export interface AppDeps {
@@ -59,6 +61,8 @@ export interface AppDeps {
   requestTimeoutMs?: number;
   /** Browser sign-in (session.ts): TERN_ADMIN_USER/TERN_ADMIN_PASSWORD and TERN_SESSION_TTL (12 h when absent). */
   signIn?: { login?: { user: string; password: string }; ttlMs?: number };
+  /** The built browser UI served at `/` (default: dist/web; absent: the API alone). */
+  webRoot?: string;
 }
 
 const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
@@ -140,6 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Public: an editor fetches the schema a flow file names in "$schema" without a token.
   await app.register(flowSchemaRoute());
   await registerAdminApi(app as unknown as FastifyInstance, deps, sessions);
+  // Last: the UI at `/`, and the 404 for every path no route above claims.
+  await registerWebUi(app as unknown as FastifyInstance, deps.webRoot ?? defaultWebRoot());
   return app as unknown as App;
 }
 
@@ -158,6 +164,7 @@ async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: S
       await api.register(contactRoutes(deps));
       await api.register(sandboxRoutes(deps));
       await api.register(triggerRoutes(deps));
+      await api.register(templateRoutes());
     },
     { prefix: "/api/v1" },
   );

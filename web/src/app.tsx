@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, SIGNED_OUT_EVENT } from "./api/client";
+import { Link } from "./components/link";
+import { FlowDetailPage } from "./pages/flow-detail-page";
+import { FlowsPage } from "./pages/flows-page";
+import { SignInPage } from "./pages/sign-in-page";
+import { matchRoute, navigate, usePath } from "./router";
+
+type Auth = "unknown" | "signed-in" | "signed-out";
+
+export function App() {
+  const path = usePath();
+  const [auth, setAuth] = useState<Auth>("unknown");
+
+  useEffect(() => {
+    api.isSignedIn().then(
+      (isIn) => setAuth(isIn ? "signed-in" : "signed-out"),
+      () => setAuth("signed-out"),
+    );
+  }, []);
+
+  useEffect(() => {
+    const signedOut = () => setAuth("signed-out");
+    window.addEventListener(SIGNED_OUT_EVENT, signedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
+  }, []);
+
+  // Every page but sign-in needs a session; a 401 later (expired session) also lands here.
+  useEffect(() => {
+    if (auth === "signed-out" && path !== "/sign-in") navigate("/sign-in", { replace: true });
+  }, [auth, path]);
+
+  const onSignedIn = useCallback(() => {
+    setAuth("signed-in");
+    navigate("/flows", { replace: true });
+  }, []);
+
+  const signOut = async () => {
+    await api.signOut().catch(() => undefined);
+    setAuth("signed-out");
+  };
+
+  if (auth === "unknown") return <p aria-busy="true">Loading…</p>;
+  const route = matchRoute(path);
+  return (
+    <>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link to="/flows" className="brand">
+          Tern
+        </Link>
+        {auth === "signed-in" && (
+          <nav aria-label="Main">
+            <Link to="/flows">Flows</Link>
+            <button type="button" className="link" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </nav>
+        )}
+      </header>
+      <div id="content">
+        {route.page === "sign-in" || auth === "signed-out" ? (
+          <SignInPage onSignedIn={onSignedIn} />
+        ) : route.page === "flows" ? (
+          <FlowsPage />
+        ) : route.page === "flow" ? (
+          <FlowDetailPage key={route.id} id={route.id} />
+        ) : (
+          <main>
+            <h1>Not found</h1>
+            <p>
+              <Link to="/flows">Back to the flows</Link>
+            </p>
+          </main>
+        )}
+      </div>
+    </>
+  );
+}

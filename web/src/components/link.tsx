@@ -1,0 +1,16 @@
+import type { MouseEvent, ReactNode } from "react";
+import { navigate } from "../router";
+
+/** An ordinary link (keyboard, middle click, copy address) that navigates without a reload. */
+export function Link({ to, children, className }: { to: string; children: ReactNode; className?: string }) {
+  const onClick = (event: MouseEvent<HTMLAnchorElement>) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={to} onClick={onClick} className={className}>
+      {children}
+    </a>
+  );
+}
