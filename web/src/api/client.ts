@@ -1,4 +1,3 @@
-import { bearerFallback } from "./bearer-fallback";
 import type {
   ApiErrorBody,
   CreatedFlow,
@@ -32,7 +31,6 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   if (body !== undefined) headers["content-type"] = "application/json";
   const csrf = UNSAFE.has(method) ? csrfToken() : undefined;
   if (csrf) headers["x-tern-csrf"] = csrf;
-  Object.assign(headers, bearerFallback.header());
   return fetch(`${BASE}${path}`, {
     method,
     headers,
@@ -57,13 +55,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 }
 
-/** Signs in with the admin token: a session cookie (POST /session), or the bearer fallback. */
+/** Signs in with the admin token: the server sets an http-only session cookie (POST /session). */
 async function signIn(token: string): Promise<void> {
   try {
     const res = await send("POST", "/session", { token });
-    if (res.ok) return;
-    if (res.status !== 404) throw await toError(res);
-    await bearerFallback.signIn(token, () => send("GET", "/flows"), toError);
+    if (!res.ok) throw await toError(res);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       throw new ApiError(401, error.code, "That is not this server's admin token.");
@@ -74,15 +70,12 @@ async function signIn(token: string): Promise<void> {
 
 async function signOut(): Promise<void> {
   const res = await send("DELETE", "/session");
-  bearerFallback.clear();
-  if (!res.ok && res.status !== 404 && res.status !== 401) throw await toError(res);
+  if (!res.ok && res.status !== 401) throw await toError(res);
 }
 
 async function isSignedIn(): Promise<boolean> {
   const res = await send("GET", "/session");
-  if (res.ok) return true;
-  if (res.status === 404) return bearerFallback.isSignedIn();
-  return false;
+  return res.ok;
 }
 
 export const api = {
@@ -100,7 +93,7 @@ export const api = {
     ),
   publish: (id: string, version: number) =>
     request<PublishResult>("POST", `/flows/${encodeURIComponent(id)}/publish`, { version }),
-  /** Fetched (not a plain link) so the bearer fallback's header goes along; saved as a file by the page. */
+  /** Fetched (not a plain link) so an expired session shows as an error; saved as a file by the page. */
   exportFlow: async (id: string, version?: number): Promise<Blob> => {
     const query = version === undefined ? "" : `?version=${version}`;
     const res = await send("GET", `/flows/${encodeURIComponent(id)}/export${query}`);
