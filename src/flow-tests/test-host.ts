@@ -1,6 +1,7 @@
 import type { InboundMessage } from "../channels/channel.js";
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { toE164 } from "../core/phone.js";
+import { applyContactUpdate } from "../flows/contact-update.js";
 import type { FlowTestCase } from "../flows/flow-test.js";
 import type { ContactView, EngineHost } from "../flows/runtime.js";
 import { backoffMs } from "../queue/effects.js";
@@ -59,16 +60,7 @@ export function createTestHost(options: {
     transcript: async () => lines.join("\n"),
     persist: async () => {},
     async updateContact(change) {
-      const tags = new Set(host.contact.tags ?? []);
-      for (const tag of change.addTags ?? []) tags.add(tag);
-      for (const tag of change.removeTags ?? []) tags.delete(tag);
-      const attributes = { ...host.contact.attributes };
-      for (const [name, value] of Object.entries(change.attributes ?? {})) {
-        if (value === null) delete attributes[name];
-        else attributes[name] = value;
-      }
-      host.contact.tags = [...tags].sort();
-      host.contact.attributes = attributes;
+      applyContactUpdate(host.contact, change);
     },
     effects: {
       async send(key, message) {

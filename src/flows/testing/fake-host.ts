@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../../channels/channel.js";
+import { applyContactUpdate } from "../contact-update.js";
 import type {
   ContactView,
   EngineHost,
@@ -53,16 +54,7 @@ export function createFakeHost(options: { contact?: Partial<ContactView>; now?: 
       ...options.contact,
     },
     async updateContact(change) {
-      const tags = new Set(host.contact.tags ?? []);
-      for (const tag of change.addTags ?? []) tags.add(tag);
-      for (const tag of change.removeTags ?? []) tags.delete(tag);
-      const attributes = { ...host.contact.attributes };
-      for (const [name, value] of Object.entries(change.attributes ?? {})) {
-        if (value === null) delete attributes[name];
-        else attributes[name] = value;
-      }
-      host.contact.tags = [...tags].sort();
-      host.contact.attributes = attributes;
+      applyContactUpdate(host.contact, change);
     },
     onCall: () => ({ id: "00Q000000000001AAA", success: true }),
     onHttp: (request) => ({
