@@ -112,11 +112,8 @@ export function RunsPage() {
           <tbody>
             {runs.map((run) => (
               <tr key={run.id} data-run-id={run.id}>
-                <td data-label="Run">
-                  <Link to={`/runs/${run.id}`}>
-                    <span className="visually-hidden">Run </span>
-                    <code>{run.id.slice(0, 8)}</code>
-                  </Link>
+                <td data-label="Run" className="wrap">
+                  <Link to={`/runs/${run.id}`}>{run.id}</Link>
                 </td>
                 <td data-label="Flow">{flowName.get(run.flowId) ?? run.flowId}</td>
                 <td data-label="Version">v{run.flowVersion}</td>
