@@ -13,7 +13,8 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
  * conversation waits at the name question and is ended from its page.
  */
 const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage });
 
 interface RunItem {
   id: string;
@@ -97,9 +98,9 @@ describe("Runs in the browser", () => {
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/runs/${completedRunId}`);
     expect(await page.getByTestId("run-status").textContent()).toBe("completed");
-    const steps = await page.locator(".timeline > li").evaluateAll((els) =>
-      els.map((el) => el.getAttribute("data-step-id")),
-    );
+    const steps = await page
+      .locator(".timeline > li")
+      .evaluateAll((els) => els.map((el) => el.getAttribute("data-step-id")));
     expect(steps).toEqual(["ask_name", "ask_company", "create_lead", "confirm"]);
     const create = page.locator('.timeline > li[data-step-id="create_lead"]');
     const link = create.getByRole("link", { name: leadId });
@@ -115,7 +116,7 @@ describe("Runs in the browser", () => {
     // No End run or Retry for a completed run.
     expect(await page.getByRole("button", { name: "End run" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Retry" }).count()).toBe(0);
-    await shot(page, "run-timeline");
+    await shot(page, "run-timeline", true);
   });
 
   it("ends a waiting run from its page after confirming, and the status shows ended", async () => {
@@ -154,20 +155,45 @@ describe("Runs in the browser", () => {
     });
     await page.reload();
     await page.getByRole("button", { name: "Retry" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toBe(
-      `Run ${endedRunId} is ended; only a failed run can be retried.`,
-    );
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toBe(`Run ${endedRunId} is ended; only a failed run can be retried.`);
     await page.unroute(`**/api/v1/runs/${endedRunId}`);
+  });
+
+  it("pages with Load more: 25 runs, then the rest after the cursor, newest first", async () => {
+    for (let i = 0; i < 25; i++) {
+      const customer = createCustomer(
+        stack.sandbox,
+        stack.setup.webhookUrl,
+        `4477009002${String(i).padStart(2, "0")}`,
+      );
+      expect((await customer.say("Hi")).status).toBe(200);
+      await customer.waitForReplies(1);
+    }
+    await eventually(async () => (await runsOf()).length === 27);
+    await page.goto(`${stack.tern.url}/runs`);
+    const rows = page.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(25);
+    expect(await page.locator(`tr[data-run-id="${completedRunId}"]`).count()).toBe(0);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(() => rows.count()).toBe(27);
+    const ids = await rows.evaluateAll((els) => els.map((el) => el.getAttribute("data-run-id")));
+    expect(ids.slice(-2)).toEqual([endedRunId, completedRunId]);
+    expect(new Set(ids).size).toBe(27);
+    expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
   });
 
   it("is readable on a phone", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${stack.tern.url}/runs/${completedRunId}`);
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
-    const overflows = () => page.evaluate<boolean>("document.documentElement.scrollWidth > window.innerWidth");
+    const overflows = () =>
+      page.evaluate<boolean>("document.documentElement.scrollWidth > window.innerWidth");
     expect(await overflows()).toBe(false);
     await page.goto(`${stack.tern.url}/runs`);
-    await page.locator(`tr[data-run-id="${completedRunId}"]`).waitFor();
+    await page.locator("tbody tr").first().waitFor();
     expect(await overflows()).toBe(false);
+    await shot(page, "runs-phone");
   });
 });
