@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import { RUN_STATUSES, type RunFilter, type RunStatus, type RunSummary } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
@@ -23,8 +23,12 @@ export function RunsPage() {
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // Each new filter starts a new generation: answers for an older one are dropped.
+  const generation = useRef(0);
 
-  const load = async (f: RunFilter, cursor: string | undefined, isCurrent: () => boolean) => {
+  const load = async (f: RunFilter, cursor: string | undefined) => {
+    const mine = generation.current;
+    const isCurrent = () => generation.current === mine;
     setBusy(true);
     setError(null);
     try {
@@ -41,12 +45,9 @@ export function RunsPage() {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is recreated each render; the filter drives it.
   useEffect(() => {
-    let current = true;
+    generation.current += 1;
     setRuns(undefined);
-    void load(filter, undefined, () => current);
-    return () => {
-      current = false;
-    };
+    void load(filter, undefined);
   }, [filter]);
 
   const apply = (event: FormEvent) => {
@@ -137,7 +138,7 @@ export function RunsPage() {
             type="button"
             className="button secondary"
             disabled={busy}
-            onClick={() => void load(filter, nextCursor, () => true)}
+            onClick={() => void load(filter, nextCursor)}
           >
             Load more
           </button>
