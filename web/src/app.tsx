@@ -3,6 +3,8 @@ import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
 import { FlowDetailPage } from "./pages/flow-detail-page";
 import { FlowsPage } from "./pages/flows-page";
+import { RunPage } from "./pages/run-page";
+import { RunsPage } from "./pages/runs-page";
 import { SignInPage } from "./pages/sign-in-page";
 import { matchRoute, navigate, usePath } from "./router";
 
@@ -54,6 +56,7 @@ export function App() {
         {auth === "signed-in" && (
           <nav aria-label="Main">
             <Link to="/flows">Flows</Link>
+            <Link to="/runs">Runs</Link>
             <button type="button" className="link" onClick={() => void signOut()}>
               Sign out
             </button>
@@ -67,6 +70,10 @@ export function App() {
           <FlowsPage />
         ) : route.page === "flow" ? (
           <FlowDetailPage key={route.id} id={route.id} />
+        ) : route.page === "runs" ? (
+          <RunsPage />
+        ) : route.page === "run" ? (
+          <RunPage key={route.id} id={route.id} />
         ) : (
           <main>
             <h1>Not found</h1>

@@ -5,6 +5,10 @@ import type {
   FlowTemplate,
   FlowVersion,
   PublishResult,
+  RunDetail,
+  RunFilter,
+  RunPage,
+  RunSummary,
 } from "./types";
 
 export class ApiError extends Error {
@@ -100,4 +104,16 @@ export const api = {
     if (!res.ok) throw await toError(res);
     return res.blob();
   },
+  /** Runs newest first; pass the previous page's `nextCursor` as `cursor` for the next page. */
+  listRuns: (filter: RunFilter = {}) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== "") query.set(key, String(value));
+    }
+    const qs = query.toString();
+    return request<RunPage>("GET", `/runs${qs ? `?${qs}` : ""}`);
+  },
+  getRun: (id: string) => request<RunDetail>("GET", `/runs/${encodeURIComponent(id)}`),
+  endRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/end`),
+  retryRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/retry`),
 };

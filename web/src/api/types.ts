@@ -43,3 +43,56 @@ export interface PublishResult {
 export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
 }
+
+export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended";
+export const RUN_STATUSES: readonly RunStatus[] = ["running", "waiting", "completed", "failed", "ended"];
+
+/** A run in GET /runs (and the answer of end and retry). Times are ISO-8601 strings. */
+export interface RunSummary {
+  id: string;
+  flowId: string;
+  flowVersion: number;
+  channelId: string;
+  contactId: string;
+  status: RunStatus;
+  currentStep: string | null;
+  waitingFor: { stepId: string; timeoutAt: number | null } | null;
+  error: { code: string; message: string } | null;
+  endReason: { code: string; message: string; stepId?: string | null; at?: number } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RunPage {
+  items: RunSummary[];
+  nextCursor: string | null;
+}
+
+/** One visit of a step in a run's history. */
+export interface RunStep {
+  visit: number;
+  stepId: string;
+  type: string;
+  status: string;
+  input: unknown;
+  output: unknown;
+  error: { code?: string; message?: string } | null;
+  next: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+/** GET /runs/:id: the run with its variables and every step's history, in order. */
+export interface RunDetail extends RunSummary {
+  vars: Record<string, unknown>;
+  steps: RunStep[];
+}
+
+export interface RunFilter {
+  flowId?: string;
+  status?: RunStatus;
+  contactId?: string;
+  cursor?: string;
+  limit?: number;
+}
