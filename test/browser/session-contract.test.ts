@@ -12,16 +12,20 @@ let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const apiCalls: Array<{ method: string; path: string; headers: Record<string, string> }> = [];
+type ApiCall = { method: string; path: string; headers: Record<string, string> };
+// Recorded in request order; a request's full headers come asynchronously, so each entry is a
+// promise and `calls()` waits for all of them before a test looks.
+const pending: Array<Promise<ApiCall>> = [];
+const calls = () => Promise.all(pending);
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchChromium()]);
   context = await browser.newContext();
   page = await context.newPage();
-  page.on("request", async (req) => {
+  page.on("request", (req) => {
     const path = new URL(req.url()).pathname;
     if (path.startsWith("/api/v1/"))
-      apiCalls.push({ method: req.method(), path, headers: await req.allHeaders() });
+      pending.push(req.allHeaders().then((headers) => ({ method: req.method(), path, headers })));
   });
 }, 300_000);
 
@@ -55,6 +59,7 @@ describe("the UI's session", () => {
       .click();
     await page.getByRole("heading", { name: "Viber support case" }).waitFor();
     const csrf = (await context.cookies(stack.tern.url)).find((c) => c.name === "tern_csrf")?.value;
+    const apiCalls = await calls();
     const create = apiCalls.find((c) => c.method === "POST" && c.path === "/api/v1/flows");
     expect(create?.headers["x-tern-csrf"]).toBe(csrf);
     for (const call of apiCalls) {
@@ -69,7 +74,8 @@ describe("the UI's session", () => {
     const old = (await context.cookies(stack.tern.url)).find((c) => c.name === "tern_session")?.value;
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Tern" }).waitFor();
-    expect(apiCalls.at(-1)).toMatchObject({ method: "DELETE", path: "/api/v1/session" });
+    const signOut = (await calls()).find((c) => c.path === "/api/v1/session" && c.method === "DELETE");
+    expect(signOut?.headers["x-tern-csrf"]).toBeTruthy();
     const replay = await fetch(`${stack.tern.url}/api/v1/flows`, {
       headers: { cookie: `tern_session=${old}` },
     });
