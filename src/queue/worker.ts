@@ -1,13 +1,9 @@
 import { AppError, toAppError } from "../core/app-error.js";
-import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
-import { createMetrics, type Metrics } from "../core/metrics.js";
-import type { Engine } from "../flows/engine.js";
+import { createMetrics } from "../core/metrics.js";
 import type { RunEvent } from "../flows/runtime.js";
-import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
-import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import {
   conversationAddress,
@@ -16,7 +12,7 @@ import {
   type MessageItem,
 } from "../store/repos/inbox-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
-import type { Repos, Store } from "../store/store.js";
+import type { Repos } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
@@ -33,48 +29,9 @@ import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
 import { publishedWithTrigger } from "./triggers.js";
+import type { WorkerDeps } from "./worker-deps.js";
 
-/**
- * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
- * conversation's messages in arrival order; everything it decides is committed before the
- * next step, so a restart (`recover`) continues exactly where the process stopped.
- */
-export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "connector"> {
-  store: Store;
-  integrations: Integrations;
-  clock: Clock;
-  engine: Engine;
-  /** Conversations processed at once (default 64). */
-  concurrency?: number;
-  /** Counts dead-lettered messages in `/metrics` (a private registry when absent). */
-  metrics?: Metrics;
-  /**
-   * Burst grouping: a run waiting for a reply takes the messages its contact sends within this
-   * window of each other as one answer (burst.ts). 0 (the default here; TERN_BURST_WINDOW_MS in
-   * a server) takes every message at once.
-   */
-  burstWindowMs?: number;
-  /**
-   * TERN_MAX_WAIT: the engine caps every new wait with it (`EngineOptions.maxWaitMs`); here it ends
-   * a run stored before that, waiting without a deadline for longer, when its contact writes again.
-   */
-  maxWaitMs?: number;
-  /** Delay before the n-th retry of a message whose processing failed transiently. */
-  retryDelayMs?: (attempt: number) => number;
-  /**
-   * Who schedules the work. "lanes" (SQLite, one process): in-process lanes and a timer read from
-   * the rows. "jobs" (PostgreSQL, any number of processes): graphile-worker jobs enqueued in the
-   * transactions that create the work (`store.jobs`), run by `jobTasks()` (queue/jobs/).
-   */
-  scheduling?: "lanes" | "jobs";
-  /** Parsed, validated flow definition of a stored version (cached by the caller). */
-  flow(flowId: string, version: number): Promise<Flow>;
-  log: {
-    info(o: object, m?: string): void;
-    warn(o: object, m?: string): void;
-    error(o: object, m?: string): void;
-  };
-}
+export type { WorkerDeps };
 
 /** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
 function abandonedRun(
@@ -92,6 +49,11 @@ function abandonedRun(
   return isAbandoned ? run : undefined;
 }
 
+/**
+ * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
+ * conversation's messages in arrival order; everything it decides is committed before the
+ * next step, so a restart (`recover`) continues exactly where the process stopped.
+ */
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
   const isJobs = deps.scheduling === "jobs";
