@@ -167,6 +167,25 @@ describe("flow versions over the API", () => {
     expect((await fetch(`${stack.tern.url}/api/v1/flows/schema`)).status).toBe(401);
   });
 
+  it("answers malformed requests to the public schema route with a 4xx, never a 5xx", async () => {
+    const url = `${stack.tern.url}/api/v1/schema`;
+    const tries: Array<[string, RequestInit]> = [
+      [`${url}/flow.json?%E0%A4%A=1`, {}],
+      [`${url}/%E0%A4%A`, {}],
+      [`${url}/flow.json`, { method: "POST", body: "", headers: { "content-type": "application/json" } }],
+      [`${url}/flow.json`, { method: "POST", body: "<x/>", headers: { "content-type": "application/xml" } }],
+      [`${url}/flow.json`, { method: "PUT", body: "[1,", headers: { "content-type": "application/json" } }],
+    ];
+    for (const [target, init] of tries) {
+      const res = await fetch(target, init);
+      await res.arrayBuffer();
+      // A query it does not read is ignored (200); anything else is refused, never a server error.
+      expect(res.status, `${init.method ?? "GET"} ${target}`).toBeLessThan(500);
+      if (init.method) expect(res.status, `${init.method} ${target}`).toBeGreaterThanOrEqual(400);
+    }
+    expect((await fetch(`${stack.tern.url}/healthz`)).status).toBe(200);
+  });
+
   it("every shipped template names the schema in $schema and still validates", () => {
     const dir = templatePath("");
     for (const name of readdirSync(dir).filter((n) => n.endsWith(".json") && !n.endsWith(".test.json"))) {
