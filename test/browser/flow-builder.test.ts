@@ -74,6 +74,8 @@ describe("Flow Builder in the browser", () => {
     await row.waitFor();
     await expect.poll(() => row.textContent()).toContain("Published");
     expect(await row.locator('td[data-label="Published"]').textContent()).toBe(`v${stack.setup.flowVersion}`);
+    // Nobody has talked to it yet.
+    expect(await row.locator('td[data-label="Last run"]').textContent()).toBe("Never");
     await shot(page, "flows");
   });
 
@@ -84,8 +86,9 @@ describe("Flow Builder in the browser", () => {
     await expect.poll(() => card.textContent()).toContain("GSM alphabet");
     await shot(page, "template-gallery");
     await card.getByRole("button", { name: /Use/ }).click();
-    await page.getByRole("heading", { name: "SMS lead capture" }).waitFor();
-    expect(new URL(page.url()).pathname).toMatch(/^\/flows\/[A-Za-z0-9_-]+$/);
+    // The gallery card has the same heading: wait for the flow's own page.
+    await page.waitForURL(/\/flows\/[A-Za-z0-9_-]+$/);
+    await page.getByRole("heading", { level: 1, name: "SMS lead capture" }).waitFor();
     await page.locator('tr[data-version="1"]').waitFor();
     expect(await page.locator("main .page-head .badge").textContent()).toBe("Draft");
 

@@ -41,7 +41,9 @@ export const flowRoutes =
       const { valid, errors, warnings } = await deps.flows.check(req.body);
       return { valid, errors, warnings };
     });
-    app.get("/flows", { schema: { tags } }, async () => ({ items: await deps.store.flows.list() }));
+    app.get("/flows", { schema: { tags } }, async () => ({
+      items: await deps.store.flows.listWithLastRun(),
+    }));
     app.post("/flows", { schema: { tags, body: FlowFile } }, async (req, reply) =>
       reply.status(201).send(await deps.flows.create(req.body)),
     );

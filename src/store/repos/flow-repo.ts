@@ -40,6 +40,27 @@ export function createFlowRepo(exec: Executor) {
     async list(): Promise<FlowSummary[]> {
       return (await exec.all(q.selectFrom("flows").selectAll().orderBy("created_at"))).map(toSummary);
     },
+    /** The list with when each flow last started a run (a correlated max: one index seek a flow). */
+    async listWithLastRun(): Promise<Array<FlowSummary & { lastRunAt: number | null }>> {
+      const rows = await exec.all(
+        q
+          .selectFrom("flows")
+          .selectAll("flows")
+          .select((eb) =>
+            eb
+              .selectFrom("runs")
+              .select((r) => r.fn.max("runs.created_at").as("m"))
+              .whereRef("runs.flow_id", "=", "flows.id")
+              .as("last_run_at"),
+          )
+          .orderBy("flows.created_at"),
+      );
+      // PostgreSQL answers BIGINT aggregates as strings.
+      return rows.map((r) => ({
+        ...toSummary(r),
+        lastRunAt: r.last_run_at === null ? null : Number(r.last_run_at),
+      }));
+    },
     async version(flowId: string, version: number): Promise<FlowVersionRow | undefined> {
       const r = await exec.get(
         q

@@ -7,6 +7,8 @@ export interface FlowSummary {
   publishedVersion: number | null;
   createdAt: number;
   updatedAt: number;
+  /** When its latest run started (ms since epoch); null when it never ran. */
+  lastRunAt?: number | null;
 }
 
 export interface FlowVersion {

@@ -80,6 +80,7 @@ function FlowTable({ flows, onError }: { flows: FlowSummary[]; onError: (e: unkn
           <th scope="col">State</th>
           <th scope="col">Published</th>
           <th scope="col">Latest</th>
+          <th scope="col">Last run</th>
           <th scope="col">
             <span className="visually-hidden">Actions</span>
           </th>
@@ -98,6 +99,17 @@ function FlowTable({ flows, onError }: { flows: FlowSummary[]; onError: (e: unkn
               {flow.publishedVersion === null ? "–" : `v${flow.publishedVersion}`}
             </td>
             <td data-label="Latest">v{flow.latestVersion}</td>
+            <td data-label="Last run">
+              {flow.lastRunAt ? (
+                <Link to={`/runs?flowId=${encodeURIComponent(flow.id)}`}>
+                  <time dateTime={new Date(flow.lastRunAt).toISOString()}>
+                    {new Date(flow.lastRunAt).toLocaleString()}
+                  </time>
+                </Link>
+              ) : (
+                "Never"
+              )}
+            </td>
             <td>
               <button type="button" className="link" onClick={() => void exportFlow(flow)}>
                 Export<span className="visually-hidden"> {flow.name}</span>
