@@ -4,6 +4,8 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
 import { channelSimulators } from "../../sandbox/simulators.js";
+import { choiceStyle } from "../../sandbox/choice-style.js";
+import { startTry, TryBody } from "../../sandbox/try-run.js";
 import type { AppDeps } from "../app.js";
 
 /**
@@ -37,6 +39,21 @@ export const sandboxRoutes =
       .string()
       .default("whatsapp")
       .describe(`Channel type to play the customer on: ${Object.keys(channelSimulators).join(", ")}`);
+    /**
+     * What each sandbox customer said through POST /sandbox/messages (the simulators keep only what
+     * Tern sent), for the Try it panel's conversation; in memory, like the simulators, newest 200 each.
+     */
+    const said = new Map<string, Array<{ text: string; at: string }>>();
+    const remember = (type: string, from: string, text: string) => {
+      const key = `${type}:${from}`;
+      const list = said.get(key) ?? [];
+      list.push({ text, at: new Date(deps.clock.now()).toISOString() });
+      if (list.length > 200) list.shift();
+      said.delete(key);
+      said.set(key, list);
+      // The oldest customer goes first beyond 1,000.
+      if (said.size > 1_000) said.delete(said.keys().next().value as string);
+    };
     /** WhatsApp's customer is a phone number; the Lead's Phone says whose it is. */
     const isWhatsAppNumber = (type: string, from: string) => type !== "whatsapp" || /^\d{6,15}$/.test(from);
 
@@ -80,7 +97,49 @@ export const sandboxRoutes =
         });
         if (answer.status < 200 || answer.status > 299)
           throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
+        remember(type, from, text);
         return reply.status(202).send({ accepted: true, channel: type, channelId });
+      },
+    );
+    app.post(
+      "/sandbox/try",
+      {
+        schema: {
+          tags,
+          summary: "Try a flow's version (a draft too) as a customer the sandbox plays",
+          description:
+            "Starts a run of `version` (default the latest, published or not) for the customer `from` on the " +
+            "sandbox's own channel of type `channel`, ending a run already active in that conversation. " +
+            "Answer as the customer with POST /sandbox/messages; read what they received with " +
+            "GET /sandbox/conversations/:from?channel= and the run with GET /runs/:runId. Only sandbox " +
+            "channels are used, so a real customer never gets a message. 404 FLOW_NOT_FOUND / " +
+            "FLOW_VERSION_NOT_FOUND; 409 SANDBOX_OFF when the sandbox is not running.",
+          body: TryBody,
+          response: {
+            202: z.object({
+              runId: z.string(),
+              flowId: z.string(),
+              flowVersion: z.number(),
+              channel: z.string().describe("The channel type the customer is on"),
+              from: z.string().describe("The customer's id on it (for /sandbox/messages and /conversations)"),
+            }),
+          },
+        },
+      },
+      async (req, reply) => {
+        const sandbox = await active();
+        const started = await startTry(
+          {
+            store: deps.store,
+            flows: deps.flows,
+            clock: deps.clock,
+            publicUrl: deps.publicUrl,
+            notify: (keys) => deps.worker.notify(keys),
+          },
+          sandbox,
+          req.body,
+        );
+        return reply.status(202).send(started);
       },
     );
     app.get(
@@ -103,9 +162,10 @@ export const sandboxRoutes =
             .filter((m) => m.to === from)
             .map((m) => ({
               text: m.text,
-              ...(m.choices.length > 0 ? { choices: m.choices } : {}),
+              ...(m.choices.length > 0 ? { choices: m.choices, choiceStyle: choiceStyle(type, m.request.body) } : {}),
               at: new Date(m.receivedAt).toISOString(),
             })),
+          said: said.get(`${type}:${from}`) ?? [],
           // The lead template puts the customer's phone on the Lead (WhatsApp, SMS: `+${from}`);
           // channels without one (Telegram, LINE, …) leave it empty, so show none.
           leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${from}`),
