@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
-import { channelSimulators } from "../../sandbox/simulators.js";
 import { choiceStyle } from "../../sandbox/choice-style.js";
+import { channelSimulators } from "../../sandbox/simulators.js";
 import { startTry, TryBody } from "../../sandbox/try-run.js";
 import type { AppDeps } from "../app.js";
 
@@ -162,7 +162,9 @@ export const sandboxRoutes =
             .filter((m) => m.to === from)
             .map((m) => ({
               text: m.text,
-              ...(m.choices.length > 0 ? { choices: m.choices, choiceStyle: choiceStyle(type, m.request.body) } : {}),
+              ...(m.choices.length > 0
+                ? { choices: m.choices, choiceStyle: choiceStyle(type, m.request.body) }
+                : {}),
               at: new Date(m.receivedAt).toISOString(),
             })),
           said: said.get(`${type}:${from}`) ?? [],
