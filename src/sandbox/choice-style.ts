@@ -25,3 +25,26 @@ export function choiceStyle(channelType: string, body: unknown): ChoiceStyle {
       return "buttons";
   }
 }
+
+const ID_KEYS = ["id", "callback_data", "ActionBody", "payload", "data"] as const;
+const TITLE_KEYS = ["title", "text", "Text", "label"] as const;
+
+/**
+ * The choice id behind a button title in a send's request body (WhatsApp `reply.id` / list row
+ * `id`, Telegram `callback_data`, Viber `ActionBody`, Messenger `payload`, LINE `data`), so the
+ * simulator plays a real tap. Searched generically: each provider nests its buttons differently.
+ */
+export function choiceIdIn(body: unknown, title: string, depth = 0): string | undefined {
+  if (depth > 8 || typeof body !== "object" || body === null) return undefined;
+  if (!Array.isArray(body)) {
+    const record = body as Record<string, unknown>;
+    const ownTitle = TITLE_KEYS.map((k) => record[k]).find((v) => typeof v === "string");
+    const ownId = ID_KEYS.map((k) => record[k]).find((v) => typeof v === "string");
+    if (ownTitle === title && typeof ownId === "string") return ownId;
+  }
+  for (const value of Object.values(body)) {
+    const found = choiceIdIn(value, title, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -163,6 +163,57 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     await waitingAt(started.runId, "ask_company");
   });
 
+  it("a menu shows as WhatsApp reply buttons (list beyond 3) and a tap takes its branch", async () => {
+    const menu = (titles: string[]) => ({
+      schema: "tern.flow/v1",
+      name: `Menu of ${titles.length}`,
+      trigger: { type: "message", channels: ["whatsapp", "telegram"], keywords: [`menu${titles.length}`] },
+      start: "pick",
+      steps: [
+        {
+          id: "pick",
+          type: "menu",
+          text: "What can we help with?",
+          save: "topic",
+          choices: titles.map((title, i) => ({ id: `c${i}`, title, next: i === 1 ? "second" : "other" })),
+        },
+        { id: "second", type: "send", text: "You picked the second one." },
+        { id: "other", type: "send", text: "You picked another one." },
+      ],
+    });
+    const created = await json<{ id: string }>(
+      await stack.http("POST", "/api/v1/flows", menu(["Sales", "Support"])),
+    );
+    const started = await json<{ runId: string; from: string }>(await tryIt({ flowId: created.id }));
+    const [question] = await received(started.from, 1);
+    expect(question).toMatchObject({ choices: ["Sales", "Support"], choiceStyle: "buttons" });
+    await waitingAt(started.runId, "pick");
+    const tap = await stack.http("POST", "/api/v1/sandbox/messages", {
+      channel: "whatsapp",
+      from: started.from,
+      choice: "Support",
+    });
+    expect(tap.status, await tap.clone().text()).toBe(202);
+    expect((await received(started.from, 2))[1]?.text).toBe("You picked the second one.");
+    const done = await eventually(async () => {
+      const r = await run(started.runId);
+      return r.status === "completed" ? r : null;
+    });
+    expect(done.vars.topic).toBe("c1");
+    expect((await conversation(started.from)).said).toMatchObject([{ text: "Support", choice: "Support" }]);
+
+    const long = await json<{ id: string }>(
+      await stack.http("POST", "/api/v1/flows", menu(["One", "Two", "Three", "Four"])),
+    );
+    const listed = await json<{ from: string }>(await tryIt({ flowId: long.id }));
+    expect((await received(listed.from, 1))[0]).toMatchObject({ choiceStyle: "list" });
+    const onTelegram = await json<{ from: string }>(await tryIt({ flowId: long.id, channel: "telegram" }));
+    expect((await received(onTelegram.from, 1, "telegram"))[0]).toMatchObject({
+      choices: ["One", "Two", "Three", "Four"],
+      choiceStyle: "inline_keyboard",
+    });
+  });
+
   it("answers 404 for an unknown flow or version, 400 for a bad body or channel", async () => {
     const unknownFlow = await tryIt({ flowId: "flow_nope" });
     expect(unknownFlow.status).toBe(404);
@@ -181,6 +232,13 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
       { flowId: stack.flowId, extra: true },
     ]) {
       const res = await tryIt(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    for (const body of [
+      { channel: "whatsapp", from: "15550009001" },
+      { channel: "whatsapp", from: "15550009001", text: "Hi", choice: "Sales" },
+    ]) {
+      const res = await stack.http("POST", "/api/v1/sandbox/messages", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
     const notJson = await stack.http("POST", "/api/v1/sandbox/try", "{flowId:");

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
-import { choiceStyle } from "../../sandbox/choice-style.js";
+import { choiceIdIn, choiceStyle } from "../../sandbox/choice-style.js";
+import { createCustomerLog } from "../../sandbox/customer-log.js";
 import { channelSimulators } from "../../sandbox/simulators.js";
 import { startTry, TryBody } from "../../sandbox/try-run.js";
 import type { AppDeps } from "../app.js";
@@ -39,21 +40,7 @@ export const sandboxRoutes =
       .string()
       .default("whatsapp")
       .describe(`Channel type to play the customer on: ${Object.keys(channelSimulators).join(", ")}`);
-    /**
-     * What each sandbox customer said through POST /sandbox/messages (the simulators keep only what
-     * Tern sent), for the Try it panel's conversation; in memory, like the simulators, newest 200 each.
-     */
-    const said = new Map<string, Array<{ text: string; at: string }>>();
-    const remember = (type: string, from: string, text: string) => {
-      const key = `${type}:${from}`;
-      const list = said.get(key) ?? [];
-      list.push({ text, at: new Date(deps.clock.now()).toISOString() });
-      if (list.length > 200) list.shift();
-      said.delete(key);
-      said.set(key, list);
-      // The oldest customer goes first beyond 1,000.
-      if (said.size > 1_000) said.delete(said.keys().next().value as string);
-    };
+    const said = createCustomerLog();
     /** WhatsApp's customer is a phone number; the Lead's Phone says whose it is. */
     const isWhatsAppNumber = (type: string, from: string) => type !== "whatsapp" || /^\d{6,15}$/.test(from);
 
@@ -75,29 +62,58 @@ export const sandboxRoutes =
       {
         schema: {
           tags,
-          body: z.object({
-            channel: ChannelType,
-            from: Customer,
-            text: z.string().min(1).max(4096),
-            name: z.string().max(100).optional(),
-          }),
+          summary: "Play the customer: a text, or a tap on a button Tern sent",
+          body: z
+            .object({
+              channel: ChannelType,
+              from: Customer,
+              text: z.string().min(1).max(4096).optional().describe("What the customer types"),
+              choice: z
+                .string()
+                .min(1)
+                .max(200)
+                .optional()
+                .describe(
+                  "Or: the title of a button (keyboard key, quick reply, list row) the customer taps in the last message that had it",
+                ),
+              name: z.string().max(100).optional(),
+            })
+            .refine((b) => (b.text === undefined) !== (b.choice === undefined), {
+              error: "give the customer's text or the choice they tap, not both",
+            }),
         },
       },
       async (req, reply) => {
         const sandbox = await active();
-        const { channel: type, from, text, name } = req.body;
+        const { channel: type, from, choice, name } = req.body;
+        const text = req.body.text ?? choice ?? "";
         if (!isWhatsAppNumber(type, from)) {
           throw new AppError("BAD_REQUEST", "from: a WhatsApp number in international format, digits only");
         }
         const { channelId, sim } = await sandbox.channelFor(type);
+        // A tap carries the choice id of the button as sent (the newest message that had it).
+        const tapped =
+          choice === undefined
+            ? undefined
+            : {
+                id:
+                  sim.sent
+                    .filter((m) => m.to === from && m.choices.includes(choice))
+                    .map((m) => choiceIdIn(m.request.body, choice))
+                    .findLast((id) => id !== undefined) ?? choice,
+                title: choice,
+              };
+        // Wall-clock, as the simulators stamp what they receive: the panel orders both by it.
+        const at = new Date().toISOString();
         const answer = await sim.say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
           from,
           text,
           name: name ?? "Sandbox customer",
+          ...(tapped ? { choice: tapped } : {}),
         });
         if (answer.status < 200 || answer.status > 299)
           throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
-        remember(type, from, text);
+        said.add(type, from, { text, at, ...(choice === undefined ? {} : { choice }) });
         return reply.status(202).send({ accepted: true, channel: type, channelId });
       },
     );
@@ -147,6 +163,12 @@ export const sandboxRoutes =
       {
         schema: {
           tags,
+          summary: "What a sandbox customer received and said, and the Leads made for them",
+          description:
+            "`received`: what Tern sent the customer, oldest first, with `choices` (button titles) and " +
+            "`choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; " +
+            "SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through " +
+            "POST /sandbox/messages (kept in memory). Times are ISO-8601 wall-clock.",
           params: z.object({ from: Customer }),
           querystring: z.object({ channel: ChannelType }),
         },
@@ -167,7 +189,7 @@ export const sandboxRoutes =
                 : {}),
               at: new Date(m.receivedAt).toISOString(),
             })),
-          said: said.get(`${type}:${from}`) ?? [],
+          said: said.of(type, from),
           // The lead template puts the customer's phone on the Lead (WhatsApp, SMS: `+${from}`);
           // channels without one (Telegram, LINE, …) leave it empty, so show none.
           leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${from}`),
