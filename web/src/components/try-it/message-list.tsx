@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import { ChoiceButtons } from "./choice-buttons";
 import { TextWithRecordIds } from "./salesforce-ids";
 import type { Conversation, ReceivedMessage } from "./try-it-api";
@@ -35,8 +36,14 @@ export function MessageList(props: {
   const { conversation } = props;
   const items = conversation ? itemsOf(conversation) : [];
   const newest = (conversation?.received.length ?? 0) - 1;
+  // Keeps the newest message in view as the conversation grows, as a chat app does.
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    const el = list.current;
+    if (el && items.length > 0) el.scrollTop = el.scrollHeight;
+  }, [items.length]);
   return (
-    <ol className="chat" role="log" aria-live="polite" aria-label="Conversation">
+    <ol ref={list} className="chat" role="log" aria-live="polite" aria-label="Conversation">
       {items.length === 0 && <li className="chat-empty">No messages yet.</li>}
       {items.map((item) =>
         item.from === "customer" ? (

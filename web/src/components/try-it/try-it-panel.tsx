@@ -92,47 +92,53 @@ export function TryItPanel(props: { flowId: string; version: number; onStep(step
         </p>
       )}
       {session && (
-        <>
-          <MessageList
-            conversation={conversation}
-            isActive={isRunActive}
-            onChoose={(choice) => void say({ choice })}
-          />
-          <form className="composer" onSubmit={send}>
-            <label htmlFor={ids.text} className="visually-hidden">
-              Message as the customer
-            </label>
-            <input
-              id={ids.text}
-              type="text"
-              value={text}
-              autoComplete="off"
-              placeholder={isRunActive ? "Type as the customer…" : "The run has ended: Restart to try again"}
-              disabled={!isRunActive}
-              onChange={(e) => setText(e.target.value)}
+        <div className="try-body">
+          <div className="try-chat">
+            <MessageList
+              conversation={conversation}
+              isActive={isRunActive}
+              onChoose={(choice) => void say({ choice })}
             />
-            <button type="submit" disabled={!isRunActive || text.trim() === ""}>
-              Send
-            </button>
-          </form>
-          {records.length > 0 && (
-            <>
-              <h3>Salesforce records</h3>
-              <ul className="records">
-                {records.map((r) => (
-                  <li key={`${r.stepId}-${r.id}`}>
-                    <a href={r.url} target="_blank" rel="noreferrer">
-                      {r.id}
-                    </a>{" "}
-                    <span className="hint">({r.stepId})</span>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          <h3>Variables</h3>
-          <VarsTable vars={run?.vars ?? {}} />
-        </>
+            <form className="composer" onSubmit={send}>
+              <label htmlFor={ids.text} className="visually-hidden">
+                Message as the customer
+              </label>
+              <input
+                id={ids.text}
+                type="text"
+                value={text}
+                autoComplete="off"
+                placeholder={
+                  isRunActive ? "Type as the customer…" : "The run has ended: Restart to try again"
+                }
+                disabled={!isRunActive}
+                onChange={(e) => setText(e.target.value)}
+              />
+              <button type="submit" disabled={!isRunActive || text.trim() === ""}>
+                Send
+              </button>
+            </form>
+          </div>
+          <div className="try-details">
+            {records.length > 0 && (
+              <>
+                <h3>Salesforce records</h3>
+                <ul className="records">
+                  {records.map((r) => (
+                    <li key={`${r.stepId}-${r.id}`}>
+                      <a href={r.url} target="_blank" rel="noreferrer">
+                        {r.id}
+                      </a>{" "}
+                      <span className="hint">({r.stepId})</span>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <h3>Variables</h3>
+            <VarsTable vars={run?.vars ?? {}} />
+          </div>
+        </div>
       )}
       {!session && <p className="hint">Start plays a new customer on the channel you pick.</p>}
     </section>
