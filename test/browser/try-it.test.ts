@@ -166,7 +166,7 @@ describe("Try it in the browser", () => {
       await box.press("Enter");
       await phone.locator(".bubble.flow").filter({ hasText: "Which company" }).waitFor();
       // Nothing wider than the screen.
-      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      const width = await phone.evaluate<number>("document.documentElement.scrollWidth");
       expect(width).toBeLessThanOrEqual(390);
       await phone.screenshot({ path: path.join(screenshots, "try-it-phone.png") });
     } finally {
