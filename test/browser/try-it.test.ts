@@ -152,6 +152,31 @@ describe("Try it in the browser", () => {
     // The answered question's buttons no longer take a tap.
     expect(await question.getByRole("button", { name: "Sales" }).isDisabled()).toBe(true);
     expect(await panel().locator("table.vars").textContent()).toContain("support");
+    // The flow was created, never published: Try it runs the draft.
+    expect(await page.getByText("(a draft; nothing is published)").count()).toBe(1);
+  });
+
+  it("draws the same menu as Telegram's inline keyboard, and as numbered text without buttons on SMS", async () => {
+    await page.getByLabel("Channel").selectOption("telegram");
+    await page.getByRole("button", { name: "Restart" }).click();
+    const onTelegram = flowMessages().filter({ hasText: "What can we help with?" });
+    const keyboard = onTelegram.getByRole("group", { name: "Inline keyboard" });
+    await keyboard.waitFor();
+    expect(await keyboard.getByRole("button").allTextContents()).toEqual(["Sales", "Support", "Billing"]);
+    expect(await panel().getByTestId("try-run-status").textContent()).toContain("on Telegram");
+    await keyboard.getByRole("button", { name: "Sales" }).click();
+    await flowMessages().filter({ hasText: "Sales will call you." }).waitFor();
+
+    await page.getByLabel("Channel").selectOption("twilio");
+    await page.getByRole("button", { name: "Restart" }).click();
+    const onSms = flowMessages().filter({ hasText: "What can we help with?" });
+    await onSms.waitFor();
+    expect(await onSms.textContent()).toContain("1. Sales");
+    expect(await onSms.getByRole("button").count()).toBe(0);
+    const box = page.getByLabel("Message as the customer");
+    await box.fill("2");
+    await box.press("Enter");
+    await flowMessages().filter({ hasText: "What went wrong?" }).waitFor();
   });
 
   it("reads on a phone (390x844)", async () => {
