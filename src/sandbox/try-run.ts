@@ -134,6 +134,8 @@ export async function startTry(deps: TryDeps, sandbox: BuiltInSandbox, body: Try
   const { channelId, sim } = await sandbox.channelFor(type);
   const webhookUrl = `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`;
   const { address, phone } = inboundIdentity(type, sim, webhookUrl, from);
+  // The played customer has found the business already (Viber: subscribed), as one who writes would have.
+  sim.meet?.(from);
   const now = clock.now();
   const runId = newId("run", now);
   const { key } = await store.write((tx) =>

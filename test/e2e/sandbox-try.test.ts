@@ -163,6 +163,20 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     await waitingAt(started.runId, "ask_company");
   });
 
+  it("on every simulated channel a fresh customer gets the question and their answer moves the run", async () => {
+    const status = await json<{ channelTypes: string[] }>(await stack.http("GET", "/api/v1/sandbox"));
+    expect(status.channelTypes.length).toBeGreaterThan(5);
+    for (const channel of status.channelTypes) {
+      const res = await tryIt({ flowId: stack.flowId, channel });
+      expect(res.status, `${channel}: ${await res.clone().text()}`).toBe(202);
+      const started = await json<{ runId: string; from: string }>(res);
+      expect((await received(started.from, 1, channel))[0]?.text, channel).toBe(DRAFT_QUESTION);
+      await waitingAt(started.runId, "ask_name");
+      await say(started.from, `Ada ${channel}`, channel);
+      await waitingAt(started.runId, "ask_company");
+    }
+  }, 60_000);
+
   it("a menu shows as WhatsApp reply buttons (list beyond 3) and a tap takes its branch", async () => {
     const menu = (titles: string[]) => ({
       schema: "tern.flow/v1",
