@@ -101,6 +101,9 @@ describe("Try it in the browser", () => {
     await box.press("Enter");
     await flowMessages().filter({ hasText: "Thanks Ada Lovelace! Which company are you with?" }).waitFor();
     await expect.poll(() => panel().getByTestId("try-step").textContent()).toBe("ask_company");
+    // The page marks the step onStep reported in the flow's step list.
+    const current = page.getByRole("list", { name: "Steps of the flow" }).locator('[aria-current="step"]');
+    await expect.poll(() => current.getAttribute("data-step-id")).toBe("ask_company");
     const customerBubble = panel().locator(".bubble.customer").filter({ hasText: "Ada Lovelace" });
     await customerBubble.waitFor();
     expect(await panel().locator("table.vars").textContent()).toContain("Ada Lovelace");
@@ -117,6 +120,7 @@ describe("Try it in the browser", () => {
     await panel().getByRole("link", { name: leadId }).waitFor();
     await expect.poll(() => panel().locator(".badge").first().textContent()).toBe("completed");
     expect(await panel().getByTestId("try-step").count()).toBe(0);
+    await expect.poll(() => current.count()).toBe(0);
     expect(await page.getByLabel("Message as the customer").isDisabled()).toBe(true);
     // Customer on the right, flow on the left.
     const flowBox = await reply.boundingBox();
