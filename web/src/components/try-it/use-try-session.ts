@@ -5,6 +5,8 @@ import { type Conversation, sandboxApi } from "./try-it-api";
 
 /** How often the conversation and the run are read while the run is active. */
 export const POLL_MS = 500;
+/** A run still not created after this many reads (20 s) is not coming: stop and say so. */
+const QUEUED_POLLS_MAX = 40;
 
 export interface TrySession {
   runId: string;
@@ -80,6 +82,7 @@ export function useTrySession(flowId: string) {
     let isStopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let pollsAfterEnd = 0;
+    let pollsQueued = 0;
     const tick = async () => {
       try {
         const [conv, detail] = await Promise.all([
@@ -99,6 +102,11 @@ export function useTrySession(flowId: string) {
         setError(null);
         if (!isActive(detail)) pollsAfterEnd += 1;
         if (pollsAfterEnd > 1) return;
+        pollsQueued = detail === null ? pollsQueued + 1 : 0;
+        if (pollsQueued > QUEUED_POLLS_MAX) {
+          setError(new Error(`Run ${session.runId} did not start; see the server log, then Restart.`));
+          return;
+        }
       } catch (e) {
         if (isStopped) return;
         setError(e);
