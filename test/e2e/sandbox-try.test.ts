@@ -259,6 +259,15 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     expect(notJson.status).toBe(400);
   });
 
+  it("is documented in the OpenAPI document with its body", async () => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { description?: string; requestBody?: unknown }>>;
+    }>(await stack.http("GET", "/api/docs/json"));
+    const route = doc.paths["/api/v1/sandbox/try"]?.post;
+    expect(route?.description).toContain("FLOW_VERSION_NOT_FOUND");
+    expect(JSON.stringify(route?.requestBody)).toContain("flowId");
+  });
+
   it("answers 409 SANDBOX_OFF once the sandbox stepped aside", async () => {
     await stack.sandbox.stepAside();
     const res = await tryIt({ flowId: stack.flowId });
