@@ -158,6 +158,18 @@ describe("Try it in the browser", () => {
     expect(await panel().locator("table.vars").textContent()).toContain("support");
     // The flow was created, never published: Try it runs the draft.
     expect(await page.getByText("(a draft; nothing is published)").count()).toBe(1);
+
+    // Restart on the same channel: the same customer, a new run replacing the waiting one, and a
+    // conversation that starts again.
+    const firstRun = await panel().getByTestId("try-run-status").getByRole("link").textContent();
+    await page.getByRole("button", { name: "Restart" }).click();
+    await expect
+      .poll(() => panel().getByTestId("try-run-status").getByRole("link").textContent())
+      .not.toBe(firstRun);
+    await expect.poll(() => flowMessages().count()).toBe(1);
+    expect(await flowMessages().first().textContent()).toContain("What can we help with?");
+    const old = await (await stack.http("GET", `/api/v1/runs/${firstRun}`)).json();
+    expect((old as { status: string }).status).toBe("ended");
   });
 
   it("draws the same menu as Telegram's inline keyboard, and as numbered text without buttons on SMS", async () => {
