@@ -173,20 +173,24 @@ describe("Try it in the browser", () => {
   });
 
   it("draws the same menu as Telegram's inline keyboard, and as numbered text without buttons on SMS", async () => {
+    const runStatus = panel().getByTestId("try-run-status");
     await page.getByLabel("Channel").selectOption("telegram");
     await page.getByRole("button", { name: "Restart" }).click();
+    // The new run's conversation replaces the old one once the start is answered.
+    await expect.poll(() => runStatus.textContent()).toContain("on Telegram");
     const onTelegram = flowMessages().filter({ hasText: "What can we help with?" });
     const keyboard = onTelegram.getByRole("group", { name: "Inline keyboard" });
     await keyboard.waitFor();
     expect(await keyboard.getByRole("button").allTextContents()).toEqual(["Sales", "Support", "Billing"]);
-    expect(await panel().getByTestId("try-run-status").textContent()).toContain("on Telegram");
     await keyboard.getByRole("button", { name: "Sales" }).click();
     await flowMessages().filter({ hasText: "Sales will call you." }).waitFor();
 
     await page.getByLabel("Channel").selectOption("twilio");
     await page.getByRole("button", { name: "Restart" }).click();
+    await expect.poll(() => runStatus.textContent()).toContain("on SMS (Twilio)");
     const onSms = flowMessages().filter({ hasText: "What can we help with?" });
     await onSms.waitFor();
+    expect(await flowMessages().count()).toBe(1);
     expect(await onSms.textContent()).toContain("1. Sales");
     expect(await onSms.getByRole("button").count()).toBe(0);
     const box = page.getByLabel("Message as the customer");
