@@ -45,7 +45,8 @@ export function createControlItems(deps: ControlItemDeps) {
     signal?: AbortSignal,
   ): Promise<void> => {
     const summary = await store.flows.get(req.flowId);
-    const version = summary?.publishedVersion;
+    // Try it names a version (a draft never published can be tried); other triggers run the published one.
+    const version = summary ? (req.version ?? summary.publishedVersion) : null;
     if (!version) {
       log.warn(
         { flowId: req.flowId, runId: req.runId },
@@ -88,7 +89,8 @@ export function createControlItems(deps: ControlItemDeps) {
         updatedAt: now,
       };
       await store.write(async (tx) => {
-        if (req.source === "api" || req.source === "webhook") await tx.runs.insert(skipped);
+        if (req.source === "api" || req.source === "webhook" || req.source === "try")
+          await tx.runs.insert(skipped);
         await tx.inbox.markProcessed(item.id, now);
       });
       return;

@@ -56,6 +56,11 @@ export interface ChannelSimulator {
     webhookUrl: string,
     message: CustomerMessage,
   ): Promise<{ status: number; body: string; contentType: string | null; id: string }>;
+  /**
+   * The customer already knows the business, so Tern may write first (Try it starts conversations):
+   * Viber delivers only to users subscribed to the bot. Absent where the provider has no such rule.
+   */
+  meet?(from: string): void;
   close(): Promise<void>;
 }
 

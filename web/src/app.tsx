@@ -6,6 +6,7 @@ import { FlowsPage } from "./pages/flows-page";
 import { RunPage } from "./pages/run-page";
 import { RunsPage } from "./pages/runs-page";
 import { SignInPage } from "./pages/sign-in-page";
+import { TryItPage } from "./pages/try-it-page";
 import { matchRoute, navigate, usePath } from "./router";
 
 type Auth = "unknown" | "signed-in" | "signed-out";
@@ -70,6 +71,8 @@ export function App() {
           <FlowsPage />
         ) : route.page === "flow" ? (
           <FlowDetailPage key={route.id} id={route.id} />
+        ) : route.page === "try" ? (
+          <TryItPage key={route.id} id={route.id} />
         ) : route.page === "runs" ? (
           <RunsPage />
         ) : route.page === "run" ? (

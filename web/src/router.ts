@@ -27,6 +27,7 @@ export type Route =
   | { page: "sign-in" }
   | { page: "flows" }
   | { page: "flow"; id: string }
+  | { page: "try"; id: string }
   | { page: "runs" }
   | { page: "run"; id: string }
   | { page: "missing" };
@@ -36,6 +37,8 @@ export function matchRoute(path: string): Route {
   if (path === "/" || path === "/flows") return { page: "flows" };
   const flow = /^\/flows\/([A-Za-z0-9_-]+)$/.exec(path);
   if (flow?.[1]) return { page: "flow", id: flow[1] };
+  const tryIt = /^\/flows\/([A-Za-z0-9_-]+)\/try$/.exec(path);
+  if (tryIt?.[1]) return { page: "try", id: tryIt[1] };
   if (path === "/runs") return { page: "runs" };
   const run = /^\/runs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (run?.[1]) return { page: "run", id: run[1] };

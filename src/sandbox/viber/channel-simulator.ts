@@ -57,6 +57,7 @@ export async function startViberChannelSimulator(): Promise<ViberChannelSimulato
       sim.subscribe(message.from);
       return postWebhookRequest(webhook(webhookUrl, message));
     },
+    meet: (from) => sim.subscribe(from),
     close: () => sim.close(),
   };
 }

@@ -3,7 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
+import { choiceIdIn, choiceStyle } from "../../sandbox/choice-style.js";
+import { createCustomerLog } from "../../sandbox/customer-log.js";
 import { channelSimulators } from "../../sandbox/simulators.js";
+import { startTry, TryBody } from "../../sandbox/try-run.js";
 import type { AppDeps } from "../app.js";
 
 /**
@@ -37,6 +40,7 @@ export const sandboxRoutes =
       .string()
       .default("whatsapp")
       .describe(`Channel type to play the customer on: ${Object.keys(channelSimulators).join(", ")}`);
+    const said = createCustomerLog();
     /** WhatsApp's customer is a phone number; the Lead's Phone says whose it is. */
     const isWhatsAppNumber = (type: string, from: string) => type !== "whatsapp" || /^\d{6,15}$/.test(from);
 
@@ -58,29 +62,100 @@ export const sandboxRoutes =
       {
         schema: {
           tags,
-          body: z.object({
-            channel: ChannelType,
-            from: Customer,
-            text: z.string().min(1).max(4096),
-            name: z.string().max(100).optional(),
-          }),
+          summary: "Play the customer: a text, or a tap on a button Tern sent",
+          body: z
+            .object({
+              channel: ChannelType,
+              from: Customer,
+              text: z.string().min(1).max(4096).optional().describe("What the customer types"),
+              choice: z
+                .string()
+                .min(1)
+                .max(200)
+                .optional()
+                .describe(
+                  "Or: the title of a button (keyboard key, quick reply, list row) the customer taps in the last message that had it",
+                ),
+              name: z.string().max(100).optional(),
+            })
+            .refine((b) => (b.text === undefined) !== (b.choice === undefined), {
+              error: "give the customer's text or the choice they tap, not both",
+            }),
         },
       },
       async (req, reply) => {
         const sandbox = await active();
-        const { channel: type, from, text, name } = req.body;
+        const { channel: type, from, choice, name } = req.body;
+        const text = req.body.text ?? choice ?? "";
         if (!isWhatsAppNumber(type, from)) {
           throw new AppError("BAD_REQUEST", "from: a WhatsApp number in international format, digits only");
         }
         const { channelId, sim } = await sandbox.channelFor(type);
+        // A tap carries the choice id of the button as sent (the newest message that had it).
+        const tapped =
+          choice === undefined
+            ? undefined
+            : {
+                id:
+                  sim.sent
+                    .filter((m) => m.to === from && m.choices.includes(choice))
+                    .map((m) => choiceIdIn(m.request.body, choice))
+                    .findLast((id) => id !== undefined) ?? choice,
+                title: choice,
+              };
+        // Wall-clock, as the simulators stamp what they receive: the panel orders both by it.
+        const at = new Date().toISOString();
         const answer = await sim.say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
           from,
           text,
           name: name ?? "Sandbox customer",
+          ...(tapped ? { choice: tapped } : {}),
         });
         if (answer.status < 200 || answer.status > 299)
           throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
+        said.add(type, from, { text, at, ...(choice === undefined ? {} : { choice }) });
         return reply.status(202).send({ accepted: true, channel: type, channelId });
+      },
+    );
+    app.post(
+      "/sandbox/try",
+      {
+        schema: {
+          tags,
+          summary: "Try a flow's version (a draft too) as a customer the sandbox plays",
+          description:
+            "Starts a run of `version` (default the latest, published or not) for the customer `from` on the " +
+            "sandbox's own channel of type `channel`, ending a run already active in that conversation. " +
+            "Answer as the customer with POST /sandbox/messages; read what they received with " +
+            "GET /sandbox/conversations/:from?channel= and the run with GET /runs/:runId. Only sandbox " +
+            "channels are used, so a real customer never gets a message. 404 FLOW_NOT_FOUND / " +
+            "FLOW_VERSION_NOT_FOUND; 409 SANDBOX_OFF when the sandbox is not running.",
+          body: TryBody,
+          response: {
+            202: z.object({
+              runId: z.string(),
+              flowId: z.string(),
+              flowVersion: z.number(),
+              channel: z.string().describe("The channel type the customer is on"),
+              from: z.string().describe("The customer's id on it (for /sandbox/messages and /conversations)"),
+            }),
+          },
+        },
+      },
+      async (req, reply) => {
+        const sandbox = await active();
+        const started = await startTry(
+          {
+            store: deps.store,
+            flows: deps.flows,
+            clock: deps.clock,
+            publicUrl: deps.publicUrl,
+            notify: (keys) => deps.worker.notify(keys),
+          },
+          sandbox,
+          req.body,
+        );
+        return reply.status(202).send(started);
       },
     );
     app.get(
@@ -88,6 +163,12 @@ export const sandboxRoutes =
       {
         schema: {
           tags,
+          summary: "What a sandbox customer received and said, and the Leads made for them",
+          description:
+            "`received`: what Tern sent the customer, oldest first, with `choices` (button titles) and " +
+            "`choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; " +
+            "SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through " +
+            "POST /sandbox/messages (kept in memory). Times are ISO-8601 wall-clock.",
           params: z.object({ from: Customer }),
           querystring: z.object({ channel: ChannelType }),
         },
@@ -103,9 +184,12 @@ export const sandboxRoutes =
             .filter((m) => m.to === from)
             .map((m) => ({
               text: m.text,
-              ...(m.choices.length > 0 ? { choices: m.choices } : {}),
+              ...(m.choices.length > 0
+                ? { choices: m.choices, choiceStyle: choiceStyle(type, m.request.body) }
+                : {}),
               at: new Date(m.receivedAt).toISOString(),
             })),
+          said: said.of(type, from),
           // The lead template puts the customer's phone on the Lead (WhatsApp, SMS: `+${from}`);
           // channels without one (Telegram, LINE, …) leave it empty, so show none.
           leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${from}`),

@@ -17,7 +17,10 @@ export type ControlRequest =
       /** Assigned when queued: the API answers with it, an Idempotency-Key maps to it. */
       runId: string;
       flowId: string;
-      source: "api" | "webhook" | "schedule" | "tag";
+      /** "try": the admin UI's Try it (POST /sandbox/try), on a sandbox channel only. */
+      source: "api" | "webhook" | "schedule" | "tag" | "try";
+      /** The version to run (Try it: a draft); absent = the flow's published version when it starts. */
+      version?: number;
       address: string;
       phone?: string | null;
       name?: string | null;

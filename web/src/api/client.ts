@@ -52,7 +52,8 @@ async function toError(res: Response): Promise<ApiError> {
 /** Fired when the API says the session is gone (expired, signed out elsewhere); the app shows sign-in. */
 export const SIGNED_OUT_EVENT = "tern:signed-out";
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One JSON call of the admin API (feature modules such as Try it build on it). */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await send(method, path, body);
   if (res.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
   if (!res.ok) throw await toError(res);

@@ -1,0 +1,36 @@
+/**
+ * What each sandbox customer said through POST /sandbox/messages (the simulators record only what
+ * Tern sent), for the Try it panel's conversation. In memory like the simulators: the newest 200
+ * messages of each of the 1,000 most recent customers.
+ */
+export interface SaidMessage {
+  text: string;
+  /** Wall-clock time (the simulators stamp what they receive with it too), ISO-8601. */
+  at: string;
+  /** The title of the button the customer tapped, when it was a tap. */
+  choice?: string;
+}
+
+const PER_CUSTOMER = 200;
+const CUSTOMERS = 1_000;
+
+export function createCustomerLog() {
+  const said = new Map<string, SaidMessage[]>();
+  const keyOf = (type: string, from: string) => `${type}:${from}`;
+  return {
+    add(type: string, from: string, message: SaidMessage): void {
+      const key = keyOf(type, from);
+      const list = said.get(key) ?? [];
+      list.push(message);
+      if (list.length > PER_CUSTOMER) list.shift();
+      // Re-inserted so the Map's order is least recently used first.
+      said.delete(key);
+      said.set(key, list);
+      const oldest = said.keys().next().value;
+      if (said.size > CUSTOMERS && oldest !== undefined) said.delete(oldest);
+    },
+    of(type: string, from: string): SaidMessage[] {
+      return said.get(keyOf(type, from)) ?? [];
+    },
+  };
+}
