@@ -27,7 +27,7 @@ export function IntegrationForm({
   onCreate(draft: IntegrationDraft): Promise<void>;
   onCancel(): void;
 }) {
-  const formId = useId().replace(/:/g, "");
+  const formId = `f${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
   const [type, setType] = useState(types[0]?.type ?? "");
   const [name, setName] = useState("");
   const [config, setConfig] = useState<FormValue>({});
