@@ -204,7 +204,9 @@ describe("admin API for the UI pages (both dialects)", () => {
     });
     expect(start.status).toBe(200);
     const cookie = start.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^tern_oauth_return=conn_[^;]+; Path=\/oauth; Max-Age=600; SameSite=Lax; HttpOnly/);
+    expect(cookie).toMatch(
+      /^tern_oauth_return=conn_[^;]+; Path=\/oauth; Max-Age=600; SameSite=Lax; HttpOnly/,
+    );
     const { authorizeUrl } = (await start.json()) as { authorizeUrl: string };
     // The emulator approves at once and redirects to the callback with a code.
     const approved = await fetch(authorizeUrl, { redirect: "manual" });

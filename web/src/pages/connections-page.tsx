@@ -143,6 +143,7 @@ export function ConnectionsPage() {
               {c.grant === "web_server" && (
                 <button type="button" disabled={busy !== null} onClick={() => void connect(c)}>
                   {c.isConnected ? "Reconnect" : "Connect"}
+                  <span className="visually-hidden"> {c.name}</span>
                 </button>
               )}
               <button
@@ -152,6 +153,7 @@ export function ConnectionsPage() {
                 onClick={() => void test(c)}
               >
                 Test
+                <span className="visually-hidden"> {c.name}</span>
               </button>
               {c.grant && c.isConnected && (
                 <button
@@ -161,6 +163,7 @@ export function ConnectionsPage() {
                   onClick={() => void disconnect(c)}
                 >
                   Disconnect
+                  <span className="visually-hidden"> {c.name}</span>
                 </button>
               )}
               <button
