@@ -166,6 +166,30 @@ describe("Connections and channels in the browser", () => {
     });
   });
 
+  it("adds an HTTP API connection: the form follows the auth variant chosen", async () => {
+    await page.getByRole("button", { name: "Add connection" }).click();
+    const form = page.getByRole("form", { name: "Add a connection" });
+    await form.getByLabel("Type").selectOption("http");
+    await form.getByLabel("Name", { exact: true }).fill("crm-api");
+    // The first variant (bearer) asks for a token; basic asks for a username and a password.
+    expect(await form.getByLabel("Auth").inputValue()).toBe("bearer");
+    await form.getByLabel("Token").waitFor();
+    await form.getByLabel("Auth").selectOption("basic");
+    expect(await form.getByLabel("Token").count()).toBe(0);
+    await form.getByLabel("Base url").fill("https://crm.example.com/api");
+    await form.getByLabel("Username").fill("tern");
+    expect(await form.getByLabel("Password").getAttribute("type")).toBe("password");
+    await form.getByLabel("Password").fill("s3cret");
+    await form.getByRole("button", { name: "Add connection" }).click();
+    await page.getByRole("status").filter({ hasText: '"crm-api" is added.' }).waitFor();
+    const list = await api<{
+      items: Array<{ name: string; config: Record<string, unknown>; secrets: Record<string, string> }>;
+    }>("/api/v1/connections");
+    const created = list.items.find((c) => c.name === "crm-api");
+    expect(created?.config).toEqual({ auth: "basic", baseUrl: "https://crm.example.com/api", username: "tern" });
+    expect(created?.secrets).toEqual({ password: "set" });
+  });
+
   it("is readable on a phone", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const where of ["/connections", "/channels"]) {
