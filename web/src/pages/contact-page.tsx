@@ -127,38 +127,41 @@ export function ContactPage({ id }: { id: string }) {
         </>
       )}
 
-      <h2>Salesforce records</h2>
-      <ErrorMessage error={records.error} />
-      {records.data?.length === 0 && <p className="hint">No records from this contact's runs.</p>}
-      <ul className="records">
-        {(records.data ?? []).map((r) => (
-          <li key={r.id}>
-            {r.object ?? "Record"}{" "}
-            <a href={r.url} target="_blank" rel="noreferrer" className="sf-record">
-              {r.id}
-            </a>{" "}
-            <span className="hint">
-              by <Link to={`/runs/${r.runId}`}>{r.stepId}</Link>, {when(r.at)}
-            </span>
-          </li>
-        ))}
-      </ul>
+      {!contact.error && (
+        <>
+          <h2>Salesforce records</h2>
+          <ErrorMessage error={records.error} />
+          {records.data?.length === 0 && <p className="hint">No records from this contact's runs.</p>}
+          <ul className="records">
+            {(records.data ?? []).map((r) => (
+              <li key={r.id}>
+                {r.object ?? "Record"}{" "}
+                <a href={r.url} target="_blank" rel="noreferrer" className="sf-record">
+                  {r.id}
+                </a>{" "}
+                <span className="hint">
+                  by <Link to={`/runs/${r.runId}`}>{r.stepId}</Link>, {when(r.at)}
+                </span>
+              </li>
+            ))}
+          </ul>
 
-      <h2>Runs</h2>
-      <ErrorMessage error={runs.error} />
-      {runs.data?.items.length === 0 && <p className="hint">No runs.</p>}
-      <ul className="contact-runs">
-        {(runs.data?.items ?? []).map((r) => (
-          <li key={r.id} data-run-id={r.id}>
-            <Link to={`/runs/${r.id}`}>{r.id}</Link> <RunStatusBadge status={r.status} />{" "}
-            <span className="hint">{when(r.createdAt)}</span>
-          </li>
-        ))}
-      </ul>
-      <p>
-        <Link to={`/runs?contactId=${encodeURIComponent(id)}`}>All runs of this contact</Link>
-      </p>
-
+          <h2>Runs</h2>
+          <ErrorMessage error={runs.error} />
+          {runs.data?.items.length === 0 && <p className="hint">No runs.</p>}
+          <ul className="contact-runs">
+            {(runs.data?.items ?? []).map((r) => (
+              <li key={r.id} data-run-id={r.id}>
+                <Link to={`/runs/${r.id}`}>{r.id}</Link> <RunStatusBadge status={r.status} />{" "}
+                <span className="hint">{when(r.createdAt)}</span>
+              </li>
+            ))}
+          </ul>
+          <p>
+            <Link to={`/runs?contactId=${encodeURIComponent(id)}`}>All runs of this contact</Link>
+          </p>
+        </>
+      )}
       {data && <ContactConversations messages={data.messages} channelName={channelName} />}
     </main>
   );
