@@ -37,8 +37,19 @@ describe("admin API for the UI pages (both dialects)", () => {
   });
 
   it("lists channel and connection types with JSON Schema configs and their secret fields", async () => {
+    type Schema = {
+      type?: string;
+      required?: string[];
+      properties: Record<string, { type?: string; enum?: string[] }>;
+    };
     type Types = {
-      items: Array<{ type: string; title: string; configSchema: any; secretFields: string[]; docs?: string }>;
+      items: Array<{
+        type: string;
+        title: string;
+        configSchema: Schema;
+        secretFields: string[];
+        docs?: string;
+      }>;
     };
     const channels = await ok<Types>("/channel-types");
     const whatsapp = channels.items.find((t) => t.type === "whatsapp");
@@ -46,7 +57,7 @@ describe("admin API for the UI pages (both dialects)", () => {
     expect(whatsapp?.docs).toBe("docs/channels/whatsapp.md");
     expect(whatsapp?.secretFields).toEqual(["accessToken", "appSecret", "verifyToken"]);
     expect(whatsapp?.configSchema.type).toBe("object");
-    expect(whatsapp?.configSchema.properties.phoneNumberId.type).toBe("string");
+    expect(whatsapp?.configSchema.properties.phoneNumberId?.type).toBe("string");
     // Input schema: a field with a default is not required.
     expect(whatsapp?.configSchema.required).toContain("phoneNumberId");
     expect(whatsapp?.configSchema.required).not.toContain("apiVersion");
@@ -55,7 +66,7 @@ describe("admin API for the UI pages (both dialects)", () => {
     const connections = await ok<Types>("/connection-types");
     const salesforce = connections.items.find((t) => t.type === "salesforce");
     expect(salesforce?.secretFields).toContain("clientSecret");
-    expect(salesforce?.configSchema.properties.grant.enum).toEqual([
+    expect(salesforce?.configSchema.properties.grant?.enum).toEqual([
       "web_server",
       "password",
       "client_credentials",
@@ -221,5 +232,14 @@ describe("admin API for the UI pages (both dialects)", () => {
     const after = await ok<{ isConnected: boolean }>(`/connections/${id}`);
     expect(after.isConnected).toBe(true);
     expect((await call("GET", `/connections/${id}/oauth/start?returnTo=cli`)).status).toBe(400);
+
+    // A callback that fails (a forged state) still clears the cookie and offers the way back.
+    const forged = await fetch(`${stack.tern.url}/oauth/salesforce/callback?state=forged&code=x`, {
+      redirect: "manual",
+      headers: { cookie: `tern_oauth_return=${id}` },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get("set-cookie")).toContain("tern_oauth_return=; Path=/oauth; Max-Age=0");
+    expect(await forged.text()).toContain('<a href="/connections">Back to Connections</a>');
   });
 });

@@ -66,7 +66,7 @@ export function ConnectionsPage() {
     act(c.id, "test", async () => {
       const result = await api.testConnection(c.id);
       setTests((all) => ({ ...all, [c.id]: result }));
-      return `"${c.name}" works: signed in as ${result.username ?? "the integration user"}.`;
+      return result.username ? `"${c.name}" works: signed in as ${result.username}.` : `"${c.name}" works.`;
     });
   const disconnect = (c: Connection) =>
     act(c.id, "disconnect", async () => {
