@@ -135,7 +135,8 @@ describe("Contacts and runs filters in the browser", () => {
 
     // The link is shareable: the same filters on a fresh load.
     await page.reload();
-    expect(await page.getByLabel("Channel").inputValue()).toBe(stack.setup.channelId);
+    // The select shows the channel once the channel list has loaded.
+    await expect.poll(() => page.getByLabel("Channel").inputValue()).toBe(stack.setup.channelId);
     await page.locator(`tr[data-run-id="${run.id}"]`).waitFor();
   });
 
