@@ -92,6 +92,28 @@ describe("Connections and channels in the browser", () => {
     expect(wrong.status).toBe(403);
   });
 
+  it("renders the form of every channel type, each required field labelled", async () => {
+    const types = await api<{
+      items: Array<{ type: string; title: string; configSchema: { required?: string[] } }>;
+    }>("/api/v1/channel-types");
+    await page.getByRole("button", { name: "Add channel" }).click();
+    const form = page.getByRole("form", { name: "Add a channel" });
+    for (const type of types.items) {
+      await form.getByLabel("Type").selectOption(type.type);
+      for (const key of type.configSchema.required ?? []) {
+        const field = form.locator(`[id$="-${type.type}-${key}"]`);
+        expect(await field.count(), `${type.type}.${key}`).toBe(1);
+        // Labelled: a <label for>, or a fieldset's legend for a nested object.
+        const isLabelled = await field.evaluate(
+          (el) => (el as HTMLInputElement).labels?.length || el.tagName === "FIELDSET",
+        );
+        expect(isLabelled, `${type.type}.${key} has a label`).toBeTruthy();
+      }
+    }
+    await form.getByRole("button", { name: "Cancel" }).click();
+    expect(await form.count()).toBe(0);
+  });
+
   it("shows a channel's recent deliveries once a customer wrote", async () => {
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315550199", "Ada");
     await customer.say("Hi");
@@ -186,7 +208,11 @@ describe("Connections and channels in the browser", () => {
       items: Array<{ name: string; config: Record<string, unknown>; secrets: Record<string, string> }>;
     }>("/api/v1/connections");
     const created = list.items.find((c) => c.name === "crm-api");
-    expect(created?.config).toEqual({ auth: "basic", baseUrl: "https://crm.example.com/api", username: "tern" });
+    expect(created?.config).toEqual({
+      auth: "basic",
+      baseUrl: "https://crm.example.com/api",
+      username: "tern",
+    });
     expect(created?.secrets).toEqual({ password: "set" });
   });
 

@@ -108,7 +108,7 @@ function Field({ name, schema, value, isRequired, isSecret, id, onChange }: Fiel
   if (typeOf(schema) === "object" && schema.properties) {
     const inner = (value && typeof value === "object" ? value : {}) as FormValue;
     return (
-      <fieldset className="schema-object">
+      <fieldset className="schema-object" id={id}>
         <legend>
           {label}
           {!isRequired && <span className="hint"> (optional)</span>}
