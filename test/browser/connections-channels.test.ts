@@ -4,6 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
+import { startTelegramSimulator } from "../../src/sandbox/telegram/index.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
@@ -104,14 +105,48 @@ describe("Connections and channels in the browser", () => {
         const field = form.locator(`[id$="-${type.type}-${key}"]`);
         expect(await field.count(), `${type.type}.${key}`).toBe(1);
         // Labelled: a <label for>, or a fieldset's legend for a nested object.
-        const isLabelled = await field.evaluate(
-          (el) => (el as HTMLInputElement).labels?.length || el.tagName === "FIELDSET",
-        );
+        const isLabelled = await field.evaluate((el) => {
+          const labels = (el as unknown as { labels?: ArrayLike<unknown> | null }).labels;
+          return Boolean(labels?.length) || el.tagName === "FIELDSET";
+        });
         expect(isLabelled, `${type.type}.${key} has a label`).toBeTruthy();
       }
     }
     await form.getByRole("button", { name: "Cancel" }).click();
     expect(await form.count()).toBe(0);
+  });
+
+  it("adds a Telegram channel: Tern registers its webhook at the provider and says so; again on demand", async () => {
+    const telegram = await startTelegramSimulator();
+    try {
+      await page.getByRole("button", { name: "Add channel" }).click();
+      const form = page.getByRole("form", { name: "Add a channel" });
+      await form.getByLabel("Type").selectOption("telegram");
+      await form.getByLabel("Name", { exact: true }).fill("support-tg");
+      await form.getByLabel("Bot token").fill(telegram.config.botToken);
+      // Telegram's secret_token is generated like a verify token.
+      const secretToken = await form.getByLabel("Secret token").inputValue();
+      expect(secretToken).toMatch(/^[A-Za-z0-9_-]{30,}$/);
+      await form.getByText("More settings").click();
+      await form.getByLabel("Api base url").fill(telegram.url);
+      await form.getByRole("button", { name: "Add channel" }).click();
+      await page.getByText("Setup at the provider:").waitFor();
+      const webhookUrl = await page.getByTestId("new-webhook-url").inputValue();
+      expect(telegram.webhook).toMatchObject({ url: webhookUrl, secretToken });
+
+      const card = page.locator("li.card").filter({ has: page.getByRole("heading", { name: /support-tg/ }) });
+      telegram.failNext(1, { status: 401, description: "Unauthorized" });
+      await card.getByRole("button", { name: "Register webhook again" }).click();
+      await page.getByRole("alert").filter({ hasText: "support-tg:" }).waitFor();
+      await card.getByRole("button", { name: "Register webhook again" }).click();
+      await page.getByRole("status").filter({ hasText: "support-tg:" }).waitFor();
+      expect(await page.getByRole("alert").count()).toBe(0);
+    } finally {
+      await telegram.close();
+    }
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Delete support-tg" }).click();
+    await page.getByRole("status").filter({ hasText: 'The channel "support-tg" is deleted.' }).waitFor();
   });
 
   it("shows a channel's recent deliveries once a customer wrote", async () => {

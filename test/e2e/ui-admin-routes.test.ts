@@ -49,12 +49,15 @@ describe("admin API for the UI pages (both dialects)", () => {
         configSchema: Schema;
         secretFields: string[];
         docs?: string;
+        registersWebhook?: boolean;
       }>;
     };
     const channels = await ok<Types>("/channel-types");
     const whatsapp = channels.items.find((t) => t.type === "whatsapp");
     expect(whatsapp?.title).toBe("WhatsApp");
     expect(whatsapp?.docs).toBe("docs/channels/whatsapp.md");
+    expect(whatsapp?.registersWebhook).toBe(false);
+    expect(channels.items.find((t) => t.type === "telegram")?.registersWebhook).toBe(true);
     expect(whatsapp?.secretFields).toEqual(["accessToken", "appSecret", "verifyToken"]);
     expect(whatsapp?.configSchema.type).toBe("object");
     expect(whatsapp?.configSchema.properties.phoneNumberId?.type).toBe("string");

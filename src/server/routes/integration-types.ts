@@ -14,6 +14,7 @@ interface Definition {
   title: string;
   config: z.ZodType;
   secretFields: ReadonlyArray<string>;
+  setup?: unknown;
 }
 
 const IntegrationType = z.object({
@@ -22,12 +23,20 @@ const IntegrationType = z.object({
   configSchema: z.record(z.string(), z.unknown()).describe("JSON Schema (2020-12) of the config"),
   secretFields: z.array(z.string()).describe("Config keys that are write-only (a password input)"),
   docs: z.string().optional().describe("Setup guide, a path in the Tern repository"),
+  registersWebhook: z
+    .boolean()
+    .optional()
+    .describe("Channels: Tern registers the webhook at the provider by API (POST /channels/:id/setup)"),
 });
 const TypeList = z.object({ items: z.array(IntegrationType) });
 
 const CONNECTOR_DOCS: Record<string, string> = { salesforce: "docs/salesforce.md" };
 
-function describeType(def: Definition, docs: string | undefined): z.infer<typeof IntegrationType> {
+function describeType(
+  def: Definition,
+  docs: string | undefined,
+  kind: "channel" | "connection",
+): z.infer<typeof IntegrationType> {
   // "any" for what JSON Schema cannot say (refinements): the server still validates on create.
   const configSchema = z.toJSONSchema(def.config, { io: "input", unrepresentable: "any" }) as Record<
     string,
@@ -39,6 +48,7 @@ function describeType(def: Definition, docs: string | undefined): z.infer<typeof
     configSchema,
     secretFields: [...def.secretFields],
     ...(docs ? { docs } : {}),
+    ...(kind === "channel" ? { registersWebhook: def.setup !== undefined } : {}),
   };
 }
 
@@ -48,11 +58,11 @@ function types() {
   cache ??= {
     channels: {
       items: Object.values(channelTypes).map((d) =>
-        describeType(d as unknown as Definition, `docs/channels/${d.type}.md`),
+        describeType(d as unknown as Definition, `docs/channels/${d.type}.md`, "channel"),
       ),
     },
     connections: {
-      items: Object.values(connectorTypes).map((d) => describeType(d, CONNECTOR_DOCS[d.type])),
+      items: Object.values(connectorTypes).map((d) => describeType(d, CONNECTOR_DOCS[d.type], "connection")),
     },
   };
   return cache;

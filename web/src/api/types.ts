@@ -112,6 +112,8 @@ export interface IntegrationType {
   secretFields: string[];
   /** Setup guide, a path in the Tern repository. */
   docs?: string;
+  /** Channels: Tern registers the webhook at the provider by API (Telegram, Viber). */
+  registersWebhook?: boolean;
 }
 
 /** A connection or channel as the API shows it: secrets only as `"set"`. Times in ms. */

@@ -10,6 +10,8 @@ import { ChannelActivity } from "./channel-activity";
 
 /** Config keys a provider echoes in its verification handshake (Meta's hub.verify_token). */
 const VERIFY_KEYS = ["verifyToken"];
+/** Tokens the person may choose freely: filled with a random one (Telegram's secret_token too). */
+const GENERATED_KEYS = ["verifyToken", "secretToken"];
 
 const hasVerifyToken = (type: IntegrationType | undefined) =>
   Boolean(type && VERIFY_KEYS.some((k) => k in ((type.configSchema.properties as object) ?? {})));
@@ -62,8 +64,21 @@ export function ChannelsPage() {
       setError(e);
     }
   };
-  const prefill = (type: IntegrationType): FormValue =>
-    hasVerifyToken(type) ? { verifyToken: randomToken() } : {};
+  const prefill = (type: IntegrationType): FormValue => {
+    const properties = (type.configSchema.properties as object | undefined) ?? {};
+    return Object.fromEntries(GENERATED_KEYS.filter((k) => k in properties).map((k) => [k, randomToken()]));
+  };
+  const setupAgain = async (c: Channel) => {
+    setError(null);
+    setMessage("");
+    try {
+      const { setup } = await api.setupChannel(c.id);
+      if (setup?.ok) setMessage(`${c.name}: ${setup.message}`);
+      else setError(new Error(`${c.name}: ${setup?.message ?? "no report"}`));
+    } catch (e) {
+      setError(e);
+    }
+  };
 
   return (
     <main>
@@ -111,6 +126,11 @@ export function ChannelsPage() {
             )}
             <ChannelActivity channelId={c.id} />
             <div className="row-actions">
+              {typeOf(c.type)?.registersWebhook && (
+                <button type="button" className="button secondary" onClick={() => void setupAgain(c)}>
+                  Register webhook again<span className="visually-hidden"> for {c.name}</span>
+                </button>
+              )}
               <button
                 type="button"
                 className="button secondary danger"
