@@ -162,8 +162,20 @@ describe("Connections and channels in the browser", () => {
     await card.getByText("None: every delivery was read.").waitFor();
   });
 
-  it("deletes a channel after confirming", async () => {
+  it("edits a channel (secrets kept) and deletes it after confirming", async () => {
     const card = page.locator("li.card").filter({ has: page.getByRole("heading", { name: /support-wa/ }) });
+    await card.getByRole("button", { name: "Edit support-wa" }).click();
+    const edit = page.getByRole("form", { name: "Edit support-wa" });
+    await edit.getByLabel("Phone number id").fill("109876543299");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: 'The channel "support-wa" is saved.' }).waitFor();
+    const channels = await api<{
+      items: Array<{ name: string; config: Record<string, unknown>; secrets: Record<string, string> }>;
+    }>("/api/v1/channels");
+    const saved = channels.items.find((c) => c.name === "support-wa");
+    expect(saved?.config).toMatchObject({ phoneNumberId: "109876543299" });
+    expect(saved?.secrets).toEqual({ accessToken: "set", appSecret: "set", verifyToken: "set" });
+
     page.once("dialog", (d) => void d.dismiss());
     await card.getByRole("button", { name: "Delete support-wa" }).click();
     expect(await card.count()).toBe(1);
@@ -249,6 +261,23 @@ describe("Connections and channels in the browser", () => {
       username: "tern",
     });
     expect(created?.secrets).toEqual({ password: "set" });
+
+    // Edit: the stored password is kept when its input is left empty.
+    const card = page.locator("li.card").filter({ has: page.getByRole("heading", { name: /crm-api/ }) });
+    await card.getByRole("button", { name: "Edit crm-api" }).click();
+    const edit = page.getByRole("form", { name: "Edit crm-api" });
+    expect(await edit.getByLabel("Base url").inputValue()).toBe("https://crm.example.com/api");
+    await edit.getByText("Set; leave empty to keep it.").waitFor();
+    expect(await edit.getByLabel("Password").inputValue()).toBe("");
+    await edit.getByLabel("Base url").fill("https://crm.example.com/v2");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: '"crm-api" is saved.' }).waitFor();
+    const after = await api<{
+      items: Array<{ name: string; config: Record<string, unknown>; secrets: Record<string, string> }>;
+    }>("/api/v1/connections");
+    const saved = after.items.find((c) => c.name === "crm-api");
+    expect(saved?.config).toEqual({ auth: "basic", baseUrl: "https://crm.example.com/v2", username: "tern" });
+    expect(saved?.secrets).toEqual({ password: "set" });
   });
 
   it("is readable on a phone", async () => {

@@ -166,6 +166,8 @@ export const api = {
   listChannels: () => request<{ items: Channel[] }>("GET", "/channels").then(items),
   createChannel: (body: { type: string; name: string; config: Record<string, unknown> }) =>
     request<Channel>("POST", "/channels", body),
+  updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
+    request<Channel>("PATCH", `/channels/${id(channelId)}`, body),
   /** Registers the webhook at the provider again (Telegram, Viber): the channel with its `setup` report. */
   setupChannel: (channelId: string) => request<Channel>("POST", `/channels/${id(channelId)}/setup`),
   deleteChannel: async (channelId: string): Promise<void> => {

@@ -9,28 +9,40 @@ export interface IntegrationDraft {
   config: Record<string, unknown>;
 }
 
+/** Editing one: its type stays, its public config is the start, stored secrets are kept when left empty. */
+export interface IntegrationEdit {
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+  /** Secret keys that are set (the API's `secrets`). */
+  secretsSet: string[];
+}
+
 /**
  * "Add a connection/channel": pick a type, name it, fill the form generated from the type's
  * config schema. `prefill` gives a new type's starting values (e.g. a generated verify token).
- * `onCreate` throws the API's error, shown here (422 problems name the field path).
+ * With `edit`, the same form changes one (send it as a PATCH: the config merges over the stored).
+ * `onSubmit` throws the API's error, shown here (422 problems name the field path).
  */
 export function IntegrationForm({
   noun,
   types,
   prefill,
-  onCreate,
+  edit,
+  onSubmit,
   onCancel,
 }: {
   noun: "connection" | "channel";
   types: IntegrationType[];
   prefill?: (type: IntegrationType) => FormValue;
-  onCreate(draft: IntegrationDraft): Promise<void>;
+  edit?: IntegrationEdit;
+  onSubmit(draft: IntegrationDraft): Promise<void>;
   onCancel(): void;
 }) {
   const formId = `f${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
-  const [type, setType] = useState(types[0]?.type ?? "");
-  const [name, setName] = useState("");
-  const [config, setConfig] = useState<FormValue>({});
+  const [type, setType] = useState(edit?.type ?? types[0]?.type ?? "");
+  const [name, setName] = useState(edit?.name ?? "");
+  const [config, setConfig] = useState<FormValue>(edit?.config ?? {});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const chosen = types.find((t) => t.type === type);
@@ -38,7 +50,7 @@ export function IntegrationForm({
   // A new type starts from its own prefill (never another type's values).
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a type change resets the values.
   useEffect(() => {
-    setConfig(chosen && prefill ? prefill(chosen) : {});
+    if (!edit) setConfig(chosen && prefill ? prefill(chosen) : {});
   }, [type]);
 
   const submit = async (event: FormEvent) => {
@@ -46,7 +58,7 @@ export function IntegrationForm({
     setBusy(true);
     setError(null);
     try {
-      await onCreate({ type, name: name.trim(), config: compact(config) });
+      await onSubmit({ type, name: name.trim(), config: compact(config) });
     } catch (e) {
       setError(e);
     } finally {
@@ -55,10 +67,19 @@ export function IntegrationForm({
   };
 
   return (
-    <form className="integration-form" onSubmit={submit} aria-label={`Add a ${noun}`}>
+    <form
+      className="integration-form"
+      onSubmit={submit}
+      aria-label={edit ? `Edit ${edit.name}` : `Add a ${noun}`}
+    >
       <div className="schema-field">
         <label htmlFor={`${formId}-type`}>Type</label>
-        <select id={`${formId}-type`} value={type} onChange={(e) => setType(e.target.value)}>
+        <select
+          id={`${formId}-type`}
+          value={type}
+          disabled={edit !== undefined}
+          onChange={(e) => setType(e.target.value)}
+        >
           {types.map((t) => (
             <option key={t.type} value={t.type}>
               {t.title}
@@ -96,12 +117,13 @@ export function IntegrationForm({
           onChange={setConfig}
           idPrefix={`${formId}-${chosen.type}`}
           secretFields={chosen.secretFields}
+          keptSecrets={edit?.secretsSet}
         />
       )}
       <ErrorMessage error={error} />
       <div className="actions">
         <button type="submit" disabled={busy || !chosen}>
-          Add {noun}
+          {edit ? "Save changes" : `Add ${noun}`}
         </button>
         <button type="button" className="button secondary" onClick={onCancel}>
           Cancel

@@ -42,6 +42,7 @@ export function ChannelsPage() {
   const [created, setCreated] = useState<Created | null>(null);
   const [message, setMessage] = useState("");
   const [error, setError] = useState<unknown>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const typeOf = (type: string) => types.data?.find((t) => t.type === type);
 
   const create = async (draft: IntegrationDraft) => {
@@ -50,6 +51,14 @@ export function ChannelsPage() {
     setCreated({ channel, verifyToken: typeof token === "string" ? token : undefined });
     setAdding(false);
     setMessage(`The channel "${channel.name}" is added.`);
+    list.reload();
+  };
+  const save = (c: Channel) => async (draft: IntegrationDraft) => {
+    const saved = await api.updateChannel(c.id, { name: draft.name, config: draft.config });
+    setEditing(null);
+    setMessage(
+      `The channel "${saved.name}" is saved.${saved.setup ? ` Setup at the provider: ${saved.setup.message}` : ""}`,
+    );
     list.reload();
   };
   const remove = async (c: Channel) => {
@@ -102,7 +111,7 @@ export function ChannelsPage() {
             noun="channel"
             types={types.data}
             prefill={prefill}
-            onCreate={create}
+            onSubmit={create}
             onCancel={() => setAdding(false)}
           />
         </section>
@@ -125,7 +134,21 @@ export function ChannelsPage() {
               </p>
             )}
             <ChannelActivity channelId={c.id} />
+            {editing === c.id && types.data && (
+              <IntegrationForm
+                noun="channel"
+                types={types.data}
+                edit={{ type: c.type, name: c.name, config: c.config, secretsSet: Object.keys(c.secrets) }}
+                onSubmit={save(c)}
+                onCancel={() => setEditing(null)}
+              />
+            )}
             <div className="row-actions">
+              {c.owner === "user" && editing !== c.id && (
+                <button type="button" className="button secondary" onClick={() => setEditing(c.id)}>
+                  Edit<span className="visually-hidden"> {c.name}</span>
+                </button>
+              )}
               {typeOf(c.type)?.registersWebhook && (
                 <button type="button" className="button secondary" onClick={() => void setupAgain(c)}>
                   Register webhook again<span className="visually-hidden"> for {c.name}</span>

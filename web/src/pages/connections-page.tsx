@@ -34,6 +34,7 @@ export function ConnectionsPage() {
   const [error, setError] = useState<unknown>(null);
   const [tests, setTests] = useState<Record<string, ConnectionTest>>({});
   const [busy, setBusy] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   useEffect(() => {
     const connected = new URLSearchParams(location.search).get("connected");
@@ -80,6 +81,12 @@ export function ConnectionsPage() {
       await api.deleteConnection(c.id);
       return `"${c.name}" is deleted.`;
     });
+  const save = (c: Connection) => async (draft: IntegrationDraft) => {
+    await api.updateConnection(c.id, { name: draft.name, config: draft.config });
+    setEditing(null);
+    setMessage(`"${draft.name}" is saved.`);
+    list.reload();
+  };
   const create = async (draft: IntegrationDraft) => {
     const created = await api.createConnection(draft);
     setAdding(false);
@@ -112,7 +119,7 @@ export function ConnectionsPage() {
           <IntegrationForm
             noun="connection"
             types={types.data}
-            onCreate={create}
+            onSubmit={create}
             onCancel={() => setAdding(false)}
           />
         </section>
@@ -139,6 +146,15 @@ export function ConnectionsPage() {
               </p>
             )}
             <TestResult result={tests[c.id]} />
+            {editing === c.id && types.data && (
+              <IntegrationForm
+                noun="connection"
+                types={types.data}
+                edit={{ type: c.type, name: c.name, config: c.config, secretsSet: Object.keys(c.secrets) }}
+                onSubmit={save(c)}
+                onCancel={() => setEditing(null)}
+              />
+            )}
             <div className="row-actions">
               {c.grant === "web_server" && (
                 <button type="button" disabled={busy !== null} onClick={() => void connect(c)}>
@@ -164,6 +180,11 @@ export function ConnectionsPage() {
                 >
                   Disconnect
                   <span className="visually-hidden"> {c.name}</span>
+                </button>
+              )}
+              {c.owner === "user" && editing !== c.id && (
+                <button type="button" className="button secondary" onClick={() => setEditing(c.id)}>
+                  Edit<span className="visually-hidden"> {c.name}</span>
                 </button>
               )}
               <button

@@ -16,9 +16,15 @@ export interface SchemaFormProps {
   /** Unique per form on the page: input ids are `${idPrefix}-${path}`. */
   idPrefix: string;
   secretFields?: readonly string[];
+  /**
+   * Secrets already stored (editing): not required, left empty to keep them (send the change
+   * through a merge such as PATCH, after `compact`).
+   */
+  keptSecrets?: readonly string[];
 }
 
-export function SchemaForm({ schema, value, onChange, idPrefix, secretFields = [] }: SchemaFormProps) {
+export function SchemaForm(props: SchemaFormProps) {
+  const { schema, value, onChange, idPrefix, secretFields = [], keptSecrets } = props;
   const variants = variantsOf(schema);
   if (variants) {
     return (
@@ -35,6 +41,7 @@ export function SchemaForm({ schema, value, onChange, idPrefix, secretFields = [
             onChange={onChange}
             idPrefix={idPrefix}
             secretFields={secretFields}
+            keptSecrets={keptSecrets}
             skip={fixed}
             foldDefaults
           />
@@ -49,6 +56,7 @@ export function SchemaForm({ schema, value, onChange, idPrefix, secretFields = [
       onChange={onChange}
       idPrefix={idPrefix}
       secretFields={secretFields}
+      keptSecrets={keptSecrets}
       foldDefaults
     />
   );
@@ -62,7 +70,17 @@ interface ObjectFieldsProps extends SchemaFormProps {
 }
 
 function ObjectFields(props: ObjectFieldsProps) {
-  const { schema, value, onChange, idPrefix, secretFields = [], skip, foldDefaults, isSecret } = props;
+  const {
+    schema,
+    value,
+    onChange,
+    idPrefix,
+    secretFields = [],
+    keptSecrets = [],
+    skip,
+    foldDefaults,
+    isSecret,
+  } = props;
   const entries = Object.entries(schema.properties ?? {}).filter(([key]) => key !== skip);
   const required = new Set(schema.required ?? []);
   const field = ([key, child]: [string, JsonSchema]) => (
@@ -71,7 +89,8 @@ function ObjectFields(props: ObjectFieldsProps) {
       name={key}
       schema={child}
       value={value[key]}
-      isRequired={required.has(key)}
+      isRequired={required.has(key) && !keptSecrets.includes(key)}
+      isKept={keptSecrets.includes(key)}
       isSecret={isSecret || secretFields.includes(key)}
       id={`${idPrefix}-${key}`}
       onChange={(next) => onChange({ ...value, [key]: next })}
@@ -98,12 +117,14 @@ interface FieldProps {
   schema: JsonSchema;
   value: unknown;
   isRequired: boolean;
+  /** A stored secret: empty keeps it. */
+  isKept?: boolean;
   isSecret: boolean;
   id: string;
   onChange(value: unknown): void;
 }
 
-function Field({ name, schema, value, isRequired, isSecret, id, onChange }: FieldProps) {
+function Field({ name, schema, value, isRequired, isKept, isSecret, id, onChange }: FieldProps) {
   const label = labelOf(name, schema);
   if (typeOf(schema) === "object" && schema.properties) {
     const inner = (value && typeof value === "object" ? value : {}) as FormValue;
@@ -120,6 +141,7 @@ function Field({ name, schema, value, isRequired, isSecret, id, onChange }: Fiel
   }
   const hintId = `${id}-hint`;
   const hint = [
+    isKept ? "Set; leave empty to keep it." : null,
     schema.description,
     schema.default !== undefined && !isSecret ? `Default: ${JSON.stringify(schema.default)}` : null,
   ]
