@@ -93,7 +93,9 @@ export function RunPage({ id }: { id: string }) {
             <dt>Current step</dt>
             <dd>{data.currentStep ?? "–"}</dd>
             <dt>Contact</dt>
-            <dd className="wrap">{data.contactId}</dd>
+            <dd className="wrap">
+              <Link to={`/contacts/${data.contactId}`}>{data.contactId}</Link>
+            </dd>
             <dt>Channel</dt>
             <dd className="wrap">{data.channelId}</dd>
             <dt>Started</dt>
