@@ -22,12 +22,14 @@ import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
 import { failRequest } from "./last-resort.js";
 import { channelRoutes } from "./routes/channels.js";
+import { connectionObjectRoutes } from "./routes/connection-objects.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { flowHookRoutes } from "./routes/flow-hooks.js";
 import { flowSchemaRoute } from "./routes/flow-schema.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
+import { integrationTypeRoutes } from "./routes/integration-types.js";
 import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
@@ -157,6 +159,8 @@ async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: S
       // The bearer token, or a session cookie with the CSRF header on unsafe methods.
       api.addHook("onRequest", sessions.authenticate);
       await api.register(connectionRoutes(deps));
+      await api.register(connectionObjectRoutes(deps));
+      await api.register(integrationTypeRoutes());
       await api.register(channelRoutes(deps));
       await api.register(rejectedEventRoutes(deps));
       await api.register(flowRoutes(deps));

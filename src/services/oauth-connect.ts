@@ -102,8 +102,8 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     return { authorizeUrl, callbackUrl: redirectUri };
   }
 
-  /** The public callback. Resolves with the connected connection's name; throws AppErrors. */
-  async function callback(type: string, query: URLSearchParams): Promise<{ name: string }> {
+  /** The public callback. Resolves with the connected connection's id and name; throws AppErrors. */
+  async function callback(type: string, query: URLSearchParams): Promise<{ id: string; name: string }> {
     const state = single(query, "state");
     if (!state) throw invalidState();
     const taken = await store.write((tx) => tx.oauthStates.take(state));
@@ -141,7 +141,7 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     });
     deps.integrations.invalidate();
     deps.log.info({ connectionId: record.id }, "oauth: connection connected");
-    return { name: record.name };
+    return { id: record.id, name: record.name };
   }
 
   /** Best-effort revocation of the connection's long-lived token. */

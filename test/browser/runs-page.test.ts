@@ -94,7 +94,10 @@ describe("Runs in the browser", () => {
   });
 
   it("opens the run: the timeline has every step and links the Lead from the Salesforce emulator", async () => {
-    await page.locator(`tr[data-run-id="${completedRunId}"]`).getByRole("link").click();
+    await page
+      .locator(`tr[data-run-id="${completedRunId}"]`)
+      .getByRole("link", { name: completedRunId })
+      .click();
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/runs/${completedRunId}`);
     expect(await page.getByTestId("run-status").textContent()).toBe("completed");
@@ -126,7 +129,7 @@ describe("Runs in the browser", () => {
     const waiting = await eventually(async () => (await runsOf()).find((r) => r.status === "waiting"));
 
     await page.goto(`${stack.tern.url}/runs`);
-    await page.locator(`tr[data-run-id="${waiting.id}"]`).getByRole("link").click();
+    await page.locator(`tr[data-run-id="${waiting.id}"]`).getByRole("link", { name: waiting.id }).click();
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
     expect(await page.getByTestId("run-status").textContent()).toBe("waiting");
 

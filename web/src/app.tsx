@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
+import { ChannelsPage } from "./pages/channels-page";
+import { ConnectionsPage } from "./pages/connections-page";
+import { ContactPage } from "./pages/contact-page";
+import { ContactsPage } from "./pages/contacts-page";
 import { FlowDetailPage } from "./pages/flow-detail-page";
 import { FlowsPage } from "./pages/flows-page";
 import { RunPage } from "./pages/run-page";
@@ -30,7 +34,7 @@ export function App() {
 
   // Every page but sign-in needs a session; a 401 later (expired session) also lands here.
   useEffect(() => {
-    if (auth === "signed-out" && path !== "/sign-in") navigate("/sign-in", { replace: true });
+    if (auth === "signed-out" && !path.startsWith("/sign-in")) navigate("/sign-in", { replace: true });
   }, [auth, path]);
 
   const onSignedIn = useCallback(() => {
@@ -58,6 +62,9 @@ export function App() {
           <nav aria-label="Main">
             <Link to="/flows">Flows</Link>
             <Link to="/runs">Runs</Link>
+            <Link to="/contacts">Contacts</Link>
+            <Link to="/channels">Channels</Link>
+            <Link to="/connections">Connections</Link>
             <button type="button" className="link" onClick={() => void signOut()}>
               Sign out
             </button>
@@ -74,9 +81,17 @@ export function App() {
         ) : route.page === "try" ? (
           <TryItPage key={route.id} id={route.id} />
         ) : route.page === "runs" ? (
-          <RunsPage />
+          <RunsPage key={path} />
         ) : route.page === "run" ? (
           <RunPage key={route.id} id={route.id} />
+        ) : route.page === "connections" ? (
+          <ConnectionsPage />
+        ) : route.page === "channels" ? (
+          <ChannelsPage />
+        ) : route.page === "contacts" ? (
+          <ContactsPage key={path} />
+        ) : route.page === "contact" ? (
+          <ContactPage key={route.id} id={route.id} />
         ) : (
           <main>
             <h1>Not found</h1>

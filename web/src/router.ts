@@ -9,10 +9,11 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   for (const l of listeners) l();
 }
 
+/** The path and query (`/runs?contactId=…`): a link to the same page with other filters changes it. */
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+  const [path, setPath] = useState(location.pathname + location.search);
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setPath(location.pathname + location.search);
     listeners.add(update);
     window.addEventListener("popstate", update);
     return () => {
@@ -30,9 +31,22 @@ export type Route =
   | { page: "try"; id: string }
   | { page: "runs" }
   | { page: "run"; id: string }
+  | { page: "connections" }
+  | { page: "channels" }
+  | { page: "contacts" }
+  | { page: "contact"; id: string }
   | { page: "missing" };
 
-export function matchRoute(path: string): Route {
+/** Updates the address bar's query (filters) without telling the app: the page already shows it. */
+export function replaceQuery(params: Record<string, string | undefined>): void {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
+  const qs = query.toString();
+  history.replaceState(null, "", `${location.pathname}${qs ? `?${qs}` : ""}`);
+}
+
+export function matchRoute(pathAndQuery: string): Route {
+  const path = pathAndQuery.split("?")[0] ?? "";
   if (path === "/sign-in") return { page: "sign-in" };
   if (path === "/" || path === "/flows") return { page: "flows" };
   const flow = /^\/flows\/([A-Za-z0-9_-]+)$/.exec(path);
@@ -42,5 +56,10 @@ export function matchRoute(path: string): Route {
   if (path === "/runs") return { page: "runs" };
   const run = /^\/runs\/([A-Za-z0-9_-]+)$/.exec(path);
   if (run?.[1]) return { page: "run", id: run[1] };
+  if (path === "/connections") return { page: "connections" };
+  if (path === "/channels") return { page: "channels" };
+  if (path === "/contacts") return { page: "contacts" };
+  const contact = /^\/contacts\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (contact?.[1]) return { page: "contact", id: contact[1] };
   return { page: "missing" };
 }

@@ -37,6 +37,14 @@ export interface DescribeResult {
   fields: DescribeField[];
 }
 
+/** One object in the describeGlobal list (`GET /sobjects/`, reference §2.4); the fields Tern reads. */
+export interface GlobalObject {
+  name: string;
+  label: string;
+  createable: boolean;
+  queryable?: boolean;
+}
+
 export interface QueryResult<R = Record<string, unknown>> {
   totalSize: number;
   done: boolean;
@@ -92,6 +100,8 @@ export interface SalesforceClient {
   ): Promise<SaveResult[]>;
   query<R = Record<string, unknown>>(soql: string): Promise<QueryResult<R>>;
   describe(object: string): Promise<DescribeResult>;
+  /** `GET /sobjects/`: every object the user can see (describeGlobal). */
+  describeGlobal(): Promise<GlobalObject[]>;
   identity(): Promise<Identity>;
   /** From the latest `Sforce-Limit-Info: api-usage=N/M` header (reference §2.1). */
   limitInfo(): LimitInfo | null;
@@ -245,6 +255,18 @@ export function createSalesforceClient(
         { method: "GET" },
         object,
       )) as DescribeResult;
+    },
+    async describeGlobal() {
+      const body = (await call((t) => `${base(t)}/sobjects/`, { method: "GET" })) as {
+        sobjects?: unknown;
+      };
+      if (!Array.isArray(body.sobjects)) throw dataError(502, "application/json", "{}", undefined);
+      return (body.sobjects as Array<Record<string, unknown>>).map((o) => ({
+        name: String(o.name ?? ""),
+        label: String(o.label ?? o.name ?? ""),
+        createable: o.createable === true,
+        queryable: o.queryable === true,
+      }));
     },
     async identity() {
       // The identity URL comes from the token response; without one (token loaded from the store)

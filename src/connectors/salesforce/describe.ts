@@ -1,5 +1,5 @@
 import type { Clock } from "../../core/clock.js";
-import type { DescribeResult, SalesforceClient } from "./client.js";
+import type { DescribeResult, GlobalObject, SalesforceClient } from "./client.js";
 
 /**
  * Describe results per object for one connection. Schemas change rarely; a short TTL keeps a
@@ -7,21 +7,25 @@ import type { DescribeResult, SalesforceClient } from "./client.js";
  */
 export interface DescribeCache {
   get(client: SalesforceClient, object: string): Promise<DescribeResult>;
+  /** The describeGlobal list (object pickers), cached like a describe. */
+  objects(client: SalesforceClient): Promise<GlobalObject[]>;
 }
 
 export function createDescribeCache(clock: Clock, ttlMs = 10 * 60_000): DescribeCache {
-  const entries = new Map<string, { at: number; result: Promise<DescribeResult> }>();
+  const entries = new Map<string, { at: number; result: Promise<unknown> }>();
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = entries.get(key);
+    if (hit && clock.now() - hit.at < ttlMs) return hit.result as Promise<T>;
+    const result = load();
+    entries.set(key, { at: clock.now(), result });
+    result.catch(() => {
+      if (entries.get(key)?.result === result) entries.delete(key);
+    });
+    return result;
+  }
   return {
-    get(client, object) {
-      const key = object.toLowerCase();
-      const hit = entries.get(key);
-      if (hit && clock.now() - hit.at < ttlMs) return hit.result;
-      const result = client.describe(object);
-      entries.set(key, { at: clock.now(), result });
-      result.catch(() => {
-        if (entries.get(key)?.result === result) entries.delete(key);
-      });
-      return result;
-    },
+    // Object names are identifiers (no spaces): the global list's key cannot clash with one.
+    get: (client, object) => cached(object.toLowerCase(), () => client.describe(object)),
+    objects: (client) => cached(" global", () => client.describeGlobal()),
   };
 }

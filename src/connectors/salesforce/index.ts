@@ -92,6 +92,9 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
     facts: {
       describe: (input: Record<string, unknown>, config: SalesforceConfig) =>
         describeFact(describes, clientFor(config), input),
+      /** The objects the connection's user can see (describeGlobal), for the editor's pickers. */
+      objects: (_input: Record<string, unknown>, config: SalesforceConfig) =>
+        describes.objects(clientFor(config)),
     },
   };
 }

@@ -87,14 +87,36 @@ export function describeObject(object: ObjectDef, version: string) {
 
 export function describeGlobalEntry(object: ObjectDef, version: string) {
   const base = `/services/data/v${version}/sobjects/${object.name}`;
+  // The describeGlobal entry's properties as Salesforce lists them (alphabetical, like the org):
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_describeGlobal.htm
   return {
-    name: object.name,
+    activateable: false,
+    associateEntityType: null,
+    associateParentEntity: null,
+    createable: true,
+    custom: false,
+    customSetting: false,
+    deepCloneable: false,
+    deletable: true,
+    deprecatedAndHidden: false,
+    feedEnabled: false,
+    hasSubtypes: false,
+    isInterface: false,
+    isSubtype: false,
+    keyPrefix: object.keyPrefix,
     label: object.label,
     labelPlural: object.labelPlural,
-    keyPrefix: object.keyPrefix,
-    custom: false,
-    createable: true,
+    layoutable: true,
+    mergeable: object.name === "Lead",
+    mruEnabled: true,
+    name: object.name,
     queryable: true,
+    replicateable: true,
+    retrieveable: true,
+    searchable: true,
+    triggerable: true,
+    undeletable: true,
+    updateable: true,
     urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
   };
 }

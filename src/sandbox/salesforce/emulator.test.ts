@@ -186,6 +186,26 @@ describe("data API", () => {
     expect(versions).toContainEqual({ label: "Winter '25", url: "/services/data/v62.0", version: "62.0" });
   });
 
+  it("lists the objects (describeGlobal, GET /sobjects/) in Salesforce's shape", async () => {
+    const { body: t } = await token();
+    const { status, body } = await api("/sobjects/", t.access_token as string);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ encoding: "UTF-8", maxBatchSize: 200 });
+    const lead = (body.sobjects as Array<Record<string, unknown>>).find((o) => o.name === "Lead");
+    expect(lead).toMatchObject({
+      name: "Lead",
+      label: "Lead",
+      labelPlural: "Leads",
+      keyPrefix: "00Q",
+      createable: true,
+      queryable: true,
+      updateable: true,
+      custom: false,
+      urls: { describe: "/services/data/v62.0/sobjects/Lead/describe" },
+    });
+    expect((await api("/sobjects/", null)).status).toBe(401);
+  });
+
   it("creates a Lead with 201, a Location, defaults and the limit header", async () => {
     const { body: t } = await token();
     const created = await api("/sobjects/Lead/", t.access_token as string, {

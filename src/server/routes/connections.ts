@@ -1,11 +1,21 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { getConnectorDefinition } from "../../connectors/registry.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
-import { oauthConnectOf } from "./oauth-callback.js";
+import { oauthConnectOf, setOAuthReturn } from "./oauth-callback.js";
+
+const StartQuery = z.object({
+  returnTo: z
+    .enum(["ui"])
+    .optional()
+    .describe(
+      '"ui": the callback sends the browser back to /connections?connected=<id> (a cookie remembers it)',
+    ),
+});
 
 // "http": an HTTP API's baseUrl and credentials for the http flow step (connectors/http/index.ts).
 const CreateBody = integrationCreateBody(
@@ -65,11 +75,16 @@ export const connectionRoutes =
      * The OAuth web server flow's first leg: 302 to the provider's authorize page, or
      * `{ authorizeUrl }` for a CLI or UI that asks for JSON.
      */
-    app.get("/connections/:id/oauth/start", { schema: { tags, params: IdParams } }, async (req, reply) => {
-      const started = await oauth.start(req.params.id);
-      if ((req.headers.accept ?? "").includes("application/json")) return started;
-      return reply.redirect(started.authorizeUrl, 302);
-    });
+    app.get(
+      "/connections/:id/oauth/start",
+      { schema: { tags, params: IdParams, querystring: StartQuery } },
+      async (req, reply) => {
+        const started = await oauth.start(req.params.id);
+        if (req.query.returnTo === "ui") setOAuthReturn(req, reply, deps, req.params.id);
+        if ((req.headers.accept ?? "").includes("application/json")) return started;
+        return reply.redirect(started.authorizeUrl, 302);
+      },
+    );
     /** Revokes, forgets the tokens, keeps the connection (not connected until connected again). */
     app.post("/connections/:id/disconnect", { schema: { tags, params: IdParams } }, async (req) => {
       const { record, ...revocation } = await oauth.disconnect(req.params.id);

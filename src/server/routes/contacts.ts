@@ -25,6 +25,14 @@ const refuseBody = async (req: FastifyRequest) => {
   throw new AppError("BAD_REQUEST", "DELETE takes no request body");
 };
 
+/** A record a step output names: `{ id, url }` with an http(s) URL (and `object` when given). */
+function linkedRecord(output: unknown): { id: string; url: string; object: string | null } | null {
+  if (!output || typeof output !== "object") return null;
+  const { id, url, object } = output as { id?: unknown; url?: unknown; object?: unknown };
+  if (typeof id !== "string" || typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
+  return { id, url, object: typeof object === "string" ? object : null };
+}
+
 const notFound = (id: string) => new AppError("NOT_FOUND", `No contact with id "${id}"`);
 
 /** Contacts (one per person, with an identity per channel address) and their messages. */
@@ -58,6 +66,39 @@ export const contactRoutes =
       const contact = await found(req.params.id);
       return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };
     });
+    // Records the contact's runs made or found: a step output `{ id, url }` (salesforce.create,
+    // upsert, find, get). Read from the step history of the newest runs, so it stays cheap.
+    app.get(
+      "/contacts/:id/records",
+      {
+        schema: {
+          tags,
+          summary: "Records in business systems (Salesforce) the contact's newest 50 runs made or found",
+          params,
+        },
+      },
+      async (req) => {
+        const contact = await found(req.params.id);
+        const runs = await store.runOps.search({ contactId: contact.id }, 50);
+        // Newest run first; a record seen again (found, then updated) is listed once.
+        const items = new Map<string, Record<string, unknown>>();
+        for (const run of runs) {
+          for (const step of await store.runs.steps(run.id)) {
+            const record = linkedRecord(step.output);
+            if (record && !items.has(record.id)) {
+              items.set(record.id, {
+                ...record,
+                runId: run.id,
+                stepId: step.stepId,
+                stepType: step.type,
+                at: step.endedAt,
+              });
+            }
+          }
+        }
+        return { items: [...items.values()] };
+      },
+    );
     app.post("/contacts/:id/tags", { schema: { tags, params, body: ContactTagsBody } }, async (req) => {
       const { add, remove } = req.body;
       // A tag gained starts the flows triggered by it, queued with the change (queue/triggers.ts).

@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { isAppError } from "../../core/app-error.js";
 import { createOAuthConnect, type OAuthConnect } from "../../services/oauth-connect.js";
 import type { AppDeps } from "../app.js";
+import { parseCookies } from "../session.js";
 
 /**
  * The public OAuth callback `GET /oauth/:type/callback` (`/oauth/salesforce/callback` is the URL
@@ -27,10 +28,33 @@ export function oauthConnectOf(deps: AppDeps): OAuthConnect {
   return service;
 }
 
+/**
+ * Set by `oauth/start?returnTo=ui` (the browser UI's "Connect"): the connection id the flow was
+ * started for. The callback then sends the person back to the Connections page instead of a bare
+ * page. Lax: it must come along on the provider's top-level redirect to the callback.
+ */
+export const OAUTH_RETURN_COOKIE = "tern_oauth_return";
+const RETURN_COOKIE_PATH = "/oauth";
+
+export function setOAuthReturn(request: FastifyRequest, reply: FastifyReply, deps: AppDeps, id: string) {
+  const secure = request.protocol === "https" || deps.publicUrl.startsWith("https:") ? "; Secure" : "";
+  reply.header(
+    "set-cookie",
+    `${OAUTH_RETURN_COOKIE}=${encodeURIComponent(id)}; Path=${RETURN_COOKIE_PATH}; Max-Age=600; SameSite=Lax; HttpOnly${secure}`,
+  );
+}
+
+const clearReturn = (reply: FastifyReply) =>
+  reply.header(
+    "set-cookie",
+    `${OAUTH_RETURN_COOKIE}=; Path=${RETURN_COOKIE_PATH}; Max-Age=0; SameSite=Lax; HttpOnly`,
+  );
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tern — ${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+function page(title: string, message: string, backToUi = false): string {
+  const back = backToUi ? `<p><a href="/connections">Back to Connections</a></p>` : "";
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tern — ${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${back}</body></html>`;
 }
 
 export const oauthCallbackRoutes =
@@ -44,13 +68,17 @@ export const oauthCallbackRoutes =
       // Parsed from the raw URL: duplicate keys stay visible, bad percent-encoding stays text.
       const raw = req.raw.url ?? "";
       const query = new URLSearchParams(raw.includes("?") ? raw.slice(raw.indexOf("?") + 1) : "");
+      const returnTo = parseCookies(req.headers.cookie).get(OAUTH_RETURN_COOKIE);
+      if (returnTo !== undefined) clearReturn(reply);
       try {
-        const { name } = await service.callback(type, query);
+        const { id, name } = await service.callback(type, query);
+        // Started from the UI for this very connection: back to its page, which says it is connected.
+        if (returnTo === id) return reply.redirect(`/connections?connected=${encodeURIComponent(id)}`, 303);
         return page("Connected", `The connection "${name}" is connected. You can close this window.`);
       } catch (error) {
         if (!isAppError(error)) throw error;
         reply.status(error.httpStatus);
-        return page("Not connected", error.message);
+        return page("Not connected", error.message, returnTo !== undefined);
       }
     });
   };

@@ -21,8 +21,27 @@ const RunFilter = {
   olderThan: Age.optional(),
 };
 
+/** A time as ISO 8601 (`2026-12-03T09:00:00Z`) or ms since the epoch; null when it is neither. */
+export function parseTime(value: string): number | null {
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  // Date.parse takes many forms; only ISO 8601 dates (with an optional time) are allowed.
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+const Time = (what: string) =>
+  z
+    .string()
+    .max(40)
+    .refine((v) => parseTime(v) !== null, "an ISO 8601 time (2026-12-03T09:00:00Z) or ms since the epoch")
+    .describe(what);
+
 export const RunListQuery = z.object({
   ...RunFilter,
+  channelId: z.string().min(1).max(100).optional().describe("Runs on this channel (its id)"),
+  since: Time("Runs started at or after this time (ISO 8601 or ms since the epoch)").optional(),
+  until: Time("Runs started before this time (ISO 8601 or ms since the epoch)").optional(),
   status: z.enum(["running", "waiting", "completed", "failed", "ended"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
   cursor: z

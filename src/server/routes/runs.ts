@@ -6,7 +6,7 @@ import { retryState } from "../../queue/run-retry.js";
 import type { RunCursor } from "../../store/repos/run-operations.js";
 import type { RunRow } from "../../store/repos/run-repo.js";
 import type { AppDeps } from "../app.js";
-import { FlowStatsQuery, RunEndManyBody, RunId, RunListQuery } from "./run-schemas.js";
+import { FlowStatsQuery, parseTime, RunEndManyBody, RunId, RunListQuery } from "./run-schemas.js";
 
 const summary = (r: RunRow) => ({
   id: r.id,
@@ -46,14 +46,20 @@ export const runRoutes =
       {
         schema: {
           tags,
-          summary: "Lists runs, newest first, by flow, version, step, status, contact and age; paginated",
+          summary:
+            "Lists runs, newest first, by flow, version, step, status, contact, channel, start time and age; paginated",
           querystring: RunListQuery,
         },
       },
       async (req) => {
-        const { olderThan, limit, cursor, ...filter } = req.query;
+        const { olderThan, limit, cursor, since, until, ...filter } = req.query;
         const page = await store.runOps.search(
-          { ...filter, updatedBefore: before(olderThan) },
+          {
+            ...filter,
+            updatedBefore: before(olderThan),
+            createdFrom: since === undefined ? undefined : (parseTime(since) as number),
+            createdBefore: until === undefined ? undefined : (parseTime(until) as number),
+          },
           limit + 1,
           parseCursor(cursor),
         );
@@ -67,6 +73,31 @@ export const runRoutes =
       if (!run) throw notFound(req.params.id);
       return { ...summary(run), vars: run.state.vars, steps: await store.runs.steps(run.id) };
     });
+    app.get(
+      "/runs/:id/messages",
+      {
+        schema: {
+          tags,
+          summary: "The messages in and out of a run's conversation while it ran, oldest first",
+          params: RunId,
+        },
+      },
+      async (req) => {
+        const run = await store.runs.get(req.params.id);
+        if (!run) throw notFound(req.params.id);
+        const messages = await store.contacts.messagesOfRun(run.id);
+        return {
+          items: messages.map((m) => ({
+            id: m.id,
+            direction: m.direction,
+            text: m.text,
+            status: m.status,
+            channelId: m.channelId,
+            createdAt: new Date(m.createdAt).toISOString(),
+          })),
+        };
+      },
+    );
     app.post(
       "/runs/end",
       {

@@ -154,6 +154,19 @@ export function createContactMessages(exec: Executor) {
       );
       return rows.map(toMessage);
     },
+    /** A channel's newest messages, in and out (its recent deliveries), newest first. */
+    async recentOnChannel(channelId: string, limit = 20): Promise<MessageRow[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("messages")
+          .selectAll()
+          .where("channel_id", "=", channelId)
+          .orderBy("created_at", "desc")
+          .orderBy("id", "desc")
+          .limit(limit),
+      );
+      return rows.map(toMessage);
+    },
     /** The messages of one run, in order (the transcript). */
     async messagesOfRun(runId: string): Promise<MessageRow[]> {
       return (await s.ofRun().all({ runId })).map(toMessage);

@@ -20,6 +20,11 @@ export interface RunSearch {
   stepId?: string;
   status?: string;
   contactId?: string;
+  channelId?: string;
+  /** Only runs started at or after this time (ms). */
+  createdFrom?: number;
+  /** Only runs started before this time (ms). */
+  createdBefore?: number;
   /** Only runs whose last change is at or before this time (ms): "waiting longer than …". */
   updatedBefore?: number;
 }
@@ -64,6 +69,9 @@ function filtered<O>(
   if (f.flowVersion !== undefined) q = q.where("flow_version", "=", f.flowVersion);
   if (f.status) q = q.where("status", "=", f.status);
   if (f.contactId) q = q.where("contact_id", "=", f.contactId);
+  if (f.channelId) q = q.where("channel_id", "=", f.channelId);
+  if (f.createdFrom !== undefined) q = q.where("created_at", ">=", f.createdFrom);
+  if (f.createdBefore !== undefined) q = q.where("created_at", "<", f.createdBefore);
   if (f.updatedBefore !== undefined) q = q.where("updated_at", "<=", f.updatedBefore);
   if (f.stepId) q = q.where(sql<SqlBool>`${currentStep(dialect)} = ${f.stepId}`);
   return q;

@@ -1,12 +1,23 @@
 import type {
   ApiErrorBody,
+  Channel,
+  ChannelMessage,
+  Connection,
+  ConnectionTest,
+  Contact,
+  ContactDetail,
+  ContactFilter,
   CreatedFlow,
   FlowSummary,
   FlowTemplate,
   FlowVersion,
+  IntegrationType,
+  LinkedRecord,
   PublishResult,
+  RejectedEvent,
   RunDetail,
   RunFilter,
+  RunMessage,
   RunPage,
   RunSummary,
 } from "./types";
@@ -83,6 +94,20 @@ async function isSignedIn(): Promise<boolean> {
   return res.ok;
 }
 
+const id = (value: string) => encodeURIComponent(value);
+
+/** `?a=1&b=2` from the defined, non-empty values; "" when there are none. */
+function queryOf(params: object): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") query.set(key, String(value));
+  }
+  const qs = query.toString();
+  return qs ? `?${qs}` : "";
+}
+
+const items = <T>(r: { items: T[] }) => r.items;
+
 export const api = {
   signIn,
   signOut,
@@ -106,15 +131,62 @@ export const api = {
     return res.blob();
   },
   /** Runs newest first; pass the previous page's `nextCursor` as `cursor` for the next page. */
-  listRuns: (filter: RunFilter = {}) => {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filter)) {
-      if (value !== undefined && value !== "") query.set(key, String(value));
-    }
-    const qs = query.toString();
-    return request<RunPage>("GET", `/runs${qs ? `?${qs}` : ""}`);
-  },
+  listRuns: (filter: RunFilter = {}) => request<RunPage>("GET", `/runs${queryOf(filter)}`),
+  runMessages: (runId: string) =>
+    request<{ items: RunMessage[] }>("GET", `/runs/${id(runId)}/messages`).then(items),
   getRun: (id: string) => request<RunDetail>("GET", `/runs/${encodeURIComponent(id)}`),
   endRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/end`),
   retryRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/retry`),
+
+  channelTypes: () => request<{ items: IntegrationType[] }>("GET", "/channel-types").then(items),
+  connectionTypes: () => request<{ items: IntegrationType[] }>("GET", "/connection-types").then(items),
+
+  listConnections: () => request<{ items: Connection[] }>("GET", "/connections").then(items),
+  getConnection: (connId: string) => request<Connection>("GET", `/connections/${id(connId)}`),
+  createConnection: (body: { type: string; name: string; config: Record<string, unknown> }) =>
+    request<Connection>("POST", "/connections", body),
+  updateConnection: (connId: string, body: { name?: string; config?: Record<string, unknown> }) =>
+    request<Connection>("PATCH", `/connections/${id(connId)}`, body),
+  testConnection: (connId: string) => request<ConnectionTest>("POST", `/connections/${id(connId)}/test`),
+  disconnectConnection: (connId: string) =>
+    request<Connection & { revocation: { revoked: boolean; reason?: string } }>(
+      "POST",
+      `/connections/${id(connId)}/disconnect`,
+    ),
+  /** The provider's authorize URL; `returnTo: "ui"` brings the browser back to /connections. */
+  startOAuth: (connId: string) =>
+    request<{ authorizeUrl: string; callbackUrl: string }>(
+      "GET",
+      `/connections/${id(connId)}/oauth/start?returnTo=ui`,
+    ),
+  deleteConnection: async (connId: string): Promise<void> => {
+    const res = await send("DELETE", `/connections/${id(connId)}`);
+    if (!res.ok) throw await toError(res);
+  },
+
+  listChannels: () => request<{ items: Channel[] }>("GET", "/channels").then(items),
+  createChannel: (body: { type: string; name: string; config: Record<string, unknown> }) =>
+    request<Channel>("POST", "/channels", body),
+  updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
+    request<Channel>("PATCH", `/channels/${id(channelId)}`, body),
+  /** Registers the webhook at the provider again (Telegram, Viber): the channel with its `setup` report. */
+  setupChannel: (channelId: string) => request<Channel>("POST", `/channels/${id(channelId)}/setup`),
+  deleteChannel: async (channelId: string): Promise<void> => {
+    const res = await send("DELETE", `/channels/${id(channelId)}`);
+    if (!res.ok) throw await toError(res);
+  },
+  rejectedEvents: (channelId: string) =>
+    request<{ items: RejectedEvent[] }>("GET", `/channels/${id(channelId)}/rejected-events?limit=20`).then(
+      items,
+    ),
+  channelMessages: (channelId: string) =>
+    request<{ items: ChannelMessage[] }>("GET", `/channels/${id(channelId)}/messages?limit=20`).then(items),
+
+  listContacts: (filter: ContactFilter = {}) =>
+    request<{ items: Contact[] }>("GET", `/contacts${queryOf(filter)}`).then(items),
+  getContact: (contactId: string) => request<ContactDetail>("GET", `/contacts/${id(contactId)}`),
+  changeTags: (contactId: string, change: { add?: string[]; remove?: string[] }) =>
+    request<Contact>("POST", `/contacts/${id(contactId)}/tags`, change),
+  contactRecords: (contactId: string) =>
+    request<{ items: LinkedRecord[] }>("GET", `/contacts/${id(contactId)}/records`).then(items),
 };

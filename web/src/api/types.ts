@@ -95,6 +95,161 @@ export interface RunFilter {
   flowId?: string;
   status?: RunStatus;
   contactId?: string;
+  channelId?: string;
+  /** ISO 8601 or ms: runs started at or after. */
+  since?: string;
+  /** ISO 8601 or ms: runs started before. */
+  until?: string;
   cursor?: string;
   limit?: number;
+}
+
+/** GET /channel-types and /connection-types: what a form needs to add one. */
+export interface IntegrationType {
+  type: string;
+  title: string;
+  /** JSON Schema (2020-12) of the config, as accepted on input. */
+  configSchema: Record<string, unknown>;
+  /** Config keys that are write-only: password inputs, never shown again. */
+  secretFields: string[];
+  /** Setup guide, a path in the Tern repository. */
+  docs?: string;
+  /** Channels: Tern registers the webhook at the provider by API (Telegram, Viber). */
+  registersWebhook?: boolean;
+}
+
+/** A connection or channel as the API shows it: secrets only as `"set"`. Times in ms. */
+export interface Integration {
+  id: string;
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+  secrets: Record<string, "set">;
+  owner: "user" | "sandbox";
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectionHealth {
+  state: "ok" | "paused" | "reconnect_required";
+  code: string | null;
+  reason: string | null;
+  pausedUntil: number | null;
+  since: number | null;
+}
+
+export interface Connection extends Integration {
+  /** OAuth connectors: the grant, whether Tern can get tokens, the callback URL for the app. */
+  grant?: string;
+  isConnected?: boolean;
+  callbackUrl?: string;
+  /** GET /connections/:id only. */
+  health?: ConnectionHealth | null;
+}
+
+/** POST /connections/:id/test: who Tern is in the org, and the org's API usage. */
+export interface ConnectionTest {
+  ok: boolean;
+  username?: string;
+  displayName?: string;
+  organizationId?: string;
+  instanceUrl?: string;
+  apiVersion?: string;
+  latestApiVersion?: string;
+  dailyApiRequests?: { used: number; max: number; source: string } | null;
+  createable?: { Lead: boolean; Case: boolean } | null;
+  [key: string]: unknown;
+}
+
+export interface SetupReport {
+  ok: boolean;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Channel extends Integration {
+  webhookUrl: string;
+  /** POST /channels and PATCH: what registering the webhook at the provider did. */
+  setup?: SetupReport;
+}
+
+export interface RejectedEvent {
+  id: number;
+  channelId: string;
+  path: string;
+  reason: string;
+  detail: string;
+  receivedAt: string;
+}
+
+/** GET /channels/:id/messages: a delivery in or out, without its text. */
+export interface ChannelMessage {
+  id: string;
+  direction: "in" | "out";
+  status: string;
+  contactId: string;
+  runId: string | null;
+  createdAt: string;
+}
+
+/** GET /runs/:id/messages: the conversation while the run ran. */
+export interface RunMessage {
+  id: string;
+  direction: "in" | "out";
+  text: string;
+  status: string;
+  channelId: string;
+  createdAt: string;
+}
+
+export interface ContactIdentity {
+  id: string;
+  channelId: string;
+  address: string;
+  createdAt: number;
+  lastInboundAt: number | null;
+}
+
+export interface Contact {
+  id: string;
+  phone: string | null;
+  name: string | null;
+  attributes: Record<string, unknown>;
+  tags: string[];
+  createdAt: number;
+  updatedAt: number;
+  identities: ContactIdentity[];
+}
+
+export interface ContactMessage {
+  id: string;
+  channelId: string;
+  direction: "in" | "out";
+  text: string;
+  status: string;
+  runId: string | null;
+  createdAt: number;
+}
+
+export interface ContactDetail extends Contact {
+  messages: ContactMessage[];
+}
+
+export interface ContactFilter {
+  tag?: string;
+  phone?: string;
+  channelId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** GET /contacts/:id/records: a record a run of the contact made or found. */
+export interface LinkedRecord {
+  id: string;
+  url: string;
+  object: string | null;
+  runId: string;
+  stepId: string;
+  stepType: string;
+  at: string;
 }

@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import type { RunStep } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
+import { MessageList } from "../components/message-list";
 import { useLoad } from "../components/use-load";
 import { RunStatusBadge, when } from "./runs-page";
 
@@ -28,6 +29,7 @@ function Json({ label, value, open }: { label: string; value: unknown; open?: bo
 /** One run: its status, variables and every step in order with input, output, error and timing. */
 export function RunPage({ id }: { id: string }) {
   const run = useLoad(() => api.getRun(id));
+  const messages = useLoad(() => api.runMessages(id));
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
@@ -41,6 +43,7 @@ export function RunPage({ id }: { id: string }) {
       const after = what === "end" ? await api.endRun(id) : await api.retryRun(id);
       setMessage(what === "end" ? "The run is ended." : `The run is retried: it is ${after.status}.`);
       run.reload();
+      messages.reload();
     } catch (e) {
       setError(e);
     } finally {
@@ -90,7 +93,9 @@ export function RunPage({ id }: { id: string }) {
             <dt>Current step</dt>
             <dd>{data.currentStep ?? "–"}</dd>
             <dt>Contact</dt>
-            <dd className="wrap">{data.contactId}</dd>
+            <dd className="wrap">
+              <Link to={`/contacts/${data.contactId}`}>{data.contactId}</Link>
+            </dd>
             <dt>Channel</dt>
             <dd className="wrap">{data.channelId}</dd>
             <dt>Started</dt>
@@ -114,42 +119,53 @@ export function RunPage({ id }: { id: string }) {
               </>
             )}
           </dl>
-          <h2>Timeline</h2>
-          {data.steps.length === 0 && <p>No steps ran yet.</p>}
-          <ol className="timeline">
-            {data.steps.map((step) => {
-              const record = salesforceRecord(step);
-              return (
-                <li key={step.visit} data-step-id={step.stepId} className={`step step-${step.status}`}>
-                  <h3>
-                    {step.stepId} <span className="hint">{step.type}</span>{" "}
-                    <RunStatusBadge status={step.status} />
-                  </h3>
-                  <p className="hint">
-                    {when(step.startedAt)} · {step.durationMs} ms
-                    {step.next ? ` · next: ${step.next}` : ""}
-                  </p>
-                  {record && (
-                    <p>
-                      Salesforce record{" "}
-                      <a href={record.url} target="_blank" rel="noreferrer" className="sf-record">
-                        {record.id}
-                      </a>
-                    </p>
-                  )}
-                  {step.error && (
-                    <p className="error">
-                      {step.error.code ? `${step.error.code}: ` : ""}
-                      {step.error.message ?? JSON.stringify(step.error)}
-                    </p>
-                  )}
-                  <Json label="Input" value={step.input} />
-                  <Json label="Output" value={step.output} />
-                  <Json label="Error details" value={step.error} />
-                </li>
-              );
-            })}
-          </ol>
+          <div className="run-columns">
+            <section className="run-timeline" aria-labelledby="timeline-heading">
+              <h2 id="timeline-heading">Timeline</h2>
+              {data.steps.length === 0 && <p>No steps ran yet.</p>}
+              <ol className="timeline">
+                {data.steps.map((step) => {
+                  const record = salesforceRecord(step);
+                  return (
+                    <li key={step.visit} data-step-id={step.stepId} className={`step step-${step.status}`}>
+                      <h3>
+                        {step.stepId} <span className="hint">{step.type}</span>{" "}
+                        <RunStatusBadge status={step.status} />
+                      </h3>
+                      <p className="hint">
+                        {when(step.startedAt)} · {step.durationMs} ms
+                        {step.next ? ` · next: ${step.next}` : ""}
+                      </p>
+                      {record && (
+                        <p>
+                          Salesforce record{" "}
+                          <a href={record.url} target="_blank" rel="noreferrer" className="sf-record">
+                            {record.id}
+                          </a>
+                        </p>
+                      )}
+                      {step.error && (
+                        <p className="error">
+                          {step.error.code ? `${step.error.code}: ` : ""}
+                          {step.error.message ?? JSON.stringify(step.error)}
+                        </p>
+                      )}
+                      <Json label="Input" value={step.input} />
+                      <Json label="Output" value={step.output} />
+                      <Json label="Error details" value={step.error} />
+                    </li>
+                  );
+                })}
+              </ol>
+            </section>
+            <section className="run-messages" aria-labelledby="messages-heading">
+              <h2 id="messages-heading">Messages</h2>
+              <ErrorMessage error={messages.error} />
+              {messages.data && (
+                <MessageList messages={messages.data} label="Messages in and out of this run" />
+              )}
+            </section>
+          </div>
           <h2>Variables</h2>
           <Json label="Variables" value={data.vars} open />
         </>

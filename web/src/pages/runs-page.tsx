@@ -4,6 +4,8 @@ import { RUN_STATUSES, type RunFilter, type RunStatus, type RunSummary } from ".
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
 import { useLoad } from "../components/use-load";
+import { replaceQuery } from "../router";
+import { fromLocalInput, RunFilters, toLocalInput } from "./run-filters";
 
 const PAGE_SIZE = 25;
 
@@ -13,12 +15,34 @@ export function RunStatusBadge({ status }: { status: string }) {
   return <span className={`badge run-${status}`}>{status}</span>;
 }
 
-/** Runs newest first, filtered by flow and status, a page at a time ("Load more" follows the cursor). */
+const FILTER_KEYS = ["flowId", "status", "channelId", "contactId", "since", "until"] as const;
+
+/** The filters in the address bar (`/runs?contactId=…` is a link other pages make). */
+function filterFromUrl(): RunFilter {
+  const q = new URLSearchParams(location.search);
+  const filter: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = q.get(key);
+    if (value) filter[key] = value;
+  }
+  return filter as RunFilter;
+}
+
+/**
+ * Runs newest first, filtered by flow, status, channel, contact and start time, a page at a time
+ * ("Load more" follows the cursor). The filters are kept in the URL's query.
+ */
 export function RunsPage() {
   const flows = useLoad(api.listFlows);
-  const [flowId, setFlowId] = useState("");
-  const [status, setStatus] = useState<RunStatus | "">("");
-  const [filter, setFilter] = useState<RunFilter>({});
+  const channels = useLoad(api.listChannels);
+  const [initial] = useState(filterFromUrl);
+  const [flowId, setFlowId] = useState(initial.flowId ?? "");
+  const [status, setStatus] = useState<RunStatus | "">(initial.status ?? "");
+  const [channelId, setChannelId] = useState(initial.channelId ?? "");
+  const [contactId, setContactId] = useState(initial.contactId ?? "");
+  const [since, setSince] = useState(toLocalInput(initial.since));
+  const [until, setUntil] = useState(toLocalInput(initial.until));
+  const [filter, setFilter] = useState<RunFilter>(initial);
   const [runs, setRuns] = useState<RunSummary[]>();
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -47,12 +71,20 @@ export function RunsPage() {
   useEffect(() => {
     generation.current += 1;
     setRuns(undefined);
+    replaceQuery(Object.fromEntries(FILTER_KEYS.map((k) => [k, filter[k]])));
     void load(filter, undefined);
   }, [filter]);
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setFilter({ flowId: flowId || undefined, status: status || undefined });
+    setFilter({
+      flowId: flowId || undefined,
+      status: status || undefined,
+      channelId: channelId || undefined,
+      contactId: contactId.trim() || undefined,
+      since: fromLocalInput(since),
+      until: fromLocalInput(until),
+    });
   };
 
   const flowName = new Map((flows.data ?? []).map((f) => [f.id, f.name]));
@@ -89,6 +121,17 @@ export function RunsPage() {
             ))}
           </select>
         </div>
+        <RunFilters
+          channels={channels.data ?? []}
+          channelId={channelId}
+          setChannelId={setChannelId}
+          contactId={contactId}
+          setContactId={setContactId}
+          since={since}
+          setSince={setSince}
+          until={until}
+          setUntil={setUntil}
+        />
         <button type="submit">Filter</button>
       </form>
       <ErrorMessage error={flows.error} />
@@ -123,7 +166,7 @@ export function RunsPage() {
                 </td>
                 <td data-label="Current step">{run.currentStep ?? "–"}</td>
                 <td data-label="Contact" className="wrap">
-                  {run.contactId}
+                  <Link to={`/contacts/${run.contactId}`}>{run.contactId}</Link>
                 </td>
                 <td data-label="Started">{when(run.createdAt)}</td>
                 <td data-label="Updated">{when(run.updatedAt)}</td>

@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { createCustomer } from "../../src/sandbox/stack.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * Contacts and the runs filters in Debian's Chromium against Tern in this process: a customer
+ * talks the sandbox's lead flow to a Lead; their contact page shows the WhatsApp identity, a tag
+ * added and removed, the Lead linked from the run, the run, and the conversation; the runs page
+ * filters by contact (from a link), channel and start time, and a run shows its messages.
+ */
+const screenshots = path.join(packageRoot(), "docs", "screenshots");
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage });
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
+    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
+  }
+  mkdirSync(screenshots, { recursive: true });
+  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(10_000);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+interface RunItem {
+  id: string;
+  status: string;
+  contactId: string;
+}
+
+describe("Contacts and runs filters in the browser", () => {
+  let run: RunItem;
+  let leadId = "";
+
+  it("a customer talks the lead flow to a Lead", async () => {
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315551181", "Ada");
+    for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines Ltd"].entries()) {
+      expect((await customer.say(text)).status).toBe(200);
+      await customer.waitForReplies(i + 1);
+    }
+    leadId = String(stack.sandbox.sf.records("Lead")[0]?.Id);
+    run = await eventually(async () => {
+      const res = await stack.http("GET", `/api/v1/runs?flowId=${stack.setup.flowId}`);
+      return ((await res.json()) as { items: RunItem[] }).items.find((r) => r.status === "completed");
+    });
+  });
+
+  it("signs in, lists contacts and opens the customer's page: identity, Lead and run", async () => {
+    await page.goto(stack.tern.url);
+    await page.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Flows" }).waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+    await page.getByRole("heading", { name: "Contacts", level: 1 }).waitFor();
+    const row = page.locator(`tr[data-contact-id="${run.contactId}"]`);
+    await row.waitFor();
+    expect(await row.locator('td[data-label="Channels"]').textContent()).toBe("whatsapp");
+    await shot(page, "contacts");
+
+    await row.getByRole("link").click();
+    await page.getByRole("heading", { name: "Identities" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/contacts/${run.contactId}`);
+    const identity = page.locator("table.identities tbody tr");
+    expect(await identity.locator('td[data-label="Channel"]').textContent()).toBe("whatsapp");
+    expect(await identity.locator('td[data-label="Address"]').textContent()).toBe("16315551181");
+    const lead = page.locator("ul.records").getByRole("link", { name: leadId });
+    await lead.waitFor();
+    expect(await lead.getAttribute("href")).toContain(leadId);
+    await page.locator(`ul.contact-runs li[data-run-id="${run.id}"]`).getByText("completed").waitFor();
+    const conversation = page.getByRole("list", { name: "Messages on whatsapp" });
+    await conversation.getByText("Analytical Engines Ltd").waitFor();
+    expect(await conversation.locator('li[data-direction="out"]').count()).toBe(3);
+  });
+
+  it("adds and removes a tag; the API has it", async () => {
+    const tagsOf = async () =>
+      ((await (await stack.http("GET", `/api/v1/contacts/${run.contactId}`)).json()) as { tags: string[] })
+        .tags;
+    await page.getByLabel("New tag").fill("vip");
+    await page.getByRole("button", { name: "Add tag" }).click();
+    await page.getByRole("status").filter({ hasText: 'Tag "vip" added.' }).waitFor();
+    await page.getByRole("list", { name: "Tags" }).getByText("vip").waitFor();
+    expect(await tagsOf()).toEqual(["vip"]);
+    await shot(page, "contact", true);
+
+    await page.getByLabel("New tag").fill("no spaces allowed");
+    await page.getByRole("button", { name: "Add tag" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(await tagsOf()).toEqual(["vip"]);
+
+    await page.getByRole("button", { name: "Remove tag vip" }).click();
+    await page.getByRole("status").filter({ hasText: 'Tag "vip" removed.' }).waitFor();
+    expect(await tagsOf()).toEqual([]);
+  });
+
+  it("follows 'All runs of this contact' to the runs page filtered by contact (in the URL)", async () => {
+    await page.getByRole("link", { name: "All runs of this contact" }).click();
+    await page.getByRole("heading", { name: "Runs" }).waitFor();
+    const url = new URL(page.url());
+    expect(url.pathname).toBe("/runs");
+    expect(url.searchParams.get("contactId")).toBe(run.contactId);
+    expect(await page.getByLabel("Contact id").inputValue()).toBe(run.contactId);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.locator(`tr[data-run-id="${run.id}"]`).waitFor();
+  });
+
+  it("filters runs by channel and start time, kept in the URL", async () => {
+    await page.getByLabel("Contact id").fill("");
+    await page.getByLabel("Channel").selectOption(stack.setup.channelId);
+    await page.getByLabel("Started before").fill("2020-01-01T00:00");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("No runs match.").waitFor();
+    const url = new URL(page.url());
+    expect(url.searchParams.get("channelId")).toBe(stack.setup.channelId);
+    expect(Date.parse(url.searchParams.get("until") ?? "")).toBe(new Date("2020-01-01T00:00").getTime());
+
+    await page.getByLabel("Started before").fill("");
+    await page.getByLabel("Started from").fill("2020-01-01T00:00");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.locator(`tr[data-run-id="${run.id}"]`).waitFor();
+
+    // The link is shareable: the same filters on a fresh load.
+    await page.reload();
+    // The select shows the channel once the channel list has loaded.
+    await expect.poll(() => page.getByLabel("Channel").inputValue()).toBe(stack.setup.channelId);
+    await page.locator(`tr[data-run-id="${run.id}"]`).waitFor();
+  });
+
+  it("shows the run's messages in and out beside its timeline", async () => {
+    await page.locator(`tr[data-run-id="${run.id}"]`).getByRole("link", { name: run.id }).click();
+    const messages = page.getByRole("list", { name: "Messages in and out of this run" });
+    await messages.waitFor();
+    const texts = await messages.locator("li .message-text").allTextContents();
+    expect(texts.filter((_, i) => i % 2 === 0)).toEqual(["Hi", "Ada Lovelace", "Analytical Engines Ltd"]);
+    expect(texts.at(-1)).toContain(leadId);
+    expect(await messages.locator('li[data-direction="out"]').count()).toBe(3);
+  });
+
+  it("is readable on a phone", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const where of ["/contacts", `/contacts/${run.contactId}`, `/runs/${run.id}`]) {
+      await page.goto(`${stack.tern.url}${where}`);
+      await page.locator("h1").waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await page.evaluate<boolean>("document.documentElement.scrollWidth > window.innerWidth")).toBe(
+        false,
+      );
+    }
+  });
+});

@@ -1,0 +1,134 @@
+import { type FormEvent, useEffect, useId, useState } from "react";
+import type { IntegrationType } from "../api/types";
+import { ErrorMessage } from "./error-message";
+import { compact, type FormValue, type JsonSchema, SchemaForm } from "./schema-form";
+
+export interface IntegrationDraft {
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+}
+
+/** Editing one: its type stays, its public config is the start, stored secrets are kept when left empty. */
+export interface IntegrationEdit {
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+  /** Secret keys that are set (the API's `secrets`). */
+  secretsSet: string[];
+}
+
+/**
+ * "Add a connection/channel": pick a type, name it, fill the form generated from the type's
+ * config schema. `prefill` gives a new type's starting values (e.g. a generated verify token).
+ * With `edit`, the same form changes one (send it as a PATCH: the config merges over the stored).
+ * `onSubmit` throws the API's error, shown here (422 problems name the field path).
+ */
+export function IntegrationForm({
+  noun,
+  types,
+  prefill,
+  edit,
+  onSubmit,
+  onCancel,
+}: {
+  noun: "connection" | "channel";
+  types: IntegrationType[];
+  prefill?: (type: IntegrationType) => FormValue;
+  edit?: IntegrationEdit;
+  onSubmit(draft: IntegrationDraft): Promise<void>;
+  onCancel(): void;
+}) {
+  const formId = `f${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
+  const [type, setType] = useState(edit?.type ?? types[0]?.type ?? "");
+  const [name, setName] = useState(edit?.name ?? "");
+  const [config, setConfig] = useState<FormValue>(edit?.config ?? {});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const chosen = types.find((t) => t.type === type);
+
+  // A new type starts from its own prefill (never another type's values).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a type change resets the values.
+  useEffect(() => {
+    if (!edit) setConfig(chosen && prefill ? prefill(chosen) : {});
+  }, [type]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit({ type, name: name.trim(), config: compact(config) });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="integration-form"
+      onSubmit={submit}
+      aria-label={edit ? `Edit ${edit.name}` : `Add a ${noun}`}
+    >
+      <div className="schema-field">
+        <label htmlFor={`${formId}-type`}>Type</label>
+        <select
+          id={`${formId}-type`}
+          value={type}
+          disabled={edit !== undefined}
+          onChange={(e) => setType(e.target.value)}
+        >
+          {types.map((t) => (
+            <option key={t.type} value={t.type}>
+              {t.title}
+            </option>
+          ))}
+        </select>
+        {chosen?.docs && (
+          <p className="hint">
+            Setup guide: <code>{chosen.docs}</code> in the Tern repository.
+          </p>
+        )}
+      </div>
+      <div className="schema-field">
+        <label htmlFor={`${formId}-name`}>Name</label>
+        <input
+          id={`${formId}-name`}
+          type="text"
+          required
+          maxLength={100}
+          value={name}
+          aria-describedby={`${formId}-name-hint`}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <p className="hint" id={`${formId}-name-hint`}>
+          {noun === "connection"
+            ? "Flows name their connection by it, e.g. salesforce."
+            : "Unique; flows may name their channel by it."}
+        </p>
+      </div>
+      {chosen && (
+        <SchemaForm
+          key={chosen.type}
+          schema={chosen.configSchema as JsonSchema}
+          value={config}
+          onChange={setConfig}
+          idPrefix={`${formId}-${chosen.type}`}
+          secretFields={chosen.secretFields}
+          keptSecrets={edit?.secretsSet}
+        />
+      )}
+      <ErrorMessage error={error} />
+      <div className="actions">
+        <button type="submit" disabled={busy || !chosen}>
+          {edit ? "Save changes" : `Add ${noun}`}
+        </button>
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,241 @@
+import { useEffect, useState } from "react";
+import { api } from "../api/client";
+import type { Connection, ConnectionTest } from "../api/types";
+import { ErrorMessage } from "../components/error-message";
+import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
+import { useLoad } from "../components/use-load";
+import { replaceQuery } from "../router";
+
+/** What a person needs to know first: can Tern use it now? */
+export function connectionStatus(c: Connection): string {
+  if (c.health?.state === "reconnect_required") return "Reconnect required";
+  if (c.health?.state === "paused") return "Paused (API limit)";
+  if (c.isConnected === false) return "Not connected";
+  return "Connected";
+}
+
+/** Navigates the whole window to the provider's sign-in; the callback brings it back here. */
+const goTo = (url: string) => window.location.assign(url);
+
+/**
+ * Connections to business systems: list with status, add one through a form generated from its
+ * type's schema, Connect (OAuth in the browser), test (shows the org's API usage), disconnect,
+ * delete. `?connected=<id>` is where the OAuth callback sends the browser back.
+ */
+export function ConnectionsPage() {
+  const list = useLoad(async () => {
+    const items = await api.listConnections();
+    // The list has no health; each connection's own answer has it (a handful of rows).
+    return Promise.all(items.map((c) => api.getConnection(c.id).catch(() => c)));
+  });
+  const types = useLoad(api.connectionTypes);
+  const [isAdding, setAdding] = useState(false);
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [tests, setTests] = useState<Record<string, ConnectionTest>>({});
+  const [busy, setBusy] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+
+  useEffect(() => {
+    const connected = new URLSearchParams(location.search).get("connected");
+    if (!connected) return;
+    setMessage(`Connected: ${connected} is authorized. Test it to see the org and its API usage.`);
+    replaceQuery({});
+  }, []);
+
+  const act = async (id: string, what: string, run: () => Promise<string | undefined>) => {
+    setBusy(`${what}:${id}`);
+    setError(null);
+    setMessage("");
+    try {
+      const done = await run();
+      if (done) setMessage(done);
+      list.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const connect = (c: Connection) =>
+    act(c.id, "connect", async () => {
+      goTo((await api.startOAuth(c.id)).authorizeUrl);
+      return `Opening ${c.type} to authorize "${c.name}"…`;
+    });
+  const test = (c: Connection) =>
+    act(c.id, "test", async () => {
+      const result = await api.testConnection(c.id);
+      setTests((all) => ({ ...all, [c.id]: result }));
+      return result.username ? `"${c.name}" works: signed in as ${result.username}.` : `"${c.name}" works.`;
+    });
+  const disconnect = (c: Connection) =>
+    act(c.id, "disconnect", async () => {
+      if (!window.confirm(`Disconnect "${c.name}"? Flows using it fail until it is connected again.`)) return;
+      const result = await api.disconnectConnection(c.id);
+      return `"${c.name}" is disconnected${result.revocation.revoked ? " and its token revoked" : ""}.`;
+    });
+  const remove = (c: Connection) =>
+    act(c.id, "delete", async () => {
+      if (!window.confirm(`Delete the connection "${c.name}"? Flows naming it stop working.`)) return;
+      await api.deleteConnection(c.id);
+      return `"${c.name}" is deleted.`;
+    });
+  const save = (c: Connection) => async (draft: IntegrationDraft) => {
+    await api.updateConnection(c.id, { name: draft.name, config: draft.config });
+    setEditing(null);
+    setMessage(`"${draft.name}" is saved.`);
+    list.reload();
+  };
+  const create = async (draft: IntegrationDraft) => {
+    const created = await api.createConnection(draft);
+    setAdding(false);
+    setMessage(
+      created.isConnected === false
+        ? `"${created.name}" is added. Connect it to authorize Tern in ${created.type}.`
+        : `"${created.name}" is added.`,
+    );
+    list.reload();
+  };
+
+  return (
+    <main>
+      <div className="page-head">
+        <h1>Connections</h1>
+        {!isAdding && (
+          <button type="button" onClick={() => setAdding(true)}>
+            Add connection
+          </button>
+        )}
+      </div>
+      <p role="status" className="status">
+        {message}
+      </p>
+      <ErrorMessage error={error} />
+      <ErrorMessage error={list.error ?? types.error} />
+      {isAdding && types.data && (
+        <section aria-labelledby="add-connection">
+          <h2 id="add-connection">Add a connection</h2>
+          <IntegrationForm
+            noun="connection"
+            types={types.data}
+            onSubmit={create}
+            onCancel={() => setAdding(false)}
+          />
+        </section>
+      )}
+      {list.data === undefined && !list.error && <p aria-busy="true">Loading connections…</p>}
+      {list.data?.length === 0 && <p>No connections yet. Add one to let flows reach Salesforce or an API.</p>}
+      <ul className="integrations">
+        {(list.data ?? []).map((c) => (
+          <li key={c.id} className="card" data-connection-id={c.id}>
+            <h2>
+              {c.name} <span className="hint">{c.type}</span>
+            </h2>
+            <p>
+              <span className={`badge conn-${c.isConnected === false ? "off" : (c.health?.state ?? "ok")}`}>
+                {connectionStatus(c)}
+              </span>
+              {c.owner === "sandbox" && <span className="hint"> · built-in sandbox</span>}
+              {c.grant && <span className="hint"> · grant: {c.grant}</span>}
+            </p>
+            {c.health?.reason && <p className="error">{c.health.reason}</p>}
+            {c.callbackUrl && c.grant === "web_server" && (
+              <p className="hint wrap">
+                Callback URL for the app: <code>{c.callbackUrl}</code>
+              </p>
+            )}
+            <TestResult result={tests[c.id]} />
+            {editing === c.id && types.data && (
+              <IntegrationForm
+                noun="connection"
+                types={types.data}
+                edit={{ type: c.type, name: c.name, config: c.config, secretsSet: Object.keys(c.secrets) }}
+                onSubmit={save(c)}
+                onCancel={() => setEditing(null)}
+              />
+            )}
+            <div className="row-actions">
+              {c.grant === "web_server" && (
+                <button type="button" disabled={busy !== null} onClick={() => void connect(c)}>
+                  {c.isConnected ? "Reconnect" : "Connect"}
+                  <span className="visually-hidden"> {c.name}</span>
+                </button>
+              )}
+              <button
+                type="button"
+                className="button secondary"
+                disabled={busy !== null || c.isConnected === false}
+                onClick={() => void test(c)}
+              >
+                Test
+                <span className="visually-hidden"> {c.name}</span>
+              </button>
+              {c.grant && c.isConnected && (
+                <button
+                  type="button"
+                  className="button secondary"
+                  disabled={busy !== null}
+                  onClick={() => void disconnect(c)}
+                >
+                  Disconnect
+                  <span className="visually-hidden"> {c.name}</span>
+                </button>
+              )}
+              {c.owner === "user" && editing !== c.id && (
+                <button type="button" className="button secondary" onClick={() => setEditing(c.id)}>
+                  Edit<span className="visually-hidden"> {c.name}</span>
+                </button>
+              )}
+              <button
+                type="button"
+                className="button secondary danger"
+                disabled={busy !== null}
+                onClick={() => void remove(c)}
+                aria-label={`Delete ${c.name}`}
+              >
+                Delete
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+function TestResult({ result }: { result: ConnectionTest | undefined }) {
+  if (!result) return null;
+  const usage = result.dailyApiRequests;
+  return (
+    <dl className="facts test-result" aria-label="Test result">
+      {result.username && (
+        <>
+          <dt>User</dt>
+          <dd>{result.username}</dd>
+        </>
+      )}
+      {result.instanceUrl && (
+        <>
+          <dt>Instance</dt>
+          <dd className="wrap">{result.instanceUrl}</dd>
+        </>
+      )}
+      {result.apiVersion && (
+        <>
+          <dt>API version</dt>
+          <dd>
+            {result.apiVersion}
+            {result.latestApiVersion ? ` (newest ${result.latestApiVersion})` : ""}
+          </dd>
+        </>
+      )}
+      <dt>API usage</dt>
+      <dd data-testid="api-usage">
+        {usage
+          ? `${usage.used.toLocaleString()} of ${usage.max.toLocaleString()} daily API requests used`
+          : "not reported"}
+      </dd>
+    </dl>
+  );
+}
