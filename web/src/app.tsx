@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
+import { EditorPage } from "./pages/editor/editor-page";
 import { FlowDetailPage } from "./pages/flow-detail-page";
 import { FlowsPage } from "./pages/flows-page";
 import { RunPage } from "./pages/run-page";
@@ -70,6 +71,10 @@ export function App() {
           <FlowsPage />
         ) : route.page === "flow" ? (
           <FlowDetailPage key={route.id} id={route.id} />
+        ) : route.page === "flow-edit" ? (
+          <EditorPage key={`edit:${route.id}`} id={route.id} />
+        ) : route.page === "flow-new" ? (
+          <EditorPage key="new" id={null} />
         ) : route.page === "runs" ? (
           <RunsPage />
         ) : route.page === "run" ? (

@@ -27,6 +27,8 @@ export type Route =
   | { page: "sign-in" }
   | { page: "flows" }
   | { page: "flow"; id: string }
+  | { page: "flow-edit"; id: string }
+  | { page: "flow-new" }
   | { page: "runs" }
   | { page: "run"; id: string }
   | { page: "missing" };
@@ -34,6 +36,9 @@ export type Route =
 export function matchRoute(path: string): Route {
   if (path === "/sign-in") return { page: "sign-in" };
   if (path === "/" || path === "/flows") return { page: "flows" };
+  if (path === "/flows/new") return { page: "flow-new" };
+  const edit = /^\/flows\/([A-Za-z0-9_-]+)\/edit$/.exec(path);
+  if (edit?.[1]) return { page: "flow-edit", id: edit[1] };
   const flow = /^\/flows\/([A-Za-z0-9_-]+)$/.exec(path);
   if (flow?.[1]) return { page: "flow", id: flow[1] };
   if (path === "/runs") return { page: "runs" };

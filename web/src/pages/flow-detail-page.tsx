@@ -54,6 +54,11 @@ export function FlowDetailPage({ id }: { id: string }) {
       <p className="hint">
         Flow id <code>{id}</code>
       </p>
+      <p>
+        <Link to={`/flows/${id}/edit`} className="button">
+          Edit
+        </Link>
+      </p>
       <ErrorMessage error={flow.error ?? versions.error} />
       <ErrorMessage error={error} />
       <p role="status" className="status">
