@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
-import { EditorPage } from "./pages/editor/editor-page";
 import { FlowDetailPage } from "./pages/flow-detail-page";
 import { FlowsPage } from "./pages/flows-page";
 import { RunPage } from "./pages/run-page";
@@ -10,6 +9,9 @@ import { SignInPage } from "./pages/sign-in-page";
 import { matchRoute, navigate, usePath } from "./router";
 
 type Auth = "unknown" | "signed-in" | "signed-out";
+
+// The editor (and @xyflow/react) is its own chunk: the other pages load without it.
+const EditorPage = lazy(() => import("./pages/editor/editor-page").then((m) => ({ default: m.EditorPage })));
 
 export function App() {
   const path = usePath();
@@ -72,9 +74,13 @@ export function App() {
         ) : route.page === "flow" ? (
           <FlowDetailPage key={route.id} id={route.id} />
         ) : route.page === "flow-edit" ? (
-          <EditorPage key={`edit:${route.id}`} id={route.id} />
+          <Suspense fallback={<p aria-busy="true">Loading the editor…</p>}>
+            <EditorPage key={`edit:${route.id}`} id={route.id} />
+          </Suspense>
         ) : route.page === "flow-new" ? (
-          <EditorPage key="new" id={null} />
+          <Suspense fallback={<p aria-busy="true">Loading the editor…</p>}>
+            <EditorPage key="new" id={null} />
+          </Suspense>
         ) : route.page === "runs" ? (
           <RunsPage />
         ) : route.page === "run" ? (

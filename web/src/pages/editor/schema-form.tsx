@@ -82,21 +82,18 @@ function Field(props: {
 }) {
   const isGroup = props.schema.type === "array" || props.schema.type === "object";
   const help = props.schema.description ? `${props.id}-help` : undefined;
-  const label = (
-    <>
-      {props.name}
-      {props.isRequired && <span aria-hidden="true"> *</span>}
-    </>
-  );
   return (
     <div className={`field${props.problems.some((p) => p.level === "error") ? " has-problem" : ""}`}>
-      {isGroup ? (
-        <span className="label" id={`${props.id}-label`}>
-          {label}
-        </span>
-      ) : (
-        <label htmlFor={props.id}>{label}</label>
-      )}
+      <div className="field-head">
+        {isGroup ? (
+          <span className="label" id={`${props.id}-label`}>
+            {props.name}
+          </span>
+        ) : (
+          <label htmlFor={props.id}>{props.name}</label>
+        )}
+        {props.isRequired && <span className="required-mark">required</span>}
+      </div>
       {props.children}
       {help && (
         <p className="help" id={help}>

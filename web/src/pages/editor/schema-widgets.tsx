@@ -33,6 +33,7 @@ export function LinesInput(props: {
   return (
     <textarea
       id={props.id}
+      aria-labelledby={`${props.id}-label`}
       rows={Math.max(2, lines.length + 1)}
       placeholder="One per line"
       value={text}
@@ -213,6 +214,7 @@ export function JsonInput(props: {
     <>
       <textarea
         id={props.id}
+        aria-labelledby={`${props.id}-label`}
         className="json"
         rows={Math.min(12, Math.max(3, text.split("\n").length))}
         value={text}

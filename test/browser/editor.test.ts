@@ -1,0 +1,235 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * The flow editor in Debian's Chromium against Tern in this process (sandbox Salesforce org,
+ * connection "salesforce"): the lead flow is built from a blank flow by clicking and dragging,
+ * the Salesforce step shows the org's "Company is required" problem until Company is mapped,
+ * the flow is published, positions survive a reload, undo/redo and delete work.
+ */
+const screenshots = path.join(packageRoot(), "docs", "screenshots");
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+const node = (id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+const panel = () => page.locator(".side-panel");
+const field = (label: string) => panel().getByLabel(label, { exact: true });
+const centre = async (locator: Locator) => {
+  const box = await locator.boundingBox();
+  if (!box) throw new Error("element is not on screen");
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+};
+const drag = async (from: Locator, to: { x: number; y: number }) => {
+  const start = await centre(from);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x + 5, start.y + 5, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.up();
+};
+const addStep = (title: string) => page.locator(".palette").getByRole("button", { name: new RegExp(`^${title} \\(`) }).click();
+const exported = async (flowId: string) => {
+  const res = await stack.http("GET", `/api/v1/flows/${flowId}/export`);
+  return (await res.json()) as {
+    steps: Array<Record<string, unknown>>;
+    layout?: { steps: Record<string, { x: number; y: number }> };
+  };
+};
+const flowIdFromUrl = () => /\/flows\/([^/]+)\/edit$/.exec(new URL(page.url()).pathname)?.[1] ?? "";
+
+beforeAll(async () => {
+  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
+    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
+  }
+  mkdirSync(screenshots, { recursive: true });
+  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(10_000);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe("the flow editor in the browser", () => {
+  let flowId = "";
+
+  it("signs in and opens a blank flow from New flow", async () => {
+    await page.goto(stack.tern.url);
+    await page.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Flows" }).waitFor();
+    await page.getByRole("button", { name: "New flow" }).click();
+    await page.getByRole("heading", { name: "New flow" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/flows/new");
+    // Every step type of the server's schema is in the palette, with its title.
+    for (const title of ["Ask a question", "Send message", "Create Salesforce record", "Branch", "Menu"]) {
+      await page.locator(".palette").getByRole("button", { name: new RegExp(`^${title} \\(`) }).waitFor();
+    }
+    await page.getByLabel("Name", { exact: true }).fill("Lead from the editor");
+  });
+
+  it("builds the lead flow by clicking: two asks, a Lead without Company, a confirmation", async () => {
+    await addStep("Ask a question");
+    await node("ask_1").waitFor();
+    await page.screenshot({ path: "/tmp/dbg.png" });
+    require("node:fs").writeFileSync("/tmp/panel.html", await panel().innerHTML());
+    expect(await panel().getByRole("heading", { level: 2 }).textContent()).toContain("ask_1");
+    await field("text").fill("Hi! What's your name?");
+    await field("save").fill("name");
+
+    // Added while ask_1 is selected: placed under it and connected through its `next`.
+    await addStep("Ask a question");
+    await node("ask_2").waitFor();
+    await field("text").fill("Which company are you with?");
+    await field("save").fill("company");
+    await page.locator('.react-flow__edge[data-id="ask_1:next"]').waitFor();
+
+    // Nothing selected: the next step is added unconnected, then connected by dragging.
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await page.getByRole("heading", { name: "Flow", exact: true }).waitFor();
+    await addStep("Create Salesforce record");
+    await node("salesforce_create_1").waitFor();
+    expect(await page.locator('.react-flow__edge[data-id="ask_2:next"]').count()).toBe(0);
+    await drag(
+      node("ask_2").locator(".react-flow__handle.source"),
+      await centre(node("salesforce_create_1").locator(".react-flow__handle.target")),
+    );
+    await page.locator('.react-flow__edge[data-id="ask_2:next"]').waitFor();
+
+    await node("salesforce_create_1").click();
+    await field("connection").fill("salesforce");
+    await field("object").fill("Lead");
+    await panel().getByRole("button", { name: "Add to fields" }).click();
+    await panel().getByLabel("fields 1: name").fill("LastName");
+    // The variable picker lists every ask's `save` and inserts the template.
+    await panel().getByLabel("Insert a variable into fields LastName").selectOption("vars.name");
+    expect(await panel().getByLabel("fields 1: value").inputValue()).toBe("{{ vars.name }}");
+    await panel().getByRole("button", { name: "Add to fields" }).click();
+    await panel().getByLabel("fields 2: name").fill("Phone");
+    await panel().getByLabel("Insert a variable into fields Phone").selectOption("contact.phone");
+
+    await addStep("Send message");
+    await node("send_1").waitFor();
+    await page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').waitFor();
+    await field("text").fill("Thanks! Your reference is ");
+    // Earlier steps' outputs: the Lead's id from the create step.
+    await panel().getByLabel("Insert a variable into text").selectOption("steps.salesforce_create_1.id");
+    expect(await field("text").inputValue()).toBe("Thanks! Your reference is {{ steps.salesforce_create_1.id }}");
+
+    // The start step is marked on the canvas.
+    expect(await node("ask_1").locator(".badge.start").count()).toBe(1);
+  });
+
+  it("saves the draft; the org's describe puts a Company problem on the create step", async () => {
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.waitForURL(/\/flows\/[^/]+\/edit$/);
+    flowId = flowIdFromUrl();
+    await page.getByRole("heading", { name: "Edit Lead from the editor" }).waitFor();
+    const saved = await exported(flowId);
+    expect(saved.steps.map((s) => s.id)).toEqual(["ask_1", "ask_2", "salesforce_create_1", "send_1"]);
+    expect(saved.steps[1]?.next).toBe("salesforce_create_1");
+
+    const badge = node("salesforce_create_1").getByTestId("problem-badge");
+    await badge.waitFor();
+    await node("salesforce_create_1").click();
+    const problems = panel().locator(".step-problems");
+    await expect.poll(() => problems.textContent()).toContain("Company");
+    for (const id of ["ask_1", "ask_2", "send_1"]) {
+      expect(await node(id).getByTestId("problem-badge").count(), id).toBe(0);
+    }
+    await shot(page, "editor");
+  });
+
+  it("publishing is refused with the same problem shown on the step", async () => {
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByRole("alert").filter({ hasText: "cannot be published" }).waitFor();
+    await node("salesforce_create_1").click();
+    await expect.poll(() => panel().locator(".step-problems").textContent()).toContain("Company");
+  });
+
+  it("mapping Company removes the problem, and the flow publishes", async () => {
+    await panel().getByRole("button", { name: "Add to fields" }).click();
+    await panel().getByLabel("fields 3: name").fill("Company");
+    await panel().getByLabel("Insert a variable into fields Company").selectOption("vars.company");
+    await expect.poll(() => node("salesforce_create_1").getByTestId("problem-badge").count()).toBe(0);
+    await expect.poll(() => panel().locator(".step-problems").textContent()).not.toContain("Company");
+
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByTestId("editor-status").getByText("Version 2 is published.").waitFor();
+    await expect.poll(() => page.getByTestId("flow-state").textContent()).toContain("published v2");
+    const summary = (await (await stack.http("GET", `/api/v1/flows/${flowId}`)).json()) as {
+      publishedVersion: number;
+    };
+    expect(summary.publishedVersion).toBe(2);
+  });
+
+  it("a moved step keeps its place through save and reload (layout)", async () => {
+    const before = await centre(node("send_1"));
+    await drag(node("send_1").locator(".step-node-id"), { x: before.x + 260, y: before.y + 40 });
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByTestId("editor-status").getByText("Saved as version 3").waitFor();
+    const layout = (await exported(flowId)).layout?.steps ?? {};
+    expect(Object.keys(layout).sort()).toEqual(["ask_1", "ask_2", "salesforce_create_1", "send_1"]);
+    expect((layout.send_1?.x ?? 0) - (layout.salesforce_create_1?.x ?? 0)).toBeGreaterThan(150);
+
+    const transform = async (id: string) => node(id).evaluate((el) => (el as HTMLElement).style.transform);
+    const shown = { send: await transform("send_1"), create: await transform("salesforce_create_1") };
+    await page.reload();
+    await node("send_1").waitFor();
+    expect(await transform("send_1")).toBe(shown.send);
+    expect(await transform("salesforce_create_1")).toBe(shown.create);
+    expect(shown.send).toBe(`translate(${layout.send_1?.x}px, ${layout.send_1?.y}px)`);
+  });
+
+  it("deletes a step with the Delete key; undo and redo with the buttons and Ctrl+Z / Ctrl+Shift+Z", async () => {
+    await node("send_1").click();
+    await page.keyboard.press("Delete");
+    await expect.poll(() => node("send_1").count()).toBe(0);
+    // The transition that pointed at it is cleared.
+    expect(await page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').count()).toBe(0);
+
+    await page.getByRole("button", { name: "Undo" }).click();
+    await node("send_1").waitFor();
+    await page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').waitFor();
+    await page.getByRole("button", { name: "Redo" }).click();
+    await expect.poll(() => node("send_1").count()).toBe(0);
+
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Control+z");
+    await node("send_1").waitFor();
+    await page.keyboard.press("Control+Shift+z");
+    await expect.poll(() => node("send_1").count()).toBe(0);
+    await page.keyboard.press("Control+z");
+    await node("send_1").waitFor();
+  });
+
+  it("deletes a step from its panel and saves: the step and its transitions are gone", async () => {
+    await node("ask_2").click();
+    await panel().getByRole("button", { name: "Delete step ask_2" }).click();
+    await expect.poll(() => node("ask_2").count()).toBe(0);
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByTestId("editor-status").getByText("Saved as version 4").waitFor();
+    const flow = await exported(flowId);
+    expect(flow.steps.map((s) => s.id)).toEqual(["ask_1", "salesforce_create_1", "send_1"]);
+    expect(flow.steps[0]?.next).toBeUndefined();
+    expect(Object.keys(flow.layout?.steps ?? {})).not.toContain("ask_2");
+  });
+
+  it("is usable on a phone-sized screen", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole("button", { name: "Undo" }).click();
+    await node("ask_2").waitFor();
+    await shot(page, "editor-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
