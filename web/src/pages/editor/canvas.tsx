@@ -46,8 +46,8 @@ export interface CanvasProps {
   onSelect(id: string | null): void;
   onConnect(source: string, target: string): void;
   onMove(positions: Record<string, StepPosition>): void;
-  onDeleteSteps(ids: string[]): void;
-  onDeleteExits(exits: Array<{ source: string; path: Exit["path"] }>): void;
+  /** Steps and transitions deleted on the canvas at once (one undo step). */
+  onDelete(stepIds: string[], exits: Array<{ source: string; path: Exit["path"] }>): void;
 }
 
 const nodeTypes = { step: StepNode };
@@ -135,12 +135,16 @@ function CanvasInner(props: CanvasProps) {
           props.onMove(Object.fromEntries(dragged.map((n) => [n.id, n.position])))
         }
         onConnect={(c: Connection) => props.onConnect(c.source, c.target)}
-        onNodesDelete={(deleted) => props.onDeleteSteps(deleted.map((n) => n.id))}
-        onEdgesDelete={(deleted) =>
-          props.onDeleteExits(
-            deleted.flatMap((e) => (e.data ? [{ source: e.source, path: e.data.path }] : [])),
-          )
-        }
+        onDelete={({ nodes: gone, edges: cut }) => {
+          const ids = gone.map((n) => n.id);
+          // Edges of a deleted step go with it (removeStep clears them); the rest are cut alone.
+          const exits = cut.flatMap((e) =>
+            e.data && !ids.includes(e.source) && !ids.includes(e.target)
+              ? [{ source: e.source, path: e.data.path }]
+              : [],
+          );
+          props.onDelete(ids, exits);
+        }}
         onPaneClick={() => props.onSelect(null)}
         deleteKeyCode={["Delete"]}
         multiSelectionKeyCode={null}

@@ -138,8 +138,9 @@ export function Editor(props: {
         : Object.entries(positions).reduce((acc, [id, p]) => graph.withPosition(acc, id, p), f);
     });
 
-  const deleteSteps = (ids: string[]) => {
-    change((f) => ids.reduce(graph.removeStep, f));
+  const deleteOnCanvas = (ids: string[], exits: Array<{ source: string; path: graph.Exit["path"] }>) => {
+    change((f) => exits.reduce((acc, e) => graph.removeExit(acc, e.source, e.path), ids.reduce(graph.removeStep, f)));
+    if (ids.length === 0) return;
     setSelectedId(null);
     setStatus(`Deleted ${ids.join(", ")}.`);
   };
@@ -186,10 +187,7 @@ export function Editor(props: {
           onSelect={setSelectedId}
           onConnect={connectSteps}
           onMove={moveSteps}
-          onDeleteSteps={deleteSteps}
-          onDeleteExits={(exits) =>
-            change((f) => exits.reduce((acc, e) => graph.removeExit(acc, e.source, e.path), f))
-          }
+          onDelete={deleteOnCanvas}
         />
         <aside className="side-panel" aria-label="Selected step">
           {selected ? (
@@ -208,7 +206,7 @@ export function Editor(props: {
               salesforce={salesforce}
               onChange={changeStep}
               onSetStart={() => change((f) => ({ ...f, start: selected.id }))}
-              onDelete={() => deleteSteps([selected.id])}
+              onDelete={() => deleteOnCanvas([selected.id], [])}
             />
           ) : (
             <FlowSettings
