@@ -35,7 +35,11 @@ const drag = async (from: Locator, to: { x: number; y: number }) => {
   await page.mouse.move(to.x, to.y, { steps: 12 });
   await page.mouse.up();
 };
-const addStep = (title: string) => page.locator(".palette").getByRole("button", { name: new RegExp(`^${title} \\(`) }).click();
+const addStep = (title: string) =>
+  page
+    .locator(".palette")
+    .getByRole("button", { name: new RegExp(`^${title} \\(`) })
+    .click();
 /** A stored version as exported (without a version the export gives the published one). */
 const exported = async (flowId: string, version: number) => {
   const res = await stack.http("GET", `/api/v1/flows/${flowId}/export?version=${version}`);
@@ -74,7 +78,10 @@ describe("the flow editor in the browser", () => {
     expect(new URL(page.url()).pathname).toBe("/flows/new");
     // Every step type of the server's schema is in the palette, with its title.
     for (const title of ["Ask a question", "Send message", "Create Salesforce record", "Branch", "Menu"]) {
-      await page.locator(".palette").getByRole("button", { name: new RegExp(`^${title} \\(`) }).waitFor();
+      await page
+        .locator(".palette")
+        .getByRole("button", { name: new RegExp(`^${title} \\(`) })
+        .waitFor();
     }
     await page.getByLabel("Name", { exact: true }).fill("Lead from the editor");
   });
@@ -123,7 +130,9 @@ describe("the flow editor in the browser", () => {
     await field("text").fill("Thanks! Your reference is ");
     // Earlier steps' outputs: the Lead's id from the create step.
     await panel().getByLabel("Insert a variable into text").selectOption("steps.salesforce_create_1.id");
-    expect(await field("text").inputValue()).toBe("Thanks! Your reference is {{ steps.salesforce_create_1.id }}");
+    expect(await field("text").inputValue()).toBe(
+      "Thanks! Your reference is {{ steps.salesforce_create_1.id }}",
+    );
 
     // The start step is marked on the canvas.
     expect(await node("ask_1").locator(".badge.start").count()).toBe(1);

@@ -139,7 +139,9 @@ export function Editor(props: {
     });
 
   const deleteOnCanvas = (ids: string[], exits: Array<{ source: string; path: graph.Exit["path"] }>) => {
-    change((f) => exits.reduce((acc, e) => graph.removeExit(acc, e.source, e.path), ids.reduce(graph.removeStep, f)));
+    change((f) =>
+      exits.reduce((acc, e) => graph.removeExit(acc, e.source, e.path), ids.reduce(graph.removeStep, f)),
+    );
     if (ids.length === 0) return;
     setSelectedId(null);
     setStatus(`Deleted ${ids.join(", ")}.`);
