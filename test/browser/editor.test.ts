@@ -18,6 +18,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(scr
 let stack: Stack;
 let browser: Browser;
 let page: Page;
+const consoleErrors: string[] = [];
 
 const node = (id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const panel = () => page.locator(".side-panel");
@@ -58,6 +59,14 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(10_000);
+  // The canvas must work under the page's Content-Security-Policy (no inline <style> or script).
+  page.on("console", (message) => {
+    // API answers such as 401 (before sign-in), 404 (no describe route) and 422 (refused publish)
+    // are expected; a CSP refusal or a React error is not.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      consoleErrors.push(message.text());
+    }
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -231,6 +240,40 @@ describe("the flow editor in the browser", () => {
     expect(flow.steps.map((s) => s.id)).toEqual(["ask_1", "salesforce_create_1", "send_1"]);
     expect(flow.steps[0]?.next).toBeUndefined();
     expect(Object.keys(flow.layout?.steps ?? {})).not.toContain("ask_2");
+  });
+
+  it("selects a step with the keyboard: Tab to a node, Enter", async () => {
+    await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+    await page.getByRole("heading", { name: "Flow", exact: true }).waitFor();
+    await node("ask_1").focus();
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-id"));
+    expect(focused).toBe("salesforce_create_1");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => panel().getByRole("heading", { level: 2 }).textContent()).toContain("salesforce_create_1");
+    expect(await node("salesforce_create_1").getAttribute("aria-label")).toContain("Create Salesforce record");
+  });
+
+  it("shows what changed between versions and rolls back to an older one", async () => {
+    await page.getByRole("button", { name: "Versions" }).click();
+    const versions = page.locator(".versions-panel");
+    await versions.locator('li[data-version="4"]').waitFor();
+    await versions.getByLabel("From").selectOption("1");
+    await versions.getByLabel("To").selectOption("2");
+    await versions.getByRole("button", { name: "Show changes" }).click();
+    await versions.getByText("$.steps[2].fields.Company").waitFor();
+
+    // v3 (Company mapped, moved step) is published, then v2 again: a rollback.
+    await versions.getByRole("button", { name: "Publish version 3" }).click();
+    await page.getByTestId("editor-status").getByText("Version 3 is published.").waitFor();
+    await versions.getByRole("button", { name: "Roll back to version 2" }).click();
+    await page.getByTestId("editor-status").getByText("Version 2 is published.").waitFor();
+    await expect.poll(() => page.getByTestId("flow-state").textContent()).toContain("published v2");
+    await expect.poll(() => versions.locator('li[data-version="2"]').textContent()).toContain("Published");
+  });
+
+  it("loaded everything without errors in the console (no CSP refusals)", () => {
+    expect(consoleErrors).toEqual([]);
   });
 
   it("is usable on a phone-sized screen", async () => {

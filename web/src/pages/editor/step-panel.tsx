@@ -48,7 +48,7 @@ export function StepPanel(props: {
             <ul>
               {problems.map((p) => (
                 <li key={`${p.level}:${p.path}:${p.message}`} className={`problem ${p.level}`}>
-                  <code>{p.where || step.id}</code> {p.field && <strong>{p.field}</strong>} {p.message}
+                  <code>{p.where || step.id}</code> {p.message}
                 </li>
               ))}
             </ul>
