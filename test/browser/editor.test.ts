@@ -250,8 +250,12 @@ describe("the flow editor in the browser", () => {
     const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-id"));
     expect(focused).toBe("salesforce_create_1");
     await page.keyboard.press("Enter");
-    await expect.poll(() => panel().getByRole("heading", { level: 2 }).textContent()).toContain("salesforce_create_1");
-    expect(await node("salesforce_create_1").getAttribute("aria-label")).toContain("Create Salesforce record");
+    await expect
+      .poll(() => panel().getByRole("heading", { level: 2 }).textContent())
+      .toContain("salesforce_create_1");
+    expect(await node("salesforce_create_1").getAttribute("aria-label")).toContain(
+      "Create Salesforce record",
+    );
   });
 
   it("shows what changed between versions and rolls back to an older one", async () => {
@@ -272,14 +276,77 @@ describe("the flow editor in the browser", () => {
     await expect.poll(() => versions.locator('li[data-version="2"]').textContent()).toContain("Published");
   });
 
+  it("fills the Salesforce pickers from describe when the server has it (answers per the describe contract)", async () => {
+    // This server may not have GET /connections/:id/objects yet: the page falls back to free text
+    // on 404. Its contract is stood in for in the browser's network layer here.
+    const fields = [
+      { name: "LastName", label: "Last Name", type: "string", required: true },
+      { name: "Company", label: "Company", type: "string", required: true },
+      { name: "Phone", label: "Phone", type: "phone", required: false },
+      {
+        name: "LeadSource",
+        label: "Lead Source",
+        type: "picklist",
+        required: false,
+        picklistValues: ["Web", "WhatsApp"],
+      },
+    ];
+    await page.route("**/api/v1/connections/*/objects", (route) =>
+      route.fulfill({
+        json: {
+          items: [
+            { name: "Lead", label: "Lead", createable: true },
+            { name: "Case", label: "Case", createable: true },
+          ],
+        },
+      }),
+    );
+    await page.route("**/api/v1/connections/*/objects/Lead", (route) =>
+      route.fulfill({ json: { name: "Lead", label: "Lead", fields } }),
+    );
+    await page.reload();
+    await node("salesforce_create_1").click();
+    await panel().getByText("Lead: required fields LastName, Company.").waitFor();
+    expect(
+      await page
+        .locator("#editor-sobjects option")
+        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(["Lead", "Case"]);
+    expect(await field("object").getAttribute("list")).toBe("editor-sobjects");
+    expect(await panel().getByLabel("fields 1: name").getAttribute("list")).toBe("editor-sfields");
+    expect(await panel().locator(".kv-row .badge.required").count()).toBe(2);
+
+    // Unmapping a required field offers it back; a picklist field offers its values.
+    await panel().getByRole("button", { name: "Remove fields Company" }).click();
+    await panel().getByRole("button", { name: "Map required field Company" }).click();
+    await panel().getByLabel("fields 3: name").waitFor();
+    expect(await panel().getByLabel("fields 3: name").inputValue()).toBe("Company");
+    await panel().getByRole("button", { name: "Add to fields" }).click();
+    await panel().getByLabel("fields 4: name").fill("LeadSource");
+    expect(await panel().getByLabel("fields 4: value").getAttribute("list")).toBe(
+      "editor-picklist-LeadSource",
+    );
+    expect(
+      await page
+        .locator("#editor-picklist-LeadSource option")
+        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(["Web", "WhatsApp"]);
+    await page.unrouteAll();
+  });
+
   it("loaded everything without errors in the console (no CSP refusals)", () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it("is usable on a phone-sized screen", async () => {
+  it("is usable on a phone-sized screen: toolbar, palette, canvas and panel stack", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.getByRole("button", { name: "Undo" }).click();
-    await node("ask_2").waitFor();
+    await page.reload();
+    await node("ask_1").waitFor();
+    for (const name of ["Undo", "Save draft", "Publish", "Try it"]) {
+      expect(await page.getByRole("button", { name, exact: true }).isVisible(), name).toBe(true);
+    }
+    // Nothing is wider than the screen (no sideways scrolling).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, "editor-phone");
     await page.setViewportSize({ width: 1280, height: 800 });
   });
