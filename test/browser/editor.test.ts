@@ -256,6 +256,20 @@ describe("the flow editor in the browser", () => {
     expect(await node("salesforce_create_1").getAttribute("aria-label")).toContain(
       "Create Salesforce record",
     );
+
+    // The start step is settable from the panel (and undoable like any change).
+    await panel().getByRole("button", { name: "Make start step" }).click();
+    await node("salesforce_create_1").locator(".badge.start").waitFor();
+    expect(await node("ask_1").locator(".badge.start").count()).toBe(0);
+    await page.getByRole("button", { name: "Undo" }).click();
+    await node("ask_1").locator(".badge.start").waitFor();
+
+    // The Try it slot opens beside the canvas (components/try-it/try-it-panel.tsx fills it).
+    await page.getByRole("button", { name: "Try it" }).click();
+    expect(await page.getByRole("button", { name: "Try it" }).getAttribute("aria-pressed")).toBe("true");
+    await page.locator(".try-it-slot").waitFor();
+    await page.getByRole("button", { name: "Try it" }).click();
+    await expect.poll(() => page.locator(".try-it-slot").count()).toBe(0);
   });
 
   it("shows what changed between versions and rolls back to an older one", async () => {
