@@ -199,7 +199,8 @@ describe("the flow editor in the browser", () => {
     expect(Object.keys(layout).sort()).toEqual(["ask_1", "ask_2", "salesforce_create_1", "send_1"]);
     expect((layout.send_1?.x ?? 0) - (layout.salesforce_create_1?.x ?? 0)).toBeGreaterThan(150);
 
-    const transform = async (id: string) => node(id).evaluate((el) => (el as HTMLElement).style.transform);
+    const transform = (id: string) =>
+      page.evaluate<string>(`document.querySelector('.react-flow__node[data-id="${id}"]').style.transform`);
     const shown = { send: await transform("send_1"), create: await transform("salesforce_create_1") };
     await page.reload();
     await node("send_1").waitFor();
@@ -247,7 +248,7 @@ describe("the flow editor in the browser", () => {
     await page.getByRole("heading", { name: "Flow", exact: true }).waitFor();
     await node("ask_1").focus();
     await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-id"));
+    const focused = await page.evaluate<string | null>('document.activeElement?.getAttribute("data-id")');
     expect(focused).toBe("salesforce_create_1");
     await page.keyboard.press("Enter");
     await expect
@@ -324,7 +325,7 @@ describe("the flow editor in the browser", () => {
     expect(
       await page
         .locator("#editor-sobjects option")
-        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+        .evaluateAll((os) => os.map((o) => o.getAttribute("value"))),
     ).toEqual(["Lead", "Case"]);
     expect(await field("object").getAttribute("list")).toBe("editor-sobjects");
     expect(await panel().getByLabel("fields 1: name").getAttribute("list")).toBe("editor-sfields");
@@ -343,7 +344,7 @@ describe("the flow editor in the browser", () => {
     expect(
       await page
         .locator("#editor-picklist-LeadSource option")
-        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+        .evaluateAll((os) => os.map((o) => o.getAttribute("value"))),
     ).toEqual(["Web", "WhatsApp"]);
     await page.unrouteAll();
   });
@@ -360,7 +361,7 @@ describe("the flow editor in the browser", () => {
       expect(await page.getByRole("button", { name, exact: true }).isVisible(), name).toBe(true);
     }
     // Nothing is wider than the screen (no sideways scrolling).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await shot(page, "editor-phone");
     await page.setViewportSize({ width: 1280, height: 800 });
   });

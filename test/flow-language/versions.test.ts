@@ -170,13 +170,16 @@ describe("flow versions over the API", () => {
 
   it("keeps the editor's layout through import and export; a bad layout is refused with a 422", async () => {
     const layout = { steps: { ask_problem: { x: 40, y: 0 }, thanks: { x: 40, y: 160 } } };
-    const created = await api("POST", "/flows", { ...v1, layout });
+    const created = await api<{ id: string }>("POST", "/flows", { ...v1, layout });
     expect(created.status).toBe(201);
     const res = await fetch(`${stack.tern.url}/api/v1/flows/${created.body.id}/export`, {
       headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}` },
     });
     expect(JSON.parse(await res.text()).layout).toEqual(layout);
-    const bad = await api("POST", "/flows", { ...v1, layout: { steps: { thanks: { x: "left", y: 0 } } } });
+    const bad = await api<{ error: { message: string } }>("POST", "/flows", {
+      ...v1,
+      layout: { steps: { thanks: { x: "left", y: 0 } } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.message).toContain("$.layout.steps.thanks.x");
   });
