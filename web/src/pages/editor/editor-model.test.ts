@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FlowFile, JsonSchema } from "../../api/types";
 import { push, redo, startHistory, undo } from "./history";
+import { toRecord, toRows } from "./kv-rows";
 import { issuesFromError, sortProblems } from "./problems";
 import { newStep, readFlowSchema, transitionFields } from "./step-schemas";
 import { insertAt, variablesFor } from "./variables";
@@ -140,5 +141,19 @@ describe("step schemas", () => {
       type: "split",
       paths: [],
     });
+  });
+});
+
+describe("key/value rows", () => {
+  it("keep non-text values as written and leave rows without a key out of the map", () => {
+    const rows = toRows({ LastName: "{{ vars.name }}", NumberOfEmployees: 12, IsActive: false, Note: null });
+    expect(rows.map((r) => r.value)).toEqual(["{{ vars.name }}", "12", "false", "null"]);
+    expect(toRecord([...rows, { key: "", value: "typed" }])).toEqual({
+      LastName: "{{ vars.name }}",
+      NumberOfEmployees: 12,
+      IsActive: false,
+      Note: null,
+    });
+    expect(toRecord([{ key: "NumberOfEmployees", value: "13" }])).toEqual({ NumberOfEmployees: "13" });
   });
 });

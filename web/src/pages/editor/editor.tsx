@@ -174,8 +174,11 @@ export function Editor(props: {
       />
       <p className="status" role="status" data-testid="editor-status">
         {status} {isDirty ? "Unsaved changes." : ""}{" "}
-        {validation.state === "checked" &&
-          (problemCount === 0 ? "No problems." : `${problemCount} problem${problemCount === 1 ? "" : "s"}.`)}
+        {validation.state === "checked" && (
+          <span className={problemCount === 0 ? "" : "problem-count"}>
+            {problemCount === 0 ? "No problems." : `${problemCount} problem${problemCount === 1 ? "" : "s"}.`}
+          </span>
+        )}
       </p>
       <ErrorMessage error={error} />
       <div className={`editor-layout${showTryIt ? " with-try-it" : ""}`}>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { JsonSchema } from "../../api/types";
+import { type Row, toRecord, toRows } from "./kv-rows";
 import { asRecord, type FormContext, SchemaForm } from "./schema-form";
 import { isTemplate, resolve } from "./step-schemas";
 import { TemplateInput } from "./variable-picker";
@@ -83,18 +84,6 @@ export function ItemList(props: Props & { itemSchema: JsonSchema }) {
   );
 }
 
-interface Row {
-  key: string;
-  value: string;
-}
-const toRows = (value: unknown): Row[] =>
-  Object.entries(asRecord(value)).map(([key, v]) => ({
-    key,
-    value: typeof v === "string" ? v : JSON.stringify(v),
-  }));
-const toRecord = (rows: Row[]) =>
-  Object.fromEntries(rows.filter((r) => r.key !== "").map((r) => [r.key, r.value]));
-
 /**
  * A string map (Salesforce `fields`, http `headers`, set `vars`) as key/value rows. With a
  * Salesforce describe the keys offer the object's fields, picklists offer their values, and
@@ -144,8 +133,9 @@ export function KeyValueRows(props: Props) {
       ))}
       {rows.map((row, i) => {
         const field = describe?.fields.find((f) => f.name === row.key);
-        const setRow = (patch: Partial<Row>) =>
-          update(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+        const setKey = (key: string) => update(rows.map((r, j) => (j === i ? { ...r, key } : r)));
+        // A typed value is text: the non-text value the row held is dropped.
+        const setValue = (value: string) => update(rows.map((r, j) => (j === i ? { key: r.key, value } : r)));
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: a row's key is being edited; position is its identity.
           <div className="kv-row" key={i}>
@@ -153,7 +143,7 @@ export function KeyValueRows(props: Props) {
               aria-label={`${props.name} ${i + 1}: name`}
               list={describe ? "editor-sfields" : undefined}
               value={row.key}
-              onChange={(e) => setRow({ key: e.target.value })}
+              onChange={(e) => setKey(e.target.value)}
             />
             {field?.required && (
               <span className="badge required" title="Required by Salesforce">
@@ -169,13 +159,13 @@ export function KeyValueRows(props: Props) {
                 multiline={false}
                 variables={props.ctx.variables}
                 list={field?.picklistValues ? `editor-picklist-${field.name}` : undefined}
-                onChange={(value) => setRow({ value })}
+                onChange={setValue}
               />
             ) : (
               <input
                 aria-label={`${props.name} ${i + 1}: value`}
                 value={row.value}
-                onChange={(e) => setRow({ value: e.target.value })}
+                onChange={(e) => setValue(e.target.value)}
               />
             )}
             <button type="button" className="link" onClick={() => update(rows.filter((_, j) => j !== i))}>
