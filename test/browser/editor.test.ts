@@ -60,6 +60,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(10_000);
   // The canvas must work under the page's Content-Security-Policy (no inline <style> or script).
+  // Reloading with unsaved edits asks first (beforeunload): the tests mean to leave.
+  page.on("dialog", (dialog) => void dialog.accept());
   page.on("console", (message) => {
     // API answers such as 401 (before sign-in), 404 (no describe route) and 422 (refused publish)
     // are expected; a CSP refusal or a React error is not.
@@ -347,6 +349,34 @@ describe("the flow editor in the browser", () => {
         .evaluateAll((os) => os.map((o) => o.getAttribute("value"))),
     ).toEqual(["Web", "WhatsApp"]);
     await page.unrouteAll();
+  });
+
+  it("renames a step (its transitions follow) and deletes a transition by its edge", async () => {
+    await node("send_1").click();
+    await field("id").fill("confirm");
+    await field("id").press("Enter");
+    await node("confirm").waitFor();
+    expect(await node("send_1").count()).toBe(0);
+    await page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').waitFor();
+    await node("salesforce_create_1").click();
+    expect(await field("next").inputValue()).toBe("confirm");
+    // An id another step has is refused in place.
+    await field("id").fill("ask_1");
+    await panel().getByText("Another step is called ask_1.").waitFor();
+    await field("id").fill("salesforce_create_1");
+
+    // An edge is focusable: Enter selects it, Delete clears that transition.
+    const edge = page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]');
+    await edge.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => edge.getAttribute("class")).toContain("selected");
+    await page.keyboard.press("Delete");
+    await expect
+      .poll(() => page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').count())
+      .toBe(0);
+    await expect.poll(() => field("next").inputValue()).toBe("");
+    await page.getByRole("button", { name: "Undo" }).click();
+    await page.locator('.react-flow__edge[data-id="salesforce_create_1:next"]').waitFor();
   });
 
   it("loaded everything without errors in the console (no CSP refusals)", () => {

@@ -4,6 +4,7 @@ import {
   type Connection,
   Controls,
   type Edge,
+  type EdgeChange,
   Handle,
   MarkerType,
   type Node,
@@ -63,6 +64,8 @@ export function Canvas(props: CanvasProps) {
 function CanvasInner(props: CanvasProps) {
   const { flow, problems, selectedId, currentId, titles } = props;
   const [nodes, setNodes] = useState<StepNodeType[]>([]);
+  // Edges come from the flow; only which one is selected (for Delete) lives here.
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   const start = startStepId(flow);
 
   useEffect(() => {
@@ -105,11 +108,20 @@ function CanvasInner(props: CanvasProps) {
             label: exit.label,
             data: { path: exit.path },
             markerEnd: { type: MarkerType.ArrowClosed },
+            selected: `${step.id}:${exit.path.join(".")}` === selectedEdge,
             className: exit.path[0] === "onError" ? "edge-error" : undefined,
           }),
         ),
     );
-  }, [flow]);
+  }, [flow, selectedEdge]);
+
+  const onEdgesChange = (changes: EdgeChange<ExitEdge>[]) => {
+    for (const change of changes) {
+      if (change.type !== "select") continue;
+      if (change.selected) setSelectedEdge(change.id);
+      else setSelectedEdge((current) => (current === change.id ? null : current));
+    }
+  };
 
   const onNodesChange = (changes: NodeChange<StepNodeType>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));
@@ -131,6 +143,7 @@ function CanvasInner(props: CanvasProps) {
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
         onNodeDragStop={(_e, _node, dragged) =>
           props.onMove(Object.fromEntries(dragged.map((n) => [n.id, n.position])))
         }

@@ -46,6 +46,7 @@ export function Editor(props: {
   const salesforce = useSalesforce(selected, props.connections);
   const isDirty = flow !== saved;
   useUndoKeys(history.undo, history.redo);
+  useWarnBeforeLeaving(isDirty);
   const titles = new Map(schema.stepTypes.map((t) => [t.type, t.title]));
   const fieldsOf = (id: string) =>
     transitionFields(schema.byType.get(flow.steps.find((s) => s.id === id)?.type ?? ""));
@@ -268,4 +269,14 @@ function useUndoKeys(undo: () => void, redo: () => void) {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [undo, redo]);
+}
+
+/** Closing or reloading the tab with unsaved edits asks first (the browser's own dialog). */
+function useWarnBeforeLeaving(isDirty: boolean) {
+  useEffect(() => {
+    if (!isDirty) return;
+    const onLeave = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", onLeave);
+    return () => window.removeEventListener("beforeunload", onLeave);
+  }, [isDirty]);
 }

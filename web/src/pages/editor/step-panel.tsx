@@ -1,3 +1,4 @@
+import { useState } from "react";
 import type { FlowStep } from "../../api/types";
 import type { Problem } from "./problems";
 import { type FormContext, SchemaForm } from "./schema-form";
@@ -61,13 +62,18 @@ export function StepPanel(props: {
           onSubmit={(e) => e.preventDefault()}
           aria-label={`Settings of ${step.id}`}
         >
+          <IdField
+            id={step.id}
+            taken={props.ctx.stepIds}
+            onRename={(id) => props.onChange({ ...step, id })}
+          />
           <SchemaForm
             schema={stepType.schema}
             value={step}
             onChange={(value) => props.onChange(value as FlowStep)}
             ctx={{ ...props.ctx, salesforce: props.salesforce, problems }}
-            idPrefix={`step-${step.id}`}
-            skip={["type"]}
+            idPrefix="step"
+            skip={["type", "id"]}
           />
         </form>
       ) : (
@@ -110,5 +116,49 @@ function Datalists(props: { connections: string[]; salesforce: SalesforceHints |
           </datalist>
         ))}
     </>
+  );
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The step id, applied when the field is left or Enter is pressed, and only when it is a free
+ * identifier: transitions, `start` and the position follow the rename (flow-graph.ts).
+ */
+function IdField(props: { id: string; taken: string[]; onRename(id: string): void }) {
+  const [text, setText] = useState(props.id);
+  const problem =
+    text === props.id
+      ? ""
+      : !IDENTIFIER.test(text) || text.length > 64
+        ? "A step id starts with a letter or _ and has only letters, digits and _ (at most 64)."
+        : props.taken.includes(text)
+          ? `Another step is called ${text}.`
+          : "";
+  const apply = () => {
+    if (text !== props.id && problem === "") props.onRename(text);
+  };
+  return (
+    <div className={`field${problem ? " has-problem" : ""}`}>
+      <div className="field-head">
+        <label htmlFor="step-id">id</label>
+        <span className="required-mark">required</span>
+      </div>
+      <input
+        id="step-id"
+        value={text}
+        aria-describedby="step-id-help"
+        aria-invalid={problem !== "" || undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={apply}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") apply();
+        }}
+      />
+      <p className="help" id="step-id-help">
+        Unique in the flow; templates reach its output as steps.&lt;id&gt;. Applied when you leave the field.
+      </p>
+      {problem && <p className="field-problem error">{problem}</p>}
+    </div>
   );
 }
