@@ -383,6 +383,18 @@ describe("the flow editor in the browser", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it("opens the editor from the flows list and from the flow's page", async () => {
+    await page.goto(`${stack.tern.url}/flows`);
+    const row = page.locator(`tr[data-flow-id="${flowId}"]`);
+    await row.getByRole("link", { name: "Edit Lead from the editor" }).click();
+    await page.getByRole("heading", { name: "Edit Lead from the editor" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/flows/${flowId}/edit`);
+    await page.getByRole("link", { name: "Flow details" }).click();
+    await page.getByRole("heading", { name: "Versions" }).waitFor();
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await node("ask_1").waitFor();
+  });
+
   it("is usable on a phone-sized screen: toolbar, palette, canvas and panel stack", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();

@@ -28,6 +28,8 @@ import type { Problems } from "./problems";
  */
 type StepData = {
   id: string;
+  /** The step's own display name (`title` in the flow file), when it has one. */
+  label: string;
   title: string;
   summary: string;
   problemCount: number;
@@ -75,6 +77,7 @@ function CanvasInner(props: CanvasProps) {
         const count = problems.byStep.get(step.id)?.filter((p) => p.level === "error").length ?? 0;
         const data: StepData = {
           id: step.id,
+          label: typeof step.title === "string" && step.title !== "" ? step.title : "",
           title: titles.get(step.type) ?? step.type,
           summary: stepSummary(step),
           problemCount: count,
@@ -201,6 +204,7 @@ function StepNode({ data }: NodeProps<StepNodeType>) {
         )}
       </div>
       <span className="step-node-type">{data.title}</span>
+      {data.label && <span className="step-node-label">{data.label}</span>}
       {data.summary && <span className="step-node-summary">{data.summary}</span>}
       <Handle type="source" position={Position.Bottom} />
     </div>
