@@ -131,9 +131,6 @@ export const api = {
   /** Stores the file as the flow's next version (a draft until published). */
   saveFlow: (id: string, definition: unknown) =>
     request<SavedFlow>("PUT", `/flows/${encodeURIComponent(id)}`, definition),
-  /** A stored version's file as written (GET /flows/:id/export). */
-  flowVersion: async (id: string, version: number): Promise<unknown> =>
-    JSON.parse(await (await api.exportFlow(id, version)).text()),
   diff: (id: string, from: number, to: number) =>
     request<FlowDiff>("GET", `/flows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
   /** The channel types this installation has channels of (for a message trigger). */
