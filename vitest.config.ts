@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "sqlite",
-          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "test/**/*.test.ts", "web/src/**/*.test.ts"],
           // Burst grouping holds an answer for its window (2 s by default): tests that spawn a
           // server answer at once unless they set a window themselves.
           env: { TERN_TEST_DIALECT: "sqlite", TERN_BURST_WINDOW_MS: "0" },

@@ -34,6 +34,7 @@ describe("flowJsonSchema", () => {
       "start",
       "steps",
       "tests",
+      "layout",
     ]);
     expect(schema.required).toEqual(["schema", "name", "trigger", "steps"]);
   });

@@ -8,8 +8,21 @@ import type { StepRegistry } from "./step-registry.js";
  * exist, ids unique) and template syntax are checked by validateFlow, not by the schema.
  */
 export function flowJsonSchema(steps: StepRegistry): Record<string, unknown> {
-  return z.toJSONSchema(flowSchema([...steps.values()]), { io: "input", target: "draft-2020-12" }) as Record<
-    string,
-    unknown
-  >;
+  const schema = z.toJSONSchema(flowSchema([...steps.values()]), {
+    io: "input",
+    target: "draft-2020-12",
+  }) as Record<string, unknown>;
+  titleStepTypes(schema, steps);
+  return schema;
+}
+
+/** Each step type's schema gets its display title (e.g. "Ask a question"), for editor palettes. */
+function titleStepTypes(schema: Record<string, unknown>, steps: StepRegistry): void {
+  const props = schema.properties as { steps?: { items?: { oneOf?: unknown[] } } } | undefined;
+  for (const variant of props?.steps?.items?.oneOf ?? []) {
+    const v = variant as { title?: string; properties?: { type?: { const?: unknown } } };
+    const type = v.properties?.type?.const;
+    const title = typeof type === "string" ? steps.get(type)?.title : undefined;
+    if (title && v.title === undefined) v.title = title;
+  }
 }

@@ -66,6 +66,19 @@ const stepsLimits = <T extends z.ZodType>(item: T) =>
     .min(1, { error: "a flow needs at least one step" })
     .max(500, { error: "a flow has at most 500 steps" });
 
+const Coordinate = z.number().finite().min(-1_000_000).max(1_000_000);
+
+/** Where the browser editor draws each step; data only, the engine never reads it. */
+export const FlowLayout = z
+  .strictObject({
+    steps: z
+      .record(StepId, z.strictObject({ x: Coordinate, y: Coordinate }))
+      .refine((steps) => Object.keys(steps).length <= 500, { error: "a layout has at most 500 steps" })
+      .describe("Step id → position of the step on the editor's canvas"),
+  })
+  .describe("Positions of the steps in the browser editor; the engine ignores it");
+export type FlowLayout = z.infer<typeof FlowLayout>;
+
 const flowShape = <T extends z.ZodType>(step: T) =>
   z
     .strictObject({
@@ -82,6 +95,7 @@ const flowShape = <T extends z.ZodType>(step: T) =>
       steps: stepsLimits(step),
       // Test cases for `tern flows test`; data only, the engine never reads them (flow-test.ts).
       tests: FlowTests.optional(),
+      layout: FlowLayout.optional(),
     })
     .describe("A Tern flow file");
 

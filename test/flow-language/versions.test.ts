@@ -161,10 +161,27 @@ describe("flow versions over the API", () => {
     expect(res.status).toBe(200);
     const schema = (await res.json()) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toContain("$schema");
+    expect(Object.keys(schema.properties)).toContain("layout");
     const old = await api("GET", "/flows/schema");
     expect(old.status).toBe(200);
     expect(old.body).toEqual(schema);
     expect((await fetch(`${stack.tern.url}/api/v1/flows/schema`)).status).toBe(401);
+  });
+
+  it("keeps the editor's layout through import and export; a bad layout is refused with a 422", async () => {
+    const layout = { steps: { ask_problem: { x: 40, y: 0 }, thanks: { x: 40, y: 160 } } };
+    const created = await api<{ id: string }>("POST", "/flows", { ...v1, layout });
+    expect(created.status).toBe(201);
+    const res = await fetch(`${stack.tern.url}/api/v1/flows/${created.body.id}/export`, {
+      headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}` },
+    });
+    expect(JSON.parse(await res.text()).layout).toEqual(layout);
+    const bad = await api<{ error: { message: string } }>("POST", "/flows", {
+      ...v1,
+      layout: { steps: { thanks: { x: "left", y: 0 } } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.message).toContain("$.layout.steps.thanks.x");
   });
 
   it("answers malformed requests to the public schema route with a 4xx, never a 5xx", async () => {

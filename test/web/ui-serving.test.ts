@@ -38,7 +38,7 @@ describe("the browser UI served by Tern", () => {
   });
 
   it("answers a client route (a reload on /flows/abc) with the index page", async () => {
-    for (const page of ["/flows", "/flows/flow_abc-1", "/sign-in"]) {
+    for (const page of ["/flows", "/flows/flow_abc-1", "/flows/new", "/flows/flow_abc-1/edit", "/sign-in"]) {
       const res = await fetch(`${url}${page}`);
       expect(res.status, page).toBe(200);
       expect(await res.text()).toContain('<div id="root">');
@@ -46,7 +46,8 @@ describe("the browser UI served by Tern", () => {
   });
 
   it("serves hashed assets as immutable and a missing asset as a JSON 404", async () => {
-    const [js] = readdirSync(path.join(webRoot, "assets")).filter((f) => f.endsWith(".js"));
+    // The entry chunk (the editor is a chunk of its own, loaded on its pages).
+    const [js] = readdirSync(path.join(webRoot, "assets")).filter((f) => /^index-.*\.js$/.test(f));
     const res = await fetch(`${url}/assets/${js}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toContain("immutable");
@@ -54,7 +55,8 @@ describe("the browser UI served by Tern", () => {
   });
 
   it("sends the precompressed asset to a browser that accepts it", async () => {
-    const [js] = readdirSync(path.join(webRoot, "assets")).filter((f) => f.endsWith(".js"));
+    // The entry chunk (the editor is a chunk of its own, loaded on its pages).
+    const [js] = readdirSync(path.join(webRoot, "assets")).filter((f) => /^index-.*\.js$/.test(f));
     const res = await fetch(`${url}/assets/${js}`, { headers: { "accept-encoding": "br, gzip" } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-encoding")).toBe("br");

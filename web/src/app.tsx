@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api, SIGNED_OUT_EVENT } from "./api/client";
 import { Link } from "./components/link";
 import { ChannelsPage } from "./pages/channels-page";
@@ -14,6 +14,9 @@ import { TryItPage } from "./pages/try-it-page";
 import { matchRoute, navigate, usePath } from "./router";
 
 type Auth = "unknown" | "signed-in" | "signed-out";
+
+// The editor (and @xyflow/react) is its own chunk: the other pages load without it.
+const EditorPage = lazy(() => import("./pages/editor/editor-page").then((m) => ({ default: m.EditorPage })));
 
 export function App() {
   const path = usePath();
@@ -80,6 +83,14 @@ export function App() {
           <FlowDetailPage key={route.id} id={route.id} />
         ) : route.page === "try" ? (
           <TryItPage key={route.id} id={route.id} />
+        ) : route.page === "flow-edit" ? (
+          <Suspense fallback={<p aria-busy="true">Loading the editor…</p>}>
+            <EditorPage key={`edit:${route.id}`} id={route.id} />
+          </Suspense>
+        ) : route.page === "flow-new" ? (
+          <Suspense fallback={<p aria-busy="true">Loading the editor…</p>}>
+            <EditorPage key="new" id={null} />
+          </Suspense>
         ) : route.page === "runs" ? (
           <RunsPage key={path} />
         ) : route.page === "run" ? (

@@ -29,6 +29,8 @@ export type Route =
   | { page: "flows" }
   | { page: "flow"; id: string }
   | { page: "try"; id: string }
+  | { page: "flow-edit"; id: string }
+  | { page: "flow-new" }
   | { page: "runs" }
   | { page: "run"; id: string }
   | { page: "connections" }
@@ -49,6 +51,9 @@ export function matchRoute(pathAndQuery: string): Route {
   const path = pathAndQuery.split("?")[0] ?? "";
   if (path === "/sign-in") return { page: "sign-in" };
   if (path === "/" || path === "/flows") return { page: "flows" };
+  if (path === "/flows/new") return { page: "flow-new" };
+  const edit = /^\/flows\/([A-Za-z0-9_-]+)\/edit$/.exec(path);
+  if (edit?.[1]) return { page: "flow-edit", id: edit[1] };
   const flow = /^\/flows\/([A-Za-z0-9_-]+)$/.exec(path);
   if (flow?.[1]) return { page: "flow", id: flow[1] };
   const tryIt = /^\/flows\/([A-Za-z0-9_-]+)\/try$/.exec(path);

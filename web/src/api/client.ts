@@ -8,10 +8,12 @@ import type {
   ContactDetail,
   ContactFilter,
   CreatedFlow,
+  FlowDiff,
   FlowSummary,
   FlowTemplate,
   FlowVersion,
   IntegrationType,
+  JsonSchema,
   LinkedRecord,
   PublishResult,
   RejectedEvent,
@@ -20,6 +22,10 @@ import type {
   RunMessage,
   RunPage,
   RunSummary,
+  SavedFlow,
+  SObjectDescribe,
+  SObjectSummary,
+  ValidationResult,
 } from "./types";
 
 export class ApiError extends Error {
@@ -27,6 +33,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error body's `details` (a refused publish lists its `errors` and `warnings` there). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -57,7 +65,7 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
 async function toError(res: Response): Promise<ApiError> {
   const body = (await res.json().catch(() => ({}))) as ApiErrorBody;
   const message = body.error?.message ?? `${res.status} ${res.statusText}`;
-  return new ApiError(res.status, body.error?.code ?? "HTTP_ERROR", message);
+  return new ApiError(res.status, body.error?.code ?? "HTTP_ERROR", message, body.error?.details);
 }
 
 /** Fired when the API says the session is gone (expired, signed out elsewhere); the app shows sign-in. */
@@ -189,4 +197,34 @@ export const api = {
     request<Contact>("POST", `/contacts/${id(contactId)}/tags`, change),
   contactRecords: (contactId: string) =>
     request<{ items: LinkedRecord[] }>("GET", `/contacts/${id(contactId)}/records`).then(items),
+  /** The flow file's JSON Schema, one schema per step type (the editor's forms come from it). */
+  flowSchema: () => request<JsonSchema>("GET", "/flows/schema"),
+  validateFlow: (definition: unknown) => request<ValidationResult>("POST", "/flows/validate", definition),
+  /** Stores the file as the flow's next version (a draft until published). */
+  saveFlow: (id: string, definition: unknown) =>
+    request<SavedFlow>("PUT", `/flows/${encodeURIComponent(id)}`, definition),
+  diff: (id: string, from: number, to: number) =>
+    request<FlowDiff>("GET", `/flows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
+  /** Salesforce objects of a connection; null when this server has no describe route (404). */
+  sobjects: (connectionId: string) =>
+    orNull(
+      request<{ items: SObjectSummary[] }>("GET", `/connections/${encodeURIComponent(connectionId)}/objects`),
+    ),
+  sobject: (connectionId: string, name: string) =>
+    orNull(
+      request<SObjectDescribe>(
+        "GET",
+        `/connections/${encodeURIComponent(connectionId)}/objects/${encodeURIComponent(name)}`,
+      ),
+    ),
 };
+
+/** A 404 means "not available here" (an older server, an unknown object): the page falls back. */
+async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}

@@ -253,3 +253,110 @@ export interface LinkedRecord {
   stepType: string;
   at: string;
 }
+
+/** A problem in a flow file (POST /flows/validate, a refused publish): JSONPath like `$.steps[2].fields`. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  stepId?: string;
+  field?: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}
+
+/** A step as written in the flow file: its fields depend on its type (GET /flows/schema). */
+export type FlowStep = { id: string; type: string } & Record<string, unknown>;
+
+export interface StepPosition {
+  x: number;
+  y: number;
+}
+
+/** The flow file as the editor edits it; fields it does not know are kept as they are. */
+export interface FlowFile {
+  schema: "tern.flow/v1";
+  name: string;
+  trigger: Record<string, unknown> & { type: string };
+  start?: string;
+  steps: FlowStep[];
+  layout?: { steps: Record<string, StepPosition> };
+  [key: string]: unknown;
+}
+
+/** A JSON Schema node as GET /flows/schema gives it (draft 2020-12, the parts the editor reads). */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  const?: unknown;
+  enum?: unknown[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  $ref?: string;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  $defs?: Record<string, JsonSchema>;
+}
+
+/** PUT /flows/:id and POST /flows answer with the stored version. */
+export interface SavedFlow extends CreatedFlow {
+  warnings: ValidationIssue[];
+}
+
+export interface ValueChange {
+  path: string;
+  change: "added" | "removed" | "changed";
+  old?: unknown;
+  new?: unknown;
+}
+
+/** GET /flows/:id/diff?from=&to= */
+export interface FlowDiff {
+  identical: boolean;
+  steps: {
+    added: Array<{ id: string; type: string; index: number }>;
+    removed: Array<{ id: string; type: string; index: number }>;
+    changed: Array<{ id: string; type: string; index: number; changes: ValueChange[] }>;
+    moved: Array<{ id: string; fromIndex: number; toIndex: number }>;
+  };
+  trigger: ValueChange[];
+  topLevel: ValueChange[];
+}
+
+export interface ConnectionSummary {
+  id: string;
+  name: string;
+  type: string;
+}
+
+/** GET /connections/:id/objects (when the Salesforce describe routes exist). */
+export interface SObjectSummary {
+  name: string;
+  label: string;
+  createable: boolean;
+}
+
+export interface SObjectField {
+  name: string;
+  label: string;
+  type: string;
+  /** Createable, not nillable and not defaulted on create. */
+  required: boolean;
+  picklistValues?: string[];
+}
+
+export interface SObjectDescribe {
+  name: string;
+  label: string;
+  fields: SObjectField[];
+}

@@ -55,6 +55,9 @@ export function FlowDetailPage({ id }: { id: string }) {
         Flow id <code>{id}</code>
       </p>
       <p>
+        <Link to={`/flows/${id}/edit`} className="button">
+          Edit
+        </Link>{" "}
         <Link to={`/flows/${id}/try`} className="button secondary">
           Try it
         </Link>

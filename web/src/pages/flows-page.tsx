@@ -39,6 +39,9 @@ export function FlowsPage() {
       <div className="page-head">
         <h1>Flows</h1>
         <div className="actions">
+          <button type="button" onClick={() => navigate("/flows/new")}>
+            New flow
+          </button>
           <button type="button" onClick={() => setShowGallery((s) => !s)} aria-expanded={showGallery}>
             New from template
           </button>
@@ -57,7 +60,9 @@ export function FlowsPage() {
       {showGallery && <TemplateGallery onPick={create} />}
       <ErrorMessage error={flows.error} />
       {flows.data === undefined && !flows.error && <p aria-busy="true">Loading flows…</p>}
-      {flows.data?.length === 0 && <p>No flows yet: start from a template or import a flow file.</p>}
+      {flows.data?.length === 0 && (
+        <p>No flows yet: start a new flow, start from a template or import a flow file.</p>
+      )}
       {flows.data && flows.data.length > 0 && <FlowTable flows={flows.data} onError={setError} />}
     </main>
   );
@@ -110,7 +115,10 @@ function FlowTable({ flows, onError }: { flows: FlowSummary[]; onError: (e: unkn
                 "Never"
               )}
             </td>
-            <td>
+            <td className="row-actions">
+              <Link to={`/flows/${flow.id}/edit`}>
+                Edit<span className="visually-hidden"> {flow.name}</span>
+              </Link>
               <button type="button" className="link" onClick={() => void exportFlow(flow)}>
                 Export<span className="visually-hidden"> {flow.name}</span>
               </button>
