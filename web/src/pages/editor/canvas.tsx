@@ -90,13 +90,15 @@ function CanvasInner(props: CanvasProps) {
           type: "step",
           position: positionOf(flow, step.id),
           data,
-          selected: step.id === selectedId,
+          // A selected edge is what Delete removes: the step whose panel is open stays out of it
+          // (this effect runs again when validation answers, and would select the step anew).
+          selected: step.id === selectedId && selectedEdge === null,
           className: step.id === currentId ? "is-current" : undefined,
           ariaLabel: `Step ${step.id}, ${data.title}${count ? `, ${count} problem${count === 1 ? "" : "s"}` : ""}${data.isStart ? ", start step" : ""}`,
         };
       });
     });
-  }, [flow, problems, selectedId, currentId, titles, start]);
+  }, [flow, problems, selectedId, currentId, titles, start, selectedEdge]);
 
   const edges = useMemo(() => {
     const ids = new Set(flow.steps.map((s) => s.id));
@@ -130,7 +132,10 @@ function CanvasInner(props: CanvasProps) {
     setNodes((current) => applyNodeChanges(changes, current));
     const moved: Record<string, StepPosition> = {};
     for (const change of changes) {
-      if (change.type === "select" && change.selected) props.onSelect(change.id);
+      if (change.type === "select" && change.selected) {
+        setSelectedEdge(null);
+        props.onSelect(change.id);
+      }
       // A drag's end and a keyboard move come as a position change that is no longer dragging.
       if (change.type === "position" && change.position && change.dragging === false) {
         moved[change.id] = change.position;
