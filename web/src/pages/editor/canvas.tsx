@@ -14,6 +14,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useEffect, useMemo, useState } from "react";
@@ -183,11 +184,13 @@ function CanvasInner(props: CanvasProps) {
 }
 
 /** A step added or removed: show the whole flow again (the new step may be off screen). */
+/** Fits the steps in view when steps come or go, and when the canvas narrows or widens (Try it opens). */
 function FitOnCountChange({ count }: { count: number }) {
   const { fitView } = useReactFlow();
+  const width = useStore((s) => Math.round(s.width / 40));
   useEffect(() => {
-    if (count > 0) requestAnimationFrame(() => void fitView({ maxZoom: 1 }));
-  }, [count, fitView]);
+    if (count > 0 && width > 0) requestAnimationFrame(() => void fitView({ maxZoom: 1 }));
+  }, [count, width, fitView]);
   return null;
 }
 
