@@ -4,6 +4,7 @@ import type { Channel, IntegrationType } from "../api/types";
 import { CopyField } from "../components/copy-field";
 import { ErrorMessage } from "../components/error-message";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
+import { IntegrationsHead } from "../components/integrations-head";
 import type { FormValue } from "../components/schema-form";
 import { useLoad } from "../components/use-load";
 import { ChannelActivity } from "./channel-activity";
@@ -91,31 +92,17 @@ export function ChannelsPage() {
 
   return (
     <main>
-      <div className="page-head">
-        <h1>Channels</h1>
-        {!isAdding && (
-          <button type="button" onClick={() => setAdding(true)}>
-            Add channel
-          </button>
-        )}
-      </div>
-      <p role="status" className="status">
-        {message}
-      </p>
-      <ErrorMessage error={error} />
-      <ErrorMessage error={list.error ?? types.error} />
-      {isAdding && types.data && (
-        <section aria-labelledby="add-channel">
-          <h2 id="add-channel">Add a channel</h2>
-          <IntegrationForm
-            noun="channel"
-            types={types.data}
-            prefill={prefill}
-            onSubmit={create}
-            onCancel={() => setAdding(false)}
-          />
-        </section>
-      )}
+      <IntegrationsHead
+        noun="channel"
+        title="Channels"
+        message={message}
+        errors={[error, list.error ?? types.error]}
+        isAdding={isAdding}
+        setAdding={setAdding}
+        types={types.data}
+        prefill={prefill}
+        onSubmit={create}
+      />
       {created && <NextSteps created={created} onDone={() => setCreated(null)} />}
       {list.data === undefined && !list.error && <p aria-busy="true">Loading channels…</p>}
       {list.data?.length === 0 && <p>No channels yet. Add one to let customers write to your flows.</p>}

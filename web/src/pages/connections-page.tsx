@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import type { Connection, ConnectionTest } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
+import { IntegrationsHead } from "../components/integrations-head";
 import { useLoad } from "../components/use-load";
 import { replaceQuery } from "../router";
 
@@ -100,30 +101,16 @@ export function ConnectionsPage() {
 
   return (
     <main>
-      <div className="page-head">
-        <h1>Connections</h1>
-        {!isAdding && (
-          <button type="button" onClick={() => setAdding(true)}>
-            Add connection
-          </button>
-        )}
-      </div>
-      <p role="status" className="status">
-        {message}
-      </p>
-      <ErrorMessage error={error} />
-      <ErrorMessage error={list.error ?? types.error} />
-      {isAdding && types.data && (
-        <section aria-labelledby="add-connection">
-          <h2 id="add-connection">Add a connection</h2>
-          <IntegrationForm
-            noun="connection"
-            types={types.data}
-            onSubmit={create}
-            onCancel={() => setAdding(false)}
-          />
-        </section>
-      )}
+      <IntegrationsHead
+        noun="connection"
+        title="Connections"
+        message={message}
+        errors={[error, list.error ?? types.error]}
+        isAdding={isAdding}
+        setAdding={setAdding}
+        types={types.data}
+        onSubmit={create}
+      />
       {list.data === undefined && !list.error && <p aria-busy="true">Loading connections…</p>}
       {list.data?.length === 0 && <p>No connections yet. Add one to let flows reach Salesforce or an API.</p>}
       <ul className="integrations">
