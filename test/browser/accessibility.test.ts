@@ -115,6 +115,9 @@ describe("accessibility and phone layout of every page", () => {
       for (const viewport of VIEWPORTS) {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
         await open(entry.path());
+        if (viewport.name === "phone" && entry.shot) {
+          await page.screenshot({ path: path.join(screenshots, `${entry.name}-phone.png`), fullPage: true });
+        }
         const found = [
           ...(await unnamedControls(page)),
           ...(await h1Problems(page)),
@@ -122,10 +125,6 @@ describe("accessibility and phone layout of every page", () => {
           ...(await tabProblems(page)),
         ];
         problems.push(...found.map((p) => `${viewport.name}: ${p}`));
-        if (viewport.name === "phone" && entry.shot) {
-          await page.evaluate(() => window.scrollTo(0, 0));
-          await page.screenshot({ path: path.join(screenshots, `${entry.name}-phone.png`), fullPage: true });
-        }
       }
       expect(problems, `${entry.name} (${entry.path()})`).toEqual([]);
     });
