@@ -162,7 +162,7 @@ function pageFigures(name: string, samples: Sample[]): Figure[] {
     unit: "ms",
     target,
     isMet: value <= LOAD_TARGET_MS,
-    note: ms(key),
+    note: `the median run's loads: ${ms(key)}`,
   });
   return [
     figure("to load event", median(all("loadMs")), "loadMs"),
