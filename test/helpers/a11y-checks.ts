@@ -64,15 +64,18 @@ export async function unnamedControls(page: Page): Promise<string[]> {
 export async function h1Problems(page: Page): Promise<string[]> {
   const texts = await page
     .locator("h1")
-    .evaluateAll((hs) =>
-      hs.filter((h) => (h as HTMLElement).offsetParent !== null).map((h) => h.textContent),
-    );
+    .evaluateAll((hs) => hs.filter((h) => h.getClientRects().length > 0).map((h) => h.textContent));
   return texts.length === 1 ? [] : [`${texts.length} h1 elements: ${JSON.stringify(texts)}`];
 }
 
 /** The page does not scroll sideways (at a phone's width this is what matters). */
 export async function horizontalScroll(page: Page): Promise<string[]> {
-  const { scrollWidth, innerWidth, widest } = await page.evaluate(() => {
+  // Page-side code as text: the test project compiles without the DOM's types.
+  const { scrollWidth, innerWidth, widest } = await page.evaluate<{
+    scrollWidth: number;
+    innerWidth: number;
+    widest: string;
+  }>(`(() => {
     const width = window.innerWidth;
     // The element that sticks out furthest, to say what to fix.
     let widest = "";
@@ -81,11 +84,11 @@ export async function horizontalScroll(page: Page): Promise<string[]> {
       const r = el.getBoundingClientRect();
       if (r.right > right && r.width > 0) {
         right = r.right;
-        widest = `<${el.localName} class="${el.getAttribute("class") ?? ""}"> right=${Math.round(r.right)}`;
+        widest = "<" + el.localName + ' class="' + (el.getAttribute("class") ?? "") + '"> right=' + Math.round(r.right);
       }
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth: width, widest };
-  });
+  })()`);
   return scrollWidth <= innerWidth + 1
     ? []
     : [`scrolls sideways: scrollWidth ${scrollWidth} > ${innerWidth} (widest: ${widest})`];
@@ -98,42 +101,41 @@ interface Stop {
   what: string;
 }
 
+/** Where the focus is now (a Stop), as page-side text. */
+const WHERE_IS_FOCUS = `(() => {
+  const el = document.activeElement;
+  const focusable =
+    'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+  const first = Array.from(document.querySelectorAll("#content " + focusable.split(", ").join(", #content "))).find(
+    (e) => e.tabIndex >= 0 && e.getClientRects().length > 0,
+  );
+  const outlined = (e) => {
+    if (!e) return false;
+    const s = getComputedStyle(e);
+    return (s.outlineStyle !== "none" && Number.parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none";
+  };
+  if (!el || el === document.body) return { where: "other", isFirstControl: false, hasOutline: false, what: "body" };
+  const wrapper = el.parentElement?.closest(".button") ?? null;
+  return {
+    where: el.closest('nav[aria-label="Main"]') ? "nav" : el.closest("#content") ? "content" : "other",
+    isFirstControl: el === first,
+    hasOutline: outlined(el) || outlined(wrapper),
+    what: "<" + el.localName + "> " + (el.textContent ?? el.getAttribute("aria-label") ?? "").trim().slice(0, 40),
+  };
+})()`;
+
 /**
  * Tab from the top of a freshly loaded page: the main navigation and then the page's first
  * control (the first focusable element in #content) are reached, each with a visible focus
  * outline (on the element, or on the `.button` label that wraps a file input).
  */
 export async function tabProblems(page: Page, maxTabs = 40): Promise<string[]> {
-  await page.evaluate(() => {
-    (document.activeElement as HTMLElement | null)?.blur();
-    window.scrollTo(0, 0);
-  });
+  await page.evaluate(`document.activeElement?.blur(); window.scrollTo(0, 0)`);
   const problems: string[] = [];
   let sawNav = false;
   for (let i = 0; i < maxTabs; i++) {
     await page.keyboard.press("Tab");
-    const stop = await page.evaluate((): Stop => {
-      const el = document.activeElement as HTMLElement | null;
-      const focusable =
-        'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
-      const first = Array.from(document.querySelectorAll<HTMLElement>(`#content ${focusable}`)).find(
-        (e) => e.tabIndex >= 0 && e.getClientRects().length > 0,
-      );
-      const outlined = (e: Element | null) => {
-        if (!e) return false;
-        const s = getComputedStyle(e);
-        return (s.outlineStyle !== "none" && Number.parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none";
-      };
-      if (!el || el === document.body)
-        return { where: "other", isFirstControl: false, hasOutline: false, what: "body" };
-      const wrapper = el.parentElement?.closest(".button") ?? null;
-      return {
-        where: el.closest('nav[aria-label="Main"]') ? "nav" : el.closest("#content") ? "content" : "other",
-        isFirstControl: el === first,
-        hasOutline: outlined(el) || outlined(wrapper),
-        what: `<${el.localName}> ${(el.textContent ?? el.getAttribute("aria-label") ?? "").trim().slice(0, 40)}`,
-      };
-    });
+    const stop = await page.evaluate<Stop>(WHERE_IS_FOCUS);
     if ((stop.where === "nav" || stop.isFirstControl) && !stop.hasOutline) {
       problems.push(`no visible focus outline on ${stop.what}`);
     }
