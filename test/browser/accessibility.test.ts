@@ -109,6 +109,32 @@ describe("accessibility and phone layout of every page", () => {
     }
   });
 
+  it("sign-in (signed out; no navigation yet): named controls, one h1, keyboard focus; no sideways scroll on a phone", async () => {
+    const problems: string[] = [];
+    const context = await browser.newContext();
+    try {
+      const signedOut = await context.newPage();
+      for (const viewport of VIEWPORTS) {
+        await signedOut.setViewportSize({ width: viewport.width, height: viewport.height });
+        await signedOut.goto(`${stack.tern.url}/sign-in`);
+        await signedOut.getByLabel("Admin token").waitFor();
+        if (viewport.name === "phone") {
+          await signedOut.screenshot({ path: path.join(screenshots, "sign-in-phone.png"), fullPage: true });
+        }
+        const found = [
+          ...(await unnamedControls(signedOut)),
+          ...(await h1Problems(signedOut)),
+          ...(viewport.name === "phone" ? await horizontalScroll(signedOut) : []),
+          ...(await tabProblems(signedOut, { hasNav: false })),
+        ];
+        problems.push(...found.map((p) => `${viewport.name}: ${p}`));
+      }
+    } finally {
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
   for (const entry of pages) {
     it(`${entry.name}: named controls, one h1, keyboard focus; no sideways scroll on a phone`, async () => {
       const problems: string[] = [];

@@ -129,7 +129,11 @@ const WHERE_IS_FOCUS = `(() => {
  * control (the first focusable element in #content) are reached, each with a visible focus
  * outline (on the element, or on the `.button` label that wraps a file input).
  */
-export async function tabProblems(page: Page, maxTabs = 40): Promise<string[]> {
+export async function tabProblems(
+  page: Page,
+  options: { hasNav?: boolean; maxTabs?: number } = {},
+): Promise<string[]> {
+  const { hasNav = true, maxTabs = 40 } = options;
   await page.evaluate(`document.activeElement?.blur(); window.scrollTo(0, 0)`);
   const problems: string[] = [];
   let sawNav = false;
@@ -141,11 +145,11 @@ export async function tabProblems(page: Page, maxTabs = 40): Promise<string[]> {
     }
     if (stop.where === "nav") sawNav = true;
     if (stop.isFirstControl) {
-      if (!sawNav) problems.push("the page's first control comes before the main navigation");
+      if (hasNav && !sawNav) problems.push("the page's first control comes before the main navigation");
       return problems;
     }
   }
-  if (!sawNav) problems.push(`Tab never reached the main navigation in ${maxTabs} presses`);
+  if (hasNav && !sawNav) problems.push(`Tab never reached the main navigation in ${maxTabs} presses`);
   problems.push(`Tab never reached the page's first control in ${maxTabs} presses`);
   return problems;
 }
