@@ -14,13 +14,15 @@ import {
   pgPipelineFigureName,
   pipeline,
 } from "./scenarios.js";
+import { uiLoad } from "./ui-load.js";
 
 /**
  * `npm run bench`: each scenario starts fresh Tern processes on a fresh database and drives them
  * over loopback with signed WhatsApp webhooks, three times (TERN_BENCH_RUNS); each figure is the
  * median of the runs, printed with all of them, against the targets. SQLite first, then
  * PostgreSQL (a fresh database per run on TERN_BENCH_DATABASE_URL's server).
- * `npm run bench -- sqlite` or `-- pg` runs one mode; scenario names run a subset (`-- ack pg-lead`).
+ * `npm run bench -- sqlite` or `-- pg` runs one mode; scenario names run a subset (`-- ack pg-lead`,
+ * `-- ui` for the browser UI's load times and bundle size).
  */
 type Scenario = (ctx: BenchContext) => Promise<Figure[]>;
 const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
@@ -31,6 +33,8 @@ const modes: Record<"sqlite" | "pg", Record<string, Scenario>> = {
     memory,
     "sf-calls": salesforceCalls,
     "channel-ack": channelAck,
+    // The browser UI's first load and bundle size (SQLite, like `npm start` with no database set).
+    ui: uiLoad,
   },
   pg: {
     "pg-ack": durableAck,

@@ -37,6 +37,8 @@ export interface SessionDeps {
 }
 
 export type Credentials = { token: string } | { user: string; password: string };
+/** How a browser may sign in here: always the admin token; a user and password when configured. */
+export type SignInMethod = "token" | "password";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const digest = (value: string) => createHash("sha256").update(value).digest();
@@ -150,6 +152,11 @@ export function createSessions(deps: SessionDeps) {
   }
 
   return {
+    /** The sign-in methods this server accepts (no user name or secret: only whether one is set). */
+    methods(): SignInMethod[] {
+      return deps.login ? ["token", "password"] : ["token"];
+    },
+
     /** POST /api/v1/session: checks the credentials (throttled per address) and sets both cookies. */
     async signIn(request: FastifyRequest, reply: FastifyReply, credentials: Credentials): Promise<void> {
       checkOrigin(request);

@@ -139,6 +139,23 @@ describe("browser sign-in (session cookie)", () => {
     expect(flows.status).toBe(200);
   });
 
+  it("tells a browser that is not signed in how it may sign in: only the token when no user and password are set", async () => {
+    const response = await call(main.tern, "GET", "/session");
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "UNAUTHORIZED",
+        message: expect.stringMatching(/sign in/),
+        details: { methods: ["token"] },
+      },
+    });
+    // A dead session cookie gets the same answer.
+    const expired = await call(main.tern, "GET", "/session", { headers: { cookie: "tern_session=gone" } });
+    expect(((await expired.json()) as { error: { details: unknown } }).error.details).toEqual({
+      methods: ["token"],
+    });
+  });
+
   it("answers wrong credentials 401 with a clear error and sets no cookie", async () => {
     for (const body of [{ token: `${adminToken}x` }, { user: "admin", password: "not configured here" }]) {
       const response = await call(main.tern, "POST", "/session", { body });
@@ -294,6 +311,12 @@ describe("browser sign-in (session cookie)", () => {
         clock,
       );
       extra.push(other);
+      const before = await call(other.tern, "GET", "/session");
+      expect(before.status).toBe(401);
+      const beforeText = await before.text();
+      expect(JSON.parse(beforeText).error.details).toEqual({ methods: ["token", "password"] });
+      // Whether a user and password exist, never which ones.
+      for (const secret of ["ops", password, adminToken]) expect(beforeText).not.toContain(secret);
       const wrong = await call(other.tern, "POST", "/session", {
         body: { user: "ops", password: `${password}!` },
       });

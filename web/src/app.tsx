@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api, SIGNED_OUT_EVENT } from "./api/client";
+import type { SignInMethod } from "./api/types";
 import { Link } from "./components/link";
 import { ChannelsPage } from "./pages/channels-page";
 import { ConnectionsPage } from "./pages/connections-page";
@@ -21,16 +22,24 @@ const EditorPage = lazy(() => import("./pages/editor/editor-page").then((m) => (
 export function App() {
   const path = usePath();
   const [auth, setAuth] = useState<Auth>("unknown");
+  // The sign-in ways the first GET /session named; after a sign-out the sign-in page asks again.
+  const [methods, setMethods] = useState<SignInMethod[] | undefined>();
 
   useEffect(() => {
-    api.isSignedIn().then(
-      (isIn) => setAuth(isIn ? "signed-in" : "signed-out"),
+    api.session().then(
+      (state) => {
+        if (!state.signedIn) setMethods(state.methods);
+        setAuth(state.signedIn ? "signed-in" : "signed-out");
+      },
       () => setAuth("signed-out"),
     );
   }, []);
 
   useEffect(() => {
-    const signedOut = () => setAuth("signed-out");
+    const signedOut = () => {
+      setMethods(undefined);
+      setAuth("signed-out");
+    };
     window.addEventListener(SIGNED_OUT_EVENT, signedOut);
     return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
   }, []);
@@ -47,6 +56,7 @@ export function App() {
 
   const signOut = async () => {
     await api.signOut().catch(() => undefined);
+    setMethods(undefined);
     setAuth("signed-out");
   };
 
@@ -76,7 +86,7 @@ export function App() {
       </header>
       <div id="content">
         {route.page === "sign-in" || auth === "signed-out" ? (
-          <SignInPage onSignedIn={onSignedIn} />
+          <SignInPage methods={methods} onSignedIn={onSignedIn} />
         ) : route.page === "flows" ? (
           <FlowsPage />
         ) : route.page === "flow" ? (

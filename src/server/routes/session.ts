@@ -17,6 +17,19 @@ export const SignInBody = z.union([
     password: z.string().min(1).max(1_024).describe("TERN_ADMIN_PASSWORD"),
   }),
 ]);
+const SignInMethods = z
+  .array(z.enum(["token", "password"]))
+  .describe(
+    'How this server accepts a sign-in: `"token"` (always) and `"password"` when TERN_ADMIN_USER and ' +
+      "TERN_ADMIN_PASSWORD are set. Names no user and no secret.",
+  );
+const NotSignedIn = z.object({
+  error: z.object({
+    code: z.literal("UNAUTHORIZED"),
+    message: z.string(),
+    details: z.object({ methods: SignInMethods }),
+  }),
+});
 const SignedIn = z.object({ signedIn: z.literal(true) });
 const CurrentSession = z.object({
   signedIn: z.literal(true),
@@ -62,14 +75,20 @@ export const sessionRoutes =
         schema: {
           tags: ["session"],
           summary: "The browser's session: 200 with its expiry when signed in, else 401",
+          description:
+            "Not signed in, the 401 answer's `error.details.methods` lists how this server accepts a sign-in " +
+            '(`["token"]`, or `["token", "password"]` with TERN_ADMIN_USER and TERN_ADMIN_PASSWORD set), so a ' +
+            "sign-in page can offer the right form.",
           security: [{ cookie: [] }],
-          response: { 200: CurrentSession },
+          response: { 200: CurrentSession, 401: NotSignedIn },
         },
       },
       async (req) => {
         const session = await sessions.current(req);
         if (!session)
-          throw new AppError("UNAUTHORIZED", "Not signed in (or the session expired): sign in again.");
+          throw new AppError("UNAUTHORIZED", "Not signed in (or the session expired): sign in again.", {
+            details: { methods: sessions.methods() },
+          });
         return { signedIn: true as const, expiresAt: new Date(session.expiresAt).toISOString() };
       },
     );

@@ -23,6 +23,8 @@ import type {
   RunPage,
   RunSummary,
   SavedFlow,
+  SessionState,
+  SignInMethod,
   SObjectDescribe,
   SObjectSummary,
   ValidationResult,
@@ -79,13 +81,19 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (await res.json()) as T;
 }
 
-/** Signs in with the admin token: the server sets an http-only session cookie (POST /session). */
-async function signIn(token: string): Promise<void> {
+/** What the browser may send to sign in: the admin token, or the configured user and password. */
+export type Credentials = { token: string } | { user: string; password: string };
+
+/**
+ * Signs in (POST /session): the server sets an http-only session cookie. A wrong token gets a
+ * plainer message than the server's; a wrong password and a throttled 429 keep the server's own.
+ */
+async function signIn(credentials: Credentials): Promise<void> {
   try {
-    const res = await send("POST", "/session", { token });
+    const res = await send("POST", "/session", credentials);
     if (!res.ok) throw await toError(res);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    if (error instanceof ApiError && error.status === 401 && "token" in credentials) {
       throw new ApiError(401, error.code, "That is not this server's admin token.");
     }
     throw error;
@@ -97,9 +105,17 @@ async function signOut(): Promise<void> {
   if (!res.ok && res.status !== 401) throw await toError(res);
 }
 
-async function isSignedIn(): Promise<boolean> {
+/** GET /session: signed in, or not with the ways this server accepts a sign-in (`error.details.methods`). */
+async function session(): Promise<SessionState> {
   const res = await send("GET", "/session");
-  return res.ok;
+  if (res.ok) return { signedIn: true };
+  const error = await toError(res);
+  if (res.status !== 401) throw error;
+  const listed = (error.details as { methods?: unknown } | undefined)?.methods;
+  const methods = Array.isArray(listed)
+    ? listed.filter((m): m is SignInMethod => m === "token" || m === "password")
+    : [];
+  return { signedIn: false, methods: methods.length > 0 ? methods : ["token"] };
 }
 
 const id = (value: string) => encodeURIComponent(value);
@@ -119,7 +135,7 @@ const items = <T>(r: { items: T[] }) => r.items;
 export const api = {
   signIn,
   signOut,
-  isSignedIn,
+  session,
   listFlows: () => request<{ items: FlowSummary[] }>("GET", "/flows").then((r) => r.items),
   listTemplates: () => request<{ items: FlowTemplate[] }>("GET", "/templates").then((r) => r.items),
   createFlow: (definition: unknown) => request<CreatedFlow>("POST", "/flows", definition),

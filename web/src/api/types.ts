@@ -46,6 +46,10 @@ export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
 }
 
+/** How this server accepts a sign-in (GET /session, not signed in: `error.details.methods`). */
+export type SignInMethod = "token" | "password";
+export type SessionState = { signedIn: true } | { signedIn: false; methods: SignInMethod[] };
+
 export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended";
 export const RUN_STATUSES: readonly RunStatus[] = ["running", "waiting", "completed", "failed", "ended"];
 

@@ -12,8 +12,11 @@ import { when } from "../components/when";
 export function ChannelActivity({ channelId }: { channelId: string }) {
   const [data, setData] = useState<{ messages: ChannelMessage[]; rejected: RejectedEvent[] }>();
   const [error, setError] = useState<unknown>(null);
+  // Nothing is loading (aria-busy) until the section is first opened.
+  const [isRequested, setRequested] = useState(false);
 
   const load = async () => {
+    setRequested(true);
     setError(null);
     try {
       const [messages, rejected] = await Promise.all([
@@ -35,7 +38,7 @@ export function ChannelActivity({ channelId }: { channelId: string }) {
     >
       <summary>Recent deliveries and errors</summary>
       <ErrorMessage error={error} />
-      {data === undefined && !error && <p aria-busy="true">Loading…</p>}
+      {isRequested && data === undefined && !error && <p aria-busy="true">Loading…</p>}
       {data && (
         <>
           <h3>Messages</h3>
