@@ -26,10 +26,17 @@ export const ContactTagsBody = z
     error: "a tag cannot be both added and removed",
   });
 
-/** An attribute value: JSON of modest size; null deletes the attribute. */
-const AttributeValue = z.json().refine((v) => JSON.stringify(v).length <= 4_000, {
-  error: "an attribute value is at most 4,000 characters of JSON",
-});
+/**
+ * An attribute value: JSON of modest size; null deletes the attribute. Not `z.json()`: its
+ * recursive schema becomes a `$ref` that fastify-type-provider-zod leaves out of the OpenAPI
+ * document (a dangling ref no client generator can read). The body is parsed JSON already, so
+ * "any value but undefined" is the same check; OpenAPI shows it as any value.
+ */
+const AttributeValue = z
+  .custom<z.core.util.JSONType>((v) => v !== undefined)
+  .refine((v) => JSON.stringify(v).length <= 4_000, {
+    error: "an attribute value is at most 4,000 characters of JSON",
+  });
 
 export const ContactPatchBody = z
   .strictObject({

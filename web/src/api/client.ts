@@ -1,34 +1,5 @@
-import type {
-  ApiErrorBody,
-  Channel,
-  ChannelMessage,
-  Connection,
-  ConnectionTest,
-  Contact,
-  ContactDetail,
-  ContactFilter,
-  CreatedFlow,
-  FlowDiff,
-  FlowSummary,
-  FlowTemplate,
-  FlowVersion,
-  IntegrationType,
-  JsonSchema,
-  LinkedRecord,
-  PublishResult,
-  RejectedEvent,
-  RunDetail,
-  RunFilter,
-  RunMessage,
-  RunPage,
-  RunSummary,
-  SavedFlow,
-  SessionState,
-  SignInMethod,
-  SObjectDescribe,
-  SObjectSummary,
-  ValidationResult,
-} from "./types";
+import { type AfterPath, type AnswerOf, API_BASE, type Method, type PathPattern } from "./api-paths";
+import type { ApiErrorBody, ContactFilter, RunFilter, SessionState, SignInMethod } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -42,7 +13,6 @@ export class ApiError extends Error {
   }
 }
 
-const BASE = "/api/v1";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The double-submit CSRF token: the readable cookie `tern_csrf`, echoed in `x-tern-csrf`. */
@@ -51,12 +21,24 @@ function csrfToken(): string | undefined {
   return match ? decodeURIComponent(match.slice("tern_csrf=".length)) : undefined;
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
+/**
+ * One call of the admin API. Its method and path must be an operation of the OpenAPI document,
+ * and its body and query that operation's (api-paths.ts); a path the server lacks does not compile.
+ */
+function send<M extends Method, P extends PathPattern<M>>(
+  method: M,
+  path: P,
+  ...[body, query]: AfterPath<M, P>
+): Promise<Response> {
+  return sendUnchecked(method, `${path}${queryOf(query ?? {})}`, body);
+}
+
+async function sendUnchecked(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const csrf = UNSAFE.has(method) ? csrfToken() : undefined;
   if (csrf) headers["x-tern-csrf"] = csrf;
-  return fetch(`${BASE}${path}`, {
+  return fetch(`${API_BASE}${path}`, {
     method,
     headers,
     credentials: "same-origin",
@@ -73,12 +55,19 @@ async function toError(res: Response): Promise<ApiError> {
 /** Fired when the API says the session is gone (expired, signed out elsewhere); the app shows sign-in. */
 export const SIGNED_OUT_EVENT = "tern:signed-out";
 
-/** One JSON call of the admin API (feature modules such as Try it build on it). */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await send(method, path, body);
+/**
+ * One JSON call of the admin API (feature modules such as Try it build on it), checked like
+ * `send`; it answers the operation's type from answers.ts (or the document).
+ */
+export async function request<M extends Method, P extends PathPattern<M>>(
+  method: M,
+  path: P,
+  ...rest: AfterPath<M, P>
+): Promise<AnswerOf<M, P>> {
+  const res = await send(method, path, ...rest);
   if (res.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
   if (!res.ok) throw await toError(res);
-  return (await res.json()) as T;
+  return (await res.json()) as AnswerOf<M, P>;
 }
 
 /** What the browser may send to sign in: the admin token, or the configured user and password. */
@@ -136,102 +125,80 @@ export const api = {
   signIn,
   signOut,
   session,
-  listFlows: () => request<{ items: FlowSummary[] }>("GET", "/flows").then((r) => r.items),
-  listTemplates: () => request<{ items: FlowTemplate[] }>("GET", "/templates").then((r) => r.items),
-  createFlow: (definition: unknown) => request<CreatedFlow>("POST", "/flows", definition),
-  getFlow: (id: string) =>
-    request<FlowSummary & { definition: unknown }>("GET", `/flows/${encodeURIComponent(id)}`),
-  versions: (id: string) =>
-    request<{ items: FlowVersion[] }>("GET", `/flows/${encodeURIComponent(id)}/versions`).then(
-      (r) => r.items,
-    ),
+  listFlows: () => request("GET", "/flows").then((r) => r.items),
+  listTemplates: () => request("GET", "/templates").then((r) => r.items),
+  createFlow: (definition: unknown) => request("POST", "/flows", definition),
+  getFlow: (id: string) => request("GET", `/flows/${encodeURIComponent(id)}`),
+  versions: (id: string) => request("GET", `/flows/${encodeURIComponent(id)}/versions`).then((r) => r.items),
   publish: (id: string, version: number) =>
-    request<PublishResult>("POST", `/flows/${encodeURIComponent(id)}/publish`, { version }),
+    request("POST", `/flows/${encodeURIComponent(id)}/publish`, { version }),
   /** Fetched (not a plain link) so an expired session shows as an error; saved as a file by the page. */
   exportFlow: async (id: string, version?: number): Promise<Blob> => {
-    const query = version === undefined ? "" : `?version=${version}`;
-    const res = await send("GET", `/flows/${encodeURIComponent(id)}/export${query}`);
+    const res = await send("GET", `/flows/${encodeURIComponent(id)}/export`, undefined, { version });
     if (!res.ok) throw await toError(res);
     return res.blob();
   },
   /** Runs newest first; pass the previous page's `nextCursor` as `cursor` for the next page. */
-  listRuns: (filter: RunFilter = {}) => request<RunPage>("GET", `/runs${queryOf(filter)}`),
-  runMessages: (runId: string) =>
-    request<{ items: RunMessage[] }>("GET", `/runs/${id(runId)}/messages`).then(items),
-  getRun: (id: string) => request<RunDetail>("GET", `/runs/${encodeURIComponent(id)}`),
-  endRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/end`),
-  retryRun: (id: string) => request<RunSummary>("POST", `/runs/${encodeURIComponent(id)}/retry`),
+  listRuns: (filter: RunFilter = {}) => request("GET", "/runs", undefined, filter),
+  runMessages: (runId: string) => request("GET", `/runs/${id(runId)}/messages`).then(items),
+  getRun: (id: string) => request("GET", `/runs/${encodeURIComponent(id)}`),
+  endRun: (id: string) => request("POST", `/runs/${encodeURIComponent(id)}/end`),
+  retryRun: (id: string) => request("POST", `/runs/${encodeURIComponent(id)}/retry`),
 
-  channelTypes: () => request<{ items: IntegrationType[] }>("GET", "/channel-types").then(items),
-  connectionTypes: () => request<{ items: IntegrationType[] }>("GET", "/connection-types").then(items),
+  channelTypes: () => request("GET", "/channel-types").then(items),
+  connectionTypes: () => request("GET", "/connection-types").then(items),
 
-  listConnections: () => request<{ items: Connection[] }>("GET", "/connections").then(items),
-  getConnection: (connId: string) => request<Connection>("GET", `/connections/${id(connId)}`),
+  listConnections: () => request("GET", "/connections").then(items),
+  getConnection: (connId: string) => request("GET", `/connections/${id(connId)}`),
   createConnection: (body: { type: string; name: string; config: Record<string, unknown> }) =>
-    request<Connection>("POST", "/connections", body),
+    request("POST", "/connections", body),
   updateConnection: (connId: string, body: { name?: string; config?: Record<string, unknown> }) =>
-    request<Connection>("PATCH", `/connections/${id(connId)}`, body),
-  testConnection: (connId: string) => request<ConnectionTest>("POST", `/connections/${id(connId)}/test`),
-  disconnectConnection: (connId: string) =>
-    request<Connection & { revocation: { revoked: boolean; reason?: string } }>(
-      "POST",
-      `/connections/${id(connId)}/disconnect`,
-    ),
+    request("PATCH", `/connections/${id(connId)}`, body),
+  testConnection: (connId: string) => request("POST", `/connections/${id(connId)}/test`),
+  disconnectConnection: (connId: string) => request("POST", `/connections/${id(connId)}/disconnect`),
   /** The provider's authorize URL; `returnTo: "ui"` brings the browser back to /connections. */
   startOAuth: (connId: string) =>
-    request<{ authorizeUrl: string; callbackUrl: string }>(
-      "GET",
-      `/connections/${id(connId)}/oauth/start?returnTo=ui`,
-    ),
+    request("GET", `/connections/${id(connId)}/oauth/start`, undefined, { returnTo: "ui" }),
   deleteConnection: async (connId: string): Promise<void> => {
     const res = await send("DELETE", `/connections/${id(connId)}`);
     if (!res.ok) throw await toError(res);
   },
 
-  listChannels: () => request<{ items: Channel[] }>("GET", "/channels").then(items),
+  listChannels: () => request("GET", "/channels").then(items),
   createChannel: (body: { type: string; name: string; config: Record<string, unknown> }) =>
-    request<Channel>("POST", "/channels", body),
+    request("POST", "/channels", body),
   updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
-    request<Channel>("PATCH", `/channels/${id(channelId)}`, body),
+    request("PATCH", `/channels/${id(channelId)}`, body),
   /** Registers the webhook at the provider again (Telegram, Viber): the channel with its `setup` report. */
-  setupChannel: (channelId: string) => request<Channel>("POST", `/channels/${id(channelId)}/setup`),
+  setupChannel: (channelId: string) => request("POST", `/channels/${id(channelId)}/setup`),
   deleteChannel: async (channelId: string): Promise<void> => {
     const res = await send("DELETE", `/channels/${id(channelId)}`);
     if (!res.ok) throw await toError(res);
   },
   rejectedEvents: (channelId: string) =>
-    request<{ items: RejectedEvent[] }>("GET", `/channels/${id(channelId)}/rejected-events?limit=20`).then(
-      items,
-    ),
+    request("GET", `/channels/${id(channelId)}/rejected-events`, undefined, { limit: 20 }).then(items),
   channelMessages: (channelId: string) =>
-    request<{ items: ChannelMessage[] }>("GET", `/channels/${id(channelId)}/messages?limit=20`).then(items),
+    request("GET", `/channels/${id(channelId)}/messages`, undefined, { limit: 20 }).then(items),
 
-  listContacts: (filter: ContactFilter = {}) =>
-    request<{ items: Contact[] }>("GET", `/contacts${queryOf(filter)}`).then(items),
-  getContact: (contactId: string) => request<ContactDetail>("GET", `/contacts/${id(contactId)}`),
+  listContacts: (filter: ContactFilter = {}) => request("GET", "/contacts", undefined, filter).then(items),
+  getContact: (contactId: string) => request("GET", `/contacts/${id(contactId)}`),
   changeTags: (contactId: string, change: { add?: string[]; remove?: string[] }) =>
-    request<Contact>("POST", `/contacts/${id(contactId)}/tags`, change),
-  contactRecords: (contactId: string) =>
-    request<{ items: LinkedRecord[] }>("GET", `/contacts/${id(contactId)}/records`).then(items),
+    request("POST", `/contacts/${id(contactId)}/tags`, change),
+  contactRecords: (contactId: string) => request("GET", `/contacts/${id(contactId)}/records`).then(items),
   /** The flow file's JSON Schema, one schema per step type (the editor's forms come from it). */
-  flowSchema: () => request<JsonSchema>("GET", "/flows/schema"),
-  validateFlow: (definition: unknown) => request<ValidationResult>("POST", "/flows/validate", definition),
+  flowSchema: () => request("GET", "/flows/schema"),
+  validateFlow: (definition: unknown) => request("POST", "/flows/validate", definition),
   /** Stores the file as the flow's next version (a draft until published). */
   saveFlow: (id: string, definition: unknown) =>
-    request<SavedFlow>("PUT", `/flows/${encodeURIComponent(id)}`, definition),
+    request("PUT", `/flows/${encodeURIComponent(id)}`, definition),
   diff: (id: string, from: number, to: number) =>
-    request<FlowDiff>("GET", `/flows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
+    request("GET", `/flows/${encodeURIComponent(id)}/diff`, undefined, { from, to }),
   /** Salesforce objects of a connection; null when this server has no describe route (404). */
   sobjects: (connectionId: string) =>
-    orNull(
-      request<{ items: SObjectSummary[] }>("GET", `/connections/${encodeURIComponent(connectionId)}/objects`),
-    ),
+    orNull(request("GET", `/connections/${encodeURIComponent(connectionId)}/objects`)),
   sobject: (connectionId: string, name: string) =>
     orNull(
-      request<SObjectDescribe>(
-        "GET",
-        `/connections/${encodeURIComponent(connectionId)}/objects/${encodeURIComponent(name)}`,
-      ),
+      request("GET", `/connections/${encodeURIComponent(connectionId)}/objects/${encodeURIComponent(name)}`),
     ),
 };
 

@@ -40,13 +40,13 @@ export interface TryStarted {
 const enc = encodeURIComponent;
 
 export const sandboxApi = {
-  status: () => request<SandboxStatus>("GET", "/sandbox"),
+  status: () => request("GET", "/sandbox"),
   start: (body: { flowId: string; version: number; channel: string; from?: string }) =>
-    request<TryStarted>("POST", "/sandbox/try", body),
+    request("POST", "/sandbox/try", body),
   say: (channel: string, from: string, message: { text: string } | { choice: string }) =>
-    request<{ accepted: true }>("POST", "/sandbox/messages", { channel, from, ...message }),
+    request("POST", "/sandbox/messages", { channel, from, ...message }),
   conversation: (channel: string, from: string) =>
-    request<Conversation>("GET", `/sandbox/conversations/${enc(from)}?channel=${enc(channel)}`),
+    request("GET", `/sandbox/conversations/${enc(from)}`, undefined, { channel }),
 };
 
 /** How each simulated channel is named in the picker. */
