@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { h1Problems, horizontalScroll, tabProblems, unnamedControls } from "../helpers/a11y-checks.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, SCREENSHOTS } from "../helpers/browser-page.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -15,7 +13,6 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
  * visible focus outline. Pages come with data: a sandbox customer has talked the lead flow to a
  * Lead, so the run, the contact and the flow have something to show.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
 const VIEWPORTS = [
   { name: "laptop", width: 1280, height: 800 },
   { name: "phone", width: 390, height: 844 },
@@ -27,11 +24,7 @@ let page: Page;
 const ids = { flow: "", run: "", contact: "" };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  [stack, { browser }] = await Promise.all([startStack(), openBrowser()]);
   ids.flow = stack.setup.flowId;
   const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315551182", "Ada");
   for (const [i, text] of ["Hi", "Ada Lovelace", "Analytical Engines Ltd"].entries()) {
@@ -119,7 +112,7 @@ describe("accessibility and phone layout of every page", () => {
         await signedOut.goto(`${stack.tern.url}/sign-in`);
         await signedOut.getByLabel("Admin token").waitFor();
         if (viewport.name === "phone") {
-          await signedOut.screenshot({ path: path.join(screenshots, "sign-in-phone.png"), fullPage: true });
+          await signedOut.screenshot({ path: path.join(SCREENSHOTS, "sign-in-phone.png"), fullPage: true });
         }
         const found = [
           ...(await unnamedControls(signedOut)),
@@ -142,7 +135,7 @@ describe("accessibility and phone layout of every page", () => {
         await page.setViewportSize({ width: viewport.width, height: viewport.height });
         await open(entry.path());
         if (viewport.name === "phone" && entry.shot) {
-          await page.screenshot({ path: path.join(screenshots, `${entry.name}-phone.png`), fullPage: true });
+          await page.screenshot({ path: path.join(SCREENSHOTS, `${entry.name}-phone.png`), fullPage: true });
         }
         const found = [
           ...(await unnamedControls(page)),

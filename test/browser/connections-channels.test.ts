@@ -1,11 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { startTelegramSimulator } from "../../src/sandbox/telegram/index.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, shot } from "../helpers/browser-page.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -15,22 +12,13 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
  * tested (API usage shown); a new Salesforce connection is added, connected through the OAuth
  * flow in the browser (the emulator approves at once), disconnected and deleted.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string, fullPage = false) =>
-  page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage });
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
+  [stack, { browser, page }] = await Promise.all([startStack(), openBrowser()]);
 }, 300_000);
 
 afterAll(async () => {

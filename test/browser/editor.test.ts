@@ -1,9 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, shot } from "../helpers/browser-page.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -12,8 +9,6 @@ import { type Stack, startStack } from "../helpers/in-process.js";
  * the Salesforce step shows the org's "Company is required" problem until Company is mapped,
  * the flow is published, positions survive a reload, undo/redo and delete work.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 
 let stack: Stack;
 let browser: Browser;
@@ -52,13 +47,7 @@ const exported = async (flowId: string, version: number) => {
 const flowIdFromUrl = () => /\/flows\/([^/]+)\/edit$/.exec(new URL(page.url()).pathname)?.[1] ?? "";
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
+  [stack, { browser, page }] = await Promise.all([startStack(), openBrowser()]);
   // The canvas must work under the page's Content-Security-Policy (no inline <style> or script).
   // Reloading with unsaved edits asks first (beforeunload): the tests mean to leave.
   page.on("dialog", (dialog) => void dialog.accept());

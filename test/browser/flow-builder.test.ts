@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, shot } from "../helpers/browser-page.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -11,20 +11,13 @@ import { type Stack, startStack } from "../helpers/in-process.js";
  * against Tern in this process with the sandbox's lead flow published. One browser, one page,
  * tests in order: sign in, then the pages as a person uses them.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  [stack, { browser, page }] = await Promise.all([startStack(), openBrowser()]);
 }, 300_000);
 
 afterAll(async () => {

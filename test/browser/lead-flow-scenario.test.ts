@@ -1,9 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, shot, signIn } from "../helpers/browser-page.js";
 import { type BuiltInSandboxStack, startBuiltInSandboxStack } from "../helpers/sandbox-stack.js";
 
 /**
@@ -16,8 +13,6 @@ import { type BuiltInSandboxStack, startBuiltInSandboxStack } from "../helpers/s
  * timeline; publish a changed version 2, then roll back to version 1 and see Try it answer as
  * version 1 again.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 
 let stack: BuiltInSandboxStack;
 let browser: Browser;
@@ -38,13 +33,10 @@ const isCurrent = async (id: string) =>
   (await node(id).getAttribute("class"))?.includes("is-current") ?? false;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startBuiltInSandboxStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(10_000);
+  [stack, { browser, page }] = await Promise.all([
+    startBuiltInSandboxStack(),
+    openBrowser({ width: 1440, height: 900 }),
+  ]);
   page.on("dialog", (dialog) => void dialog.accept());
 }, 300_000);
 
@@ -59,10 +51,7 @@ describe("build, check, publish, try and roll back the lead flow in the browser"
   let leadId = "";
 
   it("signs in", async () => {
-    await page.goto(stack.tern.url);
-    await page.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Flows" }).waitFor();
+    await signIn(page, stack.tern.url, stack.tern.dataDir.adminToken);
   });
 
   it("builds the lead flow from scratch by clicking", async () => {

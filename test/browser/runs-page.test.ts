@@ -1,10 +1,7 @@
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, shot } from "../helpers/browser-page.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -12,9 +9,6 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
  * lead flow to a Lead; the run shows completed with the Lead's id in its timeline; a second
  * conversation waits at the name question and is ended from its page.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string, fullPage = false) =>
-  page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage });
 
 interface RunItem {
   id: string;
@@ -32,13 +26,7 @@ const runsOf = async (): Promise<RunItem[]> => {
 };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
+  [stack, { browser, page }] = await Promise.all([startStack(), openBrowser()]);
 }, 300_000);
 
 afterAll(async () => {

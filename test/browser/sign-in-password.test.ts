@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, SCREENSHOTS } from "../helpers/browser-page.js";
 import { startBareTern } from "../helpers/in-process.js";
 
 /**
@@ -12,7 +10,6 @@ import { startBareTern } from "../helpers/in-process.js";
  * and password because GET /api/v1/session says the server has them, keeps the admin token as
  * the other way in, says what went wrong (wrong password; too many attempts: wait), signs out.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
 const user = "ops";
 const password = `pw-${randomBytes(12).toString("hex")}`;
 
@@ -21,16 +18,10 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [tern, browser] = await Promise.all([
+  [tern, { browser, page }] = await Promise.all([
     startBareTern({ TERN_ADMIN_USER: user, TERN_ADMIN_PASSWORD: password }),
-    launchChromium(),
+    openBrowser(),
   ]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
 }, 300_000);
 
 afterAll(async () => {
@@ -56,7 +47,7 @@ describe("sign-in with a user and password", () => {
     const group = page.getByRole("group", { name: "Sign in with" });
     expect(await group.getByRole("radio", { name: "User and password" }).isChecked()).toBe(true);
     expect(await tokenField().count()).toBe(0);
-    await page.screenshot({ path: path.join(screenshots, "sign-in-password.png") });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in-password.png") });
     await group.getByRole("radio", { name: "Admin token" }).check();
     await tokenField().waitFor();
     expect(await page.getByLabel("Password", { exact: true }).count()).toBe(0);

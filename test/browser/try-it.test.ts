@@ -1,9 +1,7 @@
-import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
-import { launchChromium } from "../helpers/chromium.js";
+import { openBrowser, SCREENSHOTS, shot, signIn } from "../helpers/browser-page.js";
 import { type BuiltInSandboxStack, startBuiltInSandboxStack } from "../helpers/sandbox-stack.js";
 
 /**
@@ -12,8 +10,6 @@ import { type BuiltInSandboxStack, startBuiltInSandboxStack } from "../helpers/s
  * reply and in the run's timeline; a menu flow's WhatsApp reply buttons clicked; the panel on a
  * phone; and the reason shown when the sandbox is off.
  */
-const screenshots = path.join(packageRoot(), "docs", "screenshots");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 
 let stack: BuiltInSandboxStack;
 let browser: Browser;
@@ -21,12 +17,7 @@ let page: Page;
 
 const panel = () => page.locator("section.try-it");
 const flowMessages = () => panel().getByTestId("flow-message");
-const signIn = async (p: Page) => {
-  await p.goto(stack.tern.url);
-  await p.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
-  await p.getByRole("button", { name: "Sign in" }).click();
-  await p.getByRole("heading", { name: "Flows" }).waitFor();
-};
+const signInAs = (p: Page) => signIn(p, stack.tern.url, stack.tern.dataDir.adminToken);
 
 /** A flow whose first step is a menu of three (WhatsApp reply buttons), created through the API. */
 const menuFlow = {
@@ -60,13 +51,7 @@ const menuFlow = {
 };
 
 beforeAll(async () => {
-  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
-    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
-  }
-  mkdirSync(screenshots, { recursive: true });
-  [stack, browser] = await Promise.all([startBuiltInSandboxStack(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(10_000);
+  [stack, { browser, page }] = await Promise.all([startBuiltInSandboxStack(), openBrowser()]);
 }, 300_000);
 
 afterAll(async () => {
@@ -79,7 +64,7 @@ describe("Try it in the browser", () => {
   let leadId = "";
 
   it("opens Try it from the flow's page and talks the lead flow to a Lead by typing", async () => {
-    await signIn(page);
+    await signInAs(page);
     await page.goto(`${stack.tern.url}/flows/${stack.flowId}`);
     await page.getByRole("link", { name: "Try it" }).click();
     await page.getByRole("heading", { name: "Try it" }).waitFor();
@@ -202,7 +187,7 @@ describe("Try it in the browser", () => {
   it("reads on a phone (390x844)", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     try {
-      await signIn(phone);
+      await signInAs(phone);
       await phone.goto(`${stack.tern.url}/flows/${stack.flowId}/try`);
       await phone.getByRole("button", { name: "Start" }).click();
       const box = phone.getByLabel("Message as the customer");
@@ -213,7 +198,7 @@ describe("Try it in the browser", () => {
       // Nothing wider than the screen.
       const width = await phone.evaluate<number>("document.documentElement.scrollWidth");
       expect(width).toBeLessThanOrEqual(390);
-      await phone.screenshot({ path: path.join(screenshots, "try-it-phone.png") });
+      await phone.screenshot({ path: path.join(SCREENSHOTS, "try-it-phone.png") });
     } finally {
       await phone.close();
     }

@@ -1,0 +1,35 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { packageRoot } from "../../src/core/paths.js";
+import { launchChromium } from "./chromium.js";
+
+/** What every browser test starts with: the built UI, Debian's Chromium, one page, a sign-in. */
+
+export const SCREENSHOTS = path.join(packageRoot(), "docs", "screenshots");
+
+/** Saves docs/screenshots/<name>.png (the README and web/README.md show some of them). */
+export const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+
+/** Chromium with one page of this size; the UI must be built (`npm test` builds it in pretest). */
+export async function openBrowser(
+  viewport = { width: 1280, height: 800 },
+): Promise<{ browser: Browser; page: Page }> {
+  if (!existsSync(path.join(packageRoot(), "dist", "web", "index.html"))) {
+    throw new Error("dist/web is missing: run `npm run build` (npm test runs it in pretest)");
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(10_000);
+  return { browser, page };
+}
+
+/** Signs in through the sign-in page with the admin token and waits for the flows list. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Flows" }).waitFor();
+}
