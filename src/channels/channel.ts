@@ -214,6 +214,11 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * `WebhookBatch.account`. Absent when the provider posts each account to its own URL.
    */
   account?(config: z.infer<Config>): string;
+  /**
+   * The send rate this account's provider allows, when its config says so (a WhatsApp number Meta
+   * upgraded to 1,000 messages/s); absent or undefined = `capabilities.sendRatePerSecond`.
+   */
+  sendRatePerSecond?(config: z.infer<Config>): number | undefined;
   /** What the channel can do (buttons, lengths, media, windows, statuses). */
   capabilities: ChannelCapabilities;
   /**

@@ -84,7 +84,10 @@ export function createSendEffects(
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await ctx.assertActive?.();
       let error: AppError;
-      await deps.pacer?.wait(channel.id, channel.definition.capabilities.sendRatePerSecond);
+      await deps.pacer?.wait(
+        channel.id,
+        channel.definition.sendRatePerSecond?.(channel.config) ?? channel.definition.capabilities.sendRatePerSecond,
+      );
       try {
         return await channel.definition.send(
           { to: target.address, text: message.text, choices: message.choices, correlationId: key },

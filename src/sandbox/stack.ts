@@ -55,6 +55,8 @@ export async function provisionSandbox(
     channelName?: string;
     /** More Salesforce connection settings (e.g. `exactlyOnce`, `batchWindowMs`). */
     connectionConfig?: Record<string, unknown>;
+    /** More WhatsApp channel settings (e.g. `sendRatePerSecond`). */
+    channelConfig?: Record<string, unknown>;
   } = {},
 ): Promise<Provisioned> {
   const creds = sandbox.sf.credentials;
@@ -72,7 +74,7 @@ export async function provisionSandbox(
   const channel = (await api.request("POST", "/channels", {
     type: "whatsapp",
     name: options.channelName ?? "whatsapp",
-    config: sandbox.wa.config,
+    config: { ...sandbox.wa.config, ...options.channelConfig },
   })) as { id: string; webhookUrl: string };
   const flowFile = options.flow ?? JSON.parse(readFileSync(templatePath("whatsapp-lead.json"), "utf8"));
   const flow = (await api.request("POST", "/flows", flowFile)) as { id: string; version: number };

@@ -28,6 +28,11 @@ export const WhatsAppConfig = z.object({
     .string()
     .regex(/^v\d+\.\d+$/, 'apiVersion looks like "v23.0"')
     .default("v23.0"),
+  /**
+   * Messages per second Meta lets this number send: 80 by default, 1,000 once Meta upgraded the
+   * number (WhatsApp Manager shows its throughput). Tern paces its sends per process to this.
+   */
+  sendRatePerSecond: z.number().int().min(1).max(1_000).default(80),
 });
 export type WhatsAppConfig = z.infer<typeof WhatsAppConfig>;
 

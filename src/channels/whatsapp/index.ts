@@ -24,7 +24,8 @@ export const whatsappChannel = defineChannel({
     // The customer service window: https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows
     replyWindowHours: 24,
     statuses: true,
-    // 80 messages per second per business phone number by default (Cloud API throughput).
+    // 80 messages per second per business phone number by default, 1,000 after Meta's upgrade
+    // (config.sendRatePerSecond): https://developers.facebook.com/docs/whatsapp/throughput
     sendRatePerSecond: 80,
   },
   handshake,
@@ -33,6 +34,7 @@ export const whatsappChannel = defineChannel({
   // One Meta app posts the events of all its numbers to one callback URL.
   // https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components (metadata)
   account: (config) => config.phoneNumberId,
+  sendRatePerSecond: (config) => config.sendRatePerSecond,
   send,
 });
 

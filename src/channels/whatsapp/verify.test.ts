@@ -11,6 +11,7 @@ const config: WhatsAppConfig = {
   verifyToken: "my-verify-token",
   apiBaseUrl: "https://graph.facebook.com",
   apiVersion: "v23.0",
+  sendRatePerSecond: 80,
 };
 const VECTOR = "sha256=0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914";
 

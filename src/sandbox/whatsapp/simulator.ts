@@ -307,6 +307,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       verifyToken: randomBytes(12).toString("hex"),
       apiBaseUrl: baseUrl,
       apiVersion: "v23.0",
+      sendRatePerSecond: 80,
     },
     sent,
     statusDeliveries,
