@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openTestStore } from "../../test/helpers/test-store.js";
 import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
+import { WhatsAppConfig, whatsappChannel } from "../channels/whatsapp/index.js";
 import { AppError } from "../core/app-error.js";
 import type { Store } from "../store/store.js";
 import { createEffects } from "./effects.js";
@@ -245,6 +246,52 @@ describe("the per-channel send queue", () => {
     const third = await make("run_3", "4915100000003");
     await third.send("run_3:1:1", { text: "Hi" });
     expect(time.t - pausedAt).toBe(5_000);
+  });
+});
+
+describe("the send rate a WhatsApp number is allowed", () => {
+  // Meta's throughput: 80 messages/s per number by default, 1,000 once Meta upgraded the number.
+  it("paces to the channel's own sendRatePerSecond: 80/s by default, 1,000/s on the upgraded tier", async () => {
+    const rates: Array<number | undefined> = [];
+    const pacer = {
+      wait: async (_id: string, perSecond: number | undefined) => void rates.push(perSecond),
+      pause() {},
+    };
+    const definition = {
+      ...whatsappChannel,
+      send: async () => ({ providerMessageId: "wamid.1" }),
+    } as ChannelDefinition;
+    const base = { phoneNumberId: "1", accessToken: "t", appSecret: "s", verifyToken: "v" };
+    for (const [i, config] of [
+      WhatsAppConfig.parse(base),
+      WhatsAppConfig.parse({ ...base, sendRatePerSecond: 1_000 }),
+    ].entries()) {
+      const contact = await store.contacts.upsert("ch_wa", `49151000000${20 + i}`, null, null, Date.now());
+      const effects = createEffects(
+        {
+          store,
+          clock: { now: () => Date.now() },
+          fetch: () => Promise.reject(new Error("no network in this test")),
+          sleep: async () => {},
+          pacer,
+          connector: () => {
+            throw new Error("no connectors in this test");
+          },
+        },
+        { runId: `run_wa${i}`, channel: { id: "ch_wa", definition, config }, contact },
+      );
+      await effects.send(`run_wa${i}:1:1`, { text: "Hi" });
+    }
+    expect(rates).toEqual([80, 1_000]);
+    expect(() =>
+      WhatsAppConfig.parse({
+        phoneNumberId: "1",
+        accessToken: "t",
+        appSecret: "s",
+        verifyToken: "v",
+        sendRatePerSecond: 5_000,
+      }),
+    ).toThrow();
   });
 });
 
