@@ -1,7 +1,7 @@
 import type { SecretBox } from "../core/secrets.js";
 import type { Db, Dialect, WriteOptions } from "./db.js";
 import type { PostgresDb, PostgresLog } from "./postgres/open.js";
-import { createRepos, type Repos } from "./repos/index.js";
+import { createLazyRepos, createRepos, type Repos } from "./repos/index.js";
 import { openSqlite } from "./sqlite.js";
 
 export type { Repos } from "./repos/index.js";
@@ -64,7 +64,7 @@ export async function openPostgresStore(options: {
     ...repos,
     dialect: db.dialect,
     db,
-    write: (fn, writeOptions) => db.write((tx) => fn(createRepos(tx, options.box, db)), writeOptions),
+    write: (fn, writeOptions) => db.write((tx) => fn(createLazyRepos(tx, options.box, db)), writeOptions),
     ping: () => db.ping(),
     close: () => db.close(),
   };

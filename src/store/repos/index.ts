@@ -18,31 +18,66 @@ import { createTokenRepo } from "./token-repo.js";
 import { createTriggerRepo } from "./trigger-repo.js";
 import { createTurnRepo } from "./turn-repo.js";
 
+/** How each repository is made for an executor (the database's, or one write's transaction). */
+const factories = {
+  connections: (exec: Executor, box: SecretBox) => createIntegrationRepo(exec, box, "connections"),
+  channels: (exec: Executor, box: SecretBox) => createIntegrationRepo(exec, box, "channels"),
+  tokens: (exec: Executor, box: SecretBox, db: Db) => createTokenRepo(exec, box, db),
+  oauthStates: (exec: Executor, box: SecretBox) => createOAuthStateRepo(exec, box),
+  connectionHealth: (exec: Executor, _box: SecretBox, db: Db) => createConnectionHealthRepo(exec, db),
+  flows: createFlowRepo,
+  inbox: createInboxRepo,
+  rejectedEvents: createRejectedEventRepo,
+  contacts: createContactRepo,
+  runs: createRunRepo,
+  runOps: createRunOperations,
+  effects: createEffectRepo,
+  retention: createRetentionRepo,
+  sandbox: createSandboxRepo,
+  jobs: createJobRepo,
+  turns: createTurnRepo,
+  triggers: createTriggerRepo,
+  sessions: createSessionRepo,
+} satisfies Record<string, (exec: Executor, box: SecretBox, db: Db) => unknown>;
+
+type Factories = typeof factories;
+/** Every repository, bound to one executor. */
+export type Repos = { readonly [K in keyof Factories]: ReturnType<Factories[K]> };
+
 /**
  * Every repository, bound to one executor: the database (the store's own set) or a write's
  * transaction (the set a `store.write` callback gets). `db` is for the few methods that open a
  * write of their own (`tokens.set`).
  */
-export function createRepos(exec: Executor, box: SecretBox, db: Db) {
-  return {
-    connections: createIntegrationRepo(exec, box, "connections"),
-    channels: createIntegrationRepo(exec, box, "channels"),
-    tokens: createTokenRepo(exec, box, db),
-    oauthStates: createOAuthStateRepo(exec, box),
-    connectionHealth: createConnectionHealthRepo(exec, db),
-    flows: createFlowRepo(exec),
-    inbox: createInboxRepo(exec),
-    rejectedEvents: createRejectedEventRepo(exec),
-    contacts: createContactRepo(exec),
-    runs: createRunRepo(exec),
-    runOps: createRunOperations(exec),
-    effects: createEffectRepo(exec),
-    retention: createRetentionRepo(exec),
-    sandbox: createSandboxRepo(exec),
-    jobs: createJobRepo(exec),
-    turns: createTurnRepo(exec),
-    triggers: createTriggerRepo(exec),
-    sessions: createSessionRepo(exec),
-  };
+export function createRepos(exec: Executor, box: SecretBox, db: Db): Repos {
+  return Object.fromEntries(
+    Object.entries(factories).map(([key, make]) => [key, make(exec, box, db)]),
+  ) as unknown as Repos;
 }
-export type Repos = ReturnType<typeof createRepos>;
+
+/**
+ * The same set, each repository made on first use. A PostgreSQL write gets a set per transaction
+ * and uses one or two of its eighteen repositories: making all of them for every webhook was a
+ * measurable share of the ingest's CPU and garbage.
+ */
+export function createLazyRepos(exec: Executor, box: SecretBox, db: Db): Repos {
+  const repos = Object.create(lazyReposPrototype) as LazyState;
+  repos[lazyState] = { exec, box, db, made: {} };
+  return repos as unknown as Repos;
+}
+
+const lazyState = Symbol("lazy repos");
+type LazyState = {
+  [lazyState]: { exec: Executor; box: SecretBox; db: Db; made: Partial<Record<keyof Factories, unknown>> };
+};
+/** Getters shared by every lazy set (one object per write, no closures per repository). */
+const lazyReposPrototype: object = Object.create(null);
+for (const key of Object.keys(factories) as Array<keyof Factories>) {
+  Object.defineProperty(lazyReposPrototype, key, {
+    get(this: LazyState) {
+      const state = this[lazyState];
+      if (!(key in state.made)) state.made[key] = factories[key](state.exec, state.box, state.db);
+      return state.made[key];
+    },
+  });
+}
