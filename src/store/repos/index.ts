@@ -61,8 +61,9 @@ export function createRepos(exec: Executor, box: SecretBox, db: Db): Repos {
  * measurable share of the ingest's CPU and garbage.
  */
 export function createLazyRepos(exec: Executor, box: SecretBox, db: Db): Repos {
-  const repos = Object.create(lazyReposPrototype) as LazyState;
-  repos[lazyState] = { exec, box, db, made: {} };
+  const repos = Object.defineProperties({}, lazyDescriptors) as LazyState;
+  // Not enumerable: a spread copy (`{ ...tx }`) gets the repositories, not the state.
+  Object.defineProperty(repos, lazyState, { value: { exec, box, db, made: {} } });
   return repos as unknown as Repos;
 }
 
@@ -70,14 +71,20 @@ const lazyState = Symbol("lazy repos");
 type LazyState = {
   [lazyState]: { exec: Executor; box: SecretBox; db: Db; made: Partial<Record<keyof Factories, unknown>> };
 };
-/** Getters shared by every lazy set (one object per write, no closures per repository). */
-const lazyReposPrototype: object = Object.create(null);
-for (const key of Object.keys(factories) as Array<keyof Factories>) {
-  Object.defineProperty(lazyReposPrototype, key, {
-    get(this: LazyState) {
-      const state = this[lazyState];
-      if (!(key in state.made)) state.made[key] = factories[key](state.exec, state.box, state.db);
-      return state.made[key];
+/**
+ * One enumerable getter per repository, shared by every lazy set (no closures per write), own
+ * properties so that a spread or `Object.keys` sees every repository as on an eager set.
+ */
+const lazyDescriptors: PropertyDescriptorMap = Object.fromEntries(
+  (Object.keys(factories) as Array<keyof Factories>).map((key) => [
+    key,
+    {
+      enumerable: true,
+      get(this: LazyState) {
+        const state = this[lazyState];
+        if (!(key in state.made)) state.made[key] = factories[key](state.exec, state.box, state.db);
+        return state.made[key];
+      },
     },
-  });
-}
+  ]),
+);
