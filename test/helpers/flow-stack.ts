@@ -80,7 +80,9 @@ export async function startFlowStack(
           const answer = await sim.say(webhookUrl, { from, text, ...(choice && { choice }) });
           if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${answer.body}`);
         },
-        async replies(count, timeoutMs = 5_000) {
+        // Generous: a test returns as soon as the replies are there; a loaded CI machine (two files at
+        // a time on two cores) can take seconds longer than the flow's own timers.
+        async replies(count, timeoutMs = 15_000) {
           await sim.waitForSent(() => received().length >= count, timeoutMs);
           return received();
         },
