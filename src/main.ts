@@ -98,9 +98,16 @@ async function createRuntime(options: StartOptions) {
   const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
   const { dataDir, store } = await openDataStore(config, logger);
   const metrics = createMetrics();
-  const integrations = createIntegrations(store, { fetch: fetchImpl, clock, log: logger });
+  // The worker is made after the connectors it runs; they ask it only once flows run.
+  let worker: Worker | undefined;
+  const integrations = createIntegrations(store, {
+    fetch: fetchImpl,
+    clock,
+    log: logger,
+    workerLoad: () => worker?.load() ?? { turns: 0, isBacklogged: false },
+  });
   const flows = createFlowService(store, clock, { design: createDesignEnv(integrations) });
-  const worker = createWorker({
+  worker = createWorker({
     store,
     clock,
     engine: createEngine({ steps: stepRegistry, maxWaitMs: config.TERN_MAX_WAIT }),
@@ -148,6 +155,7 @@ async function runWorker(
     };
   }
   const { startWorkerRunner } = await import("./queue/jobs/worker-runner.js");
+  rt.worker.runsJobsWith(concurrency);
   const runner = await startWorkerRunner({
     url: rt.config.DATABASE_URL as string,
     worker: rt.worker,

@@ -47,6 +47,14 @@ export interface ConnectionHealthStore {
   set(connectionId: string, health: ConnectionHealth): Promise<void>;
 }
 
+/** What the worker of this process is doing (a connector batching calls decides how long to wait). */
+export interface WorkerLoad {
+  /** Conversation turns in progress (a call a connector holds is one of them). */
+  turns: number;
+  /** Conversations wait for a free turn: more calls are coming, worth waiting for. */
+  isBacklogged: boolean;
+}
+
 export interface ConnectorDeps {
   fetch: FetchLike;
   clock: Clock;
@@ -54,6 +62,8 @@ export interface ConnectorDeps {
   /** Where the connector reports a connection's health (the store); absent in unit tests. */
   health?: ConnectionHealthStore;
   log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** The worker's load in this process (batching: whether more calls are worth waiting for). */
+  workerLoad?: () => WorkerLoad;
 }
 
 export interface ActionContext {

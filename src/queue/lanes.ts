@@ -12,6 +12,8 @@ export interface Lanes {
   /** Resolves when every lane is idle. */
   idle(): Promise<void>;
   active(): number;
+  /** Lanes with work waiting for a free slot (a backlog). */
+  waiting(): number;
 }
 
 export function createLanes(options: {
@@ -102,5 +104,6 @@ export function createLanes(options: {
         ? Promise.resolve()
         : new Promise<void>((r) => idleWaiters.push(r)),
     active: () => running.size,
+    waiting: () => waiting.size,
   };
 }

@@ -86,7 +86,8 @@ export function createSendEffects(
       let error: AppError;
       await deps.pacer?.wait(
         channel.id,
-        channel.definition.sendRatePerSecond?.(channel.config) ?? channel.definition.capabilities.sendRatePerSecond,
+        channel.definition.sendRatePerSecond?.(channel.config) ??
+          channel.definition.capabilities.sendRatePerSecond,
       );
       try {
         return await channel.definition.send(

@@ -1,3 +1,4 @@
+import type { WorkerLoad } from "../connectors/connector.js";
 import { AppError, toAppError } from "../core/app-error.js";
 import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
@@ -116,6 +117,10 @@ export function createWorker(deps: WorkerDeps) {
     log,
   });
 
+  /** Runs of this process the engine is advancing now (`activeTurns`: Salesforce batching). */
+  let turnsInProgress = 0;
+  let jobConcurrency = deps.concurrency ?? 64;
+
   /** Runs the engine on an event; false when the event did not apply (nothing persisted). */
   const advance = async (
     run: RunRow,
@@ -127,6 +132,7 @@ export function createWorker(deps: WorkerDeps) {
     arrivedAt?: number,
   ): Promise<boolean> => {
     let host: RunHost | undefined;
+    turnsInProgress++;
     try {
       // The identity of the run's conversation: that is where its sends go.
       const contact =
@@ -165,6 +171,8 @@ export function createWorker(deps: WorkerDeps) {
         await store.write((tx) => tx.runs.fail(run.id, { code, message }, clock.now()));
       }
       throw error;
+    } finally {
+      turnsInProgress--;
     }
   };
 
@@ -476,6 +484,16 @@ export function createWorker(deps: WorkerDeps) {
       return "queued";
     },
     idle: () => (isJobs ? jobs.idle() : lanes.idle()),
+    /** What this process's worker is doing now: a connector batching calls waits only while it pays. */
+    load: (): WorkerLoad => ({
+      turns: turnsInProgress,
+      // Jobs: every slot of the runner busy is the sign that more jobs wait in the database.
+      isBacklogged: isJobs ? turnsInProgress >= jobConcurrency : lanes.waiting() > 0,
+    }),
+    /** Jobs: the runner's concurrency (`tern worker --concurrency`), for `load`. */
+    runsJobsWith(concurrency: number): void {
+      jobConcurrency = concurrency;
+    },
     stop: () => {
       failures.stop();
       timer.stop();

@@ -55,7 +55,10 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
     });
 
   // sObject Collections take up to 200 records per request (reference §2.7).
-  const batches = createCoalescer<PendingCreate, CreateOutput>({ maxBatch: 200 });
+  const batches = createCoalescer<PendingCreate, CreateOutput>({
+    maxBatch: 200,
+    ...(deps.workerLoad ? { load: deps.workerLoad } : {}),
+  });
 
   return {
     /** Refreshes a token and asks who we are: proves app credentials, refresh token and API access. */

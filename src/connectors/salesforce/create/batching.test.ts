@@ -124,6 +124,45 @@ describe("coalescing creates into sObject Collections", () => {
     expect(sf.apiCalls).toMatchObject({ create: 2, "collection-create": 1 });
   });
 
+  it("given the worker's load: holds a batch while it pays, sends it once nobody else can join", async () => {
+    // Three conversation turns in progress and a backlog; each create below is one of the turns.
+    let load = { turns: 3, isBacklogged: true };
+    sf = await startSalesforceEmulator();
+    const rt = salesforceConnector.create("c1", testDeps({ workerLoad: () => load }));
+    const cfg = config({ exactlyOnce: "lookup", batchWindowMs: 1_000 });
+    const settled: number[] = [];
+    const calls = [1, 2].map((i) =>
+      rt.actions.create!.run(lead(i), cfg, ctx(`k${i}`)).then((r) => {
+        settled.push(i);
+        return r;
+      }),
+    );
+    // Far past any arrival gap: the third turn may still call, so they wait (up to the window).
+    await new Promise((r) => setTimeout(r, 150));
+    expect(settled).toEqual([]);
+    expect(sf.records("Lead")).toHaveLength(0);
+    const heldAt = performance.now();
+    load = { turns: 2, isBacklogged: true }; // the third turn ended without a create
+    await Promise.all(calls);
+    // The window would have sent them about 850 ms from here.
+    expect(performance.now() - heldAt).toBeLessThan(500);
+    expect(sf.apiCalls).toMatchObject({ "collection-create": 1 });
+    expect(sf.apiCalls.create).toBeUndefined();
+
+    // No backlog (a steady stream the worker keeps up with): a create goes at once, however
+    // many other turns are busy; what comes while it is in flight forms the next batch.
+    load = { turns: 10, isBacklogged: false };
+    const startedAt = performance.now();
+    sf.holdCreates();
+    const lone = rt.actions.create!.run(lead(3), cfg, ctx("k3"));
+    await sf.waitForCreate(1);
+    const next = [4, 5].map((i) => rt.actions.create!.run(lead(i), cfg, ctx(`k${i}`)));
+    sf.releaseCreates();
+    await Promise.all([lone, ...next]);
+    expect(performance.now() - startedAt).toBeLessThan(500);
+    expect(sf.apiCalls).toMatchObject({ create: 1, "collection-create": 2 });
+  });
+
   it("never batches with batchWindowMs 0", async () => {
     const rt = await start();
     const cfg = config({ exactlyOnce: "lookup", batchWindowMs: 0 });
