@@ -5,6 +5,7 @@ import { AppError } from "../core/app-error.js";
 import { createMetrics } from "../core/metrics.js";
 import { createEngine } from "../flows/engine.js";
 import type { Integrations } from "../services/integrations.js";
+import { conversationKey } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
 import { MAX_PROCESSING_ATTEMPTS } from "./failures.js";
 import { createWorker } from "./worker.js";
@@ -65,11 +66,12 @@ describe("a message whose processing fails transiently", () => {
         error: (o, m) => errors.push({ o, m }),
       },
     });
-    const [key] = await store.write((tx) => tx.inbox.ingest("ch_1", [message], Date.now()));
+    await store.write((tx) => tx.inbox.ingest("ch_1", [message], Date.now()));
+    const key = conversationKey("ch_1", message.from);
     await worker.recover();
 
     const deadline = Date.now() + 5_000;
-    while ((await store.inbox.nextPending(key!)) && Date.now() < deadline)
+    while ((await store.inbox.nextPending(key)) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 5));
     await worker.idle();
     worker.stop();
@@ -77,7 +79,7 @@ describe("a message whose processing fails transiently", () => {
     expect(calls).toBe(MAX_PROCESSING_ATTEMPTS);
     expect(delays).toEqual([1, 2, 3, 4]);
     expect(warnings).toHaveLength(MAX_PROCESSING_ATTEMPTS - 1);
-    expect(await store.inbox.nextPending(key!)).toBeUndefined();
+    expect(await store.inbox.nextPending(key)).toBeUndefined();
     expect(await store.rejectedEvents.list("ch_1", 10)).toMatchObject([
       { reason: "processing_failed", detail: "NETWORK_ERROR: the channel's configuration could not be read" },
     ]);

@@ -53,23 +53,27 @@ async function addOn(x: Executor, spec: JobSpec | JobSpec[]): Promise<void> {
   await x.all({ compile: () => query.compile(x.q) });
 }
 
+/** PostgreSQL, inside a transaction: each conversation's job, due now. */
+export const enqueueConversationJobs: PreCommitFlush = async (tx, keys) => {
+  if (keys.length > 0)
+    await addOn(
+      tx,
+      keys.map((k) => conversationJobSpec(k)),
+    );
+};
+
 export function createJobRepo(exec: Executor) {
   const isPostgres = exec.dialect === "postgres";
   const run = async (spec: JobSpec | JobSpec[]): Promise<void> => {
     if (isPostgres) await addOn(exec, spec);
   };
-  const enqueueConversations: PreCommitFlush = (tx, keys) =>
-    addOn(
-      tx,
-      keys.map((k) => conversationJobSpec(k)),
-    );
   return {
     /** Inside `store.write`: these conversations have new work (rows committed with this write). */
     async conversations(keys: readonly string[], runAt?: number): Promise<void> {
       if (keys.length === 0 || !isPostgres) return;
       // Now-jobs wait for COMMIT: a group commit of many webhooks enqueues them in one call.
       if (runAt === undefined && exec.beforeCommit)
-        return exec.beforeCommit("jobs.conversations", keys, enqueueConversations);
+        return exec.beforeCommit("jobs.conversations", keys, enqueueConversationJobs);
       await run(keys.map((k) => conversationJobSpec(k, runAt)));
     },
     /** Inside `store.write`: wake this waiting run at its deadline (replaces an earlier one). */
