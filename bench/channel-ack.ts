@@ -9,11 +9,14 @@ import { startBenchStack } from "./stack.js";
  * (`ack`): `serve --no-worker`, the channel created through the admin API with its simulator's
  * config, then signed webhooks built by that simulator exactly as the provider sends them
  * (signature, query string, XML or JSON). Shorter loads than `ack` (3 s each) so that every
- * channel fits one run.
+ * channel fits one run. TERN_BENCH_CHANNELS (comma-separated types) picks some.
  */
 export async function channelAck(ctx: BenchContext): Promise<Figure[]> {
   const figures: Figure[] = [];
+  // TERN_BENCH_CHANNELS=messenger,wechat measures those only (profiling one adapter).
+  const only = process.env.TERN_BENCH_CHANNELS?.split(",").filter(Boolean);
   for (const [type, start] of Object.entries(channelSimulators)) {
+    if (only && !only.includes(type)) continue;
     const sim = await start();
     const stack = await startBenchStack({ noWorker: true, cpus: ctx.cpus });
     const client = createClient(stack.tern.url);
