@@ -106,12 +106,14 @@ describe("createLanes", () => {
     await settle();
     expect(log).toEqual(["start a", "start b"]);
     expect(lanes.active()).toBe(2);
+    expect(lanes.waiting()).toBe(2); // c and d: the backlog a batching connector waits for
 
     t.b.finish();
     await t.c.started;
     await settle();
     expect(log).toEqual(["start a", "start b", "end b", "start c"]);
     expect(lanes.active()).toBe(2);
+    expect(lanes.waiting()).toBe(1);
 
     t.a.finish();
     await t.d.started;
@@ -121,6 +123,7 @@ describe("createLanes", () => {
     t.d.finish();
     await lanes.idle();
     expect(lanes.active()).toBe(0);
+    expect(lanes.waiting()).toBe(0);
   });
 
   it("asks drain for work when a lane has no queued task and runs what it returns", async () => {
