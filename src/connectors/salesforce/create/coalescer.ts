@@ -12,8 +12,8 @@ import type { WorkerLoad } from "../../connector.js";
  *   steady stream that the worker keeps up with: batching would only add latency; what comes
  *   during a request in flight still forms the next batch), or every turn in progress is one of
  *   the calls waiting here (64 turns answering together go as one request). Without it (a
- *   connector made without a worker, as in unit tests), a call is lone when no other came for `GAP_MS`, and a queue
- *   leaves when no call arrived for `GAP_MS`.
+ *   connector made without a worker, as in unit tests), a call is lone when no other came for
+ *   `GAP_MS`, and a queue leaves when no call arrived for `GAP_MS`.
  *
  * Each item settles with its own result: one record's failure goes to its caller only; a failure
  * of the whole request (network, session, limits) goes to every caller in it.
