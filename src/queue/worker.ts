@@ -12,12 +12,13 @@ import {
   type InboxItem,
   type MessageItem,
 } from "../store/repos/inbox-repo.js";
-import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
+import { abandonedRun, isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
+import { eraseContact } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
@@ -33,22 +34,6 @@ import { publishedWithTrigger } from "./triggers.js";
 import type { WorkerDeps } from "./worker-deps.js";
 
 export type { WorkerDeps };
-
-/** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
-function abandonedRun(
-  run: RunRow | undefined,
-  at: number,
-  maxWaitMs: number | undefined,
-): RunRow | undefined {
-  const isAbandoned =
-    maxWaitMs !== undefined &&
-    run?.status === "waiting" &&
-    run.timeoutAt === null &&
-    // A person has the conversation (handoff step or AGENT): no deadline on purpose.
-    run.state.wait?.for !== "handoff" &&
-    at - run.updatedAt >= maxWaitMs;
-  return isAbandoned ? run : undefined;
-}
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -413,6 +398,18 @@ export function createWorker(deps: WorkerDeps) {
     for (const key of keys) lanes.poke(key);
   };
 
+  /**
+   * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
+   * an erasure must not interleave with a message being handled, whose next write would
+   * otherwise bring the contact back. Without a worker in this process, nothing interleaves.
+   */
+  const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    if (!started) return fn();
+    return new Promise<T>((resolve, reject) => {
+      lanes.push(key, () => fn().then(resolve, reject));
+    });
+  };
+
   return {
     /** The job engine's tasks (PostgreSQL): `job-tasks.ts`. */
     jobTasks: jobs.tasks,
@@ -445,44 +442,10 @@ export function createWorker(deps: WorkerDeps) {
         if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
       });
     },
-    /**
-     * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
-     * an erasure must not interleave with a message being handled, whose next write would
-     * otherwise bring the contact back. Without a worker in this process, nothing interleaves.
-     */
-    exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
-      if (!started) return fn();
-      return new Promise<T>((resolve, reject) => {
-        lanes.push(key, () => fn().then(resolve, reject));
-      });
-    },
-    /**
-     * Erases a contact (the right to erasure): each identity's conversation in that
-     * conversation's turn, then the rest of the person. Lanes: in the lanes. Jobs: as a job that
-     * takes each turn, awaited for up to `waitMs`; "queued" when no worker ran it by then (it
-     * runs when one does).
-     */
-    async erase(contactId: string, waitMs = 30_000): Promise<"erased" | "missing" | "queued"> {
-      if (!(await store.contacts.get(contactId))) return "missing";
-      if (!isJobs) {
-        for (const identity of await store.contacts.identities(contactId)) {
-          await this.exclusive(conversationKey(identity.channelId, identity.address), () =>
-            store.write((tx) =>
-              tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now()),
-            ),
-          );
-        }
-        const isErased = await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
-        return isErased ? "erased" : "missing";
-      }
-      await store.write((tx) => tx.jobs.erase(contactId));
-      const deadline = Date.now() + waitMs;
-      while (Date.now() < deadline) {
-        if (!(await store.contacts.get(contactId))) return "erased";
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return "queued";
-    },
+    exclusive,
+    /** Erases a contact (the right to erasure): `erasure.ts`. */
+    erase: (contactId: string, waitMs?: number) =>
+      eraseContact({ store, clock, isJobs, exclusive }, contactId, waitMs),
     idle: () => (isJobs ? jobs.idle() : lanes.idle()),
     /** What this process's worker is doing now: a connector batching calls waits only while it pays. */
     load: (): WorkerLoad => ({

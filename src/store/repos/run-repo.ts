@@ -24,6 +24,22 @@ export function isPastDeadline(run: RunRow | undefined, at: number): run is RunR
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
 
+/** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
+export function abandonedRun(
+  run: RunRow | undefined,
+  at: number,
+  maxWaitMs: number | undefined,
+): RunRow | undefined {
+  const isAbandoned =
+    maxWaitMs !== undefined &&
+    run?.status === "waiting" &&
+    run.timeoutAt === null &&
+    // A person has the conversation (handoff step or AGENT): no deadline on purpose.
+    run.state.wait?.for !== "handoff" &&
+    at - run.updatedAt >= maxWaitMs;
+  return isAbandoned ? run : undefined;
+}
+
 export interface RunFilter {
   flowId?: string;
   status?: string;

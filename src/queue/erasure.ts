@@ -1,0 +1,44 @@
+import type { Clock } from "../core/clock.js";
+import { conversationKey } from "../store/repos/inbox-repo.js";
+import type { Store } from "../store/store.js";
+
+export interface ErasureDeps {
+  store: Store;
+  clock: Clock;
+  /** PostgreSQL: the erasure is a job that takes each conversation's turn (job-tasks.ts). */
+  isJobs: boolean;
+  /** Lanes: runs `fn` in the conversation's lane (worker.ts). */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Erases a contact (the right to erasure): each identity's conversation in that conversation's
+ * turn, then the rest of the person. Lanes: in the lanes. Jobs: as a job that takes each turn,
+ * awaited for up to `waitMs`; "queued" when no worker ran it by then (it runs when one does).
+ */
+export async function eraseContact(
+  deps: ErasureDeps,
+  contactId: string,
+  waitMs = 30_000,
+): Promise<"erased" | "missing" | "queued"> {
+  const { store, clock } = deps;
+  if (!(await store.contacts.get(contactId))) return "missing";
+  if (!deps.isJobs) {
+    for (const identity of await store.contacts.identities(contactId)) {
+      await deps.exclusive(conversationKey(identity.channelId, identity.address), () =>
+        store.write((tx) =>
+          tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now()),
+        ),
+      );
+    }
+    const isErased = await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
+    return isErased ? "erased" : "missing";
+  }
+  await store.write((tx) => tx.jobs.erase(contactId));
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    if (!(await store.contacts.get(contactId))) return "erased";
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return "queued";
+}
