@@ -6,12 +6,7 @@ import { createMetrics } from "../core/metrics.js";
 import type { RunEvent } from "../flows/runtime.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
-import {
-  conversationAddress,
-  conversationKey,
-  type InboxItem,
-  type MessageItem,
-} from "../store/repos/inbox-repo.js";
+import { conversationAddress, type InboxItem, type MessageItem } from "../store/repos/inbox-repo.js";
 import { abandonedRun, isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
