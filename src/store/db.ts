@@ -49,10 +49,11 @@ export interface Executor {
    * before COMMIT, with every value the transaction's callbacks added (a group commit of 200
    * webhooks enqueues their conversations' jobs in one call, not 200). Absent elsewhere.
    */
-  beforeCommit?(name: string, values: readonly string[], flush: PreCommitFlush): void;
+  beforeCommit?<V>(name: string, values: readonly V[], flush: PreCommitFlush<V>): void;
 }
 
-export type PreCommitFlush = (tx: Executor, values: string[]) => Promise<void>;
+/** Runs with every value the transaction added under one name (a set: equal strings once). */
+export type PreCommitFlush<V = string> = (tx: Executor, values: V[]) => Promise<void>;
 
 export interface WriteOptions {
   /**

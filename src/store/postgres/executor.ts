@@ -17,7 +17,7 @@ const withoutNul = (value: unknown): unknown =>
   hasNul(value) ? value.replaceAll("\u0000", "\uFFFD") : value;
 
 /** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
-export type PreCommitWork = Map<string, { values: Set<string>; flush: PreCommitFlush }>;
+export type PreCommitWork = Map<string, { values: Set<unknown>; flush: PreCommitFlush<unknown> }>;
 
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(
@@ -35,8 +35,11 @@ export function createExecutor(
   };
   const bound = new Map<string, Statement<unknown>>();
   const beforeCommit = preCommit
-    ? (name: string, values: readonly string[], flush: PreCommitFlush) => {
-        const work = preCommit.get(name) ?? { values: new Set<string>(), flush };
+    ? <V>(name: string, values: readonly V[], flush: PreCommitFlush<V>) => {
+        const work = preCommit.get(name) ?? {
+          values: new Set<unknown>(),
+          flush: flush as PreCommitFlush<unknown>,
+        };
         preCommit.set(name, work);
         for (const value of values) work.values.add(value);
       }

@@ -56,8 +56,7 @@ const ROWS_PER_INSERT = 1_000;
  * arrival order, one multi-row INSERT per thousand (one round trip where each message cost its
  * own), redeliveries skipped by the unique key, then one job per conversation that got a row.
  */
-const insertMessages: PreCommitFlush = async (tx, values) => {
-  const rows = values.map((v) => JSON.parse(v) as MessageRow);
+const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
   const keys = new Set<string>();
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const inserted = await tx.all(
@@ -104,11 +103,8 @@ export function createInboxRepo(exec: Executor) {
         rows.push([channelId, event.providerMessageId, conversationKey(channelId, event.from), json, now]);
       }
       if (rows.length > 0 && exec.beforeCommit) {
-        exec.beforeCommit(
-          "inbox.messages",
-          rows.map((row) => JSON.stringify(row)),
-          insertMessages,
-        );
+        // Each row is its own value (a redelivery in the same group is left to ON CONFLICT).
+        exec.beforeCommit("inbox.messages", rows, insertMessages);
         return [...touched];
       }
       for (const [, providerMessageId, key, json] of rows) {
