@@ -5,7 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Executor } from "./db.js";
 import { migrations } from "./migrations.js";
-import { openSqlite, type SqliteDb } from "./sqlite.js";
+import { openSqlite, PAGE_CACHE_KIB, type SqliteDb } from "./sqlite.js";
 
 describe("openSqlite", () => {
   let dir: string;
@@ -41,6 +41,12 @@ describe("openSqlite", () => {
     exec.run(exec.q.insertInto("contacts").values(contact(id, name)));
   const contactIds = async (store: SqliteDb): Promise<string[]> =>
     (await store.all(store.q.selectFrom("contacts").select("id").orderBy("id"))).map((r) => r.id);
+
+  it("bounds the connection's page cache to PAGE_CACHE_KIB, not better-sqlite3's 16 MB default", () => {
+    const store = open();
+    expect(store.raw.pragma("cache_size", { simple: true })).toBe(-PAGE_CACHE_KIB);
+    expect(new BetterSqlite3(":memory:").pragma("cache_size", { simple: true })).toBe(-16_000);
+  });
 
   it("commits the writes requested in one event-loop turn together, in one transaction, and resolves them all", async () => {
     const store = open();
