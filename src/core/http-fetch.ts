@@ -5,6 +5,15 @@ import { FetchError, type FetchLike } from "./fetch.js";
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/**
+ * An idle kept-alive connection is closed by Tern after this long, before the provider's side
+ * closes it: Node's own servers close after 5 s (+1 s), many proxies after 5–60 s. A request
+ * written on a connection the server closes at that moment is reset after it was sent, an
+ * outcome Tern cannot know (a WhatsApp send then waits for a status for 30 s; a channel that
+ * echoes nothing must not send again). Without an agent timeout, Node 20's agent also ignores
+ * the server's `Keep-Alive: timeout=N` hint, which it otherwise honours (less 1 s).
+ */
+export const DEFAULT_IDLE_SOCKET_MS = 4_000;
 
 export interface HttpFetchOptions {
   maxSockets?: number;
@@ -12,6 +21,8 @@ export interface HttpFetchOptions {
   timeoutMs?: number;
   /** Response body cap when the caller passes no `maxResponseBytes`. */
   maxResponseBytes?: number;
+  /** How long an idle kept-alive connection may wait for reuse (DEFAULT_IDLE_SOCKET_MS). */
+  idleSocketMs?: number;
 }
 
 /**
@@ -27,7 +38,13 @@ export interface HttpFetchOptions {
  * connection, DNS, TLS) from "may have reached the provider" (see `requestOutcome`).
  */
 export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 128 };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 128,
+    // The agent destroys a free socket at this timeout; on a socket in use it only emits
+    // `timeout`, which nothing here listens to (each request has its own timer below).
+    timeout: options.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS,
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

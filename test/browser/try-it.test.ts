@@ -186,6 +186,7 @@ describe("Try it in the browser", () => {
 
   it("reads on a phone (390x844)", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    phone.setDefaultTimeout(10_000);
     try {
       await signInAs(phone);
       await phone.goto(`${stack.tern.url}/flows/${stack.flowId}/try`);
