@@ -32,6 +32,14 @@ export interface PostgresDb extends Db {
 }
 
 const DEFAULT_POOL_SIZE = 10;
+/**
+ * Grouped transactions in flight at once. Their commits NOTIFY (a job was enqueued), and such
+ * commits are serialized server-wide: a third group only waits for that lock with a group of its
+ * own, where it could have joined the next one. Two let one group run its statements while the
+ * other commits. Measured (bench pg-ack, paired runs, 5 slots → 2): ack max 2,295 → 2,800 and
+ * 3,406 → 4,118 webhooks/s; 5,000/s offered 3,855 → 4,853/s; p99 at 1,000/s 65 → 39 ms.
+ */
+const GROUP_SLOTS = 2;
 
 const stderrLog: PostgresLog = {
   error: (obj, msg) => {
@@ -72,7 +80,11 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
   const root = executorFor((config) => pool.query(config));
 
   // Half the pool at most for grouped writes: reads and the other writes keep connections.
-  const grouped = createGroupCommitter(pool, executorFor, Math.max(1, Math.floor(poolSize / 2)));
+  const grouped = createGroupCommitter(
+    pool,
+    executorFor,
+    Math.max(1, Math.min(GROUP_SLOTS, Math.floor(poolSize / 2))),
+  );
   const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
