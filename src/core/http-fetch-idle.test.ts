@@ -32,16 +32,13 @@ async function startServer(options: { keepAliveTimeout: number; dropIdleAfterMs?
     req.on("end", () => res.end("ok"));
     res.on("finish", () => {
       lastAnswerAt = performance.now();
-    });
-    const dropAfter = options.dropIdleAfterMs;
-    if (dropAfter !== undefined) {
-      res.on("finish", () =>
+      const dropAfter = options.dropIdleAfterMs;
+      if (dropAfter !== undefined)
         idleTimers.set(
           req.socket,
           setTimeout(() => req.socket.destroy(), dropAfter),
-        ),
-      );
-    }
+        );
+    });
   });
   server.keepAliveTimeout = options.keepAliveTimeout;
   server.on("connection", () => {

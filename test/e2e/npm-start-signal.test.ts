@@ -1,30 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
-import { processSecrets } from "../../src/sandbox/tern-process.js";
+import { freePort, processSecrets } from "../../src/sandbox/tern-process.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 
 /**
  * `npm start` as `docker stop` stops it (`CMD ["npm", "start"]`): the SIGTERM goes to npm alone,
- * which passes it to its child. The start script execs node, so that
- * child is Tern, which shuts down gracefully. Without the exec, npm's child was `sh`: the shell
+ * which passes it to its child. The start script execs node, so that child is Tern, which shuts
+ * down gracefully. Without the exec, npm's child was `sh`: the shell
  * died of the signal and Tern kept serving, orphaned, until it was killed without a word.
  */
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** True when something accepts connections on the port. */
 const isListening = (port: number) =>
@@ -42,7 +32,6 @@ describe("npm start under a service manager", () => {
   let npm: ChildProcess | undefined;
   let dataDir = "";
   let database: TestDatabaseEnv | undefined;
-  let port = 0;
 
   afterEach(async () => {
     // npm runs in a process group of its own: an orphaned server (the defect this guards
@@ -60,7 +49,7 @@ describe("npm start under a service manager", () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-npm-start-"));
     const secrets = processSecrets();
     database = await testDatabaseEnv(secrets);
-    port = await freePort();
+    const port = await freePort();
     // --ignore-scripts: not prestart, whose build would rewrite dist/ under the suite's other tests.
     npm = spawn("npm", ["start", "--silent", "--ignore-scripts"], {
       cwd: packageRoot(),

@@ -79,7 +79,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
   const executorFor: ExecutorFor = (query, preCommit) => createExecutor(q, query, statements, preCommit);
   const root = executorFor((config) => pool.query(config));
 
-  // Half the pool at most for grouped writes: reads and the other writes keep connections.
+  // GROUP_SLOTS, and never more than half the pool: reads and the other writes keep connections.
   const grouped = createGroupCommitter(
     pool,
     executorFor,
