@@ -221,7 +221,8 @@ function publishRefused(
   const listed = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
   return new AppError(
     "FLOW_INVALID",
-    `Flow "${id}" version ${version} cannot be published; fix ${errors.length} problem(s) and import it again: ${listed}`,
+    // The version is stored whatever the outcome: "import it again" would make a second flow.
+    `Flow "${id}" version ${version} cannot be published; fix ${errors.length} problem(s), then publish it again (tern flows publish ${id}; a changed file: tern flows import <file> --id ${id} --publish): ${listed}`,
     {
       details: {
         errors,

@@ -172,6 +172,32 @@ describe("tern flows against a running server", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("keeps a flow whose publish was refused, says how to publish it, and publishes it once the fix is in place", async () => {
+    const file = path.join(workDir, "needs-crm.json");
+    const flow = JSON.parse(readFileSync(template, "utf8")) as { steps: Array<{ connection?: string }> };
+    for (const step of flow.steps) if (step.connection) step.connection = "crm-later";
+    writeFileSync(file, JSON.stringify(flow));
+    const refused = await runCli(["flows", "import", file, "--publish"], cliEnv());
+    expect(refused.code).not.toBe(0);
+    const flowId = /as flow (\S+) version 1/.exec(refused.stdout)![1]!;
+    expect(refused.stderr).toContain(`publish it again (tern flows publish ${flowId}`);
+    expect(refused.stderr).toMatch(/no connection named "crm-later"/);
+
+    const connection = await fetch(`${tern!.url}/api/v1/connections`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secrets.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "salesforce",
+        name: "crm-later",
+        config: { loginUrl: "http://127.0.0.1:9", clientId: "id", clientSecret: "s", refreshToken: "r" },
+      }),
+    });
+    expect(connection.status).toBe(201);
+    const published = await runCli(["flows", "publish", flowId], cliEnv());
+    expect(published.code).toBe(0);
+    expect(published.stdout).toContain(flowId);
+  });
+
   it("lists versions and prints a readable diff between two of them", async () => {
     const first = await runCli(["flows", "import", template], cliEnv());
     const flowId = /as flow (\S+) version/.exec(first.stdout)![1]!;
