@@ -109,6 +109,7 @@ export interface ChildConfig {
   heartbeatMs?: number;
   staleAfterMs?: number;
   pollIntervalMs?: number;
+  batchFetch?: boolean;
 }
 
 export interface RunnerChild {

@@ -18,6 +18,7 @@ const runner = await startJobRunner({
   heartbeatMs: config.heartbeatMs,
   staleAfterMs: config.staleAfterMs,
   pollIntervalMs: config.pollIntervalMs,
+  batchFetch: config.batchFetch,
   tasks: { record: recordTask(db, config.processName) },
 });
 process.send?.({ ready: true, workerIds: runner.workerIds() });

@@ -89,11 +89,12 @@ async function runner(processName: string, options: Partial<JobRunnerOptions> = 
   return started;
 }
 
-async function child(processName: string, options: { concurrency?: number } = {}) {
+async function child(processName: string, options: { concurrency?: number; batchFetch?: boolean } = {}) {
   const started = await spawnRunnerChild({
     url: database.url,
     processName,
     concurrency: options.concurrency ?? 4,
+    batchFetch: options.batchFetch,
     heartbeatMs: HEARTBEAT_MS,
     staleAfterMs: STALE_AFTER_MS,
   });
@@ -313,5 +314,106 @@ describe("job runner", () => {
     expect(backoff).toBeLessThan(Math.exp(1) * 1_000 + 3_000);
     await r.stop();
     expect(await lockedJobs()).toBe(0);
+  });
+});
+
+describe("job runner with batchFetch (graphile's localQueue; jobs without a named queue)", () => {
+  it("two runner processes run 400 jobs, each exactly once, across both, and leave nothing locked", async () => {
+    const [a, b] = await Promise.all([
+      child("batch-a", { concurrency: 8, batchFetch: true }),
+      child("batch-b", { concurrency: 8, batchFetch: true }),
+    ]);
+    for (let round = 0; round < 8; round++) {
+      const specs = Array.from({ length: 50 }, (_, i) => ({
+        identifier: "record",
+        payload: { queue: `conv-${i}`, seq: round, sleepMs: 1 + ((i * 7 + round) % 5) },
+      }));
+      await jobQuery(db, addJobs(specs));
+    }
+    const rows = await waitFor("400 jobs", doneLog(400), 60_000);
+    expect(rows).toHaveLength(400);
+    const seen = new Set(rows.map((r) => `${r.queue}/${r.seq}`));
+    expect(seen.size).toBe(400);
+    expect(rows.every((r) => r.attempt === 1)).toBe(true);
+    const perProcess = new Map<string, number>();
+    for (const row of rows) perProcess.set(row.process, (perProcess.get(row.process) ?? 0) + 1);
+    expect(perProcess.get("batch-a")).toBeGreaterThan(20);
+    expect(perProcess.get("batch-b")).toBeGreaterThan(20);
+    await waitFor("the completions", async () => ((await pendingJobs()) === 0 ? true : undefined), 5_000);
+    expect(await lockedJobs()).toBe(0);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(await listJobWorkers(db)).toEqual([]);
+  }, 90_000);
+
+  it("takes no job, not even its first batch, before its job_workers row commits", async () => {
+    await jobQuery(db, addJob({ identifier: "record", payload: { queue: "gate", seq: 0 } }));
+    // Registration blocks behind this lock, as it would behind a slow or partitioned database.
+    const blocker = await db.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE job_workers IN SHARE MODE");
+    let started: Promise<JobRunner> | undefined;
+    try {
+      started = runner("gated", { batchFetch: true, pollIntervalMs: 200 });
+      started.catch(() => {});
+      await sleep(1_500);
+      expect(await lockedJobs()).toBe(0);
+      expect(await readJobLog(db)).toEqual([]);
+    } finally {
+      await blocker.query("COMMIT");
+      blocker.release();
+    }
+    const r = await started;
+    await waitFor("the job", doneLog(1), 10_000);
+    expect((await listJobWorkers(db)).map((w) => w.workerId)).toEqual(r.workerIds());
+  });
+
+  it("a runner SIGKILLed holding a batch: another runner runs every job it held", async () => {
+    const doomed = await child("doomed-batch", { concurrency: 2, batchFetch: true });
+    await jobQuery(
+      db,
+      addJobs(
+        Array.from({ length: 6 }, (_, seq) => ({
+          identifier: "record",
+          payload: { queue: `conv-${seq}`, seq, hangIn: "doomed-batch" },
+        })),
+      ),
+    );
+    await waitFor("the doomed runner to take its jobs", async () =>
+      (await readJobLog(db)).length >= 2 ? true : undefined,
+    );
+    const held = await lockedJobs();
+    expect(held).toBeGreaterThanOrEqual(2);
+    await doomed.kill();
+    const survivor = await runner("survivor-batch", { batchFetch: true, pollIntervalMs: 500 });
+    const rows = await waitFor(
+      "the survivor to run all six",
+      async () => {
+        const done = (await readJobLog(db)).filter(
+          (r) => r.process === "survivor-batch" && r.endedAt !== null,
+        );
+        return done.length >= 6 ? done : undefined;
+      },
+      20_000,
+    );
+    expect(rows.map((r) => r.seq).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    await waitFor("the completions", async () => ((await pendingJobs()) === 0 ? true : undefined), 5_000);
+    expect(await lockedJobs()).toBe(0);
+    await survivor.stop();
+  }, 60_000);
+
+  it("fails a job that has a named queue instead of running it (graphile/worker#621)", async () => {
+    await runner("no-queues", { batchFetch: true, pollIntervalMs: 200 });
+    await jobQuery(
+      db,
+      addJob({ identifier: "record", payload: { queue: "conv-q", seq: 0 }, queueName: "conv-q" }),
+    );
+    const failed = await waitFor("the job's failure", async () => {
+      const { rows } = await db.query<{ last_error: string | null }>(
+        "select last_error from graphile_worker._private_jobs where attempts > 0 and last_error is not null",
+      );
+      return rows[0];
+    });
+    expect(failed.last_error).toContain("graphile/worker#621");
+    expect(await readJobLog(db)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { graphileLogger, type JobLog } from "../../store/postgres/job-log.js";
 import { guardPool } from "../../store/postgres/job-pool.js";
 import { installJobSchema } from "../../store/postgres/jobs-schema.js";
 import { JOB_SCHEMA } from "../../store/postgres/jobs-sql.js";
+import { gatedPool } from "./gated-pool.js";
 import { startLiveness } from "./liveness.js";
 import { startQueueGc } from "./queue-gc.js";
 import { createQueueNames } from "./queue-names.js";
@@ -55,6 +56,13 @@ export interface JobRunnerOptions {
    * cost grows with the number of queue rows; see store/postgres/job-queue-gc.ts.
    */
   queueGcIntervalMs?: number;
+  /**
+   * Fetch jobs for the whole process in batches (graphile's `localQueue`, `concurrency` jobs per
+   * fetch) instead of one fetch per worker per job. Only for jobs without a named queue: in 0.17.3
+   * it runs several jobs of one named queue at once (graphile/worker#621), so a job with a queue
+   * name fails here instead of running. See README "Batch fetching".
+   */
+  batchFetch?: boolean;
 }
 
 export interface JobRunner {
@@ -115,6 +123,11 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       try {
         const job = helpers.job;
         const queueName = await queueNames.of(job);
+        if (options.batchFetch && queueName !== null) {
+          throw new Error(
+            `job ${job.id} has the named queue "${queueName}": a runner with batchFetch runs such jobs out of order (graphile/worker#621)`,
+          );
+        }
         const signal = controller.signal;
         await task(payload, {
           job: { id: String(job.id), attempts: job.attempts, queueName },
@@ -158,12 +171,13 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       schema: JOB_SCHEMA,
       logger: graphileLogger(log, () => handingBack),
       events,
-      // Awaited by each worker before its first fetch: the registration gate above.
-      forbiddenFlags: () =>
-        liveness ? liveness.registered() : Promise.reject(new Error("no job_workers row yet")),
+      ...(options.batchFetch ? { preset: { worker: { localQueue: { size: concurrency } } } } : {}),
     },
     taskList,
-    pool,
+    // The registration gate above: graphile gets no connection, so fetches nothing, before it.
+    gatedPool(pool, () =>
+      liveness ? liveness.registered() : Promise.reject(new Error("no job_workers row yet")),
+    ),
   );
   // Shutdown errors surface through stop(); none may become an unhandled rejection.
   workerPool.promise.catch(() => {});

@@ -26,6 +26,9 @@ export async function startWorkerRunner(options: {
   const runner = await startJobRunner({
     pool,
     concurrency: options.concurrency,
+    // Conversation, timeout and erase jobs carry no named queue (conversation-turn.ts orders a
+    // conversation): one batch fetch per process instead of one per job per worker.
+    batchFetch: true,
     tasks: options.worker.jobTasks(),
     log: options.log,
     processName: runnerProcessName("tern worker"),
