@@ -2,7 +2,7 @@ import os from "node:os";
 import { connectAdmin } from "../src/store/postgres/admin.js";
 import { channelAck } from "./channel-ack.js";
 import { type Figure, medianRun } from "./figures.js";
-import { pinBenchProcess } from "./pinning.js";
+import { pinBenchProcess, pinLocalPostgres } from "./pinning.js";
 import { salesforceCalls } from "./salesforce-calls.js";
 import {
   type BenchContext,
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
       );
     }
   }
+  const pgPinning = postgres ? pinLocalPostgres(postgres, pinning) : undefined;
+  if (pgPinning) process.stdout.write(`${pgPinning.describe}\n\n`);
   const medians: Figure[] = [];
   for (const name of names) {
     const isPg = name in modes.pg;
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  pgPinning?.restore();
   printWorkerGrowth(medians);
   const missed = medians.filter((f) => !f.isMet).length;
   process.stdout.write(`\n${medians.length - missed}/${medians.length} targets met\n`);
