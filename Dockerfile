@@ -21,5 +21,5 @@ COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=512", "dist/src/cli.js"]
 CMD ["serve"]
