@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { packageRoot } from "../../src/core/paths.js";
@@ -6,9 +7,16 @@ import { launchChromium } from "./chromium.js";
 
 /** What every browser test starts with: the built UI, Debian's Chromium, one page, a sign-in. */
 
-export const SCREENSHOTS = path.join(packageRoot(), "docs", "screenshots");
+/**
+ * `npm run screenshots` (TERN_UPDATE_SCREENSHOTS=1) saves them to docs/screenshots, which the
+ * README and web/README.md show; a plain `npm test` to a temporary folder, so that running the
+ * tests leaves the checkout as it was (every run renders new ids and times).
+ */
+export const SCREENSHOTS = process.env.TERN_UPDATE_SCREENSHOTS
+  ? path.join(packageRoot(), "docs", "screenshots")
+  : path.join(tmpdir(), "tern-screenshots");
 
-/** Saves docs/screenshots/<name>.png (the README and web/README.md show some of them). */
+/** Saves <name>.png to SCREENSHOTS. */
 export const shot = (page: Page, name: string, fullPage = false) =>
   page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 
