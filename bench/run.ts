@@ -95,12 +95,16 @@ async function main(): Promise<void> {
       );
     }
   }
-  const pgPinning = postgres ? pinLocalPostgres(postgres, pinning) : undefined;
-  if (pgPinning) process.stdout.write(`${pgPinning.describe}\n\n`);
+  let pgPinning: ReturnType<typeof pinLocalPostgres> | undefined;
   const medians: Figure[] = [];
   for (const name of names) {
     const isPg = name in modes.pg;
     if (isPg && postgres === undefined) continue;
+    // PostgreSQL leaves Tern's core from its first scenario on (the SQLite ones run before).
+    if (isPg && postgres && !pgPinning) {
+      pgPinning = pinLocalPostgres(postgres, pinning);
+      process.stdout.write(`${pgPinning.describe}\n`);
+    }
     const byName = new Map<string, Figure[]>();
     for (let r = 0; r < runs; r++) {
       for (const f of await all[name]!({ cpus: pinning.ternCpus, postgres: isPg ? postgres : undefined })) {

@@ -13,9 +13,7 @@ type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, release?
  * graphile's `makeWithPgClientFromPool` and its listener use (node_modules/graphile-worker/dist).
  */
 export function gatedPool(pool: pg.Pool, gate: () => null | Promise<unknown>): pg.Pool {
-  const open = async (): Promise<void> => {
-    await gate();
-  };
+  const open = () => Promise.resolve(gate());
   function connect(): Promise<pg.PoolClient>;
   function connect(callback: ConnectCallback): void;
   function connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
