@@ -43,6 +43,9 @@ let db: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = new pg.Pool({ connectionString: database.url, max: 6 });
+  // pg-pool's end() resolves before its clients' sockets have closed; the forced DROP in afterAll
+  // then terminates those backends (57P01), which an unlistened pool throws as uncaught.
+  db.on("error", () => {});
   await installJobSchema(database.url);
   await db.query(JOB_WORKERS_DDL);
   await db.query(JOB_LOG_DDL);
