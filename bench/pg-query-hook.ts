@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 
 /**
  * Preloaded into Tern's processes by `pg-queries.ts` (`--import`): counts every query sent through
- * `pg.Client` and the transactions among them, by statement, and writes the counts to
+ * `pg.Client` and the transactions among them, by statement, and the process's CPU time, and writes the counts to
  * `$TERN_QUERY_COUNT_DIR/<pid>.json` every 200 ms. Measurement only; never loaded by Tern itself.
  */
 const dir = process.env.TERN_QUERY_COUNT_DIR;
@@ -16,19 +16,25 @@ if (dir) {
   let transactions = 0;
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string } | undefined;
+    const first = args[0] as string | { text?: string; name?: string } | undefined;
     const text = (typeof first === "string" ? first : (first?.text ?? "?")).replace(/\s+/g, " ").trim();
+    // Named statements are parsed and planned once per connection; the others on every call.
+    const mark = typeof first === "object" && first?.name ? "[named] " : "";
     queries++;
     if (/^begin/i.test(text)) transactions++;
-    const key = text.slice(0, 90);
+    const key = `${mark}${text}`.slice(0, 90);
     counts.set(key, (counts.get(key) ?? 0) + 1);
     return original.apply(this, args);
+  };
+  const cpuMicros = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
   };
   const write = () => {
     const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
     writeFileSync(
       `${dir}/${process.pid}.json`,
-      JSON.stringify({ argv: process.argv.slice(2), queries, transactions, top }),
+      JSON.stringify({ argv: process.argv.slice(2), queries, transactions, top, cpuUs: cpuMicros() }),
     );
   };
   setInterval(write, 200).unref();

@@ -243,7 +243,9 @@ async function ingest(
       "webhook item rejected; kept in rejected_events",
     );
   }
-  ctx.worker.notify(touched);
+  // After the answer is on its way: a worker in this process poked now would run the
+  // conversation's first steps (SQLite answers at once) in microtasks ahead of the reply's.
+  setImmediate(() => ctx.worker.notify(touched));
   return channel.definition.acknowledge?.(raw, channel.config) ?? OK;
 }
 
