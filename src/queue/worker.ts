@@ -285,7 +285,7 @@ export function createWorker(deps: WorkerDeps) {
         const owner = active?.id ?? runId;
         // Each message of a burst stays its own row in the conversation's history.
         for (const part of burst) {
-          await tx.contacts.addMessage({
+          const isNew = await tx.contacts.addMessage({
             channelId: part.channelId,
             contactId: c.id,
             direction: "in",
@@ -297,7 +297,8 @@ export function createWorker(deps: WorkerDeps) {
             // A burst's messages keep their arrival order in the history.
             now: burst.length > 1 ? Math.min(part.receivedAt, now) : now,
           });
-          if (owner) await tx.contacts.assignRun(`in:${part.id}`, owner);
+          // A row kept from an earlier attempt may have been stored before its run existed.
+          if (owner && !isNew) await tx.contacts.assignRun(`in:${part.id}`, owner);
         }
         let row: RunRow | null = null;
         if (route && runId) {

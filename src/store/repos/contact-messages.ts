@@ -118,13 +118,15 @@ export function createContactMessages(exec: Executor) {
       now: number;
       /** An outbound message with a send step's fallback, should it fail later. */
       fallback?: MessageFallback;
-    }): Promise<void> {
+    }): Promise<boolean> {
       const { fallback, ...row } = m;
-      await s.addMessage().run({
+      const { changes } = await s.addMessage().run({
         id: newId("msg", m.now),
         ...row,
         fallbackJson: fallback ? JSON.stringify(fallback) : null,
       });
+      // false: a row with this effect key was there already (written by an earlier attempt).
+      return changes > 0;
     },
     /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
     async assignRun(effectKey: string, runId: string): Promise<void> {
