@@ -196,6 +196,9 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
   }
 }
 
+/** The lead bench's warm-up: 2 s at 100 conversations/s. */
+const WARM_UP_CONVERSATIONS = 200;
+
 export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
   const pg = ctx.postgres !== undefined;
   const target = pg ? PG_TARGETS.leadP99Ms : 20;
@@ -224,8 +227,10 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
       latencies.push(confirmedAt - sentAt);
       return true;
     };
-    // Warm-up (JIT, the first Salesforce token, keep-alive connections), then measure.
-    await openLoop(20, 2_000, conversation);
+    // Warm-up at the measured rate (JIT, the first Salesforce token, keep-alive connections),
+    // then measure. After a warm-up at 20/s the first 1–2 s at 100/s were a transient of their
+    // own (code not yet optimised for that load: 40–106 ms) that decided the p99.
+    await openLoop(100, (WARM_UP_CONVERSATIONS / 100) * 1000, conversation);
     latencies.length = 0;
     const load = await openLoop(100, 10_000, (i) => conversation(i + 1_000));
     latencies.sort((a, b) => a - b);
@@ -237,8 +242,8 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
         value: p99,
         unit: "ms",
         target: `≤ ${target}`,
-        isMet: p99 <= target && leads === load.ok + 40,
-        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - 40} leads for ${load.ok} conversations`,
+        isMet: p99 <= target && leads === load.ok + WARM_UP_CONVERSATIONS,
+        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations`,
       },
     ];
   } finally {

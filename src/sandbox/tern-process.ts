@@ -37,7 +37,10 @@ export interface TernProcessOptions {
   /** Fixed port, so that a restarted process is reachable at the same webhook URL. */
   port?: number;
   env?: Record<string, string>;
-  /** How long to wait for "listening" (default 15 s); a loaded CI machine restarting under traffic needs more. */
+  /**
+   * How long to wait for "listening" (default 45 s). A start takes 1–2 s on a quiet machine; a
+   * 2-core machine running the whole suite once took more than 15 s for a PostgreSQL one.
+   */
   startTimeoutMs?: number;
   /**
    * CPU list for `taskset -c` (util-linux), e.g. "1": the bench keeps Tern off the core its load
@@ -90,7 +93,7 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+    const startTimeoutMs = options.startTimeoutMs ?? 45_000;
     const timer = setTimeout(() => {
       // Not left running: it would hold the port the next attempt needs.
       child.kill("SIGKILL");

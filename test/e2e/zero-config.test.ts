@@ -61,7 +61,8 @@ describe("zero-config start", () => {
       await tern.stop();
     }
     tern = null;
-  });
+    // Two starts: under the whole suite's load on 2 cores one start took more than 15 s.
+  }, 90_000);
 
   it("stays off once a real channel is configured instead", async () => {
     tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "off" } });
@@ -75,5 +76,5 @@ describe("zero-config start", () => {
     tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "auto" } });
     expect(tern.output()).not.toContain("Sandbox:");
     expect((await api("POST", "/sandbox/messages", { from: "15550000009", text: "Hi" })).status).toBe(409);
-  });
+  }, 90_000);
 });
