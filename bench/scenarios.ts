@@ -196,8 +196,9 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
   }
 }
 
-/** The lead bench's warm-up: 2 s at 100 conversations/s. */
-const WARM_UP_CONVERSATIONS = 200;
+/** The lead bench's rate, and its warm-up: 2 s at that rate. */
+const LEAD_PER_SEC = 100;
+const WARM_UP_CONVERSATIONS = 2 * LEAD_PER_SEC;
 
 export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
   const pg = ctx.postgres !== undefined;
@@ -230,9 +231,9 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
     // Warm-up at the measured rate (JIT, the first Salesforce token, keep-alive connections),
     // then measure. After a warm-up at 20/s the first 1–2 s at 100/s were a transient of their
     // own (code not yet optimised for that load: 40–106 ms) that decided the p99.
-    await openLoop(100, (WARM_UP_CONVERSATIONS / 100) * 1000, conversation);
+    await openLoop(LEAD_PER_SEC, 2_000, conversation);
     latencies.length = 0;
-    const load = await openLoop(100, 10_000, (i) => conversation(i + 1_000));
+    const load = await openLoop(LEAD_PER_SEC, 10_000, (i) => conversation(i + 1_000));
     latencies.sort((a, b) => a - b);
     const leads = stack.sandbox.sf.records("Lead").length;
     const p99 = percentile(latencies, 99);

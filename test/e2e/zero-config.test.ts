@@ -35,6 +35,8 @@ describe("zero-config start", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // 90 s: each test starts Tern twice, and under the whole suite's load on 2 cores one start took
+  // more than 15 s.
   it("serves the lead template against the built-in sandbox, also after a restart", async () => {
     for (const round of [1, 2]) {
       tern = await spawnTern({ dataDir, ...secrets, env: { ...database.env, TERN_SANDBOX: "auto" } });
@@ -61,7 +63,6 @@ describe("zero-config start", () => {
       await tern.stop();
     }
     tern = null;
-    // Two starts: under the whole suite's load on 2 cores one start took more than 15 s.
   }, 90_000);
 
   it("stays off once a real channel is configured instead", async () => {

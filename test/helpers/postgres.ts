@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import pg from "pg";
 import { migrations } from "../../src/store/migrations.js";
 import { connectAdmin, databaseUrl, type PostgresAdmin } from "../../src/store/postgres/admin.js";
 import { sqlState } from "../../src/store/postgres/errors.js";
@@ -26,6 +27,17 @@ const PREFIX = "tern_t_";
 const TEMPLATE_PREFIX = "tern_tpl_";
 const STALE_MS = 60 * 60 * 1000;
 const TEMPLATE_COMMENT = "tern test template, built at ";
+
+/**
+ * A pool of a test's own on `url`. pg-pool's end() resolves before its clients' sockets have
+ * closed; the forced DROP of the test database then terminates those backends (57P01), which a
+ * pool without an error listener throws as an uncaught exception.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", () => {});
+  return pool;
+}
 
 /** The server and maintenance database the tests use (`TERN_TEST_DATABASE_URL`). */
 export function testServerUrl(): string {

@@ -12,6 +12,7 @@ import {
   recordTask,
   waitFor,
 } from "../../../test/helpers/job-log.js";
+import { testPool } from "../../../test/helpers/postgres.js";
 import { jobQuery } from "../../store/postgres/job-pool.js";
 import { installJobSchema } from "../../store/postgres/jobs-schema.js";
 import { addJob, addJobs, countPendingJobs } from "../../store/postgres/jobs-sql.js";
@@ -42,10 +43,7 @@ let db: pg.Pool;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new pg.Pool({ connectionString: database.url, max: 6 });
-  // pg-pool's end() resolves before its clients' sockets have closed; the forced DROP in afterAll
-  // then terminates those backends (57P01), which an unlistened pool throws as uncaught.
-  db.on("error", () => {});
+  db = testPool(database.url, 6);
   await installJobSchema(database.url);
   await db.query(JOB_WORKERS_DDL);
   await db.query(JOB_LOG_DDL);

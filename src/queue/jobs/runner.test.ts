@@ -14,6 +14,7 @@ import {
   spawnRunnerChild,
   waitFor,
 } from "../../../test/helpers/job-log.js";
+import { testPool } from "../../../test/helpers/postgres.js";
 import { jobQuery } from "../../store/postgres/job-pool.js";
 import { listJobWorkers } from "../../store/postgres/job-workers.js";
 import { installJobSchema } from "../../store/postgres/jobs-schema.js";
@@ -46,10 +47,7 @@ const children: RunnerChild[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new pg.Pool({ connectionString: database.url, max: 8 });
-  // pg-pool's end() resolves before its clients' sockets have closed; the forced DROP in afterAll
-  // then terminates those backends (57P01), which an unlistened pool throws as uncaught.
-  db.on("error", () => {});
+  db = testPool(database.url, 8);
   await installJobSchema(database.url);
   await db.query(JOB_WORKERS_DDL);
   await db.query(JOB_LOG_DDL);
