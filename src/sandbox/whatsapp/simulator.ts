@@ -279,7 +279,17 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
         waiters.delete(wake);
         const wanted = typeof target === "number" ? `${target} messages` : "a matching message";
         reject(
-          new Error(`WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received.`),
+          new Error(
+            `WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received: ` +
+              JSON.stringify(
+                sent
+                  .slice(-8)
+                  .map(
+                    (m) =>
+                      `${m.to} ${new Date(m.receivedAt).toISOString().slice(11, 23)}: ${m.text.slice(0, 40)}`,
+                  ),
+              ),
+          ),
         );
       }, timeoutMs);
       const wake = () => {
