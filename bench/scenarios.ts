@@ -88,7 +88,9 @@ export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
     const at1kRequests = prebuilt(3400, 5_000);
     await closedLoop(32, 1_000, fire(prebuilt(3100, 5_000))); // warm-up
     const peakRss = stack.sampleRss();
+    const cpuBefore = stack.cpuMs();
     const max = await closedLoop(64, 5_000, fire(maxRequests));
+    const cpuUs = ((stack.cpuMs() - cpuBefore) * 1_000) / Math.max(1, max.ok);
     const sustained = await openLoop(5_000, 5_000, fire(sustained5k));
     const at1k = await openLoop(1_000, 5_000, fire(at1kRequests));
     const peakMb = peakRss();
@@ -99,7 +101,7 @@ export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
         unit: "webhooks/s",
         target: `≥ ${target.toLocaleString("en")}`,
         isMet: max.perSec >= target && max.errors === 0,
-        note: `${max.errors} errors`,
+        note: `${max.errors} errors; ${cpuUs.toFixed(0)} µs Tern CPU/webhook`,
       },
       {
         name: `${prefix}durable ack, 5,000/s offered for 5 s`,

@@ -28,6 +28,11 @@ export interface BenchStack {
   /** A signed webhook carrying one text message from `from`. */
   webhook(from: string, text: string): PreparedRequest;
   rssMb(): number;
+  /**
+   * Tern's CPU time so far (user + system, ms, from /proc): per request, a steadier figure than
+   * the rate on a machine whose neighbours take a varying share of the host.
+   */
+  cpuMs(): number;
   /** Samples Tern's RSS every `intervalMs` until the returned function is called; it returns the peak. */
   sampleRss(intervalMs?: number): () => number;
   close(): Promise<void>;
@@ -143,6 +148,7 @@ function benchStack(
     sandbox,
     setup,
     api,
+    cpuMs: () => processCpuMs(tern.child.pid),
     webhook(from, text) {
       const body = JSON.stringify(buildTextWebhook({ from, text }));
       return {
@@ -168,4 +174,14 @@ function benchStack(
       await cleanup();
     },
   };
+}
+
+/** Clock ticks per second of /proc's CPU times: 100 on Linux (USER_HZ) whatever the kernel's HZ. */
+const USER_HZ = 100;
+
+export function processCpuMs(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / USER_HZ;
 }

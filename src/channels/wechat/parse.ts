@@ -19,13 +19,12 @@ import {
   WeChatText,
 } from "./schema.js";
 import { isSafeMode } from "./verify.js";
-import { readWeChatXml } from "./xml.js";
+import { readDeliveryXml, readWeChatXml } from "./xml.js";
 
 /** The delivery's XML in the clear: the body itself (plain), or its decrypted `<Encrypt>` (safe, compatible). */
 function plaintextOf(req: WebhookRequest, config: WeChatConfig): string {
-  const body = req.rawBody.toString("utf8");
-  if (!isSafeMode(req)) return body;
-  const encrypted = readWeChatXml(body)?.Encrypt;
+  if (!isSafeMode(req)) return req.rawBody.toString("utf8");
+  const encrypted = readDeliveryXml(req.rawBody)?.Encrypt;
   if (typeof encrypted !== "string" || config.encodingAESKey === undefined) {
     throw payloadInvalid("A safe-mode delivery needs an <Encrypt> element and the channel's encodingAESKey.");
   }

@@ -2,7 +2,7 @@ import { AppError } from "../../core/app-error.js";
 import type { HandshakeResult, WebhookRequest } from "../channel.js";
 import type { WeChatConfig } from "./config.js";
 import { signatureMatches, wechatSignature } from "./crypto.js";
-import { readWeChatXml } from "./xml.js";
+import { readDeliveryXml } from "./xml.js";
 
 function invalid(message: string): AppError {
   return new AppError("CHANNEL_SIGNATURE_INVALID", message);
@@ -55,7 +55,7 @@ export function verify(req: WebhookRequest, config: WeChatConfig): void {
     if (signature === undefined || signature === "") {
       throw invalid("Missing msg_signature in a safe-mode delivery: this request did not come from WeChat.");
     }
-    const encrypted = readWeChatXml(req.rawBody.toString("utf8"))?.Encrypt;
+    const encrypted = readDeliveryXml(req.rawBody)?.Encrypt;
     if (typeof encrypted !== "string" || encrypted === "") {
       throw invalid("A safe-mode delivery without a readable <Encrypt> element cannot be authenticated.");
     }
