@@ -235,7 +235,9 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
     // own (code not yet optimised for that load: 40–106 ms) that decided the p99.
     await openLoop(LEAD_PER_SEC, 2_000, conversation);
     latencies.length = 0;
+    const cpu0 = stack.cpuMs();
     const load = await openLoop(LEAD_PER_SEC, 10_000, (i) => conversation(i + 1_000));
+    const cpuPerConversation = (stack.cpuMs() - cpu0) / Math.max(1, load.ok);
     latencies.sort((a, b) => a - b);
     const leads = stack.sandbox.sf.records("Lead").length;
     const p99 = percentile(latencies, 99);
@@ -246,7 +248,7 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
         unit: "ms",
         target: `≤ ${target}`,
         isMet: p99 <= target && leads === load.ok + WARM_UP_CONVERSATIONS,
-        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations`,
+        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations; ${cpuPerConversation.toFixed(1)} ms Tern CPU/conversation`,
       },
     ];
   } finally {

@@ -29,8 +29,8 @@ export interface BenchStack {
   webhook(from: string, text: string): PreparedRequest;
   rssMb(): number;
   /**
-   * Tern's CPU time so far (user + system, ms, from /proc): per request, a steadier figure than
-   * the rate on a machine whose neighbours take a varying share of the host.
+   * Tern's CPU time so far, its workers' included (user + system, ms, from /proc): per request,
+   * a steadier figure than the rate on a machine whose neighbours take a varying share of the host.
    */
   cpuMs(): number;
   /** Samples Tern's RSS every `intervalMs` until the returned function is called; it returns the peak. */
@@ -148,7 +148,7 @@ function benchStack(
     sandbox,
     setup,
     api,
-    cpuMs: () => processCpuMs(tern.child.pid),
+    cpuMs: () => [tern, ...workers].reduce((sum, p) => sum + processCpuMs(p.child.pid), 0),
     webhook(from, text) {
       const body = JSON.stringify(buildTextWebhook({ from, text }));
       return {
