@@ -30,7 +30,9 @@ export async function openBrowser(
   mkdirSync(SCREENSHOTS, { recursive: true });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport });
-  page.setDefaultTimeout(10_000);
+  // 20 s: a whole suite on two cores once kept Chromium from drawing a renamed step's edge for
+  // more than 10 s (the same test passes in seconds alone); vitest's 30 s per test still bounds it.
+  page.setDefaultTimeout(20_000);
   return { browser, page };
 }
 
