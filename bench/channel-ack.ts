@@ -40,9 +40,9 @@ export async function channelAck(ctx: BenchContext): Promise<Figure[]> {
       const fire = (requests: PreparedRequest[]) => async (i: number) =>
         (await client.post(requests[i % requests.length]!)) === 200;
       await closedLoop(32, 1_000, fire(prebuilt(5100, 5_000))); // warm-up
-      const cpuBefore = stack.cpuMs();
+      const cpuPer = stack.cpuMeter();
       const max = await closedLoop(64, 5_000, fire(prebuilt(5200, 60_000)));
-      const cpuUs = ((stack.cpuMs() - cpuBefore) * 1_000) / Math.max(1, max.ok);
+      const cpuUs = cpuPer(max.ok) * 1_000;
       const at1k = await openLoop(1_000, 5_000, fire(prebuilt(5300, 5_000)));
       figures.push(
         {

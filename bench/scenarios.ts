@@ -88,9 +88,9 @@ export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
     const at1kRequests = prebuilt(3400, 5_000);
     await closedLoop(32, 1_000, fire(prebuilt(3100, 5_000))); // warm-up
     const peakRss = stack.sampleRss();
-    const cpuBefore = stack.cpuMs();
+    const cpuPer = stack.cpuMeter();
     const max = await closedLoop(64, 5_000, fire(maxRequests));
-    const cpuUs = ((stack.cpuMs() - cpuBefore) * 1_000) / Math.max(1, max.ok);
+    const cpuUs = cpuPer(max.ok) * 1_000;
     const sustained = await openLoop(5_000, 5_000, fire(sustained5k));
     const at1k = await openLoop(1_000, 5_000, fire(at1kRequests));
     const peakMb = peakRss();
@@ -235,9 +235,9 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
     // own (code not yet optimised for that load: 40–106 ms) that decided the p99.
     await openLoop(LEAD_PER_SEC, 2_000, conversation);
     latencies.length = 0;
-    const cpu0 = stack.cpuMs();
+    const cpuPer = stack.cpuMeter();
     const load = await openLoop(LEAD_PER_SEC, 10_000, (i) => conversation(i + 1_000));
-    const cpuPerConversation = (stack.cpuMs() - cpu0) / Math.max(1, load.ok);
+    const cpuPerConversation = cpuPer(load.ok);
     latencies.sort((a, b) => a - b);
     const leads = stack.sandbox.sf.records("Lead").length;
     const p99 = percentile(latencies, 99);

@@ -29,10 +29,11 @@ export interface BenchStack {
   webhook(from: string, text: string): PreparedRequest;
   rssMb(): number;
   /**
-   * Tern's CPU time so far, its workers' included (user + system, ms, from /proc): per request,
-   * a steadier figure than the rate on a machine whose neighbours take a varying share of the host.
+   * Starts counting Tern's CPU time, its workers' included (user + system, from /proc): the
+   * returned function gives the ms spent since, per `count` requests — a steadier figure than
+   * the rate on a machine whose neighbours take a varying share of the host.
    */
-  cpuMs(): number;
+  cpuMeter(): (count: number) => number;
   /** Samples Tern's RSS every `intervalMs` until the returned function is called; it returns the peak. */
   sampleRss(intervalMs?: number): () => number;
   close(): Promise<void>;
@@ -142,13 +143,17 @@ function benchStack(
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
     return kb / 1024;
   };
+  const cpuMs = () => [tern, ...workers].reduce((sum, p) => sum + processCpuMs(p.child.pid), 0);
   return {
     tern,
     workers,
     sandbox,
     setup,
     api,
-    cpuMs: () => [tern, ...workers].reduce((sum, p) => sum + processCpuMs(p.child.pid), 0),
+    cpuMeter() {
+      const before = cpuMs();
+      return (count) => (cpuMs() - before) / Math.max(1, count);
+    },
     webhook(from, text) {
       const body = JSON.stringify(buildTextWebhook({ from, text }));
       return {

@@ -54,7 +54,6 @@ export function readFlat(text: string): Record<string, string> | undefined {
   if (!text.startsWith(ROOT_OPEN) || !text.endsWith(ROOT_CLOSE)) return undefined;
   const end = text.length - ROOT_CLOSE.length;
   const fields: Record<string, string> = {};
-  let count = 0;
   FLAT_CHILD.lastIndex = ROOT_OPEN.length;
   while (FLAT_CHILD.lastIndex < end) {
     const match = FLAT_CHILD.exec(text);
@@ -66,10 +65,9 @@ export function readFlat(text: string): Record<string, string> | undefined {
     if (value.includes("]]>") || inCdata?.includes("\r")) return undefined;
     if (Object.hasOwn(fields, name) || name === "__proto__" || name === "constructor") return undefined;
     fields[name] = value;
-    count += 1;
   }
   // `<xml></xml>` is no document to the parser either, but let it say so.
-  return FLAT_CHILD.lastIndex === end && count > 0 ? fields : undefined;
+  return FLAT_CHILD.lastIndex === end && end > ROOT_OPEN.length ? fields : undefined;
 }
 
 export function readWithParser(text: string): Record<string, unknown> | null {

@@ -280,15 +280,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
         const wanted = typeof target === "number" ? `${target} messages` : "a matching message";
         reject(
           new Error(
-            `WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received: ` +
-              JSON.stringify(
-                sent
-                  .slice(-8)
-                  .map(
-                    (m) =>
-                      `${m.to} ${new Date(m.receivedAt).toISOString().slice(11, 23)}: ${m.text.slice(0, 40)}`,
-                  ),
-              ),
+            `WhatsApp simulator: waited ${timeoutMs} ms for ${wanted}; ${sent.length} received: ${describeLast(sent)}`,
           ),
         );
       }, timeoutMs);
@@ -366,4 +358,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The last messages sent, for a timeout's error: who, when (UTC time of day) and the text's start. */
+function describeLast(sent: SentMessage[]): string {
+  const line = (m: SentMessage) =>
+    `${m.to} ${new Date(m.receivedAt).toISOString().slice(11, 23)}: ${m.text.slice(0, 40)}`;
+  return JSON.stringify(sent.slice(-8).map(line));
 }
