@@ -27,7 +27,7 @@ describe("checkpointer", () => {
 
   it("ends its thread once the WAL is checkpointed and quiet, and starts it again on the next write", async () => {
     const { db, file } = openDb();
-    const checkpointer = startCheckpointer(file, 20, 3);
+    const checkpointer = startCheckpointer(file, { intervalMs: 20, idleChecks: 3 });
     try {
       expect(checkpointer.isRunning()).toBe(true);
       await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
@@ -38,6 +38,39 @@ describe("checkpointer", () => {
       await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
       const after = walFrames(db);
       expect(after.checkpointed).toBe(after.log);
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it("holds the writer for a WAL past the restart size only while it is written, and always lets it go", async () => {
+    const { db, file } = openDb();
+    let holds = 0;
+    let releases = 0;
+    const checkpointer = startCheckpointer(file, {
+      intervalMs: 20,
+      idleChecks: 3,
+      restartBytes: 64 * 1024,
+      holdWrites: async () => {
+        holds += 1;
+        return () => {
+          releases += 1;
+        };
+      },
+    });
+    try {
+      db.transaction(() => {
+        for (let i = 0; i < 200; i++) db.prepare("INSERT INTO t VALUES (?)").run("x".repeat(1_000));
+      })();
+      await eventually(() => holds > 0 && releases === holds, 5_000, "a hold, released");
+      // Nothing more is written: the thread ends instead of holding the writer every interval.
+      await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
+      expect(holds).toBeLessThanOrEqual(2);
+      expect(releases).toBe(holds);
+      // The next commit starts the WAL over: it holds that commit's one frame.
+      db.prepare("INSERT INTO t VALUES (?)").run("y");
+      expect(walFrames(db).log).toBe(1);
     } finally {
       await checkpointer.stop();
       db.close();

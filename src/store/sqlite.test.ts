@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -278,6 +278,51 @@ describe("openSqlite", () => {
       store.q.selectFrom("contacts").selectAll().where("id", "=", p("id")),
     );
     await expect(select.run({ id: "ct_1" })).rejects.toThrow("run() on a query that returns rows");
+  });
+
+  it("starts the WAL over under writes that never pause, so the file stays bounded, losing no write", async () => {
+    const restartBytes = 1024 * 1024;
+    const store = openSqlite({ path: file, checkpointIntervalMs: 20, walRestartBytes: restartBytes });
+    opened.push(store);
+    const walSize = () => {
+      try {
+        return statSync(`${file}-wal`).size;
+      } catch {
+        return 0;
+      }
+    };
+    let maxWal = 0;
+    let shrinks = 0;
+    let last = 0;
+    const sampler = setInterval(() => {
+      const size = walSize();
+      if (size < last) shrinks += 1;
+      last = size;
+      maxWal = Math.max(maxWal, size);
+    }, 5);
+    // Sixteen writers that each commit again as soon as the last commit resolved: the passive
+    // checkpoint never sees the WAL without new frames, so SQLite alone would never start it over.
+    let written = 0;
+    const deadline = Date.now() + 2_500;
+    const writer = async (w: number) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        await store.write((tx) => insertContact(tx, `w${w}-${i}`, "x".repeat(2_000)));
+        written += 1;
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+    } finally {
+      clearInterval(sampler);
+    }
+    // The WAL held at least ten times the restart size's worth of frames over the run...
+    const framesWritten = written * 2_000;
+    expect(framesWritten).toBeGreaterThan(10 * restartBytes);
+    // ...yet the file was started over and trimmed, and stayed within a few restart sizes.
+    expect(shrinks).toBeGreaterThan(0);
+    expect(maxWal).toBeLessThan(6 * restartBytes);
+    expect((await contactIds(store)).length).toBe(written);
+    expect(store.raw.pragma("integrity_check", { simple: true })).toBe("ok");
   });
 
   it("applies each migration once, also when the same file is opened again", async () => {

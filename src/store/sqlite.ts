@@ -8,7 +8,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
-import { startCheckpointer } from "./checkpointer.js";
+import { startCheckpointer, WAL_RESTART_BYTES, WAL_TRIM_BYTES } from "./checkpointer.js";
 import type { Database } from "./database.js";
 import {
   type Compilable,
@@ -52,6 +52,9 @@ export interface OpenOptions {
   synchronous?: "FULL" | "NORMAL";
   /** TERN_SQLITE_AUTO_VACUUM; "none" when absent. */
   autoVacuum?: "incremental" | "none";
+  /** Tests: how often the background checkpoint runs, and the WAL size that starts it over. */
+  checkpointIntervalMs?: number;
+  walRestartBytes?: number;
 }
 
 /**
@@ -92,7 +95,13 @@ export function openSqlite(options: OpenOptions): SqliteDb {
   // file stops growing once retention keeps up, but does not shrink.
   if (options.autoVacuum === "incremental") enableIncrementalAutoVacuum(db);
   migrate(db);
-  const checkpointer = startCheckpointer(options.path);
+  // A WAL started over is trimmed to this by its first commit (checkpointer.ts).
+  db.pragma(`journal_size_limit = ${Math.min(WAL_TRIM_BYTES, options.walRestartBytes ?? WAL_TRIM_BYTES)}`);
+  const checkpointer = startCheckpointer(options.path, {
+    intervalMs: options.checkpointIntervalMs,
+    restartBytes: options.walRestartBytes ?? WAL_RESTART_BYTES,
+    holdWrites: () => batcher.hold(),
+  });
 
   const q = new Kysely<Database>({
     dialect: {

@@ -52,6 +52,8 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
   // The batch being run, if any: a flush fired meanwhile (a callback awaiting more than SQLite,
   // or close()) waits for it instead of opening a second transaction on the same connection.
   let running: Promise<void> | null = null;
+  // While the checkpointer holds commits (checkpointer.ts), flushes wait for this.
+  let held: Promise<void> | null = null;
   // Prepared once: db.exec() would re-parse these for every write in every batch.
   const begin = db.prepare("BEGIN IMMEDIATE");
   const commit = db.prepare("COMMIT");
@@ -103,7 +105,7 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
   /** Runs what is queued now, after the batch in progress (if any). Resolves once committed. */
   const flushNow = async (): Promise<void> => {
     scheduled = false;
-    while (running) await running;
+    while (running || held) await (running ?? held);
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
@@ -145,9 +147,25 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
       }
     });
 
+  /** Holds commits from now on; resolves, once the batch in progress has committed, to the release. */
+  const hold = async (): Promise<() => void> => {
+    let release = (): void => {};
+    const previous = held;
+    held = new Promise<void>((resolve) => {
+      release = () => {
+        if (held === mine) held = null;
+        resolve();
+      };
+    });
+    const mine = held;
+    await previous;
+    while (running) await running;
+    return release;
+  };
+
   const close = (): void => {
     if (walFd !== null) closeSync(walFd);
     walFd = null;
   };
-  return { write, flushNow, close };
+  return { write, flushNow, hold, close };
 }
