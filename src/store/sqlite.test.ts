@@ -325,6 +325,33 @@ describe("openSqlite", () => {
     expect(store.raw.pragma("integrity_check", { simple: true })).toBe("ok");
   });
 
+  it("closes promptly while the WAL is being started over, keeping every acknowledged write", async () => {
+    const store = openSqlite({ path: file, checkpointIntervalMs: 10, walRestartBytes: 64 * 1024 });
+    opened.push(store);
+    const acknowledged: string[] = [];
+    let isClosing = false;
+    const writer = async (w: number) => {
+      for (let i = 0; !isClosing; i++) {
+        const id = `w${w}-${i}`;
+        try {
+          await store.write((tx) => insertContact(tx, id, "x".repeat(2_000)));
+          acknowledged.push(id);
+        } catch {
+          return; // a write requested after close began may fail; it was never acknowledged
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    await new Promise((r) => setTimeout(r, 500));
+    isClosing = true;
+    const started = Date.now();
+    await close(store);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await Promise.all(writers);
+    const reopened = open();
+    expect(new Set(await contactIds(reopened))).toEqual(new Set(acknowledged));
+  });
+
   it("applies each migration once, also when the same file is opened again", async () => {
     const first = open();
     await close(first);

@@ -170,8 +170,9 @@ export function openSqlite(options: OpenOptions): SqliteDb {
     },
     reclaimSpace: (reclaim) => reclaimFreePages(db, reclaim),
     async close() {
-      await batcher.flushNow();
+      // The checkpointer first: stopping it ends a hold it may have on the writer's commits.
       await checkpointer.stop();
+      await batcher.flushNow();
       batcher.close();
       db.close();
     },
