@@ -46,11 +46,17 @@ const walBytes = () => {
   try { return statSync(workerData.path + "-wal").size; } catch { return 0; }
 };
 let isAwaitingHold = false;
+// Holds at least holdGapMs apart: should a start-over not happen (another process reading the
+// file), the writer is not held every interval.
+const HOLD_GAP = Math.ceil(workerData.holdGapMs / workerData.intervalMs);
+let sinceHold = HOLD_GAP;
 const timer = setInterval(() => {
   if (isAwaitingHold) return;
   quiet = checkpoint() ? quiet + 1 : 0;
-  if (workerData.restartBytes > 0 && isWritten && walBytes() > workerData.restartBytes) {
+  sinceHold += 1;
+  if (workerData.restartBytes > 0 && isWritten && sinceHold >= HOLD_GAP && walBytes() > workerData.restartBytes) {
     isAwaitingHold = true;
+    sinceHold = 0;
     parentPort.postMessage("hold");
   } else if (quiet >= workerData.idleChecks) parentPort.postMessage("idle");
 }, workerData.intervalMs);
@@ -81,6 +87,8 @@ export interface CheckpointerOptions {
   idleChecks?: number;
   /** A WAL file larger than this is started over (0: never; see above). */
   restartBytes?: number;
+  /** The shortest time between two holds (default 10 s). */
+  holdGapMs?: number;
   /** Holds the writer's commits; resolves, once no commit is in progress, to the release. */
   holdWrites?: () => Promise<() => void>;
 }
@@ -97,7 +105,7 @@ export const WAL_TRIM_BYTES = 64 * 1024 * 1024;
 const MAX_HOLD_MS = 2_000;
 
 export function startCheckpointer(path: string, options: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 1_000, idleChecks = 5, restartBytes = 0, holdWrites } = options;
+  const { intervalMs = 1_000, idleChecks = 5, restartBytes = 0, holdGapMs = 10_000, holdWrites } = options;
   const walPath = `${path}-wal`;
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   let worker: Worker | null = null;
@@ -158,7 +166,7 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
   const start = () => {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, intervalMs, idleChecks, restartBytes, driver },
+      workerData: { path, intervalMs, idleChecks, restartBytes, holdGapMs, driver },
     });
     w.unref();
     w.on("message", (m) => {

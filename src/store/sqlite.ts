@@ -52,9 +52,10 @@ export interface OpenOptions {
   synchronous?: "FULL" | "NORMAL";
   /** TERN_SQLITE_AUTO_VACUUM; "none" when absent. */
   autoVacuum?: "incremental" | "none";
-  /** Tests: how often the background checkpoint runs, and the WAL size that starts it over. */
+  /** Tests: how often the background checkpoint runs, the WAL size that starts it over, the gap between holds. */
   checkpointIntervalMs?: number;
   walRestartBytes?: number;
+  walHoldGapMs?: number;
 }
 
 /**
@@ -100,6 +101,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
   const checkpointer = startCheckpointer(options.path, {
     intervalMs: options.checkpointIntervalMs,
     restartBytes: options.walRestartBytes ?? WAL_RESTART_BYTES,
+    holdGapMs: options.walHoldGapMs,
     holdWrites: () => batcher.hold(),
   });
 
