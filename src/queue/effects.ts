@@ -66,6 +66,11 @@ export interface RunContext {
    */
   assertActive?: () => Promise<void>;
   /**
+   * The in-memory half of `assertActive`: throws when this process gave the conversation up.
+   * A fresh effect's intent then checks the run's status in its own statement (`beginFresh`).
+   */
+  assertHeld?: () => void;
+  /**
    * The run's writes, one after the other (the worker's per-run chain): an intent starts only
    * once the run's last persist resolved, so the state that led to an effect is committed before
    * the effect's intent, on any store. `store.write` when absent.
@@ -122,12 +127,33 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
     throw error;
   };
 
-  const sends = createSendEffects(deps, ctx, { write, settleLater, failDefinitively });
+  /**
+   * The common case in one write of one statement: a key never seen, of a run still active
+   * (effect-repo `beginFresh`), with `also` in the same transaction. False, nothing written: a
+   * replay or an ended run; the caller takes the full path (read the key, reconcile, check, begin).
+   */
+  const beginIfFresh = async (
+    key: string,
+    kind: string,
+    also?: (tx: Repos) => Promise<void>,
+  ): Promise<boolean> => {
+    // Without a run to check (a late fallback send, fallback.ts) the full path applies.
+    if (!ctx.assertActive) return false;
+    ctx.assertHeld?.();
+    return write(async (tx) => {
+      if (!(await tx.effects.beginFresh(key, kind, ctx.runId, clock.now()))) return false;
+      await also?.(tx);
+      return true;
+    });
+  };
+
+  const outbox = { write, settleLater, failDefinitively, beginIfFresh };
+  const sends = createSendEffects(deps, ctx, outbox);
 
   return {
     fallBack: sends.fallBack,
     send: sends.send,
-    http: createHttpEffect(deps, ctx, { write, settleLater, failDefinitively }),
+    http: createHttpEffect(deps, ctx, outbox),
 
     async call(key, connectionName, actionName, input) {
       const { runtime, id, config } = await deps.connector(connectionName);
@@ -138,21 +164,25 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
           `Connection "${connectionName}" has no action "${actionName}"`,
         );
       }
-      const existing = await store.effects.get(key);
-      if (existing?.status === "done") return existing.result;
-      const { reconcile } = action;
-      if (existing?.status === "in_flight" && reconcile) {
-        const found = await withRetries(() =>
-          reconcile(input, config, { connectionId: id, intentAt: existing.intentAt, key }),
-        );
-        if (found !== null && found !== undefined) {
-          await write((tx) => tx.effects.finish(key, found, clock.now()));
-          return found;
+      const kind = `${connectionName}.${actionName}`;
+      let intentAt = clock.now();
+      if (!(await beginIfFresh(key, kind))) {
+        const existing = await store.effects.get(key);
+        if (existing?.status === "done") return existing.result;
+        const { reconcile } = action;
+        if (existing?.status === "in_flight" && reconcile) {
+          const found = await withRetries(() =>
+            reconcile(input, config, { connectionId: id, intentAt: existing.intentAt, key }),
+          );
+          if (found !== null && found !== undefined) {
+            await write((tx) => tx.effects.finish(key, found, clock.now()));
+            return found;
+          }
         }
+        intentAt = existing?.intentAt ?? clock.now();
+        await ctx.assertActive?.();
+        await write((tx) => tx.effects.begin(key, kind, clock.now()));
       }
-      const intentAt = existing?.intentAt ?? clock.now();
-      await ctx.assertActive?.();
-      await write((tx) => tx.effects.begin(key, `${connectionName}.${actionName}`, clock.now()));
       const actionCtx = { connectionId: id, intentAt, key };
       // A timeout or a cut connection leaves the outcome unknown: the record may exist. Look it
       // up before trying again, so a retry never creates a second one.

@@ -49,10 +49,13 @@ export async function hostFor(
   const ch = await deps.integrations.channel(run.channelId);
   // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
   // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
-  const assertActive = async (): Promise<void> => {
+  const assertHeld = (): void => {
     // Jobs: this process gave the conversation up (presumed dead, or stopped past its grace);
     // another process may be running it now, so nothing more may leave from here.
     if (signal?.aborted) throw new HandedBackError();
+  };
+  const assertActive = async (): Promise<void> => {
+    assertHeld();
     if (!(await store.runs.isActive(run.id))) throw new RunNotActiveError(run.id);
   };
   // The run's writes (step persists, effect intents and settles) in request order: each starts
@@ -78,6 +81,7 @@ export async function hostFor(
       conversationKey: run.conversationKey,
       lastInboundAt,
       assertActive,
+      assertHeld,
       write: writer.write,
     }),
     contact: view,

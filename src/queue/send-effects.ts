@@ -22,6 +22,7 @@ export interface Outbox {
   write: Store["write"];
   settleLater(fn: (tx: Repos) => Promise<void>): void;
   failDefinitively(key: string, error: AppError): Promise<never>;
+  beginIfFresh(key: string, kind: string, also?: (tx: Repos) => Promise<void>): Promise<boolean>;
 }
 
 /** Where one send goes: the run's own channel and address, or the fallback channel and the phone. */
@@ -40,7 +41,7 @@ export function createSendEffects(
 ): Pick<RunEffects, "send" | "fallBack"> {
   const { store, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 3;
-  const { write, settleLater, failDefinitively } = outbox;
+  const { write, settleLater, failDefinitively, beginIfFresh } = outbox;
 
   /** Polls for a status webhook that echoed `key` (it sets the message row's provider id). */
   const waitForStatus = async (key: string): Promise<string | null> => {
@@ -119,27 +120,8 @@ export function createSendEffects(
     target: SendTarget,
     fallbackAfterFailure?: MessageFallback,
   ): Promise<SendOutcome> => {
-    const existing = await store.effects.get(key);
-    if (existing?.status === "done") return existing.result as SendOutcome;
-    if (existing?.status === "failed" && existing.error) {
-      // Failed for good before (a replay): the same error, and whether a fallback may carry it.
-      const wasUndeliverable = (existing.error as { undeliverable?: boolean }).undeliverable === true;
-      throw new AppError("CHANNEL_SEND_FAILED", existing.error.message, {
-        retry: "never",
-        details: wasUndeliverable ? { undeliverable: true } : {},
-      });
-    }
-    if (existing?.status === "in_flight") {
-      // The process died mid-send: the same reconciliation as a send cut off in flight.
-      const settled = await reconcileSend(key, target.channel);
-      if (settled) {
-        await write((tx) => recordSent(tx, key, settled));
-        return settled;
-      }
-    }
-    await ctx.assertActive?.();
-    await write(async (tx) => {
-      await tx.effects.begin(key, "send", clock.now());
+    // The message row, in the intent's transaction.
+    const addMessage = async (tx: Repos): Promise<void> => {
       await tx.contacts.addMessage({
         channelId: target.channel.id,
         contactId: ctx.contact.id,
@@ -152,7 +134,32 @@ export function createSendEffects(
         now: clock.now(),
         ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
       });
-    });
+    };
+    if (!(await beginIfFresh(key, "send", addMessage))) {
+      const existing = await store.effects.get(key);
+      if (existing?.status === "done") return existing.result as SendOutcome;
+      if (existing?.status === "failed" && existing.error) {
+        // Failed for good before (a replay): the same error, and whether a fallback may carry it.
+        const wasUndeliverable = (existing.error as { undeliverable?: boolean }).undeliverable === true;
+        throw new AppError("CHANNEL_SEND_FAILED", existing.error.message, {
+          retry: "never",
+          details: wasUndeliverable ? { undeliverable: true } : {},
+        });
+      }
+      if (existing?.status === "in_flight") {
+        // The process died mid-send: the same reconciliation as a send cut off in flight.
+        const settled = await reconcileSend(key, target.channel);
+        if (settled) {
+          await write((tx) => recordSent(tx, key, settled));
+          return settled;
+        }
+      }
+      await ctx.assertActive?.();
+      await write(async (tx) => {
+        await tx.effects.begin(key, "send", clock.now());
+        await addMessage(tx);
+      });
+    }
     let result: SendOutcome;
     try {
       result = await deliver(key, message, target);

@@ -305,13 +305,14 @@ describe("openSqlite", () => {
       last = size;
       maxWal = Math.max(maxWal, size);
     }, 5);
-    // Sixteen writers that each commit again as soon as the last commit resolved: the passive
-    // checkpoint never sees the WAL without new frames, so SQLite alone would never start it over.
+    // Sixteen writers that each commit again as soon as the last commit resolved, until more
+    // than ten restart sizes went through the WAL: the passive checkpoint never sees the WAL
+    // without new frames, so SQLite alone would never start it over.
+    const rowBytes = 8_000;
     let written = 0;
-    const deadline = Date.now() + 2_500;
     const writer = async (w: number) => {
-      for (let i = 0; Date.now() < deadline; i++) {
-        await store.write((tx) => insertContact(tx, `w${w}-${i}`, "x".repeat(2_000)));
+      for (let i = 0; written * rowBytes < 12 * restartBytes; i++) {
+        await store.write((tx) => insertContact(tx, `w${w}-${i}`, "x".repeat(rowBytes)));
         written += 1;
       }
     };
@@ -320,10 +321,7 @@ describe("openSqlite", () => {
     } finally {
       clearInterval(sampler);
     }
-    // More than ten restart sizes went through the WAL (each row's 2 KB at least)...
-    const bytesWritten = written * 2_000;
-    expect(bytesWritten).toBeGreaterThan(10 * restartBytes);
-    // ...yet the file was started over and trimmed, and stayed within a few restart sizes.
+    // The file was started over and trimmed, and stayed within a few restart sizes.
     expect(shrinks).toBeGreaterThanOrEqual(2);
     expect(maxWal).toBeLessThan(6 * restartBytes);
     expect((await contactIds(store)).length).toBe(written);
@@ -356,7 +354,7 @@ describe("openSqlite", () => {
     isClosing = true;
     const started = Date.now();
     await close(store);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(5_000);
     await Promise.all(writers);
     const reopened = open();
     expect(new Set(await contactIds(reopened))).toEqual(new Set(acknowledged));

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "../db.js";
 
 /**
@@ -39,6 +40,28 @@ export function createEffectRepo(exec: Executor) {
             .doUpdateSet((eb) => ({ attempts: eb("effects.attempts", "+", 1), status: "in_flight" })),
         ),
     );
+  // One statement for the common case (a key never seen, its run active): what a read of the
+  // key, a read of the run's status and the insert did in three round trips on PostgreSQL.
+  const beginFresh = () =>
+    exec.statement("effects.beginFresh", (p) =>
+      q
+        .insertInto("effects")
+        .columns(["key", "kind", "status", "attempts", "intent_at"])
+        .expression(
+          q
+            .selectFrom("runs")
+            .select([
+              sql<string>`cast(${p("key")} as text)`.as("key"),
+              sql<string>`cast(${p("kind")} as text)`.as("kind"),
+              sql<"in_flight">`'in_flight'`.as("status"),
+              sql<number>`1`.as("attempts"),
+              sql<number>`cast(${p("now")} as bigint)`.as("intent_at"),
+            ])
+            .where("runs.id", "=", p("runId"))
+            .where("runs.status", "in", ["running", "waiting"]),
+        )
+        .onConflict((oc) => oc.column("key").doNothing()),
+    );
   const settle = () =>
     exec.statement("effects.settle", (p) =>
       q
@@ -65,6 +88,14 @@ export function createEffectRepo(exec: Executor) {
     /** Inside `store.write`: records the intent (or a new attempt) before the call. */
     async begin(key: string, kind: string, now: number): Promise<void> {
       await begin().run({ key, kind, now });
+    },
+    /**
+     * Inside `store.write`: the intent of a key not seen before, recorded only while its run is
+     * running or waiting. False, nothing written: the key exists (a replay) or the run was ended;
+     * the caller then takes the full path (read the key, reconcile, check the run, `begin`).
+     */
+    async beginFresh(key: string, kind: string, runId: string, now: number): Promise<boolean> {
+      return (await beginFresh().run({ key, kind, runId, now })).changes === 1;
     },
     /** Inside `store.write`. */
     async finish(key: string, result: unknown, now: number): Promise<void> {
