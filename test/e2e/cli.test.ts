@@ -89,7 +89,9 @@ describe("tern flows (offline)", () => {
   });
 });
 
-describe("tern flows against a running server", () => {
+// Each test runs the CLI as a child process four or five times (about 2 s of Node start each
+// here, alone): under a loaded full suite that outgrew vitest's 30 s default.
+describe("tern flows against a running server", { timeout: 90_000 }, () => {
   let dataDir: string;
   let workDir: string;
   let tern: TernProcess | null = null;
