@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { insertTestRun } from "../../../test/helpers/test-runs.js";
 import { openTestStore } from "../../../test/helpers/test-store.js";
-import { createEngine } from "../../flows/engine.js";
-import type { Flow } from "../../flows/schema.js";
 import type { Store } from "../store.js";
 
 /** `beginFresh`: the intent in one statement, only for a new key of an active run. */
@@ -14,22 +13,8 @@ describe("effect repository: beginFresh", () => {
     await store.close();
   });
 
-  const flow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as unknown as Flow;
   const insertRun = (id: string, status: "running" | "waiting") =>
-    store.write((tx) =>
-      tx.runs.insert({
-        id,
-        flowId: "flow_1",
-        flowVersion: 1,
-        channelId: "ch_1",
-        contactId: "ct_1",
-        conversationKey: `ch_1:${id}`,
-        status,
-        state: createEngine().newRun(id, flow, 1, "flow_1"),
-        timeoutAt: null,
-        createdAt: 1,
-      }),
-    );
+    insertTestRun(store, id, { status, conversationKey: `ch_1:${id}` });
 
   it("records the intent of a new key of a running or waiting run, as begin() would", async () => {
     await insertRun("run_1", "running");

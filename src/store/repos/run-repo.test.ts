@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { insertTestRun } from "../../../test/helpers/test-runs.js";
 import { openTestStore } from "../../../test/helpers/test-store.js";
-import { createEngine } from "../../flows/engine.js";
-import type { Flow } from "../../flows/schema.js";
 import type { Store } from "../store.js";
 
 /** A run's progress is a compare-and-set: a run ended or failed elsewhere stays so. */
@@ -14,25 +13,7 @@ describe("run repository", () => {
     await store.close();
   });
 
-  const flow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as unknown as Flow;
-  const insertRun = async (id: string) => {
-    const state = createEngine().newRun(id, flow, 1, "flow_1");
-    await store.write((tx) =>
-      tx.runs.insert({
-        id,
-        flowId: "flow_1",
-        flowVersion: 1,
-        channelId: "ch_1",
-        contactId: "ct_1",
-        conversationKey: "ch_1:1555",
-        status: "running",
-        state,
-        timeoutAt: null,
-        createdAt: 1,
-      }),
-    );
-    return state;
-  };
+  const insertRun = (id: string) => insertTestRun(store, id);
 
   it("does not save a step over a run that was ended in the meantime, nor its history record", async () => {
     const state = await insertRun("run_1");
