@@ -305,13 +305,13 @@ describe("openSqlite", () => {
       last = size;
       maxWal = Math.max(maxWal, size);
     }, 5);
-    // Sixteen writers that each commit again as soon as the last commit resolved, until more
-    // than ten restart sizes went through the WAL: the passive checkpoint never sees the WAL
-    // without new frames, so SQLite alone would never start it over.
+    // Sixteen writers that each commit again as soon as the last commit resolved, until forty
+    // restart sizes went through the WAL: the passive checkpoint never sees the WAL without new
+    // frames, so SQLite alone would never start it over (the file would pass 40 MB).
     const rowBytes = 8_000;
     let written = 0;
     const writer = async (w: number) => {
-      for (let i = 0; written * rowBytes < 12 * restartBytes; i++) {
+      for (let i = 0; written * rowBytes < 40 * restartBytes; i++) {
         await store.write((tx) => insertContact(tx, `w${w}-${i}`, "x".repeat(rowBytes)));
         written += 1;
       }
@@ -321,9 +321,10 @@ describe("openSqlite", () => {
     } finally {
       clearInterval(sampler);
     }
-    // The file was started over and trimmed, and stayed within a few restart sizes.
-    expect(shrinks).toBeGreaterThanOrEqual(2);
-    expect(maxWal).toBeLessThan(6 * restartBytes);
+    // The file was started over and trimmed again and again, and stayed within a dozen restart
+    // sizes (what is written between two checkpoint ticks of a loaded machine comes on top).
+    expect(shrinks).toBeGreaterThanOrEqual(3);
+    expect(maxWal).toBeLessThan(12 * restartBytes);
     expect((await contactIds(store)).length).toBe(written);
     expect(store.raw.pragma("integrity_check", { simple: true })).toBe("ok");
   });
