@@ -79,7 +79,7 @@ export function pinLocalPostgres(url: string, pinning: Pinning): { describe: str
   };
 }
 
-function postgresPids(): number[] {
+export function postgresPids(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

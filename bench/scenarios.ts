@@ -165,6 +165,8 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
       const base = 4000 + rate;
       const before = replies.total();
       const start = performance.now();
+      const cpuPer = stack.cpuMeter();
+      const pgCpuPer = stack.postgresCpuMeter();
       const load = await openLoop(
         rate,
         5_000,
@@ -177,6 +179,7 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
       const elapsedS = (performance.now() - start) / 1000;
       const done = replies.total() - before;
       const perSec = done / elapsedS;
+      const cpu = `${cpuPer(done).toFixed(2)} ms Tern CPU${pg ? ` + ${pgCpuPer(done).toFixed(2)} ms PostgreSQL` : ""}/message`;
       figures.push({
         name: pg
           ? pgPipelineFigureName(workers, rate)
@@ -185,7 +188,7 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
         unit: "messages/s",
         target: rate <= target ? "≥ 99 % of offered" : `≥ ${target.toLocaleString("en")}`,
         isMet: isRateMet(perSec, rate, target) && done === expected && load.errors === 0,
-        note: `${done}/${expected} replies, ingest p99 ${load.p99.toFixed(1)} ms`,
+        note: `${done}/${expected} replies, ingest p99 ${load.p99.toFixed(1)} ms; ${cpu}`,
       });
     }
     const peakMb = peakRss();
@@ -236,8 +239,10 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
     await openLoop(LEAD_PER_SEC, 2_000, conversation);
     latencies.length = 0;
     const cpuPer = stack.cpuMeter();
+    const pgCpuPer = stack.postgresCpuMeter();
     const load = await openLoop(LEAD_PER_SEC, 10_000, (i) => conversation(i + 1_000));
     const cpuPerConversation = cpuPer(load.ok);
+    const pgCpu = pg ? ` + ${pgCpuPer(load.ok).toFixed(1)} ms PostgreSQL` : "";
     latencies.sort((a, b) => a - b);
     const leads = stack.sandbox.sf.records("Lead").length;
     const p99 = percentile(latencies, 99);
@@ -248,7 +253,7 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
         unit: "ms",
         target: `≤ ${target}`,
         isMet: p99 <= target && leads === load.ok + WARM_UP_CONVERSATIONS,
-        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations; ${cpuPerConversation.toFixed(1)} ms Tern CPU/conversation`,
+        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations; ${cpuPerConversation.toFixed(1)} ms Tern CPU${pgCpu}/conversation`,
       },
     ];
   } finally {

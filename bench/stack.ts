@@ -8,6 +8,7 @@ import { freePort, processSecrets, spawnTern, type TernProcess } from "../src/sa
 import { buildTextWebhook, signWebhook } from "../src/sandbox/whatsapp/index.js";
 import { connectAdmin, databaseUrl } from "../src/store/postgres/admin.js";
 import type { PreparedRequest } from "./load.js";
+import { postgresPids } from "./pinning.js";
 
 /**
  * The benchmarked number is on Meta's upgraded tier (1,000 messages/s): at the default 80/s the
@@ -34,6 +35,8 @@ export interface BenchStack {
    * the rate on a machine whose neighbours take a varying share of the host.
    */
   cpuMeter(): (count: number) => number;
+  /** The same for this machine's `postgres` processes (the PostgreSQL scenarios' local server). */
+  postgresCpuMeter(): (count: number) => number;
   /** Samples Tern's RSS every `intervalMs` until the returned function is called; it returns the peak. */
   sampleRss(intervalMs?: number): () => number;
   close(): Promise<void>;
@@ -154,6 +157,16 @@ function benchStack(
       const before = cpuMs();
       return (count) => (cpuMs() - before) / Math.max(1, count);
     },
+    postgresCpuMeter() {
+      const before = postgresCpuMs();
+      return (count) => {
+        const after = postgresCpuMs();
+        let ms = 0;
+        // Backends that came or went in between are left out (a pool's connections stay).
+        for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? cpu);
+        return ms / Math.max(1, count);
+      };
+    },
     webhook(from, text) {
       const body = JSON.stringify(buildTextWebhook({ from, text }));
       return {
@@ -183,6 +196,18 @@ function benchStack(
 
 /** Clock ticks per second of /proc's CPU times: 100 on Linux (USER_HZ) whatever the kernel's HZ. */
 const USER_HZ = 100;
+
+function postgresCpuMs(): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const pid of postgresPids()) {
+    try {
+      cpu.set(pid, processCpuMs(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return cpu;
+}
 
 export function processCpuMs(pid: number | undefined): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
