@@ -10,6 +10,12 @@ const RENEW_AFTER_MS = 60_000;
 /** Proves the turn is still this job's before the next item; throws HandedBackError if not. */
 export type RenewTurn = () => Promise<void>;
 
+/**
+ * Gives the turn up now if the conversation has nothing pending (one statement for the last look
+ * and the release); false while something is pending, and the holder goes on.
+ */
+export type ReleaseIfIdle = () => Promise<boolean>;
+
 /** What became of a turn: not taken (another job holds it), or held and whether anyone knocked. */
 export type TurnOutcome = { held: false } | { held: true; wanted: boolean };
 
@@ -25,7 +31,7 @@ export async function inConversationTurn(
   store: Store,
   key: string,
   runnerId: string,
-  fn: (renew: RenewTurn) => Promise<void>,
+  fn: (renew: RenewTurn, releaseIfIdle: ReleaseIfIdle) => Promise<void>,
 ): Promise<TurnOutcome> {
   const holder = `${runnerId}/${randomBytes(6).toString("base64url")}`;
   const take = () => store.turns.take(key, holder);
@@ -40,10 +46,19 @@ export async function inConversationTurn(
     takenAt = Date.now();
   };
   let wanted = false;
+  let isReleased = false;
+  const releaseIfIdle: ReleaseIfIdle = async () => {
+    const outcome = await store.turns.releaseIfIdle(key, holder);
+    if (outcome.released) {
+      isReleased = true;
+      wanted = outcome.wanted;
+    }
+    return outcome.released;
+  };
   try {
-    await fn(renew);
+    await fn(renew, releaseIfIdle);
   } finally {
-    wanted = await store.turns.release(key, holder);
+    if (!isReleased) wanted = await store.turns.release(key, holder);
   }
   return { held: true, wanted };
 }

@@ -136,12 +136,13 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
     key: string,
     kind: string,
     also?: (tx: Repos) => Promise<void>,
+    unlessOptedOut?: { contactId: string },
   ): Promise<boolean> => {
     // Without a run to check (a late fallback send, fallback.ts) the full path applies.
     if (!ctx.assertActive) return false;
     ctx.assertHeld?.();
     return write(async (tx) => {
-      if (!(await tx.effects.beginFresh(key, kind, ctx.runId, clock.now()))) return false;
+      if (!(await tx.effects.beginFresh(key, kind, ctx.runId, clock.now(), unlessOptedOut))) return false;
       await also?.(tx);
       return true;
     });

@@ -5,7 +5,12 @@ import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import { HoldUntil } from "./burst.js";
-import { inConversationTurn, type RenewTurn, TURN_BUSY_RETRY_MS } from "./conversation-turn.js";
+import {
+  inConversationTurn,
+  type ReleaseIfIdle,
+  type RenewTurn,
+  TURN_BUSY_RETRY_MS,
+} from "./conversation-turn.js";
 import { RetryLater } from "./failures.js";
 
 export interface JobTaskDeps {
@@ -33,8 +38,8 @@ export function createJobTasks(deps: JobTaskDeps) {
   const drainConversation = async (key: string, runnerId: string, signal?: AbortSignal): Promise<void> => {
     for (let round = 0; round < 3; round++) {
       let drained = false;
-      const turn = await inConversationTurn(store, key, runnerId, async (renew) => {
-        drained = await drainHeld(key, renew, signal);
+      const turn = await inConversationTurn(store, key, runnerId, async (renew, releaseIfIdle) => {
+        drained = await drainHeld(key, renew, releaseIfIdle, signal);
       });
       // Taken by another job: it looks for work again after its turn. A holder that dies or
       // stalls has its own job handed to another runner, which takes the turn from it.
@@ -53,7 +58,12 @@ export function createJobTasks(deps: JobTaskDeps) {
   };
 
   /** `drainConversation` holding the turn; true when it ended because nothing was pending. */
-  const drainHeld = async (key: string, renew: RenewTurn, signal?: AbortSignal): Promise<boolean> => {
+  const drainHeld = async (
+    key: string,
+    renew: RenewTurn,
+    releaseIfIdle: ReleaseIfIdle,
+    signal?: AbortSignal,
+  ): Promise<boolean> => {
     const active = await store.runs.activeFor(key);
     // The run as read here, for the first message when nothing advanced it since (one read less).
     let known: { run: RunRow | undefined } | undefined;
@@ -71,6 +81,8 @@ export function createJobTasks(deps: JobTaskDeps) {
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();
+      // After an item, the usual case is nothing more: look and give the turn up in one statement.
+      if (handled > 0 && (await releaseIfIdle())) return true;
       const item = await store.inbox.nextPending(key);
       if (!item) return true;
       // A row still pending after its turn (its run was continued first) gets one more; a row

@@ -22,7 +22,16 @@ export interface Outbox {
   write: Store["write"];
   settleLater(fn: (tx: Repos) => Promise<void>): void;
   failDefinitively(key: string, error: AppError): Promise<never>;
-  beginIfFresh(key: string, kind: string, also?: (tx: Repos) => Promise<void>): Promise<boolean>;
+  /**
+   * The intent of a key never seen, of a run still active (and, with `unlessOptedOut`, a contact
+   * who has not opted out), in one statement; false, nothing written, for the full path.
+   */
+  beginIfFresh(
+    key: string,
+    kind: string,
+    also?: (tx: Repos) => Promise<void>,
+    unlessOptedOut?: { contactId: string },
+  ): Promise<boolean>;
 }
 
 /** Where one send goes: the run's own channel and address, or the fallback channel and the phone. */
@@ -74,9 +83,7 @@ export function createSendEffects(
 
   /** Inside a write: records a finished send on the effect and on the message row. */
   const recordSent = async (tx: Repos, key: string, result: SendOutcome): Promise<void> => {
-    await tx.effects.finish(key, result, clock.now());
-    if (result.outcome === "unknown") await tx.contacts.markUnknown(key, clock.now());
-    else await tx.contacts.markSent(key, result.providerMessageId, clock.now());
+    await tx.effects.finishSend(key, result, clock.now());
   };
 
   /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
@@ -113,12 +120,29 @@ export function createSendEffects(
     }
   };
 
-  /** One send through the outbox: intent, delivery (retried, reconciled), settle. */
+  /** The contact opted out (STOP): nothing goes to them, by any channel, until START. */
+  const assertNotOptedOut = async (): Promise<void> => {
+    const optOut = await store.triggers.optedOut(ctx.contact.id);
+    if (optOut) {
+      throw new AppError(
+        "CONTACT_OPTED_OUT",
+        `The contact opted out (sent ${optOut.keyword} on ${new Date(optOut.at).toISOString()}); the message was not sent. They opt back in by sending START.`,
+        { retry: "never", details: { optedOutAt: optOut.at } },
+      );
+    }
+  };
+
+  /**
+   * One send through the outbox: intent, delivery (retried, reconciled), settle. `checkOptOut`:
+   * the opt-out is checked here (in the fresh intent's statement, else read before the full
+   * path), before anything else of the send.
+   */
   const sendThrough = async (
     key: string,
     message: OutboundText,
     target: SendTarget,
     fallbackAfterFailure?: MessageFallback,
+    checkOptOut = false,
   ): Promise<SendOutcome> => {
     // The message row, in the intent's transaction.
     const addMessage = async (tx: Repos): Promise<void> => {
@@ -135,7 +159,9 @@ export function createSendEffects(
         ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
       });
     };
-    if (!(await beginIfFresh(key, "send", addMessage))) {
+    const unlessOptedOut = checkOptOut ? { contactId: ctx.contact.id } : undefined;
+    if (!(await beginIfFresh(key, "send", addMessage, unlessOptedOut))) {
+      if (checkOptOut) await assertNotOptedOut();
       const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result as SendOutcome;
       if (existing?.status === "failed" && existing.error) {
@@ -213,19 +239,12 @@ export function createSendEffects(
   return {
     fallBack,
     async send(key, message) {
-      // The contact opted out (STOP): nothing goes to them, by any channel, until START.
-      const optOut = await store.triggers.optedOut(ctx.contact.id);
-      if (optOut) {
-        throw new AppError(
-          "CONTACT_OPTED_OUT",
-          `The contact opted out (sent ${optOut.keyword} on ${new Date(optOut.at).toISOString()}); the message was not sent. They opt back in by sending START.`,
-          { retry: "never", details: { optedOutAt: optOut.at } },
-        );
-      }
       const { fallback, ...content } = message;
       const primary: SendTarget = { channel: ctx.channel, address: ctx.contact.address };
       const closed = windowClosed(ctx.channel, ctx.lastInboundAt, clock.now());
       if (closed) {
+        // An opted-out contact gets nothing by a fallback either: checked before it.
+        await assertNotOptedOut();
         // Known before asking the provider: no request that can only be refused.
         if (fallback) return fallBack(key, content, fallback, closed.message);
         throw closed;
@@ -238,7 +257,7 @@ export function createSendEffects(
           conversationKey: ctx.conversationKey,
         };
       try {
-        return await sendThrough(key, content, primary, watch || undefined);
+        return await sendThrough(key, content, primary, watch || undefined, true);
       } catch (error) {
         const appError = toAppError(error);
         if (fallback && isUndeliverable(appError)) return fallBack(key, content, fallback, appError.message);

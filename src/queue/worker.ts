@@ -323,7 +323,7 @@ export function createWorker(deps: WorkerDeps) {
         if (!active) await tx.inbox.markProcessed(item.id, now);
         return { contact: c, started: row };
       },
-      { durable: false },
+      { durable: false, group: true },
     );
 
     if (active) {

@@ -65,22 +65,6 @@ export function createContactMessages(exec: Executor) {
           })
           .onConflict((oc) => oc.column("effect_key").doNothing()),
       ),
-    markSent: () =>
-      exec.statement("messages.markSent", (p) =>
-        q
-          .updateTable("messages")
-          .set({ provider_message_id: p("providerMessageId"), status: "sent", status_at: p("now") })
-          .where("effect_key", "=", p("effectKey"))
-          .where("status", "in", ["pending", "sending"]),
-      ),
-    markUnknown: () =>
-      exec.statement("messages.markUnknown", (p) =>
-        q
-          .updateTable("messages")
-          .set({ status: "unknown", status_at: p("now") })
-          .where("effect_key", "=", p("effectKey"))
-          .where("status", "in", ["pending", "sending"]),
-      ),
     assignRun: () =>
       exec.statement("messages.assignRun", (p) =>
         q
@@ -131,17 +115,6 @@ export function createContactMessages(exec: Executor) {
     /** Inside `store.write`: attributes a stored inbound message to the run that consumed it. */
     async assignRun(effectKey: string, runId: string): Promise<void> {
       await s.assignRun().run({ effectKey, runId });
-    },
-    /** Inside `store.write`: an outbound message was accepted by the provider. */
-    async markSent(effectKey: string, providerMessageId: string, now: number): Promise<void> {
-      await s.markSent().run({ effectKey, providerMessageId, now });
-    },
-    /**
-     * Inside `store.write`: the provider may or may not have the message and no status can tell
-     * (a channel that echoes nothing); it is not sent again (queue/README.md).
-     */
-    async markUnknown(effectKey: string, now: number): Promise<void> {
-      await s.markUnknown().run({ effectKey, now });
     },
     /** A contact's messages on every channel, oldest first. */
     async messages(contactId: string, limit = 200): Promise<MessageRow[]> {

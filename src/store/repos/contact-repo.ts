@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import { newId } from "../../core/ids.js";
 import { toE164 } from "../../core/phone.js";
 import type { Database } from "../database.js";
-import type { Executor } from "../db.js";
+import type { Executor, Param } from "../db.js";
 import { createContactMerge } from "./contact-merge.js";
 import { createContactMessages } from "./contact-messages.js";
 import { applyAttributes, type ContactChange, normalizeTags, parseAttributes } from "./contact-values.js";
@@ -56,6 +56,24 @@ const toIdentity = (r: Database["contact_identities"]): ContactIdentity => ({
 });
 
 type ContactRow = Omit<Database["contacts"], "attributes_json"> & { attributes_json: string };
+
+const newContact = (qc: QueryCreator<Database>, p: Param) =>
+  qc.insertInto("contacts").values({
+    id: p("id"),
+    phone: p("phone"),
+    name: p("name"),
+    created_at: p("now"),
+    updated_at: p("now"),
+  });
+const newIdentity = (qc: QueryCreator<Database>, p: Param) =>
+  qc.insertInto("contact_identities").values({
+    id: p("identityId"),
+    contact_id: p("contactId"),
+    channel_id: p("channelId"),
+    address: p("address"),
+    created_at: p("now"),
+    last_inbound_at: p("now"),
+  });
 
 /** A contact's tags as a JSON array, in the same query as the contact (one round trip, not two). */
 const tagsJson = (dialect: Executor["dialect"]) =>
@@ -120,26 +138,13 @@ export function createContactRepo(exec: Executor) {
           .set({ last_inbound_at: p("now") })
           .where("id", "=", p("id")),
       ),
-    insertContact: () =>
-      exec.statement("contacts.insert", (p) =>
-        q.insertInto("contacts").values({
-          id: p("id"),
-          phone: p("phone"),
-          name: p("name"),
-          created_at: p("now"),
-          updated_at: p("now"),
-        }),
-      ),
-    insertIdentity: () =>
-      exec.statement("contacts.insertIdentity", (p) =>
-        q.insertInto("contact_identities").values({
-          id: p("id"),
-          contact_id: p("contactId"),
-          channel_id: p("channelId"),
-          address: p("address"),
-          created_at: p("now"),
-          last_inbound_at: p("now"),
-        }),
+    insertContact: () => exec.statement("contacts.insert", (p) => newContact(q, p)),
+    insertIdentity: () => exec.statement("contacts.insertIdentity", (p) => newIdentity(q, p)),
+    // PostgreSQL: a new person and their first identity in one statement (a data-modifying WITH,
+    // which SQLite has not).
+    insertContactWithIdentity: () =>
+      exec.statement("contacts.insertWithIdentity", (p) =>
+        newIdentity(q.with("added", (db) => newContact(db, p)) as unknown as QueryCreator<Database>, p),
       ),
     refresh: () =>
       exec.statement("contacts.refresh", (p) =>
@@ -270,15 +275,20 @@ export function createContactRepo(exec: Executor) {
         contact = toContact(known);
       } else {
         const row = e164 ? await byPhone(e164) : undefined;
-        if (row) contact = toContact(row);
-        else {
+        const identity = { identityId: newId("ci", now), channelId, address, now };
+        if (row) {
+          contact = toContact(row);
+          await s.insertIdentity().run({ ...identity, contactId: contact.id });
+        } else {
           const id = newId("ct", now);
-          await s.insertContact().run({ id, phone: e164, name, now });
+          const person = { ...identity, contactId: id, id, phone: e164, name };
+          if (exec.dialect === "postgres") await s.insertContactWithIdentity().run(person);
+          else {
+            await s.insertContact().run(person);
+            await s.insertIdentity().run(person);
+          }
           contact = { id, phone: e164, name, tags: [], attributes: {}, createdAt: now, updatedAt: now };
         }
-        await s
-          .insertIdentity()
-          .run({ id: newId("ci", now), contactId: contact.id, channelId, address, now });
       }
       const next = { ...contact, phone: contact.phone ?? e164, name: name ?? contact.name };
       if (next.phone !== contact.phone || next.name !== contact.name) {

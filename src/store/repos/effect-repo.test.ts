@@ -54,4 +54,92 @@ describe("effect repository: beginFresh", () => {
     expect(await store.effects.get("run_1:1:0")).toBeUndefined();
     expect(await store.effects.get("run_9:1:0")).toBeUndefined();
   });
+
+  it("with unlessOptedOut, records the intent only while the contact has not opted out (STOP), and again after START", async () => {
+    await insertRun("run_1", "running");
+    const guard = { contactId: "ct_1" };
+    await store.write((tx) => tx.triggers.optOut("ct_1", "STOP", 2));
+    await store.write((tx) => tx.triggers.optOut("ct_2", "STOP", 2)); // another person's says nothing
+    expect(await store.write((tx) => tx.effects.beginFresh("run_1:1:0", "send", "run_1", 3, guard))).toBe(
+      false,
+    );
+    expect(await store.effects.get("run_1:1:0")).toBeUndefined();
+    // Without the guard (a call, not a send) the opt-out does not apply.
+    expect(await store.write((tx) => tx.effects.beginFresh("run_1:2:0", "sf.create", "run_1", 3))).toBe(true);
+    await store.write((tx) => tx.triggers.optIn("ct_1"));
+    expect(await store.write((tx) => tx.effects.beginFresh("run_1:1:0", "send", "run_1", 4, guard))).toBe(
+      true,
+    );
+    expect(await store.effects.get("run_1:1:0")).toMatchObject({ status: "in_flight", intentAt: 4 });
+  });
+});
+
+/** `finishSend`: a send's effect done and its outbound message row settled, in one statement on PostgreSQL. */
+describe("effect repository: finishSend", () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const outbound = (key: string, status: string, providerMessageId: string | null = null) =>
+    store.write(async (tx) => {
+      await tx.effects.begin(key, "send", 1);
+      await tx.contacts.addMessage({
+        channelId: "ch_1",
+        contactId: "ct_1",
+        direction: "out",
+        text: `text of ${key}`,
+        providerMessageId,
+        effectKey: key,
+        runId: null,
+        status,
+        now: 1,
+      });
+    });
+
+  it("marks the effect done with its result and the message sent with the provider's id, or unknown", async () => {
+    await outbound("run_1:1:0", "sending");
+    await outbound("run_1:2:0", "pending");
+    await outbound("run_1:3:0", "sending");
+    await store.write((tx) =>
+      tx.effects.finishSend("run_1:1:0", { providerMessageId: "wamid.A" }, 1_764_000_000_123),
+    );
+    await store.write((tx) => tx.effects.finishSend("run_1:2:0", { providerMessageId: "wamid.B" }, 7));
+    await store.write((tx) =>
+      tx.effects.finishSend("run_1:3:0", { providerMessageId: "", outcome: "unknown" }, 8),
+    );
+    expect(await store.effects.get("run_1:1:0")).toMatchObject({
+      status: "done",
+      result: { providerMessageId: "wamid.A" },
+    });
+    expect(await store.effects.get("run_1:3:0")).toMatchObject({
+      status: "done",
+      result: { providerMessageId: "", outcome: "unknown" },
+    });
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toMatchObject({
+      status: "sent",
+      providerMessageId: "wamid.A",
+    });
+    expect(await store.contacts.messageByEffectKey("run_1:2:0")).toMatchObject({
+      status: "sent",
+      providerMessageId: "wamid.B",
+    });
+    expect(await store.contacts.messageByEffectKey("run_1:3:0")).toMatchObject({
+      status: "unknown",
+      providerMessageId: null,
+    });
+  });
+
+  it("leaves a message whose status webhook came first as that status said, and still settles the effect", async () => {
+    await outbound("run_1:1:0", "delivered", "wamid.A");
+    await store.write((tx) => tx.effects.finishSend("run_1:1:0", { providerMessageId: "wamid.other" }, 9));
+    expect(await store.effects.get("run_1:1:0")).toMatchObject({ status: "done" });
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toMatchObject({
+      status: "delivered",
+      providerMessageId: "wamid.A",
+    });
+  });
 });

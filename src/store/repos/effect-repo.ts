@@ -1,5 +1,6 @@
-import { sql } from "kysely";
-import type { Executor } from "../db.js";
+import { type QueryCreator, sql } from "kysely";
+import type { Database } from "../database.js";
+import type { Executor, Param } from "../db.js";
 
 /**
  * The outbox of side effects, keyed by run + step visit + call. `in_flight` is written (and
@@ -42,25 +43,40 @@ export function createEffectRepo(exec: Executor) {
     );
   // One statement for the common case (a key never seen, its run active): what a read of the
   // key, a read of the run's status and the insert did in three round trips on PostgreSQL.
-  const beginFresh = () =>
-    exec.statement("effects.beginFresh", (p) =>
-      q
-        .insertInto("effects")
-        .columns(["key", "kind", "status", "attempts", "intent_at"])
-        .expression(
-          q
-            .selectFrom("runs")
-            .select([
-              sql<string>`cast(${p("key")} as text)`.as("key"),
-              sql<string>`cast(${p("kind")} as text)`.as("kind"),
-              sql<"in_flight">`'in_flight'`.as("status"),
-              sql<number>`1`.as("attempts"),
-              sql<number>`cast(${p("now")} as bigint)`.as("intent_at"),
-            ])
-            .where("runs.id", "=", p("runId"))
-            .where("runs.status", "in", ["running", "waiting"]),
-        )
-        .onConflict((oc) => oc.column("key").doNothing()),
+  const freshIntent = (p: Param) =>
+    q
+      .selectFrom("runs")
+      .select([
+        sql<string>`cast(${p("key")} as text)`.as("key"),
+        sql<string>`cast(${p("kind")} as text)`.as("kind"),
+        sql<"in_flight">`'in_flight'`.as("status"),
+        sql<number>`1`.as("attempts"),
+        sql<number>`cast(${p("now")} as bigint)`.as("intent_at"),
+      ])
+      .where("runs.id", "=", p("runId"))
+      .where("runs.status", "in", ["running", "waiting"]);
+  const insertFresh = (intent: ReturnType<typeof freshIntent>) =>
+    q
+      .insertInto("effects")
+      .columns(["key", "kind", "status", "attempts", "intent_at"])
+      .expression(intent)
+      .onConflict((oc) => oc.column("key").doNothing());
+  const beginFresh = () => exec.statement("effects.beginFresh", (p) => insertFresh(freshIntent(p)));
+  // A send's: the contact's opt-out (STOP) checked in the same statement instead of a read before it.
+  const beginFreshUnlessOptedOut = () =>
+    exec.statement("effects.beginFreshUnlessOptedOut", (p) =>
+      insertFresh(
+        freshIntent(p).where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("contact_opt_outs")
+                .select("contact_opt_outs.contact_id")
+                .where("contact_opt_outs.contact_id", "=", p("contactId")),
+            ),
+          ),
+        ),
+      ),
     );
   const settle = () =>
     exec.statement("effects.settle", (p) =>
@@ -68,6 +84,37 @@ export function createEffectRepo(exec: Executor) {
         .updateTable("effects")
         .set({ status: p("status"), result_json: p("result"), error_json: p("error"), done_at: p("now") })
         .where("key", "=", p("key")),
+    );
+
+  // A send's outbound message row, once its effect settled: only while still pending or sending
+  // (a status webhook may have come first).
+  const markMessage = (qc: QueryCreator<Database>, p: Param, status: "sent" | "unknown") =>
+    qc
+      .updateTable("messages")
+      .set({
+        ...(status === "sent" && { provider_message_id: p("providerMessageId") }),
+        status,
+        status_at: p("now"),
+      })
+      .where("effect_key", "=", p("key"))
+      .where("status", "in", ["pending", "sending"]);
+  const markMessageAlone = (status: "sent" | "unknown") =>
+    exec.statement(`messages.mark.${status}`, (p) => markMessage(q, p, status));
+  // PostgreSQL: the settle and the message row in one statement (a data-modifying WITH, which
+  // SQLite has not: there the two run one after the other).
+  const finishSendAtOnce = (status: "sent" | "unknown") =>
+    exec.statement(`effects.finishSend.${status}`, (p) =>
+      markMessage(
+        // The outer statement never reads the CTE, so it keeps the plain schema's type.
+        q.with("settled", (db) =>
+          db
+            .updateTable("effects")
+            .set({ status: "done", result_json: p("result"), error_json: null, done_at: p("now") })
+            .where("key", "=", p("key")),
+        ) as unknown as QueryCreator<Database>,
+        p,
+        status,
+      ),
     );
 
   return {
@@ -94,12 +141,44 @@ export function createEffectRepo(exec: Executor) {
      * running or waiting. False, nothing written: the key exists (a replay) or the run was ended;
      * the caller then takes the full path (read the key, reconcile, check the run, `begin`).
      */
-    async beginFresh(key: string, kind: string, runId: string, now: number): Promise<boolean> {
-      return (await beginFresh().run({ key, kind, runId, now })).changes === 1;
+    async beginFresh(
+      key: string,
+      kind: string,
+      runId: string,
+      now: number,
+      unlessOptedOut?: { contactId: string },
+    ): Promise<boolean> {
+      const statement = unlessOptedOut ? beginFreshUnlessOptedOut() : beginFresh();
+      const args = { key, kind, runId, now, ...(unlessOptedOut && { contactId: unlessOptedOut.contactId }) };
+      return (await statement.run(args)).changes === 1;
     },
     /** Inside `store.write`. */
     async finish(key: string, result: unknown, now: number): Promise<void> {
       await settle().run({ key, status: "done", result: JSON.stringify(result ?? null), error: null, now });
+    },
+    /**
+     * Inside `store.write`: a send finished (`finish`) and its outbound message row marked sent
+     * with the provider's id, or `unknown` (a channel that echoes nothing; queue/README.md) —
+     * only while the row is still pending or sending (a status webhook may have come first).
+     */
+    async finishSend(
+      key: string,
+      result: { providerMessageId: string; outcome?: "unknown" },
+      now: number,
+    ): Promise<void> {
+      const status = result.outcome === "unknown" ? "unknown" : "sent";
+      const args = {
+        key,
+        now,
+        result: JSON.stringify(result),
+        ...(status === "sent" && { providerMessageId: result.providerMessageId }),
+      };
+      if (exec.dialect === "postgres") {
+        await finishSendAtOnce(status).run(args);
+        return;
+      }
+      await settle().run({ key, status: "done", result: args.result, error: null, now });
+      await markMessageAlone(status).run(args);
     },
     /** Inside `store.write`: a definitive failure (the effect did not happen). */
     async fail(key: string, error: { code: string; message: string }, now: number): Promise<void> {

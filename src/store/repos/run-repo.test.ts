@@ -48,6 +48,70 @@ describe("run repository", () => {
     );
   });
 
+  it("saves a step: the run's new state and the step's record together; a replayed visit rewrites its record", async () => {
+    const state = await insertRun("run_3");
+    const waiting = {
+      ...state,
+      status: "waiting" as const,
+      wait: { stepId: "ask", for: "reply" as const, timeoutAt: 1_764_000_090_000 },
+    };
+    const record = {
+      runId: "run_3",
+      visit: 1,
+      stepId: "hello",
+      stepType: "send",
+      status: "completed" as const,
+      input: { text: "Hi" },
+      output: { providerMessageId: "wamid.1" },
+      error: null,
+      next: "ask",
+      startedAt: 1_764_000_000_000, // past 2^31: bigint columns on PostgreSQL
+      endedAt: 1_764_000_000_012,
+    };
+    expect(await store.write((tx) => tx.runs.saveStep(waiting as never, record, 1_764_000_000_013))).toBe(
+      true,
+    );
+    expect(await store.runs.get("run_3")).toMatchObject({
+      status: "waiting",
+      timeoutAt: 1_764_000_090_000,
+      updatedAt: 1_764_000_000_013,
+      state: { status: "waiting", wait: { stepId: "ask" } },
+    });
+    expect(await store.runs.steps("run_3")).toEqual([
+      {
+        visit: 1,
+        stepId: "hello",
+        type: "send",
+        status: "completed",
+        input: { text: "Hi" },
+        output: { providerMessageId: "wamid.1" },
+        error: null,
+        next: "ask",
+        startedAt: new Date(1_764_000_000_000).toISOString(),
+        endedAt: new Date(1_764_000_000_012).toISOString(),
+        durationMs: 12,
+      },
+    ]);
+    const failed = {
+      ...record,
+      status: "failed" as const,
+      output: null,
+      error: { code: "X", message: "y" },
+      endedAt: 1_764_000_000_020,
+    };
+    expect(await store.write((tx) => tx.runs.saveStep(waiting as never, failed, 1_764_000_000_021))).toBe(
+      true,
+    );
+    expect(await store.runs.steps("run_3")).toMatchObject([
+      { visit: 1, status: "failed", output: null, error: { code: "X", message: "y" }, durationMs: 20 },
+    ]);
+    // No record (a step that records nothing): the run alone.
+    expect(
+      await store.write((tx) => tx.runs.saveStep({ ...state, status: "running" }, null, 1_764_000_000_030)),
+    ).toBe(true);
+    expect(await store.runs.get("run_3")).toMatchObject({ status: "running", timeoutAt: null });
+  });
+
   it("fails an active run with its error in the state", async () => {
     await insertRun("run_2");
     const error = { code: "CHANNEL_NOT_FOUND", message: 'No channel with id "ch_1"' };

@@ -1,7 +1,7 @@
-import { sql } from "kysely";
+import { type OnConflictBuilder, type QueryCreator, sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
-import type { Executor } from "../db.js";
+import type { Executor, Param } from "../db.js";
 import { setJsonFields } from "./json-fields.js";
 
 /** Runs (their resumable state) and the history of every executed step. */
@@ -23,6 +23,62 @@ export interface RunRow {
 export function isPastDeadline(run: RunRow | undefined, at: number): run is RunRow {
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
+
+/** A run's compare-and-set advance (`runs.update`, and the first half of `advanceAndSaveStep`). */
+const advanceRun = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .updateTable("runs")
+    .set({
+      status: p("status"),
+      state_json: p("state"),
+      // The state says which version it runs on: a run moved to a new version at publish
+      // that a worker then advanced from its old state goes back to that old version.
+      flow_version: p("flowVersion"),
+      timeout_at: p("timeoutAt"),
+      updated_at: p("now"),
+    })
+    .where("id", "=", p("id"))
+    // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so.
+    .where(sql<boolean>`status in ('waiting', 'running')`);
+
+const STEP_COLUMNS = [
+  "run_id",
+  "visit",
+  "step_id",
+  "step_type",
+  "status",
+  "input_json",
+  "output_json",
+  "error_json",
+  "next",
+  "started_at",
+  "ended_at",
+] as const;
+
+const stepValues = (p: Param) => ({
+  run_id: p("runId"),
+  visit: p("visit"),
+  step_id: p("stepId"),
+  step_type: p("stepType"),
+  status: p("status"),
+  input_json: p("input"),
+  output_json: p("output"),
+  error_json: p("error"),
+  next: p("next"),
+  started_at: p("startedAt"),
+  ended_at: p("endedAt"),
+});
+
+// A step visited again (a replay) has its record rewritten.
+const onStepConflict = (oc: OnConflictBuilder<Database, "run_steps">) =>
+  oc.columns(["run_id", "visit"]).doUpdateSet((eb) => ({
+    status: eb.ref("excluded.status"),
+    input_json: eb.ref("excluded.input_json"),
+    output_json: eb.ref("excluded.output_json"),
+    error_json: eb.ref("excluded.error_json"),
+    next: eb.ref("excluded.next"),
+    ended_at: eb.ref("excluded.ended_at"),
+  }));
 
 /** The run, when it waits without a deadline since longer than the maximum wait before `at`. */
 export function abandonedRun(
@@ -116,52 +172,38 @@ export function createRunRepo(exec: Executor) {
           updated_at: p("createdAt"),
         }),
       ),
-    update: () =>
-      exec.statement("runs.update", (p) =>
-        q
-          .updateTable("runs")
-          .set({
-            status: p("status"),
-            state_json: p("state"),
-            // The state says which version it runs on: a run moved to a new version at publish
-            // that a worker then advanced from its old state goes back to that old version.
-            flow_version: p("flowVersion"),
-            timeout_at: p("timeoutAt"),
-            updated_at: p("now"),
-          })
-          .where("id", "=", p("id"))
-          // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so.
-          .where(sql<boolean>`status in ('waiting', 'running')`),
-      ),
+    update: () => exec.statement("runs.update", (p) => advanceRun(q, p)),
     status: () =>
       exec.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
     saveStep: () =>
       exec.statement("runSteps.save", (p) =>
+        q.insertInto("run_steps").values(stepValues(p)).onConflict(onStepConflict),
+      ),
+    // PostgreSQL: the run's compare-and-set and its step record in one statement (a
+    // data-modifying WITH, which SQLite has not); the record is written only if the run was.
+    advanceAndSaveStep: () =>
+      exec.statement("runs.advanceAndSaveStep", (p) =>
         q
+          .with("advanced", (db) => advanceRun(db, p).returning("id"))
           .insertInto("run_steps")
-          .values({
-            run_id: p("runId"),
-            visit: p("visit"),
-            step_id: p("stepId"),
-            step_type: p("stepType"),
-            status: p("status"),
-            input_json: p("input"),
-            output_json: p("output"),
-            error_json: p("error"),
-            next: p("next"),
-            started_at: p("startedAt"),
-            ended_at: p("endedAt"),
-          })
-          .onConflict((oc) =>
-            oc.columns(["run_id", "visit"]).doUpdateSet((eb) => ({
-              status: eb.ref("excluded.status"),
-              input_json: eb.ref("excluded.input_json"),
-              output_json: eb.ref("excluded.output_json"),
-              error_json: eb.ref("excluded.error_json"),
-              next: eb.ref("excluded.next"),
-              ended_at: eb.ref("excluded.ended_at"),
-            })),
-          ),
+          .columns(STEP_COLUMNS)
+          .expression((eb) =>
+            eb.selectFrom("advanced").select([
+              "advanced.id as run_id",
+              sql<number>`cast(${p("visit")} as integer)`.as("visit"),
+              sql<string>`cast(${p("stepId")} as text)`.as("step_id"),
+              sql<string>`cast(${p("stepType")} as text)`.as("step_type"),
+              // "status" is the run's in this statement: the step's has its own name.
+              sql<string>`cast(${p("stepStatus")} as text)`.as("status"),
+              sql<string>`cast(${p("input")} as text)`.as("input_json"),
+              sql<string>`cast(${p("output")} as text)`.as("output_json"),
+              sql<string>`cast(${p("error")} as text)`.as("error_json"),
+              sql<string>`cast(${p("next")} as text)`.as("next"),
+              sql<number>`cast(${p("startedAt")} as bigint)`.as("started_at"),
+              sql<number>`cast(${p("endedAt")} as bigint)`.as("ended_at"),
+            ]),
+          )
+          .onConflict(onStepConflict),
       ),
   };
   return {
@@ -241,14 +283,37 @@ export function createRunRepo(exec: Executor) {
      * nothing is written, the run stays as that other write left it.
      */
     async saveStep(state: RunState, record: StepRecord | null, now: number): Promise<boolean> {
-      const { changes } = await st.update().run({
+      const run = {
         id: state.runId,
         status: state.status,
         state: JSON.stringify(state),
         flowVersion: state.flowVersion,
         timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
         now,
+      };
+      const stepArgs = (r: StepRecord) => ({
+        runId: r.runId,
+        visit: r.visit,
+        stepId: r.stepId,
+        stepType: r.stepType,
+        status: r.status,
+        input: JSON.stringify(r.input ?? null),
+        output: JSON.stringify(r.output ?? null),
+        error: r.error ? JSON.stringify(r.error) : null,
+        next: r.next,
+        startedAt: r.startedAt,
+        endedAt: r.endedAt,
       });
+      if (
+        exec.dialect === "postgres" &&
+        record &&
+        record.status !== "dropped" &&
+        record.runId === state.runId
+      ) {
+        const { status: stepStatus, ...step } = stepArgs(record);
+        return (await st.advanceAndSaveStep().run({ ...step, ...run, stepStatus })).changes === 1;
+      }
+      const { changes } = await st.update().run(run);
       if (changes === 0) return false;
       if (!record) return true;
       if (record.status === "dropped") {
@@ -262,19 +327,7 @@ export function createRunRepo(exec: Executor) {
         );
         return true;
       }
-      await st.saveStep().run({
-        runId: record.runId,
-        visit: record.visit,
-        stepId: record.stepId,
-        stepType: record.stepType,
-        status: record.status,
-        input: JSON.stringify(record.input ?? null),
-        output: JSON.stringify(record.output ?? null),
-        error: record.error ? JSON.stringify(record.error) : null,
-        next: record.next,
-        startedAt: record.startedAt,
-        endedAt: record.endedAt,
-      });
+      await st.saveStep().run(stepArgs(record));
       return true;
     },
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../../test/helpers/dialect.js";
 import { openTestStore } from "../../../test/helpers/test-store.js";
 import type { Store } from "../store.js";
+import { conversationKey } from "./inbox-repo.js";
 import { TURN_STALE_MS } from "./turn-repo.js";
 
 /** A conversation's turn: one job at a time per conversation, across every process. */
@@ -50,6 +51,40 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     // The next holder starts without the knock.
     expect(await take("ch:k", "pool-a/2")).toBe(true);
     expect(await release("ch:k", "pool-a/2")).toBe(false);
+  });
+
+  it("gives the turn up when idle only: never while a message of the conversation is pending, nor for another holder", async () => {
+    await runner("pool-a");
+    const key = conversationKey("ch_1", "111");
+    const other = conversationKey("ch_1", "222");
+    const deliver = (from: string, id: string) =>
+      store.write((tx) =>
+        tx.inbox.ingest(
+          "ch_1",
+          [
+            {
+              kind: "message",
+              providerMessageId: id,
+              from,
+              timestamp: 1,
+              content: { type: "text", text: id },
+            },
+          ],
+          Date.now(),
+        ),
+      );
+    await deliver("111", "m1");
+    await deliver("222", "m2"); // another conversation's pending row does not count
+    expect(await take(key, "pool-a/1")).toBe(true);
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: false, wanted: false });
+    expect(await take(key, "pool-a/2")).toBe(false); // still held
+    const item = await store.inbox.nextPending(key);
+    await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
+    expect(await store.turns.releaseIfIdle(key, "pool-a/2")).toEqual({ released: false, wanted: false });
+    expect(await store.turns.knock(key)).toBe(true);
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: true, wanted: true });
+    expect(await take(key, "pool-a/2")).toBe(true); // free again
+    expect(await store.inbox.nextPending(other)).toBeDefined();
   });
 
   it("many holders racing for one turn: exactly one gets it", async () => {

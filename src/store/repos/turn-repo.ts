@@ -87,6 +87,35 @@ export function createTurnRepo(exec: Executor) {
         .get({ key, holder });
       return row?.wanted === true;
     },
+    /**
+     * Gives the turn up only if the conversation has no pending inbox row, in one statement (the
+     * drain's last look and its release were two). `released: false` when a row is pending or the
+     * turn is not `holder`'s; `wanted` as for `release`.
+     */
+    async releaseIfIdle(key: string, holder: string): Promise<{ released: boolean; wanted: boolean }> {
+      if (!isPostgres) return { released: false, wanted: false };
+      const row = await exec
+        .statement("turns.releaseIfIdle", (p) =>
+          q
+            .deleteFrom("conversation_turns")
+            .where("conversation_key", "=", p("key"))
+            .where("holder", "=", p("holder"))
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom("inbox")
+                    .select("inbox.id")
+                    .where("inbox.conversation_key", "=", p("key"))
+                    .where("inbox.processed_at", "is", null),
+                ),
+              ),
+            )
+            .returning("wanted"),
+        )
+        .get({ key, holder });
+      return { released: row !== undefined, wanted: row?.wanted === true };
+    },
   };
 }
 export type TurnRepo = ReturnType<typeof createTurnRepo>;
