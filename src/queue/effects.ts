@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { GuardedHttp } from "../core/guarded-http.js";
 import type { Effects, SendReceipt } from "../flows/runtime.js";
+import type { SendMessageRow } from "../store/repos/effect-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
@@ -129,23 +130,22 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
 
   /**
    * The common case in one write of one statement: a key never seen, of a run still active
-   * (effect-repo `beginFresh`), with `also` in the same transaction. False, nothing written: a
-   * replay or an ended run; the caller takes the full path (read the key, reconcile, check, begin).
+   * (effect-repo `beginFresh`); a send's (`message`) also checks the contact's opt-out and adds
+   * its outbound message row (`beginFreshSend`). False, nothing written: a replay, an ended run,
+   * an opted-out contact; the caller takes the full path (read the key, reconcile, check, begin).
    */
-  const beginIfFresh = async (
-    key: string,
-    kind: string,
-    also?: (tx: Repos) => Promise<void>,
-    unlessOptedOut?: { contactId: string },
-  ): Promise<boolean> => {
+  const beginIfFresh = async (key: string, kind: string, message?: SendMessageRow): Promise<boolean> => {
     // Without a run to check (a late fallback send, fallback.ts) the full path applies.
     if (!ctx.assertActive) return false;
     ctx.assertHeld?.();
-    return write(async (tx) => {
-      if (!(await tx.effects.beginFresh(key, kind, ctx.runId, clock.now(), unlessOptedOut))) return false;
-      await also?.(tx);
-      return true;
-    });
+    // One statement (`single`): on PostgreSQL no transaction around it.
+    return write(
+      (tx) =>
+        message
+          ? tx.effects.beginFreshSend(key, ctx.runId, clock.now(), message)
+          : tx.effects.beginFresh(key, kind, ctx.runId, clock.now()),
+      { single: true },
+    );
   };
 
   const outbox = { write, settleLater, failDefinitively, beginIfFresh };

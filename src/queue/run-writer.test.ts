@@ -75,7 +75,7 @@ describe("run writer", () => {
     expect(results).toEqual(["a", "b", "c"]);
     expect(order).toEqual(["a", "b", "c"]);
     // Replayable progress may share the store's group commit with other runs' (PostgreSQL).
-    expect(calls).toEqual([{ durable: false, group: true }]);
+    expect(calls).toEqual([{ durable: false, group: true, single: false }]);
     expect(await texts()).toEqual(["a", "b", "c"]);
   });
 
@@ -112,11 +112,34 @@ describe("run writer", () => {
     });
     await Promise.all([persist, intent]);
     expect(calls).toEqual([
-      { durable: false, group: true },
-      { durable: true, group: false },
+      { durable: false, group: true, single: false },
+      { durable: true, group: false, single: false },
     ]);
     expect(events).toEqual(["persist resolved", "intent runs"]);
     expect(await texts()).toEqual(["persist", "intent"]);
+  });
+
+  it("runs a single-statement write alone, after the writes before it; nothing joins it", async () => {
+    const { calls, store: recorded } = recording(20);
+    const writer = createRunWriter(recorded);
+    const order: string[] = [];
+    const add = (id: string) => async (tx: Parameters<Parameters<typeof writer.write>[0]>[0]) => {
+      order.push(id);
+      await tx.contacts.addMessage(contact(id));
+    };
+    await Promise.all([
+      writer.write(add("intent-a")),
+      writer.write(add("intent-b"), { single: true }),
+      writer.write(add("intent-c")),
+      writer.write(add("intent-d")),
+    ]);
+    expect(order).toEqual(["intent-a", "intent-b", "intent-c", "intent-d"]);
+    expect(calls).toEqual([
+      { durable: true, group: false, single: false },
+      { durable: true, group: false, single: true },
+      { durable: true, group: false, single: false },
+    ]);
+    expect(await texts()).toEqual(["intent-a", "intent-b", "intent-c", "intent-d"]);
   });
 
   it("rolls back a group whose write throws, rejects each of its writes, and goes on with the next", async () => {

@@ -17,7 +17,8 @@ import type { Repos, Store } from "../store/store.js";
  *
  * A replayable group is also a grouped store write (`group: true`): on PostgreSQL the progress of
  * many runs at one moment shares a transaction and its COMMIT (store/postgres/README.md), two
- * round trips a message fewer under load. Durable intents stay in transactions of their own.
+ * round trips a message fewer under load. Durable intents stay in transactions of their own; an
+ * intent that is one statement (`single`) is a group of its own, run without a transaction there.
  */
 export interface RunWriter {
   write: Store["write"];
@@ -33,6 +34,8 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
   }
   interface Group {
     isDurable: boolean;
+    /** One write of one statement (`single`), alone in its group: no transaction on PostgreSQL. */
+    isSingle: boolean;
     items: Item[];
     /** Accepts more writes until its transaction starts running them. */
     isOpen: boolean;
@@ -50,7 +53,7 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
             for (const item of group.items) values.push(await item.fn(tx));
             return values;
           },
-          { durable: group.isDurable, group: !group.isDurable },
+          { durable: group.isDurable, group: !group.isDurable, single: group.isSingle },
         ),
       )
       .then(
@@ -70,12 +73,14 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
   const write = <T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions) =>
     new Promise<T>((resolve, reject) => {
       const isDurable = options?.durable !== false;
+      const isSingle = options?.single === true;
       const item: Item = { fn, resolve: resolve as (value: unknown) => void, reject };
-      if (open?.isOpen && open.isDurable === isDurable) {
+      if (!isSingle && open?.isOpen && open.isDurable === isDurable) {
         open.items.push(item);
         return;
       }
-      open = { isDurable, items: [item], isOpen: true };
+      // A single statement's group is closed from the start: nothing may join it.
+      open = { isDurable, isSingle, items: [item], isOpen: !isSingle };
       start(open);
     });
   return { write, idle: () => tail };

@@ -1,6 +1,7 @@
 import { AppError, toAppError } from "../core/app-error.js";
 import type { SendReceipt } from "../flows/runtime.js";
 import type { MessageFallback } from "../store/repos/contact-repo.js";
+import type { SendMessageRow } from "../store/repos/effect-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import {
   backoffMs,
@@ -23,15 +24,11 @@ export interface Outbox {
   settleLater(fn: (tx: Repos) => Promise<void>): void;
   failDefinitively(key: string, error: AppError): Promise<never>;
   /**
-   * The intent of a key never seen, of a run still active (and, with `unlessOptedOut`, a contact
-   * who has not opted out), in one statement; false, nothing written, for the full path.
+   * The intent of a key never seen, of a run still active (a send's: with its message row, and
+   * only while the contact has not opted out), in one statement; false, nothing written, for the
+   * full path.
    */
-  beginIfFresh(
-    key: string,
-    kind: string,
-    also?: (tx: Repos) => Promise<void>,
-    unlessOptedOut?: { contactId: string },
-  ): Promise<boolean>;
+  beginIfFresh(key: string, kind: string, message?: SendMessageRow): Promise<boolean>;
 }
 
 /** Where one send goes: the run's own channel and address, or the fallback channel and the phone. */
@@ -145,22 +142,16 @@ export function createSendEffects(
     checkOptOut = false,
   ): Promise<SendOutcome> => {
     // The message row, in the intent's transaction.
-    const addMessage = async (tx: Repos): Promise<void> => {
-      await tx.contacts.addMessage({
-        channelId: target.channel.id,
-        contactId: ctx.contact.id,
-        direction: "out",
-        text: message.text,
-        providerMessageId: null,
-        effectKey: key,
-        runId: ctx.runId,
-        status: "sending",
-        now: clock.now(),
-        ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
-      });
+    const row: SendMessageRow = {
+      channelId: target.channel.id,
+      contactId: ctx.contact.id,
+      direction: "out",
+      text: message.text,
+      providerMessageId: null,
+      status: "sending",
+      ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
     };
-    const unlessOptedOut = checkOptOut ? { contactId: ctx.contact.id } : undefined;
-    if (!(await beginIfFresh(key, "send", addMessage, unlessOptedOut))) {
+    if (!(await beginIfFresh(key, "send", row))) {
       if (checkOptOut) await assertNotOptedOut();
       const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result as SendOutcome;
@@ -183,7 +174,7 @@ export function createSendEffects(
       await ctx.assertActive?.();
       await write(async (tx) => {
         await tx.effects.begin(key, "send", clock.now());
-        await addMessage(tx);
+        await tx.contacts.addMessage({ ...row, effectKey: key, runId: ctx.runId, now: clock.now() });
       });
     }
     let result: SendOutcome;

@@ -70,6 +70,15 @@ export interface WriteOptions {
    * it: it always groups.
    */
   group?: boolean;
+  /**
+   * true: `fn` runs exactly one statement, which PostgreSQL then runs alone, without BEGIN and
+   * COMMIT (one statement is atomic and commits by itself): two round trips fewer. A second
+   * statement is refused with an error, after the first has committed, so only callbacks whose
+   * whole write is one statement may say so; `beforeCommit` is absent. Durable writes only
+   * (ignored with `durable: false`, which needs a transaction for its setting) and not grouped
+   * (ignored with `group`). SQLite ignores it.
+   */
+  single?: boolean;
 }
 
 export interface Db extends Executor {

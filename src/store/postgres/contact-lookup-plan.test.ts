@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test/helpers/postgres.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../../../test/helpers/postgres.js";
 
 /**
  * Every new conversation looks for the oldest contact with its phone (`contacts.oldestByPhone`, a
@@ -14,7 +14,7 @@ describe("the oldest contact with a phone, on PostgreSQL", () => {
   let pool: pg.Pool;
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    pool = testPool(database.url, 1);
   });
   afterAll(async () => {
     await pool?.end();

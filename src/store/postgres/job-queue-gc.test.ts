@@ -1,37 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase, testPool } from "../../../test/helpers/postgres.js";
 import { jobQuery } from "./job-pool.js";
 import { collectEmptyJobQueues } from "./job-queue-gc.js";
 import { installJobSchema } from "./jobs-schema.js";
 import { addJob } from "./jobs-sql.js";
 
-// Local until the shared PostgreSQL harness lands: one fresh database for this file.
-const BASE_URL = process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tern_t_${randomBytes(6).toString("hex")}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: BASE_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 let database: { url: string; drop(): Promise<void> };
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 6 });
+  database = await createTestDatabase({ empty: true });
+  pool = testPool(database.url, 6);
   await installJobSchema(pool);
 });
 

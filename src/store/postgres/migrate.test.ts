@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/helpers/postgres.js";
+import { createTestDatabase, testPool } from "../../../test/helpers/postgres.js";
 import { migrations } from "../migrations.js";
 import { SchemaTooNewError } from "../schema-version.js";
 import { migratePostgres } from "./migrate.js";
@@ -23,7 +23,7 @@ describe("migratePostgres", () => {
     return d.url;
   };
   const poolOn = (url: string) => {
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const pool = testPool(url, 2);
     cleanup.push(() => pool.end());
     return pool;
   };

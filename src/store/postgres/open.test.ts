@@ -231,6 +231,36 @@ describe("openPostgres", () => {
     await expect(openPostgres({ url })).rejects.toThrow();
   });
 
+  it("runs a single-statement write without a transaction around it, and refuses a second statement", async () => {
+    const { db } = await open({ poolSize: 2 });
+    // In a transaction now() is its start, before the statement arrived; alone, the two are equal.
+    const alone = (x: Executor) =>
+      x.get(x.q.selectNoFrom(sql<boolean>`now() = statement_timestamp()`.as("alone"))).then((r) => r?.alone);
+    expect(await db.write(alone, { single: true })).toBe(true);
+    expect(await db.write(alone)).toBe(false);
+    // Ignored where a transaction is needed: a replayable write's setting, a grouped write.
+    expect(await db.write(alone, { single: true, durable: false })).toBe(false);
+    expect(await db.write(alone, { single: true, group: true })).toBe(false);
+
+    await db.write((x) => insertWorker(x, "w1"), { single: true });
+    expect(await workerIds(db)).toEqual(["w1"]);
+    await expect(
+      db.write(
+        async (x) => {
+          await insertWorker(x, "w2");
+          await insertWorker(x, "w3");
+        },
+        { single: true },
+      ),
+    ).rejects.toThrow(/second statement/);
+    // The contract: the first statement has committed by itself, the second never ran.
+    expect(await workerIds(db)).toEqual(["w1", "w2"]);
+    // A failed statement commits nothing and leaves the connections usable.
+    await expect(db.write((x) => insertWorker(x, "w1"), { single: true })).rejects.toThrow();
+    expect(await workerIds(db)).toEqual(["w1", "w2"]);
+    await db.ping();
+  });
+
   it("ping rejects after close", async () => {
     const { db } = await open();
     await db.ping();

@@ -6,7 +6,7 @@ import { createExecutor } from "./executor.js";
 import { createGroupCommitter } from "./group-commit.js";
 import { migratePostgres } from "./migrate.js";
 import { createStatementCache } from "./statements.js";
-import { type ExecutorFor, runWrite } from "./transaction.js";
+import { type ExecutorFor, runSingle, runWrite } from "./transaction.js";
 import { numberTypes } from "./types.js";
 
 /** Where connection errors of idle clients go (a pino logger fits). */
@@ -95,7 +95,9 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
       const done = writeOptions?.group
         ? grouped.write(fn, writeOptions.durable !== false)
-        : runWrite(pool, executorFor, fn, writeOptions);
+        : writeOptions?.single && writeOptions.durable !== false
+          ? runSingle(pool, executorFor, fn)
+          : runWrite(pool, executorFor, fn, writeOptions);
       const tracked = done.catch(() => {}).finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       return done;

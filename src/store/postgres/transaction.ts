@@ -54,6 +54,56 @@ export async function runWrite<T>(
   }
 }
 
+/** Thrown by a `single` write's handle at a second statement (the first has committed). */
+export class SingleStatementError extends Error {
+  constructor() {
+    super("a write({ single: true }) callback ran a second statement; its first has committed alone");
+    this.name = "SingleStatementError";
+  }
+}
+
+/**
+ * `write(fn, { single: true })` on PostgreSQL: the callback's one statement runs alone on a pool
+ * client, without BEGIN and COMMIT (it commits by itself, with the server's
+ * `synchronous_commit`). Retried like `runWrite` on serialization failure or deadlock (nothing
+ * committed then). A broken connection is destroyed, not returned to the pool; the outcome of a
+ * statement cut off in flight is unknown, as with any COMMIT.
+ */
+export async function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: unknown;
+    const onError = (err: unknown) => {
+      broken ??= err;
+    };
+    client.on("error", onError);
+    let statements = 0;
+    let isOpen = true;
+    try {
+      return await fn(
+        executorFor((config) => {
+          if (!isOpen)
+            return Promise.reject(
+              new Error("a write() transaction handle was used after its callback returned"),
+            );
+          if (++statements > 1) return Promise.reject(new SingleStatementError());
+          return client.query(config).catch((err: unknown) => {
+            if (!leavesConnectionUsable(err)) broken ??= err;
+            throw err;
+          });
+        }),
+      );
+    } catch (err) {
+      if (attempt >= MAX_WRITE_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+      await sleep(Math.random() * 10 * attempt);
+    } finally {
+      isOpen = false;
+      client.removeListener("error", onError);
+      client.release(broken === undefined ? undefined : toError(broken));
+    }
+  }
+}
+
 /**
  * Runs `fns` one after the other in ONE transaction on one pool client and commits; resolves
  * with their results after the COMMIT. Rejects with a `TransactionFailure` saying where it failed.

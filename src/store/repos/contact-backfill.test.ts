@@ -6,7 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../../test/helpers/dialect.js";
-import { createTestDatabase } from "../../../test/helpers/postgres.js";
+import { createTestDatabase, testPool } from "../../../test/helpers/postgres.js";
 import { createSecretBox } from "../../core/secrets.js";
 import { migrations } from "../migrations.js";
 import { migratePostgres } from "../postgres/migrate.js";
@@ -56,7 +56,7 @@ describe("contact identities migration", () => {
     }
     const database = await createTestDatabase({ empty: true });
     cleanup.push(() => database.drop());
-    const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    const pool = testPool(database.url, 2);
     await migratePostgres(pool, BEFORE);
     await pool.query(OLD_ROWS);
     await pool.end();

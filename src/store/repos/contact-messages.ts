@@ -1,6 +1,7 @@
+import type { QueryCreator } from "kysely";
 import { newId } from "../../core/ids.js";
 import type { Database } from "../database.js";
-import type { Executor } from "../db.js";
+import type { Executor, Param } from "../db.js";
 
 /**
  * Kept on an outbound message whose send step has a fallback: a `failed` status for it before
@@ -40,31 +41,53 @@ const toMessage = (r: Database["messages"]): MessageRow => ({
   createdAt: r.created_at,
 });
 
+/** A message row to add (`addMessage`; a send's fresh intent adds its own: effect-repo.ts). */
+export interface NewMessage {
+  channelId: string;
+  contactId: string;
+  direction: "in" | "out";
+  text: string;
+  providerMessageId: string | null;
+  effectKey: string | null;
+  runId: string | null;
+  status: string;
+  now: number;
+  /** An outbound message with a send step's fallback, should it fail later. */
+  fallback?: MessageFallback;
+}
+
+/** The named arguments of `insertMessage`. */
+export function messageArgs(m: NewMessage): Record<string, unknown> {
+  const { fallback, ...row } = m;
+  return { id: newId("msg", m.now), ...row, fallbackJson: fallback ? JSON.stringify(fallback) : null };
+}
+
+/** Adds a message row, once per effect key. */
+export const insertMessage = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .insertInto("messages")
+    .values({
+      id: p("id"),
+      channel_id: p("channelId"),
+      contact_id: p("contactId"),
+      direction: p("direction"),
+      text: p("text"),
+      provider_message_id: p("providerMessageId"),
+      effect_key: p("effectKey"),
+      run_id: p("runId"),
+      status: p("status"),
+      status_at: null,
+      error_json: null,
+      created_at: p("now"),
+      fallback_json: p("fallbackJson"),
+    })
+    .onConflict((oc) => oc.column("effect_key").doNothing());
+
 /** The messages of contacts: written by the worker and the effects, read by the API and runs. */
 export function createContactMessages(exec: Executor) {
   const { q } = exec;
   const s = {
-    addMessage: () =>
-      exec.statement("messages.insert", (p) =>
-        q
-          .insertInto("messages")
-          .values({
-            id: p("id"),
-            channel_id: p("channelId"),
-            contact_id: p("contactId"),
-            direction: p("direction"),
-            text: p("text"),
-            provider_message_id: p("providerMessageId"),
-            effect_key: p("effectKey"),
-            run_id: p("runId"),
-            status: p("status"),
-            status_at: null,
-            error_json: null,
-            created_at: p("now"),
-            fallback_json: p("fallbackJson"),
-          })
-          .onConflict((oc) => oc.column("effect_key").doNothing()),
-      ),
+    addMessage: () => exec.statement("messages.insert", (p) => insertMessage(q, p)),
     assignRun: () =>
       exec.statement("messages.assignRun", (p) =>
         q
@@ -90,25 +113,8 @@ export function createContactMessages(exec: Executor) {
 
   return {
     /** Inside `store.write`. Idempotent per effect key. */
-    async addMessage(m: {
-      channelId: string;
-      contactId: string;
-      direction: "in" | "out";
-      text: string;
-      providerMessageId: string | null;
-      effectKey: string | null;
-      runId: string | null;
-      status: string;
-      now: number;
-      /** An outbound message with a send step's fallback, should it fail later. */
-      fallback?: MessageFallback;
-    }): Promise<boolean> {
-      const { fallback, ...row } = m;
-      const { changes } = await s.addMessage().run({
-        id: newId("msg", m.now),
-        ...row,
-        fallbackJson: fallback ? JSON.stringify(fallback) : null,
-      });
+    async addMessage(m: NewMessage): Promise<boolean> {
+      const { changes } = await s.addMessage().run(messageArgs(m));
       // false: a row with this effect key was there already (written by an earlier attempt).
       return changes > 0;
     },

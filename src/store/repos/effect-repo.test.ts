@@ -55,22 +55,56 @@ describe("effect repository: beginFresh", () => {
     expect(await store.effects.get("run_9:1:0")).toBeUndefined();
   });
 
-  it("with unlessOptedOut, records the intent only while the contact has not opted out (STOP), and again after START", async () => {
+  it("a send's fresh intent adds its message row with it, only while the contact has not opted out (STOP)", async () => {
     await insertRun("run_1", "running");
-    const guard = { contactId: "ct_1" };
+    const row = {
+      channelId: "ch_1",
+      contactId: "ct_1",
+      direction: "out" as const,
+      text: "Hello",
+      providerMessageId: null,
+      status: "sending",
+      fallback: { channel: "sms", until: 99, conversationKey: "ch_1:1555" },
+    };
+    const now = 1_764_000_000_123;
     await store.write((tx) => tx.triggers.optOut("ct_1", "STOP", 2));
     await store.write((tx) => tx.triggers.optOut("ct_2", "STOP", 2)); // another person's says nothing
-    expect(await store.write((tx) => tx.effects.beginFresh("run_1:1:0", "send", "run_1", 3, guard))).toBe(
-      false,
-    );
+    const send = (key: string, at = now) =>
+      store.write((tx) => tx.effects.beginFreshSend(key, "run_1", at, row), { single: true });
+    expect(await send("run_1:1:0")).toBe(false);
     expect(await store.effects.get("run_1:1:0")).toBeUndefined();
-    // Without the guard (a call, not a send) the opt-out does not apply.
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toBeUndefined();
+    // Not a send (a call): the opt-out does not apply.
     expect(await store.write((tx) => tx.effects.beginFresh("run_1:2:0", "sf.create", "run_1", 3))).toBe(true);
+
     await store.write((tx) => tx.triggers.optIn("ct_1"));
-    expect(await store.write((tx) => tx.effects.beginFresh("run_1:1:0", "send", "run_1", 4, guard))).toBe(
-      true,
+    expect(await send("run_1:1:0")).toBe(true);
+    expect(await store.effects.get("run_1:1:0")).toMatchObject({
+      kind: "send",
+      status: "in_flight",
+      intentAt: now,
+    });
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toMatchObject({
+      channelId: "ch_1",
+      contactId: "ct_1",
+      direction: "out",
+      text: "Hello",
+      status: "sending",
+      providerMessageId: null,
+      runId: "run_1",
+      createdAt: now,
+    });
+    const stored = await store.db.get(
+      store.db.q.selectFrom("messages").select("fallback_json").where("effect_key", "=", "run_1:1:0"),
     );
-    expect(await store.effects.get("run_1:1:0")).toMatchObject({ status: "in_flight", intentAt: 4 });
+    expect(JSON.parse(stored?.fallback_json ?? "null")).toEqual(row.fallback);
+    // Again (a replay): nothing written, the first row kept.
+    expect(await send("run_1:1:0", now + 5)).toBe(false);
+    expect(await store.contacts.messages("ct_1")).toHaveLength(1);
+    // An ended run: nothing.
+    await store.write((tx) => tx.runs.end("run_1", 4));
+    expect(await send("run_1:3:0")).toBe(false);
+    expect(await store.contacts.messageByEffectKey("run_1:3:0")).toBeUndefined();
   });
 });
 

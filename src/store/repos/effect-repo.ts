@@ -1,6 +1,10 @@
 import { type QueryCreator, sql } from "kysely";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
+import { insertMessage, messageArgs, type NewMessage } from "./contact-messages.js";
+
+/** A send's outbound message row, as its fresh intent adds it (the key, run and time are the intent's). */
+export type SendMessageRow = Omit<NewMessage, "effectKey" | "runId" | "now">;
 
 /**
  * The outbox of side effects, keyed by run + step visit + call. `in_flight` is written (and
@@ -43,8 +47,8 @@ export function createEffectRepo(exec: Executor) {
     );
   // One statement for the common case (a key never seen, its run active): what a read of the
   // key, a read of the run's status and the insert did in three round trips on PostgreSQL.
-  const freshIntent = (p: Param) =>
-    q
+  const freshIntent = (qc: QueryCreator<Database>, p: Param) =>
+    qc
       .selectFrom("runs")
       .select([
         sql<string>`cast(${p("key")} as text)`.as("key"),
@@ -55,28 +59,73 @@ export function createEffectRepo(exec: Executor) {
       ])
       .where("runs.id", "=", p("runId"))
       .where("runs.status", "in", ["running", "waiting"]);
-  const insertFresh = (intent: ReturnType<typeof freshIntent>) =>
-    q
+  // A send's: the contact's opt-out (STOP) checked in the same statement instead of a read before it.
+  const unlessOptedOut = (intent: ReturnType<typeof freshIntent>, p: Param) =>
+    intent.where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("contact_opt_outs")
+            .select("contact_opt_outs.contact_id")
+            .where("contact_opt_outs.contact_id", "=", p("contactId")),
+        ),
+      ),
+    );
+  const insertFresh = (qc: QueryCreator<Database>, intent: ReturnType<typeof freshIntent>) =>
+    qc
       .insertInto("effects")
       .columns(["key", "kind", "status", "attempts", "intent_at"])
       .expression(intent)
       .onConflict((oc) => oc.column("key").doNothing());
-  const beginFresh = () => exec.statement("effects.beginFresh", (p) => insertFresh(freshIntent(p)));
-  // A send's: the contact's opt-out (STOP) checked in the same statement instead of a read before it.
+  const beginFresh = () => exec.statement("effects.beginFresh", (p) => insertFresh(q, freshIntent(q, p)));
   const beginFreshUnlessOptedOut = () =>
     exec.statement("effects.beginFreshUnlessOptedOut", (p) =>
-      insertFresh(
-        freshIntent(p).where((eb) =>
-          eb.not(
-            eb.exists(
+      insertFresh(q, unlessOptedOut(freshIntent(q, p), p)),
+    );
+  const addMessage = () => exec.statement("messages.insert", (p) => insertMessage(q, p));
+  // PostgreSQL: a send's fresh intent, its opt-out check and its message row in one statement (a
+  // data-modifying WITH, which SQLite has not); `n` is 1 when the intent was recorded.
+  const beginFreshSendAtOnce = () =>
+    exec.statement("effects.beginFreshSend", (p) =>
+      q
+        .with("intent", (db) => insertFresh(db, unlessOptedOut(freshIntent(db, p), p)).returning("key"))
+        .with("message", (db) =>
+          db
+            .insertInto("messages")
+            .columns([
+              "id",
+              "channel_id",
+              "contact_id",
+              "direction",
+              "text",
+              "provider_message_id",
+              "effect_key",
+              "run_id",
+              "status",
+              "created_at",
+              "fallback_json",
+            ])
+            .expression((eb) =>
               eb
-                .selectFrom("contact_opt_outs")
-                .select("contact_opt_outs.contact_id")
-                .where("contact_opt_outs.contact_id", "=", p("contactId")),
-            ),
-          ),
-        ),
-      ),
+                .selectFrom("intent")
+                .select([
+                  sql<string>`cast(${p("id")} as text)`.as("id"),
+                  sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
+                  sql<string>`cast(${p("contactId")} as text)`.as("contact_id"),
+                  sql<"out">`cast(${p("direction")} as text)`.as("direction"),
+                  sql<string>`cast(${p("text")} as text)`.as("text"),
+                  sql<string>`cast(${p("providerMessageId")} as text)`.as("provider_message_id"),
+                  "intent.key as effect_key",
+                  sql<string>`cast(${p("runId")} as text)`.as("run_id"),
+                  sql<string>`cast(${p("status")} as text)`.as("status"),
+                  sql<number>`cast(${p("now")} as bigint)`.as("created_at"),
+                  sql<string>`cast(${p("fallbackJson")} as text)`.as("fallback_json"),
+                ]),
+            )
+            .onConflict((oc) => oc.column("effect_key").doNothing()),
+        )
+        .selectFrom("intent")
+        .select(sql<number>`count(*)::int`.as("n")),
     );
   const settle = () =>
     exec.statement("effects.settle", (p) =>
@@ -141,16 +190,20 @@ export function createEffectRepo(exec: Executor) {
      * running or waiting. False, nothing written: the key exists (a replay) or the run was ended;
      * the caller then takes the full path (read the key, reconcile, check the run, `begin`).
      */
-    async beginFresh(
-      key: string,
-      kind: string,
-      runId: string,
-      now: number,
-      unlessOptedOut?: { contactId: string },
-    ): Promise<boolean> {
-      const statement = unlessOptedOut ? beginFreshUnlessOptedOut() : beginFresh();
-      const args = { key, kind, runId, now, ...(unlessOptedOut && { contactId: unlessOptedOut.contactId }) };
-      return (await statement.run(args)).changes === 1;
+    async beginFresh(key: string, kind: string, runId: string, now: number): Promise<boolean> {
+      return (await beginFresh().run({ key, kind, runId, now })).changes === 1;
+    },
+    /**
+     * Inside `store.write`: `beginFresh` for a send, and only while its contact has not opted out
+     * (STOP); with it, the send's outbound message row (`message`; its run and effect key are the
+     * intent's). One statement on PostgreSQL (a `single` write), two on SQLite.
+     */
+    async beginFreshSend(key: string, runId: string, now: number, message: SendMessageRow): Promise<boolean> {
+      const args = { ...messageArgs({ ...message, effectKey: key, runId, now }), key, kind: "send" };
+      if (exec.dialect === "postgres") return (await beginFreshSendAtOnce().get(args))?.n === 1;
+      if ((await beginFreshUnlessOptedOut().run(args)).changes !== 1) return false;
+      await addMessage().run(args);
+      return true;
     },
     /** Inside `store.write`. */
     async finish(key: string, result: unknown, now: number): Promise<void> {
