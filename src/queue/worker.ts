@@ -329,11 +329,12 @@ export function createWorker(deps: WorkerDeps) {
     if (active) {
       const ids = burst.map((b) => b.id);
       // The first persist of the run marks the messages processed in the same commit.
+      // The contact as the write above just read it (the conversation's identity): no second read.
       const isConsumed = await advance(
         active,
         { type: "reply", message: msg, inboxId: (burst.at(-1) as MessageItem).id },
         ids,
-        undefined,
+        contact,
         signal,
       );
       if (!isConsumed) await markProcessed(ids);
