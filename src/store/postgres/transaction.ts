@@ -41,15 +41,22 @@ export async function runWrite<T>(
   fn: WriteFn<T>,
   options: WriteOptions | undefined,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retried(async () => {
+    const [result] = await runTransaction(pool, executorFor, [fn], options?.durable !== false);
+    return result as T;
+  });
+}
+
+/** Runs `attempt` again on serialization failure or deadlock (nothing committed), a few times. */
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      const [result] = await runTransaction(pool, executorFor, [fn], options?.durable !== false);
-      return result as T;
+      return await attempt();
     } catch (failure) {
       const err = failure instanceof TransactionFailure ? failure.error : failure;
-      if (attempt >= MAX_WRITE_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+      if (n >= MAX_WRITE_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
       // Jittered back-off so the transactions that collided do not collide again.
-      await sleep(Math.random() * 10 * attempt);
+      await sleep(Math.random() * 10 * n);
     }
   }
 }
@@ -69,8 +76,8 @@ export class SingleStatementError extends Error {
  * committed then). A broken connection is destroyed, not returned to the pool; the outcome of a
  * statement cut off in flight is unknown, as with any COMMIT.
  */
-export async function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T>): Promise<T> {
+  return retried(async () => {
     const client = await pool.connect();
     let broken: unknown;
     const onError = (err: unknown) => {
@@ -93,15 +100,12 @@ export async function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: Wri
           });
         }),
       );
-    } catch (err) {
-      if (attempt >= MAX_WRITE_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
-      await sleep(Math.random() * 10 * attempt);
     } finally {
       isOpen = false;
       client.removeListener("error", onError);
       client.release(broken === undefined ? undefined : toError(broken));
     }
-  }
+  });
 }
 
 /**
