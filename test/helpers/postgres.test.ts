@@ -58,13 +58,16 @@ describe("createTestDatabase", () => {
 
   it("drops the test databases a crashed run left more than an hour ago, and only those", async () => {
     const admin = await connectAdmin(testServerUrl());
-    const old = freshName(Date.now() - 2 * 60 * 60 * 1000);
-    const recent = freshName(Date.now() - 10 * 60 * 1000);
+    // A prefix of this test's own: the sweep each test process runs at its first database (the
+    // default prefix) cannot take `old` from under this one (it did once, in a full suite).
+    const prefix = `tern_t_sweep${process.pid}_`;
+    const old = freshName(Date.now() - 2 * 60 * 60 * 1000, prefix);
+    const recent = freshName(Date.now() - 10 * 60 * 1000, prefix);
     // Someone else's database under the same prefix: its age is unknown, so it stays.
-    const foreign = `tern_t_other_${process.pid}`;
+    const foreign = `${prefix}other`;
     try {
       for (const name of [old, recent, foreign]) await admin.create(name);
-      const dropped = await sweepStaleDatabases(admin);
+      const dropped = await sweepStaleDatabases(admin, Date.now(), prefix);
       expect(dropped).toContain(old);
       expect(dropped).not.toContain(recent);
       expect(dropped).not.toContain(foreign);

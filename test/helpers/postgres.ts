@@ -86,11 +86,15 @@ let swept: Promise<void> | undefined;
  * Drops test databases older than an hour (a crashed run's), and templates of other migration
  * sets built more than an hour ago. Failures are ignored: a database still in use stays.
  */
-export async function sweepStaleDatabases(admin: PostgresAdmin, now = Date.now()): Promise<string[]> {
+export async function sweepStaleDatabases(
+  admin: PostgresAdmin,
+  now = Date.now(),
+  prefix = PREFIX,
+): Promise<string[]> {
   const dropped: string[] = [];
   const current = templateName();
-  for (const db of await admin.list(PREFIX)) {
-    const createdAt = createdAtOf(db.name);
+  for (const db of await admin.list(prefix)) {
+    const createdAt = createdAtOf(db.name, prefix);
     if (createdAt !== undefined && now - createdAt > STALE_MS) dropped.push(db.name);
   }
   for (const db of await admin.list(TEMPLATE_PREFIX)) {
@@ -110,16 +114,17 @@ export async function sweepStaleDatabases(admin: PostgresAdmin, now = Date.now()
 }
 
 /** `tern_t_<creation ms, base 36>_<random>`. */
-export function freshName(now = Date.now()): string {
-  return `${PREFIX}${now.toString(36)}_${randomBytes(4).toString("hex")}`;
+export function freshName(now = Date.now(), prefix = PREFIX): string {
+  return `${prefix}${now.toString(36)}_${randomBytes(4).toString("hex")}`;
 }
 
 /**
  * Creation time of a database named by `freshName`, or undefined for any other name: other
  * tools may use the prefix too, and a database whose age we cannot tell is never dropped.
  */
-function createdAtOf(name: string): number | undefined {
-  const match = /^tern_t_([0-9a-z]{8,9})_[0-9a-f]{8}$/.exec(name);
+function createdAtOf(name: string, prefix: string): number | undefined {
+  if (!name.startsWith(prefix)) return undefined;
+  const match = /^([0-9a-z]{8,9})_[0-9a-f]{8}$/.exec(name.slice(prefix.length));
   if (!match) return undefined;
   const ms = Number.parseInt(match[1]!, 36);
   return ms > Date.UTC(2024, 0, 1) && ms < Date.now() + STALE_MS ? ms : undefined;
