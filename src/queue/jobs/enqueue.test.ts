@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,37 +11,18 @@ import {
   recordTask,
   waitFor,
 } from "../../../test/helpers/job-log.js";
-import { testPool } from "../../../test/helpers/postgres.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../../../test/helpers/postgres.js";
 import { jobQuery } from "../../store/postgres/job-pool.js";
 import { installJobSchema } from "../../store/postgres/jobs-schema.js";
 import { addJob, addJobs, countPendingJobs } from "../../store/postgres/jobs-sql.js";
 import { type JobRunner, startJobRunner } from "./runner.js";
 
-// Local until the shared PostgreSQL harness lands: one fresh database for this file.
-const BASE_URL = process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tern_t_${randomBytes(6).toString("hex")}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: BASE_URL });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 const log = pino({ level: "warn" });
-let database: { url: string; drop(): Promise<void> };
+let database: TestDatabase;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase({ empty: true });
   db = testPool(database.url, 6);
   await installJobSchema(database.url);
   await db.query(JOB_WORKERS_DDL);

@@ -79,6 +79,23 @@ export interface JobRunner {
 
 const DEFAULT_GRACE_MS = 10_000;
 
+/**
+ * Session settings for a pool that graphile fetches and completes jobs on (README "Durability of
+ * the bookkeeping", "The fetch plan").
+ * - `synchronous_commit=off`: job bookkeeping (fetch locks, completions, heartbeats) commits
+ *   without waiting for the WAL fsync: 2 fsyncs per job otherwise, the main cost (measured 2-4x
+ *   fewer jobs/s). A database crash may lose the last ones: a finished job runs again, a lock is
+ *   forgotten; tasks are idempotent (the effects outbox), and their own writes go through the store.
+ * - `enable_seqscan=off`: graphile's fetch filters with an `OR` that the planner cannot estimate,
+ *   and a jobs table that autovacuum has not analyzed yet (a new database, or a minute of churn)
+ *   has no statistics: the planner then reads the whole table and sorts it on every fetch, which
+ *   grows with the backlog (15 ms per fetch at a few thousand queued jobs, against 4 ms through
+ *   `jobs_main_index`). Every query on this pool has an index to use.
+ * - `jit=off`: with sequential scans priced out, plan costs pass `jit_above_cost` and a 1 ms
+ *   fetch spent 180 ms compiling itself.
+ */
+export const JOB_POOL_SESSION_OPTIONS = "-c synchronous_commit=off -c enable_seqscan=off -c jit=off";
+
 export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunner> {
   const { log, concurrency } = options;
   if (!(options.pool ? !options.connectionString : options.connectionString)) {
@@ -100,11 +117,7 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       // One per running job, graphile's LISTEN connection, heartbeats and queue-name lookups.
       max: concurrency + 3,
       application_name: options.processName.slice(0, 63),
-      // Job bookkeeping (fetch locks, completions, heartbeats) commits without waiting for the
-      // WAL fsync: 2 fsyncs per job otherwise, the main cost (measured 2-4x fewer jobs/s). A
-      // database crash may lose the last ones: a finished job runs again, a lock is forgotten;
-      // tasks are idempotent (the effects outbox), and their own writes go through the store.
-      options: "-c synchronous_commit=off",
+      options: JOB_POOL_SESSION_OPTIONS,
     });
   guardPool(pool, (err) => log.warn({ err }, "PostgreSQL connection error (job runner)"));
   await installJobSchema(pool, log);

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Worker } from "../worker.js";
 import { runnerProcessName } from "./local-process.js";
-import { type JobLog, startJobRunner } from "./runner.js";
+import { JOB_POOL_SESSION_OPTIONS, type JobLog, startJobRunner } from "./runner.js";
 
 /**
  * The worker on PostgreSQL: a graphile-worker runner (runner.ts) whose tasks are the worker's
@@ -22,6 +22,7 @@ export async function startWorkerRunner(options: {
     connectionString: options.url,
     max: Math.min(options.concurrency, 8) + 3,
     application_name: "tern worker (jobs)",
+    options: JOB_POOL_SESSION_OPTIONS,
   });
   const runner = await startJobRunner({
     pool,
