@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../../test/helpers/dialect.js";
 import { createTestDatabase, testPool } from "../../../test/helpers/postgres.js";
