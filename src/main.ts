@@ -137,7 +137,8 @@ type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 /**
  * Starts running flows in this process. SQLite: the in-process lanes, after recovering what a
  * previous process left. PostgreSQL: a graphile-worker runner taking conversation jobs (and, once,
- * jobs for whatever the rows say is unfinished). Returns how to stop taking work.
+ * jobs for whatever the rows say is unfinished), and the timer that hands deadlines that passed
+ * to their conversations' jobs. Returns how to stop taking work.
  */
 async function runWorker(
   rt: Runtime,
@@ -162,6 +163,7 @@ async function runWorker(
     concurrency,
     log: rt.logger,
   });
+  await rt.worker.startDeadlines();
   return {
     stop: async (graceMs?: number) => {
       rt.worker.schedules.stop();

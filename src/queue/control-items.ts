@@ -14,7 +14,6 @@ export interface ControlItemDeps {
   store: Store;
   clock: Clock;
   engine: Engine;
-  isJobs: boolean;
   flow(flowId: string, version: number): Promise<Flow>;
   /** The worker's: runs the engine on an event for a run of this conversation. */
   advance(
@@ -24,7 +23,7 @@ export interface ControlItemDeps {
     contact?: ContactOnChannel,
     signal?: AbortSignal,
   ): Promise<boolean>;
-  /** Lanes: arm the in-process timer for a restored deadline. */
+  /** Arm the worker's timer for a restored deadline. */
   scheduleTimeout(at: number): void;
   log: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
 }
@@ -155,10 +154,9 @@ export function createControlItems(deps: ControlItemDeps) {
       const at = paused.wait.timeoutAt;
       await store.write(async (tx) => {
         await tx.triggers.replaceWait(state, clock.now());
-        if (deps.isJobs && at !== null) await tx.jobs.timeout(run.id, run.conversationKey, at);
         await tx.inbox.markProcessed(item.id, clock.now());
       });
-      if (!deps.isJobs && at !== null) deps.scheduleTimeout(at);
+      if (at !== null) deps.scheduleTimeout(at);
       return;
     }
     // The step's persist marks the row processed in its commit; a release that did not apply, here.

@@ -23,9 +23,16 @@ export interface JobTaskDeps {
 }
 
 /**
- * The worker on PostgreSQL: the job engine's tasks (`tern.conversation`, `tern.timeout`,
- * `tern.erase`, enqueued by `store/repos/job-repo.ts`), each in its conversation's turn
- * (`conversation-turn.ts`), and the jobs for whatever the rows say is unfinished.
+ * A deadline enqueued by a sweep and still due (its job waits behind others) is enqueued again
+ * after this long, not at every sweep: each enqueue would replace the waiting job.
+ */
+const RESWEEP_AFTER_MS = 30_000;
+
+/**
+ * The worker on PostgreSQL: the job engine's tasks (`tern.conversation`, `tern.erase`, and
+ * `tern.timeout` from older versions; enqueued by `store/repos/job-repo.ts`), each in its
+ * conversation's turn (`conversation-turn.ts`); the jobs for whatever the rows say is unfinished,
+ * and for deadlines that passed.
  */
 export function createJobTasks(deps: JobTaskDeps) {
   const { store, clock, advanceOrFail, processItem } = deps;
@@ -133,17 +140,32 @@ export function createJobTasks(deps: JobTaskDeps) {
     await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
   };
 
-  /** A waiting run's deadline job: it fires only if the run still waits for that deadline. */
+  /**
+   * A deadline job enqueued by Tern before 2026-12-05 (deadlines are now the timer's, worker.ts):
+   * a deadline that passed goes to the conversation's job; one still ahead is the timer's.
+   */
   const fireTimeout = async (runId: string): Promise<void> => {
     const run = await store.runs.get(runId);
-    if (run?.status !== "waiting" || run.timeoutAt === null) return;
-    if (run.timeoutAt > clock.now()) {
-      // The job ran early (another machine's clock) or the deadline moved: keep it.
-      await store.write((tx) => tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt as number));
-      return;
-    }
-    // Fired in the conversation's own turn, so it never interleaves with a message being handled.
+    if (run?.status !== "waiting" || run.timeoutAt === null || run.timeoutAt > clock.now()) return;
     await store.write((tx) => tx.jobs.conversations([run.conversationKey]));
+  };
+
+  /**
+   * Deadlines that passed (the timer's sweep, from every worker process): their conversations'
+   * jobs, which fire them in the conversation's own turn (`drainHeld`), so a deadline never
+   * interleaves with a message being handled. A deadline still due at the next sweep (its job
+   * waits behind others) is not enqueued again by this process for a while.
+   */
+  const sweptDeadlines = new Map<string, number>();
+  const deadlineOf = (run: RunRow) => `${run.id}@${run.timeoutAt}`;
+  const enqueueDeadlines = async (due: readonly RunRow[]): Promise<void> => {
+    const now = clock.now();
+    for (const [deadline, at] of sweptDeadlines)
+      if (now - at >= RESWEEP_AFTER_MS) sweptDeadlines.delete(deadline);
+    const fresh = due.filter((run) => !sweptDeadlines.has(deadlineOf(run)));
+    if (fresh.length === 0) return;
+    await store.write((tx) => tx.jobs.conversations([...new Set(fresh.map((run) => run.conversationKey))]));
+    for (const run of fresh) sweptDeadlines.set(deadlineOf(run), now);
   };
 
   /**
@@ -155,11 +177,8 @@ export function createJobTasks(deps: JobTaskDeps) {
     const keys = new Set<string>();
     for (const run of await store.runs.running()) keys.add(run.conversationKey);
     for (const key of await store.inbox.pendingConversations()) keys.add(key);
-    const due = await store.runs.dueTimeouts(clock.now());
-    await store.write(async (tx) => {
-      await tx.jobs.conversations([...keys]);
-      for (const run of due) await tx.jobs.timeout(run.id, run.conversationKey, run.timeoutAt ?? clock.now());
-    });
+    for (const run of await store.runs.dueTimeouts(clock.now())) keys.add(run.conversationKey);
+    await store.write((tx) => tx.jobs.conversations([...keys]));
   };
 
   /** Jobs running in this process (jobs mode), for `idle()`. */
@@ -190,6 +209,7 @@ export function createJobTasks(deps: JobTaskDeps) {
         tracked(() => eraseInTurn((payload as EraseJob).contactId, helpers.runnerId)),
     }),
     enqueueUnfinished,
+    enqueueDeadlines,
     idle: jobsIdle,
   };
 }

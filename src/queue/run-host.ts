@@ -27,8 +27,7 @@ export interface RunHostDeps {
   clock: Clock;
   integrations: Integrations;
   effectsDeps: EffectsDeps;
-  /** PostgreSQL: deadlines are jobs written with the wait; SQLite: the in-process timer. */
-  isJobs: boolean;
+  /** Arms the worker's timer for a deadline written with the wait (`runs.timeout_at`). */
   scheduleTimeout(at: number): void;
   /** Published flows started by a tag being added (read before a tag change). */
   tagFlows(): Promise<Array<{ flowId: string; trigger: TagTrigger }>>;
@@ -45,7 +44,7 @@ export async function hostFor(
   signal?: AbortSignal,
   lastInboundAt?: number,
 ): Promise<RunHost> {
-  const { store, clock, isJobs } = deps;
+  const { store, clock } = deps;
   const ch = await deps.integrations.channel(run.channelId);
   // Ended elsewhere (`POST /runs/:id/end`, the sandbox stepping aside) while a step was in
   // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
@@ -131,18 +130,14 @@ export async function hostFor(
             // Compare-and-set: if the run was ended after the check above, it stays ended.
             await tx.runs.saveStep(state, record, clock.now());
             for (const id of inboxIds) await tx.inbox.markProcessed(id, clock.now());
-            // PostgreSQL: the deadline as a job, committed with the wait itself.
-            if (isJobs && state.status === "waiting" && state.wait?.timeoutAt) {
-              await tx.jobs.timeout(run.id, run.conversationKey, state.wait.timeoutAt);
-            }
           },
           { durable: false },
         )
         .catch((error: unknown) => {
           persistError ??= error;
         });
-      if (!isJobs && state.status === "waiting" && state.wait?.timeoutAt)
-        deps.scheduleTimeout(state.wait.timeoutAt);
+      // The deadline is the row's timeout_at; this arms this process's timer for it (worker.ts).
+      if (state.status === "waiting" && state.wait?.timeoutAt) deps.scheduleTimeout(state.wait.timeoutAt);
     },
     settled: async () => {
       await writer.idle();

@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 /**
  * Wakes the worker when the earliest waiting run times out. Timeouts live in the database
  * (`runs.timeout_at`), so the timer is only an optimisation: after a restart it re-reads them.
+ * On PostgreSQL every worker process runs one, armed for the earliest deadline of any process.
  */
 const MAX_SLEEP_MS = 60_000;
 /**
@@ -18,7 +19,13 @@ export function createTimer(options: {
   fire(): Promise<void> | void;
   /** A read or `fire` failed (the database): the timer looks again after STILL_DUE_RETRY_MS. */
   onError?(error: unknown): void;
+  /**
+   * The longest it sleeps before reading the next deadline again (default 60 s). With several
+   * processes, what bounds how late a deadline set by a process that died fires.
+   */
+  maxSleepMs?: number;
 }) {
+  const maxSleepMs = options.maxSleepMs ?? MAX_SLEEP_MS;
   let handle: NodeJS.Timeout | null = null;
   let armedFor: number | null = null;
   let stopped = false;
@@ -28,7 +35,7 @@ export function createTimer(options: {
     if (handle && armedFor !== null && armedFor <= at) return;
     if (handle) clearTimeout(handle);
     armedFor = at;
-    const delay = Math.max(0, Math.min(at - options.clock.now(), MAX_SLEEP_MS));
+    const delay = Math.max(0, Math.min(at - options.clock.now(), maxSleepMs));
     handle = setTimeout(() => void tick(), delay);
     handle.unref();
   };
@@ -45,13 +52,13 @@ export function createTimer(options: {
       next = options.clock.now();
     }
     const now = options.clock.now();
-    arm(next === null ? now + MAX_SLEEP_MS : Math.max(next, next <= now ? now + STILL_DUE_RETRY_MS : next));
+    arm(next === null ? now + maxSleepMs : Math.max(next, next <= now ? now + STILL_DUE_RETRY_MS : next));
   };
 
   return {
     async start(): Promise<void> {
       stopped = false;
-      arm((await options.next()) ?? options.clock.now() + MAX_SLEEP_MS);
+      arm((await options.next()) ?? options.clock.now() + maxSleepMs);
     },
     schedule(at: number): void {
       arm(at);

@@ -35,6 +35,13 @@ export type { WorkerDeps };
  * conversation's messages in arrival order; everything it decides is committed before the
  * next step, so a restart (`recover`) continues exactly where the process stopped.
  */
+/**
+ * Jobs: how often each worker process reads the earliest deadline of every waiting run (one
+ * indexed read). Deadlines this process sets arm its timer at once; this bounds how late one fires
+ * when the process that set it died.
+ */
+const JOBS_DEADLINE_POLL_MS = 5_000;
+
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
   const isJobs = deps.scheduling === "jobs";
@@ -73,7 +80,6 @@ export function createWorker(deps: WorkerDeps) {
     clock,
     integrations: deps.integrations,
     effectsDeps,
-    isJobs,
     scheduleTimeout: (at) => timer.schedule(at),
     notify: (keys) => notify(keys),
     tagFlows: async () => await publishedWithTrigger(store, deps.flow, "tag"),
@@ -362,7 +368,10 @@ export function createWorker(deps: WorkerDeps) {
     clock,
     next: () => store.runs.nextTimeoutAt(),
     fire: async () => {
-      for (const run of await store.runs.dueTimeouts(clock.now())) {
+      const due = await store.runs.dueTimeouts(clock.now());
+      // Jobs: each deadline goes to its conversation's job, which fires it in the turn.
+      if (isJobs) return jobs.enqueueDeadlines(due);
+      for (const run of due) {
         lanes.push(run.conversationKey, async () => {
           const fresh = await store.runs.get(run.id);
           if (fresh?.status === "waiting") await advanceOrFail(fresh, { type: "timeout" });
@@ -370,6 +379,8 @@ export function createWorker(deps: WorkerDeps) {
       }
     },
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
+    // Jobs: a deadline set by a process that has died since is read within this long.
+    ...(isJobs ? { maxSleepMs: JOBS_DEADLINE_POLL_MS } : {}),
   });
 
   /** Lanes: the conversations whose messages are held for a burst, poked when the window passed. */
@@ -380,7 +391,6 @@ export function createWorker(deps: WorkerDeps) {
     store,
     clock,
     engine,
-    isJobs,
     flow: deps.flow,
     advance: (run, event, inboxId, contact, signal) =>
       advance(run, event, inboxId === undefined ? undefined : [inboxId], contact, signal),
@@ -427,6 +437,13 @@ export function createWorker(deps: WorkerDeps) {
       }
       for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
       await timer.start();
+    },
+    /**
+     * Jobs (PostgreSQL): deadlines of waiting runs, from this and every other process, wake their
+     * conversation's job (the timer; `recover()` starts it on SQLite). Stopped by `stop()`.
+     */
+    async startDeadlines(): Promise<void> {
+      if (isJobs) await timer.start();
     },
     /**
      * A run set back to `running` outside the worker (`POST /runs/:id/retry`): continue it in its

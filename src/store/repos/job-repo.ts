@@ -10,7 +10,12 @@ import { addJob, addJobs, countDueJobs, type JobSpec, removeJob } from "../postg
 export const JobTasks = {
   /** Drain a conversation: continue a run left mid-step, then its pending inbox rows in order. */
   conversation: "tern.conversation",
-  /** An `ask` or `wait` deadline of a waiting run. */
+  /**
+   * An `ask` or `wait` deadline, as Tern enqueued them before 2026-12-05. Deadlines are now
+   * `runs.timeout_at` read by every worker's timer (queue/README.md): a job per wait cost a
+   * graphile `add_job` (~0.5 ms of the server's time) and a row in the jobs table until the
+   * deadline, a day for the lead template. Still run, for jobs an upgrade finds in the table.
+   */
   timeout: "tern.timeout",
   /** The right to erasure, in the conversation's turn so it never interleaves with its messages. */
   erase: "tern.erase",
@@ -75,19 +80,6 @@ export function createJobRepo(exec: Executor) {
       if (runAt === undefined && exec.beforeCommit)
         return exec.beforeCommit("jobs.conversations", keys, enqueueConversationJobs);
       await run(keys.map((k) => conversationJobSpec(k, runAt)));
-    },
-    /** Inside `store.write`: wake this waiting run at its deadline (replaces an earlier one). */
-    async timeout(runId: string, _key: string, at: number): Promise<void> {
-      await run({
-        identifier: JobTasks.timeout,
-        payload: { runId } satisfies TimeoutJob,
-        // No queue: every waiting conversation would otherwise keep a queue row that each job
-        // fetch pays for (queue/jobs/README.md). The timeout job only enqueues the
-        // conversation's job, which advances the run in the conversation's turn.
-        jobKey: `t:${runId}`,
-        jobKeyMode: "replace",
-        runAt: at,
-      });
     },
     /** Jobs due now, waiting or running, in every process (0 on SQLite). */
     async due(): Promise<number> {
