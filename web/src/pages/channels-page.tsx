@@ -2,7 +2,6 @@ import { useState } from "react";
 import { api } from "../api/client";
 import type { Channel, IntegrationType } from "../api/types";
 import { CopyField } from "../components/copy-field";
-import { ErrorMessage } from "../components/error-message";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
 import { IntegrationsHead } from "../components/integrations-head";
 import type { FormValue } from "../components/schema-form";

@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Connection, ConnectionTest } from "../api/types";
-import { ErrorMessage } from "../components/error-message";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
 import { IntegrationsHead } from "../components/integrations-head";
 import { useLoad } from "../components/use-load";
