@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../test/helpers/dialect.js";
+import { insertTestRun } from "../../test/helpers/test-runs.js";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
-import { createEngine } from "../flows/engine.js";
-import type { Flow } from "../flows/schema.js";
 import { conversationJobKey, JobTasks } from "../store/repos/job-repo.js";
 import { createJobTasks } from "./job-tasks.js";
 
@@ -15,7 +14,6 @@ describe.skipIf(testDialect !== "postgres")("deadlines handed to conversation jo
   let store: TestStore;
   let now = 1_800_000_000_000;
   const clock = { now: () => now };
-  const flow = { steps: [{ id: "pause", type: "wait", duration: "PT1M" }] } as unknown as Flow;
 
   beforeEach(async () => {
     store = await openTestStore();
@@ -37,20 +35,7 @@ describe.skipIf(testDialect !== "postgres")("deadlines handed to conversation jo
     });
 
   const waitingRun = async (id: string, timeoutAt: number) => {
-    await store.write((tx) =>
-      tx.runs.insert({
-        id,
-        flowId: "flow_1",
-        flowVersion: 1,
-        channelId: "ch_1",
-        contactId: `contact_${id}`,
-        conversationKey: `ch_1:${id}`,
-        status: "waiting",
-        state: createEngine().newRun(id, flow, 1, "flow_1"),
-        timeoutAt,
-        createdAt: now,
-      }),
-    );
+    await insertTestRun(store, id, { status: "waiting", conversationKey: `ch_1:${id}`, timeoutAt });
     return (await store.runs.get(id)) as NonNullable<Awaited<ReturnType<typeof store.runs.get>>>;
   };
 

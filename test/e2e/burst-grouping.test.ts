@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
-import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, runsWaiting, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * Burst grouping on both dialects: SQLite holds the conversation's lane with an in-process
@@ -66,10 +66,7 @@ describe("a held burst survives a crash", () => {
       await customer.say("hello");
       await customer.waitForReplies(1);
       const api = createAdminClient(tern.url, secrets.adminToken);
-      await eventually(async () => {
-        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
-        return runs.items.length === 1;
-      });
+      await runsWaiting(api);
       for (const text of ["Hi", "I want a quote", "for 3 cars"]) await customer.say(text);
       // Acknowledged (stored) and held: the process dies before the window ends.
       await tern.kill();

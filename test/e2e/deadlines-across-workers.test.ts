@@ -7,7 +7,7 @@ import { createAdminClient } from "../../src/cli/api-client.js";
 import { createCustomer, provisionSandbox, startSandbox } from "../../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { testDatabaseEnv, testDialect } from "../helpers/dialect.js";
-import { eventually } from "../helpers/in-process.js";
+import { runsWaiting } from "../helpers/in-process.js";
 
 /**
  * On PostgreSQL a deadline is the run's `timeout_at`, read by every worker process's timer, not a
@@ -58,10 +58,7 @@ describe.skipIf(testDialect !== "postgres")("deadlines across worker processes",
 
       await customer.say("hello");
       await customer.waitForReplies(1);
-      await eventually(async () => {
-        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
-        return runs.items.length === 1;
-      });
+      await runsWaiting(api);
       const waiting = await rows.query<{ timeout_at: string }>(
         "select timeout_at from runs where status = 'waiting'",
       );

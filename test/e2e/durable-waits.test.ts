@@ -6,7 +6,7 @@ import { createAdminClient } from "../../src/cli/api-client.js";
 import { createCustomer, provisionSandbox, startSandbox } from "../../src/sandbox/stack.js";
 import { freePort, processSecrets, spawnTern } from "../../src/sandbox/tern-process.js";
 import { testDatabaseEnv } from "../helpers/dialect.js";
-import { eventually } from "../helpers/in-process.js";
+import { runsWaiting } from "../helpers/in-process.js";
 
 /**
  * A `wait` step and an `ask` reminder are deadlines in the database (runs.timeout_at: the timer
@@ -50,10 +50,7 @@ describe("durable waits", () => {
       await customer.say("hello");
       await customer.waitForReplies(1);
       // Killed while the run waits in the `wait` step (its deadline is stored).
-      await eventually(async () => {
-        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
-        return runs.items.length === 1;
-      });
+      await runsWaiting(api);
       await tern.kill();
       tern = await spawnTern({ dataDir, ...secrets, port, env: database.env });
       const replies = await customer.waitForReplies(4, 30_000);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
-import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, runsWaiting, type Stack, startStack } from "../helpers/in-process.js";
 
 /** Waits as data: an unanswered question times out on the real timer, also across restarts of the lane. */
 const quickFlow = {
@@ -100,10 +100,7 @@ describe("a timeout survives a crash", () => {
       await customer.waitForReplies(1);
       // Kill once the run is stored as waiting (its question went out and its deadline is set).
       const api = createAdminClient(tern.url, secrets.adminToken);
-      await eventually(async () => {
-        const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
-        return runs.items.length === 1;
-      });
+      await runsWaiting(api);
       await tern.kill();
       tern = await spawnTern({ dataDir, ...secrets, port, env: database.env });
       const replies = await customer.waitForReplies(2, 10_000);

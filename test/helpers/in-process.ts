@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { ApiClient } from "../../src/cli/api-client.js";
 import { loadConfig } from "../../src/config.js";
 import { startTern, type Tern } from "../../src/main.js";
 import {
@@ -67,6 +68,18 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Until the admin API lists `count` runs waiting (a question went out, its deadline is stored). */
+export async function runsWaiting(api: ApiClient, count = 1): Promise<void> {
+  await eventually(
+    async () => {
+      const runs = (await api.request("GET", "/runs?status=waiting")) as { items: unknown[] };
+      return runs.items.length === count;
+    },
+    10_000,
+    `${count} waiting run(s)`,
+  );
 }
 
 /** Tern alone (no sandbox, nothing configured) on a fresh data directory, with more configuration as environment variables. */

@@ -9,7 +9,7 @@ const oneSendFlow = { steps: [{ id: "hello", type: "send", text: "Hi" }] } as un
 export async function insertTestRun(
   store: Store,
   id: string,
-  options: { status?: "running" | "waiting"; conversationKey?: string } = {},
+  options: { status?: "running" | "waiting"; conversationKey?: string; timeoutAt?: number | null } = {},
 ): Promise<RunState> {
   const state = createEngine().newRun(id, oneSendFlow, 1, "flow_1");
   await store.write((tx) =>
@@ -22,7 +22,7 @@ export async function insertTestRun(
       conversationKey: options.conversationKey ?? "ch_1:1555",
       status: options.status ?? "running",
       state,
-      timeoutAt: null,
+      timeoutAt: options.timeoutAt ?? null,
       createdAt: 1,
     }),
   );
