@@ -141,7 +141,7 @@ export function createJobTasks(deps: JobTaskDeps) {
   };
 
   /**
-   * A deadline job enqueued by Tern before 2026-12-05 (deadlines are now the timer's, worker.ts):
+   * A deadline job enqueued by Tern before commit aa56a5c (deadlines are now the timer's, worker.ts):
    * a deadline that passed goes to the conversation's job; one still ahead is the timer's.
    */
   const fireTimeout = async (runId: string): Promise<void> => {

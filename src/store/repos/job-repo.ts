@@ -11,7 +11,7 @@ export const JobTasks = {
   /** Drain a conversation: continue a run left mid-step, then its pending inbox rows in order. */
   conversation: "tern.conversation",
   /**
-   * An `ask` or `wait` deadline, as Tern enqueued them before 2026-12-05. Deadlines are now
+   * An `ask` or `wait` deadline, as Tern enqueued them before commit aa56a5c. Deadlines are now
    * `runs.timeout_at` read by every worker's timer (queue/README.md): a job per wait cost a
    * graphile `add_job` (~0.5 ms of the server's time) and a row in the jobs table until the
    * deadline, a day for the lead template. Still run, for jobs an upgrade finds in the table.
