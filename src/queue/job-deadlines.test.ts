@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../test/helpers/dialect.js";
 import { insertTestRun } from "../../test/helpers/test-runs.js";
@@ -41,8 +42,7 @@ describe.skipIf(testDialect !== "postgres")("deadlines handed to conversation jo
 
   const jobs = async () => {
     if (store.location.dialect !== "postgres") throw new Error("postgres only");
-    const pg = await import("pg");
-    const client = new pg.default.Client({ connectionString: store.location.url });
+    const client = new pg.Client({ connectionString: store.location.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ task_identifier: string; key: string | null; revision: number }>(

@@ -31,17 +31,17 @@ import type { WorkerDeps } from "./worker-deps.js";
 export type { WorkerDeps };
 
 /**
- * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
- * conversation's messages in arrival order; everything it decides is committed before the
- * next step, so a restart (`recover`) continues exactly where the process stopped.
- */
-/**
  * Jobs: how often each worker process reads the earliest deadline of every waiting run (one
  * indexed read). Deadlines this process sets arm its timer at once; this bounds how late one fires
  * when the process that set it died.
  */
 const JOBS_DEADLINE_POLL_MS = 5_000;
 
+/**
+ * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
+ * conversation's messages in arrival order; everything it decides is committed before the
+ * next step, so a restart (`recover`) continues exactly where the process stopped.
+ */
 export function createWorker(deps: WorkerDeps) {
   const { store, clock, engine, log } = deps;
   const isJobs = deps.scheduling === "jobs";
