@@ -74,6 +74,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
   }
   const api = createAdminClient(tern.url, secrets.adminToken);
   return benchStack(tern, [], sandbox, setup, api, async () => {
+    dumpOutputs([tern]);
     if (!process.env.TERN_BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
     else process.stderr.write(`kept ${dataDir}\n`);
   });
@@ -120,6 +121,12 @@ async function startPostgresStack(options: BenchStackOptions, serverUrl: string)
     const api = createAdminClient(tern.url, secrets.adminToken);
     return benchStack(tern, workers, sandbox, setup, api, async () => {
       for (const w of workers) await w.stop();
+      dumpOutputs([tern, ...workers]);
+      if (process.env.TERN_BENCH_KEEP) {
+        process.stderr.write(`kept database ${name}\n`);
+        await admin.close();
+        return;
+      }
       await admin.drop(name);
       await admin.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -129,6 +136,12 @@ async function startPostgresStack(options: BenchStackOptions, serverUrl: string)
     await dispose();
     throw error;
   }
+}
+
+/** `TERN_BENCH_OUTPUT=1`: each Tern process's log (warnings and errors) on stderr at close. */
+function dumpOutputs(processes: TernProcess[]): void {
+  if (!process.env.TERN_BENCH_OUTPUT) return;
+  for (const p of processes) process.stderr.write(`--- pid ${p.child.pid}\n${p.output()}\n`);
 }
 
 function benchStack(

@@ -163,6 +163,41 @@ describe("openSqlite", () => {
     expect(await contactIds(store)).toEqual(["kept-1", "kept-2"]);
   });
 
+  it("keeps a batch's savepoint journal in memory and still rolls back one write that changed far more than it", async () => {
+    const store = open();
+    expect(store.raw.pragma("temp_store", { simple: true })).toBe(2); // MEMORY
+    // Rows of 3 KB: each write changes some 60 pages after its savepoint, past the 64 KiB at which
+    // a file-backed statement journal would spill to a temp file.
+    const wide = (prefix: string) =>
+      Array.from({ length: 60 }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
+    await store.write(async (tx) => {
+      for (const id of wide("before")) await insertContact(tx, id, "x".repeat(3_000));
+    });
+    const boom = new Error("boom");
+    const results = await Promise.allSettled([
+      store.write(async (tx) => {
+        for (const id of wide("kept")) await insertContact(tx, id, "y".repeat(3_000));
+      }),
+      store.write(async (tx) => {
+        for (const id of wide("before")) {
+          await tx.run(
+            tx.q
+              .updateTable("contacts")
+              .set({ name: "z".repeat(3_000) })
+              .where("id", "=", id),
+          );
+        }
+        for (const id of wide("gone")) await insertContact(tx, id, "z".repeat(3_000));
+        throw boom;
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect(await contactIds(store)).toEqual([...wide("before"), ...wide("kept")]);
+    const names = await store.all(
+      store.q.selectFrom("contacts").select("name").where("id", "like", "before-%"),
+    );
+    expect(names.every((r) => r.name === "x".repeat(3_000))).toBe(true);
+  });
   it("resolves a non-durable write once committed, with its rows visible to the next read", async () => {
     const store = open();
     const changes = await store.write(async (tx) => (await insertContact(tx, "fast", "Ada")).changes, {

@@ -91,6 +91,11 @@ export function openSqlite(options: OpenOptions): SqliteDb {
   // is 2 MB). Filled by a burst, it stayed as RSS: 10,000 waiting conversations added 10–15 MB,
   // about nothing with 4 MB, at the same pipeline and Lead figures. The OS caches the file anyway.
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  // A group commit runs each write in a savepoint, and SQLite journals the pages a savepoint
+  // changes in a statement journal that spills to a temp file past 64 KiB: under the lead bench
+  // that was ~30 files a second created, written and unlinked in /var/tmp, half of all pwrite
+  // calls. In memory it lives only until the batch commits.
+  db.pragma("temp_store = MEMORY");
   // Opt-in: incremental auto-vacuum keeps pointer-map pages on every commit, which doubled the
   // lead bench's p99 (41–58 ms without, 91–166 ms with). Without it freed pages are reused, so the
   // file stops growing once retention keeps up, but does not shrink.
