@@ -17,10 +17,26 @@ export function readForm(text: string): FormParams {
   return params;
 }
 
+// One webhook's body is read by the signature check and then by the parser: decoded once.
+const formsByBody = new WeakMap<Buffer, FormParams>();
+
+/** `readForm` of a request body, decoded once however often it is asked for (do not mutate it). */
+export function formOf(rawBody: Buffer): FormParams {
+  let params = formsByBody.get(rawBody);
+  if (!params) {
+    params = readForm(rawBody.toString("utf8"));
+    formsByBody.set(rawBody, params);
+  }
+  return params;
+}
+
 /** The first value of each name, for reading fields (a repeated field keeps its first value). */
 export function firstValues(params: FormParams): Record<string, string> {
-  // fromEntries defines own properties: a field named `__proto__` stays a field.
-  return Object.fromEntries(
-    [...params].flatMap(([name, values]) => (values[0] === undefined ? [] : [[name, values[0]]])),
-  );
+  // No prototype, so a field named `__proto__` stays a field (and Object.fromEntries, which does
+  // the same, cost a tenth of the Twilio webhook's CPU in the ack bench).
+  const fields: Record<string, string> = Object.create(null);
+  for (const [name, values] of params) {
+    if (values[0] !== undefined) fields[name] = values[0];
+  }
+  return fields;
 }

@@ -7,7 +7,7 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
-import { firstValues, readForm } from "../form-body.js";
+import { firstValues, formOf } from "../form-body.js";
 import { payloadInvalid } from "../payload.js";
 
 /**
@@ -18,7 +18,7 @@ import { payloadInvalid } from "../payload.js";
  * sender is a rejected item. Twilio adds parameters without notice, so unknown ones are ignored.
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
-  const fields = firstValues(readForm(req.rawBody.toString("utf8")));
+  const fields = firstValues(formOf(req.rawBody));
   const sid = fields.MessageSid ?? fields.SmsMessageSid ?? fields.SmsSid;
   if (!fields.AccountSid || !sid) {
     throw payloadInvalid(

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "../../core/app-error.js";
 import type { WebhookRequest } from "../channel.js";
-import { type FormParams, readForm } from "../form-body.js";
+import { type FormParams, formOf } from "../form-body.js";
 import { getHeader } from "../whatsapp/verify.js";
 import type { TwilioConfig } from "./config.js";
 
@@ -15,7 +15,9 @@ import type { TwilioConfig } from "./config.js";
 export function twilioSignature(authToken: string, url: string, params: FormParams): string {
   let data = url;
   for (const name of [...params.keys()].sort()) {
-    for (const value of [...new Set(params.get(name))].sort()) data += name + value;
+    const values = params.get(name) ?? [];
+    if (values.length === 1) data += name + values[0];
+    else for (const value of [...new Set(values)].sort()) data += name + value;
   }
   return createHmac("sha1", authToken).update(data, "utf8").digest("base64");
 }
@@ -56,7 +58,7 @@ export function verify(req: WebhookRequest, config: TwilioConfig): void {
     throw invalid("Malformed X-Twilio-Signature header: expected the base64 of a 20-byte HMAC-SHA1.");
   }
   const received = Buffer.from(header, "base64");
-  const params = readForm(req.rawBody.toString("utf8"));
+  const params = formOf(req.rawBody);
   const urls = urlCandidates(config.publicUrl ?? req.url);
   const matches = urls.some((url) => {
     const expected = Buffer.from(twilioSignature(config.authToken, url, params), "base64");
