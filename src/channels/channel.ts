@@ -121,6 +121,8 @@ export interface ChannelCapabilities {
   templates: boolean;
   /** Free-form replies only within this many hours of the customer's last message; absent = no window. */
   replyWindowHours?: number;
+  /** What the provider still takes once that window has closed, for the error a flow's author reads. */
+  afterReplyWindow?: string;
   /** The provider posts delivery statuses (sent / delivered / read / failed) for what Tern sent. */
   statuses: boolean;
   /** The provider's documented send rate for one account, messages per second. */

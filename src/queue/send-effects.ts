@@ -265,7 +265,8 @@ export function fallbackKey(key: string): string {
 
 /**
  * The channel's reply window (WhatsApp, Messenger, Instagram: 24 h; WeChat 48 h) has closed
- * since the customer last wrote: a free-form message would be refused (WhatsApp 131047).
+ * since the customer last wrote: a free-form message would be refused (WhatsApp 131047, Messenger
+ * 10 / 2018278, WeChat 45015). The error says what the provider still takes there.
  */
 function windowClosed(channel: SendChannel, lastInboundAt: number | undefined, now: number): AppError | null {
   const hours = channel.definition.capabilities.replyWindowHours;
@@ -273,7 +274,7 @@ function windowClosed(channel: SendChannel, lastInboundAt: number | undefined, n
     return null;
   return new AppError(
     "CHANNEL_SEND_FAILED",
-    `More than ${hours} hours have passed since the customer's last message on ${channel.definition.title}, which then only allows approved templates; the message was not sent.`,
+    `More than ${hours} hours have passed since the customer's last message on ${channel.definition.title}, which then accepts ${channel.definition.capabilities.afterReplyWindow ?? "no free-form message"}; the message was not sent.`,
     { retry: "never", details: { undeliverable: true, windowHours: hours, lastInboundAt } },
   );
 }

@@ -114,3 +114,81 @@ describe("messenger: a send whose answer was lost is settled by its echo (messag
     expect(sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(1);
   });
 });
+
+describe("messenger: the 24-hour window", () => {
+  let env: ChannelStack | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it("a message delivered a day late: nothing is sent, and the run fails naming Messenger's rule (message tags), not WhatsApp's", async () => {
+    env = await startChannelStack("messenger");
+    const sim = env.sim as MetaMessagingSimulator;
+    const dayAndAnHourAgo = Date.now() - 25 * 3_600_000;
+    const body = {
+      object: "page",
+      entry: [
+        {
+          id: sim.accountId,
+          time: Date.now(),
+          messaging: [
+            textEvent({
+              from: "7101",
+              accountId: sim.accountId,
+              mid: "m_late",
+              text: "Hi",
+              timestamp: dayAndAnHourAgo,
+            }),
+          ],
+        },
+      ],
+    };
+    expect((await sim.post(env.webhookUrl, body)).status).toBe(200);
+    const run = await eventually(async () => {
+      const runs = (await (await env!.stack.http("GET", "/api/v1/runs")).json()) as {
+        items: Array<{ status: string; error?: { code: string; message: string } | null }>;
+      };
+      return runs.items.find((r) => r.status === "failed");
+    });
+    expect(run.error?.code).toBe("CHANNEL_SEND_FAILED");
+    expect(run.error?.message).toMatch(/24 hours/);
+    expect(run.error?.message).toMatch(/message tag/);
+    expect(run.error?.message).not.toMatch(/template/);
+    expect(sim.sent).toHaveLength(0);
+  });
+});
+
+describe("messenger: a delivery for another of Meta's webhook objects on this URL", () => {
+  let env: ChannelStack | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it("is acknowledged (Meta would retry and disable the URL), starts nothing and is listed as rejected, naming the fix", async () => {
+    env = await startChannelStack("messenger");
+    const sim = env.sim as MetaMessagingSimulator;
+    const body = { object: "user", entry: [{ id: "1001", time: Date.now(), changes: [{ field: "email" }] }] };
+    expect((await sim.post(env.webhookUrl, body)).status).toBe(200);
+    const rejected = await eventually(async () => {
+      const page = (await (
+        await env!.stack.http("GET", `/api/v1/channels/${env!.channelId}/rejected-events`)
+      ).json()) as { items: Array<{ detail: string; item: unknown }> };
+      return page.items.length > 0 ? page.items : undefined;
+    });
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        detail: expect.stringMatching(/"user".*only the Messenger subscription/),
+        item: { object: "user" },
+      }),
+    ]);
+    expect(
+      (await (await env.stack.http("GET", "/api/v1/runs")).json()) as { items: unknown[] },
+    ).toMatchObject({
+      items: [],
+    });
+    // A body that is no Meta envelope at all is still refused.
+    expect((await sim.post(env.webhookUrl, { entry: [] })).status).toBe(400);
+  });
+});

@@ -121,7 +121,9 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
       const found = await confirmStep();
       return found.run.status === "completed" ? found : undefined;
     });
-    expect(step?.output?.fallback).toMatchObject({ reason: expect.stringMatching(/24 hours/) });
+    expect(step?.output?.fallback).toMatchObject({
+      reason: expect.stringMatching(/24 hours.*only approved message templates/),
+    });
     expect(wa.sent).toHaveLength(0);
   });
 

@@ -39,6 +39,7 @@ export const instagramChannel = defineChannel({
     templates: false,
     // "Your app has 24 hours to respond to any message sent from an Instagram user"; HUMAN_AGENT 7 days.
     replyWindowHours: 24,
+    afterReplyWindow: "only a human agent's reply tagged HUMAN_AGENT, for up to 7 days",
     // No per-message delivered receipts; messaging_seen gives `read` for a mid.
     statuses: true,
     // 300 calls per second per account for text (Messenger Platform rate limiting).

@@ -40,6 +40,8 @@ export const messengerChannel = defineChannel({
     templates: false,
     // Standard messaging window: https://developers.facebook.com/docs/messenger-platform/policy/policy-overview
     replyWindowHours: 24,
+    afterReplyWindow:
+      'only messages sent with a message tag (messaging_type "MESSAGE_TAG", such as HUMAN_AGENT)',
     // message_deliveries with mids: https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
     statuses: true,
     // 300 calls per second per Page for text:

@@ -41,16 +41,38 @@ describe("Messenger Platform webhook parsing", () => {
     ]);
   });
 
-  it("refuses another product's envelope as a whole", () => {
-    const body = { object: "instagram", entry: [] };
-    let thrown: unknown;
-    try {
-      parseMessagingWebhook(req(body), page);
-    } catch (error) {
-      thrown = error;
+  it("acknowledges another webhook object's delivery as one rejected item naming the fix, and reads none of it", () => {
+    const body = {
+      object: "instagram",
+      entry: [{ id: "111", time: 1, messaging: [{ sender: { id: "9" } }] }],
+    };
+    const parsed = parseMessagingWebhook(req(body), page);
+    expect(parsed.batches).toEqual([]);
+    expect(parsed.rejected).toEqual([
+      {
+        path: "object",
+        reason: expect.stringMatching(/"instagram".*only the Messenger subscription/),
+        item: { object: "instagram" },
+      },
+    ]);
+    expect(parseMessagingWebhook(req(body), instagram).batches).toHaveLength(1);
+  });
+
+  it("refuses a body that is not a Meta webhook envelope at all", () => {
+    for (const body of [
+      { object: "page" },
+      { object: 7, entry: [] },
+      { entry: [] },
+      [{ object: "user", entry: [] }],
+    ]) {
+      let thrown: unknown;
+      try {
+        parseMessagingWebhook(req(body), page);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isAppError(thrown) && thrown.code).toBe("CHANNEL_PAYLOAD_INVALID");
     }
-    expect(isAppError(thrown) && thrown.code).toBe("CHANNEL_PAYLOAD_INVALID");
-    expect(() => parseMessagingWebhook(req(body), instagram)).not.toThrow();
   });
 
   it("maps audio, video and file attachments to media, and keeps the text of a link share", () => {

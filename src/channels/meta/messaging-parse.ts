@@ -12,6 +12,7 @@ import type {
   WebhookRequest,
 } from "../channel.js";
 import { describeIssues, jsonBody } from "../payload.js";
+import { foreignObject } from "./foreign-object.js";
 import {
   MetaAttachment,
   MetaDelivery,
@@ -69,6 +70,8 @@ export function parseMessagingWebhook(req: WebhookRequest, product: MessagingPro
   const json = jsonBody(req);
   const envelope = tolerantParse(metaWebhook(product.object), json);
   if (!envelope.success) {
+    const other = foreignObject(json, product.object, product.name);
+    if (other) return other;
     throw new AppError(
       "CHANNEL_PAYLOAD_INVALID",
       `Not a ${product.name} webhook (expected {"object":"${product.object}","entry":[…]}): ${describeIssues(envelope.error)}`,

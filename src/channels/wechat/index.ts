@@ -21,6 +21,7 @@ export const wechatChannel = defineChannel({
     // The customer-service API works within 48 hours of the customer's last message (45015 after).
     // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
     replyWindowHours: 48,
+    afterReplyWindow: "only template messages (the customer-service API answers 45015)",
     statuses: false,
     // No answer within 5 s: WeChat drops the connection and retries, three times in all.
     // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html

@@ -23,6 +23,7 @@ export const whatsappChannel = defineChannel({
     templates: true,
     // The customer service window: https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows
     replyWindowHours: 24,
+    afterReplyWindow: "only approved message templates",
     statuses: true,
     // 80 messages per second per business phone number by default, 1,000 after Meta's upgrade
     // (config.sendRatePerSecond): https://developers.facebook.com/docs/whatsapp/throughput

@@ -173,10 +173,16 @@ describe("parse rejects malformed payloads", () => {
     expect(error.message).toMatch(/not valid JSON/);
   });
 
-  it("rejects a webhook for another object", () => {
-    const error = parseError(raw(JSON.stringify({ object: "page", entry: [] })));
-    expect(error.code).toBe("CHANNEL_PAYLOAD_INVALID");
-    expect(error.message).toMatch(/whatsapp_business_account/);
+  it("acknowledges a webhook for another object as one rejected item, reading none of it", () => {
+    const parsed = parse(raw(JSON.stringify({ object: "page", entry: [{ id: "1", messaging: [] }] })));
+    expect(parsed.batches).toEqual([]);
+    expect(parsed.rejected).toEqual([
+      {
+        path: "object",
+        reason: expect.stringMatching(/"page" webhook object, not "whatsapp_business_account"/),
+        item: { object: "page" },
+      },
+    ]);
   });
 
   it("rejects a body without an entry array", () => {

@@ -8,6 +8,7 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
+import { foreignObject } from "../meta/foreign-object.js";
 import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
 import {
   WaChange,
@@ -47,6 +48,8 @@ export function parse(req: WebhookRequest): ParsedWebhook {
   const json = jsonBody(req);
   const envelope = tolerantParse(WaWebhook, json);
   if (!envelope.success) {
+    const other = foreignObject(json, "whatsapp_business_account", "WhatsApp Business Account");
+    if (other) return other;
     throw payloadInvalid(
       `Not a WhatsApp Business Account webhook (expected {"object":"whatsapp_business_account","entry":[{"changes":[…]}]}): ${describeIssues(envelope.error)}`,
       envelope.error,
