@@ -192,3 +192,33 @@ describe("messenger: a delivery for another of Meta's webhook objects on this UR
     expect((await sim.post(env.webhookUrl, { entry: [] })).status).toBe(400);
   });
 });
+
+describe("messenger: a send refused for good", () => {
+  let env: ChannelStack | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it("fails the run and shows the outbound message as failed, with Meta's reason, in the channel's recent deliveries", async () => {
+    env = await startChannelStack("messenger");
+    const sim = env.sim as MetaMessagingSimulator;
+    sim.closeWindow("7201");
+    expect((await sim.say(env.webhookUrl, { from: "7201", text: "Hi" })).status).toBe(200);
+    await eventually(async () => {
+      const runs = (await (await env!.stack.http("GET", "/api/v1/runs")).json()) as {
+        items: Array<{ status: string }>;
+      };
+      return runs.items.some((r) => r.status === "failed") || undefined;
+    });
+    const recent = (await (
+      await env.stack.http("GET", `/api/v1/channels/${env.channelId}/messages`)
+    ).json()) as {
+      items: Array<{ direction: string; status: string }>;
+    };
+    const out = recent.items.filter((m) => m.direction === "out");
+    expect(out).toHaveLength(1);
+    expect(out[0]?.status).toBe("failed");
+    expect(sim.sent).toHaveLength(0);
+  });
+});

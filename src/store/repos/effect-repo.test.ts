@@ -177,3 +177,60 @@ describe("effect repository: finishSend", () => {
     });
   });
 });
+
+/** `fail`: an effect that did not happen; a send's outbound row says so instead of `sending`. */
+describe("effect repository: fail", () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const message = (key: string, direction: "in" | "out", status: string) =>
+    store.write((tx) =>
+      tx.contacts.addMessage({
+        channelId: "ch_1",
+        contactId: "ct_1",
+        direction,
+        text: `text of ${key}`,
+        providerMessageId: null,
+        effectKey: key,
+        runId: null,
+        status,
+        now: 1,
+      }),
+    );
+  const errorOf = async (key: string) => {
+    const row = await store.db.get(
+      store.db.q.selectFrom("messages").select("error_json").where("effect_key", "=", key),
+    );
+    return JSON.parse(row?.error_json ?? "null");
+  };
+
+  it("marks the effect failed and its sending message failed, with the error as a provider's failed status has it", async () => {
+    await store.write((tx) => tx.effects.begin("run_1:1:0", "send", 1));
+    await message("run_1:1:0", "out", "sending");
+    const error = { code: "CHANNEL_SEND_FAILED", message: "Viber: receiver is not subscribed (status 6)" };
+    await store.write((tx) => tx.effects.fail("run_1:1:0", error, 1_764_000_000_123));
+    expect(await store.effects.get("run_1:1:0")).toMatchObject({ status: "failed", error });
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toMatchObject({ status: "failed" });
+    expect(await errorOf("run_1:1:0")).toEqual([{ code: error.code, title: error.message }]);
+  });
+
+  it("leaves a message a status webhook already settled, an inbound message, and a call's failure without a message", async () => {
+    await store.write((tx) => tx.effects.begin("run_1:1:0", "send", 1));
+    await message("run_1:1:0", "out", "delivered");
+    await message("run_1:2:0", "in", "received");
+    await store.write((tx) => tx.effects.begin("run_1:3:0", "sf.create", 1));
+    const error = { code: "X", message: "no" };
+    for (const key of ["run_1:1:0", "run_1:2:0", "run_1:3:0"]) {
+      await store.write((tx) => tx.effects.fail(key, error, 5));
+    }
+    expect(await store.contacts.messageByEffectKey("run_1:1:0")).toMatchObject({ status: "delivered" });
+    expect(await store.contacts.messageByEffectKey("run_1:2:0")).toMatchObject({ status: "received" });
+    expect(await errorOf("run_1:1:0")).toBeNull();
+    expect(await store.effects.get("run_1:3:0")).toMatchObject({ status: "failed", error });
+  });
+});

@@ -147,6 +147,16 @@ export function createEffectRepo(exec: Executor) {
       })
       .where("effect_key", "=", p("key"))
       .where("status", "in", ["pending", "sending"]);
+  // A send refused for good: its outbound row says so (and why) instead of `sending` forever.
+  const markMessageFailed = () =>
+    exec.statement("messages.mark.failed", (p) =>
+      q
+        .updateTable("messages")
+        .set({ status: "failed", status_at: p("now"), error_json: p("error") })
+        .where("effect_key", "=", p("key"))
+        .where("direction", "=", "out")
+        .where("status", "in", ["pending", "sending"]),
+    );
   const markMessageAlone = (status: "sent" | "unknown") =>
     exec.statement(`messages.mark.${status}`, (p) => markMessage(q, p, status));
   // PostgreSQL: the settle and the message row in one statement (a data-modifying WITH, which
@@ -233,9 +243,14 @@ export function createEffectRepo(exec: Executor) {
       await settle().run({ key, status: "done", result: args.result, error: null, now });
       await markMessageAlone(status).run(args);
     },
-    /** Inside `store.write`: a definitive failure (the effect did not happen). */
+    /**
+     * Inside `store.write`: a definitive failure (the effect did not happen). A send's outbound
+     * message row becomes `failed`, with the error in the shape a provider's failed status has.
+     */
     async fail(key: string, error: { code: string; message: string }, now: number): Promise<void> {
       await settle().run({ key, status: "failed", result: null, error: JSON.stringify(error), now });
+      const errors = JSON.stringify([{ code: error.code, title: error.message }]);
+      await markMessageFailed().run({ key, now, error: errors });
     },
   };
 }
