@@ -10,6 +10,7 @@ import type { Repos, Store } from "../store/store.js";
 import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
 import type { SendPacer } from "./send-pacer.js";
+import { MAX_RETRY_AFTER_MS } from "./send-pacer.js";
 
 /**
  * Effects through the outbox: each effect key is recorded `in_flight` (committed) before the
@@ -222,7 +223,7 @@ export function isOutcomeUnknown(error: AppError): boolean {
 }
 
 export function backoffMs(hint: RetryHint, attempt: number): number {
-  if (typeof hint === "object") return "afterMs" in hint ? Math.min(hint.afterMs, 30_000) : 0;
+  if (typeof hint === "object") return "afterMs" in hint ? Math.min(hint.afterMs, MAX_RETRY_AFTER_MS) : 0;
   return Math.min(200 * 4 ** (attempt - 1), 5_000);
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createSendPacer } from "./send-pacer.js";
+import { backoffMs } from "./effects.js";
+import { createSendPacer, MAX_RETRY_AFTER_MS } from "./send-pacer.js";
 
 function fakeTime() {
   const clock = { t: 1_000_000, now: () => clock.t };
@@ -38,6 +39,21 @@ describe("send pacer", () => {
     const after = clock.t;
     await pacer.wait("ch_a", undefined);
     expect(clock.t).toBe(after);
+  });
+
+  it("waits a Retry-After longer than a minute in full (Telegram's retry_after: 90), and a very long one at most 15 minutes", async () => {
+    const { clock, sleep } = fakeTime();
+    const pacer = createSendPacer(clock, sleep);
+    let start = clock.t;
+    pacer.pause("ch_a", 90_000);
+    await pacer.wait("ch_a", 1);
+    expect(clock.t - start).toBe(90_000);
+    start = clock.t;
+    pacer.pause("ch_a", 6 * 3_600_000);
+    await pacer.wait("ch_a", undefined);
+    expect(clock.t - start).toBe(MAX_RETRY_AFTER_MS);
+    expect(backoffMs({ afterMs: 90_000 }, 1)).toBe(90_000);
+    expect(backoffMs({ afterMs: 6 * 3_600_000 }, 1)).toBe(MAX_RETRY_AFTER_MS);
   });
 
   it("does not wait for a channel without a documented rate", async () => {

@@ -18,6 +18,11 @@ export interface SendPacer {
 
 /** At most this long a send waits for its slot; beyond it the backlog is the provider's to refuse. */
 const MAX_WAIT_MS = 60_000;
+/**
+ * The longest "retry after" honoured in full (Telegram's flood control asks for minutes at
+ * times); a longer one is waited this long, and the provider refuses again if it must.
+ */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
 export function createSendPacer(clock: Clock, sleep: (ms: number) => Promise<void>): SendPacer {
   const nextSlot = new Map<string, number>();
@@ -32,13 +37,14 @@ export function createSendPacer(clock: Clock, sleep: (ms: number) => Promise<voi
         at = Math.max(at, nextSlot.get(channelId) ?? 0);
         nextSlot.set(channelId, at + 1000 / perSecond);
       }
-      const delay = Math.min(at - now, MAX_WAIT_MS);
+      // The provider's pause in full; this process's own backlog at most MAX_WAIT_MS beyond it.
+      const delay = Math.min(at - now, Math.max(0, paused - now) + MAX_WAIT_MS);
       if (delay > 0) await sleep(delay);
       // Idle channels leave no entry behind (thousands of channels, most quiet).
       if ((nextSlot.get(channelId) ?? 0) <= clock.now()) nextSlot.delete(channelId);
     },
     pause(channelId, afterMs) {
-      const until = clock.now() + Math.min(afterMs, MAX_WAIT_MS);
+      const until = clock.now() + Math.min(afterMs, MAX_RETRY_AFTER_MS);
       if (until > (pausedUntil.get(channelId) ?? 0)) pausedUntil.set(channelId, until);
     },
   };
