@@ -67,6 +67,7 @@ describe("LINE push against the simulator", () => {
     const quota = await send({ to: user, text: "Hi" }).catch((e: unknown) => e);
     expect(isAppError(quota) && quota.retry).toBe("never");
     expect(isAppError(quota) && quota.message).toMatch(/monthly/);
+    expect(isAppError(quota) && quota.message).not.toMatch(/\.\./);
     sim.failNext(1, 429, { message: "The API rate limit has been exceeded. Try again later." });
     const limited = await send({ to: user, text: "Hi" }).catch((e: unknown) => e);
     expect(isAppError(limited) && limited.retry).not.toBe("never");

@@ -145,7 +145,7 @@ function refusal(call: { provider: string; secrets: ReadonlyArray<string> }, ans
     return providerRefusal(
       call,
       answer,
-      `${text}. The LINE Official Account has used its monthly message quota; raise the plan in LINE Official Account Manager.`,
+      `${text.replace(/[.\s]+$/, "")}. The LINE Official Account has used its monthly message quota; raise the plan in LINE Official Account Manager.`,
       { retry: "never" },
     );
   }
