@@ -237,6 +237,11 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    */
   setup?(input: { config: z.infer<Config>; webhookUrl: string; fetch: FetchLike }): Promise<SetupReport>;
   /**
+   * Removes what `setup` registered, when the channel is deleted, and only while the provider
+   * still points at this channel's `webhookUrl`. Reported like `setup`, never thrown for a refusal.
+   */
+  teardown?(input: { config: z.infer<Config>; webhookUrl: string; fetch: FetchLike }): Promise<SetupReport>;
+  /**
    * Sends one message; throws AppError CHANNEL_SEND_FAILED with a retry hint on failure, and
    * `details.outcome: "unknown"` when the provider may have accepted it (timeout, cut connection).
    */

@@ -44,6 +44,21 @@ describe("Viber end to end through the REST Bot API simulator", () => {
     expect(JSON.stringify(env.created)).not.toContain(String(sim.config.authToken));
   });
 
+  it("DELETE /channels removes the webhook at Viber (an empty set_webhook), but not one that a newer channel of the same bot registered", async () => {
+    const created = await env.stack.http("POST", "/api/v1/channels", {
+      type: "viber",
+      name: "same bot",
+      config: sim.config,
+    });
+    expect(created.status).toBe(201);
+    const second = (await created.json()) as { id: string; webhookUrl: string };
+    expect(sim.provider.webhook?.url).toBe(second.webhookUrl);
+    expect((await env.stack.http("DELETE", `/api/v1/channels/${env.channelId}`)).status).toBe(204);
+    expect(sim.provider.webhook?.url).toBe(second.webhookUrl);
+    expect((await env.stack.http("DELETE", `/api/v1/channels/${second.id}`)).status).toBe(204);
+    expect(sim.provider.webhook).toBeNull();
+  });
+
   it("a signed callback in → the lead template → a Lead, and the replies sent with send_message exactly as Viber expects", async () => {
     const from = "jc9HsWTZ2Yf2NkRZ8KcNug==";
     expect((await sim.say(env.webhookUrl, { from, text: "Hi", name: "Grace" })).status).toBe(200);

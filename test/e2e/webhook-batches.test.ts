@@ -113,12 +113,26 @@ describe("a signed Meta delivery with one bad item", () => {
   it("still refuses, with 400 and nothing stored, a body that is not JSON or not a WhatsApp envelope", async () => {
     const before = (await rejected()).length;
     const inbox = await stack.tern.store.inbox.count();
-    for (const body of ["{not json", JSON.stringify({ object: "page", entry: [] }), "[]", "null"]) {
+    const notEnvelopes = ["{not json", JSON.stringify({ object: "whatsapp_business_account" }), "[]", "null"];
+    for (const body of notEnvelopes) {
       const res = await postWebhook(stack.setup.webhookUrl, body, stack.sandbox.wa.config.appSecret);
       expect(res.status, body).toBe(400);
     }
     expect(await stack.tern.store.inbox.count()).toBe(inbox);
     expect(await rejected()).toHaveLength(before);
+  });
+
+  it("acknowledges another Meta webhook object's delivery on this URL, stores none of it, and lists it as rejected", async () => {
+    const before = (await rejected()).length;
+    const inbox = await stack.tern.store.inbox.count();
+    const body = JSON.stringify({
+      object: "page",
+      entry: [{ id: "1", messaging: [{ sender: { id: "2" } }] }],
+    });
+    const res = await postWebhook(stack.setup.webhookUrl, body, stack.sandbox.wa.config.appSecret);
+    expect(res.status).toBe(200);
+    expect(await stack.tern.store.inbox.count()).toBe(inbox);
+    expect(await rejected()).toHaveLength(before + 1);
   });
 });
 

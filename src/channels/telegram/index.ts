@@ -3,7 +3,7 @@ import { TelegramConfig, telegramSecretFields } from "./config.js";
 import { TelegramLimits } from "./limits.js";
 import { callbackQueryId, parse } from "./parse.js";
 import { send } from "./send.js";
-import { setup } from "./setup.js";
+import { setup, teardown } from "./setup.js";
 import { verify } from "./verify.js";
 
 /** Telegram Bot API. Setup: docs/channels/telegram.md; wire notes: ./README.md. */
@@ -43,6 +43,7 @@ export const telegramChannel = defineChannel({
     };
   },
   setup,
+  teardown,
   send,
 });
 

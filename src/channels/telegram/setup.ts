@@ -67,3 +67,57 @@ export async function setup(input: {
     return { ok: false, message: `setWebhook failed: ${error.message}` };
   }
 }
+
+/**
+ * When the channel is deleted: `deleteWebhook`, but only while the bot's webhook is still this
+ * channel's URL (`getWebhookInfo`): the same bot may since serve another channel, whose updates
+ * must keep coming. Without it Telegram would go on posting to a URL that answers 404.
+ * https://core.telegram.org/bots/api#deletewebhook
+ */
+export async function teardown(input: {
+  config: TelegramConfig;
+  webhookUrl: string;
+  fetch: FetchLike;
+}): Promise<SetupReport> {
+  const { config, webhookUrl } = input;
+  const secrets = [config.botToken, config.secretToken];
+  const call = (method: string, body: unknown) =>
+    callProvider({
+      provider: "Telegram",
+      fetch: input.fetch,
+      url: methodUrl(config, method),
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+      secrets,
+    });
+  try {
+    const info = TgAnswer.safeParse((await call("getWebhookInfo", {})).json);
+    const registered = info.success && info.data.ok ? readUrl(info.data.result) : undefined;
+    if (registered === undefined) {
+      return {
+        ok: false,
+        message:
+          "Telegram did not say where the bot's webhook points (getWebhookInfo); it was left as it is.",
+      };
+    }
+    if (registered !== webhookUrl) {
+      return {
+        ok: true,
+        message: `The bot's webhook points to ${registered || "nothing"}, not this channel: left as it is.`,
+      };
+    }
+    const answer = await call("deleteWebhook", { drop_pending_updates: false });
+    const parsed = TgAnswer.safeParse(answer.json);
+    if (parsed.success && parsed.data.ok)
+      return { ok: true, message: "Telegram no longer posts this bot's updates to Tern." };
+    return { ok: false, message: `Telegram refused deleteWebhook (HTTP ${answer.status}).` };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { ok: false, message: `Removing the webhook at Telegram failed: ${error.message}` };
+  }
+}
+
+function readUrl(result: unknown): string | undefined {
+  if (typeof result !== "object" || result === null) return undefined;
+  const url = (result as { url?: unknown }).url;
+  return typeof url === "string" ? url : undefined;
+}

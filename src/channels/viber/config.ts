@@ -23,6 +23,9 @@ export type ViberConfig = z.infer<typeof ViberConfig>;
 /** Fields encrypted at rest and never returned by the API. */
 export const viberSecretFields = ["authToken"] as const;
 
-export function apiUrl(config: ViberConfig, method: "send_message" | "set_webhook"): string {
+export function apiUrl(
+  config: ViberConfig,
+  method: "send_message" | "set_webhook" | "get_account_info",
+): string {
   return `${config.apiBaseUrl.replace(/\/+$/, "")}/pa/${method}`;
 }

@@ -3,7 +3,7 @@ import { ViberConfig, viberSecretFields } from "./config.js";
 import { ViberLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
-import { setup } from "./setup.js";
+import { setup, teardown } from "./setup.js";
 import { verify } from "./verify.js";
 
 /** Viber REST Bot API. Setup: docs/channels/viber.md; wire notes: ./README.md. */
@@ -25,6 +25,7 @@ export const viberChannel = defineChannel({
   verify,
   parse: (req) => parse(req),
   setup,
+  teardown,
   send,
 });
 

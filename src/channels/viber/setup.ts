@@ -83,3 +83,62 @@ export async function setup(input: {
     return { ok: false, message: `set_webhook failed: ${error.message}` };
   }
 }
+
+/**
+ * When the channel is deleted: `set_webhook` with an empty URL, Viber's documented way to remove
+ * it, but only while the account's webhook (`get_account_info`) is still this channel's URL: the
+ * same bot may since serve another channel. https://developers.viber.com/docs/api/rest-bot-api/#removing-your-webhook
+ */
+export async function teardown(input: {
+  config: ViberConfig;
+  webhookUrl: string;
+  fetch: FetchLike;
+}): Promise<SetupReport> {
+  const { config, webhookUrl } = input;
+  const call = async (method: "set_webhook" | "get_account_info", body: unknown) => {
+    const answer = await callProvider({
+      provider: "Viber",
+      fetch: input.fetch,
+      url: apiUrl(config, method),
+      init: {
+        method: "POST",
+        headers: { "x-viber-auth-token": config.authToken, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      },
+      secrets: [config.authToken],
+    });
+    let json: unknown;
+    try {
+      json = parseJsonLossless(answer.text);
+    } catch {
+      json = undefined;
+    }
+    return ViberAnswer.safeParse(json);
+  };
+  try {
+    const account = await call("get_account_info", {});
+    const registered = account.success && account.data.status === 0 ? account.data.webhook : undefined;
+    if (typeof registered !== "string") {
+      return {
+        ok: false,
+        message: "Viber did not say where the bot's webhook points (get_account_info); it was left as it is.",
+      };
+    }
+    if (registered !== webhookUrl) {
+      return {
+        ok: true,
+        message: `The bot's webhook points to ${registered || "nothing"}, not this channel: left as it is.`,
+      };
+    }
+    const removed = await call("set_webhook", { url: "" });
+    if (removed.success && removed.data.status === 0)
+      return { ok: true, message: "Viber no longer posts this bot's callbacks to Tern." };
+    return {
+      ok: false,
+      message: `Viber refused to remove the webhook (status ${removed.success ? removed.data.status : "unreadable"}).`,
+    };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { ok: false, message: `Removing the webhook at Viber failed: ${error.message}` };
+  }
+}

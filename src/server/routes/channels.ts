@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { SetupReport } from "../../channels/channel.js";
+import type { ChannelDefinition, SetupReport } from "../../channels/channel.js";
 import { getChannelDefinition } from "../../channels/registry.js";
 import { AppError } from "../../core/app-error.js";
 import { createIntegrationAdmin } from "../../services/integration-admin.js";
@@ -47,6 +47,29 @@ export const channelRoutes =
         return { setup: { ok: false, message: `Setup at the provider failed: ${message}` } };
       }
     };
+    /**
+     * Best effort once a channel is deleted: a provider that took its webhook by API (Telegram,
+     * Viber) stops posting to the URL, unless it points elsewhere by now. Logged, never thrown:
+     * the channel is gone either way.
+     */
+    const teardown = async (
+      record: IntegrationRecord,
+      remove: NonNullable<ChannelDefinition["teardown"]>,
+      config: unknown,
+    ): Promise<void> => {
+      try {
+        const report = await remove({
+          config,
+          webhookUrl: webhookUrl(record.id),
+          fetch: deps.fetch ?? fetch,
+        });
+        const log = { channelId: record.id, type: record.type, message: report.message };
+        if (report.ok) deps.logger.info(log, "channel webhook removed at the provider");
+        else deps.logger.warn(log, "channel webhook not removed at the provider");
+      } catch (error) {
+        deps.logger.warn({ err: error, channelId: record.id }, "channel webhook removal failed");
+      }
+    };
     const tags = ["channels"];
 
     app.get("/channels", { schema: { tags } }, async () => ({
@@ -79,7 +102,12 @@ export const channelRoutes =
       },
     );
     app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
+      const record = await admin.get(req.params.id);
+      const definition = getChannelDefinition(record.type);
+      // Read before the removal, which takes the decrypted config with it.
+      const config = definition?.teardown ? (await deps.integrations.channel(record.id)).config : undefined;
       await admin.remove(req.params.id);
+      if (definition?.teardown) await teardown(record, definition.teardown, config);
       return reply.status(204).send();
     });
   };
