@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ViberChannelSimulator } from "../../src/sandbox/viber/index.js";
-import { type ChannelStack, startChannelStack } from "../helpers/channel-stack.js";
+import {
+  type ChannelStack,
+  expectWebhookFollowsDeletes,
+  startChannelStack,
+} from "../helpers/channel-stack.js";
 import { selectRows } from "../helpers/db-inspect.js";
 import { eventually } from "../helpers/in-process.js";
 
@@ -45,18 +49,7 @@ describe("Viber end to end through the REST Bot API simulator", () => {
   });
 
   it("DELETE /channels removes the webhook at Viber (an empty set_webhook), but not one that a newer channel of the same bot registered", async () => {
-    const created = await env.stack.http("POST", "/api/v1/channels", {
-      type: "viber",
-      name: "same bot",
-      config: sim.config,
-    });
-    expect(created.status).toBe(201);
-    const second = (await created.json()) as { id: string; webhookUrl: string };
-    expect(sim.provider.webhook?.url).toBe(second.webhookUrl);
-    expect((await env.stack.http("DELETE", `/api/v1/channels/${env.channelId}`)).status).toBe(204);
-    expect(sim.provider.webhook?.url).toBe(second.webhookUrl);
-    expect((await env.stack.http("DELETE", `/api/v1/channels/${second.id}`)).status).toBe(204);
-    expect(sim.provider.webhook).toBeNull();
+    await expectWebhookFollowsDeletes(env, () => sim.provider.webhook?.url ?? null);
   });
 
   it("a signed callback in → the lead template → a Lead, and the replies sent with send_message exactly as Viber expects", async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
 import type { ChannelSimulator } from "../../src/sandbox/channel-simulator.js";
 import type { SandboxedTernOptions } from "../../src/sandbox/sandboxed-tern.js";
@@ -102,4 +103,27 @@ export async function playLeadConversation(env: ChannelStack, from: string, comp
   const confirmation = await env.sim.waitForSent((s) => s.to === from && s.text.includes("reference"));
   const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === company);
   return { confirmation, leads };
+}
+
+/**
+ * For providers that keep one webhook per bot (Telegram, Viber): a newer channel of the same bot
+ * takes the webhook; deleting the older channel leaves it, deleting the newer one removes it.
+ * `registeredUrl` reads the simulator's current registration.
+ */
+export async function expectWebhookFollowsDeletes(
+  env: ChannelStack,
+  registeredUrl: () => string | null | undefined,
+): Promise<void> {
+  const created = await env.stack.http("POST", "/api/v1/channels", {
+    type: String(env.created.type),
+    name: "same bot",
+    config: env.sim.config,
+  });
+  expect(created.status).toBe(201);
+  const second = (await created.json()) as { id: string; webhookUrl: string };
+  expect(registeredUrl()).toBe(second.webhookUrl);
+  expect((await env.stack.http("DELETE", `/api/v1/channels/${env.channelId}`)).status).toBe(204);
+  expect(registeredUrl()).toBe(second.webhookUrl);
+  expect((await env.stack.http("DELETE", `/api/v1/channels/${second.id}`)).status).toBe(204);
+  expect(registeredUrl()).toBeNull();
 }
