@@ -1,6 +1,9 @@
 import { AppError, type RetryHint } from "../core/app-error.js";
 import { type FetchInit, type FetchLike, fetchFailureReason, requestOutcome } from "../core/fetch.js";
 
+/** How long removing a webhook (`teardown`) may keep the admin's DELETE waiting, per provider call. */
+export const TEARDOWN_TIMEOUT_MS = 10_000;
+
 /**
  * The HTTP call every adapter's `send` and `setup` makes to its provider, with the error mapping
  * the outbound queue relies on (src/queue/effects.ts):

@@ -2,7 +2,7 @@ import { isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
 import type { SetupReport } from "../channel.js";
-import { callProvider, redact } from "../provider-http.js";
+import { callProvider, redact, TEARDOWN_TIMEOUT_MS } from "../provider-http.js";
 import { methodUrl, type TelegramConfig } from "./config.js";
 import { TgAnswer } from "./schema.js";
 
@@ -86,7 +86,13 @@ export async function teardown(input: {
       provider: "Telegram",
       fetch: input.fetch,
       url: methodUrl(config, method),
-      init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+      // Asked while the admin waits for the DELETE's answer: not the default 30 s.
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TEARDOWN_TIMEOUT_MS),
+      },
       secrets,
     });
   try {
@@ -102,7 +108,8 @@ export async function teardown(input: {
     if (registered !== webhookUrl) {
       return {
         ok: true,
-        message: `The bot's webhook points to ${registered || "nothing"}, not this channel: left as it is.`,
+        // The other URL is not quoted: it is another system's and may carry a secret in its path.
+        message: "The bot's webhook points elsewhere now, not to this channel: left as it is.",
       };
     }
     const answer = await call("deleteWebhook", { drop_pending_updates: false });

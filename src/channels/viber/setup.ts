@@ -2,7 +2,7 @@ import { isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
 import type { SetupReport } from "../channel.js";
-import { callProvider, redact } from "../provider-http.js";
+import { callProvider, redact, TEARDOWN_TIMEOUT_MS } from "../provider-http.js";
 import { apiUrl, type ViberConfig } from "./config.js";
 import { adviceFor } from "./errors.js";
 import { parseJsonLossless } from "./lossless.js";
@@ -104,6 +104,7 @@ export async function teardown(input: {
         method: "POST",
         headers: { "x-viber-auth-token": config.authToken, "content-type": "application/json" },
         body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TEARDOWN_TIMEOUT_MS),
       },
       secrets: [config.authToken],
     });
@@ -127,7 +128,8 @@ export async function teardown(input: {
     if (registered !== webhookUrl) {
       return {
         ok: true,
-        message: `The bot's webhook points to ${registered || "nothing"}, not this channel: left as it is.`,
+        // The other URL is not quoted: it is another system's and may carry a secret in its path.
+        message: "The bot's webhook points elsewhere now, not to this channel: left as it is.",
       };
     }
     const removed = await call("set_webhook", { url: "" });

@@ -104,10 +104,16 @@ export const channelRoutes =
     app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
       const record = await admin.get(req.params.id);
       const definition = getChannelDefinition(record.type);
-      // Read before the removal, which takes the decrypted config with it.
-      const config = definition?.teardown ? (await deps.integrations.channel(record.id)).config : undefined;
+      // Read before the removal, which takes the decrypted config with it. A config that cannot
+      // be read (a key rotated away) only means no teardown: the delete goes ahead.
+      const config = definition?.teardown
+        ? await deps.integrations.channel(record.id).then(
+            (resolved) => resolved.config,
+            () => undefined,
+          )
+        : undefined;
       await admin.remove(req.params.id);
-      if (definition?.teardown) await teardown(record, definition.teardown, config);
+      if (definition?.teardown && config !== undefined) await teardown(record, definition.teardown, config);
       return reply.status(204).send();
     });
   };
