@@ -58,6 +58,12 @@ export interface InboundMessage {
   content: InboundContent;
   /** Provider message this one replies to, if any. */
   replyTo?: string;
+  /**
+   * The provider opted the sender out (or back in) on this message, whatever Tern's keyword list
+   * says: Twilio blocks every later send after any of its opt-out words (error 21610). Acted on
+   * like the STOP / START keywords (queue/global-keywords.ts).
+   */
+  optOut?: "stop" | "start";
 }
 
 /** Delivery status of a message Tern sent. */

@@ -60,12 +60,16 @@ export function createKeywords(store: Store, clock: Clock) {
       return value;
     },
     /**
-     * The keyword a message acts as in its conversation: as `match`, except that START acts only
-     * for an opted-out contact; from anyone else it is an ordinary message (a flow's keyword, an
-     * answer), so a flow triggered by "start" still works.
+     * The keyword a message acts as in its conversation: as `match`, or the provider's opt-out
+     * signal (`InboundMessage.optOut`), except that START acts only for an opted-out contact; from
+     * anyone else it is an ordinary message (a flow's keyword, an answer: "yes"), so a flow
+     * triggered by "start" still works.
      */
     async forMessage(item: MessageItem): Promise<{ action: KeywordAction; word: string } | null> {
-      const keyword = await match(item.message.content.text);
+      // The provider's own opt-out (Twilio's words) acts whatever the configured list says.
+      const { optOut } = item.message;
+      const said = item.message.content.text.trim();
+      const keyword = optOut ? { action: optOut, word: said || optOut.toUpperCase() } : await match(said);
       if (keyword?.action !== "start") return keyword;
       const contactId = await store.contacts.owner(item.channelId, item.message.from);
       const isOptedOut = contactId !== undefined && (await store.triggers.optedOut(contactId)) !== undefined;

@@ -4,6 +4,7 @@ import { templatePath } from "../../src/core/paths.js";
 import type { TwilioChannelSimulator } from "../../src/sandbox/twilio/index.js";
 import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
 import { selectRows } from "../helpers/db-inspect.js";
+import { eventually } from "../helpers/in-process.js";
 
 const smsLead = () => JSON.parse(readFileSync(templatePath("sms-lead.json"), "utf8")) as unknown;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -75,6 +76,27 @@ describe("Twilio end to end through the simulator", () => {
       expect(next.text).toContain("Grace Hopper");
       expect(await runsOf(env)).toHaveLength(1);
       expect(env.sim.sent).toHaveLength(2);
+    });
+
+    it("Twilio's own opt-out words act as STOP and START whatever Tern's keyword list, and YES from anyone else is an answer", async () => {
+      await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+      await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+      // Mid-question, a word Twilio opts out on (and then blocks every send to: 21610).
+      await env.sim.say(env.webhookUrl, { from, text: " Unsubscribe " });
+      const ended = await eventually(async () => {
+        const runs = (await runsOf(env)) as Array<{ status: string; error?: { code: string } | null }>;
+        return runs.find((r) => r.error?.code === "CONTACT_OPTED_OUT");
+      });
+      expect(ended.error?.code).toBe("CONTACT_OPTED_OUT");
+      await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+      // UNSTOP, another of Twilio's words, opts back in; the next Hi starts the flow again.
+      await env.sim.say(env.webhookUrl, { from, text: "UNSTOP" });
+      await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+      await env.sim.waitForSent((s) => s.to === from && s.text.includes("name") && env.sim.sent.length === 2);
+      expect(env.sim.sent.filter((s) => s.text.includes("name"))).toHaveLength(2);
+      // Not opted out: "yes" is the answer to the question, not an opt-in.
+      await env.sim.say(env.webhookUrl, { from, text: "yes" });
+      await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
     });
 
     it("a WhatsApp message through Twilio is answered over WhatsApp", async () => {

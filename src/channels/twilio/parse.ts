@@ -94,7 +94,37 @@ function toMessage(sid: string, fields: Record<string, string>): InboundMessage 
     // Twilio's message webhook carries no timestamp; 0 = the time Tern received it.
     timestamp: 0,
     content: contentOf(fields),
+    ...optOutOf(fields),
   };
+}
+
+/**
+ * Twilio's own opt-out handling: after any of these words it refuses every send to the number
+ * (21610) until an opt-in word, so Tern must record the opt-out too, whatever its keyword list.
+ * With Advanced Opt-Out, Twilio says so itself in `OptOutType`.
+ * https://help.twilio.com/articles/223134027 (default keywords)
+ * https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out
+ */
+const TWILIO_OPT_OUT = new Set([
+  "stop",
+  "stopall",
+  "unsubscribe",
+  "cancel",
+  "end",
+  "quit",
+  "revoke",
+  "optout",
+]);
+const TWILIO_OPT_IN = new Set(["start", "yes", "unstop"]);
+
+function optOutOf(fields: Record<string, string>): { optOut?: "stop" | "start" } {
+  const type = fields.OptOutType?.toUpperCase();
+  if (type === "STOP") return { optOut: "stop" };
+  if (type === "START") return { optOut: "start" };
+  const word = (fields.Body ?? "").trim().toLowerCase();
+  if (TWILIO_OPT_OUT.has(word)) return { optOut: "stop" };
+  if (TWILIO_OPT_IN.has(word)) return { optOut: "start" };
+  return {};
 }
 
 function contentOf(fields: Record<string, string>): InboundContent {
