@@ -47,6 +47,48 @@ describe("Vonage sends against the simulator", () => {
     expect(barred.message).toMatch(/status 7/);
   });
 
+  it("a long text whose first part Vonage sent and whose second it refused (status 5) is not sent again", async () => {
+    // Vonage answers one entry per part (https://developer.vonage.com/en/api/sms#send-an-sms).
+    const answer = {
+      "message-count": "2",
+      messages: [
+        { to: "447700900000", "message-id": "1B01", status: "0" },
+        { to: "447700900000", status: "5", "error-text": "Internal Error" },
+      ],
+    };
+    let calls = 0;
+    const fetch = async () => {
+      calls += 1;
+      return new Response(JSON.stringify(answer), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    };
+    const error = await failure(
+      vonageChannel.send(
+        { to: "+447700900000", text: "x".repeat(200) },
+        vonageChannel.config.parse(sim.config),
+        { fetch },
+      ),
+    );
+    expect(error.retry).toBe("never");
+    expect(error.message).toMatch(/sent 1 of the message's 2 parts/);
+    expect(calls).toBe(1);
+    // Every part refused: nothing went out, so a retryable status stays retryable.
+    answer.messages = [
+      { to: "447700900000", status: "5", "error-text": "Internal Error" },
+    ] as typeof answer.messages;
+    expect(
+      (
+        await failure(
+          vonageChannel.send({ to: "+447700900000", text: "Hi" }, vonageChannel.config.parse(sim.config), {
+            fetch,
+          }),
+        )
+      ).retry,
+    ).not.toBe("never");
+  });
+
   it("bad credentials (status 4) say what to check and never show the secret", async () => {
     const error = await failure(
       send({ to: "447700900001", text: "Hi" }, { apiSecret: "wrong-secret-0123456789" }),

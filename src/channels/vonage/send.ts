@@ -87,7 +87,17 @@ export async function send(
   const refused = parts.find((p) => String(p.status) !== "0");
   if (refused) {
     const errorText = typeof refused["error-text"] === "string" ? refused["error-text"] : undefined;
-    throw vonageRefusal(String(refused.status ?? "?"), errorText, secrets);
+    const error = vonageRefusal(String(refused.status ?? "?"), errorText, secrets);
+    const accepted = parts.filter((p) => String(p.status) === "0").length;
+    // Some parts went out: sending the text again would send those twice.
+    if (accepted > 0) {
+      throw new AppError(
+        "CHANNEL_SEND_FAILED",
+        `Vonage sent ${accepted} of the message's ${parts.length} parts and refused the rest; not sent again, so the customer does not get the first parts twice. ${error.message}`,
+        { retry: "never", details: error.details },
+      );
+    }
+    throw error;
   }
   const id = parts[0]?.["message-id"];
   if (typeof id !== "string" || id.length === 0) throw unreadableAnswer("Vonage", answer, "message-id");

@@ -133,3 +133,24 @@ describe("Vonage parsing", () => {
     ]);
   });
 });
+
+describe("a Messages API webhook on the SMS API channel", () => {
+  it("is refused with the fix (choose the SMS API), not with advice to ask for signed webhooks", () => {
+    // Shape of a Messages API inbound SMS: https://developer.vonage.com/en/api/messages#inbound-message
+    const body = {
+      channel: "sms",
+      message_uuid: "aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab",
+      to: "447700900000",
+      from: "447700900001",
+      timestamp: "2025-02-03T12:14:25Z",
+      text: "Hello",
+      message_type: "text",
+    };
+    const req: WebhookRequest = {
+      ...post(body as unknown as Record<string, string>, "json"),
+      headers: { "content-type": "application/json", authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig" },
+    };
+    const config = vonageChannel.config.parse(base);
+    expect(() => vonageChannel.verify?.(req, config)).toThrow(/Messages API webhook.*choose the SMS API/);
+  });
+});

@@ -1,5 +1,6 @@
 import { AppError } from "../../core/app-error.js";
 import type { HandshakeResult, WebhookRequest } from "../channel.js";
+import { getHeader } from "../whatsapp/verify.js";
 import type { VonageConfig } from "./config.js";
 import { webhookParams } from "./params.js";
 import { signatureMatches } from "./signature.js";
@@ -17,6 +18,16 @@ export function verify(req: WebhookRequest, config: VonageConfig): void {
   const params = webhookParams(req);
   const sig = params?.sig;
   if (!params || sig === undefined || sig === "") {
+    // A Messages API webhook (the default for new Vonage accounts) is signed with a JWT in
+    // Authorization and carries `message_uuid`: this channel type speaks the SMS API.
+    if (
+      /^bearer\s/i.test(getHeader(req.headers, "authorization") ?? "") ||
+      params?.message_uuid !== undefined
+    ) {
+      throw invalid(
+        "This is a Vonage Messages API webhook; the vonage channel speaks the SMS API. In the Dashboard (API settings → SMS settings) choose the SMS API for inbound SMS, then point the number's inbound webhook at this URL.",
+      );
+    }
     throw invalid(
       "Missing sig parameter: this request is not a signed Vonage webhook. Ask Vonage support to enable signed webhooks for the account.",
     );
