@@ -48,6 +48,47 @@ const fiveOptions = keywordFlow("departments", [
   ...after,
 ]);
 
+const askWithChoices = keywordFlow(
+  "colour",
+  [
+    {
+      id: "pick",
+      type: "ask",
+      text: "Which colour?",
+      expect: "choice",
+      choices: [
+        { id: "red", title: "Red" },
+        { id: "blue", title: "Blue" },
+      ],
+      save: "colour",
+      next: "done",
+    },
+    { id: "done", type: "send", text: "Done." },
+  ],
+  ["twilio"],
+);
+
+describe("ask with choices on SMS", () => {
+  let env: FlowStack;
+  beforeAll(async () => {
+    env = await startFlowStack([askWithChoices], { channels: ["twilio"] });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it("re-asks with the numbered choices once, not listed twice (an extra SMS segment)", async () => {
+    const customer = env.customer("+14155550199", "twilio");
+    await customer.say("colour");
+    await customer.replies(1);
+    await customer.say("green");
+    const retry = (await customer.replies(2))[1];
+    expect(retry?.text).toBe("Please choose one of the options.\n\n1. Red\n2. Blue");
+    await customer.say("2");
+    expect((await customer.replies(3))[2]?.text).toBe("Done.");
+  });
+});
+
 describe("menu step", () => {
   let env: FlowStack;
   beforeAll(async () => {

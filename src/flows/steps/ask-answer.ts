@@ -76,7 +76,7 @@ function findByText(text: string, choices: Choice[]): Choice | undefined {
   return undefined;
 }
 
-export function defaultRetryText(expect: Expect, choices: Choice[] = []): string {
+export function defaultRetryText(expect: Expect): string {
   switch (expect) {
     case "text":
       return "Sorry, I need a text answer. Could you type it, please?";
@@ -87,6 +87,8 @@ export function defaultRetryText(expect: Expect, choices: Choice[] = []): string
     case "phone":
       return "That doesn't look like a phone number. Please send it with the country code, like +44 20 7946 0958.";
     case "choice":
-      return `Please choose one of: ${choices.map((c, i) => `${i + 1}. ${c.title}`).join(", ")}`;
+      // The retry goes out with the choices again (buttons, or numbered lines where a channel has
+      // none): listing them here too printed them twice on SMS, an extra segment.
+      return "Please choose one of the options.";
   }
 }

@@ -58,7 +58,7 @@ function hooks(ctx: StepContext<AskStep>): QuestionHooks {
       const choices = config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) }));
       return choices ? { text, choices } : { text };
     },
-    defaultRetryText: () => defaultRetryText(config.expect, config.choices),
+    defaultRetryText: () => defaultRetryText(config.expect),
     expected: config.expect,
     answer: (message) => {
       const answer = parseAnswer(config.expect, message, {
