@@ -214,11 +214,15 @@ describe("messenger: a send refused for good", () => {
     const recent = (await (
       await env.stack.http("GET", `/api/v1/channels/${env.channelId}/messages`)
     ).json()) as {
-      items: Array<{ direction: string; status: string }>;
+      items: Array<{ direction: string; status: string; errors?: Array<{ code: string; title: string }> }>;
     };
     const out = recent.items.filter((m) => m.direction === "out");
     expect(out).toHaveLength(1);
     expect(out[0]?.status).toBe("failed");
+    // Why, in the channel's recent deliveries: Tern's error with Meta's words in it.
+    expect(out[0]?.errors).toEqual([
+      { code: "CHANNEL_SEND_FAILED", title: expect.stringMatching(/24|window|2018278/) },
+    ]);
     expect(sim.sent).toHaveLength(0);
   });
 });

@@ -54,6 +54,7 @@ export const rejectedEventRoutes =
             id: m.id,
             direction: m.direction,
             status: m.status,
+            ...(m.errors ? { errors: m.errors } : {}),
             contactId: m.contactId,
             runId: m.runId,
             createdAt: new Date(m.createdAt).toISOString(),

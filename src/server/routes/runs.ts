@@ -92,6 +92,7 @@ export const runRoutes =
             direction: m.direction,
             text: m.text,
             status: m.status,
+            ...(m.errors ? { errors: m.errors } : {}),
             channelId: m.channelId,
             createdAt: new Date(m.createdAt).toISOString(),
           })),

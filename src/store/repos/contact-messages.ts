@@ -26,6 +26,14 @@ export interface MessageRow {
   providerMessageId: string | null;
   runId: string | null;
   createdAt: number;
+  /** Why it failed: the provider's failed status or Tern's definitive send failure, `[{code, title, message?}]`. */
+  errors: MessageError[] | null;
+}
+
+export interface MessageError {
+  code: number | string;
+  title: string;
+  message?: string;
 }
 
 const toMessage = (r: Database["messages"]): MessageRow => ({
@@ -39,6 +47,7 @@ const toMessage = (r: Database["messages"]): MessageRow => ({
   providerMessageId: r.provider_message_id,
   runId: r.run_id,
   createdAt: r.created_at,
+  errors: r.error_json ? (JSON.parse(r.error_json) as MessageError[]) : null,
 });
 
 /** A message row to add (`addMessage`; a send's fresh intent adds its own: effect-repo.ts). */
