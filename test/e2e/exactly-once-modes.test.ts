@@ -14,7 +14,12 @@ afterEach(async () => {
 });
 
 /** Runs a conversation up to the create, which Salesforce commits and whose answer is lost. */
-async function leadWithLostAnswer(s: Stack, from: string, beforeDrop: () => void = () => {}) {
+async function leadWithLostAnswer(
+  s: Stack,
+  from: string,
+  beforeDrop: () => void = () => {},
+  release: Parameters<Stack["sandbox"]["sf"]["releaseCreates"]>[0] = { drop: true },
+) {
   const sf = s.sandbox.sf;
   const customer = createCustomer(s.sandbox, s.setup.webhookUrl, from);
   await customer.say("hi");
@@ -25,7 +30,7 @@ async function leadWithLostAnswer(s: Stack, from: string, beforeDrop: () => void
   await customer.say("Navy");
   const committed = await sf.waitForCreate(1);
   beforeDrop();
-  sf.releaseCreates({ drop: true });
+  sf.releaseCreates(release);
   const replies = await customer.waitForReplies(3);
   await s.tern.worker.idle();
   const runs = await s.tern.store.runs.list({});
@@ -40,6 +45,22 @@ describe("a create that Salesforce stored but whose answer was lost", () => {
     const leads = stack.sandbox.sf.records("Lead");
     expect(leads).toHaveLength(1);
     expect(leads[0]).toMatchObject({ Id: committed.Id, LastName: "Grace Hopper", Company: "Navy" });
+    expect(confirmation).toContain(committed.Id);
+    expect(stack.sandbox.sf.apiCalls.create).toBe(1);
+    expect(stack.sandbox.sf.apiCalls.query).toBe(1);
+  });
+
+  it("lookup mode: a create stored and then answered 504 by a gateway is looked up, not sent again", async () => {
+    stack = await startStack();
+    const gatewayTimeout = {
+      status: 504,
+      body: "<html><body><h1>504 Gateway Time-out</h1></body></html>",
+      contentType: "text/html",
+    };
+    const { committed, confirmation } = await leadWithLostAnswer(stack, "4915700000003", undefined, {
+      answer: gatewayTimeout,
+    });
+    expect(stack.sandbox.sf.records("Lead")).toHaveLength(1);
     expect(confirmation).toContain(committed.Id);
     expect(stack.sandbox.sf.apiCalls.create).toBe(1);
     expect(stack.sandbox.sf.apiCalls.query).toBe(1);

@@ -2,7 +2,7 @@ import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceSession } from "./auth/session.js";
 import type { SalesforceConfig } from "./config.js";
-import { dataError, parseJson } from "./errors/errors.js";
+import { dataError, parseJson, unknownOutcome } from "./errors/errors.js";
 import { createRecordCalls, duplicateHeader, type RawAnswer } from "./record-calls.js";
 
 /**
@@ -178,7 +178,10 @@ export function createSalesforceClient(
     object?: string,
   ): Promise<unknown> {
     const { status, contentType, text } = await send(path, init);
-    if (status < 200 || status > 299) throw dataError(status, contentType, text, object);
+    if (status < 200 || status > 299) {
+      const error = dataError(status, contentType, text, object);
+      throw status >= 500 && (init.method ?? "GET") !== "GET" ? unknownOutcome(error) : error;
+    }
     const body = parseJson(text);
     if (body === undefined) throw dataError(502, contentType, text, object);
     return body;

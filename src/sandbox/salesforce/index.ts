@@ -109,8 +109,14 @@ export interface SalesforceEmulator {
   holdCreates(): void;
   /** Resolves when the n-th create since `holdCreates()` has been committed (its answer withheld). */
   waitForCreate(n?: number): Promise<EmulatorRecord>;
-  /** Answers withheld creates, or with `drop` cuts their connections so the answer is lost. */
-  releaseCreates(options?: { drop?: boolean }): void;
+  /**
+   * Answers withheld creates; with `drop` cuts their connections so the answer is lost; with
+   * `answer` answers them with that error instead (a gateway's 504 in front of a commit).
+   */
+  releaseCreates(options?: {
+    drop?: boolean;
+    answer?: { status: number; body: string; contentType?: string };
+  }): void;
   failNext(status: number, body: unknown, options?: FailNextOptions): void;
   /**
    * A duplicate rule: creates/updates/upserts of `object` whose `matchFields` all equal an existing
@@ -315,8 +321,12 @@ export async function startSalesforceEmulator(
     releaseCreates(releaseOptions = {}) {
       state.hold.isActive = false;
       for (const held of state.hold.held.splice(0)) {
+        const { answer } = releaseOptions;
         if (releaseOptions.drop) held.res.destroy();
-        else held.send();
+        else if (answer) {
+          held.res.writeHead(answer.status, { "content-type": answer.contentType ?? "application/json" });
+          held.res.end(answer.body);
+        } else held.send();
       }
     },
     clearFaults() {

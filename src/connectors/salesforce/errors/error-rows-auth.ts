@@ -34,7 +34,8 @@ export const HTTP_ROWS: ErrorRow[] = [
     code: "SALESFORCE_UNAVAILABLE",
     isTransient: true,
     run: "retry",
-    say: (e) => `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}; retrying.`,
+    say: (e) =>
+      `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}; retrying. A create it may have saved first is looked up before it is retried, so it is never made twice.`,
     example: { status: 502, on: "data", body: "Bad Gateway", contentType: "text/plain" },
   },
   {

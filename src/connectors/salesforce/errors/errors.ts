@@ -131,7 +131,8 @@ export function dataError(
   );
   const first = errors[0];
   if (!first) {
-    if (looksLikeHtml(contentType, text)) return wrongHost(status);
+    // A gateway's 5xx page (502, 504) is a server error, not a wrong login URL.
+    if (looksLikeHtml(contentType, text) && status < 500) return wrongHost(status);
     const row = statusRow(status);
     if (row) return fromRow(row, { message: "", fields: [], object }, { httpStatus: status }, {});
     return new AppError("SALESFORCE_REQUEST_FAILED", `Salesforce answered HTTP ${status}.`, {
@@ -171,6 +172,20 @@ export function dataError(
     });
   }
   return fromRow(row, { message, fields, object }, details, flowFields);
+}
+
+/**
+ * A write answered 5xx may have been saved before the failure (a gateway timeout in front of a
+ * commit, an error after it): its outcome is unknown, like a lost answer's, so the caller looks
+ * the record up before trying again instead of creating it twice. The retry hint is kept.
+ */
+export function unknownOutcome(error: AppError): AppError {
+  return new AppError(error.code, error.message, {
+    cause: error.cause,
+    retry: error.retry,
+    details: { ...error.details, outcome: "unknown" },
+    flowFields: error.flowFields,
+  });
 }
 
 /**
