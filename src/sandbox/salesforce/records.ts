@@ -76,7 +76,8 @@ export function checkValue(def: FieldDef, value: unknown): void {
       [def.name],
     );
   }
-  if (def.length > 0 && [...value].length > def.length) {
+  // An emoji (a surrogate pair) counts as two characters: https://help.salesforce.com/s/articleView?id=005166849
+  if (def.length > 0 && value.length > def.length) {
     throw fail("STRING_TOO_LONG", `${def.label}: data value too large: ${value} (max length=${def.length})`, [
       def.name,
     ]);

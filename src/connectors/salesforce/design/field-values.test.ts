@@ -35,11 +35,27 @@ describe("salesforce field values at run time", () => {
       ctx,
     )) as { id: string; notes?: string[] };
     expect(out.notes).toEqual([
-      "Description was cut from 32010 to 32000 characters, the field's length in Salesforce.",
+      "Description was cut from 32010 to 32000 characters to fit its length in Salesforce (32000).",
     ]);
     const [lead] = sf.records("Lead");
     expect(lead).toMatchObject({ Id: out.id, Phone: "+442079460958", MobilePhone: "call me after 5" });
     expect(lead?.Description).toBe("é".repeat(32_000));
+  });
+
+  it("counts an emoji as two characters, as Salesforce does, and never cuts one in half", async () => {
+    const runtime = salesforceConnector.create("c3", testDeps());
+    const config = SalesforceConfig.parse(sf.credentials);
+    // LastName holds 80: the emoji's two halves would be characters 80 and 81.
+    const name = `${"x".repeat(79)}😀yy`;
+    const out = (await runtime.actions.create?.run(
+      { object: "Lead", fields: { LastName: name, Company: "Emoji Ltd" } },
+      config,
+      ctx,
+    )) as { id: string; notes?: string[] };
+    expect(out.notes).toEqual([
+      "LastName was cut from 83 to 79 characters to fit its length in Salesforce (80).",
+    ]);
+    expect(sf.records("Lead").find((l) => l.Id === out.id)?.LastName).toBe("x".repeat(79));
   });
 
   it("uses the cached describe: one API call per record once cached, and no notes when nothing changed", async () => {

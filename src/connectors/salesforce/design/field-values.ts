@@ -32,17 +32,27 @@ export function prepareFieldValues(
     }
     let text = field.type === "phone" ? toE164(value) : value;
     if (CUTTABLE.has(field.type) && field.length > 0) {
-      const chars = [...text.trim()];
-      if (chars.length > field.length) {
-        text = chars.slice(0, field.length).join("");
+      const trimmed = text.trim();
+      if (trimmed.length > field.length) {
+        text = cutUtf16(trimmed, field.length);
         notes.push(
-          `${field.name} was cut from ${chars.length} to ${field.length} characters, the field's length in Salesforce.`,
+          `${field.name} was cut from ${trimmed.length} to ${text.length} characters to fit its length in Salesforce (${field.length}).`,
         );
       }
     }
     out[name] = text;
   }
   return { fields: out, notes };
+}
+
+/**
+ * At most `max` UTF-16 units, never half of a surrogate pair: Salesforce counts an emoji as two
+ * characters against a field's length (help article 005166849), so a cut by code points could
+ * still be refused with STRING_TOO_LONG.
+ */
+function cutUtf16(text: string, max: number): string {
+  const end = max > 0 && /[\uD800-\uDBFF]/.test(text[max - 1] ?? "") ? max - 1 : max;
+  return text.slice(0, end);
 }
 
 /**
