@@ -2,7 +2,7 @@ import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceSession } from "./auth/session.js";
 import type { SalesforceConfig } from "./config.js";
-import { dataError, parseJson, unknownOutcome } from "./errors/errors.js";
+import { dataError, parseJson, type SalesforceApiError, unknownOutcome } from "./errors/errors.js";
 import { createRecordCalls, duplicateHeader, type RawAnswer } from "./record-calls.js";
 
 /**
@@ -64,7 +64,13 @@ export interface SaveResult {
   success: boolean;
   /** Upsert only (v46+): false when an existing record was updated. */
   created?: boolean;
-  errors: Array<{ statusCode: string; message: string; fields?: string[] }>;
+  errors: Array<{
+    statusCode: string;
+    message: string;
+    fields?: string[];
+    /** DUPLICATES_DETECTED: the matching records, when the answer carries them (single upserts do). */
+    duplicateResult?: SalesforceApiError["duplicateResult"];
+  }>;
 }
 
 /** Per-request DML options. `allowSave` bypasses alert-type duplicate rules (reference §2.1). */

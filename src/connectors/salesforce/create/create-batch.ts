@@ -30,6 +30,7 @@ export function saveResultError(result: SaveResult, object: string): AppError {
     errorCode: e.statusCode,
     message: e.message,
     fields: e.fields ?? [],
+    ...(e.duplicateResult ? { duplicateResult: e.duplicateResult } : {}),
   }));
   return dataError(400, "application/json", JSON.stringify(errors), object);
 }
@@ -54,11 +55,30 @@ export async function sendCreates(
       mode.field,
       pending.map((p) => ({ ...withoutField(p.fields, mode.field), [mode.field]: p.key })),
     );
-    return results.map((r) => {
-      if (!r.success || typeof r.id !== "string") return { ok: false, error: saveResultError(r, object) };
-      const value: CreateOutput = { id: r.id, object, success: true };
-      return { ok: true, value: r.created === false ? { ...value, reconciled: true } : value };
-    });
+    return Promise.all(
+      results.map(async (r, i): Promise<ItemResult<CreateOutput>> => {
+        if (r.success && typeof r.id === "string") {
+          const value: CreateOutput = { id: r.id, object, success: true };
+          return { ok: true, value: r.created === false ? { ...value, reconciled: true } : value };
+        }
+        // As for creates below: a duplicate rule's refusal without its matches (collections may
+        // drop duplicateResult) is sent again alone, whose answer carries the matching ids.
+        const duplicate = r.errors.find((e) => e.statusCode === "DUPLICATES_DETECTED");
+        if (duplicate && !duplicate.duplicateResult) {
+          const { fields, key } = pending[i] as PendingCreate;
+          return settle(async () => {
+            const single = await client.upsert(object, mode.field, key, withoutField(fields, mode.field));
+            return {
+              id: single.id,
+              object,
+              success: true,
+              ...(single.created ? {} : { reconciled: true as const }),
+            };
+          });
+        }
+        return { ok: false, error: saveResultError(r, object) };
+      }),
+    );
   }
   // Alone: the single create, whose errors carry the most detail (duplicateResult).
   if (pending.length === 1) {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import type { SalesforceClient, SaveResult } from "../client.js";
+import { sendCreates } from "./create-batch.js";
+
+/**
+ * The upsert path in external id mode (Tern_Key__c) when a duplicate rule refuses a record. The
+ * client is a stand-in for the two calls involved: what Salesforce answers is the point here,
+ * not the wire (the emulator's collections do not run duplicate rules).
+ */
+const refused = (duplicateResult?: unknown): SaveResult => ({
+  success: false,
+  errors: [
+    {
+      statusCode: "DUPLICATES_DETECTED",
+      message: "Use one of these records?",
+      ...(duplicateResult ? { duplicateResult: duplicateResult as never } : {}),
+    },
+  ],
+});
+const matches = {
+  allowSave: false,
+  matchResults: [{ matchRecords: [{ record: { Id: "00Q000000000001AAA" } }] }],
+};
+const mode = { kind: "externalId", field: "Tern_Key__c" } as const;
+const pending = [{ fields: { LastName: "Ada", Email: "ada@example.com" }, key: "run_1:1:0" }];
+
+function client(answer: SaveResult, single: () => Promise<{ id: string; created: boolean }>) {
+  const calls: string[] = [];
+  const stub = {
+    async upsertMany() {
+      calls.push("upsertMany");
+      return [answer];
+    },
+    async upsert(_object: string, field: string, value: string) {
+      calls.push(`upsert ${field}=${value}`);
+      return single();
+    },
+  } as unknown as SalesforceClient;
+  return { stub, calls };
+}
+
+describe("sendCreates in external id mode, a record a duplicate rule refused", () => {
+  it("keeps the matching ids the collection's answer carries (an UpsertResult's DuplicateError)", async () => {
+    const { stub, calls } = client(refused(matches), async () => ({ id: "x", created: true }));
+    const [result] = await sendCreates(stub, "Lead", mode, pending);
+    expect(result?.ok).toBe(false);
+    const error = result && !result.ok ? (result.error as { details?: Record<string, unknown> }) : undefined;
+    expect(error?.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
+    expect(calls).toEqual(["upsertMany"]);
+  });
+
+  it("sends it again alone when the collection dropped the matches, and answers as that single upsert does", async () => {
+    const single = async () => {
+      throw Object.assign(new Error("dup"), { isSingle: true });
+    };
+    const { stub, calls } = client(refused(), single);
+    const [result] = await sendCreates(stub, "Lead", mode, pending);
+    expect(calls).toEqual(["upsertMany", "upsert Tern_Key__c=run_1:1:0"]);
+    expect(result?.ok).toBe(false);
+  });
+});
