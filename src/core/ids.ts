@@ -14,7 +14,18 @@ function randomPart(): string {
   return part;
 }
 
-/** Sortable, URL-safe ids: a prefix naming the kind, time, randomness ("run_0mwwpb1l…"). */
+// Ids made in the same millisecond by this process carry a count after the time, so they sort in
+// the order they were made: a conversation's messages sort by time, then id, and an answer and the
+// reply to it are often written in the same millisecond (the transcript sent to Salesforce).
+let lastMs = -1;
+let sameMs = 0;
+const MAX_SAME_MS = 36 * 36 - 1;
+
+/** Sortable, URL-safe ids: a prefix naming the kind, time, order within the ms, randomness ("run_0mwwpb1l…"). */
 export function newId(prefix: string, now = Date.now()): string {
-  return `${prefix}_${now.toString(36).padStart(9, "0")}${randomPart()}`;
+  if (now !== lastMs) {
+    lastMs = now;
+    sameMs = 0;
+  } else if (sameMs < MAX_SAME_MS) sameMs += 1;
+  return `${prefix}_${now.toString(36).padStart(9, "0")}${sameMs.toString(36).padStart(2, "0")}${randomPart().slice(2)}`;
 }
