@@ -138,6 +138,8 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       };
       await tx.connections.update(next, def.secretFields);
       await tx.tokens.put(record.id, result.token);
+      // Connected again: a "reconnect required" or a pause was about the old authorization.
+      await tx.connectionHealth.clear(record.id);
     });
     deps.integrations.invalidate();
     deps.log.info({ connectionId: record.id }, "oauth: connection connected");

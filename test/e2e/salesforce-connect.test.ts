@@ -112,6 +112,24 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     expect(sf.grantTypes.slice(grantsBefore).filter((g) => g !== "refresh_token")).toEqual([]);
   });
 
+  it("connecting again through the consent clears a reconnect-required mark at once", async () => {
+    const conn = await create();
+    await fetch(await consent(conn.id));
+    await tern.tern.store.connectionHealth.set(conn.id, {
+      state: "reconnect_required",
+      code: "SALESFORCE_RECONNECT_REQUIRED",
+      reason: "The refresh token was revoked.",
+      pausedUntil: null,
+      since: Date.now(),
+    });
+    const health = async () =>
+      ((await (await api("GET", `/connections/${conn.id}`)).json()) as { health: { state: string } }).health;
+    expect((await health()).state).toBe("reconnect_required");
+    const done = await fetch(await consent(conn.id));
+    expect(await done.text()).toContain("is connected");
+    expect((await health()).state).toBe("ok");
+  });
+
   it("refuses forged, duplicated and malformed states with a 400 page and changes nothing; a denial is escaped", async () => {
     const conn = await create();
     for (const query of [
