@@ -130,6 +130,16 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     expect((await health()).state).toBe("ok");
   });
 
+  it("a code Salesforce refuses (invalid_grant: expired or already used) is a 400 page that says to start again", async () => {
+    const conn = await create();
+    const landing = new URL(await consent(conn.id));
+    landing.searchParams.set("code", "aPrx.not-a-code-salesforce-issued");
+    const res = await fetch(landing);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/Not connected/);
+    expect((await get(conn.id)).isConnected).toBe(false);
+  });
+
   it("refuses forged, duplicated and malformed states with a 400 page and changes nothing; a denial is escaped", async () => {
     const conn = await create();
     for (const query of [

@@ -77,7 +77,9 @@ export const oauthCallbackRoutes =
         return page("Connected", `The connection "${name}" is connected. You can close this window.`);
       } catch (error) {
         if (!isAppError(error)) throw error;
-        reply.status(error.httpStatus);
+        // The provider refused the code with an OAuth error (invalid_grant: expired or used): the
+        // person starts again, it is not the provider failing (which stays a 502).
+        reply.status(typeof error.details?.error === "string" ? 400 : error.httpStatus);
         return page("Not connected", error.message, returnTo !== undefined);
       }
     });
