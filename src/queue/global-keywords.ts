@@ -69,7 +69,9 @@ export function createKeywords(store: Store, clock: Clock) {
       // The provider's own opt-out (Twilio's words) acts whatever the configured list says.
       const { optOut } = item.message;
       const said = item.message.content.text.trim();
-      const keyword = optOut ? { action: optOut, word: said || optOut.toUpperCase() } : await match(said);
+      const keyword = optOut
+        ? { action: optOut, word: said.slice(0, 50) || optOut.toUpperCase() }
+        : await match(said);
       if (keyword?.action !== "start") return keyword;
       const contactId = await store.contacts.owner(item.channelId, item.message.from);
       const isOptedOut = contactId !== undefined && (await store.triggers.optedOut(contactId)) !== undefined;
