@@ -93,11 +93,12 @@ describe("fuzz: the public surface of a running Tern process", () => {
       { weight: 1, arbitrary: fc.constant(Buffer.from(JSON.stringify(validWebhook))) },
     );
     const signature = fc.constantFrom("none", "wrong-secret", "garbage", "right-secret");
+    // Any Meta envelope, this product's or another object's (acknowledged and listed as rejected:
+    // webhook-batches.test.ts), may be valid when signed right.
     const isEnvelope = (b: Buffer) => {
       try {
-        return (
-          (JSON.parse(b.toString("utf8")) as { object?: unknown })?.object === "whatsapp_business_account"
-        );
+        const json = JSON.parse(b.toString("utf8")) as { object?: unknown; entry?: unknown } | null;
+        return typeof json?.object === "string" && Array.isArray(json.entry);
       } catch {
         return false;
       }
