@@ -115,7 +115,7 @@ describe("messenger: a send whose answer was lost is settled by its echo (messag
   });
 });
 
-describe("messenger: the 24-hour window", () => {
+describe("messenger: what Tern does not send, or reads no further", () => {
   let env: ChannelStack | undefined;
   afterEach(async () => {
     await env?.close();
@@ -157,14 +157,6 @@ describe("messenger: the 24-hour window", () => {
     expect(run.error?.message).not.toMatch(/template/);
     expect(sim.sent).toHaveLength(0);
   });
-});
-
-describe("messenger: a delivery for another of Meta's webhook objects on this URL", () => {
-  let env: ChannelStack | undefined;
-  afterEach(async () => {
-    await env?.close();
-    env = undefined;
-  });
 
   it("is acknowledged (Meta would retry and disable the URL), starts nothing and is listed as rejected, naming the fix", async () => {
     env = await startChannelStack("messenger");
@@ -190,14 +182,6 @@ describe("messenger: a delivery for another of Meta's webhook objects on this UR
     });
     // A body that is no Meta envelope at all is still refused.
     expect((await sim.post(env.webhookUrl, { entry: [] })).status).toBe(400);
-  });
-});
-
-describe("messenger: a send refused for good", () => {
-  let env: ChannelStack | undefined;
-  afterEach(async () => {
-    await env?.close();
-    env = undefined;
   });
 
   it("fails the run and shows the outbound message as failed, with Meta's reason, in the channel's recent deliveries", async () => {
