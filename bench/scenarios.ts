@@ -202,7 +202,7 @@ async function runPipeline(ctx: BenchContext, workers: number): Promise<Figure[]
 }
 
 /** The lead bench's rate, and its warm-up: 2 s at that rate. */
-const LEAD_PER_SEC = 100;
+const LEAD_PER_SEC = Number(process.env.TERN_BENCH_LEAD_RATE ?? 100);
 const WARM_UP_CONVERSATIONS = 2 * LEAD_PER_SEC;
 
 export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
@@ -253,7 +253,7 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
         unit: "ms",
         target: `≤ ${target}`,
         isMet: p99 <= target && leads === load.ok + WARM_UP_CONVERSATIONS,
-        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations; ${cpuPerConversation.toFixed(1)} ms Tern CPU${pgCpu}/conversation`,
+        note: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)}, p95 ${percentile(latencies, 95).toFixed(1)}, max ${latencies.at(-1)?.toFixed(1)} ms, ${leads - WARM_UP_CONVERSATIONS} leads for ${load.ok} conversations; ${cpuPerConversation.toFixed(1)} ms Tern CPU${pgCpu}/conversation`,
       },
     ];
   } finally {
