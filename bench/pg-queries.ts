@@ -13,13 +13,15 @@ import { startBenchStack } from "./stack.js";
  * batches by accident: the figure is the per-message cost the engine pays (after 200 warm-up
  * messages; the CPU time includes what the processes spend idle, about 25 ms/s each). With
  * `lead`: per conversation of the lead template (three messages, three replies, one Lead), one
- * conversation at a time.
+ * conversation at a time. With `TERN_QUERIES_SQLITE=1`: the same on SQLite (one `serve` process,
+ * every statement counted, BEGIN / SAVEPOINT / COMMIT included).
  */
 // As in run.ts: an answer is not held for burst grouping (a deliberate wait, not work).
 process.env.TERN_BURST_WINDOW_MS ??= "0";
 const MESSAGES = Number(process.argv[2] ?? 200);
 const IS_LEAD = process.argv[3] === "lead";
 const WARM_UP = IS_LEAD ? 50 : 200;
+const IS_SQLITE = process.env.TERN_QUERIES_SQLITE === "1";
 const PG_URL = process.env.TERN_BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 async function main(): Promise<void> {
@@ -36,9 +38,7 @@ async function main(): Promise<void> {
           trigger: { type: "message", channels: ["whatsapp"] },
           steps: [{ id: "echo", type: "send", text: "Got it: {{ message.text }}" }],
         },
-    postgres: PG_URL,
-    noWorker: true,
-    workers: 1,
+    ...(IS_SQLITE ? {} : { postgres: PG_URL, noWorker: true, workers: 1 }),
   });
   const client = createClient(stack.tern.url);
   let replies = 0;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const after = snapshot();
     for (const [file, c] of after) {
       const b = before.get(file);
-      const role = c.argv.includes("worker") ? "worker" : "serve --no-worker";
+      const role = c.argv.includes("worker") ? "worker" : IS_SQLITE ? "serve" : "serve --no-worker";
       const q = (c.queries - (b?.queries ?? 0)) / MESSAGES;
       const t = (c.transactions - (b?.transactions ?? 0)) / MESSAGES;
       const cpu = (c.cpuUs - (b?.cpuUs ?? 0)) / MESSAGES;
