@@ -128,6 +128,28 @@ describe("createHttpFetch", () => {
     expect(got.headers["x-trace"]).toBe("abc");
   });
 
+  it("takes headers as a Headers object, as pairs, or as an object whose names differ only in case", async () => {
+    const fetch = createHttpFetch();
+    await fetch(`${base}/json`, { headers: new Headers({ "X-One": "1", Accept: "text/plain" }) });
+    await fetch(`${base}/json`, {
+      headers: [
+        ["X-One", "1"],
+        ["x-one", "2"],
+      ],
+    });
+    await fetch(`${base}/json`, { headers: { "X-One": " 1\t", "x-one": "2" } });
+    expect(received.map((r) => r.headers["x-one"])).toEqual(["1", "1, 2", "1, 2"]);
+    expect(received[0]?.headers.accept).toBe("text/plain");
+  });
+
+  it("refuses a header value that would split the request, sending nothing", async () => {
+    const fetch = createHttpFetch();
+    await expect(fetch(`${base}/json`, { headers: { "X-Bad": "a\r\nX-Injected: 1" } })).rejects.toThrow();
+    await fetch(`${base}/json`);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.headers["x-injected"]).toBeUndefined();
+  });
+
   it("sends a URLSearchParams body form-encoded", async () => {
     const fetch = createHttpFetch();
     await fetch(`${base}/token`, {

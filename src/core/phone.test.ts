@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toE164 } from "./phone.js";
+import { digitsToE164, possibleE164, toE164 } from "./phone.js";
 
 describe("toE164", () => {
   it("gives one form for a number however a channel wrote it", () => {
@@ -13,5 +13,25 @@ describe("toE164", () => {
     for (const raw of [null, undefined, "", "   ", "abc", "12", "+", "1".repeat(40)]) {
       expect(toE164(raw), String(raw)).toBeNull();
     }
+  });
+
+  it("answers the same for a number seen before, also after more than the remembered 1,000", () => {
+    const numbers = Array.from({ length: 1_500 }, (_, i) => `+4479111${String(i).padStart(5, "0")}`);
+    const first = numbers.map((n) => possibleE164(n));
+    expect(first.every((n, i) => n === numbers[i])).toBe(true);
+    expect(numbers.map((n) => possibleE164(n))).toEqual(first);
+    expect(possibleE164("+1")).toBeNull();
+    expect(possibleE164("+1")).toBeNull();
+  });
+});
+
+describe("digitsToE164", () => {
+  it("normalizes a contact card's number to E.164 and refuses what is not one", () => {
+    expect(digitsToE164("79001234567")).toBe("+79001234567");
+    expect(digitsToE164("+1 (650) 555-1234")).toBe("+16505551234");
+    expect(digitsToE164("+972 50.123.4567")).toBe("+972501234567");
+    expect(digitsToE164("12345")).toBeUndefined();
+    expect(digitsToE164("0044")).toBeUndefined();
+    expect(digitsToE164("+1 650 555 1234 ext 2")).toBeUndefined();
   });
 });

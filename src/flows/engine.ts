@@ -251,8 +251,8 @@ async function executeVisit(
  */
 async function persistStep(state: RunState, host: EngineHost, record: StepRecord, stack: FlowStack) {
   const callers = state.frames?.length ? await returnFromSubflows(state, stack, host.now()) : [];
-  await host.persist(structuredClone(state), record);
-  for (const caller of callers) await host.persist(structuredClone(state), caller);
+  await host.persist(state, record);
+  for (const caller of callers) await host.persist(state, caller);
 }
 
 function applyResult(
@@ -311,7 +311,7 @@ async function expire(flow: Flow, state: RunState, host: EngineHost): Promise<Ru
   state.wait = null;
   state.endReason = { ...reason, stepId: wait.stepId, at: now };
   const stepType = indexSteps(flow).get(wait.stepId)?.type ?? "unknown";
-  await host.persist(structuredClone(state), {
+  await host.persist(state, {
     runId: state.runId,
     visit: wait.visit,
     stepId: wait.stepId,

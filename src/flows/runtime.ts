@@ -236,7 +236,11 @@ export interface EngineHost {
    * that cannot run subflows (the step fails with a clear error).
    */
   loadFlow?(flowId: string, version?: number): Promise<{ flow: Flow; version: number }>;
-  /** Durably stores the state after a step; the engine awaits it before the next step. */
+  /**
+   * Durably stores the state after a step; the engine awaits it before the next step. `state` is
+   * the engine's own object, changed by the steps that follow: a host that writes it later
+   * snapshots it before returning (run-host.ts serializes it, the fake host clones it).
+   */
   persist(state: RunState, record: StepRecord): Promise<void>;
 }
 

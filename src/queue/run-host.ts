@@ -3,7 +3,7 @@ import type { EngineHost } from "../flows/runtime.js";
 import type { TagTrigger } from "../flows/trigger-schema.js";
 import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
-import type { RunRow } from "../store/repos/run-repo.js";
+import { type RunRow, snapshotStep } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps } from "./effects.js";
 import { HandedBackError, RunNotActiveError } from "./failures.js";
@@ -120,6 +120,8 @@ export async function hostFor(
       if (signal?.aborted) throw new HandedBackError();
       const inboxIds = markInbox;
       markInbox = [];
+      // The state as it is now: the engine goes on changing it before this write runs.
+      const snapshot = snapshotStep(state, record);
       // Run progress is replayable from durable data (the inbox and effect intents, which are
       // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
       // the run's writes are chained, so an effect's intent always commits after the state
@@ -128,7 +130,7 @@ export async function hostFor(
         .write(
           async (tx) => {
             // Compare-and-set: if the run was ended after the check above, it stays ended.
-            await tx.runs.saveStep(state, record, clock.now());
+            await tx.runs.saveSnapshot(snapshot, clock.now());
             for (const id of inboxIds) await tx.inbox.markProcessed(id, clock.now());
           },
           { durable: false },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { requestFor } from "../../../test/helpers/channel-contract.js";
 import { isAppError } from "../../core/app-error.js";
 import { allEvents } from "../channel.js";
-import { parse, toE164 } from "./parse.js";
+import { parse } from "./parse.js";
 
 const req = (body: unknown) =>
   requestFor(Buffer.from(typeof body === "string" ? body : JSON.stringify(body)));
@@ -97,12 +97,5 @@ describe("Telegram parse", () => {
       }
       expect(isAppError(error) && error.code).toBe("CHANNEL_PAYLOAD_INVALID");
     }
-  });
-
-  it("normalizes shared numbers to E.164 and refuses what is not one", () => {
-    expect(toE164("79001234567")).toBe("+79001234567");
-    expect(toE164("+1 (650) 555-1234")).toBe("+16505551234");
-    expect(toE164("12345")).toBeUndefined();
-    expect(toE164("0044")).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { digitsToE164 } from "../../core/phone.js";
 import { tolerantParse } from "../../core/tolerant-parse.js";
 import type {
   InboundContent,
@@ -52,7 +53,7 @@ function fromMessage(id: string, raw: unknown): InboundMessage | RejectedItem {
   // A contact the customer shared about themselves (the request_contact keyboard button sends the
   // sender's own card: contact.user_id = from.id). Someone else's card is not the customer's phone.
   const ownPhone =
-    m.contact && m.from && m.contact.user_id === m.from.id ? toE164(m.contact.phone_number) : undefined;
+    m.contact && m.from && m.contact.user_id === m.from.id ? digitsToE164(m.contact.phone_number) : undefined;
   return {
     kind: "message",
     providerMessageId: id,
@@ -90,7 +91,7 @@ function toContent(m: TgMessage): InboundContent {
   }
   if (m.contact) {
     // The shared number is the reply a flow asking for a phone wants; `phone` says whose it is.
-    return { type: "text", text: toE164(m.contact.phone_number) ?? m.contact.phone_number };
+    return { type: "text", text: digitsToE164(m.contact.phone_number) ?? m.contact.phone_number };
   }
   return { type: "unsupported", providerType: "message", text: "" };
 }
@@ -149,15 +150,6 @@ function buttonTitle(markup: unknown, data: string): string | undefined {
   const keyboard = tolerantParse(TgInlineKeyboard, markup);
   if (!keyboard.success) return undefined;
   return keyboard.data.inline_keyboard.flat().find((b) => b.callback_data === data)?.text;
-}
-
-/**
- * Telegram sends the number as the user's account has it, with or without "+" (Contact.phone_number
- * is a plain string). Digits with a country code become E.164; anything else is not a phone.
- */
-export function toE164(value: string): string | undefined {
-  const digits = value.replace(/[\s().-]/g, "").replace(/^\+/, "");
-  return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
 }
 
 /** The callback query a delivery carries, for answering it (index.ts `acknowledge`). */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { digitsToE164 } from "../../core/phone.js";
 import { tolerantParse } from "../../core/tolerant-parse.js";
 import type {
   ChannelEvent,
@@ -56,7 +57,7 @@ export function parse(req: WebhookRequest): ParsedWebhook {
 
 function toInbound(body: ViberInbound): ChannelEvent {
   const phone =
-    body.message.type === "contact" ? toE164(body.message.contact?.phone_number ?? "") : undefined;
+    body.message.type === "contact" ? digitsToE164(body.message.contact?.phone_number ?? "") : undefined;
   return {
     kind: "message",
     providerMessageId: tokenString(body.message_token),
@@ -101,7 +102,7 @@ function toContent(m: ViberInbound["message"]): InboundContent {
         : unsupported;
     case "contact": {
       if (!m.contact) return unsupported;
-      return { type: "text", text: toE164(m.contact.phone_number) ?? m.contact.phone_number };
+      return { type: "text", text: digitsToE164(m.contact.phone_number) ?? m.contact.phone_number };
     }
     case "url":
       return m.media ? { type: "text", text: m.media } : unsupported;
@@ -119,10 +120,4 @@ function toStatus(body: z.infer<typeof ViberStatus>): StatusEvent {
     recipient: body.user_id,
     ...(body.event === "failed" ? { errors: [{ code: "failed", title: body.desc ?? "failed" }] } : {}),
   };
-}
-
-/** "+972501234567" as the data model documents it; digits with a country code become E.164. */
-export function toE164(value: string): string | undefined {
-  const digits = value.replace(/[\s().-]/g, "").replace(/^\+/, "");
-  return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
 }

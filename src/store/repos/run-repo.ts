@@ -20,6 +20,58 @@ export interface RunRow {
 }
 
 /** A run that waits for a deadline that had passed by `at` (ms): its timeout fires first. */
+/**
+ * A step's state and history record as they are now, serialized: a persist written later (run
+ * progress waits for its turn, queue/run-writer.ts) stores this moment's state, not what the
+ * engine has changed since. One JSON.stringify of the state instead of a structuredClone now and
+ * the stringify at the write.
+ */
+export interface StepSnapshot {
+  run: { id: string; status: string; state: string; flowVersion: number; timeoutAt: number | null };
+  step: {
+    runId: string;
+    visit: number;
+    stepId: string;
+    stepType: string;
+    status: string;
+    input: string;
+    output: string;
+    error: string | null;
+    next: string | null;
+    startedAt: number;
+    endedAt: number;
+  } | null;
+  stepRunId: string | null;
+  isDropped: boolean;
+}
+
+export function snapshotStep(state: RunState, record: StepRecord | null): StepSnapshot {
+  return {
+    run: {
+      id: state.runId,
+      status: state.status,
+      state: JSON.stringify(state),
+      flowVersion: state.flowVersion,
+      timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
+    },
+    step: record && {
+      runId: record.runId,
+      visit: record.visit,
+      stepId: record.stepId,
+      stepType: record.stepType,
+      status: record.status,
+      input: JSON.stringify(record.input ?? null),
+      output: JSON.stringify(record.output ?? null),
+      error: record.error ? JSON.stringify(record.error) : null,
+      next: record.next,
+      startedAt: record.startedAt,
+      endedAt: record.endedAt,
+    },
+    stepRunId: record?.runId ?? null,
+    isDropped: record?.status === "dropped",
+  };
+}
+
 export function isPastDeadline(run: RunRow | undefined, at: number): run is RunRow {
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
@@ -206,6 +258,32 @@ export function createRunRepo(exec: Executor) {
           .onConflict(onStepConflict),
       ),
   };
+  /** Inside `store.write`: `saveStep` of a snapshot taken earlier (`snapshotStep`). */
+  const saveSnapshot = async (snapshot: StepSnapshot, now: number): Promise<boolean> => {
+    const { run: runArgs, step, stepRunId, isDropped } = snapshot;
+    const run = { ...runArgs, now };
+    if (exec.dialect === "postgres" && step && !isDropped && stepRunId === run.id) {
+      const { status: stepStatus, ...rest } = step;
+      return (await st.advanceAndSaveStep().run({ ...rest, ...run, stepStatus })).changes === 1;
+    }
+    const { changes } = await st.update().run(run);
+    if (changes === 0) return false;
+    if (!step) return true;
+    if (isDropped) {
+      // The run expired at a wait: the waiting record keeps its input and output.
+      await exec.run(
+        q
+          .updateTable("run_steps")
+          .set({ status: "dropped", error_json: step.error, ended_at: step.endedAt })
+          .where("run_id", "=", step.runId)
+          .where("visit", "=", step.visit),
+      );
+      return true;
+    }
+    await st.saveStep().run(step);
+    return true;
+  };
+
   return {
     async get(id: string): Promise<RunRow | undefined> {
       const r = await st.byId().get({ id });
@@ -283,53 +361,9 @@ export function createRunRepo(exec: Executor) {
      * nothing is written, the run stays as that other write left it.
      */
     async saveStep(state: RunState, record: StepRecord | null, now: number): Promise<boolean> {
-      const run = {
-        id: state.runId,
-        status: state.status,
-        state: JSON.stringify(state),
-        flowVersion: state.flowVersion,
-        timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
-        now,
-      };
-      const stepArgs = (r: StepRecord) => ({
-        runId: r.runId,
-        visit: r.visit,
-        stepId: r.stepId,
-        stepType: r.stepType,
-        status: r.status,
-        input: JSON.stringify(r.input ?? null),
-        output: JSON.stringify(r.output ?? null),
-        error: r.error ? JSON.stringify(r.error) : null,
-        next: r.next,
-        startedAt: r.startedAt,
-        endedAt: r.endedAt,
-      });
-      if (
-        exec.dialect === "postgres" &&
-        record &&
-        record.status !== "dropped" &&
-        record.runId === state.runId
-      ) {
-        const { status: stepStatus, ...step } = stepArgs(record);
-        return (await st.advanceAndSaveStep().run({ ...step, ...run, stepStatus })).changes === 1;
-      }
-      const { changes } = await st.update().run(run);
-      if (changes === 0) return false;
-      if (!record) return true;
-      if (record.status === "dropped") {
-        // The run expired at a wait: the waiting record keeps its input and output.
-        await exec.run(
-          q
-            .updateTable("run_steps")
-            .set({ status: "dropped", error_json: JSON.stringify(record.error), ended_at: record.endedAt })
-            .where("run_id", "=", record.runId)
-            .where("visit", "=", record.visit),
-        );
-        return true;
-      }
-      await st.saveStep().run(stepArgs(record));
-      return true;
+      return await saveSnapshot(snapshotStep(state, record), now);
     },
+    saveSnapshot,
 
     /**
      * Inside `store.write`: the message a step sent went out again through its fallback channel

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { possibleE164 } from "../../../core/phone.js";
 import type { ConnectorDeps } from "../../connector.js";
 import type { DescribeResult, SalesforceClient } from "../client.js";
 import type { DescribeCache } from "../describe.js";
@@ -60,8 +60,7 @@ function cutUtf16(text: string, max: number): string {
  * parsed (no `+`, an extension-only text) is kept as the customer wrote it.
  */
 export function toE164(value: string): string {
-  const parsed = parsePhoneNumberFromString(value.trim());
-  return parsed?.isPossible() ? parsed.number : value;
+  return possibleE164(value.trim()) ?? value;
 }
 
 /**
