@@ -163,6 +163,20 @@ describe("openSqlite", () => {
     expect(await contactIds(store)).toEqual(["kept-1", "kept-2"]);
   });
 
+  it("rolls back a write that throws alone in its transaction, and the next write commits", async () => {
+    const store = open();
+    const boom = new Error("boom");
+    await expect(
+      store.write(async (tx) => {
+        await insertContact(tx, "rolled-back");
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(store.raw.inTransaction).toBe(false);
+    await store.write((tx) => insertContact(tx, "kept"));
+    expect(await contactIds(store)).toEqual(["kept"]);
+  });
+
   it("keeps a batch's savepoint journal in memory and still rolls back one write that changed far more than it", async () => {
     const store = open();
     expect(store.raw.pragma("temp_store", { simple: true })).toBe(2); // MEMORY
