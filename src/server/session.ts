@@ -101,24 +101,22 @@ export function createSessions(deps: SessionDeps) {
     ]);
   }
 
-  /** An `Origin` header, when present, must name this server (its Host, or TERN_PUBLIC_URL). */
+  /**
+   * An `Origin` header, when present, must name this server: TERN_PUBLIC_URL's origin (scheme,
+   * host and port), or the request's Host. For the Host, a server that knows it is served over
+   * https (its public URL, or a TLS connection) takes only an https origin; one that does not may
+   * sit behind a TLS proxy it is not told about, so either scheme.
+   */
   function checkOrigin(request: FastifyRequest): void {
     const origin = request.headers.origin;
     if (origin === undefined) return;
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host.toLowerCase();
-    } catch {
-      host = null;
-    }
-    let publicHost: string | null = null;
-    try {
-      publicHost = new URL(deps.publicUrl()).host.toLowerCase();
-    } catch {
-      publicHost = null;
-    }
+    const given = parseUrl(origin);
+    const pub = parseUrl(deps.publicUrl());
     const requestHost = (request.headers.host ?? "").toLowerCase();
-    if (host !== null && (host === requestHost || host === publicHost)) return;
+    const schemes = isSecure(request) ? ["https:"] : ["http:", "https:"];
+    const isPublic = given !== null && pub !== null && given.origin === pub.origin;
+    const isHost = given !== null && given.host.toLowerCase() === requestHost && schemes.includes(given.protocol);
+    if (isPublic || isHost) return;
     throw new AppError(
       "CSRF_FAILED",
       "The request's Origin is not this server: signed-in requests are accepted only from Tern's own pages.",
@@ -227,3 +225,11 @@ export function createSessions(deps: SessionDeps) {
   };
 }
 export type Sessions = ReturnType<typeof createSessions>;
+
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}

@@ -181,9 +181,12 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     expect(body.secrets).toEqual({ clientSecret: "set" });
     expect(sf.revokeRequests - revokesBefore).toBe(1);
     const test = await api("POST", `/connections/${conn.id}/test`);
+    // The connection's own state, not a failure at Salesforce: 409 as for its objects.
+    expect(test.status).toBe(409);
     expect(((await test.json()) as { error: { code: string } }).error.code).toBe(
       "SALESFORCE_RECONNECT_REQUIRED",
     );
+    expect((await api("GET", `/connections/${conn.id}/objects`)).status).toBe(409);
 
     await fetch(await consent(conn.id));
     expect((await get(conn.id)).isConnected).toBe(true);

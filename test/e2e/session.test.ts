@@ -335,6 +335,17 @@ describe("browser sign-in (session cookie)", () => {
         headers: { cookie, "x-tern-csrf": csrf, origin: "https://tern.example.com" },
       });
       expect(created.status).toBe(201);
+      // An origin is scheme, host and port: the public URL over http, or this server's own host
+      // over http while it knows it is served over https, is another origin.
+      const host = new URL(other.tern.url).host;
+      for (const origin of ["http://tern.example.com", "https://tern.example.com:8443", `http://${host}`]) {
+        const refused = await call(other.tern, "POST", "/flows", {
+          body: flow,
+          headers: { cookie, "x-tern-csrf": csrf, origin },
+        });
+        expect(refused.status, origin).toBe(403);
+        expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("CSRF_FAILED");
+      }
       await signIn(other.tern); // the token works as well
       expect((await call(other.tern, "DELETE", "/session", { headers: { cookie } })).status).toBe(204);
       const logged = other.lines.join("\n");
