@@ -27,6 +27,10 @@ export const CoreErrorCodes = {
   CONFLICT: 409,
   SANDBOX_OFF: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** Refused before any route (server/framework-errors.ts): a path segment, headers, a slow client. */
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
   INTERNAL: 500,
   CHANNEL_SIGNATURE_INVALID: 401,
   CHANNEL_VERIFY_TOKEN_INVALID: 403,

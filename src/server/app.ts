@@ -20,6 +20,7 @@ import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
 import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
+import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionObjectRoutes } from "./routes/connection-objects.js";
@@ -95,6 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(tolerantValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -108,7 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (/^\s*$/.test(text)) done(null, undefined);
-    else void parseJson(req, text, done);
+    else
+      void parseJson(req, text, (error, value) => {
+        // Fastify's error says neither where the JSON breaks nor that it was refused for a key.
+        done(error ? jsonBodyError(text) : null, value);
+      });
   });
   // Fastify validates a missing body as null. A route whose schema does not accept that says
   // so plainly instead of "expected object, received null"; optional bodies use `.nullish()`.
@@ -223,6 +230,20 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
   await registerAdminApi(docs as unknown as FastifyInstance, deps, sessions);
   await docs.ready();
   return docs as unknown as FastifyInstance;
+}
+
+/** Why a JSON body was refused: where its syntax breaks, or the prototype key it carries. */
+function jsonBodyError(text: string): AppError {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : "not JSON";
+    return new AppError("BAD_REQUEST", `Malformed JSON body: ${reason}`);
+  }
+  return new AppError(
+    "BAD_REQUEST",
+    'The JSON body has a "__proto__" key, or a "constructor" key holding "prototype": refused, as they could change objects they were never meant to reach. Rename the key.',
+  );
 }
 
 /**

@@ -15,6 +15,13 @@ export function toJsonPath(instancePath: string | undefined): string {
   return jsonPath(segments);
 }
 
+/** The code of a 4xx Fastify raised itself (other 4xx are BAD_REQUEST). */
+const CODE_OF_STATUS: Record<number, string> = {
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
 /** The one place where errors become HTTP responses: `{ error: { code, message, details? } }`. */
 export function errorHandler(
   error: FastifyError | AppError | Error,
@@ -45,12 +52,8 @@ export function errorHandler(
     });
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code =
-      fe.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : fe.statusCode === 404 ? "NOT_FOUND" : "BAD_REQUEST";
-    const message =
-      fe.code === "FST_ERR_CTP_INVALID_JSON" || error instanceof SyntaxError
-        ? `Malformed JSON body: ${error.message}`
-        : error.message;
+    const code = CODE_OF_STATUS[fe.statusCode] ?? "BAD_REQUEST";
+    const message = error instanceof SyntaxError ? `Malformed JSON body: ${error.message}` : error.message;
     return reply.status(fe.statusCode).send({ error: { code, message } });
   }
   request.log.error({ err: error }, "unhandled error");

@@ -115,7 +115,8 @@ export function createSessions(deps: SessionDeps) {
     const requestHost = (request.headers.host ?? "").toLowerCase();
     const schemes = isSecure(request) ? ["https:"] : ["http:", "https:"];
     const isPublic = given !== null && pub !== null && given.origin === pub.origin;
-    const isHost = given !== null && given.host.toLowerCase() === requestHost && schemes.includes(given.protocol);
+    const isHost =
+      given !== null && given.host.toLowerCase() === requestHost && schemes.includes(given.protocol);
     if (isPublic || isHost) return;
     throw new AppError(
       "CSRF_FAILED",

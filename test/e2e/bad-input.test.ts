@@ -5,6 +5,7 @@ import { buildTextWebhook, signWebhook } from "../../src/sandbox/whatsapp/index.
 import { rowCounts, rowsMentioning } from "../helpers/db-inspect.js";
 import { testDialect } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
+import { rawExchange } from "../helpers/raw-exchange.js";
 
 describe("bad input gets a clear error and changes nothing", () => {
   let stack: Stack;
@@ -106,9 +107,78 @@ describe("bad input gets a clear error and changes nothing", () => {
   it("answers malformed JSON on the admin API with 400 and unknown ids with 404", async () => {
     const res = await stack.http("POST", "/api/v1/flows", "{nope");
     expect(res.status).toBe(400);
+    // Where it breaks, in the API's error shape.
+    expect(await res.json()).toEqual({
+      error: { code: "BAD_REQUEST", message: expect.stringMatching(/^Malformed JSON body: .*position 1/) },
+    });
     expect((await stack.http("GET", "/api/v1/runs/run_missing")).status).toBe(404);
     expect((await stack.http("GET", "/api/v1/flows/flow_missing")).status).toBe(404);
     expect((await stack.http("POST", "/api/v1/connections/conn_missing/test")).status).toBe(404);
+  });
+
+  type ErrorBody = { error: { code: string; message: string } };
+
+  it("says a JSON body was refused for a prototype key, not that it is malformed, and stores nothing", async () => {
+    const before = (await (await stack.http("GET", "/api/v1/flows")).json()) as unknown[];
+    for (const body of ['{"__proto__":{"x":1}}', '{"name":"f","constructor":{"prototype":{}}}']) {
+      const res = await stack.http("POST", "/api/v1/flows", body);
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as ErrorBody;
+      expect(error.code).toBe("BAD_REQUEST");
+      expect(error.message).toMatch(/"__proto__" key/);
+      expect(error.message).not.toMatch(/Malformed/);
+    }
+    expect(await (await stack.http("GET", "/api/v1/flows")).json()).toEqual(before);
+  });
+
+  it("answers a wrong content type 415 UNSUPPORTED_MEDIA_TYPE", async () => {
+    const res = await stack.http("POST", "/api/v1/flows", "name=x", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as ErrorBody).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it('answers an empty id (a trailing slash) 400, not a search for the flow with id ""', async () => {
+    const res = await stack.http("GET", "/api/v1/flows/");
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorBody).error.message).toMatch(/params/);
+  });
+
+  it("refuses a path that is not percent-encoding, or a path segment over 100 characters, in the API's error shape without repeating the path", async () => {
+    for (const path of ["/api/v1/flows/%ff%fe", "/api/v1/flows/%zz"]) {
+      const res = await stack.http("GET", path);
+      expect(res.status, path).toBe(400);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe("BAD_REQUEST");
+      expect(body.error.message).toMatch(/percent-encoding/);
+    }
+    const secretish = `tok_${"s".repeat(120)}`;
+    const long = await stack.http("GET", `/api/v1/flows/${secretish}`);
+    expect(long.status).toBe(414);
+    const text = await long.text();
+    expect(JSON.parse(text)).toMatchObject({ error: { code: "URI_TOO_LONG" } });
+    expect(text).not.toContain(secretish);
+  });
+
+  it("answers bytes that are not HTTP, and headers over 16 KB, in the API's error shape", async () => {
+    const port = Number(new URL(stack.tern.url).port);
+    const lying = await rawExchange(port, [
+      "POST /api/v1/flows HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+    ]);
+    expect(lying.status).toBe(400);
+    expect(lying.text).toContain('{"error":{"code":"BAD_REQUEST","message":"');
+    const negative = await rawExchange(port, [
+      "POST /api/v1/flows HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    ]);
+    expect(negative.status).toBe(400);
+    expect(negative.text).toContain("Content-Length is not a valid length");
+    const huge = await rawExchange(port, [
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    ]);
+    expect(huge.status).toBe(431);
+    expect(huge.text).toContain('"code":"HEADERS_TOO_LARGE"');
+    expect((await fetch(`${stack.tern.url}/healthz`)).status).toBe(200);
   });
 
   it("refuses the admin API without the bearer token", async () => {

@@ -266,6 +266,11 @@ describe("runs, operated", () => {
     expect(by.ask_email?.dropped).toBeGreaterThanOrEqual(3); // the bulk end
     expect(by.ask_name?.dropped).toBeGreaterThanOrEqual(3); // ended one by one, expired twice
     expect((await stack.http("GET", "/api/v1/flows/flow_nope/stats")).status).toBe(404);
+    const noVersion = await stack.http("GET", `/api/v1/flows/${stack.setup.flowId}/stats?version=99`);
+    expect(noVersion.status).toBe(404);
+    expect(((await noVersion.json()) as { error: { message: string } }).error.message).toMatch(
+      /no version 99/,
+    );
   });
 
   it("never expires a run a person has (AGENT): a message 31 days later is recorded and the run stays with the person", async () => {

@@ -62,7 +62,7 @@ export const contactRoutes =
     app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => ({
       items: await Promise.all((await store.contacts.list(req.query)).map(withIdentities)),
     }));
-    app.get("/contacts/:id", { schema: { tags, params: z.object({ id: z.string() }) } }, async (req) => {
+    app.get("/contacts/:id", { schema: { tags, params } }, async (req) => {
       const contact = await found(req.params.id);
       return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };
     });

@@ -5,8 +5,8 @@ import { flowJsonSchema } from "../../flows/json-schema.js";
 import { WaitingRunsPolicy } from "../../services/publish-policy.js";
 import { stepRegistry } from "../../steps.js";
 import type { AppDeps } from "../app.js";
+import { IdParams } from "./integration-schemas.js";
 
-const IdParams = z.object({ id: z.string() });
 const FlowFile = z
   .unknown()
   .refine((value) => value !== undefined && value !== null, "a flow file is required")

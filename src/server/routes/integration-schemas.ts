@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /** Request schemas shared by the two config-plus-secrets resources: connections and channels. */
-export const IdParams = z.object({ id: z.string() });
+/** A resource id in the path: `/flows/` (an empty id) is not a resource. */
+export const IdParams = z.object({ id: z.string().min(1).max(200) });
 
 const Config = z.record(z.string(), z.unknown());
 

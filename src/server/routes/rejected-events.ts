@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { AppDeps } from "../app.js";
+import { IdParams } from "./integration-schemas.js";
 
 const Query = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const MessagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
-const Params = z.object({ id: z.string() });
+const Params = IdParams;
 
 /**
  * A channel's recent traffic: webhook items it acknowledged but did not process (an item that

@@ -82,4 +82,4 @@ export const FlowStatsQuery = z.object({
     .describe("Count runs of this version only (default: all)"),
 });
 
-export const RunId = z.object({ id: z.string().min(1) });
+export const RunId = z.object({ id: z.string().min(1).max(200) });

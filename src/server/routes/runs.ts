@@ -180,8 +180,10 @@ export const runRoutes =
         },
       },
       async (req) => {
-        await deps.flows.get(req.params.id); // 404 for an unknown flow
         const { version } = req.query;
+        // 404 for an unknown flow, and for a version it does not have (as diff and export answer).
+        if (version === undefined) await deps.flows.get(req.params.id);
+        else await deps.flows.definition(req.params.id, version);
         return {
           flowId: req.params.id,
           version: version ?? null,
