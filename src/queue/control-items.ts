@@ -4,6 +4,7 @@ import type { RunEvent } from "../flows/runtime.js";
 import type { Flow } from "../flows/schema.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
+import { endReasonFor } from "../store/repos/run-operations.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { ControlRequest } from "../store/repos/trigger-repo.js";
 import type { Store } from "../store/store.js";
@@ -97,12 +98,16 @@ export function createControlItems(deps: ControlItemDeps) {
     const row = await store.write(
       async (tx) => {
         if (active) {
-          await tx.triggers.endRun(
+          await tx.runOps.end(
             active.id,
-            {
-              code: "RUN_REPLACED",
-              message: `Ended: run ${req.runId} of flow "${flow.name}" was started for this conversation (${req.source} trigger).`,
-            },
+            endReasonFor(
+              active,
+              {
+                code: "RUN_REPLACED",
+                message: `Ended: run ${req.runId} of flow "${flow.name}" was started for this conversation (${req.source} trigger).`,
+              },
+              now,
+            ),
             now,
           );
         }

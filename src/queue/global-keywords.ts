@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import type { MessageItem } from "../store/repos/inbox-repo.js";
+import { endReasonFor } from "../store/repos/run-operations.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 
@@ -101,9 +102,13 @@ export async function actOnKeyword(
   if (keyword.action === "restart") {
     if (active) {
       await store.write((tx) =>
-        tx.triggers.endRun(
+        tx.runOps.end(
           active.id,
-          { code: "RUN_RESTARTED", message: `Ended: the contact sent ${keyword.word} to start afresh.` },
+          endReasonFor(
+            active,
+            { code: "RUN_RESTARTED", message: `Ended: the contact sent ${keyword.word} to start afresh.` },
+            now,
+          ),
           now,
         ),
       );
@@ -134,9 +139,16 @@ export async function actOnKeyword(
       if (keyword.action === "stop") {
         await tx.triggers.optOut(contact.id, keyword.word, now);
         if (active) {
-          await tx.triggers.endRun(
+          await tx.runOps.end(
             active.id,
-            { code: "CONTACT_OPTED_OUT", message: `Ended: the contact sent ${keyword.word} and opted out.` },
+            endReasonFor(
+              active,
+              {
+                code: "CONTACT_OPTED_OUT",
+                message: `Ended: the contact sent ${keyword.word} and opted out.`,
+              },
+              now,
+            ),
             now,
           );
         }

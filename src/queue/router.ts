@@ -15,7 +15,7 @@ export interface SenderFacts {
 /**
  * Picks the published flow a new conversation starts: a flow whose keywords or pattern match the
  * message wins over a catch-all flow for the same channel type; otherwise the most recently
- * updated. Only message triggers take part.
+ * published (saving a draft changes nothing live). Only message triggers take part.
  */
 export async function routeMessage(
   store: Store,

@@ -84,10 +84,10 @@ describe("Twilio end to end through the simulator", () => {
       // Mid-question, a word Twilio opts out on (and then blocks every send to: 21610).
       await env.sim.say(env.webhookUrl, { from, text: " Unsubscribe " });
       const ended = await eventually(async () => {
-        const runs = (await runsOf(env)) as Array<{ status: string; error?: { code: string } | null }>;
-        return runs.find((r) => r.error?.code === "CONTACT_OPTED_OUT");
+        const runs = (await runsOf(env)) as Array<{ status: string; endReason?: { code: string } | null }>;
+        return runs.find((r) => r.endReason?.code === "CONTACT_OPTED_OUT");
       });
-      expect(ended.error?.code).toBe("CONTACT_OPTED_OUT");
+      expect(ended.endReason?.code).toBe("CONTACT_OPTED_OUT");
       await env.sim.say(env.webhookUrl, { from, text: "Hi" });
       // UNSTOP, another of Twilio's words, opts back in; the next Hi starts the flow again.
       await env.sim.say(env.webhookUrl, { from, text: "UNSTOP" });

@@ -19,6 +19,7 @@ type Run = {
   id: string;
   status: string;
   error: { code: string; message: string } | null;
+  endReason: { code: string; message: string; stepId: string | null } | null;
   waitingFor: { stepId: string } | null;
   steps: Array<{
     stepId: string;
@@ -123,7 +124,12 @@ describe("global keywords and handoff", () => {
       const runs = await runsOf(from);
       return runs.length === 1 && runs[0]?.status === "ended" ? runs : null;
     });
-    expect(ended?.error?.code).toBe("CONTACT_OPTED_OUT");
+    // Ended like an operator's end: the reason on the step it waited at, that step dropped.
+    expect(ended?.error).toBeNull();
+    expect(ended?.endReason).toMatchObject({ code: "CONTACT_OPTED_OUT", stepId: expect.any(String) });
+    const history = (await api("GET", `/runs/${ended?.id}`)).body as Run;
+    expect(history.steps.find((st) => st.stepId === ended?.endReason?.stepId)?.status).toBe("dropped");
+    expect(history.steps.some((st) => st.status === "waiting")).toBe(false);
 
     // Salesforce changes a case: the flow tries to message the contact, and is refused.
     const started = await api("POST", `/flows/${notifyFlow}/runs`, {
@@ -173,7 +179,7 @@ describe("global keywords and handoff", () => {
     expect(replies[2]?.text).toBe(replies[0]?.text);
     const runs = await runsOf(from);
     expect(runs.map((r) => r.status).sort()).toEqual(["ended", "waiting"]);
-    expect(runs.find((r) => r.status === "ended")?.error?.code).toBe("RUN_RESTARTED");
+    expect(runs.find((r) => r.status === "ended")?.endReason?.code).toBe("RUN_RESTARTED");
   });
 
   it("RESTART after a run completed starts the conversation's last flow again", async () => {
@@ -298,6 +304,6 @@ describe("global keywords and handoff", () => {
     const replies = await ed.waitForReplies(2);
     expect(replies[1]?.text).toContain("company");
     await ed.say("unsubscribe");
-    await eventually(async () => (await runsOf(from))[0]?.error?.code === "CONTACT_OPTED_OUT");
+    await eventually(async () => (await runsOf(from))[0]?.endReason?.code === "CONTACT_OPTED_OUT");
   });
 });

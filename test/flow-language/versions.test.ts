@@ -4,8 +4,9 @@ import { templatePath } from "../../src/core/paths.js";
 import { FLOW_JSON_SCHEMA_URL } from "../../src/flows/schema.js";
 import { validateFlow } from "../../src/flows/validate.js";
 import { canonicalFlowText } from "../../src/flows/versions/canonical.js";
+import { createCustomer } from "../../src/sandbox/stack.js";
 import { stepRegistry } from "../../src/steps.js";
-import { type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * Versions through the admin API: a readable diff between two versions, exports that are the same
@@ -271,5 +272,29 @@ describe("flow versions over the API", () => {
     const early = await api<{ warnings: Issue[] }>("POST", `/flows/${onlyViber.body.id}/publish`, {});
     expect(early.status).toBe(200);
     expect(JSON.stringify(early.body.warnings)).toContain("the flow cannot start until one is added");
+  });
+
+  it("a draft saved over a live flow changes nothing live: of two flows matching a message, the one published last answers", async () => {
+    const flow = (text: string) => ({
+      schema: "tern.flow/v1",
+      name: text,
+      trigger: { type: "message", channels: ["whatsapp"], keywords: ["dup"] },
+      steps: [{ id: "a", type: "send", text }],
+    });
+    const first = await api<{ id: string }>("POST", "/flows", flow("I am first"));
+    expect((await api("POST", `/flows/${first.body.id}/publish`, {})).status).toBe(200);
+    const second = await api<{ id: string }>("POST", "/flows", flow("I am second"));
+    expect((await api("POST", `/flows/${second.body.id}/publish`, {})).status).toBe(200);
+    const answer = async (from: string) => {
+      await createCustomer(stack.sandbox, stack.setup.webhookUrl, from).say("dup");
+      return (await eventually(async () => stack.sandbox.wa.sent.find((m) => m.to === from)))?.text;
+    };
+    expect(await answer("15550000050")).toBe("I am second");
+    // A new draft of the first flow, not published.
+    expect((await api("PUT", `/flows/${first.body.id}`, flow("I am first, changed"))).status).toBe(201);
+    expect(await answer("15550000051")).toBe("I am second");
+    // Publishing it makes it the one published last.
+    expect((await api("POST", `/flows/${first.body.id}/publish`, {})).status).toBe(200);
+    expect(await answer("15550000052")).toBe("I am first, changed");
   });
 });

@@ -95,14 +95,23 @@ export function createFlowRepo(exec: Executor) {
       }));
     },
     /** Published flow versions, for the router (definitions come from the flow cache). */
+    /**
+     * The published flows, the most recently published first: that order breaks ties between
+     * flows whose triggers match the same message. A draft saved meanwhile changes nothing live.
+     */
     async published(): Promise<Array<{ id: string; version: number }>> {
       const rows = await exec
         .statement("flows.published", () =>
           q
             .selectFrom("flows")
-            .select(["id", "published_version"])
-            .where("published_version", "is not", null)
-            .orderBy("updated_at", "desc"),
+            .innerJoin("flow_versions", (join) =>
+              join
+                .onRef("flow_versions.flow_id", "=", "flows.id")
+                .onRef("flow_versions.version", "=", "flows.published_version"),
+            )
+            .select(["flows.id", "flows.published_version"])
+            .orderBy("flow_versions.published_at", "desc")
+            .orderBy("flows.id"),
         )
         .all();
       return rows.map((r) => ({ id: r.id, version: r.published_version ?? 0 }));

@@ -77,6 +77,15 @@ function filtered<O>(
   return q;
 }
 
+/** Why `run` ends now, on the step it waits at or runs. */
+export function endReasonFor(
+  run: { state: RunState },
+  reason: { code: string; message: string },
+  at: number,
+): EndReason {
+  return { ...reason, stepId: run.state.wait?.stepId ?? run.state.cursor?.stepId ?? null, at };
+}
+
 export function createRunOperations(exec: Executor) {
   const { q, dialect } = exec;
 

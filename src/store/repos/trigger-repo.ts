@@ -4,7 +4,6 @@ import { toE164 } from "../../core/phone.js";
 import type { RunState } from "../../flows/runtime.js";
 import type { Executor } from "../db.js";
 import { conversationKey } from "./inbox-repo.js";
-import { setJsonFields } from "./json-fields.js";
 
 /**
  * What a trigger asks the worker to do in a conversation's turn, queued as an inbox row of that
@@ -244,27 +243,6 @@ export function createTriggerRepo(exec: Executor) {
           .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
       );
       return changes > 0 ? key : null;
-    },
-    /** Inside `store.write`: ends an active run with a reason shown in its history (STOP, RESTART, replaced). */
-    async endRun(id: string, reason: { code: string; message: string }, now: number): Promise<boolean> {
-      const { changes } = await exec.run(
-        q
-          .updateTable("runs")
-          .set({
-            status: "ended",
-            state_json: setJsonFields(exec.dialect, "state_json", {
-              status: "ended",
-              cursor: null,
-              wait: null,
-              error: { ...reason, stepId: "" },
-            }),
-            timeout_at: null,
-            updated_at: now,
-          })
-          .where("id", "=", id)
-          .where(sql<boolean>`status in ('waiting', 'running')`),
-      );
-      return changes > 0;
     },
     /** Inside `store.write`, in the conversation's turn: a waiting run's new state (AGENT, release). */
     async replaceWait(state: RunState, now: number): Promise<boolean> {
