@@ -3,6 +3,9 @@ import { parseAllowList } from "./core/address-policy.js";
 import { parseDurationMs } from "./flows/duration.js";
 
 /** Environment, parsed once by a schema; a bad value fails fast with a message naming the variable. */
+/** TERN_MAX_WAIT when unset (also what `tern flows test` runs with). */
+export const DEFAULT_MAX_WAIT = "P30D";
+
 export const Config = z.object({
   TERN_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TERN_HOST: z.string().min(1).default("0.0.0.0"),
@@ -67,7 +70,7 @@ export const Config = z.object({
   TERN_MAX_WAIT: z
     .string()
     .refine((v) => parseDurationMs(v) !== null, "an ISO-8601 duration such as P30D or PT12H")
-    .default("P30D")
+    .default(DEFAULT_MAX_WAIT)
     .transform((v) => parseDurationMs(v) as number),
   /** Conversations the worker processes at once; the rest wait their turn in arrival order. */
   TERN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),

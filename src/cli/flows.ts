@@ -76,8 +76,10 @@ export function registerFlowCommands(program: Command): void {
       )) as {
         id: string;
         version: number;
+        warnings?: Array<{ path: string; message: string }>;
       };
       process.stdout.write(`Imported ${file} as flow ${created.id} version ${created.version}\n`);
+      for (const w of created.warnings ?? []) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
       if (opts.publish) {
         const published = (await api.request("POST", `/flows/${created.id}/publish`, {
           version: created.version,

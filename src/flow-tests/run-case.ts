@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { DEFAULT_MAX_WAIT } from "../config.js";
 import { parseDurationMs } from "../flows/duration.js";
 import { createEngine, type Engine } from "../flows/engine.js";
 import type { FlowTestCase, ScriptEvent } from "../flows/flow-test.js";
@@ -36,7 +37,12 @@ export const DEFAULT_NOW = Date.UTC(2026, 0, 5, 9, 0, 0);
 /** Deadlines one `wait` may fire (reminders, re-tries, waits in a loop) before it gives up. */
 const MAX_TIMEOUTS_PER_WAIT = 1_000;
 
-const engine: Engine = createEngine({ steps: stepRegistry });
+// The server's longest wait (TERN_MAX_WAIT), so a case sees a run expire where Tern would end it.
+const engine: Engine = createEngine({
+  steps: stepRegistry,
+  maxWaitMs:
+    parseDurationMs(process.env.TERN_MAX_WAIT ?? "") ?? (parseDurationMs(DEFAULT_MAX_WAIT) as number),
+});
 
 class Divergence extends Error {
   constructor(readonly failure: CaseFailure) {

@@ -182,6 +182,8 @@ describe("tern flows against a running server", { timeout: 90_000 }, () => {
     const refused = await runCli(["flows", "import", file, "--publish"], cliEnv());
     expect(refused.code).not.toBe(0);
     const flowId = /as flow (\S+) version 1/.exec(refused.stdout)![1]!;
+    // The import's own warnings are printed, not only the API's answer to the publish.
+    expect(refused.stdout).toMatch(/^warning: \$\.steps\[\d+\]\.connection: .*crm-later/m);
     expect(refused.stderr).toContain(`publish it again (tern flows publish ${flowId}`);
     expect(refused.stderr).toMatch(/no connection named "crm-later"/);
 

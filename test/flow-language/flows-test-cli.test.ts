@@ -209,6 +209,36 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(0);
   });
 
+  it("ends a run that waits longer than the server's longest wait (TERN_MAX_WAIT, 30 days), as Tern would", async () => {
+    const dir = tempDir();
+    const waiting = {
+      schema: "tern.flow/v1",
+      name: "Quote",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [{ id: "ask_product", type: "ask", text: "Which product?", save: "product" }],
+    };
+    writeFileSync(path.join(dir, "quote.json"), JSON.stringify(waiting));
+    const tests = {
+      tests: [
+        {
+          name: "a month of silence",
+          script: [{ say: "quote" }, { wait: "P31D" }],
+          expect: { status: "ended" },
+        },
+        {
+          name: "a day of silence",
+          script: [{ say: "quote" }, { wait: "P1D" }],
+          expect: { status: "waiting" },
+        },
+      ],
+    };
+    writeFileSync(path.join(dir, "quote.test.json"), JSON.stringify(tests));
+    const { code, out } = await testInProcess(["quote.json"], dir);
+    expect(out, out).toContain("✓ a month of silence");
+    expect(out).toContain("✓ a day of silence");
+    expect(code).toBe(0);
+  });
+
   it("names each outcome that differs: status, a variable, a record field, the messages", async () => {
     const dir = tempDir();
     writeFlow(dir, {
