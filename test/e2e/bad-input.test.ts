@@ -131,6 +131,26 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(await (await stack.http("GET", "/api/v1/flows")).json()).toEqual(before);
   });
 
+  it("refuses a channel or connection change that names a key it does not have (type cannot change), changing nothing", async () => {
+    const channel = `/api/v1/channels/${stack.setup.channelId}`;
+    const before = await (await stack.http("GET", channel)).json();
+    for (const body of [{ type: "telegram" }, { zzz: 1, name: "renamed" }]) {
+      const res = await stack.http("PATCH", channel, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as ErrorBody).error.message).toMatch(/Unrecognized key/);
+    }
+    expect(await (await stack.http("GET", channel)).json()).toEqual(before);
+    const res = await stack.http("PATCH", `/api/v1/connections/${stack.setup.connectionId}`, { typo: 1 });
+    expect(res.status).toBe(400);
+    const created = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "typo",
+      config: { baseUrl: "https://example.com" },
+      confg: {},
+    });
+    expect(created.status).toBe(400);
+  });
+
   it("answers a wrong content type 415 UNSUPPORTED_MEDIA_TYPE", async () => {
     const res = await stack.http("POST", "/api/v1/flows", "name=x", {
       "content-type": "application/x-www-form-urlencoded",

@@ -7,14 +7,16 @@ export const IdParams = z.object({ id: z.string().min(1).max(200) });
 const Config = z.record(z.string(), z.unknown());
 
 export function integrationCreateBody(typeExample: string, configNote: string) {
-  return z.object({
+  // Strict: a misspelt key is an error, not a silent no-op.
+  return z.strictObject({
     type: z.string().describe(`Type, e.g. "${typeExample}"`),
     name: z.string().min(1).max(100).describe("Unique name; flows refer to connections by it"),
     config: Config.describe(`${configNote}; secret fields are write-only`),
   });
 }
 
-export const IntegrationPatchBody = z.object({
+/** Strict: `type` cannot change (delete and create instead), and a misspelt key is an error. */
+export const IntegrationPatchBody = z.strictObject({
   name: z.string().min(1).max(100).optional(),
   config: Config.optional().describe("Merged over the stored config; leave secrets out to keep them"),
 });
