@@ -22,6 +22,8 @@ export interface ProviderCall {
   init: FetchInit;
   /** Values that must never appear in an error message (bot token, access token). */
   secrets: ReadonlyArray<string>;
+  /** "setup": the call registers or looks up a webhook, it sends no message (the error says so). */
+  purpose?: "send" | "setup";
 }
 
 export interface ProviderAnswer {
@@ -97,8 +99,8 @@ function networkFailure(call: ProviderCall, error: unknown): AppError {
   return new AppError(
     "CHANNEL_SEND_FAILED",
     isUnknown
-      ? `No answer from the ${call.provider} API at ${host} (${reason}); the message may have been sent.`
-      : `Could not reach the ${call.provider} API at ${host} (${reason}); the message was not sent.`,
+      ? `No answer from the ${call.provider} API at ${host} (${reason}); ${call.purpose === "setup" ? "the call may have taken effect" : "the message may have been sent"}.`
+      : `Could not reach the ${call.provider} API at ${host} (${reason}); ${call.purpose === "setup" ? "nothing was changed there" : "the message was not sent"}.`,
     { retry: "default", cause: error, details: { outcome: isUnknown ? "unknown" : "not_sent" } },
   );
 }

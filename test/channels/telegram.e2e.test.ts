@@ -53,6 +53,27 @@ describe("Telegram end to end through the Bot API simulator", () => {
     expect(info.result.url).toBe(env.webhookUrl);
   });
 
+  it("a Bot API that cannot be reached: the channel is created, its setup report says setWebhook failed and nothing changed, without the token", async () => {
+    const res = await env.stack.http("POST", "/api/v1/channels", {
+      type: "telegram",
+      name: "unreachable bot",
+      config: {
+        botToken: "123456:ABC-unreachable_token",
+        secretToken: "s3cret-token",
+        apiBaseUrl: "http://127.0.0.1:1",
+      },
+    });
+    expect(res.status).toBe(201);
+    const text = await res.text();
+    const { setup } = JSON.parse(text) as { setup: { ok: boolean; message: string } };
+    expect(setup.ok).toBe(false);
+    expect(setup.message).toMatch(
+      /^setWebhook failed: Could not reach the Telegram API .*; nothing was changed there\.$/,
+    );
+    expect(setup.message).not.toMatch(/message was not sent/);
+    expect(text).not.toContain("ABC-unreachable_token");
+  });
+
   it("DELETE /channels removes the bot's webhook at Telegram, but not one that a newer channel of the same bot registered", async () => {
     await expectWebhookFollowsDeletes(env, () => sim.provider.webhook?.url ?? null);
   });

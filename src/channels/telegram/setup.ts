@@ -37,6 +37,7 @@ export async function setup(input: {
   };
   try {
     const answer = await callProvider({
+      purpose: "setup",
       provider: "Telegram",
       fetch: input.fetch,
       url: methodUrl(config, "setWebhook"),
@@ -83,6 +84,7 @@ export async function teardown(input: {
   const secrets = [config.botToken, config.secretToken];
   const call = (method: string, body: unknown) =>
     callProvider({
+      purpose: "setup",
       provider: "Telegram",
       fetch: input.fetch,
       url: methodUrl(config, method),

@@ -52,6 +52,7 @@ export async function setup(input: {
   };
   try {
     const found = await callProvider({
+      purpose: "setup",
       provider: "Twilio",
       fetch: input.fetch,
       url: `${base}.json?${new URLSearchParams({ PhoneNumber: config.from })}`,
@@ -67,6 +68,7 @@ export async function setup(input: {
       };
     }
     const updated = await callProvider({
+      purpose: "setup",
       provider: "Twilio",
       fetch: input.fetch,
       url: `${base}/${sid}.json`,

@@ -42,6 +42,7 @@ export async function setup(input: {
   const body = { url: webhookUrl, event_types: EVENT_TYPES, send_name: true, send_photo: false };
   try {
     const answer = await callProvider({
+      purpose: "setup",
       provider: "Viber",
       fetch: input.fetch,
       url: apiUrl(config, "set_webhook"),
@@ -97,6 +98,7 @@ export async function teardown(input: {
   const { config, webhookUrl } = input;
   const call = async (method: "set_webhook" | "get_account_info", body: unknown) => {
     const answer = await callProvider({
+      purpose: "setup",
       provider: "Viber",
       fetch: input.fetch,
       url: apiUrl(config, method),

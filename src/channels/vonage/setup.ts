@@ -39,6 +39,7 @@ export async function setup(input: {
   const auth = new URLSearchParams({ api_key: config.apiKey, api_secret: config.apiSecret });
   try {
     const owned = await callProvider({
+      purpose: "setup",
       provider: "Vonage",
       fetch: input.fetch,
       url: `${base}/account/numbers?${auth}&${new URLSearchParams({ pattern: msisdn, search_pattern: "0" })}`,
@@ -54,6 +55,7 @@ export async function setup(input: {
       };
     }
     const updated = await callProvider({
+      purpose: "setup",
       provider: "Vonage",
       fetch: input.fetch,
       url: `${base}/number/update?${auth}`,
