@@ -15,6 +15,7 @@ const onBothDialects = [
   "src/store/pruner.test.ts",
   "src/queue/*.test.ts",
   "src/flows/engine*.test.ts",
+  "src/services/integrations.test.ts",
 ];
 
 export default defineConfig({

@@ -106,6 +106,8 @@ async function createRuntime(options: StartOptions) {
     log: logger,
     workerLoad: () => worker?.load() ?? { turns: 0, isBacklogged: false },
   });
+  // Channel and connection changes made by other processes reach this one's cache.
+  const stopWatching = integrations.watchChanges();
   const flows = createFlowService(store, clock, { design: createDesignEnv(integrations) });
   worker = createWorker({
     store,
@@ -130,7 +132,19 @@ async function createRuntime(options: StartOptions) {
     log: logger,
     scheduling: store.dialect === "postgres" ? "jobs" : "lanes",
   });
-  return { config, clock, logger, dataDir, store, metrics, integrations, flows, worker, fetch: fetchImpl };
+  return {
+    config,
+    clock,
+    logger,
+    dataDir,
+    store,
+    metrics,
+    integrations,
+    flows,
+    worker,
+    fetch: fetchImpl,
+    stopWatching,
+  };
 }
 type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 
@@ -261,6 +275,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
       // Lanes finish what they hold; jobs were finished or handed back by `running.stop()`.
       if (worker.scheduling === "lanes") await worker.idle();
       await sandbox?.close();
+      rt.stopWatching();
       await store.close();
     },
   };
@@ -286,6 +301,7 @@ export async function startTernWorker(options: StartOptions & { concurrency?: nu
   try {
     running = await runWorker(rt, options.concurrency ?? rt.config.TERN_WORKER_CONCURRENCY);
   } catch (error) {
+    rt.stopWatching();
     await rt.store.close();
     throw error;
   }
@@ -296,6 +312,7 @@ export async function startTernWorker(options: StartOptions & { concurrency?: nu
     async close(graceMs) {
       await running.stop(graceMs);
       rt.worker.stop();
+      rt.stopWatching();
       await rt.store.close();
     },
   };

@@ -7,7 +7,9 @@ import type { Store } from "../store/store.js";
 
 /**
  * Resolved channels and connections, cached by id: decrypting secrets and parsing config on
- * every webhook would dominate the ingest path. Writes through the API invalidate the cache.
+ * every webhook would dominate the ingest path. Writes through the API invalidate the cache at
+ * once; a change made by another process (PostgreSQL: several serve and worker processes) is seen
+ * within `CHANGE_CHECK_MS` (`watchChanges`).
  * A connection's runtime is kept for the life of the process so that its token cache and
  * single-flight refresh are shared by every run.
  */
@@ -24,6 +26,9 @@ export interface ResolvedConnection {
   config: unknown;
   runtime: ConnectorRuntime<unknown>;
 }
+
+/** How often a process looks for channel or connection changes made by another process. */
+export const CHANGE_CHECK_MS = 1_000;
 
 export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDeps, "tokens">) {
   // Promises, not values: two lookups racing on a miss share one load, so a connection never
@@ -68,6 +73,12 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
     return accounts;
   };
 
+  const invalidate = (): void => {
+    byAccount = null;
+    channels.clear();
+    connections.clear();
+  };
+
   return {
     channel: resolveChannel,
     connection(name: string): Promise<ResolvedConnection> {
@@ -105,10 +116,33 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       const ids = (await current).get(`${type}\u0000${account}`) ?? [];
       return Promise.all(ids.map((id) => resolveChannel(id)));
     },
-    invalidate(): void {
-      byAccount = null;
-      channels.clear();
-      connections.clear();
+    invalidate,
+    /**
+     * Looks every `everyMs` whether the channels or connections changed (one cheap read of each
+     * table) and forgets the cache when they did; returns how to stop looking. Without it a
+     * worker process kept sending with a channel's old URL or token after an admin changed it
+     * through another process.
+     */
+    watchChanges(everyMs = CHANGE_CHECK_MS): () => void {
+      let seen: string | undefined;
+      let isChecking = false;
+      const check = async () => {
+        if (isChecking) return;
+        isChecking = true;
+        try {
+          const now = `${await store.channels.fingerprint()}|${await store.connections.fingerprint()}`;
+          if (seen !== undefined && now !== seen) invalidate();
+          seen = now;
+        } catch {
+          // The store is unreachable for a moment: the next look decides.
+        } finally {
+          isChecking = false;
+        }
+      };
+      void check();
+      const timer = setInterval(() => void check(), everyMs);
+      timer.unref();
+      return () => clearInterval(timer);
     },
   };
 }

@@ -64,6 +64,22 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
     async list(): Promise<IntegrationRecord[]> {
       return (await exec.all(q.selectFrom(table).selectAll().orderBy("created_at"))).map(toRecord);
     },
+    /**
+     * Changes to the table at a glance (row count, latest and sum of update times): other processes
+     * compare it to see a change made elsewhere (services/integrations.ts). No decryption.
+     */
+    async fingerprint(): Promise<string> {
+      const row = await exec.get(
+        q
+          .selectFrom(table)
+          .select((eb) => [
+            eb.fn.countAll<number | string>().as("n"),
+            eb.fn.max<number | string | null>("updated_at").as("latest"),
+            eb.fn.sum<number | string | null>("updated_at").as("total"),
+          ]),
+      );
+      return `${row?.n ?? 0}:${row?.latest ?? 0}:${row?.total ?? 0}`;
+    },
     /** Ids of the rows this owner created (no decryption). */
     async idsOwnedBy(owner: Owner): Promise<string[]> {
       return (await exec.all(q.selectFrom(table).select("id").where("owner", "=", owner))).map((r) => r.id);

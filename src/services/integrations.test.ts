@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../test/helpers/in-process.js";
+import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
+import { getChannelDefinition } from "../channels/registry.js";
+import { createIntegrationAdmin } from "./integration-admin.js";
+import { createIntegrations } from "./integrations.js";
+
+/**
+ * Two processes on one database (PostgreSQL: a `serve` and a `worker`), each with its own cache
+ * of resolved channels: a change made through one reaches the other's cache on its next look,
+ * without a restart.
+ */
+let store: TestStore;
+const clock = { now: () => Date.now() };
+const log = { info() {}, warn() {} };
+const stops: Array<() => void> = [];
+
+beforeEach(async () => {
+  store = await openTestStore();
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0)) stop();
+  await store.close();
+});
+
+const process = () => createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
+const whatsapp = (apiBaseUrl: string) => ({
+  phoneNumberId: "1234567890",
+  accessToken: "EAAG-access-token",
+  appSecret: "app-secret-value",
+  verifyToken: "verify-token-value",
+  apiBaseUrl,
+});
+
+describe("integrations across processes", () => {
+  it("a channel changed or deleted through one process is seen by another within its check interval", async () => {
+    const api = process();
+    const worker = process();
+    stops.push(worker.watchChanges(20));
+    const admin = createIntegrationAdmin({
+      store,
+      integrations: api,
+      clock,
+      kind: "channel",
+      definition: getChannelDefinition,
+      idPrefix: "ch",
+    });
+    const created = await admin.create({
+      type: "whatsapp",
+      name: "wa",
+      config: whatsapp("http://127.0.0.1:1/old"),
+    });
+    const apiBase = async () =>
+      ((await worker.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
+    expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+
+    await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
+    await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/new");
+
+    await admin.remove(created.id);
+    await eventually(async () =>
+      worker.channel(created.id).then(
+        () => false,
+        (error: { code?: string }) => error.code === "CHANNEL_NOT_FOUND",
+      ),
+    );
+  });
+
+  it("a process that does not watch keeps its cache: the watch is what carries the change", async () => {
+    const api = process();
+    const unwatched = process();
+    const admin = createIntegrationAdmin({
+      store,
+      integrations: api,
+      clock,
+      kind: "channel",
+      definition: getChannelDefinition,
+      idPrefix: "ch",
+    });
+    const created = await admin.create({
+      type: "whatsapp",
+      name: "wa",
+      config: whatsapp("http://127.0.0.1:1/old"),
+    });
+    const apiBase = async () =>
+      ((await unwatched.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
+    expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+    await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+  });
+});
