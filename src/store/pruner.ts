@@ -27,6 +27,8 @@ export interface PruneSummary {
   inboxBlanked: number;
   rejected: number;
   contacts: number;
+  /** PostgreSQL: Tern's jobs that gave up (their payload can name a conversation). */
+  deadJobs: number;
   /** Free pages handed back to the file system. */
   reclaimedPages: number;
 }
@@ -55,6 +57,7 @@ const emptySummary = (): PruneSummary => ({
   inboxBlanked: 0,
   rejected: 0,
   contacts: 0,
+  deadJobs: 0,
   reclaimedPages: 0,
 });
 
@@ -68,6 +71,7 @@ const METRIC_LABELS = {
   inboxBlanked: { table: "inbox", action: "blanked" },
   rejected: { table: "rejected_events", action: "deleted" },
   contacts: { table: "contacts", action: "deleted" },
+  deadJobs: { table: "graphile_worker.jobs", action: "deleted" },
 } as const satisfies Record<Exclude<keyof PruneSummary, "reclaimedPages">, object>;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -121,6 +125,7 @@ export function createPruner(deps: PrunerDeps) {
       return { next: done.isDone ? null : true };
     });
     await walk("", async (r, after) => tap(await r.pruneContacts(historyBefore, after, batchSize), add));
+    add({ deadJobs: await store.write((tx) => tx.jobs.pruneDead(historyBefore), { durable: false }) });
     // Give the freed pages back in steps of 4 MB (at 4 KB pages); only SQLite keeps them.
     total.reclaimedPages =
       (await store.db.reclaimSpace?.({ pagesPerStep: 1_024, shouldStop: () => isStopped })) ?? 0;

@@ -127,6 +127,34 @@ export function removeJob(jobKey: string): RawBuilder<{ id: string | null }> {
   return sql<{ id: string | null }>`select (graphile_worker.remove_job(${jobKey}::text)).id::text as id`;
 }
 
+/**
+ * Deletes every job of `task` whose payload names this conversation: waiting, failed for good, or
+ * left locked by a process that died. `remove_job` only reaches the job that still has its key: a
+ * job that lost it (replaced while it ran, then its worker killed) stays, and its payload holds the
+ * conversation key, a phone number (the right to erasure). A locked row deleted under a live
+ * worker is harmless: graphile completes or fails it by id, which then finds nothing.
+ */
+export function removeJobsNaming(task: string, conversationKey: string): RawBuilder<{ id: string }> {
+  return sql<{ id: string }>`delete from graphile_worker._private_jobs j
+    using graphile_worker._private_tasks t
+    where j.task_id = t.id and t.identifier = ${task} and j.payload->>'key' = ${conversationKey}
+    returning j.id::text as id`;
+}
+
+/**
+ * Deletes jobs of these tasks that gave up (every attempt used) and were last touched before
+ * `before` (ms): graphile keeps a failed job for ever, with its payload (retention).
+ */
+export function removeDeadJobs(tasks: readonly string[], before: number): RawBuilder<{ id: string }> {
+  return sql<{ id: string }>`delete from graphile_worker._private_jobs j
+    using graphile_worker._private_tasks t
+    where j.task_id = t.id and t.identifier = any(${[...tasks]}::text[])
+      and j.attempts >= j.max_attempts
+      and (j.locked_at is null or j.locked_at < now() - interval '4 hours')
+      and j.updated_at < to_timestamp(${before}::double precision / 1000)
+    returning j.id::text as id`;
+}
+
 /** The queue a job belongs to (through the public `jobs` view). */
 export function queueNameOfJob(jobId: string): RawBuilder<{ queue_name: string | null }> {
   return sql<{

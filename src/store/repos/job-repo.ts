@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import type { Executor, PreCommitFlush } from "../db.js";
-import { addJob, addJobs, countDueJobs, type JobSpec, removeJob } from "../postgres/jobs-sql.js";
+import {
+  addJob,
+  addJobs,
+  countDueJobs,
+  type JobSpec,
+  removeDeadJobs,
+  removeJob,
+  removeJobsNaming,
+} from "../postgres/jobs-sql.js";
 
 /**
  * The work a committed write asks for, enqueued in that same transaction (PostgreSQL: as
@@ -95,6 +103,13 @@ export function createJobRepo(exec: Executor) {
     async forgetConversation(key: string): Promise<void> {
       if (!isPostgres) return;
       await exec.all({ compile: () => removeJob(conversationJobKey(key)).compile(exec.q) });
+      await exec.all({ compile: () => removeJobsNaming(JobTasks.conversation, key).compile(exec.q) });
+    },
+    /** Inside `store.write` (retention): Tern's jobs that gave up before `before`; how many. */
+    async pruneDead(before: number): Promise<number> {
+      if (!isPostgres) return 0;
+      const tasks = Object.values(JobTasks);
+      return (await exec.all({ compile: () => removeDeadJobs(tasks, before).compile(exec.q) })).length;
     },
   };
 }

@@ -1,0 +1,65 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testDialect } from "../../../test/helpers/dialect.js";
+import { openTestStore, type TestStore } from "../../../test/helpers/test-store.js";
+import { JobTasks } from "./job-repo.js";
+
+/**
+ * Jobs that outlive what they were for (PostgreSQL): a conversation's job that lost its key while
+ * it ran (a message replaced it) and whose worker was then killed stays in graphile's table for
+ * ever, with the conversation key (a phone number) in its payload. Erasure and retention remove
+ * such rows; SQLite has no job table.
+ */
+describe.skipIf(testDialect !== "postgres")("job rows that name a person", () => {
+  let store: TestStore;
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    store = await openTestStore();
+    pool = new pg.Pool({ connectionString: store.location.dialect === "postgres" ? store.location.url : "" });
+  });
+  afterEach(async () => {
+    await pool.end();
+    await store.close();
+  });
+
+  const key = "ch_test:15557000186";
+  const other = "ch_test:15557000999";
+  const rowsNaming = async (k: string) =>
+    (await pool.query("select id from graphile_worker._private_jobs where payload->>'key' = $1", [k]))
+      .rowCount;
+  /** What graphile leaves when a running job is replaced and its worker dies: no key, no attempts left, locked. */
+  const orphan = async (k: string, age: string) => {
+    await store.write((tx) => tx.jobs.conversations([k]));
+    await pool.query(
+      `update graphile_worker._private_jobs
+          set key = null, attempts = max_attempts, locked_at = now() - $2::interval, locked_by = 'dead-worker',
+              updated_at = now() - $2::interval
+        where payload->>'key' = $1`,
+      [k, age],
+    );
+  };
+
+  it("erasing a conversation deletes its waiting job and any orphaned one, and leaves other conversations' jobs", async () => {
+    await orphan(key, "5 hours");
+    await store.write((tx) => tx.jobs.conversations([key])); // a fresh waiting job as well
+    await store.write((tx) => tx.jobs.conversations([other]));
+    expect(await rowsNaming(key)).toBe(2);
+    await store.write((tx) => tx.jobs.forgetConversation(key));
+    expect(await rowsNaming(key)).toBe(0);
+    expect(await rowsNaming(other)).toBe(1);
+  });
+
+  it("retention deletes jobs that gave up before the cutoff, and keeps live and recent ones", async () => {
+    await orphan(key, "40 days");
+    await orphan(other, "1 hour");
+    await store.write((tx) => tx.jobs.erase("ct_someone"));
+    const cutoff = Date.now() - 30 * 86_400_000;
+    expect(await store.write((tx) => tx.jobs.pruneDead(cutoff))).toBe(1);
+    expect(await rowsNaming(key)).toBe(0);
+    expect(await rowsNaming(other)).toBe(1);
+    const tasks = await pool.query(
+      `select t.identifier from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id`,
+    );
+    expect(tasks.rows.map((r) => r.identifier).sort()).toEqual([JobTasks.conversation, JobTasks.erase]);
+  });
+});
