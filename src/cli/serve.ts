@@ -19,10 +19,12 @@ export function registerServeCommands(program: Command): void {
       process.stdout.write(
         [
           `Tern is listening on ${tern.url}`,
-          `  browser UI:  ${tern.url}/   (sign in with the admin token)`,
+          `  browser UI:  ${tern.url}/   (sign in with the admin token${config.TERN_ADMIN_USER ? " or TERN_ADMIN_USER and its password" : ""})`,
           `  admin API:   ${tern.url}/api/v1   (docs: ${tern.url}/api/docs)`,
           `  admin token: ${tokenWhere}${dataDir.adminTokenSource === "generated" ? " (generated now)" : ""}`,
-          `  data:        ${dataDir.databasePath}`,
+          config.DATABASE_URL
+            ? `  database:    ${redactUrl(config.DATABASE_URL)} (PostgreSQL)`
+            : `  data:        ${dataDir.databasePath}`,
           ...(tern.sandbox ? tern.sandbox.describe(tern.url) : []),
           "",
         ].join("\n"),
