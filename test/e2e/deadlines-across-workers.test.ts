@@ -52,7 +52,9 @@ describe.skipIf(testDialect !== "postgres")("deadlines across worker processes",
       const serve = await spawn("serve");
       // Its banner names the PostgreSQL database it runs on (no password), not a SQLite file.
       const database = /^ {2}database: +(\S+) \(PostgreSQL\)$/m.exec(serve.output())?.[1];
-      expect(database && new URL(database).pathname).toBe(new URL((env as Record<string, string>).DATABASE_URL ?? "").pathname);
+      expect(database && new URL(database).pathname).toBe(
+        new URL((env as Record<string, string>).DATABASE_URL ?? "").pathname,
+      );
       expect(serve.output()).not.toMatch(/^ {2}data: /m);
       const [first] = [await spawn("worker"), await spawn("worker")];
       await rows.connect();

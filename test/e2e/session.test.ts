@@ -358,6 +358,17 @@ describe("browser sign-in (session cookie)", () => {
     }
   });
 
+  it("says which bodies sign in when the body is neither", async () => {
+    for (const body of [{}, { token: 123 }, { user: "admin" }, [], 42]) {
+      const res = await call(main.tern, "POST", "/session", { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const { error } = (await res.json()) as { error: { message: string } };
+      expect(error.message).toContain(
+        '{"token": "<admin token>"} or {"user": "<user>", "password": "<password>"}',
+      );
+    }
+  });
+
   it("never logs the token, the session or the CSRF value of the main process either", () => {
     expect(main.lines.length).toBeGreaterThan(0);
     const logged = main.lines.join("\n");

@@ -25,7 +25,12 @@ const RunFilter = {
 export function parseTime(value: string): number | null {
   if (/^\d{1,15}$/.test(value)) return Number(value);
   // Date.parse takes many forms; only ISO 8601 dates (with an optional time) are allowed.
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) return null;
+  const date = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  if (!date) return null;
+  // Date.parse rolls a day the month lacks over (2026-02-30 → March 2): refuse it instead.
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
+    return null;
   const ms = Date.parse(value);
   return Number.isFinite(ms) ? ms : null;
 }

@@ -4,19 +4,22 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, type Sessions } from "../session.js";
 
-export const SignInBody = z.union([
-  z.strictObject({
-    token: z
-      .string()
-      .min(1)
-      .max(1_024)
-      .describe("The admin token (TERN_ADMIN_TOKEN or the data directory's file)"),
-  }),
-  z.strictObject({
-    user: z.string().min(1).max(256).describe("TERN_ADMIN_USER"),
-    password: z.string().min(1).max(1_024).describe("TERN_ADMIN_PASSWORD"),
-  }),
-]);
+export const SignInBody = z.union(
+  [
+    z.strictObject({
+      token: z
+        .string()
+        .min(1)
+        .max(1_024)
+        .describe("The admin token (TERN_ADMIN_TOKEN or the data directory's file)"),
+    }),
+    z.strictObject({
+      user: z.string().min(1).max(256).describe("TERN_ADMIN_USER"),
+      password: z.string().min(1).max(1_024).describe("TERN_ADMIN_PASSWORD"),
+    }),
+  ],
+  { error: 'expected {"token": "<admin token>"} or {"user": "<user>", "password": "<password>"}' },
+);
 const SignInMethods = z
   .array(z.enum(["token", "password"]))
   .describe(
