@@ -90,6 +90,29 @@ export function registerFlowCommands(program: Command): void {
     });
 
   flows
+    .command("unpublish <flowId>")
+    .description("Stop the flow taking new conversations; runs already started go on on their version")
+    .action(async (flowId: string) => {
+      const result = (await createApiClient().request("POST", `/flows/${flowId}/unpublish`)) as {
+        previousVersion: number | null;
+        activeRuns: number;
+      };
+      process.stdout.write(
+        result.previousVersion === null
+          ? `Flow ${flowId} was not published\n`
+          : `Unpublished flow ${flowId} (was version ${result.previousVersion}); ${result.activeRuns} run(s) still active go on on their version\n`,
+      );
+    });
+
+  flows
+    .command("delete <flowId>")
+    .description("Delete a flow and its versions (not published, no runs in its history)")
+    .action(async (flowId: string) => {
+      await createApiClient().request("DELETE", `/flows/${flowId}`);
+      process.stdout.write(`Deleted flow ${flowId}\n`);
+    });
+
+  flows
     .command("publish <flowId>")
     .option("--version <n>", "version to publish (default: latest); an older one rolls back to it")
     .option(

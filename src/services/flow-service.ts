@@ -70,6 +70,18 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return v.definition;
   };
 
+  /** Published flows whose published version has a `subflow` step running `flowId`. */
+  const subflowCallers = async (flowId: string): Promise<string[]> => {
+    const callers: string[] = [];
+    for (const published of await store.flows.published()) {
+      const v = await store.flows.version(published.id, published.version);
+      const steps = (v?.definition as { steps?: Array<{ type?: unknown; flow?: unknown }> } | undefined)
+        ?.steps;
+      if (steps?.some((st) => st.type === "subflow" && st.flow === flowId)) callers.push(published.id);
+    }
+    return callers;
+  };
+
   return {
     /** Structural validation only (synchronous, no I/O). */
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
@@ -156,6 +168,52 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         waitingRuns: { policy: waitingRuns, ...outcome },
         warnings: result.warnings,
       };
+    },
+    /**
+     * Stops the flow taking new conversations: no version is published. Runs already started go on
+     * on their version (end them with POST /runs/end if they must stop); publishing again resumes.
+     */
+    async unpublish(id: string): Promise<{ id: string; previousVersion: number | null; activeRuns: number }> {
+      const current = await summary(id);
+      await store.write((tx) => tx.flows.unpublish(id, clock.now()));
+      const counts = await store.runs.countOfFlow(id);
+      return {
+        id,
+        previousVersion: current.publishedVersion,
+        activeRuns: (counts.waiting ?? 0) + (counts.running ?? 0),
+      };
+    },
+    /**
+     * Deletes a flow that nothing uses: not published, no run in its history (runs are pruned
+     * after the retention age), no published flow running it as a subflow.
+     */
+    async remove(id: string): Promise<void> {
+      const current = await summary(id);
+      if (current.publishedVersion !== null)
+        throw new AppError(
+          "CONFLICT",
+          `Flow "${id}" is published (version ${current.publishedVersion}): unpublish it first (POST /api/v1/flows/${id}/unpublish).`,
+        );
+      const counts = await store.runs.countOfFlow(id);
+      const runs = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (runs > 0)
+        throw new AppError(
+          "CONFLICT",
+          `Flow "${id}" has ${runs} run(s) in its history (${Object.entries(counts)
+            .map(([status, n]) => `${n} ${status}`)
+            .join(
+              ", ",
+            )}): its runs keep their flow. End the active ones (POST /api/v1/runs/end with flowId); finished runs go after the retention age (TERN_RETENTION_DAYS).`,
+        );
+      const callers = await subflowCallers(id);
+      if (callers.length > 0)
+        throw new AppError(
+          "CONFLICT",
+          `Flow "${id}" runs as a subflow of published flow(s) ${callers.map((c) => `"${c}"`).join(", ")}: change or unpublish them first.`,
+        );
+      await store.write((tx) => tx.flows.remove(id));
+      // Versions are immutable while the flow exists; an id imported again starts at version 1.
+      for (const key of cache.keys()) if (key.startsWith(`${id}@`)) cache.delete(key);
     },
     /** Every stored version, newest first, marking the published one (rows as before, plus the marks). */
     async versions(id: string) {

@@ -297,4 +297,59 @@ describe("flow versions over the API", () => {
     expect((await api("POST", `/flows/${first.body.id}/publish`, {})).status).toBe(200);
     expect(await answer("15550000052")).toBe("I am first, changed");
   });
+
+  it("unpublish stops new conversations while started runs finish on their version; delete takes only a flow nothing uses", async () => {
+    const paused = {
+      schema: "tern.flow/v1",
+      name: "Pausable",
+      trigger: { type: "message", channels: ["whatsapp"], keywords: ["pause"] },
+      steps: [
+        { id: "ask", type: "ask", text: "Pausable: your name?", save: "name", next: "bye" },
+        { id: "bye", type: "send", text: "Pausable: bye {{ vars.name }}" },
+      ],
+    };
+    const created = await api<{ id: string }>("POST", "/flows", paused);
+    const id = created.body.id;
+    expect((await api("POST", `/flows/${id}/publish`, {})).status).toBe(200);
+    const textsTo = (from: string) => stack.sandbox.wa.sent.filter((m) => m.to === from).map((m) => m.text);
+    const ada = createCustomer(stack.sandbox, stack.setup.webhookUrl, "15550000060");
+    await ada.say("pause");
+    await eventually(async () => textsTo(ada.from).includes("Pausable: your name?"));
+
+    // A published flow is not deleted.
+    const refused = await api<{ error: { code: string; message: string } }>("DELETE", `/flows/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`/flows/${id}/unpublish`);
+
+    const unpublished = await api("POST", `/flows/${id}/unpublish`);
+    expect(unpublished.status).toBe(200);
+    expect(unpublished.body).toEqual({ id, previousVersion: 1, activeRuns: 1 });
+    expect(
+      (await api<{ publishedVersion: number | null }>("GET", `/flows/${id}`)).body.publishedVersion,
+    ).toBeNull();
+
+    // A new conversation no longer starts it (the catch-all lead flow answers instead)...
+    const bo = createCustomer(stack.sandbox, stack.setup.webhookUrl, "15550000061");
+    await bo.say("pause");
+    await eventually(async () => textsTo(bo.from).length > 0);
+    expect(textsTo(bo.from)).not.toContain("Pausable: your name?");
+    // ...while the run already waiting finishes on its version.
+    await ada.say("Ada");
+    await eventually(async () => textsTo(ada.from).includes("Pausable: bye Ada"));
+
+    // Its runs keep it: 409 naming them.
+    const withRuns = await api<{ error: { message: string } }>("DELETE", `/flows/${id}`);
+    expect(withRuns.status).toBe(409);
+    expect(withRuns.body.error.message).toMatch(/1 run\(s\) in its history \(1 completed\)/);
+
+    // A draft nothing ever ran is deleted with its versions; its id answers 404 after.
+    const draft = await api<{ id: string }>("POST", "/flows", { ...paused, name: "Draft" });
+    expect((await api("PUT", `/flows/${draft.body.id}`, { ...paused, name: "Draft v2" })).status).toBe(201);
+    const deleted = await stack.http("DELETE", `/api/v1/flows/${draft.body.id}`);
+    expect(deleted.status).toBe(204);
+    expect((await api("GET", `/flows/${draft.body.id}`)).status).toBe(404);
+    expect((await api("GET", `/flows/${draft.body.id}/versions`)).status).toBe(404);
+    expect((await api("DELETE", `/flows/${draft.body.id}`)).status).toBe(404);
+    expect((await api("POST", "/flows/flow_nope/unpublish")).status).toBe(404);
+  });
 });

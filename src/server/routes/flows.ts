@@ -66,6 +66,33 @@ export const flowRoutes =
     app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
       deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
     );
+    app.post(
+      "/flows/:id/unpublish",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          description:
+            "No version takes new conversations any more; runs already started go on on their version (`activeRuns`: how many). Publishing again resumes.",
+        },
+      },
+      async (req) => deps.flows.unpublish(req.params.id),
+    );
+    app.delete(
+      "/flows/:id",
+      {
+        schema: {
+          tags,
+          params: IdParams,
+          description:
+            "Deletes a flow with all its versions: only one that is not published, has no run in its history and is no published flow's subflow (409 says which)",
+        },
+      },
+      async (req, reply) => {
+        await deps.flows.remove(req.params.id);
+        return reply.status(204).send();
+      },
+    );
     app.get(
       "/flows/:id/versions",
       {

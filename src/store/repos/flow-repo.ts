@@ -170,6 +170,29 @@ export function createFlowRepo(exec: Executor) {
       );
       return version;
     },
+    /** Inside `store.write`: no version takes new conversations; false when none was published. */
+    async unpublish(id: string, now: number): Promise<boolean> {
+      const { changes } = await exec.run(
+        q
+          .updateTable("flows")
+          .set({ published_version: null, updated_at: now })
+          .where("id", "=", id)
+          .where("published_version", "is not", null),
+      );
+      return changes > 0;
+    },
+    /**
+     * Inside `store.write`: the flow, its versions (cascade) and what only it used (its webhook
+     * token, API idempotency keys, schedule firings). The caller checks nothing refers to it.
+     */
+    async remove(id: string): Promise<boolean> {
+      await exec.run(q.deleteFrom("flow_hooks").where("flow_id", "=", id));
+      await exec.run(q.deleteFrom("trigger_requests").where("flow_id", "=", id));
+      await exec.run(q.deleteFrom("schedule_firings").where("flow_id", "=", id));
+      await exec.run(q.deleteFrom("flow_versions").where("flow_id", "=", id));
+      const { changes } = await exec.run(q.deleteFrom("flows").where("id", "=", id));
+      return changes > 0;
+    },
     /** Inside `store.write`. */
     async publish(id: string, version: number, now: number): Promise<void> {
       await exec.run(

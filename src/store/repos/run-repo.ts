@@ -338,6 +338,17 @@ export function createRunRepo(exec: Executor) {
       await st.insert().run({ ...row, state: JSON.stringify(row.state) });
     },
 
+    /** Runs of this flow per status (any version), for deleting a flow. */
+    async countOfFlow(flowId: string): Promise<Record<string, number>> {
+      const rows = await exec.all(
+        q
+          .selectFrom("runs")
+          .select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
+          .where("flow_id", "=", flowId)
+          .groupBy("status"),
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
     /** Runs per status (`/metrics`). */
     async countByStatus(): Promise<Array<{ status: string; n: number }>> {
       const rows = await exec.all(
