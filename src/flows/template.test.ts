@@ -31,6 +31,16 @@ describe("templates", () => {
     );
   });
 
+  it("escapes a value as one URL path segment with path_segment: a space is %20, not the + of url_encode", () => {
+    const order = { ...scope, vars: { id: "A/7 ü+(x)?#" } };
+    expect(renderTemplate("orders/{{ vars.id | path_segment }}", order)).toBe(
+      "orders/A%2F7%20%C3%BC%2B%28x%29%3F%23",
+    );
+    expect(decodeURIComponent("A%2F7%20%C3%BC%2B%28x%29%3F%23")).toBe("A/7 ü+(x)?#");
+    expect(renderTemplate("[{{ vars.none | path_segment }}]", order)).toBe("[]");
+    expect(checkTemplate("{{ vars.id | path_segment }}")).toBeNull();
+  });
+
   it("leaves text without Liquid markup untouched", () => {
     expect(renderTemplate("50% off {not a tag}", scope)).toBe("50% off {not a tag}");
   });

@@ -44,6 +44,15 @@ const liquid = new Liquid({
   memoryLimit: TEMPLATE_LIMITS.memoryUnits,
 });
 liquid.registerTag("capture", CappedCaptureTag);
+// A value as one URL path segment (RFC 3986 §3.3). liquidjs's url_encode is form encoding: it writes
+// a space as "+", which a path keeps as a plus ("A/7 ü" reached an API as "A/7+ü"); uri_escape
+// leaves "/" and "?" as they are.
+liquid.registerFilter("path_segment", (value: unknown) =>
+  encodeURIComponent(value === null || value === undefined ? "" : String(value)).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  ),
+);
 
 for (const tag of ["include", "render", "layout", "block"]) {
   liquid.registerTag(tag, {

@@ -19,7 +19,7 @@ export const HttpStep = z
     type: z.literal("http"),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
     url: Template.min(1, { error: "give the URL to call" }).describe(
-      "Liquid template; absolute, or relative to the connection's baseUrl. Escape values with | url_encode",
+      "Liquid template; absolute, or relative to the connection's baseUrl. Escape a path segment with | path_segment, a query value with | url_encode",
     ),
     headers: z.record(HeaderName, Template).optional().describe("Request headers (Liquid templates)"),
     json: z
