@@ -80,4 +80,12 @@ describe("flowMatchesMessage", () => {
     expect(flowMatchesMessage(f, { channel: "whatsapp", text: "price list please" })).toBe(true);
     expect(flowMatchesMessage(f, { channel: "whatsapp", text: "demolition" })).toBe(false);
   });
+
+  it("matches a keyword however the keyboard composed its accents (NFC)", () => {
+    const f = flow(["café"]);
+    expect(flowMatchesMessage(f, { channel: "whatsapp", text: "Cafe\u0301" })).toBe(true);
+    expect(flowMatchesMessage(flow(["cafe\u0301 menu"]), { channel: "whatsapp", text: "CAFÉ MENU" })).toBe(
+      true,
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { foldText } from "../core/fold-text.js";
 import type { Flow } from "./schema.js";
 import { PATTERN_INPUT_MAX } from "./trigger-schema.js";
 
@@ -39,9 +40,9 @@ export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: Trigger
   if (trigger.tags?.length && !trigger.tags.some((tag) => message.tags?.includes(tag))) return false;
   const hasKeywords = (trigger.keywords?.length ?? 0) > 0;
   if (!hasKeywords && !trigger.pattern) return true;
-  const text = message.text.trim().toLowerCase();
+  const text = foldText(message.text);
   const byKeyword = (trigger.keywords ?? []).some((keyword) => {
-    const k = keyword.trim().toLowerCase();
+    const k = foldText(keyword);
     return text === k || text.startsWith(`${k} `);
   });
   if (byKeyword) return true;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
+import { foldText } from "../core/fold-text.js";
 import type { MessageItem } from "../store/repos/inbox-repo.js";
 import { endReasonFor } from "../store/repos/run-operations.js";
 import type { RunRow } from "../store/repos/run-repo.js";
@@ -43,11 +44,11 @@ export function createKeywords(store: Store, clock: Clock) {
 
   /** The keyword a whole message is, if any (with the word as configured). */
   const match = async (text: string): Promise<{ action: KeywordAction; word: string } | null> => {
-    const said = text.trim().toLowerCase();
+    const said = foldText(text);
     if (said.length === 0 || said.length > 50) return null;
     const all = await settings();
     for (const action of ["stop", "start", "agent", "restart"] as const) {
-      const word = all[action].find((w) => w.toLowerCase() === said);
+      const word = all[action].find((w) => foldText(w) === said);
       if (word) return { action, word };
     }
     return null;

@@ -11,12 +11,24 @@ describe("parseAnswer", () => {
     ["3,5", 3.5],
     ["1,234.5", 1234.5],
     ["1 234", 1234],
+    ["١٢", 12],
+    ["۳,۵", 3.5],
+    ["１２", 12],
   ])("reads %j as the number %d", (input, value) => {
     expect(parseAnswer("number", text(input), {})).toEqual({ ok: true, value });
   });
 
   it.each(["forty", "", "1e400", "12abc", "1.2.3"])("rejects %j as a number", (input) => {
     expect(parseAnswer("number", text(input), {}).ok).toBe(false);
+  });
+
+  it("matches a choice by a number in another script, or by its title however the accents were composed", () => {
+    const choices = [
+      { id: "cafe", title: "Café" },
+      { id: "tea", title: "Tea" },
+    ];
+    expect(parseAnswer("choice", text("٢"), { choices })).toMatchObject({ ok: true, value: "tea" });
+    expect(parseAnswer("choice", text("cafe\u0301"), { choices })).toMatchObject({ ok: true, value: "cafe" });
   });
 
   it("lowercases and trims emails and rejects non-emails", () => {

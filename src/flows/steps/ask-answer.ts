@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { asciiDigits, foldText } from "../../core/fold-text.js";
 import type { Choice } from "../fields.js";
 import type { MessageView } from "../runtime.js";
 
@@ -34,7 +35,7 @@ export function parseAnswer(
 
 /** Accepts "42", "-3.5", "3,5" (decimal comma) and "1,234.5" / "1 234" (grouped thousands). */
 function parseNumber(text: string): Answer {
-  let s = text.replace(/[\s\u00a0\u202f]/g, "");
+  let s = asciiDigits(text).replace(/[\s\u00a0\u202f]/g, "");
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
   else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
   if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return { ok: false };
@@ -67,12 +68,13 @@ function matchChoice(message: MessageView, choices: Choice[]): Answer {
 }
 
 function findByText(text: string, choices: Choice[]): Choice | undefined {
-  const lower = text.toLowerCase();
+  const lower = foldText(text);
   const byId = choices.find((c) => c.id === text);
   if (byId) return byId;
-  const byTitle = choices.find((c) => c.title.trim().toLowerCase() === lower);
+  const byTitle = choices.find((c) => foldText(c.title) === lower);
   if (byTitle) return byTitle;
-  if (/^\d{1,3}\.?$/.test(text)) return choices[Number.parseInt(text, 10) - 1];
+  const digits = asciiDigits(text);
+  if (/^\d{1,3}\.?$/.test(digits)) return choices[Number.parseInt(digits, 10) - 1];
   return undefined;
 }
 

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { asciiDigits, foldText } from "./fold-text.js";
+
+describe("foldText", () => {
+  it("gives one form for a word however the keyboard composed it", () => {
+    expect(foldText(" Cafe\u0301 ")).toBe("café");
+    expect(foldText("CAFÉ")).toBe(foldText("cafe\u0301"));
+  });
+});
+
+describe("asciiDigits", () => {
+  it("reads the digits phones send in other scripts as ASCII digits", () => {
+    expect(asciiDigits("١٢")).toBe("12"); // Arabic-Indic
+    expect(asciiDigits("۳۴٫۵")).toBe("34٫5"); // Persian digits; the Arabic decimal separator is kept
+    expect(asciiDigits("४२")).toBe("42"); // Devanagari
+    expect(asciiDigits("১০")).toBe("10"); // Bengali
+    expect(asciiDigits("๙")).toBe("9"); // Thai
+    expect(asciiDigits("１２３")).toBe("123"); // full-width
+    expect(asciiDigits("A7 no")).toBe("A7 no");
+  });
+});
