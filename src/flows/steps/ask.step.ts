@@ -60,16 +60,20 @@ function hooks(ctx: StepContext<AskStep>): QuestionHooks {
     },
     defaultRetryText: () => defaultRetryText(config.expect),
     expected: config.expect,
+    choices: () => config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) })) ?? [],
     answer: (message) => {
       const answer = parseAnswer(config.expect, message, {
         choices: config.choices,
         contactPhone: ctx.contact.phone,
       });
       if (!answer.ok) return null;
+      // A tapped suggestion of a free-text question is its choice as well (steps.<id>.choice).
+      const tapped = config.choices?.find((c) => c.id === message.choice?.id);
+      const choice = answer.choice ?? (tapped && { id: tapped.id, title: tapped.title });
       const output = {
         text: message.text,
         value: answer.value,
-        ...(answer.choice && { choice: answer.choice }),
+        ...(choice && { choice }),
       };
       return { kind: "next", next: config.next ?? null, vars: { [config.save]: answer.value }, output };
     },

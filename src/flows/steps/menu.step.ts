@@ -72,6 +72,7 @@ function hooks(ctx: StepContext<MenuStep>): QuestionHooks {
     // The options go with the retry (buttons, a list or numbered lines): no need to repeat them.
     defaultRetryText: () => "Please choose one of the options.",
     expected: "choice",
+    choices: shown,
     answer: (message) => {
       const answer = parseAnswer("choice", message, { choices: shown() });
       if (!answer.ok || !answer.choice) return null;

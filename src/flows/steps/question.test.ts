@@ -171,3 +171,76 @@ describe("ask maxAttempts", () => {
     ]);
   });
 });
+
+describe("a tap on another message's button", () => {
+  const tap = (
+    flow: ReturnType<typeof flowOf>,
+    state: RunState,
+    host: ReturnType<typeof createFakeHost>,
+    id: string,
+    title: string,
+  ) =>
+    engine.advance(
+      flow,
+      state,
+      {
+        type: "reply",
+        message: host.inbound(title, { content: { type: "choice", id, title, text: title } }),
+        inboxId: 2,
+      },
+      host,
+    );
+
+  it("answers no question that does not show that button: the question waits on, re-asking nothing", async () => {
+    const flow = flowOf([
+      {
+        id: "offer",
+        type: "send",
+        text: "Want a call?",
+        choices: [{ id: "yes", title: "Yes" }],
+        next: "name",
+      },
+      { id: "name", type: "ask", text: "Your name?", save: "name", next: "thanks" },
+      { id: "thanks", type: "send", text: "Thanks {{ vars.name }}." },
+    ]);
+    const host = createFakeHost();
+    let state = await startRun(flow, host);
+    expect(state.wait?.stepId).toBe("name");
+    state = await tap(flow, state, host, "yes", "Yes");
+    expect(state.status).toBe("waiting");
+    expect(state.vars.name).toBeUndefined();
+    expect(host.sent.map((m) => m.text)).toEqual(["Want a call?", "Your name?"]);
+    state = await reply(flow, state, host, "Ada", 3);
+    expect(host.sent.at(-1)?.text).toBe("Thanks Ada.");
+  });
+
+  it("a menu takes its own buttons and ignores another's; a free-text question with suggestions records the tapped one", async () => {
+    const menu = flowOf([
+      {
+        id: "m",
+        type: "menu",
+        text: "Pick",
+        choices: [
+          { id: "a", title: "Apples", next: "done" },
+          { id: "b", title: "Pears", next: "done" },
+        ],
+      },
+      { id: "done", type: "send", text: "ok" },
+    ]);
+    const host = createFakeHost();
+    let state = await startRun(menu, host);
+    state = await tap(menu, state, host, "stale", "Old button");
+    expect(state.status).toBe("waiting");
+    state = await tap(menu, state, host, "b", "Pears");
+    expect(state.steps.m).toMatchObject({ value: "b", choice: { id: "b", title: "Pears" } });
+
+    const suggest = flowOf([
+      { id: "q", type: "ask", text: "Topic?", save: "topic", choices: [{ id: "billing", title: "Billing" }] },
+    ]);
+    const other = createFakeHost();
+    let asked = await startRun(suggest, other);
+    asked = await tap(suggest, asked, other, "billing", "Billing");
+    expect(asked.vars.topic).toBe("Billing");
+    expect(asked.steps.q).toMatchObject({ choice: { id: "billing", title: "Billing" } });
+  });
+});

@@ -123,6 +123,22 @@ export interface QuestionHooks {
   expected: string;
   /** A valid answer's result, or null when the answer is invalid. */
   answer(message: MessageView): Extract<StepResult, { kind: "next" }> | null;
+  /** The buttons this question shows (none for a question without choices). */
+  choices(): ReadonlyArray<{ id: string; title: string }>;
+}
+
+/**
+ * A tapped button that is none of this question's (by id or title): the contact tapped an older
+ * message's button, perhaps while the flow was still busy. It answers nothing; the question waits
+ * on (the message is in the transcript), instead of taking a "Yes" as a name.
+ */
+function isOtherMessagesTap(message: MessageView, hooks: QuestionHooks): boolean {
+  const tap = message.choice;
+  return (
+    tap !== undefined &&
+    tap !== null &&
+    !hooks.choices().some((c) => c.id === tap.id || c.title === tap.title)
+  );
 }
 
 export async function startQuestion(
@@ -152,6 +168,15 @@ export async function resumeQuestion(
       return { kind: "next", next: config.onTimeout ?? null, input, output: { timedOut: true } };
     }
     return remind(ctx, state, hooks);
+  }
+  if (isOtherMessagesTap(event.message, hooks)) {
+    return {
+      kind: "wait",
+      timeoutAt: nextWake(config, state),
+      state,
+      input,
+      output: { ignoredTap: event.message.choice },
+    };
   }
   const valid = hooks.answer(event.message);
   if (valid) return { ...valid, input };
