@@ -63,7 +63,8 @@ describe("salesforce errors table", () => {
     expect(error.code).toBe(row.code);
     expect(error.message).toBe(exampleSentence(row));
     expect(error.details?.run).toBe(row.run);
-    expect(httpStatusOf(error.code)).toBe(502);
+    // Salesforce refused: 502 in the admin API; "reconnect required" is the connection's own state.
+    expect(httpStatusOf(error.code)).toBe(error.code === "SALESFORCE_RECONNECT_REQUIRED" ? 409 : 502);
     switch (row.run) {
       case "retry":
         expect(error.retry).not.toBe("never");
