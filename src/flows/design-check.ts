@@ -1,5 +1,6 @@
 import { checkInstallation } from "./installation-check.js";
 import { jsonPath, type ValidationIssue } from "./issues.js";
+import { checkLoops } from "./loop-check.js";
 import type { Flow } from "./schema.js";
 import type { DesignEnv, DesignIssue, StepDefinition } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
@@ -37,8 +38,10 @@ export async function validateFlowDesign(
     options.timeoutMs ?? DESIGN_CHECK_TIMEOUT_MS,
     skip,
   );
-  const errors = [...result.errors, ...(installed?.problems ?? []), ...found.errors];
-  const warnings = [...result.warnings, ...(installed?.notes ?? []), ...found.warnings];
+  // Graph-wide, not structural: import keeps storing such drafts; validate and publish refuse them.
+  const loops = checkLoops(result.flow, registry);
+  const errors = [...result.errors, ...loops.errors, ...(installed?.problems ?? []), ...found.errors];
+  const warnings = [...result.warnings, ...loops.warnings, ...(installed?.notes ?? []), ...found.warnings];
   return { ...result, valid: errors.length === 0, errors, warnings };
 }
 

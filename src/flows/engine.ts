@@ -20,6 +20,9 @@ import {
  * effect keys make a run safe to resume after a crash.
  */
 
+/** The loop guard's default: steps in one advance without waiting (loop-check.ts warns about it). */
+export const MAX_STEPS_WITHOUT_WAITING = 100;
+
 export interface EngineOptions {
   steps?: StepRegistry;
   /** Steps executed in one advance without waiting before the run fails as a loop. */
@@ -46,7 +49,7 @@ type RecordBase = Pick<StepRecord, "runId" | "visit" | "stepId" | "stepType" | "
 
 export function createEngine(options: EngineOptions = {}): Engine {
   const registry = options.steps ?? coreStepRegistry;
-  const maxSteps = options.maxStepsPerAdvance ?? 100;
+  const maxSteps = options.maxStepsPerAdvance ?? MAX_STEPS_WITHOUT_WAITING;
 
   function newRun(runId: string, flow: Flow, flowVersion: number, flowId = ""): RunState {
     const startId = flow.start ?? flow.steps[0]?.id;

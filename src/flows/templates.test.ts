@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { stepRegistry } from "../steps.js";
+import { validateFlowDesign } from "./design-check.js";
 import { validateFlow } from "./validate.js";
 
 /** Every shipped template is a valid flow (what `tern flows validate` checks offline). */
@@ -15,6 +16,21 @@ describe("shipped templates", () => {
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
   });
+
+  it.each(templates)(
+    "%s passes the design checks that need no server (loops, literal values)",
+    async (name) => {
+      const offline = {
+        fact: async () => {
+          throw new Error("offline");
+        },
+      };
+      const result = await validateFlowDesign(load(name), offline, { steps: stepRegistry });
+      expect(result.errors).toEqual([]);
+      // Only steps that could not be checked against their connection, offline.
+      for (const warning of result.warnings) expect(warning.message).toContain("not checked");
+    },
+  );
 
   it("sms-lead.json starts on the SMS channels and keeps each text to one GSM segment", () => {
     const flow = load("sms-lead.json") as {

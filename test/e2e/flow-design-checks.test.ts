@@ -99,6 +99,52 @@ describe("flow publish checks Salesforce mappings", () => {
     expect(stack.sandbox.sf.apiUsage - before).toBe(1);
   });
 
+  it("refuses a loop that never waits at validate and publish; a loop with a way out only warns", async () => {
+    const loop = {
+      schema: "tern.flow/v1",
+      name: "Loop",
+      trigger: { type: "message", channels: ["whatsapp"], keywords: ["loop"] },
+      steps: [
+        { id: "a", type: "send", text: "hi", next: "b" },
+        { id: "b", type: "set", vars: { x: 1 }, next: "a" },
+      ],
+    };
+    const validated = (await (await stack.http("POST", "/api/v1/flows/validate", loop)).json()) as {
+      valid: boolean;
+      errors: Issue[];
+    };
+    const expected = expect.objectContaining({
+      path: "$.steps[0]",
+      stepId: "a",
+      message: expect.stringContaining(
+        "steps a → b → a loop without a step that waits: a run entering them never stops",
+      ),
+    });
+    expect(validated).toMatchObject({ valid: false, errors: [expected] });
+    // A draft may be stored; publishing it is refused.
+    const id = await importFlow(loop);
+    const refused = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as ErrorBody).error.details.errors).toEqual([expected]);
+
+    const retry = {
+      ...loop,
+      steps: [
+        { id: "a", type: "set", vars: { n: "{{ vars.n | plus: 1 }}" }, next: "b" },
+        {
+          id: "b",
+          type: "branch",
+          conditions: [{ when: { left: "vars.n", op: "lt", right: 3 }, next: "a" }],
+        },
+      ],
+    };
+    const published = await stack.http("POST", `/api/v1/flows/${await importFlow(retry)}/publish`);
+    expect(published.status).toBe(200);
+    expect(((await published.json()) as { warnings: Issue[] }).warnings).toEqual([
+      expect.objectContaining({ stepId: "a", message: expect.stringContaining("after 100 steps") }),
+    ]);
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {
