@@ -1,4 +1,4 @@
-import { jsonPath, type ValidationIssue } from "./issues.js";
+import { jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
 import type { Flow } from "./schema.js";
 
 /**
@@ -28,8 +28,8 @@ export interface InstallationIssues {
 
 /**
  * Problems: a trigger channel type the server does not support, a step naming a connection that
- * does not exist, a subflow naming a flow that does not exist or was never published. Notes: a
- * trigger channel type with no channel set up here yet.
+ * does not exist (its `connection`, or a handoff's `case.connection`), a subflow naming a flow that
+ * does not exist or was never published. Notes: a trigger channel type with no channel set up here yet.
  */
 export function checkInstallation(flow: Flow, installation: Installation): InstallationIssues {
   const problems: ValidationIssue[] = [];
@@ -39,14 +39,14 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
   const flows = new Map(installation.flows.map((f) => [f.id, f]));
   const stepsWithoutConnection = new Set<string>();
   flow.steps.forEach((step, index) => {
-    const { connection } = step;
-    if (typeof connection === "string" && !connections.has(connection)) {
+    for (const { path, connection } of namedConnections(step)) {
+      if (connections.has(connection)) continue;
       stepsWithoutConnection.add(step.id);
       const known = installation.connections.length
         ? `; connections here: ${installation.connections.map((c) => `"${c}"`).join(", ")}`
         : "; there are none yet";
       problems.push({
-        path: jsonPath(["steps", index, "connection"]),
+        path: jsonPath(["steps", index, ...path]),
         message: `step "${step.id}": no connection named "${connection}" exists${known}. Create it (POST /api/v1/connections) or fix the name`,
         stepId: step.id,
       });
@@ -64,6 +64,17 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
     }
   });
   return { problems, notes, stepsWithoutConnection };
+}
+
+/** A step's own `connection`, and the one a handoff's Case is created through (`case.connection`). */
+function namedConnections(step: Flow["steps"][number]): Array<{ path: PathSegment[]; connection: string }> {
+  const named: Array<{ path: PathSegment[]; connection: string }> = [];
+  if (typeof step.connection === "string") named.push({ path: ["connection"], connection: step.connection });
+  const handoffCase =
+    step.type === "handoff" ? (step.case as { connection?: unknown } | undefined) : undefined;
+  if (typeof handoffCase?.connection === "string")
+    named.push({ path: ["case", "connection"], connection: handoffCase.connection });
+  return named;
 }
 
 function checkTriggerChannels(

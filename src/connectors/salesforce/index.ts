@@ -14,7 +14,7 @@ import { createCoalescer } from "./create/coalescer.js";
 import { createAction } from "./create/create-action.js";
 import type { CreateOutput, PendingCreate } from "./create/create-batch.js";
 import { createDescribeCache } from "./describe.js";
-import { describeFact } from "./design/mapping-check.js";
+import { describeFact, mappingFact } from "./design/mapping-check.js";
 import { createConnectionGuard } from "./errors/connection-guard.js";
 import { parseJson } from "./errors/errors.js";
 import { salesforceSteps } from "./steps/index.js";
@@ -95,6 +95,9 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
     facts: {
       describe: (input: Record<string, unknown>, config: SalesforceConfig) =>
         describeFact(describes, clientFor(config), input),
+      /** A mapping's problems, for steps outside the connector (a handoff's Case). */
+      "salesforce.mapping": (input: Record<string, unknown>, config: SalesforceConfig) =>
+        mappingFact(describes, clientFor(config), input),
       /** The objects the connection's user can see (describeGlobal), for the editor's pickers. */
       objects: (_input: Record<string, unknown>, config: SalesforceConfig) =>
         describes.objects(clientFor(config)),

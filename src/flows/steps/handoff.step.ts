@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { StepId, stepBase, Template } from "../fields.js";
-import { defineStep } from "../step.js";
+import { type DesignEnv, type DesignIssue, defineStep } from "../step.js";
 
 /** The built-in connection a notify goes through (queue/handoff-notify.ts). */
 export const HANDOFF_WEBHOOK = "@handoff-webhook";
@@ -46,6 +46,7 @@ export const handoffStep = defineStep({
   title: "Hand off to a person",
   version: 1,
   config: HandoffStep,
+  check: (config, env) => (config.case ? checkCase(config.case, env) : Promise.resolve([])),
   async start(ctx) {
     const { config } = ctx;
     const text = config.text === undefined ? undefined : ctx.render(config.text);
@@ -106,3 +107,17 @@ export const handoffStep = defineStep({
     };
   },
 });
+
+/**
+ * The Case the handoff creates is a Salesforce create like `salesforce.create`'s: its connection
+ * checks it (the `salesforce.mapping` fact) against the org's describe, with the same messages.
+ */
+async function checkCase(spec: NonNullable<HandoffStep["case"]>, env: DesignEnv): Promise<DesignIssue[]> {
+  const question = { object: "Case", operation: "create", fields: spec.fields };
+  const issues = (await env.fact(spec.connection, "salesforce.mapping", question)) as DesignIssue[];
+  // Paths come relative to the mapping (`fields.Subject`, `object`): put them under `case`.
+  return issues.map((issue) => ({
+    ...issue,
+    path: issue.path[0] === "object" ? ["case"] : ["case", ...issue.path],
+  }));
+}

@@ -202,6 +202,55 @@ describe("flow validation with design-time checks", () => {
     ]);
   });
 
+  const handoff = (fields: Record<string, unknown>, connection = "salesforce") => ({
+    ...flow({}),
+    steps: [{ id: "agent", type: "handoff", text: "Connecting you…", case: { connection, fields } }],
+  });
+
+  it("checks a handoff's Case fields like a salesforce.create, under case.fields", async () => {
+    const good = await validateFlowDesign(handoff({ Subject: "{{ message.text }}", Origin: "Chat" }), env, {
+      steps: stepRegistry,
+    });
+    expect(good.errors).toEqual([]);
+    const result = await validateFlowDesign(handoff({ Subjct: "{{ message.text }}" }), env, {
+      steps: stepRegistry,
+    });
+    expect(result.valid).toBe(false);
+    expect(result.errors).toEqual([
+      {
+        path: "$.steps[0].case.fields.Subjct",
+        stepId: "agent",
+        field: "Subjct",
+        message: expect.stringMatching(/^step "agent": Case has no field "Subjct".*Did you mean "Subject"\?/),
+      },
+    ]);
+  });
+
+  it("refuses a handoff's Case connection that does not exist here, without asking it", async () => {
+    const installation = async () => ({
+      knownChannelTypes: ["whatsapp"],
+      channelTypes: ["whatsapp"],
+      connections: ["salesforce"],
+      flows: [],
+    });
+    const result = await validateFlowDesign(
+      handoff({ Subject: "x" }, "sales_force"),
+      { ...env, installation },
+      {
+        steps: stepRegistry,
+      },
+    );
+    expect(result.valid).toBe(false);
+    expect(result.errors).toEqual([
+      {
+        path: "$.steps[0].case.connection",
+        stepId: "agent",
+        message: expect.stringContaining('step "agent": no connection named "sales_force" exists'),
+      },
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+
   it("gives up on a connection that does not answer in time, with a warning", async () => {
     const silent: DesignEnv = { fact: () => new Promise(() => {}) };
     const result = await validateFlowDesign(flow({ LastName: "x" }), silent, {

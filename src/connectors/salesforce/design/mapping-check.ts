@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { AppError } from "../../../core/app-error.js";
 import type { DesignEnv, DesignIssue } from "../../../flows/step.js";
 import { assertApiName, type DescribeField, type DescribeResult, type SalesforceClient } from "../client.js";
@@ -80,6 +81,27 @@ export async function checkSalesforceMapping(env: DesignEnv, spec: MappingSpec):
     ];
   }
   return mappingProblems(describe, spec);
+}
+
+/** What the `salesforce.mapping` fact is asked: a mapping of a step outside this connector. */
+export const MappingQuestion = z.object({
+  object: z.string(),
+  operation: z.enum(["create", "update", "upsert"]),
+  fields: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * The runtime's `salesforce.mapping` fact: the same check for a step the connector does not
+ * define (a `handoff` step's Case, in `src/flows`, which never imports a connector).
+ */
+export async function mappingFact(
+  describes: DescribeCache,
+  client: SalesforceClient,
+  input: Record<string, unknown>,
+): Promise<DesignIssue[]> {
+  const question = MappingQuestion.parse(input);
+  const env: DesignEnv = { fact: (_connection, _name, asked) => describeFact(describes, client, asked) };
+  return checkSalesforceMapping(env, { connection: "", ...question });
 }
 
 /** Pure: every problem of a mapping against one describe. */
