@@ -71,16 +71,17 @@ export async function checkSalesforceMapping(env: DesignEnv, spec: MappingSpec):
   const describe = (await env.fact(spec.connection, "describe", {
     object: spec.object,
   })) as CheckedDescribe | null;
-  if (describe === null) {
-    const custom = spec.object.endsWith("__c") ? "" : " Custom objects end in __c (e.g. Invoice__c).";
-    return [
-      issue(
-        ["object"],
-        `Salesforce has no object "${spec.object}" that this connection's user can see: check the API name (Setup › Object Manager).${custom}`,
-      ),
-    ];
-  }
+  if (describe === null) return [missingObject(spec.object)];
   return mappingProblems(describe, spec);
+}
+
+/** The describe fact answered null: the org has no such object, or the user cannot see it. */
+export function missingObject(object: string): DesignIssue {
+  const custom = object.endsWith("__c") ? "" : " Custom objects end in __c (e.g. Invoice__c).";
+  return issue(
+    ["object"],
+    `Salesforce has no object "${object}" that this connection's user can see: check the API name (Setup › Object Manager).${custom}`,
+  );
 }
 
 /** What the `salesforce.mapping` fact is asked: a mapping of a step outside this connector. */
@@ -148,14 +149,19 @@ const issue = (
   level: DesignIssue["level"] = "error",
 ): DesignIssue => (field ? { level, path, message, field } : { level, path, message });
 
-function unknownField(describe: CheckedDescribe, name: string): DesignIssue {
+/** A field name the describe does not list, with the likely one ("Did you mean"). */
+export function unknownField(
+  describe: CheckedDescribe,
+  name: string,
+  path: DesignIssue["path"] = ["fields", name],
+): DesignIssue {
   const names = describe.fields.map((f) => f.name);
   const labels = describe.fields.map((f) => ({ name: f.name, label: f.label }));
   const guess = closestName(name, names, labels);
   const hint = guess ? ` Did you mean "${guess}"?` : "";
   const custom = name.endsWith("__c") ? "" : " Custom fields end in __c (e.g. Source__c).";
   return issue(
-    ["fields", name],
+    path,
     `${describe.name} has no field "${name}" (or the integration user cannot see it: check field-level security).${hint}${custom}`,
     name,
   );

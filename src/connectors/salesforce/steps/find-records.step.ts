@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { StepId, stepBase } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
+import { checkSalesforceRead, findFields } from "../design/read-check.js";
 import { Connection, FieldList, FindLimit, FindWhere, ObjectName, optionalKeys } from "./step-fields.js";
 
 /**
@@ -27,6 +28,7 @@ export const salesforceFindStep = defineStep({
   title: "Find Salesforce records",
   version: 1,
   config: SalesforceFindStep,
+  check: (config, env) => checkSalesforceRead(env, { ...config, fields: findFields(config) }),
   async start(ctx) {
     const { connection, object } = ctx.config;
     const input = {

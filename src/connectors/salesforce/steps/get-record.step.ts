@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
+import { checkSalesforceRead, listed } from "../design/read-check.js";
 import { Connection, FieldList, ObjectName, optionalKeys } from "./step-fields.js";
 
 /**
@@ -26,6 +27,7 @@ export const salesforceGetStep = defineStep({
   title: "Get Salesforce record",
   version: 1,
   config: SalesforceGetStep,
+  check: (config, env) => checkSalesforceRead(env, { ...config, fields: listed(config.fields) }),
   async start(ctx) {
     const { connection, object } = ctx.config;
     const input = { object, id: ctx.render(ctx.config.recordId), ...optionalKeys(ctx.config, ["fields"]) };
