@@ -23,6 +23,25 @@ export function jsonPath(segments: ReadonlyArray<PathSegment>): string {
   return out;
 }
 
+/**
+ * Names the step of every issue inside `$.steps[N]`: `stepId`, and the message starting
+ * `step "<id>": ` as the design-time checks write it, so a problem reads the same whichever check
+ * found it. The path is kept. Issues that already name their step are left as they are.
+ */
+export function withStepIds(
+  issues: ReadonlyArray<ValidationIssue>,
+  stepIdAt: (index: number) => string | undefined,
+): ValidationIssue[] {
+  return issues.map((issue) => {
+    if (issue.stepId !== undefined) return issue;
+    const index = /^\$\.steps\[(\d+)\]/.exec(issue.path)?.[1];
+    const stepId = index === undefined ? undefined : stepIdAt(Number(index));
+    if (stepId === undefined) return issue;
+    const named = issue.message.startsWith(`step "${stepId}"`);
+    return { ...issue, message: named ? issue.message : `step "${stepId}": ${issue.message}`, stepId };
+  });
+}
+
 export function fromZodIssues(
   issues: ReadonlyArray<z.core.$ZodIssue>,
   prefix: ReadonlyArray<PathSegment> = [],

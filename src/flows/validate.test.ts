@@ -38,6 +38,7 @@ describe("validateFlow", () => {
     expect(result.warnings).toEqual([
       {
         path: "$.steps[0].choices",
+        stepId: "pick",
         message: expect.stringContaining("on WhatsApp, these 12 choices are sent as numbered text"),
       },
     ]);
@@ -63,8 +64,9 @@ describe("validateFlow", () => {
     expect(errorsOf(flow)).toEqual([
       {
         path: "$.steps[1].next",
+        stepId: "ask_company",
         message:
-          'step "create_leed" does not exist; known steps: ask_name, ask_company, create_lead, confirm, sorry, bye',
+          'step "ask_company": step "create_leed" does not exist; known steps: ask_name, ask_company, create_lead, confirm, sorry, bye',
       },
     ]);
   });
@@ -112,7 +114,8 @@ describe("validateFlow", () => {
     expect(errors).toEqual([
       {
         path: "$.steps[2].id",
-        message: 'duplicate step id "a" (also used by $.steps[0]); step ids must be unique',
+        stepId: "a",
+        message: 'step "a": duplicate step id "a" (also used by $.steps[0]); step ids must be unique',
       },
     ]);
   });
@@ -135,7 +138,7 @@ describe("validateFlow", () => {
       "$.steps[0].text",
       "$.steps[1].fields.LastName",
     ]);
-    expect(errors[1]?.message).toMatch(/^template error: .*not closed/);
+    expect(errors[1]?.message).toMatch(/^step "a": template error: .*not closed/);
     expect(errors[2]?.message).toMatch(/undefined filter: shout/);
   });
 
@@ -159,16 +162,58 @@ describe("validateFlow", () => {
     expect(byPath["$.trigger.channels"]).toMatch(/at least one channel/);
     expect(byPath["$.steps[0].id"]).toMatch(/starts with a letter or _/);
     expect(byPath["$.steps[1]"]).toBe(
-      'unknown property "nxt"; check the spelling; a ask step has: id, title, onError, type, text, save, expect, choices, retryText, maxRetries, maxAttempts, timeout, reminders, next, onTimeout, onInvalid',
+      'step "b": unknown property "nxt"; check the spelling; a ask step has: id, title, onError, type, text, save, expect, choices, retryText, maxRetries, maxAttempts, timeout, reminders, next, onTimeout, onInvalid',
     );
     expect(byPath["$.steps[1].choices"]).toMatch(/expect "choice" needs choices/);
     // Every registered type, sorted (more types join as they are added).
     expect(byPath["$.steps[2].type"]).toMatch(
-      /^unknown step type "teleport"; known types: ask, branch, contact\.set, contact\.tag, end, .*salesforce\.create, salesforce\.find, salesforce\.get, salesforce\.update, salesforce\.upsert, send, set\b/,
+      /^step "c": unknown step type "teleport"; known types: ask, branch, contact\.set, contact\.tag, end, .*salesforce\.create, salesforce\.find, salesforce\.get, salesforce\.update, salesforce\.upsert, send, set\b/,
     );
     expect(byPath["$.steps[3].timeout"]).toMatch(/ISO-8601 duration/);
-    expect(byPath["$.steps[4].text"]).toBe('"text" is required (string)');
+    expect(byPath["$.steps[4].text"]).toBe('step "e": "text" is required (string)');
     expect(byPath["$.steps[5]"]).toMatch(/a step is an object/);
+  });
+
+  it("names the step of every problem inside it: stepId, and the message starts with the step, the path kept", () => {
+    const errors = errorsOf(
+      minimal([
+        { id: "a", type: "teleport" },
+        { id: "b", type: "send" },
+        { id: "c", type: "send", text: "{{ oops " },
+        {
+          id: "d",
+          type: "ask",
+          text: "?",
+          save: "x",
+          expect: "choice",
+          choices: [
+            { id: "y", title: "Yes" },
+            { id: "y", title: "Yes!" },
+          ],
+        },
+        { type: "send", text: "no id" },
+      ]),
+    );
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e]));
+    expect(byPath["$.steps[0].type"]).toMatchObject({
+      stepId: "a",
+      message: expect.stringMatching(/^step "a": unknown step type "teleport"/),
+    });
+    expect(byPath["$.steps[1].text"]).toEqual({
+      path: "$.steps[1].text",
+      stepId: "b",
+      message: 'step "b": "text" is required (string)',
+    });
+    expect(byPath["$.steps[2].text"]).toMatchObject({
+      stepId: "c",
+      message: expect.stringMatching(/^step "c": template error: /),
+    });
+    expect(byPath["$.steps[3].choices[1].id"]).toMatchObject({
+      stepId: "d",
+      message: 'step "d": choice id "y" is used twice; each choice needs its own id',
+    });
+    // No id to name: the path alone says where.
+    expect(byPath["$.steps[4].id"]).toEqual({ path: "$.steps[4].id", message: '"id" is required (string)' });
   });
 
   it("reports a malformed branch condition at the condition, not as a vague union error", () => {
@@ -210,6 +255,7 @@ describe("validateFlow", () => {
     expect(result.warnings).toEqual([
       {
         path: "$.steps[1]",
+        stepId: "orphan",
         message:
           'step "orphan" is never reached from the start step "a"; point a next/onError at it or remove it',
       },

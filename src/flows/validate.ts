@@ -1,6 +1,6 @@
 import { channelFitWarnings } from "./channel-fit.js";
-import { TRANSITION_FIELDS } from "./fields.js";
-import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
+import { StepId, TRANSITION_FIELDS } from "./fields.js";
+import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue, withStepIds } from "./issues.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
@@ -31,7 +31,13 @@ interface ParsedStep {
  */
 export function validateFlow(input: unknown, options: { steps?: StepRegistry } = {}): FlowValidationResult {
   try {
-    return check(input, options.steps ?? coreStepRegistry);
+    const result = check(input, options.steps ?? coreStepRegistry);
+    const stepIdAt = rawStepIds(input);
+    return {
+      ...result,
+      errors: withStepIds(result.errors, stepIdAt),
+      warnings: withStepIds(result.warnings, stepIdAt),
+    };
   } catch (error) {
     // Pathological input (e.g. nesting deep enough to exhaust the stack) must not crash a request.
     const reason = error instanceof Error ? error.message : String(error);
@@ -41,6 +47,15 @@ export function validateFlow(input: unknown, options: { steps?: StepRegistry } =
       warnings: [],
     };
   }
+}
+
+/** The id written at `steps[i]`, when it is one (a problem may be that it is not). */
+function rawStepIds(input: unknown): (index: number) => string | undefined {
+  const steps = isObject(input) && Array.isArray(input.steps) ? input.steps : [];
+  return (index) => {
+    const step: unknown = steps[index];
+    return isObject(step) && StepId.safeParse(step.id).success ? (step.id as string) : undefined;
+  };
 }
 
 function check(input: unknown, registry: StepRegistry): FlowValidationResult {

@@ -170,9 +170,9 @@ describe("branch conditions", () => {
       errors: Array<{ path: string; message: string }>;
     };
     const byPath = Object.fromEntries(result.errors.map((e) => [e.path, e.message]));
-    expect(byPath["$.steps[0].conditions[0].when.right"]).toMatch(/^invalid pattern \(RE2 syntax/);
+    expect(byPath["$.steps[0].conditions[0].when.right"]).toMatch(/^step "b": invalid pattern \(RE2 syntax/);
     expect(byPath["$.steps[0].conditions[1].when.right"]).toBe(
-      'op "matches" takes a literal pattern, not a template',
+      'step "b": op "matches" takes a literal pattern, not a template',
     );
     expect(byPath["$.steps[0].conditions[2].when.businessHours.timeZone"]).toMatch(/unknown time zone/);
   });

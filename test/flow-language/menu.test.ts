@@ -169,7 +169,8 @@ describe("menu step", () => {
     expect(result.valid).toBe(false);
     expect(result.errors).toContainEqual({
       path: "$.steps[0].choices[0].next",
-      message: expect.stringMatching(/step "nowhere" does not exist/),
+      stepId: "pick",
+      message: expect.stringMatching(/^step "pick": step "nowhere" does not exist/),
     });
     const many = keywordFlow("many", [
       {
@@ -184,6 +185,7 @@ describe("menu step", () => {
     };
     expect(warned.warnings).toContainEqual({
       path: "$.steps[0].choices",
+      stepId: "pick",
       message: expect.stringMatching(/on WhatsApp, these 12 choices are sent as numbered text/),
     });
   });

@@ -75,11 +75,13 @@ describe("goto, split and wait steps", () => {
     };
     expect(result.errors).toContainEqual({
       path: "$.steps[0].target",
-      message: expect.stringMatching(/step "nowhere" does not exist/),
+      stepId: "jump",
+      message: expect.stringMatching(/^step "jump": step "nowhere" does not exist/),
     });
     expect(result.errors).toContainEqual({
       path: "$.steps[1].target",
-      message: "a goto to itself loops forever; point it at another step",
+      stepId: "spin",
+      message: 'step "spin": a goto to itself loops forever; point it at another step',
     });
   });
 
@@ -119,7 +121,8 @@ describe("goto, split and wait steps", () => {
     };
     expect(result.errors).toContainEqual({
       path: "$.steps[0].paths",
-      message: "the percents add up to 90; they must add up to 100",
+      stepId: "ab",
+      message: 'step "ab": the percents add up to 90; they must add up to 100',
     });
   });
 

@@ -162,11 +162,13 @@ describe("ask maxAttempts", () => {
     expect(result.errors).toEqual([
       {
         path: "$.steps[0].maxAttempts",
-        message: "maxAttempts 3 allows 2 re-asks but maxRetries says 1; give one of them",
+        stepId: "q",
+        message: 'step "q": maxAttempts 3 allows 2 re-asks but maxRetries says 1; give one of them',
       },
       {
         path: "$.steps[0].reminders[0].after",
-        message: "this reminder (PT10M) is never sent: the question times out first (PT10M)",
+        stepId: "q",
+        message: 'step "q": this reminder (PT10M) is never sent: the question times out first (PT10M)',
       },
     ]);
   });

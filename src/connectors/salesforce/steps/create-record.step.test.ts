@@ -87,10 +87,15 @@ describe("salesforce.create step", () => {
       }),
     ).errors;
     expect(errors).toEqual([
-      { path: "$.steps[1].object", message: "object is an API name such as Lead, Case or Invoice__c" },
+      {
+        path: "$.steps[1].object",
+        stepId: "create_case",
+        message: 'step "create_case": object is an API name such as Lead, Case or Invoice__c',
+      },
       {
         path: '$.steps[1].fields["Last Name"]',
-        message: "field names are API names such as LastName or Score__c",
+        stepId: "create_case",
+        message: 'step "create_case": field names are API names such as LastName or Score__c',
       },
     ]);
   });
