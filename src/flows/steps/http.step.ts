@@ -4,6 +4,7 @@ import { parseDurationMs } from "../duration.js";
 import { Duration, StepId, stepBase, Template, VarName } from "../fields.js";
 import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
 import { defineStep } from "../step.js";
+import { isTemplate } from "../template.js";
 import { mapResponse, ResponsePath, readBody, redactHeaders, renderJsonBody } from "./http-response.js";
 
 const MAX_TIMEOUT_MS = 60_000;
@@ -58,6 +59,8 @@ export const HttpStep = z
       ctx.addIssue({ code: "custom", path: ["form"], message: "give either json or form, not both" });
     if ((step.method === "GET" || step.method === "HEAD") && (step.json !== undefined || step.form))
       ctx.addIssue({ code: "custom", path: ["method"], message: `a ${step.method} request has no body` });
+    const urlProblem = isTemplate(step.url) ? null : literalUrlProblem(step.url.trim(), step.connection);
+    if (urlProblem) ctx.addIssue({ code: "custom", path: ["url"], message: urlProblem });
     const timeoutMs = step.timeout ? parseDurationMs(step.timeout) : null;
     if (timeoutMs !== null && timeoutMs > MAX_TIMEOUT_MS)
       ctx.addIssue({ code: "custom", path: ["timeout"], message: "the timeout is at most PT1M" });
@@ -124,6 +127,30 @@ export const httpStep = defineStep({
     return { kind: "next", next: config.next ?? null, input, output, vars };
   },
 });
+
+/**
+ * A URL written out (no template) that no request could use fails every run at this step: say so
+ * now. Without a connection it must be an absolute http(s) URL; with one it may be relative to the
+ * connection's baseUrl.
+ */
+function literalUrlProblem(url: string, connection: string | undefined): string | null {
+  const shown = JSON.stringify(url.slice(0, 200));
+  const example = connection
+    ? "/orders/42 (under the connection's baseUrl) or https://…"
+    : "https://api.example.com/orders";
+  if (/\s/.test(url)) return `${shown} is not a URL (it has spaces; encode them as %20), e.g. ${example}`;
+  let parsed: URL;
+  try {
+    parsed = connection ? new URL(url, "https://base.invalid/") : new URL(url);
+  } catch {
+    return connection
+      ? `${shown} is not a URL, e.g. ${example}`
+      : `${shown} is not an absolute URL, e.g. ${example} (a relative URL needs a connection with a baseUrl)`;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    return `${shown} is not an http(s) URL, e.g. ${example}`;
+  return null;
+}
 
 function statusError(request: HttpRequestSpec, answer: HttpAnswer, body: unknown): AppError {
   let host = "the server";

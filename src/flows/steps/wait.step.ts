@@ -3,6 +3,7 @@ import { AppError } from "../../core/app-error.js";
 import { parseDurationMs } from "../duration.js";
 import { Duration, StepId, stepBase, Template } from "../fields.js";
 import { defineStep } from "../step.js";
+import { isTemplate } from "../template.js";
 
 /**
  * A durable delay. The run waits with a deadline like an unanswered `ask` (runs.timeout_at: the
@@ -28,6 +29,15 @@ export const WaitStep = z
         input: ctx.value,
         path: [duration === undefined ? "duration" : "until"],
         message: 'give either "duration" (e.g. "PT10M") or "until" (a date and time), not both',
+      });
+    }
+    // A literal that is no moment would fail every run at this step: refuse it now.
+    if (until !== undefined && !isTemplate(until) && momentOf(until) === null) {
+      ctx.issues.push({
+        code: "custom",
+        input: until,
+        path: ["until"],
+        message: `"${until.slice(0, 100)}" is not a date and time with a zone; use ISO 8601 such as 2026-12-24T09:00:00+01:00, or a template such as {{ vars.appointment }}`,
       });
     }
   })
@@ -75,10 +85,17 @@ export const waitStep = defineStep({
   },
 });
 
-function parseMoment(text: string): number {
+/** ms since epoch, or null when the text is not an ISO 8601 moment with a zone. */
+function momentOf(text: string): number | null {
   const trimmed = text.trim();
   const at = ISO_MOMENT.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  if (Number.isNaN(at)) {
+  return Number.isNaN(at) ? null : at;
+}
+
+function parseMoment(text: string): number {
+  const trimmed = text.trim();
+  const at = momentOf(trimmed);
+  if (at === null) {
     throw new AppError(
       "VALIDATION_FAILED",
       `The wait's "until" is "${trimmed.slice(0, 100)}", which is not a date and time with a zone; ` +

@@ -40,4 +40,27 @@ describe("wait", () => {
     expect(check({ duration: "PT1M" })).toEqual([]);
     expect(check({ duration: "P1M" })).toEqual(["$.steps[0].duration"]);
   });
+
+  it("refuses a literal until that is no moment with a zone; a template is checked when it runs", () => {
+    const errors = (until: string) =>
+      validateFlow({
+        schema: "tern.flow/v1",
+        name: "t",
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [{ id: "w", type: "wait", until }],
+      }).errors;
+    expect(errors("next tuesday")).toEqual([
+      {
+        path: "$.steps[0].until",
+        stepId: "w",
+        message: expect.stringMatching(
+          /^step "w": "next tuesday" is not a date and time with a zone; use ISO 8601/,
+        ),
+      },
+    ]);
+    expect(errors("2026-12-24T09:00:00")).toHaveLength(1);
+    expect(errors("2026-12-24T09:00:00+01:00")).toEqual([]);
+    expect(errors("2026-12-24")).toEqual([]);
+    expect(errors("{{ vars.when }}")).toEqual([]);
+  });
 });

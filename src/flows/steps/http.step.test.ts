@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { validateFlow } from "../validate.js";
+
+const errorsOf = (step: Record<string, unknown>) =>
+  validateFlow({
+    schema: "tern.flow/v1",
+    name: "t",
+    trigger: { type: "message", channels: ["whatsapp"] },
+    steps: [{ id: "call", type: "http", ...step }],
+  }).errors;
+
+describe("http step url", () => {
+  it("refuses a literal url no request could use", () => {
+    expect(errorsOf({ url: "not a url" })).toEqual([
+      {
+        path: "$.steps[0].url",
+        stepId: "call",
+        message: expect.stringMatching(/^step "call": "not a url" is not a URL/),
+      },
+    ]);
+    expect(errorsOf({ url: "api.example.com/orders" })[0]?.message).toContain(
+      "is not an absolute URL, e.g. https://api.example.com/orders (a relative URL needs a connection",
+    );
+    expect(errorsOf({ url: "ftp://files.example.com/x" })[0]?.message).toContain("is not an http(s) URL");
+  });
+
+  it("accepts an absolute http(s) url, a relative one with a connection, and templates", () => {
+    expect(errorsOf({ url: "https://api.example.com/orders?x=1" })).toEqual([]);
+    expect(errorsOf({ url: "http://127.0.0.1:8080/" })).toEqual([]);
+    expect(errorsOf({ url: "/orders/42", connection: "shop" })).toEqual([]);
+    expect(errorsOf({ url: "{{ vars.callback }}" })).toEqual([]);
+    expect(errorsOf({ url: "https://api.example.com/orders/{{ vars.id | url_encode }}" })).toEqual([]);
+  });
+});
