@@ -145,6 +145,61 @@ describe("flow publish checks Salesforce mappings", () => {
     ]);
   });
 
+  it("checks a handoff's Case connection and fields, and the fields a find reads, at validate and publish", async () => {
+    const flow = (steps: unknown[]) => ({
+      schema: "tern.flow/v1",
+      name: "Agent",
+      trigger: { type: "message", channels: ["whatsapp"], keywords: ["agent"] },
+      steps,
+    });
+    const handoff = (connection: string, fields: Record<string, unknown>) =>
+      flow([{ id: "agent", type: "handoff", text: "Connecting you…", case: { connection, fields } }]);
+
+    const missing = handoff("nope", { Subject: "Help" });
+    const imported = await stack.http("POST", "/api/v1/flows", missing);
+    expect(((await imported.json()) as { warnings: Issue[] }).warnings).toContainEqual(
+      expect.objectContaining({ path: "$.steps[0].case.connection", stepId: "agent" }),
+    );
+    const id = await importFlow(missing);
+    const refused = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as ErrorBody).error.details.errors).toEqual([
+      expect.objectContaining({
+        path: "$.steps[0].case.connection",
+        message: expect.stringContaining('no connection named "nope" exists'),
+      }),
+    ]);
+
+    const misspelt = (await (
+      await stack.http("POST", "/api/v1/flows/validate", handoff("salesforce", { Subjct: "Help" }))
+    ).json()) as { valid: boolean; errors: Issue[] };
+    expect(misspelt).toMatchObject({
+      valid: false,
+      errors: [{ path: "$.steps[0].case.fields.Subjct", stepId: "agent", field: "Subjct" }],
+    });
+    expect(misspelt.errors[0]?.message).toContain('Did you mean "Subject"?');
+
+    const find = flow([
+      {
+        id: "lookup",
+        type: "salesforce.find",
+        connection: "salesforce",
+        object: "Contact",
+        where: [{ field: "Phon", value: "{{ contact.phone }}" }],
+      },
+    ]);
+    const found = (await (await stack.http("POST", "/api/v1/flows/validate", find)).json()) as {
+      errors: Issue[];
+    };
+    expect(found.errors).toEqual([
+      expect.objectContaining({
+        path: "$.steps[0].where[0].field",
+        field: "Phon",
+        message: expect.stringContaining('Did you mean "Phone"?'),
+      }),
+    ]);
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {
