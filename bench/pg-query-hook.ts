@@ -26,17 +26,24 @@ if (dir) {
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: string; name?: string } | undefined;
     // Named statements are parsed and planned once per connection; the others on every call.
-    count(typeof first === "string" ? first : (first?.text ?? "?"), typeof first === "object" && first?.name ? "[named] " : "");
+    count(
+      typeof first === "string" ? first : (first?.text ?? "?"),
+      typeof first === "object" && first?.name ? "[named] " : "",
+    );
     return original.apply(this, args);
   };
   // better-sqlite3: statements are native objects; their prototype is reached through one.
   type Run = (...args: unknown[]) => unknown;
-  const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new (file: string) => {
+  const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new (
+    file: string,
+  ) => {
     prepare(sql: string): object;
     close(): void;
   };
   const probe = new Sqlite(":memory:");
-  const statement = Object.getPrototypeOf(probe.prepare("SELECT 1")) as Record<string, Run> & { source?: string };
+  const statement = Object.getPrototypeOf(probe.prepare("SELECT 1")) as Record<string, Run> & {
+    source?: string;
+  };
   probe.close();
   for (const method of ["run", "get", "all", "iterate"]) {
     const run = statement[method] as Run;
