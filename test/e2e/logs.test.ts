@@ -73,7 +73,7 @@ describe("logs at info", () => {
     const fault = faultInWrites(
       tern.store,
       "runs",
-      "saveStep",
+      "saveSnapshot",
       () => new Error("disk full while saving run progress"),
       { once: true },
     );
