@@ -169,6 +169,19 @@ describe("one contact across channels", () => {
     const tagged = (await api("GET", "/contacts?tag=lead%3Ahot")).body as { items: Array<{ id: string }> };
     expect(tagged.items.map((c) => c.id)).toEqual([a]);
 
+    // Pages: nextOffset says where the next one starts, null on the last.
+    type Page = { items: Array<{ id: string }>; nextOffset: number | null };
+    const all = (await api("GET", "/contacts?limit=500")).body as Page;
+    expect(all.nextOffset).toBeNull();
+    const seen: string[] = [];
+    for (let offset: number | null = 0; offset !== null; ) {
+      const page = (await api("GET", `/contacts?limit=1&offset=${offset}`)).body as Page;
+      seen.push(...page.items.map((c) => c.id));
+      offset = page.nextOffset;
+    }
+    expect(seen).toEqual(all.items.map((c) => c.id));
+    expect(seen.length).toBeGreaterThan(1);
+
     const before = (await api("GET", `/contacts/${a}`)).body;
     for (const [method, path, body] of [
       ["POST", `/contacts/${a}/tags`, { add: ["has space"] }],

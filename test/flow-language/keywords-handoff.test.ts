@@ -20,7 +20,7 @@ type Run = {
   status: string;
   error: { code: string; message: string } | null;
   endReason: { code: string; message: string; stepId: string | null } | null;
-  waitingFor: { stepId: string } | null;
+  waitingFor: { stepId: string; for: string } | null;
   steps: Array<{
     stepId: string;
     status: string;
@@ -206,6 +206,8 @@ describe("global keywords and handoff", () => {
     await cy.say("is anyone there?");
     await stack.tern.worker.idle();
     expect(texts(from)).toHaveLength(1);
+    // The run says a person has it.
+    expect((await runsOf(from))[0]?.waitingFor).toMatchObject({ for: "handoff" });
     const contact = await api("GET", `/contacts/${(await api("GET", `/runs/${paused?.id}`)).body.contactId}`);
     const inbound = (contact.body.messages as Array<{ direction: string; text: string }>).filter(
       (m) => m.direction === "in",
@@ -214,6 +216,7 @@ describe("global keywords and handoff", () => {
 
     expect((await api("POST", `/runs/${paused?.id}/release`, { note: "sorted by phone" })).status).toBe(202);
     await stack.tern.worker.idle();
+    expect((await runsOf(from))[0]?.waitingFor).toMatchObject({ for: "reply" });
     await cy.say("Grace Hopper");
     const replies = await cy.waitForReplies(2);
     expect(replies[1]?.text).toContain("company");

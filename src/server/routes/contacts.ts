@@ -59,9 +59,15 @@ export const contactRoutes =
     };
     const params = z.object({ id: ContactId });
 
-    app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => ({
-      items: await Promise.all((await store.contacts.list(req.query)).map(withIdentities)),
-    }));
+    app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => {
+      // One more than asked tells whether another page exists (`nextOffset`, else null).
+      const rows = await store.contacts.list({ ...req.query, limit: req.query.limit + 1 });
+      const page = rows.slice(0, req.query.limit);
+      return {
+        items: await Promise.all(page.map(withIdentities)),
+        nextOffset: rows.length > req.query.limit ? req.query.offset + req.query.limit : null,
+      };
+    });
     app.get("/contacts/:id", { schema: { tags, params } }, async (req) => {
       const contact = await found(req.params.id);
       return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };

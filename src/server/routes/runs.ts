@@ -16,7 +16,10 @@ const summary = (r: RunRow) => ({
   contactId: r.contactId,
   status: r.status,
   currentStep: r.state.cursor?.stepId ?? null,
-  waitingFor: r.state.wait ? { stepId: r.state.wait.stepId, timeoutAt: r.state.wait.timeoutAt } : null,
+  // `for`: a reply ("reply"; a wait step's time too), a person ("handoff": a handoff step or AGENT), a paused connection ("retry").
+  waitingFor: r.state.wait
+    ? { stepId: r.state.wait.stepId, timeoutAt: r.state.wait.timeoutAt, for: r.state.wait.for }
+    : null,
   error: r.state.error,
   endReason: r.state.endReason ?? null,
   createdAt: new Date(r.createdAt).toISOString(),

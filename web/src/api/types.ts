@@ -62,7 +62,7 @@ export interface RunSummary {
   contactId: string;
   status: RunStatus;
   currentStep: string | null;
-  waitingFor: { stepId: string; timeoutAt: number | null } | null;
+  waitingFor: { stepId: string; timeoutAt: number | null; for: "reply" | "retry" | "handoff" } | null;
   error: { code: string; message: string } | null;
   endReason: { code: string; message: string; stepId?: string | null; at?: number } | null;
   createdAt: string;
