@@ -18,6 +18,7 @@ import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
+import { documentedResponses, ERROR_SCHEMA } from "./api-docs-responses.js";
 import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
@@ -206,6 +207,7 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
   const docs = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
   docs.setValidatorCompiler(tolerantValidatorCompiler);
   docs.setSerializerCompiler(serializerCompiler);
+  docs.addSchema(ERROR_SCHEMA);
   await docs.register(swagger, {
     openapi: {
       info: {
@@ -224,7 +226,21 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
       },
       security: [{ bearer: [] }, { cookie: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Shared schemas keep their $id as their name in components.schemas ("ApiError").
+    refResolver: {
+      buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
+    // The routes' own schemas, then what each answers (api-docs-responses.ts).
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const methods = [input.route.method].flat().filter((m) => m !== "HEAD");
+      const own = out.schema.response as Record<string, unknown> | undefined;
+      return {
+        ...out,
+        schema: { ...out.schema, response: documentedResponses(String(methods[0]), input.url, own) },
+      };
+    },
   });
   await docs.register(swaggerUi, { routePrefix: "/api/docs" });
   await registerAdminApi(docs as unknown as FastifyInstance, deps, sessions);

@@ -1,0 +1,79 @@
+/**
+ * What the OpenAPI document says each admin route answers. Routes declare request schemas; most
+ * declare no `response` (a response schema would also make Fastify serialize through it), so the
+ * document said "200 Default Response" for a route that answers 201 or 204, and nothing about
+ * errors. This fills in, for the document only: the success status of routes that do not answer
+ * 200, and the one error shape every route shares (`server/errors.ts`).
+ */
+
+/** "METHOD /path" (Fastify's path, `:id` parameters) → its success status and what it means. */
+export const SUCCESS_STATUS: Record<string, { status: 201 | 202 | 204; description: string }> = {
+  "POST /api/v1/connections": { status: 201, description: "Created; the connection without its secrets" },
+  "POST /api/v1/channels": { status: 201, description: "Created; the channel and its setup report" },
+  "POST /api/v1/flows": { status: 201, description: "Stored as version 1" },
+  "PUT /api/v1/flows/:id": { status: 201, description: "Stored as the flow's next version" },
+  "POST /api/v1/flows/:id/webhook": { status: 201, description: "A new webhook URL and token" },
+  "DELETE /api/v1/connections/:id": { status: 204, description: "Deleted" },
+  "DELETE /api/v1/channels/:id": { status: 204, description: "Deleted" },
+  "DELETE /api/v1/flows/:id": { status: 204, description: "Deleted with all its versions" },
+  "DELETE /api/v1/contacts/:id": {
+    status: 204,
+    description: "Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn)",
+  },
+  "DELETE /api/v1/contacts": {
+    status: 204,
+    description: "Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn)",
+  },
+  "DELETE /api/v1/session": { status: 204, description: "Signed out" },
+  "POST /api/v1/runs/:id/release": { status: 202, description: "Queued in the conversation's turn" },
+  "POST /api/v1/sandbox/messages": {
+    status: 202,
+    description: "The sandbox customer's webhook was accepted",
+  },
+  "POST /api/v1/sandbox/try": { status: 202, description: "The run was started" },
+};
+
+/** Registered once on the docs app (`addSchema`); responses refer to it, the document lists it once. */
+export const ERROR_SCHEMA = {
+  $id: "ApiError",
+  title: "ApiError",
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: {
+          type: "string",
+          description: "e.g. BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONFLICT, FLOW_INVALID",
+        },
+        message: { type: "string", description: "What was wrong and how to fix it" },
+        details: { type: "object", additionalProperties: true },
+      },
+    },
+  },
+};
+
+type Responses = Record<string, unknown>;
+
+/**
+ * The route's documented responses: its own (from its `response` schemas), else its success
+ * status from SUCCESS_STATUS, plus 4XX and 5XX in the shared error shape.
+ */
+export function documentedResponses(method: string, url: string, own: Responses | undefined): Responses {
+  const success = SUCCESS_STATUS[`${method} ${url}`];
+  const responses: Responses = { ...(own ?? {}) };
+  if (!own && success) {
+    responses[success.status] =
+      success.status === 204
+        ? { description: success.description, type: "null" }
+        : { description: success.description, type: "object", additionalProperties: true };
+  } else if (!own) {
+    responses[200] = { description: "OK" };
+  }
+  const error = (description: string) => ({ description, $ref: "ApiError#" });
+  responses["4XX"] ??= error("Refused: `{ error: { code, message, details? } }`, nothing changed");
+  responses["5XX"] ??= error("Failed on Tern's side or at a provider (502): `{ error: { code, message } }`");
+  return responses;
+}

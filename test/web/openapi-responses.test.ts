@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../../scripts/api-types.js";
+import { SUCCESS_STATUS } from "../../src/server/api-docs-responses.js";
+
+type Operation = { responses: Record<string, { description?: string; content?: unknown }> };
+
+/**
+ * The OpenAPI document says what each admin route answers: 201, 202 or 204 where a route does not
+ * answer 200, and the one error shape (`ApiError`) for 4XX and 5XX on every route.
+ */
+describe("the OpenAPI document's responses", () => {
+  it("documents each route's success status and the shared error shape", async () => {
+    const doc = (await openApiDocument()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.components.schemas.ApiError).toMatchObject({ required: ["error"] });
+    const operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${p}`, op })),
+    );
+    expect(operations.length).toBeGreaterThan(40);
+    for (const { key, op } of operations) {
+      for (const range of ["4XX", "5XX"]) {
+        expect(JSON.stringify(op.responses[range]?.content), `${key} ${range}`).toContain(
+          "#/components/schemas/ApiError",
+        );
+      }
+      expect(
+        Object.keys(op.responses).some((code) => /^2\d\d$/.test(code)),
+        `${key} has a 2xx`,
+      ).toBe(true);
+    }
+    // Every route of the table exists, and answers the status the table gives, not 200.
+    for (const [route, { status }] of Object.entries(SUCCESS_STATUS)) {
+      const [method, path] = route.split(" ") as [string, string];
+      const op = doc.paths[path.replace(/:(\w+)/g, "{$1}")]?.[method.toLowerCase()];
+      expect(op, route).toBeDefined();
+      expect(Object.keys(op?.responses ?? {}), route).toContain(String(status));
+      expect(Object.keys(op?.responses ?? {}), route).not.toContain("200");
+    }
+  }, 60_000);
+});
