@@ -33,13 +33,11 @@ const whatsapp = (apiBaseUrl: string) => ({
 });
 
 describe("integrations across processes", () => {
-  it("a channel changed or deleted through one process is seen by another within its check interval", async () => {
-    const api = process();
-    const worker = process();
-    stops.push(worker.watchChanges(20));
+  /** A channel created through one process, as `other` resolves it. */
+  const channelSeenBy = async (other: ReturnType<typeof process>) => {
     const admin = createIntegrationAdmin({
       store,
-      integrations: api,
+      integrations: process(),
       clock,
       kind: "channel",
       definition: getChannelDefinition,
@@ -51,8 +49,15 @@ describe("integrations across processes", () => {
       config: whatsapp("http://127.0.0.1:1/old"),
     });
     const apiBase = async () =>
-      ((await worker.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
+      ((await other.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
     expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+    return { admin, created, apiBase };
+  };
+
+  it("a channel changed or deleted through one process is seen by another within its check interval", async () => {
+    const worker = process();
+    stops.push(worker.watchChanges(20));
+    const { admin, created, apiBase } = await channelSeenBy(worker);
 
     await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
     await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/new");
@@ -67,24 +72,7 @@ describe("integrations across processes", () => {
   });
 
   it("a process that does not watch keeps its cache: the watch is what carries the change", async () => {
-    const api = process();
-    const unwatched = process();
-    const admin = createIntegrationAdmin({
-      store,
-      integrations: api,
-      clock,
-      kind: "channel",
-      definition: getChannelDefinition,
-      idPrefix: "ch",
-    });
-    const created = await admin.create({
-      type: "whatsapp",
-      name: "wa",
-      config: whatsapp("http://127.0.0.1:1/old"),
-    });
-    const apiBase = async () =>
-      ((await unwatched.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
-    expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+    const { admin, created, apiBase } = await channelSeenBy(process());
     await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await apiBase()).toBe("http://127.0.0.1:1/old");
