@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { computeRcsSignature } from "../../src/channels/rcs/verify.js";
 import { startRcsSimulator } from "../../src/sandbox/rcs/simulator.js";
-import { rcsEventRequest, userTextMessage, webhookCheckBody } from "../../src/sandbox/rcs/webhooks.js";
+import {
+  rcsEventRequest,
+  userEvent,
+  userTextMessage,
+  webhookCheckBody,
+} from "../../src/sandbox/rcs/webhooks.js";
 import {
   type ChannelStack,
   deliveryRows,
@@ -71,6 +77,58 @@ describe("RCS end to end through the simulator", () => {
     expect(await deliveryRows(env)).toEqual(before);
     expect(await runsOf(env)).toEqual([]);
     expect(env.sim.sent).toEqual([]);
+  });
+
+  it("a correctly signed event whose data is not JSON is acknowledged (Google retries refusals for days) and listed as rejected, starting nothing", async () => {
+    const decoded = Buffer.from("not json at all", "utf8");
+    const body = JSON.stringify({
+      message: {
+        data: decoded.toString("base64"),
+        messageId: "pubsub-1",
+        publishTime: new Date().toISOString(),
+      },
+      subscription: "projects/rbm-sim/subscriptions/rbm-sim",
+    });
+    const response = await fetch(env.webhookUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-goog-signature": computeRcsSignature(decoded, String(env.sim.config.clientToken)),
+      },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const rejected = await eventually(async () => {
+      const page = (await (
+        await env.stack.http("GET", `/api/v1/channels/${env.channelId}/rejected-events`)
+      ).json()) as { items: Array<{ detail: string }> };
+      return page.items.length > 0 ? page.items : undefined;
+    });
+    expect(rejected).toEqual([expect.objectContaining({ detail: expect.stringMatching(/not JSON/) })]);
+    expect(await runsOf(env)).toEqual([]);
+  });
+
+  it("a READ event naming the customer's own message changes nothing: statuses are for what Tern sent", async () => {
+    const said = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    const read = userEvent({
+      agentId: String(env.sim.config.agentId),
+      from,
+      eventType: "READ",
+      messageId: said.id,
+    });
+    const request = rcsEventRequest(read, String(env.sim.config.clientToken));
+    expect((await fetch(env.webhookUrl, { method: "POST", ...request })).status).toBe(200);
+    await env.stack.tern.worker.idle();
+    const contacts = (await (await env.stack.http("GET", "/api/v1/contacts")).json()) as {
+      items: Array<{ id: string }>;
+    };
+    const contact = (await (
+      await env.stack.http("GET", `/api/v1/contacts/${contacts.items[0]?.id}`)
+    ).json()) as {
+      messages: Array<{ direction: string; text: string; status: string }>;
+    };
+    expect(contact.messages.find((m) => m.direction === "in" && m.text === "Hi")?.status).toBe("received");
   });
 
   it("a redelivered event (same messageId) makes no second run", async () => {

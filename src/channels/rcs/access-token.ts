@@ -51,7 +51,9 @@ export function signAssertion(config: RcsConfig, nowMs: number): string {
   const claims = segment({
     iss: key.client_email,
     scope: RBM_SCOPE,
-    aud: tokenUrlOf(config),
+    // Google checks aud against its own token URI even when the request goes through a proxy
+    // (`tokenUrl`): the key file's token_uri, never the override.
+    aud: key.token_uri,
     iat,
     exp: iat + ASSERTION_LIFETIME_S,
   });

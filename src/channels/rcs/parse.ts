@@ -33,8 +33,11 @@ export function parse(req: WebhookRequest): ParsedWebhook {
   let data: unknown;
   try {
     data = JSON.parse(Buffer.from(envelope.data.message.data, "base64").toString("utf8"));
-  } catch (error) {
-    throw payloadInvalid("message.data is not base64 of a JSON object.", error);
+  } catch {
+    // Signed, so Google's: acknowledged and listed, since a refused delivery is retried for days
+    // and holds back the partner's other agents' webhooks.
+    const item = envelope.data.message;
+    return { batches: [], rejected: [{ path: "message.data", reason: "message.data is not JSON", item }] };
   }
   const agentId =
     data && typeof data === "object" && "agentId" in data && typeof data.agentId === "string"

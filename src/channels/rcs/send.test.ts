@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAppError } from "../../core/app-error.js";
 import { type RcsSimulator, startRcsSimulator } from "../../sandbox/rcs/simulator.js";
+import { signAssertion, tokenUrlOf } from "./access-token.js";
 import { rcsChannel } from "./index.js";
 import { rcsMessageId } from "./message-id.js";
 
@@ -78,6 +79,32 @@ describe("RCS sends against the simulator (OAuth token endpoint included)", () =
       providerCode: "NOT_RCS_CAPABLE",
       httpStatus: 404,
     });
+  });
+
+  it("a token request through a proxy (tokenUrl) goes there, with the assertion's aud still Google's token URI", () => {
+    const cfg = rcsChannel.config.parse({
+      ...sim.config,
+      serviceAccountKey: {
+        ...sim.config.serviceAccountKey,
+        token_uri: "https://oauth2.googleapis.com/token",
+      },
+      tokenUrl: "https://proxy.example.com/token",
+    });
+    expect(tokenUrlOf(cfg)).toBe("https://proxy.example.com/token");
+    const claims = JSON.parse(
+      Buffer.from(signAssertion(cfg, Date.now()).split(".")[1] ?? "", "base64url").toString(),
+    );
+    expect(claims.aud).toBe("https://oauth2.googleapis.com/token");
+  });
+
+  it("a 404 without Google's error body is a wrong address, not a phone without RCS (no SMS fallback)", async () => {
+    // apiBaseUrl written with /v1, as Google's docs show the endpoint: /v1/v1/phones/… does not exist.
+    const cfg = rcsChannel.config.parse({ ...sim.config, apiBaseUrl: `${sim.config.apiBaseUrl}/v1` });
+    const error = await send({ to: phone, text: "Hi" }, cfg).catch((e: unknown) => e);
+    expect(isAppError(error) && error.retry).toBe("never");
+    expect(isAppError(error) && error.message).toMatch(/check the channel's apiBaseUrl/);
+    expect(isAppError(error) && error.details?.providerCode).toBeUndefined();
+    expect(isAppError(error) && error.details?.undeliverable).toBeUndefined();
   });
 
   it("sends choices as suggested replies, and as numbered lines when they do not fit", async () => {

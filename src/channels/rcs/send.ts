@@ -136,6 +136,16 @@ function googleError(json: unknown): { status?: string; text?: string } {
 
 function refusal(call: { provider: string; secrets: ReadonlyArray<string> }, answer: ProviderAnswer) {
   const { status, text } = googleError(answer.json);
+  // Only Google's own NOT_FOUND says the phone is not RCS-capable. A 404 without it is a wrong
+  // address (apiBaseUrl ending in /v1, a proxy's path): every customer would go to SMS for it.
+  if (answer.status === 404 && status !== "NOT_FOUND") {
+    return providerRefusal(
+      call,
+      answer,
+      "no RBM API at this address (a 404 without Google's error body): check the channel's apiBaseUrl, which ends before /v1 (https://rcsbusinessmessaging.googleapis.com)",
+      { retry: "never", details: {} },
+    );
+  }
   if (answer.status === 404) {
     const refused = providerRefusal(
       call,

@@ -188,7 +188,11 @@ export async function startRcsSimulator(options: { port?: number } = {}): Promis
     if (req.method === "POST" && match)
       return agentMessage(req, res, url, decodeURIComponent(match[1] ?? ""));
     req.resume();
-    googleError(res, 404, "NOT_FOUND", "Requested entity was not found.");
+    // A path the API does not have is answered by Google's front end with an HTML page, not the
+    // API's JSON error (which means "no such phone" on agentMessages).
+    const page = `<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> <ins>That's an error.</ins><p>The requested URL <code>${url.pathname.replace(/[<>&"]/g, "")}</code> was not found on this server. <ins>That's all we know.</ins>`;
+    res.writeHead(404, { "content-type": "text/html; charset=UTF-8" });
+    res.end(page);
   }
 
   const server = createServer((req, res) => {

@@ -220,17 +220,26 @@ async function applyStatus(
 ): Promise<string | undefined> {
   const { q } = exec;
   const columns = ["id", "status", "provider_message_id", "effect_key", "fallback_json"] as const;
+  // Statuses are about what Tern sent: an event naming a customer's message (its id is known to
+  // the provider too) changes nothing.
   const byProvider = await exec.get(
     q
       .selectFrom("messages")
       .select(columns)
       .where("channel_id", "=", channelId)
-      .where("provider_message_id", "=", event.providerMessageId),
+      .where("provider_message_id", "=", event.providerMessageId)
+      .where("direction", "=", "out"),
   );
   const target =
     byProvider ??
     (event.correlationId
-      ? await exec.get(q.selectFrom("messages").select(columns).where("effect_key", "=", event.correlationId))
+      ? await exec.get(
+          q
+            .selectFrom("messages")
+            .select(columns)
+            .where("effect_key", "=", event.correlationId)
+            .where("direction", "=", "out"),
+        )
       : undefined);
   if (!target) return undefined;
   if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return undefined;
