@@ -11,6 +11,7 @@ export function channelFitWarnings(flow: Flow): Array<{ path: string; message: s
   const types = flow.trigger.type === "message" ? flow.trigger.channels : [];
   const warnings: Array<{ path: string; message: string }> = [];
   flow.steps.forEach((step, index) => {
+    warnings.push(...textFitWarnings(step, index, types));
     const choices = "choices" in step && Array.isArray(step.choices) ? step.choices : [];
     if (choices.length === 0) return;
     for (const type of types) {
@@ -38,4 +39,30 @@ function howShown(caps: ChannelCapabilities, choices: ReadonlyArray<{ title: str
     caps.lists ? `lists up to ${caps.lists.max} of ≤ ${caps.lists.titleMax} characters` : null,
   ].filter((x) => x !== null);
   return limits.length > 0 ? limits.join(", ") : "the channel has no buttons";
+}
+
+/**
+ * A message text written out in full (no Liquid) longer than a triggering channel takes: the
+ * provider refuses it and the step fails at run time (RCS: 3,072 characters). Counted in code
+ * points, as people count characters; a templated text is only known when it is rendered.
+ */
+function textFitWarnings(
+  step: Flow["steps"][number],
+  index: number,
+  types: readonly string[],
+): Array<{ path: string; message: string }> {
+  const text = "text" in step && typeof step.text === "string" ? step.text : undefined;
+  if (text === undefined || /\{[{%]/.test(text)) return [];
+  const length = [...text].length;
+  const warnings: Array<{ path: string; message: string }> = [];
+  for (const type of types) {
+    const definition = getChannelDefinition(type);
+    const max = definition?.capabilities.maxTextLength;
+    if (!definition || max === undefined || length <= max) continue;
+    warnings.push({
+      path: `$.steps[${index}].text`,
+      message: `on ${definition.title}, this text (${length} characters) is longer than the ${max} a message may have: the send fails; shorten it or split it into two steps`,
+    });
+  }
+  return warnings;
 }

@@ -49,6 +49,25 @@ describe("validateFlow", () => {
     expect(fits.warnings).toEqual([]);
   });
 
+  it("warns of a text written out in full that a triggering channel refuses for its length; a templated one is not counted", () => {
+    const flow = (text: string) => ({
+      ...(minimal([{ id: "tell", type: "send", text }]) as Record<string, unknown>),
+      trigger: { type: "message", channels: ["whatsapp", "rcs"] },
+    });
+    const long = "x".repeat(3_100);
+    expect(validateFlow(flow(long)).warnings).toEqual([
+      {
+        path: "$.steps[0].text",
+        stepId: "tell",
+        message: expect.stringMatching(
+          /^step "tell": on RCS.*this text \(3100 characters\) is longer than the 3072/,
+        ),
+      },
+    ]);
+    expect(validateFlow(flow("x".repeat(3_072))).warnings).toEqual([]);
+    expect(validateFlow(flow(`${long}{{ vars.name }}`)).warnings).toEqual([]);
+  });
+
   it("accepts the WhatsApp lead template and applies defaults", () => {
     const result = validateFlow(template());
     expect(result.errors).toEqual([]);
