@@ -78,11 +78,12 @@ describe("sign-in with a user and password", () => {
     await page.getByRole("heading", { name: "Sign in to Tern" }).waitFor();
   });
 
-  it("still signs in with the admin token", async () => {
+  it("still signs in with the admin token, and returns to the page that asked (Runs)", async () => {
     await page.getByRole("radio", { name: "Admin token" }).check();
     await tokenField().fill(tern.tern.dataDir.adminToken);
     await signInButton().click();
-    await page.getByRole("heading", { name: "Flows" }).waitFor();
+    await page.getByRole("heading", { name: "Runs" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/runs");
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Tern" }).waitFor();
   });

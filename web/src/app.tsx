@@ -12,9 +12,16 @@ import { RunPage } from "./pages/run-page";
 import { RunsPage } from "./pages/runs-page";
 import { SignInPage } from "./pages/sign-in-page";
 import { TryItPage } from "./pages/try-it-page";
-import { matchRoute, navigate, usePath } from "./router";
+import { matchRoute, mayLeave, navigate, usePath } from "./router";
 
-type Auth = "unknown" | "signed-in" | "signed-out";
+/** "expired": the session ended while signed in; the page stays (with its unsaved work) under a sign-in dialog. */
+type Auth = "unknown" | "signed-in" | "signed-out" | "expired";
+
+/** Where a sign-in returns: a page of this app named in `?next=`, else the flows list. */
+function nextPage(): string {
+  const next = new URLSearchParams(location.search).get("next") ?? "";
+  return /^\/(?!\/)./.test(next) && !next.startsWith("/sign-in") ? next : "/flows";
+}
 
 // The editor (and @xyflow/react) is its own chunk: the other pages load without it.
 const EditorPage = lazy(() => import("./pages/editor/editor-page").then((m) => ({ default: m.EditorPage })));
@@ -38,23 +45,34 @@ export function App() {
   useEffect(() => {
     const signedOut = () => {
       setMethods(undefined);
-      setAuth("signed-out");
+      setAuth((was) => (was === "signed-in" || was === "expired" ? "expired" : "signed-out"));
     };
     window.addEventListener(SIGNED_OUT_EVENT, signedOut);
     return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
   }, []);
 
-  // Every page but sign-in needs a session; a 401 later (expired session) also lands here.
+  // Every page but sign-in needs a session; the sign-in comes back here (`?next=`).
   useEffect(() => {
-    if (auth === "signed-out" && !path.startsWith("/sign-in")) navigate("/sign-in", { replace: true });
+    if (auth === "signed-out" && !path.startsWith("/sign-in")) {
+      const isHome = path === "/" || path === "/flows";
+      navigate(isHome ? "/sign-in" : `/sign-in?next=${encodeURIComponent(path)}`, {
+        replace: true,
+        force: true,
+      });
+    }
+    if (auth === "signed-in" && path.startsWith("/sign-in"))
+      navigate(nextPage(), { replace: true, force: true });
   }, [auth, path]);
 
   const onSignedIn = useCallback(() => {
     setAuth("signed-in");
-    navigate("/flows", { replace: true });
+    navigate(nextPage(), { replace: true, force: true });
   }, []);
+  // Signed in again over an expired session: the page underneath goes on where it was.
+  const onResumed = useCallback(() => setAuth("signed-in"), []);
 
   const signOut = async () => {
+    if (!mayLeave()) return;
     await api.signOut().catch(() => undefined);
     setMethods(undefined);
     setAuth("signed-out");
@@ -71,7 +89,7 @@ export function App() {
         <Link to="/flows" className="brand">
           Tern
         </Link>
-        {auth === "signed-in" && (
+        {(auth === "signed-in" || auth === "expired") && (
           <nav aria-label="Main">
             <Link to="/flows">Flows</Link>
             <Link to="/runs">Runs</Link>
@@ -122,6 +140,22 @@ export function App() {
           </main>
         )}
       </div>
+      {auth === "expired" && (
+        <div
+          className="session-expired"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="session-expired-title"
+        >
+          <SignInPage
+            as="section"
+            title="Your session ended"
+            note="Sign in again to go on: this page keeps what you were doing."
+            titleId="session-expired-title"
+            onSignedIn={onResumed}
+          />
+        </div>
+      )}
     </>
   );
 }

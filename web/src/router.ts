@@ -2,23 +2,51 @@ import { useEffect, useState } from "react";
 
 /** A few client routes need no router library: the History API and one hook. */
 const listeners = new Set<() => void>();
+const here = () => location.pathname + location.search;
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+/** Asked before the app leaves the page (unsaved work); returns whether to leave. */
+let leaveGuard: (() => boolean) | null = null;
+
+/** While set, every in-app way off the page (links, back and forward, sign-out) asks `guard` first. */
+export function setLeaveGuard(guard: (() => boolean) | null): void {
+  leaveGuard = guard;
+}
+
+/** Whether the page may be left now: no guard, or the guard says so. */
+export function mayLeave(): boolean {
+  return leaveGuard === null || leaveGuard();
+}
+
+/** `force`: the page itself moves on (after a save), so its guard is not asked. */
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): void {
+  if (!options.force && !mayLeave()) return;
   if (options.replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
+  shown = here();
   for (const l of listeners) l();
+}
+
+// Back and forward: the browser has moved already; a guard that says stay puts the page back.
+let shown = typeof location === "undefined" ? "" : here();
+if (typeof window !== "undefined") {
+  window.addEventListener("popstate", () => {
+    if (here() !== shown && !mayLeave()) {
+      history.pushState(null, "", shown);
+      return;
+    }
+    shown = here();
+    for (const l of listeners) l();
+  });
 }
 
 /** The path and query (`/runs?contactId=…`): a link to the same page with other filters changes it. */
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname + location.search);
+  const [path, setPath] = useState(here());
   useEffect(() => {
-    const update = () => setPath(location.pathname + location.search);
+    const update = () => setPath(here());
     listeners.add(update);
-    window.addEventListener("popstate", update);
     return () => {
       listeners.delete(update);
-      window.removeEventListener("popstate", update);
     };
   }, []);
   return path;
@@ -45,6 +73,7 @@ export function replaceQuery(params: Record<string, string | undefined>): void {
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
   const qs = query.toString();
   history.replaceState(null, "", `${location.pathname}${qs ? `?${qs}` : ""}`);
+  shown = here();
 }
 
 export function matchRoute(pathAndQuery: string): Route {

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { api, type Credentials } from "../api/client";
 import type { SignInMethod } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
@@ -11,9 +11,18 @@ import { ErrorMessage } from "../components/error-message";
 export function SignInPage({
   methods: known,
   onSignedIn,
+  as: Root = "main",
+  title = "Sign in to Tern",
+  titleId,
+  note,
 }: {
   methods?: SignInMethod[];
   onSignedIn: () => void;
+  /** "section" inside a dialog over a page (an expired session), which has its own main. */
+  as?: "main" | "section";
+  title?: string;
+  titleId?: string;
+  note?: string;
 }) {
   const [methods, setMethods] = useState<SignInMethod[] | undefined>(known);
   const [method, setMethod] = useState<SignInMethod>(known?.includes("password") ? "password" : "token");
@@ -39,6 +48,14 @@ export function SignInPage({
       isCurrent = false;
     };
   }, [methods]);
+
+  // In the expired-session dialog the first field takes the keyboard (the page below keeps its
+  // focus order otherwise: the sign-in page is reached from the top like any page).
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (methods && Root === "section")
+      form.current?.querySelector<HTMLInputElement>("input:not([type=radio])")?.focus();
+  }, [methods, Root]);
 
   const credentials: Credentials =
     method === "password" ? { user: user.trim(), password } : { token: token.trim() };
@@ -69,12 +86,13 @@ export function SignInPage({
   };
 
   return (
-    <main className="narrow">
-      <h1>Sign in to Tern</h1>
+    <Root className="narrow">
+      <h1 id={titleId}>{title}</h1>
+      {note && <p>{note}</p>}
       {!methods ? (
         <p aria-busy="true">Loading…</p>
       ) : (
-        <form onSubmit={submit}>
+        <form ref={form} onSubmit={submit}>
           {methods.includes("password") && (
             <fieldset className="choice">
               <legend>Sign in with</legend>
@@ -151,6 +169,6 @@ export function SignInPage({
           </button>
         </form>
       )}
-    </main>
+    </Root>
   );
 }

@@ -3,7 +3,7 @@ import { ApiError, api } from "../../api/client";
 import type { ConnectionSummary, FlowFile, FlowStep, FlowSummary, StepPosition } from "../../api/types";
 import { ErrorMessage } from "../../components/error-message";
 import { TryItPanel } from "../../components/try-it/try-it-panel";
-import { navigate } from "../../router";
+import { navigate, setLeaveGuard } from "../../router";
 import { Canvas } from "./canvas";
 import { EditorToolbar } from "./editor-toolbar";
 import * as graph from "./flow-graph";
@@ -68,7 +68,7 @@ export function Editor(props: {
     try {
       if (!flowId) {
         const created = await api.createFlow(file);
-        navigate(`/flows/${created.id}/edit`, { replace: true });
+        navigate(`/flows/${created.id}/edit`, { replace: true, force: true });
         return created.version;
       }
       const answer = await api.saveFlow(flowId, file);
@@ -272,11 +272,19 @@ function useUndoKeys(undo: () => void, redo: () => void) {
 }
 
 /** Closing or reloading the tab with unsaved edits asks first (the browser's own dialog). */
+/** Unsaved changes: closing or reloading the tab asks (the browser's own dialog), and so does
+ * leaving through the app (a link, back, sign-out). */
 function useWarnBeforeLeaving(isDirty: boolean) {
   useEffect(() => {
     if (!isDirty) return;
     const onLeave = (event: BeforeUnloadEvent) => event.preventDefault();
     window.addEventListener("beforeunload", onLeave);
-    return () => window.removeEventListener("beforeunload", onLeave);
+    setLeaveGuard(() =>
+      window.confirm("This flow has changes that are not saved. Leave without saving them?"),
+    );
+    return () => {
+      window.removeEventListener("beforeunload", onLeave);
+      setLeaveGuard(null);
+    };
   }, [isDirty]);
 }

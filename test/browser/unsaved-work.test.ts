@@ -1,0 +1,80 @@
+import type { Browser, Dialog, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openBrowser, signIn } from "../helpers/browser-page.js";
+import { type Stack, startStack } from "../helpers/in-process.js";
+
+/**
+ * Unsaved work in the editor survives what the app itself does: leaving by a link or Back asks
+ * first, and a session that ends while editing puts a sign-in dialog over the page instead of
+ * replacing it. A sign-in from the sign-in page returns to the page that needed it.
+ */
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+/** What the next dialog is answered; every dialog's message is kept. */
+let answer: "accept" | "dismiss" = "dismiss";
+const dialogs: string[] = [];
+
+beforeAll(async () => {
+  [stack, { browser, page }] = await Promise.all([startStack(), openBrowser()]);
+  page.on("dialog", (dialog: Dialog) => {
+    dialogs.push(dialog.message());
+    void (answer === "accept" ? dialog.accept() : dialog.dismiss());
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const name = () => page.getByLabel("Name", { exact: true });
+const path = () => new URL(page.url()).pathname;
+
+describe("unsaved work in the browser", () => {
+  it("asks before a link or Back leaves an editor with unsaved changes, and stays when told to", async () => {
+    await signIn(page, stack.tern.url, stack.tern.dataDir.adminToken);
+    await page.getByRole("button", { name: "New flow" }).click();
+    await page.getByRole("heading", { name: "New flow" }).waitFor();
+    await name().fill("Unsaved draft");
+
+    answer = "dismiss";
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+    expect(dialogs.at(-1)).toMatch(/not saved/);
+    expect(path()).toBe("/flows/new");
+    expect(await name().inputValue()).toBe("Unsaved draft");
+
+    const asked = dialogs.length;
+    await page.goBack();
+    await expect.poll(() => dialogs.length).toBe(asked + 1);
+    await expect.poll(path).toBe("/flows/new");
+    expect(await name().inputValue()).toBe("Unsaved draft");
+  });
+
+  it("a session that ends while editing asks to sign in over the page, which keeps the draft", async () => {
+    await page.context().clearCookies();
+    // The next check of the draft meets the 401.
+    await name().fill("Unsaved draft, still here");
+    const dialog = page.getByRole("dialog", { name: "Your session ended" });
+    await dialog.waitFor();
+    await dialog.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(path()).toBe("/flows/new");
+    expect(await name().inputValue()).toBe("Unsaved draft, still here");
+
+    answer = "accept";
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+    await expect.poll(path).toBe("/runs");
+  });
+
+  it("a sign-in on the sign-in page returns to the page that asked for it", async () => {
+    await page.context().clearCookies();
+    await page.goto(`${stack.tern.url}/contacts`);
+    await page.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/contacts");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Contacts" }).waitFor();
+    expect(path()).toBe("/contacts");
+  });
+});
