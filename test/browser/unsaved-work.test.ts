@@ -76,5 +76,10 @@ describe("unsaved work in the browser", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Contacts" }).waitFor();
     expect(path()).toBe("/contacts");
+    // The navigation and the tab say where one is.
+    const nav = page.getByRole("navigation", { name: "Main" });
+    expect(await nav.getByRole("link", { name: "Contacts" }).getAttribute("aria-current")).toBe("page");
+    expect(await nav.getByRole("link", { name: "Runs" }).getAttribute("aria-current")).toBeNull();
+    expect(await page.title()).toBe("Contacts · Tern");
   });
 });

@@ -17,6 +17,21 @@ import { matchRoute, mayLeave, navigate, usePath } from "./router";
 /** "expired": the session ended while signed in; the page stays (with its unsaved work) under a sign-in dialog. */
 type Auth = "unknown" | "signed-in" | "signed-out" | "expired";
 
+/** The main navigation: its links and the first path segment each stands for. */
+const NAV = [
+  ["/flows", "Flows"],
+  ["/runs", "Runs"],
+  ["/contacts", "Contacts"],
+  ["/channels", "Channels"],
+  ["/connections", "Connections"],
+] as const;
+
+/** The navigation link of the section a path is in (`/flows/x/edit` → `/flows`), if any. */
+function sectionOf(path: string): string | undefined {
+  const first = `/${(path.split("?")[0] ?? "").split("/")[1] ?? ""}`;
+  return NAV.find(([to]) => to === (first === "/" ? "/flows" : first))?.[0];
+}
+
 /** Where a sign-in returns: a page of this app named in `?next=`, else the flows list. */
 function nextPage(): string {
   const next = new URLSearchParams(location.search).get("next") ?? "";
@@ -64,6 +79,12 @@ export function App() {
       navigate(nextPage(), { replace: true, force: true });
   }, [auth, path]);
 
+  // The tab says which section is open (history and bookmarks tell pages apart).
+  useEffect(() => {
+    const label = NAV.find(([to]) => to === sectionOf(path))?.[1];
+    document.title = label ? `${label} · Tern` : "Tern";
+  }, [path]);
+
   const onSignedIn = useCallback(() => {
     setAuth("signed-in");
     navigate(nextPage(), { replace: true, force: true });
@@ -80,6 +101,7 @@ export function App() {
 
   if (auth === "unknown") return <p aria-busy="true">Loading…</p>;
   const route = matchRoute(path);
+  const section = sectionOf(path);
   return (
     <>
       <a className="skip" href="#content">
@@ -91,11 +113,11 @@ export function App() {
         </Link>
         {(auth === "signed-in" || auth === "expired") && (
           <nav aria-label="Main">
-            <Link to="/flows">Flows</Link>
-            <Link to="/runs">Runs</Link>
-            <Link to="/contacts">Contacts</Link>
-            <Link to="/channels">Channels</Link>
-            <Link to="/connections">Connections</Link>
+            {NAV.map(([to, label]) => (
+              <Link key={to} to={to} current={section === to}>
+                {label}
+              </Link>
+            ))}
             <button type="button" className="link" onClick={() => void signOut()}>
               Sign out
             </button>
