@@ -205,6 +205,36 @@ describe("Try it in the browser", () => {
     }
   });
 
+  it("adding a channel of one's own first says the sandbox will step aside; cancelling keeps the sandbox and adds nothing", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${stack.tern.url}/channels`);
+    await page.getByRole("button", { name: "Add channel" }).click();
+    const form = page.getByRole("form", { name: "Add a channel" });
+    await form.getByLabel("Type").selectOption("telegram");
+    await form.getByLabel("Name", { exact: true }).fill("my-bot");
+    await form.getByLabel("Bot token").fill("123456:ABC-my-own-bot");
+    const messages: string[] = [];
+    page.once("dialog", (dialog) => {
+      messages.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await form.getByRole("button", { name: "Add channel" }).click();
+    await expect.poll(() => messages.length).toBe(1);
+    expect(messages[0]).toMatch(/retires the built-in sandbox/);
+    const channels = (await (
+      await fetch(`${stack.tern.url}/api/v1/channels`, {
+        headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}` },
+      })
+    ).json()) as { items: Array<{ name: string }> };
+    expect(channels.items.map((c) => c.name)).not.toContain("my-bot");
+    const sandbox = (await (
+      await fetch(`${stack.tern.url}/api/v1/sandbox`, {
+        headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}` },
+      })
+    ).json()) as { isOn: boolean };
+    expect(sandbox.isOn).toBe(true);
+  });
+
   it("says why when the sandbox is off and offers nothing to click", async () => {
     await stack.sandbox.stepAside();
     await page.goto(`${stack.tern.url}/flows/${stack.flowId}/try`);

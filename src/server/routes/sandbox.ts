@@ -24,7 +24,7 @@ export const sandboxRoutes =
     const offReason = async () =>
       (await deps.store.sandbox.hasUserIntegrations())
         ? "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)"
-        : "the built-in sandbox is not running (TERN_SANDBOX=off, or configured integrations were removed)";
+        : "the built-in sandbox is not running: TERN_SANDBOX=off, or it stepped aside for a channel or connection of yours that has since been deleted (a restart of Tern starts it again)";
     const active = async (): Promise<BuiltInSandbox> => {
       const sandbox = deps.sandbox?.() ?? null;
       // 409, not 404: the route exists; the sandbox is in a state where it cannot serve it.

@@ -4,6 +4,7 @@ import type { Channel, IntegrationType } from "../api/types";
 import { CopyField } from "../components/copy-field";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
 import { IntegrationsHead } from "../components/integrations-head";
+import { confirmSandboxStepsAside } from "../components/sandbox-steps-aside";
 import type { FormValue } from "../components/schema-form";
 import { useLoad } from "../components/use-load";
 import { ChannelActivity } from "./channel-activity";
@@ -46,6 +47,7 @@ export function ChannelsPage() {
   const typeOf = (type: string) => types.data?.find((t) => t.type === type);
 
   const create = async (draft: IntegrationDraft) => {
+    if (!(await confirmSandboxStepsAside("channel"))) return;
     const channel = await api.createChannel(draft);
     const token = draft.config.verifyToken;
     setCreated({ channel, verifyToken: typeof token === "string" ? token : undefined });

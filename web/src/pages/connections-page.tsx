@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import type { Connection, ConnectionTest } from "../api/types";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
 import { IntegrationsHead } from "../components/integrations-head";
+import { confirmSandboxStepsAside } from "../components/sandbox-steps-aside";
 import { useLoad } from "../components/use-load";
 import { replaceQuery } from "../router";
 
@@ -88,6 +89,7 @@ export function ConnectionsPage() {
     list.reload();
   };
   const create = async (draft: IntegrationDraft) => {
+    if (!(await confirmSandboxStepsAside("connection"))) return;
     const created = await api.createConnection(draft);
     setAdding(false);
     setMessage(
