@@ -203,7 +203,7 @@ describe("Connections and channels in the browser", () => {
     await card.getByRole("button", { name: "Connect" }).click();
     // Emulator's authorize page approves at once → Tern's callback → back to the Connections page.
     await page.waitForURL(`${stack.tern.url}/connections`);
-    await page.getByRole("status").filter({ hasText: "is authorized" }).waitFor();
+    await page.getByRole("status").filter({ hasText: 'Connected: "sf-browser" is authorized' }).waitFor();
     await card.getByText("Connected", { exact: true }).waitFor();
     const list = await api<{ items: Array<{ name: string; isConnected: boolean }> }>("/api/v1/connections");
     expect(list.items.find((c) => c.name === "sf-browser")?.isConnected).toBe(true);
@@ -212,6 +212,12 @@ describe("Connections and channels in the browser", () => {
     await card.getByRole("button", { name: "Disconnect" }).click();
     await page.getByRole("status").filter({ hasText: '"sf-browser" is disconnected' }).waitFor();
     await card.getByText("Not connected").waitFor();
+    // A crafted link cannot put its own words on the page.
+    await page.goto(
+      `${stack.tern.url}/connections?connected=${encodeURIComponent("Your account is locked, call +1 555")}`,
+    );
+    await card.waitFor();
+    expect(await page.getByText("Your account is locked").count()).toBe(0);
 
     page.once("dialog", (d) => void d.accept());
     await card.getByRole("button", { name: "Delete sf-browser" }).click();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { Connection, ConnectionTest } from "../api/types";
 import { type IntegrationDraft, IntegrationForm } from "../components/integration-form";
@@ -37,12 +37,16 @@ export function ConnectionsPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
 
+  // Back from the provider's consent (`?connected=<id>`): named by the connection's own name, so a
+  // crafted link cannot put words of its own on the page.
+  const connectedId = useRef(new URLSearchParams(location.search).get("connected"));
   useEffect(() => {
-    const connected = new URLSearchParams(location.search).get("connected");
-    if (!connected) return;
-    setMessage(`Connected: ${connected} is authorized. Test it to see the org and its API usage.`);
+    if (!connectedId.current || !list.data) return;
+    const c = list.data.find((item) => item.id === connectedId.current);
+    connectedId.current = null;
     replaceQuery({});
-  }, []);
+    if (c) setMessage(`Connected: "${c.name}" is authorized. Test it to see the org and its API usage.`);
+  }, [list.data]);
 
   const act = async (id: string, what: string, run: () => Promise<string | undefined>) => {
     setBusy(`${what}:${id}`);
