@@ -421,3 +421,18 @@ describe("data API", () => {
     expect(sf.records("Lead")).toHaveLength(1);
   });
 });
+
+describe("record pages", () => {
+  it("serves a record's page at <instance>/<id> (the link a run carries), its fields as text; 404 for another id", async () => {
+    const lead = sf.seedRecord("Lead", { LastName: "<b>O'Brien</b>", Company: "Acme & Co" });
+    const page = await fetch(`${sf.instanceUrl}/${lead.Id}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain(`Lead ${lead.Id}`);
+    expect(html).toContain("&#60;b&#62;O&#39;Brien&#60;/b&#62;");
+    expect(html).not.toContain("<b>O'Brien</b>");
+    expect(html).toContain("Acme &#38; Co");
+    expect((await fetch(`${sf.instanceUrl}/00Q000000000000AAA`)).status).toBe(404);
+  });
+});

@@ -173,8 +173,23 @@ async function route(
     if (state.dataLatencyMs > 0) await delay(state.dataLatencyMs);
     return handleData(state, req, res, url, origin);
   }
+  // A record's own page (`<instance>/<id>`, the link a run's output carries): its fields.
+  const record = /^\/([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)$/.exec(path)
+    ? state.records.find((r) => r.id === path.slice(1))
+    : undefined;
+  if (record && req.method === "GET")
+    return sendText(res, 200, recordPage(record), "text/html;charset=UTF-8");
   // Wrong paths on a Salesforce host answer with an HTML page, which clients must not parse as JSON.
   sendText(res, 404, "<html><body><h1>URL No Longer Exists</h1></body></html>", "text/html;charset=UTF-8");
+}
+
+/** The sandbox org's page for one record: what a person clicking the record link wants to see. */
+function recordPage(record: StoredRecord): string {
+  const html = (value: unknown) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const rows = Object.entries(record.fields)
+    .map(([name, value]) => `<tr><th>${html(name)}</th><td>${html(value)}</td></tr>`)
+    .join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${html(record.object.name)} ${html(record.id)}</title></head><body><h1>${html(record.object.name)} ${html(record.id)}</h1><p>Tern's sandbox Salesforce org (an emulator): this record lives until Tern stops.</p><table>${rows}</table></body></html>`;
 }
 
 async function listen(
