@@ -1,5 +1,8 @@
 import type { Clock } from "../../core/clock.js";
+import type { DesignEnv } from "../../flows/step.js";
+import type { SalesforceEmulator } from "../../sandbox/salesforce/index.js";
 import type { ConnectorDeps, StoredToken, TokenStore } from "../connector.js";
+import { SalesforceConfig, salesforceConnector } from "./index.js";
 
 /**
  * In-memory TokenStore that records writes, for tests. `exclusive`: it also serializes refreshes
@@ -46,5 +49,22 @@ export function testDeps(overrides: Partial<ConnectorDeps> = {}): ConnectorDeps 
     },
     logs,
     ...overrides,
+  };
+}
+
+/**
+ * A design environment whose one connection, "salesforce", answers facts (describe, mappings)
+ * from the emulator's org through a real runtime over loopback.
+ */
+export function emulatorDesignEnv(sf: SalesforceEmulator): DesignEnv {
+  const config = SalesforceConfig.parse(sf.credentials);
+  const runtime = salesforceConnector.create("c1", testDeps());
+  return {
+    fact: async (connection, name, input) => {
+      if (connection !== "salesforce") throw new Error(`no connection named "${connection}"`);
+      const answer = runtime.facts?.[name];
+      if (!answer) throw new Error(`no fact ${name}`);
+      return answer(input, config);
+    },
   };
 }

@@ -3,8 +3,7 @@ import { validateFlowDesign } from "../../../flows/design-check.js";
 import type { DesignEnv } from "../../../flows/step.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
 import { stepRegistry } from "../../../steps.js";
-import { SalesforceConfig, salesforceConnector } from "../index.js";
-import { testDeps } from "../test-helpers.js";
+import { emulatorDesignEnv } from "../test-helpers.js";
 import { checkSalesforceMapping, type MappingSpec } from "./mapping-check.js";
 
 /** The mapping check against the emulator's describe, fetched over loopback through a real runtime. */
@@ -12,16 +11,7 @@ let sf: SalesforceEmulator;
 let env: DesignEnv;
 beforeAll(async () => {
   sf = await startSalesforceEmulator();
-  const config = SalesforceConfig.parse(sf.credentials);
-  const runtime = salesforceConnector.create("c1", testDeps());
-  env = {
-    fact: async (connection, name, input) => {
-      if (connection !== "salesforce") throw new Error(`no connection named "${connection}"`);
-      const answer = runtime.facts?.[name];
-      if (!answer) throw new Error(`no fact ${name}`);
-      return answer(input, config);
-    },
-  };
+  env = emulatorDesignEnv(sf);
 });
 afterAll(async () => {
   await sf.close();

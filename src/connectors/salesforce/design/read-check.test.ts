@@ -3,23 +3,14 @@ import { validateFlowDesign } from "../../../flows/design-check.js";
 import type { DesignEnv } from "../../../flows/step.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
 import { stepRegistry } from "../../../steps.js";
-import { SalesforceConfig, salesforceConnector } from "../index.js";
-import { testDeps } from "../test-helpers.js";
+import { emulatorDesignEnv } from "../test-helpers.js";
 
 /** salesforce.find and salesforce.get name fields the emulator's describe must know. */
 let sf: SalesforceEmulator;
 let env: DesignEnv;
 beforeAll(async () => {
   sf = await startSalesforceEmulator();
-  const config = SalesforceConfig.parse(sf.credentials);
-  const runtime = salesforceConnector.create("c1", testDeps());
-  env = {
-    fact: async (_connection, name, input) => {
-      const answer = runtime.facts?.[name];
-      if (!answer) throw new Error(`no fact ${name}`);
-      return answer(input, config);
-    },
-  };
+  env = emulatorDesignEnv(sf);
 });
 afterAll(async () => {
   await sf.close();
