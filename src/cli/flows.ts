@@ -77,8 +77,13 @@ export function registerFlowCommands(program: Command): void {
         id: string;
         version: number;
         warnings?: Array<{ path: string; message: string }>;
+        unchanged?: boolean;
       };
-      process.stdout.write(`Imported ${file} as flow ${created.id} version ${created.version}\n`);
+      process.stdout.write(
+        created.unchanged
+          ? `Unchanged: ${file} is flow ${created.id} version ${created.version} already\n`
+          : `Imported ${file} as flow ${created.id} version ${created.version}\n`,
+      );
       for (const w of created.warnings ?? []) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
       if (opts.publish) {
         const published = (await api.request("POST", `/flows/${created.id}/publish`, {

@@ -11,7 +11,11 @@ export const SUCCESS_STATUS: Record<string, { status: 201 | 202 | 204; descripti
   "POST /api/v1/connections": { status: 201, description: "Created; the connection without its secrets" },
   "POST /api/v1/channels": { status: 201, description: "Created; the channel and its setup report" },
   "POST /api/v1/flows": { status: 201, description: "Stored as version 1" },
-  "PUT /api/v1/flows/:id": { status: 201, description: "Stored as the flow's next version" },
+  "PUT /api/v1/flows/:id": {
+    status: 201,
+    description:
+      "Stored as the flow's next version (200 with `unchanged: true` for the latest version's file)",
+  },
   "POST /api/v1/flows/:id/webhook": { status: 201, description: "A new webhook URL and token" },
   "DELETE /api/v1/connections/:id": { status: 204, description: "Deleted" },
   "DELETE /api/v1/channels/:id": { status: 204, description: "Deleted" },

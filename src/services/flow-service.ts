@@ -103,9 +103,26 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     async addVersion(
       id: string,
       input: unknown,
-    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
+    ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[]; unchanged?: true }> {
       const flow = validOrThrow(input);
-      const isNew = !(await store.flows.get(id));
+      const existing = await store.flows.get(id);
+      const isNew = !existing;
+      // The same file again (a CI job importing flows/ on every run) is its latest version, not a
+      // new one: same canonical bytes as the export, layout included.
+      if (existing) {
+        const latest = await store.flows.version(id, existing.latestVersion);
+        if (
+          latest &&
+          canonicalFlowText(latest.definition, stepRegistry) === canonicalFlowText(input, stepRegistry)
+        )
+          return {
+            id,
+            version: existing.latestVersion,
+            name: flow.name,
+            warnings: await importWarnings(input, flow),
+            unchanged: true,
+          };
+      }
       if (isNew && !FLOW_ID.test(id))
         throw new AppError(
           "BAD_REQUEST",

@@ -151,6 +151,26 @@ describe("flow versions over the API", () => {
     expect(first.body).toMatchObject({ id: "support_desk", version: 1 });
     const second = await api<{ id: string; version: number }>("PUT", "/flows/support_desk", v2);
     expect(second.body).toMatchObject({ id: "support_desk", version: 2 });
+    // The same file again (a CI job re-importing flows/) stores nothing: 200, the latest version.
+    const again = await api<{ id: string; version: number; unchanged?: boolean }>(
+      "PUT",
+      "/flows/support_desk",
+      {
+        ...v2,
+      },
+    );
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: "support_desk", version: 2, unchanged: true });
+    expect((await api<{ items: unknown[] }>("GET", "/flows/support_desk/versions")).body.items).toHaveLength(
+      2,
+    );
+    // Any change is a new version, as before.
+    const changed = await api<{ version: number }>("PUT", "/flows/support_desk", {
+      ...v2,
+      name: "Support desk 2",
+    });
+    expect(changed.status).toBe(201);
+    expect(changed.body.version).toBe(3);
     const bad = await api<{ error: { code: string; message: string } }>("PUT", "/flows/has%20space", v1);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('use 1-100 letters, digits, "_" or "-"');

@@ -58,10 +58,13 @@ export const flowRoutes =
           params: IdParams,
           body: FlowFile,
           description:
-            "Stores the file as the flow's next version; an id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations",
+            "Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations",
         },
       },
-      async (req, reply) => reply.status(201).send(await deps.flows.addVersion(req.params.id, req.body)),
+      async (req, reply) => {
+        const stored = await deps.flows.addVersion(req.params.id, req.body);
+        return reply.status(stored.unchanged ? 200 : 201).send(stored);
+      },
     );
     app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
       deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),

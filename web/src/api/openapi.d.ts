@@ -1675,7 +1675,7 @@ export interface paths {
                 };
             };
         };
-        /** @description Stores the file as the flow's next version; an id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations */
+        /** @description Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations */
         put: {
             parameters: {
                 query?: never;
@@ -1710,7 +1710,7 @@ export interface paths {
                         "application/json": components["schemas"]["ApiError"];
                     };
                 };
-                /** @description Stored as the flow's next version */
+                /** @description Stored as the flow's next version (200 with `unchanged: true` for the latest version's file) */
                 201: {
                     headers: {
                         [name: string]: unknown;
