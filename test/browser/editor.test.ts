@@ -171,6 +171,10 @@ describe("the flow editor in the browser", () => {
     await panel().getByLabel("Insert a variable into fields Company").selectOption("vars.company");
     await expect.poll(() => node("salesforce_create_1").getByTestId("problem-badge").count()).toBe(0);
     await expect.poll(() => panel().locator(".step-problems").textContent()).not.toContain("Company");
+    // The refused publish was about the flow before the change: its message is gone.
+    await expect
+      .poll(() => page.getByRole("alert").filter({ hasText: "cannot be published" }).count())
+      .toBe(0);
 
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByTestId("editor-status").getByText("Version 2 is published.").waitFor();

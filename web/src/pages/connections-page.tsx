@@ -88,6 +88,9 @@ export function ConnectionsPage() {
     });
   const save = (c: Connection) => async (draft: IntegrationDraft) => {
     await api.updateConnection(c.id, { name: draft.name, config: draft.config });
+    // A test of the settings before this save says nothing about these.
+    setError(null);
+    setTests(({ [c.id]: _old, ...others }) => others);
     setEditing(null);
     setMessage(`"${draft.name}" is saved.`);
     list.reload();

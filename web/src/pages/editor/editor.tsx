@@ -46,6 +46,10 @@ export function Editor(props: {
   const salesforce = useSalesforce(selected, props.connections);
   const isDirty = flow !== saved;
   useUndoKeys(history.undo, history.redo);
+  // A refused save or publish is about the flow as it was: any change makes it stale (the live
+  // check shows what is still wrong on the steps themselves).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each change of the flow
+  useEffect(() => setError(null), [flow]);
   useWarnBeforeLeaving(isDirty);
   const titles = new Map(schema.stepTypes.map((t) => [t.type, t.title]));
   const fieldsOf = (id: string) =>
