@@ -62,22 +62,52 @@ export const ERROR_SCHEMA = {
 type Responses = Record<string, unknown>;
 
 /**
- * The route's documented responses: its own (from its `response` schemas), else its success
- * status from SUCCESS_STATUS, plus 4XX and 5XX in the shared error shape.
+ * The route's documented success: its own `response` schemas, else its status from
+ * SUCCESS_STATUS, else 200. (Errors are added to the whole document: `withErrorResponses`.)
  */
 export function documentedResponses(method: string, url: string, own: Responses | undefined): Responses {
+  if (own) return own;
   const success = SUCCESS_STATUS[`${method} ${url}`];
-  const responses: Responses = { ...(own ?? {}) };
-  if (!own && success) {
-    responses[success.status] =
+  if (!success) return { 200: { description: "OK" } };
+  return {
+    [success.status]:
       success.status === 204
         ? { description: success.description, type: "null" }
-        : { description: success.description, type: "object", additionalProperties: true };
-  } else if (!own) {
-    responses[200] = { description: "OK" };
+        : { description: success.description, type: "object", additionalProperties: true },
+  };
+}
+
+type Document = {
+  paths?: Record<string, Record<string, { responses?: Responses }>>;
+  components?: { responses?: Responses };
+};
+
+/**
+ * Every operation's 4XX and 5XX, as references to two shared responses in the shared error shape:
+ * the document (and the browser's generated types) names them once instead of once per route.
+ */
+export function withErrorResponses<D extends object>(document: D): D {
+  const doc = document as Document;
+  const error = (description: string) => ({
+    description,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
+  });
+  doc.components = {
+    ...doc.components,
+    responses: {
+      ...doc.components?.responses,
+      Refused: error("Refused: `{ error: { code, message, details? } }`, nothing changed"),
+      Failed: error("Failed on Tern's side or at a provider (502): `{ error: { code, message } }`"),
+    },
+  };
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      op.responses = {
+        ...op.responses,
+        "4XX": { $ref: "#/components/responses/Refused" },
+        "5XX": { $ref: "#/components/responses/Failed" },
+      };
+    }
   }
-  const error = (description: string) => ({ description, $ref: "ApiError#" });
-  responses["4XX"] ??= error("Refused: `{ error: { code, message, details? } }`, nothing changed");
-  responses["5XX"] ??= error("Failed on Tern's side or at a provider (502): `{ error: { code, message } }`");
-  return responses;
+  return document;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../scripts/api-types.js";
 import { SUCCESS_STATUS } from "../../src/server/api-docs-responses.js";
 
-type Operation = { responses: Record<string, { description?: string; content?: unknown }> };
+type Response = { description?: string; content?: unknown; $ref?: string };
+type Operation = { responses: Record<string, Response> };
 
 /**
  * The OpenAPI document says what each admin route answers: 201, 202 or 204 where a route does not
@@ -12,8 +13,11 @@ describe("the OpenAPI document's responses", () => {
   it("documents each route's success status and the shared error shape", async () => {
     const doc = (await openApiDocument()) as {
       paths: Record<string, Record<string, Operation>>;
-      components: { schemas: Record<string, unknown> };
+      components: { schemas: Record<string, unknown>; responses: Record<string, Response> };
     };
+    // A response is given in place or as a reference to a shared one.
+    const resolve = (r: Response | undefined) =>
+      r?.$ref ? doc.components.responses[r.$ref.replace("#/components/responses/", "")] : r;
     expect(doc.components.schemas.ApiError).toMatchObject({ required: ["error"] });
     const operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${p}`, op })),
@@ -21,7 +25,7 @@ describe("the OpenAPI document's responses", () => {
     expect(operations.length).toBeGreaterThan(40);
     for (const { key, op } of operations) {
       for (const range of ["4XX", "5XX"]) {
-        expect(JSON.stringify(op.responses[range]?.content), `${key} ${range}`).toContain(
+        expect(JSON.stringify(resolve(op.responses[range])?.content), `${key} ${range}`).toContain(
           "#/components/schemas/ApiError",
         );
       }

@@ -19,7 +19,6 @@ export interface RunRow {
   updatedAt: number;
 }
 
-/** A run that waits for a deadline that had passed by `at` (ms): its timeout fires first. */
 /**
  * A step's state and history record as they are now, serialized: a persist written later (run
  * progress waits for its turn, queue/run-writer.ts) stores this moment's state, not what the
@@ -41,8 +40,6 @@ export interface StepSnapshot {
     startedAt: number;
     endedAt: number;
   } | null;
-  stepRunId: string | null;
-  isDropped: boolean;
 }
 
 export function snapshotStep(state: RunState, record: StepRecord | null): StepSnapshot {
@@ -67,11 +64,10 @@ export function snapshotStep(state: RunState, record: StepRecord | null): StepSn
       startedAt: record.startedAt,
       endedAt: record.endedAt,
     },
-    stepRunId: record?.runId ?? null,
-    isDropped: record?.status === "dropped",
   };
 }
 
+/** A run that waits for a deadline that had passed by `at` (ms): its timeout fires first. */
 export function isPastDeadline(run: RunRow | undefined, at: number): run is RunRow {
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
@@ -260,9 +256,10 @@ export function createRunRepo(exec: Executor) {
   };
   /** Inside `store.write`: `saveStep` of a snapshot taken earlier (`snapshotStep`). */
   const saveSnapshot = async (snapshot: StepSnapshot, now: number): Promise<boolean> => {
-    const { run: runArgs, step, stepRunId, isDropped } = snapshot;
+    const { run: runArgs, step } = snapshot;
     const run = { ...runArgs, now };
-    if (exec.dialect === "postgres" && step && !isDropped && stepRunId === run.id) {
+    const isDropped = step?.status === "dropped";
+    if (exec.dialect === "postgres" && step && !isDropped && step.runId === run.id) {
       const { status: stepStatus, ...rest } = step;
       return (await st.advanceAndSaveStep().run({ ...rest, ...run, stepStatus })).changes === 1;
     }

@@ -21,24 +21,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -90,24 +74,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -142,24 +110,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Created; the channel and its setup report */
                 201: {
                     headers: {
@@ -197,24 +149,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -239,24 +175,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Deleted */
                 204: {
                     headers: {
@@ -289,24 +209,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -341,24 +245,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -398,24 +286,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -455,24 +327,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -507,24 +363,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -576,24 +416,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -628,24 +452,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Created; the connection without its secrets */
                 201: {
                     headers: {
@@ -683,24 +491,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -725,24 +517,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Deleted */
                 204: {
                     headers: {
@@ -775,24 +551,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -826,24 +586,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -882,24 +626,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -939,24 +667,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -1004,24 +716,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -1076,24 +772,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1136,24 +816,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1178,24 +842,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn) */
                 204: {
                     headers: {
@@ -1228,24 +876,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1270,24 +902,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn) */
                 204: {
                     headers: {
@@ -1320,24 +936,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1378,24 +978,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1432,24 +1016,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1496,24 +1064,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1547,24 +1099,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1591,24 +1127,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Stored as version 1 */
                 201: {
                     headers: {
@@ -1646,24 +1166,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1692,24 +1196,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Stored as the flow's next version (200 with `unchanged: true` for the latest version's file) */
                 201: {
                     headers: {
@@ -1736,24 +1224,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Deleted with all its versions */
                 204: {
                     headers: {
@@ -1792,24 +1264,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1849,24 +1305,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -1918,24 +1358,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2001,24 +1425,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 202: {
                     headers: {
@@ -2066,24 +1474,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2124,24 +1516,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2178,24 +1554,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2243,24 +1603,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description A new webhook URL and token */
                 201: {
                     headers: {
@@ -2296,24 +1640,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2356,24 +1684,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2430,24 +1742,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2485,24 +1781,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2543,24 +1823,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2597,24 +1861,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2665,24 +1913,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Queued in the conversation's turn */
                 202: {
                     headers: {
@@ -2723,24 +1955,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2803,24 +2019,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2854,24 +2054,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2916,24 +2100,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -2988,24 +2156,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description The sandbox customer's webhook was accepted */
                 202: {
                     headers: {
@@ -3063,24 +2215,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 202: {
                     headers: {
@@ -3126,24 +2262,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -3208,24 +2328,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Default Response */
                 200: {
                     headers: {
@@ -3250,24 +2354,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description Signed out */
                 204: {
                     headers: {
@@ -3298,24 +2386,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -3373,24 +2445,8 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -3426,24 +2482,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
-                /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
-                "5XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ApiError"];
-                    };
-                };
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
                 /** @description OK */
                 200: {
                     headers: {
@@ -3480,7 +2520,26 @@ export interface components {
             };
         };
     };
-    responses: never;
+    responses: {
+        /** @description Failed on Tern's side or at a provider (502): `{ error: { code, message } }` */
+        Failed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description Refused: `{ error: { code, message, details? } }`, nothing changed */
+        Refused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
