@@ -53,14 +53,13 @@ export const askStep = defineStep({
 
 function hooks(ctx: StepContext<AskStep>): QuestionHooks {
   const { config } = ctx;
+  // Titles may be templates: shown and matched as the contact saw them.
+  const shown = () => config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) })) ?? [];
   return {
-    outbound: (text) => {
-      const choices = config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) }));
-      return choices ? { text, choices } : { text };
-    },
+    outbound: (text) => (config.choices ? { text, choices: shown() } : { text }),
     defaultRetryText: () => defaultRetryText(config.expect),
     expected: config.expect,
-    choices: () => config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) })) ?? [],
+    choices: shown,
     answer: (message) => {
       const answer = parseAnswer(config.expect, message, {
         choices: config.choices,
@@ -68,8 +67,7 @@ function hooks(ctx: StepContext<AskStep>): QuestionHooks {
       });
       if (!answer.ok) return null;
       // A tapped suggestion of a free-text question is its choice as well (steps.<id>.choice).
-      const tapped = config.choices?.find((c) => c.id === message.choice?.id);
-      const choice = answer.choice ?? (tapped && { id: tapped.id, title: tapped.title });
+      const choice = answer.choice ?? shown().find((c) => c.id === message.choice?.id);
       const output = {
         text: message.text,
         value: answer.value,
