@@ -15,6 +15,8 @@ import {
   ReactFlowProvider,
   useReactFlow,
   useStore,
+  useStoreApi,
+  useUpdateNodeInternals,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useEffect, useMemo, useState } from "react";
@@ -178,6 +180,7 @@ function CanvasInner(props: CanvasProps) {
         <Background />
         <Controls />
         <FitOnCountChange count={flow.steps.length} />
+        <KeepHandlesMeasured nodes={nodes} />
       </ReactFlow>
     </div>
   );
@@ -191,6 +194,29 @@ function FitOnCountChange({ count }: { count: number }) {
   useEffect(() => {
     if (count > 0 && width > 0) requestAnimationFrame(() => void fitView({ maxZoom: 1 }));
   }, [count, width, fitView]);
+  return null;
+}
+
+/**
+ * React Flow forgets a node's handle positions when it is handed that node as a new object
+ * without `measured` (xyflow#6022), and measures again only when the node's size changes; the
+ * node's edges then stay undrawn. A renamed step can fall into that: its node is new, and the
+ * validation answer rebuilds the nodes while its first measure is in flight (an edge to it
+ * vanished in CI). After every change of the nodes, any drawn node without handle positions is
+ * measured again.
+ */
+function KeepHandlesMeasured({ nodes }: { nodes: StepNodeType[] }) {
+  const store = useStoreApi();
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      const unmeasured = [...store.getState().nodeLookup.values()]
+        .filter((n) => !n.internals.handleBounds)
+        .map((n) => n.id);
+      if (unmeasured.length > 0) updateNodeInternals(unmeasured);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [nodes, store, updateNodeInternals]);
   return null;
 }
 
