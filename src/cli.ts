@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { endQuietlyOnClosedPipe } from "./cli/closed-pipe.js";
 import { registerFlowCommands } from "./cli/flows.js";
 import { registerKeyCommands } from "./cli/keys.js";
 import { registerSalesforceCommands } from "./cli/salesforce.js";
 import { registerServeCommands } from "./cli/serve.js";
 
 /** `tern` command line. Admin commands talk to a running server through the admin API only. */
+endQuietlyOnClosedPipe();
 const program = new Command()
   .name("tern")
   .description("Tern: conversations on messaging channels become Salesforce Leads and Cases")
