@@ -201,8 +201,11 @@ export function createSessions(deps: SessionDeps) {
 
     /** DELETE /api/v1/session: ends the session (everywhere) and clears both cookies. */
     async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      checkOrigin(request);
       const id = cookie(request, SESSION_COOKIE);
+      // Like every unsafe signed-in request (the documented contract): a page of another site
+      // cannot end the session. Without a session cookie there is nothing to protect.
+      if (id) checkCsrf(request);
+      else checkOrigin(request);
       if (id) await deps.store.write((tx) => tx.sessions.remove(id));
       setCookies(request, reply, null);
     },

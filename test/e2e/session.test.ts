@@ -225,8 +225,13 @@ describe("browser sign-in (session cookie)", () => {
   });
 
   it("signs out: 204, both cookies cleared, and the old cookie is refused afterwards", async () => {
-    const { cookie } = await signIn(main.tern);
-    const out = await call(main.tern, "DELETE", "/session", { headers: { cookie } });
+    const { cookie, csrf } = await signIn(main.tern);
+    // Without the CSRF header (what a page of another site could send) the session stays.
+    const forged = await call(main.tern, "DELETE", "/session", { headers: { cookie } });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe("CSRF_FAILED");
+    expect((await call(main.tern, "GET", "/session", { headers: { cookie } })).status).toBe(200);
+    const out = await call(main.tern, "DELETE", "/session", { headers: { cookie, "x-tern-csrf": csrf } });
     expect(out.status).toBe(204);
     const cleared = cookiesOf(out);
     expect(cleared.get("tern_session")).toMatchObject({ value: "" });
@@ -292,7 +297,9 @@ describe("browser sign-in (session cookie)", () => {
         headers: { cookie, "x-tern-csrf": csrf },
       });
       expect(created.status).toBe(201);
-      expect((await call(main.tern, "DELETE", "/session", { headers: { cookie } })).status).toBe(204);
+      expect(
+        (await call(main.tern, "DELETE", "/session", { headers: { cookie, "x-tern-csrf": csrf } })).status,
+      ).toBe(204);
       expect((await call(second.tern, "GET", "/flows", { headers: { cookie } })).status).toBe(401);
     },
   );
@@ -347,7 +354,9 @@ describe("browser sign-in (session cookie)", () => {
         expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("CSRF_FAILED");
       }
       await signIn(other.tern); // the token works as well
-      expect((await call(other.tern, "DELETE", "/session", { headers: { cookie } })).status).toBe(204);
+      expect(
+        (await call(other.tern, "DELETE", "/session", { headers: { cookie, "x-tern-csrf": csrf } })).status,
+      ).toBe(204);
       const logged = other.lines.join("\n");
       for (const secret of [adminToken, password, session, csrf]) expect(logged).not.toContain(secret);
     } finally {

@@ -101,6 +101,7 @@ export const sessionRoutes =
         schema: {
           tags: ["session"],
           summary: "Sign out: ends the session on every Tern process and clears both cookies (204)",
+          description: `Like every unsafe request with the session cookie, it needs the header \`${CSRF_HEADER}\` equal to the \`${CSRF_COOKIE}\` cookie (else 403 CSRF_FAILED).`,
           security: [{ cookie: [] }],
         },
       },

@@ -2344,7 +2344,10 @@ export interface paths {
                 };
             };
         };
-        /** Sign out: ends the session on every Tern process and clears both cookies (204) */
+        /**
+         * Sign out: ends the session on every Tern process and clears both cookies (204)
+         * @description Like every unsafe request with the session cookie, it needs the header `x-tern-csrf` equal to the `tern_csrf` cookie (else 403 CSRF_FAILED).
+         */
         delete: {
             parameters: {
                 query?: never;
