@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { article, kindOf, plainMessage } from "../core/plain-messages.js";
 
 /** Turns zod issues into `{ path, message }` a person can act on, with JSONPath paths. */
 
@@ -88,23 +89,7 @@ function describe(issue: z.core.$ZodIssue, path: ReadonlyArray<PathSegment>): st
   }
 }
 
+/** A schema's own message, not the plain default every issue of its kind gets. */
 function isCustom(issue: z.core.$ZodIssue): boolean {
-  return !issue.message.startsWith("Invalid");
-}
-
-function article(expected: string): string {
-  if (expected === "object" || expected === "array" || expected === "int" || expected === "integer") {
-    return `an ${expected === "int" ? "integer" : expected}`;
-  }
-  return `a ${expected}`;
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") return "a string";
-  if (typeof value === "number") return "a number";
-  if (typeof value === "boolean") return "a boolean";
-  return typeof value;
+  return issue.message !== plainMessage(issue as z.core.$ZodRawIssue);
 }

@@ -9,6 +9,8 @@ import {
 import type { Logger } from "pino";
 import { ZodType } from "zod";
 import { AppError } from "../core/app-error.js";
+// Plain messages for every zod issue without its own (installed on import).
+import "../core/plain-messages.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { Metrics } from "../core/metrics.js";
