@@ -160,7 +160,11 @@ describe("the flow editor in the browser", () => {
 
   it("publishing is refused with the same problem shown on the step", async () => {
     await page.getByRole("button", { name: "Publish" }).click();
-    await page.getByRole("alert").filter({ hasText: "cannot be published" }).waitFor();
+    const refused = page.getByRole("alert").filter({ hasText: "cannot be published" });
+    await refused.waitFor();
+    // The refusal lists its problems, each with the place it is about, not one long line.
+    expect(await refused.locator("li").count()).toBeGreaterThan(0);
+    expect(await refused.locator("li").first().textContent()).toMatch(/^steps\[\d+\].* Company/);
     await node("salesforce_create_1").click();
     await expect.poll(() => panel().locator(".step-problems").textContent()).toContain("Company");
   });
