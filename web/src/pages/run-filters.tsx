@@ -28,6 +28,8 @@ export function RunFilters(props: {
   until: string;
   setUntil(v: string): void;
 }) {
+  // Both are `datetime-local` values (YYYY-MM-DDTHH:mm), so they compare as text.
+  const isInverted = props.since !== "" && props.until !== "" && props.since >= props.until;
   return (
     <>
       <div>
@@ -66,8 +68,15 @@ export function RunFilters(props: {
           id="run-until"
           type="datetime-local"
           value={props.until}
+          aria-invalid={isInverted || undefined}
+          aria-describedby={isInverted ? "run-range-problem" : undefined}
           onChange={(e) => props.setUntil(e.target.value)}
         />
+        {isInverted && (
+          <p className="field-problem error" id="run-range-problem">
+            "Started before" must be later than "Started from": no run can match these.
+          </p>
+        )}
       </div>
     </>
   );
