@@ -134,6 +134,25 @@ describe("a signed Meta delivery with one bad item", () => {
     expect(await stack.tern.store.inbox.count()).toBe(inbox);
     expect(await rejected()).toHaveLength(before + 1);
   });
+
+  it("keeps its good items when the bad one is nested deeper than JSON.stringify can go", async () => {
+    const good = buildTextWebhook({ from: "15550002011", text: "good beside a deep one" });
+    const deep = buildTextWebhook({ from: "15550002012", text: "deep" });
+    firstItem(deep, "messages").id = "DEEP_ID";
+    // Written as text: JSON.stringify itself cannot write what is sent (6,000 nested arrays).
+    const text = JSON.stringify(batch(good, deep)).replace(
+      '"DEEP_ID"',
+      `${"[".repeat(6_000)}"wamid.deep"${"]".repeat(6_000)}`,
+    );
+    const before = await stack.tern.store.inbox.count(stack.setup.channelId);
+    const res = await postWebhook(stack.setup.webhookUrl, text, stack.sandbox.wa.config.appSecret);
+    expect(res.status).toBe(200);
+    expect(await stack.tern.store.inbox.count(stack.setup.channelId)).toBe(before + 1);
+    const [newest] = await rejected("?limit=1");
+    expect(newest).toMatchObject({ path: "entry[0].changes[1].value.messages[0]", reason: "invalid" });
+    expect(JSON.stringify(newest?.item)).toContain("nested too deeply to keep");
+    await stack.sandbox.wa.waitForSent((m) => m.body.to === "15550002011");
+  });
 });
 
 describe("events addressed to another phone_number_id", () => {

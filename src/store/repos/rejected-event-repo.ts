@@ -1,3 +1,4 @@
+import { boundedJson } from "../../core/bounded-json.js";
 import type { Executor } from "../db.js";
 
 /**
@@ -36,7 +37,8 @@ export function createRejectedEventRepo(exec: Executor) {
           path: event.path,
           reason: event.reason,
           detail: event.detail,
-          json: JSON.stringify(event.item) ?? "null",
+          // A hostile item can nest deeper than JSON.stringify recurses.
+          json: boundedJson(event.item),
           receivedAt: event.receivedAt,
         });
     },
