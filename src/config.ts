@@ -56,6 +56,12 @@ export const Config = z.object({
    */
   TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   /**
+   * A send still failing after its quick attempts (the provider's 5xx, a rate limit that held) is
+   * tried again this long later while its run waits, then 4× as long each round (at most an hour,
+   * 8 rounds), before the step fails. src/queue/README.md.
+   */
+  TERN_SEND_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  /**
    * Burst grouping: while a run waits for a reply (an `ask`), the text messages its contact sends
    * less than this apart are one answer, joined by newlines ("Hi" / "I want a quote" / "for 3
    * cars"). The answer is taken once this long passed since the last of them (at most 5 windows

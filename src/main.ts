@@ -118,6 +118,7 @@ async function createRuntime(options: StartOptions) {
     fetch: fetchImpl,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sendReconcileMs: config.TERN_SEND_RECONCILE_MS,
+    sendRetryMs: config.TERN_SEND_RETRY_MS,
     http: createGuardedHttp({
       policy: createAddressPolicy({
         allowPrivate: config.TERN_HTTP_ALLOW_PRIVATE,

@@ -36,6 +36,11 @@ export interface EffectsDeps {
   sendReconcileMs?: number;
   /** Told when recording a finished effect failed (the effect itself succeeded). */
   onSettleError?: (error: unknown) => void;
+  /**
+   * A send still failing after its attempts (the provider's 5xx, a rate limit that held) is tried
+   * again this long later, then 4× as long each round (at most an hour), while its run waits.
+   */
+  sendRetryMs?: number;
   /** Attempts per effect for errors whose retry hint is not "never". */
   maxAttempts?: number;
   /** Per-channel pacing to the provider's rate, and the hold after a 429 (send-pacer.ts). */

@@ -14,6 +14,9 @@ import {
   type SendChannel,
 } from "./effects.js";
 
+/** Rounds of attempts (each up to `maxAttempts`) before a send that keeps failing fails for good. */
+export const SEND_RETRY_ROUNDS = 8;
+
 /**
  * Sends through the outbox (effects.ts): the intent, the delivery (paced, retried, reconciled
  * when its outcome is unknown), the settle; the reply window checked first; and a send step's
@@ -76,6 +79,38 @@ export function createSendEffects(
     }
     const providerMessageId = await waitForStatus(key);
     return providerMessageId ? { providerMessageId } : null;
+  };
+
+  /**
+   * A send that failed for now, after its attempts (the provider's 5xx for a minute, a rate limit
+   * that held): the run waits at its step and the step sends again later (the engine parks a run
+   * on a `pausedUntil` hint; the conversation's next messages wait, in order), instead of a blip
+   * failing the conversation. Rounds back off from `sendRetryMs` (4× each, at most an hour);
+   * after SEND_RETRY_ROUNDS the send fails for good.
+   */
+  const retryLater = async (key: string, error: AppError): Promise<never> => {
+    const round = (await store.effects.get(key))?.attempts ?? 1;
+    if (round >= SEND_RETRY_ROUNDS) {
+      return failDefinitively(
+        key,
+        new AppError(error.code, `${error.message} (still failing after ${round} rounds of attempts)`, {
+          cause: error,
+          retry: "never",
+          details: error.details,
+          flowFields: error.flowFields,
+        }),
+      );
+    }
+    await write((tx) =>
+      tx.effects.failForNow(key, { code: error.code, message: error.message }, clock.now()),
+    );
+    const until = clock.now() + Math.min((deps.sendRetryMs ?? 15_000) * 4 ** (round - 1), 3_600_000);
+    throw new AppError(error.code, error.message, {
+      cause: error,
+      retry: { pausedUntil: until },
+      details: { ...error.details, retryAt: new Date(until).toISOString(), round },
+      flowFields: error.flowFields,
+    });
   };
 
   /** Inside a write: records a finished send on the effect and on the message row. */
@@ -155,7 +190,8 @@ export function createSendEffects(
       if (checkOptOut) await assertNotOptedOut();
       const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result as SendOutcome;
-      if (existing?.status === "failed" && existing.error) {
+      const isRetryable = (existing?.error as { retryable?: boolean } | undefined)?.retryable === true;
+      if (existing?.status === "failed" && existing.error && !isRetryable) {
         // Failed for good before (a replay): the same error, and whether a fallback may carry it.
         const wasUndeliverable = (existing.error as { undeliverable?: boolean }).undeliverable === true;
         throw new AppError("CHANNEL_SEND_FAILED", existing.error.message, {
@@ -185,6 +221,7 @@ export function createSendEffects(
       // Still unknown after every attempt and reconcile: leave the intent in flight, so a
       // later run of this step reconciles again instead of assuming nothing happened.
       if (isOutcomeUnknown(appError)) throw appError;
+      if (appError.retry !== "never") return retryLater(key, appError);
       return failDefinitively(key, appError);
     }
     // Not awaited: the step's own persist commits after it (writes commit in order), and if

@@ -247,6 +247,14 @@ export function createEffectRepo(exec: Executor) {
      * Inside `store.write`: a definitive failure (the effect did not happen). A send's outbound
      * message row becomes `failed`, with the error in the shape a provider's failed status has.
      */
+    /**
+     * Inside `store.write`: a send that failed for now and will be tried again (its run waits,
+     * send-effects.ts): the effect is `failed` with `retryable`, its message row stays `sending`.
+     */
+    async failForNow(key: string, error: { code: string; message: string }, now: number): Promise<void> {
+      const record = { ...error, retryable: true };
+      await settle().run({ key, status: "failed", result: null, error: JSON.stringify(record), now });
+    },
     async fail(key: string, error: { code: string; message: string }, now: number): Promise<void> {
       await settle().run({ key, status: "failed", result: null, error: JSON.stringify(error), now });
       const errors = JSON.stringify([{ code: error.code, title: error.message }]);
