@@ -208,6 +208,7 @@ function FitOnCountChange({ count }: { count: number }) {
 function KeepHandlesMeasured({ nodes }: { nodes: StepNodeType[] }) {
   const store = useStoreApi();
   const updateNodeInternals = useUpdateNodeInternals();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: every change of the nodes is the trigger to look.
   useEffect(() => {
     const frame = requestAnimationFrame(() => {
       const unmeasured = [...store.getState().nodeLookup.values()]
