@@ -48,7 +48,7 @@ describe("a send the provider refuses for now", () => {
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, phone);
     const wa = stack.sandbox.wa;
     // Three quick attempts, and the first of the next round: four refusals as Meta words them.
-    wa.failNext(4, { code: 131000, message: "Something went wrong", is_transient: true }, 500);
+    wa.failNext(4, { code: 131000, message: "Something went wrong" }, 500);
     await customer.say("hi");
     const waiting = await eventually(async () => {
       const [run] = await runsOf();

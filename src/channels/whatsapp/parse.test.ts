@@ -107,12 +107,60 @@ describe("parse messages", () => {
     });
   });
 
-  it("marks reactions and unknown types as unsupported instead of failing", () => {
-    expect(only(parse(fixture("reaction-unsupported.json")))).toMatchObject({
-      content: { type: "unsupported", providerType: "reaction" },
-    });
+  it("marks unknown types as unsupported instead of failing", () => {
     expect(only(parse(fixture("unknown-type.json")))).toMatchObject({
       content: { type: "unsupported", providerType: "unsupported" },
+    });
+  });
+
+  /** The fixture's one message item replaced by `item` (same sender, id and time). */
+  const withMessage = (item: Record<string, unknown>) => {
+    const body = JSON.parse(readFileSync(new URL("./fixtures/text.json", import.meta.url), "utf8"));
+    const message = body.entry[0].changes[0].value.messages[0];
+    body.entry[0].changes[0].value.messages[0] = {
+      from: message.from,
+      id: message.id,
+      timestamp: message.timestamp,
+      ...item,
+    };
+    return parse(raw(JSON.stringify(body)));
+  };
+
+  it("ignores what is not said to the business: a reaction or its removal, a system notice, a group message", () => {
+    const ignored = [
+      parse(fixture("reaction-unsupported.json")),
+      // Removed: Meta sends the reaction without its emoji.
+      withMessage({ type: "reaction", reaction: { message_id: "wamid.X" } }),
+      withMessage({
+        type: "system",
+        system: { body: "User A changed from 1 to 2", type: "user_changed_number", new_wa_id: "16660000000" },
+      }),
+      withMessage({ type: "text", text: { body: "hello all" }, group_id: "120363012345678901@g.us" }),
+    ];
+    for (const parsed of ignored) {
+      expect(allEvents(parsed)).toEqual([]);
+      expect(parsed.batches.flatMap((b) => b.rejected)).toEqual([]);
+    }
+  });
+
+  it("reads a shared contact card as its name and numbers, and an order's note", () => {
+    const card = only(
+      withMessage({
+        type: "contacts",
+        contacts: [
+          {
+            name: { formatted_name: "Ada Lovelace", first_name: "Ada" },
+            phones: [{ phone: "+1 555 0100", wa_id: "15550100", type: "CELL" }],
+          },
+        ],
+      }),
+    );
+    expect(card).toMatchObject({ content: { type: "text", text: "Ada Lovelace +1 555 0100" } });
+    const order = only(
+      withMessage({ type: "order", order: { catalog_id: "1", text: "two please", product_items: [] } }),
+    );
+    expect(order).toMatchObject({
+      content: { type: "unsupported", providerType: "order", text: "two please" },
     });
   });
 
@@ -160,7 +208,15 @@ describe("parse statuses", () => {
     expect(only(parse(fixture("status-failed.json")))).toMatchObject({
       status: "failed",
       correlationId: "run_01J9Z6Q2:step_followup:1",
-      errors: [{ code: 131047, title: "Re-engagement message", message: "Re-engagement message" }],
+      errors: [
+        {
+          code: 131047,
+          title: "Re-engagement message",
+          // Meta's error_data.details says why; it is kept with the message.
+          message:
+            "Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+        },
+      ],
     });
   });
 });

@@ -19,6 +19,8 @@ import {
   WaLocation,
   WaMedia,
   WaMessage,
+  WaOrder,
+  WaSharedContacts,
   WaStatus,
   WaTemplateButton,
   WaText,
@@ -93,6 +95,7 @@ function toBatch(raw: unknown, where: string): WebhookBatch | RejectedItem {
   const contacts = toContacts(value.data.contacts);
   value.data.messages?.forEach((item, i) => {
     const message = toInboundMessage(item, contacts, `${where}.messages[${i}]`);
+    if (message === null) return;
     if ("reason" in message) batch.rejected.push(message);
     else batch.events.push(message);
   });
@@ -116,10 +119,24 @@ function toContacts(raw: unknown[] | undefined): WaContact[] {
   return contacts;
 }
 
-function toInboundMessage(raw: unknown, contacts: WaContact[], where: string): InboundMessage | RejectedItem {
+/**
+ * Message items that are not something the customer said to the business, so neither start a
+ * flow nor answer a question: a reaction (or its removal) to a message, a system notice (the
+ * customer changed number), and a message in a group (Tern holds one-to-one conversations).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/
+ */
+const NOT_SAID_TO_US = new Set(["reaction", "system"]);
+
+function toInboundMessage(
+  raw: unknown,
+  contacts: WaContact[],
+  where: string,
+): InboundMessage | RejectedItem | null {
   const parsed = tolerantParse(WaMessage, raw);
   if (!parsed.success) return rejectItem(where, describeIssues(parsed.error), raw);
   const message = parsed.data;
+  if (NOT_SAID_TO_US.has(message.type) || typeof (raw as { group_id?: unknown }).group_id === "string")
+    return null;
   const contact = findContact(contacts, message.from, message.from_user_id);
   const waId = message.from ?? contact?.wa_id;
   const userId = message.from_user_id ?? contact?.user_id;
@@ -195,6 +212,24 @@ function toContent(type: string, raw: Record<string, unknown>): InboundContent {
         text: label || `${latitude},${longitude}`,
       };
     }
+    case "contacts": {
+      // A shared contact card: its name and numbers are what a person would read out.
+      const cards = tolerantParse(WaSharedContacts, raw.contacts);
+      if (!cards.success) return unsupported;
+      const text = cards.data
+        .map((card) =>
+          [card.name?.formatted_name, ...(card.phones ?? []).map((p) => p.phone)].filter(Boolean).join(" "),
+        )
+        .filter(Boolean)
+        .join("\n");
+      // Read as text, so a card answers "your phone number?" as typing the number would.
+      return text ? { type: "text", text } : unsupported;
+    }
+    case "order": {
+      // A cart sent from a catalog; its note is what the customer wrote with it.
+      const order = tolerantParse(WaOrder, raw.order);
+      return { ...unsupported, text: order.success ? (order.data.text ?? "") : "" };
+    }
     default:
       return isMediaType(type) ? toMedia(type, raw[type]) : unsupported;
   }
@@ -232,7 +267,9 @@ function toStatusEvent(raw: unknown, where: string): StatusEvent | RejectedItem 
   // Meta also sends e.g. "deleted"/"warning"; Tern tracks only the delivery lifecycle.
   if (!(STATUS_VALUES as readonly string[]).includes(status.status)) return null;
   const errors = status.errors?.map((e) => {
-    const message = e.message ?? e.error_data?.details;
+    // error_data.details says what to do (e.g. which template parameter); keep both.
+    const parts = [e.message, e.error_data?.details].filter((x): x is string => Boolean(x));
+    const message = [...new Set(parts)].join(": ");
     return { code: e.code, title: e.title ?? String(e.code), ...(message ? { message } : {}) };
   });
   return {

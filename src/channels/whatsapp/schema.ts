@@ -29,6 +29,17 @@ export const WaMessage = z.object({
 });
 export type WaMessage = z.infer<typeof WaMessage> & Record<string, unknown>;
 
+/** A `contacts` message: the cards the customer shared. */
+export const WaSharedContacts = z.array(
+  z.object({
+    name: z.object({ formatted_name: z.string().optional() }).optional(),
+    phones: z.array(z.object({ phone: z.string().optional() })).optional(),
+  }),
+);
+
+/** An `order` message: the cart, and the note the customer wrote with it. */
+export const WaOrder = z.object({ text: z.string().optional() });
+
 export const WaStatusError = z.object({
   code: z.union([z.number(), z.string()]),
   title: z.string().optional(),
