@@ -103,6 +103,21 @@ export interface SendResult {
 export type HandshakeResult = WebhookAnswer;
 
 /**
+ * What a channel's buttons or list take; choices beyond it go out as numbered text (the adapter
+ * decides per message; `tern flows validate` warns from the same numbers).
+ */
+export interface ChoiceLimits {
+  max: number;
+  titleMax: number;
+  /** Longest choice id the provider takes back (WhatsApp row ids: 200). */
+  idMax?: number;
+  /** Longest message text the buttons may come with (WhatsApp's interactive body: 1,024). */
+  textMax?: number;
+  /** Two choices may not share a title (WhatsApp reply buttons). */
+  uniqueTitles?: boolean;
+}
+
+/**
  * What a channel can do; the core and the editor read these instead of assuming WhatsApp.
  * Sources for each value are cited next to each adapter's definition.
  */
@@ -118,9 +133,9 @@ export interface ChannelCapabilities {
   /** Longest text one message may carry (characters). */
   maxTextLength: number;
   /** Quick-reply buttons: how many and how long a title; absent = none (numbered text instead). */
-  buttons?: { max: number; titleMax: number };
+  buttons?: ChoiceLimits;
   /** A list / keyboard with more options than buttons allow; absent = none. */
-  lists?: { max: number; titleMax: number };
+  lists?: ChoiceLimits;
   /** Media kinds `send` accepts by URL. */
   media: ReadonlyArray<"image" | "video" | "audio" | "document">;
   /** Pre-approved templates exist (needed outside the reply window). */

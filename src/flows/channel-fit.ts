@@ -1,4 +1,4 @@
-import type { ChannelCapabilities } from "../channels/channel.js";
+import type { ChannelCapabilities, ChoiceLimits } from "../channels/channel.js";
 import { getChannelDefinition } from "../channels/registry.js";
 import type { Flow } from "./schema.js";
 
@@ -17,7 +17,8 @@ export function channelFitWarnings(flow: Flow): Array<{ path: string; message: s
     for (const type of types) {
       const definition = getChannelDefinition(type);
       if (!definition) continue;
-      const shown = howShown(definition.capabilities, choices);
+      const text = "text" in step && typeof step.text === "string" ? step.text : undefined;
+      const shown = howShown(definition.capabilities, choices, text);
       if (shown === null) continue;
       warnings.push({
         path: `$.steps[${index}].choices`,
@@ -28,12 +29,35 @@ export function channelFitWarnings(flow: Flow): Array<{ path: string; message: s
   return warnings;
 }
 
-/** Null when the channel shows the choices as buttons or a list; else why not. */
-function howShown(caps: ChannelCapabilities, choices: ReadonlyArray<{ title: string }>): string | null {
-  const longest = Math.max(...choices.map((c) => [...c.title].length));
-  const fits = (limit: { max: number; titleMax: number } | undefined) =>
-    limit !== undefined && choices.length <= limit.max && longest <= limit.titleMax;
-  if (fits(caps.buttons) || fits(caps.lists)) return null;
+/**
+ * Null when the channel shows the choices as buttons or a list; else why not. A templated text's
+ * length is only known when it is rendered, so only a text without Liquid is measured.
+ */
+function howShown(
+  caps: ChannelCapabilities,
+  choices: ReadonlyArray<{ id: string; title: string }>,
+  text: string | undefined,
+): string | null {
+  const chars = (s: string) => [...s].length;
+  const longest = Math.max(...choices.map((c) => chars(c.title)));
+  const longestId = Math.max(...choices.map((c) => chars(c.id)));
+  const textLength = text === undefined || /\{[{%]/.test(text) ? 0 : chars(text);
+  const isTitleRepeated = new Set(choices.map((c) => c.title)).size < choices.length;
+  const misfit = (limit: ChoiceLimits | undefined): string | null => {
+    if (limit === undefined) return "none";
+    if (choices.length > limit.max || longest > limit.titleMax) return "size";
+    if (limit.idMax !== undefined && longestId > limit.idMax)
+      return `a choice id is longer than ${limit.idMax} characters`;
+    if (limit.textMax !== undefined && textLength > limit.textMax)
+      return `the text (${textLength} characters) is longer than the ${limit.textMax} buttons or a list may come with`;
+    if (limit.uniqueTitles && isTitleRepeated) return "two choices have the same title";
+    return null;
+  };
+  const [buttons, lists] = [misfit(caps.buttons), misfit(caps.lists)];
+  if (buttons === null || lists === null) return null;
+  // A reason both share (the text, an id) says more than the size limits.
+  const reason = [buttons, lists].find((r) => r !== "size" && r !== "none");
+  if (reason) return reason;
   const limits = [
     caps.buttons ? `buttons take up to ${caps.buttons.max} of ≤ ${caps.buttons.titleMax} characters` : null,
     caps.lists ? `lists up to ${caps.lists.max} of ≤ ${caps.lists.titleMax} characters` : null,

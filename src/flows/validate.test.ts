@@ -49,6 +49,42 @@ describe("validateFlow", () => {
     expect(fits.warnings).toEqual([]);
   });
 
+  it("warns, as WhatsApp's adapter decides, of a text too long for buttons, a choice id too long, and repeated titles", () => {
+    const ask = (text: string, choices: Array<{ id: string; title: string }>) =>
+      validateFlow(minimal([{ id: "pick", type: "ask", text, save: "pick", expect: "choice", choices }]))
+        .warnings;
+    const yesNo = [
+      { id: "y", title: "Yes" },
+      { id: "n", title: "No" },
+    ];
+    expect(ask("x".repeat(1_100), yesNo)).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining(
+          "on WhatsApp, these 2 choices are sent as numbered text: the text (1100 characters) is longer than the 1024",
+        ),
+      }),
+    ]);
+    expect(ask("x".repeat(1_024), yesNo)).toEqual([]);
+    // Only known once rendered: a templated text is not counted.
+    expect(ask(`${"x".repeat(1_100)}{{ vars.name }}`, yesNo)).toEqual([]);
+    const longIds = Array.from({ length: 5 }, (_, i) => ({
+      id: `${i}${"i".repeat(249)}`,
+      title: `Option ${i}`,
+    }));
+    expect(ask("Which?", longIds)).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining("a choice id is longer than 200 characters"),
+      }),
+    ]);
+    // Repeated titles rule out reply buttons, not a list: still shown, as a list.
+    expect(
+      ask("Which?", [
+        { id: "a", title: "Same" },
+        { id: "b", title: "Same" },
+      ]),
+    ).toEqual([]);
+  });
+
   it("warns of a text written out in full that a triggering channel refuses for its length; a templated one is not counted", () => {
     const flow = (text: string) => ({
       ...(minimal([{ id: "tell", type: "send", text }]) as Record<string, unknown>),

@@ -16,8 +16,19 @@ export const whatsappChannel = defineChannel({
     // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
     echoesCorrelation: true,
     maxTextLength: WhatsAppLimits.textBodyChars,
-    buttons: { max: WhatsAppLimits.maxButtons, titleMax: WhatsAppLimits.buttonTitleChars },
-    lists: { max: WhatsAppLimits.maxListRows, titleMax: WhatsAppLimits.rowTitleChars },
+    buttons: {
+      max: WhatsAppLimits.maxButtons,
+      titleMax: WhatsAppLimits.buttonTitleChars,
+      idMax: WhatsAppLimits.buttonIdChars,
+      textMax: WhatsAppLimits.interactiveBodyChars,
+      uniqueTitles: true,
+    },
+    lists: {
+      max: WhatsAppLimits.maxListRows,
+      titleMax: WhatsAppLimits.rowTitleChars,
+      idMax: WhatsAppLimits.rowIdChars,
+      textMax: WhatsAppLimits.interactiveBodyChars,
+    },
     // Media by link is not sent yet (send.ts sends text and interactive messages only).
     media: [],
     templates: true,
