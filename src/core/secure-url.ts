@@ -1,3 +1,4 @@
+import { z } from "zod";
 /**
  * Base URLs that Tern sends credentials to (provider APIs, Salesforce login and instance hosts)
  * must be https: a bearer token or client secret over plain http can be read by anyone on the
@@ -23,3 +24,36 @@ export function isSecureUrl(value: string | URL): boolean {
 
 export const SECURE_URL_RULE =
   "must use https:// (plain http is only allowed for loopback: localhost, 127.0.0.0/8, [::1])";
+
+/**
+ * A provider API's base address (`apiBaseUrl`): secure as above, and one a request path can be
+ * appended to: no `user:password@` (it would be sent along, and echoed in the config), no query
+ * or fragment (`…?x=1/v23.0/…`). A path prefix stays allowed (a proxy). `versionSetting`: the
+ * API version is a setting of its own, so a pasted `…/v23.0` (as Meta's docs show URLs) is
+ * refused with that fix instead of sending to `/v23.0/v23.0/…`.
+ */
+export function baseUrlField(field: string, options: { versionSetting?: string } = {}) {
+  const parts = (v: string) => {
+    try {
+      return new URL(v);
+    } catch {
+      return null;
+    }
+  };
+  return z
+    .url({ protocol: /^https?$/ })
+    .refine((v) => isSecureUrl(v), { message: `${field} ${SECURE_URL_RULE}` })
+    .refine(
+      (v) => {
+        const url = parts(v);
+        return url === null || (!url.username && !url.password && !url.search && !url.hash);
+      },
+      { message: `${field} is a base address: no user:password@, no ?query and no #fragment` },
+    )
+    .refine(
+      (v) => options.versionSetting === undefined || !/\/v\d+(\.\d+)?\/?$/.test(parts(v)?.pathname ?? ""),
+      {
+        message: `${field} ends before the API version (e.g. https://graph.facebook.com): the version is its own setting, ${options.versionSetting}`,
+      },
+    );
+}

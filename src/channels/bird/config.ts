@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one Bird (formerly MessageBird) channel, usually an SMS number.
@@ -15,10 +15,7 @@ export const BirdConfig = z.object({
   /** The `signingKey` given when the webhook subscription was created; keys both signature schemes. */
   signingKey: z.string().min(1),
   /** Bird API host. The access key goes there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://api.bird.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.bird.com"),
 });
 export type BirdConfig = z.infer<typeof BirdConfig>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one LINE Messaging API channel (one LINE Official Account).
@@ -11,10 +11,7 @@ export const LineConfig = z.object({
   /** Messaging API → Channel access token (long-lived, or one issued by the token API). */
   channelAccessToken: z.string().min(1),
   /** Messaging API host. The access token goes there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://api.line.me"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.line.me"),
 });
 export type LineConfig = z.infer<typeof LineConfig>;
 

@@ -1,14 +1,11 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /** Config fields every Meta product shares. Where to find each value: docs/channels/<type>.md. */
 
 /** Graph API host; the access token goes there, so https (loopback excepted: the simulator). */
 export function apiBaseUrl(defaultUrl: string) {
-  return z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default(defaultUrl);
+  return baseUrlField("apiBaseUrl", { versionSetting: "apiVersion" }).default(defaultUrl);
 }
 
 export const apiVersion = z

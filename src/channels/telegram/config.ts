@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one Telegram bot. Where each value comes from: docs/channels/telegram.md.
@@ -21,10 +21,7 @@ export const TelegramConfig = z.object({
       "secretToken is 1–256 characters of A–Z, a–z, 0–9, _ and - (Telegram's rule for secret_token)",
     ),
   /** Bot API host. The bot token travels in the path, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://api.telegram.org"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.telegram.org"),
 });
 export type TelegramConfig = z.infer<typeof TelegramConfig>;
 

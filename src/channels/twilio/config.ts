@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one Twilio sender (a phone number, a WhatsApp sender or a Messaging Service).
@@ -23,10 +23,7 @@ export const TwilioConfig = z.object({
       "from is an E.164 number (+14155550100), whatsapp:+…, a Messaging Service SID (MG…) or an alphanumeric sender id (up to 11 letters, digits and spaces)",
     ),
   /** REST API host. Credentials go there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://api.twilio.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.twilio.com"),
   /**
    * The webhook URL exactly as entered in the Twilio Console, when Tern sits behind a proxy that
    * changes scheme, host or port: Twilio signs that URL, not the one Tern sees. Also sent as the

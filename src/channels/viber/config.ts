@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one Viber bot. Where each value comes from: docs/channels/viber.md.
@@ -13,10 +13,7 @@ export const ViberConfig = z.object({
   /** The sender name shown above every message (send_message `sender.name`, at most 28 characters). */
   senderName: z.string().trim().min(1).max(28, "senderName is at most 28 characters (Viber's limit)"),
   /** Viber's API host. The token goes there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://chatapi.viber.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://chatapi.viber.com"),
 });
 export type ViberConfig = z.infer<typeof ViberConfig>;
 

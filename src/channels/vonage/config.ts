@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * How Vonage signs webhooks, as chosen in the Dashboard (API settings → Signed webhooks):
@@ -33,10 +33,7 @@ export const VonageConfig = z.object({
       "from is a number (447700900000) or a sender id of up to 11 letters and digits",
     ),
   /** SMS API host. The API secret goes there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://rest.nexmo.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://rest.nexmo.com"),
 });
 export type VonageConfig = z.infer<typeof VonageConfig>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one WeChat Official Account (公众号) channel. Where to find each value in the
@@ -31,10 +31,7 @@ export const WeChatConfig = z.object({
     .regex(/^[A-Za-z0-9]{43}$/, "encodingAESKey is the 43 letters and digits shown as EncodingAESKey")
     .optional(),
   /** API host. The access token and AppSecret go there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://api.weixin.qq.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.weixin.qq.com"),
 });
 export type WeChatConfig = z.infer<typeof WeChatConfig>;
 

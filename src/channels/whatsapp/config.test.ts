@@ -27,4 +27,25 @@ describe("WhatsApp channel config", () => {
       expect(WhatsAppConfig.safeParse({ ...base, apiBaseUrl: url }).success, url).toBe(true);
     }
   });
+
+  it("refuses a base address a request path cannot be appended to, saying why", () => {
+    const messageFor = (apiBaseUrl: string) =>
+      WhatsAppConfig.safeParse({ ...base, apiBaseUrl }).error?.issues.map((i) => i.message);
+    // Meta's docs show URLs with the version: it is its own setting (else /v23.0/v23.0/…).
+    expect(messageFor("https://graph.facebook.com/v23.0")).toEqual([
+      expect.stringContaining("the version is its own setting, apiVersion"),
+    ]);
+    expect(messageFor("https://graph.facebook.com/v23.0/")).toHaveLength(1);
+    for (const url of [
+      "https://user:pw@graph.facebook.com",
+      "https://proxy.example.com/meta?x=1",
+      "https://g.example.com/#f",
+    ]) {
+      expect(messageFor(url), url).toEqual([expect.stringContaining("no user:password@, no ?query")]);
+    }
+    // A proxy's path prefix is fine.
+    expect(WhatsAppConfig.safeParse({ ...base, apiBaseUrl: "https://proxy.example.com/meta" }).success).toBe(
+      true,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 
 /**
  * Configuration of one WhatsApp Business Cloud API channel (one business phone number).
@@ -20,10 +20,9 @@ export const WhatsAppConfig = z.object({
   /** Any string you choose; Meta echoes it in the GET verification handshake. */
   verifyToken: z.string().min(1),
   /** Graph API host. The access token goes there, so https (loopback excepted: the simulator). */
-  apiBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => isSecureUrl(v), { message: `apiBaseUrl ${SECURE_URL_RULE}` })
-    .default("https://graph.facebook.com"),
+  apiBaseUrl: baseUrlField("apiBaseUrl", { versionSetting: "apiVersion" }).default(
+    "https://graph.facebook.com",
+  ),
   apiVersion: z
     .string()
     .regex(/^v\d+\.\d+$/, 'apiVersion looks like "v23.0"')
