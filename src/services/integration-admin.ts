@@ -21,8 +21,11 @@ import type { Integrations } from "./integrations.js";
  */
 interface Definition {
   type: string;
+  title?: string;
   config: z.ZodType;
   secretFields: ReadonlyArray<string>;
+  /** The provider account a channel's config owns (WhatsApp: phoneNumberId), when its deliveries name it. */
+  account?(config: never): string;
 }
 
 /** Any config key but the API version differs: the stored tokens may belong to someone else. */
@@ -85,6 +88,34 @@ export function createIntegrationAdmin(options: {
       throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
   };
 
+  /**
+   * One provider account, one channel: deliveries are routed by the account they name (one Meta
+   * app posts every number and Page to one URL), so two channels owning one would each answer
+   * depending on the URL Meta was given. The sandbox's rows are retired, not clashes.
+   */
+  const assertAccountFree = async (
+    def: Definition,
+    config: Record<string, unknown>,
+    exceptId: string | undefined,
+    repos: IntegrationRepo = repo,
+  ) => {
+    if (!def.account) return;
+    const account = def.account(config as never);
+    const clash = (await repos.list()).find(
+      (r) =>
+        r.type === def.type &&
+        r.id !== exceptId &&
+        r.owner !== "sandbox" &&
+        def.account?.(r.config as never) === account,
+    );
+    if (clash) {
+      throw new AppError(
+        "CONFLICT",
+        `The ${def.title ?? def.type} ${kind} "${clash.name}" (${clash.id}) already has account ${account}: change that one, or delete it first (a delivery names its account, so one account has one ${kind})`,
+      );
+    }
+  };
+
   const assertUserOwned = (record: IntegrationRecord) => {
     // The sandbox re-points its rows at its emulators on every start: edits would not last.
     if (record.owner === "sandbox") {
@@ -122,6 +153,7 @@ export function createIntegrationAdmin(options: {
         const txRepo = repoOf(tx);
         await tx.sandbox.retire(now);
         await assertNameFree(input.name, undefined, txRepo);
+        await assertAccountFree(def, config, undefined, txRepo);
         await txRepo.insert(record, def.secretFields);
       });
       options.integrations.invalidate();
@@ -140,6 +172,7 @@ export function createIntegrationAdmin(options: {
       if (patch.name) await assertNameFree(patch.name, id);
       const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
       await store.write(async (tx) => {
+        if (patch.config) await assertAccountFree(def, config, id, repoOf(tx));
         await repoOf(tx).update(record, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
         // then: the token row may hold a rotated refresh token, the only live one (its

@@ -30,6 +30,8 @@ const flow = {
  * `failed` status, goes to the customer's phone through the SMS channel, once; a delivered
  * message never does. Real HTTP, signed webhooks, both dialects.
  */
+const WA_NUMBER_ID = "106540352249999";
+
 describe("SMS fallback when WhatsApp cannot deliver", () => {
   let stack: Stack;
   let wa: WhatsAppSimulator;
@@ -37,7 +39,8 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
   let webhookUrl: string;
 
   beforeEach(async () => {
-    wa = await startWhatsAppSimulator();
+    // A number of its own: the stack's channel has the simulator's default one.
+    wa = await startWhatsAppSimulator({ phoneNumberId: WA_NUMBER_ID });
     const startSms = channelSimulators[FALLBACK_TYPE];
     if (!startSms) throw new Error(`no simulator for ${FALLBACK_TYPE}`);
     sms = await startSms();
@@ -74,7 +77,7 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
     });
     return response.status;
   };
-  const say = (text: string) => post(buildTextWebhook({ from: CUSTOMER, text }));
+  const say = (text: string) => post(buildTextWebhook({ from: CUSTOMER, text, phoneNumberId: WA_NUMBER_ID }));
   const smsTexts = () => sms.sent.filter((m) => m.text.includes(REFERENCE));
   const confirmStep = async () => {
     const runs = (await (await stack.http("GET", "/api/v1/runs")).json()) as { items: Array<{ id: string }> };
@@ -113,9 +116,16 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
 
   it("a reply outside the 24-hour window (a webhook delivered a day late) goes by SMS without asking WhatsApp", async () => {
     const dayAndAnHourAgo = Date.now() - 25 * 3_600_000;
-    expect(await post(buildTextWebhook({ from: CUSTOMER, text: "Hi", timestamp: dayAndAnHourAgo }))).toBe(
-      200,
-    );
+    expect(
+      await post(
+        buildTextWebhook({
+          from: CUSTOMER,
+          text: "Hi",
+          timestamp: dayAndAnHourAgo,
+          phoneNumberId: WA_NUMBER_ID,
+        }),
+      ),
+    ).toBe(200);
     await sms.waitForSent((m) => m.text.includes(REFERENCE));
     const { step } = await eventually(async () => {
       const found = await confirmStep();
@@ -135,6 +145,7 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
       messageId: delivered.wamid,
       status: "failed",
       recipient: CUSTOMER,
+      phoneNumberId: WA_NUMBER_ID,
       errors: [{ code: 131026, title: "Message undeliverable" }],
     });
     expect(await post(failed)).toBe(200);
@@ -159,6 +170,7 @@ describe("SMS fallback when WhatsApp cannot deliver", () => {
         messageId: sent.wamid,
         status: s,
         recipient: CUSTOMER,
+        phoneNumberId: WA_NUMBER_ID,
         ...(s === "failed" && { errors: [{ code: 131026, title: "x" }] }),
       });
     expect(await post(status("delivered"))).toBe(200);

@@ -186,6 +186,31 @@ describe("events addressed to another phone_number_id", () => {
     await sibling.close();
   });
 
+  it("refuses a second channel for a number a channel already has, on create and on change", async () => {
+    const list = async () =>
+      ((await (await stack.http("GET", "/api/v1/channels")).json()) as { items: unknown[] }).items.length;
+    const before = await list();
+    const again = await stack.http("POST", "/api/v1/channels", {
+      type: "whatsapp",
+      name: "same number again",
+      config: { ...sibling.config, accessToken: "another-token" },
+    });
+    expect(again.status).toBe(409);
+    const { error } = (await again.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("CONFLICT");
+    expect(error.message).toContain(`"second number" (${siblingChannelId}) already has account 222000222`);
+    const moved = await stack.http("PATCH", `/api/v1/channels/${foreignChannelId}`, {
+      config: { phoneNumberId: "222000222" },
+    });
+    expect(moved.status).toBe(409);
+    expect(await list()).toBe(before);
+    // Changing a channel's other settings keeps its own number.
+    const renamed = await stack.http("PATCH", `/api/v1/channels/${siblingChannelId}`, {
+      config: { sendRatePerSecond: 100 },
+    });
+    expect(renamed.status).toBe(200);
+  });
+
   it("routes each batch to the channel that owns its number, and records the rest as unroutable", async () => {
     const mine = buildTextWebhook({ from: "15550003001", text: "hello" });
     const forSibling = buildTextWebhook({ from: "15550003002", text: "hello", phoneNumberId: "222000222" });

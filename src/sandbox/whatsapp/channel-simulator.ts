@@ -2,9 +2,18 @@ import { type ChannelSimulator, type CustomerMessage, postWebhookRequest } from 
 import { startWhatsAppSimulator, type WhatsAppSimulator } from "./simulator.js";
 import { buildInteractiveReplyWebhook, buildTextWebhook, newWamid, signWebhook } from "./webhooks.js";
 
-/** A new WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e tests). */
+let started = 0;
+
+/**
+ * A new WhatsApp simulator behind the common ChannelSimulator interface (the sandbox API, e2e
+ * tests). Each is a business number of its own: one number is one channel (a second channel for
+ * the sandbox's number is refused), as at Meta.
+ */
 export async function startWhatsAppChannelSimulator(): Promise<ChannelSimulator> {
-  return asChannelSimulator(await startWhatsAppSimulator());
+  started += 1;
+  return asChannelSimulator(
+    await startWhatsAppSimulator({ phoneNumberId: String(106540352300000 + started) }),
+  );
 }
 
 /** The common view of a running WhatsApp simulator (the built-in sandbox's own). */
@@ -19,7 +28,7 @@ export function asChannelSimulator(sim: WhatsAppSimulator): ChannelSimulator {
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const id = message.id ?? newWamid();
-    const options = { from: message.from, name: message.name, id };
+    const options = { from: message.from, name: message.name, id, phoneNumberId: sim.config.phoneNumberId };
     const body = JSON.stringify(
       message.choice
         ? buildInteractiveReplyWebhook({
