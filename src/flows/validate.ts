@@ -1,3 +1,4 @@
+import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { channelFitWarnings } from "./channel-fit.js";
 import { StepId, TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue, withStepIds } from "./issues.js";
@@ -206,20 +207,9 @@ function unreachable(flow: Flow, parsed: ParsedStep[]): ValidationIssue[] {
     }));
 }
 
-const MAX_DEPTH = 64;
+const MAX_DEPTH = MAX_JSON_DEPTH;
 
 /** Iterative, so any nesting is measured without exhausting the stack. */
-function findTooDeep(input: unknown, max: number): PathSegment[] | null {
-  const stack: Array<{ value: unknown; path: PathSegment[] }> = [{ value: input, path: [] }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    if (item.value === null || typeof item.value !== "object") continue;
-    if (item.path.length > max) return item.path;
-    for (const [key, value] of Object.entries(item.value)) {
-      stack.push({ value, path: [...item.path, Array.isArray(item.value) ? Number(key) : key] });
-    }
-  }
-  return null;
-}
 
 function describeIds(ids: string[]): string {
   if (ids.length === 0) return "(none)";

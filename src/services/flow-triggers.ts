@@ -4,6 +4,7 @@ import { getChannelDefinition } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { toE164 } from "../core/phone.js";
 import { enqueueRun } from "../queue/triggers.js";
 import type { Store } from "../store/store.js";
@@ -38,6 +39,11 @@ export const StartRunBody = z
     input: z
       .record(z.string().min(1).max(64), z.unknown())
       .default({})
+      // Depth first: JSON.stringify of a value nested thousands deep overflows the stack.
+      .refine((input) => findTooDeep(input, MAX_JSON_DEPTH) === null, {
+        error: `input is nested at most ${MAX_JSON_DEPTH} levels deep`,
+        abort: true,
+      })
       .refine((input) => Object.keys(input).length <= 100 && JSON.stringify(input).length <= 64_000, {
         error: "input is at most 100 variables and 64 KB of JSON",
       })

@@ -184,6 +184,14 @@ describe("API, webhook, schedule and tag-added triggers", () => {
       expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(status);
       expect((res.body.error as { code: string }).code).toBe(code);
     }
+    // Input nested deeper than a flow file may be: refused before anything is stored (a run
+    // holding it could not be read back from SQLite's JSON, nor written with JSON.stringify).
+    for (const depth of [65, 2_500, 6_000]) {
+      const raw = `{"contact":${JSON.stringify(contact)},"input":{"d":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
+      const res = await stack.http("POST", `/api/v1/flows/${flows.caseUpdate}/runs`, raw);
+      expect(res.status, `depth ${depth}`).toBe(400);
+      expect(await res.text()).toContain("nested at most 64 levels deep");
+    }
     const unauthenticated = await fetch(`${stack.tern.url}/api/v1/flows/${flows.caseUpdate}/runs`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -217,6 +225,10 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     expect((await post(url, "{not json")).status).toBe(400);
     expect((await post(url, JSON.stringify({ contact: 42 }))).status).toBe(400);
     expect((await post(url, "")).status).toBe(400);
+    for (const depth of [2_500, 6_000]) {
+      const deep = `{"contact":{"channel":"whatsapp","address":"${to}"},"input":{"d":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
+      expect((await post(url, deep)).status, `depth ${depth}`).toBe(400);
+    }
     const path = new URL(url).pathname;
     const lying = await rawSocket(
       stack.tern.url,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { findTooDeep, MAX_JSON_DEPTH } from "../../core/json-depth.js";
 import { resolvePath } from "../conditions.js";
 import type { HttpAnswer } from "../runtime.js";
 import type { TemplateScope } from "../template.js";
@@ -12,13 +13,17 @@ export const ResponsePath = z.string().max(500).regex(RESPONSE_PATH, {
   error: "a path into the answer: status, headers.<name> or body, e.g. body.items[0].id",
 });
 
-/** JSON when the answer says so (or looks like it), else the text. */
+/**
+ * JSON when the answer says so (or looks like it), else the text. JSON nested deeper than a flow
+ * file may be is kept as its text too: the run's state could not hold it (core/json-depth.ts).
+ */
 export function readBody(answer: HttpAnswer): unknown {
   const type = answer.headers["content-type"] ?? "";
   const text = answer.body;
   if (/\bjson\b/i.test(type) || (!type && /^\s*[[{]/.test(text))) {
     try {
-      return JSON.parse(text) as unknown;
+      const parsed = JSON.parse(text) as unknown;
+      return findTooDeep(parsed, MAX_JSON_DEPTH) === null ? parsed : text;
     } catch {
       return text;
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateFlow } from "../validate.js";
+import { readBody } from "./http-response.js";
 
 const errorsOf = (step: Record<string, unknown>) =>
   validateFlow({
@@ -30,5 +31,19 @@ describe("http step url", () => {
     expect(errorsOf({ url: "/orders/42", connection: "shop" })).toEqual([]);
     expect(errorsOf({ url: "{{ vars.callback }}" })).toEqual([]);
     expect(errorsOf({ url: "https://api.example.com/orders/{{ vars.id | url_encode }}" })).toEqual([]);
+  });
+});
+
+describe("readBody", () => {
+  it("keeps JSON nested deeper than a flow file may be as its text (the run's state could not hold it)", () => {
+    const answer = (body: string) => ({
+      url: "https://api.example.com/x",
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    expect(readBody(answer('{"a":[1,{"b":2}]}'))).toEqual({ a: [1, { b: 2 }] });
+    const deep = `{"d":${"[".repeat(3_000)}${"]".repeat(3_000)}}`;
+    expect(readBody(answer(deep))).toBe(deep);
   });
 });
