@@ -219,6 +219,11 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    */
   addressForPhone?(e164: string): string;
   /**
+   * The channel reaches people by phone number, so an address is one (WhatsApp's wa_id digits,
+   * an SMS number): a contact started by address alone gets it as their phone.
+   */
+  addressIsPhone?: boolean;
+  /**
    * The provider may deliver events by GET with the parameters in the query string (Vonage's SMS
    * API, when its Dashboard is set to GET): a GET that is not a handshake is then verified and
    * parsed like a POST, with an empty body.

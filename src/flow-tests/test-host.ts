@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../channels/channel.js";
+import { getChannelDefinition } from "../channels/registry.js";
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { toE164 } from "../core/phone.js";
 import { applyContactUpdate } from "../flows/contact-update.js";
@@ -25,11 +26,9 @@ export interface TestHost extends EngineHost {
 /** Attempts per connector call, as the worker makes them (queue/effects.ts). */
 const MAX_ATTEMPTS = 3;
 
-/** Channels that reach people by phone number: the contact's phone defaults to the address. */
-const PHONE_CHANNELS = new Set(["whatsapp", "twilio", "vonage", "bird", "rcs"]);
-
 export function testContact(channel: string, contact: FlowTestCase["contact"] = {}): ContactView {
-  const isPhone = PHONE_CHANNELS.has(channel);
+  // Channels that reach people by number: the contact's phone defaults to the address.
+  const isPhone = getChannelDefinition(channel)?.addressIsPhone === true;
   const address = contact.address ?? (isPhone ? "16315551181" : "test-user-1");
   return {
     id: "contact_test",

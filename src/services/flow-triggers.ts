@@ -104,9 +104,10 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
           `contact.phone "${body.contact.phone}" is not a phone number in E.164 (+4915…)`,
         );
       }
-      const address =
-        body.contact.address ??
-        (phone ? (getChannelDefinition(channel.type)?.addressForPhone?.(phone) ?? phone) : "");
+      const definition = getChannelDefinition(channel.type);
+      const address = body.contact.address ?? (phone ? (definition?.addressForPhone?.(phone) ?? phone) : "");
+      // On a channel that reaches people by number the address is their phone (flows read contact.phone).
+      const contactPhone = phone ?? (definition?.addressIsPhone ? toE164(address) : null);
       const now = clock.now();
       const runId = newId("run", now);
       const result = await store.write(async (tx) => {
@@ -122,7 +123,7 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
             flowId,
             source,
             address,
-            phone,
+            phone: contactPhone,
             name: body.contact.name ?? null,
             input: body.input,
             ifBusy: "replace",

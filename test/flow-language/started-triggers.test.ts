@@ -122,6 +122,31 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     });
   });
 
+  it("API trigger by phone on WhatsApp: sent to the wa_id digits, so the customer's reply continues the run; by address, the contact has that phone", async () => {
+    const digits = "4915200000021";
+    const byPhone = await api("POST", `/flows/${flows.caseUpdate}/runs`, {
+      contact: { channel: "whatsapp", phone: `+${digits}` },
+      input: { name: "Bo", caseNumber: "2", status: "Open" },
+    });
+    expect(byPhone.status, JSON.stringify(byPhone.body)).toBe(202);
+    await stack.sandbox.wa.waitForSent((m) => m.to === digits && m.text === "How did we do, 1-5?");
+    await createCustomer(stack.sandbox, stack.setup.webhookUrl, digits, "Bo", clock.now).say("4");
+    await stack.sandbox.wa.waitForSent((m) => m.to === digits && m.text === "Thanks for the 4!");
+    expect(await runOf(String(byPhone.body.runId))).toMatchObject({ status: "completed" });
+
+    const byAddress = await api("POST", `/flows/${flows.caseUpdate}/runs`, {
+      contact: { channel: "whatsapp", address: "4915200000022" },
+      input: { name: "Cy", caseNumber: "3", status: "Open" },
+    });
+    expect(byAddress.status).toBe(202);
+    const run = await eventually(async () => {
+      const res = await api("GET", `/runs/${byAddress.body.runId}`);
+      return res.status === 200 ? res.body : null;
+    });
+    const contact = await api("GET", `/contacts/${run.contactId}`);
+    expect(contact.body).toMatchObject({ phone: "+4915200000022" });
+  });
+
   it("API trigger: the same Idempotency-Key answers the same run and starts no second one", async () => {
     const to = "4915200000002";
     const body = {

@@ -8,6 +8,7 @@ import { verify } from "./verify.js";
 /** Bird (formerly MessageBird) channels API, SMS. Setup: docs/channels/bird.md. */
 export const birdChannel = defineChannel({
   type: "bird",
+  addressIsPhone: true,
   title: "Bird SMS",
   config: BirdConfig,
   secretFields: birdSecretFields,

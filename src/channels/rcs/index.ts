@@ -8,6 +8,7 @@ import { verify } from "./verify.js";
 /** RCS Business Messaging ("RCS for Business"), one agent. Setup: docs/channels/rcs.md. */
 export const rcsChannel = defineChannel({
   type: "rcs",
+  addressIsPhone: true,
   title: "RCS Business Messaging",
   config: RcsConfig,
   secretFields: rcsSecretFields,

@@ -9,6 +9,7 @@ import { verify } from "./verify.js";
 /** Twilio Programmable Messaging: SMS, MMS and WhatsApp through Twilio. Setup: docs/channels/twilio.md. */
 export const twilioChannel = defineChannel({
   type: "twilio",
+  addressIsPhone: true,
   title: "Twilio (SMS)",
   config: TwilioConfig,
   secretFields: twilioSecretFields,

@@ -8,6 +8,7 @@ import { handshake, verify } from "./verify.js";
 /** Vonage SMS API (legacy SMS API, formerly Nexmo). Setup: docs/channels/vonage.md. */
 export const vonageChannel = defineChannel({
   type: "vonage",
+  addressIsPhone: true,
   title: "Vonage (SMS)",
   config: VonageConfig,
   secretFields: vonageSecretFields,

@@ -8,6 +8,9 @@ import { handshake, verify } from "./verify.js";
 /** WhatsApp Business Cloud API (Meta Graph API). Setup: ./README.md. */
 export const whatsappChannel = defineChannel({
   type: "whatsapp",
+  addressIsPhone: true,
+  // A wa_id is the number's digits, without "+".
+  addressForPhone: (e164) => e164.replace(/^\+/, ""),
   title: "WhatsApp",
   config: WhatsAppConfig,
   secretFields: whatsappSecretFields,
