@@ -219,4 +219,29 @@ describe("one contact across channels", () => {
     expect((await api("GET", `/contacts/${a}`)).status).toBe(404);
     expect((await api("GET", `/runs?contactId=${a}`)).body).toEqual({ items: [], nextCursor: null });
   });
+
+  it("a merge and an erasure of its target at once: the merge's answer says what happened to `from`", async () => {
+    const idOf = async (phone: string) =>
+      (
+        (await api("GET", `/contacts?phone=${encodeURIComponent(phone)}`)).body as {
+          items: Array<{ id: string }>;
+        }
+      ).items[0]!.id;
+    for (let i = 0; i < 6; i++) {
+      const [x, y] = [`+49151234591${i}0`, `+49151234591${i}1`];
+      for (const phone of [x, y]) {
+        await second.say(phone, "status");
+        await second.reply(phone, (t) => t.includes("status"));
+      }
+      const [into, from] = [await idOf(x), await idOf(y)];
+      const [, merged] = await Promise.all([
+        api("DELETE", `/contacts/${into}`),
+        api("POST", `/contacts/${into}/merge`, { from }),
+      ]);
+      const fromNow = (await api("GET", `/contacts/${from}`)).status;
+      // 200: the merge happened (then the erasure took both); 404: it did not, and `from` is intact.
+      if (merged.status === 200) expect(fromNow, `round ${i}`).toBe(404);
+      else expect([merged.status, fromNow], `round ${i}`).toEqual([404, 200]);
+    }
+  });
 });

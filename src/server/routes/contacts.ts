@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import { enqueueTagRuns, publishedWithTrigger } from "../../queue/triggers.js";
 import type { Contact } from "../../store/repos/contact-repo.js";
+import type { Repos } from "../../store/store.js";
 import type { AppDeps } from "../app.js";
 import {
   ContactId,
@@ -42,9 +43,10 @@ export const contactRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["contacts"];
     const { store } = deps;
-    const withIdentities = async (contact: Contact) => ({
+    /** `repos`: a write's own, to answer with what that write committed. */
+    const withIdentities = async (contact: Contact, repos: Pick<Repos, "contacts"> = store) => ({
       ...contact,
-      identities: (await store.contacts.identities(contact.id)).map((i) => ({
+      identities: (await repos.contacts.identities(contact.id)).map((i) => ({
         id: i.id,
         channelId: i.channelId,
         address: i.address,
@@ -64,7 +66,7 @@ export const contactRoutes =
       const rows = await store.contacts.list({ ...req.query, limit: req.query.limit + 1 });
       const page = rows.slice(0, req.query.limit);
       return {
-        items: await Promise.all(page.map(withIdentities)),
+        items: await Promise.all(page.map((c) => withIdentities(c))),
         nextOffset: rows.length > req.query.limit ? req.query.offset + req.query.limit : null,
       };
     });
@@ -144,9 +146,17 @@ export const contactRoutes =
       if (req.body.from === req.params.id) {
         throw new AppError("BAD_REQUEST", "a contact cannot be merged into itself: from names this contact");
       }
-      const outcome = await store.write((tx) => tx.contacts.merge(req.params.id, req.body.from, Date.now()));
+      // The answer is read in the merge's own write: an erasure right after it must not turn a
+      // merge that happened into a 404 (the client would think `from` untouched).
+      const outcome = await store.write(async (tx) => {
+        const merged = await tx.contacts.merge(req.params.id, req.body.from, Date.now());
+        if (merged.status === "missing") return merged;
+        const contact = await tx.contacts.get(req.params.id);
+        return { status: "merged" as const, view: contact ? await withIdentities(contact, tx) : null };
+      });
       if (outcome.status === "missing") throw notFound(outcome.id);
-      return withIdentities(await found(req.params.id));
+      if (!outcome.view) throw notFound(req.params.id);
+      return outcome.view;
     });
 
     // The right to erasure: the person with every identity, their messages, runs, step history,
