@@ -97,6 +97,17 @@ export const ScheduleTrigger = z
       .min(1)
       .max(200)
       .check((ctx) => {
+        // cron-parser fills missing fields in (a four-field "* * * *" would run every minute of
+        // a meaning nobody wrote); the documented forms are five fields or six with seconds.
+        const fields = ctx.value.trim().split(/\s+/).length;
+        if (fields !== 5 && fields !== 6) {
+          ctx.issues.push({
+            code: "custom",
+            input: ctx.value,
+            message: `a cron expression has five fields (minute hour day-of-month month day-of-week), or six with seconds first; this one has ${fields}: e.g. "0 9 * * 1-5" (09:00 on weekdays)`,
+          });
+          return;
+        }
         try {
           CronExpressionParser.parse(ctx.value, { tz: "UTC", strict: false });
         } catch (error) {

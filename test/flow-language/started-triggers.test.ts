@@ -324,7 +324,11 @@ describe("API, webhook, schedule and tag-added triggers", () => {
           { id: "s", type: "send", text: "x" },
         ]),
       );
-    expect(JSON.stringify((await bad({ cron: "every morning" })).body)).toContain("not a cron expression");
+    expect(JSON.stringify((await bad({ cron: "61 9 * * *" })).body)).toContain("not a cron expression");
+    // Four fields (cron-parser would fill the fifth in) or a macro: not the documented forms.
+    for (const cron of ["every morning", "* * * *", "@hourly", "0 0 9 * * * *"]) {
+      expect(JSON.stringify((await bad({ cron })).body), cron).toContain("a cron expression has five fields");
+    }
     expect(JSON.stringify((await bad({ cron: "0 9 * * *", timezone: "Mars/Olympus" })).body)).toContain(
       "unknown time zone",
     );
