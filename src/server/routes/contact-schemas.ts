@@ -4,7 +4,12 @@ import { AttributeName, ContactTag } from "../../flows/fields.js";
 /** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
 export const ContactId = z.string().regex(/^ct_[0-9A-Za-z_-]{9,40}$/, "not a contact id (ct_…)");
 /** E.164, as contacts store it (core/phone.ts). */
-export const Phone = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "an E.164 phone number such as +15551234567");
+export const Phone = z
+  .string()
+  .regex(
+    /^\+[1-9][0-9]{6,14}$/,
+    "an E.164 phone number such as +15551234567 (in a query string, write + as %2B)",
+  );
 
 export const ContactListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
