@@ -1,3 +1,4 @@
+import { type ChannelSummary, matchChannelRef } from "./channel-ref.js";
 import { jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
 import type { Flow } from "./schema.js";
 
@@ -11,6 +12,8 @@ export interface Installation {
   knownChannelTypes: ReadonlyArray<string>;
   /** Channel types with at least one configured channel. */
   channelTypes: ReadonlyArray<string>;
+  /** The configured channels (what a schedule's audience names). */
+  channels: ReadonlyArray<ChannelSummary>;
   /** Connection names (what a step's `connection` names). */
   connections: ReadonlyArray<string>;
   /** Flows by id, and whether each has a published version (what a `subflow` step runs). */
@@ -35,6 +38,7 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
   const problems: ValidationIssue[] = [];
   const notes: ValidationIssue[] = [];
   checkTriggerChannels(flow, installation, problems, notes);
+  checkAudienceChannels(flow, installation, problems);
   const connections = new Set(installation.connections);
   const flows = new Map(installation.flows.map((f) => [f.id, f]));
   const stepsWithoutConnection = new Set<string>();
@@ -75,6 +79,19 @@ function namedConnections(step: Flow["steps"][number]): Array<{ path: PathSegmen
   if (typeof handoffCase?.connection === "string")
     named.push({ path: ["case", "connection"], connection: handoffCase.connection });
   return named;
+}
+
+/** A schedule's audience members name their channel: each must name one (else it never fires for them). */
+function checkAudienceChannels(flow: Flow, installation: Installation, problems: ValidationIssue[]): void {
+  if (flow.trigger.type !== "schedule") return;
+  (flow.trigger.audience.contacts ?? []).forEach((member, index) => {
+    const match = matchChannelRef(installation.channels, member.channel);
+    if ("problem" in match)
+      problems.push({
+        path: jsonPath(["trigger", "audience", "contacts", index, "channel"]),
+        message: `${match.problem}: this audience member would never get the run (GET /api/v1/channels lists them)`,
+      });
+  });
 }
 
 function checkTriggerChannels(

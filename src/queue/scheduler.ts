@@ -1,5 +1,6 @@
 import { CronExpressionParser } from "cron-parser";
 import type { Clock } from "../core/clock.js";
+import { matchChannelRef } from "../flows/channel-ref.js";
 import type { ScheduleTrigger } from "../flows/trigger-schema.js";
 import type { Store } from "../store/store.js";
 import { enqueueRun, type LoadFlow, publishedWithTrigger } from "./triggers.js";
@@ -44,13 +45,16 @@ export function createScheduler(deps: SchedulerDeps) {
     trigger: ScheduleTrigger,
   ): Promise<Array<{ channelId: string; address: string }>> => {
     const members = new Map<string, { channelId: string; address: string }>();
-    for (const ref of trigger.audience.contacts ?? []) {
-      const channel =
-        (await store.channels.get(ref.channel)) ?? (await store.channels.getByName(ref.channel));
-      if (!channel) {
-        log.warn({ channel: ref.channel }, "schedule audience names a channel that does not exist; skipped");
+    const refs = trigger.audience.contacts ?? [];
+    const channels = refs.length > 0 ? await store.channels.list() : [];
+    for (const ref of refs) {
+      // Publish checks the names (installation-check.ts); a channel deleted since is skipped.
+      const match = matchChannelRef(channels, ref.channel);
+      if ("problem" in match) {
+        log.warn({ channel: ref.channel, problem: match.problem }, "schedule audience member skipped");
         continue;
       }
+      const { channel } = match;
       members.set(`${channel.id}:${ref.address}`, { channelId: channel.id, address: ref.address });
     }
     if (trigger.audience.tag) {

@@ -318,6 +318,7 @@ async function readInstallation(store: Store): Promise<Installation> {
   return {
     knownChannelTypes: Object.keys(channelTypes),
     channelTypes: [...new Set(channels.map((c) => c.type))],
+    channels: channels.map(({ id, name, type, owner }) => ({ id, name, type, owner })),
     connections: connections.map((c) => c.name),
     flows: flows.map((f) => ({ id: f.id, isPublished: f.publishedVersion !== null })),
   };

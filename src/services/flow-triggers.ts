@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { toE164 } from "../core/phone.js";
+import { matchChannelRef } from "../flows/channel-ref.js";
 import { enqueueRun } from "../queue/triggers.js";
 import type { Store } from "../store/store.js";
 
@@ -66,18 +67,9 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
   const channelOf = async (ref: string) => {
     const channel = (await store.channels.get(ref)) ?? (await store.channels.getByName(ref));
     if (channel) return channel;
-    const ofType = (await store.channels.list()).filter((c) => c.type === ref);
-    const own = ofType.filter((c) => c.owner !== "sandbox");
-    const candidates = own.length > 0 ? own : ofType;
-    if (candidates.length === 1 && candidates[0]) return candidates[0];
-    if (candidates.length > 1) {
-      const names = candidates.map((c) => `"${c.name}"`).join(", ");
-      throw new AppError(
-        "CHANNEL_NOT_FOUND",
-        `Several ${ref} channels exist (${names}); name one by its id or name`,
-      );
-    }
-    throw new AppError("CHANNEL_NOT_FOUND", `No channel with id, name or type "${ref}"`);
+    const match = matchChannelRef(await store.channels.list(), ref);
+    if ("problem" in match) throw new AppError("CHANNEL_NOT_FOUND", match.problem);
+    return match.channel;
   };
 
   return {

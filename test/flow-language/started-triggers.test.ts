@@ -340,6 +340,22 @@ describe("API, webhook, schedule and tag-added triggers", () => {
       ]),
     );
     expect(noAudience.status).toBe(422);
+
+    // An audience member on a channel that does not exist would never get the run: publish says so.
+    const stray = await api(
+      "POST",
+      "/flows",
+      flowFile(
+        "stray",
+        { type: "schedule", cron: "0 9 * * *", audience: { contacts: [{ channel: "nochan", address: "1" }] } },
+        [{ id: "s", type: "send", text: "x" }],
+      ),
+    );
+    expect(stray.status).toBe(201);
+    const refused = await api("POST", `/flows/${stray.body.id}/publish`, { version: 1 });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain('No channel with id, name or type \\"nochan\\"');
+    expect(JSON.stringify(refused.body)).toContain("$.trigger.audience.contacts[0].channel");
   });
 
   it("tag added: through the contacts API and through a contact.tag step, the tag flow starts on the contact's conversation", async () => {

@@ -220,6 +220,7 @@ describe("flow validation with design-time checks", () => {
     const installation = async () => ({
       knownChannelTypes: ["whatsapp"],
       channelTypes: ["whatsapp"],
+      channels: [{ id: "ch_1", name: "whatsapp", type: "whatsapp", owner: "user" }],
       connections: ["salesforce"],
       flows: [],
     });
