@@ -164,6 +164,15 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     const mine = (runs.body.items as Array<{ id: string }>).filter((r) => r.id === first.body.runId);
     expect(mine).toHaveLength(1);
     expect(sentTo(to).filter((t) => t.startsWith("Hi Bo"))).toHaveLength(1);
+
+    // Erased with the person: the key no longer answers a run nobody can read; it starts afresh.
+    const run = await api("GET", `/runs/${first.body.runId}`);
+    expect((await api("DELETE", `/contacts/${run.body.contactId}`)).status).toBe(204);
+    const afterErasure = await api("POST", `/flows/${flows.caseUpdate}/runs`, body, headers);
+    expect(afterErasure.status).toBe(202);
+    expect(afterErasure.body).toMatchObject({ replayed: false });
+    expect(afterErasure.body.runId).not.toBe(first.body.runId);
+    expect((await api("GET", `/runs/${afterErasure.body.runId}`)).status).toBe(200);
   });
 
   it('API trigger: a channel may be named by its type when one channel has that type (zero-config names it "WhatsApp sandbox")', async () => {

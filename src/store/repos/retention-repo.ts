@@ -62,6 +62,8 @@ export function createRetentionRepo(exec: Executor) {
     counts.runSteps = await changes(q.deleteFrom("run_steps").where("run_id", "in", runIds));
     counts.messages = await changes(q.deleteFrom("messages").where("run_id", "in", runIds));
     counts.runs = await changes(q.deleteFrom("runs").where("id", "in", runIds));
+    // An Idempotency-Key answers its run: with the run gone it would answer a run nobody can read.
+    await exec.run(q.deleteFrom("trigger_requests").where("run_id", "in", runIds));
     return counts;
   };
 
