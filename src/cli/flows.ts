@@ -125,11 +125,21 @@ export function registerFlowCommands(program: Command): void {
       "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
     )
     .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
-      const result = await createApiClient().request("POST", `/flows/${flowId}/publish`, {
+      const result = (await createApiClient().request("POST", `/flows/${flowId}/publish`, {
         version: opts.version ? Number(opts.version) : undefined,
         waitingRuns: opts.waitingRuns,
-      });
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      })) as {
+        publishedVersion: number;
+        previousVersion: number | null;
+        waitingRuns: { policy: string; moved: number; stayed: number };
+        warnings?: Array<{ path: string; message: string }>;
+      };
+      const { moved, stayed } = result.waitingRuns;
+      const was = result.previousVersion === null ? "" : ` (was version ${result.previousVersion})`;
+      const runs =
+        moved + stayed === 0 ? "" : `; waiting runs: ${moved} moved to it, ${stayed} finish on their version`;
+      process.stdout.write(`Published flow ${flowId} version ${result.publishedVersion}${was}${runs}\n`);
+      for (const w of result.warnings ?? []) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
     });
 
   flows

@@ -199,7 +199,8 @@ describe("tern flows against a running server", { timeout: 90_000 }, () => {
     expect(connection.status).toBe(201);
     const published = await runCli(["flows", "publish", flowId], cliEnv());
     expect(published.code).toBe(0);
-    expect(published.stdout).toContain(flowId);
+    // A sentence like the other commands', not the API's JSON.
+    expect(published.stdout).toMatch(new RegExp(`^Published flow ${flowId} version \\d+`));
   });
 
   it("lists versions and prints a readable diff between two of them", async () => {
