@@ -227,7 +227,8 @@ describe("one contact across channels", () => {
           items: Array<{ id: string }>;
         }
       ).items[0]!.id;
-    for (let i = 0; i < 6; i++) {
+    // The race showed in the first round every time on the old code; three keep it cheap.
+    for (let i = 0; i < 3; i++) {
       const [x, y] = [`+49151234591${i}0`, `+49151234591${i}1`];
       for (const phone of [x, y]) {
         await second.say(phone, "status");
