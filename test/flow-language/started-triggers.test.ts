@@ -356,7 +356,11 @@ describe("API, webhook, schedule and tag-added triggers", () => {
       "/flows",
       flowFile(
         "stray",
-        { type: "schedule", cron: "0 9 * * *", audience: { contacts: [{ channel: "nochan", address: "1" }] } },
+        {
+          type: "schedule",
+          cron: "0 9 * * *",
+          audience: { contacts: [{ channel: "nochan", address: "1" }] },
+        },
         [{ id: "s", type: "send", text: "x" }],
       ),
     );
