@@ -7,7 +7,14 @@
  */
 
 /** "METHOD /path" (Fastify's path, `:id` parameters) → its success status and what it means. */
-export const SUCCESS_STATUS: Record<string, { status: 201 | 202 | 204; description: string }> = {
+export const SUCCESS_STATUS: Record<
+  string,
+  {
+    status: 201 | 202 | 204;
+    description: string /** Another success the route may answer. */;
+    or?: { status: 202; description: string };
+  }
+> = {
   "POST /api/v1/connections": { status: 201, description: "Created; the connection without its secrets" },
   "POST /api/v1/channels": { status: 201, description: "Created; the channel and its setup report" },
   "POST /api/v1/flows": { status: 201, description: "Stored as version 1" },
@@ -22,11 +29,21 @@ export const SUCCESS_STATUS: Record<string, { status: 201 | 202 | 204; descripti
   "DELETE /api/v1/flows/:id": { status: 204, description: "Deleted with all its versions" },
   "DELETE /api/v1/contacts/:id": {
     status: 204,
-    description: "Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn)",
+    description: "Erased",
+    or: {
+      status: 202,
+      description:
+        'Erasure queued in the conversation\'s turn (PostgreSQL, no worker running now): `{ status: "queued", message }`',
+    },
   },
   "DELETE /api/v1/contacts": {
     status: 204,
-    description: "Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn)",
+    description: "Erased",
+    or: {
+      status: 202,
+      description:
+        'Erasure queued in the conversation\'s turn (PostgreSQL, no worker running now): `{ status: "queued", message }`',
+    },
   },
   "DELETE /api/v1/session": { status: 204, description: "Signed out" },
   "POST /api/v1/runs/:id/release": { status: 202, description: "Queued in the conversation's turn" },
@@ -74,6 +91,13 @@ export function documentedResponses(method: string, url: string, own: Responses 
       success.status === 204
         ? { description: success.description, type: "null" }
         : { description: success.description, type: "object", additionalProperties: true },
+    ...(success.or && {
+      [success.or.status]: {
+        description: success.or.description,
+        type: "object",
+        additionalProperties: true,
+      },
+    }),
   };
 }
 

@@ -844,7 +844,18 @@ export interface paths {
             responses: {
                 "4XX": components["responses"]["Refused"];
                 "5XX": components["responses"]["Failed"];
-                /** @description Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn) */
+                /** @description Erasure queued in the conversation's turn (PostgreSQL, no worker running now): `{ status: "queued", message }` */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Erased */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -904,7 +915,18 @@ export interface paths {
             responses: {
                 "4XX": components["responses"]["Refused"];
                 "5XX": components["responses"]["Failed"];
-                /** @description Erased (202 with `{ queued }` while PostgreSQL waits for a conversation's turn) */
+                /** @description Erasure queued in the conversation's turn (PostgreSQL, no worker running now): `{ status: "queued", message }` */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Erased */
                 204: {
                     headers: {
                         [name: string]: unknown;
