@@ -223,6 +223,10 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * an SMS number): a contact started by address alone gets it as their phone.
    */
   addressIsPhone?: boolean;
+  /** Whether a value can be an address here: a trigger's `contact.address` is checked with it (400, not a failed run). */
+  isAddress?(address: string): boolean;
+  /** What an address looks like here, for that 400. */
+  addressHint?: string;
   /**
    * The provider may deliver events by GET with the parameters in the query string (Vonage's SMS
    * API, when its Dashboard is set to GET): a GET that is not a handshake is then verified and

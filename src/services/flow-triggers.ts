@@ -97,6 +97,13 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
         );
       }
       const definition = getChannelDefinition(channel.type);
+      const given = body.contact.address;
+      if (given !== undefined && definition?.isAddress && !definition.isAddress(given)) {
+        throw new AppError(
+          "BAD_REQUEST",
+          `contact.address "${given.slice(0, 64)}" is not an address on ${definition.title}: give ${definition.addressHint ?? "the address the channel uses"}`,
+        );
+      }
       const address = body.contact.address ?? (phone ? (definition?.addressForPhone?.(phone) ?? phone) : "");
       // On a channel that reaches people by number the address is their phone (flows read contact.phone).
       const contactPhone = phone ?? (definition?.addressIsPhone ? toE164(address) : null);

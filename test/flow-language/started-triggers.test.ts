@@ -212,6 +212,13 @@ describe("API, webhook, schedule and tag-added triggers", () => {
         400,
         "BAD_REQUEST",
       ],
+      // Refused here, not accepted and then failed at the send.
+      [
+        `/flows/${flows.caseUpdate}/runs`,
+        { contact: { channel: "whatsapp", address: "not a number!!" } },
+        400,
+        "BAD_REQUEST",
+      ],
     ];
     for (const [path, body, status, code] of cases) {
       const res = await api("POST", path, body);

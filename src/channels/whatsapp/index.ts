@@ -2,7 +2,7 @@ import { defineChannel } from "../channel.js";
 import { WhatsAppConfig, whatsappSecretFields } from "./config.js";
 import { WhatsAppLimits } from "./limits.js";
 import { parse } from "./parse.js";
-import { send } from "./send.js";
+import { isWhatsAppAddress, send } from "./send.js";
 import { handshake, verify } from "./verify.js";
 
 /** WhatsApp Business Cloud API (Meta Graph API). Setup: ./README.md. */
@@ -11,6 +11,8 @@ export const whatsappChannel = defineChannel({
   addressIsPhone: true,
   // A wa_id is the number's digits, without "+".
   addressForPhone: (e164) => e164.replace(/^\+/, ""),
+  isAddress: isWhatsAppAddress,
+  addressHint: 'the wa_id (phone digits, e.g. "4915123456789") or a business-scoped user id ("US.1349…")',
   title: "WhatsApp",
   config: WhatsAppConfig,
   secretFields: whatsappSecretFields,

@@ -42,11 +42,15 @@ function fitsList(text: string, choices: Choice[]): boolean {
 /** The recipient: a wa_id goes in `to`; a business-scoped user id goes in `recipient` (2026). */
 function recipientFields(to: string): Record<string, string> {
   if (BSUID_PATTERN.test(to)) return { recipient: to };
-  const digits = to.replace(/[\s()+-]/g, "");
-  if (!/^\d{6,15}$/.test(digits)) {
+  if (!isWhatsAppAddress(to)) {
     throw sendFailed(`"${to}" is neither a WhatsApp id (phone digits) nor a business-scoped user id.`);
   }
-  return { to: digits };
+  return { to: to.replace(/[\s()+-]/g, "") };
+}
+
+/** What `to` may be: a wa_id (phone digits; spaces, brackets, "+" and "-" are dropped) or a business-scoped user id. */
+export function isWhatsAppAddress(to: string): boolean {
+  return BSUID_PATTERN.test(to) || /^\d{6,15}$/.test(to.replace(/[\s()+-]/g, ""));
 }
 
 function content(text: string, choices: Choice[]): Record<string, unknown> {
