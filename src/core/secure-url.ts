@@ -11,14 +11,19 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** The URL, or null for text that is not one. */
+export function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
 /** https:, or http: on a loopback host. Anything unparsable is not secure. */
 export function isSecureUrl(value: string | URL): boolean {
-  let url: URL;
-  try {
-    url = typeof value === "string" ? new URL(value) : value;
-  } catch {
-    return false;
-  }
+  const url = typeof value === "string" ? parseUrl(value) : value;
+  if (url === null) return false;
   return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
 }
 
@@ -33,25 +38,18 @@ export const SECURE_URL_RULE =
  * refused with that fix instead of sending to `/v23.0/v23.0/…`.
  */
 export function baseUrlField(field: string, options: { versionSetting?: string } = {}) {
-  const parts = (v: string) => {
-    try {
-      return new URL(v);
-    } catch {
-      return null;
-    }
-  };
   return z
     .url({ protocol: /^https?$/ })
     .refine((v) => isSecureUrl(v), { message: `${field} ${SECURE_URL_RULE}` })
     .refine(
       (v) => {
-        const url = parts(v);
+        const url = parseUrl(v);
         return url === null || (!url.username && !url.password && !url.search && !url.hash);
       },
       { message: `${field} is a base address: no user:password@, no ?query and no #fragment` },
     )
     .refine(
-      (v) => options.versionSetting === undefined || !/\/v\d+(\.\d+)?\/?$/.test(parts(v)?.pathname ?? ""),
+      (v) => options.versionSetting === undefined || !/\/v\d+(\.\d+)?\/?$/.test(parseUrl(v)?.pathname ?? ""),
       {
         message: `${field} ends before the API version (e.g. https://graph.facebook.com): the version is its own setting, ${options.versionSetting}`,
       },

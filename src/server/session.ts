@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import ipaddr from "ipaddr.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import { parseUrl } from "../core/secure-url.js";
 import type { Store } from "../store/store.js";
 import { createAdminAuth } from "./auth.js";
 import { createThrottle } from "./throttle.js";
@@ -229,11 +230,3 @@ export function createSessions(deps: SessionDeps) {
   };
 }
 export type Sessions = ReturnType<typeof createSessions>;
-
-function parseUrl(text: string): URL | null {
-  try {
-    return new URL(text);
-  } catch {
-    return null;
-  }
-}

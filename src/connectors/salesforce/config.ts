@@ -1,6 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { isSecureUrl, parseUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
 import { ExactlyOnceSettings } from "./create/exactly-once.js";
 
 /**
@@ -8,13 +8,6 @@ import { ExactlyOnceSettings } from "./create/exactly-once.js";
  * (production, Developer Edition), test.salesforce.com (sandboxes) or the org's My Domain
  * (https://developer.salesforce.com/docs/platform/mobile-sdk/guide/oauth-revoking-tokens.html).
  */
-function parseUrl(value: string): URL | null {
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
-}
 
 export const LoginUrl = z
   .string()
