@@ -221,35 +221,32 @@ describe("one contact across channels", () => {
     expect((await api("GET", `/runs?contactId=${a}`)).body).toEqual({ items: [], nextCursor: null });
   });
 
-  // SQLite only: its one writer orders the two. On PostgreSQL the merge does not lock the contacts
-  // it reads, so an erasure committing in between can still leave `from` erased behind a 404
-  // (seen in a fresh-clone run); the session note names it as open.
-  it.runIf(testDialect === "sqlite")(
-    "a merge and an erasure of its target at once: the merge's answer says what happened to `from`",
-    async () => {
-      const idOf = async (phone: string) =>
-        (
-          (await api("GET", `/contacts?phone=${encodeURIComponent(phone)}`)).body as {
-            items: Array<{ id: string }>;
-          }
-        ).items[0]!.id;
-      // The race showed in the first round every time on the old code; three keep it cheap.
-      for (let i = 0; i < 3; i++) {
-        const [x, y] = [`+49151234591${i}0`, `+49151234591${i}1`];
-        for (const phone of [x, y]) {
-          await second.say(phone, "status");
-          await second.reply(phone, (t) => t.includes("status"));
+  // SQLite's one writer orders the two; on PostgreSQL both lock the contacts' rows first
+  // (store/repos/contact-locks.ts). Without the lock the erasure could delete the target between
+  // the merge's reads and writes: a 404 with `from` erased.
+  it("a merge and an erasure of its target at once: the merge's answer says what happened to `from`", async () => {
+    const idOf = async (phone: string) =>
+      (
+        (await api("GET", `/contacts?phone=${encodeURIComponent(phone)}`)).body as {
+          items: Array<{ id: string }>;
         }
-        const [into, from] = [await idOf(x), await idOf(y)];
-        const [, merged] = await Promise.all([
-          api("DELETE", `/contacts/${into}`),
-          api("POST", `/contacts/${into}/merge`, { from }),
-        ]);
-        const fromNow = (await api("GET", `/contacts/${from}`)).status;
-        // 200: the merge happened (then the erasure took both); 404: it did not, and `from` is intact.
-        if (merged.status === 200) expect(fromNow, `round ${i}`).toBe(404);
-        else expect([merged.status, fromNow], `round ${i}`).toEqual([404, 200]);
+      ).items[0]!.id;
+    // The race showed in the first round every time on the old code; three keep it cheap.
+    for (let i = 0; i < 3; i++) {
+      const [x, y] = [`+49151234591${i}0`, `+49151234591${i}1`];
+      for (const phone of [x, y]) {
+        await second.say(phone, "status");
+        await second.reply(phone, (t) => t.includes("status"));
       }
-    },
-  );
+      const [into, from] = [await idOf(x), await idOf(y)];
+      const [, merged] = await Promise.all([
+        api("DELETE", `/contacts/${into}`),
+        api("POST", `/contacts/${into}/merge`, { from }),
+      ]);
+      const fromNow = (await api("GET", `/contacts/${from}`)).status;
+      // 200: the merge happened (then the erasure took both); 404: it did not, and `from` is intact.
+      if (merged.status === 200) expect(fromNow, `round ${i}`).toBe(404);
+      else expect([merged.status, fromNow], `round ${i}`).toEqual([404, 200]);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { Executor } from "../db.js";
+import { lockContacts } from "./contact-locks.js";
 import { parseAttributes } from "./contact-values.js";
 
 export type MergeOutcome = { status: "merged" } | { status: "missing"; id: string };
@@ -12,6 +13,7 @@ export function createContactMerge(exec: Executor) {
   const { q } = exec;
   return {
     async merge(intoId: string, fromId: string, now: number): Promise<MergeOutcome> {
+      await lockContacts(exec, [intoId, fromId]);
       const into = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", intoId));
       if (!into) return { status: "missing", id: intoId };
       const from = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", fromId));

@@ -166,6 +166,71 @@ describe("contact repository", () => {
     });
   });
 
+  /**
+   * A merge and an erasure of its target, each holding its transaction open while the other
+   * starts. On PostgreSQL both lock the contacts first (contact-locks.ts): without that, the merge
+   * read a target the erasure was deleting, or the erasure missed what the merge moved in.
+   */
+  describe("a merge and an erasure of its target at the same moment", () => {
+    const held = () => {
+      let release = (): void => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { gate, release };
+    };
+    const pair = async (n: number) => {
+      const into = await inbound("ch_wa", `49151000003${n}0`, `+49151000003${n}0`, "Ada");
+      const from = await inbound("ch_tg", `7${n}0`, null, "Ada L.");
+      await runFor(`run_into_${n}`, into.id, "ch_wa", `49151000003${n}0`);
+      await runFor(`run_from_${n}`, from.id, "ch_tg", `7${n}0`);
+      return { into, from };
+    };
+
+    it("the erasure first: the merge then finds no target and leaves `from` whole", async () => {
+      const { into, from } = await pair(1);
+      const { gate, release } = held();
+      const erasing = store.write(async (tx) => {
+        const erased = await tx.retention.eraseContact(into.id, ++now);
+        await gate;
+        return erased;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const merging = store.write((tx) => tx.contacts.merge(into.id, from.id, ++now));
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      expect(await erasing).toBe(true);
+      expect(await merging).toEqual({ status: "missing", id: into.id });
+      expect(await store.contacts.get(from.id)).toMatchObject({ name: "Ada L." });
+      expect((await store.contacts.onChannel("ch_tg", "710"))?.id).toBe(from.id);
+      expect((await store.runs.get("run_from_1"))?.contactId).toBe(from.id);
+      expect((await store.contacts.messages(from.id)).map((m) => m.text)).toEqual(["hello from 710"]);
+    });
+
+    it("the merge first: the erasure then takes what the merge moved in too", async () => {
+      const { into, from } = await pair(2);
+      const { gate, release } = held();
+      const merging = store.write(async (tx) => {
+        const merged = await tx.contacts.merge(into.id, from.id, ++now);
+        await gate;
+        return merged;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const erasing = store.write((tx) => tx.retention.eraseContact(into.id, ++now));
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      expect(await merging).toEqual({ status: "merged" });
+      expect(await erasing).toBe(true);
+      for (const id of [into.id, from.id]) {
+        expect(await store.contacts.get(id)).toBeUndefined();
+        expect(await store.contacts.messages(id)).toEqual([]);
+      }
+      expect(await store.contacts.onChannel("ch_tg", "720")).toBeUndefined();
+      expect(await store.contacts.onChannel("ch_wa", "4915100000320")).toBeUndefined();
+      expect(await store.runs.get("run_from_2")).toBeUndefined();
+    });
+  });
+
   it("erases a person with every identity: no message, run, identity or tag is left", async () => {
     const c = await inbound("ch_wa", "4915100000009", "+4915100000009");
     await inbound("ch_sms", "+4915100000009", "+4915100000009");

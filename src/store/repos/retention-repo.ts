@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../db.js";
 import { withSecureDelete } from "../sqlite-vacuum.js";
+import { lockContacts } from "./contact-locks.js";
 import { conversationKey } from "./inbox-repo.js";
 
 /**
@@ -126,6 +127,8 @@ export function createRetentionRepo(exec: Executor) {
     exec.all(q.selectFrom("contact_identities").selectAll().where("contact_id", "=", contactId));
 
   const erase = async (contactId: string, now: number): Promise<boolean> => {
+    // After a merge into this contact that holds the lock: its identities are then read below.
+    await lockContacts(exec, [contactId]);
     const contact = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
     if (!contact) return false;
     for (const identity of await identitiesOf(contactId)) await eraseIdentity(identity, now);
