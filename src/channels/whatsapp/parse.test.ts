@@ -247,6 +247,23 @@ describe("parse rejects malformed payloads", () => {
     );
   });
 
+  it("keeps Meta's system, app or account error (value.errors) as a rejected item naming it", () => {
+    const parsed = parse(fixture("value-errors.json"));
+    expect(parsed.rejected).toEqual([]);
+    expect(parsed.batches).toHaveLength(1);
+    const batch = parsed.batches[0]!;
+    expect(batch.account).toBe("106540352242922");
+    expect(batch.events).toEqual([]);
+    expect(batch.rejected).toEqual([
+      {
+        path: "entry[0].changes[0].value.errors[0]",
+        reason:
+          "Meta reported error 130429 (Rate limit hit): Rate limit hit: Cloud API message throughput has been reached.",
+        item: expect.objectContaining({ code: 130429 }),
+      },
+    ]);
+  });
+
   it("returns no events for a change of another field", () => {
     const body = {
       object: "whatsapp_business_account",

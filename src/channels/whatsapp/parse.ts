@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { tolerantParse } from "../../core/tolerant-parse.js";
 import type {
   InboundContent,
@@ -22,6 +23,7 @@ import {
   WaOrder,
   WaSharedContacts,
   WaStatus,
+  WaStatusError,
   WaTemplateButton,
   WaText,
   WaWebhook,
@@ -105,7 +107,29 @@ function toBatch(raw: unknown, where: string): WebhookBatch | RejectedItem {
     if ("reason" in status) batch.rejected.push(status);
     else batch.events.push(status);
   });
+  // Meta's report of a problem no message carries (a rate limit, an account or app problem,
+  // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/errors):
+  // nothing to run, but kept where the channel's webhook problems are listed, and logged, instead
+  // of being acknowledged without a trace.
+  value.data.errors?.forEach((item, i) => {
+    batch.rejected.push(rejectItem(`${where}.errors[${i}]`, describeMetaError(item), item));
+  });
   return batch;
+}
+
+/** Meta's message and its error_data.details, which says what to do (e.g. which template parameter). */
+function errorText(e: z.infer<typeof WaStatusError>): string {
+  const parts = [e.message, e.error_data?.details].filter((x): x is string => Boolean(x));
+  return [...new Set(parts)].join(": ");
+}
+
+/** "Meta reported error 130429 (Rate limit hit): <message>: <details>", from what the item has. */
+function describeMetaError(raw: unknown): string {
+  const parsed = tolerantParse(WaStatusError, raw);
+  if (!parsed.success) return "Meta reported an error this delivery does not describe in its documented form";
+  const e = parsed.data;
+  const said = errorText(e);
+  return `Meta reported error ${e.code}${e.title ? ` (${e.title})` : ""}${said ? `: ${said}` : ""}`;
 }
 
 /** Contacts only add a profile name; one that does not parse is ignored, not a reason to drop a message. */
@@ -267,9 +291,7 @@ function toStatusEvent(raw: unknown, where: string): StatusEvent | RejectedItem 
   // Meta also sends e.g. "deleted"/"warning"; Tern tracks only the delivery lifecycle.
   if (!(STATUS_VALUES as readonly string[]).includes(status.status)) return null;
   const errors = status.errors?.map((e) => {
-    // error_data.details says what to do (e.g. which template parameter); keep both.
-    const parts = [e.message, e.error_data?.details].filter((x): x is string => Boolean(x));
-    const message = [...new Set(parts)].join(": ");
+    const message = errorText(e);
     return { code: e.code, title: e.title ?? String(e.code), ...(message ? { message } : {}) };
   });
   return {

@@ -66,6 +66,8 @@ export const WaChangeValue = z.object({
   contacts: z.array(z.unknown()).optional(),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),
+  /** System, app or account problems Meta reports outside any message ("errors" webhook). */
+  errors: z.array(z.unknown()).optional(),
 });
 
 export const WaChange = z.object({ field: z.string(), value: z.unknown() });
