@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTwilioChannelSimulator } from "../../src/sandbox/twilio/channel-simulator.js";
 import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { rowsMentioning } from "../helpers/db-inspect.js";
-import { testDialect } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /** The second channel the person writes on: SMS through Twilio, which reveals their phone number. */
