@@ -221,7 +221,7 @@ async function ingest(
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
   // group: many webhooks share one commit (PostgreSQL; SQLite groups every write anyway).
-  const touched = await ctx.store.write(
+  await ctx.store.write(
     async (tx) => {
       let keys: string[] = [];
       for (const [id, events] of plan.deliveries) {
@@ -233,7 +233,11 @@ async function ingest(
       await tx.jobs.conversations(keys);
       return keys;
     },
-    { group: true },
+    {
+      group: true,
+      // The worker starts on the rows once they are committed; the 200 still waits for the disk.
+      committed: (keys) => setImmediate(() => ctx.worker.notify(keys)),
+    },
   );
   for (const item of plan.rejected) {
     ctx.itemsRejected.inc({ reason: item.reason });
@@ -243,9 +247,6 @@ async function ingest(
       "webhook item rejected; kept in rejected_events",
     );
   }
-  // After the answer is on its way: a worker in this process poked now would run the
-  // conversation's first steps (SQLite answers at once) in microtasks ahead of the reply's.
-  setImmediate(() => ctx.worker.notify(touched));
   return channel.definition.acknowledge?.(raw, channel.config) ?? OK;
 }
 

@@ -55,7 +55,7 @@ export interface Executor {
 /** Runs with every value the transaction added under one name (a set: equal strings once). */
 export type PreCommitFlush<V = string> = (tx: Executor, values: V[]) => Promise<void>;
 
-export interface WriteOptions {
+export interface WriteOptions<T = unknown> {
   /**
    * false: resolve once committed (visible, and safe from a process crash) without waiting for
    * the disk. Only for writes that can be replayed from durable data after a power cut, such as
@@ -79,6 +79,14 @@ export interface WriteOptions {
    * (ignored with `group`). SQLite ignores it.
    */
   single?: boolean;
+  /**
+   * Called with the callback's value once the COMMIT is visible to every reader: on SQLite before
+   * the fdatasync a durable write then waits for, on PostgreSQL when the write resolves. Work that
+   * only reads what was committed (poking the worker) can start while the disk catches up: every
+   * effect the worker then causes has a durable intent, whose fdatasync covers this commit too
+   * (the WAL is one sequence). Not called when the write fails.
+   */
+  committed?(value: T): void;
 }
 
 export interface Db extends Executor {
@@ -88,7 +96,7 @@ export interface Db extends Executor {
    * SQLite the transaction is shared with the other writes of the same turn (group commit) and
    * a callback that throws rolls back only its own changes (savepoint).
    */
-  write<T>(fn: (tx: Executor) => Promise<T>, options?: WriteOptions): Promise<T>;
+  write<T>(fn: (tx: Executor) => Promise<T>, options?: WriteOptions<T>): Promise<T>;
   /**
    * Runs `fn` holding a lock named `name` that every process using this database respects; `fn`
    * may make network calls (a token refresh). Only where several processes share the database

@@ -223,6 +223,30 @@ describe("openSqlite", () => {
     ).toEqual({ id: "fast", name: "Ada" });
   });
 
+  it("tells a write's committed hook its value once the row is visible, before the write resolves; never a failed write's", async () => {
+    const store = open();
+    const seen: string[] = [];
+    const durable = store.write(async (tx) => (await insertContact(tx, "hooked")).changes, {
+      committed: (changes) => {
+        // Committed: another reader sees the row already.
+        seen.push(
+          `committed ${changes} ${store.raw.prepare("SELECT count(*) AS n FROM contacts").pluck().get()}`,
+        );
+      },
+    });
+    void durable.then(() => seen.push("resolved"));
+    const failing = store.write(
+      async (tx) => {
+        await insertContact(tx, "never");
+        throw new Error("boom");
+      },
+      { committed: () => seen.push("committed the failing write") },
+    );
+    await expect(failing).rejects.toThrow("boom");
+    expect(await durable).toBe(1);
+    expect(seen).toEqual(["committed 1 1", "resolved"]);
+  });
+
   it("keeps written data after the file is closed and opened again", async () => {
     const first = open();
     await first.write((tx) => insertContact(tx, "durable-1", "Grace"));

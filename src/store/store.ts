@@ -21,7 +21,7 @@ export interface Store extends Repos {
    * resolves after its COMMIT (durable unless `durable: false`). `fn` awaits only `tx`'s queries:
    * no network, no other store (see `Db.write`).
    */
-  write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions): Promise<T>;
+  write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions<T>): Promise<T>;
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import type { WriteOptions } from "./db.js";
  */
 interface PendingWrite<X> {
   isDurable: boolean;
+  committed: ((value: unknown) => void) | undefined;
   fn: (tx: X) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -104,6 +105,14 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
       else item.reject(outcome?.value);
     };
     batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok && item.committed) {
+        // The write stands whatever its hook does: a hook that throws must not leave the other
+        // writes of the batch unanswered.
+        try {
+          item.committed(outcome.value);
+        } catch {}
+      }
       if (!item.isDurable) settle(item, i, null);
     });
     if (batch.some((item) => item.isDurable)) {
@@ -142,13 +151,14 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
     void flushNow();
   };
 
-  const write = <T>(fn: (tx: X) => Promise<T>, options: WriteOptions = {}): Promise<T> =>
+  const write = <T>(fn: (tx: X) => Promise<T>, options: WriteOptions<T> = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({
         fn,
         resolve: resolve as (v: unknown) => void,
         reject,
         isDurable: options.durable !== false,
+        committed: options.committed as ((value: unknown) => void) | undefined,
       });
       if (!scheduled) {
         scheduled = true;

@@ -91,13 +91,20 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
   return {
     ...root,
     pool,
-    write<T>(fn: (tx: Executor) => Promise<T>, writeOptions?: WriteOptions): Promise<T> {
+    write<T>(fn: (tx: Executor) => Promise<T>, writeOptions?: WriteOptions<T>): Promise<T> {
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
-      const done = writeOptions?.group
+      const written = writeOptions?.group
         ? grouped.write(fn, writeOptions.durable !== false)
         : writeOptions?.single && writeOptions.durable !== false
           ? runSingle(pool, executorFor, fn)
           : runWrite(pool, executorFor, fn, writeOptions);
+      const committed = writeOptions?.committed;
+      const done = committed
+        ? written.then((value) => {
+            committed(value);
+            return value;
+          })
+        : written;
       const tracked = done.catch(() => {}).finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
       return done;
