@@ -1,4 +1,5 @@
-import type { ChannelCapabilities, ChoiceLimits } from "../channels/channel.js";
+import type { ChannelCapabilities } from "../channels/channel.js";
+import { choiceMisfit } from "../channels/choice-fit.js";
 import { getChannelDefinition } from "../channels/registry.js";
 import type { Flow } from "./schema.js";
 
@@ -38,26 +39,14 @@ function howShown(
   choices: ReadonlyArray<{ id: string; title: string }>,
   text: string | undefined,
 ): string | null {
-  const chars = (s: string) => [...s].length;
-  const longest = Math.max(...choices.map((c) => chars(c.title)));
-  const longestId = Math.max(...choices.map((c) => chars(c.id)));
-  const textLength = text === undefined || /\{[{%]/.test(text) ? 0 : chars(text);
-  const isTitleRepeated = new Set(choices.map((c) => c.title)).size < choices.length;
-  const misfit = (limit: ChoiceLimits | undefined): string | null => {
-    if (limit === undefined) return "none";
-    if (choices.length > limit.max || longest > limit.titleMax) return "size";
-    if (limit.idMax !== undefined && longestId > limit.idMax)
-      return `a choice id is longer than ${limit.idMax} characters`;
-    if (limit.textMax !== undefined && textLength > limit.textMax)
-      return `the text (${textLength} characters) is longer than the ${limit.textMax} buttons or a list may come with`;
-    if (limit.uniqueTitles && isTitleRepeated) return "two choices have the same title";
-    return null;
-  };
-  const [buttons, lists] = [misfit(caps.buttons), misfit(caps.lists)];
+  const known = text === undefined || /\{[{%]/.test(text) ? undefined : text;
+  const [buttons, lists] = [
+    choiceMisfit(caps.buttons, choices, known),
+    choiceMisfit(caps.lists, choices, known),
+  ];
   if (buttons === null || lists === null) return null;
-  // A reason both share (the text, an id) says more than the size limits.
-  const reason = [buttons, lists].find((r) => r !== "size" && r !== "none");
-  if (reason) return reason;
+  // A reason (the text, an id) says more than the size limits.
+  for (const misfit of [buttons, lists]) if (misfit.kind === "reason") return misfit.reason;
   const limits = [
     caps.buttons ? `buttons take up to ${caps.buttons.max} of ≤ ${caps.buttons.titleMax} characters` : null,
     caps.lists ? `lists up to ${caps.lists.max} of ≤ ${caps.lists.titleMax} characters` : null,

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { WhatsAppConfig, whatsappSecretFields } from "./config.js";
-import { WhatsAppLimits } from "./limits.js";
+import { WhatsAppChoices, WhatsAppLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { isWhatsAppAddress, send } from "./send.js";
 import { handshake, verify } from "./verify.js";
@@ -21,19 +21,8 @@ export const whatsappChannel = defineChannel({
     // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
     echoesCorrelation: true,
     maxTextLength: WhatsAppLimits.textBodyChars,
-    buttons: {
-      max: WhatsAppLimits.maxButtons,
-      titleMax: WhatsAppLimits.buttonTitleChars,
-      idMax: WhatsAppLimits.buttonIdChars,
-      textMax: WhatsAppLimits.interactiveBodyChars,
-      uniqueTitles: true,
-    },
-    lists: {
-      max: WhatsAppLimits.maxListRows,
-      titleMax: WhatsAppLimits.rowTitleChars,
-      idMax: WhatsAppLimits.rowIdChars,
-      textMax: WhatsAppLimits.interactiveBodyChars,
-    },
+    buttons: WhatsAppChoices.buttons,
+    lists: WhatsAppChoices.lists,
     // Media by link is not sent yet (send.ts sends text and interactive messages only).
     media: [],
     templates: true,

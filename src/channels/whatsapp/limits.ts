@@ -1,3 +1,5 @@
+import type { ChoiceLimits } from "../channel.js";
+
 /**
  * Documented limits of the Cloud API messages endpoint, shared by the adapter and the simulator.
  * Text: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#text-object
@@ -20,6 +22,23 @@ export const WhatsAppLimits = {
   /** Meta's SDK documents biz_opaque_callback_data as "an arbitrary 256B string". */
   callbackDataBytes: 256,
 } as const;
+
+/** Reply buttons and list rows as the channel's capabilities state them (adapter and validator). */
+export const WhatsAppChoices = {
+  buttons: {
+    max: WhatsAppLimits.maxButtons,
+    titleMax: WhatsAppLimits.buttonTitleChars,
+    idMax: WhatsAppLimits.buttonIdChars,
+    textMax: WhatsAppLimits.interactiveBodyChars,
+    uniqueTitles: true,
+  },
+  lists: {
+    max: WhatsAppLimits.maxListRows,
+    titleMax: WhatsAppLimits.rowTitleChars,
+    idMax: WhatsAppLimits.rowIdChars,
+    textMax: WhatsAppLimits.interactiveBodyChars,
+  },
+} as const satisfies Record<"buttons" | "lists", ChoiceLimits>;
 
 /** Meta counts characters, not UTF-16 code units: an emoji is one character. */
 export function charLength(value: string): number {

@@ -1,9 +1,10 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import type { OutboundMessage, SendResult } from "../channel.js";
+import { choiceMisfit } from "../choice-fit.js";
 import type { WhatsAppConfig } from "./config.js";
 import { type GraphError, graphErrorToAppError, networkErrorToAppError } from "./errors.js";
-import { BSUID_PATTERN, charLength, WhatsAppLimits as L } from "./limits.js";
+import { BSUID_PATTERN, charLength, WhatsAppLimits as L, WhatsAppChoices } from "./limits.js";
 
 /** Label of the button that opens a list message (≤ 20 characters). */
 export const LIST_BUTTON_LABEL = "Choose";
@@ -12,31 +13,6 @@ type Choice = { id: string; title: string };
 
 function sendFailed(message: string): AppError {
   return new AppError("CHANNEL_SEND_FAILED", message, { retry: "never" });
-}
-
-function isUnique(values: string[]): boolean {
-  return new Set(values).size === values.length;
-}
-
-function fitsButtons(text: string, choices: Choice[]): boolean {
-  return (
-    choices.length <= L.maxButtons &&
-    charLength(text) <= L.interactiveBodyChars &&
-    choices.every((c) => c.id.length > 0 && charLength(c.id) <= L.buttonIdChars) &&
-    choices.every((c) => c.title.trim().length > 0 && charLength(c.title) <= L.buttonTitleChars) &&
-    isUnique(choices.map((c) => c.id)) &&
-    isUnique(choices.map((c) => c.title))
-  );
-}
-
-function fitsList(text: string, choices: Choice[]): boolean {
-  return (
-    choices.length <= L.maxListRows &&
-    charLength(text) <= L.interactiveBodyChars &&
-    choices.every((c) => c.id.length > 0 && charLength(c.id) <= L.rowIdChars) &&
-    choices.every((c) => c.title.trim().length > 0 && charLength(c.title) <= L.rowTitleChars) &&
-    isUnique(choices.map((c) => c.id))
-  );
 }
 
 /** The recipient: a wa_id goes in `to`; a business-scoped user id goes in `recipient` (2026). */
@@ -54,7 +30,11 @@ export function isWhatsAppAddress(to: string): boolean {
 }
 
 function content(text: string, choices: Choice[]): Record<string, unknown> {
-  if (choices.length > 0 && text.trim().length > 0 && fitsButtons(text, choices)) {
+  if (
+    choices.length > 0 &&
+    text.trim().length > 0 &&
+    choiceMisfit(WhatsAppChoices.buttons, choices, text) === null
+  ) {
     return {
       type: "interactive",
       interactive: {
@@ -64,7 +44,11 @@ function content(text: string, choices: Choice[]): Record<string, unknown> {
       },
     };
   }
-  if (choices.length > 0 && text.trim().length > 0 && fitsList(text, choices)) {
+  if (
+    choices.length > 0 &&
+    text.trim().length > 0 &&
+    choiceMisfit(WhatsAppChoices.lists, choices, text) === null
+  ) {
     return {
       type: "interactive",
       interactive: {
