@@ -120,6 +120,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         done(error ? jsonBodyError(text) : null, value);
       });
   });
+  // The API takes JSON only: a text/plain body is a 415 saying so, as elsewhere, not a 400 about
+  // the string Fastify's default text parser would have handed the schema.
+  app.removeContentTypeParser("text/plain");
   // Fastify validates a missing body as null. A route whose schema does not accept that says
   // so plainly instead of "expected object, received null"; optional bodies use `.nullish()`.
   app.addHook("preValidation", async (request) => {
@@ -249,6 +252,9 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
   });
   await docs.register(swaggerUi, { routePrefix: "/api/docs" });
   await registerAdminApi(docs as unknown as FastifyInstance, deps, sessions);
+  // The one public route other systems call with a body Tern defines (webhooks follow each
+  // provider's format, docs/channels/).
+  await docs.register(flowHookRoutes(deps));
   await docs.ready();
   return docs as unknown as FastifyInstance;
 }

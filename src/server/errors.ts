@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { type AppError, isAppError } from "../core/app-error.js";
+import { AppError, isAppError } from "../core/app-error.js";
 import { jsonPath } from "../flows/issues.js";
 
 /**
@@ -21,6 +21,15 @@ const CODE_OF_STATUS: Record<number, string> = {
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
 };
+
+/** A body of another content type than JSON, said the same way on every route that takes JSON. */
+export function unsupportedMediaType(contentType: string | undefined): AppError {
+  const given = contentType?.trim() ? contentType.trim().slice(0, 100) : "none";
+  return new AppError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    `Unsupported Content-Type (${given}): send the body as application/json.`,
+  );
+}
 
 /** The one place where errors become HTTP responses: `{ error: { code, message, details? } }`. */
 export function errorHandler(
@@ -50,6 +59,9 @@ export function errorHandler(
         details: { problems },
       },
     });
+  }
+  if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    return reply.status(415).send({ error: unsupportedMediaType(request.headers["content-type"]).toJSON() });
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = CODE_OF_STATUS[fe.statusCode] ?? "BAD_REQUEST";

@@ -261,7 +261,20 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     const base = `${stack.tern.url}/hooks/flows/${flows.caseUpdate}`;
     expect((await post(`${base}/wrong-token`, body)).status).toBe(401);
     expect((await post(`${stack.tern.url}/hooks/flows/flow_nope/${hook.body.token}`, body)).status).toBe(401);
-    expect((await post(url, body, "text/plain")).status).toBe(415);
+    // The same 415, with the fix, here and on the admin API's own trigger.
+    const wrongType = await post(url, body, "text/plain");
+    const admin = await stack.http("POST", `/api/v1/flows/${flows.caseUpdate}/runs`, body, {
+      "content-type": "text/plain",
+    });
+    for (const res of [wrongType, admin]) {
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({
+        error: {
+          code: "UNSUPPORTED_MEDIA_TYPE",
+          message: "Unsupported Content-Type (text/plain): send the body as application/json.",
+        },
+      });
+    }
     expect((await post(url, body, "application/x-www-form-urlencoded")).status).toBe(415);
     expect((await post(url, "{not json")).status).toBe(400);
     expect((await post(url, JSON.stringify({ contact: 42 }))).status).toBe(400);

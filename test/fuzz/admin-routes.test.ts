@@ -20,7 +20,10 @@ describe("fuzz: every admin route from the OpenAPI document", () => {
   beforeAll(async () => {
     stack = await startSpawnedStack();
     const doc = await (await fetch(`${stack.url}/api/docs/json`)).json();
-    operations = operationsOf(doc as Parameters<typeof operationsOf>[0]);
+    // The public flow webhook is in the document too; public-routes.test.ts tries it.
+    operations = operationsOf(doc as Parameters<typeof operationsOf>[0]).filter((o) =>
+      o.path.startsWith("/api/v1/"),
+    );
   }, 60_000);
   afterAll(async () => {
     await stack?.close();

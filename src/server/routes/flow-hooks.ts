@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
-import { StartRunBody } from "../../services/flow-triggers.js";
+import { IdempotencyKey, StartRunBody } from "../../services/flow-triggers.js";
 import type { AppDeps } from "../app.js";
-import { flowTriggersOf } from "./triggers.js";
+import { unsupportedMediaType } from "../errors.js";
+import { flowTriggersOf, StartedRun } from "./triggers.js";
 
 /**
  * Public: `POST /hooks/flows/:id/:token`, a flow's webhook for systems that cannot send a bearer
@@ -21,8 +22,17 @@ export const flowHookRoutes =
       "/hooks/flows/:id/:token",
       {
         schema: {
+          tags: ["flows"],
+          summary: "Start a run of the flow from another system (public; the token in the URL is the secret)",
+          description:
+            "The URL comes from POST /api/v1/flows/{id}/webhook. Same body and Idempotency-Key as " +
+            "POST /api/v1/flows/{id}/runs. A wrong flow or token is 401 (which of the two is not said), checked " +
+            "before the body; only application/json is accepted (415).",
+          security: [],
           params: z.object({ id: z.string().max(200), token: z.string().max(200) }),
-          headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
+          headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
+          body: StartRunBody,
+          response: { 202: StartedRun },
         },
         // Checked before the body is validated: a stranger learns nothing about the body's shape.
         preValidation: async (req) => {
@@ -30,9 +40,7 @@ export const flowHookRoutes =
             .split(";")[0]
             ?.trim()
             .toLowerCase();
-          if (type !== "application/json") {
-            throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
-          }
+          if (type !== "application/json") throw unsupportedMediaType(req.headers["content-type"]);
           const { id, token } = req.params as { id: string; token: string };
           if (!(await triggers.isHookToken(id, token))) {
             throw new AppError("UNAUTHORIZED", "This flow webhook URL is not valid (unknown flow or token).");
@@ -40,20 +48,13 @@ export const flowHookRoutes =
         },
       },
       async (req, reply) => {
-        const body = StartRunBody.safeParse(req.body ?? null);
-        if (!body.success) {
-          const problems = body.error.issues
-            .slice(0, 20)
-            .map((i) => `${i.path.join(".") || "$"}: ${i.message}`);
-          throw new AppError("BAD_REQUEST", `Invalid body: ${problems.join("; ")}`);
-        }
         const started = await triggers.start(
           req.params.id,
-          body.data,
+          req.body,
           "webhook",
           req.headers["idempotency-key"],
         );
-        return reply.status(202).send({ ...started, status: "queued" });
+        return reply.status(202).send({ ...started, status: "queued" as const });
       },
     );
   };

@@ -27,7 +27,7 @@ export function flowTriggersOf(deps: AppDeps): FlowTriggers {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(200) });
-const StartedRun = z.object({
+export const StartedRun = z.object({
   runId: z.string(),
   flowId: z.string(),
   flowVersion: z.number(),

@@ -2528,6 +2528,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hooks/flows/{id}/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a run of the flow from another system (public; the token in the URL is the secret)
+         * @description The URL comes from POST /api/v1/flows/{id}/webhook. Same body and Idempotency-Key as POST /api/v1/flows/{id}/runs. A wrong flow or token is 401 (which of the two is not said), checked before the body; only application/json is accepted (415).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                    token: string;
+                };
+                cookie?: never;
+            };
+            /** @description Who the run is for and its input */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        contact: {
+                            /** @description The contact's address on that channel (WhatsApp: the wa_id digits); default from phone */
+                            address?: string;
+                            /** @description Channel id or name the conversation is on */
+                            channel: string;
+                            name?: string;
+                            /** @description E.164 phone number (joins the contact by phone) */
+                            phone?: string;
+                        };
+                        /**
+                         * @description Becomes the run's variables (vars.<name>)
+                         * @default {}
+                         */
+                        input?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                "4XX": components["responses"]["Refused"];
+                "5XX": components["responses"]["Failed"];
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            flowId: string;
+                            flowVersion: number;
+                            /** @description true: this Idempotency-Key started the run before; nothing new was queued */
+                            replayed: boolean;
+                            runId: string;
+                            /** @enum {string} */
+                            status: "queued";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
