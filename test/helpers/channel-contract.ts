@@ -110,6 +110,21 @@ export function runChannelContract(fx: ContractFixtures): void {
     });
   }
 
+  it("takes as an address to send to whom its documented examples came from, and refuses a malformed one", () => {
+    const senders = fx.examples.flatMap((example) =>
+      allEvents(def.parse(fx.sign(Buffer.from(example.body)), config)).flatMap((e) =>
+        e.kind === "message" ? [e.from] : [],
+      ),
+    );
+    expect(senders.length).toBeGreaterThan(0);
+    // A channel without a rule (Viber's ids have no documented form) takes any address.
+    if (!def.isAddress) return;
+    // A trigger's `contact.address` is checked with this: a 400 naming the form, not a failed send.
+    expect(def.addressHint).toBeTruthy();
+    for (const from of senders) expect(def.isAddress(from), from).toBe(true);
+    for (const bad of ["", "not an address!", "x".repeat(300)]) expect(def.isAddress(bad), bad).toBe(false);
+  });
+
   it("refuses a delivery changed by one byte with CHANNEL_SIGNATURE_INVALID", () => {
     const req = fx.sign(Buffer.from(first.body));
     const tamper =

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { BirdConfig, birdSecretFields } from "./config.js";
-import { BirdLimits } from "./limits.js";
+import { BirdLimits, E164_PATTERN } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -9,6 +9,8 @@ import { verify } from "./verify.js";
 export const birdChannel = defineChannel({
   type: "bird",
   addressIsPhone: true,
+  isAddress: (address) => E164_PATTERN.test(address),
+  addressHint: 'a phone number in E.164 ("+31612345678")',
   title: "Bird SMS",
   config: BirdConfig,
   secretFields: birdSecretFields,

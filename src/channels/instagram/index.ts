@@ -1,7 +1,13 @@
 import { defineChannel } from "../channel.js";
 import { hubHandshake } from "../meta/handshake.js";
 import { parseMessagingWebhook } from "../meta/messaging-parse.js";
-import { messagesUrl, QuickReplyLimits, type SendApiProduct, sendViaSendApi } from "../meta/send-api.js";
+import {
+  isScopedId,
+  messagesUrl,
+  QuickReplyLimits,
+  type SendApiProduct,
+  sendViaSendApi,
+} from "../meta/send-api.js";
 import { verifyHubSignature } from "../meta/signature.js";
 import { InstagramConfig, instagramSecretFields } from "./config.js";
 
@@ -27,6 +33,8 @@ const product = { object: "instagram", name: "Instagram" } as const;
 export const instagramChannel = defineChannel({
   type: "instagram",
   title: "Instagram",
+  isAddress: isScopedId,
+  addressHint: "the Instagram-scoped id (IGSID, digits) Instagram gave the customer",
   config: InstagramConfig,
   secretFields: instagramSecretFields,
   capabilities: {

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { LineConfig, lineSecretFields } from "./config.js";
-import { LineLimits } from "./limits.js";
+import { LINE_ID_PATTERN, LineLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -9,6 +9,8 @@ import { verify } from "./verify.js";
 export const lineChannel = defineChannel({
   type: "line",
   title: "LINE",
+  isAddress: (address) => LINE_ID_PATTERN.test(address),
+  addressHint: 'a LINE user id ("U" and 32 hex digits)',
   config: LineConfig,
   secretFields: lineSecretFields,
   capabilities: {

@@ -1,7 +1,13 @@
 import { defineChannel } from "../channel.js";
 import { hubHandshake } from "../meta/handshake.js";
 import { parseMessagingWebhook } from "../meta/messaging-parse.js";
-import { messagesUrl, QuickReplyLimits, type SendApiProduct, sendViaSendApi } from "../meta/send-api.js";
+import {
+  isScopedId,
+  messagesUrl,
+  QuickReplyLimits,
+  type SendApiProduct,
+  sendViaSendApi,
+} from "../meta/send-api.js";
 import { verifyHubSignature } from "../meta/signature.js";
 import { MessengerConfig, messengerSecretFields } from "./config.js";
 
@@ -26,6 +32,8 @@ const product = { object: "page", name: "Messenger" } as const;
 export const messengerChannel = defineChannel({
   type: "messenger",
   title: "Messenger",
+  isAddress: isScopedId,
+  addressHint: "the Page-scoped id (PSID, digits) Messenger gave the customer",
   config: MessengerConfig,
   secretFields: messengerSecretFields,
   capabilities: {

@@ -16,6 +16,12 @@ import { sendApiRefusal } from "./send-errors.js";
  * sends numbered text instead), payloads of 1000 characters.
  * https://developers.facebook.com/docs/messenger-platform/send-messages/quick-replies
  * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api/quick-replies */
+
+/** A user id scoped to the Page or Instagram account (PSID, IGSID): what `recipient.id` takes. */
+export function isScopedId(to: string): boolean {
+  return /^[0-9A-Za-z_.-]{1,64}$/.test(to);
+}
+
 export const QuickReplyLimits = { max: 13, titleChars: 20, payloadChars: 1000 } as const;
 
 type MediaKind = NonNullable<OutboundMessage["media"]>["kind"];
@@ -89,7 +95,7 @@ export function buildSendBodies(
   product: SendApiProduct,
   options: SendOptions = {},
 ): Array<Record<string, unknown>> {
-  if (!/^[0-9A-Za-z_.-]{1,64}$/.test(message.to)) {
+  if (!isScopedId(message.to)) {
     throw sendFailed(
       `"${message.to.slice(0, 70)}" is not a ${product.provider} user id (a scoped numeric id).`,
     );

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { RcsConfig, rcsSecretFields } from "./config.js";
-import { RcsLimits } from "./limits.js";
+import { E164_PATTERN, RcsLimits } from "./limits.js";
 import { acknowledge, parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -9,6 +9,8 @@ import { verify } from "./verify.js";
 export const rcsChannel = defineChannel({
   type: "rcs",
   addressIsPhone: true,
+  isAddress: (address) => E164_PATTERN.test(address),
+  addressHint: 'a phone number in E.164 ("+12223334444")',
   title: "RCS Business Messaging",
   config: RcsConfig,
   secretFields: rcsSecretFields,

@@ -2,7 +2,7 @@ import { defineChannel } from "../channel.js";
 import { TelegramConfig, telegramSecretFields } from "./config.js";
 import { TelegramLimits } from "./limits.js";
 import { callbackQueryId, parse } from "./parse.js";
-import { send } from "./send.js";
+import { isTelegramChatId, send } from "./send.js";
 import { setup, teardown } from "./setup.js";
 import { verify } from "./verify.js";
 
@@ -10,6 +10,8 @@ import { verify } from "./verify.js";
 export const telegramChannel = defineChannel({
   type: "telegram",
   title: "Telegram",
+  isAddress: isTelegramChatId,
+  addressHint: 'the chat id (digits, e.g. "123456789", the customer\'s user id in a private chat)',
   config: TelegramConfig,
   secretFields: telegramSecretFields,
   capabilities: {

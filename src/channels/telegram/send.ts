@@ -14,11 +14,17 @@ function sendFailed(message: string): AppError {
   return new AppError("CHANNEL_SEND_FAILED", message, { retry: "never" });
 }
 
+const isNumericChatId = (to: string): boolean => /^-?\d{1,16}$/.test(to) && Number.isSafeInteger(Number(to));
+
+/** A chat id (numeric) or a public `@channelusername`: what `sendMessage` takes as `chat_id`. */
+export function isTelegramChatId(to: string): boolean {
+  return isNumericChatId(to) || /^@[A-Za-z0-9_]{5,32}$/.test(to);
+}
+
 /** Numeric chat ids go as numbers (as Telegram documents them); `@channelusername` as a string. */
 function chatId(to: string): number | string {
-  if (/^-?\d{1,16}$/.test(to) && Number.isSafeInteger(Number(to))) return Number(to);
-  if (/^@[A-Za-z0-9_]{5,32}$/.test(to)) return to;
-  throw sendFailed(`"${to}" is not a Telegram chat id.`);
+  if (!isTelegramChatId(to)) throw sendFailed(`"${to}" is not a Telegram chat id.`);
+  return isNumericChatId(to) ? Number(to) : to;
 }
 
 /**

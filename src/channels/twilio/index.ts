@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { TwilioConfig, twilioSecretFields } from "./config.js";
-import { TwilioLimits } from "./limits.js";
+import { TWILIO_ADDRESS, TwilioLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { setup } from "./setup.js";
@@ -10,6 +10,8 @@ import { verify } from "./verify.js";
 export const twilioChannel = defineChannel({
   type: "twilio",
   addressIsPhone: true,
+  isAddress: (address) => TWILIO_ADDRESS.test(address),
+  addressHint: 'a phone number in E.164 ("+14155550100"), or "whatsapp:+…" for WhatsApp through Twilio',
   title: "Twilio (SMS)",
   config: TwilioConfig,
   secretFields: twilioSecretFields,

@@ -1,7 +1,7 @@
 import { defineChannel } from "../channel.js";
 import { VonageConfig, vonageSecretFields } from "./config.js";
 import { parse } from "./parse.js";
-import { send, VONAGE_TEXT_CHARS } from "./send.js";
+import { isVonageAddress, send, VONAGE_TEXT_CHARS } from "./send.js";
 import { setup } from "./setup.js";
 import { handshake, verify } from "./verify.js";
 
@@ -9,6 +9,8 @@ import { handshake, verify } from "./verify.js";
 export const vonageChannel = defineChannel({
   type: "vonage",
   addressIsPhone: true,
+  isAddress: isVonageAddress,
+  addressHint: 'a phone number in E.164 ("+447700900000" or "447700900000")',
   title: "Vonage (SMS)",
   config: VonageConfig,
   secretFields: vonageSecretFields,

@@ -19,6 +19,11 @@ export function smsUrl(config: VonageConfig): string {
 }
 
 /** GSM 03.38 basic and extension characters: anything else needs `type=unicode`. */
+/** A number as Vonage's SMS API takes it: E.164 digits, with or without the "+". */
+export function isVonageAddress(to: string): boolean {
+  return /^\+?\d{7,15}$/.test(to);
+}
+
 const GSM = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€\f]*$/;
 
 /**
@@ -28,7 +33,7 @@ const GSM = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤
  */
 export function buildSmsForm(message: OutboundMessage, config: VonageConfig): URLSearchParams {
   const to = message.to.replace(/^\+/, "");
-  if (!/^\d{7,15}$/.test(to)) {
+  if (!isVonageAddress(message.to)) {
     throw sendFailed(`"${message.to}" is not a phone number in E.164 (447700900000).`);
   }
   const text = numberedChoices(message.text, message.choices ?? []);

@@ -1,13 +1,15 @@
 import { defineChannel } from "../channel.js";
 import { WeChatConfig, wechatSecretFields } from "./config.js";
 import { parse } from "./parse.js";
-import { send } from "./send.js";
+import { isWeChatOpenId, send } from "./send.js";
 import { handshake, verify } from "./verify.js";
 
 /** WeChat Official Account (公众号), plain and safe mode. Setup: docs/channels/wechat.md. */
 export const wechatChannel = defineChannel({
   type: "wechat",
   title: "WeChat",
+  isAddress: isWeChatOpenId,
+  addressHint: 'the follower\'s openid (e.g. "oLVPpjqs9BhvzwPj5A-vTYAX3GLc")',
   config: WeChatConfig,
   secretFields: wechatSecretFields,
   capabilities: {

@@ -10,6 +10,12 @@ import { adviceFor, errorOf, TOKEN_REJECTED } from "./errors.js";
  * Text content limit of a customer-service message, in UTF-8 bytes (a CJK character takes three).
  * WeChat answers 45002 beyond it.
  */
+
+/** A follower's openid, as the customer-service API takes it in `touser`. */
+export function isWeChatOpenId(to: string): boolean {
+  return /^[A-Za-z0-9_-]{10,64}$/.test(to);
+}
+
 export const WECHAT_TEXT_BYTES = 2048;
 
 function sendFailed(message: string): AppError {
@@ -22,7 +28,7 @@ function sendFailed(message: string): AppError {
  * https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
  */
 export function buildCustomSendBody(message: OutboundMessage): Record<string, unknown> {
-  if (!/^[A-Za-z0-9_-]{10,64}$/.test(message.to)) {
+  if (!isWeChatOpenId(message.to)) {
     throw sendFailed(`"${message.to}" is not a WeChat openid.`);
   }
   const content = numberedChoices(message.text, message.choices ?? []);
