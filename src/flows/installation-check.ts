@@ -1,3 +1,4 @@
+import { getChannelDefinition } from "../channels/registry.js";
 import { type ChannelSummary, matchChannelRef } from "./channel-ref.js";
 import { jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
 import type { Flow } from "./schema.js";
@@ -86,10 +87,19 @@ function checkAudienceChannels(flow: Flow, installation: Installation, problems:
   if (flow.trigger.type !== "schedule") return;
   (flow.trigger.audience.contacts ?? []).forEach((member, index) => {
     const match = matchChannelRef(installation.channels, member.channel);
-    if ("problem" in match)
+    if ("problem" in match) {
       problems.push({
         path: jsonPath(["trigger", "audience", "contacts", index, "channel"]),
         message: `${match.problem}: this audience member would never get the run (GET /api/v1/channels lists them)`,
+      });
+      return;
+    }
+    // The same check as an API trigger's contact.address: a run that could not send is refused here.
+    const definition = getChannelDefinition(match.channel.type);
+    if (definition?.isAddress && !definition.isAddress(member.address))
+      problems.push({
+        path: jsonPath(["trigger", "audience", "contacts", index, "address"]),
+        message: `"${member.address.slice(0, 64)}" is not an address on ${definition.title}: give ${definition.addressHint ?? "the address the channel uses"}`,
       });
   });
 }

@@ -389,6 +389,25 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     expect(refused.status).toBe(422);
     expect(JSON.stringify(refused.body)).toContain('No channel with id, name or type \\"nochan\\"');
     expect(JSON.stringify(refused.body)).toContain("$.trigger.audience.contacts[0].channel");
+
+    // An address the channel cannot send to: refused at publish, as on the API trigger.
+    const badAddress = await api(
+      "POST",
+      "/flows",
+      flowFile(
+        "bad-address",
+        {
+          type: "schedule",
+          cron: "0 9 * * *",
+          audience: { contacts: [{ channel: "whatsapp", address: "not a number!!" }] },
+        },
+        [{ id: "s", type: "send", text: "x" }],
+      ),
+    );
+    const notSendable = await api("POST", `/flows/${badAddress.body.id}/publish`, { version: 1 });
+    expect(notSendable.status).toBe(422);
+    expect(JSON.stringify(notSendable.body)).toContain("$.trigger.audience.contacts[0].address");
+    expect(JSON.stringify(notSendable.body)).toContain("is not an address on WhatsApp");
   });
 
   it("tag added: through the contacts API and through a contact.tag step, the tag flow starts on the contact's conversation", async () => {
