@@ -247,6 +247,13 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    */
   account?(config: z.infer<Config>): string;
   /**
+   * Meta's webhook `object` this type's deliveries carry (`whatsapp_business_account`, `page`,
+   * `instagram`). One Meta app posts every number, Page or account to one callback URL, which is
+   * one channel's: a delivery to the URL of a channel since deleted is taken by a channel of this
+   * type whose app secret verifies it, instead of 404s after which Meta disables the app's webhook.
+   */
+  webhookObject?: string;
+  /**
    * The send rate this account's provider allows, when its config says so (a WhatsApp number Meta
    * upgraded to 1,000 messages/s); absent or undefined = `capabilities.sendRatePerSecond`.
    */

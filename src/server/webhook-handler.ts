@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type {
+  ChannelDefinition,
   ParsedWebhook,
   RejectedItem,
   WebhookAnswer,
   WebhookBatch,
   WebhookRequest,
 } from "../channels/channel.js";
+import { channelTypes } from "../channels/registry.js";
 import { AppError, isAppError } from "../core/app-error.js";
 import { createLogThrottle } from "../core/log-throttle.js";
 import type { ResolvedChannel } from "../services/integrations.js";
@@ -215,8 +217,8 @@ async function ingest(
   query: Record<string, string>,
   body: Buffer,
 ) {
-  const channel = await ctx.integrations.channel(channelId);
   const raw = toRequest(ctx, req, query, body);
+  const channel = await receiver(ctx, channelId, raw);
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
@@ -251,6 +253,54 @@ async function ingest(
 }
 
 const OK: WebhookAnswer = { status: 200, body: "OK" };
+
+/** The channel whose URL was posted to or, for a URL whose channel is gone, a sibling (see below). */
+async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): Promise<ResolvedChannel> {
+  try {
+    return await ctx.integrations.channel(channelId);
+  } catch (error) {
+    if (!isAppError(error) || error.code !== "CHANNEL_NOT_FOUND") throw error;
+    const sibling = await siblingOfDeleted(ctx, raw);
+    if (!sibling) throw error;
+    if (ctx.signatureLog.allow(`gone:${channelId}`) !== null) {
+      ctx.logger.warn(
+        { channelId, takenBy: sibling.id },
+        "a delivery to the URL of a channel that no longer exists was taken by another channel of the same app; paste that channel's webhook URL in Meta's console",
+      );
+    }
+    return sibling;
+  }
+}
+
+/**
+ * Meta posts every number, Page or account of one app to the one callback URL set in the app's
+ * console, which is one channel's. When that channel is deleted, its URL would answer 404 to the
+ * deliveries of the app's other channels, and Meta disables a webhook that keeps failing. So a
+ * delivery naming a Meta webhook object is taken by a channel of that type whose app secret
+ * verifies it (the same app), and routed by account from there as usual; else it stays a 404.
+ */
+async function siblingOfDeleted(ctx: Context, raw: WebhookRequest): Promise<ResolvedChannel | null> {
+  let object: unknown;
+  try {
+    object = (JSON.parse(raw.rawBody.toString("utf8")) as { object?: unknown } | null)?.object;
+  } catch {
+    return null;
+  }
+  if (typeof object !== "string") return null;
+  const type = Object.values(channelTypes).find(
+    (definition: ChannelDefinition) => definition.webhookObject === object,
+  )?.type;
+  if (!type) return null;
+  for (const candidate of await ctx.integrations.channelsOfType(type)) {
+    try {
+      candidate.definition.verify(raw, candidate.config);
+      return candidate;
+    } catch {
+      // Another app's channel.
+    }
+  }
+  return null;
+}
 
 function verifySignature(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest): void {
   try {

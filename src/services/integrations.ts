@@ -116,6 +116,11 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       const ids = (await current).get(`${type}\u0000${account}`) ?? [];
       return Promise.all(ids.map((id) => resolveChannel(id)));
     },
+    /** Every channel of a type (a delivery to a deleted channel's URL looks among them). */
+    async channelsOfType(type: string): Promise<ResolvedChannel[]> {
+      const records = (await store.channels.list()).filter((r) => r.type === type);
+      return Promise.all(records.map((r) => resolveChannel(r.id)));
+    },
     invalidate,
     /**
      * Looks every `everyMs` whether the channels or connections changed (one cheap read of each

@@ -290,6 +290,52 @@ describe("events addressed to another phone_number_id", () => {
     expect(res.status).toBe(401);
     expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(1);
   });
+
+  it("takes deliveries posted to a deleted channel's URL (still the app's callback URL in Meta's console) by the app's other numbers", async () => {
+    const made = await stack.http("POST", "/api/v1/channels", {
+      type: "whatsapp",
+      name: "the console's number",
+      config: { ...sibling.config, phoneNumberId: "444000444" },
+    });
+    expect(made.status).toBe(201);
+    const gone = (await made.json()) as { id: string; webhookUrl: string };
+    expect((await stack.http("DELETE", `/api/v1/channels/${gone.id}`)).status).toBe(204);
+    const appSecret = stack.sandbox.wa.config.appSecret;
+    const before = await stack.tern.store.inbox.count(siblingChannelId);
+
+    const forSibling = buildTextWebhook({
+      from: "15550003006",
+      text: "still here",
+      phoneNumberId: "222000222",
+    });
+    expect((await postWebhook(gone.webhookUrl, forSibling, appSecret)).status).toBe(200);
+    expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(before + 1);
+    await sibling.waitForSent((m) => m.to === "15550003006");
+
+    // The deleted number's own events: acknowledged and kept as unroutable, never processed.
+    const forDeleted = buildTextWebhook({ from: "15550003007", text: "hi", phoneNumberId: "444000444" });
+    expect((await postWebhook(gone.webhookUrl, forDeleted, appSecret)).status).toBe(200);
+    // Kept by whichever channel of the app took the delivery.
+    const rejected: RejectedView[] = [];
+    for (const id of [stack.setup.channelId, siblingChannelId]) {
+      const listed = await stack.http("GET", `/api/v1/channels/${id}/rejected-events`);
+      rejected.push(...((await listed.json()) as { items: RejectedView[] }).items);
+    }
+    expect(rejected.filter((r) => r.detail.includes('"444000444"'))).toEqual([
+      expect.objectContaining({ reason: "unroutable" }),
+    ]);
+
+    // Signed by no configured app, or not a Meta delivery at all: still the 404 of a missing channel.
+    const forged = await postWebhook(gone.webhookUrl, forSibling, "not-the-app-secret");
+    expect(forged.status).toBe(404);
+    const notMeta = await fetch(gone.webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ update_id: 1 }),
+    });
+    expect(notMeta.status).toBe(404);
+    expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(before + 1);
+  });
 });
 
 describe("rejected webhook signatures", () => {

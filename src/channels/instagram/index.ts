@@ -68,6 +68,7 @@ export const instagramChannel = defineChannel({
     ),
   parse: (req) => parseMessagingWebhook(req, product),
   // One app posts every connected account's events to one URL; entry[].id is the IG account id.
+  webhookObject: "instagram",
   account: (config) => config.accountId,
   send: (message, config, deps) =>
     sendViaSendApi(

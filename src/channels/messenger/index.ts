@@ -69,6 +69,7 @@ export const messengerChannel = defineChannel({
   parse: (req) => parseMessagingWebhook(req, product),
   // One app posts every subscribed Page's events to one callback URL; entry[].id is the Page.
   // https://developers.facebook.com/docs/messenger-platform/webhooks
+  webhookObject: "page",
   account: (config) => config.pageId,
   send: (message, config, deps) =>
     sendViaSendApi(

@@ -39,6 +39,7 @@ export const whatsappChannel = defineChannel({
   parse: (req) => parse(req),
   // One Meta app posts the events of all its numbers to one callback URL.
   // https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components (metadata)
+  webhookObject: "whatsapp_business_account",
   account: (config) => config.phoneNumberId,
   sendRatePerSecond: (config) => config.sendRatePerSecond,
   send,
