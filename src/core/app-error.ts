@@ -21,7 +21,7 @@ export const CoreErrorCodes = {
   UNAUTHORIZED: 401,
   /** A signed-in browser's unsafe request without the CSRF header, or from another origin. */
   CSRF_FAILED: 403,
-  /** Too many failed sign-ins from one address; the answer's Retry-After says when to try again. */
+  /** Too many failed sign-ins or wrong bearer tokens from one address; Retry-After says when to try again. */
   TOO_MANY_ATTEMPTS: 429,
   NOT_FOUND: 404,
   CONFLICT: 409,

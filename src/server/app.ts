@@ -21,7 +21,6 @@ import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
 import { documentedResponses, ERROR_SCHEMA, withErrorResponses } from "./api-docs-responses.js";
-import { createAdminAuth } from "./auth.js";
 import { errorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
@@ -135,7 +134,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       );
     }
   });
-  const auth = createAdminAuth(deps.adminToken);
   const sessions = createSessions({
     store: deps.store,
     clock: deps.clock,
@@ -145,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ttlMs: deps.signIn?.ttlMs ?? DEFAULT_SESSION_TTL_MS,
   });
   const exposure = deps.exposure ?? { metrics: "public", apiDocs: "public" };
+  const auth = sessions.bearer;
 
   if (exposure.apiDocs !== "off") {
     await app.register(

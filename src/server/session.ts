@@ -79,9 +79,41 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 }
 
 export function createSessions(deps: SessionDeps) {
-  const bearer = createAdminAuth(deps.adminToken);
-  // 5 failed sign-ins at once per address, then one every 12 s (300 an hour).
+  const checkToken = createAdminAuth(deps.adminToken);
+  // 5 failed sign-ins or wrong bearer tokens at once per address, then one every 12 s (300 an hour).
   const throttle = createThrottle({ clock: deps.clock, capacity: 5, refillMs: 12_000 });
+  /**
+   * Sessions are stored under their id bound to the credentials they were signed in with: once
+   * the admin token (or the user's password) changes, every session signed in with the old one
+   * stops working, on every process, which is how an admin ends the sessions of a leaked token.
+   */
+  const credentials = createHash("sha256")
+    .update(`tern-session-credentials\0${deps.adminToken}\0${deps.login?.user ?? ""}\0${deps.login?.password ?? ""}`)
+    .digest("base64url");
+  const stored = (sessionId: string) => `${sessionId}.${credentials}`;
+
+  const refuseWhileLocked = (client: string, reply?: FastifyReply): void => {
+    const waitMs = throttle.waitMs(client);
+    if (waitMs <= 0) return;
+    reply?.header("retry-after", String(Math.ceil(waitMs / 1000)));
+    throw new AppError(
+      "TOO_MANY_ATTEMPTS",
+      `Too many failed sign-ins or wrong tokens from this address; try again in ${Math.ceil(waitMs / 1000)} s.`,
+      { retry: { afterMs: waitMs } },
+    );
+  };
+
+  /** The bearer token, counted with failed sign-ins: guessing it is as slow as guessing a password. */
+  const bearer = async (request: FastifyRequest, reply?: FastifyReply): Promise<void> => {
+    const client = throttleKeyOf(request.ip);
+    refuseWhileLocked(client, reply);
+    try {
+      await checkToken(request);
+    } catch (error) {
+      throttle.spend(client);
+      throw error;
+    }
+  };
 
   const isSecure = (request: FastifyRequest) =>
     request.protocol === "https" || deps.publicUrl().startsWith("https:");
@@ -152,29 +184,24 @@ export function createSessions(deps: SessionDeps) {
   }
 
   return {
+    /** The bearer token check of the admin API, throttled with failed sign-ins (also /metrics and /api/docs). */
+    bearer,
+
     /** The sign-in methods this server accepts (no user name or secret: only whether one is set). */
     methods(): SignInMethod[] {
       return deps.login ? ["token", "password"] : ["token"];
     },
 
     /** POST /api/v1/session: checks the credentials (throttled per address) and sets both cookies. */
-    async signIn(request: FastifyRequest, reply: FastifyReply, credentials: Credentials): Promise<void> {
+    async signIn(request: FastifyRequest, reply: FastifyReply, given: Credentials): Promise<void> {
       checkOrigin(request);
       const client = throttleKeyOf(request.ip);
-      const waitMs = throttle.waitMs(client);
-      if (waitMs > 0) {
-        reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
-        throw new AppError(
-          "TOO_MANY_ATTEMPTS",
-          `Too many failed sign-ins from this address; try again in ${Math.ceil(waitMs / 1000)} s.`,
-          { retry: { afterMs: waitMs } },
-        );
-      }
-      if (!isValid(credentials)) {
+      refuseWhileLocked(client, reply);
+      if (!isValid(given)) {
         throttle.spend(client);
         throw new AppError(
           "UNAUTHORIZED",
-          "token" in credentials
+          "token" in given
             ? "Wrong admin token (TERN_ADMIN_TOKEN, or the admin-token file in the data directory)."
             : deps.login
               ? "Wrong user or password."
@@ -187,8 +214,8 @@ export function createSessions(deps: SessionDeps) {
       // Signing in again from a signed-in browser replaces its session rather than adding one.
       const previous = cookie(request, SESSION_COOKIE);
       await deps.store.write(async (tx) => {
-        if (previous) await tx.sessions.remove(previous);
-        await tx.sessions.create(session, now, now + deps.ttlMs);
+        if (previous) await tx.sessions.remove(stored(previous));
+        await tx.sessions.create(stored(session), now, now + deps.ttlMs);
       });
       setCookies(request, reply, { session, csrf });
     },
@@ -197,7 +224,7 @@ export function createSessions(deps: SessionDeps) {
     async current(request: FastifyRequest): Promise<{ expiresAt: number } | null> {
       const id = cookie(request, SESSION_COOKIE);
       if (!id) return null;
-      return deps.store.sessions.find(id, deps.clock.now());
+      return deps.store.sessions.find(stored(id), deps.clock.now());
     },
 
     /** DELETE /api/v1/session: ends the session (everywhere) and clears both cookies. */
@@ -207,13 +234,13 @@ export function createSessions(deps: SessionDeps) {
       // cannot end the session. Without a session cookie there is nothing to protect.
       if (id) checkCsrf(request);
       else checkOrigin(request);
-      if (id) await deps.store.write((tx) => tx.sessions.remove(id));
+      if (id) await deps.store.write((tx) => tx.sessions.remove(stored(id)));
       setCookies(request, reply, null);
     },
 
     /** onRequest hook of /api/v1/*: the bearer token, or a session cookie (+ CSRF for unsafe methods). */
-    async authenticate(request: FastifyRequest): Promise<void> {
-      if (request.headers.authorization !== undefined) return bearer(request);
+    async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (request.headers.authorization !== undefined) return bearer(request, reply);
       const id = cookie(request, SESSION_COOKIE);
       if (!id) {
         throw new AppError(
@@ -221,9 +248,12 @@ export function createSessions(deps: SessionDeps) {
           "Not signed in: send `Authorization: Bearer <admin token>`, or sign in with POST /api/v1/session.",
         );
       }
-      const session = await deps.store.sessions.find(id, deps.clock.now());
+      const session = await deps.store.sessions.find(stored(id), deps.clock.now());
       if (!session) {
-        throw new AppError("UNAUTHORIZED", "The session has expired or was signed out: sign in again.");
+        throw new AppError(
+          "UNAUTHORIZED",
+          "The session has expired, was signed out, or was signed in with an admin token or password that has changed since: sign in again.",
+        );
       }
       if (!SAFE_METHODS.has(request.method)) checkCsrf(request);
     },

@@ -26,8 +26,11 @@ interface Running {
   dir: string;
 }
 
-async function start(env: Record<string, string>, clock: { now(): number }): Promise<Running> {
-  const dir = mkdtempSync(path.join(tmpdir(), "tern-session-"));
+async function start(
+  env: Record<string, string>,
+  clock: { now(): number },
+  dir = mkdtempSync(path.join(tmpdir(), "tern-session-")),
+): Promise<Running> {
   const lines: string[] = [];
   const tern = await startTern({
     config: loadConfig({
@@ -283,6 +286,50 @@ describe("browser sign-in (session cookie)", () => {
     expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe("TOO_MANY_ATTEMPTS");
     now += Number(blocked.headers.get("retry-after")) * 1_000;
     await signIn(main.tern);
+  });
+
+  it("counts wrong bearer tokens with failed sign-ins: 429 after five, even for the right token, until time passes", async () => {
+    now += HOUR_MS;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const guess = await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer guess-${i}` } });
+      statuses.push(guess.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const blocked = await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // One bucket: the browser sign-in from that address waits as well.
+    expect((await call(main.tern, "POST", "/session", { body: { token: adminToken } })).status).toBe(429);
+    now += Number(blocked.headers.get("retry-after")) * 1_000;
+    expect(await flowCount()).toBeGreaterThanOrEqual(0);
+  });
+
+  it("ends every session signed in with the old admin token once the token changes", async () => {
+    const db = await testDatabaseEnv({ secretKey: randomBytes(32).toString("hex"), adminToken });
+    try {
+      const before = await start({ ...db.env, TERN_ADMIN_TOKEN: adminToken }, clock);
+      const { cookie } = await signIn(before.tern);
+      expect((await call(before.tern, "GET", "/session", { headers: { cookie } })).status).toBe(200);
+      await before.tern.close();
+      // The same data (database and key), restarted with a new token: the leaked one's sessions end.
+      const rotated = `test_${randomBytes(16).toString("hex")}`;
+      const after = await start({ ...db.env, TERN_ADMIN_TOKEN: rotated }, clock, before.dir);
+      extra.push(after);
+      expect((await call(after.tern, "GET", "/session", { headers: { cookie } })).status).toBe(401);
+      const refused = await call(after.tern, "GET", "/flows", { headers: { cookie } });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /admin token or password that has changed/,
+      );
+      const fresh = await signIn(after.tern, { token: rotated });
+      expect((await call(after.tern, "GET", "/flows", { headers: { cookie: fresh.cookie } })).status).toBe(200);
+    } finally {
+      const after = extra.pop();
+      await after?.tern.close();
+      if (after) rmSync(after.dir, { recursive: true, force: true });
+      await db.drop();
+    }
   });
 
   it.runIf(testDialect === "postgres")(
