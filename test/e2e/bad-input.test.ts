@@ -151,6 +151,21 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(created.status).toBe(400);
   });
 
+  it("refuses an http connection whose baseUrl carries user:password@ (it would be stored and shown as it is)", async () => {
+    const secret = "pwInUrl-0123456789";
+    const res = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "creds-in-url",
+      config: { auth: "bearer", baseUrl: `https://user:${secret}@api.example.com/`, token: "t-0123456789" },
+    });
+    expect(res.status).toBe(422);
+    const text = await res.text();
+    expect(text).toContain("no user:password@");
+    expect(text).not.toContain(secret);
+    const list = await (await stack.http("GET", "/api/v1/connections")).text();
+    expect(list).not.toContain("creds-in-url");
+  });
+
   it("answers a wrong content type 415 UNSUPPORTED_MEDIA_TYPE", async () => {
     const res = await stack.http("POST", "/api/v1/flows", "name=x", {
       "content-type": "application/x-www-form-urlencoded",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
-import { isSecureUrl, SECURE_URL_RULE } from "../../core/secure-url.js";
+import { baseUrlField } from "../../core/secure-url.js";
 import { defineConnector } from "../connector.js";
 
 /**
@@ -13,10 +13,9 @@ const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
   error: "a header name is letters, digits and - (e.g. X-API-Key)",
 });
 
-const BaseUrl = z
-  .url()
-  .refine((v) => isSecureUrl(v), { error: `baseUrl ${SECURE_URL_RULE}` })
-  .describe(
+// Like every base URL of Tern: credentials belong in the auth fields, sealed, never in the URL
+// (stored and returned as it is).
+const BaseUrl = baseUrlField("baseUrl").describe(
     "The API these credentials are for; steps may only call URLs under it (relative URLs resolve against it)",
   );
 
