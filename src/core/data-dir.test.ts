@@ -31,4 +31,15 @@ describe("prepareDataDir", () => {
     expect(modeOf(path.join(root, "secret.key"))).toBe("600");
     expect(modeOf(path.join(root, "admin-token"))).toBe("600");
   });
+
+  it("tightens key or token files that environment variables now override", () => {
+    writeFileSync(path.join(root, "secret.key"), `${"ab".repeat(32)}\n`);
+    writeFileSync(path.join(root, "admin-token"), "tern_old_token_still_in_a_file\n");
+    chmodSync(path.join(root, "secret.key"), 0o644);
+    chmodSync(path.join(root, "admin-token"), 0o644);
+    const dir = prepareDataDir(root, { secretKey: "cd".repeat(32), adminToken: "tern_from_the_environment" });
+    expect([dir.secretKeySource, dir.adminTokenSource]).toEqual(["env", "env"]);
+    expect(modeOf(path.join(root, "secret.key"))).toBe("600");
+    expect(modeOf(path.join(root, "admin-token"))).toBe("600");
+  });
 });

@@ -39,10 +39,23 @@ function readOrCreate(file: string, make: () => string): { value: string; create
   return { value, created: true };
 }
 
+function tighten(file: string, mode: number): void {
+  try {
+    if (existsSync(file)) chmodSync(file, mode);
+  } catch {
+    // Another owner's file: left as it is.
+  }
+}
+
 export function prepareDataDir(root: string, env: { secretKey?: string; adminToken?: string }): DataDir {
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const keyPath = path.join(root, "secret.key");
   const tokenPath = path.join(root, "admin-token");
+  // The directory itself is left as it is when it exists (TERN_DATA_DIR may name a shared one);
+  // what it holds is made 0600 file by file, including a key or token file an environment
+  // variable now overrides (the old token may still work where it was copied to).
+  if (env.secretKey) tighten(keyPath, 0o600);
+  if (env.adminToken) tighten(tokenPath, 0o600);
   const key = env.secretKey
     ? { value: env.secretKey, created: false }
     : readOrCreate(keyPath, () => randomBytes(32).toString("hex"));

@@ -134,6 +134,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       );
     }
   });
+  // Admin API answers hold a tenant's data: never cached by a browser or a proxy, never sniffed
+  // as anything but what they say they are.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.url.startsWith("/api/v1/") || request.url.startsWith("/hooks/")) {
+      reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+    }
+  });
   const sessions = createSessions({
     store: deps.store,
     clock: deps.clock,

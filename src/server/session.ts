@@ -88,7 +88,9 @@ export function createSessions(deps: SessionDeps) {
    * stops working, on every process, which is how an admin ends the sessions of a leaked token.
    */
   const credentials = createHash("sha256")
-    .update(`tern-session-credentials\0${deps.adminToken}\0${deps.login?.user ?? ""}\0${deps.login?.password ?? ""}`)
+    .update(
+      `tern-session-credentials\0${deps.adminToken}\0${deps.login?.user ?? ""}\0${deps.login?.password ?? ""}`,
+    )
     .digest("base64url");
   const stored = (sessionId: string) => `${sessionId}.${credentials}`;
 

@@ -412,6 +412,8 @@ function respondWith(ctx: Context, res: ServerResponse, work: () => Promise<Webh
         if (res.headersSent) return;
         res.writeHead(result.status, {
           "content-type": result.contentType ?? "text/plain; charset=utf-8",
+          // A handshake echoes a value the caller chose (hub.challenge): text, never sniffed as HTML.
+          "x-content-type-options": "nosniff",
         });
         res.end(result.body);
       },

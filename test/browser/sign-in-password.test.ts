@@ -97,7 +97,9 @@ describe("sign-in with a user and password", () => {
       // Typing the next attempt clears the message; wait until the button works again.
       await expect.poll(() => signInButton().isEnabled()).toBe(true);
     }
-    expect(text).toMatch(/^Too many failed sign-ins or wrong tokens from this address; try again in \d+ s\.$/);
+    expect(text).toMatch(
+      /^Too many failed sign-ins or wrong tokens from this address; try again in \d+ s\.$/,
+    );
     await fillPassword(user, password);
     await alert().waitFor();
     expect(await alert().textContent()).toMatch(/try again in \d+ s/);

@@ -66,12 +66,28 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(await stack.tern.store.inbox.count()).toBe(0);
   });
 
+  it("marks admin API answers no-store and nosniff (refusals too), and the OAuth callback page with a CSP that loads nothing", async () => {
+    const signedIn = await stack.http("GET", "/api/v1/flows");
+    const refused = await fetch(`${stack.tern.url}/api/v1/flows`);
+    expect(refused.status).toBe(401);
+    for (const res of [signedIn, refused]) {
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const callback = await fetch(`${stack.tern.url}/oauth/salesforce/callback?state=forged&code=x`);
+    expect(callback.status).toBe(400);
+    expect(callback.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(callback.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
   it("answers Meta's verification handshake only with the right verify token", async () => {
     const ok = await fetch(
       `${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(stack.sandbox.wa.config.verifyToken)}&hub.challenge=1158201444`,
     );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe("1158201444");
+    // The echoed challenge is the caller's text: never sniffed as a page.
+    expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
     const wrong = await fetch(
       `${stack.setup.webhookUrl}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
     );

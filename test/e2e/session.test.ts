@@ -292,11 +292,15 @@ describe("browser sign-in (session cookie)", () => {
     now += HOUR_MS;
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const guess = await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer guess-${i}` } });
+      const guess = await call(main.tern, "GET", "/flows", {
+        headers: { authorization: `Bearer guess-${i}` },
+      });
       statuses.push(guess.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const blocked = await call(main.tern, "GET", "/flows", { headers: { authorization: `Bearer ${adminToken}` } });
+    const blocked = await call(main.tern, "GET", "/flows", {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     // One bucket: the browser sign-in from that address waits as well.
@@ -323,7 +327,9 @@ describe("browser sign-in (session cookie)", () => {
         /admin token or password that has changed/,
       );
       const fresh = await signIn(after.tern, { token: rotated });
-      expect((await call(after.tern, "GET", "/flows", { headers: { cookie: fresh.cookie } })).status).toBe(200);
+      expect((await call(after.tern, "GET", "/flows", { headers: { cookie: fresh.cookie } })).status).toBe(
+        200,
+      );
     } finally {
       const after = extra.pop();
       await after?.tern.close();

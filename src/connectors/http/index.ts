@@ -16,8 +16,8 @@ const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
 // Like every base URL of Tern: credentials belong in the auth fields, sealed, never in the URL
 // (stored and returned as it is).
 const BaseUrl = baseUrlField("baseUrl").describe(
-    "The API these credentials are for; steps may only call URLs under it (relative URLs resolve against it)",
-  );
+  "The API these credentials are for; steps may only call URLs under it (relative URLs resolve against it)",
+);
 
 export const HttpConnectionConfig = z.discriminatedUnion("auth", [
   z.object({ auth: z.literal("bearer"), baseUrl: BaseUrl, token: z.string().min(1).max(8192) }),

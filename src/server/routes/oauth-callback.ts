@@ -62,7 +62,15 @@ export const oauthCallbackRoutes =
   async (app) => {
     const service = oauthConnectOf(deps);
     app.get("/oauth/:type/callback", async (req, reply) => {
-      reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
+      reply
+        .header("cache-control", "no-store")
+        .header("referrer-policy", "no-referrer")
+        .header("x-content-type-options", "nosniff")
+        // A page of text: nothing to load, run, submit or frame it in.
+        .header(
+          "content-security-policy",
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        );
       reply.type("text/html; charset=utf-8");
       const type = (req.params as { type: string }).type;
       // Parsed from the raw URL: duplicate keys stay visible, bad percent-encoding stays text.
