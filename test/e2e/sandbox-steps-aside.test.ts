@@ -86,7 +86,16 @@ describe("the built-in sandbox steps aside for the real thing", () => {
     expect(await answers(builtIn.sf)).toBe(false);
     expect(await answers(builtIn.wa)).toBe(false);
     await sandboxIsOff(api);
-    expect((await api("GET", `/runs/${sandboxRun.id}`)).body).toMatchObject({ status: "ended" });
+    // Ended as any run is: the reason in its history, its waiting question dropped.
+    const ended = (await api("GET", `/runs/${sandboxRun.id}`)).body as {
+      status: string;
+      endReason: { code: string; stepId: string | null } | null;
+      steps: Array<{ status: string }>;
+    };
+    expect(ended).toMatchObject({ status: "ended", endReason: { code: "SANDBOX_OFF" } });
+    expect(ended.endReason?.stepId).toBeTruthy();
+    expect(ended.steps.map((step) => step.status)).not.toContain("waiting");
+    expect(ended.steps.map((step) => step.status)).toContain("dropped");
     const sandboxFlow = ((await api("GET", "/flows")).body.items as Array<Record<string, unknown>>)[0]!;
     expect(sandboxFlow).toMatchObject({ owner: "sandbox", publishedVersion: null });
 

@@ -1,6 +1,13 @@
-import { sql } from "kysely";
+import type { RunState } from "../../flows/runtime.js";
 import type { Executor } from "../db.js";
-import { setJsonFields } from "./json-fields.js";
+import { createRunOperations, endReasonFor } from "./run-operations.js";
+
+/** Why a sandbox run ends when the sandbox steps aside (the run's history shows it). */
+const SANDBOX_ENDED = {
+  code: "SANDBOX_OFF",
+  message:
+    "The built-in sandbox stepped aside when the first connection or channel of your own was created; its conversations ended here.",
+};
 
 /**
  * What the built-in sandbox owns, by the stored `owner` column (never inferred from URLs):
@@ -59,24 +66,25 @@ export function createSandboxRepo(exec: Executor) {
       const ids = await owned();
       let endedRuns = 0;
       if (ids.flowIds.length > 0 || ids.channelIds.length > 0) {
-        const ofSandbox = (query: ReturnType<typeof q.updateTable<"runs">>) =>
-          query.where((eb) =>
-            eb.or([
-              ...(ids.flowIds.length > 0 ? [eb("flow_id", "in", ids.flowIds)] : []),
-              ...(ids.channelIds.length > 0 ? [eb("channel_id", "in", ids.channelIds)] : []),
-            ]),
-          );
-        const { changes } = await exec.run(
-          ofSandbox(
-            q.updateTable("runs").set({
-              status: "ended",
-              state_json: setJsonFields(exec.dialect, "state_json", { status: "ended", wait: null }),
-              timeout_at: null,
-              updated_at: now,
-            }),
-          ).where(sql<boolean>`status in ('waiting', 'running')`),
+        // Ended as any run is ended (run-operations.ts): a reason in its history and its waiting
+        // step `dropped`, not a bare "ended" that says nothing of why.
+        const active = await exec.all(
+          q
+            .selectFrom("runs")
+            .select(["id", "state_json"])
+            .where((eb) =>
+              eb.or([
+                ...(ids.flowIds.length > 0 ? [eb("flow_id", "in", ids.flowIds)] : []),
+                ...(ids.channelIds.length > 0 ? [eb("channel_id", "in", ids.channelIds)] : []),
+              ]),
+            )
+            .where("status", "in", ["waiting", "running"]),
         );
-        endedRuns = changes;
+        const runs = createRunOperations(exec);
+        for (const row of active) {
+          const reason = endReasonFor({ state: JSON.parse(row.state_json) as RunState }, SANDBOX_ENDED, now);
+          if (await runs.end(row.id, reason, now)) endedRuns++;
+        }
       }
       if (ids.channelIds.length > 0) {
         await exec.run(
