@@ -109,7 +109,10 @@ describe("engine: WhatsApp lead template", () => {
       status: "failed",
       next: "sorry",
       error: { code: "SALESFORCE_REQUIRED_FIELD_MISSING" },
+      // What was sent, rendered, as a success shows it: not the step's templates.
+      input: { connection: "salesforce", object: "Lead", fields: { LastName: "Ada", Company: "ACME" } },
     });
+    expect(JSON.stringify(failed?.input)).not.toContain("{{");
   });
 
   it("takes onTimeout once the clock passes the deadline, and not before", async () => {

@@ -196,7 +196,7 @@ async function executeVisit(
   const startedAt = host.now();
   const recordId = recordStepId(state, step.id);
   let transcript = "";
-  const { ctx, effectCount } = createStepContext(state, host, {
+  const { ctx, effectCount, lastEffectInput } = createStepContext(state, host, {
     config: step as never,
     visit,
     waitState: resume ? state.wait?.state : undefined,
@@ -236,7 +236,9 @@ async function executeVisit(
       until === null || resume
         ? applyError(state, step, error, recordBase(), resume !== undefined)
         : applyPause(state, step, visit, error, until, recordBase());
-    await persistStep(state, host, record, stack);
+    // Failed at an effect: the record shows what was sent, rendered, as a success would.
+    const sent = lastEffectInput();
+    await persistStep(state, host, sent === undefined ? record : { ...record, input: sent }, stack);
     return;
   }
   if (result.kind === "wait") result = capWait(result, host.now(), maxWaitMs);

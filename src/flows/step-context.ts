@@ -2,6 +2,7 @@ import type { InboundMessage } from "../channels/channel.js";
 import { AppError } from "../core/app-error.js";
 import type { EngineHost, MessageView, RunState } from "./runtime.js";
 import type { StepContext } from "./step.js";
+import { shownRequest } from "./steps/http-response.js";
 import { renderTemplate, renderValue, type TemplateScope } from "./template.js";
 
 /** Builds what a step sees during one visit, and numbers its effects. */
@@ -17,8 +18,11 @@ export function createStepContext<Config>(
     /** The conversation's transcript, fetched before the step when it mentions it ("" otherwise). */
     transcript: () => string;
   },
-): { ctx: StepContext<Config>; effectCount(): number } {
+): { ctx: StepContext<Config>; effectCount(): number; lastEffectInput(): unknown } {
   let n = visit.effectsBefore;
+  // What the step last handed an effect, rendered: a step that fails there is recorded with it
+  // (the values sent to Salesforce, the message, the request), not with its templates.
+  let lastInput: unknown;
   // Keys are deterministic per run, visit and position, so re-executing a visit after a crash
   // (or re-delivering the same reply) reuses them and the host returns the first result.
   // A retried visit keys its effects as the failed visit did (RunState.effectVisits).
@@ -43,15 +47,22 @@ export function createStepContext<Config>(
       await host.updateContact(change);
     },
     effects: {
-      send: (message) => host.effects.send(nextKey(), message),
-      call: (connection, action, input) => host.effects.call(nextKey(), connection, action, input),
+      send: (message) => {
+        lastInput = message;
+        return host.effects.send(nextKey(), message);
+      },
+      call: (connection, action, input) => {
+        lastInput = { connection, ...input };
+        return host.effects.call(nextKey(), connection, action, input);
+      },
       http: (request) => {
         if (!host.effects.http) throw new AppError("INTERNAL", "this run's host cannot make HTTP requests");
+        lastInput = shownRequest(request);
         return host.effects.http(nextKey(), request);
       },
     },
   };
-  return { ctx, effectCount: () => n };
+  return { ctx, effectCount: () => n, lastEffectInput: () => lastInput };
 }
 
 /** The template scope. `vars` and `steps` are live views of the state being advanced. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { findTooDeep, MAX_JSON_DEPTH } from "../../core/json-depth.js";
 import { resolvePath } from "../conditions.js";
-import type { HttpAnswer } from "../runtime.js";
+import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
 import type { TemplateScope } from "../template.js";
 
 /** What the `http` step does with an answer and a body: parse, pick fields, hide secrets. */
@@ -53,6 +53,11 @@ export function mapResponse(
 }
 
 const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
+
+/** A request as run history shows it: a secret a flow put in a header is not repeated there. */
+export function shownRequest(request: HttpRequestSpec): Record<string, unknown> {
+  return { ...request, headers: redactHeaders(request.headers ?? {}), body: request.body?.slice(0, 10_000) };
+}
 
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(

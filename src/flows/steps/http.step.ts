@@ -5,7 +5,7 @@ import { Duration, StepId, stepBase, Template, VarName } from "../fields.js";
 import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
 import { defineStep } from "../step.js";
 import { isTemplate } from "../template.js";
-import { mapResponse, ResponsePath, readBody, redactHeaders, renderJsonBody } from "./http-response.js";
+import { mapResponse, ResponsePath, readBody, renderJsonBody, shownRequest } from "./http-response.js";
 
 const MAX_TIMEOUT_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -118,8 +118,7 @@ export const httpStep = defineStep({
         : DEFAULT_TIMEOUT_MS,
       retries: config.retries,
     };
-    // Run history shows what was sent; a secret a flow put in a header is not repeated there.
-    const input = { ...request, headers: redactHeaders(headers), body: body?.slice(0, 10_000) };
+    const input = shownRequest(request);
     const answer = await ctx.effects.http(request);
     const output = { status: answer.status, headers: answer.headers, body: readBody(answer) };
     if (answer.status < 200 || answer.status > 299) throw statusError(request, answer, output.body);
