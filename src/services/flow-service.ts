@@ -6,6 +6,7 @@ import { validateFlowDesign } from "../flows/design-check.js";
 import { checkInstallation, type Installation } from "../flows/installation-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
+import { type PublishedFlow, triggerOverlapWarnings } from "../flows/trigger-overlap.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
 import { canonicalFlowText } from "../flows/versions/canonical.js";
 import { diffFlows } from "../flows/versions/diff.js";
@@ -68,6 +69,23 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     const v = await store.flows.version(id, version ?? s.publishedVersion ?? s.latestVersion);
     if (!v) throw new AppError("NOT_FOUND", `Flow "${id}" has no version ${version}`);
     return v.definition;
+  };
+
+  /** Other published flows that start on the same messages (trigger-overlap.ts). */
+  const overlapsWithPublished = async (id: string, definition: unknown): Promise<ValidationIssue[]> => {
+    const flow = definition as Pick<Flow, "trigger">;
+    if (flow.trigger?.type !== "message") return [];
+    const others: PublishedFlow[] = [];
+    for (const published of await store.flows.published()) {
+      if (published.id === id) continue;
+      const [row, version] = [
+        await store.flows.get(published.id),
+        await store.flows.version(published.id, published.version),
+      ];
+      if (row && version)
+        others.push({ id: published.id, name: row.name, flow: version.definition as Pick<Flow, "trigger"> });
+    }
+    return triggerOverlapWarnings(flow, others);
   };
 
   /** Published flows whose published version has a `subflow` step running `flowId`. */
@@ -183,7 +201,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         publishedVersion: target,
         previousVersion: current.publishedVersion,
         waitingRuns: { policy: waitingRuns, ...outcome },
-        warnings: result.warnings,
+        warnings: [...result.warnings, ...(await overlapsWithPublished(id, stored.definition))],
       };
     },
     /**

@@ -58,6 +58,27 @@ describe("triggered runs on the conversation's queue", () => {
     await stack?.close();
   });
 
+  it("warns at publish when another published flow starts on the same keyword and channel (the newer takes those conversations)", async () => {
+    const publish = async (name: string, keywords: string[]) => {
+      const created = await api("POST", "/flows", {
+        schema: "tern.flow/v1",
+        name,
+        trigger: { type: "message", channels: ["whatsapp"], keywords },
+        steps: [{ id: "s", type: "send", text: "x" }],
+      });
+      const published = await api("POST", `/flows/${created.body.id}/publish`, { version: 1 });
+      expect(published.status).toBe(200);
+      await api("POST", `/flows/${created.body.id}/unpublish`);
+      return (published.body.warnings as Array<{ path: string; message: string }>).filter(
+        (w) => w.path === "$.trigger",
+      );
+    };
+    const [clash] = await publish("help again", ["HELP", "menu"]);
+    expect(clash?.message).toContain('the published flow "help"');
+    expect(clash?.message).toContain('also starts on the keyword "help" on whatsapp');
+    expect(await publish("other words", ["orders"])).toEqual([]);
+  });
+
   it("starts an API-triggered run once per Idempotency-Key and sends its message", async () => {
     const body = { contact: { channel: "whatsapp", address: "4915400000001" }, input: { order: "A-1" } };
     const headers = { "idempotency-key": "order-A-1" };
