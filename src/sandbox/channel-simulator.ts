@@ -61,6 +61,11 @@ export interface ChannelSimulator {
    * Viber delivers only to users subscribed to the bot. Absent where the provider has no such rule.
    */
   meet?(from: string): void;
+  /**
+   * The address Tern knows this customer by, when the simulator gives the provider another form of
+   * `from` (WeChat: an openid made from it). Absent: `from` itself.
+   */
+  addressOf?(from: string): string;
   close(): Promise<void>;
 }
 

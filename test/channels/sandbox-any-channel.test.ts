@@ -58,6 +58,15 @@ describe("the built-in sandbox on any channel", () => {
         }
         const got = await received(type, from);
         expect(got.at(-1)?.text, type).toMatch(/reference is 00Q/);
+        // The conversation view lists the Lead it made, whether or not the channel gives a phone.
+        const view = (await (await api("GET", `/sandbox/conversations/${from}?channel=${type}`)).json()) as {
+          leads: Array<{ Id: string; Company: string }>;
+        };
+        expect(
+          view.leads.map((lead) => lead.Company),
+          type,
+        ).toContain(`Engines ${type} ${round}`);
+        expect(got.at(-1)?.text, type).toContain(view.leads.at(-1)?.Id ?? "no lead");
       }
       await tern.stop();
       tern = null;

@@ -57,6 +57,7 @@ export async function startWeChatChannelSimulator(
       return toSend(match, sim.sends.indexOf(match));
     },
     webhook,
+    addressOf: openidOf,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },

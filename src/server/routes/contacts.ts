@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import { enqueueTagRuns, publishedWithTrigger } from "../../queue/triggers.js";
+import { recordsOfRuns } from "../../services/contact-records.js";
 import type { Contact } from "../../store/repos/contact-repo.js";
 import type { Repos } from "../../store/store.js";
 import type { AppDeps } from "../app.js";
@@ -25,14 +26,6 @@ const refuseBody = async (req: FastifyRequest) => {
   if (typeof body === "object" && Object.keys(body).length === 0) return;
   throw new AppError("BAD_REQUEST", "DELETE takes no request body");
 };
-
-/** A record a step output names: `{ id, url }` with an http(s) URL (and `object` when given). */
-function linkedRecord(output: unknown): { id: string; url: string; object: string | null } | null {
-  if (!output || typeof output !== "object") return null;
-  const { id, url, object } = output as { id?: unknown; url?: unknown; object?: unknown };
-  if (typeof id !== "string" || typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
-  return { id, url, object: typeof object === "string" ? object : null };
-}
 
 const notFound = (id: string) => new AppError("NOT_FOUND", `No contact with id "${id}"`);
 
@@ -87,24 +80,7 @@ export const contactRoutes =
       },
       async (req) => {
         const contact = await found(req.params.id);
-        const runs = await store.runOps.search({ contactId: contact.id }, 50);
-        // Newest run first; a record seen again (found, then updated) is listed once.
-        const items = new Map<string, Record<string, unknown>>();
-        for (const run of runs) {
-          for (const step of await store.runs.steps(run.id)) {
-            const record = linkedRecord(step.output);
-            if (record && !items.has(record.id)) {
-              items.set(record.id, {
-                ...record,
-                runId: run.id,
-                stepId: step.stepId,
-                stepType: step.type,
-                at: step.endedAt,
-              });
-            }
-          }
-        }
-        return { items: [...items.values()] };
+        return { items: await recordsOfRuns(store, { contactId: contact.id }) };
       },
     );
     app.post("/contacts/:id/tags", { schema: { tags, params, body: ContactTagsBody } }, async (req) => {

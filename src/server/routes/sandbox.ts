@@ -7,6 +7,7 @@ import { choiceIdIn, choiceStyle } from "../../sandbox/choice-style.js";
 import { createCustomerLog } from "../../sandbox/customer-log.js";
 import { channelSimulators } from "../../sandbox/simulators.js";
 import { startTry, TryBody } from "../../sandbox/try-run.js";
+import { recordsOfRuns } from "../../services/contact-records.js";
 import type { AppDeps } from "../app.js";
 
 /**
@@ -176,8 +177,14 @@ export const sandboxRoutes =
       async (req) => {
         const sandbox = await active();
         const type = req.query.channel;
-        const { sim } = await sandbox.channelFor(type);
+        const { channelId, sim } = await sandbox.channelFor(type);
         const from = req.params.from;
+        // The Leads this conversation's runs made (on channels without a phone number too), and
+        // any Lead carrying the customer's number.
+        const contact = await deps.store.contacts.onChannel(channelId, sim.addressOf?.(from) ?? from);
+        const made = contact
+          ? new Set((await recordsOfRuns(deps.store, { contactId: contact.id, channelId })).map((r) => r.id))
+          : new Set<string>();
         return {
           channel: type,
           received: sim.sent
@@ -190,9 +197,9 @@ export const sandboxRoutes =
               at: new Date(m.receivedAt).toISOString(),
             })),
           said: said.of(type, from),
-          // The lead template puts the customer's phone on the Lead (WhatsApp, SMS: `+${from}`);
-          // channels without one (Telegram, LINE, …) leave it empty, so show none.
-          leads: sandbox.sandbox.sf.records("Lead").filter((l) => l.Phone === `+${from}`),
+          leads: sandbox.sandbox.sf
+            .records("Lead")
+            .filter((l) => made.has(String(l.Id)) || l.Phone === `+${from}`),
         };
       },
     );
