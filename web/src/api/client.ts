@@ -81,6 +81,9 @@ async function signIn(credentials: Credentials): Promise<void> {
   try {
     const res = await send("POST", "/session", credentials);
     if (!res.ok) throw await toError(res);
+    // Read to the end: an answer left unread (the API's are no-store, so no cache reads it either)
+    // keeps its request open.
+    await res.text();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401 && "token" in credentials) {
       throw new ApiError(401, error.code, "That is not this server's admin token.");
@@ -97,7 +100,10 @@ async function signOut(): Promise<void> {
 /** GET /session: signed in, or not with the ways this server accepts a sign-in (`error.details.methods`). */
 async function session(): Promise<SessionState> {
   const res = await send("GET", "/session");
-  if (res.ok) return { signedIn: true };
+  if (res.ok) {
+    await res.text();
+    return { signedIn: true };
+  }
   const error = await toError(res);
   if (res.status !== 401) throw error;
   const listed = (error.details as { methods?: unknown } | undefined)?.methods;
