@@ -57,11 +57,17 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
       const json = text ? JSON.parse(text) : null;
       if (!response.ok) {
         const err = json?.error ?? {};
-        const details = Array.isArray(err.details?.errors)
-          ? `\n${err.details.errors.map((e: { path: string; message: string }) => `  ${e.path}: ${e.message}`).join("\n")}`
-          : "";
+        const errors: Array<{ path: string; message: string }> = Array.isArray(err.details?.errors)
+          ? err.details.errors
+          : [];
+        let message: string = err.message ?? text;
+        // The API's message ends with the same problems joined by "; ": listed once, one a line.
+        const joined = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+        if (errors.length > 0 && message.endsWith(joined))
+          message = message.slice(0, -joined.length).trimEnd();
+        const details = errors.map((e) => `\n  ${e.path}: ${e.message}`).join("");
         throw new Error(
-          `${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${err.message ?? text}${details}`,
+          `${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${message}${details}`,
         );
       }
       return json;

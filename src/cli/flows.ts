@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { parseJsonText } from "../core/json-syntax.js";
 import { testFlowFiles } from "../flow-tests/test-flows.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
@@ -12,7 +13,7 @@ import { createApiClient } from "./api-client.js";
 function readJson(file: string): unknown {
   const text = readFileSync(file, "utf8");
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
   }
@@ -119,6 +120,9 @@ export function registerFlowCommands(program: Command): void {
 
   flows
     .command("publish <flowId>")
+    .description(
+      "Publish a version of a flow (default: its latest): new conversations start on it; refused with each problem when the flow would break",
+    )
     .option("--version <n>", "version to publish (default: latest); an older one rolls back to it")
     .option(
       "--waiting-runs <policy>",
@@ -176,6 +180,7 @@ export function registerFlowCommands(program: Command): void {
 
   flows
     .command("export <flowId>")
+    .description("Print a flow version as its canonical JSON file (the same flow exports to the same bytes)")
     .option("--version <n>", "version to export (default: published, else latest)")
     .option("-o, --out <file>", "write to a file instead of stdout")
     .action(async (flowId: string, opts: { version?: string; out?: string }) => {

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { parseJsonText } from "../core/json-syntax.js";
 import { type FlowTestCase, FlowTestFile } from "../flows/flow-test.js";
 import { fromZodIssues } from "../flows/issues.js";
 import type { Flow } from "../flows/schema.js";
@@ -62,7 +63,7 @@ function readJson(file: string, cwd: string): unknown {
     throw new Error(code === "ENOENT" ? "no such file" : `cannot read it (${code ?? String(error)})`);
   }
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (error) {
     throw new Error(`not valid JSON: ${(error as Error).message}`);
   }

@@ -217,7 +217,7 @@ describe("validateFlow", () => {
     expect(byPath["$.trigger.channels"]).toMatch(/at least one channel/);
     expect(byPath["$.steps[0].id"]).toMatch(/starts with a letter or _/);
     expect(byPath["$.steps[1]"]).toBe(
-      'step "b": unknown property "nxt"; check the spelling; a ask step has: id, title, onError, type, text, save, expect, choices, retryText, maxRetries, maxAttempts, timeout, reminders, next, onTimeout, onInvalid',
+      'step "b": unknown property "nxt"; check the spelling; an ask step has: id, title, onError, type, text, save, expect, choices, retryText, maxRetries, maxAttempts, timeout, reminders, next, onTimeout, onInvalid',
     );
     expect(byPath["$.steps[1].choices"]).toMatch(/expect "choice" needs choices/);
     // Every registered type, sorted (more types join as they are added).

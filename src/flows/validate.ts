@@ -148,7 +148,10 @@ function parseSteps(rawSteps: unknown[], registry: StepRegistry, errors: Validat
         const isTopLevelKey = issue.path === at() && issue.message.startsWith("unknown propert");
         errors.push(
           isTopLevelKey
-            ? { ...issue, message: `${issue.message}; a ${def.type} step has: ${allowed}` }
+            ? {
+                ...issue,
+                message: `${issue.message}; ${/^[aeiou]/i.test(def.type) ? "an" : "a"} ${def.type} step has: ${allowed}`,
+              }
             : issue,
         );
       }

@@ -58,6 +58,14 @@ describe("tern flows (offline)", () => {
     expect(result.stderr).toBe("");
   });
 
+  it("says on which line and column a flow file stops being JSON", async () => {
+    const file = path.join(dir, "not-json.json");
+    writeFileSync(file, '{\n  "schema": "tern.flow/v1",\n  "name" "x"\n}\n');
+    const result = await runCli(["flows", "validate", file]);
+    expect(result.code).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/not valid JSON: .*\(line 3 column 10\)/);
+  });
+
   it("exits 1 for an invalid flow and prints each problem with its JSONPath", async () => {
     const file = path.join(dir, "broken.json");
     writeFileSync(file, JSON.stringify({ ...invalidFlow, start: "hello" }));
@@ -171,6 +179,8 @@ describe("tern flows against a running server", { timeout: 90_000 }, () => {
     expect(result.stdout).not.toContain("Imported");
     expect(result.stderr).toContain("FLOW_INVALID");
     expect(result.stderr).toMatch(/^ {2}\$\.steps\[0\]\.next: .*nowhere/m);
+    // Once, one a line: not again inside the message before the list.
+    expect(result.stderr.match(/\$\.steps\[0\]\.next: /g)).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
