@@ -12,7 +12,7 @@ export const SUCCESS_STATUS: Record<
   {
     status: 201 | 202 | 204;
     description: string /** Another success the route may answer. */;
-    or?: { status: 202; description: string };
+    or?: { status: 200 | 202; description: string };
   }
 > = {
   "POST /api/v1/connections": { status: 201, description: "Created; the connection without its secrets" },
@@ -20,8 +20,8 @@ export const SUCCESS_STATUS: Record<
   "POST /api/v1/flows": { status: 201, description: "Stored as version 1" },
   "PUT /api/v1/flows/:id": {
     status: 201,
-    description:
-      "Stored as the flow's next version (200 with `unchanged: true` for the latest version's file)",
+    description: "Stored as the flow's next version",
+    or: { status: 200, description: "The latest version's file again: nothing stored, `unchanged: true`" },
   },
   "POST /api/v1/flows/:id/webhook": { status: 201, description: "A new webhook URL and token" },
   "DELETE /api/v1/connections/:id": { status: 204, description: "Deleted" },

@@ -1220,7 +1220,18 @@ export interface paths {
             responses: {
                 "4XX": components["responses"]["Refused"];
                 "5XX": components["responses"]["Failed"];
-                /** @description Stored as the flow's next version (200 with `unchanged: true` for the latest version's file) */
+                /** @description The latest version's file again: nothing stored, `unchanged: true` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Stored as the flow's next version */
                 201: {
                     headers: {
                         [name: string]: unknown;
