@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Logger } from "pino";
+import { channelTypes } from "./channels/registry.js";
 import type { Config } from "./config.js";
 import { createAddressPolicy } from "./core/address-policy.js";
 import { type Clock, systemClock } from "./core/clock.js";
@@ -203,6 +204,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
           logger,
         })
       : null;
+  if (sandbox) flows.simulateChannelTypes(() => (sandbox.isOn() ? Object.keys(channelTypes) : []));
 
   // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.
   let publicUrl = config.TERN_PUBLIC_URL ?? "";

@@ -26,7 +26,9 @@ export interface FlowServiceOptions {
 
 export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
   const cache = new Map<string, Flow>();
-  const installation = () => readInstallation(store);
+  // Channel types the built-in sandbox answers for while it is on (set once it has started).
+  let simulated: () => readonly string[] = () => [];
+  const installation = () => readInstallation(store, simulated());
   const design = options.design ? { ...options.design, installation } : undefined;
 
   /** Structure, names against the installation, then every step's check against its connection. */
@@ -101,6 +103,13 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   };
 
   return {
+    /**
+     * While the built-in sandbox is on, it simulates these channel types: a flow triggered on one
+     * of them gets no "no channel is set up" note (its messages come from the simulator).
+     */
+    simulateChannelTypes(types: () => readonly string[]): void {
+      simulated = types;
+    },
     /** Structural validation only (synchronous, no I/O). */
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     check,
@@ -327,7 +336,7 @@ function publishRefused(
 }
 
 /** What this installation has, for the checks that a flow names things that exist. */
-async function readInstallation(store: Store): Promise<Installation> {
+async function readInstallation(store: Store, simulated: readonly string[]): Promise<Installation> {
   const [channels, connections, flows] = await Promise.all([
     store.channels.list(),
     store.connections.list(),
@@ -335,7 +344,7 @@ async function readInstallation(store: Store): Promise<Installation> {
   ]);
   return {
     knownChannelTypes: Object.keys(channelTypes),
-    channelTypes: [...new Set(channels.map((c) => c.type))],
+    channelTypes: [...new Set([...channels.map((c) => c.type), ...simulated])],
     channels: channels.map(({ id, name, type, owner }) => ({ id, name, type, owner })),
     connections: connections.map((c) => c.name),
     flows: flows.map((f) => ({ id: f.id, isPublished: f.publishedVersion !== null })),

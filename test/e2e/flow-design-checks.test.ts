@@ -219,7 +219,8 @@ describe("flow publish checks Salesforce mappings", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { publishedVersion: number; warnings: Issue[] };
     expect(body.publishedVersion).toBe(1);
-    expect(body.warnings).toEqual([
+    // The stack's own lead flow is published with the same trigger: a $.trigger warning says so.
+    expect(body.warnings.filter((w) => w.path !== "$.trigger")).toEqual([
       expect.objectContaining({
         path: "$.steps[2]",
         stepId: "create_lead",

@@ -58,8 +58,16 @@ describe("zero-config start", () => {
       expect(conversation.leads).toHaveLength(1);
       expect(conversation.leads[0]!.LastName).toBe("Ada Lovelace");
       expect(conversation.received[2]!.text).toContain(conversation.leads[0]!.Id);
-      const flows = (await (await api("GET", "/flows")).json()) as { items: unknown[] };
+      const flows = (await (await api("GET", "/flows")).json()) as { items: Array<{ id: string }> };
       expect(flows.items).toHaveLength(1);
+      // Its trigger names every channel type the sandbox simulates: none is "not set up".
+      const file = await (await api("GET", `/flows/${flows.items[0]!.id}/export`)).json();
+      const checked = (await (await api("POST", "/flows/validate", file)).json()) as {
+        valid: boolean;
+        warnings: Array<{ message: string }>;
+      };
+      expect(checked.valid).toBe(true);
+      expect(checked.warnings.filter((w) => w.message.includes("channel is set up"))).toEqual([]);
       await tern.stop();
     }
     tern = null;

@@ -115,13 +115,20 @@ export function Editor(props: {
     const id = graph.newStepId(flow, type);
     const after = selected ?? flow.steps.at(-1) ?? null;
     const at = after ? graph.positionOf(flow, after.id) : { x: 80, y: -110 };
-    let next = graph.addStep(flow, newStep(stepType, id), { x: at.x, y: at.y + 150 });
-    // Added after the selected step: connected to it when its first exit is free.
-    const linked = selected ? graph.connect(next, selected.id, id, fieldsOf(selected.id)) : null;
+    let next = graph.addStep(flow, newStep(stepType, id), graph.freeSpot(flow, { x: at.x, y: at.y + 150 }));
+    // Added after the selected step: connected through its first free exit, which the status names.
+    const exit = selected ? graph.freeExit(selected, fieldsOf(selected.id)) : null;
+    const linked = selected && exit ? graph.connect(next, selected.id, id, [exit]) : null;
     if (linked) next = linked;
     change(next);
     setSelectedId(id);
-    setStatus(linked && selected ? `Added ${id} after ${selected.id}.` : `Added ${id}.`);
+    setStatus(
+      linked && selected
+        ? exit === "next"
+          ? `Added ${id} after ${selected.id}.`
+          : `Added ${id} at ${selected.id}'s ${exit} exit.`
+        : `Added ${id}.`,
+    );
   };
 
   const connectSteps = (source: string, target: string) => {

@@ -4,6 +4,8 @@ import {
   addStep,
   connect,
   exitsOf,
+  freeExit,
+  freeSpot,
   newStepId,
   positionOf,
   removeExit,
@@ -119,6 +121,20 @@ describe("flow graph", () => {
     expect(f.layout?.steps.salesforce_create_1).toEqual({ x: 10, y: 21 });
     expect(positionOf(f, "bye")).toEqual({ x: 0, y: 600 });
     expect(positionOf(f, "ask")).toEqual({ x: 100, y: 180 });
+  });
+
+  it("places a new step where no step is drawn, to the right of one that is", () => {
+    const f = flow();
+    // Drawn: menu (0, 0), ask (100, 180), route (120, 320), bye (0, 600).
+    expect(freeSpot(f, { x: 0, y: 450 })).toEqual({ x: 0, y: 450 });
+    expect(freeSpot(f, { x: 0, y: 620 })).toEqual({ x: 260, y: 620 });
+  });
+
+  it("names the exit a new link takes: the first free one, never onError", () => {
+    const [menu, ask, , bye] = flow().steps;
+    expect(freeExit(bye!, ["next", "onError"])).toBe("next");
+    expect(freeExit(menu!, ["next", "onTimeout", "onError"])).toBeNull();
+    expect(freeExit(ask!, ["next", "onError", "onInvalid"])).toBe("onInvalid");
   });
 
   it("summarises a step in one line", () => {

@@ -117,6 +117,11 @@ export function removeExit(flow: FlowFile, stepId: string, path: Exit["path"]): 
  * schema, `fields` in order) that is still empty; null when every one is taken (then the person
  * picks the exit in the side panel).
  */
+/** The transition field a new link from `step` takes: its first free one, never onError. */
+export function freeExit(step: FlowStep, fields: readonly string[]): string | null {
+  return fields.find((f) => isTransitionField(f) && f !== "onError" && !step[f]) ?? null;
+}
+
 export function connect(
   flow: FlowFile,
   source: string,
@@ -125,9 +130,26 @@ export function connect(
 ): FlowFile | null {
   const step = flow.steps.find((s) => s.id === source);
   if (!step || source === target) return null;
-  const field = fields.find((f) => isTransitionField(f) && f !== "onError" && !step[f]);
+  const field = freeExit(step, fields);
   if (!field) return null;
   return replaceStep(flow, source, { ...step, [field]: target });
+}
+
+/** How far apart two drawn steps must be not to cover each other (a node is about 220 × 90). */
+const CLEAR_X = 240;
+const CLEAR_Y = 110;
+
+/**
+ * Where a new step goes: `wanted`, or the first place to its right that no step covers, so that a
+ * step added below another never hides the one already drawn there.
+ */
+export function freeSpot(flow: FlowFile, wanted: StepPosition): StepPosition {
+  const taken = flow.steps.map((s) => positionOf(flow, s.id));
+  for (let k = 0; k < 20; k++) {
+    const spot = { x: wanted.x + k * (CLEAR_X + 20), y: wanted.y };
+    if (!taken.some((p) => Math.abs(p.x - spot.x) < CLEAR_X && Math.abs(p.y - spot.y) < CLEAR_Y)) return spot;
+  }
+  return wanted;
 }
 
 export function withPosition(flow: FlowFile, id: string, position: StepPosition): FlowFile {
