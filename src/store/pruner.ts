@@ -85,6 +85,8 @@ export function createPruner(deps: PrunerDeps) {
     "tern_retention_pruned_rows_total",
     "Rows deleted or blanked by retention.",
   );
+  // A pass that found nothing old enough logs at debug only: this says retention is running.
+  const passes = deps.metrics.counter("tern_retention_passes_total", "Retention passes finished.");
   let handle: NodeJS.Timeout | null = null;
   let current: Promise<PruneSummary> | null = null;
   let isStopped = false;
@@ -133,6 +135,7 @@ export function createPruner(deps: PrunerDeps) {
       const n = total[key as keyof typeof METRIC_LABELS];
       if (n > 0) pruned.inc(labels, n);
     }
+    passes.inc();
     const ms = Math.round(performance.now() - started);
     const isAny = Object.values(total).some((n) => n > 0);
     (isAny ? deps.log.info : deps.log.debug).call(
