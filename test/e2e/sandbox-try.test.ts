@@ -255,6 +255,14 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
       const res = await stack.http("POST", "/api/v1/sandbox/messages", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    // A tap on a button nobody sent: refused, saying what was offered; nothing reaches Tern.
+    const tapped = await stack.http("POST", "/api/v1/sandbox/messages", {
+      channel: "whatsapp",
+      from: "15550009002",
+      choice: "Nope",
+    });
+    expect(tapped.status).toBe(400);
+    expect(await tapped.text()).toContain("nothing sent to 15550009002 on whatsapp offered choices to tap");
     const notJson = await stack.http("POST", "/api/v1/sandbox/try", "{flowId:");
     expect(notJson.status).toBe(400);
   });

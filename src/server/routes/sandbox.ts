@@ -92,6 +92,17 @@ export const sandboxRoutes =
           throw new AppError("BAD_REQUEST", "from: a WhatsApp number in international format, digits only");
         }
         const { channelId, sim } = await sandbox.channelFor(type);
+        // A customer can only tap what was sent to them: a tap on any other title is refused, with
+        // the titles the newest message offered (a typed answer goes as `text`).
+        if (choice !== undefined && !sim.sent.some((m) => m.to === from && m.choices.includes(choice))) {
+          const offered = sim.sent.filter((m) => m.to === from && m.choices.length > 0).at(-1)?.choices ?? [];
+          throw new AppError(
+            "BAD_REQUEST",
+            offered.length > 0
+              ? `choice: no message to ${from} on ${type} offered "${choice.slice(0, 100)}"; the newest offered ${offered.map((c) => `"${c}"`).join(", ")} (send a typed answer as text)`
+              : `choice: nothing sent to ${from} on ${type} offered choices to tap; send the answer as text`,
+          );
+        }
         // A tap carries the choice id of the button as sent (the newest message that had it).
         const tapped =
           choice === undefined
