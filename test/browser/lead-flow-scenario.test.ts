@@ -174,8 +174,12 @@ describe("build, check, publish, try and roll back the lead flow in the browser"
   it("publishes a changed version 2, then rolls back to version 1", async () => {
     await node("send_1").click();
     await field("text").fill("Version two says thanks. Reference: {{ steps.salesforce_create_1.id }}");
+    // Try it plays the saved version, and says so while the canvas has unsaved changes.
+    if (!(await tryIt().isVisible())) await page.getByRole("button", { name: "Try it" }).click();
+    await tryIt().getByTestId("try-unsaved").waitFor();
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByTestId("editor-status").getByText("Version 2 is published.").waitFor();
+    await expect.poll(() => tryIt().getByTestId("try-unsaved").count()).toBe(0);
 
     await page.getByRole("button", { name: "Versions" }).click();
     const versions = page.locator(".versions-panel");

@@ -15,7 +15,13 @@ import "./try-it.css";
  * the run are read while the run is active. `onStep` gets the step the run is at whenever it
  * changes (null once the run ended), for a canvas to highlight.
  */
-export function TryItPanel(props: { flowId: string; version: number; onStep(stepId: string | null): void }) {
+export function TryItPanel(props: {
+  flowId: string;
+  version: number;
+  /** The canvas has changes not saved yet: Try it plays the saved version, so it says so. */
+  hasUnsavedChanges?: boolean;
+  onStep(stepId: string | null): void;
+}) {
   const status = useLoad(() => sandboxApi.status());
   const { session, conversation, run, error, isBusy, start, say } = useTrySession(props.flowId);
   const [channel, setChannel] = useState("whatsapp");
@@ -77,6 +83,11 @@ export function TryItPanel(props: { flowId: string; version: number; onStep(step
         </button>
         <span className="hint">Version {props.version}</span>
       </div>
+      {props.hasUnsavedChanges && (
+        <p className="hint" data-testid="try-unsaved">
+          Plays the saved version {props.version}: save to try the changes on the canvas.
+        </p>
+      )}
       <ErrorMessage error={error} />
       {session && (
         <p className="try-run" role="status" data-testid="try-run-status">

@@ -241,7 +241,12 @@ export function Editor(props: {
           // The Try it slot: the chat panel (components/try-it) runs the saved draft and reports its step.
           <div className="try-it-slot">
             {flowId && version !== null ? (
-              <TryItPanel flowId={flowId} version={version} onStep={setCurrentId} />
+              <TryItPanel
+                flowId={flowId}
+                version={version}
+                hasUnsavedChanges={isDirty}
+                onStep={setCurrentId}
+              />
             ) : (
               <p className="hint">Save the flow to try it.</p>
             )}
