@@ -36,7 +36,7 @@ export function summaryLine(counts: {
   const parts = [`${counts.passed} passed`];
   if (counts.failed > 0) parts.push(`${counts.failed} failed`);
   if (counts.unreadable > 0)
-    parts.push(`${counts.unreadable} file${counts.unreadable === 1 ? "" : "s"} unreadable`);
+    parts.push(`${counts.unreadable} file${counts.unreadable === 1 ? "" : "s"} could not be tested`);
   const cases = counts.passed + counts.failed;
   return `\n${counts.flows} flow${counts.flows === 1 ? "" : "s"}, ${cases} case${cases === 1 ? "" : "s"}: ${parts.join(", ")} (${(counts.ms / 1000).toFixed(1)} s)\n`;
 }

@@ -109,7 +109,11 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
   let checked = 0;
 
   const diverge = (where: string, mismatch: Mismatch): never => {
-    throw new Divergence({ where, mismatches: [mismatch], run: runSummary(state) });
+    throw new Divergence({
+      where,
+      mismatches: [mismatch],
+      run: isStarted ? runSummary(state) : "not started (no message or event started it yet)",
+    });
   };
 
   const ensureStarted = async () => {
@@ -129,7 +133,9 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
         diverge(where, {
           path: "trigger",
           expected: `a message on ${channel} that starts the flow`,
-          actual: `the trigger ${JSON.stringify(flow.trigger)} does not start on ${show(message.content.text)} from this contact`,
+          actual: flow.trigger.channels.includes(channel)
+            ? `the trigger ${JSON.stringify(flow.trigger)} does not start on ${show(message.content.text)} from this contact`
+            : `the trigger starts on ${flow.trigger.channels.join(", ")} only, and this case plays ${channel} (set the case's "channel")`,
         });
       isStarted = true;
       state = await engine.advance(flow, state, { type: "start", message }, host);

@@ -276,6 +276,7 @@ describe("tern flows test (the runner)", () => {
     writeFlow(dir, {
       tests: [
         { name: "no keyword", script: [{ say: "hello" }] },
+        { name: "wrong channel", channel: "whatsapp", script: [{ say: "order" }] },
         {
           name: "too many replies",
           script: [
@@ -291,6 +292,9 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(1);
     expect(out).toMatch(/✗ no keyword[^\n]*\n {6}at script\[0\] \{"say":"hello"\}/);
     expect(out).toContain('does not start on "hello"');
+    // No run started: it says so rather than "running".
+    expect(out).toMatch(/✗ no keyword[^\n]*\n[^\n]*\n {6}run: not started/);
+    expect(out).toContain("the trigger starts on telegram only, and this case plays whatsapp");
     expect(out).toMatch(
       /✗ too many replies[^\n]*\n {6}at script\[2\] \{"say":"and one more thing"\}\n {6}run: completed/,
     );
