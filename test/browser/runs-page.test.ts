@@ -97,6 +97,14 @@ describe("Runs in the browser", () => {
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/runs/${completedRunId}`);
     expect(await page.getByTestId("run-status").textContent()).toBe("completed");
+    // The flow and channel by name, not by id.
+    await expect
+      .poll(() => page.getByTestId("run-flow").textContent())
+      .toMatch(/^WhatsApp lead capture v\d+$/);
+    const channel = (await (await stack.http("GET", `/api/v1/channels/${stack.setup.channelId}`)).json()) as {
+      name: string;
+    };
+    await expect.poll(() => page.getByTestId("run-channel").textContent()).toBe(channel.name);
     const steps = await page
       .locator(".timeline > li")
       .evaluateAll((els) => els.map((el) => el.getAttribute("data-step-id")));

@@ -30,6 +30,9 @@ function Json({ label, value, open }: { label: string; value: unknown; open?: bo
 export function RunPage({ id }: { id: string }) {
   const run = useLoad(() => api.getRun(id));
   const messages = useLoad(() => api.runMessages(id));
+  // Names read better than ids; a flow or channel deleted since shows its id.
+  const flows = useLoad(() => api.listFlows());
+  const channels = useLoad(() => api.listChannels());
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
@@ -85,8 +88,11 @@ export function RunPage({ id }: { id: string }) {
         <>
           <dl className="facts">
             <dt>Flow</dt>
-            <dd>
-              <Link to={`/flows/${data.flowId}`}>{data.flowId}</Link> v{data.flowVersion}
+            <dd data-testid="run-flow">
+              <Link to={`/flows/${data.flowId}`}>
+                {flows.data?.find((f) => f.id === data.flowId)?.name ?? data.flowId}
+              </Link>{" "}
+              v{data.flowVersion}
             </dd>
             <dt>Status</dt>
             <dd data-testid="run-status">{data.status}</dd>
@@ -97,7 +103,9 @@ export function RunPage({ id }: { id: string }) {
               <Link to={`/contacts/${data.contactId}`}>{data.contactId}</Link>
             </dd>
             <dt>Channel</dt>
-            <dd className="wrap">{data.channelId}</dd>
+            <dd className="wrap" data-testid="run-channel">
+              {channels.data?.find((c) => c.id === data.channelId)?.name ?? data.channelId}
+            </dd>
             <dt>Started</dt>
             <dd>{when(data.createdAt)}</dd>
             <dt>Updated</dt>
