@@ -6,10 +6,11 @@ import { validateFlowDesign } from "../flows/design-check.js";
 import { checkInstallation, type Installation } from "../flows/installation-check.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
-import { type PublishedFlow, triggerOverlapWarnings } from "../flows/trigger-overlap.js";
+import { triggerOverlapWarnings } from "../flows/trigger-overlap.js";
 import { type FlowValidationResult, type ValidationIssue, validateFlow } from "../flows/validate.js";
 import { canonicalFlowText } from "../flows/versions/canonical.js";
 import { diffFlows } from "../flows/versions/diff.js";
+import { publishedWithTrigger } from "../queue/triggers.js";
 import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
 import { type MoveOutcome, moveWaitingRuns, type WaitingRunsPolicy } from "./publish-policy.js";
@@ -73,20 +74,25 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return v.definition;
   };
 
+  /** A stored version, parsed; versions are immutable so the cache never goes stale. */
+  const load = async (id: string, version: number): Promise<Flow> => {
+    const key = `${id}@${version}`;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const v = await store.flows.version(id, version);
+    if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
+    const flow = validOrThrow(v.definition);
+    cache.set(key, flow);
+    return flow;
+  };
+
   /** Other published flows that start on the same messages (trigger-overlap.ts). */
   const overlapsWithPublished = async (id: string, definition: unknown): Promise<ValidationIssue[]> => {
     const flow = definition as Pick<Flow, "trigger">;
     if (flow.trigger?.type !== "message") return [];
-    const others: PublishedFlow[] = [];
-    for (const published of await store.flows.published()) {
-      if (published.id === id) continue;
-      const [row, version] = [
-        await store.flows.get(published.id),
-        await store.flows.version(published.id, published.version),
-      ];
-      if (row && version)
-        others.push({ id: published.id, name: row.name, flow: version.definition as Pick<Flow, "trigger"> });
-    }
+    const others = (await publishedWithTrigger(store, load, "message"))
+      .filter((published) => published.flowId !== id)
+      .map((published) => ({ id: published.flowId, name: published.flow.name, flow: published.flow }));
     return triggerOverlapWarnings(flow, others);
   };
 
@@ -296,17 +302,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       return { ...s, definition: latest?.definition };
     },
     definition,
-    /** A stored version, parsed; versions are immutable so the cache never goes stale. */
-    async load(id: string, version: number): Promise<Flow> {
-      const key = `${id}@${version}`;
-      const cached = cache.get(key);
-      if (cached) return cached;
-      const v = await store.flows.version(id, version);
-      if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
-      const flow = validOrThrow(v.definition);
-      cache.set(key, flow);
-      return flow;
-    },
+    load,
   };
 }
 export type FlowService = ReturnType<typeof createFlowService>;
