@@ -36,6 +36,10 @@ export type { WorkerDeps };
  * when the process that set it died.
  */
 const JOBS_DEADLINE_POLL_MS = 5_000;
+/** Providers redeliver an unacknowledged webhook for at most about a week (Meta, Google: 7 days). */
+const REDELIVERY_HORIZON_MS = 8 * 86_400_000;
+/** A provider clock this far ahead of ours is not believed. */
+const CLOCK_SKEW_MS = 10 * 60_000;
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -128,12 +132,17 @@ export function createWorker(deps: WorkerDeps) {
           conversationAddress(run.channelId, run.conversationKey),
         ));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-      // The customer's last message in this conversation (provider time): the reply window's start.
+      // The customer's last message in this conversation (provider time): the reply window's
+      // start, so a message redelivered a day late finds its window closed. A provider time
+      // older than any redelivery (a documentation example's, a clock years off) or ahead of
+      // ours is no send time: then Tern's, when the identity last received a message.
       const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
+      const now = clock.now();
       const times = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
-        (t) => t !== undefined,
+        (t): t is number => t !== undefined && t > now - REDELIVERY_HORIZON_MS && t < now + CLOCK_SKEW_MS,
       );
-      host = await hostFor(hostDeps, run, contact, signal, times.length > 0 ? Math.max(...times) : undefined);
+      const windowStart = times.length > 0 ? Math.max(...times) : (contact.lastInboundAt ?? undefined);
+      host = await hostFor(hostDeps, run, contact, signal, windowStart);
       if (inboxIds) host.consume(inboxIds);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);

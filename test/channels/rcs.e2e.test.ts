@@ -63,6 +63,18 @@ describe("RCS end to end through the simulator", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("an event naming the agent with its @rbm.goog domain still reaches the channel configured without it", async () => {
+    const agentId = `${String(env.sim.config.agentId)}@rbm.goog`;
+    const { headers, body } = rcsEventRequest(
+      userTextMessage({ agentId, from, text: "Hi" }),
+      String(env.sim.config.clientToken),
+    );
+    expect((await fetch(env.webhookUrl, { method: "POST", headers, body })).status).toBe(200);
+    const reply = await env.sim.waitForSent((s) => s.to === from);
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(await runsOf(env)).toHaveLength(1);
+  });
+
   it("answers an event whose data changed by one byte 401 and stores nothing", async () => {
     const before = await deliveryRows(env);
     const data = userTextMessage({ agentId: String(env.sim.config.agentId), from, text: "Hi" });

@@ -101,6 +101,44 @@ for (const mode of ["safe", "plain"] as const) {
   });
 }
 
+describe("WeChat's documented example message", () => {
+  let env: ChannelStack;
+  afterEach(async () => {
+    await env?.close();
+  });
+
+  it("the text message of WeChat's page, verbatim (openid `fromUser`, CreateTime of 2012), is answered through custom/send", async () => {
+    env = await startChannelStack("wechat", {
+      simulator: () => startWeChatChannelSimulator({ mode: "plain" }),
+    });
+    // https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html
+    const xml =
+      "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>" +
+      "<CreateTime>1348831860</CreateTime><MsgType><![CDATA[text]]></MsgType>" +
+      "<Content><![CDATA[this is a test]]></Content><MsgId>1234567890123456</MsgId></xml>";
+    // WeChat's side: the customer wrote, so its customer-service API takes replies for 48 hours.
+    env.sim.meet?.("fromUser");
+    const token = String(env.sim.config.token);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const query = new URLSearchParams({
+      signature: wechatSignature([token, timestamp, "1320562132"]),
+      timestamp,
+      nonce: "1320562132",
+      openid: "fromUser",
+    });
+    const response = await fetch(`${env.webhookUrl}?${query}`, {
+      method: "POST",
+      headers: { "content-type": "text/xml" },
+      body: xml,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("success");
+    // A provider time years old is no send time: the 48-hour window counts from Tern's receipt.
+    const reply = await env.sim.waitForSent((s) => s.to === "fromUser");
+    expect(reply.request.body).toMatchObject({ touser: "fromUser", msgtype: "text" });
+  });
+});
+
 describe("WeChat channel mode mismatch", () => {
   let env: ChannelStack;
   afterEach(async () => {

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { RcsConfig, rcsSecretFields } from "./config.js";
-import { E164_PATTERN, RcsLimits } from "./limits.js";
+import { bareAgentId, E164_PATTERN, RcsLimits } from "./limits.js";
 import { acknowledge, parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -30,7 +30,7 @@ export const rcsChannel = defineChannel({
     statuses: true,
   },
   // Each event's data names its agent: a partner webhook posts every agent's events to one URL.
-  account: (config) => config.agentId,
+  account: (config) => bareAgentId(config.agentId),
   verify,
   parse: (req) => parse(req),
   acknowledge: (req) => acknowledge(req),

@@ -22,3 +22,12 @@ export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
 
 /** Returned in `AppError.details.providerCode` when the phone cannot receive RCS (send 404). */
 export const NOT_RCS_CAPABLE = "NOT_RCS_CAPABLE";
+
+/**
+ * An agent id without the `@rbm.goog` domain. Google's pages show the id only as a placeholder
+ * (`AGENT_ID`); agents and events in the wild carry it with the domain (`xyz_agent@rbm.goog`) or
+ * without, and a channel configured one way must still own events written the other.
+ */
+export function bareAgentId(agentId: string): string {
+  return agentId.replace(/@rbm\.goog$/i, "");
+}

@@ -10,7 +10,7 @@ import type {
   WebhookRequest,
 } from "../channel.js";
 import { describeIssues, jsonBody, payloadInvalid } from "../payload.js";
-import { E164_PATTERN } from "./limits.js";
+import { bareAgentId, E164_PATTERN } from "./limits.js";
 import { RcsEnvelope, RcsServerEvent, RcsUserEvent, RcsUserMessage } from "./schema.js";
 import { webhookCheck } from "./verify.js";
 
@@ -41,7 +41,7 @@ export function parse(req: WebhookRequest): ParsedWebhook {
   }
   const agentId =
     data && typeof data === "object" && "agentId" in data && typeof data.agentId === "string"
-      ? data.agentId
+      ? bareAgentId(data.agentId)
       : undefined;
   const batch: WebhookBatch = { account: agentId, path: "message.data", raw: json, events: [], rejected: [] };
   const event = toEvent(data);

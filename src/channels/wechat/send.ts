@@ -11,9 +11,13 @@ import { adviceFor, errorOf, TOKEN_REJECTED } from "./errors.js";
  * WeChat answers 45002 beyond it.
  */
 
-/** A follower's openid, as the customer-service API takes it in `touser`. */
+/**
+ * A follower's openid, as the customer-service API takes it in `touser`. Real ones are 28
+ * characters ("oLVPpjqs9BhvzwPj5A-vTYAX3GLc"), but WeChat documents no format, and its own example
+ * message is from "fromUser": any token of these characters is taken.
+ */
 export function isWeChatOpenId(to: string): boolean {
-  return /^[A-Za-z0-9_-]{10,64}$/.test(to);
+  return /^[A-Za-z0-9_-]{1,64}$/.test(to);
 }
 
 export const WECHAT_TEXT_BYTES = 2048;

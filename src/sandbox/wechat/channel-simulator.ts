@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isWeChatOpenId } from "../../channels/wechat/send.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -8,9 +9,9 @@ import {
 import { startWeChatSimulator, type WeChatCustomSend } from "./simulator.js";
 import { newMsgId, signCallback, textXml } from "./webhooks.js";
 
-/** An openid-shaped id for a customer given by another kind of id (28 characters like WeChat's). */
+/** An openid for a customer given by another kind of id (28 characters like WeChat's). */
 function openidOf(from: string): string {
-  return /^[A-Za-z0-9_-]{10,64}$/.test(from)
+  return isWeChatOpenId(from)
     ? from
     : `o${createHash("sha256").update(from).digest("base64url").slice(0, 27)}`;
 }
@@ -58,6 +59,8 @@ export async function startWeChatChannelSimulator(
     },
     webhook,
     addressOf: openidOf,
+    // Tern may write first only within 48 hours of the customer's last message.
+    meet: (from) => sim.customerWrote(openidOf(from)),
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },

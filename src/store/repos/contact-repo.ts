@@ -36,6 +36,8 @@ export interface ContactIdentity {
 export interface ContactOnChannel extends Contact {
   channelId: string;
   address: string;
+  /** When Tern last received a message on this identity (its clock), null before the first. */
+  lastInboundAt: number | null;
 }
 
 export interface ContactFilter {
@@ -109,7 +111,10 @@ export function createContactRepo(exec: Executor) {
           .innerJoin("contacts", "contacts.id", "contact_identities.contact_id")
           .selectAll("contacts")
           .select(tags)
-          .select("contact_identities.id as identity_id")
+          .select([
+            "contact_identities.id as identity_id",
+            "contact_identities.last_inbound_at as identity_inbound_at",
+          ])
           .where("contact_identities.channel_id", "=", p("channelId"))
           .where("contact_identities.address", "=", p("address")),
       ),
@@ -161,7 +166,7 @@ export function createContactRepo(exec: Executor) {
   };
   const byIdentity = async (channelId: string, address: string) =>
     (await s.byIdentity().get({ channelId, address })) as
-      | (ContactWithTags & { identity_id: string })
+      | (ContactWithTags & { identity_id: string; identity_inbound_at: number | null })
       | undefined;
   const byPhone = async (phone: string) =>
     (await s.oldestByPhone().get({ phone })) as ContactWithTags | undefined;
@@ -197,7 +202,9 @@ export function createContactRepo(exec: Executor) {
     /** The contact of a conversation (its identity on the run's channel), or undefined if erased. */
     async onChannel(channelId: string, address: string): Promise<ContactOnChannel | undefined> {
       const row = await byIdentity(channelId, address);
-      return row ? { ...toContact(row), channelId, address } : undefined;
+      return row
+        ? { ...toContact(row), channelId, address, lastInboundAt: row.identity_inbound_at }
+        : undefined;
     },
     /** The id of the contact that owns this identity, if any (one primary-key read). */
     async owner(channelId: string, address: string): Promise<string | undefined> {
@@ -295,7 +302,7 @@ export function createContactRepo(exec: Executor) {
         await s.refresh().run({ id: contact.id, phone: next.phone, name: next.name, now });
         next.updatedAt = now;
       }
-      return { ...next, channelId, address };
+      return { ...next, channelId, address, lastInboundAt: now };
     },
     /**
      * Inside `store.write`: adds and removes tags, sets attributes (null deletes one) and the name.
