@@ -34,7 +34,7 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       expect(question.request.headers["content-type"]).toBe("application/json");
       expect(question.request.body).toEqual({
         recipient: { id: customer },
-        ...(type === "messenger" ? { messaging_type: "RESPONSE" } : {}),
+        messaging_type: "RESPONSE",
         // Messenger: the effect key rides along as metadata, to come back on the echo.
         message: { text: question.text, ...(type === "messenger" ? { metadata: expect.any(String) } : {}) },
       });

@@ -13,13 +13,16 @@ import { InstagramConfig, instagramSecretFields } from "./config.js";
 
 /**
  * Instagram messaging's Send API. "Message text must be UTF-8 and be a 1000 bytes or less";
- * attachments by URL: image, video, audio, file (pdf); requests carry no messaging_type.
+ * attachments by URL: image, video, audio, file (pdf). Its text example carries no
+ * messaging_type, its quick-replies page sets `messaging_type: "RESPONSE"`: every send carries it,
+ * which both accept.
  * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api
+ * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api/quick-replies
  */
 export const instagramSendApi: SendApiProduct = {
   provider: "Instagram",
   textLimit: { max: 1000, unit: "bytes" },
-  sendsMessagingType: false,
+  sendsMessagingType: true,
   // Instagram's messaging docs list no `metadata` on sends: nothing comes back to correlate.
   echoesMetadata: false,
   attachmentTypes: { image: "image", video: "video", audio: "audio", document: "file" },

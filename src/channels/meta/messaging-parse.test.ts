@@ -139,6 +139,59 @@ describe("Messenger Platform webhook parsing", () => {
     expect(again[0]?.providerMessageId).toBe(first[0]?.providerMessageId);
   });
 
+  it("reads Meta's documented delivery item, which has no timestamp: one delivered status per mid at the watermark", () => {
+    // https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+    const parsed = parseMessagingWebhook(
+      req({
+        object: "page",
+        entry: [
+          {
+            id: "111",
+            time: 1458668856451,
+            messaging: [
+              {
+                sender: { id: "9" },
+                recipient: { id: "111" },
+                delivery: { mids: ["mid.1458668856218:ed81099e15d3f4f233"], watermark: 1458668856253 },
+              },
+            ],
+          },
+        ],
+      }),
+      page,
+    );
+    expect(parsed.batches[0]?.rejected).toEqual([]);
+    expect(allEvents(parsed)).toEqual([
+      {
+        kind: "status",
+        providerMessageId: "mid.1458668856218:ed81099e15d3f4f233",
+        status: "delivered",
+        timestamp: 1458668856253,
+        recipient: "9",
+      },
+    ]);
+  });
+
+  it("refuses only a postback with neither mid nor timestamp: nothing a redelivery repeats to dedupe on", () => {
+    const parsed = parseMessagingWebhook(
+      req({
+        object: "page",
+        entry: [
+          {
+            id: "111",
+            messaging: [
+              { sender: { id: "9" }, recipient: { id: "111" }, postback: { payload: "GET_STARTED" } },
+              { sender: { id: "9" }, recipient: { id: "111" }, message: { mid: "m_1", text: "hi" } },
+            ],
+          },
+        ],
+      }),
+      page,
+    );
+    expect(parsed.batches[0]?.rejected).toHaveLength(1);
+    expect(allEvents(parsed)).toMatchObject([{ kind: "message", providerMessageId: "m_1" }]);
+  });
+
   it("ignores a delivery without mids and a Messenger read watermark (they name no message)", () => {
     const parsed = parseMessagingWebhook(
       req({

@@ -118,8 +118,13 @@ function toEvents(event: Event, account: string, where: string): ChannelEvent[] 
   return [];
 }
 
+/** The event's time; Tern's clock where Meta sent none. */
+function timeOf(event: Event): number {
+  return event.timestamp ?? Date.now();
+}
+
 function base(event: Event, providerMessageId: string): Omit<InboundMessage, "content"> {
-  return { kind: "message", providerMessageId, from: event.sender.id, timestamp: event.timestamp };
+  return { kind: "message", providerMessageId, from: event.sender.id, timestamp: timeOf(event) };
 }
 
 function toMessage(event: Event, where: string): ChannelEvent[] | RejectedItem {
@@ -160,7 +165,7 @@ function toEcho(event: Event, where: string): StatusEvent[] | RejectedItem {
       kind: "status",
       providerMessageId: mid,
       status: "sent",
-      timestamp: event.timestamp,
+      timestamp: timeOf(event),
       recipient: event.recipient.id,
       correlationId: metadata,
     },
@@ -201,6 +206,9 @@ function toPostback(event: Event, where: string): InboundMessage[] | RejectedIte
   const parsed = tolerantParse(MetaPostback, event.postback);
   if (!parsed.success) return reject(where, describeIssues(parsed.error), event.postback);
   const { mid, title, payload } = parsed.data;
+  // Neither a mid nor a timestamp: nothing a redelivery would repeat, so no dedupe key.
+  if (mid === undefined && event.timestamp === undefined)
+    return reject(where, "a postback without mid needs the event's timestamp", event.postback);
   const id = mid ?? `postback:${event.sender.id}:${event.timestamp}`;
   const label = title ?? payload;
   return [{ ...base(event, id), content: { type: "choice", id: payload, title: label, text: label } }];
@@ -236,7 +244,7 @@ function toRead(event: Event, where: string): StatusEvent[] | RejectedItem {
       kind: "status",
       providerMessageId: parsed.data.mid,
       status: "read",
-      timestamp: event.timestamp,
+      timestamp: event.timestamp ?? parsed.data.watermark ?? Date.now(),
       recipient: event.sender.id,
     },
   ];

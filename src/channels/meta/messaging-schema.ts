@@ -49,8 +49,12 @@ export const MetaRead = z.object({ mid: z.string().optional(), watermark: z.numb
 export const MetaMessagingEvent = z.object({
   sender: Id,
   recipient: Id,
-  /** ms since epoch. */
-  timestamp: z.number(),
+  /**
+   * ms since epoch. Absent from Meta's documented `message_deliveries` item (sender, recipient,
+   * delivery only), so optional: a delivery takes its watermark, anything else the time of receipt.
+   * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+   */
+  timestamp: z.number().optional(),
   message: z.unknown().optional(),
   postback: z.unknown().optional(),
   delivery: z.unknown().optional(),

@@ -32,7 +32,7 @@ export interface SendApiProduct {
   provider: string;
   /** Longest text: Messenger counts characters (2000), Instagram UTF-8 bytes (1000). */
   textLimit: { max: number; unit: "characters" | "bytes" };
-  /** Messenger requires `messaging_type` on every send; Instagram's documented requests omit it. */
+  /** Messenger requires `messaging_type` on every send; Instagram documents it on quick replies. */
   sendsMessagingType: boolean;
   /** Outbound media kind → Send API attachment type. */
   attachmentTypes: Partial<Record<MediaKind, string>>;

@@ -60,9 +60,13 @@ export function echoEvent(o: From & { mid: string; text: string; appId?: number 
   };
 }
 
-/** Messenger `message_deliveries`. */
+/**
+ * Messenger `message_deliveries`, as Meta documents the item: sender, recipient and delivery, no
+ * timestamp. https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+ */
 export function deliveryEvent(o: From & { mids: string[]; watermark?: number }): MessagingEvent {
-  return { ...party(o), delivery: { mids: o.mids, watermark: o.watermark ?? Date.now() } };
+  const { sender, recipient } = party(o);
+  return { sender, recipient, delivery: { mids: o.mids, watermark: o.watermark ?? Date.now() } };
 }
 
 /** The signed request Meta would POST: exact body bytes and their signature. */
