@@ -8,6 +8,7 @@ import { redact } from "../provider-http.js";
  * Throttled (1), internal error (5) and too many binds (10) are retried; the rest are final.
  */
 const RETRIED = new Set(["1", "5", "10"]);
+const THROTTLED_WAIT_MS = 1_000;
 
 const HINTS: Record<string, string> = {
   "1": "throttled: sending faster than the account's limit",
@@ -29,7 +30,10 @@ export function vonageRefusal(
   errorText: string | undefined,
   secrets: ReadonlyArray<string>,
 ): AppError {
-  const retry: RetryHint = RETRIED.has(status) ? "default" : "never";
+  // Throttled: the account's rate (30 messages/s by default) was passed this second, so the
+  // retry waits a whole second rather than the default back-off's first step.
+  const retry: RetryHint =
+    status === "1" ? { afterMs: THROTTLED_WAIT_MS } : RETRIED.has(status) ? "default" : "never";
   const detail = [errorText, HINTS[status]].filter(Boolean).join(": ");
   return new AppError(
     "CHANNEL_SEND_FAILED",

@@ -37,9 +37,9 @@ describe("Vonage sends against the simulator", () => {
     expect(sim.sent[0]?.clientRef).toBeUndefined();
   });
 
-  it("throttled (status 1) is retried; a barred number (7) is final with its code", async () => {
+  it("throttled (status 1) is retried after a whole second; a barred number (7) is final with its code", async () => {
     sim.failNext(1, "1");
-    expect((await failure(send({ to: "447700900001", text: "Hi" }))).retry).not.toBe("never");
+    expect((await failure(send({ to: "447700900001", text: "Hi" }))).retry).toEqual({ afterMs: 1_000 });
     sim.failNext(1, "7");
     const barred = await failure(send({ to: "447700900001", text: "Hi" }));
     expect(barred.retry).toBe("never");
