@@ -78,7 +78,20 @@ export interface StatusEvent {
   errors?: Array<{ code: number | string; title: string; message?: string }>;
 }
 
-export type ChannelEvent = InboundMessage | StatusEvent;
+/**
+ * Every message Tern sent to `recipient` before `watermark` (the provider's time) reached this
+ * status, naming no message: Messenger's `message_reads`, and its deliveries without `mids`.
+ */
+export interface WatermarkEvent {
+  kind: "watermark";
+  status: "delivered" | "read";
+  watermark: number;
+  recipient: string;
+  /** Names no message (read as undefined wherever events are listed). */
+  providerMessageId?: undefined;
+}
+
+export type ChannelEvent = InboundMessage | StatusEvent | WatermarkEvent;
 
 export interface OutboundMessage {
   to: string;

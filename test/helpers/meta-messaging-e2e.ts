@@ -132,6 +132,47 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       );
     });
 
+    it.runIf(type === "messenger")(
+      "Messenger's watermarks: a delivery without mids, then a read, mark every earlier reply delivered, then read",
+      async () => {
+        await sim.say(env.webhookUrl, { from: customer, text: "Hi" });
+        await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+        await sim.say(env.webhookUrl, { from: customer, text: "Grace Hopper" });
+        await sim.waitForSent((s) => s.to === customer && s.text.includes("company"));
+        const statuses = async () => {
+          const contacts = (await (await env.stack.http("GET", "/api/v1/contacts")).json()) as {
+            items: Array<{ id: string }>;
+          };
+          const view = (await (
+            await env.stack.http("GET", `/api/v1/contacts/${contacts.items[0]?.id}`)
+          ).json()) as {
+            messages: Array<{ direction: string; status: string }>;
+          };
+          return view.messages.filter((m) => m.direction === "out").map((m) => m.status);
+        };
+        await eventually(async () => ((await statuses()).every((st) => st === "sent") ? true : undefined));
+        const who = { sender: { id: customer }, recipient: { id: sim.accountId } };
+        // https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+        const delivered = { ...who, delivery: { watermark: Date.now() } };
+        expect((await sim.post(env.webhookUrl, envelope(sim.product, sim.accountId, delivered))).status).toBe(
+          200,
+        );
+        await eventually(async () =>
+          (await statuses()).join() === "delivered,delivered" ? true : undefined,
+        );
+        // https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-reads
+        const read = { ...who, timestamp: Date.now(), read: { watermark: Date.now() } };
+        expect((await sim.post(env.webhookUrl, envelope(sim.product, sim.accountId, read))).status).toBe(200);
+        await eventually(async () => ((await statuses()).join() === "read,read" ? true : undefined));
+        // A watermark before the replies were sent changes nothing (no step down either).
+        const early = { ...who, delivery: { watermark: 1 } };
+        expect((await sim.post(env.webhookUrl, envelope(sim.product, sim.accountId, early))).status).toBe(
+          200,
+        );
+        expect(await statuses()).toEqual(["read", "read"]);
+      },
+    );
+
     it("an echo of the account's own message starts nothing", async () => {
       const echo = echoEvent({
         from: customer,

@@ -192,7 +192,7 @@ describe("Messenger Platform webhook parsing", () => {
     expect(allEvents(parsed)).toMatchObject([{ kind: "message", providerMessageId: "m_1" }]);
   });
 
-  it("ignores a delivery without mids and a Messenger read watermark (they name no message)", () => {
+  it("reads a delivery without mids and a Messenger read as watermarks (everything sent before them)", () => {
     const parsed = parseMessagingWebhook(
       req({
         object: "page",
@@ -201,14 +201,17 @@ describe("Messenger Platform webhook parsing", () => {
             id: "111",
             messaging: [
               event("111", "9", { delivery: { watermark: 1700000000000 } }),
-              event("111", "9", { read: { watermark: 1700000000000 } }),
+              event("111", "9", { read: { watermark: 1700000000500 } }),
             ],
           },
         ],
       }),
       page,
     );
-    expect(allEvents(parsed)).toEqual([]);
+    expect(allEvents(parsed)).toEqual([
+      { kind: "watermark", status: "delivered", watermark: 1700000000000, recipient: "9" },
+      { kind: "watermark", status: "read", watermark: 1700000000500, recipient: "9" },
+    ]);
     expect(parsed.batches[0]?.rejected).toEqual([]);
   });
 

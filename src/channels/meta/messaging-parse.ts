@@ -63,8 +63,8 @@ function reject(path: string, reason: string, item: unknown): RejectedItem {
  * per `entry` (its `id` is the Page / Instagram account the events are addressed to: one app posts
  * every account's events to one URL). Meta redelivers a refused POST whole, so only a body that
  * is not such a webhook at all is refused; an entry or event that does not parse is rejected
- * alone. Echoes of the account's own messages, reactions, reads without a message id and event
- * kinds Tern does not handle are acknowledged and ignored.
+ * alone. Echoes of the account's own messages, reactions and event kinds Tern does not handle
+ * are acknowledged and ignored.
  */
 export function parseMessagingWebhook(req: WebhookRequest, product: MessagingProduct): ParsedWebhook {
   const json = jsonBody(req);
@@ -215,36 +215,45 @@ function toPostback(event: Event, where: string): InboundMessage[] | RejectedIte
 }
 
 /**
- * Messenger `message_deliveries`: one `delivered` status per listed mid. Without `mids` only a
- * watermark is known ("everything before this time"), which names no message: ignored.
+ * Messenger `message_deliveries`: one `delivered` status per listed mid. Without `mids` ("mids
+ * may not be present"), the watermark: everything sent before it was delivered.
  * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
  */
-function toDeliveries(event: Event, where: string): StatusEvent[] | RejectedItem {
+function toDeliveries(event: Event, where: string): ChannelEvent[] | RejectedItem {
   const parsed = tolerantParse(MetaDelivery, event.delivery);
   if (!parsed.success) return reject(where, describeIssues(parsed.error), event.delivery);
-  return (parsed.data.mids ?? []).map((mid) => ({
+  const { mids, watermark } = parsed.data;
+  if (!mids || mids.length === 0)
+    return [{ kind: "watermark", status: "delivered", watermark, recipient: event.sender.id }];
+  return mids.map((mid) => ({
     kind: "status",
     providerMessageId: mid,
     status: "delivered",
-    timestamp: parsed.data.watermark,
+    timestamp: watermark,
     recipient: event.sender.id,
   }));
 }
 
 /**
  * Instagram `messaging_seen` names the message read (`read.mid`): a `read` status. Messenger's
- * `message_reads` has only a watermark, which names no message: ignored.
+ * `message_reads` has a watermark: everything sent before it was read.
+ * https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-reads
  */
-function toRead(event: Event, where: string): StatusEvent[] | RejectedItem {
+function toRead(event: Event, where: string): ChannelEvent[] | RejectedItem {
   const parsed = tolerantParse(MetaRead, event.read);
   if (!parsed.success) return reject(where, describeIssues(parsed.error), event.read);
-  if (!parsed.data.mid) return [];
+  const { mid, watermark } = parsed.data;
+  if (!mid) {
+    return watermark === undefined
+      ? []
+      : [{ kind: "watermark", status: "read", watermark, recipient: event.sender.id }];
+  }
   return [
     {
       kind: "status",
-      providerMessageId: parsed.data.mid,
+      providerMessageId: mid,
       status: "read",
-      timestamp: event.timestamp ?? parsed.data.watermark ?? Date.now(),
+      timestamp: event.timestamp ?? watermark ?? Date.now(),
       recipient: event.sender.id,
     },
   ];

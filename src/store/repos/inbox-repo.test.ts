@@ -72,4 +72,55 @@ describe("storing webhook deliveries in the inbox", () => {
     expect(await store.inbox.count("ch_1")).toBe(1);
     if (testDialect === "postgres") expect(await store.jobs.due()).toBe(0);
   });
+
+  it("a watermark marks what was sent to that person before it, on that channel only, never a step down", async () => {
+    const contact = await store.write((tx) => tx.contacts.upsert("ch_1", "9", null, null, 1_000));
+    const other = await store.write((tx) => tx.contacts.upsert("ch_1", "8", null, null, 1_000));
+    const out = (id: string, contactId: string, status: string, createdAt: number, channelId = "ch_1") =>
+      store.db.run(
+        store.db.q.insertInto("messages").values({
+          id,
+          channel_id: channelId,
+          contact_id: contactId,
+          direction: "out",
+          text: id,
+          provider_message_id: `m_${id}`,
+          effect_key: null,
+          run_id: null,
+          status,
+          status_at: null,
+          error_json: null,
+          created_at: createdAt,
+        }),
+      );
+    await out("early", contact.id, "sent", 2_000);
+    await out("failed", contact.id, "failed", 2_100);
+    await out("late", contact.id, "sent", 9_000);
+    await out("theirs", other.id, "sent", 2_000);
+    await out("elsewhere", contact.id, "sent", 2_000, "ch_2");
+    const statuses = async () =>
+      Object.fromEntries(
+        (await store.db.all(store.db.q.selectFrom("messages").select(["id", "status"]))).map((r) => [
+          r.id,
+          r.status,
+        ]),
+      );
+    const watermark = (status: "delivered" | "read", at: number) =>
+      store.write((tx) =>
+        tx.inbox.ingest("ch_1", [{ kind: "watermark", status, watermark: at, recipient: "9" }], at),
+      );
+    await watermark("delivered", 5_000);
+    expect(await statuses()).toEqual({
+      early: "delivered",
+      failed: "failed",
+      late: "sent",
+      theirs: "sent",
+      elsewhere: "sent",
+    });
+    await watermark("read", 10_000);
+    expect(await statuses()).toMatchObject({ early: "read", failed: "failed", late: "read", theirs: "sent" });
+    // An older delivery watermark after the read: nothing goes back to delivered.
+    await watermark("delivered", 9_500);
+    expect(await statuses()).toMatchObject({ early: "read", late: "read" });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import type { ChannelEvent, InboundMessage, StatusEvent } from "../../channels/channel.js";
+import type { ChannelEvent, InboundMessage, StatusEvent, WatermarkEvent } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor, PreCommitFlush } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
@@ -96,6 +96,10 @@ export function createInboxRepo(exec: Executor) {
         if (event.kind === "status") {
           const fallbackIn = await applyStatus(exec, channelId, event, now);
           if (fallbackIn) touched.add(fallbackIn);
+          continue;
+        }
+        if (event.kind === "watermark") {
+          await applyWatermark(exec, channelId, event);
           continue;
         }
         // A provider that sends no time (Twilio) gives 0: dated when received, as statuses are.
@@ -212,6 +216,34 @@ const statusRank: Record<string, number> = {
  * the fallback as an inbox item of the message's conversation (same commit; the worker sends
  * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key.
  */
+/**
+ * A watermark: every message sent (status `sent`, or `delivered` for a read) to the recipient's
+ * contact on this channel, created before the watermark, takes the status. Idempotent, and never
+ * a step down (failed stays failed). Its fallback question is answered (as a delivery's is).
+ */
+async function applyWatermark(exec: Executor, channelId: string, event: WatermarkEvent): Promise<void> {
+  const { q } = exec;
+  const identity = await exec.get(
+    q
+      .selectFrom("contact_identities")
+      .select("contact_id")
+      .where("channel_id", "=", channelId)
+      .where("address", "=", event.recipient),
+  );
+  if (!identity) return;
+  const below = event.status === "read" ? ["sent", "delivered"] : ["sent"];
+  await exec.run(
+    q
+      .updateTable("messages")
+      .set({ status: event.status, status_at: event.watermark, fallback_json: null })
+      .where("channel_id", "=", channelId)
+      .where("contact_id", "=", identity.contact_id)
+      .where("direction", "=", "out")
+      .where("status", "in", below)
+      .where("created_at", "<=", event.watermark),
+  );
+}
+
 async function applyStatus(
   exec: Executor,
   channelId: string,
