@@ -135,13 +135,20 @@ export function createWorker(deps: WorkerDeps) {
       // The customer's last message in this conversation (provider time): the reply window's
       // start, so a message redelivered a day late finds its window closed. A provider time
       // older than any redelivery (a documentation example's, a clock years off) or ahead of
-      // ours is no send time: then Tern's, when the identity last received a message.
+      // ours is no send time: then Tern's, when the identity last received a message. A run
+      // with no message (a schedule's, the API's) has no window start, as before.
       const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
       const now = clock.now();
-      const times = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
-        (t): t is number => t !== undefined && t > now - REDELIVERY_HORIZON_MS && t < now + CLOCK_SKEW_MS,
+      const given = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
+        (t): t is number => t !== undefined,
       );
-      const windowStart = times.length > 0 ? Math.max(...times) : (contact.lastInboundAt ?? undefined);
+      const believed = given.filter((t) => t > now - REDELIVERY_HORIZON_MS && t < now + CLOCK_SKEW_MS);
+      const windowStart =
+        believed.length > 0
+          ? Math.max(...believed)
+          : given.length > 0
+            ? (contact.lastInboundAt ?? undefined)
+            : undefined;
       host = await hostFor(hostDeps, run, contact, signal, windowStart);
       if (inboxIds) host.consume(inboxIds);
       const flow = await deps.flow(run.flowId, run.flowVersion);
