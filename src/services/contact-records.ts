@@ -1,17 +1,18 @@
+import { z } from "zod";
 import type { RunSearch } from "../store/repos/run-operations.js";
 import type { Store } from "../store/store.js";
 
 /** A record in a business system that a run's step made or found, linked from Tern's views. */
-export interface ContactRecord {
-  id: string;
-  url: string;
-  object: string | null;
-  runId: string;
-  stepId: string;
-  stepType: string;
-  /** When the step ended (ISO-8601), as the run history shows it. */
-  at: string;
-}
+export const ContactRecord = z.object({
+  id: z.string(),
+  url: z.string().describe("The record in the business system (an http(s) URL)"),
+  object: z.string().nullable().describe("Its object, e.g. Lead, when the step said"),
+  runId: z.string(),
+  stepId: z.string(),
+  stepType: z.string(),
+  at: z.string().describe("When the step ended (ISO-8601), as the run history shows it"),
+});
+export type ContactRecord = z.infer<typeof ContactRecord>;
 
 /** A record a step output names: `{ id, url }` with an http(s) URL (and `object` when given). */
 function linkedRecord(output: unknown): { id: string; url: string; object: string | null } | null {

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import { enqueueTagRuns, publishedWithTrigger } from "../../queue/triggers.js";
-import { recordsOfRuns } from "../../services/contact-records.js";
+import { ContactRecord, recordsOfRuns } from "../../services/contact-records.js";
 import type { Contact } from "../../store/repos/contact-repo.js";
 import type { Repos } from "../../store/store.js";
 import type { AppDeps } from "../app.js";
@@ -76,6 +76,7 @@ export const contactRoutes =
           tags,
           summary: "Records in business systems (Salesforce) the contact's newest 50 runs made or found",
           params,
+          response: { 200: z.object({ items: z.array(ContactRecord) }) },
         },
       },
       async (req) => {

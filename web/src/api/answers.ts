@@ -13,7 +13,6 @@ import type {
   FlowVersion,
   IntegrationType,
   JsonSchema,
-  LinkedRecord,
   PublishResult,
   RejectedEvent,
   RunDetail,
@@ -69,7 +68,6 @@ export interface ApiAnswers {
   "GET /contacts": { items: Contact[] };
   "GET /contacts/{id}": ContactDetail;
   "POST /contacts/{id}/tags": Contact;
-  "GET /contacts/{id}/records": { items: LinkedRecord[] };
   "GET /sandbox": SandboxStatus;
   "POST /sandbox/try": TryStarted;
   "POST /sandbox/messages": { accepted: true };

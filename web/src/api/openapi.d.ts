@@ -1040,13 +1040,26 @@ export interface paths {
             responses: {
                 "4XX": components["responses"]["Refused"];
                 "5XX": components["responses"]["Failed"];
-                /** @description OK */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: {
+                                /** @description When the step ended (ISO-8601), as the run history shows it */
+                                at: string;
+                                id: string;
+                                /** @description Its object, e.g. Lead, when the step said */
+                                object: string | null;
+                                runId: string;
+                                stepId: string;
+                                stepType: string;
+                                /** @description The record in the business system (an http(s) URL) */
+                                url: string;
+                            }[];
+                        };
                     };
                 };
             };

@@ -247,17 +247,6 @@ export interface ContactFilter {
   offset?: number;
 }
 
-/** GET /contacts/:id/records: a record a run of the contact made or found. */
-export interface LinkedRecord {
-  id: string;
-  url: string;
-  object: string | null;
-  runId: string;
-  stepId: string;
-  stepType: string;
-  at: string;
-}
-
 /** A problem in a flow file (POST /flows/validate, a refused publish): JSONPath like `$.steps[2].fields`. */
 export interface ValidationIssue {
   path: string;
