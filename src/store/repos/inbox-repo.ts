@@ -211,12 +211,6 @@ const statusRank: Record<string, number> = {
 };
 
 /**
- * Applies a delivery status to the message it is about. A `failed` status for a message whose
- * send step has a fallback, before the fallback's deadline and before any `delivered`, queues
- * the fallback as an inbox item of the message's conversation (same commit; the worker sends
- * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key.
- */
-/**
  * A watermark: every message sent (status `sent`, or `delivered` for a read) to the recipient's
  * contact on this channel, created before the watermark, takes the status. Idempotent, and never
  * a step down (failed stays failed). Its fallback question is answered (as a delivery's is).
@@ -244,6 +238,12 @@ async function applyWatermark(exec: Executor, channelId: string, event: Watermar
   );
 }
 
+/**
+ * Applies a delivery status to the message it is about. A `failed` status for a message whose
+ * send step has a fallback, before the fallback's deadline and before any `delivered`, queues
+ * the fallback as an inbox item of the message's conversation (same commit; the worker sends
+ * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key.
+ */
 async function applyStatus(
   exec: Executor,
   channelId: string,
