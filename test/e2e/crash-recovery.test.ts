@@ -50,12 +50,27 @@ describe("a killed server loses nothing and duplicates nothing", () => {
         received: () => sandbox.wa.sent.filter((m) => m.to === from),
       };
     });
-  const repliesReach = (list: Array<{ received(): unknown[] }>, n: number, timeoutMs = 20_000) =>
-    eventually(
-      () => list.every((c) => c.received().length >= n),
-      timeoutMs,
-      `every customer to have ${n} replies`,
-    );
+  const repliesReach = async (
+    list: Array<{ from: string; received(): unknown[] }>,
+    n: number,
+    timeoutMs = 20_000,
+  ) => {
+    try {
+      await eventually(
+        () => list.every((c) => c.received().length >= n),
+        timeoutMs,
+        `every customer to have ${n} replies`,
+      );
+    } catch (error) {
+      // What a failure on a loaded CI machine needs to be told apart: who is behind, and what Tern said.
+      const behind = list
+        .filter((c) => c.received().length < n)
+        .map((c) => `${c.from}: ${c.received().length}`);
+      throw new Error(
+        `${(error as Error).message}; behind: ${behind.join(", ")}\nTern's output:\n${tern?.output().slice(-6_000)}`,
+      );
+    }
+  };
 
   const assertCompleted = async (list: Array<{ from: string; received(): Array<{ text: string }> }>) => {
     await repliesReach(list, 3);

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../../test/helpers/dialect.js";
 import { openTestStore, type TestStore } from "../../../test/helpers/test-store.js";
-import { JobTasks } from "./job-repo.js";
+import { conversationJobKey, JobTasks } from "./job-repo.js";
 
 /**
  * Jobs that outlive what they were for (PostgreSQL): a conversation's job that lost its key while
@@ -61,5 +61,63 @@ describe.skipIf(testDialect !== "postgres")("job rows that name a person", () =>
       `select t.identifier from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id`,
     );
     expect(tasks.rows.map((r) => r.identifier).sort()).toEqual([JobTasks.conversation, JobTasks.erase]);
+  });
+});
+
+/**
+ * A conversation's waiting job taken by a worker while a webhook's transaction enqueues for the
+ * same conversation and others (graphile's `add_jobs`, which clears running jobs' keys before it
+ * upserts). Made deterministic here: another connection locks the waiting job, as a worker's
+ * fetch does, after the clearing statement and before the upsert.
+ */
+describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker is taking", () => {
+  let store: TestStore;
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    store = await openTestStore();
+    pool = new pg.Pool({ connectionString: store.location.dialect === "postgres" ? store.location.url : "" });
+  });
+  afterEach(async () => {
+    await pool.end();
+    await store.close();
+  });
+
+  it("still leaves a waiting job for the conversation, beside the one the worker took", async () => {
+    const key = "ch_test:15557000186";
+    const other = "ch_test:15557000999";
+    await store.write((tx) => tx.jobs.conversations([key]));
+    const worker = await pool.connect();
+    try {
+      await worker.query("begin");
+      await worker.query(
+        "update graphile_worker._private_jobs set locked_at = now(), locked_by = 'pool-worker' where key = $1",
+        [conversationJobKey(key)],
+      );
+      // The webhook's enqueue waits on that row lock in its upsert, past the key-clearing step.
+      const enqueued = store.write((tx) => tx.jobs.conversations([key, other]));
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const waiting = await pool.query(
+          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%add_jobs%'",
+        );
+        if (waiting.rowCount) break;
+        if (Date.now() > deadline) throw new Error("the enqueue never waited on the job row");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await worker.query("commit");
+      await enqueued;
+    } finally {
+      worker.release();
+    }
+    const jobs = await pool.query<{ key: string | null; locked: boolean }>(
+      `select key, locked_at is not null as locked from graphile_worker._private_jobs
+        where payload->>'key' = $1 order by id`,
+      [key],
+    );
+    // The taken job may have looked for work before the new message committed: a fresh one must wait.
+    expect(jobs.rows).toEqual([
+      { key: null, locked: true },
+      { key: conversationJobKey(key), locked: false },
+    ]);
   });
 });

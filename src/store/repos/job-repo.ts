@@ -59,11 +59,27 @@ export const conversationJobSpec = (key: string, runAt?: number): JobSpec => ({
   runAt,
 });
 
-/** Enqueues on `x` (inside its transaction): one spec with `add_job`, several with `add_jobs`. */
+/**
+ * Enqueues on `x` (inside its transaction): one spec with `add_job`, several with `add_jobs`.
+ *
+ * graphile 0.17's `add_jobs` first clears the key of keyed jobs that are running, then upserts
+ * "where not locked". A waiting job that a worker locks between those two statements gets neither
+ * replaced nor joined by a new one: the spec silently enqueues nothing, and if that job had already
+ * looked for work before this transaction commits, the conversation's new message waits for the
+ * next restart. `add_job` upserts first and only then clears and inserts, so it cannot lose a spec:
+ * a keyed spec that `add_jobs` returned no row for goes through it (rare; one more round trip).
+ */
 async function addOn(x: Executor, spec: JobSpec | JobSpec[]): Promise<void> {
   const specs = Array.isArray(spec) ? spec : [spec];
-  const query = specs.length === 1 ? addJob(specs[0] as JobSpec) : addJobs(specs);
-  await x.all({ compile: () => query.compile(x.q) });
+  if (specs.length === 1) {
+    await x.all({ compile: () => addJob(specs[0] as JobSpec).compile(x.q) });
+    return;
+  }
+  const added = await x.all({ compile: () => addJobs(specs).compile(x.q) });
+  if (added.length >= specs.length) return;
+  const keys = new Set(added.map((row) => row.key));
+  for (const lost of specs.filter((s) => s.jobKey !== undefined && !keys.has(s.jobKey)))
+    await x.all({ compile: () => addJob(lost).compile(x.q) });
 }
 
 /** PostgreSQL, inside a transaction: each conversation's job, due now. */
