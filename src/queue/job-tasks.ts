@@ -29,6 +29,16 @@ export interface JobTaskDeps {
 const RESWEEP_AFTER_MS = 30_000;
 
 /**
+ * A message pending this long in a conversation that no job will take has lost its wake-up (a
+ * fault of Tern's or of the job engine; graphile's `add_jobs` had one, job-repo.ts): the timer's
+ * sweep enqueues the conversation's job, at most this often per process, instead of leaving the
+ * message for the next restart.
+ */
+export const STRANDED_AFTER_MS = 30_000;
+/** The oldest stranded conversations a sweep looks at (normally it finds none). */
+const STRANDED_PER_SWEEP = 500;
+
+/**
  * The worker on PostgreSQL: the job engine's tasks (`tern.conversation`, `tern.erase`, and
  * `tern.timeout` from older versions; enqueued by `store/repos/job-repo.ts`), each in its
  * conversation's turn (`conversation-turn.ts`); the jobs for whatever the rows say is unfinished,
@@ -169,6 +179,23 @@ export function createJobTasks(deps: JobTaskDeps) {
   };
 
   /**
+   * Conversations with a message pending for STRANDED_AFTER_MS and no job that will run for them
+   * (the timer's sweep, every STRANDED_AFTER_MS at most): their jobs, enqueued. How many.
+   */
+  let lastStrandedSweep = Number.NEGATIVE_INFINITY;
+  const rescueStranded = async (): Promise<number> => {
+    const now = clock.now();
+    if (now - lastStrandedSweep < STRANDED_AFTER_MS) return 0;
+    lastStrandedSweep = now;
+    const pending = await store.inbox.pendingSince(now - STRANDED_AFTER_MS, STRANDED_PER_SWEEP);
+    if (pending.length === 0) return 0;
+    const withJobs = await store.jobs.conversationsWithJobs(pending);
+    const stranded = pending.filter((key) => !withJobs.has(key));
+    if (stranded.length > 0) await store.write((tx) => tx.jobs.conversations(stranded));
+    return stranded.length;
+  };
+
+  /**
    * Jobs for everything the rows say is unfinished: runs left mid-step, conversations with
    * pending messages, waits past their deadline. Enqueue is deduplicated per conversation, so
    * every process may do this at start.
@@ -210,6 +237,7 @@ export function createJobTasks(deps: JobTaskDeps) {
     }),
     enqueueUnfinished,
     enqueueDeadlines,
+    rescueStranded,
     idle: jobsIdle,
   };
 }

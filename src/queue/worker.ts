@@ -386,7 +386,16 @@ export function createWorker(deps: WorkerDeps) {
     fire: async () => {
       const due = await store.runs.dueTimeouts(clock.now());
       // Jobs: each deadline goes to its conversation's job, which fires it in the turn.
-      if (isJobs) return jobs.enqueueDeadlines(due);
+      if (isJobs) {
+        await jobs.enqueueDeadlines(due);
+        const rescued = await jobs.rescueStranded();
+        if (rescued > 0)
+          log.warn(
+            { conversations: rescued },
+            "messages were pending with no job to take them (a lost wake-up); enqueued their conversations' jobs",
+          );
+        return;
+      }
       for (const run of due) {
         lanes.push(run.conversationKey, async () => {
           const fresh = await store.runs.get(run.id);

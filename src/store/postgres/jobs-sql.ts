@@ -176,6 +176,13 @@ export function countDueJobs(): RawBuilder<{ n: number }> {
   }>`select count(*)::int as n from graphile_worker.jobs where attempts < max_attempts and run_at <= now()`;
 }
 
+/** Which of these job keys a job still holds that will run (waiting, held back or running). */
+export function liveJobKeys(jobKeys: readonly string[]): RawBuilder<{ key: string }> {
+  return sql<{
+    key: string;
+  }>`select key from graphile_worker.jobs where key = any(${jobKeys}::text[]) and attempts < max_attempts`;
+}
+
 /** Jobs (and queues) locked by these graphile lock owners (`locked_by`). */
 export function countLockedJobs(lockOwners: readonly string[]): RawBuilder<{ n: number }> {
   return sql<{

@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { ChannelEvent, InboundMessage, StatusEvent, WatermarkEvent } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor, PreCommitFlush } from "../db.js";
@@ -161,6 +161,36 @@ export function createInboxRepo(exec: Executor) {
     async pendingConversations(): Promise<string[]> {
       const rows = await exec.all(
         q.selectFrom("inbox").select("conversation_key").where("processed_at", "is", null).distinct(),
+      );
+      return rows.map((r) => r.conversation_key);
+    },
+    /**
+     * PostgreSQL: conversations with a message pending since before `before`, oldest first, except
+     * those whose run waits for a paused connection (their messages wait for its retry on purpose).
+     * Whether a job is on its way for them is the caller's question (`jobs.conversationsWithJobs`).
+     */
+    async pendingSince(before: number, limit: number): Promise<string[]> {
+      if (exec.dialect !== "postgres") return [];
+      const rows = await exec.all(
+        q
+          .selectFrom("inbox")
+          .select("conversation_key")
+          .where("processed_at", "is", null)
+          .where("received_at", "<", before)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("runs")
+                  .select("runs.id")
+                  .whereRef("runs.conversation_key", "=", "inbox.conversation_key")
+                  .where("runs.status", "=", "waiting")
+                  .where(sql<boolean>`runs.state_json::jsonb #>> '{wait,for}' = 'retry'`),
+              ),
+            ),
+          )
+          .groupBy("conversation_key")
+          .orderBy(sql`min(inbox.id)`)
+          .limit(limit),
       );
       return rows.map((r) => r.conversation_key);
     },

@@ -5,6 +5,7 @@ import {
   addJobs,
   countDueJobs,
   type JobSpec,
+  liveJobKeys,
   removeDeadJobs,
   removeJob,
   removeJobsNaming,
@@ -110,6 +111,13 @@ export function createJobRepo(exec: Executor) {
       if (!isPostgres) return 0;
       const row = await exec.get({ compile: () => countDueJobs().compile(exec.q) });
       return Number(row?.n ?? 0);
+    },
+    /** Of these conversations, those with a job that will still run (PostgreSQL; none on SQLite). */
+    async conversationsWithJobs(keys: readonly string[]): Promise<Set<string>> {
+      if (!isPostgres || keys.length === 0) return new Set();
+      const byJobKey = new Map(keys.map((k) => [conversationJobKey(k), k]));
+      const rows = await exec.all({ compile: () => liveJobKeys([...byJobKey.keys()]).compile(exec.q) });
+      return new Set(rows.map((row) => byJobKey.get(row.key) as string));
     },
     /** Inside `store.write`: erase a contact, in its conversation's turn. */
     async erase(contactId: string, runAt?: number): Promise<void> {
