@@ -1,10 +1,10 @@
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testDialect } from "../../test/helpers/dialect.js";
+import { enqueueOnlyJobTasks } from "../../test/helpers/pg-jobs.js";
 import { insertTestRun } from "../../test/helpers/test-runs.js";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
 import { conversationJobKey, JobTasks } from "../store/repos/job-repo.js";
-import { createJobTasks } from "./job-tasks.js";
 
 /**
  * Deadlines on PostgreSQL are `runs.timeout_at`, swept by every worker's timer into their
@@ -23,17 +23,7 @@ describe.skipIf(testDialect !== "postgres")("deadlines handed to conversation jo
     await store.close();
   });
 
-  const tasks = () =>
-    createJobTasks({
-      store,
-      clock,
-      advanceOrFail: async () => {
-        throw new Error("no run advances in this test");
-      },
-      processItem: async () => {
-        throw new Error("no message is processed in this test");
-      },
-    });
+  const tasks = () => enqueueOnlyJobTasks(store, clock);
 
   const waitingRun = async (id: string, timeoutAt: number) => {
     await insertTestRun(store, id, { status: "waiting", conversationKey: `ch_1:${id}`, timeoutAt });

@@ -1,11 +1,10 @@
-import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { testDialect } from "../../test/helpers/dialect.js";
+import { enqueueOnlyJobTasks, usePostgresStoreAndPool } from "../../test/helpers/pg-jobs.js";
 import { insertTestRun } from "../../test/helpers/test-runs.js";
-import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
 import type { InboundMessage } from "../channels/channel.js";
 import { conversationJobKey } from "../store/repos/job-repo.js";
-import { createJobTasks, STRANDED_AFTER_MS } from "./job-tasks.js";
+import { STRANDED_AFTER_MS } from "./job-tasks.js";
 
 /**
  * A message whose conversation's job was lost (a lost wake-up: a fault, or graphile's `add_jobs`
@@ -13,31 +12,10 @@ import { createJobTasks, STRANDED_AFTER_MS } from "./job-tasks.js";
  * such conversations and enqueues their jobs (queue/README.md, "Deadlines").
  */
 describe.skipIf(testDialect !== "postgres")("messages left without a job", () => {
-  let store: TestStore;
-  let pool: pg.Pool;
+  const db = usePostgresStoreAndPool();
   let now = Date.now();
   const clock = { now: () => now };
-
-  beforeEach(async () => {
-    store = await openTestStore();
-    pool = new pg.Pool({ connectionString: store.location.dialect === "postgres" ? store.location.url : "" });
-  });
-  afterEach(async () => {
-    await pool.end();
-    await store.close();
-  });
-
-  const tasks = () =>
-    createJobTasks({
-      store,
-      clock,
-      advanceOrFail: async () => {
-        throw new Error("no run advances in this test");
-      },
-      processItem: async () => {
-        throw new Error("no message is processed in this test");
-      },
-    });
+  const tasks = () => enqueueOnlyJobTasks(db.store, clock);
 
   /** A message stored `ageMs` ago, as the webhook stores it (with its conversation's job). */
   const received = async (from: string, ageMs: number) => {
@@ -48,14 +26,14 @@ describe.skipIf(testDialect !== "postgres")("messages left without a job", () =>
       timestamp: 0,
       content: { type: "text", text: "Hi" },
     };
-    await store.write((tx) => tx.inbox.ingest("ch_1", [message], now - ageMs));
+    await db.store.write((tx) => tx.inbox.ingest("ch_1", [message], now - ageMs));
     return `ch_1:${from}`;
   };
   const loseJob = (key: string) =>
-    pool.query("select graphile_worker.remove_job($1)", [conversationJobKey(key)]);
+    db.pool.query("select graphile_worker.remove_job($1)", [conversationJobKey(key)]);
   const jobs = async () =>
     (
-      await pool.query<{ key: string; revision: number }>(
+      await db.pool.query<{ key: string; revision: number }>(
         "select key, revision from graphile_worker.jobs where key is not null order by key",
       )
     ).rows;
@@ -68,13 +46,13 @@ describe.skipIf(testDialect !== "postgres")("messages left without a job", () =>
     await loseJob(recent); // too recent to tell from a job about to be enqueued
     const paused = await received("15550004", STRANDED_AFTER_MS + 5_000);
     await loseJob(paused);
-    await insertTestRun(store, "run_paused", {
+    await insertTestRun(db.store, "run_paused", {
       status: "waiting",
       conversationKey: paused,
       timeoutAt: now + 60_000,
     });
     // Its run waits for a paused connection's retry: the message waits behind it on purpose.
-    await pool.query(
+    await db.pool.query(
       `update runs set state_json = jsonb_set(state_json::jsonb, '{wait}', '{"for":"retry","stepId":"hello"}')::text
         where id = 'run_paused'`,
     );
@@ -99,7 +77,7 @@ describe.skipIf(testDialect !== "postgres")("messages left without a job", () =>
 
   it("counts a job that gave up (attempts used) as no job", async () => {
     const key = await received("15550005", STRANDED_AFTER_MS + 5_000);
-    await pool.query("update graphile_worker._private_jobs set attempts = max_attempts where key = $1", [
+    await db.pool.query("update graphile_worker._private_jobs set attempts = max_attempts where key = $1", [
       conversationJobKey(key),
     ]);
     expect(await tasks().rescueStranded()).toBe(1);

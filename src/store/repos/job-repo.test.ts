@@ -1,7 +1,6 @@
-import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { testDialect } from "../../../test/helpers/dialect.js";
-import { openTestStore, type TestStore } from "../../../test/helpers/test-store.js";
+import { usePostgresStoreAndPool } from "../../../test/helpers/pg-jobs.js";
 import { conversationJobKey, JobTasks } from "./job-repo.js";
 
 /**
@@ -11,26 +10,17 @@ import { conversationJobKey, JobTasks } from "./job-repo.js";
  * such rows; SQLite has no job table.
  */
 describe.skipIf(testDialect !== "postgres")("job rows that name a person", () => {
-  let store: TestStore;
-  let pool: pg.Pool;
-  beforeEach(async () => {
-    store = await openTestStore();
-    pool = new pg.Pool({ connectionString: store.location.dialect === "postgres" ? store.location.url : "" });
-  });
-  afterEach(async () => {
-    await pool.end();
-    await store.close();
-  });
+  const db = usePostgresStoreAndPool();
 
   const key = "ch_test:15557000186";
   const other = "ch_test:15557000999";
   const rowsNaming = async (k: string) =>
-    (await pool.query("select id from graphile_worker._private_jobs where payload->>'key' = $1", [k]))
+    (await db.pool.query("select id from graphile_worker._private_jobs where payload->>'key' = $1", [k]))
       .rowCount;
   /** What graphile leaves when a running job is replaced and its worker dies: no key, no attempts left, locked. */
   const orphan = async (k: string, age: string) => {
-    await store.write((tx) => tx.jobs.conversations([k]));
-    await pool.query(
+    await db.store.write((tx) => tx.jobs.conversations([k]));
+    await db.pool.query(
       `update graphile_worker._private_jobs
           set key = null, attempts = max_attempts, locked_at = now() - $2::interval, locked_by = 'dead-worker',
               updated_at = now() - $2::interval
@@ -41,10 +31,10 @@ describe.skipIf(testDialect !== "postgres")("job rows that name a person", () =>
 
   it("erasing a conversation deletes its waiting job and any orphaned one, and leaves other conversations' jobs", async () => {
     await orphan(key, "5 hours");
-    await store.write((tx) => tx.jobs.conversations([key])); // a fresh waiting job as well
-    await store.write((tx) => tx.jobs.conversations([other]));
+    await db.store.write((tx) => tx.jobs.conversations([key])); // a fresh waiting job as well
+    await db.store.write((tx) => tx.jobs.conversations([other]));
     expect(await rowsNaming(key)).toBe(2);
-    await store.write((tx) => tx.jobs.forgetConversation(key));
+    await db.store.write((tx) => tx.jobs.forgetConversation(key));
     expect(await rowsNaming(key)).toBe(0);
     expect(await rowsNaming(other)).toBe(1);
   });
@@ -52,12 +42,12 @@ describe.skipIf(testDialect !== "postgres")("job rows that name a person", () =>
   it("retention deletes jobs that gave up before the cutoff, and keeps live and recent ones", async () => {
     await orphan(key, "40 days");
     await orphan(other, "1 hour");
-    await store.write((tx) => tx.jobs.erase("ct_someone"));
+    await db.store.write((tx) => tx.jobs.erase("ct_someone"));
     const cutoff = Date.now() - 30 * 86_400_000;
-    expect(await store.write((tx) => tx.jobs.pruneDead(cutoff))).toBe(1);
+    expect(await db.store.write((tx) => tx.jobs.pruneDead(cutoff))).toBe(1);
     expect(await rowsNaming(key)).toBe(0);
     expect(await rowsNaming(other)).toBe(1);
-    const tasks = await pool.query(
+    const tasks = await db.pool.query(
       `select t.identifier from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id`,
     );
     expect(tasks.rows.map((r) => r.identifier).sort()).toEqual([JobTasks.conversation, JobTasks.erase]);
@@ -71,22 +61,13 @@ describe.skipIf(testDialect !== "postgres")("job rows that name a person", () =>
  * fetch does, after the clearing statement and before the upsert.
  */
 describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker is taking", () => {
-  let store: TestStore;
-  let pool: pg.Pool;
-  beforeEach(async () => {
-    store = await openTestStore();
-    pool = new pg.Pool({ connectionString: store.location.dialect === "postgres" ? store.location.url : "" });
-  });
-  afterEach(async () => {
-    await pool.end();
-    await store.close();
-  });
+  const db = usePostgresStoreAndPool();
 
   it("still leaves a waiting job for the conversation, beside the one the worker took", async () => {
     const key = "ch_test:15557000186";
     const other = "ch_test:15557000999";
-    await store.write((tx) => tx.jobs.conversations([key]));
-    const worker = await pool.connect();
+    await db.store.write((tx) => tx.jobs.conversations([key]));
+    const worker = await db.pool.connect();
     try {
       await worker.query("begin");
       await worker.query(
@@ -94,10 +75,10 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
         [conversationJobKey(key)],
       );
       // The webhook's enqueue waits on that row lock in its upsert, past the key-clearing step.
-      const enqueued = store.write((tx) => tx.jobs.conversations([key, other]));
+      const enqueued = db.store.write((tx) => tx.jobs.conversations([key, other]));
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const waiting = await pool.query(
+        const waiting = await db.pool.query(
           "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%add_jobs%'",
         );
         if (waiting.rowCount) break;
@@ -109,7 +90,7 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
     } finally {
       worker.release();
     }
-    const jobs = await pool.query<{ key: string | null; locked: boolean }>(
+    const jobs = await db.pool.query<{ key: string | null; locked: boolean }>(
       `select key, locked_at is not null as locked from graphile_worker._private_jobs
         where payload->>'key' = $1 order by id`,
       [key],
