@@ -64,6 +64,11 @@ export interface InboundMessage {
    * like the STOP / START keywords (queue/global-keywords.ts).
    */
   optOut?: "stop" | "start";
+  /**
+   * A one-time handle to answer this very message with (LINE's `replyToken`: free, single-use,
+   * lapses within about a minute). Used only by a channel set to (`repliesWithToken`).
+   */
+  replyToken?: string;
 }
 
 /** Delivery status of a message Tern sent. */
@@ -106,10 +111,20 @@ export interface OutboundMessage {
   media?: { kind: "image" | "video" | "audio" | "document"; url: string; filename?: string };
   /** Echoed back in status events so an ambiguous send can be reconciled. */
   correlationId?: string;
+  /**
+   * The `replyToken` of the message this answers, still fresh (`repliesWithToken`): on a send's
+   * first attempt only; the adapter answers with it instead of its push API.
+   */
+  replyToken?: string;
 }
 
 export interface SendResult {
   providerMessageId: string;
+  /**
+   * `unknown`: the provider may or may not have taken it, and it can neither be asked nor repeated
+   * safely (a reply token is single-use): settled as sent-unknown, at most once.
+   */
+  outcome?: "unknown";
 }
 
 /** The answer to a verification handshake (Meta's hub.challenge, WeChat's echostr). */
@@ -271,6 +286,12 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * upgraded to 1,000 messages/s); absent or undefined = `capabilities.sendRatePerSecond`.
    */
   sendRatePerSecond?(config: z.infer<Config>): number | undefined;
+  /**
+   * Whether the first send answering a message goes with that message's `replyToken` (received at
+   * `receivedAt`, ms): this channel's config asks for it and the token is still fresh. Absent:
+   * never (LINE only; docs/channels/line.md).
+   */
+  repliesWithToken?(config: z.infer<Config>, receivedAt: number, now: number): boolean;
   /** What the channel can do (buttons, lengths, media, windows, statuses). */
   capabilities: ChannelCapabilities;
   /**

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { insertTestRun } from "../../test/helpers/test-runs.js";
 import { openTestStore } from "../../test/helpers/test-store.js";
 import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
 import { WhatsAppConfig, whatsappChannel } from "../channels/whatsapp/index.js";
 import { AppError } from "../core/app-error.js";
 import type { Store } from "../store/store.js";
-import { createEffects } from "./effects.js";
+import { createEffects, type RunContext } from "./effects.js";
+import { REPLY_SEND_KIND } from "./send-effects.js";
 import { createSendPacer } from "./send-pacer.js";
 
 /**
@@ -46,7 +48,7 @@ function channel(
   });
 }
 
-async function effectsFor(definition: ChannelDefinition) {
+async function effectsFor(definition: ChannelDefinition, turn: Partial<RunContext> = {}) {
   const contact = await store.contacts.upsert("ch_1", "4915100000009", null, null, Date.now());
   return createEffects(
     {
@@ -65,6 +67,7 @@ async function effectsFor(definition: ChannelDefinition) {
       runId: "run_1",
       channel: { id: "ch_1", definition, config: {} },
       contact: { id: contact.id, address: contact.address },
+      ...turn,
     },
   );
 }
@@ -182,6 +185,48 @@ describe("sends through the outbox", () => {
     const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
     expect(result).toEqual({ providerMessageId: "line.1" });
     expect(keys).toEqual(["run_1:1:1"]);
+  });
+
+  it("a reply token (LINE) goes with the turn's first send only, and its intent says so", async () => {
+    await insertTestRun(store, "run_1", { status: "running" });
+    const tokens: Array<string | undefined> = [];
+    const base = channel(async (message) => {
+      tokens.push(message.replyToken);
+      return { providerMessageId: `line.${tokens.length}` };
+    }, false);
+    const definition: ChannelDefinition = {
+      ...base,
+      capabilities: { ...base.capabilities, idempotentSends: true },
+      repliesWithToken: (_config, at, now) => now - at < 30_000,
+    };
+    const turn = { assertActive: async () => {}, reply: { token: "tok_1", at: Date.now() } };
+    const effects = await effectsFor(definition, turn);
+    await effects.send("run_1:1:1", { text: "Hi" });
+    await effects.send("run_1:2:1", { text: "And another thing" });
+    expect(tokens).toEqual(["tok_1", undefined]);
+    expect((await store.effects.get("run_1:1:1"))?.kind).toBe(REPLY_SEND_KIND);
+    expect((await store.effects.get("run_1:2:1"))?.kind).toBe("send");
+    // A lapsed token is not offered at all.
+    const stale = await effectsFor(definition, {
+      ...turn,
+      reply: { token: "tok_2", at: Date.now() - 60_000 },
+    });
+    await stale.send("run_1:3:1", { text: "Later" });
+    expect(tokens).toEqual(["tok_1", undefined, undefined]);
+  });
+
+  it("a reply-token send left in flight by a crash is settled unknown, not pushed (the token may have answered)", async () => {
+    let calls = 0;
+    const base = channel(async () => {
+      calls++;
+      return { providerMessageId: "line.1" };
+    }, false);
+    const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
+    await store.write((tx) => tx.effects.begin("run_1:1:1", REPLY_SEND_KIND, Date.now()));
+    const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
+    expect(result).toEqual({ providerMessageId: "", outcome: "unknown" });
+    expect(calls).toBe(0);
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("done");
   });
 
   it("still unknown after every attempt: the intent stays in flight so a later run reconciles", async () => {

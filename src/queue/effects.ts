@@ -68,6 +68,11 @@ export interface RunContext {
   /** When the customer last wrote in this conversation (ms): a channel's reply window starts there. */
   lastInboundAt?: number;
   /**
+   * The reply token of the message this turn answers and its time (ms): the turn's first send on
+   * the run's channel takes it (and clears it) when the channel `repliesWithToken`.
+   */
+  reply?: { token: string; at: number } | undefined;
+  /**
    * Throws when the run was ended elsewhere while its step was in memory. Checked before every
    * attempt leaves, so an ended run sends nothing and creates nothing more.
    */
@@ -148,7 +153,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
     return write(
       (tx) =>
         message
-          ? tx.effects.beginFreshSend(key, ctx.runId, clock.now(), message)
+          ? tx.effects.beginFreshSend(key, ctx.runId, clock.now(), message, kind)
           : tx.effects.beginFresh(key, kind, ctx.runId, clock.now()),
       { single: true },
     );

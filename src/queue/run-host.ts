@@ -5,7 +5,7 @@ import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import { type RunRow, snapshotStep } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
-import { createEffects, type EffectsDeps } from "./effects.js";
+import { createEffects, type EffectsDeps, type RunContext } from "./effects.js";
 import { HandedBackError, RunNotActiveError } from "./failures.js";
 import { createRunWriter } from "./run-writer.js";
 import { enqueueTagRuns } from "./triggers.js";
@@ -42,7 +42,7 @@ export async function hostFor(
   run: RunRow,
   contact: ContactOnChannel,
   signal?: AbortSignal,
-  lastInboundAt?: number,
+  answering: Pick<RunContext, "lastInboundAt" | "reply"> = {},
 ): Promise<RunHost> {
   const { store, clock } = deps;
   const ch = await deps.integrations.channel(run.channelId);
@@ -78,7 +78,7 @@ export async function hostFor(
       channel: ch,
       contact,
       conversationKey: run.conversationKey,
-      lastInboundAt,
+      ...answering,
       assertActive,
       assertHeld,
       write: writer.write,

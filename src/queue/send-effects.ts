@@ -40,8 +40,17 @@ interface SendTarget {
   address: string;
 }
 
-/** What a send settles to. `outcome: "unknown"` only on a channel that echoes nothing (at-most-once). */
+/**
+ * What a send settles to. `outcome: "unknown"` on a channel that echoes nothing, or for a reply
+ * token's answer that was lost (at-most-once).
+ */
 type SendOutcome = { providerMessageId: string; outcome?: "unknown" };
+
+/**
+ * The effect kind of a send made with a reply token: its intent says so, so that a send cut off
+ * by a crash is not made again by push (the token is single-use, and the reply may have gone out).
+ */
+export const REPLY_SEND_KIND = "send:reply";
 
 export function createSendEffects(
   deps: EffectsDeps,
@@ -118,8 +127,16 @@ export function createSendEffects(
     await tx.effects.finishSend(key, result, clock.now());
   };
 
-  /** Sends, retrying what certainly did not reach the provider and reconciling what may have. */
-  const deliver = async (key: string, message: OutboundText, target: SendTarget): Promise<SendOutcome> => {
+  /**
+   * Sends, retrying what certainly did not reach the provider and reconciling what may have. A
+   * reply token goes with the first attempt only: the adapter pushes instead when it is refused.
+   */
+  const deliver = async (
+    key: string,
+    message: OutboundText,
+    target: SendTarget,
+    replyToken?: string,
+  ): Promise<SendOutcome> => {
     const { channel } = target;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await ctx.assertActive?.();
@@ -131,7 +148,13 @@ export function createSendEffects(
       );
       try {
         return await channel.definition.send(
-          { to: target.address, text: message.text, choices: message.choices, correlationId: key },
+          {
+            to: target.address,
+            text: message.text,
+            choices: message.choices,
+            correlationId: key,
+            ...(attempt === 1 && replyToken && { replyToken }),
+          },
           channel.config,
           { fetch: deps.fetch },
         );
@@ -150,6 +173,18 @@ export function createSendEffects(
       // After a reconcile window the provider has had its time; a certain failure backs off.
       if (!isUnknown) await deps.sleep(backoffMs(error.retry, attempt));
     }
+  };
+
+  /**
+   * The reply token of the message this turn answers, for its first send on the run's channel,
+   * when that channel answers with one and it is still fresh; given out once.
+   */
+  const takeReplyToken = (): string | undefined => {
+    const reply = ctx.reply;
+    if (!reply || !ctx.channel.definition.repliesWithToken?.(ctx.channel.config, reply.at, clock.now()))
+      return undefined;
+    ctx.reply = undefined;
+    return reply.token;
   };
 
   /** The contact opted out (STOP): nothing goes to them, by any channel, until START. */
@@ -175,6 +210,7 @@ export function createSendEffects(
     target: SendTarget,
     fallbackAfterFailure?: MessageFallback,
     checkOptOut = false,
+    replyToken?: string,
   ): Promise<SendOutcome> => {
     // The message row, in the intent's transaction.
     const row: SendMessageRow = {
@@ -186,10 +222,20 @@ export function createSendEffects(
       status: "sending",
       ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
     };
-    if (!(await beginIfFresh(key, "send", row))) {
+    // Only a fresh intent may use the token: a replay cannot know whether it was used.
+    const isFresh = await beginIfFresh(key, replyToken ? REPLY_SEND_KIND : "send", row);
+    if (!isFresh) {
+      replyToken = undefined;
       if (checkOptOut) await assertNotOptedOut();
       const existing = await store.effects.get(key);
       if (existing?.status === "done") return existing.result as SendOutcome;
+      if (existing?.status === "in_flight" && existing.kind === REPLY_SEND_KIND) {
+        // Cut off while it replied with a single-use token: it may have gone out, and a push now
+        // could deliver it twice. Settled as unknown (at-most-once), as a channel that echoes nothing.
+        const unknown: SendOutcome = { providerMessageId: "", outcome: "unknown" };
+        await write((tx) => recordSent(tx, key, unknown));
+        return unknown;
+      }
       const isRetryable = (existing?.error as { retryable?: boolean } | undefined)?.retryable === true;
       if (existing?.status === "failed" && existing.error && !isRetryable) {
         // Failed for good before (a replay): the same error, and whether a fallback may carry it.
@@ -215,7 +261,7 @@ export function createSendEffects(
     }
     let result: SendOutcome;
     try {
-      result = await deliver(key, message, target);
+      result = await deliver(key, message, target, replyToken);
     } catch (error) {
       const appError = toAppError(error);
       // Still unknown after every attempt and reconcile: leave the intent in flight, so a
@@ -285,7 +331,7 @@ export function createSendEffects(
           conversationKey: ctx.conversationKey,
         };
       try {
-        return await sendThrough(key, content, primary, watch || undefined, true);
+        return await sendThrough(key, content, primary, watch || undefined, true, takeReplyToken());
       } catch (error) {
         const appError = toAppError(error);
         if (fallback && isUndeliverable(appError)) return fallBack(key, content, fallback, appError.message);

@@ -149,7 +149,9 @@ export function createWorker(deps: WorkerDeps) {
           : given.length > 0
             ? (contact.lastInboundAt ?? undefined)
             : undefined;
-      host = await hostFor(hostDeps, run, contact, signal, windowStart);
+      // The message's one-time reply handle (LINE), for the turn's first send if its channel uses it.
+      const reply = inbound?.replyToken ? { token: inbound.replyToken, at: inbound.timestamp } : undefined;
+      host = await hostFor(hostDeps, run, contact, signal, { lastInboundAt: windowStart, reply });
       if (inboxIds) host.consume(inboxIds);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startLineSimulator } from "../../src/sandbox/line/simulator.js";
-import { callbackBody, signLineBody, textEvent } from "../../src/sandbox/line/webhooks.js";
+import { callbackBody, newWebhookEventId, signLineBody, textEvent } from "../../src/sandbox/line/webhooks.js";
 import {
   type ChannelStack,
   deliveryRows,
@@ -98,6 +98,78 @@ describe("LINE end to end through the simulator", () => {
           timeout: 5_000,
         })
         .toEqual(["waiting"]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("with replyWithToken: each answer goes free with its message's reply token; a refused or lapsed one is pushed, a lost reply is not repeated", async () => {
+    const sim = await startLineSimulator();
+    try {
+      const response = await env.stack.http("POST", "/api/v1/channels", {
+        type: "line",
+        name: "line-replies",
+        config: { ...sim.config, replyWithToken: true },
+      });
+      expect(response.status).toBe(201);
+      const created = (await response.json()) as { webhookUrl: string; config: Record<string, unknown> };
+      expect(created.config.replyWithToken).toBe(true);
+      const say = async (text: string, token: string, timestamp = Date.now()) => {
+        const body = callbackBody([
+          textEvent({
+            userId: from,
+            webhookEventId: newWebhookEventId(),
+            text,
+            replyToken: token,
+            timestamp,
+          }),
+        ]);
+        const answer = await fetch(created.webhookUrl, {
+          method: "POST",
+          headers: signLineBody(body, sim.config.channelSecret),
+          body,
+        });
+        expect(answer.status).toBe(200);
+      };
+      const nth = (n: number) =>
+        sim.waitForPush(() => sim.pushes.length >= n, 10_000).then(() => sim.pushes[n - 1]);
+
+      // The lead template answered by reply, every time: free for the account.
+      await say("Hi", sim.issueReplyToken(from));
+      const question = await nth(1);
+      expect(question).toMatchObject({ via: "reply", to: from, retryKey: undefined });
+      expect(question?.text).toContain("name");
+      expect(Object.keys(question?.body as object).sort()).toEqual(["messages", "replyToken"]);
+      await say("Grace Hopper", sim.issueReplyToken(from));
+      expect((await nth(2))?.via).toBe("reply");
+      await say("Navy", sim.issueReplyToken(from));
+      const confirmation = await nth(3);
+      const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.Company === "Navy");
+      expect(leads).toHaveLength(1);
+      expect(confirmation).toMatchObject({ via: "reply", to: from });
+      expect(confirmation?.text).toContain(leads[0]?.Id);
+
+      // A token LINE refuses (here: one it never issued) → the same answer by push, once.
+      await say("Hi", "0123456789abcdef0123456789abcdef");
+      const pushed = await nth(4);
+      expect(pushed).toMatchObject({ via: "push", to: from });
+      expect(pushed?.retryKey).toMatch(/^[0-9a-f-]{36}$/);
+      // An event older than the token's life: not tried at all, pushed.
+      const before = sim.requests;
+      await say("Grace Hopper", sim.issueReplyToken(from, Date.now() - 40_000), Date.now() - 40_000);
+      expect((await nth(5))?.via).toBe("push");
+      expect(sim.requests).toBe(before + 1);
+      // A reply LINE took but whose answer was cut: settled as unknown, never pushed after it.
+      sim.dropNextAfterAccept(1);
+      await say("Navy", sim.issueReplyToken(from));
+      expect((await nth(6))?.via).toBe("reply");
+      await expect
+        .poll(async () => ((await runsOf(env)) as Array<{ status: string }>).map((r) => r.status).sort(), {
+          timeout: 10_000,
+        })
+        .toEqual(["completed", "completed"]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sim.pushes).toHaveLength(6);
     } finally {
       await sim.close();
     }

@@ -12,6 +12,12 @@ export const LineConfig = z.object({
   channelAccessToken: z.string().min(1),
   /** Messaging API host. The access token goes there, so https (loopback excepted: the simulator). */
   apiBaseUrl: baseUrlField("apiBaseUrl").default("https://api.line.me"),
+  /**
+   * Answer with the message's reply token when it is fresh (free, where pushes count against the
+   * monthly quota), else push. Off by default: an answer whose reply call's outcome is unknown is
+   * not repeated (at most once), where a push is retried safely (docs/channels/line.md).
+   */
+  replyWithToken: z.boolean().default(false),
 });
 export type LineConfig = z.infer<typeof LineConfig>;
 

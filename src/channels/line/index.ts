@@ -32,6 +32,9 @@ export const lineChannel = defineChannel({
     // https://developers.line.biz/en/docs/messaging-api/check-webhook-error-statistics/
     ackDeadlineMs: 2_000,
   },
+  // Free replies when asked for (config.replyWithToken), while the token is fresh; else push.
+  repliesWithToken: (config, receivedAt, now) =>
+    config.replyWithToken && now - receivedAt < LineLimits.replyTokenFreshMs,
   verify,
   parse: (req) => parse(req),
   send,

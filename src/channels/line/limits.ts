@@ -6,6 +6,10 @@
  * Postback data: max 300 characters; displayText max 300 characters (same page, postback action).
  * Push: 1–5 message objects per request — https://developers.line.biz/en/reference/messaging-api/#send-push-message
  * Rate limit: 2,000 requests per second for push — https://developers.line.biz/en/reference/messaging-api/#rate-limits
+ * Reply token: single use, "within one minute" of the event (an older reference; the current one
+ * says only "a certain period", and users report refusals after about 30 s). Tern uses one for 30 s
+ * from the event's timestamp and pushes when LINE refuses it anyway.
+ * https://developers.line.biz/en/reference/messaging-api/#send-reply-message
  */
 export const LineLimits = {
   textChars: 5000,
@@ -15,6 +19,7 @@ export const LineLimits = {
   displayTextChars: 300,
   messagesPerRequest: 5,
   pushPerSecond: 2000,
+  replyTokenFreshMs: 30_000,
 } as const;
 
 /** LINE counts characters as UTF-16 code units ("Character counting in a text", LINE docs). */

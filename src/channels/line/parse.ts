@@ -80,6 +80,7 @@ function toEvent(raw: unknown, where: string): InboundMessage | RejectedItem | n
     timestamp: event.timestamp,
     content: content.content,
     ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+    ...(event.replyToken ? { replyToken: event.replyToken } : {}),
   };
 }
 

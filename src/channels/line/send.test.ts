@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isAppError } from "../../core/app-error.js";
 import { type LineSimulator, startLineSimulator } from "../../sandbox/line/simulator.js";
+import { freePort } from "../../sandbox/tern-process.js";
 import { lineChannel } from "./index.js";
 import { lineRetryKey } from "./retry-key.js";
 
@@ -82,5 +83,73 @@ describe("LINE push against the simulator", () => {
     expect(JSON.stringify(isAppError(error) && { m: error.message, d: error.details })).not.toContain(
       "wrong-token-0123456789",
     );
+  });
+});
+
+describe("LINE answers with the reply token (replyWithToken)", () => {
+  let sim: LineSimulator;
+  beforeEach(async () => {
+    sim = await startLineSimulator();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+  const config = () => lineChannel.config.parse({ ...sim.config, replyWithToken: true });
+  const send = (message: Parameters<typeof lineChannel.send>[0]) =>
+    lineChannel.send(message, config(), { fetch: globalThis.fetch });
+  const answer = (replyToken: string) => ({ to: user, text: "Hi", correlationId: "run_1:a:1", replyToken });
+
+  it("uses a token only when the channel asks for it and while it is fresh (30 s from the event)", () => {
+    const now = Date.now();
+    expect(lineChannel.repliesWithToken?.(lineChannel.config.parse(sim.config), now - 1_000, now)).toBe(
+      false,
+    );
+    expect(lineChannel.repliesWithToken?.(config(), now - 1_000, now)).toBe(true);
+    expect(lineChannel.repliesWithToken?.(config(), now - 29_000, now)).toBe(true);
+    expect(lineChannel.repliesWithToken?.(config(), now - 31_000, now)).toBe(false);
+  });
+
+  it("replies with a fresh token: the reply endpoint, no retry key, the message id LINE gave", async () => {
+    const result = await send(answer(sim.issueReplyToken(user)));
+    expect(sim.pushes).toHaveLength(1);
+    expect(sim.pushes[0]).toMatchObject({ via: "reply", to: user, text: "Hi", retryKey: undefined });
+    expect(result).toEqual({ providerMessageId: sim.pushes[0]?.messageId });
+  });
+
+  it("pushes instead when LINE refuses the token (used, lapsed or unknown), with the retry key", async () => {
+    const token = sim.issueReplyToken(user);
+    await send(answer(token));
+    const lapsed = sim.issueReplyToken(user, Date.now() - 120_000);
+    for (const refused of [token, lapsed, "0123456789abcdef0123456789abcdef"]) {
+      const result = await send({ ...answer(refused), correlationId: `run_1:${refused}:1` });
+      const last = sim.pushes.at(-1);
+      expect(last).toMatchObject({ via: "push", to: user, retryKey: lineRetryKey(`run_1:${refused}:1`) });
+      expect(result.providerMessageId).toBe(last?.messageId);
+    }
+    expect(sim.pushes.map((p) => p.via)).toEqual(["reply", "push", "push", "push"]);
+  });
+
+  it("a reply whose answer is lost or a 5xx is settled as unknown, never pushed after it", async () => {
+    sim.dropNextAfterAccept(1);
+    expect(await send(answer(sim.issueReplyToken(user)))).toEqual({
+      providerMessageId: "",
+      outcome: "unknown",
+    });
+    sim.failNext(1, 500, { message: "Internal server error" });
+    expect(await send(answer(sim.issueReplyToken(user)))).toEqual({
+      providerMessageId: "",
+      outcome: "unknown",
+    });
+    expect(sim.pushes.map((p) => p.via)).toEqual(["reply"]); // the dropped one was taken
+  });
+
+  it("pushes when the reply could not even connect (nothing was sent)", async () => {
+    const refusing = { ...config(), apiBaseUrl: `http://127.0.0.1:${await freePort()}` };
+    const error = await lineChannel
+      .send(answer(sim.issueReplyToken(user)), refusing, { fetch: globalThis.fetch })
+      .catch((e: unknown) => e);
+    // The push goes to the same unreachable host: a not-sent error, retried by the queue.
+    expect(isAppError(error) && error.details?.outcome).toBe("not_sent");
+    expect(isAppError(error) && error.message).toMatch(/Could not reach the LINE API/);
   });
 });

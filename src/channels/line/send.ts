@@ -1,4 +1,4 @@
-import { AppError } from "../../core/app-error.js";
+import { AppError, isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
 import { callProvider, type ProviderAnswer, providerRefusal, unreadableAnswer } from "../provider-http.js";
@@ -61,15 +61,62 @@ export function pushUrl(config: LineConfig): string {
 }
 
 /**
- * Sends by push, never with the reply token: Tern answers after the flow ran in the worker
- * (often after a Salesforce call), the token is single-use and lapses after about a minute, and a
- * reply call cannot carry a retry key, so a reply whose outcome is unknown could not be repeated
- * safely. Push carries `X-Line-Retry-Key` derived from the effect key: a repeat of an accepted
- * push answers 409, which is the message already sent. Push counts against the monthly quota
- * (docs/channels/line.md).
- * https://developers.line.biz/en/reference/messaging-api/#send-push-message
+ * Sends by push, or with the reply token when the send carries one (`replyWithToken`, fresh).
+ *
+ * Push carries `X-Line-Retry-Key` derived from the effect key: a repeat of an accepted push
+ * answers 409, which is the message already sent; it counts against the monthly quota
+ * (docs/channels/line.md). https://developers.line.biz/en/reference/messaging-api/#send-push-message
+ *
+ * A reply is free, but its token is single-use and the call takes no retry key. So a reply LINE
+ * refuses (4xx: the token lapsed or was used) goes out by push at once, and a reply whose outcome
+ * is unknown (no answer, 5xx) is settled as unknown and not repeated: a push after it could
+ * deliver the message twice. https://developers.line.biz/en/reference/messaging-api/#send-reply-message
  */
 export async function send(
+  message: OutboundMessage,
+  config: LineConfig,
+  deps: { fetch: FetchLike },
+): Promise<SendResult> {
+  if (message.replyToken) {
+    const replied = await sendReply(message, message.replyToken, config, deps);
+    if (replied) return replied;
+  }
+  return sendPush(message, config, deps);
+}
+
+/** A reply with `replyToken`; null when LINE refused it (the caller pushes instead). */
+async function sendReply(
+  message: OutboundMessage,
+  replyToken: string,
+  config: LineConfig,
+  deps: { fetch: FetchLike },
+): Promise<SendResult | null> {
+  const call = {
+    provider: "LINE",
+    fetch: deps.fetch,
+    url: `${config.apiBaseUrl.replace(/\/+$/, "")}/v2/bot/message/reply`,
+    init: {
+      method: "POST",
+      headers: { authorization: `Bearer ${config.channelAccessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ replyToken, messages: [buildTextMessage(message.text, message.choices ?? [])] }),
+    },
+    secrets: [config.channelAccessToken, config.channelSecret, replyToken],
+  };
+  const unknown: SendResult = { providerMessageId: "", outcome: "unknown" };
+  let answer: ProviderAnswer;
+  try {
+    answer = await callProvider(call);
+  } catch (error) {
+    const outcome = isAppError(error) ? error.details?.outcome : undefined;
+    if (outcome === "not_sent") return null; // never connected: the push goes instead
+    if (outcome === "unknown") return unknown;
+    throw error;
+  }
+  if (answer.status === 200) return { providerMessageId: sentMessageId(answer.json) ?? "" };
+  return answer.status >= 500 ? unknown : null;
+}
+
+async function sendPush(
   message: OutboundMessage,
   config: LineConfig,
   deps: { fetch: FetchLike },

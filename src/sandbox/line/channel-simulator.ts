@@ -26,14 +26,20 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
     text: push.text,
     choices: push.choices.map((c) => c.label),
     providerMessageId: push.messageId,
-    request: { method: "POST", path: "/v2/bot/message/push", headers: push.headers, body: push.body },
+    request: { method: "POST", path: `/v2/bot/message/${push.via}`, headers: push.headers, body: push.body },
     receivedAt: push.receivedAt,
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const userId = lineUserId(message.from);
     if (userId !== message.from) customers.set(userId, message.from);
     const id = message.id ?? newWebhookEventId();
-    const options = { userId, webhookEventId: id, isRedelivery: posted.has(id) };
+    // A redelivery carries the token LINE issued with the event; this one is fresh either way.
+    const options = {
+      userId,
+      webhookEventId: id,
+      isRedelivery: posted.has(id),
+      replyToken: sim.issueReplyToken(userId),
+    };
     posted.add(id);
     const event = message.choice
       ? postbackEvent({ ...options, data: message.choice.id })

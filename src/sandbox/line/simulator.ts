@@ -3,16 +3,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { LineConfig } from "../../channels/line/config.js";
 import { waitForMatch } from "../wait-for-match.js";
-import { isUuid, type ParsedPush, validatePush } from "./validate.js";
+import { isUuid, type ParsedPush, validatePush, validateReply } from "./validate.js";
 
 /**
- * A loopback stand-in for the LINE Messaging API push endpoint, for tests, `tern demo` and
- * benchmarks. Wire format: https://developers.line.biz/en/reference/messaging-api/#send-push-message
- * — Bearer channel access token, JSON body checked as LINE does (400 `{message, details}`),
- * `X-Line-Retry-Key` honoured (a repeat of an accepted key answers 409 with the accepted request id,
- * https://developers.line.biz/en/docs/messaging-api/retrying-api-request/).
+ * A loopback stand-in for the LINE Messaging API push and reply endpoints, for tests, `tern demo`
+ * and benchmarks. Wire format: https://developers.line.biz/en/reference/messaging-api/#send-push-message
+ * and #send-reply-message — Bearer channel access token, JSON body checked as LINE does (400
+ * `{message, details}`), `X-Line-Retry-Key` honoured on push (a repeat of an accepted key answers
+ * 409 with the accepted request id, https://developers.line.biz/en/docs/messaging-api/retrying-api-request/).
+ * A reply token is one this simulator issued for a webhook event (`issueReplyToken`), usable once
+ * and for `REPLY_TOKEN_LIFE_MS`; any other answers 400 "Invalid reply token", as LINE does.
  */
+export const REPLY_TOKEN_LIFE_MS = 60_000;
+
 export interface LinePush extends ParsedPush {
+  /** Which endpoint took it: a push, or a reply with a webhook event's token. */
+  via: "push" | "reply";
   /** The id LINE answered in sentMessages[0].id. */
   messageId: string;
   retryKey: string | undefined;
@@ -32,6 +38,8 @@ export interface LineSimulator {
   failNext(n: number, status: number, body: { message: string; details?: unknown[] }): void;
   /** The next n pushes are accepted, then their connection is cut without an answer (a lost reply). */
   dropNextAfterAccept(n: number): void;
+  /** A reply token for an event from `to` (a user, group or room id), issued at `issuedAt`. */
+  issueReplyToken(to: string, issuedAt?: number): string;
   close(): Promise<void>;
 }
 
@@ -60,7 +68,10 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
     channelSecret: randomBytes(16).toString("hex"),
     channelAccessToken: randomBytes(128).toString("base64").replace(/[+/=]/g, "x"),
     apiBaseUrl: "",
+    replyWithToken: false,
   };
+  /** Reply tokens issued with webhook events: whom they answer, since when, whether used. */
+  const replyTokens = new Map<string, { to: string; issuedAt: number; used: boolean }>();
   const pushes: LinePush[] = [];
   /** Retry key → the request id and message id that accepted it (kept 24 h by LINE). */
   const accepted = new Map<string, { requestId: string; messageId: string }>();
@@ -71,7 +82,8 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (req.method !== "POST" || path !== "/v2/bot/message/push") {
+    const via = path === "/v2/bot/message/push" ? "push" : path === "/v2/bot/message/reply" ? "reply" : null;
+    if (req.method !== "POST" || via === null) {
       return reply(res, 404, { message: "Not found" });
     }
     const raw = await readBody(req);
@@ -84,7 +96,7 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
       return reply(res, 415, { message: "Unsupported Media Type" });
     }
-    const retryKey = req.headers["x-line-retry-key"] as string | undefined;
+    const retryKey = via === "push" ? (req.headers["x-line-retry-key"] as string | undefined) : undefined;
     if (retryKey !== undefined && !isUuid(retryKey)) {
       return reply(res, 400, { message: "The retry key must be a UUID" });
     }
@@ -108,14 +120,23 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
         details: [{ message: "Invalid JSON", property: "" }],
       });
     }
-    const { push, details } = validatePush(body);
+    const { push, details } = via === "push" ? validatePush(body) : validateReply(body);
     if (!push)
       return reply(res, 400, { message: `The request body has ${details.length} error(s)`, details });
+    if (via === "reply") {
+      const token = replyTokens.get((push as ParsedPush & { replyToken: string }).replyToken);
+      if (!token || token.used || Date.now() - token.issuedAt > REPLY_TOKEN_LIFE_MS) {
+        return reply(res, 400, { message: "Invalid reply token" });
+      }
+      token.used = true;
+      push.to = token.to;
+    }
     const messageId = String(BigInt(`0x${randomBytes(7).toString("hex")}`));
     const requestId = randomBytes(16).toString("hex");
     if (retryKey) accepted.set(retryKey, { requestId, messageId });
     pushes.push({
       ...push,
+      via,
       messageId,
       retryKey,
       headers: { ...req.headers } as Record<string, string | undefined>,
@@ -155,6 +176,11 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
     },
     dropNextAfterAccept(n) {
       drops += n;
+    },
+    issueReplyToken(to, issuedAt = Date.now()) {
+      const token = randomBytes(16).toString("hex");
+      replyTokens.set(token, { to, issuedAt, used: false });
+      return token;
     },
     async close() {
       server.closeAllConnections();

@@ -1,7 +1,7 @@
 import { LineLimits as L, LINE_ID_PATTERN } from "../../channels/line/limits.js";
 
 /**
- * Checks a push request body as the Messaging API does, returning LINE's error details
+ * Checks a push (or reply) request body as the Messaging API does, returning LINE's error details
  * (`{message, property}`) — empty when valid. Text messages with quick replies only: what Tern sends.
  * https://developers.line.biz/en/reference/messaging-api/#send-push-message,
  * #text-message, #quick-reply, #postback-action, #message-action
@@ -22,13 +22,39 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function validatePush(body: unknown): { push?: ParsedPush; details: LineErrorDetail[] } {
+  return validateSend(body, (b, fail) => {
+    if (typeof b.to !== "string" || !LINE_ID_PATTERN.test(b.to)) fail("to", "The value is not a valid ID");
+    return typeof b.to === "string" ? b.to : "";
+  });
+}
+
+/**
+ * A reply request body (`replyToken` instead of `to`); `to` comes back empty: whom the token
+ * answers is the simulator's to know. https://developers.line.biz/en/reference/messaging-api/#send-reply-message
+ */
+export function validateReply(body: unknown): {
+  push?: ParsedPush & { replyToken: string };
+  details: LineErrorDetail[];
+} {
+  let replyToken = "";
+  const { push, details } = validateSend(body, (b, fail) => {
+    if (typeof b.replyToken !== "string" || b.replyToken.length === 0) fail("replyToken", "May not be empty");
+    else replyToken = b.replyToken;
+    return "";
+  });
+  return push ? { push: { ...push, replyToken }, details } : { details };
+}
+
+function validateSend(
+  body: unknown,
+  recipient: (body: Json, fail: (property: string, message: string) => void) => string,
+): { push?: ParsedPush; details: LineErrorDetail[] } {
   const details: LineErrorDetail[] = [];
   const fail = (property: string, message: string): void => {
     details.push({ property, message });
   };
   if (!isObject(body)) return { details: [{ property: "", message: "Invalid request body" }] };
-  if (typeof body.to !== "string" || !LINE_ID_PATTERN.test(body.to))
-    fail("to", "The value is not a valid ID");
+  const to = recipient(body, fail);
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) fail("messages", "May not be empty");
   else if (messages.length > L.messagesPerRequest)
@@ -46,7 +72,7 @@ export function validatePush(body: unknown): { push?: ParsedPush; details: LineE
     if (first.quickReply !== undefined) checkQuickReply(first.quickReply, choices, fail);
   }
   if (details.length > 0) return { details };
-  return { push: { to: body.to as string, text, choices }, details };
+  return { push: { to, text, choices }, details };
 }
 
 function checkQuickReply(

@@ -28,6 +28,8 @@ export interface LineEventOptions {
   webhookEventId: string;
   isRedelivery?: boolean;
   timestamp?: number;
+  /** The event's reply token (the simulator's `issueReplyToken`); a random one LINE would refuse if absent. */
+  replyToken?: string;
 }
 
 function eventBase(options: LineEventOptions, type: string) {
@@ -38,7 +40,7 @@ function eventBase(options: LineEventOptions, type: string) {
     source: { type: "user", userId: options.userId },
     webhookEventId: options.webhookEventId,
     deliveryContext: { isRedelivery: options.isRedelivery ?? false },
-    replyToken: randomBytes(16).toString("hex"),
+    replyToken: options.replyToken ?? randomBytes(16).toString("hex"),
   };
 }
 

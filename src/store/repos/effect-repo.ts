@@ -208,8 +208,14 @@ export function createEffectRepo(exec: Executor) {
      * (STOP); with it, the send's outbound message row (`message`; its run and effect key are the
      * intent's). One statement on PostgreSQL (a `single` write), two on SQLite.
      */
-    async beginFreshSend(key: string, runId: string, now: number, message: SendMessageRow): Promise<boolean> {
-      const args = { ...messageArgs({ ...message, effectKey: key, runId, now }), key, kind: "send" };
+    async beginFreshSend(
+      key: string,
+      runId: string,
+      now: number,
+      message: SendMessageRow,
+      kind = "send",
+    ): Promise<boolean> {
+      const args = { ...messageArgs({ ...message, effectKey: key, runId, now }), key, kind };
       if (exec.dialect === "postgres") return (await beginFreshSendAtOnce().get(args))?.n === 1;
       if ((await beginFreshUnlessOptedOut().run(args)).changes !== 1) return false;
       await addMessage().run(args);
