@@ -178,6 +178,11 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
       drops += n;
     },
     issueReplyToken(to, issuedAt = Date.now()) {
+      // Lapsed tokens are forgotten (oldest first, in issue order): a load of webhooks holds none.
+      for (const [old, { issuedAt: at }] of replyTokens) {
+        if (Date.now() - at <= REPLY_TOKEN_LIFE_MS) break;
+        replyTokens.delete(old);
+      }
       const token = randomBytes(16).toString("hex");
       replyTokens.set(token, { to, issuedAt, used: false });
       return token;
