@@ -67,6 +67,27 @@ describe("engine: failures", () => {
   });
 });
 
+describe("engine: the storage failing mid-step", () => {
+  it("lets an outage through (the turn is tried again later) instead of failing the step and the run", async () => {
+    const flow = flowOf([
+      { id: "lead", type: "salesforce.create", connection: "sf", object: "Lead", fields: { LastName: "x" } },
+    ]);
+    const host = createFakeHost();
+    const lost = new Error("Client has encountered a connection error and is not queryable");
+    host.onCall = () => {
+      throw lost;
+    };
+    host.isOutage = (error) => error === lost;
+    const state = engine.newRun("r1", flow, 1, "flow_1");
+    await expect(engine.advance(flow, state, { type: "start" }, host)).rejects.toBe(lost);
+    expect(state.status).toBe("running");
+    expect(state.error ?? null).toBeNull();
+    // Without the host's word it is the step's error, as before.
+    host.isOutage = undefined;
+    expect((await startRun(flow, host)).error).toMatchObject({ code: "INTERNAL", stepId: "lead" });
+  });
+});
+
 describe("engine: crash recovery", () => {
   it("re-executes the cursor visit on continue with the same effect keys, so effects happen once", async () => {
     const flow = loadTemplate();

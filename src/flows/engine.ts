@@ -105,6 +105,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       try {
         flow = await stack.current(state);
       } catch (error) {
+        if (host.isOutage?.(error)) throw error;
         await failUnexecuted(state, host, at, "unknown", toAppError(error), stack);
         return state;
       }
@@ -230,6 +231,7 @@ async function executeVisit(
       child = await stack.enter(result.flowId);
     }
   } catch (thrown) {
+    if (host.isOutage?.(thrown)) throw thrown;
     const error = toAppError(thrown);
     const until = pausedUntil(error.retry);
     const record =

@@ -242,6 +242,12 @@ export interface EngineHost {
    * snapshots it before returning (run-host.ts serializes it, the fake host clones it).
    */
   persist(state: RunState, record: StepRecord): Promise<void>;
+  /**
+   * Whether an error a step threw is the machinery's (the storage unavailable), not the step's:
+   * the engine lets it through instead of recording it against the step, so the whole turn is
+   * tried again later (effects are keyed: nothing is done twice). Absent: every error is the step's.
+   */
+  isOutage?(error: unknown): boolean;
 }
 
 export type StepErrorLike = AppError;

@@ -58,7 +58,36 @@ export async function inConversationTurn(
   try {
     await fn(renew, releaseIfIdle);
   } finally {
-    if (!isReleased) wanted = await store.turns.release(key, holder);
+    if (!isReleased) {
+      try {
+        wanted = await store.turns.release(key, holder);
+      } catch (error) {
+        // The database went away (a restart, a failover): the turn would stay held by this live
+        // runner, and every later job of the conversation would knock and leave for 5 minutes.
+        releaseWhenBack(store, key, holder);
+        throw error;
+      }
+    }
   }
   return { held: true, wanted };
+}
+
+/** Longest pause between tries of a release that failed (`releaseWhenBack`). */
+const RELEASE_RETRY_MAX_MS = 10_000;
+
+/**
+ * Releases the turn once the database answers again, trying with a growing pause; a job that
+ * knocked meanwhile gets a fresh job for the conversation (it returned at once). A process that
+ * stops first leaves the turn to its runner's reaping (`job_workers`), as a crash does.
+ */
+function releaseWhenBack(store: Store, key: string, holder: string, delayMs = 250): void {
+  const timer = setTimeout(() => {
+    store.turns.release(key, holder).then(
+      async (wanted) => {
+        if (wanted) await store.write((tx) => tx.jobs.conversations([key])).catch(() => undefined);
+      },
+      () => releaseWhenBack(store, key, holder, Math.min(delayMs * 2, RELEASE_RETRY_MAX_MS)),
+    );
+  }, delayMs);
+  timer.unref();
 }

@@ -6,7 +6,7 @@ import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import { type RunRow, snapshotStep } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps, type RunContext } from "./effects.js";
-import { HandedBackError, RunNotActiveError } from "./failures.js";
+import { HandedBackError, isStorageFailure, RunNotActiveError } from "./failures.js";
 import { createRunWriter } from "./run-writer.js";
 import { enqueueTagRuns } from "./triggers.js";
 
@@ -84,6 +84,8 @@ export async function hostFor(
       write: writer.write,
     }),
     contact: view,
+    // The database went away mid-step: the turn is retried (queue/failures.ts), the step not failed.
+    isOutage: isStorageFailure,
     // Through the run's writes, after the step before it; idempotent, so a replayed step may
     // apply it again. The view is updated in place: later templates in this run see it.
     updateContact: async (change) => {
