@@ -120,6 +120,8 @@ export async function hostFor(
       // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
       // no step record), and every effect reads the status before it leaves (assertActive).
       if (signal?.aborted) throw new HandedBackError();
+      // A write of this turn was lost: stop here, the turn is tried again from what committed.
+      if (persistError !== undefined) throw persistError;
       const inboxIds = markInbox;
       markInbox = [];
       // The state as it is now: the engine goes on changing it before this write runs.

@@ -19,6 +19,12 @@ import type { Repos, Store } from "../store/store.js";
  * many runs at one moment shares a transaction and its COMMIT (store/postgres/README.md), two
  * round trips a message fewer under load. Durable intents stay in transactions of their own; an
  * intent that is one statement (`single`) is a group of its own, run without a transaction there.
+ *
+ * Once a group failed, every later write of the run fails with its error without running. A
+ * later persist would otherwise commit the run's state over the lost one, but not what only the
+ * lost one held (the inbox row a reply consumed, a step record): an outside audit reset the
+ * database connections and a run completed with its answer still pending, which then started a
+ * second run. Failed, the turn is tried again from what did commit.
  */
 export interface RunWriter {
   write: Store["write"];
@@ -42,11 +48,13 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
   }
   let open: Group | null = null;
   let tail: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
 
   const start = (group: Group): void => {
     tail = tail
-      .then(() =>
-        store.write(
+      .then(() => {
+        if (failed) throw failed.error;
+        return store.write(
           async (tx) => {
             group.isOpen = false;
             const values: unknown[] = [];
@@ -54,8 +62,8 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
             return values;
           },
           { durable: group.isDurable, group: !group.isDurable, single: group.isSingle },
-        ),
-      )
+        );
+      })
       .then(
         (values) => {
           group.isOpen = false;
@@ -65,6 +73,7 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
         },
         (error: unknown) => {
           group.isOpen = false;
+          failed ??= { error };
           for (const item of group.items) item.reject(error);
         },
       );

@@ -8,6 +8,7 @@ import { installJobSchema } from "../../store/postgres/jobs-schema.js";
 import { JOB_SCHEMA } from "../../store/postgres/jobs-sql.js";
 import { gatedPool } from "./gated-pool.js";
 import { startLiveness } from "./liveness.js";
+import { watchLostCompletions } from "./lost-completions.js";
 import { startQueueGc } from "./queue-gc.js";
 import { createQueueNames } from "./queue-names.js";
 
@@ -128,11 +129,13 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
     for (const controller of running) controller.abort(new Error(reason));
   };
   const queueNames = createQueueNames(pool);
+  const lostCompletions = watchLostCompletions({ pool, owner: () => workerPool.id, log });
   const taskList: TaskList = {};
   for (const [identifier, task] of Object.entries(options.tasks)) {
     taskList[identifier] = async (payload, helpers) => {
       const controller = new AbortController();
       running.add(controller);
+      lostCompletions.started(String(helpers.job.id));
       try {
         const job = helpers.job;
         const queueName = await queueNames.of(job);
@@ -153,6 +156,7 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
         if (signal.aborted) throw signal.reason;
       } finally {
         running.delete(controller);
+        if (!controller.signal.aborted) lostCompletions.finished(String(helpers.job.id), helpers.job.attempts);
       }
     };
   }
@@ -211,6 +215,7 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
   let stopping: Promise<void> | undefined;
   const stop = async (graceMs: number) => {
     await gc.stop();
+    await lostCompletions.stop();
     const graceful = Promise.resolve(workerPool.gracefulShutdown("tern job runner stopping")).then(
       () => true,
       () => true,

@@ -9,7 +9,8 @@ import { type RawBuilder, sql } from "kysely";
  * Nothing runs until COMMIT: a rolled-back transaction leaves no job, and the workers' LISTEN
  * (`jobs:insert`, sent by `add_job(s)`) fires at commit. Every enqueue must go through
  * `addJob`/`addJobs` (they take the queue-GC lock). graphile's functions and views are used
- * throughout; its private tables only by the queue-unlocked trigger and the queue GC.
+ * throughout; its private tables only by the queue-unlocked trigger, the queue GC and
+ * `unlockFinishedJobs`.
  */
 
 /** graphile-worker's schema, passed explicitly everywhere (its env/config defaults are ignored). */
@@ -197,6 +198,23 @@ export function countLockedJobs(lockOwners: readonly string[]): RawBuilder<{ n: 
  */
 export function forceUnlockWorkers(lockOwners: readonly string[]): RawBuilder<unknown> {
   return sql`select graphile_worker.force_unlock_workers(${lockOwners}::text[])`;
+}
+
+/**
+ * Unlocks jobs that `owner` still holds at the attempt it ran them for, after their task ended in
+ * this process: graphile's batched complete or fail was lost with its connection (0.17.3 leaves
+ * such a job locked by a live runner until its 4-hour lock reset). A job fetched again since has
+ * another attempt count and is left alone. Followed by `wakeRunners`.
+ */
+export function unlockFinishedJobs(
+  owner: string,
+  jobs: ReadonlyArray<{ id: string; attempts: number }>,
+): RawBuilder<{ id: string }> {
+  return sql<{ id: string }>`update graphile_worker._private_jobs as j
+    set locked_at = null, locked_by = null
+    from unnest(${jobs.map((job) => job.id)}::bigint[], ${jobs.map((job) => job.attempts)}::int[]) as f(id, attempts)
+    where j.id = f.id and j.locked_by = ${owner} and j.attempts = f.attempts
+    returning j.id::text as id`;
 }
 
 /** The notification `add_jobs` sends: idle runners fetch at once (delivered at commit). */
