@@ -156,7 +156,8 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
         if (signal.aborted) throw signal.reason;
       } finally {
         running.delete(controller);
-        if (!controller.signal.aborted) lostCompletions.finished(String(helpers.job.id), helpers.job.attempts);
+        if (!controller.signal.aborted)
+          lostCompletions.finished(String(helpers.job.id), helpers.job.attempts);
       }
     };
   }
