@@ -55,20 +55,23 @@ export async function inConversationTurn(
     }
     return outcome.released;
   };
+  let failure: { error: unknown } | undefined;
   try {
     await fn(renew, releaseIfIdle);
-  } finally {
-    if (!isReleased) {
-      try {
-        wanted = await store.turns.release(key, holder);
-      } catch (error) {
-        // The database went away (a restart, a failover): the turn would stay held by this live
-        // runner, and every later job of the conversation would knock and leave for 5 minutes.
-        releaseWhenBack(store, key, holder);
-        throw error;
-      }
+  } catch (error) {
+    failure = { error };
+  }
+  if (!isReleased) {
+    try {
+      wanted = await store.turns.release(key, holder);
+    } catch (error) {
+      // The database went away (a restart, a failover): the turn would stay held by this live
+      // runner, and every later job of the conversation would knock and leave for 5 minutes.
+      releaseWhenBack(store, key, holder);
+      failure ??= { error };
     }
   }
+  if (failure) throw failure.error;
   return { held: true, wanted };
 }
 
