@@ -5,12 +5,12 @@ import type { Executor } from "../db.js";
  * order (two merges naming the same pair the other way round must not deadlock). A merge and an
  * erasure of one person take it first, so one of them runs after the other has committed,
  * instead of an erasure deleting the merge's target between its reads and its writes. SQLite's
- * single writer already orders them: nothing to do there.
+ * single writer already orders them: nothing to do there. Returns the ids still there.
  */
-export async function lockContacts(exec: Executor, ids: readonly string[]): Promise<void> {
-  if (exec.dialect !== "postgres" || ids.length === 0) return;
+export async function lockContacts(exec: Executor, ids: readonly string[]): Promise<string[]> {
+  if (exec.dialect !== "postgres" || ids.length === 0) return [...ids];
   const { q } = exec;
-  await exec.all(
+  const rows = await exec.all(
     q
       .selectFrom("contacts")
       .select("id")
@@ -18,4 +18,6 @@ export async function lockContacts(exec: Executor, ids: readonly string[]): Prom
       .orderBy("id")
       .forUpdate(),
   );
+  // The ids still there once locked: one deleted meanwhile (an erasure that held the lock) is not.
+  return rows.map((row) => row.id);
 }

@@ -3,6 +3,7 @@ import { newId } from "../../core/ids.js";
 import { toE164 } from "../../core/phone.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
+import { lockContacts } from "./contact-locks.js";
 import { createContactMerge } from "./contact-merge.js";
 import { createContactMessages } from "./contact-messages.js";
 import { applyAttributes, type ContactChange, normalizeTags, parseAttributes } from "./contact-values.js";
@@ -283,7 +284,10 @@ export function createContactRepo(exec: Executor) {
       } else {
         const row = e164 ? await byPhone(e164) : undefined;
         const identity = { identityId: newId("ci", now), channelId, address, now };
-        if (row) {
+        // The person gains this identity, unless an erasure deleted them meanwhile: it holds their
+        // row's lock while it reads their identities (retention-repo.ts), so one added without
+        // that lock could outlive the person and refuse every later message of this address.
+        if (row && (await lockContacts(exec, [row.id])).length > 0) {
           contact = toContact(row);
           await s.insertIdentity().run({ ...identity, contactId: contact.id });
         } else {
