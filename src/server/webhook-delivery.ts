@@ -53,7 +53,7 @@ export function createDeliveryContext(deps: WebhookDeps) {
       "Webhook deliveries refused because their signature did not verify, by channel.",
     ),
     // A stranger decides how often a bad signature arrives: one log line per channel per minute.
-    signatureLog: createLogThrottle(deps.clock),
+    throttledLog: createLogThrottle(deps.clock),
   };
 }
 
@@ -139,7 +139,7 @@ async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): P
     if (!isAppError(error) || error.code !== "CHANNEL_NOT_FOUND") throw error;
     const sibling = await siblingOfDeleted(ctx, raw);
     if (!sibling) throw error;
-    if (ctx.signatureLog.allow(`gone:${channelId}`) !== null) {
+    if (ctx.throttledLog.allow(`gone:${channelId}`) !== null) {
       ctx.logger.warn(
         { channelId, takenBy: sibling.id },
         "a delivery to the URL of a channel that no longer exists was taken by another channel of the same app; paste that channel's webhook URL in Meta's console",
@@ -185,7 +185,7 @@ function verifySignature(ctx: Context, channel: ResolvedChannel, raw: WebhookReq
   } catch (error) {
     if (isAppError(error) && error.code === "CHANNEL_SIGNATURE_INVALID") {
       ctx.signaturesRejected.inc({ channel: channel.id });
-      const suppressed = ctx.signatureLog.allow(channel.id);
+      const suppressed = ctx.throttledLog.allow(channel.id);
       if (suppressed !== null) {
         ctx.logger.warn(
           { channelId: channel.id, reason: error.message, suppressed },

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhookAnswer } from "../channels/channel.js";
 import { isAppError } from "../core/app-error.js";
+import { isStorageFailure } from "../store/storage-failure.js";
 import { failRequest } from "./last-resort.js";
 import {
   createDeliveryContext,
@@ -164,10 +165,36 @@ function respondWith(ctx: DeliveryContext, res: ServerResponse, work: () => Prom
       },
       (error: unknown) => {
         if (isAppError(error)) return send(res, error.httpStatus, { error: error.toJSON() });
+        if (isStorageFailure(error)) return storageDown(ctx, res, error);
         failRequest(ctx.logger, res, error, "webhook failed");
       },
     )
     .catch((error: unknown) => failRequest(ctx.logger, res, error, "webhook answer failed"));
+}
+
+/**
+ * The database did not take the delivery (down, restarting, full): 503 with Retry-After, so the
+ * provider sends it again, as it does for any failure, and one log line a minute rather than a
+ * stack trace per delivery (an outside audit saw 3,596 lines in 25 s of a PostgreSQL outage).
+ */
+function storageDown(ctx: DeliveryContext, res: ServerResponse, error: unknown): void {
+  const suppressed = ctx.throttledLog.allow("storage-unavailable");
+  if (suppressed !== null) {
+    ctx.logger.error(
+      { err: error, suppressed },
+      "webhook not stored: the database is unavailable; answered 503 for the provider to retry (at most one line a minute; suppressed = lines skipped since the last)",
+    );
+  }
+  if (res.headersSent) return;
+  res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "5" });
+  res.end(
+    JSON.stringify({
+      error: {
+        code: "UNAVAILABLE",
+        message: "The delivery was not stored: the database is unavailable. Send it again.",
+      },
+    }),
+  );
 }
 
 /**

@@ -89,7 +89,34 @@ describe("no request, however malformed, ends the server", () => {
     expect(await isUp()).toBe(true);
   });
 
+  it("answers 503 with Retry-After while the database is unavailable, and stores the redelivery once it is back", async () => {
+    const fault = faultInWrites(
+      stack.tern.store,
+      "inbox",
+      "ingest",
+      () => new Error("Connection terminated unexpectedly"),
+    );
+    const body = buildTextWebhook({ from: "15550002222", text: "while down" });
+    let before = 0;
+    try {
+      before = await stack.tern.store.inbox.count();
+      for (let i = 0; i < 3; i++) {
+        const res = await postWebhook(stack.setup.webhookUrl, body, stack.sandbox.wa.config.appSecret);
+        expect(res.status).toBe(503);
+        expect(res.headers.get("retry-after")).toBe("5");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+      }
+    } finally {
+      fault.restore();
+    }
+    // Meta's redelivery of the same message, once the database is back.
+    const res = await postWebhook(stack.setup.webhookUrl, body, stack.sandbox.wa.config.appSecret);
+    expect(res.status).toBe(200);
+    expect(await stack.tern.store.inbox.count()).toBe(before + 1);
+  });
+
   it("answers 500 to a webhook whose storage throws unexpectedly, for that request alone", async () => {
+    const stored = await stack.tern.store.inbox.count();
     const fault = faultInWrites(
       stack.tern.store,
       "inbox",
@@ -113,7 +140,7 @@ describe("no request, however malformed, ends the server", () => {
       stack.sandbox.wa.config.appSecret,
     );
     expect(ok.status).toBe(200);
-    expect(await stack.tern.store.inbox.count()).toBe(1);
+    expect(await stack.tern.store.inbox.count()).toBe(stored + 1);
   });
 
   it("answers an unsigned webhook to a malformed-but-decodable channel id with 404", async () => {
