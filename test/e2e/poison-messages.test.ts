@@ -147,7 +147,10 @@ describe("a message whose processing fails permanently", () => {
     expect(logged).toHaveLength(1);
     expect((logged[0]!.err as { stack?: string }).stack).toContain("TypeError");
     expect(JSON.stringify(logged[0])).not.toContain(customer.from);
-    expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="INTERNAL"} 1');
+    const exposed = await metrics(h);
+    expect(exposed).toContain('tern_inbox_dead_lettered_total{code="INTERNAL"} 1');
+    // From the database too, so dead letters of `tern worker` processes (no HTTP) show on any serve.
+    expect(exposed).toContain('tern_rejected_events{reason="processing_failed"} 1');
 
     // The waiting run was not touched: the customer's answer continues the conversation.
     await customer.say("Ada Lovelace");

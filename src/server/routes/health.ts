@@ -28,10 +28,14 @@ export const healthRoutes =
         const memory = process.memoryUsage();
         const counts = await deps.store.runs.countByStatus();
         const backlog = await deps.store.inbox.backlog();
+        const rejected = await deps.store.rejectedEvents.countByReason();
         const lines = [
           "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
           "# TYPE tern_inbox_backlog gauge",
           `tern_inbox_backlog ${backlog}`,
+          "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
+          "# TYPE tern_rejected_events gauge",
+          ...rejected.map((r) => `tern_rejected_events{reason="${r.reason}"} ${r.n}`),
           "# HELP tern_runs Runs by status.",
           "# TYPE tern_runs gauge",
           ...counts.map((c) => `tern_runs{status="${c.status}"} ${c.n}`),

@@ -42,6 +42,17 @@ export function createRejectedEventRepo(exec: Executor) {
           receivedAt: event.receivedAt,
         });
     },
+    /** How many are kept, by reason (`/metrics`): dead letters of every process, worker or serve. */
+    async countByReason(): Promise<Array<{ reason: string; n: number }>> {
+      const rows = await exec.all(
+        q
+          .selectFrom("rejected_events")
+          .select((eb) => ["reason", eb.fn.countAll<number | string>().as("n")])
+          .groupBy("reason")
+          .orderBy("reason"),
+      );
+      return rows.map((row) => ({ reason: row.reason, n: Number(row.n) }));
+    },
     /** Newest first. */
     async list(channelId: string, limit: number): Promise<RejectedEvent[]> {
       const rows = await exec.all(
