@@ -38,6 +38,8 @@ describe("which failures are the storage's (retried) and which the message's (de
       withCode("SQLITE_ERROR"),
       new TypeError("Cannot read properties of undefined"),
       new Error("Connection refused by the flow"), // words alone are not enough
+      // An HTTP call's refused socket inside `fetch failed`: the step's failure, not the database's.
+      new TypeError("fetch failed", { cause: withCode("ECONNREFUSED", "connect ECONNREFUSED") }),
       new AppError("CHANNEL_NOT_FOUND", "Connection terminated"), // an AppError says for itself
     ])
       expect(isStorageFailure(error), String(error)).toBe(false);

@@ -24,8 +24,9 @@ export function isStorageFailure(error: unknown): boolean {
         /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL|NOMEM|INTERRUPT)/.test(code) ||
         /^(08|40|53)[0-9A-Z]{3}$/.test(code) ||
         /^57P0[1-3]$/.test(code) ||
-        code === "ECONNREFUSED" ||
-        code === "ECONNRESET"
+        // The database's socket, as pg throws it; inside a cause it may be any HTTP call's (a
+        // `fetch failed` of an adapter), which is the step's to judge, not the storage's.
+        (depth === 0 && (code === "ECONNREFUSED" || code === "ECONNRESET"))
       )
         return true;
     } else if (PG_CONNECTION_LOST.test(e.message)) {
