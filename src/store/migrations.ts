@@ -362,4 +362,13 @@ export const migrations: Migration[] = [
     sql: `CREATE INDEX contacts_phone_id ON contacts (phone, id); DROP INDEX contacts_phone;`,
     postgres: `CREATE INDEX contacts_phone_id ON contacts (phone, id); DROP INDEX contacts_phone;`,
   },
+  {
+    // An identity whose person was erased while it was being added (PostgreSQL, before 326556a)
+    // outlived them and refused every later message from its address on the unique key. New ones
+    // cannot happen (contact-repo.ts takes the person's row lock); this removes those left.
+    version: 15,
+    name: "identities of erased contacts",
+    sql: `DELETE FROM contact_identities WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE contacts.id = contact_identities.contact_id);`,
+    postgres: `DELETE FROM contact_identities WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE contacts.id = contact_identities.contact_id);`,
+  },
 ];

@@ -60,6 +60,27 @@ describe("migratePostgres", () => {
     expect(await tableExists(pool, "job_workers")).toBe(true);
   });
 
+  it("removes identities whose person was erased while they were added (migration 15), and keeps the others", async () => {
+    const pool = poolOn(await emptyDatabase());
+    await migratePostgres(
+      pool,
+      migrations.filter((m) => m.version < 15),
+    );
+    const now = Date.now();
+    await pool.query(
+      "INSERT INTO contacts (id, phone, name, created_at, updated_at) VALUES ('ct_kept', '+1555', 'Ada', $1, $1)",
+      [now],
+    );
+    await pool.query(
+      `INSERT INTO contact_identities (id, contact_id, channel_id, address, created_at, last_inbound_at)
+       VALUES ('ci_kept', 'ct_kept', 'ch_a', '1555', $1, $1), ('ci_orphan', 'ct_erased', 'ch_b', '1555', $1, $1)`,
+      [now],
+    );
+    expect(await migratePostgres(pool)).toEqual(ALL.filter((v) => v >= 15));
+    const left = await pool.query("SELECT id FROM contact_identities ORDER BY id");
+    expect(left.rows).toEqual([{ id: "ci_kept" }]);
+  });
+
   it("refuses a database migrated by a newer Tern, and changes nothing in it", async () => {
     const url = await emptyDatabase();
     const pool = poolOn(url);
