@@ -20,6 +20,7 @@ import { actOnKeyword, createKeywords } from "./global-keywords.js";
 import { HANDOFF_WEBHOOK, handoffWebhookConnection } from "./handoff-notify.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
+import { answering } from "./reply-window.js";
 import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
@@ -36,10 +37,6 @@ export type { WorkerDeps };
  * when the process that set it died.
  */
 const JOBS_DEADLINE_POLL_MS = 5_000;
-/** Providers redeliver an unacknowledged webhook for at most about a week (Meta, Google: 7 days). */
-const REDELIVERY_HORIZON_MS = 8 * 86_400_000;
-/** A provider clock this far ahead of ours is not believed. */
-const CLOCK_SKEW_MS = 10 * 60_000;
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -132,26 +129,8 @@ export function createWorker(deps: WorkerDeps) {
           conversationAddress(run.channelId, run.conversationKey),
         ));
       if (!contact) throw new AppError("INTERNAL", `Contact ${run.contactId} of run ${run.id} is missing`);
-      // The customer's last message in this conversation (provider time): the reply window's
-      // start, so a message redelivered a day late finds its window closed. A provider time
-      // older than any redelivery (a documentation example's, a clock years off) or ahead of
-      // ours is no send time: then Tern's, when the identity last received a message. A run
-      // with no message (a schedule's, the API's) has no window start, as before.
-      const inbound = event.type === "reply" || event.type === "start" ? event.message : undefined;
-      const now = clock.now();
-      const given = [inbound?.timestamp, run.state.message?.timestamp, arrivedAt].filter(
-        (t): t is number => t !== undefined,
-      );
-      const believed = given.filter((t) => t > now - REDELIVERY_HORIZON_MS && t < now + CLOCK_SKEW_MS);
-      const windowStart =
-        believed.length > 0
-          ? Math.max(...believed)
-          : given.length > 0
-            ? (contact.lastInboundAt ?? undefined)
-            : undefined;
-      // The message's one-time reply handle (LINE), for the turn's first send if its channel uses it.
-      const reply = inbound?.replyToken ? { token: inbound.replyToken, at: inbound.timestamp } : undefined;
-      host = await hostFor(hostDeps, run, contact, signal, { lastInboundAt: windowStart, reply });
+      const turn = answering(event, run, contact.lastInboundAt, clock.now(), arrivedAt);
+      host = await hostFor(hostDeps, run, contact, signal, turn);
       if (inboxIds) host.consume(inboxIds);
       const flow = await deps.flow(run.flowId, run.flowVersion);
       const next = await engine.advance(flow, run.state, event, host);
