@@ -113,6 +113,20 @@ describe("LINE end to end through the simulator", () => {
       });
       expect(response.status).toBe(201);
       const created = (await response.json()) as { webhookUrl: string; config: Record<string, unknown> };
+      // Not a boolean: refused, nothing created.
+      const channels = (
+        (await (await env.stack.http("GET", "/api/v1/channels")).json()) as { items: unknown[] }
+      ).items;
+      const wrong = await env.stack.http("POST", "/api/v1/channels", {
+        type: "line",
+        name: "line-wrong",
+        config: { ...sim.config, replyWithToken: "yes" },
+      });
+      expect(wrong.status).toBe(422);
+      expect(await wrong.text()).toContain("replyWithToken");
+      const after = ((await (await env.stack.http("GET", "/api/v1/channels")).json()) as { items: unknown[] })
+        .items;
+      expect(after).toHaveLength(channels.length);
       expect(created.config.replyWithToken).toBe(true);
       const say = async (text: string, token: string, timestamp = Date.now()) => {
         const body = callbackBody([
