@@ -55,21 +55,3 @@ export async function jobTransaction<T>(pool: pg.Pool, fn: (tx: Queryable) => Pr
     client.release(broken);
   }
 }
-
-const guarded = new WeakSet<pg.Pool>();
-
-/**
- * An idle pooled connection that the server drops emits `error` on the pool (or on the client):
- * without a listener that is an uncaught exception. graphile-worker warns about pools without
- * both listeners; this adds them once. `pg` attaches the whole client to such errors, so the
- * listener gets only the message and code.
- */
-export function guardPool(pool: pg.Pool, onError: (error: { message: string; code?: string }) => void): void {
-  if (guarded.has(pool)) return;
-  guarded.add(pool);
-  const report = (error: Error & { code?: string }) => onError({ message: error.message, code: error.code });
-  pool.on("error", report);
-  pool.on("connect", (client) => {
-    client.on("error", report);
-  });
-}

@@ -2,8 +2,9 @@ import { runMigrations } from "graphile-worker";
 import { sql } from "kysely";
 import pg from "pg";
 import { graphileLogger, type JobLog, quietGraphileLogger } from "./job-log.js";
-import { guardPool, jobQuery, jobTransaction } from "./job-pool.js";
+import { jobQuery, jobTransaction } from "./job-pool.js";
 import { JOB_SCHEMA } from "./jobs-sql.js";
+import { guardPool } from "./pool-guard.js";
 
 /**
  * Wakes the runners when a named queue is unlocked (its job completed, failed or was handed

@@ -223,6 +223,64 @@ describe("openPostgres", () => {
     expect(await workerIds(db)).toEqual(["a"]);
   });
 
+  it("survives a connection terminated while checked out between queries, as graphile-worker holds them", async () => {
+    const errors: unknown[] = [];
+    const applicationName = `tern-held-${process.pid}-${Date.now()}`;
+    const { db, url } = await open({
+      poolSize: 2,
+      applicationName,
+      log: { error: (obj) => errors.push(obj) },
+    });
+    // Both clients of the pool, one of them opened by the migrations before anything else ran.
+    const held = await Promise.all([db.pool.connect(), db.pool.connect()]);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        [applicationName],
+      );
+      expect(rowCount).toBe(2);
+    } finally {
+      await admin.end();
+    }
+    try {
+      // Without a listener on each client, these errors would have ended the test process. A held
+      // client reports twice: the server's FATAL, then its socket closing.
+      await expect.poll(() => errors.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+      expect(JSON.stringify(errors)).toContain("57P01");
+      for (const client of held) await expect(client.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      for (const client of held) client.release(true);
+    }
+    await db.write((tx) => insertWorker(tx, "after"));
+    expect(await workerIds(db)).toEqual(["after"]);
+  });
+
+  it("an exclusive section whose connection is terminated finishes, and the lock can be taken again", async () => {
+    const applicationName = `tern-lock-${process.pid}-${Date.now()}`;
+    const { db, url } = await open({ poolSize: 2, applicationName, log: { error: () => {} } });
+    const result = await db.exclusive!("test.lock", async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        // The section's connection holds the lock and is idle while the section works.
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = $1 AND backend_type = 'client backend' AND query LIKE '%pg_advisory_lock%'`,
+          [applicationName],
+        );
+      } finally {
+        await admin.end();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      return "done";
+    });
+    expect(result).toBe("done");
+    // The server released the lock with the connection; the broken client was not pooled again.
+    await expect(db.exclusive!("test.lock", async () => "again")).resolves.toBe("again");
+  });
+
   it("ping rejects when the server does not answer; so does opening with migrations", async () => {
     const url = "postgres://postgres@127.0.0.1:1/nowhere";
     const db = await openPostgres({ url, migrate: false });

@@ -5,6 +5,7 @@ import { createPostgresBuilder } from "./builder.js";
 import { createExecutor } from "./executor.js";
 import { createGroupCommitter } from "./group-commit.js";
 import { migratePostgres } from "./migrate.js";
+import { guardPool } from "./pool-guard.js";
 import { createStatementCache } from "./statements.js";
 import { type ExecutorFor, runSingle, runWrite } from "./transaction.js";
 import { numberTypes } from "./types.js";
@@ -61,9 +62,13 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
   });
-  // An idle client whose connection breaks (server restart, failover, idle timeout) is dropped
-  // from the pool and reported here; without a listener the 'error' event would end the process.
-  pool.on("error", (err) => log.error({ err }, "PostgreSQL connection lost while idle; the pool reconnects"));
+  // A connection that breaks (server restart, failover, pg_terminate_backend) emits 'error' on the
+  // pool when idle, on its client when checked out; without a listener either ends the process.
+  // Guarded before the first connection: a client the migrations opened lives on in the pool, and
+  // graphile-worker holds the clients it checks out without a listener of its own between queries.
+  guardPool(pool, (err) =>
+    log.error({ err }, "PostgreSQL connection lost; its queries fail and the pool reconnects"),
+  );
 
   if (options.migrate !== false) {
     try {
