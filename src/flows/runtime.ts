@@ -17,7 +17,8 @@ export type RunEvent =
   /** A person released a run paused by a `handoff` step (`POST /api/v1/runs/:id/release`). */
   | { type: "release"; note?: string };
 
-export type RunStatus = "running" | "waiting" | "completed" | "failed" | "ended";
+export const RUN_STATUSES = ["running", "waiting", "completed", "failed", "ended"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** A waitpoint is data: what the run waits for and until when. */
 export interface Waitpoint {

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { Tern } from "../../src/main.js";
+import { installProcessGuard } from "../../src/server/process-guard.js";
 import { startBareTern } from "../helpers/in-process.js";
 
 /** TERN_METRICS and TERN_API_DOCS: public, token (admin bearer token) or off (404). */
@@ -13,10 +15,14 @@ const modes = [
 describe.each(modes)("TERN_METRICS=$metrics TERN_API_DOCS=$docs", ({ metrics, docs }) => {
   let tern: Tern;
   let close: () => Promise<void>;
+  let uninstallGuard: () => void;
   beforeAll(async () => {
     ({ tern, close } = await startBareTern({ TERN_METRICS: metrics, TERN_API_DOCS: docs }));
+    // As `tern serve` does: it adds the unhandled-rejection counter.
+    uninstallGuard = installProcessGuard(tern);
   });
   afterAll(async () => {
+    uninstallGuard();
     await close();
   });
 
@@ -35,6 +41,7 @@ describe.each(modes)("TERN_METRICS=$metrics TERN_API_DOCS=$docs", ({ metrics, do
     if (metrics !== "off") {
       const body = await (await get("/metrics", tern.dataDir.adminToken)).text();
       expect(body).toContain("# TYPE tern_webhook_signature_rejected_total counter");
+      expectAlertRulesToMatch(body);
     }
   });
 
@@ -66,3 +73,25 @@ describe("defaults", () => {
     expect(() => loadConfig({ TERN_METRICS: "private" })).toThrow(/TERN_METRICS/);
   });
 });
+
+/**
+ * docs/deployment.md's example alerting rules name metrics and label values: each must be one
+ * that /metrics exposes, or the alert never fires.
+ */
+function expectAlertRulesToMatch(exposition: string) {
+  const docs = readFileSync(new URL("../../docs/deployment.md", import.meta.url), "utf8");
+  const rules = docs.match(/```yaml\n(groups:[\s\S]*?)```/)?.[1];
+  expect(rules, "docs/deployment.md has an alerting rules example").toBeDefined();
+  const exprs = [...rules!.matchAll(/expr: (.+)/g)].map((m) => m[1]!);
+  expect(exprs.length).toBeGreaterThanOrEqual(5);
+  for (const expr of exprs) {
+    for (const [, name, labels] of expr.matchAll(
+      /\b(tern_[a-z_]+|process_[a-z_]+|nodejs_[a-z_]+)(\{[^}]*\})?/g,
+    )) {
+      expect(exposition, expr).toContain(`# TYPE ${name} `);
+      for (const [, label, value] of (labels ?? "").matchAll(/(\w+)="([^"]*)"/g)) {
+        expect(exposition, expr).toMatch(new RegExp(`^${name}\\{(.*,)?${label}="${value}"[,}]`, "m"));
+      }
+    }
+  }
+}

@@ -1,5 +1,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from "fastify";
+import { RUN_STATUSES } from "../../flows/runtime.js";
+import { REJECTED_REASONS } from "../../store/repos/rejected-event-repo.js";
 import type { AppDeps, Exposure } from "../app.js";
 
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
@@ -35,10 +37,10 @@ export const healthRoutes =
           `tern_inbox_backlog ${backlog}`,
           "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
           "# TYPE tern_rejected_events gauge",
-          ...rejected.map((r) => `tern_rejected_events{reason="${r.reason}"} ${r.n}`),
+          ...byLabel("tern_rejected_events", "reason", REJECTED_REASONS, rejected, (r) => r.reason),
           "# HELP tern_runs Runs by status.",
           "# TYPE tern_runs gauge",
-          ...counts.map((c) => `tern_runs{status="${c.status}"} ${c.n}`),
+          ...byLabel("tern_runs", "status", RUN_STATUSES, counts, (c) => c.status),
           "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
           "# TYPE tern_event_loop_delay_seconds gauge",
           `tern_event_loop_delay_seconds{quantile="0.5"} ${loopDelay.percentile(50) / 1e9}`,
@@ -58,3 +60,19 @@ export const healthRoutes =
       },
     );
   };
+
+/**
+ * One series per known value, 0 when there are no rows: an alert on the first dead letter or
+ * failed run needs the series before it (a series that appears at 1 has no change to show).
+ */
+function byLabel<T extends { n: number }>(
+  name: string,
+  label: string,
+  known: readonly string[],
+  rows: readonly T[],
+  valueOf: (row: T) => string,
+): string[] {
+  const counts = new Map(known.map((value) => [value, 0]));
+  for (const row of rows) counts.set(valueOf(row), row.n);
+  return [...counts].map(([value, n]) => `${name}{${label}="${value}"} ${n}`);
+}

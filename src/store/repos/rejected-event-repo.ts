@@ -6,11 +6,15 @@ import type { Executor } from "../db.js";
  * addressed to an account no channel owns. Kept so a person can see what was dropped and why;
  * the provider is not asked to redeliver (it would redeliver the whole batch for days).
  */
+/** Why an item was kept: it did not parse, no channel owns its account, or it was dead-lettered. */
+export const REJECTED_REASONS = ["invalid", "unroutable", "processing_failed"] as const;
+export type RejectedReason = (typeof REJECTED_REASONS)[number];
+
 export interface RejectedEvent {
   id: number;
   channelId: string;
   path: string;
-  reason: "invalid" | "unroutable" | "processing_failed";
+  reason: RejectedReason;
   detail: string;
   item: unknown;
   receivedAt: number;
