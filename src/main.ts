@@ -11,6 +11,7 @@ import { createHttpFetch } from "./core/http-fetch.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
 import { createSecretBox, parseSecretKey } from "./core/secrets.js";
+import { runShutdownSteps } from "./core/shutdown.js";
 import { createEngine } from "./flows/engine.js";
 import { createWorker, type Worker } from "./queue/worker.js";
 import type { BuiltInSandbox } from "./sandbox/bootstrap.js";
@@ -265,21 +266,31 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     sandbox,
     pruner,
     async close() {
-      // First hand back the work in hand (PostgreSQL: other processes take it at once).
-      await running?.stop();
-      worker.stop();
-      await pruner.stop();
-      // Keep-alive connections that turn idle after close() began would hold it open for
-      // Fastify's 72 s keep-alive timeout; requests still running after a grace period are cut
-      // (never acknowledged, so providers retry them).
-      const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
-      await app.close();
-      clearTimeout(force);
-      // Lanes finish what they hold; jobs were finished or handed back by `running.stop()`.
-      if (worker.scheduling === "lanes") await worker.idle();
-      await sandbox?.close();
-      rt.stopWatching();
-      await store.close();
+      await runShutdownSteps(logger, [
+        // First hand back the work in hand (PostgreSQL: other processes take it at once).
+        ["handing back jobs", () => running?.stop()],
+        ["stopping the worker", () => worker.stop()],
+        ["stopping retention", () => pruner.stop()],
+        [
+          "closing the HTTP server",
+          async () => {
+            // Keep-alive connections that turn idle after close() began would hold it open for
+            // Fastify's 72 s keep-alive timeout; requests still running after a grace period are
+            // cut (never acknowledged, so providers retry them).
+            const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
+            try {
+              await app.close();
+            } finally {
+              clearTimeout(force);
+            }
+          },
+        ],
+        // Lanes finish what they hold; jobs were finished or handed back by `running.stop()`.
+        ["finishing the lanes", () => (worker.scheduling === "lanes" ? worker.idle() : undefined)],
+        ["closing the sandbox", () => sandbox?.close()],
+        ["stopping the flow watcher", () => rt.stopWatching()],
+        ["closing the database", () => store.close()],
+      ]);
     },
   };
 }
@@ -312,11 +323,13 @@ export async function startTernWorker(options: StartOptions & { concurrency?: nu
     logger: rt.logger,
     metrics: rt.metrics,
     store: rt.store,
-    async close(graceMs) {
-      await running.stop(graceMs);
-      rt.worker.stop();
-      rt.stopWatching();
-      await rt.store.close();
+    close(graceMs) {
+      return runShutdownSteps(rt.logger, [
+        ["handing back jobs", () => running.stop(graceMs)],
+        ["stopping the worker", () => rt.worker.stop()],
+        ["stopping the flow watcher", () => rt.stopWatching()],
+        ["closing the database", () => rt.store.close()],
+      ]);
     },
   };
 }

@@ -1,8 +1,35 @@
 import type { Command } from "commander";
+import type { Logger } from "pino";
 import { loadConfig } from "../config.js";
 import { redactUrl } from "../core/redact-url.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
+
+/**
+ * Longest a shutdown may take before the process exits anyway: the job runner's 10 s grace, then
+ * handing back and closing, which wait on a database that may not answer.
+ */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * On SIGINT or SIGTERM: close, then exit 0, or 1 when a step of the close failed (each is logged)
+ * or the deadline passed. A second signal ends the process at once (the default action).
+ */
+function exitOnSignal(logger: Logger, message: string, close: () => Promise<void>): void {
+  const stop = (signal: string) => {
+    logger.info({ signal }, message);
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
 
 export function registerServeCommands(program: Command): void {
   program
@@ -29,13 +56,7 @@ export function registerServeCommands(program: Command): void {
           "",
         ].join("\n"),
       );
-      const stop = async (signal: string) => {
-        tern.logger.info({ signal }, "shutting down");
-        await tern.close();
-        process.exit(0);
-      };
-      process.once("SIGINT", () => void stop("SIGINT"));
-      process.once("SIGTERM", () => void stop("SIGTERM"));
+      exitOnSignal(tern.logger, "shutting down", () => tern.close());
     });
 
   program
@@ -61,13 +82,7 @@ export function registerServeCommands(program: Command): void {
       process.stdout.write(
         `Tern worker is running (concurrency ${concurrency ?? config.TERN_WORKER_CONCURRENCY}) on ${redactUrl(config.DATABASE_URL as string)}\n`,
       );
-      const stop = async (signal: string) => {
-        worker.logger.info({ signal }, "shutting down: finishing or handing back jobs");
-        await worker.close();
-        process.exit(0);
-      };
-      process.once("SIGINT", () => void stop("SIGINT"));
-      process.once("SIGTERM", () => void stop("SIGTERM"));
+      exitOnSignal(worker.logger, "shutting down: finishing or handing back jobs", () => worker.close());
     });
 
   program

@@ -50,6 +50,8 @@ export const CoreErrorCodes = {
   NETWORK_ERROR: 502,
   CONTACT_OPTED_OUT: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The database is down, restarting or full: nothing was changed; try again (Retry-After). */
+  UNAVAILABLE: 503,
 } as const;
 
 /**

@@ -6,6 +6,7 @@ import type { FetchLike } from "../core/fetch.js";
 import type { GuardedHttp } from "../core/guarded-http.js";
 import type { Effects, SendReceipt } from "../flows/runtime.js";
 import type { SendMessageRow } from "../store/repos/effect-repo.js";
+import { isStorageFailure } from "../store/storage-failure.js";
 import type { Repos, Store } from "../store/store.js";
 import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
@@ -129,6 +130,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
   };
 
   const failDefinitively = async (key: string, error: AppError): Promise<never> => {
+    // Our own database failed around the effect, not the far side: nothing to record for good;
+    // the intent stays as it was and the turn is tried again (the engine lets outages through).
+    if (isStorageFailure(error)) throw error;
     // `undeliverable` is kept so a replay of the step falls back instead of failing again.
     const record = {
       code: error.code,

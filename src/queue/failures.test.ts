@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../core/app-error.js";
+import { AppError, toAppError } from "../core/app-error.js";
 import { isStorageFailure, isTransient } from "./failures.js";
 
 const withCode = (code: string, message = "failed") => Object.assign(new Error(message), { code });
@@ -28,6 +28,41 @@ describe("which failures are the storage's (retried) and which the message's (de
       expect(isStorageFailure(withCode(code)), code).toBe(true);
     for (const code of ["SQLITE_BUSY", "SQLITE_FULL", "SQLITE_IOERR_FSYNC", "SQLITE_LOCKED"])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
+  });
+
+  it("counts a server that will not take a connection now: refusing, missing, or refusing the password", () => {
+    const refusing = withCode("55000", 'database "tern" is not currently accepting connections');
+    for (const error of [
+      refusing,
+      withCode("3D000"),
+      withCode("57P04"),
+      withCode("28P01"),
+      withCode("28000"),
+    ]) {
+      expect(isStorageFailure(error), error.code).toBe(true);
+      expect(isTransient(error), error.code).toBe(true);
+    }
+    // 55000 holds other errors too, which a retry would not mend.
+    expect(isStorageFailure(withCode("55000", "cannot drop the currently open database"))).toBe(false);
+  });
+
+  it("sees through toAppError's INTERNAL wrapper, which a step's bookkeeping may add, but no other AppError", () => {
+    const lost = withCode("57P01", "terminating connection due to administrator command");
+    const wrapped = toAppError(lost);
+    expect(wrapped.code).toBe("INTERNAL");
+    expect(isStorageFailure(wrapped)).toBe(true);
+    expect(isTransient(wrapped)).toBe(true);
+    expect(isStorageFailure(toAppError(new Error("x", { cause: new Error("Connection terminated") })))).toBe(
+      true,
+    );
+    // The socket rule stays for the database's own socket: an adapter's fetch inside a wrapper is not.
+    expect(isStorageFailure(toAppError(withCode("ECONNRESET")))).toBe(true);
+    expect(
+      isStorageFailure(toAppError(new TypeError("fetch failed", { cause: withCode("ECONNRESET") }))),
+    ).toBe(false);
+    expect(isStorageFailure(toAppError(new TypeError("Cannot read properties of undefined")))).toBe(false);
+    expect(isTransient(toAppError(new TypeError("Cannot read properties of undefined")))).toBe(false);
+    expect(isStorageFailure(new AppError("NETWORK_ERROR", "x", { cause: lost }))).toBe(false);
   });
 
   it("leaves what would fail the same way again to the step or the dead letters", () => {

@@ -43,8 +43,8 @@ export class RetryLater extends Error {
 export const MAX_PROCESSING_ATTEMPTS = 5;
 
 export function isTransient(error: unknown): boolean {
-  if (isAppError(error)) return error.retry !== "never";
-  return isStorageFailure(error);
+  if (isStorageFailure(error)) return true;
+  return isAppError(error) && error.retry !== "never";
 }
 
 /** 1 s, 4 s, 16 s, 60 s… after the n-th failed attempt. */

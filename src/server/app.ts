@@ -13,6 +13,7 @@ import { AppError } from "../core/app-error.js";
 import "../core/plain-messages.js";
 import type { Clock } from "../core/clock.js";
 import type { FetchLike } from "../core/fetch.js";
+import { createLogThrottle } from "../core/log-throttle.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Worker } from "../queue/worker.js";
 import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
@@ -21,7 +22,7 @@ import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
 import { documentedResponses, ERROR_SCHEMA, withErrorResponses } from "./api-docs-responses.js";
-import { errorHandler } from "./errors.js";
+import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
 import { channelRoutes } from "./routes/channels.js";
@@ -103,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(tolerantValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(createErrorHandler(createLogThrottle(deps.clock)));
   // An empty body sent as `application/json` means "no body" (what `curl -X POST` and many
   // clients send), not a syntax error: routes whose body is optional then see `undefined`, and
   // routes that need one still answer 400 from their schema. Other bodies keep Fastify's parser

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, isAppError } from "../core/app-error.js";
+import type { createLogThrottle } from "../core/log-throttle.js";
 import { jsonPath } from "../flows/issues.js";
+import { isStorageFailure } from "../store/storage-failure.js";
 
 /**
  * A schema validator's instancePath (`/config/0/name`, or `/` for the whole value) as the JSON
@@ -31,12 +33,47 @@ export function unsupportedMediaType(contentType: string | undefined): AppError 
   );
 }
 
-/** The one place where errors become HTTP responses: `{ error: { code, message, details? } }`. */
-export function errorHandler(
+type LogThrottle = ReturnType<typeof createLogThrottle>;
+
+/**
+ * The one place where errors become HTTP responses: `{ error: { code, message, details? } }`.
+ * `throttle` keeps a database outage to one log line a minute rather than a stack per request.
+ */
+export function createErrorHandler(throttle: LogThrottle) {
+  return (error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) =>
+    handleError(error, request, reply, throttle);
+}
+
+/**
+ * The database is down, restarting or full: 503 with Retry-After, as the webhooks answer (the
+ * request changed nothing it could not redo), instead of a 500 that says Tern is broken.
+ */
+function storageUnavailable(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  throttle: LogThrottle,
+) {
+  const suppressed = throttle.allow("storage-unavailable");
+  if (suppressed !== null) {
+    request.log.error(
+      { err: error, suppressed },
+      "request failed: the database is unavailable; answered 503 (at most one line a minute; suppressed = lines skipped since the last)",
+    );
+  }
+  return reply
+    .status(503)
+    .header("retry-after", "5")
+    .send({ error: { code: "UNAVAILABLE", message: "The database is unavailable. Try again shortly." } });
+}
+
+function handleError(
   error: FastifyError | AppError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
+  throttle: LogThrottle,
 ): FastifyReply {
+  if (isStorageFailure(error)) return storageUnavailable(error, request, reply, throttle);
   if (isAppError(error)) {
     return reply.status(error.httpStatus).send({ error: error.toJSON() });
   }

@@ -1,5 +1,21 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../core/metrics.js";
+import { isStorageFailure } from "../store/storage-failure.js";
+
+/**
+ * graphile-worker 0.17.3 does not await recording a job's completion or failure
+ * (dist/worker.js: `completeJob(job)`, `failJob(...)`), so with the database unreachable past its
+ * retries the rejection has nobody listening. Known and handled: the job stays locked by this
+ * runner, and `queue/jobs/lost-completions.ts` unlocks it once the database answers. 0.18 needs
+ * Node 22, so it is recognised here instead of fixed there.
+ */
+const GRAPHILE_JOB_RECORDING = /graphile-worker[\\/]dist[\\/]sql[\\/](completeJobs|failJobs)\.js/;
+
+export function isLostJobRecording(reason: unknown): boolean {
+  return (
+    isStorageFailure(reason) && reason instanceof Error && GRAPHILE_JOB_RECORDING.test(reason.stack ?? "")
+  );
+}
 
 /**
  * Installed by `tern serve`. A promise rejected with nobody listening would, since Node 15, end
@@ -17,6 +33,13 @@ export function installProcessGuard(deps: { logger: Logger; metrics: Metrics }):
     "Promises rejected without a handler (logged with their stack; the process keeps running).",
   );
   const listener = (reason: unknown): void => {
+    if (isLostJobRecording(reason)) {
+      deps.logger.warn(
+        { err: reason },
+        "the job engine could not record a finished job (database unavailable); it is unlocked once the database answers",
+      );
+      return;
+    }
     rejections.inc();
     deps.logger.error(
       { err: reason },

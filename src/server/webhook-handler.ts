@@ -164,8 +164,8 @@ function respondWith(ctx: DeliveryContext, res: ServerResponse, work: () => Prom
         res.end(result.body);
       },
       (error: unknown) => {
-        if (isAppError(error)) return send(res, error.httpStatus, { error: error.toJSON() });
         if (isStorageFailure(error)) return storageDown(ctx, res, error);
+        if (isAppError(error)) return send(res, error.httpStatus, { error: error.toJSON() });
         failRequest(ctx.logger, res, error, "webhook failed");
       },
     )

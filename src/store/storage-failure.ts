@@ -9,21 +9,41 @@ const PG_CONNECTION_LOST =
   /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Query read timeout)/;
 
 /**
+ * SQLSTATEs of a server that will not take a connection now: the database refuses connections
+ * (`ALLOW_CONNECTIONS false`, 55000 — only with that message: the class holds other errors),
+ * does not exist or was dropped (3D000, 57P04: a restore, a failover that is not done), or the
+ * credentials were refused (28000, 28P01: a password being rotated). Not the message's fault.
+ */
+const CANNOT_CONNECT = /^(3D000|57P04|28000|28P01)$/;
+const NOT_ACCEPTING_CONNECTIONS = /is not currently accepting connections/;
+
+/**
  * The storage failed, not the message or the step: it is worth trying the same work again later.
  * better-sqlite3's SqliteError for the disk or the lock (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR…;
  * not a constraint or SQL error, which would fail the same way again);
  * PostgreSQL's SQLSTATE classes 08 (connection), 40 (serialization, deadlock), 53 (resources) and
- * 57P (server shutting down), a refused or reset socket, and a lost pg connection likewise.
+ * 57P (server shutting down), a server that refuses connections (above), a refused or reset
+ * socket, and a lost pg connection likewise.
+ *
+ * An AppError says for itself what it is, with one exception: `INTERNAL` is what `toAppError`
+ * makes of an error nobody expected, and its cause is then the real error (a storage failure
+ * inside a step's own bookkeeping must retry the turn, not fail the step).
  */
 export function isStorageFailure(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (isAppError(e)) return false;
+  let depth = 0;
+  for (let e: unknown = error, seen = 0; e instanceof Error && seen < 6; e = e.cause, seen++) {
+    if (isAppError(e)) {
+      if (e.code !== "INTERNAL") return false;
+      continue; // a wrapper: what it wraps is judged as if thrown itself
+    }
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") {
       if (
         /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL|NOMEM|INTERRUPT)/.test(code) ||
         /^(08|40|53)[0-9A-Z]{3}$/.test(code) ||
         /^57P0[1-3]$/.test(code) ||
+        CANNOT_CONNECT.test(code) ||
+        (code === "55000" && NOT_ACCEPTING_CONNECTIONS.test(e.message)) ||
         // The database's socket, as pg throws it; inside a cause it may be any HTTP call's (a
         // `fetch failed` of an adapter), which is the step's to judge, not the storage's.
         (depth === 0 && (code === "ECONNREFUSED" || code === "ECONNRESET"))
@@ -32,6 +52,7 @@ export function isStorageFailure(error: unknown): boolean {
     } else if (PG_CONNECTION_LOST.test(e.message)) {
       return true;
     }
+    depth++;
   }
   return false;
 }

@@ -228,16 +228,31 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       // Unlock first, then abort: a task that ends, and graphile's forceful shutdown, both "fail"
       // the job, which pushes its run_at exp(attempts) seconds away — unless it is no longer
       // locked by this runner. Unlocked, it is fetched at once elsewhere (the release notifies).
-      const { unlockedJobs } = await live.handBack();
+      // With the database down they stay locked; the others' stale-runner sweep frees them.
+      const unlockedJobs = await live.handBack().then(
+        (r) => r.unlockedJobs,
+        (err: unknown) => {
+          log.warn(
+            { err },
+            "could not hand the running jobs back; other runners take them once this one is stale",
+          );
+          return 0;
+        },
+      );
       abortRunning("the job runner stopped; this job was handed to another runner");
       log.warn({ unlockedJobs, graceMs }, "job runner stopped with jobs still running; handed them back");
       await Promise.resolve(workerPool.forcefulShutdown("tern job runner handed its jobs back")).catch(
         () => {},
       );
     }
-    // Forget this runner, and unlock anything a last fetch locked meanwhile.
-    await live.stop();
-    if (ownPool) await pool.end();
+    try {
+      // Forget this runner, and unlock anything a last fetch locked meanwhile.
+      await live.stop();
+    } catch (err) {
+      log.warn({ err }, "could not remove this job runner's row; other runners sweep it once it is stale");
+    } finally {
+      if (ownPool) await pool.end();
+    }
   };
 
   return {

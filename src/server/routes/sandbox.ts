@@ -123,6 +123,18 @@ export const sandboxRoutes =
           name: name ?? "Sandbox customer",
           ...(tapped ? { choice: tapped } : {}),
         });
+        if (answer.status === 503) {
+          // Not stored (the database is unavailable): the customer's message can be sent again.
+          return reply
+            .status(503)
+            .header("retry-after", "5")
+            .send({
+              error: {
+                code: "UNAVAILABLE",
+                message: "The message was not stored: the database is unavailable. Send it again.",
+              },
+            });
+        }
         if (answer.status < 200 || answer.status > 299)
           throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
         said.add(type, from, { text, at, ...(choice === undefined ? {} : { choice }) });
