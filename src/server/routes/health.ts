@@ -70,9 +70,9 @@ function byLabel<T extends { n: number }>(
   label: string,
   known: readonly string[],
   rows: readonly T[],
-  valueOf: (row: T) => string,
+  labelOf: (row: T) => string,
 ): string[] {
   const counts = new Map(known.map((value) => [value, 0]));
-  for (const row of rows) counts.set(valueOf(row), row.n);
+  for (const row of rows) counts.set(labelOf(row), row.n);
   return [...counts].map(([value, n]) => `${name}{${label}="${value}"} ${n}`);
 }
