@@ -4,12 +4,18 @@ import { maskConversationKey } from "../core/logger.js";
 import type { Metrics } from "../core/metrics.js";
 import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
-import { isTransient, MAX_PROCESSING_ATTEMPTS, RetryLater, retryDelayMs } from "./failures.js";
+import {
+  isStorageFailure,
+  isTransient,
+  MAX_PROCESSING_ATTEMPTS,
+  RetryLater,
+  retryDelayMs,
+} from "./failures.js";
 
 /**
  * What happens to an inbox row whose processing failed (queue/README.md, "Poison messages"):
  * retried with back-off while the failure is transient, at most MAX_PROCESSING_ATTEMPTS times in
- * this process; otherwise marked processed and kept in `rejected_events` (reason
+ * this process (without a bound when it is the database's: `isStorageFailure`); otherwise marked processed and kept in `rejected_events` (reason
  * `processing_failed`), logged with its stack and counted, so the conversation's next message
  * is not stuck behind it.
  */
@@ -68,6 +74,9 @@ export function createItemFailures(deps: {
     /** Throws RetryLater when the row will be retried; resolves once it is dead-lettered. */
     async failed(item: InboxItem, error: unknown): Promise<void> {
       const attempt = (attempts.get(item.id) ?? 0) + 1;
+      // Our own database failing says nothing about the message: it waits for the database as
+      // long as that takes (every minute at most), and is never dead-lettered for it.
+      if (isStorageFailure(error)) await scheduleRetry(item, attempt, error);
       if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) await scheduleRetry(item, attempt, error);
       attempts.delete(item.id);
       const { code, message } = toAppError(error);
