@@ -10,6 +10,7 @@ import {
   MAX_PROCESSING_ATTEMPTS,
   RetryLater,
   retryDelayMs,
+  storageRetryDelayMs,
 } from "./failures.js";
 
 /**
@@ -45,7 +46,9 @@ export function createItemFailures(deps: {
 
   const scheduleRetry = async (item: InboxItem, attempt: number, error: unknown): Promise<never> => {
     attempts.set(item.id, attempt);
-    const delayMs = (deps.retryDelayMs ?? retryDelayMs)(attempt);
+    const delayMs = (deps.retryDelayMs ?? (isStorageFailure(error) ? storageRetryDelayMs : retryDelayMs))(
+      attempt,
+    );
     log.warn(
       {
         conversation: maskConversationKey(item.conversationKey),

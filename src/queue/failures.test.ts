@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError, toAppError } from "../core/app-error.js";
-import { isStorageFailure, isTransient } from "./failures.js";
+import { isStorageFailure, isTransient, retryDelayMs, storageRetryDelayMs } from "./failures.js";
 
 const withCode = (code: string, message = "failed") => Object.assign(new Error(message), { code });
 
@@ -80,5 +80,14 @@ describe("which failures are the storage's (retried) and which the message's (de
       expect(isStorageFailure(error), String(error)).toBe(false);
     expect(isTransient(new AppError("CHANNEL_SEND_FAILED", "x", { retry: "default" }))).toBe(true);
     expect(isTransient(new AppError("CHANNEL_SEND_FAILED", "x", { retry: "never" }))).toBe(false);
+  });
+});
+
+describe("how long a failed message waits before its next attempt", () => {
+  it("backs off to a minute for a transient failure, and to 10 s while the database fails", () => {
+    expect([1, 2, 3, 4, 5, 9].map(retryDelayMs)).toEqual([1_000, 4_000, 16_000, 60_000, 60_000, 60_000]);
+    expect([1, 2, 3, 4, 5, 50].map(storageRetryDelayMs)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 10_000, 10_000,
+    ]);
   });
 });

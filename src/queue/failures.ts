@@ -51,3 +51,11 @@ export function isTransient(error: unknown): boolean {
 export function retryDelayMs(attempt: number): number {
   return Math.min(1_000 * 4 ** (attempt - 1), 60_000);
 }
+
+/**
+ * 1 s, 2 s, 4 s, 8 s, then every 10 s, while the database fails: a failed attempt costs one
+ * refused connection, and conversations go on within seconds of its return, not a minute.
+ */
+export function storageRetryDelayMs(attempt: number): number {
+  return Math.min(1_000 * 2 ** (attempt - 1), 10_000);
+}
