@@ -3,17 +3,23 @@ import type { Metrics } from "../core/metrics.js";
 import { isStorageFailure } from "../store/storage-failure.js";
 
 /**
- * graphile-worker 0.17.3 does not await recording a job's completion or failure
- * (dist/worker.js: `completeJob(job)`, `failJob(...)`), so with the database unreachable past its
- * retries the rejection has nobody listening. Known and handled: the job stays locked by this
- * runner, and `queue/jobs/lost-completions.ts` unlocks it once the database answers. 0.18 needs
- * Node 22, so it is recognised here instead of fixed there.
+ * graphile-worker 0.17.3 leaves some of its database work unawaited: recording a job's completion
+ * or failure (dist/worker.js: `completeJob(job)`, `failJob(...)`) and returning a batch of
+ * fetched jobs at shutdown (dist/localQueue.js). With the database unreachable past its retries,
+ * or the pool ended by a shutdown while a retry waited, the rejection has nobody listening. Known
+ * and handled: such jobs stay locked by this runner until `queue/jobs/lost-completions.ts`
+ * unlocks them, or the others take them once this runner is stale. 0.18 needs Node 22, so they
+ * are recognised here instead of fixed there.
  */
-const GRAPHILE_JOB_RECORDING = /graphile-worker[\\/]dist[\\/]sql[\\/](completeJobs|failJobs)\.js/;
+const GRAPHILE_CODE = /graphile-worker[\\/]dist[\\/]/;
+const GRAPHILE_DATABASE_FAILURE =
+  /Cannot use a pool after calling end on the pool|returning jobs from local queue to database queue/;
 
-export function isLostJobRecording(reason: unknown): boolean {
+export function isGraphileDatabaseRejection(reason: unknown): boolean {
   return (
-    isStorageFailure(reason) && reason instanceof Error && GRAPHILE_JOB_RECORDING.test(reason.stack ?? "")
+    reason instanceof Error &&
+    GRAPHILE_CODE.test(reason.stack ?? "") &&
+    (isStorageFailure(reason) || GRAPHILE_DATABASE_FAILURE.test(reason.message))
   );
 }
 
@@ -33,10 +39,10 @@ export function installProcessGuard(deps: { logger: Logger; metrics: Metrics }):
     "Promises rejected without a handler (logged with their stack; the process keeps running).",
   );
   const listener = (reason: unknown): void => {
-    if (isLostJobRecording(reason)) {
+    if (isGraphileDatabaseRejection(reason)) {
       deps.logger.warn(
         { err: reason },
-        "the job engine could not record a finished job (database unavailable); it is unlocked once the database answers",
+        "the job engine could not record a job's outcome (database unavailable or shutting down); its jobs are unlocked once the database answers",
       );
       return;
     }

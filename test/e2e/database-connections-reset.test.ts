@@ -14,6 +14,7 @@ import {
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { type TestDatabaseEnv, testDatabaseEnv, testDialect } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
+import { sayUntilAcknowledged } from "../helpers/redeliver.js";
 
 /**
  * Every connection Tern holds is cut at once, twice, while conversations run (a PostgreSQL
@@ -61,18 +62,10 @@ describe.skipIf(testDialect !== "postgres")("PostgreSQL connections reset under 
     const customers = Array.from({ length: 40 }, (_, i) =>
       createCustomer(sandbox, setup.webhookUrl, `1555070${1000 + i}`),
     );
-    /** As Meta does: the same message again, with its id, until it is acknowledged. */
-    const say = async (customer: (typeof customers)[number], text: string) => {
-      let id: string | undefined;
-      for (let attempt = 0; ; attempt++) {
-        const answer = await customer.say(text, id);
-        if (answer.status === 200) return;
-        expect(answer.status, "a refused delivery is a 5xx the provider retries").toBeGreaterThanOrEqual(500);
-        if (attempt > 50) throw new Error(`${customer.from}: "${text}" never acknowledged`);
-        id = answer.id;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
+    const say = (customer: (typeof customers)[number], text: string) =>
+      sayUntilAcknowledged(customer, text, (status) =>
+        expect(status, "a refused delivery is a 5xx the provider retries").toBeGreaterThanOrEqual(500),
+      );
     const replies = async (n: number) => {
       try {
         await eventually(

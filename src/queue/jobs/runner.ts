@@ -223,24 +223,24 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
     );
     // unref: a grace timer must not keep the process alive once everything else has stopped.
     const finished = await Promise.race([graceful, sleep(graceMs, false, { ref: false })]);
+    // What could not be handed back (the database did not answer): reported once all is closed.
+    let failure: unknown;
     if (!finished) {
       handingBack = true;
       // Unlock first, then abort: a task that ends, and graphile's forceful shutdown, both "fail"
       // the job, which pushes its run_at exp(attempts) seconds away — unless it is no longer
       // locked by this runner. Unlocked, it is fetched at once elsewhere (the release notifies).
       // With the database down they stay locked; the others' stale-runner sweep frees them.
-      const unlockedJobs = await live.handBack().then(
-        (r) => r.unlockedJobs,
-        (err: unknown) => {
-          log.warn(
-            { err },
-            "could not hand the running jobs back; other runners take them once this one is stale",
-          );
-          return 0;
-        },
-      );
+      const handedBack = await live.handBack().catch((err: unknown) => {
+        failure ??= err;
+        return null;
+      });
       abortRunning("the job runner stopped; this job was handed to another runner");
-      log.warn({ unlockedJobs, graceMs }, "job runner stopped with jobs still running; handed them back");
+      if (handedBack)
+        log.warn(
+          { unlockedJobs: handedBack.unlockedJobs, graceMs },
+          "job runner stopped with jobs still running; handed them back",
+        );
       await Promise.resolve(workerPool.forcefulShutdown("tern job runner handed its jobs back")).catch(
         () => {},
       );
@@ -249,10 +249,15 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       // Forget this runner, and unlock anything a last fetch locked meanwhile.
       await live.stop();
     } catch (err) {
-      log.warn({ err }, "could not remove this job runner's row; other runners sweep it once it is stale");
+      failure ??= err;
     } finally {
       if (ownPool) await pool.end();
     }
+    if (failure !== undefined)
+      throw new Error(
+        "the job runner stopped without handing its jobs back or removing its row (the database did not answer); other runners take them once this one is stale",
+        { cause: failure },
+      );
   };
 
   return {

@@ -40,8 +40,11 @@ export async function startWorkerRunner(options: {
   await options.worker.enqueueUnfinished();
   return {
     async stop(graceMs) {
-      await runner.stop(graceMs);
-      await pool.end();
+      try {
+        await runner.stop(graceMs);
+      } finally {
+        await pool.end();
+      }
     },
   };
 }

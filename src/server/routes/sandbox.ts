@@ -117,22 +117,22 @@ export const sandboxRoutes =
               };
         // Wall-clock, as the simulators stamp what they receive: the panel orders both by it.
         const at = new Date().toISOString();
-        const answer = await sim.say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
-          from,
-          text,
-          name: name ?? "Sandbox customer",
-          ...(tapped ? { choice: tapped } : {}),
-        });
-        if (answer.status === 503) {
-          // Not stored (the database is unavailable): the customer's message can be sent again.
+        const answer = await sim
+          .say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
+            from,
+            text,
+            name: name ?? "Sandbox customer",
+            ...(tapped ? { choice: tapped } : {}),
+          })
+          // Tern's own webhook did not answer (it is shutting down): as unavailable as a 503.
+          .catch(() => null);
+        if (answer === null || answer.status === 503) {
+          // Not stored (the database is unavailable, or Tern is stopping): it can be sent again.
           return reply
             .status(503)
             .header("retry-after", "5")
             .send({
-              error: {
-                code: "UNAVAILABLE",
-                message: "The message was not stored: the database is unavailable. Send it again.",
-              },
+              error: { code: "UNAVAILABLE", message: "The message was not stored. Send it again shortly." },
             });
         }
         if (answer.status < 200 || answer.status > 299)
