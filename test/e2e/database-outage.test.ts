@@ -122,6 +122,13 @@ describe.skipIf(testDialect !== "postgres")(
       expect(flows.headers.get("retry-after")).toBe("5");
       expect(((await flows.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
       expect((await fetch(`${tern.url}/readyz`)).status).toBe(503);
+      // The process's own metrics are still there, saying the database is down.
+      const metrics = await api("/metrics");
+      expect(metrics.status).toBe(200);
+      const exposition = await metrics.text();
+      expect(exposition).toContain("tern_database_up 0");
+      expect(exposition).toContain("# TYPE tern_unhandled_rejections_total counter");
+      expect(exposition).not.toContain("tern_inbox_backlog");
       expect((await fetch(`${tern.url}/healthz`)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 3_000));
       await refuseConnections(false);

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from "fastify";
 import { RUN_STATUSES } from "../../flows/runtime.js";
 import { REJECTED_REASONS } from "../../store/repos/rejected-event-repo.js";
+import { isStorageFailure } from "../../store/storage-failure.js";
 import type { AppDeps, Exposure } from "../app.js";
 
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
@@ -28,19 +29,12 @@ export const healthRoutes =
       { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) },
       async (_req, reply) => {
         const memory = process.memoryUsage();
-        const counts = await deps.store.runs.countByStatus();
-        const backlog = await deps.store.inbox.backlog();
-        const rejected = await deps.store.rejectedEvents.countByReason();
+        const database = await databaseGauges(deps.store);
         const lines = [
-          "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
-          "# TYPE tern_inbox_backlog gauge",
-          `tern_inbox_backlog ${backlog}`,
-          "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
-          "# TYPE tern_rejected_events gauge",
-          ...byLabel("tern_rejected_events", "reason", REJECTED_REASONS, rejected, (r) => r.reason),
-          "# HELP tern_runs Runs by status.",
-          "# TYPE tern_runs gauge",
-          ...byLabel("tern_runs", "status", RUN_STATUSES, counts, (c) => c.status),
+          "# HELP tern_database_up Whether the database answered this scrape (0: down; the gauges read from it are left out).",
+          "# TYPE tern_database_up gauge",
+          `tern_database_up ${database ? 1 : 0}`,
+          ...(database ?? []),
           "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
           "# TYPE tern_event_loop_delay_seconds gauge",
           `tern_event_loop_delay_seconds{quantile="0.5"} ${loopDelay.percentile(50) / 1e9}`,
@@ -75,4 +69,33 @@ function byLabel<T extends { n: number }>(
   const counts = new Map(known.map((value) => [value, 0]));
   for (const row of rows) counts.set(labelOf(row), row.n);
   return [...counts].map(([value, n]) => `${name}{${label}="${value}"} ${n}`);
+}
+
+/**
+ * The gauges read from the database at each scrape, or null when it is unavailable: the process's
+ * own metrics are still served then, when they matter most (an outage's retries and rejections).
+ */
+async function databaseGauges(store: AppDeps["store"]): Promise<string[] | null> {
+  let counts: Awaited<ReturnType<typeof store.runs.countByStatus>>;
+  let backlog: number;
+  let rejected: Awaited<ReturnType<typeof store.rejectedEvents.countByReason>>;
+  try {
+    counts = await store.runs.countByStatus();
+    backlog = await store.inbox.backlog();
+    rejected = await store.rejectedEvents.countByReason();
+  } catch (error) {
+    if (isStorageFailure(error)) return null;
+    throw error;
+  }
+  return [
+    "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
+    "# TYPE tern_inbox_backlog gauge",
+    `tern_inbox_backlog ${backlog}`,
+    "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
+    "# TYPE tern_rejected_events gauge",
+    ...byLabel("tern_rejected_events", "reason", REJECTED_REASONS, rejected, (r) => r.reason),
+    "# HELP tern_runs Runs by status.",
+    "# TYPE tern_runs gauge",
+    ...byLabel("tern_runs", "status", RUN_STATUSES, counts, (c) => c.status),
+  ];
 }
