@@ -22,6 +22,7 @@ import { createIntegrations } from "./services/integrations.js";
 import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
+import { isStorageFailure } from "./store/storage-failure.js";
 import { openPostgresStore, openStore, type Store } from "./store/store.js";
 
 /** Composition root: config → data dir → store → integrations → engine → worker → server. */
@@ -97,7 +98,8 @@ async function createRuntime(options: StartOptions) {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const fetchImpl: FetchLike = options.fetch ?? createHttpFetch();
-  const logger = options.logger ?? createLogger(config.TERN_LOG_LEVEL);
+  const logger =
+    options.logger ?? createLogger(config.TERN_LOG_LEVEL, undefined, { isOutage: isStorageFailure });
   const { dataDir, store } = await openDataStore(config, logger);
   const metrics = createMetrics();
   // The worker is made after the connectors it runs; they ask it only once flows run.

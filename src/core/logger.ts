@@ -1,4 +1,6 @@
 import pino, { type Logger } from "pino";
+import { systemClock } from "./clock.js";
+import { createLogThrottle } from "./log-throttle.js";
 
 /**
  * Structured logs. Anything that could hold a secret is redacted by path, so a config or a
@@ -30,9 +32,50 @@ const REDACT = [
   "*.phone",
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
+export interface LoggerOptions {
+  /**
+   * Errors that repeat by the hundred while they last and say the same each time (the database
+   * being down: every conversation's retry, every poll). A warn or error line whose `err` is one
+   * of them is written once a minute per message, with `suppressed`: the lines skipped since.
+   */
+  isOutage?: (err: unknown) => boolean;
 }
+
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  options: LoggerOptions = {},
+): Logger {
+  const { isOutage } = options;
+  const throttle = createLogThrottle(systemClock);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT, censor: "[redacted]" },
+      ...(isOutage && {
+        hooks: {
+          logMethod(args, method, levelValue) {
+            const [fields, message] = args as unknown[];
+            const isRepeat =
+              levelValue >= WARN &&
+              typeof message === "string" &&
+              typeof fields === "object" &&
+              fields !== null &&
+              isOutage((fields as { err?: unknown }).err);
+            if (!isRepeat) return method.apply(this, args);
+            const suppressed = throttle.allow(message);
+            if (suppressed === null) return;
+            return method.apply(this, [{ ...(fields as object), suppressed }, message]);
+          },
+        },
+      }),
+    },
+    destination,
+  );
+}
+
+/** pino's level number of `warn`. */
+const WARN = 40;
 
 const MASK = "•••";
 
