@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAllowList } from "./core/address-policy.js";
 import { parseDurationMs } from "./flows/duration.js";
+import { parseTrustProxy, trustProxyProblem } from "./server/trust-proxy.js";
 
 /** Environment, parsed once by a schema; a bad value fails fast with a message naming the variable. */
 /** TERN_MAX_WAIT when unset (also what `tern flows test` runs with). */
@@ -46,6 +47,22 @@ export const Config = z.object({
     .transform((v) => parseDurationMs(v) as number),
   /** Origin providers use to reach this server; webhook URLs are built from it. */
   TERN_PUBLIC_URL: z.url().optional(),
+  /**
+   * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto Tern believes: a
+   * comma-separated list of their addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`; also
+   * `loopback`, `linklocal`, `uniquelocal`), or how many proxies stand in front (`1`). The client's
+   * address counts failed sign-ins; behind an untrusted proxy every client is the proxy, so one
+   * attacker's wrong tokens lock everyone out. Unset: nobody's headers are believed.
+   */
+  TERN_TRUST_PROXY: z
+    .string()
+    .trim()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? null : trustProxyProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((value) => (value === undefined ? undefined : parseTrustProxy(value))),
   TERN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** "auto": start the built-in Salesforce emulator and WhatsApp simulator when nothing is configured. */
   TERN_SANDBOX: z.enum(["auto", "off"]).default("auto"),

@@ -228,6 +228,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     fetch,
     exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
     requestTimeoutMs: config.TERN_REQUEST_TIMEOUT_MS,
+    trustProxy: config.TERN_TRUST_PROXY,
     signIn: {
       login:
         config.TERN_ADMIN_USER !== undefined && config.TERN_ADMIN_PASSWORD !== undefined

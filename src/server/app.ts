@@ -42,6 +42,7 @@ import { sessionRoutes } from "./routes/session.js";
 import { templateRoutes } from "./routes/templates.js";
 import { triggerRoutes } from "./routes/triggers.js";
 import { createSessions, type Sessions } from "./session.js";
+import { fastifyTrustProxy } from "./trust-proxy.js";
 import { defaultWebRoot, registerWebUi } from "./web-ui.js";
 import { createWebhookHandler } from "./webhook-handler.js";
 
@@ -65,6 +66,8 @@ export interface AppDeps {
   exposure?: { metrics: Exposure; apiDocs: Exposure };
   /** TERN_REQUEST_TIMEOUT_MS: headers and body must arrive within it (408 otherwise). */
   requestTimeoutMs?: number;
+  /** TERN_TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed (none when absent). */
+  trustProxy?: number | string[];
   /** Browser sign-in (session.ts): TERN_ADMIN_USER/TERN_ADMIN_PASSWORD and TERN_SESSION_TTL (12 h when absent). */
   signIn?: { login?: { user: string; password: string }; ttlMs?: number };
   /** The built browser UI served at `/` (default: dist/web; absent: the API alone). */
@@ -99,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    ...(deps.trustProxy !== undefined && { trustProxy: fastifyTrustProxy(deps.trustProxy) }),
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
