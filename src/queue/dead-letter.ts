@@ -44,11 +44,14 @@ export function createItemFailures(deps: {
   const timers = new Set<NodeJS.Timeout>();
   let isStopped = false;
 
-  const scheduleRetry = async (item: InboxItem, attempt: number, error: unknown): Promise<never> => {
+  const scheduleRetry = async (
+    item: InboxItem,
+    attempt: number,
+    error: unknown,
+    isStorage: boolean,
+  ): Promise<never> => {
     attempts.set(item.id, attempt);
-    const delayMs = (deps.retryDelayMs ?? (isStorageFailure(error) ? storageRetryDelayMs : retryDelayMs))(
-      attempt,
-    );
+    const delayMs = (deps.retryDelayMs ?? (isStorage ? storageRetryDelayMs : retryDelayMs))(attempt);
     log.warn(
       {
         conversation: maskConversationKey(item.conversationKey),
@@ -78,9 +81,10 @@ export function createItemFailures(deps: {
     async failed(item: InboxItem, error: unknown): Promise<void> {
       const attempt = (attempts.get(item.id) ?? 0) + 1;
       // Our own database failing says nothing about the message: it waits for the database as
-      // long as that takes (every minute at most), and is never dead-lettered for it.
-      if (isStorageFailure(error)) await scheduleRetry(item, attempt, error);
-      if (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS) await scheduleRetry(item, attempt, error);
+      // long as that takes, and is never dead-lettered for it.
+      const isStorage = isStorageFailure(error);
+      if (isStorage || (isTransient(error) && attempt < MAX_PROCESSING_ATTEMPTS))
+        await scheduleRetry(item, attempt, error, isStorage);
       attempts.delete(item.id);
       const { code, message } = toAppError(error);
       const now = clock.now();

@@ -76,26 +76,23 @@ function byLabel<T extends { n: number }>(
  * own metrics are still served then, when they matter most (an outage's retries and rejections).
  */
 async function databaseGauges(store: AppDeps["store"]): Promise<string[] | null> {
-  let counts: Awaited<ReturnType<typeof store.runs.countByStatus>>;
-  let backlog: number;
-  let rejected: Awaited<ReturnType<typeof store.rejectedEvents.countByReason>>;
   try {
-    counts = await store.runs.countByStatus();
-    backlog = await store.inbox.backlog();
-    rejected = await store.rejectedEvents.countByReason();
+    const counts = await store.runs.countByStatus();
+    const backlog = await store.inbox.backlog();
+    const rejected = await store.rejectedEvents.countByReason();
+    return [
+      "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
+      "# TYPE tern_inbox_backlog gauge",
+      `tern_inbox_backlog ${backlog}`,
+      "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
+      "# TYPE tern_rejected_events gauge",
+      ...byLabel("tern_rejected_events", "reason", REJECTED_REASONS, rejected, (r) => r.reason),
+      "# HELP tern_runs Runs by status.",
+      "# TYPE tern_runs gauge",
+      ...byLabel("tern_runs", "status", RUN_STATUSES, counts, (c) => c.status),
+    ];
   } catch (error) {
     if (isStorageFailure(error)) return null;
     throw error;
   }
-  return [
-    "# HELP tern_inbox_backlog Inbound messages stored but not processed yet.",
-    "# TYPE tern_inbox_backlog gauge",
-    `tern_inbox_backlog ${backlog}`,
-    "# HELP tern_rejected_events Webhook items and messages kept in rejected_events (within retention), by reason; processing_failed are dead letters of any process, workers included.",
-    "# TYPE tern_rejected_events gauge",
-    ...byLabel("tern_rejected_events", "reason", REJECTED_REASONS, rejected, (r) => r.reason),
-    "# HELP tern_runs Runs by status.",
-    "# TYPE tern_runs gauge",
-    ...byLabel("tern_runs", "status", RUN_STATUSES, counts, (c) => c.status),
-  ];
 }
