@@ -3,6 +3,7 @@ import { AppError, isAppError } from "../core/app-error.js";
 import type { createLogThrottle } from "../core/log-throttle.js";
 import { jsonPath } from "../flows/issues.js";
 import { isStorageFailure } from "../store/storage-failure.js";
+import { UNAVAILABLE_RETRY_AFTER, UNAVAILABLE_STATUS, unavailableBody } from "./unavailable.js";
 
 /**
  * A schema validator's instancePath (`/config/0/name`, or `/` for the whole value) as the JSON
@@ -62,9 +63,9 @@ function storageUnavailable(
     );
   }
   return reply
-    .status(503)
-    .header("retry-after", "5")
-    .send({ error: { code: "UNAVAILABLE", message: "The database is unavailable. Try again shortly." } });
+    .status(UNAVAILABLE_STATUS)
+    .header("retry-after", UNAVAILABLE_RETRY_AFTER)
+    .send(unavailableBody("The database is unavailable. Try again shortly."));
 }
 
 function handleError(

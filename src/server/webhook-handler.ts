@@ -3,6 +3,7 @@ import type { WebhookAnswer } from "../channels/channel.js";
 import { isAppError } from "../core/app-error.js";
 import { isStorageFailure } from "../store/storage-failure.js";
 import { failRequest } from "./last-resort.js";
+import { UNAVAILABLE_RETRY_AFTER, UNAVAILABLE_STATUS, unavailableBody } from "./unavailable.js";
 import {
   createDeliveryContext,
   type DeliveryContext,
@@ -186,14 +187,14 @@ function storageDown(ctx: DeliveryContext, res: ServerResponse, error: unknown):
     );
   }
   if (res.headersSent) return;
-  res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "5" });
+  res.writeHead(UNAVAILABLE_STATUS, {
+    "content-type": "application/json; charset=utf-8",
+    "retry-after": UNAVAILABLE_RETRY_AFTER,
+  });
   res.end(
-    JSON.stringify({
-      error: {
-        code: "UNAVAILABLE",
-        message: "The delivery was not stored: the database is unavailable. Send it again.",
-      },
-    }),
+    JSON.stringify(
+      unavailableBody("The delivery was not stored: the database is unavailable. Send it again."),
+    ),
   );
 }
 

@@ -9,6 +9,7 @@ import { channelSimulators } from "../../sandbox/simulators.js";
 import { startTry, TryBody } from "../../sandbox/try-run.js";
 import { recordsOfRuns } from "../../services/contact-records.js";
 import type { AppDeps } from "../app.js";
+import { UNAVAILABLE_RETRY_AFTER, UNAVAILABLE_STATUS, unavailableBody } from "../unavailable.js";
 
 /**
  * Try Tern without a phone or an org: play a WhatsApp customer against the built-in sandbox
@@ -126,14 +127,12 @@ export const sandboxRoutes =
           })
           // Tern's own webhook did not answer (it is shutting down): as unavailable as a 503.
           .catch(() => null);
-        if (answer === null || answer.status === 503) {
+        if (answer === null || answer.status === UNAVAILABLE_STATUS) {
           // Not stored (the database is unavailable, or Tern is stopping): it can be sent again.
           return reply
-            .status(503)
-            .header("retry-after", "5")
-            .send({
-              error: { code: "UNAVAILABLE", message: "The message was not stored. Send it again shortly." },
-            });
+            .status(UNAVAILABLE_STATUS)
+            .header("retry-after", UNAVAILABLE_RETRY_AFTER)
+            .send(unavailableBody("The message was not stored. Send it again shortly."));
         }
         if (answer.status < 200 || answer.status > 299)
           throw new AppError("BAD_REQUEST", `The webhook was refused (${answer.status}): ${answer.body}`);
