@@ -57,7 +57,16 @@ export function buildPushBody(message: OutboundMessage): Record<string, unknown>
 }
 
 export function pushUrl(config: LineConfig): string {
-  return `${config.apiBaseUrl.replace(/\/+$/, "")}/v2/bot/message/push`;
+  return messageApiUrl(config, "push");
+}
+
+function messageApiUrl(config: LineConfig, call: "push" | "reply"): string {
+  return `${config.apiBaseUrl.replace(/\/+$/, "")}/v2/bot/message/${call}`;
+}
+
+/** The channel access token and a JSON body: what both sends carry. */
+function jsonHeaders(config: LineConfig): Record<string, string> {
+  return { authorization: `Bearer ${config.channelAccessToken}`, "content-type": "application/json" };
 }
 
 /**
@@ -94,10 +103,10 @@ async function sendReply(
   const call = {
     provider: "LINE",
     fetch: deps.fetch,
-    url: `${config.apiBaseUrl.replace(/\/+$/, "")}/v2/bot/message/reply`,
+    url: messageApiUrl(config, "reply"),
     init: {
       method: "POST",
-      headers: { authorization: `Bearer ${config.channelAccessToken}`, "content-type": "application/json" },
+      headers: jsonHeaders(config),
       body: JSON.stringify({ replyToken, messages: [buildTextMessage(message.text, message.choices ?? [])] }),
     },
     secrets: [config.channelAccessToken, config.channelSecret, replyToken],
@@ -122,10 +131,7 @@ async function sendPush(
   deps: { fetch: FetchLike },
 ): Promise<SendResult> {
   const body = buildPushBody(message);
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${config.channelAccessToken}`,
-    "content-type": "application/json",
-  };
+  const headers = jsonHeaders(config);
   const retryKey = message.correlationId === undefined ? undefined : lineRetryKey(message.correlationId);
   if (retryKey) headers["x-line-retry-key"] = retryKey;
   const call = {
