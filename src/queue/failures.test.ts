@@ -28,6 +28,12 @@ describe("which failures are the storage's (retried) and which the message's (de
       expect(isStorageFailure(withCode(code)), code).toBe(true);
     for (const code of ["SQLITE_BUSY", "SQLITE_FULL", "SQLITE_IOERR_FSYNC", "SQLITE_LOCKED"])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
+    // The WAL's fdatasync on a failing, full or read-only file system (write-batcher.ts), but not
+    // inside a cause, where it may be any file a step read.
+    for (const code of ["EIO", "ENOSPC", "EDQUOT", "EROFS"]) {
+      expect(isStorageFailure(withCode(code, `${code}: fdatasync`)), code).toBe(true);
+      expect(isStorageFailure(new Error("step failed", { cause: withCode(code) })), code).toBe(false);
+    }
   });
 
   it("counts a server that will not take a connection now: refusing, missing, or refusing the password", () => {

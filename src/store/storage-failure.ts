@@ -16,6 +16,7 @@ const PG_CONNECTION_LOST =
  */
 const CANNOT_CONNECT = /^(3D000|57P04|28000|28P01)$/;
 const NOT_ACCEPTING_CONNECTIONS = /is not currently accepting connections/;
+const FILE_SYSTEM_FAILURE = /^(EIO|ENOSPC|EDQUOT|EROFS)$/;
 
 /**
  * The storage failed, not the message or the step: it is worth trying the same work again later.
@@ -23,7 +24,7 @@ const NOT_ACCEPTING_CONNECTIONS = /is not currently accepting connections/;
  * not a constraint or SQL error, which would fail the same way again);
  * PostgreSQL's SQLSTATE classes 08 (connection), 40 (serialization, deadlock), 53 (resources) and
  * 57P (server shutting down), a server that refuses connections (above), a refused or reset
- * socket, and a lost pg connection likewise.
+ * socket, a file system that fails or is full, and a lost pg connection likewise.
  *
  * An AppError says for itself what it is, with one exception: `INTERNAL` is what `toAppError`
  * makes of an error nobody expected, and its cause is then the real error (a storage failure
@@ -46,7 +47,9 @@ export function isStorageFailure(error: unknown): boolean {
         (code === "55000" && NOT_ACCEPTING_CONNECTIONS.test(e.message)) ||
         // The database's socket, as pg throws it; inside a cause it may be any HTTP call's (a
         // `fetch failed` of an adapter), which is the step's to judge, not the storage's.
-        (depth === 0 && (code === "ECONNREFUSED" || code === "ECONNRESET"))
+        (depth === 0 && (code === "ECONNREFUSED" || code === "ECONNRESET")) ||
+        // The WAL's fdatasync (write-batcher.ts) on a failing or full disk, likewise ours at depth 0.
+        (depth === 0 && FILE_SYSTEM_FAILURE.test(code))
       )
         return true;
     } else if (PG_CONNECTION_LOST.test(e.message)) {

@@ -13,10 +13,18 @@ export const healthRoutes =
     app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
       try {
         await deps.store.ping();
-        return { status: "ready" };
       } catch {
-        return reply.status(503).send({ status: "unavailable" });
+        return reply.status(503).send({ status: "unavailable", reason: "database_unreachable" });
       }
+      // The database answers a read but may refuse every commit (a full disk, a read-only file).
+      const failingSince = deps.store.writeHealth.failingSince();
+      if (failingSince !== null)
+        return reply.status(503).send({
+          status: "unavailable",
+          reason: "writes_failing",
+          since: new Date(failingSince).toISOString(),
+        });
+      return { status: "ready" };
     });
     if (options.metrics === "off") return;
     // Event-loop delay is the first thing to look at when acks or replies get slow.
@@ -34,6 +42,9 @@ export const healthRoutes =
           "# HELP tern_database_up Whether the database answered this scrape (0: down; the gauges read from it are left out).",
           "# TYPE tern_database_up gauge",
           `tern_database_up ${database ? 1 : 0}`,
+          "# HELP tern_database_writes_failing Whether the last write failed for the storage's sake (a full disk, an I/O error, a lost connection) with none succeeding since.",
+          "# TYPE tern_database_writes_failing gauge",
+          `tern_database_writes_failing ${deps.store.writeHealth.failingSince() === null ? 0 : 1}`,
           ...(database ?? []),
           "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
           "# TYPE tern_event_loop_delay_seconds gauge",
