@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Logger } from "pino";
 import { loadConfig } from "../config.js";
 import { redactUrl } from "../core/redact-url.js";
+import { shutdownStepInProgress } from "../core/shutdown.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
 
@@ -19,7 +20,8 @@ function exitOnSignal(logger: Logger, message: string, close: () => Promise<void
   const stop = (signal: string) => {
     logger.info({ signal }, message);
     setTimeout(() => {
-      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
+      const step = shutdownStepInProgress();
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS, step }, "shutdown did not finish in time; exiting");
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     close().then(
