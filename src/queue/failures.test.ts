@@ -24,7 +24,17 @@ describe("which failures are the storage's (retried) and which the message's (de
   });
 
   it("counts connection, serialization, resource and shutdown SQLSTATEs and the disk's SQLite codes", () => {
-    for (const code of ["08006", "08003", "40001", "40P01", "53300", "57P01", "ECONNRESET", "ECONNREFUSED"])
+    for (const code of [
+      "08006",
+      "08003",
+      "25006",
+      "40001",
+      "40P01",
+      "53300",
+      "57P01",
+      "ECONNRESET",
+      "ECONNREFUSED",
+    ])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
     for (const code of ["SQLITE_BUSY", "SQLITE_FULL", "SQLITE_IOERR_FSYNC", "SQLITE_LOCKED"])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
@@ -75,6 +85,7 @@ describe("which failures are the storage's (retried) and which the message's (de
     for (const error of [
       withCode("23505", "duplicate key value violates unique constraint"),
       withCode("42P01", "relation does not exist"),
+      withCode("25P02", "current transaction is aborted, commands ignored until end of transaction block"),
       withCode("SQLITE_CONSTRAINT_UNIQUE"),
       withCode("SQLITE_ERROR"),
       new TypeError("Cannot read properties of undefined"),

@@ -15,6 +15,12 @@ const PG_CONNECTION_LOST =
  * credentials were refused (28000, 28P01: a password being rotated). Not the message's fault.
  */
 const CANNOT_CONNECT = /^(3D000|57P04|28000|28P01)$/;
+/**
+ * 25006: a write in a read-only transaction. Tern never opens one, so the server takes reads only:
+ * a failover onto a server not promoted yet, a standby behind a stale DNS name, a database set
+ * `default_transaction_read_only` for maintenance. An outside-style test saw webhooks answered 500.
+ */
+const READ_ONLY = "25006";
 const NOT_ACCEPTING_CONNECTIONS = /is not currently accepting connections/;
 const FILE_SYSTEM_FAILURE = /^(EIO|ENOSPC|EDQUOT|EROFS)$/;
 
@@ -44,6 +50,7 @@ export function isStorageFailure(error: unknown): boolean {
         /^(08|40|53)[0-9A-Z]{3}$/.test(code) ||
         /^57P0[1-3]$/.test(code) ||
         CANNOT_CONNECT.test(code) ||
+        code === READ_ONLY ||
         (code === "55000" && NOT_ACCEPTING_CONNECTIONS.test(e.message)) ||
         // The database's socket, as pg throws it; inside a cause it may be any HTTP call's (a
         // `fetch failed` of an adapter), which is the step's to judge, not the storage's.
