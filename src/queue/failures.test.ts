@@ -36,7 +36,13 @@ describe("which failures are the storage's (retried) and which the message's (de
       "ECONNREFUSED",
     ])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
-    for (const code of ["SQLITE_BUSY", "SQLITE_FULL", "SQLITE_IOERR_FSYNC", "SQLITE_LOCKED"])
+    for (const code of [
+      "SQLITE_BUSY",
+      "SQLITE_FULL",
+      "SQLITE_IOERR_FSYNC",
+      "SQLITE_LOCKED",
+      "SQLITE_READONLY_DBMOVED",
+    ])
       expect(isStorageFailure(withCode(code)), code).toBe(true);
     // The WAL's fdatasync on a failing, full or read-only file system (write-batcher.ts), but not
     // inside a cause, where it may be any file a step read.

@@ -26,7 +26,8 @@ const FILE_SYSTEM_FAILURE = /^(EIO|ENOSPC|EDQUOT|EROFS)$/;
 
 /**
  * The storage failed, not the message or the step: it is worth trying the same work again later.
- * better-sqlite3's SqliteError for the disk or the lock (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR…;
+ * better-sqlite3's SqliteError for the disk or the lock (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_READONLY… — a file made read-only, or moved away while open;
  * not a constraint or SQL error, which would fail the same way again);
  * PostgreSQL's SQLSTATE classes 08 (connection), 40 (serialization, deadlock), 53 (resources) and
  * 57P (server shutting down), a server that refuses connections (above), a refused or reset
@@ -46,7 +47,7 @@ export function isStorageFailure(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") {
       if (
-        /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL|NOMEM|INTERRUPT)/.test(code) ||
+        /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL|NOMEM|INTERRUPT|READONLY)/.test(code) ||
         /^(08|40|53)[0-9A-Z]{3}$/.test(code) ||
         /^57P0[1-3]$/.test(code) ||
         CANNOT_CONNECT.test(code) ||
