@@ -28,6 +28,8 @@ describe("which failures are the storage's (retried) and which the message's (de
       "08006",
       "08003",
       "25006",
+      "57014",
+      "55P03",
       "40001",
       "40P01",
       "53300",

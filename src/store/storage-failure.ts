@@ -21,6 +21,13 @@ const CANNOT_CONNECT = /^(3D000|57P04|28000|28P01)$/;
  * `default_transaction_read_only` for maintenance. An outside-style test saw webhooks answered 500.
  */
 const READ_ONLY = "25006";
+/**
+ * 57014 (a statement cancelled: `statement_timeout`, `pg_cancel_backend`) and 55P03 (`lock_timeout`):
+ * the database's load or an operator's maintenance (a lock held by `VACUUM FULL`, `ALTER TABLE`),
+ * not the message. Counted as the message's, they dead-lettered customers' messages at once.
+ * (Tern sets a lock_timeout only around its job-queue collection, which handles 55P03 itself.)
+ */
+const CANCELLED = /^(57014|55P03)$/;
 const NOT_ACCEPTING_CONNECTIONS = /is not currently accepting connections/;
 const FILE_SYSTEM_FAILURE = /^(EIO|ENOSPC|EDQUOT|EROFS)$/;
 
@@ -52,6 +59,7 @@ export function isStorageFailure(error: unknown): boolean {
         /^57P0[1-3]$/.test(code) ||
         CANNOT_CONNECT.test(code) ||
         code === READ_ONLY ||
+        CANCELLED.test(code) ||
         (code === "55000" && NOT_ACCEPTING_CONNECTIONS.test(e.message)) ||
         // The database's socket, as pg throws it; inside a cause it may be any HTTP call's (a
         // `fetch failed` of an adapter), which is the step's to judge, not the storage's.

@@ -158,65 +158,91 @@ describe.skipIf(testDialect !== "postgres")(
     }, 150_000);
 
     /**
-     * Every new transaction read-only (a failover onto a server not promoted yet, a database set
-     * read-only for maintenance), Tern's connections cut so that the pool reconnects to it.
+     * A setting of the database that makes it refuse Tern's writes, applied to new sessions, with
+     * Tern's connections cut so that the pool reconnects under it (and again when it is reset).
      */
-    const readOnly = async (on: boolean) => {
+    const setForDatabase = async (setting: string, on: boolean) => {
       const name = admin.escapeIdentifier(testDatabaseName);
-      await admin.query(
-        `alter database ${name} ${on ? "set default_transaction_read_only = on" : "reset default_transaction_read_only"}`,
-      );
+      await admin.query(`alter database ${name} ${on ? `set ${setting}` : `reset ${setting.split(" ")[0]}`}`);
       await admin.query(
         "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
         [testDatabaseName],
       );
     };
 
-    it("a database that answers reads but refuses writes: 503 and not ready meanwhile, then every conversation completes", async () => {
-      const customers = Array.from({ length: 10 }, (_, i) =>
-        createCustomer(sandbox, setup.webhookUrl, `1555081${1000 + i}`),
-      );
-      const refusals: number[] = [];
-      await Promise.all(customers.map((c) => say(c, "hi", refusals)));
-      await replies(customers, 1);
+    it.each([
+      {
+        // A failover onto a server not promoted yet, a database set read-only for maintenance
+        // (SQLSTATE 25006): SELECT 1 still answers, so readiness must come from the writes.
+        what: "takes reads only",
+        setting: "default_transaction_read_only = on",
+        lock: undefined,
+      },
+      {
+        // Maintenance that holds a lock on the inbox (a VACUUM FULL, an ALTER TABLE) under a
+        // statement_timeout: every write waits and is cancelled (57014); SELECT 1 answers.
+        what: "cancels the writes that wait for a lock",
+        setting: "statement_timeout = 300",
+        lock: "lock table inbox in access exclusive mode",
+      },
+    ])(
+      "a database that $what: 503 and not ready meanwhile, then every conversation completes",
+      async ({ setting, lock }) => {
+        const customers = Array.from({ length: 10 }, (_, i) =>
+          createCustomer(sandbox, setup.webhookUrl, `1555081${1000 + i}`),
+        );
+        const refusals: number[] = [];
+        await Promise.all(customers.map((c) => say(c, "hi", refusals)));
+        await replies(customers, 1);
 
-      await readOnly(true);
-      const names = Promise.all(customers.map((c) => say(c, `Name ${c.from}`, refusals)));
-      // SELECT 1 answers on a read-only database: readiness must come from the writes.
-      await eventually(
-        async () => (await fetch(`${tern.url}/readyz`)).status === 503,
-        10_000,
-        "/readyz to answer 503",
-      );
-      const ready = await fetch(`${tern.url}/readyz`);
-      expect(await ready.json()).toMatchObject({ status: "unavailable", reason: "writes_failing" });
-      const exposition = await (await api("/metrics")).text();
-      expect(exposition).toContain("tern_database_up 1");
-      expect(exposition).toContain("tern_database_writes_failing 1");
-      await new Promise((r) => setTimeout(r, 3_000));
-      await readOnly(false);
-      await names;
-      await replies(customers, 2);
-      await Promise.all(customers.map((c) => say(c, `Company ${c.from}`, refusals)));
-      await replies(customers, 3);
-      await eventually(async () => (await fetch(`${tern.url}/readyz`)).status === 200, 10_000, "ready again");
+        await setForDatabase(setting, true);
+        const holder = new pg.Client({ connectionString: testDatabaseUrl });
+        holder.on("error", () => {}); // cut by the drop after a failed test
+        if (lock) {
+          await holder.connect();
+          await holder.query("begin");
+          await holder.query(lock);
+        }
+        const names = Promise.all(customers.map((c) => say(c, `Name ${c.from}`, refusals)));
+        await eventually(
+          async () => (await fetch(`${tern.url}/readyz`)).status === 503,
+          10_000,
+          "/readyz to answer 503",
+        );
+        const ready = await fetch(`${tern.url}/readyz`);
+        expect(await ready.json()).toMatchObject({ status: "unavailable", reason: "writes_failing" });
+        expect(await (await api("/metrics")).text()).toContain("tern_database_writes_failing 1");
+        await new Promise((r) => setTimeout(r, 3_000));
+        if (lock) await holder.end(); // its transaction ends with the connection
+        await setForDatabase(setting, false);
+        await names;
+        await replies(customers, 2);
+        await Promise.all(customers.map((c) => say(c, `Company ${c.from}`, refusals)));
+        await replies(customers, 3);
+        await eventually(
+          async () => (await fetch(`${tern.url}/readyz`)).status === 200,
+          10_000,
+          "ready again",
+        );
 
-      expect(refusals.length, "deliveries were refused while writes failed").toBeGreaterThan(0);
-      expect(new Set(refusals)).toEqual(new Set([503]));
-      const leads = sandbox.sf.records("Lead");
-      for (const c of customers) {
-        const texts = c.received().map((m) => m.text);
-        expect(texts, `${c.from}: ${JSON.stringify(texts)}`).toHaveLength(3);
-        expect(texts[1], c.from).toContain(`Name ${c.from}`);
-        expect(
-          leads.filter((l) => l.Phone === `+${c.from}`),
-          c.from,
-        ).toHaveLength(1);
-      }
-      expect(await rows("select id from rejected_events where reason = 'processing_failed'")).toEqual([]);
-      expect(await rows("select id from runs where status = 'failed'")).toEqual([]);
-      expect(tern.output()).not.toMatch(/unhandled|webhook failed|"msg":"unhandled error"/i);
-    }, 150_000);
+        expect(refusals.length, "deliveries were refused while writes failed").toBeGreaterThan(0);
+        expect(new Set(refusals)).toEqual(new Set([503]));
+        const leads = sandbox.sf.records("Lead");
+        for (const c of customers) {
+          const texts = c.received().map((m) => m.text);
+          expect(texts, `${c.from}: ${JSON.stringify(texts)}`).toHaveLength(3);
+          expect(texts[1], c.from).toContain(`Name ${c.from}`);
+          expect(
+            leads.filter((l) => l.Phone === `+${c.from}`),
+            c.from,
+          ).toHaveLength(1);
+        }
+        expect(await rows("select id from rejected_events where reason = 'processing_failed'")).toEqual([]);
+        expect(await rows("select id from runs where status = 'failed'")).toEqual([]);
+        expect(tern.output()).not.toMatch(/unhandled|webhook failed|"msg":"unhandled error"/i);
+      },
+      150_000,
+    );
 
     it("a SIGTERM during the outage still ends the process, and a new one takes the conversations on", async () => {
       const customer = createCustomer(sandbox, setup.webhookUrl, "15550809999");
