@@ -24,7 +24,7 @@ const READ_ONLY = "25006";
 /**
  * 57014 (a statement cancelled: `statement_timeout`, `pg_cancel_backend`) and 55P03 (`lock_timeout`):
  * the database's load or an operator's maintenance (a lock held by `VACUUM FULL`, `ALTER TABLE`),
- * not the message. Counted as the message's, they dead-lettered customers' messages at once.
+ * not the message. Counted as the message's, they would dead-letter customers' messages at once.
  * (Tern sets a lock_timeout only around its job-queue collection, which handles 55P03 itself.)
  */
 const CANCELLED = /^(57014|55P03)$/;
