@@ -98,6 +98,26 @@ describe.skipIf(testDialect !== "postgres")(
         await client.end();
       }
     };
+    /**
+     * After the database came back: every refusal was a 503, every conversation has its three
+     * replies in order and one Lead, and nothing failed, was dead-lettered or went unhandled.
+     */
+    const expectCompletedCleanly = async (customers: Customer[], refusals: number[]) => {
+      expect(new Set(refusals)).toEqual(new Set([503]));
+      const leads = sandbox.sf.records("Lead");
+      for (const c of customers) {
+        const texts = c.received().map((m) => m.text);
+        expect(texts, `${c.from}: ${JSON.stringify(texts)}`).toHaveLength(3);
+        expect(texts[1], c.from).toContain(`Name ${c.from}`);
+        expect(
+          leads.filter((l) => l.Phone === `+${c.from}`),
+          c.from,
+        ).toHaveLength(1);
+      }
+      expect(await rows("select id from rejected_events where reason = 'processing_failed'")).toEqual([]);
+      expect(await rows("select id from runs where status = 'failed'")).toEqual([]);
+      expect(tern.output()).not.toMatch(/unhandled|webhook failed|"msg":"unhandled error"/i);
+    };
     const api = (p: string) =>
       fetch(`${tern.url}${p}`, { headers: { authorization: `Bearer ${secrets.adminToken}` } });
 
@@ -138,20 +158,7 @@ describe.skipIf(testDialect !== "postgres")(
       await replies(customers, 3);
 
       expect(refusals.length, "deliveries were refused during the outage").toBeGreaterThan(0);
-      expect(new Set(refusals)).toEqual(new Set([503]));
-      const leads = sandbox.sf.records("Lead");
-      for (const c of customers) {
-        const texts = c.received().map((m) => m.text);
-        expect(texts, `${c.from}: ${JSON.stringify(texts)}`).toHaveLength(3);
-        expect(texts[1], c.from).toContain(`Name ${c.from}`);
-        expect(
-          leads.filter((l) => l.Phone === `+${c.from}`),
-          c.from,
-        ).toHaveLength(1);
-      }
-      expect(await rows("select id from rejected_events where reason = 'processing_failed'")).toEqual([]);
-      expect(await rows("select id from runs where status = 'failed'")).toEqual([]);
-      expect(tern.output()).not.toMatch(/unhandled|webhook failed|"msg":"unhandled error"/i);
+      await expectCompletedCleanly(customers, refusals);
       // One line a minute about the outage per kind of route, not one per request.
       const outageLines = tern.output().match(/the database is unavailable/g) ?? [];
       expect(outageLines.length).toBeLessThanOrEqual(4);
@@ -226,20 +233,7 @@ describe.skipIf(testDialect !== "postgres")(
         );
 
         expect(refusals.length, "deliveries were refused while writes failed").toBeGreaterThan(0);
-        expect(new Set(refusals)).toEqual(new Set([503]));
-        const leads = sandbox.sf.records("Lead");
-        for (const c of customers) {
-          const texts = c.received().map((m) => m.text);
-          expect(texts, `${c.from}: ${JSON.stringify(texts)}`).toHaveLength(3);
-          expect(texts[1], c.from).toContain(`Name ${c.from}`);
-          expect(
-            leads.filter((l) => l.Phone === `+${c.from}`),
-            c.from,
-          ).toHaveLength(1);
-        }
-        expect(await rows("select id from rejected_events where reason = 'processing_failed'")).toEqual([]);
-        expect(await rows("select id from runs where status = 'failed'")).toEqual([]);
-        expect(tern.output()).not.toMatch(/unhandled|webhook failed|"msg":"unhandled error"/i);
+        await expectCompletedCleanly(customers, refusals);
       },
       150_000,
     );
