@@ -22,6 +22,7 @@ import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
 import { documentedResponses, ERROR_SCHEMA, withErrorResponses } from "./api-docs-responses.js";
+import { createDeliveryHealth } from "./delivery-health.js";
 import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
@@ -82,7 +83,9 @@ export type Exposure = "public" | "token" | "off";
 export type App = FastifyInstance;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
-  const webhooks = createWebhookHandler(deps);
+  // Whether webhook deliveries can be stored: the webhooks tell, /readyz and /metrics say.
+  const deliveries = createDeliveryHealth();
+  const webhooks = createWebhookHandler(deps, deliveries);
   const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     serverFactory: (handler) =>
@@ -162,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       lazyApiDocs(() => buildDocsApp(deps, sessions), exposure.apiDocs === "token" ? auth : undefined),
     );
   }
-  await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth }));
+  await app.register(healthRoutes(deps, { metrics: exposure.metrics, auth, deliveries }));
   // Public: a person's browser comes back here from the provider's consent page.
   await app.register(oauthCallbackRoutes(deps));
   // Public: a flow's webhook, authenticated by the token in its URL.

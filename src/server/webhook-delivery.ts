@@ -13,6 +13,7 @@ import { createLogThrottle } from "../core/log-throttle.js";
 import type { ResolvedChannel } from "../services/integrations.js";
 import type { RejectedEvent } from "../store/repos/rejected-event-repo.js";
 import type { AppDeps } from "./app.js";
+import type { DeliveryHealth } from "./delivery-health.js";
 
 /**
  * What a webhook delivery does once its bytes are in (`webhook-handler.ts` reads them): find the
@@ -28,9 +29,11 @@ export type WebhookDeps = Pick<
 export type DeliveryContext = ReturnType<typeof createDeliveryContext>;
 type Context = DeliveryContext;
 
-export function createDeliveryContext(deps: WebhookDeps) {
+export function createDeliveryContext(deps: WebhookDeps, health: DeliveryHealth) {
   const { integrations, store, worker, clock, logger } = deps;
   return {
+    /** Whether deliveries can be stored (`/readyz`). */
+    health,
     /**
      * The URL as the provider was told it (TERN_PUBLIC_URL), without a trailing slash: signed by
      * some (Bird, Twilio). Read per request: without TERN_PUBLIC_URL it is learnt only once the
@@ -100,7 +103,7 @@ export async function ingest(
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
   // group: many webhooks share one commit (PostgreSQL; SQLite groups every write anyway).
-  await ctx.store.write(
+  const stored = ctx.store.write(
     async (tx) => {
       let keys: string[] = [];
       for (const [id, events] of plan.deliveries) {
@@ -118,6 +121,7 @@ export async function ingest(
       committed: (keys) => setImmediate(() => ctx.worker.notify(keys)),
     },
   );
+  await ctx.health.track(stored);
   for (const item of plan.rejected) {
     ctx.itemsRejected.inc({ reason: item.reason });
     // Path and reason only: the item itself may hold message text and phone numbers.

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhookAnswer } from "../channels/channel.js";
 import { isAppError } from "../core/app-error.js";
 import { isStorageFailure } from "../store/storage-failure.js";
+import type { DeliveryHealth } from "./delivery-health.js";
 import { failRequest } from "./last-resort.js";
 import { UNAVAILABLE_RETRY_AFTER, UNAVAILABLE_STATUS, unavailableBody } from "./unavailable.js";
 import {
@@ -31,8 +32,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024; // Meta's payloads reach 3 MB
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 const DRAIN_MS = 5_000;
 
-export function createWebhookHandler(deps: WebhookDeps) {
-  const ctx = createDeliveryContext(deps);
+export function createWebhookHandler(deps: WebhookDeps, health: DeliveryHealth) {
+  const ctx = createDeliveryContext(deps, health);
   /** Returns false when the request is not a webhook (Fastify handles it). */
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? "";

@@ -3,7 +3,6 @@ import type { Db, Dialect, WriteOptions } from "./db.js";
 import type { PostgresDb, PostgresLog } from "./postgres/open.js";
 import { createLazyRepos, createRepos, type Repos } from "./repos/index.js";
 import { openSqlite } from "./sqlite.js";
-import { createWriteHealth, type WriteHealth } from "./write-health.js";
 
 export type { Repos } from "./repos/index.js";
 
@@ -25,8 +24,6 @@ export interface Store extends Repos {
   write<T>(fn: (tx: Repos) => Promise<T>, options?: WriteOptions<T>): Promise<T>;
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
-  /** Whether writes fail for the storage's sake now (`/readyz`, `/metrics`). */
-  readonly writeHealth: WriteHealth;
   close(): Promise<void>;
 }
 
@@ -63,15 +60,12 @@ export async function openPostgresStore(options: {
     throw error;
   }
   const repos = createRepos(db, options.box, db);
-  const writeHealth = createWriteHealth();
   return {
     ...repos,
     dialect: db.dialect,
     db,
-    write: (fn, writeOptions) =>
-      writeHealth.track(db.write((tx) => fn(createLazyRepos(tx, options.box, db)), writeOptions)),
+    write: (fn, writeOptions) => db.write((tx) => fn(createLazyRepos(tx, options.box, db)), writeOptions),
     ping: () => db.ping(),
-    writeHealth,
     close: () => db.close(),
   };
 }
@@ -101,14 +95,12 @@ export function openStore(options: {
   });
   // One connection: a write's transaction is the database itself, so it gets the same set.
   const repos = createRepos(db, options.box, db);
-  const writeHealth = createWriteHealth();
   return {
     ...repos,
     dialect: db.dialect,
     db,
-    write: (fn, writeOptions) => writeHealth.track(db.write(() => fn(repos), writeOptions)),
+    write: (fn, writeOptions) => db.write(() => fn(repos), writeOptions),
     ping: () => db.ping(),
-    writeHealth,
     close: () => db.close(),
   };
 }

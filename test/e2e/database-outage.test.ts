@@ -228,7 +228,7 @@ describe.skipIf(testDialect !== "postgres")(
         await replies(customers, 3);
         await eventually(
           async () => (await fetch(`${tern.url}/readyz`)).status === 200,
-          10_000,
+          20_000,
           "ready again",
         );
 

@@ -4,10 +4,14 @@ import { RUN_STATUSES } from "../../flows/runtime.js";
 import { REJECTED_REASONS } from "../../store/repos/rejected-event-repo.js";
 import { isStorageFailure } from "../../store/storage-failure.js";
 import type { AppDeps, Exposure } from "../app.js";
+import type { DeliveryHealth } from "../delivery-health.js";
 
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
 export const healthRoutes =
-  (deps: AppDeps, options: { metrics: Exposure; auth: onRequestAsyncHookHandler }): FastifyPluginAsync =>
+  (
+    deps: AppDeps,
+    options: { metrics: Exposure; auth: onRequestAsyncHookHandler; deliveries: DeliveryHealth },
+  ): FastifyPluginAsync =>
   async (app) => {
     app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
     app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
@@ -16,8 +20,9 @@ export const healthRoutes =
       } catch {
         return reply.status(503).send({ status: "unavailable", reason: "database_unreachable" });
       }
-      // The database answers a read but may refuse every commit (a full disk, a read-only file).
-      const failingSince = deps.store.writeHealth.failingSince();
+      // The database answers a read but may refuse every delivery's commit (a full disk, a
+      // read-only database, a lock held by maintenance).
+      const failingSince = options.deliveries.failingSince();
       if (failingSince !== null)
         return reply.status(503).send({
           status: "unavailable",
@@ -42,9 +47,9 @@ export const healthRoutes =
           "# HELP tern_database_up Whether the database answered this scrape (0: down; the gauges read from it are left out).",
           "# TYPE tern_database_up gauge",
           `tern_database_up ${database ? 1 : 0}`,
-          "# HELP tern_database_writes_failing Whether the last write failed for the storage's sake (a full disk, an I/O error, a lost connection) with none succeeding since.",
+          "# HELP tern_database_writes_failing Whether the last webhook delivery could not be stored for the storage's sake (a full disk, a read-only database, a lost connection) with none stored since.",
           "# TYPE tern_database_writes_failing gauge",
-          `tern_database_writes_failing ${deps.store.writeHealth.failingSince() === null ? 0 : 1}`,
+          `tern_database_writes_failing ${options.deliveries.failingSince() === null ? 0 : 1}`,
           ...(database ?? []),
           "# HELP tern_event_loop_delay_seconds Event-loop delay since the last scrape.",
           "# TYPE tern_event_loop_delay_seconds gauge",
