@@ -22,6 +22,7 @@ import { createIntegrations } from "./services/integrations.js";
 import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
+import { assertSecretKeyOpens } from "./store/secret-key-check.js";
 import { isStorageFailure } from "./store/storage-failure.js";
 import { openPostgresStore, openStore, type Store } from "./store/store.js";
 
@@ -74,22 +75,23 @@ export async function openDataStore(
     secretKey: config.TERN_SECRET_KEY,
     adminToken: config.TERN_ADMIN_TOKEN,
   });
-  const box = createSecretBox(parseSecretKey(dataDir.secretKey));
-  if (config.DATABASE_URL) {
-    const store = await openPostgresStore({
-      url: config.DATABASE_URL,
-      box,
-      poolSize: config.TERN_DB_POOL_SIZE,
-      log,
-    });
-    return { dataDir, store };
+  const keySource =
+    dataDir.secretKeySource === "env" ? "TERN_SECRET_KEY" : `The key file ${dataDir.secretKeyPath}`;
+  const box = createSecretBox(parseSecretKey(dataDir.secretKey, keySource));
+  const store = config.DATABASE_URL
+    ? await openPostgresStore({ url: config.DATABASE_URL, box, poolSize: config.TERN_DB_POOL_SIZE, log })
+    : openStore({
+        path: dataDir.databasePath,
+        box,
+        synchronous: config.TERN_SQLITE_SYNCHRONOUS,
+        autoVacuum: config.TERN_SQLITE_AUTO_VACUUM,
+      });
+  try {
+    await assertSecretKeyOpens(store, dataDir);
+  } catch (error) {
+    await store.close();
+    throw error;
   }
-  const store = openStore({
-    path: dataDir.databasePath,
-    box,
-    synchronous: config.TERN_SQLITE_SYNCHRONOUS,
-    autoVacuum: config.TERN_SQLITE_AUTO_VACUUM,
-  });
   return { dataDir, store };
 }
 

@@ -23,6 +23,7 @@ export interface DataDir {
   databasePath: string;
   secretKey: string;
   secretKeySource: "env" | "file" | "generated";
+  secretKeyPath: string;
   adminToken: string;
   adminTokenSource: "env" | "file" | "generated";
   adminTokenPath: string;
@@ -37,6 +38,11 @@ function readOrCreate(file: string, make: () => string): { value: string; create
   const value = make();
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
   return { value, created: true };
+}
+
+/** What TERN_ADMIN_TOKEN must be too (config.ts): long enough not to be guessed, sendable as a Bearer token. */
+export function isUsableAdminToken(token: string): boolean {
+  return token.length >= 16 && /^\S+$/.test(token);
 }
 
 function tighten(file: string, mode: number): void {
@@ -62,11 +68,19 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
   const token = env.adminToken
     ? { value: env.adminToken, created: false }
     : readOrCreate(tokenPath, () => `tern_${randomBytes(24).toString("base64url")}`);
+  // As TERN_ADMIN_TOKEN must be: an empty file let nobody in, and a short one let anybody guess.
+  if (!env.adminToken && !isUsableAdminToken(token.value)) {
+    throw new Error(
+      `${tokenPath} holds no usable admin token (at least 16 characters, no spaces): ` +
+        "delete the file to have one generated at the next start, or set TERN_ADMIN_TOKEN.",
+    );
+  }
   return {
     root,
     databasePath: path.join(root, "tern.db"),
     secretKey: key.value,
     secretKeySource: env.secretKey ? "env" : key.created ? "generated" : "file",
+    secretKeyPath: keyPath,
     adminToken: token.value,
     adminTokenSource: env.adminToken ? "env" : token.created ? "generated" : "file",
     adminTokenPath: tokenPath,

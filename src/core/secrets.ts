@@ -9,11 +9,12 @@ export interface SecretBox {
   open(sealed: string): string;
 }
 
-export function parseSecretKey(value: string): Buffer {
+/** `source` names where the key came from in the error: the variable, or a key file's path. */
+export function parseSecretKey(value: string, source = "TERN_SECRET_KEY"): Buffer {
   const trimmed = value.trim();
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
   if (key.length !== 32) {
-    throw new Error("TERN_SECRET_KEY must be 32 bytes, given as 64 hex characters or base64");
+    throw new Error(`${source} must be 32 bytes, given as 64 hex characters or base64`);
   }
   return key;
 }

@@ -61,6 +61,23 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
       const row = await exec.get(q.selectFrom(table).selectAll().where("name", "=", name));
       return row ? toRecord(row) : undefined;
     },
+    /**
+     * The name of the oldest row whose secrets this key does not open, if that row's do not: a
+     * process started with the wrong key (or a lost key file) must refuse to start, not answer
+     * 500 for every channel. One row tells: every row is sealed with the same key.
+     */
+    async oldestUnopenable(): Promise<string | null> {
+      const row = await exec.get(
+        q.selectFrom(table).select(["name", "secrets_sealed"]).orderBy("created_at").limit(1),
+      );
+      if (!row) return null;
+      try {
+        box.open(row.secrets_sealed);
+        return null;
+      } catch {
+        return row.name;
+      }
+    },
     async list(): Promise<IntegrationRecord[]> {
       return (await exec.all(q.selectFrom(table).selectAll().orderBy("created_at"))).map(toRecord);
     },
