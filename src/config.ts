@@ -7,10 +7,43 @@ import { parseTrustProxy, trustProxyProblem } from "./server/trust-proxy.js";
 /** TERN_MAX_WAIT when unset (also what `tern flows test` runs with). */
 export const DEFAULT_MAX_WAIT = "P30D";
 
+/**
+ * A whole number in decimal digits within [min, max]. Not `z.coerce.number()`: it took "0x10"
+ * for 16 and "1e3" for 1000 (an outside audit saw TERN_PORT=0x10 listen on port 16).
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, "a whole number in decimal digits")
+    .default(String(fallback))
+    .transform(Number)
+    .pipe(z.number().min(min, `at least ${min}`).max(max, `at most ${max}`));
+
+/** Leading or trailing spaces in a path or host are a quoting mistake, never meant. */
+const noOuterSpaces = (schema: z.ZodString) =>
+  schema.refine((v) => v.trim() === v, "must not begin or end with spaces");
+
+/**
+ * The origin providers reach Tern at: http(s), no user or password (it would be shown in every
+ * webhook URL), no query or fragment (the webhook path is appended to it); a path prefix is kept.
+ */
+const publicUrl = z.url().superRefine((value, ctx) => {
+  const url = new URL(value);
+  const problem =
+    url.protocol !== "http:" && url.protocol !== "https:"
+      ? "must be an http:// or https:// URL"
+      : url.username || url.password
+        ? "must not hold a user name or password"
+        : url.search || url.hash || value.includes("?") || value.includes("#")
+          ? "must not have a query string or fragment"
+          : null;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
 export const Config = z.object({
-  TERN_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  TERN_HOST: z.string().min(1).default("0.0.0.0"),
-  TERN_DATA_DIR: z.string().min(1).default("./.tern"),
+  TERN_PORT: wholeNumber(0, 65535, 3000),
+  TERN_HOST: noOuterSpaces(z.string().min(1)).default("0.0.0.0"),
+  TERN_DATA_DIR: noOuterSpaces(z.string().min(1)).default("./.tern"),
   /**
    * postgres://… puts the store and the job queue on PostgreSQL, so that any number of
    * `tern serve` and `tern worker` processes on any number of machines share them
@@ -21,16 +54,20 @@ export const Config = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   /** PostgreSQL connections per process (the job runner holds a few more of its own). */
-  TERN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  TERN_DB_POOL_SIZE: wholeNumber(2, 200, 10),
   /** 32 bytes, base64 or hex. Generated into the data dir on first start when absent. */
   TERN_SECRET_KEY: z.string().min(1).optional(),
   /** Admin API bearer token. Generated into the data dir on first start when absent. */
-  TERN_ADMIN_TOKEN: z.string().min(16, "TERN_ADMIN_TOKEN must be at least 16 characters").optional(),
+  TERN_ADMIN_TOKEN: z
+    .string()
+    .min(16, "TERN_ADMIN_TOKEN must be at least 16 characters")
+    .regex(/^\S+$/, "TERN_ADMIN_TOKEN must not contain spaces (it is sent as a Bearer token)")
+    .optional(),
   /**
    * Browser sign-in (the Flow Builder) with a user and password instead of the admin token: set
    * both or neither. Compared in constant time, never logged. The admin token always works too.
    */
-  TERN_ADMIN_USER: z.string().min(1).max(256).optional(),
+  TERN_ADMIN_USER: noOuterSpaces(z.string().min(1).max(256)).optional(),
   TERN_ADMIN_PASSWORD: z
     .string()
     .min(12, "TERN_ADMIN_PASSWORD must be at least 12 characters")
@@ -46,7 +83,7 @@ export const Config = z.object({
     .default("PT12H")
     .transform((v) => parseDurationMs(v) as number),
   /** Origin providers use to reach this server; webhook URLs are built from it. */
-  TERN_PUBLIC_URL: z.url().optional(),
+  TERN_PUBLIC_URL: publicUrl.optional(),
   /**
    * The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto Tern believes: a
    * comma-separated list of their addresses or CIDR ranges (`127.0.0.1,10.0.0.0/8`; also
@@ -71,20 +108,20 @@ export const Config = z.object({
    * was written) is resent only if no delivery status echoing it arrives within this time
    * (WhatsApp has no idempotency key; its statuses echo ours). src/queue/README.md.
    */
-  TERN_SEND_RECONCILE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  TERN_SEND_RECONCILE_MS: wholeNumber(0, 600_000, 30_000),
   /**
    * A send still failing after its quick attempts (the provider's 5xx, a rate limit that held) is
    * tried again this long later while its run waits, then 4× as long each round (at most an hour,
    * 8 rounds), before the step fails. src/queue/README.md.
    */
-  TERN_SEND_RETRY_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  TERN_SEND_RETRY_MS: wholeNumber(100, 3_600_000, 15_000),
   /**
    * Burst grouping: while a run waits for a reply (an `ask`), the text messages its contact sends
    * less than this apart are one answer, joined by newlines ("Hi" / "I want a quote" / "for 3
    * cars"). The answer is taken once this long passed since the last of them (at most 5 windows
    * after the first). 0 takes each message at once. Other conversations are never held.
    */
-  TERN_BURST_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  TERN_BURST_WINDOW_MS: wholeNumber(0, 60_000, 2_000),
   /**
    * How long a run may wait (an `ask` without a timeout, or one longer than this) before it
    * expires: the run ends (status `ended`, reason `WAIT_EXPIRED`) and the contact's next message
@@ -96,7 +133,7 @@ export const Config = z.object({
     .default(DEFAULT_MAX_WAIT)
     .transform((v) => parseDurationMs(v) as number),
   /** Conversations the worker processes at once; the rest wait their turn in arrival order. */
-  TERN_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  TERN_WORKER_CONCURRENCY: wholeNumber(1, 10_000, 64),
   /**
    * FULL: a webhook is acknowledged only after its commit is fsynced (survives power loss).
    * NORMAL: after it is written to the WAL (survives a process crash, not a power cut).
@@ -126,7 +163,7 @@ export const Config = z.object({
    * connection closed: a stranger trickling bytes cannot hold a socket for Node's default five
    * minutes. Meta's largest webhook (a few MB) arrives in well under a second.
    */
-  TERN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  TERN_REQUEST_TIMEOUT_MS: wholeNumber(1_000, 300_000, 30_000),
   /**
    * Days after which finished runs, their step history, message bodies, processed inbox rows
    * and rejected webhook items are pruned; "0" or "off" keeps everything. Default 30: a month
@@ -168,8 +205,22 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
+/**
+ * Tern's variables set to nothing but spaces count as unset (`TERN_PORT=` in a compose file or a
+ * template that rendered nothing): the default applies, as the README says. They became 0 before
+ * (TERN_PORT= listened on a random port), and a blank password or token was accepted.
+ */
+function withoutBlank(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name in Config.shape && value !== undefined && value.trim() === "") continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Config.safeParse(env);
+  const parsed = Config.safeParse(withoutBlank(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { redactUrl } from "../core/redact-url.js";
 
 /**
  * The CLI's admin API client. Server from TERN_URL (default http://localhost:3000); token from
@@ -29,6 +30,8 @@ export interface ApiClient {
 /** Admin API client for a server at `baseUrl`; errors carry the API's code and message. */
 export function createAdminClient(baseUrl: string, token: string): ApiClient {
   const base = baseUrl.replace(/\/$/, "");
+  // What messages show of the address: never a password someone put in it.
+  const shown = redactUrl(base);
   return {
     baseUrl: base,
     async request(
@@ -49,12 +52,20 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (error) {
-        throw new Error(
-          `Cannot reach Tern at ${base}: ${(error as Error).message}. Is \`tern serve\` running?`,
-        );
+        // fetch's own message may repeat the URL, credentials included.
+        const reason = (error as Error).message.split(base).join(shown);
+        throw new Error(`Cannot reach Tern at ${shown}: ${reason}. Is \`tern serve\` running?`);
       }
       const text = await response.text();
-      const json = text ? JSON.parse(text) : null;
+      let json: { error?: { code?: string; message?: string; details?: { errors?: unknown } } } | null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        throw new Error(
+          `${shown} answered ${method} ${apiPath} with ${response.status} and a body that is not JSON: ` +
+            "is TERN_URL the address of Tern?",
+        );
+      }
       if (!response.ok) {
         const err = json?.error ?? {};
         const errors: Array<{ path: string; message: string }> = Array.isArray(err.details?.errors)

@@ -72,7 +72,7 @@ export function registerFlowCommands(program: Command): void {
       const body = readJson(file);
       const created = (await api.request(
         opts.id ? "PUT" : "POST",
-        opts.id ? `/flows/${opts.id}` : "/flows",
+        opts.id ? `/flows/${encodeURIComponent(opts.id)}` : "/flows",
         body,
       )) as {
         id: string;
@@ -99,7 +99,10 @@ export function registerFlowCommands(program: Command): void {
     .command("unpublish <flowId>")
     .description("Stop the flow taking new conversations; runs already started go on on their version")
     .action(async (flowId: string) => {
-      const result = (await createApiClient().request("POST", `/flows/${flowId}/unpublish`)) as {
+      const result = (await createApiClient().request(
+        "POST",
+        `/flows/${encodeURIComponent(flowId)}/unpublish`,
+      )) as {
         previousVersion: number | null;
         activeRuns: number;
       };
@@ -114,7 +117,7 @@ export function registerFlowCommands(program: Command): void {
     .command("delete <flowId>")
     .description("Delete a flow and its versions (not published, no runs in its history)")
     .action(async (flowId: string) => {
-      await createApiClient().request("DELETE", `/flows/${flowId}`);
+      await createApiClient().request("DELETE", `/flows/${encodeURIComponent(flowId)}`);
       process.stdout.write(`Deleted flow ${flowId}\n`);
     });
 
@@ -129,10 +132,14 @@ export function registerFlowCommands(program: Command): void {
       "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
     )
     .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
-      const result = (await createApiClient().request("POST", `/flows/${flowId}/publish`, {
-        version: opts.version ? Number(opts.version) : undefined,
-        waitingRuns: opts.waitingRuns,
-      })) as {
+      const result = (await createApiClient().request(
+        "POST",
+        `/flows/${encodeURIComponent(flowId)}/publish`,
+        {
+          version: opts.version ? Number(opts.version) : undefined,
+          waitingRuns: opts.waitingRuns,
+        },
+      )) as {
         publishedVersion: number;
         previousVersion: number | null;
         waitingRuns: { policy: string; moved: number; stayed: number };
@@ -150,7 +157,10 @@ export function registerFlowCommands(program: Command): void {
     .command("versions <flowId>")
     .description("List a flow's versions, newest first, marking the published one")
     .action(async (flowId: string) => {
-      const { items } = (await createApiClient().request("GET", `/flows/${flowId}/versions`)) as {
+      const { items } = (await createApiClient().request(
+        "GET",
+        `/flows/${encodeURIComponent(flowId)}/versions`,
+      )) as {
         items: Array<{
           version: number;
           isPublished: boolean;
@@ -173,7 +183,7 @@ export function registerFlowCommands(program: Command): void {
     .action(async (flowId: string, from: string, to: string, opts: { json?: boolean }) => {
       const diff = (await createApiClient().request(
         "GET",
-        `/flows/${flowId}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+        `/flows/${encodeURIComponent(flowId)}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
       )) as FlowDiff;
       process.stdout.write(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff));
     });
@@ -185,7 +195,10 @@ export function registerFlowCommands(program: Command): void {
     .option("-o, --out <file>", "write to a file instead of stdout")
     .action(async (flowId: string, opts: { version?: string; out?: string }) => {
       const query = opts.version ? `?version=${Number(opts.version)}` : "";
-      const flow = await createApiClient().request("GET", `/flows/${flowId}/export${query}`);
+      const flow = await createApiClient().request(
+        "GET",
+        `/flows/${encodeURIComponent(flowId)}/export${query}`,
+      );
       // The server's canonical bytes, kept as they are: the same flow exports to the same file.
       const text = canonicalFlowText(flow, stepRegistry);
       if (opts.out) writeFileSync(opts.out, text);

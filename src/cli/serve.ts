@@ -75,7 +75,8 @@ export function registerServeCommands(program: Command): void {
       const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
       if (
         concurrency !== undefined &&
-        !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000)
+        // Decimal digits only: Number() took "1e3" and "0x10".
+        !(/^\d{1,5}$/.test(opts.concurrency ?? "") && concurrency >= 1 && concurrency <= 10_000)
       ) {
         throw new Error("--concurrency must be a whole number from 1 to 10000");
       }

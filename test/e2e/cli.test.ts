@@ -97,6 +97,51 @@ describe("tern flows (offline)", () => {
   });
 });
 
+describe("tern given settings a shell or a template got wrong", () => {
+  it("refuses numbers that are not decimal digits, naming the setting, without a stack trace", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-cli-settings-"));
+    try {
+      const worker = await runCli(["worker", "--concurrency", "1e3"], { TERN_DATA_DIR: dataDir });
+      expect(worker.code).toBe(1);
+      expect(worker.stderr).toContain("--concurrency must be a whole number from 1 to 10000");
+      const serve = await runCli(["serve"], { TERN_DATA_DIR: dataDir, TERN_PORT: "0x10" });
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toContain("TERN_PORT: a whole number in decimal digits");
+      expect(`${worker.stderr}${serve.stderr}`).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("never prints a password put in TERN_URL, and says when TERN_URL is not Tern", async () => {
+    const withPassword = await runCli(["flows", "versions", "fl_x"], {
+      TERN_URL: "http://admin:Sup3rS3cret@127.0.0.1:9",
+      TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+    });
+    expect(withPassword.code).toBe(1);
+    expect(withPassword.stderr).toContain("Cannot reach Tern at http://admin:***@127.0.0.1:9");
+    expect(withPassword.stderr).not.toContain("Sup3rS3cret");
+
+    const { createServer } = await import("node:http");
+    const page = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end("<!DOCTYPE html>"),
+    );
+    await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = page.address() as { port: number };
+      const notTern = await runCli(["flows", "versions", "fl_x"], {
+        TERN_URL: `http://127.0.0.1:${port}`,
+        TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+      });
+      expect(notTern.code).toBe(1);
+      expect(notTern.stderr).toContain("a body that is not JSON: is TERN_URL the address of Tern?");
+      expect(notTern.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      page.close();
+    }
+  });
+});
+
 // Each test runs the CLI as a child process four or five times (about 2 s of Node start each
 // here, alone): under a loaded full suite that outgrew vitest's 30 s default.
 describe("tern flows against a running server", { timeout: 90_000 }, () => {
