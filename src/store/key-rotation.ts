@@ -80,6 +80,25 @@ export function finishKeyRotation(root: string): "none" | "completed" | "rolled 
   }
 }
 
+/**
+ * Takes the database for this connection alone until it closes: a running Tern (any open
+ * connection, its checkpointer's too) holds a lock that refuses it, and no Tern can start
+ * meanwhile. An outside audit rotated under a running server, which went on sealing new
+ * secrets with the old key: after its restart they could not be opened.
+ */
+function holdAlone(db: BetterSqlite3.Database, databasePath: string): void {
+  db.pragma("locking_mode = EXCLUSIVE");
+  try {
+    db.exec("BEGIN EXCLUSIVE; COMMIT");
+  } catch (error) {
+    if (!/^SQLITE_BUSY/.test(String((error as { code?: unknown }).code))) throw error;
+    throw new AppError(
+      "BAD_REQUEST",
+      `${databasePath} is in use by another process (a running Tern?): stop Tern first. Nothing was changed.`,
+    );
+  }
+}
+
 export function rotateSecretKey(options: RotateOptions): RotateResult {
   const { root, print } = options;
   const databasePath = databasePathOf(root);
@@ -107,7 +126,8 @@ export function rotateSecretKey(options: RotateOptions): RotateResult {
 
   const db = new BetterSqlite3(databasePath, { fileMustExist: true });
   try {
-    db.pragma("busy_timeout = 5000");
+    db.pragma("busy_timeout = 2000");
+    holdAlone(db, databasePath);
     // The commit must be on disk before the key file changes (step 2 before step 3).
     db.pragma("synchronous = FULL");
     const values = readSealedValues(db);

@@ -149,6 +149,25 @@ describe.skipIf(testDialect !== "sqlite")("tern keys rotate", () => {
     }
   });
 
+  it("refuses while Tern runs on the data directory, and changes nothing", async () => {
+    await provision();
+    const before = sealedOf(dir);
+    const key = readKey(dir);
+    const tern = await start();
+    try {
+      expect(() => rotateSecretKey({ root: dir, print: () => {} })).toThrow(
+        /tern\.db is in use by another process \(a running Tern\?\): stop Tern first\. Nothing was changed\./,
+      );
+    } finally {
+      await tern.close();
+    }
+    expect(sealedOf(dir)).toEqual(before);
+    expect(readKey(dir)).toBe(key);
+    expect(existsSync(`${keyFile(dir)}.new`)).toBe(false);
+    // Stopped, it rotates.
+    expect(rotateSecretKey({ root: dir, print: () => {} }).newKey).not.toBe(key);
+  });
+
   it("refuses when the current key does not open the secrets, and changes nothing", async () => {
     await provision();
     const before = sealedOf(dir);
