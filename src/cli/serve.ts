@@ -5,6 +5,7 @@ import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
+import { explainStartError } from "./start-errors.js";
 
 /**
  * Longest a shutdown may take before the process exits anyway: the job runner's 10 s grace, then
@@ -40,7 +41,9 @@ export function registerServeCommands(program: Command): void {
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = loadConfig();
-      const tern = await startTern({ config, runWorker: opts.worker });
+      const tern = await startTern({ config, runWorker: opts.worker }).catch((error: unknown) => {
+        throw explainStartError(error, config);
+      });
       installProcessGuard(tern);
       const { dataDir } = tern;
       const tokenWhere =
@@ -80,7 +83,9 @@ export function registerServeCommands(program: Command): void {
       ) {
         throw new Error("--concurrency must be a whole number from 1 to 10000");
       }
-      const worker = await startTernWorker({ config, concurrency });
+      const worker = await startTernWorker({ config, concurrency }).catch((error: unknown) => {
+        throw explainStartError(error, config);
+      });
       installProcessGuard(worker);
       process.stdout.write(
         `Tern worker is running (concurrency ${concurrency ?? config.TERN_WORKER_CONCURRENCY}) on ${redactUrl(config.DATABASE_URL as string)}\n`,
@@ -93,7 +98,9 @@ export function registerServeCommands(program: Command): void {
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
       const config = loadConfig();
-      const { dataDir, store } = await openDataStore(config);
+      const { dataDir, store } = await openDataStore(config).catch((error: unknown) => {
+        throw explainStartError(error, config);
+      });
       await store.close();
       process.stdout.write(
         `Database is up to date: ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : dataDir.databasePath}\n`,

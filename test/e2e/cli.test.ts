@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -110,6 +110,49 @@ describe("tern given settings a shell or a template got wrong", () => {
       expect(`${worker.stderr}${serve.stderr}`).not.toMatch(/\n\s+at /);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("says which setting to fix when the start fails: port, data directory, database file, PostgreSQL", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tern-cli-start-"));
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as { port: number };
+      const busy = await runCli(["serve"], {
+        TERN_DATA_DIR: path.join(dir, "a"),
+        TERN_PORT: String(port),
+        TERN_HOST: "127.0.0.1",
+        TERN_SANDBOX: "off",
+      });
+      expect(busy.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      const file = path.join(dir, "a-file");
+      writeFileSync(file, "");
+      const notDir = await runCli(["migrate"], { TERN_DATA_DIR: file });
+      expect(notDir.stderr).toContain(`TERN_DATA_DIR ${file} cannot be used (EEXIST`);
+      mkdirSync(path.join(dir, "b"));
+      writeFileSync(path.join(dir, "b", "tern.db"), "this is not SQLite, not even close".repeat(4));
+      const damaged = await runCli(["migrate"], { TERN_DATA_DIR: path.join(dir, "b") });
+      expect(damaged.stderr).toContain(
+        `The database ${path.join(dir, "b", "tern.db")} is damaged or is not a Tern database`,
+      );
+      const unreachable = await runCli(["migrate"], {
+        TERN_DATA_DIR: path.join(dir, "c"),
+        DATABASE_URL: "postgres://tern:Sup3rS3cret@127.0.0.1:1/tern",
+        TERN_SECRET_KEY: "ab".repeat(32),
+        TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+      });
+      expect(unreachable.stderr).toContain(
+        "Cannot connect to PostgreSQL at postgres://tern:***@127.0.0.1:1/tern",
+      );
+      for (const result of [busy, notDir, damaged, unreachable]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).not.toMatch(/\n\s+at |Sup3rS3cret/);
+      }
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

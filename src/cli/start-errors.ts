@@ -1,0 +1,51 @@
+import path from "node:path";
+import type { Config } from "../config.js";
+import { redactUrl } from "../core/redact-url.js";
+
+/**
+ * What went wrong at start, said in terms of the setting to fix. The system's own messages
+ * ("listen EADDRINUSE …", "EEXIST: file already exists, mkdir …", "file is not a database",
+ * "connect ECONNREFUSED …") named neither the variable nor what to do (an outside audit).
+ */
+export function explainStartError(error: unknown, config: Config): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const e = error as NodeJS.ErrnoException & { hostname?: string };
+  const dataDir = path.resolve(config.TERN_DATA_DIR);
+  const databaseFile = path.join(dataDir, "tern.db");
+  const code = e.code ?? "";
+  if (e.syscall === "listen" && code === "EADDRINUSE")
+    return new Error(
+      `Port ${config.TERN_PORT} on ${config.TERN_HOST} is already in use (another Tern, or another program): stop it or set TERN_PORT to a free port.`,
+    );
+  if (e.syscall === "listen" || (e.syscall === "getaddrinfo" && e.hostname === config.TERN_HOST))
+    return new Error(
+      `TERN_HOST ${config.TERN_HOST} cannot be listened on (${e.message}): use an address of this machine, such as 0.0.0.0 (every interface) or 127.0.0.1.`,
+    );
+  if (typeof e.path === "string" && (e.path === dataDir || e.path.startsWith(`${dataDir}${path.sep}`)))
+    return new Error(
+      `TERN_DATA_DIR ${dataDir} cannot be used (${e.message}): point it at a directory this user can create and write.`,
+    );
+  if (!config.DATABASE_URL) {
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(code))
+      return new Error(
+        `The database ${databaseFile} is damaged or is not a Tern database (${e.message}): restore it from your backup (docs/deployment.md), or move it away to start with an empty one.`,
+      );
+    if (/^SQLITE_(CANTOPEN|READONLY|PERM|AUTH)/.test(code))
+      return new Error(
+        `The database ${databaseFile} cannot be opened (${e.message}): it must be a file this user can read and write, in a directory it can write.`,
+      );
+    return error;
+  }
+  const cannotConnect =
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ERR_INVALID_URL)$/.test(
+      code,
+    ) ||
+    /^(Connection terminated|timeout exceeded when trying to connect|no PostgreSQL user name)/.test(
+      e.message,
+    );
+  if (cannotConnect)
+    return new Error(
+      `Cannot connect to PostgreSQL at ${redactUrl(config.DATABASE_URL)} (${e.message}): check DATABASE_URL and that the server is running and reachable.`,
+    );
+  return error;
+}
