@@ -129,7 +129,10 @@ export const Config = z.object({
    */
   TERN_MAX_WAIT: z
     .string()
-    .refine((v) => parseDurationMs(v) !== null, "an ISO-8601 duration such as P30D or PT12H")
+    .refine(
+      (v) => parseDurationMs(v) !== null,
+      "an ISO-8601 duration above zero in weeks, days, hours, minutes or seconds (no years or months), such as P30D or PT12H",
+    )
     .default(DEFAULT_MAX_WAIT)
     .transform((v) => parseDurationMs(v) as number),
   /** Conversations the worker processes at once; the rest wait their turn in arrival order. */

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseJsonText } from "../core/json-syntax.js";
 import { testFlowFiles } from "../flow-tests/test-flows.js";
@@ -10,8 +10,25 @@ import { offlineDesignEnv } from "../services/design-env.js";
 import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
 
+/** The admin API takes bodies up to 1 MB: a larger flow file could not be imported anyway. */
+const MAX_FLOW_FILE_BYTES = 1024 * 1024;
+
 function readJson(file: string): unknown {
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    if (statSync(file).isDirectory()) throw new Error(`${file} is a directory, not a flow file`);
+    if (size > MAX_FLOW_FILE_BYTES)
+      throw new Error(
+        `${file} is ${(size / 1048576).toFixed(1)} MB: a flow file is at most 1 MB (what the API takes)`,
+      );
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new Error(`${file}: no such file`);
+    if (code === "EACCES") throw new Error(`${file}: not readable by this user`);
+    throw error;
+  }
   try {
     return parseJsonText(text);
   } catch (error) {
@@ -36,7 +53,15 @@ export function registerFlowCommands(program: Command): void {
       const api = opts.server ? createApiClient() : null;
       let failed = false;
       for (const file of files) {
-        const flow = readJson(file);
+        let flow: unknown;
+        try {
+          flow = readJson(file);
+        } catch (error) {
+          // Said, and the other files are still checked.
+          failed = true;
+          process.stdout.write(`${(error as Error).message}\n`);
+          continue;
+        }
         const result = api
           ? ((await api.request("POST", "/flows/validate", flow)) as FlowValidationResult)
           : await validateFlowDesign(flow, offlineDesignEnv, { steps: stepRegistry });
@@ -132,6 +157,8 @@ export function registerFlowCommands(program: Command): void {
       "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
     )
     .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
+      if (opts.version !== undefined && !/^[1-9]\d{0,8}$/.test(opts.version))
+        throw new Error(`--version must be a version number (1, 2, …), not "${opts.version}"`);
       const result = (await createApiClient().request(
         "POST",
         `/flows/${encodeURIComponent(flowId)}/publish`,

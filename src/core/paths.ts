@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,6 +11,12 @@ export function packageRoot(): string {
     dir = parent;
   }
   return dir;
+}
+
+/** Tern's version, from its package.json (`tern --version`). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string })
+    .version;
 }
 
 export function templatePath(name: string): string {

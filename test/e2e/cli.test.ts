@@ -87,12 +87,32 @@ describe("tern flows (offline)", () => {
     expect(problems.some((l) => l.startsWith(`${file}: $.steps[0].next: `))).toBe(true);
   });
 
+  it("says which files it could not read (a directory, a missing file) and still checks the others", async () => {
+    const missing = path.join(dir, "missing.json");
+    const result = await runCli(["flows", "validate", dir, missing, template]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${dir} is a directory, not a flow file`);
+    expect(result.stdout).toContain(`${missing}: no such file`);
+    expect(result.stdout).toContain(`${template}: valid`);
+  });
+
+  it("prints its version, and tells a command's own --version from it", async () => {
+    const version = await runCli(["--version"]);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version,
+    );
+    const publish = await runCli(["flows", "publish", "fl_x", "--version", "abc"]);
+    expect(publish.code).toBe(1);
+    expect(publish.stderr).toContain('--version must be a version number (1, 2, …), not "abc"');
+  });
+
   it("rejects a file that is not JSON with a clear message and no stack trace", async () => {
     const file = path.join(dir, "notes.json");
     writeFileSync(file, "name: not json at all\n");
     const result = await runCli(["flows", "validate", file]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(`${file} is not valid JSON`);
+    // A file's problems are lines of the report on stdout, as an invalid flow's are.
+    expect(result.stdout).toContain(`${file} is not valid JSON`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
