@@ -16,11 +16,11 @@ const MAX_FLOW_FILE_BYTES = 1024 * 1024;
 function readJson(file: string): unknown {
   let text: string;
   try {
-    const size = statSync(file).size;
-    if (statSync(file).isDirectory()) throw new Error(`${file} is a directory, not a flow file`);
-    if (size > MAX_FLOW_FILE_BYTES)
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new Error(`${file} is a directory, not a flow file`);
+    if (stat.size > MAX_FLOW_FILE_BYTES)
       throw new Error(
-        `${file} is ${(size / 1048576).toFixed(1)} MB: a flow file is at most 1 MB (what the API takes)`,
+        `${file} is ${(stat.size / 1048576).toFixed(1)} MB: a flow file is at most 1 MB (what the API takes)`,
       );
     text = readFileSync(file, "utf8");
   } catch (error) {
