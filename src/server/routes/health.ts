@@ -6,7 +6,7 @@ import { isStorageFailure } from "../../store/storage-failure.js";
 import type { AppDeps, Exposure } from "../app.js";
 import type { DeliveryHealth } from "../delivery-health.js";
 
-/** Liveness, readiness (the database answers) and Prometheus metrics. */
+/** Liveness, readiness (the database answers and takes deliveries) and Prometheus metrics. */
 export const healthRoutes =
   (
     deps: AppDeps,
@@ -47,7 +47,7 @@ export const healthRoutes =
           "# HELP tern_database_up Whether the database answered this scrape (0: down; the gauges read from it are left out).",
           "# TYPE tern_database_up gauge",
           `tern_database_up ${database ? 1 : 0}`,
-          "# HELP tern_database_writes_failing Whether the last webhook delivery could not be stored for the storage's sake (a full disk, a read-only database, a lost connection) with none stored since.",
+          "# HELP tern_database_writes_failing Whether a webhook delivery could not be stored for the storage's sake in the last 10 s (a full disk, a read-only database, a lock held by maintenance); /readyz answers 503 meanwhile.",
           "# TYPE tern_database_writes_failing gauge",
           `tern_database_writes_failing ${options.deliveries.failingSince() === null ? 0 : 1}`,
           ...(database ?? []),
