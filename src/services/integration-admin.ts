@@ -35,6 +35,41 @@ function changesCredentials(before: Record<string, unknown>, after: Record<strin
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
+/** A setting that says where requests go, and so where the secrets go with them. */
+const isEndpoint = (key: string) => /url$/i.test(key);
+
+/**
+ * Keys of `given` that the type's schema dropped: a typo (`access_token` for `accessToken`)
+ * answered 200 and changed nothing, so an admin believed a token rotated that was not.
+ */
+function unknownKeys(given: Record<string, unknown>, parsed: Record<string, unknown>): string[] {
+  return Object.keys(given).filter((key) => given[key] !== undefined && !(key in parsed));
+}
+
+/**
+ * Secrets stay write-only only if they cannot be sent elsewhere: a PATCH that moved `apiBaseUrl`
+ * (or `baseUrl`, `loginUrl`…) kept them, and the next send carried the stored token to the new
+ * host (an outside audit received `Authorization: Bearer <token>` on its own listener). Moving an
+ * endpoint therefore needs the secrets again, in the same request.
+ */
+function secretsNotResent(
+  secretFields: ReadonlyArray<string>,
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): { moved: string[]; missing: string[] } {
+  const moved = Object.keys(patch).filter(
+    (key) =>
+      isEndpoint(key) &&
+      !secretFields.includes(key) &&
+      JSON.stringify(patch[key]) !== JSON.stringify(current[key]),
+  );
+  const missing =
+    moved.length === 0
+      ? []
+      : secretFields.filter((f) => current[f] !== undefined && current[f] !== "" && patch[f] === undefined);
+  return { moved, missing };
+}
+
 export function createIntegrationAdmin(options: {
   store: Store;
   integrations: Integrations;
@@ -78,6 +113,21 @@ export function createIntegrationAdmin(options: {
       );
     }
     return parsed.data as Record<string, unknown>;
+  };
+
+  const refuse = (message: string, errors: Array<{ path: string; message: string }>): never => {
+    throw new AppError("VALIDATION_FAILED", message, { details: { errors } });
+  };
+
+  const assertKnownKeys = (def: Definition, given: unknown, parsed: Record<string, unknown>) => {
+    if (typeof given !== "object" || given === null) return;
+    const unknown = unknownKeys(given as Record<string, unknown>, parsed);
+    if (unknown.length === 0) return;
+    const known = Object.keys(parsed).join(", ");
+    refuse(
+      `Invalid ${def.type} config: ${unknown.map((k) => `$.config.${k}`).join(", ")}: not a setting of a ${def.type} ${kind} (check the spelling; its settings include ${known})`,
+      unknown.map((k) => ({ path: `$.config.${k}`, message: `not a setting of a ${def.type} ${kind}` })),
+    );
   };
 
   /** `repos`: the write's own set when checked inside one. */
@@ -138,6 +188,7 @@ export function createIntegrationAdmin(options: {
     async create(input: { type: string; name: string; config: unknown }): Promise<IntegrationRecord> {
       const def = definitionOf(input.type);
       const config = parseConfig(def, input.config);
+      assertKnownKeys(def, input.config, config);
       const now = clock.now();
       const record: IntegrationRecord = {
         id: newId(options.idPrefix, now),
@@ -169,6 +220,18 @@ export function createIntegrationAdmin(options: {
       assertUserOwned(current);
       const def = definitionOf(current.type);
       const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
+      if (patch.config) {
+        assertKnownKeys(def, patch.config, config);
+        const { moved, missing } = secretsNotResent(def.secretFields, current.config, patch.config);
+        if (missing.length > 0)
+          refuse(
+            `Changing ${moved.join(", ")} would send the secrets saved with this ${kind} to another address: send ${missing.join(", ")} again in the same request (secrets are write-only)`,
+            missing.map((f) => ({
+              path: `$.config.${f}`,
+              message: `required when ${moved.join(", ")} changes`,
+            })),
+          );
+      }
       if (patch.name) await assertNameFree(patch.name, id);
       const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
       await store.write(async (tx) => {

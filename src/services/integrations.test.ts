@@ -59,7 +59,7 @@ describe("integrations across processes", () => {
     stops.push(worker.watchChanges(20));
     const { admin, created, apiBase } = await channelSeenBy(worker);
 
-    await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
+    await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/new") });
     await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/new");
 
     await admin.remove(created.id);
@@ -73,7 +73,7 @@ describe("integrations across processes", () => {
 
   it("a process that does not watch keeps its cache: the watch is what carries the change", async () => {
     const { admin, created, apiBase } = await channelSeenBy(process());
-    await admin.update(created.id, { config: { apiBaseUrl: "http://127.0.0.1:1/new" } });
+    await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/new") });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await apiBase()).toBe("http://127.0.0.1:1/old");
   });

@@ -256,14 +256,18 @@ describe("Connections and channels in the browser", () => {
     });
     expect(created?.secrets).toEqual({ password: "set" });
 
-    // Edit: the stored password is kept when its input is left empty.
+    // Edit: the stored password is kept when its input is left empty (the base URL unchanged).
     const card = page.locator("li.card").filter({ has: page.getByRole("heading", { name: /crm-api/ }) });
     await card.getByRole("button", { name: "Edit crm-api" }).click();
     const edit = page.getByRole("form", { name: "Edit crm-api" });
     expect(await edit.getByLabel("Base url").inputValue()).toBe("https://crm.example.com/api");
     await edit.getByText("Set; leave empty to keep it.").waitFor();
     expect(await edit.getByLabel("Password").inputValue()).toBe("");
+    // Moving the base URL would take the stored password to the new host: it is asked again.
     await edit.getByLabel("Base url").fill("https://crm.example.com/v2");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await edit.getByRole("alert").filter({ hasText: "send password again in the same request" }).waitFor();
+    await edit.getByLabel("Password").fill("s3cret");
     await edit.getByRole("button", { name: "Save changes" }).click();
     await page.getByRole("status").filter({ hasText: '"crm-api" is saved.' }).waitFor();
     const after = await api<{

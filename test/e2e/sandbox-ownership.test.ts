@@ -218,9 +218,15 @@ describe("sandbox ownership", () => {
     const connection = await createConnection(first.api, org, "salesforce");
     const channel = await createChannel(first.api, org);
     // The old bootstrap treated rows as still the sandbox's only while they pointed at loopback.
-    await first.api("PATCH", `/connections/${connection.body.id}`, {
-      config: { loginUrl: "https://login.salesforce.com" },
+    // Moving the login URL takes the secrets along, sent again (they are write-only).
+    const moved = await first.api("PATCH", `/connections/${connection.body.id}`, {
+      config: {
+        loginUrl: "https://login.salesforce.com",
+        clientSecret: org.sf.credentials.clientSecret,
+        refreshToken: org.sf.credentials.refreshToken,
+      },
     });
+    expect(moved.status).toBe(200);
     await stop(first.tern);
     writeFileSync(
       path.join(dataDir, "sandbox.json"),
