@@ -16,14 +16,35 @@ const Words = z
   .max(20)
   .describe("Whole messages that mean this keyword (case-insensitive); [] turns it off");
 
-export const KeywordSettings = z.strictObject({
-  stop: Words.default(["STOP"]).describe("Opt out: the run ends; every later send to the contact is refused"),
-  start: Words.default(["START"]).describe("Opt back in after STOP"),
-  agent: Words.default(["AGENT"]).describe(
-    "Hand the conversation to a person: the run pauses until released",
-  ),
-  restart: Words.default(["RESTART"]).describe("End the current run and start its flow afresh"),
-});
+export const KeywordSettings = z
+  .strictObject({
+    stop: Words.default(["STOP"]).describe(
+      "Opt out: the run ends; every later send to the contact is refused",
+    ),
+    start: Words.default(["START"]).describe("Opt back in after STOP"),
+    agent: Words.default(["AGENT"]).describe(
+      "Hand the conversation to a person: the run pauses until released",
+    ),
+    restart: Words.default(["RESTART"]).describe("End the current run and start its flow afresh"),
+  })
+  .superRefine((settings, ctx) => {
+    // A word in two lists acts as the first only: with "start" in stop, a contact who sent STOP
+    // could never opt back in (an outside audit). Compared as messages are matched.
+    const owner = new Map<string, string>();
+    for (const action of ["stop", "start", "agent", "restart"] as const) {
+      settings[action].forEach((word, i) => {
+        const folded = foldText(word);
+        const first = owner.get(folded);
+        if (first && first !== action)
+          ctx.addIssue({
+            code: "custom",
+            path: [action, i],
+            message: `"${word}" is already a ${first} keyword: a word can mean one thing`,
+          });
+        else owner.set(folded, action);
+      });
+    }
+  });
 export type KeywordSettings = z.infer<typeof KeywordSettings>;
 export type KeywordAction = keyof KeywordSettings;
 

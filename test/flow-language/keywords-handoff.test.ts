@@ -297,6 +297,11 @@ describe("global keywords and handoff", () => {
     expect(put.body).toMatchObject({ stop: ["STOP", "UNSUBSCRIBE"], agent: [], restart: ["RESTART"] });
     expect((await api("PUT", "/settings/keywords", { stop: "STOP" })).status).toBe(400);
     expect((await api("PUT", "/settings/keywords", { halt: ["X"] })).status).toBe(400);
+    // A word in two lists (" start " folds to START): STOP could never be undone. Refused, unchanged.
+    const overlap = await api("PUT", "/settings/keywords", { stop: ["STOP", " start "], start: ["START"] });
+    expect(overlap.status).toBe(400);
+    expect(JSON.stringify(overlap.body)).toContain("is already a stop keyword");
+    expect((await api("GET", "/settings/keywords")).body).toMatchObject({ stop: ["STOP", "UNSUBSCRIBE"] });
 
     // AGENT is off now: the word is an ordinary answer.
     const from = "4915300000005";
