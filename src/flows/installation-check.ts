@@ -17,6 +17,8 @@ export interface Installation {
   channels: ReadonlyArray<ChannelSummary>;
   /** Connection names (what a step's `connection` names). */
   connections: ReadonlyArray<string>;
+  /** Each connection's type by name, when known: a step's connection must be of the type it calls. */
+  connectionTypes?: ReadonlyMap<string, string>;
   /** Flows by id, and whether each has a published version (what a `subflow` step runs). */
   flows: ReadonlyArray<{ id: string; isPublished: boolean }>;
 }
@@ -44,7 +46,18 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
   const flows = new Map(installation.flows.map((f) => [f.id, f]));
   const stepsWithoutConnection = new Set<string>();
   flow.steps.forEach((step, index) => {
-    for (const { path, connection } of namedConnections(step)) {
+    for (const { path, connection, type } of namedConnections(step)) {
+      const actual = installation.connectionTypes?.get(connection);
+      if (connections.has(connection) && type && actual && actual !== type) {
+        // It would fail at run time ("has no action create") and its record would be lost.
+        stepsWithoutConnection.add(step.id);
+        problems.push({
+          path: jsonPath(["steps", index, ...path]),
+          message: `step "${step.id}": connection "${connection}" is a ${actual} connection; this step needs a ${type} one. Fix the name, or create a ${type} connection`,
+          stepId: step.id,
+        });
+        continue;
+      }
       if (connections.has(connection)) continue;
       stepsWithoutConnection.add(step.id);
       const known = installation.connections.length
@@ -71,14 +84,21 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
   return { problems, notes, stepsWithoutConnection };
 }
 
-/** A step's own `connection`, and the one a handoff's Case is created through (`case.connection`). */
-function namedConnections(step: Flow["steps"][number]): Array<{ path: PathSegment[]; connection: string }> {
-  const named: Array<{ path: PathSegment[]; connection: string }> = [];
-  if (typeof step.connection === "string") named.push({ path: ["connection"], connection: step.connection });
+/**
+ * A step's own `connection`, and the one a handoff's Case is created through (`case.connection`),
+ * with the connection type each calls: `salesforce.create` a salesforce one, `http` an http one.
+ */
+function namedConnections(
+  step: Flow["steps"][number],
+): Array<{ path: PathSegment[]; connection: string; type?: string }> {
+  const named: Array<{ path: PathSegment[]; connection: string; type?: string }> = [];
+  const type = step.type.includes(".") ? step.type.split(".")[0] : step.type === "http" ? "http" : undefined;
+  if (typeof step.connection === "string")
+    named.push({ path: ["connection"], connection: step.connection, type });
   const handoffCase =
     step.type === "handoff" ? (step.case as { connection?: unknown } | undefined) : undefined;
   if (typeof handoffCase?.connection === "string")
-    named.push({ path: ["case", "connection"], connection: handoffCase.connection });
+    named.push({ path: ["case", "connection"], connection: handoffCase.connection, type: "salesforce" });
   return named;
 }
 

@@ -343,6 +343,7 @@ async function readInstallation(store: Store, simulated: readonly string[]): Pro
     channelTypes: [...new Set([...channels.map((c) => c.type), ...simulated])],
     channels: channels.map(({ id, name, type, owner }) => ({ id, name, type, owner })),
     connections: connections.map((c) => c.name),
+    connectionTypes: new Map(connections.map((c) => [c.name, c.type])),
     flows: flows.map((f) => ({ id: f.id, isPublished: f.publishedVersion !== null })),
   };
 }

@@ -200,6 +200,26 @@ describe("flow publish checks Salesforce mappings", () => {
     ]);
   });
 
+  it("refuses to publish a Salesforce step whose connection is another type (found by an outside audit)", async () => {
+    const created = await stack.http("POST", "/api/v1/connections", {
+      type: "http",
+      name: "crm-api",
+      config: { auth: "basic", baseUrl: "https://crm.example.com/api", username: "tern", password: "s3cret" },
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const id = await importFlow(leadFlow((fields) => fields, "crm-api"));
+    const refused = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as ErrorBody).error.details.errors).toContainEqual(
+      expect.objectContaining({
+        path: "$.steps[2].connection",
+        message: expect.stringContaining(
+          'connection "crm-api" is a http connection; this step needs a salesforce one',
+        ),
+      }),
+    );
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {
