@@ -35,6 +35,9 @@ function changesCredentials(before: Record<string, unknown>, after: Record<strin
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
+/** A name as a person reads it: compatibility forms (full-width letters) and case folded. */
+const foldName = (name: string) => name.normalize("NFKC").toLowerCase();
+
 /** A setting that says where requests go, and so where the secrets go with them. */
 const isEndpoint = (key: string) => /url$/i.test(key);
 
@@ -132,10 +135,15 @@ export function createIntegrationAdmin(options: {
 
   /** `repos`: the write's own set when checked inside one. */
   const assertNameFree = async (name: string, exceptId?: string, repos: IntegrationRepo = repo) => {
-    // Names are unique per kind: one indexed lookup, not a scan that decrypts every record.
-    const clash = await repos.getByName(name);
-    if (clash && clash.id !== exceptId)
-      throw new AppError("CONFLICT", `A ${kind} named "${name}" already exists (${clash.id})`);
+    // Unique as a person reads them: "WA-main" or a full-width "ｗａ-main" beside "wa-main" would
+    // be two channels that look like one. Names only: nothing is decrypted.
+    const folded = foldName(name);
+    const clash = (await repos.names()).find((r) => r.id !== exceptId && foldName(r.name) === folded);
+    if (clash)
+      throw new AppError(
+        "CONFLICT",
+        `A ${kind} named "${clash.name}" already exists (${clash.id})${clash.name === name ? "" : `: "${name}" reads the same`}`,
+      );
   };
 
   /**

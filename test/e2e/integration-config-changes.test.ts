@@ -95,4 +95,28 @@ describe("changing a channel's or connection's config", () => {
     ).items.map((c) => c.name);
     expect(names).not.toContain("wa-typo");
   });
+
+  it("refuses a name that reads like another one, or with spaces around it or invisible characters", async () => {
+    const create = (name: string, phoneNumberId: string) =>
+      stack.http("POST", "/api/v1/channels", {
+        type: "whatsapp",
+        name,
+        config: { ...stack.sandbox.wa.config, phoneNumberId },
+      });
+    for (const [i, name] of [" wa-own ", "wa-own\u200b", "wa\u0000own"].entries()) {
+      const res = await create(name, `55500078${i}`);
+      expect(res.status, JSON.stringify(name)).toBe(400);
+    }
+    for (const [i, name] of ["WA-OWN", "\uff57\uff41-own"].entries()) {
+      const res = await create(name, `55500079${i}`);
+      expect(res.status, name).toBe(409);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        `A channel named "wa-own" already exists`,
+      );
+    }
+    const names = (
+      (await (await stack.http("GET", "/api/v1/channels")).json()) as { items: Array<{ name: string }> }
+    ).items.map((c) => c.name);
+    expect(names.filter((n) => n.toLowerCase().includes("own"))).toEqual(["wa-own"]);
+  });
 });

@@ -97,6 +97,10 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
       );
       return `${row?.n ?? 0}:${row?.latest ?? 0}:${row?.total ?? 0}`;
     },
+    /** Every row's id and name (no decryption). */
+    async names(): Promise<Array<{ id: string; name: string }>> {
+      return exec.all(q.selectFrom(table).select(["id", "name"]));
+    },
     /** Ids of the rows this owner created (no decryption). */
     async idsOwnedBy(owner: Owner): Promise<string[]> {
       return (await exec.all(q.selectFrom(table).select("id").where("owner", "=", owner))).map((r) => r.id);

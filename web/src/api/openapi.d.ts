@@ -102,7 +102,7 @@ export interface paths {
                         config: {
                             [key: string]: unknown;
                         };
-                        /** @description Unique name; flows refer to connections by it */
+                        /** @description Unique name (case and width aside); flows refer to connections by it */
                         name: string;
                         /** @description Type, e.g. "whatsapp" */
                         type: string;
@@ -444,7 +444,7 @@ export interface paths {
                         config: {
                             [key: string]: unknown;
                         };
-                        /** @description Unique name; flows refer to connections by it */
+                        /** @description Unique name (case and width aside); flows refer to connections by it */
                         name: string;
                         /** @description Type, e.g. "salesforce" */
                         type: string;
