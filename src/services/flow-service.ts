@@ -205,16 +205,29 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       // A mapping the org would refuse is caught now, not at 2 a.m.; an unreachable org only warns.
       const result = await check(stored.definition);
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
-      const outcome = await store.write(async (tx) => {
-        await tx.flows.publish(id, target, clock.now());
+      const { previousVersion, ...outcome } = await store.write(async (tx) => {
+        // Read in the same transaction: a publish that committed meanwhile is the one before this.
+        const previousVersion = await tx.flows.publish(id, target, clock.now());
         if (waitingRuns === "move")
-          return moveWaitingRuns(tx, id, { version: target, definition: stored.definition }, clock.now());
-        return { moved: 0, stayed: (await tx.runs.waitingOnOtherVersions(id, target)).length };
+          return {
+            previousVersion,
+            ...(await moveWaitingRuns(
+              tx,
+              id,
+              { version: target, definition: stored.definition },
+              clock.now(),
+            )),
+          };
+        return {
+          previousVersion,
+          moved: 0,
+          stayed: (await tx.runs.waitingOnOtherVersions(id, target)).length,
+        };
       });
       return {
         id,
         publishedVersion: target,
-        previousVersion: current.publishedVersion,
+        previousVersion,
         waitingRuns: { policy: waitingRuns, ...outcome },
         warnings: [...result.warnings, ...(await overlapsWithPublished(id, stored.definition))],
       };

@@ -220,6 +220,20 @@ describe("flow publish checks Salesforce mappings", () => {
     );
   });
 
+  it("tells each of concurrent publishes the version published before it (found by an outside audit)", async () => {
+    const id = await importFlow(leadFlow((fields) => fields));
+    // Each publish checks the mapping against the org first (slow), then commits.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const res = await stack.http("POST", `/api/v1/flows/${id}/publish`);
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { previousVersion: number | null }).previousVersion;
+      }),
+    );
+    expect(answers.filter((v) => v === null)).toHaveLength(1);
+    expect(answers.filter((v) => v === 1)).toHaveLength(9);
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {

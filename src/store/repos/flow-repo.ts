@@ -193,8 +193,13 @@ export function createFlowRepo(exec: Executor) {
       const { changes } = await exec.run(q.deleteFrom("flows").where("id", "=", id));
       return changes > 0;
     },
-    /** Inside `store.write`. */
-    async publish(id: string, version: number, now: number): Promise<void> {
+    /**
+     * Inside `store.write`; returns the version published before, read under the row's lock
+     * (PostgreSQL; SQLite's writer is alone): concurrent publishes each see the one before them.
+     */
+    async publish(id: string, version: number, now: number): Promise<number | null> {
+      const read = q.selectFrom("flows").select("published_version").where("id", "=", id);
+      const before = await exec.get(exec.dialect === "postgres" ? read.forUpdate() : read);
       await exec.run(
         q
           .updateTable("flow_versions")
@@ -205,6 +210,7 @@ export function createFlowRepo(exec: Executor) {
       await exec.run(
         q.updateTable("flows").set({ published_version: version, updated_at: now }).where("id", "=", id),
       );
+      return before?.published_version ?? null;
     },
   };
 }
