@@ -387,4 +387,49 @@ describe("connector calls on a paused connection", () => {
     await expect(effects.call("run_1:1:1", "sf", "create", {})).resolves.toEqual({ id: "rec_1" });
     expect(calls).toBe(2);
   });
+
+  it("an http request through a connection that cannot authenticate HTTP fails, and nothing is sent", async () => {
+    // Publishing refuses such a step (installation-check.ts); a connection replaced by one of
+    // another type after the publish still meets this guard at run time.
+    const contact = await store.contacts.upsert("ch_1", "4915100000011", null, null, Date.now());
+    const sent: string[] = [];
+    const effects = createEffects(
+      {
+        store,
+        clock: { now: () => Date.now() },
+        fetch: (url) => {
+          sent.push(String(url));
+          return Promise.reject(new Error("no network in this test"));
+        },
+        sleep: async () => {},
+        connector: async () => ({
+          runtime: { test: async () => ({}), actions: {} },
+          id: "conn_2",
+          config: {},
+        }),
+      },
+      {
+        runId: "run_1",
+        channel: {
+          id: "ch_1",
+          definition: channel(async () => ({ providerMessageId: "x" }), true),
+          config: {},
+        },
+        contact: { id: contact.id, address: contact.address },
+      },
+    );
+    const spec = {
+      method: "GET",
+      url: "https://api.example.com/a",
+      headers: {},
+      connection: "sf",
+      timeoutMs: 1_000,
+      retries: 0,
+    };
+    await expect(effects.http?.("run_1:1:2", spec)).rejects.toMatchObject({
+      code: "CONNECTION_INVALID",
+      message: expect.stringContaining('Connection "sf" cannot authenticate HTTP requests'),
+    });
+    expect(sent).toEqual([]);
+  });
 });

@@ -350,8 +350,10 @@ describe("TERN_RETENTION_DAYS", () => {
   });
 
   it("refuses a value that is not a whole number of days", () => {
-    for (const bad of ["-1", "1.5", "thirty", ""]) {
+    for (const bad of ["-1", "1.5", "thirty"]) {
       expect(() => loadConfig({ TERN_RETENTION_DAYS: bad }), bad).toThrow(/TERN_RETENTION_DAYS/);
     }
+    // Set to nothing, it is unset: the default (README, "Configuration").
+    expect(loadConfig({ TERN_RETENTION_DAYS: "" }).TERN_RETENTION_DAYS).toBe(30);
   });
 });

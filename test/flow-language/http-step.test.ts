@@ -146,10 +146,26 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     );
   });
 
-  it("a connection that is not an http connection cannot authenticate a request", async () => {
-    expect(await ask(stack, "sf")).toMatch(
-      /^CONNECTION_INVALID: Connection "salesforce" cannot authenticate HTTP/,
-    );
+  it("a connection that is not an http connection cannot be published for an http step", async () => {
+    // At run time such a step fails (CONNECTION_INVALID: cannot authenticate HTTP); publishing
+    // refuses it first, as for a salesforce step naming an http connection.
+    const res = await stack.http("POST", "/api/v1/flows/validate", {
+      schema: "tern.flow/v1",
+      name: "Wrong connection",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [
+        { id: "call", type: "http", connection: "salesforce", url: `http://api.test:${port}/anything` },
+      ],
+    });
+    const body = (await res.json()) as { valid: boolean; errors: Array<{ path: string; message: string }> };
+    expect(body.valid).toBe(false);
+    expect(body.errors).toContainEqual({
+      path: "$.steps[0].connection",
+      message: expect.stringContaining(
+        'connection "salesforce" is a salesforce connection; this step needs a http one',
+      ),
+      stepId: "call",
+    });
   });
 
   it("validation reports a step whose URL is on another host than its connection's baseUrl", async () => {
