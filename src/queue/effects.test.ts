@@ -340,6 +340,13 @@ describe("the send rate a WhatsApp number is allowed", () => {
   });
 });
 
+/** The run the connector tests' effects belong to, on channel ch_1. */
+const runOf = (contact: { id: string; address: string }) => ({
+  runId: "run_1",
+  channel: { id: "ch_1", definition: channel(async () => ({ providerMessageId: "x" }), true), config: {} },
+  contact: { id: contact.id, address: contact.address },
+});
+
 describe("connector calls on a paused connection", () => {
   it("are not retried or slept on; the effect is recorded failed and the same key runs again after the pause", async () => {
     const contact = await store.contacts.upsert("ch_1", "4915100000010", null, null, Date.now());
@@ -368,15 +375,7 @@ describe("connector calls on a paused connection", () => {
         },
         connector: async () => ({ runtime, id: "conn_1", config: {} }),
       },
-      {
-        runId: "run_1",
-        channel: {
-          id: "ch_1",
-          definition: channel(async () => ({ providerMessageId: "x" }), true),
-          config: {},
-        },
-        contact: { id: contact.id, address: contact.address },
-      },
+      runOf(contact),
     );
     const error = await effects.call("run_1:1:1", "sf", "create", {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ retry: { pausedUntil: until } });
@@ -408,15 +407,7 @@ describe("connector calls on a paused connection", () => {
           config: {},
         }),
       },
-      {
-        runId: "run_1",
-        channel: {
-          id: "ch_1",
-          definition: channel(async () => ({ providerMessageId: "x" }), true),
-          config: {},
-        },
-        contact: { id: contact.id, address: contact.address },
-      },
+      runOf(contact),
     );
     const spec = {
       method: "GET",
