@@ -18,7 +18,7 @@ const CANNOT_CONNECT = /^(3D000|57P04|28000|28P01)$/;
 /**
  * 25006: a write in a read-only transaction. Tern never opens one, so the server takes reads only:
  * a failover onto a server not promoted yet, a standby behind a stale DNS name, a database set
- * `default_transaction_read_only` for maintenance. An outside-style test saw webhooks answered 500.
+ * `default_transaction_read_only` for maintenance. Webhooks were answered 500 then (database-outage.test.ts).
  */
 const READ_ONLY = "25006";
 /**
