@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
@@ -34,6 +34,13 @@ function exitOnSignal(logger: Logger, message: string, close: () => Promise<void
   process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
+/** A start that failed, said in terms of the setting to fix (start-errors.ts). */
+function explained<T>(starting: Promise<T>, config: Config): Promise<T> {
+  return starting.catch((error: unknown) => {
+    throw explainStartError(error, config);
+  });
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command("serve")
@@ -41,9 +48,7 @@ export function registerServeCommands(program: Command): void {
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = loadConfig();
-      const tern = await startTern({ config, runWorker: opts.worker }).catch((error: unknown) => {
-        throw explainStartError(error, config);
-      });
+      const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
       const { dataDir } = tern;
       const tokenWhere =
@@ -83,9 +88,7 @@ export function registerServeCommands(program: Command): void {
       ) {
         throw new Error("--concurrency must be a whole number from 1 to 10000");
       }
-      const worker = await startTernWorker({ config, concurrency }).catch((error: unknown) => {
-        throw explainStartError(error, config);
-      });
+      const worker = await explained(startTernWorker({ config, concurrency }), config);
       installProcessGuard(worker);
       process.stdout.write(
         `Tern worker is running (concurrency ${concurrency ?? config.TERN_WORKER_CONCURRENCY}) on ${redactUrl(config.DATABASE_URL as string)}\n`,
@@ -98,9 +101,7 @@ export function registerServeCommands(program: Command): void {
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
       const config = loadConfig();
-      const { dataDir, store } = await openDataStore(config).catch((error: unknown) => {
-        throw explainStartError(error, config);
-      });
+      const { dataDir, store } = await explained(openDataStore(config), config);
       await store.close();
       process.stdout.write(
         `Database is up to date: ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : dataDir.databasePath}\n`,

@@ -11,6 +11,9 @@ import type { Store } from "../store/store.js";
  * run, whatever the flow. Configured once (`PUT /api/v1/settings/keywords`), matched against the
  * whole message, trimmed, case-insensitively. An empty list turns a keyword off.
  */
+/** In the order a message is matched against them: the first list holding a word wins. */
+const ACTIONS = ["stop", "start", "agent", "restart"] as const;
+
 const Words = z
   .array(z.string().trim().min(1).max(50))
   .max(20)
@@ -31,7 +34,7 @@ export const KeywordSettings = z
     // A word in two lists acts as the first only: with "start" in stop, a contact who sent STOP
     // could never opt back in (an outside audit). Compared as messages are matched.
     const owner = new Map<string, string>();
-    for (const action of ["stop", "start", "agent", "restart"] as const) {
+    for (const action of ACTIONS) {
       settings[action].forEach((word, i) => {
         const folded = foldText(word);
         const first = owner.get(folded);
@@ -68,7 +71,7 @@ export function createKeywords(store: Store, clock: Clock) {
     const said = foldText(text);
     if (said.length === 0 || said.length > 50) return null;
     const all = await settings();
-    for (const action of ["stop", "start", "agent", "restart"] as const) {
+    for (const action of ACTIONS) {
       const word = all[action].find((w) => foldText(w) === said);
       if (word) return { action, word };
     }
