@@ -24,6 +24,8 @@ export const CoreErrorCodes = {
   /** Too many failed sign-ins or wrong bearer tokens from one address; Retry-After says when to try again. */
   TOO_MANY_ATTEMPTS: 429,
   NOT_FOUND: 404,
+  /** The path exists under other methods; `Allow` lists them. */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   SANDBOX_OFF: 409,
   PAYLOAD_TOO_LARGE: 413,

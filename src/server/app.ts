@@ -26,6 +26,7 @@ import { createDeliveryHealth } from "./delivery-health.js";
 import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
+import { createRouteTable } from "./route-table.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionObjectRoutes } from "./routes/connection-objects.js";
 import { connectionRoutes } from "./routes/connections.js";
@@ -109,6 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
+  // Every route's path and methods, for the 405 the not-found handler answers (web-ui.ts).
+  const routes = createRouteTable();
+  app.addHook("onRoute", routes.add);
   app.setValidatorCompiler(tolerantValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(createErrorHandler(createLogThrottle(deps.clock)));
@@ -174,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(flowSchemaRoute());
   await registerAdminApi(app as unknown as FastifyInstance, deps, sessions);
   // Last: the UI at `/`, and the 404 for every path no route above claims.
-  await registerWebUi(app as unknown as FastifyInstance, deps.webRoot ?? defaultWebRoot());
+  await registerWebUi(app as unknown as FastifyInstance, deps.webRoot ?? defaultWebRoot(), routes);
   return app as unknown as App;
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { packageRoot } from "../core/paths.js";
+import type { RouteTable } from "./route-table.js";
 
 /** Where `npm run build` puts the browser UI (web/, built by Vite). */
 export function defaultWebRoot(): string {
@@ -52,7 +53,11 @@ const HTML_HEADERS = {
  * be named. Without a build (`dist/web` missing) the API works alone and `/` is a 404 that says
  * how to build the UI.
  */
-export async function registerWebUi(app: FastifyInstance, webRoot: string): Promise<void> {
+export async function registerWebUi(
+  app: FastifyInstance,
+  webRoot: string,
+  routes: RouteTable,
+): Promise<void> {
   const hasUi = existsSync(path.join(webRoot, "index.html"));
   if (hasUi) {
     await app.register(fastifyStatic, {
@@ -81,6 +86,18 @@ export async function registerWebUi(app: FastifyInstance, webRoot: string): Prom
     const urlPath = request.url.split("?")[0] ?? "";
     const isPage = request.method === "GET" || request.method === "HEAD";
     if (hasUi && isPage && isClientRoute(urlPath)) return sendIndex(reply);
+    const allowed = routes.allowed(urlPath);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header("allow", allowed.join(", "))
+        .send({
+          error: {
+            code: "METHOD_NOT_ALLOWED",
+            message: `${request.method} is not allowed on ${urlPath}; it takes ${allowed.join(", ")}.`,
+          },
+        });
+    }
     const message =
       urlPath === "/" && !hasUi
         ? "The browser UI is not built: run `npm run build`."

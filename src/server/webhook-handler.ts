@@ -56,9 +56,12 @@ export function createWebhookHandler(deps: WebhookDeps, health: DeliveryHealth) 
       return true;
     }
     if (req.method !== "POST") {
-      send(res, 405, {
-        error: { code: "BAD_REQUEST", message: "Webhooks accept GET (verification) and POST" },
-      });
+      send(
+        res,
+        405,
+        { error: { code: "METHOD_NOT_ALLOWED", message: "Webhooks accept GET (verification) and POST" } },
+        { allow: "GET, POST" },
+      );
       req.resume();
       return true;
     }
@@ -216,8 +219,13 @@ function writeClosing(res: ServerResponse, status: number, payload: unknown): ()
   };
 }
 
-function send(res: ServerResponse, status: number, payload: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(payload));
 }
