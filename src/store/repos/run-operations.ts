@@ -3,6 +3,7 @@ import type { EndReason, RunState } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Dialect, Executor } from "../db.js";
 import { setJsonFields } from "./json-fields.js";
+import { closeRunLeftovers } from "./run-closing.js";
 import { type RunRow, toRun } from "./run-repo.js";
 
 /**
@@ -89,7 +90,7 @@ export function endReasonFor(
 export function createRunOperations(exec: Executor) {
   const { q, dialect } = exec;
 
-  /** Moves an active run to `ended` with a reason; its waiting step record becomes `dropped`. */
+  /** Moves an active run to `ended` with a reason, and closes what it left open (run-closing.ts). */
   const endOne = async (id: string, reason: EndReason, now: number): Promise<boolean> => {
     const { changes } = await exec.run(
       q
@@ -109,13 +110,7 @@ export function createRunOperations(exec: Executor) {
         .where(sql<SqlBool>`status in ('waiting', 'running')`),
     );
     if (changes === 0) return false;
-    await exec.run(
-      q
-        .updateTable("run_steps")
-        .set({ status: "dropped", ended_at: now })
-        .where("run_id", "=", id)
-        .where("status", "=", "waiting"),
-    );
+    await closeRunLeftovers(exec, id, now);
     return true;
   };
 

@@ -3,6 +3,7 @@ import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
 import { setJsonFields } from "./json-fields.js";
+import { closeRunLeftovers } from "./run-closing.js";
 
 /** Runs (their resumable state) and the history of every executed step. */
 export interface RunRow {
@@ -188,7 +189,9 @@ export function createRunRepo(exec: Executor) {
         .where("id", "=", id)
         .where(sql<boolean>`status in ('waiting', 'running')`),
     );
-    return changes > 0;
+    if (changes === 0) return false;
+    await closeRunLeftovers(exec, id, now);
+    return true;
   };
   const st = {
     byId: () =>
