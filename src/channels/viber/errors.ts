@@ -8,7 +8,9 @@ interface Advice {
 
 /**
  * Viber answers HTTP 200 with a non-zero `status` for every refusal. What each means and what to
- * do: https://github.com/Viber/creators-hub docs/bots-api/errors.md
+ * do: https://github.com/Viber/creators-hub docs/bots-api/errors.md. Every numbered code there is a
+ * refusal that a repeat cannot change (12, "too many requests", excepted); only an unlisted code,
+ * the doc's "General error", is tried again.
  */
 export function adviceFor(status: number): Advice {
   switch (status) {
@@ -55,6 +57,21 @@ export function adviceFor(status: number): Advice {
         message: "Viber rate limit reached (too many messages to this customer without a reply).",
         retry: { afterMs: 60_000 },
       };
+    case 14:
+      return {
+        message: "The message uses a feature its min_api_version does not declare.",
+        retry: "never",
+      };
+    case 15:
+      return { message: "The bot has not been authorized by Viber to send messages.", retry: "never" };
+    case 16:
+    case 17:
+    case 20:
+    case 22:
+      // Inline messages, broadcasts, payments: refused for this bot whatever is retried.
+      return { message: "Viber does not allow this kind of message for the bot.", retry: "never" };
+    case 21:
+      return { message: "Viber does not deliver this message to the customer's country.", retry: "never" };
     case 23:
     case 24:
       return {
@@ -63,6 +80,7 @@ export function adviceFor(status: number): Advice {
         retry: "never",
       };
     default:
+      // "General error" (any other code, errors.md): unknown, so tried again.
       return { message: "Viber reported an error.", retry: "default" };
   }
 }

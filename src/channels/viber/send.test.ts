@@ -37,6 +37,11 @@ describe("Viber send", () => {
       [2, "never"],
       [23, "never"],
       [12, { afterMs: 60_000 }],
+      // Documented permanent refusals (errors.md): not repeated.
+      [14, "never"],
+      [15, "never"],
+      [21, "never"],
+      [22, "never"],
       [99, "default"],
     ];
     for (const [status, retry] of cases) {
