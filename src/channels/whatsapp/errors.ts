@@ -26,6 +26,10 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
           "The WhatsApp access token is invalid or expired. Create a new system-user token with the whatsapp_business_messaging permission (Business settings → System users) and update the channel.",
         retry: "never",
       };
+    // Code 3 ("API Method: capability or permissions issue") comes with HTTP 500, but repeating
+    // the call cannot grant a permission: final, like 10 and 200-299.
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes (Authorization errors)
+    case 3:
     case 10:
     case 200:
       return {

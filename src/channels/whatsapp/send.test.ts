@@ -174,6 +174,13 @@ describe("send errors", () => {
     expect(error.details).toMatchObject({ httpStatus: 500 });
   });
 
+  it("does not retry a permission error Meta answers with HTTP 500 (code 3)", async () => {
+    sim.failNext(1, { code: 3, message: "(#3) Capability or permissions issue." }, 500);
+    const error = await sendError({ to: "16315551181", text: "Hi" });
+    expect(error.retry).toBe("never");
+    expect(error.message).toMatch(/permission/);
+  });
+
   it("treats an unexplained 4xx as permanent", async () => {
     sim.failNext(1, { code: 123456, message: "Something specific" }, 400);
     const error = await sendError({ to: "16315551181", text: "Hi" });
