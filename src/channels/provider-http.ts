@@ -52,10 +52,20 @@ export async function callProvider(call: ProviderCall): Promise<ProviderAnswer> 
   return { status: response.status, headers: response.headers, text, json };
 }
 
-/** `Retry-After` in seconds (the form providers use), as milliseconds. */
-export function retryAfterMs(headers: Headers): number | undefined {
-  const seconds = Number(headers.get("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+/**
+ * `Retry-After` as milliseconds from `now`. Either form HTTP allows: delay-seconds (what most
+ * providers send) or an HTTP-date (RFC 9110 §10.2.3), which a gateway in front of a provider may
+ * send; a date already past, or an unreadable value, gives undefined (the default back-off).
+ */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) {
+    const seconds = Number(value);
+    return seconds > 0 ? seconds * 1000 : undefined;
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) || at <= now ? undefined : at - now;
 }
 
 /**

@@ -2,6 +2,7 @@ import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import type { OutboundMessage, SendResult } from "../channel.js";
 import { choiceMisfit } from "../choice-fit.js";
+import { retryAfterMs } from "../provider-http.js";
 import type { WhatsAppConfig } from "./config.js";
 import { type GraphError, graphErrorToAppError, networkErrorToAppError } from "./errors.js";
 import { BSUID_PATTERN, charLength, WhatsAppLimits as L, WhatsAppChoices } from "./limits.js";
@@ -109,11 +110,6 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
-
 export async function send(
   message: OutboundMessage,
   config: WhatsAppConfig,
@@ -137,7 +133,12 @@ export async function send(
       json && typeof json === "object" && "error" in json
         ? (json.error as GraphError | undefined)
         : undefined;
-    throw graphErrorToAppError(response.status, graphError, config.accessToken, retryAfterMs(response));
+    throw graphErrorToAppError(
+      response.status,
+      graphError,
+      config.accessToken,
+      retryAfterMs(response.headers),
+    );
   }
   const id = extractMessageId(json);
   if (!id) {
