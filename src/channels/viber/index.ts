@@ -24,6 +24,12 @@ export const viberChannel = defineChannel({
   },
   verify,
   parse: (req) => parse(req),
+  /**
+   * 200 with an empty body. Viber reads the answer to `conversation_started` as a welcome message
+   * (send_message JSON without `receiver`), so the default `OK` would be an unreadable one; Tern
+   * sends no welcome message. https://github.com/Viber/creators-hub docs/bots-api/resources/messaging/welcome-message.md
+   */
+  acknowledge: () => ({ status: 200, body: "" }),
   setup,
   teardown,
   send,

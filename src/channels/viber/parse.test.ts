@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { requestFor } from "../../../test/helpers/channel-contract.js";
 import { allEvents } from "../channel.js";
+import { viberChannel } from "./index.js";
 import { parseJsonLossless } from "./lossless.js";
 import { parse } from "./parse.js";
 import { computeSignature, verify } from "./verify.js";
@@ -49,6 +51,12 @@ describe("Viber parse", () => {
         allEvents(parse(req(`{"event":"${event}","timestamp":1,"message_token":4912661846655238145}`))),
       ).toEqual([]);
     }
+  });
+
+  it("answers conversation_started 200 with an empty body: no welcome message, no events", () => {
+    const body = readFileSync(new URL("./fixtures/conversation-started.json", import.meta.url));
+    expect(allEvents(parse(requestFor(body)))).toEqual([]);
+    expect(viberChannel.acknowledge?.(requestFor(body), config)).toEqual({ status: 200, body: "" });
   });
 
   it("maps seen to read and keeps the sent message's token exact", () => {
