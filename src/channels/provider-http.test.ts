@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { retryAfterMs } from "./provider-http.js";
+import { isOutcomeUnknown } from "../queue/effects.js";
+import { retryAfterMs, unreadableAnswer } from "./provider-http.js";
 
 const headers = (value: string) => new Headers({ "retry-after": value });
 const now = Date.parse("2026-03-01T12:00:00Z");
@@ -20,5 +21,16 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs(headers("-5"), now)).toBeUndefined();
     expect(retryAfterMs(headers("soon"), now)).toBeUndefined();
     expect(retryAfterMs(new Headers(), now)).toBeUndefined();
+  });
+});
+
+describe("unreadableAnswer", () => {
+  it("is an unknown outcome (the provider took the request), not a refusal a fallback would resend", () => {
+    const error = unreadableAnswer("Telegram", { status: 200 }, "message id");
+    expect(isOutcomeUnknown(error)).toBe(true);
+    expect(error.retry).not.toBe("never");
+    expect(error.message).toBe(
+      "Telegram accepted the request but returned no message id; the message may have been sent.",
+    );
   });
 });

@@ -94,12 +94,18 @@ export function providerRefusal(
   });
 }
 
-/** The provider accepted the call but its answer lacks what Tern needs (a message id). */
+/**
+ * The provider accepted the call but its answer lacks what Tern needs (a message id). The message
+ * most likely went out, so this is an unknown outcome, not a refusal: failing it for good would
+ * let a fallback channel send it a second time. The send reconciles it (queue/README.md): a
+ * status echoing the effect key, a provider that drops a repeat, else settled `unknown`.
+ */
 export function unreadableAnswer(provider: string, answer: Pick<ProviderAnswer, "status">, what: string) {
-  return new AppError("CHANNEL_SEND_FAILED", `${provider} accepted the request but returned no ${what}.`, {
-    retry: "never",
-    details: { httpStatus: answer.status },
-  });
+  return new AppError(
+    "CHANNEL_SEND_FAILED",
+    `${provider} accepted the request but returned no ${what}; the message may have been sent.`,
+    { retry: "default", details: { httpStatus: answer.status, outcome: "unknown" } },
+  );
 }
 
 function networkFailure(call: ProviderCall, error: unknown): AppError {

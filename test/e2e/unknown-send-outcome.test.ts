@@ -76,6 +76,39 @@ describe("a send whose outcome is unknown", () => {
     expect(state?.status).toBe("waiting");
   });
 
+  it("a provider that accepts the message with an answer that has no message id: reconciled through the status webhook, not failed (and so never sent again by a fallback)", async () => {
+    const client = createHttpFetch();
+    let garbled = 0;
+    // The request reaches the provider (the simulator takes the message and will post its
+    // statuses); only its answer is replaced by a 200 without the message id.
+    const fetch: FetchLike = async (input, init) => {
+      const answer = await client(input, init);
+      if (garbled === 0 && String(input).endsWith("/messages")) {
+        garbled += 1;
+        return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+      }
+      return answer;
+    };
+    const stack = await startStack({ env: { TERN_SEND_RECONCILE_MS: "10000" }, fetch });
+    h = { ...stack, failures: [] };
+    stack.sandbox.wa.deliverStatusesTo(stack.setup.webhookUrl);
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "4915100000009");
+    await customer.say("hi");
+    const [accepted] = await customer.waitForReplies(1);
+    const run = await eventually(async () => (await stack.tern.store.runs.list({}))[0], 5_000, "the run");
+    const greeting = await eventually(
+      async () =>
+        (await stack.tern.store.contacts.messagesOfRun(run.id)).find(
+          (m) => m.direction === "out" && m.providerMessageId,
+        ),
+      5_000,
+      "the greeting's provider id",
+    );
+    expect(garbled).toBe(1);
+    expect(greeting).toMatchObject({ providerMessageId: accepted?.wamid, errors: null });
+    await answersOnceEach(customer);
+  });
+
   it("a provider that drops the connection without accepting: the message is sent again after the reconcile window, exactly once in the end", async () => {
     const reconcileMs = 600;
     h = await startHarness(reconcileMs);

@@ -1,7 +1,7 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
-import { callProvider, providerRefusal } from "../provider-http.js";
+import { callProvider, providerRefusal, unreadableAnswer } from "../provider-http.js";
 import { type AccessTokens, accessTokens } from "./access-token.js";
 import type { WeChatConfig } from "./config.js";
 import { adviceFor, errorOf, TOKEN_REJECTED } from "./errors.js";
@@ -75,7 +75,7 @@ export async function send(
     const error = errorOf(answer.json);
     if (!error) {
       const json = answer.json as { errcode?: unknown; msgid?: unknown } | undefined;
-      if (json?.errcode !== 0) throw providerRefusal(call, { ...answer, status: 502 }, "unreadable answer");
+      if (json?.errcode !== 0) throw unreadableAnswer("WeChat", answer, "errcode");
       const id =
         typeof json.msgid === "number" || typeof json.msgid === "string" ? String(json.msgid) : undefined;
       return { providerMessageId: id ?? `custom:${message.correlationId ?? Date.now()}` };

@@ -2,7 +2,7 @@ import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import type { OutboundMessage, SendResult } from "../channel.js";
 import { choiceMisfit } from "../choice-fit.js";
-import { retryAfterMs } from "../provider-http.js";
+import { retryAfterMs, unreadableAnswer } from "../provider-http.js";
 import type { WhatsAppConfig } from "./config.js";
 import { type GraphError, graphErrorToAppError, networkErrorToAppError } from "./errors.js";
 import { BSUID_PATTERN, charLength, WhatsAppLimits as L, WhatsAppChoices } from "./limits.js";
@@ -141,12 +141,7 @@ export async function send(
     );
   }
   const id = extractMessageId(json);
-  if (!id) {
-    throw new AppError("CHANNEL_SEND_FAILED", "WhatsApp accepted the request but returned no message id.", {
-      retry: "never",
-      details: { httpStatus: response.status },
-    });
-  }
+  if (!id) throw unreadableAnswer("WhatsApp", response, "message id");
   return { providerMessageId: id };
 }
 
