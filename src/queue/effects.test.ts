@@ -3,6 +3,7 @@ import { z } from "zod";
 import { insertTestRun } from "../../test/helpers/test-runs.js";
 import { openTestStore } from "../../test/helpers/test-store.js";
 import { type ChannelDefinition, defineChannel, type OutboundMessage } from "../channels/channel.js";
+import { graphErrorToAppError } from "../channels/whatsapp/errors.js";
 import { WhatsAppConfig, whatsappChannel } from "../channels/whatsapp/index.js";
 import { AppError } from "../core/app-error.js";
 import type { Store } from "../store/store.js";
@@ -291,6 +292,51 @@ describe("the per-channel send queue", () => {
     const third = await make("run_3", "4915100000003");
     await third.send("run_3:1:1", { text: "Hi" });
     expect(time.t - pausedAt).toBe(5_000);
+  });
+});
+
+describe("a provider's rate limit of the whole channel, not said with a 429", () => {
+  // WhatsApp answers its throughput limit (130429) with HTTP 400, and a customer's pair limit
+  // (131056) too: only the first is the number's, so only it holds the channel's other sends.
+  const throttledBy = async (graphCode: number) => {
+    const time = { t: Date.now() };
+    const clock = { now: () => time.t };
+    const sleep = async (ms: number) => {
+      time.t += ms;
+    };
+    const pacer = createSendPacer(clock, sleep);
+    const pauses: Array<[string, number]> = [];
+    const watched = { ...pacer, pause: (id: string, ms: number) => pauses.push([id, ms]) };
+    let calls = 0;
+    const definition = channel(async () => {
+      calls++;
+      if (calls === 1) throw graphErrorToAppError(400, { code: graphCode, message: "limit" }, "token");
+      return { providerMessageId: `m.${calls}` };
+    }, false);
+    const contact = await store.contacts.upsert("ch_1", "4915100000001", null, null, clock.now());
+    const effects = createEffects(
+      {
+        store,
+        clock,
+        fetch: () => Promise.reject(new Error("no network in this test")),
+        sleep,
+        pacer: watched,
+        connector: () => {
+          throw new Error("no connectors in this test");
+        },
+      },
+      { runId: "run_1", channel: { id: "ch_1", definition, config: {} }, contact },
+    );
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.2" });
+    return pauses;
+  };
+
+  it("WhatsApp's throughput limit (130429, HTTP 400) pauses the channel", async () => {
+    expect(await throttledBy(130429)).toEqual([["ch_1", 1_000]]);
+  });
+
+  it("a pair rate limit (131056) waits for that customer only", async () => {
+    expect(await throttledBy(131056)).toEqual([]);
   });
 });
 

@@ -162,7 +162,11 @@ export function createSendEffects(
         error = toAppError(thrown);
       }
       const isUnknown = isOutcomeUnknown(error);
-      if (error.details?.httpStatus === 429 && typeof error.retry === "object" && "afterMs" in error.retry) {
+      // A 429, or a provider's rate limit of the whole channel said another way (WhatsApp's
+      // 130429 and Vonage's "throttled" come with 400 and 200): the channel's other sends wait too.
+      const isChannelThrottled =
+        error.details?.httpStatus === 429 || error.details?.channelThrottled === true;
+      if (isChannelThrottled && typeof error.retry === "object" && "afterMs" in error.retry) {
         deps.pacer?.pause(channel.id, error.retry.afterMs);
       }
       if (isUnknown) {

@@ -13,6 +13,8 @@ export interface GraphError {
 interface Advice {
   what: string;
   retry: RetryHint;
+  /** An app or page limit, not one person's: every send on the channel waits (queue/send-pacer.ts). */
+  throttlesChannel?: boolean;
 }
 
 /**
@@ -56,7 +58,11 @@ function adviceFor(error: GraphError, product: string, tokenHint: string): Advic
     case 4:
     case 32:
     case 613:
-      return { what: `${product} API rate limit reached.`, retry: { afterMs: 60_000 } };
+      return {
+        what: `${product} API rate limit reached.`,
+        retry: { afterMs: 60_000 },
+        throttlesChannel: true,
+      };
     case 1:
     case 2:
     case 1200:
@@ -87,6 +93,7 @@ export function sendApiRefusal(
       ...(error?.code !== undefined ? { graphCode: error.code } : {}),
       ...(error?.error_subcode !== undefined ? { graphSubcode: error.error_subcode } : {}),
       ...(error?.fbtrace_id ? { fbtraceId: error.fbtrace_id } : {}),
+      ...(advice?.throttlesChannel ? { channelThrottled: true } : {}),
     },
   });
 }

@@ -38,6 +38,10 @@ export function vonageRefusal(
   return new AppError(
     "CHANNEL_SEND_FAILED",
     redact(`Vonage refused the message (status ${status}${detail ? `: ${detail}` : ""})`, secrets),
-    { retry, details: { httpStatus: 200, providerCode: status } },
+    // Throttled is the account's limit: every send on the channel waits (queue/send-pacer.ts).
+    {
+      retry,
+      details: { httpStatus: 200, providerCode: status, ...(status === "1" && { channelThrottled: true }) },
+    },
   );
 }

@@ -12,6 +12,8 @@ interface Advice {
   retry: RetryHint;
   /** WhatsApp cannot reach this person now: a send step's fallback channel may (queue/fallback.ts). */
   undeliverable?: boolean;
+  /** A limit of the whole number or account, not of one customer: every send on the channel waits. */
+  throttlesChannel?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
       return {
         message: "WhatsApp throughput limit reached for this phone number.",
         retry: { afterMs: 1_000 },
+        throttlesChannel: true,
       };
     case 131056:
       return {
@@ -56,7 +59,11 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
       };
     case 80007:
     case 4:
-      return { message: "WhatsApp API rate limit reached for this account.", retry: { afterMs: 60_000 } };
+      return {
+        message: "WhatsApp API rate limit reached for this account.",
+        retry: { afterMs: 60_000 },
+        throttlesChannel: true,
+      };
     case 131026:
       return {
         message:
@@ -142,6 +149,7 @@ export function graphErrorToAppError(
       ...(error?.type ? { graphType: error.type } : {}),
       ...(error?.fbtrace_id ? { fbtraceId: error.fbtrace_id } : {}),
       ...(advice.undeliverable ? { undeliverable: true } : {}),
+      ...(advice.throttlesChannel ? { channelThrottled: true } : {}),
     },
   });
 }
