@@ -126,13 +126,22 @@ export function assertApiName(name: string, what: "object" | "field"): void {
   }
 }
 
+/**
+ * A write answered 2xx whose body Tern can't read (empty, a proxy's page, no id): Salesforce
+ * accepted the request, so the record may exist. Its outcome is unknown, like a lost answer's:
+ * the caller looks it up before trying again instead of creating it twice.
+ */
+export function unreadableWrite(object: string | undefined): AppError {
+  return unknownOutcome(dataError(502, "application/json", "[]", object));
+}
+
 /** A collection answer must be one SaveResult per record sent; anything else is not Salesforce's. */
 function saveResults(body: unknown, count: number, object: string | undefined): SaveResult[] {
   const isValid =
     Array.isArray(body) &&
     body.length === count &&
     body.every((r) => typeof r === "object" && r !== null && typeof (r as SaveResult).success === "boolean");
-  if (!isValid) throw dataError(502, "application/json", "[]", object);
+  if (!isValid) throw unreadableWrite(object);
   return body as SaveResult[];
 }
 
@@ -184,12 +193,14 @@ export function createSalesforceClient(
     object?: string,
   ): Promise<unknown> {
     const { status, contentType, text } = await send(path, init);
+    const isWrite = (init.method ?? "GET") !== "GET";
     if (status < 200 || status > 299) {
       const error = dataError(status, contentType, text, object);
-      throw status >= 500 && (init.method ?? "GET") !== "GET" ? unknownOutcome(error) : error;
+      throw status >= 500 && isWrite ? unknownOutcome(error) : error;
     }
     const body = parseJson(text);
-    if (body === undefined) throw dataError(502, contentType, text, object);
+    if (body === undefined)
+      throw isWrite ? unreadableWrite(object) : dataError(502, contentType, text, object);
     return body;
   }
 
@@ -211,8 +222,8 @@ export function createSalesforceClient(
           body: JSON.stringify(fields),
         },
         object,
-      )) as { id?: unknown };
-      if (typeof body.id !== "string") throw dataError(502, "application/json", "[]", object);
+      )) as { id?: unknown } | null;
+      if (typeof body?.id !== "string") throw unreadableWrite(object);
       return { id: body.id };
     },
     async createMany(records) {

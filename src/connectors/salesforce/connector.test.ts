@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/app-error.js";
 import { FetchError } from "../../core/fetch.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../sandbox/salesforce/index.js";
+import { createSession } from "./auth/session.js";
+import { createSalesforceClient } from "./client.js";
 import { networkError } from "./errors/errors.js";
 import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { memoryTokenStore, testDeps } from "./test-helpers.js";
@@ -429,6 +431,45 @@ describe("create reconciliation", () => {
       ctx(),
     );
     expect(found).toMatchObject({ id: created.id, reconciled: true });
+  });
+});
+
+describe("a write answered 2xx with a body Tern cannot read", () => {
+  /** Forwards to the emulator (the write commits) and replaces the answer of matching writes. */
+  const garbling = (isWrite: (url: string, method: string) => boolean, body: string) =>
+    testDeps({
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!isWrite(String(input), init?.method ?? "GET")) return response;
+        await response.text();
+        return new Response(body, { status: response.status, headers: response.headers });
+      },
+    });
+
+  it.each([
+    ["an empty body", ""],
+    ["a proxy's HTML page", "<html><body>Gateway</body></html>"],
+    ["JSON without an id", '{"success":true}'],
+  ])(
+    "a lone create answered 201 with %s has an unknown outcome, and reconcile finds the record",
+    async (_, body) => {
+      const deps = garbling((url, method) => method === "POST" && url.endsWith("/sobjects/Lead/"), body);
+      const { rt } = runtime(deps);
+      const error = await rejection(rt.actions.create!.run(lead(), config(), ctx()));
+      // Salesforce saved the record (201): retrying without a lookup would make a second one.
+      expect(error.details?.outcome).toBe("unknown");
+      expect(sf.records("Lead")).toHaveLength(1);
+      const found = await rt.actions.create!.reconcile!(lead(), config(), ctx());
+      expect(found).toMatchObject({ id: sf.records("Lead")[0]?.Id, reconciled: true });
+    },
+  );
+
+  it("a collection create answered 200 with an unreadable body has an unknown outcome", async () => {
+    const deps = garbling((url, method) => method === "POST" && url.endsWith("/composite/sobjects"), "");
+    const client = createSalesforceClient(createSession("c1", deps), config());
+    const error = await rejection(client.createMany([lead(1), lead(2)]));
+    expect(error.details?.outcome).toBe("unknown");
+    expect(sf.records("Lead")).toHaveLength(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { AppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceClient, WriteOptions } from "./client.js";
-import { assertApiName } from "./client.js";
+import { assertApiName, unreadableWrite } from "./client.js";
 import type { SalesforceConfig } from "./config.js";
 import { dataError, parseJson } from "./errors/errors.js";
 
@@ -80,7 +80,7 @@ export function createRecordCalls(request: SendRequest, config: SalesforceConfig
       if (r.status === 404) throw notFound(r, object, `external id field ${externalIdField}`);
       if (r.status !== 200 && r.status !== 201) throw dataError(r.status, r.contentType, r.text, object);
       const body = parseJson(r.text) as { id?: unknown; created?: unknown } | undefined;
-      if (typeof body?.id !== "string") throw dataError(502, r.contentType, "[]", object);
+      if (typeof body?.id !== "string") throw unreadableWrite(object);
       // `created` is in the body since v46.0; before, 201 meant created (reference §2.3).
       return { id: body.id, created: typeof body.created === "boolean" ? body.created : r.status === 201 };
     },
