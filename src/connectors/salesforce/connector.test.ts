@@ -286,6 +286,15 @@ describe("salesforce connector", () => {
     expect(error.message).toContain("Check the login URL");
   });
 
+  it("treats a maintenance page from the token endpoint as Salesforce unavailable, not a wrong login URL", async () => {
+    sf.failNext(503, "<html><body><h1>Down for maintenance</h1></body></html>", { on: "token" });
+    const { rt } = runtime();
+    const error = await rejection(rt.test(config()));
+    expect(error.code).toBe("SALESFORCE_UNAVAILABLE");
+    expect(error.retry).toBe("default");
+    expect(error.message).not.toContain("login URL");
+  });
+
   it("reports a refused connection as a retryable network error", async () => {
     const { rt } = runtime();
     const cfg = config();

@@ -81,7 +81,8 @@ export function tokenError(
 ): AppError {
   const body = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (!body || typeof body.error !== "string") {
-    if (looksLikeHtml(contentType, text)) return wrongHost(status);
+    // As for data calls: a 5xx page (maintenance, a gateway) is Salesforce down, not a wrong host.
+    if (looksLikeHtml(contentType, text) && status < 500) return wrongHost(status);
     return new AppError(
       status >= 500 ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_AUTH_FAILED",
       `Salesforce token endpoint answered HTTP ${status} without an OAuth error.${status >= 500 ? " Will retry." : ""}`,
