@@ -278,6 +278,25 @@ describe("salesforce connector", () => {
       expect(error.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
   });
 
+  it("reads an error given as one object, as the upsert page's example shows it, like the array form", async () => {
+    sf.failNext(
+      400,
+      {
+        message: "Required fields are missing: [LastName]",
+        errorCode: "REQUIRED_FIELD_MISSING",
+        fields: ["LastName"],
+      },
+      { on: "create" },
+    );
+    const { rt } = runtime();
+    const error = await rejection(rt.actions.create!.run(lead(), config(), ctx()));
+    expect(error.code).toBe("SALESFORCE_REQUIRED_FIELD_MISSING");
+    expect(error.flowFields).toMatchObject({
+      salesforceCode: "REQUIRED_FIELD_MISSING",
+      fields: ["LastName"],
+    });
+  });
+
   it("explains a login URL that answers with a web page instead of a token", async () => {
     sf.failNext(200, "<!DOCTYPE html><html><body>Login</body></html>", { on: "token" });
     const { rt } = runtime();

@@ -127,7 +127,9 @@ export function dataError(
   object?: string,
 ): AppError {
   const body = parseJson(text);
-  const errors = (Array.isArray(body) ? body : []).filter(
+  // Salesforce answers an array; the upsert page's "incorrect external ID field" example shows
+  // one bare object (https://developer.salesforce.com/docs/atlas.ja-jp.api_rest.meta/api_rest/dome_upsert.htm): read both.
+  const errors = (Array.isArray(body) ? body : [body]).filter(
     (e): e is SalesforceApiError => typeof e === "object" && e !== null && typeof e.errorCode === "string",
   );
   const first = errors[0];
