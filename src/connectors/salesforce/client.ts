@@ -82,7 +82,7 @@ export interface SalesforceClient {
   create(object: string, fields: Record<string, unknown>, options?: WriteOptions): Promise<{ id: string }>;
   /** `PATCH /sobjects/{object}/{id}` → 204 (reference §2.3). */
   update(object: string, id: string, fields: Record<string, unknown>, options?: WriteOptions): Promise<void>;
-  /** `PATCH /sobjects/{object}/{field}/{value}` → 201 created / 200 updated (reference §2.3). */
+  /** `PATCH /sobjects/{object}/{field}/{value}` → 201 created / 200 updated (204 up to v45.0; reference §2.3). */
   upsert(
     object: string,
     externalIdField: string,

@@ -76,6 +76,16 @@ export function createRecordCalls(request: SendRequest, config: SalesforceConfig
       const url = (t: StoredToken) =>
         `${base(t)}/sobjects/${object}/${externalIdField}/${encodeURIComponent(value)}`;
       const r = await request(url, jsonBody(fields, options));
+      // Up to v45.0 an update answers 204 without a body (reference §2.3): the record is the one
+      // the key names, read by it (GET, no parameters: "Get a Record Using an External ID",
+      // https://developer.salesforce.com/docs/platform/api-rest/guide/using-resources-retrieve-with-externalid.html).
+      if (r.status === 204) {
+        const found = await request(url, { method: "GET" });
+        const record = found.status === 200 ? (parseJson(found.text) as { Id?: unknown } | null) : null;
+        if (typeof record?.Id === "string") return { id: record.Id, created: false };
+        if (found.status === 300) throw multipleMatches(found.text, object, externalIdField);
+        throw dataError(found.status === 200 ? 502 : found.status, found.contentType, found.text, object);
+      }
       if (r.status === 300) throw multipleMatches(r.text, object, externalIdField);
       if (r.status === 404) throw notFound(r, object, `external id field ${externalIdField}`);
       if (r.status !== 200 && r.status !== 201) throw dataError(r.status, r.contentType, r.text, object);

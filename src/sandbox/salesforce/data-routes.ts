@@ -5,7 +5,7 @@ import { checkDuplicates, headerAllowsSave } from "./duplicate-rules.js";
 import { bearerToken, readBody, sendJson, sendRaw } from "./http.js";
 import { canonicalId } from "./ids.js";
 import { findObject } from "./metadata.js";
-import { updateRecord, upsertRecord } from "./record-writes.js";
+import { recordsByExternalId, updateRecord, upsertRecord } from "./record-writes.js";
 import { ApiFailure, commitRecord, recordJson, validateCreate } from "./records.js";
 import { runSoql } from "./soql-eval.js";
 import { SoqlError } from "./soql-parser.js";
@@ -91,8 +91,25 @@ function getRecord(
   headers: Record<string, string>,
 ): void {
   const object = findObject(route.rest[1] ?? "", state.objects);
-  const id = canonicalId(route.rest[2] ?? "");
-  const record = state.records.find((r: StoredRecord) => r.object === object && r.id === id);
+  let record: StoredRecord | undefined;
+  if (route.rest.length === 4) {
+    // By External ID: several matches answer 300 with their URLs, as the upsert does (§2.3).
+    const found = recordsByExternalId(state, object, route.rest[2] ?? "", route.rest[3] ?? "");
+    const base = `/services/data/v${route.version}/sobjects/${object?.name}`;
+    if (found.length > 1) {
+      sendJson(
+        res,
+        300,
+        found.map((r) => `${base}/${r.id}`),
+        headers,
+      );
+      return;
+    }
+    record = found[0];
+  } else {
+    const id = canonicalId(route.rest[2] ?? "");
+    record = state.records.find((r: StoredRecord) => r.object === object && r.id === id);
+  }
   if (!object || !record) throw NOT_FOUND();
   const wanted = route.url.searchParams.get("fields");
   const fields = wanted
@@ -152,6 +169,7 @@ function classify(method: string, rest: string[]): Target | "global" | "limits" 
   if (object === undefined) return method === "GET" ? "global" : null;
   if (third === undefined) return method === "POST" ? "create" : null;
   if (rest.length === 3 && method === "GET") return third === "describe" ? "describe" : "get";
+  if (rest.length === 4 && method === "GET") return "get";
   if (rest.length === 3 && method === "PATCH" && third !== "describe") return "update";
   if (rest.length === 4 && method === "PATCH") return "upsert";
   return null;

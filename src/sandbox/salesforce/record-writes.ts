@@ -114,6 +114,26 @@ export async function updateRecord(
   res.end();
 }
 
+/**
+ * Records whose External ID `fieldName` equals the path segment `segment`, case-insensitively
+ * (§2.3). Also serves `GET /sobjects/{Object}/{ExtIdField}/{value}` ("Retrieve a Record Using an
+ * External ID", https://developer.salesforce.com/docs/platform/api-rest/guide/using-resources-retrieve-with-externalid.html).
+ * Not an External ID field (or no such object) → 404 NOT_FOUND.
+ */
+export function recordsByExternalId(
+  state: EmulatorState,
+  object: ObjectDef | undefined,
+  fieldName: string,
+  segment: string,
+): StoredRecord[] {
+  const field = object && findField(object, fieldName);
+  if (!object || !field?.externalId) throw notFound();
+  const wanted = decodedSegment(segment).trim().toLowerCase();
+  return state.records.filter(
+    (r) => r.object === object && String(r.fields[field.name] ?? "").toLowerCase() === wanted,
+  );
+}
+
 export async function upsertRecord(
   state: EmulatorState,
   req: IncomingMessage,
@@ -123,15 +143,11 @@ export async function upsertRecord(
   headers: Record<string, string>,
 ): Promise<void> {
   const object = findObject(rest[1] ?? "", state.objects);
+  const found = recordsByExternalId(state, object, rest[2] ?? "", rest[3] ?? "");
   const field = object && findField(object, rest[2] ?? "");
-  if (!object || !field?.externalId) throw notFound();
+  if (!object || !field) throw notFound();
   const key = decodedSegment(rest[3] ?? "").trim();
   const body = await jsonObject(req, object);
-  const wanted = key.toLowerCase();
-  // External ids match case-insensitively by default (reference §2.3).
-  const found = state.records.filter(
-    (r) => r.object === object && String(r.fields[field.name] ?? "").toLowerCase() === wanted,
-  );
   const base = `/services/data/v${version}/sobjects/${object.name}`;
   if (found.length > 1) {
     return sendJson(

@@ -128,6 +128,18 @@ describe("salesforce.upsert", () => {
     expect(notExternal.details).toMatchObject({ httpStatus: 404, errorCode: "NOT_FOUND" });
   });
 
+  it("takes an update answered 204 without a body (API 45.0 and earlier) and reads the id by the key", async () => {
+    const seeded = env.sf.seedRecord("Contact", { LastName: "Lamarr", WhatsApp_Id__c: "15550199" });
+    env.sf.failNext(204, undefined, { on: "upsert" });
+    const out = await run("upsert", {
+      object: "Contact",
+      externalIdField: "WhatsApp_Id__c",
+      externalId: "15550199",
+      fields: { FirstName: "Hedy" },
+    });
+    expect(out).toMatchObject({ id: seeded.Id, created: false, success: true });
+  });
+
   it("keeps a key with / or ? inside one path segment", async () => {
     const out = await run("upsert", {
       object: "Contact",
