@@ -66,6 +66,17 @@ describe("a create that Salesforce stored but whose answer was lost", () => {
     expect(stack.sandbox.sf.apiCalls.query).toBe(1);
   });
 
+  it("lookup mode: a create answered 201 with an empty body is looked up, not sent again", async () => {
+    stack = await startStack();
+    const { committed, confirmation } = await leadWithLostAnswer(stack, "4915700000004", undefined, {
+      answer: { status: 201, body: "" },
+    });
+    expect(stack.sandbox.sf.records("Lead")).toHaveLength(1);
+    expect(confirmation).toContain(committed.Id);
+    expect(stack.sandbox.sf.apiCalls.create).toBe(1);
+    expect(stack.sandbox.sf.apiCalls.query).toBe(1);
+  });
+
   it("external id mode (Tern_Key__c): the retry upserts the same key and updates the one Lead, even when the lookup fails", async () => {
     stack = await startStack({ salesforce: { ternKeyField: true } });
     const sf = stack.sandbox.sf;
