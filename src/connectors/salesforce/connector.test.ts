@@ -110,6 +110,18 @@ describe("salesforce connector", () => {
     expect(tokens.writes).toHaveLength(1);
   });
 
+  it("refreshes once on any 401, also one without INVALID_SESSION_ID in its body", async () => {
+    const { rt } = runtime();
+    const cfg = { ...config(), exactlyOnce: "lookup" as const };
+    await rt.actions.create?.run(lead(), cfg, ctx());
+    const before = sf.tokenRequests;
+    // The REST API's 401 means the session expired or is invalid, whatever the body (errorcodes.htm).
+    sf.failNext(401, "", { on: "create", contentType: "text/plain" });
+    await rt.actions.create?.run(lead(2), cfg, ctx());
+    expect(sf.tokenRequests - before).toBe(1);
+    expect(sf.records("Lead")).toHaveLength(2);
+  });
+
   it("backs off when another worker is refreshing the same token, then uses that worker's token", async () => {
     const tokens = memoryTokenStore();
     const workerA = salesforceConnector.create("c1", testDeps({ tokens }));

@@ -42,14 +42,13 @@ function isNewer(stored: StoredToken | null, stale: StoredToken | null): boolean
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * 401 INVALID_SESSION_ID from the REST API; the identity URL answers 403 `Bad_OAuth_Token`
- * instead (jsforce PR #736).
+ * Any 401 from the REST API: "the session ID or OAuth token used has expired or is invalid"
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm),
+ * usually with INVALID_SESSION_ID in the body, but the status alone says it (jsforce refreshes on
+ * any 401 too). The identity URL answers 403 `Bad_OAuth_Token` instead (jsforce PR #736).
  */
 function isSessionExpired(status: number, text: string): boolean {
-  return (
-    (status === 401 && text.includes("INVALID_SESSION_ID")) ||
-    (status === 403 && text.trim() === "Bad_OAuth_Token")
-  );
+  return status === 401 || (status === 403 && text.trim() === "Bad_OAuth_Token");
 }
 
 export function createSession(
