@@ -84,6 +84,25 @@ describe("OAuth connect state", () => {
     expect(await store.tokens.get(record.id)).toBeNull();
   });
 
+  it("says a denial without a state is a denial (Salesforce's own example has none), reflecting no free text", async () => {
+    const { record, service } = await setup();
+    await service.start(record.id);
+    const query = new URLSearchParams({ error: "access-denied", error_description: "<b>call 555</b>" });
+    const error = await service.callback("salesforce", query).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "OAUTH_DENIED" });
+    expect((error as AppError).message).toContain("(access-denied)");
+    expect((error as AppError).message).toContain("Nothing was changed");
+    expect((error as AppError).message).not.toContain("555");
+    // Not a shape Salesforce sends: still "not a callback Tern made".
+    await expect(
+      service.callback("salesforce", new URLSearchParams({ error: "<script>x</script>" })),
+    ).rejects.toMatchObject({ code: "OAUTH_STATE_INVALID" });
+    expect(sf.tokenRequests).toBe(0);
+  });
+
   it("refuses a state made for another connector type", async () => {
     const { record, service } = await setup();
     const back = await approve((await service.start(record.id)).authorizeUrl);

@@ -102,10 +102,23 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     return { authorizeUrl, callbackUrl: redirectUri };
   }
 
+  const denied = (what: string) =>
+    new AppError(
+      "OAUTH_DENIED",
+      `Salesforce did not grant access (${what}). Nothing was changed. If you meant to allow it, start again; if the app is not allowed for you, ask the admin to check the app's "Permitted Users" policy.`,
+    );
+
   /** The public callback. Resolves with the connected connection's id and name; throws AppErrors. */
   async function callback(type: string, query: URLSearchParams): Promise<{ id: string; name: string }> {
     const state = single(query, "state");
-    if (!state) throw invalidState();
+    if (!state) {
+      // Salesforce's own example of a denial carries no state (`?error=access-denied`,
+      // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm): say
+      // it was refused. Without a state nothing ties it to Tern: only a code-shaped error is shown.
+      const error = single(query, "error");
+      if (error && /^[a-z_-]{1,64}$/i.test(error) && !query.has("code")) throw denied(error);
+      throw invalidState();
+    }
     const taken = await store.write((tx) => tx.oauthStates.take(state));
     if (!taken || taken.expiresAt < clock.now()) throw invalidState();
     const record = await store.connections.get(taken.connectionId);
@@ -113,10 +126,7 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     const error = query.get("error");
     if (error !== null) {
       const description = query.get("error_description") ?? "";
-      throw new AppError(
-        "OAUTH_DENIED",
-        `Salesforce did not grant access (${error.slice(0, 100)}${description ? `: ${description.slice(0, 300)}` : ""}). Nothing was changed. If you meant to allow it, start again; if the app is not allowed for you, ask the admin to check the app's "Permitted Users" policy.`,
-      );
+      throw denied(`${error.slice(0, 100)}${description ? `: ${description.slice(0, 300)}` : ""}`);
     }
     const code = single(query, "code");
     if (!code)
