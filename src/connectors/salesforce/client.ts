@@ -1,4 +1,4 @@
-import { AppError } from "../../core/app-error.js";
+import { AppError, isAppError } from "../../core/app-error.js";
 import type { StoredToken } from "../connector.js";
 import type { SalesforceSession } from "./auth/session.js";
 import type { SalesforceConfig } from "./config.js";
@@ -291,9 +291,18 @@ export function createSalesforceClient(
     async identity() {
       // The identity URL comes from the token response; without one (token loaded from the store)
       // userinfo on the instance answers the same questions.
-      const body = (await call((t) => session.identityUrl() ?? `${t.instanceUrl}/services/oauth2/userinfo`, {
-        method: "GET",
-      })) as Record<string, unknown>;
+      const userinfo = (t: StoredToken) => `${t.instanceUrl}/services/oauth2/userinfo`;
+      const identityUrl = session.identityUrl();
+      let body: Record<string, unknown>;
+      try {
+        body = (await call((t) => identityUrl ?? userinfo(t), { method: "GET" })) as Record<string, unknown>;
+      } catch (error) {
+        // The identity URL may be on another host than the instance (login.salesforce.com, §1.3):
+        // where only the org's own host is reachable (an egress allowlist), ask userinfo there
+        // (https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_using_userinfo_endpoint.htm).
+        if (!identityUrl || !isAppError(error) || error.code !== "NETWORK_ERROR") throw error;
+        body = (await call(userinfo, { method: "GET" })) as Record<string, unknown>;
+      }
       return {
         organizationId: String(body.organization_id ?? ""),
         userId: String(body.user_id ?? ""),

@@ -65,6 +65,32 @@ describe("salesforce connector", () => {
     expect(await deps.tokens.get("c1")).toMatchObject({ instanceUrl: sf.url });
   });
 
+  it("reads who it is from userinfo on the instance when the identity URL's host can't be reached", async () => {
+    // The token response's `id` names another host (login.salesforce.com for most orgs): here one
+    // where nothing listens, as behind an egress allowlist that only lets the org's host through.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deps = testDeps({
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith("/services/oauth2/token")) return response;
+        const body = (await response.json()) as Record<string, unknown>;
+        body.id = `http://127.0.0.1:${port}/id/${sf.orgId}/${sf.userId}`;
+        return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+      },
+    });
+    const { rt } = runtime(deps);
+    const result = await rt.test(config());
+    expect(result).toMatchObject({
+      organizationId: sf.orgId,
+      userId: sf.userId,
+      username: "integration@tern.example",
+      displayName: "Tern Integration",
+    });
+  });
+
   it("creates a record and persists the token it refreshed", async () => {
     const { rt, deps } = runtime();
     const out = await rt.actions.create?.run(lead(), config(), ctx());
