@@ -7,6 +7,17 @@ import { type ErrorRow, grant, RECONNECT, restExample, tokenExample } from "./er
  */
 export const HTTP_ROWS: ErrorRow[] = [
   {
+    // Any 401 means the session expired or is invalid (errorcodes.htm): refreshed once and
+    // replayed (session.ts); this is the second one, whose body names no error code.
+    match: { kind: "status", status: 401 },
+    code: "SALESFORCE_SESSION_EXPIRED",
+    isTransient: false,
+    run: "reconnect",
+    say: () =>
+      `Salesforce rejected a freshly refreshed session (HTTP 401). Make sure the app's OAuth scopes include "api" and "refresh_token", then reconnect.`,
+    example: { status: 401, on: "data", body: "", contentType: "text/plain" },
+  },
+  {
     match: { kind: "status", status: 410 },
     code: "SALESFORCE_REQUEST_FAILED",
     isTransient: false,

@@ -42,7 +42,9 @@ async function failure(row: ErrorRow): Promise<{ error: AppError; health: Connec
   // Token answers repeat until the test ends: the action may ask for a token more than once (a
   // describe whose failure it tolerates, then the create; a concurrent refresh is retried 4
   // times); an expired session is refreshed once and replayed, so only a second 401 is the error.
-  const isSession = row.match.kind === "rest" && row.match.errorCode === "INVALID_SESSION_ID";
+  const isSession =
+    (row.match.kind === "rest" && row.match.errorCode === "INVALID_SESSION_ID") ||
+    (row.match.kind === "status" && row.match.status === 401);
   const times = on === "token" ? 100 : isSession ? 2 : 1;
   sf.failNext(status, body, { on: on === "token" ? "token" : "create", times, contentType });
   const error = await rt.actions.create?.run(lead, config(), ctx).then(
