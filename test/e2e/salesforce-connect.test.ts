@@ -157,7 +157,8 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     const landing = new URL(await consent(conn.id));
     const state = landing.searchParams.get("state") ?? "";
     expect((await callback(`?code=abc&state=${state}&state=${state}`)).status).toBe(400);
-    expect((await callback(`?code=abc&state=${state}`, "POST")).status).toBe(404);
+    const posted = await callback(`?code=abc&state=${state}`, "POST");
+    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     // The user clicked Deny: Salesforce sends error=access_denied; nothing echoed unescaped.
     const denied = await callback(
       `?error=access_denied&error_description=${encodeURIComponent("<script>alert(1)</script>")}&state=${state}`,
