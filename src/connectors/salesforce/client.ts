@@ -265,7 +265,14 @@ export function createSalesforceClient(
       );
     },
     async query<R>(soql: string) {
-      const body = await call((t) => `${base(t)}/query?q=${encodeURIComponent(soql)}`, { method: "GET" });
+      const body = (await call((t) => `${base(t)}/query?q=${encodeURIComponent(soql)}`, {
+        method: "GET",
+      })) as {
+        records?: unknown;
+      };
+      // Salesforce always answers `records`; anything else (a proxy's answer) is a bad gateway,
+      // not a TypeError in the step that reads it.
+      if (!Array.isArray(body?.records)) throw dataError(502, "application/json", "{}", undefined);
       return body as QueryResult<R>;
     },
     async describe(object) {

@@ -97,3 +97,15 @@ describe("salesforce.find", () => {
     expect(badOp.code).toBe("VALIDATION_FAILED");
   });
 });
+
+describe("salesforce.find, given a query answer without records", () => {
+  it("fails the step as a bad gateway (retried), not with a TypeError", async () => {
+    env.sf.failNext(200, { totalSize: 0, done: true }, { on: "query", times: 5 });
+    const error = await rejection(
+      run("find", { object: "Lead", where: [{ field: "LastName", op: "=", value: "x" }] }),
+    );
+    expect(error.name).toBe("AppError");
+    expect(error.details).toMatchObject({ httpStatus: 502 });
+    expect(error.retry).not.toBe("never");
+  });
+});
