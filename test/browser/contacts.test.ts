@@ -89,6 +89,8 @@ describe("Contacts and runs filters in the browser", () => {
     await page.getByRole("button", { name: "Add tag" }).click();
     await page.getByRole("alert").waitFor();
     expect(await tagsOf()).toEqual(["vip"]);
+    // The refused tag stays in the field, to be corrected rather than typed again.
+    expect(await page.getByLabel("New tag").inputValue()).toBe("no spaces allowed");
 
     await page.getByRole("button", { name: "Remove tag vip" }).click();
     await page.getByRole("status").filter({ hasText: 'Tag "vip" removed.' }).waitFor();

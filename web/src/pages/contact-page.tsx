@@ -20,6 +20,7 @@ export function ContactPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState("");
 
+  /** Whether the change was made: a refused tag stays in the field, to be corrected. */
   const changeTags = async (change: { add?: string[]; remove?: string[] }, done: string) => {
     setError(null);
     setMessage("");
@@ -27,15 +28,17 @@ export function ContactPage({ id }: { id: string }) {
       await api.changeTags(id, change);
       setMessage(done);
       contact.reload();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
   const addTag = (event: FormEvent) => {
     event.preventDefault();
     const tag = newTag.trim();
     if (!tag) return;
-    void changeTags({ add: [tag] }, `Tag "${tag}" added.`).then(() => setNewTag(""));
+    void changeTags({ add: [tag] }, `Tag "${tag}" added.`).then((isDone) => isDone && setNewTag(""));
   };
 
   const channelName = new Map((channels.data ?? []).map((c) => [c.id, c.name]));
