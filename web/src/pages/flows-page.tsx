@@ -12,14 +12,19 @@ export function FlowsPage() {
   const flows = useLoad(api.listFlows);
   const [error, setError] = useState<unknown>(null);
   const [showGallery, setShowGallery] = useState(false);
+  // One flow per pick: a second click while the first is being created would make a second flow.
+  const [isCreating, setCreating] = useState(false);
 
   const create = async (definition: unknown) => {
     setError(null);
+    setCreating(true);
     try {
       const created = await api.createFlow(definition);
       navigate(`/flows/${created.id}`);
     } catch (e) {
       setError(e);
+    } finally {
+      setCreating(false);
     }
   };
 
@@ -50,6 +55,7 @@ export function FlowsPage() {
             <input
               type="file"
               accept="application/json,.json"
+              disabled={isCreating}
               onChange={importFile}
               className="visually-hidden"
             />
@@ -57,7 +63,7 @@ export function FlowsPage() {
         </div>
       </div>
       <ErrorMessage error={error} />
-      {showGallery && <TemplateGallery onPick={create} />}
+      {showGallery && <TemplateGallery onPick={create} isBusy={isCreating} />}
       <ErrorMessage error={flows.error} />
       {flows.data === undefined && !flows.error && <p aria-busy="true">Loading flows…</p>}
       {flows.data?.length === 0 && (

@@ -3,7 +3,14 @@ import { ErrorMessage } from "../components/error-message";
 import { useLoad } from "../components/use-load";
 
 /** The shipped templates (GET /api/v1/templates); picking one creates a flow from it. */
-export function TemplateGallery({ onPick }: { onPick: (definition: unknown) => Promise<void> }) {
+export function TemplateGallery({
+  onPick,
+  isBusy,
+}: {
+  onPick: (definition: unknown) => Promise<void>;
+  /** A flow is being created: the buttons wait for it. */
+  isBusy: boolean;
+}) {
   const templates = useLoad(api.listTemplates);
   return (
     <section aria-labelledby="gallery-title" className="gallery">
@@ -15,7 +22,7 @@ export function TemplateGallery({ onPick }: { onPick: (definition: unknown) => P
           <li key={t.id} className="card">
             <h3>{t.name}</h3>
             <p>{t.description}</p>
-            <button type="button" onClick={() => void onPick(t.definition)}>
+            <button type="button" disabled={isBusy} onClick={() => void onPick(t.definition)}>
               Use<span className="visually-hidden"> {t.name}</span>
             </button>
           </li>
