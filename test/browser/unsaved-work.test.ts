@@ -82,4 +82,24 @@ describe("unsaved work in the browser", () => {
     expect(await nav.getByRole("link", { name: "Runs" }).getAttribute("aria-current")).toBeNull();
     expect(await page.title()).toBe("Contacts · Tern");
   });
+
+  it("a page the ended session refused loads once signed in again, and says so in plain words meanwhile", async () => {
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Runs" }).click();
+    await page.getByText("No runs match.").waitFor();
+    await page.context().clearCookies();
+    await nav.getByRole("link", { name: "Contacts" }).click();
+    const dialog = page.getByRole("dialog", { name: "Your session ended" });
+    await dialog.waitFor();
+    // Not the API's words for API clients ("send `Authorization: Bearer …`").
+    await expect
+      .poll(() => page.getByRole("alert").first().textContent())
+      .toBe("Your session ended: sign in again, then try again.");
+    await dialog.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByText("No contacts match.").waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await expect.poll(() => page.getByLabel("Channel").locator("option").count()).toBe(2);
+  });
 });

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from "react";
-import { api, SIGNED_OUT_EVENT } from "./api/client";
+import { api, SIGNED_IN_AGAIN_EVENT, SIGNED_OUT_EVENT } from "./api/client";
 import type { SignInMethod } from "./api/types";
 import { Link } from "./components/link";
 import { ChannelsPage } from "./pages/channels-page";
@@ -89,8 +89,12 @@ export function App() {
     setAuth("signed-in");
     navigate(nextPage(), { replace: true, force: true });
   }, []);
-  // Signed in again over an expired session: the page underneath goes on where it was.
-  const onResumed = useCallback(() => setAuth("signed-in"), []);
+  // Signed in again over an expired session: the page underneath goes on where it was, and loads
+  // that the ended session refused are made again.
+  const onResumed = useCallback(() => {
+    setAuth("signed-in");
+    window.dispatchEvent(new Event(SIGNED_IN_AGAIN_EVENT));
+  }, []);
 
   const signOut = async () => {
     if (!mayLeave()) return;

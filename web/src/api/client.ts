@@ -54,6 +54,19 @@ async function toError(res: Response): Promise<ApiError> {
 
 /** Fired when the API says the session is gone (expired, signed out elsewhere); the app shows sign-in. */
 export const SIGNED_OUT_EVENT = "tern:signed-out";
+/** Fired when the person signed in again over the page they were on: what failed meanwhile may be retried. */
+export const SIGNED_IN_AGAIN_EVENT = "tern:signed-in-again";
+
+/**
+ * A refused call as an ApiError. A 401 also tells the app the session is gone, and says so in the
+ * person's words (the API's own message is for API clients: "send `Authorization: Bearer …`").
+ */
+async function failure(res: Response): Promise<ApiError> {
+  const error = await toError(res);
+  if (res.status !== 401) return error;
+  window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+  return new ApiError(401, error.code, "Your session ended: sign in again, then try again.", error.details);
+}
 
 /**
  * One JSON call of the admin API (feature modules such as Try it build on it), checked like
@@ -65,8 +78,7 @@ export async function request<M extends Method, P extends PathPattern<M>>(
   ...rest: AfterPath<M, P>
 ): Promise<AnswerOf<M, P>> {
   const res = await send(method, path, ...rest);
-  if (res.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
-  if (!res.ok) throw await toError(res);
+  if (!res.ok) throw await failure(res);
   return (await res.json()) as AnswerOf<M, P>;
 }
 
@@ -141,7 +153,7 @@ export const api = {
   /** Fetched (not a plain link) so an expired session shows as an error; saved as a file by the page. */
   exportFlow: async (id: string, version?: number): Promise<Blob> => {
     const res = await send("GET", `/flows/${encodeURIComponent(id)}/export`, undefined, { version });
-    if (!res.ok) throw await toError(res);
+    if (!res.ok) throw await failure(res);
     return res.blob();
   },
   /** Runs newest first; pass the previous page's `nextCursor` as `cursor` for the next page. */
@@ -167,7 +179,7 @@ export const api = {
     request("GET", `/connections/${id(connId)}/oauth/start`, undefined, { returnTo: "ui" }),
   deleteConnection: async (connId: string): Promise<void> => {
     const res = await send("DELETE", `/connections/${id(connId)}`);
-    if (!res.ok) throw await toError(res);
+    if (!res.ok) throw await failure(res);
   },
 
   listChannels: () => request("GET", "/channels").then(items),
@@ -179,7 +191,7 @@ export const api = {
   setupChannel: (channelId: string) => request("POST", `/channels/${id(channelId)}/setup`),
   deleteChannel: async (channelId: string): Promise<void> => {
     const res = await send("DELETE", `/channels/${id(channelId)}`);
-    if (!res.ok) throw await toError(res);
+    if (!res.ok) throw await failure(res);
   },
   rejectedEvents: (channelId: string) =>
     request("GET", `/channels/${id(channelId)}/rejected-events`, undefined, { limit: 20 }).then(items),

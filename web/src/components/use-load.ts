@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ApiError, SIGNED_IN_AGAIN_EVENT } from "../api/client";
 
 /** Loads data for a page; `reload` fetches it again (after a change). */
 export function useLoad<T>(load: () => Promise<T>): {
@@ -25,5 +26,21 @@ export function useLoad<T>(load: () => Promise<T>): {
     };
   }, [count]);
   const reload = useCallback(() => setCount((c) => c + 1), []);
+  useRetryAfterSignIn(error, reload);
   return { data, error, reload };
+}
+
+/**
+ * Calls `retry` once the person signed in again over this page when `error` is the 401 of the
+ * session that ended: the page then shows its data, not "sign in again" under a closed dialog.
+ */
+export function useRetryAfterSignIn(error: unknown, retry: () => void): void {
+  const latest = useRef(retry);
+  latest.current = retry;
+  useEffect(() => {
+    if (!(error instanceof ApiError && error.status === 401)) return;
+    const onSignedIn = () => latest.current();
+    window.addEventListener(SIGNED_IN_AGAIN_EVENT, onSignedIn);
+    return () => window.removeEventListener(SIGNED_IN_AGAIN_EVENT, onSignedIn);
+  }, [error]);
 }

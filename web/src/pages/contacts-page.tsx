@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import type { Contact, ContactFilter } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
-import { useLoad } from "../components/use-load";
+import { useLoad, useRetryAfterSignIn } from "../components/use-load";
 import { when } from "../components/when";
 import { replaceQuery } from "../router";
 
@@ -47,6 +47,8 @@ export function ContactsPage() {
     replaceQuery({ tag: filter.tag, phone: filter.phone, channelId: filter.channelId });
     void load(filter, 0);
   }, [filter]);
+
+  useRetryAfterSignIn(error, () => setFilter((f) => ({ ...f })));
 
   const apply = (event: FormEvent) => {
     event.preventDefault();

@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import { RUN_STATUSES, type RunFilter, type RunStatus, type RunSummary } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
-import { useLoad } from "../components/use-load";
+import { useLoad, useRetryAfterSignIn } from "../components/use-load";
 import { replaceQuery } from "../router";
 import { fromLocalInput, RunFilters, toLocalInput } from "./run-filters";
 
@@ -74,6 +74,8 @@ export function RunsPage() {
     replaceQuery(Object.fromEntries(FILTER_KEYS.map((k) => [k, filter[k]])));
     void load(filter, undefined);
   }, [filter]);
+
+  useRetryAfterSignIn(error, () => setFilter((f) => ({ ...f })));
 
   const apply = (event: FormEvent) => {
     event.preventDefault();

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api } from "../../api/client";
 import type { RunDetail } from "../../api/types";
+import { useRetryAfterSignIn } from "../use-load";
 import { type Conversation, sandboxApi } from "./try-it-api";
 
 /** How often the conversation and the run are read while the run is active. */
@@ -121,6 +122,9 @@ export function useTrySession(flowId: string) {
       clearTimeout(timer);
     };
   }, [session]);
+
+  // The reading stopped at the ended session's 401: a new session object starts it again.
+  useRetryAfterSignIn(error, () => setSession((s) => s && { ...s }));
 
   return { session, conversation, run, error, isBusy, start, say };
 }
