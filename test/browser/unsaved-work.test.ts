@@ -102,4 +102,27 @@ describe("unsaved work in the browser", () => {
     expect(await page.getByRole("alert").count()).toBe(0);
     await expect.poll(() => page.getByLabel("Channel").locator("option").count()).toBe(2);
   });
+
+  it("the session dialog keeps the keyboard while open and gives it back where it was", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+    const filter = page.getByRole("button", { name: "Filter" });
+    await page.getByText("No runs match.").waitFor();
+    await page.context().clearCookies();
+    await filter.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Your session ended" });
+    await dialog.waitFor();
+    const focusedInDialog = () =>
+      page.evaluate<boolean>(`Boolean(document.activeElement?.closest('[role="dialog"]'))`);
+    await expect.poll(focusedInDialog).toBe(true);
+    // Shift+Tab from the token field does not reach the page under the dialog.
+    await page.keyboard.press("Shift+Tab");
+    expect(await page.evaluate<string>("document.activeElement?.textContent ?? ''")).not.toBe("Filter");
+    await dialog.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await expect
+      .poll(() => page.evaluate<string>("document.activeElement?.textContent ?? ''"))
+      .toBe("Filter");
+  });
 });

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api, SIGNED_IN_AGAIN_EVENT, SIGNED_OUT_EVENT } from "./api/client";
 import type { SignInMethod } from "./api/types";
 import { Link } from "./components/link";
@@ -57,8 +57,14 @@ export function App() {
     );
   }, []);
 
+  // Where the keyboard was when the session ended: it goes back there once signed in again.
+  const returnFocus = useRef<HTMLElement | null>(null);
   useEffect(() => {
     const signedOut = () => {
+      const active = document.activeElement;
+      if (!returnFocus.current && active instanceof HTMLElement && !active.closest(".session-expired")) {
+        returnFocus.current = active;
+      }
       setMethods(undefined);
       setAuth((was) => (was === "signed-in" || was === "expired" ? "expired" : "signed-out"));
     };
@@ -78,6 +84,13 @@ export function App() {
     if (auth === "signed-in" && path.startsWith("/sign-in"))
       navigate(nextPage(), { replace: true, force: true });
   }, [auth, path]);
+
+  useEffect(() => {
+    if (auth === "signed-out") returnFocus.current = null;
+    if (auth !== "signed-in" || !returnFocus.current) return;
+    if (returnFocus.current.isConnected) returnFocus.current.focus();
+    returnFocus.current = null;
+  }, [auth]);
 
   // The tab says which section is open (history and bookmarks tell pages apart).
   useEffect(() => {
@@ -106,12 +119,14 @@ export function App() {
   if (auth === "unknown") return <p aria-busy="true">Loading…</p>;
   const route = matchRoute(path);
   const section = sectionOf(path);
+  // Under the session dialog the page is out of reach (Tab, screen readers) until signed in again.
+  const isBehindDialog = auth === "expired";
   return (
     <>
-      <a className="skip" href="#content">
+      <a className="skip" href="#content" inert={isBehindDialog}>
         Skip to content
       </a>
-      <header className="top">
+      <header className="top" inert={isBehindDialog}>
         <Link to="/flows" className="brand">
           Tern
         </Link>
@@ -128,7 +143,7 @@ export function App() {
           </nav>
         )}
       </header>
-      <div id="content">
+      <div id="content" inert={isBehindDialog}>
         {route.page === "sign-in" || auth === "signed-out" ? (
           <SignInPage methods={methods} onSignedIn={onSignedIn} />
         ) : route.page === "flows" ? (
