@@ -148,4 +148,20 @@ describe("accessibility and phone layout of every page", () => {
       expect(problems, `${entry.name} (${entry.path()})`).toEqual([]);
     });
   }
+
+  it("a flow with a long name (one long word) keeps every page of it within a phone's width", async () => {
+    const current = (await (await stack.http("GET", `/api/v1/flows/${ids.flow}`)).json()) as {
+      definition: Record<string, unknown>;
+    };
+    const name = "spring_campaign_2027_whatsapp_lead_capture_for_the_north_west_region_v2";
+    const res = await stack.http("POST", "/api/v1/flows", { ...current.definition, name });
+    const { id } = (await res.json()) as { id: string };
+    await page.setViewportSize({ width: 390, height: 844 });
+    const problems: string[] = [];
+    for (const where of ["/flows", `/flows/${id}`, `/flows/${id}/edit`, `/flows/${id}/try`, "/runs"]) {
+      await open(where);
+      problems.push(...(await horizontalScroll(page)).map((p) => `${where}: ${p}`));
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -30,7 +30,7 @@ export function TryItPage({ id }: { id: string }) {
   const steps = stepsOf(data?.definition);
   return (
     <main>
-      <p>
+      <p className="wrap">
         <Link to={`/flows/${id}`}>← {data?.name ?? "Flow"}</Link>
       </p>
       <h1>Try {data ? `“${data.name}”` : "the flow"}</h1>
