@@ -184,6 +184,22 @@ describe("Try it in the browser", () => {
     await flowMessages().filter({ hasText: "What went wrong?" }).waitFor();
   });
 
+  it("a message the sandbox refuses (too long) stays in the field with the reason, past the next reads", async () => {
+    const box = page.getByLabel("Message as the customer");
+    const tooLong = `It broke: ${"x".repeat(4100)}`;
+    await box.fill(tooLong);
+    await box.press("Enter");
+    await panel().getByRole("alert").waitFor();
+    // The conversation is read every 500 ms meanwhile; the reason is still there after a few reads.
+    await page.waitForTimeout(1500);
+    expect(await panel().getByRole("alert").textContent()).toMatch(/4096/);
+    expect(await box.inputValue()).toBe(tooLong);
+    await box.fill("It broke.");
+    await box.press("Enter");
+    await flowMessages().filter({ hasText: "Thanks, we are on it." }).waitFor();
+    expect(await panel().getByRole("alert").count()).toBe(0);
+  });
+
   it("reads on a phone (390x844)", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     phone.setDefaultTimeout(10_000);

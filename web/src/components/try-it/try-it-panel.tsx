@@ -60,7 +60,10 @@ export function TryItPanel(props: {
     const message = text.trim();
     if (!message || !isRunActive) return;
     setText("");
-    void say({ text: message });
+    // A refused message (too long, the session ended) goes back in the field, unless more was typed.
+    void say({ text: message }).then((isTaken) => {
+      if (!isTaken) setText((typed) => typed || message);
+    });
   };
   const records = run ? recordsOf(run.steps) : [];
 

@@ -35,6 +35,9 @@ export function useTrySession(flowId: string) {
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [run, setRun] = useState<RunDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Kept apart from the reading's error, which each successful read clears: a refused message
+  // stays said until the next one is sent.
+  const [sayError, setSayError] = useState<unknown>(null);
   const [isBusy, setBusy] = useState(false);
   const latest = useRef(session);
   latest.current = session;
@@ -43,6 +46,7 @@ export function useTrySession(flowId: string) {
     async (channel: string, version: number) => {
       setBusy(true);
       setError(null);
+      setSayError(null);
       try {
         const before = latest.current;
         // Restart on the same channel keeps the customer: the new run replaces the active one.
@@ -67,14 +71,17 @@ export function useTrySession(flowId: string) {
     [flowId],
   );
 
-  const say = useCallback(async (message: { text: string } | { choice: string }) => {
+  /** Whether the customer's message was taken. */
+  const say = useCallback(async (message: { text: string } | { choice: string }): Promise<boolean> => {
     const current = latest.current;
-    if (!current) return;
-    setError(null);
+    if (!current) return false;
+    setSayError(null);
     try {
       await sandboxApi.say(current.channel, current.from, message);
+      return true;
     } catch (e) {
-      setError(e);
+      setSayError(e);
+      return false;
     }
   }, []);
 
@@ -126,5 +133,5 @@ export function useTrySession(flowId: string) {
   // The reading stopped at the ended session's 401: a new session object starts it again.
   useRetryAfterSignIn(error, () => setSession((s) => s && { ...s }));
 
-  return { session, conversation, run, error, isBusy, start, say };
+  return { session, conversation, run, error: sayError ?? error, isBusy, start, say };
 }
