@@ -151,4 +151,25 @@ describe("Contacts and runs filters in the browser", () => {
       );
     }
   });
+
+  it("a double click on 'Load more' adds the next page of contacts once", async () => {
+    const contactCount = async () =>
+      ((await (await stack.http("GET", "/api/v1/contacts?limit=100")).json()) as { items: unknown[] }).items
+        .length;
+    for (let i = 0; i < 55; i++) {
+      const phone = `1631555${String(2000 + i)}`;
+      const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, phone, `Customer ${i}`);
+      expect((await customer.say("Hi")).status).toBe(200);
+    }
+    const total = await eventually(async () => ((await contactCount()) >= 56 ? contactCount() : 0));
+    await page.goto(`${stack.tern.url}/contacts`);
+    await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBe(50);
+    await page.getByRole("button", { name: "Load more" }).dblclick();
+    await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBeGreaterThanOrEqual(total);
+    await page.waitForLoadState("networkidle");
+    const rows = await page.locator("tr[data-contact-id]").all();
+    const ids = await Promise.all(rows.map((row) => row.getAttribute("data-contact-id")));
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(total);
+  });
 });

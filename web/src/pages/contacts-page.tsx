@@ -29,8 +29,11 @@ export function ContactsPage() {
   const [contacts, setContacts] = useState<Contact[]>();
   const [hasMore, setHasMore] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // "Load more" waits for its page: a second click would append the same page again.
+  const [busy, setBusy] = useState(false);
 
   const load = async (f: ContactFilter, offset: number) => {
+    setBusy(true);
     setError(null);
     try {
       const page = await api.listContacts({ ...f, limit: PAGE_SIZE, offset });
@@ -38,6 +41,8 @@ export function ContactsPage() {
       setHasMore(page.length === PAGE_SIZE);
     } catch (e) {
       setError(e);
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -139,6 +144,7 @@ export function ContactsPage() {
           <button
             type="button"
             className="button secondary"
+            disabled={busy}
             onClick={() => void load(filter, contacts.length)}
           >
             Load more
