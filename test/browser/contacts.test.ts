@@ -172,4 +172,28 @@ describe("Contacts and runs filters in the browser", () => {
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
   });
+  it("a 'Load more' answered after the filter changed is dropped, not added to the filtered list", async () => {
+    await page.goto(`${stack.tern.url}/contacts`);
+    await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBe(50);
+    // Hold the next page's answer until the filter has changed and its own list is shown.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\/api\/v1\/contacts\?.*offset=50/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const late = page.waitForResponse(/\/api\/v1\/contacts\?.*offset=50/);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.getByLabel("Tag").fill("nobody-has-this");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("No contacts match.").waitFor();
+    release();
+    await late;
+    await page.waitForLoadState("networkidle");
+    expect(await page.locator("tr[data-contact-id]").count()).toBe(0);
+    expect(await page.getByText("No contacts match.").isVisible()).toBe(true);
+    await page.unrouteAll();
+  });
 });

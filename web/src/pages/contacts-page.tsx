@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
 import type { Contact, ContactFilter } from "../api/types";
 import { ErrorMessage } from "../components/error-message";
@@ -31,23 +31,30 @@ export function ContactsPage() {
   const [error, setError] = useState<unknown>(null);
   // "Load more" waits for its page: a second click would append the same page again.
   const [busy, setBusy] = useState(false);
+  // Each new filter starts a new generation: a page answered for an older one (a "Load more"
+  // still on its way when the filter changed) is dropped, not appended to the new list.
+  const generation = useRef(0);
 
   const load = async (f: ContactFilter, offset: number) => {
+    const mine = generation.current;
+    const isCurrent = () => generation.current === mine;
     setBusy(true);
     setError(null);
     try {
       const page = await api.listContacts({ ...f, limit: PAGE_SIZE, offset });
+      if (!isCurrent()) return;
       setContacts((previous) => (offset > 0 && previous ? [...previous, ...page] : page));
       setHasMore(page.length === PAGE_SIZE);
     } catch (e) {
-      setError(e);
+      if (isCurrent()) setError(e);
     } finally {
-      setBusy(false);
+      if (isCurrent()) setBusy(false);
     }
   };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filter drives loading.
   useEffect(() => {
+    generation.current += 1;
     setContacts(undefined);
     replaceQuery({ tag: filter.tag, phone: filter.phone, channelId: filter.channelId });
     void load(filter, 0);
