@@ -207,7 +207,10 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
       const { previousVersion, ...outcome } = await store.write(async (tx) => {
         // Read in the same transaction: a publish that committed meanwhile is the one before this.
-        const previousVersion = await tx.flows.publish(id, target, clock.now());
+        const published = await tx.flows.publish(id, target, clock.now());
+        // Deleted since it was read above: answering 200 would say a flow that is gone is published.
+        if (!published) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
+        const { previousVersion } = published;
         if (waitingRuns === "move")
           return {
             previousVersion,
@@ -252,11 +255,12 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
      */
     async remove(id: string): Promise<void> {
       const current = await summary(id);
-      if (current.publishedVersion !== null)
-        throw new AppError(
+      const published = (version: number) =>
+        new AppError(
           "CONFLICT",
-          `Flow "${id}" is published (version ${current.publishedVersion}): unpublish it first (POST /api/v1/flows/${id}/unpublish).`,
+          `Flow "${id}" is published (version ${version}): unpublish it first (POST /api/v1/flows/${id}/unpublish).`,
         );
+      if (current.publishedVersion !== null) throw published(current.publishedVersion);
       const counts = await store.runs.countOfFlow(id);
       const runs = Object.values(counts).reduce((a, b) => a + b, 0);
       if (runs > 0)
@@ -274,7 +278,14 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
           "CONFLICT",
           `Flow "${id}" runs as a subflow of published flow(s) ${callers.map((c) => `"${c}"`).join(", ")}: change or unpublish them first.`,
         );
-      await store.write((tx) => tx.flows.remove(id));
+      await store.write(async (tx) => {
+        // Checked again under the row's lock: a publish that committed since the check above
+        // keeps its flow (409), as one that commits after this finds it gone (404).
+        const row = await tx.flows.lockPublished(id);
+        if (!row) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
+        if (row.publishedVersion !== null) throw published(row.publishedVersion);
+        await tx.flows.remove(id);
+      });
       // Versions are immutable while the flow exists; an id imported again starts at version 1.
       for (const key of cache.keys()) if (key.startsWith(`${id}@`)) cache.delete(key);
     },

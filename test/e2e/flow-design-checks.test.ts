@@ -234,6 +234,26 @@ describe("flow publish checks Salesforce mappings", () => {
     expect(answers.filter((v) => v === 1)).toHaveLength(9);
   });
 
+  it("never answers a publish and a delete of one flow both as done (found by an outside audit)", async () => {
+    // The publish checks against the org first (slow) while the delete commits: one of them must lose.
+    for (let i = 0; i < 5; i++) {
+      const id = await importFlow(leadFlow((fields) => fields));
+      const [published, deleted] = await Promise.all([
+        stack.http("POST", `/api/v1/flows/${id}/publish`),
+        stack.http("DELETE", `/api/v1/flows/${id}`),
+      ]);
+      const flow = await stack.http("GET", `/api/v1/flows/${id}`);
+      if (deleted.status === 204) {
+        expect(published.status).toBe(404);
+        expect(((await published.json()) as ErrorBody).error.code).toBe("FLOW_NOT_FOUND");
+        expect(flow.status).toBe(404);
+      } else {
+        expect([published.status, deleted.status]).toEqual([200, 409]);
+        expect(((await flow.json()) as { publishedVersion: number }).publishedVersion).toBe(1);
+      }
+    }
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {

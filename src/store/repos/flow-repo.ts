@@ -31,6 +31,16 @@ export function createFlowRepo(exec: Executor) {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
+  /**
+   * Inside `store.write`: the flow's published version read under the row's lock (PostgreSQL;
+   * SQLite's writer is alone), so a publish and a delete of one flow see each other; undefined
+   * when the flow is gone.
+   */
+  const lockPublished = async (id: string): Promise<{ publishedVersion: number | null } | undefined> => {
+    const read = q.selectFrom("flows").select("published_version").where("id", "=", id);
+    const row = await exec.get(exec.dialect === "postgres" ? read.forUpdate() : read);
+    return row ? { publishedVersion: row.published_version ?? null } : undefined;
+  };
 
   return {
     async get(id: string): Promise<FlowSummary | undefined> {
@@ -193,13 +203,19 @@ export function createFlowRepo(exec: Executor) {
       const { changes } = await exec.run(q.deleteFrom("flows").where("id", "=", id));
       return changes > 0;
     },
+    lockPublished,
     /**
-     * Inside `store.write`; returns the version published before, read under the row's lock
-     * (PostgreSQL; SQLite's writer is alone): concurrent publishes each see the one before them.
+     * Inside `store.write`; returns the version published before, read under the row's lock:
+     * concurrent publishes each see the one before them. Null when the flow is gone (deleted
+     * meanwhile): nothing is published.
      */
-    async publish(id: string, version: number, now: number): Promise<number | null> {
-      const read = q.selectFrom("flows").select("published_version").where("id", "=", id);
-      const before = await exec.get(exec.dialect === "postgres" ? read.forUpdate() : read);
+    async publish(
+      id: string,
+      version: number,
+      now: number,
+    ): Promise<{ previousVersion: number | null } | null> {
+      const before = await lockPublished(id);
+      if (!before) return null;
       await exec.run(
         q
           .updateTable("flow_versions")
@@ -210,7 +226,7 @@ export function createFlowRepo(exec: Executor) {
       await exec.run(
         q.updateTable("flows").set({ published_version: version, updated_at: now }).where("id", "=", id),
       );
-      return before?.published_version ?? null;
+      return { previousVersion: before.publishedVersion };
     },
   };
 }
