@@ -42,6 +42,14 @@ describe("admin request validation errors", () => {
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);
   });
 
+  it("refuses a runs cursor whose time no run can have, 400 not 500 (PostgreSQL's bigint; found by an outside audit)", async () => {
+    for (const cursor of ["99999999999999999999:run_x", "9223372036854775808:run_x"]) {
+      const error = await problemsOf(await stack.http("GET", `/api/v1/runs?cursor=${cursor}`));
+      expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.cursor"]]);
+    }
+    expect((await stack.http("GET", "/api/v1/runs?cursor=1764752400000:run_x")).status).toBe(200);
+  });
+
   it("answers 400, not 500, for a value zod itself throws on (found by the WhatsApp parser fuzz)", async () => {
     const hostile = JSON.parse('{"length":[{"toString":null}]}');
     const error = await problemsOf(

@@ -51,7 +51,9 @@ export const RunListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
   cursor: z
     .string()
-    .regex(/^\d+:[\w-]+$/, "the nextCursor of the previous page")
+    // A run's start time in ms (15 digits, as `since`) and its id: a longer number is no cursor
+    // and overflowed PostgreSQL's bigint (500).
+    .regex(/^\d{1,15}:[\w-]{1,200}$/, "the nextCursor of the previous page")
     .optional()
     .describe("The previous page's nextCursor: continues after its last run"),
 });
