@@ -63,7 +63,8 @@ export interface ChannelSimulator {
   meet?(from: string): void;
   /**
    * The address Tern knows this customer by, when the simulator gives the provider another form of
-   * `from` (WeChat: an openid made from it). Absent: `from` itself.
+   * `from` (WeChat: an openid made from it; a phone number or chat id made up for "alice"). Absent:
+   * `from` itself.
    */
   addressOf?(from: string): string;
   close(): Promise<void>;

@@ -73,6 +73,29 @@ describe("the built-in sandbox on any channel", () => {
     }
   });
 
+  it("shows a customer named by a word what they received and their Lead, on every type that takes one (found by an outside audit)", async () => {
+    // The simulators give "ada.word" the channel's own form (a chat id, a phone number, a LINE id):
+    // Telegram's view showed nothing received, and LINE's, SMS's and RCS's no Lead.
+    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+    const from = "ada.word";
+    for (const type of Object.keys(channelSimulators).filter((t) => t !== "whatsapp")) {
+      for (const [i, text] of ["Hi", "Ada", `Engines ${type}`].entries()) {
+        const answer = await api("POST", "/sandbox/messages", { channel: type, from, text });
+        expect(answer.status, `${type}: ${await answer.clone().text()}`).toBe(202);
+        await eventually(async () => (await received(type, from)).length >= i + 1, 15_000, type);
+      }
+      const view = (await (await api("GET", `/sandbox/conversations/${from}?channel=${type}`)).json()) as {
+        received: Array<{ text: string }>;
+        leads: Array<{ Id: string; Company: string }>;
+      };
+      expect(view.received.at(-1)?.text, type).toMatch(/reference is 00Q/);
+      expect(
+        view.leads.map((lead) => lead.Company),
+        type,
+      ).toEqual([`Engines ${type}`]);
+    }
+  });
+
   it("refuses an unknown channel type with the list of simulated ones", async () => {
     tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
     const answer = await api("POST", "/sandbox/messages", {

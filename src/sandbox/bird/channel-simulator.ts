@@ -43,6 +43,7 @@ export async function startBirdChannelSimulator(): Promise<ChannelSimulator> {
       return toSend(await sim.waitForSend((s) => predicate(toSend(s)), timeoutMs));
     },
     webhook,
+    addressOf: phoneOf,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },

@@ -58,6 +58,7 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
       return toSend(await sim.waitForPush((p) => predicate(toSend(p)), timeoutMs));
     },
     webhook,
+    addressOf: lineUserId,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },

@@ -48,6 +48,7 @@ export async function startRcsChannelSimulator(): Promise<ChannelSimulator> {
       return toSend(await sim.waitForSend((s) => predicate(toSend(s)), timeoutMs));
     },
     webhook,
+    addressOf: phoneOf,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },

@@ -19,8 +19,10 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
   const sim = await startTelegramSimulator();
   const nextUpdateId = createUpdateIds();
   let nextCustomerMessageId = 1_000;
+  /** Chat ids the simulator made up for customers given by another kind of id, back to that id. */
+  const customers = new Map<string, string>();
   const toSend = (m: TelegramSentMessage): SimulatedSend => ({
-    to: m.chatId,
+    to: customers.get(m.chatId) ?? m.chatId,
     text: m.text,
     choices: m.buttons.map((b) => b.text),
     providerMessageId: `${m.chatId}:${m.messageId}`,
@@ -37,6 +39,7 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
 
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const customer = { chatId: chatIdFor(message.from), firstName: message.name ?? "Test Customer" };
+    if (String(customer.chatId) !== message.from) customers.set(String(customer.chatId), message.from);
     const updateId =
       message.id !== undefined && /^\d+$/.test(message.id) ? Number(message.id) : nextUpdateId();
     let update: unknown;
@@ -83,6 +86,7 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
       return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
     },
     webhook,
+    addressOf: (from) => String(chatIdFor(from)),
     async say(webhookUrl, message) {
       const { url, headers, body, id } = webhook(webhookUrl, message);
       const response = await fetch(url, { method: "POST", headers, body });

@@ -58,6 +58,7 @@ export async function startTwilioChannelSimulator(): Promise<TwilioChannelSimula
     async waitForSent(predicate, timeoutMs) {
       return toSend(await sim.waitForMessage((m) => predicate(toSend(m)), timeoutMs));
     },
+    addressOf: addressFor,
     webhook,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));

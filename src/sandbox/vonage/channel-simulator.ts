@@ -60,6 +60,7 @@ export async function startVonageChannelSimulator(): Promise<VonageChannelSimula
       return toSend(await sim.waitForSms((s) => predicate(toSend(s)), timeoutMs));
     },
     webhook,
+    addressOf: msisdnFor,
     say(webhookUrl, message) {
       return postWebhookRequest(webhook(webhookUrl, message));
     },
