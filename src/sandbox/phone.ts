@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * A phone in E.164 for a simulated customer of a phone-number channel (Bird, RCS): the id as is
+ * A phone in E.164 for a simulated customer of a phone-number channel (Bird, RCS, Twilio, Vonage): the id as is
  * when it is one, `+` and the digits when it is only digits, else a stable `+1555…` number.
  */
 export function phoneOf(from: string): string {

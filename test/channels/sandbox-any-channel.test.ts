@@ -96,6 +96,23 @@ describe("the built-in sandbox on any channel", () => {
     }
   });
 
+  it("keeps two customers named by words apart on every type that takes one (found by an outside audit)", async () => {
+    // Twilio and Vonage gave every word the same test number: bob's "Hi" answered ann's question.
+    tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
+    for (const type of Object.keys(channelSimulators).filter((t) => t !== "whatsapp")) {
+      for (const from of ["ann.word", "bob.word"]) {
+        const answer = await api("POST", "/sandbox/messages", { channel: type, from, text: "Hi" });
+        expect(answer.status, `${type}: ${await answer.clone().text()}`).toBe(202);
+        await eventually(async () => (await received(type, from)).length >= 1, 15_000, `${type} ${from}`);
+      }
+      for (const from of ["ann.word", "bob.word"])
+        expect(
+          (await received(type, from)).map((m) => m.text),
+          `${type} ${from}`,
+        ).toEqual(["Hi! Thanks for getting in touch. What's your name?"]);
+    }
+  });
+
   it("refuses an unknown channel type with the list of simulated ones", async () => {
     tern = await spawnTern({ dataDir, ...secrets, env: { TERN_SANDBOX: "auto" } });
     const answer = await api("POST", "/sandbox/messages", {

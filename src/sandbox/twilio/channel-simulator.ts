@@ -4,6 +4,7 @@ import {
   postWebhookRequest,
   type SimulatedSend,
 } from "../channel-simulator.js";
+import { phoneOf } from "../phone.js";
 import { startTwilioSimulator, type TwilioMessage, type TwilioSimulator } from "./simulator.js";
 import { inboundForm, newSid, signedRequest } from "./webhooks.js";
 
@@ -12,10 +13,13 @@ export interface TwilioChannelSimulator extends ChannelSimulator {
   provider: TwilioSimulator;
 }
 
-/** A customer id that is not a phone number yet ("99006123") becomes one ("+99006123"). */
+/**
+ * A customer id that is not a phone number yet becomes one: "99006123" → "+99006123", a word a
+ * stable made-up number of its own ("alice" and "bob" were both +15550000000: one conversation).
+ */
 function addressFor(from: string): string {
   if (from.startsWith("+") || from.startsWith("whatsapp:")) return from;
-  return `+${from.replace(/\D/g, "") || "15550000000"}`;
+  return /^\d+$/.test(from) ? `+${from}` : phoneOf(from);
 }
 
 /** The Twilio simulator behind the common ChannelSimulator interface (sandbox API, e2e tests). */

@@ -4,6 +4,7 @@ import {
   postWebhookRequest,
   type SimulatedSend,
 } from "../channel-simulator.js";
+import { phoneOf } from "../phone.js";
 import { startVonageSimulator, type VonageSimulator, type VonageSms } from "./simulator.js";
 import { inboundParams, newMessageId, signedWebhook } from "./webhooks.js";
 
@@ -12,10 +13,13 @@ export interface VonageChannelSimulator extends ChannelSimulator {
   provider: VonageSimulator;
 }
 
-/** An msisdn is digits only; a customer id with anything else gets its digits (or a test number). */
+/**
+ * An msisdn is digits only: a number keeps its digits ("+44-7700-900001"), a word gets a stable
+ * made-up number of its own ("alice" and "bob" were both 447700900001: one conversation).
+ */
 function msisdnFor(from: string): string {
   const digits = from.replace(/\D/g, "");
-  return digits.length >= 7 ? digits : "447700900001";
+  return /^[+\d().-]+$/.test(from) && digits.length >= 7 ? digits : phoneOf(from).slice(1);
 }
 
 /**
