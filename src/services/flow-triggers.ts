@@ -133,7 +133,14 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
         return { ...queued, replayed: false };
       });
       if (result.key) deps.notify([result.key]);
-      return { runId: result.runId, flowId, flowVersion: flow.publishedVersion, replayed: result.replayed };
+      // A replay answers the run that key started: its version, not one published since.
+      const started = result.replayed ? await store.runs.get(result.runId) : undefined;
+      return {
+        runId: result.runId,
+        flowId,
+        flowVersion: started?.flowVersion ?? flow.publishedVersion,
+        replayed: result.replayed,
+      };
     },
     /** A new webhook token for the flow (the previous one stops working); shown only here. */
     async rotateHook(flowId: string): Promise<string> {

@@ -91,6 +91,24 @@ describe("triggered runs on the conversation's queue", () => {
     expect(stack.sandbox.wa.sent.filter((m) => m.to === "4915400000001")).toHaveLength(1);
   });
 
+  it("answers a replayed Idempotency-Key with the version its run is on, after a new publish too (found by an outside audit)", async () => {
+    const body = { contact: { channel: "whatsapp", address: "4915400000004" }, input: { order: "B-2" } };
+    const headers = { "idempotency-key": "order-B-2" };
+    const first = await api("POST", `/flows/${ids.api}/runs`, body, headers);
+    expect(first.body).toMatchObject({ flowVersion: 1, replayed: false });
+    await eventually(async () => (await statusOf(first.body.runId)) === "completed");
+    const v2 = await api("PUT", `/flows/${ids.api}`, {
+      schema: "tern.flow/v1",
+      name: "api",
+      trigger: { type: "api" },
+      steps: [{ id: "s", type: "send", text: "Order {{ vars.order }} is on its way." }],
+    });
+    expect((await api("POST", `/flows/${ids.api}/publish`, { version: v2.body.version })).status).toBe(200);
+    const again = await api("POST", `/flows/${ids.api}/runs`, body, headers);
+    expect(again.body).toMatchObject({ runId: first.body.runId, flowVersion: 1, replayed: true });
+    expect((await api("GET", `/runs/${first.body.runId}`)).body.flowVersion).toBe(1);
+  });
+
   it("fires a scheduled time once when two schedulers tick at the same moment", async () => {
     now = Date.parse("2026-12-03T08:00:10Z");
     const scheduler = () =>
