@@ -131,18 +131,21 @@ export function createContactMessages(exec: Executor) {
     async assignRun(effectKey: string, runId: string): Promise<void> {
       await s.assignRun().run({ effectKey, runId });
     },
-    /** A contact's messages on every channel, oldest first. */
+    /**
+     * A contact's newest `limit` messages on every channel, oldest first. The newest: a contact
+     * with more than `limit` showed only their first ones, never what was said lately.
+     */
     async messages(contactId: string, limit = 200): Promise<MessageRow[]> {
       const rows = await exec.all(
         q
           .selectFrom("messages")
           .selectAll()
           .where("contact_id", "=", contactId)
-          .orderBy("created_at")
-          .orderBy("id")
+          .orderBy("created_at", "desc")
+          .orderBy("id", "desc")
           .limit(limit),
       );
-      return rows.map(toMessage);
+      return rows.reverse().map(toMessage);
     },
     /** A channel's newest messages, in and out (its recent deliveries), newest first. */
     async recentOnChannel(channelId: string, limit = 20): Promise<MessageRow[]> {

@@ -124,6 +124,28 @@ describe("contact repository", () => {
     expect(await ids({ limit: 1, offset: 1 })).toEqual([a.id]);
   });
 
+  it("lists a contact's newest messages, oldest first, when they have more than the limit (found by an outside audit)", async () => {
+    const c = await inbound("ch_wa", "4915100000020", "+4915100000020");
+    await store.write(async (tx) => {
+      for (let i = 1; i <= 205; i++)
+        await tx.contacts.addMessage({
+          channelId: "ch_wa",
+          contactId: c.id,
+          direction: i % 2 ? "in" : "out",
+          text: `m${i}`,
+          providerMessageId: `p-m${i}`,
+          effectKey: `in:m${i}`,
+          runId: null,
+          status: "received",
+          now: ++now,
+        });
+    });
+    const texts = (await store.contacts.messages(c.id)).map((m) => m.text);
+    // The first 200 showed before: what the person said lately was never listed.
+    expect(texts).toHaveLength(200);
+    expect([texts[0], texts.at(-1)]).toEqual(["m6", "m205"]);
+  });
+
   it("merges identities, messages, runs, tags (union) and attributes (the target's win) in one commit", async () => {
     const into = await inbound("ch_wa", "4915100000008", "+4915100000008", "Ada");
     const from = await inbound("ch_tg", "555", null, "Ada L.");
