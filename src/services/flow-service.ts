@@ -138,44 +138,41 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       input: unknown,
     ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[]; unchanged?: true }> {
       const flow = validOrThrow(input);
-      const existing = await store.flows.get(id);
-      const isNew = !existing;
-      // The same file again (a CI job importing flows/ on every run) is its latest version, not a
-      // new one: same canonical bytes as the export, layout included.
-      if (existing) {
-        const latest = await store.flows.version(id, existing.latestVersion);
-        if (
-          latest &&
-          canonicalFlowText(latest.definition, stepRegistry) === canonicalFlowText(input, stepRegistry)
-        )
-          return {
-            id,
-            version: existing.latestVersion,
-            name: flow.name,
-            warnings: await importWarnings(input, flow),
-            unchanged: true,
-          };
-      }
-      if (isNew && !FLOW_ID.test(id))
+      if (!FLOW_ID.test(id) && !(await store.flows.get(id)))
         throw new AppError(
           "BAD_REQUEST",
           `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-"`,
         );
+      const text = canonicalFlowText(input, stepRegistry);
       const now = clock.now();
-      const addTo = () => store.write((tx) => tx.flows.addVersion(id, flow.name, input, now));
-      const version = isNew
-        ? await store
-            .write(async (tx) => {
-              await tx.flows.create(id, flow.name, input, now);
-              return 1;
-            })
-            // Another import created it meanwhile (the id's primary key refused ours): add to it.
-            .catch(async (error: unknown) => {
-              if (await store.flows.get(id)) return addTo();
-              throw error;
-            })
-        : await addTo();
-      return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
+      // Compared with the latest version under the flow row's lock: concurrent imports of one file
+      // store it once (on PostgreSQL each compared before the others committed, and stored it again).
+      const storeIt = () =>
+        store.write(async (tx): Promise<{ version: number; unchanged?: true }> => {
+          const existing = await tx.flows.lock(id);
+          if (!existing) {
+            await tx.flows.create(id, flow.name, input, now);
+            return { version: 1 };
+          }
+          // The same file again (a CI job importing flows/ on every run) is its latest version, not
+          // a new one: same canonical bytes as the export, layout included.
+          const latest = await tx.flows.version(id, existing.latestVersion);
+          if (latest && canonicalFlowText(latest.definition, stepRegistry) === text)
+            return { version: existing.latestVersion, unchanged: true };
+          return { version: await tx.flows.addVersion(id, flow.name, input, now) };
+        });
+      // Another import created it meanwhile (the id's primary key refused ours): import into it.
+      const stored = await storeIt().catch(async (error: unknown) => {
+        if (await store.flows.get(id)) return storeIt();
+        throw error;
+      });
+      return {
+        id,
+        version: stored.version,
+        name: flow.name,
+        warnings: await importWarnings(input, flow),
+        ...(stored.unchanged ? { unchanged: stored.unchanged } : {}),
+      };
     },
     /**
      * Points the flow at a stored version (an older one: a rollback). `waitingRuns` says what
@@ -281,7 +278,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       await store.write(async (tx) => {
         // Checked again under the row's lock: a publish that committed since the check above
         // keeps its flow (409), as one that commits after this finds it gone (404).
-        const row = await tx.flows.lockPublished(id);
+        const row = await tx.flows.lock(id);
         if (!row) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
         if (row.publishedVersion !== null) throw published(row.publishedVersion);
         await tx.flows.remove(id);

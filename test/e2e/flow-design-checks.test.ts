@@ -254,6 +254,33 @@ describe("flow publish checks Salesforce mappings", () => {
     }
   });
 
+  it("stores one file imported by several clients at once as one version (found by an outside audit)", async () => {
+    const put = (id: string, text: string) =>
+      Promise.all(
+        Array.from({ length: 6 }, () =>
+          stack.http("PUT", `/api/v1/flows/${id}`, {
+            schema: "tern.flow/v1",
+            name: "imported",
+            trigger: { type: "api" },
+            steps: [{ id: "s", type: "send", text }],
+          }),
+        ),
+      );
+    // A new id, then a changed file for it: each stored once, the other imports unchanged.
+    for (const [text, version] of [
+      ["first", 1],
+      ["second", 2],
+    ] as const) {
+      const answers = await put("imported-at-once", text);
+      expect(answers.map((res) => res.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+      for (const res of answers) expect(((await res.json()) as { version: number }).version).toBe(version);
+    }
+    const versions = (await (await stack.http("GET", "/api/v1/flows/imported-at-once/versions")).json()) as {
+      items: unknown[];
+    };
+    expect(versions.items).toHaveLength(2);
+  });
+
   it("publishes with a warning when the connection cannot be reached", async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {

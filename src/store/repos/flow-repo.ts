@@ -32,14 +32,14 @@ export function createFlowRepo(exec: Executor) {
     updatedAt: r.updated_at,
   });
   /**
-   * Inside `store.write`: the flow's published version read under the row's lock (PostgreSQL;
-   * SQLite's writer is alone), so a publish and a delete of one flow see each other; undefined
-   * when the flow is gone.
+   * Inside `store.write`: the flow read under its row's lock (PostgreSQL; SQLite's writer is
+   * alone), so a publish, a delete and an import of one flow see each other; undefined when the
+   * flow is gone.
    */
-  const lockPublished = async (id: string): Promise<{ publishedVersion: number | null } | undefined> => {
-    const read = q.selectFrom("flows").select("published_version").where("id", "=", id);
+  const lock = async (id: string): Promise<FlowSummary | undefined> => {
+    const read = q.selectFrom("flows").selectAll().where("id", "=", id);
     const row = await exec.get(exec.dialect === "postgres" ? read.forUpdate() : read);
-    return row ? { publishedVersion: row.published_version ?? null } : undefined;
+    return row ? toSummary(row) : undefined;
   };
 
   return {
@@ -203,7 +203,7 @@ export function createFlowRepo(exec: Executor) {
       const { changes } = await exec.run(q.deleteFrom("flows").where("id", "=", id));
       return changes > 0;
     },
-    lockPublished,
+    lock,
     /**
      * Inside `store.write`; returns the version published before, read under the row's lock:
      * concurrent publishes each see the one before them. Null when the flow is gone (deleted
@@ -214,7 +214,7 @@ export function createFlowRepo(exec: Executor) {
       version: number,
       now: number,
     ): Promise<{ previousVersion: number | null } | null> {
-      const before = await lockPublished(id);
+      const before = await lock(id);
       if (!before) return null;
       await exec.run(
         q
