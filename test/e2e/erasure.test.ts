@@ -127,6 +127,9 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
       ["DELETE", "/api/v1/contacts", undefined, 400],
       ["DELETE", "/api/v1/contacts?phone=4915123450004", undefined, 400],
       ["DELETE", "/api/v1/contacts?phone=%2B49151234%25", undefined, 400],
+      // A filter in the query is refused, not ignored: the person was erased whatever it said.
+      ["DELETE", "/api/v1/contacts?phone=%2B4915123450004&tag=nobody", undefined, 400, "BAD_REQUEST"],
+      ["DELETE", `/api/v1/contacts/${contact.id}?channelId=ch_other`, undefined, 400, "BAD_REQUEST"],
       ["POST", `/api/v1/contacts/${contact.id}`, undefined, 404],
       ["PUT", `/api/v1/contacts/${contact.id}`, {}, 404],
     ];
