@@ -98,10 +98,19 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
       }
       const definition = getChannelDefinition(channel.type);
       const given = body.contact.address;
+      const hint = definition?.addressHint ?? "the address the channel uses";
       if (given !== undefined && definition?.isAddress && !definition.isAddress(given)) {
         throw new AppError(
           "BAD_REQUEST",
-          `contact.address "${given.slice(0, 64)}" is not an address on ${definition.title}: give ${definition.addressHint ?? "the address the channel uses"}`,
+          `contact.address "${given.slice(0, 64)}" is not an address on ${definition.title}: give ${hint}`,
+        );
+      }
+      // A phone is an address only where people are reached by number: elsewhere (Telegram, LINE,
+      // Messenger…) the run was queued for "+49…" and failed at its first send.
+      if (given === undefined && definition && !definition.addressIsPhone) {
+        throw new AppError(
+          "BAD_REQUEST",
+          `contact.address is required on ${definition.title}, which does not reach people by phone number: give ${hint}`,
         );
       }
       const address = body.contact.address ?? (phone ? (definition?.addressForPhone?.(phone) ?? phone) : "");

@@ -201,4 +201,26 @@ describe("Telegram end to end through the Bot API simulator", () => {
     expect(leads).toHaveLength(1);
     expect(leads[0]?.Phone).toBe("+447911123456");
   });
+
+  it("an API trigger with only a phone is refused 400: Telegram reaches no one by number (found by an outside audit)", async () => {
+    const flow = await env.stack.http("POST", "/api/v1/flows", {
+      schema: "tern.flow/v1",
+      name: "notify",
+      trigger: { type: "api" },
+      steps: [{ id: "s", type: "send", text: "Your order shipped." }],
+    });
+    const { id } = (await flow.json()) as { id: string };
+    expect((await env.stack.http("POST", `/api/v1/flows/${id}/publish`)).status).toBe(200);
+    const start = (contact: Record<string, string>) =>
+      env.stack.http("POST", `/api/v1/flows/${id}/runs`, { contact: { channel: env.channelId, ...contact } });
+    // Before: 202, and a run that failed at its send to "+447911123456".
+    const refused = await start({ phone: "+447911123456" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      "contact.address is required on Telegram",
+    );
+    expect(await runs()).toEqual([]);
+    expect((await start({ address: "123456789", phone: "+447911123456" })).status).toBe(202);
+    await sim.waitForSent((s) => s.to === "123456789" && s.text === "Your order shipped.");
+  });
 });
