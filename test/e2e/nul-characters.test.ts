@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { testDialect } from "../helpers/dialect.js";
-import { type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * A customer can send U+0000 (JSON allows "\u0000" in a string). SQLite stores it; PostgreSQL's
@@ -38,5 +38,23 @@ describe("a NUL character in what a customer sends", () => {
     expect(texts).toContain(stored("hi\u0000"));
     expect(await stack.tern.store.inbox.nextPending(`${stack.setup.channelId}:15550009999`)).toBeUndefined();
     expect(await stack.tern.store.rejectedEvents.list(stack.setup.channelId, 10)).toEqual([]);
+  });
+
+  it("a run with one in its state is listed by step and can be ended through the API (found by an outside audit)", async () => {
+    const from = "15550009998";
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, from, "Nul Answer");
+    await customer.say("hi");
+    await customer.waitForReplies(1);
+    await customer.say("Ada\u0000Lovelace");
+    await customer.waitForReplies(2);
+    // PostgreSQL read the state as jsonb, which refuses \u0000: 500 for the whole list, and no end.
+    const run = await eventually(async () => {
+      const listed = await stack.http("GET", "/api/v1/runs?stepId=ask_company&status=waiting");
+      expect(listed.status, await listed.clone().text()).toBe(200);
+      return ((await listed.json()) as { items: Array<{ id: string }> }).items[0];
+    });
+    const ended = await stack.http("POST", `/api/v1/runs/${run.id}/end`);
+    expect(ended.status, await ended.clone().text()).toBe(200);
+    expect(((await ended.json()) as { status: string }).status).toBe("ended");
   });
 });

@@ -4,6 +4,7 @@ import type { Database } from "../database.js";
 import type { Executor, PreCommitFlush } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
 import { enqueueConversationJobs } from "./job-repo.js";
+import { jsonbOf } from "./json-fields.js";
 import type { ControlRequest } from "./trigger-repo.js";
 
 /**
@@ -184,7 +185,7 @@ export function createInboxRepo(exec: Executor) {
                   .select("runs.id")
                   .whereRef("runs.conversation_key", "=", "inbox.conversation_key")
                   .where("runs.status", "=", "waiting")
-                  .where(sql<boolean>`runs.state_json::jsonb #>> '{wait,for}' = 'retry'`),
+                  .where(sql<boolean>`${jsonbOf("runs.state_json")} #>> '{wait,for}' = 'retry'`),
               ),
             ),
           )

@@ -2,7 +2,7 @@ import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from "kys
 import type { EndReason, RunState } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Dialect, Executor } from "../db.js";
-import { setJsonFields } from "./json-fields.js";
+import { jsonbOf, setJsonFields } from "./json-fields.js";
 import { closeRunLeftovers } from "./run-closing.js";
 import { type RunRow, toRun } from "./run-repo.js";
 
@@ -54,7 +54,7 @@ function currentStep(dialect: Dialect): Expression<string | null> {
   if (dialect === "postgres")
     return sql<
       string | null
-    >`coalesce(state_json::jsonb #>> '{cursor,stepId}', state_json::jsonb #>> '{error,stepId}')`;
+    >`coalesce(${jsonbOf("state_json")} #>> '{cursor,stepId}', ${jsonbOf("state_json")} #>> '{error,stepId}')`;
   return sql<
     string | null
   >`coalesce(json_extract(state_json, '$.cursor.stepId'), json_extract(state_json, '$.error.stepId'))`;
