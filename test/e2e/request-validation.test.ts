@@ -50,6 +50,15 @@ describe("admin request validation errors", () => {
     expect((await stack.http("GET", "/api/v1/runs?cursor=1764752400000:run_x")).status).toBe(200);
   });
 
+  it("takes an age longer than the epoch as matching no run, 200 not 500 (PostgreSQL's bigint; found by an outside audit)", async () => {
+    const listed = await stack.http("GET", "/api/v1/runs?olderThan=P99999999999W");
+    expect(listed.status, await listed.clone().text()).toBe(200);
+    expect(await listed.json()).toEqual({ items: [], nextCursor: null });
+    const ended = await stack.http("POST", "/api/v1/runs/end", { olderThan: "PT999999999999999H" });
+    expect(ended.status, await ended.clone().text()).toBe(200);
+    expect(await ended.json()).toEqual({ ended: 0 });
+  });
+
   it("answers 400, not 500, for a value zod itself throws on (found by the WhatsApp parser fuzz)", async () => {
     const hostile = JSON.parse('{"length":[{"toString":null}]}');
     const error = await problemsOf(
