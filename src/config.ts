@@ -131,7 +131,7 @@ export const Config = z.object({
     .string()
     .refine(
       (v) => parseDurationMs(v) !== null,
-      "an ISO-8601 duration above zero in weeks, days, hours, minutes or seconds (no years or months), such as P30D or PT12H",
+      "an ISO-8601 duration above zero in weeks, days, hours, minutes or seconds (no years or months; at most 100 years), such as P30D or PT12H",
     )
     .default(DEFAULT_MAX_WAIT)
     .transform((v) => parseDurationMs(v) as number),

@@ -55,6 +55,19 @@ describe("durations", () => {
   it.each(["P", "PT", "P1M", "P1Y", "PT0S", "1 day", "P1DT", ""])("rejects %j", (value) => {
     expect(parseDurationMs(value)).toBeNull();
   });
+
+  it("takes at most 100 years: a wait of PT999999999999999H failed every run at its step (found by an outside audit)", () => {
+    expect(parseDurationMs("P36500D")).toBe(36_500 * 86_400_000);
+    for (const value of ["P36501D", "PT999999999999999H", "P99999999999W"])
+      expect(parseDurationMs(value), value).toBeNull();
+    const result = validateFlow({
+      schema: "tern.flow/v1",
+      name: "w",
+      trigger: { type: "api" },
+      steps: [{ id: "w", type: "wait", duration: "PT999999999999999H" }],
+    });
+    expect(result.errors.map((e) => e.path)).toEqual(["$.steps[0].duration"]);
+  });
 });
 
 describe("flowMatchesMessage", () => {

@@ -5,7 +5,10 @@ import { parseDurationMs } from "../../flows/duration.js";
 
 const Age = z
   .string()
-  .refine((v) => parseDurationMs(v) !== null, "an ISO-8601 duration such as PT1H, P1D or P7D")
+  .refine(
+    (v) => parseDurationMs(v) !== null,
+    "an ISO-8601 duration such as PT1H, P1D or P7D (at most 100 years)",
+  )
   .describe(
     "Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it",
   );

@@ -41,10 +41,8 @@ export const runRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["runs"];
     const { store, clock } = deps;
-    // Not before the epoch: an age longer than that (P99999999999W) matches no run, and its negative
-    // time overflowed PostgreSQL's bigint (500).
     const before = (olderThan: string | undefined) =>
-      olderThan === undefined ? undefined : Math.max(0, clock.now() - (parseDurationMs(olderThan) as number));
+      olderThan === undefined ? undefined : clock.now() - (parseDurationMs(olderThan) as number);
 
     app.get(
       "/runs",
