@@ -138,10 +138,10 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       input: unknown,
     ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[]; unchanged?: true }> {
       const flow = validOrThrow(input);
-      if (!FLOW_ID.test(id) && !(await store.flows.get(id)))
+      if (!isFlowId(id) && !(await store.flows.get(id)))
         throw new AppError(
           "BAD_REQUEST",
-          `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-"`,
+          `No flow with id "${id}", and it cannot be created with that id: use 1-100 letters, digits, "_" or "-" (not "schema")`,
         );
       const text = canonicalFlowText(input, stepRegistry);
       const now = clock.now();
@@ -328,8 +328,11 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
 }
 export type FlowService = ReturnType<typeof createFlowService>;
 
-/** What a flow id chosen on import may look like (generated ids are `flow_…`). */
-const FLOW_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/**
+ * What a flow id chosen on import may look like (generated ids are `flow_…`). Not "schema":
+ * GET /flows/schema answers the JSON Schema, so that flow could never be read (nor edited).
+ */
+const isFlowId = (id: string) => /^[A-Za-z0-9_-]{1,100}$/.test(id) && id !== "schema";
 
 function publishRefused(
   id: string,

@@ -175,6 +175,13 @@ describe("flow versions over the API", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('use 1-100 letters, digits, "_" or "-"');
     expect((await api("GET", "/flows/has%20space")).status).toBe(404);
+    // GET /flows/schema is the JSON Schema: a flow with that id could never be read (outside audit).
+    const reserved = await api<{ error: { message: string } }>("PUT", "/flows/schema", v1);
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.error.message).toContain('(not "schema")');
+    expect(
+      (await api<{ items: Array<{ id: string }> }>("GET", "/flows")).body.items.map((f) => f.id),
+    ).not.toContain("schema");
   });
 
   it("serves the flow JSON Schema at /api/v1/schema/flow.json without a token, and at the old path with one", async () => {
