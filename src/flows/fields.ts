@@ -62,6 +62,12 @@ export function uniqueChoiceIds(ctx: z.core.ParsePayload<ReadonlyArray<{ id: str
   });
 }
 
+/**
+ * The highest flow version number a request may name: what the stores' INTEGER version columns
+ * hold (PostgreSQL's is 32-bit: a larger number made every route that names a version answer 500).
+ */
+export const MAX_FLOW_VERSION = 2_147_483_647;
+
 export const Duration = z
   .string()
   .refine((value) => parseDurationMs(value) !== null, {

@@ -5,6 +5,7 @@ import { getChannelDefinition } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
+import { MAX_FLOW_VERSION } from "../flows/fields.js";
 import { enqueueRun } from "../queue/triggers.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Store } from "../store/store.js";
@@ -20,7 +21,12 @@ import { channelSimulators } from "./simulators.js";
 export const TryBody = z
   .strictObject({
     flowId: z.string().min(1).max(200).describe("The flow to try"),
-    version: z.int().min(1).optional().describe("The version to run, a draft too (default: the latest)"),
+    version: z
+      .int()
+      .min(1)
+      .max(MAX_FLOW_VERSION)
+      .optional()
+      .describe("The version to run, a draft too (default: the latest)"),
     channel: z
       .string()
       .min(1)

@@ -62,6 +62,22 @@ describe("admin request validation errors", () => {
     expect(await ended.json()).toEqual({ ended: 0 });
   });
 
+  it("refuses a version number beyond the stores' integer columns, 400 not 500 (PostgreSQL; found by an outside audit)", async () => {
+    const flow = `/api/v1/flows/${stack.setup.flowId}`;
+    const big = 3_000_000_000;
+    for (const [method, path, body] of [
+      ["GET", `/api/v1/runs?flowVersion=${big}`],
+      ["GET", `${flow}/stats?version=${big}`],
+      ["GET", `${flow}/export?version=${big}`],
+      ["GET", `${flow}/diff?from=1&to=${big}`],
+      ["POST", `${flow}/publish`, { version: big }],
+      ["POST", "/api/v1/runs/end", { flowId: stack.setup.flowId, flowVersion: big }],
+    ] as Array<[string, string, unknown?]>) {
+      const res = await stack.http(method, path, body);
+      expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBe(400);
+    }
+  });
+
   it("answers 400, not 500, for a value zod itself throws on (found by the WhatsApp parser fuzz)", async () => {
     const hostile = JSON.parse('{"length":[{"toString":null}]}');
     const error = await problemsOf(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { MAX_FLOW_VERSION } from "../../flows/fields.js";
 import { flowJsonSchema } from "../../flows/json-schema.js";
 import { WaitingRunsPolicy } from "../../services/publish-policy.js";
 import { stepRegistry } from "../../steps.js";
@@ -18,12 +19,13 @@ const PublishBody = z
       .number()
       .int()
       .positive()
+      .max(MAX_FLOW_VERSION)
       .optional()
       .describe("Version to publish (default: the latest); an older one rolls back to it"),
     waitingRuns: WaitingRunsPolicy.optional(),
   })
   .nullish();
-const VersionNumber = z.coerce.number().int().positive();
+const VersionNumber = z.coerce.number().int().positive().max(MAX_FLOW_VERSION);
 const DiffQuery = z.object({
   from: VersionNumber.describe("Version to compare from"),
   to: VersionNumber.describe("Version to compare to"),
@@ -127,7 +129,7 @@ export const flowRoutes =
         schema: {
           tags,
           params: IdParams,
-          querystring: z.object({ version: z.coerce.number().int().positive().optional() }),
+          querystring: z.object({ version: VersionNumber.optional() }),
         },
       },
       // Canonical bytes (stable key order, 2-space JSON, trailing newline): same flow, same file.

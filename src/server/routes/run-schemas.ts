@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDurationMs } from "../../flows/duration.js";
+import { MAX_FLOW_VERSION } from "../../flows/fields.js";
 
 /** Query and body schemas of the runs routes; the OpenAPI document is generated from them. */
 
@@ -15,7 +16,13 @@ const Age = z
 
 const RunFilter = {
   flowId: z.string().optional().describe("Runs of this flow"),
-  flowVersion: z.coerce.number().int().min(1).optional().describe("Runs on this version of the flow"),
+  flowVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_FLOW_VERSION)
+    .optional()
+    .describe("Runs on this version of the flow"),
   stepId: z
     .string()
     .optional()
@@ -66,7 +73,7 @@ export const MAX_BULK_END = 1_000;
 export const RunEndManyBody = z
   .strictObject({
     ...RunFilter,
-    flowVersion: z.int().min(1).optional().describe("Runs on this version of the flow"),
+    flowVersion: z.int().min(1).max(MAX_FLOW_VERSION).optional().describe("Runs on this version of the flow"),
     status: z
       .enum(["waiting", "running"])
       .optional()
@@ -88,6 +95,7 @@ export const FlowStatsQuery = z.object({
     .number()
     .int()
     .min(1)
+    .max(MAX_FLOW_VERSION)
     .optional()
     .describe("Count runs of this version only (default: all)"),
 });
