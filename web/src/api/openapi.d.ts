@@ -1214,7 +1214,7 @@ export interface paths {
                 };
             };
         };
-        /** @description Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -), so importing by id keeps ids stable across installations */
+        /** @description Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -; not "schema"), so importing by id keeps ids stable across installations */
         put: {
             parameters: {
                 query?: never;
