@@ -160,6 +160,22 @@ describe("runs, operated", () => {
     expect(await unfiltered.text()).toMatch(/at least one filter/);
   });
 
+  it("ends runs in bulk by channel and start time too, as the list filters them (found by an outside audit)", async () => {
+    const early = await waitingCustomer();
+    offset += DAY;
+    const since = new Date(clock.now()).toISOString();
+    const late = await waitingCustomer();
+    const end = (body: Record<string, string>) =>
+      stack.http("POST", "/api/v1/runs/end", body).then((r) => json<{ ended: number }>(r));
+    // Before: 400 "unknown field" for channelId, since and until, which README calls the same filters.
+    expect((await end({ channelId: "ch_other", since })).ended).toBe(0);
+    expect((await end({ channelId: stack.setup.channelId, since })).ended).toBe(1);
+    expect((await stack.tern.store.runs.get(late.run.id))?.status).toBe("ended");
+    expect((await stack.tern.store.runs.get(early.run.id))?.status).toBe("waiting");
+    expect((await end({ until: since })).ended).toBeGreaterThanOrEqual(1);
+    expect((await stack.tern.store.runs.get(early.run.id))?.status).toBe("ended");
+  });
+
   it("retries a failed run from its failed step: the Lead is created once, nothing sent twice", async () => {
     const { c } = await waitingCustomer(true);
     stack.sandbox.sf.failNext(

@@ -14,23 +14,6 @@ const Age = z
     "Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it",
   );
 
-const RunFilter = {
-  flowId: z.string().optional().describe("Runs of this flow"),
-  flowVersion: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_FLOW_VERSION)
-    .optional()
-    .describe("Runs on this version of the flow"),
-  stepId: z
-    .string()
-    .optional()
-    .describe("Runs on this step: waiting at it, running it, or (failed runs) failed at it"),
-  contactId: z.string().optional().describe("Runs of this contact"),
-  olderThan: Age.optional(),
-};
-
 /** A time as ISO 8601 (`2026-12-03T09:00:00Z`) or ms since the epoch; null when it is neither. */
 export function parseTime(value: string): number | null {
   if (/^\d{1,15}$/.test(value)) return Number(value);
@@ -52,11 +35,28 @@ const Time = (what: string) =>
     .refine((v) => parseTime(v) !== null, "an ISO 8601 time (2026-12-03T09:00:00Z) or ms since the epoch")
     .describe(what);
 
-export const RunListQuery = z.object({
-  ...RunFilter,
+const RunFilter = {
+  flowId: z.string().optional().describe("Runs of this flow"),
+  flowVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_FLOW_VERSION)
+    .optional()
+    .describe("Runs on this version of the flow"),
+  stepId: z
+    .string()
+    .optional()
+    .describe("Runs on this step: waiting at it, running it, or (failed runs) failed at it"),
+  contactId: z.string().optional().describe("Runs of this contact"),
+  olderThan: Age.optional(),
   channelId: z.string().min(1).max(100).optional().describe("Runs on this channel (its id)"),
   since: Time("Runs started at or after this time (ISO 8601 or ms since the epoch)").optional(),
   until: Time("Runs started before this time (ISO 8601 or ms since the epoch)").optional(),
+};
+
+export const RunListQuery = z.object({
+  ...RunFilter,
   status: z.enum(["running", "waiting", "completed", "failed", "ended"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
   cursor: z
@@ -85,9 +85,22 @@ export const RunEndManyBody = z
       .default(MAX_BULK_END)
       .describe("Ends at most this many (oldest first); call again for more"),
   })
-  .refine((b) => b.flowId || b.stepId || b.contactId || b.olderThan || b.flowVersion, {
-    message: "name at least one filter (flowId, flowVersion, stepId, contactId or olderThan)",
-  })
+  // The same filters as the list (README: "same filters"): channelId, since and until were refused.
+  .refine(
+    (b) =>
+      b.flowId ||
+      b.stepId ||
+      b.contactId ||
+      b.olderThan ||
+      b.flowVersion ||
+      b.channelId ||
+      b.since ||
+      b.until,
+    {
+      message:
+        "name at least one filter (flowId, flowVersion, stepId, contactId, channelId, since, until or olderThan)",
+    },
+  )
   .describe("Ends the active runs matching every given filter, at most `limit`; returns how many");
 
 export const FlowStatsQuery = z.object({

@@ -43,6 +43,11 @@ export const runRoutes =
     const { store, clock } = deps;
     const before = (olderThan: string | undefined) =>
       olderThan === undefined ? undefined : clock.now() - (parseDurationMs(olderThan) as number);
+    /** `since` and `until` (already checked) as the start-time bounds of a search. */
+    const started = (since: string | undefined, until: string | undefined) => ({
+      createdFrom: since === undefined ? undefined : (parseTime(since) as number),
+      createdBefore: until === undefined ? undefined : (parseTime(until) as number),
+    });
 
     app.get(
       "/runs",
@@ -57,12 +62,7 @@ export const runRoutes =
       async (req) => {
         const { olderThan, limit, cursor, since, until, ...filter } = req.query;
         const page = await store.runOps.search(
-          {
-            ...filter,
-            updatedBefore: before(olderThan),
-            createdFrom: since === undefined ? undefined : (parseTime(since) as number),
-            createdBefore: until === undefined ? undefined : (parseTime(until) as number),
-          },
+          { ...filter, updatedBefore: before(olderThan), ...started(since, until) },
           limit + 1,
           parseCursor(cursor),
         );
@@ -112,11 +112,15 @@ export const runRoutes =
         },
       },
       async (req) => {
-        const { olderThan, limit, ...filter } = req.body;
+        const { olderThan, limit, since, until, ...filter } = req.body;
         const now = clock.now();
         const reason = { code: "ENDED_BY_API", message: "Ended through POST /api/v1/runs/end", at: now };
         const ended = await store.write((tx) =>
-          tx.runOps.endMany({ ...filter, updatedBefore: before(olderThan) }, limit, reason),
+          tx.runOps.endMany(
+            { ...filter, updatedBefore: before(olderThan), ...started(since, until) },
+            limit,
+            reason,
+          ),
         );
         return { ended };
       },

@@ -2041,6 +2041,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Runs on this channel (its id) */
+                        channelId?: string;
                         /** @description Runs of this contact */
                         contactId?: string;
                         /** @description Runs of this flow */
@@ -2054,6 +2056,8 @@ export interface paths {
                         limit?: number;
                         /** @description Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it */
                         olderThan?: string;
+                        /** @description Runs started at or after this time (ISO 8601 or ms since the epoch) */
+                        since?: string;
                         /**
                          * @description Only waiting, or only running runs (default: both; other runs are already final)
                          * @enum {string}
@@ -2061,6 +2065,8 @@ export interface paths {
                         status?: "waiting" | "running";
                         /** @description Runs on this step: waiting at it, running it, or (failed runs) failed at it */
                         stepId?: string;
+                        /** @description Runs started before this time (ISO 8601 or ms since the epoch) */
+                        until?: string;
                     };
                 };
             };
