@@ -261,6 +261,9 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     const base = `${stack.tern.url}/hooks/flows/${flows.caseUpdate}`;
     expect((await post(`${base}/wrong-token`, body)).status).toBe(401);
     expect((await post(`${stack.tern.url}/hooks/flows/flow_nope/${hook.body.token}`, body)).status).toBe(401);
+    // A stranger learns nothing about the body from a wrong URL: not its syntax, nor its type.
+    expect((await post(`${base}/wrong-token`, "{not json")).status).toBe(401);
+    expect((await post(`${base}/wrong-token`, body, "text/plain")).status).toBe(401);
     // The same 415, with the fix, here and on the admin API's own trigger.
     const wrongType = await post(url, body, "text/plain");
     const admin = await stack.http("POST", `/api/v1/flows/${flows.caseUpdate}/runs`, body, {

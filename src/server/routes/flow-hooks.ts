@@ -34,17 +34,18 @@ export const flowHookRoutes =
           body: StartRunBody,
           response: { 202: StartedRun },
         },
-        // Checked before the body is validated: a stranger learns nothing about the body's shape.
-        preValidation: async (req) => {
+        // Checked before the body is even parsed: a stranger learns nothing about the body's
+        // shape, not even that it is malformed JSON. The route's params are known by then.
+        onRequest: async (req) => {
+          const { id, token } = req.params as { id: string; token: string };
+          if (!(await triggers.isHookToken(id, token))) {
+            throw new AppError("UNAUTHORIZED", "This flow webhook URL is not valid (unknown flow or token).");
+          }
           const type = String(req.headers["content-type"] ?? "")
             .split(";")[0]
             ?.trim()
             .toLowerCase();
           if (type !== "application/json") throw unsupportedMediaType(req.headers["content-type"]);
-          const { id, token } = req.params as { id: string; token: string };
-          if (!(await triggers.isHookToken(id, token))) {
-            throw new AppError("UNAUTHORIZED", "This flow webhook URL is not valid (unknown flow or token).");
-          }
         },
       },
       async (req, reply) => {
