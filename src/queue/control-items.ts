@@ -7,9 +7,10 @@ import type { InboxItem } from "../store/repos/inbox-repo.js";
 import { endReasonFor } from "../store/repos/run-operations.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { ControlRequest } from "../store/repos/trigger-repo.js";
-import type { Store } from "../store/store.js";
+import type { Repos, Store } from "../store/store.js";
 
 type ControlItem = Extract<InboxItem, { control: ControlRequest }>;
+type TriggerRequest = Extract<ControlRequest, { kind: "trigger" }>;
 
 export interface ControlItemDeps {
   store: Store;
@@ -38,25 +39,77 @@ export function createControlItems(deps: ControlItemDeps) {
   const { store, clock, log } = deps;
   const done = (item: ControlItem) => store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
 
+  /**
+   * Inside `store.write`: a trigger that starts no run is done; a caller that holds its run id
+   * (API, flow webhook, Try it) finds the run `ended` with `RUN_SKIPPED` and the reason.
+   */
+  const recordNotStarted = async (
+    tx: Repos,
+    item: ControlItem,
+    req: TriggerRequest,
+    flow: Flow,
+    version: number,
+    contactId: string,
+    reason: string,
+    now: number,
+  ): Promise<void> => {
+    if (req.source === "api" || req.source === "webhook" || req.source === "try") {
+      await tx.runs.insert({
+        id: req.runId,
+        flowId: req.flowId,
+        flowVersion: version,
+        channelId: item.channelId,
+        contactId,
+        conversationKey: item.conversationKey,
+        status: "ended",
+        state: {
+          ...deps.engine.newRun(req.runId, flow, version, req.flowId),
+          status: "ended",
+          cursor: null,
+          vars: { ...req.input },
+          error: { code: "RUN_SKIPPED", message: reason, stepId: "" },
+        },
+        timeoutAt: null,
+        createdAt: now,
+      });
+    }
+    await tx.inbox.markProcessed(item.id, now);
+  };
+
   const start = async (
     item: ControlItem,
-    req: Extract<ControlRequest, { kind: "trigger" }>,
+    req: TriggerRequest,
     active: RunRow | undefined,
     signal?: AbortSignal,
   ): Promise<void> => {
     const summary = await store.flows.get(req.flowId);
     // Try it names a version (a draft never published can be tried); other triggers run the published one.
     const version = summary ? (req.version ?? summary.publishedVersion) : null;
+    const now = clock.now();
     if (!version) {
       log.warn(
         { flowId: req.flowId, runId: req.runId },
         "triggered flow is no longer published; no run started",
       );
-      await done(item);
+      // Unpublished between the trigger's 202 and its turn: the caller holding the run id finds it
+      // ended and why, not a 404 for ever. A deleted flow takes its runs with it: nothing to show.
+      if (summary) {
+        const latest = await deps.flow(req.flowId, summary.latestVersion);
+        const reason = `Not started: flow "${latest.name}" was unpublished before the run's turn came.`;
+        await store.write(async (tx) => {
+          const contactId = await tx.triggers.ensureIdentity(
+            item.channelId,
+            req.address,
+            req.phone ?? null,
+            req.name ?? null,
+            now,
+          );
+          await recordNotStarted(tx, item, req, latest, summary.latestVersion, contactId, reason, now);
+        });
+      } else await done(item);
       return;
     }
     const flow = await deps.flow(req.flowId, version);
-    const now = clock.now();
     // A person has the conversation (handoff): no trigger takes it from them. Schedule and tag
     // triggers never interrupt a run either. An API caller holds the run id: it finds the run
     // `ended` with the reason.
@@ -69,30 +122,9 @@ export function createControlItems(deps: ControlItemDeps) {
       const reason = isHandedOff
         ? `Not started: a person has this conversation (run ${active.id} is handed off).`
         : `Not started: the contact is in run ${active.id} of this conversation.`;
-      const skipped: RunRow = {
-        id: req.runId,
-        flowId: req.flowId,
-        flowVersion: version,
-        channelId: item.channelId,
-        contactId: active.contactId,
-        conversationKey: item.conversationKey,
-        status: "ended",
-        state: {
-          ...deps.engine.newRun(req.runId, flow, version, req.flowId),
-          status: "ended",
-          cursor: null,
-          vars: { ...req.input },
-          error: { code: "RUN_SKIPPED", message: reason, stepId: "" },
-        },
-        timeoutAt: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await store.write(async (tx) => {
-        if (req.source === "api" || req.source === "webhook" || req.source === "try")
-          await tx.runs.insert(skipped);
-        await tx.inbox.markProcessed(item.id, now);
-      });
+      await store.write((tx) =>
+        recordNotStarted(tx, item, req, flow, version, active.contactId, reason, now),
+      );
       return;
     }
     const row = await store.write(

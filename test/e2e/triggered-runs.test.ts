@@ -149,3 +149,63 @@ describe("triggered runs on the conversation's queue", () => {
     await eventually(async () => (await statusOf(runs[0]?.id)) === "completed");
   });
 });
+
+describe("a triggered run whose flow is unpublished before its turn", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { TERN_SEND_RETRY_MS: "1000" },
+      flow: {
+        schema: "tern.flow/v1",
+        name: "hello",
+        trigger: { type: "message", channels: ["whatsapp"], keywords: ["hi"] },
+        steps: [{ id: "s", type: "send", text: "Hello." }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("is recorded ended with the reason: the caller's run id is found, not a 404 for ever (found by an outside audit)", async () => {
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await stack.http(method, `/api/v1${path}`, body);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const created = await api("POST", "/flows", {
+      schema: "tern.flow/v1",
+      name: "shipping",
+      trigger: { type: "api" },
+      steps: [{ id: "s", type: "send", text: "Shipped." }],
+    });
+    const flowId = String(created.body.id);
+    expect((await api("POST", `/flows/${flowId}/publish`, { version: 1 })).status).toBe(200);
+    // The conversation's turn is held: its run waits to send again after a provider outage.
+    const address = "4915400000077";
+    stack.sandbox.wa.failNext(3, { code: 131000, message: "Something went wrong" }, 500);
+    await createCustomer(stack.sandbox, stack.setup.webhookUrl, address).say("hi");
+    await eventually(async () => {
+      const runs = await api("GET", "/runs?status=waiting");
+      return (runs.body.items as unknown[]).length === 1;
+    });
+    const queued = await api("POST", `/flows/${flowId}/runs`, { contact: { channel: "whatsapp", address } });
+    expect(queued.status).toBe(202);
+    expect((await api("POST", `/flows/${flowId}/unpublish`)).status).toBe(200);
+    // The held run sends at its next round; then the trigger's turn finds the flow unpublished.
+    await stack.sandbox.wa.waitForSent((m) => m.to === address && m.text === "Hello.");
+    const run = await eventually(async () => {
+      const found = await api("GET", `/runs/${queued.body.runId}`);
+      return found.status === 200 ? found.body : null;
+    });
+    expect(run).toMatchObject({
+      status: "ended",
+      flowId,
+      error: {
+        code: "RUN_SKIPPED",
+        message: 'Not started: flow "shipping" was unpublished before the run\'s turn came.',
+      },
+    });
+    await stack.tern.worker.idle();
+    expect(stack.sandbox.wa.sent.filter((m) => m.to === address).map((m) => m.text)).toEqual(["Hello."]);
+  });
+});
