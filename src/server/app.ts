@@ -123,6 +123,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    // JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be read wrongly.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"] ?? ""))?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new AppError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `Unsupported charset (${charset.slice(0, 40)}): send the JSON body as UTF-8.`,
+        ),
+        undefined,
+      );
+      return;
+    }
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (/^\s*$/.test(text)) done(null, undefined);
     else

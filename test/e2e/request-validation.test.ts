@@ -89,6 +89,30 @@ describe("admin request validation errors", () => {
     });
   });
 
+  it("refuses a JSON body declared in another charset than UTF-8 (415), and changes nothing", async () => {
+    const before = await (await stack.http("GET", "/api/v1/flows")).json();
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "x",
+      trigger: { type: "api" },
+      steps: [{ id: "s", type: "send", text: "é" }],
+    };
+    for (const charset of ["utf-16", "latin1"]) {
+      const res = await stack.http("POST", "/api/v1/flows", flow, {
+        "content-type": `application/json; charset=${charset}`,
+      });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        `Unsupported charset (${charset}): send the JSON body as UTF-8.`,
+      );
+    }
+    expect(await (await stack.http("GET", "/api/v1/flows")).json()).toEqual(before);
+    const utf8 = await stack.http("POST", "/api/v1/flows/validate", flow, {
+      "content-type": 'application/json; charset="UTF-8"',
+    });
+    expect(utf8.status).toBe(200);
+  });
+
   it("converts validator instance paths to JSON paths", () => {
     expect(toJsonPath("/")).toBe("$");
     expect(toJsonPath("")).toBe("$");
