@@ -130,8 +130,8 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
       // A filter in the query is refused, not ignored: the person was erased whatever it said.
       ["DELETE", "/api/v1/contacts?phone=%2B4915123450004&tag=nobody", undefined, 400, "BAD_REQUEST"],
       ["DELETE", `/api/v1/contacts/${contact.id}?channelId=ch_other`, undefined, 400, "BAD_REQUEST"],
-      ["POST", `/api/v1/contacts/${contact.id}`, undefined, 404],
-      ["PUT", `/api/v1/contacts/${contact.id}`, {}, 404],
+      ["POST", `/api/v1/contacts/${contact.id}`, undefined, 405, "METHOD_NOT_ALLOWED"],
+      ["PUT", `/api/v1/contacts/${contact.id}`, {}, 405, "METHOD_NOT_ALLOWED"],
     ];
     for (const [method, path, body, status, code] of cases) {
       const res = await stack.http(method, path, body);
