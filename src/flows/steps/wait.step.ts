@@ -89,7 +89,19 @@ export const waitStep = defineStep({
 function momentOf(text: string): number | null {
   const trimmed = text.trim();
   const at = ISO_MOMENT.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  return Number.isNaN(at) ? null : at;
+  return Number.isNaN(at) || !isCalendarDate(trimmed) ? null : at;
+}
+
+/**
+ * Date.parse rolls a day the month does not have over ("2026-02-30" is 2 March): a customer's
+ * typo would silently wait for another day.
+ */
+function isCalendarDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  // setUTCFullYear, not Date.UTC: that one reads the years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function parseMoment(text: string): number {

@@ -63,4 +63,27 @@ describe("wait", () => {
     expect(errors("2026-12-24")).toEqual([]);
     expect(errors("{{ vars.when }}")).toEqual([]);
   });
+
+  it("refuses a day the month does not have instead of waiting for the next month's", async () => {
+    const validationErrors = (until: string) =>
+      validateFlow({
+        schema: "tern.flow/v1",
+        name: "t",
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [{ id: "w", type: "wait", until }],
+      }).errors.map((e) => e.path);
+    expect(validationErrors("2026-02-30")).toEqual(["$.steps[0].until"]);
+    expect(validationErrors("2026-04-31T09:00:00Z")).toEqual(["$.steps[0].until"]);
+    expect(validationErrors("2028-02-29T09:00:00+01:00")).toEqual([]);
+    const flow = flowOf([
+      { id: "at", type: "set", vars: { when: "2026-02-30T09:00:00Z" }, next: "pause" },
+      { id: "pause", type: "wait", until: "{{ vars.when }}", next: "go", onError: "bad" },
+      { id: "go", type: "send", text: "Good morning." },
+      { id: "bad", type: "send", text: "{{ steps.pause.error.code }}" },
+    ]);
+    const host = createFakeHost({ now: Date.UTC(2026, 0, 1, 12) });
+    const state = await startRun(flow, host);
+    expect(state.status).toBe("completed");
+    expect(host.sent.map((s) => s.text)).toEqual(["VALIDATION_FAILED"]);
+  });
 });
