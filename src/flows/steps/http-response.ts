@@ -34,9 +34,14 @@ export function readBody(answer: HttpAnswer): unknown {
 /** `body.items[0].id` → the value in `{ status, headers, body }` (own properties only), or null. */
 export function pickPath(root: Record<string, unknown>, path: string): unknown {
   let current: unknown = root;
+  // Header names are case-insensitive and the answer's are lower case: headers.X-Request-Id
+  // (as the API's documentation writes it) must not map to null.
+  const inHeaders = path.startsWith("headers.");
+  let depth = 0;
   for (const [, key, index] of path.matchAll(/([A-Za-z0-9_-]+)|\[(\d+)\]/g)) {
     if (current === null || typeof current !== "object") return null;
-    const part = index ?? (key as string);
+    const part = index ?? (inHeaders && depth === 1 ? (key as string).toLowerCase() : (key as string));
+    depth += 1;
     if (Array.isArray(current)) current = index === undefined ? undefined : current[Number(part)];
     else current = Object.hasOwn(current, part) ? (current as Record<string, unknown>)[part] : undefined;
   }

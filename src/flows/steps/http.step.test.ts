@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateFlow } from "../validate.js";
-import { readBody } from "./http-response.js";
+import { mapResponse, readBody } from "./http-response.js";
 
 const errorsOf = (step: Record<string, unknown>) =>
   validateFlow({
@@ -45,5 +45,17 @@ describe("readBody", () => {
     expect(readBody(answer('{"a":[1,{"b":2}]}'))).toEqual({ a: [1, { b: 2 }] });
     const deep = `{"d":${"[".repeat(3_000)}${"]".repeat(3_000)}}`;
     expect(readBody(answer(deep))).toBe(deep);
+  });
+});
+
+describe("mapResponse", () => {
+  it("reads a header by its name in any case (the answer's names are lower case)", () => {
+    const output = { status: 200, headers: { "x-request-id": "r-1", etag: '"v2"' }, body: { ETag: "b" } };
+    expect(
+      mapResponse(
+        { id: "headers.X-Request-Id", tag: "headers.ETag", inBody: "body.ETag", gone: "body.etag" },
+        output,
+      ),
+    ).toEqual({ id: "r-1", tag: '"v2"', inBody: "b", gone: null });
   });
 });
