@@ -62,7 +62,7 @@ function hooks(ctx: StepContext<AskStep>): QuestionHooks {
     choices: shown,
     answer: (message) => {
       const answer = parseAnswer(config.expect, message, {
-        choices: config.choices,
+        choices: shown(),
         contactPhone: ctx.contact.phone,
       });
       if (!answer.ok) return null;

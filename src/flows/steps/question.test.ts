@@ -246,3 +246,27 @@ describe("a tap on another message's button", () => {
     expect(asked.steps.q).toMatchObject({ choice: { id: "billing", title: "Billing" } });
   });
 });
+
+describe("ask with templated choice titles", () => {
+  it("matches and records the titles as the contact saw them, rendered", async () => {
+    const flow = flowOf([
+      { id: "plan", type: "set", vars: { plan: "Gold" }, next: "q" },
+      {
+        id: "q",
+        type: "ask",
+        text: "Keep your plan?",
+        save: "pick",
+        expect: "choice",
+        choices: [
+          { id: "keep", title: "Keep {{ vars.plan }}" },
+          { id: "cancel", title: "Cancel" },
+        ],
+      },
+    ]);
+    const host = createFakeHost();
+    let state = await startRun(flow, host);
+    state = await reply(flow, state, host, "keep gold");
+    expect(state.vars.pick).toBe("keep");
+    expect(state.steps.q).toMatchObject({ choice: { id: "keep", title: "Keep Gold" } });
+  });
+});
