@@ -38,6 +38,11 @@ describe("branch conditions", () => {
     [{ left: "message.text", op: "contains", right: "THERE", ignoreCase: true }, true],
     [{ left: "vars.tags", op: "contains", right: "vip" }, true],
     [{ left: "message.text", op: "startsWith", right: "Hello" }, true],
+    // A number (an ask's expect: number) is read as its text, as matches reads it.
+    [{ left: "vars.age", op: "startsWith", right: "4" }, true],
+    [{ left: "vars.age", op: "contains", right: 2 }, true],
+    [{ left: "vars.age", op: "contains", right: "5" }, false],
+    [{ left: "steps.lead", op: "contains", right: "00Q1" }, false],
     [{ left: "vars.name", op: "in", right: ["Ada", "Bob"] }, true],
     [{ left: "vars.age", op: "in", right: [1, 2] }, false],
     [{ left: "steps.lead.id", op: "exists" }, true],

@@ -136,19 +136,23 @@ function compare(op: Operator, left: unknown, right: unknown, ignoreCase: boolea
     case "lt":
     case "lte":
       return order(op, left, right);
-    case "contains":
+    case "contains": {
       if (Array.isArray(left)) return left.some((item) => equals(item, right, ignoreCase));
+      const text = asText(left);
       return (
-        typeof left === "string" &&
+        text !== null &&
         typeof right !== "object" &&
-        fold(left, ignoreCase).includes(fold(String(right), ignoreCase))
+        fold(text, ignoreCase).includes(fold(String(right), ignoreCase))
       );
-    case "startsWith":
+    }
+    case "startsWith": {
+      const text = asText(left);
       return (
-        typeof left === "string" &&
+        text !== null &&
         typeof right !== "object" &&
-        fold(left, ignoreCase).startsWith(fold(String(right), ignoreCase))
+        fold(text, ignoreCase).startsWith(fold(String(right), ignoreCase))
       );
+    }
     case "matches":
       return (
         typeof right === "string" &&
@@ -162,6 +166,15 @@ function compare(op: Operator, left: unknown, right: unknown, ignoreCase: boolea
     case "empty":
       return isEmpty(left);
   }
+}
+
+/**
+ * Text, or a number as its text (as `matches` reads it): an `ask` with `expect: "number"` saves a
+ * ZIP code as 80331, and `startsWith "80"` must see it as the customer wrote it.
+ */
+function asText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  return typeof value === "number" && Number.isFinite(value) ? String(value) : null;
 }
 
 function fold(value: string, ignoreCase: boolean): string {
