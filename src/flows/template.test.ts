@@ -18,6 +18,14 @@ describe("templates", () => {
     );
   });
 
+  it("writes an object whole as its JSON, not [object Object]; a list, a number and json as before", () => {
+    const withData = { ...scope, vars: { order: { id: "A-1", items: 2 }, tags: ["a", "b"], n: 3 } };
+    expect(renderTemplate("Order: {{ vars.order }}", withData)).toBe('Order: {"id":"A-1","items":2}');
+    expect(renderTemplate("{{ vars.order.id }} {{ vars.tags }} {{ vars.n }}", withData)).toBe("A-1 a,b 3");
+    expect(renderTemplate("{{ vars.order | json }}", withData)).toBe('{"id":"A-1","items":2}');
+    expect(renderTemplate("{{ vars.tags | join: ', ' }}", withData)).toBe("a, b");
+  });
+
   it("renders missing values as empty text", () => {
     expect(renderTemplate("[{{ vars.nope }}{{ contact.phone }}]", scope)).toBe("[]");
   });

@@ -42,7 +42,17 @@ const liquid = new Liquid({
   parseLimit: TEMPLATE_LIMITS.sourceChars,
   renderLimit: TEMPLATE_LIMITS.renderMs,
   memoryLimit: TEMPLATE_LIMITS.memoryUnits,
+  // An object written out whole (`{{ steps.lookup.body }}`) reads as its JSON, not the
+  // "[object Object]" a customer would otherwise be sent; other values are written as liquidjs
+  // writes them (a list with commas, nil as nothing).
+  outputEscape: (value: unknown) => (isPlainObject(value) ? JSON.stringify(value) : (value as string)),
 });
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 liquid.registerTag("capture", CappedCaptureTag);
 // A value as one URL path segment (RFC 3986 §3.3). liquidjs's url_encode is form encoding: it writes
 // a space as "+", which a path keeps as a plus ("A/7 ü" reached an API as "A/7+ü"); uri_escape
