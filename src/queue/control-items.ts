@@ -39,6 +39,32 @@ export function createControlItems(deps: ControlItemDeps) {
   const { store, clock, log } = deps;
   const done = (item: ControlItem) => store.write((tx) => tx.inbox.markProcessed(item.id, clock.now()));
 
+  /** The run a trigger starts, as it is inserted: running, its vars the trigger's input. */
+  const newRunOf = (
+    item: ControlItem,
+    req: TriggerRequest,
+    flow: Flow,
+    version: number,
+    contactId: string,
+    now: number,
+  ): RunRow => ({
+    id: req.runId,
+    flowId: req.flowId,
+    flowVersion: version,
+    channelId: item.channelId,
+    contactId,
+    conversationKey: item.conversationKey,
+    status: "running",
+    state: { ...deps.engine.newRun(req.runId, flow, version, req.flowId), vars: { ...req.input } },
+    timeoutAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+
+  /** Inside `store.write`: the contact the trigger names, made (or found) on its channel. */
+  const contactOf = (tx: Repos, item: ControlItem, req: TriggerRequest, now: number): Promise<string> =>
+    tx.triggers.ensureIdentity(item.channelId, req.address, req.phone ?? null, req.name ?? null, now);
+
   /**
    * Inside `store.write`: a trigger that starts no run is done; a caller that holds its run id
    * (API, flow webhook, Try it) finds the run `ended` with `RUN_SKIPPED` and the reason.
@@ -54,23 +80,16 @@ export function createControlItems(deps: ControlItemDeps) {
     now: number,
   ): Promise<void> => {
     if (req.source === "api" || req.source === "webhook" || req.source === "try") {
+      const run = newRunOf(item, req, flow, version, contactId, now);
       await tx.runs.insert({
-        id: req.runId,
-        flowId: req.flowId,
-        flowVersion: version,
-        channelId: item.channelId,
-        contactId,
-        conversationKey: item.conversationKey,
+        ...run,
         status: "ended",
         state: {
-          ...deps.engine.newRun(req.runId, flow, version, req.flowId),
+          ...run.state,
           status: "ended",
           cursor: null,
-          vars: { ...req.input },
           error: { code: "RUN_SKIPPED", message: reason, stepId: "" },
         },
-        timeoutAt: null,
-        createdAt: now,
       });
     }
     await tx.inbox.markProcessed(item.id, now);
@@ -97,13 +116,7 @@ export function createControlItems(deps: ControlItemDeps) {
         const latest = await deps.flow(req.flowId, summary.latestVersion);
         const reason = `Not started: flow "${latest.name}" was unpublished before the run's turn came.`;
         await store.write(async (tx) => {
-          const contactId = await tx.triggers.ensureIdentity(
-            item.channelId,
-            req.address,
-            req.phone ?? null,
-            req.name ?? null,
-            now,
-          );
+          const contactId = await contactOf(tx, item, req, now);
           await recordNotStarted(tx, item, req, latest, summary.latestVersion, contactId, reason, now);
         });
       } else await done(item);
@@ -143,26 +156,7 @@ export function createControlItems(deps: ControlItemDeps) {
             now,
           );
         }
-        const contactId = await tx.triggers.ensureIdentity(
-          item.channelId,
-          req.address,
-          req.phone ?? null,
-          req.name ?? null,
-          now,
-        );
-        const run: RunRow = {
-          id: req.runId,
-          flowId: req.flowId,
-          flowVersion: version,
-          channelId: item.channelId,
-          contactId,
-          conversationKey: item.conversationKey,
-          status: "running",
-          state: { ...deps.engine.newRun(req.runId, flow, version, req.flowId), vars: { ...req.input } },
-          timeoutAt: null,
-          createdAt: now,
-          updatedAt: now,
-        };
+        const run = newRunOf(item, req, flow, version, await contactOf(tx, item, req, now), now);
         await tx.runs.insert(run);
         await tx.inbox.markProcessed(item.id, now);
         return run;
