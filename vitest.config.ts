@@ -11,6 +11,7 @@ import { defineConfig } from "vitest/config";
 const onBothDialects = [
   "test/e2e/**/*.test.ts",
   "test/fuzz/public-routes.test.ts",
+  "test/fuzz/admin-routes.test.ts",
   "src/store/repos/*.test.ts",
   "src/store/pruner.test.ts",
   "src/queue/*.test.ts",
