@@ -57,4 +57,21 @@ describe("a NUL character in what a customer sends", () => {
     expect(ended.status, await ended.clone().text()).toBe(200);
     expect(((await ended.json()) as { status: string }).status).toBe("ended");
   });
+
+  it("a run whose state holds a lone surrogate is listed by step and can be ended", async () => {
+    // JSON.stringify writes half of a surrogate pair as the escape \ud800, which jsonb refuses too.
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "15550009997", "Lone Surrogate");
+    await customer.say("hi");
+    await customer.waitForReplies(1);
+    await customer.say("Ada\ud800");
+    await customer.waitForReplies(2);
+    const run = await eventually(async () => {
+      const listed = await stack.http("GET", "/api/v1/runs?stepId=ask_company&status=waiting");
+      expect(listed.status, await listed.clone().text()).toBe(200);
+      return ((await listed.json()) as { items: Array<{ id: string }> }).items[0];
+    });
+    const ended = await stack.http("POST", `/api/v1/runs/${run.id}/end`);
+    expect(ended.status, await ended.clone().text()).toBe(200);
+    expect(((await ended.json()) as { status: string }).status).toBe("ended");
+  });
 });
