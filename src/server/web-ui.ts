@@ -70,6 +70,11 @@ export async function registerWebUi(
       // The build writes .br and .gz beside each asset (web/vite.config.ts).
       preCompressed: true,
       setHeaders(res, filePath) {
+        // `/index.html` named directly is the same page as `/`: the same policy (no framing).
+        if (filePath.endsWith(".html")) {
+          for (const [name, value] of Object.entries(HTML_HEADERS)) res.setHeader(name, value);
+          return;
+        }
         // Vite names assets by content hash: a new build has new names.
         if (filePath.includes(`${path.sep}assets${path.sep}`)) {
           res.setHeader("cache-control", "public, max-age=31536000, immutable");

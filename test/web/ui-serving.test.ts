@@ -37,6 +37,15 @@ describe("the browser UI served by Tern", () => {
     expect((await fetch(`${url}/`, { method: "HEAD" })).status).toBe(200);
   });
 
+  it("gives /index.html, named directly, the same policy as / (nothing may frame it)", async () => {
+    const res = await fetch(`${url}/index.html`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<div id="root">');
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+  });
+
   it("answers a client route (a reload on /flows/abc) with the index page", async () => {
     for (const page of ["/flows", "/flows/flow_abc-1", "/flows/new", "/flows/flow_abc-1/edit", "/sign-in"]) {
       const res = await fetch(`${url}${page}`);
