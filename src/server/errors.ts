@@ -74,14 +74,17 @@ function handleError(
   reply: FastifyReply,
   throttle: LogThrottle,
 ): FastifyReply {
-  if (isStorageFailure(error)) return storageUnavailable(error, request, reply, throttle);
-  if (isAppError(error)) {
-    return reply.status(error.httpStatus).send({ error: error.toJSON() });
-  }
   const fe = error as FastifyError & {
     validation?: Array<{ instancePath?: string; message?: string }>;
     validationContext?: string;
   };
+  // Fastify's own 4xx is the client's doing: a body cut off mid-upload is ECONNRESET ("aborted")
+  // of the client's socket, not the database's, and must not be logged as a database outage.
+  const isClientError = typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500;
+  if (!isClientError && isStorageFailure(error)) return storageUnavailable(error, request, reply, throttle);
+  if (isAppError(error)) {
+    return reply.status(error.httpStatus).send({ error: error.toJSON() });
+  }
   if (fe.validation) {
     // Which part of the request is wrong (body, querystring, params, headers) matters as much as where.
     const part = fe.validationContext ?? "request";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -429,6 +430,20 @@ describe("browser sign-in (session cookie)", () => {
         '{"token": "<admin token>"} or {"user": "<user>", "password": "<password>"}',
       );
     }
+  });
+
+  it("does not take a sign-in whose body the client cut off for a database outage", async () => {
+    const { hostname, port } = new URL(main.tern.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      'POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"tok',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(main.lines.join("\n")).not.toMatch(/database is unavailable/);
+    expect((await call(main.tern, "GET", "/session")).status).toBe(401);
   });
 
   it("never logs the token, the session or the CSRF value of the main process either", () => {
