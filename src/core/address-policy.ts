@@ -77,6 +77,15 @@ function inRanges(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: ReadonlyArray<Cidr
   return ranges.some(([base, bits]) => base.kind() === address.kind() && address.match(base, bits));
 }
 
+/** The IPv4 address carried by an IPv4-compatible `::a.b.c.d` (not `::` nor `::1`), else null. */
+function ipv4Compatible(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | null {
+  if (address.kind() !== "ipv6") return null;
+  const parts = (address as ipaddr.IPv6).parts;
+  if (parts.slice(0, 6).some((p) => p !== 0) || (parts[6] === 0 && (parts[7] ?? 0) <= 1)) return null;
+  const [high = 0, low = 0] = parts.slice(6);
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+}
+
 export function createAddressPolicy(options: AddressPolicyOptions = {}): AddressPolicy {
   const { cidrs, hosts } = parseAllowList(options.allow ?? []);
   return {
@@ -88,6 +97,9 @@ export function createAddressPolicy(options: AddressPolicyOptions = {}): Address
       } catch {
         return `${raw} is not an IP address`;
       }
+      // IPv4-compatible IPv6 (::/96, deprecated; WHATWG URL writes [::127.0.0.1] as [::7f00:1]):
+      // ipaddr.js calls it unicast, so it is judged as the IPv4 address it carries.
+      address = ipv4Compatible(address) ?? address;
       if (inRanges(address, cidrs) || hostAllowed(hosts, hostname)) return null;
       if (inRanges(address, METADATA)) return `${address} is a cloud metadata address`;
       const range = address.range();

@@ -58,6 +58,16 @@ describe("the http step by default (no TERN_HTTP_ALLOW*)", () => {
       () => `http://[::ffff:127.0.0.1]:${port}/`,
       "127.0.0.1 is a loopback address",
     ],
+    [
+      "IPv4-compatible IPv6 loopback (written [::7f00:1] by URL)",
+      () => `http://[::127.0.0.1]:${port}/`,
+      "127.0.0.1 is a loopback address",
+    ],
+    [
+      "IPv4-compatible IPv6 metadata",
+      () => "http://[::a9fe:a9fe]/",
+      "169.254.169.254 is a cloud metadata address",
+    ],
     ["decimal loopback", () => `http://2130706433:${port}/`, "127.0.0.1 is a loopback address"],
     ["octal and hex loopback", () => `http://0177.0.0.0x1:${port}/`, "127.0.0.1 is a loopback address"],
     ["the unspecified address", () => `http://0.0.0.0:${port}/`, "0.0.0.0 is an unspecified address"],
