@@ -41,6 +41,15 @@ function explained<T>(starting: Promise<T>, config: Config): Promise<T> {
   });
 }
 
+/**
+ * Where the start banner points for the API docs: nowhere when TERN_API_DOCS=off (the banner sent
+ * people to a 404), and saying the token is needed when it is.
+ */
+export function apiDocsHint(url: string, mode: Config["TERN_API_DOCS"]): string {
+  if (mode === "off") return "";
+  return `   (docs: ${url}/api/docs${mode === "token" ? ", with the admin token" : ""})`;
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command("serve")
@@ -57,7 +66,7 @@ export function registerServeCommands(program: Command): void {
         [
           `Tern is listening on ${tern.url}`,
           `  browser UI:  ${tern.url}/   (sign in with the admin token${config.TERN_ADMIN_USER ? " or TERN_ADMIN_USER and its password" : ""})`,
-          `  admin API:   ${tern.url}/api/v1   (docs: ${tern.url}/api/docs)`,
+          `  admin API:   ${tern.url}/api/v1${apiDocsHint(tern.url, config.TERN_API_DOCS)}`,
           `  admin token: ${tokenWhere}${dataDir.adminTokenSource === "generated" ? " (generated now)" : ""}`,
           config.DATABASE_URL
             ? `  database:    ${redactUrl(config.DATABASE_URL)} (PostgreSQL)`
