@@ -25,4 +25,19 @@ describe("channel docs", () => {
       `paste this table into docs/channels/README.md:\n\n${table}\n`,
     ).toBe(true);
   });
+
+  // A page's curl example is pasted as written: $TERN and $ADMIN were used on seven pages and
+  // defined on none, so the request went out with an empty bearer token.
+  it.each(Object.keys(channelTypes))(
+    "docs/channels/%s.md defines the variables its curl examples use",
+    (type) => {
+      const page = readFileSync(new URL(`${type}.md`, docsDir), "utf8");
+      for (const block of page.match(/```sh\n[\s\S]*?```/g) ?? []) {
+        for (const name of ["TERN", "ADMIN"]) {
+          if (new RegExp(`\\$${name}\\b`).test(block))
+            expect(block, block).toMatch(new RegExp(`\\b${name}=`));
+        }
+      }
+    },
+  );
 });
