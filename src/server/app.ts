@@ -161,7 +161,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Admin API answers hold a tenant's data: never cached by a browser or a proxy, never sniffed
   // as anything but what they say they are.
   app.addHook("onRequest", async (request, reply) => {
-    if (request.url.startsWith("/api/v1/") || request.url.startsWith("/hooks/")) {
+    // The route's path, else the request's without an absolute-form origin (`GET http://host/api/v1/…`,
+    // which Fastify routes like the path alone).
+    const path = request.routeOptions.url ?? request.url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "");
+    if (path.startsWith("/api/v1/") || path.startsWith("/hooks/")) {
       reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
     }
   });

@@ -6,6 +6,7 @@ import { rowCounts, rowsMentioning } from "../helpers/db-inspect.js";
 import { testDialect } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 import { rawExchange } from "../helpers/raw-exchange.js";
+import { rawSocket } from "../helpers/raw-http.js";
 
 describe("bad input gets a clear error and changes nothing", () => {
   let stack: Stack;
@@ -74,6 +75,15 @@ describe("bad input gets a clear error and changes nothing", () => {
       expect(res.headers.get("cache-control")).toBe("no-store");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     }
+    // The absolute form of the request target (what a proxy sends) reaches the same route: marked too.
+    const host = new URL(stack.tern.url).host;
+    const absolute = await rawSocket(
+      stack.tern.url,
+      `GET http://${host}/api/v1/flows HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(absolute).toMatch(/^HTTP\/1\.1 401 /);
+    expect(absolute.toLowerCase()).toContain("cache-control: no-store");
+    expect(absolute.toLowerCase()).toContain("x-content-type-options: nosniff");
     const callback = await fetch(`${stack.tern.url}/oauth/salesforce/callback?state=forged&code=x`);
     expect(callback.status).toBe(400);
     expect(callback.headers.get("content-security-policy")).toContain("default-src 'none'");
