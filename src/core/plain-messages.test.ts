@@ -29,6 +29,11 @@ describe("plain messages for zod issues", () => {
     ]);
   });
 
+  it("says an infinite number must be finite, not that a number is not a number", () => {
+    expect(messages(z.coerce.number().int(), "1e400")).toEqual(["$: must be a finite number"]);
+    expect(messages(z.number(), Number.POSITIVE_INFINITY)).toEqual(["$: must be a finite number"]);
+  });
+
   it("says the limits in words", () => {
     const value = { name: "", count: 1, tags: [], kind: "a", only: "x", config: {}, site: "nope" };
     expect(messages(Body, value)).toEqual([

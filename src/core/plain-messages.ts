@@ -13,6 +13,9 @@ export function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.input === undefined) return `required (${article(issue.expected)})`;
       // A query's "abc" coerced to a number arrives as NaN: "not a number" would say nothing.
       if (Number.isNaN(issue.input)) return `must be ${article(issue.expected)}`;
+      // 1e400 coerced is Infinity, which zod refuses as a number: "not a number" would contradict it.
+      if (typeof issue.input === "number" && !Number.isFinite(issue.input) && issue.expected === "number")
+        return "must be a finite number";
       return `must be ${article(issue.expected)}, not ${kindOf(issue.input)}`;
     case "too_small":
       return tooSmall(issue.origin, Number(issue.minimum), issue.inclusive !== false);
