@@ -37,6 +37,12 @@ export const lazyApiDocs =
         if (value === undefined || hopByHop.has(name.toLowerCase())) continue;
         reply.header(name, value);
       }
+      // The UI takes an admin token ("Authorize"): no other site may frame it (clickjacking),
+      // and nothing it serves is sniffed as another type. Its own scripts stay as the plugin has them.
+      reply
+        .header("content-security-policy", "frame-ancestors 'none'")
+        .header("x-frame-options", "DENY")
+        .header("x-content-type-options", "nosniff");
       return reply.code(answer.statusCode).send(answer.rawPayload);
     };
     const options = { schema: { hide: true }, ...(onRequest ? { onRequest } : {}) };

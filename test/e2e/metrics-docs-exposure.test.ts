@@ -53,6 +53,11 @@ describe.each(modes)("TERN_METRICS=$metrics TERN_API_DOCS=$docs", ({ metrics, do
         paths: Record<string, unknown>;
       };
       expect(Object.keys(spec.paths)).toContain("/api/v1/channels/{id}/rejected-events");
+      // The UI takes an admin token: no other site may frame it.
+      const page = await get("/api/docs/static/index.html", tern.dataDir.adminToken);
+      expect(page.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
+      expect(page.headers.get("x-content-type-options")).toBe("nosniff");
     }
   });
 
