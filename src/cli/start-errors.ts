@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Config } from "../config.js";
 import { redactUrl } from "../core/redact-url.js";
+import { SchemaTooNewError } from "../store/schema-version.js";
 
 /**
  * What went wrong at start, said in terms of the setting to fix. The system's own messages
@@ -13,6 +14,8 @@ export function explainStartError(error: unknown, config: Config): Error {
   const dataDir = path.resolve(config.TERN_DATA_DIR);
   const databaseFile = path.join(dataDir, "tern.db");
   const code = e.code ?? "";
+  // The docs tell operators to look for SCHEMA_TOO_NEW; the CLI printed the message alone.
+  if (error instanceof SchemaTooNewError) return new Error(`${error.code}: ${error.message}`);
   if (e.syscall === "listen" && code === "EADDRINUSE")
     return new Error(
       `Port ${config.TERN_PORT} on ${config.TERN_HOST} is already in use (another Tern, or another program): stop it or set TERN_PORT to a free port.`,

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
@@ -133,7 +134,7 @@ describe("tern given settings a shell or a template got wrong", () => {
     }
   });
 
-  it("says which setting to fix when the start fails: port, data directory, database file, PostgreSQL", async () => {
+  it("says which setting to fix when the start fails: port, data directory, database file, PostgreSQL, a newer schema", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tern-cli-start-"));
     const { createServer } = await import("node:net");
     const taken = createServer();
@@ -166,7 +167,19 @@ describe("tern given settings a shell or a template got wrong", () => {
       expect(unreachable.stderr).toContain(
         "Cannot connect to PostgreSQL at postgres://tern:***@127.0.0.1:1/tern",
       );
-      for (const result of [busy, notDir, damaged, unreachable]) {
+      // A schema newer than this build: the refusal names SCHEMA_TOO_NEW, as the docs say.
+      const newer = path.join(dir, "d");
+      expect((await runCli(["migrate"], { TERN_DATA_DIR: newer })).code).toBe(0);
+      const db = new BetterSqlite3(path.join(newer, "tern.db"));
+      db.prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99999, 'future', 1)",
+      ).run();
+      db.close();
+      const tooNew = await runCli(["migrate"], { TERN_DATA_DIR: newer });
+      expect(tooNew.stderr).toMatch(
+        /^SCHEMA_TOO_NEW: database schema is at version 99999, this Tern knows up to \d+/,
+      );
+      for (const result of [busy, notDir, damaged, unreachable, tooNew]) {
         expect(result.code).toBe(1);
         expect(result.stderr).not.toMatch(/\n\s+at |Sup3rS3cret/);
       }
