@@ -24,6 +24,17 @@ describe("a logger told which errors are an outage", () => {
     expect(written).toHaveLength(2);
   });
 
+  it("counts lines that differ only in a number as one (graphile-worker's growing retry delay)", () => {
+    const { written, stream } = lines();
+    const log = createLogger("info", stream, { isOutage: outage });
+    for (const ms of [105, 256, 988, 2725, 6584, 20077]) {
+      log.error({ err: new Error("database down") }, `Error with notify listener (trying again in ${ms}ms)`);
+    }
+    expect(written.map((l) => [l.msg, l.suppressed])).toEqual([
+      ["Error with notify listener (trying again in 105ms)", 0],
+    ]);
+  });
+
   it("writes every other line as it comes: other errors, info lines, and without the option", () => {
     const { written, stream } = lines();
     const log = createLogger("info", stream, { isOutage: outage });

@@ -63,7 +63,8 @@ export function createLogger(
               fields !== null &&
               isOutage((fields as { err?: unknown }).err);
             if (!isRepeat) return method.apply(this, args);
-            const suppressed = throttle.allow(message);
+            // Keyed without numbers: graphile-worker's "trying again in 105ms" grows at each retry.
+            const suppressed = throttle.allow(message.replace(/\d+/g, "#"));
             if (suppressed === null) return;
             return method.apply(this, [{ ...(fields as object), suppressed }, message]);
           },
