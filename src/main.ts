@@ -210,6 +210,19 @@ export async function startTern(options: StartOptions): Promise<Tern> {
         })
       : null;
   if (sandbox) flows.simulateChannelTypes(() => (sandbox.isOn() ? Object.keys(channelTypes) : []));
+  // A channel or connection created through another `serve` retires this one's sandbox too: it
+  // kept answering /sandbox/* (400: its channel was gone) and ran its emulators.
+  const stopSandboxWatch = sandbox
+    ? integrations.onChange(() => {
+        if (!sandbox.isOn()) return;
+        void store.sandbox
+          .hasUserIntegrations()
+          .then((has) => (has ? sandbox.stepAside() : undefined))
+          .catch((err: unknown) =>
+            logger.warn({ err }, "sandbox: could not check for a channel or connection of yours"),
+          );
+      })
+    : () => {};
 
   // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.
   let publicUrl = config.TERN_PUBLIC_URL ?? "";
@@ -292,7 +305,13 @@ export async function startTern(options: StartOptions): Promise<Tern> {
         ],
         // Lanes finish what they hold; jobs were finished or handed back by `running.stop()`.
         ["finishing the lanes", () => (worker.scheduling === "lanes" ? worker.idle() : undefined)],
-        ["closing the sandbox", () => sandbox?.close()],
+        [
+          "closing the sandbox",
+          () => {
+            stopSandboxWatch();
+            return sandbox?.close();
+          },
+        ],
         ["stopping the flow watcher", () => rt.stopWatching()],
         ["closing the database", () => store.close()],
       ]);

@@ -78,6 +78,8 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
     channels.clear();
     connections.clear();
   };
+  /** Called when `watchChanges` sees a change made by another process. */
+  const changeListeners = new Set<() => void>();
 
   return {
     channel: resolveChannel,
@@ -122,6 +124,11 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       return Promise.all(records.map((r) => resolveChannel(r.id)));
     },
     invalidate,
+    /** Calls `listener` whenever `watchChanges` sees the channels or connections change; returns how to stop. */
+    onChange(listener: () => void): () => void {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     /**
      * Looks every `everyMs` whether the channels or connections changed (one cheap read of each
      * table) and forgets the cache when they did; returns how to stop looking. Without it a
@@ -136,7 +143,10 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
         isChecking = true;
         try {
           const now = `${await store.channels.fingerprint()}|${await store.connections.fingerprint()}`;
-          if (seen !== undefined && now !== seen) invalidate();
+          if (seen !== undefined && now !== seen) {
+            invalidate();
+            for (const listener of changeListeners) listener();
+          }
           seen = now;
         } catch {
           // The store is unreachable for a moment: the next look decides.

@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import { templatePath } from "../../src/core/paths.js";
 import { startTern, type Tern } from "../../src/main.js";
 import { createCustomer, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
-import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
+import { type TestDatabaseEnv, testDatabaseEnv, testDialect } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
 import { type AdminApi, adminApi, createChannel, createConnection } from "../helpers/real-thing.js";
 
@@ -71,6 +71,26 @@ describe("sandbox ownership", () => {
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  it.skipIf(testDialect !== "postgres")(
+    "steps aside in every serve when a channel is created through another one",
+    async () => {
+      const first = await start("auto");
+      const second = await start("auto");
+      expect(first.tern.sandbox?.isOn()).toBe(true);
+      expect(second.tern.sandbox?.isOn()).toBe(true);
+      // Created through the second: the first learns of it from the database within a second.
+      expect((await createChannel(second.api, org, "whatsapp")).status).toBe(201);
+      await eventually(
+        async () => (await first.api("GET", "/sandbox")).body.isOn === false,
+        5_000,
+        "the first serve's sandbox to step aside",
+      );
+      const played = await first.api("POST", "/sandbox/messages", { from: "15551230000", text: "Hi" });
+      expect(played.status).toBe(409);
+      expect(played.body.error?.code).toBe("SANDBOX_OFF");
+    },
+  );
 
   it("after the user names their connection my-org and imports a flow using it, the sandbox's published flow no longer answers anyone", async () => {
     const { tern, api } = await start("auto");
