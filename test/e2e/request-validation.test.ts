@@ -42,6 +42,23 @@ describe("admin request validation errors", () => {
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);
   });
 
+  it("refuses a misspelt query filter instead of answering as if there were none", async () => {
+    const flowId = stack.setup.flowId;
+    for (const path of [
+      "/api/v1/runs?stauts=failed",
+      `/api/v1/flows/${flowId}/stats?verison=1`,
+      `/api/v1/flows/${flowId}/diff?from=1&to=1&form=2`,
+      `/api/v1/flows/${flowId}/export?vesrion=1`,
+      `/api/v1/channels/${stack.setup.channelId}/rejected-events?limt=5`,
+    ]) {
+      const error = await problemsOf(await stack.http("GET", path));
+      expect(error.details.problems, path).toEqual([
+        { in: "querystring", path: "$", message: expect.stringMatching(/stauts|verison|form|vesrion|limt/) },
+      ]);
+    }
+    expect((await stack.http("GET", "/api/v1/runs?status=failed")).status).toBe(200);
+  });
+
   it("refuses a runs cursor whose time no run can have, 400 not 500 (PostgreSQL's bigint; found by an outside audit)", async () => {
     for (const cursor of ["99999999999999999999:run_x", "9223372036854775808:run_x"]) {
       const error = await problemsOf(await stack.http("GET", `/api/v1/runs?cursor=${cursor}`));

@@ -26,7 +26,7 @@ const PublishBody = z
   })
   .nullish();
 const VersionNumber = z.coerce.number().int().positive().max(MAX_FLOW_VERSION);
-const DiffQuery = z.object({
+const DiffQuery = z.strictObject({
   from: VersionNumber.describe("Version to compare from"),
   to: VersionNumber.describe("Version to compare to"),
 });
@@ -129,7 +129,7 @@ export const flowRoutes =
         schema: {
           tags,
           params: IdParams,
-          querystring: z.object({ version: VersionNumber.optional() }),
+          querystring: z.strictObject({ version: VersionNumber.optional() }),
         },
       },
       // Canonical bytes (stable key order, 2-space JSON, trailing newline): same flow, same file.

@@ -5,8 +5,8 @@ import { AppError } from "../../core/app-error.js";
 import type { AppDeps } from "../app.js";
 import { IdParams } from "./integration-schemas.js";
 
-const Query = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
-const MessagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+const Query = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+const MessagesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const Params = IdParams;
 
 /**

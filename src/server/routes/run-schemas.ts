@@ -55,7 +55,8 @@ const RunFilter = {
   until: Time("Runs started before this time (ISO 8601 or ms since the epoch)").optional(),
 };
 
-export const RunListQuery = z.object({
+// Strict: a misspelt filter (`?stauts=failed`) is refused, not ignored into an unfiltered list.
+export const RunListQuery = z.strictObject({
   ...RunFilter,
   status: z.enum(["running", "waiting", "completed", "failed", "ended"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
@@ -103,7 +104,7 @@ export const RunEndManyBody = z
   )
   .describe("Ends the active runs matching every given filter, at most `limit`; returns how many");
 
-export const FlowStatsQuery = z.object({
+export const FlowStatsQuery = z.strictObject({
   version: z.coerce
     .number()
     .int()

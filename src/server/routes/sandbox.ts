@@ -193,7 +193,7 @@ export const sandboxRoutes =
             "SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through " +
             "POST /sandbox/messages (kept in memory). Times are ISO-8601 wall-clock.",
           params: z.object({ from: Customer }),
-          querystring: z.object({ channel: ChannelType }),
+          querystring: z.strictObject({ channel: ChannelType }),
         },
       },
       async (req) => {
