@@ -7,7 +7,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
-import { ZodType } from "zod";
+import { ZodType, z } from "zod";
 import { AppError } from "../core/app-error.js";
 // Plain messages for every zod issue without its own (installed on import).
 import "../core/plain-messages.js";
@@ -197,6 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return app as unknown as App;
 }
 
+const NoQuery = z.strictObject({});
+
 async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: Sessions): Promise<void> {
   // Public: how a browser gets its session cookie (and reads or ends it).
   await app.register(sessionRoutes(sessions), { prefix: "/api/v1" });
@@ -204,6 +206,11 @@ async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: S
     async (api) => {
       // The bearer token, or a session cookie with the CSRF header on unsafe methods.
       api.addHook("onRequest", sessions.authenticate);
+      // A route that takes no query parameter refuses one (400 "unknown field"), as the routes
+      // that take some refuse the others: a misspelt filter never reads as "no filter".
+      api.addHook("onRoute", (route) => {
+        if (!route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
+      });
       await api.register(connectionRoutes(deps));
       await api.register(connectionObjectRoutes(deps));
       await api.register(integrationTypeRoutes());

@@ -50,6 +50,8 @@ describe("admin request validation errors", () => {
       `/api/v1/flows/${flowId}/diff?from=1&to=1&form=2`,
       `/api/v1/flows/${flowId}/export?vesrion=1`,
       `/api/v1/channels/${stack.setup.channelId}/rejected-events?limt=5`,
+      "/api/v1/flows?stauts=published",
+      `/api/v1/runs/run_nope?stauts=1`,
     ]) {
       const error = await problemsOf(await stack.http("GET", path));
       expect(error.details.problems, path).toEqual([

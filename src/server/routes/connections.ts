@@ -8,7 +8,7 @@ import type { AppDeps } from "../app.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 import { oauthConnectOf, setOAuthReturn } from "./oauth-callback.js";
 
-const StartQuery = z.object({
+const StartQuery = z.strictObject({
   returnTo: z
     .enum(["ui"])
     .optional()

@@ -161,17 +161,12 @@ export const contactRoutes =
             message: "The erasure is queued in the conversation's turn and completes when a worker runs it.",
           })
         : reply.status(204).send();
-    // Erasure: a query parameter is refused too, not ignored (`?tag=x` erased the person whatever x).
-    const NoQuery = z.strictObject({});
-    app.delete(
-      "/contacts/:id",
-      { schema: { tags, params, querystring: NoQuery }, preHandler: refuseBody },
-      async (req, reply) => {
-        const outcome = await erase([req.params.id]);
-        if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
-        return answer(reply, outcome);
-      },
-    );
+    // Erasure: a query parameter is refused (app.ts), not ignored (`?tag=x` erased the person whatever x).
+    app.delete("/contacts/:id", { schema: { tags, params }, preHandler: refuseBody }, async (req, reply) => {
+      const outcome = await erase([req.params.id]);
+      if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
+      return answer(reply, outcome);
+    });
     app.delete(
       "/contacts",
       { schema: { tags, querystring: z.strictObject({ phone: Phone }) }, preHandler: refuseBody },
