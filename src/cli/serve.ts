@@ -110,10 +110,15 @@ export function registerServeCommands(program: Command): void {
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
       const config = loadConfig();
+      const startedAt = Date.now();
       const { dataDir, store } = await explained(openDataStore(config), config);
-      await store.close();
+      const applied = await store.schema.applied().finally(() => store.close());
+      // What this run changed, so an upgrade's log says which migrations it took.
+      for (const m of applied.filter((m) => m.appliedAt >= startedAt)) {
+        process.stdout.write(`Applied migration ${m.version} (${m.name})\n`);
+      }
       process.stdout.write(
-        `Database is up to date: ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : dataDir.databasePath}\n`,
+        `Database is up to date at schema version ${applied.at(-1)?.version ?? 0}: ${config.DATABASE_URL ? redactUrl(config.DATABASE_URL) : dataDir.databasePath}\n`,
       );
     });
 

@@ -6,6 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
+import { migrations } from "../../src/store/migrations.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 
 /** The `tern` command line as a user runs it: the built CLI in its own process. */
@@ -169,7 +170,17 @@ describe("tern given settings a shell or a template got wrong", () => {
       );
       // A schema newer than this build: the refusal names SCHEMA_TOO_NEW, as the docs say.
       const newer = path.join(dir, "d");
-      expect((await runCli(["migrate"], { TERN_DATA_DIR: newer })).code).toBe(0);
+      // A new database takes every migration and says so; run again, it takes none.
+      const fresh = await runCli(["migrate"], { TERN_DATA_DIR: newer });
+      expect(fresh.code).toBe(0);
+      const newest = migrations.at(-1)?.version;
+      expect(fresh.stdout.match(/^Applied migration \d+ /gm)).toHaveLength(migrations.length);
+      expect(fresh.stdout).toContain(`Applied migration 2 (integration_owner)\n`);
+      expect(fresh.stdout).toContain(`Database is up to date at schema version ${newest}: `);
+      const again = await runCli(["migrate"], { TERN_DATA_DIR: newer });
+      expect(again.stdout).toBe(
+        `Database is up to date at schema version ${newest}: ${path.join(newer, "tern.db")}\n`,
+      );
       const db = new BetterSqlite3(path.join(newer, "tern.db"));
       db.prepare(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99999, 'future', 1)",
@@ -187,7 +198,7 @@ describe("tern given settings a shell or a template got wrong", () => {
       taken.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it("never prints a password put in TERN_URL, and says when TERN_URL is not Tern", async () => {
     const withPassword = await runCli(["flows", "versions", "fl_x"], {

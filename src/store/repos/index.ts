@@ -13,6 +13,7 @@ import { createRetentionRepo } from "./retention-repo.js";
 import { createRunOperations } from "./run-operations.js";
 import { createRunRepo } from "./run-repo.js";
 import { createSandboxRepo } from "./sandbox-repo.js";
+import { createSchemaRepo } from "./schema-repo.js";
 import { createSessionRepo } from "./session-repo.js";
 import { createTokenRepo } from "./token-repo.js";
 import { createTriggerRepo } from "./trigger-repo.js";
@@ -38,6 +39,7 @@ const factories = {
   turns: createTurnRepo,
   triggers: createTriggerRepo,
   sessions: createSessionRepo,
+  schema: createSchemaRepo,
 } satisfies Record<string, (exec: Executor, box: SecretBox, db: Db) => unknown>;
 
 type Factories = typeof factories;
