@@ -198,6 +198,11 @@ async function dispatch(
       { message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" },
     ]);
   }
+  // sObject Collections came in 42.0, their upsert in 46.0: an older version has no such resource.
+  const major = Number(route.version.split(".")[0]);
+  if ((target === "collection-create" && major < 42) || (target === "collection-upsert" && major < 46)) {
+    throw NOT_FOUND();
+  }
   // A collection request creates records: `create` faults (and holds) apply to it too.
   const faultTarget = target === "collection-create" || target === "collection-upsert" ? "create" : target;
   const fault =

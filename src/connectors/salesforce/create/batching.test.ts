@@ -217,6 +217,38 @@ describe("exact mode: upsert by Tern_Key__c", () => {
     expect(await rt.actions.create?.reconcile?.(lead(9), cfg, ctx("never-sent"))).toBeNull();
   });
 
+  it("sends each record alone on an apiVersion before 46.0, which has no upsert collection (before 42.0, no collection)", async () => {
+    const rt = await start({ ternKeyField: true });
+    const keyed = await settleAll(
+      Array.from({ length: 4 }, (_, i) =>
+        rt.actions.create!.run(lead(i), config({ apiVersion: "45.0" }), ctx(`run-2:${i}:0`)),
+      ),
+    );
+    expect(keyed.every((r) => "value" in r)).toBe(true);
+    expect(sf.records("Lead").map((r) => r.Tern_Key__c)).toEqual([
+      "run-2:0:0",
+      "run-2:1:0",
+      "run-2:2:0",
+      "run-2:3:0",
+    ]);
+    expect(sf.apiCalls["collection-upsert"]).toBeUndefined();
+    const again = await rt.actions.create!.run(lead(1), config({ apiVersion: "45.0" }), ctx("run-2:1:0"));
+    expect(again).toEqual({ ...(keyed[1] as { value: object }).value, reconciled: true });
+
+    const looked = await settleAll(
+      Array.from({ length: 4 }, (_, i) =>
+        rt.actions.create!.run(
+          lead(10 + i),
+          config({ apiVersion: "41.0", exactlyOnce: "lookup" }),
+          ctx(`k${i}`),
+        ),
+      ),
+    );
+    expect(looked.every((r) => "value" in r)).toBe(true);
+    expect(sf.records("Lead")).toHaveLength(8);
+    expect(sf.apiCalls["collection-create"]).toBeUndefined();
+  });
+
   it('says how to create the field when exactlyOnce is "externalId" and the object lacks it', async () => {
     const rt = await start();
     const error = await rt.actions

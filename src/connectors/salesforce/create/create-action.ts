@@ -79,7 +79,7 @@ export function createAction(
         const output = await batches.submit(
           groupKey(config, object, mode),
           { fields, key: ctx.key },
-          (pending) => sendCreates(client, object, mode, pending),
+          (pending) => sendCreates(client, object, mode, pending, config.apiVersion),
           config.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
         );
         return notes.length > 0 ? { ...output, notes } : output;

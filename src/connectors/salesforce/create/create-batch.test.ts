@@ -42,7 +42,7 @@ function client(answer: SaveResult, single: () => Promise<{ id: string; created:
 describe("sendCreates in external id mode, a record a duplicate rule refused", () => {
   it("keeps the matching ids the collection's answer carries (an UpsertResult's DuplicateError)", async () => {
     const { stub, calls } = client(refused(matches), async () => ({ id: "x", created: true }));
-    const [result] = await sendCreates(stub, "Lead", mode, pending);
+    const [result] = await sendCreates(stub, "Lead", mode, pending, "62.0");
     expect(result?.ok).toBe(false);
     const error = result && !result.ok ? (result.error as { details?: Record<string, unknown> }) : undefined;
     expect(error?.details).toMatchObject({ duplicateIds: ["00Q000000000001AAA"] });
@@ -54,7 +54,7 @@ describe("sendCreates in external id mode, a record a duplicate rule refused", (
       throw Object.assign(new Error("dup"), { isSingle: true });
     };
     const { stub, calls } = client(refused(), single);
-    const [result] = await sendCreates(stub, "Lead", mode, pending);
+    const [result] = await sendCreates(stub, "Lead", mode, pending, "62.0");
     expect(calls).toEqual(["upsertMany", "upsert Tern_Key__c=run_1:1:0"]);
     expect(result?.ok).toBe(false);
   });

@@ -43,12 +43,24 @@ async function settle(run: () => Promise<CreateOutput>): Promise<ItemResult<Crea
   }
 }
 
+/**
+ * The first API versions with each collection request (reference/salesforce.md §2.7): an older
+ * `apiVersion` answers them 404, so its records go one request each.
+ */
+const COLLECTION_CREATE_SINCE = 42;
+const COLLECTION_UPSERT_SINCE = 46;
+
 export async function sendCreates(
   client: SalesforceClient,
   object: string,
   mode: CreateMode,
   pending: PendingCreate[],
+  apiVersion: string,
 ): Promise<Array<ItemResult<CreateOutput>>> {
+  const version = Number(apiVersion);
+  if (mode.kind === "externalId" && version < COLLECTION_UPSERT_SINCE) {
+    return Promise.all(pending.map((p) => settle(() => upsertOne(client, object, mode.field, p))));
+  }
   if (mode.kind === "externalId") {
     const results = await client.upsertMany(
       object,
@@ -65,31 +77,23 @@ export async function sendCreates(
         // drop duplicateResult) is sent again alone, whose answer carries the matching ids.
         const duplicate = r.errors.find((e) => e.statusCode === "DUPLICATES_DETECTED");
         if (duplicate && !duplicate.duplicateResult) {
-          const { fields, key } = pending[i] as PendingCreate;
-          return settle(async () => {
-            const single = await client.upsert(object, mode.field, key, withoutField(fields, mode.field));
-            return {
-              id: single.id,
-              object,
-              success: true,
-              ...(single.created ? {} : { reconciled: true as const }),
-            };
-          });
+          return settle(() => upsertOne(client, object, mode.field, pending[i] as PendingCreate));
         }
         return { ok: false, error: saveResultError(r, object) };
       }),
     );
   }
   // Alone: the single create, whose errors carry the most detail (duplicateResult).
-  if (pending.length === 1) {
-    const [only] = pending as [PendingCreate];
-    return [
-      await settle(async () => ({
-        id: (await client.create(object, only.fields)).id,
-        object,
-        success: true,
-      })),
-    ];
+  if (pending.length === 1 || version < COLLECTION_CREATE_SINCE) {
+    return Promise.all(
+      pending.map((p) =>
+        settle(async () => ({
+          id: (await client.create(object, p.fields)).id,
+          object,
+          success: true as const,
+        })),
+      ),
+    );
   }
   const results = await client.createMany(pending.map((p) => ({ object, fields: p.fields })));
   return Promise.all(
@@ -105,6 +109,17 @@ export async function sendCreates(
       return { ok: false, error: saveResultError(r, object) };
     }),
   );
+}
+
+/** One record upserted by its effect key (`PATCH /sobjects/{object}/{field}/{key}`, any version). */
+async function upsertOne(
+  client: SalesforceClient,
+  object: string,
+  field: string,
+  { fields, key }: PendingCreate,
+): Promise<CreateOutput> {
+  const single = await client.upsert(object, field, key, withoutField(fields, field));
+  return { id: single.id, object, success: true, ...(single.created ? {} : { reconciled: true as const }) };
 }
 
 /** The key is Tern's: a mapped value for the same field is replaced, never sent twice. */
