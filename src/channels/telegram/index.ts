@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { TelegramConfig, telegramSecretFields } from "./config.js";
-import { TelegramLimits } from "./limits.js";
+import { TelegramButtons, TelegramLimits } from "./limits.js";
 import { callbackQueryId, parse } from "./parse.js";
 import { isTelegramChatId, send } from "./send.js";
 import { setup, teardown } from "./setup.js";
@@ -19,7 +19,7 @@ export const telegramChannel = defineChannel({
     echoesCorrelation: false,
     maxTextLength: TelegramLimits.textChars,
     // Inline keyboard; titles have no documented limit, callback_data does (send.ts maps long ids).
-    buttons: { max: TelegramLimits.maxButtons, titleMax: 64 },
+    buttons: TelegramButtons,
     media: ["image", "video", "audio", "document"],
     templates: false,
     // No reply window: a bot may write to anyone who started it.

@@ -1,3 +1,5 @@
+import type { ChoiceLimits } from "../channel.js";
+
 /**
  * Documented Bot API limits shared by the adapter and the simulator.
  * sendMessage text "1-4096 characters after entities parsing": https://core.telegram.org/bots/api#sendmessage
@@ -11,6 +13,16 @@ export const TelegramLimits = {
   /** Tern's own cap: the Bot API documents no limit on the number of inline buttons. */
   maxButtons: 100,
 } as const;
+
+/**
+ * Inline-keyboard buttons as the channel's capabilities state them (adapter and validator). Titles
+ * have no documented limit, but a phone cuts a long label: longer ones, more buttons, or an empty
+ * title go as numbered text.
+ */
+export const TelegramButtons = {
+  max: TelegramLimits.maxButtons,
+  titleMax: 64,
+} as const satisfies ChoiceLimits;
 
 /** Telegram counts characters (code points), not UTF-16 units. */
 export function charLength(value: string): number {

@@ -50,6 +50,29 @@ describe("Telegram send", () => {
     ).toEqual(["#1", "#2"]);
   });
 
+  it("sends choices the keyboard cannot show (an empty or overlong title) as numbered text", () => {
+    const keyboard = buildSendRequest({
+      to: "1",
+      text: "Pick",
+      choices: [
+        { id: "a", title: "A".repeat(64) },
+        { id: "b", title: "B" },
+      ],
+    }).body;
+    expect(keyboard).toMatchObject({ text: "Pick", reply_markup: { inline_keyboard: [[{}], [{}]] } });
+    for (const title of ["", " ", "A".repeat(65)]) {
+      const { body } = buildSendRequest({
+        to: "1",
+        text: "Pick",
+        choices: [
+          { id: "a", title },
+          { id: "b", title: "B" },
+        ],
+      });
+      expect(body).toEqual({ chat_id: 1, text: `Pick\n\n1. ${title}\n2. B` });
+    }
+  });
+
   it("refuses text over 4096 characters and a non-chat recipient without calling Telegram", () => {
     expect(() => buildSendRequest({ to: "1", text: "x".repeat(4097) })).toThrow(/4096/);
     expect(() => buildSendRequest({ to: "not a chat", text: "hi" })).toThrow(/chat id/);

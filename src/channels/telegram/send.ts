@@ -1,10 +1,11 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
-import type { OutboundMessage, SendResult } from "../channel.js";
+import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
+import { choiceMisfit } from "../choice-fit.js";
 import { callProvider, unreadableAnswer } from "../provider-http.js";
 import { methodUrl, type TelegramConfig } from "./config.js";
 import { telegramRefusal } from "./errors.js";
-import { charLength, TelegramLimits as L } from "./limits.js";
+import { charLength, TelegramLimits as L, TelegramButtons } from "./limits.js";
 import { INDEX_DATA } from "./parse.js";
 import { TgAnswer } from "./schema.js";
 
@@ -42,11 +43,7 @@ export function callbackData(choices: ReadonlyArray<Choice>): string[] {
   return choices.map((c, i) => (fits && unique ? c.id : `#${i + 1}`));
 }
 
-function keyboard(choices: ReadonlyArray<Choice>): Record<string, unknown> | undefined {
-  if (choices.length === 0) return undefined;
-  if (choices.length > L.maxButtons)
-    throw sendFailed(`Telegram keyboards take at most ${L.maxButtons} buttons.`);
-  if (choices.some((c) => c.title.trim() === "")) throw sendFailed("A choice has an empty title.");
+function keyboard(choices: ReadonlyArray<Choice>): Record<string, unknown> {
   const data = callbackData(choices);
   // One button per row: titles stay readable on a phone.
   return {
@@ -66,14 +63,19 @@ export function buildSendRequest(message: OutboundMessage): {
   method: string;
   body: Record<string, unknown>;
 } {
-  const markup = keyboard(message.choices ?? []);
+  const choices = message.choices ?? [];
+  // Choices beyond the keyboard's limits (an empty or overlong title, too many) go as numbered
+  // lines, as on every channel without buttons: the ask step maps `1` or the title back.
+  const asKeyboard = choices.length > 0 && choiceMisfit(TelegramButtons, choices, undefined) === null;
+  const markup = asKeyboard ? keyboard(choices) : undefined;
+  const text = asKeyboard ? message.text : numberedChoices(message.text, choices);
   const base: Record<string, unknown> = { chat_id: chatId(message.to) };
   if (message.media) {
     // By URL: Telegram downloads it (photos up to 5 MB, other files 20 MB). https://core.telegram.org/bots/api#sending-files
     const [method, field] = MEDIA_METHOD[message.media.kind];
-    if (charLength(message.text) > L.captionChars) {
+    if (charLength(text) > L.captionChars) {
       throw sendFailed(
-        `A media caption is ${charLength(message.text)} characters; Telegram allows ${L.captionChars}.`,
+        `A media caption is ${charLength(text)} characters; Telegram allows ${L.captionChars}.`,
       );
     }
     return {
@@ -81,20 +83,20 @@ export function buildSendRequest(message: OutboundMessage): {
       body: {
         ...base,
         [field]: message.media.url,
-        ...(message.text ? { caption: message.text } : {}),
+        ...(text ? { caption: text } : {}),
         ...(markup ? { reply_markup: markup } : {}),
       },
     };
   }
-  if (message.text.trim().length === 0) throw sendFailed("Cannot send an empty Telegram message.");
-  if (charLength(message.text) > L.textChars) {
+  if (text.trim().length === 0) throw sendFailed("Cannot send an empty Telegram message.");
+  if (charLength(text) > L.textChars) {
     throw sendFailed(
-      `The message is ${charLength(message.text)} characters; Telegram allows ${L.textChars}. Shorten it.`,
+      `The message is ${charLength(text)} characters; Telegram allows ${L.textChars}. Shorten it.`,
     );
   }
   return {
     method: "sendMessage",
-    body: { ...base, text: message.text, ...(markup ? { reply_markup: markup } : {}) },
+    body: { ...base, text, ...(markup ? { reply_markup: markup } : {}) },
   };
 }
 

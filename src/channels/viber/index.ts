@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { ViberConfig, viberSecretFields } from "./config.js";
-import { ViberLimits } from "./limits.js";
+import { ViberButtons, ViberLimits } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { setup, teardown } from "./setup.js";
@@ -16,7 +16,7 @@ export const viberChannel = defineChannel({
     // delivered/seen/failed name the message_token only; tracking_data is not echoed in them.
     echoesCorrelation: false,
     maxTextLength: ViberLimits.textChars,
-    buttons: { max: ViberLimits.maxButtons, titleMax: 250 },
+    buttons: ViberButtons,
     media: ["image"],
     templates: false,
     // No hard window, but messages outside a 24 h session may be billed (billing_status, send-message.md).

@@ -1,3 +1,5 @@
+import type { ChoiceLimits } from "../channel.js";
+
 /**
  * Documented limits of the REST Bot API, shared by the adapter and the simulator.
  * Message data model (text 7000, picture text 768, sender.name 28, tracking_data 4000, 30 KB):
@@ -13,6 +15,12 @@ export const ViberLimits = {
   /** Tern's own cap on keyboard buttons (the message size limit, 30 KB, is the documented bound). */
   maxButtons: 24,
 } as const;
+
+/**
+ * Reply buttons as the channel's capabilities state them (adapter and validator): more, or a
+ * title Viber would not show, go as numbered text. Button `Text`: at most 250 characters (keyboards.md).
+ */
+export const ViberButtons = { max: ViberLimits.maxButtons, titleMax: 250 } as const satisfies ChoiceLimits;
 
 export function charLength(value: string): number {
   return [...value].length;

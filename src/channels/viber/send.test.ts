@@ -81,6 +81,32 @@ describe("Viber send", () => {
     expect(calls).toEqual([]);
   });
 
+  it("sends choices a keyboard cannot take (more than 24, an empty or overlong title) as numbered text", () => {
+    const choices = Array.from({ length: 24 }, (_, i) => ({ id: `c${i + 1}`, title: `Option ${i + 1}` }));
+    expect(buildSendBody({ to: "u1", text: "Pick", choices }, config)).toMatchObject({
+      text: "Pick",
+      keyboard: { Buttons: expect.any(Array) },
+    });
+    const more = [...choices, { id: "c25", title: "Option 25" }];
+    const body = buildSendBody({ to: "u1", text: "Pick", choices: more }, config);
+    expect(body.keyboard).toBeUndefined();
+    expect(body.text).toBe(`Pick\n\n${more.map((c, i) => `${i + 1}. ${c.title}`).join("\n")}`);
+    for (const title of ["", "x".repeat(251)]) {
+      const odd = buildSendBody(
+        {
+          to: "u1",
+          text: "Pick",
+          choices: [
+            { id: "a", title },
+            { id: "b", title: "B" },
+          ],
+        },
+        config,
+      );
+      expect([odd.text, odd.keyboard]).toEqual([`Pick\n\n1. ${title}\n2. B`, undefined]);
+    }
+  });
+
   it("refuses what Viber would refuse before calling it", () => {
     expect(() => buildSendBody({ to: "u1", text: "x".repeat(7001) }, config)).toThrow(/7000/);
     expect(() => buildSendBody({ to: "u1", text: " " }, config)).toThrow(/empty/);

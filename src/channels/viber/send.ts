@@ -1,10 +1,11 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
-import type { OutboundMessage, SendResult } from "../channel.js";
+import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
+import { choiceMisfit } from "../choice-fit.js";
 import { callProvider, providerRefusal, unreadableAnswer } from "../provider-http.js";
 import { apiUrl, type ViberConfig } from "./config.js";
 import { viberRefusal } from "./errors.js";
-import { charLength, ViberLimits as L } from "./limits.js";
+import { charLength, ViberLimits as L, ViberButtons } from "./limits.js";
 import { parseJsonLossless, tokenString } from "./lossless.js";
 import { ViberAnswer } from "./schema.js";
 
@@ -17,8 +18,6 @@ function sendFailed(message: string): AppError {
  * back as a text message. Shape: Viber/creators-hub docs/bots-api/resources/messaging/keyboards (= creators.viber.com/docs/bots-api/resources/messaging/keyboards)
  */
 function keyboard(choices: ReadonlyArray<{ id: string; title: string }>): Record<string, unknown> {
-  if (choices.length > L.maxButtons)
-    throw sendFailed(`Viber keyboards take at most ${L.maxButtons} buttons here.`);
   return {
     Type: "keyboard",
     DefaultHeight: false,
@@ -34,6 +33,10 @@ function keyboard(choices: ReadonlyArray<{ id: string; title: string }>): Record
 /** The JSON body for `POST /pa/send_message`: https://github.com/Viber/creators-hub docs/bots-api/data-models/message.md */
 export function buildSendBody(message: OutboundMessage, config: ViberConfig): Record<string, unknown> {
   const choices = message.choices ?? [];
+  // Choices beyond the buttons' limits (more than 24, an empty or overlong title) go as numbered
+  // lines, as on every channel without buttons: the ask step maps `1` or the title back.
+  const asKeyboard = choices.length > 0 && choiceMisfit(ViberButtons, choices, undefined) === null;
+  const text = asKeyboard ? message.text : numberedChoices(message.text, choices);
   const base: Record<string, unknown> = {
     receiver: message.to,
     min_api_version: 1,
@@ -41,23 +44,23 @@ export function buildSendBody(message: OutboundMessage, config: ViberConfig): Re
     // No tracking_data: Viber echoes it only in the customer's next message, not in statuses,
     // so it cannot settle a send whose outcome is unknown (capabilities.echoesCorrelation).
   };
-  const withKeyboard = choices.length > 0 ? { keyboard: keyboard(choices) } : {};
+  const withKeyboard = asKeyboard ? { keyboard: keyboard(choices) } : {};
   if (message.media) {
     // Video and file messages need the byte size up front, which Tern does not know for a URL.
     if (message.media.kind !== "image")
       throw sendFailed(`Viber media by URL supports images only (not ${message.media.kind}).`);
-    if (charLength(message.text) > L.pictureTextChars) {
+    if (charLength(text) > L.pictureTextChars) {
       throw sendFailed(`A picture description is at most ${L.pictureTextChars} characters on Viber.`);
     }
-    return { ...base, type: "picture", text: message.text, media: message.media.url, ...withKeyboard };
+    return { ...base, type: "picture", text, media: message.media.url, ...withKeyboard };
   }
-  if (message.text.trim().length === 0) throw sendFailed("Cannot send an empty Viber message.");
-  if (charLength(message.text) > L.textChars) {
+  if (text.trim().length === 0) throw sendFailed("Cannot send an empty Viber message.");
+  if (charLength(text) > L.textChars) {
     throw sendFailed(
-      `The message is ${charLength(message.text)} characters; Viber allows ${L.textChars}. Shorten it.`,
+      `The message is ${charLength(text)} characters; Viber allows ${L.textChars}. Shorten it.`,
     );
   }
-  return { ...base, type: "text", text: message.text, ...withKeyboard };
+  return { ...base, type: "text", text, ...withKeyboard };
 }
 
 /**
