@@ -31,7 +31,17 @@ export interface WebhookAnswer {
 
 export type InboundContent =
   | { type: "text"; text: string }
-  | { type: "choice"; id: string; title: string; text: string }
+  | {
+      type: "choice";
+      id: string;
+      title: string;
+      text: string;
+      /**
+       * 1-based position of the tapped button, when the provider names it by position instead of
+       * by choice id (Telegram's `#n` callback_data): it, not `id`, says which choice was tapped.
+       */
+      index?: number;
+    }
   | {
       type: "media";
       mediaType: "image" | "video" | "audio" | "document" | "sticker";

@@ -52,8 +52,8 @@ export interface MessageView {
   id: string;
   type: InboundMessage["content"]["type"];
   text: string;
-  /** Set when the customer tapped a button or list row. */
-  choice?: { id: string; title: string };
+  /** Set when the customer tapped a button or list row (`index`: named by position, channel.ts). */
+  choice?: { id: string; title: string; index?: number };
   timestamp: number;
 }
 

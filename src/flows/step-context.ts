@@ -89,6 +89,9 @@ export function toMessageView(message: InboundMessage): MessageView {
     text: content.text,
     timestamp: message.timestamp,
   };
-  if (content.type === "choice") view.choice = { id: content.id, title: content.title };
+  if (content.type === "choice") {
+    view.choice = { id: content.id, title: content.title };
+    if (content.index !== undefined) view.choice.index = content.index;
+  }
   return view;
 }

@@ -181,6 +181,41 @@ describe("Telegram end to end through the Bot API simulator", () => {
     expect(done.text).toBe("You chose support-x...");
   });
 
+  it('a button tapped by position is that choice, whatever the ids look like (an id "#2" on the first button)', async () => {
+    const from = "222333445";
+    const flow = {
+      schema: "tern.flow/v1",
+      name: "Telegram positions",
+      trigger: { type: "message", channels: ["telegram"] },
+      steps: [
+        {
+          id: "menu",
+          type: "menu",
+          text: "Which one?",
+          save: "pick",
+          choices: [
+            { id: "#2", title: "Alpha" },
+            { id: "b", title: "Beta" },
+          ],
+          next: "done",
+        },
+        { id: "done", type: "send", text: "You chose {{ vars.pick }}" },
+      ],
+    };
+    await env.close();
+    env = await startChannelStack("telegram", { flow });
+    sim = env.sim as TelegramChannelSimulator;
+    await sim.say(env.webhookUrl, { from, text: "Hi" });
+    const menu = await sim.waitForSent((s) => s.to === from && s.choices.length === 2);
+    // "#2" looks like a position, so every button carries its own.
+    expect((menu.request.body as { reply_markup: unknown }).reply_markup).toEqual({
+      inline_keyboard: [[{ text: "Alpha", callback_data: "#1" }], [{ text: "Beta", callback_data: "#2" }]],
+    });
+    await sim.say(env.webhookUrl, { from, text: "Beta", choice: { id: "#2", title: "Beta" } });
+    const done = await sim.waitForSent((s) => s.to === from && s.text.startsWith("You chose"));
+    expect(done.text).toBe("You chose b");
+  });
+
   it("a contact the customer shares about themselves becomes the contact's phone in E.164, and the Lead's Phone", async () => {
     const chatId = 333444555;
     const customer = { chatId, firstName: "Ada" };

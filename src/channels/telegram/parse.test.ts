@@ -64,7 +64,7 @@ describe("Telegram parse", () => {
       expect.objectContaining({
         providerMessageId: "3",
         from: "111",
-        content: { type: "choice", id: "#2", title: "Support", text: "2" },
+        content: { type: "choice", id: "#2", title: "Support", text: "2", index: 2 },
         replyTo: "9",
       }),
     ]);

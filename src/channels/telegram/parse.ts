@@ -141,6 +141,7 @@ function fromCallback(id: string, raw: unknown): InboundMessage | RejectedItem {
       id: q.data,
       title: title ?? q.data,
       text: index ?? title ?? q.data,
+      ...(index !== undefined ? { index: Number(index) } : {}),
     },
     ...(q.message ? { replyTo: String(q.message.message_id) } : {}),
   };

@@ -74,6 +74,22 @@ describe("parseAnswer", () => {
     expect(parseAnswer("text", text("   "), {}).ok).toBe(false);
   });
 
+  it("takes a button tapped by position (Telegram #n) as the choice there, not one whose id or title reads the same", () => {
+    const choices = [
+      { id: "2", title: "Two" },
+      { id: "#1", title: "1" },
+    ];
+    const tap = (index: number, title: string): MessageView => ({
+      ...text(String(index)),
+      type: "choice",
+      choice: { id: `#${index}`, title, index },
+    });
+    expect(parseAnswer("choice", tap(2, "1"), { choices })).toMatchObject({ value: "#1" });
+    expect(parseAnswer("choice", tap(1, "Two"), { choices })).toMatchObject({ value: "2" });
+    // A tap on an older keyboard whose buttons stood elsewhere: its title says which.
+    expect(parseAnswer("choice", tap(1, "1"), { choices })).toMatchObject({ value: "#1" });
+  });
+
   it("does not list the choices in the default retry text: they go out with it", () => {
     expect(defaultRetryText("choice")).toBe("Please choose one of the options.");
   });

@@ -59,12 +59,28 @@ function parsePhone(text: string, contactPhone: string | null): Answer {
   return phone?.isValid() ? { ok: true, value: phone.number } : { ok: false };
 }
 
-/** Matches a tapped button by id, else the text by id, title (case-insensitive) or 1-based number. */
+/**
+ * Matches a tapped button by its position when the channel names it so, else by id, else the text
+ * by id, title (case-insensitive) or 1-based number.
+ */
 function matchChoice(message: MessageView, choices: Choice[]): Answer {
+  const tap = message.choice;
   const found =
-    (message.choice && choices.find((c) => c.id === message.choice?.id)) ||
-    findByText(message.text.trim(), choices);
+    tap?.index !== undefined
+      ? byPosition(tap.index, tap, choices)
+      : (tap && choices.find((c) => c.id === tap.id)) || findByText(message.text.trim(), choices);
   return found ? { ok: true, value: found.id, choice: found } : { ok: false };
+}
+
+/**
+ * A button tapped by position (Telegram `#n`): the choice there, whatever the ids look like (an id
+ * "#2" or "2" must not take the tap of the second button). A tap whose title is not the one at that
+ * position (an older keyboard) is taken by its title.
+ */
+function byPosition(index: number, tap: Choice, choices: Choice[]): Choice | undefined {
+  const at = choices[index - 1];
+  if (at && (at.title === tap.title || tap.title === tap.id)) return at;
+  return choices.find((c) => c.title === tap.title);
 }
 
 function findByText(text: string, choices: Choice[]): Choice | undefined {
