@@ -153,6 +153,11 @@ export interface ChoiceLimits {
   textMax?: number;
   /** Two choices may not share a title (WhatsApp reply buttons). */
   uniqueTitles?: boolean;
+  /**
+   * How the provider counts the length of a title or id; default code points (an emoji is one).
+   * LINE and RCS count UTF-16 code units (an emoji is two).
+   */
+  length?: (value: string) => number;
 }
 
 /**

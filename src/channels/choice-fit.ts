@@ -15,12 +15,13 @@ export function choiceMisfit(
   text: string | undefined,
 ): ChoiceMisfit | null {
   if (limit === undefined) return { kind: "none" };
+  const length = limit.length ?? chars;
   if (choices.length === 0 || choices.length > limit.max) return { kind: "size" };
-  if (choices.some((c) => c.title.trim().length === 0 || chars(c.title) > limit.titleMax))
+  if (choices.some((c) => c.title.trim().length === 0 || length(c.title) > limit.titleMax))
     return { kind: "size" };
   if (choices.some((c) => c.id.length === 0)) return { kind: "reason", reason: "a choice has no id" };
   const idMax = limit.idMax;
-  if (idMax !== undefined && choices.some((c) => chars(c.id) > idMax))
+  if (idMax !== undefined && choices.some((c) => length(c.id) > idMax))
     return { kind: "reason", reason: `a choice id is longer than ${idMax} characters` };
   if (new Set(choices.map((c) => c.id)).size < choices.length)
     return { kind: "reason", reason: "two choices have the same id" };

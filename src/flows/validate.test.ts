@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { buildTextMessage } from "../channels/line/send.js";
 import { stepRegistry } from "../steps.js";
 import { validateFlow as validateWith } from "./validate.js";
 
@@ -83,6 +84,26 @@ describe("validateFlow", () => {
         { id: "b", title: "Same" },
       ]),
     ).toEqual([]);
+  });
+
+  it("counts choice titles as each channel does: an emoji is two on LINE and RCS, whose adapters then send numbered text", () => {
+    const choices = [
+      { id: "up", title: "👍".repeat(13) },
+      { id: "no", title: "No" },
+    ];
+    const flow = {
+      ...(minimal([{ id: "pick", type: "menu", text: "Which?", choices }]) as Record<string, unknown>),
+      trigger: { type: "message", channels: ["messenger", "line", "rcs"] },
+    };
+    // 13 characters fit Messenger's 20; as 26 UTF-16 units they fit neither LINE's 20 nor RCS's 25.
+    expect(validateFlow(flow).warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining("on LINE, these 2 choices are sent as numbered text"),
+      expect.stringContaining("on RCS Business Messaging, these 2 choices are sent as numbered text"),
+    ]);
+    expect(buildTextMessage("Which?", choices)).toEqual({
+      type: "text",
+      text: "Which?\n\n1. 👍👍👍👍👍👍👍👍👍👍👍👍👍\n2. No",
+    });
   });
 
   it("warns of a text written out in full that a triggering channel refuses for its length; a templated one is not counted", () => {

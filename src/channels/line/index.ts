@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { LineConfig, lineSecretFields } from "./config.js";
-import { LINE_ID_PATTERN, LineLimits } from "./limits.js";
+import { LINE_ID_PATTERN, LineLimits, LineQuickReplies } from "./limits.js";
 import { parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -21,7 +21,7 @@ export const lineChannel = defineChannel({
     idempotentSends: true,
     maxTextLength: LineLimits.textChars,
     // Quick-reply postback buttons: https://developers.line.biz/en/reference/messaging-api/#quick-reply
-    buttons: { max: LineLimits.quickReplyItems, titleMax: LineLimits.actionLabelChars },
+    buttons: LineQuickReplies,
     // Image/video/audio messages need https URLs for content and preview; not sent yet.
     media: [],
     templates: false,

@@ -1,3 +1,5 @@
+import type { ChoiceLimits } from "../channel.js";
+
 /**
  * Documented limits of the Messaging API, shared by the adapter and the simulator.
  * Text message: max 5,000 characters — https://developers.line.biz/en/reference/messaging-api/#text-message
@@ -26,6 +28,17 @@ export const LineLimits = {
 export function lineLength(value: string): number {
   return value.length;
 }
+
+/**
+ * Quick-reply postback buttons as the channel's capabilities state them (adapter and validator):
+ * labels and data counted as LINE counts them.
+ */
+export const LineQuickReplies = {
+  max: LineLimits.quickReplyItems,
+  titleMax: LineLimits.actionLabelChars,
+  idMax: LineLimits.postbackDataChars,
+  length: lineLength,
+} as const satisfies ChoiceLimits;
 
 /** A user, group or room id: U/C/R followed by 32 hex digits (webhook `source`). */
 export const LINE_ID_PATTERN = /^[UCR][0-9a-f]{32}$/;

@@ -1,24 +1,16 @@
 import { AppError, isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
+import { choiceMisfit } from "../choice-fit.js";
 import { callProvider, type ProviderAnswer, providerRefusal, unreadableAnswer } from "../provider-http.js";
 import type { LineConfig } from "./config.js";
-import { LineLimits as L, LINE_ID_PATTERN, lineLength } from "./limits.js";
+import { LineLimits as L, LINE_ID_PATTERN, LineQuickReplies, lineLength } from "./limits.js";
 import { lineRetryKey } from "./retry-key.js";
 
 type Choice = { id: string; title: string };
 
 function sendFailed(message: string): AppError {
   return new AppError("CHANNEL_SEND_FAILED", message, { retry: "never" });
-}
-
-function fitsQuickReply(choices: Choice[]): boolean {
-  return (
-    choices.length <= L.quickReplyItems &&
-    choices.every((c) => c.title.trim().length > 0 && lineLength(c.title) <= L.actionLabelChars) &&
-    choices.every((c) => c.id.length > 0 && lineLength(c.id) <= L.postbackDataChars) &&
-    new Set(choices.map((c) => c.id)).size === choices.length
-  );
 }
 
 /**
@@ -28,7 +20,7 @@ function fitsQuickReply(choices: Choice[]): boolean {
  * https://developers.line.biz/en/reference/messaging-api/#quick-reply
  */
 export function buildTextMessage(text: string, choices: Choice[] = []): Record<string, unknown> {
-  const asButtons = choices.length > 0 && fitsQuickReply(choices);
+  const asButtons = choices.length > 0 && choiceMisfit(LineQuickReplies, choices, undefined) === null;
   const body = asButtons ? text : numberedChoices(text, choices);
   if (body.trim().length === 0) throw sendFailed("Cannot send an empty LINE message.");
   if (lineLength(body) > L.textChars) {

@@ -1,6 +1,6 @@
 import { defineChannel } from "../channel.js";
 import { RcsConfig, rcsSecretFields } from "./config.js";
-import { bareAgentId, E164_PATTERN, RcsLimits } from "./limits.js";
+import { bareAgentId, E164_PATTERN, RcsLimits, RcsSuggestions } from "./limits.js";
 import { acknowledge, parse } from "./parse.js";
 import { send } from "./send.js";
 import { verify } from "./verify.js";
@@ -22,7 +22,7 @@ export const rcsChannel = defineChannel({
     maxTextLength: RcsLimits.textChars,
     // Suggested replies: at most 11 chips of 25 characters.
     // https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
-    buttons: { max: RcsLimits.suggestions, titleMax: RcsLimits.suggestionTextChars },
+    buttons: RcsSuggestions,
     // A standalone rich card with the image or video by URL and the text as its description.
     media: ["image", "video"],
     templates: false,

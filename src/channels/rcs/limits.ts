@@ -1,3 +1,5 @@
+import type { ChoiceLimits } from "../channel.js";
+
 /**
  * Documented limits of the RBM API, shared by the adapter and the simulator.
  * AgentContentMessage.text: at most 3,072 characters; `suggestions`: at most 11;
@@ -14,6 +16,17 @@ export const RcsLimits = {
   suggestionTextChars: 25,
   postbackDataChars: 2048,
 } as const;
+
+/**
+ * Suggested replies as the channel's capabilities state them (adapter and validator); text and
+ * postback data counted in UTF-16 code units, as the API's string lengths.
+ */
+export const RcsSuggestions = {
+  max: RcsLimits.suggestions,
+  titleMax: RcsLimits.suggestionTextChars,
+  idMax: RcsLimits.postbackDataChars,
+  length: (value: string) => value.length,
+} as const satisfies ChoiceLimits;
 
 /** The OAuth scope of the RBM API. */
 export const RBM_SCOPE = "https://www.googleapis.com/auth/rcsbusinessmessaging";

@@ -1,25 +1,17 @@
 import { AppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { numberedChoices, type OutboundMessage, type SendResult } from "../channel.js";
+import { choiceMisfit } from "../choice-fit.js";
 import { callProvider, type ProviderAnswer, providerRefusal } from "../provider-http.js";
 import { accessToken, forgetAccessToken } from "./access-token.js";
 import type { RcsConfig } from "./config.js";
-import { E164_PATTERN, RcsLimits as L, NOT_RCS_CAPABLE } from "./limits.js";
+import { E164_PATTERN, RcsLimits as L, NOT_RCS_CAPABLE, RcsSuggestions } from "./limits.js";
 import { rcsMessageId } from "./message-id.js";
 
 type Choice = { id: string; title: string };
 
 function sendFailed(message: string): AppError {
   return new AppError("CHANNEL_SEND_FAILED", message, { retry: "never" });
-}
-
-function fitsSuggestions(choices: Choice[]): boolean {
-  return (
-    choices.length <= L.suggestions &&
-    choices.every((c) => c.title.trim().length > 0 && c.title.length <= L.suggestionTextChars) &&
-    choices.every((c) => c.id.length > 0 && c.id.length <= L.postbackDataChars) &&
-    new Set(choices.map((c) => c.id)).size === choices.length
-  );
 }
 
 /**
@@ -35,7 +27,7 @@ export function buildAgentMessage(
   choices: Choice[] = [],
   media?: OutboundMessage["media"],
 ): Record<string, unknown> {
-  const asSuggestions = choices.length > 0 && fitsSuggestions(choices);
+  const asSuggestions = choices.length > 0 && choiceMisfit(RcsSuggestions, choices, undefined) === null;
   const body = asSuggestions ? text : numberedChoices(text, choices);
   const suggestions = asSuggestions
     ? { suggestions: choices.map((c) => ({ reply: { text: c.title, postbackData: c.id } })) }
