@@ -66,15 +66,18 @@ function textFitWarnings(
 ): Array<{ path: string; message: string }> {
   const text = "text" in step && typeof step.text === "string" ? step.text : undefined;
   if (text === undefined || /\{[{%]/.test(text)) return [];
-  const length = [...text].length;
   const warnings: Array<{ path: string; message: string }> = [];
   for (const type of types) {
     const definition = getChannelDefinition(type);
     const max = definition?.capabilities.maxTextLength;
-    if (!definition || max === undefined || length <= max) continue;
+    if (!definition || max === undefined) continue;
+    // Instagram and WeChat count UTF-8 bytes: 400 Chinese characters are 1,200 of them.
+    const bytes = definition.capabilities.textBytes === true;
+    const length = bytes ? Buffer.byteLength(text, "utf8") : [...text].length;
+    if (length <= max) continue;
     warnings.push({
       path: `$.steps[${index}].text`,
-      message: `on ${definition.title}, this text (${length} characters) is longer than the ${max} a message may have: the send fails; shorten it or split it into two steps`,
+      message: `on ${definition.title}, this text (${length} ${bytes ? "bytes" : "characters"}) is longer than the ${max} a message may have: the send fails; shorten it or split it into two steps`,
     });
   }
   return warnings;

@@ -125,6 +125,17 @@ describe("validateFlow", () => {
     expect(validateFlow(flow(`${long}{{ vars.name }}`)).warnings).toEqual([]);
   });
 
+  it("counts a text in bytes on the channels that limit bytes: 700 Chinese characters are 2,100 on WeChat and Instagram", () => {
+    const flow = {
+      ...(minimal([{ id: "tell", type: "send", text: "中".repeat(700) }]) as Record<string, unknown>),
+      trigger: { type: "message", channels: ["line", "wechat", "instagram"] },
+    };
+    expect(validateFlow(flow).warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining("on WeChat, this text (2100 bytes) is longer than the 2048"),
+      expect.stringContaining("on Instagram, this text (2100 bytes) is longer than the 1000"),
+    ]);
+  });
+
   it("accepts the WhatsApp lead template and applies defaults", () => {
     const result = validateFlow(template());
     expect(result.errors).toEqual([]);
