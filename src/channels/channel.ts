@@ -173,10 +173,13 @@ export interface ChannelCapabilities {
   echoesCorrelation: boolean;
   /** The provider executes a repeated send with the same correlationId once (LINE X-Line-Retry-Key): an unknown outcome is sent again. */
   idempotentSends?: boolean;
-  /** Longest text one message may carry (characters, unless `textBytes`). */
+  /** Longest text one message may carry, in `textUnit`s. */
   maxTextLength: number;
-  /** The provider counts `maxTextLength` in UTF-8 bytes (Instagram 1,000, WeChat 2,048): a CJK character is three. */
-  textBytes?: boolean;
+  /**
+   * How the adapter counts `maxTextLength`: code points (default: an emoji is one), UTF-16 code
+   * units (LINE, RCS, SMS: an emoji is two) or UTF-8 bytes (Instagram, WeChat: a CJK character is three).
+   */
+  textUnit?: "utf16" | "bytes";
   /** Quick-reply buttons: how many and how long a title; absent = none (numbered text instead). */
   buttons?: ChoiceLimits;
   /** A list / keyboard with more options than buttons allow; absent = none. */

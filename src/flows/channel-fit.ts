@@ -71,13 +71,14 @@ function textFitWarnings(
     const definition = getChannelDefinition(type);
     const max = definition?.capabilities.maxTextLength;
     if (!definition || max === undefined) continue;
-    // Instagram and WeChat count UTF-8 bytes: 400 Chinese characters are 1,200 of them.
-    const bytes = definition.capabilities.textBytes === true;
-    const length = bytes ? Buffer.byteLength(text, "utf8") : [...text].length;
+    // As the adapter counts: 400 Chinese characters are 1,200 bytes on Instagram, an emoji two on LINE.
+    const unit = definition.capabilities.textUnit;
+    const length =
+      unit === "bytes" ? Buffer.byteLength(text, "utf8") : unit === "utf16" ? text.length : [...text].length;
     if (length <= max) continue;
     warnings.push({
       path: `$.steps[${index}].text`,
-      message: `on ${definition.title}, this text (${length} ${bytes ? "bytes" : "characters"}) is longer than the ${max} a message may have: the send fails; shorten it or split it into two steps`,
+      message: `on ${definition.title}, this text (${length} ${unit === "bytes" ? "bytes" : "characters"}) is longer than the ${max} a message may have: the send fails; shorten it or split it into two steps`,
     });
   }
   return warnings;

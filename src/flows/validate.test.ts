@@ -125,7 +125,7 @@ describe("validateFlow", () => {
     expect(validateFlow(flow(`${long}{{ vars.name }}`)).warnings).toEqual([]);
   });
 
-  it("counts a text in bytes on the channels that limit bytes: 700 Chinese characters are 2,100 on WeChat and Instagram", () => {
+  it("counts a text as each channel does: 700 Chinese characters are 2,100 bytes on WeChat and Instagram, an emoji two on SMS", () => {
     const flow = {
       ...(minimal([{ id: "tell", type: "send", text: "中".repeat(700) }]) as Record<string, unknown>),
       trigger: { type: "message", channels: ["line", "wechat", "instagram"] },
@@ -133,6 +133,14 @@ describe("validateFlow", () => {
     expect(validateFlow(flow).warnings.map((w) => w.message)).toEqual([
       expect.stringContaining("on WeChat, this text (2100 bytes) is longer than the 2048"),
       expect.stringContaining("on Instagram, this text (2100 bytes) is longer than the 1000"),
+    ]);
+    // An emoji is two UTF-16 units, as LINE and SMS count: 900 of them are 1,800 for Twilio's 1,600.
+    const sms = {
+      ...(minimal([{ id: "tell", type: "send", text: "😀".repeat(900) }]) as Record<string, unknown>),
+      trigger: { type: "message", channels: ["whatsapp", "twilio"] },
+    };
+    expect(validateFlow(sms).warnings.map((w) => w.message)).toEqual([
+      expect.stringContaining("on Twilio (SMS), this text (1800 characters) is longer than the 1600"),
     ]);
   });
 

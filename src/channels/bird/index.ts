@@ -19,6 +19,7 @@ export const birdChannel = defineChannel({
     // https://docs.bird.com/api/channels-api/api-reference/messaging (message object `reference`)
     echoesCorrelation: true,
     maxTextLength: BirdLimits.textChars,
+    textUnit: "utf16",
     // SMS: no buttons or lists; choices go as numbered lines. MMS (US/CA numbers) not sent yet.
     media: [],
     templates: false,

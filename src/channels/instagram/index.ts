@@ -45,7 +45,7 @@ export const instagramChannel = defineChannel({
     echoesCorrelation: false,
     // 1000 bytes; a limit in characters must hold for any text, so the byte count is the bound.
     maxTextLength: instagramSendApi.textLimit.max,
-    textBytes: true,
+    textUnit: "bytes",
     buttons: { max: QuickReplyLimits.max, titleMax: QuickReplyLimits.titleChars },
     media: ["image", "video", "audio", "document"],
     templates: false,

@@ -20,6 +20,7 @@ export const lineChannel = defineChannel({
     echoesCorrelation: false,
     idempotentSends: true,
     maxTextLength: LineLimits.textChars,
+    textUnit: "utf16",
     // Quick-reply postback buttons: https://developers.line.biz/en/reference/messaging-api/#quick-reply
     buttons: LineQuickReplies,
     // Image/video/audio messages need https URLs for content and preview; not sent yet.

@@ -20,6 +20,7 @@ export const rcsChannel = defineChannel({
     echoesCorrelation: false,
     idempotentSends: true,
     maxTextLength: RcsLimits.textChars,
+    textUnit: "utf16",
     // Suggested replies: at most 11 chips of 25 characters.
     // https://developers.google.com/business-communications/rcs-business-messaging/reference/rest/v1/phones.agentMessages#AgentContentMessage
     buttons: RcsSuggestions,

@@ -20,6 +20,7 @@ export const twilioChannel = defineChannel({
     // whose answer was lost is not repeated (at most once).
     echoesCorrelation: false,
     maxTextLength: TwilioLimits.bodyChars,
+    textUnit: "utf16",
     // SMS has no buttons: choices go as numbered lines (numberedChoices).
     media: [],
     // WhatsApp templates (ContentSid) are not sent yet.

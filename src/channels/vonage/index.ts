@@ -21,6 +21,7 @@ export const vonageChannel = defineChannel({
     // DeliveryReceipt: "If the client-ref is set when the SMS is sent, it will be included").
     echoesCorrelation: true,
     maxTextLength: VONAGE_TEXT_CHARS,
+    textUnit: "utf16",
     media: [],
     templates: false,
     // Delivery receipts: https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts

@@ -17,7 +17,7 @@ export const wechatChannel = defineChannel({
     echoesCorrelation: false,
     // Bytes in fact (send.ts WECHAT_TEXT_BYTES); characters of Latin text.
     maxTextLength: 2048,
-    textBytes: true,
+    textUnit: "bytes",
     media: [],
     // Template messages exist but need pre-approved templates with fixed fields; not used.
     templates: false,
