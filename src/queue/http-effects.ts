@@ -82,9 +82,50 @@ export function createHttpEffect(
           continue;
         }
       }
-      settleLater((tx) => tx.effects.finish(key, answer, clock.now()));
-      return answer;
+      // An API may echo the request (httpbin, an "invalid key: …" error): the connection's
+      // credentials must not reach the run's history or state through its answer.
+      const shown = withoutCredentials(answer, credentialHeaders);
+      settleLater((tx) => tx.effects.finish(key, shown, clock.now()));
+      return shown;
     }
+  };
+}
+
+/** Shorter values are not hidden: replacing them would mangle the answer and hide little. */
+const MIN_SECRET_LENGTH = 6;
+
+/** The secret parts of credential headers: the value, a bearer token, basic auth's password. */
+export function credentialSecrets(headers: Record<string, string>): string[] {
+  const secrets = new Set<string>();
+  for (const value of Object.values(headers)) {
+    secrets.add(value);
+    const scheme = /^(Bearer|Basic)\s+(.+)$/i.exec(value);
+    if (!scheme?.[2]) continue;
+    secrets.add(scheme[2]);
+    if (scheme[1]?.toLowerCase() === "basic") {
+      const decoded = Buffer.from(scheme[2], "base64").toString("utf8");
+      secrets.add(decoded);
+      secrets.add(decoded.slice(decoded.indexOf(":") + 1));
+    }
+  }
+  // Also as they appear inside JSON strings and in URL or form encoding.
+  const forms = [...secrets].flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
+  return [...new Set(forms)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/** The answer with every credential of the request replaced by `[redacted]`. */
+export function withoutCredentials(
+  answer: HttpAnswer,
+  credentialHeaders: Record<string, string>,
+): HttpAnswer {
+  const secrets = credentialSecrets(credentialHeaders);
+  if (secrets.length === 0) return answer;
+  const hide = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
+  return {
+    ...answer,
+    body: hide(answer.body),
+    url: hide(answer.url),
+    headers: Object.fromEntries(Object.entries(answer.headers).map(([name, value]) => [name, hide(value)])),
   };
 }
 

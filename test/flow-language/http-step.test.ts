@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engine, flowOf } from "../../src/flows/testing/engine-fixtures.js";
 import { createFakeHost, type FakeHost } from "../../src/flows/testing/fake-host.js";
+import { rowsMentioning } from "../helpers/db-inspect.js";
 import {
   ask,
   effectsOn,
@@ -67,6 +68,18 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     const connection = await (await stack.http("GET", `/api/v1/connections/${connectionId}`)).text();
     expect(connection).not.toContain(TOKEN);
     expect(connection).toContain(`http://127.0.0.1:${port}/v1`);
+  });
+
+  it("an API that echoes the connection's token: the answer keeps it out of the run, its history and the database", async () => {
+    expect(await ask(stack, "echo")).toBe("invalid token [redacted]");
+    expect(seen.find((r) => r.url === "/v1/echo")?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const run = (await stack.tern.store.runs.list({})).find(
+      (r) => (r.state.steps as Record<string, unknown>).echo !== undefined,
+    );
+    const history = await (await stack.http("GET", `/api/v1/runs/${run?.id}`)).text();
+    expect(history).toContain("invalid token [redacted]");
+    expect(history).not.toContain(TOKEN);
+    expect(await rowsMentioning(stack.database, [TOKEN])).toEqual([]);
   });
 
   it("an http connection is validated by the API: https only (http on loopback), a known auth", async () => {

@@ -53,6 +53,15 @@ export function startServer(): Promise<void> {
         return json(201, { ticket: "T-1001" });
       }
       if (path === "/missing") return json(404, { error: "no such order" });
+      // An API that echoes the request (httpbin's /anything, an "invalid key: …" error).
+      if (path === "/v1/echo") {
+        const auth = String(req.headers.authorization);
+        return json(
+          401,
+          { headers: req.headers, error: `invalid token ${auth.slice(7)}` },
+          { "x-seen": auth },
+        );
+      }
       if (path === "/big") return json(200, { blob: "x".repeat(1_100_000) });
       if (path === "/subscribe") return json(200, { received: body, type: req.headers["content-type"] });
       if (path === "/slow") {
@@ -159,6 +168,7 @@ export function flowFor(port: number) {
           is("missing", "missing"),
           is("slow", "slow"),
           is("subscribe", "subscribe"),
+          is("echo", "echo"),
         ],
         else: "probe",
       },
@@ -226,6 +236,15 @@ export function flowFor(port: number) {
         type: "send",
         text: "{{ steps.subscribe.body.type }} {{ steps.subscribe.body.received }}",
       },
+      {
+        id: "echo",
+        type: "http",
+        connection: "orders_api",
+        url: "echo",
+        retries: 0,
+        onError: "echoed",
+      },
+      { id: "echoed", type: "send", text: "{{ steps.echo.error.body.error }}" },
       ...probeSteps,
     ],
   };
