@@ -32,6 +32,8 @@ export async function eraseContact(
       );
     }
     const isErased = await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
+    // The WAL still holds the pages as they were before the erasure: it must not outlive it.
+    await store.db.forgetErased?.();
     return isErased ? "erased" : "missing";
   }
   await store.write((tx) => tx.jobs.erase(contactId));

@@ -43,21 +43,77 @@ export async function reclaimFreePages(
 }
 
 /**
- * Runs `fn` with SQLite overwriting what it deletes with zeros, so an erased person's bytes do
- * not linger in free pages of the file (https://www.sqlite.org/pragma.html#pragma_secure_delete).
- * Only around erasures: on every delete it would cost I/O the pruner does not need. A connection
- * setting, so on SQLite's one connection it holds for the whole callback; other dialects run `fn`
- * as it is.
+ * What every connection deletes with: FAST zeroes the bytes a delete or an update frees inside a
+ * page at no extra I/O (the page is written anyway), so a row moved or removed by the hot path
+ * (a merged-away contact, an index entry of a processed inbox row) leaves no readable copy behind
+ * in a page that stays in use. Only pages freed whole keep their bytes: ON zeroes those too.
+ * https://www.sqlite.org/pragma.html#pragma_secure_delete
+ */
+export const EVERYDAY_SECURE_DELETE = "FAST";
+
+/**
+ * Runs `fn` with SQLite overwriting what it deletes with zeros, whole freed pages too, so an
+ * erased person's bytes do not linger in free pages of the file. Only around erasures: on every
+ * delete it would cost I/O the pruner does not need. A connection setting, so on SQLite's one
+ * connection it holds for the whole callback; other dialects run `fn` as it is.
  */
 export async function withSecureDelete<T>(exec: Executor, fn: () => Promise<T>): Promise<T> {
   if (exec.dialect !== "sqlite") return fn();
   const secureDelete = (on: boolean) => ({
-    compile: () => (on ? sql`PRAGMA secure_delete = ON` : sql`PRAGMA secure_delete = OFF`).compile(exec.q),
+    compile: () =>
+      (on
+        ? sql`PRAGMA secure_delete = ON`
+        : sql.raw(`PRAGMA secure_delete = ${EVERYDAY_SECURE_DELETE}`)
+      ).compile(exec.q),
   });
   await exec.all(secureDelete(true));
   try {
     return await fn();
   } finally {
     await exec.all(secureDelete(false));
+  }
+}
+
+/**
+ * After an erasure, so that none of the erased bytes stays in the files: zeroes every free page
+ * (pages that updates and pruning freed earlier keep the text they held, the erased person's too:
+ * only `secure_delete = ON` zeroes a page it frees whole), then copies the WAL into the file and
+ * truncates it to nothing (the WAL keeps every page version written since it last started over:
+ * the erased messages stayed readable in `tern.db-wal` until later writes overwrote those frames).
+ * Commits are held meanwhile (`holdWrites`); the work grows with the free pages (retention's).
+ */
+export async function forgetErased(
+  db: BetterSqlite3.Database,
+  holdWrites: () => Promise<() => void>,
+): Promise<boolean> {
+  const release = await holdWrites();
+  try {
+    wipeFreePages(db);
+    const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+    return result?.busy === 0;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A zero blob as large as the free list takes every free page (SQLite fills free pages before it
+ * grows the file) and, dropped under `secure_delete = ON`, gives them back zeroed. One transaction:
+ * the free list is the same before and after, only its pages' bytes change.
+ */
+function wipeFreePages(db: BetterSqlite3.Database): void {
+  const freePages = () => db.pragma("freelist_count", { simple: true }) as number;
+  if (freePages() === 0) return;
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  db.pragma("secure_delete = ON");
+  try {
+    db.transaction(() => {
+      db.exec("CREATE TABLE tern_wipe (b BLOB)");
+      const insert = db.prepare("INSERT INTO tern_wipe (b) VALUES (zeroblob(?))");
+      for (let left = freePages(); left > 0; left = freePages()) insert.run(Math.min(left, 1_024) * pageSize);
+      db.exec("DROP TABLE tern_wipe");
+    })();
+  } finally {
+    db.pragma(`secure_delete = ${EVERYDAY_SECURE_DELETE}`);
   }
 }

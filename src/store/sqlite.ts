@@ -20,7 +20,12 @@ import {
 } from "./db.js";
 import { migrations } from "./migrations.js";
 import { checkSchemaVersion } from "./schema-version.js";
-import { enableIncrementalAutoVacuum, reclaimFreePages } from "./sqlite-vacuum.js";
+import {
+  EVERYDAY_SECURE_DELETE,
+  enableIncrementalAutoVacuum,
+  forgetErased,
+  reclaimFreePages,
+} from "./sqlite-vacuum.js";
 import { createWriteBatcher } from "./write-batcher.js";
 
 /**
@@ -45,6 +50,8 @@ export interface SqliteDb extends Db {
    * with a turn of the event loop in between; returns how many it gave back.
    */
   reclaimSpace(options: { pagesPerStep: number; shouldStop(): boolean }): Promise<number>;
+  /** After an erasure: free pages zeroed, the WAL checkpointed and truncated (sqlite-vacuum.ts). */
+  forgetErased(): Promise<boolean>;
 }
 
 export interface OpenOptions {
@@ -87,6 +94,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   db.pragma("wal_autocheckpoint = 0");
+  db.pragma(`secure_delete = ${EVERYDAY_SECURE_DELETE}`);
   // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLite's own default
   // is 2 MB). Filled by a burst, it stayed as RSS: 10,000 waiting conversations added 10–15 MB,
   // about nothing with 4 MB, at the same pipeline and Lead figures. The OS caches the file anyway.
@@ -176,6 +184,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
       prepare("SELECT 1").get();
     },
     reclaimSpace: (reclaim) => reclaimFreePages(db, reclaim),
+    forgetErased: () => forgetErased(db, () => batcher.hold()),
     async close() {
       // The checkpointer first: stopping it ends a hold it may have on the writer's commits.
       await checkpointer.stop();

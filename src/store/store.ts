@@ -10,6 +10,8 @@ export type { Repos } from "./repos/index.js";
 export interface StoreDb extends Db {
   /** SQLite: gives pages freed by pruning back to the file system (incremental auto-vacuum). */
   reclaimSpace?(options: { pagesPerStep: number; shouldStop(): boolean }): Promise<number>;
+  /** SQLite: after an erasure, leaves no copy of what it deleted in free pages or the WAL. */
+  forgetErased?(): Promise<boolean>;
 }
 
 /** The database and every repository on it. Callers never see SQL nor the driver. */

@@ -1,7 +1,9 @@
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { rowsMentioning as rowsIn, selectRows } from "../helpers/db-inspect.js";
+import { testDialect } from "../helpers/dialect.js";
 import { eventually, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -105,6 +107,40 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     await stack.tern.worker.idle();
     expect(await rowsMentioning(stack, [from, "Mid Conversation"])).toEqual([]);
   });
+
+  it.skipIf(testDialect !== "sqlite")(
+    "leaves no byte of the person in the SQLite file, its free pages or its WAL",
+    async () => {
+      const at = stack.database;
+      if (at.dialect !== "sqlite") return;
+      // Long answers live in overflow pages: an update frees them whole, bytes and all.
+      const long = "Erasable Longname ".repeat(220);
+      const customer = createCustomer(
+        stack.sandbox,
+        stack.setup.webhookUrl,
+        "4915123450005",
+        "Bytes Erasable",
+      );
+      await customer.say("hi");
+      await customer.waitForReplies(1);
+      await customer.say(long);
+      await customer.waitForReplies(2);
+      await customer.say(`Erasable Engines ${long}`);
+      await customer.waitForReplies(3);
+      await stack.tern.worker.idle();
+      const contact = await contactNamed("Bytes Erasable");
+      const files = [at.path, `${at.path}-wal`];
+      const bytesMentioning = (needle: string) =>
+        files.filter((file) => existsSync(file) && readFileSync(file).includes(needle));
+      expect(bytesMentioning("Erasable Longname")).not.toEqual([]);
+
+      const res = await stack.http("DELETE", `/api/v1/contacts/${contact!.id}`);
+      expect(res.status, await res.clone().text()).toBe(204);
+      for (const needle of ["Erasable Longname", "4915123450005", "Bytes Erasable", contact!.id]) {
+        expect(bytesMentioning(needle), needle).toEqual([]);
+      }
+    },
+  );
 
   it("erases every contact with a phone number through DELETE /api/v1/contacts?phone=", async () => {
     await personWithHistory("4915123450003", "Phone Erasable");
