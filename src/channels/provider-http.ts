@@ -1,5 +1,6 @@
 import { AppError, type RetryHint } from "../core/app-error.js";
 import { type FetchInit, type FetchLike, fetchFailureReason, requestOutcome } from "../core/fetch.js";
+import { redactSecrets } from "../core/secret-forms.js";
 
 /** How long removing a webhook (`teardown`) may keep the admin's DELETE waiting, per provider call. */
 export const TEARDOWN_TIMEOUT_MS = 10_000;
@@ -131,7 +132,5 @@ function safeOrigin(url: string): string {
 }
 
 export function redact(text: string, secrets: ReadonlyArray<string>): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join("[redacted]");
-  return out;
+  return redactSecrets(text, secrets);
 }

@@ -1,5 +1,6 @@
 import { AppError, type RetryHint } from "../../core/app-error.js";
 import { fetchFailureReason, requestOutcome } from "../../core/fetch.js";
+import { redactSecrets } from "../../core/secret-forms.js";
 import type { GraphError as MetaGraphError } from "../meta/send-errors.js";
 
 /** Graph's error envelope (../meta/send-errors.ts) with WhatsApp's `error_data`. */
@@ -121,7 +122,7 @@ function adviceFor(code: number | undefined, httpStatus: number): Advice | undef
 }
 
 function redact(text: string, secret: string): string {
-  return secret.length > 0 ? text.split(secret).join("[redacted]") : text;
+  return redactSecrets(text, [secret]);
 }
 
 /** Maps a non-2xx answer from Graph to CHANNEL_SEND_FAILED with a message and a retry hint. */

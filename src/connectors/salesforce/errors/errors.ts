@@ -1,5 +1,6 @@
 import { AppError, type RetryHint } from "../../../core/app-error.js";
 import { fetchFailureReason, requestOutcome } from "../../../core/fetch.js";
+import { redactSecrets } from "../../../core/secret-forms.js";
 import "./error-codes.js";
 import { type ErrorRow, kindRow, restRow, statusRow, tokenRow } from "./errors-table.js";
 
@@ -24,9 +25,8 @@ const ACCESS_TOKEN = /00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]+/g;
 
 /** Removes access tokens and any of the given secrets from text shown to people. */
 export function scrub(text: string, secrets: ReadonlyArray<string> = []): string {
-  let out = text.replace(ACCESS_TOKEN, "[redacted token]");
-  for (const secret of secrets) if (secret.length >= 6) out = out.replaceAll(secret, "[redacted]");
-  return out;
+  const out = text.replace(ACCESS_TOKEN, "[redacted token]");
+  return redactSecrets(out, secrets, 6);
 }
 
 const looksLikeHtml = (contentType: string | null, text: string) =>
