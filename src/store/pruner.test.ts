@@ -146,6 +146,22 @@ describe("pruner", () => {
       expect(await count(table)).toBe(0);
   });
 
+  it("keeps a contact who opted out (STOP) once their history is pruned: the opt-out must keep refusing sends", async () => {
+    const { q } = store.db;
+    const optedOut = await insertRun(T0, "ended");
+    const other = await insertRun(T0, "completed");
+    await store.db.run(
+      q
+        .insertInto("contact_opt_outs")
+        .values({ contact_id: optedOut.contactId, keyword: "STOP", opted_out_at: T0 }),
+    );
+    const summary = await pruner(T0 + 31 * DAY_MS).runOnce();
+    expect(summary).toMatchObject({ runs: 2, contacts: 1 });
+    expect(await count("contacts", `id = '${optedOut.contactId}'`)).toBe(1);
+    expect(await count("contact_opt_outs", `contact_id = '${optedOut.contactId}'`)).toBe(1);
+    expect(await count("contacts", `id = '${other.contactId}'`)).toBe(0);
+  });
+
   it("keeps what a waiting or running run still needs, in-flight effects, unprocessed inbox rows and recent history", async () => {
     const { q } = store.db;
     const waiting = await insertRun(T0, "waiting");

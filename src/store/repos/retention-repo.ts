@@ -349,6 +349,16 @@ export function createRetentionRepo(exec: Executor) {
                           .whereRef("messages.contact_id", "=", "contacts.id"),
                       ),
                     ),
+                    // An opt-out (STOP) must outlive the history: without the contact it names,
+                    // the person's next conversation would be a new contact that may be sent to.
+                    eb.not(
+                      eb.exists(
+                        eb
+                          .selectFrom("contact_opt_outs")
+                          .select("contact_opt_outs.contact_id")
+                          .whereRef("contact_opt_outs.contact_id", "=", "contacts.id"),
+                      ),
+                    ),
                     // An identity that wrote since the cutoff keeps the person.
                     eb.not(
                       eb.exists(
