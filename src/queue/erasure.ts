@@ -31,6 +31,10 @@ export async function eraseContact(
         ),
       );
     }
+    const phone = (await store.contacts.get(contactId))?.phone;
+    for (const key of phone ? await store.retention.strayConversations(phone) : []) {
+      await deps.exclusive(key, () => store.write((tx) => tx.retention.eraseStrayConversation(key)));
+    }
     const isErased = await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
     // The WAL still holds the pages as they were before the erasure: it must not outlive it.
     await store.db.forgetErased?.();

@@ -3,7 +3,7 @@ import type { RunEvent } from "../flows/runtime.js";
 import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
 import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
-import type { Store } from "../store/store.js";
+import type { Repos, Store } from "../store/store.js";
 import { HoldUntil } from "./burst.js";
 import {
   inConversationTurn,
@@ -132,12 +132,24 @@ export function createJobTasks(deps: JobTaskDeps) {
    * whole job off; identities already erased are gone, so the next attempt continues.
    */
   const eraseInTurn = async (contactId: string, runnerId: string): Promise<void> => {
-    if (!(await store.contacts.get(contactId))) return;
-    for (const identity of await store.contacts.identities(contactId)) {
-      const key = conversationKey(identity.channelId, identity.address);
+    const contact = await store.contacts.get(contactId);
+    if (!contact) return;
+    const conversations = [
+      ...(await store.contacts.identities(contactId)).map((identity) => ({
+        key: conversationKey(identity.channelId, identity.address),
+        erase: (tx: Repos) =>
+          tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now()),
+      })),
+      // The person's first message on another channel, waiting to be handled (erasure wins).
+      ...(contact.phone ? await store.retention.strayConversations(contact.phone) : []).map((key) => ({
+        key,
+        erase: (tx: Repos) => tx.retention.eraseStrayConversation(key),
+      })),
+    ];
+    for (const { key, erase } of conversations) {
       const turn = await inConversationTurn(store, key, runnerId, async () => {
         await store.write(async (tx) => {
-          await tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now());
+          await erase(tx);
           // A job waiting for this conversation names the person in its payload.
           await tx.jobs.forgetConversation(key);
         });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestStore } from "../../../test/helpers/test-store.js";
 import { createEngine } from "../../flows/engine.js";
 import type { Flow } from "../../flows/schema.js";
+import { eraseContact } from "../../queue/erasure.js";
 import type { Store } from "../store.js";
 
 /** One contact per person: identities per channel address, joined by E.164 phone. Both dialects. */
@@ -251,6 +252,38 @@ describe("contact repository", () => {
       expect(await store.contacts.onChannel("ch_wa", "4915100000320")).toBeUndefined();
       expect(await store.runs.get("run_from_2")).toBeUndefined();
     });
+  });
+
+  it("erases the person's first message on a channel where their number is nobody's identity yet, still waiting in the inbox", async () => {
+    const c = await inbound("ch_wa", "4915100000011", "+4915100000011");
+    const pending = (channelId: string, from: string, id: string) =>
+      store.write((tx) =>
+        tx.inbox.ingest(
+          channelId,
+          [
+            {
+              kind: "message",
+              providerMessageId: id,
+              from,
+              timestamp: now,
+              content: { type: "text", text: `hi ${id}` },
+            },
+          ],
+          ++now,
+        ),
+      );
+    await pending("ch_sms", "+4915100000011", "sms-1");
+    await pending("ch_vonage", "4915100000011", "vonage-1");
+    await pending("ch_wa", "4915100000011", "wa-1"); // the identity's own: its erasure takes it
+    await pending("ch_sms", "+49151000000119", "sms-other"); // another number that starts alike
+
+    await eraseContact(
+      { store, clock: { now: () => ++now }, isJobs: false, exclusive: (_key, fn) => fn() },
+      c.id,
+    );
+    for (const key of ["ch_sms:+4915100000011", "ch_vonage:4915100000011", "ch_wa:4915100000011"])
+      expect(await store.inbox.nextPending(key), key).toBeUndefined();
+    expect(await store.inbox.nextPending("ch_sms:+49151000000119")).toBeDefined();
   });
 
   it("erases a person with every identity: no message, run, identity or tag is left", async () => {

@@ -176,6 +176,61 @@ export function createRetentionRepo(exec: Executor) {
       });
     },
 
+    /**
+     * Conversations of messages waiting in the inbox from this phone number (E.164, or its digits
+     * as WhatsApp and Vonage write it) on a channel where it is nobody's identity yet: the
+     * person's first message there, stored but not handled when the erasure came. Erasure wins
+     * over them too (`eraseStrayConversation`, in each one's turn).
+     */
+    async strayConversations(phone: string): Promise<string[]> {
+      const addresses = [phone, phone.replace(/^\+/, "")];
+      const keys = await exec.all(
+        q
+          .selectFrom("inbox")
+          .select("conversation_key")
+          .distinct()
+          .where("processed_at", "is", null)
+          .where((eb) => eb.or(addresses.map((a) => eb("conversation_key", "like", `%:${a}`)))),
+      );
+      const strays: string[] = [];
+      for (const { conversation_key: key } of keys) {
+        const split = key.indexOf(":");
+        const channelId = key.slice(0, split);
+        const address = key.slice(split + 1);
+        if (!addresses.includes(address)) continue;
+        const identity = await exec.get(
+          q
+            .selectFrom("contact_identities")
+            .select("id")
+            .where("channel_id", "=", channelId)
+            .where("address", "=", address),
+        );
+        if (!identity) strays.push(key);
+      }
+      return strays;
+    },
+
+    /**
+     * Inside `store.write`, in the conversation's turn: the inbox rows of a stray conversation
+     * (`strayConversations`). False when it became someone's identity meanwhile (its message was
+     * handled first): that identity's erasure then takes it.
+     */
+    eraseStrayConversation(key: string): Promise<boolean> {
+      return withSecureDelete(exec, async () => {
+        const split = key.indexOf(":");
+        const identity = await exec.get(
+          q
+            .selectFrom("contact_identities")
+            .select("id")
+            .where("channel_id", "=", key.slice(0, split))
+            .where("address", "=", key.slice(split + 1)),
+        );
+        if (identity) return false;
+        await exec.run(q.deleteFrom("inbox").where("conversation_key", "=", key));
+        return true;
+      });
+    },
+
     /** Contact ids with this phone number (E.164), on any channel. */
     async contactsByPhone(phone: string): Promise<string[]> {
       return (await exec.all(q.selectFrom("contacts").select("id").where("phone", "=", phone))).map(
