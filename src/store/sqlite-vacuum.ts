@@ -80,15 +80,15 @@ export async function withSecureDelete<T>(exec: Executor, fn: () => Promise<T>):
  * only `secure_delete = ON` zeroes a page it frees whole), then copies the WAL into the file and
  * truncates it to nothing (the WAL keeps every page version written since it last started over:
  * the erased messages stayed readable in `tern.db-wal` until later writes overwrote those frames).
- * Commits are held meanwhile (`holdWrites`); the work grows with the free pages (retention's).
+ * Commits are held a chunk at a time (`holdWrites`); the work grows with the free pages (retention's).
  */
 export async function forgetErased(
   db: BetterSqlite3.Database,
   holdWrites: () => Promise<() => void>,
 ): Promise<boolean> {
+  await wipeFreePages(db, holdWrites);
   const release = await holdWrites();
   try {
-    wipeFreePages(db);
     const [result] = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
     return result?.busy === 0;
   } finally {
@@ -96,24 +96,55 @@ export async function forgetErased(
   }
 }
 
+/** Pages claimed or zeroed per transaction: 1 MB at SQLite's 4 KB pages, tens of ms of held commits. */
+const WIPE_CHUNK_PAGES = 256;
+
 /**
- * A zero blob as large as the free list takes every free page (SQLite fills free pages before it
- * grows the file) and, dropped under `secure_delete = ON`, gives them back zeroed. One transaction:
- * the free list is the same before and after, only its pages' bytes change.
+ * Zero blobs as large as the free list claim its pages (SQLite fills free pages before it grows
+ * the file; inserting a zero blob does not write them), and deleting them under
+ * `secure_delete = ON` writes zeros over them as they go back to the free list. A chunk per
+ * transaction, each under its own hold of the writer with a turn of the event loop in between:
+ * in one transaction, 200 MB of free pages held every webhook's commit (and the event loop) for
+ * 2.5 s. Only the pages free when it starts can hold the erased bytes: it claims as many (fewer
+ * when other writes take some meanwhile; SQLite zeroes a b-tree page it reuses, as
+ * `secure_delete` is never off here).
  */
-function wipeFreePages(db: BetterSqlite3.Database): void {
+async function wipeFreePages(
+  db: BetterSqlite3.Database,
+  holdWrites: () => Promise<() => void>,
+): Promise<void> {
   const freePages = () => db.pragma("freelist_count", { simple: true }) as number;
-  if (freePages() === 0) return;
+  let toClaim = freePages();
+  if (toClaim === 0) return;
   const pageSize = db.pragma("page_size", { simple: true }) as number;
+  const step = async (fn: () => void) => {
+    const release = await holdWrites();
+    try {
+      db.transaction(fn)();
+    } finally {
+      release();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  // A table left by a wipe a crash cut short is reused: its rows are zeroed below with the rest.
+  await step(() => db.exec("CREATE TABLE IF NOT EXISTS tern_wipe (b BLOB)"));
+  const claim = db.prepare("INSERT INTO tern_wipe (b) VALUES (zeroblob(?))");
+  while (toClaim > 0) {
+    let pages = 0;
+    await step(() => {
+      pages = Math.min(freePages(), toClaim, WIPE_CHUNK_PAGES);
+      if (pages > 0) claim.run(pages * pageSize);
+    });
+    if (pages === 0) break;
+    toClaim -= pages;
+  }
+  const rows = db.prepare("SELECT rowid FROM tern_wipe").pluck().all() as number[];
+  const zero = db.prepare("DELETE FROM tern_wipe WHERE rowid = ?");
   db.pragma("secure_delete = ON");
   try {
-    db.transaction(() => {
-      db.exec("CREATE TABLE tern_wipe (b BLOB)");
-      const insert = db.prepare("INSERT INTO tern_wipe (b) VALUES (zeroblob(?))");
-      for (let left = freePages(); left > 0; left = freePages()) insert.run(Math.min(left, 1_024) * pageSize);
-      db.exec("DROP TABLE tern_wipe");
-    })();
+    for (const rowid of rows) await step(() => zero.run(rowid));
   } finally {
     db.pragma(`secure_delete = ${EVERYDAY_SECURE_DELETE}`);
   }
+  await step(() => db.exec("DROP TABLE tern_wipe"));
 }
