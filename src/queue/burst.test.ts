@@ -69,6 +69,17 @@ describe("burst grouping", () => {
     expect((await take([a, b], 1_400, waiting(2_000))).map((m) => m.id)).toEqual([1, 2]);
   });
 
+  it("keeps messages a window or more apart as separate answers, even when both were pending", async () => {
+    // The worker was down while the customer answered, then wrote again a minute later.
+    const late = item(4, 1_600 + 60_000);
+    expect((await take([a, b, c, late], 70_000)).map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(await take([late], 70_000)).toEqual([late]);
+    // Exactly a window apart is not "less than" the window: two answers.
+    const edge = item(5, 1_000 + WINDOW);
+    expect((await take([a, edge], 10_000)).map((m) => m.id)).toEqual([1]);
+    expect((await take([a, item(6, 1_000 + WINDOW - 1)], 10_000)).map((m) => m.id)).toEqual([1, 6]);
+  });
+
   it("lets a button tap answer on its own and close the burst before it", async () => {
     const tap = item(4, 1_700, { type: "choice", id: "yes", title: "Yes", text: "Yes" });
     expect((await take([a, b, tap], 1_800)).map((m) => m.id)).toEqual([1, 2]);

@@ -51,7 +51,11 @@ export async function takeBurst(
   const burst: MessageItem[] = [];
   let isClosed = false;
   for (const next of pending) {
-    if (!isGroupable(next) || burst.length === MAX_BURST_MESSAGES || (await standsAlone(next))) {
+    // A message that came a window or more after the one before it is the next answer, even when
+    // both waited pending together (the worker was down or busy): the window measures the customer.
+    const previous = burst.at(-1);
+    const isLate = previous !== undefined && next.receivedAt - previous.receivedAt >= windowMs;
+    if (!isGroupable(next) || burst.length === MAX_BURST_MESSAGES || isLate || (await standsAlone(next))) {
       // A message the burst does not take came after it: the burst is complete.
       isClosed = burst.length > 0;
       break;
