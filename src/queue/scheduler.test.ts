@@ -12,6 +12,28 @@ describe("schedule times", () => {
       at("2026-03-30T09:00:00Z"),
     );
   });
+  it("fires a time in the spring gap once, an hour on, and a time in the autumn's repeated hour once", () => {
+    const half = { cron: "30 2 * * *", timezone: "Europe/Berlin" };
+    // 2026-03-29: 02:00 becomes 03:00 (01:00Z). The 02:30 that does not exist is 03:30 CEST.
+    expect(previousFiring(half, at("2026-03-29T01:35:00Z"))).toBe(at("2026-03-29T01:30:00Z"));
+    expect(previousFiring(half, at("2026-03-29T02:00:00Z"))).toBe(at("2026-03-29T01:30:00Z"));
+    // 2026-10-25: 03:00 becomes 02:00 (01:00Z), so 02:30 comes at 00:30Z and again at 01:30Z.
+    for (const now of [
+      "2026-10-25T00:45:00Z",
+      "2026-10-25T01:30:00Z",
+      "2026-10-25T01:45:00Z",
+      "2026-10-25T03:00:00Z",
+    ])
+      expect(previousFiring(half, at(now))).toBe(at("2026-10-25T00:30:00Z"));
+    expect(previousFiring(half, at("2026-10-26T01:31:00Z"))).toBe(at("2026-10-26T01:30:00Z"));
+    // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00Z).
+    const ny = { cron: "30 2 * * *", timezone: "America/New_York" };
+    expect(previousFiring(ny, at("2026-03-08T07:40:00Z"))).toBe(at("2026-03-08T07:30:00Z"));
+    // A schedule every half hour keeps both of the repeated hour's times, as cron does.
+    const often = { cron: "*/30 * * * *", timezone: "Europe/Berlin" };
+    expect(previousFiring(often, at("2026-10-25T00:31:00Z"))).toBe(at("2026-10-25T00:30:00Z"));
+    expect(previousFiring(often, at("2026-10-25T01:31:00Z"))).toBe(at("2026-10-25T01:30:00Z"));
+  });
   it("counts a time exactly now as due, and otherwise the one before", () => {
     const weekdays = { cron: "30 8 * * 1-5", timezone: "UTC" };
     expect(previousFiring(weekdays, at("2026-12-04T08:30:00Z"))).toBe(at("2026-12-04T08:30:00Z"));

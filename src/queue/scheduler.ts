@@ -19,14 +19,54 @@ export interface SchedulerDeps {
   tickMs?: number;
 }
 
+/** Longer than any daylight-saving shift (Antarctica/Troll's is 2 h), plus how late a time may fire. */
+const DST_SHIFT_MAX_MS = 2 * 60 * 60_000;
+/** Times walked near a change; a denser cron (every few seconds) keeps prev()'s reading. */
+const DST_WALK_MAX = 300;
+
 /** The most recent time the cron expression names at or before `now`, in its time zone. */
 export function previousFiring(trigger: Pick<ScheduleTrigger, "cron" | "timezone">, now: number): number {
-  const it = CronExpressionParser.parse(trigger.cron, {
-    tz: trigger.timezone ?? "UTC",
-    // +1 ms: a firing exactly at `now` counts as due.
-    currentDate: new Date(now + 1),
-  });
-  return it.prev().getTime();
+  const tz = trigger.timezone ?? "UTC";
+  // +1 ms: a firing exactly at `now` counts as due.
+  const prev = CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(now + 1) })
+    .prev()
+    .getTime();
+  // cron-parser's prev() reads a daylight-saving change otherwise than its next(): it skips a
+  // 02:30 in the spring gap (that day fired nothing) and names an autumn 02:30 twice (every member
+  // got the run twice). next() names them as cron does, once each (the gap's time an hour on), so
+  // near a change the times are walked forward.
+  const from = Math.max(now - DST_SHIFT_MAX_MS - SCHEDULE_MAX_LATE_MS, prev - DST_SHIFT_MAX_MS);
+  if (utcOffset(from, tz) === utcOffset(now, tz)) return prev;
+  const it = CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(from) });
+  let latest = prev;
+  for (let i = 0, at = it.next().getTime(); at <= now; i++, at = it.next().getTime()) {
+    if (i === DST_WALK_MAX) return prev;
+    latest = at;
+  }
+  return latest;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at `at`, in minutes. */
+function utcOffset(at: number, timeZone: string): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+    offsetFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(at);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const local = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"));
+  return Math.round((local - Math.floor(at / 60_000) * 60_000) / 60_000);
 }
 
 /**
