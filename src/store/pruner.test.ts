@@ -162,6 +162,38 @@ describe("pruner", () => {
     expect(await count("contacts", `id = '${other.contactId}'`)).toBe(0);
   });
 
+  it("prunes schedule firings older than the retention, flow by flow, in batches", async () => {
+    const { q } = store.db;
+    const fire = (flowId: string, at: number) =>
+      store.db.run(
+        q
+          .insertInto("schedule_firings")
+          .values({ flow_id: flowId, scheduled_at: at, fired_at: at, audience: 1 }),
+      );
+    // A schedule every minute: two hours of old firings (more than a batch), and yesterday's.
+    for (let i = 0; i < 120; i++) await fire("fl_minutely", T0 + i * 60_000);
+    for (let i = 0; i < 3; i++) await fire("fl_daily", T0 + i * DAY_MS);
+    const now = T0 + 31 * DAY_MS;
+    await fire("fl_minutely", now - DAY_MS);
+    await fire("fl_daily", now - DAY_MS);
+    const summary = await pruner(now, 50).runOnce();
+    expect(summary).toMatchObject({ scheduleFirings: 121 });
+    // The cutoff is T0 + 1 day: the second and third daily firings are inside the 30 days.
+    const left = await store.db.all(
+      q
+        .selectFrom("schedule_firings")
+        .select(["flow_id", "scheduled_at"])
+        .orderBy("flow_id")
+        .orderBy("scheduled_at"),
+    );
+    expect(left.map((r) => [r.flow_id, Number(r.scheduled_at)])).toEqual([
+      ["fl_daily", T0 + DAY_MS],
+      ["fl_daily", T0 + 2 * DAY_MS],
+      ["fl_daily", now - DAY_MS],
+      ["fl_minutely", now - DAY_MS],
+    ]);
+  });
+
   it("keeps what a waiting or running run still needs, in-flight effects, unprocessed inbox rows and recent history", async () => {
     const { q } = store.db;
     const waiting = await insertRun(T0, "waiting");

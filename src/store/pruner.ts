@@ -27,6 +27,8 @@ export interface PruneSummary {
   inboxBlanked: number;
   rejected: number;
   contacts: number;
+  /** Claimed schedule times (`schedule_firings`). */
+  scheduleFirings: number;
   /** PostgreSQL: Tern's jobs that gave up (their payload can name a conversation). */
   deadJobs: number;
   /** Free pages handed back to the file system. */
@@ -57,6 +59,7 @@ const emptySummary = (): PruneSummary => ({
   inboxBlanked: 0,
   rejected: 0,
   contacts: 0,
+  scheduleFirings: 0,
   deadJobs: 0,
   reclaimedPages: 0,
 });
@@ -71,6 +74,7 @@ const METRIC_LABELS = {
   inboxBlanked: { table: "inbox", action: "blanked" },
   rejected: { table: "rejected_events", action: "deleted" },
   contacts: { table: "contacts", action: "deleted" },
+  scheduleFirings: { table: "schedule_firings", action: "deleted" },
   deadJobs: { table: "graphile_worker.jobs", action: "deleted" },
 } as const satisfies Record<Exclude<keyof PruneSummary, "reclaimedPages">, object>;
 
@@ -127,6 +131,9 @@ export function createPruner(deps: PrunerDeps) {
       return { next: done.isDone ? null : true };
     });
     await walk("", async (r, after) => tap(await r.pruneContacts(historyBefore, after, batchSize), add));
+    await walk({ flowId: "", isDone: false }, async (r, from) =>
+      tap(await r.pruneScheduleFirings(historyBefore, from, batchSize), add),
+    );
     add({ deadJobs: await store.write((tx) => tx.jobs.pruneDead(historyBefore), { durable: false }) });
     // Give the freed pages back in steps of 4 MB (at 4 KB pages); only SQLite keeps them.
     total.reclaimedPages =

@@ -349,6 +349,45 @@ export function createRetentionRepo(exec: Executor) {
       };
     },
 
+    /**
+     * Inside `store.write`: one batch of schedule firings scheduled before the cutoff, flow by flow
+     * (the primary key's order). Such a time is missed by far more than the hour a schedule may
+     * fire late (`queue/scheduler.ts`), so without its row it still never fires again; kept, a
+     * schedule every minute added half a million rows a year. `from` is the flow to go on with,
+     * and whether it is done.
+     */
+    async pruneScheduleFirings(before: number, from: { flowId: string; isDone: boolean }, limit: number) {
+      const [flow] = await exec.all(
+        q
+          .selectFrom("schedule_firings")
+          .select("flow_id")
+          .where("flow_id", from.isDone ? ">" : ">=", from.flowId)
+          .orderBy("flow_id")
+          .limit(1),
+      );
+      if (!flow) return { scheduleFirings: 0, next: null };
+      const times = await exec.all(
+        q
+          .selectFrom("schedule_firings")
+          .select("scheduled_at")
+          .where("flow_id", "=", flow.flow_id)
+          .where("scheduled_at", "<", before)
+          .orderBy("scheduled_at")
+          .limit(limit),
+      );
+      const last = times.at(-1)?.scheduled_at;
+      const scheduleFirings =
+        last === undefined
+          ? 0
+          : await changes(
+              q
+                .deleteFrom("schedule_firings")
+                .where("flow_id", "=", flow.flow_id)
+                .where("scheduled_at", "<=", last),
+            );
+      return { scheduleFirings, next: { flowId: flow.flow_id, isDone: times.length < limit } };
+    },
+
     /** Inside `store.write`: rejected webhook items received before the cutoff (oldest first). */
     async pruneRejected(before: number, limit: number) {
       const ids = (
