@@ -380,7 +380,14 @@ export function createWorker(deps: WorkerDeps) {
       for (const run of due) {
         lanes.push(run.conversationKey, async () => {
           const fresh = await store.runs.get(run.id);
-          if (fresh?.status === "waiting") await advanceOrFail(fresh, { type: "timeout" });
+          if (fresh?.status !== "waiting") return;
+          // As in a job's turn (drainHeld): a message pending for a run that waits for a reply
+          // decides (processItem, next in this lane): the answer when it came before the
+          // deadline, else the deadline first. A task pushed here runs before pending rows, so
+          // firing now timed out a question answered in time while the lanes were busy.
+          if (fresh.state.wait?.for !== "retry" && (await store.inbox.nextPending(run.conversationKey)))
+            return;
+          await advanceOrFail(fresh, { type: "timeout" });
         });
       }
     },
