@@ -269,6 +269,22 @@ describe("validateFlow", () => {
     expect(byPath["$.steps[5]"]).toMatch(/a step is an object/);
   });
 
+  it("names a value of the wrong type as such, not as missing (a timeout in seconds)", () => {
+    const errors = errorsOf(
+      minimal(
+        [
+          { id: "w", type: "wait", duration: 600, next: "a" },
+          { id: "a", type: "ask", text: "?", save: "x", expect: "text", timeout: 600 },
+        ],
+        { name: 5 },
+      ),
+    );
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+    expect(byPath["$.steps[0].duration"]).toBe('step "w": "duration" must be a string, not a number');
+    expect(byPath["$.steps[1].timeout"]).toBe('step "a": "timeout" must be a string, not a number');
+    expect(byPath["$.name"]).toBe('"name" must be a string, not a number');
+  });
+
   it("names the step of every problem inside it: stepId, and the message starts with the step, the path kept", () => {
     const errors = errorsOf(
       minimal([

@@ -70,7 +70,8 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
     return { valid: false, errors: [{ path: jsonPath(deepAt), message }], warnings: [] };
   }
   const errors: ValidationIssue[] = [];
-  const envelope = FlowEnvelope.safeParse(input);
+  // reportInput: a value of the wrong type ("timeout": 600) is named as such, not as missing.
+  const envelope = FlowEnvelope.safeParse(input, { reportInput: true });
   if (!envelope.success)
     errors.push(...fromZodIssues(envelope.error.issues).filter((e) => !isStepItemIssue(e)));
 
@@ -141,7 +142,7 @@ function parseSteps(rawSteps: unknown[], registry: StepRegistry, errors: Validat
       errors.push({ path: at("type"), message });
       return;
     }
-    const result = def.config.safeParse(step);
+    const result = def.config.safeParse(step, { reportInput: true });
     if (!result.success) {
       const allowed = Object.keys(def.config.shape).join(", ");
       for (const issue of fromZodIssues(result.error.issues, ["steps", index])) {
