@@ -243,11 +243,15 @@ async function executeVisit(
     await persistStep(state, host, sent === undefined ? record : { ...record, input: sent }, stack);
     return;
   }
-  if (result.kind === "wait") result = capWait(result, host.now(), maxWaitMs);
+  // The maximum wait counts from the wait's start or the contact's last reply: a reminder resumes
+  // the step without restarting it, else each reminder let the run wait the maximum again.
+  const previous = resume?.type === "timeout" && state.wait?.visit === visit ? state.wait.since : undefined;
+  const since = previous ?? host.now();
+  if (result.kind === "wait") result = capWait(result, since, maxWaitMs);
   const record =
     result.kind === "subflow" && child
       ? enterSubflow(state, step, visit, result, child, recordBase())
-      : applyResult(state, step, visit, result, effectCount(), recordBase());
+      : applyResult(state, step, visit, result, effectCount(), recordBase(), since);
   await persistStep(state, host, record, stack);
 }
 
@@ -269,6 +273,7 @@ function applyResult(
   result: StepResult,
   effectCount: number,
   base: RecordBase,
+  since: number,
 ): StepRecord {
   if (result.kind === "subflow") throw new AppError("INTERNAL", "a subflow result is entered, not applied");
   const input = result.input ?? step;
@@ -278,7 +283,7 @@ function applyResult(
     state.status = "waiting";
     state.cursor = { stepId: step.id, visit };
     const waitFor = result.for ?? "reply";
-    state.wait = { stepId: step.id, visit, for: waitFor, timeoutAt, state: result.state, effectCount };
+    state.wait = { stepId: step.id, visit, for: waitFor, timeoutAt, state: result.state, effectCount, since };
     if ((result as { expires?: boolean }).expires) state.wait.expires = true;
     return { ...base, status: "waiting", input, output, error: null, next: null };
   }
@@ -298,9 +303,9 @@ function applyResult(
  * A wait longer than the maximum (or without deadline) gets the maximum, and expires there. A
  * handoff is exempt: it waits for a person, who releases it through the API.
  */
-function capWait(result: StepResult, now: number, maxWaitMs: number | undefined): StepResult {
+function capWait(result: StepResult, since: number, maxWaitMs: number | undefined): StepResult {
   if (result.kind !== "wait" || maxWaitMs === undefined || result.for === "handoff") return result;
-  const limit = now + maxWaitMs;
+  const limit = since + maxWaitMs;
   if (result.timeoutAt !== null && result.timeoutAt <= limit) return result;
   return { ...result, timeoutAt: limit, expires: true } as StepResult;
 }

@@ -41,6 +41,11 @@ export interface Waitpoint {
    */
   expires?: boolean;
   /**
+   * When the maximum wait counts from (ms): the wait's start, or the contact's last reply to it. A
+   * reminder (a timeout that resumes the step) keeps it. Absent (older states): the resume's time.
+   */
+  since?: number;
+  /**
    * Effects already keyed in this visit. A resume continues numbering from here, so a re-ask
    * sent after a reply gets a fresh key, and retrying the same reply reuses it. Absent = 0.
    */
