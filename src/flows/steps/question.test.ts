@@ -172,6 +172,36 @@ describe("ask maxAttempts", () => {
       },
     ]);
   });
+
+  it("validation refuses two reminders due at the same time: only one of them would be sent", () => {
+    const result = validateFlow({
+      schema: "tern.flow/v1",
+      name: "t",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [
+        {
+          id: "q",
+          type: "ask",
+          text: "Age?",
+          save: "age",
+          timeout: "PT1H",
+          reminders: [
+            { after: "PT5M", text: "Hello?" },
+            { after: "PT20M", text: "Anyone?" },
+            { after: "PT300S", text: "Still there?" },
+          ],
+        },
+      ],
+    });
+    expect(result.errors).toEqual([
+      {
+        path: "$.steps[0].reminders[2].after",
+        stepId: "q",
+        message:
+          'step "q": this reminder is due at the same time as reminders[0] (PT5M); only one of them would be sent: put both texts in one reminder',
+      },
+    ]);
+  });
 });
 
 describe("a tap on another message's button", () => {

@@ -83,6 +83,7 @@ export function questionIssues(step: QuestionConfig): Issue[] {
     }
   }
   const timeoutMs = step.timeout ? parseDurationMs(step.timeout) : null;
+  const seen = new Map<number, string>();
   step.reminders?.forEach((reminder, i) => {
     const afterMs = parseDurationMs(reminder.after);
     if (timeoutMs !== null && afterMs !== null && afterMs >= timeoutMs) {
@@ -91,6 +92,15 @@ export function questionIssues(step: QuestionConfig): Issue[] {
         message: `this reminder (${reminder.after}) is never sent: the question times out first (${step.timeout})`,
       });
     }
+    // Only the latest reminder due is sent (one nudge, not a burst): of two due at the same
+    // time, the earlier in the list was silently never sent.
+    const same = afterMs === null ? undefined : seen.get(afterMs);
+    if (same !== undefined) {
+      issues.push({
+        path: ["reminders", i, "after"],
+        message: `this reminder is due at the same time as ${same}; only one of them would be sent: put both texts in one reminder`,
+      });
+    } else if (afterMs !== null) seen.set(afterMs, `reminders[${i}] (${reminder.after})`);
   });
   return issues;
 }
