@@ -72,7 +72,7 @@ export const Duration = z
   .string()
   .refine((value) => parseDurationMs(value) !== null, {
     error:
-      "use an ISO-8601 duration in weeks, days, hours, minutes or seconds (at most 100 years), e.g. PT30S, PT15M, PT24H, P1D, P1DT12H",
+      "use an ISO-8601 duration above zero in weeks, days, hours, minutes or seconds (at most 100 years), e.g. PT30S, PT15M, PT24H, P1D, P1DT12H",
   })
   .describe("ISO-8601 duration, e.g. PT24H");
 

@@ -285,6 +285,11 @@ describe("validateFlow", () => {
     expect(byPath["$.name"]).toBe('"name" must be a string, not a number');
   });
 
+  it("says why a zero duration is refused: PT0S is ISO 8601, but no wait", () => {
+    const errors = errorsOf(minimal([{ id: "w", type: "wait", duration: "PT0S" }]));
+    expect(errors.find((e) => e.path === "$.steps[0].duration")?.message).toMatch(/duration above zero/);
+  });
+
   it("names the step of every problem inside it: stepId, and the message starts with the step, the path kept", () => {
     const errors = errorsOf(
       minimal([
