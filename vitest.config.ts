@@ -17,6 +17,7 @@ const onBothDialects = [
   "src/queue/*.test.ts",
   "src/flows/engine*.test.ts",
   "src/services/integrations.test.ts",
+  "src/services/flow-service.test.ts",
 ];
 
 export default defineConfig({

@@ -119,7 +119,7 @@ async function createRuntime(options: StartOptions) {
     store,
     clock,
     engine: createEngine({ steps: stepRegistry, maxWaitMs: config.TERN_MAX_WAIT }),
-    flow: (id, version) => flows.load(id, version),
+    flow: (id, version, createdAt) => flows.load(id, version, createdAt),
     integrations,
     fetch: fetchImpl,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

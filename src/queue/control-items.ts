@@ -16,7 +16,7 @@ export interface ControlItemDeps {
   store: Store;
   clock: Clock;
   engine: Engine;
-  flow(flowId: string, version: number): Promise<Flow>;
+  flow(flowId: string, version: number, createdAt?: number): Promise<Flow>;
   /** The worker's: runs the engine on an event for a run of this conversation. */
   advance(
     run: RunRow,

@@ -19,7 +19,7 @@ export interface SenderFacts {
  */
 export async function routeMessage(
   store: Store,
-  loadFlow: (flowId: string, version: number) => Promise<Flow>,
+  loadFlow: (flowId: string, version: number, createdAt?: number) => Promise<Flow>,
   channelType: string,
   message: InboundMessage,
   facts: Partial<SenderFacts> = {},
@@ -27,7 +27,7 @@ export async function routeMessage(
   const candidate: TriggerCandidate = { channel: channelType, text: message.content.text };
   let fallback: { flowId: string; version: number; flow: Flow } | null = null;
   for (const published of await store.flows.published()) {
-    const flow = await loadFlow(published.id, published.version);
+    const flow = await loadFlow(published.id, published.version, published.createdAt);
     if (flow.trigger.type !== "message") continue;
     if (flow.trigger.tags?.length) candidate.tags ??= (await facts.tags?.()) ?? [];
     if (flow.trigger.on === "first") candidate.isFirst ??= (await facts.isFirst?.()) ?? false;
@@ -47,7 +47,7 @@ export async function routeMessage(
 export async function routeInbound(
   deps: {
     store: Store;
-    flow: (flowId: string, version: number) => Promise<Flow>;
+    flow: (flowId: string, version: number, createdAt?: number) => Promise<Flow>;
     integrations: Integrations;
   },
   channelId: string,

@@ -10,7 +10,7 @@ import type { Repos, Store } from "../store/store.js";
  * that decided them, and started by the worker in that conversation's turn (control-items.ts).
  */
 
-export type LoadFlow = (flowId: string, version: number) => Promise<Flow>;
+export type LoadFlow = (flowId: string, version: number, createdAt?: number) => Promise<Flow>;
 
 /** Published flows whose trigger is of this type, with their parsed definitions. */
 export async function publishedWithTrigger<T extends Flow["trigger"]["type"]>(
@@ -22,7 +22,7 @@ export async function publishedWithTrigger<T extends Flow["trigger"]["type"]>(
 > {
   const found = [];
   for (const published of await store.flows.published()) {
-    const flow = await loadFlow(published.id, published.version);
+    const flow = await loadFlow(published.id, published.version, published.createdAt);
     if (flow.trigger.type === type) {
       const trigger = flow.trigger as Extract<Flow["trigger"], { type: T }>;
       found.push({ flowId: published.id, version: published.version, flow, trigger });

@@ -36,7 +36,7 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
    */
   scheduling?: "lanes" | "jobs";
   /** Parsed, validated flow definition of a stored version (cached by the caller). */
-  flow(flowId: string, version: number): Promise<Flow>;
+  flow(flowId: string, version: number, createdAt?: number): Promise<Flow>;
   log: {
     info(o: object, m?: string): void;
     warn(o: object, m?: string): void;

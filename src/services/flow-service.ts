@@ -26,7 +26,7 @@ export interface FlowServiceOptions {
 }
 
 export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
-  const cache = new Map<string, Flow>();
+  const cache = new Map<string, { flow: Flow; createdAt: number }>();
   // Channel types the built-in sandbox answers for while it is on (set once it has started).
   let simulated: () => readonly string[] = () => [];
   const installation = () => readInstallation(store, simulated());
@@ -74,15 +74,21 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return v.definition;
   };
 
-  /** A stored version, parsed; versions are immutable so the cache never goes stale. */
-  const load = async (id: string, version: number): Promise<Flow> => {
+  /**
+   * A stored version, parsed. Versions are immutable while their flow exists, but a flow deleted
+   * and imported again numbers its versions from 1 anew, maybe through another process: a cached
+   * version is used only while the stored one has its creation time (`createdAt` when the caller
+   * read it already, as the router does with the published list; else one small read).
+   */
+  const load = async (id: string, version: number, createdAt?: number): Promise<Flow> => {
     const key = `${id}@${version}`;
     const cached = cache.get(key);
-    if (cached) return cached;
+    if (cached && cached.createdAt === (createdAt ?? (await store.flows.versionCreatedAt(id, version))))
+      return cached.flow;
     const v = await store.flows.version(id, version);
     if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
     const flow = validOrThrow(v.definition);
-    cache.set(key, flow);
+    cache.set(key, { flow, createdAt: v.createdAt });
     return flow;
   };
 

@@ -104,12 +104,13 @@ export function createFlowRepo(exec: Executor) {
         publishedAt: r.published_at,
       }));
     },
-    /** Published flow versions, for the router (definitions come from the flow cache). */
     /**
      * The published flows, the most recently published first: that order breaks ties between
      * flows whose triggers match the same message. A draft saved meanwhile changes nothing live.
+     * `createdAt` is the version's: the flow cache's check that the id was not deleted and
+     * imported again (versions numbered from 1 anew) since it parsed the version.
      */
-    async published(): Promise<Array<{ id: string; version: number }>> {
+    async published(): Promise<Array<{ id: string; version: number; createdAt: number }>> {
       const rows = await exec
         .statement("flows.published", () =>
           q
@@ -119,12 +120,25 @@ export function createFlowRepo(exec: Executor) {
                 .onRef("flow_versions.flow_id", "=", "flows.id")
                 .onRef("flow_versions.version", "=", "flows.published_version"),
             )
-            .select(["flows.id", "flows.published_version"])
+            .select(["flows.id", "flows.published_version", "flow_versions.created_at"])
             .orderBy("flow_versions.published_at", "desc")
             .orderBy("flows.id"),
         )
         .all();
-      return rows.map((r) => ({ id: r.id, version: r.published_version ?? 0 }));
+      return rows.map((r) => ({ id: r.id, version: r.published_version ?? 0, createdAt: r.created_at }));
+    },
+    /** When a stored version was created (what tells a version from one of an id imported again). */
+    async versionCreatedAt(flowId: string, version: number): Promise<number | undefined> {
+      const r = await exec
+        .statement("flows.versionCreatedAt", (p) =>
+          q
+            .selectFrom("flow_versions")
+            .select("created_at")
+            .where("flow_id", "=", p("flowId"))
+            .where("version", "=", p("version")),
+        )
+        .get({ flowId, version });
+      return r?.created_at;
     },
 
     /** Inside `store.write`. */

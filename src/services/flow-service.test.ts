@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestStore } from "../../test/helpers/test-store.js";
+import type { InboundMessage } from "../channels/channel.js";
+import { routeMessage } from "../queue/router.js";
+import type { Store } from "../store/store.js";
+import { createFlowService } from "./flow-service.js";
+
+/**
+ * Two flow services on one database stand for two processes (a `serve` and a `worker` on
+ * PostgreSQL). Found by a multi-process audit: a flow deleted and imported again through one
+ * process kept running its old definition on the others (same id, version 1 again), so the old
+ * keyword started the old steps and the new one started nothing.
+ */
+const file = (keyword: string, text: string) => ({
+  schema: "tern.flow/v1",
+  name: `replies to ${keyword}`,
+  trigger: { type: "message", channels: ["telegram"], keywords: [keyword] },
+  start: "s",
+  steps: [{ id: "s", type: "send", text }],
+});
+const saying = (text: string) => ({ content: { text } }) as unknown as InboundMessage;
+
+describe("the flow cache across processes", () => {
+  let store: Store;
+  let now = 1_000;
+  const clock = { now: () => now++ };
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("runs the flow imported again under a deleted flow's id, not the deleted one", async () => {
+    const admin = createFlowService(store, clock);
+    const worker = createFlowService(store, clock);
+    const publish = () => store.write(async (tx) => void (await tx.flows.publish("fx", 1, clock.now())));
+
+    await admin.addVersion("fx", file("alpha", "old"));
+    await publish();
+    // The worker routes a message and so parses version 1.
+    expect((await routeMessage(store, worker.load, "telegram", saying("alpha")))?.flow.name).toBe(
+      "replies to alpha",
+    );
+
+    await admin.unpublish("fx");
+    await admin.remove("fx");
+    expect((await admin.addVersion("fx", file("beta", "new"))).version).toBe(1);
+    await publish();
+
+    expect(await routeMessage(store, worker.load, "telegram", saying("alpha"))).toBeNull();
+    const route = await routeMessage(store, worker.load, "telegram", saying("beta"));
+    expect(route).toMatchObject({ flowId: "fx", version: 1 });
+    expect(route?.flow.steps).toEqual([{ id: "s", type: "send", text: "new" }]);
+    // A run of the new flow resumed on that worker (flow id and version only) gets the new steps too.
+    expect((await worker.load("fx", 1)).name).toBe("replies to beta");
+  });
+});
