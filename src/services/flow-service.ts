@@ -102,6 +102,24 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     return triggerOverlapWarnings(flow, others);
   };
 
+  /** Flows with any stored version that has a `subflow` step running `flowId`. */
+  const anyVersionCallers = async (flowId: string): Promise<string[]> => {
+    const callers: string[] = [];
+    for (const flow of await store.flows.list()) {
+      if (flow.id === flowId) continue;
+      for (const { version } of await store.flows.versions(flow.id)) {
+        const v = await store.flows.version(flow.id, version);
+        const steps = (v?.definition as { steps?: Array<{ type?: unknown; flow?: unknown }> } | undefined)
+          ?.steps;
+        if (steps?.some((st) => st.type === "subflow" && st.flow === flowId)) {
+          callers.push(flow.id);
+          break;
+        }
+      }
+    }
+    return callers;
+  };
+
   /** Published flows whose published version has a `subflow` step running `flowId`. */
   const subflowCallers = async (flowId: string): Promise<string[]> => {
     const callers: string[] = [];
@@ -254,7 +272,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     },
     /**
      * Deletes a flow that nothing uses: not published, no run in its history (runs are pruned
-     * after the retention age), no published flow running it as a subflow.
+     * after the retention age), no published flow running it as a subflow, no active run inside it
+     * as a subflow.
      */
     async remove(id: string): Promise<void> {
       const current = await summary(id);
@@ -280,6 +299,13 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         throw new AppError(
           "CONFLICT",
           `Flow "${id}" runs as a subflow of published flow(s) ${callers.map((c) => `"${c}"`).join(", ")}: change or unpublish them first.`,
+        );
+      // An unpublished caller's started runs finish on their version, inside this flow too.
+      const inside = await store.runs.activeInSubflow(await anyVersionCallers(id), id);
+      if (inside.length > 0)
+        throw new AppError(
+          "CONFLICT",
+          `Flow "${id}" is running as a subflow in ${inside.length} active run(s) of flow(s) ${[...new Set(inside.map((r) => `"${r.flowId}"`))].join(", ")}: they finish on the version they entered. End them (POST /api/v1/runs/end with flowId) or let them finish.`,
         );
       await store.write(async (tx) => {
         // Checked again under the row's lock: a publish that committed since the check above

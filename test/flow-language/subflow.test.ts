@@ -125,6 +125,34 @@ describe("subflow", () => {
     expect(run.steps[1]!.output).toEqual({ flow: childId, version: 1, vars: { email: "ada@example.com" } });
   });
 
+  // Found by a multi-process audit: with the caller unpublished, the child could be unpublished and
+  // deleted while a run was inside it; the customer's answer then failed the run ("version 1 is
+  // missing"), or ran the steps of another flow imported under the same id.
+  it("refuses to delete a child while a run of an unpublished caller is inside it, which then finishes", async () => {
+    const childId = await importAndPublish(childFlow("kept child"));
+    const parentId = await importAndPublish({ ...parentFlow(childId), trigger: trigger("begin") });
+    const cy = customer();
+    await cy.say("begin");
+    await cy.waitForReplies(2);
+    expect((await api("POST", `/flows/${parentId}/unpublish`)).status).toBe(200);
+    expect((await api("POST", `/flows/${childId}/unpublish`)).status).toBe(200);
+
+    const refused = await stack.http("DELETE", `/api/v1/flows/${childId}`);
+    expect(refused.status).toBe(409);
+    const message = ((await refused.json()) as { error: { message: string } }).error.message;
+    expect(message).toContain(`is running as a subflow in 1 active run(s) of flow(s) "${parentId}"`);
+
+    await cy.say("cy@example.com");
+    const replies = await cy.waitForReplies(4);
+    expect(replies.slice(2).map((m) => m.text)).toEqual([
+      "kept child got cy@example.com",
+      "We'll write to cy@example.com (cy@example.com)",
+    ]);
+    await eventually(async () => ((await runOf(cy.from)).status === "completed" ? true : null));
+    // Nothing is inside it any more: the delete goes through.
+    expect((await stack.http("DELETE", `/api/v1/flows/${childId}`)).status).toBe(204);
+  });
+
   it("a flow that runs itself stops at the depth limit with a clear error instead of looping", async () => {
     const loopId = await importAndPublish({
       schema: "tern.flow/v1",

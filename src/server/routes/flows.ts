@@ -90,7 +90,7 @@ export const flowRoutes =
           tags,
           params: IdParams,
           description:
-            "Deletes a flow with all its versions: only one that is not published, has no run in its history and is no published flow's subflow (409 says which)",
+            "Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which)",
         },
       },
       async (req, reply) => {

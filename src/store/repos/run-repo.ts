@@ -414,6 +414,22 @@ export function createRunRepo(exec: Executor) {
       return endActive(id, "failed", error, now);
     },
 
+    /**
+     * Active runs of these flows whose subflow stack is inside `flowId` (they run its pinned
+     * version until they leave it): a delete of that flow would fail them at their next step.
+     */
+    async activeInSubflow(callerIds: readonly string[], flowId: string): Promise<RunRow[]> {
+      if (callerIds.length === 0) return [];
+      const rows = await exec.all(
+        q
+          .selectFrom("runs")
+          .selectAll()
+          .where("flow_id", "in", [...callerIds])
+          .where("status", "in", ["waiting", "running"]),
+      );
+      return rows.map(toRun).filter((run) => run.state.frames?.some((frame) => frame.flowId === flowId));
+    },
+
     /** Waiting runs of a flow on any version but `version`, with their state as stored (publish policy). */
     async waitingOnOtherVersions(
       flowId: string,
