@@ -4,6 +4,8 @@ import type { InboundMessage } from "../channels/channel.js";
 import { AppError, toAppError } from "../core/app-error.js";
 import { createMetrics } from "../core/metrics.js";
 import { createEngine } from "../flows/engine.js";
+import type { Flow } from "../flows/schema.js";
+import { validateFlow } from "../flows/validate.js";
 import type { Integrations } from "../services/integrations.js";
 import { conversationKey } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
@@ -109,5 +111,95 @@ describe("a message whose processing fails transiently", () => {
       { reason: "processing_failed", detail: "CHANNEL_NOT_FOUND: the channel was deleted" },
     ]);
     expect(errors.map((e) => e.m)).toEqual(["message dead-lettered: processing failed"]);
+  });
+});
+
+/**
+ * Found by a multi-process audit: a worker starved of CPU past its heartbeat was presumed dead
+ * while it routed a first message; the survivor started the run, and the starved worker then
+ * started a second one for the same message (two greetings, two timeouts, one inbox row).
+ */
+describe("a first message that another process started a run for meanwhile", () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("starts one run: the late process's write is refused, not a second run", async () => {
+    const definition = {
+      schema: "tern.flow/v1",
+      name: "waits",
+      trigger: { type: "message", channels: ["telegram"] },
+      start: "w",
+      steps: [{ id: "w", type: "wait", duration: "PT1H" }],
+    };
+    const parsed = validateFlow(definition).flow;
+    if (!parsed) throw new Error("the test flow is invalid");
+    const flow: Flow = parsed;
+    await store.write(async (tx) => {
+      await tx.flows.create("f", "waits", definition, 1);
+      await tx.flows.publish("f", 1, 2);
+    });
+    const message: InboundMessage = {
+      kind: "message",
+      providerMessageId: "tg.1",
+      from: "42",
+      timestamp: 0,
+      content: { type: "text", text: "hello" },
+    };
+    await store.write((tx) => tx.inbox.ingest("ch_1", [message], Date.now()));
+    const key = conversationKey("ch_1", message.from);
+
+    const errors: unknown[] = [];
+    const workerOf = (loadFlow: () => Promise<Flow>) =>
+      createWorker({
+        store,
+        clock: { now: () => Date.now() },
+        engine: createEngine(),
+        integrations: {
+          channel: async () => ({ definition: { type: "telegram" } }),
+        } as unknown as Integrations,
+        flow: loadFlow,
+        fetch: () => Promise.reject(new Error("no network in this test")),
+        sleep: async () => undefined,
+        log: { info: () => undefined, warn: () => undefined, error: (o) => errors.push(o) },
+      });
+    let routed!: () => void;
+    const isRouting = new Promise<void>((resolve) => {
+      routed = resolve;
+    });
+    let resume!: () => void;
+    let isFirst = true;
+    const stalled = workerOf(async () => {
+      // Only its routing stalls (the moment it was presumed dead).
+      if (isFirst) {
+        isFirst = false;
+        routed();
+        await new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+      }
+      return flow;
+    });
+    const survivor = workerOf(async () => flow);
+
+    await stalled.recover();
+    await isRouting;
+    await survivor.recover();
+    await survivor.idle();
+    resume();
+    await stalled.idle();
+    stalled.stop();
+    survivor.stop();
+
+    const runs = (await store.runs.list({ limit: 10 })).filter((r) => r.conversationKey === key);
+    expect(runs).toHaveLength(1);
+    expect(await store.inbox.nextPending(key)).toBeUndefined();
+    expect(errors).toEqual([
+      expect.objectContaining({ err: expect.objectContaining({ name: "HandedBackError" }) }),
+    ]);
   });
 });

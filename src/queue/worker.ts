@@ -323,7 +323,9 @@ export function createWorker(deps: WorkerDeps) {
           };
           await tx.runs.insert(row);
         }
-        if (!active) await tx.inbox.markProcessed(item.id, now);
+        // Taken by another process meanwhile (this one was presumed dead, PostgreSQL, and its turn
+        // went on): the message is theirs, and a second run would greet the customer again.
+        if (!active && !(await tx.inbox.markProcessed(item.id, now))) throw new HandedBackError();
         return { contact: c, started: row };
       },
       { durable: false, group: true },
