@@ -122,4 +122,23 @@ describe("run repository", () => {
       state: { status: "failed", cursor: null, wait: null, error },
     });
   });
+  // Found by a multi-process audit: a worker frozen past its heartbeat resumed after another had
+  // advanced the run, and its stale state overwrote the newer one; the rewound run's next visits
+  // reused effect keys, so their replies were taken as sent and never left.
+  it("does not save a state behind the stored one (a process that resumed after the run moved on)", async () => {
+    const state = await insertRun("run_5");
+    const at = (visits: number, stepId: string) => ({
+      ...state,
+      status: "waiting" as const,
+      visits,
+      wait: { stepId, visit: visits, for: "reply" as const, timeoutAt: 1_764_000_090_000 + visits },
+    });
+    expect(await store.write((tx) => tx.runs.saveStep(at(7, "ask_7"), null, 2))).toBe(true);
+    expect(await store.write((tx) => tx.runs.saveStep(at(4, "ask_4"), null, 3))).toBe(false);
+    expect(await store.runs.get("run_5")).toMatchObject({ state: { visits: 7, wait: { stepId: "ask_7" } } });
+    // The same visit saved again, and progress, are saved.
+    expect(await store.write((tx) => tx.runs.saveStep(at(7, "ask_7"), null, 4))).toBe(true);
+    expect(await store.write((tx) => tx.runs.saveStep(at(9, "ask_9"), null, 5))).toBe(true);
+    expect(await store.runs.get("run_5")).toMatchObject({ state: { visits: 9 }, updatedAt: 5 });
+  });
 });

@@ -27,7 +27,14 @@ export interface RunRow {
  * the stringify at the write.
  */
 export interface StepSnapshot {
-  run: { id: string; status: string; state: string; flowVersion: number; timeoutAt: number | null };
+  run: {
+    id: string;
+    status: string;
+    state: string;
+    flowVersion: number;
+    timeoutAt: number | null;
+    visits: number;
+  };
   step: {
     runId: string;
     visit: number;
@@ -51,6 +58,7 @@ export function snapshotStep(state: RunState, record: StepRecord | null): StepSn
       state: JSON.stringify(state),
       flowVersion: state.flowVersion,
       timeoutAt: state.status === "waiting" ? (state.wait?.timeoutAt ?? null) : null,
+      visits: state.visits,
     },
     step: record && {
       runId: record.runId,
@@ -73,8 +81,19 @@ export function isPastDeadline(run: RunRow | undefined, at: number): run is RunR
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
 
+/**
+ * The stored state's visit counter (`RunState.visits`, which only grows), per dialect: a snapshot
+ * behind it comes from a process that was presumed dead (frozen past its heartbeat) and resumed
+ * after another one advanced the run. Written, it rewound the run: its next visits took effect
+ * keys already used, so their sends were taken as done and never left.
+ */
+const storedVisits = (dialect: Executor["dialect"]) =>
+  dialect === "postgres"
+    ? sql<number>`cast(state_json::json->>'visits' as integer)`
+    : sql<number>`json_extract(state_json, '$.visits')`;
+
 /** A run's compare-and-set advance (`runs.update`, and the first half of `advanceAndSaveStep`). */
-const advanceRun = (qc: QueryCreator<Database>, p: Param) =>
+const advanceRun = (qc: QueryCreator<Database>, p: Param, dialect: Executor["dialect"]) =>
   qc
     .updateTable("runs")
     .set({
@@ -87,8 +106,10 @@ const advanceRun = (qc: QueryCreator<Database>, p: Param) =>
       updated_at: p("now"),
     })
     .where("id", "=", p("id"))
-    // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so.
-    .where(sql<boolean>`status in ('waiting', 'running')`);
+    // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so,
+    // and a run advanced elsewhere meanwhile keeps its progress.
+    .where(sql<boolean>`status in ('waiting', 'running')`)
+    .where(sql<boolean>`${storedVisits(dialect)} <= cast(${p("visits")} as integer)`);
 
 const STEP_COLUMNS = [
   "run_id",
@@ -223,7 +244,7 @@ export function createRunRepo(exec: Executor) {
           updated_at: p("createdAt"),
         }),
       ),
-    update: () => exec.statement("runs.update", (p) => advanceRun(q, p)),
+    update: () => exec.statement("runs.update", (p) => advanceRun(q, p, exec.dialect)),
     status: () =>
       exec.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
     saveStep: () =>
@@ -235,7 +256,7 @@ export function createRunRepo(exec: Executor) {
     advanceAndSaveStep: () =>
       exec.statement("runs.advanceAndSaveStep", (p) =>
         q
-          .with("advanced", (db) => advanceRun(db, p).returning("id"))
+          .with("advanced", (db) => advanceRun(db, p, exec.dialect).returning("id"))
           .insertInto("run_steps")
           .columns(STEP_COLUMNS)
           .expression((eb) =>
