@@ -78,12 +78,17 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
    * A stored version, parsed. Versions are immutable while their flow exists, but a flow deleted
    * and imported again numbers its versions from 1 anew, maybe through another process: a cached
    * version is used only while the stored one has its creation time (`createdAt` when the caller
-   * read it already, as the router does with the published list; else one small read).
+   * read it already, as the router does with the published list; else one small read). SQLite has
+   * one process, whose delete below forgets the flow's versions: no read there.
    */
+  const isShared = store.dialect === "postgres";
   const load = async (id: string, version: number, createdAt?: number): Promise<Flow> => {
     const key = `${id}@${version}`;
     const cached = cache.get(key);
-    if (cached && cached.createdAt === (createdAt ?? (await store.flows.versionCreatedAt(id, version))))
+    if (
+      cached &&
+      (!isShared || cached.createdAt === (createdAt ?? (await store.flows.versionCreatedAt(id, version))))
+    )
       return cached.flow;
     const v = await store.flows.version(id, version);
     if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
