@@ -1,6 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseJsonText } from "../core/json-syntax.js";
+import { decodeJsonBytes, parseJsonText } from "../core/json-syntax.js";
 import { testFlowFiles } from "../flow-tests/test-flows.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
@@ -14,7 +14,7 @@ import { createApiClient } from "./api-client.js";
 const MAX_FLOW_FILE_BYTES = 1024 * 1024;
 
 function readJson(file: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
     const stat = statSync(file);
     if (stat.isDirectory()) throw new Error(`${file} is a directory, not a flow file`);
@@ -22,12 +22,18 @@ function readJson(file: string): unknown {
       throw new Error(
         `${file} is ${(stat.size / 1048576).toFixed(1)} MB: a flow file is at most 1 MB (what the API takes)`,
       );
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new Error(`${file}: no such file`);
     if (code === "EACCES") throw new Error(`${file}: not readable by this user`);
     throw error;
+  }
+  let text: string;
+  try {
+    text = decodeJsonBytes(bytes);
+  } catch (error) {
+    throw new Error(`${file} is ${(error as Error).message}`);
   }
   try {
     return parseJsonText(text);

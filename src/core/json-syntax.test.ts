@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonText } from "./json-syntax.js";
+import { decodeJsonBytes, parseJsonText } from "./json-syntax.js";
 
 describe("parseJsonText", () => {
   it("parses JSON as JSON.parse does", () => {
@@ -9,5 +9,30 @@ describe("parseJsonText", () => {
   it("says on which line and column a syntax error is, and where the text ends too early", () => {
     expect(() => parseJsonText('{\n  "a": 1,\n  "b" 2\n}')).toThrow(/\(line 3 column 7\)$/);
     expect(() => parseJsonText('{\n  "a":')).toThrow(/\(line 2 column 7\)$/);
+  });
+});
+
+describe("decodeJsonBytes", () => {
+  const bytes = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
+
+  it("decodes UTF-8, a U+FFFD written in the file included", () => {
+    expect(decodeJsonBytes(bytes('{"name":"Zoë \uFFFD 🦜"}'))).toBe('{"name":"Zoë \uFFFD 🦜"}');
+    expect(decodeJsonBytes(bytes('{"name":"\u{FFFD}é"}'.replace("\\u{FFFD}", "\uFFFD")))).toContain("é");
+  });
+
+  it("drops a leading byte order mark, as Windows editors write it", () => {
+    expect(decodeJsonBytes(bytes([0xef, 0xbb, 0xbf], '{"a":1}'))).toBe('{"a":1}');
+  });
+
+  it("refuses bytes that are not UTF-8, saying where, instead of turning them into U+FFFD", () => {
+    expect(() => decodeJsonBytes(bytes('{\n  "name": "Caf', [0xe9], '"\n}'))).toThrow(
+      "not UTF-8 text: byte 0xE9 at line 2 column 15 (Latin-1 or Windows-1252?); save the file as UTF-8",
+    );
+    expect(() => decodeJsonBytes(bytes("\uFFFD", [0x80]))).toThrow(/byte 0x80 at line 1 column 2/);
+  });
+
+  it("refuses UTF-16", () => {
+    expect(() => decodeJsonBytes(Buffer.from('\uFEFF{"a":1}', "utf16le"))).toThrow(/UTF-16/);
   });
 });

@@ -20,3 +20,38 @@ function describeJsonError(text: string, error: unknown): string {
   const column = position - before.lastIndexOf("\n");
   return `${message} (line ${line} column ${column})`;
 }
+
+/**
+ * The text of a JSON file's bytes. JSON is UTF-8 (RFC 8259): a leading byte order mark, which
+ * Windows editors write, is dropped (the RFC lets a parser ignore it; the admin API's parser does).
+ * Bytes that are not UTF-8 (a Latin-1 "é", a UTF-16 file) are refused, saying where: decoding
+ * them would put U+FFFD into the flow, and an import would store the damaged text and send it.
+ */
+export function decodeJsonBytes(bytes: Uint8Array): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+    throw new SyntaxError("not UTF-8 but UTF-16 text: save the file as UTF-8");
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const bad = firstUndecodable(bytes, text);
+  if (bad !== null) {
+    const before = text.slice(0, bad.index);
+    const line = before.split("\n").length;
+    const column = bad.index - before.lastIndexOf("\n");
+    const hex = (bytes[bad.offset] ?? 0).toString(16).toUpperCase().padStart(2, "0");
+    throw new SyntaxError(
+      `not UTF-8 text: byte 0x${hex} at line ${line} column ${column} (Latin-1 or Windows-1252?); save the file as UTF-8`,
+    );
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Where lossy decoding put U+FFFD for bytes that were not UTF-8 (a U+FFFD written in the file is kept). */
+function firstUndecodable(bytes: Uint8Array, text: string): { index: number; offset: number } | null {
+  let index = text.indexOf("\uFFFD");
+  while (index !== -1) {
+    const offset = Buffer.byteLength(text.slice(0, index), "utf8");
+    const written = bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd;
+    if (!written) return { index, offset };
+    index = text.indexOf("\uFFFD", index + 1);
+  }
+  return null;
+}

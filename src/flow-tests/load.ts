@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseJsonText } from "../core/json-syntax.js";
+import { decodeJsonBytes, parseJsonText } from "../core/json-syntax.js";
 import { type FlowTestCase, FlowTestFile } from "../flows/flow-test.js";
 import { fromZodIssues } from "../flows/issues.js";
 import type { Flow } from "../flows/schema.js";
@@ -55,13 +55,14 @@ export function expandFlowFiles(files: string[], cwd: string): string[] {
 }
 
 function readJson(file: string, cwd: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path.resolve(cwd, file), "utf8");
+    bytes = readFileSync(path.resolve(cwd, file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === "ENOENT" ? "no such file" : `cannot read it (${code ?? String(error)})`);
   }
+  const text = decodeJsonBytes(bytes);
   try {
     return parseJsonText(text);
   } catch (error) {

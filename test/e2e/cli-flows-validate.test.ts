@@ -75,4 +75,25 @@ describe("tern flows validate and Salesforce mappings", () => {
     expect(result.stdout).not.toContain("not checked");
     expect(result.stdout).toContain(`${template}: warning: $.trigger.channels[0]: no "whatsapp" channel`);
   });
+
+  it("offline: a BOM is read past; bytes that are not UTF-8 are refused with where they are, not stored as U+FFFD", async () => {
+    const text = readFileSync(template, "utf8");
+    const bom = path.join(dir, "bom.json");
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    const latin1 = path.join(dir, "latin1.json");
+    writeFileSync(
+      latin1,
+      Buffer.from(text.replace("WhatsApp lead capture", "Caf\u00e9 leads").replace(/—/g, "-"), "latin1"),
+    );
+    const result = await runCli(["flows", "validate", bom, latin1]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${bom}: valid`);
+    expect(result.stdout).toContain(
+      `${latin1} is not UTF-8 text: byte 0xE9 at line 4 column 15 (Latin-1 or Windows-1252?); save the file as UTF-8`,
+    );
+    // Import refuses it too, before anything reaches the server.
+    const imported = await runCli(["flows", "import", latin1], env);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain("is not UTF-8 text");
+  });
 });

@@ -321,6 +321,22 @@ describe("tern flows test (the runner)", () => {
     expect(out).toMatch(/cases\.json: cannot be tested\n {2}cases\.test\.json: \$\.tests\[0\]\.script\[0\]/);
   });
 
+  it("refuses a file that is not UTF-8 (exit 2, saying where) and reads past a byte order mark", async () => {
+    const dir = tempDir();
+    writeFlow(
+      dir,
+      { name: "Caf\u00e9", tests: [{ name: "starts", script: [{ say: "order" }] }] },
+      "latin1.json",
+    );
+    const text = readFileSync(path.join(dir, "latin1.json"), "utf8");
+    writeFileSync(path.join(dir, "latin1.json"), Buffer.from(text, "latin1"));
+    writeFileSync(path.join(dir, "bom.json"), `\uFEFF${text}`);
+    const { code, out } = await testInProcess(["latin1.json", "bom.json"], dir);
+    expect(out).toMatch(/latin1\.json: cannot be tested\n {2}not UTF-8 text: byte 0xE9 at line 3 column 15/);
+    expect(out).toContain("bom.json\n  ✓ starts");
+    expect(code).toBe(2);
+  });
+
   it("with no files tests templates/ and flows/ under the current directory (exit 2 when there are none); a directory stands for its flows", async () => {
     const dir = tempDir();
     expect((await testInProcess([], dir)).code).toBe(2);
