@@ -111,7 +111,7 @@ function loadSuite(file: string, cwd: string): FlowSuite | LoadProblem {
   } catch (error) {
     return problem([`${testFile}: ${(error as Error).message}`]);
   }
-  const parsed = FlowTestFile.safeParse(rawTests);
+  const parsed = FlowTestFile.safeParse(rawTests, { reportInput: true });
   if (!parsed.success)
     return problem(fromZodIssues(parsed.error.issues).map((e) => `${testFile}: ${e.path}: ${e.message}`));
   return { file, flow: result.flow, tests: [...tests, ...parsed.data.tests] };

@@ -81,6 +81,13 @@ function describe(issue: z.core.$ZodIssue, path: ReadonlyArray<PathSegment>): st
     case "invalid_key":
       // A record key failed its own schema (e.g. a field name that is not an API name).
       return issue.issues.map((inner) => inner.message).join("; ") || issue.message;
+    case "invalid_union": {
+      // A discriminator (a trigger's "type") that names no option: zod lists the options, untyped.
+      const options = (issue as { options?: unknown }).options;
+      if (Array.isArray(options) && options.length > 0)
+        return `${name} must be one of: ${options.map((v) => JSON.stringify(v)).join(", ")}`;
+      return issue.message;
+    }
     case "invalid_value":
       if (isCustom(issue)) return issue.message;
       return `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

@@ -290,6 +290,33 @@ describe("validateFlow", () => {
     expect(errors.find((e) => e.path === "$.steps[0].duration")?.message).toMatch(/duration above zero/);
   });
 
+  it("says a value of the wrong type is the wrong type, not that it is missing; a bad trigger type lists the types", () => {
+    const errors = errorsOf({
+      schema: "tern.flow/v1",
+      name: "x",
+      trigger: { type: "message", channels: "whatsapp" },
+      steps: [
+        { id: "a", type: "ask", text: "?", save: "n", timeout: 24, next: 3 },
+        { id: "b", type: "send", text: null },
+      ],
+      tests: [{ name: "t", script: [{ say: 5 }] }],
+    });
+    const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+    expect(byPath["$.trigger.channels"]).toBe('"channels" must be an array, not a string');
+    expect(byPath["$.steps[0].timeout"]).toBe('step "a": "timeout" must be a string, not a number');
+    expect(byPath["$.steps[0].next"]).toBe('step "a": "next" must be a string, not a number');
+    expect(byPath["$.steps[1].text"]).toBe('step "b": "text" must be a string, not null');
+    expect(byPath["$.tests[0].script[0].say"]).toBe('"say" must be a string, not a number');
+    const trigger = errorsOf({
+      ...minimal([{ id: "a", type: "send", text: "hi" }]),
+      trigger: { type: "msg" },
+    });
+    expect(trigger).toContainEqual({
+      path: "$.trigger.type",
+      message: '"type" must be one of: "message", "api", "schedule", "tag"',
+    });
+  });
+
   it("names the step of every problem inside it: stepId, and the message starts with the step, the path kept", () => {
     const errors = errorsOf(
       minimal([
