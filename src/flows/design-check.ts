@@ -1,4 +1,4 @@
-import { checkInstallation } from "./installation-check.js";
+import { checkInstallation, unknownChannelTypes } from "./installation-check.js";
 import { jsonPath, type ValidationIssue } from "./issues.js";
 import { checkLoops } from "./loop-check.js";
 import type { Flow } from "./schema.js";
@@ -29,7 +29,15 @@ export async function validateFlowDesign(
   const result = validateFlow(input, { steps: registry });
   if (!result.valid || !result.flow) return result;
   // Names that do not exist here (a channel type, a connection, a subflow's flow) are errors now.
-  const installed = env.installation ? checkInstallation(result.flow, await env.installation()) : undefined;
+  const installed = env.installation
+    ? checkInstallation(result.flow, await env.installation())
+    : env.knownChannelTypes
+      ? {
+          problems: unknownChannelTypes(result.flow, env.knownChannelTypes),
+          notes: [],
+          stepsWithoutConnection: undefined,
+        }
+      : undefined;
   const skip = installed?.stepsWithoutConnection ?? new Set<string>();
   const found = await checkSteps(
     result.flow,

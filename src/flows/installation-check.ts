@@ -124,6 +124,23 @@ function checkAudienceChannels(flow: Flow, installation: Installation, problems:
   });
 }
 
+/** Trigger channel types that no channel definition has: errors, here and offline alike. */
+export function unknownChannelTypes(flow: Flow, knownChannelTypes: ReadonlyArray<string>): ValidationIssue[] {
+  const channels = (flow.trigger as { channels?: unknown }).channels;
+  if (!Array.isArray(channels)) return [];
+  const known = new Set(knownChannelTypes);
+  return channels.flatMap((type, index) =>
+    typeof type !== "string" || known.has(type)
+      ? []
+      : [
+          {
+            path: jsonPath(["trigger", "channels", index]),
+            message: `channel type "${type}" does not exist; known types: ${[...known].join(", ")}`,
+          },
+        ],
+  );
+}
+
 function checkTriggerChannels(
   flow: Flow,
   installation: Installation,
@@ -136,13 +153,7 @@ function checkTriggerChannels(
   const known = new Set(installation.knownChannelTypes);
   const configured = new Set(installation.channelTypes);
   const named = channels.filter((c): c is string => typeof c === "string");
-  named.forEach((type, index) => {
-    if (known.has(type)) return;
-    problems.push({
-      path: jsonPath(["trigger", "channels", index]),
-      message: `channel type "${type}" does not exist; known types: ${[...known].join(", ")}`,
-    });
-  });
+  problems.push(...unknownChannelTypes(flow, installation.knownChannelTypes));
   const missing = named.filter((type) => known.has(type) && !configured.has(type));
   if (missing.length === 0) return;
   const path = (type: string) => jsonPath(["trigger", "channels", named.indexOf(type)]);

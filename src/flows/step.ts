@@ -107,6 +107,11 @@ export interface DesignEnv {
    * does not exist is an error at publish (installation-check.ts). Absent offline: not checked.
    */
   installation?(): Promise<Installation>;
+  /**
+   * Offline (no installation to ask): the channel types this build supports, so a trigger naming
+   * one that does not exist (`"whatsap"`) is still an error, as the server would say at publish.
+   */
+  knownChannelTypes?: ReadonlyArray<string>;
 }
 
 /** A problem a design-time check found, with a path relative to the step object. */

@@ -1,3 +1,4 @@
+import { channelTypes } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { DesignEnv } from "../flows/step.js";
 import type { Integrations } from "./integrations.js";
@@ -20,9 +21,13 @@ export function createDesignEnv(integrations: Pick<Integrations, "connection">):
   };
 }
 
-/** For checks without a server (`tern flows validate` offline): every question goes unanswered. */
+/**
+ * For checks without a server (`tern flows validate` offline): every question goes unanswered;
+ * only what this build knows is checked (the channel types a trigger names).
+ */
 export const offlineDesignEnv: DesignEnv = {
   fact: async () => {
     throw new Error("offline: run `tern flows validate --server` to check it against the org");
   },
+  knownChannelTypes: Object.keys(channelTypes),
 };

@@ -96,4 +96,19 @@ describe("tern flows validate and Salesforce mappings", () => {
     expect(imported.code).toBe(1);
     expect(imported.stderr).toContain("is not UTF-8 text");
   });
+
+  it("offline: a trigger channel type that does not exist is an error, as the server says at publish", async () => {
+    const flow = JSON.parse(readFileSync(template, "utf8")) as { trigger: { channels: string[] } };
+    flow.trigger.channels = ["whatsapp", "whatsap"];
+    const file = path.join(dir, "typo-channel.json");
+    writeFileSync(file, JSON.stringify(flow));
+    const offline = await runCli(["flows", "validate", file]);
+    expect(offline.code).toBe(1);
+    expect(offline.stdout).toContain(
+      `${file}: $.trigger.channels[1]: channel type "whatsap" does not exist; known types: whatsapp,`,
+    );
+    const server = await runCli(["flows", "validate", "--server", file], env);
+    expect(server.code).toBe(1);
+    expect(server.stdout).toContain(`${file}: $.trigger.channels[1]: channel type "whatsap" does not exist`);
+  });
 });
