@@ -88,7 +88,12 @@ async function play(
     return setupFailure("salesforce", "the sandbox set up", (error as Error).message);
   }
   // One clock for the engine, the connector and the emulator.
-  const host = createTestHost({ contact: testContact(channel, testCase.contact), clock, org });
+  const host = createTestHost({
+    contact: testContact(channel, testCase.contact),
+    clock,
+    org,
+    http: testCase.http,
+  });
   const player = createPlayer(flow, testCase, host, org, channel);
   for (const [index, event] of testCase.script.entries()) {
     await player.play(event, `script[${index}] ${JSON.stringify(event)}`, index + 1);

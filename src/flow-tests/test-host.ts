@@ -3,8 +3,8 @@ import { getChannelDefinition } from "../channels/registry.js";
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { toE164 } from "../core/phone.js";
 import { applyContactUpdate } from "../flows/contact-update.js";
-import type { FlowTestCase } from "../flows/flow-test.js";
-import type { ContactView, EngineHost } from "../flows/runtime.js";
+import type { FlowTestCase, HttpStub } from "../flows/flow-test.js";
+import type { ContactView, EngineHost, HttpAnswer, HttpRequestSpec } from "../flows/runtime.js";
 import { backoffMs } from "../queue/effects.js";
 import type { SentMessage } from "./match.js";
 import type { SandboxOrg } from "./sandbox-org.js";
@@ -14,6 +14,7 @@ import type { SandboxOrg } from "./sandbox-org.js";
  * in memory. Sends are recorded as the conversation's messages; connector calls go to the
  * sandbox org through the real connector, retried like the worker retries them (3 attempts; the
  * back-off moves the simulated clock); effects are idempotent by key.
+ * `http` requests are answered by the case's `http` answers, never the network.
  * Not simulated: the outbox, channel delivery and its fallback.
  */
 export interface TestHost extends EngineHost {
@@ -46,6 +47,8 @@ export function createTestHost(options: {
   /** Shared with the sandbox org: moving it moves both. */
   clock: { now: number };
   org: SandboxOrg;
+  /** The case's answers to `http` requests. */
+  http?: ReadonlyArray<HttpStub>;
 }): TestHost {
   const { org } = options;
   const results = new Map<string, unknown>();
@@ -94,6 +97,13 @@ export function createTestHost(options: {
           }
         }
       },
+      // The http step's requests get the case's answers, never the network.
+      async http(key, request) {
+        if (results.has(key)) return results.get(key) as HttpAnswer;
+        const answer = stubAnswer(options.http ?? [], request);
+        results.set(key, answer);
+        return answer;
+      },
     },
     inbound(say) {
       inboundCount += 1;
@@ -117,4 +127,26 @@ export function createTestHost(options: {
     },
   };
   return host;
+}
+
+/** The first answer whose method and URL match; none is an error the step's onError can take. */
+function stubAnswer(stubs: ReadonlyArray<HttpStub>, request: HttpRequestSpec): HttpAnswer {
+  const method = request.method.toUpperCase();
+  const stub = stubs.find(
+    (s) =>
+      (s.method === undefined || s.method.toUpperCase() === method) &&
+      new RegExp(s.url, "u").test(request.url),
+  );
+  if (!stub)
+    throw new AppError(
+      "NETWORK_ERROR",
+      `Tests never reach the network, and the case has no answer for ${method} ${request.url}: add one to its "http", e.g. { "url": "…", "body": { … } }`,
+    );
+  const isText = typeof stub.body === "string" || stub.body === undefined;
+  const headers = Object.fromEntries(
+    Object.entries(stub.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  if (!isText && !headers["content-type"]) headers["content-type"] = "application/json";
+  const body = stub.body === undefined ? "" : isText ? String(stub.body) : JSON.stringify(stub.body);
+  return { status: stub.status, headers, body, url: request.url };
 }

@@ -84,6 +84,29 @@ export const SalesforceSandbox = z
   .describe("The Salesforce sandbox org: records, duplicate rules, a canned error");
 export type SalesforceSandbox = z.infer<typeof SalesforceSandbox>;
 
+/**
+ * An answer the test gives an `http` step instead of the network: the first whose `method` and
+ * `url` (a regular expression, found anywhere in the URL as the step rendered it) match answers
+ * every such request.
+ */
+export const HttpStub = z
+  .strictObject({
+    method: z
+      .string()
+      .regex(/^[A-Za-z]+$/)
+      .optional()
+      .describe("GET, POST, …; default any"),
+    url: Pattern.describe("A regular expression the request's URL contains, e.g. /orders/A1$"),
+    status: z.number().int().min(100).max(599).default(200),
+    headers: z.record(z.string().min(1), z.string()).optional().describe("The answer's headers"),
+    body: z
+      .unknown()
+      .optional()
+      .describe("The answer's body: JSON (sent as application/json), or a string sent as text"),
+  })
+  .describe("An answer to the http step's requests that match");
+export type HttpStub = z.infer<typeof HttpStub>;
+
 /** What the customer sends: text, or a tap on a button (its choice id). */
 const Say = z.union([
   z.string().min(1).describe("The text the customer sends"),
@@ -160,6 +183,11 @@ export const FlowTestCase = z
       .optional()
       .describe("Simulated time the case starts at (default 2026-01-05T09:00:00Z, a Monday)"),
     salesforce: SalesforceSandbox.optional().describe("The sandbox org before the run starts"),
+    http: z
+      .array(HttpStub)
+      .max(100)
+      .optional()
+      .describe("Answers to the flow's http requests (tests never reach the network)"),
     script: z.array(ScriptEvent).max(500).describe("The conversation, in order"),
     expect: FlowTestOutcome.optional(),
   })

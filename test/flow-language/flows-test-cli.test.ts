@@ -321,6 +321,48 @@ describe("tern flows test (the runner)", () => {
     expect(out).toMatch(/cases\.json: cannot be tested\n {2}cases\.test\.json: \$\.tests\[0\]\.script\[0\]/);
   });
 
+  it("answers an http step's requests from the case's \"http\" (never the network); a request with no answer fails naming it", async () => {
+    const dir = tempDir();
+    const lookup = {
+      id: "lookup",
+      type: "http",
+      url: "https://api.example.com/orders/{{ message.text | path_segment }}",
+      map: { orderStatus: "body.order.status" },
+      next: "tell",
+      onError: "sorry",
+    };
+    const tell = { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" };
+    const sorry = { id: "sorry", type: "send", text: "Lookup failed: {{ steps.lookup.error.code }}" };
+    writeFlow(
+      dir,
+      {
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [lookup, tell, sorry],
+        tests: [
+          {
+            name: "shipped",
+            http: [{ method: "GET", url: "/orders/A%207$", body: { order: { status: "shipped" } } }],
+            script: [{ say: "A 7" }, { expect: "Order status: shipped" }],
+            expect: { status: "completed", vars: { orderStatus: "shipped" } },
+          },
+          {
+            name: "a 404 takes onError",
+            http: [{ url: "/orders/", status: 404, body: "no such order" }],
+            script: [{ say: "B1" }, { expect: "Lookup failed: HTTP_STATUS" }],
+          },
+          { name: "no answer given", script: [{ say: "C1" }, { expect: "Order status: shipped" }] },
+        ],
+      },
+      "lookup.json",
+    );
+    const { code, out } = await testInProcess(["lookup.json"], dir);
+    expect(out).toContain("✓ shipped");
+    expect(out).toContain("✓ a 404 takes onError");
+    expect(out).toContain("✗ no answer given");
+    expect(out).toContain('actual:   "Lookup failed: NETWORK_ERROR"');
+    expect(code).toBe(1);
+  });
+
   it("refuses a file that is not UTF-8 (exit 2, saying where) and reads past a byte order mark", async () => {
     const dir = tempDir();
     writeFlow(
