@@ -5,6 +5,7 @@ import { toE164 } from "../core/phone.js";
 import { applyContactUpdate } from "../flows/contact-update.js";
 import type { FlowTestCase, HttpStub } from "../flows/flow-test.js";
 import type { ContactView, EngineHost, HttpAnswer, HttpRequestSpec } from "../flows/runtime.js";
+import { HANDOFF_WEBHOOK } from "../flows/steps/handoff.step.js";
 import { backoffMs } from "../queue/effects.js";
 import type { SentMessage } from "./match.js";
 import type { SandboxOrg } from "./sandbox-org.js";
@@ -14,7 +15,7 @@ import type { SandboxOrg } from "./sandbox-org.js";
  * in memory. Sends are recorded as the conversation's messages; connector calls go to the
  * sandbox org through the real connector, retried like the worker retries them (3 attempts; the
  * back-off moves the simulated clock); effects are idempotent by key.
- * `http` requests are answered by the case's `http` answers, never the network.
+ * `http` requests (and a handoff's notify) are answered by the case's `http` answers, never the network.
  * Not simulated: the outbox, channel delivery and its fallback.
  */
 export interface TestHost extends EngineHost {
@@ -75,6 +76,12 @@ export function createTestHost(options: {
       },
       async call(key, connection, action, input) {
         if (results.has(key)) return results.get(key);
+        if (connection === HANDOFF_WEBHOOK) {
+          // A handoff's notify is a POST like an http step's: the case's `http` answers it.
+          const result = notifyAnswer(options.http ?? [], input);
+          results.set(key, result);
+          return result;
+        }
         const run = org.runtime.actions[action];
         if (!run) {
           throw new AppError(
@@ -149,4 +156,22 @@ function stubAnswer(stubs: ReadonlyArray<HttpStub>, request: HttpRequestSpec): H
   if (!isText && !headers["content-type"]) headers["content-type"] = "application/json";
   const body = stub.body === undefined ? "" : isText ? String(stub.body) : JSON.stringify(stub.body);
   return { status: stub.status, headers, body, url: request.url };
+}
+
+/** A handoff's notify, as the worker's webhook connection posts it (queue/handoff-notify.ts). */
+function notifyAnswer(stubs: ReadonlyArray<HttpStub>, input: Record<string, unknown>): { status: number } {
+  const request = {
+    method: "POST",
+    url: String(input.url ?? ""),
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(input.payload ?? null),
+    timeoutMs: 10_000,
+    retries: 0,
+  };
+  const { status } = stubAnswer(stubs, request);
+  if (status < 200 || status > 299)
+    throw new AppError("NETWORK_ERROR", `The handoff webhook answered HTTP ${status}.`, {
+      details: { status },
+    });
+  return { status };
 }

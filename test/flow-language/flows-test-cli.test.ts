@@ -363,6 +363,45 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(1);
   });
 
+  it("answers a handoff's notify from the case's \"http\" too, so a flow with a handoff can be tested", async () => {
+    const dir = tempDir();
+    const handoff = {
+      id: "human",
+      type: "handoff",
+      text: "A colleague will answer here.",
+      case: { connection: "salesforce", fields: { Subject: "Help for {{ contact.name }}", Origin: "Web" } },
+      notify: { url: "https://hooks.example.com/handoff" },
+    };
+    const script = [{ say: "help" }, { expect: "A colleague will answer here." }];
+    writeFlow(
+      dir,
+      {
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [handoff],
+        tests: [
+          {
+            name: "paused for a person",
+            contact: { name: "Ada" },
+            http: [{ method: "POST", url: "^https://hooks\\.example\\.com/handoff$" }],
+            script,
+            expect: { status: "waiting", records: { Case: [{ Subject: "Help for Ada" }] } },
+          },
+          {
+            name: "the webhook fails",
+            http: [{ url: "hooks", status: 500 }],
+            script,
+            expect: { status: "failed" },
+          },
+        ],
+      },
+      "handoff.json",
+    );
+    const { code, out } = await testInProcess(["handoff.json"], dir);
+    expect(out).toContain("✓ paused for a person");
+    expect(out).toContain("✓ the webhook fails");
+    expect(code, out).toBe(0);
+  });
+
   it("refuses a file that is not UTF-8 (exit 2, saying where) and reads past a byte order mark", async () => {
     const dir = tempDir();
     writeFlow(
