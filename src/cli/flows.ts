@@ -13,6 +13,9 @@ import { createApiClient } from "./api-client.js";
 /** The admin API takes bodies up to 1 MB: a larger flow file could not be imported anyway. */
 const MAX_FLOW_FILE_BYTES = 1024 * 1024;
 
+/** What `--version` takes: a version number, checked here so that "abc" is not sent as NaN. */
+const VERSION_NUMBER = /^[1-9]\d{0,8}$/;
+
 function readJson(file: string): unknown {
   let bytes: Buffer;
   try {
@@ -163,7 +166,7 @@ export function registerFlowCommands(program: Command): void {
       "stay (default): waiting runs finish on their version; move: they continue on this one where their step exists",
     )
     .action(async (flowId: string, opts: { version?: string; waitingRuns?: string }) => {
-      if (opts.version !== undefined && !/^[1-9]\d{0,8}$/.test(opts.version))
+      if (opts.version !== undefined && !VERSION_NUMBER.test(opts.version))
         throw new Error(`--version must be a version number (1, 2, …), not "${opts.version}"`);
       const result = (await createApiClient().request(
         "POST",
@@ -227,6 +230,8 @@ export function registerFlowCommands(program: Command): void {
     .option("--version <n>", "version to export (default: published, else latest)")
     .option("-o, --out <file>", "write to a file instead of stdout")
     .action(async (flowId: string, opts: { version?: string; out?: string }) => {
+      if (opts.version !== undefined && !VERSION_NUMBER.test(opts.version))
+        throw new Error(`--version must be a version number (1, 2, …), not "${opts.version}"`);
       const query = opts.version ? `?version=${Number(opts.version)}` : "";
       const flow = await createApiClient().request(
         "GET",

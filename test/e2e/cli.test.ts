@@ -106,6 +106,11 @@ describe("tern flows (offline)", () => {
     const publish = await runCli(["flows", "publish", "fl_x", "--version", "abc"]);
     expect(publish.code).toBe(1);
     expect(publish.stderr).toContain('--version must be a version number (1, 2, …), not "abc"');
+    // export checks it the same way, before asking the server ("?version=NaN").
+    const exported = await runCli(["flows", "export", "fl_x", "--version", "abc"]);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain('--version must be a version number (1, 2, …), not "abc"');
+    expect(exported.stderr).not.toContain("NaN");
   });
 
   it("rejects a file that is not JSON with a clear message and no stack trace", async () => {
