@@ -22,6 +22,33 @@ function loopsOf(steps: unknown[]) {
 }
 
 describe("checkLoops", () => {
+  it("warns of more steps in a row without waiting than the engine's guard lets a run take, loop or not", () => {
+    const chain = (n: number, from = 0) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `s${from + i}`,
+        type: "set",
+        vars: { x: i },
+        ...(i < n - 1 ? { next: `s${from + i + 1}` } : {}),
+      }));
+    // 100 steps run (the guard's limit); 101 fail the run at the last one.
+    expect(loopsOf(chain(100)).warnings).toEqual([]);
+    expect(loopsOf(chain(101)).warnings).toEqual([
+      {
+        path: "$.steps[0]",
+        stepId: "s0",
+        message: expect.stringMatching(
+          /^a run can take 101 steps in a row without waiting \(s0 → s1 → s2 → … → s99 → s100\): the engine stops a run after 100 steps/,
+        ),
+      },
+    ]);
+    // Counted from a step that waits, which runs again when the answer comes.
+    const ask = { id: "q", type: "ask", text: "?", save: "a", next: "s0" };
+    expect(loopsOf([ask, ...chain(100)]).warnings[0]?.message).toMatch(
+      /^a run can take 101 steps in a row .*\(q → s0/,
+    );
+    expect(loopsOf([ask, ...chain(99)]).warnings).toEqual([]);
+  });
+
   it("refuses a send/set cycle that never waits, naming its steps", () => {
     const { errors, warnings } = loopsOf([
       { id: "a", type: "send", text: "hi", next: "b" },

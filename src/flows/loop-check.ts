@@ -44,7 +44,59 @@ export function checkLoops(
       message: `steps ${named} loop without a step that waits: unless the run leaves the loop (at ${exits.join(", ")}), the engine stops it after ${MAX_STEPS_WITHOUT_WAITING} steps and the run fails. Fine for a retry loop with a counter; otherwise add an ask, menu or wait step to it`,
     });
   }
+  const chain = longestChain(graph, flow.start ?? flow.steps[0]?.id, reachable);
+  if (chain.length > MAX_STEPS_WITHOUT_WAITING) {
+    const first = chain[0] as string;
+    const shown = [...chain.slice(0, 3), "…", ...chain.slice(-2)].join(" → ");
+    warnings.push({
+      path: jsonPath(["steps", (graph.get(first) as Node).index]),
+      stepId: first,
+      message: `a run can take ${chain.length} steps in a row without waiting (${shown}): the engine stops a run after ${MAX_STEPS_WITHOUT_WAITING} steps without waiting and fails it. Put an ask, menu or wait step among them`,
+    });
+  }
   return { errors, warnings };
+}
+
+/**
+ * The longest run of steps one advance can execute, loops aside (they are reported above): from
+ * the start, or from a step that waited (it runs again when resumed), to a step that waits or
+ * the end. The engine's guard counts every step of it, not only steps that repeat.
+ */
+function longestChain(
+  graph: ReadonlyMap<string, Node>,
+  start: string | undefined,
+  reachable: ReadonlySet<string>,
+): string[] {
+  const memo = new Map<string, string[]>();
+  const onPath = new Set<string>();
+  const onwards = (id: string): string[] => {
+    let best: string[] = [];
+    for (const target of graph.get(id)?.targets ?? []) {
+      if (onPath.has(target)) continue;
+      const path = from(target);
+      if (path.length > best.length) best = path;
+    }
+    return best;
+  };
+  const from = (id: string): string[] => {
+    const known = memo.get(id);
+    if (known) return known;
+    if (graph.get(id)?.canWait) return [id];
+    onPath.add(id);
+    const path = [id, ...onwards(id)];
+    onPath.delete(id);
+    memo.set(id, path);
+    return path;
+  };
+  let longest = start && graph.has(start) ? from(start) : [];
+  for (const [id, node] of graph) {
+    if (!node.canWait || !reachable.has(id)) continue;
+    onPath.add(id);
+    const path = [id, ...onwards(id)];
+    onPath.delete(id);
+    if (path.length > longest.length) longest = path;
+  }
+  return longest;
 }
 
 interface Node {
