@@ -1,6 +1,8 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { decodeJsonBytes, parseJsonText } from "../core/json-syntax.js";
+import { isTestFile, testFileOf, testFileProblems } from "../flow-tests/load.js";
 import { testFlowFiles } from "../flow-tests/test-flows.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
@@ -61,7 +63,14 @@ export function registerFlowCommands(program: Command): void {
     .action(async (files: string[], opts: { server?: boolean }) => {
       const api = opts.server ? createApiClient() : null;
       let failed = false;
-      for (const file of files) {
+      // A flow's <name>.test.json is checked with it, and as itself when named (flows/*.json names it).
+      const given = new Set(files.map((file) => path.resolve(file)));
+      const siblings = files.flatMap((file) => {
+        if (isTestFile(file) || !file.endsWith(".json")) return [];
+        const tests = testFileOf(file);
+        return given.has(path.resolve(tests)) || !existsSync(tests) ? [] : [tests];
+      });
+      for (const file of [...files, ...siblings]) {
         let flow: unknown;
         try {
           flow = readJson(file);
@@ -69,6 +78,13 @@ export function registerFlowCommands(program: Command): void {
           // Said, and the other files are still checked.
           failed = true;
           process.stdout.write(`${(error as Error).message}\n`);
+          continue;
+        }
+        if (isTestFile(file)) {
+          const problems = testFileProblems(flow);
+          if (problems.length === 0) process.stdout.write(`${file}: valid (test cases)\n`);
+          else failed = true;
+          for (const e of problems) process.stdout.write(`${file}: ${e.path}: ${e.message}\n`);
           continue;
         }
         const result = api

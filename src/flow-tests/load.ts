@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { decodeJsonBytes, parseJsonText } from "../core/json-syntax.js";
 import { type FlowTestCase, FlowTestFile } from "../flows/flow-test.js";
-import { fromZodIssues } from "../flows/issues.js";
+import { fromZodIssues, type ValidationIssue } from "../flows/issues.js";
 import type { Flow } from "../flows/schema.js";
 import { validateFlow } from "../flows/validate.js";
 import { stepRegistry } from "../steps.js";
@@ -115,4 +115,20 @@ function loadSuite(file: string, cwd: string): FlowSuite | LoadProblem {
   if (!parsed.success)
     return problem(fromZodIssues(parsed.error.issues).map((e) => `${testFile}: ${e.path}: ${e.message}`));
   return { file, flow: result.flow, tests: [...tests, ...parsed.data.tests] };
+}
+
+/** The problems of a `<name>.test.json` file's content (`tern flows validate` checks it too). */
+export function testFileProblems(raw: unknown): ValidationIssue[] {
+  const parsed = FlowTestFile.safeParse(raw, { reportInput: true });
+  return parsed.success ? [] : fromZodIssues(parsed.error.issues);
+}
+
+/** A `<name>.test.json` file: test cases of the flow beside it, not a flow. */
+export function isTestFile(file: string): boolean {
+  return file.endsWith(TEST_SUFFIX);
+}
+
+/** `x.json` → `x.test.json`, the test file that may sit beside a flow file. */
+export function testFileOf(file: string): string {
+  return `${file.slice(0, -".json".length)}${TEST_SUFFIX}`;
 }

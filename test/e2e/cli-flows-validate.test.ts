@@ -111,4 +111,25 @@ describe("tern flows validate and Salesforce mappings", () => {
     expect(server.code).toBe(1);
     expect(server.stdout).toContain(`${file}: $.trigger.channels[1]: channel type "whatsap" does not exist`);
   });
+
+  it("offline: a <name>.test.json is checked as test cases, named or beside its flow, not as a flow", async () => {
+    const flowFile = path.join(dir, "cases.json");
+    writeFileSync(flowFile, readFileSync(template));
+    const testFile = path.join(dir, "cases.test.json");
+    const tests = { tests: [{ name: "starts", script: [{ say: "Hi" }] }] };
+    writeFileSync(testFile, JSON.stringify(tests));
+    // What `tern flows validate flows/*.json` passes when tests sit beside the flows.
+    const named = await runCli(["flows", "validate", flowFile, testFile]);
+    expect(named.stdout).toContain(`${testFile}: valid (test cases)`);
+    expect(named.stdout).not.toContain(`${testFile}: $.schema`);
+    expect(named.code).toBe(0);
+    writeFileSync(
+      testFile,
+      JSON.stringify({ tests: [{ name: "starts", script: [{ say: "Hi", wait: 5 }] }] }),
+    );
+    const beside = await runCli(["flows", "validate", flowFile]);
+    expect(beside.code).toBe(1);
+    expect(beside.stdout).toContain(`${flowFile}: valid`);
+    expect(beside.stdout).toContain(`${testFile}: $.tests[0].script[0]: unknown property "wait"`);
+  });
 });
