@@ -132,4 +132,25 @@ describe("tern flows validate and Salesforce mappings", () => {
     expect(beside.stdout).toContain(`${flowFile}: valid`);
     expect(beside.stdout).toContain(`${testFile}: $.tests[0].script[0]: unknown property "wait"`);
   });
+
+  it("offline: the 1 MB limit is on the flow as sent, not on the file's indentation (a large flow's export validates)", async () => {
+    const flow = JSON.parse(readFileSync(template, "utf8")) as { tests: Array<{ script: unknown[] }> };
+    // Many small script events: an export's indentation then weighs more than the flow itself.
+    const script = Array.from({ length: 400 }, () => ({ expect: { contains: "Hi" } }));
+    flow.tests = Array.from({ length: 40 }, (_, i) => ({ name: `case ${i}`, script }));
+    const compact = JSON.stringify(flow);
+    const indented = JSON.stringify(flow, null, 8);
+    expect(compact.length).toBeLessThan(1024 * 1024);
+    expect(indented.length).toBeGreaterThan(1024 * 1024);
+    const file = path.join(dir, "large.json");
+    writeFileSync(file, indented);
+    const large = await runCli(["flows", "validate", file]);
+    expect(large.stdout).toContain(`${file}: valid`);
+    expect(large.code).toBe(0);
+    flow.tests.push(...flow.tests, ...flow.tests);
+    writeFileSync(file, JSON.stringify(flow));
+    const tooLarge = await runCli(["flows", "validate", file]);
+    expect(tooLarge.code).toBe(1);
+    expect(tooLarge.stdout).toMatch(/is 1\.\d MB without its indentation: a flow is at most 1 MB/);
+  });
 });
