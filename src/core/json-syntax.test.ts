@@ -6,6 +6,18 @@ describe("parseJsonText", () => {
     expect(parseJsonText('{"a":[1,"x"]}')).toEqual({ a: [1, "x"] });
   });
 
+  it("refuses a key written twice in one object, naming both lines (JSON.parse would keep the last)", () => {
+    const text =
+      '{\n  "steps": [{ "id": "a", "next": "b",\n    "text": "x", "next": "c" }],\n  "name": "n"\n}';
+    expect(() => parseJsonText(text)).toThrow(
+      'the key "next" is written twice in one object (line 2 and line 3): JSON keeps only the last; remove one',
+    );
+    // The same key in different objects, in strings, escaped or as a value is no duplicate.
+    const fine = '{"a":{"k":1},"b":{"k":"\\"k\\":"},"k":["k","k"],"c\\"":1,"c":2,"d":[{"k":1},{"k":2}]}';
+    expect(parseJsonText(fine)).toMatchObject({ a: { k: 1 }, c: 2 });
+    expect(() => parseJsonText('{"a":1,"\\u0061":2}')).toThrow(/key "\\u0061" is written twice/);
+  });
+
   it("says on which line and column a syntax error is, and where the text ends too early", () => {
     expect(() => parseJsonText('{\n  "a": 1,\n  "b" 2\n}')).toThrow(/\(line 3 column 7\)$/);
     expect(() => parseJsonText('{\n  "a":')).toThrow(/\(line 2 column 7\)$/);

@@ -3,11 +3,54 @@
  * 509"), which a person editing a file cannot find; this adds the line and column.
  */
 export function parseJsonText(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new SyntaxError(describeJsonError(text, error));
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate) throw new SyntaxError(duplicate);
+  return value;
+}
+
+/**
+ * A key written twice in one object (`"next": "a", … "next": "b"`): JSON.parse keeps the last
+ * without a word, while a person reviewing the file reads the first. Scans valid JSON only.
+ */
+function firstDuplicateKey(text: string): string | null {
+  const objects: Array<Map<string, number> | null> = [];
+  const strings = /"(?:[^"\\]|\\.)*"/y;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{") {
+      objects.push(new Map());
+      expectKey = true;
+    } else if (c === "[") {
+      objects.push(null);
+    } else if (c === "}" || c === "]") {
+      objects.pop();
+    } else if (c === ",") {
+      expectKey = objects[objects.length - 1] != null;
+    } else if (c === '"') {
+      strings.lastIndex = i;
+      const token = strings.exec(text)?.[0] ?? '""';
+      const keys = objects[objects.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(token) as string;
+        const earlier = keys.get(key);
+        if (earlier !== undefined) {
+          const lineAt = (at: number) => text.slice(0, at).split("\n").length;
+          return `the key ${token} is written twice in one object (line ${lineAt(earlier)} and line ${lineAt(i)}): JSON keeps only the last; remove one`;
+        }
+        keys.set(key, i);
+        expectKey = false;
+      }
+      i += token.length - 1;
+    }
+  }
+  return null;
 }
 
 function describeJsonError(text: string, error: unknown): string {
