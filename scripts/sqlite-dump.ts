@@ -21,7 +21,9 @@ const quote = (value: unknown): string => {
 };
 const out: string[] = ["BEGIN;"];
 const objects = db
-  .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'table' DESC, rowid")
+  .prepare(
+    "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'table' DESC, rowid",
+  )
   .all() as Array<{ type: string; name: string; sql: string }>;
 for (const o of objects) if (!o.name.startsWith("sqlite_")) out.push(`${o.sql};`);
 for (const { name } of objects.filter((o) => o.type === "table")) {

@@ -1258,7 +1258,7 @@ export interface paths {
             };
         };
         post?: never;
-        /** @description Deletes a flow with all its versions: only one that is not published, has no run in its history and is no published flow's subflow (409 says which) */
+        /** @description Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which) */
         delete: {
             parameters: {
                 query?: never;
