@@ -127,6 +127,8 @@ export interface Database {
     status: string;
     state_json: string;
     timeout_at: number | null;
+    /** The state's visit counter (`RunState.visits`), kept for the compare-and-set of saves. */
+    visits: Generated<number>;
     created_at: number;
     updated_at: number;
   };

@@ -371,4 +371,12 @@ export const migrations: Migration[] = [
     sql: `DELETE FROM contact_identities WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE contacts.id = contact_identities.contact_id);`,
     postgres: `DELETE FROM contact_identities WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE contacts.id = contact_identities.contact_id);`,
   },
+  {
+    // A run's visit counter as a column, for the compare-and-set of its saves (run-repo.ts):
+    // read out of state_json, PostgreSQL's json operators refused a state holding a NUL (\u0000).
+    version: 16,
+    name: "runs visit counter",
+    sql: `ALTER TABLE runs ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;`,
+    postgres: `ALTER TABLE runs ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

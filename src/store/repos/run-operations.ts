@@ -163,7 +163,13 @@ export function createRunOperations(exec: Executor) {
       const { changes } = await exec.run(
         q
           .updateTable("runs")
-          .set({ status: "running", state_json: JSON.stringify(state), timeout_at: null, updated_at: now })
+          .set({
+            status: "running",
+            state_json: JSON.stringify(state),
+            visits: state.visits,
+            timeout_at: null,
+            updated_at: now,
+          })
           .where("id", "=", id)
           .where("status", "=", "failed")
           .where(({ not, exists, selectFrom }) =>

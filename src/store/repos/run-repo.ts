@@ -1,4 +1,4 @@
-import { type OnConflictBuilder, type QueryCreator, sql } from "kysely";
+import { type OnConflictBuilder, type QueryCreator, type Selectable, sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
@@ -81,19 +81,8 @@ export function isPastDeadline(run: RunRow | undefined, at: number): run is RunR
   return run?.status === "waiting" && run.timeoutAt !== null && run.timeoutAt <= at;
 }
 
-/**
- * The stored state's visit counter (`RunState.visits`, which only grows), per dialect: a snapshot
- * behind it comes from a process that was presumed dead (frozen past its heartbeat) and resumed
- * after another one advanced the run. Written, it rewound the run: its next visits took effect
- * keys already used, so their sends were taken as done and never left.
- */
-const storedVisits = (dialect: Executor["dialect"]) =>
-  dialect === "postgres"
-    ? sql<number>`cast(state_json::json->>'visits' as integer)`
-    : sql<number>`json_extract(state_json, '$.visits')`;
-
 /** A run's compare-and-set advance (`runs.update`, and the first half of `advanceAndSaveStep`). */
-const advanceRun = (qc: QueryCreator<Database>, p: Param, dialect: Executor["dialect"]) =>
+const advanceRun = (qc: QueryCreator<Database>, p: Param) =>
   qc
     .updateTable("runs")
     .set({
@@ -103,13 +92,16 @@ const advanceRun = (qc: QueryCreator<Database>, p: Param, dialect: Executor["dia
       // that a worker then advanced from its old state goes back to that old version.
       flow_version: p("flowVersion"),
       timeout_at: p("timeoutAt"),
+      visits: p("visits"),
       updated_at: p("now"),
     })
     .where("id", "=", p("id"))
-    // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so,
-    // and a run advanced elsewhere meanwhile keeps its progress.
+    // Compare-and-set: a run ended or failed elsewhere while a step was in memory stays so, and a
+    // run advanced elsewhere meanwhile keeps its progress (`visits` only grows): a snapshot behind
+    // it comes from a process presumed dead (frozen past its heartbeat) that resumed, and written
+    // it rewound the run, whose next visits took effect keys already used, their sends never left.
     .where(sql<boolean>`status in ('waiting', 'running')`)
-    .where(sql<boolean>`${storedVisits(dialect)} <= cast(${p("visits")} as integer)`);
+    .where(sql<boolean>`visits <= cast(${p("visits")} as integer)`);
 
 const STEP_COLUMNS = [
   "run_id",
@@ -173,7 +165,7 @@ export interface RunFilter {
   limit?: number;
 }
 
-type Row = Database["runs"];
+type Row = Selectable<Database["runs"]>;
 
 export const toRun = (r: Row): RunRow => ({
   id: r.id,
@@ -240,11 +232,12 @@ export function createRunRepo(exec: Executor) {
           status: p("status"),
           state_json: p("state"),
           timeout_at: p("timeoutAt"),
+          visits: p("visits"),
           created_at: p("createdAt"),
           updated_at: p("createdAt"),
         }),
       ),
-    update: () => exec.statement("runs.update", (p) => advanceRun(q, p, exec.dialect)),
+    update: () => exec.statement("runs.update", (p) => advanceRun(q, p)),
     status: () =>
       exec.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
     saveStep: () =>
@@ -256,7 +249,7 @@ export function createRunRepo(exec: Executor) {
     advanceAndSaveStep: () =>
       exec.statement("runs.advanceAndSaveStep", (p) =>
         q
-          .with("advanced", (db) => advanceRun(db, p, exec.dialect).returning("id"))
+          .with("advanced", (db) => advanceRun(db, p).returning("id"))
           .insertInto("run_steps")
           .columns(STEP_COLUMNS)
           .expression((eb) =>
@@ -356,7 +349,7 @@ export function createRunRepo(exec: Executor) {
     },
     /** Inside `store.write`. */
     async insert(row: Omit<RunRow, "updatedAt">): Promise<void> {
-      await st.insert().run({ ...row, state: JSON.stringify(row.state) });
+      await st.insert().run({ ...row, state: JSON.stringify(row.state), visits: row.state.visits });
     },
 
     /** Runs of this flow per status (any version), for deleting a flow. */
@@ -476,7 +469,12 @@ export function createRunRepo(exec: Executor) {
       const { changes } = await exec.run(
         q
           .updateTable("runs")
-          .set({ flow_version: state.flowVersion, state_json: JSON.stringify(state), updated_at: now })
+          .set({
+            flow_version: state.flowVersion,
+            state_json: JSON.stringify(state),
+            visits: state.visits,
+            updated_at: now,
+          })
           .where("id", "=", id)
           .where("status", "=", "waiting")
           .where("state_json", "=", stateJson),

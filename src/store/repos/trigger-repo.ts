@@ -252,6 +252,7 @@ export function createTriggerRepo(exec: Executor) {
           .set({
             state_json: JSON.stringify(state),
             timeout_at: state.wait?.timeoutAt ?? null,
+            visits: state.visits,
             updated_at: now,
           })
           .where("id", "=", state.runId)
