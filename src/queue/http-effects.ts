@@ -1,5 +1,6 @@
 import { AppError, toAppError } from "../core/app-error.js";
 import { createGuardedHttp, type GuardedHttp } from "../core/guarded-http.js";
+import { redactSecrets } from "../core/secret-forms.js";
 import type { HttpAnswer, HttpRequestSpec } from "../flows/runtime.js";
 import { type EffectsDeps, isOutcomeUnknown, type RunContext } from "./effects.js";
 import type { Outbox } from "./send-effects.js";
@@ -95,7 +96,7 @@ export function createHttpEffect(
 const MIN_SECRET_LENGTH = 6;
 
 /** The secret parts of credential headers: the value, a bearer token, basic auth's password. */
-export function credentialSecrets(headers: Record<string, string>): string[] {
+function credentialSecrets(headers: Record<string, string>): string[] {
   const secrets = new Set<string>();
   for (const value of Object.values(headers)) {
     secrets.add(value);
@@ -108,19 +109,17 @@ export function credentialSecrets(headers: Record<string, string>): string[] {
       secrets.add(decoded.slice(decoded.indexOf(":") + 1));
     }
   }
-  // Also as they appear inside JSON strings and in URL or form encoding.
-  const forms = [...secrets].flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
-  return [...new Set(forms)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  return [...secrets];
 }
 
-/** The answer with every credential of the request replaced by `[redacted]`. */
+/** The answer with every credential of the request (in every form it may be echoed in) as `[redacted]`. */
 export function withoutCredentials(
   answer: HttpAnswer,
   credentialHeaders: Record<string, string>,
 ): HttpAnswer {
-  const secrets = credentialSecrets(credentialHeaders);
+  const secrets = credentialSecrets(credentialHeaders).filter((s) => s.length >= MIN_SECRET_LENGTH);
   if (secrets.length === 0) return answer;
-  const hide = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
+  const hide = (text: string) => redactSecrets(text, secrets);
   return {
     ...answer,
     body: hide(answer.body),
