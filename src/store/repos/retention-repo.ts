@@ -145,6 +145,18 @@ export function createRetentionRepo(exec: Executor) {
     return true;
   };
 
+  /** Whether a conversation key (`channelId:address`) is someone's identity. */
+  const hasIdentity = async (key: string): Promise<boolean> => {
+    const split = key.indexOf(":");
+    const identity = await exec.get(
+      q
+        .selectFrom("contact_identities")
+        .select("id")
+        .where("channel_id", "=", key.slice(0, split))
+        .where("address", "=", key.slice(split + 1)),
+    );
+    return identity !== undefined;
+  };
   return {
     /**
      * Inside `store.write`, one commit: erases a contact and everything that names them (the
@@ -194,18 +206,8 @@ export function createRetentionRepo(exec: Executor) {
       );
       const strays: string[] = [];
       for (const { conversation_key: key } of keys) {
-        const split = key.indexOf(":");
-        const channelId = key.slice(0, split);
-        const address = key.slice(split + 1);
-        if (!addresses.includes(address)) continue;
-        const identity = await exec.get(
-          q
-            .selectFrom("contact_identities")
-            .select("id")
-            .where("channel_id", "=", channelId)
-            .where("address", "=", address),
-        );
-        if (!identity) strays.push(key);
+        if (!addresses.includes(key.slice(key.indexOf(":") + 1))) continue;
+        if (!(await hasIdentity(key))) strays.push(key);
       }
       return strays;
     },
@@ -217,15 +219,7 @@ export function createRetentionRepo(exec: Executor) {
      */
     eraseStrayConversation(key: string): Promise<boolean> {
       return withSecureDelete(exec, async () => {
-        const split = key.indexOf(":");
-        const identity = await exec.get(
-          q
-            .selectFrom("contact_identities")
-            .select("id")
-            .where("channel_id", "=", key.slice(0, split))
-            .where("address", "=", key.slice(split + 1)),
-        );
-        if (identity) return false;
+        if (await hasIdentity(key)) return false;
         await exec.run(q.deleteFrom("inbox").where("conversation_key", "=", key));
         return true;
       });
