@@ -48,3 +48,36 @@ export async function eraseContact(
   }
   return "queued";
 }
+
+/**
+ * Erases what the inbox holds from a phone number that is no contact's (nor anyone's identity)
+ * yet: messages acknowledged but not handled when the erasure came (the person's first message,
+ * say, behind a backlog). Erasure wins over them: each conversation in its turn, as for a contact.
+ * "missing" when there are none; "queued" as `eraseContact`.
+ */
+export async function erasePendingFrom(
+  deps: ErasureDeps,
+  phone: string,
+  waitMs = 30_000,
+): Promise<"erased" | "missing" | "queued"> {
+  const { store } = deps;
+  const keys = await store.retention.strayConversations(phone);
+  if (keys.length === 0) return "missing";
+  if (!deps.isJobs) {
+    let isErased = false;
+    for (const key of keys) {
+      if (await deps.exclusive(key, () => store.write((tx) => tx.retention.eraseStrayConversation(key)))) {
+        isErased = true;
+      }
+    }
+    await store.db.forgetErased?.();
+    return isErased ? "erased" : "missing";
+  }
+  await store.write((tx) => tx.jobs.eraseStrays(phone));
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    if ((await store.retention.strayConversations(phone)).length === 0) return "erased";
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return "queued";
+}

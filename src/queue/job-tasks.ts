@@ -127,10 +127,37 @@ export function createJobTasks(deps: JobTaskDeps) {
   };
 
   /**
-   * The erasure job: each identity's conversation in its own turn, so it never interleaves with
-   * that conversation's messages; then the rest of the person. A busy conversation puts the
-   * whole job off; identities already erased are gone, so the next attempt continues.
+   * Each conversation erased in its own turn, so it never interleaves with that conversation's
+   * messages. False when one is busy: the caller puts the whole job off, and as what was erased
+   * is gone, the next attempt continues where this one stopped.
    */
+  const eraseEachInTurn = async (
+    conversations: Array<{ key: string; erase: (tx: Repos) => Promise<unknown> }>,
+    runnerId: string,
+  ): Promise<boolean> => {
+    for (const { key, erase } of conversations) {
+      const turn = await inConversationTurn(store, key, runnerId, async () => {
+        await store.write(async (tx) => {
+          await erase(tx);
+          // A job waiting for this conversation names the person in its payload.
+          await tx.jobs.forgetConversation(key);
+        });
+      });
+      if (!turn.held) return false;
+      // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
+      if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
+    }
+    return true;
+  };
+
+  /** The person's first message on a channel where the number is nobody's identity yet, waiting. */
+  const strays = async (phone: string | null) =>
+    (phone ? await store.retention.strayConversations(phone) : []).map((key) => ({
+      key,
+      erase: (tx: Repos) => tx.retention.eraseStrayConversation(key),
+    }));
+
+  /** The erasure job of a contact: each identity's conversation, its strays, then the rest. */
   const eraseInTurn = async (contactId: string, runnerId: string): Promise<void> => {
     const contact = await store.contacts.get(contactId);
     if (!contact) return;
@@ -140,26 +167,20 @@ export function createJobTasks(deps: JobTaskDeps) {
         erase: (tx: Repos) =>
           tx.retention.eraseIdentity(contactId, identity.channelId, identity.address, clock.now()),
       })),
-      // The person's first message on another channel, waiting to be handled (erasure wins).
-      ...(contact.phone ? await store.retention.strayConversations(contact.phone) : []).map((key) => ({
-        key,
-        erase: (tx: Repos) => tx.retention.eraseStrayConversation(key),
-      })),
+      ...(await strays(contact.phone)),
     ];
-    for (const { key, erase } of conversations) {
-      const turn = await inConversationTurn(store, key, runnerId, async () => {
-        await store.write(async (tx) => {
-          await erase(tx);
-          // A job waiting for this conversation names the person in its payload.
-          await tx.jobs.forgetConversation(key);
-        });
-      });
-      // The conversation is busy: the erasure waits for its turn, as a later job.
-      if (!turn.held) return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
-      // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
-      if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
+    // The conversation is busy: the erasure waits for its turn, as a later job.
+    if (!(await eraseEachInTurn(conversations, runnerId))) {
+      return store.write((tx) => tx.jobs.erase(contactId, clock.now() + TURN_BUSY_RETRY_MS));
     }
     await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
+  };
+
+  /** The erasure job of a phone number no contact has: its messages waiting in the inbox. */
+  const eraseStraysInTurn = async (phone: string, runnerId: string): Promise<void> => {
+    if (!(await eraseEachInTurn(await strays(phone), runnerId))) {
+      await store.write((tx) => tx.jobs.eraseStrays(phone, clock.now() + TURN_BUSY_RETRY_MS));
+    }
   };
 
   /**
@@ -245,7 +266,12 @@ export function createJobTasks(deps: JobTaskDeps) {
         tracked(() => drainConversation((payload as ConversationJob).key, helpers.runnerId, helpers.signal)),
       [JobTasks.timeout]: (payload: unknown) => tracked(() => fireTimeout((payload as TimeoutJob).runId)),
       [JobTasks.erase]: (payload: unknown, helpers: { runnerId: string }) =>
-        tracked(() => eraseInTurn((payload as EraseJob).contactId, helpers.runnerId)),
+        tracked(() => {
+          const job = payload as EraseJob;
+          return "phone" in job
+            ? eraseStraysInTurn(job.phone, helpers.runnerId)
+            : eraseInTurn(job.contactId, helpers.runnerId);
+        }),
     }),
     enqueueUnfinished,
     enqueueDeadlines,

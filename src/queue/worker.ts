@@ -13,7 +13,7 @@ import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import type { EffectsDeps } from "./effects.js";
-import { eraseContact } from "./erasure.js";
+import { eraseContact, erasePendingFrom } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
@@ -475,6 +475,9 @@ export function createWorker(deps: WorkerDeps) {
     /** Erases a contact (the right to erasure): `erasure.ts`. */
     erase: (contactId: string, waitMs?: number) =>
       eraseContact({ store, clock, isJobs, exclusive }, contactId, waitMs),
+    /** Erases the inbox's waiting messages from a number no contact has yet: `erasure.ts`. */
+    erasePendingFrom: (phone: string, waitMs?: number) =>
+      erasePendingFrom({ store, clock, isJobs, exclusive }, phone, waitMs),
     idle: () => (isJobs ? jobs.idle() : lanes.idle()),
     /** What this process's worker is doing now: a connector batching calls waits only while it pays. */
     load: (): WorkerLoad => ({

@@ -150,6 +150,38 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     expect((await stack.http("DELETE", "/api/v1/contacts?phone=%2B4915123450003")).status).toBe(404);
   });
 
+  it("erases through ?phone= the messages of a number that is nobody's contact yet, still waiting to be handled", async () => {
+    // Acknowledged, not yet handled (a backlog, no worker running): stored without waking the worker.
+    const from = "4915123450006";
+    const channelId = stack.setup.channelId;
+    const [key] = await stack.tern.store.write((tx) =>
+      tx.inbox.ingest(
+        channelId,
+        [
+          {
+            kind: "message",
+            providerMessageId: "wamid.pending-erasable",
+            from,
+            phone: `+${from}`,
+            profileName: "Pending Erasable",
+            timestamp: Date.now(),
+            content: { type: "text", text: "hi, I am Pending Erasable" },
+          },
+        ],
+        Date.now(),
+      ),
+    );
+    expect(await rowsMentioning(stack, [from])).not.toEqual([]);
+    const res = await stack.http("DELETE", `/api/v1/contacts?phone=%2B${from}`);
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(await rowsMentioning(stack, [from, "Pending Erasable"])).toEqual([]);
+    // Woken now, the worker finds nothing to make a contact of.
+    stack.tern.worker.notify([key ?? ""]);
+    await stack.tern.worker.idle();
+    expect(await contactNamed("Pending Erasable")).toBeUndefined();
+    expect((await stack.http("DELETE", `/api/v1/contacts?phone=%2B${from}`)).status).toBe(404);
+  });
+
   it("answers malformed erasure requests with a clear error and changes nothing", async () => {
     await personWithHistory("4915123450004", "Kept Safe");
     const contact = (await contactNamed("Kept Safe"))!;

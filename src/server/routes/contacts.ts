@@ -171,10 +171,22 @@ export const contactRoutes =
       "/contacts",
       { schema: { tags, querystring: z.strictObject({ phone: Phone }) }, preHandler: refuseBody },
       async (req, reply) => {
-        const ids = await store.retention.contactsByPhone(req.query.phone);
-        const outcome = await erase(ids);
+        const { phone } = req.query;
+        const outcome = await erase(await store.retention.contactsByPhone(phone));
+        // No contact yet, but messages from the number acknowledged and not handled (a backlog,
+        // no worker running): they are the person's data too. Handled meanwhile, one became a
+        // contact, which the second look erases.
+        const pending =
+          outcome.erased + outcome.queued === 0 ? await deps.worker.erasePendingFrom(phone) : "missing";
+        if (pending === "erased") outcome.erased++;
+        if (pending === "queued") outcome.queued++;
+        if (pending !== "missing") {
+          const late = await erase(await store.retention.contactsByPhone(phone));
+          outcome.erased += late.erased;
+          outcome.queued += late.queued;
+        }
         if (outcome.erased + outcome.queued === 0) {
-          throw new AppError("NOT_FOUND", "No contact with that phone number");
+          throw new AppError("NOT_FOUND", "No contact, and no message waiting, with that phone number");
         }
         return answer(reply, outcome);
       },

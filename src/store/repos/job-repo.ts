@@ -36,9 +36,8 @@ export interface ConversationJob {
 export interface TimeoutJob {
   runId: string;
 }
-export interface EraseJob {
-  contactId: string;
-}
+/** A contact, or (no contact has it) a phone number's messages still waiting in the inbox. */
+export type EraseJob = { contactId: string } | { phone: string };
 
 /**
  * A conversation's job key: one waiting job per conversation is enough, it drains every pending
@@ -122,6 +121,13 @@ export function createJobRepo(exec: Executor) {
     /** Inside `store.write`: erase a contact, in its conversation's turn. */
     async erase(contactId: string, runAt?: number): Promise<void> {
       await run({ identifier: JobTasks.erase, payload: { contactId } satisfies EraseJob, runAt });
+    },
+    /**
+     * Inside `store.write`: erase the messages from a phone number waiting in the inbox where it
+     * is nobody's identity (`retention.strayConversations`), each in its conversation's turn.
+     */
+    async eraseStrays(phone: string, runAt?: number): Promise<void> {
+      await run({ identifier: JobTasks.erase, payload: { phone } satisfies EraseJob, runAt });
     },
     /** Inside `store.write`: drop the conversation's waiting job (its payload holds the key). */
     async forgetConversation(key: string): Promise<void> {
