@@ -14,6 +14,11 @@ export function parseJsonText(text: string): unknown {
   return value;
 }
 
+/** Why this valid JSON text is refused for a key written twice in one object, or null. */
+export function duplicateKeyError(text: string): string | null {
+  return firstDuplicateKey(text);
+}
+
 /**
  * A key written twice in one object (`"next": "a", … "next": "b"`): JSON.parse keeps the last
  * without a word, while a person reviewing the file reads the first. Scans valid JSON only.
@@ -70,9 +75,9 @@ function describeJsonError(text: string, error: unknown): string {
  * Bytes that are not UTF-8 (a Latin-1 "é", a UTF-16 file) are refused, saying where: decoding
  * them would put U+FFFD into the flow, and an import would store the damaged text and send it.
  */
-export function decodeJsonBytes(bytes: Uint8Array): string {
+export function decodeJsonBytes(bytes: Uint8Array, fix = "save the file as UTF-8"): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
-    throw new SyntaxError("not UTF-8 but UTF-16 text: save the file as UTF-8");
+    throw new SyntaxError(`not UTF-8 but UTF-16 text: ${fix}`);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   const bad = firstUndecodable(bytes, text);
   if (bad !== null) {
@@ -81,7 +86,7 @@ export function decodeJsonBytes(bytes: Uint8Array): string {
     const column = bad.index - before.lastIndexOf("\n");
     const hex = (bytes[bad.offset] ?? 0).toString(16).toUpperCase().padStart(2, "0");
     throw new SyntaxError(
-      `not UTF-8 text: byte 0x${hex} at line ${line} column ${column} (Latin-1 or Windows-1252?); save the file as UTF-8`,
+      `not UTF-8 text: byte 0x${hex} at line ${line} column ${column} (Latin-1 or Windows-1252?); ${fix}`,
     );
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

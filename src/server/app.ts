@@ -9,6 +9,7 @@ import {
 import type { Logger } from "pino";
 import { ZodType, z } from "zod";
 import { AppError } from "../core/app-error.js";
+import { decodeJsonBytes, duplicateKeyError } from "../core/json-syntax.js";
 // Plain messages for every zod issue without its own (installed on import).
 import "../core/plain-messages.js";
 import type { Clock } from "../core/clock.js";
@@ -122,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // with its `__proto__`/`constructor` poisoning checks.
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
     // JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be read wrongly.
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"] ?? ""))?.[1];
     if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
@@ -135,12 +136,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       );
       return;
     }
-    const text = typeof body === "string" ? body : body.toString("utf8");
+    let text: string;
+    try {
+      // Bytes that are not UTF-8 would be stored as U+FFFD (a flow's text, a contact's name).
+      text = decodeJsonBytes(body as Buffer, "send the body as UTF-8");
+    } catch (error) {
+      done(new AppError("BAD_REQUEST", `Malformed JSON body: ${(error as Error).message}`), undefined);
+      return;
+    }
     if (/^\s*$/.test(text)) done(null, undefined);
     else
       void parseJson(req, text, (error, value) => {
         // Fastify's error says neither where the JSON breaks nor that it was refused for a key.
-        done(error ? jsonBodyError(text) : null, value);
+        if (error) return done(jsonBodyError(text), undefined);
+        // JSON.parse keeps the last of a key written twice, where a reader of the request sees the first.
+        const duplicate = duplicateKeyError(text);
+        done(duplicate ? new AppError("BAD_REQUEST", `Malformed JSON body: ${duplicate}`) : null, value);
       });
   });
   // The API takes JSON only: a text/plain body is a 415 saying so, as elsewhere, not a 400 about

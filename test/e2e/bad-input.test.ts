@@ -157,6 +157,36 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(await (await stack.http("GET", "/api/v1/flows")).json()).toEqual(before);
   });
 
+  it("refuses a JSON body that is not UTF-8 or writes a key twice, saying where, and stores nothing", async () => {
+    const before = await rowCounts(stack.database);
+    const latin1 = Buffer.concat([Buffer.from('{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const cases: Array<[Buffer | string, RegExp]> = [
+      // A Latin-1 "é" would have been stored as U+FFFD in the contact's name.
+      [latin1, /not UTF-8 text: byte 0xE9 at line 1 column 13.*send the body as UTF-8/],
+      [Buffer.from('\uFEFF{"name":"x"}', "utf16le"), /not UTF-8 but UTF-16/],
+      // JSON.parse keeps the last "name"; a reviewer of the request reads the first.
+      ['{"name":"Ada","attributes":{},"name":"Eve"}', /the key "name" is written twice in one object/],
+    ];
+    const contact = (await stack.tern.store.contacts.list())[0];
+    const target = contact ? `/api/v1/contacts/${contact.id}` : "/api/v1/contacts/ct_missing00000000000";
+    for (const [body, message] of cases) {
+      const res = await stack.http("PATCH", target, body);
+      expect(res.status, String(body)).toBe(400);
+      const { error } = (await res.json()) as ErrorBody;
+      expect(error).toEqual({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
+    }
+    const flow = await stack.http("POST", "/api/v1/flows", '{"schema":"tern.flow/v1","name":"a","name":"b"}');
+    expect(flow.status).toBe(400);
+    // A byte order mark is JSON's to ignore (RFC 8259 §8.1), as before.
+    const bom = await stack.http(
+      "POST",
+      "/api/v1/flows/validate",
+      Buffer.from('\uFEFF{"schema":"tern.flow/v1"}'),
+    );
+    expect(bom.status).toBe(200);
+    expect(await rowCounts(stack.database)).toEqual(before);
+  });
+
   it("refuses a channel or connection change that names a key it does not have (type cannot change), changing nothing", async () => {
     const channel = `/api/v1/channels/${stack.setup.channelId}`;
     const before = await (await stack.http("GET", channel)).json();

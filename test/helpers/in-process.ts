@@ -49,7 +49,12 @@ export async function startStack(options: SandboxedTernOptions = {}): Promise<St
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...headers,
         },
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        body:
+          body === undefined
+            ? undefined
+            : typeof body === "string" || body instanceof Uint8Array
+              ? body
+              : JSON.stringify(body),
       });
     },
   };
