@@ -17,4 +17,17 @@ describe("parseTime (the runs list's since and until)", () => {
     for (const bad of ["yesterday", "12/03/2026", "2026-12-03T25:00:00Z", ""])
       expect(parseTime(bad), bad).toBeNull();
   });
+
+  it("reads a time without an offset as UTC, whatever the server's zone", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York"; // Node reads a change of TZ at once
+    try {
+      expect(parseTime("2026-12-03T09:00:00")).toBe(Date.UTC(2026, 11, 3, 9));
+      expect(parseTime("2026-12-03 09:00")).toBe(Date.UTC(2026, 11, 3, 9));
+      expect(parseTime("2026-07-03T09:00:00.5")).toBe(Date.UTC(2026, 6, 3, 9, 0, 0, 500));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });

@@ -24,7 +24,9 @@ export function parseTime(value: string): number | null {
   const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
   if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
     return null;
-  const ms = Date.parse(value);
+  // A time without an offset is UTC, as a date alone is: Date.parse would read it in the server's
+  // zone, so the same query would answer differently on a laptop and in a container.
+  const ms = Date.parse(date[4] && !date[5] ? `${value.replace(" ", "T")}Z` : value);
   return Number.isFinite(ms) ? ms : null;
 }
 
@@ -51,8 +53,12 @@ const RunFilter = {
   contactId: z.string().optional().describe("Runs of this contact"),
   olderThan: Age.optional(),
   channelId: z.string().min(1).max(100).optional().describe("Runs on this channel (its id)"),
-  since: Time("Runs started at or after this time (ISO 8601 or ms since the epoch)").optional(),
-  until: Time("Runs started before this time (ISO 8601 or ms since the epoch)").optional(),
+  since: Time(
+    "Runs started at or after this time (ISO 8601, UTC when it names no offset, or ms since the epoch)",
+  ).optional(),
+  until: Time(
+    "Runs started before this time (ISO 8601, UTC when it names no offset, or ms since the epoch)",
+  ).optional(),
 };
 
 // Strict: a misspelt filter (`?stauts=failed`) is refused, not ignored into an unfiltered list.

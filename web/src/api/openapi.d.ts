@@ -1774,12 +1774,12 @@ export interface paths {
                     limit?: number;
                     /** @description Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it */
                     olderThan?: string;
-                    /** @description Runs started at or after this time (ISO 8601 or ms since the epoch) */
+                    /** @description Runs started at or after this time (ISO 8601, UTC when it names no offset, or ms since the epoch) */
                     since?: string;
                     status?: "running" | "waiting" | "completed" | "failed" | "ended";
                     /** @description Runs on this step: waiting at it, running it, or (failed runs) failed at it */
                     stepId?: string;
-                    /** @description Runs started before this time (ISO 8601 or ms since the epoch) */
+                    /** @description Runs started before this time (ISO 8601, UTC when it names no offset, or ms since the epoch) */
                     until?: string;
                 };
                 header?: never;
@@ -2056,7 +2056,7 @@ export interface paths {
                         limit?: number;
                         /** @description Only runs unchanged for at least this long (ISO-8601 duration, e.g. P7D): waiting longer than it */
                         olderThan?: string;
-                        /** @description Runs started at or after this time (ISO 8601 or ms since the epoch) */
+                        /** @description Runs started at or after this time (ISO 8601, UTC when it names no offset, or ms since the epoch) */
                         since?: string;
                         /**
                          * @description Only waiting, or only running runs (default: both; other runs are already final)
@@ -2065,7 +2065,7 @@ export interface paths {
                         status?: "waiting" | "running";
                         /** @description Runs on this step: waiting at it, running it, or (failed runs) failed at it */
                         stepId?: string;
-                        /** @description Runs started before this time (ISO 8601 or ms since the epoch) */
+                        /** @description Runs started before this time (ISO 8601, UTC when it names no offset, or ms since the epoch) */
                         until?: string;
                     };
                 };
