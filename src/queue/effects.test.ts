@@ -8,6 +8,7 @@ import { WhatsAppConfig, whatsappChannel } from "../channels/whatsapp/index.js";
 import { AppError } from "../core/app-error.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type RunContext } from "./effects.js";
+import { HandedBackError } from "./failures.js";
 import { REPLY_SEND_KIND } from "./send-effects.js";
 import { createSendPacer } from "./send-pacer.js";
 
@@ -214,6 +215,50 @@ describe("sends through the outbox", () => {
     });
     await stale.send("run_1:3:1", { text: "Later" });
     expect(tokens).toEqual(["tok_1", undefined, undefined]);
+  });
+
+  it("a process that lost its turn while the intent was written (paused past its lease) sends nothing", async () => {
+    await insertTestRun(store, "run_1", { status: "running" });
+    let calls = 0;
+    const definition = channel(async () => {
+      calls++;
+      return { providerMessageId: "m.1" };
+    }, true);
+    // Held when the intent is written; given up by the time the message would leave (the next
+    // holder's replies would otherwise be overtaken by this one).
+    let checks = 0;
+    const turn = {
+      assertActive: async () => {},
+      assertHeld: () => {
+        if (++checks > 1) throw new HandedBackError();
+      },
+    };
+    await expect((await effectsFor(definition, turn)).send("run_1:1:1", { text: "Hi" })).rejects.toThrow(
+      HandedBackError,
+    );
+    expect(calls).toBe(0);
+    expect(checks).toBe(2);
+    // Not the send's failure: the next holder's replay of the step finds it in flight and sends.
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("in_flight");
+  });
+
+  it("a send retried after its process lost the turn is left in flight, not failed for good", async () => {
+    await insertTestRun(store, "run_1", { status: "running" });
+    let calls = 0;
+    const definition = channel(async () => {
+      calls++;
+      throw new AppError("CHANNEL_SEND_FAILED", "503 from the provider", { retry: "default" });
+    }, true);
+    const turn = {
+      assertActive: async () => {
+        throw new HandedBackError();
+      },
+    };
+    await expect((await effectsFor(definition, turn)).send("run_1:1:1", { text: "Hi" })).rejects.toThrow(
+      HandedBackError,
+    );
+    expect(calls).toBe(1);
+    expect((await store.effects.get("run_1:1:1"))?.status).toBe("in_flight");
   });
 
   it("a reply-token send left in flight by a crash is settled unknown, not pushed (the token may have answered)", async () => {

@@ -8,6 +8,7 @@ import type { Effects, SendReceipt } from "../flows/runtime.js";
 import type { SendMessageRow } from "../store/repos/effect-repo.js";
 import { isStorageFailure } from "../store/storage-failure.js";
 import type { Repos, Store } from "../store/store.js";
+import { isTurnOver } from "./failures.js";
 import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
 import type { SendPacer } from "./send-pacer.js";
@@ -111,6 +112,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
       try {
         return await fn();
       } catch (error) {
+        if (isTurnOver(error)) throw error;
         const appError = toAppError(error);
         // A paused connection is not retried here: the engine parks the run until the pause ends.
         if (appError.retry === "never" || pausedUntil(appError.retry) !== null || attempt >= maxAttempts)
@@ -205,6 +207,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
       let attempts = 0;
       const attempt = async (): Promise<unknown> => {
         if (++attempts > 1) await ctx.assertActive?.();
+        else ctx.assertHeld?.();
         try {
           return await action.run(input, config, actionCtx);
         } catch (error) {
@@ -220,6 +223,7 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
       try {
         result = await withRetries(attempt);
       } catch (error) {
+        if (isTurnOver(error)) throw error;
         const appError = toAppError(error);
         // Still unknown after every attempt: leave the intent in flight so a later run of this
         // step reconciles instead of assuming nothing happened.

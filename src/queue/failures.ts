@@ -31,6 +31,14 @@ export class HandedBackError extends Error {
   }
 }
 
+/**
+ * The turn is over for this process (the run was ended elsewhere, or the conversation handed
+ * back): not the effect's failure. Recorded as one, a send's key would be failed for good, and
+ * the next holder's replay of the step would fail instead of sending.
+ */
+export const isTurnOver = (error: unknown): boolean =>
+  error instanceof HandedBackError || error instanceof RunNotActiveError;
+
 /** Thrown into a lane to stop it after a transient failure; the worker pokes it again later. */
 export class RetryLater extends Error {
   constructor(override readonly cause: unknown) {

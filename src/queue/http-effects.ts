@@ -62,6 +62,7 @@ export function createHttpEffect(
     };
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await ctx.assertActive?.();
+      else ctx.assertHeld?.(); // the run was read before the intent; the lease may lapse during it
       let answer: HttpAnswer;
       try {
         answer = await client(request);

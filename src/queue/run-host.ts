@@ -36,6 +36,8 @@ export interface RunHostDeps {
   notify(keys: string[]): void;
   /** A flow for a `subflow` step (the published version when none is given). */
   loadFlow?: EngineHost["loadFlow"];
+  /** Jobs: false once this process's job runner may have been presumed dead (runner.ts `holdsLease`). */
+  holdsLease?(): boolean;
 }
 
 export async function hostFor(
@@ -51,8 +53,10 @@ export async function hostFor(
   // memory: stop before anything else leaves or is written. A primary-key read per step/effect.
   const assertHeld = (): void => {
     // Jobs: this process gave the conversation up (presumed dead, or stopped past its grace);
-    // another process may be running it now, so nothing more may leave from here.
-    if (signal?.aborted) throw new HandedBackError();
+    // another process may be running it now, so nothing more may leave from here. The lease is
+    // read on the clock: a process paused past it sees so the moment it runs again (a reply it
+    // sent then would go out after the ones the next holder sent meanwhile).
+    if (signal && (signal.aborted || deps.holdsLease?.() === false)) throw new HandedBackError();
   };
   const assertActive = async (): Promise<void> => {
     assertHeld();
@@ -120,7 +124,7 @@ export async function hostFor(
     persist: async (state, record) => {
       // No status read here: saveStep is a compare-and-set (an ended run stays ended and gets
       // no step record), and every effect reads the status before it leaves (assertActive).
-      if (signal?.aborted) throw new HandedBackError();
+      assertHeld();
       // A write of this turn was lost: stop here, the turn is tried again from what committed.
       if (persistError !== undefined) throw persistError;
       const inboxIds = markInbox;

@@ -13,6 +13,7 @@ import {
   type RunEffects,
   type SendChannel,
 } from "./effects.js";
+import { isTurnOver } from "./failures.js";
 
 /** Rounds of attempts (each up to `maxAttempts`) before a send that keeps failing fails for good. */
 export const SEND_RETRY_ROUNDS = 8;
@@ -139,7 +140,9 @@ export function createSendEffects(
   ): Promise<SendOutcome> => {
     const { channel } = target;
     for (let attempt = 1; ; attempt++) {
+      // The first attempt: the intent just checked the run; what is left is this process's lease.
       if (attempt > 1) await ctx.assertActive?.();
+      else ctx.assertHeld?.();
       let error: AppError;
       await deps.pacer?.wait(
         channel.id,
@@ -267,6 +270,7 @@ export function createSendEffects(
     try {
       result = await deliver(key, message, target, replyToken);
     } catch (error) {
+      if (isTurnOver(error)) throw error;
       const appError = toAppError(error);
       // Still unknown after every attempt and reconcile: leave the intent in flight, so a
       // later run of this step reconciles again instead of assuming nothing happened.
@@ -337,6 +341,7 @@ export function createSendEffects(
       try {
         return await sendThrough(key, content, primary, watch || undefined, true, takeReplyToken());
       } catch (error) {
+        if (isTurnOver(error)) throw error;
         const appError = toAppError(error);
         if (fallback && isUndeliverable(appError)) return fallBack(key, content, fallback, appError.message);
         throw appError;

@@ -84,6 +84,7 @@ export function createWorker(deps: WorkerDeps) {
     scheduleTimeout: (at) => timer.schedule(at),
     notify: (keys) => notify(keys),
     tagFlows: async () => await publishedWithTrigger(store, deps.flow, "tag"),
+    holdsLease: () => lease?.() ?? true,
     // A subflow runs its flow's published version, pinned in the run state when it starts.
     loadFlow: async (flowId, version) => {
       const pinned = version ?? (await store.flows.get(flowId))?.publishedVersion ?? null;
@@ -107,6 +108,8 @@ export function createWorker(deps: WorkerDeps) {
   /** Runs of this process the engine is advancing now (`activeTurns`: Salesforce batching). */
   let turnsInProgress = 0;
   let jobConcurrency = deps.concurrency ?? 64;
+  /** Jobs: whether this process's job runner still holds its lease (`useLease`). */
+  let lease: (() => boolean) | undefined;
 
   /** Runs the engine on an event; false when the event did not apply (nothing persisted). */
   const advance = async (
@@ -486,6 +489,10 @@ export function createWorker(deps: WorkerDeps) {
       isBacklogged: isJobs ? turnsInProgress >= jobConcurrency : lanes.waiting() > 0,
     }),
     /** Jobs: the runner's concurrency (`tern worker --concurrency`), for `load`. */
+    /** Jobs: the job runner's lease check, read before each side effect leaves (run-host.ts). */
+    useLease(holdsLease: () => boolean): void {
+      lease = holdsLease;
+    },
     runsJobsWith(concurrency: number): void {
       jobConcurrency = concurrency;
     },

@@ -33,13 +33,24 @@ export function startLiveness(options: LivenessOptions) {
   let lastRegistrationError = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  // Until when no other runner can have presumed this one dead (`isFresh`), on this process's
+  // monotonic clock: a heartbeat sent at t is stamped at the database at t or later, and a runner
+  // is reaped only once the database's clock is `staleAfterMs` past its stamp. The margin covers
+  // what runs between a check and the act it guards.
+  let freshUntil = 0;
+  const margin = Math.min(1_000, options.staleAfterMs / 10);
+  const renewedAt = (sentAt: number) => {
+    freshUntil = Math.max(freshUntil, sentAt + options.staleAfterMs - margin);
+  };
   let tick: Promise<void> = Promise.resolve();
 
   /** null once registered (graphile's forbiddenFlags: no flags, fetch); until then a promise. */
   function registered(): null | Promise<null> {
     if (isRegistered) return null;
+    const sentAt = performance.now();
     registration ??= registerJobWorker(pool, workerId, options.process).then(
       () => {
+        renewedAt(sentAt);
         isRegistered = true;
         return null;
       },
@@ -58,15 +69,19 @@ export function startLiveness(options: LivenessOptions) {
 
   async function beat(): Promise<void> {
     try {
+      const sentAt = performance.now();
       if (!isRegistered) {
         await registered();
-      } else if (!(await heartbeatJobWorker(pool, workerId)) && !stopped) {
+      } else if (await heartbeatJobWorker(pool, workerId)) {
+        renewedAt(sentAt);
+      } else if (!stopped) {
         log.error(
           { workerId, staleAfterMs: options.staleAfterMs },
           "job runner was presumed dead (no heartbeat in time) and its jobs handed to others; running tasks told to abort",
         );
         options.onLost();
         await registerJobWorker(pool, workerId, options.process);
+        renewedAt(sentAt);
       }
       // A runner of this machine whose process is gone (killed, then this one started): its
       // work is taken over now rather than once its heartbeat is stale.
@@ -104,6 +119,13 @@ export function startLiveness(options: LivenessOptions) {
   return {
     workerId,
     registered,
+    /**
+     * False once this runner's last heartbeat is so old that the others may have presumed it
+     * dead and handed its jobs on: the process was paused (SIGSTOP, a VM frozen, a long GC) or
+     * cut off from the database. Read on the clock, so it is right the moment the process runs
+     * again, before any timer or heartbeat of its own has had a chance to run.
+     */
+    isFresh: () => performance.now() < freshUntil,
     /** Unlocks what this runner holds now (its row stays: it still heartbeats). */
     handBack: () => releaseJobWorker(pool, workerId, { forget: false }),
     /** Last: no more beats, unlock anything left, delete the row. */

@@ -228,6 +228,28 @@ describe("job runner", () => {
     expect(await listJobWorkers(db)).toEqual([]);
   });
 
+  it("a runner paused past staleAfterMs knows it may have been presumed dead the moment it runs again, before any timer of its own", async () => {
+    // The pause is the whole thread blocked (as SIGSTOP, a frozen VM or a long GC): no timer, no
+    // heartbeat, no I/O runs until it ends; the first code after it asks before acting.
+    const seen: Array<{ before: boolean; after: boolean; aborted: boolean }> = [];
+    let r: JobRunner | undefined;
+    r = await runner("paused", {
+      tasks: {
+        record: async (_payload, { signal }) => {
+          while (!r) await sleep(5);
+          const before = r.holdsLease();
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STALE_AFTER_MS + 300);
+          seen.push({ before, after: r.holdsLease(), aborted: signal.aborted });
+        },
+      },
+    });
+    await jobQuery(db, addJob({ identifier: "record", payload: {} }));
+    await waitFor("the task to end", async () => (seen.length > 0 ? true : undefined));
+    expect(seen).toEqual([{ before: true, after: false, aborted: true }]);
+    // Its heartbeat runs again: the lease is held anew, and new jobs run as before.
+    await waitFor("the lease back", async () => (r?.holdsLease() ? true : undefined));
+  });
+
   it("stop() past its grace period hands the job back: the task is told to abort and another runner takes the job at once", async () => {
     let aborted: unknown;
     const holder = await runner("holder", {

@@ -76,6 +76,12 @@ export interface JobRunner {
   stop(graceMs?: number): Promise<void>;
   /** graphile lock owner ids of this runner (its pool id: 0.17 locks jobs by pool, not worker). */
   workerIds(): string[];
+  /**
+   * Whether this runner may still act for the jobs it runs: false once its heartbeat is too old
+   * (liveness.ts `isFresh`: paused past `staleAfterMs`, or cut off), and then every running
+   * task's signal is aborted. Cheap: checked before each side effect leaves.
+   */
+  holdsLease(): boolean;
 }
 
 const DEFAULT_GRACE_MS = 10_000;
@@ -128,6 +134,13 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
   const abortRunning = (reason: string) => {
     for (const controller of running) controller.abort(new Error(reason));
   };
+  const holdsLease = (): boolean => {
+    if (!liveness || liveness.isFresh()) return true;
+    abortRunning(
+      `this job runner's heartbeat is over ${staleAfterMs} ms old (the process was paused or cut off from the database): its jobs may run elsewhere`,
+    );
+    return false;
+  };
   const queueNames = createQueueNames(pool);
   const lostCompletions = watchLostCompletions({ pool, owner: () => workerPool.id, log });
   const taskList: TaskList = {};
@@ -153,6 +166,7 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
         // Handed back meanwhile: the job may be running elsewhere. Completing it here would
         // delete it under the other runner (graphile's complete checks no lock); failing it is a
         // no-op once unlocked.
+        holdsLease();
         if (signal.aborted) throw signal.reason;
       } finally {
         running.delete(controller);
@@ -266,6 +280,7 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
       return stopping;
     },
     workerIds: () => [live.workerId],
+    holdsLease,
   };
 }
 

@@ -37,6 +37,7 @@ export async function startWorkerRunner(options: {
     await pool.end();
     throw error;
   });
+  options.worker.useLease(runner.holdsLease);
   await options.worker.enqueueUnfinished();
   return {
     async stop(graceMs) {
