@@ -281,6 +281,14 @@ export interface ChannelDefinition<Config extends z.ZodType = z.ZodType> {
    * parsed like a POST, with an empty body.
    */
   acceptsGetDeliveries?: boolean;
+  /**
+   * The largest delivery this provider sends, when far below the server's 4 MiB (Meta's batches):
+   * a larger body is refused 413 before `verify`. For providers that sign parsed parameters
+   * (Twilio, Vonage) or a field of an XML document (WeChat's safe mode), `verify` must read the
+   * whole body first, at a cost per byte hundreds of times an HMAC's: unbounded, a few unsigned
+   * 4 MiB posts a second would hold the event loop for everyone.
+   */
+  maxWebhookBytes?: number;
   /** Throws AppError CHANNEL_SIGNATURE_INVALID when the request is not authentic. Pure. */
   verify(req: WebhookRequest, config: z.infer<Config>): void;
   /**

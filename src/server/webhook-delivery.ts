@@ -99,6 +99,7 @@ export async function ingest(
 ) {
   const raw = toRequest(ctx, req, query, body);
   const channel = await receiver(ctx, channelId, raw);
+  refuseOversize(channel, body);
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
@@ -181,6 +182,16 @@ async function siblingOfDeleted(ctx: Context, raw: WebhookRequest): Promise<Reso
     }
   }
   return null;
+}
+
+/** A body larger than any delivery of this provider: refused before `verify` reads it (channel.ts). */
+function refuseOversize(channel: ResolvedChannel, body: Buffer): void {
+  const max = channel.definition.maxWebhookBytes;
+  if (max === undefined || body.length <= max) return;
+  throw new AppError(
+    "PAYLOAD_TOO_LARGE",
+    `${channel.definition.title} deliveries are limited to ${max} bytes; this one has ${body.length}.`,
+  );
 }
 
 function verifySignature(ctx: Context, channel: ResolvedChannel, raw: WebhookRequest): void {

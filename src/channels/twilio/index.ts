@@ -32,6 +32,9 @@ export const twilioChannel = defineChannel({
     // Read timeout 15 s by default: https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides
     ackDeadlineMs: 15_000,
   },
+  // A delivery is a form of some 30 short fields around a Body of at most 1,600 characters (a few
+  // KB even percent-encoded); the signature covers the sorted, decoded fields, read before it is checked.
+  maxWebhookBytes: 64 * 1024,
   verify,
   parse: (req) => parse(req),
   // An empty TwiML document: Twilio sends no reply of its own (Tern answers through the API later).

@@ -33,6 +33,9 @@ export const vonageChannel = defineChannel({
   // Vonage numbers are international format without a leading + (msisdn, and `to` on send).
   addressForPhone: (e164) => e164.replace(/^\+/, ""),
   handshake,
+  // An inbound SMS or receipt is some 15 short parameters (sms.yml); `sig` covers them sorted,
+  // decoded from the form or JSON body before it can be checked.
+  maxWebhookBytes: 64 * 1024,
   verify,
   parse: (req) => parse(req),
   // "you must send a 2xx response"; Vonage ignores the body (sms.yml inbound-sms).

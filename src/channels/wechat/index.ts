@@ -31,6 +31,9 @@ export const wechatChannel = defineChannel({
     ackDeadlineMs: 5_000,
   },
   handshake,
+  // A callback is one short message in a flat XML document; in safe mode `msg_signature` covers
+  // the <Encrypt> element, so the document is read before the signature can be checked.
+  maxWebhookBytes: 64 * 1024,
   verify,
   parse,
   // An empty body or `success` tells WeChat not to expect a passive reply; anything else it would
