@@ -160,28 +160,42 @@ async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): P
  * deliveries of the app's other channels, and Meta disables a webhook that keeps failing. So a
  * delivery naming a Meta webhook object is taken by a channel of that type whose app secret
  * verifies it (the same app), and routed by account from there as usual; else it stays a 404.
+ *
+ * Any path under /webhooks/ lands here, so the signature is checked before the body is parsed:
+ * JSON.parse of an unsigned 4 MiB body (deeply nested arrays) held the event loop for a second.
  */
 async function siblingOfDeleted(ctx: Context, raw: WebhookRequest): Promise<ResolvedChannel | null> {
+  const metaTypes = Object.values(channelTypes)
+    .filter((definition: ChannelDefinition) => definition.webhookObject !== undefined)
+    .map((definition) => definition.type);
+  const candidates = (
+    await Promise.all(metaTypes.map((type) => ctx.integrations.channelsOfType(type)))
+  ).flat();
+  const signedBy = candidates.find((candidate) => verifies(candidate, raw));
+  if (!signedBy) return null;
+  // Signed by one of these apps: its body is Meta's, and its `object` says which type it is for.
   let object: unknown;
   try {
     object = (JSON.parse(raw.rawBody.toString("utf8")) as { object?: unknown } | null)?.object;
   } catch {
     return null;
   }
-  if (typeof object !== "string") return null;
   const type = Object.values(channelTypes).find(
     (definition: ChannelDefinition) => definition.webhookObject === object,
   )?.type;
   if (!type) return null;
-  for (const candidate of await ctx.integrations.channelsOfType(type)) {
-    try {
-      candidate.definition.verify(raw, candidate.config);
-      return candidate;
-    } catch {
-      // Another app's channel.
-    }
+  if (signedBy.definition.type === type) return signedBy;
+  return candidates.find((c) => c.definition.type === type && verifies(c, raw)) ?? null;
+}
+
+function verifies(channel: ResolvedChannel, raw: WebhookRequest): boolean {
+  try {
+    channel.definition.verify(raw, channel.config);
+    return true;
+  } catch {
+    // Another app's channel.
+    return false;
   }
-  return null;
 }
 
 /** A body larger than any delivery of this provider: refused before `verify` reads it (channel.ts). */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ChannelSimulator } from "../../src/sandbox/channel-simulator.js";
 import { channelSimulators } from "../../src/sandbox/simulators.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
@@ -72,4 +72,38 @@ describe("webhooks whose signature needs the body read first", () => {
       expect(await stack.tern.store.inbox.count()).toBe(before + 1);
     },
   );
+});
+
+/**
+ * A delivery to a URL whose channel is gone may be a Meta app's other numbers (webhook-delivery.ts,
+ * siblingOfDeleted): any /webhooks/<anything> path got there, and it parsed the body as JSON to read
+ * its `object` before any signature was checked. 4 MiB of nested arrays held the event loop for a
+ * second per unsigned post to a made-up URL. The signature is checked first now.
+ */
+describe("a post to the webhook URL of no channel", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("is refused 404 without its body being parsed while no Meta app's secret signs it", async () => {
+    const body = `{"object":"whatsapp_business_account","entry":${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const answer = await fetch(`${stack.tern.url}/webhooks/ch_madeUpByAStranger`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` },
+        body,
+      });
+      expect(answer.status, await answer.text()).toBe(404);
+      expect(
+        parse.mock.calls.filter(([text]) => typeof text === "string" && text.length >= body.length),
+      ).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
 });
