@@ -4,10 +4,11 @@ import { channelSimulators } from "../../src/sandbox/simulators.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
- * Twilio and Vonage sign the sorted, decoded form parameters, and WeChat's safe mode the
+ * Twilio and Vonage sign the sorted, decoded form parameters, RCS the `message.data` of a JSON
+ * envelope, and WeChat's safe mode the
  * <Encrypt> element of an XML document: the body must be read before its signature can be
  * checked. An unsigned 4 MiB post shaped to be slow to read (400,000 form fields, 500,000 XML
- * elements) held the event loop for 0.8 s (Twilio), 1.4 s (Vonage) and 2.5 s (WeChat); ten of
+ * elements) held the event loop for 0.8 s (Twilio), 1.4 s (Vonage and RCS: nested arrays) and 2.5 s (WeChat); ten of
  * them at once kept /healthz from answering for 38 s. Such bodies are refused 413 by size now,
  * before they are read, while the providers' own deliveries (a few KB) still get through.
  */
@@ -22,6 +23,10 @@ const manyFields = (sigField: string) =>
 const expensive: Record<string, { body: string; contentType: string }> = {
   twilio: { body: manyFields(""), contentType: "application/x-www-form-urlencoded" },
   vonage: { body: manyFields(`sig=${"0".repeat(32)}&`), contentType: "application/x-www-form-urlencoded" },
+  rcs: {
+    body: `{"message":{"data":"e30="},"x":${"[".repeat(EXPENSIVE_BYTES / 2 - 40)}${"]".repeat(EXPENSIVE_BYTES / 2 - 40)}}`,
+    contentType: "application/json",
+  },
   wechat: { body: `<xml>${"<a>x</a>".repeat(EXPENSIVE_BYTES / 8)}</xml>`, contentType: "text/xml" },
 };
 

@@ -32,6 +32,10 @@ export const rcsChannel = defineChannel({
   },
   // Each event's data names its agent: a partner webhook posts every agent's events to one URL.
   account: (config) => bareAgentId(config.agentId),
+  // An event is a Pub/Sub push envelope around one user message (text of at most a few thousand
+  // characters, files by URI): a few KB. The signature covers its `message.data`, read from the
+  // JSON body before it can be checked.
+  maxWebhookBytes: 64 * 1024,
   verify,
   parse: (req) => parse(req),
   acknowledge: (req) => acknowledge(req),
