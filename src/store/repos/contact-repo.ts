@@ -6,6 +6,7 @@ import type { Executor, Param } from "../db.js";
 import { lockContacts } from "./contact-locks.js";
 import { createContactMerge } from "./contact-merge.js";
 import { createContactMessages } from "./contact-messages.js";
+import { phoneJoinableFrom } from "./contact-side.js";
 import { applyAttributes, type ContactChange, normalizeTags, parseAttributes } from "./contact-values.js";
 
 export type { MessageFallback, MessageRow } from "./contact-messages.js";
@@ -134,6 +135,7 @@ export function createContactRepo(exec: Executor) {
           .selectAll()
           .select(tags)
           .where("phone", "=", p("phone"))
+          .where((eb) => phoneJoinableFrom(eb, p("channelId")))
           .orderBy("id")
           .limit(1),
       ),
@@ -169,8 +171,9 @@ export function createContactRepo(exec: Executor) {
     (await s.byIdentity().get({ channelId, address })) as
       | (ContactWithTags & { identity_id: string; identity_inbound_at: number | null })
       | undefined;
-  const byPhone = async (phone: string) =>
-    (await s.oldestByPhone().get({ phone })) as ContactWithTags | undefined;
+  /** The oldest contact with this phone that a message on `channelId` may join (contact-side.ts). */
+  const byPhone = async (phone: string, channelId: string) =>
+    (await s.oldestByPhone().get({ phone, channelId })) as ContactWithTags | undefined;
 
   /**
    * PostgreSQL: first messages from one phone on two channels arrive in two conversations, hence
@@ -214,7 +217,8 @@ export function createContactRepo(exec: Executor) {
     /** Tags of the contact a message from (channel, address, phone) belongs or would belong to. */
     async tagsFor(channelId: string, address: string, phone: string | null): Promise<string[]> {
       const e164 = toE164(phone);
-      const row = (await byIdentity(channelId, address)) ?? (e164 ? await byPhone(e164) : undefined);
+      const row =
+        (await byIdentity(channelId, address)) ?? (e164 ? await byPhone(e164, channelId) : undefined);
       return row ? toContact(row).tags : [];
     },
     /** When this identity last wrote, or null (never, or unknown). For a channel's window rules. */
@@ -282,7 +286,7 @@ export function createContactRepo(exec: Executor) {
         await s.inbound().run({ id: known.identity_id, now });
         contact = toContact(known);
       } else {
-        const row = e164 ? await byPhone(e164) : undefined;
+        const row = e164 ? await byPhone(e164, channelId) : undefined;
         const identity = { identityId: newId("ci", now), channelId, address, now };
         // The person gains this identity, unless an erasure deleted them meanwhile: it holds their
         // row's lock while it reads their identities (retention-repo.ts), so one added without

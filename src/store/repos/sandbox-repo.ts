@@ -1,5 +1,6 @@
 import type { RunState } from "../../flows/runtime.js";
 import type { Executor } from "../db.js";
+import { detachSandboxContacts } from "./contact-side.js";
 import { createRunOperations, endReasonFor } from "./run-operations.js";
 
 /** Why a sandbox run ends when the sandbox steps aside (the run's history shows it). */
@@ -60,7 +61,8 @@ export function createSandboxRepo(exec: Executor) {
     /**
      * Inside `store.write`, the same one that creates the first real integration: deletes the
      * sandbox's connections (and their tokens) and channels, unpublishes its flows (they stay as
-     * drafts), ends its waiting or running runs and drops its channels' unprocessed messages.
+     * drafts), ends its waiting or running runs, drops its channels' unprocessed messages and detaches its
+     * contacts from their phone numbers (contact-side.ts).
      */
     async retire(now: number): Promise<Retired> {
       const ids = await owned();
@@ -94,6 +96,7 @@ export function createSandboxRepo(exec: Executor) {
             .where("channel_id", "in", ids.channelIds)
             .where("processed_at", "is", null),
         );
+        await detachSandboxContacts(exec, ids.channelIds, now);
         await exec.run(q.deleteFrom("channels").where("id", "in", ids.channelIds));
       }
       if (ids.connectionIds.length > 0) {

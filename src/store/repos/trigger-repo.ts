@@ -3,6 +3,7 @@ import { newId } from "../../core/ids.js";
 import { toE164 } from "../../core/phone.js";
 import type { RunState } from "../../flows/runtime.js";
 import type { Executor } from "../db.js";
+import { phoneJoinableFrom } from "./contact-side.js";
 import { conversationKey } from "./inbox-repo.js";
 
 /**
@@ -158,7 +159,12 @@ export function createTriggerRepo(exec: Executor) {
       const e164 = toE164(phone);
       const byPhone = e164
         ? await exec.get(
-            q.selectFrom("contacts").select("id").where("phone", "=", e164).orderBy("created_at"),
+            q
+              .selectFrom("contacts")
+              .select("id")
+              .where("phone", "=", e164)
+              .where((eb) => phoneJoinableFrom(eb, channelId))
+              .orderBy("created_at"),
           )
         : undefined;
       const contactId = byPhone?.id ?? newId("ct", now);
