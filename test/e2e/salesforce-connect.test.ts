@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../src/sandbox/salesforce/index.js";
-import { startBareTern } from "../helpers/in-process.js";
+import { eventually, startBareTern } from "../helpers/in-process.js";
 
 /**
  * Connecting Salesforce in one click on a real Tern (both dialects): the admin API's start, the
@@ -13,6 +13,7 @@ type Connection = {
   grant: string;
   isConnected: boolean;
   callbackUrl: string;
+  health?: { state: string; code: string | null };
 };
 
 describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
@@ -128,6 +129,43 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     const done = await fetch(await consent(conn.id));
     expect(await done.text()).toContain("is connected");
     expect((await health()).state).toBe("ok");
+  });
+
+  it("Test sets the connection's state: a refresh token Salesforce refuses marks it reconnect required, a test that passes clears the mark", async () => {
+    // A pasted refresh token the org no longer honours (revoked, or from another org).
+    const res = await api("POST", "/connections", {
+      type: "salesforce",
+      name: "sf-pasted",
+      config: { loginUrl: sf.url, ...app, refreshToken: "5Aep861.revoked-or-from-another-org" },
+    });
+    const conn = (await res.json()) as Connection;
+    expect(conn.isConnected).toBe(true);
+    const failed = await api("POST", `/connections/${conn.id}/test`);
+    expect(((await failed.json()) as { error: { code: string } }).error.code).toBe(
+      "SALESFORCE_RECONNECT_REQUIRED",
+    );
+    // Not "Connected" on the Connections page after Salesforce said otherwise.
+    // (Recorded beside the answer, not before it: a moment later on PostgreSQL.)
+    const marked = await eventually(async () => {
+      const { health } = await get(conn.id);
+      return health?.state === "ok" ? undefined : health;
+    });
+    expect(marked).toMatchObject({ state: "reconnect_required", code: "SALESFORCE_RECONNECT_REQUIRED" });
+
+    // The mark a failed run left is cleared by a test that passes (the cause was fixed at the org).
+    const other = await create();
+    await fetch(await consent(other.id));
+    await tern.tern.store.connectionHealth.set(other.id, {
+      state: "reconnect_required",
+      code: "SALESFORCE_RECONNECT_REQUIRED",
+      reason: "Salesforce refused the grant (inactive user).",
+      pausedUntil: null,
+      since: Date.now(),
+    });
+    expect((await api("POST", `/connections/${other.id}/test`)).status).toBe(200);
+    expect(
+      await eventually(async () => ((await get(other.id)).health?.state === "ok" ? true : undefined)),
+    ).toBe(true);
   });
 
   it("a code Salesforce refuses (invalid_grant: expired or already used) is a 400 page that says to start again", async () => {

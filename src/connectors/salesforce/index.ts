@@ -60,29 +60,36 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
     ...(deps.workerLoad ? { load: deps.workerLoad } : {}),
   });
 
+  const testConnection = async (config: SalesforceConfig): Promise<Record<string, unknown>> => {
+    const token = await session.refresh(config, null);
+    const identity = await clientFor(config).identity();
+    const versions = await availableVersions(deps, token.instanceUrl);
+    if (versions && !versions.includes(config.apiVersion)) {
+      throw new AppError(
+        "CONNECTION_INVALID",
+        `This org doesn't serve API version ${config.apiVersion}; set apiVersion to one of its versions (newest: ${versions.at(-1)}).`,
+        { details: { apiVersion: config.apiVersion, latestApiVersion: versions.at(-1) } },
+      );
+    }
+    const report = await connectionReport(session, config);
+    return {
+      ...identity,
+      instanceUrl: token.instanceUrl,
+      apiVersion: config.apiVersion,
+      grant: config.grant,
+      ...(versions ? { latestApiVersion: versions.at(-1) } : {}),
+      ...report,
+    };
+  };
+
   return {
-    /** Refreshes a token and asks who we are: proves app credentials, refresh token and API access. */
-    async test(config: SalesforceConfig): Promise<Record<string, unknown>> {
-      const token = await session.refresh(config, null);
-      const identity = await clientFor(config).identity();
-      const versions = await availableVersions(deps, token.instanceUrl);
-      if (versions && !versions.includes(config.apiVersion)) {
-        throw new AppError(
-          "CONNECTION_INVALID",
-          `This org doesn't serve API version ${config.apiVersion}; set apiVersion to one of its versions (newest: ${versions.at(-1)}).`,
-          { details: { apiVersion: config.apiVersion, latestApiVersion: versions.at(-1) } },
-        );
-      }
-      const report = await connectionReport(session, config);
-      return {
-        ...identity,
-        instanceUrl: token.instanceUrl,
-        apiVersion: config.apiVersion,
-        grant: config.grant,
-        ...(versions ? { latestApiVersion: versions.at(-1) } : {}),
-        ...report,
-      };
-    },
+    /**
+     * Refreshes a token and asks who we are: proves app credentials, refresh token and API access.
+     * Under the guard, as an action is: a refusal marks the connection "reconnect required" and a
+     * pass clears such a mark, so the Connections page does not say "Connected" after Salesforce
+     * refused the test, nor "Reconnect required" after the cause was fixed and the test passed.
+     */
+    test: (config: SalesforceConfig) => guard.guard(config, () => testConnection(config)),
     // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
     actions: guard.actions({
       create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),
