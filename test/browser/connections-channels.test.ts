@@ -229,6 +229,37 @@ describe("Connections and channels in the browser", () => {
     });
   });
 
+  it("a Test Salesforce refuses turns the card to 'Reconnect required' with the reason, without a reload", async () => {
+    const creds = stack.sandbox.sf.credentials;
+    // A pasted refresh token the org no longer honours: "Connected" until something asks Salesforce.
+    const created = await stack.http("POST", "/api/v1/connections", {
+      type: "salesforce",
+      name: "sf-revoked",
+      config: {
+        loginUrl: creds.loginUrl,
+        clientId: creds.clientId,
+        clientSecret: creds.clientSecret,
+        refreshToken: "5Aep861.revoked-refresh-token",
+      },
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${stack.tern.url}/connections`);
+    const card = page.locator("li.card").filter({ has: page.getByRole("heading", { name: /sf-revoked/ }) });
+    await card.getByText("Connected", { exact: true }).waitFor();
+    await card.getByRole("button", { name: "Test" }).click();
+    await page
+      .locator("p.error")
+      .filter({ hasText: "Salesforce refused the refresh token" })
+      .first()
+      .waitFor();
+    await card.getByText("Reconnect required").waitFor();
+    expect(await card.getByText("Connected", { exact: true }).count()).toBe(0);
+
+    page.once("dialog", (d) => void d.accept());
+    await card.getByRole("button", { name: "Delete sf-revoked" }).click();
+    await expect.poll(() => card.count()).toBe(0);
+  });
+
   it("adds an HTTP API connection: the form follows the auth variant chosen", async () => {
     await page.getByRole("button", { name: "Add connection" }).click();
     const form = page.getByRole("form", { name: "Add a connection" });

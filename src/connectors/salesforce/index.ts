@@ -89,7 +89,13 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
      * pass clears such a mark, so the Connections page does not say "Connected" after Salesforce
      * refused the test, nor "Reconnect required" after the cause was fixed and the test passed.
      */
-    test: (config: SalesforceConfig) => guard.guard(config, () => testConnection(config)),
+    async test(config: SalesforceConfig): Promise<Record<string, unknown>> {
+      try {
+        return await guard.guard(config, () => testConnection(config));
+      } finally {
+        await guard.reported();
+      }
+    },
     // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
     actions: guard.actions({
       create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),

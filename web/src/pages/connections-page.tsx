@@ -55,10 +55,11 @@ export function ConnectionsPage() {
     try {
       const done = await run();
       if (done) setMessage(done);
-      list.reload();
     } catch (e) {
       setError(e);
     } finally {
+      // A refused test changes the connection's state too ("Reconnect required").
+      list.reload();
       setBusy(null);
     }
   };

@@ -24,9 +24,11 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
   // before the connection's runtime was rebuilt, left in the store.
   let state: ConnectionHealth["state"] | "unknown" = "unknown";
 
+  // The last health write: a connection test waits for it, so the page it answers shows the state.
+  let lastReport: Promise<void> = Promise.resolve();
   const report = (health: ConnectionHealth): void => {
     state = health.state;
-    deps.health?.set(connectionId, health).catch((error: unknown) => {
+    lastReport = (deps.health?.set(connectionId, health) ?? Promise.resolve()).catch((error: unknown) => {
       deps.log.warn({ connectionId, err: error }, "salesforce: recording the connection's health failed");
     });
   };
@@ -112,5 +114,5 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
     );
   }
 
-  return { guard, actions };
+  return { guard, actions, reported: () => lastReport };
 }
