@@ -102,7 +102,7 @@ export const Config = z.object({
     .transform((value) => (value === undefined ? undefined : parseTrustProxy(value))),
   TERN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** "auto": start the built-in Salesforce emulator and WhatsApp simulator when nothing is configured. */
-  TERN_SANDBOX: z.enum(["auto", "off"]).default("auto"),
+  TERN_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
   /**
    * A send whose outcome is unknown (interrupted by a crash, timed out, or cut after the request
    * was written) is resent only if no delivery status echoing it arrives within this time

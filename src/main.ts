@@ -199,8 +199,9 @@ export async function startTern(options: StartOptions): Promise<Tern> {
 
   // Loaded only when it runs: the emulators are ~50 modules a production process never uses.
   const sandbox =
-    config.TERN_SANDBOX === "auto"
+    config.TERN_SANDBOX !== "off"
       ? await (await import("./sandbox/bootstrap.js")).startBuiltInSandbox({
+          isAskedFor: config.TERN_SANDBOX === "on",
           store,
           integrations,
           flows,

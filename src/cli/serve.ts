@@ -60,6 +60,12 @@ export function registerServeCommands(program: Command): void {
       const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
       const { dataDir } = tern;
+      // Off for good since it stepped aside (bootstrap.ts): say so, or a user who deleted their
+      // integrations would look for it in vain.
+      const steppedAsideAt =
+        !tern.sandbox && config.TERN_SANDBOX === "auto" && !(await tern.store.sandbox.hasUserIntegrations())
+          ? await tern.store.sandbox.steppedAsideAt()
+          : null;
       const tokenWhere =
         dataDir.adminTokenSource === "env" ? "from TERN_ADMIN_TOKEN" : `in ${dataDir.adminTokenPath}`;
       process.stdout.write(
@@ -72,6 +78,11 @@ export function registerServeCommands(program: Command): void {
             ? `  database:    ${redactUrl(config.DATABASE_URL)} (PostgreSQL)`
             : `  data:        ${dataDir.databasePath}`,
           ...(tern.sandbox ? tern.sandbox.describe(tern.url) : []),
+          ...(steppedAsideAt !== null
+            ? [
+                `  sandbox:     off since ${new Date(steppedAsideAt).toISOString()}, when it stepped aside for a channel or connection of yours; TERN_SANDBOX=on brings it back`,
+              ]
+            : []),
           "",
         ].join("\n"),
       );

@@ -91,18 +91,31 @@ export async function startBuiltInSandbox(deps: {
   clock: Clock;
   dataDir: string;
   logger: Logger;
+  /** `TERN_SANDBOX=on`: start even though it stepped aside before (never next to the user's integrations). */
+  isAskedFor?: boolean;
 }): Promise<BuiltInSandbox | null> {
   const { store, clock } = deps;
   await adoptLegacyMarker(store, deps.dataDir, deps.logger);
 
   if (await store.sandbox.hasUserIntegrations()) {
-    // A data dir from before the step-aside could hold both; retire the sandbox's rows now.
+    // A data dir from before the step-aside could hold both; retire the sandbox's rows now, and
+    // (data dirs of before the mark) remember that it stepped aside.
     const left = await store.sandbox.owned();
-    if (left.connectionIds.length + left.channelIds.length + left.flowIds.length > 0) {
-      await store.write((tx) => tx.sandbox.retire(clock.now()));
-      deps.integrations.invalidate();
-    }
+    await store.write(async (tx) => {
+      if (left.connectionIds.length + left.channelIds.length + left.flowIds.length > 0)
+        await tx.sandbox.retire(clock.now());
+      await tx.sandbox.markSteppedAside(clock.now());
+    });
+    deps.integrations.invalidate();
     return null;
+  }
+  // Stepped aside once, for integrations of the user's since deleted: it does not come back by
+  // itself, or the user's published flows (API, webhook and schedule runs too) would run against
+  // the emulated org, their data lost at the next restart.
+  const steppedAsideAt = await store.sandbox.steppedAsideAt();
+  if (steppedAsideAt !== null) {
+    if (!deps.isAskedFor) return null;
+    await store.write((tx) => tx.sandbox.clearSteppedAside());
   }
 
   const sandbox = await startSandbox();

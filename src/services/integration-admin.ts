@@ -211,6 +211,7 @@ export function createIntegrationAdmin(options: {
         // Inside the write: no other write can slip between the check, the retirement and the insert.
         const txRepo = repoOf(tx);
         await tx.sandbox.retire(now);
+        await tx.sandbox.markSteppedAside(now);
         await assertNameFree(input.name, undefined, txRepo);
         await assertAccountFree(def, config, undefined, txRepo);
         await txRepo.insert(record, def.secretFields);

@@ -21,7 +21,7 @@ describe("sandbox ownership", () => {
   let org: Sandbox;
   const running: Tern[] = [];
 
-  const start = async (mode: "auto" | "off") => {
+  const start = async (mode: "auto" | "on" | "off") => {
     const tern = await startTern({
       config: loadConfig({
         TERN_PORT: "0",
@@ -176,6 +176,38 @@ describe("sandbox ownership", () => {
     expect((await api("GET", `/flows/${left.flowId}`)).body).toMatchObject({ publishedVersion: null });
   });
 
+  it("once stepped aside it does not come back when the user's integrations are deleted, so their flows never run against it; TERN_SANDBOX=on brings it back", async () => {
+    const first = await start("auto");
+    const connection = await createConnection(first.api, org, "salesforce");
+    expect(connection.status).toBe(201);
+    const channel = await createChannel(first.api, org);
+    const flowId = await importFlow(first.api, template());
+    // The user takes their integrations down (a wrong org, say) and restarts.
+    expect((await first.api("DELETE", `/channels/${channel.body.id}`)).status).toBe(204);
+    expect((await first.api("DELETE", `/connections/${connection.body.id}`)).status).toBe(204);
+    await stop(first.tern);
+
+    const second = await start("auto");
+    expect(second.tern.sandbox).toBeNull();
+    const status = await second.api("GET", "/sandbox");
+    expect(status.body).toMatchObject({ isOn: false });
+    const refused = await second.api("POST", "/sandbox/messages", { from: "16315550009", text: "Hi" });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toMatch(/stepped aside on .* TERN_SANDBOX=on/);
+    // Nothing named "salesforce" points at an emulated org: a run of the user's flow started by
+    // the API finds no connection instead of creating its Lead in the sandbox.
+    expect((await second.api("GET", "/connections")).body.items).toEqual([]);
+    expect((await second.api("GET", `/flows/${flowId}`)).body).toMatchObject({ publishedVersion: 1 });
+    await stop(second.tern);
+
+    const third = await start("on");
+    expect(third.tern.sandbox?.isOn()).toBe(true);
+    await stop(third.tern);
+    // Asked for once, it is the zero-config sandbox again.
+    const fourth = await start("auto");
+    expect(fourth.tern.sandbox?.isOn()).toBe(true);
+  });
+
   it("a refused connection (invalid config) leaves the sandbox running and its rows in place", async () => {
     const { api } = await start("auto");
     const before = (await api("GET", "/connections")).body.items;
@@ -209,6 +241,8 @@ describe("sandbox ownership", () => {
     const connection = await createConnection(first.api, old, "salesforce");
     const channel = await createChannel(first.api, old, "WhatsApp sandbox");
     const flowId = await importFlow(first.api, template());
+    // An older Tern stored no record of the sandbox having stepped aside.
+    await first.tern.store.write((tx) => tx.sandbox.clearSteppedAside());
     await stop(first.tern);
     await old.close();
     const markerPath = path.join(dataDir, "sandbox.json");

@@ -23,10 +23,14 @@ export const sandboxRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["sandbox"];
     // Why it is off, for the status route and the 409: stored ownership says whether it stepped aside.
-    const offReason = async () =>
-      (await deps.store.sandbox.hasUserIntegrations())
-        ? "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)"
-        : "the built-in sandbox is not running: TERN_SANDBOX=off, or it stepped aside for a channel or connection of yours that has since been deleted (a restart of Tern starts it again)";
+    const offReason = async () => {
+      if (await deps.store.sandbox.hasUserIntegrations())
+        return "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)";
+      const at = await deps.store.sandbox.steppedAsideAt();
+      return at !== null
+        ? `the built-in sandbox stepped aside on ${new Date(at).toISOString()} for a channel or connection of yours, and does not come back by itself (your published flows would run against its emulated org); to use it again, delete your channels and connections and restart Tern with TERN_SANDBOX=on`
+        : "the built-in sandbox is not running: TERN_SANDBOX=off";
+    };
     const active = async (): Promise<BuiltInSandbox> => {
       const sandbox = deps.sandbox?.() ?? null;
       // 409, not 404: the route exists; the sandbox is in a state where it cannot serve it.

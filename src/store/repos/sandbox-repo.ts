@@ -10,6 +10,9 @@ const SANDBOX_ENDED = {
     "The built-in sandbox stepped aside when the first connection or channel of your own was created; its conversations ended here.",
 };
 
+/** The `settings` key of the sandbox's state: `{ steppedAsideAt }`. */
+const SANDBOX_SETTING = "sandbox";
+
 /**
  * What the built-in sandbox owns, by the stored `owner` column (never inferred from URLs):
  * whether real integrations exist, adopting rows from a data dir of before that column, and
@@ -38,6 +41,36 @@ export function createSandboxRepo(exec: Executor) {
 
   return {
     owned,
+    /**
+     * When the sandbox stepped aside for the user's first connection or channel (`settings`),
+     * or null. It then stays off even once the user's integrations are all deleted: started
+     * again, its connection (named as the user's flows name theirs) would take their runs to
+     * the emulated org. `TERN_SANDBOX=on` brings it back (bootstrap.ts).
+     */
+    async steppedAsideAt(): Promise<number | null> {
+      const row = await exec.get(
+        q.selectFrom("settings").select("value_json").where("key", "=", SANDBOX_SETTING),
+      );
+      const value = row ? (JSON.parse(row.value_json) as { steppedAsideAt?: unknown }) : null;
+      return typeof value?.steppedAsideAt === "number" ? value.steppedAsideAt : null;
+    },
+    /** Inside `store.write` (idempotent: keeps the first time). */
+    async markSteppedAside(now: number): Promise<void> {
+      await exec.run(
+        q
+          .insertInto("settings")
+          .values({
+            key: SANDBOX_SETTING,
+            value_json: JSON.stringify({ steppedAsideAt: now }),
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.column("key").doNothing()),
+      );
+    },
+    /** Inside `store.write`: the user asked for the sandbox back (`TERN_SANDBOX=on`). */
+    async clearSteppedAside(): Promise<void> {
+      await exec.run(q.deleteFrom("settings").where("key", "=", SANDBOX_SETTING));
+    },
     /** A connection or channel the user created exists: the sandbox must stay off. */
     async hasUserIntegrations(): Promise<boolean> {
       const connection = await exec.get(
