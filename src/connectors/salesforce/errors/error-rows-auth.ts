@@ -55,7 +55,8 @@ export const HTTP_ROWS: ErrorRow[] = [
     isTransient: true,
     run: "retry",
     say: () =>
-      "Couldn't reach Salesforce (timeout, refused or cut connection). Check the URL and the network; retrying. A create whose answer was lost is looked up before it is retried, so it is never made twice.",
+      // Said by a run's step and by a connection's Test alike: "retrying" only of what retries.
+      "Couldn't reach Salesforce (timeout, refused or cut connection): check the connection's login URL and the network. A run's step tries again with back-off, and a create whose answer was lost is looked up before it is tried again, so it is never made twice.",
     example: { status: 0, on: "data", body: null },
   },
 ];
