@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templatePath } from "../../src/core/paths.js";
 import { eventually } from "../helpers/in-process.js";
 import { type BuiltInSandboxStack, startBuiltInSandboxStack } from "../helpers/sandbox-stack.js";
 
@@ -274,6 +276,30 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     const route = doc.paths["/api/v1/sandbox/try"]?.post;
     expect(route?.description).toContain("FLOW_VERSION_NOT_FOUND");
     expect(JSON.stringify(route?.requestBody)).toContain("flowId");
+  });
+
+  it("shows every record a conversation made, a Viber Case with its CaseNumber too, not only Leads", async () => {
+    const flow = JSON.parse(readFileSync(templatePath("viber-case.json"), "utf8")) as Record<string, unknown>;
+    delete flow.tests;
+    const created = await json<{ id: string; version: number }>(
+      await stack.http("POST", "/api/v1/flows", flow),
+    );
+    expect(
+      (await stack.http("POST", `/api/v1/flows/${created.id}/publish`, { version: created.version })).status,
+    ).toBe(200);
+    const from = "9900777123";
+    const answers = ["Hi", "My parcel never came", "Order 1234", "+44 20 7946 0958"];
+    for (const [i, text] of answers.entries()) {
+      await say(from, text, "viber");
+      await received(from, i + 1, "viber");
+    }
+    const view = await json<{ records: Array<{ object: string; Id: string; CaseNumber?: string }> }>(
+      await stack.http("GET", `/api/v1/sandbox/conversations/${from}?channel=viber`),
+    );
+    const cases = view.records.filter((r) => r.object === "Case");
+    expect(cases).toHaveLength(1);
+    expect(cases[0]?.CaseNumber).toMatch(/^\d{8}$/);
+    expect((await received(from, 4, "viber"))[3]?.text).toContain(`case ${cases[0]?.CaseNumber}`);
   });
 
   it("answers 409 SANDBOX_OFF once the sandbox stepped aside", async () => {

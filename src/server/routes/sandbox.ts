@@ -190,12 +190,14 @@ export const sandboxRoutes =
       {
         schema: {
           tags,
-          summary: "What a sandbox customer received and said, and the Leads made for them",
+          summary: "What a sandbox customer received and said, and the records made for them",
           description:
             "`received`: what Tern sent the customer, oldest first, with `choices` (button titles) and " +
             "`choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; " +
             "SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through " +
-            "POST /sandbox/messages (kept in memory). Times are ISO-8601 wall-clock.",
+            "POST /sandbox/messages (kept in memory). `leads`: the Leads its runs made, and any Lead with the " +
+            "customer's number. `records`: every record its runs made or found, of any object (`object`: " +
+            "Lead, Case…), with the fields the emulated org holds. Times are ISO-8601 wall-clock.",
           params: z.object({ from: Customer }),
           querystring: z.strictObject({ channel: ChannelType }),
         },
@@ -208,9 +210,9 @@ export const sandboxRoutes =
         // The Leads this conversation's runs made (on channels without a phone number too), and
         // any Lead carrying the customer's number.
         const contact = await deps.store.contacts.onChannel(channelId, sim.addressOf?.(from) ?? from);
-        const made = contact
-          ? new Set((await recordsOfRuns(deps.store, { contactId: contact.id, channelId })).map((r) => r.id))
-          : new Set<string>();
+        const linked = contact ? await recordsOfRuns(deps.store, { contactId: contact.id, channelId }) : [];
+        const made = new Set(linked.map((r) => r.id));
+        const { sf } = sandbox.sandbox;
         return {
           channel: type,
           received: sim.sent
@@ -223,9 +225,15 @@ export const sandboxRoutes =
               at: new Date(m.receivedAt).toISOString(),
             })),
           said: said.of(type, from),
-          leads: sandbox.sandbox.sf
-            .records("Lead")
-            .filter((l) => made.has(String(l.Id)) || l.Phone === `+${from}`),
+          leads: sf.records("Lead").filter((l) => made.has(String(l.Id)) || l.Phone === `+${from}`),
+          // Every record the conversation's runs made or found, of any object (a Case too), as
+          // the emulated org holds it now.
+          records: [...new Set(linked.flatMap((r) => (r.object ? [r.object] : [])))].flatMap((object) =>
+            sf
+              .records(object)
+              .filter((r) => made.has(String(r.Id)))
+              .map((fields) => ({ object, ...fields })),
+          ),
         };
       },
     );

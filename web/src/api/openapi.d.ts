@@ -2135,8 +2135,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What a sandbox customer received and said, and the Leads made for them
-         * @description `received`: what Tern sent the customer, oldest first, with `choices` (button titles) and `choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through POST /sandbox/messages (kept in memory). Times are ISO-8601 wall-clock.
+         * What a sandbox customer received and said, and the records made for them
+         * @description `received`: what Tern sent the customer, oldest first, with `choices` (button titles) and `choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through POST /sandbox/messages (kept in memory). `leads`: the Leads its runs made, and any Lead with the customer's number. `records`: every record its runs made or found, of any object (`object`: Lead, Case…), with the fields the emulated org holds. Times are ISO-8601 wall-clock.
          */
         get: {
             parameters: {
