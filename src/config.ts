@@ -168,6 +168,22 @@ export const Config = z.object({
    */
   TERN_REQUEST_TIMEOUT_MS: wholeNumber(1_000, 300_000, 30_000),
   /**
+   * Open connections in all; one more is closed at once. Default: three quarters of the
+   * process's open-file limit (server/connection-caps.ts), so a flood of idle sockets cannot
+   * take the descriptors Tern needs for its database and its calls out.
+   */
+  TERN_MAX_CONNECTIONS: z
+    .string()
+    .regex(/^\d{1,9}$/, "a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(16, "at least 16"))
+    .optional(),
+  /**
+   * Open connections from one client address (loopback never counts). Not applied with
+   * TERN_TRUST_PROXY: behind a proxy every connection comes from it, and the proxy caps clients.
+   */
+  TERN_MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(1, 1_000_000, 512),
+  /**
    * Days after which finished runs, their step history, message bodies, processed inbox rows
    * and rejected webhook items are pruned; "0" or "off" keeps everything. Default 30: a month
    * of history answers "what happened with this lead?" (the Lead itself lives in Salesforce),

@@ -16,6 +16,7 @@ import { createEngine } from "./flows/engine.js";
 import { createWorker, type Worker } from "./queue/worker.js";
 import type { BuiltInSandbox } from "./sandbox/bootstrap.js";
 import { type App, buildApp } from "./server/app.js";
+import { defaultMaxConnections } from "./server/connection-caps.js";
 import { createDesignEnv } from "./services/design-env.js";
 import { createFlowService, type FlowService } from "./services/flow-service.js";
 import { createIntegrations } from "./services/integrations.js";
@@ -245,6 +246,10 @@ export async function startTern(options: StartOptions): Promise<Tern> {
     exposure: { metrics: config.TERN_METRICS, apiDocs: config.TERN_API_DOCS },
     requestTimeoutMs: config.TERN_REQUEST_TIMEOUT_MS,
     trustProxy: config.TERN_TRUST_PROXY,
+    connectionCaps: {
+      total: config.TERN_MAX_CONNECTIONS ?? defaultMaxConnections(),
+      perAddress: config.TERN_TRUST_PROXY === undefined ? config.TERN_MAX_CONNECTIONS_PER_ADDRESS : null,
+    },
     signIn: {
       login:
         config.TERN_ADMIN_USER !== undefined && config.TERN_ADMIN_PASSWORD !== undefined

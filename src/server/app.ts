@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodType, z } from "zod";
 import { AppError } from "../core/app-error.js";
 import { decodeJsonBytes, duplicateKeyError } from "../core/json-syntax.js";
+import { type ConnectionCaps, capConnections } from "./connection-caps.js";
 // Plain messages for every zod issue without its own (installed on import).
 import "../core/plain-messages.js";
 import type { Clock } from "../core/clock.js";
@@ -69,6 +70,8 @@ export interface AppDeps {
   exposure?: { metrics: Exposure; apiDocs: Exposure };
   /** TERN_REQUEST_TIMEOUT_MS: headers and body must arrive within it (408 otherwise). */
   requestTimeoutMs?: number;
+  /** TERN_MAX_CONNECTIONS and TERN_MAX_CONNECTIONS_PER_ADDRESS (connection-caps.ts); uncapped when absent. */
+  connectionCaps?: ConnectionCaps;
   /** TERN_TRUST_PROXY: the proxies whose X-Forwarded-* headers are believed (none when absent). */
   trustProxy?: number | string[];
   /** Browser sign-in (session.ts): TERN_ADMIN_USER/TERN_ADMIN_PASSWORD and TERN_SESSION_TTL (12 h when absent). */
@@ -90,8 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const webhooks = createWebhookHandler(deps, deliveries);
   const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
-    serverFactory: (handler) =>
-      createServer(slowClientLimits(requestTimeout), (req, res) => {
+    serverFactory: (handler) => {
+      const server = createServer(slowClientLimits(requestTimeout), (req, res) => {
         // Last resort: a synchronous throw on any request path answers that request 500 (logged
         // with its stack) instead of ending the process for every other request. Bytes that are
         // not HTTP (broken chunked encoding, oversized headers) never get here: Fastify's
@@ -101,7 +104,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         } catch (error) {
           failRequest(deps.logger, res, error, "request failed");
         }
-      }),
+      });
+      if (deps.connectionCaps) capConnections(server, deps.connectionCaps);
+      return server;
+    },
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the webhook itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
