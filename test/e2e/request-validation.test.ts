@@ -37,6 +37,27 @@ describe("admin request validation errors", () => {
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["body", "$.version"]]);
   });
 
+  it("refuses a misspelt key in a publish body instead of publishing the latest version (found by an OpenAPI audit)", async () => {
+    const flowId = stack.setup.flowId;
+    const flow = (await (await stack.http("GET", `/api/v1/flows/${flowId}`)).json()) as {
+      definition: { name: string };
+      publishedVersion: number;
+    };
+    const next = await stack.http("PUT", `/api/v1/flows/${flowId}`, {
+      ...flow.definition,
+      name: `${flow.definition.name} (draft)`,
+    });
+    expect(next.status).toBe(201);
+    const error = await problemsOf(
+      await stack.http("POST", `/api/v1/flows/${flowId}/publish`, { verison: flow.publishedVersion }),
+    );
+    expect(error.message).toContain("verison");
+    const after = (await (await stack.http("GET", `/api/v1/flows/${flowId}`)).json()) as {
+      publishedVersion: number;
+    };
+    expect(after.publishedVersion).toBe(flow.publishedVersion);
+  });
+
   it("says when the query string is what is wrong", async () => {
     const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);

@@ -257,6 +257,16 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
       const res = await stack.http("POST", "/api/v1/sandbox/messages", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
+    // A misspelt key is refused, not dropped: `chanel` played the customer on WhatsApp.
+    const said = await stack.http("POST", "/api/v1/sandbox/messages", {
+      chanel: "telegram",
+      from: "15550009003",
+      text: "Hi",
+    });
+    expect(said.status).toBe(400);
+    expect(await said.text()).toContain("chanel");
+    const heard = await stack.http("GET", "/api/v1/sandbox/conversations/15550009003");
+    expect((await json<{ said: unknown[] }>(heard)).said).toEqual([]);
     // A tap on a button nobody sent: refused, saying what was offered; nothing reaches Tern.
     const tapped = await stack.http("POST", "/api/v1/sandbox/messages", {
       channel: "whatsapp",

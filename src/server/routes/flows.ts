@@ -12,9 +12,12 @@ const FlowFile = z
   .unknown()
   .refine((value) => value !== undefined && value !== null, "a flow file is required")
   .describe("A flow file (`tern.flow/v1`); its JSON Schema is at GET /api/v1/schema/flow.json");
-/** Optional: `curl -X POST …/publish` (no body, which Fastify validates as null) publishes the latest version. */
+/**
+ * Optional: `curl -X POST …/publish` (no body, which Fastify validates as null) publishes the latest
+ * version. Strict: a misspelt `"verison": 1` published the latest version instead of rolling back.
+ */
 const PublishBody = z
-  .object({
+  .strictObject({
     version: z
       .number()
       .int()

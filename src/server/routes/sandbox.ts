@@ -69,8 +69,9 @@ export const sandboxRoutes =
         schema: {
           tags,
           summary: "Play the customer: a text, or a tap on a button Tern sent",
+          // Strict: a misspelt `"chanel": "telegram"` played the customer on WhatsApp without a word.
           body: z
-            .object({
+            .strictObject({
               channel: ChannelType,
               from: Customer,
               text: z.string().min(1).max(4096).optional().describe("What the customer types"),
