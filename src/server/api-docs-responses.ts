@@ -10,11 +10,19 @@
 export const SUCCESS_STATUS: Record<
   string,
   {
-    status: 201 | 202 | 204;
+    status: 201 | 202 | 204 | 302;
     description: string /** Another success the route may answer. */;
     or?: { status: 200 | 202; description: string };
   }
 > = {
+  "GET /api/v1/connections/:id/oauth/start": {
+    status: 302,
+    description: "To the provider's authorize page (`Location`)",
+    or: {
+      status: 200,
+      description: "`{ authorizeUrl }`, when the request's `Accept` names application/json",
+    },
+  },
   "POST /api/v1/connections": { status: 201, description: "Created; the connection without its secrets" },
   "POST /api/v1/channels": { status: 201, description: "Created; the channel and its setup report" },
   "POST /api/v1/flows": { status: 201, description: "Stored as version 1" },
@@ -90,7 +98,13 @@ export function documentedResponses(method: string, url: string, own: Responses 
     [success.status]:
       success.status === 204
         ? { description: success.description, type: "null" }
-        : { description: success.description, type: "object", additionalProperties: true },
+        : success.status === 302
+          ? {
+              description: success.description,
+              type: "null",
+              headers: { location: { type: "string", description: "Where to go" } },
+            }
+          : { description: success.description, type: "object", additionalProperties: true },
     ...(success.or && {
       [success.or.status]: {
         description: success.or.description,

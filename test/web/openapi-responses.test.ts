@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../scripts/api-types.js";
 import { SUCCESS_STATUS } from "../../src/server/api-docs-responses.js";
 
-type Response = { description?: string; content?: unknown; $ref?: string };
+type Response = { description?: string; content?: unknown; headers?: unknown; $ref?: string };
 type Operation = { responses: Record<string, Response> };
 
 /**
@@ -44,6 +44,11 @@ describe("the OpenAPI document's responses", () => {
       if (or) expect(Object.keys(op?.responses ?? {}), route).toContain(String(or.status));
       if (or?.status !== 200) expect(Object.keys(op?.responses ?? {}), route).not.toContain("200");
     }
+    // The OAuth start redirects a browser (302 with Location) and answers JSON to a client that asks.
+    const start = doc.paths["/api/v1/connections/{id}/oauth/start"]?.get?.responses ?? {};
+    expect(Object.keys(start)).toEqual(expect.arrayContaining(["200", "302"]));
+    expect(start["302"]).toMatchObject({ headers: { location: { schema: { type: "string" } } } });
+    expect(start["302"]?.content).toBeUndefined();
     // Erasure answers 204, or 202 while PostgreSQL waits for a conversation's turn: both documented.
     expect(Object.keys(doc.paths["/api/v1/contacts/{id}"]?.delete?.responses ?? {})).toEqual(
       expect.arrayContaining(["202", "204"]),

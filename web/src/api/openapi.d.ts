@@ -628,14 +628,25 @@ export interface paths {
             responses: {
                 "4XX": components["responses"]["Refused"];
                 "5XX": components["responses"]["Failed"];
-                /** @description OK */
+                /** @description `{ authorizeUrl }`, when the request's `Accept` names application/json */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
                     };
+                };
+                /** @description To the provider's authorize page (`Location`) */
+                302: {
+                    headers: {
+                        /** @description Where to go */
+                        location?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
