@@ -116,9 +116,33 @@ export function documentedResponses(method: string, url: string, own: Responses 
 }
 
 type Document = {
-  paths?: Record<string, Record<string, { responses?: Responses }>>;
+  paths?: Record<
+    string,
+    Record<
+      string,
+      {
+        responses?: Responses;
+        requestBody?: { required?: boolean; content?: Record<string, { schema?: { nullable?: boolean } }> };
+      }
+    >
+  >;
   components?: { responses?: Responses };
 };
+
+/**
+ * A body the route takes as optional (its schema `.nullish()`: `curl -X POST …/publish`) is
+ * documented as optional. @fastify/swagger marks every body required, so a generated client
+ * demanded one (and told its users the README's bodiless calls were wrong).
+ */
+export function withOptionalBodies<D extends object>(document: D): D {
+  for (const operations of Object.values((document as Document).paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      const schema = op.requestBody?.content?.["application/json"]?.schema;
+      if (op.requestBody && schema?.nullable === true) op.requestBody.required = false;
+    }
+  }
+  return document;
+}
 
 /**
  * Every operation's 4XX and 5XX, as references to two shared responses in the shared error shape:

@@ -23,7 +23,12 @@ import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs } from "./api-docs.js";
-import { documentedResponses, ERROR_SCHEMA, withErrorResponses } from "./api-docs-responses.js";
+import {
+  documentedResponses,
+  ERROR_SCHEMA,
+  withErrorResponses,
+  withOptionalBodies,
+} from "./api-docs-responses.js";
 import { createDeliveryHealth } from "./delivery-health.js";
 import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
@@ -293,9 +298,12 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
       buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) =>
         typeof json.$id === "string" ? json.$id : `def-${i}`,
     },
-    // Errors once for the whole document (this app is built as OpenAPI 3, never Swagger 2).
+    // Errors once for the whole document, and optional bodies as optional (this app is built as
+    // OpenAPI 3, never Swagger 2).
     transformObject: (document) =>
-      "openapiObject" in document ? withErrorResponses(document.openapiObject) : document.swaggerObject,
+      "openapiObject" in document
+        ? withOptionalBodies(withErrorResponses(document.openapiObject))
+        : document.swaggerObject,
     // The routes' own schemas, then what each answers (api-docs-responses.ts).
     transform: (input) => {
       const out = jsonSchemaTransform(input);

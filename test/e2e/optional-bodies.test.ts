@@ -103,6 +103,48 @@ describe("optional request bodies", () => {
     });
   }
 
+  it("is documented as optional in the OpenAPI document exactly where a route takes no body (found by an OpenAPI audit)", async () => {
+    type Op = { requestBody?: { required?: boolean } };
+    const doc = (await (await stack.http("GET", "/api/docs/json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const hook = (await (await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/webhook`)).json()) as {
+      token: string;
+    };
+    const ids: Record<string, string> = {
+      id: stack.setup.flowId,
+      token: hook.token,
+      from: "15550001234",
+    };
+    const optional: string[] = [];
+    // The flow's webhook first: POST /flows/{id}/webhook below rotates its token.
+    const paths = Object.entries(doc.paths).sort(
+      ([a], [b]) => Number(b.startsWith("/hooks/")) - Number(a.startsWith("/hooks/")),
+    );
+    for (const [template, ops] of paths) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.requestBody) continue;
+        const path = template.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? "x");
+        const res = await fetch(`${stack.tern.url}${path}`, {
+          method: method.toUpperCase(),
+          headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}`, ...emptyJson.headers },
+          body: "",
+        });
+        const isRequired = /body is required/i.test(await res.text());
+        const key = `${method.toUpperCase()} ${template}`;
+        expect(op.requestBody.required ?? false, key).toBe(isRequired);
+        if (!isRequired) optional.push(key);
+      }
+    }
+    expect(optional).toEqual(
+      expect.arrayContaining([
+        "POST /api/v1/flows/{id}/publish",
+        "POST /api/v1/flows/{id}/webhook",
+        "POST /api/v1/runs/{id}/release",
+      ]),
+    );
+  });
+
   it("still publishes a given version from a JSON body", async () => {
     const res = await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/publish`, {
       version: stack.setup.flowVersion,
