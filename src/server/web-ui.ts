@@ -33,8 +33,12 @@ const SERVER_PREFIXES = [
 const CLIENT_ROUTE = /^\/[A-Za-z0-9_\-/]*$/;
 
 export function isClientRoute(urlPath: string): boolean {
-  if (!CLIENT_ROUTE.test(urlPath)) return false;
-  return !SERVER_PREFIXES.some((p) => urlPath === p || urlPath.startsWith(`${p}/`));
+  // An empty segment is no page of the UI: `//api/v1/flows` (a client's base URL ending in `/`)
+  // got the index page, 200 HTML where JSON was expected. Server paths in any case
+  // (`/API/v1/flows`) are server paths too.
+  if (!CLIENT_ROUTE.test(urlPath) || urlPath.includes("//")) return false;
+  const lower = urlPath.toLowerCase();
+  return !SERVER_PREFIXES.some((p) => lower === p || lower.startsWith(`${p}/`));
 }
 
 /** The UI's pages talk only to the same origin; nothing may frame them. */

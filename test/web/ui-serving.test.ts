@@ -86,6 +86,10 @@ describe("the browser UI served by Tern", () => {
       "/metrics/x",
       "/healthz/x",
       "/health",
+      // A base URL ending in "/" joined to a path, and a server path in capitals (found by an OpenAPI audit).
+      "//api/v1/flows",
+      "/API/V1/flows",
+      "/Webhooks/x",
     ]) {
       expect(isJson404(await rawRequest(url, "GET", p)), p).toBe(true);
     }
@@ -124,6 +128,8 @@ describe("the browser UI served by Tern", () => {
     expect(isClientRoute("/metrics")).toBe(false);
     expect(isClientRoute("/a.b")).toBe(false);
     expect(isClientRoute("/a%2fb")).toBe(false);
+    expect(isClientRoute("//api/v1/flows")).toBe(false);
+    expect(isClientRoute("/Api/v1/flows")).toBe(false);
   });
 });
 
