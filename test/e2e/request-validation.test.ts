@@ -58,6 +58,17 @@ describe("admin request validation errors", () => {
     expect(after.publishedVersion).toBe(flow.publishedVersion);
   });
 
+  it("refuses an empty id filter instead of listing every run (found by an OpenAPI audit)", async () => {
+    for (const filter of ["flowId", "stepId", "contactId", "channelId"]) {
+      const error = await problemsOf(await stack.http("GET", `/api/v1/runs?${filter}=`));
+      expect(error.details.problems, filter).toEqual([
+        { in: "querystring", path: `$.${filter}`, message: expect.any(String) },
+      ]);
+      const ended = await stack.http("POST", "/api/v1/runs/end", { [filter]: "", olderThan: "PT0S" });
+      expect(ended.status, filter).toBe(400);
+    }
+  });
+
   it("says when the query string is what is wrong", async () => {
     const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);

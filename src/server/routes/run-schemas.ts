@@ -37,8 +37,10 @@ const Time = (what: string) =>
     .refine((v) => parseTime(v) !== null, "an ISO 8601 time (2026-12-03T09:00:00Z) or ms since the epoch")
     .describe(what);
 
+// Ids are never empty: `?contactId=` (a client's unset variable) read as no filter and listed, or
+// ended, everyone's runs.
 const RunFilter = {
-  flowId: z.string().optional().describe("Runs of this flow"),
+  flowId: z.string().min(1).max(200).optional().describe("Runs of this flow"),
   flowVersion: z.coerce
     .number()
     .int()
@@ -48,9 +50,11 @@ const RunFilter = {
     .describe("Runs on this version of the flow"),
   stepId: z
     .string()
+    .min(1)
+    .max(200)
     .optional()
     .describe("Runs on this step: waiting at it, running it, or (failed runs) failed at it"),
-  contactId: z.string().optional().describe("Runs of this contact"),
+  contactId: z.string().min(1).max(200).optional().describe("Runs of this contact"),
   olderThan: Age.optional(),
   channelId: z.string().min(1).max(100).optional().describe("Runs on this channel (its id)"),
   since: Time(
