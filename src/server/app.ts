@@ -33,6 +33,7 @@ import { createDeliveryHealth } from "./delivery-health.js";
 import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
+import { refuseBody } from "./no-body.js";
 import { createRouteTable } from "./route-table.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionObjectRoutes } from "./routes/connection-objects.js";
@@ -232,6 +233,8 @@ async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: S
       // that take some refuse the others: a misspelt filter never reads as "no filter".
       api.addHook("onRoute", (route) => {
         if (!route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
+        // Likewise a route that takes no body refuses one (`POST /runs/:id/end {"reason": …}`).
+        if (!route.schema?.body) route.preValidation = [route.preValidation ?? []].flat().concat(refuseBody);
       });
       await api.register(connectionRoutes(deps));
       await api.register(connectionObjectRoutes(deps));

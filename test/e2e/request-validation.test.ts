@@ -69,6 +69,31 @@ describe("admin request validation errors", () => {
     }
   });
 
+  it("refuses a body on a route that takes none instead of ignoring it (found by an OpenAPI audit)", async () => {
+    const before = (await (await stack.http("GET", `/api/v1/flows/${stack.setup.flowId}`)).json()) as {
+      publishedVersion: number;
+    };
+    for (const [method, path, body] of [
+      ["POST", `/api/v1/flows/${stack.setup.flowId}/unpublish`, { reason: "typo" }],
+      ["POST", "/api/v1/runs/run_nope/end", { reason: "spam" }],
+      ["DELETE", `/api/v1/flows/${stack.setup.flowId}`, { force: true }],
+      ["POST", `/api/v1/flows/${stack.setup.flowId}/unpublish`, [1]],
+    ] as const) {
+      const res = await stack.http(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+        /takes no request body/,
+      );
+    }
+    const after = (await (await stack.http("GET", `/api/v1/flows/${stack.setup.flowId}`)).json()) as {
+      publishedVersion: number;
+    };
+    expect(after.publishedVersion).toBe(before.publishedVersion);
+    // No body, or an empty one, is none.
+    expect((await stack.http("POST", "/api/v1/runs/run_nope/end", {})).status).toBe(404);
+    expect((await stack.http("POST", "/api/v1/runs/run_nope/end")).status).toBe(404);
+  });
+
   it("says when the query string is what is wrong", async () => {
     const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
@@ -15,17 +15,6 @@ import {
   ContactTagsBody,
   Phone,
 } from "./contact-schemas.js";
-
-/**
- * DELETE takes its target from the URL: a body is refused rather than ignored, so a client that
- * meant to send a filter there learns it was not applied. An empty body counts as none.
- */
-const refuseBody = async (req: FastifyRequest) => {
-  const body = req.body as unknown;
-  if (body === undefined || body === null || body === "") return;
-  if (typeof body === "object" && Object.keys(body).length === 0) return;
-  throw new AppError("BAD_REQUEST", "DELETE takes no request body");
-};
 
 const notFound = (id: string) => new AppError("NOT_FOUND", `No contact with id "${id}"`);
 
@@ -161,15 +150,16 @@ export const contactRoutes =
             message: "The erasure is queued in the conversation's turn and completes when a worker runs it.",
           })
         : reply.status(204).send();
-    // Erasure: a query parameter is refused (app.ts), not ignored (`?tag=x` erased the person whatever x).
-    app.delete("/contacts/:id", { schema: { tags, params }, preHandler: refuseBody }, async (req, reply) => {
+    // Erasure: a query parameter or a body is refused (app.ts), not ignored (`?tag=x` erased the
+    // person whatever x): the target is the URL.
+    app.delete("/contacts/:id", { schema: { tags, params } }, async (req, reply) => {
       const outcome = await erase([req.params.id]);
       if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
       return answer(reply, outcome);
     });
     app.delete(
       "/contacts",
-      { schema: { tags, querystring: z.strictObject({ phone: Phone }) }, preHandler: refuseBody },
+      { schema: { tags, querystring: z.strictObject({ phone: Phone }) } },
       async (req, reply) => {
         const { phone } = req.query;
         const outcome = await erase(await store.retention.contactsByPhone(phone));
