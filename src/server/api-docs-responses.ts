@@ -1,3 +1,5 @@
+import { documentedBody } from "./api-docs-bodies.js";
+
 /**
  * What the OpenAPI document says each admin route answers. Routes declare request schemas; most
  * declare no `response` (a response schema would also make Fastify serialize through it), so the
@@ -88,30 +90,31 @@ type Responses = Record<string, unknown>;
 
 /**
  * The route's documented success: its own `response` schemas, else its status from
- * SUCCESS_STATUS, else 200. (Errors are added to the whole document: `withErrorResponses`.)
+ * SUCCESS_STATUS (else 200) with the answer's schema from api-docs-bodies.ts where it has one.
+ * (Errors are added to the whole document: `withErrorResponses`.)
  */
 export function documentedResponses(method: string, url: string, own: Responses | undefined): Responses {
   if (own) return own;
-  const success = SUCCESS_STATUS[`${method} ${url}`];
-  if (!success) return { 200: { description: "OK" } };
+  const route = `${method} ${url}`;
+  const answer = (status: number, description: string) => {
+    if (status === 204) return { description, type: "null" };
+    if (status === 302)
+      return {
+        description,
+        type: "null",
+        headers: { location: { type: "string", description: "Where to go" } },
+      };
+    const schema = documentedBody(route, status);
+    return schema ? { ...schema, description } : { description, type: "object", additionalProperties: true };
+  };
+  const success = SUCCESS_STATUS[route];
+  if (!success) {
+    const schema = documentedBody(route, 200);
+    return { 200: schema ? { ...schema, description: "OK" } : { description: "OK" } };
+  }
   return {
-    [success.status]:
-      success.status === 204
-        ? { description: success.description, type: "null" }
-        : success.status === 302
-          ? {
-              description: success.description,
-              type: "null",
-              headers: { location: { type: "string", description: "Where to go" } },
-            }
-          : { description: success.description, type: "object", additionalProperties: true },
-    ...(success.or && {
-      [success.or.status]: {
-        description: success.or.description,
-        type: "object",
-        additionalProperties: true,
-      },
-    }),
+    [success.status]: answer(success.status, success.description),
+    ...(success.or && { [success.or.status]: answer(success.or.status, success.or.description) }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../scripts/api-types.js";
+import { documentedBodyRoutes } from "../../src/server/api-docs-bodies.js";
 import { SUCCESS_STATUS } from "../../src/server/api-docs-responses.js";
 
 type Response = { description?: string; content?: unknown; headers?: unknown; $ref?: string };
@@ -43,6 +44,19 @@ describe("the OpenAPI document's responses", () => {
       expect(Object.keys(op?.responses ?? {}), route).toContain(String(status));
       if (or) expect(Object.keys(op?.responses ?? {}), route).toContain(String(or.status));
       if (or?.status !== 200) expect(Object.keys(op?.responses ?? {}), route).not.toContain("200");
+    }
+    // The main routes' answers have their schema (api-docs-bodies.ts), not "any object".
+    for (const route of documentedBodyRoutes()) {
+      const [method, path] = route.split(" ") as [string, string];
+      const op = doc.paths[path.replace(/:(\w+)/g, "{$1}")]?.[method.toLowerCase()];
+      const success = Object.entries(op?.responses ?? {}).filter(([code]) => /^2\d\d$/.test(code));
+      expect(success.length, route).toBeGreaterThan(0);
+      for (const [code, response] of success) {
+        const schema = (
+          response.content as Record<string, { schema?: { properties?: unknown } }> | undefined
+        )?.["application/json"]?.schema;
+        expect(schema?.properties, `${route} ${code}`).toBeDefined();
+      }
     }
     // The OAuth start redirects a browser (302 with Location) and answers JSON to a client that asks.
     const start = doc.paths["/api/v1/connections/{id}/oauth/start"]?.get?.responses ?? {};

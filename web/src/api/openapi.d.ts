@@ -82,7 +82,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                /** @description The config without its secrets */
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                name: string;
+                                owner: string;
+                                /** @description Which secret fields are set (never their values) */
+                                secrets: {
+                                    [key: string]: "set";
+                                };
+                                /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
+                                setup?: {
+                                    message: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                type: string;
+                                /** @description ms since the epoch */
+                                updatedAt: number;
+                                /** @description The URL to paste into the provider's console */
+                                webhookUrl: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -119,6 +151,32 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
+                            setup?: {
+                                message: string;
+                                ok: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                            /** @description The URL to paste into the provider's console */
+                            webhookUrl: string;
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -157,7 +215,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
+                            setup?: {
+                                message: string;
+                                ok: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                            /** @description The URL to paste into the provider's console */
+                            webhookUrl: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -217,7 +303,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
+                            setup?: {
+                                message: string;
+                                ok: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                            /** @description The URL to paste into the provider's console */
+                            webhookUrl: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -335,7 +449,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            setup: {
+                                message: string;
+                                ok: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                            /** @description The URL to paste into the provider's console */
+                            webhookUrl: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -424,7 +565,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                /** @description The config without its secrets */
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description Salesforce: whether Tern holds a token */
+                                isConnected?: boolean;
+                                name: string;
+                                owner: string;
+                                /** @description Which secret fields are set (never their values) */
+                                secrets: {
+                                    [key: string]: "set";
+                                };
+                                type: string;
+                                /** @description ms since the epoch */
+                                updatedAt: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -461,6 +627,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            /** @description Salesforce: whether Tern holds a token */
+                            isConnected?: boolean;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -499,7 +684,28 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            /** @description Salesforce: whether Tern holds a token */
+                            isConnected?: boolean;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -559,7 +765,28 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description The config without its secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            /** @description Salesforce: whether Tern holds a token */
+                            isConnected?: boolean;
+                            name: string;
+                            owner: string;
+                            /** @description Which secret fields are set (never their values) */
+                            secrets: {
+                                [key: string]: "set";
+                            };
+                            type: string;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -835,7 +1062,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                identities: ({
+                                    address: string;
+                                    channelId: string;
+                                    /** @description ms since the epoch */
+                                    createdAt: number;
+                                    id: string;
+                                    /** @description ms since the epoch */
+                                    lastInboundAt: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                name: string | null;
+                                /** @description E.164 */
+                                phone: string | null;
+                                tags: string[];
+                                /** @description ms since the epoch */
+                                updatedAt: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description Pass as `offset` for the next page; null: no more */
+                            nextOffset: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -906,7 +1165,36 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            identities: ({
+                                address: string;
+                                channelId: string;
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description ms since the epoch */
+                                lastInboundAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            messages: {
+                                [key: string]: unknown;
+                            }[];
+                            name: string | null;
+                            /** @description E.164 */
+                            phone: string | null;
+                            tags: string[];
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -977,7 +1265,33 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            identities: ({
+                                address: string;
+                                channelId: string;
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description ms since the epoch */
+                                lastInboundAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            name: string | null;
+                            /** @description E.164 */
+                            phone: string | null;
+                            tags: string[];
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1019,7 +1333,33 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            identities: ({
+                                address: string;
+                                channelId: string;
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description ms since the epoch */
+                                lastInboundAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            name: string | null;
+                            /** @description E.164 */
+                            phone: string | null;
+                            tags: string[];
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1118,7 +1458,33 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            id: string;
+                            identities: ({
+                                address: string;
+                                channelId: string;
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description ms since the epoch */
+                                lastInboundAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            name: string | null;
+                            /** @description E.164 */
+                            phone: string | null;
+                            tags: string[];
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1153,7 +1519,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                id: string;
+                                /** @description ms since the epoch */
+                                lastRunAt: number | null;
+                                latestVersion: number;
+                                name: string;
+                                owner: string;
+                                publishedVersion: number | null;
+                                /** @description ms since the epoch */
+                                updatedAt: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1182,6 +1566,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            id: string;
+                            name: string;
+                            version: number;
+                            warnings: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -1220,7 +1614,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description ms since the epoch */
+                            createdAt: number;
+                            definition: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            latestVersion: number;
+                            name: string;
+                            owner: string;
+                            publishedVersion: number | null;
+                            /** @description ms since the epoch */
+                            updatedAt: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1251,6 +1660,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {boolean} */
+                            unchanged: true;
+                            version: number;
+                            warnings: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -1262,6 +1683,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            id: string;
+                            name: string;
+                            version: number;
+                            warnings: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -1423,7 +1854,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            id: string;
+                            publishedVersion: number;
+                            warnings: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1619,7 +2061,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                /** @description ms since the epoch */
+                                createdAt: number;
+                                flowId: string;
+                                isLatest: boolean;
+                                isPublished: boolean;
+                                /** @description ms since the epoch */
+                                publishedAt: number | null;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1669,6 +2126,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Shown once */
+                            token: string;
+                            url: string;
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -1749,7 +2210,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            errors: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            valid: boolean;
+                            warnings: ({
+                                message: string;
+                                path: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1807,7 +2284,51 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                channelId: string;
+                                contactId: string;
+                                /** @description ISO 8601 time */
+                                createdAt: string;
+                                /** @description The step it is on while active */
+                                currentStep: string | null;
+                                endReason: ({
+                                    code: string;
+                                    message: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                error: ({
+                                    code: string;
+                                    message: string;
+                                    stepId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                flowId: string;
+                                flowVersion: number;
+                                id: string;
+                                /** @enum {string} */
+                                status: "running" | "waiting" | "completed" | "failed" | "ended";
+                                /** @description ISO 8601 time */
+                                updatedAt: string;
+                                waitingFor: ({
+                                    /** @enum {string} */
+                                    for: "reply" | "handoff" | "retry";
+                                    stepId: string;
+                                    /** @description When the wait ends (ms since the epoch); null: never */
+                                    timeoutAt: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description Pass as `cursor` for the next page; null: no more */
+                            nextCursor: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1846,7 +2367,64 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            channelId: string;
+                            contactId: string;
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            /** @description The step it is on while active */
+                            currentStep: string | null;
+                            endReason: ({
+                                code: string;
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            error: ({
+                                code: string;
+                                message: string;
+                                stepId: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            flowId: string;
+                            flowVersion: number;
+                            id: string;
+                            /** @enum {string} */
+                            status: "running" | "waiting" | "completed" | "failed" | "ended";
+                            steps: ({
+                                durationMs: number | null;
+                                /** @description ISO 8601 time */
+                                endedAt: string | null;
+                                error: unknown;
+                                input: unknown;
+                                output: unknown;
+                                /** @description ISO 8601 time */
+                                startedAt: string;
+                                status: string;
+                                stepId: string;
+                                type: string;
+                                visit: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description ISO 8601 time */
+                            updatedAt: string;
+                            vars: {
+                                [key: string]: unknown;
+                            };
+                            waitingFor: ({
+                                /** @enum {string} */
+                                for: "reply" | "handoff" | "retry";
+                                stepId: string;
+                                /** @description When the wait ends (ms since the epoch); null: never */
+                                timeoutAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1888,7 +2466,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            channelId: string;
+                            contactId: string;
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            /** @description The step it is on while active */
+                            currentStep: string | null;
+                            endReason: ({
+                                code: string;
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            error: ({
+                                code: string;
+                                message: string;
+                                stepId: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            flowId: string;
+                            flowVersion: number;
+                            id: string;
+                            /** @enum {string} */
+                            status: "running" | "waiting" | "completed" | "failed" | "ended";
+                            /** @description ISO 8601 time */
+                            updatedAt: string;
+                            waitingFor: ({
+                                /** @enum {string} */
+                                for: "reply" | "handoff" | "retry";
+                                stepId: string;
+                                /** @description When the wait ends (ms since the epoch); null: never */
+                                timeoutAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1926,7 +2542,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                channelId: string;
+                                /** @description ISO 8601 time */
+                                createdAt: string;
+                                /** @enum {string} */
+                                direction: "in" | "out";
+                                id: string;
+                                status: string;
+                                text: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1979,6 +2610,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            runId: string;
+                            /** @enum {string} */
+                            status: "queued";
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -2020,7 +2655,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            channelId: string;
+                            contactId: string;
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            /** @description The step it is on while active */
+                            currentStep: string | null;
+                            endReason: ({
+                                code: string;
+                                message: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            error: ({
+                                code: string;
+                                message: string;
+                                stepId: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            flowId: string;
+                            flowVersion: number;
+                            id: string;
+                            /** @enum {string} */
+                            status: "running" | "waiting" | "completed" | "failed" | "ended";
+                            /** @description ISO 8601 time */
+                            updatedAt: string;
+                            waitingFor: ({
+                                /** @enum {string} */
+                                for: "reply" | "handoff" | "retry";
+                                stepId: string;
+                                /** @description When the wait ends (ms since the epoch); null: never */
+                                timeoutAt: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -2090,7 +2763,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            ended: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -2228,6 +2905,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @enum {boolean} */
+                            accepted: true;
+                            channel: string;
+                            channelId: string;
+                        } & {
                             [key: string]: unknown;
                         };
                     };
