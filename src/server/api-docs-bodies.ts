@@ -141,6 +141,10 @@ const BODIES: Record<string, Record<number, z.ZodType>> = {
     200: z.looseObject({
       items: z.array(Contact),
       nextOffset: z.int().nullable().describe("Pass as `offset` for the next page; null: no more"),
+      nextCursor: z
+        .string()
+        .nullable()
+        .describe("Pass as `cursor` for the next page (stable while contacts are created); null: no more"),
     }),
   },
   "GET /api/v1/contacts/:id": { 200: Contact.extend({ messages: z.array(AnyObject) }) },

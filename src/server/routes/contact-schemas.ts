@@ -11,13 +11,38 @@ export const Phone = z
     "an E.164 phone number such as +15551234567 (in a query string, write + as %2B)",
   );
 
-export const ContactListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  tag: ContactTag.optional().describe("Only contacts with this tag"),
-  phone: Phone.optional().describe("Only contacts with this phone number (E.164)"),
-  channelId: z.string().min(1).max(100).optional().describe("Only contacts with an identity on this channel"),
-});
+export const ContactListQuery = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe(
+        "Contacts to skip (newest first); a contact created meanwhile shifts the pages: prefer `cursor`",
+      ),
+    cursor: z
+      .string()
+      // A contact's creation time in ms (15 digits) and its id, as GET /runs's cursor.
+      .regex(/^\d{1,15}:[\w-]{1,200}$/, "the nextCursor of the previous page")
+      .optional()
+      .describe(
+        "The previous page's nextCursor: continues after its last contact, whatever was created since",
+      ),
+    tag: ContactTag.optional().describe("Only contacts with this tag"),
+    phone: Phone.optional().describe("Only contacts with this phone number (E.164)"),
+    channelId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Only contacts with an identity on this channel"),
+  })
+  .refine((q) => q.cursor === undefined || q.offset === 0, {
+    error: "give cursor or offset, not both",
+  });
 
 export const ContactTagsBody = z
   .strictObject({

@@ -16,6 +16,13 @@ import {
   Phone,
 } from "./contact-schemas.js";
 
+/** `<createdAt ms>:<id>`, already checked by ContactListQuery. */
+const parseCursor = (cursor: string | undefined) => {
+  if (!cursor) return undefined;
+  const at = cursor.indexOf(":");
+  return { createdAt: Number(cursor.slice(0, at)), id: cursor.slice(at + 1) };
+};
+
 const notFound = (id: string) => new AppError("NOT_FOUND", `No contact with id "${id}"`);
 
 /** Contacts (one per person, with an identity per channel address) and their messages. */
@@ -44,12 +51,22 @@ export const contactRoutes =
     const params = z.object({ id: ContactId });
 
     app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => {
-      // One more than asked tells whether another page exists (`nextOffset`, else null).
-      const rows = await store.contacts.list({ ...req.query, limit: req.query.limit + 1 });
-      const page = rows.slice(0, req.query.limit);
+      const { cursor, ...filter } = req.query;
+      // One more than asked tells whether another page exists (`nextOffset`/`nextCursor`, else null).
+      const rows = await store.contacts.list({
+        ...filter,
+        limit: filter.limit + 1,
+        after: parseCursor(cursor),
+      });
+      const page = rows.slice(0, filter.limit);
+      const last = page.at(-1);
+      const hasMore = rows.length > filter.limit && last !== undefined;
       return {
         items: await Promise.all(page.map((c) => withIdentities(c))),
-        nextOffset: rows.length > req.query.limit ? req.query.offset + req.query.limit : null,
+        // Offsets shift when a contact is created between two pages (one is listed twice); the
+        // cursor continues after the last contact listed.
+        nextOffset: hasMore ? filter.offset + filter.limit : null,
+        nextCursor: hasMore ? `${last.createdAt}:${last.id}` : null,
       };
     });
     app.get("/contacts/:id", { schema: { tags, params } }, async (req) => {

@@ -48,6 +48,8 @@ export interface ContactFilter {
   channelId?: string;
   limit?: number;
   offset?: number;
+  /** Continue after this contact (the order is newest first): a page never shifts under new contacts. */
+  after?: { createdAt: number; id: string };
 }
 
 const toIdentity = (r: Database["contact_identities"]): ContactIdentity => ({
@@ -250,6 +252,15 @@ export function createContactRepo(exec: Executor) {
               .whereRef("contact_identities.contact_id", "=", "contacts.id")
               .where("contact_identities.channel_id", "=", channelId),
           ),
+        );
+      }
+      const after = filter.after;
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([
+            eb("contacts.created_at", "<", after.createdAt),
+            eb.and([eb("contacts.created_at", "=", after.createdAt), eb("contacts.id", "<", after.id)]),
+          ]),
         );
       }
       const rows = await exec.all(

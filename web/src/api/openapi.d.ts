@@ -1041,7 +1041,10 @@ export interface paths {
                 query?: {
                     /** @description Only contacts with an identity on this channel */
                     channelId?: string;
+                    /** @description The previous page's nextCursor: continues after its last contact, whatever was created since */
+                    cursor?: string;
                     limit?: number;
+                    /** @description Contacts to skip (newest first); a contact created meanwhile shifts the pages: prefer `cursor` */
                     offset?: number;
                     /** @description Only contacts with this phone number (E.164) */
                     phone?: string;
@@ -1090,6 +1093,8 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
+                            /** @description Pass as `cursor` for the next page (stable while contacts are created); null: no more */
+                            nextCursor: string | null;
                             /** @description Pass as `offset` for the next page; null: no more */
                             nextOffset: number | null;
                         } & {
