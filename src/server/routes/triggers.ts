@@ -54,7 +54,8 @@ export const triggerRoutes =
           tags: ["runs"],
           summary: "Start a run of the flow's published version for a contact (API trigger)",
           description:
-            "Queues the run in the contact's conversation and answers 202 with its id (GET /api/v1/runs/:id). " +
+            "Queues the run in the contact's conversation and answers 202 with its id: GET /api/v1/runs/:id " +
+            "follows it once it has started in the conversation's turn (404 RUN_NOT_FOUND until then). " +
             "A run already active in that conversation is ended. The same Idempotency-Key for the flow " +
             "answers the same run id and starts nothing more.",
           params: IdParams,
