@@ -93,6 +93,7 @@ export async function registerWebUi(
   if (hasUi) app.get("/", { schema: { hide: true } }, (_req, reply) => sendIndex(reply));
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const urlPath = request.url.split("?")[0] ?? "";
+    const shown = shownPath(urlPath);
     const isPage = request.method === "GET" || request.method === "HEAD";
     if (hasUi && isPage && isClientRoute(urlPath)) return sendIndex(reply);
     const allowed = routes.allowed(urlPath);
@@ -103,14 +104,24 @@ export async function registerWebUi(
         .send({
           error: {
             code: "METHOD_NOT_ALLOWED",
-            message: `${request.method} is not allowed on ${urlPath}; it takes ${allowed.join(", ")}.`,
+            message: `${request.method} is not allowed on ${shown}; it takes ${allowed.join(", ")}.`,
           },
         });
     }
     const message =
       urlPath === "/" && !hasUi
         ? "The browser UI is not built: run `npm run build`."
-        : `Route ${request.method} ${urlPath} not found`;
+        : `Route ${request.method} ${shown} not found`;
     return reply.status(404).send({ error: { code: "NOT_FOUND", message } });
   });
+}
+
+/**
+ * The path as a 404 or 405 may repeat it: a flow webhook's path carries its token, which no
+ * answer repeats (a proxy or a log keeps answers; framework-errors.ts), and a long one is cut.
+ */
+function shownPath(urlPath: string): string {
+  const hook = /^\/hooks\/flows\/([^/]*)\//.exec(urlPath);
+  const path = hook ? `/hooks/flows/${hook[1]}/<token>…` : urlPath;
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }

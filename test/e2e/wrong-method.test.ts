@@ -30,6 +30,21 @@ describe("a wrong method on an existing path", () => {
     expect(await (await stack.http("GET", "/api/v1/flows")).json()).toEqual(before);
   });
 
+  it("never repeats a flow webhook's token in a 405 or a 404 (found by an OpenAPI audit)", async () => {
+    const { url } = (await (
+      await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/webhook`)
+    ).json()) as {
+      url: string;
+    };
+    const { pathname } = new URL(url);
+    const token = pathname.split("/").at(-1) as string;
+    const message = await expect405(await fetch(`${stack.tern.url}${pathname}`), "POST");
+    expect(message).toBe(`GET is not allowed on /hooks/flows/${stack.setup.flowId}/<token>…; it takes POST.`);
+    const missing = await fetch(`${stack.tern.url}${pathname}/more`, { method: "POST" });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toContain(token);
+  });
+
   it("on a route with a parameter and on the public health routes", async () => {
     await expect405(
       await stack.http("PUT", `/api/v1/channels/${stack.setup.channelId}`, { name: "x" }),
