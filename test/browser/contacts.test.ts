@@ -172,6 +172,27 @@ describe("Contacts and runs filters in the browser", () => {
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
   });
+  it("'Load more' after someone new wrote adds the next contacts, none twice (found by an OpenAPI audit)", async () => {
+    await page.goto(`${stack.tern.url}/contacts`);
+    await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBe(50);
+    const before = await page.locator("tr[data-contact-id]").count();
+    const listed = async () =>
+      ((await (await stack.http("GET", "/api/v1/contacts?limit=500")).json()) as { items: unknown[] }).items
+        .length;
+    const total = await listed();
+    // A new contact (the newest, at the top of the list) while the first page is on screen.
+    const newcomer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315553999", "Newcomer");
+    expect((await newcomer.say("Hi")).status).toBe(200);
+    await eventually(async () => (await listed()) === total + 1);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBeGreaterThan(before);
+    await page.waitForLoadState("networkidle");
+    const rows = await page.locator("tr[data-contact-id]").all();
+    const ids = await Promise.all(rows.map((row) => row.getAttribute("data-contact-id")));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(total);
+  });
+
   it("a 'Load more' answered after the filter changed is dropped, not added to the filtered list", async () => {
     await page.goto(`${stack.tern.url}/contacts`);
     await expect.poll(() => page.locator("tr[data-contact-id]").count()).toBe(50);
@@ -180,11 +201,11 @@ describe("Contacts and runs filters in the browser", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    await page.route(/\/api\/v1\/contacts\?.*offset=50/, async (route) => {
+    await page.route(/\/api\/v1\/contacts\?.*cursor=/, async (route) => {
       await held;
       await route.continue();
     });
-    const late = page.waitForResponse(/\/api\/v1\/contacts\?.*offset=50/);
+    const late = page.waitForResponse(/\/api\/v1\/contacts\?.*cursor=/);
     await page.getByRole("button", { name: "Load more" }).click();
     await page.getByLabel("Tag").fill("nobody-has-this");
     await page.getByRole("button", { name: "Filter" }).click();

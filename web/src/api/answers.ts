@@ -6,6 +6,7 @@ import type {
   ConnectionTest,
   Contact,
   ContactDetail,
+  ContactPage,
   CreatedFlow,
   FlowDiff,
   FlowSummary,
@@ -65,7 +66,7 @@ export interface ApiAnswers {
   "POST /channels/{id}/setup": Channel;
   "GET /channels/{id}/rejected-events": { items: RejectedEvent[] };
   "GET /channels/{id}/messages": { items: ChannelMessage[] };
-  "GET /contacts": { items: Contact[] };
+  "GET /contacts": ContactPage;
   "GET /contacts/{id}": ContactDetail;
   "POST /contacts/{id}/tags": Contact;
   "GET /sandbox": SandboxStatus;

@@ -198,7 +198,7 @@ export const api = {
   channelMessages: (channelId: string) =>
     request("GET", `/channels/${id(channelId)}/messages`, undefined, { limit: 20 }).then(items),
 
-  listContacts: (filter: ContactFilter = {}) => request("GET", "/contacts", undefined, filter).then(items),
+  listContacts: (filter: ContactFilter = {}) => request("GET", "/contacts", undefined, filter),
   getContact: (contactId: string) => request("GET", `/contacts/${id(contactId)}`),
   changeTags: (contactId: string, change: { add?: string[]; remove?: string[] }) =>
     request("POST", `/contacts/${id(contactId)}/tags`, change),

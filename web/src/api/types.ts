@@ -244,7 +244,15 @@ export interface ContactFilter {
   phone?: string;
   channelId?: string;
   limit?: number;
-  offset?: number;
+  /** The previous page's nextCursor: the next page starts after its last contact. */
+  cursor?: string;
+}
+
+/** A page of GET /contacts, newest first. */
+export interface ContactPage {
+  items: Contact[];
+  /** null: no more. */
+  nextCursor: string | null;
 }
 
 /** A problem in a flow file (POST /flows/validate, a refused publish): JSONPath like `$.steps[2].fields`. */

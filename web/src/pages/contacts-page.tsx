@@ -27,7 +27,9 @@ export function ContactsPage() {
   const [phone, setPhone] = useState(filter.phone ?? "");
   const [channelId, setChannelId] = useState(filter.channelId ?? "");
   const [contacts, setContacts] = useState<Contact[]>();
-  const [hasMore, setHasMore] = useState(false);
+  // The next page's cursor (after the last contact shown); null: no more. A cursor, not an
+  // offset: a contact created meanwhile (anyone's first message) would shift an offset by one.
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   // "Load more" waits for its page: a second click would append the same page again.
   const [busy, setBusy] = useState(false);
@@ -35,16 +37,16 @@ export function ContactsPage() {
   // still on its way when the filter changed) is dropped, not appended to the new list.
   const generation = useRef(0);
 
-  const load = async (f: ContactFilter, offset: number) => {
+  const load = async (f: ContactFilter, cursor?: string) => {
     const mine = generation.current;
     const isCurrent = () => generation.current === mine;
     setBusy(true);
     setError(null);
     try {
-      const page = await api.listContacts({ ...f, limit: PAGE_SIZE, offset });
+      const page = await api.listContacts({ ...f, limit: PAGE_SIZE, cursor });
       if (!isCurrent()) return;
-      setContacts((previous) => (offset > 0 && previous ? [...previous, ...page] : page));
-      setHasMore(page.length === PAGE_SIZE);
+      setContacts((previous) => (cursor && previous ? [...previous, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
     } catch (e) {
       if (isCurrent()) setError(e);
     } finally {
@@ -57,7 +59,7 @@ export function ContactsPage() {
     generation.current += 1;
     setContacts(undefined);
     replaceQuery({ tag: filter.tag, phone: filter.phone, channelId: filter.channelId });
-    void load(filter, 0);
+    void load(filter);
   }, [filter]);
 
   useRetryAfterSignIn(error, () => setFilter((f) => ({ ...f })));
@@ -146,13 +148,13 @@ export function ContactsPage() {
           </tbody>
         </table>
       )}
-      {hasMore && contacts && (
+      {nextCursor && contacts && (
         <p>
           <button
             type="button"
             className="button secondary"
             disabled={busy}
-            onClick={() => void load(filter, contacts.length)}
+            onClick={() => void load(filter, nextCursor)}
           >
             Load more
           </button>
