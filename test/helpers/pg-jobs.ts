@@ -1,8 +1,9 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterEach, beforeEach } from "vitest";
 import type { Clock } from "../../src/core/clock.js";
 import { createJobTasks } from "../../src/queue/job-tasks.js";
 import type { Store } from "../../src/store/store.js";
+import { testPool } from "./postgres.js";
 import { openTestStore, type TestStore } from "./test-store.js";
 
 /**
@@ -14,7 +15,8 @@ export function usePostgresStoreAndPool(): { readonly store: TestStore; readonly
   beforeEach(async () => {
     ctx.store = await openTestStore();
     const { location } = ctx.store;
-    ctx.pool = new pg.Pool({ connectionString: location.dialect === "postgres" ? location.url : "" });
+    // testPool: an idle client cut off as the database is dropped must not be an uncaught error.
+    ctx.pool = testPool(location.dialect === "postgres" ? location.url : "", 10);
   });
   afterEach(async () => {
     await ctx.pool.end();
