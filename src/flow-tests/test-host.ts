@@ -4,9 +4,18 @@ import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { toE164 } from "../core/phone.js";
 import { applyContactUpdate } from "../flows/contact-update.js";
 import type { FlowTestCase, HttpStub } from "../flows/flow-test.js";
-import type { ContactView, EngineHost, HttpAnswer, HttpRequestSpec } from "../flows/runtime.js";
+import type {
+  ContactView,
+  EngineHost,
+  HttpAnswer,
+  HttpRequestSpec,
+  OutboundMessageSpec,
+  SendReceipt,
+} from "../flows/runtime.js";
 import { HANDOFF_WEBHOOK } from "../flows/steps/handoff.step.js";
 import { backoffMs } from "../queue/effects.js";
+import { windowClosed } from "../queue/reply-window.js";
+import { refusedByChannel } from "./channel-refusals.js";
 import type { SentMessage } from "./match.js";
 import type { SandboxOrg } from "./sandbox-org.js";
 
@@ -16,7 +25,9 @@ import type { SandboxOrg } from "./sandbox-org.js";
  * sandbox org through the real connector, retried like the worker retries them (3 attempts; the
  * back-off moves the simulated clock); effects are idempotent by key.
  * `http` requests (and a handoff's notify) are answered by the case's `http` answers, never the network.
- * Not simulated: the outbox, channel delivery and its fallback.
+ * A send is refused where the worker's would be before it leaves: past the channel's reply window
+ * (then a `fallback` carries it) and what the channel's adapter refuses (channel-refusals.ts).
+ * Not simulated: the outbox, delivery statuses and a fallback on a failed status.
  */
 export interface TestHost extends EngineHost {
   sent: SentMessage[];
@@ -55,6 +66,30 @@ export function createTestHost(options: {
   const results = new Map<string, unknown>();
   const lines: string[] = [];
   let inboundCount = 0;
+  /** When the contact last wrote: the reply window's start (none for a run no message started). */
+  let lastInboundAt: number | undefined;
+  /**
+   * The message through the step's fallback channel to the contact's phone (queue/send-effects.ts
+   * `fallBack`). Tests have no channels: the one the step names stands for it, by its type when
+   * the name is a channel type.
+   */
+  const playFallback = (
+    content: Pick<OutboundMessageSpec, "text" | "choices">,
+    channel: string,
+    reason: string,
+  ): Pick<SendReceipt, "fallback"> => {
+    if (!host.contact.phone) {
+      throw new AppError(
+        "CHANNEL_SEND_FAILED",
+        `${reason} No fallback through "${channel}": the contact's phone number is not known on this channel.`,
+        { retry: "never" },
+      );
+    }
+    const definition = getChannelDefinition(channel);
+    const refused = definition && refusedByChannel(definition, content);
+    if (refused) throw refused;
+    return { fallback: { channelId: channel, channelType: definition?.type ?? channel, reason } };
+  };
   const host: TestHost = {
     sent: [],
     clock: options.clock,
@@ -67,12 +102,22 @@ export function createTestHost(options: {
     },
     effects: {
       async send(key, message) {
-        if (results.has(key)) return results.get(key) as { providerMessageId: string };
-        host.sent.push({ text: message.text, ...(message.choices ? { choices: message.choices } : {}) });
-        lines.push(`Bot: ${message.text}`);
-        const receipt = { providerMessageId: `test.out.${host.sent.length}` };
-        results.set(key, receipt);
-        return receipt;
+        if (results.has(key)) return results.get(key) as SendReceipt;
+        const { fallback, ...content } = message;
+        const definition = getChannelDefinition(host.contact.channel);
+        // As the worker: past the reply window nothing is asked of the provider; a fallback carries it.
+        const closed = definition && windowClosed(definition, lastInboundAt, host.clock.now);
+        if (closed && !fallback) throw closed;
+        const receipt = closed && fallback ? playFallback(content, fallback.channel, closed.message) : {};
+        if (!closed && definition) {
+          const refused = refusedByChannel(definition, content);
+          if (refused) throw refused;
+        }
+        host.sent.push({ text: content.text, ...(content.choices ? { choices: content.choices } : {}) });
+        lines.push(`Bot: ${content.text}`);
+        const sent = { providerMessageId: `test.out.${host.sent.length}`, ...receipt };
+        results.set(key, sent);
+        return sent;
       },
       async call(key, connection, action, input) {
         if (results.has(key)) return results.get(key);
@@ -122,6 +167,7 @@ export function createTestHost(options: {
         ...(host.contact.name ? { profileName: host.contact.name } : {}),
         timestamp: host.clock.now,
       };
+      lastInboundAt = host.clock.now;
       if (typeof say === "string") {
         lines.push(`Customer: ${say}`);
         return { ...base, content: { type: "text", text: say } };

@@ -1,3 +1,5 @@
+import type { ChannelDefinition } from "../channels/channel.js";
+import { AppError } from "../core/app-error.js";
 import type { RunEvent } from "../flows/runtime.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { RunContext } from "./effects.js";
@@ -34,4 +36,24 @@ export function answering(
     believed.length > 0 ? Math.max(...believed) : given.length > 0 ? (lastInboundAt ?? undefined) : undefined;
   const reply = inbound?.replyToken ? { token: inbound.replyToken, at: inbound.timestamp } : undefined;
   return { lastInboundAt: windowStart, reply };
+}
+
+/**
+ * The channel's reply window (WhatsApp, Messenger, Instagram: 24 h; WeChat 48 h) has closed
+ * since the customer last wrote: a free-form message would be refused (WhatsApp 131047, Messenger
+ * 10 / 2018278, WeChat 45015). The error says what the provider still takes there.
+ */
+export function windowClosed(
+  definition: ChannelDefinition,
+  lastInboundAt: number | undefined,
+  now: number,
+): AppError | null {
+  const hours = definition.capabilities.replyWindowHours;
+  if (hours === undefined || lastInboundAt === undefined || now - lastInboundAt <= hours * 3_600_000)
+    return null;
+  return new AppError(
+    "CHANNEL_SEND_FAILED",
+    `More than ${hours} hours have passed since the customer's last message on ${definition.title}, which then accepts ${definition.capabilities.afterReplyWindow ?? "no free-form message"}; the message was not sent.`,
+    { retry: "never", details: { undeliverable: true, windowHours: hours, lastInboundAt } },
+  );
 }

@@ -14,6 +14,7 @@ import {
   type SendChannel,
 } from "./effects.js";
 import { isTurnOver } from "./failures.js";
+import { windowClosed } from "./reply-window.js";
 
 /** Rounds of attempts (each up to `maxAttempts`) before a send that keeps failing fails for good. */
 export const SEND_RETRY_ROUNDS = 8;
@@ -323,7 +324,7 @@ export function createSendEffects(
     async send(key, message) {
       const { fallback, ...content } = message;
       const primary: SendTarget = { channel: ctx.channel, address: ctx.contact.address };
-      const closed = windowClosed(ctx.channel, ctx.lastInboundAt, clock.now());
+      const closed = windowClosed(ctx.channel.definition, ctx.lastInboundAt, clock.now());
       if (closed) {
         // An opted-out contact gets nothing by a fallback either: checked before it.
         await assertNotOptedOut();
@@ -353,20 +354,4 @@ export function createSendEffects(
 /** The effect key of a send's fallback: its own outbox record, so it goes out once. */
 export function fallbackKey(key: string): string {
   return `${key}:fallback`;
-}
-
-/**
- * The channel's reply window (WhatsApp, Messenger, Instagram: 24 h; WeChat 48 h) has closed
- * since the customer last wrote: a free-form message would be refused (WhatsApp 131047, Messenger
- * 10 / 2018278, WeChat 45015). The error says what the provider still takes there.
- */
-function windowClosed(channel: SendChannel, lastInboundAt: number | undefined, now: number): AppError | null {
-  const hours = channel.definition.capabilities.replyWindowHours;
-  if (hours === undefined || lastInboundAt === undefined || now - lastInboundAt <= hours * 3_600_000)
-    return null;
-  return new AppError(
-    "CHANNEL_SEND_FAILED",
-    `More than ${hours} hours have passed since the customer's last message on ${channel.definition.title}, which then accepts ${channel.definition.capabilities.afterReplyWindow ?? "no free-form message"}; the message was not sent.`,
-    { retry: "never", details: { undeliverable: true, windowHours: hours, lastInboundAt } },
-  );
 }
