@@ -125,8 +125,10 @@ export function createControlItems(deps: ControlItemDeps) {
     const flow = await deps.flow(req.flowId, version);
     // A person has the conversation (handoff): no trigger takes it from them. Schedule and tag
     // triggers never interrupt a run either. An API caller holds the run id: it finds the run
-    // `ended` with the reason.
-    const isHandedOff = active?.state.wait?.for === "handoff";
+    // `ended` with the reason. Try it is the exception: its customer is the sandbox's, whoever
+    // tries the flow plays the person too, and a Restart that a handoff refused would leave that
+    // customer stuck (a handoff has no deadline).
+    const isHandedOff = active?.state.wait?.for === "handoff" && req.source !== "try";
     if (active && (req.ifBusy === "skip" || isHandedOff)) {
       log.info(
         { flowId: req.flowId, activeRunId: active.id },

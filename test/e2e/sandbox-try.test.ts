@@ -154,6 +154,25 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     expect((await run(again.runId)).flowVersion).toBe(1);
   });
 
+  it("Restart replaces a run paused for a person too (a handoff step): the tester plays that person", async () => {
+    const handoff = {
+      schema: "tern.flow/v1",
+      name: "Straight to a person",
+      trigger: { type: "api" },
+      steps: [{ id: "agent", type: "handoff", text: "A colleague will take over." }],
+    };
+    const created = await json<{ id: string }>(await stack.http("POST", "/api/v1/flows", handoff));
+    const from = "15550009013";
+    const first = await json<{ runId: string }>(await tryIt({ flowId: created.id, from }));
+    await received(from, 1);
+    await eventually(async () => (await run(first.runId)).status === "waiting" || null);
+    const again = await json<{ runId: string }>(await tryIt({ flowId: created.id, from }));
+    const replies = await received(from, 2);
+    expect(replies[1]?.text).toBe("A colleague will take over.");
+    expect(await eventually(async () => (await run(first.runId)).status === "ended" || null)).toBe(true);
+    expect((await run(again.runId)).status).toBe("waiting");
+  });
+
   it("runs on another simulated channel: Telegram, with the answer landing in the same conversation", async () => {
     const started = await json<{ runId: string; from: string; channel: string }>(
       await tryIt({ flowId: stack.flowId, channel: "telegram" }),

@@ -153,7 +153,7 @@ export const sandboxRoutes =
           summary: "Try a flow's version (a draft too) as a customer the sandbox plays",
           description:
             "Starts a run of `version` (default the latest, published or not) for the customer `from` on the " +
-            "sandbox's own channel of type `channel`, ending a run already active in that conversation. " +
+            "sandbox's own channel of type `channel`, ending a run already active in that conversation (a handed-off one too). " +
             "Answer as the customer with POST /sandbox/messages; read what they received with " +
             "GET /sandbox/conversations/:from?channel= and the run with GET /runs/:runId. Only sandbox " +
             "channels are used, so a real customer never gets a message. 404 FLOW_NOT_FOUND / " +

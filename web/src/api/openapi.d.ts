@@ -2938,7 +2938,7 @@ export interface paths {
         put?: never;
         /**
          * Try a flow's version (a draft too) as a customer the sandbox plays
-         * @description Starts a run of `version` (default the latest, published or not) for the customer `from` on the sandbox's own channel of type `channel`, ending a run already active in that conversation. Answer as the customer with POST /sandbox/messages; read what they received with GET /sandbox/conversations/:from?channel= and the run with GET /runs/:runId. Only sandbox channels are used, so a real customer never gets a message. 404 FLOW_NOT_FOUND / FLOW_VERSION_NOT_FOUND; 409 SANDBOX_OFF when the sandbox is not running.
+         * @description Starts a run of `version` (default the latest, published or not) for the customer `from` on the sandbox's own channel of type `channel`, ending a run already active in that conversation (a handed-off one too). Answer as the customer with POST /sandbox/messages; read what they received with GET /sandbox/conversations/:from?channel= and the run with GET /runs/:runId. Only sandbox channels are used, so a real customer never gets a message. 404 FLOW_NOT_FOUND / FLOW_VERSION_NOT_FOUND; 409 SANDBOX_OFF when the sandbox is not running.
          */
         post: {
             parameters: {
