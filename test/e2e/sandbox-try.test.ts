@@ -173,6 +173,24 @@ describe("Try it: POST /api/v1/sandbox/try", () => {
     expect((await run(again.runId)).status).toBe("waiting");
   });
 
+  it("the customer keeps the name given to the try: a later answer does not rename them 'Sandbox customer'", async () => {
+    const named = {
+      schema: "tern.flow/v1",
+      name: "Names",
+      trigger: { type: "api" },
+      steps: [
+        { id: "ask", type: "ask", text: "Hi {{ contact.name }}, what about?", save: "topic", next: "bye" },
+        { id: "bye", type: "send", text: "Bye {{ contact.name }}" },
+      ],
+    };
+    const created = await json<{ id: string }>(await stack.http("POST", "/api/v1/flows", named));
+    const from = "15550009014";
+    await tryIt({ flowId: created.id, from, name: "Ada" });
+    expect((await received(from, 1))[0]?.text).toBe("Hi Ada, what about?");
+    await say(from, "a quote");
+    expect((await received(from, 2))[1]?.text).toBe("Bye Ada");
+  });
+
   it("runs on another simulated channel: Telegram, with the answer landing in the same conversation", async () => {
     const started = await json<{ runId: string; from: string; channel: string }>(
       await tryIt({ flowId: stack.flowId, channel: "telegram" }),

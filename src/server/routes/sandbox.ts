@@ -83,7 +83,13 @@ export const sandboxRoutes =
                 .describe(
                   "Or: the title of a button (keyboard key, quick reply, list row) the customer taps in the last message that had it",
                 ),
-              name: z.string().max(100).optional(),
+              name: z
+                .string()
+                .max(100)
+                .optional()
+                .describe(
+                  "The customer's display name, kept for their later messages (default: the name given before, by Try it too, else Sandbox customer)",
+                ),
             })
             .refine((b) => (b.text === undefined) !== (b.choice === undefined), {
               error: "give the customer's text or the choice they tap, not both",
@@ -92,7 +98,10 @@ export const sandboxRoutes =
       },
       async (req, reply) => {
         const sandbox = await active();
-        const { channel: type, from, choice, name } = req.body;
+        const { channel: type, from, choice } = req.body;
+        // The customer keeps the name they were given (Try it's), as a provider's profile name stays.
+        if (req.body.name !== undefined) said.name(type, from, req.body.name);
+        const name = req.body.name ?? said.nameOf(type, from) ?? "Sandbox customer";
         const text = req.body.text ?? choice ?? "";
         if (!isWhatsAppNumber(type, from)) {
           throw new AppError("BAD_REQUEST", "from: a WhatsApp number in international format, digits only");
@@ -127,7 +136,7 @@ export const sandboxRoutes =
           .say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
             from,
             text,
-            name: name ?? "Sandbox customer",
+            name,
             ...(tapped ? { choice: tapped } : {}),
           })
           // Tern's own webhook did not answer (it is shutting down): as unavailable as a 503.
@@ -183,6 +192,7 @@ export const sandboxRoutes =
           sandbox,
           req.body,
         );
+        if (req.body.name !== undefined) said.name(started.channel, started.from, req.body.name);
         return reply.status(202).send(started);
       },
     );

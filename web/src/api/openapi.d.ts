@@ -2894,6 +2894,7 @@ export interface paths {
                         /** @description Or: the title of a button (keyboard key, quick reply, list row) the customer taps in the last message that had it */
                         choice?: string;
                         from: string;
+                        /** @description The customer's display name, kept for their later messages (default: the name given before, by Try it too, else Sandbox customer) */
                         name?: string;
                         /** @description What the customer types */
                         text?: string;
