@@ -131,9 +131,10 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
     const message = host.inbound(text);
     if (!isStarted) {
       const tags = host.contact.tags ?? [];
+      // Each case is a new conversation: the message that starts it is its first (`on: "first"`).
       if (
         flow.trigger.type === "message" &&
-        !flowMatchesMessage(flow, { channel, text: message.content.text, tags })
+        !flowMatchesMessage(flow, { channel, text: message.content.text, tags, isFirst: true })
       )
         diverge(where, {
           path: "trigger",

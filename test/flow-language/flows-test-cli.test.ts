@@ -348,6 +348,21 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(0);
   });
 
+  it("starts a flow whose trigger takes only a conversation's first message (on: first): a case is a new conversation", async () => {
+    const dir = tempDir();
+    const welcome = {
+      schema: "tern.flow/v1",
+      name: "Welcome",
+      trigger: { type: "message", channels: ["whatsapp"], on: "first" },
+      steps: [{ id: "welcome", type: "send", text: "Welcome!" }],
+      tests: [{ name: "a first message is welcomed", script: [{ say: "hi" }, { expect: "Welcome!" }] }],
+    };
+    writeFileSync(path.join(dir, "welcome.json"), JSON.stringify(welcome));
+    const { code, out } = await testInProcess(["welcome.json"], dir);
+    expect(out, out).toContain("✓ a first message is welcomed");
+    expect(code).toBe(0);
+  });
+
   it("names each outcome that differs: status, a variable, a record field, the messages", async () => {
     const dir = tempDir();
     writeFlow(dir, {
