@@ -128,6 +128,18 @@ function createPlayer(flow: Flow, testCase: FlowTestCase, host: TestHost, org: S
   };
 
   const say = async (text: string | { choice: string }, where: string, inboxId: number) => {
+    // A customer taps only a button they were sent (the sandbox refuses other taps alike).
+    if (typeof text !== "string" && !host.sent.some((m) => m.choices?.some((c) => c.id === text.choice))) {
+      const offered = host.sent.findLast((m) => m.choices?.length)?.choices ?? [];
+      diverge(where, {
+        path: "say.choice",
+        expected:
+          offered.length > 0
+            ? `the id of a button the flow sent, the newest: ${offered.map((c) => c.id).join(", ")}`
+            : "a button the flow sent (send a typed answer as text)",
+        actual: `no message offered "${text.choice}"`,
+      });
+    }
     const message = host.inbound(text);
     if (!isStarted) {
       const tags = host.contact.tags ?? [];

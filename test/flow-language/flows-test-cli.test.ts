@@ -363,6 +363,25 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(0);
   });
 
+  it("stops at a tap on a button the flow never sent, naming the ids it offered", async () => {
+    const dir = tempDir();
+    writeFlow(dir, {
+      tests: [
+        { name: "a tap by number", script: [{ say: "order" }, { say: { choice: "2" } }] },
+        { name: "a tap before any button", script: [{ say: { choice: "track" } }] },
+      ],
+    });
+    const { code, out } = await testInProcess(["order.json"], dir);
+    expect(code).toBe(1);
+    expect(out).toMatch(
+      /✗ a tap by number[^\n]*\n {6}at script\[1\] \{"say":\{"choice":"2"\}\}\n {6}run: waiting at pick/,
+    );
+    expect(out).toContain("expected: the id of a button the flow sent, the newest: track, cancel");
+    expect(out).toContain('actual:   no message offered "2"');
+    expect(out).toMatch(/✗ a tap before any button[^\n]*\n {6}at script\[0\]/);
+    expect(out).toContain("expected: a button the flow sent (send a typed answer as text)");
+  });
+
   it("names each outcome that differs: status, a variable, a record field, the messages", async () => {
     const dir = tempDir();
     writeFlow(dir, {
