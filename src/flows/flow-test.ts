@@ -48,6 +48,24 @@ export type MessageExpectation = z.infer<typeof MessageExpectation>;
 
 const SalesforceFields = z.record(z.string().min(1), z.unknown());
 
+/** Every `{ "$matches": … }` in an expected value, with its path, so a bad pattern is refused on reading. */
+function badPatterns(value: unknown, path: Array<string | number>): Array<Array<string | number>> {
+  if (Array.isArray(value)) return value.flatMap((item, i) => badPatterns(item, [...path, i]));
+  if (value === null || typeof value !== "object") return [];
+  const entries = Object.entries(value);
+  const [only] = entries;
+  if (entries.length === 1 && only?.[0] === "$matches" && typeof only[1] === "string")
+    return compiles(only[1]) ? [] : [[...path, "$matches"]];
+  return entries.flatMap(([key, item]) => badPatterns(item, [...path, key]));
+}
+
+/** Expected variables or record fields: values compared, with `$contains`, `$matches`, `$exists`. */
+const ExpectedValues = <T extends z.ZodType>(schema: T) =>
+  schema.check((ctx) => {
+    for (const path of badPatterns(ctx.value, []))
+      ctx.issues.push({ code: "custom", input: ctx.value, path, message: "not a valid regular expression" });
+  });
+
 /** What the Salesforce sandbox holds or answers; before the run or at a point in the script. */
 export const SalesforceSandbox = z
   .strictObject({
@@ -133,18 +151,15 @@ export const FlowTestOutcome = z
       .enum(["running", "waiting", "completed", "failed", "ended"])
       .optional()
       .describe("The run's status once the script has played"),
-    vars: z
-      .record(z.string(), z.unknown())
+    vars: ExpectedValues(z.record(z.string(), z.unknown()))
       .optional()
       .describe("Variables (only those named are compared; nested objects likewise)"),
-    records: z
-      .record(z.string().min(1), z.array(SalesforceFields))
+    records: ExpectedValues(z.record(z.string().min(1), z.array(SalesforceFields)))
       .optional()
       .describe(
         'Records the run created, by object, in order: { "Lead": [{ "LastName": "Ada" }] } (fields named are compared)',
       ),
-    updated: z
-      .record(z.string().min(1), z.array(SalesforceFields))
+    updated: ExpectedValues(z.record(z.string().min(1), z.array(SalesforceFields)))
       .optional()
       .describe(
         'Records of `salesforce.records` the run changed, by object, in the order given: { "Lead": [{ "Status": "Working" }] }',

@@ -464,6 +464,32 @@ describe("tern flows test (the runner)", () => {
     expect(out).toMatch(/cases\.json: cannot be tested\n {2}cases\.test\.json: \$\.tests\[0\]\.script\[0\]/);
   });
 
+  it("exits 2 on a $matches that is no regular expression, naming where, instead of failing the case as it runs", async () => {
+    const dir = tempDir();
+    writeFlow(dir, {}, "patterns.json");
+    writeFileSync(
+      path.join(dir, "patterns.test.json"),
+      JSON.stringify({
+        tests: [
+          {
+            name: "bad pattern",
+            script: [{ say: "order" }],
+            expect: {
+              vars: { action: { $matches: "(" } },
+              records: { Case: [{ Subject: { $matches: "[" } }] },
+            },
+          },
+        ],
+      }),
+    );
+    const { code, out } = await testInProcess(["patterns.json"], dir);
+    expect(code, out).toBe(2);
+    expect(out).toContain('$.tests[0].expect.vars.action["$matches"]: not a valid regular expression');
+    expect(out).toContain(
+      '$.tests[0].expect.records.Case[0].Subject["$matches"]: not a valid regular expression',
+    );
+  });
+
   it("answers an http step's requests from the case's \"http\" (never the network); a request with no answer fails naming it", async () => {
     const dir = tempDir();
     const lookup = {
