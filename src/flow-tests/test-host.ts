@@ -39,10 +39,16 @@ export interface TestHost extends EngineHost {
 /** Attempts per connector call, as the worker makes them (queue/effects.ts). */
 const MAX_ATTEMPTS = 3;
 
+/** The default contact's number on channels that reach people by number. */
+const TEST_PHONE = "+16315551181";
+
 export function testContact(channel: string, contact: FlowTestCase["contact"] = {}): ContactView {
-  // Channels that reach people by number: the contact's phone defaults to the address.
-  const isPhone = getChannelDefinition(channel)?.addressIsPhone === true;
-  const address = contact.address ?? (isPhone ? "16315551181" : "test-user-1");
+  // Channels that reach people by number: the contact's phone defaults to the address, written
+  // as the channel writes it (WhatsApp digits, Twilio and RCS E.164 with its "+").
+  const definition = getChannelDefinition(channel);
+  const isPhone = definition?.addressIsPhone === true;
+  const address =
+    contact.address ?? (isPhone ? (definition?.addressForPhone?.(TEST_PHONE) ?? TEST_PHONE) : "test-user-1");
   return {
     id: "contact_test",
     channel,

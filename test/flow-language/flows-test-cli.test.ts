@@ -382,6 +382,29 @@ describe("tern flows test (the runner)", () => {
     expect(out).toContain("expected: a button the flow sent (send a typed answer as text)");
   });
 
+  it("the default contact's address is written as the channel writes it: digits on WhatsApp, E.164 on SMS", async () => {
+    const dir = tempDir();
+    const who = {
+      schema: "tern.flow/v1",
+      name: "Who",
+      trigger: { type: "message", channels: ["whatsapp", "twilio", "rcs"] },
+      steps: [{ id: "who", type: "send", text: "{{ contact.address }} {{ contact.phone }}" }],
+      tests: [
+        { name: "whatsapp", script: [{ say: "hi" }, { expect: "16315551181 +16315551181" }] },
+        {
+          name: "twilio",
+          channel: "twilio",
+          script: [{ say: "hi" }, { expect: "+16315551181 +16315551181" }],
+        },
+        { name: "rcs", channel: "rcs", script: [{ say: "hi" }, { expect: "+16315551181 +16315551181" }] },
+      ],
+    };
+    writeFileSync(path.join(dir, "who.json"), JSON.stringify(who));
+    const { code, out } = await testInProcess(["who.json"], dir);
+    expect(out, out).not.toContain("✗");
+    expect(code).toBe(0);
+  });
+
   it("names each outcome that differs: status, a variable, a record field, the messages", async () => {
     const dir = tempDir();
     writeFlow(dir, {
