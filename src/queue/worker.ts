@@ -352,9 +352,14 @@ export function createWorker(deps: WorkerDeps) {
       await advance(started, { type: "start", message: msg, inboxId: item.id }, undefined, contact, signal);
   };
 
+  /** After `stop()`: lanes take no more inbox rows. */
+  let isStopped = false;
   const lanes = createLanes({
     maxActive: deps.concurrency,
     drain: async (key) => {
+      // Stopping: the lanes finish the turns in hand and take no more rows (the next start
+      // does). Draining on held a backlog's stop until the shutdown deadline cut it off.
+      if (isStopped) return null;
       const item = await store.inbox.nextPending(key);
       return item ? () => processItem(item) : null;
     },
@@ -497,6 +502,7 @@ export function createWorker(deps: WorkerDeps) {
       jobConcurrency = concurrency;
     },
     stop: () => {
+      isStopped = true;
       failures.stop();
       timer.stop();
       holds.stop();
