@@ -20,6 +20,7 @@ import {
 } from "./db.js";
 import { migrations } from "./migrations.js";
 import { checkSchemaVersion } from "./schema-version.js";
+import { createFileCheck } from "./sqlite-file-check.js";
 import {
   EVERYDAY_SECURE_DELETE,
   enableIncrementalAutoVacuum,
@@ -86,6 +87,7 @@ export const PAGE_CACHE_KIB = 4_000;
 export function openSqlite(options: OpenOptions): SqliteDb {
   ensureOwnerOnly(options.path);
   const db = new BetterSqlite3(options.path);
+  const assertFileInPlace = createFileCheck(options.path);
   db.pragma("journal_mode = WAL");
   // Durability is ours, not SQLite's: NORMAL skips SQLite's fsync inside COMMIT (which would
   // block the event loop) and the batcher fdatasyncs the WAL on libuv's thread pool before
@@ -181,6 +183,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
     },
     write: (fn, writeOptions) => batcher.write(fn, writeOptions),
     async ping() {
+      assertFileInPlace();
       prepare("SELECT 1").get();
     },
     reclaimSpace: (reclaim) => reclaimFreePages(db, reclaim),
@@ -197,6 +200,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
     db,
     self,
     options.synchronous === "NORMAL" ? null : `${options.path}-wal`,
+    assertFileInPlace,
   );
   return self;
 }

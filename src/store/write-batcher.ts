@@ -21,7 +21,13 @@ interface PendingWrite<X> {
   reject: (error: unknown) => void;
 }
 
-export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath: string | null) {
+export function createWriteBatcher<X>(
+  db: BetterSqlite3.Database,
+  tx: X,
+  walPath: string | null,
+  /** Throws when the file no longer is where it was opened (sqlite-file-check.ts): nothing commits. */
+  assertFileInPlace: () => void = () => {},
+) {
   let walFd: number | null = null;
   // At most one fdatasync in flight. Commits that land while it runs wait for the next one,
   // which covers all of them: under load one fsync acknowledges hundreds of commits instead of
@@ -65,6 +71,7 @@ export function createWriteBatcher<X>(db: BetterSqlite3.Database, tx: X, walPath
   const runBatch = async (batch: PendingWrite<X>[]): Promise<void> => {
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
+      assertFileInPlace();
       begin.run();
       if (batch.length === 1) {
         // Alone in its transaction: a failing callback rolls the whole of it back, so it needs
