@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { type Config, loadConfig } from "../config.js";
+import { unknownVariableWarnings } from "../config-typos.js";
 import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
@@ -34,6 +35,13 @@ function exitOnSignal(logger: Logger, message: string, close: () => Promise<void
   process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
+/** The configuration, after a word on each TERN_* variable Tern does not read (a misspelt name). */
+function configFromEnv(): Config {
+  const config = loadConfig();
+  for (const line of unknownVariableWarnings(process.env)) process.stderr.write(`${line}\n`);
+  return config;
+}
+
 /** A start that failed, said in terms of the setting to fix (start-errors.ts). */
 function explained<T>(starting: Promise<T>, config: Config): Promise<T> {
   return starting.catch((error: unknown) => {
@@ -56,7 +64,7 @@ export function registerServeCommands(program: Command): void {
     .description("Serve webhooks, the admin API and run flows (SQLite under TERN_DATA_DIR)")
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
-      const config = loadConfig();
+      const config = configFromEnv();
       const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
       const { dataDir } = tern;
@@ -99,7 +107,7 @@ export function registerServeCommands(program: Command): void {
       "conversations this process advances at once (default TERN_WORKER_CONCURRENCY)",
     )
     .action(async (opts: { concurrency?: string }) => {
-      const config = loadConfig();
+      const config = configFromEnv();
       const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
       if (
         concurrency !== undefined &&
@@ -120,7 +128,7 @@ export function registerServeCommands(program: Command): void {
     .command("migrate")
     .description("Create or upgrade the database schema, then exit")
     .action(async () => {
-      const config = loadConfig();
+      const config = configFromEnv();
       const startedAt = Date.now();
       const { dataDir, store } = await explained(openDataStore(config), config);
       const applied = await store.schema.applied().finally(() => store.close());

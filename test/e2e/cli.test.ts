@@ -140,6 +140,35 @@ describe("tern given settings a shell or a template got wrong", () => {
     }
   });
 
+  it("warns about each TERN_ variable it does not read, naming the setting meant, and still starts", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-cli-typos-"));
+    try {
+      const migrate = await runCli(["migrate"], {
+        TERN_DATA_DIR: dataDir,
+        TERN_LOGLEVEL: "debug",
+        TERN_DATABASE_URL: "postgres://nowhere/x",
+        TERN_SANDBOXX: "off",
+        TERN_FROBNICATE: "1",
+        TERN_URL: "http://localhost:3000",
+      });
+      expect(migrate.code).toBe(0);
+      expect(migrate.stderr).toContain(
+        "TERN_LOGLEVEL is not a Tern setting and is ignored (did you mean TERN_LOG_LEVEL?)",
+      );
+      expect(migrate.stderr).toContain(
+        "TERN_DATABASE_URL is not a Tern setting and is ignored (did you mean DATABASE_URL?)",
+      );
+      expect(migrate.stderr).toContain(
+        "TERN_SANDBOXX is not a Tern setting and is ignored (did you mean TERN_SANDBOX?)",
+      );
+      expect(migrate.stderr).toContain("TERN_FROBNICATE is not a Tern setting and is ignored.");
+      // Read by the CLI's admin commands: not a typo.
+      expect(migrate.stderr).not.toContain("TERN_URL");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("says which setting to fix when the start fails: port, data directory, database file, PostgreSQL, a newer schema", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tern-cli-start-"));
     const { createServer } = await import("node:net");
