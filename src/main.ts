@@ -60,7 +60,7 @@ export interface StartOptions {
  */
 export async function openDataStore(
   config: Config,
-  log?: { error(obj: object, msg?: string): void },
+  log?: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
 ): Promise<{ dataDir: DataDir; store: Store }> {
   if (config.DATABASE_URL && (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN)) {
     // Processes on other machines would each generate their own: one could not open the secrets
@@ -76,6 +76,10 @@ export async function openDataStore(
     secretKey: config.TERN_SECRET_KEY,
     adminToken: config.TERN_ADMIN_TOKEN,
   });
+  for (const warning of dataDir.warnings) {
+    if (log) log.warn({}, warning);
+    else process.stderr.write(`Warning: ${warning}\n`);
+  }
   const keySource =
     dataDir.secretKeySource === "env" ? "TERN_SECRET_KEY" : `The key file ${dataDir.secretKeyPath}`;
   const box = createSecretBox(parseSecretKey(dataDir.secretKey, keySource));

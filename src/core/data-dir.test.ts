@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,6 +6,20 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareDataDir } from "./data-dir.js";
 
 const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+/**
+ * Makes a file's mode unchangeable, as a read-only mount does (a Kubernetes Secret): `chattr +i`
+ * needs root and a file system that has the attribute; false where that cannot be had.
+ */
+const freezeMode = (file: string): boolean => {
+  try {
+    execFileSync("chattr", ["+i", file], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const unfreeze = (file: string) => execFileSync("chattr", ["-i", file], { stdio: "ignore" });
 
 describe("prepareDataDir", () => {
   let root: string;
@@ -41,5 +56,27 @@ describe("prepareDataDir", () => {
     expect([dir.secretKeySource, dir.adminTokenSource]).toEqual(["env", "env"]);
     expect(modeOf(path.join(root, "secret.key"))).toBe("600");
     expect(modeOf(path.join(root, "admin-token"))).toBe("600");
+  });
+
+  it("starts with a key file it cannot make owner-only (mounted read-only), and says it is readable by others", () => {
+    const keyFile = path.join(root, "secret.key");
+    writeFileSync(keyFile, `${"ab".repeat(32)}\n`);
+    chmodSync(keyFile, 0o644);
+    if (!freezeMode(keyFile)) return; // not root, or no chattr here: nothing to freeze the mode with
+    try {
+      const dir = prepareDataDir(root, {});
+      expect(dir.secretKey).toBe("ab".repeat(32));
+      expect(dir.warnings).toHaveLength(1);
+      expect(dir.warnings[0]).toContain(
+        `${keyFile} is readable by others (mode 0644) and could not be made owner-only`,
+      );
+    } finally {
+      unfreeze(keyFile);
+    }
+  });
+
+  it("warns about nothing when the files are owner-only", () => {
+    expect(prepareDataDir(root, {}).warnings).toEqual([]);
+    expect(prepareDataDir(root, {}).warnings).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -27,12 +28,20 @@ export interface DataDir {
   adminToken: string;
   adminTokenSource: "env" | "file" | "generated";
   adminTokenPath: string;
+  /** Files Tern reads that others may read too and that it could not make owner-only. */
+  warnings: string[];
 }
 
-function readOrCreate(file: string, make: () => string): { value: string; created: boolean } {
+function readOrCreate(
+  file: string,
+  make: () => string,
+  warnings: string[],
+  variable: string,
+): { value: string; created: boolean } {
   if (existsSync(file)) {
     // Tighten a file copied in or created by hand with the default 0644.
-    chmodSync(file, 0o600);
+    const warning = makeOwnerOnly(file, variable);
+    if (warning) warnings.push(warning);
     return { value: readFileSync(file, "utf8").trim(), created: false };
   }
   const value = make();
@@ -43,6 +52,22 @@ function readOrCreate(file: string, make: () => string): { value: string; create
 /** What TERN_ADMIN_TOKEN must be too (config.ts): long enough not to be guessed, sendable as a Bearer token. */
 export function isUsableAdminToken(token: string): boolean {
   return token.length >= 16 && /^\S+$/.test(token);
+}
+
+/**
+ * 0600, or a warning when that cannot be done and others may read the file. A key file mounted
+ * read-only (a Kubernetes Secret, a `:ro` bind mount) or owned by another user stopped the start
+ * with "point TERN_DATA_DIR at a directory this user can write", which was not the problem.
+ */
+function makeOwnerOnly(file: string, variable: string): string | null {
+  try {
+    chmodSync(file, 0o600);
+    return null;
+  } catch (error) {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) === 0) return null;
+    return `${file} is readable by others (mode ${mode.toString(8).padStart(4, "0")}) and could not be made owner-only (${(error as Error).message}): make it 0600 where it comes from (a Kubernetes Secret's defaultMode: 0400, say), or set ${variable} instead`;
+  }
 }
 
 function tighten(file: string, mode: number): void {
@@ -62,12 +87,18 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
   // variable now overrides (the old token may still work where it was copied to).
   if (env.secretKey) tighten(keyPath, 0o600);
   if (env.adminToken) tighten(tokenPath, 0o600);
+  const warnings: string[] = [];
   const key = env.secretKey
     ? { value: env.secretKey, created: false }
-    : readOrCreate(keyPath, () => randomBytes(32).toString("hex"));
+    : readOrCreate(keyPath, () => randomBytes(32).toString("hex"), warnings, "TERN_SECRET_KEY");
   const token = env.adminToken
     ? { value: env.adminToken, created: false }
-    : readOrCreate(tokenPath, () => `tern_${randomBytes(24).toString("base64url")}`);
+    : readOrCreate(
+        tokenPath,
+        () => `tern_${randomBytes(24).toString("base64url")}`,
+        warnings,
+        "TERN_ADMIN_TOKEN",
+      );
   // As TERN_ADMIN_TOKEN must be: an empty file let nobody in, and a short one let anybody guess.
   if (!env.adminToken && !isUsableAdminToken(token.value)) {
     throw new Error(
@@ -84,6 +115,7 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
     adminToken: token.value,
     adminTokenSource: env.adminToken ? "env" : token.created ? "generated" : "file",
     adminTokenPath: tokenPath,
+    warnings,
   };
 }
 
