@@ -15,24 +15,46 @@ import { explainStartError } from "./start-errors.js";
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
 /**
- * On SIGINT or SIGTERM: close, then exit 0, or 1 when a step of the close failed (each is logged)
- * or the deadline passed. A second signal ends the process at once (the default action).
+ * On SIGINT, SIGTERM or SIGHUP: close, then exit 0, or 1 when a step of the close failed (each is
+ * logged) or the deadline passed. A second signal ends the process at once (the default action).
+ * SIGHUP (the terminal or SSH session that started it closed) ended it on the spot before, turns
+ * and sends cut mid-way, with nothing logged. Listening starts before the process starts: a
+ * signal that arrives meanwhile (`docker stop` during a start) stops it once it has started,
+ * where it took the default action too.
  */
-function exitOnSignal(logger: Logger, message: string, close: () => Promise<void>): void {
-  const stop = (signal: string) => {
-    logger.info({ signal }, message);
-    setTimeout(() => {
-      const step = shutdownStepInProgress();
-      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS, step }, "shutdown did not finish in time; exiting");
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+function stopOnSignal(message: string): { started(logger: Logger, close: () => Promise<void>): void } {
+  let received: NodeJS.Signals | null = null;
+  let stop: ((signal: NodeJS.Signals) => void) | null = null;
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Any second signal, of whichever kind, takes the default action.
+    for (const s of signals) process.removeListener(s, onSignal);
+    if (stop) return stop(signal);
+    received = signal;
+    // A start that never ends (a database that does not answer) must not keep the process.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
   };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  for (const s of signals) process.on(s, onSignal);
+  return {
+    started(logger, close) {
+      stop = (signal) => {
+        logger.info({ signal }, message);
+        setTimeout(() => {
+          const step = shutdownStepInProgress();
+          logger.error(
+            { deadlineMs: SHUTDOWN_DEADLINE_MS, step },
+            "shutdown did not finish in time; exiting",
+          );
+          process.exit(1);
+        }, SHUTDOWN_DEADLINE_MS).unref();
+        close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      if (received) stop(received);
+    },
+  };
 }
 
 /** The configuration, after a word on each TERN_* variable Tern does not read (a misspelt name). */
@@ -65,6 +87,7 @@ export function registerServeCommands(program: Command): void {
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = configFromEnv();
+      const signals = stopOnSignal("shutting down");
       const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
       const { dataDir } = tern;
@@ -94,7 +117,7 @@ export function registerServeCommands(program: Command): void {
           "",
         ].join("\n"),
       );
-      exitOnSignal(tern.logger, "shutting down", () => tern.close());
+      signals.started(tern.logger, () => tern.close());
     });
 
   program
@@ -116,12 +139,13 @@ export function registerServeCommands(program: Command): void {
       ) {
         throw new Error("--concurrency must be a whole number from 1 to 10000");
       }
+      const signals = stopOnSignal("shutting down: finishing or handing back jobs");
       const worker = await explained(startTernWorker({ config, concurrency }), config);
       installProcessGuard(worker);
       process.stdout.write(
         `Tern worker is running (concurrency ${concurrency ?? config.TERN_WORKER_CONCURRENCY}) on ${redactUrl(config.DATABASE_URL as string)}\n`,
       );
-      exitOnSignal(worker.logger, "shutting down: finishing or handing back jobs", () => worker.close());
+      signals.started(worker.logger, () => worker.close());
     });
 
   program
