@@ -11,6 +11,8 @@ import {
   writeNextSecretKey,
 } from "../core/data-dir.js";
 import { createSecretBox, parseSecretKey } from "../core/secrets.js";
+import { migrations } from "./migrations.js";
+import { checkSchemaVersion, SchemaTooNewError } from "./schema-version.js";
 import { countByKind, firstUnopenable, readSealedValues, type SealedKind } from "./sealed-values.js";
 
 /**
@@ -128,6 +130,7 @@ export function rotateSecretKey(options: RotateOptions): RotateResult {
   try {
     db.pragma("busy_timeout = 2000");
     holdAlone(db, databasePath);
+    refuseNewerSchema(db);
     // The commit must be on disk before the key file changes (step 2 before step 3).
     db.pragma("synchronous = FULL");
     const values = readSealedValues(db);
@@ -166,6 +169,28 @@ export function rotateSecretKey(options: RotateOptions): RotateResult {
     return { counts, newKey: nextHex, keyFile: null };
   } finally {
     db.close();
+  }
+}
+
+/**
+ * A database migrated by a newer Tern may keep secrets where this one does not look: re-sealing
+ * only those it knows would leave the others sealed with a key that is then thrown away. Like
+ * every other command, rotation refuses a schema newer than it knows (schema-version.ts).
+ */
+function refuseNewerSchema(db: BetterSqlite3.Database): void {
+  const applied = tableExists(db, "schema_migrations")
+    ? (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map(
+        (r) => r.version,
+      )
+    : [];
+  try {
+    checkSchemaVersion(
+      applied,
+      migrations.map((m) => m.version),
+    );
+  } catch (error) {
+    if (!(error instanceof SchemaTooNewError)) throw error;
+    throw new AppError("BAD_REQUEST", `${error.code}: ${error.message}. Nothing was changed.`);
   }
 }
 

@@ -182,6 +182,23 @@ describe.skipIf(testDialect !== "sqlite")("tern keys rotate", () => {
     expect(existsSync(`${keyFile(dir)}.new`)).toBe(false);
   });
 
+  it("refuses a database migrated by a newer Tern, and changes nothing", async () => {
+    await provision();
+    const before = sealedOf(dir);
+    const key = readKey(dir);
+    // A newer Tern's migration, which may keep secrets in a table this one does not know.
+    const db = new BetterSqlite3(path.join(dir, "tern.db"));
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
+    db.close();
+
+    expect(() => rotateSecretKey({ root: dir, print: () => {} })).toThrow(
+      /SCHEMA_TOO_NEW: database schema is at version 999, this Tern knows up to \d+.*Nothing was changed\./,
+    );
+    expect(sealedOf(dir)).toEqual(before);
+    expect(readKey(dir)).toBe(key);
+    expect(existsSync(`${keyFile(dir)}.new`)).toBe(false);
+  });
+
   it("on start, finishes a rotation that committed but stopped before renaming secret.key.new", async () => {
     const setup = await provision();
     const oldKey = readKey(dir);
