@@ -24,6 +24,7 @@ import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
 import { assertSecretKeyOpens } from "./store/secret-key-check.js";
+import { lockDataDirectory } from "./store/serve-lock.js";
 import { isStorageFailure } from "./store/storage-failure.js";
 import { openPostgresStore, openStore, type Store } from "./store/store.js";
 
@@ -199,6 +200,19 @@ async function runWorker(
 }
 
 export async function startTern(options: StartOptions): Promise<Tern> {
+  // SQLite: one serve per data directory (store/serve-lock.ts), taken before anything is opened.
+  const lock = options.config.DATABASE_URL
+    ? null
+    : lockDataDirectory(path.resolve(options.config.TERN_DATA_DIR));
+  try {
+    return await startLocked(options, () => lock?.release());
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: StartOptions, releaseLock: () => void): Promise<Tern> {
   const rt = await createRuntime(options);
   const { config, clock, logger, dataDir, store, metrics, integrations, flows, worker, fetch } = rt;
 
@@ -324,6 +338,7 @@ export async function startTern(options: StartOptions): Promise<Tern> {
         ],
         ["stopping the flow watcher", () => rt.stopWatching()],
         ["closing the database", () => store.close()],
+        ["releasing the data directory", releaseLock],
       ]);
     },
   };

@@ -1,0 +1,45 @@
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+
+/**
+ * One `tern serve` per SQLite data directory. Two on the same file each ran their own lanes and
+ * timers: a conversation whose messages reached both (a load balancer, a second copy started by
+ * hand or by a rolling update) was advanced by both at once, and a Salesforce create that one of
+ * them had in flight was not found by the other's reconcile and made again: 29 of 30 customers
+ * got two Leads. The embedded store has no turn across processes (PostgreSQL has); the second
+ * serve now refuses to start instead.
+ *
+ * The lock is an exclusive lock on a small SQLite file beside the database, held by a connection
+ * until it closes: the operating system releases it when the process ends, however it ends (no
+ * stale pid file after a crash or a SIGKILL), and the database itself stays open to readers such
+ * as a backup (`VACUUM INTO`).
+ */
+export interface ServeLock {
+  release(): void;
+}
+
+export const SERVE_LOCK_FILE = "serve.lock";
+
+export function lockDataDirectory(root: string): ServeLock {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const file = path.join(root, SERVE_LOCK_FILE);
+  // Owner-only, like everything else in the data directory.
+  closeSync(openSync(file, "a", 0o600));
+  const db = new BetterSqlite3(file);
+  try {
+    // No journal file beside it: the lock writes nothing worth one.
+    db.pragma("journal_mode = OFF");
+    db.pragma("locking_mode = EXCLUSIVE");
+    // Takes the lock and keeps it after the commit (exclusive locking mode); writes nothing.
+    db.exec("BEGIN EXCLUSIVE; COMMIT");
+  } catch (error) {
+    db.close();
+    if (!/^SQLITE_BUSY/.test(String((error as { code?: unknown }).code))) throw error;
+    throw new Error(
+      `Another tern serve is running on ${root} (it holds ${file}): stop it first. ` +
+        "With the embedded SQLite store one tern serve runs per data directory; for more processes, use PostgreSQL (docs/deployment.md).",
+    );
+  }
+  return { release: () => db.close() };
+}
