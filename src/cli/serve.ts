@@ -6,6 +6,7 @@ import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
 import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
+import { keepRunningOnClosedPipe } from "./closed-pipe.js";
 import { explainStartError } from "./start-errors.js";
 
 /**
@@ -87,6 +88,7 @@ export function registerServeCommands(program: Command): void {
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = configFromEnv();
+      keepRunningOnClosedPipe();
       const signals = stopOnSignal("shutting down");
       const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
@@ -139,6 +141,7 @@ export function registerServeCommands(program: Command): void {
       ) {
         throw new Error("--concurrency must be a whole number from 1 to 10000");
       }
+      keepRunningOnClosedPipe();
       const signals = stopOnSignal("shutting down: finishing or handing back jobs");
       const worker = await explained(startTernWorker({ config, concurrency }), config);
       installProcessGuard(worker);
