@@ -28,6 +28,11 @@ export function explainStartError(error: unknown, config: Config): Error {
     return new Error(
       `TERN_DATA_DIR ${dataDir} cannot be used (${e.message}): point it at a directory this user can create and write.`,
     );
+  // SQLite's "database or disk is full" named neither the directory nor what to do.
+  if (!config.DATABASE_URL && (/^SQLITE_FULL/.test(code) || code === "ENOSPC" || code === "EDQUOT"))
+    return new Error(
+      `The disk holding TERN_DATA_DIR ${dataDir} is full (${e.message}): free some space there (the database needs room to start and to grow; docs/deployment.md, "Disk next to the SQLite file"), then start again.`,
+    );
   if (!config.DATABASE_URL) {
     if (/^SQLITE_(CORRUPT|NOTADB)/.test(code))
       return new Error(
