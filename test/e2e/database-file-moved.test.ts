@@ -38,6 +38,8 @@ describe.skipIf(testDialect !== "sqlite")("the SQLite file moved away while Tern
       const ready = await get("/readyz");
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: "unavailable" });
+      // The alert on tern_database_up fires too, not only /readyz.
+      expect(await (await stack.http("GET", "/metrics")).text()).toMatch(/^tern_database_up 0$/m);
     } finally {
       renameSync(aside, file);
     }

@@ -93,6 +93,8 @@ function byLabel<T extends { n: number }>(
  */
 async function databaseGauges(store: AppDeps["store"]): Promise<string[] | null> {
   try {
+    // As /readyz: a SQLite file deleted or moved while open still answers reads, from nowhere.
+    await store.ping();
     const counts = await store.runs.countByStatus();
     const backlog = await store.inbox.backlog();
     const rejected = await store.rejectedEvents.countByReason();
