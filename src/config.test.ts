@@ -41,6 +41,14 @@ describe("the configuration from the environment", () => {
     expect(problem({ TERN_ADMIN_USER: "admin", TERN_ADMIN_PASSWORD: " ".repeat(12) })).toContain("set both");
   });
 
+  it("refuses a data directory beginning with ~, which no shell expanded", () => {
+    for (const value of ["~", "~/.tern", "~/tern data", "~tern/data"])
+      expect(problem({ TERN_DATA_DIR: value }), value).toContain(
+        "TERN_DATA_DIR: begins with ~, which only a shell expands",
+      );
+    expect(loadConfig({ TERN_DATA_DIR: "/srv/~tern" }).TERN_DATA_DIR).toBe("/srv/~tern");
+  });
+
   it("refuses a public URL that is not an http(s) origin a provider can be given", () => {
     expect(loadConfig({ TERN_PUBLIC_URL: "https://tern.example.com/tern" }).TERN_PUBLIC_URL).toBe(
       "https://tern.example.com/tern",

@@ -43,7 +43,14 @@ const publicUrl = z.url().superRefine((value, ctx) => {
 export const Config = z.object({
   TERN_PORT: wholeNumber(0, 65535, 3000),
   TERN_HOST: noOuterSpaces(z.string().min(1)).default("0.0.0.0"),
-  TERN_DATA_DIR: noOuterSpaces(z.string().min(1)).default("./.tern"),
+  TERN_DATA_DIR: noOuterSpaces(z.string().min(1))
+    // `~` is a shell's: from a compose file, an env file or a systemd unit it reached Tern as is,
+    // and the data went to a directory named "~" under the working directory.
+    .refine(
+      (v) => !v.startsWith("~"),
+      "begins with ~, which only a shell expands (not an env file, compose file or systemd unit): give the absolute path",
+    )
+    .default("./.tern"),
   /**
    * postgres://… puts the store and the job queue on PostgreSQL, so that any number of
    * `tern serve` and `tern worker` processes on any number of machines share them
