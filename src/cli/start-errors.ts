@@ -55,5 +55,11 @@ export function explainStartError(error: unknown, config: Config): Error {
     return new Error(
       `Cannot connect to PostgreSQL at ${redactUrl(config.DATABASE_URL)} (${e.message}): check DATABASE_URL and that the server is running and reachable.`,
     );
+  // The server answered and refused: a user, password or database name (SQLSTATE 28000, 28P01,
+  // 3D000). PostgreSQL's own words ("role "x" does not exist") named no setting.
+  if (/^(28000|28P01|3D000)$/.test(code))
+    return new Error(
+      `PostgreSQL at ${redactUrl(config.DATABASE_URL)} refused the connection (${e.message}): check the user, password and database name in DATABASE_URL.`,
+    );
   return error;
 }

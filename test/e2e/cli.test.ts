@@ -202,6 +202,28 @@ describe("tern given settings a shell or a template got wrong", () => {
       expect(unreachable.stderr).toContain(
         "Cannot connect to PostgreSQL at postgres://tern:***@127.0.0.1:1/tern",
       );
+      // The server answers and refuses: a user or a database that does not exist.
+      const server = new URL(process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+      const refusedEnv = (url: URL) => ({
+        TERN_DATA_DIR: path.join(dir, "c"),
+        DATABASE_URL: url.toString(),
+        TERN_SECRET_KEY: "ab".repeat(32),
+        TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+      });
+      const noUser = new URL(server);
+      noUser.username = "tern_no_such_user";
+      noUser.password = "Sup3rS3cret";
+      const noDatabase = new URL(server);
+      noDatabase.pathname = "/tern_no_such_database";
+      const refusedUser = await runCli(["migrate"], refusedEnv(noUser));
+      const refusedDatabase = await runCli(["migrate"], refusedEnv(noDatabase));
+      for (const refused of [refusedUser, refusedDatabase]) {
+        expect(refused.stderr).toMatch(
+          /^PostgreSQL at postgres:\/\/.* refused the connection \(.*\): check the user, password and database name in DATABASE_URL\./,
+        );
+      }
+      expect(refusedUser.stderr).toContain("tern_no_such_user");
+      expect(refusedDatabase.stderr).toContain("tern_no_such_database");
       // A schema newer than this build: the refusal names SCHEMA_TOO_NEW, as the docs say.
       const newer = path.join(dir, "d");
       // A new database takes every migration and says so; run again, it takes none.
@@ -224,7 +246,7 @@ describe("tern given settings a shell or a template got wrong", () => {
       expect(tooNew.stderr).toMatch(
         /^SCHEMA_TOO_NEW: database schema is at version 99999, this Tern knows up to \d+/,
       );
-      for (const result of [busy, notDir, damaged, unreachable, tooNew]) {
+      for (const result of [busy, notDir, damaged, unreachable, refusedUser, refusedDatabase, tooNew]) {
         expect(result.code).toBe(1);
         expect(result.stderr).not.toMatch(/\n\s+at |Sup3rS3cret/);
       }
