@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -78,5 +78,32 @@ describe("prepareDataDir", () => {
   it("warns about nothing when the files are owner-only", () => {
     expect(prepareDataDir(root, {}).warnings).toEqual([]);
     expect(prepareDataDir(root, {}).warnings).toEqual([]);
+  });
+
+  it("leaves no empty key file when the disk fills during the first start, and starts once there is room", () => {
+    // A two-page tmpfs (the key and the token), filled: root only (mount), skipped where that cannot be had.
+    const disk = path.join(root, "disk");
+    try {
+      execFileSync("mkdir", ["-p", disk]);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", disk], { stdio: "ignore" });
+    } catch {
+      return;
+    }
+    try {
+      const filler = path.join(disk, "filler");
+      try {
+        writeFileSync(filler, Buffer.alloc(64 * 1024));
+      } catch {
+        // full now, as meant
+      }
+      expect(() => prepareDataDir(disk, {})).toThrow(/ENOSPC/);
+      expect(readdirSync(disk).sort()).toEqual(["filler"]);
+      rmSync(filler);
+      const dir = prepareDataDir(disk, {});
+      expect(dir.secretKeySource).toBe("generated");
+      expect(dir.secretKey).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      execFileSync("umount", [disk], { stdio: "ignore" });
+    }
   });
 });

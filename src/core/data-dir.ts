@@ -4,13 +4,13 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import path from "node:path";
@@ -45,8 +45,31 @@ function readOrCreate(
     return { value: readFileSync(file, "utf8").trim(), created: false };
   }
   const value = make();
-  writeFileSync(file, `${value}\n`, { mode: 0o600, flag: "wx" });
+  writeWhole(file, `${value}\n`);
   return { value, created: true };
+}
+
+/**
+ * Creates `file` with `text`, whole or not at all: written to a temporary file, fsynced, then
+ * linked into place (refused if a concurrent start made it first; that one wins) and the
+ * directory fsynced. Written in place, a disk that filled during the first start left an empty
+ * `secret.key`, which then stopped every later start until someone deleted it.
+ */
+function writeWhole(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, "w", 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temporary, file);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  fsyncDirectory(path.dirname(file));
 }
 
 /** What TERN_ADMIN_TOKEN must be too (config.ts): long enough not to be guessed, sendable as a Bearer token. */

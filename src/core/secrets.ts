@@ -12,6 +12,13 @@ export interface SecretBox {
 /** `source` names where the key came from in the error: the variable, or a key file's path. */
 export function parseSecretKey(value: string, source = "TERN_SECRET_KEY"): Buffer {
   const trimmed = value.trim();
+  if (trimmed === "" && source !== "TERN_SECRET_KEY") {
+    // Tern of before 2026-12-06 wrote the file in place: a disk that filled during the first
+    // start left it empty, and no secret can have been sealed with an empty key.
+    throw new Error(
+      `${source} is empty (a first start that failed while writing it leaves one): delete it to have a key made at the next start, as nothing can have been sealed with an empty key. If it was emptied by mistake, restore it from your backup instead.`,
+    );
+  }
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
   if (key.length !== 32) {
     throw new Error(`${source} must be 32 bytes, given as 64 hex characters or base64`);
