@@ -186,7 +186,8 @@ export const Config = z.object({
     .pipe(z.number().min(16, "at least 16"))
     .optional(),
   /**
-   * Open connections from one client address (loopback never counts). Not applied with
+   * Open connections from one public client address (loopback and private networks, where a
+   * proxy in front connects from, never count). Not applied with
    * TERN_TRUST_PROXY: behind a proxy every connection comes from it, and the proxy caps clients.
    */
   TERN_MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(1, 1_000_000, 512),

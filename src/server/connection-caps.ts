@@ -12,9 +12,9 @@ export interface ConnectionCaps {
  * Caps the connections a stranger can hold open. Each costs a file descriptor: 30,000 idle
  * sockets from one address (an outside audit) used up the process's 20,000, after which health
  * checks, provider webhooks, Salesforce calls and the database all failed until they timed out.
- * A connection over a cap is closed before anything is read from it. Loopback is never capped
- * per address (a proxy on the same host, the CLI); a cap per client behind a remote proxy is the
- * proxy's to set (TERN_TRUST_PROXY turns the per-address cap off: every connection is its own).
+ * A connection over a cap is closed before anything is read from it. Loopback and private
+ * addresses are never capped per address (a proxy or load balancer in front, the CLI); a cap per
+ * client behind a proxy is the proxy's to set (TERN_TRUST_PROXY turns the per-address cap off).
  */
 export function capConnections(server: Server, caps: ConnectionCaps): void {
   server.maxConnections = caps.total;
@@ -23,7 +23,7 @@ export function capConnections(server: Server, caps: ConnectionCaps): void {
   const open = new Map<string, number>();
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress;
-    if (address === undefined || isLoopback(address)) return;
+    if (address === undefined || isUncappedAddress(address)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > perAddress) {
       socket.destroy();
@@ -38,8 +38,27 @@ export function capConnections(server: Server, caps: ConnectionCaps): void {
   });
 }
 
-const isLoopback = (address: string): boolean =>
-  address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
+/**
+ * Loopback and private networks (RFC 1918, link-local, IPv6 unique-local): where a proxy or load
+ * balancer in front of Tern connects from, all clients' connections through one address. A
+ * stranger on the internet connects from a public address.
+ */
+export function isUncappedAddress(address: string): boolean {
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(v4);
+  if (octets) {
+    const [a, b] = [Number(octets[1]), Number(octets[2])];
+    return (
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
+  }
+  const v6 = address.toLowerCase();
+  return v6 === "::1" || /^f[cd][0-9a-f]{2}:/.test(v6) || /^fe[89ab][0-9a-f]:/.test(v6);
+}
 
 /**
  * The default total: three quarters of the process's open-file limit, the rest left for what

@@ -1,6 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
+import { isUncappedAddress } from "../../src/server/connection-caps.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -32,13 +33,14 @@ describe("connection caps", () => {
     });
   const healthy = async () => (await fetch(`${stack!.tern.url}/healthz`)).status;
 
-  // A non-loopback address of this machine, to connect as a stranger would.
+  // A public address of this machine, to connect as a stranger on the internet would (private
+  // ones are where a proxy in front connects from: not capped per address).
   const external = Object.values(networkInterfaces())
     .flat()
-    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+    .find((a) => a && a.family === "IPv4" && !a.internal && !isUncappedAddress(a.address))?.address;
 
   it.skipIf(external === undefined)(
-    "closes a client address's connections over TERN_MAX_CONNECTIONS_PER_ADDRESS; loopback is not counted",
+    "closes a public address's connections over TERN_MAX_CONNECTIONS_PER_ADDRESS; loopback is not counted",
     async () => {
       stack = await startStack({ env: { TERN_HOST: "0.0.0.0", TERN_MAX_CONNECTIONS_PER_ADDRESS: "5" } });
       const port = Number(new URL(stack.tern.url).port);
@@ -79,5 +81,31 @@ describe("connection caps", () => {
     await expect(startStack({ env: { TERN_MAX_CONNECTIONS_PER_ADDRESS: "0" } })).rejects.toThrow(
       /TERN_MAX_CONNECTIONS_PER_ADDRESS/,
     );
+  });
+
+  it("counts public addresses per address, not loopback or private networks (a proxy in front)", () => {
+    for (const address of [
+      "127.0.0.1",
+      "::1",
+      "::ffff:127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "172.31.255.1",
+      "192.168.1.9",
+      "::ffff:10.0.0.7",
+      "169.254.1.1",
+      "fd12:3456::1",
+      "fe80::1",
+    ])
+      expect(isUncappedAddress(address), address).toBe(true);
+    for (const address of [
+      "192.0.2.2",
+      "8.8.8.8",
+      "172.32.0.1",
+      "172.15.0.1",
+      "::ffff:203.0.113.9",
+      "2001:db8::1",
+    ])
+      expect(isUncappedAddress(address), address).toBe(false);
   });
 });
