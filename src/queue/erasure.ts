@@ -81,3 +81,11 @@ export async function erasePendingFrom(
   }
   return "queued";
 }
+
+/** The erasures bound to a worker's store and turns (worker.ts). */
+export function createErasure(deps: ErasureDeps) {
+  return {
+    erase: (contactId: string, waitMs?: number) => eraseContact(deps, contactId, waitMs),
+    erasePendingFrom: (phone: string, waitMs?: number) => erasePendingFrom(deps, phone, waitMs),
+  };
+}

@@ -12,8 +12,9 @@ import type { Repos } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
+import { createDeadlineFiring } from "./deadline-firing.js";
 import type { EffectsDeps } from "./effects.js";
-import { eraseContact, erasePendingFrom } from "./erasure.js";
+import { createErasure } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackChannels, createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
@@ -371,36 +372,19 @@ export function createWorker(deps: WorkerDeps) {
     },
   });
 
+  const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
+
   const timer = createTimer({
     clock,
     next: () => store.runs.nextTimeoutAt(),
-    fire: async () => {
-      const due = await store.runs.dueTimeouts(clock.now());
-      // Jobs: each deadline goes to its conversation's job, which fires it in the turn.
-      if (isJobs) {
-        await jobs.enqueueDeadlines(due);
-        const rescued = await jobs.rescueStranded();
-        if (rescued > 0)
-          log.warn(
-            { conversations: rescued },
-            "messages were pending with no job to take them (a lost wake-up); enqueued their conversations' jobs",
-          );
-        return;
-      }
-      for (const run of due) {
-        lanes.push(run.conversationKey, async () => {
-          const fresh = await store.runs.get(run.id);
-          if (fresh?.status !== "waiting") return;
-          // As in a job's turn (drainHeld): a message pending for a run that waits for a reply
-          // decides (processItem, next in this lane): the answer when it came before the
-          // deadline, else the deadline first. A task pushed here runs before pending rows, so
-          // firing now timed out a question answered in time while the lanes were busy.
-          if (fresh.state.wait?.for !== "retry" && (await store.inbox.nextPending(run.conversationKey)))
-            return;
-          await advanceOrFail(fresh, { type: "timeout" });
-        });
-      }
-    },
+    fire: createDeadlineFiring({
+      store,
+      now: () => clock.now(),
+      ...(isJobs ? { jobs } : {}),
+      lanes,
+      advanceOrFail,
+      warn: (fields, message) => log.warn(fields, message),
+    }),
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
     // Jobs: a deadline set by a process that has died since is read within this long.
     ...(isJobs ? { maxSleepMs: JOBS_DEADLINE_POLL_MS } : {}),
@@ -409,7 +393,6 @@ export function createWorker(deps: WorkerDeps) {
   /** Lanes: the conversations whose messages are held for a burst, poked when the window passed. */
   const holds = createHoldTimers(clock, (key) => lanes.poke(key));
 
-  const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
   const control = createControlItems({
     store,
     clock,
@@ -440,6 +423,13 @@ export function createWorker(deps: WorkerDeps) {
     });
   };
 
+  /** A run left `running` (a restart, `POST /runs/:id/retry`): continued in its conversation's turn. */
+  const continueInLane = (run: { id: string; conversationKey: string }): void =>
+    lanes.push(run.conversationKey, async () => {
+      const fresh = await store.runs.get(run.id);
+      if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
+    });
+
   return {
     /** The job engine's tasks (PostgreSQL): `job-tasks.ts`. */
     jobTasks: jobs.tasks,
@@ -452,12 +442,7 @@ export function createWorker(deps: WorkerDeps) {
     /** After a restart: finish runs left mid-step, then process everything still pending. */
     async recover(): Promise<void> {
       started = true;
-      for (const run of await store.runs.running()) {
-        lanes.push(run.conversationKey, async () => {
-          const fresh = await store.runs.get(run.id);
-          if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
-        });
-      }
+      for (const run of await store.runs.running()) continueInLane(run);
       for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
       await timer.start();
     },
@@ -474,18 +459,11 @@ export function createWorker(deps: WorkerDeps) {
      */
     resume(run: { id: string; conversationKey: string }): void {
       if (!started || isJobs) return; // without a worker here, the next start continues it
-      lanes.push(run.conversationKey, async () => {
-        const fresh = await store.runs.get(run.id);
-        if (fresh?.status === "running") await advanceOrFail(fresh, { type: "continue" });
-      });
+      continueInLane(run);
     },
     exclusive,
-    /** Erases a contact (the right to erasure): `erasure.ts`. */
-    erase: (contactId: string, waitMs?: number) =>
-      eraseContact({ store, clock, isJobs, exclusive }, contactId, waitMs),
-    /** Erases the inbox's waiting messages from a number no contact has yet: `erasure.ts`. */
-    erasePendingFrom: (phone: string, waitMs?: number) =>
-      erasePendingFrom({ store, clock, isJobs, exclusive }, phone, waitMs),
+    /** The right to erasure (`erasure.ts`): `erase` a contact, `erasePendingFrom` a number's waiting messages. */
+    ...createErasure({ store, clock, isJobs, exclusive }),
     idle: () => (isJobs ? jobs.idle() : lanes.idle()),
     /** What this process's worker is doing now: a connector batching calls waits only while it pays. */
     load: (): WorkerLoad => ({
@@ -493,11 +471,11 @@ export function createWorker(deps: WorkerDeps) {
       // Jobs: every slot of the runner busy is the sign that more jobs wait in the database.
       isBacklogged: isJobs ? turnsInProgress >= jobConcurrency : lanes.waiting() > 0,
     }),
-    /** Jobs: the runner's concurrency (`tern worker --concurrency`), for `load`. */
     /** Jobs: the job runner's lease check, read before each side effect leaves (run-host.ts). */
     useLease(holdsLease: () => boolean): void {
       lease = holdsLease;
     },
+    /** Jobs: the runner's concurrency (`tern worker --concurrency`), for `load`. */
     runsJobsWith(concurrency: number): void {
       jobConcurrency = concurrency;
     },
