@@ -237,7 +237,7 @@ export async function startBuiltInSandbox(deps: {
       `    curl -X POST ${baseUrl}/api/v1/sandbox/messages -H "authorization: Bearer $TOKEN" \\`,
       `         -H "content-type: application/json" -d '{"from":"15551234567","text":"Hi"}'`,
       `  See what the customer got and the Leads: GET ${baseUrl}/api/v1/sandbox/conversations/15551234567`,
-      "  Creating your own connection or channel retires the sandbox while it exists (TERN_SANDBOX=off keeps it off).",
+      "  Creating your own connection or channel retires the sandbox, also once yours are deleted (TERN_SANDBOX=on brings it back; =off keeps it off).",
     ],
     async stepAside() {
       if (!isOn) return;
