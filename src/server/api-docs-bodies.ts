@@ -106,6 +106,27 @@ const Stored = z.looseObject({
   warnings: z.array(Problem),
 });
 
+/**
+ * The answers' shared parts, named: the document lists each once under `components.schemas` and
+ * refers to it, instead of repeating it in every operation (and in the browser's generated types).
+ */
+const shared = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({
+  Problem,
+  RunSummary,
+  RunStep,
+  Identity,
+  Contact,
+  FlowSummary,
+  Connection,
+  Channel,
+  SetupReport,
+  StoredFlowVersion: Stored,
+}))
+  shared.add(schema, { id });
+
+const COMPONENTS = "#/components/schemas/";
+
 /** "METHOD /path" (Fastify's path) → status → the answer's schema. */
 const BODIES: Record<string, Record<number, z.ZodType>> = {
   "GET /api/v1/runs": {
@@ -197,7 +218,21 @@ const BODIES: Record<string, Record<number, z.ZodType>> = {
 /** The documented schema of a route's answer with this status, as OpenAPI 3.0 JSON Schema. */
 export function documentedBody(route: string, status: number): Record<string, unknown> | undefined {
   const schema = BODIES[route]?.[status];
-  return schema ? (z.toJSONSchema(schema, { target: "openapi-3.0" }) as Record<string, unknown>) : undefined;
+  if (!schema) return undefined;
+  // Its shared parts become references to the document's components (`documentedComponents`);
+  // the answer itself stays written out, also when it is one of them.
+  const { definitions, ...own } = z.toJSONSchema(schema, { target: "openapi-3.0", metadata: shared });
+  const id = shared.get(schema)?.id;
+  const root = (id && (definitions as Record<string, object> | undefined)?.[id]) || own;
+  return JSON.parse(JSON.stringify(root).replaceAll('"#/definitions/', `"${COMPONENTS}`));
+}
+
+/** The shared parts the answers refer to, for the document's `components.schemas`. */
+export function documentedComponents(): Record<string, Record<string, unknown>> {
+  const { schemas } = z.toJSONSchema(shared, { target: "openapi-3.0", uri: (id) => `${COMPONENTS}${id}` });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $id: _, ...schema }]) => [id, schema as Record<string, unknown>]),
+  );
 }
 
 /** Routes with a documented answer (for the test that each is still a route). */

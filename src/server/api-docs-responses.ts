@@ -1,4 +1,4 @@
-import { documentedBody } from "./api-docs-bodies.js";
+import { documentedBody, documentedComponents } from "./api-docs-bodies.js";
 
 /**
  * What the OpenAPI document says each admin route answers. Routes declare request schemas; most
@@ -129,7 +129,7 @@ type Document = {
       }
     >
   >;
-  components?: { responses?: Responses };
+  components?: { schemas?: Record<string, unknown>; responses?: Responses };
 };
 
 /**
@@ -159,6 +159,8 @@ export function withErrorResponses<D extends object>(document: D): D {
   });
   doc.components = {
     ...doc.components,
+    // The answers' shared parts (api-docs-bodies.ts), beside the route schemas' own (ApiError).
+    schemas: { ...doc.components?.schemas, ...documentedComponents() },
     responses: {
       ...doc.components?.responses,
       Refused: error("Refused: `{ error: { code, message, details? } }`, nothing changed"),

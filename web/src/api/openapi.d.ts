@@ -83,35 +83,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: ({
-                                /** @description The config without its secrets */
-                                config: {
-                                    [key: string]: unknown;
-                                };
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                name: string;
-                                owner: string;
-                                /** @description Which secret fields are set (never their values) */
-                                secrets: {
-                                    [key: string]: "set";
-                                };
-                                /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
-                                setup?: {
-                                    message: string;
-                                    ok: boolean;
-                                } & {
-                                    [key: string]: unknown;
-                                };
-                                type: string;
-                                /** @description ms since the epoch */
-                                updatedAt: number;
-                                /** @description The URL to paste into the provider's console */
-                                webhookUrl: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            items: components["schemas"]["Channel"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -151,30 +123,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
-                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
-                            setup?: {
-                                message: string;
-                                ok: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            setup?: components["schemas"]["SetupReport"];
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
-                            /** @description The URL to paste into the provider's console */
                             webhookUrl: string;
                         } & {
                             [key: string]: unknown;
@@ -216,30 +177,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
-                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
-                            setup?: {
-                                message: string;
-                                ok: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            setup?: components["schemas"]["SetupReport"];
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
-                            /** @description The URL to paste into the provider's console */
                             webhookUrl: string;
                         } & {
                             [key: string]: unknown;
@@ -304,30 +254,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
-                            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
-                            setup?: {
-                                message: string;
-                                ok: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            setup?: components["schemas"]["SetupReport"];
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
-                            /** @description The URL to paste into the provider's console */
                             webhookUrl: string;
                         } & {
                             [key: string]: unknown;
@@ -450,29 +389,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
-                            setup: {
-                                message: string;
-                                ok: boolean;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            setup: components["schemas"]["SetupReport"];
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
-                            /** @description The URL to paste into the provider's console */
                             webhookUrl: string;
                         } & {
                             [key: string]: unknown;
@@ -566,28 +495,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: ({
-                                /** @description The config without its secrets */
-                                config: {
-                                    [key: string]: unknown;
-                                };
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                /** @description Salesforce: whether Tern holds a token */
-                                isConnected?: boolean;
-                                name: string;
-                                owner: string;
-                                /** @description Which secret fields are set (never their values) */
-                                secrets: {
-                                    [key: string]: "set";
-                                };
-                                type: string;
-                                /** @description ms since the epoch */
-                                updatedAt: number;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            items: components["schemas"]["Connection"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -627,23 +535,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            /** @description Salesforce: whether Tern holds a token */
                             isConnected?: boolean;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -685,23 +588,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            /** @description Salesforce: whether Tern holds a token */
                             isConnected?: boolean;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -766,23 +664,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description The config without its secrets */
                             config: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            /** @description Salesforce: whether Tern holds a token */
                             isConnected?: boolean;
                             name: string;
                             owner: string;
-                            /** @description Which secret fields are set (never their values) */
                             secrets: {
                                 [key: string]: "set";
                             };
                             type: string;
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1066,36 +959,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: ({
-                                attributes: {
-                                    [key: string]: unknown;
-                                };
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                identities: ({
-                                    address: string;
-                                    channelId: string;
-                                    /** @description ms since the epoch */
-                                    createdAt: number;
-                                    id: string;
-                                    /** @description ms since the epoch */
-                                    lastInboundAt: number | null;
-                                } & {
-                                    [key: string]: unknown;
-                                })[];
-                                name: string | null;
-                                /** @description E.164 */
-                                phone: string | null;
-                                tags: string[];
-                                /** @description ms since the epoch */
-                                updatedAt: number;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            /** @description Pass as `cursor` for the next page (stable while contacts are created); null: no more */
+                            items: components["schemas"]["Contact"][];
                             nextCursor: string | null;
-                            /** @description Pass as `offset` for the next page; null: no more */
                             nextOffset: number | null;
                         } & {
                             [key: string]: unknown;
@@ -1174,28 +1039,15 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            identities: ({
-                                address: string;
-                                channelId: string;
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                /** @description ms since the epoch */
-                                lastInboundAt: number | null;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            identities: components["schemas"]["Identity"][];
                             messages: {
                                 [key: string]: unknown;
                             }[];
                             name: string | null;
-                            /** @description E.164 */
                             phone: string | null;
                             tags: string[];
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1274,25 +1126,12 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            identities: ({
-                                address: string;
-                                channelId: string;
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                /** @description ms since the epoch */
-                                lastInboundAt: number | null;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            identities: components["schemas"]["Identity"][];
                             name: string | null;
-                            /** @description E.164 */
                             phone: string | null;
                             tags: string[];
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1342,25 +1181,12 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            identities: ({
-                                address: string;
-                                channelId: string;
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                /** @description ms since the epoch */
-                                lastInboundAt: number | null;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            identities: components["schemas"]["Identity"][];
                             name: string | null;
-                            /** @description E.164 */
                             phone: string | null;
                             tags: string[];
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1467,25 +1293,12 @@ export interface paths {
                             attributes: {
                                 [key: string]: unknown;
                             };
-                            /** @description ms since the epoch */
                             createdAt: number;
                             id: string;
-                            identities: ({
-                                address: string;
-                                channelId: string;
-                                /** @description ms since the epoch */
-                                createdAt: number;
-                                id: string;
-                                /** @description ms since the epoch */
-                                lastInboundAt: number | null;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            identities: components["schemas"]["Identity"][];
                             name: string | null;
-                            /** @description E.164 */
                             phone: string | null;
                             tags: string[];
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1526,16 +1339,13 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
-                                /** @description ms since the epoch */
                                 createdAt: number;
                                 id: string;
-                                /** @description ms since the epoch */
                                 lastRunAt: number | null;
                                 latestVersion: number;
                                 name: string;
                                 owner: string;
                                 publishedVersion: number | null;
-                                /** @description ms since the epoch */
                                 updatedAt: number;
                             } & {
                                 [key: string]: unknown;
@@ -1574,12 +1384,7 @@ export interface paths {
                             id: string;
                             name: string;
                             version: number;
-                            warnings: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            warnings: components["schemas"]["Problem"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -1620,7 +1425,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description ms since the epoch */
                             createdAt: number;
                             definition: {
                                 [key: string]: unknown;
@@ -1630,7 +1434,6 @@ export interface paths {
                             name: string;
                             owner: string;
                             publishedVersion: number | null;
-                            /** @description ms since the epoch */
                             updatedAt: number;
                         } & {
                             [key: string]: unknown;
@@ -1670,12 +1473,7 @@ export interface paths {
                             /** @enum {boolean} */
                             unchanged: true;
                             version: number;
-                            warnings: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            warnings: components["schemas"]["Problem"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -1691,12 +1489,7 @@ export interface paths {
                             id: string;
                             name: string;
                             version: number;
-                            warnings: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            warnings: components["schemas"]["Problem"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -1862,12 +1655,7 @@ export interface paths {
                         "application/json": {
                             id: string;
                             publishedVersion: number;
-                            warnings: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            warnings: components["schemas"]["Problem"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -2068,12 +1856,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
-                                /** @description ms since the epoch */
                                 createdAt: number;
                                 flowId: string;
                                 isLatest: boolean;
                                 isPublished: boolean;
-                                /** @description ms since the epoch */
                                 publishedAt: number | null;
                                 version: number;
                             } & {
@@ -2131,7 +1917,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Shown once */
                             token: string;
                             url: string;
                         } & {
@@ -2216,19 +2001,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            errors: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            errors: components["schemas"]["Problem"][];
                             valid: boolean;
-                            warnings: ({
-                                message: string;
-                                path: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            warnings: components["schemas"]["Problem"][];
                         } & {
                             [key: string]: unknown;
                         };
@@ -2290,46 +2065,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: ({
-                                channelId: string;
-                                contactId: string;
-                                /** @description ISO 8601 time */
-                                createdAt: string;
-                                /** @description The step it is on while active */
-                                currentStep: string | null;
-                                endReason: ({
-                                    code: string;
-                                    message: string;
-                                } & {
-                                    [key: string]: unknown;
-                                }) | null;
-                                error: ({
-                                    code: string;
-                                    message: string;
-                                    stepId: string;
-                                } & {
-                                    [key: string]: unknown;
-                                }) | null;
-                                flowId: string;
-                                flowVersion: number;
-                                id: string;
-                                /** @enum {string} */
-                                status: "running" | "waiting" | "completed" | "failed" | "ended";
-                                /** @description ISO 8601 time */
-                                updatedAt: string;
-                                waitingFor: ({
-                                    /** @enum {string} */
-                                    for: "reply" | "handoff" | "retry";
-                                    stepId: string;
-                                    /** @description When the wait ends (ms since the epoch); null: never */
-                                    timeoutAt: number | null;
-                                } & {
-                                    [key: string]: unknown;
-                                }) | null;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            /** @description Pass as `cursor` for the next page; null: no more */
+                            items: components["schemas"]["RunSummary"][];
                             nextCursor: string | null;
                         } & {
                             [key: string]: unknown;
@@ -2375,9 +2111,7 @@ export interface paths {
                         "application/json": {
                             channelId: string;
                             contactId: string;
-                            /** @description ISO 8601 time */
                             createdAt: string;
-                            /** @description The step it is on while active */
                             currentStep: string | null;
                             endReason: ({
                                 code: string;
@@ -2397,23 +2131,7 @@ export interface paths {
                             id: string;
                             /** @enum {string} */
                             status: "running" | "waiting" | "completed" | "failed" | "ended";
-                            steps: ({
-                                durationMs: number | null;
-                                /** @description ISO 8601 time */
-                                endedAt: string | null;
-                                error: unknown;
-                                input: unknown;
-                                output: unknown;
-                                /** @description ISO 8601 time */
-                                startedAt: string;
-                                status: string;
-                                stepId: string;
-                                type: string;
-                                visit: number;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                            /** @description ISO 8601 time */
+                            steps: components["schemas"]["RunStep"][];
                             updatedAt: string;
                             vars: {
                                 [key: string]: unknown;
@@ -2422,7 +2140,6 @@ export interface paths {
                                 /** @enum {string} */
                                 for: "reply" | "handoff" | "retry";
                                 stepId: string;
-                                /** @description When the wait ends (ms since the epoch); null: never */
                                 timeoutAt: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -2474,9 +2191,7 @@ export interface paths {
                         "application/json": {
                             channelId: string;
                             contactId: string;
-                            /** @description ISO 8601 time */
                             createdAt: string;
-                            /** @description The step it is on while active */
                             currentStep: string | null;
                             endReason: ({
                                 code: string;
@@ -2496,13 +2211,11 @@ export interface paths {
                             id: string;
                             /** @enum {string} */
                             status: "running" | "waiting" | "completed" | "failed" | "ended";
-                            /** @description ISO 8601 time */
                             updatedAt: string;
                             waitingFor: ({
                                 /** @enum {string} */
                                 for: "reply" | "handoff" | "retry";
                                 stepId: string;
-                                /** @description When the wait ends (ms since the epoch); null: never */
                                 timeoutAt: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -2550,7 +2263,6 @@ export interface paths {
                         "application/json": {
                             items: ({
                                 channelId: string;
-                                /** @description ISO 8601 time */
                                 createdAt: string;
                                 /** @enum {string} */
                                 direction: "in" | "out";
@@ -2663,9 +2375,7 @@ export interface paths {
                         "application/json": {
                             channelId: string;
                             contactId: string;
-                            /** @description ISO 8601 time */
                             createdAt: string;
-                            /** @description The step it is on while active */
                             currentStep: string | null;
                             endReason: ({
                                 code: string;
@@ -2685,13 +2395,11 @@ export interface paths {
                             id: string;
                             /** @enum {string} */
                             status: "running" | "waiting" | "completed" | "failed" | "ended";
-                            /** @description ISO 8601 time */
                             updatedAt: string;
                             waitingFor: ({
                                 /** @enum {string} */
                                 for: "reply" | "handoff" | "retry";
                                 stepId: string;
-                                /** @description When the wait ends (ms since the epoch); null: never */
                                 timeoutAt: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -3348,6 +3056,168 @@ export interface components {
                 /** @description What was wrong and how to fix it */
                 message: string;
             };
+        };
+        Channel: {
+            /** @description The config without its secrets */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description ms since the epoch */
+            createdAt: number;
+            id: string;
+            name: string;
+            owner: string;
+            /** @description Which secret fields are set (never their values) */
+            secrets: {
+                [key: string]: "set";
+            };
+            /** @description Webhook registration at the provider (Telegram, Viber, Twilio, Vonage) */
+            setup?: components["schemas"]["SetupReport"];
+            type: string;
+            /** @description ms since the epoch */
+            updatedAt: number;
+            /** @description The URL to paste into the provider's console */
+            webhookUrl: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Connection: {
+            /** @description The config without its secrets */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description ms since the epoch */
+            createdAt: number;
+            id: string;
+            /** @description Salesforce: whether Tern holds a token */
+            isConnected?: boolean;
+            name: string;
+            owner: string;
+            /** @description Which secret fields are set (never their values) */
+            secrets: {
+                [key: string]: "set";
+            };
+            type: string;
+            /** @description ms since the epoch */
+            updatedAt: number;
+        } & {
+            [key: string]: unknown;
+        };
+        Contact: {
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** @description ms since the epoch */
+            createdAt: number;
+            id: string;
+            identities: components["schemas"]["Identity"][];
+            name: string | null;
+            /** @description E.164 */
+            phone: string | null;
+            tags: string[];
+            /** @description ms since the epoch */
+            updatedAt: number;
+        } & {
+            [key: string]: unknown;
+        };
+        FlowSummary: {
+            /** @description ms since the epoch */
+            createdAt: number;
+            id: string;
+            latestVersion: number;
+            name: string;
+            owner: string;
+            publishedVersion: number | null;
+            /** @description ms since the epoch */
+            updatedAt: number;
+        } & {
+            [key: string]: unknown;
+        };
+        Identity: {
+            address: string;
+            channelId: string;
+            /** @description ms since the epoch */
+            createdAt: number;
+            id: string;
+            /** @description ms since the epoch */
+            lastInboundAt: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        Problem: {
+            message: string;
+            path: string;
+        } & {
+            [key: string]: unknown;
+        };
+        RunStep: {
+            durationMs: number | null;
+            /** @description ISO 8601 time */
+            endedAt: string | null;
+            error: unknown;
+            input: unknown;
+            output: unknown;
+            /** @description ISO 8601 time */
+            startedAt: string;
+            status: string;
+            stepId: string;
+            type: string;
+            visit: number;
+        } & {
+            [key: string]: unknown;
+        };
+        RunSummary: {
+            channelId: string;
+            contactId: string;
+            /** @description ISO 8601 time */
+            createdAt: string;
+            /** @description The step it is on while active */
+            currentStep: string | null;
+            endReason: ({
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            error: ({
+                code: string;
+                message: string;
+                stepId: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            flowId: string;
+            flowVersion: number;
+            id: string;
+            /** @enum {string} */
+            status: "running" | "waiting" | "completed" | "failed" | "ended";
+            /** @description ISO 8601 time */
+            updatedAt: string;
+            waitingFor: ({
+                /** @enum {string} */
+                for: "reply" | "handoff" | "retry";
+                stepId: string;
+                /** @description When the wait ends (ms since the epoch); null: never */
+                timeoutAt: number | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        } & {
+            [key: string]: unknown;
+        };
+        SetupReport: {
+            message: string;
+            ok: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        StoredFlowVersion: {
+            id: string;
+            name: string;
+            version: number;
+            warnings: components["schemas"]["Problem"][];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: {
