@@ -58,13 +58,7 @@ function readOrCreate(
 function writeWhole(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(temporary, "w", 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(temporary, text);
     linkSync(temporary, file);
   } finally {
     rmSync(temporary, { force: true });
@@ -154,13 +148,7 @@ export function secretKeyFiles(root: string): { current: string; next: string } 
 /** Writes `secret.key.new` (owner-only), fsyncing the file and its directory entry. */
 export function writeNextSecretKey(root: string, key: string): void {
   const { next } = secretKeyFiles(root);
-  const fd = openSync(next, "w", 0o600);
-  try {
-    writeSync(fd, `${key}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeSynced(next, `${key}\n`);
   chmodSync(next, 0o600);
   fsyncDirectory(root);
 }
@@ -179,6 +167,17 @@ export function discardNextSecretKey(root: string): void {
 
 export function readSecretKeyFile(file: string): string | null {
   return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+}
+
+/** Writes `file` (owner-only when it is created) and fsyncs it. */
+function writeSynced(file: string, text: string): void {
+  const fd = openSync(file, "w", 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function fsyncDirectory(dir: string): void {

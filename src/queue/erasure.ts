@@ -41,12 +41,17 @@ export async function eraseContact(
     return isErased ? "erased" : "missing";
   }
   await store.write((tx) => tx.jobs.erase(contactId));
+  return (await within(waitMs, async () => !(await store.contacts.get(contactId)))) ? "erased" : "queued";
+}
+
+/** Whether `isDone` came true within `waitMs` (looked at every 50 ms): a job run by a worker. */
+async function within(waitMs: number, isDone: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    if (!(await store.contacts.get(contactId))) return "erased";
+    if (await isDone()) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return "queued";
+  return false;
 }
 
 /**
@@ -74,12 +79,11 @@ export async function erasePendingFrom(
     return isErased ? "erased" : "missing";
   }
   await store.write((tx) => tx.jobs.eraseStrays(phone));
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    if ((await store.retention.strayConversations(phone)).length === 0) return "erased";
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return "queued";
+  const isErased = await within(
+    waitMs,
+    async () => (await store.retention.strayConversations(phone)).length === 0,
+  );
+  return isErased ? "erased" : "queued";
 }
 
 /** The erasures bound to a worker's store and turns (worker.ts). */
