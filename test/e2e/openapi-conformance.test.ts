@@ -452,4 +452,21 @@ describe("the admin API conforms to its OpenAPI document", () => {
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
     }
   }, 60_000);
+
+  it("names every operation for a generated client: a unique operationId and a summary each", () => {
+    const ids: string[] = [];
+    const unnamed: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(
+        ops as Record<string, { operationId?: string; summary?: string }>,
+      )) {
+        if (!op.operationId || !/^[a-z][A-Za-z]+$/.test(op.operationId) || !op.summary?.trim())
+          unnamed.push(`${method.toUpperCase()} ${p}`);
+        if (op.operationId) ids.push(op.operationId);
+      }
+    }
+    expect(unnamed).toEqual([]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    expect(ids.length).toBeGreaterThan(50);
+  });
 });

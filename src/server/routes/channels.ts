@@ -72,48 +72,109 @@ export const channelRoutes =
     };
     const tags = ["channels"];
 
-    app.get("/channels", { schema: { tags } }, async () => ({
-      items: (await deps.store.channels.list()).map(view),
-    }));
-    app.post("/channels", { schema: { tags, body: CreateBody } }, async (req, reply) => {
-      const record = await admin.create(req.body);
-      return reply.status(201).send({ ...view(record), ...(await setup(record)) });
-    });
-    app.post("/channels/:id/setup", { schema: { tags, params: IdParams } }, async (req) => {
-      const record = await admin.get(req.params.id);
-      const result = await setup(record);
-      if (!result.setup) {
-        throw new AppError(
-          "BAD_REQUEST",
-          `Channels of type "${record.type}" are registered in the provider's console, not by API: paste the webhookUrl there`,
-        );
-      }
-      return { ...view(record), ...result };
-    });
-    app.get("/channels/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      view(await admin.get(req.params.id)),
+    app.get(
+      "/channels",
+      {
+        schema: {
+          operationId: "listChannels",
+          summary: "Every channel with its webhook URL, secrets left out",
+          tags,
+        },
+      },
+      async () => ({
+        items: (await deps.store.channels.list()).map(view),
+      }),
+    );
+    app.post(
+      "/channels",
+      {
+        schema: {
+          operationId: "createChannel",
+          summary:
+            "Create a channel; answers its webhook URL and, where the provider registers webhooks by API, the setup's result",
+          tags,
+          body: CreateBody,
+        },
+      },
+      async (req, reply) => {
+        const record = await admin.create(req.body);
+        return reply.status(201).send({ ...view(record), ...(await setup(record)) });
+      },
+    );
+    app.post(
+      "/channels/:id/setup",
+      {
+        schema: {
+          operationId: "setupChannel",
+          summary: "Register the channel's webhook with the provider again (Telegram, Viber)",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => {
+        const record = await admin.get(req.params.id);
+        const result = await setup(record);
+        if (!result.setup) {
+          throw new AppError(
+            "BAD_REQUEST",
+            `Channels of type "${record.type}" are registered in the provider's console, not by API: paste the webhookUrl there`,
+          );
+        }
+        return { ...view(record), ...result };
+      },
+    );
+    app.get(
+      "/channels/:id",
+      {
+        schema: {
+          operationId: "getChannel",
+          summary: "One channel with its webhook URL, secrets left out",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => view(await admin.get(req.params.id)),
     );
     app.patch(
       "/channels/:id",
-      { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
+      {
+        schema: {
+          operationId: "updateChannel",
+          summary: "Change a channel's name or config; secrets given are replaced",
+          tags,
+          params: IdParams,
+          body: IntegrationPatchBody,
+        },
+      },
       async (req) => {
         const record = await admin.update(req.params.id, req.body);
         return { ...view(record), ...(req.body.config ? await setup(record) : {}) };
       },
     );
-    app.delete("/channels/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
-      const record = await admin.get(req.params.id);
-      const definition = getChannelDefinition(record.type);
-      // Read before the removal, which takes the decrypted config with it. A config that cannot
-      // be read (a key rotated away) only means no teardown: the delete goes ahead.
-      const config = definition?.teardown
-        ? await deps.integrations.channel(record.id).then(
-            (resolved) => resolved.config,
-            () => undefined,
-          )
-        : undefined;
-      await admin.remove(req.params.id);
-      if (definition?.teardown && config !== undefined) await teardown(record, definition.teardown, config);
-      return reply.status(204).send();
-    });
+    app.delete(
+      "/channels/:id",
+      {
+        schema: {
+          operationId: "deleteChannel",
+          summary: "Delete a channel; its webhook URL stops taking messages",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req, reply) => {
+        const record = await admin.get(req.params.id);
+        const definition = getChannelDefinition(record.type);
+        // Read before the removal, which takes the decrypted config with it. A config that cannot
+        // be read (a key rotated away) only means no teardown: the delete goes ahead.
+        const config = definition?.teardown
+          ? await deps.integrations.channel(record.id).then(
+              (resolved) => resolved.config,
+              () => undefined,
+            )
+          : undefined;
+        await admin.remove(req.params.id);
+        if (definition?.teardown && config !== undefined) await teardown(record, definition.teardown, config);
+        return reply.status(204).send();
+      },
+    );
   };

@@ -109,6 +109,7 @@ export const connectionObjectRoutes =
       "/connections/:id/objects",
       {
         schema: {
+          operationId: "listConnectionObjects",
           tags,
           summary: "The Salesforce objects the connection's user can see (describeGlobal), by label",
           params: Params,
@@ -128,6 +129,7 @@ export const connectionObjectRoutes =
       "/connections/:id/objects/:name",
       {
         schema: {
+          operationId: "describeConnectionObject",
           tags,
           summary: "One Salesforce object's fields: type, required (for create) and picklist values",
           params: ObjectParams,

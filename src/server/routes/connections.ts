@@ -42,42 +42,101 @@ export const connectionRoutes =
     // The public view also says how it connects: grant, whether connected, the callback URL.
     const toPublic = (r: IntegrationRecord) => ({ ...admin.toPublic(r), ...oauth.describe(r) });
 
-    app.get("/connections", { schema: { tags } }, async () => ({
-      items: (await deps.store.connections.list()).map(toPublic),
-    }));
-    app.post("/connections", { schema: { tags, body: CreateBody } }, async (req, reply) => {
-      const record = await admin.create(req.body);
-      return reply.status(201).send(toPublic(record));
-    });
+    app.get(
+      "/connections",
+      {
+        schema: {
+          operationId: "listConnections",
+          summary: "Every connection (Salesforce orgs), secrets left out",
+          tags,
+        },
+      },
+      async () => ({
+        items: (await deps.store.connections.list()).map(toPublic),
+      }),
+    );
+    app.post(
+      "/connections",
+      {
+        schema: {
+          operationId: "createConnection",
+          summary: "Create a connection; secrets are encrypted and never returned",
+          tags,
+          body: CreateBody,
+        },
+      },
+      async (req, reply) => {
+        const record = await admin.create(req.body);
+        return reply.status(201).send(toPublic(record));
+      },
+    );
     // `health`: paused until a time (API limit), or reconnect required (connectors/connector.ts).
-    app.get("/connections/:id", { schema: { tags, params: IdParams } }, async (req) => ({
-      ...toPublic(await admin.get(req.params.id)),
-      health: await deps.store.connectionHealth.get(req.params.id),
-    }));
+    app.get(
+      "/connections/:id",
+      {
+        schema: {
+          operationId: "getConnection",
+          summary: "One connection with its health (ok, paused, or reconnect required, and why)",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => ({
+        ...toPublic(await admin.get(req.params.id)),
+        health: await deps.store.connectionHealth.get(req.params.id),
+      }),
+    );
     app.patch(
       "/connections/:id",
-      { schema: { tags, params: IdParams, body: IntegrationPatchBody } },
+      {
+        schema: {
+          operationId: "updateConnection",
+          summary: "Change a connection's name or config; secrets given are replaced",
+          tags,
+          params: IdParams,
+          body: IntegrationPatchBody,
+        },
+      },
       async (req) => toPublic(await admin.update(req.params.id, req.body)),
     );
     // Revokes the refresh token first (best-effort); 204 as before, and the `Tern-Revocation`
     // header (and the log) says whether Salesforce confirmed: `revoked` or `not-revoked; <why>`.
-    app.delete("/connections/:id", { schema: { tags, params: IdParams } }, async (req, reply) => {
-      const record = await admin.get(req.params.id);
-      const revocation = await oauth.revoke(record);
-      await admin.remove(req.params.id);
-      const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
-      return reply
-        .status(204)
-        .header("tern-revocation", header.replace(/[^\x20-\x7e]/g, "?"))
-        .send();
-    });
+    app.delete(
+      "/connections/:id",
+      {
+        schema: {
+          operationId: "deleteConnection",
+          summary: "Delete a connection, revoking its Salesforce token first",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req, reply) => {
+        const record = await admin.get(req.params.id);
+        const revocation = await oauth.revoke(record);
+        await admin.remove(req.params.id);
+        const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
+        return reply
+          .status(204)
+          .header("tern-revocation", header.replace(/[^\x20-\x7e]/g, "?"))
+          .send();
+      },
+    );
     /**
      * The OAuth web server flow's first leg: 302 to the provider's authorize page, or
      * `{ authorizeUrl }` for a CLI or UI that asks for JSON.
      */
     app.get(
       "/connections/:id/oauth/start",
-      { schema: { tags, params: IdParams, querystring: StartQuery } },
+      {
+        schema: {
+          operationId: "startConnectionOAuth",
+          summary: "Start the one-click Salesforce sign-in: redirects to the org's authorize page (302)",
+          tags,
+          params: IdParams,
+          querystring: StartQuery,
+        },
+      },
       async (req, reply) => {
         const started = await oauth.start(req.params.id);
         if (req.query.returnTo === "ui") setOAuthReturn(req, reply, deps, req.params.id);
@@ -86,14 +145,37 @@ export const connectionRoutes =
       },
     );
     /** Revokes, forgets the tokens, keeps the connection (not connected until connected again). */
-    app.post("/connections/:id/disconnect", { schema: { tags, params: IdParams } }, async (req) => {
-      const { record, ...revocation } = await oauth.disconnect(req.params.id);
-      return { ...toPublic(record), revocation };
-    });
-    app.post("/connections/:id/test", { schema: { tags, params: IdParams } }, async (req) => {
-      const record = await admin.get(req.params.id);
-      const resolved = await deps.integrations.connection(record.name);
-      const info = await resolved.runtime.test(resolved.config);
-      return { ok: true, ...info };
-    });
+    app.post(
+      "/connections/:id/disconnect",
+      {
+        schema: {
+          operationId: "disconnectConnection",
+          summary: "Revoke and forget the connection's Salesforce tokens; the connection stays",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => {
+        const { record, ...revocation } = await oauth.disconnect(req.params.id);
+        return { ...toPublic(record), revocation };
+      },
+    );
+    app.post(
+      "/connections/:id/test",
+      {
+        schema: {
+          operationId: "testConnection",
+          summary:
+            "Refresh the connection's token and ask Salesforce who it is: the user, org, instance and API versions",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => {
+        const record = await admin.get(req.params.id);
+        const resolved = await deps.integrations.connection(record.name);
+        const info = await resolved.runtime.test(resolved.config);
+        return { ok: true, ...info };
+      },
+    );
   };

@@ -50,35 +50,58 @@ export const contactRoutes =
     };
     const params = z.object({ id: ContactId });
 
-    app.get("/contacts", { schema: { tags, querystring: ContactListQuery } }, async (req) => {
-      const { cursor, ...filter } = req.query;
-      // One more than asked tells whether another page exists (`nextOffset`/`nextCursor`, else null).
-      const rows = await store.contacts.list({
-        ...filter,
-        limit: filter.limit + 1,
-        after: parseCursor(cursor),
-      });
-      const page = rows.slice(0, filter.limit);
-      const last = page.at(-1);
-      const hasMore = rows.length > filter.limit && last !== undefined;
-      return {
-        items: await Promise.all(page.map((c) => withIdentities(c))),
-        // Offsets shift when a contact is created between two pages (one is listed twice); the
-        // cursor continues after the last contact listed.
-        nextOffset: hasMore ? filter.offset + filter.limit : null,
-        nextCursor: hasMore ? `${last.createdAt}:${last.id}` : null,
-      };
-    });
-    app.get("/contacts/:id", { schema: { tags, params } }, async (req) => {
-      const contact = await found(req.params.id);
-      return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };
-    });
+    app.get(
+      "/contacts",
+      {
+        schema: {
+          operationId: "listContacts",
+          summary: "Contacts, newest first, by phone, tag or channel; paginated",
+          tags,
+          querystring: ContactListQuery,
+        },
+      },
+      async (req) => {
+        const { cursor, ...filter } = req.query;
+        // One more than asked tells whether another page exists (`nextOffset`/`nextCursor`, else null).
+        const rows = await store.contacts.list({
+          ...filter,
+          limit: filter.limit + 1,
+          after: parseCursor(cursor),
+        });
+        const page = rows.slice(0, filter.limit);
+        const last = page.at(-1);
+        const hasMore = rows.length > filter.limit && last !== undefined;
+        return {
+          items: await Promise.all(page.map((c) => withIdentities(c))),
+          // Offsets shift when a contact is created between two pages (one is listed twice); the
+          // cursor continues after the last contact listed.
+          nextOffset: hasMore ? filter.offset + filter.limit : null,
+          nextCursor: hasMore ? `${last.createdAt}:${last.id}` : null,
+        };
+      },
+    );
+    app.get(
+      "/contacts/:id",
+      {
+        schema: {
+          operationId: "getContact",
+          summary: "One contact with its identities and messages",
+          tags,
+          params,
+        },
+      },
+      async (req) => {
+        const contact = await found(req.params.id);
+        return { ...(await withIdentities(contact)), messages: await store.contacts.messages(contact.id) };
+      },
+    );
     // Records the contact's runs made or found: a step output `{ id, url }` (salesforce.create,
     // upsert, find, get). Read from the step history of the newest runs, so it stays cheap.
     app.get(
       "/contacts/:id/records",
       {
         schema: {
+          operationId: "listContactRecords",
           tags,
           summary: "Records in business systems (Salesforce) the contact's newest 50 runs made or found",
           params,
@@ -90,57 +113,96 @@ export const contactRoutes =
         return { items: await recordsOfRuns(store, { contactId: contact.id }) };
       },
     );
-    app.post("/contacts/:id/tags", { schema: { tags, params, body: ContactTagsBody } }, async (req) => {
-      const { add, remove } = req.body;
-      // A tag gained starts the flows triggered by it, queued with the change (queue/triggers.ts).
-      const tagFlows = add?.length ? await publishedWithTrigger(store, deps.flows.load, "tag") : [];
-      const { contact, keys } = await store.write(async (tx) => {
-        const before = tagFlows.length ? (await tx.contacts.get(req.params.id))?.tags : undefined;
-        const changed = await tx.contacts.change(
-          req.params.id,
-          { addTags: add, removeTags: remove },
-          Date.now(),
+    app.post(
+      "/contacts/:id/tags",
+      {
+        schema: {
+          operationId: "tagContact",
+          summary: "Add and remove a contact's tags; flows triggered by a tag added start",
+          tags,
+          params,
+          body: ContactTagsBody,
+        },
+      },
+      async (req) => {
+        const { add, remove } = req.body;
+        // A tag gained starts the flows triggered by it, queued with the change (queue/triggers.ts).
+        const tagFlows = add?.length ? await publishedWithTrigger(store, deps.flows.load, "tag") : [];
+        const { contact, keys } = await store.write(async (tx) => {
+          const before = tagFlows.length ? (await tx.contacts.get(req.params.id))?.tags : undefined;
+          const changed = await tx.contacts.change(
+            req.params.id,
+            { addTags: add, removeTags: remove },
+            Date.now(),
+          );
+          const queued =
+            changed && before
+              ? await enqueueTagRuns(tx, tagFlows, changed.id, before, changed.tags, Date.now())
+              : [];
+          return { contact: changed, keys: queued };
+        });
+        if (!contact) throw notFound(req.params.id);
+        deps.worker.notify(keys);
+        return withIdentities(contact);
+      },
+    );
+    app.patch(
+      "/contacts/:id",
+      {
+        schema: {
+          operationId: "updateContact",
+          summary: "Change a contact's name or attributes",
+          tags,
+          params,
+          body: ContactPatchBody,
+        },
+      },
+      async (req) => {
+        const { name, attributes } = req.body;
+        const contact = await store.write((tx) =>
+          tx.contacts.change(
+            req.params.id,
+            { ...(name !== undefined ? { name } : {}), ...(attributes ? { attributes } : {}) },
+            Date.now(),
+          ),
         );
-        const queued =
-          changed && before
-            ? await enqueueTagRuns(tx, tagFlows, changed.id, before, changed.tags, Date.now())
-            : [];
-        return { contact: changed, keys: queued };
-      });
-      if (!contact) throw notFound(req.params.id);
-      deps.worker.notify(keys);
-      return withIdentities(contact);
-    });
-    app.patch("/contacts/:id", { schema: { tags, params, body: ContactPatchBody } }, async (req) => {
-      const { name, attributes } = req.body;
-      const contact = await store.write((tx) =>
-        tx.contacts.change(
-          req.params.id,
-          { ...(name !== undefined ? { name } : {}), ...(attributes ? { attributes } : {}) },
-          Date.now(),
-        ),
-      );
-      if (!contact) throw notFound(req.params.id);
-      return withIdentities(contact);
-    });
+        if (!contact) throw notFound(req.params.id);
+        return withIdentities(contact);
+      },
+    );
     // Two contacts found to be one person: identities, messages, runs, tags (union) and
     // attributes (this contact's win) move here in one commit; `from` then answers 404.
-    app.post("/contacts/:id/merge", { schema: { tags, params, body: ContactMergeBody } }, async (req) => {
-      if (req.body.from === req.params.id) {
-        throw new AppError("BAD_REQUEST", "a contact cannot be merged into itself: from names this contact");
-      }
-      // The answer is read in the merge's own write: an erasure right after it must not turn a
-      // merge that happened into a 404 (the client would think `from` untouched).
-      const outcome = await store.write(async (tx) => {
-        const merged = await tx.contacts.merge(req.params.id, req.body.from, Date.now());
-        if (merged.status === "missing") return merged;
-        const contact = await tx.contacts.get(req.params.id);
-        return { status: "merged" as const, view: contact ? await withIdentities(contact, tx) : null };
-      });
-      if (outcome.status === "missing") throw notFound(outcome.id);
-      if (!outcome.view) throw notFound(req.params.id);
-      return outcome.view;
-    });
+    app.post(
+      "/contacts/:id/merge",
+      {
+        schema: {
+          operationId: "mergeContacts",
+          summary: "Merge another contact (`from`) into this one",
+          tags,
+          params,
+          body: ContactMergeBody,
+        },
+      },
+      async (req) => {
+        if (req.body.from === req.params.id) {
+          throw new AppError(
+            "BAD_REQUEST",
+            "a contact cannot be merged into itself: from names this contact",
+          );
+        }
+        // The answer is read in the merge's own write: an erasure right after it must not turn a
+        // merge that happened into a 404 (the client would think `from` untouched).
+        const outcome = await store.write(async (tx) => {
+          const merged = await tx.contacts.merge(req.params.id, req.body.from, Date.now());
+          if (merged.status === "missing") return merged;
+          const contact = await tx.contacts.get(req.params.id);
+          return { status: "merged" as const, view: contact ? await withIdentities(contact, tx) : null };
+        });
+        if (outcome.status === "missing") throw notFound(outcome.id);
+        if (!outcome.view) throw notFound(req.params.id);
+        return outcome.view;
+      },
+    );
 
     // The right to erasure: the person with every identity, their messages, runs, step history,
     // inbox rows, effects and identifiable rejected items (store/repos/retention-repo.ts).
@@ -169,14 +231,33 @@ export const contactRoutes =
         : reply.status(204).send();
     // Erasure: a query parameter or a body is refused (app.ts), not ignored (`?tag=x` erased the
     // person whatever x): the target is the URL.
-    app.delete("/contacts/:id", { schema: { tags, params } }, async (req, reply) => {
-      const outcome = await erase([req.params.id]);
-      if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
-      return answer(reply, outcome);
-    });
+    app.delete(
+      "/contacts/:id",
+      {
+        schema: {
+          operationId: "eraseContact",
+          summary: "Erase a contact and their conversations, runs and identities (the right to erasure)",
+          tags,
+          params,
+        },
+      },
+      async (req, reply) => {
+        const outcome = await erase([req.params.id]);
+        if (outcome.erased + outcome.queued === 0) throw notFound(req.params.id);
+        return answer(reply, outcome);
+      },
+    );
     app.delete(
       "/contacts",
-      { schema: { tags, querystring: z.strictObject({ phone: Phone }) } },
+      {
+        schema: {
+          operationId: "eraseContactsByPhone",
+          summary:
+            "Erase everyone with this phone: contacts, conversations, runs, and messages not yet processed",
+          tags,
+          querystring: z.strictObject({ phone: Phone }),
+        },
+      },
       async (req, reply) => {
         const { phone } = req.query;
         const outcome = await erase(await store.retention.contactsByPhone(phone));

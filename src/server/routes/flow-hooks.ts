@@ -22,6 +22,7 @@ export const flowHookRoutes =
       "/hooks/flows/:id/:token",
       {
         schema: {
+          operationId: "runFlowHook",
           tags: ["flows"],
           summary: "Start a run of the flow from another system (public; the token in the URL is the secret)",
           description:

@@ -40,25 +40,76 @@ export const flowRoutes =
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["flows"];
-    app.get("/flows/schema", { schema: { tags } }, async () => flowJsonSchema(stepRegistry));
-    app.post("/flows/validate", { schema: { tags, body: FlowFile } }, async (req) => {
-      // Also checks each step against its connection (Salesforce mappings against the org's describe).
-      const { valid, errors, warnings } = await deps.flows.check(req.body);
-      return { valid, errors, warnings };
-    });
-    app.get("/flows", { schema: { tags } }, async () => ({
-      items: await deps.store.flows.listWithLastRun(),
-    }));
-    app.post("/flows", { schema: { tags, body: FlowFile } }, async (req, reply) =>
-      reply.status(201).send(await deps.flows.create(req.body)),
+    app.get(
+      "/flows/schema",
+      {
+        schema: {
+          operationId: "getFlowSchema",
+          summary: "The JSON Schema of flow files (for editors)",
+          tags,
+        },
+      },
+      async () => flowJsonSchema(stepRegistry),
     );
-    app.get("/flows/:id", { schema: { tags, params: IdParams } }, async (req) =>
-      deps.flows.get(req.params.id),
+    app.post(
+      "/flows/validate",
+      {
+        schema: {
+          operationId: "validateFlow",
+          summary: "Check a flow file without storing it: errors and warnings",
+          tags,
+          body: FlowFile,
+        },
+      },
+      async (req) => {
+        // Also checks each step against its connection (Salesforce mappings against the org's describe).
+        const { valid, errors, warnings } = await deps.flows.check(req.body);
+        return { valid, errors, warnings };
+      },
+    );
+    app.get(
+      "/flows",
+      {
+        schema: {
+          operationId: "listFlows",
+          summary: "Every flow with its latest and published version and its last run",
+          tags,
+        },
+      },
+      async () => ({
+        items: await deps.store.flows.listWithLastRun(),
+      }),
+    );
+    app.post(
+      "/flows",
+      {
+        schema: {
+          operationId: "createFlow",
+          summary: "Store a flow file as a new flow (version 1, a draft)",
+          tags,
+          body: FlowFile,
+        },
+      },
+      async (req, reply) => reply.status(201).send(await deps.flows.create(req.body)),
+    );
+    app.get(
+      "/flows/:id",
+      {
+        schema: {
+          operationId: "getFlow",
+          summary: "One flow with its latest version's definition",
+          tags,
+          params: IdParams,
+        },
+      },
+      async (req) => deps.flows.get(req.params.id),
     );
     app.put(
       "/flows/:id",
       {
         schema: {
+          operationId: "updateFlow",
+          summary: "Save a flow file as the flow's next draft version",
           tags,
           params: IdParams,
           body: FlowFile,
@@ -71,13 +122,25 @@ export const flowRoutes =
         return reply.status(stored.unchanged ? 200 : 201).send(stored);
       },
     );
-    app.post("/flows/:id/publish", { schema: { tags, params: IdParams, body: PublishBody } }, async (req) =>
-      deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
+    app.post(
+      "/flows/:id/publish",
+      {
+        schema: {
+          operationId: "publishFlow",
+          summary: "Publish a version (default the latest): new conversations start on it",
+          tags,
+          params: IdParams,
+          body: PublishBody,
+        },
+      },
+      async (req) => deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
     );
     app.post(
       "/flows/:id/unpublish",
       {
         schema: {
+          operationId: "unpublishFlow",
+          summary: "Stop starting new conversations on the flow",
           tags,
           params: IdParams,
           description:
@@ -90,6 +153,8 @@ export const flowRoutes =
       "/flows/:id",
       {
         schema: {
+          operationId: "deleteFlow",
+          summary: "Delete a flow and all its versions",
           tags,
           params: IdParams,
           description:
@@ -105,6 +170,8 @@ export const flowRoutes =
       "/flows/:id/versions",
       {
         schema: {
+          operationId: "listFlowVersions",
+          summary: "Every stored version of a flow, newest first",
           tags,
           params: IdParams,
           description:
@@ -117,6 +184,8 @@ export const flowRoutes =
       "/flows/:id/diff",
       {
         schema: {
+          operationId: "diffFlowVersions",
+          summary: "What changed between two versions of a flow",
           tags,
           params: IdParams,
           querystring: DiffQuery,
@@ -130,6 +199,8 @@ export const flowRoutes =
       "/flows/:id/export",
       {
         schema: {
+          operationId: "exportFlow",
+          summary: "A version as a flow file (canonical JSON: same flow, same bytes)",
           tags,
           params: IdParams,
           querystring: z.strictObject({ version: VersionNumber.optional() }),

@@ -74,6 +74,7 @@ export const integrationTypeRoutes = (): FastifyPluginAsync => async (base) => {
     "/channel-types",
     {
       schema: {
+        operationId: "listChannelTypes",
         tags: ["channels"],
         summary: "Every channel type with its config schema and secret fields (to build a form)",
         response: { 200: TypeList },
@@ -85,6 +86,7 @@ export const integrationTypeRoutes = (): FastifyPluginAsync => async (base) => {
     "/connection-types",
     {
       schema: {
+        operationId: "listConnectionTypes",
         tags: ["connections"],
         summary: "Every connection type with its config schema and secret fields (to build a form)",
         response: { 200: TypeList },

@@ -25,7 +25,16 @@ export const rejectedEventRoutes =
     };
     app.get(
       "/channels/:id/rejected-events",
-      { schema: { tags: ["channels"], params: Params, querystring: Query } },
+      {
+        schema: {
+          operationId: "listRejectedEvents",
+          summary:
+            "Webhook items the channel acknowledged but did not process (unreadable, or for an account no channel owns), newest first",
+          tags: ["channels"],
+          params: Params,
+          querystring: Query,
+        },
+      },
       async (req) => {
         await known(req.params.id);
         return {
@@ -41,6 +50,7 @@ export const rejectedEventRoutes =
       "/channels/:id/messages",
       {
         schema: {
+          operationId: "listChannelMessages",
           tags: ["channels"],
           summary: "The channel's newest messages in and out with their delivery status (no text)",
           params: Params,

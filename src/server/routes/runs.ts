@@ -53,6 +53,7 @@ export const runRoutes =
       "/runs",
       {
         schema: {
+          operationId: "listRuns",
           tags,
           summary:
             "Lists runs, newest first, by flow, version, step, status, contact, channel, start time and age; paginated",
@@ -71,15 +72,27 @@ export const runRoutes =
         return { items: items.map(summary), nextCursor: page.length > limit && last ? cursorOf(last) : null };
       },
     );
-    app.get("/runs/:id", { schema: { tags, params: RunId } }, async (req) => {
-      const run = await store.runs.get(req.params.id);
-      if (!run) throw notFound(req.params.id);
-      return { ...summary(run), vars: run.state.vars, steps: await store.runs.steps(run.id) };
-    });
+    app.get(
+      "/runs/:id",
+      {
+        schema: {
+          operationId: "getRun",
+          summary: "One run with its variables and its steps",
+          tags,
+          params: RunId,
+        },
+      },
+      async (req) => {
+        const run = await store.runs.get(req.params.id);
+        if (!run) throw notFound(req.params.id);
+        return { ...summary(run), vars: run.state.vars, steps: await store.runs.steps(run.id) };
+      },
+    );
     app.get(
       "/runs/:id/messages",
       {
         schema: {
+          operationId: "listRunMessages",
           tags,
           summary: "The messages in and out of a run's conversation while it ran, oldest first",
           params: RunId,
@@ -106,6 +119,7 @@ export const runRoutes =
       "/runs/end",
       {
         schema: {
+          operationId: "endRuns",
           tags,
           summary: "Ends the waiting and running runs that match the filters (at most `limit`)",
           body: RunEndManyBody,
@@ -127,7 +141,7 @@ export const runRoutes =
     );
     app.post(
       "/runs/:id/end",
-      { schema: { tags, summary: "Ends a waiting or running run", params: RunId } },
+      { schema: { operationId: "endRun", tags, summary: "Ends a waiting or running run", params: RunId } },
       async (req) => {
         const run = await store.runs.get(req.params.id);
         if (!run) throw notFound(req.params.id);
@@ -146,6 +160,7 @@ export const runRoutes =
       "/runs/:id/retry",
       {
         schema: {
+          operationId: "retryRun",
           tags,
           summary:
             "Runs a failed run's failed step again (a new visit; effects that happened are not repeated)",
@@ -179,6 +194,7 @@ export const runRoutes =
       "/flows/:id/stats",
       {
         schema: {
+          operationId: "getFlowStats",
           tags: ["flows"],
           summary:
             "Per step: visits entered, completed, dropped (run ended or expired on it), errored, active",

@@ -50,23 +50,35 @@ export const sandboxRoutes =
     /** WhatsApp's customer is a phone number; the Lead's Phone says whose it is. */
     const isWhatsAppNumber = (type: string, from: string) => type !== "whatsapp" || /^\d{6,15}$/.test(from);
 
-    app.get("/sandbox", { schema: { tags } }, async () => {
-      const sandbox = deps.sandbox?.() ?? null;
-      if (!sandbox) return { isOn: false, reason: await offReason() };
-      return {
-        isOn: true,
-        channelId: sandbox.channelId,
-        connectionId: sandbox.connectionId,
-        flowId: sandbox.flowId,
-        salesforceUrl: sandbox.sandbox.sf.url,
-        whatsappUrl: sandbox.sandbox.wa.url,
-        channelTypes: Object.keys(channelSimulators),
-      };
-    });
+    app.get(
+      "/sandbox",
+      {
+        schema: {
+          operationId: "getSandbox",
+          summary:
+            "Whether the sandbox is on (else why not), and its channel, connection, flow and simulators",
+          tags,
+        },
+      },
+      async () => {
+        const sandbox = deps.sandbox?.() ?? null;
+        if (!sandbox) return { isOn: false, reason: await offReason() };
+        return {
+          isOn: true,
+          channelId: sandbox.channelId,
+          connectionId: sandbox.connectionId,
+          flowId: sandbox.flowId,
+          salesforceUrl: sandbox.sandbox.sf.url,
+          whatsappUrl: sandbox.sandbox.wa.url,
+          channelTypes: Object.keys(channelSimulators),
+        };
+      },
+    );
     app.post(
       "/sandbox/messages",
       {
         schema: {
+          operationId: "playSandboxCustomer",
           tags,
           summary: "Play the customer: a text, or a tap on a button Tern sent",
           // Strict: a misspelt `"chanel": "telegram"` played the customer on WhatsApp without a word.
@@ -158,6 +170,7 @@ export const sandboxRoutes =
       "/sandbox/try",
       {
         schema: {
+          operationId: "trySandboxFlow",
           tags,
           summary: "Try a flow's version (a draft too) as a customer the sandbox plays",
           description:
@@ -200,6 +213,7 @@ export const sandboxRoutes =
       "/sandbox/conversations/:from",
       {
         schema: {
+          operationId: "getSandboxConversation",
           tags,
           summary: "What a sandbox customer received and said, and the records made for them",
           description:

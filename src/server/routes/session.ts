@@ -53,6 +53,7 @@ export const sessionRoutes =
         // Credentials are short: a larger body is refused before it is read whole.
         bodyLimit: 16 * 1024,
         schema: {
+          operationId: "signIn",
           tags: ["session"],
           summary: "Sign in (browsers): trade the admin token, or user and password, for a session cookie",
           description:
@@ -76,6 +77,7 @@ export const sessionRoutes =
       "/session",
       {
         schema: {
+          operationId: "getSession",
           tags: ["session"],
           summary: "The browser's session: 200 with its expiry when signed in, else 401",
           description:
@@ -99,6 +101,7 @@ export const sessionRoutes =
       "/session",
       {
         schema: {
+          operationId: "signOut",
           tags: ["session"],
           summary: "Sign out: ends the session on every Tern process and clears both cookies (204)",
           description: `Like every unsafe request with the session cookie, it needs the header \`${CSRF_HEADER}\` equal to the \`${CSRF_COOKIE}\` cookie (else 403 CSRF_FAILED).`,

@@ -22,6 +22,8 @@ export const templateRoutes = (): FastifyPluginAsync => async (app) => {
     "/templates",
     {
       schema: {
+        operationId: "listTemplates",
+        summary: "The flow templates Tern ships",
         tags: ["flows"],
         description:
           "The flow templates Tern ships, each with its name, description and flow file (`definition`); create a flow from one by POSTing its definition to /flows",

@@ -51,6 +51,7 @@ export const triggerRoutes =
       "/flows/:id/runs",
       {
         schema: {
+          operationId: "startFlowRun",
           tags: ["runs"],
           summary: "Start a run of the flow's published version for a contact (API trigger)",
           description:
@@ -73,6 +74,7 @@ export const triggerRoutes =
       "/flows/:id/webhook",
       {
         schema: {
+          operationId: "rotateFlowWebhook",
           tags: ["flows"],
           summary: "Create or rotate the flow's webhook URL (shown once)",
           description:
@@ -94,6 +96,7 @@ export const triggerRoutes =
       "/runs/:id/release",
       {
         schema: {
+          operationId: "releaseRun",
           tags: ["runs"],
           summary: "Release a run paused for a person (handoff step or the AGENT keyword)",
           description:
@@ -108,13 +111,22 @@ export const triggerRoutes =
         return reply.status(202).send({ runId: req.params.id, status: "queued" });
       },
     );
-    app.get("/settings/keywords", { schema: { tags: ["settings"] } }, async () =>
-      deps.worker.keywords.settings(),
+    app.get(
+      "/settings/keywords",
+      {
+        schema: {
+          operationId: "getKeywords",
+          summary: "The global keywords (STOP, START, AGENT, RESTART) and their words",
+          tags: ["settings"],
+        },
+      },
+      async () => deps.worker.keywords.settings(),
     );
     app.put(
       "/settings/keywords",
       {
         schema: {
+          operationId: "setKeywords",
           tags: ["settings"],
           summary: "Set the global keywords (STOP, START, AGENT, RESTART)",
           description:
