@@ -4,6 +4,7 @@ import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
 import { createMetrics } from "../core/metrics.js";
 import type { RunEvent } from "../flows/runtime.js";
+import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import { conversationAddress, type InboxItem, type MessageItem } from "../store/repos/inbox-repo.js";
@@ -38,6 +39,19 @@ export type { WorkerDeps };
  * when the process that set it died.
  */
 const JOBS_DEADLINE_POLL_MS = 5_000;
+
+/** What a caller of `advance` knows already, so it is not read again. */
+interface AdvanceOptions {
+  /** Inbox rows the event consumes: the run's first persist marks them processed. */
+  inboxIds?: readonly number[];
+  /** The conversation's contact, as a write of this turn read it. */
+  contact?: ContactOnChannel;
+  signal?: AbortSignal;
+  /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
+  arrivedAt?: number;
+  /** The run's flow version, parsed, when the caller loaded it for this run (the router). */
+  flow?: Flow;
+}
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -113,15 +127,8 @@ export function createWorker(deps: WorkerDeps) {
   let lease: (() => boolean) | undefined;
 
   /** Runs the engine on an event; false when the event did not apply (nothing persisted). */
-  const advance = async (
-    run: RunRow,
-    event: RunEvent,
-    inboxIds?: readonly number[],
-    knownContact?: ContactOnChannel,
-    signal?: AbortSignal,
-    /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
-    arrivedAt?: number,
-  ): Promise<boolean> => {
+  const advance = async (run: RunRow, event: RunEvent, options: AdvanceOptions = {}): Promise<boolean> => {
+    const { inboxIds, contact: knownContact, signal, arrivedAt } = options;
     let host: RunHost | undefined;
     turnsInProgress++;
     try {
@@ -136,7 +143,7 @@ export function createWorker(deps: WorkerDeps) {
       const turn = answering(event, run, contact.lastInboundAt, clock.now(), arrivedAt);
       host = await hostFor(hostDeps, run, contact, signal, turn);
       if (inboxIds) host.consume(inboxIds);
-      const flow = await deps.flow(run.flowId, run.flowVersion);
+      const flow = options.flow ?? (await deps.flow(run.flowId, run.flowVersion));
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
@@ -175,7 +182,7 @@ export function createWorker(deps: WorkerDeps) {
     arrivedAt?: number,
   ): Promise<void> => {
     try {
-      await advance(run, event, undefined, undefined, signal, arrivedAt);
+      await advance(run, event, { signal, arrivedAt });
     } catch (error) {
       if (error instanceof HandedBackError || isTransient(error) || (await store.runs.isActive(run.id)))
         throw error;
@@ -227,7 +234,7 @@ export function createWorker(deps: WorkerDeps) {
     if (active?.status === "running") {
       // Left mid-step by a crash: finish it first; the message stays pending for the next turn.
       try {
-        await advance(active, { type: "continue" }, undefined, undefined, signal);
+        await advance(active, { type: "continue" }, { signal });
       } catch (error) {
         if (error instanceof HandedBackError) throw error;
         // A run that cannot continue was failed (advance): the message is next, on its own.
@@ -325,11 +332,15 @@ export function createWorker(deps: WorkerDeps) {
             createdAt: now,
             updatedAt: now,
           };
-          await tx.runs.insert(row);
         }
         // Taken by another process meanwhile (this one was presumed dead, PostgreSQL, and its turn
         // went on): the message is theirs, and a second run would greet the customer again.
-        if (!active && !(await tx.inbox.markProcessed(item.id, now))) throw new HandedBackError();
+        const isConsumed = active
+          ? true
+          : row
+            ? await tx.runs.insertConsuming(row, item.id, now)
+            : await tx.inbox.markProcessed(item.id, now);
+        if (!isConsumed) throw new HandedBackError();
         return { contact: c, started: row };
       },
       { durable: false, group: true },
@@ -342,15 +353,18 @@ export function createWorker(deps: WorkerDeps) {
       const isConsumed = await advance(
         active,
         { type: "reply", message: msg, inboxId: (burst.at(-1) as MessageItem).id },
-        ids,
-        contact,
-        signal,
+        { inboxIds: ids, contact, signal },
       );
       if (!isConsumed) await markProcessed(ids);
       return;
     }
-    if (started)
-      await advance(started, { type: "start", message: msg, inboxId: item.id }, undefined, contact, signal);
+    // The flow the router picked, as it read it: no second look at the version (PostgreSQL).
+    if (started && route)
+      await advance(
+        started,
+        { type: "start", message: msg, inboxId: item.id },
+        { contact, signal, flow: route.flow },
+      );
   };
 
   /** After `stop()`: lanes take no more inbox rows. */
@@ -399,7 +413,7 @@ export function createWorker(deps: WorkerDeps) {
     engine,
     flow: deps.flow,
     advance: (run, event, inboxId, contact, signal) =>
-      advance(run, event, inboxId === undefined ? undefined : [inboxId], contact, signal),
+      advance(run, event, { ...(inboxId === undefined ? {} : { inboxIds: [inboxId] }), contact, signal }),
     scheduleTimeout: (at) => timer.schedule(at),
     log,
   });

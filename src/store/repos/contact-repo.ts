@@ -141,6 +141,26 @@ export function createContactRepo(exec: Executor) {
           .orderBy("id")
           .limit(1),
       ),
+    // PostgreSQL: a known identity's inbound time set and its contact read in one statement (a
+    // data-modifying WITH). The update waits for a concurrent erasure's row lock: an identity
+    // erased meanwhile is not found, as if it never wrote.
+    touchIdentity: () =>
+      exec.statement("contacts.touchIdentity", (p) =>
+        q
+          .with("touched", (db) =>
+            db
+              .updateTable("contact_identities")
+              .set({ last_inbound_at: p("now") })
+              .where("channel_id", "=", p("channelId"))
+              .where("address", "=", p("address"))
+              .returning(["id", "contact_id"]),
+          )
+          .selectFrom("touched")
+          .innerJoin("contacts", "contacts.id", "touched.contact_id")
+          .selectAll("contacts")
+          .select(tags)
+          .select(["touched.id as identity_id"]),
+      ),
     inbound: () =>
       exec.statement("contacts.inbound", (p) =>
         q
@@ -284,17 +304,23 @@ export function createContactRepo(exec: Executor) {
       name: string | null,
       now: number,
     ): Promise<ContactOnChannel> {
-      let known = await byIdentity(channelId, address);
+      const isShared = exec.dialect === "postgres";
+      // PostgreSQL: a known identity is touched as it is read (one round trip, not two).
+      const touch = async () =>
+        (await s.touchIdentity().get({ channelId, address, now })) as
+          | (ContactWithTags & { identity_id: string })
+          | undefined;
+      let known = isShared ? await touch() : await byIdentity(channelId, address);
       // A libphonenumber parse costs tens of µs: a known person whose phone is set needs none.
       const e164 = known?.phone ? null : toE164(phone);
-      if (!known && e164) {
+      if (!known && e164 && isShared) {
         await lockPhone(e164);
         // Another transaction may have added this identity while we waited for the lock.
-        known = await byIdentity(channelId, address);
+        known = await touch();
       }
       let contact: Contact | undefined;
       if (known) {
-        await s.inbound().run({ id: known.identity_id, now });
+        if (!isShared) await s.inbound().run({ id: known.identity_id, now });
         contact = toContact(known);
       } else {
         const row = e164 ? await byPhone(e164, channelId) : undefined;

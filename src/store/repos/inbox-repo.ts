@@ -1,7 +1,7 @@
-import { type Selectable, sql } from "kysely";
+import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { ChannelEvent, InboundMessage, StatusEvent, WatermarkEvent } from "../../channels/channel.js";
 import type { Database } from "../database.js";
-import type { Executor, PreCommitFlush } from "../db.js";
+import type { Executor, Param, PreCommitFlush } from "../db.js";
 import type { MessageFallback } from "./contact-repo.js";
 import { enqueueConversationJobs } from "./job-repo.js";
 import { jsonbOf } from "./json-fields.js";
@@ -80,6 +80,14 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
   }
   await enqueueConversationJobs(tx, [...keys]);
 };
+
+/** Marks inbox row `id` processed at `now`, if no one did yet (a statement builder). */
+export const markProcessedQuery = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .updateTable("inbox")
+    .set({ processed_at: p("now") })
+    .where("id", "=", p("id"))
+    .where("processed_at", "is", null);
 
 export function createInboxRepo(exec: Executor) {
   const { q } = exec;
@@ -198,17 +206,8 @@ export function createInboxRepo(exec: Executor) {
     /** Inside `store.write`. False when it was already processed. */
     async markProcessed(id: number, now: number): Promise<boolean> {
       return (
-        (
-          await exec
-            .statement("inbox.markProcessed", (p) =>
-              q
-                .updateTable("inbox")
-                .set({ processed_at: p("now") })
-                .where("id", "=", p("id"))
-                .where("processed_at", "is", null),
-            )
-            .run({ id, now })
-        ).changes > 0
+        (await exec.statement("inbox.markProcessed", (p) => markProcessedQuery(q, p)).run({ id, now }))
+          .changes > 0
       );
     },
     /** Stored but not processed yet (`/metrics`). */

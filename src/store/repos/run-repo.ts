@@ -2,6 +2,7 @@ import { type OnConflictBuilder, type QueryCreator, type Selectable, sql } from 
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
+import { markProcessedQuery } from "./inbox-repo.js";
 import { setJsonFields } from "./json-fields.js";
 import { closeRunLeftovers } from "./run-closing.js";
 import { type StepSnapshot, snapshotStep } from "./step-snapshot.js";
@@ -182,6 +183,49 @@ export function createRunRepo(exec: Executor) {
           updated_at: p("createdAt"),
         }),
       ),
+    // PostgreSQL: a message marked processed and the run it starts in one statement (a
+    // data-modifying WITH); the run is inserted only if the message was still unprocessed.
+    // `id` is the inbox row's (markProcessedQuery), `runId` the run's.
+    insertConsuming: () =>
+      exec.statement("runs.insertConsuming", (p) =>
+        q
+          .with("consumed", (db) => markProcessedQuery(db, p).returning("id"))
+          .insertInto("runs")
+          .columns([
+            "id",
+            "flow_id",
+            "flow_version",
+            "channel_id",
+            "contact_id",
+            "conversation_key",
+            "status",
+            "state_json",
+            "timeout_at",
+            "visits",
+            "created_at",
+            "updated_at",
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom("consumed")
+              .select([
+                sql<string>`cast(${p("runId")} as text)`.as("id"),
+                sql<string>`cast(${p("flowId")} as text)`.as("flow_id"),
+                sql<number>`cast(${p("flowVersion")} as integer)`.as("flow_version"),
+                sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
+                sql<string>`cast(${p("contactId")} as text)`.as("contact_id"),
+                sql<string>`cast(${p("conversationKey")} as text)`.as("conversation_key"),
+                sql<string>`cast(${p("status")} as text)`.as("status"),
+                sql<string>`cast(${p("state")} as text)`.as("state_json"),
+                sql<number | null>`cast(${p("timeoutAt")} as bigint)`.as("timeout_at"),
+                sql<number>`cast(${p("visits")} as integer)`.as("visits"),
+                sql<number>`cast(${p("createdAt")} as bigint)`.as("created_at"),
+                sql<number>`cast(${p("createdAt")} as bigint)`.as("updated_at"),
+              ]),
+          )
+          .returning("id"),
+      ),
+    consume: () => exec.statement("inbox.markProcessed", (p) => markProcessedQuery(q, p)),
     update: () => exec.statement("runs.update", (p) => advanceRun(q, p)),
     status: () =>
       exec.statement("runs.status", (p) => q.selectFrom("runs").select("status").where("id", "=", p("id"))),
@@ -295,6 +339,19 @@ export function createRunRepo(exec: Executor) {
     /** Inside `store.write`. */
     async insert(row: Omit<RunRow, "updatedAt">): Promise<void> {
       await st.insert().run({ ...row, state: JSON.stringify(row.state), visits: row.state.visits });
+    },
+    /**
+     * Inside `store.write`: starts the run that consumes inbox row `inboxId`, only if that row is
+     * still unprocessed (false, and nothing written, when another turn took it meanwhile).
+     */
+    async insertConsuming(row: Omit<RunRow, "updatedAt">, inboxId: number, now: number): Promise<boolean> {
+      const args = { ...row, state: JSON.stringify(row.state), visits: row.state.visits };
+      if (exec.dialect === "postgres")
+        return (await st.insertConsuming().get({ ...args, runId: row.id, id: inboxId, now })) !== undefined;
+      // SQLite: one writer; the same two writes one after the other.
+      if ((await st.consume().run({ id: inboxId, now })).changes === 0) return false;
+      await st.insert().run(args);
+      return true;
     },
 
     /** Runs of this flow per status (any version), for deleting a flow. */
