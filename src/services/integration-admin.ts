@@ -210,6 +210,7 @@ export function createIntegrationAdmin(options: {
       await store.write(async (tx) => {
         // Inside the write: no other write can slip between the check, the retirement and the insert.
         const txRepo = repoOf(tx);
+        await txRepo.lockChanges();
         await tx.sandbox.retire(now);
         await tx.sandbox.markSteppedAside(now);
         await assertNameFree(input.name, undefined, txRepo);
@@ -220,45 +221,60 @@ export function createIntegrationAdmin(options: {
       await options.sandbox?.()?.stepAside();
       return record;
     },
-    /** Merges the given config over the stored one, so secrets can be left out to keep them. */
+    /**
+     * Merges the given config over the stored one, so secrets can be left out to keep them. Read,
+     * checked and written in one write under the table's lock: two admins' PATCHes at once both
+     * last (each merges over the other's commit), and a PATCH after a DELETE is a 404.
+     */
     async update(
       id: string,
       patch: { name?: string; config?: Record<string, unknown> },
     ): Promise<IntegrationRecord> {
-      const current = await this.get(id);
-      assertUserOwned(current);
-      const def = definitionOf(current.type);
-      const config = patch.config ? parseConfig(def, { ...current.config, ...patch.config }) : current.config;
-      if (patch.config) {
-        assertKnownKeys(def, patch.config, config);
-        const { moved, missing } = secretsNotResent(def.secretFields, current.config, patch.config);
-        if (missing.length > 0)
-          refuse(
-            `Changing ${moved.join(", ")} would send the secrets saved with this ${kind} to another address: send ${missing.join(", ")} again in the same request (secrets are write-only)`,
-            missing.map((f) => ({
-              path: `$.config.${f}`,
-              message: `required when ${moved.join(", ")} changes`,
-            })),
-          );
-      }
-      if (patch.name) await assertNameFree(patch.name, id);
-      const record = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
-      await store.write(async (tx) => {
-        if (patch.config) await assertAccountFree(def, config, id, repoOf(tx));
-        await repoOf(tx).update(record, def.secretFields);
+      const record = await store.write(async (tx) => {
+        const txRepo = repoOf(tx);
+        await txRepo.lockChanges();
+        const current = await txRepo.get(id);
+        if (!current) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
+        assertUserOwned(current);
+        const def = definitionOf(current.type);
+        const config = patch.config
+          ? parseConfig(def, { ...current.config, ...patch.config })
+          : current.config;
+        if (patch.config) {
+          assertKnownKeys(def, patch.config, config);
+          const { moved, missing } = secretsNotResent(def.secretFields, current.config, patch.config);
+          if (missing.length > 0)
+            refuse(
+              `Changing ${moved.join(", ")} would send the secrets saved with this ${kind} to another address: send ${missing.join(", ")} again in the same request (secrets are write-only)`,
+              missing.map((f) => ({
+                path: `$.config.${f}`,
+                message: `required when ${moved.join(", ")} changes`,
+              })),
+            );
+        }
+        if (patch.name) await assertNameFree(patch.name, id, txRepo);
+        if (patch.config) await assertAccountFree(def, config, id, txRepo);
+        const next = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
+        await txRepo.update(next, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
         // then: the token row may hold a rotated refresh token, the only live one (its
         // predecessor in the config is dead, and reusing it revokes the family).
         if (kind === "connection" && changesCredentials(current.config, config)) await tx.tokens.clear(id);
         // New credentials: a "reconnect required" or a pause was about the old ones.
         if (kind === "connection" && patch.config) await tx.connectionHealth.clear(id);
+        return next;
       });
       options.integrations.invalidate();
       return record;
     },
     async remove(id: string): Promise<void> {
       await this.get(id);
-      await store.write((tx) => repoOf(tx).remove(id));
+      const removed = await store.write(async (tx) => {
+        await repoOf(tx).lockChanges();
+        return repoOf(tx).remove(id);
+      });
+      // Another request deleted it meanwhile: that one answered 204.
+      if (!removed) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
       options.integrations.invalidate();
     },
   };

@@ -139,6 +139,8 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       deps,
     );
     await store.write(async (tx) => {
+      // Under the lock a PATCH takes (integration-repo.ts): neither overwrites the other's config.
+      await tx.connections.lockChanges();
       const current = await tx.connections.get(record.id);
       if (!current) throw invalidState();
       const next = {
@@ -186,13 +188,18 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     const record = await load(id);
     const { def, oauth } = oauthOf(record);
     const revocation = await revoke(record);
-    const config = { ...record.config };
-    for (const key of oauth.disconnectKeys) delete config[key];
-    const next = { ...record, config, updatedAt: clock.now() };
-    await store.write(async (tx) => {
+    const next = await store.write(async (tx) => {
+      // Re-read under the lock a PATCH takes: a change committed during the revocation stays.
+      await tx.connections.lockChanges();
+      const current = await tx.connections.get(id);
+      if (!current) throw new AppError("CONNECTION_NOT_FOUND", `No connection with id "${id}"`);
+      const config = { ...current.config };
+      for (const key of oauth.disconnectKeys) delete config[key];
+      const next = { ...current, config, updatedAt: clock.now() };
       await tx.connections.update(next, def.secretFields);
       await tx.tokens.clear(id);
       await tx.oauthStates.removeFor(id);
+      return next;
     });
     deps.integrations.invalidate();
     return { ...revocation, record: next };

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { SecretBox } from "../../core/secrets.js";
 import type { IntegrationTable, Owner } from "../database.js";
 import type { Executor } from "../db.js";
@@ -110,6 +111,21 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
       const secrets: Record<string, "set"> = {};
       for (const [k, v] of Object.entries(secret)) if (v !== undefined && v !== "") secrets[k] = "set";
       return { ...record, config: open, secrets };
+    },
+    /**
+     * Inside a `store.write`, before reading what the write depends on: PostgreSQL runs admin
+     * changes in concurrent READ COMMITTED transactions, so two creates each found the name free
+     * (both stored, or a 500 on the connections' unique name) and two PATCHes each merged over the
+     * config read before the other's commit (one answered 200 and was lost). A transaction-scoped
+     * advisory lock per table makes the second wait for the first's commit. SQLite runs one write
+     * callback at a time (write-batcher.ts): nothing to do there.
+     */
+    async lockChanges(): Promise<void> {
+      if (exec.dialect !== "postgres") return;
+      const key = `tern.${table}.changes`;
+      await exec.get({
+        compile: () => sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.compile(q),
+      });
     },
     /** Inside a `store.write` callback. */
     async insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
