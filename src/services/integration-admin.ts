@@ -267,11 +267,25 @@ export function createIntegrationAdmin(options: {
       options.integrations.invalidate();
       return record;
     },
+    /**
+     * A channel's waiting and running runs end with it (`CHANNEL_DELETED`): none can send another
+     * message, and left alone they waited for a reply that could not come until their timeout or
+     * `TERN_MAX_WAIT` (30 days), listed as waiting, then failed `CHANNEL_NOT_FOUND`.
+     */
     async remove(id: string): Promise<void> {
-      await this.get(id);
+      const record = await this.get(id);
       const removed = await store.write(async (tx) => {
         await repoOf(tx).lockChanges();
-        return repoOf(tx).remove(id);
+        if (!(await repoOf(tx).remove(id))) return false;
+        if (kind === "channel") {
+          const reason = {
+            code: "CHANNEL_DELETED",
+            message: `The channel "${record.name}" (${id}) was deleted; its conversations ended here.`,
+            at: clock.now(),
+          };
+          await tx.runOps.endMany({ channelId: id }, Number.MAX_SAFE_INTEGER, reason);
+        }
+        return true;
       });
       // Another request deleted it meanwhile: that one answered 204.
       if (!removed) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);

@@ -19,6 +19,7 @@ interface RunView {
   id: string;
   status: string;
   error: { code: string } | null;
+  endReason: { code: string; stepId: string | null; message: string } | null;
   steps: Array<{ stepId: string; status: string }>;
 }
 interface MessageView {
@@ -85,7 +86,7 @@ describe("a run ended while its message waits to be sent again", () => {
     expect((await expectClosed(stack, runId)).status).toBe("ended");
   });
 
-  it("its channel deleted: the run fails at its next round, and the same is closed", async () => {
+  it("its channel deleted: the run ends with it (CHANNEL_DELETED), and the same is closed", async () => {
     // Rounds close together, every attempt refused: the next round is what finds no channel.
     const quick = await startStack({ flow, env: { TERN_SEND_RETRY_MS: "300" } });
     try {
@@ -99,14 +100,48 @@ describe("a run ended while its message waits to be sent again", () => {
         return items[0]?.status === "waiting" ? items[0].id : null;
       });
       expect((await quick.http("DELETE", `/api/v1/channels/${quick.setup.channelId}`)).status).toBe(204);
-      const run = await eventually(async () => {
-        const view = (await (await quick.http("GET", `/api/v1/runs/${runId}`)).json()) as RunView;
-        return view.status === "failed" ? view : null;
+      // Ended by the delete itself, not at a later round that finds no channel.
+      const run = await runOf(quick, runId);
+      expect(run.status).toBe("ended");
+      expect(run.endReason).toMatchObject({
+        code: "CHANNEL_DELETED",
+        stepId: "ask_name",
+        message: expect.stringContaining(quick.setup.channelId),
       });
-      expect(run.error?.code).toBe("CHANNEL_NOT_FOUND");
       await expectClosed(quick, runId);
     } finally {
       await quick.close();
+    }
+  });
+  it("its channel deleted while runs wait for a reply: they end with it at once, not after their timeout or 30 days", async () => {
+    const other = await startStack({ flow });
+    try {
+      const customers = ["15557310021", "15557310022", "15557310023"].map((phone) =>
+        createCustomer(other.sandbox, other.setup.webhookUrl, phone),
+      );
+      for (const customer of customers) {
+        await customer.say("hi");
+        await customer.waitForReplies(1);
+      }
+      const waiting = await eventually(async () => {
+        const { items } = (await (await other.http("GET", "/api/v1/runs?status=waiting")).json()) as {
+          items: Array<{ id: string }>;
+        };
+        return items.length === 3 ? items : null;
+      });
+      expect((await other.http("DELETE", `/api/v1/channels/${other.setup.channelId}`)).status).toBe(204);
+      for (const { id } of waiting) {
+        const run = await runOf(other, id);
+        expect(run.status).toBe("ended");
+        expect(run.endReason?.code).toBe("CHANNEL_DELETED");
+        expect(run.steps.map((st) => [st.stepId, st.status])).toEqual([["ask_name", "dropped"]]);
+      }
+      const { items } = (await (await other.http("GET", "/api/v1/runs?status=waiting")).json()) as {
+        items: unknown[];
+      };
+      expect(items).toEqual([]);
+    } finally {
+      await other.close();
     }
   });
 });

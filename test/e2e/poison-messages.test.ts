@@ -188,9 +188,9 @@ describe("a message whose processing fails permanently", () => {
       ["processing_failed", "CHANNEL_NOT_FOUND"],
       ["processing_failed", "CHANNEL_NOT_FOUND"],
     ]);
-    // The run that waited on the channel cannot go on: it is failed, not left to block its conversation.
-    expect(await h.tern.store.runs.get(run.id)).toMatchObject({ status: "failed" });
-    expect((await h.tern.store.runs.get(run.id))!.state.error).toMatchObject({ code: "CHANNEL_NOT_FOUND" });
+    // The run that waited on the channel cannot go on: it ended with the channel, not left to block its conversation.
+    expect(await h.tern.store.runs.get(run.id)).toMatchObject({ status: "ended" });
+    expect((await h.tern.store.runs.get(run.id))!.state.endReason).toMatchObject({ code: "CHANNEL_DELETED" });
     expect(await metrics(h)).toContain('tern_inbox_dead_lettered_total{code="CHANNEL_NOT_FOUND"} 2');
     expect(h.logs.filter((l) => l.msg === "conversation lane failed")).toEqual([]);
   });
