@@ -93,6 +93,20 @@ describe("contact repository", () => {
     expect((await store.contacts.list({ limit: 500 })).length).toBe(phones.length);
   });
 
+  it("attribute changes made at once all last (PostgreSQL: each read them before the others' commits)", async () => {
+    const c = await inbound("ch_wa", "4915100000006", "+4915100000006");
+    // Found by an outside audit: 20 PATCHes of one contact, each one attribute, kept 3.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.write((tx) => tx.contacts.change(c.id, { attributes: { [`a${i}`]: i } }, ++now)),
+      ),
+    );
+    const after = await store.contacts.get(c.id);
+    expect(Object.keys(after?.attributes ?? {}).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `a${i}`).sort(),
+    );
+  });
+
   it("adds and removes tags and sets attributes idempotently; null deletes an attribute", async () => {
     const c = await inbound("ch_wa", "4915100000005", "+4915100000005");
     const change = { addTags: ["vip", "lead:hot", "vip"], attributes: { plan: "pro", seats: 3 } };

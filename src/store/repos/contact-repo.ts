@@ -355,6 +355,10 @@ export function createContactRepo(exec: Executor) {
      * Undefined when there is no such contact.
      */
     async change(contactId: string, change: ContactChange, now: number): Promise<Contact | undefined> {
+      // PostgreSQL: the row locked before its attributes are read, else two changes at once (two
+      // admins' PATCHes, two conversations' contact.set steps) each merged over the attributes
+      // read before the other's commit, and one answered 200 with its keys lost.
+      if ((await lockContacts(exec, [contactId])).length === 0) return undefined;
       const row = (await s.byId().get({ id: contactId })) as ContactWithTags | undefined;
       if (!row) return undefined;
       const add = normalizeTags(change.addTags);
