@@ -67,6 +67,12 @@ export interface RunState {
   runId: string;
   flowId: string;
   flowVersion: number;
+  /**
+   * When that version was stored: with flowId and flowVersion it names the version even across a
+   * delete and re-import of the id, so a process's parsed copy needs no check (PostgreSQL). Absent
+   * in states written before it existed, and after a publish moved the run.
+   */
+  flowVersionCreatedAt?: number;
   status: RunStatus;
   /** The step being executed and its visit number (unique per entry into a step). */
   cursor: { stepId: string; visit: number } | null;

@@ -12,6 +12,14 @@ export interface SenderFacts {
   isFirst(): Promise<boolean>;
 }
 
+/** The flow version a new conversation starts on (`createdAt`: the version's, when read). */
+export interface Route {
+  flowId: string;
+  version: number;
+  flow: Flow;
+  createdAt?: number;
+}
+
 /**
  * Picks the published flow a new conversation starts: a flow whose keywords or pattern match the
  * message wins over a catch-all flow for the same channel type; otherwise the most recently
@@ -23,16 +31,16 @@ export async function routeMessage(
   channelType: string,
   message: InboundMessage,
   facts: Partial<SenderFacts> = {},
-): Promise<{ flowId: string; version: number; flow: Flow } | null> {
+): Promise<Route | null> {
   const candidate: TriggerCandidate = { channel: channelType, text: message.content.text };
-  let fallback: { flowId: string; version: number; flow: Flow } | null = null;
+  let fallback: Route | null = null;
   for (const published of await store.flows.published()) {
     const flow = await loadFlow(published.id, published.version, published.createdAt);
     if (flow.trigger.type !== "message") continue;
     if (flow.trigger.tags?.length) candidate.tags ??= (await facts.tags?.()) ?? [];
     if (flow.trigger.on === "first") candidate.isFirst ??= (await facts.isFirst?.()) ?? false;
     if (!flowMatchesMessage(flow, candidate)) continue;
-    const route = { flowId: published.id, version: published.version, flow };
+    const route = { flowId: published.id, version: published.version, flow, createdAt: published.createdAt };
     if (isSelective(flow)) return route;
     fallback ??= route;
   }
@@ -53,7 +61,7 @@ export async function routeInbound(
   channelId: string,
   message: InboundMessage,
   restartFlowId?: string,
-): Promise<{ flowId: string; version: number; flow: Flow } | null> {
+): Promise<Route | null> {
   const { store } = deps;
   const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
   if (restartFlowId && version)

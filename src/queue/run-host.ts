@@ -138,9 +138,9 @@ export async function hostFor(
       writer
         .write(
           async (tx) => {
-            // Compare-and-set: if the run was ended after the check above, it stays ended.
-            await tx.runs.saveSnapshot(snapshot, clock.now());
-            for (const id of inboxIds) await tx.inbox.markProcessed(id, clock.now());
+            // Compare-and-set: if the run was ended after the check above, it stays ended. The
+            // messages it consumed are processed either way.
+            await tx.runs.saveSnapshot(snapshot, clock.now(), inboxIds);
           },
           { durable: false },
         )

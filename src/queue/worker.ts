@@ -143,7 +143,9 @@ export function createWorker(deps: WorkerDeps) {
       const turn = answering(event, run, contact.lastInboundAt, clock.now(), arrivedAt);
       host = await hostFor(hostDeps, run, contact, signal, turn);
       if (inboxIds) host.consume(inboxIds);
-      const flow = options.flow ?? (await deps.flow(run.flowId, run.flowVersion));
+      const createdAt =
+        run.state.flowVersion === run.flowVersion ? run.state.flowVersionCreatedAt : undefined;
+      const flow = options.flow ?? (await deps.flow(run.flowId, run.flowVersion, createdAt));
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
       return next !== run.state;
@@ -326,6 +328,7 @@ export function createWorker(deps: WorkerDeps) {
             status: "running",
             state: {
               ...engine.newRun(runId, route.flow, route.version, route.flowId),
+              ...(route.createdAt === undefined ? {} : { flowVersionCreatedAt: route.createdAt }),
               message: toMessageView(msg),
             },
             timeoutAt: null,

@@ -47,9 +47,8 @@ describe("the flow cache across processes", () => {
       await admin.addVersion("fx", file("alpha", "old"));
       await publish();
       // The worker routes a message and so parses version 1.
-      expect((await routeMessage(store, worker.load, "telegram", saying("alpha")))?.flow.name).toBe(
-        "replies to alpha",
-      );
+      const first = await routeMessage(store, worker.load, "telegram", saying("alpha"));
+      expect(first?.flow.name).toBe("replies to alpha");
 
       await admin.unpublish("fx");
       await admin.remove("fx");
@@ -62,6 +61,11 @@ describe("the flow cache across processes", () => {
       expect(route?.flow.steps).toEqual([{ id: "s", type: "send", text: "new" }]);
       // A run of the new flow resumed on that worker (flow id and version only) gets the new steps too.
       expect((await worker.load("fx", 1)).name).toBe("replies to beta");
+      // A run's state names its version's creation time (RunState.flowVersionCreatedAt): the new
+      // one's gives the new steps, and a stale one never the old steps (the stored version wins).
+      expect(route?.createdAt).toBeGreaterThan(first?.createdAt ?? Number.POSITIVE_INFINITY);
+      expect((await worker.load("fx", 1, route?.createdAt)).name).toBe("replies to beta");
+      expect((await worker.load("fx", 1, first?.createdAt)).name).toBe("replies to beta");
     },
   );
 });

@@ -61,7 +61,8 @@ function movedState(
   if (state.status !== "waiting" || !wait || (state.frames?.length ?? 0) > 0) return null;
   const type = fromSteps.get(wait.stepId);
   if (!type || toSteps.get(wait.stepId) !== type) return null;
-  return { ...state, flowVersion: toVersion };
+  const { flowVersionCreatedAt: _, ...rest } = state;
+  return { ...rest, flowVersion: toVersion };
 }
 
 function stepTypes(definition: unknown): StepTypes {

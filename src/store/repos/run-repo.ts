@@ -49,6 +49,30 @@ const advanceRun = (qc: QueryCreator<Database>, p: Param) =>
     .where(sql<boolean>`status in ('waiting', 'running')`)
     .where(sql<boolean>`visits <= cast(${p("visits")} as integer)`);
 
+/** The run's compare-and-set and its step record as one statement (PostgreSQL's data-modifying WITH). */
+const advanceAndSaveStep = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .with("advanced", (db) => advanceRun(db, p).returning("id"))
+    .insertInto("run_steps")
+    .columns(STEP_COLUMNS)
+    .expression((eb) =>
+      eb.selectFrom("advanced").select([
+        "advanced.id as run_id",
+        sql<number>`cast(${p("visit")} as integer)`.as("visit"),
+        sql<string>`cast(${p("stepId")} as text)`.as("step_id"),
+        sql<string>`cast(${p("stepType")} as text)`.as("step_type"),
+        // "status" is the run's in this statement: the step's has its own name.
+        sql<string>`cast(${p("stepStatus")} as text)`.as("status"),
+        sql<string>`cast(${p("input")} as text)`.as("input_json"),
+        sql<string>`cast(${p("output")} as text)`.as("output_json"),
+        sql<string>`cast(${p("error")} as text)`.as("error_json"),
+        sql<string>`cast(${p("next")} as text)`.as("next"),
+        sql<number>`cast(${p("startedAt")} as bigint)`.as("started_at"),
+        sql<number>`cast(${p("endedAt")} as bigint)`.as("ended_at"),
+      ]),
+    )
+    .onConflict(onStepConflict);
+
 const STEP_COLUMNS = [
   "run_id",
   "visit",
@@ -235,40 +259,49 @@ export function createRunRepo(exec: Executor) {
       ),
     // PostgreSQL: the run's compare-and-set and its step record in one statement (a
     // data-modifying WITH, which SQLite has not); the record is written only if the run was.
-    advanceAndSaveStep: () =>
-      exec.statement("runs.advanceAndSaveStep", (p) =>
-        q
-          .with("advanced", (db) => advanceRun(db, p).returning("id"))
-          .insertInto("run_steps")
-          .columns(STEP_COLUMNS)
-          .expression((eb) =>
-            eb.selectFrom("advanced").select([
-              "advanced.id as run_id",
-              sql<number>`cast(${p("visit")} as integer)`.as("visit"),
-              sql<string>`cast(${p("stepId")} as text)`.as("step_id"),
-              sql<string>`cast(${p("stepType")} as text)`.as("step_type"),
-              // "status" is the run's in this statement: the step's has its own name.
-              sql<string>`cast(${p("stepStatus")} as text)`.as("status"),
-              sql<string>`cast(${p("input")} as text)`.as("input_json"),
-              sql<string>`cast(${p("output")} as text)`.as("output_json"),
-              sql<string>`cast(${p("error")} as text)`.as("error_json"),
-              sql<string>`cast(${p("next")} as text)`.as("next"),
-              sql<number>`cast(${p("startedAt")} as bigint)`.as("started_at"),
-              sql<number>`cast(${p("endedAt")} as bigint)`.as("ended_at"),
-            ]),
-          )
-          .onConflict(onStepConflict),
+    advanceAndSaveStep: () => exec.statement("runs.advanceAndSaveStep", (p) => advanceAndSaveStep(q, p)),
+    // The same, marking the inbox rows the step consumed processed (an answer's first persist).
+    advanceSaveStepAndConsume: () =>
+      exec.statement("runs.advanceSaveStepAndConsume", (p) =>
+        advanceAndSaveStep(
+          q.with("consumed", (db) =>
+            db
+              .updateTable("inbox")
+              .set({ processed_at: p("now") })
+              .where(sql<boolean>`id = any(cast(${p("inboxIds")} as bigint[]))`)
+              .where("processed_at", "is", null),
+          ) as unknown as QueryCreator<Database>,
+          p,
+        ),
       ),
   };
   /** Inside `store.write`: `saveStep` of a snapshot taken earlier (`snapshotStep`). */
-  const saveSnapshot = async (snapshot: StepSnapshot, now: number): Promise<boolean> => {
+  const saveSnapshot = async (
+    snapshot: StepSnapshot,
+    now: number,
+    /** Inbox rows this step consumed: marked processed in the same write, whether or not the run was. */
+    inboxIds: readonly number[] = [],
+  ): Promise<boolean> => {
     const { run: runArgs, step } = snapshot;
     const run = { ...runArgs, now };
     const isDropped = step?.status === "dropped";
     if (exec.dialect === "postgres" && step && !isDropped && step.runId === run.id) {
       const { status: stepStatus, ...rest } = step;
-      return (await st.advanceAndSaveStep().run({ ...rest, ...run, stepStatus })).changes === 1;
+      const args = { ...rest, ...run, stepStatus };
+      const statement = inboxIds.length
+        ? st.advanceSaveStepAndConsume().run({ ...args, inboxIds: [...inboxIds] })
+        : st.advanceAndSaveStep().run(args);
+      return (await statement).changes === 1;
     }
+    const isSaved = await saveSnapshotApart(snapshot, now);
+    for (const id of inboxIds) await st.consume().run({ id, now });
+    return isSaved;
+  };
+  /** `saveSnapshot` one statement at a time (SQLite, and the rarer cases on PostgreSQL). */
+  const saveSnapshotApart = async (snapshot: StepSnapshot, now: number): Promise<boolean> => {
+    const { run: runArgs, step } = snapshot;
+    const run = { ...runArgs, now };
+    const isDropped = step?.status === "dropped";
     const { changes } = await st.update().run(run);
     if (changes === 0) return false;
     if (!step) return true;
