@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { TurnPeek } from "../store/repos/turn-repo.js";
 import type { Store } from "../store/store.js";
 import { HandedBackError } from "./failures.js";
 
@@ -31,11 +32,18 @@ export async function inConversationTurn(
   store: Store,
   key: string,
   runnerId: string,
-  fn: (renew: RenewTurn, releaseIfIdle: ReleaseIfIdle) => Promise<void>,
+  fn: (renew: RenewTurn, releaseIfIdle: ReleaseIfIdle, peek: TurnPeek | null) => Promise<void>,
 ): Promise<TurnOutcome> {
   const holder = `${runnerId}/${randomBytes(6).toString("base64url")}`;
   const take = () => store.turns.take(key, holder);
-  for (let attempt = 0; !(await take()); attempt++) {
+  let peek: TurnPeek | null = null;
+  for (let attempt = 0; ; attempt++) {
+    // What the job reads first comes with the turn (turn-repo.ts `takeAndPeek`).
+    const outcome = await store.turns.takeAndPeek(key, holder);
+    if (outcome.taken) {
+      peek = outcome.peek;
+      break;
+    }
     // Held by another: knock, and it looks again after its turn. Released in between: take it.
     if ((await store.turns.knock(key)) || attempt >= 5) return { held: false };
   }
@@ -57,7 +65,7 @@ export async function inConversationTurn(
   };
   let failure: { error: unknown } | undefined;
   try {
-    await fn(renew, releaseIfIdle);
+    await fn(renew, releaseIfIdle, peek);
   } catch (error) {
     failure = { error };
   }

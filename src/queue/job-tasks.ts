@@ -3,6 +3,7 @@ import type { RunEvent } from "../flows/runtime.js";
 import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
 import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
+import type { TurnPeek } from "../store/repos/turn-repo.js";
 import type { Repos, Store } from "../store/store.js";
 import { HoldUntil } from "./burst.js";
 import {
@@ -55,8 +56,8 @@ export function createJobTasks(deps: JobTaskDeps) {
   const drainConversation = async (key: string, runnerId: string, signal?: AbortSignal): Promise<void> => {
     for (let round = 0; round < 3; round++) {
       let drained = false;
-      const turn = await inConversationTurn(store, key, runnerId, async (renew, releaseIfIdle) => {
-        drained = await drainHeld(key, renew, releaseIfIdle, signal);
+      const turn = await inConversationTurn(store, key, runnerId, async (renew, releaseIfIdle, peek) => {
+        drained = await drainHeld(key, renew, releaseIfIdle, peek, signal);
       });
       // Taken by another job: it looks for work again after its turn. A holder that dies or
       // stalls has its own job handed to another runner, which takes the turn from it.
@@ -79,28 +80,41 @@ export function createJobTasks(deps: JobTaskDeps) {
     key: string,
     renew: RenewTurn,
     releaseIfIdle: ReleaseIfIdle,
+    /** The run and the first pending row, read with the turn (PostgreSQL); null: read them here. */
+    peek: TurnPeek | null,
     signal?: AbortSignal,
   ): Promise<boolean> => {
-    const active = await store.runs.activeFor(key);
+    const active = peek ? peek.run : await store.runs.activeFor(key);
+    /** The first pending row as read with the turn, while nothing has run since (then read again). */
+    let peeked = peek ? { item: peek.item } : undefined;
+    const nextPending = async () => {
+      const item = peeked ? peeked.item : await store.inbox.nextPending(key);
+      peeked = undefined;
+      return item;
+    };
     // The run as read here, for the first message when nothing advanced it since (one read less).
     let known: { run: RunRow | undefined } | undefined;
-    if (active?.status === "running") await advanceOrFail(active, { type: "continue" }, signal);
+    if (active?.status === "running") {
+      peeked = undefined;
+      await advanceOrFail(active, { type: "continue" }, signal);
+    }
     // A deadline that passed (its timeout job only enqueued this one): fire it in this turn — unless
     // the run waits for a reply and a message is pending, which then decides (processItem): a reply
     // when it came before the deadline, else the deadline fires first with the reply window the
     // message reopened. A paused connection's retry always fires (its messages wait behind it).
     else if (
       isPastDeadline(active, clock.now()) &&
-      (active?.state.wait?.for === "retry" || !(await store.inbox.nextPending(key)))
-    )
+      (active?.state.wait?.for === "retry" || !(peeked ? peeked.item : await store.inbox.nextPending(key)))
+    ) {
+      peeked = undefined;
       await advanceOrFail(active, { type: "timeout" }, signal);
-    else known = { run: active };
+    } else known = { run: active };
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();
       // After an item, the usual case is nothing more: look and give the turn up in one statement.
       if (handled > 0 && (await releaseIfIdle())) return true;
-      const item = await store.inbox.nextPending(key);
+      const item = await nextPending();
       if (!item) return true;
       // A row still pending after its turn (its run was continued first) gets one more; a row
       // that stays pending twice, or a very long backlog, goes to a fresh job rather than spin.

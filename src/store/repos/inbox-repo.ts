@@ -33,7 +33,7 @@ export function conversationAddress(channelId: string, key: string): string {
   return key.slice(channelId.length + 1);
 }
 
-function toItem(row: Selectable<Database["inbox"]>): InboxItem {
+export function toItem(row: Selectable<Database["inbox"]>): InboxItem {
   const base = {
     id: row.id,
     channelId: row.channel_id,

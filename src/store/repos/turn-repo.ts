@@ -1,11 +1,58 @@
-import { sql } from "kysely";
-import type { Executor } from "../db.js";
+import { type QueryCreator, sql } from "kysely";
+import type { Database } from "../database.js";
+import type { Executor, Param } from "../db.js";
+import { type InboxItem, toItem } from "./inbox-repo.js";
+import { type RunRow, toRun } from "./run-repo.js";
 
 /** A turn not renewed for this long is free whoever holds it (a release lost in a database crash). */
 export const TURN_STALE_MS = 5 * 60_000;
 
 // Database clock: worker hosts' clocks may differ.
 const DB_NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** What `takeAndPeek` read with the turn: the active run and the oldest pending row, if any. */
+export interface TurnPeek {
+  run: RunRow | undefined;
+  item: InboxItem | undefined;
+}
+
+/** `takeAndPeek`'s answer: `peek` is null where nothing was read (SQLite has no turns). */
+export type TakeOutcome = { taken: false } | { taken: true; peek: TurnPeek | null };
+
+/** Takes or renews the turn of `key` for `holder`: a row returned when it is theirs now. */
+const takeTurn = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .insertInto("conversation_turns")
+    .values({ conversation_key: p("key"), holder: p("holder"), taken_at: DB_NOW_MS })
+    .onConflict((oc) =>
+      oc
+        .column("conversation_key")
+        .doUpdateSet({
+          holder: (eb) => eb.ref("excluded.holder"),
+          taken_at: (eb) => eb.ref("excluded.taken_at"),
+          // A renewal keeps a knock; a new holder starts without one.
+          wanted: sql<boolean>`conversation_turns.holder = excluded.holder and conversation_turns.wanted`,
+        })
+        .where((eb) =>
+          eb.or([
+            eb("conversation_turns.holder", "=", eb.ref("excluded.holder")),
+            eb("conversation_turns.taken_at", "<", sql<number>`${DB_NOW_MS} - ${TURN_STALE_MS}`),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom("job_workers")
+                  .select("worker_id")
+                  .whereRef(
+                    "job_workers.worker_id",
+                    "=",
+                    sql<string>`split_part(conversation_turns.holder, '/', 1)`,
+                  ),
+              ),
+            ),
+          ]),
+        ),
+    )
+    .returning("holder");
 
 /**
  * A conversation's turn (PostgreSQL): the job holding it is the only one handling the
@@ -22,43 +69,38 @@ export function createTurnRepo(exec: Executor) {
     /** Takes or renews the turn for `holder` (`<runner id>/<token>`); false while another holds it. */
     async take(key: string, holder: string): Promise<boolean> {
       if (!isPostgres) return true;
+      const row = await exec.statement("turns.take", (p) => takeTurn(q, p)).get({ key, holder });
+      return row !== undefined;
+    },
+    /**
+     * `take`, and in the same statement (one round trip, not three) what a job reads first: the
+     * conversation's active run and its oldest pending inbox row, as of the statement's start.
+     */
+    async takeAndPeek(key: string, holder: string): Promise<TakeOutcome> {
+      if (!isPostgres) return { taken: true, peek: null };
       const row = await exec
-        .statement("turns.take", (p) =>
+        .statement("turns.takeAndPeek", (p) =>
           q
-            .insertInto("conversation_turns")
-            .values({ conversation_key: p("key"), holder: p("holder"), taken_at: DB_NOW_MS })
-            .onConflict((oc) =>
-              oc
-                .column("conversation_key")
-                .doUpdateSet({
-                  holder: (eb) => eb.ref("excluded.holder"),
-                  taken_at: (eb) => eb.ref("excluded.taken_at"),
-                  // A renewal keeps a knock; a new holder starts without one.
-                  wanted: sql<boolean>`conversation_turns.holder = excluded.holder and conversation_turns.wanted`,
-                })
-                .where((eb) =>
-                  eb.or([
-                    eb("conversation_turns.holder", "=", eb.ref("excluded.holder")),
-                    eb("conversation_turns.taken_at", "<", sql<number>`${DB_NOW_MS} - ${TURN_STALE_MS}`),
-                    eb.not(
-                      eb.exists(
-                        eb
-                          .selectFrom("job_workers")
-                          .select("worker_id")
-                          .whereRef(
-                            "job_workers.worker_id",
-                            "=",
-                            sql<string>`split_part(conversation_turns.holder, '/', 1)`,
-                          ),
-                      ),
-                    ),
-                  ]),
-                ),
-            )
-            .returning("holder"),
+            .with("taken", (db) => takeTurn(db, p))
+            .selectFrom("taken")
+            .select([
+              sql<string | null>`(select row_to_json(r)::text from (select * from runs
+                where conversation_key = ${p("key")} and status in ('waiting', 'running')
+                order by created_at desc limit 1) r)`.as("run_json"),
+              sql<string | null>`(select row_to_json(i)::text from (select * from inbox
+                where conversation_key = ${p("key")} and processed_at is null
+                order by id limit 1) i)`.as("item_json"),
+            ]),
         )
         .get({ key, holder });
-      return row !== undefined;
+      if (!row) return { taken: false };
+      return {
+        taken: true,
+        peek: {
+          run: row.run_json ? toRun(JSON.parse(row.run_json)) : undefined,
+          item: row.item_json ? toItem(JSON.parse(row.item_json)) : undefined,
+        },
+      };
     },
     /**
      * A job found the turn taken: asks the holder to look for work again after releasing it.
