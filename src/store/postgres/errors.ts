@@ -4,10 +4,25 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** serialization_failure and deadlock_detected: the server rolled back; running again can succeed. */
+/**
+ * A named statement parsed before a table it reads changed shape (a newer Tern's migration added
+ * a column while this process runs): PostgreSQL refuses to run it again on that connection. Under
+ * a new name (`statements.ts`) it is parsed anew and runs.
+ */
+export function isStalePlan(err: unknown): boolean {
+  return (
+    sqlState(err) === "0A000" &&
+    /cached plan must not change result type/.test((err as { message?: unknown }).message as string)
+  );
+}
+
+/**
+ * serialization_failure and deadlock_detected: the server rolled back; running again can succeed.
+ * So can a stale plan: its statement is renamed by then, and the transaction runs it anew.
+ */
 export function isRetryableTransactionError(err: unknown): boolean {
   const state = sqlState(err);
-  return state === "40001" || state === "40P01";
+  return state === "40001" || state === "40P01" || isStalePlan(err);
 }
 
 /**

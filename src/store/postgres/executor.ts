@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { QueryResult } from "pg";
 import type { Database } from "../database.js";
 import type { Compilable, Executor, PreCommitFlush, Statement } from "../db.js";
+import { isStalePlan } from "./errors.js";
 import type { createStatementCache } from "./statements.js";
 
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
@@ -25,6 +26,8 @@ export function createExecutor(
   runQuery: RunQuery,
   statements: ReturnType<typeof createStatementCache>,
   preCommit?: PreCommitWork,
+  /** The pool's own handle: each query stands alone, so one that met a stale plan can run again. */
+  rerunsStale = false,
 ): Executor {
   // Copies the values only in the rare query that has a NUL: this runs for every query.
   const query: RunQuery = (config) =>
@@ -58,9 +61,21 @@ export function createExecutor(
     statement<R>(key: string, build: Parameters<Executor["statement"]>[1]): Statement<R> {
       let statement = bound.get(key) as Statement<R> | undefined;
       if (!statement) {
-        const prepared = statements.get(key, build);
-        const exec = (args?: Record<string, unknown>) =>
-          query({ name: prepared.name, text: prepared.text, values: prepared.bind(args) });
+        // Looked up at each run: a table that changed shape renews the names (statements.ts).
+        const exec = async (args?: Record<string, unknown>) => {
+          const prepared = statements.get(key, build);
+          try {
+            return await query({ name: prepared.name, text: prepared.text, values: prepared.bind(args) });
+          } catch (err) {
+            if (!isStalePlan(err)) throw err;
+            statements.invalidate(prepared.name);
+            // Outside a transaction the query runs again, under its new name; inside one the
+            // transaction is aborted, and the write retries it whole (transaction.ts).
+            if (!rerunsStale) throw err;
+            const renewed = statements.get(key, build);
+            return query({ name: renewed.name, text: renewed.text, values: renewed.bind(args) });
+          }
+        };
         statement = {
           get: async (args) => (await exec(args)).rows[0] as R | undefined,
           all: async (args) => (await exec(args)).rows as R[],

@@ -82,7 +82,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
   const q = createPostgresBuilder();
   const statements = createStatementCache();
   const executorFor: ExecutorFor = (query, preCommit) => createExecutor(q, query, statements, preCommit);
-  const root = executorFor((config) => pool.query(config));
+  const root = createExecutor(q, (config) => pool.query(config), statements, undefined, true);
 
   // GROUP_SLOTS, and never more than half the pool: reads and the other writes keep connections.
   const grouped = createGroupCommitter(
