@@ -34,8 +34,9 @@ export interface BuiltInSandbox {
   /** False once it has stepped aside. */
   isOn(): boolean;
   /**
-   * The sandbox channel of `type` and its simulator, started on first use (WhatsApp's runs from
-   * the start): any flow can be tried on any channel without a phone. Throws SANDBOX_OFF once the
+   * The sandbox channel of `type` and its simulator, started on first use (WhatsApp's, and those
+   * of the types a previous start had, run from the start): any flow can be tried on any channel
+   * without a phone. Throws SANDBOX_OFF once the
    * sandbox stepped aside, BAD_REQUEST for a type without a simulator.
    */
   channelFor(type: string): Promise<{ channelId: string; sim: ChannelSimulator }>;
@@ -214,7 +215,7 @@ export async function startBuiltInSandbox(deps: {
       throw error;
     }
   };
-  return {
+  const builtIn: BuiltInSandbox = {
     sandbox,
     ...ids,
     isOn: () => isOn,
@@ -246,6 +247,16 @@ export async function startBuiltInSandbox(deps: {
     },
     close: stop,
   };
+  // Its channels of other types still point at the previous process's simulators: started again
+  // now, not when next played, or a send no customer message causes (a wait's follow-up, a
+  // question's timeout) goes to a dead port and the conversation stalls there.
+  const others = new Set(ownedChannels.flatMap((c) => (c && c.type !== "whatsapp" ? [c.type] : [])));
+  for (const type of others) {
+    await builtIn.channelFor(type).catch((err: unknown) => {
+      deps.logger.warn({ err, type }, "the sandbox could not start its simulator for this channel");
+    });
+  }
+  return builtIn;
 }
 
 /** First start: the sandbox's connection, channel and published lead flow, in one write. */
