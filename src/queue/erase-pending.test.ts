@@ -6,8 +6,8 @@ import { JobTasks } from "../store/repos/job-repo.js";
 
 /**
  * `DELETE /contacts?phone=` for a number that is nobody's contact yet, with its first message
- * acknowledged and waiting for a worker (PostgreSQL: the erasure is a `tern.erase` job naming the
- * phone): the job erases those inbox rows in each conversation's turn, and the conversation's job
+ * acknowledged and waiting for a worker (PostgreSQL: the erasure is a `tern.erase-strays` job naming
+ * the phone; builds before it enqueued a `tern.erase` job): the job erases those inbox rows in each conversation's turn, and the conversation's job
  * with them; a busy turn puts it off.
  */
 describe.skipIf(testDialect !== "postgres")("the erasure job of a phone number no contact has", () => {
@@ -43,22 +43,29 @@ describe.skipIf(testDialect !== "postgres")("the erasure job of a phone number n
          join graphile_worker._private_tasks t on t.id = j.task_id order by j.id`,
       )
     ).rows;
-  const eraseTask = () => enqueueOnlyJobTasks(db.store, { now: () => Date.now() }).tasks()[JobTasks.erase];
+  const eraseTask = (task: typeof JobTasks.erase | typeof JobTasks.eraseStrays = JobTasks.eraseStrays) =>
+    enqueueOnlyJobTasks(db.store, { now: () => Date.now() }).tasks()[task] as (
+      payload: unknown,
+      helpers: { runnerId: string },
+    ) => Promise<void>;
 
-  it("erases the waiting message and its conversation's job", async () => {
-    expect((await jobs()).map((j) => j.task)).toEqual([JobTasks.conversation]);
-    await eraseTask()({ phone }, { runnerId: "pool-a/1" });
-    expect(await db.store.inbox.nextPending(key)).toBeUndefined();
-    expect(await db.store.retention.strayConversations(phone)).toEqual([]);
-    expect((await jobs()).filter((j) => j.payload.includes("15557000291"))).toEqual([]);
-  });
+  it.each([JobTasks.eraseStrays, JobTasks.erase])(
+    "%s erases the waiting message and its conversation's job",
+    async (task) => {
+      expect((await jobs()).map((j) => j.task)).toEqual([JobTasks.conversation]);
+      await eraseTask(task)({ phone }, { runnerId: "pool-a/1" });
+      expect(await db.store.inbox.nextPending(key)).toBeUndefined();
+      expect(await db.store.retention.strayConversations(phone)).toEqual([]);
+      expect((await jobs()).filter((j) => j.payload.includes("15557000291"))).toEqual([]);
+    },
+  );
 
   it("waits for a busy conversation's turn as a later job, and erases nothing meanwhile", async () => {
     expect(await db.store.turns.take(key, "pool-a/other")).toBe(true);
     await eraseTask()({ phone }, { runnerId: "pool-a/1" });
     expect(await db.store.inbox.nextPending(key)).toBeDefined();
-    expect((await jobs()).filter((j) => j.task === JobTasks.erase)).toEqual([
-      { task: JobTasks.erase, payload: JSON.stringify({ phone }) },
+    expect((await jobs()).filter((j) => j.task.startsWith("tern.erase"))).toEqual([
+      { task: JobTasks.eraseStrays, payload: JSON.stringify({ phone }) },
     ]);
   });
 });

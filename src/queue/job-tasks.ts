@@ -1,7 +1,13 @@
 import type { Clock } from "../core/clock.js";
 import type { RunEvent } from "../flows/runtime.js";
 import { conversationKey, type InboxItem } from "../store/repos/inbox-repo.js";
-import { type ConversationJob, type EraseJob, JobTasks, type TimeoutJob } from "../store/repos/job-repo.js";
+import {
+  type ConversationJob,
+  type EraseJob,
+  type EraseStraysJob,
+  JobTasks,
+  type TimeoutJob,
+} from "../store/repos/job-repo.js";
 import { isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { TurnPeek } from "../store/repos/turn-repo.js";
 import type { Repos, Store } from "../store/store.js";
@@ -40,8 +46,9 @@ export const STRANDED_AFTER_MS = 30_000;
 const STRANDED_PER_SWEEP = 500;
 
 /**
- * The worker on PostgreSQL: the job engine's tasks (`tern.conversation`, `tern.erase`, and
- * `tern.timeout` from older versions; enqueued by `store/repos/job-repo.ts`), each in its
+ * The worker on PostgreSQL: the job engine's tasks (`tern.conversation`, `tern.erase`,
+ * `tern.erase-strays`, and `tern.timeout` from older versions; enqueued by
+ * `store/repos/job-repo.ts`), each in its
  * conversation's turn (`conversation-turn.ts`); the jobs for whatever the rows say is unfinished,
  * and for deadlines that passed.
  */
@@ -282,10 +289,13 @@ export function createJobTasks(deps: JobTaskDeps) {
       [JobTasks.erase]: (payload: unknown, helpers: { runnerId: string }) =>
         tracked(() => {
           const job = payload as EraseJob;
+          // `{ phone }`: enqueued by a build before `tern.erase-strays`, found in the table.
           return "phone" in job
             ? eraseStraysInTurn(job.phone, helpers.runnerId)
             : eraseInTurn(job.contactId, helpers.runnerId);
         }),
+      [JobTasks.eraseStrays]: (payload: unknown, helpers: { runnerId: string }) =>
+        tracked(() => eraseStraysInTurn((payload as EraseStraysJob).phone, helpers.runnerId)),
     }),
     enqueueUnfinished,
     enqueueDeadlines,

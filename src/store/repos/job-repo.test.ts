@@ -55,6 +55,41 @@ describe.skipIf(testDialect !== "postgres")("job rows that name a person", () =>
 });
 
 /**
+ * A rolling upgrade runs workers of an earlier build beside the new ones, and graphile gives a
+ * worker every job of the tasks it registered. Those builds ran `tern.erase` as the erasure of a
+ * contact id: a job they would misread must have a task they do not know, so that only a worker
+ * that understands it takes it. (They read a phone number's erasure, `{ phone }`, as a contact
+ * that did not exist and completed it: the messages stayed, and DELETE /contacts?phone= had
+ * answered that they would go.)
+ */
+describe.skipIf(testDialect !== "postgres")("jobs a worker of an earlier build would take", () => {
+  const db = usePostgresStoreAndPool();
+  /** The tasks and the payload each took, in the builds before `tern.erase-strays`. */
+  const earlierBuilds: Record<string, (payload: Record<string, unknown>) => boolean> = {
+    "tern.conversation": (p) => typeof p.key === "string",
+    "tern.timeout": (p) => typeof p.runId === "string",
+    "tern.erase": (p) => typeof p.contactId === "string",
+  };
+
+  it("are only those whose payload it reads as this build means it", async () => {
+    await db.store.write(async (tx) => {
+      await tx.jobs.conversations(["ch_test:15557000186"]);
+      await tx.jobs.erase("ct_someone");
+      await tx.jobs.eraseStrays("+15557000186");
+    });
+    const { rows } = await db.pool.query<{ identifier: string; payload: Record<string, unknown> }>(
+      `select t.identifier, j.payload from graphile_worker._private_jobs j
+         join graphile_worker._private_tasks t on t.id = j.task_id`,
+    );
+    expect(rows).toHaveLength(3);
+    for (const { identifier, payload } of rows) {
+      const reads = earlierBuilds[identifier];
+      if (reads) expect(reads(payload), `${identifier} ${JSON.stringify(payload)}`).toBe(true);
+    }
+  });
+});
+
+/**
  * A conversation's waiting job taken by a worker while a webhook's transaction enqueues for the
  * same conversation and others (graphile's `add_jobs`, which clears running jobs' keys before it
  * upserts). Made deterministic here: another connection locks the waiting job, as a worker's

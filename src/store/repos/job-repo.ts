@@ -28,6 +28,13 @@ export const JobTasks = {
   timeout: "tern.timeout",
   /** The right to erasure, in the conversation's turn so it never interleaves with its messages. */
   erase: "tern.erase",
+  /**
+   * The erasure of a phone number's messages waiting in the inbox (no contact has it). A task of
+   * its own, not a payload of `tern.erase`: graphile gives a worker only the tasks it knows, and a
+   * worker of an earlier build, still running in a rolling upgrade, read `{ phone }` as a contact
+   * id it did not find and completed the job, the erasure undone and never tried again.
+   */
+  eraseStrays: "tern.erase-strays",
 } as const;
 
 export interface ConversationJob {
@@ -36,8 +43,12 @@ export interface ConversationJob {
 export interface TimeoutJob {
   runId: string;
 }
-/** A contact, or (no contact has it) a phone number's messages still waiting in the inbox. */
+/** A contact (`tern.erase`); `{ phone }` only in `tern.erase` jobs of the builds before `eraseStrays`. */
 export type EraseJob = { contactId: string } | { phone: string };
+/** A phone number whose messages wait in the inbox, no contact having it (`tern.erase-strays`). */
+export interface EraseStraysJob {
+  phone: string;
+}
 
 /**
  * A conversation's job key: one waiting job per conversation is enough, it drains every pending
@@ -127,7 +138,7 @@ export function createJobRepo(exec: Executor) {
      * is nobody's identity (`retention.strayConversations`), each in its conversation's turn.
      */
     async eraseStrays(phone: string, runAt?: number): Promise<void> {
-      await run({ identifier: JobTasks.erase, payload: { phone } satisfies EraseJob, runAt });
+      await run({ identifier: JobTasks.eraseStrays, payload: { phone } satisfies EraseStraysJob, runAt });
     },
     /** Inside `store.write`: drop the conversation's waiting job (its payload holds the key). */
     async forgetConversation(key: string): Promise<void> {
