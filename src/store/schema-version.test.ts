@@ -24,7 +24,9 @@ describe("checkSchemaVersion", () => {
       databaseVersion: 7,
       knownVersion: 5,
       message:
-        "database schema is at version 7, this Tern knows up to 5: upgrade Tern, or point it at another database",
+        "database schema is at version 7, this Tern knows up to 5: upgrade Tern, or point it at another " +
+        "database (to go back to this version after an upgrade, restore the backup taken before it: " +
+        "docs/deployment.md)",
     });
   });
 

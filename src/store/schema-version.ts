@@ -15,7 +15,8 @@ export class SchemaTooNewError extends Error {
     super(
       databaseVersion > knownVersion
         ? `database schema is at version ${databaseVersion}, this Tern knows up to ${knownVersion}: ` +
-            "upgrade Tern, or point it at another database"
+            "upgrade Tern, or point it at another database (to go back to this version after an " +
+            "upgrade, restore the backup taken before it: docs/deployment.md)"
         : `database schema has migration ${unknownVersions.join(", ")}, which this Tern (up to version ` +
             `${knownVersion}) does not know: it was migrated by another build of Tern; use that build, ` +
             "or point this one at another database",
