@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 
@@ -21,6 +21,35 @@ export interface ServeLock {
 
 export const SERVE_LOCK_FILE = "serve.lock";
 
+/**
+ * A `tern serve` of a release before the lock holds no `serve.lock`, so in an upgrade the new one
+ * would start beside an old one still running. Every connection to a WAL database holds a shared
+ * lock on its file while open: an exclusive lock taken and let go at once says none is open.
+ */
+function refuseIfDatabaseOpen(root: string, databaseFile: string): void {
+  if (!existsSync(databaseFile)) return;
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(databaseFile, { fileMustExist: true });
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.exec("BEGIN EXCLUSIVE; COMMIT");
+  } catch (error) {
+    // Anything else (not a database, no permission, a full disk) the store's open says better.
+    if (!/^SQLITE_BUSY/.test(String((error as { code?: unknown }).code))) return;
+    throw new Error(
+      `Another process has ${databaseFile} open: a tern serve of an earlier release (it holds no ` +
+        `${SERVE_LOCK_FILE}), or a backup or sqlite3 shell reading it. Stop it, then start again: ` +
+        `one tern serve runs per data directory (${root}).`,
+    );
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // Closing checkpoints the log; what fails there, the store's open meets and says.
+    }
+  }
+}
+
 export function lockDataDirectory(root: string): ServeLock {
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const file = path.join(root, SERVE_LOCK_FILE);
@@ -40,6 +69,12 @@ export function lockDataDirectory(root: string): ServeLock {
       `Another tern serve is running on ${root} (it holds ${file}): stop it first. ` +
         "With the embedded SQLite store one tern serve runs per data directory; for more processes, use PostgreSQL (docs/deployment.md).",
     );
+  }
+  try {
+    refuseIfDatabaseOpen(root, path.join(root, "tern.db"));
+  } catch (error) {
+    db.close();
+    throw error;
   }
   return { release: () => db.close() };
 }

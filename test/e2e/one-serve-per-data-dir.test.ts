@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { testDialect } from "../helpers/dialect.js";
@@ -39,5 +40,34 @@ describe.skipIf(testDialect !== "sqlite")("one tern serve per SQLite data direct
     const restarted = await spawnTern({ dataDir, ...secrets });
     running.push(restarted);
     expect((await fetch(`${restarted.url}/readyz`)).status).toBe(200);
+  });
+
+  it("refuses to start while a serve of an earlier release, which holds no serve.lock, has the database open", async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "tern-one-serve-"));
+    const secrets = processSecrets();
+    const first = await spawnTern({ dataDir, ...secrets });
+    await first.stop();
+
+    // What an earlier release's serve holds while it runs: a connection to the WAL database, and
+    // no serve.lock (upgrading, the user started the new release before stopping the old one).
+    const databaseFile = path.join(dataDir, "tern.db");
+    const earlier = new Database(databaseFile);
+    earlier.pragma("journal_mode = WAL");
+    earlier.prepare("SELECT count(*) FROM runs").get();
+    try {
+      const beside = spawnTern({ dataDir, ...secrets });
+      beside.then((tern) => running.push(tern)).catch(() => {}); // stopped by afterEach if it started
+      await expect(beside).rejects.toThrow(/Tern exited with 1 before listening/);
+      await expect(beside).rejects.toThrow(
+        `Another process has ${databaseFile} open: a tern serve of an earlier release (it holds no serve.lock)`,
+      );
+    } finally {
+      earlier.close();
+    }
+
+    // Once it is stopped, the new release starts, and no lock was left behind by the refusal.
+    const started = await spawnTern({ dataDir, ...secrets });
+    running.push(started);
+    expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
   });
 });
