@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
+import { cutText } from "../core/cut-text.js";
 import { foldText } from "../core/fold-text.js";
 import type { MessageItem } from "../store/repos/inbox-repo.js";
 import { endReasonFor } from "../store/repos/run-operations.js";
@@ -96,7 +97,7 @@ export function createKeywords(store: Store, clock: Clock) {
       const { optOut } = item.message;
       const said = item.message.content.text.trim();
       const keyword = optOut
-        ? { action: optOut, word: said.slice(0, 50) || optOut.toUpperCase() }
+        ? { action: optOut, word: cutText(said, 50) || optOut.toUpperCase() }
         : await match(said);
       if (keyword?.action !== "start") return keyword;
       const contactId = await store.contacts.owner(item.channelId, item.message.from);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { cutText } from "../../core/cut-text.js";
 import { parseDurationMs } from "../duration.js";
 import { Duration, StepId, Template } from "../fields.js";
 import type { MessageView, OutboundMessageSpec } from "../runtime.js";
@@ -214,7 +215,7 @@ export async function resumeQuestion(
     "VALIDATION_FAILED",
     `The contact gave ${state.retries + 1} invalid answers to step "${config.id}" (expected ${hooks.expected}). ` +
       `Add "onInvalid" to the step to handle this, or raise "maxAttempts".`,
-    { details: { stepId: config.id, expect: hooks.expected, lastAnswer: event.message.text.slice(0, 200) } },
+    { details: { stepId: config.id, expect: hooks.expected, lastAnswer: cutText(event.message.text, 200) } },
   );
 }
 

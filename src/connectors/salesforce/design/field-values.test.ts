@@ -58,6 +58,24 @@ describe("salesforce field values at run time", () => {
     expect(sf.records("Lead").find((l) => l.Id === out.id)?.LastName).toBe("x".repeat(79));
   });
 
+  it("cuts between whole characters: never inside a flag, a family emoji or an accented letter", async () => {
+    const runtime = salesforceConnector.create("c4", testDeps());
+    const config = SalesforceConfig.parse(sf.credentials);
+    // LastName holds 80 UTF-16 units: the flag's second half would be the 81st, the family's
+    // fourth person past it, the accent of "é" (e + U+0301) the 81st.
+    const cases = [`${"x".repeat(78)}🇲🇽y`, `${"x".repeat(74)}👨‍👩‍👧‍👦`, `${"x".repeat(79)}e\u0301`];
+    const names: unknown[] = [];
+    for (const name of cases) {
+      const out = (await runtime.actions.create?.run(
+        { object: "Lead", fields: { LastName: name, Company: "Grapheme Ltd" } },
+        config,
+        ctx,
+      )) as { id: string };
+      names.push(sf.records("Lead").find((l) => l.Id === out.id)?.LastName);
+    }
+    expect(names).toEqual(["x".repeat(78), "x".repeat(74), "x".repeat(79)]);
+  });
+
   it("uses the cached describe: one API call per record once cached, and no notes when nothing changed", async () => {
     const runtime = salesforceConnector.create("c2", testDeps());
     // Batching off: this counts describe calls, not how creates share a request (batching.test.ts).

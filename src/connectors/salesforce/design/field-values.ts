@@ -1,3 +1,4 @@
+import { cutText } from "../../../core/cut-text.js";
 import { possibleE164 } from "../../../core/phone.js";
 import type { ConnectorDeps } from "../../connector.js";
 import type { DescribeResult, SalesforceClient } from "../client.js";
@@ -34,7 +35,9 @@ export function prepareFieldValues(
     if (CUTTABLE.has(field.type) && field.length > 0) {
       const trimmed = text.trim();
       if (trimmed.length > field.length) {
-        text = cutUtf16(trimmed, field.length);
+        // Salesforce counts UTF-16 units (an emoji is two, help article 005166849); cut between
+        // whole characters, never inside an emoji or a letter with its accent.
+        text = cutText(trimmed, field.length);
         notes.push(
           `${field.name} was cut from ${trimmed.length} to ${text.length} characters to fit its length in Salesforce (${field.length}).`,
         );
@@ -43,16 +46,6 @@ export function prepareFieldValues(
     out[name] = text;
   }
   return { fields: out, notes };
-}
-
-/**
- * At most `max` UTF-16 units, never half of a surrogate pair: Salesforce counts an emoji as two
- * characters against a field's length (help article 005166849), so a cut by code points could
- * still be refused with STRING_TOO_LONG.
- */
-function cutUtf16(text: string, max: number): string {
-  const end = max > 0 && /[\uD800-\uDBFF]/.test(text[max - 1] ?? "") ? max - 1 : max;
-  return text.slice(0, end);
 }
 
 /**
