@@ -35,3 +35,21 @@ describe("digitsToE164", () => {
     expect(digitsToE164("+1 650 555 1234 ext 2")).toBeUndefined();
   });
 });
+
+describe("Mexican mobiles", () => {
+  it("reads WhatsApp's +52 1 … (the prefix Mexico dropped in 2019) as the ten-digit number SMS gives", () => {
+    for (const raw of [
+      "5215512345678",
+      "+5215512345678",
+      "+52 1 55 1234 5678",
+      "+525512345678",
+      "525512345678",
+    ]) {
+      expect(toE164(raw), raw).toBe("+525512345678");
+    }
+    expect(possibleE164("+52 1 33 1234 5678")).toBe("+523312345678");
+    // Not a Mexican number, or not eleven digits after 52: as before.
+    expect(toE164("+15512345678")).toBe("+15512345678");
+    expect(toE164("+52155123456")).toBe("+52155123456");
+  });
+});

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { type PhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js";
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -14,10 +14,22 @@ export function possibleE164(text: string): string | null {
   const known = recent.get(text);
   if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(text);
-  const number = parsed?.isPossible() ? parsed.number : null;
+  const number = parsed?.isPossible() ? parsed.number : mexicanMobile(parsed);
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
   recent.set(text, number);
   return number;
+}
+
+/**
+ * A Mexican mobile written with the "1" Mexico dropped in 2019 (+52 1 55 1234 5678): WhatsApp
+ * still names Mexican mobiles so (wa_id 5215512345678), while SMS and the person's own answer
+ * give +52 55 1234 5678. Read as the ten-digit number, so both are one contact and Salesforce
+ * gets the number that is dialled today.
+ */
+function mexicanMobile(parsed: PhoneNumber | undefined): string | null {
+  if (parsed?.countryCallingCode !== "52" || !/^1\d{10}$/.test(parsed.nationalNumber)) return null;
+  const ten = parsePhoneNumberFromString(`+52${parsed.nationalNumber.slice(1)}`);
+  return ten?.isPossible() ? ten.number : null;
 }
 
 /**
@@ -46,4 +58,14 @@ export function toE164(raw: string | null | undefined): string | null {
 export function digitsToE164(value: string): string | undefined {
   const digits = value.replace(/[\s().-]/g, "").replace(/^\+/, "");
   return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
+}
+
+/**
+ * The addresses a phone channel may key this person by (`+52…` or `52…`; WhatsApp's `521…` for a
+ * Mexican mobile, see mexicanMobile): an erasure by number finds their waiting messages on any.
+ */
+export function phoneAddresses(e164: string): string[] {
+  const digits = e164.replace(/^\+/, "");
+  const mexican = /^52\d{10}$/.test(digits) ? [`+521${digits.slice(2)}`, `521${digits.slice(2)}`] : [];
+  return [e164, digits, ...mexican];
 }

@@ -182,6 +182,37 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     expect((await stack.http("DELETE", `/api/v1/contacts?phone=%2B${from}`)).status).toBe(404);
   });
 
+  it("erases a Mexican WhatsApp customer by either form of their number: +52 1 … as WhatsApp names them, or +52 …", async () => {
+    // WhatsApp keeps the "1" Mexico dropped in 2019 in a mobile's wa_id; the contact stores +52 ….
+    await personWithHistory("5215512340003", "Mx Erasable");
+    const res = await stack.http("DELETE", "/api/v1/contacts?phone=%2B5215512340003");
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(await rowsMentioning(stack, ["5512340003", "Mx Erasable"])).toEqual([]);
+    // A first message still waiting, from a wa_id in the old form, erased by the number as dialled today.
+    const from = "5215512340006";
+    await stack.tern.store.write((tx) =>
+      tx.inbox.ingest(
+        stack.setup.channelId,
+        [
+          {
+            kind: "message",
+            providerMessageId: "wamid.pending-mx",
+            from,
+            phone: `+${from}`,
+            timestamp: Date.now(),
+            content: { type: "text", text: "hola, soy Mx Pending" },
+          },
+        ],
+        Date.now(),
+      ),
+    );
+    const pending = await stack.http("DELETE", "/api/v1/contacts?phone=%2B525512340006");
+    expect(pending.status, await pending.clone().text()).toBe(204);
+    // PostgreSQL: an erasure job that met the conversation's turn busy runs again a second later.
+    const left = async () => (await rowsMentioning(stack, ["5512340006", "Mx Pending"])).length === 0;
+    await eventually(left, 10_000, "nothing left of the waiting message");
+  });
+
   it("answers malformed erasure requests with a clear error and changes nothing", async () => {
     await personWithHistory("4915123450004", "Kept Safe");
     const contact = (await contactNamed("Kept Safe"))!;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { toE164 } from "../../core/phone.js";
 import { enqueueTagRuns, publishedWithTrigger } from "../../queue/triggers.js";
 import { ContactRecord, recordsOfRuns } from "../../services/contact-records.js";
 import type { Contact } from "../../store/repos/contact-repo.js";
@@ -61,7 +62,9 @@ export const contactRoutes =
         },
       },
       async (req) => {
-        const { cursor, ...filter } = req.query;
+        const { cursor, ...query } = req.query;
+        // As contacts store it: WhatsApp's +52 1 … of a Mexican mobile is kept as +52 … (core/phone.ts).
+        const filter = { ...query, phone: query.phone && (toE164(query.phone) ?? query.phone) };
         // One more than asked tells whether another page exists (`nextOffset`/`nextCursor`, else null).
         const rows = await store.contacts.list({
           ...filter,
@@ -259,7 +262,7 @@ export const contactRoutes =
         },
       },
       async (req, reply) => {
-        const { phone } = req.query;
+        const phone = toE164(req.query.phone) ?? req.query.phone;
         const outcome = await erase(await store.retention.contactsByPhone(phone));
         // No contact yet, but messages from the number acknowledged and not handled (a backlog,
         // no worker running): they are the person's data too. Handled meanwhile, one became a

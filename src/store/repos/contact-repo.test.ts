@@ -67,6 +67,15 @@ describe("contact repository", () => {
     expect((await store.contacts.list()).length).toBe(1);
   });
 
+  it("joins a Mexican mobile WhatsApp names +52 1 … to the SMS contact of the same number (+52 …)", async () => {
+    // WhatsApp's wa_id keeps the "1" Mexico dropped in 2019; Twilio gives the number as dialled today.
+    const wa = await inbound("ch_wa", "5215512345678", "+5215512345678", "José");
+    const sms = await inbound("ch_sms", "+525512345678", "+525512345678");
+    expect(sms.id).toBe(wa.id);
+    expect(wa.phone).toBe("+525512345678");
+    expect((await store.contacts.list()).length).toBe(1);
+  });
+
   it("creates a new contact when the channel reveals no phone, or another one", async () => {
     const wa = await inbound("ch_wa", "4915100000003", "+4915100000003");
     const telegram = await inbound("ch_tg", "777001", null);

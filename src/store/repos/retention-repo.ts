@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { phoneAddresses } from "../../core/phone.js";
 import type { Executor } from "../db.js";
 import { withSecureDelete } from "../sqlite-vacuum.js";
 import { lockContacts } from "./contact-locks.js";
@@ -195,7 +196,7 @@ export function createRetentionRepo(exec: Executor) {
      * over them too (`eraseStrayConversation`, in each one's turn).
      */
     async strayConversations(phone: string): Promise<string[]> {
-      const addresses = [phone, phone.replace(/^\+/, "")];
+      const addresses = phoneAddresses(phone);
       const keys = await exec.all(
         q
           .selectFrom("inbox")
