@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { asciiDigits, foldText } from "./fold-text.js";
+import { asciiDigits, foldText, foldWord } from "./fold-text.js";
 
 describe("foldText", () => {
   it("gives one form for a word however the keyboard composed it", () => {
     expect(foldText(" Cafe\u0301 ")).toBe("café");
     expect(foldText("CAFÉ")).toBe(foldText("cafe\u0301"));
+    expect(foldText("ＳＴＯＰ")).toBe("stop"); // a CJK keyboard in full-width mode
+    expect(foldText("ﾊｲ")).toBe(foldText("ハイ")); // half-width katakana
+  });
+
+  it("drops the punctuation around a word, in any script, but keeps a word that is punctuation", () => {
+    expect(foldWord("Stop.")).toBe("stop");
+    expect(foldWord("¡Hola!")).toBe("hola");
+    expect(foldWord("はい。")).toBe("はい");
+    expect(foldWord("نعم؟")).toBe("نعم");
+    expect(foldWord("#")).toBe("#");
+    expect(foldWord("?!")).toBe("?!");
+    expect(foldWord("stop sending")).toBe("stop sending");
   });
 });
 
@@ -16,6 +28,9 @@ describe("asciiDigits", () => {
     expect(asciiDigits("১০")).toBe("10"); // Bengali
     expect(asciiDigits("๙")).toBe("9"); // Thai
     expect(asciiDigits("１２３")).toBe("123"); // full-width
+    expect(asciiDigits("၁၂")).toBe("12"); // Myanmar
+    expect(asciiDigits("១")).toBe("1"); // Khmer
+    expect(asciiDigits("௩")).toBe("3"); // Tamil
     expect(asciiDigits("A7 no")).toBe("A7 no");
   });
 });

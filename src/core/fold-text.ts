@@ -1,17 +1,39 @@
 /**
- * What a customer typed, in the form Tern compares: Unicode NFC (a phone keyboard may send "é" as
- * "e" plus a combining accent, which a keyword written "café" must still match), trimmed, lower-case.
+ * What a customer typed, in the form Tern compares: Unicode NFKC (a phone keyboard may send "é" as
+ * "e" plus a combining accent, which a keyword written "café" must still match; a Japanese or
+ * Chinese keyboard in full-width mode sends "ＳＴＯＰ" for STOP), trimmed, lower-case.
  */
 export function foldText(text: string): string {
-  return text.normalize("NFC").trim().toLowerCase();
+  return text.normalize("NFKC").trim().toLowerCase();
+}
+
+/** Punctuation people end a one-word message with, in any script ("Stop.", "Hi!", "はい。", "نعم؟"). */
+const TRAILING_PUNCTUATION = /[\s\p{P}]+$/u;
+/** Spanish opens a question or exclamation with its own mark ("¡Hola!"). */
+const LEADING_MARK = /^[¡¿]+/;
+
+/**
+ * `foldText` without the punctuation around a word: "STOP." and "¡Hola!" read as STOP and hola.
+ * Compared only after an exact `foldText` match failed, so a keyword or title that is itself
+ * punctuation ("?", "C#") still matches as written; a text of punctuation alone stays as it is.
+ */
+export function foldWord(text: string): string {
+  const folded = foldText(text);
+  const bare = folded.replace(TRAILING_PUNCTUATION, "").replace(LEADING_MARK, "");
+  return bare.length > 0 ? bare : folded;
 }
 
 /**
  * The zero of each run of ten decimal digits people type numbers in besides ASCII: Arabic-Indic,
- * Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Thai, and full-width (CJK keyboards).
- * Written by hand: JavaScript has no digit-value lookup, and these are what phones send.
+ * Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Gurmukhi, Gujarati, Odia, Tamil,
+ * Telugu, Kannada, Malayalam, Thai, Lao, Tibetan, Myanmar, Khmer, Mongolian, and full-width (CJK
+ * keyboards). Written by hand: JavaScript has no digit-value lookup, and these are what phones
+ * send (a Burmese or Khmer keyboard types its own digits by default).
  */
-const DIGIT_ZEROS = [0x0660, 0x06f0, 0x0966, 0x09e6, 0x0e50, 0xff10];
+const DIGIT_ZEROS = [
+  0x0660, 0x06f0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6, 0x0c66, 0x0ce6, 0x0d66, 0x0e50, 0x0ed0,
+  0x0f20, 0x1040, 0x17e0, 0x1810, 0xff10,
+];
 
 /** `text` with those digits as ASCII digits ("١٢" → "12"); everything else unchanged. */
 export function asciiDigits(text: string): string {

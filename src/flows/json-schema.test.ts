@@ -94,6 +94,24 @@ describe("flowMatchesMessage", () => {
     expect(flowMatchesMessage(f, { channel: "whatsapp", text: "demolition" })).toBe(false);
   });
 
+  it("matches a keyword with the punctuation a greeting comes with, in any script, but not inside a word", () => {
+    const f = flow(["hi", "hola", "你好", "مرحبا"]);
+    for (const text of [
+      "Hi!",
+      "hi, I need a quote",
+      "¡Hola!",
+      "你好，我想报价",
+      "مرحبا، أريد",
+      "hi\nquote",
+      "ＨＩ",
+    ]) {
+      expect(flowMatchesMessage(f, { channel: "whatsapp", text }), text).toBe(true);
+    }
+    for (const text of ["hi-fi speakers", "hiking", "his order"]) {
+      expect(flowMatchesMessage(f, { channel: "whatsapp", text }), text).toBe(false);
+    }
+  });
+
   it("matches a keyword however the keyboard composed its accents (NFC)", () => {
     const f = flow(["café"]);
     expect(flowMatchesMessage(f, { channel: "whatsapp", text: "Cafe\u0301" })).toBe(true);

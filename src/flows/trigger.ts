@@ -1,4 +1,4 @@
-import { foldText } from "../core/fold-text.js";
+import { foldText, foldWord } from "../core/fold-text.js";
 import type { Flow } from "./schema.js";
 import { PATTERN_INPUT_MAX } from "./trigger-schema.js";
 
@@ -41,9 +41,10 @@ export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: Trigger
   const hasKeywords = (trigger.keywords?.length ?? 0) > 0;
   if (!hasKeywords && !trigger.pattern) return true;
   const text = foldText(message.text);
+  const word = foldWord(message.text);
   const byKeyword = (trigger.keywords ?? []).some((keyword) => {
     const k = foldText(keyword);
-    return text === k || text.startsWith(`${k} `);
+    return text === k || word === foldWord(keyword) || startsWithWord(text, k);
   });
   if (byKeyword) return true;
   return trigger.pattern ? compiled(trigger.pattern).test(message.text.slice(0, PATTERN_INPUT_MAX)) : false;
@@ -53,4 +54,15 @@ export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: Trigger
 export function isSelective(flow: Pick<Flow, "trigger">): boolean {
   const { trigger } = flow;
   return trigger.type === "message" && ((trigger.keywords?.length ?? 0) > 0 || trigger.pattern !== undefined);
+}
+
+/**
+ * Where a first word ends: a space or a line break, or the punctuation a sentence goes on with
+ * ("hi, I need a quote", "你好，我想…", "مرحبا، …"), not a hyphen or an apostrophe inside a word.
+ */
+const WORD_END = /^[\s,.!?;:…，。！？、；：؟،؛]/u;
+
+function startsWithWord(text: string, keyword: string): boolean {
+  const start = text.startsWith("¡") || text.startsWith("¿") ? text.replace(/^[¡¿]+/, "") : text;
+  return start.startsWith(keyword) && WORD_END.test(start.slice(keyword.length));
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import { cutText } from "../core/cut-text.js";
-import { foldText } from "../core/fold-text.js";
+import { foldText, foldWord } from "../core/fold-text.js";
 import type { MessageItem } from "../store/repos/inbox-repo.js";
 import { endReasonFor } from "../store/repos/run-operations.js";
 import type { RunRow } from "../store/repos/run-repo.js";
@@ -18,7 +18,9 @@ const ACTIONS = ["stop", "start", "agent", "restart"] as const;
 const Words = z
   .array(z.string().trim().min(1).max(50))
   .max(20)
-  .describe("Whole messages that mean this keyword (case-insensitive); [] turns it off");
+  .describe(
+    "Whole messages that mean this keyword (case-insensitive, punctuation around it ignored); [] turns it off",
+  );
 
 export const KeywordSettings = z
   .strictObject({
@@ -72,9 +74,13 @@ export function createKeywords(store: Store, clock: Clock) {
     const said = foldText(text);
     if (said.length === 0 || said.length > 50) return null;
     const all = await settings();
-    for (const action of ACTIONS) {
-      const word = all[action].find((w) => foldText(w) === said);
-      if (word) return { action, word };
+    // As written first; then without the punctuation a word is sent with ("Stop.", "STOP!").
+    for (const fold of [foldText, foldWord]) {
+      const form = fold(text);
+      for (const action of ACTIONS) {
+        const word = all[action].find((w) => fold(w) === form);
+        if (word) return { action, word };
+      }
     }
     return null;
   };

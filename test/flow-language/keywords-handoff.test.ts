@@ -166,6 +166,34 @@ describe("global keywords and handoff", () => {
     );
   });
 
+  it("STOP written with punctuation or on a full-width keyboard opts out; a sentence that starts with stop is an answer", async () => {
+    const said = ["Stop.", "ＳＴＯＰ", "STOP!!"];
+    for (const [i, word] of said.entries()) {
+      const from = `491530000010${i}`;
+      const person = customer(from);
+      await person.say("Hi");
+      await person.waitForReplies(1);
+      await person.say(word);
+      const runs = await eventually(
+        async () => {
+          const all = await runsOf(from);
+          return all[0]?.status === "ended" ? all : null;
+        },
+        10_000,
+        `${word} ends the run`,
+      );
+      expect(runs[0]?.endReason, word).toMatchObject({ code: "CONTACT_OPTED_OUT" });
+    }
+    const from = "4915300000109";
+    const person = customer(from);
+    await person.say("Hi");
+    await person.waitForReplies(1);
+    await person.say("Stop sending the wrong size!");
+    await person.waitForReplies(2);
+    const [run] = await runsOf(from);
+    expect(run).toMatchObject({ status: "waiting", endReason: null });
+  });
+
   it("RESTART ends the current run and starts its flow afresh", async () => {
     const from = "4915300000002";
     const bo = customer(from);

@@ -14,6 +14,10 @@ describe("parseAnswer", () => {
     ["١٢", 12],
     ["۳,۵", 3.5],
     ["１２", 12],
+    ["٣٤٫٥", 34.5], // Arabic decimal separator
+    ["١٬٢٣٤", 1234], // Arabic thousands separator
+    ["−7", -7], // minus sign
+    ["၁၅", 15], // Myanmar digits
   ])("reads %j as the number %d", (input, value) => {
     expect(parseAnswer("number", text(input), {})).toEqual({ ok: true, value });
   });
@@ -29,6 +33,21 @@ describe("parseAnswer", () => {
     ];
     expect(parseAnswer("choice", text("٢"), { choices })).toMatchObject({ ok: true, value: "tea" });
     expect(parseAnswer("choice", text("cafe\u0301"), { choices })).toMatchObject({ ok: true, value: "cafe" });
+    expect(parseAnswer("choice", text("ＴＥＡ"), { choices })).toMatchObject({ ok: true, value: "tea" });
+    expect(parseAnswer("choice", text("Tea!"), { choices })).toMatchObject({ ok: true, value: "tea" });
+    expect(parseAnswer("choice", text("၂"), { choices })).toMatchObject({ ok: true, value: "tea" });
+  });
+
+  it("prefers a title as written over one that differs by punctuation", () => {
+    const choices = [
+      { id: "c", title: "C" },
+      { id: "csharp", title: "C#" },
+      { id: "yes", title: "はい" },
+    ];
+    expect(parseAnswer("choice", text("C#"), { choices })).toMatchObject({ value: "csharp" });
+    expect(parseAnswer("choice", text("c."), { choices })).toMatchObject({ value: "c" });
+    expect(parseAnswer("choice", text("はい。"), { choices })).toMatchObject({ value: "yes" });
+    expect(parseAnswer("choice", text("Coffee"), { choices }).ok).toBe(false);
   });
 
   it("lowercases and trims emails and rejects non-emails", () => {

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { asciiDigits, foldText } from "../../core/fold-text.js";
+import { asciiDigits, foldText, foldWord } from "../../core/fold-text.js";
 import type { Choice } from "../fields.js";
 import type { MessageView } from "../runtime.js";
 
@@ -33,9 +33,16 @@ export function parseAnswer(
   }
 }
 
-/** Accepts "42", "-3.5", "3,5" (decimal comma) and "1,234.5" / "1 234" (grouped thousands). */
+/**
+ * Accepts "42", "-3.5", "3,5" (decimal comma) and "1,234.5" / "1 234" (grouped thousands), in
+ * the digits and separators an Arabic or Persian keyboard types too ("٣٤٫٥", "١٬٢٣٤").
+ */
 function parseNumber(text: string): Answer {
-  let s = asciiDigits(text).replace(/[\s\u00a0\u202f]/g, "");
+  let s = asciiDigits(text)
+    .replace(/[\s\u00a0\u202f]/g, "")
+    .replace(/\u066b/g, ".") // ARABIC DECIMAL SEPARATOR
+    .replace(/\u066c/g, ",") // ARABIC THOUSANDS SEPARATOR
+    .replace(/\u2212/g, "-"); // MINUS SIGN
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
   else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
   if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return { ok: false };
@@ -89,6 +96,10 @@ function findByText(text: string, choices: Choice[]): Choice | undefined {
   if (byId) return byId;
   const byTitle = choices.find((c) => foldText(c.title) === lower);
   if (byTitle) return byTitle;
+  // "Yes!" or "はい。" for the title "Yes" / "はい"; after the exact match, so "C#" is not "C".
+  const word = foldWord(text);
+  const byWord = choices.find((c) => foldWord(c.title) === word);
+  if (byWord) return byWord;
   const digits = asciiDigits(text);
   if (/^\d{1,3}\.?$/.test(digits)) return choices[Number.parseInt(digits, 10) - 1];
   return undefined;
