@@ -3,7 +3,7 @@ import { AppError } from "../core/app-error.js";
 import type { EngineHost, MessageView, RunState } from "./runtime.js";
 import type { StepContext } from "./step.js";
 import { shownRequest } from "./steps/http-response.js";
-import { renderTemplate, renderValue, type TemplateScope } from "./template.js";
+import { RENDER_NOW, renderTemplate, renderValue, type TemplateScope } from "./template.js";
 
 /** Builds what a step sees during one visit, and numbers its effects. */
 
@@ -78,6 +78,9 @@ export function buildScope(state: RunState, host: EngineHost, transcript: () => 
       },
     },
     run: { id: state.runId },
+    get [RENDER_NOW]() {
+      return host.now();
+    },
   };
 }
 

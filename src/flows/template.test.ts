@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTemplate, renderTemplate, renderValue, type TemplateScope } from "./template.js";
+import { checkTemplate, RENDER_NOW, renderTemplate, renderValue, type TemplateScope } from "./template.js";
 import { createRenderBudget, TEMPLATE_LIMITS } from "./template-limits.js";
 
 const scope: TemplateScope = {
@@ -12,6 +12,31 @@ const scope: TemplateScope = {
 };
 
 describe("templates", () => {
+  it("writes dates in UTC whatever the server's zone, and in a zone the filter names, daylight saving included", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "Asia/Tokyo"; // Node reads a change of TZ at once
+    try {
+      const at = { ...scope, vars: { at: "2026-03-08T06:30:00Z", later: "2026-03-08T07:30:00Z" } };
+      expect(renderTemplate('{{ vars.at | date: "%Y-%m-%d %H:%M %z" }}', at)).toBe("2026-03-08 06:30 +0000");
+      // New York's spring change: 01:30 EST, then 03:30 EDT an hour later.
+      const ny =
+        '{{ vars.at | date: "%H:%M %:z", "America/New_York" }} {{ vars.later | date: "%H:%M %:z", "America/New_York" }}';
+      expect(renderTemplate(ny, at)).toBe("01:30 -05:00 03:30 -04:00");
+      expect(renderTemplate("{{ vars.at | date_to_xmlschema }}", at)).toBe("2026-03-08T06:30:00+00:00");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('reads "now" and "today" on the run\'s clock (a flow test\'s simulated one), not the system\'s', () => {
+    const monday = { ...scope, [RENDER_NOW]: Date.UTC(2026, 0, 5, 9, 15) };
+    expect(renderTemplate('{{ "now" | date: "%A %H:%M" }}, {{ "today" | date: "%Y-%m-%d" }}', monday)).toBe(
+      "Monday 09:15, 2026-01-05",
+    );
+    expect(renderTemplate('{{ "now" | date: "%H:%M", "Asia/Kolkata" }}', monday)).toBe("14:45");
+  });
+
   it("renders plain text without HTML escaping", () => {
     expect(renderTemplate("Hi {{ vars.name }} ({{ steps.lead.id }}, {{ run.id }})", scope)).toBe(
       "Hi Ada <3 & co (00Q1, run_9)",

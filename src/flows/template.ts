@@ -1,4 +1,10 @@
-import { Context, Liquid, type Template as LiquidTemplate, toValueSync } from "liquidjs";
+import {
+  Context,
+  type FilterImplOptions,
+  Liquid,
+  type Template as LiquidTemplate,
+  toValueSync,
+} from "liquidjs";
 import { AppError } from "../core/app-error.js";
 import type { ContactView, MessageView } from "./runtime.js";
 import {
@@ -16,6 +22,12 @@ import {
  * https://liquidjs.com/tutorials/options.html
  */
 
+/**
+ * The run's clock, read by the date filters for "now" and "today". A symbol, so no template can
+ * name it; absent (a render outside a run), the date filters read the system clock.
+ */
+export const RENDER_NOW = Symbol("renderNow");
+
 /** What a template can see. */
 export interface TemplateScope {
   vars: Record<string, unknown>;
@@ -24,6 +36,7 @@ export interface TemplateScope {
   steps: Record<string, unknown>;
   conversation: { readonly transcript: string };
   run: { id: string };
+  readonly [RENDER_NOW]?: number;
 }
 
 /** Roots a path or template may start with. */
@@ -38,6 +51,10 @@ const liquid = new Liquid({
   // Given, so that liquidjs does not ask Intl.DateTimeFormat for the system's locale at start:
   // that loads ICU's locale and time-zone data, 6.5 MB of RSS before any template is rendered.
   locale: "en-US",
+  // Dates are written in UTC unless the filter names a zone (`date: "%H:%M", "Europe/Berlin"`):
+  // liquidjs's default, the server's own zone, rendered one flow differently on a laptop set to
+  // Berlin and a UTC container, and `tern flows test` expectations with it.
+  timezoneOffset: 0,
   // Guards against pathological templates; renders pass a tighter shared budget of their own.
   parseLimit: TEMPLATE_LIMITS.sourceChars,
   renderLimit: TEMPLATE_LIMITS.renderMs,
@@ -63,6 +80,20 @@ liquid.registerFilter("path_segment", (value: unknown) =>
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   ),
 );
+
+// "now" and "today" are the run's clock (host.now(): the simulated one of `tern flows test` and of
+// the engine's tests), not the system's: a test case's `now` holds for `{{ "now" | date: "%A" }}`.
+const NOW_REGISTER = "tern.now";
+type FilterThis = ThisParameterType<Extract<FilterImplOptions, (...args: never[]) => unknown>>;
+for (const name of ["date", "date_to_xmlschema", "date_to_rfc822", "date_to_string", "date_to_long_string"]) {
+  const builtin = liquid.filters[name];
+  if (typeof builtin !== "function") throw new Error(`liquidjs has no ${name} filter`);
+  liquid.registerFilter(name, function (this: FilterThis, value: unknown, ...args: unknown[]) {
+    const now = this.context.getRegister(NOW_REGISTER) as number | undefined;
+    const isNow = now !== undefined && (value === "now" || value === "today");
+    return builtin.call(this, isNow ? new Date(now) : value, ...args);
+  });
+}
 
 for (const tag of ["include", "render", "layout", "block"]) {
   liquid.registerTag(tag, {
@@ -121,6 +152,7 @@ export function renderTemplate(
   try {
     const templates = parseCached(source);
     const ctx = new Context(scope, liquid.options, { sync: true }, { ...budget, liquid });
+    if (scope[RENDER_NOW] !== undefined) ctx.setRegister(NOW_REGISTER, scope[RENDER_NOW]);
     return toValueSync(liquid.renderer.renderTemplates(templates, ctx, createCappedEmitter())) as string;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

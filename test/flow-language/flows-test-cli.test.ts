@@ -229,6 +229,34 @@ describe("tern flows test (the runner)", () => {
     expect(code).toBe(0);
   });
 
+  it("a case's `now` is the time templates read: a greeting by the hour in the customer's zone, across a wait", async () => {
+    const dir = tempDir();
+    const hour = '{{ "now" | date: "%H", "Europe/Berlin" | plus: 0 }}';
+    const greet = {
+      schema: "tern.flow/v1",
+      name: "Greet",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: [
+        { id: "set", type: "set", vars: { hour }, next: "hello" },
+        { id: "hello", type: "send", text: '{{ "now" | date: "%A %H:%M", "Europe/Berlin" }}', next: "pause" },
+        { id: "pause", type: "wait", duration: "PT12H", next: "later" },
+        { id: "later", type: "send", text: '{{ "now" | date: "%A %H:%M", "Europe/Berlin" }}' },
+      ],
+      tests: [
+        {
+          name: "Monday morning in Berlin, then the evening",
+          now: "2026-01-05T07:30:00Z",
+          script: [{ say: "hi" }, { expect: "Monday 08:30" }, { wait: "PT12H" }, { expect: "Monday 20:30" }],
+          expect: { status: "completed", vars: { hour: "8" } },
+        },
+      ],
+    };
+    writeFileSync(path.join(dir, "greet.json"), JSON.stringify(greet));
+    const { code, out } = await testInProcess(["greet.json"], dir);
+    expect(out, out).toContain("✓ Monday morning in Berlin, then the evening");
+    expect(code).toBe(0);
+  });
+
   it("stops at a tap on a button the flow never sent, naming the ids it offered", async () => {
     const dir = tempDir();
     writeFlow(dir, {
