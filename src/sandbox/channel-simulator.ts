@@ -36,7 +36,7 @@ export interface ChannelSimulator {
   url: string;
   /** A complete channel config pointing at this simulator, with generated secrets. */
   config: Record<string, unknown>;
-  /** Every accepted send, in order. */
+  /** The accepted sends, oldest first: the newest `SIMULATOR_MEMORY` (10,000; bounded.ts). */
   sent: SimulatedSend[];
   /** Resolves with the first accepted send matching `predicate` (now or later); rejects after timeoutMs (5 s). */
   waitForSent(predicate: (send: SimulatedSend) => boolean, timeoutMs?: number): Promise<SimulatedSend>;

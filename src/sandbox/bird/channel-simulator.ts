@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { remember } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -24,7 +25,7 @@ export async function startBirdChannelSimulator(): Promise<ChannelSimulator> {
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const phone = phoneOf(message.from);
-    if (phone !== message.from) customers.set(phone, message.from);
+    if (phone !== message.from) remember(customers, phone, message.from);
     const id = message.id ?? randomUUID();
     // A tapped choice does not exist in SMS: the customer types its title.
     const text = message.choice ? message.choice.title : message.text;

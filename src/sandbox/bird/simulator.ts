@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { BirdConfig } from "../../channels/bird/config.js";
 import { BirdLimits, E164_PATTERN } from "../../channels/bird/limits.js";
+import { keepNewest } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 
 /**
@@ -167,6 +168,7 @@ export async function startBirdSimulator(options: { port?: number } = {}): Promi
       body,
       receivedAt: Date.now(),
     });
+    keepNewest(sends);
     for (const wake of waiters) wake();
     reply(res, 202, message);
   }

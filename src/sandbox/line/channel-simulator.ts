@@ -1,3 +1,4 @@
+import { remember, rememberKey } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -31,7 +32,7 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const userId = lineUserId(message.from);
-    if (userId !== message.from) customers.set(userId, message.from);
+    if (userId !== message.from) remember(customers, userId, message.from);
     const id = message.id ?? newWebhookEventId();
     // A redelivery carries the token LINE issued with the event; this one is fresh either way.
     const options = {
@@ -40,7 +41,7 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
       isRedelivery: posted.has(id),
       replyToken: sim.issueReplyToken(userId),
     };
-    posted.add(id);
+    rememberKey(posted, id);
     const event = message.choice
       ? postbackEvent({ ...options, data: message.choice.id })
       : textEvent({ ...options, text: message.text });

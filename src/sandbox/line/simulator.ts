@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LineConfig } from "../../channels/line/config.js";
+import { keepNewest, remember } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { isUuid, type ParsedPush, validatePush, validateReply } from "./validate.js";
 
@@ -31,7 +32,7 @@ export interface LineSimulator {
   url: string;
   config: LineConfig;
   pushes: LinePush[];
-  /** Every push request that reached the endpoint, accepted or not (409s included). */
+  /** The push and reply requests it accepted, oldest first: the newest 10,000 (bounded.ts). */
   requests: number;
   waitForPush(predicate: (push: LinePush) => boolean, timeoutMs?: number): Promise<LinePush>;
   /** The next n pushes fail with this status and LINE error body (before acceptance). */
@@ -133,7 +134,7 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
     }
     const messageId = String(BigInt(`0x${randomBytes(7).toString("hex")}`));
     const requestId = randomBytes(16).toString("hex");
-    if (retryKey) accepted.set(retryKey, { requestId, messageId });
+    if (retryKey) remember(accepted, retryKey, { requestId, messageId });
     pushes.push({
       ...push,
       via,
@@ -143,6 +144,7 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
       body,
       receivedAt: Date.now(),
     });
+    keepNewest(pushes);
     for (const wake of waiters) wake();
     if (drops > 0) {
       drops--;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GraphError } from "../../channels/meta/send-errors.js";
+import { keepNewest } from "../bounded.js";
 import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
 import { waitForMatch } from "../wait-for-match.js";
 import type { MetaMessagingProduct } from "./product.js";
@@ -176,6 +177,7 @@ export async function startMetaMessagingSimulator(
       request: { method: "POST", path: `${url.pathname}${url.search}`, headers: flatHeaders(req), body },
       receivedAt: Date.now(),
     });
+    keepNewest(sent);
     for (const wake of waiters) wake();
     scheduleEcho(body as Record<string, unknown>, parsed.to, messageId);
     if (drop) {

@@ -1,3 +1,4 @@
+import { remember } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -23,7 +24,7 @@ export async function startRcsChannelSimulator(): Promise<ChannelSimulator> {
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const from = phoneOf(message.from);
-    if (from !== message.from) customers.set(from, message.from);
+    if (from !== message.from) remember(customers, from, message.from);
     const agentId = sim.config.agentId;
     const data = message.choice
       ? userSuggestionResponse({

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { RcsConfig } from "../../channels/rcs/config.js";
 import { E164_PATTERN } from "../../channels/rcs/limits.js";
+import { keepNewest, rememberKey } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { checkAssertion, type Suggestion, validateAgentMessage } from "./validate.js";
 
@@ -165,7 +166,7 @@ export async function startRcsSimulator(options: { port?: number } = {}): Promis
     };
     // "The RBM platform ignores any agent message sent with an ID that was used by an earlier message."
     if (accepted.has(messageId)) return reply(res, 200, answer);
-    accepted.add(messageId);
+    rememberKey(accepted, messageId);
     sends.push({
       phone,
       messageId,
@@ -177,6 +178,7 @@ export async function startRcsSimulator(options: { port?: number } = {}): Promis
       body,
       receivedAt: Date.now(),
     });
+    keepNewest(sends);
     for (const wake of waiters) wake();
     reply(res, 200, answer);
   }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { remember } from "../bounded.js";
 import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
 import { startTelegramSimulator, type TelegramSentMessage, type TelegramSimulator } from "./simulator.js";
 import { callbackUpdate, createUpdateIds, textUpdate, webhookHeaders } from "./webhooks.js";
@@ -39,7 +40,7 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
 
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const customer = { chatId: chatIdFor(message.from), firstName: message.name ?? "Test Customer" };
-    if (String(customer.chatId) !== message.from) customers.set(String(customer.chatId), message.from);
+    if (String(customer.chatId) !== message.from) remember(customers, String(customer.chatId), message.from);
     const updateId =
       message.id !== undefined && /^\d+$/.test(message.id) ? Number(message.id) : nextUpdateId();
     let update: unknown;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { TelegramConfig } from "../../channels/telegram/config.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
+import { keepNewest } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { BadRequest, buttonsOf, captionOf, chatIdOf, fileUrlOf, textOf } from "./validate.js";
 
@@ -162,6 +163,7 @@ export async function startTelegramSimulator(
       receivedAt: Date.now(),
     };
     sent.push(message);
+    keepNewest(sent);
     for (const wake of waiters) wake();
     const chat = /^-?\d+$/.test(chatId) ? Number(chatId) : chatId;
     answer(res, 200, {
@@ -217,6 +219,7 @@ export async function startTelegramSimulator(
             "Bad Request: query is too old and response timeout expired or query ID is invalid",
           );
         answeredCallbacks.push(body.callback_query_id);
+        keepNewest(answeredCallbacks);
         return answer(res, 200, { ok: true, result: true });
       case "sendMessage":
       case "sendPhoto":

@@ -1,3 +1,4 @@
+import { remember } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -38,7 +39,7 @@ export async function startTwilioChannelSimulator(): Promise<TwilioChannelSimula
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const from = addressFor(message.from);
-    if (from !== message.from) customers.set(from, message.from);
+    if (from !== message.from) remember(customers, from, message.from);
     const id = message.id ?? newSid("SM");
     const fields = inboundForm({
       accountSid: sim.config.accountSid,

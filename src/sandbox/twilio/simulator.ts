@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { readForm } from "../../channels/form-body.js";
 import type { TwilioConfig } from "../../channels/twilio/config.js";
 import { TWILIO_ADDRESS, TwilioLimits } from "../../channels/twilio/limits.js";
+import { keepNewest } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { newSid, signedRequest, statusForm } from "./webhooks.js";
 
@@ -34,7 +35,7 @@ export interface TwilioSimulator {
   messages: TwilioMessage[];
   /** The number's "A message comes in" webhook as last set through the API (setup). */
   readonly smsUrl: string | undefined;
-  /** Every request that reached the Messages endpoint, accepted or not. */
+  /** The requests that reached the Messages endpoint, accepted or not (the newest 10,000: bounded.ts). */
   requests: number;
   waitForMessage(predicate: (m: TwilioMessage) => boolean, timeoutMs?: number): Promise<TwilioMessage>;
   /** The next n creates fail with this HTTP status and Twilio error code (e.g. 400 / 21610). */
@@ -127,6 +128,7 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
       receivedAt: Date.now(),
     };
     messages.push(message);
+    keepNewest(messages);
     for (const wake of waiters) wake();
     if (autoStatuses && message.statusCallback) {
       const statuses = autoStatuses;

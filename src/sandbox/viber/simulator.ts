@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { ViberConfig } from "../../channels/viber/config.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
+import { keepNewest, rememberKey } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { type ParsedViberSend, ViberRefusal, validateSend } from "./validate.js";
 import { callbackHeaders, createTokens, jsonWithToken, webhookCheckCallback } from "./webhooks.js";
@@ -100,8 +101,10 @@ export async function startViberSimulator(
           });
           await response.arrayBuffer();
           statusDeliveries.push({ event, messageToken: message.messageToken, status: response.status });
+          keepNewest(statusDeliveries);
         } catch (error) {
           statusDeliveries.push({ event, messageToken: message.messageToken, error: String(error) });
+          keepNewest(statusDeliveries);
         }
       }
     })();
@@ -175,6 +178,7 @@ export async function startViberSimulator(
       receivedAt: Date.now(),
     };
     sent.push(message);
+    keepNewest(sent);
     for (const wake of waiters) wake();
     reply(res, { status: 0, status_message: "ok", chat_hostname: "SN-CHAT-01_", billing_status: 1 }, token);
     scheduleStatuses(message);
@@ -237,7 +241,7 @@ export async function startViberSimulator(
       return webhook;
     },
     subscribe(userId) {
-      subscribers.add(userId);
+      rememberKey(subscribers, userId);
     },
     nextToken,
     waitForSent(predicate, timeoutMs = 5_000) {

@@ -1,3 +1,4 @@
+import { remember } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -40,7 +41,7 @@ export async function startVonageChannelSimulator(): Promise<VonageChannelSimula
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const msisdn = msisdnFor(message.from);
-    if (msisdn !== message.from) customers.set(msisdn, message.from);
+    if (msisdn !== message.from) remember(customers, msisdn, message.from);
     const id = message.id ?? newMessageId();
     const params = inboundParams({
       apiKey: sim.config.apiKey,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { firstValues, readForm } from "../../channels/form-body.js";
 import type { VonageConfig } from "../../channels/vonage/config.js";
+import { keepNewest } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 import { newMessageId, receiptParams, signedWebhook, type VonageWebhookMethod } from "./webhooks.js";
 
@@ -149,6 +150,7 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
       receivedAt: Date.now(),
     };
     sent.push(sms);
+    keepNewest(sent);
     for (const wake of waiters) wake();
     if (receiptsUrl) {
       const url = receiptsUrl;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isWeChatOpenId } from "../../channels/wechat/send.js";
+import { remember } from "../bounded.js";
 import {
   type ChannelSimulator,
   type CustomerMessage,
@@ -26,18 +27,18 @@ export async function startWeChatChannelSimulator(
   const mode = options.mode ?? "safe";
   const sim = await startWeChatSimulator({ mode });
   const customers = new Map<string, string>();
-  const toSend = (send: WeChatCustomSend, i: number): SimulatedSend => ({
+  const toSend = (send: WeChatCustomSend): SimulatedSend => ({
     to: customers.get(send.touser) ?? send.touser,
     text: send.content,
     choices: [],
-    // WeChat answers no message id; the index stands in for one.
-    providerMessageId: `custom:${i}`,
+    // WeChat answers no message id; the simulator's count stands in for one.
+    providerMessageId: `custom:${send.seq}`,
     request: { method: "POST", path: send.path, headers: send.headers, body: send.body },
     receivedAt: send.receivedAt,
   });
   const webhook = (webhookUrl: string, message: CustomerMessage) => {
     const openid = openidOf(message.from);
-    if (openid !== message.from) customers.set(openid, message.from);
+    if (openid !== message.from) remember(customers, openid, message.from);
     sim.customerWrote(openid);
     const id = message.id ?? newMsgId();
     // A choice is answered by its title: customer-service text has no buttons (numbered options).
@@ -54,8 +55,7 @@ export async function startWeChatChannelSimulator(
       return sim.sends.map(toSend);
     },
     async waitForSent(predicate, timeoutMs) {
-      const match = await sim.waitForSend((s) => predicate(toSend(s, sim.sends.indexOf(s))), timeoutMs);
-      return toSend(match, sim.sends.indexOf(match));
+      return toSend(await sim.waitForSend((s) => predicate(toSend(s)), timeoutMs));
     },
     webhook,
     addressOf: openidOf,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WeChatConfig } from "../../channels/wechat/config.js";
+import { keepNewest, remember } from "../bounded.js";
 import { waitForMatch } from "../wait-for-match.js";
 
 /**
@@ -13,6 +14,8 @@ import { waitForMatch } from "../wait-for-match.js";
  * Global codes: https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html
  */
 export interface WeChatCustomSend {
+  /** Accepted sends before this one (WeChat answers no message id; this stands in for one). */
+  seq: number;
   touser: string;
   content: string;
   accessToken: string;
@@ -76,6 +79,7 @@ export async function startWeChatSimulator(
     apiBaseUrl: "",
   };
   const sends: WeChatCustomSend[] = [];
+  let accepted = 0;
   /** token → expiry (ms); a token past it answers 42001, an unknown one 40001. */
   const tokens = new Map<string, number>();
   let stable: string | undefined;
@@ -159,6 +163,7 @@ export async function startWeChatSimulator(
       return reply(res, { errcode: 45015, errmsg: "response out of time limit or subscription is canceled" });
     }
     sends.push({
+      seq: accepted++,
       touser,
       content,
       accessToken,
@@ -167,6 +172,7 @@ export async function startWeChatSimulator(
       body,
       receivedAt: Date.now(),
     });
+    keepNewest(sends);
     for (const wake of waiters) wake();
     reply(res, { errcode: 0, errmsg: "ok" });
   }
@@ -191,7 +197,7 @@ export async function startWeChatSimulator(
       return tokenRequests;
     },
     customerWrote(openid) {
-      lastWrote.set(openid, Date.now());
+      remember(lastWrote, openid, Date.now());
     },
     waitForSend(predicate, timeoutMs = 5_000) {
       return waitForMatch(sends, waiters, predicate, timeoutMs, "WeChat simulator");

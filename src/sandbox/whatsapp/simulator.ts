@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { WhatsAppConfig } from "../../channels/whatsapp/config.js";
 import type { GraphError } from "../../channels/whatsapp/errors.js";
+import { keepNewest } from "../bounded.js";
 import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
 import { buildStatusWebhook, DEFAULT_PHONE_NUMBER_ID, newWamid, postWebhook } from "./webhooks.js";
 
@@ -39,7 +40,7 @@ export interface WhatsAppSimulator {
   url: string;
   /** A complete channel config pointing at this simulator, with generated secrets. */
   config: WhatsAppConfig;
-  /** Every accepted message, in order. */
+  /** The accepted messages, oldest first: the newest 10,000 (bounded.ts). */
   sent: SentMessage[];
   /** Outcome of each status webhook posted by deliverStatusesTo. */
   statusDeliveries: StatusDelivery[];
@@ -128,6 +129,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   function record(parsed: ParsedSend, body: Record<string, unknown>): SentMessage {
     const message: SentMessage = { ...parsed, wamid: newWamid(), body, receivedAt: Date.now() };
     sent.push(message);
+    keepNewest(sent);
     for (const wake of waiters) wake();
     for (const listener of sentListeners) listener(message);
     return message;
@@ -156,9 +158,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
             const response = await postWebhook(url, webhook, appSecret);
             await response.arrayBuffer();
             statusDeliveries.push({ messageId: message.wamid, status, httpStatus: response.status });
+            keepNewest(statusDeliveries);
             if (response.status === 200) break;
           } catch (error) {
             statusDeliveries.push({ messageId: message.wamid, status, error: String(error) });
+            keepNewest(statusDeliveries);
           }
           await sleep(pauseMs);
         }
