@@ -11,6 +11,7 @@ import { templatePath } from "../core/paths.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
+import { SIMULATOR_MEMORY } from "./bounded.js";
 import type { ChannelSimulator } from "./channel-simulator.js";
 import { channelSimulators } from "./simulators.js";
 import { type Sandbox, startSandbox } from "./stack.js";
@@ -119,7 +120,8 @@ export async function startBuiltInSandbox(deps: {
     await store.write((tx) => tx.sandbox.clearSteppedAside());
   }
 
-  const sandbox = await startSandbox();
+  // It runs as long as the server does: its org keeps as many records as a simulator keeps sends.
+  const sandbox = await startSandbox({ salesforce: { maxRecords: SIMULATOR_MEMORY } });
   const creds = sandbox.sf.credentials;
   const connectionConfig = {
     loginUrl: creds.loginUrl,

@@ -5,6 +5,7 @@ import { keepNewest, remember, rememberKey, SIMULATOR_MEMORY, simulatorMemory } 
 import { startLineChannelSimulator } from "./line/channel-simulator.js";
 import { startLineSimulator } from "./line/simulator.js";
 import { lineUserId } from "./line/webhooks.js";
+import { startSalesforceEmulator } from "./salesforce/index.js";
 import { startWhatsAppSimulator } from "./whatsapp/simulator.js";
 
 /** `n` calls of `send(i)`, `width` at a time, in order of i. */
@@ -40,6 +41,40 @@ describe("simulators remember a bounded amount (tern serve runs the sandbox's fo
     expect(map.has(0) && set.has(0)).toBe(true);
     expect(map.has(249) && set.has(249)).toBe(true);
     expect(map.has(150) || set.has(150)).toBe(false);
+  });
+
+  it("the sandbox's Salesforce org keeps the newest records, and Case numbers never repeat", async () => {
+    const max = 100;
+    const sf = await startSalesforceEmulator({ maxRecords: max });
+    try {
+      const { clientId, clientSecret, refreshToken } = sf.credentials;
+      const grant = await fetch(`${sf.url}/services/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "refresh_token",
+          client_id: clientId,
+          client_secret: clientSecret,
+          refresh_token: refreshToken,
+        }),
+      });
+      const { access_token: accessToken } = (await grant.json()) as { access_token: string };
+      await times(3 * max, 8, async (i) => {
+        const response = await fetch(`${sf.instanceUrl}/services/data/v62.0/sobjects/Case`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+          body: JSON.stringify({ Subject: `case ${i}` }),
+        });
+        expect(response.status).toBe(201);
+        await response.arrayBuffer();
+      });
+      const cases = sf.records("Case");
+      expect(cases.length).toBeLessThanOrEqual(max);
+      expect(cases.at(-1)?.CaseNumber).toBe(String(1000 + 3 * max).padStart(8, "0"));
+      expect(new Set(cases.map((c) => c.CaseNumber)).size).toBe(cases.length);
+    } finally {
+      await sf.close();
+    }
   });
 
   describe("over HTTP, past the bound (lowered to 100 so a few hundred requests reach it)", () => {

@@ -24,7 +24,10 @@ export interface Sandbox {
 }
 
 export async function startSandbox(
-  options: { tokenLatencyMs?: number; salesforce?: Pick<SalesforceEmulatorOptions, "ternKeyField"> } = {},
+  options: {
+    tokenLatencyMs?: number;
+    salesforce?: Pick<SalesforceEmulatorOptions, "ternKeyField" | "maxRecords">;
+  } = {},
 ): Promise<Sandbox> {
   const sf = await startSalesforceEmulator({ ...options.salesforce, tokenLatencyMs: options.tokenLatencyMs });
   const wa = await startWhatsAppSimulator();

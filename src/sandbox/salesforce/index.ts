@@ -41,6 +41,12 @@ export interface SalesforceEmulatorOptions {
   hostKind?: HostKind;
   /** Summer '23+ orgs block the username-password flow (`invalid_grant` `authentication failure`). */
   isPasswordFlowBlocked?: boolean;
+  /**
+   * The org keeps the newest this many records (every object together) and forgets the oldest:
+   * the sandbox of a `tern serve` that runs for months. Default: every record, as tests and
+   * benchmarks count them.
+   */
+  maxRecords?: number;
 }
 
 export interface EmulatorCredentials {
@@ -223,6 +229,7 @@ export async function startSalesforceEmulator(
     objects: orgObjects(options.ternKeyField ?? false),
     hostKind: options.hostKind ?? "mydomain",
     isPasswordFlowBlocked: options.isPasswordFlowBlocked ?? false,
+    maxRecords: options.maxRecords ?? Number.POSITIVE_INFINITY,
   });
   const first = await listen(state, host, options.port ?? 0);
   const servers = [first.server];

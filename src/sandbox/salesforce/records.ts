@@ -1,3 +1,4 @@
+import { keepNewest } from "../bounded.js";
 import type { FieldDef, ObjectDef } from "./metadata.js";
 import { findField, isRequiredOnCreate } from "./metadata.js";
 import type { EmulatorState, StoredRecord } from "./state.js";
@@ -142,13 +143,13 @@ export function commitRecord(
     fields.Name = [fields.FirstName, fields.LastName].filter(Boolean).join(" ");
   }
   if (findField(object, "CaseNumber")) {
-    fields.CaseNumber = String(1000 + state.records.filter((r) => r.object === object).length + 1).padStart(
-      8,
-      "0",
-    );
+    const number = (state.autonumbers.get(object.name) ?? 1000) + 1;
+    state.autonumbers.set(object.name, number);
+    fields.CaseNumber = String(number).padStart(8, "0");
   }
   const record: StoredRecord = { object, id, createdAt: now, fields };
   state.records.push(record);
+  keepNewest(state.records, state.maxRecords);
   return record;
 }
 

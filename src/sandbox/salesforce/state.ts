@@ -118,6 +118,10 @@ export interface EmulatorState {
   /** The org's schema (the standard objects, optionally with Tern_Key__c: tern-key.ts). */
   objects: ReadonlyArray<ObjectDef>;
   records: StoredRecord[];
+  /** Records kept (the newest; Infinity: all). */
+  maxRecords: number;
+  /** The last autonumber given per object (`CaseNumber`), so numbers never repeat. */
+  autonumbers: Map<string, number>;
   grantTypes: string[];
   /** Records sent to be created: a single create counts 1, a collection of n counts n. */
   createRequests: number;
@@ -142,6 +146,7 @@ export function createState(options: {
   objects?: ReadonlyArray<ObjectDef>;
   hostKind: HostKind;
   isPasswordFlowBlocked: boolean;
+  maxRecords: number;
 }): EmulatorState {
   const newId = createIdFactory();
   return {
@@ -167,6 +172,7 @@ export function createState(options: {
     accessTokens: new Map(),
     refreshesInFlight: new Set(),
     records: [],
+    autonumbers: new Map(),
     grantTypes: [],
     createRequests: 0,
     apiUsage: 0,
