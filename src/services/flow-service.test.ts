@@ -4,7 +4,7 @@ import { openTestStore } from "../../test/helpers/test-store.js";
 import type { InboundMessage } from "../channels/channel.js";
 import { routeMessage } from "../queue/router.js";
 import type { Store } from "../store/store.js";
-import { createFlowService } from "./flow-service.js";
+import { createFlowService, MAX_CACHED_VERSIONS } from "./flow-service.js";
 
 /**
  * Two flow services on one database stand for two processes (a `serve` and a `worker` on
@@ -68,4 +68,30 @@ describe("the flow cache across processes", () => {
       expect((await worker.load("fx", 1, first?.createdAt)).name).toBe("replies to beta");
     },
   );
+});
+
+describe("the parsed-version cache", () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openTestStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("keeps the most recently used versions up to its bound (every saved draft is a version)", async () => {
+    expect(MAX_CACHED_VERSIONS).toBeGreaterThanOrEqual(100);
+    let now = 1_000;
+    const flows = createFlowService(store, { now: () => now++ }, { maxCachedVersions: 5 });
+    for (let v = 1; v <= 12; v++) await flows.addVersion("fv", file("alpha", `draft ${v}`));
+    await store.write(async (tx) => void (await tx.flows.publish("fv", 1, now++)));
+    for (let v = 1; v <= 12; v++) {
+      // The published version is read per message, between the drafts being tried.
+      await flows.load("fv", 1);
+      expect((await flows.load("fv", v)).steps).toEqual([{ id: "s", type: "send", text: `draft ${v}` }]);
+    }
+    expect(flows.cachedVersions()).toBe(5);
+    // Forgotten versions load again from the store, unchanged.
+    expect((await flows.load("fv", 2)).steps).toEqual([{ id: "s", type: "send", text: "draft 2" }]);
+  });
 });

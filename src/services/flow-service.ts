@@ -23,10 +23,20 @@ export interface FlowServiceOptions {
   /** Answers design-time checks (Salesforce mappings against the org); structural checks only without. */
   design?: DesignEnv;
   designTimeoutMs?: number;
+  /** Parsed versions kept (the most recently used); default `MAX_CACHED_VERSIONS`. */
+  maxCachedVersions?: number;
 }
+
+/**
+ * Every saved draft is a version, and Try it and the runs parse whichever they use: kept without
+ * a bound, months of editing filled the process with versions nobody runs any more. The published
+ * ones and those of waiting runs are few and read per message, so they stay among the most recent.
+ */
+export const MAX_CACHED_VERSIONS = 500;
 
 export function createFlowService(store: Store, clock: Clock, options: FlowServiceOptions = {}) {
   const cache = new Map<string, { flow: Flow; createdAt: number }>();
+  const maxCached = options.maxCachedVersions ?? MAX_CACHED_VERSIONS;
   // Channel types the built-in sandbox answers for while it is on (set once it has started).
   let simulated: () => readonly string[] = () => [];
   const installation = () => readInstallation(store, simulated());
@@ -88,12 +98,19 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     if (
       cached &&
       (!isShared || cached.createdAt === (createdAt ?? (await store.flows.versionCreatedAt(id, version))))
-    )
+    ) {
+      // Most recently used last: the first key is the one to forget.
+      cache.delete(key);
+      cache.set(key, cached);
       return cached.flow;
+    }
     const v = await store.flows.version(id, version);
     if (!v) throw new AppError("FLOW_NOT_FOUND", `Flow ${id} version ${version} is missing`);
     const flow = validOrThrow(v.definition);
+    cache.delete(key);
     cache.set(key, { flow, createdAt: v.createdAt });
+    const oldest = cache.keys().next().value;
+    if (cache.size > maxCached && oldest !== undefined) cache.delete(oldest);
     return flow;
   };
 
@@ -138,6 +155,10 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   };
 
   return {
+    /** How many parsed versions are cached (tests check the bound). */
+    cachedVersions(): number {
+      return cache.size;
+    },
     /**
      * While the built-in sandbox is on, it simulates these channel types: a flow triggered on one
      * of them gets no "no channel is set up" note (its messages come from the simulator).
