@@ -436,3 +436,21 @@ describe("record pages", () => {
     expect((await fetch(`${sf.instanceUrl}/00Q000000000000AAA`)).status).toBe(404);
   });
 });
+
+describe("records(object, where)", () => {
+  it("picks records on their stored values before shaping them (Try it reads the conversation view twice a second)", () => {
+    for (let i = 0; i < 2_000; i++)
+      sf.seedRecord("Lead", { LastName: `n${i}`, Company: "c", Phone: `+1555000${i}` });
+    const seen: unknown[] = [];
+    const found = sf.records("Lead", (fields) => {
+      seen.push(fields.CreatedDate);
+      return fields.Phone === "+15550001999";
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ LastName: "n1999", CreatedDate: "2026-01-01T00:00:00.000+0000" });
+    // The predicate saw the stored time (ms), so no record was shaped to be looked at.
+    expect(seen).toHaveLength(2_000);
+    expect(typeof seen[0]).toBe("number");
+    expect(sf.records("Lead")).toHaveLength(2_000);
+  });
+});

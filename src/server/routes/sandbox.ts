@@ -250,14 +250,11 @@ export const sandboxRoutes =
               at: new Date(m.receivedAt).toISOString(),
             })),
           said: said.of(type, from),
-          leads: sf.records("Lead").filter((l) => made.has(String(l.Id)) || l.Phone === `+${from}`),
+          leads: sf.records("Lead", (l) => made.has(String(l.Id)) || l.Phone === `+${from}`),
           // Every record the conversation's runs made or found, of any object (a Case too), as
           // the emulated org holds it now.
           records: [...new Set(linked.flatMap((r) => (r.object ? [r.object] : [])))].flatMap((object) =>
-            sf
-              .records(object)
-              .filter((r) => made.has(String(r.Id)))
-              .map((fields) => ({ object, ...fields })),
+            sf.records(object, (r) => made.has(String(r.Id))).map((fields) => ({ object, ...fields })),
           ),
         };
       },
