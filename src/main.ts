@@ -246,6 +246,7 @@ async function startLocked(options: StartOptions, releaseLock: () => void): Prom
 
   // Listen first to learn the real port (TERN_PORT=0 picks a free one) for the public URL.
   let publicUrl = config.TERN_PUBLIC_URL ?? "";
+  let localUrl = "";
   const app = await buildApp({
     store,
     integrations,
@@ -256,6 +257,9 @@ async function startLocked(options: StartOptions, releaseLock: () => void): Prom
     adminToken: dataDir.adminToken,
     get publicUrl() {
       return publicUrl;
+    },
+    get localUrl() {
+      return localUrl;
     },
     // Null once it stepped aside (a real integration was created while it ran).
     sandbox: () => (sandbox?.isOn() ? sandbox : null),
@@ -283,6 +287,7 @@ async function startLocked(options: StartOptions, releaseLock: () => void): Prom
     config.TERN_HOST === "0.0.0.0" || config.TERN_HOST === "::" ? "localhost" : config.TERN_HOST;
   const url = `http://${localHost}:${port}`;
   if (!publicUrl) publicUrl = url;
+  localUrl = url;
   // Like Meta, the simulator reports delivery statuses back to the channel's webhook.
   sandbox?.sandbox.wa.deliverStatusesTo(`${url}/webhooks/${sandbox.channelId}`);
 

@@ -51,10 +51,14 @@ export interface ChannelSimulator {
   /**
    * Plays the customer: posts the provider's signed webhook for this message to Tern's webhook
    * URL, exactly as the provider would. Returns the answer Tern gave and the dedupe id used.
+   * `deliverTo`: the origin to post to instead of the URL's own, whose path and query are kept
+   * and which the signature still covers (the sandbox signs for Tern's public URL and posts to
+   * Tern's own address: a server behind a proxy often cannot reach its public address itself).
    */
   say(
     webhookUrl: string,
     message: CustomerMessage,
+    options?: SayOptions,
   ): Promise<{ status: number; body: string; contentType: string | null; id: string }>;
   /**
    * The customer already knows the business, so Tern may write first (Try it starts conversations):
@@ -70,14 +74,32 @@ export interface ChannelSimulator {
   close(): Promise<void>;
 }
 
+export interface SayOptions {
+  deliverTo?: string;
+}
+
+/** `url` with its origin replaced by `deliverTo` (path and query kept); `url` itself without one. */
+export function deliveryUrl(url: string, deliverTo?: string): string {
+  if (!deliverTo) return url;
+  const { pathname, search } = new URL(url);
+  return `${deliverTo.replace(/\/+$/, "")}${pathname}${search}`;
+}
+
 /** Posts a request built by `ChannelSimulator.webhook` and reads Tern's answer (`say`'s common half). */
-export async function postWebhookRequest(request: {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  id: string;
-}): Promise<{ status: number; body: string; contentType: string | null; id: string }> {
-  const response = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+export async function postWebhookRequest(
+  request: {
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+    id: string;
+  },
+  options: SayOptions = {},
+): Promise<{ status: number; body: string; contentType: string | null; id: string }> {
+  const response = await fetch(deliveryUrl(request.url, options.deliverTo), {
+    method: "POST",
+    headers: request.headers,
+    body: request.body,
+  });
   return {
     status: response.status,
     body: await response.text(),

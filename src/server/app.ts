@@ -66,6 +66,12 @@ export interface AppDeps {
   adminToken: string;
   /** Origin used to build webhook URLs shown to the user. */
   publicUrl: string;
+  /**
+   * Tern's own address on this machine (the listening port): where the sandbox posts its
+   * customers' webhooks, signed for `publicUrl`, which a server behind a proxy may not reach.
+   * `publicUrl` when absent.
+   */
+  localUrl?: string;
   /** The built-in sandbox, when it runs (zero-config start). */
   sandbox?: () => BuiltInSandbox | null;
   /** Outbound HTTP (OAuth code exchange, revocation); global fetch when absent. */

@@ -45,8 +45,8 @@ export async function startBirdChannelSimulator(): Promise<ChannelSimulator> {
     },
     webhook,
     addressOf: phoneOf,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

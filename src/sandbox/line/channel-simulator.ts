@@ -60,8 +60,8 @@ export async function startLineChannelSimulator(): Promise<ChannelSimulator> {
     },
     webhook,
     addressOf: lineUserId,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

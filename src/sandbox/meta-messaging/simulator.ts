@@ -3,7 +3,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { GraphError } from "../../channels/meta/send-errors.js";
 import { keepNewest } from "../bounded.js";
-import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  deliveryUrl,
+  type SimulatedSend,
+} from "../channel-simulator.js";
 import { waitForMatch } from "../wait-for-match.js";
 import type { MetaMessagingProduct } from "./product.js";
 import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
@@ -236,9 +241,10 @@ export async function startMetaMessagingSimulator(
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Meta Send API simulator");
     },
     webhook,
-    async say(webhookUrl, message) {
+    async say(webhookUrl, message, options) {
       const request = webhook(webhookUrl, message);
-      return { ...(await post(request.url, request.headers, request.body)), id: request.id };
+      const url = deliveryUrl(request.url, options?.deliverTo);
+      return { ...(await post(url, request.headers, request.body)), id: request.id };
     },
     async post(webhookUrl, body) {
       const request = signedWebhook(body, appSecret);

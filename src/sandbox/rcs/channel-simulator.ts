@@ -50,8 +50,8 @@ export async function startRcsChannelSimulator(): Promise<ChannelSimulator> {
     },
     webhook,
     addressOf: phoneOf,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
-import { remember } from "../bounded.js";
-import type { ChannelSimulator, CustomerMessage, SimulatedSend } from "../channel-simulator.js";
+import { keepNewest, remember } from "../bounded.js";
+import {
+  type ChannelSimulator,
+  type CustomerMessage,
+  deliveryUrl,
+  type SimulatedSend,
+} from "../channel-simulator.js";
 import { startTelegramSimulator, type TelegramSentMessage, type TelegramSimulator } from "./simulator.js";
 import { callbackUpdate, createUpdateIds, textUpdate, webhookHeaders } from "./webhooks.js";
 
@@ -88,9 +93,9 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
     },
     webhook,
     addressOf: (from) => String(chatIdFor(from)),
-    async say(webhookUrl, message) {
+    async say(webhookUrl, message, options) {
       const { url, headers, body, id } = webhook(webhookUrl, message);
-      const response = await fetch(url, { method: "POST", headers, body });
+      const response = await fetch(deliveryUrl(url, options?.deliverTo), { method: "POST", headers, body });
       const text = await response.text();
       const contentType = response.headers.get("content-type");
       // Like Telegram, a 2xx answer may carry one Bot API call (https://core.telegram.org/bots/api#making-requests-when-getting-updates).
@@ -99,6 +104,7 @@ export async function startTelegramChannelSimulator(): Promise<TelegramChannelSi
           const call = JSON.parse(text) as { method?: unknown; callback_query_id?: unknown };
           if (call.method === "answerCallbackQuery" && typeof call.callback_query_id === "string") {
             sim.answeredCallbacks.push(call.callback_query_id);
+            keepNewest(sim.answeredCallbacks);
           }
         } catch {
           // Not a method call: Telegram ignores the body.

@@ -65,8 +65,8 @@ export async function startTwilioChannelSimulator(): Promise<TwilioChannelSimula
     },
     addressOf: addressFor,
     webhook,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

@@ -52,10 +52,10 @@ export async function startViberChannelSimulator(): Promise<ViberChannelSimulato
       return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
     },
     webhook,
-    async say(webhookUrl, message) {
+    async say(webhookUrl, message, options) {
       // Writing to a bot subscribes the user (send-message.md: only subscribers can be messaged).
       sim.subscribe(message.from);
-      return postWebhookRequest(webhook(webhookUrl, message));
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     meet: (from) => sim.subscribe(from),
     close: () => sim.close(),

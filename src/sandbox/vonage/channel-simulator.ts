@@ -66,8 +66,8 @@ export async function startVonageChannelSimulator(): Promise<VonageChannelSimula
     },
     webhook,
     addressOf: msisdnFor,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

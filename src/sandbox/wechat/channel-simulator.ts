@@ -61,8 +61,8 @@ export async function startWeChatChannelSimulator(
     addressOf: openidOf,
     // Tern may write first only within 48 hours of the customer's last message.
     meet: (from) => sim.customerWrote(openidOf(from)),
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

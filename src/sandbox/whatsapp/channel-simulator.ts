@@ -55,8 +55,8 @@ export function asChannelSimulator(sim: WhatsAppSimulator): ChannelSimulator {
       return toSend(await sim.waitForSent((m) => predicate(toSend(m)), timeoutMs));
     },
     webhook,
-    say(webhookUrl, message) {
-      return postWebhookRequest(webhook(webhookUrl, message));
+    say(webhookUrl, message, options) {
+      return postWebhookRequest(webhook(webhookUrl, message), options);
     },
     close: () => sim.close(),
   };

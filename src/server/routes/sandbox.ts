@@ -145,14 +145,21 @@ export const sandboxRoutes =
         // Wall-clock, as the simulators stamp what they receive: the panel orders both by it.
         const at = new Date().toISOString();
         const answer = await sim
-          .say(`${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`, {
-            from,
-            text,
-            name,
-            ...(tapped ? { choice: tapped } : {}),
-          })
-          // Tern's own webhook did not answer (it is shutting down): as unavailable as a 503.
-          .catch(() => null);
+          .say(
+            `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channelId}`,
+            { from, text, name, ...(tapped ? { choice: tapped } : {}) },
+            // Signed for the public URL, as the provider would; posted to this process itself.
+            { deliverTo: deps.localUrl || deps.publicUrl },
+          )
+          // Tern's own webhook did not answer (it is shutting down): as unavailable as a 503,
+          // with the reason logged (nothing else says why the message was not stored).
+          .catch((err: unknown) => {
+            deps.logger.warn(
+              { err, channel: type },
+              "sandbox: the customer's message could not be posted to Tern's webhook",
+            );
+            return null;
+          });
         if (answer === null || answer.status === UNAVAILABLE_STATUS) {
           // Not stored (the database is unavailable, or Tern is stopping): it can be sent again.
           return reply
