@@ -712,7 +712,7 @@ export interface paths {
         };
         /**
          * What a sandbox customer received and said, and the records made for them
-         * @description `received`: what Tern sent the customer, oldest first, with `choices` (button titles) and `choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; SMS has none: the choices are numbered lines of the text). `said`: what the customer sent through POST /sandbox/messages (kept in memory). `leads`: the Leads its runs made, and any Lead with the customer's number. `records`: every record its runs made or found, of any object (`object`: Lead, Case…), with the fields the emulated org holds. Times are ISO-8601 wall-clock.
+         * @description `received`: what Tern sent the customer, oldest first, with `choices` (button titles) and `choiceStyle` (how the channel shows them: buttons, list, inline_keyboard, keyboard, quick_replies; SMS has none: the choices are numbered lines of the text), among the newest 10,000 messages the channel's simulator keeps. `said`: what the customer sent through POST /sandbox/messages (kept in memory: the newest 200 of each of the 1,000 most recent customers). `leads`: the Leads its runs made, and any Lead with the customer's number. `records`: every record its runs made or found, of any object (`object`: Lead, Case…), with the fields the emulated org holds (its newest 10,000 records). Times are ISO-8601 wall-clock.
          */
         get: operations["getSandboxConversation"];
         put?: never;
