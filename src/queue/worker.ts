@@ -338,12 +338,13 @@ export function createWorker(deps: WorkerDeps) {
         }
         // Taken by another process meanwhile (this one was presumed dead, PostgreSQL, and its turn
         // went on): the message is theirs, and a second run would greet the customer again.
-        const isConsumed = active
-          ? true
-          : row
+        // A new run is stored with the message marked processed, in one statement on PostgreSQL.
+        if (!active) {
+          const isConsumed = row
             ? await tx.runs.insertConsuming(row, item.id, now)
             : await tx.inbox.markProcessed(item.id, now);
-        if (!isConsumed) throw new HandedBackError();
+          if (!isConsumed) throw new HandedBackError();
+        }
         return { contact: c, started: row };
       },
       { durable: false, group: true },
