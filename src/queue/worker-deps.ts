@@ -3,6 +3,7 @@ import type { Metrics } from "../core/metrics.js";
 import type { Engine } from "../flows/engine.js";
 import type { Flow } from "../flows/schema.js";
 import type { Integrations } from "../services/integrations.js";
+import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import type { Store } from "../store/store.js";
 import type { EffectsDeps } from "./effects.js";
 
@@ -42,4 +43,17 @@ export interface WorkerDeps extends Omit<EffectsDeps, "store" | "clock" | "conne
     warn(o: object, m?: string): void;
     error(o: object, m?: string): void;
   };
+}
+
+/** What a caller of `advance` knows already, so it is not read again. */
+export interface AdvanceOptions {
+  /** Inbox rows the event consumes: the run's first persist marks them processed. */
+  inboxIds?: readonly number[];
+  /** The conversation's contact, as a write of this turn read it. */
+  contact?: ContactOnChannel;
+  signal?: AbortSignal;
+  /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
+  arrivedAt?: number;
+  /** The run's flow version, parsed, when the caller loaded it for this run (the router). */
+  flow?: Flow;
 }

@@ -4,9 +4,7 @@ import { newId } from "../core/ids.js";
 import { maskConversationKey } from "../core/logger.js";
 import { createMetrics } from "../core/metrics.js";
 import type { RunEvent } from "../flows/runtime.js";
-import type { Flow } from "../flows/schema.js";
 import { toMessageView } from "../flows/step-context.js";
-import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import { conversationAddress, type InboxItem, type MessageItem } from "../store/repos/inbox-repo.js";
 import { abandonedRun, isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos } from "../store/store.js";
@@ -29,7 +27,7 @@ import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
 import { createTimer } from "./timer.js";
 import { publishedWithTrigger } from "./triggers.js";
-import type { WorkerDeps } from "./worker-deps.js";
+import type { AdvanceOptions, WorkerDeps } from "./worker-deps.js";
 
 export type { WorkerDeps };
 
@@ -39,19 +37,6 @@ export type { WorkerDeps };
  * when the process that set it died.
  */
 const JOBS_DEADLINE_POLL_MS = 5_000;
-
-/** What a caller of `advance` knows already, so it is not read again. */
-interface AdvanceOptions {
-  /** Inbox rows the event consumes: the run's first persist marks them processed. */
-  inboxIds?: readonly number[];
-  /** The conversation's contact, as a write of this turn read it. */
-  contact?: ContactOnChannel;
-  signal?: AbortSignal;
-  /** A message of the conversation that arrived but is not the event (it fired an overdue deadline). */
-  arrivedAt?: number;
-  /** The run's flow version, parsed, when the caller loaded it for this run (the router). */
-  flow?: Flow;
-}
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
