@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir, testInProcess } from "../helpers/flow-test-run.js";
+import { tempDir, testInProcess, writeFlow } from "../helpers/flow-test-run.js";
 
 /**
  * `tern flows test`: the shipped templates pass through the built CLI, a broken expectation fails
@@ -63,43 +63,6 @@ describe("tern flows test (the built CLI)", () => {
     expect(stdout).toMatch(/1 flow, 3 cases: 2 passed, 1 failed/);
   });
 });
-
-const flow = {
-  schema: "tern.flow/v1",
-  name: "Order status",
-  trigger: { type: "message", channels: ["telegram"], keywords: ["order"] },
-  steps: [
-    {
-      id: "pick",
-      type: "ask",
-      text: "Hi {{ vars.first | default: 'there' }}! Track or cancel?",
-      save: "action",
-      expect: "choice",
-      choices: [
-        { id: "track", title: "Track" },
-        { id: "cancel", title: "Cancel" },
-      ],
-      timeout: "PT1H",
-      next: "note",
-      onTimeout: "late",
-    },
-    {
-      id: "note",
-      type: "salesforce.create",
-      connection: "salesforce",
-      object: "Case",
-      fields: { Subject: "{{ vars.action }} by {{ contact.name }}", Origin: "Telegram" },
-      readBack: ["CaseNumber"],
-      next: "done",
-    },
-    { id: "done", type: "send", text: "Case {{ steps.note.CaseNumber }} opened to {{ vars.action }}." },
-    { id: "late", type: "send", text: "Write 'order' again when you're ready." },
-  ],
-};
-
-function writeFlow(dir: string, extra: Record<string, unknown> = {}, name = "order.json"): void {
-  writeFileSync(path.join(dir, name), JSON.stringify({ ...flow, ...extra }, null, 2));
-}
 
 describe("tern flows test (the runner)", () => {
   it("runs the cases of <name>.test.json beside the flow: a tap, a regex, a record, deadlines, a paused org", async () => {
@@ -405,87 +368,6 @@ describe("tern flows test (the runner)", () => {
     expect(out).toContain(
       '$.tests[0].expect.records.Case[0].Subject["$matches"]: not a valid regular expression',
     );
-  });
-
-  it("answers an http step's requests from the case's \"http\" (never the network); a request with no answer fails naming it", async () => {
-    const dir = tempDir();
-    const lookup = {
-      id: "lookup",
-      type: "http",
-      url: "https://api.example.com/orders/{{ message.text | path_segment }}",
-      map: { orderStatus: "body.order.status" },
-      next: "tell",
-      onError: "sorry",
-    };
-    const tell = { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" };
-    const sorry = { id: "sorry", type: "send", text: "Lookup failed: {{ steps.lookup.error.code }}" };
-    writeFlow(
-      dir,
-      {
-        trigger: { type: "message", channels: ["whatsapp"] },
-        steps: [lookup, tell, sorry],
-        tests: [
-          {
-            name: "shipped",
-            http: [{ method: "GET", url: "/orders/A%207$", body: { order: { status: "shipped" } } }],
-            script: [{ say: "A 7" }, { expect: "Order status: shipped" }],
-            expect: { status: "completed", vars: { orderStatus: "shipped" } },
-          },
-          {
-            name: "a 404 takes onError",
-            http: [{ url: "/orders/", status: 404, body: "no such order" }],
-            script: [{ say: "B1" }, { expect: "Lookup failed: HTTP_STATUS" }],
-          },
-          { name: "no answer given", script: [{ say: "C1" }, { expect: "Order status: shipped" }] },
-        ],
-      },
-      "lookup.json",
-    );
-    const { code, out } = await testInProcess(["lookup.json"], dir);
-    expect(out).toContain("✓ shipped");
-    expect(out).toContain("✓ a 404 takes onError");
-    expect(out).toContain("✗ no answer given");
-    expect(out).toContain('actual:   "Lookup failed: NETWORK_ERROR"');
-    expect(code).toBe(1);
-  });
-
-  it("answers a handoff's notify from the case's \"http\" too, so a flow with a handoff can be tested", async () => {
-    const dir = tempDir();
-    const handoff = {
-      id: "human",
-      type: "handoff",
-      text: "A colleague will answer here.",
-      case: { connection: "salesforce", fields: { Subject: "Help for {{ contact.name }}", Origin: "Web" } },
-      notify: { url: "https://hooks.example.com/handoff" },
-    };
-    const script = [{ say: "help" }, { expect: "A colleague will answer here." }];
-    writeFlow(
-      dir,
-      {
-        trigger: { type: "message", channels: ["whatsapp"] },
-        steps: [handoff],
-        tests: [
-          {
-            name: "paused for a person",
-            contact: { name: "Ada" },
-            http: [{ method: "POST", url: "^https://hooks\\.example\\.com/handoff$" }],
-            script,
-            expect: { status: "waiting", records: { Case: [{ Subject: "Help for Ada" }] } },
-          },
-          {
-            name: "the webhook fails",
-            http: [{ url: "hooks", status: 500 }],
-            script,
-            expect: { status: "failed" },
-          },
-        ],
-      },
-      "handoff.json",
-    );
-    const { code, out } = await testInProcess(["handoff.json"], dir);
-    expect(out).toContain("✓ paused for a person");
-    expect(out).toContain("✓ the webhook fails");
-    expect(code, out).toBe(0);
   });
 
   it("refuses a file that is not UTF-8 (exit 2, saying where) and reads past a byte order mark", async () => {
