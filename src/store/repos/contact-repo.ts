@@ -8,6 +8,7 @@ import { createContactMerge } from "./contact-merge.js";
 import { createContactMessages } from "./contact-messages.js";
 import { phoneJoinableFrom } from "./contact-side.js";
 import { applyAttributes, type ContactChange, normalizeTags, parseAttributes } from "./contact-values.js";
+import { lockForTransaction } from "./transaction-lock.js";
 
 export type { MessageFallback, MessageRow } from "./contact-messages.js";
 export type { ContactChange } from "./contact-values.js";
@@ -203,13 +204,7 @@ export function createContactRepo(exec: Executor) {
    * A transaction-scoped advisory lock per phone makes the second wait for the first's commit.
    * SQLite runs one write callback at a time (write-batcher.ts), so it needs none.
    */
-  const lockPhone = async (phone: string): Promise<void> => {
-    if (exec.dialect !== "postgres") return;
-    const key = `tern.contact.phone:${phone}`;
-    await exec.get({
-      compile: () => sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.compile(q),
-    });
-  };
+  const lockPhone = (phone: string): Promise<void> => lockForTransaction(exec, `tern.contact.phone:${phone}`);
 
   return {
     ...createContactMessages(exec),

@@ -1,7 +1,7 @@
-import { sql } from "kysely";
 import type { SecretBox } from "../../core/secrets.js";
 import type { IntegrationTable, Owner } from "../database.js";
 import type { Executor } from "../db.js";
+import { lockForTransaction } from "./transaction-lock.js";
 
 /**
  * Connections and channels share one shape: a type, a name, a config whose secret fields are
@@ -120,13 +120,7 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
      * advisory lock per table makes the second wait for the first's commit. SQLite runs one write
      * callback at a time (write-batcher.ts): nothing to do there.
      */
-    async lockChanges(): Promise<void> {
-      if (exec.dialect !== "postgres") return;
-      const key = `tern.${table}.changes`;
-      await exec.get({
-        compile: () => sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.compile(q),
-      });
-    },
+    lockChanges: (): Promise<void> => lockForTransaction(exec, `tern.${table}.changes`),
     /** Inside a `store.write` callback. */
     async insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
       const { open, secret } = split(record.config, secretFields);
