@@ -135,6 +135,12 @@ export interface SendResult {
    * safely (a reply token is single-use): settled as sent-unknown, at most once.
    */
   outcome?: "unknown";
+  /**
+   * The address the provider knows the person by, when its answer names another than the one
+   * sent to (WhatsApp's `contacts[].wa_id`: +52 55… answered 52155…, a Brazilian +55 11 9…
+   * answered by the account's old 8 digits): their replies come from it.
+   */
+  recipient?: string;
 }
 
 /** The answer to a verification handshake (Meta's hub.challenge, WeChat's echostr). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { digitsToE164, possibleE164, toE164 } from "./phone.js";
+import { digitsToE164, possibleE164, samePersonPhones, toE164 } from "./phone.js";
 
 describe("toE164", () => {
   it("gives one form for a number however a channel wrote it", () => {
@@ -51,5 +51,19 @@ describe("Mexican mobiles", () => {
     // Not a Mexican number, or not eleven digits after 52: as before.
     expect(toE164("+15512345678")).toBe("+15512345678");
     expect(toE164("+52155123456")).toBe("+52155123456");
+  });
+});
+
+describe("Brazilian mobiles and the ninth digit", () => {
+  it("names the 8-digit form WhatsApp keeps for old accounts and the 9-digit form dialled today as one person", () => {
+    expect(samePersonPhones("+5511987654321")).toEqual(["+5511987654321", "+551187654321"]);
+    expect(samePersonPhones("+551187654321")).toEqual(["+551187654321", "+5511987654321"]);
+    expect(samePersonPhones("+552178654321")).toEqual(["+552178654321", "+5521978654321"]);
+  });
+  it("leaves landlines (2-5 after the area code), other countries and other lengths alone", () => {
+    expect(samePersonPhones("+551132654321")).toEqual(["+551132654321"]);
+    expect(samePersonPhones("+5511932654321")).toEqual(["+5511932654321"]);
+    expect(samePersonPhones("+4915123456789")).toEqual(["+4915123456789"]);
+    expect(samePersonPhones("+525512345678")).toEqual(["+525512345678"]);
   });
 });

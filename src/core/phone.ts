@@ -69,3 +69,18 @@ export function phoneAddresses(e164: string): string[] {
   const mexican = /^52\d{10}$/.test(digits) ? [`+521${digits.slice(2)}`, `521${digits.slice(2)}`] : [];
   return [e164, digits, ...mexican];
 }
+
+/**
+ * The E.164 forms one person's mobile may be stored under. Brazil put a 9 before every 8-digit
+ * mobile number (those began with 6-9) in 2012-2016, and WhatsApp still names accounts registered
+ * before by the old 8 digits (wa_id 55 11 8765 4321), while the person and a CRM write
+ * +55 11 98765 4321: both forms are one person. Others: the number itself (Mexico's old "1" is
+ * already dropped when parsed, see mexicanMobile).
+ */
+export function samePersonPhones(e164: string): string[] {
+  const withNine = /^\+55(\d\d)9([6-9]\d{7})$/.exec(e164);
+  if (withNine) return [e164, `+55${withNine[1]}${withNine[2]}`];
+  const withoutNine = /^\+55(\d\d)([6-9]\d{7})$/.exec(e164);
+  if (withoutNine) return [e164, `+55${withoutNine[1]}9${withoutNine[2]}`];
+  return [e164];
+}

@@ -90,6 +90,11 @@ export interface RunContext {
    * the effect's intent, on any store. `store.write` when absent.
    */
   write?: Store["write"];
+  /**
+   * The provider answered a send to the conversation's address naming the person by another
+   * (`SendResult.recipient`): their replies will come from it (run-host.ts moves the conversation).
+   */
+  readdress?: (address: string) => void;
 }
 
 /** The run's effects, and the fallback send on its own (a late `failed` status, fallback.ts). */

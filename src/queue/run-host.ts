@@ -68,6 +68,9 @@ export async function hostFor(
   const writer = createRunWriter(store);
   let persistError: unknown;
   let markInbox: readonly number[] = [];
+  // The address the provider named the person by (send-effects.ts): written with the next persist
+  // that leaves the run waiting or done, so a reply never finds the run mid-step under it.
+  let readdressTo: string | undefined;
   const view = {
     id: contact.id,
     channel: ch.definition.type,
@@ -87,6 +90,9 @@ export async function hostFor(
       assertActive,
       assertHeld,
       write: writer.write,
+      readdress: (address) => {
+        readdressTo = address;
+      },
     }),
     contact: view,
     // The database went away mid-step: the turn is retried (queue/failures.ts), the step not failed.
@@ -129,6 +135,8 @@ export async function hostFor(
       if (persistError !== undefined) throw persistError;
       const inboxIds = markInbox;
       markInbox = [];
+      const to = state.status === "running" ? undefined : readdressTo;
+      if (to !== undefined) readdressTo = undefined;
       // The state as it is now: the engine goes on changing it before this write runs.
       const snapshot = snapshotStep(state, record);
       // Run progress is replayable from durable data (the inbox and effect intents, which are
@@ -141,6 +149,17 @@ export async function hostFor(
             // Compare-and-set: if the run was ended after the check above, it stays ended. The
             // messages it consumed are processed either way.
             await tx.runs.saveSnapshot(snapshot, clock.now(), inboxIds);
+            if (to !== undefined) {
+              const from = contact.address;
+              await tx.runOps.readdress({
+                runId: run.id,
+                contactId: contact.id,
+                channelId: run.channelId,
+                from,
+                to,
+                now: clock.now(),
+              });
+            }
           },
           { durable: false },
         )

@@ -46,7 +46,7 @@ interface SendTarget {
  * What a send settles to. `outcome: "unknown"` on a channel that echoes nothing, or for a reply
  * token's answer that was lost (at-most-once).
  */
-type SendOutcome = { providerMessageId: string; outcome?: "unknown" };
+type SendOutcome = { providerMessageId: string; outcome?: "unknown"; recipient?: string };
 
 /**
  * The effect kind of a send made with a reply token: its intent says so, so that a send cut off
@@ -340,7 +340,10 @@ export function createSendEffects(
           conversationKey: ctx.conversationKey,
         };
       try {
-        return await sendThrough(key, content, primary, watch || undefined, true, takeReplyToken());
+        const sent = await sendThrough(key, content, primary, watch || undefined, true, takeReplyToken());
+        // A replayed send reads its stored outcome: the conversation is moved again, as first.
+        if (sent.recipient && sent.recipient !== primary.address) ctx.readdress?.(sent.recipient);
+        return sent;
       } catch (error) {
         if (isTurnOver(error)) throw error;
         const appError = toAppError(error);

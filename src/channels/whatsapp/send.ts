@@ -142,7 +142,22 @@ export async function send(
   }
   const id = extractMessageId(json);
   if (!id) throw unreadableAnswer("WhatsApp", response, "message id");
-  return { providerMessageId: id };
+  const sentTo = typeof body.to === "string" ? body.to : undefined;
+  const waId = extractWaId(json);
+  // Meta answers with the account's wa_id, which may differ from the number dialled (Mexico's
+  // 521…, an old Brazilian account's 8 digits): the customer's replies come from that one.
+  return sentTo !== undefined && waId !== undefined && waId !== sentTo
+    ? { providerMessageId: id, recipient: waId }
+    : { providerMessageId: id };
+}
+
+/** `contacts[0].wa_id` of a send's answer, when it is phone digits. */
+function extractWaId(json: unknown): string | undefined {
+  if (!json || typeof json !== "object" || !("contacts" in json) || !Array.isArray(json.contacts))
+    return undefined;
+  const first: unknown = json.contacts[0];
+  const waId = first && typeof first === "object" && "wa_id" in first ? first.wa_id : undefined;
+  return typeof waId === "string" && /^[1-9]\d{5,14}$/.test(waId) ? waId : undefined;
 }
 
 function extractMessageId(json: unknown): string | undefined {

@@ -51,6 +51,12 @@ export interface WhatsAppSimulator {
   deliverStatusesTo(webhookUrl: string | null): void;
   /** Calls `listener` for every accepted message (benchmarks time replies with it); returns an unsubscribe. */
   onSent(listener: (message: SentMessage) => void): () => void;
+  /**
+   * A customer whose WhatsApp account is registered under another form of the number (Mexico's
+   * 521…, a Brazilian mobile's old 8 digits): a send to `dialled` is answered with `wa_id: waId`,
+   * as Meta answers, and its statuses name `waId`.
+   */
+  registerAs(dialled: string, waId: string): void;
   /** The next n send requests (after the token check) fail with this Graph error and HTTP status. */
   failNext(n: number, graphError?: GraphError, status?: number): void;
   /**
@@ -125,6 +131,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
   let statusUrl: string | null = null;
   let isClosed = false;
   const sentListeners = new Set<(message: SentMessage) => void>();
+  const accounts = new Map<string, string>();
+  const waIdOf = (to: string) => {
+    const digits = to.replace(/^\+/, "");
+    return accounts.get(digits) ?? digits;
+  };
 
   function record(parsed: ParsedSend, body: Record<string, unknown>): SentMessage {
     const message: SentMessage = { ...parsed, wamid: newWamid(), body, receivedAt: Date.now() };
@@ -143,7 +154,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
         const webhook = buildStatusWebhook({
           messageId: message.wamid,
           status,
-          recipient: message.to,
+          recipient: waIdOf(message.to),
           phoneNumberId,
           ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
         });
@@ -233,7 +244,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
       contacts: [
         isBsuid
           ? { input: message.to, user_id: message.to }
-          : { input: message.to, wa_id: message.to.replace(/^\+/, "") },
+          : { input: message.to, wa_id: waIdOf(message.to) },
       ],
       messages: [{ id: message.wamid }],
     });
@@ -324,6 +335,9 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
     },
     deliverStatusesTo(webhookUrl) {
       statusUrl = webhookUrl;
+    },
+    registerAs(dialled, waId) {
+      accounts.set(dialled.replace(/^\+/, ""), waId);
     },
     failNext(n, error = {}, status = 500) {
       const full = graphError(

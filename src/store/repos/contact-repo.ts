@@ -231,6 +231,27 @@ export function createContactRepo(exec: Executor) {
     async owner(channelId: string, address: string): Promise<string | undefined> {
       return (await s.identity().get({ channelId, address }))?.contact_id;
     },
+    /**
+     * The address on `channelId` of the person with one of `phones` (core/phone.ts
+     * samePersonPhones), the identity that wrote last: a run started for their phone goes to the
+     * conversation they already have there (WhatsApp's 521… of a Mexican mobile, a Brazilian
+     * account's 8-digit wa_id), not to a second one their answers never reach.
+     */
+    async addressByPhone(phones: string[], channelId: string): Promise<string | undefined> {
+      if (phones.length === 0) return undefined;
+      const row = await exec.get(
+        q
+          .selectFrom("contact_identities")
+          .innerJoin("contacts", "contacts.id", "contact_identities.contact_id")
+          .select("contact_identities.address")
+          .where("contacts.phone", "in", phones)
+          .where("contact_identities.channel_id", "=", channelId)
+          .orderBy(sql`coalesce(contact_identities.last_inbound_at, 0)`, "desc")
+          .orderBy("contact_identities.created_at", "desc")
+          .limit(1),
+      );
+      return row?.address;
+    },
     /** Tags of the contact a message from (channel, address, phone) belongs or would belong to. */
     async tagsFor(channelId: string, address: string, phone: string | null): Promise<string[]> {
       const e164 = toE164(phone);

@@ -2,6 +2,7 @@ import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from "kys
 import type { EndReason, RunState } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
 import type { Dialect, Executor } from "../db.js";
+import { type Readdress, readdressConversation } from "./conversation-readdress.js";
 import { jsonbOf, setJsonFields } from "./json-fields.js";
 import { closeRunLeftovers } from "./run-closing.js";
 import { type RunRow, toRun } from "./run-repo.js";
@@ -115,6 +116,8 @@ export function createRunOperations(exec: Executor) {
   };
 
   return {
+    /** Inside `store.write`: the person is known by another address; their waiting run follows. */
+    readdress: (r: Readdress) => readdressConversation(exec, r),
     /** Newest first, `limit` per page; `after` continues from the previous page's last run. */
     async search(f: RunSearch, limit: number, after?: RunCursor): Promise<RunRow[]> {
       let query = filtered(dialect, q.selectFrom("runs").selectAll(), f);
