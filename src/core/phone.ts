@@ -62,12 +62,15 @@ export function digitsToE164(value: string): string | undefined {
 
 /**
  * The addresses a phone channel may key this person by (`+52…` or `52…`; WhatsApp's `521…` for a
- * Mexican mobile, see mexicanMobile): an erasure by number finds their waiting messages on any.
+ * Mexican mobile, see mexicanMobile; a Brazilian mobile with or without its ninth digit, see
+ * samePersonPhones): an erasure by number finds their waiting messages on any.
  */
 export function phoneAddresses(e164: string): string[] {
-  const digits = e164.replace(/^\+/, "");
-  const mexican = /^52\d{10}$/.test(digits) ? [`+521${digits.slice(2)}`, `521${digits.slice(2)}`] : [];
-  return [e164, digits, ...mexican];
+  return samePersonPhones(e164).flatMap((phone) => {
+    const digits = phone.replace(/^\+/, "");
+    const mexican = /^52\d{10}$/.test(digits) ? [`+521${digits.slice(2)}`, `521${digits.slice(2)}`] : [];
+    return [phone, digits, ...mexican];
+  });
 }
 
 /**

@@ -213,6 +213,37 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     await eventually(left, 10_000, "nothing left of the waiting message");
   });
 
+  it("erases a Brazilian WhatsApp customer by the number as dialled today: their account is named by the 8 digits from before the ninth digit", async () => {
+    await personWithHistory("551187650007", "Br Erasable");
+    const listed = await stack.http("GET", "/api/v1/contacts?phone=%2B5511987650007");
+    expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(1);
+    const res = await stack.http("DELETE", "/api/v1/contacts?phone=%2B5511987650007");
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(await rowsMentioning(stack, ["87650007", "Br Erasable"])).toEqual([]);
+    // A first message still waiting under the old form, erased by the new one.
+    const from = "551187650008";
+    await stack.tern.store.write((tx) =>
+      tx.inbox.ingest(
+        stack.setup.channelId,
+        [
+          {
+            kind: "message",
+            providerMessageId: "wamid.pending-br",
+            from,
+            phone: `+${from}`,
+            timestamp: Date.now(),
+            content: { type: "text", text: "oi, sou Br Pending" },
+          },
+        ],
+        Date.now(),
+      ),
+    );
+    const pending = await stack.http("DELETE", "/api/v1/contacts?phone=%2B5511987650008");
+    expect(pending.status, await pending.clone().text()).toBe(204);
+    const left = async () => (await rowsMentioning(stack, ["87650008", "Br Pending"])).length === 0;
+    await eventually(left, 10_000, "nothing left of the waiting message");
+  });
+
   it("answers malformed erasure requests with a clear error and changes nothing", async () => {
     await personWithHistory("4915123450004", "Kept Safe");
     const contact = (await contactNamed("Kept Safe"))!;

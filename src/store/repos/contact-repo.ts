@@ -1,6 +1,6 @@
 import { type QueryCreator, sql } from "kysely";
 import { newId } from "../../core/ids.js";
-import { toE164 } from "../../core/phone.js";
+import { samePersonPhones, toE164 } from "../../core/phone.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
 import { lockContacts } from "./contact-locks.js";
@@ -265,7 +265,8 @@ export function createContactRepo(exec: Executor) {
     },
     async list(filter: ContactFilter = {}): Promise<Contact[]> {
       let query = q.selectFrom("contacts").selectAll("contacts").select(tags);
-      if (filter.phone) query = query.where("contacts.phone", "=", filter.phone);
+      // A Brazilian mobile is found with or without its ninth digit (core/phone.ts).
+      if (filter.phone) query = query.where("contacts.phone", "in", samePersonPhones(filter.phone));
       if (filter.tag) {
         const tag = filter.tag;
         query = query.where((eb) =>

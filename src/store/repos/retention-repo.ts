@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { phoneAddresses } from "../../core/phone.js";
+import { phoneAddresses, samePersonPhones } from "../../core/phone.js";
 import type { Executor } from "../db.js";
 import { withSecureDelete } from "../sqlite-vacuum.js";
 import { lockContacts } from "./contact-locks.js";
@@ -226,9 +226,10 @@ export function createRetentionRepo(exec: Executor) {
       });
     },
 
-    /** Contact ids with this phone number (E.164), on any channel. */
+    /** Contact ids with this phone number (E.164, in any form of it: samePersonPhones), on any channel. */
     async contactsByPhone(phone: string): Promise<string[]> {
-      return (await exec.all(q.selectFrom("contacts").select("id").where("phone", "=", phone))).map(
+      const phones = samePersonPhones(phone);
+      return (await exec.all(q.selectFrom("contacts").select("id").where("phone", "in", phones))).map(
         (r) => r.id,
       );
     },
