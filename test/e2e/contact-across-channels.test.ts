@@ -137,6 +137,25 @@ describe("one contact across channels", () => {
     expect(await rowsMentioning(stack.database, [phone.slice(1), contact.id])).toEqual([]);
   });
 
+  it("a Brazilian WhatsApp account named by the 8 digits from before the ninth digit and the same person's SMS from the 9-digit number are one contact", async () => {
+    const join = buildTextWebhook({ from: "551187659002", text: "join", name: "Bia" });
+    expect((await postWebhook(stack.setup.webhookUrl, join, stack.sandbox.wa.config.appSecret)).status).toBe(
+      200,
+    );
+    await stack.sandbox.wa.waitForSent((m) => m.to === "551187659002" && (m.text ?? "").includes("Welcome"));
+    // The tag set on WhatsApp is the SMS conversation's too: one person.
+    await second.say("+5511987659002", "status");
+    expect(await second.reply("+5511987659002", (t) => t.includes("status"))).toBe(
+      "VIP status, plan gold join",
+    );
+    const { body: list } = await api("GET", `/contacts?phone=${encodeURIComponent("+5511987659002")}`);
+    const items = (list as { items: Array<{ identities: Array<{ channelId: string }> }> }).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]?.identities.map((i) => i.channelId).sort()).toEqual(
+      [second.id, stack.setup.channelId].sort(),
+    );
+  });
+
   it("tags, patches and merges contacts over the admin API; bad input is a 400 that changes nothing", async () => {
     await second.say("+4915123459002", "status");
     await second.say("+4915123459003", "status");

@@ -137,7 +137,7 @@ export function createContactRepo(exec: Executor) {
           .selectFrom("contacts")
           .selectAll()
           .select(tags)
-          .where("phone", "=", p("phone"))
+          .where("phone", "in", [p("phone"), p("otherForm")])
           .where((eb) => phoneJoinableFrom(eb, p("channelId")))
           .orderBy("id")
           .limit(1),
@@ -195,8 +195,11 @@ export function createContactRepo(exec: Executor) {
       | (ContactWithTags & { identity_id: string; identity_inbound_at: number | null })
       | undefined;
   /** The oldest contact with this phone that a message on `channelId` may join (contact-side.ts). */
-  const byPhone = async (phone: string, channelId: string) =>
-    (await s.oldestByPhone().get({ phone, channelId })) as ContactWithTags | undefined;
+  const byPhone = async (phone: string, channelId: string) => {
+    // A Brazilian mobile with and without its ninth digit is one person (core/phone.ts).
+    const otherForm = samePersonPhones(phone)[1] ?? phone;
+    return (await s.oldestByPhone().get({ phone, otherForm, channelId })) as ContactWithTags | undefined;
+  };
 
   /**
    * PostgreSQL: first messages from one phone on two channels arrive in two conversations, hence
@@ -204,7 +207,9 @@ export function createContactRepo(exec: Executor) {
    * A transaction-scoped advisory lock per phone makes the second wait for the first's commit.
    * SQLite runs one write callback at a time (write-batcher.ts), so it needs none.
    */
-  const lockPhone = (phone: string): Promise<void> => lockForTransaction(exec, `tern.contact.phone:${phone}`);
+  const lockPhone = (phone: string): Promise<void> =>
+    // One lock for every form of the number, so both forms' first messages are serialized too.
+    lockForTransaction(exec, `tern.contact.phone:${[...samePersonPhones(phone)].sort()[0]}`);
 
   return {
     ...createContactMessages(exec),
