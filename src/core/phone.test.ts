@@ -55,6 +55,13 @@ describe("Mexican mobiles", () => {
 });
 
 describe("Brazilian mobiles and the ninth digit", () => {
+  it("reads WhatsApp's 8-digit wa_id of an account registered before the ninth digit as the number dialled today", () => {
+    for (const raw of ["551187654321", "+55 11 8765-4321", "5511987654321", "+55 (11) 98765-4321"]) {
+      expect(toE164(raw), raw).toBe("+5511987654321");
+    }
+    // A landline (2-5 after the area code) keeps its 8 digits.
+    expect(toE164("551132654321")).toBe("+551132654321");
+  });
   it("names the 8-digit form WhatsApp keeps for old accounts and the 9-digit form dialled today as one person", () => {
     expect(samePersonPhones("+5511987654321")).toEqual(["+5511987654321", "+551187654321"]);
     expect(samePersonPhones("+551187654321")).toEqual(["+551187654321", "+5511987654321"]);

@@ -14,7 +14,7 @@ export function possibleE164(text: string): string | null {
   const known = recent.get(text);
   if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(text);
-  const number = parsed?.isPossible() ? parsed.number : mexicanMobile(parsed);
+  const number = parsed?.isPossible() ? (brazilianMobile(parsed) ?? parsed.number) : mexicanMobile(parsed);
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
   recent.set(text, number);
   return number;
@@ -30,6 +30,18 @@ function mexicanMobile(parsed: PhoneNumber | undefined): string | null {
   if (parsed?.countryCallingCode !== "52" || !/^1\d{10}$/.test(parsed.nationalNumber)) return null;
   const ten = parsePhoneNumberFromString(`+52${parsed.nationalNumber.slice(1)}`);
   return ten?.isPossible() ? ten.number : null;
+}
+
+/**
+ * A Brazilian mobile written with the 8 digits it had before the ninth digit (2012-2016; mobiles
+ * began with 6-9, landlines with 2-5): WhatsApp still names accounts registered before so (wa_id
+ * 551187654321). Read as the 9-digit number dialled today (+55 11 98765 4321), what SMS and the
+ * person give and what Salesforce should get. Null when `parsed` is not one.
+ */
+function brazilianMobile(parsed: PhoneNumber): string | null {
+  if (parsed.countryCallingCode !== "55") return null;
+  const old = /^(\d\d)([6-9]\d{7})$/.exec(parsed.nationalNumber);
+  return old ? `+55${old[1]}9${old[2]}` : null;
 }
 
 /**
