@@ -27,6 +27,8 @@ export const CoreErrorCodes = {
   /** The path exists under other methods; `Allow` lists them. */
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** An If-Match named another version than the current one: someone saved since; nothing changed. */
+  PRECONDITION_FAILED: 412,
   SANDBOX_OFF: 409,
   PAYLOAD_TOO_LARGE: 413,
   /** Refused before any route (server/framework-errors.ts): a path segment, headers, a slow client. */

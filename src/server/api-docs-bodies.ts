@@ -87,6 +87,9 @@ const Integration = z.looseObject({
   owner: z.string(),
   createdAt: Ms,
   updatedAt: Ms,
+  revision: z
+    .string()
+    .describe("Changes with every change of the row; quoted, it is the `ETag` to send in `If-Match`"),
 });
 const Connection = Integration.extend({
   isConnected: z.boolean().optional().describe("Salesforce: whether Tern holds a token"),

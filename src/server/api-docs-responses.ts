@@ -95,6 +95,39 @@ type Responses = Record<string, unknown>;
  */
 export function documentedResponses(method: string, url: string, own: Responses | undefined): Responses {
   if (own) return own;
+  const responses = successResponses(method, url);
+  const etag = ETAG_ROUTES[`${method} ${url}`];
+  if (!etag) return responses;
+  for (const [status, response] of Object.entries(responses))
+    if (status !== "204") responses[status] = { ...(response as object), headers: { etag: etag } };
+  return responses;
+}
+
+const flowEtag = {
+  type: "string",
+  description:
+    'The flow\'s latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it',
+};
+const rowEtag = (noun: string) => ({
+  type: "string",
+  description: `The ${noun} as stored now (changes with every change): send it in \`If-Match\` with a PATCH`,
+});
+
+/** Routes whose answer carries an `ETag` (RFC 9110 §8.8.3; routes/conditional-headers.ts). */
+const ETAG_ROUTES: Record<string, { type: string; description: string }> = {
+  "POST /api/v1/flows": flowEtag,
+  "GET /api/v1/flows/:id": flowEtag,
+  "PUT /api/v1/flows/:id": flowEtag,
+  "GET /api/v1/flows/:id/versions": flowEtag,
+  "POST /api/v1/channels": rowEtag("channel"),
+  "GET /api/v1/channels/:id": rowEtag("channel"),
+  "PATCH /api/v1/channels/:id": rowEtag("channel"),
+  "POST /api/v1/connections": rowEtag("connection"),
+  "GET /api/v1/connections/:id": rowEtag("connection"),
+  "PATCH /api/v1/connections/:id": rowEtag("connection"),
+};
+
+function successResponses(method: string, url: string): Responses {
   const route = `${method} ${url}`;
   const answer = (status: number, description: string) => {
     if (status === 204) return { description, type: "null" };

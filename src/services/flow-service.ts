@@ -1,6 +1,7 @@
 import { channelTypes } from "../channels/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import type { IfMatch } from "../core/entity-tags.js";
 import { newId } from "../core/ids.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import { checkInstallation, type Installation } from "../flows/installation-check.js";
@@ -13,6 +14,7 @@ import { diffFlows } from "../flows/versions/diff.js";
 import { publishedWithTrigger } from "../queue/triggers.js";
 import { stepRegistry } from "../steps.js";
 import type { Store } from "../store/store.js";
+import { assertFlowMatches } from "./flow-preconditions.js";
 import { type MoveOutcome, moveWaitingRuns, type WaitingRunsPolicy } from "./publish-policy.js";
 
 /**
@@ -178,14 +180,15 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
       return { id, version: 1, name: flow.name, warnings: await importWarnings(input, flow) };
     },
-    /** Stores a new version of an existing flow. */
     /**
      * Stores a new version of a flow; a flow id not seen here yet creates the flow with that id, so
      * importing the same files by id gives every installation the same flow ids (subflows name them).
+     * `ifMatch` (If-Match): stored only while the latest version is the one the editor started from.
      */
     async addVersion(
       id: string,
       input: unknown,
+      ifMatch?: IfMatch,
     ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[]; unchanged?: true }> {
       const flow = validOrThrow(input);
       if (!isFlowId(id) && !(await store.flows.get(id)))
@@ -200,6 +203,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       const storeIt = () =>
         store.write(async (tx): Promise<{ version: number; unchanged?: true }> => {
           const existing = await tx.flows.lock(id);
+          // Under the same lock as the write: two saves based on one version cannot both pass.
+          assertFlowMatches(id, ifMatch, existing?.latestVersion ?? null);
           if (!existing) {
             await tx.flows.create(id, flow.name, input, now);
             return { version: 1 };
@@ -213,7 +218,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         });
       // Another import created it meanwhile (the id's primary key refused ours): import into it.
       const stored = await storeIt().catch(async (error: unknown) => {
-        if (await store.flows.get(id)) return storeIt();
+        if (!(error instanceof AppError) && (await store.flows.get(id))) return storeIt();
         throw error;
       });
       return {
@@ -233,6 +238,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       id: string,
       version?: number,
       waitingRuns: WaitingRunsPolicy = "stay",
+      ifMatch?: IfMatch,
     ): Promise<{
       id: string;
       publishedVersion: number;
@@ -241,6 +247,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       warnings: ValidationIssue[];
     }> {
       const current = await summary(id);
+      // Early, before the design check calls the org; again under the lock below.
+      assertFlowMatches(id, ifMatch, current.latestVersion);
       const target = version ?? current.latestVersion;
       const stored = await store.flows.version(id, target);
       if (!stored) {
@@ -253,6 +261,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       const result = await check(stored.definition);
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
       const { previousVersion, ...outcome } = await store.write(async (tx) => {
+        const row = ifMatch ? await tx.flows.lock(id) : undefined;
+        if (row) assertFlowMatches(id, ifMatch, row.latestVersion);
         // Read in the same transaction: a publish that committed meanwhile is the one before this.
         const published = await tx.flows.publish(id, target, clock.now());
         // Deleted since it was read above: answering 200 would say a flow that is gone is published.
@@ -286,9 +296,17 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
      * Stops the flow taking new conversations: no version is published. Runs already started go on
      * on their version (end them with POST /runs/end if they must stop); publishing again resumes.
      */
-    async unpublish(id: string): Promise<{ id: string; previousVersion: number | null; activeRuns: number }> {
+    async unpublish(
+      id: string,
+      ifMatch?: IfMatch,
+    ): Promise<{ id: string; previousVersion: number | null; activeRuns: number }> {
       const current = await summary(id);
-      await store.write((tx) => tx.flows.unpublish(id, clock.now()));
+      assertFlowMatches(id, ifMatch, current.latestVersion);
+      await store.write(async (tx) => {
+        const row = ifMatch ? await tx.flows.lock(id) : undefined;
+        if (row) assertFlowMatches(id, ifMatch, row.latestVersion);
+        await tx.flows.unpublish(id, clock.now());
+      });
       const counts = await store.runs.countOfFlow(id);
       return {
         id,
@@ -301,8 +319,9 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
      * after the retention age), no published flow running it as a subflow, no active run inside it
      * as a subflow.
      */
-    async remove(id: string): Promise<void> {
+    async remove(id: string, ifMatch?: IfMatch): Promise<void> {
       const current = await summary(id);
+      assertFlowMatches(id, ifMatch, current.latestVersion);
       const published = (version: number) =>
         new AppError(
           "CONFLICT",
@@ -338,6 +357,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         // keeps its flow (409), as one that commits after this finds it gone (404).
         const row = await tx.flows.lock(id);
         if (!row) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
+        assertFlowMatches(id, ifMatch, row.latestVersion);
         if (row.publishedVersion !== null) throw published(row.publishedVersion);
         await tx.flows.remove(id);
       });

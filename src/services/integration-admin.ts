@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import { entityTag, type IfMatch, ifMatchHolds } from "../core/entity-tags.js";
 import { newId } from "../core/ids.js";
 import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type {
@@ -184,6 +185,16 @@ export function createIntegrationAdmin(options: {
     }
   };
 
+  /** 412 unless the If-Match (if any) names the row as stored now. */
+  const assertMatches = (current: IntegrationRecord, ifMatch: IfMatch | undefined) => {
+    if (!ifMatch || ifMatchHolds(ifMatch, integrationEtag(current))) return;
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${integrationEtag(current)} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
+      { details: { etag: integrationEtag(current), updatedAt: current.updatedAt } },
+    );
+  };
+
   return {
     toPublic(record: IntegrationRecord): PublicIntegration {
       return repo.toPublic(record, definitionOf(record.type).secretFields);
@@ -198,7 +209,7 @@ export function createIntegrationAdmin(options: {
       const config = parseConfig(def, input.config);
       assertKnownKeys(def, input.config, config);
       const now = clock.now();
-      const record: IntegrationRecord = {
+      const record: Omit<IntegrationRecord, "revision"> = {
         id: newId(options.idPrefix, now),
         type: def.type,
         name: input.name,
@@ -207,7 +218,7 @@ export function createIntegrationAdmin(options: {
         createdAt: now,
         updatedAt: now,
       };
-      await store.write(async (tx) => {
+      const revision = await store.write(async (tx) => {
         // Inside the write: no other write can slip between the check, the retirement and the insert.
         const txRepo = repoOf(tx);
         await txRepo.lockChanges();
@@ -215,26 +226,30 @@ export function createIntegrationAdmin(options: {
         await tx.sandbox.markSteppedAside(now);
         await assertNameFree(input.name, undefined, txRepo);
         await assertAccountFree(def, config, undefined, txRepo);
-        await txRepo.insert(record, def.secretFields);
+        return txRepo.insert(record, def.secretFields);
       });
       options.integrations.invalidate();
       await options.sandbox?.()?.stepAside();
-      return record;
+      return { ...record, revision };
     },
     /**
      * Merges the given config over the stored one, so secrets can be left out to keep them. Read,
      * checked and written in one write under the table's lock: two admins' PATCHes at once both
-     * last (each merges over the other's commit), and a PATCH after a DELETE is a 404.
+     * last (each merges over the other's commit), and a PATCH after a DELETE is a 404. With
+     * `ifMatch` (If-Match), only while the row is still as the editor read it: under the same
+     * lock, so two PATCHes based on one read cannot both pass.
      */
     async update(
       id: string,
       patch: { name?: string; config?: Record<string, unknown> },
+      ifMatch?: IfMatch,
     ): Promise<IntegrationRecord> {
       const record = await store.write(async (tx) => {
         const txRepo = repoOf(tx);
         await txRepo.lockChanges();
         const current = await txRepo.get(id);
         if (!current) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
+        assertMatches(current, ifMatch);
         assertUserOwned(current);
         const def = definitionOf(current.type);
         const config = patch.config
@@ -255,7 +270,7 @@ export function createIntegrationAdmin(options: {
         if (patch.name) await assertNameFree(patch.name, id, txRepo);
         if (patch.config) await assertAccountFree(def, config, id, txRepo);
         const next = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
-        await txRepo.update(next, def.secretFields);
+        next.revision = await txRepo.update(next, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
         // then: the token row may hold a rotated refresh token, the only live one (its
         // predecessor in the config is dead, and reusing it revokes the family).
@@ -293,4 +308,8 @@ export function createIntegrationAdmin(options: {
     },
   };
 }
+/** A channel's or connection's ETag: its row's revision (integration-repo.ts), quoted. */
+export const integrationEtag = (record: Pick<IntegrationRecord, "revision">): string =>
+  entityTag(record.revision);
+
 export type IntegrationAdmin = ReturnType<typeof createIntegrationAdmin>;

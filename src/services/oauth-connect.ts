@@ -196,10 +196,10 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       const config = { ...current.config };
       for (const key of oauth.disconnectKeys) delete config[key];
       const next = { ...current, config, updatedAt: clock.now() };
-      await tx.connections.update(next, def.secretFields);
+      const revision = await tx.connections.update(next, def.secretFields);
       await tx.tokens.clear(id);
       await tx.oauthStates.removeFor(id);
-      return next;
+      return { ...next, revision };
     });
     deps.integrations.invalidate();
     return { ...revocation, record: next };

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ChannelDefinition, SetupReport } from "../../channels/channel.js";
 import { getChannelDefinition } from "../../channels/registry.js";
 import { AppError } from "../../core/app-error.js";
-import { createIntegrationAdmin } from "../../services/integration-admin.js";
+import { createIntegrationAdmin, integrationEtag } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
+import { IfMatchHeaders, ifMatchOf, withEtag } from "./conditional-headers.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 
 const CreateBody = integrationCreateBody("whatsapp", "Provider config");
@@ -98,7 +99,9 @@ export const channelRoutes =
       },
       async (req, reply) => {
         const record = await admin.create(req.body);
-        return reply.status(201).send({ ...view(record), ...(await setup(record)) });
+        return withEtag(reply, integrationEtag(record))
+          .status(201)
+          .send({ ...view(record), ...(await setup(record)) });
       },
     );
     app.post(
@@ -131,9 +134,14 @@ export const channelRoutes =
           summary: "One channel with its webhook URL, secrets left out",
           tags,
           params: IdParams,
+          description:
+            "The `ETag` (also `revision`, unquoted) changes with every change: send it back in `If-Match` with a PATCH, and a change made since is not overwritten (412)",
         },
       },
-      async (req) => view(await admin.get(req.params.id)),
+      async (req, reply) => {
+        const record = await admin.get(req.params.id);
+        return withEtag(reply, integrationEtag(record)).send(view(record));
+      },
     );
     app.patch(
       "/channels/:id",
@@ -143,12 +151,16 @@ export const channelRoutes =
           summary: "Change a channel's name or config; secrets given are replaced",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("channel"),
           body: IntegrationPatchBody,
+          description:
+            "With `If-Match` (the `ETag` of GET /channels/:id), changed only while nobody changed the channel since: else 412 PRECONDITION_FAILED and nothing changes. The answer's `ETag` is the changed channel's",
         },
       },
-      async (req) => {
-        const record = await admin.update(req.params.id, req.body);
-        return { ...view(record), ...(req.body.config ? await setup(record) : {}) };
+      async (req, reply) => {
+        const record = await admin.update(req.params.id, req.body, ifMatchOf(req.headers));
+        const answer = { ...view(record), ...(req.body.config ? await setup(record) : {}) };
+        return withEtag(reply, integrationEtag(record)).send(answer);
       },
     );
     app.delete(

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { getConnectorDefinition } from "../../connectors/registry.js";
-import { createIntegrationAdmin } from "../../services/integration-admin.js";
+import { createIntegrationAdmin, integrationEtag } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
+import { IfMatchHeaders, ifMatchOf, withEtag } from "./conditional-headers.js";
 import { IdParams, IntegrationPatchBody, integrationCreateBody } from "./integration-schemas.js";
 import { oauthConnectOf, setOAuthReturn } from "./oauth-callback.js";
 
@@ -67,7 +68,7 @@ export const connectionRoutes =
       },
       async (req, reply) => {
         const record = await admin.create(req.body);
-        return reply.status(201).send(toPublic(record));
+        return withEtag(reply, integrationEtag(record)).status(201).send(toPublic(record));
       },
     );
     // `health`: paused until a time (API limit), or reconnect required (connectors/connector.ts).
@@ -79,12 +80,17 @@ export const connectionRoutes =
           summary: "One connection with its health (ok, paused, or reconnect required, and why)",
           tags,
           params: IdParams,
+          description:
+            "The `ETag` (also `revision`, unquoted) changes with every change: send it back in `If-Match` with a PATCH, and a change made since is not overwritten (412)",
         },
       },
-      async (req) => ({
-        ...toPublic(await admin.get(req.params.id)),
-        health: await deps.store.connectionHealth.get(req.params.id),
-      }),
+      async (req, reply) => {
+        const record = await admin.get(req.params.id);
+        return withEtag(reply, integrationEtag(record)).send({
+          ...toPublic(record),
+          health: await deps.store.connectionHealth.get(req.params.id),
+        });
+      },
     );
     app.patch(
       "/connections/:id",
@@ -94,10 +100,16 @@ export const connectionRoutes =
           summary: "Change a connection's name or config; secrets given are replaced",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("connection"),
           body: IntegrationPatchBody,
+          description:
+            "With `If-Match` (the `ETag` of GET /connections/:id), changed only while nobody changed the connection since: else 412 PRECONDITION_FAILED and nothing changes. The answer's `ETag` is the changed connection's",
         },
       },
-      async (req) => toPublic(await admin.update(req.params.id, req.body)),
+      async (req, reply) => {
+        const record = await admin.update(req.params.id, req.body, ifMatchOf(req.headers));
+        return withEtag(reply, integrationEtag(record)).send(toPublic(record));
+      },
     );
     // Revokes the refresh token first (best-effort); 204 as before, and the `Tern-Revocation`
     // header (and the log) says whether Salesforce confirmed: `revoked` or `not-revoked; <why>`.

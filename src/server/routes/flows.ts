@@ -3,9 +3,11 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { MAX_FLOW_VERSION } from "../../flows/fields.js";
 import { flowJsonSchema } from "../../flows/json-schema.js";
+import { flowEtag } from "../../services/flow-preconditions.js";
 import { WaitingRunsPolicy } from "../../services/publish-policy.js";
 import { stepRegistry } from "../../steps.js";
 import type { AppDeps } from "../app.js";
+import { IfMatchHeaders, ifMatchOf, withEtag } from "./conditional-headers.js";
 import { IdParams } from "./integration-schemas.js";
 
 const FlowFile = z
@@ -29,6 +31,7 @@ const PublishBody = z
   })
   .nullish();
 const VersionNumber = z.coerce.number().int().positive().max(MAX_FLOW_VERSION);
+const FlowIfMatch = IfMatchHeaders('flow (`"v<latestVersion>"`)');
 const DiffQuery = z.strictObject({
   from: VersionNumber.describe("Version to compare from"),
   to: VersionNumber.describe("Version to compare to"),
@@ -90,7 +93,10 @@ export const flowRoutes =
           body: FlowFile,
         },
       },
-      async (req, reply) => reply.status(201).send(await deps.flows.create(req.body)),
+      async (req, reply) => {
+        const created = await deps.flows.create(req.body);
+        return withEtag(reply, flowEtag(created.version)).status(201).send(created);
+      },
     );
     app.get(
       "/flows/:id",
@@ -100,9 +106,14 @@ export const flowRoutes =
           summary: "One flow with its latest version's definition",
           tags,
           params: IdParams,
+          description:
+            'The `ETag` names the latest version (`"v7"`): send it back in `If-Match` when saving, and a save based on an older version is refused (412) instead of overwriting it',
         },
       },
-      async (req) => deps.flows.get(req.params.id),
+      async (req, reply) => {
+        const flow = await deps.flows.get(req.params.id);
+        return withEtag(reply, flowEtag(flow.latestVersion)).send(flow);
+      },
     );
     app.put(
       "/flows/:id",
@@ -112,14 +123,17 @@ export const flowRoutes =
           summary: "Save a flow file as the flow's next draft version",
           tags,
           params: IdParams,
+          headers: FlowIfMatch,
           body: FlowFile,
           description:
-            'Stores the file as the flow\'s next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -; not "schema"), so importing by id keeps ids stable across installations',
+            'Stores the file as the flow\'s next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -; not "schema"), so importing by id keeps ids stable across installations. With `If-Match` (the `ETag` of GET /flows/:id, `"v7"`), stored only while that version is still the latest: else 412 PRECONDITION_FAILED (`details.currentVersion`) and nothing is stored; `If-Match: *` stores only into an existing flow. The answer\'s `ETag` names the version it stored',
         },
       },
       async (req, reply) => {
-        const stored = await deps.flows.addVersion(req.params.id, req.body);
-        return reply.status(stored.unchanged ? 200 : 201).send(stored);
+        const stored = await deps.flows.addVersion(req.params.id, req.body, ifMatchOf(req.headers));
+        return withEtag(reply, flowEtag(stored.version))
+          .status(stored.unchanged ? 200 : 201)
+          .send(stored);
       },
     );
     app.post(
@@ -130,10 +144,14 @@ export const flowRoutes =
           summary: "Publish a version (default the latest): new conversations start on it",
           tags,
           params: IdParams,
+          headers: FlowIfMatch,
           body: PublishBody,
+          description:
+            "With `If-Match` (the flow's `ETag`), published only while that version is still the latest (else 412, nothing changes)",
         },
       },
-      async (req) => deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns),
+      async (req) =>
+        deps.flows.publish(req.params.id, req.body?.version, req.body?.waitingRuns, ifMatchOf(req.headers)),
     );
     app.post(
       "/flows/:id/unpublish",
@@ -143,11 +161,12 @@ export const flowRoutes =
           summary: "Stop starting new conversations on the flow",
           tags,
           params: IdParams,
+          headers: FlowIfMatch,
           description:
-            "No version takes new conversations any more; runs already started go on on their version (`activeRuns`: how many). Publishing again resumes.",
+            "No version takes new conversations any more; runs already started go on on their version (`activeRuns`: how many). Publishing again resumes. With `If-Match` (the flow's `ETag`), only while that version is still the latest (else 412, nothing changes).",
         },
       },
-      async (req) => deps.flows.unpublish(req.params.id),
+      async (req) => deps.flows.unpublish(req.params.id, ifMatchOf(req.headers)),
     );
     app.delete(
       "/flows/:id",
@@ -157,12 +176,13 @@ export const flowRoutes =
           summary: "Delete a flow and all its versions",
           tags,
           params: IdParams,
+          headers: FlowIfMatch,
           description:
-            "Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which)",
+            "Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which). With `If-Match` (the flow's `ETag`), only while that version is still the latest (else 412, nothing changes)",
         },
       },
       async (req, reply) => {
-        await deps.flows.remove(req.params.id);
+        await deps.flows.remove(req.params.id, ifMatchOf(req.headers));
         return reply.status(204).send();
       },
     );
@@ -175,10 +195,15 @@ export const flowRoutes =
           tags,
           params: IdParams,
           description:
-            "Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch",
+            "Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch. The `ETag` is the flow's (its latest version), as GET /flows/:id sends it",
         },
       },
-      async (req) => ({ items: await deps.flows.versions(req.params.id) }),
+      async (req, reply) => {
+        const items = await deps.flows.versions(req.params.id);
+        const latest = items.find((v) => v.isLatest);
+        if (latest) withEtag(reply, flowEtag(latest.version));
+        return { items };
+      },
     );
     app.get(
       "/flows/:id/diff",

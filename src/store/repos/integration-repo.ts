@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SecretBox } from "../../core/secrets.js";
 import type { IntegrationTable, Owner } from "../database.js";
 import type { Executor } from "../db.js";
@@ -17,6 +18,8 @@ export interface IntegrationRecord {
   owner: Owner;
   createdAt: number;
   updatedAt: number;
+  /** Changes with every write of the row: its ETag (`"<revision>"`), see `revisionOf`. */
+  revision: string;
 }
 
 export interface PublicIntegration {
@@ -29,9 +32,22 @@ export interface PublicIntegration {
   owner: Owner;
   createdAt: number;
   updatedAt: number;
+  revision: string;
 }
 
 type Table = "connections" | "channels";
+
+/**
+ * A digest of the stored row: every write seals the secrets anew (a fresh IV), so two updates in
+ * the same millisecond still differ, and the digest of ciphertext says nothing about the secrets.
+ * No column: the row itself is its version.
+ */
+function revisionOf(
+  row: Pick<IntegrationTable, "type" | "name" | "config_json" | "secrets_sealed" | "updated_at">,
+) {
+  const stored = [row.type, row.name, row.config_json, row.secrets_sealed, Number(row.updated_at)];
+  return createHash("sha256").update(JSON.stringify(stored)).digest("base64url").slice(0, 22);
+}
 
 export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Table) {
   const { q } = exec;
@@ -44,6 +60,7 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
     owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    revision: revisionOf(row),
   });
 
   const split = (config: Record<string, unknown>, secretFields: ReadonlyArray<string>) => {
@@ -121,36 +138,38 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
      * callback at a time (write-batcher.ts): nothing to do there.
      */
     lockChanges: (): Promise<void> => lockForTransaction(exec, `tern.${table}.changes`),
-    /** Inside a `store.write` callback. */
-    async insert(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
+    /** Inside a `store.write` callback; answers the stored row's revision. */
+    async insert(
+      record: Omit<IntegrationRecord, "revision">,
+      secretFields: ReadonlyArray<string>,
+    ): Promise<string> {
       const { open, secret } = split(record.config, secretFields);
-      await exec.run(
-        q.insertInto(table).values({
-          id: record.id,
-          type: record.type,
-          name: record.name,
-          config_json: JSON.stringify(open),
-          secrets_sealed: box.seal(JSON.stringify(secret)),
-          owner: record.owner,
-          created_at: record.createdAt,
-          updated_at: record.updatedAt,
-        }),
-      );
+      const row = {
+        id: record.id,
+        type: record.type,
+        name: record.name,
+        config_json: JSON.stringify(open),
+        secrets_sealed: box.seal(JSON.stringify(secret)),
+        owner: record.owner,
+        created_at: record.createdAt,
+        updated_at: record.updatedAt,
+      };
+      await exec.run(q.insertInto(table).values(row));
+      return revisionOf(row);
     },
-    /** Inside a `store.write` callback. */
-    async update(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<void> {
+    /** Inside a `store.write` callback; answers the stored row's revision. */
+    async update(record: IntegrationRecord, secretFields: ReadonlyArray<string>): Promise<string> {
       const { open, secret } = split(record.config, secretFields);
-      await exec.run(
-        q
-          .updateTable(table)
-          .set({
-            name: record.name,
-            config_json: JSON.stringify(open),
-            secrets_sealed: box.seal(JSON.stringify(secret)),
-            updated_at: record.updatedAt,
-          })
-          .where("id", "=", record.id),
-      );
+      const row = {
+        type: record.type,
+        name: record.name,
+        config_json: JSON.stringify(open),
+        secrets_sealed: box.seal(JSON.stringify(secret)),
+        updated_at: record.updatedAt,
+      };
+      const { type: _type, ...changed } = row;
+      await exec.run(q.updateTable(table).set(changed).where("id", "=", record.id));
+      return revisionOf(row);
     },
     /** Inside a `store.write` callback. */
     async remove(id: string): Promise<boolean> {

@@ -46,7 +46,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One channel with its webhook URL, secrets left out */
+        /**
+         * One channel with its webhook URL, secrets left out
+         * @description The `ETag` (also `revision`, unquoted) changes with every change: send it back in `If-Match` with a PATCH, and a change made since is not overwritten (412)
+         */
         get: operations["getChannel"];
         put?: never;
         post?: never;
@@ -54,7 +57,10 @@ export interface paths {
         delete: operations["deleteChannel"];
         options?: never;
         head?: never;
-        /** Change a channel's name or config; secrets given are replaced */
+        /**
+         * Change a channel's name or config; secrets given are replaced
+         * @description With `If-Match` (the `ETag` of GET /channels/:id), changed only while nobody changed the channel since: else 412 PRECONDITION_FAILED and nothing changes. The answer's `ETag` is the changed channel's
+         */
         patch: operations["updateChannel"];
         trace?: never;
     };
@@ -151,7 +157,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One connection with its health (ok, paused, or reconnect required, and why) */
+        /**
+         * One connection with its health (ok, paused, or reconnect required, and why)
+         * @description The `ETag` (also `revision`, unquoted) changes with every change: send it back in `If-Match` with a PATCH, and a change made since is not overwritten (412)
+         */
         get: operations["getConnection"];
         put?: never;
         post?: never;
@@ -159,7 +168,10 @@ export interface paths {
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
-        /** Change a connection's name or config; secrets given are replaced */
+        /**
+         * Change a connection's name or config; secrets given are replaced
+         * @description With `If-Match` (the `ETag` of GET /connections/:id), changed only while nobody changed the connection since: else 412 PRECONDITION_FAILED and nothing changes. The answer's `ETag` is the changed connection's
+         */
         patch: operations["updateConnection"];
         trace?: never;
     };
@@ -361,17 +373,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One flow with its latest version's definition */
+        /**
+         * One flow with its latest version's definition
+         * @description The `ETag` names the latest version (`"v7"`): send it back in `If-Match` when saving, and a save based on an older version is refused (412) instead of overwriting it
+         */
         get: operations["getFlow"];
         /**
          * Save a flow file as the flow's next draft version
-         * @description Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -; not "schema"), so importing by id keeps ids stable across installations
+         * @description Stores the file as the flow's next version (201); the same file as the latest version stores nothing and answers 200 with that version and `unchanged: true`. An id not seen yet creates the flow with that id (1-100 letters, digits, _ or -; not "schema"), so importing by id keeps ids stable across installations. With `If-Match` (the `ETag` of GET /flows/:id, `"v7"`), stored only while that version is still the latest: else 412 PRECONDITION_FAILED (`details.currentVersion`) and nothing is stored; `If-Match: *` stores only into an existing flow. The answer's `ETag` names the version it stored
          */
         put: operations["updateFlow"];
         post?: never;
         /**
          * Delete a flow and all its versions
-         * @description Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which)
+         * @description Deletes a flow with all its versions: only one that is not published, has no run in its history, is no published flow's subflow and no active run is inside it as a subflow (409 says which). With `If-Match` (the flow's `ETag`), only while that version is still the latest (else 412, nothing changes)
          */
         delete: operations["deleteFlow"];
         options?: never;
@@ -425,7 +440,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish a version (default the latest): new conversations start on it */
+        /**
+         * Publish a version (default the latest): new conversations start on it
+         * @description With `If-Match` (the flow's `ETag`), published only while that version is still the latest (else 412, nothing changes)
+         */
         post: operations["publishFlow"];
         delete?: never;
         options?: never;
@@ -481,7 +499,7 @@ export interface paths {
         put?: never;
         /**
          * Stop starting new conversations on the flow
-         * @description No version takes new conversations any more; runs already started go on on their version (`activeRuns`: how many). Publishing again resumes.
+         * @description No version takes new conversations any more; runs already started go on on their version (`activeRuns`: how many). Publishing again resumes. With `If-Match` (the flow's `ETag`), only while that version is still the latest (else 412, nothing changes).
          */
         post: operations["unpublishFlow"];
         delete?: never;
@@ -499,7 +517,7 @@ export interface paths {
         };
         /**
          * Every stored version of a flow, newest first
-         * @description Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch
+         * @description Every stored version, newest first: `isPublished` marks the one new runs start on, `isLatest` the newest; `createdAt` and `publishedAt` (when it was last published: a rollback publishes an older one again) are ms since epoch. The `ETag` is the flow's (its latest version), as GET /flows/:id sends it
          */
         get: operations["listFlowVersions"];
         put?: never;
@@ -875,6 +893,8 @@ export interface components {
             id: string;
             name: string;
             owner: string;
+            /** @description Changes with every change of the row; quoted, it is the `ETag` to send in `If-Match` */
+            revision: string;
             /** @description Which secret fields are set (never their values) */
             secrets: {
                 [key: string]: "set";
@@ -901,6 +921,8 @@ export interface components {
             isConnected?: boolean;
             name: string;
             owner: string;
+            /** @description Changes with every change of the row; quoted, it is the `ETag` to send in `If-Match` */
+            revision: string;
             /** @description Which secret fields are set (never their values) */
             secrets: {
                 [key: string]: "set";
@@ -1146,6 +1168,8 @@ export interface operations {
             /** @description Created; the channel and its setup report */
             201: {
                 headers: {
+                    /** @description The channel as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1157,6 +1181,7 @@ export interface operations {
                         id: string;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1187,6 +1212,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The channel as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1198,6 +1225,7 @@ export interface operations {
                         id: string;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1237,7 +1265,10 @@ export interface operations {
     updateChannel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the channel as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1260,6 +1291,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The channel as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,6 +1304,7 @@ export interface operations {
                         id: string;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1364,6 +1398,7 @@ export interface operations {
                         id: string;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1469,6 +1504,8 @@ export interface operations {
             /** @description Created; the connection without its secrets */
             201: {
                 headers: {
+                    /** @description The connection as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1481,6 +1518,7 @@ export interface operations {
                         isConnected?: boolean;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1509,6 +1547,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The connection as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1521,6 +1561,7 @@ export interface operations {
                         isConnected?: boolean;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -1558,7 +1599,10 @@ export interface operations {
     updateConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the connection as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1581,6 +1625,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The connection as stored now (changes with every change): send it in `If-Match` with a PATCH */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1593,6 +1639,7 @@ export interface operations {
                         isConnected?: boolean;
                         name: string;
                         owner: string;
+                        revision: string;
                         secrets: {
                             [key: string]: "set";
                         };
@@ -2138,6 +2185,8 @@ export interface operations {
             /** @description Stored as version 1 */
             201: {
                 headers: {
+                    /** @description The flow's latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2169,6 +2218,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The flow's latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2193,7 +2244,10 @@ export interface operations {
     updateFlow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the flow (`"v<latestVersion>"`) as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2211,6 +2265,8 @@ export interface operations {
             /** @description The latest version's file again: nothing stored, `unchanged: true` */
             200: {
                 headers: {
+                    /** @description The flow's latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2229,6 +2285,8 @@ export interface operations {
             /** @description Stored as the flow's next version */
             201: {
                 headers: {
+                    /** @description The flow's latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2247,7 +2305,10 @@ export interface operations {
     deleteFlow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the flow (`"v<latestVersion>"`) as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2324,7 +2385,10 @@ export interface operations {
     publishFlow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the flow (`"v<latestVersion>"`) as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2449,7 +2513,10 @@ export interface operations {
     unpublishFlow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the flow (`"v<latestVersion>"`) as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2486,6 +2553,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The flow's latest version as an entity-tag (`"v7"`): send it in `If-Match` to save on top of it */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {
