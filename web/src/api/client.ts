@@ -28,13 +28,28 @@ function csrfToken(): string | undefined {
 function send<M extends Method, P extends PathPattern<M>>(
   method: M,
   path: P,
-  ...[body, query]: AfterPath<M, P>
+  ...rest: AfterPath<M, P>
 ): Promise<Response> {
-  return sendUnchecked(method, `${path}${queryOf(query ?? {})}`, body);
+  return sendWith({}, method, path, ...rest);
 }
 
-async function sendUnchecked(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { accept: "application/json" };
+/** `send` with extra request headers (`If-Match`). */
+function sendWith<M extends Method, P extends PathPattern<M>>(
+  extra: Record<string, string>,
+  method: M,
+  path: P,
+  ...[body, query]: AfterPath<M, P>
+): Promise<Response> {
+  return sendUnchecked(method, `${path}${queryOf(query ?? {})}`, body, extra);
+}
+
+async function sendUnchecked(
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...extra, accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const csrf = UNSAFE.has(method) ? csrfToken() : undefined;
   if (csrf) headers["x-tern-csrf"] = csrf;
@@ -81,6 +96,26 @@ export async function request<M extends Method, P extends PathPattern<M>>(
   if (!res.ok) throw await failure(res);
   return (await res.json()) as AnswerOf<M, P>;
 }
+
+/**
+ * A change based on what the page read: `If-Match` with that ETag (the flow's version, or a
+ * channel's or connection's revision), so the server refuses it (412 PRECONDITION_FAILED) when
+ * someone saved since instead of overwriting their work. Without a tag: as `request`.
+ */
+async function requestIfMatch<M extends Method, P extends PathPattern<M>>(
+  etag: string | undefined,
+  method: M,
+  path: P,
+  ...rest: AfterPath<M, P>
+): Promise<AnswerOf<M, P>> {
+  const res = await sendWith(etag === undefined ? {} : { "if-match": etag }, method, path, ...rest);
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as AnswerOf<M, P>;
+}
+
+/** The ETag of a flow whose latest version is `version` (the server's `"v7"`). */
+export const flowEtag = (version: number): string => `"v${version}"`;
+const revisionEtag = (revision: string | undefined) => (revision === undefined ? undefined : `"${revision}"`);
 
 /** What the browser may send to sign in: the admin token, or the configured user and password. */
 export type Credentials = { token: string } | { user: string; password: string };
@@ -170,8 +205,12 @@ export const api = {
   getConnection: (connId: string) => request("GET", `/connections/${id(connId)}`),
   createConnection: (body: { type: string; name: string; config: Record<string, unknown> }) =>
     request("POST", "/connections", body),
-  updateConnection: (connId: string, body: { name?: string; config?: Record<string, unknown> }) =>
-    request("PATCH", `/connections/${id(connId)}`, body),
+  /** `revision`: the connection as read; a change made since is then refused (412), not overwritten. */
+  updateConnection: (
+    connId: string,
+    body: { name?: string; config?: Record<string, unknown> },
+    revision?: string,
+  ) => requestIfMatch(revisionEtag(revision), "PATCH", `/connections/${id(connId)}`, body),
   testConnection: (connId: string) => request("POST", `/connections/${id(connId)}/test`),
   disconnectConnection: (connId: string) => request("POST", `/connections/${id(connId)}/disconnect`),
   /** The provider's authorize URL; `returnTo: "ui"` brings the browser back to /connections. */
@@ -185,8 +224,12 @@ export const api = {
   listChannels: () => request("GET", "/channels").then(items),
   createChannel: (body: { type: string; name: string; config: Record<string, unknown> }) =>
     request("POST", "/channels", body),
-  updateChannel: (channelId: string, body: { name?: string; config?: Record<string, unknown> }) =>
-    request("PATCH", `/channels/${id(channelId)}`, body),
+  /** `revision`: the channel as read; a change made since is then refused (412), not overwritten. */
+  updateChannel: (
+    channelId: string,
+    body: { name?: string; config?: Record<string, unknown> },
+    revision?: string,
+  ) => requestIfMatch(revisionEtag(revision), "PATCH", `/channels/${id(channelId)}`, body),
   /** Registers the webhook at the provider again (Telegram, Viber): the channel with its `setup` report. */
   setupChannel: (channelId: string) => request("POST", `/channels/${id(channelId)}/setup`),
   deleteChannel: async (channelId: string): Promise<void> => {
@@ -206,9 +249,17 @@ export const api = {
   /** The flow file's JSON Schema, one schema per step type (the editor's forms come from it). */
   flowSchema: () => request("GET", "/flows/schema"),
   validateFlow: (definition: unknown) => request("POST", "/flows/validate", definition),
-  /** Stores the file as the flow's next version (a draft until published). */
-  saveFlow: (id: string, definition: unknown) =>
-    request("PUT", `/flows/${encodeURIComponent(id)}`, definition),
+  /**
+   * Stores the file as the flow's next version (a draft until published). `basedOn`: the version
+   * the editor started from; the save is refused (412) when another was saved since.
+   */
+  saveFlow: (id: string, definition: unknown, basedOn?: number) =>
+    requestIfMatch(
+      basedOn === undefined ? undefined : flowEtag(basedOn),
+      "PUT",
+      `/flows/${encodeURIComponent(id)}`,
+      definition,
+    ),
   diff: (id: string, from: number, to: number) =>
     request("GET", `/flows/${encodeURIComponent(id)}/diff`, undefined, { from, to }),
   /** Salesforce objects of a connection; null when this server has no describe route (404). */

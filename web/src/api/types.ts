@@ -132,6 +132,8 @@ export interface Integration {
   owner: "user" | "sandbox";
   createdAt: number;
   updatedAt: number;
+  /** Changes with every change; sent back quoted in `If-Match` so a change made since is not overwritten. */
+  revision: string;
 }
 
 export interface ConnectionHealth {

@@ -52,6 +52,8 @@ export function EditorPage({ id }: { id: string | null }) {
       {!error && !isReady && <p aria-busy="true">Loading the editor…</p>}
       {!error && isReady && schema.data && (
         <Editor
+          // A reload after a save conflict brings a newer version: a new editor, not these edits.
+          key={loaded.data ? `${loaded.data.latestVersion}:${loaded.data.updatedAt}` : "new"}
           flowId={id}
           initial={loaded.data ? toFlowFile(loaded.data.definition) : blankFlow()}
           latestVersion={loaded.data?.latestVersion ?? null}
@@ -59,6 +61,10 @@ export function EditorPage({ id }: { id: string | null }) {
           connections={connections.data ?? []}
           channelTypes={channelTypes.data ?? []}
           onSummary={setSummary}
+          onReload={() => {
+            setSummary(null);
+            loaded.reload();
+          }}
         />
       )}
     </main>

@@ -10,6 +10,7 @@ import * as graph from "./flow-graph";
 import { FlowSettings } from "./flow-settings";
 import { Palette } from "./palette";
 import { issuesFromError } from "./problems";
+import { conflictVersion, SaveConflict } from "./save-conflict";
 import { StepPanel } from "./step-panel";
 import { type FlowSchema, newStep, transitionFields } from "./step-schemas";
 import { useFlowHistory } from "./use-flow-history";
@@ -27,12 +28,16 @@ export function Editor(props: {
   connections: ConnectionSummary[];
   channelTypes: string[];
   onSummary(summary: FlowSummary): void;
+  /** Loads the flow's latest version again (after a save conflict), dropping these edits. */
+  onReload(): void;
 }) {
   const { flowId, schema } = props;
   const history = useFlowHistory(props.initial);
   const { flow, change } = history;
   const [saved, setSaved] = useState(props.initial);
+  // The version these edits are based on: sent as If-Match, so a version saved since is not overwritten.
   const [version, setVersion] = useState(props.latestVersion);
+  const [conflict, setConflict] = useState<number | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [status, setStatus] = useState("");
@@ -64,9 +69,11 @@ export function Editor(props: {
 
   const refreshSummary = async (id: string) => props.onSummary(await api.getFlow(id));
 
-  const save = async (): Promise<number | null> => {
+  /** `basedOn`: the version the save is based on (default: the one the editor opened or saved). */
+  const save = async (basedOn = version ?? undefined): Promise<number | null> => {
     setBusy(true);
     setError(null);
+    setConflict(null);
     setStatus("Saving…");
     const file = withAllPositions(flow);
     try {
@@ -75,7 +82,7 @@ export function Editor(props: {
         navigate(`/flows/${created.id}/edit`, { replace: true, force: true });
         return created.version;
       }
-      const answer = await api.saveFlow(flowId, file);
+      const answer = await api.saveFlow(flowId, file, basedOn);
       setSaved(flow);
       setVersion(answer.version);
       setStatus(`Saved as version ${answer.version} (a draft until published).`);
@@ -83,7 +90,13 @@ export function Editor(props: {
       await refreshSummary(flowId);
       return answer.version;
     } catch (e) {
-      fail(e);
+      const current = conflictVersion(e);
+      if (current === null || !flowId) fail(e);
+      else {
+        setConflict(current);
+        setStatus("");
+        await refreshSummary(flowId).catch(() => {});
+      }
       return null;
     } finally {
       setBusy(false);
@@ -193,6 +206,15 @@ export function Editor(props: {
         )}
       </p>
       <ErrorMessage error={error} />
+      {conflict !== null && (
+        <SaveConflict
+          currentVersion={conflict}
+          isBusy={isBusy}
+          onReload={props.onReload}
+          // On top of the version saved since: a third save meanwhile is a conflict again.
+          onSaveAnyway={() => void save(conflict)}
+        />
+      )}
       <div className={`editor-layout${showTryIt ? " with-try-it" : ""}`}>
         <Palette stepTypes={schema.stepTypes} onAdd={addStep} />
         <Canvas
