@@ -98,3 +98,85 @@ describe("a save conflict in the flow editor", () => {
       .toContain("Saved as version 6");
   });
 });
+
+/** The channels and connections pages share their edit form (components/integration-form.tsx). */
+const integrationPages = [
+  {
+    noun: "channel",
+    page: "/channels",
+    api: "/api/v1/channels",
+    create: (name: string) => ({
+      type: "whatsapp",
+      name,
+      config: { phoneNumberId: "5550001", accessToken: "a", appSecret: "s", verifyToken: "v" },
+    }),
+    saved: (name: string) => `The channel "${name}" is saved.`,
+  },
+  {
+    noun: "connection",
+    page: "/connections",
+    api: "/api/v1/connections",
+    create: (name: string) => ({
+      type: "http",
+      name,
+      config: { auth: "bearer", baseUrl: "https://api.example.com", token: "t" },
+    }),
+    saved: (name: string) => `"${name}" is saved.`,
+  },
+];
+
+describe.each(integrationPages)("an edit conflict on the $noun page", (kind) => {
+  let id = "";
+  const form = () => page.getByRole("form", { name: /^Edit / });
+  const nameInForm = () => form().getByLabel("Name", { exact: true });
+  const stored = async () => {
+    const res = await stack.http("GET", `${kind.api}/${id}`);
+    return (await res.json()) as { name: string };
+  };
+  const renameElsewhere = async (name: string) => {
+    const res = await stack.http("PATCH", `${kind.api}/${id}`, { name });
+    expect(res.status).toBe(200);
+  };
+  const openEdit = async (name: string) => {
+    await page.getByRole("button", { name: `Edit ${name}` }).click();
+    await form().waitFor();
+  };
+  const savedMessage = (name: string) => page.getByRole("status").filter({ hasText: kind.saved(name) });
+
+  it("refuses to overwrite a change made meanwhile, then saves anyway when told to", async () => {
+    const created = await stack.http("POST", kind.api, kind.create(`${kind.noun}-opened`));
+    expect(created.status).toBe(201);
+    id = ((await created.json()) as { id: string }).id;
+    await page.goto(`${stack.tern.url}${kind.page}`);
+    await openEdit(`${kind.noun}-opened`);
+    await nameInForm().fill(`${kind.noun}-mine`);
+    await renameElsewhere(`${kind.noun}-theirs`);
+    await form().getByRole("button", { name: "Save changes" }).click();
+
+    const conflict = page.getByTestId("edit-conflict");
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toContain(
+      `This ${kind.noun} was changed since you opened it — reload to see the change, or save yours anyway.`,
+    );
+    expect(await stored()).toMatchObject({ name: `${kind.noun}-theirs` });
+
+    await conflict.getByRole("button", { name: "Save anyway" }).click();
+    await savedMessage(`${kind.noun}-mine`).waitFor();
+    expect(await stored()).toMatchObject({ name: `${kind.noun}-mine` });
+  });
+
+  it("starts the form again from the stored values when told to reload", async () => {
+    await openEdit(`${kind.noun}-mine`);
+    await nameInForm().fill(`${kind.noun}-dropped`);
+    await renameElsewhere(`${kind.noun}-latest`);
+    await form().getByRole("button", { name: "Save changes" }).click();
+    await page.getByTestId("edit-conflict").getByRole("button", { name: "Reload" }).click();
+    await expect.poll(() => nameInForm().inputValue()).toBe(`${kind.noun}-latest`);
+    expect(await page.getByTestId("edit-conflict").count()).toBe(0);
+    // Based on the reloaded values: this save goes through.
+    await nameInForm().fill(`${kind.noun}-final`);
+    await form().getByRole("button", { name: "Save changes" }).click();
+    await savedMessage(`${kind.noun}-final`).waitFor();
+    expect(await stored()).toMatchObject({ name: `${kind.noun}-final` });
+  });
+});

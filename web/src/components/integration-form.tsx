@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import type { IntegrationType } from "../api/types";
+import { EditConflict, isEditConflict } from "./edit-conflict";
 import { ErrorMessage } from "./error-message";
 import { compact, type FormValue, type JsonSchema, SchemaForm } from "./schema-form";
 
@@ -22,7 +23,9 @@ export interface IntegrationEdit {
  * "Add a connection/channel": pick a type, name it, fill the form generated from the type's
  * config schema. `prefill` gives a new type's starting values (e.g. a generated verify token).
  * With `edit`, the same form changes one (send it as a PATCH: the config merges over the stored).
- * `onSubmit` throws the API's error, shown here (422 problems name the field path).
+ * `onSubmit` throws the API's error, shown here (422 problems name the field path). An edit is
+ * sent with the revision it started from: a change made meanwhile (412) offers `onReload` or
+ * saving anyway (`onSubmit` with `overwrite`).
  */
 export function IntegrationForm({
   noun,
@@ -31,13 +34,16 @@ export function IntegrationForm({
   edit,
   onSubmit,
   onCancel,
+  onReload,
 }: {
   noun: "connection" | "channel";
   types: IntegrationType[];
   prefill?: (type: IntegrationType) => FormValue;
   edit?: IntegrationEdit;
-  onSubmit(draft: IntegrationDraft): Promise<void>;
+  onSubmit(draft: IntegrationDraft, options?: { overwrite: boolean }): Promise<void>;
   onCancel(): void;
+  /** Reads the one being edited again (after a conflict); the page then starts a new form. */
+  onReload?(): void;
 }) {
   const formId = `f${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
   const [type, setType] = useState(edit?.type ?? types[0]?.type ?? "");
@@ -53,17 +59,20 @@ export function IntegrationForm({
     if (!edit) setConfig(chosen && prefill ? prefill(chosen) : {});
   }, [type]);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const send = async (overwrite: boolean) => {
     setBusy(true);
     setError(null);
     try {
-      await onSubmit({ type, name: name.trim(), config: compact(config) });
+      await onSubmit({ type, name: name.trim(), config: compact(config) }, { overwrite });
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void send(false);
   };
 
   return (
@@ -120,7 +129,11 @@ export function IntegrationForm({
           keptSecrets={edit?.secretsSet}
         />
       )}
-      <ErrorMessage error={error} />
+      {edit && onReload && isEditConflict(error) ? (
+        <EditConflict noun={noun} isBusy={busy} onReload={onReload} onSaveAnyway={() => void send(true)} />
+      ) : (
+        <ErrorMessage error={error} />
+      )}
       <div className="actions">
         <button type="submit" disabled={busy || !chosen}>
           {edit ? "Save changes" : `Add ${noun}`}

@@ -55,8 +55,10 @@ export function ChannelsPage() {
     setMessage(`The channel "${channel.name}" is added.`);
     list.reload();
   };
-  const save = (c: Channel) => async (draft: IntegrationDraft) => {
-    const saved = await api.updateChannel(c.id, { name: draft.name, config: draft.config });
+  // Based on the channel as listed: a change made since is refused (412), unless saved anyway.
+  const save = (c: Channel) => async (draft: IntegrationDraft, options?: { overwrite: boolean }) => {
+    const body = { name: draft.name, config: draft.config };
+    const saved = await api.updateChannel(c.id, body, options?.overwrite ? undefined : c.revision);
     setEditing(null);
     setMessage(
       `The channel "${saved.name}" is saved.${saved.setup ? ` Setup at the provider: ${saved.setup.message}` : ""}`,
@@ -124,11 +126,14 @@ export function ChannelsPage() {
             <ChannelActivity channelId={c.id} />
             {editing === c.id && types.data && (
               <IntegrationForm
+                // A reload after a conflict brings a new revision: a new form from the stored values.
+                key={c.revision}
                 noun="channel"
                 types={types.data}
                 edit={{ type: c.type, name: c.name, config: c.config, secretsSet: Object.keys(c.secrets) }}
                 onSubmit={save(c)}
                 onCancel={() => setEditing(null)}
+                onReload={list.reload}
               />
             )}
             <div className="row-actions">

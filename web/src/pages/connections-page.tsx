@@ -87,8 +87,10 @@ export function ConnectionsPage() {
       await api.deleteConnection(c.id);
       return `"${c.name}" is deleted.`;
     });
-  const save = (c: Connection) => async (draft: IntegrationDraft) => {
-    await api.updateConnection(c.id, { name: draft.name, config: draft.config });
+  // Based on the connection as listed: a change made since is refused (412), unless saved anyway.
+  const save = (c: Connection) => async (draft: IntegrationDraft, options?: { overwrite: boolean }) => {
+    const body = { name: draft.name, config: draft.config };
+    await api.updateConnection(c.id, body, options?.overwrite ? undefined : c.revision);
     // A test of the settings before this save says nothing about these.
     setError(null);
     setTests(({ [c.id]: _old, ...others }) => others);
@@ -144,11 +146,14 @@ export function ConnectionsPage() {
             <TestResult result={tests[c.id]} />
             {editing === c.id && types.data && (
               <IntegrationForm
+                // A reload after a conflict brings a new revision: a new form from the stored values.
+                key={c.revision}
                 noun="connection"
                 types={types.data}
                 edit={{ type: c.type, name: c.name, config: c.config, secretsSet: Object.keys(c.secrets) }}
                 onSubmit={save(c)}
                 onCancel={() => setEditing(null)}
+                onReload={list.reload}
               />
             )}
             <div className="row-actions">
