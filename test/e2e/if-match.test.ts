@@ -44,6 +44,33 @@ describe("If-Match on the admin API", () => {
     await stack?.close();
   });
 
+  it("documents If-Match and ETag in the OpenAPI document", async () => {
+    type Op = {
+      parameters?: Array<{ in: string; name: string; required?: boolean }>;
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    const doc = (await (await stack.http("GET", "/api/docs/json")).json()) as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const op = (path: string, method: string) => doc.paths[`/api/v1${path}`]?.[method] as Op;
+    for (const [path, method] of [
+      ["/flows/{id}", "put"],
+      ["/flows/{id}", "delete"],
+      ["/flows/{id}/publish", "post"],
+      ["/flows/{id}/unpublish", "post"],
+      ["/channels/{id}", "patch"],
+      ["/connections/{id}", "patch"],
+    ] as const) {
+      const header = op(path, method).parameters?.find((p) => p.in === "header" && p.name === "if-match");
+      expect(header, `${method} ${path}`).toBeDefined();
+      expect(header?.required ?? false).toBe(false);
+    }
+    expect(op("/flows/{id}", "get").responses["200"]?.headers).toHaveProperty("etag");
+    expect(op("/flows/{id}", "put").responses["201"]?.headers).toHaveProperty("etag");
+    expect(op("/channels/{id}", "get").responses["200"]?.headers).toHaveProperty("etag");
+    expect(op("/connections/{id}", "patch").responses["200"]?.headers).toHaveProperty("etag");
+  });
+
   describe("flows", () => {
     it("GET names the latest version in its ETag, as the versions list does", async () => {
       const id = await newFlow(3);
