@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBrowser, signIn } from "../helpers/browser-page.js";
+import { openBrowser, shot, signIn } from "../helpers/browser-page.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 /**
@@ -61,6 +61,7 @@ describe("a save conflict in the flow editor", () => {
       "Version 2 was saved since you opened this flow — reload to see it, or save yours as a new version anyway.",
     );
     expect(await latest()).toMatchObject({ latestVersion: 2, definition: { name: "Saved in another tab" } });
+    await shot(page, "editor-save-conflict");
     // The edits are still on screen, unsaved.
     expect(await nameField().inputValue()).toBe("Edited in the browser");
     expect(await page.getByTestId("editor-status").textContent()).toContain("Unsaved changes.");
@@ -159,6 +160,7 @@ describe.each(integrationPages)("an edit conflict on the $noun page", (kind) => 
       `This ${kind.noun} was changed since you opened it — reload to see the change, or save yours anyway.`,
     );
     expect(await stored()).toMatchObject({ name: `${kind.noun}-theirs` });
+    await shot(page, `${kind.noun}-edit-conflict`);
 
     await conflict.getByRole("button", { name: "Save anyway" }).click();
     await savedMessage(`${kind.noun}-mine`).waitFor();
