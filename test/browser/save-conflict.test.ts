@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unnamedControls } from "../helpers/a11y-checks.js";
 import { openBrowser, shot, signIn } from "../helpers/browser-page.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
@@ -62,6 +63,9 @@ describe("a save conflict in the flow editor", () => {
     );
     expect(await latest()).toMatchObject({ latestVersion: 2, definition: { name: "Saved in another tab" } });
     await shot(page, "editor-save-conflict");
+    // Announced (role="alert"), and both choices are named buttons.
+    expect(await conflict.getAttribute("role")).toBe("alert");
+    expect(await unnamedControls(page)).toEqual([]);
     // The edits are still on screen, unsaved.
     expect(await nameField().inputValue()).toBe("Edited in the browser");
     expect(await page.getByTestId("editor-status").textContent()).toContain("Unsaved changes.");
