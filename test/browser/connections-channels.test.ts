@@ -252,6 +252,18 @@ describe("Connections and channels in the browser", () => {
       .filter({ hasText: "Salesforce refused the refresh token" })
       .first()
       .waitFor();
+    // The card's own line says why, in red as every error: a card's muted paragraph style greyed it out.
+    const refused = card.locator("p.error").filter({ hasText: "Salesforce refused the refresh token" });
+    await refused.waitFor();
+    const colors = await refused.evaluate((el) => {
+      const probe = document.createElement("span");
+      probe.style.color = "var(--err)";
+      el.append(probe);
+      const expected = getComputedStyle(probe).color;
+      probe.remove();
+      return { actual: getComputedStyle(el).color, expected };
+    });
+    expect(colors.actual).toBe(colors.expected);
     await card.getByText("Reconnect required").waitFor();
     expect(await card.getByText("Connected", { exact: true }).count()).toBe(0);
 
