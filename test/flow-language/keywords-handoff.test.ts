@@ -190,7 +190,15 @@ describe("global keywords and handoff", () => {
     await person.waitForReplies(1);
     await person.say("Stop sending the wrong size!");
     await person.waitForReplies(2);
-    const [run] = await runsOf(from);
+    // The next question reaches the customer before the run's wait at it is committed.
+    const [run] = await eventually(
+      async () => {
+        const runs = await runsOf(from);
+        return runs[0]?.waitingFor?.stepId === "ask_company" ? runs : null;
+      },
+      10_000,
+      "the run waiting at ask_company",
+    );
     expect(run).toMatchObject({ status: "waiting", endReason: null });
   });
 
@@ -205,7 +213,15 @@ describe("global keywords and handoff", () => {
     await bo.say("Restart");
     const replies = await bo.waitForReplies(3);
     expect(replies[2]?.text).toBe(replies[0]?.text);
-    const runs = await runsOf(from);
+    // The new run's question reaches the customer before its wait is committed.
+    const runs = await eventually(
+      async () => {
+        const all = await runsOf(from);
+        return all.some((r) => r.status === "waiting") ? all : null;
+      },
+      10_000,
+      "the restarted run waiting",
+    );
     expect(runs.map((r) => r.status).sort()).toEqual(["ended", "waiting"]);
     expect(runs.find((r) => r.status === "ended")?.endReason?.code).toBe("RUN_RESTARTED");
   });
