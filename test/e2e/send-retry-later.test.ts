@@ -66,9 +66,19 @@ describe("a send the provider refuses for now", () => {
     expect(question?.text).toBe("Your name?");
     const [, thanks] = await customer.waitForReplies(2, 20_000);
     expect(thanks?.text).toBe("Thanks Ada");
+    // The last reply leaves before the run's completion is committed. Once it is, nothing more
+    // may go out, not even after a send retry's delay (TERN_SEND_RETRY_MS, 400 ms) has passed.
+    const [done] = await eventually(
+      async () => {
+        const runs = await runsOf();
+        return runs[0]?.status === "completed" ? runs : null;
+      },
+      10_000,
+      "the run completed",
+    );
     await new Promise((r) => setTimeout(r, 500));
+    await stack.tern.worker.idle();
     expect(customer.received().map((m) => m.text)).toEqual(["Your name?", "Thanks Ada"]);
-    const [done] = await runsOf();
     expect(done?.status).toBe("completed");
   });
 });
