@@ -41,6 +41,8 @@ describe("the built-in sandbox on any channel", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Two `tern serve` processes and three messages on each of eleven channel types: timed out at
+  // the default 30 s in a full run on a loaded 2-core machine.
   it("plays the lead conversation on each channel type's simulator, also after a restart", async () => {
     const types = Object.keys(channelSimulators);
     for (const round of [1, 2]) {
@@ -71,7 +73,7 @@ describe("the built-in sandbox on any channel", () => {
       await tern.stop();
       tern = null;
     }
-  });
+  }, 120_000);
 
   it("shows a customer named by a word what they received and their Lead, on every type that takes one (found by an outside audit)", async () => {
     // The simulators give "ada.word" the channel's own form (a chat id, a phone number, a LINE id):

@@ -63,6 +63,7 @@ describe("the sandbox and the user's channels never share a contact", () => {
       error: { code: string } | null;
     }>;
 
+  // A `tern serve` process: 21 s of the default 30 s in a full run on a loaded 2-core machine.
   it("a STOP sent in the sandbox does not opt out the real customer with that number", async () => {
     const api = await start(await freePort());
     await sandboxSays(api, "Hi");
@@ -89,8 +90,9 @@ describe("the sandbox and the user's channels never share a contact", () => {
       name: string;
     }>;
     expect(byPhone.map((c) => [c.id, c.name])).toEqual([[real.contactId, "Real Customer"]]);
-  });
+  }, 90_000);
 
+  // Two `tern serve` processes: timed out at the default 30 s in a full run on a loaded 2-core machine.
   it("a sandbox started again (TERN_SANDBOX=on) after the user removed their integrations does not join their customers", async () => {
     const port = await freePort();
     let api = await start(port);
@@ -123,5 +125,5 @@ describe("the sandbox and the user's channels never share a contact", () => {
       return seen.received.length > 0 ? seen : undefined;
     });
     expect(conversation.received[0]!.text).toContain("What's your name?");
-  });
+  }, 90_000);
 });

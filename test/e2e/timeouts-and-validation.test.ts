@@ -73,6 +73,7 @@ describe("questions that wait, time out and validate", () => {
 });
 
 describe("a timeout survives a crash", () => {
+  // Two `tern serve` processes: timed out at the default 30 s in a full run on a loaded 2-core machine.
   it("fires after a SIGKILL and restart, because waits live in the database", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
@@ -113,5 +114,5 @@ describe("a timeout survives a crash", () => {
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
