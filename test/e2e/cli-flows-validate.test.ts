@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../src/sandbox/salesforce/index.js";
+import { testDialect } from "../helpers/dialect.js";
 import { startBareTern } from "../helpers/in-process.js";
 
 /** `tern flows validate`: offline it says the mappings were not checked; --server checks them against the org. */
@@ -24,6 +25,9 @@ function runCli(args: string[], env: Record<string, string> = {}) {
     );
   });
 }
+
+/** Tests that read files only and ask no server: once, in the sqlite project, not again in the postgres one. */
+const offlineOnly = it.skipIf(testDialect === "postgres");
 
 describe("tern flows validate and Salesforce mappings", () => {
   let sf: SalesforceEmulator;
@@ -48,14 +52,17 @@ describe("tern flows validate and Salesforce mappings", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("offline: the template is valid and the Salesforce step is reported as not checked", async () => {
-    const result = await runCli(["flows", "validate", template]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`${template}: valid`);
-    expect(result.stdout).toContain(
-      `${template}: warning: $.steps[2]: step "create_lead": not checked against its connection (offline: run \`tern flows validate --server\``,
-    );
-  });
+  offlineOnly(
+    "offline: the template is valid and the Salesforce step is reported as not checked",
+    async () => {
+      const result = await runCli(["flows", "validate", template]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`${template}: valid`);
+      expect(result.stdout).toContain(
+        `${template}: warning: $.steps[2]: step "create_lead": not checked against its connection (offline: run \`tern flows validate --server\``,
+      );
+    },
+  );
 
   it("--server: names the missing Company and exits 1; the template passes", async () => {
     const flow = JSON.parse(readFileSync(template, "utf8")) as {
@@ -112,45 +119,51 @@ describe("tern flows validate and Salesforce mappings", () => {
     expect(server.stdout).toContain(`${file}: $.trigger.channels[1]: channel type "whatsap" does not exist`);
   });
 
-  it("offline: a <name>.test.json is checked as test cases, named or beside its flow, not as a flow", async () => {
-    const flowFile = path.join(dir, "cases.json");
-    writeFileSync(flowFile, readFileSync(template));
-    const testFile = path.join(dir, "cases.test.json");
-    const tests = { tests: [{ name: "starts", script: [{ say: "Hi" }] }] };
-    writeFileSync(testFile, JSON.stringify(tests));
-    // What `tern flows validate flows/*.json` passes when tests sit beside the flows.
-    const named = await runCli(["flows", "validate", flowFile, testFile]);
-    expect(named.stdout).toContain(`${testFile}: valid (test cases)`);
-    expect(named.stdout).not.toContain(`${testFile}: $.schema`);
-    expect(named.code).toBe(0);
-    writeFileSync(
-      testFile,
-      JSON.stringify({ tests: [{ name: "starts", script: [{ say: "Hi", wait: 5 }] }] }),
-    );
-    const beside = await runCli(["flows", "validate", flowFile]);
-    expect(beside.code).toBe(1);
-    expect(beside.stdout).toContain(`${flowFile}: valid`);
-    expect(beside.stdout).toContain(`${testFile}: $.tests[0].script[0]: unknown property "wait"`);
-  });
+  offlineOnly(
+    "offline: a <name>.test.json is checked as test cases, named or beside its flow, not as a flow",
+    async () => {
+      const flowFile = path.join(dir, "cases.json");
+      writeFileSync(flowFile, readFileSync(template));
+      const testFile = path.join(dir, "cases.test.json");
+      const tests = { tests: [{ name: "starts", script: [{ say: "Hi" }] }] };
+      writeFileSync(testFile, JSON.stringify(tests));
+      // What `tern flows validate flows/*.json` passes when tests sit beside the flows.
+      const named = await runCli(["flows", "validate", flowFile, testFile]);
+      expect(named.stdout).toContain(`${testFile}: valid (test cases)`);
+      expect(named.stdout).not.toContain(`${testFile}: $.schema`);
+      expect(named.code).toBe(0);
+      writeFileSync(
+        testFile,
+        JSON.stringify({ tests: [{ name: "starts", script: [{ say: "Hi", wait: 5 }] }] }),
+      );
+      const beside = await runCli(["flows", "validate", flowFile]);
+      expect(beside.code).toBe(1);
+      expect(beside.stdout).toContain(`${flowFile}: valid`);
+      expect(beside.stdout).toContain(`${testFile}: $.tests[0].script[0]: unknown property "wait"`);
+    },
+  );
 
-  it("offline: the 1 MB limit is on the flow as sent, not on the file's indentation (a large flow's export validates)", async () => {
-    const flow = JSON.parse(readFileSync(template, "utf8")) as { tests: Array<{ script: unknown[] }> };
-    // Many small script events: an export's indentation then weighs more than the flow itself.
-    const script = Array.from({ length: 400 }, () => ({ expect: { contains: "Hi" } }));
-    flow.tests = Array.from({ length: 40 }, (_, i) => ({ name: `case ${i}`, script }));
-    const compact = JSON.stringify(flow);
-    const indented = JSON.stringify(flow, null, 8);
-    expect(compact.length).toBeLessThan(1024 * 1024);
-    expect(indented.length).toBeGreaterThan(1024 * 1024);
-    const file = path.join(dir, "large.json");
-    writeFileSync(file, indented);
-    const large = await runCli(["flows", "validate", file]);
-    expect(large.stdout).toContain(`${file}: valid`);
-    expect(large.code).toBe(0);
-    flow.tests.push(...flow.tests, ...flow.tests);
-    writeFileSync(file, JSON.stringify(flow));
-    const tooLarge = await runCli(["flows", "validate", file]);
-    expect(tooLarge.code).toBe(1);
-    expect(tooLarge.stdout).toMatch(/is 1\.\d MB without its indentation: a flow is at most 1 MB/);
-  });
+  offlineOnly(
+    "offline: the 1 MB limit is on the flow as sent, not on the file's indentation (a large flow's export validates)",
+    async () => {
+      const flow = JSON.parse(readFileSync(template, "utf8")) as { tests: Array<{ script: unknown[] }> };
+      // Many small script events: an export's indentation then weighs more than the flow itself.
+      const script = Array.from({ length: 400 }, () => ({ expect: { contains: "Hi" } }));
+      flow.tests = Array.from({ length: 40 }, (_, i) => ({ name: `case ${i}`, script }));
+      const compact = JSON.stringify(flow);
+      const indented = JSON.stringify(flow, null, 8);
+      expect(compact.length).toBeLessThan(1024 * 1024);
+      expect(indented.length).toBeGreaterThan(1024 * 1024);
+      const file = path.join(dir, "large.json");
+      writeFileSync(file, indented);
+      const large = await runCli(["flows", "validate", file]);
+      expect(large.stdout).toContain(`${file}: valid`);
+      expect(large.code).toBe(0);
+      flow.tests.push(...flow.tests, ...flow.tests);
+      writeFileSync(file, JSON.stringify(flow));
+      const tooLarge = await runCli(["flows", "validate", file]);
+      expect(tooLarge.code).toBe(1);
+      expect(tooLarge.stdout).toMatch(/is 1\.\d MB without its indentation: a flow is at most 1 MB/);
+    },
+  );
 });
