@@ -172,7 +172,16 @@ describe("API, webhook, schedule and tag-added triggers", () => {
     expect(afterErasure.status).toBe(202);
     expect(afterErasure.body).toMatchObject({ replayed: false });
     expect(afterErasure.body.runId).not.toBe(first.body.runId);
-    expect((await api("GET", `/runs/${afterErasure.body.runId}`)).status).toBe(200);
+    // 202: the run is stored when the worker takes the request, in the conversation's turn.
+    const stored = await eventually(
+      async () => {
+        const res = await api("GET", `/runs/${afterErasure.body.runId}`);
+        return res.status === 200 ? res : null;
+      },
+      10_000,
+      "the new run stored",
+    );
+    expect(stored.status).toBe(200);
   });
 
   it('API trigger: a channel may be named by its type when one channel has that type (zero-config names it "WhatsApp sandbox")', async () => {
