@@ -189,7 +189,7 @@ export async function startBirdSimulator(options: { port?: number } = {}): Promi
     get requests() {
       return requests;
     },
-    waitForSend(predicate, timeoutMs = 5_000) {
+    waitForSend(predicate, timeoutMs = 10_000) {
       return waitForMatch(sends, waiters, predicate, timeoutMs, "Bird simulator");
     },
     failNext(n, status, body, headers = {}) {

@@ -170,7 +170,7 @@ export async function startLineSimulator(options: { port?: number } = {}): Promi
     get requests() {
       return requests;
     },
-    waitForPush(predicate, timeoutMs = 5_000) {
+    waitForPush(predicate, timeoutMs = 10_000) {
       return waitForMatch(pushes, waiters, predicate, timeoutMs, "LINE simulator");
     },
     failNext(n, status, body) {

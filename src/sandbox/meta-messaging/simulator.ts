@@ -237,7 +237,7 @@ export async function startMetaMessagingSimulator(
       apiVersion: "v23.0",
     },
     sent,
-    waitForSent(predicate, timeoutMs = 5_000) {
+    waitForSent(predicate, timeoutMs = 10_000) {
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Meta Send API simulator");
     },
     webhook,

@@ -216,7 +216,7 @@ export async function startRcsSimulator(options: { port?: number } = {}): Promis
     get tokensIssued() {
       return tokensIssued;
     },
-    waitForSend(predicate, timeoutMs = 5_000) {
+    waitForSend(predicate, timeoutMs = 10_000) {
       return waitForMatch(sends, waiters, predicate, timeoutMs, "RCS simulator");
     },
     markNotRcsCapable(phone) {

@@ -253,7 +253,7 @@ export async function startTelegramSimulator(
       return webhook;
     },
     answeredCallbacks,
-    waitForSent(predicate, timeoutMs = 5_000) {
+    waitForSent(predicate, timeoutMs = 10_000) {
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Telegram simulator");
     },
     block(chatId) {

@@ -274,7 +274,7 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     get smsUrl() {
       return number.smsUrl;
     },
-    waitForMessage(predicate, timeoutMs = 5_000) {
+    waitForMessage(predicate, timeoutMs = 10_000) {
       return waitForMatch(messages, waiters, predicate, timeoutMs, "Twilio simulator");
     },
     failNext(n, status, code, message = "Simulated failure") {

@@ -244,7 +244,7 @@ export async function startViberSimulator(
       rememberKey(subscribers, userId);
     },
     nextToken,
-    waitForSent(predicate, timeoutMs = 5_000) {
+    waitForSent(predicate, timeoutMs = 10_000) {
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Viber simulator");
     },
     deliverStatuses(isOn) {

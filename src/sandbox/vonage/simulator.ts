@@ -281,7 +281,7 @@ export async function startVonageSimulator(options: { port?: number } = {}): Pro
     get moHttpUrl() {
       return moHttpUrl;
     },
-    waitForSms(predicate, timeoutMs = 5_000) {
+    waitForSms(predicate, timeoutMs = 10_000) {
       return waitForMatch(sent, waiters, predicate, timeoutMs, "Vonage simulator");
     },
     failNext(n, status, errorText) {

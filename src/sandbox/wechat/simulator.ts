@@ -199,7 +199,7 @@ export async function startWeChatSimulator(
     customerWrote(openid) {
       remember(lastWrote, openid, Date.now());
     },
-    waitForSend(predicate, timeoutMs = 5_000) {
+    waitForSend(predicate, timeoutMs = 10_000) {
       return waitForMatch(sends, waiters, predicate, timeoutMs, "WeChat simulator");
     },
     expireTokens() {

@@ -283,7 +283,8 @@ export async function startWhatsAppSimulator(options: SimulatorOptions = {}): Pr
 
   function waitForSent(
     target: number | ((message: SentMessage) => boolean),
-    timeoutMs = 5_000,
+    // A whole turn of the worker: 5 s was tight with two test files on a loaded 2-core machine.
+    timeoutMs = 10_000,
   ): Promise<SentMessage[] | SentMessage> {
     const check = (): SentMessage[] | SentMessage | undefined =>
       typeof target === "number" ? (sent.length >= target ? sent.slice() : undefined) : sent.find(target);
