@@ -255,13 +255,16 @@ describe("Connections and channels in the browser", () => {
     // The card's own line says why, in red as every error: a card's muted paragraph style greyed it out.
     const refused = card.locator("p.error").filter({ hasText: "Salesforce refused the refresh token" });
     await refused.waitFor();
+    // The element's color against the theme's --err, in the page.
     const colors = await refused.evaluate((el) => {
-      const probe = document.createElement("span");
+      const doc = el.ownerDocument;
+      const view = doc.defaultView as unknown as { getComputedStyle(e: unknown): { color: string } };
+      const probe = doc.createElement("span");
       probe.style.color = "var(--err)";
       el.append(probe);
-      const expected = getComputedStyle(probe).color;
+      const expected = view.getComputedStyle(probe).color;
       probe.remove();
-      return { actual: getComputedStyle(el).color, expected };
+      return { actual: view.getComputedStyle(el).color, expected };
     });
     expect(colors.actual).toBe(colors.expected);
     await card.getByText("Reconnect required").waitFor();
