@@ -51,5 +51,18 @@ export function ifMatchHolds(condition: IfMatch, current: string | null): boolea
   return condition.any || condition.tags.includes(current);
 }
 
+/**
+ * The weak form of the current tag, when the condition failed only because it was given weak
+ * (`W/"v7"` for `"v7"`): nothing changed since, so the 412 must say so rather than "changed since".
+ */
+export function weakOnlyTag(condition: IfMatch, current: string | null): string | undefined {
+  if (condition.any || current === null) return undefined;
+  return condition.tags.find((tag) => tag === `W/${current}`);
+}
+
+/** What a 412 says of a weak tag (`weakOnlyTag`). */
+export const weakTagRefused = (weak: string, current: string): string =>
+  `If-Match: ${weak} is a weak entity-tag, and If-Match compares strongly (RFC 9110 §13.1.1), so it never matches, though nothing was changed since. Nothing was changed. Send If-Match: ${current}, the ETag exactly as the GET answered it.`;
+
 /** A strong entity-tag from its opaque part: `"v7"`. */
 export const entityTag = (opaque: string): string => `"${opaque}"`;

@@ -1,5 +1,5 @@
 import { AppError } from "../core/app-error.js";
-import { entityTag, type IfMatch, ifMatchHolds } from "../core/entity-tags.js";
+import { entityTag, type IfMatch, ifMatchHolds, weakOnlyTag, weakTagRefused } from "../core/entity-tags.js";
 
 /**
  * A flow's ETag names its latest version (`"v7"`): a save based on version 7 may go ahead while 7
@@ -26,6 +26,8 @@ export function assertFlowMatches(
       `No flow with id "${id}" exists, but If-Match: ${given(condition)} expected one: nothing was changed. Send it without If-Match to create the flow.`,
       { details },
     );
+  const weak = weakOnlyTag(condition, current);
+  if (weak && current) throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, current), { details });
   throw new AppError(
     "PRECONDITION_FAILED",
     `Flow "${id}" is at version ${latestVersion} (ETag ${current}), but this change was based on ${basedOn(condition)} (If-Match: ${given(condition)}): version ${latestVersion} was saved since. Nothing was changed. Reload the flow to see version ${latestVersion}, or send the change again with If-Match: ${current} (or without If-Match) to go ahead anyway.`,

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
-import { entityTag, type IfMatch, ifMatchHolds } from "../core/entity-tags.js";
+import { entityTag, type IfMatch, ifMatchHolds, weakOnlyTag, weakTagRefused } from "../core/entity-tags.js";
 import { newId } from "../core/ids.js";
 import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type {
@@ -188,10 +188,14 @@ export function createIntegrationAdmin(options: {
   /** 412 unless the If-Match (if any) names the row as stored now. */
   const assertMatches = (current: IntegrationRecord, ifMatch: IfMatch | undefined) => {
     if (!ifMatch || ifMatchHolds(ifMatch, integrationEtag(current))) return;
+    const details = { etag: integrationEtag(current), updatedAt: current.updatedAt };
+    const weak = weakOnlyTag(ifMatch, integrationEtag(current));
+    if (weak)
+      throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, integrationEtag(current)), { details });
     throw new AppError(
       "PRECONDITION_FAILED",
       `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${integrationEtag(current)} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
-      { details: { etag: integrationEtag(current), updatedAt: current.updatedAt } },
+      { details },
     );
   };
 
@@ -199,9 +203,11 @@ export function createIntegrationAdmin(options: {
     toPublic(record: IntegrationRecord): PublicIntegration {
       return repo.toPublic(record, definitionOf(record.type).secretFields);
     },
-    async get(id: string): Promise<IntegrationRecord> {
+    /** The record; with `ifMatch` (If-Match), 412 unless it is still as the client read it. */
+    async get(id: string, ifMatch?: IfMatch): Promise<IntegrationRecord> {
       const record = await repo.get(id);
       if (!record) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
+      assertMatches(record, ifMatch);
       return record;
     },
     async create(input: { type: string; name: string; config: unknown }): Promise<IntegrationRecord> {
@@ -285,12 +291,20 @@ export function createIntegrationAdmin(options: {
     /**
      * A channel's waiting and running runs end with it (`CHANNEL_DELETED`): none can send another
      * message, and left alone they waited for a reply that could not come until their timeout or
-     * `TERN_MAX_WAIT` (30 days), listed as waiting, then failed `CHANNEL_NOT_FOUND`.
+     * `TERN_MAX_WAIT` (30 days), listed as waiting, then failed `CHANNEL_NOT_FOUND`. With
+     * `ifMatch` (If-Match), only while the row is still as the client read it, checked under the
+     * lock: a DELETE based on a stale read must not remove what someone changed since (RFC 9110
+     * §13.1.1 says a server evaluates an If-Match it receives before the method).
      */
-    async remove(id: string): Promise<void> {
+    async remove(id: string, ifMatch?: IfMatch): Promise<void> {
       const record = await this.get(id);
       const removed = await store.write(async (tx) => {
         await repoOf(tx).lockChanges();
+        if (ifMatch) {
+          const current = await repoOf(tx).get(id);
+          if (!current) return false;
+          assertMatches(current, ifMatch);
+        }
         if (!(await repoOf(tx).remove(id))) return false;
         if (kind === "channel") {
           const reason = {

@@ -60,6 +60,8 @@ describe("If-Match on the admin API", () => {
       ["/flows/{id}/unpublish", "post"],
       ["/channels/{id}", "patch"],
       ["/connections/{id}", "patch"],
+      ["/channels/{id}", "delete"],
+      ["/connections/{id}", "delete"],
     ] as const) {
       const header = op(path, method).parameters?.find((p) => p.in === "header" && p.name === "if-match");
       expect(header, `${method} ${path}`).toBeDefined();
@@ -116,7 +118,12 @@ describe("If-Match on the admin API", () => {
 
     it("a weak tag never matches (strong comparison)", async () => {
       const id = await newFlow();
-      expect((await put(id, "weak", ifMatch('W/"v1"'))).status).toBe(412);
+      const res = await put(id, "weak", ifMatch('W/"v1"'));
+      expect(res.status).toBe(412);
+      // Nothing was saved since: the 412 says the tag was weak, not that someone else saved.
+      const { message } = ((await res.json()) as ErrorBody).error;
+      expect(message).toContain("weak entity-tag");
+      expect(message).not.toContain("saved since");
       expect((await latestOf(id)).latestVersion).toBe(1);
     });
 
@@ -269,6 +276,30 @@ describe("If-Match on the admin API", () => {
       expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
       const winner = answers.findIndex((a) => a.status === 200);
       expect((await read(id)).name).toBe(`${before.name}-${winner === 0 ? "a" : "b"}`);
+    });
+
+    it("refuses a DELETE based on an older read with 412 and keeps it; the current ETag deletes", async () => {
+      const id = await make();
+      const before = await read(id);
+      expect((await patch(id, `${before.name}-other`)).status).toBe(200);
+      const now = await read(id);
+      const res = await stack.http("DELETE", `${path}/${id}`, undefined, ifMatch(before.etag));
+      expect(res.status).toBe(412);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("PRECONDITION_FAILED");
+      expect(await read(id)).toEqual(now);
+      expect((await stack.http("DELETE", `${path}/${id}`, undefined, ifMatch(now.etag))).status).toBe(204);
+      expect((await stack.http("GET", `${path}/${id}`)).status).toBe(404);
+    });
+
+    it("says a weak tag of the current read never matches, not that it was changed", async () => {
+      const id = await make();
+      const before = await read(id);
+      const res = await patch(id, `${before.name}-weak`, ifMatch(`W/${before.etag}`));
+      expect(res.status).toBe(412);
+      const { message } = ((await res.json()) as ErrorBody).error;
+      expect(message).toContain("weak entity-tag");
+      expect(message).not.toContain("changed since this edit");
+      expect(await read(id)).toEqual(before);
     });
 
     it("answers a malformed If-Match with 400 and changes nothing", async () => {

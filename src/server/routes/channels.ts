@@ -169,12 +169,16 @@ export const channelRoutes =
         schema: {
           operationId: "deleteChannel",
           summary: "Delete a channel; its webhook URL stops taking messages",
+          description:
+            "With `If-Match` (the `ETag` of GET /channels/:id), deleted only while nobody changed the channel since: else 412 PRECONDITION_FAILED and nothing changes",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("channel"),
         },
       },
       async (req, reply) => {
-        const record = await admin.get(req.params.id);
+        const ifMatch = ifMatchOf(req.headers);
+        const record = await admin.get(req.params.id, ifMatch);
         const definition = getChannelDefinition(record.type);
         // Read before the removal, which takes the decrypted config with it. A config that cannot
         // be read (a key rotated away) only means no teardown: the delete goes ahead.
@@ -184,7 +188,7 @@ export const channelRoutes =
               () => undefined,
             )
           : undefined;
-        await admin.remove(req.params.id);
+        await admin.remove(req.params.id, ifMatch);
         if (definition?.teardown && config !== undefined) await teardown(record, definition.teardown, config);
         return reply.status(204).send();
       },

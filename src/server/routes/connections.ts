@@ -119,14 +119,19 @@ export const connectionRoutes =
         schema: {
           operationId: "deleteConnection",
           summary: "Delete a connection, revoking its Salesforce token first",
+          description:
+            "With `If-Match` (the `ETag` of GET /connections/:id), deleted only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("connection"),
         },
       },
       async (req, reply) => {
-        const record = await admin.get(req.params.id);
+        const ifMatch = ifMatchOf(req.headers);
+        // Checked before the revocation too: a refused DELETE must not revoke the token.
+        const record = await admin.get(req.params.id, ifMatch);
         const revocation = await oauth.revoke(record);
-        await admin.remove(req.params.id);
+        await admin.remove(req.params.id, ifMatch);
         const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
         return reply
           .status(204)
