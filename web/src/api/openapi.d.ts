@@ -53,7 +53,10 @@ export interface paths {
         get: operations["getChannel"];
         put?: never;
         post?: never;
-        /** Delete a channel; its webhook URL stops taking messages */
+        /**
+         * Delete a channel; its webhook URL stops taking messages
+         * @description With `If-Match` (the `ETag` of GET /channels/:id), deleted only while nobody changed the channel since: else 412 PRECONDITION_FAILED and nothing changes
+         */
         delete: operations["deleteChannel"];
         options?: never;
         head?: never;
@@ -164,7 +167,10 @@ export interface paths {
         get: operations["getConnection"];
         put?: never;
         post?: never;
-        /** Delete a connection, revoking its Salesforce token first */
+        /**
+         * Delete a connection, revoking its Salesforce token first
+         * @description With `If-Match` (the `ETag` of GET /connections/:id), deleted only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked
+         */
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
@@ -1243,7 +1249,10 @@ export interface operations {
     deleteChannel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the channel as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1577,7 +1586,10 @@ export interface operations {
     deleteConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the connection as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
