@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { matchChannelRef } from "../flows/channel-ref.js";
 import type { ScheduleTrigger } from "../flows/trigger-schema.js";
 import type { Store } from "../store/store.js";
+import { audienceAddress } from "./phone-address.js";
 import { enqueueRun, type LoadFlow, publishedWithTrigger } from "./triggers.js";
 
 /** How often published schedules are looked at (a firing is at most this late). */
@@ -95,7 +96,9 @@ export function createScheduler(deps: SchedulerDeps) {
         continue;
       }
       const { channel } = match;
-      members.set(`${channel.id}:${ref.address}`, { channelId: channel.id, address: ref.address });
+      // A number reaches the conversation the person talks in, as a run the API starts for it.
+      const address = await audienceAddress(store.contacts, channel, ref.address);
+      members.set(`${channel.id}:${address}`, { channelId: channel.id, address });
     }
     if (trigger.audience.tag) {
       for (const contactId of await store.triggers.contactsWithTag(trigger.audience.tag)) {

@@ -5,8 +5,9 @@ import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { newId } from "../core/ids.js";
 import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
-import { samePersonPhones, toE164 } from "../core/phone.js";
+import { toE164 } from "../core/phone.js";
 import { matchChannelRef } from "../flows/channel-ref.js";
+import { addressForPhone } from "../queue/phone-address.js";
 import { enqueueRun } from "../queue/triggers.js";
 import type { Store } from "../store/store.js";
 
@@ -115,11 +116,7 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
       }
       // A person who already talks on this channel is reached in that conversation, under the
       // address the channel knows them by (which may not be their phone's digits as given).
-      const known =
-        given === undefined && phone
-          ? await store.contacts.addressByPhone(samePersonPhones(phone), channel.id)
-          : undefined;
-      const address = given ?? known ?? (phone ? (definition?.addressForPhone?.(phone) ?? phone) : "");
+      const address = given ?? (phone ? await addressForPhone(store.contacts, channel, phone) : "");
       // On a channel that reaches people by number the address is their phone (flows read contact.phone).
       const contactPhone = phone ?? (definition?.addressIsPhone ? toE164(address) : null);
       const now = clock.now();
