@@ -32,6 +32,9 @@ function mexicanMobile(parsed: PhoneNumber | undefined): string | null {
   return ten?.isPossible() ? ten.number : null;
 }
 
+/** A Brazilian national number as mobiles were before the ninth digit: area code, then 6-9 and 7 digits. */
+const BR_OLD_MOBILE = /^(\d\d)([6-9]\d{7})$/;
+
 /**
  * A Brazilian mobile written with the 8 digits it had before the ninth digit (2012-2016; mobiles
  * began with 6-9, landlines with 2-5): WhatsApp still names accounts registered before so (wa_id
@@ -40,7 +43,7 @@ function mexicanMobile(parsed: PhoneNumber | undefined): string | null {
  */
 function brazilianMobile(parsed: PhoneNumber): string | null {
   if (parsed.countryCallingCode !== "55") return null;
-  const old = /^(\d\d)([6-9]\d{7})$/.exec(parsed.nationalNumber);
+  const old = BR_OLD_MOBILE.exec(parsed.nationalNumber);
   return old ? `+55${old[1]}9${old[2]}` : null;
 }
 
@@ -95,7 +98,7 @@ export function phoneAddresses(e164: string): string[] {
 export function samePersonPhones(e164: string): string[] {
   const withNine = /^\+55(\d\d)9([6-9]\d{7})$/.exec(e164);
   if (withNine) return [e164, `+55${withNine[1]}${withNine[2]}`];
-  const withoutNine = /^\+55(\d\d)([6-9]\d{7})$/.exec(e164);
+  const withoutNine = e164.startsWith("+55") ? BR_OLD_MOBILE.exec(e164.slice(3)) : null;
   if (withoutNine) return [e164, `+55${withoutNine[1]}9${withoutNine[2]}`];
   return [e164];
 }

@@ -24,6 +24,26 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
   const contactNamed = async (name: string) =>
     (await stack.tern.store.contacts.list()).find((c) => c.name === name);
 
+  /** A person's first message, acknowledged and stored but not handled yet (no worker woken). */
+  const firstMessageWaiting = (from: string, providerMessageId: string, text: string, profileName?: string) =>
+    stack.tern.store.write((tx) =>
+      tx.inbox.ingest(
+        stack.setup.channelId,
+        [
+          {
+            kind: "message",
+            providerMessageId,
+            from,
+            phone: `+${from}`,
+            ...(profileName ? { profileName } : {}),
+            timestamp: Date.now(),
+            content: { type: "text", text },
+          },
+        ],
+        Date.now(),
+      ),
+    );
+
   /** A finished conversation (with a Lead), then a second one left waiting, then a rejected item. */
   async function personWithHistory(from: string, name: string) {
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, from, name);
@@ -153,23 +173,11 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
   it("erases through ?phone= the messages of a number that is nobody's contact yet, still waiting to be handled", async () => {
     // Acknowledged, not yet handled (a backlog, no worker running): stored without waking the worker.
     const from = "4915123450006";
-    const channelId = stack.setup.channelId;
-    const [key] = await stack.tern.store.write((tx) =>
-      tx.inbox.ingest(
-        channelId,
-        [
-          {
-            kind: "message",
-            providerMessageId: "wamid.pending-erasable",
-            from,
-            phone: `+${from}`,
-            profileName: "Pending Erasable",
-            timestamp: Date.now(),
-            content: { type: "text", text: "hi, I am Pending Erasable" },
-          },
-        ],
-        Date.now(),
-      ),
+    const [key] = await firstMessageWaiting(
+      from,
+      "wamid.pending-erasable",
+      "hi, I am Pending Erasable",
+      "Pending Erasable",
     );
     expect(await rowsMentioning(stack, [from])).not.toEqual([]);
     const res = await stack.http("DELETE", `/api/v1/contacts?phone=%2B${from}`);
@@ -190,22 +198,7 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     expect(await rowsMentioning(stack, ["5512340003", "Mx Erasable"])).toEqual([]);
     // A first message still waiting, from a wa_id in the old form, erased by the number as dialled today.
     const from = "5215512340006";
-    await stack.tern.store.write((tx) =>
-      tx.inbox.ingest(
-        stack.setup.channelId,
-        [
-          {
-            kind: "message",
-            providerMessageId: "wamid.pending-mx",
-            from,
-            phone: `+${from}`,
-            timestamp: Date.now(),
-            content: { type: "text", text: "hola, soy Mx Pending" },
-          },
-        ],
-        Date.now(),
-      ),
-    );
+    await firstMessageWaiting(from, "wamid.pending-mx", "hola, soy Mx Pending");
     const pending = await stack.http("DELETE", "/api/v1/contacts?phone=%2B525512340006");
     expect(pending.status, await pending.clone().text()).toBe(204);
     // PostgreSQL: an erasure job that met the conversation's turn busy runs again a second later.
@@ -222,22 +215,7 @@ describe("DELETE /api/v1/contacts/:id erases a person and their conversations", 
     expect(await rowsMentioning(stack, ["87650007", "Br Erasable"])).toEqual([]);
     // A first message still waiting under the old form, erased by the new one.
     const from = "551187650008";
-    await stack.tern.store.write((tx) =>
-      tx.inbox.ingest(
-        stack.setup.channelId,
-        [
-          {
-            kind: "message",
-            providerMessageId: "wamid.pending-br",
-            from,
-            phone: `+${from}`,
-            timestamp: Date.now(),
-            content: { type: "text", text: "oi, sou Br Pending" },
-          },
-        ],
-        Date.now(),
-      ),
-    );
+    await firstMessageWaiting(from, "wamid.pending-br", "oi, sou Br Pending");
     const pending = await stack.http("DELETE", "/api/v1/contacts?phone=%2B5511987650008");
     expect(pending.status, await pending.clone().text()).toBe(204);
     const left = async () => (await rowsMentioning(stack, ["87650008", "Br Pending"])).length === 0;

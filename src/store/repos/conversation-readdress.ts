@@ -26,10 +26,12 @@ export interface Readdress {
 export async function readdressConversation(exec: Executor, r: Readdress): Promise<boolean> {
   const { q } = exec;
   // An erasure holds the person's row lock while it deletes their identities (retention-repo.ts).
+  // PostgreSQL's lock answers only the rows still there; SQLite's answers the ids it was given.
   const [locked] = await lockContacts(exec, [r.contactId]);
   const exists =
     locked !== undefined &&
-    (await exec.get(q.selectFrom("contacts").select("id").where("id", "=", r.contactId))) !== undefined;
+    (exec.dialect === "postgres" ||
+      (await exec.get(q.selectFrom("contacts").select("id").where("id", "=", r.contactId))) !== undefined);
   if (!exists) return false;
   await exec.run(
     q
