@@ -1,7 +1,8 @@
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import type { Integrations } from "../services/integrations.js";
-import type { FallbackRequest, InboxItem } from "../store/repos/inbox-repo.js";
+import type { FallbackRequest } from "../store/repos/delivery-statuses.js";
+import type { InboxItem } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps, type SendChannel } from "./effects.js";
 

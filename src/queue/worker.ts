@@ -12,6 +12,7 @@ import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createDeadlineFiring } from "./deadline-firing.js";
+import { createEarlyStatusSweep } from "./early-statuses.js";
 import type { EffectsDeps } from "./effects.js";
 import { createErasure } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
@@ -414,6 +415,10 @@ export function createWorker(deps: WorkerDeps) {
     for (const key of keys) lanes.poke(key);
   };
 
+  // Delivery statuses that came before their send settled (early-statuses.ts): ingest-only
+  // processes sweep too, as the webhook that kept them pokes the process that received it.
+  const earlyStatuses = createEarlyStatusSweep({ store, clock, notify: (keys) => notify(keys), log });
+
   /**
    * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
    * an erasure must not interleave with a message being handled, whose next write would
@@ -438,6 +443,8 @@ export function createWorker(deps: WorkerDeps) {
     jobTasks: jobs.tasks,
     enqueueUnfinished: jobs.enqueueUnfinished,
     notify,
+    /** A webhook stored statuses of a channel that keeps early ones: apply those now matched. */
+    settleEarlyStatuses: () => earlyStatuses.poke(),
     /** The global keywords' settings (`/api/v1/settings/keywords`). */
     keywords,
     /** Schedule triggers (scheduler.ts): started with the worker, `tick()` for tests. */
@@ -445,6 +452,7 @@ export function createWorker(deps: WorkerDeps) {
     /** After a restart: finish runs left mid-step, then process everything still pending. */
     async recover(): Promise<void> {
       started = true;
+      earlyStatuses.poke();
       for (const run of await store.runs.running()) continueInLane(run);
       for (const key of await store.inbox.pendingConversations()) lanes.poke(key);
       await timer.start();
@@ -454,6 +462,7 @@ export function createWorker(deps: WorkerDeps) {
      * conversation's job (the timer; `recover()` starts it on SQLite). Stopped by `stop()`.
      */
     async startDeadlines(): Promise<void> {
+      earlyStatuses.poke();
       if (isJobs) await timer.start();
     },
     /**
@@ -484,6 +493,7 @@ export function createWorker(deps: WorkerDeps) {
     },
     stop: () => {
       isStopped = true;
+      void earlyStatuses.stop();
       failures.stop();
       timer.stop();
       holds.stop();

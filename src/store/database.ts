@@ -145,6 +145,18 @@ export interface Database {
     started_at: number;
     ended_at: number;
   };
+  /**
+   * A delivery status that named no message Tern knows yet: the send's settle (its provider id) may
+   * not have committed when the provider's callback came (delivery-statuses.ts, queue/early-statuses.ts).
+   */
+  early_statuses: {
+    channel_id: string;
+    provider_message_id: string;
+    status: string;
+    /** The status's time and errors; not its recipient (no personal data here). */
+    event_json: string;
+    received_at: number;
+  };
   /** Webhook items that were acknowledged but could not be processed, kept for inspection. */
   rejected_events: {
     id: Generated<number>;

@@ -379,4 +379,25 @@ export const migrations: Migration[] = [
     sql: `ALTER TABLE runs ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;`,
     postgres: `ALTER TABLE runs ADD COLUMN visits INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // A delivery status that came before its send's provider id was recorded, from a channel whose
+    // statuses carry no correlation (Twilio, Viber, RCS): applied once the send settles
+    // (queue/early-statuses.ts), instead of dropped. Holds no personal data.
+    version: 17,
+    name: "early delivery statuses",
+    sql: `
+      CREATE TABLE early_statuses (
+        channel_id TEXT NOT NULL, provider_message_id TEXT NOT NULL, status TEXT NOT NULL,
+        event_json TEXT NOT NULL, received_at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, provider_message_id, status));
+      CREATE INDEX early_statuses_received ON early_statuses (received_at);
+    `,
+    postgres: `
+      CREATE TABLE early_statuses (
+        channel_id TEXT NOT NULL, provider_message_id TEXT NOT NULL, status TEXT NOT NULL,
+        event_json TEXT NOT NULL, received_at BIGINT NOT NULL,
+        PRIMARY KEY (channel_id, provider_message_id, status));
+      CREATE INDEX early_statuses_received ON early_statuses (received_at);
+    `,
+  },
 ];

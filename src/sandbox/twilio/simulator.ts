@@ -48,8 +48,13 @@ export interface TwilioSimulator {
   /**
    * After each accepted message that has a StatusCallback, post these statuses there in order, as
    * Twilio reports a message's progress (e.g. `["sent", "delivered"]`); null stops it.
+   * `beforeAnswer`: posted (and answered by Tern) before the create call is answered, as when
+   * Twilio's callback overtakes its slow answer: Tern learns of the status before the message sid.
    */
-  deliverStatuses(statuses: ReadonlyArray<string> | null): void;
+  deliverStatuses(
+    statuses: ReadonlyArray<string> | null,
+    options?: { beforeAnswer?: boolean; errorCode?: string },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,7 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
   const waiters = new Set<() => void>();
   let requests = 0;
   let autoStatuses: ReadonlyArray<string> | null = null;
+  let autoOptions: { beforeAnswer?: boolean; errorCode?: string } = {};
   const phoneNumberSid = `PN${randomBytes(16).toString("hex")}`;
   /** The number's messaging webhook, as set through IncomingPhoneNumbers. */
   const number: { smsUrl?: string; smsMethod?: string } = {};
@@ -132,12 +138,16 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
     for (const wake of waiters) wake();
     if (autoStatuses && message.statusCallback) {
       const statuses = autoStatuses;
-      // Twilio reports progress after it answered the create call.
-      setTimeout(() => {
-        void (async () => {
-          for (const status of statuses) await postStatus(sid, status).catch(() => undefined);
-        })();
-      }, 20);
+      const { beforeAnswer, errorCode } = autoOptions;
+      const post = async () => {
+        for (const status of statuses) {
+          const failed = status === "failed" || status === "undelivered";
+          await postStatus(sid, status, failed && errorCode ? { errorCode } : {}).catch(() => undefined);
+        }
+      };
+      // Twilio usually reports progress after it answered the create call.
+      if (beforeAnswer) await post();
+      else setTimeout(() => void post(), 20);
     }
     const now = new Date().toUTCString().replace("GMT", "+0000");
     reply(res, 201, {
@@ -281,8 +291,9 @@ export async function startTwilioSimulator(options: { port?: number } = {}): Pro
       for (let i = 0; i < n; i++) faults.push({ status, code, message });
     },
     postStatus,
-    deliverStatuses(statuses) {
+    deliverStatuses(statuses, options = {}) {
       autoStatuses = statuses;
+      autoOptions = options;
     },
     async close() {
       server.closeAllConnections();

@@ -1,8 +1,8 @@
 import { type QueryCreator, type Selectable, sql } from "kysely";
-import type { ChannelEvent, InboundMessage, StatusEvent, WatermarkEvent } from "../../channels/channel.js";
+import type { ChannelEvent, InboundMessage } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor, Param, PreCommitFlush } from "../db.js";
-import type { MessageFallback } from "./contact-repo.js";
+import { applyStatus, applyWatermark, type FallbackRequest, keepEarlyStatus } from "./delivery-statuses.js";
 import { enqueueConversationJobs } from "./job-repo.js";
 import { jsonbOf } from "./json-fields.js";
 import type { ControlRequest } from "./trigger-repo.js";
@@ -96,15 +96,22 @@ export function createInboxRepo(exec: Executor) {
      * Inside `store.write`: stores messages, applies statuses. Returns the keys of conversations
      * with new work. On PostgreSQL inside a transaction, the messages are inserted just before
      * COMMIT, every message of a group commit in one statement, and their conversations' jobs
-     * are enqueued from what it inserted: those keys are not returned.
+     * are enqueued from what it inserted: those keys are not returned. `keepEarlyStatuses`: a
+     * status naming no message is kept for a send not settled yet (delivery-statuses.ts).
      */
-    async ingest(channelId: string, events: ChannelEvent[], now: number): Promise<string[]> {
+    async ingest(
+      channelId: string,
+      events: ChannelEvent[],
+      now: number,
+      options: { keepEarlyStatuses?: boolean } = {},
+    ): Promise<string[]> {
       const touched = new Set<string>();
       const rows: MessageRow[] = [];
       for (const event of events) {
         if (event.kind === "status") {
-          const fallbackIn = await applyStatus(exec, channelId, event, now);
-          if (fallbackIn) touched.add(fallbackIn);
+          const applied = await applyStatus(exec, channelId, event, now);
+          if (applied?.fallbackIn) touched.add(applied.fallbackIn);
+          else if (!applied && options.keepEarlyStatuses) await keepEarlyStatus(exec, channelId, event, now);
           continue;
         }
         if (event.kind === "watermark") {
@@ -229,144 +236,3 @@ export function createInboxRepo(exec: Executor) {
   };
 }
 export type InboxRepo = ReturnType<typeof createInboxRepo>;
-
-/** Delivery statuses only move forward (a late "delivered" never overwrites "read"). */
-const statusRank: Record<string, number> = {
-  pending: 0,
-  sending: 1,
-  sent: 2,
-  delivered: 3,
-  read: 4,
-  failed: 5,
-};
-
-/**
- * A watermark: every message sent (status `sent`, or `delivered` for a read) to the recipient's
- * contact on this channel, created before the watermark, takes the status. Idempotent, and never
- * a step down (failed stays failed). Its fallback question is answered (as a delivery's is).
- */
-async function applyWatermark(exec: Executor, channelId: string, event: WatermarkEvent): Promise<void> {
-  const { q } = exec;
-  const identity = await exec.get(
-    q
-      .selectFrom("contact_identities")
-      .select("contact_id")
-      .where("channel_id", "=", channelId)
-      .where("address", "=", event.recipient),
-  );
-  if (!identity) return;
-  const below = event.status === "read" ? ["sent", "delivered"] : ["sent"];
-  await exec.run(
-    q
-      .updateTable("messages")
-      .set({ status: event.status, status_at: event.watermark, fallback_json: null })
-      .where("channel_id", "=", channelId)
-      .where("contact_id", "=", identity.contact_id)
-      .where("direction", "=", "out")
-      .where("status", "in", below)
-      .where("created_at", "<=", event.watermark),
-  );
-}
-
-/**
- * Applies a delivery status to the message it is about. A `failed` status for a message whose
- * send step has a fallback, before the fallback's deadline and before any `delivered`, queues
- * the fallback as an inbox item of the message's conversation (same commit; the worker sends
- * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key.
- */
-async function applyStatus(
-  exec: Executor,
-  channelId: string,
-  event: StatusEvent,
-  now: number,
-): Promise<string | undefined> {
-  const { q } = exec;
-  const columns = ["id", "status", "provider_message_id", "effect_key", "fallback_json"] as const;
-  // Statuses are about what Tern sent: an event naming a customer's message (its id is known to
-  // the provider too) changes nothing.
-  const byProvider = await exec.get(
-    q
-      .selectFrom("messages")
-      .select(columns)
-      .where("channel_id", "=", channelId)
-      .where("provider_message_id", "=", event.providerMessageId)
-      .where("direction", "=", "out"),
-  );
-  const target =
-    byProvider ??
-    (event.correlationId
-      ? await exec.get(
-          q
-            .selectFrom("messages")
-            .select(columns)
-            .where("effect_key", "=", event.correlationId)
-            .where("direction", "=", "out"),
-        )
-      : undefined);
-  if (!target) return undefined;
-  if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return undefined;
-  const fallbackIn =
-    event.status === "failed" && (statusRank[target.status] ?? 0) < (statusRank.delivered ?? 3)
-      ? await queueFallback(exec, channelId, target, event, now)
-      : undefined;
-  await exec.run(
-    q
-      .updateTable("messages")
-      .set({
-        status: event.status,
-        status_at: event.timestamp || now,
-        provider_message_id: target.provider_message_id ?? event.providerMessageId,
-        error_json: event.errors ? JSON.stringify(event.errors) : null,
-        // Delivered or failed, the fallback's question is answered: it never fires (again).
-        ...(event.status === "delivered" || event.status === "read" || fallbackIn
-          ? { fallback_json: null }
-          : {}),
-      })
-      .where("id", "=", target.id),
-  );
-  return fallbackIn;
-}
-
-/** The inbox item that asks the worker to send a failed message again through its fallback. */
-export interface FallbackRequest {
-  kind: "fallback";
-  /** The effect key of the send that failed. */
-  effectKey: string;
-  /** The fallback channel as the send step named it. */
-  channel: string;
-  reason: string;
-}
-
-async function queueFallback(
-  exec: Executor,
-  channelId: string,
-  target: { id: string; effect_key: string | null; fallback_json: string | null },
-  event: StatusEvent,
-  now: number,
-): Promise<string | undefined> {
-  if (!target.fallback_json || !target.effect_key) return undefined;
-  const fallback = JSON.parse(target.fallback_json) as MessageFallback;
-  if (fallback.until < now) return undefined;
-  const codes = (event.errors ?? []).map((e) => `${e.code}${e.title ? ` ${e.title}` : ""}`).join("; ");
-  const request: FallbackRequest = {
-    kind: "fallback",
-    effectKey: target.effect_key,
-    channel: fallback.channel,
-    reason: `The channel reported the message as failed${codes ? ` (${codes})` : ""}.`,
-  };
-  await exec.run(
-    exec.q
-      .insertInto("inbox")
-      .values({
-        channel_id: channelId,
-        // One fallback per message, whatever the provider redelivers.
-        provider_message_id: `fallback:${target.id}`,
-        conversation_key: fallback.conversationKey,
-        event_json: JSON.stringify(request),
-        received_at: now,
-        processed_at: null,
-      })
-      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
-  );
-  return fallback.conversationKey;
-}

@@ -2,6 +2,7 @@ import type { SecretBox } from "../../core/secrets.js";
 import type { Db, Executor } from "../db.js";
 import { createConnectionHealthRepo } from "./connection-health-repo.js";
 import { createContactRepo } from "./contact-repo.js";
+import { createDeliveryStatusRepo } from "./delivery-statuses.js";
 import { createEffectRepo } from "./effect-repo.js";
 import { createFlowRepo } from "./flow-repo.js";
 import { createInboxRepo } from "./inbox-repo.js";
@@ -28,6 +29,7 @@ const factories = {
   connectionHealth: (exec: Executor, _box: SecretBox, db: Db) => createConnectionHealthRepo(exec, db),
   flows: createFlowRepo,
   inbox: createInboxRepo,
+  statuses: createDeliveryStatusRepo,
   rejectedEvents: createRejectedEventRepo,
   contacts: createContactRepo,
   runs: createRunRepo,

@@ -1,0 +1,245 @@
+import type { StatusEvent, WatermarkEvent } from "../../channels/channel.js";
+import type { Executor } from "../db.js";
+import type { MessageFallback } from "./contact-repo.js";
+
+/**
+ * Delivery statuses on the messages Tern sent: one status naming a message (by the provider's id,
+ * or by the correlation the send attached), a watermark naming none, and statuses that came
+ * before their send's provider id was recorded (`early_statuses`, applied by `settleEarly`).
+ */
+
+/** Delivery statuses only move forward (a late "delivered" never overwrites "read"). */
+const statusRank: Record<string, number> = {
+  pending: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+};
+
+/**
+ * A watermark: every message sent (status `sent`, or `delivered` for a read) to the recipient's
+ * contact on this channel, created before the watermark, takes the status. Idempotent, and never
+ * a step down (failed stays failed). Its fallback question is answered (as a delivery's is).
+ */
+export async function applyWatermark(
+  exec: Executor,
+  channelId: string,
+  event: WatermarkEvent,
+): Promise<void> {
+  const { q } = exec;
+  const identity = await exec.get(
+    q
+      .selectFrom("contact_identities")
+      .select("contact_id")
+      .where("channel_id", "=", channelId)
+      .where("address", "=", event.recipient),
+  );
+  if (!identity) return;
+  const below = event.status === "read" ? ["sent", "delivered"] : ["sent"];
+  await exec.run(
+    q
+      .updateTable("messages")
+      .set({ status: event.status, status_at: event.watermark, fallback_json: null })
+      .where("channel_id", "=", channelId)
+      .where("contact_id", "=", identity.contact_id)
+      .where("direction", "=", "out")
+      .where("status", "in", below)
+      .where("created_at", "<=", event.watermark),
+  );
+}
+
+/**
+ * Applies a delivery status to the message it is about. A `failed` status for a message whose
+ * send step has a fallback, before the fallback's deadline and before any `delivered`, queues
+ * the fallback as an inbox item of the message's conversation (same commit; the worker sends
+ * it in the conversation's turn, `queue/fallback.ts`). Returns that conversation's key in
+ * `fallbackIn`, or null when no message Tern sent is named (yet: see `keepEarlyStatus`).
+ */
+export async function applyStatus(
+  exec: Executor,
+  channelId: string,
+  event: Pick<StatusEvent, "providerMessageId" | "status" | "timestamp" | "correlationId" | "errors">,
+  now: number,
+): Promise<{ fallbackIn?: string } | null> {
+  const { q } = exec;
+  const columns = ["id", "status", "provider_message_id", "effect_key", "fallback_json"] as const;
+  // Statuses are about what Tern sent: an event naming a customer's message (its id is known to
+  // the provider too) changes nothing.
+  const byProvider = await exec.get(
+    q
+      .selectFrom("messages")
+      .select(columns)
+      .where("channel_id", "=", channelId)
+      .where("provider_message_id", "=", event.providerMessageId)
+      .where("direction", "=", "out"),
+  );
+  const target =
+    byProvider ??
+    (event.correlationId
+      ? await exec.get(
+          q
+            .selectFrom("messages")
+            .select(columns)
+            .where("effect_key", "=", event.correlationId)
+            .where("direction", "=", "out"),
+        )
+      : undefined);
+  if (!target) return null;
+  if ((statusRank[event.status] ?? 0) <= (statusRank[target.status] ?? 0)) return {};
+  const fallbackIn =
+    event.status === "failed" && (statusRank[target.status] ?? 0) < (statusRank.delivered ?? 3)
+      ? await queueFallback(exec, channelId, target, event, now)
+      : undefined;
+  await exec.run(
+    q
+      .updateTable("messages")
+      .set({
+        status: event.status,
+        status_at: event.timestamp || now,
+        provider_message_id: target.provider_message_id ?? event.providerMessageId,
+        error_json: event.errors ? JSON.stringify(event.errors) : null,
+        // Delivered or failed, the fallback's question is answered: it never fires (again).
+        ...(event.status === "delivered" || event.status === "read" || fallbackIn
+          ? { fallback_json: null }
+          : {}),
+      })
+      .where("id", "=", target.id),
+  );
+  return fallbackIn ? { fallbackIn } : {};
+}
+
+/** The inbox item that asks the worker to send a failed message again through its fallback. */
+export interface FallbackRequest {
+  kind: "fallback";
+  /** The effect key of the send that failed. */
+  effectKey: string;
+  /** The fallback channel as the send step named it. */
+  channel: string;
+  reason: string;
+}
+
+async function queueFallback(
+  exec: Executor,
+  channelId: string,
+  target: { id: string; effect_key: string | null; fallback_json: string | null },
+  event: Pick<StatusEvent, "errors">,
+  now: number,
+): Promise<string | undefined> {
+  if (!target.fallback_json || !target.effect_key) return undefined;
+  const fallback = JSON.parse(target.fallback_json) as MessageFallback;
+  if (fallback.until < now) return undefined;
+  const codes = (event.errors ?? []).map((e) => `${e.code}${e.title ? ` ${e.title}` : ""}`).join("; ");
+  const request: FallbackRequest = {
+    kind: "fallback",
+    effectKey: target.effect_key,
+    channel: fallback.channel,
+    reason: `The channel reported the message as failed${codes ? ` (${codes})` : ""}.`,
+  };
+  await exec.run(
+    exec.q
+      .insertInto("inbox")
+      .values({
+        channel_id: channelId,
+        // One fallback per message, whatever the provider redelivers.
+        provider_message_id: `fallback:${target.id}`,
+        conversation_key: fallback.conversationKey,
+        event_json: JSON.stringify(request),
+        received_at: now,
+        processed_at: null,
+      })
+      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing()),
+  );
+  return fallback.conversationKey;
+}
+
+/** What an early status keeps: never its recipient. */
+type EarlyStatus = Pick<StatusEvent, "status" | "timestamp" | "errors">;
+
+/**
+ * Keeps a status that named no message, from a channel whose statuses carry no correlation: a
+ * provider can call back before the send's answer (its message id) is committed here, and a
+ * `failed` dropped then would never fall back. `settleEarly` applies it once the id is known.
+ */
+export async function keepEarlyStatus(
+  exec: Executor,
+  channelId: string,
+  event: StatusEvent,
+  now: number,
+): Promise<void> {
+  const kept: EarlyStatus = {
+    status: event.status,
+    timestamp: event.timestamp,
+    ...(event.errors && { errors: event.errors }),
+  };
+  await exec.run(
+    exec.q
+      .insertInto("early_statuses")
+      .values({
+        channel_id: channelId,
+        provider_message_id: event.providerMessageId,
+        status: event.status,
+        event_json: JSON.stringify(kept),
+        received_at: now,
+      })
+      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id", "status"]).doNothing()),
+  );
+}
+
+/** The early statuses (queue/early-statuses.ts sweeps them). */
+export function createDeliveryStatusRepo(exec: Executor) {
+  const { q } = exec;
+  return {
+    /** Whether any early status is kept (a read before the sweep's write). */
+    async hasEarly(): Promise<boolean> {
+      return (await exec.get(q.selectFrom("early_statuses").select("channel_id").limit(1))) !== undefined;
+    },
+    /**
+     * Inside `store.write`: applies up to `limit` early statuses whose message is now known, in
+     * arrival order, and forgets them. Returns the conversations a `failed` queued a fallback in.
+     */
+    async settleEarly(now: number, limit: number): Promise<string[]> {
+      const rows = await exec.all(
+        q
+          .selectFrom("early_statuses as e")
+          .selectAll("e")
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom("messages as m")
+                .select("m.id")
+                .whereRef("m.channel_id", "=", "e.channel_id")
+                .whereRef("m.provider_message_id", "=", "e.provider_message_id")
+                .where("m.direction", "=", "out"),
+            ),
+          )
+          .orderBy("e.received_at")
+          .limit(limit),
+      );
+      const keys = new Set<string>();
+      for (const row of rows) {
+        const kept = JSON.parse(row.event_json) as EarlyStatus;
+        const applied = await applyStatus(
+          exec,
+          row.channel_id,
+          { ...kept, providerMessageId: row.provider_message_id },
+          now,
+        );
+        if (applied?.fallbackIn) keys.add(applied.fallbackIn);
+        await exec.run(
+          q
+            .deleteFrom("early_statuses")
+            .where("channel_id", "=", row.channel_id)
+            .where("provider_message_id", "=", row.provider_message_id)
+            .where("status", "=", row.status),
+        );
+      }
+      return [...keys];
+    },
+    /** Inside `store.write`: forgets early statuses received before `before` that never matched. */
+    async pruneEarly(before: number): Promise<number> {
+      const result = await exec.run(q.deleteFrom("early_statuses").where("received_at", "<", before));
+      return result.changes;
+    },
+  };
+}
