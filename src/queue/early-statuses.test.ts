@@ -47,7 +47,7 @@ describe("early delivery statuses", () => {
     store.write((tx) => tx.inbox.ingest(CHANNEL, events, clock.now(), { keepEarlyStatuses }), {
       group: true,
     });
-  const kept = () => store.statuses.hasEarly();
+  const kept = async () => (await store.statuses.nextCheckAt()) !== null;
   const settle = async (providerMessageId: string) => {
     await store.write(async (tx) => {
       await tx.contacts.addMessage({
@@ -71,6 +71,7 @@ describe("early delivery statuses", () => {
     await receive([status("SM1", "sent"), status("SM1", "delivered")], true);
     expect(await kept()).toBe(true);
     await settle("SM1");
+    now += 250;
     sweep.poke();
     await expect.poll(kept).toBe(false);
     expect(await statusOf("SM1")).toBe("delivered");
@@ -78,9 +79,13 @@ describe("early delivery statuses", () => {
 
   it("keeps a status that matches nothing while the window lasts, then forgets it", async () => {
     await receive([status("SM-elsewhere", "delivered")], true);
+    // Looked at, found nothing, and due again later: as long as it waited so far (250 ms).
+    now += 250;
     sweep.poke();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await kept()).toBe(true);
+    await expect.poll(async () => await store.statuses.nextCheckAt()).toBe(now + 250);
+    now += 1_000;
+    sweep.poke();
+    await expect.poll(async () => await store.statuses.nextCheckAt()).toBe(now + 1_250);
     now += EARLY_STATUS_KEEP_MS + 1;
     sweep.poke();
     await expect.poll(kept).toBe(false);
@@ -95,6 +100,7 @@ describe("early delivery statuses", () => {
     await receive([status("SM2", "failed")], true);
     await receive([status("SM2", "failed")], true);
     await settle("SM2");
+    now += 250;
     sweep.poke();
     await expect.poll(kept).toBe(false);
     expect(await statusOf("SM2")).toBe("failed");

@@ -16,8 +16,9 @@ export interface EarlyStatusSweepDeps {
   /** New inbox rows (a fallback) were committed for these conversations. */
   notify(keys: string[]): void;
   log: { warn(o: object, m?: string): void };
-  /** First look after a poke; doubled while unmatched statuses remain, up to `maxDelayMs`. */
+  /** The first look after a poke. */
   firstDelayMs?: number;
+  /** The longest sleep while statuses are kept (a clock moved, another process's statuses). */
   maxDelayMs?: number;
 }
 
@@ -25,24 +26,34 @@ export interface EarlyStatusSweepDeps {
  * Applies early delivery statuses once their send has settled. A sweep instead of a look at each
  * settle: on PostgreSQL the status's transaction and the settle's can each miss the other's
  * uncommitted row, and a later look after both committed cannot; nor does it cost the send path
- * anything. Poked after a webhook with statuses of a channel that keeps them; it looks again,
- * less and less often, while any remains (any process's: the table is shared).
+ * anything. Poked after a webhook with statuses of a channel that keeps them, it looks at what is
+ * due (each kept status has its next look: soon, then less and less often) and sleeps until the
+ * next one is due. The table is shared: any process's sweep applies any process's statuses.
  */
 export function createEarlyStatusSweep(deps: EarlyStatusSweepDeps) {
   const { store, clock, log } = deps;
   const firstDelayMs = deps.firstDelayMs ?? 250;
-  const maxDelayMs = deps.maxDelayMs ?? 30_000;
+  const maxDelayMs = deps.maxDelayMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
-  let delayMs = firstDelayMs;
+  let armedAt = Number.POSITIVE_INFINITY;
   let isStopped = false;
   let pass: Promise<void> | undefined;
 
+  /** Looks in `ms` (real time), unless a look is already armed sooner. */
   const schedule = (ms: number): void => {
-    if (timer || isStopped) return;
+    if (isStopped) return;
+    const at = Date.now() + ms;
+    if (timer && armedAt <= at) return;
+    if (timer) clearTimeout(timer);
+    armedAt = at;
     timer = setTimeout(() => {
       timer = undefined;
-      pass = sweep().finally(() => {
-        pass = undefined;
+      armedAt = Number.POSITIVE_INFINITY;
+      // One pass at a time: a look due during a pass comes after it.
+      const run = (pass ?? Promise.resolve()).then(sweep);
+      pass = run;
+      void run.finally(() => {
+        if (pass === run) pass = undefined;
       });
     }, ms);
     timer.unref();
@@ -50,29 +61,22 @@ export function createEarlyStatusSweep(deps: EarlyStatusSweepDeps) {
 
   const sweep = async (): Promise<void> => {
     try {
-      if (!(await store.statuses.hasEarly())) {
-        delayMs = firstDelayMs;
-        return;
+      let next = await store.statuses.nextCheckAt();
+      if (next !== null && next <= clock.now()) {
+        const settled = await store.write(
+          async (tx) => {
+            const keys = await tx.statuses.settleEarly(clock.now(), BATCH, EARLY_STATUS_KEEP_MS);
+            // PostgreSQL: the fallback's conversation gets its job in this commit (no-op on SQLite).
+            await tx.jobs.conversations(keys);
+            return { keys, next: await tx.statuses.nextCheckAt() };
+          },
+          // Replayable: lost, the statuses are still kept and the next pass applies them.
+          { durable: false },
+        );
+        deps.notify(settled.keys);
+        next = settled.next;
       }
-      const { keys, isLeft } = await store.write(
-        async (tx) => {
-          const now = clock.now();
-          const settled = await tx.statuses.settleEarly(now, BATCH);
-          await tx.statuses.pruneEarly(now - EARLY_STATUS_KEEP_MS);
-          // PostgreSQL: the fallback's conversation gets its job in this commit (no-op on SQLite).
-          await tx.jobs.conversations(settled);
-          return { keys: settled, isLeft: await tx.statuses.hasEarly() };
-        },
-        // Replayable: lost, the statuses are still kept and the next pass applies them.
-        { durable: false },
-      );
-      deps.notify(keys);
-      if (isLeft) {
-        delayMs = Math.min(delayMs * 2, maxDelayMs);
-        schedule(delayMs);
-      } else {
-        delayMs = firstDelayMs;
-      }
+      if (next !== null) schedule(Math.min(Math.max(next - clock.now(), 10), maxDelayMs));
     } catch (err) {
       log.warn(
         { err },
@@ -85,15 +89,9 @@ export function createEarlyStatusSweep(deps: EarlyStatusSweepDeps) {
   return {
     /** Statuses were stored that may have been kept early: look soon. */
     poke(): void {
-      if (delayMs > firstDelayMs && timer) {
-        // Backing off for statuses that match nothing yet; a new one deserves a quick look.
-        clearTimeout(timer);
-        timer = undefined;
-      }
-      delayMs = firstDelayMs;
       schedule(firstDelayMs);
     },
-    /** The pass in progress, if any (tests; a stop waits for it). */
+    /** Stops looking; waits for a pass in progress. */
     async stop(): Promise<void> {
       isStopped = true;
       if (timer) clearTimeout(timer);

@@ -156,6 +156,8 @@ export interface Database {
     /** The status's time and errors; not its recipient (no personal data here). */
     event_json: string;
     received_at: number;
+    /** When the sweep looks for its message next (sooner for a new one, then less and less often). */
+    check_at: number;
   };
   /** Webhook items that were acknowledged but could not be processed, kept for inspection. */
   rejected_events: {

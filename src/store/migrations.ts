@@ -388,16 +388,16 @@ export const migrations: Migration[] = [
     sql: `
       CREATE TABLE early_statuses (
         channel_id TEXT NOT NULL, provider_message_id TEXT NOT NULL, status TEXT NOT NULL,
-        event_json TEXT NOT NULL, received_at INTEGER NOT NULL,
+        event_json TEXT NOT NULL, received_at INTEGER NOT NULL, check_at INTEGER NOT NULL,
         PRIMARY KEY (channel_id, provider_message_id, status));
-      CREATE INDEX early_statuses_received ON early_statuses (received_at);
+      CREATE INDEX early_statuses_check ON early_statuses (check_at);
     `,
     postgres: `
       CREATE TABLE early_statuses (
         channel_id TEXT NOT NULL, provider_message_id TEXT NOT NULL, status TEXT NOT NULL,
-        event_json TEXT NOT NULL, received_at BIGINT NOT NULL,
+        event_json TEXT NOT NULL, received_at BIGINT NOT NULL, check_at BIGINT NOT NULL,
         PRIMARY KEY (channel_id, provider_message_id, status));
-      CREATE INDEX early_statuses_received ON early_statuses (received_at);
+      CREATE INDEX early_statuses_check ON early_statuses (check_at);
     `,
   },
 ];

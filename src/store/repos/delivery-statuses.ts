@@ -157,6 +157,11 @@ async function queueFallback(
 /** What an early status keeps: never its recipient. */
 type EarlyStatus = Pick<StatusEvent, "status" | "timestamp" | "errors">;
 
+/** A kept status is first looked at this long after it came (its send's settle is that close). */
+const FIRST_CHECK_MS = 250;
+/** Then again after as long as it has waited so far (doubling), at most this long apart. */
+const MAX_CHECK_GAP_MS = 60_000;
+
 /**
  * Keeps a status that named no message, from a channel whose statuses carry no correlation: a
  * provider can call back before the send's answer (its message id) is committed here, and a
@@ -182,6 +187,7 @@ export async function keepEarlyStatus(
         status: event.status,
         event_json: JSON.stringify(kept),
         received_at: now,
+        check_at: now + FIRST_CHECK_MS,
       })
       .onConflict((oc) => oc.columns(["channel_id", "provider_message_id", "status"]).doNothing()),
   );
@@ -191,29 +197,26 @@ export async function keepEarlyStatus(
 export function createDeliveryStatusRepo(exec: Executor) {
   const { q } = exec;
   return {
-    /** Whether any early status is kept (a read before the sweep's write). */
-    async hasEarly(): Promise<boolean> {
-      return (await exec.get(q.selectFrom("early_statuses").select("channel_id").limit(1))) !== undefined;
+    /** When the next kept status is due for a look; null when none is kept. */
+    async nextCheckAt(): Promise<number | null> {
+      const row = await exec.get(
+        q.selectFrom("early_statuses").select("check_at").orderBy("check_at").limit(1),
+      );
+      return row ? Number(row.check_at) : null;
     },
     /**
-     * Inside `store.write`: applies up to `limit` early statuses whose message is now known, in
-     * arrival order, and forgets them. Returns the conversations a `failed` queued a fallback in.
+     * Inside `store.write`: looks at up to `limit` kept statuses due at `now`, oldest due first.
+     * One whose message is now known is applied and forgotten; one older than `keepMs` is
+     * forgotten (it names a message Tern did not send); any other is looked at again later.
+     * Returns the conversations a `failed` queued a fallback in.
      */
-    async settleEarly(now: number, limit: number): Promise<string[]> {
+    async settleEarly(now: number, limit: number, keepMs: number): Promise<string[]> {
       const rows = await exec.all(
         q
-          .selectFrom("early_statuses as e")
-          .selectAll("e")
-          .where(({ exists, selectFrom }) =>
-            exists(
-              selectFrom("messages as m")
-                .select("m.id")
-                .whereRef("m.channel_id", "=", "e.channel_id")
-                .whereRef("m.provider_message_id", "=", "e.provider_message_id")
-                .where("m.direction", "=", "out"),
-            ),
-          )
-          .orderBy("e.received_at")
+          .selectFrom("early_statuses")
+          .selectAll()
+          .where("check_at", "<=", now)
+          .orderBy("check_at")
           .limit(limit),
       );
       const keys = new Set<string>();
@@ -226,20 +229,29 @@ export function createDeliveryStatusRepo(exec: Executor) {
           now,
         );
         if (applied?.fallbackIn) keys.add(applied.fallbackIn);
-        await exec.run(
-          q
-            .deleteFrom("early_statuses")
-            .where("channel_id", "=", row.channel_id)
-            .where("provider_message_id", "=", row.provider_message_id)
-            .where("status", "=", row.status),
-        );
+        const waited = now - Number(row.received_at);
+        const isDone = applied !== null || waited >= keepMs;
+        const { channel_id, provider_message_id, status } = row;
+        if (isDone) {
+          await exec.run(
+            q
+              .deleteFrom("early_statuses")
+              .where("channel_id", "=", channel_id)
+              .where("provider_message_id", "=", provider_message_id)
+              .where("status", "=", status),
+          );
+        } else {
+          await exec.run(
+            q
+              .updateTable("early_statuses")
+              .set({ check_at: now + Math.min(Math.max(waited, FIRST_CHECK_MS), MAX_CHECK_GAP_MS) })
+              .where("channel_id", "=", channel_id)
+              .where("provider_message_id", "=", provider_message_id)
+              .where("status", "=", status),
+          );
+        }
       }
       return [...keys];
-    },
-    /** Inside `store.write`: forgets early statuses received before `before` that never matched. */
-    async pruneEarly(before: number): Promise<number> {
-      const result = await exec.run(q.deleteFrom("early_statuses").where("received_at", "<", before));
-      return result.changes;
     },
   };
 }
