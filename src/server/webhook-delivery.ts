@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type {
   ChannelDefinition,
+  ChannelEvent,
   ParsedWebhook,
   RejectedItem,
   WebhookAnswer,
@@ -278,11 +279,29 @@ async function route(
     }
     reject(plan, owner.id, batch.rejected);
     if (batch.events.length === 0) continue;
+    const sane = batch.events.map(withStorableTime);
     const events = plan.deliveries.get(owner.id);
-    if (events) events.push(...batch.events);
-    else plan.deliveries.set(owner.id, batch.events);
+    if (events) events.push(...sane);
+    else plan.deliveries.set(owner.id, sane);
   }
   return plan;
+}
+
+/** The latest time a Date holds, in ms: later than any a provider means. */
+const MAX_TIME_MS = 8.64e15;
+
+const isStorableTime = (ms: number): boolean => Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS;
+
+/**
+ * A provider's time that is no whole number of ms a Date (and a bigint column) can hold becomes
+ * 0, "dated when received", as for a provider that sends none. WhatsApp's `timestamp` is a string
+ * of any number of digits and others send any JSON number (1e300, 1.5, -5): PostgreSQL refused
+ * such a status with a 500 for ever, and SQLite kept `Inf`. Signed by the provider, so the event
+ * itself is kept.
+ */
+function withStorableTime(event: ChannelEvent): ChannelEvent {
+  if (event.kind === "watermark") return isStorableTime(event.watermark) ? event : { ...event, watermark: 0 };
+  return isStorableTime(event.timestamp) ? event : { ...event, timestamp: 0 };
 }
 
 function reject(plan: Plan, channelId: string, items: RejectedItem[]): void {
