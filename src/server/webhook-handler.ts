@@ -36,8 +36,10 @@ export function createWebhookHandler(deps: WebhookDeps, health: DeliveryHealth) 
   const ctx = createDeliveryContext(deps, health);
   /** Returns false when the request is not a webhook (Fastify handles it). */
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url ?? "";
+    const url = originForm(req.url ?? "");
     if (!url.startsWith(PREFIX)) return false;
+    // Verified (Twilio and Bird sign the URL) and answered as the path the provider was given.
+    req.url = url;
     const queryAt = url.indexOf("?");
     const channelId = decodeSegment(url.slice(PREFIX.length, queryAt === -1 ? undefined : queryAt));
     if (channelId === null) {
@@ -138,6 +140,19 @@ export function createWebhookHandler(deps: WebhookDeps, health: DeliveryHealth) 
     });
     return true;
   };
+}
+
+/**
+ * The path and query of a request line in absolute-form (`POST http://host/webhooks/… HTTP/1.1`,
+ * as some proxies send it), which a server must accept (RFC 9112 §3.2.2) and Fastify routes as
+ * its path: webhooks answered 404 to it.
+ */
+function originForm(target: string): string {
+  if (target.startsWith("/")) return target;
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (!origin) return target;
+  const rest = target.slice(origin[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
 }
 
 /** `decodeURIComponent`, but null instead of a throw on malformed percent-encoding (`%E0%A4%A`). */

@@ -143,6 +143,28 @@ describe("no request, however malformed, ends the server", () => {
     expect(await stack.tern.store.inbox.count()).toBe(stored + 1);
   });
 
+  it("takes a webhook and a handshake whose request line names the whole URL (absolute-form), as a proxy may send them", async () => {
+    // RFC 9112 §3.2.2: a server must accept the absolute-form; the admin API's routes always did.
+    const webhookUrl = stack.setup.webhookUrl;
+    const body = JSON.stringify(buildTextWebhook({ from: "15550002222", text: "hi" }));
+    const signature = signWebhook(body, stack.sandbox.wa.config.appSecret);
+    const stored = await stack.tern.store.inbox.count();
+    const posted = await rawSocket(
+      stack.tern.url,
+      `POST ${webhookUrl} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Hub-Signature-256: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(posted).toMatch(/^HTTP\/1\.1 200/);
+    expect(await stack.tern.store.inbox.count()).toBe(stored + 1);
+    const verifyToken = stack.sandbox.wa.config.verifyToken;
+    const challenged = await rawSocket(
+      stack.tern.url,
+      `GET ${webhookUrl}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=4711 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    expect(challenged).toMatch(/^HTTP\/1\.1 200/);
+    // The challenge is the whole body (chunked: its size line, then the text).
+    expect(challenged.split("\r\n\r\n")[1]).toMatch(/^(4\r\n)?4711(\r\n0)?/);
+  });
+
   it("answers an unsigned webhook to a malformed-but-decodable channel id with 404", async () => {
     const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
     const res = await rawRequest(stack.tern.url, "POST", "/webhooks/%E2%82%AC", {
