@@ -278,13 +278,36 @@ async function route(
       continue;
     }
     reject(plan, owner.id, batch.rejected);
-    if (batch.events.length === 0) continue;
-    const sane = batch.events.map(withStorableTime);
+    const storable: ChannelEvent[] = [];
+    for (const event of batch.events) {
+      const tooLong = overlongKey(event);
+      if (tooLong === null) storable.push(withStorableTime(event));
+      else reject(plan, owner.id, [{ path: batch.path, reason: tooLong, item: event }]);
+    }
+    if (storable.length === 0) continue;
     const events = plan.deliveries.get(owner.id);
-    if (events) events.push(...sane);
-    else plan.deliveries.set(owner.id, sane);
+    if (events) events.push(...storable);
+    else plan.deliveries.set(owner.id, storable);
   }
   return plan;
+}
+
+/**
+ * Longest message id or sender kept, in characters: far above any provider's (a WhatsApp wamid
+ * or an Instagram mid is under 200), and under what one PostgreSQL index entry holds (2,704
+ * bytes; four per character at most). A longer one failed the whole delivery's insert with a 500.
+ */
+const MAX_KEY_CHARS = 512;
+
+/** Why the event cannot be stored (its id or sender is indexed), or null when it can. */
+function overlongKey(event: ChannelEvent): string | null {
+  if (event.providerMessageId !== undefined && event.providerMessageId.length > MAX_KEY_CHARS) {
+    return `the message id is longer than ${MAX_KEY_CHARS} characters (${event.providerMessageId.length})`;
+  }
+  if (event.kind === "message" && event.from.length > MAX_KEY_CHARS) {
+    return `the sender id is longer than ${MAX_KEY_CHARS} characters (${event.from.length})`;
+  }
+  return null;
 }
 
 /** The latest time a Date holds, in ms: later than any a provider means. */
