@@ -54,7 +54,12 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
   const resolveChannel = (id: string): Promise<ResolvedChannel> =>
     cached(channels, id, async () => {
       const record = await store.channels.get(id);
-      if (!record) throw new AppError("CHANNEL_NOT_FOUND", `No channel with id "${id}"`);
+      // A webhook URL is anyone's to make up: an answer repeats at most the start of its id.
+      if (!record)
+        throw new AppError(
+          "CHANNEL_NOT_FOUND",
+          `No channel with id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}"`,
+        );
       const definition = getChannelDefinition(record.type);
       if (!definition)
         throw new AppError("CHANNEL_NOT_FOUND", `Channel type "${record.type}" is not supported`);

@@ -173,6 +173,17 @@ describe("no request, however malformed, ends the server", () => {
     });
     expect(res.status).toBe(404);
   });
+
+  it("answers a made-up channel id of 15,000 characters 404 without repeating it whole", async () => {
+    const id = `ch_${"x".repeat(15_000)}`;
+    const res = await rawRequest(stack.tern.url, "POST", `/webhooks/${id}`, {
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toContain("No channel with id");
+    expect(res.body.length).toBeLessThan(500);
+  });
 });
 
 describe("the tern serve process survives what a stranger sends", () => {
