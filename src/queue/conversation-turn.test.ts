@@ -55,4 +55,19 @@ describe.skipIf(testDialect !== "postgres")("a turn whose release failed", () =>
     const jobs = (await db.pool.query<{ key: string }>("select key from graphile_worker.jobs")).rows;
     expect(jobs.map((j) => j.key)).toEqual([conversationJobKey(key)]);
   });
+
+  it("gets a fresh job when its holder fails after a job knocked, which graphile will not retry", async () => {
+    const key = "ch_1:15550008888";
+    const { store } = db;
+    // The knocker's enqueue found this job running: graphile's add_job then took its key and set
+    // its attempts to the maximum, so this job is never retried; the knocker left at once.
+    const outcome = inConversationTurn(store, key, "pool-a", async () => {
+      expect(await store.turns.knock(key)).toBe(true);
+      throw new Error("terminating connection due to administrator command");
+    });
+    await expect(outcome).rejects.toThrow(/administrator command/);
+    expect(await store.turns.take(key, "pool-a/next")).toBe(true); // released
+    const jobs = (await db.pool.query<{ key: string }>("select key from graphile_worker.jobs")).rows;
+    expect(jobs.map((j) => j.key)).toEqual([conversationJobKey(key)]);
+  });
 });

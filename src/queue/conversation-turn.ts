@@ -79,7 +79,13 @@ export async function inConversationTurn(
       failure ??= { error };
     }
   }
-  if (failure) throw failure.error;
+  if (failure) {
+    // A job knocked and left, counting on this one to look again. Failing, this one never will:
+    // the knocker's enqueue found it running, so graphile's add_job took its key and set its
+    // attempts to the maximum (no retry). The message that came meanwhile gets a fresh job.
+    if (wanted) await wake(store, key).catch(() => wakeWhenBack(store, key));
+    throw failure.error;
+  }
   return { held: true, wanted };
 }
 
@@ -94,11 +100,29 @@ const RELEASE_RETRY_MAX_MS = 10_000;
 function releaseWhenBack(store: Store, key: string, holder: string, delayMs = 250): void {
   const timer = setTimeout(() => {
     store.turns.release(key, holder).then(
-      async (wanted) => {
-        if (wanted) await store.write((tx) => tx.jobs.conversations([key])).catch(() => undefined);
+      (wanted) => {
+        if (wanted) wake(store, key).catch(() => wakeWhenBack(store, key));
       },
       () => releaseWhenBack(store, key, holder, Math.min(delayMs * 2, RELEASE_RETRY_MAX_MS)),
     );
+  }, delayMs);
+  timer.unref();
+}
+
+/** Enqueues the conversation's job: a job that knocked left, and nothing else will look. */
+function wake(store: Store, key: string): Promise<void> {
+  return store.write((tx) => tx.jobs.conversations([key]));
+}
+
+/**
+ * `wake` once the database answers again, with a growing pause; after the last try the timer's
+ * stranded-message sweep (job-tasks.ts, within a minute) is what enqueues it.
+ */
+function wakeWhenBack(store: Store, key: string, delayMs = 250): void {
+  const timer = setTimeout(() => {
+    wake(store, key).catch(() => {
+      if (delayMs < RELEASE_RETRY_MAX_MS) wakeWhenBack(store, key, delayMs * 2);
+    });
   }, delayMs);
   timer.unref();
 }
