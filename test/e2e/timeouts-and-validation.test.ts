@@ -27,6 +27,15 @@ const quickFlow = {
   ],
 };
 
+/**
+ * The same question with its deadline an hour away, for the tests of answers: with 1 s, a slow
+ * machine (an answer's turn after a re-ask's send and its commit) let the deadline win the race.
+ */
+const answeredFlow = {
+  ...quickFlow,
+  steps: quickFlow.steps.map((step) => (step.id === "ask_email" ? { ...step, timeout: "PT1H" } : step)),
+};
+
 describe("questions that wait, time out and validate", () => {
   let stack: Stack;
   afterEach(async () => {
@@ -47,7 +56,7 @@ describe("questions that wait, time out and validate", () => {
   });
 
   it("re-asks on an invalid answer, then saves the valid one normalized", async () => {
-    stack = await startStack({ flow: quickFlow });
+    stack = await startStack({ flow: answeredFlow });
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33612345679");
     await customer.say("hello");
     await customer.waitForReplies(1);
@@ -60,7 +69,7 @@ describe("questions that wait, time out and validate", () => {
   });
 
   it("takes onInvalid after maxRetries invalid answers", async () => {
-    stack = await startStack({ flow: quickFlow });
+    stack = await startStack({ flow: answeredFlow });
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33612345670");
     await customer.say("hello");
     await customer.waitForReplies(1);
