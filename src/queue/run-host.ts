@@ -143,6 +143,10 @@ export async function hostFor(
       // fsynced before any call leaves), so it waits neither for the disk nor for the commit:
       // the run's writes are chained, so an effect's intent always commits after the state
       // that led to it. `settled()` awaits the last one before the lane moves on.
+      // The deadline is the row's timeout_at; this arms this process's timer for it (worker.ts) once
+      // the row holds it: armed earlier, a timer that fired before the commit found no deadline and
+      // slept its longest (60 s), so a reminder shorter than the commit's latency fired that late.
+      const deadline = state.status === "waiting" ? state.wait?.timeoutAt : undefined;
       writer
         .write(
           async (tx) => {
@@ -163,11 +167,14 @@ export async function hostFor(
           },
           { durable: false },
         )
-        .catch((error: unknown) => {
-          persistError ??= error;
-        });
-      // The deadline is the row's timeout_at; this arms this process's timer for it (worker.ts).
-      if (state.status === "waiting" && state.wait?.timeoutAt) deps.scheduleTimeout(state.wait.timeoutAt);
+        .then(
+          () => {
+            if (deadline) deps.scheduleTimeout(deadline);
+          },
+          (error: unknown) => {
+            persistError ??= error;
+          },
+        );
     },
     settled: async () => {
       await writer.idle();
