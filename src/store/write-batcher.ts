@@ -91,6 +91,10 @@ export function createWriteBatcher<X>(
             outcomes.push({ ok: true, value: await item.fn(tx) });
             release.run();
           } catch (error) {
+            // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error): the writes
+            // before this one are gone too, and ROLLBACK TO would fail with "no such savepoint",
+            // which every write of the batch then got instead of the storage error (a 500, not 503).
+            if (!db.inTransaction) throw error;
             rollbackTo.run();
             release.run();
             outcomes.push({ ok: false, value: error });
