@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { testDialect } from "../helpers/dialect.js";
-import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, runsWaiting, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * The SQLite file deleted, moved or replaced under a running Tern (`rm -rf` of the data
@@ -25,6 +25,10 @@ describe.skipIf(testDialect !== "sqlite")("the SQLite file moved away while Tern
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "15550006543", "Ada Moved");
     expect((await customer.say("hi")).status).toBe(200);
     await customer.waitForReplies(1);
+    // The question reached the simulator before its send was recorded and the run's wait stored;
+    // moved before those commit, the send's outcome is unknown to Tern and waits for its retry
+    // (15 s), past this test's wait for the answer's reply.
+    await runsWaiting(stack.api);
     const get = (route: string) => fetch(`${stack.tern.url}${route}`);
     expect((await get("/readyz")).status).toBe(200);
 
