@@ -415,9 +415,8 @@ export function createWorker(deps: WorkerDeps) {
     for (const key of keys) lanes.poke(key);
   };
 
-  // Delivery statuses that came before their send settled (early-statuses.ts): ingest-only
-  // processes sweep too, as the webhook that kept them pokes the process that received it.
-  const earlyStatuses = createEarlyStatusSweep({ store, clock, notify: (keys) => notify(keys), log });
+  // Ingest-only processes sweep too: the webhook that kept a status pokes the one that took it.
+  const earlyStatuses = createEarlyStatusSweep({ store, clock, notify, log });
 
   /**
    * Runs `fn` in the conversation's lane, after the step the worker may be in the middle of:
