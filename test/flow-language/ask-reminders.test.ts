@@ -64,9 +64,15 @@ describe("ask reminders and maxAttempts", () => {
     await other.say("quote");
     await other.replies(1);
     await other.say("lots");
-    expect((await other.replies(2))[1]?.text).toBe("A person will call you.");
+    // The reminder may come first on a loaded machine (0.5 s after the question): not the point.
+    const human = await eventually(() =>
+      other.received().some((m) => m.text === "A person will call you.") ? true : undefined,
+    );
+    expect(human).toBe(true);
     // Answered: no reminder and no timeout message follow.
+    const answeredWith = other.received().length;
     await new Promise((r) => setTimeout(r, 3_200));
-    expect(other.received()).toHaveLength(2);
+    expect(other.received()).toHaveLength(answeredWith);
+    expect(other.received().map((m) => m.text)).not.toContain("Write again any time.");
   });
 });

@@ -6,7 +6,7 @@ import { eventually, type Stack, startStack } from "../helpers/in-process.js";
  * Burst grouping (queue/burst.ts): a customer who types an answer in several messages gets one
  * answer taken. Real time, because it is about real gaps between arrivals.
  */
-const WINDOW_MS = 1_000;
+const WINDOW_MS = 2_000;
 const flow = {
   schema: "tern.flow/v1",
   name: "Quote",
@@ -82,9 +82,9 @@ describe("burst grouping", () => {
     await customer.say("hello");
     await customer.waitForReplies(1);
     await customer.say("a quote");
-    await customer.waitForReplies(2, 5_000);
+    await customer.waitForReplies(2, 10_000);
     await customer.say("that's all");
-    const replies = await customer.waitForReplies(3, 5_000);
+    const replies = await customer.waitForReplies(3, 10_000);
     expect(replies[2]?.text).toBe("a quote / that's all");
   });
 });
