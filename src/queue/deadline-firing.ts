@@ -1,7 +1,9 @@
+import type { Clock } from "../core/clock.js";
 import type { RunEvent } from "../flows/runtime.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
 import type { Lanes } from "./lanes.js";
+import { createTimer } from "./timer.js";
 
 export interface DeadlineFiringDeps {
   store: Store;
@@ -46,4 +48,28 @@ export function createDeadlineFiring(deps: DeadlineFiringDeps): () => Promise<vo
       });
     }
   };
+}
+
+/**
+ * Jobs: how often each worker process reads the earliest deadline of every waiting run (one
+ * indexed read). Deadlines this process sets arm its timer at once; this bounds how late one fires
+ * when the process that set it died.
+ */
+const JOBS_DEADLINE_POLL_MS = 5_000;
+
+/**
+ * The worker's timer for run deadlines: armed for the earliest `runs.timeout_at`, it fires what is
+ * due (`createDeadlineFiring`); with jobs it also looks every JOBS_DEADLINE_POLL_MS.
+ */
+export function createDeadlineTimer(
+  deps: DeadlineFiringDeps & { clock: Clock; onError(error: unknown): void },
+) {
+  return createTimer({
+    clock: deps.clock,
+    next: () => deps.store.runs.nextTimeoutAt(),
+    fire: createDeadlineFiring(deps),
+    onError: deps.onError,
+    // Jobs: a deadline set by a process that has died since is read within this long.
+    ...(deps.jobs ? { maxSleepMs: JOBS_DEADLINE_POLL_MS } : {}),
+  });
 }

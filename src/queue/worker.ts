@@ -11,7 +11,7 @@ import type { Repos } from "../store/store.js";
 import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
-import { createDeadlineFiring } from "./deadline-firing.js";
+import { createDeadlineTimer } from "./deadline-firing.js";
 import { createEarlyStatusSweep } from "./early-statuses.js";
 import type { EffectsDeps } from "./effects.js";
 import { createErasure } from "./erasure.js";
@@ -26,18 +26,10 @@ import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
-import { createTimer } from "./timer.js";
 import { publishedWithTrigger } from "./triggers.js";
 import type { AdvanceOptions, WorkerDeps } from "./worker-deps.js";
 
 export type { WorkerDeps };
-
-/**
- * Jobs: how often each worker process reads the earliest deadline of every waiting run (one
- * indexed read). Deadlines this process sets arm its timer at once; this bounds how late one fires
- * when the process that set it died.
- */
-const JOBS_DEADLINE_POLL_MS = 5_000;
 
 /**
  * The worker turns stored inbox rows into flow runs. One lane per conversation keeps a
@@ -378,20 +370,15 @@ export function createWorker(deps: WorkerDeps) {
 
   const jobs = createJobTasks({ store, clock, advanceOrFail, processItem });
 
-  const timer = createTimer({
+  const timer = createDeadlineTimer({
+    store,
     clock,
-    next: () => store.runs.nextTimeoutAt(),
-    fire: createDeadlineFiring({
-      store,
-      now: () => clock.now(),
-      ...(isJobs ? { jobs } : {}),
-      lanes,
-      advanceOrFail,
-      warn: (fields, message) => log.warn(fields, message),
-    }),
+    now: () => clock.now(),
+    ...(isJobs ? { jobs } : {}),
+    lanes,
+    advanceOrFail,
+    warn: (fields, message) => log.warn(fields, message),
     onError: (error) => log.error({ err: error }, "reading run timeouts failed; looking again shortly"),
-    // Jobs: a deadline set by a process that has died since is read within this long.
-    ...(isJobs ? { maxSleepMs: JOBS_DEADLINE_POLL_MS } : {}),
   });
 
   /** Lanes: the conversations whose messages are held for a burst, poked when the window passed. */
