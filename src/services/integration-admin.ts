@@ -187,14 +187,16 @@ export function createIntegrationAdmin(options: {
 
   /** 412 unless the If-Match (if any) names the row as stored now. */
   const assertMatches = (current: IntegrationRecord, ifMatch: IfMatch | undefined) => {
-    if (!ifMatch || ifMatchHolds(ifMatch, integrationEtag(current))) return;
-    const details = { etag: integrationEtag(current), updatedAt: current.updatedAt };
-    const weak = weakOnlyTag(ifMatch, integrationEtag(current));
-    if (weak)
-      throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, integrationEtag(current)), { details });
+    if (!ifMatch) return;
+    // A digest of the row: computed once.
+    const etag = integrationEtag(current);
+    if (ifMatchHolds(ifMatch, etag)) return;
+    const details = { etag, updatedAt: current.updatedAt };
+    const weak = weakOnlyTag(ifMatch, etag);
+    if (weak) throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, etag), { details });
     throw new AppError(
       "PRECONDITION_FAILED",
-      `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${integrationEtag(current)} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
+      `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${etag} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
       { details },
     );
   };
