@@ -10,6 +10,10 @@ import { defineConfig } from "vitest/config";
  */
 const onBothDialects = [
   "test/e2e/**/*.test.ts",
+  // Every channel end to end (signed webhooks in, the provider's send API out) and hostile input.
+  "test/channels/*.e2e.test.ts",
+  "test/channels/hostile-webhooks.test.ts",
+  "test/channels/sandbox-any-channel.test.ts",
   "test/fuzz/public-routes.test.ts",
   "test/fuzz/admin-routes.test.ts",
   "src/store/repos/*.test.ts",

@@ -104,17 +104,16 @@ export async function ingest(
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
-  // Statuses naming no message are kept for a send not settled yet when no correlation can find it.
-  const keepEarlyStatuses = !channel.definition.capabilities.echoesCorrelation;
-  const hasEarlyCandidates =
-    keepEarlyStatuses &&
-    [...plan.deliveries.values()].some((events) => events.some((e) => e.kind === "status"));
+  // A status without correlation that names no message is kept for a send not settled yet.
+  const hasEarlyCandidates = [...plan.deliveries.values()].some((events) =>
+    events.some((e) => e.kind === "status" && !e.correlationId),
+  );
   // group: many webhooks share one commit (PostgreSQL; SQLite groups every write anyway).
   const stored = ctx.store.write(
     async (tx) => {
       let keys: string[] = [];
       for (const [id, events] of plan.deliveries) {
-        const added = await tx.inbox.ingest(id, events, now, { keepEarlyStatuses });
+        const added = await tx.inbox.ingest(id, events, now);
         keys = keys.length === 0 ? added : keys.concat(added);
       }
       for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });

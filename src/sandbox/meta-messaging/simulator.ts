@@ -13,6 +13,7 @@ import { waitForMatch } from "../wait-for-match.js";
 import type { MetaMessagingProduct } from "./product.js";
 import { type ParsedSend, SendValidationError, validateSend } from "./validate.js";
 import {
+  deliveryEvent,
   envelope,
   newMid,
   postUntilAccepted,
@@ -45,6 +46,12 @@ export interface MetaMessagingSimulator extends ChannelSimulator {
    * subscribed; null stops.
    */
   deliverEchoesTo(webhookUrl: string | null): void;
+  /**
+   * Messenger: after each accepted send, POST its signed `message_deliveries` (the new mid) to
+   * this URL and wait for the answer before answering the send, as when Meta's delivery overtakes
+   * the Send API's answer on the way back; null stops.
+   */
+  deliverBeforeAnswer(webhookUrl: string | null): void;
   /**
    * The next n sends are read and then the connection is cut without an answer. `afterAccept`:
    * first accepted as Meta would (recorded, echoed); otherwise dropped unseen.
@@ -105,6 +112,7 @@ export async function startMetaMessagingSimulator(
   const dropped: Array<{ at: number; isAccepted: boolean }> = [];
   const inFlight = new Set<Promise<void>>();
   let echoUrl: string | null = null;
+  let earlyDeliveryUrl: string | null = null;
   let isClosed = false;
 
   /** After an accepted send: its echo, posted until Tern answers 200 (Meta retries too). */
@@ -185,6 +193,11 @@ export async function startMetaMessagingSimulator(
     keepNewest(sent);
     for (const wake of waiters) wake();
     scheduleEcho(body as Record<string, unknown>, parsed.to, messageId);
+    if (earlyDeliveryUrl) {
+      const delivered = deliveryEvent({ from: parsed.to, accountId, mids: [messageId] });
+      const request = signedWebhook(envelope(product, accountId, delivered), appSecret);
+      await post(earlyDeliveryUrl, request.headers, request.body);
+    }
     if (drop) {
       dropped.push({ at: Date.now(), isAccepted: true });
       req.socket.destroy();
@@ -264,6 +277,9 @@ export async function startMetaMessagingSimulator(
     },
     deliverEchoesTo(webhookUrl) {
       echoUrl = webhookUrl;
+    },
+    deliverBeforeAnswer(webhookUrl) {
+      earlyDeliveryUrl = webhookUrl;
     },
     dropNext(n, dropOptions = {}) {
       for (let i = 0; i < n; i++) drops.push({ afterAccept: dropOptions.afterAccept === true });

@@ -96,22 +96,18 @@ export function createInboxRepo(exec: Executor) {
      * Inside `store.write`: stores messages, applies statuses. Returns the keys of conversations
      * with new work. On PostgreSQL inside a transaction, the messages are inserted just before
      * COMMIT, every message of a group commit in one statement, and their conversations' jobs
-     * are enqueued from what it inserted: those keys are not returned. `keepEarlyStatuses`: a
-     * status naming no message is kept for a send not settled yet (delivery-statuses.ts).
+     * are enqueued from what it inserted: those keys are not returned. A status naming no message
+     * and carrying no correlation is kept for a send not settled yet (delivery-statuses.ts).
      */
-    async ingest(
-      channelId: string,
-      events: ChannelEvent[],
-      now: number,
-      options: { keepEarlyStatuses?: boolean } = {},
-    ): Promise<string[]> {
+    async ingest(channelId: string, events: ChannelEvent[], now: number): Promise<string[]> {
       const touched = new Set<string>();
       const rows: MessageRow[] = [];
       for (const event of events) {
         if (event.kind === "status") {
           const applied = await applyStatus(exec, channelId, event, now);
           if (applied?.fallbackIn) touched.add(applied.fallbackIn);
-          else if (!applied && options.keepEarlyStatuses) await keepEarlyStatus(exec, channelId, event, now);
+          // With a correlation the message row exists from the send's intent on: none is not Tern's.
+          else if (!applied && !event.correlationId) await keepEarlyStatus(exec, channelId, event, now);
           continue;
         }
         if (event.kind === "watermark") {
