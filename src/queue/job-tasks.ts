@@ -69,8 +69,12 @@ export function createJobTasks(deps: JobTaskDeps) {
       // Taken by another job: it looks for work again after its turn. A holder that dies or
       // stalls has its own job handed to another runner, which takes the turn from it.
       if (!turn.held) return;
-      // A job knocked while we held the turn and returned at once: look again.
-      if (!turn.wanted || !drained || signal?.aborted || !(await hasWork(key))) return;
+      // Someone knocked while we held the turn (a job, or the ingest of a new message, which then
+      // enqueued none): take it again, which reads the run and the first pending row (a look for
+      // work first would cost as much when there is none, and two round trips more when there
+      // is, the usual case). Stopping, hand it to a job instead.
+      if (turn.wanted && signal?.aborted) return store.write((tx) => tx.jobs.conversations([key]));
+      if (!turn.wanted || !drained || signal?.aborted) return;
     }
     await store.write((tx) => tx.jobs.conversations([key]));
   };

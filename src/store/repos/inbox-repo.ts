@@ -6,6 +6,7 @@ import { applyStatus, applyWatermark, type FallbackRequest, keepEarlyStatus } fr
 import { enqueueConversationJobs } from "./job-repo.js";
 import { jsonbOf } from "./json-fields.js";
 import type { ControlRequest } from "./trigger-repo.js";
+import { knockHeldTurns } from "./turn-holders.js";
 
 /**
  * The inbox is the durable queue of inbound messages: unique per channel + provider message id
@@ -78,7 +79,12 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
     );
     for (const row of inserted) keys.add(row.conversation_key);
   }
-  await enqueueConversationJobs(tx, [...keys]);
+  // A conversation whose turn a job holds is knocked on instead: that job looks again.
+  const knocked = await knockHeldTurns(tx, [...keys]);
+  await enqueueConversationJobs(
+    tx,
+    [...keys].filter((k) => !knocked.has(k)),
+  );
 };
 
 /** Marks inbox row `id` processed at `now`, if no one did yet (a statement builder). */

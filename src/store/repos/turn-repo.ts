@@ -3,12 +3,9 @@ import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
 import { type InboxItem, toItem } from "./inbox-repo.js";
 import { type RunRow, toRun } from "./run-repo.js";
+import { DB_NOW_MS, isHeld } from "./turn-holders.js";
 
-/** A turn not renewed for this long is free whoever holds it (a release lost in a database crash). */
-export const TURN_STALE_MS = 5 * 60_000;
-
-// Database clock: worker hosts' clocks may differ.
-const DB_NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+export { TURN_STALE_MS } from "./turn-holders.js";
 
 /** What `takeAndPeek` read with the turn: the active run and the oldest pending row, if any. */
 export interface TurnPeek {
@@ -34,22 +31,7 @@ const takeTurn = (qc: QueryCreator<Database>, p: Param) =>
           wanted: sql<boolean>`conversation_turns.holder = excluded.holder and conversation_turns.wanted`,
         })
         .where((eb) =>
-          eb.or([
-            eb("conversation_turns.holder", "=", eb.ref("excluded.holder")),
-            eb("conversation_turns.taken_at", "<", sql<number>`${DB_NOW_MS} - ${TURN_STALE_MS}`),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom("job_workers")
-                  .select("worker_id")
-                  .whereRef(
-                    "job_workers.worker_id",
-                    "=",
-                    sql<string>`split_part(conversation_turns.holder, '/', 1)`,
-                  ),
-              ),
-            ),
-          ]),
+          eb.or([eb("conversation_turns.holder", "=", eb.ref("excluded.holder")), eb.not(isHeld(eb))]),
         ),
     )
     .returning("holder");
@@ -136,27 +118,30 @@ export function createTurnRepo(exec: Executor) {
      */
     async releaseIfIdle(key: string, holder: string): Promise<{ released: boolean; wanted: boolean }> {
       if (!isPostgres) return { released: false, wanted: false };
+      // With a row pending the holder goes on, and its knock is cleared: the holder looks again
+      // after that row anyway, with a later view (its next call here), so a knock now would only
+      // cost a look for work after the release that finds nothing. A knock that this statement
+      // waited for is cleared too; its message is seen by that later view.
       const row = await exec
-        .statement("turns.releaseIfIdle", (p) =>
-          q
-            .deleteFrom("conversation_turns")
-            .where("conversation_key", "=", p("key"))
-            .where("holder", "=", p("holder"))
-            .where((eb) =>
-              eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom("inbox")
-                    .select("inbox.id")
-                    .where("inbox.conversation_key", "=", p("key"))
-                    .where("inbox.processed_at", "is", null),
-                ),
-              ),
-            )
-            .returning("wanted"),
-        )
+        .statement("turns.releaseIfIdle", (p) => ({
+          compile: () =>
+            sql<{ released: boolean; wanted: boolean | null }>`with pending as (
+              select exists(select 1 from inbox where conversation_key = ${p("key")}
+                and processed_at is null) as is_pending),
+            released as (delete from conversation_turns
+              where conversation_key = ${p("key")} and holder = ${p("holder")}
+                and not (select is_pending from pending)
+              returning wanted),
+            quieted as (update conversation_turns set wanted = false
+              where conversation_key = ${p("key")} and holder = ${p("holder")} and wanted
+                and (select is_pending from pending)
+              returning conversation_key)
+            select exists(select 1 from released) as released, (select wanted from released) as wanted`.compile(
+              q,
+            ),
+        }))
         .get({ key, holder });
-      return { released: row !== undefined, wanted: row?.wanted === true };
+      return { released: row?.released === true, wanted: row?.wanted === true };
     },
   };
 }
