@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import type {
-  ChannelDefinition,
   ChannelEvent,
   ParsedWebhook,
   RejectedItem,
@@ -8,12 +7,12 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channels/channel.js";
-import { channelTypes } from "../channels/registry.js";
 import { AppError, isAppError } from "../core/app-error.js";
 import { createLogThrottle } from "../core/log-throttle.js";
 import type { ResolvedChannel } from "../services/integrations.js";
 import type { RejectedEvent } from "../store/repos/rejected-event-repo.js";
 import type { AppDeps } from "./app.js";
+import { siblingOfDeleted } from "./deleted-channel-sibling.js";
 import type { DeliveryHealth } from "./delivery-health.js";
 
 /**
@@ -151,7 +150,7 @@ async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): P
     return await ctx.integrations.channel(channelId);
   } catch (error) {
     if (!isAppError(error) || error.code !== "CHANNEL_NOT_FOUND") throw error;
-    const sibling = await siblingOfDeleted(ctx, raw);
+    const sibling = await siblingOfDeleted(ctx.integrations, raw);
     if (!sibling) throw error;
     if (ctx.throttledLog.allow(`gone:${channelId}`) !== null) {
       ctx.logger.warn(
@@ -160,50 +159,6 @@ async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): P
       );
     }
     return sibling;
-  }
-}
-
-/**
- * Meta posts every number, Page or account of one app to the one callback URL set in the app's
- * console, which is one channel's. When that channel is deleted, its URL would answer 404 to the
- * deliveries of the app's other channels, and Meta disables a webhook that keeps failing. So a
- * delivery naming a Meta webhook object is taken by a channel of that type whose app secret
- * verifies it (the same app), and routed by account from there as usual; else it stays a 404.
- *
- * Any path under /webhooks/ lands here, so the signature is checked before the body is parsed:
- * JSON.parse of an unsigned 4 MiB body (deeply nested arrays) held the event loop for a second.
- */
-async function siblingOfDeleted(ctx: Context, raw: WebhookRequest): Promise<ResolvedChannel | null> {
-  const metaTypes = Object.values(channelTypes)
-    .filter((definition: ChannelDefinition) => definition.webhookObject !== undefined)
-    .map((definition) => definition.type);
-  const candidates = (
-    await Promise.all(metaTypes.map((type) => ctx.integrations.channelsOfType(type)))
-  ).flat();
-  const signedBy = candidates.find((candidate) => verifies(candidate, raw));
-  if (!signedBy) return null;
-  // Signed by one of these apps: its body is Meta's, and its `object` says which type it is for.
-  let object: unknown;
-  try {
-    object = (JSON.parse(raw.rawBody.toString("utf8")) as { object?: unknown } | null)?.object;
-  } catch {
-    return null;
-  }
-  const type = Object.values(channelTypes).find(
-    (definition: ChannelDefinition) => definition.webhookObject === object,
-  )?.type;
-  if (!type) return null;
-  if (signedBy.definition.type === type) return signedBy;
-  return candidates.find((c) => c.definition.type === type && verifies(c, raw)) ?? null;
-}
-
-function verifies(channel: ResolvedChannel, raw: WebhookRequest): boolean {
-  try {
-    channel.definition.verify(raw, channel.config);
-    return true;
-  } catch {
-    // Another app's channel.
-    return false;
   }
 }
 
