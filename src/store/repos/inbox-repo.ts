@@ -60,27 +60,46 @@ const ROWS_PER_INSERT = 1_000;
  */
 const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
   const keys = new Set<string>();
+  const knocked = new Set<string>();
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const inserted = await tx.all(
       tx.q
-        .insertInto("inbox")
-        .values(
-          rows.slice(i, i + ROWS_PER_INSERT).map(([channelId, providerMessageId, key, json, now]) => ({
-            channel_id: channelId,
-            provider_message_id: providerMessageId,
-            conversation_key: key,
-            event_json: json,
-            received_at: now,
-            processed_at: null,
-          })),
+        .with("inserted", (db) =>
+          db
+            .insertInto("inbox")
+            .values(
+              rows.slice(i, i + ROWS_PER_INSERT).map(([channelId, providerMessageId, key, json, now]) => ({
+                channel_id: channelId,
+                provider_message_id: providerMessageId,
+                conversation_key: key,
+                event_json: json,
+                received_at: now,
+                processed_at: null,
+              })),
+            )
+            .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing())
+            .returning("conversation_key"),
         )
-        .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing())
-        .returning("conversation_key"),
+        // A conversation whose turn a job holds is knocked on instead of given a job.
+        .with("knocked", (db) =>
+          knockHeldTurns(
+            db as unknown as QueryCreator<Database>,
+            sql<string>`(select conversation_key from inserted)`,
+          ),
+        )
+        .selectFrom("inserted")
+        .select([
+          "inserted.conversation_key",
+          sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
+            "is_knocked",
+          ),
+        ]),
     );
-    for (const row of inserted) keys.add(row.conversation_key);
+    for (const row of inserted) {
+      keys.add(row.conversation_key);
+      if (row.is_knocked) knocked.add(row.conversation_key);
+    }
   }
-  // A conversation whose turn a job holds is knocked on instead: that job looks again.
-  const knocked = await knockHeldTurns(tx, [...keys]);
   await enqueueConversationJobs(
     tx,
     [...keys].filter((k) => !knocked.has(k)),

@@ -1,6 +1,5 @@
-import { type ExpressionBuilder, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type QueryCreator, sql } from "kysely";
 import type { Database } from "../database.js";
-import type { Executor } from "../db.js";
 
 /** A turn not renewed for this long is free whoever holds it (a release lost in a database crash). */
 export const TURN_STALE_MS = 5 * 60_000;
@@ -24,30 +23,26 @@ export const isHeld = (eb: ExpressionBuilder<Database, "conversation_turns">) =>
   ]);
 
 /**
- * PostgreSQL, in the transaction that stores new messages: knocks on the turns of these
- * conversations that a live job holds, and returns their keys. Such a conversation needs no job:
- * its holder looks for work again when it releases the turn (`knock`), and sees these messages,
- * since its release waits for this transaction's row lock and so for its commit. A job enqueued
- * instead would only find the turn taken and knock (four round trips and a job for nothing, the
- * usual case when a customer answers while the reply's bookkeeping is still being written).
- * Locked in key order, so two group commits knocking on the same turns cannot deadlock.
+ * PostgreSQL, in the statement that stores new messages (a data-modifying WITH): knocks on the
+ * turns of the conversations in `keys` (a subquery) that a live job holds; returns their keys.
+ * Such a conversation needs no job: its holder looks for work again when it releases the turn
+ * (`knock`), and sees these messages, since its release waits for this transaction's row lock and
+ * so for its commit. A job enqueued instead would only find the turn taken and knock (four round
+ * trips and a job for nothing, the usual case when a customer answers while the reply's
+ * bookkeeping is still being written). Locked in key order, so two group commits knocking on the
+ * same turns cannot deadlock.
  */
-export async function knockHeldTurns(x: Executor, keys: readonly string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await x.all(
-    x.q
-      .updateTable("conversation_turns")
-      .set({ wanted: true })
-      .where("conversation_key", "in", (eb) =>
-        eb
-          .selectFrom("conversation_turns as t")
-          .select("t.conversation_key")
-          .where("t.conversation_key", "=", sql<string>`any(${keys}::text[])`)
-          .orderBy("t.conversation_key")
-          .forUpdate(),
-      )
-      .where(isHeld)
-      .returning("conversation_key"),
-  );
-  return new Set(rows.map((r) => r.conversation_key));
-}
+export const knockHeldTurns = (db: QueryCreator<Database>, keys: Expression<string>) =>
+  db
+    .updateTable("conversation_turns")
+    .set({ wanted: true })
+    .where("conversation_key", "in", (eb) =>
+      eb
+        .selectFrom("conversation_turns as t")
+        .select("t.conversation_key")
+        .where("t.conversation_key", "in", keys)
+        .orderBy("t.conversation_key")
+        .forUpdate(),
+    )
+    .where(isHeld)
+    .returning("conversation_key");
