@@ -87,6 +87,51 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     expect(await store.inbox.nextPending(other)).toBeDefined();
   });
 
+  /** A delivery as the webhook handler stores it: a group commit with its conversations' jobs. */
+  const receive = (messages: Array<[from: string, id: string]>) =>
+    store.write(
+      async (tx) => {
+        const events = messages.map(([from, id]) => ({
+          kind: "message" as const,
+          providerMessageId: id,
+          from,
+          timestamp: 1,
+          content: { type: "text" as const, text: id },
+        }));
+        await tx.jobs.conversations(await tx.inbox.ingest("ch_1", events, Date.now()));
+      },
+      { group: true },
+    );
+
+  it("a message whose conversation's turn a live job holds knocks on it instead of getting a job; others get one", async () => {
+    await runner("pool-a");
+    const held = conversationKey("ch_1", "333");
+    const orphaned = conversationKey("ch_1", "444");
+    const free = conversationKey("ch_1", "555");
+    expect(await take(held, "pool-a/1")).toBe(true);
+    expect(await take(orphaned, "pool-gone/1")).toBe(true); // its runner is gone: nobody will look
+    await receive([
+      ["333", "m3"],
+      ["444", "m4"],
+      ["555", "m5"],
+    ]);
+    expect(await store.jobs.conversationsWithJobs([held, orphaned, free])).toEqual(new Set([orphaned, free]));
+    // The holder is told as it gives the turn up, and looks again.
+    expect(await release(held, "pool-a/1")).toBe(true);
+  });
+
+  it("a holder that goes on to a pending message has its knock cleared: its later look covers it", async () => {
+    await runner("pool-a");
+    const key = conversationKey("ch_1", "666");
+    expect(await take(key, "pool-a/1")).toBe(true);
+    await receive([["666", "m6"]]);
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: false, wanted: false });
+    const item = await store.inbox.nextPending(key);
+    await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
+    // Nothing came since it went on: no look for work after the release.
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: true, wanted: false });
+  });
+
   it("many holders racing for one turn: exactly one gets it", async () => {
     await runner("pool-a");
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => take("ch:race", `pool-a/${i}`)));
