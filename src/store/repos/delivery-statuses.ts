@@ -65,25 +65,35 @@ export async function applyStatus(
 ): Promise<{ fallbackIn?: string } | null> {
   const { q } = exec;
   const columns = ["id", "status", "provider_message_id", "effect_key", "fallback_json"] as const;
+  // PostgreSQL: the row is locked as it is read. Two statuses of one message stored at once (two
+  // group-commit slots, two processes) otherwise both read the old status, and the one committing
+  // second stepped the first back (a read shown as delivered) or fell back for a delivered message.
+  // Locked, the second reads what the first committed. SQLite's single writer already orders them.
+  const locked = <T extends { forUpdate(): T }>(query: T): T =>
+    exec.dialect === "postgres" ? query.forUpdate() : query;
   // Statuses are about what Tern sent: an event naming a customer's message (its id is known to
   // the provider too) changes nothing.
   const byProvider = await exec.get(
-    q
-      .selectFrom("messages")
-      .select(columns)
-      .where("channel_id", "=", channelId)
-      .where("provider_message_id", "=", event.providerMessageId)
-      .where("direction", "=", "out"),
+    locked(
+      q
+        .selectFrom("messages")
+        .select(columns)
+        .where("channel_id", "=", channelId)
+        .where("provider_message_id", "=", event.providerMessageId)
+        .where("direction", "=", "out"),
+    ),
   );
   const target =
     byProvider ??
     (event.correlationId
       ? await exec.get(
-          q
-            .selectFrom("messages")
-            .select(columns)
-            .where("effect_key", "=", event.correlationId)
-            .where("direction", "=", "out"),
+          locked(
+            q
+              .selectFrom("messages")
+              .select(columns)
+              .where("effect_key", "=", event.correlationId)
+              .where("direction", "=", "out"),
+          ),
         )
       : undefined);
   if (!target) return null;
