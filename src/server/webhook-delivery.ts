@@ -103,9 +103,10 @@ export async function ingest(
   verifySignature(ctx, channel, raw);
   const plan = await route(ctx, channel, raw, channel.definition.parse(raw, channel.config));
   const now = ctx.clock.now();
-  // A status without correlation that names no message is kept for a send not settled yet.
+  // A status without correlation that names no message, or a watermark over a send in flight,
+  // is kept for a send not settled yet.
   const hasEarlyCandidates = [...plan.deliveries.values()].some((events) =>
-    events.some((e) => e.kind === "status" && !e.correlationId),
+    events.some((e) => (e.kind === "status" && !e.correlationId) || e.kind === "watermark"),
   );
   // group: many webhooks share one commit (PostgreSQL; SQLite groups every write anyway).
   const stored = ctx.store.write(

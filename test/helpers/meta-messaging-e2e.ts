@@ -155,6 +155,28 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
     );
 
     it.runIf(type === "messenger")(
+      "a delivery without mids (a watermark) that overtakes the Send API's answer still marks that reply delivered",
+      async () => {
+        // The watermark covers a send whose answer Tern has not recorded yet: it is kept for it
+        // and applied once the send is recorded, as a per-mid delivery is.
+        sim.deliverBeforeAnswer(env.webhookUrl, { withoutMids: true });
+        await sim.say(env.webhookUrl, { from: customer, text: "Hi" });
+        const question = await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
+        const status = async () => {
+          const contacts = (await (await env.stack.http("GET", "/api/v1/contacts")).json()) as {
+            items: Array<{ id: string }>;
+          };
+          const view = (await (
+            await env.stack.http("GET", `/api/v1/contacts/${contacts.items[0]?.id}`)
+          ).json()) as { messages: Array<{ providerMessageId: string | null; status: string }> };
+          return view.messages.find((m) => m.providerMessageId === question.providerMessageId)?.status;
+        };
+        await eventually(async () => ((await status()) === "delivered" ? true : undefined), 10_000);
+        sim.deliverBeforeAnswer(null);
+      },
+    );
+
+    it.runIf(type === "messenger")(
       "Messenger's watermarks: a delivery without mids, then a read, mark every earlier reply delivered, then read",
       async () => {
         await sim.say(env.webhookUrl, { from: customer, text: "Hi" });

@@ -49,9 +49,10 @@ export interface MetaMessagingSimulator extends ChannelSimulator {
   /**
    * Messenger: after each accepted send, POST its signed `message_deliveries` (the new mid) to
    * this URL and wait for the answer before answering the send, as when Meta's delivery overtakes
-   * the Send API's answer on the way back; null stops.
+   * the Send API's answer on the way back; null stops. `withoutMids`: the delivery names no mid,
+   * only its watermark (Meta: "mids … may not be present").
    */
-  deliverBeforeAnswer(webhookUrl: string | null): void;
+  deliverBeforeAnswer(webhookUrl: string | null, options?: { withoutMids?: boolean }): void;
   /**
    * The next n sends are read and then the connection is cut without an answer. `afterAccept`:
    * first accepted as Meta would (recorded, echoed); otherwise dropped unseen.
@@ -113,6 +114,7 @@ export async function startMetaMessagingSimulator(
   const inFlight = new Set<Promise<void>>();
   let echoUrl: string | null = null;
   let earlyDeliveryUrl: string | null = null;
+  let earlyWithoutMids = false;
   let isClosed = false;
 
   /** After an accepted send: its echo, posted until Tern answers 200 (Meta retries too). */
@@ -194,7 +196,11 @@ export async function startMetaMessagingSimulator(
     for (const wake of waiters) wake();
     scheduleEcho(body as Record<string, unknown>, parsed.to, messageId);
     if (earlyDeliveryUrl) {
-      const delivered = deliveryEvent({ from: parsed.to, accountId, mids: [messageId] });
+      const delivered = deliveryEvent({
+        from: parsed.to,
+        accountId,
+        ...(!earlyWithoutMids && { mids: [messageId] }),
+      });
       const request = signedWebhook(envelope(product, accountId, delivered), appSecret);
       await post(earlyDeliveryUrl, request.headers, request.body);
     }
@@ -278,8 +284,9 @@ export async function startMetaMessagingSimulator(
     deliverEchoesTo(webhookUrl) {
       echoUrl = webhookUrl;
     },
-    deliverBeforeAnswer(webhookUrl) {
+    deliverBeforeAnswer(webhookUrl, earlyOptions = {}) {
       earlyDeliveryUrl = webhookUrl;
+      earlyWithoutMids = earlyOptions.withoutMids === true;
     },
     dropNext(n, dropOptions = {}) {
       for (let i = 0; i < n; i++) drops.push({ afterAccept: dropOptions.afterAccept === true });

@@ -64,9 +64,11 @@ export function echoEvent(o: From & { mid: string; text: string; appId?: number 
  * Messenger `message_deliveries`, as Meta documents the item: sender, recipient and delivery, no
  * timestamp. https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
  */
-export function deliveryEvent(o: From & { mids: string[]; watermark?: number }): MessagingEvent {
+export function deliveryEvent(o: From & { mids?: string[]; watermark?: number }): MessagingEvent {
   const { sender, recipient } = party(o);
-  return { sender, recipient, delivery: { mids: o.mids, watermark: o.watermark ?? Date.now() } };
+  const watermark = o.watermark ?? Date.now();
+  // "mids: … Field may not be present": then the watermark alone says what was delivered.
+  return { sender, recipient, delivery: o.mids ? { mids: o.mids, watermark } : { watermark } };
 }
 
 /** The signed request Meta would POST: exact body bytes and their signature. */

@@ -22,11 +22,15 @@ const statusRank: Record<string, number> = {
  * A watermark: every message sent (status `sent`, or `delivered` for a read) to the recipient's
  * contact on this channel, created before the watermark, takes the status. Idempotent, and never
  * a step down (failed stays failed). Its fallback question is answered (as a delivery's is).
+ * One that also covers a send whose answer is not recorded yet (Messenger's delivery without
+ * mids can overtake the Send API's answer, as a per-mid one can) is kept for it, as an early
+ * status is, and applied again once that send has settled.
  */
 export async function applyWatermark(
   exec: Executor,
   channelId: string,
   event: WatermarkEvent,
+  now: number,
 ): Promise<void> {
   const { q } = exec;
   const identity = await exec.get(
@@ -37,17 +41,66 @@ export async function applyWatermark(
       .where("address", "=", event.recipient),
   );
   if (!identity) return;
-  const below = event.status === "read" ? ["sent", "delivered"] : ["sent"];
+  const kept: EarlyWatermark = {
+    status: event.status,
+    watermark: event.watermark,
+    contactId: identity.contact_id,
+  };
+  if (!(await applyWatermarkTo(exec, channelId, kept))) return;
+  // The contact's id, never the recipient's address (early statuses keep no address).
+  await exec.run(
+    q
+      .insertInto("early_statuses")
+      .values({
+        channel_id: channelId,
+        provider_message_id: `watermark:${kept.contactId}:${kept.watermark}`,
+        status: kept.status,
+        event_json: JSON.stringify(kept),
+        received_at: now,
+        check_at: now + FIRST_CHECK_MS,
+      })
+      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id", "status"]).doNothing()),
+  );
+}
+
+/** A watermark kept for a send in flight: its contact, not the recipient's address. */
+interface EarlyWatermark {
+  status: WatermarkEvent["status"];
+  watermark: number;
+  contactId: string;
+}
+
+/** Applies a watermark; true when it covers a send still in flight (its message `sending`). */
+async function applyWatermarkTo(exec: Executor, channelId: string, w: EarlyWatermark): Promise<boolean> {
+  const { q } = exec;
+  // Looked for before the update: on PostgreSQL a settle committing between the two is then
+  // either seen in flight here (kept, applied later) or seen sent by the update, never missed.
+  const inFlight = await exec.get(
+    q
+      .selectFrom("messages")
+      .innerJoin("effects", "effects.key", "messages.effect_key")
+      .select("messages.id")
+      .where("messages.channel_id", "=", channelId)
+      .where("messages.contact_id", "=", w.contactId)
+      .where("messages.direction", "=", "out")
+      .where("messages.status", "in", ["pending", "sending"])
+      .where("messages.created_at", "<=", w.watermark)
+      // A send waiting to be tried again (the provider failed it for now) is not in flight.
+      .where("effects.status", "=", "in_flight")
+      .limit(1),
+  );
+  const below = w.status === "read" ? ["sent", "delivered"] : ["sent"];
   await exec.run(
     q
       .updateTable("messages")
-      .set({ status: event.status, status_at: event.watermark, fallback_json: null })
+      .set({ status: w.status, status_at: w.watermark, fallback_json: null })
       .where("channel_id", "=", channelId)
-      .where("contact_id", "=", identity.contact_id)
+      .where("contact_id", "=", w.contactId)
       .where("direction", "=", "out")
       .where("status", "in", below)
-      .where("created_at", "<=", event.watermark),
+      .where("created_at", "<=", w.watermark),
   );
+  return inFlight !== undefined;
 }
 
 /**
@@ -231,16 +284,23 @@ export function createDeliveryStatusRepo(exec: Executor) {
       );
       const keys = new Set<string>();
       for (const row of rows) {
-        const kept = JSON.parse(row.event_json) as EarlyStatus;
-        const applied = await applyStatus(
-          exec,
-          row.channel_id,
-          { ...kept, providerMessageId: row.provider_message_id },
-          now,
-        );
-        if (applied?.fallbackIn) keys.add(applied.fallbackIn);
+        const kept = JSON.parse(row.event_json) as EarlyStatus | EarlyWatermark;
+        let isApplied: boolean;
+        if ("watermark" in kept) {
+          // Applied to what has settled meanwhile; done once no send it covers is in flight.
+          isApplied = !(await applyWatermarkTo(exec, row.channel_id, kept));
+        } else {
+          const applied = await applyStatus(
+            exec,
+            row.channel_id,
+            { ...kept, providerMessageId: row.provider_message_id },
+            now,
+          );
+          if (applied?.fallbackIn) keys.add(applied.fallbackIn);
+          isApplied = applied !== null;
+        }
         const waited = now - Number(row.received_at);
-        const isDone = applied !== null || waited >= keepMs;
+        const isDone = isApplied || waited >= keepMs;
         const { channel_id, provider_message_id, status } = row;
         if (isDone) {
           await exec.run(

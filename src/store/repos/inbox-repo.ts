@@ -136,7 +136,7 @@ export function createInboxRepo(exec: Executor) {
           continue;
         }
         if (event.kind === "watermark") {
-          await applyWatermark(exec, channelId, event);
+          await applyWatermark(exec, channelId, event, now);
           continue;
         }
         // A provider that sends no time (Twilio) gives 0: dated when received, as statuses are.
