@@ -248,15 +248,23 @@ describe("global keywords and handoff", () => {
       return runs[0]?.waitingFor && (await api("GET", `/runs/${runs[0].id}`)).body ? runs : null;
     });
     await cy.say("is anyone there?");
+    const contactId = (await api("GET", `/runs/${paused?.id}`)).body.contactId;
+    const inbound = async () =>
+      (
+        (await api("GET", `/contacts/${contactId}`)).body.messages as Array<{
+          direction: string;
+          text: string;
+        }>
+      )
+        .filter((m) => m.direction === "in")
+        .map((m) => m.text);
+    // The worker takes the message once the webhook's commit pokes it: recorded, then looked at.
+    await eventually(async () => ((await inbound()).length === 3 ? true : undefined));
     await stack.tern.worker.idle();
     expect(texts(from)).toHaveLength(1);
     // The run says a person has it.
     expect((await runsOf(from))[0]?.waitingFor).toMatchObject({ for: "handoff" });
-    const contact = await api("GET", `/contacts/${(await api("GET", `/runs/${paused?.id}`)).body.contactId}`);
-    const inbound = (contact.body.messages as Array<{ direction: string; text: string }>).filter(
-      (m) => m.direction === "in",
-    );
-    expect(inbound.map((m) => m.text)).toEqual(["Hi", "agent", "is anyone there?"]);
+    expect(await inbound()).toEqual(["Hi", "agent", "is anyone there?"]);
 
     expect((await api("POST", `/runs/${paused?.id}/release`, { note: "sorted by phone" })).status).toBe(202);
     await stack.tern.worker.idle();
