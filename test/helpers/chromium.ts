@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
@@ -8,28 +8,23 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
 /**
  * Installs Chromium through apt when it is missing (the project's own setup, so `npm test` works
  * on a fresh Debian or Ubuntu machine run as root), and says plainly what to do when it cannot.
+ * Asynchronous: an install takes a minute or more, and a test worker whose event loop is held
+ * that long misses vitest's RPC deadline (60 s), which failed the whole run on a fresh machine.
  */
-export function ensureChromium(
-  deps: { exists?: (path: string) => boolean; aptGet?: (args: string[]) => void } = {},
-): void {
+export async function ensureChromium(
+  deps: { exists?: (path: string) => boolean; aptGet?: (args: string[]) => Promise<void> } = {},
+): Promise<void> {
   const exists = deps.exists ?? existsSync;
-  const apt =
-    deps.aptGet ??
-    ((args: string[]) =>
-      // Two browser test files may start at once: the second waits for dpkg's lock, then finds it installed.
-      execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
-        stdio: "inherit",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      }));
+  const apt = deps.aptGet ?? aptGet;
   if (exists(CHROMIUM_PATH)) return;
   try {
     try {
-      apt(["install", "-y", "chromium"]);
+      await apt(["install", "-y", "chromium"]);
     } catch {
       if (exists(CHROMIUM_PATH)) return;
       // A fresh image has no package lists yet.
-      apt(["update"]);
-      apt(["install", "-y", "chromium"]);
+      await apt(["update"]);
+      await apt(["install", "-y", "chromium"]);
     }
   } catch (cause) {
     throw new Error(
@@ -44,8 +39,25 @@ export function ensureChromium(
   }
 }
 
+/** `apt-get <args>`, its output shown; rejects unless it exits 0. */
+function aptGet(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Two browser test files may start at once: the second waits for dpkg's lock, then finds it installed.
+    const child = spawn("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    child.once("error", reject);
+    child.once("exit", (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`apt-get ${args.join(" ")} ended with ${signal ?? `code ${code}`}`)),
+    );
+  });
+}
+
 export async function launchChromium(): Promise<Browser> {
-  ensureChromium();
+  await ensureChromium();
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
