@@ -70,4 +70,23 @@ describe.skipIf(testDialect !== "postgres")("a turn whose release failed", () =>
     const jobs = (await db.pool.query<{ key: string }>("select key from graphile_worker.jobs")).rows;
     expect(jobs.map((j) => j.key)).toEqual([conversationJobKey(key)]);
   });
+
+  it("gets a fresh job when its holder fails on the message whose knock it cleared as it went on to it", async () => {
+    const key = "ch_1:15550007777";
+    const { store } = db;
+    const outcome = inConversationTurn(store, key, "pool-a", async (_renew, releaseIfIdle) => {
+      // A message came (its ingest knocked, or a job did) and is pending: the holder goes on to
+      // it, the knock cleared, and then fails on it.
+      await db.pool.query(
+        "insert into inbox (channel_id, provider_message_id, conversation_key, event_json, received_at) values ('ch_1', 'm-quiet', $1, '{}', $2)",
+        [key, Date.now()],
+      );
+      expect(await store.turns.knock(key)).toBe(true);
+      expect(await releaseIfIdle()).toBe(false);
+      throw new Error("terminating connection due to administrator command");
+    });
+    await expect(outcome).rejects.toThrow(/administrator command/);
+    const jobs = (await db.pool.query<{ key: string }>("select key from graphile_worker.jobs")).rows;
+    expect(jobs.map((j) => j.key)).toEqual([conversationJobKey(key)]);
+  });
 });

@@ -17,8 +17,12 @@ export type RenewTurn = () => Promise<void>;
  */
 export type ReleaseIfIdle = () => Promise<boolean>;
 
-/** What became of a turn: not taken (another job holds it), or held and whether anyone knocked. */
-export type TurnOutcome = { held: false } | { held: true; wanted: boolean };
+/**
+ * What became of a turn: not taken (another job holds it), or held and whether anyone knocked
+ * (`wanted`: a knock the holder has not looked past; `knocked`: any knock while it held the turn,
+ * including ones cleared as it went on to a pending row).
+ */
+export type TurnOutcome = { held: false } | { held: true; wanted: boolean; knocked: boolean };
 
 /**
  * Runs `fn` holding the conversation's turn (PostgreSQL: one job per conversation at a time,
@@ -54,9 +58,11 @@ export async function inConversationTurn(
     takenAt = Date.now();
   };
   let wanted = false;
+  let wasQuieted = false;
   let isReleased = false;
   const releaseIfIdle: ReleaseIfIdle = async () => {
     const outcome = await store.turns.releaseIfIdle(key, holder);
+    wasQuieted ||= outcome.quieted;
     if (outcome.released) {
       isReleased = true;
       wanted = outcome.wanted;
@@ -82,11 +88,12 @@ export async function inConversationTurn(
   if (failure) {
     // A job knocked and left, counting on this one to look again. Failing, this one never will:
     // the knocker's enqueue found it running, so graphile's add_job took its key and set its
-    // attempts to the maximum (no retry). The message that came meanwhile gets a fresh job.
-    if (wanted) await wake(store, key).catch(() => wakeWhenBack(store, key));
+    // attempts to the maximum (no retry). The message that came meanwhile gets a fresh job; so
+    // does one whose knock was cleared as this holder went on to it (it may be what failed).
+    if (wanted || wasQuieted) await wake(store, key).catch(() => wakeWhenBack(store, key));
     throw failure.error;
   }
-  return { held: true, wanted };
+  return { held: true, wanted, knocked: wanted || wasQuieted };
 }
 
 /** Longest pause between tries of a release that failed (`releaseWhenBack`). */

@@ -112,16 +112,18 @@ export async function listJobWorkers(
 }
 
 async function unlock(tx: Queryable, workerIds: string[]): Promise<number> {
-  const [held] = await jobQuery(tx, countLockedJobs(workerIds));
-  const n = held?.n ?? 0;
-  await jobQuery(tx, forceUnlockWorkers(workerIds));
   // Conversation turns they held (`repos/turn-repo.ts`) are free, and each conversation gets a
-  // job: the job that found the turn taken returned at once, counting on the holder.
+  // job: the job that found the turn taken returned at once, counting on the holder, as did a
+  // message whose ingest knocked on it. Turns before job rows, the order an ingest locks them in
+  // (its knock, then its jobs): the other order could deadlock with an ingest.
   const freed = await jobQuery<{ conversation_key: string }>(
     tx,
     sql`delete from conversation_turns where split_part(holder, '/', 1) = any(${workerIds}::text[])
         returning conversation_key`,
   );
+  const [held] = await jobQuery(tx, countLockedJobs(workerIds));
+  const n = held?.n ?? 0;
+  await jobQuery(tx, forceUnlockWorkers(workerIds));
   if (freed.length > 0)
     await jobQuery(tx, addJobs(freed.map((row) => conversationJobSpec(row.conversation_key))));
   // Idle runners sleep until their next poll; the notify (sent at COMMIT) has them fetch now.

@@ -29,8 +29,7 @@ export const isHeld = (eb: ExpressionBuilder<Database, "conversation_turns">) =>
  * (`knock`), and sees these messages, since its release waits for this transaction's row lock and
  * so for its commit. A job enqueued instead would only find the turn taken and knock (four round
  * trips and a job for nothing, the usual case when a customer answers while the reply's
- * bookkeeping is still being written). Locked in key order, so two group commits knocking on the
- * same turns cannot deadlock.
+ * bookkeeping is still being written).
  */
 export const knockHeldTurns = (db: QueryCreator<Database>, keys: Expression<string>) =>
   db
@@ -42,7 +41,10 @@ export const knockHeldTurns = (db: QueryCreator<Database>, keys: Expression<stri
         .select("t.conversation_key")
         .where("t.conversation_key", "in", keys)
         .orderBy("t.conversation_key")
-        .forUpdate(),
+        // A turn locked by another (its holder releasing it, another group's knock) gets a job
+        // instead, as before knocks: nothing waits on it, so no two groups can deadlock.
+        .forUpdate()
+        .skipLocked(),
     )
     .where(isHeld)
     .returning("conversation_key");

@@ -76,13 +76,25 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     await deliver("111", "m1");
     await deliver("222", "m2"); // another conversation's pending row does not count
     expect(await take(key, "pool-a/1")).toBe(true);
-    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: false, wanted: false });
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
+      released: false,
+      wanted: false,
+      quieted: false,
+    });
     expect(await take(key, "pool-a/2")).toBe(false); // still held
     const item = await store.inbox.nextPending(key);
     await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
-    expect(await store.turns.releaseIfIdle(key, "pool-a/2")).toEqual({ released: false, wanted: false });
+    expect(await store.turns.releaseIfIdle(key, "pool-a/2")).toEqual({
+      released: false,
+      wanted: false,
+      quieted: false,
+    });
     expect(await store.turns.knock(key)).toBe(true);
-    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: true, wanted: true });
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
+      released: true,
+      wanted: true,
+      quieted: false,
+    });
     expect(await take(key, "pool-a/2")).toBe(true); // free again
     expect(await store.inbox.nextPending(other)).toBeDefined();
   });
@@ -125,11 +137,19 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     const key = conversationKey("ch_1", "666");
     expect(await take(key, "pool-a/1")).toBe(true);
     await receive([["666", "m6"]]);
-    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: false, wanted: false });
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
+      released: false,
+      wanted: false,
+      quieted: true,
+    });
     const item = await store.inbox.nextPending(key);
     await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
     // Nothing came since it went on: no look for work after the release.
-    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({ released: true, wanted: false });
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
+      released: true,
+      wanted: false,
+      quieted: false,
+    });
   });
 
   it("many holders racing for one turn: exactly one gets it", async () => {

@@ -114,10 +114,14 @@ export function createTurnRepo(exec: Executor) {
     /**
      * Gives the turn up only if the conversation has no pending inbox row, in one statement (the
      * drain's last look and its release were two). `released: false` when a row is pending or the
-     * turn is not `holder`'s; `wanted` as for `release`.
+     * turn is not `holder`'s; `wanted` as for `release`; `quieted`: a knock was cleared (the
+     * holder goes on to a pending row, and must still hand the conversation on if it fails).
      */
-    async releaseIfIdle(key: string, holder: string): Promise<{ released: boolean; wanted: boolean }> {
-      if (!isPostgres) return { released: false, wanted: false };
+    async releaseIfIdle(
+      key: string,
+      holder: string,
+    ): Promise<{ released: boolean; wanted: boolean; quieted: boolean }> {
+      if (!isPostgres) return { released: false, wanted: false, quieted: false };
       // With a row pending the holder goes on, and its knock is cleared: the holder looks again
       // after that row anyway, with a later view (its next call here), so a knock now would only
       // cost a look for work after the release that finds nothing. A knock that this statement
@@ -125,7 +129,7 @@ export function createTurnRepo(exec: Executor) {
       const row = await exec
         .statement("turns.releaseIfIdle", (p) => ({
           compile: () =>
-            sql<{ released: boolean; wanted: boolean | null }>`with pending as (
+            sql<{ released: boolean; wanted: boolean | null; quieted: boolean }>`with pending as (
               select exists(select 1 from inbox where conversation_key = ${p("key")}
                 and processed_at is null) as is_pending),
             released as (delete from conversation_turns
@@ -136,12 +140,15 @@ export function createTurnRepo(exec: Executor) {
               where conversation_key = ${p("key")} and holder = ${p("holder")} and wanted
                 and (select is_pending from pending)
               returning conversation_key)
-            select exists(select 1 from released) as released, (select wanted from released) as wanted`.compile(
-              q,
-            ),
+            select exists(select 1 from released) as released, (select wanted from released) as wanted,
+              exists(select 1 from quieted) as quieted`.compile(q),
         }))
         .get({ key, holder });
-      return { released: row?.released === true, wanted: row?.wanted === true };
+      return {
+        released: row?.released === true,
+        wanted: row?.wanted === true,
+        quieted: row?.quieted === true,
+      };
     },
   };
 }
