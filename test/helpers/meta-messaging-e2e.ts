@@ -132,12 +132,15 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
       );
     });
 
-    it.runIf(type === "messenger")(
-      "a delivery that overtakes the Send API's answer still marks that reply delivered",
-      async () => {
-        // The delivery names the new mid before Tern has it: it is kept, not dropped, and applied
-        // once the send is recorded (queue/early-statuses.ts).
-        sim.deliverBeforeAnswer(env.webhookUrl);
+    // The delivery names the new mid, or is a watermark covering it, before Tern has recorded the
+    // send: it is kept, not dropped, and applied once the send is recorded (queue/early-statuses.ts).
+    it.runIf(type === "messenger").each([
+      ["a delivery", false],
+      ["a delivery without mids (a watermark)", true],
+    ] as const)(
+      "%s that overtakes the Send API's answer still marks that reply delivered",
+      async (_kind, withoutMids) => {
+        sim.deliverBeforeAnswer(env.webhookUrl, { withoutMids });
         await sim.say(env.webhookUrl, { from: customer, text: "Hi" });
         const question = await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
         const status = async () => {
@@ -146,29 +149,9 @@ export function describeMetaMessagingEndToEnd(type: "messenger" | "instagram", c
           };
           const view = (await (
             await env.stack.http("GET", `/api/v1/contacts/${contacts.items[0]?.id}`)
-          ).json()) as { messages: Array<{ providerMessageId: string | null; status: string }> };
-          return view.messages.find((m) => m.providerMessageId === question.providerMessageId)?.status;
-        };
-        await eventually(async () => ((await status()) === "delivered" ? true : undefined), 10_000);
-        sim.deliverBeforeAnswer(null);
-      },
-    );
-
-    it.runIf(type === "messenger")(
-      "a delivery without mids (a watermark) that overtakes the Send API's answer still marks that reply delivered",
-      async () => {
-        // The watermark covers a send whose answer Tern has not recorded yet: it is kept for it
-        // and applied once the send is recorded, as a per-mid delivery is.
-        sim.deliverBeforeAnswer(env.webhookUrl, { withoutMids: true });
-        await sim.say(env.webhookUrl, { from: customer, text: "Hi" });
-        const question = await sim.waitForSent((s) => s.to === customer && s.text.includes("name"));
-        const status = async () => {
-          const contacts = (await (await env.stack.http("GET", "/api/v1/contacts")).json()) as {
-            items: Array<{ id: string }>;
+          ).json()) as {
+            messages: Array<{ providerMessageId: string | null; status: string }>;
           };
-          const view = (await (
-            await env.stack.http("GET", `/api/v1/contacts/${contacts.items[0]?.id}`)
-          ).json()) as { messages: Array<{ providerMessageId: string | null; status: string }> };
           return view.messages.find((m) => m.providerMessageId === question.providerMessageId)?.status;
         };
         await eventually(async () => ((await status()) === "delivered" ? true : undefined), 10_000);
