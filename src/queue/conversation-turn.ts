@@ -117,7 +117,7 @@ function releaseWhenBack(store: Store, key: string, holder: string, delayMs = 25
 }
 
 /** Enqueues the conversation's job: a job that knocked left, and nothing else will look. */
-function wake(store: Store, key: string): Promise<void> {
+export function wake(store: Store, key: string): Promise<void> {
   return store.write((tx) => tx.jobs.conversations([key]));
 }
 

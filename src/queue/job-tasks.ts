@@ -17,6 +17,7 @@ import {
   type ReleaseIfIdle,
   type RenewTurn,
   TURN_BUSY_RETRY_MS,
+  wake,
 } from "./conversation-turn.js";
 import { RetryLater } from "./failures.js";
 
@@ -73,7 +74,7 @@ export function createJobTasks(deps: JobTaskDeps) {
       // enqueued none): take it again, which reads the run and the first pending row (a look for
       // work first would cost as much when there is none, and two round trips more when there
       // is, the usual case). Stopping, hand it to a job instead.
-      if (turn.knocked && signal?.aborted) return store.write((tx) => tx.jobs.conversations([key]));
+      if (turn.knocked && signal?.aborted) return wake(store, key);
       if (!turn.wanted || !drained || signal?.aborted) return;
     }
     await store.write((tx) => tx.jobs.conversations([key]));

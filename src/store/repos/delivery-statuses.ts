@@ -48,19 +48,7 @@ export async function applyWatermark(
   };
   if (!(await applyWatermarkTo(exec, channelId, kept))) return;
   // The contact's id, never the recipient's address (early statuses keep no address).
-  await exec.run(
-    q
-      .insertInto("early_statuses")
-      .values({
-        channel_id: channelId,
-        provider_message_id: `watermark:${kept.contactId}:${kept.watermark}`,
-        status: kept.status,
-        event_json: JSON.stringify(kept),
-        received_at: now,
-        check_at: now + FIRST_CHECK_MS,
-      })
-      .onConflict((oc) => oc.columns(["channel_id", "provider_message_id", "status"]).doNothing()),
-  );
+  await keepEarly(exec, channelId, `watermark:${kept.contactId}:${kept.watermark}`, kept, now);
 }
 
 /** A watermark kept for a send in flight: its contact, not the recipient's address. */
@@ -241,13 +229,24 @@ export async function keepEarlyStatus(
     timestamp: event.timestamp,
     ...(event.errors && { errors: event.errors }),
   };
+  await keepEarly(exec, channelId, event.providerMessageId, kept, now);
+}
+
+/** Stores a kept status or watermark under `id`, first looked at soon; a redelivery keeps one. */
+async function keepEarly(
+  exec: Executor,
+  channelId: string,
+  id: string,
+  kept: EarlyStatus | EarlyWatermark,
+  now: number,
+): Promise<void> {
   await exec.run(
     exec.q
       .insertInto("early_statuses")
       .values({
         channel_id: channelId,
-        provider_message_id: event.providerMessageId,
-        status: event.status,
+        provider_message_id: id,
+        status: kept.status,
         event_json: JSON.stringify(kept),
         received_at: now,
         check_at: now + FIRST_CHECK_MS,
