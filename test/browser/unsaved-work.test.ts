@@ -52,6 +52,9 @@ describe("unsaved work in the browser", () => {
   });
 
   it("a session that ends while editing asks to sign in over the page, which keeps the draft", async () => {
+    // The check of the last edit must be done first: were it still pending, it would meet the 401
+    // before the edit below and the dialog would already cover the field.
+    await expect.poll(() => page.getByTestId("editor-status").textContent()).toMatch(/problems?\.$/);
     await page.context().clearCookies();
     // The next check of the draft meets the 401.
     await name().fill("Unsaved draft, still here");
