@@ -2,15 +2,23 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { decodeJsonBytes, parseJsonText } from "../core/json-syntax.js";
-import { isTestFile, testFileOf, testFileProblems } from "../flow-tests/load.js";
-import { testFlowFiles } from "../flow-tests/test-flows.js";
-import { validateFlowDesign } from "../flows/design-check.js";
 import type { FlowValidationResult } from "../flows/validate.js";
-import { canonicalFlowText } from "../flows/versions/canonical.js";
 import type { FlowDiff, ValueChange } from "../flows/versions/diff.js";
-import { offlineDesignEnv } from "../services/design-env.js";
-import { stepRegistry } from "../steps.js";
 import { createApiClient } from "./api-client.js";
+
+/**
+ * The flow engine (steps, templates, validation: most of a second to load) is imported by the
+ * commands that run it, so that the ones that only talk to the server start at once.
+ */
+const engine = async () => {
+  const [load, design, env, steps] = await Promise.all([
+    import("../flow-tests/load.js"),
+    import("../flows/design-check.js"),
+    import("../services/design-env.js"),
+    import("../steps.js"),
+  ]);
+  return { ...load, ...design, ...env, ...steps };
+};
 
 /** The admin API takes bodies up to 1 MB: a larger flow could not be imported anyway. */
 const MAX_FLOW_BYTES = 1024 * 1024;
@@ -73,6 +81,8 @@ export function registerFlowCommands(program: Command): void {
       "validate through the running server (TERN_URL), which checks mappings against the org",
     )
     .action(async (files: string[], opts: { server?: boolean }) => {
+      const { isTestFile, testFileOf, testFileProblems, validateFlowDesign, offlineDesignEnv, stepRegistry } =
+        await engine();
       const api = opts.server ? createApiClient() : null;
       let failed = false;
       // A flow's <name>.test.json is checked with it, and as itself when named (flows/*.json names it).
@@ -118,6 +128,7 @@ export function registerFlowCommands(program: Command): void {
       'Run the test cases of flow files or directories (their "tests" and <name>.test.json) against the sandbox with a simulated clock; default templates/*.json and flows/*.json. Exits 1 when a case fails, 2 when a file cannot be read',
     )
     .action(async (files: string[]) => {
+      const { testFlowFiles } = await import("../flow-tests/test-flows.js");
       process.exitCode = await testFlowFiles(files);
     });
 
@@ -266,6 +277,10 @@ export function registerFlowCommands(program: Command): void {
         `/flows/${encodeURIComponent(flowId)}/export${query}`,
       );
       // The server's canonical bytes, kept as they are: the same flow exports to the same file.
+      const [{ canonicalFlowText }, { stepRegistry }] = await Promise.all([
+        import("../flows/versions/canonical.js"),
+        import("../steps.js"),
+      ]);
       const text = canonicalFlowText(flow, stepRegistry);
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);

@@ -4,7 +4,6 @@ import { type Config, loadConfig } from "../config.js";
 import { unknownVariableWarnings } from "../config-typos.js";
 import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
-import { openDataStore, startTern, startTernWorker } from "../main.js";
 import { installProcessGuard } from "../server/process-guard.js";
 import { keepRunningOnClosedPipe } from "./closed-pipe.js";
 import { explainStartError } from "./start-errors.js";
@@ -58,6 +57,12 @@ function stopOnSignal(message: string): { started(logger: Logger, close: () => P
   };
 }
 
+/**
+ * The server (most of a second to load) is imported by the commands that run it: `tern --version`,
+ * `--help` and the admin commands start at once.
+ */
+const main = () => import("../main.js");
+
 /** The configuration, after a word on each TERN_* variable Tern does not read (a misspelt name). */
 function configFromEnv(): Config {
   const config = loadConfig();
@@ -90,6 +95,7 @@ export function registerServeCommands(program: Command): void {
       const config = configFromEnv();
       keepRunningOnClosedPipe();
       const signals = stopOnSignal("shutting down");
+      const { startTern } = await main();
       const tern = await explained(startTern({ config, runWorker: opts.worker }), config);
       installProcessGuard(tern);
       const { dataDir } = tern;
@@ -143,6 +149,7 @@ export function registerServeCommands(program: Command): void {
       }
       keepRunningOnClosedPipe();
       const signals = stopOnSignal("shutting down: finishing or handing back jobs");
+      const { startTernWorker } = await main();
       const worker = await explained(startTernWorker({ config, concurrency }), config);
       installProcessGuard(worker);
       process.stdout.write(
@@ -157,6 +164,7 @@ export function registerServeCommands(program: Command): void {
     .action(async () => {
       const config = configFromEnv();
       const startedAt = Date.now();
+      const { openDataStore } = await main();
       const { dataDir, store } = await explained(openDataStore(config), config);
       const applied = await store.schema.applied().finally(() => store.close());
       // What this run changed, so an upgrade's log says which migrations it took.
