@@ -62,6 +62,8 @@ describe("If-Match on the admin API", () => {
       ["/connections/{id}", "patch"],
       ["/channels/{id}", "delete"],
       ["/connections/{id}", "delete"],
+      ["/channels/{id}/setup", "post"],
+      ["/connections/{id}/disconnect", "post"],
     ] as const) {
       const header = op(path, method).parameters?.find((p) => p.in === "header" && p.name === "if-match");
       expect(header, `${method} ${path}`).toBeDefined();
@@ -193,6 +195,8 @@ describe("If-Match on the admin API", () => {
   const resources = [
     {
       path: "/api/v1/connections",
+      action: "disconnect",
+      refusal: "CONFLICT",
       create: () => ({
         type: "http",
         name: `api-${n++}`,
@@ -201,6 +205,8 @@ describe("If-Match on the admin API", () => {
     },
     {
       path: "/api/v1/channels",
+      action: "setup",
+      refusal: "BAD_REQUEST",
       create: () => {
         const account = String(1000 + n++);
         return {
@@ -212,7 +218,7 @@ describe("If-Match on the admin API", () => {
     },
   ];
 
-  describe.each(resources)("$path", ({ path, create }) => {
+  describe.each(resources)("$path", ({ path, action, refusal, create }) => {
     const make = async () => {
       const res = await stack.http("POST", path, create());
       expect(res.status).toBe(201);
@@ -289,6 +295,25 @@ describe("If-Match on the admin API", () => {
       expect(await read(id)).toEqual(now);
       expect((await stack.http("DELETE", `${path}/${id}`, undefined, ifMatch(now.etag))).status).toBe(204);
       expect((await stack.http("GET", `${path}/${id}`)).status).toBe(404);
+    });
+
+    it(`refuses POST …/${action} based on an older read with 412 before anything else`, async () => {
+      const id = await make();
+      const before = await read(id);
+      expect((await patch(id, `${before.name}-other`)).status).toBe(200);
+      const now = await read(id);
+      const stale = await stack.http("POST", `${path}/${id}/${action}`, undefined, ifMatch(before.etag));
+      expect(stale.status).toBe(412);
+      expect(((await stale.json()) as ErrorBody).error).toMatchObject({
+        code: "PRECONDITION_FAILED",
+        details: { etag: now.etag },
+      });
+      expect(await read(id)).toEqual(now);
+      // The current ETag passes the check; this type then refuses the action for its own reason
+      // (an http connection has no OAuth tokens; a WhatsApp webhook is set in Meta's console).
+      const current = await stack.http("POST", `${path}/${id}/${action}`, undefined, ifMatch(now.etag));
+      expect(((await current.json()) as ErrorBody).error.code).toBe(refusal);
+      expect(await read(id)).toEqual(now);
     });
 
     it("says a weak tag of the current read never matches, not that it was changed", async () => {

@@ -110,12 +110,15 @@ export const channelRoutes =
         schema: {
           operationId: "setupChannel",
           summary: "Register the channel's webhook with the provider again (Telegram, Viber)",
+          description:
+            "With `If-Match` (the `ETag` of GET /channels/:id), run only while nobody changed the channel since: else 412 PRECONDITION_FAILED and the provider is not called",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("channel"),
         },
       },
       async (req) => {
-        const record = await admin.get(req.params.id);
+        const record = await admin.get(req.params.id, ifMatchOf(req.headers));
         const result = await setup(record);
         if (!result.setup) {
           throw new AppError(

@@ -168,11 +168,16 @@ export const connectionRoutes =
         schema: {
           operationId: "disconnectConnection",
           summary: "Revoke and forget the connection's Salesforce tokens; the connection stays",
+          description:
+            "With `If-Match` (the `ETag` of GET /connections/:id), only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked",
           tags,
           params: IdParams,
+          headers: IfMatchHeaders("connection"),
         },
       },
       async (req) => {
+        // Checked before the revocation: a refused disconnect must not revoke the token.
+        await admin.get(req.params.id, ifMatchOf(req.headers));
         const { record, ...revocation } = await oauth.disconnect(req.params.id);
         return { ...toPublic(record), revocation };
       },

@@ -110,7 +110,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register the channel's webhook with the provider again (Telegram, Viber) */
+        /**
+         * Register the channel's webhook with the provider again (Telegram, Viber)
+         * @description With `If-Match` (the `ETag` of GET /channels/:id), run only while nobody changed the channel since: else 412 PRECONDITION_FAILED and the provider is not called
+         */
         post: operations["setupChannel"];
         delete?: never;
         options?: never;
@@ -190,7 +193,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke and forget the connection's Salesforce tokens; the connection stays */
+        /**
+         * Revoke and forget the connection's Salesforce tokens; the connection stays
+         * @description With `If-Match` (the `ETag` of GET /connections/:id), only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked
+         */
         post: operations["disconnectConnection"];
         delete?: never;
         options?: never;
@@ -1383,7 +1389,10 @@ export interface operations {
     setupChannel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the channel as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1667,7 +1676,10 @@ export interface operations {
     disconnectConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the connection as read (or *): the change is made only while it is still current, else 412 PRECONDITION_FAILED and nothing changes. Optional */
+                "if-match"?: string;
+            };
             path: {
                 id: string;
             };
