@@ -34,12 +34,20 @@ function inputsDigest(): string {
   return hash.digest("hex");
 }
 
+/** The built page and every asset it names are there (a folder emptied by hand is built again). */
+function outputPresent(): boolean {
+  const page = path.join(outDir, "index.html");
+  if (!existsSync(page)) return false;
+  const assets = readFileSync(page, "utf8").match(/\/assets\/[^"']+/g) ?? [];
+  return assets.length > 0 && assets.every((asset) => existsSync(path.join(outDir, asset)));
+}
+
 const digest = inputsDigest();
 const upToDate =
   !process.argv.includes("--force") &&
-  existsSync(path.join(outDir, "index.html")) &&
   existsSync(stampFile) &&
-  readFileSync(stampFile, "utf8") === digest;
+  readFileSync(stampFile, "utf8") === digest &&
+  outputPresent();
 
 if (!upToDate) {
   const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
