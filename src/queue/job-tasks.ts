@@ -77,7 +77,7 @@ export function createJobTasks(deps: JobTaskDeps) {
       if (turn.knocked && signal?.aborted) return wake(store, key);
       if (!turn.wanted || !drained || signal?.aborted) return;
     }
-    await store.write((tx) => tx.jobs.conversations([key]));
+    await wake(store, key);
   };
 
   /** A run to continue, a deadline that passed, or a pending message. */
@@ -131,7 +131,7 @@ export function createJobTasks(deps: JobTaskDeps) {
       // A row still pending after its turn (its run was continued first) gets one more; a row
       // that stays pending twice, or a very long backlog, goes to a fresh job rather than spin.
       if ((item.id === previous && handled > 1) || handled >= 1_000) {
-        await store.write((tx) => tx.jobs.conversations([key]));
+        await wake(store, key);
         return false;
       }
       previous = item.id;
@@ -171,7 +171,7 @@ export function createJobTasks(deps: JobTaskDeps) {
       });
       if (!turn.held) return false;
       // A message that found the turn taken meanwhile (the person wrote again) still gets its job.
-      if (turn.wanted && (await hasWork(key))) await store.write((tx) => tx.jobs.conversations([key]));
+      if (turn.wanted && (await hasWork(key))) await wake(store, key);
     }
     return true;
   };
@@ -216,7 +216,7 @@ export function createJobTasks(deps: JobTaskDeps) {
   const fireTimeout = async (runId: string): Promise<void> => {
     const run = await store.runs.get(runId);
     if (run?.status !== "waiting" || run.timeoutAt === null || run.timeoutAt > clock.now()) return;
-    await store.write((tx) => tx.jobs.conversations([run.conversationKey]));
+    await wake(store, run.conversationKey);
   };
 
   /**
