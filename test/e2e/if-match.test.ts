@@ -316,6 +316,26 @@ describe("If-Match on the admin API", () => {
       expect(await read(id)).toEqual(now);
     });
 
+    it(`answers malformed input to POST …/${action} with a 4xx and changes nothing`, async () => {
+      const id = await make();
+      const before = await read(id);
+      const post = (target: string, body?: string, headers: Record<string, string> = {}) =>
+        stack.http("POST", `${path}/${target}/${action}`, body, headers);
+      const answers = [
+        await post(id, undefined, ifMatch(before.etag.replaceAll('"', ""))), // not a quoted tag
+        await post(id, undefined, ifMatch("")),
+        await post("%E0%A4%A", undefined, ifMatch(before.etag)), // bad percent-encoding
+        await post(id, "{", { "content-type": "application/json", ...ifMatch(before.etag) }),
+        await post(id, "x=1", { "content-type": "application/x-www-form-urlencoded" }),
+      ];
+      for (const answer of answers) {
+        expect(answer.status, await answer.clone().text()).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+        expect(((await answer.json()) as ErrorBody).error.code).toMatch(/^[A-Z_]+$/);
+      }
+      expect(await read(id)).toEqual(before);
+    });
+
     it("says a weak tag of the current read never matches, not that it was changed", async () => {
       const id = await make();
       const before = await read(id);
