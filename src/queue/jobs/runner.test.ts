@@ -329,7 +329,9 @@ describe("job runner with batchFetch (graphile's localQueue; jobs without a name
     for (let round = 0; round < 8; round++) {
       const specs = Array.from({ length: 50 }, (_, i) => ({
         identifier: "record",
-        payload: { queue: `conv-${i}`, seq: round, sleepMs: 1 + ((i * 7 + round) % 5) },
+        // 20-40 ms each: one process alone needs over a second for all 400, so a slow start of
+        // the other (a loaded CI machine) cannot leave it nothing to take.
+        payload: { queue: `conv-${i}`, seq: round, sleepMs: 20 + 5 * ((i * 7 + round) % 5) },
       }));
       await jobQuery(db, addJobs(specs));
     }
