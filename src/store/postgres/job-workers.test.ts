@@ -138,10 +138,10 @@ describe("job_workers liveness", () => {
       expect(await releaseJobWorker(pool, "pool-leaving", { forget: false })).toEqual({ unlockedJobs: 1 });
       expect(await lockState(jobId)).toMatchObject({ job_lock: null, queue_lock: null });
       expect((await listJobWorkers(pool)).map((w) => w.workerId)).toEqual(["pool-leaving"]);
-      await sleep(100);
-      // One from Tern's queue-unlocked trigger, one from the release itself (with the count).
-      expect(notes.map((n) => JSON.parse(n).count)).toEqual(expect.arrayContaining([1]));
-      expect(notes.some((n) => "r" in JSON.parse(n))).toBe(true);
+      // One from Tern's queue-unlocked trigger, one from the release itself (with the count);
+      // delivered to the listener after the commit, so polled for.
+      await expect.poll(() => notes.map((n) => JSON.parse(n).count)).toEqual(expect.arrayContaining([1]));
+      await expect.poll(() => notes.some((n) => "r" in JSON.parse(n))).toBe(true);
 
       notes.length = 0;
       expect(await releaseJobWorker(pool, "pool-leaving", { forget: true })).toEqual({ unlockedJobs: 0 });
