@@ -89,8 +89,10 @@ export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
     await closedLoop(32, 1_000, fire(prebuilt(3100, 5_000))); // warm-up
     const peakRss = stack.sampleRss();
     const cpuPer = stack.cpuMeter();
+    const pgCpuPer = stack.postgresCpuMeter();
     const max = await closedLoop(64, 5_000, fire(maxRequests));
     const cpuUs = cpuPer(max.ok) * 1_000;
+    const pgCpuUs = pgCpuPer(max.ok) * 1_000;
     const sustained = await openLoop(5_000, 5_000, fire(sustained5k));
     const at1k = await openLoop(1_000, 5_000, fire(at1kRequests));
     const peakMb = peakRss();
@@ -101,7 +103,7 @@ export async function durableAck(ctx: BenchContext): Promise<Figure[]> {
         unit: "webhooks/s",
         target: `≥ ${target.toLocaleString("en")}`,
         isMet: max.perSec >= target && max.errors === 0,
-        note: `${max.errors} errors; ${cpuUs.toFixed(0)} µs Tern CPU/webhook`,
+        note: `${max.errors} errors; ${cpuUs.toFixed(0)} µs Tern CPU/webhook${pg ? ` + ${pgCpuUs.toFixed(0)} µs PostgreSQL` : ""}`,
       },
       {
         name: `${prefix}durable ack, 5,000/s offered for 5 s`,
