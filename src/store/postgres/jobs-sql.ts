@@ -81,6 +81,43 @@ export function addJob(spec: JobSpec): RawBuilder<AddedJob> {
 }
 
 /**
+ * `add_jobs` as part of a larger statement: one keyed job (`replace`) for each conversation that
+ * the calling statement's CTE `fresh` names (a `conversation_key` column), its job key looked up
+ * in `keys` / `jobKeys` (the caller computes them: a job key is a hash). Jobs get increasing
+ * run_ats in `keys` order. Nothing runs, neither the queue-GC lock nor add_jobs' NOTIFY, when
+ * `fresh` is empty. Rows come back for the jobs inserted or replaced; a key that add_jobs' race
+ * left without a job (job-repo.ts) is missing from them, and the caller adds it with `addJob`.
+ */
+export function addKeyedJobsOf(
+  identifier: string,
+  fresh: string,
+  keys: readonly string[],
+  jobKeys: readonly string[],
+): RawBuilder<AddedJob> {
+  return sql<AddedJob>`select j.id::text as id, j.key
+  from (select pg_advisory_xact_lock_shared(${sql.lit(JOB_QUEUE_GC_LOCK)}::bigint), ''::text as after_lock
+        where exists (select 1 from ${sql.table(fresh)})) as gc
+  cross join lateral graphile_worker.add_jobs(
+    array(
+      select row(
+        ${identifier}::text || gc.after_lock,
+        json_build_object('key', m.k),
+        null::text,
+        clock_timestamp() + m.n * interval '1 microsecond',
+        null::smallint,
+        m.jk,
+        null::smallint,
+        null::text[]
+      )::graphile_worker.job_spec
+      from unnest(${[...keys]}::text[], ${[...jobKeys]}::text[]) with ordinality as m(k, jk, n)
+      where m.k in (select conversation_key from ${sql.table(fresh)})
+      order by m.n
+    ),
+    false
+  ) as j`;
+}
+
+/**
  * Many jobs in one round trip (`add_jobs`). Jobs without `runAt` get strictly increasing run_ats
  * in array order (clock_timestamp() + i µs), so a queue's jobs of one batch run in array order.
  * `add_jobs` takes one key mode for the whole call: specs with a key must agree on `replace` or

@@ -136,4 +136,58 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
       { key: conversationJobKey(key), locked: false },
     ]);
   });
+
+  it("a webhook's messages, stored and enqueued in one statement, still leave a waiting job beside the taken one", async () => {
+    const from = "15557000187";
+    const key = `ch_test:${from}`;
+    const message = (sender: string, id: string) =>
+      ({
+        kind: "message",
+        providerMessageId: id,
+        from: sender,
+        timestamp: 0,
+        content: { type: "text", text: "Hi" },
+      }) as const;
+    await db.store.write((tx) => tx.jobs.conversations([key]));
+    const worker = await db.pool.connect();
+    try {
+      await worker.query("begin");
+      await worker.query(
+        "update graphile_worker._private_jobs set locked_at = now(), locked_by = 'pool-worker' where key = $1",
+        [conversationJobKey(key)],
+      );
+      const stored = db.store.write((tx) =>
+        tx.inbox.ingest(
+          "ch_test",
+          [message(from, "wamid.race.1"), message("15557000998", "wamid.race.2")],
+          Date.now(),
+        ),
+      );
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        // The statement is longer than pg_stat_activity keeps of a query: any lock wait here is it.
+        const waiting = await db.pool.query(
+          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+        );
+        if (waiting.rowCount) break;
+        if (Date.now() > deadline) throw new Error("the ingest never waited on the job row");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await worker.query("commit");
+      await stored;
+    } finally {
+      worker.release();
+    }
+    const jobs = await db.pool.query<{ conversation: string; key: string | null; locked: boolean }>(
+      `select payload->>'key' as conversation, key, locked_at is not null as locked
+         from graphile_worker._private_jobs where payload->>'key' like 'ch_test:%' order by id`,
+    );
+    expect(jobs.rows).toEqual([
+      { conversation: key, key: null, locked: true },
+      { conversation: "ch_test:15557000998", key: conversationJobKey("ch_test:15557000998"), locked: false },
+      { conversation: key, key: conversationJobKey(key), locked: false },
+    ]);
+    const pending = await db.pool.query("select conversation_key from inbox order by id");
+    expect(pending.rows.map((r) => r.conversation_key)).toEqual([key, "ch_test:15557000998"]);
+  });
 });
