@@ -118,6 +118,37 @@ export function addKeyedJobsOf(
 }
 
 /**
+ * `addKeyedJobsOf`'s race repaired in the same statement: when its CTE `enqueued` returned fewer
+ * jobs than `fresh` names conversations, each of them gets `add_job` (add_jobs of one spec, which
+ * now sees the job that a worker locked meanwhile: it clears that job's key and adds a waiting
+ * one; a conversation whose job was added is only replaced). Runs nothing otherwise. The count
+ * comparison makes PostgreSQL finish `enqueued` before any of these calls.
+ */
+export function addLostKeyedJobsOf(
+  identifier: string,
+  fresh: string,
+  enqueued: string,
+  keys: readonly string[],
+  jobKeys: readonly string[],
+): RawBuilder<AddedJob> {
+  return sql<AddedJob>`select j.id::text as id, j.key
+  from (
+    select m.k, m.jk from unnest(${[...keys]}::text[], ${[...jobKeys]}::text[]) as m(k, jk)
+    where m.k in (select conversation_key from ${sql.table(fresh)})
+      and (select count(*) from ${sql.table(enqueued)})
+        < (select count(distinct conversation_key) from ${sql.table(fresh)})
+    offset 0
+  ) as lost
+  cross join lateral graphile_worker.add_job(
+    identifier => ${identifier}::text,
+    payload => json_build_object('key', lost.k),
+    run_at => clock_timestamp(),
+    job_key => lost.jk,
+    job_key_mode => 'replace'
+  ) as j`;
+}
+
+/**
  * Many jobs in one round trip (`add_jobs`). Jobs without `runAt` get strictly increasing run_ats
  * in array order (clock_timestamp() + i µs), so a queue's jobs of one batch run in array order.
  * `add_jobs` takes one key mode for the whole call: specs with a key must agree on `replace` or

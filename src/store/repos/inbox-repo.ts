@@ -2,9 +2,9 @@ import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { ChannelEvent, InboundMessage } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor, Param, PreCommitFlush } from "../db.js";
-import { addJob, addKeyedJobsOf } from "../postgres/jobs-sql.js";
+import { addKeyedJobsOf, addLostKeyedJobsOf } from "../postgres/jobs-sql.js";
 import { applyStatus, applyWatermark, type FallbackRequest, keepEarlyStatus } from "./delivery-statuses.js";
-import { conversationJobKey, conversationJobSpec, JobTasks } from "./job-repo.js";
+import { conversationJobKey, JobTasks } from "./job-repo.js";
 import { jsonbOf } from "./json-fields.js";
 import type { ControlRequest } from "./trigger-repo.js";
 import { knockHeldTurns } from "./turn-holders.js";
@@ -61,12 +61,12 @@ const ROWS_PER_INSERT = 1_000;
  * that got a row: one round trip where each message cost its own, and the insert and its jobs
  * cost two. A key that add_jobs' race left without a job gets one from `add_job` (job-repo.ts).
  */
-const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
+const insertAll = async (tx: Executor, rows: MessageRow[]): Promise<void> => {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     const keys = [...new Set(chunk.map((row) => row[2]))];
     const jobKeys = keys.map(conversationJobKey);
-    const inserted = await tx.all(
+    await tx.all(
       tx.q
         .with("inserted", (db) =>
           db
@@ -101,25 +101,26 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
         )
         // Raw SQL is not parenthesized by Kysely as a query builder is.
         .with("enqueued", () => sql`(${addKeyedJobsOf(JobTasks.conversation, "fresh", keys, jobKeys)})`)
+        .with(
+          "readded",
+          () => sql`(${addLostKeyedJobsOf(JobTasks.conversation, "fresh", "enqueued", keys, jobKeys)})`,
+        )
         .selectFrom("inserted")
         .select([
           "inserted.conversation_key",
           sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
             "is_knocked",
           ),
-          // The enqueued CTE runs once (it calls a volatile function), referenced from every row.
+          // Each CTE that calls a function runs once, referenced from every row (or none).
           sql<number>`(select count(*) from enqueued)`.as("enqueued"),
+          sql<number>`(select count(*) from readded)`.as("readded"),
         ]),
     );
-    const fresh = new Set(inserted.filter((row) => !row.is_knocked).map((row) => row.conversation_key));
-    // Fewer jobs than conversations: add_jobs' race left some without one (rare, job-repo.ts).
-    // Which is not said, so each conversation's job is added again with add_job, which replaces
-    // a waiting one (its own, just added) and adds one beside a running one.
-    if (Number(inserted[0]?.enqueued ?? 0) < fresh.size)
-      for (const key of fresh)
-        await tx.all({ compile: () => addJob(conversationJobSpec(key)).compile(tx.q) });
   }
 };
+const insertMessages: PreCommitFlush<MessageRow> = Object.assign(insertAll, {
+  isOneStatement: (rows: MessageRow[]) => rows.length <= ROWS_PER_INSERT,
+});
 
 /** Marks inbox row `id` processed at `now`, if no one did yet (a statement builder). */
 export const markProcessedQuery = (qc: QueryCreator<Database>, p: Param) =>
