@@ -52,15 +52,8 @@ export interface Executor {
   beforeCommit?<V>(name: string, values: readonly V[], flush: PreCommitFlush<V>): void;
 }
 
-/**
- * Runs with every value the transaction added under one name (a set: equal strings once).
- * `isOneStatement`: the flush runs exactly one statement for these values, so a transaction
- * whose callbacks ran none and that has no other flush sends it alone, without BEGIN and COMMIT
- * (it commits by itself): one round trip instead of three (postgres/transaction.ts).
- */
-export type PreCommitFlush<V = string> = ((tx: Executor, values: V[]) => Promise<void>) & {
-  isOneStatement?(values: V[]): boolean;
-};
+/** Runs with every value the transaction added under one name (a set: equal strings once). */
+export type PreCommitFlush<V = string> = (tx: Executor, values: V[]) => Promise<void>;
 
 export interface WriteOptions<T = unknown> {
   /**

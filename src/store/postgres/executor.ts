@@ -18,12 +18,7 @@ const withoutNul = (value: unknown): unknown =>
   hasNul(value) ? value.replaceAll("\u0000", "\uFFFD") : value;
 
 /** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
-export type PreCommitWork = Map<string, PreCommitEntry>;
-/** One name's values and the flush that runs with them. */
-export interface PreCommitEntry {
-  values: Set<unknown>;
-  flush: PreCommitFlush<unknown>;
-}
+export type PreCommitWork = Map<string, { values: Set<unknown>; flush: PreCommitFlush<unknown> }>;
 
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(

@@ -86,7 +86,7 @@ export function addJob(spec: JobSpec): RawBuilder<AddedJob> {
  * in `keys` / `jobKeys` (the caller computes them: a job key is a hash). Jobs get increasing
  * run_ats in `keys` order. Nothing runs, neither the queue-GC lock nor add_jobs' NOTIFY, when
  * `fresh` is empty. Rows come back for the jobs inserted or replaced; a key that add_jobs' race
- * left without a job (job-repo.ts) is missing from them, and the caller adds it with `addJob`.
+ * left without a job (job-repo.ts) is missing from them: `addLostKeyedJobsOf` repairs that.
  */
 export function addKeyedJobsOf(
   identifier: string,

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import type { Executor, WriteOptions } from "../db.js";
 import { isRetryableTransactionError, leavesConnectionUsable, TransactionAbortedError } from "./errors.js";
-import type { PreCommitEntry, PreCommitWork, RunQuery } from "./executor.js";
+import type { PreCommitWork, RunQuery } from "./executor.js";
 
 /** Attempts of one `write` when the server reports a serialization failure or a deadlock. */
 export const MAX_WRITE_ATTEMPTS = 5;
@@ -138,62 +138,34 @@ export async function runTransaction(
     });
   const closed: RunQuery = () =>
     Promise.reject(new Error("a write() transaction handle was used after its callback returned"));
-  // A durable transaction begins with its first statement: one whose callbacks ran none and
-  // whose only pre-commit work is one statement sends that statement alone (it commits by
-  // itself, durably: the server's synchronous_commit). A webhook group's messages are such work.
-  let isBegun = false;
-  const begin = async () => {
-    if (isBegun) return;
-    isBegun = true;
+  try {
     try {
       await control(durable ? "BEGIN" : BEGIN_NOT_DURABLE);
     } catch (err) {
       throw new TransactionFailure("control", err, false);
     }
-  };
-  try {
-    if (!durable) await begin();
     const results: unknown[] = [];
     const preCommit: PreCommitWork = new Map();
-    for (const fn of fns) {
-      let query: RunQuery = async (config) => {
-        await begin();
-        return client.query(config);
-      };
+    const steps = [
+      ...fns,
+      // Last, on the same transaction: what the callbacks deferred to just before COMMIT.
+      async (tx: Executor) => {
+        for (const work of preCommit.values()) await work.flush(tx, [...work.values]);
+      },
+    ];
+    for (const [i, fn] of steps.entries()) {
+      let query: RunQuery = (config) => client.query(config);
       try {
-        results.push(await fn(executorFor((config) => query(config), preCommit)));
+        const result = await fn(executorFor((config) => query(config), preCommit));
+        if (i < fns.length) results.push(result);
       } catch (err) {
-        if (err instanceof TransactionFailure) throw err;
-        if (isBegun)
-          await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
-            broken ??= rollbackErr;
-          });
+        await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
+          broken ??= rollbackErr;
+        });
         throw new TransactionFailure("callback", err, false);
       } finally {
         query = closed;
       }
-    }
-    const works = [...preCommit.values()];
-    if (!isBegun && works.length === 0) return results;
-    const [only] = works;
-    if (!isBegun && works.length === 1 && only?.flush.isOneStatement?.([...only.values])) {
-      await runAlone(client, executorFor, only, (err) => {
-        broken ??= err;
-      });
-      return results;
-    }
-    await begin();
-    try {
-      // Last, on the same transaction: what the callbacks deferred to just before COMMIT.
-      await flushAll(
-        executorFor((config) => client.query(config), preCommit),
-        works,
-      );
-    } catch (err) {
-      await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
-        broken ??= rollbackErr;
-      });
-      throw new TransactionFailure("callback", err, false);
     }
     let commit: Awaited<ReturnType<typeof control>>;
     try {
@@ -211,37 +183,6 @@ export async function runTransaction(
     client.removeListener("error", onError);
     // release(err) destroys the connection instead of returning it to the pool.
     client.release(broken === undefined ? undefined : toError(broken));
-  }
-}
-
-async function flushAll(tx: Executor, works: readonly PreCommitEntry[]): Promise<void> {
-  for (const work of works) await work.flush(tx, [...work.values]);
-}
-
-/**
- * A transaction's only statement, sent without BEGIN and COMMIT: it commits by itself. A server
- * error means it rolled back (as a callback's error would); no answer means nobody knows whether
- * it committed (as a COMMIT cut off in flight).
- */
-async function runAlone(
-  client: PoolClient,
-  executorFor: ExecutorFor,
-  work: PreCommitEntry,
-  markBroken: (err: unknown) => void,
-): Promise<void> {
-  let statements = 0;
-  const query: RunQuery = (config) => {
-    if (++statements > 1) return Promise.reject(new SingleStatementError());
-    return client.query(config);
-  };
-  try {
-    await work.flush(executorFor(query), [...work.values]);
-  } catch (err) {
-    const isAnswered = leavesConnectionUsable(err);
-    if (!isAnswered) markBroken(err);
-    throw isAnswered
-      ? new TransactionFailure("callback", err, false)
-      : new TransactionFailure("control", err, true);
   }
 }
 

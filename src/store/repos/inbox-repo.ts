@@ -58,10 +58,10 @@ const ROWS_PER_INSERT = 1_000;
  * `ingest`'s pre-commit work on PostgreSQL: the messages of every callback of the transaction in
  * arrival order, one statement per thousand that inserts them (redeliveries skipped by the unique
  * key), knocks on the turns that live jobs hold, and enqueues a job for each other conversation
- * that got a row: one round trip where each message cost its own, and the insert and its jobs
- * cost two. A key that add_jobs' race left without a job gets one from `add_job` (job-repo.ts).
+ * that got a row, add_jobs' race repaired by `add_job` (jobs-sql.ts): one round trip where each
+ * message cost its own, and the insert and its jobs cost two.
  */
-const insertAll = async (tx: Executor, rows: MessageRow[]): Promise<void> => {
+const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     const keys = [...new Set(chunk.map((row) => row[2]))];
@@ -105,22 +105,14 @@ const insertAll = async (tx: Executor, rows: MessageRow[]): Promise<void> => {
           "readded",
           () => sql`(${addLostKeyedJobsOf(JobTasks.conversation, "fresh", "enqueued", keys, jobKeys)})`,
         )
-        .selectFrom("inserted")
-        .select([
-          "inserted.conversation_key",
-          sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
-            "is_knocked",
-          ),
-          // Each CTE that calls a function runs once, referenced from every row (or none).
+        // The INSERT and the knock run whatever the query reads; the job CTEs run as it reads them.
+        .selectNoFrom([
           sql<number>`(select count(*) from enqueued)`.as("enqueued"),
           sql<number>`(select count(*) from readded)`.as("readded"),
         ]),
     );
   }
 };
-const insertMessages: PreCommitFlush<MessageRow> = Object.assign(insertAll, {
-  isOneStatement: (rows: MessageRow[]) => rows.length <= ROWS_PER_INSERT,
-});
 
 /** Marks inbox row `id` processed at `now`, if no one did yet (a statement builder). */
 export const markProcessedQuery = (qc: QueryCreator<Database>, p: Param) =>
