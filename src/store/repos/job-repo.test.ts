@@ -98,10 +98,11 @@ describe.skipIf(testDialect !== "postgres")("jobs a worker of an earlier build w
 describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker is taking", () => {
   const db = usePostgresStoreAndPool();
 
-  it("still leaves a waiting job for the conversation, beside the one the worker took", async () => {
-    const key = "ch_test:15557000186";
-    const other = "ch_test:15557000999";
-    await db.store.write((tx) => tx.jobs.conversations([key]));
+  /**
+   * Runs `write` while another connection holds the conversation's waiting job locked, as a
+   * worker's fetch does, and lets that lock go once `write` waits on it.
+   */
+  const whileWorkerTakes = async (key: string, write: () => Promise<unknown>) => {
     const worker = await db.pool.connect();
     try {
       await worker.query("begin");
@@ -109,22 +110,31 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
         "update graphile_worker._private_jobs set locked_at = now(), locked_by = 'pool-worker' where key = $1",
         [conversationJobKey(key)],
       );
-      // The webhook's enqueue waits on that row lock in its upsert, past the key-clearing step.
-      const enqueued = db.store.write((tx) => tx.jobs.conversations([key, other]));
+      const written = write();
       const deadline = Date.now() + 10_000;
       for (;;) {
+        // Any lock wait in this database is the write's (its statement may be longer than
+        // pg_stat_activity keeps of a query).
         const waiting = await db.pool.query(
-          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%add_jobs%'",
+          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
         );
         if (waiting.rowCount) break;
-        if (Date.now() > deadline) throw new Error("the enqueue never waited on the job row");
+        if (Date.now() > deadline) throw new Error("the write never waited on the job row");
         await new Promise((r) => setTimeout(r, 10));
       }
       await worker.query("commit");
-      await enqueued;
+      await written;
     } finally {
       worker.release();
     }
+  };
+
+  it("still leaves a waiting job for the conversation, beside the one the worker took", async () => {
+    const key = "ch_test:15557000186";
+    const other = "ch_test:15557000999";
+    await db.store.write((tx) => tx.jobs.conversations([key]));
+    // The webhook's enqueue waits on that row lock in its upsert, past the key-clearing step.
+    await whileWorkerTakes(key, () => db.store.write((tx) => tx.jobs.conversations([key, other])));
     const jobs = await db.pool.query<{ key: string | null; locked: boolean }>(
       `select key, locked_at is not null as locked from graphile_worker._private_jobs
         where payload->>'key' = $1 order by id`,
@@ -149,35 +159,15 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
         content: { type: "text", text: "Hi" },
       }) as const;
     await db.store.write((tx) => tx.jobs.conversations([key]));
-    const worker = await db.pool.connect();
-    try {
-      await worker.query("begin");
-      await worker.query(
-        "update graphile_worker._private_jobs set locked_at = now(), locked_by = 'pool-worker' where key = $1",
-        [conversationJobKey(key)],
-      );
-      const stored = db.store.write((tx) =>
+    await whileWorkerTakes(key, () =>
+      db.store.write((tx) =>
         tx.inbox.ingest(
           "ch_test",
           [message(from, "wamid.race.1"), message("15557000998", "wamid.race.2")],
           Date.now(),
         ),
-      );
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        // The statement is longer than pg_stat_activity keeps of a query: any lock wait here is it.
-        const waiting = await db.pool.query(
-          "select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
-        );
-        if (waiting.rowCount) break;
-        if (Date.now() > deadline) throw new Error("the ingest never waited on the job row");
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await worker.query("commit");
-      await stored;
-    } finally {
-      worker.release();
-    }
+      ),
+    );
     const jobs = await db.pool.query<{ conversation: string; key: string | null; locked: boolean }>(
       `select payload->>'key' as conversation, key, locked_at is not null as locked
          from graphile_worker._private_jobs where payload->>'key' like 'ch_test:%' order by id`,
