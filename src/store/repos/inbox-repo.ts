@@ -2,9 +2,8 @@ import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { ChannelEvent, InboundMessage } from "../../channels/channel.js";
 import type { Database } from "../database.js";
 import type { Executor, Param, PreCommitFlush } from "../db.js";
-import { addKeyedJobsOf, addLostKeyedJobsOf } from "../postgres/jobs-sql.js";
 import { applyStatus, applyWatermark, type FallbackRequest, keepEarlyStatus } from "./delivery-statuses.js";
-import { conversationJobKey, JobTasks } from "./job-repo.js";
+import { enqueueConversationJobs } from "./job-repo.js";
 import { jsonbOf } from "./json-fields.js";
 import type { ControlRequest } from "./trigger-repo.js";
 import { knockHeldTurns } from "./turn-holders.js";
@@ -56,23 +55,20 @@ const ROWS_PER_INSERT = 1_000;
 
 /**
  * `ingest`'s pre-commit work on PostgreSQL: the messages of every callback of the transaction in
- * arrival order, one statement per thousand that inserts them (redeliveries skipped by the unique
- * key), knocks on the turns that live jobs hold, and enqueues a job for each other conversation
- * that got a row, add_jobs' race repaired by `add_job` (jobs-sql.ts): one round trip where each
- * message cost its own, and the insert and its jobs cost two.
+ * arrival order, one multi-row INSERT per thousand (one round trip where each message cost its
+ * own), redeliveries skipped by the unique key, then one job per conversation that got a row.
  */
 const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
+  const keys = new Set<string>();
+  const knocked = new Set<string>();
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const keys = [...new Set(chunk.map((row) => row[2]))];
-    const jobKeys = keys.map(conversationJobKey);
-    await tx.all(
+    const inserted = await tx.all(
       tx.q
         .with("inserted", (db) =>
           db
             .insertInto("inbox")
             .values(
-              chunk.map(([channelId, providerMessageId, key, json, now]) => ({
+              rows.slice(i, i + ROWS_PER_INSERT).map(([channelId, providerMessageId, key, json, now]) => ({
                 channel_id: channelId,
                 provider_message_id: providerMessageId,
                 conversation_key: key,
@@ -91,27 +87,23 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
             sql<string>`(select conversation_key from inserted)`,
           ),
         )
-        .with("fresh", (db) =>
-          db
-            .selectFrom("inserted")
-            .select("inserted.conversation_key")
-            .where(
-              sql<boolean>`not exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`,
-            ),
-        )
-        // Raw SQL is not parenthesized by Kysely as a query builder is.
-        .with("enqueued", () => sql`(${addKeyedJobsOf(JobTasks.conversation, "fresh", keys, jobKeys)})`)
-        .with(
-          "readded",
-          () => sql`(${addLostKeyedJobsOf(JobTasks.conversation, "fresh", "enqueued", keys, jobKeys)})`,
-        )
-        // The INSERT and the knock run whatever the query reads; the job CTEs run as it reads them.
-        .selectNoFrom([
-          sql<number>`(select count(*) from enqueued)`.as("enqueued"),
-          sql<number>`(select count(*) from readded)`.as("readded"),
+        .selectFrom("inserted")
+        .select([
+          "inserted.conversation_key",
+          sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
+            "is_knocked",
+          ),
         ]),
     );
+    for (const row of inserted) {
+      keys.add(row.conversation_key);
+      if (row.is_knocked) knocked.add(row.conversation_key);
+    }
   }
+  await enqueueConversationJobs(
+    tx,
+    [...keys].filter((k) => !knocked.has(k)),
+  );
 };
 
 /** Marks inbox row `id` processed at `now`, if no one did yet (a statement builder). */

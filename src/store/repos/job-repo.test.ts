@@ -147,7 +147,7 @@ describe.skipIf(testDialect !== "postgres")("enqueueing next to a job a worker i
     ]);
   });
 
-  it("a webhook's messages, stored and enqueued in one statement, still leave a waiting job beside the taken one", async () => {
+  it("a webhook's ingest still leaves a waiting job beside the one the worker took", async () => {
     const from = "15557000187";
     const key = `ch_test:${from}`;
     const message = (sender: string, id: string) =>
