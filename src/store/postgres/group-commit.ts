@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
-import { isRetryableTransactionError } from "./errors.js";
+import { isRetryableTransactionError, sqlState } from "./errors.js";
 import {
   type ExecutorFor,
+  MAX_WRITE_ATTEMPTS,
   runTransaction,
   runWrite,
   TransactionFailure,
@@ -29,8 +31,10 @@ interface Entry {
  * serialized server-wide until their WAL flush: one commit per webhook would cap ingest at the
  * disk's flush rate.)
  *
- * A callback that throws rolls its whole group back; each callback of the group then runs again
- * in its own transaction (`runWrite`), so only the failing one rejects. A COMMIT whose outcome is
+ * A callback that throws rolls its whole group back; it rejects, and the rest of the group runs
+ * again, in the same order. A deadlock or serialization failure runs the whole group again. When
+ * the failure cannot be pinned on one callback, each runs alone (`runWrite`), one after the
+ * other, so only the failing one rejects and arrival order holds. A COMMIT whose outcome is
  * unknown (the connection broke) rejects the whole group: running them again could commit twice.
  */
 export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGroups: number) {
@@ -56,27 +60,53 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
     }
   };
 
-  const runGroup = async (group: Entry[], durable: boolean): Promise<void> => {
-    try {
-      const results = await runTransaction(
-        pool,
-        executorFor,
-        group.map((e) => e.fn),
-        durable,
-      );
-      for (const [i, e] of group.entries()) e.resolve(results[i]);
-    } catch (failure) {
-      const err = failure instanceof TransactionFailure ? failure.error : failure;
-      const unknown = failure instanceof TransactionFailure && failure.outcomeUnknown;
-      // Committed or not, nobody knows: running them again could commit twice.
-      if (unknown) {
-        for (const e of group) e.reject(err);
+  const runGroup = async (entries: Entry[], durable: boolean): Promise<void> => {
+    let group = entries;
+    for (let attempt = 1; group.length > 0; attempt++) {
+      try {
+        const results = await runTransaction(
+          pool,
+          executorFor,
+          group.map((e) => e.fn),
+          durable,
+        );
+        for (const [i, e] of group.entries()) e.resolve(results[i]);
+        return;
+      } catch (failure) {
+        const err = failure instanceof TransactionFailure ? failure.error : failure;
+        // Committed or not, nobody knows: running them again could commit twice.
+        if (failure instanceof TransactionFailure && failure.outcomeUnknown) {
+          for (const e of group) e.reject(err);
+          return;
+        }
+        // A deadlock or serialization failure is the server's doing, not a callback's: the whole
+        // group again, in its order (its messages keep their arrival order and share one commit).
+        if (isRetryableTransactionError(err) && attempt < MAX_WRITE_ATTEMPTS) {
+          await sleep(Math.random() * 10 * attempt);
+          continue;
+        }
+        // Nothing ran (no connection, or BEGIN failed): the whole group again once, for a
+        // connection that broke in the pool, else the error is every callback's.
+        if (failure instanceof TransactionFailure && failure.stage === "begin") {
+          if (attempt === 1) continue;
+          for (const e of group) e.reject(err);
+          return;
+        }
+        // One callback threw: it alone rejects (running it after the same callbacks, in the
+        // same order, is what the group did), and the rest go again as a group.
+        const index = failure instanceof TransactionFailure ? blamed(failure) : undefined;
+        if (index !== undefined) {
+          group[index]?.reject(err);
+          group = group.filter((_, i) => i !== index);
+          continue;
+        }
+        if (group.length === 1) return group[0]?.reject(err);
+        // Who failed is unknown (an error a callback swallowed aborted the transaction, or the
+        // pre-commit work failed): each on its own, one after the other. Run side by side on the
+        // pool, their rows would take ids, and so their conversations' order, in any order.
+        for (const e of group) await settleAlone(e, durable);
         return;
       }
-      // Alone: its own transaction again only where a write would retry (serialization, deadlock).
-      if (group.length === 1 && !isRetryableTransactionError(err)) return group[0]?.reject(err);
-      // Nothing of the group committed: each on its own, so only the failing one rejects.
-      await Promise.all(group.map((e) => settleAlone(e, durable)));
     }
   };
 
@@ -98,4 +128,12 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
       });
     },
   };
+}
+
+/**
+ * The callback a failed group can blame: the one that threw, unless what it threw is
+ * "current transaction is aborted" (25P02), which an earlier callback's swallowed error caused.
+ */
+function blamed(failure: TransactionFailure): number | undefined {
+  return sqlState(failure.error) === "25P02" ? undefined : failure.callbackIndex;
 }

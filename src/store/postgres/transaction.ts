@@ -15,15 +15,18 @@ export type WriteFn<T> = (tx: Executor) => Promise<T>;
 export type ExecutorFor = (query: RunQuery, preCommit?: PreCommitWork) => Executor;
 
 /**
- * Why a transaction of several callbacks did not commit. `callback`: one of them threw (the
- * transaction was rolled back, nothing of it committed). `control`: BEGIN or COMMIT failed;
- * `committed` says whether the outcome is unknown (the connection broke at COMMIT).
+ * Why a transaction of several callbacks did not commit. `begin`: no connection, or BEGIN failed
+ * (nothing ran). `callback`: one of them threw, or the work deferred to before COMMIT did (the
+ * transaction was rolled back, nothing of it committed). `commit`: COMMIT failed;
+ * `outcomeUnknown` says whether nobody can know if it committed (the connection broke).
  */
 export class TransactionFailure extends Error {
   constructor(
-    readonly stage: "callback" | "control",
+    readonly stage: "begin" | "callback" | "commit",
     readonly error: unknown,
     readonly outcomeUnknown: boolean,
+    /** The callback that threw, when it was one of them (not the pre-commit work or COMMIT). */
+    readonly callbackIndex?: number,
   ) {
     super(error instanceof Error ? error.message : String(error));
     this.name = "TransactionFailure";
@@ -120,7 +123,7 @@ export async function runTransaction(
   durable: boolean,
 ): Promise<unknown[]> {
   const client = await pool.connect().catch((err: unknown) => {
-    throw new TransactionFailure("control", err, false);
+    throw new TransactionFailure("begin", err, false);
   });
   // A checked-out client has no pool listener: without ours, a connection that breaks mid-write
   // would emit an unhandled 'error' and end the process. The query in flight rejects by itself.
@@ -142,7 +145,7 @@ export async function runTransaction(
     try {
       await control(durable ? "BEGIN" : BEGIN_NOT_DURABLE);
     } catch (err) {
-      throw new TransactionFailure("control", err, false);
+      throw new TransactionFailure("begin", err, false);
     }
     const results: unknown[] = [];
     const preCommit: PreCommitWork = new Map();
@@ -162,7 +165,7 @@ export async function runTransaction(
         await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
           broken ??= rollbackErr;
         });
-        throw new TransactionFailure("callback", err, false);
+        throw new TransactionFailure("callback", err, false, i < fns.length ? i : undefined);
       } finally {
         query = closed;
       }
@@ -172,7 +175,7 @@ export async function runTransaction(
       commit = await control("COMMIT");
     } catch (err) {
       // A server answer (SQLSTATE) means it rolled back; no answer means we cannot know.
-      throw new TransactionFailure("control", err, !leavesConnectionUsable(err));
+      throw new TransactionFailure("commit", err, !leavesConnectionUsable(err));
     }
     // COMMIT of an aborted transaction answers ROLLBACK instead of failing.
     if (commit.command === "ROLLBACK") {

@@ -93,14 +93,20 @@ async function addOn(x: Executor, spec: JobSpec | JobSpec[]): Promise<void> {
     await x.all({ compile: () => addJob(lost).compile(x.q) });
 }
 
-/** PostgreSQL, inside a transaction: each conversation's job, due now. */
+/**
+ * PostgreSQL, inside a transaction: each conversation's job, due now. In job-key order: the
+ * upserts lock the job rows in that order, so two groups enqueueing the same conversations
+ * (a customer's two messages in both group slots) cannot deadlock on them.
+ */
 export const enqueueConversationJobs: PreCommitFlush = async (tx, keys) => {
   if (keys.length > 0)
     await addOn(
       tx,
-      keys.map((k) => conversationJobSpec(k)),
+      keys.map((k) => conversationJobSpec(k)).sort((a, b) => compare(a.jobKey, b.jobKey)),
     );
 };
+
+const compare = (a = "", b = "") => (a < b ? -1 : a > b ? 1 : 0);
 
 export function createJobRepo(exec: Executor) {
   const isPostgres = exec.dialect === "postgres";
