@@ -88,7 +88,8 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
 
   /**
    * A stored version, parsed. Versions are immutable while their flow exists, but a flow deleted
-   * and imported again numbers its versions from 1 anew, maybe through another process: a cached
+   * and imported again (maybe through another process) may reuse a number: its versions number on
+   * from the deleted one's last, except after a delete made before that was kept. A cached
    * version is used only while the stored one has its creation time (`createdAt` when the caller
    * read it already, as the router does with the published list; else one small read). SQLite has
    * one process, whose delete below forgets the flow's versions: no read there.
@@ -171,14 +172,14 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     /** Structural validation only (synchronous, no I/O). */
     validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
     check,
-    /** Stores a new flow (version 1). */
+    /** Stores a new flow (version 1: a new id). */
     async create(
       input: unknown,
     ): Promise<{ id: string; version: number; name: string; warnings: ValidationIssue[] }> {
       const flow = validOrThrow(input);
       const id = newId("flow", clock.now());
-      await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
-      return { id, version: 1, name: flow.name, warnings: await importWarnings(input, flow) };
+      const version = await store.write((tx) => tx.flows.create(id, flow.name, input, clock.now()));
+      return { id, version, name: flow.name, warnings: await importWarnings(input, flow) };
     },
     /**
      * Stores a new version of a flow; a flow id not seen here yet creates the flow with that id, so
@@ -205,10 +206,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
           const existing = await tx.flows.lock(id);
           // Under the same lock as the write: two saves based on one version cannot both pass.
           assertFlowMatches(id, ifMatch, existing?.latestVersion ?? null);
-          if (!existing) {
-            await tx.flows.create(id, flow.name, input, now);
-            return { version: 1 };
-          }
+          if (!existing) return { version: await tx.flows.create(id, flow.name, input, now) };
           // The same file again (a CI job importing flows/ on every run) is its latest version, not
           // a new one: same canonical bytes as the export, layout included.
           const latest = await tx.flows.version(id, existing.latestVersion);
@@ -359,9 +357,9 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
         if (!row) throw new AppError("FLOW_NOT_FOUND", `No flow with id "${id}"`);
         assertFlowMatches(id, ifMatch, row.latestVersion);
         if (row.publishedVersion !== null) throw published(row.publishedVersion);
-        await tx.flows.remove(id);
+        await tx.flows.remove(id, clock.now());
       });
-      // Versions are immutable while the flow exists; an id imported again starts at version 1.
+      // Versions are immutable; an id imported again numbers on from its last (deleted_flows).
       for (const key of cache.keys()) if (key.startsWith(`${id}@`)) cache.delete(key);
     },
     /** Every stored version, newest first, marking the published one (rows as before, plus the marks). */

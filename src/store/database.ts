@@ -91,6 +91,11 @@ export interface Database {
   schedule_firings: { flow_id: string; scheduled_at: number; fired_at: number; audience: number };
   /** A flow's signed webhook: the SHA-256 of its token (the token is shown once). */
   flow_hooks: { flow_id: string; token_hash: string; created_at: number };
+  /**
+   * The last version number of each deleted flow: an id imported again numbers on from it, so an
+   * ETag ("v3") read before the delete never matches the new flow's versions.
+   */
+  deleted_flows: { id: string; last_version: number; deleted_at: number };
   inbox: {
     /** Arrival order within the whole inbox. */
     id: Generated<number>;

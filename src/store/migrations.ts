@@ -400,4 +400,13 @@ export const migrations: Migration[] = [
       CREATE INDEX early_statuses_check ON early_statuses (check_at);
     `,
   },
+  {
+    // A flow id deleted and imported again numbered its versions from 1 anew, so an If-Match
+    // ("v2") sent by an editor that read the deleted flow matched the new one's version 2 and
+    // overwrote it. The id's last number is kept; its versions go on from there (flow-repo.ts).
+    version: 18,
+    name: "deleted flows' last versions",
+    sql: `CREATE TABLE deleted_flows (id TEXT PRIMARY KEY, last_version INTEGER NOT NULL, deleted_at INTEGER NOT NULL);`,
+    postgres: `CREATE TABLE deleted_flows (id TEXT PRIMARY KEY, last_version INTEGER NOT NULL, deleted_at BIGINT NOT NULL);`,
+  },
 ];

@@ -191,6 +191,27 @@ describe("If-Match on the admin API", () => {
     });
   });
 
+  it("a flow deleted and imported again under its id numbers on, so an ETag read before the delete changes nothing", async () => {
+    const id = `reimported-${n++}`;
+    expect((await put(id, "first")).status).toBe(201);
+    expect((await put(id, "second")).status).toBe(201);
+    const stale = await latestOf(id);
+    expect(stale.etag).toBe('"v2"');
+    expect((await stack.http("DELETE", `/api/v1/flows/${id}`)).status).toBe(204);
+
+    const again = await put(id, "imported again");
+    expect(again.status).toBe(201);
+    expect(again.headers.get("etag")).toBe('"v3"');
+    expect((await put(id, "edited")).headers.get("etag")).toBe('"v4"');
+    // An editor still open on the deleted flow's version 2 saves: refused, nothing stored.
+    const res = await put(id, "from the stale editor", ifMatch(stale.etag as string));
+    expect(res.status).toBe(412);
+    expect(((await res.json()) as ErrorBody).error.details).toEqual({ currentVersion: 4, etag: '"v4"' });
+    const versions = await stack.http("GET", `/api/v1/flows/${id}/versions`);
+    const { items } = (await versions.json()) as { items: Array<{ version: number }> };
+    expect(items.map((v) => v.version)).toEqual([4, 3]);
+  });
+
   /** Channels and connections: one shape, one ETag (the row's revision). */
   const resources = [
     {

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database, Owner } from "../database.js";
 import type { Executor } from "../db.js";
 
@@ -108,7 +109,7 @@ export function createFlowRepo(exec: Executor) {
      * The published flows, the most recently published first: that order breaks ties between
      * flows whose triggers match the same message. A draft saved meanwhile changes nothing live.
      * `createdAt` is the version's: the flow cache's check that the id was not deleted and
-     * imported again (versions numbered from 1 anew) since it parsed the version.
+     * imported again since it parsed the version (a number reused: deleted before deleted_flows).
      */
     async published(): Promise<Array<{ id: string; version: number; createdAt: number }>> {
       const rows = await exec
@@ -141,19 +142,26 @@ export function createFlowRepo(exec: Executor) {
       return r?.created_at;
     },
 
-    /** Inside `store.write`. */
+    /**
+     * Inside `store.write`; returns the first version's number: 1, or for an id deleted before,
+     * the one after its last (so no ETag of the deleted flow names a version of this one).
+     */
     async create(
       id: string,
       name: string,
       definition: unknown,
       now: number,
       owner: Owner = "user",
-    ): Promise<void> {
+    ): Promise<number> {
+      const deleted = await exec.get(
+        q.selectFrom("deleted_flows").select("last_version").where("id", "=", id),
+      );
+      const version = (deleted?.last_version ?? 0) + 1;
       await exec.run(
         q.insertInto("flows").values({
           id,
           name,
-          latest_version: 1,
+          latest_version: version,
           published_version: null,
           owner,
           created_at: now,
@@ -163,12 +171,13 @@ export function createFlowRepo(exec: Executor) {
       await exec.run(
         q.insertInto("flow_versions").values({
           flow_id: id,
-          version: 1,
+          version,
           definition_json: JSON.stringify(definition),
           created_at: now,
           published_at: null,
         }),
       );
+      return version;
     },
     /** Inside `store.write`: stores a new draft version and returns its number. */
     async addVersion(id: string, name: string, definition: unknown, now: number): Promise<number> {
@@ -209,7 +218,24 @@ export function createFlowRepo(exec: Executor) {
      * Inside `store.write`: the flow, its versions (cascade) and what only it used (its webhook
      * token, API idempotency keys, schedule firings). The caller checks nothing refers to it.
      */
-    async remove(id: string): Promise<boolean> {
+    async remove(id: string, now: number): Promise<boolean> {
+      await exec.run(
+        q
+          .insertInto("deleted_flows")
+          .columns(["id", "last_version", "deleted_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("flows")
+              .select(["id", "latest_version", sql<number>`cast(${now} as bigint)`.as("deleted_at")])
+              .where("id", "=", id),
+          )
+          .onConflict((oc) =>
+            oc.column("id").doUpdateSet((eb) => ({
+              last_version: eb.ref("excluded.last_version"),
+              deleted_at: eb.ref("excluded.deleted_at"),
+            })),
+          ),
+      );
       await exec.run(q.deleteFrom("flow_hooks").where("flow_id", "=", id));
       await exec.run(q.deleteFrom("trigger_requests").where("flow_id", "=", id));
       await exec.run(q.deleteFrom("schedule_firings").where("flow_id", "=", id));
