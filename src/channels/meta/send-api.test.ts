@@ -123,7 +123,21 @@ describe("Send API calls", () => {
     expect(error.code).toBe("CHANNEL_SEND_FAILED");
     expect(error.retry).toBe("never");
     expect(error.message).toMatch(/more than 24 hours.*HUMAN_AGENT/);
-    expect(error.details).toMatchObject({ graphCode: 10, graphSubcode: 2018278 });
+    expect(error.details).toMatchObject({ graphCode: 10, graphSubcode: 2018278, undeliverable: true });
+  });
+
+  it("marks a person who is not available (551) or unknown (100 / 2018001) undeliverable; a bad parameter is not", async () => {
+    const refusal = async (code: number, subcode?: number) => {
+      const { fetch } = answering({
+        status: 400,
+        body: { error: { message: "x", code, ...(subcode !== undefined && { error_subcode: subcode }) } },
+      });
+      return failure(sendViaSendApi({ to: "9", text: "Hi" }, messengerSendApi, target, { fetch }));
+    };
+    expect((await refusal(551)).details?.undeliverable).toBe(true);
+    expect((await refusal(100, 2018001)).details?.undeliverable).toBe(true);
+    expect((await refusal(100)).details?.undeliverable).toBeUndefined();
+    expect((await refusal(613)).details?.undeliverable).toBeUndefined();
   });
 
   it("retries Graph rate limits that come as HTTP 400 (code 613) after a minute", async () => {

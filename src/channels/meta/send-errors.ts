@@ -15,6 +15,8 @@ interface Advice {
   retry: RetryHint;
   /** An app or page limit, not one person's: every send on the channel waits (queue/send-pacer.ts). */
   throttlesChannel?: boolean;
+  /** The channel cannot reach this person now (the window closed, they left): a fallback may. */
+  undeliverable?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ function adviceFor(error: GraphError, product: string, tokenHint: string): Advic
     return {
       what: `The customer's last message is more than 24 hours old, so ${product} refuses a standard reply. Wait for the customer to write again; a human agent can answer within 7 days with the HUMAN_AGENT message tag (docs/channels).`,
       retry: "never",
+      undeliverable: true,
     };
   }
   switch (code) {
@@ -48,10 +51,14 @@ function adviceFor(error: GraphError, product: string, tokenHint: string): Advic
         retry: "never",
       };
     case 551:
-      return { what: "This person isn't available right now (blocked the account or left).", retry: "never" };
+      return {
+        what: "This person isn't available right now (blocked the account or left).",
+        retry: "never",
+        undeliverable: true,
+      };
     case 100:
       return subcode === 2018001
-        ? { what: `No ${product} user matches this recipient id.`, retry: "never" }
+        ? { what: `No ${product} user matches this recipient id.`, retry: "never", undeliverable: true }
         : { what: `${product} refused a parameter of the message.`, retry: "never" };
     case 368:
       return { what: `The account is temporarily blocked by ${product} for policy reasons.`, retry: "never" };
@@ -94,6 +101,7 @@ export function sendApiRefusal(
       ...(error?.error_subcode !== undefined ? { graphSubcode: error.error_subcode } : {}),
       ...(error?.fbtrace_id ? { fbtraceId: error.fbtrace_id } : {}),
       ...(advice?.throttlesChannel ? { channelThrottled: true } : {}),
+      ...(advice?.undeliverable ? { undeliverable: true } : {}),
     },
   });
 }

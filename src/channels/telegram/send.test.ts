@@ -102,6 +102,25 @@ describe("Telegram send", () => {
     );
     expect(isAppError(blocked) && blocked.retry).toBe("never");
     expect(isAppError(blocked) && blocked.message).toContain("blocked");
+    // Telegram cannot reach the person: a send step's fallback channel may.
+    expect(isAppError(blocked) && blocked.details?.undeliverable).toBe(true);
+    expect(isAppError(limited) && limited.details?.undeliverable).toBeUndefined();
+    const neverStarted = await failure(
+      send({ to: "1", text: "hi" }, config, {
+        fetch: answering(400, { ok: false, error_code: 400, description: "Bad Request: chat not found" }),
+      }),
+    );
+    expect(isAppError(neverStarted) && neverStarted.details?.undeliverable).toBe(true);
+    const badText = await failure(
+      send({ to: "1", text: "hi" }, config, {
+        fetch: answering(400, {
+          ok: false,
+          error_code: 400,
+          description: "Bad Request: message text is empty",
+        }),
+      }),
+    );
+    expect(isAppError(badText) && badText.details?.undeliverable).toBeUndefined();
   });
 
   it("explains a wrong bot token without repeating it", async () => {

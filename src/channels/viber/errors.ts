@@ -85,6 +85,8 @@ export function adviceFor(status: number): Advice {
   }
 }
 
+const UNREACHABLE = new Set([5, 6]);
+
 export function viberRefusal(
   status: number,
   statusMessage: string | undefined,
@@ -97,6 +99,7 @@ export function viberRefusal(
   );
   return new AppError("CHANNEL_SEND_FAILED", message, {
     retry: advice.retry,
-    details: { viberStatus: status },
+    // Not a Viber user, or not subscribed to the bot: Viber cannot reach the person, a fallback may.
+    details: { viberStatus: status, ...(UNREACHABLE.has(status) && { undeliverable: true }) },
   });
 }

@@ -58,6 +58,22 @@ describe("Viber send", () => {
     }
   });
 
+  it("marks 'not a Viber user' (5) and 'not subscribed' (6) undeliverable, so a fallback channel may send", async () => {
+    for (const [status, undeliverable] of [
+      [5, true],
+      [6, true],
+      [2, undefined],
+      [12, undefined],
+    ] as const) {
+      const error = await failure(
+        send({ to: "u1", text: "hi" }, config, {
+          fetch: answering(`{"status":${status},"status_message":"x"}`),
+        }),
+      );
+      expect(isAppError(error) && error.details?.undeliverable).toBe(undeliverable);
+    }
+  });
+
   it("refuses a request over 30 KB without calling Viber", async () => {
     const calls: Array<{ url: string; body: string }> = [];
     const error = await failure(
