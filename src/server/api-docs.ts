@@ -24,6 +24,9 @@ export const lazyApiDocs =
       await (await docs?.catch(() => null))?.close();
     });
     const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+      // The docs instance holds a copy of the admin API: a path that could resolve outside
+      // /api/docs there (`/api/docs/%2e%2e/v1/channels`) is this app's 404, never forwarded.
+      if (!isDocsPath(request.url)) return reply.code(404).send(notDocs);
       docs ??= build().catch((error: unknown) => {
         docs = null; // a later request tries again
         throw error;
@@ -52,3 +55,30 @@ export const lazyApiDocs =
 
 /** Headers that describe one connection or one framing, set again by the outer reply. */
 const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "date"]);
+
+/**
+ * `/api/docs`, `/api/docs/json`, `/api/docs/static/swagger-ui.css`…: plain segments only, no
+ * percent-encoding, no `.` or `..` (what inject would resolve to another route).
+ */
+export function isDocsPath(url: string): boolean {
+  const path = url.split("?", 1)[0] ?? "";
+  if (!/^\/api\/docs(?:\/[A-Za-z0-9._-]*)*$/.test(path)) return false;
+  return !path.split("/").some((segment) => segment === "." || segment === "..");
+}
+
+/**
+ * In the docs instance, first: only its /api/docs routes answer. Its copy of the admin API is
+ * there for the OpenAPI document, never to be called (it has none of the app's error handling,
+ * and inject's requests all come from 127.0.0.1).
+ */
+export const onlyDocsRoutes: onRequestAsyncHookHandler = async (request, reply) => {
+  if (request.routeOptions.url?.startsWith("/api/docs")) return;
+  await reply.code(404).send(notDocs);
+};
+
+const notDocs = {
+  error: {
+    code: "NOT_FOUND",
+    message: "Not found: /api/docs serves the API documentation only (plain path segments, no dot segments)",
+  },
+};

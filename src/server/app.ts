@@ -22,7 +22,7 @@ import type { BuiltInSandbox } from "../sandbox/bootstrap.js";
 import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
-import { lazyApiDocs } from "./api-docs.js";
+import { lazyApiDocs, onlyDocsRoutes } from "./api-docs.js";
 import {
   documentedResponses,
   ERROR_SCHEMA,
@@ -290,6 +290,7 @@ async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyI
     import("@fastify/swagger-ui"),
   ]);
   const docs = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+  docs.addHook("onRequest", onlyDocsRoutes);
   docs.setValidatorCompiler(tolerantValidatorCompiler);
   docs.setSerializerCompiler(serializerCompiler);
   docs.addSchema(ERROR_SCHEMA);

@@ -28,7 +28,7 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 /** Why Node's HTTP parser refused the bytes (llhttp's codes), in words. */
 const PARSE_ERRORS: Record<string, string> = {
   HPE_INVALID_CONTENT_LENGTH: "Content-Length is not a valid length.",
-  HPE_UNEXPECTED_CONTENT_LENGTH: "A request must not carry both Content-Length and Transfer-Encoding.",
+  HPE_UNEXPECTED_CONTENT_LENGTH: "Content-Length is given more than once.",
   HPE_INVALID_TRANSFER_ENCODING: "Transfer-Encoding is not valid.",
   HPE_INVALID_CHUNK_SIZE: "A chunk of the chunked body has an invalid size.",
   HPE_INVALID_HEADER_TOKEN: "A header name or value has a character HTTP does not allow.",
@@ -47,6 +47,9 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   let status = 400;
   let code = "BAD_REQUEST";
   let message = PARSE_ERRORS[err.code ?? ""] ?? "The request is not valid HTTP.";
+  // llhttp gives one code for a bad length and for a length beside Transfer-Encoding; its reason tells.
+  if (err.code === "HPE_INVALID_CONTENT_LENGTH" && /Transfer-Encoding/.test(reasonOf(err)))
+    message = "A request must not carry both Content-Length and Transfer-Encoding.";
   if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
     status = 408;
     code = "REQUEST_TIMEOUT";
@@ -65,4 +68,9 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
     );
   }
   socket.destroy(err);
+}
+
+function reasonOf(err: NodeJS.ErrnoException): string {
+  const reason = (err as { reason?: unknown }).reason;
+  return typeof reason === "string" ? reason : "";
 }

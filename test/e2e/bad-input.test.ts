@@ -259,6 +259,12 @@ describe("bad input gets a clear error and changes nothing", () => {
     ]);
     expect(lying.status).toBe(400);
     expect(lying.text).toContain('{"error":{"code":"BAD_REQUEST","message":"');
+    expect(lying.text).toContain("Content-Length is given more than once");
+    const both = await rawExchange(port, [
+      "POST /api/v1/flows HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    ]);
+    expect(both.status).toBe(400);
+    expect(both.text).toContain("both Content-Length and Transfer-Encoding");
     const negative = await rawExchange(port, [
       "POST /api/v1/flows HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
     ]);

@@ -295,6 +295,27 @@ describe("fuzz: the public surface of a running Tern process", () => {
     );
   });
 
+  const dotSegments = ["%2e%2e", "%2E%2E", ".%2e", "%2e.", "..", "static/%2e%2e/%2e%2e", "%2e%2e%2f"];
+
+  it("never lets a path under /api/docs reach the docs' copy of the admin API, with any token or none", async () => {
+    const url = (path: string) => `http://127.0.0.1:${stack.port}${path}`;
+    const right = { authorization: `Bearer ${stack.adminToken}` };
+    for (const dots of dotSegments) {
+      for (const headers of [{}, { authorization: "Bearer wrong" }, right]) {
+        // Raw bytes: fetch would resolve the dot segments before sending.
+        const answer = await rawExchange(stack.port, [
+          requestBytes("GET", `/api/docs/${dots}/v1/channels`, headers, ""),
+        ]);
+        expect([answer.status, dots, headers]).toEqual([404, dots, headers]);
+        expect(answer.text).toContain('"code":"NOT_FOUND"');
+        expect(answer.text).not.toContain(stack.setup.channelId);
+      }
+    }
+    // Wrong tokens sent that way counted against no one: loopback still gets in with the right one.
+    expect((await fetch(url("/api/v1/channels"), { headers: right })).status).toBe(200);
+    expect((await fetch(url("/api/docs/json"))).status).toBe(200);
+  });
+
   it("never answers /healthz, /readyz, /metrics or the docs with a 5xx, whatever the method, query or body (150 generated inputs)", async () => {
     const route = fc.oneof(
       fc.constantFrom(
@@ -307,6 +328,9 @@ describe("fuzz: the public surface of a running Tern process", () => {
         "/api/docs/yaml",
       ),
       hostileSegment.map((s) => `/api/docs/static/${s}`),
+      fc
+        .tuple(fc.constantFrom(...dotSegments), fc.constantFrom("v1/channels", "v1/session", "v1/nothing"))
+        .map(([dots, rest]) => `/api/docs/${dots}/${rest}`),
       fc.tuple(hostileSegment, hostileSegment).map(([a, b]) => `/${a}/${b}`),
     );
     await fc.assert(
