@@ -79,6 +79,12 @@ export interface InboundMessage {
    * lapses within about a minute). Used only by a channel set to (`repliesWithToken`).
    */
   replyToken?: string;
+  /**
+   * One part of a long SMS the provider hands over in pieces (Vonage's `concat-ref`, `concat-part`
+   * of `concat-total`): the worker waits for all parts of `ref` from this sender and gives the
+   * flow their texts joined in part order (queue/sms-parts.ts).
+   */
+  part?: { ref: string; index: number; count: number };
 }
 
 /** Delivery status of a message Tern sent. */

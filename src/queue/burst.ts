@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { InboxItem, MessageItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
+import { joinParts } from "./sms-parts.js";
 
 /**
  * Burst grouping (queue/README.md): messages a customer types in quick succession ("Hi" / "I want
@@ -74,10 +75,16 @@ export async function takeBurst(
   return burst;
 }
 
-/** The one message a burst stands for: its texts joined by newlines, dated by its last message. */
+/**
+ * The one message a burst stands for: its texts joined by newlines, dated by its last message; the
+ * parts of one long SMS (sms-parts.ts) joined as the sender typed them.
+ */
 export function joinBurst(burst: MessageItem[]): MessageItem["message"] {
   const last = (burst.at(-1) as MessageItem).message;
   if (burst.length === 1) return last;
+  const { part: _part, ...whole } = last;
+  if (burst.every((b) => b.message.part !== undefined))
+    return { ...whole, content: { type: "text", text: joinParts(burst) } };
   const text = burst.map((b) => b.message.content.text).join("\n");
   return { ...last, content: { type: "text", text } };
 }

@@ -26,6 +26,7 @@ import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
+import { takeParts } from "./sms-parts.js";
 import { publishedWithTrigger } from "./triggers.js";
 import type { AdvanceOptions, WorkerDeps } from "./worker-deps.js";
 
@@ -231,7 +232,9 @@ export function createWorker(deps: WorkerDeps) {
         // a global keyword is never part of a burst.
         const standsAlone = async (m: MessageItem) => (await keywords.forMessage(m)) !== null;
         const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
-        await handleItem(await takeBurst(burstDeps, item, active), active, signal);
+        // A part of a long SMS waits for the others and is answered with them (sms-parts.ts).
+        const parts = await takeParts({ store, clock }, item, active);
+        await handleItem(parts ?? (await takeBurst(burstDeps, item, active)), active, signal);
       }
       failures.succeeded(item);
     } catch (error) {

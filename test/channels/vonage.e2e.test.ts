@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
+import { postWebhookRequest } from "../../src/sandbox/channel-simulator.js";
 import {
   inboundParams,
   signedWebhook,
@@ -55,6 +56,33 @@ describe("Vonage end to end through the simulator", () => {
       type: "text",
       "client-ref": expect.stringMatching(/^run_/),
     });
+  });
+
+  it("a long SMS delivered in three parts, out of order, is one answer: the Lead gets the whole text", async () => {
+    await env.sim.say(env.webhookUrl, { from, text: "Hi" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+    await env.sim.say(env.webhookUrl, { from, text: "Grace Hopper" });
+    await env.sim.waitForSent((s) => s.to === from && s.text.includes("company"));
+    const company =
+      "Naval Computation Laboratory of the United States Navy, Bureau of Ships, Harvard Mark I project, " +
+      "and later the Eckert-Mauchly Computer Corporation of Philadelphia";
+    const parts = vonage().partedWebhooks(env.webhookUrl, { from, text: company }, 60);
+    expect(parts).toHaveLength(3);
+    const [first, second, third] = parts as [(typeof parts)[0], (typeof parts)[0], (typeof parts)[0]];
+    for (const part of [second, third]) expect(await postWebhookRequest(part)).toMatchObject({ status: 200 });
+    // Two of three parts in: the question is not answered with a fragment.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(env.sim.sent.filter((s) => s.to === from && s.text.includes("reference"))).toEqual([]);
+    expect(await postWebhookRequest(first)).toMatchObject({ status: 200 });
+    const confirmation = await env.sim.waitForSent((s) => s.to === from && s.text.includes("reference"));
+    const leads = env.stack.sandbox.sf.records("Lead").filter((l) => l.LastName === "Grace Hopper");
+    expect(leads).toHaveLength(1);
+    expect(leads[0]?.Company).toBe(company);
+    expect(confirmation.text).toContain(leads[0]?.Id);
+    // Each part is kept in the conversation's history; the company question was asked once.
+    expect(env.sim.sent.filter((s) => s.to === from && s.text.includes("company"))).toHaveLength(1);
+    const stored = await selectRows(env.stack.database, "SELECT text FROM messages WHERE direction = 'in'");
+    expect(stored.map((m) => m.text)).toEqual(expect.arrayContaining(company.match(/[\s\S]{1,60}/g) ?? []));
   });
 
   it.each<VonageWebhookMethod>(["GET", "POST"])(

@@ -15,9 +15,10 @@ import { webhookParams } from "./params.js";
  * https://developer.vonage.com/en/messaging/sms/guides/inbound-sms,
  * https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts
  *
- * Concatenated inbound messages (`concat=true`, `concat-ref`, `concat-part`, `concat-total`) are
- * NOT reassembled: each part is its own message (parse is pure and keeps no state between
- * deliveries; reassembly needs a store of parts and a timeout for lost ones — not built yet).
+ * A long inbound SMS comes as parts, each its own delivery with its own messageId (`concat=true`,
+ * `concat-ref`, `concat-part` of `concat-total`; "you must reassemble them":
+ * https://developer.vonage.com/en/messaging/sms/guides/inbound-sms#concatenated-messages). Each
+ * part is stored as it comes; the worker puts them back together (queue/sms-parts.ts).
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
   const params = webhookParams(req);
@@ -113,7 +114,29 @@ function toMessage(params: Record<string, string>): InboundMessage | RejectedIte
       params.type === "binary"
         ? { type: "unsupported", providerType: "binary", text: "" }
         : { type: "text", text },
+    ...partOf(params),
   };
+}
+
+/** Vonage allows up to 255 parts (a one-byte count in the UDH the carrier sent). */
+const MAX_PARTS = 255;
+
+/** The part of a long SMS this delivery is; none for a whole one or numbers that make no sense. */
+function partOf(params: Record<string, string>): Pick<InboundMessage, "part"> {
+  if (params.concat !== "true" || params.type === "binary") return {};
+  const ref = params["concat-ref"];
+  const index = Number(params["concat-part"]);
+  const count = Number(params["concat-total"]);
+  const valid =
+    ref !== undefined &&
+    /^[\w-]{1,32}$/.test(ref) &&
+    Number.isInteger(count) &&
+    count >= 2 &&
+    count <= MAX_PARTS &&
+    Number.isInteger(index) &&
+    index >= 1 &&
+    index <= count;
+  return valid ? { part: { ref, index, count } } : {};
 }
 
 /**

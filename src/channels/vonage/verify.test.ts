@@ -127,6 +127,24 @@ describe("Vonage parsing", () => {
     expect(parse("unknown", "1")).toEqual([]);
   });
 
+  it("reads a part of a long SMS (concat-ref, concat-part of concat-total); nonsense numbers make a whole message", () => {
+    const part = (fields: Record<string, string>) =>
+      allEvents(vonageChannel.parse(post({ ...inbound, concat: "true", ...fields }, "json"), config))[0];
+    expect(part({ "concat-ref": "108", "concat-part": "2", "concat-total": "3" })).toMatchObject({
+      part: { ref: "108", index: 2, count: 3 },
+    });
+    for (const bad of [
+      { "concat-ref": "108", "concat-part": "4", "concat-total": "3" } as Record<string, string>,
+      { "concat-ref": "108", "concat-part": "0", "concat-total": "3" },
+      { "concat-ref": "108", "concat-part": "1", "concat-total": "1" },
+      { "concat-ref": "108", "concat-part": "1.5", "concat-total": "3" },
+      { "concat-ref": "", "concat-part": "1", "concat-total": "3" },
+      { "concat-part": "1", "concat-total": "3" },
+    ])
+      expect(part(bad)).not.toHaveProperty("part");
+    expect(allEvents(vonageChannel.parse(post(inbound, "json"), config))[0]).not.toHaveProperty("part");
+  });
+
   it("reads message-timestamp as UTC", () => {
     expect(allEvents(vonageChannel.parse(post(inbound, "json"), config))).toMatchObject([
       { timestamp: Date.UTC(2020, 0, 1, 12, 0, 0) },

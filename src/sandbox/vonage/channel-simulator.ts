@@ -12,6 +12,15 @@ import { inboundParams, newMessageId, signedWebhook } from "./webhooks.js";
 export interface VonageChannelSimulator extends ChannelSimulator {
   /** The SMS API stand-in itself (exact requests, refusals, delivery receipts). */
   provider: VonageSimulator;
+  /**
+   * A long SMS as Vonage delivers it: one signed webhook per part of `partLength` characters (153
+   * for GSM text), each with its own messageId and the shared `concat-ref`; post them in any order.
+   */
+  partedWebhooks(
+    webhookUrl: string,
+    message: { from: string; text: string },
+    partLength?: number,
+  ): Array<{ url: string; headers: Record<string, string>; body: string; id: string }>;
 }
 
 /**
@@ -53,9 +62,36 @@ export async function startVonageChannelSimulator(): Promise<VonageChannelSimula
     const request = signedWebhook(webhookUrl, params, sim.config.signatureSecret, sim.config.signatureMethod);
     return { url: request.url, headers: request.headers, body: request.body, id };
   };
+  let concatRef = 0;
+  const partedWebhooks = (webhookUrl: string, message: { from: string; text: string }, partLength = 153) => {
+    const msisdn = msisdnFor(message.from);
+    if (msisdn !== message.from) remember(customers, msisdn, message.from);
+    const chunks = message.text.match(new RegExp(`[\\s\\S]{1,${partLength}}`, "g")) ?? [""];
+    // A reference per sender and message, 0-255 as the carrier's one-byte UDH reference.
+    const ref = String(concatRef++ % 256);
+    return chunks.map((text, i) => {
+      const id = newMessageId();
+      const params = inboundParams({
+        apiKey: sim.config.apiKey,
+        messageId: id,
+        msisdn,
+        to: sim.config.from,
+        text,
+        concat: { ref, part: i + 1, total: chunks.length },
+      });
+      const request = signedWebhook(
+        webhookUrl,
+        params,
+        sim.config.signatureSecret,
+        sim.config.signatureMethod,
+      );
+      return { url: request.url, headers: request.headers, body: request.body, id };
+    });
+  };
   return {
     type: "vonage",
     provider: sim,
+    partedWebhooks,
     url: sim.url,
     config: { ...sim.config },
     get sent() {

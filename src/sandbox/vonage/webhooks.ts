@@ -27,9 +27,18 @@ export function inboundParams(input: {
   to: string;
   text: string;
   now?: Date;
+  /** One part of a long SMS: Vonage's concatenation fields (each part its own messageId). */
+  concat?: { ref: string; part: number; total: number };
 }): Record<string, string> {
   const isGsm = /^[\x20-\x7e\n\r]*$/.test(input.text);
+  const concat = input.concat && {
+    concat: "true",
+    "concat-ref": input.concat.ref,
+    "concat-total": String(input.concat.total),
+    "concat-part": String(input.concat.part),
+  };
   return {
+    ...concat,
     msisdn: input.msisdn,
     to: input.to,
     messageId: input.messageId,
