@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
-import type { TwilioChannelSimulator } from "../../src/sandbox/twilio/index.js";
+import {
+  inboundForm,
+  newSid,
+  signedGetRequest,
+  type TwilioChannelSimulator,
+} from "../../src/sandbox/twilio/index.js";
 import { type ChannelStack, deliveryRows, runsOf, startChannelStack } from "../helpers/channel-stack.js";
 import { selectRows } from "../helpers/db-inspect.js";
 import { eventually } from "../helpers/in-process.js";
@@ -64,6 +69,30 @@ describe("Twilio end to end through the simulator", () => {
       expect(await deliveryRows(env)).toEqual(before);
       expect(await runsOf(env)).toEqual([]);
       expect(env.sim.sent).toEqual([]);
+    });
+
+    it("reads an SMS delivered by HTTP GET (the webhook method set so in the Console); a changed query is 401", async () => {
+      const { config } = twilio().provider;
+      const fields = inboundForm({
+        accountSid: config.accountSid,
+        messageSid: newSid("SM"),
+        from,
+        to: config.from,
+        body: "Hi & hello = fine",
+      });
+      const tampered = signedGetRequest(env.webhookUrl, fields, config.authToken);
+      const refused = await fetch(tampered.url.replace("Body=Hi", "Body=Ii"), { headers: tampered.headers });
+      expect(refused.status).toBe(401);
+      expect(await runsOf(env)).toEqual([]);
+      const request = signedGetRequest(env.webhookUrl, fields, config.authToken);
+      const response = await fetch(request.url, { headers: request.headers });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(EMPTY_TWIML);
+      await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
+      const stored = await selectRows(env.stack.database, "SELECT event_json FROM inbox");
+      expect(stored.map((r) => JSON.parse(String(r.event_json)).content)).toEqual([
+        { type: "text", text: "Hi & hello = fine" },
+      ]);
     });
 
     it("a redelivered webhook (same MessageSid) makes no second run", async () => {

@@ -36,6 +36,9 @@ export const twilioChannel = defineChannel({
   // KB even percent-encoded); the signature covers the sorted, decoded fields, read before it is checked.
   maxWebhookBytes: 64 * 1024,
   verify,
+  // The Console lets a number's webhook (and a status callback) be sent by HTTP GET:
+  // https://www.twilio.com/docs/messaging/guides/webhook-request
+  acceptsGetDeliveries: true,
   parse: (req) => parse(req),
   // An empty TwiML document: Twilio sends no reply of its own (Tern answers through the API later).
   // https://www.twilio.com/docs/messaging/twiml#an-empty-response

@@ -7,8 +7,9 @@ import type {
   WebhookBatch,
   WebhookRequest,
 } from "../channel.js";
-import { firstValues, formOf } from "../form-body.js";
+import { firstValues, formOf, readForm } from "../form-body.js";
 import { payloadInvalid } from "../payload.js";
+import { queryOf } from "./verify.js";
 
 /**
  * One Twilio Messaging webhook = one form-encoded message or status callback (no batching).
@@ -18,7 +19,8 @@ import { payloadInvalid } from "../payload.js";
  * sender is a rejected item. Twilio adds parameters without notice, so unknown ones are ignored.
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
-  const fields = firstValues(formOf(req.rawBody));
+  // A number whose webhook is set to HTTP GET sends the same fields as a query string.
+  const fields = firstValues(req.method === "GET" ? readForm(queryOf(req.url)) : formOf(req.rawBody));
   const sid = fields.MessageSid ?? fields.SmsMessageSid ?? fields.SmsSid;
   if (!fields.AccountSid || !sid) {
     throw payloadInvalid(

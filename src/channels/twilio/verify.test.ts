@@ -67,6 +67,38 @@ describe("Twilio signature", () => {
     expect(() => twilioChannel.verify(proxied, { ...config, publicUrl })).not.toThrow();
   });
 
+  it("a GET delivery: signed over the URL with its query string alone, behind a proxy over publicUrl with that query", () => {
+    const signedGet = (signed: string, reached: string, publicUrl?: string) => {
+      const req: WebhookRequest = {
+        method: "GET",
+        headers: { "x-twilio-signature": twilioSignature("token-123", signed, new Map()) },
+        query: {},
+        url: reached,
+        rawBody: Buffer.alloc(0),
+      };
+      const settings = publicUrl ? { ...config, publicUrl } : config;
+      return () => twilioChannel.verify(req, settings);
+    };
+    expect(signedGet(`${url}?${message}`, `${url}?${message}`)).not.toThrow();
+    expect(
+      allEvents(twilioChannel.parse({ ...request(""), method: "GET", url: `${url}?${message}` }, config)),
+    ).toMatchObject([{ providerMessageId: `SM${"1".repeat(32)}`, content: { type: "text", text: "Hi" } }]);
+    // Signed as a POST would be (URL, then the fields): not Twilio's GET signature.
+    const asPost = twilioSignature("token-123", url, readForm(message));
+    const req: WebhookRequest = {
+      ...request(""),
+      method: "GET",
+      url: `${url}?${message}`,
+      headers: { "x-twilio-signature": asPost },
+    };
+    expect(() => twilioChannel.verify(req, config)).toThrow(
+      expect.objectContaining({ code: "CHANNEL_SIGNATURE_INVALID" }),
+    );
+    const inside = `http://10.0.0.5:3000/webhooks/ch_1?${message}`;
+    expect(signedGet(`${url}?${message}`, inside, url)).not.toThrow();
+    expect(signedGet(`${url}?${message}`, inside.replace("Body=Hi", "Body=Ho"), url)).toThrow();
+  });
+
   it("accepts the URL with the default port added or removed, as twilio-node does", () => {
     expect(urlCandidates("https://a.example/x?y=1")).toContain("https://a.example:443/x?y=1");
     expect(urlCandidates("https://a.example:443/x")).toContain("https://a.example/x");

@@ -46,6 +46,24 @@ export function urlCandidates(url: string): string[] {
 }
 
 /**
+ * The URL Twilio signed: `publicUrl` (the webhook URL as entered in the Console, when Tern sits
+ * behind a proxy) or the URL the request reached. By GET, Twilio appends the fields to the
+ * configured URL as its query string, which the request carries as received.
+ */
+function signedUrl(req: WebhookRequest, config: TwilioConfig): string {
+  if (config.publicUrl === undefined) return req.url;
+  if (req.method !== "GET") return config.publicUrl;
+  const query = queryOf(req.url);
+  return query === "" ? config.publicUrl : `${config.publicUrl.split("?", 1)[0]}?${query}`;
+}
+
+/** The raw query string of a URL (after "?", before "#"), "" when it has none. */
+export function queryOf(url: string): string {
+  const at = url.indexOf("?");
+  return at < 0 ? "" : (url.slice(at + 1).split("#", 1)[0] ?? "");
+}
+
+/**
  * Checks X-Twilio-Signature over `publicUrl` (when Tern is behind a proxy) or the URL the request
  * reached, plus the form parameters of the body. Status callbacks are signed the same way.
  */
@@ -58,8 +76,9 @@ export function verify(req: WebhookRequest, config: TwilioConfig): void {
     throw invalid("Malformed X-Twilio-Signature header: expected the base64 of a 20-byte HMAC-SHA1.");
   }
   const received = Buffer.from(header, "base64");
-  const params = formOf(req.rawBody);
-  const urls = urlCandidates(config.publicUrl ?? req.url);
+  // A GET delivery's fields are in the signed URL's query string; only a POST's body is appended.
+  const params = req.method === "GET" ? new Map() : formOf(req.rawBody);
+  const urls = urlCandidates(signedUrl(req, config));
   const matches = urls.some((url) => {
     const expected = Buffer.from(twilioSignature(config.authToken, url, params), "base64");
     return expected.length === received.length && timingSafeEqual(expected, received);

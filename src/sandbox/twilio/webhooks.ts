@@ -84,3 +84,22 @@ export function signedRequest(
     body,
   };
 }
+
+/**
+ * The signed GET Twilio makes when the number's webhook method is HTTP GET: the fields appended to
+ * the configured URL as its query string, and the signature over that whole URL alone.
+ */
+export function signedGetRequest(
+  url: string,
+  fields: Record<string, string>,
+  authToken: string,
+): { url: string; headers: Record<string, string> } {
+  const full = `${url}${url.includes("?") ? "&" : "?"}${new URLSearchParams(fields).toString()}`;
+  return {
+    url: full,
+    headers: {
+      "user-agent": "TwilioProxy/1.1",
+      "x-twilio-signature": twilioSignature(authToken, full, new Map()),
+    },
+  };
+}
