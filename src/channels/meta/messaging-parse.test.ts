@@ -283,6 +283,39 @@ describe("Messenger Platform webhook parsing", () => {
     expect(parsed.batches[0]?.rejected).toEqual([]);
   });
 
+  it("reads a messaging event in the field reference's changes[] shape (the App Dashboard's Test button) as in messaging[]", () => {
+    const parsed = parseMessagingWebhook(
+      req({
+        object: "instagram",
+        entry: [
+          {
+            id: "17841400000000000",
+            time: 1,
+            changes: [
+              {
+                field: "messages",
+                value: event("17841400000000000", "9001", { message: { mid: "m_changes", text: "hello" } }),
+              },
+              { field: "comments", value: { id: "c1", text: "nice", from: { id: "9002", username: "x" } } },
+              { field: "messages", value: { message: { mid: "m_bad" } } },
+            ],
+          },
+        ],
+      }),
+      instagram,
+    );
+    expect(allEvents(parsed)).toMatchObject([
+      {
+        kind: "message",
+        providerMessageId: "m_changes",
+        from: "9001",
+        content: { type: "text", text: "hello" },
+      },
+    ]);
+    // A messaging value without a sender is rejected alone; a comment is not Tern's.
+    expect(parsed.batches[0]?.rejected.map((r) => r.path)).toEqual(["entry[0].changes[2].value"]);
+  });
+
   it("reads entries of other fields (no messaging array) as empty batches, not errors", () => {
     const parsed = parseMessagingWebhook(
       req({ object: "page", entry: [{ id: "111", time: 1, changes: [{ field: "feed", value: {} }] }] }),

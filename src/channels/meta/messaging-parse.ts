@@ -50,6 +50,16 @@ const NOT_A_MESSAGE = new Set(["story_mention"]);
 /** The event kinds that can become a message or a status. */
 const HANDLED = ["message", "postback", "delivery", "read"] as const;
 
+/** The webhook fields whose `changes[].value` is a messaging event (Messenger Platform field names). */
+const MESSAGING_FIELDS = new Set([
+  "messages",
+  "messaging_postbacks",
+  "message_deliveries",
+  "message_reads",
+  "messaging_seen",
+  "message_echoes",
+]);
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -87,8 +97,7 @@ export function parseMessagingWebhook(req: WebhookRequest, product: MessagingPro
       return;
     }
     const batch: WebhookBatch = { account: entry.data.id, path, raw: rawEntry, events: [], rejected: [] };
-    entry.data.messaging?.forEach((rawEvent, j) => {
-      const where = `${path}.messaging[${j}]`;
+    const read = (rawEvent: unknown, where: string) => {
       // Event kinds Tern does not handle (optin with a user_ref instead of a sender, referral,
       // reaction, handover…) are acknowledged and ignored, not read and rejected.
       if (isObject(rawEvent) && !HANDLED.some((key) => Object.hasOwn(rawEvent, key))) return;
@@ -100,6 +109,13 @@ export function parseMessagingWebhook(req: WebhookRequest, product: MessagingPro
       const out = toEvents(event.data, entry.data.id, where);
       if ("reason" in out) batch.rejected.push(out);
       else batch.events.push(...out);
+    };
+    entry.data.messaging?.forEach((rawEvent, j) => {
+      read(rawEvent, `${path}.messaging[${j}]`);
+    });
+    entry.data.changes?.forEach((change, j) => {
+      if (isObject(change) && MESSAGING_FIELDS.has(change.field as string) && isObject(change.value))
+        read(change.value, `${path}.changes[${j}].value`);
     });
     result.batches.push(batch);
   });

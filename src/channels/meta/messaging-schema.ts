@@ -67,6 +67,13 @@ export const MetaEntry = z.object({
   time: z.number().optional(),
   /** Absent on entries of other fields (feed, comments, standby…): nothing for Tern. */
   messaging: z.array(z.unknown()).optional(),
+  /**
+   * `{field, value}` items. A messaging field's `value` is the same event as a `messaging[]` item
+   * in the shape of Meta's webhook field reference and the App Dashboard's "Test" button
+   * (https://developers.facebook.com/docs/graph-api/webhooks/reference/instagram); other fields
+   * (comments, mentions…) are nothing for Tern.
+   */
+  changes: z.array(z.unknown()).optional(),
 });
 
 function envelope<const O extends string>(object: O) {
