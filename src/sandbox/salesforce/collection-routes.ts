@@ -85,6 +85,10 @@ function stageInsert(state: EmulatorState, raw: Record<string, unknown>): Staged
   try {
     return { kind: "insert", object, values: validateCreate(object, raw) };
   } catch (e) {
+    // A value its field's type cannot take fails deserializing the request body itself: on a real
+    // org the whole collection is a 400, not one SaveResult ("If the request isn't well formed,
+    // the API returns a 400 Bad Request"; resources-composite-sobjects-collections-create).
+    if (e instanceof ApiFailure && e.errors.some((x) => x.errorCode === "JSON_PARSER_ERROR")) throw e;
     if (e instanceof ApiFailure) return { kind: "error", errors: toSaveErrors(e.errors) };
     throw e;
   }

@@ -83,6 +83,43 @@ describe("coalescing creates into sObject Collections", () => {
     expect(sf.records("Lead")).toHaveLength(5);
   });
 
+  it.each(["lookup", "externalId"] as const)(
+    "a value one record's field type cannot take (the whole collection refused 400) fails that caller only (%s)",
+    async (exactlyOnce) => {
+      const rt = await start({ ternKeyField: exactlyOnce === "externalId" });
+      const cfg = config({ exactlyOnce });
+      await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
+      const batch = await settleAll(
+        Array.from({ length: 7 }, (_, i) =>
+          rt.actions.create!.run(
+            lead(i + 1, i === 4 ? { NumberOfEmployees: "about forty" } : {}),
+            cfg,
+            ctx(`k${i}`),
+          ),
+        ),
+      );
+      expect(batch.map((r) => ("error" in r ? (r.error as AppError).code : "ok"))).toEqual([
+        "ok",
+        "ok",
+        "ok",
+        "ok",
+        expect.stringMatching(/^SALESFORCE_/),
+        "ok",
+        "ok",
+      ]);
+      expect((batch[4] as { error: AppError }).error.details).toMatchObject({
+        errorCode: "JSON_PARSER_ERROR",
+      });
+      const names = sf.records("Lead").map((r) => r.LastName);
+      expect(names).toHaveLength(7);
+      expect(names).not.toContain("Person 5");
+      // Halved down to the bad record, not sent one by one: 7 records cost at most 2·log2(8) + 1.
+      const requests = (sf.apiCalls["collection-create"] ?? 0) + (sf.apiCalls["collection-upsert"] ?? 0);
+      expect(requests).toBeGreaterThan(1);
+      expect(requests + (sf.apiCalls.create ?? 0) - 1).toBeLessThanOrEqual(7);
+    },
+  );
+
   it("gives a failure of the whole request to every caller in it", async () => {
     const rt = await start();
     const cfg = config({ exactlyOnce: "lookup" });

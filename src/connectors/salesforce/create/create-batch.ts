@@ -1,4 +1,4 @@
-import { type AppError, toAppError } from "../../../core/app-error.js";
+import { type AppError, isAppError, toAppError } from "../../../core/app-error.js";
 import type { SalesforceClient, SaveResult } from "../client.js";
 import { dataError } from "../errors/errors.js";
 import type { ItemResult } from "./coalescer.js";
@@ -50,7 +50,65 @@ async function settle(run: () => Promise<CreateOutput>): Promise<ItemResult<Crea
 const COLLECTION_CREATE_SINCE = 42;
 const COLLECTION_UPSERT_SINCE = 46;
 
+/**
+ * A collection refused whole with a 400: the request body did not deserialize, most often one
+ * record's value that its field's type cannot take ("abc" for a number or a checkbox:
+ * JSON_PARSER_ERROR), which is no other record's fault ("If the request isn't well formed, the API
+ * returns a 400 Bad Request": resources-composite-sobjects-collections-create). Other refusals of
+ * the whole request (session, limits, API disabled, a server error) are every record's.
+ */
+const isRefusedWhole = (error: unknown): boolean => isAppError(error) && error.details?.httpStatus === 400;
+
+/**
+ * Sends `pending` as one collection request; refused whole with a 400, as two halves, down to
+ * the records alone (a single create's answer, its own error), so one customer's bad value fails
+ * only their create: about 2·log2(n) more requests for one bad record among n.
+ */
+async function splitOnRefusal(
+  pending: PendingCreate[],
+  many: (part: PendingCreate[]) => Promise<Array<ItemResult<CreateOutput>>>,
+  one: (item: PendingCreate) => Promise<ItemResult<CreateOutput>>,
+): Promise<Array<ItemResult<CreateOutput>>> {
+  if (pending.length === 1) return [await one(pending[0] as PendingCreate)];
+  try {
+    return await many(pending);
+  } catch (error) {
+    if (!isRefusedWhole(error)) throw error;
+    const half = Math.ceil(pending.length / 2);
+    const [a, b] = await Promise.all([
+      splitOnRefusal(pending.slice(0, half), many, one),
+      splitOnRefusal(pending.slice(half), many, one),
+    ]);
+    return [...a, ...b];
+  }
+}
+
 export async function sendCreates(
+  client: SalesforceClient,
+  object: string,
+  mode: CreateMode,
+  pending: PendingCreate[],
+  apiVersion: string,
+): Promise<Array<ItemResult<CreateOutput>>> {
+  const version = Number(apiVersion);
+  if (
+    pending.length > 1 &&
+    (mode.kind === "externalId" ? version >= COLLECTION_UPSERT_SINCE : version >= COLLECTION_CREATE_SINCE)
+  ) {
+    return splitOnRefusal(
+      pending,
+      (part) => sendCollection(client, object, mode, part, apiVersion),
+      (item) =>
+        sendCollection(client, object, mode, [item], apiVersion).then(
+          (r) => r[0] as ItemResult<CreateOutput>,
+          (error: unknown) => ({ ok: false, error: toAppError(error) }),
+        ),
+    );
+  }
+  return sendCollection(client, object, mode, pending, apiVersion);
+}
+
+async function sendCollection(
   client: SalesforceClient,
   object: string,
   mode: CreateMode,
