@@ -50,10 +50,14 @@ export function checkDuplicates(
 ): void {
   for (const rule of state.duplicateRules) {
     if (rule.object.toLowerCase() !== object.name.toLowerCase()) continue;
+    const targets = (rule.matchObjects ?? [rule.object]).map((name) => name.toLowerCase());
     const found = state.records.filter(
-      (r) => r.object === object && r.id !== options.selfId && matches(rule, values, r),
+      (r) =>
+        targets.includes(r.object.name.toLowerCase()) && r.id !== options.selfId && matches(rule, values, r),
     );
     if (found.length === 0) continue;
+    const byObject = new Map<string, StoredRecord[]>();
+    for (const r of found) byObject.set(r.object.name, [...(byObject.get(r.object.name) ?? []), r]);
     if (rule.allowSave && options.isAllowSave) continue;
     const message = rule.allowSave ? ALERT_MESSAGE : BLOCK_MESSAGE;
     throw new ApiFailure(400, [
@@ -63,28 +67,27 @@ export function checkDuplicates(
           duplicateRule: rule.name,
           duplicateRuleEntityType: object.name,
           errorMessage: message,
-          matchResults: [
-            {
-              entityType: object.name,
-              errors: [],
-              matchEngine: "ExactMatchEngine",
-              matchRecords: found.map((r) => ({
-                additionalInformation: [],
-                fieldDiffs: [],
-                matchConfidence: 100.0,
-                record: {
-                  attributes: {
-                    type: object.name,
-                    url: `/services/data/v${options.version}/sobjects/${object.name}/${r.id}`,
-                  },
-                  Id: r.id,
+          // One matchResult per object matched (the standard Lead rule: Leads, then Contacts).
+          matchResults: [...byObject].map(([type, records]) => ({
+            entityType: type,
+            errors: [],
+            matchEngine: "ExactMatchEngine",
+            matchRecords: records.map((r) => ({
+              additionalInformation: [],
+              fieldDiffs: [],
+              matchConfidence: 100.0,
+              record: {
+                attributes: {
+                  type,
+                  url: `/services/data/v${options.version}/sobjects/${type}/${r.id}`,
                 },
-              })),
-              rule: `${rule.name}_Match_Rule`,
-              size: found.length,
-              success: true,
-            },
-          ],
+                Id: r.id,
+              },
+            })),
+            rule: type === object.name ? `${rule.name}_Match_Rule` : `${rule.name}_${type}_Match_Rule`,
+            size: records.length,
+            success: true,
+          })),
         },
         errorCode: "DUPLICATES_DETECTED",
         message,

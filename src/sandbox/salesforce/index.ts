@@ -137,7 +137,14 @@ export interface SalesforceEmulator {
    * record's answer DUPLICATES_DETECTED. `allowSave: true` = alert rule (bypassed by
    * `Sforce-Duplicate-Rule-Header: allowSave=true`), false = blocking rule.
    */
-  addDuplicateRule(rule: { object: string; matchFields: string[]; allowSave: boolean; name?: string }): void;
+  addDuplicateRule(rule: {
+    object: string;
+    matchFields: string[];
+    allowSave: boolean;
+    name?: string;
+    /** Objects whose records it matches (default `[object]`; the standard Lead rule: Lead and Contact). */
+    matchObjects?: string[];
+  }): void;
   /**
    * The daily API allocation (reference §5): past it every data call answers 403
    * REQUEST_LIMIT_EXCEEDED `TotalRequests Limit exceeded.` until usage is reset.
@@ -395,6 +402,7 @@ export async function startSalesforceEmulator(
         matchFields,
         allowSave: rule.allowSave,
         name: rule.name ?? `Tern_${object.name}_Duplicate_Rule`,
+        ...(rule.matchObjects ? { matchObjects: rule.matchObjects } : {}),
       });
     },
     async moveInstance() {

@@ -72,6 +72,11 @@ export interface DuplicateRule {
   /** true = an alert rule, bypassed by `Sforce-Duplicate-Rule-Header: allowSave=true`; false = block. */
   allowSave: boolean;
   name: string;
+  /**
+   * The objects whose records it matches, `object` by default. Salesforce's standard Lead rule
+   * matches Leads and Contacts, with one matchResult per object.
+   */
+  matchObjects?: ReadonlyArray<string>;
 }
 
 export interface Fault {

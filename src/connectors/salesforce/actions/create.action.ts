@@ -32,7 +32,7 @@ export function withRecordOutputs(
     async run(raw, config, ctx) {
       const input = parseInput(Input, raw, usage);
       // The base create shapes the values and keys the record (external id mode) on both paths.
-      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", (options) =>
+      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", input.object, (options) =>
         base.run(options.allowSave ? { ...raw, allowSave: true } : raw, config, ctx),
       );
       if (outcome.kind === "existing") {

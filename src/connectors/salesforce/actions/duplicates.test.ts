@@ -42,6 +42,26 @@ describe("duplicate rules", () => {
     expect(env.sf.records("Lead")).toHaveLength(1);
   });
 
+  it("useExisting takes the matching Lead, never a Contact the standard Lead rule also matched", async () => {
+    // Salesforce's standard Lead rule matches Leads and Contacts, one matchResult per object.
+    env.sf.addDuplicateRule({
+      object: "Lead",
+      matchFields: ["Email"],
+      allowSave: false,
+      matchObjects: ["Contact", "Lead"],
+    });
+    const contact = env.sf.seedRecord("Contact", { LastName: "Ada", Email: "ada@example.com" });
+    const error = await rejection(run("create", newLead("useExisting")));
+    expect(error.code).toBe("SALESFORCE_DUPLICATE");
+    expect(error.message).toContain('matched Contact records, not a Lead, so "useExisting" has no Lead to use');
+    expect(error.details).toMatchObject({ duplicateIds: [contact.Id] });
+
+    const lead = env.sf.seedRecord("Lead", { LastName: "Ada", Company: "Engines", Email: "ada@example.com" });
+    const out = await run("create", newLead("useExisting"));
+    expect(out).toMatchObject({ id: lead.Id, duplicate: true, success: true });
+    expect(env.sf.records("Lead")).toHaveLength(1);
+  });
+
   it("allowSave resends once with Sforce-Duplicate-Rule-Header when the rule is an alert", async () => {
     env.sf.addDuplicateRule({ object: "Lead", matchFields: ["Email"], allowSave: true });
     env.sf.seedRecord("Lead", { LastName: "Ada", Company: "Engines", Email: "ada@example.com" });

@@ -17,8 +17,13 @@ export type OnDuplicate = z.infer<typeof OnDuplicate>;
 
 export type DuplicateOutcome<T> = { kind: "saved"; result: T } | { kind: "existing"; id: string };
 
+/**
+ * `object`: the step's sObject. `useExisting` takes the first match of that object only: the
+ * standard Lead rule also matches Contacts, and a Contact's id is no Lead for the steps after.
+ */
 export async function withDuplicatePolicy<T>(
   policy: OnDuplicate,
+  object: string,
   write: (options: WriteOptions) => Promise<T>,
 ): Promise<DuplicateOutcome<T>> {
   try {
@@ -28,8 +33,17 @@ export async function withDuplicatePolicy<T>(
     if (appError.code !== "SALESFORCE_DUPLICATE" || policy === "fail") throw appError;
     const details = appError.details ?? {};
     if (policy === "useExisting") {
-      const id = (details.duplicateIds as string[] | undefined)?.[0];
-      if (id) return { kind: "existing", id };
+      const matches =
+        (details.duplicateMatches as Array<{ id: string; object: string | null }> | undefined) ?? [];
+      const same = matches.find((m) => m.object === null || m.object.toLowerCase() === object.toLowerCase());
+      if (same) return { kind: "existing", id: same.id };
+      const others = [...new Set(matches.map((m) => m.object))];
+      if (others.length > 0)
+        throw new AppError(
+          "SALESFORCE_DUPLICATE",
+          `${appError.message} The duplicate rule matched ${others.join(" and ")} records, not a ${object}, so "useExisting" has no ${object} to use; their ids are in steps.<id>.error.duplicateIds.`,
+          { details, cause: error },
+        );
       throw new AppError(
         "SALESFORCE_DUPLICATE",
         `${appError.message} The duplicate rule named no matching record Tern could use; ask the admin to let the rule report its matches, or use onDuplicate "allowSave" for an alert rule.`,

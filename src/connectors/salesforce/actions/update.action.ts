@@ -34,7 +34,7 @@ export function updateAction(
       const client = clientFor(config);
       // Phones in E.164, text cut to the field's length (with a note), as a create does.
       const { fields, notes } = await prepareFields(describes, client, input.object, input.fields, log);
-      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", (options) =>
+      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", input.object, (options) =>
         client.update(input.object, input.id.trim(), fields, options),
       );
       const id = outcome.kind === "existing" ? outcome.id : input.id.trim();

@@ -42,7 +42,7 @@ export function upsertAction(
       const client = clientFor(config);
       // Phones in E.164, text cut to the field's length (with a note), as a create does.
       const { fields, notes } = await prepareFields(describes, client, input.object, rendered, log);
-      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", (options) =>
+      const outcome = await withDuplicatePolicy(input.onDuplicate ?? "fail", input.object, (options) =>
         client.upsert(input.object, input.externalIdField, input.externalId, fields, options),
       );
       const saved = outcome.kind === "saved" ? outcome.result : { id: outcome.id, created: false };

@@ -17,7 +17,11 @@ export interface SalesforceApiError {
   fields?: string[];
   duplicateResult?: {
     allowSave?: boolean;
-    matchResults?: Array<{ matchRecords?: Array<{ record?: { Id?: string } }> }>;
+    matchResults?: Array<{
+      /** The object the rule matched against: a Lead rule may match Contacts as well. */
+      entityType?: string;
+      matchRecords?: Array<{ record?: { Id?: string; attributes?: { type?: string } } }>;
+    }>;
   };
 }
 
@@ -114,8 +118,20 @@ export function isConcurrentRefresh(error: unknown): boolean {
 }
 
 function duplicateIds(e: SalesforceApiError): string[] {
+  return duplicateMatches(e).map((m) => m.id);
+}
+
+/**
+ * Each matching record with its object: Salesforce's standard Lead duplicate rule matches Leads
+ * and Contacts ("Match leads that duplicate other leads and contacts that duplicate leads").
+ */
+function duplicateMatches(e: SalesforceApiError): Array<{ id: string; object: string | null }> {
   return (e.duplicateResult?.matchResults ?? []).flatMap((m) =>
-    (m.matchRecords ?? []).map((r) => r.record?.Id).filter((id): id is string => typeof id === "string"),
+    (m.matchRecords ?? []).flatMap((r) =>
+      typeof r.record?.Id === "string"
+        ? [{ id: r.record.Id, object: m.entityType ?? r.record.attributes?.type ?? null }]
+        : [],
+    ),
   );
 }
 
@@ -164,6 +180,7 @@ export function dataError(
   const flowFields: Record<string, unknown> = { salesforceCode: first.errorCode, fields };
   if (first.errorCode === "DUPLICATES_DETECTED") {
     details.duplicateIds = duplicateIds(first);
+    details.duplicateMatches = duplicateMatches(first);
     details.allowSave = first.duplicateResult?.allowSave ?? false;
     flowFields.duplicateIds = details.duplicateIds;
   }
