@@ -29,6 +29,13 @@ describe("Viber lossless JSON", () => {
 });
 
 describe("Viber parse", () => {
+  it("reads a shared contact card as its number in text, never as the sender's phone (it may be anyone's)", () => {
+    const body = readFileSync(new URL("./fixtures/contact.json", import.meta.url), "utf8");
+    const [event] = allEvents(parse(req(body)));
+    expect(event).toMatchObject({ kind: "message", content: { type: "text", text: "+972501234567" } });
+    expect(event).not.toHaveProperty("phone");
+  });
+
   it("gives two neighbouring int64 tokens two ids (a lossy parse gives both 5491478493491459000)", () => {
     const body = (t: string) =>
       `{"event":"message","timestamp":1,"message_token":${t},"sender":{"id":"u1"},"message":{"type":"text","text":"hi"}}`;

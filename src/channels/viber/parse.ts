@@ -56,15 +56,15 @@ export function parse(req: WebhookRequest): ParsedWebhook {
 }
 
 function toInbound(body: ViberInbound): ChannelEvent {
-  const phone =
-    body.message.type === "contact" ? digitsToE164(body.message.contact?.phone_number ?? "") : undefined;
   return {
     kind: "message",
     providerMessageId: tokenString(body.message_token),
     from: body.sender.id,
-    // Viber never reveals a user's number; a contact message is the only source (the share-phone
-    // keyboard button sends the user's own card).
-    ...(phone ? { phone } : {}),
+    // Viber never reveals a user's number, and a contact message is no proof of one: the
+    // share-phone button and a card picked from the address book arrive alike, with nothing that
+    // says whose number it is. Taken as the customer's phone, anyone's card would join the sender
+    // to that person's contact (their tags, attributes, opt-out, Salesforce lookups by phone). The
+    // number is the message's text, for a flow that asks for it.
     ...(body.sender.name ? { profileName: body.sender.name } : {}),
     timestamp: body.timestamp,
     content: toContent(body.message),

@@ -53,7 +53,9 @@ describe("duplicate rules", () => {
     const contact = env.sf.seedRecord("Contact", { LastName: "Ada", Email: "ada@example.com" });
     const error = await rejection(run("create", newLead("useExisting")));
     expect(error.code).toBe("SALESFORCE_DUPLICATE");
-    expect(error.message).toContain('matched Contact records, not a Lead, so "useExisting" has no Lead to use');
+    expect(error.message).toContain(
+      'matched Contact records, not a Lead, so "useExisting" has no Lead to use',
+    );
     expect(error.details).toMatchObject({ duplicateIds: [contact.Id] });
 
     const lead = env.sf.seedRecord("Lead", { LastName: "Ada", Company: "Engines", Email: "ada@example.com" });
