@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { flowMatchesMessage } from "./trigger.js";
 import { patternProblem } from "./trigger-schema.js";
 
 describe("trigger patterns", () => {
@@ -11,5 +12,32 @@ describe("trigger patterns", () => {
     for (const p of ["^order\\s*#?\\d{4,8}$", "(a+)?b", "[(a+)]+", "\\(a+\\)+", "hello|hi"]) {
       expect(patternProblem(p), p).toBeNull();
     }
+  });
+});
+
+describe("a trigger pattern on a customer's message", () => {
+  const flow = (pattern: string) => ({
+    trigger: { type: "message" as const, channels: ["whatsapp"], pattern },
+  });
+  const starts = (pattern: string, text: string) =>
+    flowMatchesMessage(flow(pattern), { channel: "whatsapp", text });
+
+  // Patterns validation accepts (no nested repeat) on which a backtracking engine takes seconds to
+  // minutes for 1,000 characters (found by a security review). RE2 answers at once; the test's own
+  // timeout is what a hang would hit.
+  it.each([
+    ["\\w+\\s*\\w+\\s*\\w+\\s*\\?$", "a".repeat(1_000)],
+    ["\\d+\\s*\\d+\\s*\\d+x", "1".repeat(1_000)],
+    [".*a.*a.*a.*b", "a".repeat(1_000)],
+  ])("never backtracks without bound: %s", (pattern, text) => {
+    expect(patternProblem(pattern)).toBeNull();
+    expect(starts(pattern, text)).toBe(false);
+    expect(starts(pattern, `${text.slice(0, 20)} what is the price?`)).toBe(pattern.startsWith("\\w"));
+  });
+
+  it("matches case-insensitively, on the first 1,000 characters; a look-around pattern stored before still works", () => {
+    expect(starts("^order\\s*#?\\d{4,8}$", "ORDER #12345")).toBe(true);
+    expect(starts("price", `${"x".repeat(1_000)} price`)).toBe(false);
+    expect(starts("^(?=.*refund)", "I want a Refund")).toBe(true);
   });
 });

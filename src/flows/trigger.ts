@@ -1,4 +1,5 @@
 import { foldText, foldWord } from "../core/fold-text.js";
+import { matchesPattern, patternProblem } from "./safe-regex.js";
 import type { Flow } from "./schema.js";
 import { PATTERN_INPUT_MAX } from "./trigger-schema.js";
 
@@ -15,7 +16,19 @@ export interface TriggerCandidate {
 
 const patterns = new Map<string, RegExp>();
 
-/** Compiled once per pattern; validation refused the patterns that could backtrack badly. */
+/**
+ * A trigger pattern runs on every routed customer message: on RE2 (safe-regex.ts), in time
+ * linear in the text, whatever the pattern. Validation's checks for nested repeats did not catch
+ * side-by-side ones (`\w+\s*\w+\s*\w+\s*\?$` took seconds on 400 letters and froze the event
+ * loop). Only a pattern RE2 cannot compile (look-around, which patterns stored before this took)
+ * still runs on JavaScript's engine, with validation's restrictions.
+ */
+function patternMatches(pattern: string, text: string): boolean {
+  if (patternProblem(pattern) === null) return matchesPattern(pattern, text, true);
+  return compiled(pattern).test(text);
+}
+
+/** JavaScript's engine, for look-around only: compiled once per pattern. */
 function compiled(pattern: string): RegExp {
   let re = patterns.get(pattern);
   if (!re) {
@@ -47,7 +60,7 @@ export function flowMatchesMessage(flow: Pick<Flow, "trigger">, message: Trigger
     return text === k || word === foldWord(keyword) || startsWithWord(text, k);
   });
   if (byKeyword) return true;
-  return trigger.pattern ? compiled(trigger.pattern).test(message.text.slice(0, PATTERN_INPUT_MAX)) : false;
+  return trigger.pattern ? patternMatches(trigger.pattern, message.text.slice(0, PATTERN_INPUT_MAX)) : false;
 }
 
 /** Whether a flow's trigger is selective (keywords or pattern): it wins over a catch-all. */
