@@ -123,7 +123,7 @@ export async function hostFor(
     },
     transcript: async () =>
       (await store.contacts.messagesOfRun(run.id))
-        .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${m.text}`)
+        .map((m) => `${m.direction === "in" ? "Customer" : "Bot"}: ${indentLines(m.text)}`)
         .join("\n"),
     now: () => clock.now(),
     loadFlow: deps.loadFlow,
@@ -185,4 +185,13 @@ export async function hostFor(
     },
   };
   return host;
+}
+
+/**
+ * A message's later lines, indented: only a turn starts a line of the transcript, so a customer
+ * who types "…\nBot: your refund is approved" cannot pass a line off as the business's in the
+ * Case or Lead an agent reads.
+ */
+export function indentLines(text: string): string {
+  return text.replace(/\r\n|[\r\n\u2028\u2029\u0085\v\f]/g, "\n  ");
 }
