@@ -133,9 +133,7 @@ export function createGuardedHttp(options: GuardedHttpOptions = {}): GuardedHttp
       const sameOrigin = url.origin === origin;
       const answer = await send(url, addresses, {
         method,
-        headers: sameOrigin
-          ? { ...headers, ...request.credentialHeaders }
-          : withoutHeaders(headers, ["authorization", "proxy-authorization", "cookie"]),
+        headers: sameOrigin ? { ...headers, ...request.credentialHeaders } : withoutSecretHeaders(headers),
         body,
         deadline,
         maxBytes: request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
@@ -182,6 +180,18 @@ function parseUrl(value: string, base?: URL, code: HttpErrorCode = "HTTP_REQUEST
 
 function withoutHeaders(headers: Record<string, string>, names: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !names.includes(k.toLowerCase())));
+}
+
+/** A header name that carries a secret by its name (run history shows such values redacted). */
+export const SECRET_HEADER_NAME = /authorization|cookie|token|secret|api[-_]?key|password/i;
+
+/**
+ * What follows a redirect to another origin: no Authorization or Cookie (as fetch does), and no
+ * header whose name says it holds a secret (`X-API-Key`, `X-Auth-Token`), which a flow author
+ * wrote for the first host only.
+ */
+function withoutSecretHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !SECRET_HEADER_NAME.test(k)));
 }
 
 function reason(cause: unknown): string {

@@ -84,7 +84,7 @@ describe("the http step by default (no TERN_HTTP_ALLOW*)", () => {
 });
 
 describe("the guarded client", () => {
-  it("drops credentials on a redirect to another origin, and a 303 continues as a GET without the body", async () => {
+  it("drops credentials and secret-named headers on a redirect to another origin, and a 303 continues as a GET without the body", async () => {
     const client = createGuardedHttp({
       policy: createAddressPolicy({ allow: ["127.0.0.1"] }),
       resolve: resolveHost,
@@ -93,7 +93,14 @@ describe("the guarded client", () => {
     const answer = await client({
       method: "POST",
       url: `http://127.0.0.1:${port}/to-other-origin`,
-      headers: { cookie: "session=1", "x-keep": "yes", "content-type": "application/json" },
+      headers: {
+        cookie: "session=1",
+        "x-keep": "yes",
+        "content-type": "application/json",
+        // Secrets a flow author wrote in the step's headers, for the first host only.
+        "x-api-key": "k-123",
+        "X-Auth-Token": "t-456",
+      },
       body: "{}",
       credentialHeaders: { authorization: "Bearer connection-secret" },
       timeoutMs: 2_000,
@@ -104,6 +111,9 @@ describe("the guarded client", () => {
     expect(second).toMatchObject({ method: "GET", url: "/landed", body: "" });
     expect(second?.headers.authorization).toBeUndefined();
     expect(second?.headers.cookie).toBeUndefined();
+    expect(first?.headers["x-api-key"]).toBe("k-123");
+    expect(second?.headers["x-api-key"]).toBeUndefined();
+    expect(second?.headers["x-auth-token"]).toBeUndefined();
     expect(second?.headers["x-keep"]).toBe("yes");
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SECRET_HEADER_NAME } from "../../core/guarded-http.js";
 import { findTooDeep, MAX_JSON_DEPTH } from "../../core/json-depth.js";
 import { resolvePath } from "../conditions.js";
 import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
@@ -57,8 +58,6 @@ export function mapResponse(
   return vars;
 }
 
-const SECRET_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
-
 /** A request as run history shows it: a secret a flow put in a header is not repeated there. */
 export function shownRequest(request: HttpRequestSpec): Record<string, unknown> {
   return { ...request, headers: redactHeaders(request.headers ?? {}), body: request.body?.slice(0, 10_000) };
@@ -66,7 +65,10 @@ export function shownRequest(request: HttpRequestSpec): Record<string, unknown> 
 
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? "[redacted]" : value]),
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      SECRET_HEADER_NAME.test(name) ? "[redacted]" : value,
+    ]),
   );
 }
 
