@@ -38,6 +38,18 @@ describe("Telegram parse", () => {
     const event = allEvents(parse(req(other)))[0];
     expect(event).not.toHaveProperty("phone");
     expect(event).toMatchObject({ content: { type: "text", text: "+447911999999" } });
+    // In a group the group is the conversation: a member's own card is not the group's phone.
+    const inGroup = {
+      ...own,
+      update_id: 7,
+      message: { ...own.message, chat: { id: -1001234567890, type: "supergroup" } },
+    };
+    const grouped = allEvents(parse(req(inGroup)))[0];
+    expect(grouped).toMatchObject({
+      from: "-1001234567890",
+      content: { type: "text", text: "+447911123456" },
+    });
+    expect(grouped).not.toHaveProperty("phone");
   });
 
   it("maps a positional button tap (#n) back to its number and reads the title from the keyboard", () => {

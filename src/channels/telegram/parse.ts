@@ -51,9 +51,13 @@ function fromMessage(id: string, raw: unknown): InboundMessage | RejectedItem {
   const m = parsed.data;
   const name = [m.from?.first_name, m.from?.last_name].filter(Boolean).join(" ");
   // A contact the customer shared about themselves (the request_contact keyboard button sends the
-  // sender's own card: contact.user_id = from.id). Someone else's card is not the customer's phone.
+  // sender's own card: contact.user_id = from.id). Someone else's card is not the customer's phone,
+  // and neither is a member's own card in a group: the group is the conversation (and one
+  // contact), so one member's phone would give every member that person's contact.
   const ownPhone =
-    m.contact && m.from && m.contact.user_id === m.from.id ? digitsToE164(m.contact.phone_number) : undefined;
+    m.chat.type === "private" && m.contact && m.from && m.contact.user_id === m.from.id
+      ? digitsToE164(m.contact.phone_number)
+      : undefined;
   return {
     kind: "message",
     providerMessageId: id,
