@@ -254,6 +254,49 @@ describe("exact mode: upsert by Tern_Key__c", () => {
     expect(await rt.actions.create?.reconcile?.(lead(9), cfg, ctx("never-sent"))).toBeNull();
   });
 
+  it("a retry that races the attempt whose answer was lost (DUPLICATE_VALUE on the key) returns that record", async () => {
+    const rt = await start({ ternKeyField: true });
+    const cfg = config();
+    await rt.actions.create?.run(lead(0), cfg, ctx("warm")); // token and describe
+    // The first attempt committed; its answer never came. The retry's upsert loses the race on
+    // the unique key, as concurrent upserts of one External ID value do on a real org.
+    const first = sf.seedRecord("Lead", {
+      LastName: "Person 1",
+      Company: "Company 1",
+      Tern_Key__c: "run-3:1:0",
+    });
+    sf.failNext(
+      400,
+      [
+        {
+          errorCode: "DUPLICATE_VALUE",
+          message: `duplicate value found: Tern_Key__c duplicates value on record with id: ${first.Id}`,
+          fields: [],
+        },
+      ],
+      { on: "create" },
+    );
+    const again = await rt.actions.create?.run(lead(1), cfg, ctx("run-3:1:0"));
+    expect(again).toMatchObject({ id: first.Id, object: "Lead", success: true, reconciled: true });
+    expect(sf.records("Lead").filter((r) => r.Tern_Key__c === "run-3:1:0")).toHaveLength(1);
+
+    // Another field's duplicate value is the step's error, as before.
+    sf.failNext(
+      400,
+      [
+        {
+          errorCode: "DUPLICATE_VALUE",
+          message: "duplicate value found: Email__c duplicates value",
+          fields: [],
+        },
+      ],
+      { on: "create" },
+    );
+    await expect(rt.actions.create?.run(lead(2), cfg, ctx("run-3:2:0"))).rejects.toMatchObject({
+      details: { errorCode: "DUPLICATE_VALUE" },
+    });
+  });
+
   it("sends each record alone on an apiVersion before 46.0, which has no upsert collection (before 42.0, no collection)", async () => {
     const rt = await start({ ternKeyField: true });
     const keyed = await settleAll(

@@ -84,7 +84,15 @@ export function createAction(
         );
         return notes.length > 0 ? { ...output, notes } : output;
       } catch (error) {
-        throw mode.kind === "externalId" ? missingKeyField(toAppError(error), object, mode.field) : error;
+        if (mode.kind !== "externalId") throw error;
+        const appError = toAppError(error);
+        // Two upserts of one key at once (a retry racing the attempt whose answer was lost): the
+        // loser gets DUPLICATE_VALUE on the key field. The record exists, created by this effect.
+        if (isKeyCollision(appError, mode.field)) {
+          const id = await findByKey(client, object, mode.field, ctx.key);
+          if (id) return { id, object, success: true, reconciled: true };
+        }
+        throw missingKeyField(appError, object, mode.field);
       }
     },
 
@@ -99,10 +107,7 @@ export function createAction(
       const mode = await createMode(config, client, describes, object).catch(() => null);
       if (mode?.kind === "externalId") {
         // Exact: the field is unique, and an earlier attempt carried this key.
-        const found = await client.query<{ Id: string }>(
-          `SELECT Id FROM ${object} WHERE ${mode.field} = ${soqlString(ctx.key)} LIMIT 1`,
-        );
-        const id = found.records[0]?.Id;
+        const id = await findByKey(client, object, mode.field, ctx.key);
         return id ? { id, object, success: true, reconciled: true } : null;
       }
       let describe: DescribeResult | null = null;
@@ -129,4 +134,28 @@ export function createAction(
       return id ? { id, object, success: true, reconciled: true } : null;
     },
   };
+}
+
+/** The record carrying this effect key in Tern's External ID field, if one does. */
+async function findByKey(
+  client: SalesforceClient,
+  object: string,
+  field: string,
+  key: string,
+): Promise<string | undefined> {
+  const found = await client.query<{ Id: string }>(
+    `SELECT Id FROM ${object} WHERE ${field} = ${soqlString(key)} LIMIT 1`,
+  );
+  return found.records[0]?.Id;
+}
+
+/**
+ * DUPLICATE_VALUE on the key field: "duplicate value found: Tern_Key__c duplicates value on record
+ * with id: …", its `fields` naming the field or empty.
+ */
+function isKeyCollision(error: AppError, field: string): boolean {
+  if (error.details?.errorCode !== "DUPLICATE_VALUE") return false;
+  const fields = (error.details.fields as string[] | undefined) ?? [];
+  const said = String(error.details.salesforceMessage ?? "").toLowerCase();
+  return fields.some((f) => f.toLowerCase() === field.toLowerCase()) || said.includes(field.toLowerCase());
 }
