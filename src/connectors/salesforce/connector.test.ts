@@ -55,6 +55,35 @@ describe("salesforce connector", () => {
     });
   });
 
+  it("passes the test when the identity URL refuses the token (no id scope), saying so; the API's own 403s still fail it", async () => {
+    const identityAnswer = { body: "Forbidden", type: "text/plain" };
+    const deps = testDeps({
+      fetch: async (input, init) => {
+        if (String(input).includes(`/id/${env.sf.orgId}/`))
+          return new Response(identityAnswer.body, {
+            status: 403,
+            headers: { "content-type": identityAnswer.type },
+          });
+        return fetch(input, init);
+      },
+    });
+    const { rt } = runtime(deps);
+    const result = await rt.test(config());
+    expect(result).toMatchObject({
+      identity: expect.stringContaining("Access the identity URL service"),
+      instanceUrl: env.sf.url,
+      createable: { Lead: true, Case: true },
+    });
+    expect(result).not.toHaveProperty("userId");
+    Object.assign(identityAnswer, {
+      body: JSON.stringify([
+        { errorCode: "API_DISABLED_FOR_ORG", message: "The REST API is not enabled for this Organization." },
+      ]),
+      type: "application/json",
+    });
+    await expect(rt.test(config())).rejects.toMatchObject({ code: "SALESFORCE_API_DISABLED" });
+  });
+
   it("creates a record and persists the token it refreshed", async () => {
     const { rt, deps } = runtime();
     const out = await rt.actions.create?.run(lead(), config(), ctx());

@@ -1,4 +1,4 @@
-import { AppError } from "../../core/app-error.js";
+import { AppError, isAppError } from "../../core/app-error.js";
 import { type ConnectorDeps, defineConnector } from "../connector.js";
 import { withRecordOutputs } from "./actions/create.action.js";
 import { findAction } from "./actions/find.action.js";
@@ -62,7 +62,7 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
 
   const testConnection = async (config: SalesforceConfig): Promise<Record<string, unknown>> => {
     const token = await session.refresh(config, null);
-    const identity = await clientFor(config).identity();
+    const identity = await clientFor(config).identity().catch(identityRefused);
     const versions = await availableVersions(deps, token.instanceUrl);
     if (versions && !versions.includes(config.apiVersion)) {
       throw new AppError(
@@ -127,3 +127,25 @@ export const salesforceConnector = defineConnector({
   oauth: salesforceOAuth,
   create: createRuntime,
 });
+
+/**
+ * The identity URL answers only tokens with the `id` scope ("when a connected app with id scope
+ * is successfully authorized, it receives an identity URL": Help, Identity URLs); Tern asks for
+ * `api refresh_token`, and nothing else it does needs the identity. A connected app that does
+ * not grant it still passes the test, saying so; the org's own refusals (API disabled, limits)
+ * still fail it.
+ */
+function identityRefused(error: unknown): { identity: string } {
+  const code = isAppError(error) ? error.details?.errorCode : undefined;
+  if (
+    !isAppError(error) ||
+    error.details?.httpStatus !== 403 ||
+    code === "API_DISABLED_FOR_ORG" ||
+    code === "REQUEST_LIMIT_EXCEEDED"
+  )
+    throw error;
+  return {
+    identity:
+      'Salesforce refused to say which user this is (HTTP 403 from the identity URL: the connected app\'s OAuth scopes lack "Access the identity URL service (id, profile, email, address, phone)"). Tern does not need it.',
+  };
+}
