@@ -59,3 +59,43 @@ describe("sendCreates in external id mode, a record a duplicate rule refused", (
     expect(result?.ok).toBe(false);
   });
 });
+
+describe("sendCreates, a record the server failed on inside a collection", () => {
+  it("is a server error that is tried again (as a lone create's 500), while a field's refusal is final", async () => {
+    const stub = {
+      async createMany() {
+        return [
+          { id: "00Q000000000001AAA", success: true, errors: [] },
+          {
+            success: false,
+            errors: [
+              {
+                statusCode: "UNKNOWN_EXCEPTION",
+                message:
+                  "An unexpected error occurred. Please include this ErrorId if you contact support: 1-2 (-3)",
+              },
+            ],
+          },
+          {
+            success: false,
+            errors: [
+              {
+                statusCode: "REQUIRED_FIELD_MISSING",
+                message: "Required fields are missing: [Company]",
+                fields: ["Company"],
+              },
+            ],
+          },
+        ] satisfies SaveResult[];
+      },
+    } as unknown as SalesforceClient;
+    const three = [0, 1, 2].map((i) => ({ fields: { LastName: `P${i}` }, key: `k${i}` }));
+    const [ok, server, field] = await sendCreates(stub, "Lead", { kind: "lookup" } as never, three, "62.0");
+    expect(ok).toMatchObject({ ok: true, value: { id: "00Q000000000001AAA" } });
+    const error = (r: typeof server) =>
+      r && !r.ok ? (r.error as { code: string; retry?: unknown }) : undefined;
+    expect(error(server)).toMatchObject({ code: "SALESFORCE_UNAVAILABLE" });
+    expect(error(server)?.retry).not.toBe("never");
+    expect(error(field)).toMatchObject({ code: "SALESFORCE_REQUIRED_FIELD_MISSING" });
+  });
+});

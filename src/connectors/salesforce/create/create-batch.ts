@@ -32,8 +32,13 @@ export function saveResultError(result: SaveResult, object: string): AppError {
     fields: e.fields ?? [],
     ...(e.duplicateResult ? { duplicateResult: e.duplicateResult } : {}),
   }));
-  return dataError(400, "application/json", JSON.stringify(errors), object);
+  // A record the server failed on (UNKNOWN_EXCEPTION) was not saved (allOrNone false): a server
+  // error, tried again as a lone create's HTTP 500 is, not the record's fault.
+  const status = errors.every((e) => SERVER_SIDE.has(e.errorCode)) ? 500 : 400;
+  return dataError(status, "application/json", JSON.stringify(errors), object);
 }
+
+const SERVER_SIDE = new Set(["UNKNOWN_EXCEPTION"]);
 
 async function settle(run: () => Promise<CreateOutput>): Promise<ItemResult<CreateOutput>> {
   try {
