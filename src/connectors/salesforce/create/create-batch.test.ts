@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { SalesforceClient, SaveResult } from "../client.js";
+import type { DescribeResult, SalesforceClient, SaveResult } from "../client.js";
 import { sendCreates } from "./create-batch.js";
+import { hasKeyField } from "./exactly-once.js";
 
 /**
  * The upsert path in external id mode (Tern_Key__c) when a duplicate rule refuses a record. The
@@ -97,5 +98,24 @@ describe("sendCreates, a record the server failed on inside a collection", () =>
     expect(error(server)).toMatchObject({ code: "SALESFORCE_UNAVAILABLE" });
     expect(error(server)?.retry).not.toBe("never");
     expect(error(field)).toMatchObject({ code: "SALESFORCE_REQUIRED_FIELD_MISSING" });
+  });
+});
+
+describe("exact mode's key field", () => {
+  const describeWith = (over: Record<string, unknown>) =>
+    ({
+      name: "Lead",
+      label: "Lead",
+      keyPrefix: "00Q",
+      fields: [
+        { name: "Tern_Key__c", type: "string", externalId: true, unique: true, createable: true, ...over },
+      ],
+    }) as unknown as DescribeResult;
+
+  it("must be an External ID marked Unique, else two racing upserts of one key could make two records", () => {
+    expect(hasKeyField(describeWith({}), "tern_key__c")).toBe(true);
+    expect(hasKeyField(describeWith({ unique: false }), "Tern_Key__c")).toBe(false);
+    expect(hasKeyField(describeWith({ externalId: false }), "Tern_Key__c")).toBe(false);
+    expect(hasKeyField(describeWith({ type: "double" }), "Tern_Key__c")).toBe(false);
   });
 });

@@ -42,10 +42,14 @@ export type ExactlyOnceSettings = z.infer<typeof ExactlyOnceSettings>;
 
 export type CreateMode = { kind: "externalId"; field: string } | { kind: "lookup" };
 
-/** Whether describe shows `field` as an external id Tern can key an upsert with. */
+/**
+ * Whether describe shows `field` as an external id Tern can key an upsert with, and Unique: an
+ * External ID that is not Unique lets two upserts racing on one key each create a record (and
+ * later upserts on that key then answer 300), so exact mode would not be exact.
+ */
 export function hasKeyField(describe: DescribeResult, field: string): boolean {
   const def = describe.fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
-  return def?.externalId === true && def.createable && def.type === "string";
+  return def?.externalId === true && def.unique === true && def.createable && def.type === "string";
 }
 
 /** The mode for `object`, from the connection's settings and (in `auto`) the cached describe. */
