@@ -62,6 +62,13 @@ export interface InboundMessage {
   from: string;
   /** E.164 phone number when the channel reveals one, e.g. "+16315551181". */
   phone?: string;
+  /**
+   * Another handle of the same person on this channel, given beside `from` (WhatsApp's
+   * business-scoped user id `US.1349…` beside the wa_id): kept as one of the contact's identities,
+   * so a later message that carries only it (a username user hiding their phone) finds the same
+   * contact, their phone and history.
+   */
+  alias?: string;
   profileName?: string;
   /** Provider timestamp, ms since epoch. */
   timestamp: number;

@@ -137,6 +137,35 @@ describe("one contact across channels", () => {
     expect(await rowsMentioning(stack.database, [phone.slice(1), contact.id])).toEqual([]);
   });
 
+  it("a WhatsApp user seen with phone and user id, who later writes by user id alone (a username user), is the same contact", async () => {
+    const phone = "+14155550123";
+    const userId = "US.13491208655302741918";
+    const sandbox = stack.sandbox.wa;
+    const first = stack.setup.webhookUrl;
+    const join = buildTextWebhook({ from: phone.slice(1), userId, text: "join", name: "Sam" });
+    expect((await postWebhook(first, join, sandbox.config.appSecret)).status).toBe(200);
+    await sandbox.waitForSent((m) => m.to === phone.slice(1) && (m.text ?? "").includes("Welcome"));
+
+    // Weeks later the phone is hidden: the message carries only the business-scoped user id.
+    const later = buildTextWebhook({ from: userId, text: "join", name: "Sam" });
+    expect((await postWebhook(first, later, sandbox.config.appSecret)).status).toBe(200);
+    // Answered at the user id (the send's `recipient`), as the contact that has the phone.
+    await sandbox.waitForSent((m) => m.to === userId && (m.text ?? "").includes("Welcome"));
+
+    const { body: list } = await api("GET", `/contacts?phone=${encodeURIComponent(phone)}`);
+    const items = (list as { items: Array<{ id: string; identities: Array<{ address: string }> }> }).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]?.identities.map((i) => i.address).sort()).toEqual([phone.slice(1), userId].sort());
+    const all = (await api("GET", "/contacts?limit=100")).body as {
+      items: Array<{ identities: Array<{ address: string }> }>;
+    };
+    expect(all.items.filter((c) => c.identities.some((i) => i.address === userId))).toHaveLength(1);
+    await stack.tern.worker.idle();
+    // Erasing the person takes the user id too.
+    expect((await stack.http("DELETE", `/api/v1/contacts/${items[0]?.id}`)).status).toBe(204);
+    expect(await rowsMentioning(stack.database, [userId])).toEqual([]);
+  });
+
   it("a Brazilian WhatsApp account named by the 8 digits from before the ninth digit and the same person's SMS from the 9-digit number are one contact", async () => {
     const join = buildTextWebhook({ from: "551187659002", text: "join", name: "Bia" });
     expect((await postWebhook(stack.setup.webhookUrl, join, stack.sandbox.wa.config.appSecret)).status).toBe(

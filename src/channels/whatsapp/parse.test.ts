@@ -44,6 +44,8 @@ describe("parse messages", () => {
       providerMessageId: "ABGGFlA5Fpa",
       from: "16315551181",
       phone: "+16315551181",
+      // Meta's example carries the business-scoped user id beside the wa_id.
+      alias: "US.13491208655302741918",
       profileName: "test user name",
       timestamp: 1504902988000,
       content: { type: "text", text: "this is a text message" },
@@ -54,6 +56,26 @@ describe("parse messages", () => {
     const event = only(parse(fixture("bsuid-no-phone.json")));
     expect(event).toMatchObject({ kind: "message", from: "US.13491208655302741918", profileName: "Sam" });
     expect(event).not.toHaveProperty("phone");
+  });
+
+  it("keeps the business-scoped user id sent beside the wa_id as the person's alias", () => {
+    const body = JSON.parse(fixture("text.json").rawBody.toString("utf8")) as {
+      entry: Array<{
+        changes: Array<{
+          value: { contacts: Array<Record<string, unknown>>; messages: Array<Record<string, unknown>> };
+        }>;
+      }>;
+    };
+    expect(only(parse(fixture("text.json")))).toMatchObject({
+      from: "16315551181",
+      phone: "+16315551181",
+      alias: "US.13491208655302741918",
+    });
+    // Without a user id (before usernames) there is none.
+    const value = body.entry[0]!.changes[0]!.value;
+    delete value.contacts[0]!.user_id;
+    delete value.messages[0]!.from_user_id;
+    expect(only(parse(raw(JSON.stringify(body))))).not.toHaveProperty("alias");
   });
 
   it("turns a reply-button tap into a choice and keeps the replied-to message id", () => {

@@ -176,6 +176,8 @@ function toInboundMessage(
     providerMessageId: message.id,
     from,
     ...(phone ? { phone } : {}),
+    // Keyed on the wa_id, the user id is kept too: a later message with it alone is the same person.
+    ...(waId && userId && userId !== waId ? { alias: userId } : {}),
     ...(profileName ? { profileName } : {}),
     timestamp: message.timestamp * 1000,
     content: toContent(message.type, raw as Record<string, unknown>),

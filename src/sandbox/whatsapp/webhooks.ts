@@ -29,6 +29,11 @@ export interface CustomerOptions {
   phoneNumberId?: string;
   /** Message this one replies to (context.id). */
   replyTo?: string;
+  /**
+   * With a wa_id in `from`: the person's business-scoped user id, sent beside it as Meta does
+   * since usernames (contacts[].user_id, messages[].from_user_id).
+   */
+  userId?: string;
 }
 
 export function newWamid(): string {
@@ -71,12 +76,15 @@ function messageWebhook(
 ): WebhookBody {
   const isBsuid = BSUID.test(options.from);
   const waId = isBsuid ? undefined : options.from.replace(/^\+/, "");
+  const userId = isBsuid ? options.from : options.userId;
   const contact = {
     profile: { name: options.name ?? "Test Customer" },
-    ...(waId ? { wa_id: waId } : { user_id: options.from }),
+    ...(waId ? { wa_id: waId } : {}),
+    ...(userId ? { user_id: userId } : {}),
   };
   const message = {
-    ...(waId ? { from: waId } : { from_user_id: options.from }),
+    ...(waId ? { from: waId } : {}),
+    ...(userId ? { from_user_id: userId } : {}),
     id: options.id ?? newWamid(),
     timestamp: toSeconds(options.timestamp),
     ...(options.replyTo ? { context: { from: DEFAULT_DISPLAY_PHONE_NUMBER, id: options.replyTo } } : {}),

@@ -315,6 +315,33 @@ export function createContactRepo(exec: Executor) {
       return rows.map((r) => toContact(r as ContactWithTags));
     },
     /**
+     * Inside `store.write`: `address` is another handle of this contact on the channel (WhatsApp's
+     * business-scoped user id beside the phone's wa_id), so a later message under it alone finds
+     * them. Nothing when the address is already someone's identity.
+     */
+    async addAlias(contactId: string, channelId: string, address: string, now: number): Promise<void> {
+      // From the person's row, still there: on PostgreSQL an erasure holds that row's lock while
+      // it deletes their identities (retention-repo.ts), and this waits for it, then adds none.
+      const person = q
+        .selectFrom("contacts")
+        .select([
+          sql<string>`${newId("ci", now)}`.as("id"),
+          "id as contact_id",
+          sql<string>`${channelId}`.as("channel_id"),
+          sql<string>`${address}`.as("address"),
+          sql<number>`cast(${now} as bigint)`.as("created_at"),
+          sql<number | null>`cast(null as bigint)`.as("last_inbound_at"),
+        ])
+        .where("id", "=", contactId);
+      await exec.run(
+        q
+          .insertInto("contact_identities")
+          .columns(["id", "contact_id", "channel_id", "address", "created_at", "last_inbound_at"])
+          .expression(exec.dialect === "postgres" ? person.forKeyShare() : person)
+          .onConflict((oc) => oc.columns(["channel_id", "address"]).doNothing()),
+      );
+    },
+    /**
      * Inside `store.write`, with the inbound message: the contact of (channel, address), by its
      * identity; else the contact with the same E.164 phone, which gains this identity; else a new
      * contact. Records the identity's `last_inbound_at` and refreshes phone and name.
