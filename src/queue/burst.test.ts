@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { heldUntil } from "../../test/helpers/held-until.js";
 import type { InboundContent } from "../channels/channel.js";
 import type { InboxItem, MessageItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
-import { HoldUntil, joinBurst, MAX_BURST_WINDOWS, takeBurst } from "./burst.js";
+import { joinBurst, MAX_BURST_WINDOWS, takeBurst } from "./burst.js";
 
 /** Which pending messages are one answer, and until when a conversation is held (no store needed). */
 const WINDOW = 2_000;
@@ -32,15 +33,6 @@ const take = (pending: InboxItem[], now: number, run: RunRow | null = waiting(),
     pending[0] as MessageItem,
     run ?? undefined,
   );
-const heldUntil = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof HoldUntil) return error.at;
-    throw error;
-  }
-  return null;
-};
 
 describe("burst grouping", () => {
   const a = item(1, 1_000);

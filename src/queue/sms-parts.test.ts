@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { heldUntil } from "../../test/helpers/held-until.js";
 import type { InboxItem, MessageItem } from "../store/repos/inbox-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
 import type { Store } from "../store/store.js";
-import { HoldUntil, joinBurst } from "./burst.js";
+import { joinBurst } from "./burst.js";
 import { PARTS_WAIT_MS, takeParts } from "./sms-parts.js";
 
 /** Which pending rows make one long SMS, and until when its conversation is held. */
@@ -35,15 +36,6 @@ const take = (pending: InboxItem[], now: number, first = pending[0] as MessageIt
     first,
     run,
   );
-const heldUntil = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof HoldUntil) return error.at;
-    throw error;
-  }
-  return null;
-};
 const p = (ref: string, index: number, count = 3) => ({ ref, index, count });
 
 describe("the parts of a long SMS", () => {
