@@ -80,46 +80,26 @@ describe("Telegram send", () => {
   });
 
   it("waits parameters.retry_after on 429 and never retries a blocked chat", async () => {
-    const limited = await failure(
-      send({ to: "1", text: "hi" }, config, {
-        fetch: answering(429, {
-          ok: false,
-          error_code: 429,
-          description: "Too Many Requests: retry after 17",
-          parameters: { retry_after: 17 },
+    /** Telegram's refusal `{ok: false, error_code, description}` of a send. */
+    const refused = (status: number, description: string, extra: Record<string, unknown> = {}) =>
+      failure(
+        send({ to: "1", text: "hi" }, config, {
+          fetch: answering(status, { ok: false, error_code: status, description, ...extra }),
         }),
-      }),
-    );
+      );
+    const limited = await refused(429, "Too Many Requests: retry after 17", {
+      parameters: { retry_after: 17 },
+    });
     expect(isAppError(limited) && limited.retry).toEqual({ afterMs: 17_000 });
-    const blocked = await failure(
-      send({ to: "1", text: "hi" }, config, {
-        fetch: answering(403, {
-          ok: false,
-          error_code: 403,
-          description: "Forbidden: bot was blocked by the user",
-        }),
-      }),
-    );
+    const blocked = await refused(403, "Forbidden: bot was blocked by the user");
     expect(isAppError(blocked) && blocked.retry).toBe("never");
     expect(isAppError(blocked) && blocked.message).toContain("blocked");
     // Telegram cannot reach the person: a send step's fallback channel may.
     expect(isAppError(blocked) && blocked.details?.undeliverable).toBe(true);
     expect(isAppError(limited) && limited.details?.undeliverable).toBeUndefined();
-    const neverStarted = await failure(
-      send({ to: "1", text: "hi" }, config, {
-        fetch: answering(400, { ok: false, error_code: 400, description: "Bad Request: chat not found" }),
-      }),
-    );
+    const neverStarted = await refused(400, "Bad Request: chat not found");
     expect(isAppError(neverStarted) && neverStarted.details?.undeliverable).toBe(true);
-    const badText = await failure(
-      send({ to: "1", text: "hi" }, config, {
-        fetch: answering(400, {
-          ok: false,
-          error_code: 400,
-          description: "Bad Request: message text is empty",
-        }),
-      }),
-    );
+    const badText = await refused(400, "Bad Request: message text is empty");
     expect(isAppError(badText) && badText.details?.undeliverable).toBeUndefined();
   });
 
