@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { flowMatchesMessage } from "./trigger.js";
 import { patternProblem } from "./trigger-schema.js";
+import { validateFlow } from "./validate.js";
 
 describe("trigger patterns", () => {
   it("refuses repeated groups that repeat or alternate inside, and back-references", () => {
@@ -33,6 +34,24 @@ describe("a trigger pattern on a customer's message", () => {
     expect(patternProblem(pattern)).toBeNull();
     expect(starts(pattern, text)).toBe(false);
     expect(starts(pattern, `${text.slice(0, 20)} what is the price?`)).toBe(pattern.startsWith("\\w"));
+  });
+
+  it("warns at validation about a look-around pattern (it runs on the backtracking engine), not about others", () => {
+    const file = (pattern: string) => ({
+      schema: "tern.flow/v1",
+      name: "p",
+      trigger: { type: "message", channels: ["whatsapp"], pattern },
+      steps: [{ id: "s", type: "send", text: "hi" }],
+    });
+    const warned = validateFlow(file("^(?=.*refund)"));
+    expect(warned.valid).toBe(true);
+    expect(warned.warnings).toContainEqual(
+      expect.objectContaining({
+        path: "$.trigger.pattern",
+        message: expect.stringContaining("backtracking"),
+      }),
+    );
+    expect(validateFlow(file("^order\\s*#?\\d{4,8}$")).warnings).toEqual([]);
   });
 
   it("matches case-insensitively, on the first 1,000 characters; a look-around pattern stored before still works", () => {

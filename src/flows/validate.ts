@@ -2,6 +2,7 @@ import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { channelFitWarnings } from "./channel-fit.js";
 import { StepId, TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue, withStepIds } from "./issues.js";
+import { patternProblem } from "./safe-regex.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
@@ -101,7 +102,8 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
 
   if (errors.length > 0 || !envelope.success) return { valid: false, errors, warnings: [] };
   const flow = { ...envelope.data, steps: parsed.map((s) => s.config) } as Flow;
-  return { valid: true, errors, warnings: [...unreachable(flow, parsed), ...channelFitWarnings(flow)], flow };
+  const warnings = [...unreachable(flow, parsed), ...channelFitWarnings(flow), ...patternWarnings(flow)];
+  return { valid: true, errors, warnings, flow };
 }
 
 /** Step items are checked against their own type below, with better messages. */
@@ -222,4 +224,20 @@ function describeIds(ids: string[]): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * A trigger pattern RE2 cannot compile (look-around) runs on JavaScript's backtracking engine
+ * (trigger.ts): still valid, since stored flows may have one, but said at every save.
+ */
+function patternWarnings(flow: Flow): ValidationIssue[] {
+  const pattern = flow.trigger.type === "message" ? flow.trigger.pattern : undefined;
+  if (pattern === undefined || patternProblem(pattern) === null) return [];
+  return [
+    {
+      path: "$.trigger.pattern",
+      message:
+        "this pattern uses syntax RE2 lacks (look-around such as (?=…) or (?!…)), so it runs on JavaScript's backtracking engine, where a long customer message can be slow: write it without",
+    },
+  ];
 }
