@@ -394,10 +394,12 @@ describe("openSqlite", () => {
     } finally {
       clearInterval(sampler);
     }
-    // The file was started over and trimmed again and again, and stayed within a dozen restart
-    // sizes (what is written between two checkpoint ticks of a loaded machine comes on top).
+    // The file was started over and trimmed again and again, and stayed well under the 40 restart
+    // sizes that went through it (never started over, it would hold them all). What is written
+    // between two checkpoint ticks comes on top, and on a loaded machine a tick can come late: a
+    // fresh-clone run saw 16 MB once, so the bound is 24 sizes.
     expect(shrinks).toBeGreaterThanOrEqual(3);
-    expect(maxWal).toBeLessThan(12 * restartBytes);
+    expect(maxWal).toBeLessThan(24 * restartBytes);
     expect((await contactIds(store)).length).toBe(written);
     expect(store.raw.pragma("integrity_check", { simple: true })).toBe("ok");
   });
