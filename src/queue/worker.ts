@@ -279,7 +279,8 @@ export function createWorker(deps: WorkerDeps) {
           msg.profileName ?? null,
           now,
         );
-        if (msg.alias) await tx.contacts.addAlias(c.id, item.channelId, msg.alias, now);
+        // Once per conversation, at its first message (Meta sends the user id on every one).
+        if (msg.alias && !active) await tx.contacts.addAlias(c.id, item.channelId, msg.alias, now);
         const owner = active?.id ?? runId;
         // Each message of a burst stays its own row in the conversation's history.
         for (const part of burst) {
