@@ -95,6 +95,23 @@ describe("Twilio end to end through the simulator", () => {
       ]);
     });
 
+    it("answers a malformed GET delivery (no query, bad percent-encoding, a body, no signature) with a 4xx and stores nothing", async () => {
+      const before = await deliveryRows(env);
+      const signed = signedGetRequest(env.webhookUrl, { Body: "x" }, twilio().provider.config.authToken);
+      const attempts: Array<[string, RequestInit]> = [
+        [env.webhookUrl, { headers: signed.headers }],
+        [`${env.webhookUrl}?Body=%zz&MessageSid=%E0%A4%A`, { headers: signed.headers }],
+        [`${env.webhookUrl}?AccountSid=AC1&MessageSid=SM1&Body=hi`, {}],
+        [signed.url, { headers: { ...signed.headers, "x-twilio-signature": "not base64" } }],
+      ];
+      for (const [url, init] of attempts) {
+        const res = await fetch(url, init);
+        expect([url, res.status >= 400 && res.status < 500]).toEqual([url, true]);
+      }
+      expect(await deliveryRows(env)).toEqual(before);
+      expect(await runsOf(env)).toEqual([]);
+    });
+
     it("a redelivered webhook (same MessageSid) makes no second run", async () => {
       const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
       await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));
