@@ -1,6 +1,9 @@
-import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
+import { onFirstUse } from "../core/on-first-use.js";
 import { ContactTag } from "./fields.js";
+
+/** Loaded when a schedule trigger is first read (most deployments have none). */
+const cron = onFirstUse<typeof import("cron-parser")>("cron-parser");
 
 /**
  * The trigger kinds beyond an inbound message: started by the API (or the flow's signed webhook),
@@ -109,7 +112,7 @@ export const ScheduleTrigger = z
           return;
         }
         try {
-          CronExpressionParser.parse(ctx.value, { tz: "UTC", strict: false });
+          cron().CronExpressionParser.parse(ctx.value, { tz: "UTC", strict: false });
         } catch (error) {
           ctx.issues.push({
             code: "custom",

@@ -1,10 +1,13 @@
-import { CronExpressionParser } from "cron-parser";
 import type { Clock } from "../core/clock.js";
+import { onFirstUse } from "../core/on-first-use.js";
 import { matchChannelRef } from "../flows/channel-ref.js";
 import type { ScheduleTrigger } from "../flows/trigger-schema.js";
 import type { Store } from "../store/store.js";
 import { audienceAddress } from "./phone-address.js";
 import { enqueueRun, type LoadFlow, publishedWithTrigger } from "./triggers.js";
+
+/** Loaded when a schedule trigger is first read (most deployments have none). */
+const cron = onFirstUse<typeof import("cron-parser")>("cron-parser");
 
 /** How often published schedules are looked at (a firing is at most this late). */
 export const SCHEDULE_TICK_MS = 15_000;
@@ -29,7 +32,8 @@ const DST_WALK_MAX = 300;
 export function previousFiring(trigger: Pick<ScheduleTrigger, "cron" | "timezone">, now: number): number {
   const tz = trigger.timezone ?? "UTC";
   // +1 ms: a firing exactly at `now` counts as due.
-  const prev = CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(now + 1) })
+  const prev = cron()
+    .CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(now + 1) })
     .prev()
     .getTime();
   // cron-parser's prev() reads a daylight-saving change otherwise than its next(): it skips a
@@ -38,7 +42,7 @@ export function previousFiring(trigger: Pick<ScheduleTrigger, "cron" | "timezone
   // near a change the times are walked forward.
   const from = Math.max(now - DST_SHIFT_MAX_MS - SCHEDULE_MAX_LATE_MS, prev - DST_SHIFT_MAX_MS);
   if (utcOffset(from, tz) === utcOffset(now, tz)) return prev;
-  const it = CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(from) });
+  const it = cron().CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(from) });
   let latest = prev;
   for (let i = 0, at = it.next().getTime(); at <= now; i++, at = it.next().getTime()) {
     if (i === DST_WALK_MAX) return prev;

@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import type { XMLParser } from "fast-xml-parser";
+import { onFirstUse } from "../../core/on-first-use.js";
 
 /**
  * WeChat posts small flat XML documents (`<xml><ToUserName><![CDATA[…]]></ToUserName>…</xml>`).
@@ -6,7 +7,9 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
  * (WeChat never sends one; Tencent's own samples were patched against XXE in 2018), every value a
  * string so 64-bit ids such as `MsgId` stay exact.
  */
-const parser = new XMLParser({
+const fastXmlParser = onFirstUse<typeof import("fast-xml-parser")>("fast-xml-parser");
+let parser: XMLParser | undefined;
+const parserOptions = {
   processEntities: false,
   htmlEntities: false,
   ignoreAttributes: true,
@@ -15,7 +18,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   maxNestedTags: 8,
-});
+};
 
 /** The children of the `<xml>` root as strings (or nested objects/arrays), or null if it is not such a document. */
 export function readWeChatXml(text: string): Record<string, unknown> | null {
@@ -74,7 +77,9 @@ export function readWithParser(text: string): Record<string, unknown> | null {
   if (!text.trimStart().startsWith("<")) return null;
   let doc: unknown;
   try {
+    const { XMLParser, XMLValidator } = fastXmlParser();
     if (XMLValidator.validate(text) !== true) return null;
+    parser ??= new XMLParser(parserOptions);
     doc = parser.parse(text);
   } catch {
     return null;
