@@ -181,10 +181,18 @@ function fold(value: string, ignoreCase: boolean): string {
   return ignoreCase ? value.toLowerCase() : value;
 }
 
+/**
+ * Plain decimals only: `Number()` also reads "0x12", "0b11" and "1e3", so a customer's text
+ * "0x12" passed `age gte 18` (the ask step refuses those strings as numbers too).
+ */
+const DECIMAL = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
 function asNumber(value: unknown): number | null {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
-    return Number(value);
+  if (typeof value === "string" && DECIMAL.test(value)) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : null;
+  }
   return null;
 }
 

@@ -10,6 +10,9 @@ describe("parseAnswer", () => {
     [" -3.5 ", -3.5],
     ["3,5", 3.5],
     ["1,234.5", 1234.5],
+    ["0,500", 0.5], // a decimal comma: no grouped number starts with 0
+    ["0,001", 0.001],
+    ["12,345", 12345],
     ["1 234", 1234],
     ["١٢", 12],
     ["۳,۵", 3.5],
@@ -24,6 +27,22 @@ describe("parseAnswer", () => {
 
   it.each(["forty", "", "1e400", "12abc", "1.2.3"])("rejects %j as a number", (input) => {
     expect(parseAnswer("number", text(input), {}).ok).toBe(false);
+  });
+
+  it("takes a typed number as the position shown, before an id that is a number", () => {
+    // "1. Red / 2. Blue" on a channel without buttons: 1 is Red whatever the ids say.
+    const choices = [
+      { id: "2", title: "Red" },
+      { id: "1", title: "Blue" },
+    ];
+    expect(parseAnswer("choice", text("1"), { choices })).toMatchObject({ ok: true, value: "2" });
+    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({ ok: true, value: "1" });
+    // Past the last position a number can still be an id.
+    const tens = [
+      { id: "10", title: "Ten" },
+      { id: "20", title: "Twenty" },
+    ];
+    expect(parseAnswer("choice", text("20"), { choices: tens })).toMatchObject({ ok: true, value: "20" });
   });
 
   it("matches a choice by a number in another script, or by its title however the accents were composed", () => {

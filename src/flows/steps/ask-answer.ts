@@ -43,7 +43,8 @@ function parseNumber(text: string): Answer {
     .replace(/\u066b/g, ".") // ARABIC DECIMAL SEPARATOR
     .replace(/\u066c/g, ",") // ARABIC THOUSANDS SEPARATOR
     .replace(/\u2212/g, "-"); // MINUS SIGN
-  if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
+  // A grouped number never starts with 0: "0,500" is a decimal comma (0.5), not 500.
+  if (/^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, "");
   else if (/^[-+]?\d+,\d+$/.test(s)) s = s.replace(",", ".");
   if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return { ok: false };
   const value = Number(s);
@@ -68,7 +69,7 @@ function parsePhone(text: string, contactPhone: string | null): Answer {
 
 /**
  * Matches a tapped button by its position when the channel names it so, else by id, else the text
- * by id, title (case-insensitive) or 1-based number.
+ * by 1-based number, id or title (case-insensitive).
  */
 function matchChoice(message: MessageView, choices: Choice[]): Answer {
   const tap = message.choice;
@@ -91,6 +92,13 @@ function byPosition(index: number, tap: Choice, choices: Choice[]): Choice | und
 }
 
 function findByText(text: string, choices: Choice[]): Choice | undefined {
+  // A number is the position the customer was shown ("1. Red" on a channel without buttons),
+  // before any id: with ids "2" and "1" listed in that order, typing 1 took the second choice.
+  const digits = asciiDigits(text);
+  if (/^\d{1,3}\.?$/.test(digits)) {
+    const at = choices[Number.parseInt(digits, 10) - 1];
+    if (at) return at;
+  }
   const lower = foldText(text);
   const byId = choices.find((c) => c.id === text);
   if (byId) return byId;
@@ -99,10 +107,7 @@ function findByText(text: string, choices: Choice[]): Choice | undefined {
   // "Yes!" or "はい。" for the title "Yes" / "はい"; after the exact match, so "C#" is not "C".
   const word = foldWord(text);
   const byWord = choices.find((c) => foldWord(c.title) === word);
-  if (byWord) return byWord;
-  const digits = asciiDigits(text);
-  if (/^\d{1,3}\.?$/.test(digits)) return choices[Number.parseInt(digits, 10) - 1];
-  return undefined;
+  return byWord;
 }
 
 export function defaultRetryText(expect: Expect): string {
