@@ -9,6 +9,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY templates ./templates
 COPY web ./web
+# The build's last part (build:web) is a script of its own.
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
