@@ -7,10 +7,12 @@ import { redactUrl } from "../core/redact-url.js";
  * TERN_ADMIN_TOKEN or the token file in TERN_DATA_DIR.
  */
 export function createApiClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
-  const base = env.TERN_URL ?? `http://localhost:${env.TERN_PORT ?? 3000}`;
-  const tokenFile = path.join(env.TERN_DATA_DIR ?? "./.tern", "admin-token");
+  // A variable set to nothing counts as unset, as for the server (README, "Configuration").
+  const set = (name: string) => env[name]?.trim() || undefined;
+  const base = set("TERN_URL") ?? `http://localhost:${set("TERN_PORT") ?? 3000}`;
+  const tokenFile = path.join(set("TERN_DATA_DIR") ?? "./.tern", "admin-token");
   const token =
-    env.TERN_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
+    set("TERN_ADMIN_TOKEN") ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
   if (!token)
     throw new Error(`No admin token: set TERN_ADMIN_TOKEN or start the server once to create ${tokenFile}`);
   return createAdminClient(base, token);
@@ -53,7 +55,8 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
         });
       } catch (error) {
         // fetch's own message may repeat the URL, credentials included.
-        const reason = (error as Error).message.split(base).join(shown);
+        const message = (error as Error).message;
+        const reason = base ? message.split(base).join(shown) : message;
         throw new Error(`Cannot reach Tern at ${shown}: ${reason}. Is \`tern serve\` running?`);
       }
       const text = await response.text();
@@ -77,8 +80,12 @@ export function createAdminClient(baseUrl: string, token: string): ApiClient {
         if (errors.length > 0 && message.endsWith(joined))
           message = message.slice(0, -joined.length).trimEnd();
         const details = errors.map((e) => `\n  ${e.path}: ${e.message}`).join("");
+        // Which server answered: a CLI pointed at another Tern (TERN_URL/TERN_PORT unset while
+        // this one listens elsewhere) otherwise reads as a wrong token.
+        const where =
+          response.status === 401 ? ` (asked Tern at ${shown}; TERN_URL or TERN_PORT names another)` : "";
         throw new Error(
-          `${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${message}${details}`,
+          `${method} ${apiPath} failed (${response.status} ${err.code ?? ""}): ${message}${where}${details}`,
         );
       }
       return json;
