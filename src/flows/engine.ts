@@ -71,7 +71,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
         if (state.status !== "waiting" || state.wait?.for !== "reply") return input;
         const message = toMessageView(event.message);
         state.message = message;
-        return run(flow, state, host, { type: "reply", message, raw: event.message });
+        const receivedAt = event.receivedAt;
+        return run(flow, state, host, {
+          type: "reply",
+          message,
+          raw: event.message,
+          ...(receivedAt === undefined ? {} : { receivedAt }),
+        });
       }
       case "timeout": {
         const timeoutAt = state.wait?.timeoutAt;
@@ -285,6 +291,7 @@ function applyResult(
     const waitFor = result.for ?? "reply";
     state.wait = { stepId: step.id, visit, for: waitFor, timeoutAt, state: result.state, effectCount, since };
     if ((result as { expires?: boolean }).expires) state.wait.expires = true;
+    if (result.answersFrom !== undefined) state.wait.answersFrom = result.answersFrom;
     return { ...base, status: "waiting", input, output, error: null, next: null };
   }
   state.steps[step.id] = output;

@@ -12,7 +12,13 @@ import type { Flow } from "./schema.js";
 export type RunEvent =
   | { type: "start"; message?: InboundMessage; inboxId?: number }
   | { type: "continue" }
-  | { type: "reply"; message: InboundMessage; inboxId: number }
+  | {
+      type: "reply";
+      message: InboundMessage;
+      inboxId: number;
+      /** When Tern stored the message (its inbox row): a question takes only what came after it was asked. */
+      receivedAt?: number;
+    }
   | { type: "timeout" }
   /** A person released a run paused by a `handoff` step (`POST /api/v1/runs/:id/release`). */
   | { type: "release"; note?: string };
@@ -50,6 +56,12 @@ export interface Waitpoint {
    * sent after a reply gets a fresh key, and retrying the same reply reuses it. Absent = 0.
    */
   effectCount?: number;
+  /**
+   * A question's answers are messages stored from this time on (ms, when its send began): what
+   * the contact wrote before it was asked answers nothing (the worker hands such a message over
+   * alone, never joined into a burst with a real answer). Absent: every reply counts.
+   */
+  answersFrom?: number;
 }
 
 /** The last inbound message as flows see it (`message` in templates). */
@@ -187,6 +199,8 @@ export interface OutboundMessageSpec {
 /** What a send returns; `fallback` when the message went through the fallback channel instead. */
 export interface SendReceipt {
   providerMessageId: string;
+  /** When the send began (its intent was written); a replay of the send gives the first time. */
+  sentAt?: number;
   fallback?: { channelId: string; channelType: string; reason: string };
 }
 

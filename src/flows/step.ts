@@ -48,7 +48,9 @@ export interface StepContext<Config> {
   updateContact(change: ContactUpdate): Promise<void>;
 }
 
-export type ResumeEvent = { type: "reply"; message: MessageView; raw: InboundMessage } | { type: "timeout" };
+export type ResumeEvent =
+  | { type: "reply"; message: MessageView; raw: InboundMessage; receivedAt?: number }
+  | { type: "timeout" };
 
 /** A person released a run that waits `for: "handoff"` (a `handoff` step's `release`). */
 export interface ReleaseEvent {
@@ -73,6 +75,8 @@ export type StepResult =
       timeoutAt: number | null;
       /** What wakes it: the contact's reply (default), or a release by a person (`handoff`). */
       for?: "reply" | "handoff";
+      /** Replies stored before this time answer nothing (runtime.ts `Waitpoint.answersFrom`). */
+      answersFrom?: number;
       state?: unknown;
       input?: unknown;
       output?: unknown;

@@ -67,11 +67,17 @@ describe("the per-channel send queue", () => {
     const first = await make("run_1", "4915100000001");
     const second = await make("run_2", "4915100000002");
     const start = time.t;
-    expect(await first.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.2" });
+    expect(await first.send("run_1:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "m.2",
+      sentAt: expect.any(Number),
+    });
     // The retry waited out the Retry-After, and so does a send of another conversation.
     expect(time.t - start).toBeGreaterThanOrEqual(7_000);
     const pausedAt = time.t;
-    expect(await second.send("run_2:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.3" });
+    expect(await second.send("run_2:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "m.3",
+      sentAt: expect.any(Number),
+    });
     expect(time.t).toBe(pausedAt);
     pacer.pause("ch_1", 5_000);
     const third = await make("run_3", "4915100000003");
@@ -112,7 +118,10 @@ describe("a provider's rate limit of the whole channel, not said with a 429", ()
       },
       { runId: "run_1", channel: { id: "ch_1", definition, config: {} }, contact },
     );
-    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "m.2" });
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "m.2",
+      sentAt: expect.any(Number),
+    });
     return pauses;
   };
 

@@ -86,7 +86,10 @@ describe("sends through the outbox", () => {
         return { providerMessageId: "wamid.2" };
       }, true),
     );
-    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "wamid.2" });
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "wamid.2",
+      sentAt: expect.any(Number),
+    });
     expect(calls).toBe(2);
     expect(sleeps).toEqual([200]);
   });
@@ -100,7 +103,7 @@ describe("sends through the outbox", () => {
       }, false),
     );
     const result = await effects.send("run_1:1:1", { text: "Hi" });
-    expect(result).toEqual({ providerMessageId: "", outcome: "unknown" });
+    expect(result).toEqual({ providerMessageId: "", outcome: "unknown", sentAt: expect.any(Number) });
     expect(calls).toBe(1);
     expect(sleeps).toEqual([]);
     // The settle is not awaited by send, and on PostgreSQL another connection's write may commit
@@ -130,7 +133,10 @@ describe("sends through the outbox", () => {
         return { providerMessageId: "wamid.2" };
       }, true),
     );
-    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({ providerMessageId: "wamid.2" });
+    expect(await effects.send("run_1:1:1", { text: "Hi" })).toEqual({
+      providerMessageId: "wamid.2",
+      sentAt: expect.any(Number),
+    });
     expect(calls).toBe(2);
     // The whole window was waited (polled), and no back-off was added on top of it.
     expect(sleeps.reduce((a, b) => a + b, 0)).toBe(300);
@@ -146,6 +152,7 @@ describe("sends through the outbox", () => {
     const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
     expect(await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" })).toEqual({
       providerMessageId: "line.2",
+      sentAt: expect.any(Number),
     });
     expect(keys).toEqual(["run_1:1:1", "run_1:1:1"]);
     expect(sleeps).toEqual([]);
@@ -160,7 +167,7 @@ describe("sends through the outbox", () => {
     const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
     await store.write((tx) => tx.effects.begin("run_1:1:1", "send", Date.now()));
     const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
-    expect(result).toEqual({ providerMessageId: "line.1" });
+    expect(result).toEqual({ providerMessageId: "line.1", sentAt: expect.any(Number) });
     expect(keys).toEqual(["run_1:1:1"]);
   });
 
@@ -243,11 +250,16 @@ describe("sends through the outbox", () => {
       return { providerMessageId: "line.1" };
     }, false);
     const definition = { ...base, capabilities: { ...base.capabilities, idempotentSends: true } };
-    await store.write((tx) => tx.effects.begin("run_1:1:1", REPLY_SEND_KIND, Date.now()));
-    const result = await (await effectsFor(definition)).send("run_1:1:1", { text: "Hi" });
-    expect(result).toEqual({ providerMessageId: "", outcome: "unknown" });
+    // Begun a minute ago, before the crash: the receipt says when, as the first attempt would have.
+    const begunAt = Date.now() - 60_000;
+    await store.write((tx) => tx.effects.begin("run_1:1:1", REPLY_SEND_KIND, begunAt));
+    const effects = await effectsFor(definition);
+    const result = await effects.send("run_1:1:1", { text: "Hi" });
+    expect(result).toEqual({ providerMessageId: "", outcome: "unknown", sentAt: begunAt });
     expect(calls).toBe(0);
     expect((await store.effects.get("run_1:1:1"))?.status).toBe("done");
+    // Replayed once more (the step ran again after another crash): the same time.
+    expect((await effects.send("run_1:1:1", { text: "Hi" })).sentAt).toBe(begunAt);
   });
 
   it("still unknown after every attempt: the intent stays in flight so a later run reconciles", async () => {

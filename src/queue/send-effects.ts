@@ -46,7 +46,7 @@ interface SendTarget {
  * What a send settles to. `outcome: "unknown"` on a channel that echoes nothing, or for a reply
  * token's answer that was lost (at-most-once).
  */
-type SendOutcome = { providerMessageId: string; outcome?: "unknown"; recipient?: string };
+type SendOutcome = { providerMessageId: string; outcome?: "unknown"; recipient?: string; sentAt?: number };
 
 /**
  * The effect kind of a send made with a reply token: its intent says so, so that a send cut off
@@ -230,19 +230,23 @@ export function createSendEffects(
       status: "sending",
       ...(fallbackAfterFailure && { fallback: fallbackAfterFailure }),
     };
+    // When the send began, for the caller (a question's answers start there); a replay gives the
+    // intent's own time, so a reply that came while the process was down still answers.
+    let sentAt = clock.now();
     // Only a fresh intent may use the token: a replay cannot know whether it was used.
     const isFresh = await beginIfFresh(key, replyToken ? REPLY_SEND_KIND : "send", row);
     if (!isFresh) {
       replyToken = undefined;
       if (checkOptOut) await assertNotOptedOut();
       const existing = await store.effects.get(key);
-      if (existing?.status === "done") return existing.result as SendOutcome;
+      if (existing) sentAt = existing.intentAt;
+      if (existing?.status === "done") return { ...(existing.result as SendOutcome), sentAt };
       if (existing?.status === "in_flight" && existing.kind === REPLY_SEND_KIND) {
         // Cut off while it replied with a single-use token: it may have gone out, and a push now
         // could deliver it twice. Settled as unknown (at-most-once), as a channel that echoes nothing.
         const unknown: SendOutcome = { providerMessageId: "", outcome: "unknown" };
         await write((tx) => recordSent(tx, key, unknown));
-        return unknown;
+        return { ...unknown, sentAt };
       }
       const isRetryable = (existing?.error as { retryable?: boolean } | undefined)?.retryable === true;
       if (existing?.status === "failed" && existing.error && !isRetryable) {
@@ -258,10 +262,11 @@ export function createSendEffects(
         const settled = await reconcileSend(key, target.channel);
         if (settled) {
           await write((tx) => recordSent(tx, key, settled));
-          return settled;
+          return { ...settled, sentAt };
         }
       }
       await ctx.assertActive?.();
+      sentAt = clock.now();
       await write(async (tx) => {
         await tx.effects.begin(key, "send", clock.now());
         await tx.contacts.addMessage({ ...row, effectKey: key, runId: ctx.runId, now: clock.now() });
@@ -282,7 +287,7 @@ export function createSendEffects(
     // Not awaited: the step's own persist commits after it (writes commit in order), and if
     // the process dies first, the in-flight record makes a re-run reconcile instead of resend.
     settleLater((tx) => recordSent(tx, key, result));
-    return result;
+    return { ...result, sentAt };
   };
 
   /**
@@ -315,6 +320,7 @@ export function createSendEffects(
     );
     return {
       providerMessageId: sent.providerMessageId,
+      ...(sent.sentAt !== undefined && { sentAt: sent.sentAt }),
       fallback: { channelId: channel.id, channelType: channel.definition.type, reason },
     };
   };

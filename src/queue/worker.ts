@@ -234,7 +234,15 @@ export function createWorker(deps: WorkerDeps) {
         const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
         // A part of a long SMS waits for the others and is answered with them (sms-parts.ts).
         const parts = await takeParts({ store, clock }, item, active);
-        await handleItem(parts ?? (await takeBurst(burstDeps, item, active)), active, signal);
+        // Written before the waiting question was sent: it goes alone (the question takes it as
+        // no answer), never joined with the real answer that follows into one burst.
+        const answersFrom = active?.status === "waiting" ? active.state.wait?.answersFrom : undefined;
+        const isEarly = !parts && answersFrom !== undefined && item.receivedAt < answersFrom;
+        await handleItem(
+          parts ?? (isEarly ? [item] : await takeBurst(burstDeps, item, active)),
+          active,
+          signal,
+        );
       }
       failures.succeeded(item);
     } catch (error) {
@@ -339,7 +347,12 @@ export function createWorker(deps: WorkerDeps) {
       // The contact as the write above just read it (the conversation's identity): no second read.
       const isConsumed = await advance(
         active,
-        { type: "reply", message: msg, inboxId: (burst.at(-1) as MessageItem).id },
+        {
+          type: "reply",
+          message: msg,
+          inboxId: (burst.at(-1) as MessageItem).id,
+          receivedAt: item.receivedAt,
+        },
         { inboxIds: ids, contact, signal },
       );
       if (!isConsumed) await markProcessed(ids);

@@ -60,10 +60,17 @@ describe("a send the provider refuses for now", () => {
       status: "waiting",
       error: { message: expect.stringContaining("131000") },
     });
-    // Written during the outage: not taken as the answer to a question not yet asked.
-    await customer.say("Ada");
+    // Written during the outage, before the question reached the customer: it waits its turn in
+    // order, and answers nothing (the customer had not seen the question).
+    await customer.say("hello?");
     const [question] = await customer.waitForReplies(1, 20_000);
     expect(question?.text).toBe("Your name?");
+    await eventually(async () => {
+      await stack.tern.worker.idle();
+      return (await stack.tern.store.inbox.backlog()) === 0;
+    });
+    expect(customer.received()).toHaveLength(1);
+    await customer.say("Ada");
     const [, thanks] = await customer.waitForReplies(2, 20_000);
     expect(thanks?.text).toBe("Thanks Ada");
     // The last reply leaves before the run's completion is committed. Once it is, nothing more

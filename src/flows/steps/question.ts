@@ -123,6 +123,11 @@ export interface QuestionState {
   askedAt: number;
   /** How many of the reminders (in order of `after`) are done: sent, or skipped as overdue. */
   reminded: number;
+  /**
+   * When the question's send began (the same on a replay of it): a message stored before then
+   * was written before the contact could see the question, and answers nothing. Re-asks keep it.
+   */
+  answersFrom?: number;
 }
 
 export interface QuestionHooks {
@@ -158,12 +163,36 @@ export async function startQuestion(
 ): Promise<StepResult> {
   const text = ctx.render(ctx.config.text);
   const message = hooks.outbound(text);
-  await ctx.effects.send(message);
+  const receipt = await ctx.effects.send(message);
   const now = ctx.now();
   const timeoutMs = ctx.config.timeout ? parseDurationMs(ctx.config.timeout) : null;
   const timeoutAt = timeoutMs === null ? null : now + timeoutMs;
   const state: QuestionState = { retries: 0, text, timeoutAt, askedAt: now, reminded: 0 };
-  return { kind: "wait", timeoutAt: nextWake(ctx.config, state), state, input: message };
+  // A host that cannot say when the send began (unit-test hosts) lets every reply count.
+  if (receipt?.sentAt !== undefined) state.answersFrom = receipt.sentAt;
+  return waitOn(ctx.config, state, { input: message });
+}
+
+/** The question keeps waiting with `state`: its wake-up and, for the worker, where answers start. */
+function waitOn(
+  config: QuestionConfig,
+  state: QuestionState,
+  shown: { input: unknown; output?: unknown },
+): StepResult {
+  return {
+    kind: "wait",
+    timeoutAt: nextWake(config, state),
+    state,
+    ...(state.answersFrom === undefined ? {} : { answersFrom: state.answersFrom }),
+    ...shown,
+  };
+}
+
+/** A message stored before the question was sent: the contact wrote it before they could see it. */
+function isFromBefore(event: Extract<ResumeEvent, { type: "reply" }>, state: QuestionState): boolean {
+  return (
+    event.receivedAt !== undefined && state.answersFrom !== undefined && event.receivedAt < state.answersFrom
+  );
 }
 
 export async function resumeQuestion(
@@ -180,14 +209,13 @@ export async function resumeQuestion(
     }
     return remind(ctx, state, hooks);
   }
+  if (isFromBefore(event, state)) {
+    // Answered nothing (it is in the transcript): "what is this about?", written while a slow
+    // step ran, was taken as the name the next question asked for.
+    return waitOn(config, state, { input, output: { beforeQuestion: cutText(event.message.text, 200) } });
+  }
   if (isOtherMessagesTap(event.message, hooks)) {
-    return {
-      kind: "wait",
-      timeoutAt: nextWake(config, state),
-      state,
-      input,
-      output: { ignoredTap: event.message.choice },
-    };
+    return waitOn(config, state, { input, output: { ignoredTap: event.message.choice } });
   }
   const valid = hooks.answer(event.message);
   if (valid) return { ...valid, input };
@@ -195,13 +223,7 @@ export async function resumeQuestion(
     const retryText = config.retryText ? ctx.render(config.retryText) : hooks.defaultRetryText();
     await ctx.effects.send(hooks.outbound(retryText));
     const next: QuestionState = { ...state, retries: state.retries + 1 };
-    return {
-      kind: "wait",
-      timeoutAt: nextWake(config, next),
-      state: next,
-      input,
-      output: { invalid: event.message.text },
-    };
+    return waitOn(config, next, { input, output: { invalid: event.message.text } });
   }
   if (config.onInvalid) {
     return {
@@ -233,18 +255,14 @@ async function remind(
   const now = ctx.now();
   const due = schedule(ctx.config, state).filter((r) => r.at <= now);
   const last = due.at(-1);
-  if (!last)
-    return { kind: "wait", timeoutAt: nextWake(ctx.config, state), state, input: { text: state.text } };
+  if (!last) return waitOn(ctx.config, state, { input: { text: state.text } });
   const text = ctx.render(last.reminder.text);
   await ctx.effects.send(hooks.outbound(text));
   const next: QuestionState = { ...state, reminded: last.index + 1 };
-  return {
-    kind: "wait",
-    timeoutAt: nextWake(ctx.config, next),
-    state: next,
+  return waitOn(ctx.config, next, {
     input: { text: state.text },
     output: { reminded: last.index + 1, reminder: text },
-  };
+  });
 }
 
 /** Reminders not done yet, in order, each with its time; those at or past the deadline never come. */
@@ -278,5 +296,6 @@ function readState(value: unknown, config: QuestionConfig): QuestionState {
     askedAt: hasAskedAt ? (v.askedAt as number) : 0,
     // A wait stored before reminders existed has no start time: it sends none.
     reminded: typeof v.reminded === "number" ? v.reminded : hasAskedAt ? 0 : (config.reminders?.length ?? 0),
+    ...(typeof v.answersFrom === "number" && { answersFrom: v.answersFrom }),
   };
 }
