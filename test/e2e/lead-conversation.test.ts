@@ -54,6 +54,23 @@ describe("a WhatsApp conversation becomes a Salesforce Lead", () => {
     expect(create?.output?.id).toBe(lead.Id);
   });
 
+  it("creates the Lead for a name as long as WhatsApp allows, the replies quoting it cut to fit", async () => {
+    // 4,096 characters (WhatsApp's own maximum): "Thanks <name>! Which company…" came to 4,132 and
+    // the send failed, so the run failed with no Lead and nothing said to the customer.
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315551190");
+    const name = `Ada ${"L".repeat(4_092)}`;
+    await customer.say("Hi");
+    await customer.waitForReplies(1);
+    await customer.say(name);
+    const [, question] = await customer.waitForReplies(2);
+    expect(question?.text).toMatch(/^Thanks Ada L+\.\.\.! Which company are you with\?$/);
+    await customer.say("NACA");
+    const confirmation = (await customer.waitForReplies(3))[2];
+    const lead = stack.sandbox.sf.records("Lead").find((l) => l.Phone === "+16315551190");
+    expect(lead?.LastName).toBe(name.slice(0, 80));
+    expect(confirmation?.text).toContain(String(lead?.Id));
+  });
+
   it("records delivery statuses from the provider against the outbound message", async () => {
     stack.sandbox.wa.deliverStatusesTo(stack.setup.webhookUrl);
     const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "447700900123");
