@@ -122,6 +122,19 @@ function parseCached(source: string): LiquidTemplate[] {
   return parsed;
 }
 
+/**
+ * The names a template reads from its scope, as path segments (`["steps", "lead", "id"]`),
+ * without its own locals (`for` and `assign` variables); [] when it does not parse.
+ */
+export function templateNames(source: string): Array<Array<string | number | unknown>> {
+  if (!isTemplate(source)) return [];
+  try {
+    return liquid.globalVariableSegmentsSync(parseCached(source)) as Array<Array<string | number | unknown>>;
+  } catch {
+    return [];
+  }
+}
+
 /** True when a string contains Liquid markup and so needs rendering. */
 export function isTemplate(value: string): boolean {
   return value.includes("{{") || value.includes("{%");

@@ -7,6 +7,7 @@ import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 import { checkTemplate } from "./template.js";
+import { templateReferenceWarnings } from "./template-references.js";
 
 export type { ValidationIssue } from "./issues.js";
 
@@ -102,7 +103,12 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
 
   if (errors.length > 0 || !envelope.success) return { valid: false, errors, warnings: [] };
   const flow = { ...envelope.data, steps: parsed.map((s) => s.config) } as Flow;
-  const warnings = [...unreachable(flow, parsed), ...channelFitWarnings(flow), ...patternWarnings(flow)];
+  const warnings = [
+    ...unreachable(flow, parsed),
+    ...channelFitWarnings(flow),
+    ...patternWarnings(flow),
+    ...templateReferenceWarnings(rawSteps, ids, NOT_TEMPLATES),
+  ];
   return { valid: true, errors, warnings, flow };
 }
 
