@@ -29,6 +29,23 @@ describe("salesforce connector", () => {
     expect(await deps.tokens.get("c1")).toMatchObject({ instanceUrl: env.sf.url });
   });
 
+  it("skips the version check when the versions list answers an error (its body is a JSON array too)", async () => {
+    const deps = testDeps({
+      fetch: async (input, init) => {
+        if (!String(input).endsWith("/services/data/")) return fetch(input, init);
+        const error = [{ errorCode: "SERVER_UNAVAILABLE", message: "Server is temporarily unavailable" }];
+        return new Response(JSON.stringify(error), {
+          status: 503,
+          headers: { "content-type": "application/json" },
+        });
+      },
+    });
+    const { rt } = runtime(deps);
+    const result = await rt.test(config());
+    expect(result).toMatchObject({ organizationId: env.sf.orgId, apiVersion: "62.0" });
+    expect(result).not.toHaveProperty("latestApiVersion");
+  });
+
   it("reads who it is from userinfo on the instance when the identity URL's host can't be reached", async () => {
     // The token response's `id` names another host (login.salesforce.com for most orgs): here one
     // where nothing listens, as behind an egress allowlist that only lets the org's host through.

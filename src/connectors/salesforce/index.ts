@@ -33,7 +33,13 @@ async function availableVersions(deps: ConnectorDeps, instanceUrl: string): Prom
       headers: { Accept: "application/json" },
     });
     const body = parseJson(await response.text());
-    return Array.isArray(body) ? body.map((v) => String((v as { version?: unknown }).version)) : null;
+    // An error answer is a JSON array too ([{ errorCode, message }]): only a 200 lists versions,
+    // and only entries that carry one (a 503 said "doesn't serve 62.0 (newest: undefined)").
+    if (!response.ok || !Array.isArray(body)) return null;
+    const versions = body
+      .map((v) => (v as { version?: unknown } | null)?.version)
+      .filter((v): v is string => typeof v === "string");
+    return versions.length > 0 ? versions : null;
   } catch {
     return null;
   }
