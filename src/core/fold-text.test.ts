@@ -9,6 +9,14 @@ describe("foldText", () => {
     expect(foldText("ﾊｲ")).toBe(foldText("ハイ")); // half-width katakana
   });
 
+  it("reads a doubled space as one and a zero-width character as nothing", () => {
+    expect(foldText("Maybe  later")).toBe("maybe later");
+    expect(foldText("Maybe\u00a0\tlater")).toBe("maybe later");
+    expect(foldText("Yes\u200b")).toBe("yes");
+    expect(foldText("\ufeffSTOP")).toBe("stop");
+    expect(foldWord("Yes!\u200b")).toBe("yes");
+  });
+
   it("drops the punctuation around a word, in any script, but keeps a word that is punctuation", () => {
     expect(foldWord("Stop.")).toBe("stop");
     expect(foldWord("¡Hola!")).toBe("hola");

@@ -1,10 +1,14 @@
+/** Zero-width characters a keyboard or a paste leaves in ("Yes\u200B" is "Yes" to the reader). */
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
+
 /**
  * What a customer typed, in the form Tern compares: Unicode NFKC (a phone keyboard may send "é" as
  * "e" plus a combining accent, which a keyword written "café" must still match; a Japanese or
- * Chinese keyboard in full-width mode sends "ＳＴＯＰ" for STOP), trimmed, lower-case.
+ * Chinese keyboard in full-width mode sends "ＳＴＯＰ" for STOP), without zero-width characters,
+ * each run of spaces one space ("Maybe  later"), trimmed, lower-case.
  */
 export function foldText(text: string): string {
-  return text.normalize("NFKC").trim().toLowerCase();
+  return text.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 /** Punctuation people end a one-word message with, in any script ("Stop.", "Hi!", "はい。", "نعم؟"). */

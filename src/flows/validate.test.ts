@@ -106,6 +106,26 @@ describe("validateFlow", () => {
     });
   });
 
+  it("counts the numbered choices a channel without buttons adds to the text", () => {
+    const choices = Array.from({ length: 20 }, (_, i) => ({
+      id: `o${i}`,
+      title: `Option number ${i} ${"x".repeat(70)}`,
+    }));
+    const flow = (n: number) => ({
+      ...(minimal([
+        { id: "pick", type: "menu", text: "Which one?", choices: choices.slice(0, n), save: "c" },
+      ]) as Record<string, unknown>),
+      trigger: { type: "message", channels: ["twilio"] },
+    });
+    const messages = (n: number) => validateFlow(flow(n)).warnings.map((w) => w.message);
+    expect(messages(20)).toContainEqual(
+      expect.stringMatching(
+        /on Twilio.*this text with its numbered choices \(\d+ characters\) is longer than the 1600/,
+      ),
+    );
+    expect(messages(10).some((m) => m.includes("is longer than"))).toBe(false);
+  });
+
   it("warns of a text written out in full that a triggering channel refuses for its length; a templated one is not counted", () => {
     const flow = (text: string) => ({
       ...(minimal([{ id: "tell", type: "send", text }]) as Record<string, unknown>),

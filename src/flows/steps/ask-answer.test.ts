@@ -13,6 +13,9 @@ describe("parseAnswer", () => {
     ["0,500", 0.5], // a decimal comma: no grouped number starts with 0
     ["0,001", 0.001],
     ["12,345", 12345],
+    ["123456789012345", 123456789012345], // 15 digits: exact
+    ["0.000001", 0.000001],
+    ["1500.00", 1500],
     ["1 234", 1234],
     ["١٢", 12],
     ["۳,۵", 3.5],
@@ -25,9 +28,12 @@ describe("parseAnswer", () => {
     expect(parseAnswer("number", text(input), {})).toEqual({ ok: true, value });
   });
 
-  it.each(["forty", "", "1e400", "12abc", "1.2.3"])("rejects %j as a number", (input) => {
-    expect(parseAnswer("number", text(input), {}).ok).toBe(false);
-  });
+  it.each(["forty", "", "1e400", "12abc", "1.2.3", "99999999999999999999", "0.12345678901234567"])(
+    "rejects %j as a number",
+    (input) => {
+      expect(parseAnswer("number", text(input), {}).ok).toBe(false);
+    },
+  );
 
   it("takes a typed number as the position shown, before an id that is a number", () => {
     // "1. Red / 2. Blue" on a channel without buttons: 1 is Red whatever the ids say.
