@@ -89,7 +89,9 @@ export function apiDocsHint(url: string, mode: Config["TERN_API_DOCS"]): string 
 export function registerServeCommands(program: Command): void {
   program
     .command("serve")
-    .description("Serve webhooks, the admin API and run flows (SQLite under TERN_DATA_DIR)")
+    .description(
+      "Serve webhooks, the admin API and run flows (on DATABASE_URL's PostgreSQL when set, else SQLite under TERN_DATA_DIR)",
+    )
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = configFromEnv();
