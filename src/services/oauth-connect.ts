@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ConnectorDefinition, ConnectorOAuth } from "../connectors/connector.js";
+import type { ConnectorDefinition, ConnectorOAuth, StoredToken } from "../connectors/connector.js";
 import { getConnectorDefinition } from "../connectors/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
@@ -158,8 +158,11 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     return { id: record.id, name: record.name };
   }
 
-  /** Best-effort revocation of the connection's long-lived token. */
-  async function revoke(record: IntegrationRecord): Promise<RevocationReport> {
+  /**
+   * Best-effort revocation of the connection's long-lived token. `token`: the stored token as read
+   * in the commit that removed it (a delete, a disconnect); else read now.
+   */
+  async function revoke(record: IntegrationRecord, token?: StoredToken | null): Promise<RevocationReport> {
     const def = getConnectorDefinition(record.type);
     const parsed = def?.config.safeParse(record.config);
     if (!def?.oauth || !parsed?.success) return { revoked: false, reason: "nothing to revoke" };
@@ -177,7 +180,7 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       deps.log.info({ connectionId: record.id, revoked: false, reason }, "oauth: token revocation");
       return { revoked: false, reason };
     }
-    const stored = await store.tokens.get(record.id).catch(() => null);
+    const stored = token !== undefined ? token : await store.tokens.get(record.id).catch(() => null);
     const outcome = await (def.oauth as Oauth).revoke(parsed.data, stored, deps);
     deps.log.info({ connectionId: record.id, ...outcome }, "oauth: token revocation");
     return outcome;
