@@ -103,4 +103,38 @@ describe("DELETE and disconnect of a connection with If-Match, a PATCH during th
     expect(sf.revokeRequests).toBe(revokesBefore);
     expect((await api("GET", `/connections/${id}`)).status).toBe(200);
   });
+
+  it("disconnect: the token a PATCH pasted during the revocation is kept, never wiped unrevoked", async () => {
+    const { id, etag } = await connected("sf-disconnect");
+    const held = holdRevocation();
+    const disconnecting = api("POST", `/connections/${id}/disconnect`, undefined, { "if-match": etag });
+    await held.reached;
+    const newToken = sf.issueRefreshToken(app.clientId);
+    const patched = await api("PATCH", `/connections/${id}`, { config: { refreshToken: newToken } });
+    held.release();
+    const disconnected = await disconnecting;
+    expect([disconnected.status, patched.status]).toEqual([200, 200]);
+    // The disconnect committed before its revocation; the PATCH after it: its token stays.
+    const after = (await (await api("GET", `/connections/${id}`)).json()) as {
+      isConnected: boolean;
+      secrets: Record<string, string>;
+    };
+    expect(after).toMatchObject({ isConnected: true, secrets: { refreshToken: "set" } });
+    expect(sf.isTokenActive(newToken)).toBe(true);
+  });
+
+  it("disconnect with a stale If-Match: 412, the token kept and not revoked", async () => {
+    const { id, etag } = await connected("sf-disconnect-stale");
+    const newToken = sf.issueRefreshToken(app.clientId);
+    expect((await api("PATCH", `/connections/${id}`, { config: { refreshToken: newToken } })).status).toBe(
+      200,
+    );
+    const revokesBefore = sf.revokeRequests;
+    const res = await api("POST", `/connections/${id}/disconnect`, undefined, { "if-match": etag });
+    expect(res.status).toBe(412);
+    expect(sf.revokeRequests).toBe(revokesBefore);
+    const after = (await (await api("GET", `/connections/${id}`)).json()) as { isConnected: boolean };
+    expect(after.isConnected).toBe(true);
+    expect(sf.isTokenActive(newToken)).toBe(true);
+  });
 });

@@ -175,9 +175,7 @@ export const connectionRoutes =
         },
       },
       async (req) => {
-        // Checked before the revocation: a refused disconnect must not revoke the token.
-        await admin.get(req.params.id, ifMatchOf(req.headers));
-        const { record, ...revocation } = await oauth.disconnect(req.params.id);
+        const { record, ...revocation } = await oauth.disconnect(req.params.id, ifMatchOf(req.headers));
         return { ...toPublic(record), revocation };
       },
     );
