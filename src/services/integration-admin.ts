@@ -11,6 +11,7 @@ import type {
   PublicIntegration,
 } from "../store/repos/integration-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { assertConnectionUnused } from "./connection-users.js";
 import type { Integrations } from "./integrations.js";
 
 /**
@@ -287,6 +288,10 @@ export function createIntegrationAdmin(options: {
             );
         }
         if (patch.name) await assertNameFree(patch.name, id, txRepo);
+        // Flows name their connection: renamed under a published flow, its runs failed at the step.
+        if (kind === "connection" && patch.name && patch.name !== current.name) {
+          await assertConnectionUnused(tx, current.name, "rename");
+        }
         if (patch.config) await assertAccountFree(def, config, id, txRepo);
         const next = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
         next.revision = await txRepo.update(next, def.secretFields);
@@ -319,6 +324,7 @@ export function createIntegrationAdmin(options: {
         const current = await repoOf(tx).get(id);
         if (!current) return null;
         assertMatches(current, ifMatch);
+        if (kind === "connection") await assertConnectionUnused(tx, current.name, "delete");
         // Read before the delete takes it (cascade): a connection's token is revoked once the
         // delete has committed (routes/connections.ts), never for a DELETE refused here.
         const token = kind === "connection" ? await tx.tokens.get(id).catch(() => null) : null;
