@@ -38,6 +38,20 @@ function changesCredentials(before: Record<string, unknown>, after: Record<strin
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
+/** JSON with object keys sorted: the same values whatever order a parse put their keys in. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value !== null && typeof value === "object"
+      ? Object.fromEntries(
+          Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
+      : value;
+const sameValues = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
 /** A name as a person reads it: compatibility forms (full-width letters) and case folded. */
 const foldName = (name: string) => name.normalize("NFKC").toLowerCase();
 
@@ -293,6 +307,10 @@ export function createIntegrationAdmin(options: {
           await assertConnectionUnused(tx, current.name, "rename");
         }
         if (patch.config) await assertAccountFree(def, config, id, txRepo);
+        // Nothing changes (`{}`, the same name or values again): nothing is stored, so the ETag
+        // stays and other editors' If-Match still holds.
+        if ((patch.name ?? current.name) === current.name && sameValues(config, current.config))
+          return current;
         const next = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
         next.revision = await txRepo.update(next, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
