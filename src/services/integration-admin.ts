@@ -209,7 +209,7 @@ export function createIntegrationAdmin(options: {
     if (clash) {
       throw new AppError(
         "CONFLICT",
-        `The ${def.title ?? def.type} ${kind} "${clash.name}" (${clash.id}) already has account ${account}: change that one, or delete it first (a delivery names its account, so one account has one ${kind})`,
+        `The ${def.title ?? def.type} ${kind} "${clash.name}" (${clash.id}) already has account ${account}: change that one, or delete it first (one account has one ${kind}: its deliveries name the account or come to one webhook)`,
       );
     }
   };
