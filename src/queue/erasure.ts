@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import { conversationKey } from "../store/repos/inbox-repo.js";
+import type { Repos } from "../store/repos/index.js";
 import type { Store } from "../store/store.js";
 
 export interface ErasureDeps {
@@ -22,8 +23,11 @@ export async function eraseContact(
   waitMs = 30_000,
 ): Promise<"erased" | "missing" | "queued"> {
   const { store, clock } = deps;
-  if (!(await store.contacts.get(contactId))) return "missing";
+  // Marked first, in a commit of its own: from here on no merge takes this contact (or merges
+  // into it) between the steps below, so the erasure is whole or, when a merge came first, none.
+  const mark = (tx: Repos) => tx.retention.markErasing(contactId, clock.now());
   if (!deps.isJobs) {
+    if (!(await store.write(mark))) return "missing";
     for (const identity of await store.contacts.identities(contactId)) {
       await deps.exclusive(conversationKey(identity.channelId, identity.address), () =>
         store.write((tx) =>
@@ -40,7 +44,12 @@ export async function eraseContact(
     await store.db.forgetErased?.();
     return isErased ? "erased" : "missing";
   }
-  await store.write((tx) => tx.jobs.erase(contactId));
+  const isMarked = await store.write(async (tx) => {
+    if (!(await mark(tx))) return false;
+    await tx.jobs.erase(contactId);
+    return true;
+  });
+  if (!isMarked) return "missing";
   return (await within(waitMs, async () => !(await store.contacts.get(contactId)))) ? "erased" : "queued";
 }
 

@@ -34,6 +34,7 @@ import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
 import { failRequest } from "./last-resort.js";
 import { refuseBody } from "./no-body.js";
+import { BAD_QUERY_ENCODING, isQueryWellEncoded } from "./query-encoding.js";
 import { createRouteTable } from "./route-table.js";
 import { channelRoutes } from "./routes/channels.js";
 import { connectionObjectRoutes } from "./routes/connection-objects.js";
@@ -205,6 +206,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (path.startsWith("/api/v1/") || path.startsWith("/hooks/")) {
       reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
     }
+  });
+  // On every route, before its own hooks (auth): a query value the router would pass on undecoded.
+  app.addHook("onRequest", async (request, reply) => {
+    if (!isQueryWellEncoded(request.raw.url ?? request.url))
+      return reply.status(400).send(BAD_QUERY_ENCODING);
   });
   const sessions = createSessions({
     store: deps.store,

@@ -4,6 +4,7 @@ import { isAppError } from "../core/app-error.js";
 import { isStorageFailure } from "../store/storage-failure.js";
 import type { DeliveryHealth } from "./delivery-health.js";
 import { failRequest } from "./last-resort.js";
+import { BAD_QUERY_ENCODING, isQueryWellEncoded } from "./query-encoding.js";
 import { UNAVAILABLE_RETRY_AFTER, UNAVAILABLE_STATUS, unavailableBody } from "./unavailable.js";
 import {
   createDeliveryContext,
@@ -50,6 +51,11 @@ export function createWebhookHandler(deps: WebhookDeps, health: DeliveryHealth) 
       return true;
     }
     if (channelId === "" || channelId.includes("/")) return false;
+    if (!isQueryWellEncoded(url)) {
+      req.resume();
+      send(res, 400, BAD_QUERY_ENCODING);
+      return true;
+    }
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)));
 
     if (req.method === "GET") {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { StoredToken } from "../connectors/connector.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
 import { entityTag, type IfMatch, ifMatchHolds, weakOnlyTag, weakTagRefused } from "../core/entity-tags.js";
@@ -10,6 +11,7 @@ import type {
   PublicIntegration,
 } from "../store/repos/integration-repo.js";
 import type { Repos, Store } from "../store/store.js";
+import { assertConnectionUnused } from "./connection-users.js";
 import type { Integrations } from "./integrations.js";
 
 /**
@@ -35,6 +37,20 @@ function changesCredentials(before: Record<string, unknown>, after: Record<strin
   keys.delete("apiVersion");
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
+
+/** JSON with object keys sorted: the same values whatever order a parse put their keys in. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value !== null && typeof value === "object"
+      ? Object.fromEntries(
+          Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
+      : value;
+const sameValues = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 /** A name as a person reads it: compatibility forms (full-width letters) and case folded. */
 const foldName = (name: string) => name.normalize("NFKC").toLowerCase();
@@ -72,6 +88,29 @@ function secretsNotResent(
       ? []
       : secretFields.filter((f) => current[f] !== undefined && current[f] !== "" && patch[f] === undefined);
   return { moved, missing };
+}
+
+/**
+ * 412 unless the If-Match (if any) names the row as stored now. Called under the table's lock
+ * (`lockChanges`) by whatever then changes the row, so a change committed since cannot slip in.
+ */
+export function assertIntegrationMatches(
+  kind: "connection" | "channel",
+  current: IntegrationRecord,
+  ifMatch: IfMatch | undefined,
+): void {
+  if (!ifMatch) return;
+  // A digest of the row: computed once.
+  const etag = integrationEtag(current);
+  if (ifMatchHolds(ifMatch, etag)) return;
+  const details = { etag, updatedAt: current.updatedAt };
+  const weak = weakOnlyTag(ifMatch, etag);
+  if (weak) throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, etag), { details });
+  throw new AppError(
+    "PRECONDITION_FAILED",
+    `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${etag} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
+    { details },
+  );
 }
 
 export function createIntegrationAdmin(options: {
@@ -170,7 +209,7 @@ export function createIntegrationAdmin(options: {
     if (clash) {
       throw new AppError(
         "CONFLICT",
-        `The ${def.title ?? def.type} ${kind} "${clash.name}" (${clash.id}) already has account ${account}: change that one, or delete it first (a delivery names its account, so one account has one ${kind})`,
+        `The ${def.title ?? def.type} ${kind} "${clash.name}" (${clash.id}) already has account ${account}: change that one, or delete it first (one account has one ${kind}: its deliveries name the account or come to one webhook)`,
       );
     }
   };
@@ -185,21 +224,8 @@ export function createIntegrationAdmin(options: {
     }
   };
 
-  /** 412 unless the If-Match (if any) names the row as stored now. */
-  const assertMatches = (current: IntegrationRecord, ifMatch: IfMatch | undefined) => {
-    if (!ifMatch) return;
-    // A digest of the row: computed once.
-    const etag = integrationEtag(current);
-    if (ifMatchHolds(ifMatch, etag)) return;
-    const details = { etag, updatedAt: current.updatedAt };
-    const weak = weakOnlyTag(ifMatch, etag);
-    if (weak) throw new AppError("PRECONDITION_FAILED", weakTagRefused(weak, etag), { details });
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `The ${kind} "${current.name}" was changed since this edit read it (its ETag is ${etag} now, If-Match said ${ifMatch.any ? "*" : ifMatch.tags.join(", ")}). Nothing was changed. Reload it to see the change, then edit again; or send the change without If-Match to overwrite.`,
-      { details },
-    );
-  };
+  const assertMatches = (current: IntegrationRecord, ifMatch: IfMatch | undefined) =>
+    assertIntegrationMatches(kind, current, ifMatch);
 
   return {
     toPublic(record: IntegrationRecord): PublicIntegration {
@@ -276,7 +302,15 @@ export function createIntegrationAdmin(options: {
             );
         }
         if (patch.name) await assertNameFree(patch.name, id, txRepo);
+        // Flows name their connection: renamed under a published flow, its runs failed at the step.
+        if (kind === "connection" && patch.name && patch.name !== current.name) {
+          await assertConnectionUnused(tx, current.name, "rename");
+        }
         if (patch.config) await assertAccountFree(def, config, id, txRepo);
+        // Nothing changes (`{}`, the same name or values again): nothing is stored, so the ETag
+        // stays and other editors' If-Match still holds.
+        if ((patch.name ?? current.name) === current.name && sameValues(config, current.config))
+          return current;
         const next = { ...current, name: patch.name ?? current.name, config, updatedAt: clock.now() };
         next.revision = await txRepo.update(next, def.secretFields);
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
@@ -296,31 +330,37 @@ export function createIntegrationAdmin(options: {
      * `TERN_MAX_WAIT` (30 days), listed as waiting, then failed `CHANNEL_NOT_FOUND`. With
      * `ifMatch` (If-Match), only while the row is still as the client read it, checked under the
      * lock: a DELETE based on a stale read must not remove what someone changed since (RFC 9110
-     * §13.1.1 says a server evaluates an If-Match it receives before the method).
+     * §13.1.1 says a server evaluates an If-Match it receives before the method). Returns the row
+     * as deleted, with a connection's stored token.
      */
-    async remove(id: string, ifMatch?: IfMatch): Promise<void> {
-      const record = await this.get(id);
+    async remove(
+      id: string,
+      ifMatch?: IfMatch,
+    ): Promise<{ record: IntegrationRecord; token: StoredToken | null }> {
       const removed = await store.write(async (tx) => {
         await repoOf(tx).lockChanges();
-        if (ifMatch) {
-          const current = await repoOf(tx).get(id);
-          if (!current) return false;
-          assertMatches(current, ifMatch);
-        }
-        if (!(await repoOf(tx).remove(id))) return false;
+        const current = await repoOf(tx).get(id);
+        if (!current) return null;
+        assertMatches(current, ifMatch);
+        if (kind === "connection") await assertConnectionUnused(tx, current.name, "delete");
+        // Read before the delete takes it (cascade): a connection's token is revoked once the
+        // delete has committed (routes/connections.ts), never for a DELETE refused here.
+        const token = kind === "connection" ? await tx.tokens.get(id).catch(() => null) : null;
+        if (!(await repoOf(tx).remove(id))) return null;
         if (kind === "channel") {
           const reason = {
             code: "CHANNEL_DELETED",
-            message: `The channel "${record.name}" (${id}) was deleted; its conversations ended here.`,
+            message: `The channel "${current.name}" (${id}) was deleted; its conversations ended here.`,
             at: clock.now(),
           };
           await tx.runOps.endMany({ channelId: id }, Number.MAX_SAFE_INTEGER, reason);
         }
-        return true;
+        return { record: current, token };
       });
       // Another request deleted it meanwhile: that one answered 204.
       if (!removed) throw new AppError(notFoundCode, `No ${kind} with id "${id}"`);
       options.integrations.invalidate();
+      return removed;
     },
   };
 }

@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { ConnectorDefinition, ConnectorOAuth } from "../connectors/connector.js";
+import type { ConnectorDefinition, ConnectorOAuth, StoredToken } from "../connectors/connector.js";
 import { getConnectorDefinition } from "../connectors/registry.js";
 import { AppError } from "../core/app-error.js";
 import type { Clock } from "../core/clock.js";
+import type { IfMatch } from "../core/entity-tags.js";
 import type { FetchLike } from "../core/fetch.js";
 import type { IntegrationRecord } from "../store/repos/integration-repo.js";
 import type { Store } from "../store/store.js";
+import { assertIntegrationMatches } from "./integration-admin.js";
 import type { Integrations } from "./integrations.js";
 
 /**
@@ -158,8 +160,11 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     return { id: record.id, name: record.name };
   }
 
-  /** Best-effort revocation of the connection's long-lived token. */
-  async function revoke(record: IntegrationRecord): Promise<RevocationReport> {
+  /**
+   * Best-effort revocation of the connection's long-lived token. `token`: the stored token as read
+   * in the commit that removed it (a delete, a disconnect); else read now.
+   */
+  async function revoke(record: IntegrationRecord, token?: StoredToken | null): Promise<RevocationReport> {
     const def = getConnectorDefinition(record.type);
     const parsed = def?.config.safeParse(record.config);
     if (!def?.oauth || !parsed?.success) return { revoked: false, reason: "nothing to revoke" };
@@ -177,31 +182,42 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       deps.log.info({ connectionId: record.id, revoked: false, reason }, "oauth: token revocation");
       return { revoked: false, reason };
     }
-    const stored = await store.tokens.get(record.id).catch(() => null);
+    const stored = token !== undefined ? token : await store.tokens.get(record.id).catch(() => null);
     const outcome = await (def.oauth as Oauth).revoke(parsed.data, stored, deps);
     deps.log.info({ connectionId: record.id, ...outcome }, "oauth: token revocation");
     return outcome;
   }
 
-  /** Revokes, forgets tokens and the refresh token; the connection stays, not connected. */
-  async function disconnect(id: string): Promise<RevocationReport & { record: IntegrationRecord }> {
+  /**
+   * Forgets tokens and the refresh token, then revokes them; the connection stays, not connected.
+   * With `ifMatch` (If-Match), checked under the lock a PATCH takes, in the same commit: a refresh
+   * token pasted by a PATCH since is kept (412), and nothing is revoked unless the commit was made.
+   */
+  async function disconnect(
+    id: string,
+    ifMatch?: IfMatch,
+  ): Promise<RevocationReport & { record: IntegrationRecord }> {
     const record = await load(id);
+    // A stale read is a 412 before anything else (a connection that has no browser sign-in too).
+    assertIntegrationMatches("connection", record, ifMatch);
     const { def, oauth } = oauthOf(record);
-    const revocation = await revoke(record);
-    const next = await store.write(async (tx) => {
-      // Re-read under the lock a PATCH takes: a change committed during the revocation stays.
+    const { before, token, next } = await store.write(async (tx) => {
       await tx.connections.lockChanges();
       const current = await tx.connections.get(id);
       if (!current) throw new AppError("CONNECTION_NOT_FOUND", `No connection with id "${id}"`);
+      assertIntegrationMatches("connection", current, ifMatch);
+      const token = await tx.tokens.get(id).catch(() => null);
       const config = { ...current.config };
       for (const key of oauth.disconnectKeys) delete config[key];
       const next = { ...current, config, updatedAt: clock.now() };
       const revision = await tx.connections.update(next, def.secretFields);
       await tx.tokens.clear(id);
       await tx.oauthStates.removeFor(id);
-      return { ...next, revision };
+      return { before: current, token, next: { ...next, revision } };
     });
     deps.integrations.invalidate();
+    // The tokens as they were when forgotten: revoked only now that forgetting them has committed.
+    const revocation = await revoke(before, token);
     return { ...revocation, record: next };
   }
 

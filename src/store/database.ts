@@ -96,6 +96,8 @@ export interface Database {
    * ETag ("v3") read before the delete never matches the new flow's versions.
    */
   deleted_flows: { id: string; last_version: number; deleted_at: number };
+  /** Contacts whose erasure has begun (retention-repo.ts): a merge refuses them until it ends. */
+  contact_erasures: { contact_id: string; requested_at: number };
   inbox: {
     /** Arrival order within the whole inbox. */
     id: Generated<number>;

@@ -409,4 +409,13 @@ export const migrations: Migration[] = [
     sql: `CREATE TABLE deleted_flows (id TEXT PRIMARY KEY, last_version INTEGER NOT NULL, deleted_at INTEGER NOT NULL);`,
     postgres: `CREATE TABLE deleted_flows (id TEXT PRIMARY KEY, last_version INTEGER NOT NULL, deleted_at BIGINT NOT NULL);`,
   },
+  {
+    // A contact whose erasure has begun: erasure runs one conversation at a time, and a merge
+    // committed between two of those steps carried the rest of the person into the survivor.
+    // A merge refuses a contact named here (contact-merge.ts); the erasure removes its row.
+    version: 19,
+    name: "contacts being erased",
+    sql: `CREATE TABLE contact_erasures (contact_id TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);`,
+    postgres: `CREATE TABLE contact_erasures (contact_id TEXT PRIMARY KEY, requested_at BIGINT NOT NULL);`,
+  },
 ];

@@ -182,8 +182,11 @@ describe("sandbox ownership", () => {
     expect(connection.status).toBe(201);
     const channel = await createChannel(first.api, org);
     const flowId = await importFlow(first.api, template());
-    // The user takes their integrations down (a wrong org, say) and restarts.
+    // The user takes their integrations down (a wrong org, say) and restarts. A connection a
+    // published flow calls is refused (409), so the flow is unpublished first.
     expect((await first.api("DELETE", `/channels/${channel.body.id}`)).status).toBe(204);
+    expect((await first.api("DELETE", `/connections/${connection.body.id}`)).status).toBe(409);
+    expect((await first.api("POST", `/flows/${flowId}/unpublish`)).status).toBe(200);
     expect((await first.api("DELETE", `/connections/${connection.body.id}`)).status).toBe(204);
     await stop(first.tern);
 
@@ -194,10 +197,10 @@ describe("sandbox ownership", () => {
     const refused = await second.api("POST", "/sandbox/messages", { from: "16315550009", text: "Hi" });
     expect(refused.status).toBe(409);
     expect(JSON.stringify(refused.body)).toMatch(/stepped aside on .* TERN_SANDBOX=on/);
-    // Nothing named "salesforce" points at an emulated org: a run of the user's flow started by
-    // the API finds no connection instead of creating its Lead in the sandbox.
+    // Nothing named "salesforce" points at an emulated org: the user's flow, published again,
+    // would find no connection instead of creating its Lead in the sandbox.
     expect((await second.api("GET", "/connections")).body.items).toEqual([]);
-    expect((await second.api("GET", `/flows/${flowId}`)).body).toMatchObject({ publishedVersion: 1 });
+    expect((await second.api("GET", `/flows/${flowId}`)).body).toMatchObject({ publishedVersion: null });
     await stop(second.tern);
 
     const third = await start("on");

@@ -126,6 +126,26 @@ describe("fuzz: every admin route from the OpenAPI document", () => {
     await expectUp(stack, "requests without a token");
   });
 
+  // An outside audit: `/api/v1/runs?flowId=%ZZ` listed runs with 200 (the value read literally)
+  // while a bad path was a 400. Every admin route, with the token and without.
+  it("answers a query string that is not valid percent-encoding with 400 on every admin route", async () => {
+    for (const op of operations) {
+      // Nothing runs: the request is refused before its route's hooks and handler.
+      const path = op.path.replace(/\{[^}]+\}/g, stack.setup.flowId);
+      for (const query of ["?flowId=%ZZ", "?limit=1&x=%E0%A4%A", "?%"]) {
+        for (const token of [stack.adminToken, undefined]) {
+          const body = op.method === "GET" || op.method === "DELETE" ? undefined : Buffer.from("{}");
+          const { request, answer } = send(op, `${path}${query}`, body, body && "application/json", token);
+          const got = await answer;
+          expect(got.status, describeRequest([request])).toBe(400);
+          expect(got.text, describeRequest([request])).toContain(
+            "query string is not valid percent-encoding",
+          );
+        }
+      }
+    }
+  });
+
   it("treats an optional body sent as nothing like an empty object, on every POST route whose body has no required field", async () => {
     // Issue 5, finding 2: `curl -X POST .../publish` (no body) answered 400 "expected object, received null".
     const optional = operations.filter(

@@ -22,6 +22,16 @@ import { type SpawnedStack, startSpawnedStack } from "../helpers/spawned-stack.j
  * metrics and the API docs. After every generated request the process is alive and /healthz answers; malformed input
  * gets a 4xx; and an unsigned or malformed webhook stores nothing (inbox, contacts, messages, runs).
  */
+/** Whether a query (`?…`) is valid percent-encoding: what Tern checks on every route. */
+const isWellEncoded = (query: string) => {
+  try {
+    decodeURIComponent(query);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe("fuzz: the public surface of a running Tern process", () => {
   let stack: SpawnedStack;
   beforeAll(async () => {
@@ -316,6 +326,47 @@ describe("fuzz: the public surface of a running Tern process", () => {
     expect((await fetch(url("/api/docs/json"))).status).toBe(200);
   });
 
+  // An outside audit: `?x=%ZZ` was read literally with 200 while a bad path was a 400.
+  it("answers a query string that is not valid percent-encoding with 400 on every public route", async () => {
+    const flowHook = `/hooks/flows/${stack.setup.flowId}/not-the-token`;
+    for (const path of [
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/api/docs/json",
+      "/oauth/salesforce/callback",
+      channelPath(),
+      flowHook,
+      "/api/v1/session",
+      "/",
+      "/no-such-page",
+    ]) {
+      for (const query of [
+        "?x=%ZZ",
+        "?code=%E0%A4%A&state=s",
+        "?hub.mode=subscribe&hub.challenge=%FF",
+        "?%",
+      ]) {
+        const method = path === flowHook ? "POST" : "GET";
+        const request = requestBytes(
+          method,
+          `${path}${query}`,
+          method === "POST" ? { "content-length": 2, "content-type": "application/json" } : {},
+          method === "POST" ? "{}" : "",
+        );
+        const answer = await rawExchange(stack.port, [request]);
+        expect(answer.status, `${method} ${path}${query}`).toBe(400);
+        expect(answer.text, `${method} ${path}${query}`).toContain(
+          "query string is not valid percent-encoding",
+        );
+      }
+    }
+    // Well-encoded, the same routes answer as before.
+    expect((await rawExchange(stack.port, [requestBytes("GET", "/healthz?x=%25ZZ", {}, "")])).status).toBe(
+      200,
+    );
+  });
+
   it("never answers /healthz, /readyz, /metrics or the docs with a 5xx, whatever the method, query or body (150 generated inputs)", async () => {
     const route = fc.oneof(
       fc.constantFrom(
@@ -351,9 +402,10 @@ describe("fuzz: the public surface of a running Tern process", () => {
           const answer = await rawExchange(stack.port, [request]);
           await expectUp(stack, describeRequest([request]));
           expectNo5xx(answer, describeRequest([request]));
-          // Node refuses a request head over its 16 KiB limit with 431, before any route runs.
+          // Node refuses a request head over its 16 KiB limit with 431, before any route runs; a
+          // query that is not valid percent-encoding is a 400 on every route.
           if (method === "GET" && path === "/healthz") {
-            expect(answer.status).toBe(request.length > 16 * 1024 ? 431 : 200);
+            expect(answer.status).toBe(request.length > 16 * 1024 ? 431 : isWellEncoded(q) ? 200 : 400);
           }
         },
       ),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ApiClient } from "../../src/cli/api-client.js";
 import { loadConfig } from "../../src/config.js";
-import { startTern, type Tern } from "../../src/main.js";
+import { type StartOptions, startTern, type Tern } from "../../src/main.js";
 import {
   type SandboxedTern,
   type SandboxedTernOptions,
@@ -90,6 +90,7 @@ export async function runsWaiting(api: ApiClient, count = 1): Promise<void> {
 /** Tern alone (no sandbox, nothing configured) on a fresh data directory, with more configuration as environment variables. */
 export async function startBareTern(
   env: Record<string, string> = {},
+  options: Pick<StartOptions, "fetch"> = {},
 ): Promise<{ tern: Tern; env: Record<string, string>; database: DatabaseLocation; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tern-"));
   const database = await testDatabaseEnv();
@@ -104,6 +105,7 @@ export async function startBareTern(
       ...database.env,
       ...env,
     }),
+    ...options,
   }).catch(async (error: unknown) => {
     await database.drop();
     throw error;

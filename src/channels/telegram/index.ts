@@ -14,6 +14,12 @@ export const telegramChannel = defineChannel({
   addressHint: 'the chat id (digits, e.g. "123456789", the customer\'s user id in a private chat)',
   config: TelegramConfig,
   secretFields: telegramSecretFields,
+  /**
+   * The bot (its id, the token's part before the colon; not secret): a bot has one webhook, which
+   * each channel registers on setup, so a second channel of one bot took the first one's messages.
+   * One bot, one channel (integration-admin.ts refuses another with 409).
+   */
+  account: (config) => config.botToken.slice(0, config.botToken.indexOf(":")),
   capabilities: {
     // Bots get no delivery or read receipts: https://core.telegram.org/bots/api (no such update type).
     echoesCorrelation: false,

@@ -111,14 +111,14 @@ export const connectionRoutes =
         return withEtag(reply, integrationEtag(record)).send(toPublic(record));
       },
     );
-    // Revokes the refresh token first (best-effort); 204 as before, and the `Tern-Revocation`
+    // Deletes, then revokes the refresh token (best-effort); 204 as before, and the `Tern-Revocation`
     // header (and the log) says whether Salesforce confirmed: `revoked` or `not-revoked; <why>`.
     app.delete(
       "/connections/:id",
       {
         schema: {
           operationId: "deleteConnection",
-          summary: "Delete a connection, revoking its Salesforce token first",
+          summary: "Delete a connection, then revoke its Salesforce token",
           description:
             "With `If-Match` (the `ETag` of GET /connections/:id), deleted only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked",
           tags,
@@ -127,11 +127,10 @@ export const connectionRoutes =
         },
       },
       async (req, reply) => {
-        const ifMatch = ifMatchOf(req.headers);
-        // Checked before the revocation too: a refused DELETE must not revoke the token.
-        const record = await admin.get(req.params.id, ifMatch);
-        const revocation = await oauth.revoke(record);
-        await admin.remove(req.params.id, ifMatch);
+        // If-Match checked and the row deleted in one commit; the token revoked only after it, so
+        // a refused DELETE (412, 404) revokes nothing.
+        const { record, token } = await admin.remove(req.params.id, ifMatchOf(req.headers));
+        const revocation = await oauth.revoke(record, token);
         const header = revocation.revoked ? "revoked" : `not-revoked; ${revocation.reason ?? "unknown"}`;
         return reply
           .status(204)
@@ -176,9 +175,7 @@ export const connectionRoutes =
         },
       },
       async (req) => {
-        // Checked before the revocation: a refused disconnect must not revoke the token.
-        await admin.get(req.params.id, ifMatchOf(req.headers));
-        const { record, ...revocation } = await oauth.disconnect(req.params.id);
+        const { record, ...revocation } = await oauth.disconnect(req.params.id, ifMatchOf(req.headers));
         return { ...toPublic(record), revocation };
       },
     );

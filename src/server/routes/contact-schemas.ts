@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AttributeName, ContactTag } from "../../flows/fields.js";
+import { QueryWholeNumber } from "./query-numbers.js";
 
 /** Contact ids are `newId("ct")`: anything else cannot name a contact (400, not a lookup). */
 export const ContactId = z.string().regex(/^ct_[0-9A-Za-z_-]{9,40}$/, "not a contact id (ct_…)");
@@ -13,12 +14,8 @@ export const Phone = z
 
 export const ContactListQuery = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-    offset: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(1_000_000)
+    limit: QueryWholeNumber(1, 500).default(100),
+    offset: QueryWholeNumber(0, 1_000_000)
       .default(0)
       .describe(
         "Contacts to skip (newest first); a contact created meanwhile shifts the pages: prefer `cursor`",

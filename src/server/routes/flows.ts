@@ -9,6 +9,7 @@ import { stepRegistry } from "../../steps.js";
 import type { AppDeps } from "../app.js";
 import { IfMatchHeaders, ifMatchOf, withEtag } from "./conditional-headers.js";
 import { IdParams } from "./integration-schemas.js";
+import { QueryWholeNumber } from "./query-numbers.js";
 
 const FlowFile = z
   .unknown()
@@ -30,7 +31,7 @@ const PublishBody = z
     waitingRuns: WaitingRunsPolicy.optional(),
   })
   .nullish();
-const VersionNumber = z.coerce.number().int().positive().max(MAX_FLOW_VERSION);
+const VersionNumber = QueryWholeNumber(1, MAX_FLOW_VERSION);
 const FlowIfMatch = IfMatchHeaders('flow (`"v<latestVersion>"`)');
 const DiffQuery = z.strictObject({
   from: VersionNumber.describe("Version to compare from"),

@@ -4,9 +4,10 @@ import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { AppDeps } from "../app.js";
 import { IdParams } from "./integration-schemas.js";
+import { QueryWholeNumber } from "./query-numbers.js";
 
-const Query = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
-const MessagesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+const Query = z.strictObject({ limit: QueryWholeNumber(1, 500).default(50) });
+const MessagesQuery = z.strictObject({ limit: QueryWholeNumber(1, 200).default(20) });
 const Params = IdParams;
 
 /**

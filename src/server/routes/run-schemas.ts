@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDurationMs } from "../../flows/duration.js";
 import { MAX_FLOW_VERSION } from "../../flows/fields.js";
+import { QueryWholeNumber } from "./query-numbers.js";
 
 /** Query and body schemas of the runs routes; the OpenAPI document is generated from them. */
 
@@ -41,13 +42,7 @@ const Time = (what: string) =>
 // ended, everyone's runs.
 const RunFilter = {
   flowId: z.string().min(1).max(200).optional().describe("Runs of this flow"),
-  flowVersion: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_FLOW_VERSION)
-    .optional()
-    .describe("Runs on this version of the flow"),
+  flowVersion: QueryWholeNumber(1, MAX_FLOW_VERSION).optional().describe("Runs on this version of the flow"),
   stepId: z
     .string()
     .min(1)
@@ -69,7 +64,7 @@ const RunFilter = {
 export const RunListQuery = z.strictObject({
   ...RunFilter,
   status: z.enum(["running", "waiting", "completed", "failed", "ended"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100).describe("Runs per page"),
+  limit: QueryWholeNumber(1, 500).default(100).describe("Runs per page"),
   cursor: z
     .string()
     // A run's start time in ms (15 digits, as `since`) and its id: a longer number is no cursor
@@ -115,11 +110,7 @@ export const RunEndManyBody = z
   .describe("Ends the active runs matching every given filter, at most `limit`; returns how many");
 
 export const FlowStatsQuery = z.strictObject({
-  version: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_FLOW_VERSION)
+  version: QueryWholeNumber(1, MAX_FLOW_VERSION)
     .optional()
     .describe("Count runs of this version only (default: all)"),
 });

@@ -14,6 +14,13 @@ export function createContactMerge(exec: Executor) {
   return {
     async merge(intoId: string, fromId: string, now: number): Promise<MergeOutcome> {
       await lockContacts(exec, [intoId, fromId]);
+      // A contact being erased is, to a merge, already gone: the erasure wins, whole.
+      const erasing = await exec.all(
+        q.selectFrom("contact_erasures").select("contact_id").where("contact_id", "in", [intoId, fromId]),
+      );
+      const isErasing = (id: string) => erasing.some((row) => row.contact_id === id);
+      if (isErasing(intoId)) return { status: "missing", id: intoId };
+      if (isErasing(fromId)) return { status: "missing", id: fromId };
       const into = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", intoId));
       if (!into) return { status: "missing", id: intoId };
       const from = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", fromId));

@@ -131,6 +131,8 @@ export function createRetentionRepo(exec: Executor) {
     // After a merge into this contact that holds the lock: its identities are then read below.
     await lockContacts(exec, [contactId]);
     const contact = await exec.get(q.selectFrom("contacts").selectAll().where("id", "=", contactId));
+    // The mark of this erasure (`markErasing`) goes with the person, or alone when already gone.
+    await exec.run(q.deleteFrom("contact_erasures").where("contact_id", "=", contactId));
     if (!contact) return false;
     for (const identity of await identitiesOf(contactId)) await eraseIdentity(identity, now);
     // Whatever no identity's conversation held (runs started through the API, say).
@@ -166,6 +168,24 @@ export function createRetentionRepo(exec: Executor) {
      */
     eraseContact(contactId: string, now: number): Promise<boolean> {
       return withSecureDelete(exec, () => erase(contactId, now));
+    },
+
+    /**
+     * Inside `store.write`, before the first step of an erasure: marks the contact as being erased,
+     * so no merge takes it (or merges into it) between the erasure's steps, each its own commit
+     * (contact-merge.ts reads the mark under the same row lock). False: no such contact, e.g. a
+     * merge that committed first took it away.
+     */
+    async markErasing(contactId: string, now: number): Promise<boolean> {
+      if ((await lockContacts(exec, [contactId])).length === 0) return false;
+      if (!(await exec.get(q.selectFrom("contacts").select("id").where("id", "=", contactId)))) return false;
+      await exec.run(
+        q
+          .insertInto("contact_erasures")
+          .values({ contact_id: contactId, requested_at: now })
+          .onConflict((oc) => oc.column("contact_id").doNothing()),
+      );
+      return true;
     },
 
     /**

@@ -171,7 +171,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a connection, revoking its Salesforce token first
+         * Delete a connection, then revoke its Salesforce token
          * @description With `If-Match` (the `ETag` of GET /connections/:id), deleted only while nobody changed the connection since: else 412 PRECONDITION_FAILED, nothing changes and no token is revoked
          */
         delete: operations["deleteConnection"];
