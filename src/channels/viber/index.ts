@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { defineChannel } from "../channel.js";
 import { ViberConfig, viberSecretFields } from "./config.js";
 import { ViberButtons, ViberLimits } from "./limits.js";
@@ -12,6 +13,13 @@ export const viberChannel = defineChannel({
   title: "Viber",
   config: ViberConfig,
   secretFields: viberSecretFields,
+  /**
+   * The bot, named by a digest of its token (the token is the bot's only name in the config, and a
+   * secret): a bot has one webhook, which each channel sets on setup, so a second channel of one bot
+   * took the first one's messages. One bot, one channel (integration-admin.ts refuses another, 409).
+   */
+  account: (config) =>
+    `token sha256:${createHash("sha256").update(config.authToken).digest("hex").slice(0, 16)}`,
   capabilities: {
     // delivered/seen/failed name the message_token only; tracking_data is not echoed in them.
     echoesCorrelation: false,
