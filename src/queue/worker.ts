@@ -8,7 +8,8 @@ import { toMessageView } from "../flows/step-context.js";
 import { conversationAddress, type InboxItem, type MessageItem } from "../store/repos/inbox-repo.js";
 import { abandonedRun, isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos } from "../store/store.js";
-import { createHoldTimers, HoldUntil, joinBurst, takeBurst } from "./burst.js";
+import { gatherAnswer } from "./answer-items.js";
+import { createHoldTimers, HoldUntil, joinBurst } from "./burst.js";
 import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createDeadlineTimer } from "./deadline-firing.js";
@@ -26,7 +27,6 @@ import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
 import { createSendPacer } from "./send-pacer.js";
-import { takeParts } from "./sms-parts.js";
 import { publishedWithTrigger } from "./triggers.js";
 import type { AdvanceOptions, WorkerDeps } from "./worker-deps.js";
 
@@ -232,17 +232,7 @@ export function createWorker(deps: WorkerDeps) {
         // a global keyword is never part of a burst.
         const standsAlone = async (m: MessageItem) => (await keywords.forMessage(m)) !== null;
         const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
-        // A part of a long SMS waits for the others and is answered with them (sms-parts.ts).
-        const parts = await takeParts({ store, clock }, item, active);
-        // Written before the waiting question was sent: it goes alone (the question takes it as
-        // no answer), never joined with the real answer that follows into one burst.
-        const answersFrom = active?.status === "waiting" ? active.state.wait?.answersFrom : undefined;
-        const isEarly = !parts && answersFrom !== undefined && item.receivedAt < answersFrom;
-        await handleItem(
-          parts ?? (isEarly ? [item] : await takeBurst(burstDeps, item, active)),
-          active,
-          signal,
-        );
+        await handleItem(await gatherAnswer(burstDeps, item, active), active, signal);
       }
       failures.succeeded(item);
     } catch (error) {
