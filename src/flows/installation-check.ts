@@ -88,7 +88,7 @@ export function checkInstallation(flow: Flow, installation: Installation): Insta
  * A step's own `connection`, and the one a handoff's Case is created through (`case.connection`),
  * with the connection type each calls: `salesforce.create` a salesforce one, `http` an http one.
  */
-function namedConnections(
+export function namedConnections(
   step: Flow["steps"][number],
 ): Array<{ path: PathSegment[]; connection: string; type?: string }> {
   const named: Array<{ path: PathSegment[]; connection: string; type?: string }> = [];

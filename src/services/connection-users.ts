@@ -1,19 +1,11 @@
 import { AppError } from "../core/app-error.js";
+import { namedConnections } from "../flows/installation-check.js";
+import type { FlowStep } from "../flows/schema.js";
 import type { Repos } from "../store/store.js";
 
 interface PublishedUser {
   id: string;
   version: number;
-}
-
-/** The connection names a step calls: its own `connection`, and a handoff Case's `case.connection`. */
-function connectionsOf(step: unknown): string[] {
-  if (typeof step !== "object" || step === null) return [];
-  const { connection, type, case: handoffCase } = step as Record<string, unknown>;
-  const names = typeof connection === "string" ? [connection] : [];
-  const caseConnection = (handoffCase as { connection?: unknown } | undefined)?.connection;
-  if (type === "handoff" && typeof caseConnection === "string") names.push(caseConnection);
-  return names;
 }
 
 /** Published flows (with their published version) that have a step naming this connection. */
@@ -25,7 +17,9 @@ export async function publishedFlowsUsing(
   for (const published of await repos.flows.published()) {
     const row = await repos.flows.version(published.id, published.version);
     const steps = (row?.definition as { steps?: unknown } | undefined)?.steps;
-    if (Array.isArray(steps) && steps.some((step) => connectionsOf(step).includes(connectionName))) {
+    // A published version passed validation: its steps are step objects.
+    const calls = (step: FlowStep) => namedConnections(step).some((n) => n.connection === connectionName);
+    if (Array.isArray(steps) && (steps as FlowStep[]).some(calls)) {
       users.push({ id: published.id, version: published.version });
     }
   }
