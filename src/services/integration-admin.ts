@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import type { StoredToken } from "../connectors/connector.js";
 import { AppError } from "../core/app-error.js";
@@ -38,19 +39,8 @@ function changesCredentials(before: Record<string, unknown>, after: Record<strin
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
-/** JSON with object keys sorted: the same values whatever order a parse put their keys in. */
-const canonical = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(canonical)
-    : value !== null && typeof value === "object"
-      ? Object.fromEntries(
-          Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([k, v]) => [k, canonical(v)]),
-        )
-      : value;
-const sameValues = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/** The same values as stored (JSON drops undefined keys), whatever order a parse put the keys in. */
+const sameValues = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a)), b);
 
 /** A name as a person reads it: compatibility forms (full-width letters) and case folded. */
 const foldName = (name: string) => name.normalize("NFKC").toLowerCase();
