@@ -1,4 +1,5 @@
-import { jsonPath, type PathSegment, type ValidationIssue } from "./issues.js";
+import { jsonPath, type ValidationIssue } from "./issues.js";
+import { forEachStepString } from "./step-strings.js";
 import { SCOPE_ROOTS, templateNames } from "./template.js";
 
 /**
@@ -14,19 +15,9 @@ export function templateReferenceWarnings(
 ): ValidationIssue[] {
   const warnings: ValidationIssue[] = [];
   const roots = new Set<string>(SCOPE_ROOTS);
-  const visit = (value: unknown, path: PathSegment[]): void => {
-    if (typeof value === "string") {
-      for (const message of problems(value, roots, stepIds)) warnings.push({ path: jsonPath(path), message });
-    } else if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) visit(item, [...path, i]);
-    } else if (value && typeof value === "object") {
-      for (const [key, item] of Object.entries(value)) {
-        if (path.length === 2 && skip.has(key)) continue;
-        visit(item, [...path, key]);
-      }
-    }
-  };
-  for (const [index, step] of rawSteps.entries()) visit(step, ["steps", index]);
+  forEachStepString(rawSteps, skip, (value, path) => {
+    for (const message of problems(value, roots, stepIds)) warnings.push({ path: jsonPath(path), message });
+  });
   return warnings;
 }
 

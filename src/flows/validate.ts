@@ -6,6 +6,7 @@ import { patternProblem } from "./safe-regex.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
+import { forEachStepString } from "./step-strings.js";
 import { checkTemplate } from "./template.js";
 import { templateReferenceWarnings } from "./template-references.js";
 
@@ -97,8 +98,9 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
     }
   }
   // Raw steps, so template errors show up together with schema errors of the same step.
-  rawSteps.forEach((step, index) => {
-    if (isObject(step)) checkTemplates(step, ["steps", index], errors);
+  forEachStepString(rawSteps, NOT_TEMPLATES, (value, path) => {
+    const problem = checkTemplate(value);
+    if (problem) errors.push({ path: jsonPath(path), message: `template error: ${problem}` });
   });
 
   if (errors.length > 0 || !envelope.success) return { valid: false, errors, warnings: [] };
@@ -183,22 +185,6 @@ export function exitsOf(step: { def: StepDefinition; config: Record<string, unkn
 
 /** Every string in a step except ids and transitions is a potential template. */
 const NOT_TEMPLATES = new Set<string>(["id", "type", ...TRANSITION_FIELDS]);
-
-function checkTemplates(value: unknown, path: PathSegment[], errors: ValidationIssue[]): void {
-  if (typeof value === "string") {
-    const problem = checkTemplate(value);
-    if (problem) errors.push({ path: jsonPath(path), message: `template error: ${problem}` });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      checkTemplates(item, [...path, i], errors);
-    });
-  } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      if (path.length === 2 && NOT_TEMPLATES.has(key)) continue;
-      checkTemplates(item, [...path, key], errors);
-    }
-  }
-}
 
 function unreachable(flow: Flow, parsed: ParsedStep[]): ValidationIssue[] {
   const byId = new Map(parsed.map((s) => [s.config.id, s]));
