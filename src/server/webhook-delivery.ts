@@ -215,11 +215,13 @@ async function route(
   parsed: ParsedWebhook,
 ): Promise<Plan> {
   const plan: Plan = { deliveries: new Map(), rejected: [] };
-  const own = channel.definition.account?.(channel.config);
+  // Asked only of a batch that names an account: a channel's account may take work to compute
+  // (Viber's is a digest of its token) and most deliveries name none.
+  const own = () => channel.definition.account?.(channel.config);
   reject(plan, channel.id, parsed.rejected);
   for (const batch of parsed.batches) {
     const owner =
-      own === undefined || batch.account === undefined || batch.account === own
+      batch.account === undefined || own() === undefined || batch.account === own()
         ? channel
         : await findOwner(ctx, channel, batch.account, raw);
     if (!owner) {
