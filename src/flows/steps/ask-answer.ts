@@ -49,7 +49,7 @@ function parseNumber(text: string): Answer {
   if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return { ok: false };
   // Past 15 significant digits a double is no longer the number typed ("99999999999999999999"
   // became 1e20): an account or card number belongs in a text answer.
-  if (s.replace(/^[-+]?0*|\.|0*$/g, "").replace(/^0+/, "").length > 15) return { ok: false };
+  if (s.replace(/[-+.]/g, "").replace(/^0+|0+$/g, "").length > 15) return { ok: false };
   const value = Number(s);
   return Number.isFinite(value) ? { ok: true, value } : { ok: false };
 }
