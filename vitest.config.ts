@@ -22,6 +22,7 @@ const onBothDialects = [
   "src/flows/engine*.test.ts",
   "src/services/integrations.test.ts",
   "src/services/flow-service.test.ts",
+  "src/services/publish-connection-race.test.ts",
 ];
 
 export default defineConfig({

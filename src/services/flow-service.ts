@@ -258,9 +258,19 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       // A mapping the org would refuse is caught now, not at 2 a.m.; an unreachable org only warns.
       const result = await check(stored.definition);
       if (!result.valid) throw publishRefused(id, target, result.errors, result.warnings);
+      const checkedAgainst = design && result.flow ? await installation() : undefined;
       const { previousVersion, ...outcome } = await store.write(async (tx) => {
         const row = ifMatch ? await tx.flows.lock(id) : undefined;
         if (row) assertFlowMatches(id, ifMatch, row.latestVersion);
+        // The connections it names, again under their lock: a DELETE or rename checks for
+        // published users under it, and one that committed while the check above waited on the
+        // org would otherwise leave this flow published naming nothing (runs failing at the step).
+        if (result.flow && checkedAgainst) {
+          await tx.connections.lockChanges();
+          const connections = (await tx.connections.names()).map((c) => c.name);
+          const { problems } = checkInstallation(result.flow, { ...checkedAgainst, connections });
+          if (problems.length > 0) throw publishRefused(id, target, problems, result.warnings);
+        }
         // Read in the same transaction: a publish that committed meanwhile is the one before this.
         const published = await tx.flows.publish(id, target, clock.now());
         // Deleted since it was read above: answering 200 would say a flow that is gone is published.
