@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContactTag, StepId } from "./fields.js";
+import { ContactTag, Duration, StepId } from "./fields.js";
 import { FlowTests } from "./flow-test.js";
 import type { StepDefinition } from "./step.js";
 import { ApiTrigger, ScheduleTrigger, TagTrigger, TriggerPattern } from "./trigger-schema.js";
@@ -40,6 +40,10 @@ export const MessageTrigger = z
       .describe(
         '"first": only the first message of a conversation; "any" (default): any message without an active run',
       ),
+    cooldown: Duration.optional().describe(
+      "After a run of this flow ends in a conversation, its messages within this time do not start it again " +
+        '(a "thanks" after the last reply); they are recorded, and another flow may take them. Default: none',
+    ),
   })
   .describe("Starts a run when a contact without an active run writes");
 

@@ -1,7 +1,9 @@
 import type { InboundMessage } from "../channels/channel.js";
+import { parseDurationMs } from "../flows/duration.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage, isSelective, type TriggerCandidate } from "../flows/trigger.js";
 import type { Integrations } from "../services/integrations.js";
+import { conversationKey } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
 
 /** What the router may read about the sender, each at most once and only when a flow asks. */
@@ -10,6 +12,8 @@ export interface SenderFacts {
   tags(): Promise<string[]>;
   /** Whether this message is the first of its conversation (`on: "first"`). */
   isFirst(): Promise<boolean>;
+  /** Whether a run of this flow ended in the conversation less than `withinMs` before the message (`cooldown`). */
+  endedWithin(flowId: string, withinMs: number): Promise<boolean>;
 }
 
 /** The flow version a new conversation starts on (`createdAt`: the version's, when read). */
@@ -40,6 +44,8 @@ export async function routeMessage(
     if (flow.trigger.tags?.length) candidate.tags ??= (await facts.tags?.()) ?? [];
     if (flow.trigger.on === "first") candidate.isFirst ??= (await facts.isFirst?.()) ?? false;
     if (!flowMatchesMessage(flow, candidate)) continue;
+    const cooldownMs = flow.trigger.cooldown ? parseDurationMs(flow.trigger.cooldown) : null;
+    if (cooldownMs && (await facts.endedWithin?.(published.id, cooldownMs))) continue;
     const route = { flowId: published.id, version: published.version, flow, createdAt: published.createdAt };
     if (isSelective(flow)) return route;
     fallback ??= route;
@@ -49,8 +55,10 @@ export async function routeMessage(
 
 /**
  * The flow a message without an active run starts: the flow RESTART asked for (its published
- * version, afresh), else `routeMessage`'s pick. The sender's tags and whether this is the
- * conversation's first message are read only when a flow's trigger asks.
+ * version, afresh), else `routeMessage`'s pick. The sender's tags, whether this is the
+ * conversation's first message and when a flow last ended there are read only when a flow's
+ * trigger asks. A cooldown counts to `receivedAt`, when the message arrived: a message handled
+ * late (a restart, a backlog) is judged as it would have been at once.
  */
 export async function routeInbound(
   deps: {
@@ -60,6 +68,7 @@ export async function routeInbound(
   },
   channelId: string,
   message: InboundMessage,
+  receivedAt: number,
   restartFlowId?: string,
 ): Promise<Route | null> {
   const { store } = deps;
@@ -70,5 +79,12 @@ export async function routeInbound(
   return routeMessage(store, deps.flow, channelType, message, {
     tags: () => store.contacts.tagsFor(channelId, message.from, message.phone ?? null),
     isFirst: async () => (await store.contacts.lastInboundAt(channelId, message.from)) === null,
+    endedWithin: async (flowId, withinMs) => {
+      const contactId = await store.contacts.owner(channelId, message.from);
+      if (!contactId) return false;
+      const key = conversationKey(channelId, message.from);
+      const ended = await store.runs.lastEndedAt(contactId, key, flowId);
+      return ended !== null && receivedAt - ended < withinMs;
+    },
   });
 }

@@ -263,7 +263,9 @@ export function createWorker(deps: WorkerDeps) {
       active = undefined;
     }
     const now = clock.now();
-    const route = active ? null : await routeInbound(routing, item.channelId, msg, restart?.restartFlowId);
+    const route = active
+      ? null
+      : await routeInbound(routing, item.channelId, msg, item.receivedAt, restart?.restartFlowId);
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the messages, and either hands them to the waiting run or
     // starts a new run with the message consumed: a crash leaves a run to continue, never a

@@ -112,6 +112,16 @@ export function createRunRepo(exec: Executor) {
           .orderBy("created_at", "desc")
           .limit(1),
       ),
+    lastEnded: () =>
+      exec.statement("runs.lastEnded", (p) =>
+        q
+          .selectFrom("runs")
+          .select((eb) => eb.fn.max<number | string | null>("updated_at").as("t"))
+          .where("contact_id", "=", p("contactId"))
+          .where("conversation_key", "=", p("key"))
+          .where("flow_id", "=", p("flowId"))
+          .where(sql<boolean>`status not in ('waiting', 'running')`),
+      ),
     insert: () =>
       exec.statement("runs.insert", (p) =>
         q.insertInto("runs").values({
@@ -220,6 +230,14 @@ export function createRunRepo(exec: Executor) {
           .limit(filter.limit ?? 100),
       );
       return rows.map(toRun);
+    },
+    /**
+     * When the conversation's last run of this flow ended (its last write), or null: a trigger's
+     * `cooldown`. Through the contact's runs (the `runs_contact` index): a person has few.
+     */
+    async lastEndedAt(contactId: string, conversationKey: string, flowId: string): Promise<number | null> {
+      const row = await st.lastEnded().get({ contactId, key: conversationKey, flowId });
+      return row?.t === null || row?.t === undefined ? null : Number(row.t);
     },
     /** The run that is waiting for (or working on) this conversation, if any. */
     async activeFor(conversationKey: string): Promise<RunRow | undefined> {
