@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testDialect } from "../../test/helpers/dialect.js";
 import { eventually } from "../../test/helpers/in-process.js";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
 import { getChannelDefinition } from "../channels/registry.js";
@@ -32,28 +34,27 @@ const whatsapp = (apiBaseUrl: string) => ({
   apiBaseUrl,
 });
 
-describe("integrations across processes", () => {
-  /** A channel created through one process, as `other` resolves it. */
-  const channelSeenBy = async (other: ReturnType<typeof process>) => {
-    const admin = createIntegrationAdmin({
-      store,
-      integrations: process(),
-      clock,
-      kind: "channel",
-      definition: getChannelDefinition,
-      idPrefix: "ch",
-    });
-    const created = await admin.create({
-      type: "whatsapp",
-      name: "wa",
-      config: whatsapp("http://127.0.0.1:1/old"),
-    });
-    const apiBase = async () =>
-      ((await other.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
-    expect(await apiBase()).toBe("http://127.0.0.1:1/old");
-    return { admin, created, apiBase };
-  };
+/** A channel created through one process, as `other` resolves it. */
+const channelSeenBy = async (other: ReturnType<typeof process>) => {
+  const admin = createIntegrationAdmin({
+    store,
+    integrations: process(),
+    clock,
+    kind: "channel",
+    definition: getChannelDefinition,
+    idPrefix: "ch",
+  });
+  const created = await admin.create({
+    type: "whatsapp",
+    name: "wa",
+    config: whatsapp("http://127.0.0.1:1/old"),
+  });
+  const apiBase = async () => ((await other.channel(created.id)).config as { apiBaseUrl: string }).apiBaseUrl;
+  expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+  return { admin, created, apiBase };
+};
 
+describe("integrations across processes", () => {
   it("a channel changed or deleted through one process is seen by another within its check interval", async () => {
     const worker = process();
     stops.push(worker.watchChanges(20));
@@ -76,5 +77,47 @@ describe("integrations across processes", () => {
     await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/new") });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await apiBase()).toBe("http://127.0.0.1:1/old");
+  });
+});
+
+describe.runIf(testDialect === "postgres")("a change's NOTIFY (PostgreSQL)", () => {
+  // A look once a minute: only the NOTIFY can bring the change within the test's seconds.
+  const EVERY_MINUTE = 60_000;
+
+  it("reaches another process at once, without its next look", async () => {
+    const worker = process();
+    stops.push(worker.watchChanges(EVERY_MINUTE));
+    const { admin, created, apiBase } = await channelSeenBy(worker);
+    await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/new") });
+    await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/new", 3_000);
+  });
+
+  it("is listened for again after the listening connection was cut, and what changed meanwhile is seen", async () => {
+    const worker = process();
+    stops.push(worker.watchChanges(EVERY_MINUTE));
+    const { admin, created, apiBase } = await channelSeenBy(worker);
+    const listenerPids = async () =>
+      (
+        await store.db.all<{ pid: number }>({
+          compile: () =>
+            sql<{ pid: number }>`SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND query ILIKE 'LISTEN%'`.compile(store.db.q),
+        })
+      ).map((r) => r.pid);
+    const [pid] = await eventually(async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 ? pids : null;
+    });
+    await store.db.run({ compile: () => sql`SELECT pg_terminate_backend(${pid})`.compile(store.db.q) });
+    // Changed while nobody listens: seen once the listener is back.
+    await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/meanwhile") });
+    await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/meanwhile", 5_000);
+    const [again] = await eventually(async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 && pids[0] !== pid ? pids : null;
+    });
+    expect(again).not.toBe(pid);
+    await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/after") });
+    await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/after", 3_000);
   });
 });

@@ -3,6 +3,7 @@ import { getChannelDefinition } from "../channels/registry.js";
 import type { ConnectorDeps, ConnectorRuntime } from "../connectors/connector.js";
 import { getConnectorDefinition } from "../connectors/registry.js";
 import { AppError } from "../core/app-error.js";
+import { INTEGRATIONS_CHANGED } from "../store/repos/change-notice.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -138,7 +139,9 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
      * Looks every `everyMs` whether the channels or connections changed (one cheap read of each
      * table) and forgets the cache when they did; returns how to stop looking. Without it a
      * worker process kept sending with a channel's old URL or token after an admin changed it
-     * through another process.
+     * through another process. On PostgreSQL a change's commit also NOTIFYs every process
+     * (repos/change-notice.ts), which forgets at once: the look waits for a pool connection and
+     * came up to 2.4 s late under load; it stays for a NOTIFY missed while the listener was lost.
      */
     watchChanges(everyMs = CHANGE_CHECK_MS): () => void {
       let seen: string | undefined;
@@ -162,7 +165,14 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       void check();
       const timer = setInterval(() => void check(), everyMs);
       timer.unref();
-      return () => clearInterval(timer);
+      const stopListening = store.db.listen?.(INTEGRATIONS_CHANGED, () => {
+        invalidate();
+        for (const listener of changeListeners) listener();
+      });
+      return () => {
+        clearInterval(timer);
+        void stopListening?.();
+      };
     },
   };
 }

@@ -103,6 +103,11 @@ export interface Db extends Executor {
    * (PostgreSQL); absent on SQLite, whose file belongs to one process.
    */
   exclusive?<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` when another process's transaction that NOTIFYs `channel` commits (and once
+   * after a lost listening connection is back); returns how to stop. PostgreSQL only.
+   */
+  listen?(channel: string, onNotify: () => void): () => Promise<void>;
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;

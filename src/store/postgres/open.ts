@@ -4,6 +4,7 @@ import { withAdvisoryLock } from "./advisory-lock.js";
 import { createPostgresBuilder } from "./builder.js";
 import { createExecutor } from "./executor.js";
 import { createGroupCommitter } from "./group-commit.js";
+import { listenFor } from "./listen.js";
 import { migratePostgres } from "./migrate.js";
 import { guardPool } from "./pool-guard.js";
 import { createStatementCache } from "./statements.js";
@@ -52,10 +53,11 @@ const stderrLog: PostgresLog = {
 export async function openPostgres(options: PostgresOptions): Promise<PostgresDb> {
   const log = options.log ?? stderrLog;
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const applicationName = options.applicationName ?? "tern";
   const pool = new pg.Pool({
     connectionString: options.url,
     max: poolSize,
-    application_name: options.applicationName ?? "tern",
+    application_name: applicationName,
     types: numberTypes,
     // Never wait forever for a connection (a server that is down must fail /readyz, not hang it),
     // and notice a peer that vanished without closing the socket.
@@ -115,6 +117,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
       return done;
     },
     exclusive: (name, fn) => withAdvisoryLock(pool, name, fn),
+    listen: (channel, onNotify) =>
+      listenFor({ url: options.url, applicationName: `${applicationName} listen`, log }, channel, onNotify),
     async ping() {
       await pool.query("SELECT 1");
     },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { SecretBox } from "../../core/secrets.js";
 import type { IntegrationTable, Owner } from "../database.js";
 import type { Executor } from "../db.js";
+import { noticeIntegrationsChanged } from "./change-notice.js";
 import { lockForTransaction } from "./transaction-lock.js";
 
 /**
@@ -155,6 +156,7 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
         updated_at: record.updatedAt,
       };
       await exec.run(q.insertInto(table).values(row));
+      await noticeIntegrationsChanged(exec);
       return revisionOf(row);
     },
     /** Inside a `store.write` callback; answers the stored row's revision. */
@@ -169,11 +171,14 @@ export function createIntegrationRepo(exec: Executor, box: SecretBox, table: Tab
       };
       const { type: _type, ...changed } = row;
       await exec.run(q.updateTable(table).set(changed).where("id", "=", record.id));
+      await noticeIntegrationsChanged(exec);
       return revisionOf(row);
     },
     /** Inside a `store.write` callback. */
     async remove(id: string): Promise<boolean> {
-      return (await exec.run(q.deleteFrom(table).where("id", "=", id))).changes > 0;
+      const isRemoved = (await exec.run(q.deleteFrom(table).where("id", "=", id))).changes > 0;
+      if (isRemoved) await noticeIntegrationsChanged(exec);
+      return isRemoved;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { RunState } from "../../flows/runtime.js";
 import type { Executor } from "../db.js";
+import { noticeIntegrationsChanged } from "./change-notice.js";
 import { detachSandboxContacts } from "./contact-side.js";
 import { createRunOperations, endReasonFor } from "./run-operations.js";
 
@@ -136,6 +137,7 @@ export function createSandboxRepo(exec: Executor) {
         await exec.run(q.deleteFrom("connection_tokens").where("connection_id", "in", ids.connectionIds));
         await exec.run(q.deleteFrom("connections").where("id", "in", ids.connectionIds));
       }
+      if (ids.channelIds.length > 0 || ids.connectionIds.length > 0) await noticeIntegrationsChanged(exec);
       if (ids.flowIds.length > 0) {
         await exec.run(
           q
