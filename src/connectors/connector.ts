@@ -132,6 +132,11 @@ export interface ConnectorDefinition<Config extends z.ZodType = z.ZodType> {
   config: Config;
   /** Config keys holding secrets: encrypted at rest, never returned by the API or logged. */
   secretFields: ReadonlyArray<string>;
+  /**
+   * Config keys that tune how the connection behaves, not whom it signs in as (an API version,
+   * pauses, batching): changing them keeps its stored tokens. Any other key changed forgets them.
+   */
+  settingsFields?: ReadonlyArray<string>;
   /** Flow step types this connector contributes (e.g. `salesforce.create`); composed in src/steps.ts. */
   steps: ReadonlyArray<StepDefinition>;
   /** Browser connect and revocation, for connectors that have them. */

@@ -28,14 +28,20 @@ interface Definition {
   title?: string;
   config: z.ZodType;
   secretFields: ReadonlyArray<string>;
+  /** A connection's keys that leave its stored tokens valid when changed (connector.ts). */
+  settingsFields?: ReadonlyArray<string>;
   /** The provider account a channel's config owns (WhatsApp: phoneNumberId), when its deliveries name it. */
   account?(config: never): string;
 }
 
-/** Any config key but the API version differs: the stored tokens may belong to someone else. */
-function changesCredentials(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+/** A config key other than the connector's settings differs: the stored tokens may belong to someone else. */
+function changesCredentials(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  settings: ReadonlyArray<string> = [],
+): boolean {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  keys.delete("apiVersion");
+  for (const key of settings) keys.delete(key);
   return [...keys].some((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }
 
@@ -306,7 +312,8 @@ export function createIntegrationAdmin(options: {
         // Tokens were issued for the old credentials (maybe another org): fetch new ones. Only
         // then: the token row may hold a rotated refresh token, the only live one (its
         // predecessor in the config is dead, and reusing it revokes the family).
-        if (kind === "connection" && changesCredentials(current.config, config)) await tx.tokens.clear(id);
+        if (kind === "connection" && changesCredentials(current.config, config, def.settingsFields))
+          await tx.tokens.clear(id);
         // New credentials: a "reconnect required" or a pause was about the old ones.
         if (kind === "connection" && patch.config) await tx.connectionHealth.clear(id);
         return next;

@@ -217,6 +217,23 @@ describe("salesforce connector", () => {
     expect(env.sf.records("Lead")).toHaveLength(2);
   });
 
+  it("a runtime made afresh (a restart) refreshes with the stored rotated token, not the config's rotated-out one", async () => {
+    const app = env.sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const first = env.sf.issueRefreshToken(app.clientId);
+    const cfg = SalesforceConfig.parse({ ...app, refreshToken: first, loginUrl: env.sf.url });
+    const { rt, deps } = runtime();
+    await rt.test(cfg);
+    const stored = (await deps.tokens.get("c1"))?.refreshToken;
+    expect(stored).not.toBe(first);
+    // The process restarted: same token store, nothing in memory. Sending `first` again would
+    // make the org revoke the whole family, `stored` with it.
+    const { rt: restarted } = runtime(deps);
+    await restarted.test(cfg);
+    expect(env.sf.isTokenActive((await deps.tokens.get("c1"))?.refreshToken ?? "")).toBe(true);
+    await restarted.actions.create?.run(lead(), cfg, ctx());
+    expect(env.sf.records("Lead")).toHaveLength(1);
+  });
+
   it("says to tick API Enabled when the org answers API_DISABLED_FOR_ORG", async () => {
     env.sf.setApiDisabled(true);
     const { rt } = runtime();

@@ -129,6 +129,15 @@ export const salesforceConnector = defineConnector({
   title: "Salesforce",
   config: SalesforceConfig,
   secretFields: SECRET_FIELDS,
+  // Changed, these keep the stored token: it may hold a rotated refresh token, the only live one.
+  settingsFields: [
+    "apiVersion",
+    "exactlyOnce",
+    "externalIdField",
+    "batchWindowMs",
+    "limitPauseMs",
+    "limitPauseMaxMs",
+  ],
   steps: salesforceSteps,
   oauth: salesforceOAuth,
   create: createRuntime,

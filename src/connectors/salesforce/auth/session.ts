@@ -125,9 +125,14 @@ export function createSession(
   async function grant(config: SalesforceConfig, stale: StoredToken | null): Promise<StoredToken> {
     if (config.grant !== "web_server") return login(config);
     const configured = config.refreshToken;
+    // A runtime made since the last refresh (a restart, a settings PATCH, the connection test's
+    // refresh) has no token in memory, and the stored one holds the rotated refresh token: the
+    // config's was rotated out, and sending it again made Salesforce revoke the whole family
+    // (§5). The stored token always follows the config's (new credentials clear it).
+    const latest = current?.refreshToken ?? (await readStore())?.refreshToken;
     let isRetryingWithConfigToken = false;
     for (let attempt = 0; ; attempt++) {
-      const refreshToken = (!isRetryingWithConfigToken && current?.refreshToken) || configured;
+      const refreshToken = (!isRetryingWithConfigToken && latest) || configured;
       if (!refreshToken) {
         throw new AppError(
           "SALESFORCE_RECONNECT_REQUIRED",
