@@ -27,6 +27,15 @@ export function isSecureUrl(value: string | URL): boolean {
   return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
 }
 
+/**
+ * A secure URL that a path can be appended to: no `user:password@` (sent along, and shown
+ * wherever the URL is), no query or fragment (a `#` swallows the path appended after it).
+ */
+export function isSecureBaseUrl(value: string | URL): boolean {
+  const url = typeof value === "string" ? parseUrl(value) : value;
+  return url !== null && isSecureUrl(url) && !url.username && !url.password && !url.search && !url.hash;
+}
+
 export const SECURE_URL_RULE =
   "must use https:// (plain http is only allowed for loopback: localhost, 127.0.0.0/8, [::1])";
 
@@ -41,13 +50,9 @@ export function baseUrlField(field: string, options: { versionSetting?: string }
   return z
     .url({ protocol: /^https?$/ })
     .refine((v) => isSecureUrl(v), { message: `${field} ${SECURE_URL_RULE}` })
-    .refine(
-      (v) => {
-        const url = parseUrl(v);
-        return url === null || (!url.username && !url.password && !url.search && !url.hash);
-      },
-      { message: `${field} is a base address: no user:password@, no ?query and no #fragment` },
-    )
+    .refine((v) => !isSecureUrl(v) || isSecureBaseUrl(v), {
+      message: `${field} is a base address: no user:password@, no ?query and no #fragment`,
+    })
     .refine(
       (v) => options.versionSetting === undefined || !/\/v\d+(\.\d+)?\/?$/.test(parseUrl(v)?.pathname ?? ""),
       {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,12 @@ import { SalesforceConfig, salesforceConnector } from "./index.js";
 import { memoryTokenStore, testDeps } from "./test-helpers.js";
 
 const { env, config, ctx, runtime, lead } = useConnectorFixture();
+
+/** The token answer's signature as Salesforce computes it (reference/salesforce.md §1.4). */
+const sign = (body: Record<string, unknown>) =>
+  createHmac("sha256", config().clientSecret ?? "")
+    .update(`${body.id}${body.issued_at}`)
+    .digest("base64");
 
 describe("salesforce connector", () => {
   it("tests a connection: refreshes a token, reads the identity, the API usage and whether Leads and Cases are createable", async () => {
@@ -59,6 +66,8 @@ describe("salesforce connector", () => {
         if (!String(input).endsWith("/services/oauth2/token")) return response;
         const body = (await response.json()) as Record<string, unknown>;
         body.id = `http://127.0.0.1:${port}/id/${env.sf.orgId}/${env.sf.userId}`;
+        // Signed again, as Salesforce would sign that id: only a verified identity URL is used.
+        body.signature = sign(body);
         return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
       },
     });
@@ -70,6 +79,71 @@ describe("salesforce connector", () => {
       username: "integration@tern.example",
       displayName: "Tern Integration",
     });
+  });
+
+  it("never sends the access token to an identity URL that is not a secure base address or whose signature fails", async () => {
+    const seen: string[] = [];
+    let change: (body: Record<string, unknown>) => void = () => {};
+    const deps = testDeps({
+      fetch: async (input, init) => {
+        seen.push(String(input));
+        const response = await fetch(input, init);
+        if (!String(input).endsWith("/services/oauth2/token")) return response;
+        const body = (await response.json()) as Record<string, unknown>;
+        change(body);
+        return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+      },
+    });
+    const elsewhere = [
+      // Plain http off loopback, signed as if Salesforce had said it.
+      (b: Record<string, unknown>) => {
+        b.id = `http://192.0.2.2:3949/id/${env.sf.orgId}/${env.sf.userId}`;
+        b.signature = sign(b);
+      },
+      // A secure id whose signature does not verify (changed after Salesforce signed it).
+      (b: Record<string, unknown>) => {
+        b.id = `${env.sf.url}/id/00Dattacker000000/005attacker000000`;
+      },
+      // Credentials and a fragment in it.
+      (b: Record<string, unknown>) => {
+        b.id = `${env.sf.url.replace("http://", "http://admin:pw@")}/id/${env.sf.orgId}/${env.sf.userId}#x`;
+        b.signature = sign(b);
+      },
+    ];
+    for (const tamper of elsewhere) {
+      change = tamper;
+      seen.length = 0;
+      const { rt } = runtime(deps);
+      const result = await rt.test(config());
+      // Who it is comes from userinfo on the instance instead.
+      expect(result).toMatchObject({ organizationId: env.sf.orgId, userId: env.sf.userId });
+      expect(seen.filter((url) => url.includes("/id/"))).toEqual([]);
+      expect(seen.some((url) => url.includes("/services/oauth2/userinfo"))).toBe(true);
+    }
+  });
+
+  it("refuses a token whose instance_url carries credentials, a query or a fragment, storing nothing", async () => {
+    for (const instance of [
+      env.sf.url.replace("http://", "http://admin:S3cretPw@"),
+      `${env.sf.url}/x?y=1`,
+      `${env.sf.url}#frag`,
+    ]) {
+      const deps = testDeps({
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          if (!String(input).endsWith("/services/oauth2/token")) return response;
+          const body = (await response.json()) as Record<string, unknown>;
+          body.instance_url = instance;
+          return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+        },
+      });
+      const { rt } = runtime(deps);
+      const error = await rejection(rt.test(config()));
+      expect(error.code).toBe("SALESFORCE_AUTH_FAILED");
+      expect(error.message).toContain("instance_url is not usable");
+      expect(JSON.stringify(error)).not.toContain("S3cretPw");
+      expect(await deps.tokens.get("c1")).toBeNull();
+    }
   });
 
   it("passes the test when the identity URL refuses the token (no id scope), saying so; the API's own 403s still fail it", async () => {

@@ -1,6 +1,7 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "../../../core/app-error.js";
 import type { FetchLike } from "../../../core/fetch.js";
-import { isSecureUrl, SECURE_URL_RULE } from "../../../core/secure-url.js";
+import { isSecureBaseUrl, SECURE_URL_RULE } from "../../../core/secure-url.js";
 import type { StoredToken } from "../../connector.js";
 import type { SalesforceConfig } from "../config.js";
 import { networkError, parseJson, tokenError } from "../errors/errors.js";
@@ -26,6 +27,25 @@ interface TokenResponse {
   issued_at?: unknown;
   id?: unknown;
   refresh_token?: unknown;
+  signature?: unknown;
+}
+
+/**
+ * The identity URL is sent the access token (client.ts asks it who we are): only a secure base
+ * address, like the instance's, and, when the answer is signed (HMAC-SHA256 of `id` + `issued_at`
+ * keyed with the consumer secret, reference/salesforce.md §1.4), only with a signature that
+ * verifies. Otherwise none: the userinfo endpoint on the instance answers instead.
+ */
+function trustedIdentityUrl(body: TokenResponse, clientSecret: string | undefined): string | undefined {
+  if (typeof body.id !== "string" || !isSecureBaseUrl(body.id)) return undefined;
+  if (typeof body.signature === "string" && clientSecret) {
+    const expected = createHmac("sha256", clientSecret)
+      .update(`${body.id}${typeof body.issued_at === "string" ? body.issued_at : ""}`)
+      .digest();
+    const given = Buffer.from(body.signature, "base64");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  }
+  return body.id;
 }
 
 /** Sends one token request; `secrets` never appear in an error. */
@@ -67,15 +87,15 @@ async function postToken(
   if (typeof body.refresh_token === "string" && body.refresh_token !== "")
     token.refreshToken = body.refresh_token;
   // The access token is sent to instance_url on every call: refuse (and never store) a token
-  // whose instance is not https, whatever the login host said.
-  if (!/^https?:\/\//.test(token.instanceUrl) || !isSecureUrl(token.instanceUrl)) {
+  // whose instance is not an https base address, whatever the login host said. A user:password@
+  // in it was stored, logged and sent; a #fragment swallowed the API path appended to it.
+  if (!/^https?:\/\//.test(token.instanceUrl) || !isSecureBaseUrl(token.instanceUrl)) {
     throw new AppError(
       "SALESFORCE_AUTH_FAILED",
-      `Salesforce returned a token whose instance_url is not usable: the instance URL ${SECURE_URL_RULE}. Check that the login URL is a real Salesforce login host.`,
-      { details: { instanceUrl: token.instanceUrl.slice(0, 200) } },
+      `Salesforce returned a token whose instance_url is not usable: the instance URL ${SECURE_URL_RULE}, with no user:password@, ?query or #fragment. Check that the login URL is a real Salesforce login host.`,
     );
   }
-  return { token, identityUrl: typeof body.id === "string" ? body.id : undefined };
+  return { token, identityUrl: trustedIdentityUrl(body, config.clientSecret) };
 }
 
 const secretsOf = (config: SalesforceConfig, ...more: Array<string | undefined>): string[] =>
