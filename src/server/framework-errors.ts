@@ -61,6 +61,16 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
     message = "The request's headers are larger than 16 KB.";
   }
   this.log.trace({ err }, "client error");
+  // A whole request before these bytes is still being answered (a delivery being stored): HTTP/1.1
+  // answers in order, so a 400 written now was read as that request's answer, although it was
+  // taken. Its own answer goes first, then the connection closes; these bytes get none. (A request
+  // whose own body is broken is not complete: the 400 is its answer.)
+  const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (pending && pending.req.complete && !pending.writableFinished && !socket.destroyed) {
+    pending.shouldKeepAlive = false;
+    pending.once("close", () => socket.destroy());
+    return;
+  }
   if (socket.writable) {
     const body = JSON.stringify({ error: { code, message } });
     socket.write(

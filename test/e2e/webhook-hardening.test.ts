@@ -165,6 +165,23 @@ describe("no request, however malformed, ends the server", () => {
     expect(challenged.split("\r\n\r\n")[1]).toMatch(/^(4\r\n)?4711(\r\n0)?/);
   });
 
+  it("answers a delivery followed by bytes that are not HTTP (a Content-Length shorter than the body) with its own 200 first, then closes", async () => {
+    // HTTP/1.1 answers in order: a 400 for the trailing bytes, written while the delivery was
+    // still being stored, was read by the provider as the answer to the delivery (retried, and
+    // counted against the webhook) although the message was stored.
+    const body = JSON.stringify(buildTextWebhook({ from: "15550003333", text: "hi" }));
+    const signature = signWebhook(body, stack.sandbox.wa.config.appSecret);
+    const stored = await stack.tern.store.inbox.count();
+    const answer = await rawSocket(
+      stack.tern.url,
+      `POST ${stack.setup.webhookUrl} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Hub-Signature-256: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}GARBAGE NOT HTTP\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+    expect(await stack.tern.store.inbox.count()).toBe(stored + 1);
+    expect(await isUp()).toBe(true);
+  });
+
   it("answers an unsigned webhook to a malformed-but-decodable channel id with 404", async () => {
     const body = JSON.stringify(buildTextWebhook({ from: "15550001111", text: "hi" }));
     const res = await rawRequest(stack.tern.url, "POST", "/webhooks/%E2%82%AC", {
