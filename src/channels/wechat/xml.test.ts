@@ -52,6 +52,15 @@ describe("reading WeChat XML", () => {
     expect(readWeChatXml(xml)).toEqual(readWithParser(xml));
   });
 
+  it("decodes character references and predefined entities in text, not in CDATA", () => {
+    // XML 1.0 §4.1, §4.6: text outside CDATA was stored as written ("x &lt;3 &amp; y").
+    expect(
+      readWeChatXml(
+        "<xml><A>x &lt;3 &amp; y &gt; &quot;q&quot; &apos;</A><B>&#20320;&#x597D;</B><C>&amp;lt;</C><D><![CDATA[a &amp; b &#65;]]></D></xml>",
+      ),
+    ).toEqual({ A: 'x <3 & y > "q" \'', B: "你好", C: "&lt;", D: "a &amp; b &#65;" });
+  });
+
   it("agrees with the parser on generated documents", () => {
     const random = seededRandom(20261204);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

@@ -3,15 +3,18 @@ import { onFirstUse } from "../../core/on-first-use.js";
 
 /**
  * WeChat posts small flat XML documents (`<xml><ToUserName><![CDATA[…]]></ToUserName>…</xml>`).
- * Read with fast-xml-parser, hardened: no entity expansion (billion laughs), no DOCTYPE at all
- * (WeChat never sends one; Tencent's own samples were patched against XXE in 2018), every value a
- * string so 64-bit ids such as `MsgId` stay exact.
+ * Read with fast-xml-parser, hardened: no DOCTYPE at all, so no entity of a document's own to
+ * expand (billion laughs, XXE; WeChat never sends one, and Tencent's own samples were patched
+ * against XXE in 2018), every value a string so 64-bit ids such as `MsgId` stay exact. Text
+ * outside CDATA has its character references and predefined entities decoded (XML 1.0 §4.1,
+ * §4.6: `x &lt;3` is "x <3", `&#20320;` is "你"); CDATA is taken as written.
  */
 const fastXmlParser = onFirstUse<typeof import("fast-xml-parser")>("fast-xml-parser");
 let parser: XMLParser | undefined;
 const parserOptions = {
-  processEntities: false,
-  htmlEntities: false,
+  processEntities: true,
+  // Also what decodes numeric character references (`&#20320;`, `&#x4F60;`).
+  htmlEntities: true,
   ignoreAttributes: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
