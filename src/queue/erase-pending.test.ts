@@ -60,6 +60,39 @@ describe.skipIf(testDialect !== "postgres")("the erasure job of a phone number n
     },
   );
 
+  it("erases the contact the message became when the conversation's job ran first", async () => {
+    // The conversation's job is older than the erasure's: with no worker running at the DELETE
+    // (202 queued), the first worker to start handled the message first, and the erasure found
+    // no stray left while the person's number, name and text stayed in contacts and messages.
+    const now = Date.now();
+    const pending = await db.store.inbox.nextPending(key);
+    await db.store.write(async (tx) => {
+      const contact = await tx.contacts.upsert("ch_sms", phone, phone, "Nobody Yet", now);
+      await tx.contacts.addMessage({
+        channelId: "ch_sms",
+        contactId: contact.id,
+        direction: "in",
+        text: "hi from nobody yet",
+        providerMessageId: "SM-pending-1",
+        effectKey: `in:${pending?.id}`,
+        runId: null,
+        status: "received",
+        now,
+      });
+      await tx.inbox.markProcessed(pending?.id ?? 0, now);
+    });
+    expect(await db.store.retention.strayConversations(phone)).toEqual([]);
+    expect(await db.store.retention.contactsByPhone(phone)).toHaveLength(1);
+
+    await eraseTask()({ phone }, { runnerId: "pool-a/1" });
+    expect(await db.store.retention.contactsByPhone(phone)).toEqual([]);
+    const left = await db.pool.query(
+      "select 'contacts' as t from contacts where phone = $1 union all select 'messages' from messages where text = $2",
+      [phone, "hi from nobody yet"],
+    );
+    expect(left.rows).toEqual([]);
+  });
+
   it("waits for a busy conversation's turn as a later job, and erases nothing meanwhile", async () => {
     expect(await db.store.turns.take(key, "pool-a/other")).toBe(true);
     await eraseTask()({ phone }, { runnerId: "pool-a/1" });

@@ -202,8 +202,17 @@ export function createJobTasks(deps: JobTaskDeps) {
     await store.write((tx) => tx.retention.eraseContact(contactId, clock.now()));
   };
 
-  /** The erasure job of a phone number no contact has: its messages waiting in the inbox. */
+  /**
+   * The erasure job of a phone number no contact had: its messages waiting in the inbox, and the
+   * contact they became if the conversation's job ran first (it is older: a worker started after
+   * a DELETE answered 202 handled the message before this job, which then found no stray left
+   * and the person stayed). Erasure wins over processing: such a contact is the person too.
+   */
   const eraseStraysInTurn = async (phone: string, runnerId: string): Promise<void> => {
+    for (const contactId of await store.retention.contactsByPhone(phone)) {
+      if (await store.write((tx) => tx.retention.markErasing(contactId, clock.now())))
+        await eraseInTurn(contactId, runnerId);
+    }
     if (!(await eraseEachInTurn(await strays(phone), runnerId))) {
       await store.write((tx) => tx.jobs.eraseStrays(phone, clock.now() + TURN_BUSY_RETRY_MS));
     }
