@@ -138,6 +138,11 @@ export function createPruner(deps: PrunerDeps) {
     // Give the freed pages back in steps of 4 MB (at 4 KB pages); only SQLite keeps them.
     total.reclaimedPages =
       (await store.db.reclaimSpace?.({ pagesPerStep: 1_024, shouldStop: () => isStopped })) ?? 0;
+    // SQLite: the pruned history is still readable in the file's free pages (and the older copies
+    // that updates left there) and in the WAL. Zeroed, as after an erasure; only after a pass that
+    // pruned something, so the cost follows what retention removed.
+    const isAnyPruned = Object.entries(total).some(([k, n]) => k !== "reclaimedPages" && n > 0);
+    if (isAnyPruned && !isStopped) await store.db.forgetErased?.();
     for (const [key, labels] of Object.entries(METRIC_LABELS)) {
       const n = total[key as keyof typeof METRIC_LABELS];
       if (n > 0) pruned.inc(labels, n);

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { templatePath } from "../../src/core/paths.js";
 import { createCustomer } from "../../src/sandbox/stack.js";
 import { buildTextWebhook, postWebhook } from "../../src/sandbox/whatsapp/index.js";
 import { rowCounts as countsIn, selectRows } from "../helpers/db-inspect.js";
+import { testDialect } from "../helpers/dialect.js";
 import { type Stack, startStack } from "../helpers/in-process.js";
 
 const DAY_MS = 86_400_000;
@@ -101,6 +102,38 @@ describe("retention: history older than TERN_RETENTION_DAYS is pruned", () => {
     await waiting.waitForReplies(3);
     expect(stack.sandbox.sf.records("Lead").map((l) => l.Company)).toContain("NASA");
   });
+
+  it.runIf(testDialect === "sqlite")(
+    "leaves no readable copy of what it pruned in the SQLite file or its WAL",
+    async () => {
+      // An outside audit found a pass's pruned answers in free pages of tern.db: 231 copies of
+      // the names (each step's run state was written anew, freeing its old page whole).
+      const clock = movableClock();
+      stack = await startStack({ clock, env: { TERN_RETENTION_DAYS: "30" } });
+      const url = stack.setup.webhookUrl;
+      const person = createCustomer(stack.sandbox, url, "4915100000021", "Pruned Person", clock.now);
+      await person.say("hi");
+      await person.waitForReplies(1);
+      await person.say("Prunable Longname");
+      await person.waitForReplies(2);
+      await person.say("Prunable Company Ltd");
+      await person.waitForReplies(3);
+      await stack.tern.worker.idle();
+      const at = stack.database;
+      if (at.dialect !== "sqlite") throw new Error("SQLite only");
+      const files = [at.path, `${at.path}-wal`];
+      const bytesMentioning = (needle: string) =>
+        files.filter((file) => existsSync(file) && readFileSync(file).includes(needle));
+      expect(bytesMentioning("Prunable Longname")).not.toEqual([]);
+
+      clock.advance(31 * DAY_MS);
+      const summary = await stack.tern.pruner.runOnce();
+      expect(summary).toMatchObject({ runs: 1, contacts: 1 });
+      for (const needle of ["Prunable Longname", "Prunable Company Ltd", "4915100000021", "Pruned Person"]) {
+        expect(bytesMentioning(needle), needle).toEqual([]);
+      }
+    },
+  );
 
   it("keeps a redelivered old webhook a no-op inside the dedupe window, then forgets it", async () => {
     const clock = movableClock();
