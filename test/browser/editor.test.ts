@@ -40,6 +40,7 @@ const addStep = (title: string) =>
 const exported = async (flowId: string, version: number) => {
   const res = await stack.http("GET", `/api/v1/flows/${flowId}/export?version=${version}`);
   return (await res.json()) as {
+    trigger: Record<string, unknown>;
     steps: Array<Record<string, unknown>>;
     layout?: { steps: Record<string, { x: number; y: number }> };
   };
@@ -84,6 +85,9 @@ describe("the flow editor in the browser", () => {
         .waitFor();
     }
     await page.getByLabel("Name", { exact: true }).fill("Lead from the editor");
+    // The message trigger's settings: when it starts and its cooldown.
+    await page.getByLabel("Starts on").selectOption("first");
+    await page.getByLabel("Cooldown").fill("PT12H");
   });
 
   it("builds the lead flow by clicking: two asks, a Lead without Company, a confirmation", async () => {
@@ -146,6 +150,7 @@ describe("the flow editor in the browser", () => {
     const saved = await exported(flowId, 1);
     expect(saved.steps.map((s) => s.id)).toEqual(["ask_1", "ask_2", "salesforce_create_1", "send_1"]);
     expect(saved.steps[1]?.next).toBe("salesforce_create_1");
+    expect(saved.trigger).toMatchObject({ type: "message", on: "first", cooldown: "PT12H" });
 
     const badge = node("salesforce_create_1").getByTestId("problem-badge");
     await badge.waitFor();

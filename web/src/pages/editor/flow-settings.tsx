@@ -4,7 +4,8 @@ import type { Problem } from "./problems";
 
 /**
  * The flow's own settings, shown when no step is selected: its name and its trigger. A message
- * trigger is edited here (channel types, keywords); other triggers are kept as written.
+ * trigger is edited here (channel types, keywords, when it starts, its cooldown); other triggers are
+ * kept as written.
  */
 export function FlowSettings(props: {
   flow: FlowFile;
@@ -58,6 +59,27 @@ export function FlowSettings(props: {
               value={trigger.keywords}
               onChange={(keywords) => setTrigger({ keywords: keywords.length > 0 ? keywords : undefined })}
             />
+            <label htmlFor="flow-on">Starts on</label>
+            <select
+              id="flow-on"
+              value={trigger.on === "first" ? "first" : "any"}
+              onChange={(e) => setTrigger({ on: e.target.value === "first" ? "first" : undefined })}
+            >
+              <option value="any">any message without an active run</option>
+              <option value="first">only a conversation's first message</option>
+            </select>
+            <label htmlFor="flow-cooldown">Cooldown</label>
+            <input
+              id="flow-cooldown"
+              aria-describedby="flow-cooldown-help"
+              placeholder="e.g. PT12H"
+              value={typeof trigger.cooldown === "string" ? trigger.cooldown : ""}
+              onChange={(e) => setTrigger({ cooldown: e.target.value.trim() || undefined })}
+            />
+            <p className="help" id="flow-cooldown-help">
+              An ISO-8601 duration: after its run in a conversation ended, the flow does not start there again
+              for this long (a "thanks" after the last reply starts nothing). Empty: no cooldown
+            </p>
           </>
         ) : (
           <p>
