@@ -5,7 +5,7 @@ import { type ApiClient, createApiClient } from "./api-client.js";
 
 /**
  * `tern salesforce connect <name>`: prints the authorize URL of the connection's web server flow,
- * then waits until the connection is connected — by polling the admin API (the browser reached
+ * then waits until this sign-in has connected it — by polling the admin API (the browser reached
  * Tern's callback) or by a redirect URL pasted on stdin (the browser could not reach Tern: the
  * CLI hands the code and state to the callback itself).
  */
@@ -15,6 +15,9 @@ interface ConnectionView {
   grant?: string;
   isConnected?: boolean;
   callbackUrl?: string;
+  /** Changes with every write of the connection; the callback writes the new refresh token. */
+  revision?: string;
+  health?: { state: string } | null;
 }
 
 export interface ConnectOptions {
@@ -51,6 +54,18 @@ async function deliverPasted(api: ApiClient, line: string): Promise<{ ok: boolea
   return { ok: response.ok, text };
 }
 
+const getConnection = async (api: ApiClient, id: string) =>
+  (await api.request("GET", `/connections/${id}`)) as ConnectionView;
+
+/**
+ * Whether the callback connected it since `before` was read. `isConnected` alone only says a
+ * refresh token is set: a connection that needs reconnecting has one too (a revoked one). The
+ * callback writes the new token (a new revision) and clears a "reconnect required" mark in the
+ * same commit; a rename meanwhile changes the revision but leaves the mark.
+ */
+const isNewlyConnected = (before: ConnectionView, now: ConnectionView) =>
+  now.isConnected === true && now.revision !== before.revision && now.health?.state !== "reconnect_required";
+
 export async function connectSalesforce(options: ConnectOptions): Promise<ConnectionView> {
   const { api, out } = options;
   const connection = await findByName(api, options.name);
@@ -60,6 +75,8 @@ export async function connectSalesforce(options: ConnectOptions): Promise<Connec
     );
     return connection;
   }
+  // Read before the sign-in link exists: whatever the callback writes comes after it.
+  const before = await getConnection(api, connection.id);
   const { authorizeUrl } = (await api.request("GET", `/connections/${connection.id}/oauth/start`, undefined, {
     accept: "application/json",
   })) as { authorizeUrl: string };
@@ -82,8 +99,8 @@ export async function connectSalesforce(options: ConnectOptions): Promise<Connec
     for (;;) {
       if (pasted) await pasted;
       if (failure) throw new Error(failure);
-      const current = (await api.request("GET", `/connections/${connection.id}`)) as ConnectionView;
-      if (current.isConnected) {
+      const current = await getConnection(api, connection.id);
+      if (isNewlyConnected(before, current)) {
         out.write(`Connected: "${current.name}".\n`);
         return current;
       }

@@ -30,11 +30,13 @@ export interface TokenStore {
 
 /**
  * How a connection is doing, as its connector last saw it: `paused` until a time (e.g. the org's
- * API allowance ran out; runs wait), or `reconnect_required` (the grant was refused; steps fail
- * until a person reconnects). Shown by `GET /api/v1/connections/:id`.
+ * API allowance ran out; runs wait), `reconnect_required` (the consent behind its refresh token is
+ * gone; steps fail until a person reconnects), or `auth_failed` (the login was refused for its
+ * settings or the app's policy; steps fail until it is fixed, in Tern or in Salesforce). Shown by
+ * `GET /api/v1/connections/:id`.
  */
 export interface ConnectionHealth {
-  state: "ok" | "paused" | "reconnect_required";
+  state: "ok" | "paused" | "reconnect_required" | "auth_failed";
   /** The error code that caused it, e.g. SALESFORCE_LIMIT_EXCEEDED. */
   code: string | null;
   /** The sentence for a person (secret-free). */

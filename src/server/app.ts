@@ -45,7 +45,7 @@ import { flowSchemaRoute } from "./routes/flow-schema.js";
 import { flowRoutes } from "./routes/flows.js";
 import { healthRoutes } from "./routes/health.js";
 import { integrationTypeRoutes } from "./routes/integration-types.js";
-import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
+import { badQueryPage, OAUTH_CALLBACK_ROUTE, oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import { rejectedEventRoutes } from "./routes/rejected-events.js";
 import { runRoutes } from "./routes/runs.js";
 import { sandboxRoutes } from "./routes/sandbox.js";
@@ -209,8 +209,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   // On every route, before its own hooks (auth): a query value the router would pass on undecoded.
   app.addHook("onRequest", async (request, reply) => {
-    if (!isQueryWellEncoded(request.raw.url ?? request.url))
-      return reply.status(400).send(BAD_QUERY_ENCODING);
+    if (isQueryWellEncoded(request.raw.url ?? request.url)) return;
+    // A person's browser lands on the OAuth callback: a page for them, not the API's JSON.
+    if (request.routeOptions.url === OAUTH_CALLBACK_ROUTE) return badQueryPage(reply);
+    return reply.status(400).send(BAD_QUERY_ENCODING);
   });
   const sessions = createSessions({
     store: deps.store,

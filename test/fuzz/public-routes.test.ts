@@ -359,6 +359,12 @@ describe("fuzz: the public surface of a running Tern process", () => {
         expect(answer.text, `${method} ${path}${query}`).toContain(
           "query string is not valid percent-encoding",
         );
+        // The OAuth callback answers a person's browser: a page, not the API's JSON.
+        expect(answer.text, `${method} ${path}${query}`).toMatch(
+          path === "/oauth/salesforce/callback"
+            ? /content-type: text\/html/i
+            : /content-type: application\/json/i,
+        );
       }
     }
     // Well-encoded, the same routes answer as before.

@@ -91,9 +91,10 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
   return {
     /**
      * Refreshes a token and asks who we are: proves app credentials, refresh token and API access.
-     * Under the guard, as an action is: a refusal marks the connection "reconnect required" and a
-     * pass clears such a mark, so the Connections page does not say "Connected" after Salesforce
-     * refused the test, nor "Reconnect required" after the cause was fixed and the test passed.
+     * Under the guard, as an action is: a refusal marks the connection ("reconnect required", or
+     * "sign-in refused" for its settings) and a pass clears such a mark, so the Connections page
+     * does not say "Connected" after Salesforce refused the test, nor the mark after the cause was
+     * fixed (in Salesforce too) and the test passed.
      */
     async test(config: SalesforceConfig): Promise<Record<string, unknown>> {
       try {
@@ -102,7 +103,7 @@ function createRuntime(connectionId: string, deps: ConnectorDeps) {
         await guard.reported();
       }
     },
-    // Every action goes through the guard: limit pauses and "reconnect required" (errors-table.ts).
+    // Every action goes through the guard: limit pauses and refusal marks (errors-table.ts).
     actions: guard.actions({
       create: withRecordOutputs(createAction(clientFor, describes, deps, batches), clientFor),
       update: updateAction(clientFor, describes, deps.log),

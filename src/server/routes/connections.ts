@@ -71,13 +71,14 @@ export const connectionRoutes =
         return withEtag(reply, integrationEtag(record)).status(201).send(toPublic(record));
       },
     );
-    // `health`: paused until a time (API limit), or reconnect required (connectors/connector.ts).
+    // `health`: paused until a time (API limit), reconnect required or sign-in refused (connectors/connector.ts).
     app.get(
       "/connections/:id",
       {
         schema: {
           operationId: "getConnection",
-          summary: "One connection with its health (ok, paused, or reconnect required, and why)",
+          summary:
+            "One connection with its health (ok, paused, reconnect required or sign-in refused, and why)",
           tags,
           params: IdParams,
           description:

@@ -52,26 +52,49 @@ const clearReturn = (reply: FastifyReply) =>
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The route every provider's consent sends the browser back to. */
+export const OAUTH_CALLBACK_ROUTE = "/oauth/:type/callback";
+
+/** A page of text for a person: not cached, not sniffed, nothing to load, run, submit or frame. */
+function asPage(reply: FastifyReply): FastifyReply {
+  return reply
+    .header("cache-control", "no-store")
+    .header("referrer-policy", "no-referrer")
+    .header("x-content-type-options", "nosniff")
+    .header(
+      "content-security-policy",
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    )
+    .type("text/html; charset=utf-8");
+}
+
 function page(title: string, message: string, backToUi = false): string {
   const back = backToUi ? `<p><a href="/connections">Back to Connections</a></p>` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tern — ${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${back}</body></html>`;
+}
+
+/**
+ * The callback's answer to a query string that is not valid percent-encoding (app.ts checks every
+ * route's before any handler): the API's JSON refusal would be a page of code to the person in
+ * the browser. Fixed words: nothing of the address is repeated.
+ */
+export function badQueryPage(reply: FastifyReply): FastifyReply {
+  return asPage(reply)
+    .status(400)
+    .send(
+      page(
+        "Not connected",
+        "This address is not a sign-in answer Tern can read: its query string is not valid percent-encoding. Nothing was changed. Start again from Tern (Connections → Connect, or `tern salesforce connect <name>`).",
+      ),
+    );
 }
 
 export const oauthCallbackRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const service = oauthConnectOf(deps);
-    app.get("/oauth/:type/callback", async (req, reply) => {
-      reply
-        .header("cache-control", "no-store")
-        .header("referrer-policy", "no-referrer")
-        .header("x-content-type-options", "nosniff")
-        // A page of text: nothing to load, run, submit or frame it in.
-        .header(
-          "content-security-policy",
-          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        );
-      reply.type("text/html; charset=utf-8");
+    app.get(OAUTH_CALLBACK_ROUTE, async (req, reply) => {
+      asPage(reply);
       const type = (req.params as { type: string }).type;
       // Parsed from the raw URL: duplicate keys stay visible, bad percent-encoding stays text.
       const raw = req.raw.url ?? "";

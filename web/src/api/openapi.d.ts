@@ -164,7 +164,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One connection with its health (ok, paused, or reconnect required, and why)
+         * One connection with its health (ok, paused, reconnect required or sign-in refused, and why)
          * @description The `ETag` (also `revision`, unquoted) changes with every change: send it back in `If-Match` with a PATCH, and a change made since is not overwritten (412)
          */
         get: operations["getConnection"];

@@ -137,7 +137,8 @@ export interface Integration {
 }
 
 export interface ConnectionHealth {
-  state: "ok" | "paused" | "reconnect_required";
+  /** `auth_failed`: Salesforce refused the login for the connection's settings or the app's policy. */
+  state: "ok" | "paused" | "reconnect_required" | "auth_failed";
   code: string | null;
   reason: string | null;
   pausedUntil: number | null;

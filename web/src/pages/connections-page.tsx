@@ -10,6 +10,8 @@ import { replaceQuery } from "../router";
 /** What a person needs to know first: can Tern use it now? */
 export function connectionStatus(c: Connection): string {
   if (c.health?.state === "reconnect_required") return "Reconnect required";
+  // Nothing to reconnect: the reason says which setting or policy to fix; Test once it is.
+  if (c.health?.state === "auth_failed") return "Sign-in refused";
   if (c.health?.state === "paused") return "Paused (API limit)";
   if (c.isConnected === false) return "Not connected";
   return "Connected";

@@ -1,51 +1,46 @@
 import { AppError, isAppError } from "../../../core/app-error.js";
+import { fetchFailureReason } from "../../../core/fetch.js";
+import { START_AGAIN } from "../errors/error-row.js";
+import { scrub, tokenAnswerError } from "../errors/errors.js";
 
 /**
  * Token errors of the grants other than refresh_token, said for the person who configured that
- * grant (errors.ts `tokenError` speaks of refresh tokens). Wire strings: reference/salesforce.md §1.5.
+ * grant. auth.ts maps every token answer as a refresh's (errors.ts `tokenError`); the same answer
+ * means another fix for a password, JWT or client credentials login or Connect's code exchange,
+ * so it is mapped again by its grant's row of the errors table (error-rows-grants.ts), which
+ * docs/salesforce-errors.md shows.
  */
 type Grant = "password" | "client_credentials" | "jwt_bearer" | "authorization_code";
 
-const ADVICE: Record<Grant, Record<string, string>> = {
-  password: {
-    "authentication failure":
-      'Salesforce refused the username-password login (authentication failure). Check the username, the password and the security token (appended to the password; reset it under Settings → Reset My Security Token). Orgs created since Summer \'23 block this flow: Setup → OAuth and OpenID Connect Settings → "Allow OAuth Username-Password Flows". The JWT bearer grant is the recommended replacement.',
-  },
-  client_credentials: {
-    "request not supported on this domain":
-      "Salesforce refuses the client credentials flow on login.salesforce.com and test.salesforce.com: set loginUrl to the org's My Domain (https://<domain>.my.salesforce.com).",
-    "no client credentials user enabled":
-      'The app has no "Run As" user for the client credentials flow: in the app\'s policies tick "Enable Client Credentials Flow" and choose the integration user.',
-  },
-  jwt_bearer: {
-    "user hasn't approved this consumer":
-      'The user is not pre-authorized for the app: set "Permitted Users" to "Admin approved users are pre-authorized" and add the user\'s profile or permission set to the app.',
-    "audience is invalid":
-      "Salesforce refused the JWT audience: set loginUrl to the host the user logs in to (https://login.salesforce.com, https://test.salesforce.com, or the org's My Domain — External Client Apps need the My Domain since Spring '26).",
-    "Audience validation failed":
-      "Salesforce refused the JWT audience: set loginUrl to the host the user logs in to (https://login.salesforce.com, https://test.salesforce.com, or the org's My Domain — External Client Apps need the My Domain since Spring '26).",
-    "invalid assertion":
-      "Salesforce could not verify the JWT: upload to the app the certificate that matches privateKey, and check that the server clock is right.",
-  },
-  authorization_code: {
-    "invalid code verifier":
-      "Salesforce refused the PKCE verifier for this code. Start the connection again.",
-    "expired authorization code":
-      "The authorization code expired or was already used. Start the connection again (codes last 15 minutes and work once).",
-  },
-};
-
 export function grantError(error: unknown, grant: Grant): unknown {
-  if (!isAppError(error) || error.details?.error !== "invalid_grant") return error;
-  const description = String(error.details.error_description ?? "");
-  const advice =
-    ADVICE[grant][description] ??
-    `Salesforce refused the ${grant} grant (${description || "invalid_grant"}). Check the connection's settings and the app's policies (docs/salesforce.md).`;
-  // Keep what a flow branches on (`steps.<id>.error.salesforceCode`) and the retry hint.
-  return new AppError("SALESFORCE_AUTH_FAILED", advice, {
-    details: error.details,
-    cause: error,
-    retry: error.retry,
-    ...(error.flowFields ? { flowFields: error.flowFields } : {}),
-  });
+  if (!isAppError(error)) return error;
+  if (typeof error.details?.error === "string") {
+    const { httpStatus, error: code, error_description: description } = error.details;
+    return tokenAnswerError(Number(httpStatus), code, String(description ?? ""), grant);
+  }
+  return grant === "authorization_code" ? codeExchangeFailure(error) : error;
+}
+
+/**
+ * Salesforce down or out of reach while Connect trades the code. The run sentences ("will
+ * retry", "a create whose answer was lost is looked up") are not true here: nothing retries, and
+ * the sign-in's state was used up when the callback took it, so the person starts again.
+ */
+function codeExchangeFailure(error: AppError): AppError {
+  let what: string;
+  if (error.code === "NETWORK_ERROR")
+    what = `Couldn't reach Salesforce's token endpoint (${scrub(fetchFailureReason(error.cause))}): check the connection's login URL and the network.`;
+  else if (error.code === "SALESFORCE_UNAVAILABLE")
+    what = `Salesforce's token endpoint answered with a server error (HTTP ${Number(error.details?.httpStatus)}).`;
+  else return error;
+  return new AppError(
+    error.code,
+    `${what} The sign-in was not completed and nothing was changed; this sign-in link is used up. ${START_AGAIN}`,
+    {
+      cause: error,
+      retry: "never",
+      details: { ...error.details, run: "sign_in_page" },
+      flowFields: error.flowFields,
+    },
+  );
 }

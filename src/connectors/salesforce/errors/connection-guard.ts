@@ -11,11 +11,20 @@ import type { RunBehaviour } from "./errors-table.js";
  *   hint `{ pausedUntil }`: the engine parks the run at its step until then (no retry cap, so
  *   the work is never dropped). The first call after the pause is the probe; its success ends
  *   the pause. Several processes (PostgreSQL) each discover the pause with one failing call.
- * - `reconnect`: the connection is marked "reconnect required" until a call succeeds again
- *   (or its config is changed, which clears the mark).
+ * - `reconnect` / `auth_failed`: the connection is marked "reconnect required" / "sign-in
+ *   refused" until a call succeeds again (or its config is changed, which clears the mark).
  * Either is written to the store (`deps.health`) so the admin API of any process shows it, and
  * logged at warn once per episode.
  */
+/** The mark each refusal leaves until a call succeeds or the connection's config changes. */
+const MARKS = {
+  reconnect: { state: "reconnect_required", log: "salesforce: connection needs to be reconnected" },
+  auth_failed: {
+    state: "auth_failed",
+    log: "salesforce: login refused; the connection's settings or the app's policy need fixing",
+  },
+} as const;
+
 export function createConnectionGuard(connectionId: string, deps: ConnectorDeps) {
   let pausedUntil = 0;
   let pauses = 0;
@@ -64,15 +73,10 @@ export function createConnectionGuard(connectionId: string, deps: ConnectorDeps)
       report({ state: "paused", code: error.code, reason: error.message, pausedUntil, since: now });
       return paused(error, pausedUntil);
     }
-    if (run === "reconnect" && state !== "reconnect_required") {
-      deps.log.warn({ connectionId, code: error.code }, "salesforce: connection needs to be reconnected");
-      report({
-        state: "reconnect_required",
-        code: error.code,
-        reason: error.message,
-        pausedUntil: null,
-        since: now,
-      });
+    const mark = run === "reconnect" || run === "auth_failed" ? MARKS[run] : null;
+    if (mark && state !== mark.state) {
+      deps.log.warn({ connectionId, code: error.code }, mark.log);
+      report({ state: mark.state, code: error.code, reason: error.message, pausedUntil: null, since: now });
     }
     return error;
   };

@@ -8,13 +8,37 @@ export type RunBehaviour =
   | "pause_connection"
   /** The step fails at once: its `onError` step runs with `steps.<id>.error`, or the run fails. */
   | "fail_step"
-  /** The connection is marked "reconnect required" and the step fails. */
-  | "reconnect";
+  /** The connection is marked "reconnect required" and the step fails: a browser consent fixes it. */
+  | "reconnect"
+  /**
+   * The connection is marked "sign-in refused" (`auth_failed`) and the step fails: its settings or
+   * the app's policy in Salesforce are wrong. Nothing to reconnect: the next login that works
+   * clears the mark, whether the fix was made in Tern or only in Salesforce.
+   */
+  | "auth_failed"
+  /**
+   * Met by no run: the OAuth callback's page says it (400) and nothing changes; the person starts
+   * the connection again.
+   */
+  | "sign_in_page";
+
+/**
+ * The token request a token answer replies to: a web server connection's runs refresh
+ * (`refresh_token`) and its Connect trades a code (`authorization_code`); the other grants log in
+ * again each session. The same answer means different fixes per grant.
+ */
+export type TokenGrant =
+  | "refresh_token"
+  | "authorization_code"
+  | "password"
+  | "client_credentials"
+  | "jwt_bearer";
 
 /** How the row is recognised in an answer. */
 export type ErrorMatch =
   | { kind: "rest"; errorCode: string; message?: RegExp }
-  | { kind: "token"; error: string; description?: RegExp }
+  /** `grants`: the token requests the row is about; absent, every one. */
+  | { kind: "token"; error: string; description?: RegExp; grants?: ReadonlyArray<TokenGrant> }
   | { kind: "status"; status: number | "5xx" }
   | { kind: "html" }
   | { kind: "network" };
@@ -43,10 +67,11 @@ export const rest = (errorCode: string, message?: RegExp): ErrorMatch => ({
   errorCode,
   message,
 });
-export const grant = (description: RegExp): ErrorMatch => ({
+export const grant = (description: RegExp | undefined, grants: ReadonlyArray<TokenGrant>): ErrorMatch => ({
   kind: "token",
   error: "invalid_grant",
-  description,
+  ...(description ? { description } : {}),
+  grants,
 });
 export const restExample = (status: number, errorCode: string, message: string, fields?: string[]) => ({
   status,
@@ -59,3 +84,8 @@ export const tokenExample = (error: string, description: string) => ({
   body: { error, error_description: description },
 });
 export const RECONNECT = "Reconnect the connection (Connections → Reconnect, or `tern salesforce connect`).";
+/** The grants without a browser consent: fixed in their settings or in Salesforce, then tested. */
+export const AFTER_FIX =
+  "Nothing to reconnect: once fixed, in the connection's settings or in Salesforce, Test the connection (Connections → Test, or `tern salesforce test <name>`); the next login that works clears the mark.";
+export const START_AGAIN =
+  "Start the connection again (Connections → Connect, or `tern salesforce connect`).";

@@ -2,8 +2,9 @@ import { type ErrorRow, grant, RECONNECT, restExample, tokenExample } from "./er
 
 /**
  * Answers without an error code (HTTP status, an HTML page, no answer) and the token endpoint's
- * `{error, error_description}` (reference §1.5,
- * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm).
+ * `{error, error_description}` for a refresh and for any grant (reference §1.5,
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm); the other
+ * grants' refusals are in error-rows-grants.ts.
  */
 export const HTTP_ROWS: ErrorRow[] = [
   {
@@ -61,10 +62,14 @@ export const HTTP_ROWS: ErrorRow[] = [
   },
 ];
 
-export const TOKEN_ROWS: ErrorRow[] = [
+/**
+ * The refresh of a web server connection's access token (its runs and tests). Salesforce refusing
+ * the refresh token means the consent behind it is gone: a new consent (reconnect) fixes it.
+ */
+export const REFRESH_ROWS: ErrorRow[] = [
   {
     // Winter '25+: a concurrent refresh of the same token (segmentio/action-destinations PR #2300).
-    match: grant(/^token request is already being processed$/i),
+    match: grant(/^token request is already being processed$/i, ["refresh_token"]),
     code: "SALESFORCE_AUTH_FAILED",
     isTransient: true,
     run: "retry",
@@ -73,7 +78,7 @@ export const TOKEN_ROWS: ErrorRow[] = [
     example: tokenExample("invalid_grant", "token request is already being processed"),
   },
   {
-    match: grant(/^expired access\/refresh token$/i),
+    match: grant(/^expired access\/refresh token$/i, ["refresh_token"]),
     code: "SALESFORCE_RECONNECT_REQUIRED",
     isTransient: false,
     run: "reconnect",
@@ -82,16 +87,7 @@ export const TOKEN_ROWS: ErrorRow[] = [
     example: tokenExample("invalid_grant", "expired access/refresh token"),
   },
   {
-    match: grant(/^authentication failure$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `Salesforce refused the sign-in (authentication failure): wrong username, password or security token, the flow is blocked for the org, or the user's IP is outside the allowed ranges (relax IP restrictions for the app). ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "authentication failure"),
-  },
-  {
-    match: grant(/^inactive user$/i),
+    match: grant(/^inactive user$/i, ["refresh_token"]),
     code: "SALESFORCE_RECONNECT_REQUIRED",
     isTransient: false,
     run: "reconnect",
@@ -100,62 +96,8 @@ export const TOKEN_ROWS: ErrorRow[] = [
     example: tokenExample("invalid_grant", "inactive user"),
   },
   {
-    match: grant(/^user hasn't approved this consumer$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `The user hasn't approved this app (user hasn't approved this consumer): in the app's policies set "Permitted Users" to "Admin approved users are pre-authorized" and add the user's profile or permission set, or approve it once through the web flow. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "user hasn't approved this consumer"),
-  },
-  {
-    match: grant(/^(audience is invalid|audience validation failed)$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `Salesforce refused the JWT's audience (audience is invalid): set the login URL to the org's My Domain (https://<domain>.my.salesforce.com; since Spring '26 External Client Apps refuse login/test audiences), or https://test.salesforce.com for a sandbox. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "audience is invalid"),
-  },
-  {
-    match: grant(/^request not supported on this domain$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `The client credentials flow only works on the org's My Domain (request not supported on this domain): set the login URL to https://<domain>.my.salesforce.com. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "request not supported on this domain"),
-  },
-  {
-    match: grant(/^invalid code verifier$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `Salesforce refused the authorization (invalid code verifier): the sign-in was started on another host or twice. Start "Connect" again from Tern and finish it in the same browser, with the login URL the org uses. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "invalid code verifier"),
-  },
-  {
-    match: grant(/^expired authorization code$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `The authorization code expired or was already used (expired authorization code): codes live 15 minutes and work once. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "expired authorization code"),
-  },
-  {
-    match: grant(/^no client credentials user enabled$/i),
-    code: "SALESFORCE_RECONNECT_REQUIRED",
-    isTransient: false,
-    run: "reconnect",
-    say: () =>
-      `The app has no "Run As" user for the client credentials flow (no client credentials user enabled): set one in the app's policies. ${RECONNECT}`,
-    example: tokenExample("invalid_grant", "no client credentials user enabled"),
-  },
-  {
-    // Any other invalid_grant: user locked, inactive org, redirect mismatch…
-    match: { kind: "token", error: "invalid_grant" },
+    // Any other invalid_grant: user locked, inactive org, IP restricted…
+    match: grant(undefined, ["refresh_token"]),
     code: "SALESFORCE_RECONNECT_REQUIRED",
     isTransient: false,
     run: "reconnect",
@@ -163,11 +105,18 @@ export const TOKEN_ROWS: ErrorRow[] = [
       `Salesforce refused the grant (${e.message || "invalid_grant"}). ${RECONNECT} If it keeps happening, check that the integration user is active and not locked and the app's policies.`,
     example: tokenExample("invalid_grant", "user is locked"),
   },
+];
+
+/**
+ * The app itself refused, whatever the grant: its consumer key or secret in the connection's
+ * settings. Fixed there (a PATCH clears the mark) or in Salesforce, not by a new consent.
+ */
+export const CLIENT_ROWS: ErrorRow[] = [
   {
     match: { kind: "token", error: "invalid_client_id" },
     code: "SALESFORCE_AUTH_FAILED",
     isTransient: false,
-    run: "reconnect",
+    run: "auth_failed",
     say: (e) =>
       `Salesforce doesn't know the app (${e.message || "invalid_client_id"}). Check the consumer key of the Connected App / External Client App, and that the login URL points at the org where the app lives (new apps take up to 10 minutes to work).`,
     example: tokenExample("invalid_client_id", "client identifier invalid"),
@@ -176,7 +125,7 @@ export const TOKEN_ROWS: ErrorRow[] = [
     match: { kind: "token", error: "invalid_client" },
     code: "SALESFORCE_AUTH_FAILED",
     isTransient: false,
-    run: "reconnect",
+    run: "auth_failed",
     say: (e) =>
       `Salesforce rejected the app credentials (${e.message || "invalid_client"}). Check the consumer key and consumer secret of the Connected App / External Client App.`,
     example: tokenExample("invalid_client", "invalid client credentials"),

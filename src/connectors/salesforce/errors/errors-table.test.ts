@@ -1,16 +1,19 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError, httpStatusOf, pausedUntil } from "../../../core/app-error.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../../sandbox/salesforce/index.js";
 import type { ConnectionHealth } from "../../connector.js";
 import { SalesforceConfig, salesforceConnector } from "../index.js";
 import { testDeps } from "../test-helpers.js";
-import { answerText, exampleSentence } from "./errors-docs.js";
+import { answerText, exampleSentence, ternStatus } from "./errors-docs.js";
 import { ERROR_TABLE, type ErrorRow } from "./errors-table.js";
 
 /**
  * Each row of the errors table, replayed as its documented wire answer by the emulator, gives
- * the documented code, the documented run behaviour (retry hint, pause, reconnect mark) and the
- * documented sentence, through the connector's `create` action as a flow step calls it.
+ * the documented code, the documented run behaviour (retry hint, pause, refusal mark) and the
+ * documented sentence, through the connector's `create` action as a flow step calls it, on a
+ * connection of the grant the row is about. Connect's rows (no run meets them) are replayed
+ * through Tern's callback in test/e2e/salesforce-grant-errors.test.ts.
  */
 let sf: SalesforceEmulator;
 beforeAll(async () => {
@@ -27,6 +30,19 @@ afterEach(() => {
 });
 
 const config = () => SalesforceConfig.parse({ ...sf.credentials });
+const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+  type: "pkcs8",
+  format: "pem",
+}) as string;
+/** A connection that makes the token request the row answers. */
+function configFor(row: ErrorRow): SalesforceConfig {
+  const grant = row.match.kind === "token" ? row.match.grants?.[0] : undefined;
+  if (grant === "password" || grant === "jwt_bearer" || grant === "client_credentials") {
+    const { refreshToken: _, ...credentials } = sf.credentials;
+    return SalesforceConfig.parse({ ...credentials, grant, privateKey });
+  }
+  return config();
+}
 const ctx = { connectionId: "c1", intentAt: Date.now(), key: "k1" };
 const lead = { object: "Lead", fields: { LastName: "Lovelace", Company: "Analytical Engines" } };
 
@@ -47,7 +63,7 @@ async function failure(row: ErrorRow): Promise<{ error: AppError; health: Connec
     (row.match.kind === "status" && row.match.status === 401);
   const times = on === "token" ? 100 : isSession ? 2 : 1;
   sf.failNext(status, body, { on: on === "token" ? "token" : "create", times, contentType });
-  const error = await rt.actions.create?.run(lead, config(), ctx).then(
+  const error = await rt.actions.create?.run(lead, configFor(row), ctx).then(
     () => new Error("expected a rejection"),
     (e: unknown) => e,
   );
@@ -55,7 +71,7 @@ async function failure(row: ErrorRow): Promise<{ error: AppError; health: Connec
   return { error: error as AppError, health };
 }
 
-const rows = ERROR_TABLE.filter((r) => r.match.kind !== "network").map(
+const rows = ERROR_TABLE.filter((r) => r.match.kind !== "network" && r.run !== "sign_in_page").map(
   (r) => [answerText(r.match), r] as const,
 );
 
@@ -65,8 +81,10 @@ describe("salesforce errors table", () => {
     expect(error.code).toBe(row.code);
     expect(error.message).toBe(exampleSentence(row));
     expect(error.details?.run).toBe(row.run);
-    // Salesforce refused: 502 in the admin API; "reconnect required" is the connection's own state.
-    expect(httpStatusOf(error.code)).toBe(error.code === "SALESFORCE_RECONNECT_REQUIRED" ? 409 : 502);
+    // Salesforce failed: 502 in the admin API; a refused consent or login is the connection's own state.
+    const isOwnState = ["SALESFORCE_RECONNECT_REQUIRED", "SALESFORCE_AUTH_FAILED"].includes(row.code);
+    expect(httpStatusOf(error.code)).toBe(isOwnState ? 409 : 502);
+    expect(ternStatus(row)).toBe(httpStatusOf(error.code));
     switch (row.run) {
       case "retry":
         expect(error.retry).not.toBe("never");
@@ -78,11 +96,18 @@ describe("salesforce errors table", () => {
         expect(health).toEqual([]);
         break;
       case "reconnect":
+      case "auth_failed":
         expect(error.retry).toBe("never");
         expect(health).toMatchObject([
-          { state: "reconnect_required", code: row.code, reason: error.message },
+          {
+            state: row.run === "reconnect" ? "reconnect_required" : "auth_failed",
+            code: row.code,
+            reason: error.message,
+          },
         ]);
         break;
+      case "sign_in_page":
+        throw new Error("no run meets Connect's rows");
       case "pause_connection": {
         const until = pausedUntil(error.retry);
         expect(until).toBeGreaterThan(Date.now());

@@ -1,8 +1,9 @@
-import type { ErrorRow } from "./error-row.js";
-import { HTTP_ROWS, TOKEN_ROWS } from "./error-rows-auth.js";
+import type { ErrorRow, TokenGrant } from "./error-row.js";
+import { CLIENT_ROWS, HTTP_ROWS, REFRESH_ROWS } from "./error-rows-auth.js";
+import { CODE_ROWS, LOGIN_ROWS } from "./error-rows-grants.js";
 import { REST_ROWS } from "./error-rows-rest.js";
 
-export type { ErrorMatch, ErrorRow, RunBehaviour, SayContext } from "./error-row.js";
+export type { ErrorMatch, ErrorRow, RunBehaviour, SayContext, TokenGrant } from "./error-row.js";
 
 /**
  * THE table of Salesforce errors: every documented answer (reference/salesforce.md §1.5 token
@@ -14,7 +15,14 @@ export type { ErrorMatch, ErrorRow, RunBehaviour, SayContext } from "./error-row
  */
 
 /** What a run does when a Salesforce step meets the error. */
-export const ERROR_TABLE: ReadonlyArray<ErrorRow> = [...REST_ROWS, ...HTTP_ROWS, ...TOKEN_ROWS];
+export const ERROR_TABLE: ReadonlyArray<ErrorRow> = [
+  ...REST_ROWS,
+  ...HTTP_ROWS,
+  ...REFRESH_ROWS,
+  ...LOGIN_ROWS,
+  ...CODE_ROWS,
+  ...CLIENT_ROWS,
+];
 
 /** The row for a REST error element. */
 export function restRow(errorCode: string, message: string): ErrorRow | undefined {
@@ -26,12 +34,13 @@ export function restRow(errorCode: string, message: string): ErrorRow | undefine
   );
 }
 
-/** The row for a token endpoint `{error, error_description}`. */
-export function tokenRow(error: string, description: string): ErrorRow | undefined {
+/** The row for a token endpoint `{error, error_description}` answered to `grant`'s request. */
+export function tokenRow(error: string, description: string, grant: TokenGrant): ErrorRow | undefined {
   return ERROR_TABLE.find(
     (r) =>
       r.match.kind === "token" &&
       r.match.error === error &&
+      (!r.match.grants || r.match.grants.includes(grant)) &&
       (!r.match.description || r.match.description.test(description)),
   );
 }

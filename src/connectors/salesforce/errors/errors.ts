@@ -2,7 +2,7 @@ import { AppError, type RetryHint } from "../../../core/app-error.js";
 import { fetchFailureReason, requestOutcome } from "../../../core/fetch.js";
 import { redactSecrets } from "../../../core/secret-forms.js";
 import "./error-codes.js";
-import { type ErrorRow, kindRow, restRow, statusRow, tokenRow } from "./errors-table.js";
+import { type ErrorRow, kindRow, restRow, statusRow, type TokenGrant, tokenRow } from "./errors-table.js";
 
 /**
  * Salesforce answers → one AppError that says what to do next. Wire shapes: token errors are
@@ -76,12 +76,17 @@ function wrongHost(status: number): AppError {
   );
 }
 
-/** Maps a failed `POST /services/oauth2/token`. `secrets` are removed from the description. */
+/**
+ * Maps a failed `POST /services/oauth2/token`. `secrets` are removed from the description. The
+ * answer is read as one to `grant`'s request: auth.ts reads every one as a refresh's, and
+ * grant-errors.ts reads the other grants' again with `tokenAnswerError`.
+ */
 export function tokenError(
   status: number,
   contentType: string | null,
   text: string,
   secrets: string[],
+  grant: TokenGrant = "refresh_token",
 ): AppError {
   const body = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (!body || typeof body.error !== "string") {
@@ -95,8 +100,18 @@ export function tokenError(
   }
   const error = scrub(body.error, secrets).slice(0, 100);
   const description = scrub(String(body.error_description ?? ""), secrets).slice(0, 500);
+  return tokenAnswerError(status, error, description, grant);
+}
+
+/** An OAuth error the token endpoint answered to `grant`'s request (already scrubbed), by its table row. */
+export function tokenAnswerError(
+  status: number,
+  error: string,
+  description: string,
+  grant: TokenGrant,
+): AppError {
   const details = { httpStatus: status, error, error_description: description };
-  const row = tokenRow(error, description);
+  const row = tokenRow(error, description, grant);
   const flowFields = { salesforceCode: error, salesforceMessage: description };
   if (!row) {
     return new AppError(
