@@ -66,7 +66,7 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   // taken. Its own answer goes first, then the connection closes; these bytes get none. (A request
   // whose own body is broken is not complete: the 400 is its answer.)
   const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
-  if (pending && pending.req.complete && !pending.writableFinished && !socket.destroyed) {
+  if (pending?.req.complete && !pending.writableFinished && !socket.destroyed) {
     pending.shouldKeepAlive = false;
     pending.once("close", () => socket.destroy());
     return;
