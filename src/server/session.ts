@@ -105,9 +105,23 @@ export function createSessions(deps: SessionDeps) {
     );
   };
 
-  /** The bearer token, counted with failed sign-ins: guessing it is as slow as guessing a password. */
+  /**
+   * Whose failed attempts count together: an address's guesses of the admin token (as a bearer
+   * token or at sign-in), and apart from them its guesses of the user and password, so that
+   * guessing one never locks the other out.
+   */
+  const tokenGuesses = (request: FastifyRequest) => `token ${throttleKeyOf(request.ip)}`;
+  const passwordGuesses = (request: FastifyRequest) => `password ${throttleKeyOf(request.ip)}`;
+
+  /**
+   * The bearer token, counted with the token's failed sign-ins: guessing it is as slow as guessing
+   * a password. A request that presents no token guessed nothing (a metrics scraper left without
+   * one, a page asked for without a session): refused, not counted. Counted, five of them locked
+   * the right token out of that address, for everyone behind it.
+   */
   const bearer = async (request: FastifyRequest, reply?: FastifyReply): Promise<void> => {
-    const client = throttleKeyOf(request.ip);
+    if (!/^Bearer\s+\S/i.test(request.headers.authorization ?? "")) return checkToken(request);
+    const client = tokenGuesses(request);
     refuseWhileLocked(client, reply);
     try {
       await checkToken(request);
@@ -197,7 +211,7 @@ export function createSessions(deps: SessionDeps) {
     /** POST /api/v1/session: checks the credentials (throttled per address) and sets both cookies. */
     async signIn(request: FastifyRequest, reply: FastifyReply, given: Credentials): Promise<void> {
       checkOrigin(request);
-      const client = throttleKeyOf(request.ip);
+      const client = "token" in given ? tokenGuesses(request) : passwordGuesses(request);
       refuseWhileLocked(client, reply);
       if (!isValid(given)) {
         throttle.spend(client);

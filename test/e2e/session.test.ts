@@ -358,6 +358,24 @@ describe("browser sign-in (session cookie)", () => {
     },
   );
 
+  it("does not count requests that present no token: a scraper or page without one locks nobody out", async () => {
+    // An outside audit: five token-less GET /metrics (a Prometheus job left without its token)
+    // locked the right admin token out of that address, for everyone behind it.
+    now += HOUR_MS;
+    for (let i = 0; i < 10; i++) {
+      expect((await fetch(`${main.tern.url}/metrics`)).status).toBe(401);
+      expect((await call(main.tern, "GET", "/flows")).status).toBe(401);
+      expect((await call(main.tern, "GET", "/flows", { headers: { authorization: "Bearer " } })).status).toBe(
+        401,
+      );
+    }
+    const allowed = await call(main.tern, "GET", "/flows", {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(allowed.status).toBe(200);
+    await signIn(main.tern);
+  });
+
   it("signs in with TERN_ADMIN_USER and TERN_ADMIN_PASSWORD, sets Secure cookies behind an https public URL, and logs neither credentials nor cookies", async () => {
     const db = await testDatabaseEnv({ secretKey: randomBytes(32).toString("hex"), adminToken });
     try {
@@ -408,6 +426,24 @@ describe("browser sign-in (session cookie)", () => {
         expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("CSRF_FAILED");
       }
       await signIn(other.tern); // the token works as well
+      // Guesses of the password lock out the password from that address, not the admin token.
+      const guesses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const guess = await call(other.tern, "POST", "/session", {
+          body: { user: "ops", password: `guess-${i}-xxxxxxxx` },
+        });
+        guesses.push(guess.status);
+      }
+      // Four more after the wrong password above, then locked.
+      expect(guesses).toEqual([401, 401, 401, 401, 429, 429]);
+      expect((await call(other.tern, "POST", "/session", { body: { user: "ops", password } })).status).toBe(
+        429,
+      );
+      await signIn(other.tern);
+      expect(
+        (await call(other.tern, "GET", "/flows", { headers: { authorization: `Bearer ${adminToken}` } }))
+          .status,
+      ).toBe(200);
       expect(
         (await call(other.tern, "DELETE", "/session", { headers: { cookie, "x-tern-csrf": csrf } })).status,
       ).toBe(204);
