@@ -22,6 +22,7 @@ import { createFlowService, type FlowService } from "./services/flow-service.js"
 import { createIntegrations } from "./services/integrations.js";
 import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
+import { pinnedSslMode } from "./store/postgres/ssl-mode.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
 import { assertSecretKeyOpens } from "./store/secret-key-check.js";
 import { lockDataDirectory } from "./store/serve-lock.js";
@@ -85,7 +86,12 @@ export async function openDataStore(
     dataDir.secretKeySource === "env" ? "TERN_SECRET_KEY" : `The key file ${dataDir.secretKeyPath}`;
   const box = createSecretBox(parseSecretKey(dataDir.secretKey, keySource));
   const store = config.DATABASE_URL
-    ? await openPostgresStore({ url: config.DATABASE_URL, box, poolSize: config.TERN_DB_POOL_SIZE, log })
+    ? await openPostgresStore({
+        url: pinnedSslMode(config.DATABASE_URL),
+        box,
+        poolSize: config.TERN_DB_POOL_SIZE,
+        log,
+      })
     : openStore({
         path: dataDir.databasePath,
         box,
@@ -185,7 +191,7 @@ async function runWorker(
   const { startWorkerRunner } = await import("./queue/jobs/worker-runner.js");
   rt.worker.runsJobsWith(concurrency);
   const runner = await startWorkerRunner({
-    url: rt.config.DATABASE_URL as string,
+    url: pinnedSslMode(rt.config.DATABASE_URL as string),
     worker: rt.worker,
     concurrency,
     log: rt.logger,
