@@ -4,7 +4,7 @@ import { channelTypes } from "./channels/registry.js";
 import type { Config } from "./config.js";
 import { createAddressPolicy } from "./core/address-policy.js";
 import { type Clock, systemClock } from "./core/clock.js";
-import { type DataDir, prepareDataDir } from "./core/data-dir.js";
+import { type DataDir, dataDirFromEnv, prepareDataDir } from "./core/data-dir.js";
 import type { FetchLike } from "./core/fetch.js";
 import { createGuardedHttp, type ResolveHost } from "./core/guarded-http.js";
 import { createHttpFetch } from "./core/http-fetch.js";
@@ -64,20 +64,7 @@ export async function openDataStore(
   config: Config,
   log?: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
 ): Promise<{ dataDir: DataDir; store: Store }> {
-  if (config.DATABASE_URL && (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN)) {
-    // Processes on other machines would each generate their own: one could not open the secrets
-    // another sealed, and each serve would accept a different admin token.
-    throw new Error(
-      "DATABASE_URL is set: also set TERN_SECRET_KEY and TERN_ADMIN_TOKEN, the same for every Tern process " +
-        "(docs/deployment.md). Generate them with: openssl rand -hex 32; openssl rand -hex 24",
-    );
-  }
-  // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
-  finishKeyRotation(path.resolve(config.TERN_DATA_DIR));
-  const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
-    secretKey: config.TERN_SECRET_KEY,
-    adminToken: config.TERN_ADMIN_TOKEN,
-  });
+  const dataDir = config.DATABASE_URL ? postgresDataDir(config) : sqliteDataDir(config);
   for (const warning of dataDir.warnings) {
     if (log) log.warn({}, warning);
     else process.stderr.write(`Warning: ${warning}\n`);
@@ -105,6 +92,30 @@ export async function openDataStore(
     throw error;
   }
   return { dataDir, store };
+}
+
+/** PostgreSQL: key and token from the environment, nothing on disk (data-dir.ts `dataDirFromEnv`). */
+function postgresDataDir(config: Config): DataDir {
+  if (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN) {
+    // Processes on other machines would each generate their own: one could not open the secrets
+    // another sealed, and each serve would accept a different admin token.
+    throw new Error(
+      "DATABASE_URL is set: also set TERN_SECRET_KEY and TERN_ADMIN_TOKEN, the same for every Tern process " +
+        "(docs/deployment.md). Generate them with: openssl rand -hex 32; openssl rand -hex 24",
+    );
+  }
+  return dataDirFromEnv(path.resolve(config.TERN_DATA_DIR), {
+    secretKey: config.TERN_SECRET_KEY,
+    adminToken: config.TERN_ADMIN_TOKEN,
+  });
+}
+
+/** SQLite: the directory holds the database, and the key and token unless given by environment. */
+function sqliteDataDir(config: Config): DataDir {
+  const root = path.resolve(config.TERN_DATA_DIR);
+  // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
+  finishKeyRotation(root);
+  return prepareDataDir(root, { secretKey: config.TERN_SECRET_KEY, adminToken: config.TERN_ADMIN_TOKEN });
 }
 
 /** What every Tern process runs on: the store, integrations, flows and the worker's logic. */
