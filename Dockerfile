@@ -21,7 +21,15 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/templates ./templates
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
+# SQLite's data (the database, key and token). Declared after the chown: a new volume starts as
+# the image's /data, owned by node. Unused with DATABASE_URL (nothing is kept on disk).
+VOLUME /data
 USER node
 EXPOSE 3000
+# For `serve` (the default command): /readyz answers 200 while the database takes reads and
+# deliveries' commits. The slim image has no curl, so Node's fetch. A `worker` or `migrate`
+# container serves no HTTP: run those with --no-healthcheck (docker-compose.yml disables it).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "const h=process.env.TERN_HOST||'';const host=h===''||h==='0.0.0.0'||h==='::'?'127.0.0.1':h.includes(':')?'['+h+']':h;fetch('http://'+host+':'+(process.env.TERN_PORT||'3000')+'/readyz',{signal:AbortSignal.timeout(4000)}).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=512", "dist/src/cli.js"]
 CMD ["serve"]

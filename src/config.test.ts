@@ -41,6 +41,28 @@ describe("the configuration from the environment", () => {
     expect(problem({ TERN_ADMIN_USER: "admin", TERN_ADMIN_PASSWORD: " ".repeat(12) })).toContain("set both");
   });
 
+  it("refuses a DATABASE_URL whose user or password has a % that is not percent-encoding, never quoting it", () => {
+    // pg took "%ZZ" as three literal characters; libpq (psql) refuses the URL.
+    const password = problem({ DATABASE_URL: "postgres://tern:S3cr%ZZ@db.example:5432/tern" });
+    expect(password).toContain(
+      "DATABASE_URL: the password has a % that is not followed by two hexadecimal digits",
+    );
+    expect(password).toContain("as %25");
+    expect(password).not.toContain("S3cr");
+    expect(problem({ DATABASE_URL: "postgres://te%r:pw@db.example/tern" })).toContain(
+      "DATABASE_URL: the user name has a %",
+    );
+    expect(problem({ DATABASE_URL: "postgres://tern:trailing%@db.example/tern" })).toContain(
+      "the password has a %",
+    );
+    // Well-formed encodings, and a % elsewhere in the URL, are the server's to judge.
+    for (const url of [
+      "postgres://tern:%53%33cr%2F@db.example/tern",
+      "postgres://tern@db.example/tern?application_name=50%25",
+    ])
+      expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+  });
+
   it("refuses a data directory beginning with ~, which no shell expanded", () => {
     for (const value of ["~", "~/.tern", "~/tern data", "~tern/data"])
       expect(problem({ TERN_DATA_DIR: value }), value).toContain(

@@ -40,6 +40,25 @@ const publicUrl = z.url().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+/**
+ * A `%` in the user or password of DATABASE_URL that does not start `%XX` (two hex digits). pg
+ * read it as a literal `%`, libpq (psql) refuses the URL: the operator who meant `%` saw only
+ * "password authentication failed". The value itself is never quoted (it is a password).
+ */
+function badPercentEncoding(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null; // Reported when connecting, with the URL redacted (cli/start-errors.ts).
+  }
+  const bad = /%(?![0-9a-f]{2})/i;
+  const part = bad.test(url.username) ? "user name" : bad.test(url.password) ? "password" : null;
+  return part
+    ? `the ${part} has a % that is not followed by two hexadecimal digits (percent-encoding, %XX): write a % that is part of the ${part} as %25 (and @ as %40, : as %3A, / as %2F, ? as %3F, # as %23)`
+    : null;
+}
+
 export const Config = z.object({
   TERN_PORT: wholeNumber(0, 65535, 3000),
   TERN_HOST: noOuterSpaces(z.string().min(1)).default("0.0.0.0"),
@@ -59,6 +78,10 @@ export const Config = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .superRefine((value, ctx) => {
+      const problem = badPercentEncoding(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
   /** PostgreSQL connections per process (the job runner holds a few more of its own). */
   TERN_DB_POOL_SIZE: wholeNumber(2, 200, 10),

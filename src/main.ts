@@ -4,7 +4,7 @@ import { channelTypes } from "./channels/registry.js";
 import type { Config } from "./config.js";
 import { createAddressPolicy } from "./core/address-policy.js";
 import { type Clock, systemClock } from "./core/clock.js";
-import { type DataDir, prepareDataDir } from "./core/data-dir.js";
+import { type DataDir, dataDirFromEnv, prepareDataDir } from "./core/data-dir.js";
 import type { FetchLike } from "./core/fetch.js";
 import { createGuardedHttp, type ResolveHost } from "./core/guarded-http.js";
 import { createHttpFetch } from "./core/http-fetch.js";
@@ -22,6 +22,7 @@ import { createFlowService, type FlowService } from "./services/flow-service.js"
 import { createIntegrations } from "./services/integrations.js";
 import { stepRegistry } from "./steps.js";
 import { finishKeyRotation } from "./store/key-rotation.js";
+import { pinnedSslMode } from "./store/postgres/ssl-mode.js";
 import { createPruner, type Pruner } from "./store/pruner.js";
 import { assertSecretKeyOpens } from "./store/secret-key-check.js";
 import { lockDataDirectory } from "./store/serve-lock.js";
@@ -63,20 +64,7 @@ export async function openDataStore(
   config: Config,
   log?: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void },
 ): Promise<{ dataDir: DataDir; store: Store }> {
-  if (config.DATABASE_URL && (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN)) {
-    // Processes on other machines would each generate their own: one could not open the secrets
-    // another sealed, and each serve would accept a different admin token.
-    throw new Error(
-      "DATABASE_URL is set: also set TERN_SECRET_KEY and TERN_ADMIN_TOKEN, the same for every Tern process " +
-        "(docs/deployment.md). Generate them with: openssl rand -hex 32; openssl rand -hex 24",
-    );
-  }
-  // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
-  finishKeyRotation(path.resolve(config.TERN_DATA_DIR));
-  const dataDir = prepareDataDir(path.resolve(config.TERN_DATA_DIR), {
-    secretKey: config.TERN_SECRET_KEY,
-    adminToken: config.TERN_ADMIN_TOKEN,
-  });
+  const dataDir = config.DATABASE_URL ? postgresDataDir(config) : sqliteDataDir(config);
   for (const warning of dataDir.warnings) {
     if (log) log.warn({}, warning);
     else process.stderr.write(`Warning: ${warning}\n`);
@@ -85,7 +73,12 @@ export async function openDataStore(
     dataDir.secretKeySource === "env" ? "TERN_SECRET_KEY" : `The key file ${dataDir.secretKeyPath}`;
   const box = createSecretBox(parseSecretKey(dataDir.secretKey, keySource));
   const store = config.DATABASE_URL
-    ? await openPostgresStore({ url: config.DATABASE_URL, box, poolSize: config.TERN_DB_POOL_SIZE, log })
+    ? await openPostgresStore({
+        url: pinnedSslMode(config.DATABASE_URL),
+        box,
+        poolSize: config.TERN_DB_POOL_SIZE,
+        log,
+      })
     : openStore({
         path: dataDir.databasePath,
         box,
@@ -99,6 +92,30 @@ export async function openDataStore(
     throw error;
   }
   return { dataDir, store };
+}
+
+/** PostgreSQL: key and token from the environment, nothing on disk (data-dir.ts `dataDirFromEnv`). */
+function postgresDataDir(config: Config): DataDir {
+  if (!config.TERN_SECRET_KEY || !config.TERN_ADMIN_TOKEN) {
+    // Processes on other machines would each generate their own: one could not open the secrets
+    // another sealed, and each serve would accept a different admin token.
+    throw new Error(
+      "DATABASE_URL is set: also set TERN_SECRET_KEY and TERN_ADMIN_TOKEN, the same for every Tern process " +
+        "(docs/deployment.md). Generate them with: openssl rand -hex 32; openssl rand -hex 24",
+    );
+  }
+  return dataDirFromEnv(path.resolve(config.TERN_DATA_DIR), {
+    secretKey: config.TERN_SECRET_KEY,
+    adminToken: config.TERN_ADMIN_TOKEN,
+  });
+}
+
+/** SQLite: the directory holds the database, and the key and token unless given by environment. */
+function sqliteDataDir(config: Config): DataDir {
+  const root = path.resolve(config.TERN_DATA_DIR);
+  // A `tern keys rotate` that stopped midway leaves secret.key.new: keep the key that opens the data.
+  finishKeyRotation(root);
+  return prepareDataDir(root, { secretKey: config.TERN_SECRET_KEY, adminToken: config.TERN_ADMIN_TOKEN });
 }
 
 /** What every Tern process runs on: the store, integrations, flows and the worker's logic. */
@@ -185,7 +202,7 @@ async function runWorker(
   const { startWorkerRunner } = await import("./queue/jobs/worker-runner.js");
   rt.worker.runsJobsWith(concurrency);
   const runner = await startWorkerRunner({
-    url: rt.config.DATABASE_URL as string,
+    url: pinnedSslMode(rt.config.DATABASE_URL as string),
     worker: rt.worker,
     concurrency,
     log: rt.logger,

@@ -12,7 +12,7 @@ import { explainStartError } from "./start-errors.js";
  * Longest a shutdown may take before the process exits anyway: the job runner's 10 s grace, then
  * handing back and closing, which wait on a database that may not answer.
  */
-const SHUTDOWN_DEADLINE_MS = 30_000;
+export const SHUTDOWN_DEADLINE_MS = 30_000;
 
 /**
  * On SIGINT, SIGTERM or SIGHUP: close, then exit 0, or 1 when a step of the close failed (each is

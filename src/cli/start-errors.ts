@@ -55,6 +55,16 @@ export function explainStartError(error: unknown, config: Config): Error {
     return new Error(
       `Cannot connect to PostgreSQL at ${redactUrl(config.DATABASE_URL)} (${e.message}): check DATABASE_URL and that the server is running and reachable.`,
     );
+  // pg's own words for a URL without a password, to a server that asks for one (SCRAM).
+  if (/^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/.test(e.message))
+    return new Error(
+      `PostgreSQL at ${redactUrl(config.DATABASE_URL)} asks for a password and DATABASE_URL gives none: write it after the user name, postgres://user:password@host:5432/db, percent-encoding any @ : / ? # % in it (% as %25).`,
+    );
+  // sslmode asks for TLS (pg checks the certificate as verify-full); the server has none.
+  if (e.message === "The server does not support SSL connections")
+    return new Error(
+      `PostgreSQL at ${redactUrl(config.DATABASE_URL)} does not accept TLS connections, and DATABASE_URL asks for TLS (${sslModeOf(config.DATABASE_URL)}): turn on ssl in the server's postgresql.conf, or, only where the network between Tern and PostgreSQL is trusted (the same machine, a private network), set sslmode=disable in DATABASE_URL.`,
+    );
   // The server answered and refused: a user, password or database name (SQLSTATE 28000, 28P01,
   // 3D000). PostgreSQL's own words ("role "x" does not exist") named no setting.
   if (/^(28000|28P01|3D000)$/.test(code))
@@ -62,4 +72,14 @@ export function explainStartError(error: unknown, config: Config): Error {
       `PostgreSQL at ${redactUrl(config.DATABASE_URL)} refused the connection (${e.message}): check the user, password and database name in DATABASE_URL.`,
     );
   return error;
+}
+
+/** The TLS setting as written in the URL, for the message (never the URL's password). */
+function sslModeOf(url: string): string {
+  const mode = /[?&]sslmode=([^&#]*)/.exec(url)?.[1];
+  // libpq's prefer falls back to plain; Tern (store/postgres/ssl-mode.ts) never does.
+  if (mode === "prefer" || mode === "require" || mode === "verify-ca")
+    return `sslmode=${mode}, which Tern treats as verify-full, with no fallback to plain connections`;
+  if (mode) return `sslmode=${mode}`;
+  return /[?&]ssl=(true|1)(?:&|#|$)/.test(url) ? "ssl=true" : "an ssl setting";
 }

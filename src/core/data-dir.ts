@@ -137,6 +137,25 @@ export function prepareDataDir(root: string, env: { secretKey?: string; adminTok
 }
 
 /**
+ * The data directory of a PostgreSQL process: the key and token come from the environment (main.ts
+ * requires both) and the data is in the database, so nothing is read, created or tightened on
+ * disk. `prepareDataDir` made `./.tern` in the working directory, or failed on a read-only one.
+ */
+export function dataDirFromEnv(root: string, env: { secretKey: string; adminToken: string }): DataDir {
+  return {
+    root,
+    databasePath: path.join(root, "tern.db"),
+    secretKey: env.secretKey,
+    secretKeySource: "env",
+    secretKeyPath: path.join(root, "secret.key"),
+    adminToken: env.adminToken,
+    adminTokenSource: "env",
+    adminTokenPath: path.join(root, "admin-token"),
+    warnings: [],
+  };
+}
+
+/**
  * The key file and the next key during `tern keys rotate`. The next key is written durably
  * before the database is re-sealed under it and renamed over the current one after the commit,
  * so at every moment one of the two files opens the database (see store/key-rotation.ts).

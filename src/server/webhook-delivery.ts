@@ -154,9 +154,10 @@ async function receiver(ctx: Context, channelId: string, raw: WebhookRequest): P
     const sibling = await siblingOfDeleted(ctx.integrations, raw);
     if (!sibling) throw error;
     if (ctx.throttledLog.allow(`gone:${channelId}`) !== null) {
+      // Deleted channels leave no trace, so whether this id ever existed is not known: say only that none has it.
       ctx.logger.warn(
         { channelId, takenBy: sibling.id },
-        "a delivery to the URL of a channel that no longer exists was taken by another channel of the same app; paste that channel's webhook URL in Meta's console",
+        "a delivery to the webhook URL of a channel id that no channel has was taken by the channel whose app secret verifies it; if that URL is in Meta's console, paste the taking channel's webhook URL there instead",
       );
     }
     return sibling;

@@ -109,6 +109,28 @@ describe("Bird end to end through the simulator", () => {
     expect(env.sim.sent).toEqual([]);
   });
 
+  it("acknowledges a signed event of another type (whatsapp.inbound, sms.interaction) and stores nothing", async () => {
+    const before = await deliveryRows(env);
+    const sms = JSON.parse(env.sim.webhook(env.webhookUrl, { from, text: "Hi" }).body) as Record<
+      string,
+      unknown
+    >;
+    for (const event of ["whatsapp.inbound", "sms.interaction"]) {
+      // The SMS channel's own channelId and a well-formed message: only the event type is wrong.
+      const body = JSON.stringify({ ...sms, event });
+      const headers = signBirdRequest({
+        signingKey: String(env.sim.config.signingKey),
+        url: env.webhookUrl,
+        body,
+      });
+      const response = await fetch(env.webhookUrl, { method: "POST", headers, body });
+      expect(response.status).toBe(200);
+    }
+    expect(await deliveryRows(env)).toEqual(before);
+    expect(await runsOf(env)).toEqual([]);
+    expect(env.sim.sent).toEqual([]);
+  });
+
   it("a redelivered webhook (same message id) makes no second run", async () => {
     const first = await env.sim.say(env.webhookUrl, { from, text: "Hi" });
     await env.sim.waitForSent((s) => s.to === from && s.text.includes("name"));

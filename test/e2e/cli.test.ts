@@ -260,6 +260,38 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
     }
   }, 90_000);
 
+  it("says in one paragraph what is wrong with DATABASE_URL: TLS the server lacks, a broken %-encoding", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tern-cli-dburl-"));
+    try {
+      const env = (url: string) => ({
+        TERN_DATA_DIR: dir,
+        DATABASE_URL: url,
+        TERN_SECRET_KEY: "ab".repeat(32),
+        TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+      });
+      // The test server has no TLS: pg printed its multi-line SECURITY WARNING, then a bare line.
+      const server = new URL(process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
+      server.password = "Sup3rS3cret";
+      server.search = "?sslmode=require";
+      const tls = await runCli(["migrate"], env(server.toString()));
+      expect(tls.stderr).not.toContain("SECURITY WARNING");
+      expect(tls.stderr.trim()).toMatch(
+        /^PostgreSQL at postgres:\/\/.*\?sslmode=require does not accept TLS connections, and DATABASE_URL asks for TLS \(sslmode=require, [^\n]*set sslmode=disable in DATABASE_URL\.$/,
+      );
+      // pg read "%ZZ" as literal characters, and the operator saw only "password authentication failed".
+      const badPercent = await runCli(["migrate"], env("postgres://tern:Sup3rS3cret%ZZ@127.0.0.1:1/tern"));
+      expect(badPercent.stderr.trim()).toBe(
+        "Invalid configuration:\n  DATABASE_URL: the password has a % that is not followed by two hexadecimal digits (percent-encoding, %XX): write a % that is part of the password as %25 (and @ as %40, : as %3A, / as %2F, ? as %3F, # as %23)",
+      );
+      for (const result of [tls, badPercent]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).not.toMatch(/\n\s+at |Sup3rS3cret/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("never prints a password put in TERN_URL, and says when TERN_URL is not Tern", async () => {
     const withPassword = await runCli(["flows", "versions", "fl_x"], {
       TERN_URL: "http://admin:Sup3rS3cret@127.0.0.1:9",

@@ -92,6 +92,34 @@ describe("sandbox ownership", () => {
     },
   );
 
+  it.skipIf(testDialect !== "postgres")(
+    "says another serve owns the sandbox now, when played through one started before it",
+    async () => {
+      const first = await start("auto");
+      const second = await start("auto");
+      const play = (through: typeof first, channel: string) =>
+        through.api("POST", "/sandbox/messages", { channel, from: "15551230001", text: "Hi" });
+      const expectTakenOver = (played: Awaited<ReturnType<typeof play>>) => {
+        expect(played.status).toBe(409);
+        expect(played.body.error?.code).toBe("CONFLICT");
+        expect(played.body.error?.message).toMatch(
+          /Another tern serve on this database started after this one/,
+        );
+        expect(played.body.error?.message).toMatch(/restart this one/);
+        expect(played.body.error?.message).not.toMatch(/App Secret|Meta/);
+      };
+      // The second took the one sandbox channel over with its simulators' keys (deployment.md).
+      expectTakenOver(await play(first, "whatsapp"));
+      // A channel type is taken by the serve that plays it first, and by the next one that does.
+      expect((await play(first, "telegram")).status).toBe(202);
+      expect((await play(second, "telegram")).status).toBe(202);
+      expectTakenOver(await play(first, "telegram"));
+      // Through the one that owns it, it plays as ever.
+      const owner = await second.api("POST", "/sandbox/messages", { from: "15551230001", text: "Hi" });
+      expect(owner.status).toBe(202);
+    },
+  );
+
   it("after the user names their connection my-org and imports a flow using it, the sandbox's published flow no longer answers anyone", async () => {
     const { tern, api } = await start("auto");
     const builtIn = tern.sandbox!.sandbox;

@@ -336,6 +336,17 @@ describe("events addressed to another phone_number_id", () => {
     expect(notMeta.status).toBe(404);
     expect(await stack.tern.store.inbox.count(siblingChannelId)).toBe(before + 1);
   });
+
+  it("logs a delivery to an id no channel ever had as what is known: no channel has that id", async () => {
+    const never = "ch_doesnotexist000000000";
+    const url = stack.setup.webhookUrl.replace(/[^/]+$/, never);
+    const body = buildTextWebhook({ from: "15550003008", text: "hi", phoneNumberId: "222000222" });
+    expect((await postWebhook(url, body, stack.sandbox.wa.config.appSecret)).status).toBe(200);
+    const line = stack.logs.find((l) => l.channelId === never && "takenBy" in l);
+    expect(line?.msg).toMatch(/a channel id that no channel has/);
+    // Nothing says it existed once: it never did.
+    expect(line?.msg).not.toMatch(/no longer exists|deleted/);
+  });
 });
 
 describe("rejected webhook signatures", () => {

@@ -13,11 +13,12 @@ import { BirdEnvelope, BirdInbound, BirdOutbound, BirdTextBody } from "./schema.
 
 /**
  * Turns one Bird channels webhook (`{service, event, payload}`; one message per request) into
- * events. `<platform>.inbound` is a customer message (dedupe id: the message id);
- * `<platform>.outbound` is a status of a message Tern sent: `sent`, `delivered`, and
- * `sending_failed` / `delivery_failed` (with `failure.code` or `reason`) become statuses, the
- * intermediate ones (`accepted`, `processing`, `scheduled`, …) are ignored, and so is every
- * other event (`*.interaction`, other services).
+ * events. `sms.inbound` is a customer message (dedupe id: the message id); `sms.outbound` is a
+ * status of a message Tern sent: `sent`, `delivered`, and `sending_failed` / `delivery_failed`
+ * (with `failure.code` or `reason`) become statuses, the intermediate ones (`accepted`,
+ * `processing`, `scheduled`, …) are ignored. Every other event is acknowledged and ignored: this
+ * channel is SMS, so a `whatsapp.inbound` naming its channelId is not an SMS to answer by SMS
+ * (a subscription set up wrongly, or a forgery with a leaked key), nor is `sms.interaction`.
  * https://docs.bird.com/api/channels-api/message-status-and-interactions
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
@@ -29,9 +30,10 @@ export function parse(req: WebhookRequest): ParsedWebhook {
       envelope.error,
     );
   }
-  const { event, payload } = envelope.data;
-  const kind = event.slice(event.lastIndexOf(".") + 1);
-  if (kind !== "inbound" && kind !== "outbound") return { batches: [], rejected: [] };
+  const { service, event, payload } = envelope.data;
+  if (service !== undefined && service !== "channels") return { batches: [], rejected: [] };
+  const kind = event === "sms.inbound" ? "inbound" : event === "sms.outbound" ? "outbound" : undefined;
+  if (!kind) return { batches: [], rejected: [] };
   const channelId =
     payload && typeof payload === "object" && "channelId" in payload && typeof payload.channelId === "string"
       ? payload.channelId

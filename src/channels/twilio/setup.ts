@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
 import type { SetupReport } from "../channel.js";
 import { callProvider, type ProviderAnswer, redact } from "../provider-http.js";
+import { unreadableLookup } from "../setup-answer.js";
 import { isMessagingService, type TwilioConfig } from "./config.js";
 
 /**
@@ -60,6 +62,7 @@ export async function setup(input: {
       secrets,
     });
     if (found.status !== 200) return refused("look up", found, secrets);
+    if (!isNumberList(found.json)) return unreadableLookup("Twilio", "the phone number lookup", found);
     const sid = numberSid(found.json);
     if (!sid) {
       return {
@@ -91,14 +94,16 @@ export async function setup(input: {
   }
 }
 
-function numberSid(json: unknown): string | undefined {
-  if (!json || typeof json !== "object" || !("incoming_phone_numbers" in json)) return undefined;
-  const list = json.incoming_phone_numbers;
-  if (!Array.isArray(list)) return undefined;
-  const first: unknown = list[0];
-  return first && typeof first === "object" && "sid" in first && typeof first.sid === "string"
-    ? first.sid
-    : undefined;
+/** Twilio's list page: `{"incoming_phone_numbers": [...], ...}`, empty when the number is not there. */
+const NumberList = z.object({ incoming_phone_numbers: z.array(z.unknown()) });
+
+function isNumberList(json: unknown): json is z.infer<typeof NumberList> {
+  return NumberList.safeParse(json).success;
+}
+
+function numberSid(json: z.infer<typeof NumberList>): string | undefined {
+  const first = z.object({ sid: z.string() }).safeParse(json.incoming_phone_numbers[0]);
+  return first.success ? first.data.sid : undefined;
 }
 
 function refused(what: string, answer: ProviderAnswer, secrets: string[]): SetupReport {

@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { isAppError } from "../../core/app-error.js";
 import type { FetchLike } from "../../core/fetch.js";
 import { isLoopbackHost } from "../../core/secure-url.js";
 import type { SetupReport } from "../channel.js";
 import { callProvider, redact } from "../provider-http.js";
+import { unreadableLookup } from "../setup-answer.js";
 import type { VonageConfig } from "./config.js";
 
 /**
@@ -47,6 +49,7 @@ export async function setup(input: {
       secrets,
     });
     if (owned.status !== 200) return refused("list the account's numbers", owned.status, owned.text, secrets);
+    if (!isNumberList(owned.json)) return unreadableLookup("Vonage", "the number lookup", owned);
     const country = countryOf(owned.json, msisdn);
     if (!country) {
       return {
@@ -81,9 +84,21 @@ export async function setup(input: {
   }
 }
 
-function countryOf(json: unknown, msisdn: string): string | undefined {
-  if (!json || typeof json !== "object" || !("numbers" in json) || !Array.isArray(json.numbers))
-    return undefined;
+/**
+ * Vonage's answer: `{"count": n, "numbers": [...]}`; with no match Vonage sends `{"count": 0}`
+ * without `numbers`, which is a readable "not there".
+ */
+const NumberList = z.object({
+  count: z.union([z.number(), z.string().regex(/^\d+$/)]),
+  numbers: z.unknown().optional(),
+});
+
+function isNumberList(json: unknown): json is z.infer<typeof NumberList> {
+  return NumberList.safeParse(json).success;
+}
+
+function countryOf(json: z.infer<typeof NumberList>, msisdn: string): string | undefined {
+  if (!Array.isArray(json.numbers)) return undefined;
   const found: unknown = json.numbers.find(
     (n: unknown) => n !== null && typeof n === "object" && "msisdn" in n && n.msisdn === msisdn,
   );

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
 import type { BuiltInSandbox } from "../../sandbox/bootstrap.js";
+import { ownsSandboxChannel, SANDBOX_OWNED_ELSEWHERE } from "../../sandbox/channel-owner.js";
 import { choiceIdIn, choiceStyle } from "../../sandbox/choice-style.js";
 import { createCustomerLog } from "../../sandbox/customer-log.js";
 import { channelSimulators } from "../../sandbox/simulators.js";
@@ -142,6 +143,10 @@ export const sandboxRoutes =
                     .findLast((id) => id !== undefined) ?? choice,
                 title: choice,
               };
+        // Another serve took the channel over (its keys): its webhook would answer 401 with the
+        // channel's advice about Meta's console, and log a forged signature.
+        if (!(await ownsSandboxChannel(deps.store, channelId, sim)))
+          throw new AppError("CONFLICT", SANDBOX_OWNED_ELSEWHERE);
         // Wall-clock, as the simulators stamp what they receive: the panel orders both by it.
         const at = new Date().toISOString();
         const answer = await sim
