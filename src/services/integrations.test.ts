@@ -4,6 +4,7 @@ import { testDialect } from "../../test/helpers/dialect.js";
 import { eventually } from "../../test/helpers/in-process.js";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
 import { getChannelDefinition } from "../channels/registry.js";
+import { getConnectorDefinition } from "../connectors/registry.js";
 import { createIntegrationAdmin } from "./integration-admin.js";
 import { createIntegrations } from "./integrations.js";
 
@@ -119,5 +120,32 @@ describe.runIf(testDialect === "postgres")("a change's NOTIFY (PostgreSQL)", () 
     expect(again).not.toBe(pid);
     await admin.update(created.id, { config: whatsapp("http://127.0.0.1:1/after") });
     await eventually(async () => (await apiBase()) === "http://127.0.0.1:1/after", 3_000);
+  });
+});
+
+describe("a change made through this process", () => {
+  it("drops its cache once: its own look (and, on PostgreSQL, its own NOTIFY) keep what was loaded after it", async () => {
+    // Dropped a second time, a connection's runtime (its describe cache, its token in memory) was
+    // made again: the Salesforce bench counted a second Lead describe after the setup's changes.
+    const integrations = process();
+    stops.push(integrations.watchChanges(20));
+    const admin = createIntegrationAdmin({
+      store,
+      integrations,
+      clock,
+      kind: "connection",
+      definition: getConnectorDefinition,
+      idPrefix: "conn",
+    });
+    const created = await admin.create({
+      type: "http",
+      name: "crm",
+      config: { auth: "bearer", baseUrl: "https://crm.example.com/api", token: "s3cret" },
+    });
+    await admin.update(created.id, { config: { token: "rotated" } });
+    const loaded = (await integrations.connection("crm")).runtime;
+    // Several looks (every 20 ms) and the NOTIFY of the change have come and gone.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await integrations.connection("crm")).runtime).toBe(loaded);
   });
 });

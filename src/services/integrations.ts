@@ -79,10 +79,21 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
     return accounts;
   };
 
-  const invalidate = (): void => {
+  // Set by a change made through this process, which drops the cache at once: its next look,
+  // and the next NOTIFY (its own, unless another process's came first, which then stands for it),
+  // take the change as seen instead of dropping the cache again, and the connections' runtimes
+  // (their describe caches, tokens in memory) with it.
+  let isOwnChangeUnlooked = false;
+  let isOwnChangeUnnoticed = false;
+  const forget = (): void => {
     byAccount = null;
     channels.clear();
     connections.clear();
+  };
+  const invalidate = (): void => {
+    forget();
+    isOwnChangeUnlooked = true;
+    isOwnChangeUnnoticed = true;
   };
   /** Called when `watchChanges` sees a change made by another process. */
   const changeListeners = new Set<() => void>();
@@ -150,9 +161,11 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
         if (isChecking) return;
         isChecking = true;
         try {
+          const wasOwnChange = isOwnChangeUnlooked;
+          isOwnChangeUnlooked = false;
           const now = `${await store.channels.fingerprint()}|${await store.connections.fingerprint()}`;
-          if (seen !== undefined && now !== seen) {
-            invalidate();
+          if (seen !== undefined && now !== seen && !wasOwnChange) {
+            forget();
             for (const listener of changeListeners) listener();
           }
           seen = now;
@@ -165,8 +178,12 @@ export function createIntegrations(store: Store, connectorDeps: Omit<ConnectorDe
       void check();
       const timer = setInterval(() => void check(), everyMs);
       timer.unref();
-      const stopListening = store.db.listen?.(INTEGRATIONS_CHANGED, () => {
-        invalidate();
+      const stopListening = store.db.listen?.(INTEGRATIONS_CHANGED, (event) => {
+        const wasOwnChange = isOwnChangeUnnoticed;
+        isOwnChangeUnnoticed = false;
+        // Back after a lost connection: whatever was missed meanwhile, dropped whatever it was.
+        if (wasOwnChange && event === "notify") return;
+        forget();
         for (const listener of changeListeners) listener();
       });
       return () => {

@@ -107,7 +107,7 @@ export interface Db extends Executor {
    * Calls `onNotify` when another process's transaction that NOTIFYs `channel` commits (and once
    * after a lost listening connection is back); returns how to stop. PostgreSQL only.
    */
-  listen?(channel: string, onNotify: () => void): () => Promise<void>;
+  listen?(channel: string, onNotify: (event: "notify" | "reconnected") => void): () => Promise<void>;
   /** Throws when the database does not answer (`/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;

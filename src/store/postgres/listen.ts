@@ -5,15 +5,15 @@ import type { PostgresLog } from "./open.js";
 const RECONNECT_MS = 1_000;
 
 /**
- * A client of its own (outside the pool) that LISTENs on `channel` and calls `onNotify` for each
- * NOTIFY; lost (a server restart, `pg_terminate_backend`), it connects again every second and
- * calls `onNotify` once it is back, for what it may have missed meanwhile. Returns how to stop.
+ * A client of its own (outside the pool) that LISTENs on `channel` and calls `onNotify("notify")`
+ * for each NOTIFY; lost (a server restart, `pg_terminate_backend`), it connects again every second
+ * and calls `onNotify("reconnected")` once back, for what it may have missed. Returns how to stop.
  * Pool clients cannot listen: a LISTEN ends with the connection's checkout.
  */
 export function listenFor(
   options: { url: string; applicationName: string; log: PostgresLog },
   channel: string,
-  onNotify: () => void,
+  onNotify: (event: "notify" | "reconnected") => void,
 ): () => Promise<void> {
   let client: pg.Client | null = null;
   let isStopped = false;
@@ -42,7 +42,7 @@ export function listenFor(
     c.on("error", (error: Error) => lost(new Error(error.message)));
     c.on("end", () => lost());
     c.on("notification", (n) => {
-      if (n.channel === channel) onNotify();
+      if (n.channel === channel) onNotify("notify");
     });
     try {
       await c.connect();
@@ -51,7 +51,7 @@ export function listenFor(
         await c.end().catch(() => {});
         return;
       }
-      if (hasConnected) onNotify();
+      if (hasConnected) onNotify("reconnected");
       hasConnected = true;
       isListening = true;
     } catch (err) {

@@ -11,5 +11,7 @@ export const INTEGRATIONS_CHANGED = "tern_integrations_changed";
  */
 export async function noticeIntegrationsChanged(exec: Executor): Promise<void> {
   if (exec.dialect !== "postgres") return;
-  await exec.get({ compile: () => sql`SELECT pg_notify(${INTEGRATIONS_CHANGED}, '')`.compile(exec.q) });
+  await exec.get({
+    compile: () => sql`SELECT pg_notify(${INTEGRATIONS_CHANGED}, '')`.compile(exec.q),
+  });
 }
