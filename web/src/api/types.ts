@@ -41,6 +41,13 @@ export interface PublishResult {
   previousVersion: number | null;
 }
 
+/** POST /flows/:id/unpublish: the version that was published, and how many started runs go on. */
+export interface UnpublishResult {
+  id: string;
+  previousVersion: number | null;
+  activeRuns: number;
+}
+
 /** The API's error body: `{ error: { code, message, details? } }`. */
 export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
