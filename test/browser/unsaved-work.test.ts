@@ -179,4 +179,48 @@ describe("unsaved work in the browser", () => {
     await expect.poll(path).toBe("/flows");
     expect(await tabAsks()).toBe(false);
   });
+
+  it("a save that cannot reach Tern says so, in place of fetch's 'Failed to fetch', and keeps the changes", async () => {
+    answer = "accept";
+    await page.goto(`${stack.tern.url}/flows/${stack.setup.flowId}/edit`);
+    await name().fill("Renamed while Tern is away");
+    // The save (PUT) meets no server: fetch rejects as it does when Tern is down.
+    const flowUrl = `**/api/v1/flows/${stack.setup.flowId}`;
+    await page.route(flowUrl, (route) =>
+      route.request().method() === "PUT" ? route.abort("internetdisconnected") : route.continue(),
+    );
+    try {
+      await page.getByRole("button", { name: "Save draft" }).click();
+      await expect
+        .poll(() => page.getByRole("alert").textContent())
+        .toBe(
+          "Tern can't be reached (the network or Tern is down): your changes are still here. Try again once it is back.",
+        );
+      expect(await name().inputValue()).toBe("Renamed while Tern is away");
+    } finally {
+      await page.unroute(flowUrl);
+    }
+  });
+
+  it("a save refused because the session ended: signing in again over the editor clears that message", async () => {
+    answer = "accept";
+    await page.goto(`${stack.tern.url}/flows/${stack.setup.flowId}/edit`);
+    await name().fill("Renamed while Tern is away");
+    await expect.poll(() => page.getByTestId("editor-status").textContent()).toMatch(/problems?\.$/);
+    await page.context().clearCookies();
+    await page.getByRole("button", { name: "Save draft" }).click();
+    const dialog = page.getByRole("dialog", { name: "Your session ended" });
+    await dialog.waitFor();
+    await dialog.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    // Signed in again: "sign in again, then try again" is done with.
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await name().inputValue()).toBe("Renamed while Tern is away");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page
+      .getByTestId("editor-status")
+      .getByText(/Saved as version \d+/)
+      .waitFor();
+  });
 });

@@ -13,6 +13,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * No answer at all: the network or Tern is down (fetch's own "Failed to fetch" says neither). The
+ * request may or may not have reached Tern; nothing in the page was dropped.
+ */
+export class NetworkError extends Error {
+  constructor() {
+    super("Tern can't be reached: check the network, or whether Tern is running, then try again.");
+  }
+}
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The double-submit CSRF token: the readable cookie `tern_csrf`, echoed in `x-tern-csrf`. */
@@ -53,12 +63,18 @@ async function sendUnchecked(
   if (body !== undefined) headers["content-type"] = "application/json";
   const csrf = UNSAFE.has(method) ? csrfToken() : undefined;
   if (csrf) headers["x-tern-csrf"] = csrf;
-  return fetch(`${API_BASE}${path}`, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  try {
+    return await fetch(`${API_BASE}${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    // fetch rejects with a TypeError only when no answer came; an abort is the caller's own.
+    if (error instanceof TypeError) throw new NetworkError();
+    throw error;
+  }
 }
 
 async function toError(res: Response): Promise<ApiError> {

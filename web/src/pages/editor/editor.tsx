@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { ApiError, api } from "../../api/client";
+import { ApiError, api, NetworkError } from "../../api/client";
 import type { ConnectionSummary, FlowFile, FlowStep, FlowSummary, StepPosition } from "../../api/types";
 import { ErrorMessage } from "../../components/error-message";
 import { TryItPanel } from "../../components/try-it/try-it-panel";
@@ -64,7 +64,14 @@ export function Editor(props: {
   const fail = (e: unknown) => {
     const issues = e instanceof ApiError ? issuesFromError(e.details) : null;
     if (issues) validation.show(issues);
-    setError(e);
+    // A save that met no server must not read as lost work.
+    setError(
+      e instanceof NetworkError
+        ? new Error(
+            "Tern can't be reached (the network or Tern is down): your changes are still here. Try again once it is back.",
+          )
+        : e,
+    );
     setStatus("");
   };
 
