@@ -203,4 +203,41 @@ describe("Runs in the browser", () => {
     expect(await overflows()).toBe(false);
     await shot(page, "runs-phone");
   });
+
+  it("retries a failed run and says what came of it, with the run shown as it is now", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // A flow whose second step fails every time: an address Tern refuses to call.
+    const created = (await (
+      await stack.http("POST", "/api/v1/flows", {
+        schema: "tern.flow/v1",
+        name: "Fails at mk",
+        trigger: { type: "message", channels: ["whatsapp"], keywords: ["boom"] },
+        steps: [
+          { id: "hello", type: "send", text: "about to fail", next: "mk" },
+          { id: "mk", type: "http", url: "http://127.0.0.1:1/x", retries: 0 },
+        ],
+      })
+    ).json()) as { id: string };
+    expect((await stack.http("POST", `/api/v1/flows/${created.id}/publish`, { version: 1 })).status).toBe(
+      200,
+    );
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315550177", "Grace");
+    expect((await customer.say("boom")).status).toBe(200);
+    const failed = await eventually(async () => {
+      const res = await stack.http("GET", `/api/v1/runs?flowId=${created.id}&status=failed`);
+      return ((await res.json()) as { items: RunItem[] }).items[0];
+    });
+
+    await page.goto(`${stack.tern.url}/runs/${failed.id}`);
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
+    await page.getByRole("button", { name: "Retry" }).click();
+    // Not the retry's own "running" of a moment: what the run came to.
+    await page
+      .getByRole("status")
+      .filter({ hasText: "Retried step mk: it failed again (HTTP_ADDRESS_REFUSED). The error is below." })
+      .waitFor();
+    expect(await page.getByTestId("run-status").textContent()).toBe("failed");
+    await page.getByRole("button", { name: "Retry" }).waitFor();
+    await expect.poll(() => page.locator('.timeline > li[data-step-id="mk"]').count()).toBe(2);
+  });
 });
