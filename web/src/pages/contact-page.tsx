@@ -39,7 +39,14 @@ export function ContactPage({ id }: { id: string }) {
   const addTag = (event: FormEvent) => {
     event.preventDefault();
     const tag = newTag.trim();
-    if (!tag) return;
+    if (!tag) {
+      // Said here, in place of whatever an earlier change left on screen.
+      setMessage("");
+      setError(
+        new Error("Type a tag first: letters, digits and _ . : - / (no spaces), e.g. vip or lead:hot."),
+      );
+      return;
+    }
     void changeTags({ add: [tag] }, `Tag "${tag}" added.`).then((isDone) => isDone && setNewTag(""));
   };
 
