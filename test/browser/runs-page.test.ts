@@ -204,7 +204,9 @@ describe("Runs in the browser", () => {
     await shot(page, "runs-phone");
   });
 
-  it("retries a failed run and says what came of it, with the run shown as it is now", async () => {
+  let failedRunId = "";
+
+  it("a failed run shows the step it failed at, in the list and on its page, and the contact by name", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     // A flow whose second step fails every time: an address Tern refuses to call.
     const created = (await (
@@ -227,8 +229,24 @@ describe("Runs in the browser", () => {
       const res = await stack.http("GET", `/api/v1/runs?flowId=${created.id}&status=failed`);
       return ((await res.json()) as { items: RunItem[] }).items[0];
     });
+    failedRunId = failed.id;
 
-    await page.goto(`${stack.tern.url}/runs/${failed.id}`);
+    await page.goto(`${stack.tern.url}/runs?status=failed`);
+    const row = page.locator(`tr[data-run-id="${failed.id}"]`);
+    await row.waitFor();
+    expect(await row.locator('td[data-label="Step"]').textContent()).toBe("mk");
+    await row.getByRole("link", { name: failed.id }).click();
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
+    expect(await page.getByText("Failed at step", { exact: true }).count()).toBe(1);
+    expect(await page.getByTestId("run-step").textContent()).toBe("mk");
+    await expect.poll(() => page.getByTestId("run-contact").textContent()).toBe("Grace");
+    expect(await page.getByTestId("run-contact").getByRole("link").getAttribute("href")).toBe(
+      `/contacts/${failed.contactId}`,
+    );
+  });
+
+  it("retries a failed run and says what came of it, with the run shown as it is now", async () => {
+    await page.goto(`${stack.tern.url}/runs/${failedRunId}`);
     await page.getByRole("heading", { name: "Timeline" }).waitFor();
     await page.getByRole("button", { name: "Retry" }).click();
     // Not the retry's own "running" of a moment: what the run came to.

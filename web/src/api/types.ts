@@ -70,7 +70,8 @@ export interface RunSummary {
   status: RunStatus;
   currentStep: string | null;
   waitingFor: { stepId: string; timeoutAt: number | null; for: "reply" | "retry" | "handoff" } | null;
-  error: { code: string; message: string } | null;
+  /** `stepId`: the step it failed at. */
+  error: { code: string; message: string; stepId?: string } | null;
   endReason: { code: string; message: string; stepId?: string | null; at?: number } | null;
   createdAt: string;
   updatedAt: string;
