@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react"
 import { api, SIGNED_IN_AGAIN_EVENT, SIGNED_OUT_EVENT } from "./api/client";
 import type { SignInMethod } from "./api/types";
 import { Link } from "./components/link";
+import { useFocusHeadingOnNavigate } from "./focus-heading";
 import { nextPage } from "./next-page";
 import { ChannelsPage } from "./pages/channels-page";
 import { ConnectionsPage } from "./pages/connections-page";
@@ -89,6 +90,8 @@ export function App() {
     if (returnFocus.current.isConnected) returnFocus.current.focus();
     returnFocus.current = null;
   }, [auth]);
+
+  useFocusHeadingOnNavigate(path);
 
   // The tab says which section is open (history and bookmarks tell pages apart).
   useEffect(() => {
