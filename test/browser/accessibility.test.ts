@@ -149,6 +149,49 @@ describe("accessibility and phone layout of every page", () => {
     });
   }
 
+  it("moves the keyboard to the page's heading after a page change and after signing in", async () => {
+    /** The focused element: its tag and text. */
+    const focused = () =>
+      page.evaluate<string>(
+        `(() => { const a = document.activeElement; return a ? a.tagName + " " + (a.textContent ?? "").trim() : ""; })()`,
+      );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await open("/flows");
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Runs" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(focused).toBe("H1 Runs");
+    // Tab goes on from the top of the page, not from the header.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate<boolean>(`Boolean(document.activeElement?.closest("#content"))`)).toBe(true);
+    // A link inside the page, and a page drawn later (the editor is its own chunk).
+    await page.locator(`tr[data-run-id="${ids.run}"]`).getByRole("link", { name: ids.run }).click();
+    await expect.poll(focused).toBe(`H1 Run ${ids.run}`);
+    await page.goto(`${stack.tern.url}/flows/${ids.flow}`);
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await expect.poll(focused).toMatch(/^H1 Edit /);
+    await page.goBack();
+    await expect.poll(focused).toMatch(/^H1 /);
+
+    const context = await browser.newContext();
+    try {
+      const signedOut = await context.newPage();
+      await signedOut.goto(`${stack.tern.url}/contacts`);
+      await signedOut.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+      await signedOut.getByRole("button", { name: "Sign in" }).click();
+      await signedOut.getByRole("heading", { name: "Contacts", level: 1 }).waitFor();
+      await expect
+        .poll(() =>
+          signedOut.evaluate<string>(
+            `document.activeElement?.tagName + " " + document.activeElement?.textContent`,
+          ),
+        )
+        .toBe("H1 Contacts");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a flow with a long name (one long word) keeps every page of it within a phone's width", async () => {
     const current = (await (await stack.http("GET", `/api/v1/flows/${ids.flow}`)).json()) as {
       definition: Record<string, unknown>;

@@ -91,6 +91,12 @@ describe("Contacts and runs filters in the browser", () => {
     expect(await tagsOf()).toEqual(["vip"]);
     // The refused tag stays in the field, to be corrected rather than typed again.
     expect(await page.getByLabel("New tag").inputValue()).toBe("no spaces allowed");
+    // Only spaces: said at once, in place of the refusal above (which was about another tag).
+    await page.getByLabel("New tag").fill("   ");
+    await page.getByRole("button", { name: "Add tag" }).click();
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toBe("Type a tag first: letters, digits and _ . : - / (no spaces), e.g. vip or lead:hot.");
 
     await page.getByRole("button", { name: "Remove tag vip" }).click();
     await page.getByRole("status").filter({ hasText: 'Tag "vip" removed.' }).waitFor();

@@ -213,6 +213,21 @@ describe("the flow editor in the browser", () => {
     expect(shown.send).toBe(`translate(${layout.send_1?.x}px, ${layout.send_1?.y}px)`);
   });
 
+  it("Delete and Backspace on a button beside the canvas (palette, panel) leave the selected step alone", async () => {
+    await node("send_1").click();
+    await panel().getByRole("button", { name: "Make start step" }).focus();
+    await page.keyboard.press("Delete");
+    await page.locator(".palette").getByRole("button").first().focus();
+    await page.keyboard.press("Delete");
+    await page.keyboard.press("Backspace");
+    // The canvas's own zoom buttons are buttons too.
+    await page.locator(".react-flow__controls button").first().focus();
+    await page.keyboard.press("Delete");
+    // Each would have deleted it at once; the status names the step a delete removed.
+    expect(await page.getByTestId("editor-status").textContent()).not.toContain("Deleted");
+    expect(await node("send_1").count()).toBe(1);
+  });
+
   it("deletes a step with the Delete key; undo and redo with the buttons and Ctrl+Z / Ctrl+Shift+Z", async () => {
     await node("send_1").click();
     await page.keyboard.press("Delete");
@@ -230,6 +245,12 @@ describe("the flow editor in the browser", () => {
     await page.keyboard.press("Control+z");
     await node("send_1").waitFor();
     await page.keyboard.press("Control+Shift+z");
+    await expect.poll(() => node("send_1").count()).toBe(0);
+    await page.keyboard.press("Control+z");
+    await node("send_1").waitFor();
+    // Backspace on a step deletes it too (a Mac keyboard has no Delete key).
+    await node("send_1").click();
+    await page.keyboard.press("Backspace");
     await expect.poll(() => node("send_1").count()).toBe(0);
     await page.keyboard.press("Control+z");
     await node("send_1").waitFor();

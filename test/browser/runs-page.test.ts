@@ -203,4 +203,59 @@ describe("Runs in the browser", () => {
     expect(await overflows()).toBe(false);
     await shot(page, "runs-phone");
   });
+
+  let failedRunId = "";
+
+  it("a failed run shows the step it failed at, in the list and on its page, and the contact by name", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // A flow whose second step fails every time: an address Tern refuses to call.
+    const created = (await (
+      await stack.http("POST", "/api/v1/flows", {
+        schema: "tern.flow/v1",
+        name: "Fails at mk",
+        trigger: { type: "message", channels: ["whatsapp"], keywords: ["boom"] },
+        steps: [
+          { id: "hello", type: "send", text: "about to fail", next: "mk" },
+          { id: "mk", type: "http", url: "http://127.0.0.1:1/x", retries: 0 },
+        ],
+      })
+    ).json()) as { id: string };
+    expect((await stack.http("POST", `/api/v1/flows/${created.id}/publish`, { version: 1 })).status).toBe(
+      200,
+    );
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "16315550177", "Grace");
+    expect((await customer.say("boom")).status).toBe(200);
+    const failed = await eventually(async () => {
+      const res = await stack.http("GET", `/api/v1/runs?flowId=${created.id}&status=failed`);
+      return ((await res.json()) as { items: RunItem[] }).items[0];
+    });
+    failedRunId = failed.id;
+
+    await page.goto(`${stack.tern.url}/runs?status=failed`);
+    const row = page.locator(`tr[data-run-id="${failed.id}"]`);
+    await row.waitFor();
+    expect(await row.locator('td[data-label="Step"]').textContent()).toBe("mk");
+    await row.getByRole("link", { name: failed.id }).click();
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
+    expect(await page.getByText("Failed at step", { exact: true }).count()).toBe(1);
+    expect(await page.getByTestId("run-step").textContent()).toBe("mk");
+    await expect.poll(() => page.getByTestId("run-contact").textContent()).toBe("Grace");
+    expect(await page.getByTestId("run-contact").getByRole("link").getAttribute("href")).toBe(
+      `/contacts/${failed.contactId}`,
+    );
+  });
+
+  it("retries a failed run and says what came of it, with the run shown as it is now", async () => {
+    await page.goto(`${stack.tern.url}/runs/${failedRunId}`);
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
+    await page.getByRole("button", { name: "Retry" }).click();
+    // Not the retry's own "running" of a moment: what the run came to.
+    await page
+      .getByRole("status")
+      .filter({ hasText: "Retried step mk: it failed again (HTTP_ADDRESS_REFUSED). The error is below." })
+      .waitFor();
+    expect(await page.getByTestId("run-status").textContent()).toBe("failed");
+    await page.getByRole("button", { name: "Retry" }).waitFor();
+    await expect.poll(() => page.locator('.timeline > li[data-step-id="mk"]').count()).toBe(2);
+  });
 });

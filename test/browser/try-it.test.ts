@@ -237,6 +237,10 @@ describe("Try it in the browser", () => {
     await form.getByRole("button", { name: "Add channel" }).click();
     await expect.poll(() => messages.length).toBe(1);
     expect(messages[0]).toMatch(/retires the built-in sandbox/);
+    // What brings it back (README): not deleting one's own and a restart, but TERN_SANDBOX=on.
+    expect(messages[0]).toMatch(
+      /stays off, also once yours are deleted: only a restart of Tern with TERN_SANDBOX=on/,
+    );
     const channels = (await (
       await fetch(`${stack.tern.url}/api/v1/channels`, {
         headers: { authorization: `Bearer ${stack.tern.dataDir.adminToken}` },
@@ -260,5 +264,38 @@ describe("Try it in the browser", () => {
     expect(await off.textContent()).toMatch(/not running|stepped aside/);
     expect(await panel().getByRole("button").count()).toBe(0);
     expect(await panel().locator("select, input").count()).toBe(0);
+    // Nothing on the page says the sandbox plays the customer.
+    expect(await page.getByText("played by the built-in sandbox").count()).toBe(0);
+  });
+
+  it("once a channel of one's own retired it, says when in the reader's time and what brings it back", async () => {
+    const created = await fetch(`${stack.tern.url}/api/v1/channels`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${stack.tern.dataDir.adminToken}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        type: "whatsapp",
+        name: "own-wa",
+        config: {
+          phoneNumberId: "109876543210",
+          accessToken: "EAAG-test",
+          appSecret: "app-secret",
+          verifyToken: "verify-token-of-mine",
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${stack.tern.url}/flows/${stack.flowId}/try`);
+    const off = panel().getByRole("status");
+    await off.waitFor();
+    const text = (await off.textContent()) ?? "";
+    expect(text).toMatch(
+      /the sandbox is off: it stepped aside on \d{1,2}\/\d{1,2}\/\d{4}, .* for a channel or connection of yours/,
+    );
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(text).toMatch(/restart Tern with TERN_SANDBOX=on\.$/);
+    expect(await page.getByText("played by the built-in sandbox").count()).toBe(0);
   });
 });

@@ -6,7 +6,8 @@ import { type Stack, startStack } from "../helpers/in-process.js";
 /**
  * Unsaved work in the editor survives what the app itself does: leaving by a link or Back asks
  * first, and a session that ends while editing puts a sign-in dialog over the page instead of
- * replacing it. A sign-in from the sign-in page returns to the page that needed it.
+ * replacing it. A sign-in from the sign-in page returns to the page that needed it. A channel's or
+ * a connection's form with changes asks as the editor does.
  */
 let stack: Stack;
 let browser: Browser;
@@ -127,5 +128,99 @@ describe("unsaved work in the browser", () => {
     await expect
       .poll(() => page.evaluate<string>("document.activeElement?.textContent ?? ''"))
       .toBe("Filter");
+  });
+
+  it("asks before leaving a channel's edit form or a connection's add form with changes; the tab asks too", async () => {
+    answer = "dismiss";
+    const nav = page.getByRole("navigation", { name: "Main" });
+    /** Whether closing or reloading the tab would ask (the page's beforeunload listener). */
+    const tabAsks = () =>
+      page.evaluate<boolean>(
+        `(() => { const e = new Event("beforeunload", { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented; })()`,
+      );
+    await nav.getByRole("link", { name: "Channels" }).click();
+    await page.getByRole("heading", { name: "Channels", level: 1 }).waitFor();
+    await page
+      .getByRole("button", { name: /^Edit / })
+      .first()
+      .click();
+    const edit = page.getByRole("form", { name: /^Edit / });
+    expect(await tabAsks()).toBe(false);
+    await edit.getByLabel("Name", { exact: true }).fill("renamed, not saved");
+    expect(await tabAsks()).toBe(true);
+    const asked = dialogs.length;
+    await nav.getByRole("link", { name: "Runs" }).click();
+    expect(dialogs.length).toBe(asked + 1);
+    expect(dialogs.at(-1)).toMatch(/channel has changes that are not saved/);
+    expect(path()).toBe("/channels");
+    expect(await edit.getByLabel("Name", { exact: true }).inputValue()).toBe("renamed, not saved");
+    // Cancel is the person's own choice to drop them: leaving then asks nothing.
+    await edit.getByRole("button", { name: "Cancel" }).click();
+    expect(await tabAsks()).toBe(false);
+    await nav.getByRole("link", { name: "Connections" }).click();
+    await page.getByRole("heading", { name: "Connections", level: 1 }).waitFor();
+    expect(dialogs.length).toBe(asked + 1);
+
+    // A new connection with a secret half typed (its name still empty).
+    await page.getByRole("button", { name: "Add connection" }).click();
+    const add = page.getByRole("form", { name: "Add a connection" });
+    await add.getByLabel("Type").selectOption("salesforce");
+    expect(await tabAsks()).toBe(false);
+    await add.getByLabel("Client secret").fill("half-typ");
+    expect(await tabAsks()).toBe(true);
+    await nav.getByRole("link", { name: "Flows" }).click();
+    expect(dialogs.length).toBe(asked + 2);
+    expect(dialogs.at(-1)).toMatch(/connection is not added yet/);
+    expect(path()).toBe("/connections");
+    expect(await add.getByLabel("Client secret").inputValue()).toBe("half-typ");
+
+    answer = "accept";
+    await nav.getByRole("link", { name: "Flows" }).click();
+    await expect.poll(path).toBe("/flows");
+    expect(await tabAsks()).toBe(false);
+  });
+
+  it("a save that cannot reach Tern says so, in place of fetch's 'Failed to fetch', and keeps the changes", async () => {
+    answer = "accept";
+    await page.goto(`${stack.tern.url}/flows/${stack.setup.flowId}/edit`);
+    await name().fill("Renamed while Tern is away");
+    // The save (PUT) meets no server: fetch rejects as it does when Tern is down.
+    const flowUrl = `**/api/v1/flows/${stack.setup.flowId}`;
+    await page.route(flowUrl, (route) =>
+      route.request().method() === "PUT" ? route.abort("internetdisconnected") : route.continue(),
+    );
+    try {
+      await page.getByRole("button", { name: "Save draft" }).click();
+      await expect
+        .poll(() => page.getByRole("alert").textContent())
+        .toBe(
+          "Tern can't be reached (the network or Tern is down): your changes are still here. Try again once it is back.",
+        );
+      expect(await name().inputValue()).toBe("Renamed while Tern is away");
+    } finally {
+      await page.unroute(flowUrl);
+    }
+  });
+
+  it("a save refused because the session ended: signing in again over the editor clears that message", async () => {
+    answer = "accept";
+    await page.goto(`${stack.tern.url}/flows/${stack.setup.flowId}/edit`);
+    await name().fill("Renamed while Tern is away");
+    await expect.poll(() => page.getByTestId("editor-status").textContent()).toMatch(/problems?\.$/);
+    await page.context().clearCookies();
+    await page.getByRole("button", { name: "Save draft" }).click();
+    const dialog = page.getByRole("dialog", { name: "Your session ended" });
+    await dialog.waitFor();
+    await dialog.getByLabel("Admin token").fill(stack.tern.dataDir.adminToken);
+    await dialog.getByRole("button", { name: "Sign in" }).click();
+    await dialog.waitFor({ state: "detached" });
+    // Signed in again: "sign in again, then try again" is done with.
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await name().inputValue()).toBe("Renamed while Tern is away");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page
+      .getByTestId("editor-status")
+      .getByText(/Saved as version \d+/)
+      .waitFor();
   });
 });

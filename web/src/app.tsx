@@ -2,6 +2,8 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react"
 import { api, SIGNED_IN_AGAIN_EVENT, SIGNED_OUT_EVENT } from "./api/client";
 import type { SignInMethod } from "./api/types";
 import { Link } from "./components/link";
+import { useFocusHeadingOnNavigate } from "./focus-heading";
+import { nextPage } from "./next-page";
 import { ChannelsPage } from "./pages/channels-page";
 import { ConnectionsPage } from "./pages/connections-page";
 import { ContactPage } from "./pages/contact-page";
@@ -33,10 +35,7 @@ function sectionOf(path: string): string | undefined {
 }
 
 /** Where a sign-in returns: a page of this app named in `?next=`, else the flows list. */
-function nextPage(): string {
-  const next = new URLSearchParams(location.search).get("next") ?? "";
-  return /^\/(?!\/)./.test(next) && !next.startsWith("/sign-in") ? next : "/flows";
-}
+const returnPage = () => nextPage(new URLSearchParams(location.search).get("next"), location.origin);
 
 // The editor (and @xyflow/react) is its own chunk: the other pages load without it.
 const EditorPage = lazy(() => import("./pages/editor/editor-page").then((m) => ({ default: m.EditorPage })));
@@ -82,7 +81,7 @@ export function App() {
       });
     }
     if (auth === "signed-in" && path.startsWith("/sign-in"))
-      navigate(nextPage(), { replace: true, force: true });
+      navigate(returnPage(), { replace: true, force: true });
   }, [auth, path]);
 
   useEffect(() => {
@@ -92,6 +91,8 @@ export function App() {
     returnFocus.current = null;
   }, [auth]);
 
+  useFocusHeadingOnNavigate(path);
+
   // The tab says which section is open (history and bookmarks tell pages apart).
   useEffect(() => {
     const label = NAV.find(([to]) => to === sectionOf(path))?.[1];
@@ -100,7 +101,7 @@ export function App() {
 
   const onSignedIn = useCallback(() => {
     setAuth("signed-in");
-    navigate(nextPage(), { replace: true, force: true });
+    navigate(returnPage(), { replace: true, force: true });
   }, []);
   // Signed in again over an expired session: the page underneath goes on where it was, and loads
   // that the ended session refused are made again.

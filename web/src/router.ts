@@ -4,17 +4,28 @@ import { useEffect, useState } from "react";
 const listeners = new Set<() => void>();
 const here = () => location.pathname + location.search;
 
-/** Asked before the app leaves the page (unsaved work); returns whether to leave. */
-let leaveGuard: (() => boolean) | null = null;
+/**
+ * Asked before the app leaves the page (unsaved work); each returns whether to leave. A list: a
+ * page may hold more than one form with changes (Channels: an edit and the add form).
+ */
+const leaveGuards: Array<() => boolean> = [];
 
-/** While set, every in-app way off the page (links, back and forward, sign-out) asks `guard` first. */
-export function setLeaveGuard(guard: (() => boolean) | null): void {
-  leaveGuard = guard;
+/**
+ * Until released, every in-app way off the page (links, back and forward, sign-out) asks `guard`
+ * first. Returns the release.
+ */
+export function holdLeave(guard: () => boolean): () => void {
+  leaveGuards.push(guard);
+  return () => {
+    const at = leaveGuards.indexOf(guard);
+    if (at >= 0) leaveGuards.splice(at, 1);
+  };
 }
 
-/** Whether the page may be left now: no guard, or the guard says so. */
+/** Whether the page may be left now: no guard, or the newest says so (one question, not one per form). */
 export function mayLeave(): boolean {
-  return leaveGuard === null || leaveGuard();
+  const guard = leaveGuards.at(-1);
+  return guard === undefined || guard();
 }
 
 /** `force`: the page itself moves on (after a save), so its guard is not asked. */

@@ -24,14 +24,29 @@ export const sandboxRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ["sandbox"];
     // Why it is off, for the status route and the 409: stored ownership says whether it stepped aside.
-    const offReason = async () => {
-      if (await deps.store.sandbox.hasUserIntegrations())
-        return "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)";
+    // `cause` and `steppedAsideAt` (ms) let a page say it in its own words and the reader's time zone.
+    const offState = async () => {
       const at = await deps.store.sandbox.steppedAsideAt();
+      if (await deps.store.sandbox.hasUserIntegrations())
+        return {
+          cause: "yours" as const,
+          steppedAsideAt: at,
+          reason:
+            "a real channel or connection is configured, so the built-in sandbox stepped aside (it stays off while one exists)",
+        };
       return at !== null
-        ? `the built-in sandbox stepped aside on ${new Date(at).toISOString()} for a channel or connection of yours, and does not come back by itself (your published flows would run against its emulated org); to use it again, delete your channels and connections and restart Tern with TERN_SANDBOX=on`
-        : "the built-in sandbox is not running: TERN_SANDBOX=off";
+        ? {
+            cause: "stepped-aside" as const,
+            steppedAsideAt: at,
+            reason: `the built-in sandbox stepped aside on ${new Date(at).toISOString()} for a channel or connection of yours, and does not come back by itself (your published flows would run against its emulated org); to use it again, delete your channels and connections and restart Tern with TERN_SANDBOX=on`,
+          }
+        : {
+            cause: "off" as const,
+            steppedAsideAt: null,
+            reason: "the built-in sandbox is not running: TERN_SANDBOX=off",
+          };
     };
+    const offReason = async () => (await offState()).reason;
     const active = async (): Promise<BuiltInSandbox> => {
       const sandbox = deps.sandbox?.() ?? null;
       // 409, not 404: the route exists; the sandbox is in a state where it cannot serve it.
@@ -58,12 +73,14 @@ export const sandboxRoutes =
           operationId: "getSandbox",
           summary:
             "Whether the sandbox is on (else why not), and its channel, connection, flow and simulators",
+          description:
+            'Off: `{ isOn: false, reason, cause, steppedAsideAt }`: `cause` is `"yours"` (a channel or connection of yours exists), `"stepped-aside"` (it stepped aside for one, since deleted: only a restart with TERN_SANDBOX=on brings it back) or `"off"` (TERN_SANDBOX=off); `steppedAsideAt` is when it stepped aside (ms since epoch), or null',
           tags,
         },
       },
       async () => {
         const sandbox = deps.sandbox?.() ?? null;
-        if (!sandbox) return { isOn: false, reason: await offReason() };
+        if (!sandbox) return { isOn: false, ...(await offState()) };
         return {
           isOn: true,
           channelId: sandbox.channelId,

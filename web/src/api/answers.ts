@@ -23,6 +23,7 @@ import type {
   SavedFlow,
   SObjectDescribe,
   SObjectSummary,
+  UnpublishResult,
   ValidationResult,
 } from "./types";
 
@@ -42,6 +43,7 @@ export interface ApiAnswers {
   "PUT /flows/{id}": SavedFlow;
   "GET /flows/{id}/versions": { items: FlowVersion[] };
   "POST /flows/{id}/publish": PublishResult;
+  "POST /flows/{id}/unpublish": UnpublishResult;
   "GET /flows/{id}/diff": FlowDiff;
   "GET /templates": { items: FlowTemplate[] };
   "GET /runs": RunPage;

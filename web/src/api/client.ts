@@ -13,6 +13,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * No answer at all: the network or Tern is down (fetch's own "Failed to fetch" says neither). The
+ * request may or may not have reached Tern; nothing in the page was dropped.
+ */
+export class NetworkError extends Error {
+  constructor() {
+    super("Tern can't be reached: check the network, or whether Tern is running, then try again.");
+  }
+}
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The double-submit CSRF token: the readable cookie `tern_csrf`, echoed in `x-tern-csrf`. */
@@ -53,12 +63,18 @@ async function sendUnchecked(
   if (body !== undefined) headers["content-type"] = "application/json";
   const csrf = UNSAFE.has(method) ? csrfToken() : undefined;
   if (csrf) headers["x-tern-csrf"] = csrf;
-  return fetch(`${API_BASE}${path}`, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  try {
+    return await fetch(`${API_BASE}${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    // fetch rejects with a TypeError only when no answer came; an abort is the caller's own.
+    if (error instanceof TypeError) throw new NetworkError();
+    throw error;
+  }
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -185,6 +201,13 @@ export const api = {
   versions: (id: string) => request("GET", `/flows/${encodeURIComponent(id)}/versions`).then((r) => r.items),
   publish: (id: string, version: number) =>
     request("POST", `/flows/${encodeURIComponent(id)}/publish`, { version }),
+  /** No version takes new conversations; started runs go on (`activeRuns`: how many). */
+  unpublish: (id: string) => request("POST", `/flows/${encodeURIComponent(id)}/unpublish`),
+  /** Deletes a flow with all its versions; 409 (the API says why) while it is published or has runs. */
+  deleteFlow: async (id: string): Promise<void> => {
+    const res = await send("DELETE", `/flows/${encodeURIComponent(id)}`);
+    if (!res.ok) throw await failure(res);
+  },
   /** Fetched (not a plain link) so an expired session shows as an error; saved as a file by the page. */
   exportFlow: async (id: string, version?: number): Promise<Blob> => {
     const res = await send("GET", `/flows/${encodeURIComponent(id)}/export`, undefined, { version });
@@ -245,6 +268,19 @@ export const api = {
   getContact: (contactId: string) => request("GET", `/contacts/${id(contactId)}`),
   changeTags: (contactId: string, change: { add?: string[]; remove?: string[] }) =>
     request("POST", `/contacts/${id(contactId)}/tags`, change),
+  /**
+   * Erases a person (README "Retention and erasure"): "erased" (204), or "queued" with the API's
+   * words (202: PostgreSQL waits for the conversation's turn; the contact stays readable until then).
+   */
+  eraseContact: async (
+    contactId: string,
+  ): Promise<{ state: "erased" } | { state: "queued"; message: string }> => {
+    const res = await send("DELETE", `/contacts/${id(contactId)}`);
+    if (!res.ok) throw await failure(res);
+    if (res.status !== 202) return { state: "erased" };
+    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
+    return { state: "queued", message: typeof body.message === "string" ? body.message : "" };
+  },
   contactRecords: (contactId: string) => request("GET", `/contacts/${id(contactId)}/records`).then(items),
   /** The flow file's JSON Schema, one schema per step type (the editor's forms come from it). */
   flowSchema: () => request("GET", "/flows/schema"),

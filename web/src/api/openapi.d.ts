@@ -723,7 +723,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the sandbox is on (else why not), and its channel, connection, flow and simulators */
+        /**
+         * Whether the sandbox is on (else why not), and its channel, connection, flow and simulators
+         * @description Off: `{ isOn: false, reason, cause, steppedAsideAt }`: `cause` is `"yours"` (a channel or connection of yours exists), `"stepped-aside"` (it stepped aside for one, since deleted: only a restart with TERN_SANDBOX=on brings it back) or `"off"` (TERN_SANDBOX=off); `steppedAsideAt` is when it stepped aside (ms since epoch), or null
+         */
         get: operations["getSandbox"];
         put?: never;
         post?: never;

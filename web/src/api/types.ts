@@ -41,6 +41,13 @@ export interface PublishResult {
   previousVersion: number | null;
 }
 
+/** POST /flows/:id/unpublish: the version that was published, and how many started runs go on. */
+export interface UnpublishResult {
+  id: string;
+  previousVersion: number | null;
+  activeRuns: number;
+}
+
 /** The API's error body: `{ error: { code, message, details? } }`. */
 export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
@@ -63,7 +70,8 @@ export interface RunSummary {
   status: RunStatus;
   currentStep: string | null;
   waitingFor: { stepId: string; timeoutAt: number | null; for: "reply" | "retry" | "handoff" } | null;
-  error: { code: string; message: string } | null;
+  /** `stepId`: the step it failed at. */
+  error: { code: string; message: string; stepId?: string } | null;
   endReason: { code: string; message: string; stepId?: string | null; at?: number } | null;
   createdAt: string;
   updatedAt: string;

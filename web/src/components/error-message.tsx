@@ -1,4 +1,5 @@
-import { ApiError } from "../api/client";
+import { useEffect, useState } from "react";
+import { ApiError, SIGNED_IN_AGAIN_EVENT } from "../api/client";
 
 interface Problem {
   path: string;
@@ -11,7 +12,8 @@ interface Problem {
  * list, each with the field it is about, instead of the one long line the API's message is.
  */
 export function ErrorMessage({ error }: { error: unknown }) {
-  if (!error) return null;
+  const isStale = useStaleOnceSignedInAgain(error);
+  if (!error || isStale) return null;
   const text = error instanceof Error ? error.message : String(error);
   const problems = problemsOf(error);
   if (problems.length === 0) {
@@ -33,6 +35,21 @@ export function ErrorMessage({ error }: { error: unknown }) {
       </ul>
     </div>
   );
+}
+
+/**
+ * A 401's "Your session ended: sign in again, then try again" is done with once the person signed
+ * in again over the page: what failed can be tried again, and the line no longer says so.
+ */
+function useStaleOnceSignedInAgain(error: unknown): boolean {
+  const [stale, setStale] = useState<unknown>(null);
+  useEffect(() => {
+    if (!(error instanceof ApiError && error.status === 401)) return;
+    const onSignedIn = () => setStale(error);
+    window.addEventListener(SIGNED_IN_AGAIN_EVENT, onSignedIn);
+    return () => window.removeEventListener(SIGNED_IN_AGAIN_EVENT, onSignedIn);
+  }, [error]);
+  return stale !== null && stale === error;
 }
 
 function problemsOf(error: unknown): Problem[] {

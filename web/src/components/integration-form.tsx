@@ -3,6 +3,7 @@ import type { IntegrationType } from "../api/types";
 import { EditConflict, isEditConflict } from "./edit-conflict";
 import { ErrorMessage } from "./error-message";
 import { compact, type FormValue, type JsonSchema, SchemaForm } from "./schema-form";
+import { useWarnBeforeLeaving } from "./use-warn-before-leaving";
 
 export interface IntegrationDraft {
   type: string;
@@ -51,12 +52,23 @@ export function IntegrationForm({
   const [config, setConfig] = useState<FormValue>(edit?.config ?? {});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // Typed into the config fields by the person (not a prefill, nor a default the form sets itself).
+  const [isConfigTouched, setConfigTouched] = useState(false);
   const chosen = types.find((t) => t.type === type);
+  const isDirty = name.trim() !== (edit?.name ?? "") || isConfigTouched;
+  useWarnBeforeLeaving(
+    isDirty,
+    edit
+      ? `This ${noun} has changes that are not saved. Leave without saving them?`
+      : `This ${noun} is not added yet. Leave without adding it?`,
+  );
 
   // A new type starts from its own prefill (never another type's values).
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a type change resets the values.
   useEffect(() => {
-    if (!edit) setConfig(chosen && prefill ? prefill(chosen) : {});
+    if (edit) return;
+    setConfig(chosen && prefill ? prefill(chosen) : {});
+    setConfigTouched(false);
   }, [type]);
 
   const send = async (overwrite: boolean) => {
@@ -119,15 +131,18 @@ export function IntegrationForm({
         </p>
       </div>
       {chosen && (
-        <SchemaForm
-          key={chosen.type}
-          schema={chosen.configSchema as JsonSchema}
-          value={config}
-          onChange={setConfig}
-          idPrefix={`${formId}-${chosen.type}`}
-          secretFields={chosen.secretFields}
-          keptSecrets={edit?.secretsSet}
-        />
+        // Input events bubble here from every config field the person changes.
+        <div className="integration-config" onInput={() => setConfigTouched(true)}>
+          <SchemaForm
+            key={chosen.type}
+            schema={chosen.configSchema as JsonSchema}
+            value={config}
+            onChange={setConfig}
+            idPrefix={`${formId}-${chosen.type}`}
+            secretFields={chosen.secretFields}
+            keptSecrets={edit?.secretsSet}
+          />
+        </div>
       )}
       {edit && onReload && isEditConflict(error) ? (
         <EditConflict noun={noun} isBusy={busy} onReload={onReload} onSaveAnyway={() => void send(true)} />

@@ -9,6 +9,6 @@ export async function confirmSandboxStepsAside(noun: "channel" | "connection"): 
   const status = await sandboxApi.status().catch(() => null);
   if (!status?.isOn) return true;
   return window.confirm(
-    `Adding your own ${noun} retires the built-in sandbox: its WhatsApp channel, its Salesforce connection and its emulators are removed, and its flow is unpublished (kept as a draft). Flows that use the "salesforce" connection need one of yours by that name. Try it works again only after yours are deleted and Tern restarts.\n\nAdd the ${noun}?`,
+    `Adding your own ${noun} retires the built-in sandbox: its WhatsApp channel, its Salesforce connection and its emulators are removed, and its flow is unpublished (kept as a draft). Flows that use the "salesforce" connection need one of yours by that name. Try it then stays off, also once yours are deleted: only a restart of Tern with TERN_SANDBOX=on, while no channel or connection of yours exists, brings the sandbox back.\n\nAdd the ${noun}?`,
   );
 }

@@ -5,6 +5,7 @@ import { Link } from "../components/link";
 import { useLoad } from "../components/use-load";
 import { when } from "../components/when";
 import { ContactConversations } from "./contact-conversations";
+import { ContactErase } from "./contact-erase";
 import { RunStatusBadge } from "./runs-page";
 
 /**
@@ -19,6 +20,7 @@ export function ContactPage({ id }: { id: string }) {
   const [newTag, setNewTag] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState("");
+  const [erasure, setErasure] = useState<{ state: "erased" | "queued"; message: string } | null>(null);
 
   /** Whether the change was made: a refused tag stays in the field, to be corrected. */
   const changeTags = async (change: { add?: string[]; remove?: string[] }, done: string) => {
@@ -37,18 +39,52 @@ export function ContactPage({ id }: { id: string }) {
   const addTag = (event: FormEvent) => {
     event.preventDefault();
     const tag = newTag.trim();
-    if (!tag) return;
+    if (!tag) {
+      // Said here, in place of whatever an earlier change left on screen.
+      setMessage("");
+      setError(
+        new Error("Type a tag first: letters, digits and _ . : - / (no spaces), e.g. vip or lead:hot."),
+      );
+      return;
+    }
     void changeTags({ add: [tag] }, `Tag "${tag}" added.`).then((isDone) => isDone && setNewTag(""));
   };
 
   const channelName = new Map((channels.data ?? []).map((c) => [c.id, c.name]));
   const data = contact.data;
+  if (erasure?.state === "erased") {
+    return (
+      <main>
+        <h1>{data?.name ?? <code>{id}</code>}</h1>
+        <p role="status" className="status">
+          {erasure.message}
+        </p>
+        <p>
+          <Link to="/contacts">← Contacts</Link>
+        </p>
+      </main>
+    );
+  }
   return (
     <main>
       <p>
         <Link to="/contacts">← Contacts</Link>
       </p>
-      <h1>{data?.name ?? <code>{id}</code>}</h1>
+      <div className="page-head">
+        <h1>{data?.name ?? <code>{id}</code>}</h1>
+        {data && !erasure && (
+          <div className="actions">
+            <ContactErase
+              contact={data}
+              onDone={(outcome) => {
+                setErasure(outcome);
+                setError(null);
+                setMessage(outcome.message);
+              }}
+            />
+          </div>
+        )}
+      </div>
       <ErrorMessage error={contact.error} />
       <ErrorMessage error={error} />
       <p role="status" className="status">

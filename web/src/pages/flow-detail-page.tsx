@@ -5,6 +5,7 @@ import { saveBlob } from "../components/download";
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
 import { useLoad } from "../components/use-load";
+import { FlowLifecycle } from "./flow-lifecycle";
 import { StateBadge } from "./flows-page";
 
 const when = (ms: number | null) => (ms === null ? "–" : new Date(ms).toLocaleString());
@@ -16,6 +17,8 @@ export function FlowDetailPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState("");
   const [busyVersion, setBusyVersion] = useState<number | null>(null);
+  // Deleted here: the page says so instead of loading what is gone.
+  const [deleted, setDeleted] = useState<string | null>(null);
 
   const publish = async (v: FlowVersion) => {
     setBusyVersion(v.version);
@@ -42,6 +45,19 @@ export function FlowDetailPage({ id }: { id: string }) {
   };
 
   const publishedVersion = flow.data?.publishedVersion ?? null;
+  if (deleted !== null) {
+    return (
+      <main>
+        <h1>{flow.data?.name ?? id}</h1>
+        <p role="status" className="status">
+          {deleted}
+        </p>
+        <p>
+          <Link to="/flows">← Flows</Link>
+        </p>
+      </main>
+    );
+  }
   return (
     <main>
       <p>
@@ -62,6 +78,19 @@ export function FlowDetailPage({ id }: { id: string }) {
           Try it
         </Link>
       </p>
+      {flow.data && (
+        <FlowLifecycle
+          // A new state of the flow (unpublished, published again) is a new start: no old error.
+          key={String(publishedVersion)}
+          flow={flow.data}
+          onUnpublished={(message) => {
+            setStatus(message);
+            flow.reload();
+            versions.reload();
+          }}
+          onDeleted={setDeleted}
+        />
+      )}
       <ErrorMessage error={flow.error ?? versions.error} />
       <ErrorMessage error={error} />
       <p role="status" className="status">

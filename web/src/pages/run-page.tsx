@@ -1,10 +1,13 @@
 import { useState } from "react";
 import { api } from "../api/client";
 import type { RunStep } from "../api/types";
+import { ContactName } from "../components/contact-name";
 import { ErrorMessage } from "../components/error-message";
 import { Link } from "../components/link";
 import { MessageList } from "../components/message-list";
 import { useLoad } from "../components/use-load";
+import { retryOutcome, settledRun } from "./run-retry";
+import { runStepOf } from "./run-step";
 import { RunStatusBadge, when } from "./runs-page";
 
 /** A Salesforce record a step's output names: `{ id, url }` (salesforce.create and the like). */
@@ -43,8 +46,18 @@ export function RunPage({ id }: { id: string }) {
     setError(null);
     setMessage("");
     try {
-      const after = what === "end" ? await api.endRun(id) : await api.retryRun(id);
-      setMessage(what === "end" ? "The run is ended." : `The run is retried: it is ${after.status}.`);
+      if (what === "end") {
+        await api.endRun(id);
+        setMessage("The run is ended.");
+      } else {
+        const after = await api.retryRun(id);
+        setMessage(
+          `The API took the retry: the run is ${after.status} at step ${after.currentStep ?? "–"}. Waiting for the result…`,
+        );
+        run.reload();
+        // The page tells what the retry came to, not the answer's "running" of a moment.
+        setMessage(retryOutcome(after.currentStep, await settledRun(id)));
+      }
       run.reload();
       messages.reload();
     } catch (e) {
@@ -96,11 +109,11 @@ export function RunPage({ id }: { id: string }) {
             </dd>
             <dt>Status</dt>
             <dd data-testid="run-status">{data.status}</dd>
-            <dt>Current step</dt>
-            <dd>{data.currentStep ?? "–"}</dd>
+            <dt>{runStepOf(data).label}</dt>
+            <dd data-testid="run-step">{runStepOf(data).stepId ?? "–"}</dd>
             <dt>Contact</dt>
-            <dd className="wrap">
-              <Link to={`/contacts/${data.contactId}`}>{data.contactId}</Link>
+            <dd className="wrap" data-testid="run-contact">
+              <ContactName key={data.contactId} id={data.contactId} />
             </dd>
             <dt>Channel</dt>
             <dd className="wrap" data-testid="run-channel">

@@ -6,6 +6,7 @@ import { Link } from "../components/link";
 import { useLoad, useRetryAfterSignIn } from "../components/use-load";
 import { replaceQuery } from "../router";
 import { fromLocalInput, RunFilters, toLocalInput } from "./run-filters";
+import { runStepOf } from "./run-step";
 
 const PAGE_SIZE = 25;
 
@@ -149,7 +150,7 @@ export function RunsPage() {
               <th scope="col">Flow</th>
               <th scope="col">Version</th>
               <th scope="col">Status</th>
-              <th scope="col">Current step</th>
+              <th scope="col">Step</th>
               <th scope="col">Contact</th>
               <th scope="col">Started</th>
               <th scope="col">Updated</th>
@@ -166,7 +167,7 @@ export function RunsPage() {
                 <td data-label="Status">
                   <RunStatusBadge status={run.status} />
                 </td>
-                <td data-label="Current step">{run.currentStep ?? "–"}</td>
+                <td data-label="Step">{runStepOf(run).stepId ?? "–"}</td>
                 <td data-label="Contact" className="wrap">
                   <Link to={`/contacts/${run.contactId}`}>{run.contactId}</Link>
                 </td>

@@ -45,7 +45,7 @@ export function TryItPage({ id }: { id: string }) {
               : data.publishedVersion === null
                 ? " (a draft; nothing is published)"
                 : ` (a draft; version ${data.publishedVersion} is published)`}
-            . The customer is played by the built-in sandbox; Salesforce calls go to the sandbox org.
+            .
           </p>
           <TryItPanel key={data.latestVersion} flowId={id} version={data.latestVersion} onStep={setStepId} />
           {steps.length > 0 && (

@@ -4,7 +4,15 @@ import { request } from "../../api/client";
 
 export type SandboxStatus =
   | { isOn: true; channelTypes: string[]; flowId: string | null }
-  | { isOn: false; reason: string };
+  | {
+      isOn: false;
+      /** The API's own words (an ISO time in them). */
+      reason: string;
+      /** Why: a channel or connection of yours exists, it stepped aside for one since deleted, or TERN_SANDBOX=off. */
+      cause?: "yours" | "stepped-aside" | "off";
+      /** When it stepped aside (ms since epoch). */
+      steppedAsideAt?: number | null;
+    };
 
 export type ChoiceStyle = "buttons" | "list" | "inline_keyboard" | "keyboard" | "quick_replies";
 

@@ -4,6 +4,7 @@ import { Link } from "../link";
 import { useLoad } from "../use-load";
 import { MessageList } from "./message-list";
 import { recordsOf } from "./salesforce-ids";
+import { sandboxOffText } from "./sandbox-off";
 import { CHANNEL_TITLES, sandboxApi } from "./try-it-api";
 import { isActive, stepOf, useTrySession } from "./use-try-session";
 import { VarsTable } from "./vars-table";
@@ -48,7 +49,8 @@ export function TryItPanel(props: {
       <section className="try-it" aria-labelledby={ids.heading}>
         <h2 id={ids.heading}>Try it</h2>
         <p className="try-off" role="status">
-          Try it talks to the flow through the built-in sandbox, and the sandbox is off: {sandbox.reason}.
+          Try it talks to the flow through the built-in sandbox, and the sandbox is off:{" "}
+          {sandboxOffText(sandbox)}
         </p>
       </section>
     );
@@ -86,6 +88,9 @@ export function TryItPanel(props: {
         </button>
         <span className="hint">Version {props.version}</span>
       </div>
+      <p className="hint">
+        The customer is played by the built-in sandbox; Salesforce calls go to the sandbox org.
+      </p>
       {props.hasUnsavedChanges && (
         <p className="hint" data-testid="try-unsaved">
           Plays the saved version {props.version}: save to try the changes on the canvas.

@@ -21,6 +21,7 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useEffect, useMemo, useState } from "react";
 import type { FlowFile, StepPosition } from "../../api/types";
+import { useCanvasDeleteKey } from "./canvas-delete-key";
 import { type Exit, exitsOf, positionOf, startStepId, stepSummary } from "./flow-graph";
 import type { Problems } from "./problems";
 
@@ -147,8 +148,11 @@ function CanvasInner(props: CanvasProps) {
     if (Object.keys(moved).length > 0) props.onMove(moved);
   };
 
+  const onDeleteKey = useCanvasDeleteKey();
   return (
-    <div className="canvas" data-testid="canvas">
+    // Only keys pressed on the canvas reach this handler (React Flow's own delete key is off).
+    // biome-ignore lint/a11y/noStaticElementInteractions: the steps and transitions inside are the focusable parts
+    <div className="canvas" data-testid="canvas" onKeyDown={onDeleteKey}>
       <ReactFlow<StepNodeType, ExitEdge>
         nodes={nodes}
         edges={edges}
@@ -170,7 +174,7 @@ function CanvasInner(props: CanvasProps) {
           props.onDelete(ids, exits);
         }}
         onPaneClick={() => props.onSelect(null)}
-        deleteKeyCode={["Delete"]}
+        deleteKeyCode={null}
         multiSelectionKeyCode={null}
         fitView
         fitViewOptions={{ maxZoom: 1 }}

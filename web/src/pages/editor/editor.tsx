@@ -1,9 +1,10 @@
 import { useEffect, useState } from "react";
-import { ApiError, api } from "../../api/client";
+import { ApiError, api, NetworkError } from "../../api/client";
 import type { ConnectionSummary, FlowFile, FlowStep, FlowSummary, StepPosition } from "../../api/types";
 import { ErrorMessage } from "../../components/error-message";
 import { TryItPanel } from "../../components/try-it/try-it-panel";
-import { navigate, setLeaveGuard } from "../../router";
+import { useWarnBeforeLeaving } from "../../components/use-warn-before-leaving";
+import { navigate } from "../../router";
 import { Canvas } from "./canvas";
 import { EditorToolbar } from "./editor-toolbar";
 import * as graph from "./flow-graph";
@@ -55,7 +56,7 @@ export function Editor(props: {
   // check shows what is still wrong on the steps themselves).
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each change of the flow
   useEffect(() => setError(null), [flow]);
-  useWarnBeforeLeaving(isDirty);
+  useWarnBeforeLeaving(isDirty, "This flow has changes that are not saved. Leave without saving them?");
   const titles = new Map(schema.stepTypes.map((t) => [t.type, t.title]));
   const fieldsOf = (id: string) =>
     transitionFields(schema.byType.get(flow.steps.find((s) => s.id === id)?.type ?? ""));
@@ -63,7 +64,14 @@ export function Editor(props: {
   const fail = (e: unknown) => {
     const issues = e instanceof ApiError ? issuesFromError(e.details) : null;
     if (issues) validation.show(issues);
-    setError(e);
+    // A save that met no server must not read as lost work.
+    setError(
+      e instanceof NetworkError
+        ? new Error(
+            "Tern can't be reached (the network or Tern is down): your changes are still here. Try again once it is back.",
+          )
+        : e,
+    );
     setStatus("");
   };
 
@@ -307,22 +315,4 @@ function useUndoKeys(undo: () => void, redo: () => void) {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [undo, redo]);
-}
-
-/** Closing or reloading the tab with unsaved edits asks first (the browser's own dialog). */
-/** Unsaved changes: closing or reloading the tab asks (the browser's own dialog), and so does
- * leaving through the app (a link, back, sign-out). */
-function useWarnBeforeLeaving(isDirty: boolean) {
-  useEffect(() => {
-    if (!isDirty) return;
-    const onLeave = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", onLeave);
-    setLeaveGuard(() =>
-      window.confirm("This flow has changes that are not saved. Leave without saving them?"),
-    );
-    return () => {
-      window.removeEventListener("beforeunload", onLeave);
-      setLeaveGuard(null);
-    };
-  }, [isDirty]);
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { RunSummary } from "../api/types";
+import { retryOutcome } from "./run-retry";
+
+const run = (over: Partial<RunSummary>): RunSummary => ({
+  id: "run_1",
+  flowId: "flow_1",
+  flowVersion: 1,
+  channelId: "ch_1",
+  contactId: "ct_1",
+  status: "running",
+  currentStep: null,
+  waitingFor: null,
+  error: null,
+  endReason: null,
+  createdAt: "2026-12-07T06:11:21.647Z",
+  updatedAt: "2026-12-07T06:11:21.680Z",
+  ...over,
+});
+
+describe("what a retry came to", () => {
+  it("says it failed again when the run read afterwards failed, not the retry's 'running'", () => {
+    expect(
+      retryOutcome(
+        "mk",
+        run({ status: "failed", error: { code: "HTTP_ADDRESS_REFUSED", message: "refused" } }),
+      ),
+    ).toBe("Retried step mk: it failed again (HTTP_ADDRESS_REFUSED). The error is below.");
+  });
+
+  it("names where the run went on to", () => {
+    expect(
+      retryOutcome(
+        "mk",
+        run({
+          status: "waiting",
+          currentStep: "ask",
+          waitingFor: { stepId: "ask", timeoutAt: null, for: "reply" },
+        }),
+      ),
+    ).toBe("Retried step mk: the run goes on and waits at step ask.");
+    expect(retryOutcome("mk", run({ status: "completed" }))).toBe("Retried step mk: the run completed.");
+    expect(retryOutcome(null, run({ status: "running" }))).toBe(
+      "Retried the failed step: the run is still running.",
+    );
+  });
+});
