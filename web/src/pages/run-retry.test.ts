@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { RunSummary } from "../api/types";
+import { runSummary } from "./run-fixture";
 import { retryOutcome } from "./run-retry";
 
-const run = (over: Partial<RunSummary>): RunSummary => ({
-  id: "run_1",
-  flowId: "flow_1",
-  flowVersion: 1,
-  channelId: "ch_1",
-  contactId: "ct_1",
-  status: "running",
-  currentStep: null,
-  waitingFor: null,
-  error: null,
-  endReason: null,
-  createdAt: "2026-12-07T06:11:21.647Z",
-  updatedAt: "2026-12-07T06:11:21.680Z",
-  ...over,
-});
+const run = runSummary;
 
 describe("what a retry came to", () => {
   it("says it failed again when the run read afterwards failed, not the retry's 'running'", () => {
