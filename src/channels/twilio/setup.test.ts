@@ -1,6 +1,5 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { withProxyPage } from "../../../test/helpers/proxy-page.js";
 import { startTwilioSimulator, type TwilioSimulator } from "../../sandbox/twilio/simulator.js";
 import { twilioChannel } from "./index.js";
 
@@ -58,22 +57,14 @@ describe("Twilio setup", () => {
 
   it("reports a lookup answered 200 with a proxy's HTML page as unreadable, not as a number not found", async () => {
     // A proxy in front of the API answers its login page instead of Twilio's list.
-    const proxy = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end("<html>proxy login</html>");
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    try {
-      const report = await setup({ apiBaseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    await withProxyPage(async (apiBaseUrl) => {
+      const report = await setup({ apiBaseUrl });
       expect(report).toMatchObject({
         ok: false,
         message: expect.stringMatching(/HTTP 200 \(text\/html\), which could not be read/),
         details: { httpStatus: 200, contentType: "text/html" },
       });
       expect(report?.message).not.toMatch(/not among/);
-    } finally {
-      proxy.closeAllConnections();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    }
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { withProxyPage } from "../../../test/helpers/proxy-page.js";
 import { startVonageSimulator, type VonageSimulator } from "../../sandbox/vonage/simulator.js";
 import { vonageChannel } from "./index.js";
 
@@ -57,22 +58,14 @@ describe("Vonage setup", () => {
 
   it("reports a lookup answered 200 with a proxy's HTML page as unreadable, not as a number not found", async () => {
     // A proxy in front of the API answers its login page instead of Vonage's list.
-    const proxy = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end("<html>proxy login</html>");
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    try {
-      const report = await setup({ apiBaseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    await withProxyPage(async (apiBaseUrl) => {
+      const report = await setup({ apiBaseUrl });
       expect(report).toMatchObject({
         ok: false,
         message: expect.stringMatching(/HTTP 200 \(text\/html\), which could not be read/),
         details: { httpStatus: 200, contentType: "text/html" },
       });
       expect(report?.message).not.toMatch(/not among/);
-    } finally {
-      proxy.closeAllConnections();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    }
+    });
   });
 });
