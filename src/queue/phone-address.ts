@@ -21,11 +21,12 @@ export async function addressForPhone(
 }
 
 /**
- * A schedule audience member's address as written ("+49 151 …", "4915…"): kept when it is
+ * An address as a person wrote it (a schedule's audience member, an API run's `contact.address`:
+ * "+49 151 …", "4915…"): kept when it is
  * already someone's identity on the channel or the channel does not reach people by number;
  * else, when it reads as a phone number, the person's conversation (`addressForPhone`).
  */
-export async function audienceAddress(
+export async function writtenAddress(
   contacts: Contacts,
   channel: { id: string; type: string },
   written: string,

@@ -3,7 +3,7 @@ import { onFirstUse } from "../core/on-first-use.js";
 import { matchChannelRef } from "../flows/channel-ref.js";
 import type { ScheduleTrigger } from "../flows/trigger-schema.js";
 import type { Store } from "../store/store.js";
-import { audienceAddress } from "./phone-address.js";
+import { writtenAddress } from "./phone-address.js";
 import { enqueueRun, type LoadFlow, publishedWithTrigger } from "./triggers.js";
 
 /** Loaded when a schedule trigger is first read (most deployments have none). */
@@ -101,7 +101,7 @@ export function createScheduler(deps: SchedulerDeps) {
       }
       const { channel } = match;
       // A number reaches the conversation the person talks in, as a run the API starts for it.
-      const address = await audienceAddress(store.contacts, channel, ref.address);
+      const address = await writtenAddress(store.contacts, channel, ref.address);
       members.set(`${channel.id}:${address}`, { channelId: channel.id, address });
     }
     if (trigger.audience.tag) {

@@ -7,7 +7,7 @@ import { newId } from "../core/ids.js";
 import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { toE164 } from "../core/phone.js";
 import { matchChannelRef } from "../flows/channel-ref.js";
-import { addressForPhone } from "../queue/phone-address.js";
+import { addressForPhone, writtenAddress } from "../queue/phone-address.js";
 import { enqueueRun } from "../queue/triggers.js";
 import type { Store } from "../store/store.js";
 
@@ -115,8 +115,15 @@ export function createFlowTriggers(deps: { store: Store; clock: Clock; notify(ke
         );
       }
       // A person who already talks on this channel is reached in that conversation, under the
-      // address the channel knows them by (which may not be their phone's digits as given).
-      const address = given ?? (phone ? await addressForPhone(store.contacts, channel, phone) : "");
+      // address the channel knows them by (which may not be their phone's digits as given). A
+      // number written "+1 555…" on WhatsApp is the conversation of "1555…": taken as given, the
+      // run waited in a conversation the customer's answer never came to.
+      const address =
+        given !== undefined
+          ? await writtenAddress(store.contacts, channel, given)
+          : phone
+            ? await addressForPhone(store.contacts, channel, phone)
+            : "";
       // On a channel that reaches people by number the address is their phone (flows read contact.phone).
       const contactPhone = phone ?? (definition?.addressIsPhone ? toE164(address) : null);
       const now = clock.now();

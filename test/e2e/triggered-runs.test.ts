@@ -91,6 +91,30 @@ describe("triggered runs on the conversation's queue", () => {
     expect(stack.sandbox.wa.sent.filter((m) => m.to === "4915400000001")).toHaveLength(1);
   });
 
+  it("takes a WhatsApp address written as a phone number (+49 154 …) as the customer's conversation: their answer reaches the run (found by an outside audit)", async () => {
+    const flowId = await create("ask over api", { type: "api" }, [
+      { id: "a", type: "ask", text: "Your order number?", save: "order", next: "b" },
+      { id: "b", type: "send", text: "Looking up {{ vars.order }}." },
+    ]);
+    const from = "4915400000005";
+    const queued = await api("POST", `/flows/${flowId}/runs`, {
+      contact: { channel: "whatsapp", address: "+49 154 0000-0005" },
+    });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    await stack.sandbox.wa.waitForSent((m) => m.to === from && m.text === "Your order number?");
+    await createCustomer(stack.sandbox, stack.setup.webhookUrl, from, "Ann", clock.now).say("A-77");
+    await stack.sandbox.wa.waitForSent((m) => m.to === from && m.text === "Looking up A-77.");
+    await eventually(async () => (await statusOf(queued.body.runId)) === "completed");
+    // One person, one identity on the channel: not "+49 154…" beside "49154…".
+    const contacts = (await api("GET", `/contacts?channelId=${stack.setup.channelId}`)).body.items as Array<{
+      identities: Array<{ address: string }>;
+    }>;
+    const addresses = contacts
+      .flatMap((c) => c.identities.map((i) => i.address))
+      .filter((a) => a.includes("5400000005"));
+    expect(addresses).toEqual([from]);
+  });
+
   it("answers a replayed Idempotency-Key with the version its run is on, after a new publish too (found by an outside audit)", async () => {
     const body = { contact: { channel: "whatsapp", address: "4915400000004" }, input: { order: "B-2" } };
     const headers = { "idempotency-key": "order-B-2" };
