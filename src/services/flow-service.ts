@@ -146,10 +146,14 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   };
 
   /** Published flows whose published version has a `subflow` step running `flowId`. */
-  const subflowCallers = async (flowId: string): Promise<string[]> => {
+  const subflowCallers = async (
+    flowId: string,
+    flows: Pick<Store["flows"], "published" | "version"> = store.flows,
+  ): Promise<string[]> => {
     const callers: string[] = [];
-    for (const published of await store.flows.published()) {
-      const v = await store.flows.version(published.id, published.version);
+    for (const published of await flows.published()) {
+      if (published.id === flowId) continue;
+      const v = await flows.version(published.id, published.version);
       const steps = (v?.definition as { steps?: Array<{ type?: unknown; flow?: unknown }> } | undefined)
         ?.steps;
       if (steps?.some((st) => st.type === "subflow" && st.flow === flowId)) callers.push(published.id);
@@ -310,9 +314,21 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
     ): Promise<{ id: string; previousVersion: number | null; activeRuns: number }> {
       const current = await summary(id);
       assertFlowMatches(id, ifMatch, current.latestVersion);
+      // A published flow that runs this one as a subflow would fail every run at that step, and
+      // could not be published again: refused, as a DELETE of this flow is.
+      const refuseIfCalled = (callers: string[]) => {
+        if (callers.length > 0)
+          throw new AppError(
+            "CONFLICT",
+            `Flow "${id}" runs as a subflow of published flow(s) ${callers.map((c) => `"${c}"`).join(", ")}: their runs would fail at that step. Change or unpublish them first.`,
+          );
+      };
+      refuseIfCalled(await subflowCallers(id));
       await store.write(async (tx) => {
         const row = ifMatch ? await tx.flows.lock(id) : undefined;
         if (row) assertFlowMatches(id, ifMatch, row.latestVersion);
+        // Again in the transaction: a caller published since the check above is seen.
+        refuseIfCalled(await subflowCallers(id, tx.flows));
         await tx.flows.unpublish(id, clock.now());
       });
       const counts = await store.runs.countOfFlow(id);

@@ -155,6 +155,28 @@ describe("subflow", () => {
     expect((await stack.http("DELETE", `/api/v1/flows/${childId}`)).status).toBe(204);
   });
 
+  // Found by an outside audit: unpublishing a child that a published flow runs answered 200; the
+  // caller stayed published, failed every run at its subflow step and could not be published again.
+  it("refuses to unpublish a child a published flow runs (409 naming it), and unpublishes it once the caller is unpublished", async () => {
+    const childId = await importAndPublish(childFlow("needed child"));
+    const parentId = await importAndPublish({ ...parentFlow(childId), trigger: trigger("hello") });
+    const refused = await stack.http("POST", `/api/v1/flows/${childId}/unpublish`);
+    expect(refused.status).toBe(409);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("CONFLICT");
+    expect(error.message).toContain(`runs as a subflow of published flow(s) "${parentId}"`);
+    // Nothing changed: the child is still published and the parent's conversation runs it.
+    expect((await api<{ publishedVersion: number }>("GET", `/flows/${childId}`)).body.publishedVersion).toBe(
+      1,
+    );
+    const dee = customer();
+    await dee.say("hello");
+    expect((await dee.waitForReplies(2)).map((m) => m.text)[1]).toBe("Hi Ada Lovelace, your email?");
+
+    expect((await api("POST", `/flows/${parentId}/unpublish`)).status).toBe(200);
+    expect((await api("POST", `/flows/${childId}/unpublish`)).status).toBe(200);
+  });
+
   it("a flow that runs itself stops at the depth limit with a clear error instead of looping", async () => {
     const loopId = await importAndPublish({
       schema: "tern.flow/v1",
