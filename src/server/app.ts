@@ -1,5 +1,10 @@
 import { createServer } from "node:http";
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+  type RouteOptions,
+} from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -245,20 +250,30 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
 const NoQuery = z.strictObject({});
 
+/**
+ * A route that takes no query parameter refuses one (400 "unknown field"), as the routes that take
+ * some refuse the others: a misspelt filter never reads as "no filter". Likewise a route that takes
+ * no body refuses one (`POST /runs/:id/end {"reason": …}`).
+ */
+const strictRequest = (route: RouteOptions) => {
+  if (!route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
+  if (!route.schema?.body) route.preValidation = [route.preValidation ?? []].flat().concat(refuseBody);
+};
+
 async function registerAdminApi(app: FastifyInstance, deps: AppDeps, sessions: Sessions): Promise<void> {
   // Public: how a browser gets its session cookie (and reads or ends it).
-  await app.register(sessionRoutes(sessions), { prefix: "/api/v1" });
+  await app.register(
+    async (pub) => {
+      pub.addHook("onRoute", strictRequest);
+      await pub.register(sessionRoutes(sessions));
+    },
+    { prefix: "/api/v1" },
+  );
   await app.register(
     async (api) => {
       // The bearer token, or a session cookie with the CSRF header on unsafe methods.
       api.addHook("onRequest", sessions.authenticate);
-      // A route that takes no query parameter refuses one (400 "unknown field"), as the routes
-      // that take some refuse the others: a misspelt filter never reads as "no filter".
-      api.addHook("onRoute", (route) => {
-        if (!route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
-        // Likewise a route that takes no body refuses one (`POST /runs/:id/end {"reason": …}`).
-        if (!route.schema?.body) route.preValidation = [route.preValidation ?? []].flat().concat(refuseBody);
-      });
+      api.addHook("onRoute", strictRequest);
       await api.register(connectionRoutes(deps));
       await api.register(connectionObjectRoutes(deps));
       await api.register(integrationTypeRoutes());

@@ -94,6 +94,30 @@ describe("admin request validation errors", () => {
     expect((await stack.http("POST", "/api/v1/runs/run_nope/end")).status).toBe(404);
   });
 
+  it("holds the session routes to the same rules: an unknown query parameter or an unexpected body is a 400, and signs nobody in or out (found by an outside audit)", async () => {
+    const token = stack.tern.dataDir.adminToken;
+    const signIn = await fetch(`${stack.tern.url}/api/v1/session?foo=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token }),
+    });
+    expect(signIn.status).toBe(400);
+    expect(signIn.headers.get("set-cookie")).toBeNull();
+    expect((await problemsOf(signIn)).message).toContain("foo");
+    expect((await fetch(`${stack.tern.url}/api/v1/session?foo=1`)).status).toBe(400);
+    const signOut = await fetch(`${stack.tern.url}/api/v1/session`, {
+      method: "DELETE",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ all: true }),
+    });
+    expect(signOut.status).toBe(400);
+    expect(((await signOut.json()) as { error: { message: string } }).error.message).toMatch(
+      /takes no request body/,
+    );
+    // The plain forms still work.
+    expect((await fetch(`${stack.tern.url}/api/v1/session`)).status).toBe(401);
+  });
+
   it("says when the query string is what is wrong", async () => {
     const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);
