@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { withProxyPage } from "../../../test/helpers/proxy-page.js";
 import { startTwilioSimulator, type TwilioSimulator } from "../../sandbox/twilio/simulator.js";
@@ -37,6 +39,28 @@ describe("Twilio setup", () => {
     expect(wrong).toMatchObject({ ok: false, message: expect.stringMatching(/accountSid and authToken/) });
     expect(JSON.stringify(wrong)).not.toContain("wrong-token-0123456789");
     expect(sim.smsUrl).toBeUndefined();
+  });
+
+  // Found by an outside audit: a proxy that echoes the request in its refusal carried the Basic
+  // credential (base64 of accountSid:authToken) into the setup report, which the API answers.
+  it("hides the Basic credential when a refusal echoes the request's headers", async () => {
+    const echo = createServer((req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `denied: ${JSON.stringify(req.headers)}` }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    try {
+      const apiBaseUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+      const report = await setup({ apiBaseUrl, authToken: "SECRETtwilioAuth0123" });
+      const basic = Buffer.from(`${sim.config.accountSid}:SECRETtwilioAuth0123`).toString("base64");
+      expect(report?.ok).toBe(false);
+      expect(JSON.stringify(report)).toContain("[redacted]");
+      expect(JSON.stringify(report)).not.toContain(basic);
+      expect(JSON.stringify(report)).not.toContain("SECRETtwilioAuth0123");
+    } finally {
+      echo.closeAllConnections();
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    }
   });
 
   it("says what to paste for a Messaging Service or a WhatsApp sender, and changes nothing", async () => {

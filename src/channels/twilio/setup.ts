@@ -46,12 +46,11 @@ export async function setup(input: {
       message: `Twilio cannot reach ${url}. Set TERN_PUBLIC_URL to Tern's public address (or publicUrl to the URL Twilio should call), then run setup again (POST /api/v1/channels/:id/setup).`,
     };
   }
-  const secrets = [config.authToken];
+  // The Basic credential too: a proxy or gateway that echoes the request would show it.
+  const basic = Buffer.from(`${config.accountSid}:${config.authToken}`).toString("base64");
+  const secrets = [config.authToken, basic];
   const base = `${config.apiBaseUrl.replace(/\/+$/, "")}/2010-04-01/Accounts/${config.accountSid}/IncomingPhoneNumbers`;
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString("base64")}`,
-    accept: "application/json",
-  };
+  const headers = { authorization: `Basic ${basic}`, accept: "application/json" };
   try {
     const found = await callProvider({
       purpose: "setup",
