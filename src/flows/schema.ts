@@ -92,7 +92,16 @@ const flowShape = <T extends z.ZodType>(step: T) =>
         .optional()
         .describe(`Where editors find this file's JSON Schema, e.g. "${FLOW_JSON_SCHEMA_URL}"`),
       schema: z.literal(FLOW_SCHEMA_VERSION, { error: `schema must be "${FLOW_SCHEMA_VERSION}"` }),
-      name: z.string().min(1, { error: "give the flow a name" }).max(200),
+      name: z
+        .string()
+        .min(1, { error: "give the flow a name" })
+        .max(200)
+        // PostgreSQL's text cannot hold U+0000: the list read "Ops\uFFFDflow" where the file said
+        // "Ops\u0000flow". A name is one line: no control characters, no half surrogate pairs.
+        .refine((v) => !/[\p{Cc}\p{Cs}]/u.test(v), {
+          error:
+            "the flow's name must not hold control characters (a line break, U+0000) or half a surrogate pair",
+        }),
       description: z.string().max(5_000).optional(),
       trigger: Trigger,
       start: StepId.optional().describe("Id of the first step; default the first in the list"),

@@ -238,6 +238,9 @@ describe("one contact across channels", () => {
       ["PATCH", `/contacts/${a}`, { attributes: { "bad-name": 1 } }],
       ["PATCH", `/contacts/${a}`, {}],
       ["PATCH", `/contacts/${a}`, { phone: "+15550000000" }],
+      // Stored mangled, and differently by each store (an outside audit).
+      ["PATCH", `/contacts/${a}`, { name: "Ada\ud800x" }],
+      ["PATCH", `/contacts/${a}`, { name: "Ada\u0000Lovelace" }],
       ["POST", `/contacts/${a}/merge`, { from: a }],
       ["POST", `/contacts/${a}/merge`, { from: "not-an-id" }],
       ["GET", "/contacts?phone=12345", undefined],

@@ -118,6 +118,23 @@ describe("admin request validation errors", () => {
     expect((await fetch(`${stack.tern.url}/api/v1/session`)).status).toBe(401);
   });
 
+  it("refuses a flow name with a control character or half a surrogate pair: the stores kept it differently (found by an outside audit)", async () => {
+    for (const name of ["Ops\u0000flow", "Ops\nflow", "Ops\ud800flow"]) {
+      const res = await stack.http("POST", "/api/v1/flows", {
+        schema: "tern.flow/v1",
+        name,
+        trigger: { type: "api" },
+        steps: [{ id: "s", type: "send", text: "x" }],
+      });
+      expect(res.status, JSON.stringify(name)).toBe(422);
+      expect(await res.text()).toContain("control characters");
+    }
+    const names = (
+      (await (await stack.http("GET", "/api/v1/flows")).json()) as { items: Array<{ name: string }> }
+    ).items;
+    expect(names.filter((f) => f.name.startsWith("Ops"))).toEqual([]);
+  });
+
   it("says when the query string is what is wrong", async () => {
     const error = await problemsOf(await stack.http("GET", "/api/v1/runs?limit=0"));
     expect(error.details.problems.map((p) => [p.in, p.path])).toEqual([["querystring", "$.limit"]]);

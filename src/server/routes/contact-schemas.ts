@@ -67,7 +67,16 @@ const AttributeValue = z
 
 export const ContactPatchBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).nullable().optional(),
+    // A name is one line of text: a control character or half a surrogate pair was stored mangled,
+    // differently by each store (U+FFFD on PostgreSQL, three of them on SQLite).
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine((v) => !/[\p{Cc}\p{Cs}]/u.test(v), "must not hold control characters or half a surrogate pair")
+      .nullable()
+      .optional(),
     attributes: z
       .record(AttributeName, AttributeValue)
       .refine((a) => Object.keys(a).length <= 50, { error: "at most 50 attributes per request" })
