@@ -13,6 +13,11 @@ export function packageRoot(): string {
   return dir;
 }
 
+/** The built `tern` command (`npm run build`: one bundle, scripts/bundle-cli.mjs), which tests and the bench start. */
+export function builtCli(): string {
+  return path.join(packageRoot(), "dist", "bin", "tern.js");
+}
+
 /** Tern's version, from its package.json (`tern --version`). */
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string })

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
-import { packageRoot } from "../core/paths.js";
+import { builtCli } from "../core/paths.js";
 
 /**
  * Tern as a separate OS process (`node dist/src/cli.js serve`), so tests can SIGKILL it at any
@@ -57,7 +56,7 @@ export function processSecrets() {
 }
 
 export async function spawnTern(options: TernProcessOptions): Promise<TernProcess> {
-  const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+  const cli = builtCli();
   const args = [
     "--max-semi-space-size=2",
     "--max-old-space-size=512",

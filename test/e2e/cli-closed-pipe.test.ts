@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli, packageRoot } from "../../src/core/paths.js";
 
 /** `tern … | head -1`: the reader closes the pipe before the command has written everything. */
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 
 function runIntoClosedPipe(args: string[]) {
   return new Promise<{ code: number | null; stderr: string }>((resolve) => {

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli, packageRoot } from "../../src/core/paths.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../src/sandbox/salesforce/index.js";
 import { testDialect } from "../helpers/dialect.js";
 import { startBareTern } from "../helpers/in-process.js";
 
 /** `tern flows validate`: offline it says the mappings were not checked; --server checks them against the org. */
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 const template = path.join(packageRoot(), "templates", "whatsapp-lead.json");
 
 function runCli(args: string[], env: Record<string, string> = {}) {

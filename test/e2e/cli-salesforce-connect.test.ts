@@ -1,7 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli } from "../../src/core/paths.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../../src/sandbox/salesforce/index.js";
 import { startBareTern } from "../helpers/in-process.js";
 
@@ -10,7 +9,7 @@ import { startBareTern } from "../helpers/in-process.js";
  * connection that needs reconnecting: it still holds a refresh token, a revoked one. The command
  * every "reconnect required" message names must wait for this sign-in, not call it connected.
  */
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 
 interface Health {
   state: string;

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli, packageRoot } from "../../src/core/paths.js";
 import { processSecrets, spawnTern, type TernProcess } from "../../src/sandbox/tern-process.js";
 import { migrations } from "../../src/store/migrations.js";
 import { type TestDatabaseEnv, testDatabaseEnv, testDialect } from "../helpers/dialect.js";
 
 /** The `tern` command line as a user runs it: the built CLI in its own process. */
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 const template = path.join(packageRoot(), "templates", "whatsapp-lead.json");
 
 interface CliResult {
@@ -180,32 +180,10 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = taken.address() as { port: number };
-      const busy = await runCli(["serve"], {
-        TERN_DATA_DIR: path.join(dir, "a"),
-        TERN_PORT: String(port),
-        TERN_HOST: "127.0.0.1",
-        TERN_SANDBOX: "off",
-      });
-      expect(busy.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
       const file = path.join(dir, "a-file");
       writeFileSync(file, "");
-      const notDir = await runCli(["migrate"], { TERN_DATA_DIR: file });
-      expect(notDir.stderr).toContain(`TERN_DATA_DIR ${file} cannot be used (EEXIST`);
       mkdirSync(path.join(dir, "b"));
       writeFileSync(path.join(dir, "b", "tern.db"), "this is not SQLite, not even close".repeat(4));
-      const damaged = await runCli(["migrate"], { TERN_DATA_DIR: path.join(dir, "b") });
-      expect(damaged.stderr).toContain(
-        `The database ${path.join(dir, "b", "tern.db")} is damaged or is not a Tern database`,
-      );
-      const unreachable = await runCli(["migrate"], {
-        TERN_DATA_DIR: path.join(dir, "c"),
-        DATABASE_URL: "postgres://tern:Sup3rS3cret@127.0.0.1:1/tern",
-        TERN_SECRET_KEY: "ab".repeat(32),
-        TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
-      });
-      expect(unreachable.stderr).toContain(
-        "Cannot connect to PostgreSQL at postgres://tern:***@127.0.0.1:1/tern",
-      );
       // The server answers and refuses: a user or a database that does not exist.
       const server = new URL(process.env.TERN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
       const refusedEnv = (url: URL) => ({
@@ -219,8 +197,33 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
       noUser.password = "Sup3rS3cret";
       const noDatabase = new URL(server);
       noDatabase.pathname = "/tern_no_such_database";
-      const refusedUser = await runCli(["migrate"], refusedEnv(noUser));
-      const refusedDatabase = await runCli(["migrate"], refusedEnv(noDatabase));
+      // Independent starts, each its own process: at once (one after another took ~14 s on CI).
+      const [busy, notDir, damaged, unreachable, refusedUser, refusedDatabase] = await Promise.all([
+        runCli(["serve"], {
+          TERN_DATA_DIR: path.join(dir, "a"),
+          TERN_PORT: String(port),
+          TERN_HOST: "127.0.0.1",
+          TERN_SANDBOX: "off",
+        }),
+        runCli(["migrate"], { TERN_DATA_DIR: file }),
+        runCli(["migrate"], { TERN_DATA_DIR: path.join(dir, "b") }),
+        runCli(["migrate"], {
+          TERN_DATA_DIR: path.join(dir, "c"),
+          DATABASE_URL: "postgres://tern:Sup3rS3cret@127.0.0.1:1/tern",
+          TERN_SECRET_KEY: "ab".repeat(32),
+          TERN_ADMIN_TOKEN: "tern_0123456789abcdef",
+        }),
+        runCli(["migrate"], refusedEnv(noUser)),
+        runCli(["migrate"], refusedEnv(noDatabase)),
+      ]);
+      expect(busy.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(notDir.stderr).toContain(`TERN_DATA_DIR ${file} cannot be used (EEXIST`);
+      expect(damaged.stderr).toContain(
+        `The database ${path.join(dir, "b", "tern.db")} is damaged or is not a Tern database`,
+      );
+      expect(unreachable.stderr).toContain(
+        "Cannot connect to PostgreSQL at postgres://tern:***@127.0.0.1:1/tern",
+      );
       for (const refused of [refusedUser, refusedDatabase]) {
         expect(refused.stderr).toMatch(
           /^PostgreSQL at postgres:\/\/.* refused the connection \(.*\): check the user, password and database name in DATABASE_URL\./,

@@ -6,7 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAdminClient } from "../../src/cli/api-client.js";
 import { loadConfig } from "../../src/config.js";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli } from "../../src/core/paths.js";
 import { createSecretBox, parseSecretKey } from "../../src/core/secrets.js";
 import { startTern } from "../../src/main.js";
 import { createCustomer, provisionSandbox, type Sandbox, startSandbox } from "../../src/sandbox/stack.js";
@@ -19,7 +19,7 @@ import { testDialect } from "../helpers/dialect.js";
  * `tern keys rotate` on a data directory holding a Salesforce connection (with its cached
  * OAuth token) and a WhatsApp channel, wired to the emulators.
  */
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 
 function runCli(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {

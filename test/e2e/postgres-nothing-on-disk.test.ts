@@ -3,10 +3,10 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli } from "../../src/core/paths.js";
 import { type TestDatabaseEnv, testDatabaseEnv, testDialect } from "../helpers/dialect.js";
 
-const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+const cli = builtCli();
 
 /**
  * `tern migrate`, `worker` and `serve` on PostgreSQL, with the key and token in the environment,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli } from "../../src/core/paths.js";
 import { freePort, processSecrets } from "../../src/sandbox/tern-process.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
@@ -30,7 +30,7 @@ describe("tern serve whose stdout reader went away", () => {
     const secrets = processSecrets();
     database = await testDatabaseEnv(secrets);
     const port = await freePort();
-    const started = spawn(process.execPath, [path.join(packageRoot(), "dist", "src", "cli.js"), "serve"], {
+    const started = spawn(process.execPath, [builtCli(), "serve"], {
       env: {
         ...process.env,
         ...database.env,

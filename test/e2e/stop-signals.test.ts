@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli } from "../../src/core/paths.js";
 import { processSecrets } from "../../src/sandbox/tern-process.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 
@@ -29,7 +29,7 @@ describe("stop signals", () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-signal-"));
     const secrets = processSecrets();
     database = await testDatabaseEnv(secrets);
-    const started = spawn(process.execPath, [path.join(packageRoot(), "dist", "src", "cli.js"), "serve"], {
+    const started = spawn(process.execPath, [builtCli(), "serve"], {
       env: {
         ...process.env,
         ...database.env,

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { builtCli } from "../../src/core/paths.js";
 import { tempDir, testInProcess, writeFlow } from "../helpers/flow-test-run.js";
 
 /**
@@ -10,7 +11,7 @@ import { tempDir, testInProcess, writeFlow } from "../helpers/flow-test-run.js";
  * (test files beside a flow, outcome diffs, unreadable input) through its exported function.
  */
 const root = path.resolve(import.meta.dirname, "../..");
-const cli = path.join(root, "dist", "src", "cli.js");
+const cli = builtCli();
 const templates = readdirSync(path.join(root, "templates"))
   .filter((name) => name.endsWith(".json"))
   .map((name) => `templates/${name}`);

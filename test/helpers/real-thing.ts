@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import path from "node:path";
-import { packageRoot } from "../../src/core/paths.js";
+import { builtCli, packageRoot } from "../../src/core/paths.js";
 import type { Sandbox } from "../../src/sandbox/stack.js";
 
 /**
@@ -60,7 +59,7 @@ export function importTemplate(
   token: string,
   file = "templates/whatsapp-lead.json",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = path.join(packageRoot(), "dist", "src", "cli.js");
+  const cli = builtCli();
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
