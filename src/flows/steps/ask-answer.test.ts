@@ -35,6 +35,14 @@ describe("parseAnswer", () => {
     },
   );
 
+  it("reads a number of two lines (two messages joined by a burst) as no number, one line's spaces as grouping", () => {
+    for (const input of ["4\n2", "1 234\n567", "4\r\n2", "4\u20282"]) {
+      expect(parseAnswer("number", text(input), {}).ok, JSON.stringify(input)).toBe(false);
+    }
+    expect(parseAnswer("number", text("1 234 567"), {})).toEqual({ ok: true, value: 1234567 });
+    expect(parseAnswer("number", text(" 42\n"), {})).toEqual({ ok: true, value: 42 });
+  });
+
   it("takes a typed number as the position shown, before an id that is a number", () => {
     // "1. Red / 2. Blue" on a channel without buttons: 1 is Red whatever the ids say.
     const choices = [

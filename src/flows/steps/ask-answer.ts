@@ -38,6 +38,8 @@ export function parseAnswer(
  * the digits and separators an Arabic or Persian keyboard types too ("٣٤٫٥", "١٬٢٣٤").
  */
 function parseNumber(text: string): Answer {
+  // Two lines are two answers, not one number: a burst joins "4" and "2" as "4\n2", never 42.
+  if (/[\n\r\u2028\u2029]/.test(text)) return { ok: false };
   let s = asciiDigits(text)
     .replace(/[\s\u00a0\u202f]/g, "")
     .replace(/\u066b/g, ".") // ARABIC DECIMAL SEPARATOR
