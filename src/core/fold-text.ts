@@ -27,6 +27,20 @@ export function foldWord(text: string): string {
   return bare.length > 0 ? bare : folded;
 }
 
+/** Variation selectors: an emoji's presentation ("❤️" is "❤" + U+FE0F), marks that are no letter. */
+const VARIATION_SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+
+/**
+ * `foldText` with only its letters, digits and the marks that belong to letters (Devanagari or
+ * Thai vowel signs): "Yes 👍", "yes!" and "YES" are all "yes". For a last, loosest comparison;
+ * a text of no letter or digit folds to "".
+ */
+export function foldKey(text: string): string {
+  return foldText(text)
+    .replace(VARIATION_SELECTORS, "")
+    .replace(/[^\p{L}\p{N}\p{M}]/gu, "");
+}
+
 /**
  * The zero of each run of ten decimal digits people type numbers in besides ASCII: Arabic-Indic,
  * Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Gurmukhi, Gujarati, Odia, Tamil,

@@ -83,6 +83,40 @@ describe("parseAnswer", () => {
     expect(parseAnswer("choice", text("Coffee"), { choices }).ok).toBe(false);
   });
 
+  it("matches an id case-insensitively and ignores punctuation and emoji around an id or title", () => {
+    const choices = [
+      { id: "yes", title: "Yes 👍" },
+      { id: "no", title: "No 👎" },
+    ];
+    for (const typed of ["Yes", "YES", "yes", "yes!", "Yes 👍", "yes👍", " ¡Yes! "]) {
+      expect(parseAnswer("choice", text(typed), { choices }), typed).toMatchObject({
+        ok: true,
+        value: "yes",
+      });
+    }
+    expect(parseAnswer("choice", text("No."), { choices })).toMatchObject({ value: "no" });
+    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({ value: "no" });
+    expect(parseAnswer("choice", text("👍"), { choices }).ok).toBe(false);
+    expect(parseAnswer("choice", text("yes no"), { choices }).ok).toBe(false);
+  });
+
+  it("takes no choice when the text matches two of them alike (re-asked: the number picks)", () => {
+    const same = [
+      { id: "a", title: "Standard" },
+      { id: "b", title: "Standard" },
+    ];
+    expect(parseAnswer("choice", text("standard"), { choices: same }).ok).toBe(false);
+    expect(parseAnswer("choice", text("2"), { choices: same })).toMatchObject({ value: "b" });
+    const emoji = [
+      { id: "up", title: "OK 👍" },
+      { id: "down", title: "OK 👎" },
+    ];
+    expect(parseAnswer("choice", text("ok"), { choices: emoji }).ok).toBe(false);
+    expect(parseAnswer("choice", text("OK 👎"), { choices: emoji })).toMatchObject({ value: "down" });
+    // An id as written still picks its own choice before any title.
+    expect(parseAnswer("choice", text("up"), { choices: emoji })).toMatchObject({ value: "up" });
+  });
+
   it("lowercases and trims emails and rejects non-emails", () => {
     expect(parseAnswer("email", text("  Ada@Example.COM "), {})).toEqual({
       ok: true,
