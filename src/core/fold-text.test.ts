@@ -22,6 +22,11 @@ describe("foldText", () => {
     expect(foldWord("¡Hola!")).toBe("hola");
     expect(foldWord("はい。")).toBe("はい");
     expect(foldWord("نعم؟")).toBe("نعم");
+    expect(foldWord('"Quote"')).toBe("quote");
+    expect(foldWord("“quote”")).toBe("quote");
+    expect(foldWord("'quote'")).toBe("quote");
+    expect(foldWord("「はい」")).toBe("はい");
+    expect(foldWord('""')).toBe('""');
     expect(foldWord("#")).toBe("#");
     expect(foldWord("?!")).toBe("?!");
     expect(foldWord("stop sending")).toBe("stop sending");

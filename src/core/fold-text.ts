@@ -13,17 +13,21 @@ export function foldText(text: string): string {
 
 /** Punctuation people end a one-word message with, in any script ("Stop.", "Hi!", "はい。", "نعم؟"). */
 const TRAILING_PUNCTUATION = /[\s\p{P}]+$/u;
-/** Spanish opens a question or exclamation with its own mark ("¡Hola!"). */
-const LEADING_MARK = /^[¡¿]+/;
+/**
+ * What opens a word: Spanish's own marks ("¡Hola!"), and quotes and brackets in any script, typed
+ * straight or curly ("\"quote\"", "“quote”", "'quote'", «oui», „ja“, 「はい」, "(quote)").
+ */
+export const LEADING_MARKS = /^[\s¡¿"'\p{Pi}\p{Pf}\p{Ps}]+/u;
 
 /**
- * `foldText` without the punctuation around a word: "STOP." and "¡Hola!" read as STOP and hola.
+ * `foldText` without the punctuation around a word: "STOP.", "¡Hola!" and "“quote”" read as STOP,
+ * hola and quote.
  * Compared only after an exact `foldText` match failed, so a keyword or title that is itself
  * punctuation ("?", "C#") still matches as written; a text of punctuation alone stays as it is.
  */
 export function foldWord(text: string): string {
   const folded = foldText(text);
-  const bare = folded.replace(TRAILING_PUNCTUATION, "").replace(LEADING_MARK, "");
+  const bare = folded.replace(TRAILING_PUNCTUATION, "").replace(LEADING_MARKS, "");
   return bare.length > 0 ? bare : folded;
 }
 
