@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asciiDigits, foldText, foldWord } from "./fold-text.js";
+import { asciiDigits, foldKey, foldText, foldWord } from "./fold-text.js";
 
 describe("foldText", () => {
   it("gives one form for a word however the keyboard composed it", () => {
@@ -22,9 +22,25 @@ describe("foldText", () => {
     expect(foldWord("¡Hola!")).toBe("hola");
     expect(foldWord("はい。")).toBe("はい");
     expect(foldWord("نعم؟")).toBe("نعم");
+    expect(foldWord('"Quote"')).toBe("quote");
+    expect(foldWord("“quote”")).toBe("quote");
+    expect(foldWord("'quote'")).toBe("quote");
+    expect(foldWord("「はい」")).toBe("はい");
+    expect(foldWord('""')).toBe('""');
     expect(foldWord("#")).toBe("#");
     expect(foldWord("?!")).toBe("?!");
     expect(foldWord("stop sending")).toBe("stop sending");
+  });
+});
+
+describe("foldKey", () => {
+  it("keeps only letters, digits and their marks: emoji, punctuation and spaces go", () => {
+    expect(foldKey("Yes 👍")).toBe("yes");
+    expect(foldKey("¡YES!")).toBe("yes");
+    expect(foldKey("❤️ Love")).toBe("love");
+    expect(foldKey("Ｎｏ, thanks")).toBe("nothanks");
+    expect(foldKey("नहीं")).toBe("नहीं"); // vowel signs are marks, kept
+    expect(foldKey("👍")).toBe("");
   });
 });
 

@@ -13,18 +13,36 @@ export function foldText(text: string): string {
 
 /** Punctuation people end a one-word message with, in any script ("Stop.", "Hi!", "はい。", "نعم؟"). */
 const TRAILING_PUNCTUATION = /[\s\p{P}]+$/u;
-/** Spanish opens a question or exclamation with its own mark ("¡Hola!"). */
-const LEADING_MARK = /^[¡¿]+/;
+/**
+ * What opens a word: Spanish's own marks ("¡Hola!"), and quotes and brackets in any script, typed
+ * straight or curly ("\"quote\"", "“quote”", "'quote'", «oui», „ja“, 「はい」, "(quote)").
+ */
+export const LEADING_MARKS = /^[\s¡¿"'\p{Pi}\p{Pf}\p{Ps}]+/u;
 
 /**
- * `foldText` without the punctuation around a word: "STOP." and "¡Hola!" read as STOP and hola.
+ * `foldText` without the punctuation around a word: "STOP.", "¡Hola!" and "“quote”" read as STOP,
+ * hola and quote.
  * Compared only after an exact `foldText` match failed, so a keyword or title that is itself
  * punctuation ("?", "C#") still matches as written; a text of punctuation alone stays as it is.
  */
 export function foldWord(text: string): string {
   const folded = foldText(text);
-  const bare = folded.replace(TRAILING_PUNCTUATION, "").replace(LEADING_MARK, "");
+  const bare = folded.replace(TRAILING_PUNCTUATION, "").replace(LEADING_MARKS, "");
   return bare.length > 0 ? bare : folded;
+}
+
+/** Variation selectors: an emoji's presentation ("❤️" is "❤" + U+FE0F), marks that are no letter. */
+const VARIATION_SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+
+/**
+ * `foldText` with only its letters, digits and the marks that belong to letters (Devanagari or
+ * Thai vowel signs): "Yes 👍", "yes!" and "YES" are all "yes". For a last, loosest comparison;
+ * a text of no letter or digit folds to "".
+ */
+export function foldKey(text: string): string {
+  return foldText(text)
+    .replace(VARIATION_SELECTORS, "")
+    .replace(/[^\p{L}\p{N}\p{M}]/gu, "");
 }
 
 /**

@@ -196,15 +196,22 @@ function asNumber(value: unknown): number | null {
   return null;
 }
 
-/** Numbers and numeric strings compare as numbers ("42" eq 42); objects compare structurally. */
+/**
+ * Numbers and numeric strings compare as numbers ("42" eq 42, "42" eq "42.0": as `gte` and `lte`
+ * read them, or "42" would be gte and lte "42.0" but not eq); objects compare structurally.
+ */
 function equals(left: unknown, right: unknown, ignoreCase: boolean): boolean {
   if (typeof left === "number" || typeof right === "number") {
     const l = asNumber(left);
     const r = asNumber(right);
     return l !== null && r !== null && l === r;
   }
-  if (typeof left === "string" && typeof right === "string")
+  if (typeof left === "string" && typeof right === "string") {
+    const l = asNumber(left);
+    const r = asNumber(right);
+    if (l !== null && r !== null) return l === r;
     return fold(left, ignoreCase) === fold(right, ignoreCase);
+  }
   if (left === undefined || right === undefined) return left === right || (left ?? null) === (right ?? null);
   return JSON.stringify(left) === JSON.stringify(right);
 }

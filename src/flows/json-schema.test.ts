@@ -112,6 +112,24 @@ describe("flowMatchesMessage", () => {
     }
   });
 
+  it("matches a keyword in quotes, straight or curly, as it matches one in other punctuation", () => {
+    const f = flow(["quote"]);
+    for (const text of [
+      '"quote"',
+      "“quote”",
+      "'quote'",
+      "‘quote’",
+      "«quote»",
+      '"Quote!"',
+      '"quote" for 3 cars',
+    ]) {
+      expect(flowMatchesMessage(f, { channel: "whatsapp", text }), text).toBe(true);
+    }
+    for (const text of ['"quoted"', "quote's", '"a quote"']) {
+      expect(flowMatchesMessage(f, { channel: "whatsapp", text }), text).toBe(false);
+    }
+  });
+
   it("matches a keyword however the keyboard composed its accents (NFC)", () => {
     const f = flow(["café"]);
     expect(flowMatchesMessage(f, { channel: "whatsapp", text: "Cafe\u0301" })).toBe(true);

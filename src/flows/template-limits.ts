@@ -33,6 +33,25 @@ export const TEMPLATE_LIMITS = {
   outputChars: 65_536,
 } as const;
 
+/**
+ * The `length` argument of liquidjs's `slice`, cut to what the value has from `begin` on. slice
+ * charges the memory budget the length asked for, not the text it returns, so
+ * `'abc' | slice: 0, 99999999` failed as "builds more than 131072 characters"; cut, the charge
+ * is the real output. Arguments that are not whole numbers are left as given.
+ */
+export function sliceLength(value: unknown, begin: unknown, length: unknown): unknown {
+  if (!Number.isInteger(length) || !Number.isInteger(begin)) return length;
+  // As slice counts: a list by items, anything else as text by code points.
+  const size = Array.isArray(value)
+    ? value.length
+    : typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+      ? [...String(value)].length
+      : null;
+  if (size === null) return length;
+  const start = (begin as number) < 0 ? size + (begin as number) : (begin as number);
+  return start < 0 ? length : Math.min(length as number, Math.max(0, size - start));
+}
+
 /** A limit was hit: the message says which and by how much. */
 export class TemplateLimitError extends Error {
   override name = "TemplateLimitError";

@@ -124,6 +124,23 @@ describe("template limits", () => {
     );
   });
 
+  it("charges slice the text it returns, not the length asked for", () => {
+    const at = { ...scope, vars: { list: [1, 2, 3], big: "x".repeat(70_000) } };
+    expect(renderTemplate("{{ 'abc' | slice: 0, 99999999 }}", at)).toBe("abc");
+    expect(renderTemplate("{{ 'abcdef' | slice: -2, 99999999 }}", at)).toBe("ef");
+    expect(renderTemplate("{{ 'añb👍c' | slice: 2, 99999999 }}", at)).toBe("b👍c");
+    expect(renderTemplate("{{ 12345 | slice: 1, 99999999 }}", at)).toBe("2345");
+    expect(renderTemplate("{{ vars.list | slice: 1, 99999999 | join: '-' }}", at)).toBe("2-3");
+    expect(renderTemplate("{{ 'abc' | slice: 1 }}{{ 'abc' | slice: 9, 2 }}", at)).toBe("b");
+    // The real output still counts: two slices of 70,000 characters are over the budget.
+    expect(() =>
+      renderTemplate(
+        "{% assign a = vars.big | slice: 0, 70000 %}{% assign b = vars.big | slice: 0, 99999999 %}",
+        at,
+      ),
+    ).toThrow(/builds more than 131072/);
+  });
+
   it("stops a number blown up with times before it becomes a range", () => {
     expectFastTemplateError(
       "{% assign n = 2 %}{% for i in (1..8) %}{% assign n = n | times: n %}{% endfor %}{% for i in (1..n) %}{% endfor %}",

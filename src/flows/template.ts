@@ -12,6 +12,7 @@ import {
   createCappedEmitter,
   createRenderBudget,
   type RenderBudget,
+  sliceLength,
   TEMPLATE_LIMITS,
 } from "./template-limits.js";
 
@@ -94,6 +95,16 @@ for (const name of ["date", "date_to_xmlschema", "date_to_rfc822", "date_to_stri
     return builtin.call(this, isNow ? new Date(now) : value, ...args);
   });
 }
+
+// slice charges the budget its output, not the length asked for (template-limits.ts).
+const builtinSlice = liquid.filters.slice;
+if (typeof builtinSlice !== "function") throw new Error("liquidjs has no slice filter");
+liquid.registerFilter(
+  "slice",
+  function (this: FilterThis, value: unknown, begin?: unknown, length?: unknown) {
+    return builtinSlice.call(this, value, begin, sliceLength(value, begin, length));
+  },
+);
 
 for (const tag of ["include", "render", "layout", "block"]) {
   liquid.registerTag(tag, {

@@ -1,4 +1,4 @@
-import { foldText, foldWord } from "../core/fold-text.js";
+import { foldText, foldWord, LEADING_MARKS } from "../core/fold-text.js";
 import { matchesPattern, patternProblem } from "./safe-regex.js";
 import type { Flow } from "./schema.js";
 import { PATTERN_INPUT_MAX } from "./trigger-schema.js";
@@ -71,11 +71,13 @@ export function isSelective(flow: Pick<Flow, "trigger">): boolean {
 
 /**
  * Where a first word ends: a space or a line break, or the punctuation a sentence goes on with
- * ("hi, I need a quote", "你好，我想…", "مرحبا، …"), not a hyphen or an apostrophe inside a word.
+ * ("hi, I need a quote", "你好，我想…", "مرحبا، …"), a closing quote or bracket ("“quote” for 3
+ * cars"), not a hyphen or an apostrophe inside a word.
  */
-const WORD_END = /^[\s,.!?;:…，。！？、；：؟،؛]/u;
+const WORD_END = /^[\s,.!?;:…，。！？、；：؟،؛"”»›」』)\]]/u;
 
 function startsWithWord(text: string, keyword: string): boolean {
-  const start = text.startsWith("¡") || text.startsWith("¿") ? text.replace(/^[¡¿]+/, "") : text;
+  // After what opens it ("¡Hola, …", "“quote” …"); a keyword that itself opens so is taken as written.
+  const start = LEADING_MARKS.test(keyword) ? text : text.replace(LEADING_MARKS, "");
   return start.startsWith(keyword) && WORD_END.test(start.slice(keyword.length));
 }

@@ -87,4 +87,34 @@ describe("burst grouping", () => {
     const replies = await customer.waitForReplies(3, 10_000);
     expect(replies[2]?.text).toBe("a quote / that's all");
   });
+
+  it("re-asks a number typed as two quick messages instead of reading 4 and 2 as 42", async () => {
+    const numberFlow = {
+      ...flow,
+      name: "Cars",
+      steps: [
+        { id: "ask_cars", type: "ask", text: "How many cars?", save: "cars", expect: "number", next: "echo" },
+        { id: "echo", type: "send", text: "Cars: {{ vars.cars }}" },
+      ],
+    };
+    const imported = (await (
+      await stack.http("PUT", `/api/v1/flows/${stack.setup.flowId}`, numberFlow)
+    ).json()) as { version: number };
+    const published = await stack.http("POST", `/api/v1/flows/${stack.setup.flowId}/publish`, {
+      version: imported.version,
+    });
+    expect(published.status).toBe(200);
+    const customer = createCustomer(stack.sandbox, stack.setup.webhookUrl, "33611110004");
+    const waiting = async () => (await stack.tern.store.runs.list({ status: "waiting" })).length;
+    const before = await waiting();
+    await customer.say("hello");
+    await customer.waitForReplies(1);
+    await eventually(async () => (await waiting()) === before + 1);
+    await customer.say("4");
+    await customer.say("2");
+    const replies = await customer.waitForReplies(2, 10_000);
+    expect(replies[1]?.text).toBe("Please answer with a number, for example 42.");
+    await customer.say("42");
+    expect((await customer.waitForReplies(3, 10_000))[2]?.text).toBe("Cars: 42");
+  });
 });

@@ -35,6 +35,14 @@ describe("parseAnswer", () => {
     },
   );
 
+  it("reads a number of two lines (two messages joined by a burst) as no number, one line's spaces as grouping", () => {
+    for (const input of ["4\n2", "1 234\n567", "4\r\n2", "4\u20282"]) {
+      expect(parseAnswer("number", text(input), {}).ok, JSON.stringify(input)).toBe(false);
+    }
+    expect(parseAnswer("number", text("1 234 567"), {})).toEqual({ ok: true, value: 1234567 });
+    expect(parseAnswer("number", text(" 42\n"), {})).toEqual({ ok: true, value: 42 });
+  });
+
   it("takes a typed number as the position shown, before an id that is a number", () => {
     // "1. Red / 2. Blue" on a channel without buttons: 1 is Red whatever the ids say.
     const choices = [
@@ -73,6 +81,40 @@ describe("parseAnswer", () => {
     expect(parseAnswer("choice", text("c."), { choices })).toMatchObject({ value: "c" });
     expect(parseAnswer("choice", text("はい。"), { choices })).toMatchObject({ value: "yes" });
     expect(parseAnswer("choice", text("Coffee"), { choices }).ok).toBe(false);
+  });
+
+  it("matches an id case-insensitively and ignores punctuation and emoji around an id or title", () => {
+    const choices = [
+      { id: "yes", title: "Yes 👍" },
+      { id: "no", title: "No 👎" },
+    ];
+    for (const typed of ["Yes", "YES", "yes", "yes!", "Yes 👍", "yes👍", " ¡Yes! "]) {
+      expect(parseAnswer("choice", text(typed), { choices }), typed).toMatchObject({
+        ok: true,
+        value: "yes",
+      });
+    }
+    expect(parseAnswer("choice", text("No."), { choices })).toMatchObject({ value: "no" });
+    expect(parseAnswer("choice", text("2"), { choices })).toMatchObject({ value: "no" });
+    expect(parseAnswer("choice", text("👍"), { choices }).ok).toBe(false);
+    expect(parseAnswer("choice", text("yes no"), { choices }).ok).toBe(false);
+  });
+
+  it("takes no choice when the text matches two of them alike (re-asked: the number picks)", () => {
+    const same = [
+      { id: "a", title: "Standard" },
+      { id: "b", title: "Standard" },
+    ];
+    expect(parseAnswer("choice", text("standard"), { choices: same }).ok).toBe(false);
+    expect(parseAnswer("choice", text("2"), { choices: same })).toMatchObject({ value: "b" });
+    const emoji = [
+      { id: "up", title: "OK 👍" },
+      { id: "down", title: "OK 👎" },
+    ];
+    expect(parseAnswer("choice", text("ok"), { choices: emoji }).ok).toBe(false);
+    expect(parseAnswer("choice", text("OK 👎"), { choices: emoji })).toMatchObject({ value: "down" });
+    // An id as written still picks its own choice before any title.
+    expect(parseAnswer("choice", text("up"), { choices: emoji })).toMatchObject({ value: "up" });
   });
 
   it("lowercases and trims emails and rejects non-emails", () => {

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { asciiDigits, foldText, foldWord } from "../../core/fold-text.js";
+import { asciiDigits, foldKey, foldText, foldWord } from "../../core/fold-text.js";
 import type { Choice } from "../fields.js";
 import type { MessageView } from "../runtime.js";
 
@@ -38,6 +38,8 @@ export function parseAnswer(
  * the digits and separators an Arabic or Persian keyboard types too ("٣٤٫٥", "١٬٢٣٤").
  */
 function parseNumber(text: string): Answer {
+  // Two lines are two answers, not one number: a burst joins "4" and "2" as "4\n2", never 42.
+  if (/[\n\r\u2028\u2029]/.test(text)) return { ok: false };
   let s = asciiDigits(text)
     .replace(/[\s\u00a0\u202f]/g, "")
     .replace(/\u066b/g, ".") // ARABIC DECIMAL SEPARATOR
@@ -72,7 +74,7 @@ function parsePhone(text: string, contactPhone: string | null): Answer {
 
 /**
  * Matches a tapped button by its position when the channel names it so, else by id, else the text
- * by 1-based number, id or title (case-insensitive).
+ * by 1-based number, id or title (case-insensitive, then ignoring punctuation and emoji).
  */
 function matchChoice(message: MessageView, choices: Choice[]): Answer {
   const tap = message.choice;
@@ -102,15 +104,25 @@ function findByText(text: string, choices: Choice[]): Choice | undefined {
     const at = choices[Number.parseInt(digits, 10) - 1];
     if (at) return at;
   }
-  const lower = foldText(text);
   const byId = choices.find((c) => c.id === text);
   if (byId) return byId;
-  const byTitle = choices.find((c) => foldText(c.title) === lower);
-  if (byTitle) return byTitle;
-  // "Yes!" or "はい。" for the title "Yes" / "はい"; after the exact match, so "C#" is not "C".
+  // Then ever looser: id or title case-insensitively ("Yes" for the id "yes"), the text without
+  // the punctuation around it ("Yes!", "はい。"; before the loosest, so "c." is "C", not "C#"),
+  // then letters and digits only ("yes" for "Yes 👍"). The first comparison that matches decides;
+  // two choices matching it (titles that render alike) is no answer: the customer types the number.
+  const folded = foldText(text);
   const word = foldWord(text);
-  const byWord = choices.find((c) => foldWord(c.title) === word);
-  return byWord;
+  const key = foldKey(text);
+  const tiers: Array<(c: Choice) => boolean> = [
+    (c) => foldText(c.id) === folded || foldText(c.title) === folded,
+    (c) => foldText(c.id) === word || foldText(c.title) === word,
+    (c) => key !== "" && (foldKey(c.id) === key || foldKey(c.title) === key),
+  ];
+  for (const matches of tiers) {
+    const found = choices.filter(matches);
+    if (found.length > 0) return found.length === 1 ? found[0] : undefined;
+  }
+  return undefined;
 }
 
 export function defaultRetryText(expect: Expect): string {

@@ -11,6 +11,7 @@ import {
   resumeQuestion,
   startQuestion,
 } from "./question.js";
+import { shownChoices } from "./shown-choices.js";
 
 export const AskStep = z
   .strictObject({
@@ -54,7 +55,7 @@ export const askStep = defineStep({
 function hooks(ctx: StepContext<AskStep>): QuestionHooks {
   const { config } = ctx;
   // Titles may be templates: shown and matched as the contact saw them.
-  const shown = () => config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) })) ?? [];
+  const shown = () => (config.choices ? shownChoices(config.choices, (t) => ctx.render(t)) : []);
   return {
     outbound: (text) => (config.choices ? { text, choices: shown() } : { text }),
     defaultRetryText: () => defaultRetryText(config.expect),

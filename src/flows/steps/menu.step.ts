@@ -11,6 +11,7 @@ import {
   resumeQuestion,
   startQuestion,
 } from "./question.js";
+import { shownChoices } from "./shown-choices.js";
 
 /**
  * A menu: the question with its options, where each option may lead to its own step. The
@@ -66,7 +67,7 @@ export const menuStep = defineStep({
 function hooks(ctx: StepContext<MenuStep>): QuestionHooks {
   const { config } = ctx;
   // Titles may be templates: matched as the contact saw them.
-  const shown = () => config.choices.map((c) => ({ id: c.id, title: ctx.render(c.title) }));
+  const shown = () => shownChoices(config.choices, (t) => ctx.render(t));
   return {
     outbound: (text) => ({ text, choices: shown() }),
     // The options go with the retry (buttons, a list or numbered lines): no need to repeat them.

@@ -3,6 +3,7 @@ import { parseDurationMs } from "../duration.js";
 import { Choices, Fallback, StepId, stepBase, Template } from "../fields.js";
 import type { OutboundMessageSpec } from "../runtime.js";
 import { defineStep } from "../step.js";
+import { shownChoices } from "./shown-choices.js";
 
 /** A failed status later than this after the send no longer falls back (the customer moved on). */
 const DEFAULT_FAILED_STATUS_WINDOW_MS = 10 * 60_000;
@@ -26,7 +27,7 @@ export const sendStep = defineStep({
   config: SendStep,
   async start(ctx) {
     const text = ctx.render(ctx.config.text);
-    const choices = ctx.config.choices?.map((c) => ({ id: c.id, title: ctx.render(c.title) }));
+    const choices = ctx.config.choices && shownChoices(ctx.config.choices, (t) => ctx.render(t));
     const message = choices ? { text, choices } : { text };
     const { fallback } = ctx.config;
     const spec: OutboundMessageSpec = fallback
