@@ -53,6 +53,9 @@ describe("branch conditions", () => {
     [{ left: "vars.spaced", op: "eq", right: "19" }, true],
     [{ left: "{{ vars.age }}", op: "eq", right: "042" }, true],
     [{ left: "vars.s42", op: "in", right: ["41", "42.00"] }, true],
+    // Ids longer than a double holds exactly stay text: these two differ in their last digit.
+    [{ left: "{{ '12345678901234567890' }}", op: "eq", right: "12345678901234567891" }, false],
+    [{ left: "{{ '12345678901234567890' }}", op: "eq", right: "12345678901234567890" }, true],
     [{ left: "vars.typed", op: "eq", right: "18" }, false],
     [{ left: "vars.typed", op: "eq", right: "0X12" }, false],
     [{ left: "vars.typed", op: "eq", right: "0X12", ignoreCase: true }, true],

@@ -187,6 +187,17 @@ function fold(value: string, ignoreCase: boolean): string {
  */
 const DECIMAL = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
 
+/**
+ * A decimal string's number when a double holds it exactly (15 significant digits at most): two
+ * order or chat ids of 20 digits that differ in the last would otherwise read as one number.
+ */
+function exactNumber(value: string): number | null {
+  const n = asNumber(value);
+  if (n === null) return null;
+  const digits = value.replace(/[^\d]/g, "").replace(/^0+/, "");
+  return digits.replace(/0+$/, "").length <= 15 ? n : null;
+}
+
 function asNumber(value: unknown): number | null {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value === "string" && DECIMAL.test(value)) {
@@ -207,8 +218,8 @@ function equals(left: unknown, right: unknown, ignoreCase: boolean): boolean {
     return l !== null && r !== null && l === r;
   }
   if (typeof left === "string" && typeof right === "string") {
-    const l = asNumber(left);
-    const r = asNumber(right);
+    const l = exactNumber(left);
+    const r = exactNumber(right);
     if (l !== null && r !== null) return l === r;
     return fold(left, ignoreCase) === fold(right, ignoreCase);
   }
