@@ -19,7 +19,18 @@ await build({
   platform: "node",
   target: "node20",
   // Native addons, optional native drivers, and packages that read files of their own at run time.
-  external: ["better-sqlite3", "pg-native", "typescript", "@fastify/swagger", "@fastify/swagger-ui"],
+  // graphile-worker stays itself: the process guard knows its unawaited rejections by the file
+  // paths in their stacks (src/server/process-guard.ts); pg with it, so both share one driver.
+  // Only PostgreSQL deployments load those two, on first use.
+  external: [
+    "better-sqlite3",
+    "pg-native",
+    "typescript",
+    "@fastify/swagger",
+    "@fastify/swagger-ui",
+    "graphile-worker",
+    "pg",
+  ],
   // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __ternCreateRequire } from 'node:module'; const require = __ternCreateRequire(import.meta.url);",

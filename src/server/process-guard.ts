@@ -11,6 +11,7 @@ import { isStorageFailure } from "../store/storage-failure.js";
  * unlocks them, or the others take them once this runner is stale. 0.18 needs Node 22, so they
  * are recognised here instead of fixed there.
  */
+// graphile-worker is kept out of the bundle for this (scripts/bundle-cli.mjs).
 const GRAPHILE_CODE = /graphile-worker[\\/]dist[\\/]/;
 const GRAPHILE_DATABASE_FAILURE =
   /Cannot use a pool after calling end on the pool|returning jobs from local queue to database queue/;
