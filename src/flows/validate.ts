@@ -2,6 +2,7 @@ import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { channelFitWarnings } from "./channel-fit.js";
 import { StepId, TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue, withStepIds } from "./issues.js";
+import { PROTO_KEY_MESSAGE, protoKeyPaths } from "./proto-keys.js";
 import { patternProblem } from "./safe-regex.js";
 import { type Flow, FlowEnvelope } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
@@ -73,6 +74,7 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
     return { valid: false, errors: [{ path: jsonPath(deepAt), message }], warnings: [] };
   }
   const errors: ValidationIssue[] = [];
+  for (const path of protoKeyPaths(input)) errors.push({ path: jsonPath(path), message: PROTO_KEY_MESSAGE });
   // reportInput: a value of the wrong type ("timeout": 600) is named as such, not as missing.
   const envelope = FlowEnvelope.safeParse(input, { reportInput: true });
   if (!envelope.success)
