@@ -1,6 +1,7 @@
 import type { InboundMessage } from "../channels/channel.js";
 import { getChannelDefinition } from "../channels/registry.js";
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
+import { unjoinableProblem } from "../core/base-url-join.js";
 import { toE164 } from "../core/phone.js";
 import { applyContactUpdate } from "../flows/contact-update.js";
 import type { FlowTestCase, HttpStub } from "../flows/flow-test.js";
@@ -158,6 +159,9 @@ export function createTestHost(options: {
       // The http step's requests get the case's answers, never the network.
       async http(key, request) {
         if (results.has(key)) return results.get(key) as HttpAnswer;
+        // As the worker refuses it (connectors/http); with no baseUrl here, only what no base takes.
+        const refused = request.connection ? unjoinableProblem(request.url) : null;
+        if (refused) throw new AppError("HTTP_REQUEST_INVALID", refused);
         const answer = stubAnswer(options.http ?? [], request);
         results.set(key, answer);
         return answer;

@@ -9,12 +9,29 @@ import { parseDurationMs } from "./duration.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Step ids and variable names become object keys (`steps.<id>`, `vars.<name>`), and assigning
+ * `__proto__` sets an object's prototype instead of a value: the answer was silently lost. Keys
+ * written in the file (`"vars": { "__proto__": … }`) are refused by validate.ts (proto-keys.ts).
+ * `constructor` and `prototype` are ordinary keys there, and templates read own properties only,
+ * so they stay allowed.
+ */
+function notProtoKey(what: string) {
+  return [
+    (name: string) => name !== "__proto__",
+    {
+      error: `${what} cannot be "__proto__" (JavaScript reserves it: the value would be lost); choose another name`,
+    },
+  ] as const;
+}
+
 export const StepId = z
   .string()
   .max(64, { error: "a step id is at most 64 characters" })
   .regex(IDENTIFIER, {
     error: "a step id starts with a letter or _ and contains only letters, digits and _ (e.g. ask_name)",
   })
+  .refine(...notProtoKey("a step id"))
   .describe("Step id, unique in the flow; referenced by next/onError and as steps.<id> in templates");
 export type StepId = z.infer<typeof StepId>;
 
@@ -24,6 +41,7 @@ export const VarName = z
   .regex(IDENTIFIER, {
     error: "a variable name starts with a letter or _ and contains only letters, digits and _ (e.g. name)",
   })
+  .refine(...notProtoKey("a variable name"))
   .describe("Variable name, available as vars.<name> in templates");
 
 /** Liquid template text; syntax is checked by validateFlow. */

@@ -64,11 +64,14 @@ export type FlowStep = { id: string; type: string; next?: string; onError?: stri
   unknown
 >;
 
+/** Steps a flow may have; validate.ts checks no more than these one by one. */
+export const MAX_STEPS = 500;
+
 const stepsLimits = <T extends z.ZodType>(item: T) =>
   z
     .array(item)
     .min(1, { error: "a flow needs at least one step" })
-    .max(500, { error: "a flow has at most 500 steps" });
+    .max(MAX_STEPS, { error: `a flow has at most ${MAX_STEPS} steps` });
 
 const Coordinate = z.number().finite().min(-1_000_000).max(1_000_000);
 

@@ -2,8 +2,9 @@ import { findTooDeep, MAX_JSON_DEPTH } from "../core/json-depth.js";
 import { channelFitWarnings } from "./channel-fit.js";
 import { StepId, TRANSITION_FIELDS } from "./fields.js";
 import { fromZodIssues, jsonPath, type PathSegment, type ValidationIssue, withStepIds } from "./issues.js";
+import { PROTO_KEY_MESSAGE, protoKeyPaths } from "./proto-keys.js";
 import { patternProblem } from "./safe-regex.js";
-import { type Flow, FlowEnvelope } from "./schema.js";
+import { type Flow, FlowEnvelope, MAX_STEPS } from "./schema.js";
 import type { StepDefinition, StepExit } from "./step.js";
 import { coreStepRegistry, type StepRegistry } from "./step-registry.js";
 import { forEachStepString } from "./step-strings.js";
@@ -73,23 +74,29 @@ function check(input: unknown, registry: StepRegistry): FlowValidationResult {
     return { valid: false, errors: [{ path: jsonPath(deepAt), message }], warnings: [] };
   }
   const errors: ValidationIssue[] = [];
+  for (const path of protoKeyPaths(input)) errors.push({ path: jsonPath(path), message: PROTO_KEY_MESSAGE });
   // reportInput: a value of the wrong type ("timeout": 600) is named as such, not as missing.
   const envelope = FlowEnvelope.safeParse(input, { reportInput: true });
   if (!envelope.success)
     errors.push(...fromZodIssues(envelope.error.issues).filter((e) => !isStepItemIssue(e)));
 
   const raw = input as Record<string, unknown>;
-  const rawSteps = Array.isArray(raw.steps) ? raw.steps.slice(0, 500) : [];
+  const allSteps: unknown[] = Array.isArray(raw.steps) ? raw.steps : [];
+  // Past the limit (the envelope's error) steps are not checked, but they are in the file: a
+  // transition to one must not also be reported as a step that does not exist.
+  const rawSteps = allSteps.slice(0, MAX_STEPS);
   const ids = collectIds(rawSteps, errors);
+  const pastLimit = collectIds(allSteps.slice(MAX_STEPS), []);
+  const exists = (id: string) => ids.has(id) || pastLimit.has(id);
   const parsed = parseSteps(rawSteps, registry, errors);
 
   const known = describeIds([...ids.keys()]);
-  if (typeof raw.start === "string" && ids.size > 0 && !ids.has(raw.start)) {
+  if (typeof raw.start === "string" && ids.size > 0 && !exists(raw.start)) {
     errors.push({ path: "$.start", message: `step "${raw.start}" does not exist; known steps: ${known}` });
   }
   for (const step of parsed) {
     for (const exit of exitsOf(step)) {
-      if (!ids.has(exit.target)) {
+      if (!exists(exit.target)) {
         errors.push({
           path: jsonPath(["steps", step.index, ...exit.path]),
           message: `step "${exit.target}" does not exist; known steps: ${known}`,

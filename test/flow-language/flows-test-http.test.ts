@@ -48,6 +48,45 @@ describe("tern flows test (requests answered by the case)", () => {
     expect(code).toBe(1);
   });
 
+  it("a connection's step URL is a path under its baseUrl; one that would leave it fails as a run does", async () => {
+    const dir = tempDir();
+    const lookup = {
+      id: "lookup",
+      type: "http",
+      connection: "orders_api",
+      url: "{{ message.text }}",
+      map: { orderStatus: "body.order.status" },
+      next: "tell",
+      onError: "sorry",
+    };
+    const tell = { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" };
+    const sorry = { id: "sorry", type: "send", text: "{{ steps.lookup.error.code }}" };
+    const http = [{ url: ".", body: { order: { status: "shipped" } } }];
+    const refused = (name: string, say: string) => ({
+      name,
+      http,
+      script: [{ say }, { expect: "HTTP_REQUEST_INVALID" }],
+    });
+    writeFlow(
+      dir,
+      {
+        trigger: { type: "message", channels: ["whatsapp"] },
+        steps: [lookup, tell, sorry],
+        tests: [
+          { name: "a path", http, script: [{ say: "/orders/42" }, { expect: "Order status: shipped" }] },
+          refused("protocol-relative", "//evil.example/orders/42"),
+          refused("above the base", "/../admin"),
+        ],
+      },
+      "paths.json",
+    );
+    const { code, out } = await testInProcess(["paths.json"], dir);
+    expect(out).toContain("✓ a path");
+    expect(out).toContain("✓ protocol-relative");
+    expect(out).toContain("✓ above the base");
+    expect(code, out).toBe(0);
+  });
+
   it("answers a handoff's notify from the case's \"http\" too, so a flow with a handoff can be tested", async () => {
     const dir = tempDir();
     const handoff = {

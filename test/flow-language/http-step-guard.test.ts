@@ -189,15 +189,27 @@ describe("an http connection", () => {
       headers: { "x-api-key": "k" },
     });
     expect(authorizeHttp(config, "https://api.example.com/v2").url).toBe("https://api.example.com/v2");
+    // A path from the root keeps the base's path, as axios joins baseURL and url.
+    expect(authorizeHttp(config, "/orders/42?x=1").url).toBe("https://api.example.com/v2/orders/42?x=1");
+    expect(authorizeHttp(config, "/").url).toBe("https://api.example.com/v2/");
     for (const url of [
       "https://evil.example/v2/orders",
       "https://api.example.com/v1/x",
-      "/admin",
+      "/../admin",
+      "/orders/../../v1/x",
+      "%2e%2e/admin",
       "http://api.example.com/v2/x",
     ]) {
       expect(() => authorizeHttp(config, url)).toThrow(
         /only to URLs under https:\/\/api\.example\.com\/v2\//,
       );
+    }
+  });
+
+  it("refuses a protocol-relative URL: a host without a scheme is never a path under the base", () => {
+    const config = { auth: "bearer" as const, baseUrl: "https://api.example.com/v2", token: "t" };
+    for (const url of ["//evil.example/v2/x", "/\\evil.example/v2/x", "//api.example.com/v2/x"]) {
+      expect(() => authorizeHttp(config, url)).toThrow(/starts with \/\/ \(a host without a scheme\)/);
     }
   });
 

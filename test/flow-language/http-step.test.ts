@@ -70,6 +70,13 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
     expect(connection).toContain(`http://127.0.0.1:${port}/v1`);
   });
 
+  it("a connection's step URL written from the root (/orders/A-17) is a path under its baseUrl", async () => {
+    expect(await ask(stack, "order by path")).toBe("Your order is shipped (SKU-9, HTTP 200, A-17)");
+    const request = seen.findLast((r) => r.url.startsWith("/v1/orders/A-17"));
+    expect(request?.url).toBe("/v1/orders/A-17");
+    expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
   it("an API that echoes the connection's token: the answer keeps it out of the run, its history and the database", async () => {
     expect(await ask(stack, "echo")).toBe("invalid token [redacted]");
     expect(seen.find((r) => r.url === "/v1/echo")?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -206,6 +213,43 @@ describe("the http step where configuration allows the loopback server (TERN_HTT
         message: expect.stringContaining(
           `sends its credentials only to URLs under http://127.0.0.1:${port}/v1/`,
         ),
+      }),
+    ]);
+  });
+
+  it("validation refuses a connection's step URL that no run could use: another host, or a path outside its baseUrl", async () => {
+    const flowWith = (...urls: string[]) => ({
+      schema: "tern.flow/v1",
+      name: "Outside",
+      trigger: { type: "message", channels: ["whatsapp"] },
+      steps: urls.map((url, i) => ({
+        id: `s${i}`,
+        type: "http",
+        connection: "orders_api",
+        url,
+        ...(i + 1 < urls.length && { next: `s${i + 1}` }),
+      })),
+    });
+    const validate = async (flow: unknown) =>
+      (await (await stack.http("POST", "/api/v1/flows/validate", flow)).json()) as {
+        valid: boolean;
+        errors: Array<{ path: string; message: string }>;
+      };
+    const written = await validate(flowWith("//evil.example/x", "/../admin", "/orders/42"));
+    expect(written.valid).toBe(false);
+    expect(written.errors).toEqual([
+      expect.objectContaining({ path: "$.steps[0].url", message: expect.stringContaining("starts with //") }),
+      expect.objectContaining({
+        path: "$.steps[1].url",
+        message: expect.stringContaining("leaves the connection's baseUrl"),
+      }),
+    ]);
+    // The right origin, but beside the base's path: every run would be refused.
+    const beside = await validate(flowWith(`http://127.0.0.1:${port}/v2/orders`));
+    expect(beside.errors).toEqual([
+      expect.objectContaining({
+        path: "$.steps[0].url",
+        message: expect.stringContaining(`only to URLs under http://127.0.0.1:${port}/v1/`),
       }),
     ]);
   });

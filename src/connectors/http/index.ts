@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { basePrefix, joinBaseUrl, joinProblem } from "../../core/base-url-join.js";
 import { baseUrlField } from "../../core/secure-url.js";
 import { defineConnector } from "../connector.js";
 
@@ -16,7 +17,7 @@ const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, {
 // Like every base URL of Tern: credentials belong in the auth fields, sealed, never in the URL
 // (stored and returned as it is).
 const BaseUrl = baseUrlField("baseUrl").describe(
-  "The API these credentials are for; steps may only call URLs under it (relative URLs resolve against it)",
+  "The API these credentials are for; steps may only call URLs under it (a step's /orders/42 is <baseUrl>/orders/42)",
 );
 
 export const HttpConnectionConfig = z.discriminatedUnion("auth", [
@@ -36,35 +37,13 @@ export const HttpConnectionConfig = z.discriminatedUnion("auth", [
 ]);
 export type HttpConnectionConfig = z.infer<typeof HttpConnectionConfig>;
 
-/** `https://api.example.com/v2` → the prefix every allowed URL starts with: `https://api.example.com/v2/`. */
-function basePrefix(baseUrl: string): URL {
-  const base = new URL(baseUrl);
-  if (!base.pathname.endsWith("/")) base.pathname += "/";
-  base.search = "";
-  base.hash = "";
-  return base;
-}
-
 export function authorizeHttp(
   config: HttpConnectionConfig,
   url: string,
 ): { url: string; headers: Record<string, string> } {
-  const base = basePrefix(config.baseUrl);
-  let target: URL;
-  try {
-    target = new URL(url, base);
-  } catch {
-    throw new AppError("HTTP_REQUEST_INVALID", `"${url.slice(0, 200)}" is not a valid URL`);
-  }
-  const isUnder =
-    target.origin === base.origin &&
-    (target.pathname.startsWith(base.pathname) || `${target.pathname}/` === base.pathname);
-  if (!isUnder) {
-    throw new AppError(
-      "HTTP_REQUEST_INVALID",
-      `This connection sends its credentials only to URLs under ${base.href}; the step's URL is on ${target.host}${target.pathname}`,
-    );
-  }
+  // "/orders/42" is a path under baseUrl; nothing outside it gets the credentials (base-url-join.ts).
+  const joined = joinBaseUrl(config.baseUrl, url);
+  if (!joined.ok) throw new AppError("HTTP_REQUEST_INVALID", joinProblem(config.baseUrl, url, joined));
   const headers: Record<string, string> =
     config.auth === "bearer"
       ? { authorization: `Bearer ${config.token}` }
@@ -73,7 +52,7 @@ export function authorizeHttp(
             authorization: `Basic ${Buffer.from(`${config.username}:${config.password}`).toString("base64")}`,
           }
         : { [config.header.toLowerCase()]: config.value };
-  return { url: target.href, headers };
+  return { url: joined.url.href, headers };
 }
 
 export const httpConnector = defineConnector({
@@ -90,15 +69,28 @@ export const httpConnector = defineConnector({
       },
       actions: {},
       facts: {
-        /** Design-time: the origin a step's URL is fixed to may receive these credentials. */
+        /**
+         * Design-time: may a step's URL fixed to this origin (or, given `url`, this whole URL
+         * written out) receive these credentials? `problem` says why not.
+         */
         async "http.origin"(input, config) {
+          const base = basePrefix(config.baseUrl);
+          if (typeof input.url === "string") {
+            const joined = joinBaseUrl(config.baseUrl, input.url);
+            return joined.ok
+              ? { allowed: true, baseUrl: base.href }
+              : {
+                  allowed: false,
+                  baseUrl: base.href,
+                  problem: joinProblem(config.baseUrl, input.url, joined),
+                };
+          }
           let origin: string;
           try {
             origin = new URL(String(input.origin)).origin;
           } catch {
             origin = String(input.origin);
           }
-          const base = basePrefix(config.baseUrl);
           return { allowed: origin === base.origin, baseUrl: base.href };
         },
       },

@@ -25,6 +25,19 @@ describe("http step url", () => {
     expect(errorsOf({ url: "ftp://files.example.com/x" })[0]?.message).toContain("is not an http(s) URL");
   });
 
+  it("with a connection, refuses a protocol-relative url or one whose .. leave the baseUrl", () => {
+    for (const url of ["//evil.example/x", "/\\evil.example/x"])
+      expect(errorsOf({ url, connection: "shop" })[0]?.message).toContain(
+        "starts with //, which names another host, not a path under the connection's baseUrl",
+      );
+    for (const url of ["/../admin", "orders/../../x", "/a/%2e%2e/%2E%2E/x", "../x"])
+      expect(errorsOf({ url, connection: "shop" })[0]?.message).toContain(
+        'leaves the connection\'s baseUrl (its ".." segments climb above it)',
+      );
+    expect(errorsOf({ url: "/orders/../items/1", connection: "shop" })).toEqual([]);
+    expect(errorsOf({ url: "/", connection: "shop" })).toEqual([]);
+  });
+
   it("accepts an absolute http(s) url, a relative one with a connection, and templates", () => {
     expect(errorsOf({ url: "https://api.example.com/orders?x=1" })).toEqual([]);
     expect(errorsOf({ url: "http://127.0.0.1:8080/" })).toEqual([]);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../core/app-error.js";
+import { hasScheme, unjoinableProblem } from "../../core/base-url-join.js";
 import { parseDurationMs } from "../duration.js";
 import { Duration, StepId, stepBase, Template, VarName } from "../fields.js";
 import type { HttpAnswer, HttpRequestSpec } from "../runtime.js";
@@ -20,7 +21,7 @@ export const HttpStep = z
     type: z.literal("http"),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
     url: Template.min(1, { error: "give the URL to call" }).describe(
-      "Liquid template; absolute, or relative to the connection's baseUrl. Escape a path segment with | path_segment, a query value with | url_encode",
+      "Liquid template; absolute, or with a connection a path under its baseUrl (/orders/42 → <baseUrl>/orders/42). Escape a path segment with | path_segment, a query value with | url_encode",
     ),
     headers: z.record(HeaderName, Template).optional().describe("Request headers (Liquid templates)"),
     json: z
@@ -73,12 +74,16 @@ export const httpStep = defineStep({
   title: "HTTP request",
   version: 1,
   config: HttpStep,
-  /** With a connection: a URL whose origin is written out must be the connection's. */
+  /**
+   * With a connection: a URL whose origin is written out must be the connection's; one written
+   * out in full must be under its baseUrl (a path such as /v2/x beside a /v1 base never runs).
+   */
   async check(config, env) {
     if (!config.connection) return [];
     const origin = /^(https?:\/\/[^/{}?#]+)[/?#]/i.exec(config.url.split(/\{[{%]/)[0] ?? "")?.[1];
     if (!origin) return [];
-    const answer = (await env.fact(config.connection, "http.origin", { origin })) as {
+    const input = isTemplate(config.url) ? { origin } : { origin, url: config.url.trim() };
+    const answer = (await env.fact(config.connection, "http.origin", input)) as {
       allowed: boolean;
       baseUrl: string;
     };
@@ -87,7 +92,7 @@ export const httpStep = defineStep({
       {
         level: "error",
         path: ["url"],
-        message: `connection "${config.connection}" sends its credentials only to URLs under ${answer.baseUrl}; use a URL there, or a relative one`,
+        message: `connection "${config.connection}" sends its credentials only to URLs under ${answer.baseUrl}; use a URL there, or a path under it such as /orders/42`,
       },
     ];
   },
@@ -129,8 +134,8 @@ export const httpStep = defineStep({
 
 /**
  * A URL written out (no template) that no request could use fails every run at this step: say so
- * now. Without a connection it must be an absolute http(s) URL; with one it may be relative to the
- * connection's baseUrl.
+ * now. Without a connection it must be an absolute http(s) URL; with one it may be a path under
+ * the connection's baseUrl (`/orders/42`, `orders/42`), never one that leaves it.
  */
 function literalUrlProblem(url: string, connection: string | undefined): string | null {
   const shown = JSON.stringify(url.slice(0, 200));
@@ -138,9 +143,10 @@ function literalUrlProblem(url: string, connection: string | undefined): string 
     ? "/orders/42 (under the connection's baseUrl) or https://…"
     : "https://api.example.com/orders";
   if (/\s/.test(url)) return `${shown} is not a URL (it has spaces; encode them as %20), e.g. ${example}`;
+  if (connection && !hasScheme(url)) return unjoinableProblem(url);
   let parsed: URL;
   try {
-    parsed = connection ? new URL(url, "https://base.invalid/") : new URL(url);
+    parsed = new URL(url);
   } catch {
     return connection
       ? `${shown} is not a URL, e.g. ${example}`

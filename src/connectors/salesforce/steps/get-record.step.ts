@@ -2,7 +2,7 @@ import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
 import { checkSalesforceRead, listed } from "../design/read-check.js";
-import { Connection, FieldList, ObjectName, optionalKeys } from "./step-fields.js";
+import { Connection, FieldList, ObjectName, optionalKeys, renderRecordId } from "./step-fields.js";
 
 /**
  * Reads one record by id (`GET /sobjects/{object}/{id}?fields=…`). Output: its fields plus `id`,
@@ -30,7 +30,11 @@ export const salesforceGetStep = defineStep({
   check: (config, env) => checkSalesforceRead(env, { ...config, fields: listed(config.fields) }),
   async start(ctx) {
     const { connection, object } = ctx.config;
-    const input = { object, id: ctx.render(ctx.config.recordId), ...optionalKeys(ctx.config, ["fields"]) };
+    const input = {
+      object,
+      id: renderRecordId(ctx.render, ctx.config.recordId, ctx.config.id),
+      ...optionalKeys(ctx.config, ["fields"]),
+    };
     const output = await ctx.effects.call(connection, "get", input);
     return { kind: "next", next: ctx.config.next ?? null, input: { connection, ...input }, output };
   },

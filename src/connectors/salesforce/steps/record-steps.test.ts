@@ -129,6 +129,35 @@ describe("salesforce record steps", () => {
   });
 
   it.each([
+    ["salesforce.get", {}],
+    ["salesforce.update", { fields: { Description: "x" } }],
+  ])(
+    "%s with a recordId that rendered nothing fails naming the field, before any call",
+    async (type, extra) => {
+      const { host, state } = await runFlow(
+        [
+          {
+            id: "read",
+            type,
+            connection: "sf",
+            object: "Lead",
+            recordId: " {{ vars.nothing }}",
+            ...extra,
+            onError: "say",
+          },
+          { id: "say", type: "send", text: "{{ steps.read.error.code }}: {{ steps.read.error.message }}" },
+        ],
+        () => ({ id: "00Q000000000001AAA" }),
+      );
+      expect(host.calls).toEqual([]);
+      expect(host.sent.at(-1)?.text).toBe(
+        'VALIDATION_FAILED: The recordId of step "read" is empty (did its template " {{ vars.nothing }}" render nothing?). Give it the id of a record, e.g. {{ steps.find_lead.first.Id }}.',
+      );
+      expect(state.status).toBe("completed");
+    },
+  );
+
+  it.each([
     [{ type: "salesforce.find", where: [{ field: "Phone) OR (Id", value: "x" }] }, "where[0].field"],
     [{ type: "salesforce.find", where: [{ field: "Phone", op: "OR", value: "x" }] }, "where[0].op"],
     [{ type: "salesforce.find", where: [], limit: 5000 }, "limit"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "../../../core/app-error.js";
 import { Template } from "../../../flows/fields.js";
 import { OnDuplicate } from "../actions/duplicates.js";
 import { FIND_OPS, MAX_FIND_LIMIT } from "../find-query.js";
@@ -60,4 +61,23 @@ export const FindLimit = z.number().int().min(1).max(MAX_FIND_LIMIT);
 /** The optional keys a step passes on only when the flow set them (keeps run history inputs small). */
 export function optionalKeys(config: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => config[k] !== undefined).map((k) => [k, config[k]]));
+}
+
+/**
+ * The record id a get or update step rendered. An empty one (`{{ vars.nothing }}`) fails here,
+ * naming the step's field, as a find's empty value does: the action itself could only say
+ * "The get action needs { object, id, … }", which names no field of the flow.
+ */
+export function renderRecordId(
+  render: (template: string) => string,
+  template: string,
+  stepId: string,
+): string {
+  const id = render(template);
+  if (id.trim() !== "") return id;
+  throw new AppError(
+    "VALIDATION_FAILED",
+    `The recordId of step "${stepId}" is empty (did its template ${JSON.stringify(template.slice(0, 100))} render nothing?). Give it the id of a record, e.g. {{ steps.find_lead.first.Id }}.`,
+    { details: { stepId, field: "recordId" } },
+  );
 }

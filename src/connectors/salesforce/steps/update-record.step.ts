@@ -2,7 +2,15 @@ import { z } from "zod";
 import { StepId, stepBase, Template } from "../../../flows/fields.js";
 import { defineStep } from "../../../flows/step.js";
 import { checkSalesforceMapping } from "../design/mapping-check.js";
-import { Connection, FieldMap, ObjectName, optionalKeys, ReadBack, StepOnDuplicate } from "./step-fields.js";
+import {
+  Connection,
+  FieldMap,
+  ObjectName,
+  optionalKeys,
+  ReadBack,
+  renderRecordId,
+  StepOnDuplicate,
+} from "./step-fields.js";
 
 /**
  * Updates one record by id (`PATCH /sobjects/{object}/{id}` → 204). Output `{ id, object, url,
@@ -34,7 +42,7 @@ export const salesforceUpdateStep = defineStep({
     const { connection, object } = ctx.config;
     const input = {
       object,
-      id: ctx.render(ctx.config.recordId),
+      id: renderRecordId(ctx.render, ctx.config.recordId, ctx.config.id),
       fields: ctx.renderValue(ctx.config.fields) as Record<string, unknown>,
       ...optionalKeys(ctx.config, ["readBack", "onDuplicate"]),
     };
