@@ -5,24 +5,32 @@ import { tempDir, testInProcess, writeFlow } from "../helpers/flow-test-run.js";
  * `tern flows test` never reaches the network: an http step's requests and a handoff's notify are
  * answered from the case's "http", and a request the case does not answer fails naming it.
  */
+/** A lookup step with `step`'s url (and connection), then a reply with its status, or with the error. */
+const lookupSteps = (step: Record<string, string>, sorryText: string) => [
+  {
+    id: "lookup",
+    type: "http",
+    ...step,
+    map: { orderStatus: "body.order.status" },
+    next: "tell",
+    onError: "sorry",
+  },
+  { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" },
+  { id: "sorry", type: "send", text: sorryText },
+];
+
 describe("tern flows test (requests answered by the case)", () => {
   it("answers an http step's requests from the case's \"http\" (never the network); a request with no answer fails naming it", async () => {
     const dir = tempDir();
-    const lookup = {
-      id: "lookup",
-      type: "http",
-      url: "https://api.example.com/orders/{{ message.text | path_segment }}",
-      map: { orderStatus: "body.order.status" },
-      next: "tell",
-      onError: "sorry",
-    };
-    const tell = { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" };
-    const sorry = { id: "sorry", type: "send", text: "Lookup failed: {{ steps.lookup.error.code }}" };
+    const steps = lookupSteps(
+      { url: "https://api.example.com/orders/{{ message.text | path_segment }}" },
+      "Lookup failed: {{ steps.lookup.error.code }}",
+    );
     writeFlow(
       dir,
       {
         trigger: { type: "message", channels: ["whatsapp"] },
-        steps: [lookup, tell, sorry],
+        steps,
         tests: [
           {
             name: "shipped",
@@ -50,17 +58,10 @@ describe("tern flows test (requests answered by the case)", () => {
 
   it("a connection's step URL is a path under its baseUrl; one that would leave it fails as a run does", async () => {
     const dir = tempDir();
-    const lookup = {
-      id: "lookup",
-      type: "http",
-      connection: "orders_api",
-      url: "{{ message.text }}",
-      map: { orderStatus: "body.order.status" },
-      next: "tell",
-      onError: "sorry",
-    };
-    const tell = { id: "tell", type: "send", text: "Order status: {{ vars.orderStatus }}" };
-    const sorry = { id: "sorry", type: "send", text: "{{ steps.lookup.error.code }}" };
+    const steps = lookupSteps(
+      { connection: "orders_api", url: "{{ message.text }}" },
+      "{{ steps.lookup.error.code }}",
+    );
     const http = [{ url: ".", body: { order: { status: "shipped" } } }];
     const refused = (name: string, say: string) => ({
       name,
@@ -71,7 +72,7 @@ describe("tern flows test (requests answered by the case)", () => {
       dir,
       {
         trigger: { type: "message", channels: ["whatsapp"] },
-        steps: [lookup, tell, sorry],
+        steps,
         tests: [
           { name: "a path", http, script: [{ say: "/orders/42" }, { expect: "Order status: shipped" }] },
           refused("protocol-relative", "//evil.example/orders/42"),
