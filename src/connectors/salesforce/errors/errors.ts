@@ -94,7 +94,8 @@ export function tokenError(
     if (looksLikeHtml(contentType, text) && status < 500) return wrongHost(status);
     return new AppError(
       status >= 500 ? "SALESFORCE_UNAVAILABLE" : "SALESFORCE_AUTH_FAILED",
-      `Salesforce token endpoint answered HTTP ${status} without an OAuth error.${status >= 500 ? " Will retry." : ""}`,
+      // Said of a connection test too, which retries nothing: who retries is named.
+      `Salesforce token endpoint answered HTTP ${status} without an OAuth error.${status >= 500 ? " Salesforce is unavailable for now: runs retry on their own; test the connection again later." : ""}`,
       { details: { httpStatus: status }, retry: status >= 500 ? "default" : "never" },
     );
   }
