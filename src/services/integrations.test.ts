@@ -4,7 +4,7 @@ import { testDialect } from "../../test/helpers/dialect.js";
 import { eventually } from "../../test/helpers/in-process.js";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
 import { getChannelDefinition } from "../channels/registry.js";
-import { getConnectorDefinition } from "../connectors/registry.js";
+import { createConnectionAdmin } from "./connection-admin.js";
 import { createIntegrationAdmin } from "./integration-admin.js";
 import { createIntegrations } from "./integrations.js";
 
@@ -129,13 +129,10 @@ describe("a change made through this process", () => {
     // made again: the Salesforce bench counted a second Lead describe after the setup's changes.
     const integrations = process();
     stops.push(integrations.watchChanges(20));
-    const admin = createIntegrationAdmin({
+    const admin = createConnectionAdmin({
       store,
       integrations,
       clock,
-      kind: "connection",
-      definition: getConnectorDefinition,
-      idPrefix: "conn",
     });
     const created = await admin.create({
       type: "http",

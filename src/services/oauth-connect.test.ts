@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
-import { getConnectorDefinition } from "../connectors/registry.js";
 import { AppError } from "../core/app-error.js";
 import { type SalesforceEmulator, startSalesforceEmulator } from "../sandbox/salesforce/index.js";
-import { createIntegrationAdmin } from "./integration-admin.js";
+import { createConnectionAdmin } from "./connection-admin.js";
 import { createIntegrations } from "./integrations.js";
 import { createOAuthConnect } from "./oauth-connect.js";
 
@@ -25,13 +24,10 @@ afterEach(async () => {
 
 async function setup() {
   const integrations = createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
-  const admin = createIntegrationAdmin({
+  const admin = createConnectionAdmin({
     store,
     integrations,
     clock,
-    kind: "connection",
-    definition: getConnectorDefinition,
-    idPrefix: "conn",
   });
   const { clientId, clientSecret } = sf.credentials;
   const record = await admin.create({
@@ -114,13 +110,10 @@ describe("stored tokens across config edits", () => {
   it("keeps a rotated refresh token when only apiVersion changes, forgets it when credentials change", async () => {
     const { record } = await setup();
     const integrations = createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
-    const admin = createIntegrationAdmin({
+    const admin = createConnectionAdmin({
       store,
       integrations,
       clock,
-      kind: "connection",
-      definition: getConnectorDefinition,
-      idPrefix: "conn",
     });
     const token = { accessToken: "00Dx!a", instanceUrl: sf.url, issuedAt: now, refreshToken: "rotated" };
     await store.tokens.set(record.id, token);
@@ -135,13 +128,10 @@ describe("revocation", () => {
   it("does not revoke a refresh token another connection also uses, and says so", async () => {
     const { service } = await setup();
     const integrations = createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log });
-    const admin = createIntegrationAdmin({
+    const admin = createConnectionAdmin({
       store,
       integrations,
       clock,
-      kind: "connection",
-      definition: getConnectorDefinition,
-      idPrefix: "conn",
     });
     const config = { ...sf.credentials };
     const a = await admin.create({ type: "salesforce", name: "a", config });

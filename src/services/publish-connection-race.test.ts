@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore } from "../../test/helpers/test-store.js";
-import { getConnectorDefinition } from "../connectors/registry.js";
+import { createConnectionAdmin } from "./connection-admin.js";
 import { createFlowService } from "./flow-service.js";
-import { createIntegrationAdmin } from "./integration-admin.js";
 import { createIntegrations } from "./integrations.js";
 
 /**
@@ -55,13 +54,10 @@ describe("publish racing a DELETE of the connection it names", () => {
       throw new Error("connect ECONNREFUSED");
     };
     const flows = createFlowService(store, clock, { design: { fact } });
-    const connections = createIntegrationAdmin({
+    const connections = createConnectionAdmin({
       store,
       integrations: createIntegrations(store, { fetch: (i, o) => fetch(i, o), clock, log }),
       clock,
-      kind: "connection",
-      definition: getConnectorDefinition,
-      idPrefix: "conn",
     });
     const crm = await connections.create({
       type: "salesforce",

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { getConnectorDefinition } from "../../connectors/registry.js";
-import { createIntegrationAdmin, integrationEtag } from "../../services/integration-admin.js";
+import { createConnectionAdmin } from "../../services/connection-admin.js";
+import { integrationEtag } from "../../services/integration-admin.js";
 import type { IntegrationRecord } from "../../store/repos/integration-repo.js";
 import type { AppDeps } from "../app.js";
 import { IfMatchHeaders, ifMatchOf, withEtag } from "./conditional-headers.js";
@@ -29,13 +29,10 @@ export const connectionRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
-    const admin = createIntegrationAdmin({
+    const admin = createConnectionAdmin({
       store: deps.store,
       integrations: deps.integrations,
       clock: deps.clock,
-      kind: "connection",
-      definition: getConnectorDefinition,
-      idPrefix: "conn",
       sandbox: deps.sandbox,
     });
     const tags = ["connections"];
