@@ -87,7 +87,7 @@ describe("coalescing creates into sObject Collections", () => {
     "a value one record's field type cannot take (the whole collection refused 400) fails that caller only (%s)",
     async (exactlyOnce) => {
       const rt = await start({ ternKeyField: exactlyOnce === "externalId" });
-      const cfg = config({ exactlyOnce });
+      const cfg = config({ exactlyOnce, batchWindowMs: 1_000 });
       await rt.actions.create?.run(lead(0), cfg, ctx("warm"));
       const batch = await settleAll(
         Array.from({ length: 7 }, (_, i) =>
