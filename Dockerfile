@@ -31,5 +31,5 @@ EXPOSE 3000
 # container serves no HTTP: run those with --no-healthcheck (docker-compose.yml disables it).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "const h=process.env.TERN_HOST||'';const host=h===''||h==='0.0.0.0'||h==='::'?'127.0.0.1':h.includes(':')?'['+h+']':h;fetch('http://'+host+':'+(process.env.TERN_PORT||'3000')+'/readyz',{signal:AbortSignal.timeout(4000)}).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=512", "dist/bin/tern.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=512", "--v8-pool-size=2", "dist/bin/tern.js"]
 CMD ["serve"]

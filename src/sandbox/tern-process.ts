@@ -60,6 +60,7 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
   const args = [
     "--max-semi-space-size=2",
     "--max-old-space-size=512",
+    "--v8-pool-size=2",
     ...(process.env.TERN_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     cli,
     options.command ?? "serve",
