@@ -57,8 +57,9 @@ export function lockDataDirectory(root: string): ServeLock {
   closeSync(openSync(file, "a", 0o600));
   const db = new BetterSqlite3(file);
   try {
-    // No journal file beside it: the lock writes nothing worth one.
-    db.pragma("journal_mode = OFF");
+    // No journal file beside it: the lock writes nothing worth one. Not OFF: better-sqlite3 opens
+    // connections in defensive mode, which refuses journal_mode=OFF and kept a serve.lock-journal.
+    db.pragma("journal_mode = MEMORY");
     db.pragma("locking_mode = EXCLUSIVE");
     // Takes the lock and keeps it after the commit (exclusive locking mode); writes nothing.
     db.exec("BEGIN EXCLUSIVE; COMMIT");

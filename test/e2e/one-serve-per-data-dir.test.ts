@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -26,6 +26,8 @@ describe.skipIf(testDialect !== "sqlite")("one tern serve per SQLite data direct
     const secrets = processSecrets();
     const first = await spawnTern({ dataDir, ...secrets });
     running.push(first);
+    // The lock is one file: no journal beside it (docs/deployment.md lists what the directory holds).
+    expect(readdirSync(dataDir).filter((f) => f.startsWith("serve.lock"))).toEqual(["serve.lock"]);
 
     const second = spawnTern({ dataDir, ...secrets });
     await expect(second).rejects.toThrow(/Tern exited with 1 before listening/);
