@@ -20,10 +20,20 @@ export interface UnknownVariable {
   suggestion?: string;
 }
 
+/**
+ * The one setting without the prefix. A misspelling of it (DATABSE_URL, DATABASE_URI) left Tern on
+ * the SQLite file in the data directory, without a word, where PostgreSQL was meant.
+ */
+const UNPREFIXED = "DATABASE_URL";
+
+function looksLikeUnprefixed(name: string): boolean {
+  return name !== UNPREFIXED && editDistance(name.toUpperCase(), UNPREFIXED) <= 2;
+}
+
 export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {
   const known = Object.keys(Config.shape);
   return Object.keys(env)
-    .filter((name) => /^TERN_/i.test(name) && !known.includes(name))
+    .filter((name) => (/^TERN_/i.test(name) && !known.includes(name)) || looksLikeUnprefixed(name))
     .filter((name) => !READ_ELSEWHERE.has(name) && !name.startsWith(SUITE_PREFIX))
     .sort()
     .map((name) => {

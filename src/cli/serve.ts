@@ -65,9 +65,9 @@ const main = () => import("../main.js");
 
 /** The configuration, after a word on each TERN_* variable Tern does not read (a misspelt name). */
 function configFromEnv(): Config {
-  const config = loadConfig();
+  // First: a start refused for another setting names the misspelling in the same go.
   for (const line of unknownVariableWarnings(process.env)) process.stderr.write(`${line}\n`);
-  return config;
+  return loadConfig();
 }
 
 /** A start that failed, said in terms of the setting to fix (start-errors.ts). */

@@ -135,9 +135,17 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
       const worker = await runCli(["worker", "--concurrency", "1e3"], { TERN_DATA_DIR: dataDir });
       expect(worker.code).toBe(1);
       expect(worker.stderr).toContain("--concurrency must be a whole number from 1 to 10000");
-      const serve = await runCli(["serve"], { TERN_DATA_DIR: dataDir, TERN_PORT: "0x10" });
+      const serve = await runCli(["serve"], {
+        TERN_DATA_DIR: dataDir,
+        TERN_PORT: "0x10",
+        TERN_LOGLEVEL: "debug",
+      });
       expect(serve.code).toBe(1);
       expect(serve.stderr).toContain("TERN_PORT: a whole number in decimal digits");
+      // Every problem in one go: the misspelt name too, not only on the next start.
+      expect(serve.stderr).toContain(
+        "TERN_LOGLEVEL is not a Tern setting and is ignored (did you mean TERN_LOG_LEVEL?)",
+      );
       expect(`${worker.stderr}${serve.stderr}`).not.toMatch(/\n\s+at /);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -154,6 +162,7 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
         TERN_SANDBOXX: "off",
         TERN_FROBNICATE: "1",
         TERN_URL: "http://localhost:3000",
+        DATABSE_URL: "postgres://nowhere/x",
       });
       expect(migrate.code).toBe(0);
       expect(migrate.stderr).toContain(
@@ -166,6 +175,10 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
         "TERN_SANDBOXX is not a Tern setting and is ignored (did you mean TERN_SANDBOX?)",
       );
       expect(migrate.stderr).toContain("TERN_FROBNICATE is not a Tern setting and is ignored.");
+      // Without the prefix, the one setting that has none: else SQLite, silently, for PostgreSQL.
+      expect(migrate.stderr).toContain(
+        "DATABSE_URL is not a Tern setting and is ignored (did you mean DATABASE_URL?)",
+      );
       // Read by the CLI's admin commands: not a typo.
       expect(migrate.stderr).not.toContain("TERN_URL");
     } finally {
