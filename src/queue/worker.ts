@@ -127,6 +127,11 @@ export function createWorker(deps: WorkerDeps) {
       const flow = options.flow ?? (await deps.flow(run.flowId, run.flowVersion, createdAt));
       const next = await engine.advance(flow, run.state, event, host);
       await host.settled();
+      if (next.status === "failed" && run.state.status !== "failed") {
+        // Seen in the logs too, not only in the admin API; ids and the code, never message text.
+        const { code, stepId } = next.error ?? {};
+        log.warn({ runId: run.id, flowId: run.flowId, stepId, code }, "run failed");
+      }
       return next !== run.state;
     } catch (error) {
       // Handed back: the run is someone else's now; leave it exactly as it is.

@@ -106,6 +106,15 @@ export function createSessions(deps: SessionDeps) {
   };
 
   /**
+   * A wrong credential counts against its address, and is logged (the address, never what was
+   * given): an operator reading only the logs sees guessing going on.
+   */
+  const spendGuess = (request: FastifyRequest, client: string, credential: string): void => {
+    throttle.spend(client);
+    request.log.warn({ client: request.ip, credential }, "refused a wrong admin credential");
+  };
+
+  /**
    * Whose failed attempts count together: an address's guesses of the admin token (as a bearer
    * token or at sign-in), and apart from them its guesses of the user and password, so that
    * guessing one never locks the other out.
@@ -126,7 +135,7 @@ export function createSessions(deps: SessionDeps) {
     try {
       await checkToken(request);
     } catch (error) {
-      throttle.spend(client);
+      spendGuess(request, client, "admin token");
       throw error;
     }
   };
@@ -214,7 +223,7 @@ export function createSessions(deps: SessionDeps) {
       const client = "token" in given ? tokenGuesses(request) : passwordGuesses(request);
       refuseWhileLocked(client, reply);
       if (!isValid(given)) {
-        throttle.spend(client);
+        spendGuess(request, client, "token" in given ? "admin token" : "user and password");
         throw new AppError(
           "UNAUTHORIZED",
           "token" in given
