@@ -4,6 +4,7 @@ import { type Config, loadConfig } from "../config.js";
 import { unknownVariableWarnings } from "../config-typos.js";
 import { redactUrl } from "../core/redact-url.js";
 import { shutdownStepInProgress } from "../core/shutdown.js";
+import { publicUrlWarning } from "../public-url-warning.js";
 import { installProcessGuard } from "../server/process-guard.js";
 import { keepRunningOnClosedPipe } from "./closed-pipe.js";
 import { explainStartError } from "./start-errors.js";
@@ -95,6 +96,9 @@ export function registerServeCommands(program: Command): void {
     .option("--no-worker", "only accept and store webhooks; run nothing until started with the worker")
     .action(async (opts: { worker: boolean }) => {
       const config = configFromEnv();
+      // `serve` only: the process whose address providers are given (worker and migrate serve none).
+      const insecure = publicUrlWarning(config.TERN_PUBLIC_URL);
+      if (insecure) process.stderr.write(`${insecure}\n`);
       keepRunningOnClosedPipe();
       const signals = stopOnSignal("shutting down");
       const { startTern } = await main();

@@ -10,6 +10,11 @@ export interface StoredToken {
   issuedAt: number;
   /** Set when the provider rotated the refresh token. */
   refreshToken?: string;
+  /**
+   * With `refreshToken`: a fingerprint of the configured refresh token it was rotated from, so a
+   * rotated token of an older grant is told from the current one (salesforce/auth/refresh-lineage.ts).
+   */
+  rotatedFrom?: string;
 }
 
 export interface TokenStore {

@@ -186,6 +186,33 @@ describe.skipIf(onceForBothDialects)("tern given settings a shell or a template 
     }
   });
 
+  it("serve warns once when TERN_PUBLIC_URL is plain http:// on a host other than loopback, and starts", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tern-cli-public-url-"));
+    const secrets = processSecrets();
+    const [plain, local] = await Promise.all([
+      spawnTern({
+        dataDir: path.join(dataDir, "a"),
+        ...secrets,
+        env: { TERN_PUBLIC_URL: "http://tern.example.com" },
+      }),
+      spawnTern({
+        dataDir: path.join(dataDir, "b"),
+        ...secrets,
+        env: { TERN_PUBLIC_URL: "http://localhost:3000" },
+      }),
+    ]);
+    try {
+      const warning = "TERN_PUBLIC_URL is plain http:// (http://tern.example.com)";
+      expect(plain.output().split(warning)).toHaveLength(2);
+      expect(plain.output()).toContain("Salesforce accepts only https:// callback URLs");
+      expect((await fetch(`${plain.url}/healthz`)).status).toBe(200);
+      expect(local.output()).not.toContain("plain http://");
+    } finally {
+      await Promise.all([plain.stop(), local.stop()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("says which setting to fix when the start fails: port, data directory, database file, PostgreSQL, a newer schema", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tern-cli-start-"));
     const { createServer } = await import("node:net");

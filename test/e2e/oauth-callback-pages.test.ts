@@ -84,9 +84,31 @@ describe("the OAuth callback's pages", () => {
       expect(html, query).toContain("Nothing was changed");
       for (const raw of ["%ZZ", "%E0", "script", "<img", "onerror"]) expect(html, query).not.toContain(raw);
     }
-    // HEAD, as a browser's prefetch may send it: the same refusal, no JSON.
+    // HEAD, as a browser's prefetch may send it: refused too (the callback takes GET only).
     const head = await fetch(`${tern.tern.url}/oauth/salesforce/callback?code=%ZZ`, { method: "HEAD" });
-    expect([head.status, head.headers.get("content-type")]).toEqual([400, "text/html; charset=utf-8"]);
+    expect(head.status).toBe(400);
+  });
+
+  // An outside audit: Fastify's automatic HEAD route ran the GET handler, which traded the
+  // one-time code and connected. A link scanner or prefetcher sends HEAD; it must change nothing.
+  it("answers HEAD with 405 Allow: GET and changes nothing: the GET with the same code and state connects", async () => {
+    const { id, authorizeUrl } = await started(sf.url);
+    const consent = await fetch(authorizeUrl, { redirect: "manual" });
+    const callback = consent.headers.get("location") ?? "";
+    expect(new URL(callback).searchParams.get("code")).toBeTruthy();
+    const exchanges = () => sf.grantTypes.filter((g) => g === "authorization_code").length;
+    const before = exchanges();
+    const head = await fetch(callback, { method: "HEAD", redirect: "manual" });
+    expect([head.status, head.headers.get("allow")]).toEqual([405, "GET"]);
+    expect(exchanges()).toBe(before);
+    expect(await isConnected(id)).toBe(false);
+    // The other methods name the same Allow.
+    const put = await fetch(callback, { method: "PUT" });
+    expect([put.status, put.headers.get("allow")]).toEqual([405, "GET"]);
+    const html = await expectPage(await fetch(callback, { redirect: "manual" }), 200);
+    expect(html).toContain("is connected");
+    expect(exchanges()).toBe(before + 1);
+    expect(await isConnected(id)).toBe(true);
   });
 
   it("keeps the JSON refusal on the API routes", async () => {

@@ -196,7 +196,7 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     const state = landing.searchParams.get("state") ?? "";
     expect((await callback(`?code=abc&state=${state}&state=${state}`)).status).toBe(400);
     const posted = await callback(`?code=abc&state=${state}`, "POST");
-    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET"]);
     // The user clicked Deny: Salesforce sends error=access_denied; nothing echoed unescaped.
     const denied = await callback(
       `?error=access_denied&error_description=${encodeURIComponent("<script>alert(1)</script>")}&state=${state}`,

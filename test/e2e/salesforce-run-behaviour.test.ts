@@ -165,4 +165,42 @@ describe("Salesforce errors: what the run does", () => {
     expect(patched.status).toBe(200);
     expect(await health()).toMatchObject({ state: "ok" });
   });
+
+  it("with rotation, a refused refresh token is not retried with the rotated-out one: the step says why, and unlocking the user is enough", async () => {
+    const { sf } = stack.sandbox;
+    const app = sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const first = sf.issueRefreshToken(app.clientId);
+    const patched = await stack.http("PATCH", `/api/v1/connections/${stack.setup.connectionId}`, {
+      config: { ...app, refreshToken: first },
+    });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    const warm = await reachCompanyQuestion("15557770005");
+    await warm.say("Rotated Co");
+    await warm.waitForReplies(3);
+    expect(sf.isTokenActive(first)).toBe(false); // rotated out by the first refresh
+
+    const customer = await reachCompanyQuestion("15557770006");
+    sf.setUserLocked(true);
+    sf.expireAccessTokens();
+    await customer.say("Locked Co");
+    await customer.waitForReplies(3);
+    const failed = await eventually(async () =>
+      (await listRuns("completed"))
+        .flatMap((r) => r.steps)
+        .find((s) => s.stepId === "create_lead" && s.status === "failed"),
+    );
+    const error = failed.error;
+    expect(error).toMatchObject({ code: "SALESFORCE_RECONNECT_REQUIRED" });
+    expect(error?.message).toContain("user is locked");
+    expect(
+      await eventually(async () => ((await health()).state === "reconnect_required" ? true : null)),
+    ).toBe(true);
+    // Sent once, by the first refresh: sending it again makes Salesforce revoke the live one too.
+    expect(sf.refreshTokensSent.filter((t) => t === first)).toHaveLength(1);
+
+    sf.setUserLocked(false);
+    const test = await stack.http("POST", `/api/v1/connections/${stack.setup.connectionId}/test`);
+    expect(test.status, await test.clone().text()).toBe(200);
+    expect(await health()).toMatchObject({ state: "ok" });
+  });
 });

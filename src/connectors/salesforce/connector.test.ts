@@ -179,6 +179,48 @@ describe("salesforce connector", () => {
     expect(env.sf.records("Lead")).toHaveLength(1);
   });
 
+  it("a refused rotated refresh token is not retried with the config's rotated-out one: the error is Salesforce's, and unlocking is enough", async () => {
+    const app = env.sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const first = env.sf.issueRefreshToken(app.clientId);
+    const cfg = SalesforceConfig.parse({ ...app, refreshToken: first, loginUrl: env.sf.url });
+    const { rt, deps } = runtime();
+    await rt.actions.create?.run(lead(), cfg, ctx());
+    const live = (await deps.tokens.get("c1"))?.refreshToken ?? "";
+    env.sf.setUserLocked(true);
+    env.sf.expireAccessTokens();
+    const sent = env.sf.refreshTokensSent.length;
+    const error = await rejection(rt.actions.create?.run(lead(2), cfg, ctx()) as Promise<unknown>);
+    expect(error.code).toBe("SALESFORCE_RECONNECT_REQUIRED");
+    expect(error.message).toContain("user is locked");
+    // Sending `first` again would have made the org revoke `live` with it (reference §5).
+    expect(env.sf.refreshTokensSent.slice(sent)).toEqual([live]);
+    expect(env.sf.isTokenActive(live)).toBe(true);
+    env.sf.setUserLocked(false);
+    await rt.actions.create?.run(lead(3), cfg, ctx());
+    expect(env.sf.records("Lead")).toHaveLength(2);
+  });
+
+  it("passes over a stored rotated token of an older grant for the config's newer one (a refresh that raced a reconnect)", async () => {
+    const app = env.sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const old = env.sf.issueRefreshToken(app.clientId);
+    const { rt, deps } = runtime();
+    await rt.test(SalesforceConfig.parse({ ...app, refreshToken: old, loginUrl: env.sf.url }));
+    const oldFamily = (await deps.tokens.get("c1"))?.refreshToken ?? "";
+    // Reconnected: a new grant in the config, while the store still holds the old grant's token
+    // (written by a refresh that was in flight). The old grant is then revoked (a 6th approval).
+    const reconnected = env.sf.issueRefreshToken(app.clientId);
+    env.sf.revokeRefreshToken(old);
+    env.sf.expireAccessTokens();
+    const sent = env.sf.refreshTokensSent.length;
+    const { rt: fresh } = runtime(deps);
+    const cfg = SalesforceConfig.parse({ ...app, refreshToken: reconnected, loginUrl: env.sf.url });
+    await fresh.actions.create?.run(lead(), cfg, ctx());
+    expect(env.sf.refreshTokensSent.slice(sent)).toEqual([reconnected]);
+    const stored = await deps.tokens.get("c1");
+    expect(stored?.refreshToken).not.toBe(oldFamily);
+    expect(env.sf.isTokenActive(stored?.refreshToken ?? "")).toBe(true);
+  });
+
   it("says to tick API Enabled when the org answers API_DISABLED_FOR_ORG", async () => {
     env.sf.setApiDisabled(true);
     const { rt } = runtime();

@@ -79,6 +79,8 @@ export interface SalesforceEmulator {
   readonly userId: string;
   readonly tokenRequests: number;
   readonly grantTypes: ReadonlyArray<string>;
+  /** The refresh token each refresh request sent, in order (rotation: was a rotated-out one resent?). */
+  readonly refreshTokensSent: ReadonlyArray<string>;
   /** Records sent to be created: a single create counts 1, a collection of n counts n. */
   readonly createRequests: number;
   readonly apiUsage: number;
@@ -118,6 +120,8 @@ export interface SalesforceEmulator {
   ): EmulatorRecord;
   expireAccessTokens(): void;
   setApiDisabled(isDisabled: boolean): void;
+  /** Locks the integration user: refreshes answer 400 `invalid_grant` `user is locked` until unlocked. */
+  setUserLocked(isLocked: boolean): void;
   /** Revokes one refresh token, by default the one in `credentials`. */
   revokeRefreshToken(token?: string): void;
   holdCreates(): void;
@@ -288,6 +292,9 @@ export async function startSalesforceEmulator(
     get grantTypes() {
       return [...state.grantTypes];
     },
+    get refreshTokensSent() {
+      return [...state.refreshTokensSent];
+    },
     get createRequests() {
       return state.createRequests;
     },
@@ -333,6 +340,9 @@ export async function startSalesforceEmulator(
     },
     setApiDisabled(isDisabled) {
       state.isApiDisabled = isDisabled;
+    },
+    setUserLocked(isLocked) {
+      state.user.isLocked = isLocked;
     },
     revokeRefreshToken(token = credentials.refreshToken) {
       const grant = state.refreshTokens.get(token);

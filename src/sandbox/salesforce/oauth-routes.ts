@@ -39,6 +39,7 @@ async function refreshGrant(
   loginOrigin: string,
 ): Promise<void> {
   const token = form.get("refresh_token") ?? "";
+  state.refreshTokensSent.push(token);
   const grant: RefreshGrant | undefined = state.refreshTokens.get(token);
   if (!grant || grant.isRevoked || grant.clientId !== app.clientId)
     return sendTokenError(res, ERR.badRefreshToken);
@@ -46,6 +47,8 @@ async function refreshGrant(
     revokeFamily(state, grant.family);
     return sendTokenError(res, ERR.badRefreshToken);
   }
+  // Refused while locked, kept: the same token works again once the user is unlocked.
+  if (state.user.isLocked) return sendTokenError(res, ERR.userLocked);
   if (state.refreshesInFlight.has(token)) return sendTokenError(res, ERR.busy);
   state.refreshesInFlight.add(token);
   try {

@@ -109,6 +109,8 @@ export interface EmulatorState {
     lastName: string;
     password: string;
     securityToken: string;
+    /** Locked (failed logins, an admin): refreshes answer `user is locked`. */
+    isLocked: boolean;
   };
   hostKind: HostKind;
   /** Summer '23+ orgs: "Allow OAuth Username-Password Flows" is off. */
@@ -128,6 +130,8 @@ export interface EmulatorState {
   /** The last autonumber given per object (`CaseNumber`), so numbers never repeat. */
   autonumbers: Map<string, number>;
   grantTypes: string[];
+  /** The `refresh_token` of every refresh_token grant request, in order. */
+  refreshTokensSent: string[];
   /** Records sent to be created: a single create counts 1, a collection of n counts n. */
   createRequests: number;
   /** Authenticated data API calls per endpoint (`create`, `collection-create`, `query`, ...). */
@@ -169,6 +173,7 @@ export function createState(options: {
       lastName: "Integration",
       password: "tern-emulator-password",
       securityToken: "EMULATORSECURITYTOKEN1",
+      isLocked: false,
     },
     revokeRequests: 0,
     apps: new Map(),
@@ -179,6 +184,7 @@ export function createState(options: {
     records: [],
     autonumbers: new Map(),
     grantTypes: [],
+    refreshTokensSent: [],
     createRequests: 0,
     apiUsage: 0,
     isApiDisabled: false,

@@ -10,6 +10,8 @@ export const ERR = {
   unknownClient: { status: 400, error: "invalid_client_id", description: "client identifier invalid" },
   badSecret: { status: 400, error: "invalid_client", description: "invalid client credentials" },
   badRefreshToken: { status: 400, error: "invalid_grant", description: "expired access/refresh token" },
+  // The integration user locked (too many failed logins, or by an admin): reference §1.5.
+  userLocked: { status: 400, error: "invalid_grant", description: "user is locked" },
   // Winter '25+: a second refresh of the same token while one is processed (segmentio PR #2300).
   busy: { status: 400, error: "invalid_grant", description: "token request is already being processed" },
   unsupportedGrant: { status: 400, error: "unsupported_grant_type", description: "grant type not supported" },

@@ -93,7 +93,10 @@ export const oauthCallbackRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const service = oauthConnectOf(deps);
-    app.get(OAUTH_CALLBACK_ROUTE, async (req, reply) => {
+    // GET only: Fastify's automatic HEAD route runs the GET handler, which trades the one-time
+    // code and connects. HEAD must be safe (RFC 9110 §9.2.1) and link scanners and prefetchers
+    // send it, so it gets the not-found handler's 405 with `Allow: GET` (web-ui.ts).
+    app.get(OAUTH_CALLBACK_ROUTE, { exposeHeadRoute: false }, async (req, reply) => {
       asPage(reply);
       const type = (req.params as { type: string }).type;
       // Parsed from the raw URL: duplicate keys stay visible, bad percent-encoding stays text.

@@ -1,9 +1,10 @@
-import { AppError, isAppError } from "../../../core/app-error.js";
+import { AppError } from "../../../core/app-error.js";
 import { isSecureUrl } from "../../../core/secure-url.js";
 import type { ConnectorDeps, StoredToken } from "../../connector.js";
 import type { SalesforceConfig } from "../config.js";
 import { isConcurrentRefresh, networkError } from "../errors/errors.js";
 import { loginWithoutRefreshToken, refreshAccessToken } from "./auth.js";
+import { liveRefreshToken, refreshLineage } from "./refresh-lineage.js";
 
 /**
  * The access token of one connection. Refreshes are single-flight: every caller that finds the
@@ -128,23 +129,26 @@ export function createSession(
     // A runtime made since the last refresh (a restart, a settings PATCH, the connection test's
     // refresh) has no token in memory, and the stored one holds the rotated refresh token: the
     // config's was rotated out, and sending it again made Salesforce revoke the whole family
-    // (§5). The stored token always follows the config's (new credentials clear it).
-    const latest = current?.refreshToken ?? (await readStore())?.refreshToken;
-    let isRetryingWithConfigToken = false;
+    // (§5). One refresh token is sent, never the config's after the rotated one was refused
+    // (refresh-lineage.ts says why, and how a rotated token of an older grant is passed over).
+    const refreshToken = liveRefreshToken(current?.refreshToken ? current : await readStore(), configured);
+    if (!refreshToken) {
+      throw new AppError(
+        "SALESFORCE_RECONNECT_REQUIRED",
+        "This Salesforce connection is not connected yet: open GET /api/v1/connections/<id>/oauth/start (or run `tern salesforce connect <name>`) and approve access, or set a refreshToken.",
+        { retry: "never" },
+      );
+    }
     for (let attempt = 0; ; attempt++) {
-      const refreshToken = (!isRetryingWithConfigToken && latest) || configured;
-      if (!refreshToken) {
-        throw new AppError(
-          "SALESFORCE_RECONNECT_REQUIRED",
-          "This Salesforce connection is not connected yet: open GET /api/v1/connections/<id>/oauth/start (or run `tern salesforce connect <name>`) and approve access, or set a refreshToken.",
-          { retry: "never" },
-        );
-      }
       try {
         const result = await refreshAccessToken(deps.fetch, config, refreshToken, deps.clock.now());
         const rotated = result.token.refreshToken ?? (refreshToken === configured ? undefined : refreshToken);
-        const token: StoredToken = { ...result.token, ...(rotated ? { refreshToken: rotated } : {}) };
-        if (!rotated) delete token.refreshToken;
+        const token: StoredToken = { ...result.token };
+        delete token.refreshToken;
+        if (rotated) {
+          token.refreshToken = rotated;
+          if (configured !== undefined) token.rotatedFrom = refreshLineage(configured);
+        }
         current = token;
         identityUrl = result.identityUrl;
         await persist(token);
@@ -165,17 +169,8 @@ export function createSession(
           }
           continue;
         }
-        // A rotated refresh token from an older grant is dead; the configured one may be newer (reconnect).
-        if (
-          isAppError(error) &&
-          error.code === "SALESFORCE_RECONNECT_REQUIRED" &&
-          refreshToken !== configured &&
-          configured !== undefined &&
-          !isRetryingWithConfigToken
-        ) {
-          isRetryingWithConfigToken = true;
-          continue;
-        }
+        // Refused (a locked or inactive user, a revoked grant): Salesforce's own reason is the
+        // error, and the connection is marked reconnect-required by its row (error-rows-auth.ts).
         throw error;
       }
     }
