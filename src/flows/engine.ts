@@ -1,5 +1,6 @@
 import { AppError, pausedUntil, toAppError } from "../core/app-error.js";
 import { moveTo } from "./cursor.js";
+import { failedRunMessage } from "./failed-run.js";
 import type { EngineHost, RunEvent, RunState, StepRecord } from "./runtime.js";
 import type { Flow } from "./schema.js";
 import type { ReleaseEvent, ResumeEvent, StepDefinition, StepResult } from "./step.js";
@@ -402,7 +403,7 @@ function fail(state: RunState, stepId: string, error: AppError): void {
   state.status = "failed";
   state.cursor = null;
   state.wait = null;
-  state.error = { code: error.code, message: error.message, stepId };
+  state.error = { code: error.code, message: failedRunMessage(state.runId, error), stepId };
 }
 
 /** Fails the run at a step that could not be executed, recording why. */

@@ -8,6 +8,7 @@ import type { Effects, SendReceipt } from "../flows/runtime.js";
 import type { SendMessageRow } from "../store/repos/effect-repo.js";
 import { isStorageFailure } from "../store/storage-failure.js";
 import type { Repos, Store } from "../store/store.js";
+import { attemptsRanOut } from "./attempts-ran-out.js";
 import { isTurnOver } from "./failures.js";
 import { createHttpEffect } from "./http-effects.js";
 import { createSendEffects } from "./send-effects.js";
@@ -229,7 +230,8 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
         result = await withRetries(attempt);
       } catch (error) {
         if (isTurnOver(error)) throw error;
-        const appError = toAppError(error);
+        const appError =
+          attempts >= maxAttempts ? attemptsRanOut(toAppError(error), attempts) : toAppError(error);
         // Still unknown after every attempt: leave the intent in flight so a later run of this
         // step reconciles instead of assuming nothing happened.
         if (isOutcomeUnknown(appError)) throw appError;

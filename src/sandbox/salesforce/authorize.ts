@@ -70,7 +70,8 @@ export async function authorizationCodeGrant(
   if (grant.codeChallenge !== null) {
     const verifier = form.get("code_verifier") ?? "";
     const challenge = base64url(createHash("sha256").update(verifier).digest());
-    if (verifier === "" || challenge !== grant.codeChallenge) return sendTokenError(res, ERR.badVerifier);
+    if (verifier === "") return sendTokenError(res, ERR.missingVerifier);
+    if (challenge !== grant.codeChallenge) return sendTokenError(res, ERR.wrongVerifier);
   }
   await delay(state.tokenLatencyMs);
   const refreshToken = issueRefreshToken(state, app.clientId);

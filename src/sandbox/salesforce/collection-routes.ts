@@ -160,6 +160,8 @@ const ROLLED_BACK: SaveResult = {
   ],
 };
 
+const withoutId = ({ id: _, ...rest }: { id?: string }) => rest;
+
 /** `POST /composite/sobjects` and `PATCH /composite/sobjects/{Type}/{ExtIdField}`. */
 export async function handleCollection(
   state: EmulatorState,
@@ -217,7 +219,8 @@ export async function handleCollection(
   const body = upsert
     ? results
     : results.map((r) => (r.success ? { id: r.id, success: true, errors: [] } : r));
-  const send = () => sendJson(res, 200, body, headers);
+  const send = ({ withoutIds = false } = {}) =>
+    sendJson(res, 200, withoutIds ? body.map((r) => (r.success ? withoutId(r) : r)) : body, headers);
   const { hold } = state;
   if (!hold.isActive || created.length === 0) return send();
   // Committed, answer withheld, as for a single create.

@@ -116,6 +116,23 @@ describe("POST /composite/sobjects", () => {
     expect(await pending).toBeInstanceOf(Error);
     expect(sf.records("Lead")).toHaveLength(2);
   });
+
+  it("releases a held collection as SaveResults without ids on demand (saved, ids withheld)", async () => {
+    const token = await start();
+    sf.holdCreates();
+    const pending = call(token, "POST", "/composite/sobjects", {
+      records: [lead({ LastName: "A", Company: "C" }), lead({ LastName: "B" })],
+    });
+    await sf.waitForCreate(1);
+    sf.releaseCreates({ withoutIds: true });
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual([
+      { success: true, errors: [] },
+      { success: false, errors: [expect.objectContaining({ statusCode: "REQUIRED_FIELD_MISSING" })] },
+    ]);
+    expect(sf.records("Lead")).toHaveLength(1);
+  });
 });
 
 describe("PATCH /composite/sobjects/{Type}/{ExtIdField}", () => {

@@ -74,8 +74,13 @@ async function createRecord(
   checkDuplicates(state, object, values, { isAllowSave: headerAllowsSave(req), version: route.version });
   const record = commitRecord(state, object, values);
   const location = `/services/data/v${route.version}/sobjects/${object.name}/${record.id}`;
-  const send = () =>
-    sendJson(res, 201, { id: record.id, success: true, errors: [] }, { ...headers, Location: location });
+  const send = ({ withoutIds = false } = {}) =>
+    sendJson(
+      res,
+      201,
+      withoutIds ? { success: true, errors: [] } : { id: record.id, success: true, errors: [] },
+      { ...headers, Location: location },
+    );
   const { hold } = state;
   if (!hold.isActive) return send();
   // Committed, answer withheld: models "the request reached Salesforce, the response was lost".

@@ -155,7 +155,14 @@ describe("authorization-code flow", () => {
     expect(location.searchParams.get("state")).toBe("s1");
     const code = location.searchParams.get("code") as string;
     const exchange = { grant_type: "authorization_code", code, redirect_uri: redirectUri };
+    // A wrong verifier is invalid_request, a missing one invalid_grant (reference §1.1).
     expect((await token({ ...exchange, code_verifier: "wrong" })).body).toEqual({
+      error: "invalid_request",
+      error_description: "invalid code verifier",
+    });
+    const missing = await fetch(authorize, { redirect: "manual" });
+    const code1 = new URL(missing.headers.get("location") as string).searchParams.get("code") as string;
+    expect((await token({ ...exchange, code: code1 })).body).toEqual({
       error: "invalid_grant",
       error_description: "invalid code verifier",
     });

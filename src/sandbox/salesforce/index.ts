@@ -129,11 +129,14 @@ export interface SalesforceEmulator {
   waitForCreate(n?: number): Promise<EmulatorRecord>;
   /**
    * Answers withheld creates; with `drop` cuts their connections so the answer is lost; with
-   * `answer` answers them with that error instead (a gateway's 504 in front of a commit).
+   * `answer` answers them with that error instead (a gateway's 504 in front of a commit); with
+   * `withoutIds` answers them as usual but each success without its `id` (201
+   * `{"success":true,"errors":[]}`, SaveResults likewise): saved, but Tern can't tell which record.
    */
   releaseCreates(options?: {
     drop?: boolean;
     answer?: { status: number; body: string; contentType?: string };
+    withoutIds?: boolean;
   }): void;
   failNext(status: number, body: unknown, options?: FailNextOptions): void;
   /**
@@ -375,7 +378,7 @@ export async function startSalesforceEmulator(
         else if (answer) {
           held.res.writeHead(answer.status, { "content-type": answer.contentType ?? "application/json" });
           held.res.end(answer.body);
-        } else held.send();
+        } else held.send({ withoutIds: releaseOptions.withoutIds === true });
       }
     },
     clearFaults() {

@@ -90,7 +90,8 @@ export interface Fault {
 export interface HeldCreate {
   res: ServerResponse;
   record: StoredRecord;
-  send: () => void;
+  /** Answers as Salesforce would; `withoutIds`: each success without its `id` (a fault). */
+  send: (options?: { withoutIds?: boolean }) => void;
 }
 
 export interface EmulatorState {

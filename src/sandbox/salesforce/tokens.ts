@@ -17,8 +17,10 @@ export const ERR = {
   unsupportedGrant: { status: 400, error: "unsupported_grant_type", description: "grant type not supported" },
   missingGrant: { status: 400, error: "invalid_request", description: "grant type is missing" },
   badCode: { status: 400, error: "invalid_grant", description: "expired authorization code" },
-  // Observed wording for a PKCE mismatch (n8n #18913); the docs also mention invalid_request.
-  badVerifier: { status: 400, error: "invalid_grant", description: "invalid code verifier" },
+  // PKCE (intro_understanding_web_server_oauth_flow.htm, reference §1.1): a wrong verifier is
+  // invalid_request, a missing one invalid_grant; the wording is the one observed (n8n #18913).
+  wrongVerifier: { status: 400, error: "invalid_request", description: "invalid code verifier" },
+  missingVerifier: { status: 400, error: "invalid_grant", description: "invalid code verifier" },
   badRedirect: { status: 400, error: "invalid_grant", description: "redirect_uri must match configuration" },
   // Bad credentials, or the username-password flow blocked (orgs created since Summer '23).
   authFailure: { status: 400, error: "invalid_grant", description: "authentication failure" },

@@ -92,7 +92,14 @@ describe("web server flow with PKCE", () => {
         testDeps(),
       ),
     );
-    expect(error.details?.error_description).toBe("invalid code verifier");
+    // Salesforce's documented answer to a wrong verifier is invalid_request, not invalid_grant.
+    expect(error.details).toMatchObject({
+      error: "invalid_request",
+      error_description: "invalid code verifier",
+    });
+    expect(error.message).toMatch(/PKCE code verifier/);
+    expect(error.message).toMatch(/different hosts.*test\.salesforce\.com.*My Domain/);
+    expect(error.message).toMatch(/started twice and the older link was used/);
     expect(error.message).toMatch(/Start the connection again/);
   });
 

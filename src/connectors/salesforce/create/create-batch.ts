@@ -1,5 +1,5 @@
 import { type AppError, isAppError, toAppError } from "../../../core/app-error.js";
-import type { SalesforceClient, SaveResult } from "../client.js";
+import { type SalesforceClient, type SaveResult, unreadableWrite } from "../client.js";
 import { dataError } from "../errors/errors.js";
 import type { ItemResult } from "./coalescer.js";
 import type { CreateMode } from "./exactly-once.js";
@@ -24,7 +24,10 @@ export interface CreateOutput {
   notes?: string[];
 }
 
-/** A collection's per-record error (`statusCode`) as the AppError the single create gives (`errorCode`). */
+/**
+ * A collection's per-record error (`statusCode`) as the AppError the single create gives
+ * (`errorCode`). Only for `success: false`: a success without an id is `unreadableWrite`.
+ */
 export function saveResultError(result: SaveResult, object: string): AppError {
   const errors = result.errors.map((e) => ({
     errorCode: e.statusCode,
@@ -136,6 +139,8 @@ async function sendCollection(
           const value: CreateOutput = { id: r.id, object, success: true };
           return { ok: true, value: r.created === false ? { ...value, reconciled: true } : value };
         }
+        // Saved without its id: looked up by its key before any retry, as for creates below.
+        if (r.success) return { ok: false, error: unreadableWrite(object) };
         // As for creates below: a duplicate rule's refusal without its matches (collections may
         // drop duplicateResult) is sent again alone, whose answer carries the matching ids.
         const duplicate = r.errors.find((e) => e.statusCode === "DUPLICATES_DETECTED");
@@ -163,6 +168,9 @@ async function sendCollection(
     results.map(async (r, i): Promise<ItemResult<CreateOutput>> => {
       if (r.success && typeof r.id === "string")
         return { ok: true, value: { id: r.id, object, success: true } };
+      // Saved, but which record is not said: looked up before any retry, as a lone create's 201
+      // without an id is; sent again as a failure it would be created twice.
+      if (r.success) return { ok: false, error: unreadableWrite(object) };
       // Collections drop duplicateResult (§3): a record a duplicate rule refused (so nothing was
       // saved) is sent again alone, so its caller gets the matching ids as a single create gives.
       const fields = (pending[i] as PendingCreate).fields;

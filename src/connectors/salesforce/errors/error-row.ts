@@ -55,6 +55,10 @@ export interface ErrorRow {
   code: SalesforceErrorCode | "NETWORK_ERROR";
   isTransient: boolean;
   run: RunBehaviour;
+  /**
+   * The sentence a person sees. A `retry` row's is also what the step fails with once its
+   * attempts ran out, and what a connection's Test shows: what happened, not "retrying".
+   */
   say(e: SayContext): string;
   /** A wire answer as the reference documents it: the table-driven test replays it through the emulator. */
   example: { status: number; body: unknown; contentType?: string; on: "token" | "data" };

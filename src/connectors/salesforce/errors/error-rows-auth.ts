@@ -47,7 +47,7 @@ export const HTTP_ROWS: ErrorRow[] = [
     isTransient: true,
     run: "retry",
     say: (e) =>
-      `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}; retrying. A create it may have saved first is looked up before it is retried, so it is never made twice.`,
+      `Salesforce answered with a server error${e.message ? ` (${e.message})` : ""}. A create it may have saved first is looked up before it is tried again, so it is never made twice.`,
     example: { status: 502, on: "data", body: "Bad Gateway", contentType: "text/plain" },
   },
   {

@@ -76,15 +76,39 @@ export const LOGIN_ROWS: ErrorRow[] = [
   },
 ];
 
+/**
+ * A code whose PKCE challenge the verifier Tern stored for this sign-in does not answer: the
+ * causes people report are a sign-in finished on another host than the token request's, and two
+ * sign-ins of one connection mixed up.
+ */
+const VERIFIER_REFUSED = `Usually the sign-in and the code exchange went to different hosts (login.salesforce.com, test.salesforce.com or a My Domain): set the connection's login URL to the host the user signs in on. Or the connection was started twice and the older link was used. ${START_AGAIN} Use the newest link and finish it in the same browser.`;
+
 /** Connect's code exchange: the OAuth callback's page shows these; the state is used up. */
 export const CODE_ROWS: ErrorRow[] = [
   {
+    // The documented answer to a wrong verifier (intro_understanding_web_server_oauth_flow.htm,
+    // reference §1.1): invalid_grant is for a missing one.
+    match: {
+      kind: "token",
+      error: "invalid_request",
+      description: /^invalid code verifier$/i,
+      grants: ["authorization_code"],
+    },
+    code: "SALESFORCE_AUTH_FAILED",
+    isTransient: false,
+    run: "sign_in_page",
+    say: () =>
+      `Salesforce refused the PKCE code verifier for this sign-in (invalid code verifier). ${VERIFIER_REFUSED}`,
+    example: tokenExample("invalid_request", "invalid code verifier"),
+  },
+  {
+    // Seen from real orgs for a PKCE mismatch too (n8n #18913, reference §1.5).
     match: grant(/^invalid code verifier$/i, ["authorization_code"]),
     code: "SALESFORCE_AUTH_FAILED",
     isTransient: false,
     run: "sign_in_page",
     say: () =>
-      `Salesforce refused the PKCE verifier for this code (invalid code verifier): the sign-in was started on another host or twice. ${START_AGAIN} Finish it in the same browser.`,
+      `Salesforce refused the PKCE code verifier for this sign-in (invalid code verifier). ${VERIFIER_REFUSED}`,
     example: tokenExample("invalid_grant", "invalid code verifier"),
   },
   {

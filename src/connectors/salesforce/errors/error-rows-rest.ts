@@ -190,7 +190,7 @@ export const REST_ROWS: ErrorRow[] = [
     isTransient: true,
     run: "retry",
     say: (e) =>
-      `Salesforce couldn't lock a related record (another process is updating it); retrying. (${e.message})`,
+      `Salesforce couldn't lock a related record (another process is updating it), which usually passes within seconds. (${e.message})`,
     example: restExample(
       400,
       "UNABLE_TO_LOCK_ROW",
@@ -203,7 +203,7 @@ export const REST_ROWS: ErrorRow[] = [
     code: "SALESFORCE_UNAVAILABLE",
     isTransient: true,
     run: "retry",
-    say: (e) => `Salesforce is temporarily unavailable (maintenance or overload); retrying. (${e.message})`,
+    say: (e) => `Salesforce is temporarily unavailable (maintenance or overload). (${e.message})`,
     example: restExample(503, "SERVER_UNAVAILABLE", "Server unavailable"),
   },
   ...[
