@@ -138,6 +138,25 @@ describe("refresh token lifecycle", () => {
     expect(sf.records("Lead")).toHaveLength(2);
   });
 
+  it("revokes the reconnected grant, and a rotated token of the older grant a racing refresh stored", async () => {
+    sf = await startSalesforceEmulator();
+    const app = sf.addConnectedApp({ rotatesRefreshTokens: true });
+    const first = sf.issueRefreshToken(app.clientId);
+    const tokens = memoryTokenStore();
+    const deps = testDeps({ tokens });
+    const before = SalesforceConfig.parse({ ...app, refreshToken: first, loginUrl: sf.url });
+    await salesforceConnector.create("c1", deps).actions.create?.run(lead, before, ctx);
+    const olderRotated = (await tokens.get("c1"))?.refreshToken ?? "";
+    expect(sf.isTokenActive(olderRotated)).toBe(true);
+    // A reconnect put a new grant's token in the config; the store still holds the older one's.
+    const reconnected = sf.issueRefreshToken(app.clientId);
+    const after = SalesforceConfig.parse({ ...app, refreshToken: reconnected, loginUrl: sf.url });
+    expect(await salesforceOAuth.revoke(after, await tokens.get("c1"), deps)).toEqual({ revoked: true });
+    // Disconnected means neither grant works any more.
+    expect(sf.isTokenActive(reconnected)).toBe(false);
+    expect(sf.isTokenActive(olderRotated)).toBe(false);
+  });
+
   it("revokes the refresh token and its access tokens; a second revoke says why it failed", async () => {
     sf = await startSalesforceEmulator();
     const config = SalesforceConfig.parse(sf.credentials);

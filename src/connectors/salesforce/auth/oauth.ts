@@ -2,6 +2,7 @@ import { AppError } from "../../../core/app-error.js";
 import type { ConnectorOAuth } from "../../connector.js";
 import { isConnected, type SalesforceConfig } from "../config.js";
 import { exchangeAuthorizationCode } from "./auth.js";
+import { liveRefreshToken } from "./refresh-lineage.js";
 import { revokeToken } from "./revoke.js";
 
 /**
@@ -40,8 +41,14 @@ export const salesforceOAuth: ConnectorOAuth<SalesforceConfig> = {
   disconnectKeys: ["refreshToken"],
   async revoke(config, stored, deps) {
     // A refresh token takes its access tokens with it; the other grants only have an access token.
-    const token = stored?.refreshToken ?? config.refreshToken ?? stored?.accessToken;
+    // The live one is the grant refreshes use (refresh-lineage.ts); a stored rotated token of an
+    // older grant (a refresh that raced a reconnect) is a working credential too: revoked after it.
+    const live = liveRefreshToken(stored, config.refreshToken);
+    const token = live ?? stored?.accessToken;
     if (!token) return { revoked: false, reason: "no token to revoke" };
-    return revokeToken(deps.fetch, config, token);
+    const outcome = await revokeToken(deps.fetch, config, token);
+    const older = stored?.refreshToken;
+    if (older && older !== token) await revokeToken(deps.fetch, config, older);
+    return outcome;
   },
 };
