@@ -14,21 +14,19 @@ import { createControlItems } from "./control-items.js";
 import { createItemFailures } from "./dead-letter.js";
 import { createDeadlineTimer } from "./deadline-firing.js";
 import { createEarlyStatusSweep } from "./early-statuses.js";
-import type { EffectsDeps } from "./effects.js";
 import { createErasure } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
-import { createFallbackChannels, createFallbackItems } from "./fallback.js";
+import { createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
-import { HANDOFF_WEBHOOK, handoffWebhookConnection } from "./handoff-notify.js";
 import { createJobTasks } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { answering } from "./reply-window.js";
 import { routeInbound } from "./router.js";
 import { hostFor, type RunHost, type RunHostDeps } from "./run-host.js";
 import { createScheduler } from "./scheduler.js";
-import { createSendPacer } from "./send-pacer.js";
 import { publishedWithTrigger } from "./triggers.js";
 import type { AdvanceOptions, WorkerDeps } from "./worker-deps.js";
+import { workerEffectsDeps } from "./worker-effects.js";
 
 export type { WorkerDeps };
 
@@ -58,17 +56,7 @@ export function createWorker(deps: WorkerDeps) {
 
   const keywords = createKeywords(store, clock);
   const routing = { store, flow: deps.flow, integrations: deps.integrations };
-  const handoffNotify = handoffWebhookConnection(deps.fetch, deps.http);
-  const effectsDeps: EffectsDeps = {
-    ...deps,
-    // A handoff step's notify goes through a built-in connection (handoff-notify.ts).
-    connector: async (name) =>
-      name === HANDOFF_WEBHOOK ? handoffNotify : deps.integrations.connection(name),
-    pacer: createSendPacer(clock, deps.sleep),
-    fallbackChannel: createFallbackChannels(store, deps.integrations),
-    // `err` as thrown: the logger keeps its stack (AppError.toJSON() would drop it).
-    onSettleError: (error) => log.error({ err: error }, "recording a finished effect failed"),
-  };
+  const effectsDeps = workerEffectsDeps(deps);
 
   const hostDeps: RunHostDeps = {
     store,
