@@ -29,6 +29,22 @@ describe("Viber lossless JSON", () => {
 });
 
 describe("Viber parse", () => {
+  it("names what a body that is not an object is, a number beyond 2^53 included", () => {
+    const message = (body: string) => {
+      try {
+        parse(req(body));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "parsed";
+    };
+    expect(message("12345678901234567890")).toMatch(/the body is a number, not an object/);
+    expect(message("42")).toMatch(/the body is a number, not an object/);
+    expect(message('"event"')).toMatch(/the body is a string, not an object/);
+    expect(message("[]")).toMatch(/the body is an array, not an object/);
+    expect(message("null")).toMatch(/the body is null, not an object/);
+  });
+
   it("reads a shared contact card as its number in text, never as the sender's phone (it may be anyone's)", () => {
     const body = readFileSync(new URL("./fixtures/contact.json", import.meta.url), "utf8");
     const [event] = allEvents(parse(req(body)));

@@ -29,10 +29,24 @@ const STATUS = { delivered: "delivered", seen: "read", failed: "failed" } as con
  */
 export function parse(req: WebhookRequest): ParsedWebhook {
   let json: unknown;
+  const text = req.rawBody.toString("utf8");
   try {
-    json = parseJsonLossless(req.rawBody.toString("utf8"));
+    json = parseJsonLossless(text);
   } catch (error) {
     throw payloadInvalid("Webhook body is not valid JSON.", error);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    // Said from the text: the lossless parse turns a number beyond 2^53 into its digits' string.
+    const what = Array.isArray(json)
+      ? "an array"
+      : json === null
+        ? "null"
+        : /^\s*-?\d/.test(text)
+          ? "a number"
+          : `a ${typeof json}`;
+    throw payloadInvalid(
+      `Not a Viber callback (expected {"event":"…", …}): the body is ${what}, not an object.`,
+    );
   }
   const envelope = tolerantParse(ViberEnvelope, json);
   if (!envelope.success) {
