@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, publishFlow, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * Creates batched into one sObject Collections request (batchWindowMs > 0) that Salesforce saved
@@ -16,7 +16,7 @@ afterEach(async () => {
 type RunView = { status: string; steps: Array<{ stepId: string; output: Record<string, unknown> | null }> };
 
 async function startRuns(s: Stack, tag: string, count: number): Promise<string[]> {
-  const created = await s.http("POST", "/api/v1/flows", {
+  const { id: flowId } = await publishFlow(s, {
     schema: "tern.flow/v1",
     name: "create from the API",
     trigger: { type: "api" },
@@ -32,9 +32,6 @@ async function startRuns(s: Stack, tag: string, count: number): Promise<string[]
       { id: "done", type: "send", text: "Your reference is {{ steps.create.id }}." },
     ],
   });
-  expect(created.status).toBe(201);
-  const flowId = ((await created.json()) as { id: string }).id;
-  expect((await s.http("POST", `/api/v1/flows/${flowId}/publish`, { version: 1 })).status).toBe(200);
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const started = await s.http("POST", `/api/v1/flows/${flowId}/runs`, {

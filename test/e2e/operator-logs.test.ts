@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createCustomer } from "../../src/sandbox/stack.js";
-import { eventually } from "../helpers/in-process.js";
+import { eventually, publishFlow } from "../helpers/in-process.js";
 import { type LoggedStack, startLoggedStack } from "../helpers/logged-stack.js";
 
 /**
@@ -34,11 +34,7 @@ describe("what the logs say without the admin API", () => {
       ],
     };
     stack = await startLoggedStack();
-    const published = await stack.http("POST", "/api/v1/flows", flow);
-    expect(published.status, await published.clone().text()).toBeLessThan(300);
-    const created = (await published.json()) as { id: string };
-    const pub = await stack.http("POST", `/api/v1/flows/${created.id}/publish`, {});
-    expect(pub.status, await pub.clone().text()).toBeLessThan(300);
+    const created = await publishFlow(stack, flow);
 
     // Salesforce refuses the query for good (a field-level security change since publishing).
     stack.sandbox.sf.failNext(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, type Stack, startStack } from "../helpers/in-process.js";
+import { eventually, publishFlow, type Stack, startStack } from "../helpers/in-process.js";
 
 /**
  * A run whose Salesforce step kept failing for a reason that passes (503, a gateway's HTML 502)
@@ -16,7 +16,7 @@ afterEach(async () => {
 type RunView = { status: string; error: { code: string; message: string; stepId: string } | null };
 
 async function startRun(s: Stack, last: string): Promise<string> {
-  const created = await s.http("POST", "/api/v1/flows", {
+  const { id: flowId } = await publishFlow(s, {
     schema: "tern.flow/v1",
     name: "create without onError",
     trigger: { type: "api" },
@@ -30,8 +30,6 @@ async function startRun(s: Stack, last: string): Promise<string> {
       },
     ],
   });
-  const flowId = ((await created.json()) as { id: string }).id;
-  expect((await s.http("POST", `/api/v1/flows/${flowId}/publish`, { version: 1 })).status).toBe(200);
   const started = await s.http("POST", `/api/v1/flows/${flowId}/runs`, {
     contact: { channel: "whatsapp", phone: "+15550001234" },
     input: { last },

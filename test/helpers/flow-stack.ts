@@ -3,7 +3,7 @@ import type { SandboxedTernOptions } from "../../src/sandbox/sandboxed-tern.js";
 import { channelSimulators } from "../../src/sandbox/simulators.js";
 import { asChannelSimulator } from "../../src/sandbox/whatsapp/channel-simulator.js";
 import type { RunRow } from "../../src/store/repos/run-repo.js";
-import { type Stack, startStack } from "./in-process.js";
+import { publishFlow, type Stack, startStack } from "./in-process.js";
 
 /**
  * One Tern for a file of flow-language tests: the sandbox's WhatsApp channel and, on request,
@@ -43,11 +43,7 @@ export async function startFlowStack(
     await stack.close();
     for (const sim of extra) await sim.close();
   };
-  const publish = async (flow: unknown) => {
-    const created = (await stack.api.request("POST", "/flows", flow)) as { id: string; version: number };
-    await stack.api.request("POST", `/flows/${created.id}/publish`, { version: created.version });
-    return created;
-  };
+  const publish = (flow: unknown) => publishFlow(stack, flow);
   try {
     for (const flow of rest) await publish(flow);
     for (const type of options.channels ?? []) {

@@ -60,6 +60,16 @@ export async function startStack(options: SandboxedTernOptions = {}): Promise<St
   };
 }
 
+/** Creates a flow and publishes it through the admin API (POST /flows, then publish). */
+export async function publishFlow(
+  stack: Pick<Stack, "api">,
+  flow: unknown,
+): Promise<{ id: string; version: number }> {
+  const created = (await stack.api.request("POST", "/flows", flow)) as { id: string; version: number };
+  await stack.api.request("POST", `/flows/${created.id}/publish`, { version: created.version });
+  return created;
+}
+
 /** Polls a condition that another process or the worker makes true (no fixed sleeps). */
 export async function eventually<T>(
   fn: () => T | Promise<T>,
