@@ -28,12 +28,6 @@ import type { FlowService } from "../services/flow-service.js";
 import type { Integrations } from "../services/integrations.js";
 import type { Store } from "../store/store.js";
 import { lazyApiDocs, onlyDocsRoutes } from "./api-docs.js";
-import {
-  documentedResponses,
-  ERROR_SCHEMA,
-  withErrorResponses,
-  withOptionalBodies,
-} from "./api-docs-responses.js";
 import { createDeliveryHealth } from "./delivery-health.js";
 import { createErrorHandler } from "./errors.js";
 import { clientErrorHandler, frameworkErrors } from "./framework-errors.js";
@@ -308,10 +302,13 @@ const tolerantValidatorCompiler: typeof validatorCompiler = (route) => {
 
 /** The OpenAPI document and its UI over the same admin routes (see api-docs.ts: built on first use). */
 async function buildDocsApp(deps: AppDeps, sessions: Sessions): Promise<FastifyInstance> {
-  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
+  // The documented answers are ~200 zod schemas that only this document reads.
+  const [{ default: swagger }, { default: swaggerUi }, responses] = await Promise.all([
     import("@fastify/swagger"),
     import("@fastify/swagger-ui"),
+    import("./api-docs-responses.js"),
   ]);
+  const { documentedResponses, ERROR_SCHEMA, withErrorResponses, withOptionalBodies } = responses;
   const docs = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
   docs.addHook("onRequest", onlyDocsRoutes);
   docs.setValidatorCompiler(tolerantValidatorCompiler);
