@@ -3,7 +3,7 @@ import { templatePath } from "../src/core/paths.js";
 import type { SentMessage } from "../src/sandbox/whatsapp/index.js";
 import { type Figure, isRateMet } from "./figures.js";
 import { closedLoop, createClient, openLoop, type PreparedRequest, percentile } from "./load.js";
-import { startBenchStack } from "./stack.js";
+import { type BenchStack, startBenchStack } from "./stack.js";
 
 /**
  * How a scenario runs: `cpus` pins Tern (see pinning.ts); `postgres` (a server URL) runs Tern on
@@ -265,15 +265,31 @@ export async function leadLatency(ctx: BenchContext): Promise<Figure[]> {
   }
 }
 
+/**
+ * RSS where an idle process settles: V8's memory reducer shrinks the heap some seconds into a
+ * quiet spell (10–25 s here, varying run to run), so one reading taken early is not where the
+ * process stays. Samples 1 s apart for 25 s and gives the last; prints them all.
+ */
+async function settledRss(stack: BenchStack, label: string): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    samples.push(stack.rssMb());
+  }
+  process.stderr.write(`  RSS ${label}, 1 s apart: ${samples.map((x) => x.toFixed(0)).join(" ")} MB\n`);
+  return samples.at(-1) ?? Number.NaN;
+}
+
 export async function memory(ctx: BenchContext): Promise<Figure[]> {
   const stack = await startBenchStack({ flow: leadFlow(), cpus: ctx.cpus });
   const client = createClient(stack.tern.url, 64);
   const replies = replyWatcher(stack.sandbox.wa.onSent);
   try {
-    // Idle: 10 s after the last write (provisioning), as a server between bursts is; the WAL
-    // checkpointer's thread ends ~5 s after the last write.
+    // Idle: after the last write (provisioning), as a server between bursts is; the WAL
+    // checkpointer's thread ends ~5 s after the last write. Read the way the burst's aftermath
+    // is below, so that the difference between the two is what waiting conversations cost.
     await new Promise((r) => setTimeout(r, 10_000));
-    const idle = stack.rssMb();
+    const idle = await settledRss(stack, "idle");
     const n = 10_000;
     await openLoop(
       2_000,
@@ -282,17 +298,8 @@ export async function memory(ctx: BenchContext): Promise<Figure[]> {
     );
     const deadline = performance.now() + 60_000;
     while (replies.total() < n && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // Burst garbage is not what waiting conversations cost: let V8's memory reducer run while
-    // idle, sampling RSS, and report where it settles.
-    const samples: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      samples.push(stack.rssMb());
-    }
-    process.stderr.write(
-      `  RSS after the burst, 1 s apart: ${samples.map((x) => x.toFixed(0)).join(" ")} MB\n`,
-    );
-    const waiting = samples.at(-1) ?? Number.NaN;
+    // Burst garbage is not what waiting conversations cost: V8's memory reducer runs first.
+    const waiting = await settledRss(stack, "after the burst");
     return [
       { name: "idle RSS", value: idle, unit: "MB", target: "≤ 80", isMet: idle <= 80 },
       {
