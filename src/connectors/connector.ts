@@ -15,6 +15,11 @@ export interface StoredToken {
    * rotated token of an older grant is told from the current one (salesforce/auth/refresh-lineage.ts).
    */
   rotatedFrom?: string;
+  /**
+   * The provider account the token was issued in (a Salesforce org id), where the provider says:
+   * a browser reconnect that signs in to another account is refused (services/oauth-connect.ts).
+   */
+  accountId?: string;
 }
 
 export interface TokenStore {

@@ -104,6 +104,19 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
     return { authorizeUrl, callbackUrl: redirectUri };
   }
 
+  /**
+   * A reconnect that signed in to another org (the login page remembers the last username: a
+   * sandbox's, a colleague's). Records, field names and the flows' lookups belong to the org the
+   * connection was made for, and an unexpired sign-in link of a connected connection must not be
+   * able to move its data elsewhere: moving it takes a disconnect first.
+   */
+  const accountChanged = (name: string, was: string, now: string) =>
+    new AppError(
+      "OAUTH_ACCOUNT_CHANGED",
+      `The connection "${name}" is connected to the Salesforce org ${was}, and this sign-in was to the org ${now}. Nothing was changed and the new sign-in was revoked. Sign in with a user of ${was} to reconnect; to move the connection to another org, disconnect it first (POST /api/v1/connections/<id>/disconnect, or Disconnect in Connections), then connect.`,
+      { details: { connectedOrg: was, signedInOrg: now } },
+    );
+
   const denied = (what: string) =>
     new AppError(
       "OAUTH_DENIED",
@@ -140,11 +153,16 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       { code, redirectUri: taken.redirectUri, codeVerifier: taken.codeVerifier },
       deps,
     );
-    await store.write(async (tx) => {
+    const refused = await store.write(async (tx) => {
       // Under the lock a PATCH takes (integration-repo.ts): neither overwrites the other's config.
       await tx.connections.lockChanges();
       const current = await tx.connections.get(record.id);
       if (!current) throw invalidState();
+      const was = (await tx.tokens.get(record.id).catch(() => null))?.accountId;
+      const now = result.token.accountId;
+      const connected = def.config.safeParse(current.config);
+      if (was && now && was !== now && connected.success && oauth.isConnected(connected.data))
+        return { was, now };
       const next = {
         ...current,
         config: { ...current.config, ...result.configPatch },
@@ -154,7 +172,18 @@ export function createOAuthConnect(deps: OAuthConnectDeps) {
       await tx.tokens.put(record.id, result.token);
       // Connected again: a "reconnect required" or a pause was about the old authorization.
       await tx.connectionHealth.clear(record.id);
+      return null;
     });
+    if (refused) {
+      // The grant just made is not kept: revoked, so it does not outlive the refusal.
+      const made = { ...(config as Record<string, unknown>), ...result.configPatch };
+      await oauth.revoke(made, result.token, deps).catch(() => undefined);
+      deps.log.warn(
+        { connectionId: record.id, was: refused.was, signedInTo: refused.now },
+        "oauth: reconnect refused, signed in to another account",
+      );
+      throw accountChanged(record.name, refused.was, refused.now);
+    }
     deps.integrations.invalidate();
     deps.log.info({ connectionId: record.id }, "oauth: connection connected");
     return { id: record.id, name: record.name };

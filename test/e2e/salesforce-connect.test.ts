@@ -235,6 +235,44 @@ describe("Salesforce connect (web server flow with PKCE) through Tern", () => {
     expect((await api("GET", `/connections/${conn.id}`)).status).toBe(404);
   });
 
+  it("a reconnect that signs in to another org is refused (409 page), revoked, and changes nothing; after a disconnect the other org connects", async () => {
+    const conn = await create();
+    await fetch(await consent(conn.id));
+    const orgA = sf.orgId;
+    const stored = async () => ({
+      token: await tern.tern.store.tokens.get(conn.id),
+      refreshToken: (await tern.tern.store.connections.get(conn.id))?.config.refreshToken,
+    });
+    const before = await stored();
+    expect(before.token?.accountId).toBe(orgA);
+
+    // Reconnecting with the same org is a plain reconnect.
+    expect(await (await fetch(await consent(conn.id))).text()).toContain("is connected");
+    const same = await stored();
+    expect(same.token?.accountId).toBe(orgA);
+    expect(same.refreshToken).not.toBe(before.refreshToken);
+
+    const orgB = sf.signInToAnotherOrg();
+    const revokesBefore = sf.revokeRequests;
+    const refused = await fetch(await consent(conn.id));
+    expect(refused.status).toBe(409);
+    const page = await refused.text();
+    expect(page).toContain("Not connected");
+    expect(page).toContain(`connected to the Salesforce org ${orgA}`);
+    expect(page).toContain(`to the org ${orgB}`);
+    expect(page).toMatch(/disconnect it first/);
+    // The new grant was revoked; the connection keeps its refresh token and token for org A.
+    expect(sf.revokeRequests - revokesBefore).toBe(1);
+    expect(await stored()).toEqual(same);
+    expect((await get(conn.id)).isConnected).toBe(true);
+
+    // Disconnected, it connects to whichever org the person signs in to.
+    expect((await api("POST", `/connections/${conn.id}/disconnect`)).status).toBe(200);
+    expect(await (await fetch(await consent(conn.id))).text()).toContain("is connected");
+    expect((await stored()).token?.accountId).toBe(orgB);
+    expect((await api("POST", `/connections/${conn.id}/test`)).status).toBe(200);
+  });
+
   it("saves each grant with its secrets write-only, and refuses client credentials on a shared login host", async () => {
     const password = await api("POST", "/connections", {
       type: "salesforce",

@@ -165,6 +165,12 @@ export interface SalesforceEmulator {
   setApiUsage(used: number): void;
   /** Serves the instance from a new origin; tokens for the old one stop working (org migration). */
   moveInstance(): Promise<string>;
+  /**
+   * Signs people in to another org from now on (a new org id in the token answers' identity URL;
+   * the records stay): what the login host does for someone who signs in with another org's
+   * username. Returns the new org id.
+   */
+  signInToAnotherOrg(): string;
   close(): Promise<void>;
 }
 
@@ -287,7 +293,9 @@ export async function startSalesforceEmulator(
       return state.instanceOrigin;
     },
     credentials,
-    orgId: state.org.id,
+    get orgId() {
+      return state.org.id;
+    },
     userId: state.user.id,
     get tokenRequests() {
       return state.grantTypes.length;
@@ -424,6 +432,10 @@ export async function startSalesforceEmulator(
       state.instanceOrigin = next.origin;
       for (const grant of state.accessTokens.values()) grant.isExpired = true;
       return next.origin;
+    },
+    signInToAnotherOrg() {
+      state.org = { ...state.org, id: state.newId("00D") };
+      return state.org.id;
     },
     async close() {
       for (const held of state.hold.held.splice(0)) held.res.destroy();

@@ -95,7 +95,17 @@ async function postToken(
       `Salesforce returned a token whose instance_url is not usable: the instance URL ${SECURE_URL_RULE}, with no user:password@, ?query or #fragment. Check that the login URL is a real Salesforce login host.`,
     );
   }
-  return { token, identityUrl: trustedIdentityUrl(body, config.clientSecret) };
+  const identityUrl = trustedIdentityUrl(body, config.clientSecret);
+  const org = identityUrl && orgOfIdentityUrl(identityUrl);
+  if (org) token.accountId = org;
+  return { token, identityUrl };
+}
+
+/** The org id of an identity URL `…/id/{orgId}/{userId}` (reference/salesforce.md §1.3). */
+function orgOfIdentityUrl(url: string): string | undefined {
+  const [, orgId] =
+    new URL(url).pathname.match(/\/id\/(00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?)\/[^/]+\/?$/) ?? [];
+  return orgId;
 }
 
 const secretsOf = (config: SalesforceConfig, ...more: Array<string | undefined>): string[] =>
