@@ -23,32 +23,70 @@ export interface SchedulerDeps {
   tickMs?: number;
 }
 
-/** Longer than any daylight-saving shift (Antarctica/Troll's is 2 h), plus how late a time may fire. */
+/** Longer than any daylight-saving shift (Antarctica/Troll's is 2 h). */
 const DST_SHIFT_MAX_MS = 2 * 60 * 60_000;
-/** Times walked near a change; a denser cron (every few seconds) keeps prev()'s reading. */
-const DST_WALK_MAX = 300;
+/** Times walked from the start of the window; a denser cron (every few seconds) asks prev(). */
+const WALK_MAX = 300;
 
-/** The most recent time the cron expression names at or before `now`, in its time zone. */
+/**
+ * The latest time the cron expression names, in its time zone, at or before `now` and at most
+ * three hours before it (the time a firing may be late, SCHEDULE_MAX_LATE_MS, plus the longest
+ * daylight-saving shift); -Infinity when there is none.
+ *
+ * Walked forward with next(), which names daylight-saving changes as cron does: a time in the
+ * spring gap once, an hour on; a time in the autumn's repeated hour once. cron-parser's prev()
+ * reads them otherwise: it skipped the gap's 02:30 (that day fired nothing), named the autumn's
+ * 02:30 twice (every member got the run twice), and where a change skips or repeats the very
+ * time named (midnight in America/Santiago, Havana or Beirut) it searched for ~0.3 s,
+ * then threw "loop limit exceeded" at every tick for up to a day: that day's run never came.
+ */
 export function previousFiring(trigger: Pick<ScheduleTrigger, "cron" | "timezone">, now: number): number {
   const tz = trigger.timezone ?? "UTC";
-  // +1 ms: a firing exactly at `now` counts as due.
-  const prev = cron()
-    .CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(now + 1) })
-    .prev()
-    .getTime();
-  // cron-parser's prev() reads a daylight-saving change otherwise than its next(): it skips a
-  // 02:30 in the spring gap (that day fired nothing) and names an autumn 02:30 twice (every member
-  // got the run twice). next() names them as cron does, once each (the gap's time an hour on), so
-  // near a change the times are walked forward.
-  const from = Math.max(now - DST_SHIFT_MAX_MS - SCHEDULE_MAX_LATE_MS, prev - DST_SHIFT_MAX_MS);
-  if (utcOffset(from, tz) === utcOffset(now, tz)) return prev;
-  const it = cron().CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(from) });
-  let latest = prev;
-  for (let i = 0, at = it.next().getTime(); at <= now; i++, at = it.next().getTime()) {
-    if (i === DST_WALK_MAX) return prev;
+  const parse = (from: number) =>
+    cron().CronExpressionParser.parse(trigger.cron, { tz, currentDate: new Date(from) });
+  // The walk starts before any change that a time still due can follow: next() names an autumn
+  // 02:30 once only when it passes the first one (started in between, it names the second).
+  const windowStart = now - SCHEDULE_MAX_LATE_MS - DST_SHIFT_MAX_MS;
+  if (utcOffset(windowStart, tz) === utcOffset(now, tz)) {
+    // No change in the window: a cron of every minute or second is due within the last minute.
+    const lastMinute = latestUpTo(parse(now - 60_000), now, 60);
+    if (lastMinute.latest !== null) return lastMinute.latest;
+  }
+  const walked = latestUpTo(parse(windowStart), now, WALK_MAX);
+  if (walked.isComplete) return walked.latest ?? Number.NEGATIVE_INFINITY;
+  // Hundreds of times in the window, none in its last minute (`* 9 * * *` at 10:30): prev() finds
+  // one close by; if it gives up, the latest walked is the best known.
+  try {
+    return parse(now + 1)
+      .prev()
+      .getTime();
+  } catch {
+    return walked.latest ?? Number.NEGATIVE_INFINITY;
+  }
+}
+
+/**
+ * Walks `it` to the last time at or before `now`, taking at most `max` steps. next() can give up
+ * too ("loop limit exceeded"; seen only on Lord Howe Island, whose clocks move by half an hour,
+ * src/flows/README.md): the walk ends there.
+ */
+function latestUpTo(
+  it: { next(): { getTime(): number } },
+  now: number,
+  max: number,
+): { latest: number | null; isComplete: boolean } {
+  let latest: number | null = null;
+  for (let i = 0; i < max; i++) {
+    let at: number;
+    try {
+      at = it.next().getTime();
+    } catch {
+      return { latest, isComplete: true };
+    }
+    if (at > now) return { latest, isComplete: true };
     latest = at;
   }
-  return latest;
+  return { latest, isComplete: false };
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
