@@ -29,6 +29,56 @@ describe("templates", () => {
     }
   });
 
+  it("reads a date-time written without a zone as UTC on every host, and a time in milliseconds as one", () => {
+    const zone = process.env.TZ;
+    const values = {
+      naive: "2026-01-05T09:00:00",
+      spaced: "2026-01-05 09:00",
+      us: "01/05/2026 09:00",
+      dateOnly: "2026-01-05",
+      offset: "2026-01-05T09:00:00+02:00",
+      named: "Mon, 05 Jan 2026 09:00:00 GMT",
+      ms: Date.UTC(2026, 0, 5, 9, 0),
+      msText: String(Date.UTC(2026, 0, 5, 9, 0)),
+      seconds: Date.UTC(2026, 0, 5, 9, 0) / 1000,
+    };
+    const template = Object.keys(values)
+      .map((key) => `{{ vars.${key} | date: "%Y-%m-%d %H:%M %z" }}`)
+      .join("|");
+    const expected = [
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 00:00 +0000",
+      "2026-01-05 07:00 +0000",
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 09:00 +0000",
+      "2026-01-05 09:00 +0000",
+    ].join("|");
+    try {
+      for (const tz of ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"]) {
+        process.env.TZ = tz;
+        expect(renderTemplate(template, { ...scope, vars: values }), tz).toBe(expected);
+        // In a zone the filter names, the same instant.
+        expect(
+          renderTemplate('{{ vars.naive | date: "%H:%M", "Asia/Kolkata" }}', { ...scope, vars: values }),
+        ).toBe("14:30");
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it("refuses a date filter's time zone that does not exist before any run, not at every run", () => {
+    expect(checkTemplate('{{ "now" | date: "%H:%M", "Europe/Berlinn" }}')).toMatch(
+      /unknown time zone "Europe\/Berlinn" in a date filter/,
+    );
+    expect(checkTemplate("{{ 'now' | date: '%H:%M', 'Europe/Berlin' }}")).toBeNull();
+    expect(checkTemplate('{{ "now" | date: "%H:%M", vars.zone }}')).toBeNull();
+  });
+
   it('reads "now" and "today" on the run\'s clock (a flow test\'s simulated one), not the system\'s', () => {
     const monday = { ...scope, [RENDER_NOW]: Date.UTC(2026, 0, 5, 9, 15) };
     expect(renderTemplate('{{ "now" | date: "%A %H:%M" }}, {{ "today" | date: "%Y-%m-%d" }}', monday)).toBe(

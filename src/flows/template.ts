@@ -7,6 +7,7 @@ import {
 } from "liquidjs";
 import { AppError } from "../core/app-error.js";
 import type { ContactView, MessageView } from "./runtime.js";
+import { dateFilterInput, dateZoneProblem } from "./template-dates.js";
 import {
   CappedCaptureTag,
   createCappedEmitter,
@@ -92,7 +93,7 @@ for (const name of ["date", "date_to_xmlschema", "date_to_rfc822", "date_to_stri
   liquid.registerFilter(name, function (this: FilterThis, value: unknown, ...args: unknown[]) {
     const now = this.context.getRegister(NOW_REGISTER) as number | undefined;
     const isNow = now !== undefined && (value === "now" || value === "today");
-    return builtin.call(this, isNow ? new Date(now) : value, ...args);
+    return builtin.call(this, isNow ? new Date(now) : dateFilterInput(value), ...args);
   });
 }
 
@@ -151,12 +152,15 @@ export function isTemplate(value: string): boolean {
   return value.includes("{{") || value.includes("{%");
 }
 
-/** Returns a syntax error message, or null when the template parses. Never throws. */
+/**
+ * Returns a syntax error message (or a date filter's unknown time zone), or null when the
+ * template parses. Never throws.
+ */
 export function checkTemplate(source: string): string | null {
   if (!isTemplate(source)) return null;
   try {
     parseCached(source);
-    return null;
+    return dateZoneProblem(source);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
