@@ -1,5 +1,6 @@
 import { AppError, type RetryHint } from "../core/app-error.js";
 import { type FetchInit, type FetchLike, fetchFailureReason, requestOutcome } from "../core/fetch.js";
+import { retryAfterAt } from "../core/retry-after.js";
 import { redactSecrets } from "../core/secret-forms.js";
 
 /** How long removing a webhook (`teardown`) may keep the admin's DELETE waiting, per provider call. */
@@ -59,14 +60,9 @@ export async function callProvider(call: ProviderCall): Promise<ProviderAnswer> 
  * send; a date already past, or an unreadable value, gives undefined (the default back-off).
  */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) {
-    const seconds = Number(value);
-    return seconds > 0 ? seconds * 1000 : undefined;
-  }
-  const at = Date.parse(value);
-  return Number.isNaN(at) || at <= now ? undefined : at - now;
+  const value = headers.get("retry-after");
+  const at = value === null ? null : retryAfterAt(value, now);
+  return at === null || at <= now ? undefined : at - now;
 }
 
 /**

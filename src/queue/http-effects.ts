@@ -1,5 +1,6 @@
 import { AppError, toAppError } from "../core/app-error.js";
 import { createGuardedHttp, type GuardedHttp } from "../core/guarded-http.js";
+import { retryAfterAt } from "../core/retry-after.js";
 import { redactSecrets } from "../core/secret-forms.js";
 import type { HttpAnswer, HttpRequestSpec } from "../flows/runtime.js";
 import { type EffectsDeps, isOutcomeUnknown, type RunContext } from "./effects.js";
@@ -139,9 +140,6 @@ function backoffMs(attempt: number): number {
 
 /** `Retry-After: 5` or `Retry-After: <HTTP date>` → ms from now; null when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now: number): number | null {
-  if (value === undefined) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
+  const at = value === undefined ? null : retryAfterAt(value, now);
+  return at === null ? null : Math.max(0, at - now);
 }
