@@ -56,6 +56,19 @@ describe("send pacer", () => {
     expect(backoffMs({ afterMs: 6 * 3_600_000 }, 1)).toBe(MAX_RETRY_AFTER_MS);
   });
 
+  it("keeps pacing and pauses as waits when the clock steps back (NTP, a VM resumed)", async () => {
+    const { clock, sleeps, sleep } = fakeTime();
+    const pacer = createSendPacer(clock, sleep);
+    await pacer.wait("ch_a", 10);
+    pacer.pause("ch_b", 30_000);
+    clock.t -= 900_000;
+    sleeps.length = 0;
+    // The next slot of ch_a is 100 ms on, ch_b's pause ends 30 s on: not 15 minutes later.
+    await pacer.wait("ch_a", 10);
+    await pacer.wait("ch_b", undefined);
+    expect(sleeps).toEqual([100, 30_000 - 100]);
+  });
+
   it("does not wait for a channel without a documented rate", async () => {
     const { clock, sleeps, sleep } = fakeTime();
     const pacer = createSendPacer(clock, sleep);

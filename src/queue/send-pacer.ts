@@ -27,9 +27,24 @@ export const MAX_RETRY_AFTER_MS = 15 * 60_000;
 export function createSendPacer(clock: Clock, sleep: (ms: number) => Promise<void>): SendPacer {
   const nextSlot = new Map<string, number>();
   const pausedUntil = new Map<string, number>();
+  let last = Number.NEGATIVE_INFINITY;
+  /**
+   * The clock, with the slots and pauses moved along when it stepped back (NTP, a VM resumed):
+   * they are times to wait, and an hour's step back had every send on every channel wait the
+   * 60 s cap, and a 30 s pause last an hour and a half.
+   */
+  const readNow = (): number => {
+    const at = clock.now();
+    if (at < last) {
+      for (const times of [nextSlot, pausedUntil])
+        for (const [channelId, time] of times) times.set(channelId, time - (last - at));
+    }
+    last = at;
+    return at;
+  };
   return {
     async wait(channelId, perSecond) {
-      const now = clock.now();
+      const now = readNow();
       const paused = pausedUntil.get(channelId) ?? 0;
       if (paused <= now) pausedUntil.delete(channelId);
       let at = Math.max(now, paused);
@@ -41,10 +56,10 @@ export function createSendPacer(clock: Clock, sleep: (ms: number) => Promise<voi
       const delay = Math.min(at - now, Math.max(0, paused - now) + MAX_WAIT_MS);
       if (delay > 0) await sleep(delay);
       // Idle channels leave no entry behind (thousands of channels, most quiet).
-      if ((nextSlot.get(channelId) ?? 0) <= clock.now()) nextSlot.delete(channelId);
+      if ((nextSlot.get(channelId) ?? 0) <= readNow()) nextSlot.delete(channelId);
     },
     pause(channelId, afterMs) {
-      const until = clock.now() + Math.min(afterMs, MAX_RETRY_AFTER_MS);
+      const until = readNow() + Math.min(afterMs, MAX_RETRY_AFTER_MS);
       if (until > (pausedUntil.get(channelId) ?? 0)) pausedUntil.set(channelId, until);
     },
   };

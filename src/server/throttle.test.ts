@@ -19,6 +19,18 @@ describe("throttle (token bucket per key)", () => {
     expect(throttle.waitMs("a")).toBe(10_000);
   });
 
+  it("keeps a key's attempts when the clock steps back, and refills from the step on", () => {
+    let now = 10_000_000;
+    const throttle = createThrottle({ clock: { now: () => now }, capacity: 5, refillMs: 12_000 });
+    throttle.spend("a");
+    now -= 3_600_000;
+    expect(throttle.waitMs("a")).toBe(0);
+    for (let i = 0; i < 4; i++) throttle.spend("a");
+    expect(throttle.waitMs("a")).toBe(12_000);
+    now += 12_000;
+    expect(throttle.waitMs("a")).toBe(0);
+  });
+
   it("remembers at most maxKeys addresses, forgetting only those whose attempts have refilled", () => {
     let now = 0;
     const throttle = createThrottle({ clock: { now: () => now }, capacity: 1, refillMs: 1_000, maxKeys: 2 });

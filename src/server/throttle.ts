@@ -31,6 +31,9 @@ export function createThrottle(options: ThrottleOptions) {
     const now = clock.now();
     const bucket = buckets.get(key);
     if (!bucket) return { tokens: capacity, at: now };
+    // A clock stepped back (NTP, a VM resumed) refills from the step on: counted negative, an
+    // hour's step locked the right credential out for an hour after one wrong guess.
+    if (now < bucket.at) bucket.at = now;
     const tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) / refillMs);
     return { tokens, at: now };
   };
