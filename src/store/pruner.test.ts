@@ -194,7 +194,7 @@ describe("pruner", () => {
     ]);
   });
 
-  it("keeps what a waiting or running run still needs, in-flight effects, unprocessed inbox rows and recent history", async () => {
+  it("keeps what a waiting or running run still needs, unprocessed inbox rows and recent history", async () => {
     const { q } = store.db;
     const waiting = await insertRun(T0, "waiting");
     const running = await insertRun(T0, "running");
@@ -208,8 +208,10 @@ describe("pruner", () => {
         .set({ updated_at: T0 + 25 * DAY_MS })
         .where("id", "=", lateFinish.id),
     );
-    // The process died mid-call: never deleted, even once its run is gone.
+    // Outcomes that stayed unknown while the flow went on (a step's onError): nothing can
+    // reconcile them once their run is finished and old, so they go with it; a waiting run's stays.
     await insertEffect(`${finished.id}:1:0`, "in_flight", T0);
+    await insertEffect(`${waiting.id}:1:0`, "in_flight", T0);
     const goneRun = newId("run", T0);
     await insertEffect(`${goneRun}:0:0`, "in_flight", T0);
     await insertEffect(`${goneRun}:0:1`, "done", T0);
@@ -247,7 +249,7 @@ describe("pruner", () => {
     }
 
     const summary = await pruner(T0 + 31 * DAY_MS, 2).runOnce();
-    expect(summary).toMatchObject({ runs: 1, effects: 2, inboxDeleted: 1 });
+    expect(summary).toMatchObject({ runs: 1, effects: 4, inboxDeleted: 1 });
     const runsLeft = (await store.db.all(q.selectFrom("runs").select("id").orderBy("id"))).map((r) => r.id);
     expect(runsLeft.sort()).toEqual([waiting.id, running.id, recent.id, lateFinish.id].sort());
     for (const run of [waiting, running, recent, lateFinish]) {
@@ -255,8 +257,9 @@ describe("pruner", () => {
       expect(await count("run_steps", `run_id = '${run.id}'`)).toBe(3);
       expect(await count("contacts", `id = '${run.contactId}'`)).toBe(1);
     }
-    expect(await count("effects", "status = 'in_flight'")).toBe(2);
-    expect(await count("effects", `key = '${goneRun}:0:1'`)).toBe(0);
+    expect(await count("effects", "status = 'in_flight'")).toBe(1);
+    expect(await count("effects", `key = '${waiting.id}:1:0'`)).toBe(1);
+    expect(await count("effects", `key LIKE '${goneRun}%'`)).toBe(0);
     expect(await count("messages", "run_id IS NULL")).toBe(0);
     expect(await count("inbox", "provider_message_id = 'wamid.pending'")).toBe(1);
     expect(await count("contacts", `id = '${finished.contactId}'`)).toBe(0);

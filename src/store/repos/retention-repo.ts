@@ -48,7 +48,7 @@ export function createRetentionRepo(exec: Executor) {
   const changes = async (query: Parameters<Executor["run"]>[0]): Promise<number> =>
     (await exec.run(query)).changes;
 
-  /** Deletes runs with their steps, messages and settled effects; never an in-flight effect. */
+  /** Deletes runs with their steps, messages and effects (`in_flight` ones only `withInFlight`). */
   const deleteRuns = async (
     runIds: string[],
     options: { withInFlight?: boolean } = {},
@@ -271,7 +271,10 @@ export function createRetentionRepo(exec: Executor) {
       const ids = page
         .filter((r) => (FINAL as readonly string[]).includes(r.status) && r.updated_at < before)
         .map((r) => r.id);
-      return { ...(await deleteRuns(ids)), next: nextOf(page, limit) };
+      // An effect of a finished run still `in_flight` is an outcome that stayed unknown after
+      // every attempt while the flow went on (a step's onError): kept while the run could be
+      // retried, it goes with the run, as nothing can ever reconcile it after.
+      return { ...(await deleteRuns(ids, { withInFlight: true })), next: nextOf(page, limit) };
     },
 
     /**
@@ -299,7 +302,7 @@ export function createRetentionRepo(exec: Executor) {
     },
 
     /**
-     * Inside `store.write`: settled effects older than the cutoff whose run is gone. Walks keys in
+     * Inside `store.write`: effects older than the cutoff whose run is gone. Walks keys in
      * order from `after`; returns where to continue (null when past the cutoff).
      */
     async pruneOrphanEffects(before: number, after: string, limit: number) {
@@ -317,7 +320,7 @@ export function createRetentionRepo(exec: Executor) {
       const runOf = (key: string) => key.slice(0, key.indexOf(":"));
       const kept = await existingRuns([...new Set(rows.map((r) => runOf(r.key)))]);
       const doomed = rows
-        .filter((r) => r.status !== "in_flight" && r.intent_at < before && !kept.has(runOf(r.key)))
+        .filter((r) => r.intent_at < before && !kept.has(runOf(r.key)))
         .map((r) => r.key);
       const effects = doomed.length ? await changes(q.deleteFrom("effects").where("key", "in", doomed)) : 0;
       return {
