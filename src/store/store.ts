@@ -57,6 +57,11 @@ export async function openPostgresStore(options: {
     // graphile-worker's schema with Tern's: an ingest-only process enqueues jobs from its first webhook.
     const { installJobSchema } = await import("./postgres/jobs-schema.js");
     await installJobSchema(db.pool, options.log ? jobLogOf(options.log) : undefined);
+    if (options.log?.warn) {
+      const { autovacuumState, autovacuumWarning } = await import("./postgres/autovacuum.js");
+      const warning = autovacuumWarning(await autovacuumState(db.pool));
+      if (warning) options.log.warn({ setting: "autovacuum" }, warning);
+    }
   } catch (error) {
     await db.close();
     throw error;

@@ -14,6 +14,8 @@ import { numberTypes } from "./types.js";
 /** Where connection errors of idle clients go (a pino logger fits). */
 export interface PostgresLog {
   error(obj: object, msg?: string): void;
+  /** Given (a pino logger): what to tell the operator about the server's settings at start. */
+  warn?(obj: object, msg?: string): void;
 }
 
 export interface PostgresOptions {
