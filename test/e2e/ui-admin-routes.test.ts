@@ -166,6 +166,13 @@ describe("admin API for the UI pages (both dialects)", () => {
     expect((await ok<{ items: RunItem[] }>(`/runs?since=${started + 1}`)).items).toEqual([]);
     expect((await ok<{ items: RunItem[] }>(`/runs?until=${started}`)).items).toEqual([]);
     expect((await call("GET", "/runs?since=yesterday")).status).toBe(400);
+    // Seconds since the epoch read as ms are a day in 1970: refused, here and in a bulk end.
+    const seconds = Math.floor(started / 1000);
+    const asSeconds = await call("GET", `/runs?since=${seconds}`);
+    expect(asSeconds.status).toBe(400);
+    expect(JSON.stringify(asSeconds.body)).toMatch(/seconds since the epoch/);
+    const endBySeconds = await call("POST", "/runs/end", { since: String(seconds), status: "waiting" });
+    expect(endBySeconds.status).toBe(400);
     expect((await call("GET", "/runs?until=2026-13-45T99:00:00Z")).status).toBe(400);
     expect((await call("GET", `/runs?channelId=${"x".repeat(101)}`)).status).toBe(400);
 

@@ -36,6 +36,12 @@ const Time = (what: string) =>
     .string()
     .max(40)
     .refine((v) => parseTime(v) !== null, "an ISO 8601 time (2026-12-03T09:00:00Z) or ms since the epoch")
+    // Ten digits are seconds since the epoch (2001 to 2286): read as ms they are a day in 1970,
+    // and `since` matched every run, which POST /runs/end would then end.
+    .refine(
+      (v) => !/^\d{10}$/.test(v),
+      "ten digits look like seconds since the epoch: send milliseconds (13 digits) or an ISO 8601 time",
+    )
     .describe(what);
 
 // Ids are never empty: `?contactId=` (a client's unset variable) read as no filter and listed, or
