@@ -188,10 +188,21 @@ function waitOn(
   };
 }
 
-/** A message stored before the question was sent: the contact wrote it before they could see it. */
-function isFromBefore(event: Extract<ResumeEvent, { type: "reply" }>, state: QuestionState): boolean {
+/**
+ * A message stored before the question was sent: the contact wrote it before they could see it.
+ * Only while the clock reads past the send: a clock stepped back since (NTP, a VM resumed) stamps
+ * the answers earlier than the question, and every one was set aside until the step timed out.
+ */
+function isFromBefore(
+  event: Extract<ResumeEvent, { type: "reply" }>,
+  state: QuestionState,
+  now: number,
+): boolean {
   return (
-    event.receivedAt !== undefined && state.answersFrom !== undefined && event.receivedAt < state.answersFrom
+    event.receivedAt !== undefined &&
+    state.answersFrom !== undefined &&
+    event.receivedAt < state.answersFrom &&
+    state.answersFrom <= now
   );
 }
 
@@ -209,7 +220,7 @@ export async function resumeQuestion(
     }
     return remind(ctx, state, hooks);
   }
-  if (isFromBefore(event, state)) {
+  if (isFromBefore(event, state, ctx.now())) {
     // Answered nothing (it is in the transcript): "what is this about?", written while a slow
     // step ran, was taken as the name the next question asked for.
     return waitOn(config, state, { input, output: { beforeQuestion: cutText(event.message.text, 200) } });
