@@ -319,9 +319,7 @@ export function createRetentionRepo(exec: Executor) {
       );
       const runOf = (key: string) => key.slice(0, key.indexOf(":"));
       const kept = await existingRuns([...new Set(rows.map((r) => runOf(r.key)))]);
-      const doomed = rows
-        .filter((r) => r.intent_at < before && !kept.has(runOf(r.key)))
-        .map((r) => r.key);
+      const doomed = rows.filter((r) => r.intent_at < before && !kept.has(runOf(r.key))).map((r) => r.key);
       const effects = doomed.length ? await changes(q.deleteFrom("effects").where("key", "in", doomed)) : 0;
       return {
         effects,
