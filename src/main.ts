@@ -137,7 +137,10 @@ async function createRuntime(options: StartOptions) {
   });
   // Channel and connection changes made by other processes reach this one's cache.
   const stopWatching = integrations.watchChanges();
-  const flows = createFlowService(store, clock, { design: createDesignEnv(integrations) });
+  const flows = createFlowService(store, clock, {
+    design: createDesignEnv(integrations),
+    maxWaitMs: config.TERN_MAX_WAIT,
+  });
   worker = createWorker({
     store,
     clock,

@@ -5,6 +5,7 @@ import type { IfMatch } from "../core/entity-tags.js";
 import { newId } from "../core/ids.js";
 import { validateFlowDesign } from "../flows/design-check.js";
 import { checkInstallation, type Installation } from "../flows/installation-check.js";
+import { longWaits } from "../flows/long-waits.js";
 import type { Flow } from "../flows/schema.js";
 import type { DesignEnv } from "../flows/step.js";
 import { triggerOverlapWarnings } from "../flows/trigger-overlap.js";
@@ -27,6 +28,8 @@ export interface FlowServiceOptions {
   designTimeoutMs?: number;
   /** Parsed versions kept (the most recently used); default `MAX_CACHED_VERSIONS`. */
   maxCachedVersions?: number;
+  /** TERN_MAX_WAIT: waits longer than it are warned of at validate, import and publish. */
+  maxWaitMs?: number;
 }
 
 /**
@@ -45,10 +48,18 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   const design = options.design ? { ...options.design, installation } : undefined;
 
   /** Structure, names against the installation, then every step's check against its connection. */
-  const check = (input: unknown): Promise<FlowValidationResult> =>
-    design
-      ? validateFlowDesign(input, design, { steps: stepRegistry, timeoutMs: options.designTimeoutMs })
-      : Promise.resolve(validateFlow(input, { steps: stepRegistry }));
+  const check = async (input: unknown): Promise<FlowValidationResult> =>
+    withLongWaits(
+      input,
+      design
+        ? await validateFlowDesign(input, design, { steps: stepRegistry, timeoutMs: options.designTimeoutMs })
+        : validateFlow(input, { steps: stepRegistry }),
+    );
+  /** A valid flow's waits past TERN_MAX_WAIT, among its warnings. */
+  const withLongWaits = (input: unknown, result: FlowValidationResult): FlowValidationResult =>
+    result.valid
+      ? { ...result, warnings: [...result.warnings, ...longWaits(input, options.maxWaitMs)] }
+      : result;
 
   /**
    * On import a name that does not exist here is only a warning: a draft may be saved before its
@@ -57,7 +68,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
   const importWarnings = async (input: unknown, flow: Flow): Promise<ValidationIssue[]> => {
     const structural = validateFlow(input, { steps: stepRegistry }).warnings;
     const { problems, notes } = checkInstallation(flow, await installation());
-    return [...structural, ...problems, ...notes];
+    return [...structural, ...problems, ...notes, ...longWaits(input, options.maxWaitMs)];
   };
 
   const validOrThrow = (input: unknown): Flow => {
@@ -174,7 +185,7 @@ export function createFlowService(store: Store, clock: Clock, options: FlowServi
       simulated = types;
     },
     /** Structural validation only (synchronous, no I/O). */
-    validate: (input: unknown) => validateFlow(input, { steps: stepRegistry }),
+    validate: (input: unknown) => withLongWaits(input, validateFlow(input, { steps: stepRegistry })),
     check,
     /** Stores a new flow (version 1: a new id). */
     async create(
