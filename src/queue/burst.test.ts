@@ -72,6 +72,14 @@ describe("burst grouping", () => {
     expect((await take([a, item(6, 1_000 + WINDOW - 1)], 10_000)).map((m) => m.id)).toEqual([1, 6]);
   });
 
+  it("answers at once when the clock stepped back since the messages were stamped, and keeps later ones apart", async () => {
+    // Stamped an hour ahead of the clock now: no hold for that hour.
+    const ahead = item(7, 3_601_000);
+    expect(await take([ahead], 1_000)).toEqual([ahead]);
+    // The customer's next message, stamped after the step back, is the next answer.
+    expect((await take([ahead, item(8, 5_000)], 6_000)).map((m) => m.id)).toEqual([7]);
+  });
+
   it("lets a button tap answer on its own and close the burst before it", async () => {
     const tap = item(4, 1_700, { type: "choice", id: "yes", title: "Yes", text: "Yes" });
     expect((await take([a, b, tap], 1_800)).map((m) => m.id)).toEqual([1, 2]);

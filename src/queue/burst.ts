@@ -54,8 +54,10 @@ export async function takeBurst(
   for (const next of pending) {
     // A message that came a window or more after the one before it is the next answer, even when
     // both waited pending together (the worker was down or busy): the window measures the customer.
+    // A window or more earlier is a clock stepped back between the two (NTP, a VM resumed): they
+    // were not one burst either.
     const previous = burst.at(-1);
-    const isLate = previous !== undefined && next.receivedAt - previous.receivedAt >= windowMs;
+    const isLate = previous !== undefined && Math.abs(next.receivedAt - previous.receivedAt) >= windowMs;
     if (!isGroupable(next) || burst.length === MAX_BURST_MESSAGES || isLate || (await standsAlone(next))) {
       // A message the burst does not take came after it: the burst is complete.
       isClosed = burst.length > 0;
@@ -71,7 +73,11 @@ export async function takeBurst(
   // Holding across the run's own deadline would let the deadline fire first on a reply that came
   // in time: answer now instead.
   const beforeDeadline = active.timeoutAt === null || active.timeoutAt > holdUntil;
-  if (deps.clock.now() < holdUntil && beforeDeadline) throw new HoldUntil(holdUntil);
+  const now = deps.clock.now();
+  // Longer than any burst is held: the clock stepped back since the messages were stamped, and the
+  // hold lasted as long as the step, then took the customer's next message into the answer.
+  const isStampedAhead = holdUntil - now > windowMs * MAX_BURST_WINDOWS;
+  if (now < holdUntil && beforeDeadline && !isStampedAhead) throw new HoldUntil(holdUntil);
   return burst;
 }
 

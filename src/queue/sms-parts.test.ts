@@ -71,6 +71,11 @@ describe("the parts of a long SMS", () => {
     expect(((await take([a1], 5_000, a1, run)) as MessageItem[]).map((r) => r.id)).toEqual([1]);
   });
 
+  it("are not held when the clock stepped back since they were stamped", async () => {
+    const a1 = row(1, 1_000 + 3_600_000, "alpha ", p("a", 1));
+    expect(((await take([a1], 1_000)) as MessageItem[]).map((r) => r.id)).toEqual([1]);
+  });
+
   it("take a part that came twice under two ids once, and its repeat along with it", async () => {
     const a1 = row(1, 1_000, "one ", p("a", 1, 2));
     const again = row(2, 1_050, "one ", p("a", 1, 2));
