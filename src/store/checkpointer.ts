@@ -13,14 +13,20 @@ import { Worker } from "node:worker_threads";
  * after `idleChecks` checkpoints in a row found nothing new, and starts again when the WAL
  * file changes (a stat per interval, whoever wrote it).
  *
- * Under a sustained load the passive checkpoint never catches up: commits land while it copies,
+ * Under a sustained load one passive checkpoint never catches up: commits land while it copies,
  * so the WAL is never wholly checkpointed, SQLite never starts it over, and the file grows
  * without bound (685 MB in a 20 s ack bench; every commit then extends the file, which makes
- * each fdatasync a journal commit too). Past `restartBytes` the thread asks the writer to hold
- * its commits ("hold" → "held"), checkpoints the tail that is left (the frames of the last
- * second), and lets the writer go ("release"): the next commit starts the WAL over from its
- * beginning (and `journal_size_limit` trims the file). The hold pauses commits only, for one
- * checkpoint of that tail; the event loop keeps taking requests.
+ * each fdatasync a journal commit too; a 10,000-conversation burst left 2 MB of RSS in the
+ * mapped WAL index). So each checkpoint is followed by catch-up passes until the writer starts
+ * the WAL over by itself. Should that fail past `restartBytes` (another process reading), the
+ * thread asks the writer to hold its commits ("hold" → "held"), checkpoints the tail that is
+ * left, and lets the writer go ("release"): the next commit starts the WAL over. A hold pauses
+ * commits only; the event loop keeps taking requests.
+ *
+ * A WAL started over keeps its file's size. Truncating it inside the writer's COMMIT (SQLite's
+ * `journal_size_limit`) stalled the event loop: 144 ms to cut a 1 GB WAL to 64 MB on an ext4
+ * mounted with `discard`. The thread trims the file to nothing instead, once writes have paused
+ * for `idleChecks` intervals, under a hold so that no commit waits on a lock meanwhile.
  */
 const WORKER_SOURCE = `
 const { statSync } = require("node:fs");
@@ -28,42 +34,98 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("busy_timeout = 5000");
+const frameBytes = db.pragma("page_size", { simple: true }) + 24;
 let quiet = 0;
 let lastLog = -1;
 // Whether the WAL took frames since the checkpoint before, or holds some not checkpointed: if
 // neither, the next commit starts it over by itself, and holding the writer would gain nothing.
 let isWritten = false;
-const checkpoint = () => {
-  try {
-    const r = db.pragma("wal_checkpoint(PASSIVE)")[0];
-    const isCaughtUp = r.busy === 0 && r.log === r.checkpointed && r.log === lastLog;
-    isWritten = r.log !== lastLog || r.checkpointed < r.log;
-    lastLog = r.log;
-    return isCaughtUp;
-  } catch { return false; }
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const pass = () => db.pragma("wal_checkpoint(PASSIVE)")[0];
+// Catch-up passes: each copies only what the writer added during the one before, and SQLite
+// starts the WAL over at the first write transaction that begins with every frame copied. A
+// transaction the writer had begun before that point appends instead, so passes go on, a few
+// ms apart, until the log is seen started over or unchanged (the writer paused), or a bounded
+// number of them found the writer never pausing (a hold then starts the WAL over).
+const catchUp = (r) => {
+  let unchanged = 0;
+  for (let i = 0; i < workerData.catchUpPasses && r.busy === 0 && r.checkpointed === r.log && r.log > 0; i++) {
+    Atomics.wait(pause, 0, 0, workerData.catchUpGapMs);
+    const next = pass();
+    const isStartedOver = next.log < r.log;
+    unchanged = next.log === r.log ? unchanged + 1 : 0;
+    r = next;
+    if (isStartedOver || unchanged >= 3) break;
+  }
+  return r;
 };
-const walBytes = () => {
+// What a checkpoint found: whether the WAL was wholly copied and unchanged since the last one.
+const record = (r) => {
+  const isCaughtUp = r.busy === 0 && r.log === r.checkpointed && r.log === lastLog;
+  isWritten = r.log !== lastLog || r.checkpointed < r.log;
+  lastLog = r.log;
+  return isCaughtUp;
+};
+const walFileBytes = () => {
   try { return statSync(workerData.path + "-wal").size; } catch { return 0; }
 };
-let isAwaitingHold = false;
+// "start over": a hold under writes that never pause; "trim": a hold once writes have paused,
+// in which the file is truncated to nothing here, never inside the writer's COMMIT.
+let holding = null;
 // Holds at least holdGapMs apart: should a start-over not happen (another process reading the
 // file), the writer is not held every interval.
 const HOLD_GAP = Math.ceil(workerData.holdGapMs / workerData.intervalMs);
 let sinceHold = HOLD_GAP;
+const hold = (kind) => {
+  holding = kind;
+  sinceHold = 0;
+  parentPort.postMessage("hold");
+};
+// Once per quiet spell: a trim that found a reader in the way is not retried every interval.
+let isTrimTried = false;
 const timer = setInterval(() => {
-  if (isAwaitingHold) return;
-  quiet = checkpoint() ? quiet + 1 : 0;
+  if (holding) return;
   sinceHold += 1;
-  if (workerData.restartBytes > 0 && isWritten && sinceHold >= HOLD_GAP && walBytes() > workerData.restartBytes) {
-    isAwaitingHold = true;
-    sinceHold = 0;
-    parentPort.postMessage("hold");
-  } else if (quiet >= workerData.idleChecks) parentPort.postMessage("idle");
+  let r;
+  try {
+    r = pass();
+  } catch {
+    quiet = 0;
+    return;
+  }
+  const isOverRestart = r.log * frameBytes > workerData.restartBytes;
+  if (workerData.restartBytes > 0 && isOverRestart && sinceHold >= HOLD_GAP && (r.log !== lastLog || r.checkpointed < r.log)) {
+    record(r);
+    quiet = 0;
+    hold("start over");
+    return;
+  }
+  try {
+    r = catchUp(r);
+  } catch {}
+  quiet = record(r) ? quiet + 1 : 0;
+  if (quiet === 0) isTrimTried = false;
+  if (quiet >= workerData.idleChecks) {
+    if (!isTrimTried && walFileBytes() > 0) {
+      isTrimTried = true;
+      hold("trim");
+    } else parentPort.postMessage("idle");
+  }
 }, workerData.intervalMs);
+// One pass under a hold (nothing is added meanwhile) and when stopping.
+const checkpoint = () => {
+  try {
+    record(pass());
+  } catch {}
+};
 parentPort.on("message", (m) => {
   if (m === "held") {
-    checkpoint();
-    isAwaitingHold = false;
+    if (holding === "trim") {
+      try {
+        if (db.pragma("wal_checkpoint(TRUNCATE)")[0].busy === 0) lastLog = 0;
+      } catch {}
+    } else checkpoint();
+    holding = null;
     parentPort.postMessage("release");
   }
   if (m === "stop") {
@@ -85,7 +147,7 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** Checkpoints in a row that found nothing new before the thread ends. */
   idleChecks?: number;
-  /** A WAL file larger than this is started over (0: never; see above). */
+  /** A WAL holding more than this is started over by a hold (0: never; see above). */
   restartBytes?: number;
   /** The shortest time between two holds (default 10 s). */
   holdGapMs?: number;
@@ -94,18 +156,16 @@ export interface CheckpointerOptions {
 }
 
 /**
- * A WAL past this is started over. Large, because each start-over holds commits for one
- * checkpoint of the tail and two fsyncs (tens of ms under load); at 64 MB the holds came every
- * second or two under the bench's loads and tripled the ack's p99 at 1,000/s.
+ * A WAL holding more than this is started over by a hold. Large, because each hold pauses
+ * commits for one checkpoint of the tail and two fsyncs (tens of ms under load), and catch-up
+ * passes start the WAL over long before it gets there unless another process reads the file.
  */
-export const WAL_RESTART_BYTES = 1024 * 1024 * 1024;
-/** What a started-over WAL is trimmed to (`journal_size_limit`): the disk space comes back. */
-export const WAL_TRIM_BYTES = 64 * 1024 * 1024;
+export const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 /** The longest a hold may last, should the thread never answer (a crash, a stuck checkpoint). */
 const MAX_HOLD_MS = 2_000;
 
 export function startCheckpointer(path: string, options: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 1_000, idleChecks = 5, restartBytes = 0, holdGapMs = 10_000, holdWrites } = options;
+  const { intervalMs = 1_000, idleChecks = 5, restartBytes = 0, holdGapMs = 2_000, holdWrites } = options;
   const walPath = `${path}-wal`;
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   let worker: Worker | null = null;
@@ -166,7 +226,16 @@ export function startCheckpointer(path: string, options: CheckpointerOptions = {
   const start = () => {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, intervalMs, idleChecks, restartBytes, holdGapMs, driver },
+      workerData: {
+        path,
+        intervalMs,
+        idleChecks,
+        restartBytes,
+        holdGapMs,
+        driver,
+        catchUpPasses: 10,
+        catchUpGapMs: 2,
+      },
     });
     w.unref();
     w.on("message", (m) => {

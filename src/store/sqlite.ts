@@ -8,7 +8,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
-import { startCheckpointer, WAL_RESTART_BYTES, WAL_TRIM_BYTES } from "./checkpointer.js";
+import { startCheckpointer, WAL_RESTART_BYTES } from "./checkpointer.js";
 import type { Database } from "./database.js";
 import {
   type Compilable,
@@ -112,8 +112,9 @@ export function openSqlite(options: OpenOptions): SqliteDb {
   // file stops growing once retention keeps up, but does not shrink.
   if (options.autoVacuum === "incremental") enableIncrementalAutoVacuum(db);
   migrate(db);
-  // A WAL started over is trimmed to this by its first commit (checkpointer.ts).
-  db.pragma(`journal_size_limit = ${Math.min(WAL_TRIM_BYTES, options.walRestartBytes ?? WAL_TRIM_BYTES)}`);
+  // A WAL started over keeps its size: the checkpointer trims it once writes pause, because a
+  // truncation inside COMMIT stalls the event loop (checkpointer.ts).
+  db.pragma("journal_size_limit = -1");
   const checkpointer = startCheckpointer(options.path, {
     intervalMs: options.checkpointIntervalMs,
     restartBytes: options.walRestartBytes ?? WAL_RESTART_BYTES,
