@@ -15,7 +15,8 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production TERN_DATA_DIR=/data
+# glibc's malloc keeps less after a burst with a fixed trim threshold (src/core/process-settings.ts).
+ENV NODE_ENV=production TERN_DATA_DIR=/data GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/templates ./templates

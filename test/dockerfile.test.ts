@@ -7,6 +7,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHUTDOWN_DEADLINE_MS } from "../src/cli/serve.js";
 import { packageRoot } from "../src/core/paths.js";
+import { MALLOC_TUNABLES, NODE_FLAGS } from "../src/core/process-settings.js";
 import { buildTextWebhook, postWebhook } from "../src/sandbox/whatsapp/index.js";
 import { migrations } from "../src/store/migrations.js";
 import { type Stack, startStack } from "./helpers/in-process.js";
@@ -100,6 +101,19 @@ describe("the image and the compose file, as docs/deployment.md runs them", () =
   });
   afterAll(async () => {
     await stack.close();
+  });
+
+  it("runs Tern with the Node flags and malloc settings that npm start and spawned processes use", () => {
+    const entrypoint = JSON.parse(instructions.match(/^ENTRYPOINT (\[.*\])$/m)?.[1] ?? "[]") as string[];
+    expect(entrypoint).toEqual(["node", ...NODE_FLAGS, "dist/bin/tern.js"]);
+    const env = instructions.match(/^ENV (.*)$/m)?.[1]?.split(/\s+/) ?? [];
+    expect(env).toContain(`GLIBC_TUNABLES=${MALLOC_TUNABLES}`);
+    const scripts = (
+      JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.start).toBe(
+      `GLIBC_TUNABLES=\${GLIBC_TUNABLES:-${MALLOC_TUNABLES}} exec node ${NODE_FLAGS.join(" ")} dist/bin/tern.js serve`,
+    );
   });
 
   it("keeps /data in a volume, declared once the directory is node's", () => {

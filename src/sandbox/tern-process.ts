@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { builtCli } from "../core/paths.js";
+import { MALLOC_TUNABLES, NODE_FLAGS } from "../core/process-settings.js";
 
 /**
  * Tern as a separate OS process (`node dist/src/cli.js serve`), so tests can SIGKILL it at any
@@ -16,10 +17,8 @@ export interface TernProcess {
 }
 
 /**
- * Node flags as `npm start` uses them: a 2 MB young generation keeps RSS ~20 MB lower at no
- * measurable throughput cost; an old generation capped at 512 MB has V8 collect old garbage
- * sooner (peak RSS under the pipeline load 238 → 137 MB; without a cap V8 sizes the old
- * generation from the machine's memory). TERN_NODE_ARGS adds more (e.g. --cpu-prof for profiling).
+ * Started as `npm start` starts Tern (core/process-settings.ts). TERN_NODE_ARGS adds more Node
+ * flags (e.g. --cpu-prof for profiling).
  */
 export interface TernProcessOptions {
   dataDir: string;
@@ -58,9 +57,7 @@ export function processSecrets() {
 export async function spawnTern(options: TernProcessOptions): Promise<TernProcess> {
   const cli = builtCli();
   const args = [
-    "--max-semi-space-size=2",
-    "--max-old-space-size=512",
-    "--v8-pool-size=2",
+    ...NODE_FLAGS,
     ...(process.env.TERN_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
     cli,
     options.command ?? "serve",
@@ -72,6 +69,7 @@ export async function spawnTern(options: TernProcessOptions): Promise<TernProces
     : [process.execPath, args];
   const child = spawn(command, argv, {
     env: {
+      GLIBC_TUNABLES: MALLOC_TUNABLES,
       ...process.env,
       TERN_PORT: String(options.port ?? 0),
       TERN_HOST: "127.0.0.1",

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/core/paths.js";
+import { MALLOC_TUNABLES, NODE_FLAGS } from "../../src/core/process-settings.js";
 import { freePort, processSecrets } from "../../src/sandbox/tern-process.js";
 import { type TestDatabaseEnv, testDatabaseEnv } from "../helpers/dialect.js";
 import { eventually } from "../helpers/in-process.js";
@@ -15,6 +16,22 @@ import { eventually } from "../helpers/in-process.js";
  * down gracefully. Without the exec, npm's child was `sh`: the shell
  * died of the signal and Tern kept serving, orphaned, until it was killed without a word.
  */
+
+/** The pids whose parent is `pid` (Linux's /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** True when something accepts connections on the port. */
 const isListening = (port: number) =>
@@ -45,7 +62,7 @@ describe("npm start under a service manager", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("stops Tern gracefully when npm gets SIGTERM", async () => {
+  it("runs Tern with Tern's Node flags and malloc settings, and stops it gracefully when npm gets SIGTERM", async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "tern-npm-start-"));
     const secrets = processSecrets();
     database = await testDatabaseEnv(secrets);
@@ -78,6 +95,14 @@ describe("npm start under a service manager", () => {
       throw new Error(`npm start did not get Tern listening; it printed:\n${output}`);
     });
     expect(await isListening(port)).toBe(true);
+    // The start script execs Node with the settings every spawned Tern uses (process-settings.ts).
+    const tern = childrenOf(npm.pid ?? -1);
+    expect(tern).toHaveLength(1);
+    const argv = readFileSync(`/proc/${tern[0]}/cmdline`, "utf8").split("\0");
+    expect(argv.slice(1, 1 + NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
+    expect(argv).toContain("serve");
+    const environ = readFileSync(`/proc/${tern[0]}/environ`, "utf8").split("\0");
+    expect(environ).toContain(`GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES || MALLOC_TUNABLES}`);
 
     npm.kill("SIGTERM");
     await exited;
