@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -39,6 +39,60 @@ describe("checkpointer", () => {
       const after = walFrames(db);
       expect(after.checkpointed).toBe(after.log);
     } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it("trims the WAL file to nothing once writes pause, and lets the writer go at once when another process's reader is in the way", async () => {
+    const { db, file } = openDb();
+    const walBytes = () => statSync(`${file}-wal`).size;
+    let holds = 0;
+    let releases = 0;
+    const options = {
+      intervalMs: 20,
+      idleChecks: 3,
+      holdWrites: async () => {
+        holds += 1;
+        return () => {
+          releases += 1;
+        };
+      },
+    };
+    db.transaction(() => {
+      for (let i = 0; i < 200; i++) db.prepare("INSERT INTO t VALUES (?)").run("x".repeat(1_000));
+    })();
+    expect(walBytes()).toBeGreaterThan(0);
+    let checkpointer = startCheckpointer(file, options);
+    try {
+      await eventually(() => !checkpointer.isRunning(), 5_000, "the thread to end");
+      expect(walBytes()).toBe(0);
+      expect(releases).toBe(holds);
+    } finally {
+      await checkpointer.stop();
+    }
+    // Another connection (a backup, say) holds a read of the WAL: the checkpoint copies every
+    // frame, but the WAL cannot be reset under it.
+    db.transaction(() => {
+      for (let i = 0; i < 50; i++) db.prepare("INSERT INTO t VALUES (?)").run("z".repeat(1_000));
+    })();
+    const reader = new BetterSqlite3(file);
+    reader.exec("BEGIN");
+    reader.prepare("SELECT count(*) FROM t").get();
+    holds = 0;
+    releases = 0;
+    checkpointer = startCheckpointer(file, options);
+    try {
+      await eventually(() => holds > 0, 5_000, "the trim's hold");
+      // The truncation gives up at once rather than wait for the reader with SQLite's write lock
+      // taken (5 s of busy timeout): the writer is let go, and its next commit does not wait.
+      await eventually(() => releases === holds, 2_000, "the hold let go");
+      db.pragma("busy_timeout = 0");
+      db.prepare("INSERT INTO t VALUES (?)").run("w");
+      expect(walBytes()).toBeGreaterThan(0);
+    } finally {
+      reader.exec("COMMIT");
+      reader.close();
       await checkpointer.stop();
       db.close();
     }

@@ -121,9 +121,13 @@ const checkpoint = () => {
 parentPort.on("message", (m) => {
   if (m === "held") {
     if (holding === "trim") {
+      // Without waiting: TRUNCATE waits for readers holding SQLite's write lock, and a reader of
+      // another process (a backup) would then stall the writer's next commit in its busy handler.
+      db.pragma("busy_timeout = 0");
       try {
         if (db.pragma("wal_checkpoint(TRUNCATE)")[0].busy === 0) lastLog = 0;
       } catch {}
+      db.pragma("busy_timeout = 5000");
     } else checkpoint();
     holding = null;
     parentPort.postMessage("release");
