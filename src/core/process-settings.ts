@@ -14,11 +14,12 @@ export const NODE_FLAGS = [
 ] as const;
 
 /**
- * glibc's malloc gives memory at the top of its heap back to the system past a threshold that
- * starts at 128 KiB but rises with every large block freed, up to 32 MB: after a burst the
- * process kept megabytes it no longer used. A fixed threshold keeps it at 128 KiB (10,000
- * waiting conversations: +6.8 MB of RSS instead of +10.3; idle 79 instead of 81 MB).
- * https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html
+ * glibc's malloc gives memory at the top of its heap back to the system past a trim threshold
+ * that starts at 128 KiB but, by default, follows the largest block freed (twice the dynamic
+ * mmap threshold, which rises to up to 32 MB): after a burst the process kept megabytes it no
+ * longer used. Setting the threshold turns that adjustment off (mallopt(3)) and keeps it at
+ * 128 KiB: 10,000 waiting conversations added 6.8 MB of RSS instead of 10.3; idle 79 instead of
+ * 81 MB. https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html
  * Ignored by other C libraries (musl); a GLIBC_TUNABLES already set is left as it is.
  */
 export const MALLOC_TUNABLES = "glibc.malloc.trim_threshold=131072";
