@@ -37,9 +37,6 @@ db.pragma("busy_timeout = 5000");
 const frameBytes = db.pragma("page_size", { simple: true }) + 24;
 let quiet = 0;
 let lastLog = -1;
-// Whether the WAL took frames since the checkpoint before, or holds some not checkpointed: if
-// neither, the next commit starts it over by itself, and holding the writer would gain nothing.
-let isWritten = false;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const pass = () => db.pragma("wal_checkpoint(PASSIVE)")[0];
 // Catch-up passes: each copies only what the writer added during the one before, and SQLite
@@ -62,10 +59,12 @@ const catchUp = (r) => {
 // What a checkpoint found: whether the WAL was wholly copied and unchanged since the last one.
 const record = (r) => {
   const isCaughtUp = r.busy === 0 && r.log === r.checkpointed && r.log === lastLog;
-  isWritten = r.log !== lastLog || r.checkpointed < r.log;
   lastLog = r.log;
   return isCaughtUp;
 };
+// Whether the WAL took frames since the checkpoint before, or holds some not checkpointed: if
+// neither, the next commit starts it over by itself, and holding the writer would gain nothing.
+const isWritten = (r) => r.log !== lastLog || r.checkpointed < r.log;
 const walFileBytes = () => {
   try { return statSync(workerData.path + "-wal").size; } catch { return 0; }
 };
@@ -94,7 +93,7 @@ const timer = setInterval(() => {
     return;
   }
   const isOverRestart = r.log * frameBytes > workerData.restartBytes;
-  if (workerData.restartBytes > 0 && isOverRestart && sinceHold >= HOLD_GAP && (r.log !== lastLog || r.checkpointed < r.log)) {
+  if (workerData.restartBytes > 0 && isOverRestart && sinceHold >= HOLD_GAP && isWritten(r)) {
     record(r);
     quiet = 0;
     hold("start over");
