@@ -87,7 +87,7 @@ describe.skipIf(testDialect !== "postgres")("a turn whose release failed", () =>
         [key, Date.now()],
       );
       expect(await store.turns.knock(key)).toBe(true);
-      expect(await releaseIfIdle()).toBe(false);
+      expect((await releaseIfIdle()).released).toBe(false);
       throw new Error("terminating connection due to administrator command");
     });
     await expect(outcome).rejects.toThrow(/administrator command/);

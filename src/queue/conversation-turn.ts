@@ -13,9 +13,10 @@ export type RenewTurn = () => Promise<void>;
 
 /**
  * Gives the turn up now if the conversation has nothing pending (one statement for the last look
- * and the release); false while something is pending, and the holder goes on.
+ * and the release): `released`; else the holder goes on, with what the same statement read of the
+ * active run and the first pending row (`peek`; null where nothing was read: SQLite).
  */
-export type ReleaseIfIdle = () => Promise<boolean>;
+export type ReleaseIfIdle = () => Promise<{ released: true } | { released: false; peek: TurnPeek | null }>;
 
 /**
  * What became of a turn: not taken (another job holds it), or held and whether anyone knocked
@@ -63,11 +64,10 @@ export async function inConversationTurn(
   const releaseIfIdle: ReleaseIfIdle = async () => {
     const outcome = await store.turns.releaseIfIdle(key, holder);
     wasQuieted ||= outcome.quieted;
-    if (outcome.released) {
-      isReleased = true;
-      wanted = outcome.wanted;
-    }
-    return outcome.released;
+    if (!outcome.released) return { released: false, peek: outcome.peek };
+    isReleased = true;
+    wanted = outcome.wanted;
+    return { released: true };
   };
   let failure: { error: unknown } | undefined;
   try {

@@ -125,7 +125,15 @@ export function createJobTasks(deps: JobTaskDeps) {
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();
       // After an item, the usual case is nothing more: look and give the turn up in one statement.
-      if (handled > 0 && (await releaseIfIdle())) return true;
+      // Else that statement read the run and the row the next item needs (one read each less).
+      if (handled > 0) {
+        const idle = await releaseIfIdle();
+        if (idle.released) return true;
+        if (idle.peek) {
+          peeked = { item: idle.peek.item };
+          known = { run: idle.peek.run };
+        }
+      }
       const item = await nextPending();
       if (!item) return true;
       // A row still pending after its turn (its run was continued first) gets one more; a row

@@ -76,24 +76,28 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     await deliver("111", "m1");
     await deliver("222", "m2"); // another conversation's pending row does not count
     expect(await take(key, "pool-a/1")).toBe(true);
+    const item = await store.inbox.nextPending(key);
+    // Not released: the same statement read what the holder goes on to (no run yet).
     expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
       released: false,
       wanted: false,
       quieted: false,
+      peek: { run: undefined, item },
     });
     expect(await take(key, "pool-a/2")).toBe(false); // still held
-    const item = await store.inbox.nextPending(key);
     await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
     expect(await store.turns.releaseIfIdle(key, "pool-a/2")).toEqual({
       released: false,
       wanted: false,
       quieted: false,
+      peek: null,
     });
     expect(await store.turns.knock(key)).toBe(true);
     expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
       released: true,
       wanted: true,
       quieted: false,
+      peek: null,
     });
     expect(await take(key, "pool-a/2")).toBe(true); // free again
     expect(await store.inbox.nextPending(other)).toBeDefined();
@@ -137,10 +141,11 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     const key = conversationKey("ch_1", "666");
     expect(await take(key, "pool-a/1")).toBe(true);
     await receive([["666", "m6"]]);
-    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toEqual({
+    expect(await store.turns.releaseIfIdle(key, "pool-a/1")).toMatchObject({
       released: false,
       wanted: false,
       quieted: true,
+      peek: { item: { conversationKey: key } },
     });
     const item = await store.inbox.nextPending(key);
     await store.write((tx) => tx.inbox.markProcessed(item?.id ?? -1, Date.now()));
@@ -149,6 +154,7 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
       released: true,
       wanted: false,
       quieted: false,
+      peek: null,
     });
   });
 

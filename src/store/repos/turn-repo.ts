@@ -36,6 +36,21 @@ const takeTurn = (qc: QueryCreator<Database>, p: Param) =>
     )
     .returning("holder");
 
+/** The conversation's active run, as JSON (`runs.activeFor`'s row), for a statement that peeks. */
+const activeRunJson = (p: Param) =>
+  sql<string | null>`(select row_to_json(r)::text from (select * from runs
+    where conversation_key = ${p("key")} and status in ('waiting', 'running')
+    order by created_at desc limit 1) r)`;
+/** The conversation's oldest pending inbox row, as JSON (`inbox.nextPending`'s row). */
+const firstPendingJson = (p: Param) =>
+  sql<string | null>`(select row_to_json(i)::text from (select * from inbox
+    where conversation_key = ${p("key")} and processed_at is null
+    order by id limit 1) i)`;
+const toPeek = (row: { run_json: string | null; item_json: string | null }): TurnPeek => ({
+  run: row.run_json ? toRun(JSON.parse(row.run_json)) : undefined,
+  item: row.item_json ? toItem(JSON.parse(row.item_json)) : undefined,
+});
+
 /**
  * A conversation's turn (PostgreSQL): the job holding it is the only one handling the
  * conversation, in any process. A row rather than a session advisory lock: a held lock would pin
@@ -65,24 +80,11 @@ export function createTurnRepo(exec: Executor) {
           q
             .with("taken", (db) => takeTurn(db, p))
             .selectFrom("taken")
-            .select([
-              sql<string | null>`(select row_to_json(r)::text from (select * from runs
-                where conversation_key = ${p("key")} and status in ('waiting', 'running')
-                order by created_at desc limit 1) r)`.as("run_json"),
-              sql<string | null>`(select row_to_json(i)::text from (select * from inbox
-                where conversation_key = ${p("key")} and processed_at is null
-                order by id limit 1) i)`.as("item_json"),
-            ]),
+            .select([activeRunJson(p).as("run_json"), firstPendingJson(p).as("item_json")]),
         )
         .get({ key, holder });
       if (!row) return { taken: false };
-      return {
-        taken: true,
-        peek: {
-          run: row.run_json ? toRun(JSON.parse(row.run_json)) : undefined,
-          item: row.item_json ? toItem(JSON.parse(row.item_json)) : undefined,
-        },
-      };
+      return { taken: true, peek: toPeek(row) };
     },
     /**
      * A job found the turn taken: asks the holder to look for work again after releasing it.
@@ -116,12 +118,14 @@ export function createTurnRepo(exec: Executor) {
      * drain's last look and its release were two). `released: false` when a row is pending or the
      * turn is not `holder`'s; `wanted` as for `release`; `quieted`: a knock was cleared (the
      * holder goes on to a pending row, and must still hand the conversation on if it fails).
+     * `peek`, when a row is pending: the active run and that row, read by the same statement, so
+     * the holder goes on without reading them again (two round trips per message held in a turn).
      */
     async releaseIfIdle(
       key: string,
       holder: string,
-    ): Promise<{ released: boolean; wanted: boolean; quieted: boolean }> {
-      if (!isPostgres) return { released: false, wanted: false, quieted: false };
+    ): Promise<{ released: boolean; wanted: boolean; quieted: boolean; peek: TurnPeek | null }> {
+      if (!isPostgres) return { released: false, wanted: false, quieted: false, peek: null };
       // With a row pending the holder goes on, and its knock is cleared: the holder looks again
       // after that row anyway, with a later view (its next call here), so a knock now would only
       // cost a look for work after the release that finds nothing. A knock that this statement
@@ -129,7 +133,14 @@ export function createTurnRepo(exec: Executor) {
       const row = await exec
         .statement("turns.releaseIfIdle", (p) => ({
           compile: () =>
-            sql<{ released: boolean; wanted: boolean | null; quieted: boolean }>`with pending as (
+            sql<{
+              released: boolean;
+              wanted: boolean | null;
+              quieted: boolean;
+              is_pending: boolean;
+              run_json: string | null;
+              item_json: string | null;
+            }>`with pending as (
               select exists(select 1 from inbox where conversation_key = ${p("key")}
                 and processed_at is null) as is_pending),
             released as (delete from conversation_turns
@@ -141,13 +152,18 @@ export function createTurnRepo(exec: Executor) {
                 and (select is_pending from pending)
               returning conversation_key)
             select exists(select 1 from released) as released, (select wanted from released) as wanted,
-              exists(select 1 from quieted) as quieted`.compile(q),
+              exists(select 1 from quieted) as quieted, (select is_pending from pending) as is_pending,
+              case when (select is_pending from pending) then ${activeRunJson(p)} end as run_json,
+              case when (select is_pending from pending) then ${firstPendingJson(p)} end as item_json`.compile(
+              q,
+            ),
         }))
         .get({ key, holder });
       return {
         released: row?.released === true,
         wanted: row?.wanted === true,
         quieted: row?.quieted === true,
+        peek: row?.is_pending ? toPeek(row) : null,
       };
     },
   };
