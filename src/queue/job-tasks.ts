@@ -21,13 +21,19 @@ import {
 } from "./conversation-turn.js";
 import { RetryLater } from "./failures.js";
 
+/**
+ * What a turn read before its first item, handed on so it is not read again: the active run, and
+ * with none the published flows the router picks from (PostgreSQL's `takeAndPeek`).
+ */
+export type KnownState = Pick<TurnPeek, "run" | "published">;
+
 export interface JobTaskDeps {
   store: Store;
   clock: Clock;
   /** The worker's: advance a run outside a message (continue, timeout); a run that cannot is failed. */
   advanceOrFail(run: RunRow, event: RunEvent, signal?: AbortSignal): Promise<void>;
-  /** The worker's: handle one inbox row in its conversation's turn (`active`: the run just read, if any). */
-  processItem(item: InboxItem, signal?: AbortSignal, active?: { run: RunRow | undefined }): Promise<void>;
+  /** The worker's: handle one inbox row in its conversation's turn (`active`: what was just read). */
+  processItem(item: InboxItem, signal?: AbortSignal, active?: KnownState): Promise<void>;
 }
 
 /**
@@ -105,7 +111,7 @@ export function createJobTasks(deps: JobTaskDeps) {
       return item;
     };
     // The run as read here, for the first message when nothing advanced it since (one read less).
-    let known: { run: RunRow | undefined } | undefined;
+    let known: KnownState | undefined;
     if (active?.status === "running") {
       peeked = undefined;
       await advanceOrFail(active, { type: "continue" }, signal);
@@ -120,7 +126,7 @@ export function createJobTasks(deps: JobTaskDeps) {
     ) {
       peeked = undefined;
       await advanceOrFail(active, { type: "timeout" }, signal);
-    } else known = { run: active };
+    } else known = { run: active, ...(peek?.published ? { published: peek.published } : {}) };
     let previous: number | null = null;
     for (let handled = 0; !signal?.aborted; handled++) {
       await renew();

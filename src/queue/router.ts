@@ -3,6 +3,7 @@ import { parseDurationMs } from "../flows/duration.js";
 import type { Flow } from "../flows/schema.js";
 import { flowMatchesMessage, isSelective, type TriggerCandidate } from "../flows/trigger.js";
 import type { Integrations } from "../services/integrations.js";
+import type { PublishedFlow } from "../store/repos/flow-repo.js";
 import { conversationKey } from "../store/repos/inbox-repo.js";
 import type { Store } from "../store/store.js";
 
@@ -35,10 +36,12 @@ export async function routeMessage(
   channelType: string,
   message: InboundMessage,
   facts: Partial<SenderFacts> = {},
+  /** The published flows if already read (with the conversation's turn); else read here. */
+  publishedFlows?: readonly PublishedFlow[],
 ): Promise<Route | null> {
   const candidate: TriggerCandidate = { channel: channelType, text: message.content.text };
   let fallback: Route | null = null;
-  for (const published of await store.flows.published()) {
+  for (const published of publishedFlows ?? (await store.flows.published())) {
     const flow = await loadFlow(published.id, published.version, published.createdAt);
     if (flow.trigger.type !== "message") continue;
     if (flow.trigger.tags?.length) candidate.tags ??= (await facts.tags?.()) ?? [];
@@ -69,22 +72,35 @@ export async function routeInbound(
   channelId: string,
   message: InboundMessage,
   receivedAt: number,
-  restartFlowId?: string,
+  options: {
+    /** The flow RESTART asked for. */
+    restartFlowId?: string | undefined;
+    /** The published flows, read with the conversation's turn (PostgreSQL). */
+    published?: readonly PublishedFlow[] | undefined;
+  } = {},
 ): Promise<Route | null> {
+  const { restartFlowId } = options;
   const { store } = deps;
   const version = restartFlowId ? (await store.flows.get(restartFlowId))?.publishedVersion : undefined;
   if (restartFlowId && version)
     return { flowId: restartFlowId, version, flow: await deps.flow(restartFlowId, version) };
   const channelType = (await deps.integrations.channel(channelId)).definition.type;
-  return routeMessage(store, deps.flow, channelType, message, {
-    tags: () => store.contacts.tagsFor(channelId, message.from, message.phone ?? null),
-    isFirst: async () => (await store.contacts.lastInboundAt(channelId, message.from)) === null,
-    endedWithin: async (flowId, withinMs) => {
-      const contactId = await store.contacts.owner(channelId, message.from);
-      if (!contactId) return false;
-      const key = conversationKey(channelId, message.from);
-      const ended = await store.runs.lastEndedAt(contactId, key, flowId);
-      return ended !== null && receivedAt - ended < withinMs;
+  return routeMessage(
+    store,
+    deps.flow,
+    channelType,
+    message,
+    {
+      tags: () => store.contacts.tagsFor(channelId, message.from, message.phone ?? null),
+      isFirst: async () => (await store.contacts.lastInboundAt(channelId, message.from)) === null,
+      endedWithin: async (flowId, withinMs) => {
+        const contactId = await store.contacts.owner(channelId, message.from);
+        if (!contactId) return false;
+        const key = conversationKey(channelId, message.from);
+        const ended = await store.runs.lastEndedAt(contactId, key, flowId);
+        return ended !== null && receivedAt - ended < withinMs;
+      },
     },
-  });
+    options.published,
+  );
 }

@@ -5,6 +5,7 @@ import { maskConversationKey } from "../core/logger.js";
 import { createMetrics } from "../core/metrics.js";
 import type { RunEvent } from "../flows/runtime.js";
 import { toMessageView } from "../flows/step-context.js";
+import type { PublishedFlow } from "../store/repos/flow-repo.js";
 import { conversationAddress, type InboxItem, type MessageItem } from "../store/repos/inbox-repo.js";
 import { abandonedRun, isPastDeadline, type RunRow } from "../store/repos/run-repo.js";
 import type { Repos } from "../store/store.js";
@@ -18,7 +19,7 @@ import { createErasure } from "./erasure.js";
 import { HandedBackError, isTransient, RetryLater, RunNotActiveError } from "./failures.js";
 import { createFallbackItems } from "./fallback.js";
 import { actOnKeyword, createKeywords } from "./global-keywords.js";
-import { createJobTasks } from "./job-tasks.js";
+import { createJobTasks, type KnownState } from "./job-tasks.js";
 import { createLanes } from "./lanes.js";
 import { answering } from "./reply-window.js";
 import { routeInbound } from "./router.js";
@@ -163,11 +164,7 @@ export function createWorker(deps: WorkerDeps) {
     }
   };
 
-  const processItem = async (
-    item: InboxItem,
-    signal?: AbortSignal,
-    known?: { run: RunRow | undefined },
-  ): Promise<void> => {
+  const processItem = async (item: InboxItem, signal?: AbortSignal, known?: KnownState): Promise<void> => {
     // Not a customer's message: a sent message failed and goes out again by its fallback.
     if ("fallback" in item) {
       try {
@@ -225,7 +222,9 @@ export function createWorker(deps: WorkerDeps) {
         // a global keyword is never part of a burst.
         const standsAlone = async (m: MessageItem) => (await keywords.forMessage(m)) !== null;
         const burstDeps = { store, clock, windowMs: deps.burstWindowMs ?? 0, standsAlone };
-        await handleItem(await gatherAnswer(burstDeps, item, active), active, signal);
+        // The published flows read with the turn, while the run they were read with still stands.
+        const published = known && active === known.run ? known.published : undefined;
+        await handleItem(await gatherAnswer(burstDeps, item, active), active, signal, published);
       }
       failures.succeeded(item);
     } catch (error) {
@@ -244,6 +243,8 @@ export function createWorker(deps: WorkerDeps) {
     burst: MessageItem[],
     active: RunRow | undefined,
     signal?: AbortSignal,
+    /** The published flows as read with the turn (PostgreSQL); else the router reads them. */
+    published?: PublishedFlow[],
   ): Promise<void> => {
     const item = burst[0] as MessageItem;
     const msg = joinBurst(burst);
@@ -258,7 +259,10 @@ export function createWorker(deps: WorkerDeps) {
     const now = clock.now();
     const route = active
       ? null
-      : await routeInbound(routing, item.channelId, msg, item.receivedAt, restart?.restartFlowId);
+      : await routeInbound(routing, item.channelId, msg, item.receivedAt, {
+          restartFlowId: restart?.restartFlowId,
+          published,
+        });
     const runId = route ? newId("run", now) : null;
     // One commit records the contact, the messages, and either hands them to the waiting run or
     // starts a new run with the message consumed: a crash leaves a run to continue, never a

@@ -59,9 +59,19 @@ describe("contact repository", () => {
 
   it("joins a new channel's identity to the contact with the same phone, whatever form the channel wrote it in", async () => {
     const wa = await inbound("ch_wa", "4915100000002", "+4915100000002", "Ada");
+    await store.write((tx) =>
+      tx.contacts.change(wa.id, { addTags: ["vip"], attributes: { plan: "gold" } }, ++now),
+    );
     const sms = await inbound("ch_sms", "+49 151 00000002", "0049 151 00000002");
     expect(sms.id).toBe(wa.id);
     expect(sms).toMatchObject({ channelId: "ch_sms", address: "+49 151 00000002", phone: "+4915100000002" });
+    // The person as stored, tags and attributes included, whichever way the join read them.
+    expect(sms).toEqual({
+      ...(await store.contacts.get(wa.id)),
+      channelId: "ch_sms",
+      address: "+49 151 00000002",
+      lastInboundAt: now,
+    });
     const identities = await store.contacts.identities(wa.id);
     expect(identities.map((i) => i.channelId).sort()).toEqual(["ch_sms", "ch_wa"]);
     expect((await store.contacts.list()).length).toBe(1);

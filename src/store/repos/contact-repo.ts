@@ -100,9 +100,28 @@ const toContact = (r: ContactWithTags): Contact => ({
   updatedAt: r.updated_at,
 });
 
+/** Sets an identity's inbound time, returning it (PostgreSQL: the first half of a data-modifying WITH). */
+const touchUpdate = (qc: QueryCreator<Database>, p: Param) =>
+  qc
+    .updateTable("contact_identities")
+    .set({ last_inbound_at: p("now") })
+    .where("channel_id", "=", p("channelId"))
+    .where("address", "=", p("address"))
+    .returning(["id", "contact_id"]);
+
 export function createContactRepo(exec: Executor) {
   const { q } = exec;
   const tags = tagsJson(exec.dialect).as("tags_json");
+  /** The oldest contact with this phone (either form) that a message on the channel may join. */
+  const oldestByPhone = (p: Param) =>
+    q
+      .selectFrom("contacts")
+      .selectAll()
+      .select(tags)
+      .where("phone", "in", [p("phone"), p("otherForm")])
+      .where((eb) => phoneJoinableFrom(eb, p("channelId")))
+      .orderBy("id")
+      .limit(1);
   const s = {
     byId: () =>
       exec.statement("contacts.byId", (p) =>
@@ -131,36 +150,36 @@ export function createContactRepo(exec: Executor) {
           .where("channel_id", "=", p("channelId"))
           .where("address", "=", p("address")),
       ),
-    oldestByPhone: () =>
-      exec.statement("contacts.oldestByPhone", (p) =>
-        q
-          .selectFrom("contacts")
-          .selectAll()
-          .select(tags)
-          .where("phone", "in", [p("phone"), p("otherForm")])
-          .where((eb) => phoneJoinableFrom(eb, p("channelId")))
-          .orderBy("id")
-          .limit(1),
-      ),
+    oldestByPhone: () => exec.statement("contacts.oldestByPhone", (p) => oldestByPhone(p)),
     // PostgreSQL: a known identity's inbound time set and its contact read in one statement (a
     // data-modifying WITH). The update waits for a concurrent erasure's row lock: an identity
     // erased meanwhile is not found, as if it never wrote.
     touchIdentity: () =>
       exec.statement("contacts.touchIdentity", (p) =>
         q
-          .with("touched", (db) =>
-            db
-              .updateTable("contact_identities")
-              .set({ last_inbound_at: p("now") })
-              .where("channel_id", "=", p("channelId"))
-              .where("address", "=", p("address"))
-              .returning(["id", "contact_id"]),
-          )
+          .with("touched", (db) => touchUpdate(db, p))
           .selectFrom("touched")
           .innerJoin("contacts", "contacts.id", "touched.contact_id")
           .selectAll("contacts")
           .select(tags)
           .select(["touched.id as identity_id"]),
+      ),
+    // PostgreSQL, holding the phone's lock: `touchIdentity`, and when that finds no identity,
+    // `oldestByPhone` in the same statement (a new person's message: one round trip less).
+    touchOrByPhone: () =>
+      exec.statement("contacts.touchOrByPhone", (p) =>
+        q
+          .with("touched", (db) => touchUpdate(db, p))
+          .selectNoFrom([
+            sql<
+              string | null
+            >`(select row_to_json(k)::text from (select contacts.*, ${tagsJson(exec.dialect)} as tags_json,
+            touched.id as identity_id from touched join contacts on contacts.id = touched.contact_id) k)`.as(
+              "known_json",
+            ),
+            sql<string | null>`case when not exists (select 1 from touched)
+            then (select row_to_json(b)::text from (${oldestByPhone(p)}) b) end`.as("by_phone_json"),
+          ]),
       ),
     inbound: () =>
       exec.statement("contacts.inbound", (p) =>
@@ -195,11 +214,12 @@ export function createContactRepo(exec: Executor) {
       | (ContactWithTags & { identity_id: string; identity_inbound_at: number | null })
       | undefined;
   /** The oldest contact with this phone that a message on `channelId` may join (contact-side.ts). */
-  const byPhone = async (phone: string, channelId: string) => {
-    // A Brazilian mobile with and without its ninth digit is one person (core/phone.ts).
-    const otherForm = samePersonPhones(phone)[1] ?? phone;
-    return (await s.oldestByPhone().get({ phone, otherForm, channelId })) as ContactWithTags | undefined;
-  };
+  // A Brazilian mobile with and without its ninth digit is one person (core/phone.ts).
+  const otherFormOf = (phone: string) => samePersonPhones(phone)[1] ?? phone;
+  const byPhone = async (phone: string, channelId: string) =>
+    (await s.oldestByPhone().get({ phone, otherForm: otherFormOf(phone), channelId })) as
+      | ContactWithTags
+      | undefined;
 
   /**
    * PostgreSQL: first messages from one phone on two channels arrive in two conversations, hence
@@ -362,17 +382,24 @@ export function createContactRepo(exec: Executor) {
       let known = isShared ? await touch() : await byIdentity(channelId, address);
       // A libphonenumber parse costs tens of µs: a known person whose phone is set needs none.
       const e164 = known?.phone ? null : toE164(phone);
+      /** The phone's contact when read with the second look below (PostgreSQL); else read later. */
+      let phoneRow: { row: ContactWithTags | undefined } | undefined;
       if (!known && e164 && isShared) {
         await lockPhone(e164);
-        // Another transaction may have added this identity while we waited for the lock.
-        known = await touch();
+        // Another transaction may have added this identity while we waited for the lock; if not,
+        // the same statement reads the contact that has the phone.
+        const again = await s
+          .touchOrByPhone()
+          .get({ channelId, address, now, phone: e164, otherForm: otherFormOf(e164) });
+        known = again?.known_json ? JSON.parse(again.known_json) : undefined;
+        phoneRow = { row: again?.by_phone_json ? JSON.parse(again.by_phone_json) : undefined };
       }
       let contact: Contact | undefined;
       if (known) {
         if (!isShared) await s.inbound().run({ id: known.identity_id, now });
         contact = toContact(known);
       } else {
-        const row = e164 ? await byPhone(e164, channelId) : undefined;
+        const row = phoneRow ? phoneRow.row : e164 ? await byPhone(e164, channelId) : undefined;
         const identity = { identityId: newId("ci", now), channelId, address, now };
         // The person gains this identity, unless an erasure deleted them meanwhile: it holds their
         // row's lock while it reads their identities (retention-repo.ts), so one added without

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { Database, Owner } from "../database.js";
 import type { Executor } from "../db.js";
 
@@ -20,6 +20,36 @@ export interface FlowVersionRow {
   createdAt: number;
   publishedAt: number | null;
 }
+
+/** A published flow: the version a new conversation may start on (`createdAt`: the version's). */
+export interface PublishedFlow {
+  id: string;
+  version: number;
+  createdAt: number;
+}
+
+/**
+ * The published flows, the most recently published first: that order breaks ties between flows
+ * whose triggers match the same message. Also read inside another statement (turn-repo.ts).
+ */
+export const publishedFlowsQuery = (qc: QueryCreator<Database>) =>
+  qc
+    .selectFrom("flows")
+    .innerJoin("flow_versions", (join) =>
+      join
+        .onRef("flow_versions.flow_id", "=", "flows.id")
+        .onRef("flow_versions.version", "=", "flows.published_version"),
+    )
+    // published_at: the order, kept by a statement that aggregates these rows (turn-repo.ts).
+    .select(["flows.id", "flows.published_version", "flow_versions.created_at", "flow_versions.published_at"])
+    .orderBy("flow_versions.published_at", "desc")
+    .orderBy("flows.id");
+
+export const toPublishedFlow = (r: {
+  id: string;
+  published_version: number | null;
+  created_at: number;
+}): PublishedFlow => ({ id: r.id, version: r.published_version ?? 0, createdAt: Number(r.created_at) });
 
 export function createFlowRepo(exec: Executor) {
   const { q } = exec;
@@ -111,22 +141,9 @@ export function createFlowRepo(exec: Executor) {
      * `createdAt` is the version's: the flow cache's check that the id was not deleted and
      * imported again since it parsed the version (a number reused: deleted before deleted_flows).
      */
-    async published(): Promise<Array<{ id: string; version: number; createdAt: number }>> {
-      const rows = await exec
-        .statement("flows.published", () =>
-          q
-            .selectFrom("flows")
-            .innerJoin("flow_versions", (join) =>
-              join
-                .onRef("flow_versions.flow_id", "=", "flows.id")
-                .onRef("flow_versions.version", "=", "flows.published_version"),
-            )
-            .select(["flows.id", "flows.published_version", "flow_versions.created_at"])
-            .orderBy("flow_versions.published_at", "desc")
-            .orderBy("flows.id"),
-        )
-        .all();
-      return rows.map((r) => ({ id: r.id, version: r.published_version ?? 0, createdAt: r.created_at }));
+    async published(): Promise<PublishedFlow[]> {
+      const rows = await exec.statement("flows.published", () => publishedFlowsQuery(q)).all();
+      return rows.map(toPublishedFlow);
     },
     /** When a stored version was created (what tells a version from one of an id imported again). */
     async versionCreatedAt(flowId: string, version: number): Promise<number | undefined> {

@@ -158,6 +158,68 @@ describe.skipIf(testDialect !== "postgres")("conversation turns (PostgreSQL)", (
     });
   });
 
+  it("reads with the turn what the job needs first: the active run, the oldest pending row, and with no run the published flows in the router's order", async () => {
+    await runner("pool-a");
+    const key = conversationKey("ch_1", "777");
+    const definition = { schema: "tern.flow/v1", name: "f", trigger: { type: "message" }, steps: [] };
+    await store.write(async (tx) => {
+      for (const [id, publishedAt] of [
+        ["flow_a", 20],
+        ["flow_b", 30],
+        ["flow_c", 20],
+      ] as const) {
+        await tx.flows.create(id, id, definition, 10);
+        await tx.flows.publish(id, 1, publishedAt);
+      }
+      await tx.flows.create("flow_draft", "draft", definition, 10); // never published: not offered
+    });
+    await receive([
+      ["777", "m7"],
+      ["777", "m8"],
+    ]);
+    const first = await store.inbox.nextPending(key);
+    const taken = await store.turns.takeAndPeek(key, "pool-a/1");
+    expect(taken).toEqual({
+      taken: true,
+      peek: { run: undefined, item: first, published: await store.flows.published() },
+    });
+    // The most recently published first; ties by id (what `flows.published` answers).
+    expect(taken.taken && taken.peek?.published?.map((f) => f.id)).toEqual(["flow_b", "flow_a", "flow_c"]);
+    expect(await store.turns.release(key, "pool-a/1")).toBe(false);
+
+    // With a run waiting, the router is not asked: no flows read.
+    await store.write((tx) =>
+      tx.runs.insert({
+        id: "run_777",
+        flowId: "flow_a",
+        flowVersion: 1,
+        channelId: "ch_1",
+        contactId: "ct_777",
+        conversationKey: key,
+        status: "waiting",
+        state: {
+          runId: "run_777",
+          flowId: "flow_a",
+          flowVersion: 1,
+          status: "waiting",
+          cursor: null,
+          visits: 1,
+          vars: {},
+          steps: {},
+          wait: { stepId: "ask", visit: 1, for: "reply", timeoutAt: null },
+          error: null,
+        },
+        timeoutAt: null,
+        createdAt: 1,
+      }),
+    );
+    const again = await store.turns.takeAndPeek(key, "pool-a/2");
+    expect(again).toEqual({
+      taken: true,
+      peek: { run: await store.runs.activeFor(key), item: first },
+    });
+  });
+
   it("many holders racing for one turn: exactly one gets it", async () => {
     await runner("pool-a");
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => take("ch:race", `pool-a/${i}`)));

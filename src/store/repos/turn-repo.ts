@@ -1,6 +1,7 @@
 import { type QueryCreator, sql } from "kysely";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
+import { type PublishedFlow, publishedFlowsQuery, toPublishedFlow } from "./flow-repo.js";
 import { type InboxItem, toItem } from "./inbox-repo.js";
 import { type RunRow, toRun } from "./run-repo.js";
 import { DB_NOW_MS, isHeld } from "./turn-holders.js";
@@ -11,6 +12,8 @@ export { TURN_STALE_MS } from "./turn-holders.js";
 export interface TurnPeek {
   run: RunRow | undefined;
   item: InboxItem | undefined;
+  /** With no active run (`takeAndPeek`): the published flows its message may start (the router's read). */
+  published?: PublishedFlow[];
 }
 
 /** `takeAndPeek`'s answer: `peek` is null where nothing was read (SQLite has no turns). */
@@ -46,9 +49,20 @@ const firstPendingJson = (p: Param) =>
   sql<string | null>`(select row_to_json(i)::text from (select * from inbox
     where conversation_key = ${p("key")} and processed_at is null
     order by id limit 1) i)`;
-const toPeek = (row: { run_json: string | null; item_json: string | null }): TurnPeek => ({
+/** The published flows as JSON (`flows.published`'s rows, in order), read only when no run is active. */
+const publishedJsonIfNoRun = (q: QueryCreator<Database>, p: Param) =>
+  sql<string | null>`(select case when not exists (select 1 from runs
+    where conversation_key = ${p("key")} and status in ('waiting', 'running'))
+    then (select coalesce(json_agg(pf order by pf.published_at desc, pf.id), '[]')::text
+      from (${publishedFlowsQuery(q)}) pf) end)`;
+const toPeek = (row: {
+  run_json: string | null;
+  item_json: string | null;
+  published_json?: string | null;
+}): TurnPeek => ({
   run: row.run_json ? toRun(JSON.parse(row.run_json)) : undefined,
   item: row.item_json ? toItem(JSON.parse(row.item_json)) : undefined,
+  ...(row.published_json ? { published: (JSON.parse(row.published_json) as []).map(toPublishedFlow) } : {}),
 });
 
 /**
@@ -80,7 +94,12 @@ export function createTurnRepo(exec: Executor) {
           q
             .with("taken", (db) => takeTurn(db, p))
             .selectFrom("taken")
-            .select([activeRunJson(p).as("run_json"), firstPendingJson(p).as("item_json")]),
+            .select([
+              activeRunJson(p).as("run_json"),
+              firstPendingJson(p).as("item_json"),
+              // A new conversation's first message is routed next: no read of its own (PostgreSQL).
+              publishedJsonIfNoRun(q, p).as("published_json"),
+            ]),
         )
         .get({ key, holder });
       if (!row) return { taken: false };
