@@ -269,33 +269,34 @@ export function createWorker(deps: WorkerDeps) {
     // message that could start a second run.
     const { contact, started } = await store.write(
       async (tx: Repos) => {
-        const c = await tx.contacts.upsert(
-          item.channelId,
-          msg.from,
-          msg.phone ?? null,
-          msg.profileName ?? null,
-          now,
-        );
-        // Once per conversation, at its first message (Meta sends the user id on every one).
-        if (msg.alias && !active) await tx.contacts.addAlias(c.id, item.channelId, msg.alias, now);
         const owner = active?.id ?? runId;
         // Each message of a burst stays its own row in the conversation's history.
-        for (const part of burst) {
-          const isNew = await tx.contacts.addMessage({
-            channelId: part.channelId,
-            contactId: c.id,
-            direction: "in",
-            text: part.message.content.text,
-            providerMessageId: part.message.providerMessageId,
-            effectKey: `in:${part.id}`,
-            runId: owner,
-            status: "received",
-            // A burst's messages keep their arrival order in the history.
-            now: burst.length > 1 ? Math.min(part.receivedAt, now) : now,
+        const rowOf = (part: MessageItem) => ({
+          channelId: part.channelId,
+          text: part.message.content.text,
+          providerMessageId: part.message.providerMessageId,
+          effectKey: `in:${part.id}`,
+          runId: owner,
+          status: "received",
+          // A burst's messages keep their arrival order in the history.
+          now: burst.length > 1 ? Math.min(part.receivedAt, now) : now,
+        });
+        // The contact and the first message together (one statement on PostgreSQL), then the rest.
+        const [first, ...rest] = burst as [MessageItem, ...MessageItem[]];
+        const from = [msg.from, msg.phone ?? null, msg.profileName ?? null] as const;
+        const stored = await tx.contacts.upsertWithMessage(item.channelId, ...from, now, rowOf(first));
+        const c = stored.contact;
+        const parts = [{ part: first, isNew: stored.isNew }];
+        for (const part of rest)
+          parts.push({
+            part,
+            isNew: await tx.contacts.addMessage({ ...rowOf(part), contactId: c.id, direction: "in" }),
           });
-          // A row kept from an earlier attempt may have been stored before its run existed.
+        // A row kept from an earlier attempt may have been stored before its run existed.
+        for (const { part, isNew } of parts)
           if (owner && !isNew) await tx.contacts.assignRun(`in:${part.id}`, owner);
-        }
+        // Once per conversation, at its first message (Meta sends the user id on every one).
+        if (msg.alias && !active) await tx.contacts.addAlias(c.id, item.channelId, msg.alias, now);
         let row: RunRow | null = null;
         if (route && runId) {
           row = {

@@ -1,4 +1,4 @@
-import type { QueryCreator } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import { newId } from "../../core/ids.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
@@ -90,6 +90,52 @@ export const insertMessage = (qc: QueryCreator<Database>, p: Param) =>
       created_at: p("now"),
       fallback_json: p("fallbackJson"),
     })
+    .onConflict((oc) => oc.column("effect_key").doNothing());
+
+/**
+ * `insertMessage` for the contact of the `touched` identity, in the statement that touched it
+ * (PostgreSQL's data-modifying WITH): no row when no identity was touched.
+ */
+export const insertMessageForTouched = (
+  qc: QueryCreator<Database & { touched: { id: string; contact_id: string } }>,
+  p: Param,
+) =>
+  qc
+    .insertInto("messages")
+    .columns([
+      "id",
+      "channel_id",
+      "contact_id",
+      "direction",
+      "text",
+      "provider_message_id",
+      "effect_key",
+      "run_id",
+      "status",
+      "status_at",
+      "error_json",
+      "created_at",
+      "fallback_json",
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom("touched")
+        .select([
+          sql<string>`cast(${p("id")} as text)`.as("id"),
+          sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
+          "touched.contact_id",
+          sql<string>`cast(${p("direction")} as text)`.as("direction"),
+          sql<string>`cast(${p("text")} as text)`.as("text"),
+          sql<string | null>`cast(${p("providerMessageId")} as text)`.as("provider_message_id"),
+          sql<string | null>`cast(${p("effectKey")} as text)`.as("effect_key"),
+          sql<string | null>`cast(${p("runId")} as text)`.as("run_id"),
+          sql<string>`cast(${p("status")} as text)`.as("status"),
+          sql<null>`cast(null as bigint)`.as("status_at"),
+          sql<null>`cast(null as text)`.as("error_json"),
+          sql<number>`cast(${p("now")} as bigint)`.as("created_at"),
+          sql<string | null>`cast(${p("fallbackJson")} as text)`.as("fallback_json"),
+        ]),
+    )
     .onConflict((oc) => oc.column("effect_key").doNothing());
 
 /** The messages of contacts: written by the worker and the effects, read by the API and runs. */

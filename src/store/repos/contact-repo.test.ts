@@ -86,6 +86,42 @@ describe("contact repository", () => {
     expect((await store.contacts.list()).length).toBe(1);
   });
 
+  it("stores an inbound message with its contact, once per effect key: a new person, a known identity, one joined by phone", async () => {
+    const receive = (channelId: string, address: string, phone: string | null, key: string, at = ++now) =>
+      store.write((tx) =>
+        tx.contacts.upsertWithMessage(channelId, address, phone, "Ada", at, {
+          channelId,
+          text: `text ${key}`,
+          providerMessageId: `p-${key}`,
+          effectKey: `in:${key}`,
+          runId: null,
+          status: "received",
+          now: at - 5, // a burst's message keeps its own time
+        }),
+      );
+    const first = await receive("ch_wa", "4915100000077", "+4915100000077", "m1");
+    expect(first.isNew).toBe(true);
+    expect(first.contact).toMatchObject({
+      channelId: "ch_wa",
+      phone: "+4915100000077",
+      name: "Ada",
+      lastInboundAt: now,
+    });
+    const again = await receive("ch_wa", "4915100000077", "+4915100000077", "m2");
+    expect(again).toEqual({ contact: { ...first.contact, lastInboundAt: now }, isNew: true });
+    // A redelivered message (its effect key stored by an earlier attempt) is not stored twice.
+    expect((await receive("ch_wa", "4915100000077", "+4915100000077", "m2")).isNew).toBe(false);
+    const joined = await receive("ch_sms", "+4915100000077", "+4915100000077", "m3");
+    expect(joined).toMatchObject({ contact: { id: first.contact.id, channelId: "ch_sms" }, isNew: true });
+    const stored = await store.contacts.messages(first.contact.id);
+    expect(stored.map((m) => [m.channelId, m.text, m.direction, m.effectKey])).toEqual([
+      ["ch_wa", "text m1", "in", "in:m1"],
+      ["ch_wa", "text m2", "in", "in:m2"],
+      ["ch_sms", "text m3", "in", "in:m3"],
+    ]);
+    expect(stored[0]?.createdAt).toBe((first.contact.lastInboundAt ?? 0) - 5);
+  });
+
   it("creates a new contact when the channel reveals no phone, or another one", async () => {
     const wa = await inbound("ch_wa", "4915100000003", "+4915100000003");
     const telegram = await inbound("ch_tg", "777001", null);
