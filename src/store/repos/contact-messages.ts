@@ -92,49 +92,56 @@ export const insertMessage = (qc: QueryCreator<Database>, p: Param) =>
     })
     .onConflict((oc) => oc.column("effect_key").doNothing());
 
+/** The columns a message row gets from `messageSelect` (`INSERT … SELECT` from a data-modifying WITH). */
+export const MESSAGE_SELECT_COLUMNS = [
+  "id",
+  "channel_id",
+  "contact_id",
+  "direction",
+  "text",
+  "provider_message_id",
+  "effect_key",
+  "run_id",
+  "status",
+  "created_at",
+  "fallback_json",
+] as const;
+
 /**
- * `insertMessage` for the contact of the `touched` identity, in the statement that touched it
- * (PostgreSQL's data-modifying WITH): no row when no identity was touched.
+ * Their values for a SELECT over a CTE (PostgreSQL): `insertMessage`'s named arguments, cast, or
+ * where `refs` names one, a column of the CTE (the contact of the identity touched, the key of
+ * the intent recorded): no row, no message.
  */
+export const messageSelect = (p: Param, refs: { contact_id?: string; effect_key?: string }) => [
+  sql<string>`cast(${p("id")} as text)`.as("id"),
+  sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
+  (refs.contact_id
+    ? sql<string>`${sql.ref(refs.contact_id)}`
+    : sql<string>`cast(${p("contactId")} as text)`
+  ).as("contact_id"),
+  sql<"in" | "out">`cast(${p("direction")} as text)`.as("direction"),
+  sql<string>`cast(${p("text")} as text)`.as("text"),
+  sql<string | null>`cast(${p("providerMessageId")} as text)`.as("provider_message_id"),
+  (refs.effect_key
+    ? sql<string>`${sql.ref(refs.effect_key)}`
+    : sql<string>`cast(${p("effectKey")} as text)`
+  ).as("effect_key"),
+  sql<string | null>`cast(${p("runId")} as text)`.as("run_id"),
+  sql<string>`cast(${p("status")} as text)`.as("status"),
+  sql<number>`cast(${p("now")} as bigint)`.as("created_at"),
+  sql<string | null>`cast(${p("fallbackJson")} as text)`.as("fallback_json"),
+];
+
+/** `insertMessage` for the contact of the `touched` identity, in the statement that touched it. */
 export const insertMessageForTouched = (
   qc: QueryCreator<Database & { touched: { id: string; contact_id: string } }>,
   p: Param,
 ) =>
   qc
     .insertInto("messages")
-    .columns([
-      "id",
-      "channel_id",
-      "contact_id",
-      "direction",
-      "text",
-      "provider_message_id",
-      "effect_key",
-      "run_id",
-      "status",
-      "status_at",
-      "error_json",
-      "created_at",
-      "fallback_json",
-    ])
+    .columns(MESSAGE_SELECT_COLUMNS)
     .expression((eb) =>
-      eb
-        .selectFrom("touched")
-        .select([
-          sql<string>`cast(${p("id")} as text)`.as("id"),
-          sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
-          "touched.contact_id",
-          sql<string>`cast(${p("direction")} as text)`.as("direction"),
-          sql<string>`cast(${p("text")} as text)`.as("text"),
-          sql<string | null>`cast(${p("providerMessageId")} as text)`.as("provider_message_id"),
-          sql<string | null>`cast(${p("effectKey")} as text)`.as("effect_key"),
-          sql<string | null>`cast(${p("runId")} as text)`.as("run_id"),
-          sql<string>`cast(${p("status")} as text)`.as("status"),
-          sql<null>`cast(null as bigint)`.as("status_at"),
-          sql<null>`cast(null as text)`.as("error_json"),
-          sql<number>`cast(${p("now")} as bigint)`.as("created_at"),
-          sql<string | null>`cast(${p("fallbackJson")} as text)`.as("fallback_json"),
-        ]),
+      eb.selectFrom("touched").select(messageSelect(p, { contact_id: "touched.contact_id" })),
     )
     .onConflict((oc) => oc.column("effect_key").doNothing());
 

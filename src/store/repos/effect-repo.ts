@@ -1,7 +1,13 @@
 import { type QueryCreator, sql } from "kysely";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
-import { insertMessage, messageArgs, type NewMessage } from "./contact-messages.js";
+import {
+  insertMessage,
+  MESSAGE_SELECT_COLUMNS,
+  messageArgs,
+  messageSelect,
+  type NewMessage,
+} from "./contact-messages.js";
 
 /** A send's outbound message row, as its fresh intent adds it (the key, run and time are the intent's). */
 export type SendMessageRow = Omit<NewMessage, "effectKey" | "runId" | "now">;
@@ -92,35 +98,9 @@ export function createEffectRepo(exec: Executor) {
         .with("message", (db) =>
           db
             .insertInto("messages")
-            .columns([
-              "id",
-              "channel_id",
-              "contact_id",
-              "direction",
-              "text",
-              "provider_message_id",
-              "effect_key",
-              "run_id",
-              "status",
-              "created_at",
-              "fallback_json",
-            ])
+            .columns(MESSAGE_SELECT_COLUMNS)
             .expression((eb) =>
-              eb
-                .selectFrom("intent")
-                .select([
-                  sql<string>`cast(${p("id")} as text)`.as("id"),
-                  sql<string>`cast(${p("channelId")} as text)`.as("channel_id"),
-                  sql<string>`cast(${p("contactId")} as text)`.as("contact_id"),
-                  sql<"out">`cast(${p("direction")} as text)`.as("direction"),
-                  sql<string>`cast(${p("text")} as text)`.as("text"),
-                  sql<string>`cast(${p("providerMessageId")} as text)`.as("provider_message_id"),
-                  "intent.key as effect_key",
-                  sql<string>`cast(${p("runId")} as text)`.as("run_id"),
-                  sql<string>`cast(${p("status")} as text)`.as("status"),
-                  sql<number>`cast(${p("now")} as bigint)`.as("created_at"),
-                  sql<string>`cast(${p("fallbackJson")} as text)`.as("fallback_json"),
-                ]),
+              eb.selectFrom("intent").select(messageSelect(p, { effect_key: "intent.key" })),
             )
             .onConflict((oc) => oc.column("effect_key").doNothing()),
         )
