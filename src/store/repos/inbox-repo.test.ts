@@ -61,6 +61,19 @@ describe("storing webhook deliveries in the inbox", () => {
     if (testDialect === "postgres") expect(await store.jobs.due()).toBe(2);
   });
 
+  it("keeps text and ids exactly, whatever characters they hold (PostgreSQL: passed as arrays)", async () => {
+    const odd = ["NULL", '{a,"b"}', 'back\\slash \\"', "it's, é 🚀 \u2028", " padded "];
+    await Promise.all(
+      odd.map((text, i) =>
+        deliver(store, [{ ...message(`{id,${i}} "NULL"`, "333"), content: { type: "text", text } }]),
+      ),
+    );
+    const items = await store.inbox.pendingItems(conversationKey("ch_1", "333"), 10);
+    expect(
+      items.map((item) => ("message" in item ? [item.message.providerMessageId, item.message.content] : [])),
+    ).toEqual(odd.map((text, i) => [`{id,${i}} "NULL"`, { type: "text", text }]));
+  });
+
   it("stores nothing and enqueues nothing for a redelivery alone", async () => {
     await deliver(store, [message("m1", "111")]);
     if (testDialect === "postgres") {

@@ -50,7 +50,7 @@ export function toItem(row: Selectable<Database["inbox"]>): InboxItem {
 /** channel id, provider message id, conversation key, event JSON, received at. */
 type MessageRow = [string, string, string, string, number];
 
-/** Rows per INSERT: six parameters each, far below PostgreSQL's 65,535. */
+/** Rows per INSERT: bounds one statement's arrays (a group holds at most 200 deliveries). */
 const ROWS_PER_INSERT = 1_000;
 
 /**
@@ -61,40 +61,49 @@ const ROWS_PER_INSERT = 1_000;
 const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
   const keys = new Set<string>();
   const knocked = new Set<string>();
+  // One statement text whatever the number of rows (five arrays, not six parameters a row):
+  // prepared once per connection, and nothing built or compiled per group.
+  const insert = tx.statement("inbox.insertMany", (p) =>
+    tx.q
+      .with("inserted", (db) =>
+        db
+          .insertInto("inbox")
+          .columns(["channel_id", "provider_message_id", "conversation_key", "event_json", "received_at"])
+          // In array order: the ids, and so each conversation's order, follow arrival.
+          .expression(
+            sql`select u.channel_id, u.provider_message_id, u.conversation_key, u.event_json, u.received_at
+              from unnest(cast(${p("channelIds")} as text[]), cast(${p("providerMessageIds")} as text[]),
+                cast(${p("keys")} as text[]), cast(${p("jsons")} as text[]), cast(${p("receivedAts")} as bigint[]))
+                with ordinality as u(channel_id, provider_message_id, conversation_key, event_json, received_at, n)
+              order by u.n`,
+          )
+          .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing())
+          .returning("conversation_key"),
+      )
+      // A conversation whose turn a job holds is knocked on instead of given a job.
+      .with("knocked", (db) =>
+        knockHeldTurns(
+          db as unknown as QueryCreator<Database>,
+          sql<string>`(select conversation_key from inserted)`,
+        ),
+      )
+      .selectFrom("inserted")
+      .select([
+        "inserted.conversation_key",
+        sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
+          "is_knocked",
+        ),
+      ]),
+  );
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const inserted = await tx.all(
-      tx.q
-        .with("inserted", (db) =>
-          db
-            .insertInto("inbox")
-            .values(
-              rows.slice(i, i + ROWS_PER_INSERT).map(([channelId, providerMessageId, key, json, now]) => ({
-                channel_id: channelId,
-                provider_message_id: providerMessageId,
-                conversation_key: key,
-                event_json: json,
-                received_at: now,
-                processed_at: null,
-              })),
-            )
-            .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing())
-            .returning("conversation_key"),
-        )
-        // A conversation whose turn a job holds is knocked on instead of given a job.
-        .with("knocked", (db) =>
-          knockHeldTurns(
-            db as unknown as QueryCreator<Database>,
-            sql<string>`(select conversation_key from inserted)`,
-          ),
-        )
-        .selectFrom("inserted")
-        .select([
-          "inserted.conversation_key",
-          sql<boolean>`exists(select 1 from knocked where knocked.conversation_key = inserted.conversation_key)`.as(
-            "is_knocked",
-          ),
-        ]),
-    );
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const inserted = await insert.all({
+      channelIds: chunk.map((r) => r[0]),
+      providerMessageIds: chunk.map((r) => r[1]),
+      keys: chunk.map((r) => r[2]),
+      jsons: chunk.map((r) => r[3]),
+      receivedAts: chunk.map((r) => r[4]),
+    });
     for (const row of inserted) {
       keys.add(row.conversation_key);
       if (row.is_knocked) knocked.add(row.conversation_key);
