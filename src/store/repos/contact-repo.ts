@@ -71,11 +71,12 @@ export function createContactRepo(exec: Executor) {
     const r = (await s.byId().get({ id })) as ContactWithTags | undefined;
     return r ? toContact(r) : undefined;
   };
-  const inbound = createContactUpsert(exec);
+  const messages = createContactMessages(exec);
+  const inbound = createContactUpsert(exec, messages.addMessage);
   const { byIdentity, byPhone } = inbound;
 
   return {
-    ...createContactMessages(exec),
+    ...messages,
     ...createContactMerge(exec),
     upsert: inbound.upsert,
     upsertWithMessage: inbound.upsertWithMessage,

@@ -4,13 +4,7 @@ import { samePersonPhones, toE164 } from "../../core/phone.js";
 import type { Database } from "../database.js";
 import type { Executor, Param } from "../db.js";
 import { lockContacts } from "./contact-locks.js";
-import {
-  createContactMessages,
-  insertMessage,
-  insertMessageForTouched,
-  messageArgs,
-  type NewMessage,
-} from "./contact-messages.js";
+import { insertMessage, insertMessageForTouched, messageArgs, type NewMessage } from "./contact-messages.js";
 import {
   type Contact,
   type ContactOnChannel,
@@ -67,11 +61,14 @@ const messageParams = (m: InboundMessageRow, contactId: string) =>
  * with the same E.164 phone (which gains this identity), else a new contact. On PostgreSQL the
  * hot cases take one statement each, the message row included where the caller hands it over.
  */
-export function createContactUpsert(exec: Executor) {
+export function createContactUpsert(
+  exec: Executor,
+  /** The contact repository's `addMessage`, for a message no statement here could store. */
+  addMessage: (m: NewMessage) => Promise<boolean>,
+) {
   const { q } = exec;
   const tags = tagsJson(exec.dialect).as("tags_json");
   const isShared = exec.dialect === "postgres";
-  const messages = createContactMessages(exec);
   /** The oldest contact with this phone (either form) that a message on the channel may join. */
   const oldestByPhone = (p: Param) =>
     q
@@ -309,7 +306,7 @@ export function createContactUpsert(exec: Executor) {
       if (messageIsNew !== undefined) return { contact, isNew: messageIsNew };
       return {
         contact,
-        isNew: await messages.addMessage({ ...message, contactId: contact.id, direction: "in" }),
+        isNew: await addMessage({ ...message, contactId: contact.id, direction: "in" }),
       };
     },
   };

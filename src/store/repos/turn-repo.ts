@@ -39,11 +39,13 @@ const takeTurn = (qc: QueryCreator<Database>, p: Param) =>
     )
     .returning("holder");
 
-/** The conversation's active run, as JSON (`runs.activeFor`'s row), for a statement that peeks. */
+/** The conversation's active run (`runs.activeFor`'s row), as a subquery. */
+const activeRun = (p: Param) =>
+  sql`select * from runs where conversation_key = ${p("key")} and status in ('waiting', 'running')
+    order by created_at desc limit 1`;
+/** That run as JSON, for a statement that peeks. */
 const activeRunJson = (p: Param) =>
-  sql<string | null>`(select row_to_json(r)::text from (select * from runs
-    where conversation_key = ${p("key")} and status in ('waiting', 'running')
-    order by created_at desc limit 1) r)`;
+  sql<string | null>`(select row_to_json(r)::text from (${activeRun(p)}) r)`;
 /** The conversation's oldest pending inbox row, as JSON (`inbox.nextPending`'s row). */
 const firstPendingJson = (p: Param) =>
   sql<string | null>`(select row_to_json(i)::text from (select * from inbox
@@ -51,8 +53,7 @@ const firstPendingJson = (p: Param) =>
     order by id limit 1) i)`;
 /** The published flows as JSON (`flows.published`'s rows, in order), read only when no run is active. */
 const publishedJsonIfNoRun = (q: QueryCreator<Database>, p: Param) =>
-  sql<string | null>`(select case when not exists (select 1 from runs
-    where conversation_key = ${p("key")} and status in ('waiting', 'running'))
+  sql<string | null>`(select case when not exists (${activeRun(p)})
     then (select coalesce(json_agg(pf order by pf.published_at desc, pf.id), '[]')::text
       from (${publishedFlowsQuery(q)}) pf) end)`;
 const toPeek = (row: {
