@@ -1,13 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
-import {
-  type CompiledQuery,
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from "kysely";
+import { type CompiledQuery, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector } from "kysely";
 import { startCheckpointer, WAL_RESTART_BYTES } from "./checkpointer.js";
 import type { Database } from "./database.js";
 import {
@@ -20,6 +13,7 @@ import {
 } from "./db.js";
 import { migrations } from "./migrations.js";
 import { checkSchemaVersion } from "./schema-version.js";
+import { SqliteLiteralLimitCompiler } from "./sqlite-compiler.js";
 import { createFileCheck } from "./sqlite-file-check.js";
 import {
   EVERYDAY_SECURE_DELETE,
@@ -127,7 +121,7 @@ export function openSqlite(options: OpenOptions): SqliteDb {
       createAdapter: () => new SqliteAdapter(),
       createDriver: () => new DummyDriver(),
       createIntrospector: (k) => new SqliteIntrospector(k),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createQueryCompiler: () => new SqliteLiteralLimitCompiler(),
     },
   });
 
