@@ -78,6 +78,34 @@ function ensureOwnerOnly(file: string): void {
 /** The connection's page cache, in KiB (negative `cache_size`: a size, not a page count). */
 export const PAGE_CACHE_KIB = 2_000;
 
+/** Most prepared statements kept for queries built at each call (`all`, `get`, `run`). */
+export const MAX_PREPARED = 1_000;
+
+/**
+ * The prepared statement of each SQL text, the oldest dropped past `max`. A query built at each
+ * call has one text per shape, but the shape can vary with the call (IN lists of any length, a
+ * literal LIMIT: sqlite-compiler.ts), and an API client paging with many page sizes must not
+ * grow this for ever. `statement()`s hold their own and are not counted.
+ */
+export function createPreparedCache(
+  db: BetterSqlite3.Database,
+  max = MAX_PREPARED,
+): ((sql: string) => BetterSqlite3.Statement) & { readonly size: number } {
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string): BetterSqlite3.Statement => {
+    let stmt = prepared.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (prepared.size >= max) prepared.delete(prepared.keys().next().value as string);
+      prepared.set(sql, stmt);
+    }
+    return stmt;
+  };
+  return Object.defineProperty(prepare, "size", { get: () => prepared.size }) as ReturnType<
+    typeof createPreparedCache
+  >;
+}
+
 export function openSqlite(options: OpenOptions): SqliteDb {
   ensureOwnerOnly(options.path);
   const db = new BetterSqlite3(options.path);
@@ -125,21 +153,14 @@ export function openSqlite(options: OpenOptions): SqliteDb {
     },
   });
 
-  const prepared = new Map<string, BetterSqlite3.Statement>();
-  const prepare = (sql: string): BetterSqlite3.Statement => {
-    let stmt = prepared.get(sql);
-    if (!stmt) {
-      stmt = db.prepare(sql);
-      prepared.set(sql, stmt);
-    }
-    return stmt;
-  };
+  const prepare = createPreparedCache(db);
   const params = (c: CompiledQuery<unknown>) => c.parameters as unknown[];
   const statementsByKey = new Map<string, Statement<unknown>>();
 
   const toStatement = <R>(build: (p: Param) => Compilable<R>): Statement<R> => {
     const { sql, bind } = compileStatement(build);
-    const stmt = prepare(sql);
+    // Kept by this statement for the process's life, outside the bounded cache.
+    const stmt = db.prepare(sql);
     const returnsRows = stmt.reader;
     // async: a bind or SQLite error becomes a rejection, as it would be on PostgreSQL.
     return {
