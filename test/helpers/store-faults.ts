@@ -17,16 +17,15 @@ export function faultInWrites<R extends keyof Repos>(
   let calls = 0;
   const broken = (tx: Repos): Repos => {
     if (options.once && calls > 0) return tx;
-    return {
-      ...tx,
-      [repo]: {
-        ...tx[repo],
-        [method]: () => {
-          calls++;
-          throw fault();
-        },
+    // Every other repository through the original set (PostgreSQL's are getters on its prototype).
+    const faulty = {
+      ...tx[repo],
+      [method]: () => {
+        calls++;
+        throw fault();
       },
     };
+    return Object.create(tx, { [repo]: { value: faulty, enumerable: true } }) as Repos;
   };
   store.write = ((fn, writeOptions) => write((tx) => fn(broken(tx)), writeOptions)) as Store["write"];
   return {
