@@ -61,8 +61,15 @@ describe("storing webhook deliveries in the inbox", () => {
     if (testDialect === "postgres") expect(await store.jobs.due()).toBe(2);
   });
 
-  it("keeps text and ids exactly, whatever characters they hold (PostgreSQL: passed as arrays)", async () => {
-    const odd = ["NULL", '{a,"b"}', 'back\\slash \\"', "it's, é 🚀 \u2028", " padded "];
+  it("keeps text and ids exactly, whatever characters they hold (PostgreSQL: passed as arrays and a JSON array)", async () => {
+    const odd = [
+      "NULL",
+      '{a,"b"}',
+      'back\\slash \\"',
+      "it's, é 🚀 \u2028",
+      " padded ",
+      "nul \u0000 lone \ud800 tab\t",
+    ];
     await Promise.all(
       odd.map((text, i) =>
         deliver(store, [{ ...message(`{id,${i}} "NULL"`, "333"), content: { type: "text", text } }]),

@@ -71,10 +71,12 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
           .columns(["channel_id", "provider_message_id", "conversation_key", "event_json", "received_at"])
           // In array order: the ids, and so each conversation's order, follow arrival.
           .expression(
-            sql`select u.channel_id, u.provider_message_id, u.conversation_key, u.event_json, u.received_at
+            sql`select u.channel_id, u.provider_message_id, u.conversation_key, j.event_json::text, u.received_at
               from unnest(cast(${p("channelIds")} as text[]), cast(${p("providerMessageIds")} as text[]),
-                cast(${p("keys")} as text[]), cast(${p("jsons")} as text[]), cast(${p("receivedAts")} as bigint[]))
-                with ordinality as u(channel_id, provider_message_id, conversation_key, event_json, received_at, n)
+                cast(${p("keys")} as text[]), cast(${p("receivedAts")} as bigint[]))
+                with ordinality as u(channel_id, provider_message_id, conversation_key, received_at, n)
+              join json_array_elements(cast(${p("jsons")} as json)) with ordinality as j(event_json, n)
+                on j.n = u.n
               order by u.n`,
           )
           .onConflict((oc) => oc.columns(["channel_id", "provider_message_id"]).doNothing())
@@ -101,7 +103,10 @@ const insertMessages: PreCommitFlush<MessageRow> = async (tx, rows) => {
       channelIds: chunk.map((r) => r[0]),
       providerMessageIds: chunk.map((r) => r[1]),
       keys: chunk.map((r) => r[2]),
-      jsons: chunk.map((r) => r[3]),
+      // The events as one JSON array, joined as they are: each is JSON.stringify's output, and
+      // a `json` element keeps its text. As a text[] each was escaped and copied by the driver
+      // (its array literal), the largest share of the ingest's garbage at its max.
+      jsons: `[${chunk.map((r) => r[3]).join(",")}]`,
       receivedAts: chunk.map((r) => r[4]),
     });
     for (const row of inserted) {
