@@ -118,7 +118,9 @@ export async function ingest(
       }
       for (const item of plan.rejected) await tx.rejectedEvents.insert({ ...item, receivedAt: now });
       // PostgreSQL: each conversation's job, in the same commit as its rows (no-op on SQLite).
-      await tx.jobs.conversations(keys);
+      // There, messages enqueue their own jobs as their rows go in (inbox-repo.ts) and only a
+      // status's fallback leaves keys; without any, the job repository is not even made.
+      if (keys.length > 0) await tx.jobs.conversations(keys);
       return keys;
     },
     {
