@@ -10,7 +10,7 @@ import {
   type Contact,
   type ContactOnChannel,
   type ContactWithTags,
-  tagsJson,
+  tagsColumn,
   toContact,
 } from "./contact-rows.js";
 import { createContactUpsert } from "./contact-upsert.js";
@@ -51,7 +51,7 @@ const toIdentity = (r: Database["contact_identities"]): ContactIdentity => ({
 
 export function createContactRepo(exec: Executor) {
   const { q } = exec;
-  const tags = tagsJson(exec.dialect).as("tags_json");
+  const tags = tagsColumn(exec.dialect);
   const s = {
     byId: () =>
       exec.statement("contacts.byId", (p) =>

@@ -25,11 +25,22 @@ export interface ContactOnChannel extends Contact {
 
 export type ContactRow = Omit<Database["contacts"], "attributes_json"> & { attributes_json: string };
 
-/** A contact's tags as a JSON array, in the same query as the contact (one round trip, not two). */
-export const tagsJson = (dialect: Executor["dialect"]) =>
-  dialect === "postgres"
-    ? sql<string>`(SELECT coalesce(json_agg(t.tag)::text, '[]') FROM contact_tags t WHERE t.contact_id = contacts.id)`
-    : sql<string>`(SELECT json_group_array(t.tag) FROM contact_tags t WHERE t.contact_id = contacts.id)`;
+/**
+ * A contact's tags as a JSON array, the `tags_json` column of a query on `contacts` (one round
+ * trip, not two). Built once per dialect: Kysely's expressions are immutable, and a repository
+ * is made per write on PostgreSQL.
+ */
+const TAGS_COLUMN = {
+  postgres:
+    sql<string>`(SELECT coalesce(json_agg(t.tag)::text, '[]') FROM contact_tags t WHERE t.contact_id = contacts.id)`.as(
+      "tags_json",
+    ),
+  sqlite:
+    sql<string>`(SELECT json_group_array(t.tag) FROM contact_tags t WHERE t.contact_id = contacts.id)`.as(
+      "tags_json",
+    ),
+};
+export const tagsColumn = (dialect: Executor["dialect"]) => TAGS_COLUMN[dialect];
 
 export type ContactWithTags = ContactRow & { tags_json: string };
 

@@ -9,7 +9,7 @@ import {
   type Contact,
   type ContactOnChannel,
   type ContactWithTags,
-  tagsJson,
+  tagsColumn,
   toContact,
 } from "./contact-rows.js";
 import { phoneJoinableFrom } from "./contact-side.js";
@@ -67,7 +67,7 @@ export function createContactUpsert(
   addMessage: (m: NewMessage) => Promise<boolean>,
 ) {
   const { q } = exec;
-  const tags = tagsJson(exec.dialect).as("tags_json");
+  const tags = tagsColumn(exec.dialect);
   const isShared = exec.dialect === "postgres";
   /** The oldest contact with this phone (either form) that a message on the channel may join. */
   const oldestByPhone = (p: Param) =>
