@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from "kysely";
+import type { CompiledQuery, Kysely, QueryCreator } from "kysely";
 import type { Database } from "./database.js";
 
 /**
@@ -45,12 +45,39 @@ export interface Executor {
   run(query: Compilable<unknown>): Promise<RunResult>;
   statement<R>(key: string, build: (p: Param) => Compilable<R>): Statement<R>;
   /**
+   * `statement()` whose builder starts from a query creator, so that statements `defer`red before
+   * it in the same write can ride on it as CTEs (PostgreSQL): one round trip for both. `touches`
+   * names every table it reads or writes; a deferred statement that writes one of them runs first,
+   * on its own. Elsewhere, a plain `statement()`.
+   */
+  carrier<R>(
+    key: string,
+    build: (qc: QueryCreator<Database>, p: Param) => Compilable<R>,
+    touches: readonly TableName[],
+  ): Statement<R>;
+  /**
+   * Inside a PostgreSQL `write` (absent elsewhere: run the statement instead): queues a statement
+   * whose result nobody reads, made of data-modifying CTEs (`add`), to run before the callback's
+   * next statement, as part of it when that one is a `carrier` touching none of `writes`, else
+   * just before it; at the latest when the callback returns. Its error is that statement's, or the
+   * callback's. `key` names what `add` builds (one key, one builder), like `statement()`'s.
+   */
+  defer?(key: string, add: CteAdder, args: Args, writes: readonly TableName[]): Promise<void>;
+  /**
    * Inside a PostgreSQL `write`: adds `values` to the set named `name`; `flush` runs once, just
    * before COMMIT, with every value the transaction's callbacks added (a group commit of 200
    * webhooks enqueues their conversations' jobs in one call, not 200). Absent elsewhere.
    */
   beforeCommit?<V>(name: string, values: readonly V[], flush: PreCommitFlush<V>): void;
 }
+
+export type TableName = keyof Database & string;
+
+/**
+ * Adds a statement's data-modifying CTEs to a query (PostgreSQL's WITH): what `defer` queues.
+ * Its CTEs' names start with `prefix`, unique in the statement it joins.
+ */
+export type CteAdder = (qc: QueryCreator<Database>, p: Param, prefix: string) => QueryCreator<Database>;
 
 /** Runs with every value the transaction added under one name (a set: equal strings once). */
 export type PreCommitFlush<V = string> = (tx: Executor, values: V[]) => Promise<void>;

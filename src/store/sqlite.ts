@@ -198,6 +198,8 @@ export function openSqlite(options: OpenOptions): SqliteDb {
       }
       return stmt;
     },
+    // No data-modifying WITH here: a carrier is a plain statement, and nothing is deferred.
+    carrier: (key, build) => self.statement(key, (p) => build(q, p)),
     write: (fn, writeOptions) => batcher.write(fn, writeOptions),
     async ping() {
       assertFileInPlace();

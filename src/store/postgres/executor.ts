@@ -1,12 +1,27 @@
-import type { Kysely } from "kysely";
+import { type Kysely, type QueryCreator, sql } from "kysely";
 import type { QueryResult } from "pg";
 import type { Database } from "../database.js";
-import type { Compilable, Executor, PreCommitFlush, Statement } from "../db.js";
+import type {
+  Args,
+  Compilable,
+  CteAdder,
+  Executor,
+  Param,
+  PreCommitFlush,
+  Statement,
+  TableName,
+} from "../db.js";
 import { isStalePlan } from "./errors.js";
 import type { createStatementCache } from "./statements.js";
 
 /** What runs a query: the pool (one connection per query) or a transaction's client. */
 export type RunQuery = (config: { name?: string; text: string; values?: unknown[] }) => Promise<QueryResult>;
+
+/** A transaction callback's handle: its deferred statements run by `flushDeferred` at the latest. */
+export type TxExecutor = Executor & {
+  /** Runs what is still deferred; the handle then refuses to defer more. */
+  flushDeferred?(): Promise<void>;
+};
 
 /**
  * PostgreSQL's `text` cannot hold U+0000 (SQLite's can): a customer's message or profile name
@@ -20,67 +35,153 @@ const withoutNul = (value: unknown): unknown =>
 /** What a transaction's callbacks asked to run before its COMMIT (`Executor.beforeCommit`). */
 export type PreCommitWork = Map<string, { values: Set<unknown>; flush: PreCommitFlush<unknown> }>;
 
+interface Deferred {
+  key: string;
+  add: CteAdder;
+  args: Args;
+  writes: readonly TableName[];
+}
+
+/** The deferred statements' CTEs on `q`, each with its arguments named apart (`d<i>.<name>`). */
+const withDeferred = (q: QueryCreator<Database>, items: readonly Deferred[], p: Param) =>
+  items.reduce((qc, d, i) => d.add(qc, ((name: string) => p(`d${i}.${name}`)) as Param, `d${i}_`), q);
+const deferredArgs = (items: readonly Deferred[], into: Args): Args => {
+  items.forEach((d, i) => {
+    for (const name in d.args) into[`d${i}.${name}`] = d.args[name];
+  });
+  return into;
+};
+const deferredKeys = (items: readonly Deferred[]) => items.map((d) => d.key).join("+");
+
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(
   q: Kysely<Database>,
   runQuery: RunQuery,
   statements: ReturnType<typeof createStatementCache>,
+  /** A transaction callback's handle (absent on the pool's and a `single` write's). */
   preCommit?: PreCommitWork,
   /** The pool's own handle: each query stands alone, so one that met a stale plan can run again. */
   rerunsStale = false,
-): Executor {
+): TxExecutor {
   // Copies the values only in the rare query that has a NUL: this runs for every query.
   const query: RunQuery = (config) =>
     runQuery(config.values?.some(hasNul) ? { ...config, values: config.values.map(withoutNul) } : config);
+  // Looked up at each run: a table that changed shape renews the names (statements.ts).
+  const runNamed = async (key: string, build: (p: Param) => Compilable<unknown>, args?: Args) => {
+    const prepared = statements.get(key, build);
+    try {
+      return await query({ name: prepared.name, text: prepared.text, values: prepared.bind(args) });
+    } catch (err) {
+      if (!isStalePlan(err)) throw err;
+      statements.invalidate(prepared.name);
+      // Outside a transaction the query runs again, under its new name; inside one the
+      // transaction is aborted, and the write retries it whole (transaction.ts).
+      if (!rerunsStale) throw err;
+      const renewed = statements.get(key, build);
+      return query({ name: renewed.name, text: renewed.text, values: renewed.bind(args) });
+    }
+  };
+
+  // This callback's deferred statements, in request order (`defer`).
+  let deferred: Deferred[] = [];
+  let isFlushed = false;
+  /** Runs the deferred statements as one (`with … select 1`: PostgreSQL runs every data-modifying CTE). */
+  const flush = async (): Promise<void> => {
+    if (deferred.length === 0) return;
+    const items = deferred;
+    deferred = [];
+    await runNamed(
+      `deferred:${deferredKeys(items)}`,
+      (p) => withDeferred(q, items, p).selectNoFrom(sql<number>`1`.as("one")),
+      deferredArgs(items, {}),
+    );
+  };
+  const flushFirst = (): Promise<void> | undefined => (deferred.length > 0 ? flush() : undefined);
+
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
+    await flushFirst();
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];
   };
+  const toStatement = <R>(exec: (args?: Args) => Promise<QueryResult>): Statement<R> => ({
+    get: async (args) => (await exec(args)).rows[0] as R | undefined,
+    all: async (args) => (await exec(args)).rows as R[],
+    run: async (args) => ({ changes: (await exec(args)).rowCount ?? 0 }),
+  });
   const bound = new Map<string, Statement<unknown>>();
   const beforeCommit = preCommit
-    ? <V>(name: string, values: readonly V[], flush: PreCommitFlush<V>) => {
+    ? <V>(name: string, values: readonly V[], flushWork: PreCommitFlush<V>) => {
         const work = preCommit.get(name) ?? {
           values: new Set<unknown>(),
-          flush: flush as PreCommitFlush<unknown>,
+          flush: flushWork as PreCommitFlush<unknown>,
         };
         preCommit.set(name, work);
         for (const value of values) work.values.add(value);
+      }
+    : undefined;
+  const defer = preCommit
+    ? async (key: string, add: CteAdder, args: Args, writes: readonly TableName[]) => {
+        if (isFlushed) throw new Error("a write() transaction handle was used after its callback returned");
+        // One statement of a key per combined statement: two CTEs of one kind would share names.
+        if (deferred.some((d) => d.key === key)) await flush();
+        deferred.push({ key, add, args, writes });
       }
     : undefined;
   return {
     dialect: "postgres",
     q,
     ...(beforeCommit ? { beforeCommit } : {}),
+    ...(defer
+      ? {
+          defer,
+          flushDeferred: async () => {
+            isFlushed = true;
+            await flushFirst();
+          },
+        }
+      : {}),
     all: rows,
     get: async (compilable) => (await rows(compilable))[0],
     run: async (compilable) => {
+      await flushFirst();
       const c = compilable.compile();
       const result = await query({ text: c.sql, values: c.parameters as unknown[] });
       return { changes: result.rowCount ?? 0 };
     },
-    statement<R>(key: string, build: Parameters<Executor["statement"]>[1]): Statement<R> {
+    statement<R>(key: string, build: (p: Param) => Compilable<R>): Statement<R> {
       let statement = bound.get(key) as Statement<R> | undefined;
       if (!statement) {
-        // Looked up at each run: a table that changed shape renews the names (statements.ts).
-        const exec = async (args?: Record<string, unknown>) => {
-          const prepared = statements.get(key, build);
-          try {
-            return await query({ name: prepared.name, text: prepared.text, values: prepared.bind(args) });
-          } catch (err) {
-            if (!isStalePlan(err)) throw err;
-            statements.invalidate(prepared.name);
-            // Outside a transaction the query runs again, under its new name; inside one the
-            // transaction is aborted, and the write retries it whole (transaction.ts).
-            if (!rerunsStale) throw err;
-            const renewed = statements.get(key, build);
-            return query({ name: renewed.name, text: renewed.text, values: renewed.bind(args) });
+        statement = toStatement<R>(async (args) => {
+          await flushFirst();
+          return runNamed(key, build, args);
+        });
+        bound.set(key, statement as Statement<unknown>);
+      }
+      return statement;
+    },
+    carrier<R>(
+      key: string,
+      build: (qc: QueryCreator<Database>, p: Param) => Compilable<R>,
+      touches: readonly TableName[],
+    ): Statement<R> {
+      let statement = bound.get(key) as Statement<R> | undefined;
+      if (!statement) {
+        const alone = (p: Param) => build(q, p);
+        statement = toStatement<R>(async (args) => {
+          const items = deferred;
+          // Rows a CTE writes are invisible to the rest of its statement (one snapshot): only
+          // statements on other tables ride along.
+          if (items.length === 0 || items.some((d) => d.writes.some((t) => touches.includes(t)))) {
+            await flushFirst();
+            return runNamed(key, alone, args);
           }
-        };
-        statement = {
-          get: async (args) => (await exec(args)).rows[0] as R | undefined,
-          all: async (args) => (await exec(args)).rows as R[],
-          run: async (args) => ({ changes: (await exec(args)).rowCount ?? 0 }),
-        };
+          deferred = [];
+          return runNamed(
+            `${key}+${deferredKeys(items)}`,
+            (p) => build(withDeferred(q, items, p), p),
+            deferredArgs(items, { ...args }),
+          );
+        });
         bound.set(key, statement as Statement<unknown>);
       }
       return statement;

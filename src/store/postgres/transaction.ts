@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
 import type { Executor, WriteOptions } from "../db.js";
 import { isRetryableTransactionError, leavesConnectionUsable, TransactionAbortedError } from "./errors.js";
-import type { PreCommitWork, RunQuery } from "./executor.js";
+import type { PreCommitWork, RunQuery, TxExecutor } from "./executor.js";
 
 /** Attempts of one `write` when the server reports a serialization failure or a deadlock. */
 export const MAX_WRITE_ATTEMPTS = 5;
@@ -12,7 +12,7 @@ const BEGIN_NOT_DURABLE = "BEGIN; SET LOCAL synchronous_commit = off";
 
 export type WriteFn<T> = (tx: Executor) => Promise<T>;
 /** Builds a handle; a transaction's handles share the transaction's pre-commit work. */
-export type ExecutorFor = (query: RunQuery, preCommit?: PreCommitWork) => Executor;
+export type ExecutorFor = (query: RunQuery, preCommit?: PreCommitWork) => TxExecutor;
 
 /**
  * Why a transaction of several callbacks did not commit. `begin`: no connection, or BEGIN failed
@@ -159,7 +159,10 @@ export async function runTransaction(
     for (const [i, fn] of steps.entries()) {
       let query: RunQuery = (config) => client.query(config);
       try {
-        const result = await fn(executorFor((config) => query(config), preCommit));
+        const tx = executorFor((config) => query(config), preCommit);
+        const result = await fn(tx);
+        // What the callback deferred and no later statement of it carried: its own work still.
+        await tx.flushDeferred?.();
         if (i < fns.length) results.push(result);
       } catch (err) {
         await client.query("ROLLBACK").catch((rollbackErr: unknown) => {

@@ -1,6 +1,6 @@
 import { type QueryCreator, sql } from "kysely";
 import type { Database } from "../database.js";
-import type { Executor, Param } from "../db.js";
+import type { CteAdder, Executor, Param, TableName } from "../db.js";
 import {
   insertMessage,
   MESSAGE_SELECT_COLUMNS,
@@ -26,6 +26,9 @@ export interface EffectRow {
   attempts: number;
   intentAt: number;
 }
+
+/** What a deferred settle writes (`Executor.defer`). */
+const SETTLES: readonly TableName[] = ["effects", "messages"];
 
 export function createEffectRepo(exec: Executor) {
   const { q } = exec;
@@ -139,21 +142,26 @@ export function createEffectRepo(exec: Executor) {
     );
   const markMessageAlone = (status: "sent" | "unknown") =>
     exec.statement(`messages.mark.${status}`, (p) => markMessage(q, p, status));
-  // PostgreSQL: the settle and the message row in one statement (a data-modifying WITH, which
-  // SQLite has not: there the two run one after the other).
+  // PostgreSQL: the settle and the message row as two CTEs (a data-modifying WITH, which SQLite
+  // has not: there the two run one after the other), deferred to ride on the write's next
+  // statement (the run's persist after the step: one round trip for the three). Nothing here
+  // reads a row the other writes.
+  const finishCtes: CteAdder = (qc, p, prefix) =>
+    qc.with(`${prefix}settled`, (db) =>
+      db
+        .updateTable("effects")
+        .set({ status: "done", result_json: p("result"), error_json: null, done_at: p("now") })
+        .where("key", "=", p("key")),
+    ) as unknown as QueryCreator<Database>;
+  const finishSendCtes =
+    (status: "sent" | "unknown"): CteAdder =>
+    (qc, p, prefix) =>
+      finishCtes(qc, p, prefix).with(`${prefix}marked`, (db) =>
+        markMessage(db, p, status),
+      ) as unknown as QueryCreator<Database>;
   const finishSendAtOnce = (status: "sent" | "unknown") =>
     exec.statement(`effects.finishSend.${status}`, (p) =>
-      markMessage(
-        // The outer statement never reads the CTE, so it keeps the plain schema's type.
-        q.with("settled", (db) =>
-          db
-            .updateTable("effects")
-            .set({ status: "done", result_json: p("result"), error_json: null, done_at: p("now") })
-            .where("key", "=", p("key")),
-        ) as unknown as QueryCreator<Database>,
-        p,
-        status,
-      ),
+      finishSendCtes(status)(q, p, "").selectNoFrom(sql<number>`1`.as("one")),
     );
 
   return {
@@ -203,7 +211,9 @@ export function createEffectRepo(exec: Executor) {
     },
     /** Inside `store.write`. */
     async finish(key: string, result: unknown, now: number): Promise<void> {
-      await settle().run({ key, status: "done", result: JSON.stringify(result ?? null), error: null, now });
+      const result_ = JSON.stringify(result ?? null);
+      if (exec.defer) return exec.defer("effects.finish", finishCtes, { key, result: result_, now }, SETTLES);
+      await settle().run({ key, status: "done", result: result_, error: null, now });
     },
     /**
      * Inside `store.write`: a send finished (`finish`) and its outbound message row marked sent
@@ -222,6 +232,8 @@ export function createEffectRepo(exec: Executor) {
         result: JSON.stringify(result),
         ...(status === "sent" && { providerMessageId: result.providerMessageId }),
       };
+      if (exec.defer)
+        return exec.defer(`effects.finishSend.${status}`, finishSendCtes(status), args, SETTLES);
       if (exec.dialect === "postgres") {
         await finishSendAtOnce(status).run(args);
         return;

@@ -1,7 +1,7 @@
 import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { RunState, RunStatus, StepRecord } from "../../flows/runtime.js";
 import type { Database } from "../database.js";
-import type { Executor } from "../db.js";
+import type { Executor, TableName } from "../db.js";
 import { markProcessedQuery } from "./inbox-repo.js";
 import { setJsonFields } from "./json-fields.js";
 import { closeRunLeftovers } from "./run-closing.js";
@@ -72,6 +72,9 @@ export const toRun = (r: Row): RunRow => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** Every table a persist reads or writes: a deferred statement on another rides on it. */
+const PERSIST_TABLES: readonly TableName[] = ["runs", "run_steps", "inbox"];
 
 export function createRunRepo(exec: Executor) {
   const { q } = exec;
@@ -151,20 +154,24 @@ export function createRunRepo(exec: Executor) {
       ),
     // PostgreSQL: the run's compare-and-set and its step record in one statement (a
     // data-modifying WITH, which SQLite has not); the record is written only if the run was.
-    advanceAndSaveStep: () => exec.statement("runs.advanceAndSaveStep", (p) => advanceAndSaveStep(q, p)),
+    // A carrier: the settle of the step's effect, deferred just before, rides on it (db.ts).
+    advanceAndSaveStep: () => exec.carrier("runs.advanceAndSaveStep", advanceAndSaveStep, PERSIST_TABLES),
     // The same, marking the inbox rows the step consumed processed (an answer's first persist).
     advanceSaveStepAndConsume: () =>
-      exec.statement("runs.advanceSaveStepAndConsume", (p) =>
-        advanceAndSaveStep(
-          q.with("consumed", (db) =>
-            db
-              .updateTable("inbox")
-              .set({ processed_at: p("now") })
-              .where(sql<boolean>`id = any(cast(${p("inboxIds")} as bigint[]))`)
-              .where("processed_at", "is", null),
-          ) as unknown as QueryCreator<Database>,
-          p,
-        ),
+      exec.carrier(
+        "runs.advanceSaveStepAndConsume",
+        (qc, p) =>
+          advanceAndSaveStep(
+            qc.with("consumed", (db) =>
+              db
+                .updateTable("inbox")
+                .set({ processed_at: p("now") })
+                .where(sql<boolean>`id = any(cast(${p("inboxIds")} as bigint[]))`)
+                .where("processed_at", "is", null),
+            ) as unknown as QueryCreator<Database>,
+            p,
+          ),
+        PERSIST_TABLES,
       ),
   };
   /** Inside `store.write`: `saveStep` of a snapshot taken earlier (`snapshotStep`). */
