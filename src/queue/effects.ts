@@ -134,7 +134,9 @@ export function createEffects(deps: EffectsDeps, ctx: RunContext): RunEffects {
    * again and finds its intent in flight, which reconciles instead of repeating the effect.
    */
   const settleLater = (fn: (tx: Repos) => Promise<void>): void => {
-    write(fn, { durable: false }).catch((error: unknown) => deps.onSettleError?.(error));
+    // A settle only defers its statement on PostgreSQL (effect-repo.ts): the step's persist after
+    // it may carry it (run-writer.ts).
+    write(fn, { durable: false, defersOnly: true }).catch((error: unknown) => deps.onSettleError?.(error));
   };
 
   const failDefinitively = async (key: string, error: AppError): Promise<never> => {

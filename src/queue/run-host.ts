@@ -4,7 +4,7 @@ import type { TagTrigger } from "../flows/trigger-schema.js";
 import type { Integrations } from "../services/integrations.js";
 import type { ContactOnChannel } from "../store/repos/contact-repo.js";
 import type { RunRow } from "../store/repos/run-repo.js";
-import { snapshotStep } from "../store/repos/step-snapshot.js";
+import { savesAtOnce, snapshotStep } from "../store/repos/step-snapshot.js";
 import type { Store } from "../store/store.js";
 import { createEffects, type EffectsDeps, type RunContext } from "./effects.js";
 import { HandedBackError, isStorageFailure, RunNotActiveError } from "./failures.js";
@@ -165,7 +165,8 @@ export async function hostFor(
               });
             }
           },
-          { durable: false },
+          // One statement (PostgreSQL), with the settles before it: no transaction needed.
+          { durable: false, single: to === undefined && savesAtOnce(snapshot) },
         )
         .then(
           () => {

@@ -142,6 +142,59 @@ describe("run writer", () => {
     expect(await texts()).toEqual(["intent-a", "intent-b", "intent-c", "intent-d"]);
   });
 
+  it("puts settles and the one-statement persist after them in one single write; anything else makes a group", async () => {
+    const { calls, store: recorded } = recording();
+    const writer = createRunWriter(recorded);
+    const add = (id: string) => async (tx: Parameters<Parameters<typeof writer.write>[0]>[0]) => {
+      await tx.contacts.addMessage(contact(id));
+    };
+    const settle = { durable: false, defersOnly: true } as const;
+    // A send's settle, then (a few awaits later, as the engine gets there) the step's persist.
+    const settled = writer.write(add("settle-1"), settle);
+    const settledToo = writer.write(add("settle-2"), settle);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await Promise.all([
+      settled,
+      settledToo,
+      writer.write(add("persist-1"), { durable: false, single: true }),
+    ]);
+    expect(calls).toEqual([{ durable: false, group: false, single: true }]);
+
+    // A settle alone goes a turn later, as a group; so does one that a plain write joined.
+    await writer.write(add("settle-3"), settle);
+    await Promise.all([
+      writer.write(add("settle-4"), settle),
+      writer.write(add("persist-2"), { durable: false }),
+    ]);
+    // A single write after a plain one waits for it, alone.
+    await Promise.all([
+      writer.write(add("persist-3"), { durable: false }),
+      writer.write(add("persist-4"), { durable: false, single: true }),
+    ]);
+    // A durable intent does not wait for a carrier that is not coming: the settle goes first.
+    await Promise.all([writer.write(add("settle-5"), settle), writer.write(add("intent"))]);
+    expect(calls.slice(1)).toEqual([
+      { durable: false, group: true, single: false },
+      { durable: false, group: true, single: false },
+      { durable: false, group: true, single: false },
+      { durable: false, group: false, single: true },
+      { durable: false, group: true, single: false },
+      { durable: true, group: false, single: false },
+    ]);
+    expect(await texts()).toEqual([
+      "settle-1",
+      "settle-2",
+      "persist-1",
+      "settle-3",
+      "settle-4",
+      "persist-2",
+      "persist-3",
+      "persist-4",
+      "settle-5",
+      "intent",
+    ]);
+  });
+
   it("rolls back a group whose write throws, rejects each of its writes, and every later write of the run", async () => {
     const writer = createRunWriter(store);
     const boom = new Error("boom");

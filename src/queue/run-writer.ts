@@ -20,6 +20,11 @@ import type { Repos, Store } from "../store/store.js";
  * round trips a message fewer under load. Durable intents stay in transactions of their own; an
  * intent that is one statement (`single`) is a group of its own, run without a transaction there.
  *
+ * A settle (`defersOnly`: on PostgreSQL it only defers its statement) waits a turn for the write
+ * after it; when that is the step's persist of one statement (`single`), the two run as one
+ * statement without a transaction (store/db.ts `defer`): one round trip where BEGIN, the two
+ * statements and COMMIT took four.
+ *
  * Once a group failed, every later write of the run fails with its error without running. A
  * later persist would otherwise commit the run's state over the lost one, but not what only the
  * lost one held (the inbox row a reply consumed, a step record): an outside audit reset the
@@ -40,20 +45,40 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
   }
   interface Group {
     isDurable: boolean;
-    /** One write of one statement (`single`), alone in its group: no transaction on PostgreSQL. */
+    /**
+     * One write of one statement (`single`), after nothing or only `defersOnly` writes (whose
+     * deferred statements it carries): no transaction on PostgreSQL.
+     */
     isSingle: boolean;
+    /** Every write so far only defers (a settle): a `single` write may still join. */
+    defersOnly: boolean;
     items: Item[];
     /** Accepts more writes until its transaction starts running them. */
     isOpen: boolean;
+    /** Ends the wait of a group of settles for a write to carry them (`start`). */
+    release?(): void;
   }
   let open: Group | null = null;
   let tail: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;
 
   const start = (group: Group): void => {
+    // Settles alone wait a turn for the persist that follows an effect, which then carries them:
+    // one statement for both on PostgreSQL, where they would otherwise take a transaction.
+    const carrier = group.defersOnly
+      ? new Promise<void>((resolve) => {
+          const timer = setImmediate(resolve);
+          group.release = () => {
+            clearImmediate(timer);
+            resolve();
+          };
+        })
+      : undefined;
     tail = tail
+      .then(() => carrier)
       .then(() => {
         if (failed) throw failed.error;
+        const { isDurable, isSingle } = group;
         return store.write(
           async (tx) => {
             group.isOpen = false;
@@ -61,7 +86,7 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
             for (const item of group.items) values.push(await item.fn(tx));
             return values;
           },
-          { durable: group.isDurable, group: !group.isDurable, single: group.isSingle },
+          { durable: isDurable, group: !isDurable && !isSingle, single: isSingle },
         );
       })
       .then(
@@ -83,13 +108,24 @@ export function createRunWriter(store: Pick<Store, "write">): RunWriter {
     new Promise<T>((resolve, reject) => {
       const isDurable = options?.durable !== false;
       const isSingle = options?.single === true;
+      const defersOnly = options?.defersOnly === true && !isSingle;
       const item: Item = { fn, resolve: resolve as (value: unknown) => void, reject };
-      if (!isSingle && open?.isOpen && open.isDurable === isDurable) {
+      if (open?.isOpen && open.isDurable === isDurable && (!isSingle || open.defersOnly)) {
         open.items.push(item);
+        // A single statement closes its group: nothing may join it after.
+        if (isSingle) {
+          open.isSingle = true;
+          open.isOpen = false;
+        }
+        if (!defersOnly) {
+          open.defersOnly = false;
+          open.release?.();
+        }
         return;
       }
-      // A single statement's group is closed from the start: nothing may join it.
-      open = { isDurable, isSingle, items: [item], isOpen: !isSingle };
+      // Settles waiting for a carrier that is not this write: they go now, before it.
+      open?.release?.();
+      open = { isDurable, isSingle, defersOnly, items: [item], isOpen: !isSingle };
       start(open);
     });
   return { write, idle: () => tail };

@@ -101,11 +101,18 @@ export interface WriteOptions<T = unknown> {
    * true: `fn` runs exactly one statement, which PostgreSQL then runs alone, without BEGIN and
    * COMMIT (one statement is atomic and commits by itself): two round trips fewer. A second
    * statement is refused with an error, after the first has committed, so only callbacks whose
-   * whole write is one statement may say so; `beforeCommit` is absent. Durable writes only
-   * (ignored with `durable: false`, which needs a transaction for its setting) and not grouped
-   * (ignored with `group`). SQLite ignores it.
+   * whole write is one statement may say so; `beforeCommit` is absent. What `fn` deferred rides
+   * on that statement (or is it, when `fn` ran none). With `durable: false` only a `carrier` (or
+   * the deferred statements alone) skips the wait for the disk; another statement commits
+   * durably. Not grouped (ignored with `group`). SQLite ignores it.
    */
   single?: boolean;
+  /**
+   * true: on PostgreSQL `fn` runs no statement of its own, it only `defer`s (a settle): the run
+   * writer may then put it in a `single` write with the carrier after it (queue/run-writer.ts).
+   * Elsewhere it changes nothing.
+   */
+  defersOnly?: boolean;
   /**
    * Called with the callback's value once the COMMIT is visible to every reader: on SQLite before
    * the fdatasync a durable write then waits for, on PostgreSQL when the write resolves. Work that

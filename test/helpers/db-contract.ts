@@ -122,6 +122,20 @@ export function describeDbContract(label: string, open: () => Promise<OpenedDb>)
       expect(await touch.run({ at: 99, after: 15 })).toEqual({ changes: 3 });
     });
 
+    it("runs a carrier as a statement, inside a write and out, one-statement replayable writes included", async () => {
+      const db = await fresh();
+      const add = (x: Executor) =>
+        x.carrier(
+          "contract.carrier",
+          (qc, p) => qc.insertInto("job_workers").values({ ...worker("x"), worker_id: p("id") }),
+          ["job_workers"],
+        );
+      expect(await add(db).run({ id: "a" })).toEqual({ changes: 1 });
+      await db.write((tx) => add(tx).run({ id: "b" }));
+      await db.write((tx) => add(tx).run({ id: "c" }), { durable: false, single: true });
+      expect(await workerIds(db)).toEqual(["a", "b", "c"]);
+    });
+
     it("commits a write and resolves with the callback's value; statements work inside it", async () => {
       const db = await fresh();
       const value = await db.write(async (tx) => {

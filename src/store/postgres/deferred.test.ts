@@ -130,7 +130,63 @@ describe("statements deferred within a PostgreSQL write", () => {
     expect(await settings(db)).toEqual([]);
   });
 
-  it("are refused once the callback returned, and absent outside a transaction", async () => {
+  it("ride on the one statement of a replayable single write, which commits without waiting for the disk", async () => {
+    const db = await open();
+    const texts = await queriesDuring(() =>
+      db.write(
+        async (tx) => {
+          await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+          await settingCarrier(tx, ["settings"]).get({ key: "k1" });
+        },
+        { durable: false, single: true },
+      ),
+    );
+    // No BEGIN, no COMMIT: one statement, with `synchronous_commit` off for its own commit.
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(
+      /^with "tern_async_commit" as \(insert into settings .*set_config\('synchronous_commit', 'off', true\)/,
+    );
+    expect(texts[0]).toMatch(/"d0_added" as \(insert into "job_workers"/);
+    expect(await workers(db)).toEqual(["w1"]);
+    expect(await settings(db)).toEqual(["k1"]);
+    // The setting was the statement's own.
+    const setting = await db.get(
+      db.q.selectNoFrom(sql<string>`current_setting('synchronous_commit')`.as("s")),
+    );
+    expect(setting?.s).toBe("on");
+
+    // Deferred statements alone are the write's one statement.
+    const alone = await queriesDuring(() =>
+      db.write(
+        (tx) => tx.defer?.("test.worker", addWorker, { id: "w2" }, ["job_workers"]) ?? Promise.resolve(),
+        {
+          durable: false,
+          single: true,
+        },
+      ),
+    );
+    expect(alone).toHaveLength(1);
+    expect(await workers(db)).toEqual(["w1", "w2"]);
+  });
+
+  it("in a single write, fail it when they cannot ride on its statement, which then never runs", async () => {
+    const db = await open();
+    // The carrier reads their table: they would have to run first, as a statement of their own.
+    const write = db.write(
+      async (tx) => {
+        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+        await settingCarrier(tx, ["settings", "job_workers"]).get({ key: "k1" });
+      },
+      { durable: false, single: true },
+    );
+    await expect(write).rejects.toThrow(/ran a second statement/);
+    // Theirs was the write's first statement and committed alone, as `single` warns; the carrier
+    // never ran.
+    expect(await workers(db)).toEqual(["w1"]);
+    expect(await settings(db)).toEqual([]);
+  });
+
+  it("are refused once the callback returned, and absent outside a write", async () => {
     const db = await open();
     let kept: Executor | undefined;
     await db.write(async (tx) => {
@@ -141,13 +197,5 @@ describe("statements deferred within a PostgreSQL write", () => {
     );
     expect(await workers(db)).toEqual([]);
     expect(db.defer).toBeUndefined();
-    // A one-statement write runs without a transaction: nothing could carry a deferred statement.
-    await db.write(
-      async (tx) => {
-        expect(tx.defer).toBeUndefined();
-        await settingCarrier(tx, ["settings"]).run({ key: "k1" });
-      },
-      { single: true },
-    );
   });
 });

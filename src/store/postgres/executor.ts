@@ -53,16 +53,44 @@ const deferredArgs = (items: readonly Deferred[], into: Args): Args => {
 };
 const deferredKeys = (items: readonly Deferred[]) => items.map((d) => d.key).join("+");
 
+/** What kind of handle `createExecutor` makes. */
+export interface HandleMode {
+  /** A transaction callback's handle: its pre-commit work (absent on the pool's and a `single` write's). */
+  preCommit?: PreCommitWork;
+  /** Statements may be deferred (`Executor.defer`): a transaction's callback, or a `single` write. */
+  defers?: boolean;
+  /**
+   * A replayable `single` write (no transaction around it): a carrier, or the deferred
+   * statements alone, commit without waiting for the disk (`ASYNC_COMMIT`). Any other statement
+   * commits as the server's `synchronous_commit` says: durable, more than was asked.
+   */
+  asyncCommit?: boolean;
+  /** The pool's own handle: each query stands alone, so one that met a stale plan can run again. */
+  rerunsStale?: boolean;
+}
+
+/**
+ * `SET LOCAL synchronous_commit = off` for a statement that runs without a transaction block
+ * (where SET LOCAL does nothing): `set_config(…, true)` lasts to the end of the statement's own
+ * transaction, and COMMIT reads the setting. A SELECT CTE runs only when read, a data-modifying
+ * one always; this one evaluates the call and, its result never null, inserts nothing.
+ */
+const ASYNC_COMMIT = sql`(insert into settings (key, value_json, updated_at) select null, null, null from (select set_config('synchronous_commit', 'off', true) as v) s where s.v is null)`;
+const withAsyncCommit = (qc: QueryCreator<Database>) =>
+  // Kysely writes a raw CTE body as it is (hence its parentheses); its types ask for a builder.
+  qc.with("tern_async_commit", () => ASYNC_COMMIT as never) as unknown as QueryCreator<Database>;
+
 /** An `Executor` over one way of running queries; the pool's and every transaction's are built alike. */
 export function createExecutor(
   q: Kysely<Database>,
   runQuery: RunQuery,
   statements: ReturnType<typeof createStatementCache>,
-  /** A transaction callback's handle (absent on the pool's and a `single` write's). */
-  preCommit?: PreCommitWork,
-  /** The pool's own handle: each query stands alone, so one that met a stale plan can run again. */
-  rerunsStale = false,
+  mode: HandleMode = {},
 ): TxExecutor {
+  const { preCommit, rerunsStale = false, asyncCommit = false } = mode;
+  /** Where a combined statement starts: the async-commit CTE first where asked for. */
+  const base = asyncCommit ? withAsyncCommit(q) : q;
+  const suffix = asyncCommit ? "+async" : "";
   // Copies the values only in the rare query that has a NUL: this runs for every query.
   const query: RunQuery = (config) =>
     runQuery(config.values?.some(hasNul) ? { ...config, values: config.values.map(withoutNul) } : config);
@@ -91,8 +119,8 @@ export function createExecutor(
     const items = deferred;
     deferred = [];
     await runNamed(
-      `deferred:${deferredKeys(items)}`,
-      (p) => withDeferred(q, items, p).selectNoFrom(sql<number>`1`.as("one")),
+      `deferred:${deferredKeys(items)}${suffix}`,
+      (p) => withDeferred(base, items, p).selectNoFrom(sql<number>`1`.as("one")),
       deferredArgs(items, {}),
     );
   };
@@ -119,7 +147,7 @@ export function createExecutor(
         for (const value of values) work.values.add(value);
       }
     : undefined;
-  const defer = preCommit
+  const defer = mode.defers
     ? async (key: string, add: CteAdder, args: Args, writes: readonly TableName[]) => {
         if (isFlushed) throw new Error("a write() transaction handle was used after its callback returned");
         // One statement of a key per combined statement: two CTEs of one kind would share names.
@@ -168,18 +196,19 @@ export function createExecutor(
       if (!statement) {
         const alone = (p: Param) => build(q, p);
         statement = toStatement<R>(async (args) => {
-          const items = deferred;
           // Rows a CTE writes are invisible to the rest of its statement (one snapshot): only
           // statements on other tables ride along.
-          if (items.length === 0 || items.some((d) => d.writes.some((t) => touches.includes(t)))) {
-            await flushFirst();
-            return runNamed(key, alone, args);
+          let riding: Deferred[] = [];
+          if (deferred.some((d) => d.writes.some((t) => touches.includes(t)))) await flush();
+          else {
+            riding = deferred;
+            deferred = [];
           }
-          deferred = [];
+          if (riding.length === 0 && !asyncCommit) return runNamed(key, alone, args);
           return runNamed(
-            `${key}+${deferredKeys(items)}`,
-            (p) => build(withDeferred(q, items, p), p),
-            deferredArgs(items, { ...args }),
+            `${key}+${deferredKeys(riding)}${suffix}`,
+            (p) => build(withDeferred(base, riding, p), p),
+            deferredArgs(riding, { ...args }),
           );
         });
         bound.set(key, statement as Statement<unknown>);

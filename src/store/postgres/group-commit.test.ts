@@ -162,6 +162,30 @@ describe("grouped writes on PostgreSQL", () => {
     expect(await workerIds(db)).toEqual(ids.filter((_, i) => i !== 2));
   });
 
+  it("runs the statements of a turn's groups in request order, the second group's after the first's", async () => {
+    const { db } = await open();
+    const ids = Array.from({ length: MIN_SPREAD_SIZE + 8 }, (_, i) => `w${String(i).padStart(2, "0")}`);
+    const ran = await Promise.all(
+      ids.map((id, i) =>
+        db.write(
+          async (tx) => {
+            // The first group's first statement is slow; the second group, on its own
+            // connection, waits for the first group's statements before running its own.
+            if (i === 0) await tx.get(tx.q.selectNoFrom(sql`pg_sleep(0.3)`.as("slept")));
+            await insertWorker(tx, id);
+            const at = await tx.get(tx.q.selectNoFrom(sql<string>`clock_timestamp()::text`.as("at")));
+            return { at: at?.at ?? "", txid: await txid(tx) };
+          },
+          { group: true },
+        ),
+      ),
+    );
+    expect(new Set(ran.map((r) => r.txid)).size).toBe(2);
+    const times = ran.map((r) => r.at);
+    expect(times).toEqual([...times].sort());
+    expect(await workerIds(db)).toEqual(ids);
+  });
+
   it("runs a group that deadlocked again as a whole, in one transaction", async () => {
     const { db } = await open();
     let deadlocks = 1;

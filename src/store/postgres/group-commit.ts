@@ -42,6 +42,14 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
   const queues = { durable: [] as Entry[], lazy: [] as Entry[] };
   let inFlight = 0;
   let scheduled = false;
+  /**
+   * Resolves once the last group started has run its callbacks. Groups run their statements in
+   * the order they were formed, one group after the other, each overlapping only the COMMIT of
+   * the one before: rows take ids in arrival order across groups too (a redelivery in the second
+   * group does not overtake its original in the first), and a group never waits for a row lock
+   * of a younger one.
+   */
+  let statementsTurn: Promise<void> = Promise.resolve();
 
   const drain = () => {
     scheduled = false;
@@ -53,14 +61,24 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
       const size = Math.max(MIN_SPREAD_SIZE, Math.ceil(queue.length / (maxGroups - inFlight)));
       const group = queue.splice(0, Math.min(MAX_GROUP_SIZE, size));
       inFlight++;
-      void runGroup(group, durable).finally(() => {
+      const turn = statementsTurn;
+      let onCallbacksDone = () => {};
+      statementsTurn = new Promise<void>((resolve) => {
+        onCallbacksDone = resolve;
+      });
+      void runGroup(group, durable, { turn, onCallbacksDone }).finally(() => {
+        onCallbacksDone();
         inFlight--;
         drain();
       });
     }
   };
 
-  const runGroup = async (entries: Entry[], durable: boolean): Promise<void> => {
+  const runGroup = async (
+    entries: Entry[],
+    durable: boolean,
+    order: { turn: Promise<void>; onCallbacksDone(): void },
+  ): Promise<void> => {
     let group = entries;
     for (let attempt = 1; group.length > 0; attempt++) {
       try {
@@ -69,10 +87,14 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
           executorFor,
           group.map((e) => e.fn),
           durable,
+          // Only the first attempt keeps its place; a group run again goes when it can.
+          attempt === 1 ? order : undefined,
         );
         for (const [i, e] of group.entries()) e.resolve(results[i]);
         return;
       } catch (failure) {
+        // Its callbacks did not run to the end (or never began): the next group may go.
+        order.onCallbacksDone();
         const err = failure instanceof TransactionFailure ? failure.error : failure;
         // Committed or not, nobody knows: running them again could commit twice.
         if (failure instanceof TransactionFailure && failure.outcomeUnknown) {

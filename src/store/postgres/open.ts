@@ -85,8 +85,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
 
   const q = createPostgresBuilder();
   const statements = createStatementCache();
-  const executorFor: ExecutorFor = (query, preCommit) => createExecutor(q, query, statements, preCommit);
-  const root = createExecutor(q, (config) => pool.query(config), statements, undefined, true);
+  const executorFor: ExecutorFor = (query, mode) => createExecutor(q, query, statements, mode);
+  const root = createExecutor(q, (config) => pool.query(config), statements, { rerunsStale: true });
 
   // GROUP_SLOTS, and never more than half the pool: reads and the other writes keep connections.
   const grouped = createGroupCommitter(
@@ -104,8 +104,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
       const written = writeOptions?.group
         ? grouped.write(fn, writeOptions.durable !== false)
-        : writeOptions?.single && writeOptions.durable !== false
-          ? runSingle(pool, executorFor, fn)
+        : writeOptions?.single
+          ? runSingle(pool, executorFor, fn, writeOptions.durable !== false)
           : runWrite(pool, executorFor, fn, writeOptions);
       const committed = writeOptions?.committed;
       const done = committed

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool } from "pg";
 import type { Executor, WriteOptions } from "../db.js";
 import { isRetryableTransactionError, leavesConnectionUsable, TransactionAbortedError } from "./errors.js";
-import type { PreCommitWork, RunQuery, TxExecutor } from "./executor.js";
+import type { HandleMode, PreCommitWork, RunQuery, TxExecutor } from "./executor.js";
 
 /** Attempts of one `write` when the server reports a serialization failure or a deadlock. */
 export const MAX_WRITE_ATTEMPTS = 5;
@@ -12,7 +12,7 @@ const BEGIN_NOT_DURABLE = "BEGIN; SET LOCAL synchronous_commit = off";
 
 export type WriteFn<T> = (tx: Executor) => Promise<T>;
 /** Builds a handle; a transaction's handles share the transaction's pre-commit work. */
-export type ExecutorFor = (query: RunQuery, preCommit?: PreCommitWork) => TxExecutor;
+export type ExecutorFor = (query: RunQuery, mode: HandleMode) => TxExecutor;
 
 /**
  * Why a transaction of several callbacks did not commit. `begin`: no connection, or BEGIN failed
@@ -75,11 +75,18 @@ export class SingleStatementError extends Error {
 /**
  * `write(fn, { single: true })` on PostgreSQL: the callback's one statement runs alone on a pool
  * client, without BEGIN and COMMIT (it commits by itself, with the server's
- * `synchronous_commit`). Retried like `runWrite` on serialization failure or deadlock (nothing
- * committed then). A broken connection is destroyed, not returned to the pool; the outcome of a
- * statement cut off in flight is unknown, as with any COMMIT.
+ * `synchronous_commit`; a replayable write's carrier without waiting for the disk). What the
+ * callback deferred rides on that statement, or is that statement when it ran none. Retried like
+ * `runWrite` on serialization failure or deadlock (nothing committed then). A broken connection
+ * is destroyed, not returned to the pool; the outcome of a statement cut off in flight is
+ * unknown, as with any COMMIT.
  */
-export function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T>): Promise<T> {
+export function runSingle<T>(
+  pool: Pool,
+  executorFor: ExecutorFor,
+  fn: WriteFn<T>,
+  durable = true,
+): Promise<T> {
   return retried(async () => {
     const client = await pool.connect();
     let broken: unknown;
@@ -90,8 +97,8 @@ export function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T
     let statements = 0;
     let isOpen = true;
     try {
-      return await fn(
-        executorFor((config) => {
+      const tx = executorFor(
+        (config) => {
           if (!isOpen)
             return Promise.reject(
               new Error("a write() transaction handle was used after its callback returned"),
@@ -101,8 +108,12 @@ export function runSingle<T>(pool: Pool, executorFor: ExecutorFor, fn: WriteFn<T
             if (!leavesConnectionUsable(err)) broken ??= err;
             throw err;
           });
-        }),
+        },
+        { defers: true, asyncCommit: !durable },
       );
+      const result = await fn(tx);
+      await tx.flushDeferred?.();
+      return result;
     } finally {
       isOpen = false;
       client.removeListener("error", onError);
@@ -121,6 +132,11 @@ export async function runTransaction(
   executorFor: ExecutorFor,
   fns: ReadonlyArray<WriteFn<unknown>>,
   durable: boolean,
+  /**
+   * Group commit's order (group-commit.ts): the callbacks start once `turn` resolves (BEGIN
+   * already went), and `onCallbacksDone` is called once they and the pre-commit work ended, however.
+   */
+  order?: { turn: Promise<void>; onCallbacksDone(): void },
 ): Promise<unknown[]> {
   const client = await pool.connect().catch((err: unknown) => {
     throw new TransactionFailure("begin", err, false);
@@ -147,6 +163,7 @@ export async function runTransaction(
     } catch (err) {
       throw new TransactionFailure("begin", err, false);
     }
+    await order?.turn;
     const results: unknown[] = [];
     const preCommit: PreCommitWork = new Map();
     const steps = [
@@ -159,7 +176,7 @@ export async function runTransaction(
     for (const [i, fn] of steps.entries()) {
       let query: RunQuery = (config) => client.query(config);
       try {
-        const tx = executorFor((config) => query(config), preCommit);
+        const tx = executorFor((config) => query(config), { preCommit, defers: true });
         const result = await fn(tx);
         // What the callback deferred and no later statement of it carried: its own work still.
         await tx.flushDeferred?.();
@@ -173,6 +190,7 @@ export async function runTransaction(
         query = closed;
       }
     }
+    order?.onCallbacksDone();
     let commit: Awaited<ReturnType<typeof control>>;
     try {
       commit = await control("COMMIT");
@@ -186,6 +204,7 @@ export async function runTransaction(
     }
     return results;
   } finally {
+    order?.onCallbacksDone();
     client.removeListener("error", onError);
     // release(err) destroys the connection instead of returning it to the pool.
     client.release(broken === undefined ? undefined : toError(broken));

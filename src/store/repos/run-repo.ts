@@ -12,7 +12,7 @@ import {
   onStepConflict,
   stepValues,
 } from "./run-writes-sql.js";
-import { type StepSnapshot, snapshotStep } from "./step-snapshot.js";
+import { type StepSnapshot, savesAtOnce, snapshotStep } from "./step-snapshot.js";
 
 /** Runs (their resumable state) and the history of every executed step. */
 export interface RunRow {
@@ -183,8 +183,7 @@ export function createRunRepo(exec: Executor) {
   ): Promise<boolean> => {
     const { run: runArgs, step } = snapshot;
     const run = { ...runArgs, now };
-    const isDropped = step?.status === "dropped";
-    if (exec.dialect === "postgres" && step && !isDropped && step.runId === run.id) {
+    if (exec.dialect === "postgres" && step && savesAtOnce(snapshot)) {
       const { status: stepStatus, ...rest } = step;
       const args = { ...rest, ...run, stepStatus };
       const statement = inboxIds.length

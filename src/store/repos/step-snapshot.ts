@@ -55,3 +55,10 @@ export function snapshotStep(state: RunState, record: StepRecord | null): StepSn
     },
   };
 }
+
+/**
+ * Whether the run repository's `saveSnapshot` writes this snapshot in one statement on PostgreSQL
+ * (a carrier): the common step; a dropped wait or a run without a step record takes several.
+ */
+export const savesAtOnce = ({ run, step }: StepSnapshot): boolean =>
+  step !== null && step.status !== "dropped" && step.runId === run.id;
