@@ -124,10 +124,8 @@ export function createExecutor(
       deferredArgs(items, {}),
     );
   };
-  const flushFirst = (): Promise<void> | undefined => (deferred.length > 0 ? flush() : undefined);
-
   const rows = async <R>(compilable: Compilable<R>): Promise<R[]> => {
-    await flushFirst();
+    if (deferred.length > 0) await flush();
     const c = compilable.compile();
     return (await query({ text: c.sql, values: c.parameters as unknown[] })).rows as R[];
   };
@@ -164,14 +162,14 @@ export function createExecutor(
           defer,
           flushDeferred: async () => {
             isFlushed = true;
-            await flushFirst();
+            if (deferred.length > 0) await flush();
           },
         }
       : {}),
     all: rows,
     get: async (compilable) => (await rows(compilable))[0],
     run: async (compilable) => {
-      await flushFirst();
+      if (deferred.length > 0) await flush();
       const c = compilable.compile();
       const result = await query({ text: c.sql, values: c.parameters as unknown[] });
       return { changes: result.rowCount ?? 0 };
@@ -180,7 +178,7 @@ export function createExecutor(
       let statement = bound.get(key) as Statement<R> | undefined;
       if (!statement) {
         statement = toStatement<R>(async (args) => {
-          await flushFirst();
+          if (deferred.length > 0) await flush();
           return runNamed(key, build, args);
         });
         bound.set(key, statement as Statement<unknown>);

@@ -186,6 +186,27 @@ describe("grouped writes on PostgreSQL", () => {
     expect(await workerIds(db)).toEqual(ids);
   });
 
+  it("takes a replayable one-statement write into the group forming, and runs it alone otherwise", async () => {
+    const { db } = await open();
+    const grouped = ["a", "b", "c"].map((id) =>
+      db.write(
+        async (tx) => {
+          await insertWorker(tx, id);
+          return txid(tx);
+        },
+        { group: true, durable: false },
+      ),
+    );
+    // A step's persist while the others wait for their group: it joins them (one statement there).
+    const single = db.write((tx) => txid(tx), { single: true, durable: false });
+    const txids = await Promise.all([...grouped, single]);
+    expect(new Set(txids).size).toBe(1);
+    // Alone: its own transaction, which is the statement's.
+    const alone = await db.write((tx) => txid(tx), { single: true, durable: false });
+    expect(alone).not.toBe(txids[0]);
+    expect(await workerIds(db)).toEqual(["a", "b", "c"]);
+  });
+
   it("runs a group that deadlocked again as a whole, in one transaction", async () => {
     const { db } = await open();
     let deadlocks = 1;

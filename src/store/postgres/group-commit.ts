@@ -136,6 +136,10 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
     runWrite(pool, executorFor, e.fn, { durable }).then(e.resolve, e.reject);
 
   return {
+    /** Whether grouped writes of this durability are waiting or running: a group is forming. */
+    isBusy(durable: boolean): boolean {
+      return inFlight > 0 || (durable ? queues.durable : queues.lazy).length > 0;
+    },
     write<T>(fn: WriteFn<T>, durable: boolean): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         (durable ? queues.durable : queues.lazy).push({

@@ -94,6 +94,10 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
     executorFor,
     Math.max(1, Math.min(GROUP_SLOTS, Math.floor(poolSize / 2))),
   );
+  // A replayable one-statement write (a step's persist) runs alone while no group is forming; under
+  // load it joins the group instead, whose one BEGIN, COMMIT and connection are shared by many runs'
+  // statements (measured, `pg-pipeline-1`: alone, each paying its own commit and pool checkout, a
+  // message cost ~13 % more CPU; at 100 conversations/s, ~15 % less per conversation than grouped).
   const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
@@ -102,11 +106,13 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
     pool,
     write<T>(fn: (tx: Executor) => Promise<T>, writeOptions?: WriteOptions<T>): Promise<T> {
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
-      const written = writeOptions?.group
-        ? grouped.write(fn, writeOptions.durable !== false)
-        : writeOptions?.single
-          ? runSingle(pool, executorFor, fn, writeOptions.durable !== false)
-          : runWrite(pool, executorFor, fn, writeOptions);
+      const durable = writeOptions?.durable !== false;
+      const written =
+        writeOptions?.group || (writeOptions?.single && !durable && grouped.isBusy(false))
+          ? grouped.write(fn, durable)
+          : writeOptions?.single
+            ? runSingle(pool, executorFor, fn, durable)
+            : runWrite(pool, executorFor, fn, writeOptions);
       const committed = writeOptions?.committed;
       const done = committed
         ? written.then((value) => {
