@@ -61,8 +61,10 @@ export interface Executor {
    * next statement, as part of it when that one is a `carrier` touching none of `writes`, else
    * just before it; at the latest when the callback returns. Its error is that statement's, or the
    * callback's. `key` names what `add` builds (one key, one builder), like `statement()`'s.
+   * `target` names the row it writes: two deferred statements of one target never share a
+   * statement (one statement updating a row twice keeps either update).
    */
-  defer?(key: string, add: CteAdder, args: Args, writes: readonly TableName[]): Promise<void>;
+  defer?(key: string, add: CteAdder, args: Args, writes: readonly TableName[], target: string): Promise<void>;
   /**
    * Inside a PostgreSQL `write`: adds `values` to the set named `name`; `flush` runs once, just
    * before COMMIT, with every value the transaction's callbacks added (a group commit of 200

@@ -65,7 +65,7 @@ describe("statements deferred within a PostgreSQL write", () => {
     let seen: number | undefined;
     const texts = await queriesDuring(() =>
       db.write(async (tx) => {
-        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
         seen = (await settingCarrier(tx, ["settings"]).get({ key: "k1" }))?.workers;
       }),
     );
@@ -83,7 +83,7 @@ describe("statements deferred within a PostgreSQL write", () => {
     let seen: number | undefined;
     const texts = await queriesDuring(() =>
       db.write(async (tx) => {
-        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
         seen = (await settingCarrier(tx, ["settings", "job_workers"]).get({ key: "k1" }))?.workers;
       }),
     );
@@ -94,28 +94,48 @@ describe("statements deferred within a PostgreSQL write", () => {
   it("run before any other statement of the write, which then sees their rows", async () => {
     const db = await open();
     const seen = await db.write(async (tx) => {
-      await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+      await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
       return workers(tx);
     });
     expect(seen).toEqual(["w1"]);
   });
 
-  it("run when the callback returns when nothing carried them, two of one key apart", async () => {
+  it("run when the callback returns when nothing carried them: together, unless they write one row", async () => {
     const db = await open();
-    await db.write(async (tx) => {
-      await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
-      await tx.defer?.("test.worker", addWorker, { id: "w2" }, ["job_workers"]);
-    });
+    const together = await queriesDuring(() =>
+      db.write(async (tx) => {
+        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
+        await tx.defer?.("test.worker", addWorker, { id: "w2" }, ["job_workers"], "worker:w2");
+      }),
+    );
+    expect(together).toHaveLength(3);
     expect(await workers(db)).toEqual(["w1", "w2"]);
+
+    // The second writes the first's row: it runs apart, after it, and sees the row.
+    const touchWorker: CteAdder = (qc, p, prefix) =>
+      qc.with(`${prefix}touched`, (d) =>
+        d.updateTable("job_workers").set({ heartbeat_at: 2 }).where("worker_id", "=", p("id")),
+      ) as unknown as QueryCreator<Database>;
+    const apart = await queriesDuring(() =>
+      db.write(async (tx) => {
+        await tx.defer?.("test.worker", addWorker, { id: "w3" }, ["job_workers"], "worker:w3");
+        await tx.defer?.("test.touch", touchWorker, { id: "w3" }, ["job_workers"], "worker:w3");
+      }),
+    );
+    expect(apart).toHaveLength(4);
+    const w3 = await db.get(
+      db.q.selectFrom("job_workers").select("heartbeat_at").where("worker_id", "=", "w3"),
+    );
+    expect(w3?.heartbeat_at).toBe(2);
   });
 
   it("fail the write with their error, and nothing of the write is committed", async () => {
     const db = await open();
     await db.write(async (tx) => {
-      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"]);
+      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"], "worker:taken");
     });
     const write = db.write(async (tx) => {
-      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"]);
+      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"], "worker:taken");
       await settingCarrier(tx, ["settings"]).get({ key: "k1" });
     });
     await expect(write).rejects.toMatchObject({ code: "23505" });
@@ -124,7 +144,7 @@ describe("statements deferred within a PostgreSQL write", () => {
     // Left for the callback's end: the write still fails whole.
     const atEnd = db.write(async (tx) => {
       await settingCarrier(tx, ["settings"]).get({ key: "k2" });
-      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"]);
+      await tx.defer?.("test.worker", addWorker, { id: "taken" }, ["job_workers"], "worker:taken");
     });
     await expect(atEnd).rejects.toMatchObject({ code: "23505" });
     expect(await settings(db)).toEqual([]);
@@ -135,7 +155,7 @@ describe("statements deferred within a PostgreSQL write", () => {
     const texts = await queriesDuring(() =>
       db.write(
         async (tx) => {
-          await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+          await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
           await settingCarrier(tx, ["settings"]).get({ key: "k1" });
         },
         { durable: false, single: true },
@@ -158,7 +178,9 @@ describe("statements deferred within a PostgreSQL write", () => {
     // Deferred statements alone are the write's one statement.
     const alone = await queriesDuring(() =>
       db.write(
-        (tx) => tx.defer?.("test.worker", addWorker, { id: "w2" }, ["job_workers"]) ?? Promise.resolve(),
+        (tx) =>
+          tx.defer?.("test.worker", addWorker, { id: "w2" }, ["job_workers"], "worker:w2") ??
+          Promise.resolve(),
         {
           durable: false,
           single: true,
@@ -174,7 +196,7 @@ describe("statements deferred within a PostgreSQL write", () => {
     // The carrier reads their table: they would have to run first, as a statement of their own.
     const write = db.write(
       async (tx) => {
-        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"]);
+        await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
         await settingCarrier(tx, ["settings", "job_workers"]).get({ key: "k1" });
       },
       { durable: false, single: true },
@@ -192,9 +214,9 @@ describe("statements deferred within a PostgreSQL write", () => {
     await db.write(async (tx) => {
       kept = tx;
     });
-    await expect(kept?.defer?.("test.worker", addWorker, { id: "late" }, ["job_workers"])).rejects.toThrow(
-      /after its callback returned/,
-    );
+    await expect(
+      kept?.defer?.("test.worker", addWorker, { id: "late" }, ["job_workers"], "worker:late"),
+    ).rejects.toThrow(/after its callback returned/);
     expect(await workers(db)).toEqual([]);
     expect(db.defer).toBeUndefined();
   });

@@ -40,6 +40,7 @@ interface Deferred {
   add: CteAdder;
   args: Args;
   writes: readonly TableName[];
+  target: string;
 }
 
 /** The deferred statements' CTEs on `q`, each with its arguments named apart (`d<i>.<name>`). */
@@ -146,11 +147,11 @@ export function createExecutor(
       }
     : undefined;
   const defer = mode.defers
-    ? async (key: string, add: CteAdder, args: Args, writes: readonly TableName[]) => {
+    ? async (key: string, add: CteAdder, args: Args, writes: readonly TableName[], target: string) => {
         if (isFlushed) throw new Error("a write() transaction handle was used after its callback returned");
-        // One statement of a key per combined statement: two CTEs of one kind would share names.
-        if (deferred.some((d) => d.key === key)) await flush();
-        deferred.push({ key, add, args, writes });
+        // A row written twice in one statement keeps either write: the first goes on its own.
+        if (deferred.some((d) => d.target === target)) await flush();
+        deferred.push({ key, add, args, writes, target });
       }
     : undefined;
   return {

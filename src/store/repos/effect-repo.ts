@@ -212,7 +212,14 @@ export function createEffectRepo(exec: Executor) {
     /** Inside `store.write`. */
     async finish(key: string, result: unknown, now: number): Promise<void> {
       const result_ = JSON.stringify(result ?? null);
-      if (exec.defer) return exec.defer("effects.finish", finishCtes, { key, result: result_, now }, SETTLES);
+      if (exec.defer)
+        return exec.defer(
+          "effects.finish",
+          finishCtes,
+          { key, result: result_, now },
+          SETTLES,
+          `effect:${key}`,
+        );
       await settle().run({ key, status: "done", result: result_, error: null, now });
     },
     /**
@@ -233,7 +240,13 @@ export function createEffectRepo(exec: Executor) {
         ...(status === "sent" && { providerMessageId: result.providerMessageId }),
       };
       if (exec.defer)
-        return exec.defer(`effects.finishSend.${status}`, finishSendCtes(status), args, SETTLES);
+        return exec.defer(
+          `effects.finishSend.${status}`,
+          finishSendCtes(status),
+          args,
+          SETTLES,
+          `effect:${key}`,
+        );
       if (exec.dialect === "postgres") {
         await finishSendAtOnce(status).run(args);
         return;
