@@ -155,7 +155,9 @@ describe("statements deferred within a PostgreSQL write", () => {
     const texts = await queriesDuring(() =>
       db.write(
         async (tx) => {
+          // Two of one kind (two sends' settles in one step) ride together.
           await tx.defer?.("test.worker", addWorker, { id: "w1" }, ["job_workers"], "worker:w1");
+          await tx.defer?.("test.worker", addWorker, { id: "w0" }, ["job_workers"], "worker:w0");
           await settingCarrier(tx, ["settings"]).get({ key: "k1" });
         },
         { durable: false, single: true },
@@ -166,8 +168,8 @@ describe("statements deferred within a PostgreSQL write", () => {
     expect(texts[0]).toMatch(
       /^with "tern_async_commit" as \(insert into settings .*set_config\('synchronous_commit', 'off', true\)/,
     );
-    expect(texts[0]).toMatch(/"d0_added" as \(insert into "job_workers"/);
-    expect(await workers(db)).toEqual(["w1"]);
+    expect(texts[0]).toMatch(/"d0_added" as \(insert into "job_workers".*"d1_added" as \(insert/);
+    expect(await workers(db)).toEqual(["w0", "w1"]);
     expect(await settings(db)).toEqual(["k1"]);
     // The setting was the statement's own.
     const setting = await db.get(
@@ -188,7 +190,7 @@ describe("statements deferred within a PostgreSQL write", () => {
       ),
     );
     expect(alone).toHaveLength(1);
-    expect(await workers(db)).toEqual(["w1", "w2"]);
+    expect(await workers(db)).toEqual(["w0", "w1", "w2"]);
   });
 
   it("in a single write, fail it when they cannot ride on its statement, which then never runs", async () => {
