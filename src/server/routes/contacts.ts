@@ -265,13 +265,14 @@ export const contactRoutes =
         const phone = toE164(req.query.phone) ?? req.query.phone;
         const outcome = await erase(await store.retention.contactsByPhone(phone));
         // No contact yet, but messages from the number acknowledged and not handled (a backlog,
-        // no worker running): they are the person's data too. Handled meanwhile, one became a
-        // contact, which the second look erases.
+        // no worker running): they are the person's data too. Handled meanwhile (even between the
+        // two looks, when none is found waiting), one became a contact, committed with its
+        // message marked handled: the second look erases it.
         const pending =
-          outcome.erased + outcome.queued === 0 ? await deps.worker.erasePendingFrom(phone) : "missing";
+          outcome.erased + outcome.queued === 0 ? await deps.worker.erasePendingFrom(phone) : undefined;
         if (pending === "erased") outcome.erased++;
         if (pending === "queued") outcome.queued++;
-        if (pending !== "missing") {
+        if (pending !== undefined) {
           const late = await erase(await store.retention.contactsByPhone(phone));
           outcome.erased += late.erased;
           outcome.queued += late.queued;
