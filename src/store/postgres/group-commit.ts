@@ -67,7 +67,6 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
         onCallbacksDone = resolve;
       });
       void runGroup(group, durable, { turn, onCallbacksDone }).finally(() => {
-        onCallbacksDone();
         inFlight--;
         drain();
       });
@@ -136,9 +135,9 @@ export function createGroupCommitter(pool: Pool, executorFor: ExecutorFor, maxGr
     runWrite(pool, executorFor, e.fn, { durable }).then(e.resolve, e.reject);
 
   return {
-    /** Whether grouped writes of this durability are waiting or running: a group is forming. */
-    isBusy(durable: boolean): boolean {
-      return inFlight > 0 || (durable ? queues.durable : queues.lazy).length > 0;
+    /** Whether replayable grouped writes wait, or any group runs: a group is forming. */
+    isForming(): boolean {
+      return inFlight > 0 || queues.lazy.length > 0;
     },
     write<T>(fn: WriteFn<T>, durable: boolean): Promise<T> {
       return new Promise<T>((resolve, reject) => {

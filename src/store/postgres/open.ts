@@ -108,7 +108,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDb
       if (closing) return Promise.reject(new Error("the PostgreSQL store is closed"));
       const durable = writeOptions?.durable !== false;
       const written =
-        writeOptions?.group || (writeOptions?.single && !durable && grouped.isBusy(false))
+        writeOptions?.group || (writeOptions?.single && !durable && grouped.isForming())
           ? grouped.write(fn, durable)
           : writeOptions?.single
             ? runSingle(pool, executorFor, fn, durable)
